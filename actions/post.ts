@@ -1,0 +1,4 @@
+import '../lib/runtime/dirname-shim.js';
+import { runPost } from '../lib/runtime/action.js';
+
+await runPost();

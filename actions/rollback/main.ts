@@ -1,0 +1,4 @@
+import '../../lib/runtime/dirname-shim.js';
+import { runAction } from '../../lib/runtime/action.js';
+
+await runAction('rollback');

@@ -1,0 +1,4 @@
+import '../runtime/dirname-shim.js';
+import { runCli } from './cli.js';
+
+process.exitCode = await runCli(process.argv.slice(2), { env: process.env, cwd: process.cwd(), stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });

@@ -1,0 +1,215 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Outcome } from '../../output/envelope.js';
+import { PaasError } from '../../output/errors.js';
+import { outcome } from '../../output/outcome.js';
+import { markdownTable } from '../../output/summary.js';
+import { contextConfigSchema, contextExportSchema, webhookPolicySchema, type ContextConfig, type ContextExport } from '../../isolation/context.js';
+import { CONTEXT_TYPES, contextName, impliedContextType } from '../../isolation/names.js';
+import { vaultFileProblem, parseDotenv } from '../../isolation/vault.js';
+import { boolInput, parseInputs, pathInput } from '../../runtime/inputs.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import { openStore, resolveContext } from '../../runtime/session.js';
+import { mkdirPrivate, writeFilePrivate } from '../../state/fs-safe.js';
+
+const rootInputs = {
+  state_root: pathInput.optional(),
+  allow_unsafe_state_root: boolInput.default(false),
+};
+
+const SECRET_KEY_RE = /secret|token|password|passwd|credential|private_?key|api_?key|vault|dsn/i;
+
+function summaryOf(c: ContextConfig): Record<string, unknown> {
+  return { name: c.name, type: c.type, state_root: c.state_root, vault_file: c.vault_file, default_targets: c.default_targets, webhook_policy: c.webhook_policy, audit_sink: c.audit_sink, created_at: c.created_at };
+}
+
+export const createSchema = z
+  .object({
+    name: contextName,
+    type: z.enum(CONTEXT_TYPES).optional(),
+    vault_file: pathInput.optional(),
+    default_targets: z.array(z.string()).optional(),
+    events: z.array(z.string()).optional(),
+    branches: z.array(z.string()).optional(),
+    actors: z.array(z.string()).optional(),
+    ...rootInputs,
+  })
+  .strict();
+
+export function contextCreate(rt: Runtime, raw: unknown): Outcome {
+  const a = parseInputs(createSchema, raw, 'argument');
+  const type = a.type ?? impliedContextType(a.name);
+  if (!type) {
+    throw new PaasError('PAAS_INVALID_ARGUMENT', `the type of context ${a.name} cannot be inferred from its name`, {
+      remediation: 'Pass --type internal|demo|customer, or use a recommended name: internal-dogfood, oss-demo, customer-<id>.',
+    });
+  }
+  const store = openStore(rt, a);
+  if (a.vault_file) {
+    const problem = vaultFileProblem(a.vault_file, rt.workspace);
+    if (problem) throw new PaasError('PAAS_VAULT_UNSAFE', problem, { stage: 'vault', remediation: 'Keep the vault file outside any repository with mode 0600 (chmod 600 <file>).' });
+    const shared = store.list().find((c) => c.vault_file === a.vault_file);
+    if (shared) throw new PaasError('PAAS_VAULT_UNSAFE', `vault file is already the vault of context ${shared.name}`, { stage: 'vault', remediation: 'Give every context its own vault file.' });
+  }
+  const policy = parseInputs(webhookPolicySchema, { events: a.events, branches: a.branches, actors: a.actors }, 'argument');
+  const config = contextConfigSchema.parse({
+    name: a.name,
+    type,
+    state_root: store.root.path,
+    vault_file: a.vault_file ?? null,
+    default_targets: a.default_targets ?? [],
+    webhook_policy: policy,
+    created_at: rt.now().toISOString(),
+  });
+  parseInputs(contextConfigSchema, config, 'argument');
+  store.create(config);
+  store.events(config.name, rt.redactor).append('context.created', `context ${config.name} created`, { type });
+  if (!store.selected()) store.select(config.name);
+  return outcome(rt.redactor, {
+    command: 'context_create',
+    context: config.name,
+    line: [['context', config.name], ['kind', type]],
+    fields: summaryOf(config),
+    text: `created context ${config.name} (${type}) in ${store.paths(config.name).dir}`,
+  });
+}
+
+export function contextList(rt: Runtime, raw: unknown): Outcome {
+  const a = parseInputs(z.object(rootInputs).strict(), raw, 'argument');
+  const store = openStore(rt, a);
+  const list = store.list();
+  const selected = store.selected();
+  return outcome(rt.redactor, {
+    command: 'context_list',
+    context: selected,
+    line: [['contexts', list.length]],
+    fields: { selected, contexts: list.map((c) => ({ name: c.name, type: c.type, selected: c.name === selected })) },
+    text: list.length ? list.map((c) => `${c.name === selected ? '*' : ' '} ${c.name} (${c.type})`).join('\n') : 'no contexts yet: paas context create <name>',
+    summary: markdownTable(['context', 'type'], list.map((c) => [c.name, c.type])),
+  });
+}
+
+const nameSchema = z.object({ name: contextName, ...rootInputs }).strict();
+const optionalNameSchema = z.object({ name: contextName.optional(), ...rootInputs }).strict();
+
+export function contextUse(rt: Runtime, raw: unknown): Outcome {
+  const a = parseInputs(nameSchema, raw, 'argument');
+  const store = openStore(rt, a);
+  store.select(a.name);
+  return outcome(rt.redactor, { command: 'context_use', context: a.name, line: [['context', a.name]], text: `now using context ${a.name}` });
+}
+
+export function contextShow(rt: Runtime, raw: unknown): Outcome {
+  const a = parseInputs(optionalNameSchema, raw, 'argument');
+  const store = openStore(rt, a);
+  const c = resolveContext(rt, store, a.name, { mutating: false, createIfMissing: false });
+  const p = store.paths(c.name);
+  const contents = store.contents(c.name, rt.redactor);
+  return outcome(rt.redactor, {
+    command: 'context_show',
+    context: c.name,
+    line: [['context', c.name], ['kind', c.type]],
+    fields: { ...summaryOf(c), paths: p, ...contents },
+    text: JSON.stringify({ ...summaryOf(c), dir: p.dir, ...contents }, null, 2),
+  });
+}
+
+export function contextRemove(rt: Runtime, raw: unknown): Outcome {
+  const a = parseInputs(z.object({ name: contextName, force: boolInput.default(false), ...rootInputs }).strict(), raw, 'argument');
+  const store = openStore(rt, a);
+  store.remove(a.name, a.force, rt.redactor);
+  return outcome(rt.redactor, { command: 'context_remove', context: a.name, line: [['context', a.name]], text: `removed context ${a.name}` });
+}
+
+export function contextExport(rt: Runtime, raw: unknown): Outcome {
+  const a = parseInputs(z.object({ name: contextName, out: pathInput.optional(), dangerously_include_secrets: boolInput.default(false), ...rootInputs }).strict(), raw, 'argument');
+  const store = openStore(rt, a);
+  const c = store.get(a.name);
+  const doc: ContextExport & { vault?: Record<string, string> } = {
+    format: 'paas-context-export/1',
+    name: c.name,
+    type: c.type,
+    default_targets: c.default_targets,
+    webhook_policy: c.webhook_policy,
+    audit_sink: c.audit_sink,
+  };
+  if (a.dangerously_include_secrets) {
+    if (!c.vault_file) throw new PaasError('PAAS_VAULT_UNMAPPED', `context ${c.name} has no vault file to export`, { remediation: 'Export without --dangerously-include-secrets.' });
+    rt.logger.warn(`DANGER: the export of ${c.name} includes vault secrets; keep it out of any repository and delete it after use`);
+    doc.vault = Object.fromEntries(parseDotenv(readFileSync(c.vault_file, 'utf8')));
+  }
+  const text = JSON.stringify(doc, null, 2) + '\n';
+  if (a.out) {
+    writeFilePrivate(a.out, text);
+  }
+  store.events(c.name, rt.redactor).append('context.exported', `context ${c.name} exported`, { secrets_included: a.dangerously_include_secrets });
+  // the envelope/text never carry vault values: the redactor would mask them, and we leave them out entirely
+  const { vault: _v, ...publicDoc } = doc;
+  return outcome(rt.redactor, {
+    command: 'context_export',
+    context: c.name,
+    line: [['context', c.name]],
+    fields: { export: publicDoc, out: a.out ?? null, secrets_included: a.dangerously_include_secrets },
+    text: a.out ? `exported context ${c.name} to ${a.out}` : JSON.stringify(publicDoc, null, 2),
+  });
+}
+
+/** Keys of an export document that look like secrets (by name, or by value through the redactor's patterns). */
+function secretLikeKeys(rt: Runtime, value: unknown, path = ''): string[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => secretLikeKeys(rt, v, `${path}[${i}]`));
+  if (value && typeof value === 'object') {
+    return Object.entries(value).flatMap(([k, v]) => {
+      const p = path ? `${path}.${k}` : k;
+      return SECRET_KEY_RE.test(k) ? [p] : secretLikeKeys(rt, v, p);
+    });
+  }
+  if (typeof value === 'string' && rt.redactor.containsSecret(value)) return [path || '(value)'];
+  return [];
+}
+
+export function contextImport(rt: Runtime, raw: unknown): Outcome {
+  const a = parseInputs(z.object({ file: pathInput, name: contextName.optional(), dangerously_include_secrets: boolInput.default(false), ...rootInputs }).strict(), raw, 'argument');
+  if (!existsSync(a.file)) throw new PaasError('PAAS_INVALID_ARGUMENT', `import file ${a.file} does not exist`, { remediation: 'Pass the path of a file written by `paas context export`.' });
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(a.file, 'utf8'));
+  } catch {
+    throw new PaasError('PAAS_INVALID_ARGUMENT', `import file ${a.file} is not JSON`, { remediation: 'Pass the path of a file written by `paas context export`.' });
+  }
+  const secretKeys = secretLikeKeys(rt, doc);
+  if (secretKeys.length && !a.dangerously_include_secrets) {
+    throw new PaasError('PAAS_SECRET_IN_IMPORT', `import file holds secret-like keys: ${secretKeys.join(', ')}`, {
+      stage: 'import',
+      remediation: 'Import metadata only (remove those keys), or pass --dangerously-include-secrets to write them into the new context\'s private vault file.',
+    });
+  }
+  const parsed = parseInputs(contextExportSchema, doc, 'import field');
+  const name = a.name ?? parsed.name;
+  const store = openStore(rt, a);
+  let vaultFile: string | null = null;
+  const vault = (doc as { vault?: unknown }).vault;
+  const vaultEntries = vault && typeof vault === 'object' ? Object.entries(vault as Record<string, unknown>).filter(([k, v]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && typeof v === 'string') : [];
+  if (a.dangerously_include_secrets && vaultEntries.length) {
+    const dir = join(store.root.path, 'vaults');
+    mkdirPrivate(dir);
+    vaultFile = join(dir, `${name}.env`);
+    if (existsSync(vaultFile)) throw new PaasError('PAAS_VAULT_UNSAFE', `a vault file for ${name} already exists`, { remediation: `Remove ${vaultFile} first or import under another name.` });
+    for (const [, v] of vaultEntries) rt.redactor.register(v as string);
+    rt.logger.warn(`DANGER: importing ${vaultEntries.length} vault secret(s) into ${vaultFile}`);
+  }
+  const config = contextConfigSchema.parse({
+    name,
+    type: parsed.type,
+    state_root: store.root.path,
+    vault_file: vaultFile,
+    default_targets: parsed.default_targets,
+    webhook_policy: parsed.webhook_policy,
+    audit_sink: parsed.audit_sink,
+    created_at: rt.now().toISOString(),
+  });
+  store.create(config);
+  if (vaultFile) writeFilePrivate(vaultFile, vaultEntries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n') + '\n');
+  store.events(name, rt.redactor).append('context.imported', `context ${name} imported`, { secrets_included: Boolean(vaultFile) });
+  return outcome(rt.redactor, { command: 'context_import', context: name, line: [['context', name], ['kind', parsed.type]], fields: summaryOf(config), text: `imported context ${name} (${parsed.type})` });
+}

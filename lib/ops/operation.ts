@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import type { Outcome } from '../output/envelope.js';
+import { PaasError } from '../output/errors.js';
+import type { CommonInputs } from '../runtime/inputs.js';
+import type { Runtime } from '../runtime/runtime.js';
+
+export const OPERATIONS = ['deploy', 'rollback', 'prod_verify', 'ops_daily', 'db_bootstrap', 'doctor'] as const;
+export type OperationName = (typeof OPERATIONS)[number];
+
+/** One of the six operations: its own inputs (beside the common ones) and its plain async function. */
+export interface OperationDef<S extends z.ZodObject = z.ZodObject> {
+  name: OperationName;
+  /** changes remote or persistent state: needs an explicit context, never the selected one */
+  mutating: boolean;
+  /** op-specific inputs (action input names = CLI flags in kebab-case) */
+  inputs: S;
+  /** names of inputs whose values are secrets (registered before anything else runs) */
+  secretInputs: readonly string[];
+  run?: (rt: Runtime, common: CommonInputs, settings: z.infer<S>) => Promise<Outcome>;
+}
+
+export function defineOperation<S extends z.ZodObject>(def: OperationDef<S>): OperationDef<S> {
+  return def;
+}
+
+export function notAvailable(op: OperationName): PaasError {
+  return new PaasError('PAAS_NOT_AVAILABLE', `operation ${op} is not available yet in this version of paas-actions`, {
+    stage: 'dispatch',
+    remediation: `Remove the ${op} step for now or pin a paas-actions release that ships it; nothing was changed.`,
+  });
+}

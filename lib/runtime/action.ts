@@ -1,0 +1,96 @@
+import * as core from '@actions/core';
+import type { Outcome } from '../output/envelope.js';
+import { failure } from '../output/outcome.js';
+import { EXIT_ERROR } from '../output/exit.js';
+import { Redactor } from '../redaction/redactor.js';
+import { COMMON_INPUT_NAMES } from './inputs.js';
+import { executeOperation } from './execute.js';
+import { operation } from '../ops/registry.js';
+import type { Runtime } from './runtime.js';
+
+/** Output names of every action (constants, one place). */
+export const OUTPUTS = { result: 'result', status: 'status', exitCode: 'exit_code' } as const;
+
+function actionRuntime(): Runtime {
+  const redactor = new Redactor({ onRegister: (v) => core.setSecret(v) });
+  const logger = {
+    info: (m: string) => core.info(redactor.redact(m)),
+    warn: (m: string) => core.warning(redactor.redact(m)),
+    error: (m: string) => core.error(redactor.redact(m)),
+    debug: (m: string) => core.debug(redactor.redact(m)),
+  };
+  return { env: process.env, cwd: process.env.GITHUB_WORKSPACE || process.cwd(), redactor, logger, now: () => new Date(), inCI: true, inAction: true, workspace: process.env.GITHUB_WORKSPACE };
+}
+
+/** Writes an outcome to the runner: status lines, outputs, job summary, exit code. All redacted. */
+export async function emitOutcome(rt: Runtime, outcome: Outcome): Promise<void> {
+  const r = rt.redactor;
+  for (const line of outcome.lines) process.stdout.write(r.redact(line) + '\n');
+  const env = r.redactDeep(outcome.envelope);
+  core.setOutput(OUTPUTS.result, JSON.stringify(env));
+  core.setOutput(OUTPUTS.status, r.redact(outcome.lines.at(-1) ?? ''));
+  core.setOutput(OUTPUTS.exitCode, String(outcome.exitCode));
+  for (const [k, v] of Object.entries(env.fields)) {
+    if (/^[a-z][a-z0-9_]*$/.test(k) && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) core.setOutput(k, r.redact(String(v)));
+  }
+  if (env.error) core.setFailed(r.redact(`${env.error.code}: ${env.error.message}${env.error.remediation ? ` Fix: ${env.error.remediation}` : ''}`));
+  const summary = [`### paas ${env.command}${env.context ? ` (${env.context})` : ''}`, '', '```', ...outcome.lines.map((l) => r.redact(l)), '```'];
+  if (outcome.summary) summary.push('', r.redact(outcome.summary));
+  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(summary.join('\n'), true).write();
+  process.exitCode = outcome.exitCode;
+}
+
+function readInputs(names: readonly string[]): Record<string, string> {
+  const raw: Record<string, string> = {};
+  for (const n of names) {
+    const v = core.getInput(n);
+    if (v !== '') raw[n] = v;
+  }
+  return raw;
+}
+
+/** The only try/catch of an action entry: read inputs, run, emit. */
+export async function runAction(opName: string): Promise<void> {
+  const rt = actionRuntime();
+  let outcome: Outcome;
+  try {
+    const def = operation(opName);
+    const raw = readInputs([...COMMON_INPUT_NAMES, ...Object.keys(def.inputs.shape)]);
+    outcome = await executeOperation(rt, opName, raw);
+  } catch (e) {
+    outcome = failure(rt.redactor, 'paas', null, null, e);
+  }
+  try {
+    await emitOutcome(rt, outcome);
+  } catch (e) {
+    process.stdout.write(rt.redactor.redact(`error: could not write action outputs: ${e instanceof Error ? e.message : String(e)}`) + '\n');
+    process.exitCode = EXIT_ERROR;
+  }
+}
+
+/** Root action.yml: `operation` selects one of the six. */
+export async function runUmbrella(): Promise<void> {
+  const op = core.getInput('operation', { required: false }).trim();
+  if (!op) {
+    const rt = actionRuntime();
+    const { PaasError } = await import('../output/errors.js');
+    await emitOutcome(rt, failure(rt.redactor, 'paas', null, null, new PaasError('PAAS_INVALID_ARGUMENT', 'input operation is required', { remediation: 'Set `operation:` to one of deploy, rollback, prod_verify, ops_daily, db_bootstrap, doctor.' })));
+    return;
+  }
+  await runAction(op);
+}
+
+/** Shared `post:` step: releases what the main step holds (locks, state), also after cancel. */
+export async function runPost(): Promise<void> {
+  const rt = actionRuntime();
+  try {
+    const held = core.getState('paas_cleanup');
+    if (!held) {
+      core.info('paas post: nothing to clean up');
+      return;
+    }
+    core.info(rt.redactor.redact(`paas post: cleanup recorded by the main step: ${held}`));
+  } catch (e) {
+    core.warning(rt.redactor.redact(`paas post: cleanup failed: ${e instanceof Error ? e.message : String(e)}`));
+  }
+}

@@ -1,0 +1,41 @@
+import type { Outcome } from '../output/envelope.js';
+import { failure } from '../output/outcome.js';
+import { parseDotenv } from '../isolation/vault.js';
+import { notAvailable } from '../ops/operation.js';
+import { operation } from '../ops/registry.js';
+import { commonInputsSchema, parseInputs, type CommonInputs } from './inputs.js';
+import type { Runtime } from './runtime.js';
+
+/** Registers secret inputs before anything else can echo them (the vault's values, tokens). */
+export function registerSecretInputs(rt: Runtime, raw: Record<string, unknown>, secretInputs: readonly string[]): void {
+  const vault = raw.vault;
+  if (typeof vault === 'string' && vault) {
+    try {
+      for (const v of parseDotenv(vault).values()) rt.redactor.register(v);
+    } catch {
+      /* a malformed vault is reported by the vault loader; register its lines meanwhile */
+    }
+    for (const line of vault.split(/\r?\n/)) {
+      const eq = line.indexOf('=');
+      if (eq > 0) rt.redactor.register(line.slice(eq + 1).trim().replace(/^["']|["']$/g, ''));
+    }
+  }
+  for (const k of secretInputs) if (typeof raw[k] === 'string') rt.redactor.register(raw[k] as string);
+}
+
+/** Validates inputs (common + the operation's own) and runs the operation. Never throws. */
+export async function executeOperation(rt: Runtime, opName: string, raw: Record<string, unknown>): Promise<Outcome> {
+  const command = /^[a-z_]{1,32}$/.test(opName) ? opName : 'paas';
+  const context = typeof raw.context === 'string' && /^[a-z0-9][a-z0-9-]{0,62}$/.test(raw.context) ? raw.context : null;
+  const mode = typeof raw.mode === 'string' && /^[a-z_]{1,32}$/.test(raw.mode) ? raw.mode : null;
+  try {
+    const def = operation(opName);
+    registerSecretInputs(rt, raw, def.secretInputs);
+    const schema = commonInputsSchema.extend(def.inputs.shape).strict();
+    const parsed = parseInputs(schema, raw);
+    if (!def.run) throw notAvailable(def.name);
+    return await def.run(rt, parsed as CommonInputs, parsed);
+  } catch (e) {
+    return failure(rt.redactor, command, context, mode, e);
+  }
+}
