@@ -175,9 +175,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } else {
     if (result.text) out(result.text + '\n');
     for (const line of result.lines) out(line + '\n');
-    const err = result.envelope.error;
-    if (err) io.stderr(redactor.redact(`error ${err.code}: ${err.message}\n${err.remediation ? `  fix: ${err.remediation}\n` : ''}`));
   }
+  const err = result.envelope.error;
+  if (err) io.stderr(redactor.redact(`error ${err.code}: ${err.message}\n${err.remediation ? `  fix: ${err.remediation}\n` : ''}`));
   return result.exitCode;
 }
 

@@ -98,9 +98,9 @@ export class ContextStore {
       .map((n) => this.get(n));
   }
 
-  /** Events and history rows recorded in a context (what `remove` would lose). */
+  /** Events (beyond the context's own lifecycle) and history rows: what `remove` would lose. */
   contents(name: string, redactor: Redactor): { events: number; history: number } {
-    const events = this.events(name, redactor).list({ limit: 1 }).length;
+    const events = this.events(name, redactor).list({ limit: 10_000 }).filter((e) => !e.kind.startsWith('context.')).length;
     const state = this.openState(name, redactor);
     try {
       return { events, history: state.scoped.count() };

@@ -12,6 +12,7 @@ import type { Runtime } from './runtime.js';
 export const OUTPUTS = { result: 'result', status: 'status', exitCode: 'exit_code' } as const;
 
 function actionRuntime(): Runtime {
+  process.umask(0o077); // every file and directory we create is private to the runner user
   const redactor = new Redactor({ onRegister: (v) => core.setSecret(v) });
   const logger = {
     info: (m: string) => core.info(redactor.redact(m)),

@@ -1,0 +1,43 @@
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { runCli } from '../lib/cli/cli.js';
+
+/** A temporary directory outside the repository, removed by the returned cleanup. */
+export function tempDir(prefix = 'paas-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function rmrf(p: string): void {
+  rmSync(p, { recursive: true, force: true });
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json: () => { ok: boolean; command: string; context: string | null; mode: string | null; fields: Record<string, unknown>; error?: { code: string; stage: string; message: string; remediation: string } };
+}
+
+/** Runs the CLI in-process (same code as dist/cli) with a clean env. */
+export async function cli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = process.cwd()): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, { env: { PATH: process.env.PATH, HOME: env.HOME ?? tempDir('paas-home-'), ...env }, cwd, stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
+  return { code, stdout, stderr, json: () => JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') };
+}
+
+/** Every file under a directory with its mode, relative paths sorted. */
+export function listTree(root: string): Array<{ path: string; mode: number; dir: boolean }> {
+  const out: Array<{ path: string; mode: number; dir: boolean }> = [];
+  const walk = (d: string) => {
+    for (const n of readdirSync(d)) {
+      const p = join(d, n);
+      const st = statSync(p);
+      out.push({ path: relative(root, p), mode: st.mode & 0o777, dir: st.isDirectory() });
+      if (st.isDirectory()) walk(p);
+    }
+  };
+  walk(root);
+  return out.sort((a, b) => a.path.localeCompare(b.path));
+}
