@@ -4,7 +4,16 @@ import { CONTEXT_TYPES, contextName } from './names.js';
 export const webhookPolicySchema = z
   .object({
     events: z.array(z.string().regex(/^[a-z_]{1,64}$/)).max(32).default(['workflow_dispatch']),
-    branches: z.array(z.string().min(1).max(255).regex(/^[^\s\0]+$/)).max(64).default([]),
+    branches: z
+      .array(
+        z
+          .string()
+          .max(255)
+          .regex(/^[A-Za-z0-9_*][A-Za-z0-9._/*-]*$/, { error: 'branch patterns are letters, digits, . _ / - and * globs' })
+          .refine((b) => !b.includes('..') && !b.endsWith('/') && !b.endsWith('.'), { error: 'not a valid git branch name pattern' }),
+      )
+      .max(64)
+      .default([]),
     actors: z.array(z.string().regex(/^[A-Za-z0-9-[\]]{1,64}$/)).max(256).default([]),
     require_signature: z.boolean().default(false),
   })

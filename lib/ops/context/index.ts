@@ -53,7 +53,7 @@ export function contextCreate(rt: Runtime, raw: unknown): Outcome {
     if (shared) throw new PaasError('PAAS_VAULT_UNSAFE', `vault file is already the vault of context ${shared.name}`, { stage: 'vault', remediation: 'Give every context its own vault file.' });
   }
   const policy = parseInputs(webhookPolicySchema, { events: a.events, branches: a.branches, actors: a.actors }, 'argument');
-  const config = contextConfigSchema.parse({
+  const config = parseInputs(contextConfigSchema, {
     name: a.name,
     type,
     state_root: store.root.path,
@@ -61,8 +61,7 @@ export function contextCreate(rt: Runtime, raw: unknown): Outcome {
     default_targets: a.default_targets ?? [],
     webhook_policy: policy,
     created_at: rt.now().toISOString(),
-  });
-  parseInputs(contextConfigSchema, config, 'argument');
+  }, 'argument');
   store.create(config);
   store.events(config.name, rt.redactor).append('context.created', `context ${config.name} created`, { type });
   if (!store.selected()) store.select(config.name);
