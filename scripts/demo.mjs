@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// `npm run demo`: a narrated walk through paas-actions on this machine alone.
+// Everything happens in a temporary state root outside the repository; nothing is left behind.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const base = mkdtempSync(join(tmpdir(), 'paas-demo-'));
+const stateRoot = join(base, 'state');
+const env = { ...process.env, PAAS_STATE_ROOT: stateRoot, HOME: base };
+delete env.GITHUB_ACTIONS;
+delete env.GITHUB_WORKSPACE;
+
+const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+let step = 0;
+function section(title, text) {
+  process.stdout.write(`\n${bold(`── ${++step}. ${title}`)}\n${text ? text + '\n' : ''}`);
+}
+/** Runs the bundled CLI exactly as a user would, echoing the command line. */
+function paas(args, { expect = 0, quiet = false } = {}) {
+  process.stdout.write(`$ paas ${args.join(' ')}\n`);
+  const r = spawnSync(process.execPath, ['dist/cli/index.js', ...args], { env, encoding: 'utf8' });
+  if (!quiet) process.stdout.write(r.stdout.replace(/^/gm, '  ').replace(/ {2}$/, ''));
+  if (r.stderr) process.stdout.write(r.stderr.replace(/^/gm, '  ! ').replace(/ {2}! $/, ''));
+  if (r.status !== expect) {
+    process.stderr.write(`demo: expected exit ${expect}, got ${r.status}\n`);
+    process.exitCode = 1;
+    throw new Error('demo step failed');
+  }
+  return r;
+}
+
+export const demo = { base, stateRoot, env, section, paas };
+
+try {
+  section('Contexts', `Each context is an isolated scope with its own state and vault. State root: ${stateRoot}`);
+  paas(['context', 'create', 'internal-dogfood']);
+  paas(['context', 'create', 'oss-demo']);
+  paas(['context', 'list']);
+
+  section('The state root guard', 'Private state inside a repository would be one `git add .` away from a leak, so it is refused:');
+  paas(['context', 'create', 'customer-acme', '--state-root', join(process.cwd(), '.paas-state')], { expect: 1 });
+
+  section('Vaults and export', 'A vault file (mode 0600, outside the repo) holds the secrets of one context. Export carries metadata only:');
+  const vault = join(base, 'customer-acme.env');
+  const secret = `demo-${Math.random().toString(36).slice(2)}-not-a-real-secret`;
+  writeFileSync(vault, `PAAS_TARGETS=web1=local:${join(base, 'targets', 'web1')}\nDEMO_API_TOKEN=${secret}\n`, { mode: 0o600 });
+  paas(['context', 'create', 'customer-acme', '--vault-file', vault]);
+  const out = join(base, 'acme-export.json');
+  paas(['context', 'export', 'customer-acme', '--out', out]);
+  const exported = readFileSync(out, 'utf8');
+  process.stdout.write(exported.replace(/^/gm, '  '));
+  process.stdout.write(`the export contains the vault's secret: ${exported.includes(secret) ? 'YES (bug!)' : 'no'}\n`);
+
+  section('Events', 'Every change is recorded, redacted, in the context it belongs to:');
+  paas(['events', 'list', '--context', 'customer-acme']);
+
+  section('Clear errors', 'Mistakes get a stable code and the fix, never a stack trace:');
+  paas(['events', 'list', '--state-root', join(base, 'empty-state')], { expect: 1 });
+  paas(['context', 'create', '../escape', '--type', 'demo'], { expect: 1 });
+  paas(['deploy', '--context', 'oss-demo'], { expect: 1 });
+
+  process.stdout.write(`\n${bold('Done.')} Everything above ran in ${base} (now removed).\n`);
+} catch (e) {
+  if (process.exitCode !== 1) {
+    process.stderr.write(`demo failed: ${e instanceof Error ? e.message : e}\n`);
+    process.exitCode = 1;
+  }
+} finally {
+  rmSync(base, { recursive: true, force: true });
+}
