@@ -6,6 +6,8 @@ import { failure } from '../output/outcome.js';
 import { Redactor } from '../redaction/redactor.js';
 import { contextCreate, contextExport, contextImport, contextList, contextRemove, contextShow, contextUse } from '../ops/context/index.js';
 import { eventsList } from '../ops/events/index.js';
+import { backupCreate, backupRestore, backupVerify } from '../ops/backup/index.js';
+import { alertAcknowledge, alertHistory } from '../ops/alerts/commands.js';
 import { REGISTRY } from '../ops/registry.js';
 import type { OperationName } from '../ops/operation.js';
 import { COMMON_INPUT_NAMES } from '../runtime/inputs.js';
@@ -60,6 +62,9 @@ export const COMMANDS: Command[] = [
   { path: ['context', 'export'], positionals: ['name'], strings: ['out', ...ROOT], booleans: ['dangerously_include_secrets', ...ROOT_BOOL], summary: 'export context metadata (never secrets unless --dangerously-include-secrets)', run: contextExport },
   { path: ['context', 'import'], positionals: ['file'], strings: ['name', ...ROOT], booleans: ['dangerously_include_secrets', ...ROOT_BOOL], summary: 'import context metadata', run: contextImport },
   { path: ['events', 'list'], positionals: [], strings: ['context', 'kind', 'limit', ...ROOT], booleans: ROOT_BOOL, summary: "list the context's events", run: eventsList },
+  { path: ['backup', 'create'], positionals: [], strings: ['context', 'out', 'vault', 'vault_file', ...ROOT], booleans: ROOT_BOOL, summary: 'write an encrypted backup of a context (state.db, events, config)', run: backupCreate },
+  { path: ['backup', 'verify'], positionals: ['file'], strings: ['context', 'vault', 'vault_file', ...ROOT], booleans: ROOT_BOOL, summary: 'check every checksum of a backup; names the damaged file', run: backupVerify },
+  { path: ['backup', 'restore'], positionals: ['file'], strings: ['context', 'vault', 'vault_file', ...ROOT], booleans: ['force', ...ROOT_BOOL], summary: 'verify, restore into the same context, then run doctor', run: backupRestore },
   opCommand(['doctor'], 'doctor', 'prove isolation: no private state or plaintext secrets in the repo'),
   opCommand(['deploy', 'reconcile'], 'deploy', 'compare targets with the recorded releases', { mode: 'reconcile' }),
   opCommand(['deploy'], 'deploy', 'ship a release to the targets (plan unless --apply)'),
@@ -68,6 +73,8 @@ export const COMMANDS: Command[] = [
   opCommand(['db', 'bootstrap'], 'db_bootstrap', 'apply ordered SQL migrations (dry_run, migrate, verify, all)'),
   opCommand(['prod', 'verify'], 'prod_verify', 'configuration check (dry_run) or strict smoke checks (verify)'),
   opCommand(['ops', 'daily'], 'ops_daily', 'run the monitoring checks'),
+  { path: ['alert', 'history'], positionals: [], strings: ['context', 'limit', ...ROOT], booleans: ROOT_BOOL, summary: 'list the alert actions of a context (opened, commented, closed, acknowledged)', run: alertHistory },
+  { path: ['alert', 'acknowledge'], positionals: [], strings: ['context', 'id', 'by', 'github_token', 'repo', ...ROOT], booleans: ROOT_BOOL, summary: 'acknowledge the open alert: no repeated Slack messages until recovery', run: alertAcknowledge },
 ];
 
 const kebab = (s: string) => s.replace(/_/g, '-');

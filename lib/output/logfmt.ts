@@ -9,7 +9,10 @@ export const STATUS_KEYS = new Set([
   'status', 'reason', 'mode', 'context', 'command', 'migrations', 'applied', 'pending', 'missing',
   'checks', 'failed', 'check', 'kind', 'value', 'release', 'release_id', 'previous', 'targets', 'target',
   'strategy', 'batches', 'rolled_back', 'stage', 'code', 'findings', 'files', 'skipped', 'contexts',
-  'state_root', 'events', 'ms', 'latency_ms', 'days', 'age_hours', 'count', 'file', 'sqlstate', 'version',
+  'state_root', 'events', 'ms', 'latency_ms', 'days', 'age_hours', 'count', 'file', 'sqlstate', 'version', 'baselined',
+  'cause', 'line',
+  // ops_daily / prod_verify / alerts
+  'values', 'expected_hours', 'issue', 'slack',
 ]);
 
 export type LogfmtValue = string | number | boolean | null | undefined | readonly (string | number)[];

@@ -10,11 +10,25 @@
  *   containsSecret(text)                true if redact(text) would change anything
  *   stream()                            StreamRedactor for chunked output
  *   size                                number of registered raw secrets
+ *
+ * onRegister receives each raw value once: the value, its trimmed form, each line of a
+ * multi-line value, and the password (raw and URL-decoded) and URL of each DSN inside it.
+ *
+ * Also exported: derivedForms(value) and base64Aligned (the forms one value expands to),
+ * isPlaceholder, keyNamesSecret, SECRET_KEYWORD_SOURCE, TOKEN_RULES and Fam (pattern
+ * definitions, shared with doctor). The matcher is in matcher.ts, the stream in stream.ts.
+ * How it works: docs/redaction.md.
  */
-export const REDACTED = '***';
+import { PrefixAutomaton } from './aho.js';
+import { expandSecret, MIN_SECRET_LENGTH } from './forms.js';
+import { Intervals } from './intervals.js';
+import { detectHits, ScanResult } from './lines.js';
+import { Matcher } from './matcher.js';
+import { REDACTED, type PemState } from './patterns.js';
+import { createStream, type RedactionEngine } from './stream.js';
 
-/** Values shorter than this are not registered as literal secrets; see docs/redaction.md. */
-export const MIN_SECRET_LENGTH = 6;
+export { MIN_SECRET_LENGTH, derivedForms, base64Aligned } from './forms.js';
+export { isPlaceholder, keyNamesSecret, SECRET_KEYWORD_SOURCE, TOKEN_RULES, Fam, REDACTED } from './patterns.js';
 
 export interface RedactorOptions {
   onRegister?: (value: string) => void;
@@ -27,69 +41,143 @@ export interface StreamRedactor {
   end(): string;
 }
 
-export class Redactor {
+/** Shortest text anything can match in: a registered form (6) or a pattern (`token=x`, 7). */
+const SHORTEST_MATCH = MIN_SECRET_LENGTH;
+
+export class Redactor implements RedactionEngine {
   private readonly raw = new Set<string>();
-  private readonly forms = new Set<string>();
-  private sorted: string[] | null = null;
+  private readonly notified = new Set<string>();
+  private readonly matcher = new Matcher();
   private readonly onRegister?: (value: string) => void;
+  private readonly multiLine: string[] = [];
+  private automaton: PrefixAutomaton | null = null;
+  private formsVersion = 0;
+  private longestSingleLine = 0;
 
   constructor(opts: RedactorOptions = {}) {
     this.onRegister = opts.onRegister;
   }
 
+  /** Number of distinct values accepted by register(). */
   get size(): number {
     return this.raw.size;
   }
 
-  register(value: string, _name?: string): void {
-    if (typeof value !== 'string') return;
-    const v = value.trim() === value ? value : value;
-    if (v.length < MIN_SECRET_LENGTH || this.raw.has(v)) return;
-    this.raw.add(v);
-    this.onRegister?.(v);
-    this.forms.add(v);
-    for (const line of v.split(/\r?\n/)) if (line.trim().length >= MIN_SECRET_LENGTH) this.forms.add(line.trim());
-    this.sorted = null;
+  /** Number of distinct derived forms searched for. */
+  get formCount(): number {
+    return this.matcher.size;
   }
 
+  /**
+   * Registers a secret: the value, its trimmed form, each line of a multi-line value, the parts
+   * of connection strings it holds (password, decoded password, the URL), and every encoding of
+   * those (see forms.ts). Values shorter than MIN_SECRET_LENGTH (once trimmed) are ignored.
+   */
+  register(value: string, _name?: string): void {
+    if (typeof value !== 'string' || this.raw.has(value) || value.trim().length < MIN_SECRET_LENGTH) return;
+    this.raw.add(value);
+    const { raw, forms } = expandSecret(value);
+    let added = false;
+    for (const form of forms.keys()) {
+      if (!this.matcher.add(form)) continue;
+      added = true;
+      if (/[\r\n]/.test(form)) {
+        this.multiLine.push(form);
+        this.automaton = null;
+      } else if (form.length > this.longestSingleLine) {
+        this.longestSingleLine = form.length;
+      }
+    }
+    if (added) this.formsVersion++;
+    for (const r of raw) {
+      if (this.notified.has(r)) continue;
+      this.notified.add(r);
+      this.onRegister?.(r);
+    }
+  }
+
+  /** Registered values (all forms) and detected patterns replaced by REDACTED. */
   redact(text: string): string {
-    if (!this.sorted) this.sorted = [...this.forms].sort((a, b) => b.length - a.length);
-    let out = text;
-    for (const f of this.sorted) if (out.includes(f)) out = out.split(f).join(REDACTED);
+    if (typeof text !== 'string' || text.length < SHORTEST_MATCH) return text;
+    const spans = this.find(text);
+    if (spans.length === 0) return text;
+    return spans.apply(text, 0, text.length, REDACTED);
+  }
+
+  /** True if redact(text) would change anything. */
+  containsSecret(text: string): boolean {
+    if (typeof text !== 'string' || text.length < SHORTEST_MATCH) return false;
+    return this.find(text).length > 0;
+  }
+
+  /**
+   * redact() over JSON-like values: strings (values and keys) in plain objects and arrays, and
+   * the message, stack and properties of Errors. Other objects are returned as they are.
+   */
+  redactDeep<T>(value: T): T {
+    return this.deep(value, 0) as T;
+  }
+
+  private deep(value: unknown, depth: number): unknown {
+    if (typeof value === 'string') return this.redact(value);
+    if (value === null || typeof value !== 'object' || depth > 64) return value;
+    if (Array.isArray(value)) return value.map((v) => this.deep(v, depth + 1));
+    if (value instanceof Error) {
+      const copy = Object.create(Object.getPrototypeOf(value) as object) as Record<string, unknown>;
+      for (const key of Object.getOwnPropertyNames(value)) {
+        copy[key] = this.deep((value as unknown as Record<string, unknown>)[key], depth + 1);
+      }
+      return copy;
+    }
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null) return value;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[this.redact(k)] = this.deep(v, depth + 1);
     return out;
   }
 
-  redactDeep<T>(value: T): T {
-    if (typeof value === 'string') return this.redact(value) as T;
-    if (Array.isArray(value)) return value.map((v) => this.redactDeep(v)) as T;
-    if (value && typeof value === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[this.redact(k)] = this.redactDeep(v);
-      return out as T;
-    }
-    return value;
-  }
-
-  containsSecret(text: string): boolean {
-    return this.redact(text) !== text;
-  }
-
   stream(): StreamRedactor {
-    let held = '';
-    return {
-      write: (chunk) => {
-        held += chunk;
-        const nl = held.lastIndexOf('\n');
-        if (nl < 0) return '';
-        const ready = held.slice(0, nl + 1);
-        held = held.slice(nl + 1);
-        return this.redact(ready);
-      },
-      end: () => {
-        const rest = this.redact(held);
-        held = '';
-        return rest;
-      },
-    };
+    return createStream(this, REDACTED);
+  }
+
+  private find(text: string): Intervals {
+    const spans = new Intervals();
+    const scan = new ScanResult(spans);
+    this.matcher.scan(text, 0, text.length, scan);
+    if (scan.hitPos.length > 0) {
+      scan.sortHits();
+      const pem: PemState = { open: false, start: 0 };
+      detectHits(text, scan.hitPos, scan.hitFam, 0, text.length, pem, spans);
+      if (pem.open) spans.add(pem.start, text.length);
+    }
+    spans.normalize();
+    return spans;
+  }
+
+  // RedactionEngine (used by stream.ts)
+
+  /** Incremented whenever forms are added; streams rescan what they hold when it changes. */
+  get version(): number {
+    return this.formsVersion;
+  }
+
+  /** Longest registered form without a line break. */
+  get maxSingleLine(): number {
+    return this.longestSingleLine;
+  }
+
+  scan(text: string, from: number, to: number, out: ScanResult): void {
+    this.matcher.scan(text, from, to, out);
+  }
+
+  get maxFormLength(): number {
+    return this.matcher.maxFormLength;
+  }
+
+  /** Automaton over the forms that contain a line break (null when there are none). */
+  multiLineAutomaton(): PrefixAutomaton | null {
+    if (this.multiLine.length === 0) return null;
+    this.automaton ??= new PrefixAutomaton(this.multiLine);
+    return this.automaton;
   }
 }

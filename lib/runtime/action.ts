@@ -5,7 +5,9 @@ import { EXIT_ERROR } from '../output/exit.js';
 import { Redactor } from '../redaction/redactor.js';
 import { COMMON_INPUT_NAMES } from './inputs.js';
 import { executeOperation } from './execute.js';
+import { restoreForAction, saveForPost } from '../persistence/action-hooks.js';
 import { operation } from '../ops/registry.js';
+import { postReleaseLocks } from '../ops/deploy/cleanup.js';
 import type { Runtime } from './runtime.js';
 
 /** Output names of every action (constants, one place). */
@@ -57,7 +59,7 @@ export async function runAction(opName: string): Promise<void> {
   try {
     const def = operation(opName);
     const raw = readInputs([...COMMON_INPUT_NAMES, ...Object.keys(def.inputs.shape)]);
-    outcome = await executeOperation(rt, opName, raw);
+    outcome = (await restoreForAction(rt, opName, raw)) ?? (await executeOperation(rt, opName, raw));
   } catch (e) {
     outcome = failure(rt.redactor, 'paas', null, null, e);
   }
@@ -90,8 +92,10 @@ export async function runPost(): Promise<void> {
       core.info('paas post: nothing to clean up');
       return;
     }
-    core.info(rt.redactor.redact(`paas post: cleanup recorded by the main step: ${held}`));
+    await postReleaseLocks(rt, held); // deploy/rollback: release the locks this run holds (never others')
   } catch (e) {
     core.warning(rt.redactor.redact(`paas post: cleanup failed: ${e instanceof Error ? e.message : String(e)}`));
+  } finally {
+    await saveForPost(rt); // last, so the saved state includes what the cleanup recorded; never throws
   }
 }

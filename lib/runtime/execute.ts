@@ -1,10 +1,13 @@
 import type { Outcome } from '../output/envelope.js';
 import { failure } from '../output/outcome.js';
 import { parseDotenv } from '../isolation/vault.js';
-import { notAvailable } from '../ops/operation.js';
+import { notAvailable, type OperationDef } from '../ops/operation.js';
 import { operation } from '../ops/registry.js';
+import { PaasError } from '../output/errors.js';
+import { guardStateRoot, stateRootPath } from '../isolation/state-root.js';
 import { commonInputsSchema, parseInputs, type CommonInputs } from './inputs.js';
 import type { Runtime } from './runtime.js';
+import { UNRESOLVED_REMEDIATION } from './session.js';
 
 /** Registers secret inputs before anything else can echo them (the vault's values, tokens). */
 export function registerSecretInputs(rt: Runtime, raw: Record<string, unknown>, secretInputs: readonly string[]): void {
@@ -23,6 +26,19 @@ export function registerSecretInputs(rt: Runtime, raw: Record<string, unknown>, 
   for (const k of secretInputs) if (typeof raw[k] === 'string') rt.redactor.register(raw[k] as string);
 }
 
+/**
+ * For an operation that is not built yet: the checks every built one makes first through
+ * openContextSession (explicit context for mutating ops, a safe state root), so a misconfigured
+ * step fails for its actionable reason before PAAS_NOT_AVAILABLE. Reads only; creates nothing.
+ */
+function preflight(rt: Runtime, def: OperationDef, common: CommonInputs): void {
+  if (def.mutating && !common.context) {
+    throw new PaasError('PAAS_CONTEXT_UNRESOLVED', 'this operation changes state and needs an explicit context', { stage: 'context', remediation: UNRESOLVED_REMEDIATION });
+  }
+  const root = guardStateRoot(stateRootPath({ input: common.state_root, env: rt.env }), { workspace: rt.workspace, allowUnsafe: common.allow_unsafe_state_root });
+  if (root.unsafe) rt.logger.error(`CRITICAL: unsafe state root override in use: ${root.reason}. doctor will fail until the state root moves outside the repository.`);
+}
+
 /** Validates inputs (common + the operation's own) and runs the operation. Never throws. */
 export async function executeOperation(rt: Runtime, opName: string, raw: Record<string, unknown>): Promise<Outcome> {
   const command = /^[a-z_]{1,32}$/.test(opName) ? opName : 'paas';
@@ -33,7 +49,12 @@ export async function executeOperation(rt: Runtime, opName: string, raw: Record<
     registerSecretInputs(rt, raw, def.secretInputs);
     const schema = commonInputsSchema.extend(def.inputs.shape).strict();
     const parsed = parseInputs(schema, raw);
-    if (!def.run) throw notAvailable(def.name);
+    // a malformed vault is an input error: refuse it (naming the line, never a value) before anything touches the state root
+    if ((parsed as CommonInputs).vault?.trim()) parseDotenv((parsed as CommonInputs).vault as string, 'vault input');
+    if (!def.run) {
+      preflight(rt, def, parsed as CommonInputs);
+      throw notAvailable(def.name);
+    }
     return await def.run(rt, parsed as CommonInputs, parsed);
   } catch (e) {
     return failure(rt.redactor, command, context, mode, e);

@@ -22,6 +22,7 @@ export const commonInputsSchema = z.object({
   vault: z.preprocess(emptyToUndefined, z.string().max(1_000_000, { error: 'vault is larger than 1 MB' }).optional()),
   config: z.preprocess(emptyToUndefined, pathInput.default('paas.yml')),
   allow_unsafe_state_root: z.preprocess(emptyToUndefined, boolInput.default(false)),
+  state_reset: z.preprocess(emptyToUndefined, boolInput.default(false)),
 });
 export type CommonInputs = z.infer<typeof commonInputsSchema>;
 export const COMMON_INPUT_NAMES = Object.keys(commonInputsSchema.shape) as Array<keyof CommonInputs>;

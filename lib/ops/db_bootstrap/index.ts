@@ -1,10 +1,32 @@
 import { z } from 'zod';
+import { vaultKey } from '../../config/paas-yml.js';
+import type { Outcome } from '../../output/envelope.js';
+import type { CommonInputs } from '../../runtime/inputs.js';
+import type { Runtime } from '../../runtime/runtime.js';
 import { defineOperation } from '../operation.js';
+import { runDbBootstrap } from './run.js';
+
+export const DB_MODES = ['dry_run', 'migrate', 'verify', 'all'] as const;
+export type DbMode = (typeof DB_MODES)[number];
+
+const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
 export const dbBootstrapInputs = z.object({
-  mode: z.enum(['dry_run', 'migrate', 'verify', 'all']).default('dry_run'),
-  dsn_key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { error: 'must be a vault key name such as POSTGRES_DSN_PROD' }).default('POSTGRES_DSN_PROD'),
-  baseline_version: z.string().regex(/^\d{1,18}$/, { error: 'must be a migration id (digits)' }).optional(),
+  mode: z.preprocess(emptyToUndefined, z.enum(DB_MODES).default('dry_run')),
+  /** vault key (or named secret in env) holding the DSN; default: db.dsn in paas.yml, else POSTGRES_DSN_PROD */
+  dsn_key: z.preprocess(emptyToUndefined, vaultKey.optional()),
+  /** for a non-empty database without a ledger: files with id <= this are recorded as applied without running */
+  baseline_version: z.preprocess(emptyToUndefined, z.string().regex(/^\d{1,18}$/, { error: 'must be a migration id (digits)' }).optional()),
+});
+export type DbBootstrapSettings = z.infer<typeof dbBootstrapInputs>;
+
+export const dbBootstrap = defineOperation({
+  name: 'db_bootstrap',
+  mutating: true,
+  inputs: dbBootstrapInputs,
+  secretInputs: [],
+  run: (rt: Runtime, common: CommonInputs, settings: DbBootstrapSettings): Promise<Outcome> => runDbBootstrap(rt, common, settings),
 });
 
-export const dbBootstrap = defineOperation({ name: 'db_bootstrap', mutating: true, inputs: dbBootstrapInputs, secretInputs: [] });
+export { discoverPlan, normalizeSql, checksumOf, type Plan, type Migration } from './plan.js';
+export { checkPlanOffline } from './run.js';

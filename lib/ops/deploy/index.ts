@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { boolInput, pathInput } from '../../runtime/inputs.js';
 import { defineOperation } from '../operation.js';
+import { deployRun } from './run.js';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { error: 'must match ^[a-z0-9][a-z0-9_-]{0,62}$' });
 
@@ -14,4 +15,10 @@ export const deployInputs = z.object({
   github_token: z.string().max(1000).optional(),
 });
 
-export const deploy = defineOperation({ name: 'deploy', mutating: true, inputs: deployInputs, secretInputs: ['github_token'] });
+export const deploy = defineOperation({
+  name: 'deploy',
+  mutating: true,
+  inputs: deployInputs,
+  secretInputs: ['github_token'],
+  run: (rt, common, settings) => deployRun(rt, common, settings),
+});

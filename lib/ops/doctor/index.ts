@@ -1,10 +1,278 @@
+/**
+ * doctor: proves isolation (PRODUCT.md section 8). Five checks, each `{name, ok, detail, findings}`;
+ * runs with no context, no vault and no secret (fork pull requests) and still checks the tree.
+ * `preflight` is the same function run before deploy, rollback and secret-changing commands.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
-import { pathInput } from '../../runtime/inputs.js';
+import type { Outcome } from '../../output/envelope.js';
+import { PaasError } from '../../output/errors.js';
+import { EXIT_ERROR, EXIT_OK } from '../../output/exit.js';
+import { outcome } from '../../output/outcome.js';
+import { findGitWorkTree, stateRootPath } from '../../isolation/state-root.js';
+import { parseDotenv } from '../../isolation/vault.js';
+import { boolInput, pathInput, type CommonInputs } from '../../runtime/inputs.js';
+import type { Runtime } from '../../runtime/runtime.js';
 import { defineOperation } from '../operation.js';
+import { baselineable, readBaseline, writeBaseline } from './baseline.js';
+import { fingerprint } from './fingerprint.js';
+import { RegisteredSecrets, isSecretEnvName } from './registered.js';
+import { allFindings, annotations, humanText, openFindings, summaryMarkdown, toSarif } from './report.js';
+import { checkContamination, checkStateRoot, checkVaults, contextVaults, readStateRoot } from './state.js';
+import { scanTreeParallel } from './parallel.js';
+import { listFiles } from './tree.js';
+import { CHECK_NAMES, type CheckName, type DoctorReport, type Finding } from './types.js';
+
+export type { CheckResult, DoctorReport, Finding } from './types.js';
+
+const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
+export const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
 
 export const doctorInputs = z.object({
-  sarif_file: pathInput.optional(),
-  baseline: pathInput.default('.paas/doctor-baseline.json'),
+  /** where to write SARIF 2.1.0 (for github/codeql-action/upload-sarif) */
+  sarif_file: z.preprocess(emptyToUndefined, pathInput.optional()),
+  /** accepted findings, by fingerprint; relative to the checked tree */
+  baseline: z.preprocess(emptyToUndefined, pathInput.default('.paas/doctor-baseline.json')),
+  /** write every current tree finding into the baseline (then the run passes) */
+  update_baseline: z.preprocess(emptyToUndefined, boolInput.default(false)),
+  /** which findings fail the run: any (pull-request check) or critical (what blocks a deploy) */
+  fail_on: z.preprocess(emptyToUndefined, z.enum(['any', 'critical']).default('any')),
+  /** the tree to check (default: GITHUB_WORKSPACE, else the git work tree of the working directory, else the working directory) */
+  path: z.preprocess(emptyToUndefined, pathInput.optional()),
+  /** files larger than this many bytes are skipped (and counted) */
+  max_file_size: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1024).max(1 << 30).default(DEFAULT_MAX_FILE_BYTES)),
 });
+export type DoctorSettings = z.infer<typeof doctorInputs>;
 
-export const doctor = defineOperation({ name: 'doctor', mutating: false, inputs: doctorInputs, secretInputs: [] });
+export interface DoctorOptions extends DoctorSettings {
+  /** 'required': always check a tree (doctor); 'auto': only a workspace or git work tree (preflight) */
+  tree: 'required' | 'auto';
+}
+
+function treeRoot(rt: Runtime, opts: DoctorOptions): string | null {
+  if (opts.path) return resolve(rt.cwd, opts.path);
+  if (rt.workspace) return resolve(rt.workspace);
+  const git = findGitWorkTree(rt.cwd);
+  if (git) return git;
+  return opts.tree === 'required' ? resolve(rt.cwd) : null;
+}
+
+/** Vault values and named secrets this run can see: registered with the redactor and searched in files. */
+function collectSecrets(rt: Runtime, common: CommonInputs, vaults: Map<string, Map<string, string>>): RegisteredSecrets {
+  const reg = new RegisteredSecrets();
+  const add = (value: string | undefined, name: string) => {
+    if (!value) return;
+    rt.redactor.register(value, name);
+    reg.add(value, name);
+  };
+  for (const [source, text] of [['vault', common.vault], ['PAAS_VAULT', rt.env.PAAS_VAULT]] as const) {
+    if (!text) continue;
+    try {
+      for (const [k, v] of parseDotenv(text, source)) add(v, k);
+    } catch {
+      rt.logger.warn(`doctor: ${source} is not KEY=value text; its values are not searched`);
+    }
+  }
+  for (const [name, value] of Object.entries(rt.env)) if (isSecretEnvName(name)) add(value, name);
+  for (const [ctx, values] of vaults) for (const [k, v] of values) add(v, `${ctx}:${k}`);
+  return reg;
+}
+
+function posixRel(from: string, to: string): string {
+  return relative(from, to).split(sep).join('/');
+}
+
+/** Runs the five checks. Reads only (except the baseline file with update_baseline). */
+export async function runDoctor(rt: Runtime, common: CommonInputs, opts: DoctorOptions): Promise<DoctorReport> {
+  const started = performance.now();
+  const root = treeRoot(rt, opts);
+  const stateRoot = stateRootPath({ input: common.state_root, env: rt.env, home: rt.env.HOME || homedir() });
+  const view = readStateRoot(stateRoot);
+  const vaults = contextVaults(view);
+  const secrets = collectSecrets(rt, common, vaults);
+
+  const findings: Record<CheckName, Finding[]> = {
+    state_root_outside_repo: checkStateRoot(view, { workspace: rt.workspace, scanRoot: root, unsafeOverride: common.allow_unsafe_state_root }),
+    context_vault_outside_repo: checkVaults(view, { workspace: rt.workspace, scanRoot: root }),
+    repo_private_state_artifacts: [],
+    repo_plaintext_secret_exposure: [],
+    cross_context_contamination: checkContamination(view, vaults),
+  };
+
+  const report: DoctorReport = {
+    ok: true,
+    checks: [],
+    root,
+    listing: 'none',
+    files: 0,
+    bytes: 0,
+    skipped: { binary: 0, oversized: 0, symlink: 0, unreadable: 0, missing: 0 },
+    state_root: view.root,
+    contexts: view.contexts.length,
+    registered: secrets.size,
+    baseline: { path: null, entries: 0, matched: 0, updated: false },
+    ms: 0,
+  };
+
+  let baselinePath: string | null = null;
+  if (root) {
+    baselinePath = resolve(root, opts.baseline);
+    const list = listFiles(root, rt.env);
+    const exclude = new Set<string>([posixRel(root, baselinePath)]);
+    if (opts.sarif_file) exclude.add(posixRel(root, resolve(rt.cwd, opts.sarif_file)));
+    const scan = await scanTreeParallel(root, list.files, { forms: secrets.forms(), maxFileBytes: opts.max_file_size, exclude, env: rt.env });
+    report.listing = list.listing;
+    report.files = scan.files;
+    report.bytes = scan.bytes;
+    report.skipped = scan.skipped;
+    for (const a of scan.artifacts) {
+      findings.repo_private_state_artifacts.push({ check: 'repo_private_state_artifacts', kind: a.kind, severity: a.severity, file: a.file, preview: `${a.what}: ${a.file}`, fingerprint: fingerprint('repo_private_state_artifacts', a.kind, a.file, a.file) });
+    }
+    for (const h of scan.hits) {
+      findings.repo_plaintext_secret_exposure.push({ check: 'repo_plaintext_secret_exposure', kind: h.kind, severity: h.severity, file: h.file, line: h.line, column: h.column, preview: h.preview, fingerprint: fingerprint('repo_plaintext_secret_exposure', h.kind, h.file, h.secret) });
+    }
+  }
+
+  // baseline: accepted findings by fingerprint
+  const treeFindings = [...findings.repo_private_state_artifacts, ...findings.repo_plaintext_secret_exposure];
+  if (baselinePath) {
+    report.baseline.path = baselinePath;
+    if (opts.update_baseline) {
+      report.baseline.entries = writeBaseline(baselinePath, treeFindings);
+      report.baseline.updated = true;
+      for (const f of treeFindings) if (baselineable(f)) f.baselined = true;
+      report.baseline.matched = treeFindings.filter((f) => f.baselined).length;
+    } else {
+      const accepted = readBaseline(baselinePath);
+      report.baseline.entries = accepted.size;
+      for (const f of treeFindings) if (baselineable(f) && accepted.has(f.fingerprint)) f.baselined = true;
+      report.baseline.matched = treeFindings.filter((f) => f.baselined).length;
+    }
+  }
+
+  for (const name of CHECK_NAMES) {
+    const list = findings[name];
+    const failing = list.filter((f) => !f.baselined && (opts.fail_on === 'any' || f.severity === 'critical'));
+    report.checks.push({ name, ok: failing.length === 0, detail: detailFor(name, list, failing, report, view.exists, root), findings: list });
+  }
+  report.ok = report.checks.every((c) => c.ok);
+  report.ms = Math.round(performance.now() - started);
+  return report;
+}
+
+function detailFor(name: CheckName, all: Finding[], failing: Finding[], r: DoctorReport, stateRootExists: boolean, root: string | null): string {
+  const accepted = all.filter((f) => f.baselined).length;
+  const tail = `${accepted ? `, ${accepted} accepted in the baseline` : ''}`;
+  const bad = (what: string) => `${failing.length} ${what}${tail}`;
+  switch (name) {
+    case 'state_root_outside_repo':
+      return failing.length ? failing.map((f) => f.preview).join('; ') : `state root ${r.state_root} is outside every repository and the workspace${stateRootExists ? '' : ' (not created yet)'}`;
+    case 'context_vault_outside_repo':
+      return failing.length ? bad('vault problem(s)') : r.contexts ? `${r.contexts} context(s); every vault file is outside the repository, private and not shared` : 'no contexts under the state root; vault values come from inputs or the environment only';
+    case 'repo_private_state_artifacts':
+      if (!root) return 'no repository to check';
+      return failing.length ? bad('private state file(s) in the tree') : `no private state files among ${r.files} files${tail}`;
+    case 'repo_plaintext_secret_exposure': {
+      if (!root) return 'no repository to check';
+      const s = r.skipped;
+      const skipped = s.binary + s.oversized + s.symlink + s.unreadable;
+      const scope = `${r.files} files scanned${skipped ? ` (${s.binary} binary, ${s.oversized} oversized, ${s.symlink} symlinks, ${s.unreadable} unreadable skipped)` : ''}, ${r.registered} registered secret(s)`;
+      return failing.length ? `${bad('plaintext secret(s)')}; ${scope}` : `no plaintext secrets; ${scope}${tail}`;
+    }
+    case 'cross_context_contamination':
+      return failing.length ? bad('shared target(s), vault(s) or event(s)') : r.contexts > 1 ? `${r.contexts} contexts share no target, vault, state or event` : `${r.contexts} context(s): nothing to share`;
+  }
+}
+
+/** The report as an Outcome: status line, per-check lines, annotations (Actions), JSON envelope, summary. */
+export function doctorOutcome(rt: Runtime, report: DoctorReport, opts: { sarifFile?: string | undefined; context?: string | null } = {}): Outcome {
+  const open = openFindings(report);
+  const failed = report.checks.filter((c) => !c.ok);
+  const baselined = allFindings(report).length - open.length;
+  const s = report.skipped;
+  const extra: string[] = [];
+  if (rt.inAction || rt.env.GITHUB_ACTIONS === 'true') {
+    const prefix = report.root && rt.workspace ? posixRel(resolve(rt.workspace), report.root) : '';
+    extra.push(...annotations(report, { prefix: prefix && !prefix.startsWith('..') ? `${prefix}/` : '' }));
+  }
+  const checkLines = report.checks.filter((c) => !c.ok).map((c) => ['check', c.name, c.findings.filter((f) => !f.baselined).length] as const);
+  const fields: Record<string, unknown> = {
+    ok: report.ok,
+    checks: report.checks.map((c) => ({ ...c, findings: c.findings.slice(0, 1000), ...(c.findings.length > 1000 ? { truncated: c.findings.length - 1000 } : {}) })),
+    findings: open.length,
+    baselined,
+    failed_checks: failed.map((c) => c.name).join(','),
+    root: report.root,
+    listing: report.listing,
+    files: report.files,
+    bytes: report.bytes,
+    skipped: report.skipped,
+    state_root: report.state_root,
+    contexts: report.contexts,
+    registered: report.registered,
+    baseline: report.baseline,
+    ms: report.ms,
+  };
+  if (opts.sarifFile) fields.sarif_file = opts.sarifFile;
+  const o = outcome(rt.redactor, {
+    command: 'doctor',
+    context: opts.context ?? null,
+    status: report.ok ? 'ok' : 'fail',
+    line: [
+      ...(report.ok ? [] : ([['reason', 'findings']] as const)),
+      ['checks', report.checks.length],
+      ...(failed.length ? ([['failed', failed.length]] as const) : []),
+      ['findings', open.length],
+      ...(baselined ? ([['baselined', baselined]] as const) : []),
+      ['files', report.files],
+      ...(s.binary + s.oversized + s.symlink + s.unreadable ? ([['skipped', s.binary + s.oversized + s.symlink + s.unreadable]] as const) : []),
+    ],
+    extraLines: [...extra, ...checkLines.map(([, name, n]) => `doctor_check status=fail check=${name} findings=${n}`)],
+    exitCode: report.ok ? EXIT_OK : EXIT_ERROR,
+    fields,
+    summary: summaryMarkdown(report),
+    text: humanText(report),
+  });
+  return o;
+}
+
+export async function runDoctorOperation(rt: Runtime, common: CommonInputs, settings: DoctorSettings): Promise<Outcome> {
+  const report = await runDoctor(rt, common, { ...settings, tree: 'required' });
+  let sarifFile: string | undefined;
+  if (settings.sarif_file) {
+    sarifFile = resolve(rt.cwd, settings.sarif_file);
+    mkdirSync(dirname(sarifFile), { recursive: true });
+    writeFileSync(sarifFile, JSON.stringify(rt.redactor.redactDeep(toSarif(report, { srcRoot: report.root })), null, 2) + '\n');
+  }
+  if (report.baseline.updated) rt.logger.info(`doctor: baseline ${report.baseline.path} now accepts ${report.baseline.entries} finding(s)`);
+  return doctorOutcome(rt, report, { sarifFile, context: common.context ?? null });
+}
+
+export const doctor = defineOperation({ name: 'doctor', mutating: false, inputs: doctorInputs, secretInputs: [], run: runDoctorOperation });
+
+/**
+ * The preflight of deploy, rollback and secret-changing commands: the same checks, on the
+ * workspace or the git work tree of the working directory when there is one. Critical findings
+ * not accepted in the baseline raise PAAS_DOCTOR_BLOCKED; the others are logged as warnings.
+ * With the explicit unsafe state-root override, a state root inside the repository is logged
+ * loudly instead of blocking (doctor itself still fails on it).
+ */
+export async function preflight(rt: Runtime, common: CommonInputs, opts: Partial<DoctorSettings> = {}): Promise<DoctorReport> {
+  const settings = doctorInputs.parse({ ...opts, fail_on: 'critical' });
+  const report = await runDoctor(rt, common, { ...settings, update_baseline: false, tree: 'auto' });
+  const open = openFindings(report);
+  const blocking = open.filter((f) => f.severity === 'critical' && !(common.allow_unsafe_state_root && f.kind === 'state_root_inside_repo'));
+  for (const f of open.filter((x) => !blocking.includes(x))) {
+    rt.logger.warn(`doctor preflight: ${f.check}: ${f.file ? `${f.file}${f.line ? `:${f.line}` : ''} ` : ''}${f.kind} ${f.preview}`);
+  }
+  if (blocking.length) {
+    const first = blocking.slice(0, 3).map((f) => `${f.file ? `${f.file}${f.line ? `:${f.line}` : ''} ` : ''}${f.kind}`);
+    throw new PaasError('PAAS_DOCTOR_BLOCKED', `doctor found ${blocking.length} critical problem(s): ${first.join('; ')}${blocking.length > 3 ? '; ...' : ''}`, {
+      stage: 'doctor',
+      remediation: 'Run `paas doctor` for the full report; remove and rotate exposed secrets, move private state out of the repository, or accept a false positive with `paas doctor --update-baseline`.',
+    });
+  }
+  return report;
+}

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { boolInput } from '../../runtime/inputs.js';
 import { defineOperation } from '../operation.js';
+import { rollbackRun } from './run.js';
 
 export const rollbackInputs = z.object({
   app: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { error: 'must match ^[a-z0-9][a-z0-9_-]{0,62}$' }).optional(),
@@ -10,4 +11,10 @@ export const rollbackInputs = z.object({
   github_token: z.string().max(1000).optional(),
 });
 
-export const rollback = defineOperation({ name: 'rollback', mutating: true, inputs: rollbackInputs, secretInputs: ['github_token'] });
+export const rollback = defineOperation({
+  name: 'rollback',
+  mutating: true,
+  inputs: rollbackInputs,
+  secretInputs: ['github_token'],
+  run: (rt, common, settings) => rollbackRun(rt, common, settings),
+});

@@ -1,0 +1,340 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { LineCounter, parseDocument, isMap, isPair, isScalar, type Node as YamlNode } from 'yaml';
+import { z } from 'zod';
+import { webhookPolicySchema } from '../isolation/context.js';
+import { CONTEXT_NAME_RE, CONTEXT_TYPES } from '../isolation/names.js';
+import { PaasError } from '../output/errors.js';
+import { durationMs } from './duration.js';
+
+/**
+ * `paas.yml`: the one committed configuration file (PRODUCT.md section 11). It names secrets
+ * (vault keys), never holds them, and holds no host names. ONE strict zod schema for the whole file;
+ * every field is documented in docs/paas-yml.md. Durations come out as milliseconds.
+ */
+
+export const PAAS_YML_DEFAULT = 'paas.yml';
+const MAX_BYTES = 1_000_000;
+
+const slug = (what: string) => z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: `${what} must match ^[a-z0-9][a-z0-9-]{0,62}$` });
+/** A vault key or named secret, e.g. POSTGRES_DSN_PROD (the value lives in the context's vault). */
+export const vaultKey = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { error: 'must name a vault key such as POSTGRES_DSN_PROD (letters, digits, underscores), never hold a value' });
+/** A lowercase SQL identifier (used unquoted-compatible, quoted anyway). */
+export const sqlIdentifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: 'must be a lowercase SQL identifier (letters, digits, underscores; at most 63)' });
+const noControl = (s: string) => ![...s].some((ch) => {
+  const c = ch.charCodeAt(0);
+  return (c < 0x20 && c !== 0x09) || c === 0x7f;
+});
+
+/** A path relative to the workspace (repository root), staying inside it. */
+export const relativePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((s) => noControl(s), { error: 'must not contain control characters' })
+  .refine((s) => !isAbsolute(s) && !s.startsWith('~'), { error: 'must be relative to the repository root' })
+  .refine((s) => !s.split(/[\\/]/).includes('..'), { error: 'must not contain .. segments' });
+
+/** An absolute path on a target. */
+export const remotePath = z
+  .string()
+  .max(4096)
+  .refine((s) => s.startsWith('/'), { error: 'must be an absolute path' })
+  .refine((s) => noControl(s), { error: 'must not contain control characters' })
+  .refine((s) => !s.split('/').includes('..'), { error: 'must not contain .. segments' });
+
+/** A command run on a target (one line). */
+export const commandString = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((s) => noControl(s), { error: 'must be one line without control characters' });
+
+const httpStatus = z.number().int().min(100).max(599);
+const expectStatus = z.union([httpStatus, z.array(httpStatus).min(1).max(20)]);
+const port = z.number().int().min(1).max(65535);
+
+export const STRATEGIES = ['serial', 'rolling', 'parallel', 'canary', 'bluegreen'] as const;
+export const CHECK_KINDS = ['http', 'sql', 'target', 'tls', 'backup'] as const;
+
+/** Builds the schemas (once, on first use: constructing ~150 zod nodes is not free at process start). */
+function build() {
+  // ---------------------------------------------------------------------------------------- apps
+
+  const healthSchema = z
+    .strictObject({
+      http: z
+        .strictObject({
+          port,
+          path: z.string().max(2048).regex(/^\/[^\s]*$/, { error: 'must start with / and hold no spaces' }).default('/'),
+          expect: expectStatus.default(200),
+        })
+        .optional(),
+      command: commandString.optional(),
+      interval: durationMs({ min: 100, max: 600_000 }).default(1000),
+      timeout: durationMs({ min: 100, max: 600_000 }).default(5000),
+      deadline: durationMs({ min: 1000, max: 3_600_000 }).default(30_000),
+    })
+    .superRefine((h, ctx) => {
+      if (!h.http === !h.command) ctx.addIssue({ code: 'custom', message: 'give exactly one of http or command', path: [] });
+      if (h.timeout > h.deadline) ctx.addIssue({ code: 'custom', message: 'timeout must not exceed deadline', path: ['timeout'] });
+    });
+
+  const appSchema = z
+    .strictObject({
+      artifact: relativePath.optional(),
+      deploy_root: remotePath.default('/srv/paas'),
+      keep_releases: z.number().int().min(2).max(100).default(5),
+      shared: z.array(relativePath).max(100).default([]),
+      start: commandString.optional(),
+      restart: commandString.optional(),
+      health: healthSchema.optional(),
+      strategy: z.enum(STRATEGIES).default('serial'),
+      batch: z.number().int().min(1).max(1000).default(1),
+      max_parallel: z.number().int().min(1).max(256).default(4),
+      canary: z.number().int().min(1).max(1000).default(1),
+      slots: z.strictObject({ blue: z.strictObject({ port }), green: z.strictObject({ port }) }).optional(),
+      hooks: z.strictObject({ pre_switch: commandString.optional(), post_switch: commandString.optional() }).prefault({}),
+      // deploy/rollback (lib/ops/deploy): lock expiry, per-step time limit, SSH connection setup, Deployment URL
+      lock_ttl: durationMs({ min: 10_000, max: 24 * 3_600_000 }).default(30 * 60_000),
+      command_timeout: durationMs({ min: 1000, max: 6 * 3_600_000 }).default(10 * 60_000),
+      connect_concurrency: z.number().int().min(1).max(256).default(10),
+      connect_attempts: z.number().int().min(1).max(10).default(4),
+      url: z.string().url().max(2048).refine((u) => /^https?:\/\//.test(u), { error: 'must be an http(s) URL' }).optional(),
+    })
+    .superRefine((a, ctx) => {
+      if (a.strategy === 'bluegreen' && !a.slots) ctx.addIssue({ code: 'custom', message: 'strategy bluegreen needs slots: { blue: { port }, green: { port } }', path: ['slots'] });
+      if (a.slots && a.slots.blue.port === a.slots.green.port) ctx.addIssue({ code: 'custom', message: 'blue and green need different ports', path: ['slots'] });
+      if (new Set(a.shared).size !== a.shared.length) ctx.addIssue({ code: 'custom', message: 'shared paths must be unique', path: ['shared'] });
+    });
+
+  // ------------------------------------------------------------------------------------------ db
+
+  const dbSchema = z.strictObject({
+    migrations: relativePath.default('db/migrations'),
+    dsn: vaultKey.default('POSTGRES_DSN_PROD'),
+    ledger_schema: sqlIdentifier.default('public'),
+    ledger_table: sqlIdentifier.default('schema_migrations'),
+    lock_wait: durationMs({ min: 0, max: 3_600_000 }).default(60_000),
+    lock_timeout: durationMs({ min: 100, max: 3_600_000 }).default(5000),
+    statement_timeout: durationMs({ min: 0, max: 24 * 3_600_000 }).default(600_000),
+    lock_retries: z.number().int().min(0).max(10).default(3),
+    retry_delay: durationMs({ min: 0, max: 600_000 }).default(2000),
+    connect_timeout: durationMs({ min: 1000, max: 600_000 }).default(10_000),
+  });
+
+  // ----------------------------------------------------------------------------------------- ops
+
+  const conditionOps = z
+    .strictObject({ eq: z.number().optional(), ne: z.number().optional(), lt: z.number().optional(), le: z.number().optional(), gt: z.number().optional(), ge: z.number().optional() })
+    .refine((c) => Object.values(c).some((v) => v !== undefined), { error: 'give at least one of eq, ne, lt, le, gt, ge' });
+  const conditions = z.record(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: 'condition keys are result column names' }), conditionOps);
+
+  const checkSchema = z
+    .strictObject({
+      name: slug('check name'),
+      required: z.boolean().default(true),
+      http: z
+        .strictObject({
+          url: vaultKey,
+          method: z.enum(['GET', 'HEAD']).default('GET'),
+          expect: expectStatus.default(200),
+          max_latency_ms: z.number().int().min(1).max(600_000).optional(),
+          body_contains: z.string().min(1).max(1024).optional(),
+          timeout: durationMs({ min: 100, max: 600_000 }).default(10_000),
+        })
+        .optional(),
+      sql: z
+        .strictObject({
+          query: z.string().min(1).max(10_000),
+          dsn: vaultKey.default('POSTGRES_DSN_PROD'),
+          insufficient_when: conditions.optional(),
+          unhealthy_when: conditions.optional(),
+          timeout: durationMs({ min: 100, max: 600_000 }).default(30_000),
+        })
+        .optional(),
+      target: z
+        .strictObject({
+          disk_max_pct: z.number().min(1).max(100).optional(),
+          disk_path: remotePath.default('/'),
+          service: z.string().regex(/^[A-Za-z0-9@._:-]{1,255}$/, { error: 'must be a service (unit) name' }).optional(),
+          current_release: z.boolean().default(false),
+          app: slug('app name').optional(),
+          timeout: durationMs({ min: 100, max: 600_000 }).default(30_000),
+        })
+        .refine((t) => t.disk_max_pct !== undefined || t.service !== undefined || t.current_release, { error: 'give at least one of disk_max_pct, service, current_release' })
+        .optional(),
+      tls: z.strictObject({ host: vaultKey, port: port.default(443), min_days: z.number().int().min(0).max(3650).default(14), timeout: durationMs({ min: 100, max: 600_000 }).default(10_000) }).optional(),
+      backup: z
+        .strictObject({
+          dir: remotePath,
+          max_age_hours: z.number().positive().max(24 * 366),
+          verify_checksum: z.boolean().default(true),
+          target: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: 'must be a target id from PAAS_TARGETS' }).optional(),
+          timeout: durationMs({ min: 100, max: 3_600_000 }).default(300_000),
+        })
+        .optional(),
+    })
+    .superRefine((c, ctx) => {
+      const kinds = CHECK_KINDS.filter((k) => c[k] !== undefined);
+      if (kinds.length !== 1) ctx.addIssue({ code: 'custom', message: `give exactly one of ${CHECK_KINDS.join(', ')}${kinds.length ? ` (found ${kinds.join(', ')})` : ''}`, path: [] });
+    });
+
+  const opsSchema = z
+    .strictObject({
+      checks: z.array(checkSchema).max(200).default([]),
+      expected_interval: durationMs({ min: 60_000, max: 31 * 24 * 3_600_000 }).default(26 * 3_600_000),
+      concurrency: z.number().int().min(1).max(200).default(100),
+      slack: z.strictObject({ webhook: vaultKey.default('SLACK_WEBHOOK_URL') }).prefault({}),
+    })
+    .superRefine((o, ctx) => {
+      const seen = new Set<string>();
+      o.checks.forEach((c, i) => {
+        if (seen.has(c.name)) ctx.addIssue({ code: 'custom', message: `duplicate check name ${c.name}`, path: ['checks', i, 'name'] });
+        seen.add(c.name);
+      });
+    });
+
+  // ------------------------------------------------------------------------------------ contexts
+
+  const contextEntrySchema = z.strictObject({
+    type: z.enum(CONTEXT_TYPES).optional(),
+    environment: z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, { error: 'must be a GitHub environment name' }).optional(),
+    trigger: webhookPolicySchema.optional(),
+  });
+
+  // -------------------------------------------------------------------------------- whole file
+
+  const paasYmlSchema = z.strictObject({
+    version: z.literal(1, { error: 'version must be 1' }),
+    apps: z.record(slug('app name'), appSchema).default({}),
+    db: dbSchema.prefault({}),
+    ops: opsSchema.prefault({}),
+    contexts: z.record(z.string().regex(CONTEXT_NAME_RE, { error: 'context names match ^[a-z0-9][a-z0-9-]{0,62}$' }), contextEntrySchema).default({}),
+  });
+  return { paasYml: paasYmlSchema, db: dbSchema, check: checkSchema };
+}
+
+let built: ReturnType<typeof build> | null = null;
+/** The schemas of paas.yml: `paasYml` (the whole file), `db`, `check` (one ops check). */
+export function paasYmlSchemas(): ReturnType<typeof build> {
+  built ??= build();
+  return built;
+}
+/** The whole-file schema, built on first use (parse / safeParse as on a zod schema). */
+export const paasYmlSchema = {
+  parse: (value: unknown): PaasYml => paasYmlSchemas().paasYml.parse(value),
+  safeParse: (value: unknown) => paasYmlSchemas().paasYml.safeParse(value),
+};
+export type PaasYml = z.output<ReturnType<typeof build>['paasYml']>;
+export type DbConfig = z.output<ReturnType<typeof build>['db']>;
+export type OpsCheck = z.output<ReturnType<typeof build>['check']>;
+export type AppConfig = PaasYml['apps'][string];
+
+/** The configuration when a repository has no paas.yml (every default). */
+export function defaultPaasYml(): PaasYml {
+  return paasYmlSchemas().paasYml.parse({ version: 1 });
+}
+
+export interface LoadedPaasYml {
+  config: PaasYml;
+  /** absolute path of the file read, or where it was looked for */
+  path: string;
+  exists: boolean;
+}
+
+function configError(file: string, line: number | null, where: string, message: string): PaasError {
+  const loc = line ? `${file}:${line}` : file;
+  return new PaasError('PAAS_INVALID_ARGUMENT', `${loc}: ${where ? `${where}: ` : ''}${message}`, {
+    stage: 'config',
+    target: file,
+    remediation: `Fix ${where || 'the file'} in ${file}; every field is described in docs/paas-yml.md.`,
+  });
+}
+
+/** Line (1-based) of the YAML node at `path` (or of its key when `key` is given), if cheap to find. */
+function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, path: readonly PropertyKey[], key?: string): number | null {
+  try {
+    let node: unknown = doc.contents;
+    for (const seg of path) {
+      if (!node || typeof node !== 'object' || !('items' in node)) break;
+      const items = (node as { items: unknown[] }).items;
+      if (typeof seg === 'number') node = items[seg];
+      else node = (items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg)) as { value?: unknown } | undefined)?.value ?? node;
+    }
+    if (key !== undefined && isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+      if (pair && isScalar(pair.key) && pair.key.range) return counter.linePos(pair.key.range[0]).line;
+    }
+    const range = (node as YamlNode | undefined)?.range;
+    return range ? counter.linePos(range[0]).line : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Parses paas.yml text. Errors are PAAS_INVALID_ARGUMENT naming the file, line and field. */
+export function parsePaasYml(text: string, file = PAAS_YML_DEFAULT): PaasYml {
+  const counter = new LineCounter();
+  const doc = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter: counter, prettyErrors: false, uniqueKeys: true, version: '1.2' });
+  const yamlErr = doc.errors[0];
+  if (yamlErr) {
+    const line = yamlErr.linePos?.[0]?.line ?? (yamlErr.pos ? counter.linePos(yamlErr.pos[0]).line : null);
+    throw configError(file, line, '', `not valid YAML: ${yamlErr.message.split('\n')[0]}`);
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 50 });
+  } catch (e) {
+    throw configError(file, null, '', `not valid YAML: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (raw === null || raw === undefined) throw configError(file, null, '', 'the file is empty; it needs at least `version: 1`');
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw configError(file, 1, '', 'the top level must be a mapping (version, apps, db, ops, contexts)');
+  const r = paasYmlSchemas().paasYml.safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  if (!issue) throw configError(file, null, '', 'invalid');
+  const where = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const keys = (issue as { keys: string[] }).keys;
+    const line = lineOf(doc, counter, issue.path, keys[0]);
+    const field = [...issue.path.map(String), keys[0]].join('.');
+    return failWith(configError(file, line, field, `unknown field${keys.length > 1 ? `s ${keys.join(', ')}` : ''} (allowed fields are listed in docs/paas-yml.md)`));
+  }
+  return failWith(configError(file, lineOf(doc, counter, issue.path), where, issue.message));
+}
+
+function failWith(e: PaasError): never {
+  throw e;
+}
+
+/**
+ * Loads `paas.yml` (path relative to `baseDir`). A missing file gives the defaults when `optional`
+ * (the default file name is optional: a repository without paas.yml uses every default); a file
+ * given explicitly must exist.
+ */
+export function loadPaasYml(file: string, baseDir: string, opts: { optional?: boolean } = {}): LoadedPaasYml {
+  const path = resolve(baseDir, file);
+  if (!existsSync(path)) {
+    if (opts.optional ?? file === PAAS_YML_DEFAULT) return { config: defaultPaasYml(), path, exists: false };
+    throw new PaasError('PAAS_INVALID_ARGUMENT', `configuration file ${file} does not exist`, {
+      stage: 'config',
+      target: file,
+      remediation: `Create ${file} (see docs/paas-yml.md) or point \`config\` / --config at the right file.`,
+    });
+  }
+  let text: string;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new Error('not a regular file');
+    if (st.size > MAX_BYTES) throw new Error(`larger than ${MAX_BYTES} bytes`);
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new PaasError('PAAS_INVALID_ARGUMENT', `configuration file ${file} cannot be read: ${e instanceof Error ? e.message.replace(/^[A-Z]+: /, '') : String(e)}`, {
+      stage: 'config',
+      target: file,
+      remediation: `Make ${file} a readable regular file.`,
+    });
+  }
+  return { config: parsePaasYml(text, file), path, exists: true };
+}

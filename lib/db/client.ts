@@ -1,0 +1,96 @@
+import pg from 'pg';
+import { clientConfig, type ParsedDsn } from './dsn.js';
+import { connectError } from './errors.js';
+
+/** One PostgreSQL session (a pg.Client) with what db_bootstrap needs to know about it. */
+export interface DbConnection {
+  client: pg.Client;
+  /** backend pid at connect time */
+  pid: number;
+  /** server_version_num, e.g. 150004 */
+  serverVersion: number;
+  /** an error the client emitted while idle (server shutdown, network cut), if any */
+  lastError: () => Error | null;
+  /** ends the session; never throws */
+  close: () => Promise<void>;
+}
+
+export interface ConnectOptions {
+  dsn: ParsedDsn;
+  dsnKey: string;
+  applicationName: string;
+  connectTimeoutMs: number;
+  onNotice?: (message: string) => void;
+}
+
+/** Connects and reads the backend pid and server version. Errors become DbError without any DSN part. */
+export async function openConnection(opts: ConnectOptions): Promise<DbConnection> {
+  const client = new pg.Client(clientConfig(opts.dsn, { applicationName: opts.applicationName, connectTimeoutMs: opts.connectTimeoutMs, key: opts.dsnKey }));
+  let idleError: Error | null = null;
+  client.on('error', (e) => {
+    idleError = e;
+  });
+  if (opts.onNotice) {
+    const onNotice = opts.onNotice;
+    client.on('notice', (n) => onNotice(`${n.severity ?? 'NOTICE'}: ${n.message}`));
+  }
+  try {
+    await client.connect();
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    throw connectError(e, opts.dsnKey);
+  }
+  let pid: number;
+  let serverVersion: number;
+  try {
+    const r = await client.query<{ pid: number; v: string }>('SELECT pg_catalog.pg_backend_pid() AS pid, pg_catalog.current_setting(\'server_version_num\') AS v');
+    pid = Number(r.rows[0]?.pid);
+    serverVersion = Number(r.rows[0]?.v);
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    throw connectError(e, opts.dsnKey);
+  }
+  let closed = false;
+  return {
+    client,
+    pid,
+    serverVersion,
+    lastError: () => idleError,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await Promise.race([client.end().catch(() => undefined), new Promise((r) => setTimeout(r, 5000).unref())]);
+    },
+  };
+}
+
+/** Quotes an identifier (always, so reserved words and case are safe). */
+export function quoteIdent(name: string): string {
+  return '"' + name.replace(/"/g, '""') + '"';
+}
+
+/** Quotes a string literal for the simple query protocol (standard_conforming_strings assumed on; E'' when a backslash is present). */
+export function quoteLiteral(value: string): string {
+  if (value.includes('\0')) throw new Error('NUL in SQL literal');
+  const body = value.replace(/'/g, "''");
+  return value.includes('\\') ? ` E'${body.replace(/\\/g, '\\\\')}'` : `'${body}'`;
+}
+
+/** Cancels the statement running on backend `pid` from a second, short-lived session. Never throws. */
+export async function cancelBackend(opts: ConnectOptions, pid: number): Promise<void> {
+  const c = new pg.Client(clientConfig(opts.dsn, { applicationName: `${opts.applicationName} cancel`, connectTimeoutMs: Math.min(opts.connectTimeoutMs, 5000), key: opts.dsnKey }));
+  c.on('error', () => undefined);
+  try {
+    await Promise.race([
+      (async () => {
+        await c.connect();
+        await c.query('SELECT pg_catalog.pg_cancel_backend($1)', [pid]);
+      })(),
+      new Promise((r) => setTimeout(r, 5000).unref()),
+    ]);
+  } catch {
+    /* the session may be gone already */
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * What ops_daily and prod_verify share before checks run: paas.yml (the one loader), the vault
+ * keys it names (so named secrets passed in env are picked up), and the engine context with its
+ * lazily opened target transports (deploy's transport builder: SSH or local).
+ */
+import { loadPaasYml, type LoadedPaasYml, type PaasYml } from '../../config/paas-yml.js';
+import type { Vault } from '../../isolation/vault.js';
+import type { CommonInputs } from '../../runtime/inputs.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import { parseTargets } from '../../transport/targets.js';
+import { buildTransports, connectTransport } from '../deploy/connect.js';
+import { SSH_KEYS, TARGETS_KEY, type EngineContext } from './engine.js';
+import type { FetchLike } from './http.js';
+import { targetAccess, type TargetAccess } from './targets.js';
+
+export function loadConfig(rt: Runtime, common: Pick<CommonInputs, 'config'>): LoadedPaasYml {
+  return loadPaasYml(common.config, rt.workspace ?? rt.cwd);
+}
+
+/** Every vault key paas.yml names for ops and db (plus the target keys): picked from env when set there. */
+export function namedVaultKeys(config: PaasYml): string[] {
+  const keys = new Set<string>([TARGETS_KEY, ...SSH_KEYS, 'PAAS_SSH_FINGERPRINTS', 'PAAS_SSH_JUMP', config.db.dsn, config.ops.slack.webhook]);
+  for (const c of config.ops.checks) {
+    if (c.http) keys.add(c.http.url);
+    if (c.sql) keys.add(c.sql.dsn);
+    if (c.tls) keys.add(c.tls.host);
+  }
+  return [...keys].sort();
+}
+
+/** Test seams; production runs leave them empty. */
+export interface CheckDeps {
+  fetch?: FetchLike;
+  tlsCa?: string;
+}
+
+export interface PreparedEngine {
+  ctx: EngineContext;
+  close(): Promise<void>;
+}
+
+export function prepareEngine(rt: Runtime, context: string, vault: Vault, config: PaasYml, opts: { expectedRelease?: string | undefined; deps?: CheckDeps } = {}): PreparedEngine {
+  let access: TargetAccess | null = null;
+  const targets = (): TargetAccess => {
+    if (!access) {
+      const specs = parseTargets(vault.require(TARGETS_KEY, 'target and backup checks'));
+      const transports = buildTransports(specs, vault, { concurrency: 8, attempts: 2, backoffMs: 500, log: (m) => rt.logger.info(m) });
+      access = targetAccess(specs, transports, connectTransport);
+    }
+    return access;
+  };
+  const ctx: EngineContext = {
+    context,
+    vault,
+    redactor: rt.redactor,
+    config,
+    targets,
+    fetch: opts.deps?.fetch,
+    now: rt.now,
+    expectedRelease: opts.expectedRelease,
+    tlsCa: opts.deps?.tlsCa,
+    concurrency: config.ops.concurrency,
+  };
+  return { ctx, close: async () => { await (access as TargetAccess | null)?.close(); } };
+}
+
+/** The URL of this workflow run, when running in GitHub Actions. */
+export function runUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const server = env.GITHUB_SERVER_URL || 'https://github.com';
+  if (!env.GITHUB_REPOSITORY || !env.GITHUB_RUN_ID) return undefined;
+  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(env.GITHUB_REPOSITORY) || !/^\d+$/.test(env.GITHUB_RUN_ID)) return undefined;
+  return `${server.replace(/\/+$/, '')}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
+}

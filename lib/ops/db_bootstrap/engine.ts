@@ -1,0 +1,431 @@
+import type { QueryResult } from 'pg';
+import type { DbConfig } from '../../config/paas-yml.js';
+import { formatDuration } from '../../config/duration.js';
+import type { DbConnection } from '../../db/client.js';
+import { connectionLostError, DbError, isConnectionLost, pgErrorOf, sqlstateOf } from '../../db/errors.js';
+import type { Logger } from '../../runtime/logger.js';
+import {
+  createLedgerSql,
+  displayName,
+  GUARD_SQLSTATE,
+  guardSql,
+  INVALID_INDEXES_SQL,
+  insertAppliedSql,
+  insertBaselineSql,
+  LEDGER_COLUMNS,
+  lockHeldSql,
+  lockKey,
+  qualified,
+  selectLedgerSql,
+  upsertNoTxSql,
+  userObjectsSql,
+  type LedgerName,
+  type LedgerRow,
+} from './ledger.js';
+import type { Migration } from './plan.js';
+
+/** The SQL side of db_bootstrap, on ONE session: lock, ledger, apply, verify. */
+export interface EngineOptions {
+  conn: DbConnection;
+  ledger: LedgerName;
+  db: DbConfig;
+  logger: Logger;
+  /** aborted on SIGTERM/SIGINT */
+  signal: AbortSignal;
+  /** asks the server to cancel the statement running on this session (from another connection) */
+  cancelRunning: () => Promise<void>;
+}
+
+export interface LedgerState {
+  exists: boolean;
+  rows: LedgerRow[];
+}
+
+export interface InvalidIndex {
+  schema: string;
+  name: string;
+  table: string;
+  fix: string;
+}
+
+const RETRYABLE = new Set(['55P03', '40P01']);
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+function quoteIdentPlain(s: string): string {
+  return '"' + s.replace(/"/g, '""') + '"';
+}
+
+export function invalidIndexFix(schema: string, name: string): string {
+  const q = `${quoteIdentPlain(schema)}.${quoteIdentPlain(name)}`;
+  return `REINDEX INDEX CONCURRENTLY ${q}; -- or: DROP INDEX CONCURRENTLY IF EXISTS ${q}; then re-run the migration that creates it`;
+}
+
+/** Line in the file for a character position (1-based, as PostgreSQL reports it) inside `up`. */
+export function lineInFile(m: Migration, upOffset: number): number {
+  let line = m.upLine;
+  for (let i = 0; i < upOffset && i < m.up.length; i++) if (m.up.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+export class MigrationEngine {
+  private readonly lock;
+  private readonly ledgerSql: string;
+  readonly ledgerName: string;
+  locked = false;
+  private running = false;
+
+  constructor(private readonly o: EngineOptions) {
+    this.lock = lockKey(o.ledger);
+    this.ledgerSql = qualified(o.ledger);
+    this.ledgerName = displayName(o.ledger);
+    o.signal.addEventListener('abort', () => {
+      if (this.running) void o.cancelRunning();
+    }, { once: true });
+  }
+
+  private get client() {
+    return this.o.conn.client;
+  }
+
+  private interrupted(file: string | null, what: string): DbError {
+    return new DbError('PAAS_INTERRUPTED', 'interrupted', `interrupted by a termination signal ${what}`, {
+      stage: 'migrate',
+      file,
+      remediation: 'Nothing partial was recorded: the running transaction was rolled back. Re-run when ready; already applied files stay applied.',
+    });
+  }
+
+  /** Runs a statement; a lost connection and an abort become DbErrors; other errors are rethrown as they are. */
+  private async q<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, file: string | null = null, what = ''): Promise<QueryResult<R>> {
+    if (this.o.signal.aborted) throw this.interrupted(file, what);
+    this.running = true;
+    try {
+      return await this.client.query<R>(sql);
+    } catch (e) {
+      if (this.o.signal.aborted) throw this.interrupted(file, what);
+      if (isConnectionLost(e) || this.o.conn.lastError()) throw connectionLostError(e, file, what || 'while talking to the server');
+      throw e;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private pooled(what: string): DbError {
+    return new DbError('PAAS_DB_POOLED_CONNECTION', 'pooled_connection', `the database session changed between statements (${what}): the DSN goes through a transaction pooler, where a session advisory lock cannot protect migrations`, {
+      stage: 'lock',
+      remediation: 'Point the DSN at PostgreSQL directly, or at a session-pooled port of your pooler (PgBouncer pool_mode=session), for migrations.',
+    });
+  }
+
+  /** Refuses a transaction-pooled connection: the backend pid must not change between statements. */
+  async checkSession(): Promise<void> {
+    for (let i = 0; i < 2; i++) {
+      const r = await this.q<{ pid: number }>('SELECT pg_catalog.pg_backend_pid() AS pid', null, 'checking the session');
+      if (Number(r.rows[0]?.pid) !== this.o.conn.pid) throw this.pooled('backend pid changed');
+    }
+    if (this.o.conn.serverVersion >= 140000) {
+      // the server notices a vanished client during long statements and rolls back sooner
+      await this.q("SET client_connection_check_interval = '2s'").catch(() => undefined);
+    }
+  }
+
+  private async lockHolder(): Promise<string> {
+    try {
+      const r = await this.q<{ pid: number; app: string; age: number }>(
+        `SELECT a.pid, a.application_name AS app, extract(epoch FROM pg_catalog.now() - a.backend_start)::int AS age
+         FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+         WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${this.lock.classid} AND l.objid = ${this.lock.objid} AND l.objsubid = 1 LIMIT 1`,
+      );
+      const row = r.rows[0];
+      if (!row) return 'another session';
+      const app = String(row.app ?? '').replace(/[^\x20-\x7e]/g, '?').slice(0, 63);
+      return `pid ${row.pid}${app ? ` (${app})` : ''}, connected ${row.age}s ago`;
+    } catch {
+      return 'another session';
+    }
+  }
+
+  /** pg_try_advisory_lock polled until the deadline, on this session. Never an unbounded wait. */
+  async acquireLock(waitMs: number): Promise<number> {
+    const started = Date.now();
+    const deadline = started + waitMs;
+    let nextReport = started;
+    for (;;) {
+      const r = await this.q<{ ok: boolean; pid: number }>(`SELECT pg_catalog.pg_try_advisory_lock(${this.lock.key}) AS ok, pg_catalog.pg_backend_pid() AS pid`, null, 'while taking the migration lock');
+      const row = r.rows[0];
+      if (Number(row?.pid) !== this.o.conn.pid) {
+        if (row?.ok) await this.q(`SELECT pg_catalog.pg_advisory_unlock(${this.lock.key})`).catch(() => undefined);
+        throw this.pooled('backend pid changed while taking the lock');
+      }
+      if (row?.ok) {
+        this.locked = true;
+        return Date.now() - started;
+      }
+      const now = Date.now();
+      const left = deadline - now;
+      if (left <= 0) {
+        const holder = await this.lockHolder();
+        throw new DbError('PAAS_LOCK_HELD', 'lock_held', `the migration lock for ${this.ledgerName} is held by ${holder}; gave up after ${formatDuration(waitMs)}`, {
+          stage: 'lock',
+          remediation: 'Another db_bootstrap run is migrating this database. Wait for it to finish and re-run (or raise db.lock_wait in paas.yml); never delete the lock by hand while it runs.',
+        });
+      }
+      if (now >= nextReport) {
+        this.o.logger.info(`waiting for the migration lock held by ${await this.lockHolder()}: ${Math.ceil(left / 1000)}s left`);
+        nextReport = now + 5000;
+      }
+      await sleep(Math.min(left, 150 + Math.floor(Math.random() * 100)), this.o.signal);
+      if (this.o.signal.aborted) throw this.interrupted(null, 'while waiting for the migration lock');
+    }
+  }
+
+  /** Releases the lock and checks that this session held it. */
+  async releaseLock(): Promise<void> {
+    if (!this.locked) return;
+    this.locked = false;
+    const r = await this.client.query<{ released: boolean; pid: number }>(`SELECT pg_catalog.pg_advisory_unlock(${this.lock.key}) AS released, pg_catalog.pg_backend_pid() AS pid`);
+    const row = r.rows[0];
+    if (!row?.released || Number(row.pid) !== this.o.conn.pid) {
+      throw new DbError('PAAS_DB_POOLED_CONNECTION', 'lock_lost', 'the migration lock was not held by this session when releasing it: the session was reset or pooled during the run', {
+        stage: 'lock',
+        remediation: 'Connect to PostgreSQL directly (not through a transaction pooler) and run verify to check the result.',
+      });
+    }
+  }
+
+  async ledgerState(): Promise<LedgerState> {
+    const reg = await this.q<{ oid: string | null }>(`SELECT pg_catalog.to_regclass('${this.ledgerSql.replace(/'/g, "''")}')::oid::text AS oid`);
+    const oid = reg.rows[0]?.oid;
+    if (!oid) return { exists: false, rows: [] };
+    const cols = await this.q<{ name: string; type: string }>(`SELECT attname AS name, pg_catalog.format_type(atttypid, atttypmod) AS type FROM pg_catalog.pg_attribute WHERE attrelid = ${Number(oid)} AND attnum > 0 AND NOT attisdropped`);
+    const have = new Map(cols.rows.map((c) => [c.name, c.type]));
+    const wrong = Object.entries(LEDGER_COLUMNS).filter(([n, t]) => have.get(n) !== t);
+    if (wrong.length > 0) {
+      const dbmate = have.has('version') && !have.has('checksum');
+      throw new DbError('PAAS_MIGRATION_PLAN_INVALID', 'ledger_incompatible', `${this.ledgerName} exists but is not a paas ledger (${dbmate ? 'it looks like a dbmate ledger' : `columns ${wrong.map(([n]) => n).join(', ')} missing or of another type`})`, {
+        stage: 'ledger',
+        remediation: dbmate
+          ? 'Coming from dbmate: set db.ledger_table in paas.yml to a new name (e.g. paas_migrations) and run with baseline_version set to the last version dbmate applied.'
+          : `Set db.ledger_table in paas.yml to a table paas can own; paas never alters a table it did not create.`,
+      });
+    }
+    const rows = await this.q<Record<string, unknown>>(selectLedgerSql(this.o.ledger));
+    return {
+      exists: true,
+      rows: rows.rows.map((r) => ({
+        id: String(r.id),
+        filename: String(r.filename),
+        checksum: String(r.checksum),
+        applied_at: String(r.applied_at),
+        duration_ms: r.duration_ms === null ? null : String(r.duration_ms),
+        success: r.success === true,
+      })),
+    };
+  }
+
+  async userObjects(limit = 5): Promise<string[]> {
+    const r = await this.q<{ name: string }>(userObjectsSql(this.o.ledger, limit));
+    return r.rows.map((x) => x.name);
+  }
+
+  /** Creates the ledger (and the baseline rows) in one transaction. */
+  async createLedger(baseline: Migration[]): Promise<void> {
+    const ins = insertBaselineSql(this.o.ledger, baseline);
+    const sql = [`BEGIN`, `SET LOCAL lock_timeout = '${this.o.db.lock_timeout}ms'`, guardSql(this.lock, this.o.conn.pid), createLedgerSql(this.o.ledger), ins, 'COMMIT'].filter(Boolean).join(';\n');
+    try {
+      await this.q(sql, null, 'while creating the ledger');
+    } catch (e) {
+      await this.rollbackQuietly();
+      throw this.sqlError(e, null, `creating the ledger ${this.ledgerName}`);
+    }
+  }
+
+  /** Runs `fn` inside a READ ONLY transaction that is always rolled back. */
+  async readOnly<T>(fn: () => Promise<T>): Promise<T> {
+    await this.q('BEGIN TRANSACTION READ ONLY');
+    try {
+      return await fn();
+    } finally {
+      await this.rollbackQuietly();
+    }
+  }
+
+  async invalidIndexes(): Promise<InvalidIndex[]> {
+    const r = await this.q<{ schema: string; name: string; table_name: string }>(INVALID_INDEXES_SQL);
+    return r.rows.map((x) => ({ schema: x.schema, name: x.name, table: x.table_name, fix: invalidIndexFix(x.schema, x.name) }));
+  }
+
+  private async rollbackQuietly(): Promise<void> {
+    if (this.o.conn.lastError()) return;
+    try {
+      await this.client.query('ROLLBACK');
+    } catch {
+      /* the session is gone; the server rolls back on its own */
+    }
+  }
+
+  /** Maps an SQL error of a migration to a DbError naming the file, line and SQLSTATE. */
+  sqlError(e: unknown, m: Migration | null, what: string, upOffsetBase?: number, queryPrefixLen = 0, fallbackLine: number | null = null): DbError {
+    if (e instanceof DbError) return e;
+    const p = pgErrorOf(e);
+    const state = sqlstateOf(e);
+    const file = m?.relPath ?? null;
+    let line: number | null = fallbackLine;
+    if (m && p.position && /^\d+$/.test(p.position)) {
+      const off = Number(p.position) - 1 - queryPrefixLen;
+      if (off >= 0 && off <= (upOffsetBase === undefined ? m.up.length : m.up.length)) line = lineInFile(m, (upOffsetBase ?? 0) + off);
+    }
+    const where = file ? `${file}${line ? `:${line}` : ''}: ` : '';
+    const msg = String(p.message ?? 'error').split('\n')[0]?.slice(0, 500) ?? 'error';
+    const hint = p.hint ? ` (hint: ${String(p.hint).split('\n')[0]?.slice(0, 300)})` : '';
+    const stateText = state ? ` (SQLSTATE ${state})` : '';
+    if (state === GUARD_SQLSTATE) return this.pooled('the lock is not held by the backend running the migration');
+    if (state === '55P03' || state === '40P01') {
+      return new DbError('PAAS_DB_LOCK_TIMEOUT', 'lock_timeout', `${where}${what}: ${msg}${stateText}; gave up after ${this.o.db.lock_retries} retr${this.o.db.lock_retries === 1 ? 'y' : 'ies'}`, {
+        stage: 'migrate',
+        file,
+        line,
+        sqlstate: state,
+        remediation: `Another session holds a lock this migration needs (lock_timeout ${formatDuration(this.o.db.lock_timeout)}). Find it in pg_stat_activity / pg_locks, let it finish, and re-run; or raise db.lock_timeout / db.lock_retries in paas.yml.`,
+      });
+    }
+    if (state === '57014') {
+      const userCancel = /user request/i.test(msg);
+      return new DbError('PAAS_MIGRATION_FAILED', userCancel ? 'sql_error' : 'statement_timeout', `${where}${what}: ${msg}${stateText}`, {
+        stage: 'migrate',
+        file,
+        line,
+        sqlstate: state,
+        remediation: userCancel
+          ? 'The statement was cancelled by another session (pg_cancel_backend). Re-run when ready.'
+          : `A statement ran longer than statement_timeout (${formatDuration(this.o.db.statement_timeout)}). Make it faster (batches, CONCURRENTLY in a transaction:false file) or raise db.statement_timeout in paas.yml.`,
+      });
+    }
+    if (state === '25006') {
+      return new DbError('PAAS_MIGRATION_FAILED', 'read_only', `${where}${what}: the server is read-only${stateText}`, {
+        stage: 'migrate',
+        file,
+        line,
+        sqlstate: state,
+        remediation: 'The DSN points at a standby (hot standby / read replica): point it at the primary.',
+      });
+    }
+    if (state === '42501') {
+      return new DbError('PAAS_MIGRATION_FAILED', 'permission_denied', `${where}${what}: ${msg}${stateText}`, { stage: 'migrate', file, line, sqlstate: state, remediation: 'Grant the migration role the privilege it needs (usually: make it the owner of the schema and its tables).' });
+    }
+    return new DbError('PAAS_MIGRATION_FAILED', 'sql_error', `${where}${what}: ${msg}${hint}${stateText}`, {
+      stage: 'migrate',
+      file,
+      line,
+      sqlstate: state,
+      remediation: m
+        ? `Fix ${m.filename} and re-run: ${m.transaction ? 'it was rolled back as a whole, so nothing of it was applied or recorded' : 'it runs outside a transaction, so statements before the failing one stay applied; make them safe to run again (IF NOT EXISTS)'}; files before it stay applied.`
+        : 'Check the database state and re-run.',
+    });
+  }
+
+  private timeoutsSql(local: boolean): string {
+    const set = local ? 'SET LOCAL' : 'SET';
+    return `${set} lock_timeout = '${this.o.db.lock_timeout}ms';\n${set} statement_timeout = '${this.o.db.statement_timeout}ms';\n`;
+  }
+
+  /** Applies a file in one transaction together with its ledger row, retrying on lock timeouts. Returns ms. */
+  async applyTransactional(m: Migration): Promise<number> {
+    const prefix = `BEGIN;\n${this.timeoutsSql(true)}${guardSql(this.lock, this.o.conn.pid)};\n`;
+    const sql = `${prefix}${m.up}\n;\n${insertAppliedSql(this.o.ledger, m)};\nCOMMIT;\nRESET ALL;`;
+    for (let attempt = 0; ; attempt++) {
+      const t0 = performance.now();
+      let results: QueryResult | QueryResult[];
+      try {
+        results = await this.q(sql, m.relPath, `while applying ${m.relPath}`);
+      } catch (e) {
+        await this.rollbackQuietly();
+        const state = sqlstateOf(e);
+        if (!(e instanceof DbError) && state && RETRYABLE.has(state) && attempt < this.o.db.lock_retries) {
+          const delay = this.o.db.retry_delay * 2 ** attempt;
+          this.o.logger.warn(`${m.relPath}: ${state === '55P03' ? 'lock_timeout' : 'deadlock'} (SQLSTATE ${state}); retry ${attempt + 1}/${this.o.db.lock_retries} in ${formatDuration(delay)}`);
+          await sleep(delay, this.o.signal);
+          if (this.o.signal.aborted) throw this.interrupted(m.relPath, `before retrying ${m.relPath}`);
+          continue;
+        }
+        throw this.sqlError(e, m, `${m.transaction ? 'migration failed and was rolled back' : 'migration failed'}`, 0, prefix.length);
+      }
+      const list = Array.isArray(results) ? results : [results];
+      const commit = list.at(-2);
+      const insert = list.at(-3);
+      if (commit?.command !== 'COMMIT' || insert?.command !== 'INSERT' || insert.rowCount !== 1) {
+        await this.rollbackQuietly();
+        throw new DbError('PAAS_MIGRATION_FAILED', 'sql_error', `${m.relPath}: the file did not run to its end inside its transaction (an unterminated comment or string, or its own transaction control); nothing was recorded`, {
+          stage: 'migrate',
+          file: m.relPath,
+          remediation: 'Check the end of the file for an unterminated /* comment, string or dollar quote.',
+        });
+      }
+      return performance.now() - t0;
+    }
+  }
+
+  /** Applies a `transaction:false` file: one statement at a time, then its ledger row. Returns ms. */
+  async applyNoTransaction(m: Migration): Promise<number> {
+    const t0 = performance.now();
+    const held = await this.q<{ ok: boolean }>(`SELECT (${lockHeldSql(this.lock, this.o.conn.pid)}) AS ok`, m.relPath);
+    if (!held.rows[0]?.ok) throw this.pooled('the lock is not held by the backend running the migration');
+    await this.q(this.timeoutsSql(false), m.relPath);
+    const total = m.statements.length;
+    for (let k = 0; k < total; k++) {
+      const s = m.statements[k] as (typeof m.statements)[number];
+      const retryable = !s.allWords.has('concurrently');
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.q(s.text, m.relPath, `while running statement ${k + 1}/${total} of ${m.relPath}`);
+          break;
+        } catch (e) {
+          const state = sqlstateOf(e);
+          if (!(e instanceof DbError) && state && RETRYABLE.has(state) && retryable && attempt < this.o.db.lock_retries) {
+            const delay = this.o.db.retry_delay * 2 ** attempt;
+            this.o.logger.warn(`${m.relPath} statement ${k + 1}/${total}: lock_timeout (SQLSTATE ${state}); retry ${attempt + 1}/${this.o.db.lock_retries} in ${formatDuration(delay)}`);
+            await sleep(delay, this.o.signal);
+            if (this.o.signal.aborted) throw this.interrupted(m.relPath, `before retrying ${m.relPath}`);
+            continue;
+          }
+          const err = this.sqlError(e, m, `statement ${k + 1}/${total} failed${k > 0 ? ` (statements 1-${k} of this transaction:false file stay applied)` : ''}`, s.start, 0, lineInFile(m, s.start + (s.text.length - s.text.trimStart().length)));
+          await this.recordFailedAttempt(m, performance.now() - t0, err);
+          throw err;
+        }
+      }
+    }
+    const t = performance.now() - t0;
+    await this.q(`RESET ALL;\nBEGIN;\n${guardSql(this.lock, this.o.conn.pid)};\n${upsertNoTxSql(this.o.ledger, m, t, true)};\nCOMMIT;`, m.relPath, `while recording ${m.relPath}`).catch(async (e: unknown) => {
+      await this.rollbackQuietly();
+      throw this.sqlError(e, m, 'recording the applied file failed');
+    });
+    return t;
+  }
+
+  /** A no-transaction file that failed part-way gets a row with success=false (it is pending again next run). */
+  private async recordFailedAttempt(m: Migration, ms: number, err: DbError): Promise<void> {
+    if (err.reason === 'connection_lost' || this.o.conn.lastError()) return;
+    try {
+      await this.client.query('RESET ALL');
+      await this.client.query(upsertNoTxSql(this.o.ledger, m, ms, false));
+      const bad = await this.invalidIndexes();
+      if (bad.length > 0) {
+        this.o.logger.error(`invalid index${bad.length > 1 ? 'es' : ''} left by the failed statement: ${bad.map((b) => `${b.schema}.${b.name}`).join(', ')}; fix: ${bad.map((b) => b.fix).join(' ')}`);
+      }
+    } catch {
+      /* best effort: the error that matters is the migration's */
+    }
+  }
+}

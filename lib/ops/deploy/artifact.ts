@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import * as tar from 'tar';
+import { PaasError } from '../../output/errors.js';
+
+export interface CheckedArtifact {
+  /** the tarball that is uploaded (the input, or one made from a release directory) */
+  file: string;
+  sha256: string;
+  bytes: number;
+  entries: number;
+  cleanup: () => Promise<void>;
+}
+
+const ALLOWED = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link']);
+
+/** Why an entry would escape `releases/<id>`, or null. Pure; unit-tested. */
+export function entryEscape(type: string, path: string, linkpath?: string): string | null {
+  if (!ALLOWED.has(type)) return `entry type ${type} is not allowed`;
+  if (path.includes('\0') || linkpath?.includes('\0')) return 'entry name contains NUL';
+  if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.includes('\\')) return 'absolute entry path';
+  if (path.split('/').includes('..')) return 'entry path contains ..';
+  if (type === 'SymbolicLink') {
+    const lp = linkpath ?? '';
+    if (lp.startsWith('/')) return 'symlink to an absolute path';
+    const resolved = posix.normalize(posix.join(posix.dirname(path), lp));
+    if (resolved === '..' || resolved.startsWith('../')) return 'symlink pointing outside the release';
+  }
+  if (type === 'Link') {
+    const lp = linkpath ?? '';
+    if (lp.startsWith('/') || lp.split('/').includes('..')) return 'hard link pointing outside the release';
+  }
+  return null;
+}
+
+function refused(name: string, why: string): PaasError {
+  const shown = name.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
+  return new PaasError('PAAS_INVALID_ARGUMENT', `the artifact is refused: ${why} (${JSON.stringify(shown)})`, {
+    stage: 'artifact',
+    remediation: 'Build the tarball from inside the release directory (tar -czf app.tar.gz -C build .) with relative paths only and links that stay inside it; nothing was uploaded.',
+  });
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/**
+ * Checks every entry of a .tar.gz before anything is uploaded: no absolute paths, no `..`, no
+ * symlink or hard link leaving the release, no devices or FIFOs. A directory is packed first.
+ */
+export async function prepareArtifact(path: string): Promise<CheckedArtifact> {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    throw new PaasError('PAAS_INVALID_ARGUMENT', `artifact not found: ${path}`, { stage: 'artifact', remediation: 'Build the release before this step, and pass its path (relative to the workspace) as `artifact` or apps.<app>.artifact in paas.yml.' });
+  }
+  let file = path;
+  let cleanup = async () => {};
+  if (st.isDirectory()) {
+    const dir = await mkdtemp(join(tmpdir(), 'paas-artifact-'));
+    file = join(dir, 'release.tar.gz');
+    await tar.create({ gzip: true, file, cwd: path, portable: true, follow: false }, ['.']);
+    cleanup = () => rm(dir, { recursive: true, force: true });
+  }
+  let entries = 0;
+  let problem: PaasError | null = null;
+  try {
+    await tar.list({
+      file,
+      strict: true,
+      onReadEntry: (e) => {
+        entries++;
+        const why = entryEscape(e.type, e.path, e.linkpath);
+        if (why && !problem) problem = refused(e.path, why);
+      },
+    });
+  } catch (e) {
+    await cleanup();
+    if (e instanceof PaasError) throw e;
+    throw new PaasError('PAAS_INVALID_ARGUMENT', 'the artifact is not a readable .tar.gz', { stage: 'artifact', remediation: 'Pass a gzip-compressed tarball or a release directory.' });
+  }
+  if (problem) {
+    await cleanup();
+    throw problem;
+  }
+  if (entries === 0) {
+    await cleanup();
+    throw new PaasError('PAAS_INVALID_ARGUMENT', 'the artifact is empty', { stage: 'artifact', remediation: 'Check the build step that produces the artifact.' });
+  }
+  return { file, sha256: await sha256File(file), bytes: statSync(file).size, entries, cleanup };
+}

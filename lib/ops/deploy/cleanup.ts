@@ -1,0 +1,91 @@
+import * as core from '@actions/core';
+import type { Runtime } from '../../runtime/runtime.js';
+import { COMMON_INPUT_NAMES, commonInputsSchema, parseInputs } from '../../runtime/inputs.js';
+import { openContextSession } from '../../runtime/session.js';
+import { unlockScript } from '../../transport/commands.js';
+import { mapLimit } from '../../transport/limit.js';
+import { buildTransports, connectTransport, targetsFromVault } from './connect.js';
+
+/** Name of the action state the main step writes and the `post:` step reads. */
+export const CLEANUP_STATE = 'paas_cleanup';
+
+export interface HeldLock {
+  target: string;
+  app_dir: string;
+  token: string;
+}
+
+export interface CleanupState {
+  v: 1;
+  op: 'deploy' | 'rollback';
+  context: string;
+  locks: HeldLock[];
+}
+
+/** Records the locks this run holds (action state), so `post:` can release them even after a cancel. */
+export function saveHeldLocks(rt: Runtime, state: CleanupState): void {
+  if (!rt.inAction) return;
+  core.saveState(CLEANUP_STATE, JSON.stringify(state));
+}
+
+export function parseCleanupState(text: string): CleanupState | null {
+  try {
+    const s = JSON.parse(text) as CleanupState;
+    if (s && s.v === 1 && Array.isArray(s.locks) && typeof s.context === 'string') return s;
+  } catch { /* not ours */ }
+  return null;
+}
+
+/**
+ * Releases the recorded locks (only those still holding our token). Inputs are the same as the main
+ * step's (the runner passes them to `post:` too): the vault gives targets and the SSH key.
+ */
+export async function releaseRecordedLocks(rt: Runtime, rawInputs: Record<string, unknown>, state: CleanupState): Promise<string[]> {
+  if (!state.locks.length) return [];
+  const common = parseInputs(commonInputsSchema, { ...rawInputs, context: state.context });
+  const session = openContextSession(rt, common, { mutating: true, createIfMissing: false });
+  const specs = targetsFromVault(session.vault).filter((t) => state.locks.some((l) => l.target === t.id));
+  const transports = buildTransports(specs, session.vault, { concurrency: 8, attempts: 3, log: (m) => rt.logger.info(m) });
+  const released: string[] = [];
+  await mapLimit(state.locks, 8, async (l) => {
+    const t = transports.get(l.target);
+    if (!t) return;
+    try {
+      await connectTransport(t);
+      const r = await t.exec(unlockScript(l.app_dir, l.token), { timeoutMs: 30_000 });
+      const what = /unlock=(\w+)/.exec(r.stdout)?.[1] ?? `exit ${r.code}`;
+      rt.logger.info(`paas post: ${l.target}: lock ${what}`);
+      if (what === 'released') released.push(l.target);
+    } catch (e) {
+      rt.logger.warn(`paas post: ${l.target}: could not release the lock: ${e instanceof Error ? e.message : String(e)} (it becomes stale after lock_ttl)`);
+    } finally {
+      await t.close();
+    }
+  });
+  session.events.append(`${state.op}.locks_released`, 'post step released the locks of this run', { targets: released.join(',') });
+  return released;
+}
+
+/**
+ * Entry for the action's `post:` step (lib/runtime/action.ts runPost): reads the state the main
+ * step saved and the same inputs, and releases this run's locks. Never throws.
+ */
+export async function postReleaseLocks(rt: Runtime, held: string): Promise<void> {
+  const state = parseCleanupState(held);
+  if (!state || !state.locks.length) {
+    rt.logger.info('paas post: no lock held by this run');
+    return;
+  }
+  const raw: Record<string, string> = {};
+  for (const n of COMMON_INPUT_NAMES) {
+    const v = core.getInput(n);
+    if (v !== '') raw[n] = v;
+  }
+  try {
+    const released = await releaseRecordedLocks(rt, raw, state);
+    rt.logger.info(`paas post: released ${released.length} of ${state.locks.length} lock(s) held by this run`);
+    saveHeldLocks(rt, { ...state, locks: state.locks.filter((l) => !released.includes(l.target)) });
+  } catch (e) {
+    rt.logger.warn(`paas post: could not release the locks: ${e instanceof Error ? e.message : String(e)} (they become stale after lock_ttl)`);
+  }
+}

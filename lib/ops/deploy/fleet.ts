@@ -1,0 +1,379 @@
+import { PaasError, type ErrorCode } from '../../output/errors.js';
+import type { Redactor } from '../../redaction/redactor.js';
+import {
+  appDir as buildAppDir,
+  finalizeScript,
+  installScript,
+  prepareScript,
+  SCRIPT_EXIT,
+  stateScript,
+  switchScript,
+  unlockScript,
+  uploadPath,
+  type HookEnv,
+} from '../../transport/commands.js';
+import { mapLimit } from '../../transport/limit.js';
+import type { TargetSpec } from '../../transport/targets.js';
+import { TransportError, type ExecResult, type Transport } from '../../transport/transport.js';
+import type { AppConfig } from './app-config.js';
+import { connectTransport, remediationFor, transportErrorCode } from './connect.js';
+import { healthGate } from './health.js';
+import { parseState, pruneList, rollbackCandidate, type HistoryLine, type TargetState } from './releases.js';
+
+export type TargetStatus = 'pending' | 'ok' | 'failed' | 'rolled_back' | 'rollback_failed' | 'skipped' | 'unchanged';
+
+/** A remote step failed: carries the code, stage and target for the envelope. */
+export class StageError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly stage: string,
+    readonly target: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RunIdentity {
+  context: string;
+  app: string;
+  run: string;
+  actor: string;
+  sha: string;
+  token: string;
+}
+
+/** One target in a run: its transport, app dir, state before we touched it, and what happened. */
+export class TargetNode {
+  status: TargetStatus = 'pending';
+  state: TargetState | null = null;
+  /** the release `current` pointed to before this run */
+  previous: string | null = null;
+  switched = false;
+  lockHeld = false;
+  finalized = false;
+  readonly appDir: string;
+  private readonly tail: string[] = [];
+
+  constructor(
+    readonly spec: TargetSpec,
+    readonly t: Transport,
+    root: string,
+    readonly id: RunIdentity,
+    private readonly redactor: Redactor,
+    private readonly log: (m: string) => void,
+  ) {
+    this.appDir = buildAppDir(t.rootOverride ?? root, id.context, id.app);
+  }
+
+  get name(): string {
+    return this.spec.id;
+  }
+
+  /** The last lines of this target's remote output, redacted. */
+  lastLines(n = 20): string[] {
+    return this.tail.slice(-n);
+  }
+
+  note(line: string): void {
+    const clean = this.redactor.redact(line);
+    this.tail.push(clean);
+    if (this.tail.length > 200) this.tail.splice(0, this.tail.length - 200);
+  }
+
+  env(release: string): HookEnv {
+    return { appDir: this.appDir, context: this.id.context, app: this.id.app, target: this.name, release };
+  }
+
+  /** Runs a script, streaming its output through a redacting stream into the log and the tail. */
+  async run(script: string, stage: string, timeoutMs: number, echo = true): Promise<ExecResult> {
+    const out = this.redactor.stream();
+    const err = this.redactor.stream();
+    // bookkeeping scripts (lock, state, unlock) stay out of the log and the tail, except their errors
+    const emit = (text: string, isErr = false) => {
+      for (const line of text.split('\n')) {
+        if (!line || (!echo && !isErr)) continue;
+        this.note(line);
+        this.log(`[${this.name}] ${line}`);
+      }
+    };
+    try {
+      await connectTransport(this.t);
+      const r = await this.t.exec(script, { timeoutMs, onStdout: (c) => emit(out.write(c)), onStderr: (c) => emit(err.write(c), true) });
+      emit(out.end());
+      emit(err.end(), true);
+      return r;
+    } catch (e) {
+      emit(out.end());
+      emit(err.end(), true);
+      if (e instanceof TransportError) {
+        this.note(`paas: ${e.message}`);
+        throw new StageError(transportErrorCode(e, stage), stage, this.name, e.message);
+      }
+      throw e;
+    }
+  }
+}
+
+export interface FleetOptions {
+  cfg: AppConfig;
+  release: string;
+  artifact: { file: string; sha256: string; bytes: number };
+  rollbackOnFailure: boolean;
+  redactor: Redactor;
+  log: (m: string) => void;
+  onLocksChanged: (held: TargetNode[]) => void;
+  now: () => Date;
+}
+
+/** Batches per strategy (pure): serial = one by one, rolling = `batch` at a time, canary = first N then the rest, parallel = all. */
+export function planBatches(targets: readonly string[], cfg: Pick<AppConfig, 'strategy' | 'batch' | 'canary'>): string[][] {
+  const out: string[][] = [];
+  const chunk = (list: readonly string[], n: number) => {
+    for (let i = 0; i < list.length; i += n) out.push(list.slice(i, i + n));
+  };
+  switch (cfg.strategy) {
+    case 'serial':
+      chunk(targets, 1);
+      break;
+    case 'rolling':
+      chunk(targets, cfg.batch);
+      break;
+    case 'canary': {
+      const n = Math.min(cfg.canary, targets.length);
+      out.push(targets.slice(0, n));
+      if (targets.length > n) out.push(targets.slice(n));
+      break;
+    }
+    default:
+      if (targets.length) out.push([...targets]);
+  }
+  return out;
+}
+
+export const fanoutPlan = (batches: string[][]) => batches.map((b) => b.join(',')).join(';');
+
+function historyLine(h: HistoryLine): string {
+  return JSON.stringify(h);
+}
+
+function check(r: ExecResult, node: TargetNode, stage: string, code: ErrorCode = 'PAAS_REMOTE_APPLY_FAILED'): void {
+  if (r.code === 0) return;
+  const reason = r.stderr.trim().split('\n').filter((l) => l.startsWith('paas: ')).at(-1)?.slice(6) ?? `remote script exited ${r.code}`;
+  let c = code;
+  if (r.code === SCRIPT_EXIT.checksum) c = 'PAAS_REMOTE_UPLOAD_FAILED';
+  throw new StageError(c, stage, node.name, `${stage} failed on ${node.name}: ${reason}`);
+}
+
+/** Lock + state on every target (parallel). Throws PAAS_LOCK_HELD after releasing what we took. */
+export async function lockAll(nodes: TargetNode[], o: Pick<FleetOptions, 'cfg' | 'log' | 'onLocksChanged'>, ownerJson: string): Promise<void> {
+  // the first target's lock is taken alone: of two runs racing, the one holding it gets the rest (no livelock)
+  const take = async (n: TargetNode) => {
+    const r = await n.run(prepareScript(n.appDir, { token: n.id.token, run: n.id.run, ownerJson, ttlSeconds: o.cfg.lock_ttl / 1000 }), 'lock', 60_000, false);
+    check(r, n, 'lock');
+    n.state = parseState(r.stdout);
+    n.previous = n.state.current;
+    if (n.state.lock && n.state.lock !== 'held') {
+      n.lockHeld = true;
+      if (n.state.lock === 'taken_over') o.log(`${n.name}: took over a stale lock`);
+    }
+    return n;
+  };
+  const [first, ...rest] = nodes;
+  let results: PromiseSettledResult<TargetNode>[] = first ? await mapLimit([first], 1, take) : [];
+  if (first && first.lockHeld) results = results.concat(await mapLimit(rest, o.cfg.max_parallel, take));
+  o.onLocksChanged(nodes.filter((n) => n.lockHeld));
+  const failed = results.find((r) => r.status === 'rejected');
+  const held = nodes.find((n) => n.state?.lock === 'held');
+  if (failed || held) {
+    await unlockAll(nodes, o);
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    const owner = held?.state?.lockOwner ?? {};
+    const who = ['run', 'actor', 'sha', 'time'].map((k) => (typeof owner[k] === 'string' ? `${k}=${String(owner[k]).slice(0, 80)}` : '')).filter(Boolean).join(' ');
+    throw new StageError('PAAS_LOCK_HELD', 'lock', held!.name, `the deploy lock of ${held!.id.app} in ${held!.id.context} on ${held!.name} is held by another run (${who || 'owner unknown'})`);
+  }
+}
+
+/** Releases our locks (never others'); best effort, parallel. */
+export async function unlockAll(nodes: TargetNode[], o: Pick<FleetOptions, 'log' | 'onLocksChanged'>): Promise<void> {
+  await mapLimit(nodes.filter((n) => n.lockHeld), 16, async (n) => {
+    try {
+      const r = await n.run(unlockScript(n.appDir, n.id.token), 'unlock', 30_000, false);
+      if (r.code === 0) n.lockHeld = false;
+      if (/unlock=not_owner/.test(r.stdout)) o.log(`${n.name}: the lock is no longer ours; left untouched`);
+    } catch (e) {
+      o.log(`${n.name}: could not release the lock (${e instanceof Error ? e.message : String(e)}); the post step or lock_ttl will`);
+    }
+  });
+  o.onLocksChanged(nodes.filter((n) => n.lockHeld));
+}
+
+/** Upload (SFTP, progress) + install (sha256 verified remotely, unpack, shared links) on every target. */
+export async function installAll(nodes: TargetNode[], o: FleetOptions): Promise<void> {
+  const results = await mapLimit(nodes, o.cfg.max_parallel, async (n) => {
+    if (n.previous === o.release) {
+      n.note(`release ${o.release} is already current`);
+    }
+    let lastPct = -1;
+    try {
+      await connectTransport(n.t);
+      await n.t.upload(o.artifact.file, uploadPath(n.appDir, o.release), (done, total) => {
+        const pct = total ? Math.floor((done / total) * 100) : 100;
+        if (pct >= lastPct + 25 || (pct === 100 && lastPct !== 100)) {
+          lastPct = pct;
+          o.log(`${n.name}: upload ${pct}% of ${Math.round(total / 1024)} KiB`);
+        }
+      });
+    } catch (e) {
+      if (e instanceof TransportError) {
+        n.note(`paas: ${e.message}`);
+        throw new StageError(transportErrorCode(e, 'upload'), 'upload', n.name, e.message);
+      }
+      throw e;
+    }
+    const r = await n.run(installScript(n.appDir, { release: o.release, sha256: o.artifact.sha256, shared: o.cfg.shared }), 'unpack', o.cfg.command_timeout);
+    check(r, n, 'unpack');
+  });
+  const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+  if (failed) throw failed.reason;
+}
+
+/** Switches one target to `release` (pre_switch, atomic link, start) then health-gates it. */
+async function switchAndCheck(n: TargetNode, release: string, o: FleetOptions, opts: { preSwitch: boolean; historyLine?: string }): Promise<void> {
+  let r: ExecResult;
+  try {
+    r = await n.run(
+      switchScript(n.appDir, { env: n.env(release), preSwitch: opts.preSwitch ? o.cfg.hooks.pre_switch : undefined, start: o.cfg.start, historyLine: opts.historyLine }),
+      'switch',
+      o.cfg.command_timeout,
+    );
+  } catch (e) {
+    n.switched = true; // the link failed mid-switch: we cannot know, so it is rolled back (harmless if it never switched)
+    throw e;
+  }
+  if (/^switched=/m.test(r.stdout)) n.switched = true;
+  const stage = r.code === SCRIPT_EXIT.preSwitch ? 'pre_switch' : r.code === SCRIPT_EXIT.start ? 'start' : 'switch';
+  check(r, n, stage);
+  let gate;
+  try {
+    await connectTransport(n.t);
+    gate = await healthGate(n.t, o.cfg.health, n.appDir, n.env(release), o.log);
+  } catch (e) {
+    if (e instanceof TransportError) throw new StageError(transportErrorCode(e, 'health'), 'health', n.name, e.message);
+    throw e;
+  }
+  if (!gate.ok) {
+    n.note(`paas: health check failed: ${gate.reason}`);
+    throw new StageError('PAAS_HEALTH_CHECK_FAILED', 'health', n.name, `health check of ${n.name} failed: ${gate.reason}`);
+  }
+  o.log(`${n.name}: healthy on ${release} (${gate.reason}, ${gate.checks} check${gate.checks === 1 ? '' : 's'}, ${gate.ms} ms)`);
+}
+
+export interface FleetResult {
+  ok: boolean;
+  error?: StageError;
+  batches: string[][];
+  rolledBack: string[];
+}
+
+/**
+ * Switches batch by batch. On the first failure, every target that switched in this run (earlier
+ * batches included) goes back to the release it had, and is health-checked again.
+ */
+export async function switchFleet(nodes: TargetNode[], o: FleetOptions, batches: string[][], identity: RunIdentity): Promise<FleetResult> {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  let error: StageError | undefined;
+  for (let b = 0; b < batches.length && !error; b++) {
+    const batch = (batches[b] ?? []).map((name) => byName.get(name) as TargetNode);
+    o.log(`batch ${b + 1}/${batches.length}: ${batch.map((n) => n.name).join(', ')}`);
+    const results = await mapLimit(batch, o.cfg.max_parallel, (n) => switchAndCheck(n, o.release, o, { preSwitch: true }));
+    results.forEach((r, i) => {
+      const n = batch[i] as TargetNode;
+      if (r.status === 'fulfilled') n.status = 'ok';
+      else {
+        n.status = 'failed';
+        if (!error) error = r.reason instanceof StageError ? r.reason : new StageError('PAAS_REMOTE_APPLY_FAILED', 'switch', n.name, String((r.reason as Error)?.message ?? r.reason));
+      }
+    });
+  }
+  if (!error) {
+    // everything healthy: post_switch hooks, history, prune, unlock in one round trip per target
+    const at = o.now().toISOString();
+    const results = await mapLimit(nodes, o.cfg.max_parallel, async (n) => {
+      const prune = n.state ? pruneList(n.state, o.release, n.previous !== o.release ? n.previous : rollbackCandidate(n.state), o.cfg.keep_releases) : [];
+      const line = historyLine({ at, release: o.release, status: 'good', event: 'deploy', actor: identity.actor, run: identity.run, sha256: o.artifact.sha256 });
+      // without a post_switch hook nothing here can fail the fleet any more: release the lock in the same round trip
+      const unlockToken = o.cfg.hooks.post_switch ? undefined : n.id.token;
+      const r = await n.run(finalizeScript(n.appDir, { env: n.env(o.release), postSwitch: o.cfg.hooks.post_switch, historyLine: line, prune, unlockToken }), 'post_switch', o.cfg.command_timeout);
+      check(r, n, 'post_switch');
+      n.finalized = true;
+      if (/^unlock=released/m.test(r.stdout)) n.lockHeld = false;
+    });
+    o.onLocksChanged(nodes.filter((x) => x.lockHeld));
+    const failed = results.findIndex((r) => r.status === 'rejected');
+    if (failed >= 0) {
+      const reason = (results[failed] as PromiseRejectedResult).reason;
+      error = reason instanceof StageError ? reason : new StageError('PAAS_REMOTE_APPLY_FAILED', 'post_switch', nodes[failed]!.name, String(reason));
+      (nodes[failed] as TargetNode).status = 'failed';
+    }
+  }
+  for (const n of nodes) if (n.status === 'pending') n.status = 'skipped';
+  if (!error) return { ok: true, batches, rolledBack: [] };
+  const rolledBack = o.rollbackOnFailure ? await fleetRollback(nodes, o, identity, error) : [];
+  return { ok: false, error, batches, rolledBack };
+}
+
+/** Every switched target back to its previous release, health-checked; the failed release marked bad. */
+async function fleetRollback(nodes: TargetNode[], o: FleetOptions, identity: RunIdentity, cause: StageError): Promise<string[]> {
+  const switched = nodes.filter((n) => n.switched && n.previous !== o.release);
+  if (!switched.length) return [];
+  o.log(`rolling back ${switched.length} target(s) to the release each ran before: ${switched.map((n) => `${n.name}->${n.previous ?? 'none'}`).join(', ')}`);
+  const at = o.now().toISOString();
+  const bad = historyLine({ at, release: o.release, status: 'bad', event: 'fleet_rollback', actor: identity.actor, run: identity.run, reason: `${cause.stage} on ${cause.target}` });
+  const done: string[] = [];
+  await mapLimit(switched, o.cfg.max_parallel, async (n) => {
+    if (!n.previous) {
+      n.status = 'rollback_failed';
+      n.note('paas: no previous release to return to (first deploy of this app on this target)');
+      return;
+    }
+    try {
+      await switchAndCheck(n, n.previous, o, { preSwitch: false, historyLine: bad });
+      n.status = 'rolled_back';
+      done.push(n.name);
+    } catch (e) {
+      n.status = 'rollback_failed';
+      o.log(`${n.name}: rollback to ${n.previous} failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  });
+  return nodes.filter((n) => done.includes(n.name)).map((n) => n.name);
+}
+
+/** Read-only state of every target (plan, reconcile, rollback resolve). Errors are per target. */
+export async function readStates(nodes: TargetNode[], concurrency: number): Promise<Map<string, TargetState | StageError>> {
+  const out = new Map<string, TargetState | StageError>();
+  const results = await mapLimit(nodes, concurrency, async (n) => {
+    const r = await n.run(stateScript(n.appDir), 'state', 60_000, false);
+    check(r, n, 'state');
+    return parseState(r.stdout);
+  });
+  results.forEach((r, i) => {
+    const n = nodes[i] as TargetNode;
+    if (r.status === 'fulfilled') {
+      n.state = r.value;
+      n.previous = r.value.current;
+      out.set(n.name, r.value);
+    } else out.set(n.name, r.reason instanceof StageError ? r.reason : new StageError('PAAS_REMOTE_APPLY_FAILED', 'state', n.name, String(r.reason)));
+  });
+  return out;
+}
+
+export function toPaasError(e: StageError): PaasError {
+  return new PaasError(e.code, e.message, { stage: e.stage, target: e.target, remediation: remediationFor(e.code) });
+}
+
+export function targetStatuses(nodes: TargetNode[]): string {
+  return nodes.map((n) => `${n.name}:${n.status}`).join(',');
+}
+
+export { switchAndCheck };

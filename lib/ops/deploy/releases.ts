@@ -1,0 +1,89 @@
+import { RELEASE_RE } from '../../transport/commands.js';
+
+/** One line of `.paas/history.jsonl` on a target. */
+export interface HistoryLine {
+  at: string;
+  release: string;
+  status: 'good' | 'bad';
+  event: 'deploy' | 'rollback' | 'fleet_rollback' | 'mark';
+  actor?: string;
+  run?: string;
+  sha256?: string;
+  reason?: string;
+}
+
+export interface TargetState {
+  exists: boolean;
+  current: string | null;
+  releases: string[];
+  history: HistoryLine[];
+  /** owner document of a lock held by someone else (run, actor, sha, time) */
+  lockOwner: Record<string, unknown> | null;
+  lock: 'acquired' | 'reentered' | 'taken_over' | 'held' | null;
+  diskPct: number | null;
+  /** other key=value lines (install=, switched=, unlock=, pruned=, tool_*=) */
+  kv: Record<string, string>;
+}
+
+/** Parses the output of stateScript/prepareScript (key=value lines and --block/--end sections). */
+export function parseState(stdout: string): TargetState {
+  const st: TargetState = { exists: true, current: null, releases: [], history: [], lockOwner: null, lock: null, diskPct: null, kv: {} };
+  let block: string | null = null;
+  for (const line of stdout.split('\n')) {
+    if (line === '--end') { block = null; continue; }
+    if (line === '--releases' || line === '--history' || line === '--lock') { block = line.slice(2); continue; }
+    if (block === 'releases') { if (RELEASE_RE.test(line)) st.releases.push(line); continue; }
+    if (block === 'history') {
+      try {
+        const h = JSON.parse(line) as HistoryLine;
+        if (h && typeof h.release === 'string' && RELEASE_RE.test(h.release) && (h.status === 'good' || h.status === 'bad')) st.history.push(h);
+      } catch { /* a torn or foreign line is skipped */ }
+      continue;
+    }
+    if (block === 'lock') {
+      try { st.lockOwner = JSON.parse(line) as Record<string, unknown>; } catch { st.lockOwner = {}; }
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    const k = line.slice(0, eq);
+    const v = line.slice(eq + 1);
+    if (k === 'exists') st.exists = v === 'yes';
+    else if (k === 'current') st.current = RELEASE_RE.test(v) ? v : null;
+    else if (k === 'lock') st.lock = v as TargetState['lock'];
+    else if (k === 'disk_pct') st.diskPct = /^\d+$/.test(v) ? Number(v) : null;
+    else st.kv[k] = v;
+  }
+  return st;
+}
+
+/** Final status of each release (last line wins) and the order in which they last became good. */
+export function releaseStatuses(history: readonly HistoryLine[]): { status: Map<string, 'good' | 'bad'>; goodOrder: string[] } {
+  const status = new Map<string, 'good' | 'bad'>();
+  const lastGood = new Map<string, number>();
+  history.forEach((h, i) => {
+    status.set(h.release, h.status);
+    if (h.status === 'good') lastGood.set(h.release, i);
+  });
+  const goodOrder = [...lastGood.entries()].filter(([r]) => status.get(r) === 'good').sort((a, b) => b[1] - a[1]).map(([r]) => r);
+  return { status, goodOrder };
+}
+
+/** Newest good release other than `current` that still exists on the target (bad ones skipped). */
+export function rollbackCandidate(st: Pick<TargetState, 'current' | 'releases' | 'history'>): string | null {
+  const { goodOrder } = releaseStatuses(st.history);
+  return goodOrder.find((r) => r !== st.current && st.releases.includes(r)) ?? null;
+}
+
+/**
+ * Releases to delete after `newRelease` became current: keep the newest `keep` good releases,
+ * never current, never `previous` (the release this deploy replaced, i.e. the last good one),
+ * never unmanaged directories (no history). Bad releases do not count and are removed.
+ */
+export function pruneList(st: Pick<TargetState, 'releases' | 'history'>, newRelease: string, previous: string | null, keep: number): string[] {
+  const { status, goodOrder } = releaseStatuses(st.history);
+  const kept = new Set<string>([newRelease]);
+  for (const r of goodOrder.filter((g) => g !== newRelease).slice(0, Math.max(0, keep - 1))) kept.add(r);
+  if (previous) kept.add(previous);
+  return st.releases.filter((r) => status.has(r) && !kept.has(r));
+}

@@ -1,0 +1,383 @@
+import { randomBytes } from 'node:crypto';
+import { isAbsolute, resolve } from 'node:path';
+import { DeploymentTracker, octokitApi, repoFromEnv, type GitHubApi } from '../../github/api.js';
+import type { Outcome } from '../../output/envelope.js';
+import { PaasError } from '../../output/errors.js';
+import { EXIT_ERROR, EXIT_OK } from '../../output/exit.js';
+import { statusLine } from '../../output/logfmt.js';
+import { failure, outcome } from '../../output/outcome.js';
+import { markdownTable } from '../../output/summary.js';
+import type { CommonInputs } from '../../runtime/inputs.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import { openContextSession, type ContextSession } from '../../runtime/session.js';
+import { checkScript, RELEASE_RE, UnsafeValueError } from '../../transport/commands.js';
+import { mapLimit } from '../../transport/limit.js';
+import type { TargetSpec } from '../../transport/targets.js';
+import { TransportError, type Transport } from '../../transport/transport.js';
+import { loadPaasYml } from '../../config/paas-yml.js';
+import { loadAppConfig, type AppConfig } from './app-config.js';
+import { prepareArtifact } from './artifact.js';
+import { saveHeldLocks } from './cleanup.js';
+import { buildTransports, connectTransport, remediationFor, targetsFromVault, transportErrorCode } from './connect.js';
+import { fanoutPlan, installAll, lockAll, planBatches, readStates, StageError, switchFleet, targetStatuses, TargetNode, toPaasError, unlockAll, type RunIdentity } from './fleet.js';
+import { healthGate } from './health.js';
+import { runPreflight } from './preflight.js';
+import { checkTriggerPolicy } from './policy.js';
+import { releaseStatuses, rollbackCandidate, type TargetState } from './releases.js';
+
+/** Settings of the deploy operation (its zod inputs, parsed). */
+export interface DeploySettings {
+  mode: 'deploy' | 'reconcile' | 'target_check';
+  app?: string | undefined;
+  artifact?: string | undefined;
+  release_id?: string | undefined;
+  apply: boolean;
+  rollback_on_failure: boolean;
+  github_token?: string | undefined;
+}
+
+/** Ports the tests (and the CLI) can replace. */
+export interface DeployPorts {
+  github?: GitHubApi;
+}
+
+/** Who and what this run is: run id, actor, sha, and a random lock token. */
+export function runIdentity(rt: Runtime, context: string, app: string): RunIdentity {
+  const clean = (s: string | undefined, re: RegExp) => (s && re.test(s) ? s : '');
+  const run = clean(rt.env.GITHUB_RUN_ID, /^\d{1,20}$/) || `cli-${randomBytes(6).toString('hex')}`;
+  const actor = clean(rt.env.GITHUB_ACTOR, /^[A-Za-z0-9-[\]]{1,64}$/) || `local:${clean(rt.env.USER, /^[a-z_][a-z0-9_.-]{0,31}$/) || 'user'}`;
+  const sha = clean(rt.env.GITHUB_SHA, /^[0-9a-f]{7,64}$/);
+  return { context, app, run, actor, sha, token: randomBytes(12).toString('hex') };
+}
+
+/** The lock's owner document (no secret): run, actor, sha, time, expiry (epoch seconds). */
+export function lockOwner(rt: Runtime, id: RunIdentity, op: string, release: string, ttlMs: number): string {
+  const now = rt.now();
+  return JSON.stringify({ run: id.run, actor: id.actor, sha: id.sha, time: now.toISOString(), expires: Math.floor((now.getTime() + ttlMs) / 1000), op, release });
+}
+
+export function defaultReleaseId(rt: Runtime): string {
+  const ts = rt.now().toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  const sha = /^[0-9a-f]{7,64}$/.test(rt.env.GITHUB_SHA ?? '') ? `-${(rt.env.GITHUB_SHA as string).slice(0, 7)}` : '';
+  return `${ts}${sha}`;
+}
+
+/** The app to work on: the input, else the only app of paas.yml. */
+export function requireApp(app: string | undefined, op: string, rt?: Runtime, common?: CommonInputs): string {
+  if (app) return app;
+  if (rt && common) {
+    try {
+      const apps = Object.keys(loadPaasYml(common.config, rt.workspace ?? rt.cwd, { optional: false }).config.apps);
+      if (apps.length === 1) return apps[0] as string;
+    } catch { /* reported below or when the config is loaded */ }
+  }
+  throw new PaasError('PAAS_INVALID_ARGUMENT', `${op} needs an app`, { remediation: 'Pass `app` (--app), the name of an app under apps: in paas.yml (optional when paas.yml defines exactly one app).' });
+}
+
+/** Context, config, targets and one node per target (transports built, not connected). */
+export function openFleet(rt: Runtime, common: CommonInputs, appName: string, mutating: boolean, log: (m: string) => void) {
+  const session = openContextSession(rt, common, { mutating, createIfMissing: rt.inAction });
+  const loaded = loadAppConfig(rt.workspace ?? rt.cwd, common.config, appName);
+  let specs: TargetSpec[] = targetsFromVault(session.vault);
+  if (session.config.default_targets.length) specs = specs.filter((s) => session.config.default_targets.includes(s.id));
+  const cfg = loaded.app;
+  const transports = buildTransports(specs, session.vault, { concurrency: cfg.connect_concurrency, attempts: cfg.connect_attempts, log });
+  const identity = runIdentity(rt, session.config.name, appName);
+  const nodes = specs.map((s) => new TargetNode(s, transports.get(s.id) as Transport, cfg.deploy_root, identity, rt.redactor, log));
+  return { session, cfg, loaded, nodes, identity };
+}
+
+/** Connects every target (bounded, retried); the first failure fails the run before anything changed. */
+export async function connectAll(nodes: TargetNode[], cfg: AppConfig): Promise<void> {
+  const results = await mapLimit(nodes, Math.max(cfg.connect_concurrency, 1), (n) => connectTransport(n.t));
+  const i = results.findIndex((r) => r.status === 'rejected');
+  if (i < 0) return;
+  const reason = (results[i] as PromiseRejectedResult).reason;
+  const n = nodes[i] as TargetNode;
+  if (reason instanceof TransportError) {
+    n.note(`paas: ${reason.message}`);
+    throw new StageError(transportErrorCode(reason, 'connect'), 'connect', n.name, `${n.name}: ${reason.message}`);
+  }
+  throw reason;
+}
+
+export async function closeAll(nodes: TargetNode[]): Promise<void> {
+  await Promise.allSettled(nodes.map((n) => n.t.close()));
+}
+
+function tableSummary(title: string, nodes: TargetNode[], release: string | null): string {
+  return `#### ${title}\n\n${markdownTable(
+    ['target', 'before', 'release', 'status'],
+    nodes.map((n) => [n.name, n.previous ?? '-', release ?? '-', n.status]),
+  )}\n`;
+}
+
+function asStageError(e: unknown, stage: string): StageError | null {
+  if (e instanceof StageError) return e;
+  if (e instanceof UnsafeValueError) return new StageError('PAAS_INVALID_ARGUMENT', stage, '', `${e.message}: refused before anything ran`);
+  return null;
+}
+
+function fail(rt: Runtime, ctx: string | null, mode: string, e: unknown, fields: Record<string, unknown>, nodes: TargetNode[] = []): Outcome {
+  const se = asStageError(e, 'input');
+  const err = se ? (se.code === 'PAAS_INVALID_ARGUMENT' ? new PaasError(se.code, se.message, { stage: se.stage, remediation: 'Use names of letters, digits, dot, dash, underscore (app: lowercase).' }) : toPaasError(se)) : e;
+  const failing = se?.target ? nodes.find((n) => n.name === se.target) : undefined;
+  const lastLines = failing?.lastLines(20) ?? [];
+  const all = { ...fields, ...(se ? { failed_stage: se.stage, failed_target: se.target || null } : {}), ...(lastLines.length ? { last_log_lines: lastLines.join('\n') } : {}) };
+  const o = failure(rt.redactor, 'deploy', ctx, mode, err, all);
+  if (nodes.length) o.summary = tableSummary('Targets', nodes, typeof fields.release_id === 'string' ? fields.release_id : null) + (lastLines.length ? `\nLast log lines of ${failing?.name}:\n\n\`\`\`\n${rt.redactor.redact(lastLines.join('\n'))}\n\`\`\`\n` : '');
+  if (lastLines.length) o.text = `last log lines of ${failing?.name}:\n${lastLines.map((l) => `  ${l}`).join('\n')}`;
+  return o;
+}
+
+/** deploy: plan (default) or apply, per PRODUCT.md section 4. */
+export async function deployRun(rt: Runtime, common: CommonInputs, s: DeploySettings, ports: DeployPorts = {}): Promise<Outcome> {
+  if (s.mode === 'reconcile') return reconcileRun(rt, common, s);
+  if (s.mode === 'target_check') return targetCheckRun(rt, common, s);
+  const mode = s.apply ? 'apply' : 'plan';
+  const log = (m: string) => rt.logger.info(m);
+  let ctxName: string | null = common.context ?? null;
+  let nodes: TargetNode[] = [];
+  let session: ContextSession | null = null;
+  let artifactCleanup: (() => Promise<void>) | null = null;
+  const fields: Record<string, unknown> = {};
+  let tracker: DeploymentTracker | null = null;
+  let lockedOnce = false;
+  try {
+    const appName = requireApp(s.app, 'deploy', rt, common);
+    const fleet = openFleet(rt, common, appName, s.apply, log);
+    session = fleet.session;
+    ctxName = session.config.name;
+    nodes = fleet.nodes;
+    const { cfg, identity } = fleet;
+    if (cfg.strategy === 'bluegreen') {
+      throw new PaasError('PAAS_NOT_AVAILABLE', 'strategy bluegreen is not available yet in this version', { stage: 'config', remediation: 'Use serial, rolling, parallel or canary for now; nothing was changed.' });
+    }
+    const release = s.release_id ?? defaultReleaseId(rt);
+    if (!RELEASE_RE.test(release)) throw new PaasError('PAAS_INVALID_ARGUMENT', 'release_id is not a valid release id', { remediation: 'Use 1-64 letters, digits, dot, dash, underscore.' });
+    const batches = planBatches(nodes.map((n) => n.name), cfg);
+    Object.assign(fields, { app: appName, release_id: release, strategy: cfg.strategy, fanout_plan: fanoutPlan(batches), targets: nodes.length });
+    const artifactPath = s.artifact ?? cfg.artifact;
+    if (!artifactPath) throw new PaasError('PAAS_INVALID_ARGUMENT', 'no artifact to deploy', { stage: 'artifact', remediation: `Pass \`artifact\` or set apps.${appName}.artifact in paas.yml.` });
+    const base = rt.workspace ?? rt.cwd;
+    if (s.apply) {
+      // may this run change anything at all? (before any connection)
+      checkTriggerPolicy(rt, session.config, session.vault, 'deploy');
+      await runPreflight(rt, common);
+    }
+    // the archive is checked while the connections are set up (both wait for each other: no half-open link is left behind)
+    const [art, conn] = await Promise.allSettled([prepareArtifact(isAbsolute(artifactPath) ? artifactPath : resolve(base, artifactPath)), connectAll(nodes, cfg)]);
+    if (art.status === 'fulfilled') artifactCleanup = art.value.cleanup;
+    if (art.status === 'rejected') throw art.reason;
+    if (conn.status === 'rejected') throw conn.reason;
+    const artifact = art.value;
+    Object.assign(fields, { artifact_sha256: artifact.sha256, artifact_bytes: artifact.bytes });
+
+    if (!s.apply) {
+      const states = await readStates(nodes, cfg.max_parallel);
+      const bad = [...states.values()].find((v) => v instanceof StageError) as StageError | undefined;
+      if (bad) throw bad;
+      const plan = nodes.map((n) => ({ target: n.name, current: n.state?.current ?? null, rollback_candidate: n.state?.current ?? null, lock: n.state?.lockOwner ? 'held' : 'free' }));
+      Object.assign(fields, { plan, target_statuses: nodes.map((n) => `${n.name}:planned`).join(',') });
+      const text = [
+        `plan: deploy ${appName} release ${release} (${Math.round(artifact.bytes / 1024)} KiB, sha256 ${artifact.sha256.slice(0, 12)}) to context ${ctxName}`,
+        `strategy ${cfg.strategy}: ${batches.map((b, i) => `batch ${i + 1}/${batches.length} [${b.join(', ')}]`).join(' then ')}`,
+        ...plan.map((p) => `  ${p.target}: current ${p.current ?? '(none)'} -> ${release}; rollback candidate ${p.rollback_candidate ?? '(none: first deploy)'}${p.lock === 'held' ? '; LOCKED by another run' : ''}`),
+        'nothing was changed; run again with apply: true (--apply) to deploy',
+      ].join('\n');
+      return outcome(rt.redactor, {
+        command: 'deploy', context: ctxName, mode, fields, status: 'planned',
+        line: [['mode', 'plan'], ['release_id', release], ['targets', nodes.length], ['strategy', cfg.strategy], ['batches', batches.length]],
+        text, summary: tableSummary(`Plan: ${appName} ${release}`, nodes, release),
+      });
+    }
+
+    const repo = repoFromEnv(rt.env);
+    if (s.github_token && repo) {
+      const api = ports.github ?? octokitApi(s.github_token, rt.env.GITHUB_API_URL);
+      tracker = new DeploymentTracker(api, { owner: repo.owner, repo: repo.repo }, fleet.loaded.environment(ctxName) ?? ctxName, (m) => rt.logger.warn(m), repo.logUrl);
+      await tracker.start(repo.ref, `deploy ${appName} ${release} to ${ctxName}`, { context: ctxName, app: appName, release_id: release });
+    }
+    session.events.append('deploy.started', `deploy ${appName} ${release}`, { app: appName, release_id: release, strategy: cfg.strategy, fanout_plan: fields.fanout_plan, run: identity.run, actor: identity.actor });
+    const ctx = ctxName;
+    const onLocksChanged = (held: TargetNode[]) => {
+      if (held.length) lockedOnce = true;
+      if (lockedOnce) saveHeldLocks(rt, { v: 1, op: 'deploy', context: ctx, locks: held.map((n) => ({ target: n.name, app_dir: n.appDir, token: identity.token })) });
+    };
+    const fo = { cfg, release, artifact, rollbackOnFailure: s.rollback_on_failure, redactor: rt.redactor, log, onLocksChanged, now: rt.now };
+    await lockAll(nodes, fo, lockOwner(rt, identity, 'deploy', release, cfg.lock_ttl));
+    let result;
+    try {
+      await installAll(nodes, fo);
+      result = await switchFleet(nodes, fo, batches, identity);
+    } finally {
+      await unlockAll(nodes, fo);
+    }
+    const rolled = result.rolledBack;
+    Object.assign(fields, {
+      target_statuses: targetStatuses(nodes),
+      rolled_back_targets: rolled.join(','),
+      previous: nodes.map((n) => `${n.name}:${n.previous ?? ''}`).join(','),
+      round_trips: nodes.map((n) => `${n.name}:${n.t.roundTrips}`).join(','),
+    });
+    recordHistory(session, rt, { kind: 'deploy', ok: result.ok, app: appName, release, fields });
+    if (!result.ok) {
+      const err = result.error as StageError;
+      session.events.append('deploy.failed', `deploy ${appName} ${release} failed at ${err.stage} on ${err.target}; rolled back ${rolled.join(',') || 'nothing'}`, { ...fields, code: err.code, stage: err.stage, target: err.target }, 'error');
+      await tracker?.status('failure', `failed at ${err.stage} on ${err.target}; fleet rolled back`);
+      const o = fail(rt, ctxName, mode, err, fields, nodes);
+      if (rolled.length) o.lines.unshift(statusLine('deploy_rollback', [['status', nodes.some((n) => n.status === 'rollback_failed') ? 'partial' : 'ok'], ['rolled_back', rolled]], rt.redactor));
+      return o;
+    }
+    session.events.append('deploy.succeeded', `deployed ${appName} ${release} to ${nodes.length} target(s)`, fields);
+    await tracker?.status('success', `${appName} ${release} healthy on ${nodes.length} target(s)`, cfg.url);
+    return outcome(rt.redactor, {
+      command: 'deploy', context: ctxName, mode, fields,
+      line: [['release_id', release], ['targets', nodes.length], ['strategy', cfg.strategy], ['batches', batches.length]],
+      summary: tableSummary(`Deployed ${appName} ${release}`, nodes, release),
+      exitCode: EXIT_OK,
+    });
+  } catch (e) {
+    if (nodes.length) fields.target_statuses = targetStatuses(nodes);
+    const se = asStageError(e, 'deploy');
+    if (session && s.apply) session.events.append('deploy.failed', `deploy failed: ${se?.message ?? (e instanceof Error ? e.message : String(e))}`, { ...fields, code: se?.code ?? (e instanceof PaasError ? e.code : 'PAAS_INTERNAL') }, 'error');
+    await tracker?.status('failure', 'deploy failed before any target switched');
+    return fail(rt, ctxName, mode, e, fields, nodes);
+  } finally {
+    await closeAll(nodes);
+    await artifactCleanup?.();
+  }
+}
+
+export function recordHistory(session: ContextSession, rt: Runtime, rec: { kind: string; ok: boolean; app: string; release: string; fields: Record<string, unknown> }): void {
+  try {
+    const st = session.store.openState(session.config.name, rt.redactor);
+    try {
+      st.scoped.record(rec.kind, { ok: rec.ok, app: rec.app, release_id: rec.release, ...rec.fields }, rt.now().toISOString());
+    } finally {
+      st.close();
+    }
+  } catch (e) {
+    rt.logger.warn(`could not record ${rec.kind} history in state.db: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** Per target: ok | missing | drifted | orphaned | unmanaged | error. Exit 1 only on error. */
+export async function reconcileRun(rt: Runtime, common: CommonInputs, s: DeploySettings): Promise<Outcome> {
+  const log = (m: string) => rt.logger.debug(m);
+  let nodes: TargetNode[] = [];
+  let ctxName = common.context ?? null;
+  try {
+    const appName = requireApp(s.app, 'deploy reconcile', rt, common);
+    const fleet = openFleet(rt, common, appName, false, log);
+    ctxName = fleet.session.config.name;
+    nodes = fleet.nodes;
+    await mapLimit(nodes, fleet.cfg.connect_concurrency, (n) => connectTransport(n.t));
+    const states = await readStates(nodes, fleet.cfg.max_parallel);
+    // the expected release: newest good one recorded by this runner's state, else the fleet's majority
+    let expected: string | null = null;
+    try {
+      const st = fleet.session.store.openState(ctxName, rt.redactor);
+      try {
+        const rec = st.scoped.list<{ ok: boolean; app: string; release_id: string }>('deploy', 50).find((r) => r.data.ok && r.data.app === appName);
+        expected = rec?.data.release_id ?? null;
+      } finally {
+        st.close();
+      }
+    } catch { /* no runner-side history: fall back to the targets */ }
+    if (!expected) {
+      const counts = new Map<string, number>();
+      for (const v of states.values()) if (!(v instanceof StageError) && v.current) counts.set(v.current, (counts.get(v.current) ?? 0) + 1);
+      expected = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+    }
+    const nowSec = rt.now().getTime() / 1000;
+    const rows = nodes.map((n) => {
+      const v = states.get(n.name);
+      if (!v || v instanceof StageError) return { target: n.name, status: 'error', current: null, detail: v instanceof StageError ? v.message : 'no state' };
+      return { target: n.name, current: v.current, ...classify(v, expected, nowSec) };
+    });
+    const statuses = rows.map((r) => `${r.target}:${r.status}`).join(',');
+    const errors = rows.filter((r) => r.status === 'error').length;
+    const fields = { app: appName, expected_release: expected, target_statuses: statuses, reconcile: rows };
+    return outcome(rt.redactor, {
+      command: 'deploy', context: ctxName, mode: 'reconcile', fields, status: errors ? 'fail' : 'ok',
+      line: [['mode', 'reconcile'], ['release', expected ?? undefined], ['targets', rows.length], ['failed', errors]],
+      exitCode: errors ? EXIT_ERROR : EXIT_OK,
+      text: rows.map((r) => `${r.target}: ${r.status}${r.current ? ` (current ${r.current})` : ''}${r.detail ? ` - ${r.detail}` : ''}`).join('\n'),
+      summary: `#### Reconcile ${appName}\n\n${markdownTable(['target', 'status', 'current', 'detail'], rows.map((r) => [r.target, r.status, r.current ?? '-', r.detail ?? '']))}\n`,
+    });
+  } catch (e) {
+    return fail(rt, ctxName, 'reconcile', e, {}, nodes);
+  } finally {
+    await closeAll(nodes);
+  }
+}
+
+function classify(v: TargetState, expected: string | null, nowSec: number): { status: string; detail?: string } {
+  if (!v.exists || (!v.current && v.releases.length === 0)) return { status: 'missing', detail: 'the app is not deployed here' };
+  const { status } = releaseStatuses(v.history);
+  if (v.history.length === 0) return { status: 'unmanaged', detail: 'releases exist but no paas history' };
+  if (v.current && !v.releases.includes(v.current)) return { status: 'orphaned', detail: `current points to a missing release ${v.current}` };
+  const exp = typeof v.lockOwner?.expires === 'number' ? (v.lockOwner.expires as number) : null;
+  if (v.lockOwner && exp !== null && exp < nowSec) return { status: 'orphaned', detail: 'a stale lock is left on the target' };
+  if (!v.current) return { status: 'missing', detail: 'no current release' };
+  if (status.get(v.current) === 'bad') return { status: 'drifted', detail: `current ${v.current} is marked bad` };
+  if (expected && v.current !== expected) return { status: 'drifted', detail: `current ${v.current}, expected ${expected}` };
+  return { status: 'ok' };
+}
+
+/** reachability, SSH, host key, disk, tools, the service's runtime (health) per target. */
+export async function targetCheckRun(rt: Runtime, common: CommonInputs, s: DeploySettings): Promise<Outcome> {
+  const log = (m: string) => rt.logger.debug(m);
+  let nodes: TargetNode[] = [];
+  let ctxName = common.context ?? null;
+  try {
+    const appName = requireApp(s.app, 'target check', rt, common);
+    const fleet = openFleet(rt, common, appName, false, log);
+    ctxName = fleet.session.config.name;
+    nodes = fleet.nodes;
+    const rows = await Promise.all(nodes.map(async (n) => {
+      const row: Record<string, string> = { target: n.name, ssh: '-', host_key: '-', disk_pct: '-', tools: '-', runtime: '-', status: 'ok', detail: '' };
+      try {
+        await connectTransport(n.t);
+        row.ssh = 'ok';
+        row.host_key = n.t.kind === 'ssh' ? 'verified' : 'local';
+        const r = await n.t.exec(checkScript(n.appDir), { timeoutMs: 30_000 });
+        const kv = Object.fromEntries(r.stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+        const missing = Object.keys(kv).filter((k) => k.startsWith('tool_') && kv[k] === 'no').map((k) => k.slice(5));
+        row.tools = missing.length ? `missing ${missing.join(' ')}` : 'ok';
+        row.disk_pct = kv.disk_pct ?? '?';
+        if (missing.length || kv.writable === 'no' || Number(kv.disk_pct) >= 95) row.status = 'fail';
+        if (kv.writable === 'no') row.detail = 'deploy root not writable';
+        if (kv.current && fleet.cfg.health) {
+          const g = await healthGate(n.t, { ...fleet.cfg.health, deadline: Math.min(fleet.cfg.health.timeout, fleet.cfg.health.deadline) }, n.appDir, n.env(kv.current), log);
+          row.runtime = g.ok ? 'healthy' : `unhealthy: ${g.reason}`;
+          if (!g.ok) row.status = 'fail';
+        } else row.runtime = kv.current ? 'no health check' : 'not deployed';
+      } catch (e) {
+        row.status = 'fail';
+        if (e instanceof TransportError) {
+          row.ssh = e.kind === 'hostkey' ? 'ok' : 'fail';
+          row.host_key = e.kind === 'hostkey' ? 'MISMATCH' : '-';
+        }
+        row.detail = e instanceof Error ? e.message : String(e);
+      }
+      return row;
+    }));
+    const failed = rows.filter((r) => r.status !== 'ok');
+    const fields = { app: appName, target_statuses: rows.map((r) => `${r.target}:${r.status}`).join(','), checks: rows };
+    return outcome(rt.redactor, {
+      command: 'deploy', context: ctxName, mode: 'target_check', fields, status: failed.length ? 'fail' : 'ok',
+      line: [['mode', 'target_check'], ['targets', rows.length], ['failed', failed.length]],
+      exitCode: failed.length ? EXIT_ERROR : EXIT_OK,
+      text: rows.map((r) => `${r.target}: ${r.status} ssh=${r.ssh} host_key=${r.host_key} disk=${r.disk_pct}% tools=${r.tools} runtime=${r.runtime}${r.detail ? ` (${r.detail})` : ''}`).join('\n'),
+      summary: `#### Target check\n\n${markdownTable(['target', 'status', 'ssh', 'host key', 'disk %', 'tools', 'runtime', 'detail'], rows.map((r) => [r.target, r.status, r.ssh, r.host_key, r.disk_pct, r.tools, r.runtime, r.detail]))}\n`,
+    });
+  } catch (e) {
+    return fail(rt, ctxName, 'target_check', e, {}, nodes);
+  } finally {
+    await closeAll(nodes);
+  }
+}
+
+export { rollbackCandidate, remediationFor };

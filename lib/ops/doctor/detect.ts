@@ -1,0 +1,387 @@
+/**
+ * Finds secrets in one file's text: registered values in any derived form, provider token
+ * formats, private key blocks, passwords in connection strings, Kubernetes Secret values and
+ * secret-named keys with plaintext values. Pure: text in, hits out (no I/O).
+ *
+ * Text is the file's bytes read as Latin-1, so offsets are byte offsets and the regexes run on
+ * one-byte strings (the fast path of V8's regex engine).
+ */
+import { DSN_RULE, PRIVATE_KEY_RULE, SECRET_KEYWORD_SOURCE, TOKEN_RULES, NON_SECRET_KEY_SUFFIXES, combinedTokenRegex, isPlaceholder, keyNamesSecret, looksRandom } from './patterns.js';
+import { Matcher, type ScanSink } from '../../redaction/matcher.js';
+import { Fam } from '../../redaction/redactor.js';
+import type { SecretForm } from './registered.js';
+import type { Severity } from './types.js';
+
+export interface Hit {
+  kind: string;
+  severity: Severity;
+  /** byte offset of the reported position */
+  start: number;
+  end: number;
+  /** the sensitive part: used for the fingerprint, never printed */
+  secret: string;
+  /** printable, secret-free description */
+  preview: string;
+}
+
+export type FileLang = 'env' | 'yaml' | 'json' | 'code' | 'dockerfile' | 'text';
+
+const CODE_EXT = new Set(['js', 'mjs', 'cjs', 'jsx', 'ts', 'mts', 'cts', 'tsx', 'py', 'go', 'java', 'kt', 'kts', 'rb', 'php', 'cs', 'rs', 'swift', 'scala', 'tf', 'hcl', 'tfvars', 'groovy', 'gradle', 'c', 'h', 'cc', 'cpp', 'hpp', 'm', 'dart', 'lua', 'pl', 'ex', 'exs', 'erl', 'clj', 'vue', 'svelte', 'r', 'jl', 'zig', 'nim']);
+const ENV_EXT = new Set(['env', 'properties', 'ini', 'cfg', 'conf', 'toml', 'sh', 'bash', 'zsh', 'ksh', 'fish', 'ps1', 'bat', 'cmd', 'npmrc', 'pypirc', 'netrc', 'envrc', 'service', 'tfstate']);
+
+export function fileLang(path: string): FileLang {
+  const base = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
+  if (base === 'dockerfile' || base.startsWith('dockerfile.') || base.endsWith('.dockerfile') || base === 'containerfile') return 'dockerfile';
+  if (base.startsWith('.env') || base === '.npmrc' || base === '.pypirc' || base === '.netrc' || base === '_netrc' || base === 'credentials') return 'env';
+  const dot = base.lastIndexOf('.');
+  const ext = dot >= 0 ? base.slice(dot + 1) : '';
+  if (ext === 'yml' || ext === 'yaml') return 'yaml';
+  if (ext === 'json' || ext === 'jsonc' || ext === 'json5' || ext === 'ipynb') return 'json';
+  if (CODE_EXT.has(ext)) return 'code';
+  if (ENV_EXT.has(ext)) return 'env';
+  return 'text';
+}
+
+const LOCKFILE = /(?:^|\/)(?:package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lock|go\.sum|Cargo\.lock|poetry\.lock|Pipfile\.lock|composer\.lock|Gemfile\.lock|gradle\.lockfile|packages\.lock\.json|flake\.lock|uv\.lock|pdm\.lock)$/;
+
+const STICKY_TOKEN_RE = combinedTokenRegex('y');
+const SEP_CANDIDATE_RE = /[_\-.][A-Za-z0-9]{16}/g;
+const PRIVATE_KEY_HEAD_RE = new RegExp((TOKEN_RULES[PRIVATE_KEY_RULE] as { source: string }).source, 'y');
+const PRIVATE_KEY_BODY_RE = /^(?:[ \t\r\n]|\\[nr]|["'+,]|[A-Za-z-]+: [^\n\\]*(?:\\n|\r?\n))*([A-Za-z0-9+/=]{40,})/;
+const DSN_TAIL_RE = new RegExp((TOKEN_RULES[DSN_RULE] as { source: string }).source, 'y');
+const KEYWORD_STICKY_RE = new RegExp(SECRET_KEYWORD_SOURCE, 'iy');
+/** rule anchors the redaction matcher does not index, found with indexOf */
+const NATIVE_RULE_ANCHORS = ['AccountKey=', 'dapi'];
+const RULE_FAMS = Fam.AWS | Fam.GOOGLE | Fam.AUTH | Fam.SLACK | Fam.GITHUB | Fam.STRIPE | Fam.NPM | Fam.OPENAI | Fam.GITLAB | Fam.SENDGRID;
+
+/** The literal beginnings of the provider formats, by first character: a cheap test before the rule regexes. */
+const STARTS_BY_CHAR: Array<string[] | undefined> = [];
+for (const r of TOKEN_RULES) for (const st of r.starts) (STARTS_BY_CHAR[st.charCodeAt(0)] ??= []).push(st);
+function startsRule(text: string, at: number): boolean {
+  const list = STARTS_BY_CHAR[text.charCodeAt(at)];
+  if (!list) return false;
+  for (const st of list) if (text.startsWith(st, at)) return true;
+  return false;
+}
+
+/** Collects what the redaction library's matcher reports, by use. */
+class AnchorHits implements ScanSink {
+  litStart: number[] = [];
+  litEnd: number[] = [];
+  keyword: number[] = [];
+  pem: number[] = [];
+  rule: number[] = [];
+  literal(start: number, end: number): void {
+    this.litStart.push(start);
+    this.litEnd.push(end);
+  }
+  trigger(pos: number, fam: number): void {
+    if (fam & Fam.KEY_VALUE) this.keyword.push(pos);
+    if (fam & Fam.PEM) this.pem.push(pos);
+    if (fam & RULE_FAMS) this.rule.push(pos);
+  }
+}
+
+/** [A-Za-z0-9_.-]: characters of a token run */
+const isRunChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46;
+const isSeparator = (c: number) => c === 95 || c === 45 || c === 46;
+/** Publicly documented example credentials (vendor docs, emulators): not findings. */
+const KNOWN_EXAMPLE_PARTS = ['Eby8vdM02xNOcqFl' /* Azure storage emulator (Azurite) account key */];
+const isKnownExample = (s: string) => KNOWN_EXAMPLE_PARTS.some((p) => s.includes(p));
+const KEY_CHAR = /[A-Za-z0-9_.-]/;
+const isKeyChar = (c: string | undefined) => c !== undefined && KEY_CHAR.test(c);
+const isAlnum = (c: string | undefined) => c !== undefined && /[A-Za-z0-9]/.test(c);
+const isLower = (c: string | undefined) => c !== undefined && c >= 'a' && c <= 'z';
+
+const PRIORITY: Record<string, number> = { registered_secret: 4, k8s_secret_value: 2, secret_named_key: 1 };
+const priority = (kind: string) => PRIORITY[kind] ?? 3;
+
+function maskDsn(scheme: string): string {
+  return `${scheme}://***:***@***`;
+}
+
+export interface DetectorOptions {
+  registered?: readonly SecretForm[];
+}
+
+export class Detector {
+  private readonly formsByText: Map<string, SecretForm>;
+  /** the redaction library's anchor matcher, with doctor's registered forms added */
+  private readonly matcher = new Matcher();
+
+  constructor(opts: DetectorOptions = {}) {
+    const forms = [...(opts.registered ?? [])];
+    this.formsByText = new Map(forms.map((f) => [f.text, f]));
+    for (const f of forms) this.matcher.add(f.text);
+  }
+
+  /** All hits in one file, deduplicated (overlapping hits keep the most specific), in file order. */
+  scan(text: string, path: string): Hit[] {
+    const hits: Hit[] = [];
+    const anchors = new AnchorHits();
+    this.matcher.scan(text, 0, text.length, anchors);
+    for (let k = 0; k < anchors.litStart.length; k++) this.registered(text, anchors.litStart[k] as number, anchors.litEnd[k] as number, hits);
+    this.tokens(text, hits, anchors);
+    const yaml = /\.ya?ml$/i.test(path);
+    if (!yaml && anchors.keyword.length === 0) return dedupe(hits);
+    const lang = fileLang(path);
+    const owned: Array<[number, number]> = [];
+    if (yaml && /^kind:\s*["']?Secret["']?\s*$/m.test(text)) this.k8sSecrets(text, hits, owned);
+    if (anchors.keyword.length && !LOCKFILE.test(path)) this.keywords(text, lang, hits, owned, anchors.keyword.sort((a, b) => a - b));
+    return dedupe(hits);
+  }
+
+  private registered(text: string, start: number, end: number, hits: Hit[]): void {
+    const f = this.formsByText.get(text.slice(start, end));
+    if (!f) return;
+    hits.push({ kind: 'registered_secret', severity: 'critical', start, end, secret: `registered:${f.id}`, preview: `*** (value of ${f.name}${f.encoding === 'raw' ? '' : `, ${f.encoding} form`})` });
+  }
+
+  /**
+   * Provider formats, found through two cheap candidate passes instead of one slow alternation:
+   * a separator followed by 16 token characters (`ghp_…`, `sk_live_…`, `xoxb-…`, `SG.…`), and a
+   * few literal anchors (`-----BEGIN`, `://`, `AKIA`, `AIza`, `Bearer `, …). Each candidate is
+   * confirmed by the rules' sticky regex at the start of its token-character run.
+   */
+  private tokens(text: string, hits: Hit[], anchors: AnchorHits): void {
+    const sep = SEP_CANDIDATE_RE;
+    sep.lastIndex = 0;
+    for (let m = sep.exec(text); m; m = sep.exec(text)) {
+      const p = m.index;
+      let rs = p;
+      while (rs > 0 && p - rs < 128 && isRunChar(text.charCodeAt(rs - 1))) rs--;
+      let re = p + 1;
+      while (re < text.length && isRunChar(text.charCodeAt(re))) re++;
+      let found = -1;
+      for (let j = rs; j <= p + 1 && found < 0; j++) {
+        if (j !== rs && !isSeparator(text.charCodeAt(j - 1))) continue;
+        if (!startsRule(text, j)) continue;
+        found = this.tryRulesAt(text, j, hits);
+      }
+      sep.lastIndex = Math.max(found, re);
+    }
+    // anchors found by the redaction library's matcher: key ids and API keys without a separator,
+    // private key blocks, bearer tokens, Slack webhooks
+    for (const p of anchors.rule) this.tryRulesAt(text, p, hits);
+    let lastPem = -1;
+    for (const p of anchors.pem) {
+      const b = text.lastIndexOf('-----BEGIN', p);
+      if (b >= 0 && b > lastPem && p - b < 48) {
+        lastPem = b;
+        this.privateKey(text, b, hits);
+      }
+    }
+    // short literals found with a native indexOf
+    for (let i = text.indexOf('://'); i >= 0; i = text.indexOf('://', i + 3)) this.dsn(text, i, hits);
+    for (const lit of NATIVE_RULE_ANCHORS) for (let i = text.indexOf(lit); i >= 0; i = text.indexOf(lit, i + lit.length)) this.tryRulesAt(text, i, hits);
+  }
+
+  /** Runs the sticky rule alternation at `at`; records a hit and returns its end, or -1. */
+  private tryRulesAt(text: string, at: number, hits: Hit[]): number {
+    const re = STICKY_TOKEN_RE;
+    re.lastIndex = at;
+    const m = re.exec(text);
+    if (!m) return -1;
+    let i = 0;
+    while (i < TOKEN_RULES.length && m[i + 1] === undefined) i++;
+    const rule = TOKEN_RULES[i];
+    if (!rule || i === PRIVATE_KEY_RULE || i === DSN_RULE) return -1;
+    const s = m[0];
+    if (rule.boundary && isAlnum(text[at - 1])) return -1;
+    if (rule.accept && !rule.accept(s)) return -1;
+    if (isKnownExample(s)) return at + s.length;
+    hits.push({ kind: rule.kind, severity: rule.severity, start: at, end: at + s.length, secret: s, preview: `${s.startsWith(rule.prefix) ? rule.prefix : s.slice(0, Math.min(4, rule.prefix.length))}***` });
+    return at + s.length;
+  }
+
+  private privateKey(text: string, start: number, hits: Hit[]): void {
+    const head = PRIVATE_KEY_HEAD_RE;
+    head.lastIndex = start;
+    const m = head.exec(text);
+    if (!m) return;
+    const s = m[0];
+    const body = PRIVATE_KEY_BODY_RE.exec(text.slice(start + s.length, start + s.length + 600));
+    if (body?.[1] && looksRandom(body[1])) {
+      const label = s.replace(/^-+BEGIN /, '').replace(/-+$/, '');
+      hits.push({ kind: 'private_key', severity: 'critical', start, end: start + s.length, secret: body[1].slice(0, 200), preview: `-----BEGIN ${label}----- ***` });
+    }
+  }
+
+  private dsn(text: string, at: number, hits: Hit[]): void {
+    const re = DSN_TAIL_RE;
+    re.lastIndex = at;
+    const m = re.exec(text);
+    if (!m) return;
+    const s = m[0];
+    let b = at;
+    while (b > 0 && b > at - 24 && /[A-Za-z0-9+.-]/.test(text[b - 1] as string)) b--;
+    const scheme = text.slice(b, at);
+    if (!/^[A-Za-z][A-Za-z0-9+.-]*$/.test(scheme)) return;
+    const rest = s.slice(3, -2);
+    const colon = rest.indexOf(':');
+    const user = rest.slice(0, colon);
+    const password = rest.slice(colon + 1);
+    if (!password || password === user || isPlaceholder(decodeSafe(password))) return;
+    const host = /^[A-Za-z0-9.[\]:-]*/.exec(text.slice(at + s.length - 1, at + s.length + 255))?.[0] ?? '';
+    if (/(?:^|\.)example\.(?:com|org|net)$|\.example$|\.invalid$|^host$|^hostname$/i.test(host.replace(/:\d+$/, ''))) return;
+    hits.push({ kind: 'dsn_password', severity: 'critical', start: b, end: at + s.length - 1, secret: password, preview: maskDsn(scheme.toLowerCase()) });
+  }
+
+  private keywords(text: string, lang: FileLang, hits: Hit[], owned: ReadonlyArray<readonly [number, number]>, positions: readonly number[]): void {
+    const re = KEYWORD_STICKY_RE;
+    let done = -1;
+    for (const at of positions) {
+      if (at < done) continue;
+      re.lastIndex = at;
+      const m = re.exec(text);
+      if (!m) continue;
+      const kwStart = m.index;
+      let kwEnd = kwStart + m[0].length;
+      const after = text[kwEnd];
+      // a keyword inside a longer lower-case word (tokenizer, secretary, passwordless) is another word
+      if (isLower(after)) {
+        if (after === 's' && !isLower(text[kwEnd + 1])) kwEnd++;
+        else continue;
+      }
+      let ks = kwStart;
+      while (ks > 0 && kwStart - ks < 80 && isKeyChar(text[ks - 1])) ks--;
+      let ke = kwEnd;
+      while (ke < text.length && ke - kwEnd < 80 && isKeyChar(text[ke])) ke++;
+      done = ke;
+      // cheap rejection first: an assignment must follow the key (", ', ], space, tab, =, :)
+      const next = text.charCodeAt(ke);
+      if (next !== 61 && next !== 58 && next !== 34 && next !== 39 && next !== 93 && next !== 32 && next !== 9) continue;
+      if (owned.length && owned.some(([a, b]) => ks >= a && ks < b)) continue;
+      const tail = text.slice(kwEnd, ke).replace(/[._-]+$/, '');
+      if (tail.includes('.')) continue; // token.indent, secret.level: a property of the object, not the secret
+      if (tail) {
+        const words = tail.split(/[_.-]+|(?=[A-Z][a-z])/).filter(Boolean);
+        const last = words.at(-1)?.toLowerCase();
+        if (last && NON_SECRET_KEY_SUFFIXES.has(last)) continue;
+        if (!keyNamesSecret(text.slice(kwStart, ke))) continue;
+      }
+      const value = readAssignedValue(text, ks, ke, lang);
+      if (!value) continue;
+      if (isPlaceholder(value.text) || notALiteral(value.text, value.quoted)) continue;
+      const key = text.slice(ks, ke).replace(/^[.-]+/, '');
+      hits.push({ kind: 'secret_named_key', severity: 'high', start: ks, end: value.end, secret: value.text, preview: `${key}=***` });
+    }
+  }
+
+  /** Values under data:/stringData: of a Kubernetes Secret; their lines are owned by this pass. */
+  private k8sSecrets(text: string, hits: Hit[], owned: Array<[number, number]>): void {
+    const lines = text.split('\n');
+    let offset = 0;
+    let blockIndent = -1;
+    let decode = false;
+    for (const line of lines) {
+      const indent = line.length - line.trimStart().length;
+      const trimmed = line.trim();
+      if (blockIndent >= 0 && trimmed && !trimmed.startsWith('#') && indent <= blockIndent) blockIndent = -1;
+      const head = /^(\s*)(data|stringData):\s*$/.exec(line);
+      if (head) {
+        blockIndent = (head[1] ?? '').length;
+        decode = head[2] === 'data';
+      } else if (blockIndent >= 0 && trimmed && !trimmed.startsWith('#')) {
+        const kv = /^\s*["']?([A-Za-z0-9_.-]+)["']?\s*:\s*(.*)$/.exec(line);
+        if (kv) {
+          const raw = (kv[2] ?? '').trim().replace(/^["']|["']$/g, '');
+          owned.push([offset, offset + line.length]);
+          if (raw && !/^[|>]/.test(raw)) {
+            const plain = decode ? decodeBase64(raw) : raw;
+            if (plain !== null && !isPlaceholder(plain) && !isPlaceholder(raw)) {
+              const start = offset + indent;
+              hits.push({ kind: 'k8s_secret_value', severity: 'critical', start, end: offset + line.length, secret: raw, preview: `${kv[1]}: ***` });
+            }
+          }
+        }
+      }
+      offset += line.length + 1;
+    }
+  }
+}
+
+function decodeSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function decodeBase64(s: string): string | null {
+  if (!/^[A-Za-z0-9+/]+=*$/.test(s)) return null;
+  return Buffer.from(s, 'base64').toString('latin1');
+}
+
+interface AssignedValue {
+  text: string;
+  quoted: boolean;
+  end: number;
+}
+
+/** The literal assigned to the key at [ks, ke), or null when the key is not being assigned a value. */
+export function readAssignedValue(text: string, ks: number, ke: number, lang: FileLang): AssignedValue | null {
+  let p = ke;
+  // closing quote/bracket of the key: "password": / ['password'] =
+  for (let n = 0; n < 2 && (text[p] === '"' || text[p] === "'" || text[p] === ']'); n++) p++;
+  const afterKey = p;
+  while (text[p] === ' ' || text[p] === '\t') p++;
+  const spaced = p > afterKey;
+  const c = text[p];
+  const c2 = text[p + 1];
+  if (c === ':' && c2 === '=') p += 2;
+  else if (c === '=' && c2 === '>') p += 2;
+  else if (c === '=' && c2 !== '=') p += 1;
+  else if (c === ':' && c2 !== ':' && c2 !== '/') p += 1;
+  else {
+    // ENV KEY value / ARG KEY value (Dockerfile), machine host login x password y (.netrc)
+    const lineStart = text.lastIndexOf('\n', ks - 1) + 1;
+    const prefix = text.slice(lineStart, ks);
+    const dockerSpace = lang === 'dockerfile' && /^\s*(?:ENV|ARG)\s+$/.test(prefix) && spaced;
+    const netrc = /(?:^|\s)(?:password|passwd)$/.test(text.slice(lineStart, ke)) && lang === 'env' && /(?:^|\s)(?:machine|login)\s/.test(prefix + ' ');
+    if (!dockerSpace && !netrc) return null;
+  }
+  while (text[p] === ' ' || text[p] === '\t') p++;
+  const q = text[p];
+  if (q === '"' || q === "'" || q === '`') {
+    let e = p + 1;
+    while (e < text.length && text[e] !== q && text[e] !== '\n') e += text[e] === '\\' ? 2 : 1;
+    if (text[e] !== q) return null;
+    // a fragment of a string built at run time ('S3cr3t-' + 'x'.repeat(20)) is not the secret
+    if (/^\s*(?:\+|\.\.|\.concat\(|\.repeat\(|\.join\()/.test(text.slice(e + 1, e + 12))) return null;
+    return { text: text.slice(p + 1, e), quoted: true, end: e + 1 };
+  }
+  if (lang === 'code' || lang === 'json') return null;
+  let e = p;
+  while (e < text.length && text[e] !== '\n' && text[e] !== '\r') e++;
+  let v = text.slice(p, e);
+  v = v.replace(/\s+#.*$/, '').trim();
+  if (!/\.\.\.$/.test(v)) v = v.replace(/[`.,;:)]+$/, '');
+  if (!v || /\s/.test(v)) return null;
+  return { text: v, quoted: false, end: p + v.length };
+}
+
+/** References and expressions rather than literal values. */
+function notALiteral(v: string, quoted: boolean): boolean {
+  if (/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/.test(v)) return true; // names a vault key / env var (paas.yml: dsn: POSTGRES_DSN_PROD)
+  if (!quoted && /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+(?:\(.*\))?$/.test(v)) return true; // secrets.X, process.env.X
+  if (!quoted && /[()[\]]/.test(v)) return true; // function calls, lookups
+  if (/^(?:[~^<>=]*\d+(?:\.\d+)*(?:[-+][\w.]+)?|\d+[smhdw]?|0x[0-9a-f]+)$/i.test(v)) return true; // numbers, versions, durations
+  if (/^(?:\.{0,2}\/|~\/|[A-Za-z]:\\)/.test(v) || /\.(?:pem|key|json|txt|crt|p12|pfx|env|ya?ml|gpg|asc|age)$/i.test(v)) return true; // file references
+  if (/\s/.test(v)) return true; // prose
+  if (/^[a-z]+(?:_[a-z]+)+$/.test(v) || /^[a-z]+(?:[A-Z][a-z]+)+$/.test(v)) return true; // identifiers: private_key_id, accessToken
+  if (!/[A-Za-z]/.test(v) && !/\d{6,}/.test(v)) return true;
+  return false;
+}
+
+function dedupe(hits: Hit[]): Hit[] {
+  if (hits.length < 2) return hits;
+  const sorted = [...hits].sort((a, b) => priority(b.kind) - priority(a.kind) || a.start - b.start);
+  const kept: Hit[] = [];
+  for (const h of sorted) {
+    if (kept.some((k) => h.start < k.end && k.start < h.end)) continue;
+    kept.push(h);
+  }
+  return kept.sort((a, b) => a.start - b.start);
+}

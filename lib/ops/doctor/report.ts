@@ -1,0 +1,187 @@
+/**
+ * Renderings of a doctor report: SARIF 2.1.0 (code scanning), GitHub annotations, the job
+ * summary and the human text of the CLI. Each holds previews and fingerprints only.
+ */
+import { annotationCommand, markdownTable } from '../../output/summary.js';
+import { TOKEN_RULES } from './patterns.js';
+import { ARTIFACT_RULES } from './tree.js';
+import { CHECK_NAMES, type CheckName, type DoctorReport, type Finding } from './types.js';
+
+export const TOOL_NAME = 'paas-doctor';
+export const TOOL_VERSION = '0.1.0';
+export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+
+const CHECK_TITLES: Record<CheckName, string> = {
+  state_root_outside_repo: 'State root outside the repository',
+  context_vault_outside_repo: 'Context vaults outside the repository, one per context, mode 0600',
+  repo_private_state_artifacts: 'No private state artifacts in the repository',
+  repo_plaintext_secret_exposure: 'No plaintext secrets in the repository',
+  cross_context_contamination: 'No target, vault or event shared between contexts',
+};
+
+const KIND_TITLES: Record<string, string> = {
+  registered_secret: 'A registered secret (vault or environment value) in a file, in some encoding',
+  secret_named_key: 'A secret-named key with a plaintext value',
+  k8s_secret_value: 'A value in a Kubernetes Secret manifest',
+  state_root_inside_repo: 'The state root is inside a repository or the workspace',
+  state_root_mode: 'The state root is readable by other users',
+  vault_inside_repo: 'A context vault file inside a repository or the workspace',
+  vault_file_mode: 'A context vault file readable by other users',
+  vault_file_missing: 'A context vault file that does not exist',
+  vault_shared: 'Two contexts share a vault file',
+  shared_target: 'Two contexts share a target',
+  shared_vault: 'Two contexts share a vault',
+  shared_vault_value: 'Two contexts share a vault value',
+  shared_state_path: 'Two contexts share a state path',
+  foreign_event: 'Events recorded under another context',
+  shared_event: 'The same event recorded in two contexts',
+  foreign_history: 'History rows of another context',
+  context_unreadable: 'A context whose configuration cannot be read',
+};
+for (const r of TOKEN_RULES) KIND_TITLES[r.kind] ??= r.title;
+for (const r of ARTIFACT_RULES) KIND_TITLES[r.kind] ??= `Private state artifact: ${r.what}`;
+
+export function kindTitle(kind: string): string {
+  return KIND_TITLES[kind] ?? kind.replace(/_/g, ' ');
+}
+
+export const allFindings = (r: DoctorReport): Finding[] => r.checks.flatMap((c) => c.findings);
+export const openFindings = (r: DoctorReport): Finding[] => allFindings(r).filter((f) => !f.baselined);
+
+const location = (f: Finding) => (f.file ? `${f.file}${f.line ? `:${f.line}` : ''}${f.column ? `:${f.column}` : ''}` : '');
+
+// ---------------------------------------------------------------------------------------------
+// SARIF 2.1.0
+
+interface SarifRule {
+  id: string;
+  name: string;
+  shortDescription: { text: string };
+  fullDescription: { text: string };
+  help: { text: string };
+  defaultConfiguration: { level: 'error' | 'warning' };
+  properties: { tags: string[]; 'security-severity': string; precision: string };
+}
+
+function ruleName(kind: string): string {
+  return kind.replace(/(^|_)([a-z0-9])/g, (_, _s: string, c: string) => c.toUpperCase());
+}
+
+const HELP: Record<CheckName, string> = {
+  state_root_outside_repo: 'Move the state root outside any repository: --state-root ~/.paas, or state_root: ${{ runner.temp }}/paas-state in Actions.',
+  context_vault_outside_repo: 'Keep each context vault outside the repository, one file per context, chmod 600.',
+  repo_private_state_artifacts: 'Remove the file from the repository (git rm --cached), add it to .gitignore, and rotate anything it held.',
+  repo_plaintext_secret_exposure: 'Remove the value, rotate the secret, and read it from the vault or a secret instead; accept a false positive with `paas doctor --update-baseline`.',
+  cross_context_contamination: 'Give every context its own targets, vault and state; see docs/doctor.md.',
+};
+
+export function toSarif(report: DoctorReport, opts: { srcRoot?: string | null } = {}): Record<string, unknown> {
+  const findings = allFindings(report);
+  const rules: SarifRule[] = [];
+  const ruleIndex = new Map<string, number>();
+  const ruleFor = (f: Finding) => {
+    const id = `${f.check}/${f.kind}`;
+    let i = ruleIndex.get(id);
+    if (i === undefined) {
+      i = rules.length;
+      ruleIndex.set(id, i);
+      rules.push({
+        id,
+        name: ruleName(f.kind),
+        shortDescription: { text: kindTitle(f.kind) },
+        fullDescription: { text: `${CHECK_TITLES[f.check]}: ${kindTitle(f.kind)}.` },
+        help: { text: HELP[f.check] },
+        defaultConfiguration: { level: f.severity === 'critical' ? 'error' : 'warning' },
+        properties: { tags: ['security', 'secrets', 'paas-doctor'], 'security-severity': f.severity === 'critical' ? '9.0' : '7.0', precision: f.kind === 'secret_named_key' ? 'medium' : 'high' },
+      });
+    }
+    return { id, i };
+  };
+  const results: unknown[] = [];
+  const notifications: unknown[] = [];
+  for (const f of findings) {
+    const { id, i } = ruleFor(f);
+    const message = { text: `${kindTitle(f.kind)}: ${f.preview}` };
+    if (!f.file) {
+      notifications.push({ level: f.baselined ? 'note' : 'error', message, descriptor: { id }, associatedRule: { id, index: i } });
+      continue;
+    }
+    const result: Record<string, unknown> = {
+      ruleId: id,
+      ruleIndex: i,
+      level: f.severity === 'critical' ? 'error' : 'warning',
+      message,
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: encodeURI(f.file), uriBaseId: '%SRCROOT%' },
+            region: { startLine: f.line ?? 1, ...(f.column ? { startColumn: f.column } : {}) },
+          },
+        },
+      ],
+      partialFingerprints: { 'paasDoctor/v1': f.fingerprint },
+    };
+    if (f.baselined) result.suppressions = [{ kind: 'external', status: 'accepted', justification: 'accepted in the doctor baseline file' }];
+    results.push(result);
+  }
+  const run: Record<string, unknown> = {
+    tool: { driver: { name: TOOL_NAME, version: TOOL_VERSION, semanticVersion: TOOL_VERSION, rules } },
+    automationDetails: { id: 'paas-doctor/' },
+    invocations: [{ executionSuccessful: true, toolExecutionNotifications: notifications }],
+    results,
+    columnKind: 'unicodeCodePoints',
+  };
+  if (opts.srcRoot) run.originalUriBaseIds = { '%SRCROOT%': { uri: `file://${encodeURI(opts.srcRoot.endsWith('/') ? opts.srcRoot : opts.srcRoot + '/')}` } };
+  return { $schema: SARIF_SCHEMA, version: '2.1.0', runs: [run] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Annotations, summary, text
+
+/** Workflow commands for the open findings with a file (the runner shows at most 10 errors per step). */
+export function annotations(report: DoctorReport, opts: { prefix?: string; max?: number } = {}): string[] {
+  const max = opts.max ?? 10;
+  const open = openFindings(report);
+  const out: string[] = [];
+  for (const f of open.filter((x) => x.file).slice(0, max)) {
+    out.push(annotationCommand({ level: f.severity === 'critical' ? 'error' : 'warning', file: `${opts.prefix ?? ''}${f.file}`, line: f.line, title: `paas doctor: ${f.kind}`, message: `${kindTitle(f.kind)}: ${f.preview} (${f.check})` }));
+  }
+  const noFile = open.filter((x) => !x.file);
+  for (const f of noFile.slice(0, max)) out.push(annotationCommand({ level: 'error', title: `paas doctor: ${f.kind}`, message: `${f.check}: ${f.preview}` }));
+  const rest = open.length - Math.min(max, open.filter((x) => x.file).length) - Math.min(max, noFile.length);
+  if (rest > 0) out.push(annotationCommand({ level: 'notice', title: 'paas doctor', message: `${rest} more finding(s): see the job summary, the SARIF file or \`paas doctor --json\`.` }));
+  return out;
+}
+
+export function summaryMarkdown(report: DoctorReport, maxRows = 50): string {
+  const parts: string[] = [];
+  parts.push(
+    markdownTable(
+      ['check', 'result', 'findings', 'detail'],
+      report.checks.map((c) => [c.name, c.ok ? 'ok' : 'FAIL', `${c.findings.filter((f) => !f.baselined).length}${c.findings.some((f) => f.baselined) ? ` (+${c.findings.filter((f) => f.baselined).length} baselined)` : ''}`, c.detail]),
+    ),
+  );
+  const open = openFindings(report);
+  if (open.length) {
+    parts.push('', `#### Findings${open.length > maxRows ? ` (first ${maxRows} of ${open.length})` : ''}`, '');
+    parts.push(markdownTable(['location', 'check', 'kind', 'severity', 'preview', 'fingerprint'], open.slice(0, maxRows).map((f) => [location(f) || '-', f.check, f.kind, f.severity, f.preview, f.fingerprint.slice(0, 12)])));
+  }
+  const s = report.skipped;
+  parts.push('', `${report.files} files checked (${report.listing}), ${Math.round(report.bytes / 1024)} KiB; skipped: ${s.binary} binary, ${s.oversized} oversized, ${s.symlink} symlinks, ${s.unreadable} unreadable, ${s.missing} missing; ${report.registered} registered secret(s) searched in every encoding; ${report.ms} ms.`);
+  if (open.length) parts.push('', 'Accept a false positive with `paas doctor --update-baseline` (the baseline holds fingerprints only). Details: docs/doctor.md.');
+  return parts.join('\n');
+}
+
+export function humanText(report: DoctorReport): string {
+  const lines: string[] = [];
+  const failed = report.checks.filter((c) => !c.ok);
+  lines.push(`paas doctor: ${failed.length ? `${failed.length} of ${report.checks.length} checks failed` : `all ${report.checks.length} checks passed`} (${report.files} files, ${report.contexts} contexts, state root ${report.state_root})`);
+  for (const c of report.checks) {
+    lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+    for (const f of c.findings.slice(0, 50)) lines.push(`         ${location(f) || '-'}  ${f.kind}  ${f.preview}${f.baselined ? '  (baselined)' : ''}  [${f.fingerprint.slice(0, 12)}]`);
+    if (c.findings.length > 50) lines.push(`         ... ${c.findings.length - 50} more (use --json or --sarif-file)`);
+  }
+  return lines.join('\n');
+}
+
+export { CHECK_NAMES };

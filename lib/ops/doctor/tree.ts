@@ -1,0 +1,226 @@
+/**
+ * The repository tree: which files to check (git's view: tracked plus untracked-not-ignored;
+ * a directory walk when the root is not a git work tree), private state artifacts by path, and
+ * the content scan for plaintext secrets.
+ */
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { Detector, type Hit } from './detect.js';
+import type { Severity, SkippedCounts } from './types.js';
+
+export interface FileList {
+  listing: 'git' | 'walk';
+  files: string[];
+}
+
+/** `git ls-files -z --cached --others --exclude-standard` in `root`, or null when git cannot answer. */
+export function gitFiles(root: string, env: NodeJS.ProcessEnv = process.env): string[] | null {
+  try {
+    const out = execFileSync('git', ['-c', 'core.fsmonitor=false', '-c', 'safe.directory=*', '-C', root, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+      encoding: 'latin1',
+      maxBuffer: 1 << 30,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { PATH: env.PATH ?? process.env.PATH, HOME: env.HOME ?? process.env.HOME, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' },
+    });
+    const names = out.split('\0').filter(Boolean).map((s) => Buffer.from(s, 'latin1').toString('utf8'));
+    return [...new Set(names)];
+  } catch {
+    return null;
+  }
+}
+
+/** Every regular file below root, skipping `.git` (used when root is not a git work tree). */
+export function walkFiles(root: string): string[] {
+  const out: string[] = [];
+  const stack = [''];
+  while (stack.length) {
+    const rel = stack.pop() as string;
+    let entries;
+    try {
+      entries = readdirSync(rel ? join(root, rel) : root, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      const p = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (e.name !== '.git') stack.push(p);
+      } else out.push(p);
+    }
+  }
+  return out.sort();
+}
+
+export function listFiles(root: string, env?: NodeJS.ProcessEnv): FileList {
+  const git = gitFiles(root, env);
+  if (git) return { listing: 'git', files: git };
+  return { listing: 'walk', files: walkFiles(root) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Private state artifacts, by path (and a peek at the first bytes for dumps and key files)
+
+export interface ArtifactRule {
+  kind: string;
+  severity: Severity;
+  test: (path: string, base: string) => boolean;
+  what: string;
+}
+
+const DOTENV_OK = /^\.env\.(?:example|sample|template|dist|defaults|schema|tpl|in|ci\.example)(?:\.[\w-]+)?$|\.example$|\.sample$|\.template$/i;
+
+export const ARTIFACT_RULES: readonly ArtifactRule[] = [
+  { kind: 'state_db', severity: 'critical', what: 'paas state database', test: (_p, b) => /^state\.db(?:-wal|-shm|-journal)?$/.test(b) },
+  { kind: 'context_config', severity: 'critical', what: 'context configuration from a state root', test: (p) => /(?:^|\/)contexts\/[a-z0-9][a-z0-9-]{0,62}\/config\.json$/.test(p) },
+  { kind: 'events_log', severity: 'critical', what: 'context event log', test: (p) => /(?:^|\/)events\/\d{4}-\d{2}\.jsonl$/.test(p) },
+  { kind: 'selected_context', severity: 'high', what: 'state root context selection', test: (_p, b) => b === 'selected-context' },
+  { kind: 'vault_file', severity: 'critical', what: 'vault file', test: (_p, b) => /^(?:\.?vault(?:\.env|\.txt)?|.+\.vault(?:\.env)?|paas-vault.*|\.paas-vault.*)$/i.test(b) },
+  { kind: 'terraform_state', severity: 'critical', what: 'Terraform state (holds secrets in plaintext)', test: (_p, b) => /\.tfstate(?:\.backup|\.\d+\.backup)?$/.test(b) },
+  { kind: 'db_dump', severity: 'critical', what: 'database dump', test: (_p, b) => /\.(?:dump|pgdump|pg_dump|sql\.gz|sql\.bz2|sql\.xz|sql\.zst|bak\.sql)$/i.test(b) || /^(?:dump|backup|db[-_]?dump|pg[-_]?dump)(?:[-_.][\w-]+)?\.sql$/i.test(b) },
+  { kind: 'private_key_file', severity: 'critical', what: 'private key file', test: (_p, b) => /^id_(?:rsa|dsa|ecdsa|ed25519)(?:_[\w-]+)?$/.test(b) || /\.(?:p12|pfx|jks|keystore|ppk)$/i.test(b) },
+  { kind: 'credentials_file', severity: 'high', what: 'credentials file', test: (_p, b) => /^(?:\.pgpass|\.netrc|_netrc|\.git-credentials|\.my\.cnf|\.s3cfg)$/.test(b) },
+  { kind: 'dotenv_file', severity: 'high', what: '.env file', test: (_p, b) => /^\.env(?:\.[\w.-]+)?$/.test(b) && !DOTENV_OK.test(b) },
+];
+
+/** Files whose content decides: PEM keys in .pem/.key/.crt files and plain-SQL dumps. */
+function contentArtifact(path: string, head: string): { kind: string; severity: Severity; what: string } | null {
+  if (/\.(?:pem|key|crt|cer|der)$/i.test(path) && /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY/.test(head)) return { kind: 'private_key_file', severity: 'critical', what: 'private key file' };
+  if (/\.sql$/i.test(path) && /^--\s*(?:PostgreSQL database dump|MySQL dump|MariaDB dump)/m.test(head.slice(0, 512))) return { kind: 'db_dump', severity: 'critical', what: 'database dump' };
+  return null;
+}
+
+export interface ArtifactHit {
+  file: string;
+  kind: string;
+  severity: Severity;
+  what: string;
+}
+
+export function artifactByPath(path: string): ArtifactHit | null {
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  for (const r of ARTIFACT_RULES) if (r.test(path, base)) return { file: path, kind: r.kind, severity: r.severity, what: r.what };
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The content scan
+
+export interface FileHit extends Hit {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface ScanResult {
+  hits: FileHit[];
+  artifacts: ArtifactHit[];
+  files: number;
+  bytes: number;
+  skipped: SkippedCounts;
+}
+
+export interface ScanOptions {
+  detector: Detector;
+  maxFileBytes: number;
+  /** files never scanned for content (doctor's own outputs: baseline, SARIF) */
+  exclude?: ReadonlySet<string>;
+}
+
+const BINARY_PROBE = 8000;
+const OPEN_NOFOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
+/** Line and column (1-based) of each hit, counting newlines once through the text. */
+function locate(text: string, hits: Hit[], file: string): FileHit[] {
+  const out: FileHit[] = [];
+  let line = 1;
+  let lineStart = 0;
+  let pos = 0;
+  for (const h of hits) {
+    for (let nl = text.indexOf('\n', pos); nl !== -1 && nl < h.start; nl = text.indexOf('\n', nl + 1)) {
+      line++;
+      lineStart = nl + 1;
+      pos = nl + 1;
+    }
+    out.push({ ...h, file, line, column: h.start - lineStart + 1 });
+  }
+  return out;
+}
+
+/** Hands out [start, end) ranges of the file list; several threads may share one (parallel.ts). */
+export type Claim = () => readonly [number, number] | null;
+
+export function wholeList(n: number): Claim {
+  let done = false;
+  return () => {
+    if (done) return null;
+    done = true;
+    return [0, n];
+  };
+}
+
+export function scanTree(root: string, files: readonly string[], opts: ScanOptions, claim: Claim = wholeList(files.length)): ScanResult {
+  const skipped: SkippedCounts = { binary: 0, oversized: 0, symlink: 0, unreadable: 0, missing: 0 };
+  const hits: FileHit[] = [];
+  const artifacts: ArtifactHit[] = [];
+  let scanned = 0;
+  let bytes = 0;
+  let buf = Buffer.allocUnsafe(1 << 20);
+  for (let range = claim(); range; range = claim()) for (let i = range[0]; i < range[1]; i++) {
+    const rel = files[i] as string;
+    const art = artifactByPath(rel);
+    if (art) artifacts.push(art);
+    if (opts.exclude?.has(rel)) continue;
+    const abs = join(root, rel);
+    // open without following symlinks (ELOOP), then fstat the descriptor: one path lookup per file
+    let fd: number;
+    try {
+      fd = openSync(abs, OPEN_NOFOLLOW);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP' || code === 'EMLINK') skipped.symlink++;
+      else if (code === 'ENOENT' || code === 'ENOTDIR') skipped.missing++;
+      else if (code !== 'EISDIR') skipped.unreadable++;
+      continue;
+    }
+    let n = 0;
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile()) continue;
+      if (st.size > opts.maxFileBytes) {
+        skipped.oversized++;
+        continue;
+      }
+      if (st.size === 0) {
+        scanned++;
+        continue;
+      }
+      if (st.size > buf.length) buf = Buffer.allocUnsafe(Math.max(st.size, buf.length * 2));
+      while (n < st.size) {
+        const r = readSync(fd, buf, n, st.size - n, n);
+        if (r === 0) break;
+        n += r;
+      }
+    } catch {
+      skipped.unreadable++;
+      continue;
+    } finally {
+      closeSync(fd);
+    }
+    const probe = buf.subarray(0, Math.min(n, BINARY_PROBE));
+    if (probe.indexOf(0) !== -1) {
+      skipped.binary++;
+      continue;
+    }
+    scanned++;
+    bytes += n;
+    const text = buf.toString('latin1', 0, n);
+    if (!art) {
+      const c = contentArtifact(rel, text.slice(0, 4096));
+      if (c) artifacts.push({ file: rel, ...c });
+    }
+    const found = opts.detector.scan(text, rel);
+    if (found.length) hits.push(...locate(text, found, rel));
+  }
+  return { hits, artifacts, files: scanned, bytes, skipped };
+}

@@ -1,0 +1,134 @@
+/**
+ * prod_verify's configuration checks: everything that can be verified without any connection to
+ * production (no socket, no DNS lookup): paas.yml valid, required secret NAMES present in the
+ * vault, the DSN parses, PAAS_TARGETS and PAAS_KNOWN_HOSTS parse (and cover every SSH target),
+ * the migration plan is valid, and the vault values the ops checks name are well-formed.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { PaasYml } from '../../config/paas-yml.js';
+import { parseDsn, registerDsnSecrets } from '../../db/dsn.js';
+import type { Vault } from '../../isolation/vault.js';
+import { isDbError } from '../../db/errors.js';
+import type { Redactor } from '../../redaction/redactor.js';
+import { entryMatches, parseKnownHosts } from '../../transport/known-hosts.js';
+import { parseTargets, type TargetSpec } from '../../transport/targets.js';
+import { checkPlanOffline, type Plan } from '../db_bootstrap/index.js';
+import { secretsOf, SSH_KEYS, TARGETS_KEY } from '../checks/engine.js';
+import { parseTlsHost } from '../checks/tls.js';
+
+export interface ConfigCheck {
+  name: string;
+  ok: boolean;
+  reason?: string | undefined;
+  count?: number | undefined;
+  missing?: string[] | undefined;
+}
+
+export interface ConfigReport {
+  checks: ConfigCheck[];
+  /** the plan when the repository has migrations */
+  plan: Plan | null;
+  targets: TargetSpec[] | null;
+  /** the database is in use (migrations in the repository, or sql checks) */
+  dbUsed: boolean;
+  required: string[];
+}
+
+/** Vault keys prod_verify needs: every ops check's, the DSN when migrations exist, targets when apps exist. */
+export function requiredKeys(config: PaasYml, vault: Vault, hasMigrations: boolean): string[] {
+  const keys = new Set<string>();
+  for (const c of config.ops.checks) for (const k of secretsOf(c, vault)) keys.add(k);
+  if (hasMigrations) keys.add(config.db.dsn);
+  if (Object.keys(config.apps).length > 0) {
+    keys.add(TARGETS_KEY);
+    const text = vault.get(TARGETS_KEY);
+    try {
+      if (text && parseTargets(text).some((t) => t.kind === 'ssh')) for (const k of SSH_KEYS) keys.add(k);
+    } catch {
+      /* reported by the targets check */
+    }
+  }
+  return [...keys].sort();
+}
+
+function nonCommentLines(text: string): number {
+  return text.split(/\r?\n/).filter((l) => l.trim() && !l.trim().startsWith('#')).length;
+}
+
+export function runConfigChecks(config: PaasYml, vault: Vault, workspace: string, redactor: Redactor): ConfigReport {
+  const checks: ConfigCheck[] = [{ name: 'paas_yml', ok: true, count: config.ops.checks.length }];
+
+  // migration plan (offline): only when the repository has a migrations directory
+  let plan: Plan | null = null;
+  if (existsSync(resolve(workspace, config.db.migrations))) {
+    try {
+      plan = checkPlanOffline(workspace, config.db);
+      checks.push({ name: 'migrations', ok: true, count: plan.migrations.length });
+    } catch (e) {
+      checks.push({ name: 'migrations', ok: false, reason: isDbError(e) ? e.reason : 'invalid_migration_plan' });
+    }
+  }
+  const hasMigrations = (plan?.migrations.length ?? 0) > 0 || checks.some((c) => c.name === 'migrations' && !c.ok);
+  const required = requiredKeys(config, vault, hasMigrations);
+  const missing = vault.missing(required);
+  checks.push(missing.length ? { name: 'secrets', ok: false, reason: 'missing_env', missing } : { name: 'secrets', ok: true, count: required.length });
+
+  // DSNs (db and sql checks) parse
+  const dsnKeys = new Set<string>(config.ops.checks.flatMap((c) => (c.sql ? [c.sql.dsn] : [])));
+  if (hasMigrations || vault.has(config.db.dsn)) dsnKeys.add(config.db.dsn);
+  const presentDsn = [...dsnKeys].filter((k) => vault.has(k));
+  if (presentDsn.length) {
+    let bad = 0;
+    for (const k of presentDsn) {
+      const v = vault.get(k) as string;
+      registerDsnSecrets(redactor, v, k);
+      try {
+        parseDsn(v, k);
+      } catch {
+        bad++;
+      }
+    }
+    checks.push(bad ? { name: 'dsn', ok: false, reason: 'invalid_dsn', count: bad } : { name: 'dsn', ok: true, count: presentDsn.length });
+  }
+
+  // targets and known_hosts parse; every SSH target has a host key
+  let targets: TargetSpec[] | null = null;
+  if (vault.has(TARGETS_KEY)) {
+    try {
+      targets = parseTargets(vault.get(TARGETS_KEY) as string);
+      checks.push({ name: 'targets', ok: true, count: targets.length });
+    } catch {
+      checks.push({ name: 'targets', ok: false, reason: 'invalid_targets' });
+    }
+  }
+  const ssh = (targets ?? []).filter((t) => t.kind === 'ssh');
+  if (ssh.length && vault.has('PAAS_KNOWN_HOSTS')) {
+    const text = vault.get('PAAS_KNOWN_HOSTS') as string;
+    const entries = parseKnownHosts(text);
+    const uncovered = ssh.filter((t) => !entries.some((e) => e.marker === '' && entryMatches(e, t.host, t.port)));
+    if (entries.length !== nonCommentLines(text)) checks.push({ name: 'known_hosts', ok: false, reason: 'invalid_known_hosts', count: nonCommentLines(text) - entries.length });
+    else if (uncovered.length) checks.push({ name: 'known_hosts', ok: false, reason: 'host_key_missing', count: uncovered.length });
+    else checks.push({ name: 'known_hosts', ok: true, count: entries.length });
+  }
+
+  // the values ops checks name are well-formed (URLs, TLS hosts)
+  if (config.ops.checks.length) {
+    let bad = 0;
+    for (const c of config.ops.checks) {
+      const url = c.http ? vault.get(c.http.url) : undefined;
+      if (url !== undefined) {
+        try {
+          const u = new URL(url.trim());
+          if (u.protocol !== 'http:' && u.protocol !== 'https:') bad++;
+        } catch {
+          bad++;
+        }
+      }
+      const host = c.tls ? vault.get(c.tls.host) : undefined;
+      if (host !== undefined && !parseTlsHost(host, c.tls?.port ?? 443)) bad++;
+    }
+    checks.push(bad ? { name: 'ops_checks', ok: false, reason: 'invalid_check_value', count: bad } : { name: 'ops_checks', ok: true, count: config.ops.checks.length });
+  }
+  return { checks, plan, targets, dbUsed: hasMigrations || config.ops.checks.some((c) => c.sql), required };
+}

@@ -1,0 +1,156 @@
+import type { Outcome } from '../../output/envelope.js';
+import { PaasError } from '../../output/errors.js';
+import { EXIT_OK } from '../../output/exit.js';
+import { failure, outcome } from '../../output/outcome.js';
+import { markdownTable } from '../../output/summary.js';
+import type { CommonInputs } from '../../runtime/inputs.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import type { ContextSession } from '../../runtime/session.js';
+import { historyScript } from '../../transport/commands.js';
+import { mapLimit } from '../../transport/limit.js';
+import { selectTargets } from '../../transport/targets.js';
+import { saveHeldLocks } from '../deploy/cleanup.js';
+import { fanoutPlan, lockAll, readStates, StageError, switchAndCheck, targetStatuses, toPaasError, unlockAll, type FleetOptions, type TargetNode } from '../deploy/fleet.js';
+import { runPreflight } from '../deploy/preflight.js';
+import { checkTriggerPolicy } from '../deploy/policy.js';
+import { releaseStatuses, type TargetState } from '../deploy/releases.js';
+import { closeAll, connectAll, lockOwner, openFleet, recordHistory, requireApp } from '../deploy/run.js';
+
+export interface RollbackSettings {
+  app?: string | undefined;
+  to_release?: string | undefined;
+  target: string;
+  apply: boolean;
+  github_token?: string | undefined;
+}
+
+function resolveFailed(message: string, target: string | null, remediation: string): PaasError {
+  return new PaasError('PAAS_ROLLBACK_RESOLVE_FAILED', message, { stage: 'resolve', target, remediation });
+}
+
+/**
+ * The release to return to: `to_release` if given (it must exist on every selected target), else
+ * the newest release that is good on every target and is not current anywhere it would be left from
+ * (releases marked bad are skipped). Pure; unit-tested.
+ */
+export function resolveRollback(states: Array<{ target: string; state: TargetState }>, toRelease?: string): { release: string; from: Map<string, string | null> } {
+  const from = new Map(states.map((s) => [s.target, s.state.current]));
+  if (toRelease) {
+    const missing = states.filter((s) => !s.state.releases.includes(toRelease)).map((s) => s.target);
+    if (missing.length) {
+      throw resolveFailed(`release ${toRelease} does not exist on ${missing.join(', ')}`, missing[0] ?? null, 'Pick a release that every target still has (run the rollback plan without to_release to see the candidates); nothing was changed.');
+    }
+    return { release: toRelease, from };
+  }
+  const first = states[0];
+  if (!first) throw resolveFailed('no targets selected', null, 'Select targets with `target`.');
+  const per = states.map((s) => ({ s, st: releaseStatuses(s.state.history) }));
+  const currents = new Set(states.map((s) => s.state.current).filter(Boolean));
+  for (const r of per[0]!.st.goodOrder) {
+    if (currents.has(r)) continue;
+    if (per.every(({ s, st }) => s.state.releases.includes(r) && st.status.get(r) === 'good')) return { release: r, from };
+  }
+  throw resolveFailed('no good release before the current one exists on every target', null, 'Give to_release explicitly (a release id present on every target), or deploy a fixed release; nothing was changed.');
+}
+
+export async function rollbackRun(rt: Runtime, common: CommonInputs, s: RollbackSettings): Promise<Outcome> {
+  const mode = s.apply ? 'apply' : 'plan';
+  const log = (m: string) => rt.logger.info(m);
+  let nodes: TargetNode[] = [];
+  let ctxName: string | null = common.context ?? null;
+  let session: ContextSession | null = null;
+  const fields: Record<string, unknown> = {};
+  try {
+    const appName = requireApp(s.app, 'rollback', rt, common);
+    const fleet = openFleet(rt, common, appName, s.apply, log);
+    session = fleet.session;
+    ctxName = session.config.name;
+    const chosen = new Set(selectTargets(fleet.nodes.map((n) => n.spec), s.target).map((t) => t.id));
+    nodes = fleet.nodes.filter((n) => chosen.has(n.name));
+    const { cfg, identity } = fleet;
+    await connectAll(nodes, cfg);
+    const states = await readStates(nodes, cfg.max_parallel);
+    const err = [...states.values()].find((v) => v instanceof StageError) as StageError | undefined;
+    if (err) throw err;
+    const resolved = resolveRollback(nodes.map((n) => ({ target: n.name, state: n.state as TargetState })), s.to_release);
+    const to = resolved.release;
+    Object.assign(fields, { app: appName, release_id: to, fanout_plan: fanoutPlan([nodes.map((n) => n.name)]), targets: nodes.length, previous: nodes.map((n) => `${n.name}:${n.previous ?? ''}`).join(',') });
+    if (!s.apply) {
+      Object.assign(fields, { target_statuses: nodes.map((n) => `${n.name}:${n.previous === to ? 'unchanged' : 'planned'}`).join(',') });
+      const text = [
+        `plan: roll ${appName} in ${ctxName} back to ${to}${s.to_release ? '' : ' (newest good release before current; bad ones skipped)'}`,
+        ...nodes.map((n) => `  ${n.name}: ${n.previous ?? '(none)'} -> ${to}${n.previous === to ? ' (already there)' : ''}`),
+        'nothing was changed; run again with apply: true (--apply) to roll back',
+      ].join('\n');
+      return outcome(rt.redactor, {
+        command: 'rollback', context: ctxName, mode, fields, status: 'planned',
+        line: [['mode', 'plan'], ['release_id', to], ['targets', nodes.length]],
+        text,
+        summary: `#### Rollback plan: ${appName} to ${to}\n\n${markdownTable(['target', 'current', 'to'], nodes.map((n) => [n.name, n.previous ?? '-', to]))}\n`,
+      });
+    }
+
+    checkTriggerPolicy(rt, session.config, session.vault, 'rollback');
+    await runPreflight(rt, common);
+    const ctx = ctxName;
+    let lockedOnce = false;
+    const onLocksChanged = (held: TargetNode[]) => {
+      if (held.length) lockedOnce = true;
+      if (lockedOnce) saveHeldLocks(rt, { v: 1, op: 'rollback', context: ctx, locks: held.map((n) => ({ target: n.name, app_dir: n.appDir, token: identity.token })) });
+    };
+    const fo: FleetOptions = { cfg, release: to, artifact: { file: '', sha256: '', bytes: 0 }, rollbackOnFailure: false, redactor: rt.redactor, log, onLocksChanged, now: rt.now };
+    session.events.append('rollback.started', `rollback ${appName} to ${to}`, { ...fields, run: identity.run, actor: identity.actor });
+    await lockAll(nodes, fo, lockOwner(rt, identity, 'rollback', to, cfg.lock_ttl));
+    let failed: StageError | null = null;
+    try {
+      // the lock re-read the state: the release must still be on every target before any is touched
+      resolveRollback(nodes.map((n) => ({ target: n.name, state: n.state as TargetState })), to);
+      const at = rt.now().toISOString();
+      const results = await mapLimit(nodes, cfg.max_parallel, async (n) => {
+        if (n.previous === to) {
+          n.status = 'unchanged';
+          return;
+        }
+        const bad = n.previous ? JSON.stringify({ at, release: n.previous, status: 'bad', event: 'rollback', actor: identity.actor, run: identity.run, reason: `rolled back to ${to}` }) : undefined;
+        await switchAndCheck(n, to, fo, { preSwitch: false, historyLine: bad });
+        const r = await n.run(historyScript(n.appDir, JSON.stringify({ at, release: to, status: 'good', event: 'rollback', actor: identity.actor, run: identity.run })), 'history', 30_000);
+        if (r.code !== 0) throw new StageError('PAAS_ROLLBACK_APPLY_FAILED', 'history', n.name, `could not record the rollback on ${n.name}`);
+        n.status = 'rolled_back';
+      });
+      results.forEach((r, i) => {
+        if (r.status === 'rejected') {
+          const n = nodes[i] as TargetNode;
+          n.status = 'failed';
+          const e = r.reason;
+          failed ??= e instanceof StageError ? (e.code === 'PAAS_REMOTE_APPLY_FAILED' ? new StageError('PAAS_ROLLBACK_APPLY_FAILED', e.stage, e.target, e.message) : e) : new StageError('PAAS_ROLLBACK_APPLY_FAILED', 'switch', n.name, String(e));
+        }
+      });
+    } finally {
+      await unlockAll(nodes, fo);
+    }
+    Object.assign(fields, { target_statuses: targetStatuses(nodes), rolled_back_targets: nodes.filter((n) => n.status === 'rolled_back').map((n) => n.name).join(',') });
+    recordHistory(session, rt, { kind: 'rollback', ok: !failed, app: appName, release: to, fields });
+    if (failed) {
+      const f = failed as StageError;
+      session.events.append('rollback.failed', `rollback to ${to} failed at ${f.stage} on ${f.target}`, { ...fields, code: f.code }, 'error');
+      const failing = nodes.find((n) => n.name === f.target);
+      const o = failure(rt.redactor, 'rollback', ctxName, mode, toPaasError(f), { ...fields, failed_stage: f.stage, failed_target: f.target, last_log_lines: failing?.lastLines(20).join('\n') ?? '' });
+      return o;
+    }
+    session.events.append('rollback.succeeded', `rolled ${appName} back to ${to}`, fields);
+    return outcome(rt.redactor, {
+      command: 'rollback', context: ctxName, mode, fields,
+      line: [['release_id', to], ['targets', nodes.length], ['rolled_back', (fields.rolled_back_targets as string) || undefined]],
+      exitCode: EXIT_OK,
+      summary: `#### Rolled back ${appName} to ${to}\n\n${markdownTable(['target', 'before', 'now', 'status'], nodes.map((n) => [n.name, n.previous ?? '-', to, n.status]))}\n`,
+    });
+  } catch (e) {
+    if (nodes.length) fields.target_statuses = targetStatuses(nodes);
+    const se = e instanceof StageError ? e : null;
+    if (session && s.apply) session.events.append('rollback.failed', `rollback failed: ${e instanceof Error ? e.message : String(e)}`, fields, 'error');
+    const failing = se ? nodes.find((n) => n.name === se.target) : undefined;
+    return failure(rt.redactor, 'rollback', ctxName, mode, se ? toPaasError(se) : e, { ...fields, ...(se ? { failed_stage: se.stage, failed_target: se.target } : {}), ...(failing ? { last_log_lines: failing.lastLines(20).join('\n') } : {}) });
+  } finally {
+    await closeAll(nodes);
+  }
+}

@@ -1,0 +1,304 @@
+/**
+ * The ONE place where remote shell text is built (Kamal's `commands/` idea): pure functions that
+ * return POSIX `sh` scripts, with ONE quoting function (`q`). Every script starts with `set -eu`.
+ * Call sites never concatenate shell text; they pass validated values to these builders.
+ *
+ * Layout on a target (PRODUCT.md section 1):
+ *   <deploy_root>/<context>/<app>/{releases/<id>/, current -> releases/<id>, shared/, .paas/}
+ *   .paas/history.jsonl   one JSON line per release event (release, status good|bad, actor, run, time)
+ *   .paas/lock/           the deploy lock: atomic mkdir; owner.json, token, expires (epoch seconds)
+ *   .paas/uploads/        artifacts in flight (removed after unpacking)
+ *   .paas/sums/<id>       sha256 of the artifact each release was unpacked from
+ */
+
+/** Exit codes our scripts use for failures they detect themselves (mapped to error codes by the caller). */
+export const SCRIPT_EXIT = {
+  checksum: 65,
+  escape: 66,
+  exists: 67,
+  missingRelease: 68,
+  preSwitch: 70,
+  start: 71,
+  postSwitch: 72,
+  noTools: 73,
+} as const;
+
+export const APP_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export const CONTEXT_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const RELEASE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const TARGET_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+const TOKEN_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+/** absolute, normalized, conservative characters: no `..`, no `//`, no trailing slash */
+const ROOT_RE = /^(\/[A-Za-z0-9._-]+)+$/;
+/** relative shared path: segments of safe characters, no `.`/`..` segments */
+const SHARED_RE = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+
+export class UnsafeValueError extends Error {
+  constructor(readonly what: string) {
+    super(`unsafe ${what}`);
+    this.name = 'UnsafeValueError';
+  }
+}
+
+/** The one quoting function: a POSIX single-quoted word. Refuses NUL (cannot be passed to a shell). */
+export function q(value: string): string {
+  if (value.includes('\0')) throw new UnsafeValueError('value (contains NUL)');
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+function check(re: RegExp, value: string, what: string): string {
+  if (!re.test(value)) throw new UnsafeValueError(what);
+  return value;
+}
+
+export const safeApp = (v: string) => check(APP_RE, v, 'app name');
+export const safeContext = (v: string) => check(CONTEXT_RE, v, 'context name');
+export const safeRelease = (v: string) => check(RELEASE_RE, v, 'release id');
+export const safeTarget = (v: string) => check(TARGET_RE, v, 'target id');
+export function safeRoot(v: string): string {
+  check(ROOT_RE, v, 'deploy root');
+  if (v.split('/').some((s) => s === '.' || s === '..')) throw new UnsafeValueError('deploy root');
+  return v;
+}
+export function safeShared(v: string): string {
+  check(SHARED_RE, v, 'shared path');
+  if (v.split('/').some((s) => s === '.' || s === '..')) throw new UnsafeValueError('shared path');
+  return v;
+}
+
+/** `<deploy_root>/<context>/<app>`, every part validated. */
+export function appDir(root: string, context: string, app: string): string {
+  return `${safeRoot(root)}/${safeContext(context)}/${safeApp(app)}`;
+}
+
+/** Environment every hook and the start command see. */
+export interface HookEnv {
+  appDir: string;
+  context: string;
+  app: string;
+  target: string;
+  release: string;
+}
+
+function header(a: string): string[] {
+  return ['set -eu', 'umask 022', `A=${q(a)}`];
+}
+
+function exportEnv(env: HookEnv): string {
+  return `export PAAS_APP_DIR=${q(env.appDir)} PAAS_CONTEXT=${q(safeContext(env.context))} PAAS_APP=${q(safeApp(env.app))} PAAS_TARGET=${q(safeTarget(env.target))} PAAS_RELEASE=${q(safeRelease(env.release))} PAAS_RELEASE_DIR="$A/releases/"${q(env.release)}`;
+}
+
+/** Runs a user command (from paas.yml) in a subshell, mapping failure to `code` with a message on stderr. */
+function userCommand(cmd: string, what: string, code: number, logFile?: string): string[] {
+  if (!logFile) {
+    return [`rc=0; sh -c ${q(cmd)} </dev/null || rc=$?`, `if [ "$rc" -ne 0 ]; then echo ${q(`paas: ${what} failed`)}" (exit $rc)" >&2; exit ${code}; fi`];
+  }
+  // output goes to a log file so that a daemon left running cannot hold the channel open
+  return [
+    `rc=0; sh -c ${q(cmd)} </dev/null >${logFile} 2>&1 || rc=$?`,
+    `tail -n 20 ${logFile} || true`,
+    `if [ "$rc" -ne 0 ]; then echo ${q(`paas: ${what} failed`)}" (exit $rc)" >&2; tail -n 20 ${logFile} >&2 || true; exit ${code}; fi`,
+  ];
+}
+
+/** Prints the state of an app dir: current release, release dirs, history, lock, disk usage. */
+function stateLines(): string[] {
+  return [
+    'c=$(readlink "$A/current" 2>/dev/null || true); echo "current=${c##*/}"',
+    'echo "--releases"; if [ -d "$A/releases" ]; then ls -1 "$A/releases"; fi; echo "--end"',
+    'echo "--history"; if [ -f "$A/.paas/history.jsonl" ]; then tail -n 1000 "$A/.paas/history.jsonl"; fi; echo "--end"',
+    'echo "--lock"; if [ -d "$A/.paas/lock" ]; then cat "$A/.paas/lock/owner.json" 2>/dev/null || echo "{}"; fi; echo "--end"',
+    'echo "disk_pct=$(df -P "$A" 2>/dev/null | awk \'NR==2 {sub("%","",$5); print $5}\')"',
+  ];
+}
+
+/** Read-only: state of the app dir (absent dir prints `exists=no`). */
+export function stateScript(a: string): string {
+  return [...header(a), 'if [ ! -d "$A" ]; then echo "exists=no"; exit 0; fi', 'echo "exists=yes"', ...stateLines()].join('\n') + '\n';
+}
+
+export interface LockSpec {
+  /** random per run: only the holder of this token may release the lock */
+  token: string;
+  /** GITHUB_RUN_ID (or a CLI run id): a re-run attempt of the same run takes its own lock over */
+  run: string;
+  /** owner document, JSON (run, actor, sha, time, expires); no secret */
+  ownerJson: string;
+  ttlSeconds: number;
+}
+
+/**
+ * Takes the lock (atomic mkdir) and prints the state. Outputs `lock=acquired|reentered|taken_over|held`.
+ * A lock is stale when now > its `expires` (or, if that file was never written, the lock dir's mtime + TTL).
+ */
+export function prepareScript(a: string, lock: LockSpec): string {
+  check(TOKEN_RE, lock.token, 'lock token');
+  check(TOKEN_RE, lock.run, 'run id');
+  const ttl = Math.max(1, Math.floor(lock.ttlSeconds));
+  return [
+    ...header(a),
+    'mkdir -p "$A/releases" "$A/shared" "$A/.paas/uploads" "$A/.paas/sums"',
+    'L="$A/.paas/lock"',
+    'take() {',
+    '  mkdir "$L" 2>/dev/null || return 1',
+    `  printf '%s\\n' ${q(lock.token)} >"$L/token"`,
+    `  printf '%s\\n' ${q(lock.run)} >"$L/run"`,
+    `  printf '%s\\n' ${q(lock.ownerJson)} >"$L/owner.json"`,
+    `  echo $(( $(date +%s) + ${ttl} )) >"$L/expires"`,
+    '}',
+    'if take; then echo "lock=acquired"',
+    'else',
+    '  t=$(cat "$L/token" 2>/dev/null || true); r=$(cat "$L/run" 2>/dev/null || true)',
+    `  e=$(cat "$L/expires" 2>/dev/null || echo $(( $(stat -c %Y "$L" 2>/dev/null || date +%s) + ${ttl} )))`,
+    `  if [ "$t" = ${q(lock.token)} ]; then echo "lock=reentered"`,
+    `  elif [ "$r" = ${q(lock.run)} ] || [ "$(date +%s)" -gt "$e" ]; then`,
+    '    s="$L.stale.$$"',
+    '    if mv "$L" "$s" 2>/dev/null && take; then rm -rf "$s"; echo "lock=taken_over"; else echo "lock=held"; fi',
+    '  else echo "lock=held"',
+    '  fi',
+    'fi',
+    ...stateLines(),
+  ].join('\n') + '\n';
+}
+
+/** Releases the lock only when it holds our token; never someone else's. Outputs `unlock=released|not_owner|absent`. */
+export function unlockScript(a: string, token: string): string {
+  check(TOKEN_RE, token, 'lock token');
+  return [
+    ...header(a),
+    'L="$A/.paas/lock"',
+    'if [ ! -d "$L" ]; then echo "unlock=absent"; exit 0; fi',
+    `if [ "$(cat "$L/token" 2>/dev/null || true)" = ${q(token)} ]; then rm -rf "$L"; echo "unlock=released"; else echo "unlock=not_owner"; fi`,
+  ].join('\n') + '\n';
+}
+
+/** Remote path of an upload (inside the app dir; the app dir is created by prepareScript). */
+export function uploadPath(a: string, release: string): string {
+  return `${a}/.paas/uploads/${safeRelease(release)}.tar.gz`;
+}
+
+export interface InstallSpec {
+  release: string;
+  sha256: string;
+  shared: readonly string[];
+}
+
+/**
+ * Verifies the upload's sha256, re-checks entry names (defense in depth; the full check including
+ * link targets ran on the runner against the same bytes), unpacks into a temp dir, links shared
+ * paths, then renames the temp dir to `releases/<id>`. Outputs `install=ok|current|exists`.
+ */
+export function installScript(a: string, spec: InstallSpec): string {
+  const id = safeRelease(spec.release);
+  if (!/^[0-9a-f]{64}$/.test(spec.sha256)) throw new UnsafeValueError('sha256');
+  const lines = [
+    ...header(a),
+    `ID=${q(id)}; R="$A/releases/$ID"; U="$A/.paas/uploads/$ID.tar.gz"; T="$A/releases/.tmp-$ID"`,
+    'c=$(readlink "$A/current" 2>/dev/null || true)',
+    `if [ "\${c##*/}" = "$ID" ] && [ -d "$R" ]; then rm -f "$U"; echo "install=current"; exit 0; fi`,
+    'if command -v sha256sum >/dev/null 2>&1; then sum=$(sha256sum "$U" | cut -d" " -f1)',
+    'elif command -v shasum >/dev/null 2>&1; then sum=$(shasum -a 256 "$U" | cut -d" " -f1)',
+    `else echo "paas: neither sha256sum nor shasum found on the target" >&2; exit ${SCRIPT_EXIT.noTools}; fi`,
+    `if [ "$sum" != ${q(spec.sha256)} ]; then echo "paas: checksum mismatch: the uploaded artifact differs from the one checked on the runner" >&2; rm -f "$U"; exit ${SCRIPT_EXIT.checksum}; fi`,
+    'if [ -d "$R" ]; then',
+    `  if [ "$(cat "$A/.paas/sums/$ID" 2>/dev/null || true)" = ${q(spec.sha256)} ]; then rm -f "$U"; echo "install=exists"; exit 0; fi`,
+    `  echo "paas: release $ID already exists on this target with different content; use a new release id" >&2; exit ${SCRIPT_EXIT.exists}`,
+    'fi',
+    `if tar -tzf "$U" | grep -E '(^/|(^|/)[.][.](/|$))' >/dev/null; then echo "paas: archive entry escapes the release directory" >&2; rm -f "$U"; exit ${SCRIPT_EXIT.escape}; fi`,
+    'rm -rf "$T"; mkdir -p "$T"',
+    'tar -xzf "$U" -C "$T" --no-same-owner --no-same-permissions',
+  ];
+  for (const s of spec.shared) {
+    const p = safeShared(s);
+    lines.push(
+      `S="$A/shared/"${q(p)}; D="$T/"${q(p)}`,
+      'mkdir -p "$(dirname "$S")" "$(dirname "$D")"',
+      // seed the shared copy from the first release that ships it; else an empty directory
+      'if [ ! -e "$S" ] && [ ! -L "$S" ]; then if [ -e "$D" ] && [ ! -L "$D" ]; then cp -Rp "$D" "$S"; else mkdir -p "$S"; fi; fi',
+      'rm -rf "$D"; ln -s "$S" "$D"',
+    );
+  }
+  lines.push(`printf '%s\\n' ${q(spec.sha256)} >"$A/.paas/sums/$ID"`, 'mv "$T" "$R"', 'rm -f "$U"', 'echo "install=ok"');
+  return lines.join('\n') + '\n';
+}
+
+export interface SwitchSpec {
+  env: HookEnv;
+  preSwitch?: string | undefined;
+  start?: string | undefined;
+  /** a history line (JSON) to append after the switch, e.g. marking the release we leave as bad */
+  historyLine?: string | undefined;
+}
+
+/** Atomic switch of `current`: a temp symlink renamed over it (`ln -sfn` + `mv -T`). */
+function switchLines(release: string): string[] {
+  return [
+    `ID=${q(safeRelease(release))}`,
+    `if [ ! -d "$A/releases/$ID" ]; then echo "paas: release $ID does not exist on this target" >&2; exit ${SCRIPT_EXIT.missingRelease}; fi`,
+    'N="$A/.current.tmp.$$"',
+    'ln -sfn "releases/$ID" "$N"',
+    'mv -T "$N" "$A/current"',
+    'echo "switched=$ID"',
+  ];
+}
+
+/** pre_switch hook (in the new release), atomic switch, start command (in current). */
+export function switchScript(a: string, spec: SwitchSpec): string {
+  const lines = [...header(a), exportEnv(spec.env)];
+  if (spec.preSwitch) lines.push('cd "$PAAS_RELEASE_DIR"', ...userCommand(spec.preSwitch, 'pre_switch hook', SCRIPT_EXIT.preSwitch));
+  lines.push(...switchLines(spec.env.release));
+  if (spec.historyLine) lines.push(`printf '%s\\n' ${q(spec.historyLine)} >>"$A/.paas/history.jsonl"`);
+  if (spec.start) lines.push('cd "$A/current"', ...userCommand(spec.start, 'start command', SCRIPT_EXIT.start, '"$A/.paas/start.log"'));
+  return lines.join('\n') + '\n';
+}
+
+export interface FinalizeSpec {
+  env: HookEnv;
+  postSwitch?: string | undefined;
+  historyLine: string;
+  prune: readonly string[];
+  /** release the lock in the same round trip */
+  unlockToken?: string | undefined;
+}
+
+/** post_switch hook, history line, prune (never current), optional unlock: one round trip. */
+export function finalizeScript(a: string, spec: FinalizeSpec): string {
+  const lines = [...header(a), exportEnv(spec.env)];
+  if (spec.postSwitch) lines.push('cd "$A/current"', ...userCommand(spec.postSwitch, 'post_switch hook', SCRIPT_EXIT.postSwitch));
+  lines.push(`printf '%s\\n' ${q(spec.historyLine)} >>"$A/.paas/history.jsonl"`);
+  lines.push('c=$(readlink "$A/current" 2>/dev/null || true); c=${c##*/}');
+  for (const p of spec.prune) {
+    const id = safeRelease(p);
+    lines.push(`if [ "$c" != ${q(id)} ]; then rm -rf "$A/releases/"${q(id)} "$A/.paas/sums/"${q(id)}; echo "pruned="${q(id)}; fi`);
+  }
+  if (spec.unlockToken) {
+    check(TOKEN_RE, spec.unlockToken, 'lock token');
+    lines.push(`if [ "$(cat "$A/.paas/lock/token" 2>/dev/null || true)" = ${q(spec.unlockToken)} ]; then rm -rf "$A/.paas/lock"; echo "unlock=released"; fi`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Runs the health command in `current` (exit 0 = healthy). */
+export function healthCommandScript(a: string, env: HookEnv, command: string): string {
+  return [...header(a), exportEnv(env), 'cd "$A/current"', `exec sh -c ${q(command)} </dev/null`].join('\n') + '\n';
+}
+
+/** Appends one history line (e.g. marking a release bad). */
+export function historyScript(a: string, line: string): string {
+  return [...header(a), 'mkdir -p "$A/.paas"', `printf '%s\\n' ${q(line)} >>"$A/.paas/history.jsonl"`].join('\n') + '\n';
+}
+
+/** `target check`: tools, disk, runtime facts. Read-only. */
+export function checkScript(a: string): string {
+  return [
+    'set -u',
+    `A=${q(a)}`,
+    'echo "uname=$(uname -sm 2>/dev/null | tr " " _)"',
+    'for t in sh tar gzip sha256sum readlink mv ln df; do if command -v "$t" >/dev/null 2>&1; then echo "tool_$t=yes"; else echo "tool_$t=no"; fi; done',
+    'if mv --version 2>/dev/null | grep -q GNU; then echo "gnu_mv=yes"; else echo "gnu_mv=no"; fi',
+    'd="$A"; while [ ! -d "$d" ]; do d=$(dirname "$d"); done',
+    'echo "disk_pct=$(df -P "$d" | awk \'NR==2 {sub("%","",$5); print $5}\')"',
+    'if [ -w "$d" ]; then echo "writable=yes"; else echo "writable=no"; fi',
+    'c=$(readlink "$A/current" 2>/dev/null || true); echo "current=${c##*/}"',
+  ].join('\n') + '\n';
+}

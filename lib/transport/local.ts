@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process';
+import { copyFile, stat } from 'node:fs/promises';
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { TransportError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
+
+/** The same operations on this machine: self-hosted runners deploying to themselves, and the demo. */
+export class LocalTransport implements Transport {
+  readonly kind = 'local' as const;
+  private trips = 0;
+
+  constructor(readonly rootOverride: string) {}
+
+  get roundTrips(): number {
+    return this.trips;
+  }
+
+  exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    this.trips++;
+    return new Promise((resolve, reject) => {
+      const child = spawn('/bin/sh', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C' } });
+      let stdout = '';
+      let stderr = '';
+      let timer: NodeJS.Timeout | undefined;
+      if (opts.timeoutMs) {
+        timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new TransportError('timeout', `remote command timed out after ${Math.round(opts.timeoutMs! / 1000)}s`));
+        }, opts.timeoutMs);
+      }
+      child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; opts.onStdout?.(c); });
+      child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; opts.onStderr?.(c); });
+      child.on('error', (e) => { if (timer) clearTimeout(timer); reject(new TransportError('link', `cannot run /bin/sh: ${e.message}`)); });
+      child.on('close', (code, signal) => {
+        if (timer) clearTimeout(timer);
+        resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+      });
+    });
+  }
+
+  async upload(localPath: string, remotePath: string, onProgress?: (done: number, total: number) => void): Promise<void> {
+    this.trips++;
+    const { size } = await stat(localPath);
+    try {
+      await copyFile(localPath, remotePath);
+    } catch (e) {
+      throw new TransportError('upload', `copy failed: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+    onProgress?.(size, size);
+  }
+
+  openTcp(port: number, host = '127.0.0.1'): Promise<Duplex> {
+    this.trips++;
+    return new Promise((resolve, reject) => {
+      const s = connect({ host, port });
+      s.once('connect', () => { s.removeAllListeners('error'); resolve(s); });
+      s.once('error', (e: NodeJS.ErrnoException) => reject(new TransportError('link', `connect to port ${port}: ${e.code ?? e.message}`)));
+    });
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,389 @@
+/**
+ * deploy/rollback against real OpenSSH sshd hosts (test/harness/sshd.ts): network namespaces when
+ * running as root with iproute2, else loopback ports. Every scenario asserts the final release on
+ * each target, the lock state, the result fields and the exit code.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cli, rmrf, tempDir } from './helpers.js';
+import { appYml, makeRelease, runOp, type AppYml, type OpRun } from './harness/deploy-app.js';
+import { hashedName, sshdAvailable, startLab, stopApps, type SshLab } from './harness/sshd.js';
+
+const CTX = 'internal-dogfood';
+const enabled = sshdAvailable();
+const d = enabled ? describe : describe.skip;
+
+let lab: SshLab;
+let work: string;
+let stateRoot: string;
+let rels: string;
+
+function appDir(i: number): string {
+  return join(lab.hosts[i]!.dir, CTX, 'web');
+}
+function current(i: number): string | null {
+  try {
+    return readlinkSync(join(appDir(i), 'current')).split('/').pop() ?? null;
+  } catch {
+    return null;
+  }
+}
+const currents = () => lab.hosts.map((_, i) => current(i));
+const locked = () => lab.hosts.map((_, i) => existsSync(join(appDir(i), '.paas', 'lock')));
+function history(i: number): Array<{ release: string; status: string; event: string }> {
+  const f = join(appDir(i), '.paas', 'history.jsonl');
+  return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
+}
+
+function vault(over: { knownHosts?: string; targets?: string } = {}): string {
+  return [
+    `PAAS_TARGETS="${over.targets ?? lab.targets}"`,
+    `PAAS_SSH_KEY="${lab.clientKey.trim()}"`,
+    `PAAS_KNOWN_HOSTS="${(over.knownHosts ?? lab.knownHosts).trim()}"`,
+    '',
+  ].join('\n');
+}
+
+function config(o: AppYml = {}): void {
+  writeFileSync(join(work, 'paas.yml'), appYml({ http: lab.mode === 'netns', port: lab.appPort, ...o }));
+}
+
+async function deploy(release: string, artifact: string, extra: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): Promise<OpRun> {
+  return runOp('deploy', { context: CTX, state_root: stateRoot, vault: vault(), app: 'web', artifact, release_id: release, apply: 'true', ...extra }, { cwd: work, env });
+}
+
+function noSecrets(r: OpRun): void {
+  const key = lab.clientKey.trim().split('\n');
+  for (const line of key.slice(1, -1)) expect(r.visible).not.toContain(line);
+  expect(r.visible).not.toContain(lab.targets.split('\n')[0]);
+}
+
+d('deploy over SSH to real sshd hosts', () => {
+  beforeAll(async () => {
+    lab = await startLab(5);
+    work = tempDir('paas-work-');
+    stateRoot = tempDir('paas-state-');
+    rels = tempDir('paas-rels-');
+    const r = await cli(['context', 'create', CTX, '--state-root', stateRoot]);
+    expect(r.code).toBe(0);
+    makeRelease(rels, 'v1');
+    makeRelease(rels, 'v2');
+    makeRelease(rels, 'v3');
+    makeRelease(rels, 'v4');
+    makeRelease(rels, 'v2bad4', { failOn: ['web4'] });
+  }, 60_000);
+
+  afterAll(async () => {
+    await lab?.cleanup();
+    for (const p of [work, stateRoot, rels]) if (p) rmrf(p);
+  });
+
+  /** a fleet with nothing deployed (apps stopped, deploy dirs emptied) */
+  const fresh = () => {
+    for (const h of lab.hosts) {
+      stopApps(h.dir);
+      for (const e of readdirSync(h.dir)) if (e !== 'port') rmSync(join(h.dir, e), { recursive: true, force: true });
+    }
+  };
+  afterEach(fresh);
+
+  const tgz = (v: string) => join(rels, `${v}.tar.gz`);
+
+  test('plan by default: lists batches and changes nothing', async () => {
+    config({ strategy: 'rolling', batch: 2 });
+    const r = await runOp('deploy', { context: CTX, state_root: stateRoot, vault: vault(), app: 'web', artifact: tgz('v1'), release_id: 'v1' }, { cwd: work });
+    expect(r.outcome.exitCode).toBe(0);
+    expect(r.outcome.envelope.fields.fanout_plan).toBe('web1,web2;web3,web4;web5');
+    expect(r.outcome.lines.at(-1)).toMatch(/^deploy status=planned mode=plan release_id=v1 targets=5 strategy=rolling batches=3$/);
+    expect(currents()).toEqual([null, null, null, null, null]);
+    expect(locked()).toEqual([false, false, false, false, false]);
+  });
+
+  test('happy path per strategy on 5 hosts: serial v1, rolling v2, parallel v3, canary v4; prune keeps 3', async () => {
+    const steps = [
+      ['v1', 'serial', 'web1;web2;web3;web4;web5', {}],
+      ['v2', 'rolling', 'web1,web2;web3,web4;web5', { batch: 2 }],
+      ['v3', 'parallel', 'web1,web2,web3,web4,web5', { max_parallel: 3 }],
+      ['v4', 'canary', 'web1;web2,web3,web4,web5', { canary: 1 }],
+    ] as const;
+    let previous: string | null = null;
+    for (const [v, strategy, plan, extra] of steps) {
+      config({ strategy, ...extra });
+      const r = await deploy(v, tgz(v));
+      expect(r.outcome.envelope.error).toBeUndefined();
+      expect(r.outcome.exitCode).toBe(0);
+      const f = r.outcome.envelope.fields;
+      expect(f.release_id).toBe(v);
+      expect(f.strategy).toBe(strategy);
+      expect(f.fanout_plan).toBe(plan);
+      expect(f.target_statuses).toBe('web1:ok,web2:ok,web3:ok,web4:ok,web5:ok');
+      expect(f.rolled_back_targets).toBe('');
+      expect(f.previous).toBe(lab.hosts.map((h) => `${h.id}:${previous ?? ''}`).join(','));
+      expect(r.outcome.lines.at(-1)).toMatch(new RegExp(`^deploy status=ok release_id=${v} targets=5 strategy=${strategy} batches=\\d+$`));
+      expect(currents()).toEqual([v, v, v, v, v]);
+      expect(locked()).toEqual([false, false, false, false, false]);
+      noSecrets(r);
+      previous = v;
+    }
+    expect(history(0).map((h) => `${h.release}:${h.status}`)).toEqual(['v1:good', 'v2:good', 'v3:good', 'v4:good']);
+    expect(readFileSync(join(appDir(2), 'current', 'VERSION'), 'utf8').trim()).toBe('v4');
+    expect(readlinkSync(join(appDir(2), 'current', 'data'))).toBe(join(appDir(2), 'shared', 'data'));
+    expect(readdirSync(join(appDir(4), 'releases')).sort()).toEqual(['v2', 'v3', 'v4']);
+  }, 150_000);
+
+  test('health fails on host 4 of 5 in the second batch: every switched host returns to v1', async () => {
+    config({ strategy: 'rolling', batch: 2, deadline: '3s' });
+    expect((await deploy('v1', tgz('v1'))).outcome.exitCode).toBe(0);
+    const r = await deploy('v2bad4', tgz('v2bad4'));
+    expect(r.outcome.exitCode).toBe(1);
+    const env = r.outcome.envelope;
+    expect(env.error?.code).toBe('PAAS_HEALTH_CHECK_FAILED');
+    expect(env.error?.stage).toBe('health');
+    expect(env.error?.target).toBe('web4');
+    expect(env.fields.failed_target).toBe('web4');
+    expect(env.fields.target_statuses).toBe('web1:rolled_back,web2:rolled_back,web3:rolled_back,web4:rolled_back,web5:skipped');
+    expect(env.fields.rolled_back_targets).toBe('web1,web2,web3,web4');
+    expect(String(env.fields.last_log_lines)).toMatch(/health check failed: status 500|health command exit 1/);
+    expect(currents()).toEqual(['v1', 'v1', 'v1', 'v1', 'v1']);
+    expect(locked()).toEqual([false, false, false, false, false]);
+    expect(history(3).at(-1)).toMatchObject({ release: 'v2bad4', status: 'bad', event: 'fleet_rollback' });
+    expect(r.outcome.lines.at(-1)).toBe('deploy status=fail reason=health_check_failed stage=health target=web4');
+    noSecrets(r);
+  });
+
+  test('a changed host key is refused by name and nothing changes anywhere', async () => {
+    config({ strategy: 'parallel' });
+    expect((await deploy('v1', tgz('v1'))).outcome.exitCode).toBe(0);
+    const h3 = lab.hosts[2]!;
+    const other = lab.hosts[1]!;
+    // known_hosts claims web3 has web2's key
+    const [type, key] = other.hostKeyPub.split(' ');
+    const name = h3.port === 22 ? h3.addr : `[${h3.addr}]:${h3.port}`;
+    const lines = lab.knownHosts.trim().split('\n');
+    lines[2] = `${hashedName(name)} ${type} ${key}`;
+    const r = await runOp('deploy', { context: CTX, state_root: stateRoot, vault: vault({ knownHosts: lines.join('\n') }), app: 'web', artifact: tgz('v2'), release_id: 'v2', apply: 'true' }, { cwd: work });
+    expect(r.outcome.exitCode).toBe(1);
+    expect(r.outcome.envelope.error?.code).toBe('PAAS_REMOTE_HOSTKEY_MISMATCH');
+    expect(r.outcome.envelope.error?.target).toBe('web3');
+    expect(r.outcome.envelope.error?.message).toMatch(/CHANGED/);
+    expect(currents()).toEqual(['v1', 'v1', 'v1', 'v1', 'v1']);
+    expect(locked()).toEqual([false, false, false, false, false]);
+    expect(lab.hosts.every((_, i) => !existsSync(join(appDir(i), 'releases', 'v2')))).toBe(true);
+  });
+
+  test('two deploys at once: one gets PAAS_LOCK_HELD; a stale lock is taken over after its TTL', async () => {
+    config({ strategy: 'parallel' });
+    expect((await deploy('v1', tgz('v1'))).outcome.exitCode).toBe(0);
+    const [a, b] = await Promise.all([deploy('v2', tgz('v2')), deploy('v3', tgz('v3'))]);
+    const codes = [a, b].map((r) => r.outcome.envelope.error?.code ?? 'ok').sort();
+    expect(codes).toEqual(['PAAS_LOCK_HELD', 'ok']);
+    const winner = a.outcome.exitCode === 0 ? 'v2' : 'v3';
+    expect(currents()).toEqual([winner, winner, winner, winner, winner]);
+    expect(locked()).toEqual([false, false, false, false, false]);
+    // a lock left by a dead run (expired) is taken over
+    const lock = join(appDir(1), '.paas', 'lock');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(lock);
+    writeFileSync(join(lock, 'token'), 'deadbeef\n');
+    writeFileSync(join(lock, 'run'), '999\n');
+    writeFileSync(join(lock, 'owner.json'), '{"run":"999","actor":"ghost"}\n');
+    writeFileSync(join(lock, 'expires'), `${Math.floor(Date.now() / 1000) + 3600}\n`);
+    const held = await deploy('v1b', tgz('v1'));
+    expect(held.outcome.envelope.error?.code).toBe('PAAS_LOCK_HELD');
+    expect(held.outcome.envelope.error?.message).toContain('actor=ghost');
+    expect(existsSync(lock)).toBe(true);
+    expect(readFileSync(join(lock, 'token'), 'utf8').trim()).toBe('deadbeef');
+    writeFileSync(join(lock, 'expires'), `${Math.floor(Date.now() / 1000) - 5}\n`);
+    const taken = await deploy('v1b', tgz('v1'));
+    expect(taken.outcome.exitCode).toBe(0);
+    expect(currents()).toEqual(['v1b', 'v1b', 'v1b', 'v1b', 'v1b']);
+    expect(locked()).toEqual([false, false, false, false, false]);
+  });
+
+  const three = () => lab.targets.split('\n').slice(0, 3).join('\n');
+  const deploy3 = (release: string, artifact: string, onLog?: (l: string) => void, env: NodeJS.ProcessEnv = {}) =>
+    runOp('deploy', { context: CTX, state_root: stateRoot, vault: vault({ targets: three() }), app: 'web', artifact, release_id: release, apply: 'true' }, { cwd: work, onLog, env });
+  const cur3 = () => currents().slice(0, 3);
+  const lock3 = () => locked().slice(0, 3);
+
+  test('rollback: plan names the newest good release, apply switches every host and health-checks', async () => {
+    config({ strategy: 'parallel' });
+    for (const v of ['v1', 'v2', 'v3']) expect((await deploy3(v, tgz(v))).outcome.exitCode).toBe(0);
+    const base = { context: CTX, state_root: stateRoot, vault: vault({ targets: three() }), app: 'web' };
+    const plan = await runOp('rollback', base, { cwd: work });
+    expect(plan.outcome.exitCode).toBe(0);
+    expect(plan.outcome.envelope.fields.release_id).toBe('v2');
+    expect(cur3()).toEqual(['v3', 'v3', 'v3']);
+    const applied = await runOp('rollback', { ...base, apply: 'true' }, { cwd: work });
+    expect(applied.outcome.envelope.error).toBeUndefined();
+    expect(applied.outcome.envelope.fields.target_statuses).toBe('web1:rolled_back,web2:rolled_back,web3:rolled_back');
+    expect(cur3()).toEqual(['v2', 'v2', 'v2']);
+    expect(lock3()).toEqual([false, false, false]);
+    // v3 is now bad: the next automatic rollback skips it and goes to v1
+    const next = await runOp('rollback', base, { cwd: work });
+    expect(next.outcome.envelope.fields.release_id).toBe('v1');
+    // a release missing on one host is refused before any host is touched
+    rmSync(join(appDir(2), 'releases', 'v1'), { recursive: true });
+    const missing = await runOp('rollback', { ...base, to_release: 'v1', apply: 'true' }, { cwd: work });
+    expect(missing.outcome.envelope.error?.code).toBe('PAAS_ROLLBACK_RESOLVE_FAILED');
+    expect(missing.outcome.envelope.error?.message).toContain('web3');
+    expect(cur3()).toEqual(['v2', 'v2', 'v2']);
+  });
+
+
+  test('sshd killed during upload: PAAS_REMOTE_UPLOAD_FAILED, nothing switched; a re-run of the same run takes its lock back', async () => {
+    config({ strategy: 'parallel', extra: '    connect_attempts: 2' });
+    expect((await deploy3('v1', tgz('v1'))).outcome.exitCode).toBe(0);
+    const big = makeRelease(rels, 'big', { extra: (dir) => writeFileSync(join(dir, 'blob.bin'), randomBytes(8 * 1024 * 1024)) });
+    const h2 = lab.hosts[1]!;
+    let killed = false;
+    const r = await deploy3('big', big, (l) => {
+      if (!killed && /^web2: upload \d+%/.test(l) && !/100%/.test(l)) { killed = true; lab.kill(h2); }
+    }, { GITHUB_RUN_ID: '4242' });
+    expect(killed).toBe(true);
+    expect(r.outcome.exitCode).toBe(1);
+    expect(['PAAS_REMOTE_UPLOAD_FAILED', 'PAAS_REMOTE_APPLY_FAILED']).toContain(r.outcome.envelope.error?.code);
+    expect(r.outcome.envelope.error?.target).toBe('web2');
+    expect(r.outcome.envelope.fields.failed_stage).toMatch(/upload|unpack/);
+    expect(cur3()).toEqual(['v1', 'v1', 'v1']);
+    expect(lock3()).toEqual([false, true, false]); // web2 was unreachable: its lock waits for the post step, a re-run or the TTL
+    await lab.start(h2);
+    const rerun = await deploy3('big', big, undefined, { GITHUB_RUN_ID: '4242' });
+    expect(rerun.outcome.envelope.error).toBeUndefined();
+    expect(cur3()).toEqual(['big', 'big', 'big']);
+    expect(lock3()).toEqual([false, false, false]);
+    noSecrets(rerun);
+  }, 120_000);
+
+  test('sshd killed during the switch (pre_switch hook running): failure names web2, batch 1 rolled back', async () => {
+    config({ strategy: 'serial', extra: '    connect_attempts: 2\n    hooks: { pre_switch: "if [ \\"$PAAS_TARGET$PAAS_RELEASE\\" = web2v2 ]; then touch ../../../../switching; sleep 5; fi" }' });
+    expect((await deploy3('v1', tgz('v1'))).outcome.exitCode).toBe(0);
+    const h2 = lab.hosts[1]!;
+    const marker = join(h2.dir, 'switching');
+    const watcher = setInterval(() => { if (existsSync(marker)) { clearInterval(watcher); lab.kill(h2); } }, 50);
+    const r = await deploy3('v2', tgz('v2'));
+    clearInterval(watcher);
+    await lab.start(h2);
+    if (r.outcome.envelope.error?.code !== 'PAAS_REMOTE_APPLY_FAILED') console.log(JSON.stringify(r.outcome.envelope, null, 1), r.logs.join('\n'));
+    expect(r.outcome.exitCode).toBe(1);
+    expect(r.outcome.envelope.error?.code).toBe('PAAS_REMOTE_APPLY_FAILED');
+    expect(r.outcome.envelope.error?.target).toBe('web2');
+    const st = String(r.outcome.envelope.fields.target_statuses);
+    expect(st).toMatch(/^web1:rolled_back,web2:rollback_failed,web3:skipped$/);
+    expect(r.outcome.envelope.fields.rolled_back_targets).toBe('web1');
+    expect(cur3()).toEqual(['v1', 'v1', 'v1']);
+  }, 120_000);
+
+  test('sshd killed during the health check: fleet back on v1 where reachable', async () => {
+    config({ strategy: 'rolling', batch: 2, deadline: '4s', extra: '    connect_attempts: 2' });
+    expect((await deploy3('v1', tgz('v1'))).outcome.exitCode).toBe(0);
+    const h3 = lab.hosts[2]!;
+    let killed = false;
+    // web3 answers 500 on this release, so its gate keeps polling; sshd dies 0.8 s into the polling
+    const bad3 = makeRelease(rels, 'v2bad3', { failOn: ['web3'] });
+    const r = await deploy3('v2', bad3, (l) => {
+      if (!killed && /^\[web3\] started v2/.test(l)) { killed = true; setTimeout(() => lab.kill(h3), 800); }
+    });
+    expect(killed).toBe(true);
+    expect(r.outcome.exitCode).toBe(1);
+    expect(r.outcome.envelope.error?.target).toBe('web3');
+    // health checks that cannot reach the host, or a reconnect that fails: either way web3 is named
+    expect(['PAAS_HEALTH_CHECK_FAILED', 'PAAS_REMOTE_APPLY_FAILED', 'PAAS_REMOTE_CONNECT_FAILED']).toContain(r.outcome.envelope.error?.code);
+    expect(r.outcome.envelope.error?.stage).toBe('health');
+    expect(r.outcome.envelope.fields.rolled_back_targets).toBe('web1,web2');
+    expect(cur3().slice(0, 2)).toEqual(['v1', 'v1']);
+    await lab.start(h3);
+  }, 120_000);
+
+  test('connection setup is retried with backoff: a host whose sshd comes up late still gets the release', async () => {
+    config({ strategy: 'parallel' });
+    const h3 = lab.hosts[2]!;
+    lab.kill(h3);
+    const later = setTimeout(() => void lab.start(h3), 1200);
+    const r = await deploy3('v1', tgz('v1'));
+    clearTimeout(later);
+    expect(r.outcome.envelope.error).toBeUndefined();
+    expect(r.logs.some((l) => /web3: .*retrying connection setup/.test(l))).toBe(true);
+    expect(cur3()).toEqual(['v1', 'v1', 'v1']);
+  }, 60_000);
+
+  if (lab?.mode !== 'loopback') {
+    test('link cut for 1.5 s mid-upload: TCP recovers, the deploy succeeds', async () => {
+      config({ strategy: 'parallel' });
+      const big = makeRelease(rels, 'big2', { extra: (dir) => writeFileSync(join(dir, 'blob.bin'), randomBytes(8 * 1024 * 1024)) });
+      const h1 = lab.hosts[0]!;
+      let cut = false;
+      const r = await deploy3('big2', big, (l) => {
+        if (!cut && lab.mode === 'netns' && /^web1: upload \d+%/.test(l)) { cut = true; lab.linkDown(h1); setTimeout(() => lab.linkUp(h1), 1500); }
+      });
+      expect(r.outcome.envelope.error).toBeUndefined();
+      expect(cur3()).toEqual(['big2', 'big2', 'big2']);
+    }, 120_000);
+  }
+
+  test('metacharacters and traversal in app, release, target and context names: refused, nothing runs', async () => {
+    config({ strategy: 'parallel' });
+    const base = { context: CTX, state_root: stateRoot, vault: vault({ targets: three() }), app: 'web', artifact: tgz('v1'), release_id: 'v1', apply: 'true' };
+    const cases: Array<Record<string, unknown>> = [
+      { app: 'web;touch /tmp/pwned' },
+      { app: '../web' },
+      { release_id: '../../etc' },
+      { release_id: 'v1$(id)' },
+      { release_id: "v1'x" },
+      { context: '../internal-dogfood' },
+      { vault: vault({ targets: 'web1=root@127.0.0.1:22;id' }) },
+      { vault: vault({ targets: '../web1=root@127.0.0.1:22' }) },
+      { vault: vault({ targets: 'web1=root@127.0.0.1:22/srv/../etc' }) },
+      { vault: vault({ targets: 'web1=root@$(id):22' }) },
+    ];
+    for (const c of cases) {
+      const r = await runOp('deploy', { ...base, ...c }, { cwd: work });
+      expect(r.outcome.exitCode).toBe(1);
+      expect(r.outcome.envelope.error?.code).toBe('PAAS_INVALID_ARGUMENT');
+    }
+    expect(lab.hosts.every((h) => readdirSync(h.dir).every((e) => e === 'port'))).toBe(true);
+  });
+
+  test('archives with ../, absolute paths or an escaping symlink are refused before upload', async () => {
+    config({ strategy: 'parallel' });
+    const evil = tempDir('paas-evil-');
+    const mk = (name: string, args: string[], cwd: string) => { execFileSync('tar', ['-czf', join(evil, name), ...args], { cwd }); return join(evil, name); };
+    mkdirSync(join(evil, 'a', 'b'), { recursive: true });
+    writeFileSync(join(evil, 'a', 'f'), 'x');
+    symlinkSync('/etc', join(evil, 'a', 'b', 'etc'));
+    const archives = [
+      mk('dotdot.tar.gz', ['-P', '../f'], join(evil, 'a', 'b')),
+      mk('abs.tar.gz', ['-P', join(evil, 'a', 'f')], evil),
+      mk('link.tar.gz', ['b/etc'], join(evil, 'a')),
+    ];
+    for (const a of archives) {
+      const r = await deploy3('evil', a);
+      expect(r.outcome.envelope.error?.code).toBe('PAAS_INVALID_ARGUMENT');
+      expect(r.outcome.envelope.error?.stage).toBe('artifact');
+    }
+    expect(lab.hosts.every((h) => readdirSync(h.dir).every((e) => e === 'port'))).toBe(true);
+    rmrf(evil);
+  });
+
+  test('no secret value in the events or state.db written by all of the runs above', () => {
+    const files: string[] = [];
+    const walk = (d: string) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const p = join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else files.push(p);
+      }
+    };
+    walk(stateRoot);
+    expect(files.some((f) => f.endsWith('.jsonl'))).toBe(true);
+    const keyLines = lab.clientKey.trim().split('\n').slice(1, -1);
+    for (const f of files) {
+      const text = readFileSync(f).toString('latin1');
+      for (const line of keyLines) expect(text).not.toContain(line);
+      expect(text).not.toContain(lab.targets.split('\n')[0]);
+    }
+  });
+});

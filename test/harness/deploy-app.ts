@@ -1,0 +1,116 @@
+/**
+ * A small real HTTP app for deploy tests: each release is a directory with server.cjs (Node), bin/start
+ * (stops the previous instance via shared/app.pid, starts this one) and bin/health; packed as .tar.gz.
+ * The app listens on the port written in `<deploy dir>/port` (the same on every netns host).
+ * `failOn` lists target ids (or `*`) whose /healthz answers 500: a release broken on some hosts.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { executeOperation } from '../../lib/runtime/execute.js';
+import { memoryLogger } from '../../lib/runtime/logger.js';
+import type { Runtime } from '../../lib/runtime/runtime.js';
+import { Redactor } from '../../lib/redaction/redactor.js';
+import type { Outcome } from '../../lib/output/envelope.js';
+
+const SERVER = `
+const http = require('http'), fs = require('fs'), path = require('path');
+const version = fs.readFileSync(path.join(__dirname, 'VERSION'), 'utf8').trim();
+const port = Number(fs.readFileSync(path.join(process.env.PAAS_APP_DIR, '..', '..', 'port'), 'utf8').trim());
+let failOn = [];
+try { failOn = fs.readFileSync(path.join(__dirname, 'fail_on'), 'utf8').split(/\\s+/).filter(Boolean); } catch {}
+const bad = failOn.includes('*') || failOn.includes(process.env.PAAS_TARGET);
+http.createServer((q, s) => {
+  if (q.url === '/healthz') { s.writeHead(bad ? 500 : 200); s.end(bad ? 'broken' : 'ok ' + version); return; }
+  s.writeHead(200); s.end(version);
+}).listen(port, process.env.PAAS_BIND || '0.0.0.0');
+`;
+
+const START = (node: string) => `#!/bin/sh
+set -eu
+P="$PAAS_APP_DIR/shared/app.pid"
+if [ -f "$P" ]; then
+  old=$(cat "$P"); kill "$old" 2>/dev/null || true
+  i=0; while kill -0 "$old" 2>/dev/null && [ "$i" -lt 200 ]; do sleep 0.05; i=$((i+1)); done
+fi
+nohup ${node} server.cjs >>"$PAAS_APP_DIR/shared/app.log" 2>&1 &
+echo $! >"$P"
+echo "started $(cat VERSION)"
+`;
+
+const HEALTH = (node: string) => `#!/bin/sh
+exec ${node} -e "const p=require('fs').readFileSync(process.env.PAAS_APP_DIR+'/../../port','utf8').trim();require('http').get('http://127.0.0.1:'+p+'/healthz',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"
+`;
+
+/** Writes a release directory and its tarball; returns the tarball path. */
+export function makeRelease(base: string, version: string, opts: { failOn?: string[]; extra?: (dir: string) => void } = {}): string {
+  const dir = join(base, `rel-${version}`);
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  writeFileSync(join(dir, 'server.cjs'), SERVER);
+  writeFileSync(join(dir, 'VERSION'), version + '\n');
+  writeFileSync(join(dir, 'bin', 'start'), START(process.execPath));
+  writeFileSync(join(dir, 'bin', 'health'), HEALTH(process.execPath));
+  chmodSync(join(dir, 'bin', 'start'), 0o755);
+  chmodSync(join(dir, 'bin', 'health'), 0o755);
+  if (opts.failOn?.length) writeFileSync(join(dir, 'fail_on'), opts.failOn.join(' ') + '\n');
+  opts.extra?.(dir);
+  const tgz = join(base, `${version}.tar.gz`);
+  execFileSync('tar', ['-czf', tgz, '-C', dir, '.']);
+  return tgz;
+}
+
+export interface AppYml {
+  strategy?: string;
+  batch?: number;
+  canary?: number;
+  max_parallel?: number;
+  http?: boolean;
+  port?: number;
+  keep?: number;
+  deadline?: string;
+  extra?: string;
+}
+
+/** paas.yml for the test app. */
+export function appYml(o: AppYml = {}): string {
+  const health = o.http
+    ? `{ http: { port: ${o.port ?? 18080}, path: /healthz, expect: 200 }, interval: 200ms, timeout: 2s, deadline: ${o.deadline ?? '8s'} }`
+    : `{ command: ./bin/health, interval: 200ms, timeout: 2s, deadline: ${o.deadline ?? '8s'} }`;
+  return [
+    'version: 1',
+    'apps:',
+    '  web:',
+    '    deploy_root: /srv/paas',
+    `    keep_releases: ${o.keep ?? 3}`,
+    '    shared: [data]',
+    '    start: ./bin/start',
+    `    health: ${health}`,
+    `    strategy: ${o.strategy ?? 'rolling'}`,
+    `    batch: ${o.batch ?? 2}`,
+    `    canary: ${o.canary ?? 1}`,
+    `    max_parallel: ${o.max_parallel ?? 10}`,
+    ...(o.extra ? [o.extra] : []),
+    '',
+  ].join('\n');
+}
+
+export interface OpRun {
+  outcome: Outcome;
+  logs: string[];
+  redactor: Redactor;
+  /** everything a human or a machine could see: status lines, envelope, summary, text, log lines */
+  visible: string;
+}
+
+/** Runs an operation in-process as CI would (policy: workflow_dispatch on main). */
+export async function runOp(op: 'deploy' | 'rollback', raw: Record<string, unknown>, o: { cwd: string; env?: NodeJS.ProcessEnv; inCI?: boolean; onLog?: (line: string) => void }): Promise<OpRun> {
+  const redactor = new Redactor();
+  const mem = memoryLogger(redactor);
+  const tap = (f: (m: string) => void) => (m: string) => { f(m); o.onLog?.(m); };
+  const logger = { lines: mem.lines, info: tap(mem.info), warn: tap(mem.warn), error: tap(mem.error), debug: mem.debug };
+  const env = { GITHUB_EVENT_NAME: 'workflow_dispatch', GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main', GITHUB_ACTOR: 'tester', GITHUB_RUN_ID: String(Date.now() % 1e9), ...o.env };
+  const rt: Runtime = { env, cwd: o.cwd, redactor, logger, now: () => new Date(), inCI: o.inCI ?? true, inAction: false, workspace: undefined };
+  const outcome = await executeOperation(rt, op, raw);
+  const visible = [...outcome.lines, JSON.stringify(outcome.envelope), outcome.summary ?? '', outcome.text ?? '', ...logger.lines].join('\n');
+  return { outcome, logs: logger.lines, redactor, visible };
+}

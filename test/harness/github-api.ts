@@ -1,0 +1,466 @@
+/**
+ * A local GitHub REST API server for the endpoints paas-actions calls, checking EVERY request
+ * against GitHub's published OpenAPI description (@octokit/openapi, api.github.com):
+ *   - the path must match a path template of the description, and the method must exist on it;
+ *   - path and query parameters must be declared for that operation and valid for their schema,
+ *     required ones present;
+ *   - a JSON body must validate against the operation's requestBody schema (ajv; OpenAPI 3.0
+ *     `nullable` translated), and top-level fields must be declared (GitHub ignores unknown fields,
+ *     so a typo would silently do nothing: we refuse it);
+ *   - `Authorization: Bearer <token>` must carry the server's token.
+ * A failing request is answered like GitHub would (401/404/422) AND recorded in `violations`; tests
+ * assert `violations` is empty. Requests the description allows but this fake does not implement
+ * are violations too (we should not be calling them).
+ *
+ * State: issues (and pull requests, which the issues endpoints also return), comments, labels.
+ * Listing paginates like GitHub (per_page max 100, `Link` with rel="next"/"last").
+ *
+ * Self-contained (node builtins and npm packages only, erasable TypeScript), so `npm run demo` can
+ * load it with Node's type stripping.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type Schema = { [k: string]: unknown };
+
+interface Operation {
+  parameters?: Array<Schema>;
+  requestBody?: { required?: boolean; content?: Record<string, { schema?: Schema }> };
+}
+
+interface Spec {
+  paths: Record<string, Record<string, unknown>>;
+  components: { schemas: Record<string, Schema>; parameters: Record<string, Schema> };
+}
+
+let SPEC: Spec | null = null;
+let ROUTES: Array<{ template: string; re: RegExp; names: string[]; literals: number }> | null = null;
+
+/** The OpenAPI description (parsed once per process). */
+export function githubSpec(): Spec {
+  if (!SPEC) {
+    const require = createRequire(import.meta.url);
+    const file = require.resolve('@octokit/openapi/generated/api.github.com.json');
+    SPEC = JSON.parse(readFileSync(file, 'utf8')) as Spec;
+  }
+  return SPEC;
+}
+
+function routes() {
+  if (!ROUTES) {
+    ROUTES = Object.keys(githubSpec().paths).map((template) => {
+      const names: string[] = [];
+      const segs = template.split('/');
+      const re = new RegExp(
+        '^' +
+          segs
+            .map((s) => {
+              const m = /^\{([^}]+)\}$/.exec(s);
+              if (m) {
+                names.push(m[1] as string);
+                return '([^/]+)';
+              }
+              return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+            })
+            .join('/') +
+          '$',
+      );
+      return { template, re, names, literals: segs.filter((s) => !s.startsWith('{')).length };
+    });
+  }
+  return ROUTES;
+}
+
+function resolveRef(ref: string): Schema {
+  const parts = ref.replace(/^#\//, '').split('/');
+  let node: unknown = githubSpec();
+  for (const p of parts) node = (node as Record<string, unknown>)[p.replace(/~1/g, '/').replace(/~0/g, '~')];
+  if (!node) throw new Error(`unresolvable $ref ${ref}`);
+  return node as Schema;
+}
+
+/** OpenAPI 3.0 schema → JSON Schema for ajv: $refs inlined (cycles cut), `nullable` translated. */
+export function toJsonSchema(schema: unknown, depth = 0): unknown {
+  if (Array.isArray(schema)) return schema.map((s) => toJsonSchema(s, depth));
+  if (!schema || typeof schema !== 'object') return schema;
+  let s = schema as Schema;
+  if (typeof s.$ref === 'string') {
+    if (depth > 12) return {};
+    s = resolveRef(s.$ref);
+    depth++;
+  }
+  const out: Schema = {};
+  for (const [k, v] of Object.entries(s)) {
+    if (k === 'nullable' || k === 'example' || k === 'examples' || k.startsWith('x-') || k === 'discriminator' || k === 'readOnly' || k === 'writeOnly' || k === 'deprecated') continue;
+    if (k === 'properties' && v && typeof v === 'object') {
+      out.properties = Object.fromEntries(Object.entries(v as Schema).map(([pk, pv]) => [pk, toJsonSchema(pv, depth)]));
+    } else if (['items', 'additionalProperties', 'not', 'oneOf', 'anyOf', 'allOf'].includes(k)) {
+      out[k] = toJsonSchema(v, depth);
+    } else out[k] = v;
+  }
+  if (s.nullable === true) {
+    if (typeof out.type === 'string') out.type = [out.type, 'null'];
+    else return { anyOf: [out, { type: 'null' }] };
+  }
+  return out;
+}
+
+const ajv = new Ajv({ strict: false, allErrors: true, logger: false, coerceTypes: false });
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => void;
+addFormats(ajv);
+const ajvCoerce = new Ajv({ strict: false, allErrors: true, logger: false, coerceTypes: true });
+addFormats(ajvCoerce);
+const bodyValidators = new Map<string, ValidateFunction>();
+const paramValidators = new Map<string, ValidateFunction>();
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  template: string | null;
+  query: Record<string, string>;
+  body: unknown;
+}
+
+export interface FakeIssue {
+  number: number;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  state_reason: string | null;
+  labels: string[];
+  pull_request: boolean;
+  comments: string[];
+  created_at: string;
+  closed_at: string | null;
+}
+
+export interface FakeGitHub {
+  /** GITHUB_API_URL */
+  readonly url: string;
+  readonly token: string;
+  readonly owner: string;
+  readonly repo: string;
+  readonly repository: string;
+  readonly issues: Map<number, FakeIssue>;
+  readonly requests: RecordedRequest[];
+  readonly violations: string[];
+  /** adds `issues` open issues and `pulls` open pull requests (unrelated to alerts) */
+  seed(issues: number, pulls: number): void;
+  addIssue(fields: Partial<FakeIssue> & { title: string }): FakeIssue;
+  /** the open issues whose body contains `text` (pull requests excluded) */
+  openIssuesWith(text: string): FakeIssue[];
+  /** the next `count` requests matching `method path-template` answer `status` */
+  failNext(status: number, count?: number, match?: string): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export interface GitHubApiOptions {
+  owner?: string;
+  repo?: string;
+  token?: string;
+  /** answer each request after this many ms (network latency) */
+  latencyMs?: number;
+}
+
+const IMPLEMENTED = new Set([
+  'get /repos/{owner}/{repo}/issues',
+  'post /repos/{owner}/{repo}/issues',
+  'get /repos/{owner}/{repo}/issues/{issue_number}',
+  'patch /repos/{owner}/{repo}/issues/{issue_number}',
+  'get /repos/{owner}/{repo}/issues/{issue_number}/comments',
+  'post /repos/{owner}/{repo}/issues/{issue_number}/comments',
+  'post /repos/{owner}/{repo}/issues/{issue_number}/labels',
+]);
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function paramsOf(template: string, method: string): Schema[] {
+  const item = githubSpec().paths[template] as Record<string, unknown>;
+  const op = item[method] as Operation;
+  const all = [...((item.parameters as Schema[] | undefined) ?? []), ...(op.parameters ?? [])];
+  return all.map((p) => (typeof p.$ref === 'string' ? resolveRef(p.$ref) : p));
+}
+
+function validateParam(key: string, p: Schema, value: string): string | null {
+  let v = paramValidators.get(key);
+  if (!v) {
+    v = ajvCoerce.compile({ type: 'object', properties: { value: toJsonSchema(p.schema ?? {}) } });
+    paramValidators.set(key, v);
+  }
+  const holder = { value };
+  return v(holder) ? null : ajvCoerce.errorsText(v.errors);
+}
+
+/** Checks one request against the description; returns the problems (empty: valid). */
+export function checkRequest(method: string, path: string, query: URLSearchParams, contentType: string | undefined, rawBody: string): { template: string | null; params: Record<string, string>; body: unknown; problems: string[]; status: number } {
+  const m = method.toLowerCase();
+  const candidates = routes()
+    .map((r) => ({ r, match: r.re.exec(path) }))
+    .filter((x) => x.match)
+    .sort((a, b) => b.r.literals - a.r.literals);
+  const hit = candidates[0];
+  if (!hit || !hit.match) return { template: null, params: {}, body: undefined, problems: [`${method} ${path}: no such path in GitHub's REST API`], status: 404 };
+  const template = hit.r.template;
+  const item = githubSpec().paths[template] as Record<string, unknown>;
+  if (!item[m]) return { template, params: {}, body: undefined, problems: [`${method} ${template}: method not allowed (allowed: ${Object.keys(item).filter((k) => ['get', 'post', 'put', 'patch', 'delete'].includes(k)).join(', ')})`], status: 404 };
+  const problems: string[] = [];
+  const params: Record<string, string> = {};
+  hit.r.names.forEach((n, i) => (params[n] = decodeURIComponent(hit.match?.[i + 1] ?? '')));
+  const declared = paramsOf(template, m);
+  for (const p of declared) {
+    const name = p.name as string;
+    const where = p.in as string;
+    const value = where === 'path' ? params[name] : where === 'query' ? (query.get(name) ?? undefined) : undefined;
+    if (value === undefined) {
+      if (p.required === true && where !== 'header') problems.push(`${method} ${template}: required ${where} parameter ${name} missing`);
+      continue;
+    }
+    if (where === 'path' || where === 'query') {
+      const err = validateParam(`${m} ${template} ${name}`, p, value);
+      if (err) problems.push(`${method} ${template}: ${where} parameter ${name}=${JSON.stringify(value)} invalid: ${err}`);
+    }
+  }
+  const queryNames = new Set(declared.filter((p) => p.in === 'query').map((p) => p.name as string));
+  for (const k of new Set(query.keys())) if (!queryNames.has(k)) problems.push(`${method} ${template}: undeclared query parameter ${k}`);
+  let body: unknown;
+  const op = item[m] as Operation;
+  const schema = op.requestBody?.content?.['application/json']?.schema;
+  if (rawBody.length) {
+    if (!schema) problems.push(`${method} ${template}: takes no JSON body`);
+    else if (!/^application\/json\b/.test(contentType ?? '')) problems.push(`${method} ${template}: body without content-type application/json`);
+    else {
+      try {
+        body = JSON.parse(rawBody);
+      } catch {
+        problems.push(`${method} ${template}: body is not JSON`);
+      }
+      if (body !== undefined) {
+        const key = `${m} ${template}`;
+        let v = bodyValidators.get(key);
+        if (!v) {
+          v = ajv.compile(toJsonSchema(schema) as object);
+          bodyValidators.set(key, v);
+        }
+        if (!v(body)) problems.push(`${method} ${template}: body invalid: ${ajv.errorsText(v.errors)}`);
+        const props = (schema as Schema).properties as Schema | undefined;
+        if (props && body && typeof body === 'object' && !Array.isArray(body)) {
+          for (const k of Object.keys(body as object)) if (!(k in props)) problems.push(`${method} ${template}: body field ${k} is not in the description`);
+        }
+      }
+    }
+  } else if (op.requestBody?.required) problems.push(`${method} ${template}: required JSON body missing`);
+  return { template, params, body, problems, status: problems.length ? 422 : 200 };
+}
+
+function labelObj(name: string, i: number) {
+  return { id: 1000 + i, node_id: `LA_${i}`, url: '', name, color: 'ededed', default: false, description: null };
+}
+
+export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeGitHub> {
+  githubSpec();
+  const owner = opts.owner ?? 'acme';
+  const repo = opts.repo ?? 'shop';
+  const token = opts.token ?? `ghs_${Array.from({ length: 36 }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(Math.random() * 36)]).join('')}`;
+  const issues = new Map<number, FakeIssue>();
+  const requests: RecordedRequest[] = [];
+  const violations: string[] = [];
+  const failures: Array<{ status: number; left: number; match?: string }> = [];
+  let next = 1;
+  let base = '';
+
+  const issueJson = (i: FakeIssue) => {
+    const html = `https://github.com/${owner}/${repo}/${i.pull_request ? 'pull' : 'issues'}/${i.number}`;
+    const out: Record<string, Json> = {
+      id: 100000 + i.number,
+      node_id: `I_${i.number}`,
+      url: `${base}/repos/${owner}/${repo}/issues/${i.number}`,
+      repository_url: `${base}/repos/${owner}/${repo}`,
+      html_url: html,
+      number: i.number,
+      state: i.state,
+      state_reason: i.state_reason,
+      title: i.title,
+      body: i.body,
+      user: { login: 'github-actions[bot]', id: 41898282, type: 'Bot' },
+      labels: i.labels.map(labelObj),
+      assignee: null,
+      assignees: [],
+      locked: false,
+      comments: i.comments.length,
+      created_at: i.created_at,
+      updated_at: i.created_at,
+      closed_at: i.closed_at,
+      author_association: 'NONE',
+    };
+    if (i.pull_request) out.pull_request = { url: `${base}/repos/${owner}/${repo}/pulls/${i.number}`, html_url: html, diff_url: `${html}.diff`, patch_url: `${html}.patch` };
+    return out;
+  };
+
+  const addIssue = (f: Partial<FakeIssue> & { title: string }): FakeIssue => {
+    const i: FakeIssue = { number: next++, body: '', state: 'open', state_reason: null, labels: [], pull_request: false, comments: [], created_at: new Date(Date.now() - 1000 * (10_000 - next)).toISOString(), closed_at: null, ...f };
+    issues.set(i.number, i);
+    return i;
+  };
+
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    const text = body === undefined ? '' : JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-github-api-version-selected': '2022-11-28', ...headers });
+    res.end(text);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', base);
+    const raw = await readBody(req);
+    if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
+    const check = checkRequest(req.method ?? 'GET', url.pathname, url.searchParams, req.headers['content-type'], raw);
+    requests.push({ method: req.method ?? 'GET', path: url.pathname, template: check.template, query: Object.fromEntries(url.searchParams), body: check.body });
+    if (req.headers.authorization !== `Bearer ${token}`) {
+      violations.push(`${req.method} ${url.pathname}: missing or wrong Authorization header`);
+      return send(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+    }
+    if (check.problems.length) {
+      violations.push(...check.problems);
+      return send(res, check.status, { message: check.problems.join('; '), documentation_url: 'https://docs.github.com/rest' });
+    }
+    const key = `${(req.method ?? '').toLowerCase()} ${check.template}`;
+    const fail = failures.find((f) => f.left > 0 && (!f.match || f.match === key));
+    if (fail) {
+      fail.left--;
+      return send(res, fail.status, { message: 'injected failure' });
+    }
+    if (!IMPLEMENTED.has(key)) {
+      violations.push(`${key}: valid in GitHub's API but not implemented by the fake (paas-actions should not call it)`);
+      return send(res, 501, { message: 'not implemented by the fake' });
+    }
+    if (check.params.owner !== owner || check.params.repo !== repo) return send(res, 404, { message: 'Not Found' });
+    const n = check.params.issue_number ? Number(check.params.issue_number) : 0;
+    const body = (check.body ?? {}) as Record<string, unknown>;
+    switch (key) {
+      case 'get /repos/{owner}/{repo}/issues': {
+        const q = url.searchParams;
+        const state = q.get('state') ?? 'open';
+        const perPage = Math.min(100, Number(q.get('per_page') ?? 30));
+        const page = Math.max(1, Number(q.get('page') ?? 1));
+        const labels = q.get('labels')?.split(',').filter(Boolean) ?? [];
+        const all = [...issues.values()]
+          .filter((i) => state === 'all' || i.state === state)
+          .filter((i) => labels.every((l) => i.labels.includes(l)))
+          .sort((a, b) => b.number - a.number);
+        const last = Math.max(1, Math.ceil(all.length / perPage));
+        const items = all.slice((page - 1) * perPage, page * perPage).map(issueJson);
+        const link = (p: number) => {
+          const u = new URL(url.href);
+          u.searchParams.set('page', String(p));
+          return u.href;
+        };
+        const parts: string[] = [];
+        if (page < last) parts.push(`<${link(page + 1)}>; rel="next"`, `<${link(last)}>; rel="last"`);
+        if (page > 1) parts.push(`<${link(1)}>; rel="first"`, `<${link(page - 1)}>; rel="prev"`);
+        return send(res, 200, items, parts.length ? { link: parts.join(', ') } : {});
+      }
+      case 'post /repos/{owner}/{repo}/issues': {
+        const labels = ((body.labels as Array<string | { name?: string }> | undefined) ?? []).map((l) => (typeof l === 'string' ? l : (l.name ?? '')));
+        const i = addIssue({ title: String(body.title), body: typeof body.body === 'string' ? body.body : '', labels, created_at: new Date().toISOString() });
+        return send(res, 201, issueJson(i));
+      }
+      case 'get /repos/{owner}/{repo}/issues/{issue_number}': {
+        const i = issues.get(n);
+        return i ? send(res, 200, issueJson(i)) : send(res, 404, { message: 'Not Found' });
+      }
+      case 'patch /repos/{owner}/{repo}/issues/{issue_number}': {
+        const i = issues.get(n);
+        if (!i) return send(res, 404, { message: 'Not Found' });
+        if (body.state === 'closed' && i.state !== 'closed') {
+          i.state = 'closed';
+          i.closed_at = new Date().toISOString();
+          i.state_reason = typeof body.state_reason === 'string' ? body.state_reason : 'completed';
+        } else if (body.state === 'open') {
+          i.state = 'open';
+          i.closed_at = null;
+          i.state_reason = 'reopened';
+        }
+        if (typeof body.title === 'string') i.title = body.title;
+        if (typeof body.body === 'string') i.body = body.body;
+        return send(res, 200, issueJson(i));
+      }
+      case 'get /repos/{owner}/{repo}/issues/{issue_number}/comments': {
+        const i = issues.get(n);
+        if (!i) return send(res, 404, { message: 'Not Found' });
+        return send(res, 200, i.comments.map((c, k) => ({ id: n * 1000 + k, body: c, user: { login: 'github-actions[bot]' } })));
+      }
+      case 'post /repos/{owner}/{repo}/issues/{issue_number}/comments': {
+        const i = issues.get(n);
+        if (!i) return send(res, 404, { message: 'Not Found' });
+        i.comments.push(String(body.body));
+        return send(res, 201, { id: n * 1000 + i.comments.length, node_id: 'IC_x', body: body.body, html_url: `https://github.com/${owner}/${repo}/issues/${n}#issuecomment-${i.comments.length}`, user: { login: 'github-actions[bot]' }, created_at: new Date().toISOString() });
+      }
+      case 'post /repos/{owner}/{repo}/issues/{issue_number}/labels': {
+        const i = issues.get(n);
+        if (!i) return send(res, 404, { message: 'Not Found' });
+        const add = Array.isArray(check.body) ? (check.body as string[]) : ((body.labels as Array<string | { name: string }>) ?? []).map((l) => (typeof l === 'string' ? l : l.name));
+        for (const l of add) if (!i.labels.includes(l)) i.labels.push(l);
+        return send(res, 200, i.labels.map(labelObj));
+      }
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((e) => {
+      violations.push(`fake server crashed: ${e instanceof Error ? e.message : String(e)}`);
+      if (!res.headersSent) send(res, 500, { message: 'fake crashed' });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  base = `http://127.0.0.1:${port}`;
+
+  return {
+    url: base,
+    token,
+    owner,
+    repo,
+    repository: `${owner}/${repo}`,
+    issues,
+    requests,
+    violations,
+    seed(nIssues, nPulls) {
+      let i = 0;
+      let p = 0;
+      while (i < nIssues || p < nPulls) {
+        if (p < nPulls && (p <= i || i >= nIssues)) addIssue({ title: `Pull request ${++p}`, body: 'A change.', pull_request: true });
+        else addIssue({ title: `Unrelated issue ${++i}`, body: 'Something else.' });
+      }
+    },
+    addIssue,
+    openIssuesWith(text) {
+      return [...issues.values()].filter((i) => i.state === 'open' && !i.pull_request && i.body.includes(text));
+    },
+    failNext(status, count = 1, match) {
+      failures.push({ status, left: count, match });
+    },
+    reset() {
+      issues.clear();
+      requests.length = 0;
+      violations.length = 0;
+      failures.length = 0;
+      next = 1;
+    },
+    close: () => new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  };
+}

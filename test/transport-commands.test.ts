@@ -1,0 +1,241 @@
+/** Remote commands as text, known_hosts, targets, archive checks, batches, prune, rollback resolution, policy. */
+import { describe, expect, test } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import {
+  appDir, finalizeScript, installScript, prepareScript, q, safeRelease, switchScript, unlockScript, UnsafeValueError,
+} from '../lib/transport/commands.js';
+import { fingerprint, parseKnownHosts, verifyHostKey } from '../lib/transport/known-hosts.js';
+import { parseTargets, selectTargets } from '../lib/transport/targets.js';
+import { entryEscape } from '../lib/ops/deploy/artifact.js';
+import { planBatches, fanoutPlan } from '../lib/ops/deploy/fleet.js';
+import { parseState, pruneList, rollbackCandidate, type HistoryLine } from '../lib/ops/deploy/releases.js';
+import { resolveRollback } from '../lib/ops/rollback/run.js';
+import { signDispatch, verifyDispatch } from '../lib/ops/deploy/policy.js';
+
+describe('q: the one quoting function', () => {
+  test('single-quotes and escapes embedded quotes', () => {
+    expect(q('abc')).toBe("'abc'");
+    expect(q("it's")).toBe(`'it'\\''s'`);
+    expect(q('$(id) `id` ; | & > "')).toBe(`'$(id) \`id\` ; | & > "'`);
+    expect(() => q('a\0b')).toThrow(UnsafeValueError);
+  });
+
+  test('sh reads back exactly what was quoted (property, one sh for all values)', () => {
+    const values = fc.sample(fc.string({ unit: 'binary', maxLength: 40 }).filter((s) => !s.includes('\0')), 300);
+    values.push("'", "''", '\\', '\n', '$HOME', '`id`', '!', '*', '~', '-n', '--', ' a b ');
+    const script = values.map((v) => `printf '%s\\0' ${q(v)}`).join('\n');
+    const out = execFileSync('/bin/sh', ['-c', script]).toString('utf8').split('\0').slice(0, -1);
+    expect(out).toEqual(values.map((v) => Buffer.from(v, 'utf8').toString('utf8')));
+  });
+});
+
+describe('script builders (text)', () => {
+  const A = appDir('/srv/paas', 'internal-dogfood', 'web');
+  const env = { appDir: A, context: 'internal-dogfood', app: 'web', target: 'web1', release: 'v2' };
+
+  test('every script starts with set -eu and names the app dir once, quoted', () => {
+    for (const s of [
+      prepareScript(A, { token: 'tok', run: '42', ownerJson: '{"run":"42"}', ttlSeconds: 60 }),
+      unlockScript(A, 'tok'),
+      installScript(A, { release: 'v2', sha256: 'a'.repeat(64), shared: ['storage', 'config/app.env'] }),
+      switchScript(A, { env, preSwitch: './bin/check', start: './bin/start' }),
+      finalizeScript(A, { env, historyLine: '{"release":"v2"}', prune: ['v0'], unlockToken: 'tok' }),
+    ]) {
+      expect(s.startsWith('set -eu\n')).toBe(true);
+      expect(s).toContain(`A='/srv/paas/internal-dogfood/web'`);
+    }
+  });
+
+  test('lock: atomic mkdir, stale after TTL, takeover by rename, our token only', () => {
+    const s = prepareScript(A, { token: 'tok1', run: '42', ownerJson: '{"actor":"o\'neil"}', ttlSeconds: 90 });
+    expect(s).toContain('mkdir "$L" 2>/dev/null || return 1');
+    expect(s).toContain('+ 90 ))');
+    expect(s).toContain(`printf '%s\\n' '{"actor":"o'\\''neil"}' >"$L/owner.json"`);
+    expect(s).toContain('mv "$L" "$s"');
+    expect(unlockScript(A, 'tok1')).toContain(`= 'tok1' ]; then rm -rf "$L"; echo "unlock=released"; else echo "unlock=not_owner"; fi`);
+    expect(() => prepareScript(A, { token: 'a b', run: '1', ownerJson: '{}', ttlSeconds: 1 })).toThrow(UnsafeValueError);
+  });
+
+  test('install: sha256 verified before tar; names re-checked; unpack to a temp dir then rename', () => {
+    const s = installScript(A, { release: 'v2', sha256: 'b'.repeat(64), shared: ['storage'] });
+    expect(s.indexOf('sha256sum')).toBeLessThan(s.indexOf('tar -xzf'));
+    expect(s.indexOf("grep -E '(^/|(^|/)[.][.](/|$))'")).toBeLessThan(s.indexOf('tar -xzf'));
+    expect(s).toContain('tar -xzf "$U" -C "$T" --no-same-owner');
+    expect(s).toContain(`S="$A/shared/"'storage'; D="$T/"'storage'`);
+    expect(s.indexOf('mv "$T" "$R"')).toBeGreaterThan(s.indexOf('ln -s "$S" "$D"'));
+    expect(() => installScript(A, { release: 'v2', sha256: 'nothex', shared: [] })).toThrow(UnsafeValueError);
+    expect(() => installScript(A, { release: 'v2', sha256: 'b'.repeat(64), shared: ['../etc'] })).toThrow(UnsafeValueError);
+  });
+
+  test('switch: pre_switch in the release, atomic ln -sfn + mv -T, start in current with its output in a log', () => {
+    const s = switchScript(A, { env, preSwitch: 'test -f ok', start: 'echo "$PAAS_RELEASE"; ./bin/start' });
+    expect(s).toMatch(/cd "\$PAAS_RELEASE_DIR"\nrc=0; sh -c 'test -f ok' <\/dev\/null/);
+    expect(s).toContain('ln -sfn "releases/$ID" "$N"\nmv -T "$N" "$A/current"');
+    expect(s).toContain(`sh -c 'echo "$PAAS_RELEASE"; ./bin/start' </dev/null >"$A/.paas/start.log" 2>&1`);
+    expect(s.indexOf('mv -T')).toBeGreaterThan(s.indexOf('pre_switch hook failed'));
+    expect(s.indexOf('mv -T')).toBeLessThan(s.indexOf('start command failed'));
+  });
+
+  test('finalize: prune never removes current (checked remotely too)', () => {
+    const s = finalizeScript(A, { env, historyLine: '{}', prune: ['v0', 'v1'] });
+    expect(s).toContain(`if [ "$c" != 'v0' ]; then rm -rf "$A/releases/"'v0'`);
+  });
+
+  test('names with metacharacters or traversal are refused before any text is built', () => {
+    for (const bad of ['../x', 'a b', 'a;b', '$(id)', '`id`', 'a/b', '', '.hidden', 'x'.repeat(65)]) {
+      expect(() => safeRelease(bad)).toThrow(UnsafeValueError);
+    }
+    expect(() => appDir('/srv/../etc', 'internal-dogfood', 'web')).toThrow(UnsafeValueError);
+    expect(() => appDir('/srv/paas', 'Internal', 'web')).toThrow(UnsafeValueError);
+    expect(() => appDir('/srv/paas', 'oss-demo', 'web;rm')).toThrow(UnsafeValueError);
+    expect(() => switchScript(A, { env: { ...env, target: 'web 1' } })).toThrow(UnsafeValueError);
+  });
+});
+
+describe('known_hosts', () => {
+  const key = (type: 'ed25519' | 'rsa' = 'ed25519') => {
+    const { publicKey } = type === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 1024 }) : generateKeyPairSync('ed25519');
+    const jwk = publicKey.export({ format: 'jwk' }) as { x?: string; n?: string; e?: string };
+    const str = (b: Buffer) => {
+      const l = Buffer.alloc(4);
+      l.writeUInt32BE(b.length);
+      return Buffer.concat([l, b]);
+    };
+    const blob = type === 'rsa'
+      ? Buffer.concat([str(Buffer.from('ssh-rsa')), str(Buffer.from(jwk.e!, 'base64url')), str(Buffer.concat([Buffer.from([0]), Buffer.from(jwk.n!, 'base64url')]))])
+      : Buffer.concat([str(Buffer.from('ssh-ed25519')), str(Buffer.from(jwk.x!, 'base64url'))]);
+    return { blob, line: (name: string) => `${name} ${type === 'rsa' ? 'ssh-rsa' : 'ssh-ed25519'} ${blob.toString('base64')}` };
+  };
+  const hashed = (name: string) => {
+    const salt = randomBytes(20);
+    return `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
+  };
+
+  test('plain, hashed, [host]:port, globs; unknown vs changed vs revoked; fingerprint pin', () => {
+    const a = key();
+    const b = key('rsa');
+    const c = key();
+    const kh = parseKnownHosts([
+      '# comment',
+      a.line('10.0.0.5'),
+      b.line(hashed('[web.example]:2222')),
+      c.line('*.internal,!bad.internal'),
+      `@revoked ${key().line('*').split(' ').slice(1).join(' ')}`,
+      'garbage line',
+    ].join('\n'));
+    expect(verifyHostKey(kh, '10.0.0.5', 22, a.blob)).toBe('match');
+    expect(verifyHostKey(kh, '10.0.0.5', 2200, a.blob)).toBe('unknown');
+    expect(verifyHostKey(kh, '10.0.0.5', 22, b.blob)).toBe('mismatch');
+    expect(verifyHostKey(kh, 'web.example', 2222, b.blob)).toBe('match');
+    expect(verifyHostKey(kh, 'web.example', 22, b.blob)).toBe('unknown');
+    expect(verifyHostKey(kh, 'db.internal', 22, c.blob)).toBe('match');
+    expect(verifyHostKey(kh, 'bad.internal', 22, c.blob)).toBe('unknown');
+    expect(verifyHostKey(kh, '10.0.0.5', 22, a.blob, fingerprint(a.blob))).toBe('match');
+    expect(verifyHostKey(kh, '10.0.0.5', 22, a.blob, 'SHA256:AAAA')).toBe('pin_mismatch');
+    const revoked = parseKnownHosts(`@revoked * ssh-ed25519 ${a.blob.toString('base64')}\n${a.line('10.0.0.5')}`);
+    expect(verifyHostKey(revoked, '10.0.0.5', 22, a.blob)).toBe('revoked');
+    expect(fingerprint(a.blob)).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
+  });
+});
+
+describe('PAAS_TARGETS', () => {
+  test('parses ssh and local targets with optional dirs; refuses bad ids, hosts, dirs', () => {
+    const t = parseTargets('web1=deploy@10.0.0.1:2222 web2=app.example\nweb3=root@[::1]:22/srv/x,local1=local:/tmp/paas-demo');
+    expect(t).toEqual([
+      { kind: 'ssh', id: 'web1', user: 'deploy', host: '10.0.0.1', port: 2222, dir: undefined },
+      { kind: 'ssh', id: 'web2', user: 'root', host: 'app.example', port: 22, dir: undefined },
+      { kind: 'ssh', id: 'web3', user: 'root', host: '::1', port: 22, dir: '/srv/x' },
+      { kind: 'local', id: 'local1', dir: '/tmp/paas-demo' },
+    ]);
+    for (const bad of ['we;b=h', 'web=h;id', 'web=$(id)', 'web=h:99999', 'web=h/srv/../etc', 'web=local:relative', 'a=h a=h', '', 'web=us er@h']) {
+      expect(() => parseTargets(bad)).toThrow(/PAAS_TARGETS/);
+    }
+    expect(selectTargets(t, 'web3,web1').map((x) => x.id)).toEqual(['web1', 'web3']);
+    expect(() => selectTargets(t, 'web9')).toThrow(/unknown target web9/);
+  });
+});
+
+describe('archive entries', () => {
+  test.each([
+    ['File', 'a/b.txt', undefined, null],
+    ['File', './a', undefined, null],
+    ['File', '/etc/passwd', undefined, 'absolute entry path'],
+    ['File', '../x', undefined, 'entry path contains ..'],
+    ['File', 'a/../../x', undefined, 'entry path contains ..'],
+    ['SymbolicLink', 'a/l', '../b', null],
+    ['SymbolicLink', 'a/l', '../../b', 'symlink pointing outside the release'],
+    ['SymbolicLink', 'l', '/etc', 'symlink to an absolute path'],
+    ['SymbolicLink', 'l', '..', 'symlink pointing outside the release'],
+    ['Link', 'h', '../x', 'hard link pointing outside the release'],
+    ['Link', 'h', '/etc/shadow', 'hard link pointing outside the release'],
+    ['CharacterDevice', 'dev', undefined, 'entry type CharacterDevice is not allowed'],
+  ])('%s %s -> %s: %s', (type, path, link, why) => {
+    expect(entryEscape(type, path, link)).toBe(why);
+  });
+});
+
+describe('strategies, prune, rollback resolution', () => {
+  const ids = ['a', 'b', 'c', 'd', 'e'];
+  test('batches', () => {
+    expect(fanoutPlan(planBatches(ids, { strategy: 'serial', batch: 2, canary: 1 }))).toBe('a;b;c;d;e');
+    expect(fanoutPlan(planBatches(ids, { strategy: 'rolling', batch: 2, canary: 1 }))).toBe('a,b;c,d;e');
+    expect(fanoutPlan(planBatches(ids, { strategy: 'parallel', batch: 2, canary: 1 }))).toBe('a,b,c,d,e');
+    expect(fanoutPlan(planBatches(ids, { strategy: 'canary', batch: 2, canary: 2 }))).toBe('a,b;c,d,e');
+    expect(fanoutPlan(planBatches(['a'], { strategy: 'canary', batch: 2, canary: 3 }))).toBe('a');
+  });
+
+  const h = (release: string, status: 'good' | 'bad'): HistoryLine => ({ at: '', release, status, event: 'deploy' });
+
+  test('prune keeps N good, never current nor the previous good one; bad ones go; unmanaged stay', () => {
+    const st = { releases: ['r1', 'r2', 'r3', 'r4', 'r5', 'bad1', 'manual'], history: [h('r1', 'good'), h('r2', 'good'), h('r3', 'good'), h('bad1', 'bad'), h('r4', 'good'), h('r5', 'good')] };
+    expect(pruneList(st, 'r5', 'r4', 2).sort()).toEqual(['bad1', 'r1', 'r2', 'r3']);
+    // previous is old (after a rollback): still kept
+    expect(pruneList(st, 'r5', 'r1', 2).sort()).toEqual(['bad1', 'r2', 'r3']);
+    expect(pruneList(st, 'r5', null, 10).sort()).toEqual(['bad1']);
+  });
+
+  test('rollback candidate: newest good before current; bad skipped; must exist', () => {
+    const st = { current: 'r4', releases: ['r1', 'r2', 'r4'], history: [h('r1', 'good'), h('r2', 'good'), h('r3', 'good'), h('r2', 'bad'), h('r4', 'good')] };
+    expect(rollbackCandidate(st)).toBe('r1');
+    const state = (current: string, releases: string[], hist: HistoryLine[]) => parseState(`exists=yes\ncurrent=${current}\n--releases\n${releases.join('\n')}\n--end\n--history\n${hist.map((x) => JSON.stringify(x)).join('\n')}\n--end\n`);
+    const a = state('r3', ['r1', 'r2', 'r3'], [h('r1', 'good'), h('r2', 'good'), h('r3', 'good')]);
+    const b = state('r3', ['r1', 'r3'], [h('r1', 'good'), h('r2', 'good'), h('r3', 'good')]);
+    expect(resolveRollback([{ target: 'a', state: a }]).release).toBe('r2');
+    expect(resolveRollback([{ target: 'a', state: a }, { target: 'b', state: b }]).release).toBe('r1');
+    expect(() => resolveRollback([{ target: 'a', state: a }, { target: 'b', state: b }], 'r2')).toThrow(/does not exist on b/);
+    expect(() => resolveRollback([{ target: 'a', state: state('r1', ['r1'], [h('r1', 'good')]) }])).toThrow(/no good release/);
+  });
+});
+
+describe('repository_dispatch signature', () => {
+  test('HMAC-SHA256 over event type and canonical payload, fresh timestamp, constant-time compare', () => {
+    const secret = randomBytes(16).toString('hex');
+    const now = new Date('2026-01-01T00:00:00Z');
+    const payload: Record<string, unknown> = { context: 'internal-dogfood', ref: 'main', timestamp: now.toISOString(), nested: { b: 1, a: 2 } };
+    payload.signature = signDispatch(secret, 'deploy', payload);
+    expect(verifyDispatch(secret, 'deploy', payload, now)).toBeNull();
+    expect(verifyDispatch(secret, 'deploy', { ...payload, nested: { a: 2, b: 1 } }, now)).toBeNull();
+    expect(verifyDispatch(secret, 'rollback', payload, now)).toMatch(/does not match/);
+    expect(verifyDispatch(secret, 'deploy', { ...payload, ref: 'evil' }, now)).toMatch(/does not match/);
+    expect(verifyDispatch('other-secret', 'deploy', payload, now)).toMatch(/does not match/);
+    expect(verifyDispatch(secret, 'deploy', payload, new Date(now.getTime() + 11 * 60_000))).toMatch(/older than 10 minutes/);
+    expect(verifyDispatch(secret, 'deploy', { ...payload, signature: undefined }, now)).toMatch(/no sha256 signature/);
+  });
+});
+
+describe('trigger policy branch patterns', () => {
+  test('* stays within a segment, ** crosses segments', async () => {
+    const { checkTriggerPolicy } = await import('../lib/ops/deploy/policy.js');
+    const { Redactor } = await import('../lib/redaction/redactor.js');
+    const { memoryLogger } = await import('../lib/runtime/logger.js');
+    const ctx = { name: 'internal-dogfood', type: 'internal', webhook_policy: { events: ['push'], branches: ['main', 'release/*', 'hotfix/**'], actors: ['alice'], require_signature: false } } as never;
+    const vault = { require: () => { throw new Error('no'); } } as never;
+    const rt = (branch: string, actor = 'alice') => ({ env: { GITHUB_EVENT_NAME: 'push', GITHUB_REF_NAME: branch, GITHUB_ACTOR: actor }, cwd: '/', redactor: new Redactor(), logger: memoryLogger(new Redactor()), now: () => new Date(), inCI: true, inAction: false });
+    for (const ok of ['main', 'release/1.2', 'hotfix/a/b']) expect(() => checkTriggerPolicy(rt(ok), ctx, vault, 'deploy')).not.toThrow();
+    for (const bad of ['mainx', 'release/1/2', 'feature/main']) expect(() => checkTriggerPolicy(rt(bad), ctx, vault, 'deploy')).toThrow(/branch/);
+    expect(() => checkTriggerPolicy(rt('main', 'mallory'), ctx, vault, 'deploy')).toThrow(/actor mallory/);
+  });
+});
+
