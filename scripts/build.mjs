@@ -4,6 +4,8 @@
 import ncc from '@vercel/ncc';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { ENTRIES } from './entries.mjs';
 
 const args = process.argv.slice(2);
@@ -11,8 +13,23 @@ const flag = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 
 const out = resolve(flag('--out') ?? 'dist');
 const only = flag('--only');
 
-const entries = ENTRIES.filter((e) => !only || e.name === only);
-if (!only) await rm(out, { recursive: true, force: true });
+if (!only) {
+  // one child process per entry (ncc keeps every compilation in memory), two at a time
+  await rm(out, { recursive: true, force: true });
+  const queue = [...ENTRIES];
+  const worker = async () => {
+    for (let e = queue.shift(); e; e = queue.shift()) {
+      const code = await new Promise((done) => {
+        spawn(process.execPath, [fileURLToPath(import.meta.url), '--only', e.name, '--out', out], { stdio: 'inherit' }).on('exit', done);
+      });
+      if (code !== 0) throw new Error(`build of ${e.name} failed (exit ${code})`);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  process.exit(0);
+}
+const entries = ENTRIES.filter((e) => e.name === only);
+if (!entries.length) throw new Error(`unknown entry ${only}`);
 for (const entry of entries) {
   const dir = join(out, entry.name);
   await rm(dir, { recursive: true, force: true });

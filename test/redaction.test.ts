@@ -413,6 +413,20 @@ describe('redactDeep', () => {
     expect(input.a).toBe(s);
   });
 
+  test('Maps, Sets, URLs and class instances are redacted too (fail closed)', () => {
+    const s = randomSecret(16);
+    const r = redactor(s);
+    class Holder {
+      constructor(readonly value: string) {}
+    }
+    const out = r.redactDeep({ m: new Map([[s, s]]), set: new Set([s]), u: new URL(`https://example.com/?k=${s}`), h: new Holder(s), b: Buffer.from('x') });
+    expect(out.m.get(REDACTED)).toBe(REDACTED);
+    expect([...out.set]).toEqual([REDACTED]);
+    expect(out.u).toBe(`https://example.com/?k=${REDACTED}`);
+    expect(out.h).toEqual({ value: REDACTED });
+    expect(Buffer.isBuffer(out.b)).toBe(true);
+  });
+
   test('Errors keep their class, message and stack are redacted', () => {
     const s = randomSecret(16);
     const r = redactor(s);

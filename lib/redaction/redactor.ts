@@ -111,8 +111,10 @@ export class Redactor implements RedactionEngine {
   }
 
   /**
-   * redact() over JSON-like values: strings (values and keys) in plain objects and arrays, and
-   * the message, stack and properties of Errors. Other objects are returned as they are.
+   * redact() over JSON-like values: strings (values and keys) in plain objects and arrays; Errors
+   * keep their class (message, stack and other properties redacted), Maps and Sets are copied,
+   * a URL becomes its redacted text, Dates and binary data are returned as they are. Any other
+   * object becomes a plain object of its own enumerable properties, redacted (fail closed).
    */
   redactDeep<T>(value: T): T {
     return this.deep(value, 0) as T;
@@ -122,6 +124,10 @@ export class Redactor implements RedactionEngine {
     if (typeof value === 'string') return this.redact(value);
     if (value === null || typeof value !== 'object' || depth > 64) return value;
     if (Array.isArray(value)) return value.map((v) => this.deep(v, depth + 1));
+    if (value instanceof Date || value instanceof RegExp || value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return value;
+    if (value instanceof URL) return this.redact(value.href);
+    if (value instanceof Map) return new Map([...value].map(([k, v]) => [this.deep(k, depth + 1), this.deep(v, depth + 1)]));
+    if (value instanceof Set) return new Set([...value].map((v) => this.deep(v, depth + 1)));
     if (value instanceof Error) {
       const copy = Object.create(Object.getPrototypeOf(value) as object) as Record<string, unknown>;
       for (const key of Object.getOwnPropertyNames(value)) {
@@ -129,8 +135,6 @@ export class Redactor implements RedactionEngine {
       }
       return copy;
     }
-    const proto = Object.getPrototypeOf(value) as unknown;
-    if (proto !== Object.prototype && proto !== null) return value;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[this.redact(k)] = this.deep(v, depth + 1);
     return out;

@@ -3,11 +3,9 @@ import type { Outcome } from '../output/envelope.js';
 import { failure } from '../output/outcome.js';
 import { EXIT_ERROR } from '../output/exit.js';
 import { Redactor } from '../redaction/redactor.js';
-import { COMMON_INPUT_NAMES } from './inputs.js';
+import { COMMON_INPUT_NAMES, commonInputsSchema } from './inputs.js';
 import { executeOperation } from './execute.js';
-import { restoreForAction, saveForPost } from '../persistence/action-hooks.js';
 import { operation } from '../ops/registry.js';
-import { postReleaseLocks } from '../ops/deploy/cleanup.js';
 import type { Runtime } from './runtime.js';
 
 /** Output names of every action (constants, one place). */
@@ -59,7 +57,11 @@ export async function runAction(opName: string): Promise<void> {
   try {
     const def = operation(opName);
     const raw = readInputs([...COMMON_INPUT_NAMES, ...Object.keys(def.inputs.shape)]);
-    outcome = (await restoreForAction(rt, opName, raw)) ?? (await executeOperation(rt, opName, raw));
+    // invalid inputs never reach persistence (it would act on, and log, values the operation refuses)
+    const valid = commonInputsSchema.extend(def.inputs.shape).strict().safeParse(raw).success;
+    // heavy modules (cache client, transports) load only when used, so every bundle starts fast
+    const restored = valid ? await (await import('../persistence/action-hooks.js')).restoreForAction(rt, opName, raw) : null;
+    outcome = restored ?? (await executeOperation(rt, opName, raw));
   } catch (e) {
     outcome = failure(rt.redactor, 'paas', null, null, e);
   }
@@ -92,10 +94,12 @@ export async function runPost(): Promise<void> {
       core.info('paas post: nothing to clean up');
       return;
     }
+    const { postReleaseLocks } = await import('../ops/deploy/cleanup.js');
     await postReleaseLocks(rt, held); // deploy/rollback: release the locks this run holds (never others')
   } catch (e) {
     core.warning(rt.redactor.redact(`paas post: cleanup failed: ${e instanceof Error ? e.message : String(e)}`));
   } finally {
+    const { saveForPost } = await import('../persistence/action-hooks.js');
     await saveForPost(rt); // last, so the saved state includes what the cleanup recorded; never throws
   }
 }

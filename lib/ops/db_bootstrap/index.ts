@@ -4,7 +4,6 @@ import type { Outcome } from '../../output/envelope.js';
 import type { CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { defineOperation } from '../operation.js';
-import { runDbBootstrap } from './run.js';
 
 export const DB_MODES = ['dry_run', 'migrate', 'verify', 'all'] as const;
 export type DbMode = (typeof DB_MODES)[number];
@@ -25,7 +24,8 @@ export const dbBootstrap = defineOperation({
   mutating: true,
   inputs: dbBootstrapInputs,
   secretInputs: [],
-  run: (rt: Runtime, common: CommonInputs, settings: DbBootstrapSettings): Promise<Outcome> => runDbBootstrap(rt, common, settings),
+  // loaded on first use: the registry stays light, so every bundle starts fast
+  run: async (rt: Runtime, common: CommonInputs, settings: DbBootstrapSettings): Promise<Outcome> => (await import('./run.js')).runDbBootstrap(rt, common, settings),
 });
 
 export { discoverPlan, normalizeSql, checksumOf, type Plan, type Migration } from './plan.js';

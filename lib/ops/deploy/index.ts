@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { boolInput, pathInput } from '../../runtime/inputs.js';
 import { defineOperation } from '../operation.js';
-import { deployRun } from './run.js';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { error: 'must match ^[a-z0-9][a-z0-9_-]{0,62}$' });
 
@@ -20,5 +19,6 @@ export const deploy = defineOperation({
   mutating: true,
   inputs: deployInputs,
   secretInputs: ['github_token'],
-  run: (rt, common, settings) => deployRun(rt, common, settings),
+  // loaded on first use: the registry stays light, so every bundle starts fast
+  run: async (rt, common, settings) => (await import('./run.js')).deployRun(rt, common, settings),
 });

@@ -28,7 +28,7 @@ import { CHECK_NAMES, type CheckName, type DoctorReport, type Finding } from './
 export type { CheckResult, DoctorReport, Finding } from './types.js';
 
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
-export const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
+export const DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024;
 
 export const doctorInputs = z.object({
   /** where to write SARIF 2.1.0 (for github/codeql-action/upload-sarif) */

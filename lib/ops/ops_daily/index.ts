@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { defineOperation } from '../operation.js';
-import { runOpsDaily } from './run.js';
 
 export const opsDailyInputs = z.object({
   mode: z.enum(['prod', 'lenient']).default('prod'),
@@ -12,5 +11,6 @@ export const opsDaily = defineOperation({
   mutating: false,
   inputs: opsDailyInputs,
   secretInputs: ['github_token'],
-  run: (rt, common, settings) => runOpsDaily(rt, common, settings),
+  // loaded on first use: the registry stays light, so every bundle starts fast
+  run: async (rt, common, settings) => (await import('./run.js')).runOpsDaily(rt, common, settings),
 });

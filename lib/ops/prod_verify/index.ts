@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { defineOperation } from '../operation.js';
-import { runProdVerify } from './run.js';
 
 export const prodVerifyInputs = z.object({
   mode: z.enum(['dry_run', 'verify']).default('dry_run'),
@@ -12,5 +11,6 @@ export const prodVerify = defineOperation({
   mutating: false,
   inputs: prodVerifyInputs,
   secretInputs: [],
-  run: (rt, common, settings) => runProdVerify(rt, common, settings),
+  // loaded on first use: the registry stays light, so every bundle starts fast
+  run: async (rt, common, settings) => (await import('./run.js')).runProdVerify(rt, common, settings),
 });

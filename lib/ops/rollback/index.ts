@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { boolInput } from '../../runtime/inputs.js';
 import { defineOperation } from '../operation.js';
-import { rollbackRun } from './run.js';
 
 export const rollbackInputs = z.object({
   app: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { error: 'must match ^[a-z0-9][a-z0-9_-]{0,62}$' }).optional(),
@@ -16,5 +15,6 @@ export const rollback = defineOperation({
   mutating: true,
   inputs: rollbackInputs,
   secretInputs: ['github_token'],
-  run: (rt, common, settings) => rollbackRun(rt, common, settings),
+  // loaded on first use: the registry stays light, so every bundle starts fast
+  run: async (rt, common, settings) => (await import('./run.js')).rollbackRun(rt, common, settings),
 });
