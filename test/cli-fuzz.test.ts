@@ -31,6 +31,7 @@ describe('every CLI command refuses malformed input cleanly', () => {
       await fc.assert(
         fc.asyncProperty(fc.constantFrom(...args), malformed, async (arg, value) => {
           if (arg === 'limit' && /^\d+$/.test(value)) return; // a valid number is not malformed
+          if (cmd.lists?.includes(arg) && !value.trim()) return; // an empty list is a legal (empty) list
           // a plain identifier (`yes`, `UPPER`, `1.5`) is a legal name/id; only enums must refuse it
           if (!ENUMS.has(arg) && /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(value)) return;
           const root = join(base, `s-${Math.random().toString(36).slice(2)}`);

@@ -233,10 +233,10 @@ describe('context resolution', () => {
   test('a mutating operation never falls back to the selected context', async () => {
     const root = join(tmp(), 'state');
     await cli(['context', 'create', 'oss-demo', '--state-root', root]);
-    const r = await cli(['rollback', '--state-root', root, '--json']);
+    expect((await cli(['context', 'show', '--state-root', root, '--json'])).json().context).toBe('oss-demo');
+    const r = await cli(['db', 'bootstrap', '--state-root', root, '--json']);
     expect(r.code).toBe(1);
-    // rollback is not built yet; once it is, this must still be PAAS_CONTEXT_UNRESOLVED
-    expect(['PAAS_CONTEXT_UNRESOLVED', 'PAAS_NOT_AVAILABLE']).toContain(r.json().error?.code);
+    expect(r.json().error?.code).toBe('PAAS_CONTEXT_UNRESOLVED');
   });
 });
 
