@@ -10,7 +10,13 @@ try {
   execFileSync(process.execPath, ['scripts/build.mjs', '--out', fresh], { stdio: ['ignore', 'ignore', 'inherit'] });
   const list = (root) => {
     const files = [];
-    const walk = (d) => { for (const n of readdirSync(d)) { const p = join(d, n); statSync(p).isDirectory() ? walk(p) : files.push(relative(root, p)); } };
+    const walk = (d) => {
+      for (const n of readdirSync(d)) {
+        const p = join(d, n);
+        if (statSync(p).isDirectory()) walk(p);
+        else files.push(relative(root, p));
+      }
+    };
     walk(root);
     return files.sort();
   };
