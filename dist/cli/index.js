@@ -11504,7 +11504,13 @@ async function runDbBootstrap(rt, common, s) {
             configError = e;
         }
         // 2. the context: explicit, in every mode (dry_run included: its DSN lives in the context's vault)
-        session = (0,runtime_session/* openContextSession */.Wo)(rt, common, { mutating: true, createIfMissing: rt.inAction, vaultEnvKeys: [report.dsnKey] });
+        //    A bad paas.yml never lays out a new context: refused input writes nothing.
+        try {
+            session = (0,runtime_session/* openContextSession */.Wo)(rt, common, { mutating: true, createIfMissing: rt.inAction && !configError, vaultEnvKeys: [report.dsnKey] });
+        }
+        catch (e) {
+            throw configError && common.context ? configError : e;
+        }
         context = session.config.name;
         if (configError)
             throw configError;

@@ -92,7 +92,12 @@ export async function runDbBootstrap(rt: Runtime, common: CommonInputs, s: DbBoo
       configError = e;
     }
     // 2. the context: explicit, in every mode (dry_run included: its DSN lives in the context's vault)
-    session = openContextSession(rt, common, { mutating: true, createIfMissing: rt.inAction, vaultEnvKeys: [report.dsnKey] });
+    //    A bad paas.yml never lays out a new context: refused input writes nothing.
+    try {
+      session = openContextSession(rt, common, { mutating: true, createIfMissing: rt.inAction && !configError, vaultEnvKeys: [report.dsnKey] });
+    } catch (e) {
+      throw configError && common.context ? configError : e;
+    }
     context = session.config.name;
     if (configError) throw configError;
     if (!db) throw new Error('paas.yml not loaded');
