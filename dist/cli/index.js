@@ -9398,7 +9398,9 @@ const webhookPolicySchema = zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
         .refine((b) => !b.includes('..') && !b.endsWith('/') && !b.endsWith('.'), { error: 'not a valid git branch name pattern' }))
         .max(64)
         .default([]),
-    actors: zod__WEBPACK_IMPORTED_MODULE_1__/* .array */ .YOg(zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().regex(/^[A-Za-z0-9-[\]]{1,64}$/)).max(256).default([]),
+    actors: zod__WEBPACK_IMPORTED_MODULE_1__/* .array */ .YOg(zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$/, { error: 'actors are GitHub logins (letters, digits, dashes; bots end in [bot])' }))
+        .max(256)
+        .default([]),
     require_signature: zod__WEBPACK_IMPORTED_MODULE_1__/* .boolean */ .zMY().default(false),
 })
     .strict();

@@ -14,7 +14,10 @@ export const webhookPolicySchema = z
       )
       .max(64)
       .default([]),
-    actors: z.array(z.string().regex(/^[A-Za-z0-9-[\]]{1,64}$/)).max(256).default([]),
+    actors: z
+      .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$/, { error: 'actors are GitHub logins (letters, digits, dashes; bots end in [bot])' }))
+      .max(256)
+      .default([]),
     require_signature: z.boolean().default(false),
   })
   .strict();
