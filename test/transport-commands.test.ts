@@ -4,11 +4,12 @@ import { execFileSync } from 'node:child_process';
 import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import {
-  appDir, finalizeScript, installScript, prepareScript, q, safeRelease, switchScript, unlockScript, UnsafeValueError,
+  appDir, finalizeScript, prepareScript, RECEIVE, receiveScript, q, safeRelease, switchScript, unlockScript, UnsafeValueError,
 } from '../lib/transport/commands.js';
 import { fingerprint, parseKnownHosts, verifyHostKey } from '../lib/transport/known-hosts.js';
 import { parseTargets, selectTargets } from '../lib/transport/targets.js';
 import { entryEscape } from '../lib/ops/deploy/artifact.js';
+import { pauseBefore } from '../lib/ops/deploy/health.js';
 import { planBatches, fanoutPlan } from '../lib/ops/deploy/fleet.js';
 import { parseState, pruneList, rollbackCandidate, type HistoryLine } from '../lib/ops/deploy/releases.js';
 import { resolveRollback } from '../lib/ops/rollback/run.js';
@@ -34,12 +35,13 @@ describe('q: the one quoting function', () => {
 describe('script builders (text)', () => {
   const A = appDir('/srv/paas', 'internal-dogfood', 'web');
   const env = { appDir: A, context: 'internal-dogfood', app: 'web', target: 'web1', release: 'v2' };
+  const lock = { token: 'tok', run: '42', ownerJson: '{"run":"42"}', ttlSeconds: 60 };
 
   test('every script starts with set -eu and names the app dir once, quoted', () => {
     for (const s of [
       prepareScript(A, { token: 'tok', run: '42', ownerJson: '{"run":"42"}', ttlSeconds: 60 }),
       unlockScript(A, 'tok'),
-      installScript(A, { release: 'v2', sha256: 'a'.repeat(64), shared: ['storage', 'config/app.env'] }),
+      receiveScript(A, { release: 'v2', sha256: 'a'.repeat(64), shared: ['storage', 'config/app.env'], lock }),
       switchScript(A, { env, preSwitch: './bin/check', start: './bin/start' }),
       finalizeScript(A, { env, historyLine: '{"release":"v2"}', prune: ['v0'], unlockToken: 'tok' }),
     ]) {
@@ -58,15 +60,24 @@ describe('script builders (text)', () => {
     expect(() => prepareScript(A, { token: 'a b', run: '1', ownerJson: '{}', ttlSeconds: 1 })).toThrow(UnsafeValueError);
   });
 
-  test('install: sha256 verified before tar; names re-checked; unpack to a temp dir then rename', () => {
-    const s = installScript(A, { release: 'v2', sha256: 'b'.repeat(64), shared: ['storage'] });
-    expect(s.indexOf('sha256sum')).toBeLessThan(s.indexOf('tar -xzf'));
+  test('receive: lock, state, --ready, then one answer line; bytes hashed as they arrive; sha256 verified before tar; names re-checked; unpack to a temp dir then rename', () => {
+    const s = receiveScript(A, { release: 'v2', sha256: 'b'.repeat(64), shared: ['storage'], lock });
+    expect(s.indexOf('lk=acquired')).toBeLessThan(s.indexOf(RECEIVE.ready));
+    expect(s).toContain('if [ "$lk" = held ]; then exit 0; fi');
+    expect(s.indexOf('if [ "$lk" = held ]')).toBeLessThan(s.indexOf(RECEIVE.ready));
+    expect(s.indexOf(RECEIVE.ready)).toBeLessThan(s.indexOf('IFS= read -r go'));
+    expect(s.indexOf('IFS= read -r go')).toBeLessThan(s.indexOf('tee "$U"'));
+    // anything but `go` (or `skip` when the release is already there) releases OUR lock and changes nothing
+    expect(s).toMatch(/if \[ "\$go" != 'go' \] \|\| \[ "\$need" != upload \]; then if \[ "\$\(cat "\$A\/.paas\/lock\/token" 2>\/dev\/null \|\| true\)" = 'tok' \]; then rm -rf "\$A\/.paas\/lock"; echo "unlock=released"; fi; echo "install=aborted"; exit 0; fi/);
+    expect(s.indexOf('sum=$(tee "$U" | $H')).toBeLessThan(s.indexOf('tar -xzf'));
+    expect(s.indexOf("[ \"$sum\" != '" + 'b'.repeat(64) + "' ]")).toBeLessThan(s.indexOf('tar -tzf'));
     expect(s.indexOf("grep -E '(^/|(^|/)[.][.](/|$))'")).toBeLessThan(s.indexOf('tar -xzf'));
     expect(s).toContain('tar -xzf "$U" -C "$T" --no-same-owner');
     expect(s).toContain(`S="$A/shared/"'storage'; D="$T/"'storage'`);
     expect(s.indexOf('mv "$T" "$R"')).toBeGreaterThan(s.indexOf('ln -s "$S" "$D"'));
-    expect(() => installScript(A, { release: 'v2', sha256: 'nothex', shared: [] })).toThrow(UnsafeValueError);
-    expect(() => installScript(A, { release: 'v2', sha256: 'b'.repeat(64), shared: ['../etc'] })).toThrow(UnsafeValueError);
+    expect(() => receiveScript(A, { release: 'v2', sha256: 'nothex', shared: [], lock })).toThrow(UnsafeValueError);
+    expect(() => receiveScript(A, { release: 'v2', sha256: 'b'.repeat(64), shared: ['../etc'], lock })).toThrow(UnsafeValueError);
+    expect(() => receiveScript(A, { release: 'v2', sha256: 'b'.repeat(64), shared: [], lock: { ...lock, token: 'a;b' } })).toThrow(UnsafeValueError);
   });
 
   test('switch: pre_switch in the release, atomic ln -sfn + mv -T, start in current with its output in a log', () => {
@@ -173,6 +184,14 @@ describe('archive entries', () => {
     ['CharacterDevice', 'dev', undefined, 'entry type CharacterDevice is not allowed'],
   ])('%s %s -> %s: %s', (type, path, link, why) => {
     expect(entryEscape(type, path, link)).toBe(why);
+  });
+});
+
+describe('health gate pauses', () => {
+  test('50 ms doubling up to interval, never above it', () => {
+    expect([2, 3, 4, 5, 6, 7].map((n) => pauseBefore(n, 1000))).toEqual([50, 100, 200, 400, 800, 1000]);
+    expect([2, 3, 4].map((n) => pauseBefore(n, 100))).toEqual([50, 100, 100]);
+    expect(pauseBefore(500, 600_000)).toBe(600_000);
   });
 });
 

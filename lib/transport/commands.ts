@@ -127,16 +127,12 @@ export interface LockSpec {
   ttlSeconds: number;
 }
 
-/**
- * Takes the lock (atomic mkdir) and prints the state. Outputs `lock=acquired|reentered|taken_over|held`.
- * A lock is stale when now > its `expires` (or, if that file was never written, the lock dir's mtime + TTL).
- */
-export function prepareScript(a: string, lock: LockSpec): string {
+/** Takes the lock (atomic mkdir) into `$lk`: acquired|reentered|taken_over|held. */
+function lockLines(lock: LockSpec): string[] {
   check(TOKEN_RE, lock.token, 'lock token');
   check(TOKEN_RE, lock.run, 'run id');
   const ttl = Math.max(1, Math.floor(lock.ttlSeconds));
   return [
-    ...header(a),
     'mkdir -p "$A/releases" "$A/shared" "$A/.paas/uploads" "$A/.paas/sums"',
     'L="$A/.paas/lock"',
     'take() {',
@@ -146,19 +142,33 @@ export function prepareScript(a: string, lock: LockSpec): string {
     `  printf '%s\\n' ${q(lock.ownerJson)} >"$L/owner.json"`,
     `  echo $(( $(date +%s) + ${ttl} )) >"$L/expires"`,
     '}',
-    'if take; then echo "lock=acquired"',
+    'if take; then lk=acquired',
     'else',
     '  t=$(cat "$L/token" 2>/dev/null || true); r=$(cat "$L/run" 2>/dev/null || true)',
     `  e=$(cat "$L/expires" 2>/dev/null || echo $(( $(stat -c %Y "$L" 2>/dev/null || date +%s) + ${ttl} )))`,
-    `  if [ "$t" = ${q(lock.token)} ]; then echo "lock=reentered"`,
+    `  if [ "$t" = ${q(lock.token)} ]; then lk=reentered`,
     `  elif [ "$r" = ${q(lock.run)} ] || [ "$(date +%s)" -gt "$e" ]; then`,
     '    s="$L.stale.$$"',
-    '    if mv "$L" "$s" 2>/dev/null && take; then rm -rf "$s"; echo "lock=taken_over"; else echo "lock=held"; fi',
-    '  else echo "lock=held"',
+    '    if mv "$L" "$s" 2>/dev/null && take; then rm -rf "$s"; lk=taken_over; else lk=held; fi',
+    '  else lk=held',
     '  fi',
     'fi',
-    ...stateLines(),
-  ].join('\n') + '\n';
+    'echo "lock=$lk"',
+  ];
+}
+
+/** Releases the lock when it holds `token` (never someone else's). */
+function unlockLine(token: string): string {
+  check(TOKEN_RE, token, 'lock token');
+  return `if [ "$(cat "$A/.paas/lock/token" 2>/dev/null || true)" = ${q(token)} ]; then rm -rf "$A/.paas/lock"; echo "unlock=released"; fi`;
+}
+
+/**
+ * Takes the lock (atomic mkdir) and prints the state. Outputs `lock=acquired|reentered|taken_over|held`.
+ * A lock is stale when now > its `expires` (or, if that file was never written, the lock dir's mtime + TTL).
+ */
+export function prepareScript(a: string, lock: LockSpec): string {
+  return [...header(a), ...lockLines(lock), ...stateLines()].join('\n') + '\n';
 }
 
 /** Releases the lock only when it holds our token; never someone else's. Outputs `unlock=released|not_owner|absent`. */
@@ -172,38 +182,51 @@ export function unlockScript(a: string, token: string): string {
   ].join('\n') + '\n';
 }
 
-/** Remote path of an upload (inside the app dir; the app dir is created by prepareScript). */
-export function uploadPath(a: string, release: string): string {
-  return `${a}/.paas/uploads/${safeRelease(release)}.tar.gz`;
-}
-
 export interface InstallSpec {
   release: string;
   sha256: string;
   shared: readonly string[];
+  lock: LockSpec;
 }
 
+/** What the client writes first on the stdin of `receiveScript`, alone on a line. */
+export const RECEIVE = { go: 'go', skip: 'skip', abort: 'abort', ready: '--ready' } as const;
+
 /**
- * Verifies the upload's sha256, re-checks entry names (defense in depth; the full check including
- * link targets ran on the runner against the same bytes), unpacks into a temp dir, links shared
- * paths, then renames the temp dir to `releases/<id>`. Outputs `install=ok|current|exists`.
+ * Deploy's first remote step, ONE round trip that also carries the artifact:
+ *  1. takes the lock and prints the state (as prepareScript), then `need=upload|current|exists` and
+ *     `--ready` (or exits at once when the lock is held by another run);
+ *  2. waits for one line on stdin: `skip` (the release is already here), `abort` (another target
+ *     refused: release our lock, change nothing), or `go` followed by the artifact's bytes, hashed
+ *     while they arrive (no SFTP session, no second read);
+ *  3. after `go`: verifies the sha256 BEFORE anything is unpacked, re-checks entry names (defense in
+ *     depth; the full check including link targets ran on the runner against the same bytes),
+ *     unpacks into a temp dir, links shared paths, renames the temp dir to `releases/<id>`.
+ * Outputs `install=ok|current|exists|aborted`.
  */
-export function installScript(a: string, spec: InstallSpec): string {
+export function receiveScript(a: string, spec: InstallSpec): string {
   const id = safeRelease(spec.release);
   if (!/^[0-9a-f]{64}$/.test(spec.sha256)) throw new UnsafeValueError('sha256');
+  const sum = q(spec.sha256);
   const lines = [
     ...header(a),
+    ...lockLines(spec.lock),
+    ...stateLines(),
+    'if [ "$lk" = held ]; then exit 0; fi',
     `ID=${q(id)}; R="$A/releases/$ID"; U="$A/.paas/uploads/$ID.tar.gz"; T="$A/releases/.tmp-$ID"`,
     'c=$(readlink "$A/current" 2>/dev/null || true)',
-    `if [ "\${c##*/}" = "$ID" ] && [ -d "$R" ]; then rm -f "$U"; echo "install=current"; exit 0; fi`,
-    'if command -v sha256sum >/dev/null 2>&1; then sum=$(sha256sum "$U" | cut -d" " -f1)',
-    'elif command -v shasum >/dev/null 2>&1; then sum=$(shasum -a 256 "$U" | cut -d" " -f1)',
+    'if [ "${c##*/}" = "$ID" ] && [ -d "$R" ]; then need=current',
+    `elif [ -d "$R" ] && [ "$(cat "$A/.paas/sums/$ID" 2>/dev/null || true)" = ${sum} ]; then need=exists`,
+    `elif [ -d "$R" ]; then echo "paas: release $ID already exists on this target with different content; use a new release id" >&2; exit ${SCRIPT_EXIT.exists}`,
+    'elif command -v sha256sum >/dev/null 2>&1; then need=upload; H=sha256sum',
+    "elif command -v shasum >/dev/null 2>&1; then need=upload; H='shasum -a 256'",
     `else echo "paas: neither sha256sum nor shasum found on the target" >&2; exit ${SCRIPT_EXIT.noTools}; fi`,
-    `if [ "$sum" != ${q(spec.sha256)} ]; then echo "paas: checksum mismatch: the uploaded artifact differs from the one checked on the runner" >&2; rm -f "$U"; exit ${SCRIPT_EXIT.checksum}; fi`,
-    'if [ -d "$R" ]; then',
-    `  if [ "$(cat "$A/.paas/sums/$ID" 2>/dev/null || true)" = ${q(spec.sha256)} ]; then rm -f "$U"; echo "install=exists"; exit 0; fi`,
-    `  echo "paas: release $ID already exists on this target with different content; use a new release id" >&2; exit ${SCRIPT_EXIT.exists}`,
-    'fi',
+    `echo "need=$need"; echo ${q(RECEIVE.ready)}`,
+    'IFS= read -r go || go=',
+    `if [ "$go" = ${q(RECEIVE.skip)} ] && [ "$need" != upload ]; then echo "install=$need"; exit 0; fi`,
+    `if [ "$go" != ${q(RECEIVE.go)} ] || [ "$need" != upload ]; then ${unlockLine(spec.lock.token)}; echo "install=aborted"; exit 0; fi`,
+    'sum=$(tee "$U" | $H | cut -d" " -f1)',
+    `if [ "$sum" != ${sum} ]; then echo "paas: checksum mismatch: received $(wc -c <"$U") bytes that differ from the artifact checked on the runner" >&2; rm -f "$U"; exit ${SCRIPT_EXIT.checksum}; fi`,
     `if tar -tzf "$U" | grep -E '(^/|(^|/)[.][.](/|$))' >/dev/null; then echo "paas: archive entry escapes the release directory" >&2; rm -f "$U"; exit ${SCRIPT_EXIT.escape}; fi`,
     'rm -rf "$T"; mkdir -p "$T"',
     'tar -xzf "$U" -C "$T" --no-same-owner --no-same-permissions',
@@ -218,7 +241,7 @@ export function installScript(a: string, spec: InstallSpec): string {
       'rm -rf "$D"; ln -s "$S" "$D"',
     );
   }
-  lines.push(`printf '%s\\n' ${q(spec.sha256)} >"$A/.paas/sums/$ID"`, 'mv "$T" "$R"', 'rm -f "$U"', 'echo "install=ok"');
+  lines.push(`printf '%s\\n' ${sum} >"$A/.paas/sums/$ID"`, 'mv "$T" "$R"', 'rm -f "$U"', 'echo "install=ok"');
   return lines.join('\n') + '\n';
 }
 
@@ -271,10 +294,7 @@ export function finalizeScript(a: string, spec: FinalizeSpec): string {
     const id = safeRelease(p);
     lines.push(`if [ "$c" != ${q(id)} ]; then rm -rf "$A/releases/"${q(id)} "$A/.paas/sums/"${q(id)}; echo "pruned="${q(id)}; fi`);
   }
-  if (spec.unlockToken) {
-    check(TOKEN_RE, spec.unlockToken, 'lock token');
-    lines.push(`if [ "$(cat "$A/.paas/lock/token" 2>/dev/null || true)" = ${q(spec.unlockToken)} ]; then rm -rf "$A/.paas/lock"; echo "unlock=released"; fi`);
-  }
+  if (spec.unlockToken) lines.push(unlockLine(spec.unlockToken));
   return lines.join('\n') + '\n';
 }
 

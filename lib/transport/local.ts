@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { copyFile, stat } from 'node:fs/promises';
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { TransportError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
@@ -18,7 +17,7 @@ export class LocalTransport implements Transport {
   exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
     this.trips++;
     return new Promise((resolve, reject) => {
-      const child = spawn('/bin/sh', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C' } });
+      const child = spawn('/bin/sh', ['-c', script], { stdio: [opts.input ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C' } });
       let stdout = '';
       let stderr = '';
       let timer: NodeJS.Timeout | undefined;
@@ -28,25 +27,18 @@ export class LocalTransport implements Transport {
           reject(new TransportError('timeout', `remote command timed out after ${Math.round(opts.timeoutMs! / 1000)}s`));
         }, opts.timeoutMs);
       }
-      child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; opts.onStdout?.(c); });
-      child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; opts.onStderr?.(c); });
+      child.stdout?.setEncoding('utf8').on('data', (c: string) => { stdout += c; opts.onStdout?.(c); });
+      child.stderr?.setEncoding('utf8').on('data', (c: string) => { stderr += c; opts.onStderr?.(c); });
+      if (opts.input && child.stdin) {
+        child.stdin.on('error', () => { /* EPIPE when the script exits early: its exit status reports it */ });
+        opts.input(child.stdin);
+      }
       child.on('error', (e) => { if (timer) clearTimeout(timer); reject(new TransportError('link', `cannot run /bin/sh: ${e.message}`)); });
       child.on('close', (code, signal) => {
         if (timer) clearTimeout(timer);
         resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
       });
     });
-  }
-
-  async upload(localPath: string, remotePath: string, onProgress?: (done: number, total: number) => void): Promise<void> {
-    this.trips++;
-    const { size } = await stat(localPath);
-    try {
-      await copyFile(localPath, remotePath);
-    } catch (e) {
-      throw new TransportError('upload', `copy failed: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
-    }
-    onProgress?.(size, size);
   }
 
   openTcp(port: number, host = '127.0.0.1'): Promise<Duplex> {

@@ -1,6 +1,5 @@
-import { stat } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
-import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { Limiter, sleep } from './limit.js';
 import { fingerprint, hostLookupName, keyTypeOfBlob, verifyHostKey, type HostKeyVerdict, type KnownHostEntry } from './known-hosts.js';
 import type { SshTargetSpec } from './targets.js';
@@ -102,7 +101,6 @@ export class SshTransport implements Transport {
   private trips = 0;
   private client: Client | null = null;
   private jumpClient: Client | null = null;
-  private sftp: SFTPWrapper | null = null;
   private alive = false;
 
   constructor(
@@ -163,7 +161,7 @@ export class SshTransport implements Transport {
     this.client = client;
     this.alive = true;
     client.on('error', () => { this.alive = false; });
-    client.on('close', () => { this.alive = false; this.sftp = null; });
+    client.on('close', () => { this.alive = false; });
   }
 
   private need(): Client {
@@ -202,42 +200,14 @@ export class SshTransport implements Transport {
         ch.on('data', (c: string) => { stdout += c; opts.onStdout?.(c); });
         ch.stderr.on('data', (c: string) => { stderr += c; opts.onStderr?.(c); });
         ch.on('exit', (c: number | null, signal?: string) => { code = c ?? (signal ? 128 : 1); });
+        if (opts.input) {
+          ch.on('error', () => { /* a failed stdin write: the close below reports it */ });
+          opts.input(ch);
+        }
         ch.on('close', () => {
           if (code === null) return finish(() => reject(new TransportError('link', `connection to ${this.spec.id} lost while a remote command was running`)));
           finish(() => resolve({ code: code as number, stdout, stderr }));
         });
-      });
-    });
-  }
-
-  private getSftp(): Promise<SFTPWrapper> {
-    const client = this.need();
-    if (this.sftp) return Promise.resolve(this.sftp);
-    return new Promise((resolve, reject) => {
-      client.sftp((err, sftp) => {
-        if (err) return reject(new TransportError('upload', `SFTP is not available on ${this.spec.id}: ${err.message}`));
-        this.sftp = sftp;
-        sftp.on('close', () => { this.sftp = null; });
-        resolve(sftp);
-      });
-    });
-  }
-
-  async upload(localPath: string, remotePath: string, onProgress?: (done: number, total: number) => void): Promise<void> {
-    this.trips++;
-    const { size } = await stat(localPath);
-    const sftp = await this.getSftp();
-    const client = this.need();
-    await new Promise<void>((resolve, reject) => {
-      let done = false;
-      const onClose = () => { if (!done) { done = true; reject(new TransportError('upload', `connection to ${this.spec.id} lost during upload`)); } };
-      client.once('close', onClose);
-      sftp.fastPut(localPath, remotePath, { concurrency: 64, chunkSize: 32 * 1024, mode: 0o600, step: (t) => onProgress?.(t, size) }, (err) => {
-        client.removeListener('close', onClose);
-        if (done) return;
-        done = true;
-        if (err) reject(new TransportError('upload', `SFTP upload to ${this.spec.id} failed: ${err.message}`));
-        else resolve();
       });
     });
   }

@@ -1,4 +1,5 @@
-import type { Duplex } from 'node:stream';
+import { createReadStream } from 'node:fs';
+import type { Duplex, Writable } from 'node:stream';
 
 export interface ExecOptions {
   /** stop waiting after this long; the channel is closed and the call fails */
@@ -6,6 +7,8 @@ export interface ExecOptions {
   /** chunks of remote output as they arrive (callers pass them through a StreamRedactor) */
   onStdout?: (chunk: string) => void;
   onStderr?: (chunk: string) => void;
+  /** feeds the remote stdin (called once the command runs); without it the script gets no input */
+  input?: (stdin: Writable) => void;
 }
 
 export interface ExecResult {
@@ -16,7 +19,8 @@ export interface ExecResult {
 
 /**
  * One target's connection: the same operations over SSH (ssh2) or on this machine (local).
- * One Transport per target per run; each method is one round trip (upload: one SFTP session).
+ * One Transport per target per run; each method is one round trip. Files travel on the stdin of
+ * the script that receives them (see `sendFile`): no separate file-transfer session.
  */
 export interface Transport {
   readonly kind: 'ssh' | 'local';
@@ -24,8 +28,6 @@ export interface Transport {
   readonly rootOverride: string | undefined;
   /** runs a script with /bin/sh; never throws for a non-zero exit, throws TransportError when the link fails */
   exec(script: string, opts?: ExecOptions): Promise<ExecResult>;
-  /** copies a local file to a remote path, reporting progress (bytes done, total) */
-  upload(localPath: string, remotePath: string, onProgress?: (done: number, total: number) => void): Promise<void>;
   /** a TCP stream to `127.0.0.1:<port>` as seen from the target (SSH: direct-tcpip through the connection) */
   openTcp(port: number, host?: string): Promise<Duplex>;
   /** number of round trips made so far (exec, upload, tcp) */
@@ -44,5 +46,36 @@ export class TransportError extends Error {
   ) {
     super(message);
     this.name = 'TransportError';
+  }
+}
+
+/**
+ * Writes `head` then the file's bytes into a remote stdin with backpressure, reporting progress, then
+ * ends it (EOF). Rejects with an `upload` TransportError when the stream closes or fails first.
+ */
+export async function sendFile(stdin: Writable, head: string, file: string, total: number, onProgress?: (done: number, total: number) => void): Promise<void> {
+  let failure: Error | null = null;
+  const fail = (e?: Error) => { failure ??= new TransportError('upload', `the remote side closed the upload${e?.message ? `: ${e.message}` : ''}`); };
+  stdin.on('error', fail);
+  stdin.once('close', fail);
+  const drained = () => new Promise<void>((resolve) => {
+    const done = () => { stdin.off('drain', done); stdin.off('close', done); stdin.off('error', done); resolve(); };
+    stdin.on('drain', done).on('close', done).on('error', done);
+  });
+  try {
+    stdin.write(head);
+    let done = 0;
+    for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024 })) {
+      if (failure) break;
+      const more = stdin.write(chunk as Buffer);
+      done += (chunk as Buffer).length;
+      onProgress?.(done, total);
+      if (!more) await drained();
+    }
+    if (failure) throw failure;
+    stdin.end();
+  } finally {
+    stdin.off('error', fail);
+    stdin.off('close', fail);
   }
 }

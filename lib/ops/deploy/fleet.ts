@@ -1,20 +1,21 @@
+import type { Writable } from 'node:stream';
 import { PaasError, type ErrorCode } from '../../output/errors.js';
 import type { Redactor } from '../../redaction/redactor.js';
 import {
   appDir as buildAppDir,
   finalizeScript,
-  installScript,
   prepareScript,
+  RECEIVE,
+  receiveScript,
   SCRIPT_EXIT,
   stateScript,
   switchScript,
   unlockScript,
-  uploadPath,
   type HookEnv,
 } from '../../transport/commands.js';
-import { mapLimit } from '../../transport/limit.js';
+import { Limiter, mapLimit } from '../../transport/limit.js';
 import type { TargetSpec } from '../../transport/targets.js';
-import { TransportError, type ExecResult, type Transport } from '../../transport/transport.js';
+import { sendFile, TransportError, type ExecOptions, type ExecResult, type Transport } from '../../transport/transport.js';
 import type { AppConfig } from './app-config.js';
 import { connectTransport, remediationFor, transportErrorCode } from './connect.js';
 import { healthGate } from './health.js';
@@ -85,8 +86,11 @@ export class TargetNode {
     return { appDir: this.appDir, context: this.id.context, app: this.id.app, target: this.name, release };
   }
 
-  /** Runs a script, streaming its output through a redacting stream into the log and the tail. */
-  async run(script: string, stage: string, timeoutMs: number, echo = true): Promise<ExecResult> {
+  /**
+   * Runs a script, streaming its output through a redacting stream into the log and the tail.
+   * `stage` may be a function when it changes while the script runs (lock, upload, unpack).
+   */
+  async run(script: string, stage: string | (() => string), timeoutMs: number, echo = true, io: Pick<ExecOptions, 'input'> & { onStdout?: (raw: string) => void } = {}): Promise<ExecResult> {
     const out = this.redactor.stream();
     const err = this.redactor.stream();
     // bookkeeping scripts (lock, state, unlock) stay out of the log and the tail, except their errors
@@ -99,7 +103,7 @@ export class TargetNode {
     };
     try {
       await connectTransport(this.t);
-      const r = await this.t.exec(script, { timeoutMs, onStdout: (c) => emit(out.write(c)), onStderr: (c) => emit(err.write(c), true) });
+      const r = await this.t.exec(script, { timeoutMs, input: io.input, onStdout: (c) => { io.onStdout?.(c); emit(out.write(c)); }, onStderr: (c) => emit(err.write(c), true) });
       emit(out.end());
       emit(err.end(), true);
       return r;
@@ -108,7 +112,8 @@ export class TargetNode {
       emit(err.end(), true);
       if (e instanceof TransportError) {
         this.note(`paas: ${e.message}`);
-        throw new StageError(transportErrorCode(e, stage), stage, this.name, e.message);
+        const at = typeof stage === 'function' ? stage() : stage;
+        throw new StageError(transportErrorCode(e, at), at, this.name, e.message);
       }
       throw e;
     }
@@ -165,18 +170,29 @@ function check(r: ExecResult, node: TargetNode, stage: string, code: ErrorCode =
   throw new StageError(c, stage, node.name, `${stage} failed on ${node.name}: ${reason}`);
 }
 
+function lockOf(n: TargetNode, stdout: string): void {
+  n.state = parseState(stdout);
+  n.previous = n.state.current;
+  if (n.state.lock && n.state.lock !== 'held') n.lockHeld = true;
+}
+
+/** PAAS_LOCK_HELD naming the target and the owner (run, actor, sha, time) of the lock. */
+function lockHeldError(n: TargetNode): StageError {
+  const owner = n.state?.lockOwner ?? {};
+  const who = ['run', 'actor', 'sha', 'time'].map((k) => (typeof owner[k] === 'string' ? `${k}=${String(owner[k]).slice(0, 80)}` : '')).filter(Boolean).join(' ');
+  return new StageError('PAAS_LOCK_HELD', 'lock', n.name, `the deploy lock of ${n.id.app} in ${n.id.context} on ${n.name} is held by another run (${who || 'owner unknown'})`);
+}
+
+const lockSpec = (n: TargetNode, o: Pick<FleetOptions, 'cfg'>, ownerJson: string) => ({ token: n.id.token, run: n.id.run, ownerJson, ttlSeconds: o.cfg.lock_ttl / 1000 });
+
 /** Lock + state on every target (parallel). Throws PAAS_LOCK_HELD after releasing what we took. */
 export async function lockAll(nodes: TargetNode[], o: Pick<FleetOptions, 'cfg' | 'log' | 'onLocksChanged'>, ownerJson: string): Promise<void> {
   // the first target's lock is taken alone: of two runs racing, the one holding it gets the rest (no livelock)
   const take = async (n: TargetNode) => {
-    const r = await n.run(prepareScript(n.appDir, { token: n.id.token, run: n.id.run, ownerJson, ttlSeconds: o.cfg.lock_ttl / 1000 }), 'lock', 60_000, false);
+    const r = await n.run(prepareScript(n.appDir, lockSpec(n, o, ownerJson)), 'lock', 60_000, false);
     check(r, n, 'lock');
-    n.state = parseState(r.stdout);
-    n.previous = n.state.current;
-    if (n.state.lock && n.state.lock !== 'held') {
-      n.lockHeld = true;
-      if (n.state.lock === 'taken_over') o.log(`${n.name}: took over a stale lock`);
-    }
+    lockOf(n, r.stdout);
+    if (n.state?.lock === 'taken_over') o.log(`${n.name}: took over a stale lock`);
     return n;
   };
   const [first, ...rest] = nodes;
@@ -188,9 +204,7 @@ export async function lockAll(nodes: TargetNode[], o: Pick<FleetOptions, 'cfg' |
   if (failed || held) {
     await unlockAll(nodes, o);
     if (failed) throw (failed as PromiseRejectedResult).reason;
-    const owner = held?.state?.lockOwner ?? {};
-    const who = ['run', 'actor', 'sha', 'time'].map((k) => (typeof owner[k] === 'string' ? `${k}=${String(owner[k]).slice(0, 80)}` : '')).filter(Boolean).join(' ');
-    throw new StageError('PAAS_LOCK_HELD', 'lock', held!.name, `the deploy lock of ${held!.id.app} in ${held!.id.context} on ${held!.name} is held by another run (${who || 'owner unknown'})`);
+    throw lockHeldError(held as TargetNode);
   }
 }
 
@@ -208,34 +222,102 @@ export async function unlockAll(nodes: TargetNode[], o: Pick<FleetOptions, 'log'
   o.onLocksChanged(nodes.filter((n) => n.lockHeld));
 }
 
-/** Upload (SFTP, progress) + install (sha256 verified remotely, unpack, shared links) on every target. */
-export async function installAll(nodes: TargetNode[], o: FleetOptions): Promise<void> {
-  const results = await mapLimit(nodes, o.cfg.max_parallel, async (n) => {
-    if (n.previous === o.release) {
-      n.note(`release ${o.release} is already current`);
+/** One target's receiveScript while it runs: settles `ready` at `--ready` (or when the script ends first). */
+interface Receiver {
+  n: TargetNode;
+  /** true at `--ready`, false when the script ended without it (lock held, or a failure) */
+  ready: Promise<boolean>;
+  result: Promise<ExecResult>;
+  answer: (word: 'go' | 'skip' | 'abort') => void;
+}
+
+function startReceive(n: TargetNode, o: FleetOptions, ownerJson: string): Receiver {
+  let stage = 'lock';
+  let seen = '';
+  let gotReady = false;
+  let onReady!: (ok: boolean) => void;
+  const ready = new Promise<boolean>((resolve) => { onReady = resolve; });
+  let answer!: (word: 'go' | 'skip' | 'abort') => void;
+  const answered = new Promise<'go' | 'skip' | 'abort'>((resolve) => { answer = resolve; });
+  let lastPct = -1;
+  const progress = (done: number, total: number) => {
+    const pct = total ? Math.floor((done / total) * 100) : 100;
+    if (pct >= lastPct + 25 || (pct === 100 && lastPct !== 100)) {
+      lastPct = pct;
+      o.log(`${n.name}: upload ${pct}% of ${Math.round(total / 1024)} KiB`);
     }
-    let lastPct = -1;
-    try {
-      await connectTransport(n.t);
-      await n.t.upload(o.artifact.file, uploadPath(n.appDir, o.release), (done, total) => {
-        const pct = total ? Math.floor((done / total) * 100) : 100;
-        if (pct >= lastPct + 25 || (pct === 100 && lastPct !== 100)) {
-          lastPct = pct;
-          o.log(`${n.name}: upload ${pct}% of ${Math.round(total / 1024)} KiB`);
-        }
-      });
-    } catch (e) {
-      if (e instanceof TransportError) {
-        n.note(`paas: ${e.message}`);
-        throw new StageError(transportErrorCode(e, 'upload'), 'upload', n.name, e.message);
-      }
-      throw e;
+  };
+  const input = (stdin: Writable) => {
+    void answered.then(async (word) => {
+      if (word !== 'go') return void stdin.end(`${RECEIVE[word]}\n`);
+      stage = 'upload';
+      // the exec's result reports a broken link; this only has to stop writing
+      await sendFile(stdin, `${RECEIVE.go}\n`, o.artifact.file, o.artifact.bytes, progress).catch(() => {});
+      stage = 'unpack';
+    });
+  };
+  const onStdout = (c: string) => {
+    seen += c;
+    if (!gotReady && seen.includes(`\n${RECEIVE.ready}\n`)) {
+      gotReady = true;
+      lockOf(n, seen);
+      onReady(true);
     }
-    const r = await n.run(installScript(n.appDir, { release: o.release, sha256: o.artifact.sha256, shared: o.cfg.shared }), 'unpack', o.cfg.command_timeout);
-    check(r, n, 'unpack');
-  });
-  const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+  };
+  const spec = { release: o.release, sha256: o.artifact.sha256, shared: o.cfg.shared, lock: lockSpec(n, o, ownerJson) };
+  const result = n.run(receiveScript(n.appDir, spec), () => stage, o.cfg.command_timeout, false, { input, onStdout });
+  result.then((r) => {
+    if (!gotReady) lockOf(n, r.stdout);
+    onReady(false);
+  }, () => onReady(false));
+  return { n, ready, result, answer };
+}
+
+/** Where a failed receiveScript stopped. */
+function receiveStage(r: ExecResult): string {
+  if (r.code === SCRIPT_EXIT.checksum) return 'upload';
+  if (r.code === SCRIPT_EXIT.exists || r.code === SCRIPT_EXIT.noTools || r.stdout.includes(`\n${RECEIVE.ready}\n`)) return 'unpack';
+  return 'lock';
+}
+
+/**
+ * Lock, upload (sha256 verified remotely), unpack and shared links on every target: ONE round trip
+ * per target (receiveScript). Every target first takes its lock (the first one alone: of two runs
+ * racing, the one holding it gets the rest); only when all are locked do the bytes flow (at most
+ * `max_parallel` uploads at a time). A lock held elsewhere or a failure aborts the others, which
+ * release their own lock in the same round trip: nothing is uploaded, nothing changes.
+ */
+export async function lockAndInstallAll(nodes: TargetNode[], o: FleetOptions, ownerJson: string): Promise<void> {
+  const [first, ...rest] = nodes;
+  if (!first) return;
+  const receivers = [startReceive(first, o, ownerJson)];
+  if (await (receivers[0] as Receiver).ready) receivers.push(...rest.map((n) => startReceive(n, o, ownerJson)));
+  const ready = await Promise.all(receivers.map((r) => r.ready));
+  for (const r of receivers) if (r.n.state?.lock === 'taken_over') o.log(`${r.n.name}: took over a stale lock`);
+  o.onLocksChanged(nodes.filter((n) => n.lockHeld));
+  const proceed = ready.length === nodes.length && ready.every(Boolean);
+  const uploads = new Limiter(Math.max(1, o.cfg.max_parallel));
+  const settled = await Promise.allSettled(receivers.map(async (r) => {
+    if (!proceed) r.answer('abort');
+    else if (r.n.state?.kv.need !== 'upload') r.answer('skip');
+    else await uploads.run(async () => { r.answer('go'); await r.result.catch(() => {}); });
+    const res = await r.result;
+    if (/^unlock=released$/m.test(res.stdout)) r.n.lockHeld = false;
+    const installed = /^install=(\w+)$/m.exec(res.stdout)?.[1];
+    if (installed === 'current') r.n.note(`release ${o.release} is already current`);
+    if (res.code === 0 || !proceed) return;
+    check(res, r.n, receiveStage(res));
+  }));
+  o.onLocksChanged(nodes.filter((n) => n.lockHeld));
+  const failed = settled.find((x) => x.status === 'rejected') as PromiseRejectedResult | undefined;
   if (failed) throw failed.reason;
+  const held = receivers.find((r) => r.n.state?.lock === 'held');
+  if (held) throw lockHeldError(held.n);
+  if (!proceed) {
+    // a script that ended before `--ready` without holding a lock elsewhere: its own failure
+    const bad = await Promise.all(receivers.map(async (r, i) => (ready[i] ? null : { r, res: await r.result })));
+    for (const b of bad) if (b) check(b.res, b.r.n, receiveStage(b.res));
+  }
 }
 
 /** Switches one target to `release` (pre_switch, atomic link, start) then health-gates it. */

@@ -75,8 +75,17 @@ export interface GateResult {
 }
 
 /**
- * Polls until healthy or the deadline passes: each check has its own timeout, `interval` between
- * checks. No health config = healthy (the start command's exit status already gated).
+ * The pause before check number `n` (n >= 2): 50 ms, doubling, up to `interval`. An app that is up
+ * 120 ms after its start is seen then, not a whole `interval` later; a slow one is polled at `interval`.
+ */
+export function pauseBefore(n: number, interval: number): number {
+  return Math.min(interval, 50 * 2 ** Math.min(n - 2, 20));
+}
+
+/**
+ * Polls until healthy or the deadline passes: each check has its own timeout, pauses growing from
+ * 50 ms to `interval` between checks. No health config = healthy (the start command's exit status
+ * already gated).
  */
 export async function healthGate(t: Transport, health: HealthConfig | undefined, appDir: string, env: HookEnv, log: (m: string) => void): Promise<GateResult> {
   const t0 = Date.now();
@@ -91,12 +100,13 @@ export async function healthGate(t: Transport, health: HealthConfig | undefined,
     const timeout = Math.max(100, Math.min(health.timeout, left));
     last = health.http ? await httpProbe(t, health.http, timeout) : await commandProbe(t, appDir, env, health.command as string, timeout);
     if (last.ok) return { ok: true, checks, reason: last.reason, ms: Date.now() - t0 };
-    if (Date.now() + health.interval > deadline) break;
+    const pause = pauseBefore(checks + 1, health.interval);
+    if (Date.now() + pause > deadline) break;
     if (Date.now() - lastLog >= 5000) {
       lastLog = Date.now();
       log(`${env.target}: waiting for health (${last.reason}), ${Math.ceil((deadline - Date.now()) / 1000)}s left`);
     }
-    await sleep(health.interval);
+    await sleep(pause);
   }
   return { ok: false, checks, reason: `${last.reason} (after ${checks} checks in ${Math.round((Date.now() - t0) / 1000)}s)`, ms: Date.now() - t0 };
 }

@@ -19,7 +19,7 @@ import { loadAppConfig, type AppConfig } from './app-config.js';
 import { prepareArtifact } from './artifact.js';
 import { saveHeldLocks } from './cleanup.js';
 import { buildTransports, connectTransport, remediationFor, targetsFromVault, transportErrorCode } from './connect.js';
-import { fanoutPlan, installAll, lockAll, planBatches, readStates, StageError, switchFleet, targetStatuses, TargetNode, toPaasError, unlockAll, type RunIdentity } from './fleet.js';
+import { fanoutPlan, lockAndInstallAll, planBatches, readStates, StageError, switchFleet, targetStatuses, TargetNode, toPaasError, unlockAll, type RunIdentity } from './fleet.js';
 import { healthGate } from './health.js';
 import { runPreflight } from './preflight.js';
 import { checkTriggerPolicy } from './policy.js';
@@ -205,10 +205,9 @@ export async function deployRun(rt: Runtime, common: CommonInputs, s: DeploySett
       if (lockedOnce) saveHeldLocks(rt, { v: 1, op: 'deploy', context: ctx, locks: held.map((n) => ({ target: n.name, app_dir: n.appDir, token: identity.token })) });
     };
     const fo = { cfg, release, artifact, rollbackOnFailure: s.rollback_on_failure, redactor: rt.redactor, log, onLocksChanged, now: rt.now };
-    await lockAll(nodes, fo, lockOwner(rt, identity, 'deploy', release, cfg.lock_ttl));
     let result;
     try {
-      await installAll(nodes, fo);
+      await lockAndInstallAll(nodes, fo, lockOwner(rt, identity, 'deploy', release, cfg.lock_ttl));
       result = await switchFleet(nodes, fo, batches, identity);
     } finally {
       await unlockAll(nodes, fo);
