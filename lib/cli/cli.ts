@@ -12,14 +12,17 @@ import { REGISTRY } from '../ops/registry.js';
 import type { OperationName } from '../ops/operation.js';
 import { COMMON_INPUT_NAMES } from '../runtime/inputs.js';
 import { executeOperation } from '../runtime/execute.js';
-import { streamLogger } from '../runtime/logger.js';
+import { streamLogger, type Logger } from '../runtime/logger.js';
 import { isCI, type Runtime } from '../runtime/runtime.js';
+import { guardInterrupts, takesLocks, type InterruptGuard } from './interrupt.js';
 
 export interface CliIo {
   env: NodeJS.ProcessEnv;
   cwd: string;
   stdout: (s: string) => void;
   stderr: (s: string) => void;
+  /** ends the process after an interrupted run was reported (its abandoned remote steps must not keep it alive) */
+  exit?: (code: number) => void;
 }
 
 type Handler = (rt: Runtime, args: Record<string, unknown>) => Outcome | Promise<Outcome>;
@@ -34,6 +37,9 @@ interface Command {
   lists?: string[];
   summary: string;
   run: Handler;
+  /** the operation behind an operation command, and the inputs it fixes */
+  op?: OperationName;
+  fixed?: Record<string, string>;
 }
 
 const ROOT = ['state_root'];
@@ -50,6 +56,8 @@ function opCommand(path: string[], op: OperationName, summary: string, fixed: Re
     booleans,
     summary,
     run: (rt, args) => executeOperation(rt, op, { ...args, ...fixed }),
+    op,
+    fixed,
   };
 }
 
@@ -141,11 +149,20 @@ function commandHelp(cmd: Command): string {
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const redactor = new Redactor();
   const wantJson = argv.includes('--json');
+  const log = streamLogger(io.stderr, redactor, io.env.PAAS_DEBUG === '1');
+  // an interrupted run is silenced: what it still reports while it stops is not the outcome
+  let muted = false;
+  const logger: Logger = {
+    info: (m) => { if (!muted) log.info(m); },
+    warn: (m) => { if (!muted) log.warn(m); },
+    error: (m) => { if (!muted) log.error(m); },
+    debug: (m) => { if (!muted) log.debug(m); },
+  };
   const rt: Runtime = {
     env: io.env,
     cwd: io.cwd,
     redactor,
-    logger: streamLogger(io.stderr, redactor, io.env.PAAS_DEBUG === '1'),
+    logger,
     now: () => new Date(),
     inCI: isCI(io.env),
     inAction: false,
@@ -162,6 +179,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   let result: Outcome;
   let label = 'paas';
+  let guard: InterruptGuard | null = null;
   try {
     const found = findCommand(argv);
     if (!found) {
@@ -173,7 +191,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       out(commandHelp(found.cmd));
       return EXIT_OK;
     }
-    result = await found.cmd.run(rt, args);
+    const { cmd } = found;
+    if (cmd.op && takesLocks(cmd.op, { ...args, ...cmd.fixed })) {
+      guard = guardInterrupts(rt, cmd.op, args, { mute: () => (muted = true), log, stderr: io.stderr });
+      try {
+        result = await guard.run(async () => cmd.run(rt, args));
+      } finally {
+        guard.stop();
+      }
+    } else result = await cmd.run(rt, args);
   } catch (e) {
     result = failure(redactor, label.replace(/[^a-z_]/g, '_'), null, null, e);
   }
@@ -185,6 +211,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   const err = result.envelope.error;
   if (err) io.stderr(redactor.redact(`error ${err.code}: ${err.message}\n${err.remediation ? `  fix: ${err.remediation}\n` : ''}`));
+  if (guard?.signal) io.exit?.(result.exitCode);
   return result.exitCode;
 }
 

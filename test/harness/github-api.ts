@@ -12,13 +12,20 @@
  * assert `violations` is empty. Requests the description allows but this fake does not implement
  * are violations too (we should not be calling them).
  *
- * State: issues (and pull requests, which the issues endpoints also return), comments, labels.
+ * State: issues (and pull requests, which the issues endpoints also return), comments, labels;
+ * deployments and their statuses (GitHub's rules: `environment` defaults to production, payload
+ * kept as given, statuses newest first, `auto_inactive` marks earlier successful deployments of the
+ * environment inactive, a status description over 140 characters or a non-http(s) URL is a 422).
+ * Deployment responses are themselves checked against the description's response schemas, so the
+ * fake cannot drift from what Octokit would get from GitHub.
  * Listing paginates like GitHub (per_page max 100, `Link` with rel="next"/"last").
+ * The token is accepted as `Authorization: Bearer <token>` or `token <token>` (Octokit's form).
  *
  * Self-contained (node builtins and npm packages only, erasable TypeScript), so `npm run demo` can
  * load it with Node's type stripping.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Ajv, type ValidateFunction } from 'ajv';
@@ -138,6 +145,35 @@ export interface FakeIssue {
   closed_at: string | null;
 }
 
+export type DeploymentState = 'error' | 'failure' | 'inactive' | 'in_progress' | 'queued' | 'pending' | 'success';
+
+export interface FakeDeploymentStatus {
+  id: number;
+  state: DeploymentState;
+  description: string;
+  environment: string;
+  environment_url: string;
+  log_url: string;
+  target_url: string;
+  created_at: string;
+}
+
+export interface FakeDeployment {
+  id: number;
+  sha: string;
+  ref: string;
+  task: string;
+  payload: Json;
+  environment: string;
+  original_environment: string;
+  description: string | null;
+  transient_environment: boolean;
+  production_environment: boolean;
+  created_at: string;
+  /** oldest first (the API lists them newest first) */
+  statuses: FakeDeploymentStatus[];
+}
+
 export interface FakeGitHub {
   /** GITHUB_API_URL */
   readonly url: string;
@@ -146,6 +182,7 @@ export interface FakeGitHub {
   readonly repo: string;
   readonly repository: string;
   readonly issues: Map<number, FakeIssue>;
+  readonly deployments: Map<number, FakeDeployment>;
   readonly requests: RecordedRequest[];
   readonly violations: string[];
   /** adds `issues` open issues and `pulls` open pull requests (unrelated to alerts) */
@@ -175,7 +212,52 @@ const IMPLEMENTED = new Set([
   'get /repos/{owner}/{repo}/issues/{issue_number}/comments',
   'post /repos/{owner}/{repo}/issues/{issue_number}/comments',
   'post /repos/{owner}/{repo}/issues/{issue_number}/labels',
+  'get /repos/{owner}/{repo}/deployments',
+  'post /repos/{owner}/{repo}/deployments',
+  'get /repos/{owner}/{repo}/deployments/{deployment_id}',
+  'get /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
+  'post /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
 ]);
+
+// responses: GitHub answers "" for an unset URL field the description marks `format: uri`
+const ajvResponse = new Ajv({ strict: false, allErrors: true, logger: false, coerceTypes: false });
+addFormats(ajvResponse);
+ajvResponse.addFormat('uri', { type: 'string', validate: (u: string) => u === '' || /^[a-z][a-z0-9+.-]*:[^\s]+$/i.test(u) });
+const responseValidators = new Map<string, ValidateFunction>();
+
+/** Problems of a response body the fake is about to send, against the operation's response schema (empty: valid). */
+export function checkResponse(key: string, status: number, body: unknown): string[] {
+  const [method, template] = key.split(' ') as [string, string];
+  const op = (githubSpec().paths[template] as Record<string, { responses?: Record<string, { content?: Record<string, { schema?: Schema }> }> }> | undefined)?.[method];
+  const schema = op?.responses?.[String(status)]?.content?.['application/json']?.schema;
+  if (!schema) return [`${key}: status ${status} is not a documented response`];
+  const vk = `${key} ${status}`;
+  let v = responseValidators.get(vk);
+  if (!v) {
+    v = ajvResponse.compile(toJsonSchema(schema) as object);
+    responseValidators.set(vk, v);
+  }
+  return v(body) ? [] : [`${key}: the fake's ${status} response does not match the description: ${ajvResponse.errorsText(v.errors)}`];
+}
+
+/** A user object with every field GitHub's simple-user schema requires. */
+function botUser(base: string): Json {
+  const u = `${base}/users/github-actions%5Bbot%5D`;
+  return {
+    login: 'github-actions[bot]', id: 41898282, node_id: 'MDM6Qm90NDE4OTgyODI=', avatar_url: 'https://avatars.githubusercontent.com/in/15368?v=4', gravatar_id: '',
+    url: u, html_url: 'https://github.com/apps/github-actions', followers_url: `${u}/followers`, following_url: `${u}/following{/other_user}`, gists_url: `${u}/gists{/gist_id}`,
+    starred_url: `${u}/starred{/owner}{/repo}`, subscriptions_url: `${u}/subscriptions`, organizations_url: `${u}/orgs`, repos_url: `${u}/repos`, events_url: `${u}/events{/privacy}`,
+    received_events_url: `${u}/received_events`, type: 'Bot', site_admin: false,
+  };
+}
+
+const isHttpUrl = (u: string) => {
+  try {
+    return ['http:', 'https:'].includes(new URL(u).protocol);
+  } catch {
+    return false;
+  }
+};
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -274,6 +356,9 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
   const repo = opts.repo ?? 'shop';
   const token = opts.token ?? `ghs_${Array.from({ length: 36 }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(Math.random() * 36)]).join('')}`;
   const issues = new Map<number, FakeIssue>();
+  const deployments = new Map<number, FakeDeployment>();
+  let nextDeployment = 1;
+  let nextStatus = 1;
   const requests: RecordedRequest[] = [];
   const violations: string[] = [];
   const failures: Array<{ status: number; left: number; match?: string }> = [];
@@ -314,10 +399,76 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
     return i;
   };
 
+  const deploymentJson = (d: FakeDeployment): Json => ({
+    url: `${base}/repos/${owner}/${repo}/deployments/${d.id}`,
+    id: d.id,
+    node_id: `DE_${d.id}`,
+    sha: d.sha,
+    ref: d.ref,
+    task: d.task,
+    payload: d.payload,
+    original_environment: d.original_environment,
+    environment: d.environment,
+    description: d.description,
+    creator: botUser(base),
+    created_at: d.created_at,
+    updated_at: d.statuses.at(-1)?.created_at ?? d.created_at,
+    statuses_url: `${base}/repos/${owner}/${repo}/deployments/${d.id}/statuses`,
+    repository_url: `${base}/repos/${owner}/${repo}`,
+    transient_environment: d.transient_environment,
+    production_environment: d.production_environment,
+  });
+
+  const statusJson = (d: FakeDeployment, st: FakeDeploymentStatus): Json => ({
+    url: `${base}/repos/${owner}/${repo}/deployments/${d.id}/statuses/${st.id}`,
+    id: st.id,
+    node_id: `DES_${st.id}`,
+    state: st.state,
+    creator: botUser(base),
+    description: st.description,
+    environment: st.environment,
+    target_url: st.target_url,
+    created_at: st.created_at,
+    updated_at: st.created_at,
+    deployment_url: `${base}/repos/${owner}/${repo}/deployments/${d.id}`,
+    repository_url: `${base}/repos/${owner}/${repo}`,
+    environment_url: st.environment_url,
+    log_url: st.log_url,
+  });
+
+  /** One page of `all` as GitHub pages a list (per_page max 100, Link header). */
+  const paginate = <T,>(url: URL, all: T[]): { items: T[]; headers: Record<string, string> } => {
+    const q = url.searchParams;
+    const perPage = Math.min(100, Number(q.get('per_page') ?? 30));
+    const page = Math.max(1, Number(q.get('page') ?? 1));
+    const last = Math.max(1, Math.ceil(all.length / perPage));
+    const link = (p: number) => {
+      const u = new URL(url.href);
+      u.searchParams.set('page', String(p));
+      return u.href;
+    };
+    const parts: string[] = [];
+    if (page < last) parts.push(`<${link(page + 1)}>; rel="next"`, `<${link(last)}>; rel="last"`);
+    if (page > 1) parts.push(`<${link(1)}>; rel="first"`, `<${link(page - 1)}>; rel="prev"`);
+    return { items: all.slice((page - 1) * perPage, page * perPage), headers: parts.length ? { link: parts.join(', ') } : {} };
+  };
+
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     const text = body === undefined ? '' : JSON.stringify(body);
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-github-api-version-selected': '2022-11-28', ...headers });
     res.end(text);
+  };
+
+  /** Sends a response after checking it against the description (a mismatch is the fake's bug: a violation). */
+  const sendChecked = (res: ServerResponse, key: string, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    violations.push(...checkResponse(key, status, body));
+    return send(res, status, body, headers);
+  };
+
+  /** GitHub's 422 for a request the description allows but GitHub's own rules refuse. */
+  const unprocessable = (res: ServerResponse, problem: string) => {
+    violations.push(problem);
+    return send(res, 422, { message: 'Validation Failed', errors: [{ resource: problem.includes('/statuses') ? 'DeploymentStatus' : 'Deployment', code: 'custom', message: problem }], documentation_url: 'https://docs.github.com/rest' });
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -326,7 +477,8 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
     if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
     const check = checkRequest(req.method ?? 'GET', url.pathname, url.searchParams, req.headers['content-type'], raw);
     requests.push({ method: req.method ?? 'GET', path: url.pathname, template: check.template, query: Object.fromEntries(url.searchParams), body: check.body });
-    if (req.headers.authorization !== `Bearer ${token}`) {
+    const auth = /^(?:bearer|token) +(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (auth !== token) {
       violations.push(`${req.method} ${url.pathname}: missing or wrong Authorization header`);
       return send(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
     }
@@ -413,6 +565,84 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
         for (const l of add) if (!i.labels.includes(l)) i.labels.push(l);
         return send(res, 200, i.labels.map(labelObj));
       }
+      case 'get /repos/{owner}/{repo}/deployments': {
+        const q = url.searchParams;
+        const all = [...deployments.values()]
+          .filter((d) => ['sha', 'ref', 'task', 'environment'].every((k) => !q.get(k) || q.get(k) === String(d[k as 'sha' | 'ref' | 'task' | 'environment'])))
+          .sort((a, b) => b.id - a.id)
+          .map(deploymentJson);
+        const p = paginate(url, all);
+        return sendChecked(res, key, 200, p.items, p.headers);
+      }
+      case 'post /repos/{owner}/{repo}/deployments': {
+        const ref = String(body.ref);
+        const environment = typeof body.environment === 'string' ? body.environment : 'production';
+        let payload: Json = (body.payload ?? {}) as Json;
+        if (typeof payload === 'string' && payload !== '') {
+          try {
+            payload = JSON.parse(payload) as Json;
+          } catch {
+            return unprocessable(res, `${key}: payload is a string but not JSON`);
+          }
+        }
+        const now = new Date().toISOString();
+        const d: FakeDeployment = {
+          id: nextDeployment++,
+          sha: /^[0-9a-f]{40}$/.test(ref) ? ref : createHash('sha1').update(ref).digest('hex'),
+          ref,
+          task: typeof body.task === 'string' ? body.task : 'deploy',
+          payload: payload === '' ? {} : payload,
+          environment,
+          original_environment: environment,
+          description: body.description === null ? null : typeof body.description === 'string' ? body.description : '',
+          transient_environment: body.transient_environment === true,
+          production_environment: typeof body.production_environment === 'boolean' ? body.production_environment : environment === 'production',
+          created_at: now,
+          statuses: [],
+        };
+        deployments.set(d.id, d);
+        return sendChecked(res, key, 201, deploymentJson(d));
+      }
+      case 'get /repos/{owner}/{repo}/deployments/{deployment_id}': {
+        const d = deployments.get(Number(check.params.deployment_id));
+        return d ? sendChecked(res, key, 200, deploymentJson(d)) : send(res, 404, { message: 'Not Found' });
+      }
+      case 'get /repos/{owner}/{repo}/deployments/{deployment_id}/statuses': {
+        const d = deployments.get(Number(check.params.deployment_id));
+        if (!d) return send(res, 404, { message: 'Not Found' });
+        const p = paginate(url, [...d.statuses].reverse().map((st) => statusJson(d, st)));
+        return sendChecked(res, key, 200, p.items, p.headers);
+      }
+      case 'post /repos/{owner}/{repo}/deployments/{deployment_id}/statuses': {
+        const d = deployments.get(Number(check.params.deployment_id));
+        if (!d) return send(res, 404, { message: 'Not Found' });
+        const description = typeof body.description === 'string' ? body.description : '';
+        if (description.length > 140) return unprocessable(res, `${key}: description is too long (maximum is 140 characters, got ${description.length})`);
+        for (const f of ['environment_url', 'log_url', 'target_url']) {
+          if (typeof body[f] === 'string' && body[f] !== '' && !isHttpUrl(body[f] as string)) return unprocessable(res, `${key}: ${f} is not an http(s) URL`);
+        }
+        if (typeof body.environment === 'string') d.environment = body.environment;
+        const logUrl = typeof body.log_url === 'string' ? body.log_url : typeof body.target_url === 'string' ? body.target_url : '';
+        const st: FakeDeploymentStatus = {
+          id: nextStatus++,
+          state: body.state as DeploymentState,
+          description,
+          environment: d.environment,
+          environment_url: typeof body.environment_url === 'string' ? body.environment_url : '',
+          log_url: logUrl,
+          target_url: logUrl,
+          created_at: new Date().toISOString(),
+        };
+        d.statuses.push(st);
+        if (st.state === 'success' && body.auto_inactive !== false) {
+          for (const other of deployments.values()) {
+            if (other.id === d.id || other.environment !== d.environment || other.transient_environment || other.production_environment) continue;
+            if (other.statuses.at(-1)?.state !== 'success') continue;
+            other.statuses.push({ ...st, id: nextStatus++, state: 'inactive', description: '', environment_url: '', log_url: '', target_url: '' });
+          }
+        }
+        return sendChecked(res, key, 201, statusJson(d, st));
+      }
     }
   };
 
@@ -434,6 +664,7 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
     repo,
     repository: `${owner}/${repo}`,
     issues,
+    deployments,
     requests,
     violations,
     seed(nIssues, nPulls) {
@@ -453,6 +684,9 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
     },
     reset() {
       issues.clear();
+      deployments.clear();
+      nextDeployment = 1;
+      nextStatus = 1;
       requests.length = 0;
       violations.length = 0;
       failures.length = 0;

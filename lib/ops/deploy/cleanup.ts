@@ -22,10 +22,22 @@ export interface CleanupState {
   locks: HeldLock[];
 }
 
-/** Records the locks this run holds (action state), so `post:` can release them even after a cancel. */
+const held = new WeakMap<Runtime, CleanupState>();
+
+/**
+ * Records the locks this run holds: in memory for the run's runtime (the CLI releases them on
+ * SIGINT/SIGTERM, lib/cli/interrupt.ts) and, in an action, as action state, so `post:` can release
+ * them even after a cancel.
+ */
 export function saveHeldLocks(rt: Runtime, state: CleanupState): void {
+  held.set(rt, { ...state, locks: [...state.locks] });
   if (!rt.inAction) return;
   core.saveState(CLEANUP_STATE, JSON.stringify(state));
+}
+
+/** The locks the run on this runtime last recorded as held (null: it never took one). */
+export function heldLocks(rt: Runtime): CleanupState | null {
+  return held.get(rt) ?? null;
 }
 
 export function parseCleanupState(text: string): CleanupState | null {
@@ -38,9 +50,11 @@ export function parseCleanupState(text: string): CleanupState | null {
 
 /**
  * Releases the recorded locks (only those still holding our token). Inputs are the same as the main
- * step's (the runner passes them to `post:` too): the vault gives targets and the SSH key.
+ * step's (the runner passes them to `post:` too; the CLI its own flags): the vault gives targets and
+ * the SSH key. `via` names who releases, in the log and the event.
  */
-export async function releaseRecordedLocks(rt: Runtime, rawInputs: Record<string, unknown>, state: CleanupState): Promise<string[]> {
+export async function releaseRecordedLocks(rt: Runtime, rawInputs: Record<string, unknown>, state: CleanupState, via: 'post step' | 'interrupt' = 'post step'): Promise<string[]> {
+  const prefix = via === 'post step' ? 'paas post' : 'paas';
   if (!state.locks.length) return [];
   const common = parseInputs(commonInputsSchema, { ...rawInputs, context: state.context });
   const session = openContextSession(rt, common, { mutating: true, createIfMissing: false });
@@ -51,18 +65,18 @@ export async function releaseRecordedLocks(rt: Runtime, rawInputs: Record<string
     const t = transports.get(l.target);
     if (!t) return;
     try {
-      await connectTransport(t);
+      await connectTransport(t, { evenIfInterrupted: true });
       const r = await t.exec(unlockScript(l.app_dir, l.token), { timeoutMs: 30_000 });
       const what = /unlock=(\w+)/.exec(r.stdout)?.[1] ?? `exit ${r.code}`;
-      rt.logger.info(`paas post: ${l.target}: lock ${what}`);
+      rt.logger.info(`${prefix}: ${l.target}: lock ${what}`);
       if (what === 'released') released.push(l.target);
     } catch (e) {
-      rt.logger.warn(`paas post: ${l.target}: could not release the lock: ${e instanceof Error ? e.message : String(e)} (it becomes stale after lock_ttl)`);
+      rt.logger.warn(`${prefix}: ${l.target}: could not release the lock: ${e instanceof Error ? e.message : String(e)} (it becomes stale after lock_ttl)`);
     } finally {
       await t.close();
     }
   });
-  session.events.append(`${state.op}.locks_released`, 'post step released the locks of this run', { targets: released.join(',') });
+  session.events.append(`${state.op}.locks_released`, via === 'post step' ? 'post step released the locks of this run' : 'the interrupted run released its locks', { targets: released.join(','), via });
   return released;
 }
 

@@ -1,4 +1,5 @@
 import { PaasError, type ErrorCode } from '../../output/errors.js';
+import { interruptRequested } from '../../runtime/interrupt.js';
 import type { Vault } from '../../isolation/vault.js';
 import { Limiter } from '../../transport/limit.js';
 import { LocalTransport } from '../../transport/local.js';
@@ -41,7 +42,13 @@ export function buildTransports(specs: TargetSpec[], vault: Vault, s: ConnectSet
   return out;
 }
 
-export async function connectTransport(t: Transport): Promise<void> {
+/**
+ * Every remote step of a run calls this first: it connects (SSH) and, once the CLI was interrupted
+ * (SIGINT/SIGTERM), refuses so that no new remote work starts. Cleanup passes `evenIfInterrupted`.
+ */
+export async function connectTransport(t: Transport, opts: { evenIfInterrupted?: boolean } = {}): Promise<void> {
+  const sig = opts.evenIfInterrupted ? null : interruptRequested();
+  if (sig) throw new TransportError('link', `interrupted by ${sig}: no new remote work is started`);
   if (t instanceof SshTransport) await t.connect();
 }
 
