@@ -60,7 +60,7 @@ describe('script builders (text)', () => {
     expect(() => prepareScript(A, { token: 'a b', run: '1', ownerJson: '{}', ttlSeconds: 1 })).toThrow(UnsafeValueError);
   });
 
-  test('receive: lock, state, --ready, then one answer line; bytes hashed as they arrive; sha256 verified before tar; names re-checked; unpack to a temp dir then rename', () => {
+  test('receive: lock, state, --ready, then one answer line; bytes hashed as they arrive; sha256 verified before tar; unpack to a temp dir then rename', () => {
     const s = receiveScript(A, { release: 'v2', sha256: 'b'.repeat(64), shared: ['storage'], lock });
     expect(s.indexOf('lk=acquired')).toBeLessThan(s.indexOf(RECEIVE.ready));
     expect(s).toContain('if [ "$lk" = held ]; then exit 0; fi');
@@ -70,8 +70,7 @@ describe('script builders (text)', () => {
     // anything but `go` (or `skip` when the release is already there) releases OUR lock and changes nothing
     expect(s).toMatch(/if \[ "\$go" != 'go' \] \|\| \[ "\$need" != upload \]; then if \[ "\$\(cat "\$A\/.paas\/lock\/token" 2>\/dev\/null \|\| true\)" = 'tok' \]; then rm -rf "\$A\/.paas\/lock"; echo "unlock=released"; fi; echo "install=aborted"; exit 0; fi/);
     expect(s.indexOf('sum=$(tee "$U" | $H')).toBeLessThan(s.indexOf('tar -xzf'));
-    expect(s.indexOf("[ \"$sum\" != '" + 'b'.repeat(64) + "' ]")).toBeLessThan(s.indexOf('tar -tzf'));
-    expect(s.indexOf("grep -E '(^/|(^|/)[.][.](/|$))'")).toBeLessThan(s.indexOf('tar -xzf'));
+    expect(s.indexOf("[ \"$sum\" != '" + 'b'.repeat(64) + "' ]")).toBeLessThan(s.indexOf('tar -xzf'));
     expect(s).toContain('tar -xzf "$U" -C "$T" --no-same-owner');
     expect(s).toContain(`S="$A/shared/"'storage'; D="$T/"'storage'`);
     expect(s.indexOf('mv "$T" "$R"')).toBeGreaterThan(s.indexOf('ln -s "$S" "$D"'));

@@ -17,6 +17,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { cli, rmrf, tempDir } from '../../test/helpers.js';
 import { appYml, makeRelease, runOp } from '../../test/harness/deploy-app.js';
+import { runAction } from '../../test/harness/runner.js';
 import { startLab, stopApps, type SshHost, type SshLab } from '../../test/harness/sshd.js';
 
 const SIZES = (process.env.BENCH_HOSTS ?? '1,10').split(',').map(Number).filter((n) => n > 0);
@@ -24,7 +25,11 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ONE_WAY_MS = Number(process.env.BENCH_ONE_WAY_MS ?? 25);
 const CTX = 'internal-dogfood';
 
-const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+/** BENCH_PAAS=action (default): the bundled action in its own process, main + post step, as a runner runs it; inprocess: deployRun in this process */
+const AS_ACTION = (process.env.BENCH_PAAS ?? 'action') === 'action';
+/** BENCH_TOOLS=paas,ansible,parallel-ssh (default all three): which tools run */
+const TOOLS = (process.env.BENCH_TOOLS ?? 'paas,ansible,parallel-ssh').split(',');
+const have = (cmd: string) => TOOLS.includes(cmd === 'ansible-playbook' ? 'ansible' : cmd) && spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
 /** Starts bench/deploy/latency-proxy.mjs (its own process) in front of every host. */
 async function startProxies(hosts: SshHost[], oneWayMs: number): Promise<{ ports: number[]; stop: () => void }> {
@@ -77,7 +82,9 @@ test('deploy: paas vs ansible vs parallel-ssh', async () => {
     }
   };
   expect((await cli(['context', 'create', CTX, '--state-root', stateRoot])).code).toBe(0);
-  writeFileSync(join(work, 'paas.yml'), appYml({ http: lab.mode === 'netns', port: lab.appPort, strategy: 'parallel', max_parallel: 256, extra: '    connect_concurrency: 64' }));
+  const repo = join(work, 'repo'); // the checkout: paas.yml only (the state root lives outside it)
+  mkdirSync(repo);
+  writeFileSync(join(repo, 'paas.yml'), appYml({ http: lab.mode === 'netns', port: lab.appPort, strategy: 'parallel', max_parallel: 256, extra: '    connect_concurrency: 64' }));
   const results: Array<{ n: number; tool: string; ms: number[]; trips?: string }> = [];
 
   try {
@@ -93,10 +100,23 @@ test('deploy: paas vs ansible vs parallel-ssh', async () => {
         const targets = hosts.map((h, i) => `${h.id}=root@127.0.0.1:${proxies[i]!.port}${h.dir}`).join('\n');
         const vault = `PAAS_TARGETS="${targets}"\nPAAS_SSH_KEY="${lab.clientKey.trim()}"\nPAAS_KNOWN_HOSTS="${readFileSync(kh, 'utf8').trim()}"\n`;
         const t0 = performance.now();
-        const out = await runOp('deploy', { context: CTX, state_root: stateRoot, vault, app: 'web', artifact: tgz, release_id: `b${r}`, apply: 'true' }, { cwd: work });
-        paasMs.push(performance.now() - t0);
-        expect(out.outcome.envelope.error).toBeUndefined();
-        trips = String(out.outcome.envelope.fields.round_trips);
+        const inputs = { context: CTX, state_root: stateRoot, vault, app: 'web', artifact: tgz, release_id: `b${r}`, apply: 'true' };
+        if (AS_ACTION) {
+          // the bundle as the runner runs it: `node dist/deploy/index.js`, then its post step
+          const out = await runAction({ action: 'deploy', inputs, workspace: repo, timeoutMs: 300_000 });
+          paasMs.push(performance.now() - t0);
+          const env = out.envelope as { error?: unknown; fields: Record<string, unknown> } | undefined;
+          if (out.exitCode !== 0 || env?.error) throw new Error(`paas deploy failed: ${out.log.slice(-3000)}`);
+          trips = String(env?.fields.round_trips);
+          if (process.env.BENCH_TRACE === '1') process.stdout.write(out.log);
+        } else {
+          // BENCH_TRACE=1: the paas log of each run with milliseconds since its start (where the time goes)
+          const trace = process.env.BENCH_TRACE === '1' ? (l: string) => process.stdout.write(`${(performance.now() - t0).toFixed(0).padStart(6)} ms  ${l}\n`) : undefined;
+          const out = await runOp('deploy', inputs, { cwd: repo, onLog: trace });
+          paasMs.push(performance.now() - t0);
+          expect(out.outcome.envelope.error).toBeUndefined();
+          trips = String(out.outcome.envelope.fields.round_trips);
+        }
       }
       results.push({ n, tool: 'paas', ms: paasMs, trips });
 
