@@ -151,6 +151,31 @@ describe('lock semantics (local transport, the real scripts)', () => {
   });
 });
 
+describe('a run that lost its lock never switches', () => {
+  test('lock taken over while pre_switch runs: PAAS_LOCK_HELD at switch, current unchanged, the other lock untouched', async () => {
+    const dir = target('lost-lock-target');
+    const work = join(base, 'work-lost-lock');
+    mkdirSync(work);
+    const stateRoot = join(base, 'state-lost-lock');
+    expect((await cli(['context', 'create', 'oss-demo', '--state-root', stateRoot])).code).toBe(0);
+    const common = { context: 'oss-demo', state_root: stateRoot, vault: `PAAS_TARGETS=web1=local:${dir}\n`, app: 'web' };
+    const env = { GITHUB_EVENT_NAME: '', GITHUB_REF_NAME: '' };
+    writeFileSync(join(work, 'paas.yml'), appYml({ http: true, port, strategy: 'serial' }));
+    expect((await runOp('deploy', { ...common, artifact: tgz('v1'), release_id: 'v1', apply: 'true' }, { cwd: work, inCI: false, env })).outcome.exitCode).toBe(0);
+    // the hook plays another run taking the lock over (as after lock_ttl) while this one is still in pre_switch
+    const takeover = 'L="$PAAS_APP_DIR/.paas/lock"; rm -rf "$L"; mkdir "$L"; echo other-run-token >"$L/token"';
+    writeFileSync(join(work, 'paas.yml'), appYml({ http: true, port, strategy: 'serial', extra: `    hooks: { pre_switch: '${takeover}' }` }));
+    const r = await runOp('deploy', { ...common, artifact: tgz('v2'), release_id: 'v2', apply: 'true' }, { cwd: work, inCI: false, env });
+    expect(r.outcome.exitCode).toBe(1);
+    expect(r.outcome.envelope.error?.code).toBe('PAAS_LOCK_HELD');
+    expect(r.outcome.envelope.error?.stage).toBe('switch');
+    expect(r.outcome.envelope.error?.message).toContain('no longer holds the deploy lock');
+    const a = join(dir, 'oss-demo', 'web');
+    expect(readlinkSync(join(a, 'current'))).toBe('releases/v1');
+    expect(readFileSync(join(a, '.paas', 'lock', 'token'), 'utf8').trim()).toBe('other-run-token');
+  });
+});
+
 describe('the action killed mid-deploy', () => {
   const bundle = join(process.env.PAAS_HARNESS_DIST ?? join(process.cwd(), 'dist'), 'deploy', 'index.js');
   const built = existsSync(bundle) && readFileSync(bundle, 'utf8').includes('paas_cleanup');

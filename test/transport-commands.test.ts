@@ -42,7 +42,7 @@ describe('script builders (text)', () => {
       prepareScript(A, { token: 'tok', run: '42', ownerJson: '{"run":"42"}', ttlSeconds: 60 }),
       unlockScript(A, 'tok'),
       receiveScript(A, { release: 'v2', sha256: 'a'.repeat(64), shared: ['storage', 'config/app.env'], lock }),
-      switchScript(A, { env, preSwitch: './bin/check', start: './bin/start' }),
+      switchScript(A, { env, lockToken: 'tok', preSwitch: './bin/check', start: './bin/start' }),
       finalizeScript(A, { env, historyLine: '{"release":"v2"}', prune: ['v0'], unlockToken: 'tok' }),
     ]) {
       expect(s.startsWith('set -eu\n')).toBe(true);
@@ -80,7 +80,11 @@ describe('script builders (text)', () => {
   });
 
   test('switch: pre_switch in the release, atomic ln -sfn + mv -T, start in current with its output in a log', () => {
-    const s = switchScript(A, { env, preSwitch: 'test -f ok', start: 'echo "$PAAS_RELEASE"; ./bin/start' });
+    const s = switchScript(A, { env, lockToken: 'tok', preSwitch: 'test -f ok', start: 'echo "$PAAS_RELEASE"; ./bin/start' });
+    // only while the lock holds this run's token, checked after the hook and right before the switch
+    const guard = s.indexOf(`if [ "$(cat "$A/.paas/lock/token" 2>/dev/null || true)" != 'tok' ]; then`);
+    expect(guard).toBeGreaterThan(s.indexOf('pre_switch hook failed'));
+    expect(guard).toBeLessThan(s.indexOf('mv -T'));
     expect(s).toMatch(/cd "\$PAAS_RELEASE_DIR"\nrc=0; sh -c 'test -f ok' <\/dev\/null/);
     expect(s).toContain('ln -sfn "releases/$ID" "$N"\nmv -T "$N" "$A/current"');
     expect(s).toContain(`sh -c 'echo "$PAAS_RELEASE"; ./bin/start' </dev/null >"$A/.paas/start.log" 2>&1`);
@@ -100,7 +104,8 @@ describe('script builders (text)', () => {
     expect(() => appDir('/srv/../etc', 'internal-dogfood', 'web')).toThrow(UnsafeValueError);
     expect(() => appDir('/srv/paas', 'Internal', 'web')).toThrow(UnsafeValueError);
     expect(() => appDir('/srv/paas', 'oss-demo', 'web;rm')).toThrow(UnsafeValueError);
-    expect(() => switchScript(A, { env: { ...env, target: 'web 1' } })).toThrow(UnsafeValueError);
+    expect(() => switchScript(A, { env: { ...env, target: 'web 1' }, lockToken: 'tok' })).toThrow(UnsafeValueError);
+    expect(() => switchScript(A, { env, lockToken: "t'ok" })).toThrow(UnsafeValueError);
   });
 });
 

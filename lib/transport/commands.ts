@@ -20,6 +20,7 @@ export const SCRIPT_EXIT = {
   start: 71,
   postSwitch: 72,
   noTools: 73,
+  lockLost: 74,
 } as const;
 
 export const APP_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -246,17 +247,24 @@ export function receiveScript(a: string, spec: InstallSpec): string {
 
 export interface SwitchSpec {
   env: HookEnv;
+  /** the run's lock token: the switch happens only while the lock holds it */
+  lockToken: string;
   preSwitch?: string | undefined;
   start?: string | undefined;
   /** a history line (JSON) to append after the switch, e.g. marking the release we leave as bad */
   historyLine?: string | undefined;
 }
 
-/** Atomic switch of `current`: a temp symlink renamed over it (`ln -sfn` + `mv -T`). */
-function switchLines(release: string): string[] {
+/**
+ * Atomic switch of `current`: a temp symlink renamed over it (`ln -sfn` + `mv -T`), only while the
+ * lock still holds our token (a run whose lock was released or taken over never switches).
+ */
+function switchLines(release: string, lockToken: string): string[] {
+  check(TOKEN_RE, lockToken, 'lock token');
   return [
     `ID=${q(safeRelease(release))}`,
     `if [ ! -d "$A/releases/$ID" ]; then echo "paas: release $ID does not exist on this target" >&2; exit ${SCRIPT_EXIT.missingRelease}; fi`,
+    `if [ "$(cat "$A/.paas/lock/token" 2>/dev/null || true)" != ${q(lockToken)} ]; then echo "paas: this run no longer holds the deploy lock (released or taken over); not switching" >&2; exit ${SCRIPT_EXIT.lockLost}; fi`,
     'N="$A/.current.tmp.$$"',
     'ln -sfn "releases/$ID" "$N"',
     'mv -T "$N" "$A/current"',
@@ -268,7 +276,7 @@ function switchLines(release: string): string[] {
 export function switchScript(a: string, spec: SwitchSpec): string {
   const lines = [...header(a), exportEnv(spec.env)];
   if (spec.preSwitch) lines.push('cd "$PAAS_RELEASE_DIR"', ...userCommand(spec.preSwitch, 'pre_switch hook', SCRIPT_EXIT.preSwitch));
-  lines.push(...switchLines(spec.env.release));
+  lines.push(...switchLines(spec.env.release, spec.lockToken));
   if (spec.historyLine) lines.push(`printf '%s\\n' ${q(spec.historyLine)} >>"$A/.paas/history.jsonl"`);
   if (spec.start) lines.push('cd "$A/current"', ...userCommand(spec.start, 'start command', SCRIPT_EXIT.start, '"$A/.paas/start.log"'));
   return lines.join('\n') + '\n';

@@ -167,6 +167,7 @@ function check(r: ExecResult, node: TargetNode, stage: string, code: ErrorCode =
   const reason = r.stderr.trim().split('\n').filter((l) => l.startsWith('paas: ')).at(-1)?.slice(6) ?? `remote script exited ${r.code}`;
   let c = code;
   if (r.code === SCRIPT_EXIT.checksum) c = 'PAAS_REMOTE_UPLOAD_FAILED';
+  if (r.code === SCRIPT_EXIT.lockLost) c = 'PAAS_LOCK_HELD';
   throw new StageError(c, stage, node.name, `${stage} failed on ${node.name}: ${reason}`);
 }
 
@@ -325,7 +326,7 @@ async function switchAndCheck(n: TargetNode, release: string, o: FleetOptions, o
   let r: ExecResult;
   try {
     r = await n.run(
-      switchScript(n.appDir, { env: n.env(release), preSwitch: opts.preSwitch ? o.cfg.hooks.pre_switch : undefined, start: o.cfg.start, historyLine: opts.historyLine }),
+      switchScript(n.appDir, { env: n.env(release), lockToken: n.id.token, preSwitch: opts.preSwitch ? o.cfg.hooks.pre_switch : undefined, start: o.cfg.start, historyLine: opts.historyLine }),
       'switch',
       o.cfg.command_timeout,
     );
