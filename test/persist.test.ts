@@ -463,14 +463,15 @@ describe('state persistence through the Actions cache (real @actions/cache, loca
     await main(b);
     const evA = operate(a, 'a', 2);
     const evB = operate(b, 'b', 2);
-    const depsOf = (r: Run): PersistDeps => {
-      const s = persistenceSetup(r.rt, { context: ctx, stateRoot: r.stateRoot, allowUnsafe: false, vaultText: r.vault, cache: shared });
+    const depsOf = async (r: Run): Promise<PersistDeps> => {
+      const s = await persistenceSetup(r.rt, { context: ctx, stateRoot: r.stateRoot, allowUnsafe: false, vaultText: r.vault, cache: shared });
       if ('off' in s) throw new Error(s.off);
       return s.deps;
     };
     const carried = (r: Run) => JSON.parse(r.carried as string) as { base: string; lineage: string[]; digest: string };
     const input = (r: Run) => ({ base: carried(r).base, lineage: carried(r).lineage, resetKeys: [], digest: carried(r).digest });
-    const [sa, sb] = await captureStdout(() => Promise.all([saveState(depsOf(a), input(a)), saveState(depsOf(b), input(b))])).then((x) => x.value);
+    const [da, db] = [await depsOf(a), await depsOf(b)];
+    const [sa, sb] = await captureStdout(() => Promise.all([saveState(da, input(a)), saveState(db, input(b))])).then((x) => x.value);
     expect([sa.status, sb.status]).toEqual(['saved', 'saved']);
     expect(sa.merged.length + sb.merged.length).toBeGreaterThan(0); // someone noticed the other's save and merged it
     const c = newRun(ctx, vault);

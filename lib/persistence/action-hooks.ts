@@ -47,7 +47,7 @@ export type Setup = { deps: PersistDeps } | { off: string; level: 'info' | 'warn
 const truthy = (v: unknown) => v === true || v === 'true' || v === 'True' || v === 'TRUE';
 
 /** Everything persistence needs for one context, or why it is off. Throws what the operation would throw too (unsafe root, bad vault). */
-export function persistenceSetup(rt: Runtime, a: SetupInput): Setup {
+export async function persistenceSetup(rt: Runtime, a: SetupInput): Promise<Setup> {
   const store = new ContextStore(guardStateRoot(stateRootPath({ input: a.stateRoot, env: rt.env }), { workspace: rt.workspace, allowUnsafe: a.allowUnsafe }));
   const vault = loadVault({
     context: a.context,
@@ -66,7 +66,7 @@ export function persistenceSetup(rt: Runtime, a: SetupInput): Setup {
       level: hosted ? 'warn' : 'info',
     };
   }
-  const cache = a.cache ?? (ActionsCacheStore.available() ? new ActionsCacheStore(join(rt.env.RUNNER_TEMP || tmpdir(), 'paas-state-cache', a.context)) : null);
+  const cache = a.cache ?? ((await ActionsCacheStore.available()) ? new ActionsCacheStore(join(rt.env.RUNNER_TEMP || tmpdir(), 'paas-state-cache', a.context)) : null);
   if (!cache) {
     return { off: `state persistence is off for context ${a.context}: no Actions cache service on this runner; keep a persistent state_root instead (docs/state.md).`, level: hosted ? 'warn' : 'info' };
   }
@@ -87,7 +87,7 @@ export async function restoreForAction(rt: Runtime, opName: string, raw: Record<
   if (!context) return null;
   let setup: Setup;
   try {
-    setup = persistenceSetup(rt, { context, stateRoot: raw.state_root, allowUnsafe: truthy(raw.allow_unsafe_state_root), vaultText: raw.vault, cache });
+    setup = await persistenceSetup(rt, { context, stateRoot: raw.state_root, allowUnsafe: truthy(raw.allow_unsafe_state_root), vaultText: raw.vault, cache });
   } catch (e) {
     rt.logger.debug(`state: persistence skipped: ${toErrorInfo(e).message}`);
     return null; // the operation reports the same problem with its own outcome
@@ -132,7 +132,7 @@ export async function saveForPost(rt: Runtime, cache?: CacheStore): Promise<void
     return;
   }
   try {
-    const setup = persistenceSetup(rt, { context: carried.context, stateRoot: carried.state_root, allowUnsafe: carried.allow_unsafe, vaultText: core.getInput('vault'), cache });
+    const setup = await persistenceSetup(rt, { context: carried.context, stateRoot: carried.state_root, allowUnsafe: carried.allow_unsafe, vaultText: core.getInput('vault'), cache });
     if ('off' in setup) {
       rt.logger.debug(setup.off);
       return;

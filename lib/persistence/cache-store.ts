@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import * as cache from '@actions/cache';
 import { PaasError } from '../output/errors.js';
 import { mkdirPrivate, writeFilePrivate } from '../state/fs-safe.js';
 
@@ -24,6 +23,10 @@ export interface CacheStore {
 
 const BLOB_NAME = 'state.paas';
 
+/** @actions/cache is loaded only when a run really uses the cache (it is most of an action bundle's size). */
+let loaded: Promise<typeof import('@actions/cache')> | null = null;
+const cacheLib = () => (loaded ??= import('@actions/cache'));
+
 /**
  * The Actions cache. `dir` must be the same path in every run (it is part of the cache version
  * hash): `<RUNNER_TEMP>/paas-state-cache/<context>`. It only ever holds the sealed blob.
@@ -31,8 +34,9 @@ const BLOB_NAME = 'state.paas';
 export class ActionsCacheStore implements CacheStore {
   constructor(readonly dir: string) {}
 
-  static available(): boolean {
-    return cache.isFeatureAvailable() && Boolean(process.env.ACTIONS_RUNTIME_TOKEN);
+  static async available(): Promise<boolean> {
+    if (!process.env.ACTIONS_RUNTIME_TOKEN) return false;
+    return (await cacheLib()).isFeatureAvailable();
   }
 
   private reset(): void {
@@ -42,14 +46,14 @@ export class ActionsCacheStore implements CacheStore {
 
   async lookup(prefix: string): Promise<string | null> {
     this.reset();
-    return (await cache.restoreCache([this.dir], prefix, [prefix], { lookupOnly: true })) ?? null;
+    return (await (await cacheLib()).restoreCache([this.dir], prefix, [prefix], { lookupOnly: true })) ?? null;
   }
 
   async restore(prefix: string): Promise<{ key: string; blob: Buffer } | null> {
     const found = await this.lookup(prefix);
     if (!found) return null;
     this.reset();
-    const key = await cache.restoreCache([this.dir], prefix, [prefix]);
+    const key = await (await cacheLib()).restoreCache([this.dir], prefix, [prefix]);
     const file = join(this.dir, BLOB_NAME);
     if (!key || !existsSync(file)) {
       throw new PaasError('PAAS_STATE_CORRUPT', `cache entry ${found} exists but could not be downloaded or unpacked`, {
@@ -65,6 +69,7 @@ export class ActionsCacheStore implements CacheStore {
 
   async save(key: string, blob: Buffer): Promise<boolean> {
     this.reset();
+    const cache = await cacheLib();
     writeFilePrivate(join(this.dir, BLOB_NAME), blob);
     try {
       return (await cache.saveCache([this.dir], key)) > 0;
