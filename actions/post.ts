@@ -1,4 +1,6 @@
 import '../lib/runtime/dirname-shim.js';
-import { runPost } from '../lib/runtime/action.js';
+import { postHasWork } from '../lib/runtime/post-check.js';
 
-await runPost();
+// nothing held, nothing to persist: done without loading the runtime
+if (postHasWork(process.env)) await (await import('../lib/runtime/action.js')).runPost();
+else process.stdout.write('paas post: nothing to clean up\n');

@@ -130,6 +130,12 @@ describe('post step', () => {
     expect(r.annotations.filter((a) => a.level === 'error')).toEqual([]);
   });
 
+  test('a lock record with no lock left (a deploy that finished) is nothing to do: the runtime is not even loaded', async () => {
+    const r = await runPostStep({ action: 'deploy', state: { paas_cleanup: JSON.stringify({ v: 1, op: 'deploy', context: 'oss-demo', locks: [] }) }, sandbox: sb });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe('paas post: nothing to clean up\n');
+  });
+
   test('gets what the main step saved as STATE_* (as the runner passes GITHUB_STATE), acts on it, exits 0', async () => {
     const r = await runPostStep({ action: 'deploy', state: { paas_cleanup: 'not-a-lock-record' }, sandbox: sb });
     expect(r.env.STATE_paas_cleanup).toBe('not-a-lock-record');

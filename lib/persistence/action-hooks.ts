@@ -8,6 +8,7 @@ import { loadVault } from '../isolation/vault.js';
 import type { Outcome } from '../output/envelope.js';
 import { toErrorInfo } from '../output/errors.js';
 import { failure } from '../output/outcome.js';
+import { POST_STATE_NAMES } from '../runtime/post-check.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { ActionsCacheStore, type CacheStore } from './cache-store.js';
 import { STATE_KEY_NAME } from './crypto.js';
@@ -20,7 +21,7 @@ import { needlesFor } from './scan.js';
  * through the runner's step state (GITHUB_STATE); secrets never are (post reads the vault again).
  */
 
-export const PERSIST_STATE = 'paas_state_persist';
+export const PERSIST_STATE = POST_STATE_NAMES.persist;
 
 interface Carried {
   v: 1;

@@ -6,6 +6,7 @@ import { Redactor } from '../redaction/redactor.js';
 import { COMMON_INPUT_NAMES, commonInputsSchema } from './inputs.js';
 import { executeOperation } from './execute.js';
 import { operation } from '../ops/registry.js';
+import { POST_STATE_NAMES } from './post-check.js';
 import type { Runtime } from './runtime.js';
 
 /** Output names of every action (constants, one place). */
@@ -89,7 +90,7 @@ export async function runUmbrella(): Promise<void> {
 export async function runPost(): Promise<void> {
   const rt = actionRuntime();
   try {
-    const held = core.getState('paas_cleanup');
+    const held = core.getState(POST_STATE_NAMES.cleanup);
     if (!held) {
       core.info('paas post: nothing to clean up');
       return;

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { POST_STATE_NAMES } from '../../runtime/post-check.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { COMMON_INPUT_NAMES, commonInputsSchema, parseInputs } from '../../runtime/inputs.js';
 import { openContextSession } from '../../runtime/session.js';
@@ -7,7 +8,7 @@ import { mapLimit } from '../../transport/limit.js';
 import { buildTransports, connectTransport, targetsFromVault } from './connect.js';
 
 /** Name of the action state the main step writes and the `post:` step reads. */
-export const CLEANUP_STATE = 'paas_cleanup';
+export const CLEANUP_STATE = POST_STATE_NAMES.cleanup;
 
 export interface HeldLock {
   target: string;
