@@ -21,12 +21,13 @@ export class LocalTransport implements Transport {
       let stdout = '';
       let stderr = '';
       let timer: NodeJS.Timeout | undefined;
-      if (opts.timeoutMs) {
-        timer = setTimeout(() => {
-          child.kill('SIGKILL');
-          reject(new TransportError('timeout', `remote command timed out after ${Math.round(opts.timeoutMs! / 1000)}s`));
-        }, opts.timeoutMs);
-      }
+      const stop = (why: string) => {
+        child.kill('SIGKILL');
+        reject(new TransportError('timeout', `remote command ${why}`));
+      };
+      if (opts.timeoutMs) timer = setTimeout(() => stop(`timed out after ${Math.round(opts.timeoutMs! / 1000)}s`), opts.timeoutMs);
+      if (opts.signal?.aborted) stop('was stopped: its deadline passed');
+      opts.signal?.addEventListener('abort', () => stop('was stopped: its deadline passed'), { once: true });
       child.stdout?.setEncoding('utf8').on('data', (c: string) => { stdout += c; opts.onStdout?.(c); });
       child.stderr?.setEncoding('utf8').on('data', (c: string) => { stderr += c; opts.onStderr?.(c); });
       if (opts.input && child.stdin) {

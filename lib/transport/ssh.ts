@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { Limiter, sleep } from './limit.js';
-import { fingerprint, hostLookupName, keyTypeOfBlob, verifyHostKey, type HostKeyVerdict, type KnownHostEntry } from './known-hosts.js';
+import { fingerprint, keyTypeOfBlob, verifyHostKey, type HostKeyVerdict, type KnownHostEntry } from './known-hosts.js';
 import type { SshTargetSpec } from './targets.js';
 import { q } from './commands.js';
 import { TransportError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
@@ -50,6 +50,18 @@ function classify(e: unknown): TransportError {
   return new TransportError('connect', `connection failed: ${code || (err.message ?? 'error').slice(0, 120)}`, true);
 }
 
+/**
+ * How messages name the bastion: its address is vault state like the targets' addresses (which
+ * messages name by target id), so it is named by its vault key, never by host or port.
+ */
+const JUMP = 'jump host (PAAS_SSH_JUMP)';
+
+/** A setup failure at the bastion, saying so (a host key failure already names it). */
+function viaJump(e: unknown): TransportError {
+  const t = classify(e);
+  return t.kind === 'hostkey' ? t : new TransportError(t.kind, `${JUMP}: ${t.message}`, t.retryable);
+}
+
 /** One ssh2 connection (host key verified), without retries. */
 function connectOnce(cfg: { host: string; port: number; user: string; name: string }, opts: SshOptions, sock?: Duplex): Promise<Client> {
   return new Promise((resolve, reject) => {
@@ -62,7 +74,10 @@ function connectOnce(cfg: { host: string; port: number; user: string; name: stri
       username: cfg.user,
       privateKey: opts.privateKey,
       readyTimeout: opts.readyTimeoutMs ?? 15_000,
-      keepaliveInterval: opts.keepaliveMs ?? 5_000,
+      // ssh2 gives up after keepaliveCountMax + 1 intervals without any keepalive reply (~60 s): a
+      // lossy but working link stalls that long while TCP backs off (3 s, 6 s, 12 s... after a lost
+      // SYN); 5 s x 3 killed healthy connections at 20% packet loss (test/deploy-network.test.ts)
+      keepaliveInterval: opts.keepaliveMs ?? 15_000,
       keepaliveCountMax: 3,
       hostVerifier: (blob: Buffer) => {
         const verdict = verifyHostKey(opts.knownHosts, cfg.host, cfg.port, blob, opts.pin);
@@ -141,27 +156,41 @@ export class SshTransport implements Transport {
     throw last ?? new TransportError('connect', 'connection failed');
   }
 
+  /** One connection attempt, through the jump host when PAAS_SSH_JUMP is set. */
   private async setup(): Promise<void> {
     this.trips++;
     const s = this.spec;
-    let sock: Duplex | undefined;
-    if (this.opts.jump) {
-      const j = this.opts.jump;
-      const jump = await connectOnce({ host: j.host, port: j.port, user: j.user, name: `jump host ${hostLookupName(j.host, j.port)}` }, { ...this.opts, pin: undefined });
+    // a reconnect: the dropped connection and its bastion connection (which may still be up) go first
+    this.client?.end();
+    this.jumpClient?.end();
+    this.client = null;
+    this.jumpClient = null;
+    let jump: Client | null = null;
+    try {
+      let sock: Duplex | undefined;
+      if (this.opts.jump) {
+        const j = this.opts.jump;
+        const via = await connectOnce({ host: j.host, port: j.port, user: j.user, name: JUMP }, { ...this.opts, pin: undefined }).catch((e: unknown) => {
+          throw viaJump(e);
+        });
+        jump = via;
+        sock = await new Promise<Duplex>((resolve, reject) => {
+          via.forwardOut('127.0.0.1', 0, s.host, s.port, (err, ch) => (err ? reject(new TransportError('connect', `jump host could not reach ${s.id}: ${err.message}`, true)) : resolve(ch)));
+        });
+      }
+      const client = await connectOnce({ host: s.host, port: s.port, user: s.user, name: `target ${s.id}` }, this.opts, sock);
+      this.client = client;
       this.jumpClient = jump;
-      jump.on('error', () => { this.alive = false; });
-      sock = await new Promise<Duplex>((resolve, reject) => {
-        jump.forwardOut('127.0.0.1', 0, s.host, s.port, (err, ch) => (err ? reject(new TransportError('connect', `jump host could not reach ${s.id}: ${err.message}`, true)) : resolve(ch)));
-      }).catch((e) => {
-        jump.end();
-        throw e;
-      });
+      this.alive = true;
+      // events of an earlier, replaced connection must not mark this one dead
+      client.on('error', () => { if (this.client === client) this.alive = false; });
+      client.on('close', () => { if (this.client === client) this.alive = false; });
+      jump?.on('error', () => { if (this.jumpClient === jump) this.alive = false; });
+    } catch (e) {
+      // every failed attempt closes its own bastion connection: a retry opens a new one
+      jump?.end();
+      throw e;
     }
-    const client = await connectOnce({ host: s.host, port: s.port, user: s.user, name: `target ${s.id}` }, this.opts, sock);
-    this.client = client;
-    this.alive = true;
-    client.on('error', () => { this.alive = false; });
-    client.on('close', () => { this.alive = false; });
   }
 
   private need(): Client {
@@ -189,12 +218,13 @@ export class SshTransport implements Transport {
       client.once('close', onLinkClose);
       client.exec(`/bin/sh -c ${q(script)}`, (err, ch: ClientChannel) => {
         if (err) return finish(() => reject(new TransportError('link', `could not open a channel to ${this.spec.id}: ${err.message}`)));
-        if (opts.timeoutMs) {
-          timer = setTimeout(() => {
-            ch.close();
-            finish(() => reject(new TransportError('timeout', `remote command on ${this.spec.id} timed out after ${Math.round(opts.timeoutMs! / 1000)}s`)));
-          }, opts.timeoutMs);
-        }
+        const stop = (why: string) => {
+          ch.close();
+          finish(() => reject(new TransportError('timeout', `remote command on ${this.spec.id} ${why}`)));
+        };
+        if (opts.timeoutMs) timer = setTimeout(() => stop(`timed out after ${Math.round(opts.timeoutMs! / 1000)}s`), opts.timeoutMs);
+        if (opts.signal?.aborted) return stop('was stopped: its deadline passed');
+        opts.signal?.addEventListener('abort', () => stop('was stopped: its deadline passed'), { once: true });
         ch.setEncoding('utf8');
         ch.stderr.setEncoding('utf8');
         ch.on('data', (c: string) => { stdout += c; opts.onStdout?.(c); });

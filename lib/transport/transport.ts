@@ -9,6 +9,8 @@ export interface ExecOptions {
   onStderr?: (chunk: string) => void;
   /** feeds the remote stdin (called once the command runs); without it the script gets no input */
   input?: (stdin: Writable) => void;
+  /** aborting it stops the command like `timeoutMs` does (a deadline that starts later than the command) */
+  signal?: AbortSignal;
 }
 
 export interface ExecResult {

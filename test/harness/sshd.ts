@@ -5,6 +5,14 @@
  * each runs the same app port and a link can be cut (`ip link set down`); otherwise hosts are
  * loopback ports. `tc netem` is used for latency when the kernel has sch_netem (often it does not:
  * then the bench adds latency with a userspace TCP proxy, see bench/deploy/latency-proxy.ts).
+ *
+ * Packet loss (`lossOn`) does not need sch_netem: nftables `numgen random mod 100 < pct drop` on the
+ * input and output hooks of a host's namespace stands in for `netem loss pct%` (both directions,
+ * loopback traffic inside the namespace exempt), and its counters tell how many packets were dropped.
+ * `startLab(n, { bastion: true })` adds a jump host: an sshd in its own namespace with a link to the
+ * runner and one link into every host namespace, routing to each host's usual address over that
+ * link; `blockDirect` then refuses (TCP reset, by nftables in the host's namespace) SSH from the
+ * runner's side of the host link, so the hosts are reachable only through the bastion.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
@@ -43,6 +51,22 @@ export interface SshLab {
   linkUp(h: SshHost): void;
   /** gives the host a new host key (restarting its sshd): the known_hosts entry becomes wrong */
   rotateHostKey(h: SshHost): Promise<void>;
+  /** netns only: drops `pct`% of the packets entering and leaving the host's namespace (nftables numgen) */
+  lossOn(h: SshHost, pct: number): void;
+  lossOff(h: SshHost): void;
+  /** packets dropped by `lossOn` on this host so far (both directions) */
+  lossDropped(h: SshHost): number;
+  /** with `bastion: true`: the jump host (its known_hosts entry is the last line of `knownHosts`) */
+  bastion?: SshHost;
+  /** with `bastion: true`: the PAAS_SSH_JUMP value (user@addr:port) of the bastion */
+  jump?: string;
+  /** with `bastion: true`: refuses SSH from the runner to the host (TCP reset); the bastion still gets through */
+  blockDirect(h: SshHost): void;
+  unblockDirect(h: SshHost): void;
+  /** connection attempts the runner made to the host while blocked (packets counted by the reject rule) */
+  directRefused(h: SshHost): number;
+  /** netns only: established TCP connections to the host's sshd, counted in its namespace (`ss`) */
+  sshConnections(h: SshHost): number;
   cleanup(): Promise<void>;
 }
 
@@ -55,6 +79,43 @@ export function netnsAvailable(): boolean {
   const r = spawnSync('ip', ['netns', 'add', name], { stdio: 'ignore' });
   if (r.status === 0) spawnSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
   return (netnsProbe = r.status === 0);
+}
+
+let nftProbe: boolean | null = null;
+/** Can we load nftables rules (numgen, reject) into a network namespace here? */
+export function nftAvailable(): boolean {
+  if (nftProbe !== null) return nftProbe;
+  if (!netnsAvailable()) return (nftProbe = false);
+  const name = `paasnft${process.pid}`;
+  if (spawnSync('ip', ['netns', 'add', name], { stdio: 'ignore' }).status !== 0) return (nftProbe = false);
+  try {
+    const r = spawnSync('ip', ['netns', 'exec', name, 'nft', '-f', '-'], {
+      input: 'table inet probe {\n  chain input { type filter hook input priority 0; policy accept; numgen random mod 100 < 1 counter drop; tcp dport 22 counter reject with tcp reset; }\n}\n',
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    return (nftProbe = r.status === 0 && !r.error);
+  } finally {
+    spawnSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
+  }
+}
+
+/** Loads an nftables ruleset (replacing table `table` of the namespace if it exists). */
+function nftLoad(ns: string, table: string, body: string): void {
+  nftDrop(ns, table);
+  execFileSync('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: `table inet ${table} {\n${body}\n}\n`, stdio: ['pipe', 'ignore', 'pipe'] });
+}
+
+function nftDrop(ns: string, table: string): void {
+  spawnSync('ip', ['netns', 'exec', ns, 'nft', 'delete', 'table', 'inet', table], { stdio: 'ignore' });
+}
+
+/** Sum of the packet counters of table `table` in the namespace (0 when the table does not exist). */
+function nftPackets(ns: string, table: string): number {
+  const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'table', 'inet', table], { encoding: 'utf8' });
+  if (r.status !== 0) return 0;
+  let n = 0;
+  for (const m of r.stdout.matchAll(/counter packets (\d+)/g)) n += Number(m[1]);
+  return n;
 }
 
 export function sshdAvailable(): boolean {
@@ -123,9 +184,13 @@ export function hashedName(name: string): string {
 
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'ignore' });
 
-/** Starts `n` sshd hosts (ids web1..webN). `hashed`: write every other known_hosts entry hashed. */
-export async function startLab(n: number, opts: { mode?: LabMode; prefix?: string; appPort?: number } = {}): Promise<SshLab> {
+/**
+ * Starts `n` sshd hosts (ids web1..webN); every other known_hosts entry is written hashed.
+ * `bastion` (netns only): also a jump host in its own namespace, see the comment at the top.
+ */
+export async function startLab(n: number, opts: { mode?: LabMode; prefix?: string; appPort?: number; bastion?: boolean } = {}): Promise<SshLab> {
   const mode: LabMode = opts.mode ?? (netnsAvailable() ? 'netns' : 'loopback');
+  if (opts.bastion && mode !== 'netns') throw new Error('a bastion needs network namespaces');
   const base = mkdtempSync(join(tmpdir(), 'paas-sshd-'));
   chmodSync(base, 0o755);
   if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
@@ -134,7 +199,10 @@ export async function startLab(n: number, opts: { mode?: LabMode; prefix?: strin
   writeFileSync(join(base, 'authorized_keys'), readFileSync(join(base, 'client_key.pub')), { mode: 0o600 });
   const user = (process.getuid?.() === 0 ? 'root' : process.env.USER) ?? 'root';
   const tag = `${process.pid % 10000}${randomBytes(1).toString('hex')}`;
-  const net = 100 + (process.pid % 100) + Math.floor(Math.random() * 50);
+  // 10.<net>.0.0/16 for this lab: one no other lab (a concurrent test file) has routes in yet
+  const routes = mode === 'netns' ? execFileSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' }) : '';
+  let net = 100 + (process.pid % 100) + Math.floor(Math.random() * 50);
+  for (let i = 0; i < 50 && routes.includes(`10.${net}.`); i++) net = 100 + Math.floor(Math.random() * 150);
   const appPort = opts.appPort ?? 18080;
   const hosts: SshHost[] = [];
   for (let i = 1; i <= n; i++) {
@@ -164,6 +232,10 @@ export async function startLab(n: number, opts: { mode?: LabMode; prefix?: strin
       port = await freePort();
     }
     writeFileSync(join(dir, 'port'), String(mode === 'netns' ? appPort : await freePort()) + '\n');
+    writeSshdConfig(hdir, addr, port);
+    hosts.push({ id: `web${i}`, addr, port, dir, hostKeyPub: readFileSync(join(hdir, 'host_key.pub'), 'utf8').trim(), ns, veth, proc: null });
+  }
+  function writeSshdConfig(hdir: string, addr: string, port: number): void {
     writeFileSync(
       join(hdir, 'sshd_config'),
       [
@@ -185,10 +257,44 @@ export async function startLab(n: number, opts: { mode?: LabMode; prefix?: strin
         '',
       ].join('\n'),
     );
-    hosts.push({ id: `web${i}`, addr, port, dir, hostKeyPub: readFileSync(join(hdir, 'host_key.pub'), 'utf8').trim(), ns, veth, proc: null });
+  }
+  // the bastion: namespace <tag>b with a link to the runner (10.net.200.0/30) and, per host i, a link
+  // into the host's namespace (10.net.(100+i).0/30) plus a /32 route to the host's address over it
+  let bastion: SshHost | undefined;
+  if (opts.bastion) {
+    const bdir = join(base, 'bastion');
+    mkdirSync(bdir, { mode: 0o755 });
+    keygen(join(bdir, 'host_key'));
+    const ns = `paas${tag}b`;
+    const veth = `pv${tag}b`.slice(0, 15);
+    const peer = `pn${tag}b`.slice(0, 15);
+    const addr = `10.${net}.200.2`;
+    ip('netns', 'add', ns);
+    ip('link', 'add', veth, 'type', 'veth', 'peer', 'name', peer);
+    ip('link', 'set', peer, 'netns', ns);
+    ip('addr', 'add', `10.${net}.200.1/30`, 'dev', veth);
+    ip('link', 'set', veth, 'up');
+    ip('netns', 'exec', ns, 'ip', 'addr', 'add', `${addr}/30`, 'dev', peer);
+    ip('netns', 'exec', ns, 'ip', 'link', 'set', peer, 'up');
+    ip('netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up');
+    for (const [k, h] of hosts.entries()) {
+      const i = k + 1;
+      const bSide = `pb${tag}${i}`.slice(0, 15);
+      const hSide = `ph${tag}${i}`.slice(0, 15);
+      ip('link', 'add', bSide, 'type', 'veth', 'peer', 'name', hSide);
+      ip('link', 'set', bSide, 'netns', ns);
+      ip('link', 'set', hSide, 'netns', h.ns as string);
+      ip('netns', 'exec', ns, 'ip', 'addr', 'add', `10.${net}.${100 + i}.1/30`, 'dev', bSide);
+      ip('netns', 'exec', ns, 'ip', 'link', 'set', bSide, 'up');
+      ip('netns', 'exec', h.ns as string, 'ip', 'addr', 'add', `10.${net}.${100 + i}.2/30`, 'dev', hSide);
+      ip('netns', 'exec', h.ns as string, 'ip', 'link', 'set', hSide, 'up');
+      ip('netns', 'exec', ns, 'ip', 'route', 'add', `${h.addr}/32`, 'via', `10.${net}.${100 + i}.2`);
+    }
+    writeSshdConfig(bdir, addr, 22);
+    bastion = { id: 'bastion', addr, port: 22, dir: bdir, hostKeyPub: readFileSync(join(bdir, 'host_key.pub'), 'utf8').trim(), ns, veth, proc: null };
   }
   const knownName = (h: SshHost) => (h.port === 22 ? h.addr : `[${h.addr}]:${h.port}`);
-  const knownHosts = hosts
+  const knownHosts = [...hosts, ...(bastion ? [bastion] : [])]
     .map((h, i) => {
       const [type, key] = h.hostKeyPub.split(' ');
       return `${i % 2 === 1 ? hashedName(knownName(h)) : knownName(h)} ${type} ${key}`;
@@ -196,8 +302,9 @@ export async function startLab(n: number, opts: { mode?: LabMode; prefix?: strin
     .join('\n') + '\n';
   const targets = hosts.map((h) => `${h.id}=${user}@${h.addr.includes(':') ? `[${h.addr}]` : h.addr}:${h.port}${h.dir}`).join('\n');
 
+  const hostDir = (h: SshHost) => (h === bastion ? join(base, 'bastion') : join(base, `h${hosts.indexOf(h) + 1}`));
   const start = async (h: SshHost) => {
-    const cfg = join(base, `h${hosts.indexOf(h) + 1}`, 'sshd_config');
+    const cfg = join(hostDir(h), 'sshd_config');
     const sshd = ['/usr/sbin/sshd', '-D', '-e', '-f', cfg];
     // a clean login environment, like a fresh server: the runner's own ~/.bashrc (pyenv, nvm...) is
     // hidden from the test hosts' sessions by a bind mount in a private mount namespace
@@ -219,27 +326,58 @@ export async function startLab(n: number, opts: { mode?: LabMode; prefix?: strin
     if (h.proc?.pid) killTree(h.proc.pid);
     h.proc = null;
   };
-  await Promise.all(hosts.map(start));
+  await Promise.all([...hosts, ...(bastion ? [bastion] : [])].map(start));
+  const needNs = (h: SshHost, what: string): string => {
+    if (!h.ns) throw new Error(`${what} needs network namespaces`);
+    return h.ns;
+  };
+  const lossOff = (h: SshHost) => { if (h.ns) nftDrop(h.ns, 'paasloss'); };
+  const unblockDirect = (h: SshHost) => { if (h.ns) nftDrop(h.ns, 'paasdirect'); };
   const lab: SshLab = {
-    mode, base, hosts, clientKey, knownHosts, targets, appPort,
+    mode, base, hosts, clientKey, knownHosts, targets, appPort, bastion,
+    jump: bastion ? `${user}@${bastion.addr}:${bastion.port}` : undefined,
     start,
     kill,
     linkDown: (h) => { if (h.veth) ip('link', 'set', h.veth, 'down'); },
     linkUp: (h) => { if (h.veth) ip('link', 'set', h.veth, 'up'); },
     rotateHostKey: async (h) => {
       kill(h);
-      const hk = join(base, `h${hosts.indexOf(h) + 1}`, 'host_key');
+      const hk = join(hostDir(h), 'host_key');
       rmSync(hk, { force: true });
       rmSync(hk + '.pub', { force: true });
       keygen(hk);
       await start(h);
     },
+    lossOn: (h, pct) => {
+      if (!Number.isInteger(pct) || pct < 0 || pct > 100) throw new Error(`loss must be 0..100 %, not ${pct}`);
+      const drop = `numgen random mod 100 < ${pct} counter drop`;
+      nftLoad(needNs(h, 'lossOn'), 'paasloss', [
+        `  chain input { type filter hook input priority 0; policy accept; iifname "lo" accept; ${drop}; }`,
+        `  chain output { type filter hook output priority 0; policy accept; oifname "lo" accept; ${drop}; }`,
+      ].join('\n'));
+    },
+    lossOff,
+    lossDropped: (h) => (h.ns ? nftPackets(h.ns, 'paasloss') : 0),
+    blockDirect: (h) => {
+      if (!bastion) throw new Error('blockDirect needs startLab(n, { bastion: true })');
+      const runnerSide = h.addr.replace(/\.2$/, '.1');
+      nftLoad(needNs(h, 'blockDirect'), 'paasdirect', `  chain input { type filter hook input priority 0; policy accept; ip saddr ${runnerSide} tcp dport ${h.port} counter reject with tcp reset; }`);
+    },
+    unblockDirect,
+    directRefused: (h) => (h.ns ? nftPackets(h.ns, 'paasdirect') : 0),
+    sshConnections: (h) => {
+      const out = execFileSync('ip', ['netns', 'exec', needNs(h, 'sshConnections'), 'ss', '-Htn', 'state', 'established', '(', 'sport', '=', `:${h.port}`, ')'], { encoding: 'utf8' });
+      return out.split('\n').filter((l) => l.trim()).length;
+    },
     cleanup: async () => {
       for (const h of hosts) {
         stopApps(h.dir);
         kill(h);
+        lossOff(h);
+        unblockDirect(h);
       }
-      for (const h of hosts) {
+      if (bastion) kill(bastion);
+      for (const h of [...hosts, ...(bastion ? [bastion] : [])]) {
         if (h.ns) {
           try { ip('netns', 'del', h.ns); } catch { /* already gone */ }
         }
