@@ -204,7 +204,7 @@ describe('the action killed mid-deploy', () => {
       expect(rerun.exitCode).toBe(0);
       expect(readlinkSync(join(a, 'current'))).toBe('releases/v2');
       expect(existsSync(join(a, '.paas', 'lock'))).toBe(false);
-      expect(rerun.post?.log).toMatch(/no lock held by this run|released 0 of/);
+      expect(rerun.post?.log).toContain("paas post: nothing to clean up"); // no lock left: the post step does not even load the runtime
     } finally {
       sb.cleanup();
     }

@@ -4,6 +4,7 @@ import type { Redactor } from '../../redaction/redactor.js';
 import {
   appDir as buildAppDir,
   finalizeScript,
+  gated,
   prepareScript,
   RECEIVE,
   receiveScript,
@@ -90,7 +91,7 @@ export class TargetNode {
    * Runs a script, streaming its output through a redacting stream into the log and the tail.
    * `stage` may be a function when it changes while the script runs (lock, upload, unpack).
    */
-  async run(script: string, stage: string | (() => string), timeoutMs: number, echo = true, io: Pick<ExecOptions, 'input'> & { onStdout?: (raw: string) => void } = {}): Promise<ExecResult> {
+  async run(script: string, stage: string | (() => string), timeoutMs: number, echo = true, io: Pick<ExecOptions, 'input' | 'signal'> & { onStdout?: (raw: string) => void } = {}): Promise<ExecResult> {
     const out = this.redactor.stream();
     const err = this.redactor.stream();
     // bookkeeping scripts (lock, state, unlock) stay out of the log and the tail, except their errors
@@ -103,7 +104,7 @@ export class TargetNode {
     };
     try {
       await connectTransport(this.t);
-      const r = await this.t.exec(script, { timeoutMs, input: io.input, onStdout: (c) => { io.onStdout?.(c); emit(out.write(c)); }, onStderr: (c) => emit(err.write(c), true) });
+      const r = await this.t.exec(script, { timeoutMs, input: io.input, signal: io.signal, onStdout: (c) => { io.onStdout?.(c); emit(out.write(c)); }, onStderr: (c) => emit(err.write(c), true) });
       emit(out.end());
       emit(err.end(), true);
       return r;
@@ -229,10 +230,12 @@ interface Receiver {
   /** true at `--ready`, false when the script ended without it (lock held, or a failure) */
   ready: Promise<boolean>;
   result: Promise<ExecResult>;
+  /** a gated receiver: lets it take its lock */
+  openGate: () => void;
   answer: (word: 'go' | 'skip' | 'abort') => void;
 }
 
-function startReceive(n: TargetNode, o: FleetOptions, ownerJson: string): Receiver {
+function startReceive(n: TargetNode, o: FleetOptions, ownerJson: string, gate: boolean, onUpload: () => void): Receiver {
   let stage = 'lock';
   let seen = '';
   let gotReady = false;
@@ -240,6 +243,8 @@ function startReceive(n: TargetNode, o: FleetOptions, ownerJson: string): Receiv
   const ready = new Promise<boolean>((resolve) => { onReady = resolve; });
   let answer!: (word: 'go' | 'skip' | 'abort') => void;
   const answered = new Promise<'go' | 'skip' | 'abort'>((resolve) => { answer = resolve; });
+  let openGate!: () => void;
+  const opened = new Promise<void>((resolve) => { openGate = resolve; });
   let lastPct = -1;
   const progress = (done: number, total: number) => {
     const pct = total ? Math.floor((done / total) * 100) : 100;
@@ -249,9 +254,11 @@ function startReceive(n: TargetNode, o: FleetOptions, ownerJson: string): Receiv
     }
   };
   const input = (stdin: Writable) => {
+    if (gate) void opened.then(() => { if (!stdin.writableEnded) stdin.write(`${RECEIVE.go}\n`); });
     void answered.then(async (word) => {
       if (word !== 'go') return void stdin.end(`${RECEIVE[word]}\n`);
       stage = 'upload';
+      onUpload();
       // the exec's result reports a broken link; this only has to stop writing
       await sendFile(stdin, `${RECEIVE.go}\n`, o.artifact.file, o.artifact.bytes, progress).catch(() => {});
       stage = 'unpack';
@@ -266,12 +273,13 @@ function startReceive(n: TargetNode, o: FleetOptions, ownerJson: string): Receiv
     }
   };
   const spec = { release: o.release, sha256: o.artifact.sha256, shared: o.cfg.shared, lock: lockSpec(n, o, ownerJson) };
-  const result = n.run(receiveScript(n.appDir, spec), () => stage, o.cfg.command_timeout, false, { input, onStdout });
+  const script = receiveScript(n.appDir, spec);
+  const result = n.run(gate ? gated(script) : script, () => stage, o.cfg.command_timeout, false, { input, onStdout });
   result.then((r) => {
     if (!gotReady) lockOf(n, r.stdout);
     onReady(false);
   }, () => onReady(false));
-  return { n, ready, result, answer };
+  return { n, ready, result, openGate, answer };
 }
 
 /** Where a failed receiveScript stopped. */
@@ -283,20 +291,26 @@ function receiveStage(r: ExecResult): string {
 
 /**
  * Lock, upload (sha256 verified remotely), unpack and shared links on every target: ONE round trip
- * per target (receiveScript). Every target first takes its lock (the first one alone: of two runs
- * racing, the one holding it gets the rest); only when all are locked do the bytes flow (at most
- * `max_parallel` uploads at a time). A lock held elsewhere or a failure aborts the others, which
+ * per target (receiveScript). Every target first takes its lock (the first one before the others,
+ * whose scripts wait for it: of two runs racing, the one holding it gets the rest); only when all
+ * are locked do the bytes flow (at most `max_parallel` uploads at a time). `onUpload` is called as
+ * a target's upload starts (the caller stages its switch then). A lock held elsewhere or a failure aborts the others, which
  * release their own lock in the same round trip: nothing is uploaded, nothing changes.
  */
-export async function lockAndInstallAll(nodes: TargetNode[], o: FleetOptions, ownerJson: string): Promise<void> {
-  const [first, ...rest] = nodes;
+export async function lockAndInstallAll(nodes: TargetNode[], o: FleetOptions, ownerJson: string, onUpload: (n: TargetNode) => void = () => {}): Promise<void> {
+  // every script starts at once; the others take their lock when the first one holds its own
+  const receivers = nodes.map((n, i) => startReceive(n, o, ownerJson, i > 0, () => onUpload(n)));
+  const [first, ...rest] = receivers;
   if (!first) return;
-  const receivers = [startReceive(first, o, ownerJson)];
-  if (await (receivers[0] as Receiver).ready) receivers.push(...rest.map((n) => startReceive(n, o, ownerJson)));
+  const firstLocked = await first.ready;
+  for (const r of rest) {
+    if (firstLocked) r.openGate();
+    else r.answer('abort');
+  }
   const ready = await Promise.all(receivers.map((r) => r.ready));
   for (const r of receivers) if (r.n.state?.lock === 'taken_over') o.log(`${r.n.name}: took over a stale lock`);
   o.onLocksChanged(nodes.filter((n) => n.lockHeld));
-  const proceed = ready.length === nodes.length && ready.every(Boolean);
+  const proceed = ready.every(Boolean);
   const uploads = new Limiter(Math.max(1, o.cfg.max_parallel));
   const settled = await Promise.allSettled(receivers.map(async (r) => {
     if (!proceed) r.answer('abort');
@@ -321,15 +335,66 @@ export async function lockAndInstallAll(nodes: TargetNode[], o: FleetOptions, ow
   }
 }
 
+/**
+ * A remote step started ahead of time (`gated`): its channel and shell are up and waiting, so
+ * firing it costs one round trip instead of three. `cancel` (or the link dropping) ends it with
+ * nothing done. Its timeout counts from `fire`.
+ */
+export class Staged {
+  private stdin: Writable | null = null;
+  private word: string | null = null;
+  private readonly deadline = new AbortController();
+  private readonly result: Promise<ExecResult>;
+
+  constructor(n: TargetNode, script: string, stage: string, private readonly timeoutMs: number) {
+    this.result = n.run(gated(script), stage, 0, true, {
+      input: (stdin) => {
+        this.stdin = stdin;
+        if (this.word) stdin.end(this.word);
+      },
+      signal: this.deadline.signal,
+    });
+    this.result.catch(() => { /* seen by fire(); a cancelled step's end does not matter */ });
+  }
+
+  private send(word: string): void {
+    if (this.word) return;
+    this.word = `${word}\n`;
+    this.stdin?.end(this.word);
+  }
+
+  async fire(): Promise<ExecResult> {
+    this.send(RECEIVE.go);
+    const timer = setTimeout(() => this.deadline.abort(), this.timeoutMs);
+    try {
+      return await this.result;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  cancel(): void {
+    this.send(RECEIVE.abort);
+  }
+}
+
+/** The switch step of a deploy (pre_switch, lock check, atomic link, start), staged ahead of its batch. */
+export function stageSwitch(n: TargetNode, o: FleetOptions): Staged {
+  const script = switchScript(n.appDir, { env: n.env(o.release), lockToken: n.id.token, preSwitch: o.cfg.hooks.pre_switch, start: o.cfg.start });
+  return new Staged(n, script, 'switch', o.cfg.command_timeout);
+}
+
 /** Switches one target to `release` (pre_switch, atomic link, start) then health-gates it. */
-async function switchAndCheck(n: TargetNode, release: string, o: FleetOptions, opts: { preSwitch: boolean; historyLine?: string }): Promise<void> {
+async function switchAndCheck(n: TargetNode, release: string, o: FleetOptions, opts: { preSwitch: boolean; historyLine?: string; staged?: Staged; onSwitched?: () => void }): Promise<void> {
   let r: ExecResult;
   try {
-    r = await n.run(
-      switchScript(n.appDir, { env: n.env(release), lockToken: n.id.token, preSwitch: opts.preSwitch ? o.cfg.hooks.pre_switch : undefined, start: o.cfg.start, historyLine: opts.historyLine }),
-      'switch',
-      o.cfg.command_timeout,
-    );
+    r = opts.staged
+      ? await opts.staged.fire()
+      : await n.run(
+          switchScript(n.appDir, { env: n.env(release), lockToken: n.id.token, preSwitch: opts.preSwitch ? o.cfg.hooks.pre_switch : undefined, start: o.cfg.start, historyLine: opts.historyLine }),
+          'switch',
+          o.cfg.command_timeout,
+        );
   } catch (e) {
     n.switched = true; // the link failed mid-switch: we cannot know, so it is rolled back (harmless if it never switched)
     throw e;
@@ -337,6 +402,7 @@ async function switchAndCheck(n: TargetNode, release: string, o: FleetOptions, o
   if (/^switched=/m.test(r.stdout)) n.switched = true;
   const stage = r.code === SCRIPT_EXIT.preSwitch ? 'pre_switch' : r.code === SCRIPT_EXIT.start ? 'start' : 'switch';
   check(r, n, stage);
+  opts.onSwitched?.();
   let gate;
   try {
     await connectTransport(n.t);
@@ -359,46 +425,65 @@ export interface FleetResult {
   rolledBack: string[];
 }
 
+/** post_switch hook, history line (good), prune, and the unlock when nothing after it can fail the fleet. */
+function finalizeStep(n: TargetNode, o: FleetOptions, identity: RunIdentity): Staged {
+  const prune = n.state ? pruneList(n.state, o.release, n.previous !== o.release ? n.previous : rollbackCandidate(n.state), o.cfg.keep_releases) : [];
+  const line = historyLine({ at: o.now().toISOString(), release: o.release, status: 'good', event: 'deploy', actor: identity.actor, run: identity.run, sha256: o.artifact.sha256 });
+  const unlockToken = o.cfg.hooks.post_switch ? undefined : n.id.token;
+  return new Staged(n, finalizeScript(n.appDir, { env: n.env(o.release), postSwitch: o.cfg.hooks.post_switch, historyLine: line, prune, unlockToken }), 'post_switch', o.cfg.command_timeout);
+}
+
 /**
  * Switches batch by batch. On the first failure, every target that switched in this run (earlier
- * batches included) goes back to the release it had, and is health-checked again.
+ * batches included) goes back to the release it had, and is health-checked again. Remote steps are
+ * staged ahead (the next batch's switch while this one runs, a target's finalize while it is
+ * health-checked): `staged` may already hold the first batch's switches.
  */
-export async function switchFleet(nodes: TargetNode[], o: FleetOptions, batches: string[][], identity: RunIdentity): Promise<FleetResult> {
+export async function switchFleet(nodes: TargetNode[], o: FleetOptions, batches: string[][], identity: RunIdentity, staged = new Map<TargetNode, Staged>()): Promise<FleetResult> {
   const byName = new Map(nodes.map((n) => [n.name, n]));
+  const batchNodes = batches.map((b) => b.map((name) => byName.get(name) as TargetNode));
+  const finals = new Map<TargetNode, Staged>();
+  const stageBatch = (list: TargetNode[] | undefined) => {
+    for (const n of list ?? []) if (!staged.has(n)) staged.set(n, stageSwitch(n, o));
+  };
   let error: StageError | undefined;
-  for (let b = 0; b < batches.length && !error; b++) {
-    const batch = (batches[b] ?? []).map((name) => byName.get(name) as TargetNode);
-    o.log(`batch ${b + 1}/${batches.length}: ${batch.map((n) => n.name).join(', ')}`);
-    const results = await mapLimit(batch, o.cfg.max_parallel, (n) => switchAndCheck(n, o.release, o, { preSwitch: true }));
-    results.forEach((r, i) => {
-      const n = batch[i] as TargetNode;
-      if (r.status === 'fulfilled') n.status = 'ok';
-      else {
-        n.status = 'failed';
-        if (!error) error = r.reason instanceof StageError ? r.reason : new StageError('PAAS_REMOTE_APPLY_FAILED', 'switch', n.name, String((r.reason as Error)?.message ?? r.reason));
-      }
-    });
-  }
-  if (!error) {
-    // everything healthy: post_switch hooks, history, prune, unlock in one round trip per target
-    const at = o.now().toISOString();
-    const results = await mapLimit(nodes, o.cfg.max_parallel, async (n) => {
-      const prune = n.state ? pruneList(n.state, o.release, n.previous !== o.release ? n.previous : rollbackCandidate(n.state), o.cfg.keep_releases) : [];
-      const line = historyLine({ at, release: o.release, status: 'good', event: 'deploy', actor: identity.actor, run: identity.run, sha256: o.artifact.sha256 });
-      // without a post_switch hook nothing here can fail the fleet any more: release the lock in the same round trip
-      const unlockToken = o.cfg.hooks.post_switch ? undefined : n.id.token;
-      const r = await n.run(finalizeScript(n.appDir, { env: n.env(o.release), postSwitch: o.cfg.hooks.post_switch, historyLine: line, prune, unlockToken }), 'post_switch', o.cfg.command_timeout);
-      check(r, n, 'post_switch');
-      n.finalized = true;
-      if (/^unlock=released/m.test(r.stdout)) n.lockHeld = false;
-    });
-    o.onLocksChanged(nodes.filter((x) => x.lockHeld));
-    const failed = results.findIndex((r) => r.status === 'rejected');
-    if (failed >= 0) {
-      const reason = (results[failed] as PromiseRejectedResult).reason;
-      error = reason instanceof StageError ? reason : new StageError('PAAS_REMOTE_APPLY_FAILED', 'post_switch', nodes[failed]!.name, String(reason));
-      (nodes[failed] as TargetNode).status = 'failed';
+  try {
+    for (let b = 0; b < batchNodes.length && !error; b++) {
+      const batch = batchNodes[b] as TargetNode[];
+      stageBatch(batch);
+      stageBatch(batchNodes[b + 1]);
+      o.log(`batch ${b + 1}/${batches.length}: ${batch.map((n) => n.name).join(', ')}`);
+      const results = await mapLimit(batch, o.cfg.max_parallel, (n) =>
+        switchAndCheck(n, o.release, o, { preSwitch: true, staged: staged.get(n), onSwitched: () => finals.set(n, finalizeStep(n, o, identity)) }),
+      );
+      results.forEach((r, i) => {
+        const n = batch[i] as TargetNode;
+        if (r.status === 'fulfilled') n.status = 'ok';
+        else {
+          n.status = 'failed';
+          if (!error) error = r.reason instanceof StageError ? r.reason : new StageError('PAAS_REMOTE_APPLY_FAILED', 'switch', n.name, String((r.reason as Error)?.message ?? r.reason));
+        }
+      });
     }
+    if (!error) {
+      // everything healthy: post_switch hooks, history, prune, unlock (staged: one round trip per target)
+      const results = await mapLimit(nodes, o.cfg.max_parallel, async (n) => {
+        const r = await (finals.get(n) ?? finalizeStep(n, o, identity)).fire();
+        check(r, n, 'post_switch');
+        n.finalized = true;
+        if (/^unlock=released/m.test(r.stdout)) n.lockHeld = false;
+      });
+      o.onLocksChanged(nodes.filter((x) => x.lockHeld));
+      const failed = results.findIndex((r) => r.status === 'rejected');
+      if (failed >= 0) {
+        const reason = (results[failed] as PromiseRejectedResult).reason;
+        error = reason instanceof StageError ? reason : new StageError('PAAS_REMOTE_APPLY_FAILED', 'post_switch', nodes[failed]!.name, String(reason));
+        (nodes[failed] as TargetNode).status = 'failed';
+      }
+    }
+  } finally {
+    // what was staged and not fired ends with nothing done
+    for (const st of [...staged.values(), ...finals.values()]) st.cancel();
   }
   for (const n of nodes) if (n.status === 'pending') n.status = 'skipped';
   if (!error) return { ok: true, batches, rolledBack: [] };

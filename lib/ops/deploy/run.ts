@@ -19,7 +19,7 @@ import { loadAppConfig, type AppConfig } from './app-config.js';
 import { prepareArtifact } from './artifact.js';
 import { saveHeldLocks } from './cleanup.js';
 import { buildTransports, connectTransport, remediationFor, targetsFromVault, transportErrorCode } from './connect.js';
-import { fanoutPlan, lockAndInstallAll, planBatches, readStates, StageError, switchFleet, targetStatuses, TargetNode, toPaasError, unlockAll, type RunIdentity } from './fleet.js';
+import { fanoutPlan, lockAndInstallAll, planBatches, readStates, Staged, stageSwitch, StageError, switchFleet, targetStatuses, TargetNode, toPaasError, unlockAll, type RunIdentity } from './fleet.js';
 import { healthGate } from './health.js';
 import { runPreflight } from './preflight.js';
 import { checkTriggerPolicy } from './policy.js';
@@ -206,10 +206,16 @@ export async function deployRun(rt: Runtime, common: CommonInputs, s: DeploySett
     };
     const fo = { cfg, release, artifact, rollbackOnFailure: s.rollback_on_failure, redactor: rt.redactor, log, onLocksChanged, now: rt.now };
     let result;
+    // the first batch's switch is staged while its upload runs (one round trip less when it is due)
+    const firstBatch = new Set(batches[0]);
+    const staged = new Map<TargetNode, Staged>();
     try {
-      await lockAndInstallAll(nodes, fo, lockOwner(rt, identity, 'deploy', release, cfg.lock_ttl));
-      result = await switchFleet(nodes, fo, batches, identity);
+      await lockAndInstallAll(nodes, fo, lockOwner(rt, identity, 'deploy', release, cfg.lock_ttl), (n) => {
+        if (firstBatch.has(n.name)) staged.set(n, stageSwitch(n, fo));
+      });
+      result = await switchFleet(nodes, fo, batches, identity, staged);
     } finally {
+      for (const st of staged.values()) st.cancel();
       await unlockAll(nodes, fo);
     }
     const rolled = result.rolledBack;
