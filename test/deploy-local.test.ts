@@ -14,6 +14,8 @@ import { LocalTransport } from '../lib/transport/local.js';
 import { appDir as buildAppDir, prepareScript, unlockScript } from '../lib/transport/commands.js';
 import { parseState } from '../lib/ops/deploy/releases.js';
 import { signDispatch } from '../lib/ops/deploy/policy.js';
+import { Staged, TargetNode } from '../lib/ops/deploy/fleet.js';
+import { Redactor } from '../lib/redaction/redactor.js';
 
 let base: string;
 let rels: string;
@@ -148,6 +150,30 @@ describe('lock semantics (local transport, the real scripts)', () => {
     expect((await t.exec(unlockScript(a, 't4'))).stdout.trim()).toBe('unlock=released');
     expect(existsSync(join(a, '.paas', 'lock'))).toBe(false);
     expect((await t.exec(unlockScript(a, 't4'))).stdout.trim()).toBe('unlock=absent');
+  });
+});
+
+describe('staged remote steps (gated scripts)', () => {
+  test('nothing runs until fired; cancel or a closed stdin ends it with nothing done; the deadline counts from fire', async () => {
+    const dir = target('staged-target');
+    const t = new LocalTransport(dir);
+    const id = { context: 'oss-demo', app: 'web', run: '1', actor: 'x', sha: '', token: 'tok' };
+    const n = new TargetNode({ kind: 'local', id: 'web1', dir }, t, '/srv/paas', id, new Redactor(), () => {});
+    const mark = (name: string) => `touch ${join(dir, name)}; echo ran-${name}`;
+    const fired = new Staged(n, mark('fired'), 'test', 5000);
+    const cancelled = new Staged(n, mark('cancelled'), 'test', 5000);
+    await new Promise((r) => setTimeout(r, 300)); // both are up and waiting
+    expect(existsSync(join(dir, 'fired'))).toBe(false);
+    cancelled.cancel();
+    const r = await fired.fire();
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('ran-fired\n');
+    expect(existsSync(join(dir, 'fired'))).toBe(true);
+    await new Promise((res) => setTimeout(res, 200));
+    expect(existsSync(join(dir, 'cancelled'))).toBe(false);
+    const slow = new Staged(n, 'sleep 5', 'test', 300);
+    await new Promise((res) => setTimeout(res, 500)); // waiting longer than its timeout before fire is fine
+    await expect(slow.fire()).rejects.toMatchObject({ stage: 'test', message: expect.stringContaining('deadline') });
   });
 });
 

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import {
-  appDir, finalizeScript, prepareScript, RECEIVE, receiveScript, q, safeRelease, switchScript, unlockScript, UnsafeValueError,
+  appDir, finalizeScript, gated, prepareScript, RECEIVE, receiveScript, q, safeRelease, switchScript, unlockScript, UnsafeValueError,
 } from '../lib/transport/commands.js';
 import { fingerprint, parseKnownHosts, verifyHostKey } from '../lib/transport/known-hosts.js';
 import { parseTargets, selectTargets } from '../lib/transport/targets.js';
@@ -77,6 +77,14 @@ describe('script builders (text)', () => {
     expect(() => receiveScript(A, { release: 'v2', sha256: 'nothex', shared: [], lock })).toThrow(UnsafeValueError);
     expect(() => receiveScript(A, { release: 'v2', sha256: 'b'.repeat(64), shared: ['../etc'], lock })).toThrow(UnsafeValueError);
     expect(() => receiveScript(A, { release: 'v2', sha256: 'b'.repeat(64), shared: [], lock: { ...lock, token: 'a;b' } })).toThrow(UnsafeValueError);
+  });
+
+  test('gated: the script runs only after the word go on stdin', () => {
+    const s = gated(finalizeScript(A, { env, historyLine: '{}', prune: [] }));
+    expect(s.startsWith(`IFS= read -r gate || gate=\nif [ "$gate" != 'go' ]; then exit 0; fi\nset -eu\n`)).toBe(true);
+    expect(execFileSync('sh', ['-c', gated('echo ran')], { input: 'go\n' }).toString()).toBe('ran\n');
+    expect(execFileSync('sh', ['-c', gated('echo ran')], { input: 'abort\n' }).toString()).toBe('');
+    expect(execFileSync('sh', ['-c', gated('echo ran')], { input: '' }).toString()).toBe('');
   });
 
   test('switch: pre_switch in the release, atomic ln -sfn + mv -T, start in current with its output in a log', () => {
