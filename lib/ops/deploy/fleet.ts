@@ -185,13 +185,16 @@ function lockHeldError(n: TargetNode): StageError {
   return new StageError('PAAS_LOCK_HELD', 'lock', n.name, `the deploy lock of ${n.id.app} in ${n.id.context} on ${n.name} is held by another run (${who || 'owner unknown'})`);
 }
 
+/** How long taking a lock (and reading the state) may take on one target. */
+const LOCK_TIMEOUT_MS = 60_000;
+
 const lockSpec = (n: TargetNode, o: Pick<FleetOptions, 'cfg'>, ownerJson: string) => ({ token: n.id.token, run: n.id.run, ownerJson, ttlSeconds: o.cfg.lock_ttl / 1000 });
 
 /** Lock + state on every target (parallel). Throws PAAS_LOCK_HELD after releasing what we took. */
 export async function lockAll(nodes: TargetNode[], o: Pick<FleetOptions, 'cfg' | 'log' | 'onLocksChanged'>, ownerJson: string): Promise<void> {
   // the first target's lock is taken alone: of two runs racing, the one holding it gets the rest (no livelock)
   const take = async (n: TargetNode) => {
-    const r = await n.run(prepareScript(n.appDir, lockSpec(n, o, ownerJson)), 'lock', 60_000, false);
+    const r = await n.run(prepareScript(n.appDir, lockSpec(n, o, ownerJson)), 'lock', LOCK_TIMEOUT_MS, false);
     check(r, n, 'lock');
     lockOf(n, r.stdout);
     if (n.state?.lock === 'taken_over') o.log(`${n.name}: took over a stale lock`);
@@ -245,6 +248,17 @@ function startReceive(n: TargetNode, o: FleetOptions, ownerJson: string, gate: b
   const answered = new Promise<'go' | 'skip' | 'abort'>((resolve) => { answer = resolve; });
   let openGate!: () => void;
   const opened = new Promise<void>((resolve) => { openGate = resolve; });
+  // deadlines: 60 s to take the lock (from the start, or from the gate opening), then
+  // command_timeout from the answer (waiting for the other targets is bounded by their own deadlines)
+  const deadline = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (ms: number | null) => {
+    clearTimeout(timer);
+    if (ms !== null) timer = setTimeout(() => deadline.abort(), ms);
+  };
+  if (!gate) arm(LOCK_TIMEOUT_MS);
+  void opened.then(() => arm(LOCK_TIMEOUT_MS));
+  void answered.then(() => arm(o.cfg.command_timeout));
   let lastPct = -1;
   const progress = (done: number, total: number) => {
     const pct = total ? Math.floor((done / total) * 100) : 100;
@@ -268,13 +282,15 @@ function startReceive(n: TargetNode, o: FleetOptions, ownerJson: string, gate: b
     seen += c;
     if (!gotReady && seen.includes(`\n${RECEIVE.ready}\n`)) {
       gotReady = true;
+      arm(null);
       lockOf(n, seen);
       onReady(true);
     }
   };
   const spec = { release: o.release, sha256: o.artifact.sha256, shared: o.cfg.shared, lock: lockSpec(n, o, ownerJson) };
   const script = receiveScript(n.appDir, spec);
-  const result = n.run(gate ? gated(script) : script, () => stage, o.cfg.command_timeout, false, { input, onStdout });
+  const result = n.run(gate ? gated(script) : script, () => stage, 0, false, { input, onStdout, signal: deadline.signal });
+  void result.finally(() => arm(null)).catch(() => {});
   result.then((r) => {
     if (!gotReady) lockOf(n, r.stdout);
     onReady(false);
@@ -293,9 +309,10 @@ function receiveStage(r: ExecResult): string {
  * Lock, upload (sha256 verified remotely), unpack and shared links on every target: ONE round trip
  * per target (receiveScript). Every target first takes its lock (the first one before the others,
  * whose scripts wait for it: of two runs racing, the one holding it gets the rest); only when all
- * are locked do the bytes flow (at most `max_parallel` uploads at a time). `onUpload` is called as
- * a target's upload starts (the caller stages its switch then). A lock held elsewhere or a failure aborts the others, which
- * release their own lock in the same round trip: nothing is uploaded, nothing changes.
+ * are locked do the bytes flow (at most `max_parallel` uploads at a time). A lock held elsewhere or
+ * a failure aborts the others, which release their own lock in the same round trip: nothing is
+ * uploaded, nothing changes. `onUpload` is called as a target's upload starts (the caller stages
+ * its switch then).
  */
 export async function lockAndInstallAll(nodes: TargetNode[], o: FleetOptions, ownerJson: string, onUpload: (n: TargetNode) => void = () => {}): Promise<void> {
   // every script starts at once; the others take their lock when the first one holds its own
