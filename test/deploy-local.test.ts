@@ -132,6 +132,59 @@ describe('CI/CD-only and trigger policy', () => {
   });
 });
 
+describe('bluegreen (local transport, two slots)', () => {
+  test('idle slot started and checked before the switch; broken before the switch: nothing moves; broken after it: back to the slot still running; rollback flips', async () => {
+    const dir = target('bluegreen-target');
+    const work = join(base, 'work-bluegreen');
+    mkdirSync(work);
+    const [blue, green] = [await freePort(), await freePort()];
+    const stateRoot = join(base, 'state-bluegreen');
+    expect((await cli(['context', 'create', 'oss-demo', '--state-root', stateRoot])).code).toBe(0);
+    const common = { context: 'oss-demo', state_root: stateRoot, vault: `PAAS_TARGETS=web1=local:${dir}\n`, app: 'web' };
+    const env = { GITHUB_EVENT_NAME: '', GITHUB_REF_NAME: '' };
+    const slots = `    slots: { blue: { port: ${blue} }, green: { port: ${green} }, switch: 'echo "$PAAS_SLOT $PAAS_PORT $PAAS_RELEASE" >>"$PAAS_APP_DIR/switch.log"' }`;
+    writeFileSync(join(work, 'paas.yml'), appYml({ http: true, port: blue, strategy: 'bluegreen', deadline: '3s', extra: slots }));
+    makeRelease(rels, 'v3live', { failLive: true });
+    const a = join(dir, 'oss-demo', 'web');
+    const live = () => readFileSync(join(a, '.paas', 'live'), 'utf8').trim();
+    const current = () => readlinkSync(join(a, 'current'));
+    const body = async (port: number) => (await fetch(`http://127.0.0.1:${port}/`)).text();
+    const deploy = (v: string, rel = v) => runOp('deploy', { ...common, artifact: tgz(rel), release_id: v, apply: 'true' }, { cwd: work, inCI: false, env });
+
+    const plan = await runOp('deploy', { ...common, artifact: tgz('v1'), release_id: 'v1' }, { cwd: work, inCI: false, env });
+    expect(plan.outcome.text).toContain('web1: current (none) -> v1 in slot blue');
+    expect((await deploy('v1')).outcome.exitCode).toBe(0);
+    expect([live(), current(), await body(blue)]).toEqual(['blue', 'releases/v1', 'v1']);
+
+    const v2 = await deploy('v2');
+    expect(v2.outcome.envelope.error).toBeUndefined();
+    expect(v2.logs.some((l) => l.includes('web1: healthy on v2 (slot green, idle)'))).toBe(true);
+    expect([live(), current(), await body(green), await body(blue)]).toEqual(['green', 'releases/v2', 'v2', 'v1']); // the old slot keeps running
+
+    // broken in the idle slot: refused before the switch, live traffic never moved
+    const broken = await deploy('v4', 'v4broken');
+    expect(broken.outcome.envelope.error?.code).toBe('PAAS_HEALTH_CHECK_FAILED');
+    expect(broken.outcome.envelope.error?.message).toContain('(slot blue, idle)');
+    expect(broken.outcome.envelope.fields.rolled_back_targets).toBe('');
+    expect([live(), current(), await body(green)]).toEqual(['green', 'releases/v2', 'v2']);
+
+    // healthy while idle, broken once live: back to green, which still runs v2 (no restart)
+    const v3 = await deploy('v3', 'v3live');
+    expect(v3.outcome.envelope.error?.code).toBe('PAAS_HEALTH_CHECK_FAILED');
+    expect(v3.outcome.envelope.error?.message).toContain('(slot blue, re-check after the switch)');
+    expect(v3.outcome.envelope.fields.target_statuses).toBe('web1:rolled_back');
+    expect([live(), current(), await body(green)]).toEqual(['green', 'releases/v2', 'v2']);
+    expect(readFileSync(join(a, 'switch.log'), 'utf8').trim().split('\n')).toEqual([`blue ${blue} v1`, `green ${green} v2`, `blue ${blue} v3`, `green ${green} v2`]);
+    const hist = readFileSync(join(a, '.paas', 'history.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { release: string; status: string });
+    expect(hist.map((h) => `${h.release}:${h.status}`)).toEqual(['v1:good', 'v2:good', 'v3:bad']);
+
+    // rollback: v1 (newest good before v2) started in the idle slot, checked, switched
+    const rb = await runOp('rollback', { ...common, apply: 'true' }, { cwd: work, inCI: false, env });
+    expect(rb.outcome.envelope.error).toBeUndefined();
+    expect([live(), current(), await body(blue)]).toEqual(['blue', 'releases/v1', 'v1']);
+  }, 60_000);
+});
+
 describe('lock semantics (local transport, the real scripts)', () => {
   test('acquire, held by another token, re-entered by the same run, stale takeover, never release others', async () => {
     const t = new LocalTransport(target('lock-target'));

@@ -93,7 +93,7 @@ function build() {
       batch: z.number().int().min(1).max(1000).default(1),
       max_parallel: z.number().int().min(1).max(256).default(4),
       canary: z.number().int().min(1).max(1000).default(1),
-      slots: z.strictObject({ blue: z.strictObject({ port }), green: z.strictObject({ port }) }).optional(),
+      slots: z.strictObject({ blue: z.strictObject({ port }), green: z.strictObject({ port }), switch: commandString.optional() }).optional(),
       hooks: z.strictObject({ pre_switch: commandString.optional(), post_switch: commandString.optional() }).prefault({}),
       // deploy/rollback (lib/ops/deploy): lock expiry, per-step time limit, SSH connection setup, Deployment URL
       lock_ttl: durationMs({ min: 10_000, max: 24 * 3_600_000 }).default(30 * 60_000),
@@ -104,6 +104,7 @@ function build() {
     })
     .superRefine((a, ctx) => {
       if (a.strategy === 'bluegreen' && !a.slots) ctx.addIssue({ code: 'custom', message: 'strategy bluegreen needs slots: { blue: { port }, green: { port } }', path: ['slots'] });
+      if (a.strategy === 'bluegreen' && a.health?.command === undefined && !a.health?.http) ctx.addIssue({ code: 'custom', message: 'strategy bluegreen needs a health check (the idle slot is checked before the switch)', path: ['health'] });
       if (a.slots && a.slots.blue.port === a.slots.green.port) ctx.addIssue({ code: 'custom', message: 'blue and green need different ports', path: ['slots'] });
       if (new Set(a.shared).size !== a.shared.length) ctx.addIssue({ code: 'custom', message: 'shared paths must be unique', path: ['shared'] });
     });

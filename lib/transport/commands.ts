@@ -21,6 +21,7 @@ export const SCRIPT_EXIT = {
   postSwitch: 72,
   noTools: 73,
   lockLost: 74,
+  slotSwitch: 75,
 } as const;
 
 export const APP_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -71,6 +72,8 @@ export function appDir(root: string, context: string, app: string): string {
   return `${safeRoot(root)}/${safeContext(context)}/${safeApp(app)}`;
 }
 
+export type SlotName = 'blue' | 'green';
+
 /** Environment every hook and the start command see. */
 export interface HookEnv {
   appDir: string;
@@ -78,14 +81,22 @@ export interface HookEnv {
   app: string;
   target: string;
   release: string;
+  /** bluegreen: the slot the command is about (PAAS_SLOT, PAAS_PORT) */
+  slot?: { name: SlotName; port: number } | undefined;
 }
 
 function header(a: string): string[] {
   return ['set -eu', 'umask 022', `A=${q(a)}`];
 }
 
+function safeSlot(slot: { name: string; port: number }): { name: SlotName; port: number } {
+  if ((slot.name !== 'blue' && slot.name !== 'green') || !Number.isInteger(slot.port) || slot.port < 1 || slot.port > 65535) throw new UnsafeValueError('slot');
+  return slot as { name: SlotName; port: number };
+}
+
 function exportEnv(env: HookEnv): string {
-  return `export PAAS_APP_DIR=${q(env.appDir)} PAAS_CONTEXT=${q(safeContext(env.context))} PAAS_APP=${q(safeApp(env.app))} PAAS_TARGET=${q(safeTarget(env.target))} PAAS_RELEASE=${q(safeRelease(env.release))} PAAS_RELEASE_DIR="$A/releases/"${q(env.release)}`;
+  const slot = env.slot ? ` PAAS_SLOT=${safeSlot(env.slot).name} PAAS_PORT=${env.slot.port}` : '';
+  return `export PAAS_APP_DIR=${q(env.appDir)} PAAS_CONTEXT=${q(safeContext(env.context))} PAAS_APP=${q(safeApp(env.app))} PAAS_TARGET=${q(safeTarget(env.target))} PAAS_RELEASE=${q(safeRelease(env.release))} PAAS_RELEASE_DIR="$A/releases/"${q(env.release)}${slot}`;
 }
 
 /** Runs a user command (from paas.yml) in a subshell, mapping failure to `code` with a message on stderr. */
@@ -109,6 +120,7 @@ function stateLines(): string[] {
     'echo "--history"; if [ -f "$A/.paas/history.jsonl" ]; then tail -n 1000 "$A/.paas/history.jsonl"; fi; echo "--end"',
     'echo "--lock"; if [ -d "$A/.paas/lock" ]; then cat "$A/.paas/lock/owner.json" 2>/dev/null || echo "{}"; fi; echo "--end"',
     'echo "disk_pct=$(df -P "$A" 2>/dev/null | awk \'NR==2 {sub("%","",$5); print $5}\')"',
+    'echo "live=$(cat "$A/.paas/live" 2>/dev/null || true)"',
   ];
 }
 
@@ -268,16 +280,16 @@ export interface SwitchSpec {
  * Atomic switch of `current`: a temp symlink renamed over it (`ln -sfn` + `mv -T`), only while the
  * lock still holds our token (a run whose lock was released or taken over never switches).
  */
-function switchLines(release: string, lockToken: string): string[] {
+function switchLines(release: string, lockToken: string, link = { path: '"$A/current"', target: '"releases/$ID"', says: 'switched=$ID' }): string[] {
   check(TOKEN_RE, lockToken, 'lock token');
   return [
     `ID=${q(safeRelease(release))}`,
     `if [ ! -d "$A/releases/$ID" ]; then echo "paas: release $ID does not exist on this target" >&2; exit ${SCRIPT_EXIT.missingRelease}; fi`,
     `if [ "$(cat "$A/.paas/lock/token" 2>/dev/null || true)" != ${q(lockToken)} ]; then echo "paas: this run no longer holds the deploy lock (released or taken over); not switching" >&2; exit ${SCRIPT_EXIT.lockLost}; fi`,
-    'N="$A/.current.tmp.$$"',
-    'ln -sfn "releases/$ID" "$N"',
-    'mv -T "$N" "$A/current"',
-    'echo "switched=$ID"',
+    'N="$A/.link.tmp.$$"',
+    `ln -sfn ${link.target} "$N"`,
+    `mv -T "$N" ${link.path}`,
+    `echo "${link.says}"`,
   ];
 }
 
@@ -288,6 +300,44 @@ export function switchScript(a: string, spec: SwitchSpec): string {
   lines.push(...switchLines(spec.env.release, spec.lockToken));
   if (spec.historyLine) lines.push(`printf '%s\\n' ${q(spec.historyLine)} >>"$A/.paas/history.jsonl"`);
   if (spec.start) lines.push('cd "$A/current"', ...userCommand(spec.start, 'start command', SCRIPT_EXIT.start, '"$A/.paas/start.log"'));
+  return lines.join('\n') + '\n';
+}
+
+export interface SlotSpec {
+  /** the release and the slot (env.slot) */
+  env: HookEnv & { slot: { name: SlotName; port: number } };
+  lockToken: string;
+  /** slotStartScript: the start command, run in the slot */
+  start?: string | undefined;
+  /** slotSwitchScript: the command that moves traffic to the live slot (paas.yml slots.switch) */
+  switchCommand?: string | undefined;
+  historyLine?: string | undefined;
+}
+
+/**
+ * bluegreen, before any traffic moves: points `slots/<slot>` (the idle slot) at the release and runs
+ * the start command there with PAAS_SLOT/PAAS_PORT. The live slot, `current` and `.paas/live` are
+ * untouched.
+ */
+export function slotStartScript(a: string, spec: SlotSpec): string {
+  const slot = safeSlot(spec.env.slot).name;
+  const lines = [...header(a), exportEnv(spec.env), 'mkdir -p "$A/slots"'];
+  lines.push(...switchLines(spec.env.release, spec.lockToken, { path: `"$A/slots/${slot}"`, target: '"../releases/$ID"', says: `slot_${slot}=$ID` }));
+  if (spec.start) lines.push(`cd "$A/slots/${slot}"`, ...userCommand(spec.start, `start command (slot ${slot})`, SCRIPT_EXIT.start, `"$A/.paas/start-${slot}.log"`));
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * bluegreen, the switch: `.paas/live` names the slot, `current` points at its release (both atomic
+ * renames), then the slots' switch command moves the traffic (a proxy reload, typically).
+ */
+export function slotSwitchScript(a: string, spec: SlotSpec): string {
+  const slot = safeSlot(spec.env.slot).name;
+  const lines = [...header(a), exportEnv(spec.env)];
+  lines.push(...switchLines(spec.env.release, spec.lockToken));
+  lines.push(`printf '%s\\n' ${slot} >"$A/.paas/live.tmp.$$"`, 'mv "$A/.paas/live.tmp.$$" "$A/.paas/live"', `echo "live=${slot}"`);
+  if (spec.historyLine) lines.push(`printf '%s\\n' ${q(spec.historyLine)} >>"$A/.paas/history.jsonl"`);
+  if (spec.switchCommand) lines.push('cd "$A/current"', ...userCommand(spec.switchCommand, 'slot switch command', SCRIPT_EXIT.slotSwitch));
   return lines.join('\n') + '\n';
 }
 
@@ -314,9 +364,10 @@ export function finalizeScript(a: string, spec: FinalizeSpec): string {
   return lines.join('\n') + '\n';
 }
 
-/** Runs the health command in `current` (exit 0 = healthy). */
+/** Runs the health command in `current`, or in the slot being checked (exit 0 = healthy). */
 export function healthCommandScript(a: string, env: HookEnv, command: string): string {
-  return [...header(a), exportEnv(env), 'cd "$A/current"', `exec sh -c ${q(command)} </dev/null`].join('\n') + '\n';
+  const dir = env.slot ? `"$A/slots/${safeSlot(env.slot).name}"` : '"$A/current"';
+  return [...header(a), exportEnv(env), `cd ${dir}`, `exec sh -c ${q(command)} </dev/null`].join('\n') + '\n';
 }
 
 /** Appends one history line (e.g. marking a release bad). */

@@ -3,6 +3,8 @@
  * (stops the previous instance via shared/app.pid, starts this one) and bin/health; packed as .tar.gz.
  * The app listens on the port written in `<deploy dir>/port` (the same on every netns host).
  * `failOn` lists target ids (or `*`) whose /healthz answers 500: a release broken on some hosts.
+ * bluegreen: the app listens on PAAS_PORT (its slot's port) when set, one pid file per slot, and
+ * `failLive` makes /healthz answer 500 once the app's slot is the live one.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -16,19 +18,25 @@ import type { Outcome } from '../../lib/output/envelope.js';
 const SERVER = `
 const http = require('http'), fs = require('fs'), path = require('path');
 const version = fs.readFileSync(path.join(__dirname, 'VERSION'), 'utf8').trim();
-const port = Number(fs.readFileSync(path.join(process.env.PAAS_APP_DIR, '..', '..', 'port'), 'utf8').trim());
+const port = Number(process.env.PAAS_PORT || fs.readFileSync(path.join(process.env.PAAS_APP_DIR, '..', '..', 'port'), 'utf8').trim());
 let failOn = [];
 try { failOn = fs.readFileSync(path.join(__dirname, 'fail_on'), 'utf8').split(/\\s+/).filter(Boolean); } catch {}
 const bad = failOn.includes('*') || failOn.includes(process.env.PAAS_TARGET);
+// bluegreen: a release with fail_live answers 500 once its slot is the live one (it breaks under traffic)
+const live = () => { try { return fs.readFileSync(path.join(process.env.PAAS_APP_DIR, '.paas', 'live'), 'utf8').trim(); } catch { return ''; } };
+const failLive = fs.existsSync(path.join(__dirname, 'fail_live'));
 http.createServer((q, s) => {
-  if (q.url === '/healthz') { s.writeHead(bad ? 500 : 200); s.end(bad ? 'broken' : 'ok ' + version); return; }
+  if (q.url === '/healthz') {
+    const down = bad || (failLive && process.env.PAAS_SLOT && live() === process.env.PAAS_SLOT);
+    s.writeHead(down ? 500 : 200); s.end(down ? 'broken' : 'ok ' + version); return;
+  }
   s.writeHead(200); s.end(version);
 }).listen(port, process.env.PAAS_BIND || '0.0.0.0');
 `;
 
 const START = (node: string) => `#!/bin/sh
 set -eu
-P="$PAAS_APP_DIR/shared/app.pid"
+P="$PAAS_APP_DIR/shared/app\${PAAS_SLOT:+-$PAAS_SLOT}.pid"
 if [ -f "$P" ]; then
   old=$(cat "$P"); kill "$old" 2>/dev/null || true
   i=0; while kill -0 "$old" 2>/dev/null && [ "$i" -lt 200 ]; do sleep 0.05; i=$((i+1)); done
@@ -43,7 +51,7 @@ exec ${node} -e "const p=require('fs').readFileSync(process.env.PAAS_APP_DIR+'/.
 `;
 
 /** Writes a release directory and its tarball; returns the tarball path. */
-export function makeRelease(base: string, version: string, opts: { failOn?: string[]; extra?: (dir: string) => void } = {}): string {
+export function makeRelease(base: string, version: string, opts: { failOn?: string[]; failLive?: boolean; extra?: (dir: string) => void } = {}): string {
   const dir = join(base, `rel-${version}`);
   mkdirSync(join(dir, 'bin'), { recursive: true });
   writeFileSync(join(dir, 'server.cjs'), SERVER);
@@ -53,6 +61,7 @@ export function makeRelease(base: string, version: string, opts: { failOn?: stri
   chmodSync(join(dir, 'bin', 'start'), 0o755);
   chmodSync(join(dir, 'bin', 'health'), 0o755);
   if (opts.failOn?.length) writeFileSync(join(dir, 'fail_on'), opts.failOn.join(' ') + '\n');
+  if (opts.failLive) writeFileSync(join(dir, 'fail_live'), '');
   opts.extra?.(dir);
   const tgz = join(base, `${version}.tar.gz`);
   execFileSync('tar', ['-czf', tgz, '-C', dir, '.']);

@@ -397,7 +397,7 @@ export function stopApps(dir: string): void {
     if (depth > 4 || !existsSync(d)) return;
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
-      if (e.isFile() && e.name === 'app.pid') {
+      if (e.isFile() && /^app(-blue|-green)?\.pid$/.test(e.name)) {
         const pid = Number(readFileSync(p, 'utf8').trim());
         if (pid > 1) {
           try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }

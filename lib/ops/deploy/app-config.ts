@@ -23,6 +23,8 @@ export interface AppConfig {
   batch: number;
   max_parallel: number;
   canary: number;
+  /** bluegreen: the two slots' ports, and the command that moves traffic to the live slot */
+  slots?: { blue: { port: number }; green: { port: number }; switch?: string | undefined } | undefined;
   hooks: { pre_switch?: string | undefined; post_switch?: string | undefined };
   /** ms after which a lock is stale and may be taken over */
   lock_ttl: number;
@@ -48,6 +50,7 @@ export function normalizeApp(a: YmlApp & Extra): AppConfig {
     batch: a.batch,
     max_parallel: a.max_parallel,
     canary: a.canary,
+    slots: a.slots,
     hooks: a.hooks ?? {},
     lock_ttl: a.lock_ttl ?? 30 * 60_000,
     command_timeout: a.command_timeout ?? 10 * 60_000,

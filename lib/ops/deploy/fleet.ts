@@ -9,10 +9,13 @@ import {
   RECEIVE,
   receiveScript,
   SCRIPT_EXIT,
+  slotStartScript,
+  slotSwitchScript,
   stateScript,
   switchScript,
   unlockScript,
   type HookEnv,
+  type SlotName,
 } from '../../transport/commands.js';
 import { Limiter, mapLimit } from '../../transport/limit.js';
 import type { TargetSpec } from '../../transport/targets.js';
@@ -52,6 +55,8 @@ export class TargetNode {
   /** the release `current` pointed to before this run */
   previous: string | null = null;
   switched = false;
+  /** bluegreen: the slot this run made live */
+  live: SlotName | null = null;
   lockHeld = false;
   finalized = false;
   readonly appDir: string;
@@ -401,38 +406,130 @@ export function stageSwitch(n: TargetNode, o: FleetOptions): Staged {
   return new Staged(n, script, 'switch', o.cfg.command_timeout);
 }
 
-/** Switches one target to `release` (pre_switch, atomic link, start) then health-gates it. */
-async function switchAndCheck(n: TargetNode, release: string, o: FleetOptions, opts: { preSwitch: boolean; historyLine?: string; staged?: Staged; onSwitched?: () => void }): Promise<void> {
-  let r: ExecResult;
-  try {
-    r = opts.staged
-      ? await opts.staged.fire()
-      : await n.run(
-          switchScript(n.appDir, { env: n.env(release), lockToken: n.id.token, preSwitch: opts.preSwitch ? o.cfg.hooks.pre_switch : undefined, start: o.cfg.start, historyLine: opts.historyLine }),
-          'switch',
-          o.cfg.command_timeout,
-        );
-  } catch (e) {
-    n.switched = true; // the link failed mid-switch: we cannot know, so it is rolled back (harmless if it never switched)
-    throw e;
-  }
-  if (/^switched=/m.test(r.stdout)) n.switched = true;
-  const stage = r.code === SCRIPT_EXIT.preSwitch ? 'pre_switch' : r.code === SCRIPT_EXIT.start ? 'start' : 'switch';
-  check(r, n, stage);
-  opts.onSwitched?.();
+/** The health gate of one target (`env.slot`: that slot's port / PAAS_SLOT); throws a StageError naming why. */
+async function healthOrThrow(n: TargetNode, env: HookEnv, o: FleetOptions, what = ''): Promise<void> {
+  const h = o.cfg.health;
+  const health = env.slot && h?.http ? { ...h, http: { ...h.http, port: env.slot.port } } : h;
+  const where = env.slot ? ` (slot ${env.slot.name}${what})` : '';
   let gate;
   try {
     await connectTransport(n.t);
-    gate = await healthGate(n.t, o.cfg.health, n.appDir, n.env(release), o.log);
+    gate = await healthGate(n.t, health, n.appDir, env, o.log);
   } catch (e) {
     if (e instanceof TransportError) throw new StageError(transportErrorCode(e, 'health'), 'health', n.name, e.message);
     throw e;
   }
   if (!gate.ok) {
-    n.note(`paas: health check failed: ${gate.reason}`);
-    throw new StageError('PAAS_HEALTH_CHECK_FAILED', 'health', n.name, `health check of ${n.name} failed: ${gate.reason}`);
+    n.note(`paas: health check failed${where}: ${gate.reason}`);
+    throw new StageError('PAAS_HEALTH_CHECK_FAILED', 'health', n.name, `health check of ${n.name}${where} failed: ${gate.reason}`);
   }
-  o.log(`${n.name}: healthy on ${release} (${gate.reason}, ${gate.checks} check${gate.checks === 1 ? '' : 's'}, ${gate.ms} ms)`);
+  o.log(`${n.name}: healthy on ${env.release}${where} (${gate.reason}, ${gate.checks} check${gate.checks === 1 ? '' : 's'}, ${gate.ms} ms)`);
+}
+
+/** Runs a remote step that may move `current`: marks the target switched when it did, or when the link failed mid-step (unknowable: rolled back, harmless if it never switched). */
+async function switching(n: TargetNode, o: FleetOptions, script: string, run?: Staged): Promise<ExecResult> {
+  let r: ExecResult;
+  try {
+    r = run ? await run.fire() : await n.run(script, 'switch', o.cfg.command_timeout);
+  } catch (e) {
+    n.switched = true;
+    throw e;
+  }
+  if (/^switched=/m.test(r.stdout)) n.switched = true;
+  const stage = r.code === SCRIPT_EXIT.preSwitch ? 'pre_switch' : r.code === SCRIPT_EXIT.start ? 'start' : 'switch';
+  check(r, n, stage);
+  return r;
+}
+
+/** Switches one target to `release` (pre_switch, atomic link, start) then health-gates it; bluegreen apps flip slots. */
+async function switchAndCheck(n: TargetNode, release: string, o: FleetOptions, opts: { preSwitch: boolean; historyLine?: string; staged?: Staged; onSwitched?: () => void }): Promise<void> {
+  if (o.cfg.strategy === 'bluegreen') return flipSlots(n, release, o, opts.historyLine);
+  const script = switchScript(n.appDir, { env: n.env(release), lockToken: n.id.token, preSwitch: opts.preSwitch ? o.cfg.hooks.pre_switch : undefined, start: o.cfg.start, historyLine: opts.historyLine });
+  await switching(n, o, script, opts.staged);
+  opts.onSwitched?.();
+  await healthOrThrow(n, n.env(release), o);
+}
+
+// ------------------------------------------------------------------------------------ bluegreen
+
+const otherSlot = (s: SlotName): SlotName => (s === 'blue' ? 'green' : 'blue');
+
+/** The live slot of a target (`.paas/live`), or null before its first bluegreen deploy. */
+export function liveSlot(n: TargetNode): SlotName | null {
+  const v = n.state?.kv.live;
+  return v === 'blue' || v === 'green' ? v : null;
+}
+
+function slotEnv(n: TargetNode, release: string, slot: SlotName, o: FleetOptions): HookEnv & { slot: { name: SlotName; port: number } } {
+  const slots = o.cfg.slots;
+  if (!slots) throw new StageError('PAAS_INVALID_ARGUMENT', 'config', n.name, 'strategy bluegreen needs slots: { blue: { port }, green: { port } } in paas.yml');
+  return { ...n.env(release), slot: { name: slot, port: slots[slot].port } };
+}
+
+/** The idle slot gets `release` and is started and health-checked there; live traffic is untouched. */
+async function startSlot(n: TargetNode, release: string, slot: SlotName, o: FleetOptions): Promise<void> {
+  const env = slotEnv(n, release, slot, o);
+  const r = await n.run(slotStartScript(n.appDir, { env, lockToken: n.id.token, start: o.cfg.start }), 'start', o.cfg.command_timeout);
+  check(r, n, r.code === SCRIPT_EXIT.start ? 'start' : 'switch');
+  await healthOrThrow(n, env, o, ', idle');
+}
+
+/** `slot` becomes live (`.paas/live`, `current`, slots.switch), then it is checked again. */
+async function switchSlot(n: TargetNode, release: string, slot: SlotName, o: FleetOptions, historyLine?: string): Promise<void> {
+  const env = slotEnv(n, release, slot, o);
+  await switching(n, o, slotSwitchScript(n.appDir, { env, lockToken: n.id.token, switchCommand: o.cfg.slots?.switch, historyLine }));
+  n.live = slot;
+  await healthOrThrow(n, env, o, ', re-check after the switch');
+}
+
+/** One target to `release` the bluegreen way (rollback): start it in the idle slot, check, switch, re-check. */
+async function flipSlots(n: TargetNode, release: string, o: FleetOptions, historyLine?: string): Promise<void> {
+  const idle = otherSlot(n.live ?? liveSlot(n) ?? 'green');
+  await startSlot(n, release, idle, o);
+  await switchSlot(n, release, idle, o, historyLine);
+}
+
+/**
+ * bluegreen over the fleet: the release starts in the idle slot of EVERY target and is health-checked
+ * there while the live slots keep serving; only then does every target switch (and get checked
+ * again). A failure before the switch leaves every target as it was; after it, every switched target
+ * goes back to the slot that still runs its previous release (no restart needed).
+ */
+export async function bluegreenFleet(nodes: TargetNode[], o: FleetOptions, identity: RunIdentity): Promise<FleetResult> {
+  const batches = [nodes.map((n) => n.name)];
+  const was = new Map(nodes.map((n) => [n, liveSlot(n)]));
+  const idle = (n: TargetNode) => otherSlot(was.get(n) ?? 'green');
+  o.log(`bluegreen: starting ${o.release} in the idle slot of ${nodes.length} target(s); live traffic is untouched`);
+  let error = firstFailure(await mapLimit(nodes, o.cfg.max_parallel, (n) => startSlot(n, o.release, idle(n), o)), nodes, 'start', false);
+  if (!error) {
+    o.log(`bluegreen: switching ${nodes.map((n) => `${n.name}->${idle(n)}`).join(', ')}`);
+    error = firstFailure(await mapLimit(nodes, o.cfg.max_parallel, (n) => switchSlot(n, o.release, idle(n), o)), nodes, 'switch', true);
+  }
+  if (!error) error = await finalizeAll(nodes, o, identity, new Map());
+  for (const n of nodes) if (n.status === 'pending') n.status = 'skipped';
+  if (!error) return { ok: true, batches, rolledBack: [] };
+  const back = (n: TargetNode, bad: string) => {
+    const slot = was.get(n);
+    if (!slot) throw new Error('no slot ran a release before (first bluegreen deploy here)');
+    return switchSlot(n, n.previous as string, slot, o, bad);
+  };
+  const rolledBack = o.rollbackOnFailure ? await fleetRollback(nodes, o, identity, error, back) : [];
+  return { ok: false, error, batches, rolledBack };
+}
+
+/** Statuses from one step over targets (ok only when `okWhenDone`); the first failure, as a StageError. */
+function firstFailure(results: PromiseSettledResult<unknown>[], list: TargetNode[], stage: string, okWhenDone: boolean): StageError | undefined {
+  let error: StageError | undefined;
+  results.forEach((r, i) => {
+    const n = list[i] as TargetNode;
+    if (r.status === 'fulfilled') {
+      if (okWhenDone) n.status = 'ok';
+      return;
+    }
+    n.status = 'failed';
+    error ??= r.reason instanceof StageError ? r.reason : new StageError('PAAS_REMOTE_APPLY_FAILED', stage, n.name, String((r.reason as Error)?.message ?? r.reason));
+  });
+  return error;
 }
 
 export interface FleetResult {
@@ -448,6 +545,18 @@ function finalizeStep(n: TargetNode, o: FleetOptions, identity: RunIdentity): St
   const line = historyLine({ at: o.now().toISOString(), release: o.release, status: 'good', event: 'deploy', actor: identity.actor, run: identity.run, sha256: o.artifact.sha256 });
   const unlockToken = o.cfg.hooks.post_switch ? undefined : n.id.token;
   return new Staged(n, finalizeScript(n.appDir, { env: n.env(o.release), postSwitch: o.cfg.hooks.post_switch, historyLine: line, prune, unlockToken }), 'post_switch', o.cfg.command_timeout);
+}
+
+/** Everything healthy: post_switch hooks, history, prune, unlock (staged: one round trip per target). */
+async function finalizeAll(nodes: TargetNode[], o: FleetOptions, identity: RunIdentity, finals: Map<TargetNode, Staged>): Promise<StageError | undefined> {
+  const results = await mapLimit(nodes, o.cfg.max_parallel, async (n) => {
+    const r = await (finals.get(n) ?? finalizeStep(n, o, identity)).fire();
+    check(r, n, 'post_switch');
+    n.finalized = true;
+    if (/^unlock=released/m.test(r.stdout)) n.lockHeld = false;
+  });
+  o.onLocksChanged(nodes.filter((x) => x.lockHeld));
+  return firstFailure(results, nodes, 'post_switch', false);
 }
 
 /**
@@ -473,31 +582,9 @@ export async function switchFleet(nodes: TargetNode[], o: FleetOptions, batches:
       const results = await mapLimit(batch, o.cfg.max_parallel, (n) =>
         switchAndCheck(n, o.release, o, { preSwitch: true, staged: staged.get(n), onSwitched: () => finals.set(n, finalizeStep(n, o, identity)) }),
       );
-      results.forEach((r, i) => {
-        const n = batch[i] as TargetNode;
-        if (r.status === 'fulfilled') n.status = 'ok';
-        else {
-          n.status = 'failed';
-          if (!error) error = r.reason instanceof StageError ? r.reason : new StageError('PAAS_REMOTE_APPLY_FAILED', 'switch', n.name, String((r.reason as Error)?.message ?? r.reason));
-        }
-      });
+      error = firstFailure(results, batch, 'switch', true);
     }
-    if (!error) {
-      // everything healthy: post_switch hooks, history, prune, unlock (staged: one round trip per target)
-      const results = await mapLimit(nodes, o.cfg.max_parallel, async (n) => {
-        const r = await (finals.get(n) ?? finalizeStep(n, o, identity)).fire();
-        check(r, n, 'post_switch');
-        n.finalized = true;
-        if (/^unlock=released/m.test(r.stdout)) n.lockHeld = false;
-      });
-      o.onLocksChanged(nodes.filter((x) => x.lockHeld));
-      const failed = results.findIndex((r) => r.status === 'rejected');
-      if (failed >= 0) {
-        const reason = (results[failed] as PromiseRejectedResult).reason;
-        error = reason instanceof StageError ? reason : new StageError('PAAS_REMOTE_APPLY_FAILED', 'post_switch', nodes[failed]!.name, String(reason));
-        (nodes[failed] as TargetNode).status = 'failed';
-      }
-    }
+    if (!error) error = await finalizeAll(nodes, o, identity, finals);
   } finally {
     // what was staged and not fired ends with nothing done
     for (const st of [...staged.values(), ...finals.values()]) st.cancel();
@@ -509,7 +596,13 @@ export async function switchFleet(nodes: TargetNode[], o: FleetOptions, batches:
 }
 
 /** Every switched target back to its previous release, health-checked; the failed release marked bad. */
-async function fleetRollback(nodes: TargetNode[], o: FleetOptions, identity: RunIdentity, cause: StageError): Promise<string[]> {
+async function fleetRollback(
+  nodes: TargetNode[],
+  o: FleetOptions,
+  identity: RunIdentity,
+  cause: StageError,
+  back = (n: TargetNode, bad: string) => switchAndCheck(n, n.previous as string, o, { preSwitch: false, historyLine: bad }),
+): Promise<string[]> {
   const switched = nodes.filter((n) => n.switched && n.previous !== o.release);
   if (!switched.length) return [];
   o.log(`rolling back ${switched.length} target(s) to the release each ran before: ${switched.map((n) => `${n.name}->${n.previous ?? 'none'}`).join(', ')}`);
@@ -523,7 +616,7 @@ async function fleetRollback(nodes: TargetNode[], o: FleetOptions, identity: Run
       return;
     }
     try {
-      await switchAndCheck(n, n.previous, o, { preSwitch: false, historyLine: bad });
+      await back(n, bad);
       n.status = 'rolled_back';
       done.push(n.name);
     } catch (e) {

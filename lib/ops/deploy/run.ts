@@ -19,7 +19,7 @@ import { loadAppConfig, type AppConfig } from './app-config.js';
 import { prepareArtifact } from './artifact.js';
 import { saveHeldLocks } from './cleanup.js';
 import { buildTransports, connectTransport, remediationFor, targetsFromVault, transportErrorCode } from './connect.js';
-import { fanoutPlan, lockAndInstallAll, planBatches, readStates, Staged, stageSwitch, StageError, switchFleet, targetStatuses, TargetNode, toPaasError, unlockAll, type RunIdentity } from './fleet.js';
+import { bluegreenFleet, fanoutPlan, liveSlot, lockAndInstallAll, planBatches, readStates, Staged, stageSwitch, StageError, switchFleet, targetStatuses, TargetNode, toPaasError, unlockAll, type RunIdentity } from './fleet.js';
 import { healthGate } from './health.js';
 import { runPreflight } from './preflight.js';
 import { checkTriggerPolicy } from './policy.js';
@@ -150,9 +150,6 @@ export async function deployRun(rt: Runtime, common: CommonInputs, s: DeploySett
     ctxName = session.config.name;
     nodes = fleet.nodes;
     const { cfg, identity } = fleet;
-    if (cfg.strategy === 'bluegreen') {
-      throw new PaasError('PAAS_NOT_AVAILABLE', 'strategy bluegreen is not available yet in this version', { stage: 'config', remediation: 'Use serial, rolling, parallel or canary for now; nothing was changed.' });
-    }
     const release = s.release_id ?? defaultReleaseId(rt);
     if (!RELEASE_RE.test(release)) throw new PaasError('PAAS_INVALID_ARGUMENT', 'release_id is not a valid release id', { remediation: 'Use 1-64 letters, digits, dot, dash, underscore.' });
     const batches = planBatches(nodes.map((n) => n.name), cfg);
@@ -177,12 +174,16 @@ export async function deployRun(rt: Runtime, common: CommonInputs, s: DeploySett
       const states = await readStates(nodes, cfg.max_parallel);
       const bad = [...states.values()].find((v) => v instanceof StageError) as StageError | undefined;
       if (bad) throw bad;
-      const plan = nodes.map((n) => ({ target: n.name, current: n.state?.current ?? null, rollback_candidate: n.state?.current ?? null, lock: n.state?.lockOwner ? 'held' : 'free' }));
+      const bluegreen = cfg.strategy === 'bluegreen';
+      const plan = nodes.map((n) => ({
+        target: n.name, current: n.state?.current ?? null, rollback_candidate: n.state?.current ?? null, lock: n.state?.lockOwner ? 'held' : 'free',
+        ...(bluegreen ? { live_slot: liveSlot(n), new_slot: liveSlot(n) === 'blue' ? 'green' : 'blue' } : {}),
+      }));
       Object.assign(fields, { plan, target_statuses: nodes.map((n) => `${n.name}:planned`).join(',') });
       const text = [
         `plan: deploy ${appName} release ${release} (${Math.round(artifact.bytes / 1024)} KiB, sha256 ${artifact.sha256.slice(0, 12)}) to context ${ctxName}`,
         `strategy ${cfg.strategy}: ${batches.map((b, i) => `batch ${i + 1}/${batches.length} [${b.join(', ')}]`).join(' then ')}`,
-        ...plan.map((p) => `  ${p.target}: current ${p.current ?? '(none)'} -> ${release}; rollback candidate ${p.rollback_candidate ?? '(none: first deploy)'}${p.lock === 'held' ? '; LOCKED by another run' : ''}`),
+        ...plan.map((p) => `  ${p.target}: current ${p.current ?? '(none)'}${p.live_slot ? ` (live slot ${p.live_slot})` : ''} -> ${release}${p.new_slot ? ` in slot ${p.new_slot}` : ''}; rollback candidate ${p.rollback_candidate ?? '(none: first deploy)'}${p.lock === 'held' ? '; LOCKED by another run' : ''}`),
         'nothing was changed; run again with apply: true (--apply) to deploy',
       ].join('\n');
       return outcome(rt.redactor, {
@@ -207,13 +208,13 @@ export async function deployRun(rt: Runtime, common: CommonInputs, s: DeploySett
     const fo = { cfg, release, artifact, rollbackOnFailure: s.rollback_on_failure, redactor: rt.redactor, log, onLocksChanged, now: rt.now };
     let result;
     // the first batch's switch is staged while its upload runs (one round trip less when it is due)
-    const firstBatch = new Set(batches[0]);
+    const firstBatch = new Set(cfg.strategy === 'bluegreen' ? [] : batches[0]);
     const staged = new Map<TargetNode, Staged>();
     try {
       await lockAndInstallAll(nodes, fo, lockOwner(rt, identity, 'deploy', release, cfg.lock_ttl), (n) => {
         if (firstBatch.has(n.name)) staged.set(n, stageSwitch(n, fo));
       });
-      result = await switchFleet(nodes, fo, batches, identity, staged);
+      result = cfg.strategy === 'bluegreen' ? await bluegreenFleet(nodes, fo, identity) : await switchFleet(nodes, fo, batches, identity, staged);
     } finally {
       for (const st of staged.values()) st.cancel();
       await unlockAll(nodes, fo);
