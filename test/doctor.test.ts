@@ -15,6 +15,8 @@ import { COMMANDS } from '../lib/cli/cli.js';
 import { ContextStore } from '../lib/isolation/store.js';
 import { contextConfigSchema } from '../lib/isolation/context.js';
 import { preflight } from '../lib/ops/doctor/index.js';
+import { Detector } from '../lib/ops/doctor/detect.js';
+import { TOKEN_RULES } from '../lib/ops/doctor/patterns.js';
 import { Redactor } from '../lib/redaction/redactor.js';
 import { memoryLogger } from '../lib/runtime/logger.js';
 import type { Runtime } from '../lib/runtime/runtime.js';
@@ -122,6 +124,75 @@ describe('doctor corpus: recall and false positives', () => {
     for (const f of corpus) for (const line of f.content.split('\n')) {
       const m = /(gh[p]_[A-Za-z0-9]{36}|sk_live_[A-Za-z0-9]{20,})/.exec(line);
       if (m) expect(r.stdout).not.toContain(m[1]);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('provider formats: each is found from its anchor, wherever it falls', () => {
+  // assembled at test time (no literal credential in this file); p(...) joins the fragments
+  const p = (...parts: string[]) => parts.join('');
+  const f = new Fakes(rng(7));
+  const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const HEX = '0123456789abcdef';
+  const samples: Array<[string, string]> = [
+    ['aws_access_key_id', p('AK', 'IA') + f.pick('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', 16)],
+    ['github_token', p('gh', 's_') + f.alnum(36)],
+    ['github_token', p('github', '_pat_') + f.pick(A + '_', 82)],
+    ...['glpat-', 'gldt-', 'glrt-', 'glcbt-', 'glptt-', 'glft-'].map((st): [string, string] => ['gitlab_token', p(st.slice(0, 2), st.slice(2)) + f.alnum(24)]),
+    ['slack_token', p('xo', 'xp-') + f.pick('0123456789', 11) + '-' + f.pick('0123456789', 12) + '-' + f.alnum(24)],
+    ['slack_token', p('xa', 'pp-') + '1-' + f.pick('ABCDEFGHIJ0123456789', 11) + '-' + f.pick('0123456789', 13) + '-' + f.pick(HEX, 64)],
+    ['slack_webhook', p('https://hooks.', 'slack.com/services/') + 'T' + f.alnum(10) + '/B' + f.alnum(10) + '/' + f.alnum(24)],
+    ['stripe_key', p('rk', '_test_') + f.alnum(30)],
+    ['google_api_key', p('AI', 'za') + f.pick(A + '_-', 35)],
+    ['openai_key', p('sk-', 'svcacct-') + f.alnum(30) + p('T3Blb', 'kFJ') + f.alnum(30)],
+    ['openai_key', p('sk', '-') + f.alnum(40) + p('T3Blb', 'kFJ') + f.alnum(40)],
+    ['anthropic_key', p('sk-', 'ant-', 'admin01-') + f.pick(A + '_-', 90)],
+    ['npm_token', p('np', 'm_') + f.alnum(36)],
+    ['pypi_token', p('py', 'pi-', 'AgEIcHlwaS5vcmc') + f.pick(A + '_-', 60)],
+    ['sendgrid_key', p('S', 'G.') + f.alnum(22) + '.' + f.alnum(43)],
+    ['shopify_token', p('sh', 'pss_') + f.alnum(32)],
+    ['grafana_token', p('gl', 'c_') + f.pick(A + '+/', 60)],
+    ['grafana_token', p('gl', 'sa_') + f.alnum(32) + '_' + f.pick(HEX, 8)],
+    ['groq_key', p('gs', 'k_') + f.alnum(52)],
+    ['huggingface_token', p('h', 'f_') + f.pick(A.slice(0, 52), 34)],
+    ['linear_key', p('lin', '_api_') + f.alnum(40)],
+    ['notion_token', p('nt', 'n_') + f.pick('0123456789', 11) + f.alnum(35)],
+    ...['s', 'b', 'r'].map((c): [string, string] => ['vault_token', p('hv', c, '.') + f.pick(A + '_-', 95)]),
+    ['vercel_token', p('vc', 'k_') + f.alnum(24)],
+    ['databricks_token', p('da', 'pi') + f.pick(HEX, 32)],
+    ['docker_token', p('dckr', '_pat_') + f.pick(A + '_-', 27)],
+    ['figma_token', p('fi', 'gd_') + f.pick(A + '_-', 44)],
+    ['cloudflare_token', p('cf', 'ut_') + f.alnum(40) + f.pick(HEX, 8)],
+    ['tailscale_key', p('ts', 'key-', 'auth-') + f.alnum(12) + '-' + f.alnum(30)],
+    ['onepassword_token', p('op', 's_ey') + f.pick(A + '+/', 120)],
+    ['digitalocean_token', p('do', 'r_v1_') + f.pick(HEX, 64)],
+    ['age_secret_key', p('AGE-SECRET', '-KEY-1') + f.pick('QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L', 58)],
+    ['azure_storage_key', p('Account', 'Key=') + f.pick(A + '+/', 86) + '=='],
+    ['bearer_token', p('Bear', 'er ') + f.alnum(40)],
+    ['dsn_password', p('postgres', '://app:') + f.alnum(20) + '@db.corp-internal.net:5432/app'],
+  ];
+
+  test('every rule of patterns.ts has a sample here', () => {
+    const kinds = new Set(samples.map(([k]) => k));
+    for (const r of TOKEN_RULES) if (r.kind !== 'private_key') expect(kinds).toContain(r.kind);
+  });
+
+  test.each(samples)('%s: found at each of the four word alignments, alone and in code', (kind, token) => {
+    const det = new Detector();
+    for (let pad = 0; pad < 4; pad++) {
+      for (const [before, after] of [['', '\n'], ['const value = "', '";\n'], ['x = 1\nkey: ', '\n']]) {
+        const text = ' '.repeat(pad) + before + token + after;
+        const hits = det.scan(text, 'src/settings.ts');
+        // a webhook is reported from its host (hooks.slack.com), every other format from its start
+        const at = text.indexOf(token) + (kind === 'slack_webhook' ? token.indexOf('hooks.') : 0);
+        expect(hits.map((h) => `${h.kind}@${h.start}`)).toContain(`${kind}@${at}`);
+        // the same through the file's bytes, scanned in place
+        const bytes = Buffer.allocUnsafeSlow(text.length + 8).subarray(0, text.length);
+        bytes.write(text, 'latin1');
+        expect(det.scan(text, 'src/settings.ts', bytes)).toEqual(hits);
+        expect(det.scanBytes(bytes, 'src/settings.ts').hits).toEqual(hits);
+      }
     }
   });
 });

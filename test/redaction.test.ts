@@ -6,6 +6,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { MIN_SECRET_LENGTH, REDACTED, Redactor, derivedForms, isPlaceholder } from '../lib/redaction/redactor.js';
 import { createStream } from '../lib/redaction/stream.js';
+import { Matcher } from '../lib/redaction/matcher.js';
+import { ANY, type Anchor, type ByteClass } from '../lib/redaction/patterns.js';
 import { ALNUM, DIGITS, cutAt, dsn, pemKey, randomChars, randomSecret, tokens } from './redaction/fixtures.js';
 
 const j = (...parts: string[]) => parts.join('');
@@ -565,5 +567,63 @@ describe('stream', () => {
     const t = tokens.github();
     const text = `${KEY.password}=${randomSecret(12)} and ${t} and ${dsn('postgres', 'u', randomSecret(12))}\n`;
     for (let i = 1; i < text.length; i++) expect(streamAll(r, cutAt(text, [i]))).toBe(r.redact(text));
+  });
+});
+
+describe('matcher: anchors of the caller, bytes scanned in place', () => {
+  const collect = (m: Matcher, text: string, latin1?: Uint8Array) => {
+    const out: string[] = [];
+    m.scan(text, 0, text.length, { literal: (s, e) => out.push(`L${s}-${e}`), trigger: (p, fam) => out.push(`T${p}:${fam}`) }, latin1);
+    return out.sort();
+  };
+  const FAM = 1 << 24;
+  const TOKEN: ByteClass = [...new Set([...(ALNUM + '_-')].map((c) => c.charCodeAt(0) | 0x20))];
+  const own: Anchor[] = [
+    { text: 'zq' + 'x.', ci: false, fam: FAM, before: [ANY], after: [TOKEN, TOKEN] },
+    { text: 'qz' + 'w_tok', ci: false, fam: FAM, before: [ANY], after: [TOKEN] },
+  ];
+
+  test('an own anchor is reported at every alignment, with the built-in ones and the registered forms', () => {
+    const m = new Matcher({ anchors: own });
+    const form = randomSecret(24);
+    m.add(form);
+    for (let pad = 0; pad < 8; pad++) {
+      const lead = ' '.repeat(pad);
+      const text = `${lead}${'zq'}x.${randomChars(ALNUM, 20)} ${'qz'}w_tok${randomChars(ALNUM, 9)} password: ${form} db=postgres://u:${randomChars(ALNUM, 12)}@h a@b ${'S'}G.x\n`;
+      const got = collect(m, text);
+      expect(got).toContain(`T${pad}:${FAM}`);
+      expect(got).toContain(`T${text.indexOf('qzw_tok')}:${FAM}`);
+      expect(got).toContain(`L${text.indexOf(form)}-${text.indexOf(form) + form.length}`);
+      expect(got.some((g) => g.startsWith(`T${text.indexOf('password')}:`))).toBe(true);
+      expect(got.some((g) => g.startsWith(`T${text.indexOf('@h')}:`))).toBe(true);
+      expect(got.some((g) => g.startsWith(`T${text.indexOf('a@b') + 1}:`))).toBe(false);
+      // the same text through its Latin-1 bytes (4-byte aligned): the same reports
+      const bytes = Buffer.allocUnsafeSlow(text.length + 8).subarray(0, text.length);
+      bytes.write(text, 'latin1');
+      expect(collect(m, text, bytes)).toEqual(got);
+      // bytes only (no string), aligned and not: the same reports
+      const only = (b: Uint8Array) => {
+        const out: string[] = [];
+        m.scanLatin1(b, { literal: (s, e) => out.push(`L${s}-${e}`), trigger: (q, fam) => out.push(`T${q}:${fam}`) });
+        return out.sort();
+      };
+      expect(only(bytes)).toEqual(got);
+      const odd = Buffer.allocUnsafeSlow(text.length + 9).subarray(1, text.length + 1);
+      odd.write(text, 'latin1');
+      expect(only(odd)).toEqual(got);
+    }
+    // an own anchor is the caller's only: a matcher without it does not report it
+    expect(collect(new Matcher(), 'zqx.abcdefgh').some((g) => g.endsWith(`:${FAM}`))).toBe(false);
+  });
+
+  test('filters that grow with many forms still hold the built-in and own anchors', () => {
+    const m = new Matcher({ anchors: own });
+    const forms = Array.from({ length: 3000 }, () => randomSecret(16));
+    for (const f of forms) m.add(f);
+    const text = `token = "x" zqx.${randomChars(ALNUM, 12)} ${forms[1234]}`;
+    const got = collect(m, text);
+    expect(got).toContain(`T${text.indexOf('zqx.')}:${FAM}`);
+    expect(got.some((g) => g.startsWith(`T${text.indexOf('token')}:`))).toBe(true);
+    expect(got).toContain(`L${text.indexOf(forms[1234] as string)}-${text.indexOf(forms[1234] as string) + 16}`);
   });
 });

@@ -22,8 +22,13 @@
  * Cost: one memory read, one multiplication and a mask test per 4 characters plus a native
  * Latin-1 copy, whatever the number of registered secrets (the bitsets grow with it, the false
  * positive rate stays the same). See docs/redaction.md and bench/redact.mjs.
+ *
+ * A caller that holds the text's bytes (a file read into a buffer: doctor) can skip the copy:
+ * scan(..., latin1) reads them in place, and scanLatin1() scans bytes without any string, so that
+ * one is made only where something was reported. A caller may also add anchors of its own
+ * (MatcherOptions.anchors: doctor's token formats), found in the same pass.
  */
-import { ANCHORS, ANY, NATIVE_TRIGGERS, MAX_WINDOW, type Anchor, type ByteClass } from './patterns.js';
+import { ANCHORS, ANY, NATIVE_TRIGGERS, NATIVE_TRIGGERS_BYTES, MAX_WINDOW, type Anchor, type ByteClass } from './patterns.js';
 import { FOLD_MASK, PAIR_MIX, THIRD_BIT, WORD_HASH, WordIndex, packWord } from './words.js';
 
 /** Minimum registered form length; see MIN_SECRET_LENGTH. */
@@ -39,50 +44,108 @@ export interface ScanSink {
 const BLOCK = 1 << 16;
 
 // ---------------------------------------------------------------------------------------------
-// Anchor entries: built once per process, shared by every matcher (whose filters include them).
-
-const anchorLower: string[] = ANCHORS.map((a) => (a.ci ? a.text.toLowerCase() : a.text));
+// Anchor entries: the built-in ones are indexed once per process and shared by every matcher
+// (whose filters include them); a matcher may add anchors of its own (MatcherOptions.anchors).
 
 function windowClasses(a: Anchor): ByteClass[] {
   const lit = (a.ci ? a.text.toLowerCase() : a.text).split('').map((ch) => [(ch.charCodeAt(0) & 255) | 0x20]);
   return [...a.before, ...lit, ...a.after];
 }
 
-function* product(sets: ByteClass[], i = 0, acc: number[] = []): Generator<number[]> {
-  if (i === sets.length) {
-    yield acc;
-    return;
-  }
-  for (const v of sets[i] as ByteClass) {
-    acc.push(v);
-    yield* product(sets, i + 1, acc);
-    acc.pop();
-  }
-}
+/** A list of anchors with their word index: finds which anchors start around a word. */
+class AnchorSet {
+  readonly index: WordIndex;
+  private readonly lower: string[];
+  /** longest window (see MAX_WINDOW) */
+  readonly window: number;
 
-const anchorIndex = new WordIndex();
-ANCHORS.forEach((a, id) => {
-  const win = windowClasses(a);
-  for (let o = 0; o < 4 && o + 4 <= win.length; o++) {
-    for (const [c0, c1, c2, c3] of product(win.slice(o, o + 4))) {
-      anchorIndex.add(packWord(c0 as number, c1 as number, c2 as number, c3 as number) | FOLD_MASK, id, o - a.before.length);
+  constructor(
+    readonly anchors: readonly Anchor[],
+    base: WordIndex | null,
+  ) {
+    this.index = new WordIndex(base);
+    this.lower = anchors.map((a) => (a.ci ? a.text.toLowerCase() : a.text));
+    // every word of every window position (the product of its four byte classes), then indexed at once
+    const windows = anchors.map(windowClasses);
+    let total = 0;
+    for (const win of windows) for (let o = 0; o < 4 && o + 4 <= win.length; o++) total += win.slice(o, o + 4).reduce((n, c) => n * c.length, 1);
+    const words = new Int32Array(total);
+    const ids = new Int32Array(total);
+    const deltas = new Int32Array(total);
+    let n = 0;
+    for (let id = 0; id < windows.length; id++) {
+      const win = windows[id] as ByteClass[];
+      const before = (anchors[id] as Anchor).before.length;
+      for (let o = 0; o < 4 && o + 4 <= win.length; o++) {
+        const [k0, k1, k2, k3] = win.slice(o, o + 4) as [ByteClass, ByteClass, ByteClass, ByteClass];
+        // indexed loops and packWord's linearity (each byte in its own lane): this runs cold
+        const delta = o - before;
+        for (let i0 = 0; i0 < k0.length; i0++) {
+          for (let i1 = 0; i1 < k1.length; i1++) {
+            for (let i2 = 0; i2 < k2.length; i2++) {
+              const w = packWord(k0[i0] as number, k1[i1] as number, k2[i2] as number, 0) | FOLD_MASK;
+              for (let i3 = 0; i3 < k3.length; i3++) {
+                words[n] = w | packWord(0, 0, 0, k3[i3] as number);
+                ids[n] = id;
+                deltas[n++] = delta;
+              }
+            }
+          }
+        }
+      }
+    }
+    this.index.addMany(words, ids, deltas, n);
+    this.window = Math.max(4, ...windows.map((w) => w.length));
+  }
+
+  /** True when text[pos, pos + anchor length) is the anchor. */
+  private at(text: string, pos: number, id: number): boolean {
+    const lit = this.lower[id] as string;
+    if (pos < 0 || pos + lit.length > text.length) return false;
+    if (!(this.anchors[id] as Anchor).ci) return text.startsWith(lit, pos);
+    for (let i = 0; i < lit.length; i++) {
+      let c = text.charCodeAt(pos + i);
+      if (c >= 65 && c <= 90) c += 32;
+      if (c !== lit.charCodeAt(i)) return false;
+    }
+    return true;
+  }
+
+  /** at() over Latin-1 bytes. */
+  private atBytes(bytes: Uint8Array, pos: number, id: number): boolean {
+    const lit = this.lower[id] as string;
+    if (pos < 0 || pos + lit.length > bytes.length) return false;
+    const ci = (this.anchors[id] as Anchor).ci;
+    for (let i = 0; i < lit.length; i++) {
+      let c = bytes[pos + i] as number;
+      if (ci && c >= 65 && c <= 90) c += 32;
+      if (c !== lit.charCodeAt(i)) return false;
+    }
+    return true;
+  }
+
+  /** verify() over Latin-1 bytes. */
+  verifyBytes(bytes: Uint8Array, p: number, f: number, sink: ScanSink): void {
+    const idx = this.index;
+    for (let e = idx.first(f); e !== -1; e = idx.entNext[e] as number) {
+      const id = idx.entId[e] as number;
+      const start = p - (idx.entDelta[e] as number);
+      if (this.atBytes(bytes, start, id)) sink.trigger(start, (this.anchors[id] as Anchor).fam);
     }
   }
-});
 
-/** True when text[pos, pos + anchor length) is the anchor. */
-function anchorAt(text: string, pos: number, id: number): boolean {
-  const a = ANCHORS[id] as Anchor;
-  const lit = anchorLower[id] as string;
-  if (pos < 0 || pos + lit.length > text.length) return false;
-  if (!a.ci) return text.startsWith(lit, pos);
-  for (let i = 0; i < lit.length; i++) {
-    let c = text.charCodeAt(pos + i);
-    if (c >= 65 && c <= 90) c += 32;
-    if (c !== lit.charCodeAt(i)) return false;
+  /** Reports the anchors that start around the (folded) word `f` read at `p`. */
+  verify(text: string, p: number, f: number, sink: ScanSink): void {
+    const idx = this.index;
+    for (let e = idx.first(f); e !== -1; e = idx.entNext[e] as number) {
+      const id = idx.entId[e] as number;
+      const start = p - (idx.entDelta[e] as number);
+      if (this.at(text, start, id)) sink.trigger(start, (this.anchors[id] as Anchor).fam);
+    }
   }
-  return true;
 }
+
+const builtin = new AnchorSet(ANCHORS, null);
 
 // ---------------------------------------------------------------------------------------------
 // Scratch buffer shared by all matchers (single-threaded).
@@ -91,6 +154,17 @@ let scratch = Buffer.allocUnsafeSlow(BLOCK + 8);
 let scratchWords = new Int32Array(scratch.buffer, 0, scratch.length >> 2);
 /** Indexes of the words that passed the first filter, checked further outside the hot loop. */
 let candidates = new Int32Array(scratch.length >> 2);
+
+/** A 32-bit view of a caller's bytes (scan's `latin1`), kept while the caller reuses its buffer. */
+let viewOf: Uint8Array | null = null;
+let view: Int32Array<ArrayBufferLike> = new Int32Array(0);
+function wordsOf(bytes: Uint8Array): Int32Array {
+  if (viewOf === null || bytes.buffer !== viewOf.buffer || bytes.byteOffset !== viewOf.byteOffset || view.length < bytes.length >> 2) {
+    view = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+    viewOf = bytes;
+  }
+  return view;
+}
 
 function ensureScratch(chars: number): void {
   if (scratch.length >= chars + 8) return;
@@ -101,14 +175,33 @@ function ensureScratch(chars: number): void {
 
 // ---------------------------------------------------------------------------------------------
 
+export interface MatcherOptions {
+  /**
+   * Anchors reported in addition to the built-in ones (patterns.ts ANCHORS), found in the same
+   * pass at no extra cost per character. Padded like them to a window of at least MIN_WINDOW
+   * characters.
+   */
+  anchors?: readonly Anchor[];
+}
+
 /** Registered forms, indexed by word. Grows as secrets are registered; never rebuilt. */
 export class Matcher {
   readonly forms: string[] = [];
   private readonly formIds = new Map<string, number>();
+  /** the caller's own anchors, when it has some */
+  private readonly extra: AnchorSet | null;
   /** case-folded words of the forms; its filters also hold the anchors (see the file comment) */
-  private readonly index = new WordIndex(anchorIndex);
+  private readonly index: WordIndex;
+  /** Longest anchor window, built-in or own. */
+  private readonly window: number;
   /** Longest registered form. */
   maxFormLength = 0;
+
+  constructor(opts: MatcherOptions = {}) {
+    this.extra = opts.anchors?.length ? new AnchorSet(opts.anchors, builtin.index) : null;
+    this.index = new WordIndex(this.extra?.index ?? builtin.index);
+    this.window = Math.max(MAX_WINDOW, this.extra?.window ?? 0);
+  }
 
   get size(): number {
     return this.forms.length;
@@ -137,16 +230,25 @@ export class Matcher {
   /**
    * Reports every registered form and every anchor that lies entirely inside text[from, to), and
    * possibly some that extend beyond (callers merge duplicates).
+   *
+   * `latin1`: the text's bytes when the caller has them, text being their Latin-1 decoding
+   * (`buffer.toString('latin1')`: character i is byte i). The whole text is then scanned in place,
+   * without copying it. Used only when scanning all of the text from a 4-byte aligned offset.
    */
-  scan(text: string, from: number, to: number, sink: ScanSink): void {
+  scan(text: string, from: number, to: number, sink: ScanSink, latin1?: Uint8Array): void {
     if (to - from >= 4) {
-      const overlap = Math.max(this.maxFormLength, MAX_WINDOW) - 1;
-      const block = Math.max(BLOCK, overlap * 4);
-      ensureScratch(Math.min(block, to - from));
-      for (let s = from; ; s += block - overlap) {
-        const e = Math.min(s + block, to);
-        this.scanBlock(text, s, e, sink);
-        if (e >= to) break;
+      if (latin1 !== undefined && from === 0 && to === text.length && latin1.length >= to && (latin1.byteOffset & 3) === 0) {
+        this.scanWords(text, 0, wordsOf(latin1), to >> 2, sink);
+      } else {
+        const overlap = Math.max(this.maxFormLength, this.window) - 1;
+        const block = Math.max(BLOCK, overlap * 4);
+        ensureScratch(Math.min(block, to - from));
+        for (let s = from; ; s += block - overlap) {
+          const e = Math.min(s + block, to);
+          scratch.write(s === 0 && e === text.length ? text : text.slice(s, e), 0, e - s, 'latin1');
+          this.scanWords(text, s, scratchWords, (e - s) >> 2, sink);
+          if (e >= to) break;
+        }
       }
     }
     for (const [lit, fam, check] of NATIVE_TRIGGERS) {
@@ -156,14 +258,41 @@ export class Matcher {
     }
   }
 
-  private scanBlock(text: string, s: number, e: number, sink: ScanSink): void {
-    const n = e - s;
-    scratch.write(s === 0 && e === text.length ? text : text.slice(s, e), 0, n, 'latin1');
-    // The hot loop: kept minimal (one filter, no calls) so that the JIT compiles it once and
-    // well; the few words that pass are looked at again by checkCandidates().
-    const words = scratchWords;
+  /**
+   * scan() of a whole text given only as its Latin-1 bytes (positions are byte offsets): nothing
+   * is decoded, so a caller can skip making a string of text where nothing is reported. The bytes
+   * are read in place when 4-byte aligned (else through the scratch copy, block by block).
+   */
+  scanLatin1(bytes: Uint8Array, sink: ScanSink): void {
+    const n = bytes.length;
+    if (n >= 4) {
+      if ((bytes.byteOffset & 3) === 0) this.scanWordsBytes(bytes, 0, wordsOf(bytes), n >> 2, sink);
+      else {
+        const overlap = Math.max(this.maxFormLength, this.window) - 1;
+        const block = Math.max(BLOCK, overlap * 4);
+        ensureScratch(Math.min(block, n));
+        for (let s = 0; ; s += block - overlap) {
+          const e = Math.min(s + block, n);
+          scratch.set(bytes.subarray(s, e), 0);
+          this.scanWordsBytes(bytes, s, scratchWords, (e - s) >> 2, sink);
+          if (e >= n) break;
+        }
+      }
+    }
+    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, n);
+    for (const [lit, fam, check] of NATIVE_TRIGGERS_BYTES) {
+      // one byte: a numeric search (memchr), cheaper per call than a string needle
+      const needle = lit.length === 1 ? lit.charCodeAt(0) : lit;
+      for (let i = buf.indexOf(needle, 0, 'latin1'); i >= 0 && i + lit.length <= n; i = buf.indexOf(needle, i + 1, 'latin1')) {
+        if (check === null || check(bytes, i)) sink.trigger(i, fam);
+      }
+    }
+  }
+
+  /** scanWords() of bytes: the same filter, candidates verified against the bytes. */
+  private scanWordsBytes(bytes: Uint8Array, s: number, words: Int32Array, nw: number, sink: ScanSink): void {
+    if (candidates.length < nw) candidates = new Int32Array(nw);
     const cand = candidates;
-    const nw = n >> 2;
     const bits = this.index.bits;
     const is = this.index.idxShift;
     const s1 = this.index.s1;
@@ -177,30 +306,80 @@ export class Matcher {
       if ((b & (1 << (Math.imul(h, THIRD_BIT) >>> 27))) === 0) continue;
       cand[nc++] = j;
     }
-    if (nc > 0) this.checkCandidates(text, s, nw, nc, sink);
+    if (nc === 0) return;
+    const { solo, pairs } = this.index;
+    const extra = this.extra;
+    const noForms = this.forms.length === 0;
+    for (let k = 0; k < nc; k++) {
+      const j = cand[k] as number;
+      const f = (words[j] as number) | FOLD_MASK;
+      const h = Math.imul(f, WORD_HASH);
+      const p = s + (j << 2);
+      if (builtin.index.mayHave(h)) builtin.verifyBytes(bytes, p, f, sink);
+      if (extra !== null && extra.index.mayHave(h)) extra.verifyBytes(bytes, p, f, sink);
+      if (noForms) continue;
+      const m = (1 << ((h >>> s1) & 31)) | (1 << ((h >>> s2) & 31)) | (1 << (Math.imul(h, THIRD_BIT) >>> 27));
+      if (((solo[h >>> is] as number) & m) !== m && j + 1 < nw) {
+        const q = Math.imul(f ^ Math.imul((words[j + 1] as number) | FOLD_MASK, PAIR_MIX), WORD_HASH);
+        const qm = (1 << ((q >>> s1) & 31)) | (1 << ((q >>> s2) & 31)) | (1 << (Math.imul(q, THIRD_BIT) >>> 27));
+        if (((pairs[q >>> is] as number) & qm) !== qm) continue;
+      }
+      const idx = this.index;
+      for (let e = idx.first(f); e !== -1; e = idx.entNext[e] as number) {
+        const form = this.forms[idx.entId[e] as number] as string;
+        const start = p - (idx.entDelta[e] as number);
+        if (start < 0 || start + form.length > bytes.length) continue;
+        let i = 0;
+        while (i < form.length && form.charCodeAt(i) === bytes[start + i]) i++;
+        if (i === form.length) sink.literal(start, start + form.length);
+      }
+    }
+  }
+
+  /** Scans the `nw` words of text from offset s (words[j] holds text[s + 4j, s + 4j + 4)). */
+  private scanWords(text: string, s: number, words: Int32Array, nw: number, sink: ScanSink): void {
+    if (candidates.length < nw) candidates = new Int32Array(nw);
+    // The hot loop: kept minimal (one filter, no calls) so that the JIT compiles it once and
+    // well; the few words that pass are looked at again by checkCandidates().
+    const cand = candidates;
+    const bits = this.index.bits;
+    const is = this.index.idxShift;
+    const s1 = this.index.s1;
+    const s2 = this.index.s2;
+    let nc = 0;
+    for (let j = 0; j < nw; j++) {
+      const h = Math.imul((words[j] as number) | FOLD_MASK, WORD_HASH);
+      const b = bits[h >>> is] as number;
+      if ((b & (1 << ((h >>> s1) & 31))) === 0) continue;
+      if ((b & (1 << ((h >>> s2) & 31))) === 0) continue;
+      if ((b & (1 << (Math.imul(h, THIRD_BIT) >>> 27))) === 0) continue;
+      cand[nc++] = j;
+    }
+    if (nc > 0) this.checkCandidates(text, s, words, nw, nc, sink);
   }
 
   /**
    * Second filters: the anchors' own filter; for forms, the short-form filter or the pair (this
    * word, next word). Then verification.
    */
-  private checkCandidates(text: string, s: number, nw: number, nc: number, sink: ScanSink): void {
-    const words = scratchWords;
+  private checkCandidates(text: string, s: number, words: Int32Array, nw: number, nc: number, sink: ScanSink): void {
     const { solo, pairs, idxShift: is, s1, s2 } = this.index;
+    const extra = this.extra;
+    const noForms = this.forms.length === 0;
     for (let k = 0; k < nc; k++) {
       const j = candidates[k] as number;
       const f = (words[j] as number) | FOLD_MASK;
       const h = Math.imul(f, WORD_HASH);
       const p = s + (j << 2);
-      if (anchorIndex.mayHave(h)) verifyAnchors(text, p, f, sink);
+      if (builtin.index.mayHave(h)) builtin.verify(text, p, f, sink);
+      if (extra !== null && extra.index.mayHave(h)) extra.verify(text, p, f, sink);
+      if (noForms) continue;
       const m = (1 << ((h >>> s1) & 31)) | (1 << ((h >>> s2) & 31)) | (1 << (Math.imul(h, THIRD_BIT) >>> 27));
       if (((solo[h >>> is] as number) & m) !== m) {
         if (j + 1 < nw) {
           const q = Math.imul(f ^ Math.imul((words[j + 1] as number) | FOLD_MASK, PAIR_MIX), WORD_HASH);
           const qm = (1 << ((q >>> s1) & 31)) | (1 << ((q >>> s2) & 31)) | (1 << (Math.imul(q, THIRD_BIT) >>> 27));
           if (((pairs[q >>> is] as number) & qm) !== qm) continue;
-        } else if (this.forms.length === 0) {
-          continue;
         }
       }
       this.verifyForms(text, p, f, sink);
@@ -214,13 +393,5 @@ export class Matcher {
       const start = p - (idx.entDelta[e] as number);
       if (start >= 0 && start + form.length <= text.length && text.startsWith(form, start)) sink.literal(start, start + form.length);
     }
-  }
-}
-
-function verifyAnchors(text: string, p: number, f: number, sink: ScanSink): void {
-  for (let e = anchorIndex.first(f); e !== -1; e = anchorIndex.entNext[e] as number) {
-    const id = anchorIndex.entId[e] as number;
-    const start = p - (anchorIndex.entDelta[e] as number);
-    if (anchorAt(text, start, id)) sink.trigger(start, (ANCHORS[id] as Anchor).fam);
   }
 }

@@ -130,6 +130,22 @@ export const NATIVE_TRIGGERS: ReadonlyArray<readonly [string, number, ((text: st
   ['SG.', Fam.SENDGRID, null],
 ];
 
+/** afterScheme() over Latin-1 bytes (the text being their decoding). */
+function afterSchemeBytes(bytes: Uint8Array, at: number): boolean {
+  for (let i = at - 1, stop = Math.max(2, at - 4096); i >= stop; i--) {
+    const c = bytes[i] as number;
+    if (c <= 32 || c === 34 || c === 39 || c === 96 || c === 60 || c === 62) return false;
+    if (c === 47 && bytes[i - 1] === 47 && bytes[i - 2] === 58) return true;
+  }
+  return at > 4096;
+}
+
+/** NATIVE_TRIGGERS for a scan of Latin-1 bytes (Matcher.scanLatin1): the same literals and checks. */
+export const NATIVE_TRIGGERS_BYTES: ReadonlyArray<readonly [string, number, ((bytes: Uint8Array, pos: number) => boolean) | null]> = [
+  ['@', Fam.DSN, afterSchemeBytes],
+  ['SG.', Fam.SENDGRID, null],
+];
+
 /** Longest anchor window: how far before new text a rescan must start to see every anchor. */
 export const MAX_WINDOW = Math.max(...ANCHORS.map((a) => a.before.length + a.text.length + a.after.length), 4);
 

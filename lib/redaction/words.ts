@@ -125,7 +125,8 @@ export class WordIndex {
       this.entNext[e] = this.slotHead[slot] as number;
     }
     this.slotHead[slot] = e;
-    const total = this.entCount + (this.base?.entCount ?? 0);
+    let total = this.entCount;
+    for (let b = this.base; b; b = b.base) total += b.entCount;
     if (total * BITS_PER_ENTRY > 1 << this.bitsLog && this.bitsLog < MAX_BITS_LOG) {
       this.resizeFilters(this.bitsLog + 1);
       this.markAll();
@@ -140,10 +141,70 @@ export class WordIndex {
     }
   }
 
+  /**
+   * Makes room for `n` more entries at once (filters, hash table, entry arrays), so that adding
+   * them does not resize and re-mark step by step. Only an optimisation: add() grows as needed.
+   */
+  reserve(n: number): void {
+    let total = this.entCount + n;
+    for (let b = this.base; b; b = b.base) total += b.entCount;
+    while (this.entId.length < this.entCount + n) this.growEntries();
+    let slots = this.slotWord.length;
+    while ((this.slotsUsed + n) * 2 > slots) slots *= 2;
+    if (slots !== this.slotWord.length) this.rehash(slots);
+    let log = this.bitsLog;
+    while (total * BITS_PER_ENTRY > 1 << log && log < MAX_BITS_LOG) log++;
+    if (log !== this.bitsLog) {
+      this.resizeFilters(log);
+      this.markAll();
+    }
+  }
+
+  /**
+   * Indexes n entries (words[i], ids[i], deltas[i]) without a following word, in one tight loop
+   * after a single reserve(): how the matcher indexes its anchors (tens of thousands of words,
+   * built at every start, before the JIT has warmed up).
+   */
+  addMany(words: Int32Array, ids: Int32Array, deltas: Int32Array, n: number): void {
+    this.reserve(n);
+    if (this.sharedFilters) {
+      this.bits = this.bits.slice();
+      this.solo = new Int32Array(this.bits.length);
+      this.pairs = new Int32Array(this.bits.length);
+      this.sharedFilters = false;
+    }
+    const { slotWord, slotHead, entId, entDelta, entWord, entHasPair, entNext, bits, solo, idxShift, s1, s2, slotShift } = this;
+    const mask = slotWord.length - 1;
+    let used = this.slotsUsed;
+    let e = this.entCount;
+    for (let i = 0; i < n; i++) {
+      const word = words[i] as number;
+      entId[e] = ids[i] as number;
+      entDelta[e] = deltas[i] as number;
+      entWord[e] = word;
+      entHasPair[e] = 0;
+      let slot = Math.imul(word, SLOT_HASH) >>> slotShift;
+      while (slotHead[slot] !== -1 && slotWord[slot] !== word) slot = (slot + 1) & mask;
+      if (slotHead[slot] === -1) {
+        slotWord[slot] = word;
+        used++;
+      }
+      entNext[e] = slotHead[slot] as number;
+      slotHead[slot] = e;
+      const h = Math.imul(word, WORD_HASH);
+      const m = (1 << ((h >>> s1) & 31)) | (1 << ((h >>> s2) & 31)) | (1 << (Math.imul(h, THIRD_BIT) >>> 27));
+      bits[h >>> idxShift] = (bits[h >>> idxShift] as number) | m;
+      solo[h >>> idxShift] = (solo[h >>> idxShift] as number) | m;
+      e++;
+    }
+    this.slotsUsed = used;
+    this.entCount = e;
+  }
+
   private markAll(): void {
-    if (this.base) {
-      const base = this.base;
-      for (let i = 0; i < base.entCount; i++) this.mark(this.bits, Math.imul(base.entWord[i] as number, WORD_HASH));
+    // the words of every index below this one (a base may have a base of its own)
+    for (let b = this.base; b; b = b.base) {
+      for (let i = 0; i < b.entCount; i++) this.mark(this.bits, Math.imul(b.entWord[i] as number, WORD_HASH));
     }
     for (let i = 0; i < this.entCount; i++) this.setBits(i);
   }

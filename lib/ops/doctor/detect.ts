@@ -8,6 +8,7 @@
  */
 import { DSN_RULE, PRIVATE_KEY_RULE, SECRET_KEYWORD_SOURCE, TOKEN_RULES, NON_SECRET_KEY_SUFFIXES, combinedTokenRegex, isPlaceholder, keyNamesSecret, looksRandom } from './patterns.js';
 import { Matcher, type ScanSink } from '../../redaction/matcher.js';
+import { ANCHORS, ANY, MIN_WINDOW, type Anchor, type ByteClass } from '../../redaction/patterns.js';
 import { Fam } from '../../redaction/redactor.js';
 import type { SecretForm } from './registered.js';
 import type { Severity } from './types.js';
@@ -42,27 +43,84 @@ export function fileLang(path: string): FileLang {
   return 'text';
 }
 
+const YAML_PATH = /\.ya?ml$/i;
 const LOCKFILE = /(?:^|\/)(?:package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lock|go\.sum|Cargo\.lock|poetry\.lock|Pipfile\.lock|composer\.lock|Gemfile\.lock|gradle\.lockfile|packages\.lock\.json|flake\.lock|uv\.lock|pdm\.lock)$/;
 
 const STICKY_TOKEN_RE = combinedTokenRegex('y');
-const SEP_CANDIDATE_RE = /[_\-.][A-Za-z0-9]{16}/g;
 const PRIVATE_KEY_HEAD_RE = new RegExp((TOKEN_RULES[PRIVATE_KEY_RULE] as { source: string }).source, 'y');
 const PRIVATE_KEY_BODY_RE = /^(?:[ \t\r\n]|\\[nr]|["'+,]|[A-Za-z-]+: [^\n\\]*(?:\\n|\r?\n))*([A-Za-z0-9+/=]{40,})/;
 const DSN_TAIL_RE = new RegExp((TOKEN_RULES[DSN_RULE] as { source: string }).source, 'y');
 const KEYWORD_STICKY_RE = new RegExp(SECRET_KEYWORD_SOURCE, 'iy');
-/** rule anchors the redaction matcher does not index, found with indexOf */
-const NATIVE_RULE_ANCHORS = ['AccountKey=', 'dapi'];
 const RULE_FAMS = Fam.AWS | Fam.GOOGLE | Fam.AUTH | Fam.SLACK | Fam.GITHUB | Fam.STRIPE | Fam.NPM | Fam.OPENAI | Fam.GITLAB | Fam.SENDGRID;
+/** Matcher family of doctor's own anchors (above the redaction library's families). */
+const RULE_ANCHOR = 1 << 24;
+/** The middle of an OpenAI key ('sk-' + 20 to 80 characters before it): the key is found from there. */
+const OPENAI_MIDDLE = 'T3BlbkFJ';
 
-/** The literal beginnings of the provider formats, by first character: a cheap test before the rule regexes. */
-const STARTS_BY_CHAR: Array<string[] | undefined> = [];
-for (const r of TOKEN_RULES) for (const st of r.starts) (STARTS_BY_CHAR[st.charCodeAt(0)] ??= []).push(st);
-function startsRule(text: string, at: number): boolean {
-  const list = STARTS_BY_CHAR[text.charCodeAt(at)];
-  if (!list) return false;
-  for (const st of list) if (text.startsWith(st, at)) return true;
-  return false;
+/**
+ * Token formats are found through anchors, in the redaction matcher's single pass over the text:
+ * its own anchors (`ghp_`, `AKIA`, `xoxb-`, `sk_live_`, `glpat-`, `sk-proj-`, `T3BlbkFJ`...), plus
+ * one anchor per literal beginning of the other rules (`gldt-`, `hvs.`, `shpat_`, `hf_`...), given
+ * to the matcher here. Beginnings found otherwise: `sk-` (OpenAI, from its own anchors and the
+ * middle of the key), `SG.` (a native trigger of the matcher), `://` (from the matcher's `@`
+ * trigger, see tokens()) and `-----BEGIN ` (from its PRIVATE KEY anchor).
+ */
+const STARTS_FOUND_OTHERWISE = new Set(['sk-', 'SG.', '://', '-----BEGIN ']);
+const byteClass = (chars: string): ByteClass => [...new Set(Array.from(chars, (ch) => (ch.charCodeAt(0) & 255) | 0x20))];
+const DIGITS = '0123456789';
+const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const ALNUM = LETTERS + DIGITS;
+/** [A-Za-z0-9_+/=-], folded: what may follow a rule's literal beginning when nothing narrower is said below */
+const TOKEN_CLASS = byteClass(`${ALNUM}_+/=-`);
+/**
+ * What may follow some beginnings in their rule (patterns.ts), at each of the (up to three) padded
+ * positions: fewer indexed words, fewer candidates. (Not xapp-: its digits may end after one.)
+ */
+const AFTER_CLASS: Record<string, ByteClass> = {
+  ...Object.fromEntries(['gldt-', 'glrt-', 'glcbt-', 'glptt-', 'glft-', 'hvs.', 'hvb.', 'hvr.', 'figd_'].map((st) => [st, byteClass(`${ALNUM}_-`)])),
+  ...Object.fromEntries(['shpat_', 'shpca_', 'shppa_', 'shpss_', 'glsa_', 'gsk_', 'vcp_', 'vci_', 'vca_', 'vcr_', 'vck_', 'cfk_', 'cfut_', 'cfat_'].map((st) => [st, byteClass(ALNUM)])),
+  glc_: byteClass(`${ALNUM}+/`),
+  ntn_: byteClass(DIGITS),
+  'tskey-': byteClass('abcdefghijklmnopqrstuvwxyz'),
+  dapi: byteClass('0123456789abcdef'),
+  hf_: byteClass(LETTERS),
+};
+/** Longer literals every match of a beginning starts with. */
+const ANCHOR_TEXT: Record<string, string> = { 'pypi-': 'pypi-AgEIcHlwaS5vcmc' };
+
+function ruleAnchors(): Anchor[] {
+  const covered = (st: string) =>
+    ANCHORS.some((a) => (a.fam & RULE_FAMS) !== 0 && (a.ci ? st.toLowerCase().startsWith(a.text.toLowerCase()) : st.startsWith(a.text)));
+  const out: Anchor[] = [];
+  const seen = new Set<string>();
+  for (const r of TOKEN_RULES) {
+    for (const st of r.starts) {
+      if (STARTS_FOUND_OTHERWISE.has(st) || covered(st) || seen.has(st)) continue;
+      seen.add(st);
+      // pad to the matcher's window: any characters before, token characters after, split so
+      // that the fewest words are indexed (the filter then passes the fewest words of the text)
+      const text = ANCHOR_TEXT[st] ?? st;
+      const missing = Math.max(0, MIN_WINDOW - text.length);
+      let best: Anchor | null = null;
+      let bestWords = Infinity;
+      for (let b = 0; b <= missing; b++) {
+        const before: ByteClass[] = Array.from({ length: b }, () => ANY);
+        const after: ByteClass[] = Array.from({ length: missing - b }, () => AFTER_CLASS[st] ?? TOKEN_CLASS);
+        const sizes = [...before.map((c) => c.length), ...Array.from(text, () => 1), ...after.map((c) => c.length)];
+        let words = 0;
+        for (let o = 0; o < 4 && o + 4 <= sizes.length; o++) words += sizes.slice(o, o + 4).reduce((x, y) => x * y, 1);
+        if (words < bestWords) {
+          bestWords = words;
+          best = { text, ci: false, fam: RULE_ANCHOR, before, after };
+        }
+      }
+      if (best) out.push(best);
+    }
+  }
+  return out;
 }
+
+let RULE_ANCHORS_CACHE: Anchor[] | null = null;
 
 /** Collects what the redaction library's matcher reports, by use. */
 class AnchorHits implements ScanSink {
@@ -71,6 +129,11 @@ class AnchorHits implements ScanSink {
   keyword: number[] = [];
   pem: number[] = [];
   rule: number[] = [];
+  /** `@` after a `://` in the same token (the matcher's DSN trigger) */
+  at: number[] = [];
+  empty(): boolean {
+    return this.litStart.length + this.keyword.length + this.pem.length + this.rule.length + this.at.length === 0;
+  }
   literal(start: number, end: number): void {
     this.litStart.push(start);
     this.litEnd.push(end);
@@ -78,20 +141,19 @@ class AnchorHits implements ScanSink {
   trigger(pos: number, fam: number): void {
     if (fam & Fam.KEY_VALUE) this.keyword.push(pos);
     if (fam & Fam.PEM) this.pem.push(pos);
-    if (fam & RULE_FAMS) this.rule.push(pos);
+    if (fam & (RULE_FAMS | RULE_ANCHOR)) this.rule.push(pos);
+    if (fam & Fam.DSN) this.at.push(pos);
   }
 }
 
 /** [A-Za-z0-9_.-]: characters of a token run */
 const isRunChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46;
-const isSeparator = (c: number) => c === 95 || c === 45 || c === 46;
 /** Publicly documented example credentials (vendor docs, emulators): not findings. */
 const KNOWN_EXAMPLE_PARTS = ['Eby8vdM02xNOcqFl' /* Azure storage emulator (Azurite) account key */];
 const isKnownExample = (s: string) => KNOWN_EXAMPLE_PARTS.some((p) => s.includes(p));
-const KEY_CHAR = /[A-Za-z0-9_.-]/;
-const isKeyChar = (c: string | undefined) => c !== undefined && KEY_CHAR.test(c);
-const isAlnum = (c: string | undefined) => c !== undefined && /[A-Za-z0-9]/.test(c);
-const isLower = (c: string | undefined) => c !== undefined && c >= 'a' && c <= 'z';
+/** [A-Za-z0-9] by character code (NaN, past the end: false) */
+const isAlnumCode = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isLowerCode = (c: number) => c >= 97 && c <= 122;
 
 const PRIORITY: Record<string, number> = { registered_secret: 4, k8s_secret_value: 2, secret_named_key: 1 };
 const priority = (kind: string) => PRIORITY[kind] ?? 3;
@@ -106,8 +168,8 @@ export interface DetectorOptions {
 
 export class Detector {
   private readonly formsByText: Map<string, SecretForm>;
-  /** the redaction library's anchor matcher, with doctor's registered forms added */
-  private readonly matcher = new Matcher();
+  /** the redaction library's anchor matcher, with doctor's rule anchors and registered forms added */
+  private readonly matcher = new Matcher({ anchors: (RULE_ANCHORS_CACHE ??= ruleAnchors()) });
 
   constructor(opts: DetectorOptions = {}) {
     const forms = [...(opts.registered ?? [])];
@@ -115,14 +177,34 @@ export class Detector {
     for (const f of forms) this.matcher.add(f.text);
   }
 
-  /** All hits in one file, deduplicated (overlapping hits keep the most specific), in file order. */
-  scan(text: string, path: string): Hit[] {
-    const hits: Hit[] = [];
+  /**
+   * All hits in one file, deduplicated (overlapping hits keep the most specific), in file order.
+   * `latin1`: the file's bytes, when text is their Latin-1 decoding (scanned in place).
+   */
+  scan(text: string, path: string, latin1?: Uint8Array): Hit[] {
     const anchors = new AnchorHits();
-    this.matcher.scan(text, 0, text.length, anchors);
+    this.matcher.scan(text, 0, text.length, anchors, latin1);
+    return this.confirm(text, path, anchors);
+  }
+
+  /**
+   * scan() of a file given as its bytes (its text being their Latin-1 decoding): the text is made
+   * only when the matcher reported something or the file is YAML (most files of a tree: neither).
+   */
+  scanBytes(bytes: Buffer, path: string): { hits: Hit[]; text: string | null } {
+    const anchors = new AnchorHits();
+    this.matcher.scanLatin1(bytes, anchors);
+    if (anchors.empty() && !YAML_PATH.test(path)) return { hits: [], text: null };
+    const text = bytes.toString('latin1');
+    return { hits: this.confirm(text, path, anchors), text };
+  }
+
+  /** Confirms what the matcher reported in text. */
+  private confirm(text: string, path: string, anchors: AnchorHits): Hit[] {
+    const hits: Hit[] = [];
     for (let k = 0; k < anchors.litStart.length; k++) this.registered(text, anchors.litStart[k] as number, anchors.litEnd[k] as number, hits);
     this.tokens(text, hits, anchors);
-    const yaml = /\.ya?ml$/i.test(path);
+    const yaml = YAML_PATH.test(path);
     if (!yaml && anchors.keyword.length === 0) return dedupe(hits);
     const lang = fileLang(path);
     const owned: Array<[number, number]> = [];
@@ -138,31 +220,14 @@ export class Detector {
   }
 
   /**
-   * Provider formats, found through two cheap candidate passes instead of one slow alternation:
-   * a separator followed by 16 token characters (`ghp_…`, `sk_live_…`, `xoxb-…`, `SG.…`), and a
-   * few literal anchors (`-----BEGIN`, `://`, `AKIA`, `AIza`, `Bearer `, …). Each candidate is
-   * confirmed by the rules' sticky regex at the start of its token-character run.
+   * Provider formats: each anchor the matcher reported (see STARTS_FOUND_OTHERWISE) is confirmed
+   * by the rules' sticky regex at its position.
    */
   private tokens(text: string, hits: Hit[], anchors: AnchorHits): void {
-    const sep = SEP_CANDIDATE_RE;
-    sep.lastIndex = 0;
-    for (let m = sep.exec(text); m; m = sep.exec(text)) {
-      const p = m.index;
-      let rs = p;
-      while (rs > 0 && p - rs < 128 && isRunChar(text.charCodeAt(rs - 1))) rs--;
-      let re = p + 1;
-      while (re < text.length && isRunChar(text.charCodeAt(re))) re++;
-      let found = -1;
-      for (let j = rs; j <= p + 1 && found < 0; j++) {
-        if (j !== rs && !isSeparator(text.charCodeAt(j - 1))) continue;
-        if (!startsRule(text, j)) continue;
-        found = this.tryRulesAt(text, j, hits);
-      }
-      sep.lastIndex = Math.max(found, re);
+    for (const p of anchors.rule) {
+      if (text.startsWith(OPENAI_MIDDLE, p)) this.openaiFromMiddle(text, p, hits);
+      else this.tryRulesAt(text, p, hits);
     }
-    // anchors found by the redaction library's matcher: key ids and API keys without a separator,
-    // private key blocks, bearer tokens, Slack webhooks
-    for (const p of anchors.rule) this.tryRulesAt(text, p, hits);
     let lastPem = -1;
     for (const p of anchors.pem) {
       const b = text.lastIndexOf('-----BEGIN', p);
@@ -171,9 +236,23 @@ export class Detector {
         this.privateKey(text, b, hits);
       }
     }
-    // short literals found with a native indexOf
-    for (let i = text.indexOf('://'); i >= 0; i = text.indexOf('://', i + 3)) this.dsn(text, i, hits);
-    for (const lit of NATIVE_RULE_ANCHORS) for (let i = text.indexOf(lit); i >= 0; i = text.indexOf(lit, i + lit.length)) this.tryRulesAt(text, i, hits);
+    // connection strings: from each `@` the matcher saw after a `://` of the same token, that `://`
+    // (the userinfo holds no `/`, so it is the nearest one)
+    let lastScheme = -1;
+    for (const q of anchors.at) {
+      const i = text.lastIndexOf('://', q);
+      if (i > lastScheme && q - i <= 400) {
+        lastScheme = i;
+        this.dsn(text, i, hits);
+      }
+    }
+  }
+
+  /** An OpenAI key around its middle at `mid`: tries each `sk-` up to 90 token characters before it. */
+  private openaiFromMiddle(text: string, mid: number, hits: Hit[]): void {
+    let j = mid;
+    while (j > 0 && mid - j < 90 && isRunChar(text.charCodeAt(j - 1))) j--;
+    for (; j < mid; j++) if (text.startsWith('sk-', j) && this.tryRulesAt(text, j, hits) >= 0) return;
   }
 
   /** Runs the sticky rule alternation at `at`; records a hit and returns its end, or -1. */
@@ -187,7 +266,7 @@ export class Detector {
     const rule = TOKEN_RULES[i];
     if (!rule || i === PRIVATE_KEY_RULE || i === DSN_RULE) return -1;
     const s = m[0];
-    if (rule.boundary && isAlnum(text[at - 1])) return -1;
+    if (rule.boundary && isAlnumCode(text.charCodeAt(at - 1))) return -1;
     if (rule.accept && !rule.accept(s)) return -1;
     if (isKnownExample(s)) return at + s.length;
     hits.push({ kind: rule.kind, severity: rule.severity, start: at, end: at + s.length, secret: s, preview: `${s.startsWith(rule.prefix) ? rule.prefix : s.slice(0, Math.min(4, rule.prefix.length))}***` });
@@ -237,16 +316,16 @@ export class Detector {
       if (!m) continue;
       const kwStart = m.index;
       let kwEnd = kwStart + m[0].length;
-      const after = text[kwEnd];
+      const after = text.charCodeAt(kwEnd);
       // a keyword inside a longer lower-case word (tokenizer, secretary, passwordless) is another word
-      if (isLower(after)) {
-        if (after === 's' && !isLower(text[kwEnd + 1])) kwEnd++;
+      if (isLowerCode(after)) {
+        if (after === 115 /* s */ && !isLowerCode(text.charCodeAt(kwEnd + 1))) kwEnd++;
         else continue;
       }
       let ks = kwStart;
-      while (ks > 0 && kwStart - ks < 80 && isKeyChar(text[ks - 1])) ks--;
+      while (ks > 0 && kwStart - ks < 80 && isRunChar(text.charCodeAt(ks - 1))) ks--;
       let ke = kwEnd;
-      while (ke < text.length && ke - kwEnd < 80 && isKeyChar(text[ke])) ke++;
+      while (ke < text.length && ke - kwEnd < 80 && isRunChar(text.charCodeAt(ke))) ke++;
       done = ke;
       // cheap rejection first: an assignment must follow the key (", ', ], space, tab, =, :)
       const next = text.charCodeAt(ke);

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
-import { join } from 'node:path';
+import { sep } from 'node:path';
 import { Detector, type Hit } from './detect.js';
 import type { Severity, SkippedCounts } from './types.js';
 
@@ -34,11 +34,12 @@ export function gitFiles(root: string, env: NodeJS.ProcessEnv = process.env): st
 export function walkFiles(root: string): string[] {
   const out: string[] = [];
   const stack = [''];
+  const prefix = root.endsWith('/') || root.endsWith(sep) ? root : `${root}/`;
   while (stack.length) {
     const rel = stack.pop() as string;
     let entries;
     try {
-      entries = readdirSync(rel ? join(root, rel) : root, { withFileTypes: true });
+      entries = readdirSync(rel ? prefix + rel : root, { withFileTypes: true });
     } catch {
       continue;
     }
@@ -84,6 +85,8 @@ export const ARTIFACT_RULES: readonly ArtifactRule[] = [
 ];
 
 /** Files whose content decides: PEM keys in .pem/.key/.crt files and plain-SQL dumps. */
+const CONTENT_ARTIFACT_EXT = /\.(?:pem|key|crt|cer|der|sql)$/i;
+
 function contentArtifact(path: string, head: string): { kind: string; severity: Severity; what: string } | null {
   if (/\.(?:pem|key|crt|cer|der)$/i.test(path) && /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY/.test(head)) return { kind: 'private_key_file', severity: 'critical', what: 'private key file' };
   if (/\.sql$/i.test(path) && /^--\s*(?:PostgreSQL database dump|MySQL dump|MariaDB dump)/m.test(head.slice(0, 512))) return { kind: 'db_dump', severity: 'critical', what: 'database dump' };
@@ -97,7 +100,14 @@ export interface ArtifactHit {
   what: string;
 }
 
+/**
+ * One test that every path some rule above matches passes (a superset, case-insensitive): most
+ * files are ruled out by it alone instead of by each rule in turn.
+ */
+const ARTIFACT_MAYBE = /state\.db|contexts\/|events\/|selected-context|vault|\.tfstate|dump|\.sql|id_|\.(?:p12|pfx|jks|keystore|ppk)$|pgpass|netrc|credentials|\.my\.cnf|\.s3cfg|(?:^|\/)\.env/i;
+
 export function artifactByPath(path: string): ArtifactHit | null {
+  if (!ARTIFACT_MAYBE.test(path)) return null;
   const base = path.slice(path.lastIndexOf('/') + 1);
   for (const r of ARTIFACT_RULES) if (r.test(path, base)) return { file: path, kind: r.kind, severity: r.severity, what: r.what };
   return null;
@@ -126,6 +136,9 @@ export interface ScanOptions {
   /** files never scanned for content (doctor's own outputs: baseline, SARIF) */
   exclude?: ReadonlySet<string>;
 }
+
+const ReadStatus = { OK: 0, MISSING: 1, SYMLINK: 2, UNREADABLE: 3, OVERSIZED: 4, /** not a regular file: skipped, not counted */ IGNORED: 5 } as const;
+type ReadStatus = (typeof ReadStatus)[keyof typeof ReadStatus];
 
 const BINARY_PROBE = 8000;
 const OPEN_NOFOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
@@ -159,68 +172,79 @@ export function wholeList(n: number): Claim {
   };
 }
 
+/** Reads one file into `buf` (grown as needed): its status and length. */
+function readFileInto(abs: string, maxFileBytes: number, box: { buf: Buffer }): { status: ReadStatus; n: number } {
+  // open without following symlinks (ELOOP), then fstat the descriptor: one path lookup per file
+  let fd: number;
+  try {
+    fd = openSync(abs, OPEN_NOFOLLOW);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'EMLINK') return { status: ReadStatus.SYMLINK, n: 0 };
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { status: ReadStatus.MISSING, n: 0 };
+    return { status: code === 'EISDIR' ? ReadStatus.IGNORED : ReadStatus.UNREADABLE, n: 0 };
+  }
+  let n = 0;
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { status: ReadStatus.IGNORED, n: 0 };
+    if (st.size > maxFileBytes) return { status: ReadStatus.OVERSIZED, n: 0 };
+    if (st.size > box.buf.length) box.buf = Buffer.allocUnsafeSlow(Math.max(st.size, box.buf.length * 2));
+    while (n < st.size) {
+      // sequential reads from the start (no position: fewer argument checks per call)
+      const r = readSync(fd, box.buf, n, st.size - n, null);
+      if (r === 0) break;
+      n += r;
+    }
+  } catch {
+    return { status: ReadStatus.UNREADABLE, n: 0 };
+  } finally {
+    closeSync(fd);
+  }
+  return { status: ReadStatus.OK, n };
+}
+
 export function scanTree(root: string, files: readonly string[], opts: ScanOptions, claim: Claim = wholeList(files.length)): ScanResult {
   const skipped: SkippedCounts = { binary: 0, oversized: 0, symlink: 0, unreadable: 0, missing: 0 };
   const hits: FileHit[] = [];
   const artifacts: ArtifactHit[] = [];
   let scanned = 0;
   let bytes = 0;
-  let buf = Buffer.allocUnsafe(1 << 20);
+  // not from Node's pool: 4-byte aligned, so the matcher reads the bytes in place
+  const box = { buf: Buffer.allocUnsafeSlow(1 << 20) };
+  // listed paths are relative and normalized (git, walkFiles): a concatenation, not path.join
+  const prefix = root.endsWith('/') || root.endsWith(sep) ? root : `${root}/`;
   for (let range = claim(); range; range = claim()) for (let i = range[0]; i < range[1]; i++) {
     const rel = files[i] as string;
     const art = artifactByPath(rel);
     if (art) artifacts.push(art);
     if (opts.exclude?.has(rel)) continue;
-    const abs = join(root, rel);
-    // open without following symlinks (ELOOP), then fstat the descriptor: one path lookup per file
-    let fd: number;
-    try {
-      fd = openSync(abs, OPEN_NOFOLLOW);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ELOOP' || code === 'EMLINK') skipped.symlink++;
-      else if (code === 'ENOENT' || code === 'ENOTDIR') skipped.missing++;
-      else if (code !== 'EISDIR') skipped.unreadable++;
+    const { status, n } = readFileInto(prefix + rel, opts.maxFileBytes, box);
+    if (status !== ReadStatus.OK) {
+      if (status === ReadStatus.SYMLINK) skipped.symlink++;
+      else if (status === ReadStatus.MISSING) skipped.missing++;
+      else if (status === ReadStatus.UNREADABLE) skipped.unreadable++;
+      else if (status === ReadStatus.OVERSIZED) skipped.oversized++;
       continue;
     }
-    let n = 0;
-    try {
-      const st = fstatSync(fd);
-      if (!st.isFile()) continue;
-      if (st.size > opts.maxFileBytes) {
-        skipped.oversized++;
-        continue;
-      }
-      if (st.size === 0) {
-        scanned++;
-        continue;
-      }
-      if (st.size > buf.length) buf = Buffer.allocUnsafe(Math.max(st.size, buf.length * 2));
-      while (n < st.size) {
-        const r = readSync(fd, buf, n, st.size - n, n);
-        if (r === 0) break;
-        n += r;
-      }
-    } catch {
-      skipped.unreadable++;
+    const data = box.buf.subarray(0, n);
+    if (n === 0) {
+      scanned++;
       continue;
-    } finally {
-      closeSync(fd);
     }
-    const probe = buf.subarray(0, Math.min(n, BINARY_PROBE));
-    if (probe.indexOf(0) !== -1) {
+    if (data.subarray(0, Math.min(n, BINARY_PROBE)).indexOf(0) !== -1) {
       skipped.binary++;
       continue;
     }
     scanned++;
     bytes += n;
-    const text = buf.toString('latin1', 0, n);
-    if (!art) {
-      const c = contentArtifact(rel, text.slice(0, 4096));
+    // the bytes are scanned as they are; a string is made only for the files that need one
+    const found = opts.detector.scanBytes(data, rel);
+    if (!art && CONTENT_ARTIFACT_EXT.test(rel)) {
+      const c = contentArtifact(rel, data.toString('latin1', 0, Math.min(n, 4096)));
       if (c) artifacts.push({ file: rel, ...c });
     }
-    const found = opts.detector.scan(text, rel);
-    if (found.length) hits.push(...locate(text, found, rel));
+    if (found.hits.length) hits.push(...locate(found.text as string, found.hits, rel));
   }
   return { hits, artifacts, files: scanned, bytes, skipped };
 }
