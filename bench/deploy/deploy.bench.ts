@@ -14,6 +14,7 @@ import { expect, test } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { cli, rmrf, tempDir } from '../../test/helpers.js';
 import { appYml, makeRelease, runOp } from '../../test/harness/deploy-app.js';
@@ -58,6 +59,13 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: Buffer
   });
 }
 
+/** Busy CPU time of the whole machine so far, in seconds (/proc/stat: every process, sshd and tar included). */
+function machineCpu(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = f as number[];
+  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / 100;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? NaN;
@@ -85,7 +93,9 @@ test('deploy: paas vs ansible vs parallel-ssh', async () => {
   const repo = join(work, 'repo'); // the checkout: paas.yml only (the state root lives outside it)
   mkdirSync(repo);
   writeFileSync(join(repo, 'paas.yml'), appYml({ http: lab.mode === 'netns', port: lab.appPort, strategy: 'parallel', max_parallel: 256, extra: '    connect_concurrency: 64' }));
-  const results: Array<{ n: number; tool: string; ms: number[]; trips?: string }> = [];
+  const results: Array<{ n: number; tool: string; ms: number[]; cpu: number[]; trips?: string }> = [];
+  let cpu0 = 0;
+  const cpuSince = () => machineCpu() - cpu0;
 
   try {
     for (const n of SIZES) {
@@ -94,17 +104,20 @@ test('deploy: paas vs ansible vs parallel-ssh', async () => {
 
       // ---- paas
       const paasMs: number[] = [];
+      const paasCpu: number[] = [];
       let trips = '';
       for (let r = 0; r < RUNS; r++) {
         reset(hosts);
         const targets = hosts.map((h, i) => `${h.id}=root@127.0.0.1:${proxies[i]!.port}${h.dir}`).join('\n');
         const vault = `PAAS_TARGETS="${targets}"\nPAAS_SSH_KEY="${lab.clientKey.trim()}"\nPAAS_KNOWN_HOSTS="${readFileSync(kh, 'utf8').trim()}"\n`;
+        cpu0 = machineCpu();
         const t0 = performance.now();
         const inputs = { context: CTX, state_root: stateRoot, vault, app: 'web', artifact: tgz, release_id: `b${r}`, apply: 'true' };
         if (AS_ACTION) {
           // the bundle as the runner runs it: `node dist/deploy/index.js`, then its post step
           const out = await runAction({ action: 'deploy', inputs, workspace: repo, timeoutMs: 300_000 });
           paasMs.push(performance.now() - t0);
+          paasCpu.push(cpuSince());
           const env = out.envelope as { error?: unknown; fields: Record<string, unknown> } | undefined;
           if (out.exitCode !== 0 || env?.error) throw new Error(`paas deploy failed: ${out.log.slice(-3000)}`);
           trips = String(env?.fields.round_trips);
@@ -114,11 +127,12 @@ test('deploy: paas vs ansible vs parallel-ssh', async () => {
           const trace = process.env.BENCH_TRACE === '1' ? (l: string) => process.stdout.write(`${(performance.now() - t0).toFixed(0).padStart(6)} ms  ${l}\n`) : undefined;
           const out = await runOp('deploy', inputs, { cwd: repo, onLog: trace });
           paasMs.push(performance.now() - t0);
+          paasCpu.push(cpuSince());
           expect(out.outcome.envelope.error).toBeUndefined();
           trips = String(out.outcome.envelope.fields.round_trips);
         }
       }
-      results.push({ n, tool: 'paas', ms: paasMs, trips });
+      results.push({ n, tool: 'paas', ms: paasMs, cpu: paasCpu, trips });
 
       // ---- ansible
       if (have('ansible-playbook')) {
@@ -140,19 +154,22 @@ test('deploy: paas vs ansible vs parallel-ssh', async () => {
           '',
         ].join('\n'));
         const ms: number[] = [];
+        const cpu: number[] = [];
         for (let r = 0; r < RUNS; r++) {
           reset(hosts);
           const cp = join(work, `cp-${n}-${r}`);
           mkdirSync(cp, { recursive: true });
-          const t0 = performance.now();
+          cpu0 = machineCpu();
+        const t0 = performance.now();
           const p = await run('ansible-playbook', ['-i', inv, play, '-f', String(n), '-e', `artifact=${tgz} release=a${r}`, '--private-key', keyFile], {
             PATH: process.env.PATH, HOME: work, ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_PIPELINING: 'True', ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3',
             ANSIBLE_SSH_ARGS: `-o ControlMaster=auto -o ControlPersist=30s -o UserKnownHostsFile=${kh}`, ANSIBLE_SSH_CONTROL_PATH_DIR: cp, ANSIBLE_NOCOLOR: '1',
           });
           ms.push(performance.now() - t0);
+          cpu.push(cpuSince());
           if (p.status !== 0) throw new Error(`ansible failed: ${p.stdout.slice(-2000)} ${p.stderr.slice(-2000)}`);
         }
-        results.push({ n, tool: 'ansible', ms });
+        results.push({ n, tool: 'ansible', ms, cpu });
       }
 
       // ---- parallel-ssh (one round trip per host: the tarball on stdin)
@@ -162,16 +179,19 @@ test('deploy: paas vs ansible vs parallel-ssh', async () => {
         // every host is this machine: pick the host's own dir from the address sshd sees
         const cases = hosts.map((h) => `"${h.addr} ${h.port}") D=${appDirOf(h)} ;;`).join(' ');
         const ms: number[] = [];
+        const cpu: number[] = [];
         for (let r = 0; r < RUNS; r++) {
           reset(hosts);
           const rel = `p${r}`;
           const cmd = `set -e; case "$(echo "$SSH_CONNECTION" | cut -d" " -f3,4)" in ${cases} esac; mkdir -p "$D/releases/${rel}" "$D/shared"; cat >"$D/${rel}.tar.gz"; tar -xzf "$D/${rel}.tar.gz" -C "$D/releases/${rel}"; ln -sfn "releases/${rel}" "$D/.cur"; mv -T "$D/.cur" "$D/current"; cd "$D/current"; PAAS_APP_DIR="$D" ./bin/start`;
-          const t0 = performance.now();
+          cpu0 = machineCpu();
+        const t0 = performance.now();
           const p = await run('parallel-ssh', ['-h', hostsFile, '-p', String(n), '-t', '300', '-I', '-x', sshOpts, cmd], { PATH: process.env.PATH, HOME: work }, readFileSync(tgz));
           ms.push(performance.now() - t0);
+          cpu.push(cpuSince());
           if (p.status !== 0) throw new Error(`pssh failed: ${p.stdout.slice(-2000)} ${p.stderr.slice(-2000)}`);
         }
-        results.push({ n, tool: 'parallel-ssh', ms });
+        results.push({ n, tool: 'parallel-ssh', ms, cpu });
       }
     }
 
@@ -183,10 +203,12 @@ test('deploy: paas vs ansible vs parallel-ssh', async () => {
   }
 
   const lines = [`deploy bench: ${lab.mode} hosts, +${2 * ONE_WAY_MS} ms RTT (user-space proxy), 10 MB release, ${RUNS} runs, median`, ''];
-  lines.push('| hosts | tool | median s | runs s | vs paas |', '| --- | --- | --- | --- | --- |');
+  // machine CPU: busy CPU-seconds of every process during the run (the tool, sshd, tar, the apps, the proxy)
+  lines.push('| hosts | tool | median s | runs s | vs paas | machine CPU s (median) | CPU busy |', '| --- | --- | --- | --- | --- | --- | --- |');
   for (const r of results) {
     const p = median(results.find((x) => x.n === r.n && x.tool === 'paas')!.ms);
-    lines.push(`| ${r.n} | ${r.tool} | ${(median(r.ms) / 1000).toFixed(2)} | ${r.ms.map((m) => (m / 1000).toFixed(2)).join(' ')} | ${(median(r.ms) / p).toFixed(2)}x |`);
+    const busy = median(r.cpu.map((c, i) => c / (((r.ms[i] ?? 1) / 1000) * cpus().length)));
+    lines.push(`| ${r.n} | ${r.tool} | ${(median(r.ms) / 1000).toFixed(2)} | ${r.ms.map((m) => (m / 1000).toFixed(2)).join(' ')} | ${(median(r.ms) / p).toFixed(2)}x | ${median(r.cpu).toFixed(2)} | ${Math.round(busy * 100)}% of ${cpus().length} cores |`);
   }
   const one = results.find((x) => x.n === Math.min(...SIZES) && x.tool === 'paas');
   const many = results.find((x) => x.n === Math.max(...SIZES) && x.tool === 'paas');
