@@ -195,3 +195,91 @@ describe('GitHub Deployments through the real API shape', () => {
     expect(gh.violations.length).toBe(5);
   });
 });
+
+describe('GitHub Deployments of a rollback', () => {
+  function rollback(raw: Record<string, unknown> = {}): Promise<OpRun> {
+    return runOp(
+      'rollback',
+      { context: 'oss-demo', state_root: stateRoot, vault, app: 'web', apply: 'true', github_token: gh.token, ...raw },
+      { cwd: work, env: runnerEnv() },
+    );
+  }
+  const current = (t: string) => readlinkSync(join(dirs[t] as string, 'oss-demo', 'web', 'current'));
+
+  test('a plan makes no GitHub call', async () => {
+    const r = await rollback({ apply: 'false' });
+    expect(r.outcome.envelope.error).toBeUndefined();
+    expect(r.outcome.envelope.mode).toBe('plan');
+    expect(r.outcome.lines.at(-1)).toMatch(/status=planned/);
+    expect(gh.requests).toEqual([]);
+    await assertNoToken(r);
+  });
+
+  test('a rollback apply: deployment for the environment, in_progress then success with the environment URL', async () => {
+    const before = current('web1');
+    const successful = [...gh.deployments.values()].filter((d) => d.statuses.at(-1)?.state === 'success').map((d) => d.id);
+    const r = await rollback();
+    expect(r.outcome.envelope.error).toBeUndefined();
+    expect(r.outcome.exitCode).toBe(0);
+    const to = r.outcome.envelope.fields.release_id as string;
+    expect(to).toBeTruthy();
+    expect(`releases/${to}`).not.toBe(before);
+    expect(current('web1')).toBe(`releases/${to}`);
+    expect(current('web2')).toBe(`releases/${to}`);
+    expect(gh.violations).toEqual([]);
+    const d = newest();
+    expect(d).toMatchObject({ ref: SHA, sha: SHA, task: 'deploy', environment: 'demo-eu', payload: { context: 'oss-demo', app: 'web', release_id: to, rollback: true } });
+    expect(d.description).toBe(`rollback web to ${to} in oss-demo`);
+    expect(states(d)).toEqual(['in_progress', 'success']);
+    expect(d.statuses[0]?.environment_url).toBe('');
+    expect(d.statuses[1]).toMatchObject({ environment: 'demo-eu', environment_url: APP_URL, log_url: `https://github.com/acme/shop/actions/runs/${RUN_ID}` });
+    expect(d.statuses[1]?.description).toBe(`web rolled back to ${to}, healthy on 2 target(s)`);
+    // the rollback is now the environment's live deployment: earlier successful ones become inactive
+    for (const id of successful) expect(states(gh.deployments.get(id) as FakeDeployment).at(-1)).toBe('inactive');
+    await assertNoToken(r);
+  });
+
+  test('a failing rollback (the release is unhealthy on web2): in_progress then failure naming the stage and the target', async () => {
+    // a release that fails its health check on web2 stays on the targets, marked bad, after the deploy rolled back
+    makeRelease(rels, 'v5broken', { failOn: ['web2'] });
+    const dep = await deploy('v5broken', 'v5');
+    expect(dep.outcome.envelope.error?.code).toBe('PAAS_HEALTH_CHECK_FAILED');
+    const deployments = gh.deployments.size;
+    const r = await rollback({ to_release: 'v5' });
+    expect(r.outcome.exitCode).toBe(1);
+    expect(r.outcome.envelope.error?.code).toBe('PAAS_HEALTH_CHECK_FAILED');
+    expect(r.outcome.envelope.fields).toMatchObject({ failed_stage: 'health', failed_target: 'web2' });
+    expect(gh.violations).toEqual([]);
+    expect(gh.deployments.size).toBe(deployments + 1);
+    const d = newest();
+    expect(d.payload).toEqual({ context: 'oss-demo', app: 'web', release_id: 'v5', rollback: true });
+    expect(d.description).toBe('rollback web to v5 in oss-demo');
+    expect(states(d)).toEqual(['in_progress', 'failure']);
+    expect(d.statuses[1]?.description).toBe('rollback to v5 failed at health on web2');
+    expect(d.statuses[1]?.environment_url).toBe('');
+    await assertNoToken(r);
+  });
+
+  test('a release missing on the targets is refused before anything changes: no GitHub call', async () => {
+    const r = await rollback({ to_release: 'nope' });
+    expect(r.outcome.envelope.error?.code).toBe('PAAS_ROLLBACK_RESOLVE_FAILED');
+    expect(gh.requests).toEqual([]);
+    await assertNoToken(r);
+  });
+
+  test('GitHub answering 500 is a warning: the rollback itself succeeds', async () => {
+    const r0 = await deploy('v2', 'v2c');
+    expect(r0.outcome.exitCode).toBe(0);
+    gh.requests.length = 0;
+    gh.failNext(500, 1, 'post /repos/{owner}/{repo}/deployments');
+    const before = gh.deployments.size;
+    const r = await rollback();
+    expect(r.outcome.exitCode).toBe(0);
+    expect(r.outcome.envelope.error).toBeUndefined();
+    expect(gh.deployments.size).toBe(before);
+    expect(r.logs.some((l) => /GitHub deployment could not be created/.test(l))).toBe(true);
+    expect(gh.requests.filter((q) => q.template?.endsWith('/statuses'))).toEqual([]);
+    expect(gh.violations).toEqual([]);
+    await assertNoToken(r);
+  });
+});

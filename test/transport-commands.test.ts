@@ -1,15 +1,19 @@
 /** Remote commands as text, known_hosts, targets, archive checks, batches, prune, rollback resolution, policy. */
 import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import {
-  appDir, finalizeScript, gated, prepareScript, RECEIVE, receiveScript, q, safeRelease, switchScript, unlockScript, UnsafeValueError,
+  appDir, backupScript, finalizeScript, gated, prepareScript, probeScript, RECEIVE, receiveScript, safeRemotePath, q, safeRelease, switchScript, unlockScript, UnsafeValueError,
 } from '../lib/transport/commands.js';
 import { fingerprint, parseKnownHosts, verifyHostKey } from '../lib/transport/known-hosts.js';
 import { parseTargets, selectTargets } from '../lib/transport/targets.js';
 import { entryEscape } from '../lib/ops/deploy/artifact.js';
 import { pauseBefore } from '../lib/ops/deploy/health.js';
+import { parseKv } from '../lib/ops/checks/targets.js';
 import { planBatches, fanoutPlan } from '../lib/ops/deploy/fleet.js';
 import { parseState, pruneList, rollbackCandidate, type HistoryLine } from '../lib/ops/deploy/releases.js';
 import { resolveRollback } from '../lib/ops/rollback/run.js';
@@ -270,3 +274,68 @@ describe('trigger policy branch patterns', () => {
   });
 });
 
+describe('ops checks: read-only probes of a target (probeScript, backupScript)', () => {
+  const cmd = { probeScript, backupScript, safeRemotePath, UnsafeValueError };
+  const sh = (script: string) => execFileSync('sh', ['-c', script], { encoding: 'utf8' });
+
+  test('probeScript: disk and service lines only when asked, values single-quoted', async () => {
+    expect(cmd.probeScript({})).toBe('set -u\n');
+    const disk = cmd.probeScript({ diskPath: '/var/lib/postgresql' });
+    expect(disk.split('\n')[1]).toBe("d='/var/lib/postgresql'");
+    expect(disk).toContain('df -P "$d"');
+    expect(disk).not.toContain('systemctl');
+    const svc = cmd.probeScript({ service: 'postgresql@16-main.service' });
+    expect(svc).toContain("systemctl is-active 'postgresql@16-main.service'");
+    expect(svc).toContain('echo "service=no_systemctl"');
+    expect(svc).not.toContain('df -P');
+    expect(cmd.probeScript({ diskPath: '/', service: 'nginx' }).split('\n').filter(Boolean)).toHaveLength(5);
+  });
+
+  test('probeScript/backupScript refuse unsafe paths and service names before any text is built', async () => {
+    for (const p of ['relative', '/a/../etc', '/a/./b', '/a b', "/a'b", '/a;b', '/a/', '//a', '/$(id)', '']) {
+      expect(() => cmd.probeScript({ diskPath: p || '/x/..' })).toThrow(cmd.UnsafeValueError);
+      expect(() => cmd.backupScript(p || '/x/..', false)).toThrow('unsafe remote path');
+    }
+    for (const s of ['a b', 'x;reboot', '$(id)', "a'b", 'x'.repeat(256)]) expect(() => cmd.probeScript({ service: s })).toThrow('unsafe service name');
+    expect(cmd.safeRemotePath('/')).toBe('/');
+    expect(cmd.safeRemotePath('/srv/backups/db@main+1')).toBe('/srv/backups/db@main+1');
+  });
+
+  test('backupScript: directory single-quoted, checksum lines only with verify_checksum, no file name printed', async () => {
+    const plain = cmd.backupScript('/srv/backups', false);
+    expect(plain.split('\n')[1]).toBe("D='/srv/backups'");
+    expect(plain).not.toContain('sha256sum "$newest"');
+    const verify = cmd.backupScript('/srv/backups', true);
+    expect(verify.startsWith(plain)).toBe(true);
+    expect(verify).toContain('echo "expected=');
+    expect(verify).toContain('echo "actual=');
+    // only fixed keys are echoed: never "$f" or "$newest" as a value
+    for (const line of verify.split('\n').filter((l) => l.includes('echo'))) expect(line).not.toMatch(/echo "[a-z_]+=\$(newest|f)"/);
+  });
+
+  test('the probes run under sh and print only key=value lines', async () => {
+    const dir = fs.mkdtempSync(join(tmpdir(), 'paas-probe-'));
+    try {
+      const kvDisk = parseKv(sh(cmd.probeScript({ diskPath: join(dir, 'not', 'yet') })));
+      expect(kvDisk.disk_pct).toMatch(/^\d{1,3}$/);
+      expect(parseKv(sh(cmd.backupScript(join(dir, 'missing'), true)))).toEqual({ dir: 'no' });
+      expect(parseKv(sh(cmd.backupScript(dir, true)))).toEqual({ dir: 'yes', snapshot: 'none' });
+      const body = 'snapshot body\n';
+      fs.writeFileSync(join(dir, 'db-secret-name.dump'), body);
+      fs.writeFileSync(join(dir, 'db-secret-name.dump.tmp'), 'in flight');
+      const sum = createHash('sha256').update(body).digest('hex');
+      fs.writeFileSync(join(dir, 'SHA256SUMS'), `${sum.toUpperCase()} *db-secret-name.dump\n`);
+      const out = sh(cmd.backupScript(dir, true));
+      expect(out).not.toContain('db-secret-name');
+      const kv = parseKv(out);
+      expect(kv).toMatchObject({ dir: 'yes', snapshot: 'yes', size: String(body.length), expected: sum, actual: sum });
+      expect(Number(kv.now) - Number(kv.mtime)).toBeLessThan(600);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('parseKv: later keys win, lines without = are ignored, values keep inner =', async () => {
+    expect(parseKv('a=1\nnoise\n=x\nb = 2 \na=3\nc=x=y\n')).toEqual({ a: '3', b: '2', c: 'x=y' });
+  });
+});

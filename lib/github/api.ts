@@ -8,7 +8,7 @@ export interface GitHubApi {
     ref: string;
     environment: string;
     description: string;
-    payload: Record<string, string>;
+    payload: Record<string, string | boolean>;
     production_environment?: boolean;
   }): Promise<{ id: number }>;
   createDeploymentStatus(p: {
@@ -71,7 +71,7 @@ export class DeploymentTracker {
     private readonly logUrl?: string,
   ) {}
 
-  async start(ref: string, description: string, payload: Record<string, string>): Promise<void> {
+  async start(ref: string, description: string, payload: Record<string, string | boolean>): Promise<void> {
     try {
       const d = await this.api.createDeployment({ ...this.repo, ref, environment: this.environment, description, payload });
       this.id = d.id;

@@ -5,12 +5,21 @@
  * the first failing target's, and the values are counts and maxima (never a target's address).
  */
 import type { OpsCheck, PaasYml } from '../../config/paas-yml.js';
-import { appDir, stateScript } from '../../transport/commands.js';
+import { appDir, backupScript, probeScript, stateScript } from '../../transport/commands.js';
 import type { TargetSpec } from '../../transport/targets.js';
 import { TransportError, type Transport } from '../../transport/transport.js';
 import { parseState, releaseStatuses } from '../deploy/releases.js';
-import { backupScript, parseKv, probeScript } from './scripts.js';
 import { checkError, healthy, insufficient, unhealthy, type CheckVerdict } from './types.js';
+
+/** `key=value` lines of the probe scripts (lib/transport/commands.ts) → map (later keys win; lines without `=` ignored). */
+export function parseKv(stdout: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of stdout.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) out[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+  }
+  return out;
+}
 
 export type TargetCheckSpec = NonNullable<OpsCheck['target']>;
 export type BackupSpec = NonNullable<OpsCheck['backup']>;

@@ -1,3 +1,4 @@
+import { DeploymentTracker, octokitApi, repoFromEnv } from '../../github/api.js';
 import type { Outcome } from '../../output/envelope.js';
 import { PaasError } from '../../output/errors.js';
 import { EXIT_OK } from '../../output/exit.js';
@@ -14,7 +15,7 @@ import { fanoutPlan, lockAll, readStates, StageError, switchAndCheck, targetStat
 import { runPreflight } from '../deploy/preflight.js';
 import { checkTriggerPolicy } from '../deploy/policy.js';
 import { releaseStatuses, type TargetState } from '../deploy/releases.js';
-import { closeAll, connectAll, lockOwner, openFleet, recordHistory, requireApp } from '../deploy/run.js';
+import { closeAll, connectAll, lockOwner, openFleet, recordHistory, requireApp, type DeployPorts } from '../deploy/run.js';
 
 export interface RollbackSettings {
   app?: string | undefined;
@@ -53,13 +54,15 @@ export function resolveRollback(states: Array<{ target: string; state: TargetSta
   throw resolveFailed('no good release before the current one exists on every target', null, 'Give to_release explicitly (a release id present on every target), or deploy a fixed release; nothing was changed.');
 }
 
-export async function rollbackRun(rt: Runtime, common: CommonInputs, s: RollbackSettings): Promise<Outcome> {
+/** rollback: plan (default) or apply, per PRODUCT.md section 4 (a GitHub Deployment like deploy's when applied). */
+export async function rollbackRun(rt: Runtime, common: CommonInputs, s: RollbackSettings, ports: DeployPorts = {}): Promise<Outcome> {
   const mode = s.apply ? 'apply' : 'plan';
   const log = (m: string) => rt.logger.info(m);
   let nodes: TargetNode[] = [];
   let ctxName: string | null = common.context ?? null;
   let session: ContextSession | null = null;
   const fields: Record<string, unknown> = {};
+  let tracker: DeploymentTracker | null = null;
   try {
     const appName = requireApp(s.app, 'rollback', rt, common);
     const fleet = openFleet(rt, common, appName, s.apply, log);
@@ -92,6 +95,13 @@ export async function rollbackRun(rt: Runtime, common: CommonInputs, s: Rollback
 
     checkTriggerPolicy(rt, session.config, session.vault, 'rollback');
     await runPreflight(rt, common);
+    const repo = repoFromEnv(rt.env);
+    if (s.github_token && repo) {
+      // a Deployment of the context's environment, like deploy's; every API failure is only a warning
+      const api = ports.github ?? octokitApi(s.github_token, rt.env.GITHUB_API_URL);
+      tracker = new DeploymentTracker(api, { owner: repo.owner, repo: repo.repo }, fleet.loaded.environment(ctxName) ?? ctxName, (m) => rt.logger.warn(m), repo.logUrl);
+      await tracker.start(repo.ref, `rollback ${appName} to ${to} in ${ctxName}`, { context: ctxName, app: appName, release_id: to, rollback: true });
+    }
     const ctx = ctxName;
     let lockedOnce = false;
     const onLocksChanged = (held: TargetNode[]) => {
@@ -133,11 +143,13 @@ export async function rollbackRun(rt: Runtime, common: CommonInputs, s: Rollback
     if (failed) {
       const f = failed as StageError;
       session.events.append('rollback.failed', `rollback to ${to} failed at ${f.stage} on ${f.target}`, { ...fields, code: f.code }, 'error');
+      await tracker?.status('failure', `rollback to ${to} failed at ${f.stage} on ${f.target}`);
       const failing = nodes.find((n) => n.name === f.target);
       const o = failure(rt.redactor, 'rollback', ctxName, mode, toPaasError(f), { ...fields, failed_stage: f.stage, failed_target: f.target, last_log_lines: failing?.lastLines(20).join('\n') ?? '' });
       return o;
     }
     session.events.append('rollback.succeeded', `rolled ${appName} back to ${to}`, fields);
+    await tracker?.status('success', `${appName} rolled back to ${to}, healthy on ${nodes.length} target(s)`, cfg.url);
     return outcome(rt.redactor, {
       command: 'rollback', context: ctxName, mode, fields,
       line: [['release_id', to], ['targets', nodes.length], ['rolled_back', (fields.rolled_back_targets as string) || undefined]],
@@ -148,6 +160,8 @@ export async function rollbackRun(rt: Runtime, common: CommonInputs, s: Rollback
     if (nodes.length) fields.target_statuses = targetStatuses(nodes);
     const se = e instanceof StageError ? e : null;
     if (session && s.apply) session.events.append('rollback.failed', `rollback failed: ${e instanceof Error ? e.message : String(e)}`, fields, 'error');
+    const switched = nodes.some((n) => n.status === 'rolled_back');
+    await tracker?.status('failure', `rollback failed${se ? ` at ${se.stage}${se.target ? ` on ${se.target}` : ''}` : ''}${switched ? '' : ' before any target switched'}`);
     const failing = se ? nodes.find((n) => n.name === se.target) : undefined;
     return failure(rt.redactor, 'rollback', ctxName, mode, se ? toPaasError(se) : e, { ...fields, ...(se ? { failed_stage: se.stage, failed_target: se.target } : {}), ...(failing ? { last_log_lines: failing.lastLines(20).join('\n') } : {}) });
   } finally {
