@@ -4,10 +4,6 @@ import { PaasError } from '../output/errors.js';
 import { EXIT_ERROR, EXIT_OK } from '../output/exit.js';
 import { failure } from '../output/outcome.js';
 import { Redactor } from '../redaction/redactor.js';
-import { contextCreate, contextExport, contextImport, contextList, contextRemove, contextShow, contextUse } from '../ops/context/index.js';
-import { eventsList } from '../ops/events/index.js';
-import { backupCreate, backupRestore, backupVerify } from '../ops/backup/index.js';
-import { alertAcknowledge, alertHistory } from '../ops/alerts/commands.js';
 import { REGISTRY } from '../ops/registry.js';
 import type { OperationName } from '../ops/operation.js';
 import { COMMON_INPUT_NAMES } from '../runtime/inputs.js';
@@ -42,6 +38,14 @@ interface Command {
   fixed?: Record<string, string>;
 }
 
+// Each command's module is loaded when that command runs: a run loads only what it needs (the
+// bundle's other commands stay unparsed chunks), so `paas doctor` starts without the context,
+// backup, alert and database code.
+const context = () => import('../ops/context/index.js');
+const events = () => import('../ops/events/index.js');
+const backup = () => import('../ops/backup/index.js');
+const alerts = () => import('../ops/alerts/commands.js');
+
 const ROOT = ['state_root'];
 const ROOT_BOOL = ['allow_unsafe_state_root'];
 
@@ -62,17 +66,17 @@ function opCommand(path: string[], op: OperationName, summary: string, fixed: Re
 }
 
 export const COMMANDS: Command[] = [
-  { path: ['context', 'create'], positionals: ['name'], strings: ['type', 'vault_file', 'default_targets', 'events', 'branches', 'actors', ...ROOT], booleans: ROOT_BOOL, lists: ['default_targets', 'events', 'branches', 'actors'], summary: 'create an isolated context', run: contextCreate },
-  { path: ['context', 'list'], positionals: [], strings: ROOT, booleans: ROOT_BOOL, summary: 'list contexts', run: contextList },
-  { path: ['context', 'use'], positionals: ['name'], strings: ROOT, booleans: ROOT_BOOL, summary: 'select the context for read-only commands', run: contextUse },
-  { path: ['context', 'show'], positionals: ['name?'], strings: ROOT, booleans: ROOT_BOOL, summary: 'show a context', run: contextShow },
-  { path: ['context', 'remove'], positionals: ['name'], strings: ROOT, booleans: ['force', ...ROOT_BOOL], summary: 'remove a context (--force when it holds history)', run: contextRemove },
-  { path: ['context', 'export'], positionals: ['name'], strings: ['out', ...ROOT], booleans: ['dangerously_include_secrets', ...ROOT_BOOL], summary: 'export context metadata (never secrets unless --dangerously-include-secrets)', run: contextExport },
-  { path: ['context', 'import'], positionals: ['file'], strings: ['name', ...ROOT], booleans: ['dangerously_include_secrets', ...ROOT_BOOL], summary: 'import context metadata', run: contextImport },
-  { path: ['events', 'list'], positionals: [], strings: ['context', 'kind', 'limit', ...ROOT], booleans: ROOT_BOOL, summary: "list the context's events", run: eventsList },
-  { path: ['backup', 'create'], positionals: [], strings: ['context', 'out', 'vault', 'vault_file', ...ROOT], booleans: ROOT_BOOL, summary: 'write an encrypted backup of a context (state.db, events, config)', run: backupCreate },
-  { path: ['backup', 'verify'], positionals: ['file'], strings: ['context', 'vault', 'vault_file', ...ROOT], booleans: ROOT_BOOL, summary: 'check every checksum of a backup; names the damaged file', run: backupVerify },
-  { path: ['backup', 'restore'], positionals: ['file'], strings: ['context', 'vault', 'vault_file', ...ROOT], booleans: ['force', ...ROOT_BOOL], summary: 'verify, restore into the same context, then run doctor', run: backupRestore },
+  { path: ['context', 'create'], positionals: ['name'], strings: ['type', 'vault_file', 'default_targets', 'events', 'branches', 'actors', ...ROOT], booleans: ROOT_BOOL, lists: ['default_targets', 'events', 'branches', 'actors'], summary: 'create an isolated context', run: async (rt, a) => (await context()).contextCreate(rt, a) },
+  { path: ['context', 'list'], positionals: [], strings: ROOT, booleans: ROOT_BOOL, summary: 'list contexts', run: async (rt, a) => (await context()).contextList(rt, a) },
+  { path: ['context', 'use'], positionals: ['name'], strings: ROOT, booleans: ROOT_BOOL, summary: 'select the context for read-only commands', run: async (rt, a) => (await context()).contextUse(rt, a) },
+  { path: ['context', 'show'], positionals: ['name?'], strings: ROOT, booleans: ROOT_BOOL, summary: 'show a context', run: async (rt, a) => (await context()).contextShow(rt, a) },
+  { path: ['context', 'remove'], positionals: ['name'], strings: ROOT, booleans: ['force', ...ROOT_BOOL], summary: 'remove a context (--force when it holds history)', run: async (rt, a) => (await context()).contextRemove(rt, a) },
+  { path: ['context', 'export'], positionals: ['name'], strings: ['out', ...ROOT], booleans: ['dangerously_include_secrets', ...ROOT_BOOL], summary: 'export context metadata (never secrets unless --dangerously-include-secrets)', run: async (rt, a) => (await context()).contextExport(rt, a) },
+  { path: ['context', 'import'], positionals: ['file'], strings: ['name', ...ROOT], booleans: ['dangerously_include_secrets', ...ROOT_BOOL], summary: 'import context metadata', run: async (rt, a) => (await context()).contextImport(rt, a) },
+  { path: ['events', 'list'], positionals: [], strings: ['context', 'kind', 'limit', ...ROOT], booleans: ROOT_BOOL, summary: "list the context's events", run: async (rt, a) => (await events()).eventsList(rt, a) },
+  { path: ['backup', 'create'], positionals: [], strings: ['context', 'out', 'vault', 'vault_file', ...ROOT], booleans: ROOT_BOOL, summary: 'write an encrypted backup of a context (state.db, events, config)', run: async (rt, a) => (await backup()).backupCreate(rt, a) },
+  { path: ['backup', 'verify'], positionals: ['file'], strings: ['context', 'vault', 'vault_file', ...ROOT], booleans: ROOT_BOOL, summary: 'check every checksum of a backup; names the damaged file', run: async (rt, a) => (await backup()).backupVerify(rt, a) },
+  { path: ['backup', 'restore'], positionals: ['file'], strings: ['context', 'vault', 'vault_file', ...ROOT], booleans: ['force', ...ROOT_BOOL], summary: 'verify, restore into the same context, then run doctor', run: async (rt, a) => (await backup()).backupRestore(rt, a) },
   opCommand(['doctor'], 'doctor', 'prove isolation: no private state or plaintext secrets in the repo'),
   opCommand(['deploy', 'reconcile'], 'deploy', 'compare targets with the recorded releases', { mode: 'reconcile' }),
   opCommand(['deploy'], 'deploy', 'ship a release to the targets (plan unless --apply)'),
@@ -81,8 +85,8 @@ export const COMMANDS: Command[] = [
   opCommand(['db', 'bootstrap'], 'db_bootstrap', 'apply ordered SQL migrations (dry_run, migrate, verify, all)'),
   opCommand(['prod', 'verify'], 'prod_verify', 'configuration check (dry_run) or strict smoke checks (verify)'),
   opCommand(['ops', 'daily'], 'ops_daily', 'run the monitoring checks'),
-  { path: ['alert', 'history'], positionals: [], strings: ['context', 'limit', ...ROOT], booleans: ROOT_BOOL, summary: 'list the alert actions of a context (opened, commented, closed, acknowledged)', run: alertHistory },
-  { path: ['alert', 'acknowledge'], positionals: [], strings: ['context', 'id', 'by', 'github_token', 'repo', ...ROOT], booleans: ROOT_BOOL, summary: 'acknowledge the open alert: no repeated Slack messages until recovery', run: alertAcknowledge },
+  { path: ['alert', 'history'], positionals: [], strings: ['context', 'limit', ...ROOT], booleans: ROOT_BOOL, summary: 'list the alert actions of a context (opened, commented, closed, acknowledged)', run: async (rt, a) => (await alerts()).alertHistory(rt, a) },
+  { path: ['alert', 'acknowledge'], positionals: [], strings: ['context', 'id', 'by', 'github_token', 'repo', ...ROOT], booleans: ROOT_BOOL, summary: 'acknowledge the open alert: no repeated Slack messages until recovery', run: async (rt, a) => (await alerts()).alertAcknowledge(rt, a) },
 ];
 
 const kebab = (s: string) => s.replace(/_/g, '-');

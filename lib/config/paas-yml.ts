@@ -6,6 +6,7 @@ import { webhookPolicySchema } from '../isolation/context.js';
 import { CONTEXT_NAME_RE, CONTEXT_TYPES } from '../isolation/names.js';
 import { PaasError } from '../output/errors.js';
 import { durationMs } from './duration.js';
+import { vaultKey } from './vault-key.js';
 
 /**
  * `paas.yml`: the one committed configuration file (PRODUCT.md section 11). It names secrets
@@ -18,7 +19,7 @@ const MAX_BYTES = 1_000_000;
 
 const slug = (what: string) => z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: `${what} must match ^[a-z0-9][a-z0-9-]{0,62}$` });
 /** A vault key or named secret, e.g. POSTGRES_DSN_PROD (the value lives in the context's vault). */
-export const vaultKey = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { error: 'must name a vault key such as POSTGRES_DSN_PROD (letters, digits, underscores), never hold a value' });
+export { vaultKey };
 /** A lowercase SQL identifier (used unquoted-compatible, quoted anyway). */
 export const sqlIdentifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: 'must be a lowercase SQL identifier (letters, digits, underscores; at most 63)' });
 const noControl = (s: string) => ![...s].some((ch) => {

@@ -29,7 +29,7 @@
  * (MatcherOptions.anchors: doctor's token formats), found in the same pass.
  */
 import { ANCHORS, ANY, NATIVE_TRIGGERS, NATIVE_TRIGGERS_BYTES, MAX_WINDOW, type Anchor, type ByteClass } from './patterns.js';
-import { FOLD_MASK, PAIR_MIX, THIRD_BIT, WORD_HASH, WordIndex, packWord } from './words.js';
+import { FOLD_MASK, LANE_SHIFT, PAIR_MIX, THIRD_BIT, WORD_HASH, WordIndex, packWord } from './words.js';
 
 /** Minimum registered form length; see MIN_SECRET_LENGTH. */
 export const MIN_FORM_LENGTH = 6;
@@ -63,7 +63,7 @@ class AnchorSet {
     readonly anchors: readonly Anchor[],
     base: WordIndex | null,
   ) {
-    this.index = new WordIndex(base);
+    this.index = new WordIndex(base, true);
     this.lower = anchors.map((a) => (a.ci ? a.text.toLowerCase() : a.text));
     // every word of every window position (the product of its four byte classes), then indexed at once
     const windows = anchors.map(windowClasses);
@@ -77,15 +77,19 @@ class AnchorSet {
       const win = windows[id] as ByteClass[];
       const before = (anchors[id] as Anchor).before.length;
       for (let o = 0; o < 4 && o + 4 <= win.length; o++) {
-        const [k0, k1, k2, k3] = win.slice(o, o + 4) as [ByteClass, ByteClass, ByteClass, ByteClass];
-        // indexed loops and packWord's linearity (each byte in its own lane): this runs cold
+        // packWord's linearity (each byte in its own lane): each class's bytes shifted into their
+        // lane once, then the words are ORs in indexed loops (this runs cold, at every start)
+        const [k0, k1, k2, k3] = win.slice(o, o + 4).map((c, lane) => c.map((b) => (b & 255) << LANE_SHIFT[lane as 0 | 1 | 2 | 3])) as [number[], number[], number[], number[]];
         const delta = o - before;
+        const n3 = k3.length;
         for (let i0 = 0; i0 < k0.length; i0++) {
+          const w0 = (k0[i0] as number) | FOLD_MASK;
           for (let i1 = 0; i1 < k1.length; i1++) {
+            const w1 = w0 | (k1[i1] as number);
             for (let i2 = 0; i2 < k2.length; i2++) {
-              const w = packWord(k0[i0] as number, k1[i1] as number, k2[i2] as number, 0) | FOLD_MASK;
-              for (let i3 = 0; i3 < k3.length; i3++) {
-                words[n] = w | packWord(0, 0, 0, k3[i3] as number);
+              const w = w1 | (k2[i2] as number);
+              for (let i3 = 0; i3 < n3; i3++) {
+                words[n] = w | (k3[i3] as number);
                 ids[n] = id;
                 deltas[n++] = delta;
               }

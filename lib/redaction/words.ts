@@ -22,6 +22,9 @@ export function packWord(c0: number, c1: number, c2: number, c3: number): number
     : (c3 & 255) | ((c2 & 255) << 8) | ((c1 & 255) << 16) | ((c0 & 255) << 24);
 }
 
+/** packWord(c0, c1, c2, c3) === c0 << LANE_SHIFT[0] | ... | c3 << LANE_SHIFT[3] for bytes c0..c3. */
+export const LANE_SHIFT: readonly [number, number, number, number] = LITTLE_ENDIAN ? [0, 8, 16, 24] : [24, 16, 8, 0];
+
 /** Case folding: sets bit 0x20 of every byte (A-Z → a-z; a few punctuation pairs merge too). */
 export const FOLD_MASK = 0x20202020;
 
@@ -69,13 +72,19 @@ export class WordIndex {
   /**
    * `base`: an index whose words the filters of this one also hold (the matcher's forms index has
    * the shared anchor index as base); its entries stay in the base, read with base.first().
+   * `bitsOnly`: only `bits` is kept (solo and pairs stay empty): for an index whose entries are
+   * all added with addMany and that is only probed with mayHave() (the matcher's anchor sets),
+   * which saves building two filters nothing reads.
    */
-  constructor(readonly base: WordIndex | null = null) {
+  constructor(
+    readonly base: WordIndex | null = null,
+    private readonly bitsOnly = false,
+  ) {
     this.bits = this.solo = this.pairs = new Int32Array(0);
     if (base) {
       // until the first add: the base's filter, and empty ones (allocated on first add)
       this.bits = base.bits;
-      this.solo = this.pairs = new Int32Array(base.bits.length);
+      this.solo = this.pairs = bitsOnly ? new Int32Array(0) : new Int32Array(base.bits.length);
       this.bitsLog = base.bitsLog;
       this.idxShift = base.idxShift;
       this.s1 = base.s1;
@@ -105,7 +114,8 @@ export class WordIndex {
    * string, when there is one: the scanner then checks both words before reading the entries.
    */
   add(word: number, id: number, delta: number, next?: number): void {
-    if (this.entCount === this.entId.length) this.growEntries();
+    if (this.bitsOnly) throw new Error('WordIndex: add() on a bits-only index (use addMany)');
+    if (this.entCount === this.entId.length) this.growEntries(this.entCount + 1);
     const e = this.entCount++;
     this.entId[e] = id;
     this.entDelta[e] = delta;
@@ -148,7 +158,7 @@ export class WordIndex {
   reserve(n: number): void {
     let total = this.entCount + n;
     for (let b = this.base; b; b = b.base) total += b.entCount;
-    while (this.entId.length < this.entCount + n) this.growEntries();
+    if (this.entId.length < this.entCount + n) this.growEntries(this.entCount + n);
     let slots = this.slotWord.length;
     while ((this.slotsUsed + n) * 2 > slots) slots *= 2;
     if (slots !== this.slotWord.length) this.rehash(slots);
@@ -169,11 +179,15 @@ export class WordIndex {
     this.reserve(n);
     if (this.sharedFilters) {
       this.bits = this.bits.slice();
-      this.solo = new Int32Array(this.bits.length);
-      this.pairs = new Int32Array(this.bits.length);
+      if (!this.bitsOnly) {
+        this.solo = new Int32Array(this.bits.length);
+        this.pairs = new Int32Array(this.bits.length);
+      }
       this.sharedFilters = false;
     }
-    const { slotWord, slotHead, entId, entDelta, entWord, entHasPair, entNext, bits, solo, idxShift, s1, s2, slotShift } = this;
+    const { slotWord, slotHead, entId, entDelta, entWord, entHasPair, entNext, bits, idxShift, s1, s2, slotShift } = this;
+    // a bits-only index marks `bits` twice instead of `solo` (no branch in the loop)
+    const solo = this.bitsOnly ? bits : this.solo;
     const mask = slotWord.length - 1;
     let used = this.slotsUsed;
     let e = this.entCount;
@@ -202,9 +216,15 @@ export class WordIndex {
   }
 
   private markAll(): void {
-    // the words of every index below this one (a base may have a base of its own)
+    // the words of every index below this one (a base may have a base of its own): one tight
+    // loop each (this runs at start, before the JIT has warmed up)
+    const { bits, idxShift, s1, s2 } = this;
     for (let b = this.base; b; b = b.base) {
-      for (let i = 0; i < b.entCount; i++) this.mark(this.bits, Math.imul(b.entWord[i] as number, WORD_HASH));
+      const words = b.entWord;
+      for (let i = 0, n = b.entCount; i < n; i++) {
+        const h = Math.imul(words[i] as number, WORD_HASH);
+        bits[h >>> idxShift] = (bits[h >>> idxShift] as number) | (1 << ((h >>> s1) & 31)) | (1 << ((h >>> s2) & 31)) | (1 << (Math.imul(h, THIRD_BIT) >>> 27));
+      }
     }
     for (let i = 0; i < this.entCount; i++) this.setBits(i);
   }
@@ -230,6 +250,7 @@ export class WordIndex {
     const word = this.entWord[e] as number;
     const h = Math.imul(word, WORD_HASH);
     this.mark(this.bits, h);
+    if (this.bitsOnly) return;
     if (this.entHasPair[e] === 0) this.mark(this.solo, h);
     else this.mark(this.pairs, Math.imul(word ^ Math.imul(this.entPair[e] as number, PAIR_MIX), WORD_HASH));
   }
@@ -244,8 +265,8 @@ export class WordIndex {
     this.sharedFilters = false;
     this.bitsLog = log;
     this.bits = new Int32Array(1 << (log - 5));
-    this.solo = new Int32Array(1 << (log - 5));
-    this.pairs = new Int32Array(1 << (log - 5));
+    this.solo = this.bitsOnly ? new Int32Array(0) : new Int32Array(1 << (log - 5));
+    this.pairs = this.bitsOnly ? this.solo : new Int32Array(1 << (log - 5));
     this.idxShift = 37 - log;
     this.s1 = 32 - log;
     this.s2 = 27 - log;
@@ -265,10 +286,13 @@ export class WordIndex {
     }
   }
 
-  private growEntries(): void {
+  /** Grows the entry arrays (by doubling) to hold at least `need` entries, in one allocation each. */
+  private growEntries(need: number): void {
+    let size = this.entId.length * 2;
+    while (size < need) size *= 2;
     const grow = <A extends Int32Array | Uint8Array>(a: A): A => {
-      const b = new (a.constructor as new (n: number) => A)(a.length * 2);
-      b.set(a);
+      const b = new (a.constructor as new (n: number) => A)(size);
+      b.set(a.subarray(0, this.entCount));
       return b;
     };
     this.entId = grow(this.entId);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { vaultKey } from '../../config/paas-yml.js';
+import { vaultKey } from '../../config/vault-key.js';
 import type { Outcome } from '../../output/envelope.js';
 import type { CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
@@ -28,5 +28,5 @@ export const dbBootstrap = defineOperation({
   run: async (rt: Runtime, common: CommonInputs, settings: DbBootstrapSettings): Promise<Outcome> => (await import('./run.js')).runDbBootstrap(rt, common, settings),
 });
 
-export { discoverPlan, normalizeSql, checksumOf, type Plan, type Migration } from './plan.js';
-export { checkPlanOffline } from './run.js';
+export type { Plan, Migration } from './plan.js';
+// checkPlanOffline: import it from './run.js' (re-exporting it here would load run.js, pg included, with the registry)

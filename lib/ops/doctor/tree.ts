@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { sep } from 'node:path';
+import { findGitWorkTree } from '../../isolation/state-root.js';
 import { Detector, type Hit } from './detect.js';
 import type { Severity, SkippedCounts } from './types.js';
 
@@ -54,7 +55,9 @@ export function walkFiles(root: string): string[] {
 }
 
 export function listFiles(root: string, env?: NodeJS.ProcessEnv): FileList {
-  const git = gitFiles(root, env);
+  // git finds its repository by looking for `.git` in root and its parents (GIT_DIR is not passed
+  // to it): with none there, it can only fail, so it is not started
+  const git = findGitWorkTree(root) ? gitFiles(root, env) : null;
   if (git) return { listing: 'git', files: git };
   return { listing: 'walk', files: walkFiles(root) };
 }
