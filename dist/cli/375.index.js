@@ -29,8 +29,8 @@ var checks_engine = __webpack_require__(6989);
 var checks_report = __webpack_require__(4737);
 // EXTERNAL MODULE: ./lib/ops/checks/setup.ts
 var setup = __webpack_require__(3934);
-// EXTERNAL MODULE: ./lib/ops/checks/targets.ts + 1 modules
-var targets = __webpack_require__(8858);
+// EXTERNAL MODULE: ./lib/ops/checks/targets.ts
+var targets = __webpack_require__(4041);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __webpack_require__(3024);
 // EXTERNAL MODULE: external "node:path"
@@ -43,8 +43,8 @@ var errors = __webpack_require__(4486);
 var known_hosts = __webpack_require__(6725);
 // EXTERNAL MODULE: ./lib/transport/targets.ts
 var transport_targets = __webpack_require__(6726);
-// EXTERNAL MODULE: ./lib/ops/db_bootstrap/index.ts
-var db_bootstrap = __webpack_require__(33);
+// EXTERNAL MODULE: ./lib/ops/db_bootstrap/run.ts + 1 modules
+var run = __webpack_require__(9388);
 // EXTERNAL MODULE: ./lib/ops/checks/tls.ts
 var tls = __webpack_require__(234);
 ;// CONCATENATED MODULE: ./lib/ops/prod_verify/config-checks.ts
@@ -94,7 +94,7 @@ function runConfigChecks(config, vault, workspace, redactor) {
     let plan = null;
     if ((0,external_node_fs_.existsSync)((0,external_node_path_.resolve)(workspace, config.db.migrations))) {
         try {
-            plan = (0,db_bootstrap/* checkPlanOffline */.rg)(workspace, config.db);
+            plan = (0,run.checkPlanOffline)(workspace, config.db);
             checks.push({ name: 'migrations', ok: true, count: plan.migrations.length });
         }
         catch (e) {
@@ -171,8 +171,8 @@ function runConfigChecks(config, vault, workspace, redactor) {
     return { checks, plan, targets, dbUsed: hasMigrations || config.ops.checks.some((c) => c.sql), required };
 }
 
-// EXTERNAL MODULE: ./lib/db/client.ts + 1 modules
-var client = __webpack_require__(9176);
+// EXTERNAL MODULE: ./lib/db/client.ts
+var client = __webpack_require__(982);
 // EXTERNAL MODULE: ./lib/ops/db_bootstrap/ledger.ts
 var db_bootstrap_ledger = __webpack_require__(836);
 // EXTERNAL MODULE: ./lib/ops/db_bootstrap/reconcile.ts

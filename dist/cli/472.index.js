@@ -1680,7 +1680,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3849:
+/***/ 6230:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
@@ -2859,7 +2859,7 @@ const {
   writeUInt32BE,
 } = __webpack_require__(2184);
 
-const { AgentContext, createAgent, isAgent } = __webpack_require__(3849);
+const { AgentContext, createAgent, isAgent } = __webpack_require__(6230);
 const {
   Channel,
   MAX_WINDOW,
@@ -5096,7 +5096,7 @@ const {
   CygwinAgent,
   OpenSSHAgent,
   PageantAgent,
-} = __webpack_require__(3849);
+} = __webpack_require__(6230);
 const {
   SSHTTPAgent: HTTPAgent,
   SSHTTPSAgent: HTTPSAgent,

@@ -23,8 +23,8 @@ var limit = __webpack_require__(1447);
 var targets = __webpack_require__(6726);
 // EXTERNAL MODULE: ./lib/ops/checks/http.ts
 var http = __webpack_require__(9979);
-// EXTERNAL MODULE: ./lib/db/client.ts + 1 modules
-var client = __webpack_require__(9176);
+// EXTERNAL MODULE: ./lib/db/client.ts
+var client = __webpack_require__(982);
 // EXTERNAL MODULE: ./lib/db/dsn.ts
 var db_dsn = __webpack_require__(4480);
 // EXTERNAL MODULE: ./lib/db/errors.ts
@@ -220,8 +220,8 @@ async function runSqlCheck(spec, opts) {
     }
 }
 
-// EXTERNAL MODULE: ./lib/ops/checks/targets.ts + 1 modules
-var checks_targets = __webpack_require__(8858);
+// EXTERNAL MODULE: ./lib/ops/checks/targets.ts
+var checks_targets = __webpack_require__(4041);
 // EXTERNAL MODULE: ./lib/ops/checks/tls.ts
 var tls = __webpack_require__(234);
 // EXTERNAL MODULE: ./lib/config/paas-yml.ts
@@ -481,9 +481,9 @@ function checksTable(results) {
 /* harmony export */ });
 /* harmony import */ var _config_paas_yml_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(5993);
 /* harmony import */ var _transport_targets_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6726);
-/* harmony import */ var _deploy_connect_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(8023);
+/* harmony import */ var _deploy_connect_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(5346);
 /* harmony import */ var _engine_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(6989);
-/* harmony import */ var _targets_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(8858);
+/* harmony import */ var _targets_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(4041);
 /**
  * What ops_daily and prod_verify share before checks run: paas.yml (the one loader), the vault
  * keys it names (so named secrets passed in env are picked up), and the engine context with its
@@ -547,82 +547,24 @@ function runUrl(env) {
 
 /***/ }),
 
-/***/ 8858:
+/***/ 4041:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   AR: () => (/* binding */ runBackupCheck),
+/* harmony export */   Eq: () => (/* binding */ targetAccess),
+/* harmony export */   vZ: () => (/* binding */ runTargetCheck)
+/* harmony export */ });
+/* unused harmony exports parseKv, transportVerdict, aggregateTargets */
+/* harmony import */ var _transport_commands_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7904);
+/* harmony import */ var _transport_transport_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(2553);
+/* harmony import */ var _deploy_releases_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(9095);
+/* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(5026);
 
-// EXPORTS
-__webpack_require__.d(__webpack_exports__, {
-  AR: () => (/* binding */ runBackupCheck),
-  vZ: () => (/* binding */ runTargetCheck),
-  Eq: () => (/* binding */ targetAccess)
-});
 
-// UNUSED EXPORTS: aggregateTargets, transportVerdict
 
-// EXTERNAL MODULE: ./lib/transport/commands.ts
-var commands = __webpack_require__(7904);
-// EXTERNAL MODULE: ./lib/transport/transport.ts
-var transport = __webpack_require__(2553);
-// EXTERNAL MODULE: ./lib/ops/deploy/releases.ts
-var releases = __webpack_require__(9095);
-;// CONCATENATED MODULE: ./lib/ops/checks/scripts.ts
-/**
- * Read-only remote scripts of the `target` and `backup` checks. They are built like every remote
- * script (lib/transport/commands.ts): validated values, the one quoting function `q`, no string
- * concatenation of untrusted text. Output is `key=value` lines parsed below; nothing else is read.
- */
 
-const SERVICE_RE = /^[A-Za-z0-9@._:-]{1,255}$/;
-const PATH_RE = /^(\/[A-Za-z0-9._@+-]+)+$|^\/$/;
-function safeRemotePath(p) {
-    if (!PATH_RE.test(p) || p.split('/').some((s) => s === '.' || s === '..'))
-        throw new Error('unsafe remote path');
-    return p;
-}
-/** Disk use (percent) of the filesystem holding `diskPath` and/or `systemctl is-active <service>`. */
-function probeScript(opts) {
-    const lines = ['set -u'];
-    if (opts.diskPath) {
-        lines.push(`d=${(0,commands.q)(safeRemotePath(opts.diskPath))}`, 'while [ ! -d "$d" ]; do d=$(dirname "$d"); done', 'echo "disk_pct=$(df -P "$d" 2>/dev/null | awk \'NR==2 {sub("%","",$5); print $5}\')"');
-    }
-    if (opts.service) {
-        if (!SERVICE_RE.test(opts.service))
-            throw new Error('unsafe service name');
-        lines.push(`if command -v systemctl >/dev/null 2>&1; then echo "service=$(systemctl is-active ${(0,commands.q)(opts.service)} 2>/dev/null || true)"; else echo "service=no_systemctl"; fi`);
-    }
-    return lines.join('\n') + '\n';
-}
-/**
- * The newest regular file of `dir` (by mtime; checksum files and `*.tmp`/`*.partial` excluded),
- * its age by the target's own clock, and its sha256 beside the expected one from `<file>.sha256`,
- * `<file>.sha256sum` or a `SHA256SUMS` file in the directory. File names are never printed.
- */
-function backupScript(dir, verifyChecksum) {
-    const lines = [
-        'set -u',
-        `D=${(0,commands.q)(safeRemotePath(dir))}`,
-        'if [ ! -d "$D" ]; then echo "dir=no"; exit 0; fi',
-        'echo "dir=yes"',
-        'newest=""; newest_m=0',
-        'for f in "$D"/* "$D"/.[!.]*; do',
-        '  [ -f "$f" ] || continue',
-        '  case "$f" in *.sha256|*.sha256sum|*/SHA256SUMS|*.tmp|*.partial) continue;; esac',
-        '  m=$(stat -c %Y "$f" 2>/dev/null || stat -f %m "$f" 2>/dev/null || echo 0)',
-        '  if [ "$m" -gt "$newest_m" ]; then newest=$f; newest_m=$m; fi',
-        'done',
-        'if [ -z "$newest" ]; then echo "snapshot=none"; exit 0; fi',
-        'echo "snapshot=yes"',
-        'echo "mtime=$newest_m"',
-        'echo "now=$(date +%s)"',
-        'echo "size=$(wc -c <"$newest" | tr -d " ")"',
-    ];
-    if (verifyChecksum) {
-        lines.push('exp=""', 'if [ -f "$newest.sha256" ]; then exp=$(head -n 1 "$newest.sha256" | cut -d" " -f1)', 'elif [ -f "$newest.sha256sum" ]; then exp=$(head -n 1 "$newest.sha256sum" | cut -d" " -f1)', 'elif [ -f "$D/SHA256SUMS" ]; then b=${newest##*/}; exp=$(awk -v n="$b" \'{f=$2; sub(/^\\*/,"",f); if (f==n) {print $1; exit}}\' "$D/SHA256SUMS")', 'fi', 'echo "expected=$(printf %s "$exp" | tr -d "\\r\\n " | tr A-F a-f)"', 'if command -v sha256sum >/dev/null 2>&1; then echo "actual=$(sha256sum "$newest" | cut -d" " -f1)"', 'elif command -v shasum >/dev/null 2>&1; then echo "actual=$(shasum -a 256 "$newest" | cut -d" " -f1)"', 'else echo "actual=no_tool"; fi');
-    }
-    return lines.join('\n') + '\n';
-}
-/** `key=value` lines → map (later keys win; lines without `=` ignored). */
+/** `key=value` lines of the probe scripts (lib/transport/commands.ts) → map (later keys win; lines without `=` ignored). */
 function parseKv(stdout) {
     const out = {};
     for (const line of stdout.split('\n')) {
@@ -632,15 +574,6 @@ function parseKv(stdout) {
     }
     return out;
 }
-
-// EXTERNAL MODULE: ./lib/ops/checks/types.ts
-var types = __webpack_require__(5026);
-;// CONCATENATED MODULE: ./lib/ops/checks/targets.ts
-
-
-
-
-
 function targetAccess(specs, transports, connect) {
     const opened = new Map();
     return {
@@ -649,7 +582,7 @@ function targetAccess(specs, transports, connect) {
             let p = opened.get(id);
             if (!p) {
                 const t = transports.get(id);
-                p = t ? connect(t).then(() => t) : Promise.reject(new transport/* TransportError */.w('connect', `unknown target ${id}`));
+                p = t ? connect(t).then(() => t) : Promise.reject(new _transport_transport_js__WEBPACK_IMPORTED_MODULE_1__/* .TransportError */ .w('connect', `unknown target ${id}`));
                 opened.set(id, p);
             }
             return p;
@@ -661,22 +594,22 @@ function targetAccess(specs, transports, connect) {
 }
 /** A failure of the link itself: security failures are errors, the rest unhealthy. */
 function transportVerdict(e) {
-    if (e instanceof transport/* TransportError */.w) {
+    if (e instanceof _transport_transport_js__WEBPACK_IMPORTED_MODULE_1__/* .TransportError */ .w) {
         if (e.kind === 'hostkey')
-            return (0,types/* checkError */.Lq)('hostkey_mismatch');
+            return (0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .checkError */ .Lq)('hostkey_mismatch');
         if (e.kind === 'auth')
-            return (0,types/* checkError */.Lq)('auth_failed');
+            return (0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .checkError */ .Lq)('auth_failed');
         if (e.kind === 'timeout')
-            return (0,types/* unhealthy */.f6)('timeout');
-        return (0,types/* unhealthy */.f6)('unreachable');
+            return (0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .unhealthy */ .f6)('timeout');
+        return (0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .unhealthy */ .f6)('unreachable');
     }
-    return (0,types/* checkError */.Lq)('target_failed');
+    return (0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .checkError */ .Lq)('target_failed');
 }
 const RANK = { healthy: 0, insufficient_data: 1, unhealthy: 2, error: 3 };
 /** Worst status across targets; counts and maxima as values. */
 function aggregateTargets(per, maxKeys) {
     if (per.length === 0)
-        return (0,types/* insufficient */.E8)('no_targets', { targets: 0 });
+        return (0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .insufficient */ .E8)('no_targets', { targets: 0 });
     let worst = per[0];
     for (const v of per)
         if (RANK[v.status] > RANK[worst.status])
@@ -693,10 +626,10 @@ function resolveApp(spec, apps) {
     const names = Object.keys(apps);
     const name = spec.app ?? (names.length === 1 ? names[0] : undefined);
     if (!name)
-        return (0,types/* checkError */.Lq)(names.length === 0 ? 'no_app' : 'app_ambiguous');
+        return (0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .checkError */ .Lq)(names.length === 0 ? 'no_app' : 'app_ambiguous');
     const app = apps[name];
     if (!app)
-        return (0,types/* checkError */.Lq)('unknown_app');
+        return (0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .checkError */ .Lq)('unknown_app');
     return { name, root: app.deploy_root };
 }
 async function probeTarget(spec, id, ctx, app) {
@@ -710,40 +643,40 @@ async function probeTarget(spec, id, ctx, app) {
     const values = {};
     try {
         if (spec.disk_max_pct !== undefined || spec.service) {
-            const r = await t.exec(probeScript({ diskPath: spec.disk_max_pct !== undefined ? spec.disk_path : undefined, service: spec.service }), { timeoutMs: ctx.timeoutMs });
+            const r = await t.exec((0,_transport_commands_js__WEBPACK_IMPORTED_MODULE_0__/* .probeScript */ .Ai)({ diskPath: spec.disk_max_pct !== undefined ? spec.disk_path : undefined, service: spec.service }), { timeoutMs: ctx.timeoutMs });
             const kv = parseKv(r.stdout);
             if (spec.disk_max_pct !== undefined) {
                 if (!/^\d{1,3}$/.test(kv.disk_pct ?? ''))
-                    return (0,types/* checkError */.Lq)('disk_unreadable');
+                    return (0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .checkError */ .Lq)('disk_unreadable');
                 values.disk_pct = Number(kv.disk_pct);
             }
             if (spec.service) {
                 if (kv.service === 'no_systemctl')
-                    return (0,types/* checkError */.Lq)('no_systemctl', values);
+                    return (0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .checkError */ .Lq)('no_systemctl', values);
                 values.service_active = kv.service === 'active' ? 1 : 0;
             }
         }
         let current;
         if (spec.current_release && app) {
             const root = t.rootOverride ?? app.root;
-            const r = await t.exec((0,commands/* stateScript */.nB)((0,commands/* appDir */.DY)(root, ctx.context, app.name)), { timeoutMs: ctx.timeoutMs });
+            const r = await t.exec((0,_transport_commands_js__WEBPACK_IMPORTED_MODULE_0__/* .stateScript */ .nB)((0,_transport_commands_js__WEBPACK_IMPORTED_MODULE_0__/* .appDir */ .DY)(root, ctx.context, app.name)), { timeoutMs: ctx.timeoutMs });
             if (r.code !== 0)
-                return (0,types/* checkError */.Lq)('state_unreadable', values);
-            const st = (0,releases/* parseState */.Bu)(r.stdout);
+                return (0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .checkError */ .Lq)('state_unreadable', values);
+            const st = (0,_deploy_releases_js__WEBPACK_IMPORTED_MODULE_2__/* .parseState */ .Bu)(r.stdout);
             current = st.current;
             if (!st.exists || !st.current)
-                return { ...(0,types/* unhealthy */.f6)('no_current_release', values), current: null };
-            const expected = ctx.expectedRelease ?? (0,releases/* releaseStatuses */.sV)(st.history).goodOrder[0] ?? null;
+                return { ...(0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .unhealthy */ .f6)('no_current_release', values), current: null };
+            const expected = ctx.expectedRelease ?? (0,_deploy_releases_js__WEBPACK_IMPORTED_MODULE_2__/* .releaseStatuses */ .sV)(st.history).goodOrder[0] ?? null;
             if (expected === null)
-                return { ...(0,types/* insufficient */.E8)('no_release_history', values), current };
+                return { ...(0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .insufficient */ .E8)('no_release_history', values), current };
             if (st.current !== expected)
-                return { ...(0,types/* unhealthy */.f6)('release_mismatch', values), current };
+                return { ...(0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .unhealthy */ .f6)('release_mismatch', values), current };
         }
         if (spec.service && values.service_active === 0)
-            return { ...(0,types/* unhealthy */.f6)('service_inactive', values), current };
+            return { ...(0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .unhealthy */ .f6)('service_inactive', values), current };
         if (spec.disk_max_pct !== undefined && values.disk_pct > spec.disk_max_pct)
-            return { ...(0,types/* unhealthy */.f6)('disk_full', values), current };
-        return { ...(0,types/* healthy */.s2)(values), current };
+            return { ...(0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .unhealthy */ .f6)('disk_full', values), current };
+        return { ...(0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .healthy */ .s2)(values), current };
     }
     catch (e) {
         return transportVerdict(e);
@@ -777,16 +710,16 @@ async function probeBackup(spec, id, ctx) {
         return transportVerdict(e);
     }
     try {
-        const r = await t.exec(backupScript(spec.dir, spec.verify_checksum), { timeoutMs: ctx.timeoutMs });
+        const r = await t.exec((0,_transport_commands_js__WEBPACK_IMPORTED_MODULE_0__/* .backupScript */ .A1)(spec.dir, spec.verify_checksum), { timeoutMs: ctx.timeoutMs });
         const kv = parseKv(r.stdout);
         if (kv.dir !== 'yes')
-            return (0,types/* unhealthy */.f6)('backup_dir_missing');
+            return (0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .unhealthy */ .f6)('backup_dir_missing');
         if (kv.snapshot !== 'yes')
-            return (0,types/* unhealthy */.f6)('no_snapshot');
+            return (0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .unhealthy */ .f6)('no_snapshot');
         const mtime = Number(kv.mtime);
         const now = Number(kv.now);
         if (!Number.isFinite(mtime) || !Number.isFinite(now) || mtime <= 0)
-            return (0,types/* checkError */.Lq)('backup_unreadable');
+            return (0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .checkError */ .Lq)('backup_unreadable');
         const age = Math.max(0, now - mtime) / 3600;
         const values = { age_hours: Math.round(age * 10) / 10 };
         if (/^\d+$/.test(kv.size ?? ''))
@@ -795,16 +728,16 @@ async function probeBackup(spec, id, ctx) {
             const expected = kv.expected ?? '';
             const actual = kv.actual ?? '';
             if (actual === 'no_tool')
-                return (0,types/* checkError */.Lq)('no_sha256_tool', values);
+                return (0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .checkError */ .Lq)('no_sha256_tool', values);
             if (!/^[0-9a-f]{64}$/.test(expected))
-                return (0,types/* unhealthy */.f6)(expected ? 'checksum_unreadable' : 'checksum_missing', values);
+                return (0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .unhealthy */ .f6)(expected ? 'checksum_unreadable' : 'checksum_missing', values);
             if (actual !== expected)
-                return (0,types/* unhealthy */.f6)('checksum_mismatch', values);
+                return (0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .unhealthy */ .f6)('checksum_mismatch', values);
             values.checksum_ok = 1;
         }
         if (age > spec.max_age_hours)
-            return (0,types/* unhealthy */.f6)('backup_too_old', values);
-        return (0,types/* healthy */.s2)(values);
+            return (0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .unhealthy */ .f6)('backup_too_old', values);
+        return (0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .healthy */ .s2)(values);
     }
     catch (e) {
         return transportVerdict(e);
@@ -813,7 +746,7 @@ async function probeBackup(spec, id, ctx) {
 async function runBackupCheck(spec, ctx) {
     const ids = spec.target ? ctx.access.specs.filter((s) => s.id === spec.target).map((s) => s.id) : ctx.access.specs.map((s) => s.id);
     if (spec.target && ids.length === 0)
-        return (0,types/* checkError */.Lq)('unknown_target');
+        return (0,_types_js__WEBPACK_IMPORTED_MODULE_3__/* .checkError */ .Lq)('unknown_target');
     const per = await Promise.all(ids.map((id) => probeBackup(spec, id, ctx)));
     return aggregateTargets(per, ['age_hours']);
 }
@@ -984,106 +917,6 @@ function overallOf(results, opts = {}) {
         return { ...base, status: 'insufficient_data', reason: reasons.join(',') };
     }
     return { ...base, status: 'healthy' };
-}
-
-
-/***/ }),
-
-/***/ 9095:
-/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
-
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   $m: () => (/* binding */ pruneList),
-/* harmony export */   Bu: () => (/* binding */ parseState),
-/* harmony export */   W5: () => (/* binding */ rollbackCandidate),
-/* harmony export */   sV: () => (/* binding */ releaseStatuses)
-/* harmony export */ });
-/* harmony import */ var _transport_commands_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7904);
-
-/** Parses the output of stateScript/prepareScript (key=value lines and --block/--end sections). */
-function parseState(stdout) {
-    const st = { exists: true, current: null, releases: [], history: [], lockOwner: null, lock: null, diskPct: null, kv: {} };
-    let block = null;
-    for (const line of stdout.split('\n')) {
-        if (line === '--end') {
-            block = null;
-            continue;
-        }
-        if (line === '--releases' || line === '--history' || line === '--lock') {
-            block = line.slice(2);
-            continue;
-        }
-        if (block === 'releases') {
-            if (_transport_commands_js__WEBPACK_IMPORTED_MODULE_0__/* .RELEASE_RE */ .kY.test(line))
-                st.releases.push(line);
-            continue;
-        }
-        if (block === 'history') {
-            try {
-                const h = JSON.parse(line);
-                if (h && typeof h.release === 'string' && _transport_commands_js__WEBPACK_IMPORTED_MODULE_0__/* .RELEASE_RE */ .kY.test(h.release) && (h.status === 'good' || h.status === 'bad'))
-                    st.history.push(h);
-            }
-            catch { /* a torn or foreign line is skipped */ }
-            continue;
-        }
-        if (block === 'lock') {
-            try {
-                st.lockOwner = JSON.parse(line);
-            }
-            catch {
-                st.lockOwner = {};
-            }
-            continue;
-        }
-        const eq = line.indexOf('=');
-        if (eq <= 0)
-            continue;
-        const k = line.slice(0, eq);
-        const v = line.slice(eq + 1);
-        if (k === 'exists')
-            st.exists = v === 'yes';
-        else if (k === 'current')
-            st.current = _transport_commands_js__WEBPACK_IMPORTED_MODULE_0__/* .RELEASE_RE */ .kY.test(v) ? v : null;
-        else if (k === 'lock')
-            st.lock = v;
-        else if (k === 'disk_pct')
-            st.diskPct = /^\d+$/.test(v) ? Number(v) : null;
-        else
-            st.kv[k] = v;
-    }
-    return st;
-}
-/** Final status of each release (last line wins) and the order in which they last became good. */
-function releaseStatuses(history) {
-    const status = new Map();
-    const lastGood = new Map();
-    history.forEach((h, i) => {
-        status.set(h.release, h.status);
-        if (h.status === 'good')
-            lastGood.set(h.release, i);
-    });
-    const goodOrder = [...lastGood.entries()].filter(([r]) => status.get(r) === 'good').sort((a, b) => b[1] - a[1]).map(([r]) => r);
-    return { status, goodOrder };
-}
-/** Newest good release other than `current` that still exists on the target (bad ones skipped). */
-function rollbackCandidate(st) {
-    const { goodOrder } = releaseStatuses(st.history);
-    return goodOrder.find((r) => r !== st.current && st.releases.includes(r)) ?? null;
-}
-/**
- * Releases to delete after `newRelease` became current: keep the newest `keep` good releases,
- * never current, never `previous` (the release this deploy replaced, i.e. the last good one),
- * never unmanaged directories (no history). Bad releases do not count and are removed.
- */
-function pruneList(st, newRelease, previous, keep) {
-    const { status, goodOrder } = releaseStatuses(st.history);
-    const kept = new Set([newRelease]);
-    for (const r of goodOrder.filter((g) => g !== newRelease).slice(0, Math.max(0, keep - 1)))
-        kept.add(r);
-    if (previous)
-        kept.add(previous);
-    return st.releases.filter((r) => status.has(r) && !kept.has(r));
 }
 
 

@@ -34,10 +34,10 @@ var isolation_vault = __webpack_require__(4345);
 var errors = __webpack_require__(3879);
 // EXTERNAL MODULE: ./lib/output/outcome.ts
 var outcome = __webpack_require__(6674);
+// EXTERNAL MODULE: ./lib/runtime/post-check.ts
+var post_check = __webpack_require__(1102);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __webpack_require__(3024);
-// EXTERNAL MODULE: ./node_modules/@actions/cache/lib/cache.js + 340 modules
-var cache = __webpack_require__(7131);
 // EXTERNAL MODULE: ./lib/state/fs-safe.ts
 var fs_safe = __webpack_require__(339);
 ;// CONCATENATED MODULE: ./lib/persistence/cache-store.ts
@@ -45,8 +45,10 @@ var fs_safe = __webpack_require__(339);
 
 
 
-
 const BLOB_NAME = 'state.paas';
+/** @actions/cache is loaded only when a run really uses the cache (it is most of an action bundle's size). */
+let loaded = null;
+const cacheLib = () => (loaded ??= __webpack_require__.e(/* import() */ 131).then(__webpack_require__.bind(__webpack_require__, 7131)));
 /**
  * The Actions cache. `dir` must be the same path in every run (it is part of the cache version
  * hash): `<RUNNER_TEMP>/paas-state-cache/<context>`. It only ever holds the sealed blob.
@@ -56,8 +58,10 @@ class ActionsCacheStore {
     constructor(dir) {
         this.dir = dir;
     }
-    static available() {
-        return cache/* isFeatureAvailable */.w3() && Boolean(process.env.ACTIONS_RUNTIME_TOKEN);
+    static async available() {
+        if (!process.env.ACTIONS_RUNTIME_TOKEN)
+            return false;
+        return (await cacheLib()).isFeatureAvailable();
     }
     reset() {
         (0,external_node_fs_.rmSync)(this.dir, { recursive: true, force: true });
@@ -65,14 +69,14 @@ class ActionsCacheStore {
     }
     async lookup(prefix) {
         this.reset();
-        return (await cache/* restoreCache */.P3([this.dir], prefix, [prefix], { lookupOnly: true })) ?? null;
+        return (await (await cacheLib()).restoreCache([this.dir], prefix, [prefix], { lookupOnly: true })) ?? null;
     }
     async restore(prefix) {
         const found = await this.lookup(prefix);
         if (!found)
             return null;
         this.reset();
-        const key = await cache/* restoreCache */.P3([this.dir], prefix, [prefix]);
+        const key = await (await cacheLib()).restoreCache([this.dir], prefix, [prefix]);
         const file = (0,external_node_path_.join)(this.dir, BLOB_NAME);
         if (!key || !(0,external_node_fs_.existsSync)(file)) {
             throw new errors.PaasError('PAAS_STATE_CORRUPT', `cache entry ${found} exists but could not be downloaded or unpacked`, {
@@ -87,9 +91,10 @@ class ActionsCacheStore {
     }
     async save(key, blob) {
         this.reset();
+        const cache = await cacheLib();
         (0,fs_safe/* writeFilePrivate */.B)((0,external_node_path_.join)(this.dir, BLOB_NAME), blob);
         try {
-            return (await cache/* saveCache */.Io([this.dir], key)) > 0;
+            return (await cache.saveCache([this.dir], key)) > 0;
         }
         finally {
             (0,external_node_fs_.rmSync)((0,external_node_path_.join)(this.dir, BLOB_NAME), { force: true });
@@ -876,15 +881,16 @@ async function saveState(d, input) {
 
 
 
+
 /**
  * The two calls the action runtime makes: `restoreForAction` at the start of every action's
  * main step, `saveForPost` in the shared `post:` step. What main restored is handed to post
  * through the runner's step state (GITHUB_STATE); secrets never are (post reads the vault again).
  */
-const PERSIST_STATE = 'paas_state_persist';
+const PERSIST_STATE = post_check/* POST_STATE_NAMES */.A.persist;
 const truthy = (v) => v === true || v === 'true' || v === 'True' || v === 'TRUE';
 /** Everything persistence needs for one context, or why it is off. Throws what the operation would throw too (unsafe root, bad vault). */
-function persistenceSetup(rt, a) {
+async function persistenceSetup(rt, a) {
     const store = new isolation_store/* ContextStore */.n((0,state_root/* guardStateRoot */.h5)((0,state_root/* stateRootPath */.DP)({ input: a.stateRoot, env: rt.env }), { workspace: rt.workspace, allowUnsafe: a.allowUnsafe }));
     const vault = (0,isolation_vault/* loadVault */.dn)({
         context: a.context,
@@ -903,7 +909,7 @@ function persistenceSetup(rt, a) {
             level: hosted ? 'warn' : 'info',
         };
     }
-    const cache = a.cache ?? (ActionsCacheStore.available() ? new ActionsCacheStore((0,external_node_path_.join)(rt.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 'paas-state-cache', a.context)) : null);
+    const cache = a.cache ?? ((await ActionsCacheStore.available()) ? new ActionsCacheStore((0,external_node_path_.join)(rt.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 'paas-state-cache', a.context)) : null);
     if (!cache) {
         return { off: `state persistence is off for context ${a.context}: no Actions cache service on this runner; keep a persistent state_root instead (docs/state.md).`, level: hosted ? 'warn' : 'info' };
     }
@@ -925,7 +931,7 @@ async function restoreForAction(rt, opName, raw, cache) {
         return null;
     let setup;
     try {
-        setup = persistenceSetup(rt, { context, stateRoot: raw.state_root, allowUnsafe: truthy(raw.allow_unsafe_state_root), vaultText: raw.vault, cache });
+        setup = await persistenceSetup(rt, { context, stateRoot: raw.state_root, allowUnsafe: truthy(raw.allow_unsafe_state_root), vaultText: raw.vault, cache });
     }
     catch (e) {
         rt.logger.debug(`state: persistence skipped: ${(0,errors/* toErrorInfo */.K$)(e).message}`);
@@ -974,7 +980,7 @@ async function saveForPost(rt, cache) {
         return;
     }
     try {
-        const setup = persistenceSetup(rt, { context: carried.context, stateRoot: carried.state_root, allowUnsafe: carried.allow_unsafe, vaultText: core/* getInput */.V4('vault'), cache });
+        const setup = await persistenceSetup(rt, { context: carried.context, stateRoot: carried.state_root, allowUnsafe: carried.allow_unsafe, vaultText: core/* getInput */.V4('vault'), cache });
         if ('off' in setup) {
             rt.logger.debug(setup.off);
             return;
