@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/gl
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, rmrf, tempDir } from './helpers.js';
+import { cli, listTree, rmrf, tempDir } from './helpers.js';
 import { appYml, makeRelease, runOp, type AppYml, type OpRun } from './harness/deploy-app.js';
 import { hashedName, netnsAvailable, nftAvailable, sshdAvailable, startLab, stopApps, type SshLab } from './harness/sshd.js';
 
@@ -250,15 +250,7 @@ d(`deploy over a lossy network and through a jump host${why ? ` (skipped: ${why}
   }, 60_000);
 
   test('no secret value in the events or state.db written by all of the runs above', () => {
-    const files: string[] = [];
-    const walk = (dir: string) => {
-      for (const e of readdirSync(dir, { withFileTypes: true })) {
-        const p = join(dir, e.name);
-        if (e.isDirectory()) walk(p);
-        else files.push(p);
-      }
-    };
-    walk(stateRoot);
+    const files = listTree(stateRoot).filter((e) => !e.dir).map((e) => join(stateRoot, e.path));
     expect(files.some((f) => f.endsWith('.jsonl'))).toBe(true);
     for (const f of files) {
       const text = readFileSync(f).toString('latin1');

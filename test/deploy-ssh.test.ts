@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, rmrf, tempDir } from './helpers.js';
+import { cli, listTree, rmrf, tempDir } from './helpers.js';
 import { appYml, makeRelease, runOp, type AppYml, type OpRun } from './harness/deploy-app.js';
 import { hashedName, sshdAvailable, startLab, stopApps, type SshLab } from './harness/sshd.js';
 
@@ -369,15 +369,7 @@ d('deploy over SSH to real sshd hosts', () => {
   });
 
   test('no secret value in the events or state.db written by all of the runs above', () => {
-    const files: string[] = [];
-    const walk = (d: string) => {
-      for (const e of readdirSync(d, { withFileTypes: true })) {
-        const p = join(d, e.name);
-        if (e.isDirectory()) walk(p);
-        else files.push(p);
-      }
-    };
-    walk(stateRoot);
+    const files = listTree(stateRoot).filter((e) => !e.dir).map((e) => join(stateRoot, e.path));
     expect(files.some((f) => f.endsWith('.jsonl'))).toBe(true);
     const keyLines = lab.clientKey.trim().split('\n').slice(1, -1);
     for (const f of files) {

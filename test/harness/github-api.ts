@@ -503,24 +503,13 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
       case 'get /repos/{owner}/{repo}/issues': {
         const q = url.searchParams;
         const state = q.get('state') ?? 'open';
-        const perPage = Math.min(100, Number(q.get('per_page') ?? 30));
-        const page = Math.max(1, Number(q.get('page') ?? 1));
         const labels = q.get('labels')?.split(',').filter(Boolean) ?? [];
         const all = [...issues.values()]
           .filter((i) => state === 'all' || i.state === state)
           .filter((i) => labels.every((l) => i.labels.includes(l)))
           .sort((a, b) => b.number - a.number);
-        const last = Math.max(1, Math.ceil(all.length / perPage));
-        const items = all.slice((page - 1) * perPage, page * perPage).map(issueJson);
-        const link = (p: number) => {
-          const u = new URL(url.href);
-          u.searchParams.set('page', String(p));
-          return u.href;
-        };
-        const parts: string[] = [];
-        if (page < last) parts.push(`<${link(page + 1)}>; rel="next"`, `<${link(last)}>; rel="last"`);
-        if (page > 1) parts.push(`<${link(1)}>; rel="first"`, `<${link(page - 1)}>; rel="prev"`);
-        return send(res, 200, items, parts.length ? { link: parts.join(', ') } : {});
+        const p = paginate(url, all);
+        return send(res, 200, p.items.map(issueJson), p.headers);
       }
       case 'post /repos/{owner}/{repo}/issues': {
         const labels = ((body.labels as Array<string | { name?: string }> | undefined) ?? []).map((l) => (typeof l === 'string' ? l : (l.name ?? '')));
