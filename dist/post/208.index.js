@@ -3381,8 +3381,12 @@ class Matcher {
             }
         }
     }
-    /** scanWords() of bytes: the same filter, candidates verified against the bytes. */
-    scanWordsBytes(bytes, s, words, nw, sink) {
+    /**
+     * The hot loop: the index's filter over `nw` words, the indexes of the words that pass stored in
+     * `candidates` (returns how many). Kept minimal (one filter, no calls) so that the JIT compiles
+     * it once and well; the few words that pass are looked at again by the caller.
+     */
+    filter(words, nw) {
         if (candidates.length < nw)
             candidates = new Int32Array(nw);
         const cand = candidates;
@@ -3402,9 +3406,15 @@ class Matcher {
                 continue;
             cand[nc++] = j;
         }
+        return nc;
+    }
+    /** scanWords() of bytes: the same filter, candidates verified against the bytes. */
+    scanWordsBytes(bytes, s, words, nw, sink) {
+        const nc = this.filter(words, nw);
         if (nc === 0)
             return;
-        const { solo, pairs } = this.index;
+        const cand = candidates;
+        const { solo, pairs, idxShift: is, s1, s2 } = this.index;
         const extra = this.extra;
         const noForms = this.forms.length === 0;
         for (let k = 0; k < nc; k++) {
@@ -3441,27 +3451,7 @@ class Matcher {
     }
     /** Scans the `nw` words of text from offset s (words[j] holds text[s + 4j, s + 4j + 4)). */
     scanWords(text, s, words, nw, sink) {
-        if (candidates.length < nw)
-            candidates = new Int32Array(nw);
-        // The hot loop: kept minimal (one filter, no calls) so that the JIT compiles it once and
-        // well; the few words that pass are looked at again by checkCandidates().
-        const cand = candidates;
-        const bits = this.index.bits;
-        const is = this.index.idxShift;
-        const s1 = this.index.s1;
-        const s2 = this.index.s2;
-        let nc = 0;
-        for (let j = 0; j < nw; j++) {
-            const h = Math.imul(words[j] | FOLD_MASK, WORD_HASH);
-            const b = bits[h >>> is];
-            if ((b & (1 << ((h >>> s1) & 31))) === 0)
-                continue;
-            if ((b & (1 << ((h >>> s2) & 31))) === 0)
-                continue;
-            if ((b & (1 << (Math.imul(h, THIRD_BIT) >>> 27))) === 0)
-                continue;
-            cand[nc++] = j;
-        }
+        const nc = this.filter(words, nw);
         if (nc > 0)
             this.checkCandidates(text, s, words, nw, nc, sink);
     }
