@@ -255,6 +255,28 @@ describe('a run that lost its lock never switches', () => {
   });
 });
 
+describe('a switch script killed by a signal', () => {
+  test('is treated like a lost link: the target may have switched, so it is rolled back and health-checked', async () => {
+    const dir = target('killed-switch-target');
+    const work = join(base, 'work-killed-switch');
+    mkdirSync(work);
+    const stateRoot = join(base, 'state-killed-switch');
+    expect((await cli(['context', 'create', 'oss-demo', '--state-root', stateRoot])).code).toBe(0);
+    const common = { context: 'oss-demo', state_root: stateRoot, vault: `PAAS_TARGETS=web1=local:${dir}\n`, app: 'web' };
+    const env = { GITHUB_EVENT_NAME: '', GITHUB_REF_NAME: '' };
+    writeFileSync(join(work, 'paas.yml'), appYml({ http: true, port, strategy: 'serial' }));
+    expect((await runOp('deploy', { ...common, artifact: tgz('v1'), release_id: 'v1', apply: 'true' }, { cwd: work, inCI: false, env })).outcome.exitCode).toBe(0);
+    // the hook SIGKILLs the remote script that runs it (as when sshd or the OOM killer ends the session)
+    writeFileSync(join(work, 'paas.yml'), appYml({ http: true, port, strategy: 'serial', extra: `    hooks: { pre_switch: 'kill -KILL $PPID' }` }));
+    const r = await runOp('deploy', { ...common, artifact: tgz('v2'), release_id: 'v2', apply: 'true' }, { cwd: work, inCI: false, env });
+    expect(r.outcome.exitCode).toBe(1);
+    expect(r.outcome.envelope.error?.code).toBe('PAAS_REMOTE_APPLY_FAILED');
+    expect(r.outcome.envelope.fields.target_statuses).toBe('web1:rolled_back');
+    expect(readlinkSync(join(dir, 'oss-demo', 'web', 'current'))).toBe('releases/v1');
+    expect(existsSync(join(dir, 'oss-demo', 'web', '.paas', 'lock'))).toBe(false);
+  });
+});
+
 describe('the action killed mid-deploy', () => {
   const bundle = join(process.env.PAAS_HARNESS_DIST ?? join(process.cwd(), 'dist'), 'deploy', 'index.js');
   const built = existsSync(bundle) && readFileSync(bundle, 'utf8').includes('paas_cleanup');

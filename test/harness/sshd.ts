@@ -63,7 +63,7 @@ export interface SshLab {
   /** with `bastion: true`: refuses SSH from the runner to the host (TCP reset); the bastion still gets through */
   blockDirect(h: SshHost): void;
   unblockDirect(h: SshHost): void;
-  /** connection attempts the runner made to the host while blocked (packets counted by the reject rule) */
+  /** connection attempts (SYN packets) the runner made to the host while blocked */
   directRefused(h: SshHost): number;
   /** netns only: established TCP connections to the host's sshd, counted in its namespace (`ss`) */
   sshConnections(h: SshHost): number;
@@ -361,7 +361,10 @@ export async function startLab(n: number, opts: { mode?: LabMode; prefix?: strin
     blockDirect: (h) => {
       if (!bastion) throw new Error('blockDirect needs startLab(n, { bastion: true })');
       const runnerSide = h.addr.replace(/\.2$/, '.1');
-      nftLoad(needNs(h, 'blockDirect'), 'paasdirect', `  chain input { type filter hook input priority 0; policy accept; ip saddr ${runnerSide} tcp dport ${h.port} counter reject with tcp reset; }`);
+      // only connection attempts (SYN without ACK) are counted: late packets of connections closed
+      // before the block (a FIN retransmitted after a lossy test) are refused but not counted
+      const from = `ip saddr ${runnerSide} tcp dport ${h.port}`;
+      nftLoad(needNs(h, 'blockDirect'), 'paasdirect', `  chain input { type filter hook input priority 0; policy accept; ${from} tcp flags & (syn | ack) == syn counter reject with tcp reset; ${from} reject with tcp reset; }`);
     },
     unblockDirect,
     directRefused: (h) => (h.ns ? nftPackets(h.ns, 'paasdirect') : 0),

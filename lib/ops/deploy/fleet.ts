@@ -426,7 +426,10 @@ async function healthOrThrow(n: TargetNode, env: HookEnv, o: FleetOptions, what 
   o.log(`${n.name}: healthy on ${env.release}${where} (${gate.reason}, ${gate.checks} check${gate.checks === 1 ? '' : 's'}, ${gate.ms} ms)`);
 }
 
-/** Runs a remote step that may move `current`: marks the target switched when it did, or when the link failed mid-step (unknowable: rolled back, harmless if it never switched). */
+/**
+ * Runs a remote step that may move `current`: marks the target switched when it did, or when the
+ * link failed or the script was killed mid-step (unknowable: rolled back, harmless if it never switched).
+ */
 async function switching(n: TargetNode, o: FleetOptions, script: string, run?: Staged): Promise<ExecResult> {
   let r: ExecResult;
   try {
@@ -435,7 +438,8 @@ async function switching(n: TargetNode, o: FleetOptions, script: string, run?: S
     n.switched = true;
     throw e;
   }
-  if (/^switched=/m.test(r.stdout)) n.switched = true;
+  // killed by a signal (sshd gone, OOM...) is as unknowable as a lost link: it may have died right after the switch
+  if (/^switched=/m.test(r.stdout) || r.code >= 128) n.switched = true;
   const stage = r.code === SCRIPT_EXIT.preSwitch ? 'pre_switch' : r.code === SCRIPT_EXIT.start ? 'start' : 'switch';
   check(r, n, stage);
   return r;
