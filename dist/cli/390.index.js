@@ -674,7 +674,10 @@ async function healthOrThrow(n, env, o, what = '') {
     }
     o.log(`${n.name}: healthy on ${env.release}${where} (${gate.reason}, ${gate.checks} check${gate.checks === 1 ? '' : 's'}, ${gate.ms} ms)`);
 }
-/** Runs a remote step that may move `current`: marks the target switched when it did, or when the link failed mid-step (unknowable: rolled back, harmless if it never switched). */
+/**
+ * Runs a remote step that may move `current`: marks the target switched when it did, or when the
+ * link failed or the script was killed mid-step (unknowable: rolled back, harmless if it never switched).
+ */
 async function switching(n, o, script, run) {
     let r;
     try {
@@ -684,7 +687,8 @@ async function switching(n, o, script, run) {
         n.switched = true;
         throw e;
     }
-    if (/^switched=/m.test(r.stdout))
+    // killed by a signal (sshd gone, OOM...) is as unknowable as a lost link: it may have died right after the switch
+    if (/^switched=/m.test(r.stdout) || r.code >= 128)
         n.switched = true;
     const stage = r.code === _transport_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .SCRIPT_EXIT */ .lZ.preSwitch ? 'pre_switch' : r.code === _transport_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .SCRIPT_EXIT */ .lZ.start ? 'start' : 'switch';
     check(r, n, stage);
