@@ -368,6 +368,30 @@ d('deploy over SSH to real sshd hosts', () => {
     rmrf(evil);
   });
 
+  test('bluegreen on 5 hosts: every idle slot is checked before any switch; one bad host: nobody switches; broken once live: all back to the old slot', async () => {
+    if (lab.mode !== 'netns') return; // the slots' ports are the same on every host: one namespace per host
+    config({ strategy: 'bluegreen', extra: '    slots: { blue: { port: 18091 }, green: { port: 18092 } }' });
+    makeRelease(rels, 'v4live', { failLive: true });
+    const five = (v: string) => lab.hosts.map(() => v);
+    const lives = () => lab.hosts.map((_, i) => readFileSync(join(appDir(i), '.paas', 'live'), 'utf8').trim());
+    expect((await deploy('v1', tgz('v1'))).outcome.exitCode).toBe(0);
+    const v2 = await deploy('v2', tgz('v2'));
+    expect(v2.outcome.envelope.error).toBeUndefined();
+    expect([currents(), lives()]).toEqual([five('v2'), five('green')]);
+    // web4 is unhealthy in its idle slot: no host switches, live traffic never moved
+    const bad = await deploy('v3', tgz('v2bad4'));
+    expect(bad.outcome.envelope.error?.code).toBe('PAAS_HEALTH_CHECK_FAILED');
+    expect(bad.outcome.envelope.error?.target).toBe('web4');
+    expect(bad.outcome.envelope.fields.rolled_back_targets).toBe('');
+    expect([currents(), lives()]).toEqual([five('v2'), five('green')]);
+    // healthy while idle, broken once live: every host switched, then every host is back on green (v2)
+    const v4 = await deploy('v4', tgz('v4live'));
+    expect(v4.outcome.envelope.error?.code).toBe('PAAS_HEALTH_CHECK_FAILED');
+    expect(v4.outcome.envelope.fields.rolled_back_targets).toBe('web1,web2,web3,web4,web5');
+    expect([currents(), lives(), locked()]).toEqual([five('v2'), five('green'), lab.hosts.map(() => false)]);
+    noSecrets(v4);
+  }, 120_000);
+
   test('no secret value in the events or state.db written by all of the runs above', () => {
     const files = listTree(stateRoot).filter((e) => !e.dir).map((e) => join(stateRoot, e.path));
     expect(files.some((f) => f.endsWith('.jsonl'))).toBe(true);
