@@ -232,6 +232,19 @@ export async function unlockAll(nodes: TargetNode[], o: Pick<FleetOptions, 'log'
   o.onLocksChanged(nodes.filter((n) => n.lockHeld));
 }
 
+/** A command's deadline (ExecOptions.signal) that can start, restart or stop while it runs. */
+class Deadline {
+  private readonly ac = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  readonly signal = this.ac.signal;
+
+  /** aborts `ms` from now (replacing an earlier deadline); null: no deadline */
+  arm(ms: number | null): void {
+    clearTimeout(this.timer);
+    if (ms !== null) this.timer = setTimeout(() => this.ac.abort(), ms);
+  }
+}
+
 /** One target's receiveScript while it runs: settles `ready` at `--ready` (or when the script ends first). */
 interface Receiver {
   n: TargetNode;
@@ -255,15 +268,10 @@ function startReceive(n: TargetNode, o: FleetOptions, ownerJson: string, gate: b
   const opened = new Promise<void>((resolve) => { openGate = resolve; });
   // deadlines: 60 s to take the lock (from the start, or from the gate opening), then
   // command_timeout from the answer (waiting for the other targets is bounded by their own deadlines)
-  const deadline = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const arm = (ms: number | null) => {
-    clearTimeout(timer);
-    if (ms !== null) timer = setTimeout(() => deadline.abort(), ms);
-  };
-  if (!gate) arm(LOCK_TIMEOUT_MS);
-  void opened.then(() => arm(LOCK_TIMEOUT_MS));
-  void answered.then(() => arm(o.cfg.command_timeout));
+  const deadline = new Deadline();
+  if (!gate) deadline.arm(LOCK_TIMEOUT_MS);
+  void opened.then(() => deadline.arm(LOCK_TIMEOUT_MS));
+  void answered.then(() => deadline.arm(o.cfg.command_timeout));
   let lastPct = -1;
   const progress = (done: number, total: number) => {
     const pct = total ? Math.floor((done / total) * 100) : 100;
@@ -287,7 +295,7 @@ function startReceive(n: TargetNode, o: FleetOptions, ownerJson: string, gate: b
     seen += c;
     if (!gotReady && seen.includes(`\n${RECEIVE.ready}\n`)) {
       gotReady = true;
-      arm(null);
+      deadline.arm(null);
       lockOf(n, seen);
       onReady(true);
     }
@@ -295,11 +303,12 @@ function startReceive(n: TargetNode, o: FleetOptions, ownerJson: string, gate: b
   const spec = { release: o.release, sha256: o.artifact.sha256, shared: o.cfg.shared, lock: lockSpec(n, o, ownerJson) };
   const script = receiveScript(n.appDir, spec);
   const result = n.run(gate ? gated(script) : script, () => stage, 0, false, { input, onStdout, signal: deadline.signal });
-  void result.finally(() => arm(null)).catch(() => {});
-  result.then((r) => {
-    if (!gotReady) lockOf(n, r.stdout);
-    onReady(false);
-  }, () => onReady(false));
+  void result
+    .then((r) => { if (!gotReady) lockOf(n, r.stdout); }, () => {})
+    .finally(() => {
+      deadline.arm(null);
+      onReady(false);
+    });
   return { n, ready, result, openGate, answer };
 }
 
@@ -365,7 +374,7 @@ export async function lockAndInstallAll(nodes: TargetNode[], o: FleetOptions, ow
 export class Staged {
   private stdin: Writable | null = null;
   private word: string | null = null;
-  private readonly deadline = new AbortController();
+  private readonly deadline = new Deadline();
   private readonly result: Promise<ExecResult>;
 
   constructor(n: TargetNode, script: string, stage: string, private readonly timeoutMs: number) {
@@ -387,11 +396,11 @@ export class Staged {
 
   async fire(): Promise<ExecResult> {
     this.send(RECEIVE.go);
-    const timer = setTimeout(() => this.deadline.abort(), this.timeoutMs);
+    this.deadline.arm(this.timeoutMs);
     try {
       return await this.result;
     } finally {
-      clearTimeout(timer);
+      this.deadline.arm(null);
     }
   }
 
