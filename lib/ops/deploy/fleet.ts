@@ -465,7 +465,7 @@ async function switchAndCheck(n: TargetNode, release: string, o: FleetOptions, o
 
 // ------------------------------------------------------------------------------------ bluegreen
 
-const otherSlot = (s: SlotName): SlotName => (s === 'blue' ? 'green' : 'blue');
+export const otherSlot = (s: SlotName): SlotName => (s === 'blue' ? 'green' : 'blue');
 
 /** The live slot of a target (`.paas/live`), or null before its first bluegreen deploy. */
 export function liveSlot(n: TargetNode): SlotName | null {

@@ -19,7 +19,7 @@ import { loadAppConfig, type AppConfig } from './app-config.js';
 import { prepareArtifact } from './artifact.js';
 import { saveHeldLocks } from './cleanup.js';
 import { buildTransports, connectTransport, remediationFor, targetsFromVault, transportErrorCode } from './connect.js';
-import { bluegreenFleet, fanoutPlan, liveSlot, lockAndInstallAll, planBatches, readStates, Staged, stageSwitch, StageError, switchFleet, targetStatuses, TargetNode, toPaasError, unlockAll, type RunIdentity } from './fleet.js';
+import { bluegreenFleet, fanoutPlan, liveSlot, otherSlot, lockAndInstallAll, planBatches, readStates, Staged, stageSwitch, StageError, switchFleet, targetStatuses, TargetNode, toPaasError, unlockAll, type RunIdentity } from './fleet.js';
 import { healthGate } from './health.js';
 import { runPreflight } from './preflight.js';
 import { checkTriggerPolicy } from './policy.js';
@@ -72,6 +72,19 @@ export function requireApp(app: string | undefined, op: string, rt?: Runtime, co
     } catch { /* reported below or when the config is loaded */ }
   }
   throw new PaasError('PAAS_INVALID_ARGUMENT', `${op} needs an app`, { remediation: 'Pass `app` (--app), the name of an app under apps: in paas.yml (optional when paas.yml defines exactly one app).' });
+}
+
+/**
+ * The GitHub Deployment of an applied deploy or rollback, started (status in_progress) for the
+ * context's environment: null without a token or outside a repository run. API failures are warnings.
+ */
+export async function startDeployment(rt: Runtime, token: string | undefined, ports: DeployPorts, environment: string, description: string, payload: Record<string, string | boolean>): Promise<DeploymentTracker | null> {
+  const repo = repoFromEnv(rt.env);
+  if (!token || !repo) return null;
+  const api = ports.github ?? octokitApi(token, rt.env.GITHUB_API_URL);
+  const tracker = new DeploymentTracker(api, { owner: repo.owner, repo: repo.repo }, environment, (m) => rt.logger.warn(m), repo.logUrl);
+  await tracker.start(repo.ref, description, payload);
+  return tracker;
 }
 
 /** Context, config, targets and one node per target (transports built, not connected). */
@@ -177,7 +190,7 @@ export async function deployRun(rt: Runtime, common: CommonInputs, s: DeploySett
       const bluegreen = cfg.strategy === 'bluegreen';
       const plan = nodes.map((n) => ({
         target: n.name, current: n.state?.current ?? null, rollback_candidate: n.state?.current ?? null, lock: n.state?.lockOwner ? 'held' : 'free',
-        ...(bluegreen ? { live_slot: liveSlot(n), new_slot: liveSlot(n) === 'blue' ? 'green' : 'blue' } : {}),
+        ...(bluegreen ? { live_slot: liveSlot(n), new_slot: otherSlot(liveSlot(n) ?? 'green') } : {}),
       }));
       Object.assign(fields, { plan, target_statuses: nodes.map((n) => `${n.name}:planned`).join(',') });
       const text = [
@@ -193,12 +206,7 @@ export async function deployRun(rt: Runtime, common: CommonInputs, s: DeploySett
       });
     }
 
-    const repo = repoFromEnv(rt.env);
-    if (s.github_token && repo) {
-      const api = ports.github ?? octokitApi(s.github_token, rt.env.GITHUB_API_URL);
-      tracker = new DeploymentTracker(api, { owner: repo.owner, repo: repo.repo }, fleet.loaded.environment(ctxName) ?? ctxName, (m) => rt.logger.warn(m), repo.logUrl);
-      await tracker.start(repo.ref, `deploy ${appName} ${release} to ${ctxName}`, { context: ctxName, app: appName, release_id: release });
-    }
+    tracker = await startDeployment(rt, s.github_token, ports, fleet.loaded.environment(ctxName) ?? ctxName, `deploy ${appName} ${release} to ${ctxName}`, { context: ctxName, app: appName, release_id: release });
     session.events.append('deploy.started', `deploy ${appName} ${release}`, { app: appName, release_id: release, strategy: cfg.strategy, fanout_plan: fields.fanout_plan, run: identity.run, actor: identity.actor });
     const ctx = ctxName;
     const onLocksChanged = (held: TargetNode[]) => {

@@ -1,4 +1,4 @@
-import { DeploymentTracker, octokitApi, repoFromEnv } from '../../github/api.js';
+import type { DeploymentTracker } from '../../github/api.js';
 import type { Outcome } from '../../output/envelope.js';
 import { PaasError } from '../../output/errors.js';
 import { EXIT_OK } from '../../output/exit.js';
@@ -15,7 +15,7 @@ import { fanoutPlan, lockAll, readStates, StageError, switchAndCheck, targetStat
 import { runPreflight } from '../deploy/preflight.js';
 import { checkTriggerPolicy } from '../deploy/policy.js';
 import { releaseStatuses, type TargetState } from '../deploy/releases.js';
-import { closeAll, connectAll, lockOwner, openFleet, recordHistory, requireApp, type DeployPorts } from '../deploy/run.js';
+import { closeAll, connectAll, lockOwner, openFleet, recordHistory, requireApp, startDeployment, type DeployPorts } from '../deploy/run.js';
 
 export interface RollbackSettings {
   app?: string | undefined;
@@ -95,13 +95,7 @@ export async function rollbackRun(rt: Runtime, common: CommonInputs, s: Rollback
 
     checkTriggerPolicy(rt, session.config, session.vault, 'rollback');
     await runPreflight(rt, common);
-    const repo = repoFromEnv(rt.env);
-    if (s.github_token && repo) {
-      // a Deployment of the context's environment, like deploy's; every API failure is only a warning
-      const api = ports.github ?? octokitApi(s.github_token, rt.env.GITHUB_API_URL);
-      tracker = new DeploymentTracker(api, { owner: repo.owner, repo: repo.repo }, fleet.loaded.environment(ctxName) ?? ctxName, (m) => rt.logger.warn(m), repo.logUrl);
-      await tracker.start(repo.ref, `rollback ${appName} to ${to} in ${ctxName}`, { context: ctxName, app: appName, release_id: to, rollback: true });
-    }
+    tracker = await startDeployment(rt, s.github_token, ports, fleet.loaded.environment(ctxName) ?? ctxName, `rollback ${appName} to ${to} in ${ctxName}`, { context: ctxName, app: appName, release_id: to, rollback: true });
     const ctx = ctxName;
     let lockedOnce = false;
     const onLocksChanged = (held: TargetNode[]) => {
