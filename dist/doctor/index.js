@@ -33263,7 +33263,7 @@ const deploy = (0,operation/* defineOperation */.h9)({
     inputs: deployInputs,
     secretInputs: ['github_token'],
     // loaded on first use: the registry stays light, so every bundle starts fast
-    run: async (rt, common, settings) => (await Promise.all(/* import() */[__nccwpck_require__.e(472), __nccwpck_require__.e(815), __nccwpck_require__.e(557), __nccwpck_require__.e(346), __nccwpck_require__.e(567), __nccwpck_require__.e(390)]).then(__nccwpck_require__.bind(__nccwpck_require__, 2390))).deployRun(rt, common, settings),
+    run: async (rt, common, settings) => (await Promise.all(/* import() */[__nccwpck_require__.e(472), __nccwpck_require__.e(815), __nccwpck_require__.e(557), __nccwpck_require__.e(346), __nccwpck_require__.e(567), __nccwpck_require__.e(756)]).then(__nccwpck_require__.bind(__nccwpck_require__, 2756))).deployRun(rt, common, settings),
 });
 
 // EXTERNAL MODULE: ./lib/ops/doctor/index.ts + 11 modules
@@ -33317,7 +33317,7 @@ const rollback = (0,operation/* defineOperation */.h9)({
     inputs: rollbackInputs,
     secretInputs: ['github_token'],
     // loaded on first use: the registry stays light, so every bundle starts fast
-    run: async (rt, common, settings) => (await Promise.all(/* import() */[__nccwpck_require__.e(472), __nccwpck_require__.e(815), __nccwpck_require__.e(557), __nccwpck_require__.e(346), __nccwpck_require__.e(567), __nccwpck_require__.e(390), __nccwpck_require__.e(383)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9383))).rollbackRun(rt, common, settings),
+    run: async (rt, common, settings) => (await Promise.all(/* import() */[__nccwpck_require__.e(472), __nccwpck_require__.e(815), __nccwpck_require__.e(557), __nccwpck_require__.e(346), __nccwpck_require__.e(567), __nccwpck_require__.e(756), __nccwpck_require__.e(383)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9383))).rollbackRun(rt, common, settings),
 });
 
 ;// CONCATENATED MODULE: ./lib/ops/registry.ts

@@ -1,155 +1,22 @@
-export const id = 390;
-export const ids = [390,627];
+export const id = 756;
+export const ids = [756,353];
 export const modules = {
 
-/***/ 8584:
+/***/ 1353:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   IC: () => (/* binding */ DeploymentTracker),
-/* harmony export */   K: () => (/* binding */ repoFromEnv),
-/* harmony export */   kk: () => (/* binding */ octokitApi)
+/* harmony export */   dK: () => (/* binding */ saveHeldLocks),
+/* harmony export */   postReleaseLocks: () => (/* binding */ postReleaseLocks)
 /* harmony export */ });
-/* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2413);
-
-/** GitHubApi over @actions/github's Octokit (baseUrl from GITHUB_API_URL for GHES and tests). */
-function octokitApi(token, baseUrl) {
-    const gh = (0,_actions_github__WEBPACK_IMPORTED_MODULE_0__/* .getOctokit */ .Q)(token, baseUrl ? { baseUrl } : {});
-    return {
-        async createDeployment(p) {
-            const r = await gh.rest.repos.createDeployment({
-                owner: p.owner,
-                repo: p.repo,
-                ref: p.ref,
-                environment: p.environment,
-                description: p.description.slice(0, 140),
-                payload: p.payload,
-                auto_merge: false,
-                required_contexts: [],
-                production_environment: p.production_environment,
-            });
-            const id = r.data.id;
-            if (typeof id !== 'number')
-                throw new Error(`GitHub did not create a deployment (HTTP ${r.status})`);
-            return { id };
-        },
-        async createDeploymentStatus(p) {
-            await gh.rest.repos.createDeploymentStatus({
-                owner: p.owner,
-                repo: p.repo,
-                deployment_id: p.deployment_id,
-                state: p.state,
-                description: p.description.slice(0, 140),
-                environment: p.environment,
-                ...(p.environment_url ? { environment_url: p.environment_url } : {}),
-                ...(p.log_url ? { log_url: p.log_url } : {}),
-                auto_inactive: true,
-            });
-        },
-    };
-}
-/** Tracks one Deployment through its statuses; every failure is a warning, never a failed deploy. */
-class DeploymentTracker {
-    api;
-    repo;
-    environment;
-    warn;
-    logUrl;
-    id = null;
-    constructor(api, repo, environment, warn, logUrl) {
-        this.api = api;
-        this.repo = repo;
-        this.environment = environment;
-        this.warn = warn;
-        this.logUrl = logUrl;
-    }
-    async start(ref, description, payload) {
-        try {
-            const d = await this.api.createDeployment({ ...this.repo, ref, environment: this.environment, description, payload });
-            this.id = d.id;
-            await this.status('in_progress', description);
-        }
-        catch (e) {
-            this.warn(`GitHub deployment could not be created: ${e instanceof Error ? e.message : String(e)}`);
-        }
-    }
-    async status(state, description, environmentUrl) {
-        if (this.id === null)
-            return;
-        try {
-            await this.api.createDeploymentStatus({ ...this.repo, deployment_id: this.id, state, description, environment: this.environment, environment_url: environmentUrl, log_url: this.logUrl });
-        }
-        catch (e) {
-            this.warn(`GitHub deployment status ${state} could not be set: ${e instanceof Error ? e.message : String(e)}`);
-        }
-    }
-}
-/** From the runner's env: owner/repo, ref, run URL. Null outside Actions. */
-function repoFromEnv(env) {
-    const full = env.GITHUB_REPOSITORY ?? '';
-    const m = /^([A-Za-z0-9-]+)\/([A-Za-z0-9._-]+)$/.exec(full);
-    if (!m)
-        return null;
-    const ref = env.GITHUB_SHA || env.GITHUB_REF || '';
-    if (!ref)
-        return null;
-    const server = env.GITHUB_SERVER_URL || 'https://github.com';
-    const logUrl = env.GITHUB_RUN_ID ? `${server}/${full}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
-    return { owner: m[1], repo: m[2], ref, ...(logUrl ? { logUrl } : {}) };
-}
-
-
-/***/ }),
-
-/***/ 1627:
-/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
-
-
-// EXPORTS
-__webpack_require__.d(__webpack_exports__, {
-  heldLocks: () => (/* binding */ heldLocks),
-  releaseRecordedLocks: () => (/* binding */ releaseRecordedLocks),
-  dK: () => (/* binding */ saveHeldLocks)
-});
-
-// UNUSED EXPORTS: CLEANUP_STATE, parseCleanupState, postReleaseLocks
-
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 14 modules
-var lib_core = __webpack_require__(6421);
-;// CONCATENATED MODULE: ./lib/runtime/post-check.ts
-/**
- * Does the shared `post:` step have anything to do? Decided from the step state the runner passes
- * (`STATE_<name>`) without loading the runtime: most steps hold no lock at their end and persist no
- * state, and their post step should then cost a process start, not a bundle load.
- * The names are defined here, once (cleanup.ts and persistence/action-hooks.ts use them).
- */
-const POST_STATE_NAMES = { cleanup: 'paas_cleanup', persist: 'paas_state_persist' };
-function postHasWork(env) {
-    if (env[`STATE_${POST_STATE_NAMES.persist}`])
-        return true;
-    const held = env[`STATE_${POST_STATE_NAMES.cleanup}`];
-    if (!held)
-        return false;
-    try {
-        const s = JSON.parse(held);
-        return !Array.isArray(s.locks) || s.locks.length > 0;
-    }
-    catch {
-        return true; // unreadable: let the real post step report it
-    }
-}
-
-// EXTERNAL MODULE: ./lib/runtime/inputs.ts
-var inputs = __webpack_require__(8364);
-// EXTERNAL MODULE: ./lib/runtime/session.ts
-var runtime_session = __webpack_require__(1805);
-// EXTERNAL MODULE: ./lib/transport/commands.ts
-var commands = __webpack_require__(7904);
-// EXTERNAL MODULE: ./lib/transport/limit.ts
-var limit = __webpack_require__(1447);
-// EXTERNAL MODULE: ./lib/ops/deploy/connect.ts + 2 modules
-var connect = __webpack_require__(8023);
-;// CONCATENATED MODULE: ./lib/ops/deploy/cleanup.ts
+/* unused harmony exports CLEANUP_STATE, heldLocks, parseCleanupState, releaseRecordedLocks */
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(3838);
+/* harmony import */ var _runtime_post_check_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1102);
+/* harmony import */ var _runtime_inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(8364);
+/* harmony import */ var _runtime_session_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(1805);
+/* harmony import */ var _transport_commands_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(7904);
+/* harmony import */ var _transport_limit_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(1447);
+/* harmony import */ var _connect_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(5346);
 
 
 
@@ -158,7 +25,7 @@ var connect = __webpack_require__(8023);
 
 
 /** Name of the action state the main step writes and the `post:` step reads. */
-const CLEANUP_STATE = POST_STATE_NAMES.cleanup;
+const CLEANUP_STATE = _runtime_post_check_js__WEBPACK_IMPORTED_MODULE_1__/* .POST_STATE_NAMES */ .A.cleanup;
 const held = new WeakMap();
 /**
  * Records the locks this run holds: in memory for the run's runtime (the CLI releases them on
@@ -169,7 +36,7 @@ function saveHeldLocks(rt, state) {
     held.set(rt, { ...state, locks: [...state.locks] });
     if (!rt.inAction)
         return;
-    lib_core/* saveState */.LZ(CLEANUP_STATE, JSON.stringify(state));
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(CLEANUP_STATE, JSON.stringify(state));
 }
 /** The locks the run on this runtime last recorded as held (null: it never took one). */
 function heldLocks(rt) {
@@ -193,18 +60,18 @@ async function releaseRecordedLocks(rt, rawInputs, state, via = 'post step') {
     const prefix = via === 'post step' ? 'paas post' : 'paas';
     if (!state.locks.length)
         return [];
-    const common = (0,inputs/* parseInputs */.TL)(inputs/* commonInputsSchema */.IM, { ...rawInputs, context: state.context });
-    const session = (0,runtime_session/* openContextSession */.Wo)(rt, common, { mutating: true, createIfMissing: false });
-    const specs = (0,connect/* targetsFromVault */.fY)(session.vault).filter((t) => state.locks.some((l) => l.target === t.id));
-    const transports = (0,connect/* buildTransports */.PF)(specs, session.vault, { concurrency: 8, attempts: 3, log: (m) => rt.logger.info(m) });
+    const common = (0,_runtime_inputs_js__WEBPACK_IMPORTED_MODULE_2__/* .parseInputs */ .TL)(_runtime_inputs_js__WEBPACK_IMPORTED_MODULE_2__/* .commonInputsSchema */ .IM, { ...rawInputs, context: state.context });
+    const session = (0,_runtime_session_js__WEBPACK_IMPORTED_MODULE_3__/* .openContextSession */ .Wo)(rt, common, { mutating: true, createIfMissing: false });
+    const specs = (0,_connect_js__WEBPACK_IMPORTED_MODULE_5__/* .targetsFromVault */ .fY)(session.vault).filter((t) => state.locks.some((l) => l.target === t.id));
+    const transports = (0,_connect_js__WEBPACK_IMPORTED_MODULE_5__/* .buildTransports */ .PF)(specs, session.vault, { concurrency: 8, attempts: 3, log: (m) => rt.logger.info(m) });
     const released = [];
-    await (0,limit/* mapLimit */.sf)(state.locks, 8, async (l) => {
+    await (0,_transport_limit_js__WEBPACK_IMPORTED_MODULE_6__/* .mapLimit */ .sf)(state.locks, 8, async (l) => {
         const t = transports.get(l.target);
         if (!t)
             return;
         try {
-            await (0,connect/* connectTransport */.go)(t, { evenIfInterrupted: true });
-            const r = await t.exec((0,commands/* unlockScript */.Ag)(l.app_dir, l.token), { timeoutMs: 30_000 });
+            await (0,_connect_js__WEBPACK_IMPORTED_MODULE_5__/* .connectTransport */ .go)(t, { evenIfInterrupted: true });
+            const r = await t.exec((0,_transport_commands_js__WEBPACK_IMPORTED_MODULE_4__/* .unlockScript */ .Ag)(l.app_dir, l.token), { timeoutMs: 30_000 });
             const what = /unlock=(\w+)/.exec(r.stdout)?.[1] ?? `exit ${r.code}`;
             rt.logger.info(`${prefix}: ${l.target}: lock ${what}`);
             if (what === 'released')
@@ -231,8 +98,8 @@ async function postReleaseLocks(rt, held) {
         return;
     }
     const raw = {};
-    for (const n of COMMON_INPUT_NAMES) {
-        const v = core.getInput(n);
+    for (const n of _runtime_inputs_js__WEBPACK_IMPORTED_MODULE_2__/* .COMMON_INPUT_NAMES */ .Af) {
+        const v = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(n);
         if (v !== '')
             raw[n] = v;
     }
@@ -265,6 +132,7 @@ async function postReleaseLocks(rt, held) {
 /* harmony export */   gZ: () => (/* binding */ bluegreenFleet),
 /* harmony export */   jm: () => (/* binding */ switchFleet),
 /* harmony export */   jt: () => (/* binding */ lockAll),
+/* harmony export */   jx: () => (/* binding */ otherSlot),
 /* harmony export */   rs: () => (/* binding */ readStates),
 /* harmony export */   t8: () => (/* binding */ lockAndInstallAll),
 /* harmony export */   un: () => (/* binding */ planBatches)
@@ -274,7 +142,7 @@ async function postReleaseLocks(rt, held) {
 /* harmony import */ var _transport_commands_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(7904);
 /* harmony import */ var _transport_limit_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(1447);
 /* harmony import */ var _transport_transport_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(2553);
-/* harmony import */ var _connect_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(8023);
+/* harmony import */ var _connect_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(5346);
 /* harmony import */ var _health_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(2667);
 /* harmony import */ var _releases_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(9095);
 
@@ -471,6 +339,18 @@ async function unlockAll(nodes, o) {
     });
     o.onLocksChanged(nodes.filter((n) => n.lockHeld));
 }
+/** A command's deadline (ExecOptions.signal) that can start, restart or stop while it runs. */
+class Deadline {
+    ac = new AbortController();
+    timer;
+    signal = this.ac.signal;
+    /** aborts `ms` from now (replacing an earlier deadline); null: no deadline */
+    arm(ms) {
+        clearTimeout(this.timer);
+        if (ms !== null)
+            this.timer = setTimeout(() => this.ac.abort(), ms);
+    }
+}
 function startReceive(n, o, ownerJson, gate, onUpload) {
     let stage = 'lock';
     let seen = '';
@@ -483,17 +363,11 @@ function startReceive(n, o, ownerJson, gate, onUpload) {
     const opened = new Promise((resolve) => { openGate = resolve; });
     // deadlines: 60 s to take the lock (from the start, or from the gate opening), then
     // command_timeout from the answer (waiting for the other targets is bounded by their own deadlines)
-    const deadline = new AbortController();
-    let timer;
-    const arm = (ms) => {
-        clearTimeout(timer);
-        if (ms !== null)
-            timer = setTimeout(() => deadline.abort(), ms);
-    };
+    const deadline = new Deadline();
     if (!gate)
-        arm(LOCK_TIMEOUT_MS);
-    void opened.then(() => arm(LOCK_TIMEOUT_MS));
-    void answered.then(() => arm(o.cfg.command_timeout));
+        deadline.arm(LOCK_TIMEOUT_MS);
+    void opened.then(() => deadline.arm(LOCK_TIMEOUT_MS));
+    void answered.then(() => deadline.arm(o.cfg.command_timeout));
     let lastPct = -1;
     const progress = (done, total) => {
         const pct = total ? Math.floor((done / total) * 100) : 100;
@@ -520,7 +394,7 @@ function startReceive(n, o, ownerJson, gate, onUpload) {
         seen += c;
         if (!gotReady && seen.includes(`\n${_transport_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .RECEIVE */ .KR.ready}\n`)) {
             gotReady = true;
-            arm(null);
+            deadline.arm(null);
             lockOf(n, seen);
             onReady(true);
         }
@@ -528,12 +402,13 @@ function startReceive(n, o, ownerJson, gate, onUpload) {
     const spec = { release: o.release, sha256: o.artifact.sha256, shared: o.cfg.shared, lock: lockSpec(n, o, ownerJson) };
     const script = (0,_transport_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .receiveScript */ .rp)(n.appDir, spec);
     const result = n.run(gate ? (0,_transport_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .gated */ .aH)(script) : script, () => stage, 0, false, { input, onStdout, signal: deadline.signal });
-    void result.finally(() => arm(null)).catch(() => { });
-    result.then((r) => {
-        if (!gotReady)
-            lockOf(n, r.stdout);
+    void result
+        .then((r) => { if (!gotReady)
+        lockOf(n, r.stdout); }, () => { })
+        .finally(() => {
+        deadline.arm(null);
         onReady(false);
-    }, () => onReady(false));
+    });
     return { n, ready, result, openGate, answer };
 }
 /** Where a failed receiveScript stopped. */
@@ -614,7 +489,7 @@ class Staged {
     timeoutMs;
     stdin = null;
     word = null;
-    deadline = new AbortController();
+    deadline = new Deadline();
     result;
     constructor(n, script, stage, timeoutMs) {
         this.timeoutMs = timeoutMs;
@@ -636,12 +511,12 @@ class Staged {
     }
     async fire() {
         this.send(_transport_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .RECEIVE */ .KR.go);
-        const timer = setTimeout(() => this.deadline.abort(), this.timeoutMs);
+        this.deadline.arm(this.timeoutMs);
         try {
             return await this.result;
         }
         finally {
-            clearTimeout(timer);
+            this.deadline.arm(null);
         }
     }
     cancel() {
@@ -891,7 +766,7 @@ async function readStates(nodes, concurrency) {
     return out;
 }
 function toPaasError(e) {
-    return new _output_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .PaasError */ .wF(e.code, e.message, { stage: e.stage, target: e.target, remediation: (0,_connect_js__WEBPACK_IMPORTED_MODULE_3__/* .remediationFor */ .$J)(e.code) });
+    return new _output_errors_js__WEBPACK_IMPORTED_MODULE_0__.PaasError(e.code, e.message, { stage: e.stage, target: e.target, remediation: (0,_connect_js__WEBPACK_IMPORTED_MODULE_3__/* .remediationFor */ .$J)(e.code) });
 }
 function targetStatuses(nodes) {
     return nodes.map((n) => `${n.name}:${n.status}`).join(',');
@@ -1069,7 +944,7 @@ function triggerFacts(env) {
     return { event: env.GITHUB_EVENT_NAME ?? '', branch, actor: env.GITHUB_TRIGGERING_ACTOR || env.GITHUB_ACTOR || '' };
 }
 function denied(message, remediation) {
-    return new _output_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PaasError */ .wF('PAAS_INVALID_ARGUMENT', message, { stage: 'policy', remediation });
+    return new _output_errors_js__WEBPACK_IMPORTED_MODULE_2__.PaasError('PAAS_INVALID_ARGUMENT', message, { stage: 'policy', remediation });
 }
 /**
  * May this run change targets? In CI: the context's webhook_policy (event, branch, actor; a
@@ -1117,7 +992,7 @@ function checkTriggerPolicy(rt, ctx, vault, op) {
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   h: () => (/* binding */ runPreflight)
 /* harmony export */ });
-/* harmony import */ var _doctor_index_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(4253);
+/* harmony import */ var _doctor_index_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2440);
 
 /**
  * Before a mutating deploy/rollback: doctor's isolation checks (lib/ops/doctor `preflight`);
@@ -1130,7 +1005,7 @@ async function runPreflight(rt, common) {
 
 /***/ }),
 
-/***/ 2390:
+/***/ 2756:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -1150,6 +1025,7 @@ __webpack_require__.d(__webpack_exports__, {
   requireApp: () => (/* binding */ requireApp),
   rollbackCandidate: () => (/* reexport */ releases/* rollbackCandidate */.W5),
   runIdentity: () => (/* binding */ runIdentity),
+  startDeployment: () => (/* binding */ startDeployment),
   targetCheckRun: () => (/* binding */ targetCheckRun)
 });
 
@@ -1157,8 +1033,96 @@ __webpack_require__.d(__webpack_exports__, {
 var external_node_crypto_ = __webpack_require__(7598);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __webpack_require__(6760);
-// EXTERNAL MODULE: ./lib/github/api.ts
-var github_api = __webpack_require__(8584);
+// EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js + 22 modules
+var github = __webpack_require__(2413);
+;// CONCATENATED MODULE: ./lib/github/api.ts
+
+/** GitHubApi over @actions/github's Octokit (baseUrl from GITHUB_API_URL for GHES and tests). */
+function octokitApi(token, baseUrl) {
+    const gh = (0,github/* getOctokit */.Q)(token, baseUrl ? { baseUrl } : {});
+    return {
+        async createDeployment(p) {
+            const r = await gh.rest.repos.createDeployment({
+                owner: p.owner,
+                repo: p.repo,
+                ref: p.ref,
+                environment: p.environment,
+                description: p.description.slice(0, 140),
+                payload: p.payload,
+                auto_merge: false,
+                required_contexts: [],
+                production_environment: p.production_environment,
+            });
+            const id = r.data.id;
+            if (typeof id !== 'number')
+                throw new Error(`GitHub did not create a deployment (HTTP ${r.status})`);
+            return { id };
+        },
+        async createDeploymentStatus(p) {
+            await gh.rest.repos.createDeploymentStatus({
+                owner: p.owner,
+                repo: p.repo,
+                deployment_id: p.deployment_id,
+                state: p.state,
+                description: p.description.slice(0, 140),
+                environment: p.environment,
+                ...(p.environment_url ? { environment_url: p.environment_url } : {}),
+                ...(p.log_url ? { log_url: p.log_url } : {}),
+                auto_inactive: true,
+            });
+        },
+    };
+}
+/** Tracks one Deployment through its statuses; every failure is a warning, never a failed deploy. */
+class DeploymentTracker {
+    api;
+    repo;
+    environment;
+    warn;
+    logUrl;
+    id = null;
+    constructor(api, repo, environment, warn, logUrl) {
+        this.api = api;
+        this.repo = repo;
+        this.environment = environment;
+        this.warn = warn;
+        this.logUrl = logUrl;
+    }
+    async start(ref, description, payload) {
+        try {
+            const d = await this.api.createDeployment({ ...this.repo, ref, environment: this.environment, description, payload });
+            this.id = d.id;
+            await this.status('in_progress', description);
+        }
+        catch (e) {
+            this.warn(`GitHub deployment could not be created: ${e instanceof Error ? e.message : String(e)}`);
+        }
+    }
+    async status(state, description, environmentUrl) {
+        if (this.id === null)
+            return;
+        try {
+            await this.api.createDeploymentStatus({ ...this.repo, deployment_id: this.id, state, description, environment: this.environment, environment_url: environmentUrl, log_url: this.logUrl });
+        }
+        catch (e) {
+            this.warn(`GitHub deployment status ${state} could not be set: ${e instanceof Error ? e.message : String(e)}`);
+        }
+    }
+}
+/** From the runner's env: owner/repo, ref, run URL. Null outside Actions. */
+function repoFromEnv(env) {
+    const full = env.GITHUB_REPOSITORY ?? '';
+    const m = /^([A-Za-z0-9-]+)\/([A-Za-z0-9._-]+)$/.exec(full);
+    if (!m)
+        return null;
+    const ref = env.GITHUB_SHA || env.GITHUB_REF || '';
+    if (!ref)
+        return null;
+    const server = env.GITHUB_SERVER_URL || 'https://github.com';
+    const logUrl = env.GITHUB_RUN_ID ? `${server}/${full}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
+    return { owner: m[1], repo: m[2], ref, ...(logUrl ? { logUrl } : {}) };
+}
+
 // EXTERNAL MODULE: ./lib/output/errors.ts
 var errors = __webpack_require__(3879);
 // EXTERNAL MODULE: ./lib/output/exit.ts
@@ -1208,7 +1172,7 @@ function loadAppConfig(cwd, path, app) {
     const loaded = (0,paas_yml/* loadPaasYml */.a4)(path, cwd, { optional: false });
     const raw = loaded.config.apps[app];
     if (!raw) {
-        throw new errors/* PaasError */.wF('PAAS_INVALID_ARGUMENT', `${path} has no app ${app}`, {
+        throw new errors.PaasError('PAAS_INVALID_ARGUMENT', `${path} has no app ${app}`, {
             stage: 'config',
             remediation: `Add apps.${app} to ${path} (see docs/paas-yml.md), or pass one of: ${Object.keys(loaded.config.apps).join(', ') || '(none defined)'}.`,
         });
@@ -1260,7 +1224,7 @@ function entryEscape(type, path, linkpath) {
 }
 function refused(name, why) {
     const shown = name.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
-    return new errors/* PaasError */.wF('PAAS_INVALID_ARGUMENT', `the artifact is refused: ${why} (${JSON.stringify(shown)})`, {
+    return new errors.PaasError('PAAS_INVALID_ARGUMENT', `the artifact is refused: ${why} (${JSON.stringify(shown)})`, {
         stage: 'artifact',
         remediation: 'Build the tarball from inside the release directory (tar -czf app.tar.gz -C build .) with relative paths only and links that stay inside it; nothing was uploaded.',
     });
@@ -1281,7 +1245,7 @@ async function prepareArtifact(path) {
         st = (0,external_node_fs_.statSync)(path);
     }
     catch {
-        throw new errors/* PaasError */.wF('PAAS_INVALID_ARGUMENT', `artifact not found: ${path}`, { stage: 'artifact', remediation: 'Build the release before this step, and pass its path (relative to the workspace) as `artifact` or apps.<app>.artifact in paas.yml.' });
+        throw new errors.PaasError('PAAS_INVALID_ARGUMENT', `artifact not found: ${path}`, { stage: 'artifact', remediation: 'Build the release before this step, and pass its path (relative to the workspace) as `artifact` or apps.<app>.artifact in paas.yml.' });
     }
     let file = path;
     let cleanup = async () => { };
@@ -1307,9 +1271,9 @@ async function prepareArtifact(path) {
     }
     catch (e) {
         await cleanup();
-        if (e instanceof errors/* PaasError */.wF)
+        if (e instanceof errors.PaasError)
             throw e;
-        throw new errors/* PaasError */.wF('PAAS_INVALID_ARGUMENT', 'the artifact is not a readable .tar.gz', { stage: 'artifact', remediation: 'Pass a gzip-compressed tarball or a release directory.' });
+        throw new errors.PaasError('PAAS_INVALID_ARGUMENT', 'the artifact is not a readable .tar.gz', { stage: 'artifact', remediation: 'Pass a gzip-compressed tarball or a release directory.' });
     }
     if (problem) {
         await cleanup();
@@ -1317,15 +1281,15 @@ async function prepareArtifact(path) {
     }
     if (entries === 0) {
         await cleanup();
-        throw new errors/* PaasError */.wF('PAAS_INVALID_ARGUMENT', 'the artifact is empty', { stage: 'artifact', remediation: 'Check the build step that produces the artifact.' });
+        throw new errors.PaasError('PAAS_INVALID_ARGUMENT', 'the artifact is empty', { stage: 'artifact', remediation: 'Check the build step that produces the artifact.' });
     }
     return { file, sha256: await sha256File(file), bytes: (0,external_node_fs_.statSync)(file).size, entries, cleanup };
 }
 
-// EXTERNAL MODULE: ./lib/ops/deploy/cleanup.ts + 1 modules
-var cleanup = __webpack_require__(1627);
-// EXTERNAL MODULE: ./lib/ops/deploy/connect.ts + 2 modules
-var connect = __webpack_require__(8023);
+// EXTERNAL MODULE: ./lib/ops/deploy/cleanup.ts
+var cleanup = __webpack_require__(1353);
+// EXTERNAL MODULE: ./lib/ops/deploy/connect.ts + 3 modules
+var connect = __webpack_require__(5346);
 // EXTERNAL MODULE: ./lib/ops/deploy/fleet.ts
 var deploy_fleet = __webpack_require__(5945);
 // EXTERNAL MODULE: ./lib/ops/deploy/health.ts
@@ -1389,7 +1353,20 @@ function requireApp(app, op, rt, common) {
         }
         catch { /* reported below or when the config is loaded */ }
     }
-    throw new errors/* PaasError */.wF('PAAS_INVALID_ARGUMENT', `${op} needs an app`, { remediation: 'Pass `app` (--app), the name of an app under apps: in paas.yml (optional when paas.yml defines exactly one app).' });
+    throw new errors.PaasError('PAAS_INVALID_ARGUMENT', `${op} needs an app`, { remediation: 'Pass `app` (--app), the name of an app under apps: in paas.yml (optional when paas.yml defines exactly one app).' });
+}
+/**
+ * The GitHub Deployment of an applied deploy or rollback, started (status in_progress) for the
+ * context's environment: null without a token or outside a repository run. API failures are warnings.
+ */
+async function startDeployment(rt, token, ports, environment, description, payload) {
+    const repo = repoFromEnv(rt.env);
+    if (!token || !repo)
+        return null;
+    const api = ports.github ?? octokitApi(token, rt.env.GITHUB_API_URL);
+    const tracker = new DeploymentTracker(api, { owner: repo.owner, repo: repo.repo }, environment, (m) => rt.logger.warn(m), repo.logUrl);
+    await tracker.start(repo.ref, description, payload);
+    return tracker;
 }
 /** Context, config, targets and one node per target (transports built, not connected). */
 function openFleet(rt, common, appName, mutating, log) {
@@ -1433,7 +1410,7 @@ function asStageError(e, stage) {
 }
 function fail(rt, ctx, mode, e, fields, nodes = []) {
     const se = asStageError(e, 'input');
-    const err = se ? (se.code === 'PAAS_INVALID_ARGUMENT' ? new errors/* PaasError */.wF(se.code, se.message, { stage: se.stage, remediation: 'Use names of letters, digits, dot, dash, underscore (app: lowercase).' }) : (0,deploy_fleet/* toPaasError */.J1)(se)) : e;
+    const err = se ? (se.code === 'PAAS_INVALID_ARGUMENT' ? new errors.PaasError(se.code, se.message, { stage: se.stage, remediation: 'Use names of letters, digits, dot, dash, underscore (app: lowercase).' }) : (0,deploy_fleet/* toPaasError */.J1)(se)) : e;
     const failing = se?.target ? nodes.find((n) => n.name === se.target) : undefined;
     const lastLines = failing?.lastLines(20) ?? [];
     const all = { ...fields, ...(se ? { failed_stage: se.stage, failed_target: se.target || null } : {}), ...(lastLines.length ? { last_log_lines: lastLines.join('\n') } : {}) };
@@ -1468,12 +1445,12 @@ async function deployRun(rt, common, s, ports = {}) {
         const { cfg, identity } = fleet;
         const release = s.release_id ?? defaultReleaseId(rt);
         if (!commands/* RELEASE_RE */.kY.test(release))
-            throw new errors/* PaasError */.wF('PAAS_INVALID_ARGUMENT', 'release_id is not a valid release id', { remediation: 'Use 1-64 letters, digits, dot, dash, underscore.' });
+            throw new errors.PaasError('PAAS_INVALID_ARGUMENT', 'release_id is not a valid release id', { remediation: 'Use 1-64 letters, digits, dot, dash, underscore.' });
         const batches = (0,deploy_fleet/* planBatches */.un)(nodes.map((n) => n.name), cfg);
         Object.assign(fields, { app: appName, release_id: release, strategy: cfg.strategy, fanout_plan: (0,deploy_fleet/* fanoutPlan */.Tx)(batches), targets: nodes.length });
         const artifactPath = s.artifact ?? cfg.artifact;
         if (!artifactPath)
-            throw new errors/* PaasError */.wF('PAAS_INVALID_ARGUMENT', 'no artifact to deploy', { stage: 'artifact', remediation: `Pass \`artifact\` or set apps.${appName}.artifact in paas.yml.` });
+            throw new errors.PaasError('PAAS_INVALID_ARGUMENT', 'no artifact to deploy', { stage: 'artifact', remediation: `Pass \`artifact\` or set apps.${appName}.artifact in paas.yml.` });
         const base = rt.workspace ?? rt.cwd;
         if (s.apply) {
             // may this run change anything at all? (before any connection)
@@ -1498,7 +1475,7 @@ async function deployRun(rt, common, s, ports = {}) {
             const bluegreen = cfg.strategy === 'bluegreen';
             const plan = nodes.map((n) => ({
                 target: n.name, current: n.state?.current ?? null, rollback_candidate: n.state?.current ?? null, lock: n.state?.lockOwner ? 'held' : 'free',
-                ...(bluegreen ? { live_slot: (0,deploy_fleet/* liveSlot */.dz)(n), new_slot: (0,deploy_fleet/* liveSlot */.dz)(n) === 'blue' ? 'green' : 'blue' } : {}),
+                ...(bluegreen ? { live_slot: (0,deploy_fleet/* liveSlot */.dz)(n), new_slot: (0,deploy_fleet/* otherSlot */.jx)((0,deploy_fleet/* liveSlot */.dz)(n) ?? 'green') } : {}),
             }));
             Object.assign(fields, { plan, target_statuses: nodes.map((n) => `${n.name}:planned`).join(',') });
             const text = [
@@ -1513,12 +1490,7 @@ async function deployRun(rt, common, s, ports = {}) {
                 text, summary: tableSummary(`Plan: ${appName} ${release}`, nodes, release),
             });
         }
-        const repo = (0,github_api/* repoFromEnv */.K)(rt.env);
-        if (s.github_token && repo) {
-            const api = ports.github ?? (0,github_api/* octokitApi */.kk)(s.github_token, rt.env.GITHUB_API_URL);
-            tracker = new github_api/* DeploymentTracker */.IC(api, { owner: repo.owner, repo: repo.repo }, fleet.loaded.environment(ctxName) ?? ctxName, (m) => rt.logger.warn(m), repo.logUrl);
-            await tracker.start(repo.ref, `deploy ${appName} ${release} to ${ctxName}`, { context: ctxName, app: appName, release_id: release });
-        }
+        tracker = await startDeployment(rt, s.github_token, ports, fleet.loaded.environment(ctxName) ?? ctxName, `deploy ${appName} ${release} to ${ctxName}`, { context: ctxName, app: appName, release_id: release });
         session.events.append('deploy.started', `deploy ${appName} ${release}`, { app: appName, release_id: release, strategy: cfg.strategy, fanout_plan: fields.fanout_plan, run: identity.run, actor: identity.actor });
         const ctx = ctxName;
         const onLocksChanged = (held) => {
@@ -1575,7 +1547,7 @@ async function deployRun(rt, common, s, ports = {}) {
             fields.target_statuses = (0,deploy_fleet/* targetStatuses */.Kp)(nodes);
         const se = asStageError(e, 'deploy');
         if (session && s.apply)
-            session.events.append('deploy.failed', `deploy failed: ${se?.message ?? (e instanceof Error ? e.message : String(e))}`, { ...fields, code: se?.code ?? (e instanceof errors/* PaasError */.wF ? e.code : 'PAAS_INTERNAL') }, 'error');
+            session.events.append('deploy.failed', `deploy failed: ${se?.message ?? (e instanceof Error ? e.message : String(e))}`, { ...fields, code: se?.code ?? (e instanceof errors.PaasError ? e.code : 'PAAS_INTERNAL') }, 'error');
         await tracker?.status('failure', 'deploy failed before any target switched');
         return fail(rt, ctxName, mode, e, fields, nodes);
     }

@@ -1,105 +1,6 @@
-export const id = 390;
-export const ids = [390,353];
+export const id = 756;
+export const ids = [756,353];
 export const modules = {
-
-/***/ 8584:
-/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
-
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   IC: () => (/* binding */ DeploymentTracker),
-/* harmony export */   K: () => (/* binding */ repoFromEnv),
-/* harmony export */   kk: () => (/* binding */ octokitApi)
-/* harmony export */ });
-/* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2413);
-
-/** GitHubApi over @actions/github's Octokit (baseUrl from GITHUB_API_URL for GHES and tests). */
-function octokitApi(token, baseUrl) {
-    const gh = (0,_actions_github__WEBPACK_IMPORTED_MODULE_0__/* .getOctokit */ .Q)(token, baseUrl ? { baseUrl } : {});
-    return {
-        async createDeployment(p) {
-            const r = await gh.rest.repos.createDeployment({
-                owner: p.owner,
-                repo: p.repo,
-                ref: p.ref,
-                environment: p.environment,
-                description: p.description.slice(0, 140),
-                payload: p.payload,
-                auto_merge: false,
-                required_contexts: [],
-                production_environment: p.production_environment,
-            });
-            const id = r.data.id;
-            if (typeof id !== 'number')
-                throw new Error(`GitHub did not create a deployment (HTTP ${r.status})`);
-            return { id };
-        },
-        async createDeploymentStatus(p) {
-            await gh.rest.repos.createDeploymentStatus({
-                owner: p.owner,
-                repo: p.repo,
-                deployment_id: p.deployment_id,
-                state: p.state,
-                description: p.description.slice(0, 140),
-                environment: p.environment,
-                ...(p.environment_url ? { environment_url: p.environment_url } : {}),
-                ...(p.log_url ? { log_url: p.log_url } : {}),
-                auto_inactive: true,
-            });
-        },
-    };
-}
-/** Tracks one Deployment through its statuses; every failure is a warning, never a failed deploy. */
-class DeploymentTracker {
-    api;
-    repo;
-    environment;
-    warn;
-    logUrl;
-    id = null;
-    constructor(api, repo, environment, warn, logUrl) {
-        this.api = api;
-        this.repo = repo;
-        this.environment = environment;
-        this.warn = warn;
-        this.logUrl = logUrl;
-    }
-    async start(ref, description, payload) {
-        try {
-            const d = await this.api.createDeployment({ ...this.repo, ref, environment: this.environment, description, payload });
-            this.id = d.id;
-            await this.status('in_progress', description);
-        }
-        catch (e) {
-            this.warn(`GitHub deployment could not be created: ${e instanceof Error ? e.message : String(e)}`);
-        }
-    }
-    async status(state, description, environmentUrl) {
-        if (this.id === null)
-            return;
-        try {
-            await this.api.createDeploymentStatus({ ...this.repo, deployment_id: this.id, state, description, environment: this.environment, environment_url: environmentUrl, log_url: this.logUrl });
-        }
-        catch (e) {
-            this.warn(`GitHub deployment status ${state} could not be set: ${e instanceof Error ? e.message : String(e)}`);
-        }
-    }
-}
-/** From the runner's env: owner/repo, ref, run URL. Null outside Actions. */
-function repoFromEnv(env) {
-    const full = env.GITHUB_REPOSITORY ?? '';
-    const m = /^([A-Za-z0-9-]+)\/([A-Za-z0-9._-]+)$/.exec(full);
-    if (!m)
-        return null;
-    const ref = env.GITHUB_SHA || env.GITHUB_REF || '';
-    if (!ref)
-        return null;
-    const server = env.GITHUB_SERVER_URL || 'https://github.com';
-    const logUrl = env.GITHUB_RUN_ID ? `${server}/${full}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
-    return { owner: m[1], repo: m[2], ref, ...(logUrl ? { logUrl } : {}) };
-}
-
-
-/***/ }),
 
 /***/ 1353:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
@@ -231,6 +132,7 @@ async function postReleaseLocks(rt, held) {
 /* harmony export */   gZ: () => (/* binding */ bluegreenFleet),
 /* harmony export */   jm: () => (/* binding */ switchFleet),
 /* harmony export */   jt: () => (/* binding */ lockAll),
+/* harmony export */   jx: () => (/* binding */ otherSlot),
 /* harmony export */   rs: () => (/* binding */ readStates),
 /* harmony export */   t8: () => (/* binding */ lockAndInstallAll),
 /* harmony export */   un: () => (/* binding */ planBatches)
@@ -437,6 +339,18 @@ async function unlockAll(nodes, o) {
     });
     o.onLocksChanged(nodes.filter((n) => n.lockHeld));
 }
+/** A command's deadline (ExecOptions.signal) that can start, restart or stop while it runs. */
+class Deadline {
+    ac = new AbortController();
+    timer;
+    signal = this.ac.signal;
+    /** aborts `ms` from now (replacing an earlier deadline); null: no deadline */
+    arm(ms) {
+        clearTimeout(this.timer);
+        if (ms !== null)
+            this.timer = setTimeout(() => this.ac.abort(), ms);
+    }
+}
 function startReceive(n, o, ownerJson, gate, onUpload) {
     let stage = 'lock';
     let seen = '';
@@ -449,17 +363,11 @@ function startReceive(n, o, ownerJson, gate, onUpload) {
     const opened = new Promise((resolve) => { openGate = resolve; });
     // deadlines: 60 s to take the lock (from the start, or from the gate opening), then
     // command_timeout from the answer (waiting for the other targets is bounded by their own deadlines)
-    const deadline = new AbortController();
-    let timer;
-    const arm = (ms) => {
-        clearTimeout(timer);
-        if (ms !== null)
-            timer = setTimeout(() => deadline.abort(), ms);
-    };
+    const deadline = new Deadline();
     if (!gate)
-        arm(LOCK_TIMEOUT_MS);
-    void opened.then(() => arm(LOCK_TIMEOUT_MS));
-    void answered.then(() => arm(o.cfg.command_timeout));
+        deadline.arm(LOCK_TIMEOUT_MS);
+    void opened.then(() => deadline.arm(LOCK_TIMEOUT_MS));
+    void answered.then(() => deadline.arm(o.cfg.command_timeout));
     let lastPct = -1;
     const progress = (done, total) => {
         const pct = total ? Math.floor((done / total) * 100) : 100;
@@ -486,7 +394,7 @@ function startReceive(n, o, ownerJson, gate, onUpload) {
         seen += c;
         if (!gotReady && seen.includes(`\n${_transport_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .RECEIVE */ .KR.ready}\n`)) {
             gotReady = true;
-            arm(null);
+            deadline.arm(null);
             lockOf(n, seen);
             onReady(true);
         }
@@ -494,12 +402,13 @@ function startReceive(n, o, ownerJson, gate, onUpload) {
     const spec = { release: o.release, sha256: o.artifact.sha256, shared: o.cfg.shared, lock: lockSpec(n, o, ownerJson) };
     const script = (0,_transport_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .receiveScript */ .rp)(n.appDir, spec);
     const result = n.run(gate ? (0,_transport_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .gated */ .aH)(script) : script, () => stage, 0, false, { input, onStdout, signal: deadline.signal });
-    void result.finally(() => arm(null)).catch(() => { });
-    result.then((r) => {
-        if (!gotReady)
-            lockOf(n, r.stdout);
+    void result
+        .then((r) => { if (!gotReady)
+        lockOf(n, r.stdout); }, () => { })
+        .finally(() => {
+        deadline.arm(null);
         onReady(false);
-    }, () => onReady(false));
+    });
     return { n, ready, result, openGate, answer };
 }
 /** Where a failed receiveScript stopped. */
@@ -580,7 +489,7 @@ class Staged {
     timeoutMs;
     stdin = null;
     word = null;
-    deadline = new AbortController();
+    deadline = new Deadline();
     result;
     constructor(n, script, stage, timeoutMs) {
         this.timeoutMs = timeoutMs;
@@ -602,12 +511,12 @@ class Staged {
     }
     async fire() {
         this.send(_transport_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .RECEIVE */ .KR.go);
-        const timer = setTimeout(() => this.deadline.abort(), this.timeoutMs);
+        this.deadline.arm(this.timeoutMs);
         try {
             return await this.result;
         }
         finally {
-            clearTimeout(timer);
+            this.deadline.arm(null);
         }
     }
     cancel() {
@@ -1096,7 +1005,7 @@ async function runPreflight(rt, common) {
 
 /***/ }),
 
-/***/ 2390:
+/***/ 2756:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -1116,6 +1025,7 @@ __webpack_require__.d(__webpack_exports__, {
   requireApp: () => (/* binding */ requireApp),
   rollbackCandidate: () => (/* reexport */ releases/* rollbackCandidate */.W5),
   runIdentity: () => (/* binding */ runIdentity),
+  startDeployment: () => (/* binding */ startDeployment),
   targetCheckRun: () => (/* binding */ targetCheckRun)
 });
 
@@ -1123,8 +1033,96 @@ __webpack_require__.d(__webpack_exports__, {
 var external_node_crypto_ = __webpack_require__(7598);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __webpack_require__(6760);
-// EXTERNAL MODULE: ./lib/github/api.ts
-var github_api = __webpack_require__(8584);
+// EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js + 22 modules
+var github = __webpack_require__(2413);
+;// CONCATENATED MODULE: ./lib/github/api.ts
+
+/** GitHubApi over @actions/github's Octokit (baseUrl from GITHUB_API_URL for GHES and tests). */
+function octokitApi(token, baseUrl) {
+    const gh = (0,github/* getOctokit */.Q)(token, baseUrl ? { baseUrl } : {});
+    return {
+        async createDeployment(p) {
+            const r = await gh.rest.repos.createDeployment({
+                owner: p.owner,
+                repo: p.repo,
+                ref: p.ref,
+                environment: p.environment,
+                description: p.description.slice(0, 140),
+                payload: p.payload,
+                auto_merge: false,
+                required_contexts: [],
+                production_environment: p.production_environment,
+            });
+            const id = r.data.id;
+            if (typeof id !== 'number')
+                throw new Error(`GitHub did not create a deployment (HTTP ${r.status})`);
+            return { id };
+        },
+        async createDeploymentStatus(p) {
+            await gh.rest.repos.createDeploymentStatus({
+                owner: p.owner,
+                repo: p.repo,
+                deployment_id: p.deployment_id,
+                state: p.state,
+                description: p.description.slice(0, 140),
+                environment: p.environment,
+                ...(p.environment_url ? { environment_url: p.environment_url } : {}),
+                ...(p.log_url ? { log_url: p.log_url } : {}),
+                auto_inactive: true,
+            });
+        },
+    };
+}
+/** Tracks one Deployment through its statuses; every failure is a warning, never a failed deploy. */
+class DeploymentTracker {
+    api;
+    repo;
+    environment;
+    warn;
+    logUrl;
+    id = null;
+    constructor(api, repo, environment, warn, logUrl) {
+        this.api = api;
+        this.repo = repo;
+        this.environment = environment;
+        this.warn = warn;
+        this.logUrl = logUrl;
+    }
+    async start(ref, description, payload) {
+        try {
+            const d = await this.api.createDeployment({ ...this.repo, ref, environment: this.environment, description, payload });
+            this.id = d.id;
+            await this.status('in_progress', description);
+        }
+        catch (e) {
+            this.warn(`GitHub deployment could not be created: ${e instanceof Error ? e.message : String(e)}`);
+        }
+    }
+    async status(state, description, environmentUrl) {
+        if (this.id === null)
+            return;
+        try {
+            await this.api.createDeploymentStatus({ ...this.repo, deployment_id: this.id, state, description, environment: this.environment, environment_url: environmentUrl, log_url: this.logUrl });
+        }
+        catch (e) {
+            this.warn(`GitHub deployment status ${state} could not be set: ${e instanceof Error ? e.message : String(e)}`);
+        }
+    }
+}
+/** From the runner's env: owner/repo, ref, run URL. Null outside Actions. */
+function repoFromEnv(env) {
+    const full = env.GITHUB_REPOSITORY ?? '';
+    const m = /^([A-Za-z0-9-]+)\/([A-Za-z0-9._-]+)$/.exec(full);
+    if (!m)
+        return null;
+    const ref = env.GITHUB_SHA || env.GITHUB_REF || '';
+    if (!ref)
+        return null;
+    const server = env.GITHUB_SERVER_URL || 'https://github.com';
+    const logUrl = env.GITHUB_RUN_ID ? `${server}/${full}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
+    return { owner: m[1], repo: m[2], ref, ...(logUrl ? { logUrl } : {}) };
+}
+
 // EXTERNAL MODULE: ./lib/output/errors.ts
 var errors = __webpack_require__(3879);
 // EXTERNAL MODULE: ./lib/output/exit.ts
@@ -1357,6 +1355,19 @@ function requireApp(app, op, rt, common) {
     }
     throw new errors.PaasError('PAAS_INVALID_ARGUMENT', `${op} needs an app`, { remediation: 'Pass `app` (--app), the name of an app under apps: in paas.yml (optional when paas.yml defines exactly one app).' });
 }
+/**
+ * The GitHub Deployment of an applied deploy or rollback, started (status in_progress) for the
+ * context's environment: null without a token or outside a repository run. API failures are warnings.
+ */
+async function startDeployment(rt, token, ports, environment, description, payload) {
+    const repo = repoFromEnv(rt.env);
+    if (!token || !repo)
+        return null;
+    const api = ports.github ?? octokitApi(token, rt.env.GITHUB_API_URL);
+    const tracker = new DeploymentTracker(api, { owner: repo.owner, repo: repo.repo }, environment, (m) => rt.logger.warn(m), repo.logUrl);
+    await tracker.start(repo.ref, description, payload);
+    return tracker;
+}
 /** Context, config, targets and one node per target (transports built, not connected). */
 function openFleet(rt, common, appName, mutating, log) {
     const session = (0,runtime_session/* openContextSession */.Wo)(rt, common, { mutating, createIfMissing: rt.inAction });
@@ -1464,7 +1475,7 @@ async function deployRun(rt, common, s, ports = {}) {
             const bluegreen = cfg.strategy === 'bluegreen';
             const plan = nodes.map((n) => ({
                 target: n.name, current: n.state?.current ?? null, rollback_candidate: n.state?.current ?? null, lock: n.state?.lockOwner ? 'held' : 'free',
-                ...(bluegreen ? { live_slot: (0,deploy_fleet/* liveSlot */.dz)(n), new_slot: (0,deploy_fleet/* liveSlot */.dz)(n) === 'blue' ? 'green' : 'blue' } : {}),
+                ...(bluegreen ? { live_slot: (0,deploy_fleet/* liveSlot */.dz)(n), new_slot: (0,deploy_fleet/* otherSlot */.jx)((0,deploy_fleet/* liveSlot */.dz)(n) ?? 'green') } : {}),
             }));
             Object.assign(fields, { plan, target_statuses: nodes.map((n) => `${n.name}:planned`).join(',') });
             const text = [
@@ -1479,12 +1490,7 @@ async function deployRun(rt, common, s, ports = {}) {
                 text, summary: tableSummary(`Plan: ${appName} ${release}`, nodes, release),
             });
         }
-        const repo = (0,github_api/* repoFromEnv */.K)(rt.env);
-        if (s.github_token && repo) {
-            const api = ports.github ?? (0,github_api/* octokitApi */.kk)(s.github_token, rt.env.GITHUB_API_URL);
-            tracker = new github_api/* DeploymentTracker */.IC(api, { owner: repo.owner, repo: repo.repo }, fleet.loaded.environment(ctxName) ?? ctxName, (m) => rt.logger.warn(m), repo.logUrl);
-            await tracker.start(repo.ref, `deploy ${appName} ${release} to ${ctxName}`, { context: ctxName, app: appName, release_id: release });
-        }
+        tracker = await startDeployment(rt, s.github_token, ports, fleet.loaded.environment(ctxName) ?? ctxName, `deploy ${appName} ${release} to ${ctxName}`, { context: ctxName, app: appName, release_id: release });
         session.events.append('deploy.started', `deploy ${appName} ${release}`, { app: appName, release_id: release, strategy: cfg.strategy, fanout_plan: fields.fanout_plan, run: identity.run, actor: identity.actor });
         const ctx = ctxName;
         const onLocksChanged = (held) => {
