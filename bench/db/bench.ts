@@ -31,7 +31,7 @@ const BUNDLE = join(DIST, 'db_bootstrap', 'index.js');
 
 if (Number(process.versions.node.split('.')[0]) !== 24) throw new Error('run with Node 24: node_modules/.bin/node bench/db/run.mjs');
 if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} missing: npm run build -- --only db_bootstrap`);
-const DBMATE = createRequire(join(REPO, 'package.json')).resolve(`@dbmate/${process.platform}-${process.arch}/bin/dbmate`);
+const DBMATE = createRequire(join(REPO, 'bench', 'package.json')).resolve(`@dbmate/${process.platform}-${process.arch}/bin/dbmate`);
 
 interface Timed {
   ms: number;

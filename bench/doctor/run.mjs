@@ -29,7 +29,8 @@ const compileCache = !args.includes('--no-compile-cache');
 // doctor's worker threads: default automatic (PAAS_DOCTOR_WORKERS unset); --workers 0 = one thread
 const workers = flag('--workers', undefined);
 const node = process.execPath;
-const secretlintBin = join(REPO, 'node_modules', 'secretlint', 'bin', 'secretlint.js');
+const secretlintBin = join(REPO, 'bench', 'node_modules', 'secretlint', 'bin', 'secretlint.js');
+if (!existsSync(secretlintBin)) throw new Error('secretlint is missing: npm ci --prefix bench');
 if (Number(process.versions.node.split('.')[0]) < 24) throw new Error('run under Node 24 (node_modules/.bin/node): secretlint 13 is measured under Node 24');
 if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: npm run build -- --only cli`);
 
