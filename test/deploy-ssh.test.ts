@@ -368,6 +368,33 @@ d('deploy over SSH to real sshd hosts', () => {
     rmrf(evil);
   });
 
+  test('a symlink chain (a -> ., a/b -> .., public -> a/b/../shared/public) is refused before upload; shared data survives on every host', async () => {
+    config({ strategy: 'parallel', shared: ['storage', 'public/uploads'] });
+    expect((await deploy3('v1', tgz('v1'))).outcome.exitCode).toBe(0);
+    for (let i = 0; i < 3; i++) writeFileSync(join(appDir(i), 'shared', 'public', 'uploads', 'photo.jpg'), 'precious');
+    const evil = tempDir('paas-evil-');
+    const mk = (d: string) => { mkdirSync(join(evil, d), { recursive: true }); return join(evil, d); };
+    symlinkSync('.', join(mk('s1'), 'a'));
+    symlinkSync('..', join(mk('s2/a'), 'b'));
+    symlinkSync('a/b/../shared/public', join(mk('s3'), 'public'));
+    const rel = join(evil, 'rel');
+    execFileSync('cp', ['-a', join(rels, 'rel-v2'), rel]);
+    const tarball = join(evil, 'chain.tar');
+    execFileSync('tar', ['-cf', tarball, '-C', rel, '.']);
+    execFileSync('tar', ['-rf', tarball, '-C', join(evil, 's1'), 'a']);
+    execFileSync('tar', ['-rf', tarball, '-C', join(evil, 's2'), 'a/b']);
+    execFileSync('tar', ['-rf', tarball, '-C', join(evil, 's3'), 'public']);
+    execFileSync('gzip', [tarball]);
+    const r = await deploy3('chain', `${tarball}.gz`);
+    expect(r.outcome.envelope.error?.code).toBe('PAAS_INVALID_ARGUMENT');
+    expect(r.outcome.envelope.error?.stage).toBe('artifact');
+    expect(r.outcome.envelope.error?.message).toMatch(/symlink/);
+    for (let i = 0; i < 3; i++) expect(readFileSync(join(appDir(i), 'shared', 'public', 'uploads', 'photo.jpg'), 'utf8')).toBe('precious');
+    expect(cur3()).toEqual(['v1', 'v1', 'v1']);
+    expect(lab.hosts.slice(0, 3).every((_, i) => !existsSync(join(appDir(i), 'releases', 'chain')))).toBe(true);
+    rmrf(evil);
+  });
+
   test('bluegreen on 5 hosts: every idle slot is checked before any switch; one bad host: nobody switches; broken once live: all back to the old slot', async () => {
     if (lab.mode !== 'netns') return; // the slots' ports are the same on every host: one namespace per host
     config({ strategy: 'bluegreen', extra: '    slots: { blue: { port: 18091 }, green: { port: 18092 } }' });

@@ -11,7 +11,7 @@ import {
 } from '../lib/transport/commands.js';
 import { fingerprint, parseKnownHosts, verifyHostKey } from '../lib/transport/known-hosts.js';
 import { parseTargets, selectTargets } from '../lib/transport/targets.js';
-import { entryEscape } from '../lib/ops/deploy/artifact.js';
+import { entryEscape, treeEscape } from '../lib/ops/deploy/artifact.js';
 import { pauseBefore } from '../lib/ops/deploy/health.js';
 import { parseKv } from '../lib/ops/checks/targets.js';
 import { planBatches, fanoutPlan } from '../lib/ops/deploy/fleet.js';
@@ -200,6 +200,81 @@ describe('archive entries', () => {
     ['CharacterDevice', 'dev', undefined, 'entry type CharacterDevice is not allowed'],
   ])('%s %s -> %s: %s', (type, path, link, why) => {
     expect(entryEscape(type, path, link)).toBe(why);
+  });
+});
+
+describe('symlink chains (issue 11 item 1)', () => {
+  const L = (path: string, linkpath: string) => ({ type: 'SymbolicLink', path, linkpath });
+  const F = (path: string) => ({ type: 'File', path });
+  test('a chain through links already seen (or seen later) is refused; links inside stay allowed', () => {
+    // each link alone looks harmless; together a/b is releases/ and public is <app>/shared/public
+    expect(treeEscape([L('a', '.'), L('a/b', '..'), L('public', 'a/b/../shared/public')])?.path).toBe('a/b');
+    expect(treeEscape([L('public', 'a/b/../shared/public'), L('a', '.'), L('a/b', '..')])).not.toBeNull();
+    expect(treeEscape([L('x', 'y/../..'), L('y', 'z/w')])).toBeNull(); // resolves to the release root
+    expect(treeEscape([L('y', '..'), L('x', 'y')])).not.toBeNull(); // climbs at once
+    expect(treeEscape([L('d', 'e'), L('e', 'd')])).not.toBeNull(); // a loop is refused
+    expect(treeEscape([L('up', 'sub/..'), L('sub', '..'), L('p', 'up/x')])).not.toBeNull();
+    expect(treeEscape([L('l', 'a'), { type: 'Link', path: 'h', linkpath: 'l/../../x' }])).not.toBeNull();
+    expect(treeEscape([F('bin/start'), L('current-bin', 'bin'), L('bin/s', 'start'), L('cfg/app', '../bin/start')])).toBeNull();
+  });
+
+  test('on the target, a tree that resolves outside the release is refused before the shared-path step; shared data survives', () => {
+    const work = fs.mkdtempSync(join(tmpdir(), 'paas-chain-'));
+    try {
+      // an archive the runner's check would refuse: this proves the target's own check
+      const mk = (name: string) => fs.mkdirSync(join(work, name), { recursive: true });
+      mk('s1'); fs.symlinkSync('.', join(work, 's1', 'a'));
+      mk('s2/a'); fs.symlinkSync('..', join(work, 's2', 'a', 'b'));
+      mk('s3'); fs.symlinkSync('a/b/../shared/public', join(work, 's3', 'public'));
+      const tarball = join(work, 'evil.tar');
+      execFileSync('tar', ['-cf', tarball, '-C', join(work, 's1'), 'a']);
+      execFileSync('tar', ['-rf', tarball, '-C', join(work, 's2'), 'a/b']);
+      execFileSync('tar', ['-rf', tarball, '-C', join(work, 's3'), 'public']);
+      execFileSync('gzip', [tarball]);
+      const bytes = fs.readFileSync(`${tarball}.gz`);
+      const app = join(work, 'root', 'internal-dogfood', 'web');
+      fs.mkdirSync(join(app, 'shared', 'public', 'uploads'), { recursive: true });
+      fs.writeFileSync(join(app, 'shared', 'public', 'uploads', 'photo.jpg'), 'precious');
+      const script = receiveScript(app, { release: 'v9', sha256: createHash('sha256').update(bytes).digest('hex'), shared: ['storage', 'public/uploads'], lock: { token: 'tok', run: '1', ownerJson: '{}', ttlSeconds: 60 } });
+      let code = 0;
+      let stderr = '';
+      try {
+        execFileSync('sh', ['-c', script], { input: Buffer.concat([Buffer.from('go\n'), bytes]), stdio: ['pipe', 'pipe', 'pipe'] });
+      } catch (e) {
+        code = (e as { status: number }).status;
+        stderr = String((e as { stderr: Buffer }).stderr);
+      }
+      expect(code).toBe(76);
+      expect(stderr).toMatch(/paas: the unpacked release holds a symlink that resolves outside it: (a\/b|b|public)/);
+      expect(fs.readFileSync(join(app, 'shared', 'public', 'uploads', 'photo.jpg'), 'utf8')).toBe('precious');
+      expect(fs.readdirSync(join(app, 'releases'))).toEqual([]);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  test('a shared path whose parent is a symlink inside the release is never replaced through it', () => {
+    const work = fs.mkdtempSync(join(tmpdir(), 'paas-chain-'));
+    try {
+      fs.mkdirSync(join(work, 'rel', 'real', 'uploads'), { recursive: true });
+      fs.writeFileSync(join(work, 'rel', 'real', 'uploads', 'keep'), 'k');
+      fs.symlinkSync('real', join(work, 'rel', 'public'));
+      const tgz = join(work, 'r.tar.gz');
+      execFileSync('tar', ['-czf', tgz, '-C', join(work, 'rel'), '.']);
+      const bytes = fs.readFileSync(tgz);
+      const app = join(work, 'root', 'internal-dogfood', 'web');
+      const script = receiveScript(app, { release: 'v9', sha256: createHash('sha256').update(bytes).digest('hex'), shared: ['public/uploads'], lock: { token: 'tok', run: '1', ownerJson: '{}', ttlSeconds: 60 } });
+      let code = 0;
+      try {
+        execFileSync('sh', ['-c', script], { input: Buffer.concat([Buffer.from('go\n'), bytes]), stdio: ['pipe', 'pipe', 'pipe'] });
+      } catch (e) {
+        code = (e as { status: number }).status;
+      }
+      expect(code).toBe(76);
+      expect(fs.existsSync(join(app, 'releases', 'v9'))).toBe(false);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
   });
 });
 

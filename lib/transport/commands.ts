@@ -22,6 +22,7 @@ export const SCRIPT_EXIT = {
   noTools: 73,
   lockLost: 74,
   slotSwitch: 75,
+  unsafeTree: 76,
 } as const;
 
 export const APP_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -251,12 +252,16 @@ export function receiveScript(a: string, spec: InstallSpec): string {
     `if [ "$sum" != ${sum} ]; then echo "paas: checksum mismatch: received $(wc -c <"$U") bytes that differ from the artifact checked on the runner" >&2; rm -f "$U"; exit ${SCRIPT_EXIT.checksum}; fi`,
     'rm -rf "$T"; mkdir -p "$T"',
     'tar -xzf "$U" -C "$T" --no-same-owner --no-same-permissions',
+    ...treeCheckLines(),
   ];
   for (const s of spec.shared) {
     const p = safeShared(s);
+    const parent = p.includes('/') ? `/${p.slice(0, p.lastIndexOf('/'))}` : '';
     lines.push(
       `S="$A/shared/"${q(p)}; D="$T/"${q(p)}`,
       'mkdir -p "$(dirname "$S")" "$(dirname "$D")"',
+      // never rm -rf through a link: the parent of the shared path must be the plain directory it names
+      `if [ "$(cd "$(dirname "$D")" && pwd -P)" != "$TR"${q(parent)} ]; then echo ${q(`paas: shared path ${p} goes through a symlink of the release; refusing to replace it`)} >&2; rm -rf "$T" "$U"; exit ${SCRIPT_EXIT.unsafeTree}; fi`,
       // seed the shared copy from the first release that ships it; else an empty directory
       'if [ ! -e "$S" ] && [ ! -L "$S" ]; then if [ -e "$D" ] && [ ! -L "$D" ]; then cp -Rp "$D" "$S"; else mkdir -p "$S"; fi; fi',
       'rm -rf "$D"; ln -s "$S" "$D"',
@@ -264,6 +269,25 @@ export function receiveScript(a: string, spec: InstallSpec): string {
   }
   lines.push(`printf '%s\\n' ${sum} >"$A/.paas/sums/$ID"`, 'mv "$T" "$R"', 'rm -f "$U"', 'echo "install=ok"');
   return lines.join('\n') + '\n';
+}
+
+/**
+ * After unpacking into `$T`: every symlink of the tree, resolved on the target itself (chains
+ * included), must stay inside `$T`; else the temp dir is removed (rm -rf never follows a link) and
+ * the script exits `unsafeTree`. Sets `TR`, the physical path of `$T`.
+ */
+function treeCheckLines(): string[] {
+  const each = [
+    't=$1; shift',
+    'for l do',
+    '  r=$(realpath -m -- "$l" 2>/dev/null || readlink -f -- "$l" 2>/dev/null || echo /)',
+    '  case "$r" in "$0"|"$0"/*) ;; *) echo "paas: the unpacked release holds a symlink that resolves outside it: ${l#"$t"/}" >&2; exit 1;; esac',
+    'done',
+  ].join('\n');
+  return [
+    'TR=$(cd "$T" && pwd -P)',
+    `if ! find "$T" -type l -exec sh -c ${q(each)} "$TR" "$T" {} +; then rm -rf "$T" "$U"; exit ${SCRIPT_EXIT.unsafeTree}; fi`,
+  ];
 }
 
 export interface SwitchSpec {

@@ -77,6 +77,7 @@ export interface AppYml {
   port?: number;
   keep?: number;
   deadline?: string;
+  shared?: string[];
   extra?: string;
 }
 
@@ -91,7 +92,7 @@ export function appYml(o: AppYml = {}): string {
     '  web:',
     '    deploy_root: /srv/paas',
     `    keep_releases: ${o.keep ?? 3}`,
-    '    shared: [data]',
+    `    shared: [${(o.shared ?? ['data']).join(', ')}]`,
     '    start: ./bin/start',
     `    health: ${health}`,
     `    strategy: ${o.strategy ?? 'rolling'}`,

@@ -36,6 +36,50 @@ export function entryEscape(type: string, path: string, linkpath?: string): stri
   return null;
 }
 
+/**
+ * The archive as tar will lay it out: every entry is judged against the entries seen before it AND
+ * after it (tar follows a symlink it already created when a later entry's path goes through it, and
+ * a link's target is resolved on the target only when something follows it). Refuses an entry whose
+ * path goes through a symlink of the archive, and a symlink or hard link that, resolved through the
+ * archive's own links (chains like `a -> .`, `a/b -> ..`, `p -> a/b/../x`), ends outside the release.
+ * Returns why, naming the entry, or null. Pure; unit-tested.
+ */
+export function treeEscape(entries: ReadonlyArray<{ type: string; path: string; linkpath?: string | undefined }>): { path: string; why: string } | null {
+  const norm = (p: string) => p.split('/').filter((s) => s && s !== '.');
+  const links = new Map<string, string>();
+  for (const e of entries) if (e.type === 'SymbolicLink') links.set(norm(e.path).join('/'), e.linkpath ?? '');
+  /** resolves `parts` (relative to the release root) through the archive's symlinks; null when it climbs out */
+  const resolve = (start: string[], rel: string, depth: number): string[] | null => {
+    if (depth > 40 || rel.startsWith('/')) return null;
+    let cur = [...start];
+    for (const seg of rel.split('/')) {
+      if (!seg || seg === '.') continue;
+      if (seg === '..') {
+        if (!cur.length) return null;
+        cur.pop();
+        continue;
+      }
+      cur.push(seg);
+      const target = links.get(cur.join('/'));
+      if (target !== undefined) {
+        const r = resolve(cur.slice(0, -1), target, depth + 1);
+        if (!r) return null;
+        cur = r;
+      }
+    }
+    return cur;
+  };
+  for (const e of entries) {
+    const parts = norm(e.path);
+    for (let i = 1; i < parts.length; i++) {
+      if (links.has(parts.slice(0, i).join('/'))) return { path: e.path, why: `entry path goes through the archive's symlink ${parts.slice(0, i).join('/')}` };
+    }
+    if (e.type === 'SymbolicLink' && !resolve([], [...parts.slice(0, -1), e.linkpath ?? ''].join('/'), 0)) return { path: e.path, why: 'symlink that resolves outside the release (through a chain of links)' };
+    if (e.type === 'Link' && !resolve([], e.linkpath ?? '', 0)) return { path: e.path, why: 'hard link that resolves outside the release (through a symlink)' };
+  }
+  return null;
+}
+
 function refused(name: string, why: string): PaasError {
   const shown = name.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
   return new PaasError('PAAS_INVALID_ARGUMENT', `the artifact is refused: ${why} (${JSON.stringify(shown)})`, {
@@ -71,6 +115,7 @@ export async function prepareArtifact(path: string): Promise<CheckedArtifact> {
   }
   let entries = 0;
   let problem: PaasError | null = null;
+  const seen: Array<{ type: string; path: string; linkpath?: string | undefined }> = [];
   try {
     await tar.list({
       file,
@@ -79,6 +124,7 @@ export async function prepareArtifact(path: string): Promise<CheckedArtifact> {
         entries++;
         const why = entryEscape(e.type, e.path, e.linkpath);
         if (why && !problem) problem = refused(e.path, why);
+        if (!why && seen.length < 2_000_000) seen.push({ type: e.type, path: e.path, linkpath: e.linkpath });
       },
     });
   } catch (e) {
@@ -86,6 +132,8 @@ export async function prepareArtifact(path: string): Promise<CheckedArtifact> {
     if (e instanceof PaasError) throw e;
     throw new PaasError('PAAS_INVALID_ARGUMENT', 'the artifact is not a readable .tar.gz', { stage: 'artifact', remediation: 'Pass a gzip-compressed tarball or a release directory.' });
   }
+  const chain = problem ? null : treeEscape(seen);
+  if (chain) problem = refused(chain.path, chain.why);
   if (problem) {
     await cleanup();
     throw problem;
