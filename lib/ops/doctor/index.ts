@@ -19,7 +19,7 @@ import { defineOperation } from '../operation.js';
 import { baselineable, readBaseline, writeBaseline } from './baseline.js';
 import { fingerprint } from './fingerprint.js';
 import { RegisteredSecrets, isSecretEnvName } from './registered.js';
-import { allFindings, annotations, humanText, openFindings, summaryMarkdown, toSarif } from './report.js';
+import { allFindings, annotations, humanText, openFindings, safeText, summaryMarkdown, toSarif } from './report.js';
 import { checkContamination, checkStateRoot, checkVaults, contextVaults, readStateRoot } from './state.js';
 import { scanTreeParallel } from './parallel.js';
 import { listFiles } from './tree.js';
@@ -29,6 +29,8 @@ export type { CheckResult, DoctorReport, Finding } from './types.js';
 
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 export const DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024;
+/** findings per check in the action's `result` output (GitHub limits output sizes); the CLI lists all */
+export const ACTION_MAX_FINDINGS = 1000;
 
 export const doctorInputs = z.object({
   /** where to write SARIF 2.1.0 (for github/codeql-action/upload-sarif) */
@@ -128,10 +130,10 @@ export async function runDoctor(rt: Runtime, common: CommonInputs, opts: DoctorO
     report.bytes = scan.bytes;
     report.skipped = scan.skipped;
     for (const a of scan.artifacts) {
-      findings.repo_private_state_artifacts.push({ check: 'repo_private_state_artifacts', kind: a.kind, severity: a.severity, file: a.file, preview: `${a.what}: ${a.file}`, fingerprint: fingerprint('repo_private_state_artifacts', a.kind, a.file, a.file) });
+      findings.repo_private_state_artifacts.push({ check: 'repo_private_state_artifacts', kind: a.kind, severity: a.severity, file: a.file, preview: safeText(`${a.what}: ${a.file}`), fingerprint: fingerprint('repo_private_state_artifacts', a.kind, a.file, a.file) });
     }
     for (const h of scan.hits) {
-      findings.repo_plaintext_secret_exposure.push({ check: 'repo_plaintext_secret_exposure', kind: h.kind, severity: h.severity, file: h.file, line: h.line, column: h.column, preview: h.preview, fingerprint: fingerprint('repo_plaintext_secret_exposure', h.kind, h.file, h.secret) });
+      findings.repo_plaintext_secret_exposure.push({ check: 'repo_plaintext_secret_exposure', kind: h.kind, severity: h.severity, file: h.file, line: h.line, column: h.column, preview: safeText(h.preview), fingerprint: fingerprint('repo_plaintext_secret_exposure', h.kind, h.file, h.secret) });
     }
   }
 
@@ -200,7 +202,8 @@ export function doctorOutcome(rt: Runtime, report: DoctorReport, opts: { sarifFi
   const checkLines = report.checks.filter((c) => !c.ok).map((c) => ['check', c.name, c.findings.filter((f) => !f.baselined).length] as const);
   const fields: Record<string, unknown> = {
     ok: report.ok,
-    checks: report.checks.map((c) => ({ ...c, findings: c.findings.slice(0, 1000), ...(c.findings.length > 1000 ? { truncated: c.findings.length - 1000 } : {}) })),
+    // the action's `result` output is size-limited (SARIF and the summary carry the rest); the CLI's --json has every finding
+    checks: report.checks.map((c) => (rt.inAction && c.findings.length > ACTION_MAX_FINDINGS ? { ...c, findings: c.findings.slice(0, ACTION_MAX_FINDINGS), truncated: c.findings.length - ACTION_MAX_FINDINGS } : c)),
     findings: open.length,
     baselined,
     failed_checks: failed.map((c) => c.name).join(','),

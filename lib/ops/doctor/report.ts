@@ -48,7 +48,22 @@ export function kindTitle(kind: string): string {
 export const allFindings = (r: DoctorReport): Finding[] => r.checks.flatMap((c) => c.findings);
 export const openFindings = (r: DoctorReport): Finding[] => allFindings(r).filter((f) => !f.baselined);
 
-const location = (f: Finding) => (f.file ? `${f.file}${f.line ? `:${f.line}` : ''}${f.column ? `:${f.column}` : ''}` : '');
+/**
+ * One line of report text that the redactor reads as a line of its own: control characters
+ * escaped (a file name may hold a newline), and PEM armor (`-----BEGIN X PRIVATE KEY-----`)
+ * written without its dashes. An armor line in a preview or a file name opened a private key
+ * block in the redactor that was never closed, and the rest of the text or summary, every
+ * finding after the first key, was masked as part of it.
+ */
+export function safeText(s: string): string {
+  return s
+    .replace(/-{5,}\s*(BEGIN|END)\b([^\n-]{0,80})-{5,}/g, (_m, w: string, label: string) => `${w}${label.trimEnd()}`)
+    .replace(/-{5,}/g, '----')
+    // eslint-disable-next-line no-control-regex -- escaping control characters is the point
+    .replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
+
+const location = (f: Finding) => (f.file ? safeText(`${f.file}${f.line ? `:${f.line}` : ''}${f.column ? `:${f.column}` : ''}`) : '');
 
 // ---------------------------------------------------------------------------------------------
 // SARIF 2.1.0
@@ -101,7 +116,7 @@ export function toSarif(report: DoctorReport, opts: { srcRoot?: string | null } 
   const notifications: unknown[] = [];
   for (const f of findings) {
     const { id, i } = ruleFor(f);
-    const message = { text: `${kindTitle(f.kind)}: ${f.preview}` };
+    const message = { text: `${kindTitle(f.kind)}: ${safeText(f.preview)}` };
     if (!f.file) {
       notifications.push({ level: f.baselined ? 'note' : 'error', message, descriptor: { id }, associatedRule: { id, index: i } });
       continue;
@@ -144,42 +159,68 @@ export function annotations(report: DoctorReport, opts: { prefix?: string; max?:
   const open = openFindings(report);
   const out: string[] = [];
   for (const f of open.filter((x) => x.file).slice(0, max)) {
-    out.push(annotationCommand({ level: f.severity === 'critical' ? 'error' : 'warning', file: `${opts.prefix ?? ''}${f.file}`, line: f.line, title: `paas doctor: ${f.kind}`, message: `${kindTitle(f.kind)}: ${f.preview} (${f.check})` }));
+    out.push(annotationCommand({ level: f.severity === 'critical' ? 'error' : 'warning', file: `${opts.prefix ?? ''}${f.file}`, line: f.line, title: `paas doctor: ${f.kind}`, message: `${kindTitle(f.kind)}: ${safeText(f.preview)} (${f.check})` }));
   }
   const noFile = open.filter((x) => !x.file);
-  for (const f of noFile.slice(0, max)) out.push(annotationCommand({ level: 'error', title: `paas doctor: ${f.kind}`, message: `${f.check}: ${f.preview}` }));
+  for (const f of noFile.slice(0, max)) out.push(annotationCommand({ level: 'error', title: `paas doctor: ${f.kind}`, message: `${f.check}: ${safeText(f.preview)}` }));
   const rest = open.length - Math.min(max, open.filter((x) => x.file).length) - Math.min(max, noFile.length);
   if (rest > 0) out.push(annotationCommand({ level: 'notice', title: 'paas doctor', message: `${rest} more finding(s): see the job summary, the SARIF file or \`paas doctor --json\`.` }));
   return out;
 }
 
-export function summaryMarkdown(report: DoctorReport, maxRows = 50): string {
+/**
+ * GitHub keeps at most 1 MiB of summary per step; the findings tables stop a little before that
+ * and say how many rows did not fit (the SARIF file and `--json` hold them all).
+ */
+export const SUMMARY_BUDGET = 900 * 1024;
+
+function findingRow(f: Finding): string[] {
+  return [location(f) || '-', f.check, f.kind, f.severity, safeText(f.preview)];
+}
+
+export function summaryMarkdown(report: DoctorReport, budget = SUMMARY_BUDGET): string {
   const parts: string[] = [];
   parts.push(
     markdownTable(
       ['check', 'result', 'findings', 'detail'],
-      report.checks.map((c) => [c.name, c.ok ? 'ok' : 'FAIL', `${c.findings.filter((f) => !f.baselined).length}${c.findings.some((f) => f.baselined) ? ` (+${c.findings.filter((f) => f.baselined).length} baselined)` : ''}`, c.detail]),
+      report.checks.map((c) => [c.name, c.ok ? 'ok' : 'FAIL', `${c.findings.filter((f) => !f.baselined).length}${c.findings.some((f) => f.baselined) ? ` (+${c.findings.filter((f) => f.baselined).length} baselined)` : ''}`, safeText(c.detail)]),
     ),
   );
-  const open = openFindings(report);
-  if (open.length) {
-    parts.push('', `#### Findings${open.length > maxRows ? ` (first ${maxRows} of ${open.length})` : ''}`, '');
-    parts.push(markdownTable(['location', 'check', 'kind', 'severity', 'preview', 'fingerprint'], open.slice(0, maxRows).map((f) => [location(f) || '-', f.check, f.kind, f.severity, f.preview, f.fingerprint.slice(0, 12)])));
-  }
+  let used = parts[0]?.length ?? 0;
+  /** a table of every finding in `list`, as long as the budget lasts */
+  const table = (title: string, list: Finding[]) => {
+    if (!list.length) return;
+    const rows: string[][] = [];
+    for (const f of list) {
+      const row = findingRow(f);
+      const size = row.reduce((n, c) => n + c.length + 3, 2);
+      if (used + size > budget) break;
+      used += size;
+      rows.push(row);
+    }
+    const cut = list.length - rows.length;
+    parts.push('', `#### ${title} (${list.length})`, '', markdownTable(['location', 'check', 'kind', 'severity', 'preview'], rows));
+    if (cut) parts.push('', `${cut} more finding(s) did not fit in the job summary (GitHub keeps 1 MiB per step): see the SARIF file or \`paas doctor --json\`.`);
+  };
+  const all = allFindings(report);
+  table('Findings', all.filter((f) => !f.baselined));
+  table('Accepted in the baseline', all.filter((f) => f.baselined));
   const s = report.skipped;
-  parts.push('', `${report.files} files checked (${report.listing}), ${Math.round(report.bytes / 1024)} KiB; skipped: ${s.binary} binary, ${s.oversized} oversized, ${s.symlink} symlinks, ${s.unreadable} unreadable, ${s.missing} missing; ${report.registered} registered secret(s) searched in every encoding; ${report.ms} ms.`);
-  if (open.length) parts.push('', 'Accept a false positive with `paas doctor --update-baseline` (the baseline holds fingerprints only). Details: docs/doctor.md.');
+  parts.push('', safeText(`${report.files} files checked (${report.listing}${report.root ? ` under ${report.root}` : ''}), ${Math.round(report.bytes / 1024)} KiB; skipped: ${s.binary} binary, ${s.oversized} oversized, ${s.symlink} symlinks, ${s.unreadable} unreadable, ${s.missing} missing; ${report.registered} registered secret(s) searched in every encoding; ${report.ms} ms.`));
+  if (report.scope) parts.push('', safeText(report.scope));
+  if (all.some((f) => !f.baselined)) parts.push('', 'Accept a false positive with `paas doctor --update-baseline` (the baseline never holds a value). Details: docs/doctor.md.');
   return parts.join('\n');
 }
 
+/** The CLI's text: every check, then every one of its findings (one line each). */
 export function humanText(report: DoctorReport): string {
   const lines: string[] = [];
   const failed = report.checks.filter((c) => !c.ok);
-  lines.push(`paas doctor: ${failed.length ? `${failed.length} of ${report.checks.length} checks failed` : `all ${report.checks.length} checks passed`} (${report.files} files, ${report.contexts} contexts, state root ${report.state_root})`);
+  lines.push(safeText(`paas doctor: ${failed.length ? `${failed.length} of ${report.checks.length} checks failed` : `all ${report.checks.length} checks passed`} (${report.files} files, ${report.contexts} contexts, state root ${report.state_root})`));
+  if (report.scope) lines.push(`  ${safeText(report.scope)}`);
   for (const c of report.checks) {
-    lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
-    for (const f of c.findings.slice(0, 50)) lines.push(`         ${location(f) || '-'}  ${f.kind}  ${f.preview}${f.baselined ? '  (baselined)' : ''}  [${f.fingerprint.slice(0, 12)}]`);
-    if (c.findings.length > 50) lines.push(`         ... ${c.findings.length - 50} more (use --json or --sarif-file)`);
+    lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${safeText(c.detail)}`);
+    for (const f of c.findings) lines.push(`         ${location(f) || '-'}  ${f.kind}  ${safeText(f.preview)}${f.baselined ? '  (baselined)' : ''}`);
   }
   return lines.join('\n');
 }

@@ -13,6 +13,7 @@ import { isInside, realPathLoose, stateRootProblem } from '../../isolation/state
 import { ContextStore } from '../../isolation/store.js';
 import { parseDotenv, vaultFileProblem } from '../../isolation/vault.js';
 import { fingerprint } from './fingerprint.js';
+import { safeText } from './report.js';
 import type { CheckName, Finding, Severity } from './types.js';
 
 export interface StateView {
@@ -47,7 +48,7 @@ export function readStateRoot(root: string): StateView {
 }
 
 function finding(check: CheckName, kind: string, severity: Severity, preview: string, identity: string, file?: string): Finding {
-  const f: Finding = { check, kind, severity, preview, fingerprint: fingerprint(check, kind, file ?? '', identity) };
+  const f: Finding = { check, kind, severity, preview: safeText(preview), fingerprint: fingerprint(check, kind, file ?? '', identity) };
   if (file) f.file = file;
   return f;
 }

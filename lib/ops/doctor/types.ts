@@ -62,5 +62,7 @@ export interface DoctorReport {
   /** registered secret values (vault, env) looked for in every derived form */
   registered: number;
   baseline: { path: string | null; entries: number; matched: number; updated: boolean };
+  /** what was checked and why (the tree's root and how it was chosen), for people */
+  scope?: string;
   ms: number;
 }
