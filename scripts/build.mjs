@@ -1,53 +1,107 @@
 #!/usr/bin/env node
-// Bundles every entry with @vercel/ncc into <out>/<name>/index.js (default out: dist).
+// Builds every entry in ONE esbuild pass with shared chunks: dist/<name>/index.js per entry,
+// dist/chunks/*.js shared between them, dist/licenses.txt for the bundled third-party code.
 // Usage: node scripts/build.mjs [--out DIR] [--only NAME]
-import ncc from '@vercel/ncc';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+//   --only NAME builds that entry (and the chunks it needs) into DIR without clearing it.
+import { build } from 'esbuild';
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 import { ENTRIES } from './entries.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
 const out = resolve(flag('--out') ?? 'dist');
 const only = flag('--only');
-
-if (!only) {
-  // one child process per entry (ncc keeps every compilation in memory), two at a time
-  await rm(out, { recursive: true, force: true });
-  const queue = [...ENTRIES];
-  const worker = async () => {
-    for (let e = queue.shift(); e; e = queue.shift()) {
-      const code = await new Promise((done) => {
-        spawn(process.execPath, [fileURLToPath(import.meta.url), '--only', e.name, '--out', out], { stdio: 'inherit' }).on('exit', done);
-      });
-      if (code !== 0) throw new Error(`build of ${e.name} failed (exit ${code})`);
-    }
-  };
-  await Promise.all([worker(), worker()]);
-  process.exit(0);
-}
-const entries = ENTRIES.filter((e) => e.name === only);
+const entries = only ? ENTRIES.filter((e) => e.name === only) : ENTRIES;
 if (!entries.length) throw new Error(`unknown entry ${only}`);
-for (const entry of entries) {
-  const dir = join(out, entry.name);
-  await rm(dir, { recursive: true, force: true });
-  const { code, assets } = await ncc(resolve(entry.source), {
-    minify: false,
-    sourceMap: false,
-    quiet: true,
-    target: 'es2023',
-    // the ssh2 native addons are optional; never copy machine-specific binaries into dist
-    externals: [],
-  });
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'index.js'), (entry.shebang ? '#!/usr/bin/env node\n' : '') + code, { mode: 0o755 });
-  for (const [name, asset] of Object.entries(assets ?? {})) {
-    if (/\.node$/.test(name)) throw new Error(`native addon ${name} would make dist machine-specific`);
-    const file = join(dir, name);
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, asset.source);
+
+if (!only) await rm(out, { recursive: true, force: true });
+await mkdir(out, { recursive: true });
+
+// ESM output has no require/__dirname/__filename; bundled CommonJS (ssh2, pg, @actions/*) uses
+// them. Every output file (entries and chunks) defines them from its own import.meta.url.
+const banner = [
+  "import { createRequire as __paasCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __paasFileURLToPath } from 'node:url';",
+  "import { dirname as __paasDirname } from 'node:path';",
+  'const require = __paasCreateRequire(import.meta.url);',
+  'const __filename = __paasFileURLToPath(import.meta.url);',
+  'const __dirname = __paasDirname(__filename);',
+].join('\n');
+
+const result = await build({
+  entryPoints: Object.fromEntries(entries.map((e) => [`${e.name}/index`, resolve(e.source)])),
+  outdir: out,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node24',
+  chunkNames: 'chunks/[name]-[hash]',
+  entryNames: '[dir]/[name]',
+  banner: { js: banner },
+  // native addons are optional (ssh2 and cpu-features fall back to pure JS); never ship
+  // machine-specific binaries: a require of a .node file stays a (failing, caught) runtime require
+  external: ['*.node'],
+  // the node24 runtime has these; do not bundle optional peers that nothing here installs
+  legalComments: 'none',
+  minifySyntax: true,
+  minifyWhitespace: true,
+  keepNames: false,
+  sourcemap: false,
+  metafile: true,
+  logLevel: 'warning',
+  logOverride: { 'empty-import-meta': 'silent', 'require-resolve-not-external': 'silent' },
+  absWorkingDir: process.cwd(),
+});
+
+// the shebang goes before the banner; the bin is executable
+for (const e of entries) {
+  const file = join(out, e.name, 'index.js');
+  if (e.shebang) {
+    const code = await readFile(file, 'utf8');
+    await writeFile(file, '#!/usr/bin/env node\n' + code);
+    await chmod(file, 0o755);
   }
-  process.stdout.write(`built dist/${entry.name}/index.js\n`);
 }
+
+// nothing machine-specific may be in dist/
+const walk = async (d) => (await readdir(d, { withFileTypes: true })).flatMap((x) => (x.isDirectory() ? [] : [join(d, x.name)])).concat(
+  ...(await Promise.all((await readdir(d, { withFileTypes: true })).filter((x) => x.isDirectory()).map((x) => walk(join(d, x.name))))),
+);
+for (const f of await walk(out)) if (f.endsWith('.node')) throw new Error(`native addon ${relative(out, f)} would make dist machine-specific`);
+
+// third-party licenses of every package whose code is in the bundle (dist/licenses.txt)
+const packages = new Map();
+for (const input of Object.keys(result.metafile.inputs)) {
+  const parts = input.split(/[\\/]/);
+  const i = parts.lastIndexOf('node_modules');
+  if (i < 0) continue;
+  const n = parts[i + 1]?.startsWith('@') ? 2 : 1;
+  const dir = parts.slice(0, i + 1 + n).join(sep);
+  if (!packages.has(dir)) packages.set(dir, parts.slice(i + 1, i + 1 + n).join('/'));
+}
+const licenseText = async (dir) => {
+  const names = (await readdir(dir)).filter((n) => /^(licen[cs]e|copying|notice)(\.|-|$)/i.test(n)).sort();
+  return (await Promise.all(names.map((n) => readFile(join(dir, n), 'utf8')))).join('\n').trim();
+};
+const sections = [];
+const seen = new Set();
+for (const [dir] of [...packages].sort((a, b) => a[1].localeCompare(b[1]) || a[0].localeCompare(b[0]))) {
+  const pkgFile = join(dir, 'package.json');
+  if (!existsSync(pkgFile)) continue;
+  const pkg = JSON.parse(await readFile(pkgFile, 'utf8'));
+  const key = `${pkg.name}@${pkg.version}`;
+  if (seen.has(key)) continue;
+  seen.add(key);
+  const license = typeof pkg.license === 'string' ? pkg.license : pkg.license?.type ?? 'UNKNOWN';
+  const text = await licenseText(dir);
+  sections.push(`${key}\nlicense: ${license}${pkg.repository ? `\nrepository: ${typeof pkg.repository === 'string' ? pkg.repository : pkg.repository.url}` : ''}\n\n${text || `(no license file in the package; package.json says ${license})`}\n`);
+}
+if (!only) {
+  const head = `Third-party software bundled in dist/ of paas-actions (${sections.length} packages).\n` +
+    'Generated by scripts/build.mjs from the packages whose code is in the bundles.\n';
+  await writeFile(join(out, 'licenses.txt'), [head, ...sections].join('\n' + '-'.repeat(78) + '\n\n'));
+}
+process.stdout.write(`built ${entries.map((e) => `${relative(process.cwd(), out) || '.'}/${e.name}/index.js`).join(', ')} (${Object.keys(result.metafile.outputs).length} files)\n`);

@@ -1,4 +1,6 @@
-import '../../lib/runtime/dirname-shim.js';
 import { runAction } from '../../lib/runtime/action.js';
 
-await runAction('ops_daily');
+/** The ops_daily action: read inputs, run the operation, write outputs (runAction owns the only try/catch). */
+export async function run(): Promise<void> {
+  await runAction('ops_daily');
+}

@@ -1,4 +1,6 @@
-import '../../lib/runtime/dirname-shim.js';
 import { runUmbrella } from '../../lib/runtime/action.js';
 
-await runUmbrella();
+/** Root action.yml: input `operation` selects one of the six. */
+export async function run(): Promise<void> {
+  await runUmbrella();
+}

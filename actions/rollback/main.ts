@@ -1,4 +1,6 @@
-import '../../lib/runtime/dirname-shim.js';
 import { runAction } from '../../lib/runtime/action.js';
 
-await runAction('rollback');
+/** The rollback action: read inputs, run the operation, write outputs (runAction owns the only try/catch). */
+export async function run(): Promise<void> {
+  await runAction('rollback');
+}

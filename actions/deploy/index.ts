@@ -1,0 +1,5 @@
+// The runner's entry (dist/deploy/index.js): the shim first (bundled ssh2 reads __dirname), then run().
+import '../../lib/runtime/dirname-shim.js';
+import { run } from './main.js';
+
+await run();

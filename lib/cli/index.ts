@@ -1,0 +1,13 @@
+// The `paas` bin (dist/cli/index.js). No static import: this file must run on any Node, so it can
+// say in one line that Node 24 is needed before anything Node-24-only (node:sqlite) is loaded.
+const REQUIRED_MAJOR = 24;
+const major = Number(process.versions.node.split('.')[0]);
+if (!(major >= REQUIRED_MAJOR)) {
+  process.stderr.write(
+    `error PAAS_NODE_UNSUPPORTED: paas needs Node.js ${REQUIRED_MAJOR} or newer, this is ${process.version}. ` +
+      `Fix: install Node ${REQUIRED_MAJOR} (e.g. \`nvm install ${REQUIRED_MAJOR}\`) or run \`npx -p node@${REQUIRED_MAJOR} -p paas-actions paas\`.\n`,
+  );
+  process.exitCode = 1;
+} else {
+  await (await import('./main.js')).run();
+}
