@@ -365,7 +365,7 @@ describe('paas doctor (CLI): every check fails and passes', () => {
     const baseline = readFileSync(join(repo, '.paas', 'doctor-baseline.json'), 'utf8');
     expect(baseline).not.toContain(token);
     expect(baseline).not.toContain(token.slice(8));
-    expect(JSON.parse(baseline)).toMatchObject({ format: 'paas-doctor-baseline/1', findings: [{ check: 'repo_plaintext_secret_exposure', kind: 'stripe_key', file: 'fixtures/payments.json', fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/) }] });
+    expect(JSON.parse(baseline)).toMatchObject({ format: 'paas-doctor-baseline/2', findings: [{ check: 'repo_plaintext_secret_exposure', kind: 'stripe_key', file: 'fixtures/payments.json', fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/) }] });
     const text = await cli(['doctor', '--state-root', state], {}, repo);
     expect(text.code).toBe(0);
     expect(text.stdout.trim().split('\n').at(-1)).toBe('doctor status=ok checks=5 findings=0 baselined=1 files=1');

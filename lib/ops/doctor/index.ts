@@ -16,8 +16,8 @@ import { parseDotenv } from '../../isolation/vault.js';
 import { boolInput, pathInput, type CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { defineOperation } from '../operation.js';
-import { baselineable, readBaseline, writeBaseline } from './baseline.js';
-import { fingerprint } from './fingerprint.js';
+import { applyBaseline, baselineable, writeBaseline, type BaselineCandidate } from './baseline.js';
+import { findingId } from './fingerprint.js';
 import { RegisteredSecrets, isSecretEnvName } from './registered.js';
 import { allFindings, annotations, humanText, openFindings, safeText, summaryMarkdown, toSarif } from './report.js';
 import { checkContamination, checkStateRoot, checkVaults, contextVaults, readStateRoot } from './state.js';
@@ -114,11 +114,12 @@ export async function runDoctor(rt: Runtime, common: CommonInputs, opts: DoctorO
     state_root: view.root,
     contexts: view.contexts.length,
     registered: secrets.size,
-    baseline: { path: null, entries: 0, matched: 0, updated: false },
+    baseline: { path: null, entries: 0, matched: 0, updated: false, format: null },
     ms: 0,
   };
 
   let baselinePath: string | null = null;
+  const candidates: BaselineCandidate[] = [];
   if (root) {
     baselinePath = resolve(root, opts.baseline);
     const list = listFiles(root, rt.env);
@@ -129,28 +130,45 @@ export async function runDoctor(rt: Runtime, common: CommonInputs, opts: DoctorO
     report.files = scan.files;
     report.bytes = scan.bytes;
     report.skipped = scan.skipped;
+    const occurrences = new Map<string, number>();
+    /** the finding's public id: the n-th finding of this check, kind, file and preview (fingerprint.ts) */
+    const id = (check: CheckName, kind: string, file: string, preview: string) => {
+      const k = `${check}\0${kind}\0${file}\0${preview}`;
+      const n = occurrences.get(k) ?? 0;
+      occurrences.set(k, n + 1);
+      return findingId(check, kind, file, preview, n);
+    };
     for (const a of scan.artifacts) {
-      findings.repo_private_state_artifacts.push({ check: 'repo_private_state_artifacts', kind: a.kind, severity: a.severity, file: a.file, preview: safeText(`${a.what}: ${a.file}`), fingerprint: fingerprint('repo_private_state_artifacts', a.kind, a.file, a.file) });
+      const preview = safeText(`${a.what}: ${a.file}`);
+      const f: Finding = { check: 'repo_private_state_artifacts', kind: a.kind, severity: a.severity, file: a.file, preview, fingerprint: id('repo_private_state_artifacts', a.kind, a.file, preview) };
+      findings.repo_private_state_artifacts.push(f);
+      candidates.push({ finding: f, identity: a.file });
     }
     for (const h of scan.hits) {
-      findings.repo_plaintext_secret_exposure.push({ check: 'repo_plaintext_secret_exposure', kind: h.kind, severity: h.severity, file: h.file, line: h.line, column: h.column, preview: safeText(h.preview), fingerprint: fingerprint('repo_plaintext_secret_exposure', h.kind, h.file, h.secret) });
+      const preview = safeText(h.preview);
+      const f: Finding = { check: 'repo_plaintext_secret_exposure', kind: h.kind, severity: h.severity, file: h.file, line: h.line, column: h.column, preview, fingerprint: id('repo_plaintext_secret_exposure', h.kind, h.file, preview) };
+      findings.repo_plaintext_secret_exposure.push(f);
+      candidates.push({ finding: f, identity: h.secret });
     }
   }
 
-  // baseline: accepted findings by fingerprint
-  const treeFindings = [...findings.repo_private_state_artifacts, ...findings.repo_plaintext_secret_exposure];
+  // baseline: accepted findings by (salted, slow) fingerprint
   if (baselinePath) {
     report.baseline.path = baselinePath;
     if (opts.update_baseline) {
-      report.baseline.entries = writeBaseline(baselinePath, treeFindings);
+      report.baseline.entries = await writeBaseline(baselinePath, candidates);
       report.baseline.updated = true;
-      for (const f of treeFindings) if (baselineable(f)) f.baselined = true;
-      report.baseline.matched = treeFindings.filter((f) => f.baselined).length;
+      report.baseline.format = 2;
+      for (const c of candidates) if (baselineable(c.finding)) c.finding.baselined = true;
+      report.baseline.matched = candidates.filter((c) => c.finding.baselined).length;
     } else {
-      const accepted = readBaseline(baselinePath);
-      report.baseline.entries = accepted.size;
-      for (const f of treeFindings) if (baselineable(f) && accepted.has(f.fingerprint)) f.baselined = true;
-      report.baseline.matched = treeFindings.filter((f) => f.baselined).length;
+      const r = await applyBaseline(baselinePath, candidates);
+      report.baseline.entries = r.entries;
+      report.baseline.matched = r.matched;
+      report.baseline.format = r.format;
+      if (r.format === 1) {
+        rt.logger.warn(`doctor: baseline ${baselinePath} uses format 1, whose unsalted SHA-256 fingerprints let anyone confirm a guessed secret offline; rewrite it in format 2 with \`paas doctor --update-baseline\`, review and commit it (and rotate any real secret it accepted: the old file stays in git history)`);
+      }
     }
   }
 

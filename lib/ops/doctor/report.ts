@@ -134,7 +134,7 @@ export function toSarif(report: DoctorReport, opts: { srcRoot?: string | null } 
           },
         },
       ],
-      partialFingerprints: { 'paasDoctor/v1': f.fingerprint },
+      partialFingerprints: { 'paasDoctor/v2': f.fingerprint },
     };
     if (f.baselined) result.suppressions = [{ kind: 'external', status: 'accepted', justification: 'accepted in the doctor baseline file' }];
     results.push(result);
@@ -172,6 +172,8 @@ export function annotations(report: DoctorReport, opts: { prefix?: string; max?:
  * GitHub keeps at most 1 MiB of summary per step; the findings tables stop a little before that
  * and say how many rows did not fit (the SARIF file and `--json` hold them all).
  */
+export const LEGACY_BASELINE_NOTE = 'warning: the baseline uses format 1 (unsalted SHA-256 fingerprints: a guessed secret can be confirmed offline); rewrite it with `paas doctor --update-baseline` and commit it.';
+
 export const SUMMARY_BUDGET = 900 * 1024;
 
 function findingRow(f: Finding): string[] {
@@ -208,6 +210,7 @@ export function summaryMarkdown(report: DoctorReport, budget = SUMMARY_BUDGET): 
   const s = report.skipped;
   parts.push('', safeText(`${report.files} files checked (${report.listing}${report.root ? ` under ${report.root}` : ''}), ${Math.round(report.bytes / 1024)} KiB; skipped: ${s.binary} binary, ${s.oversized} oversized, ${s.symlink} symlinks, ${s.unreadable} unreadable, ${s.missing} missing; ${report.registered} registered secret(s) searched in every encoding; ${report.ms} ms.`));
   if (report.scope) parts.push('', safeText(report.scope));
+  if (report.baseline.format === 1) parts.push('', LEGACY_BASELINE_NOTE);
   if (all.some((f) => !f.baselined)) parts.push('', 'Accept a false positive with `paas doctor --update-baseline` (the baseline never holds a value). Details: docs/doctor.md.');
   return parts.join('\n');
 }
@@ -218,6 +221,7 @@ export function humanText(report: DoctorReport): string {
   const failed = report.checks.filter((c) => !c.ok);
   lines.push(safeText(`paas doctor: ${failed.length ? `${failed.length} of ${report.checks.length} checks failed` : `all ${report.checks.length} checks passed`} (${report.files} files, ${report.contexts} contexts, state root ${report.state_root})`));
   if (report.scope) lines.push(`  ${safeText(report.scope)}`);
+  if (report.baseline.format === 1) lines.push(`  ${LEGACY_BASELINE_NOTE}`);
   for (const c of report.checks) {
     lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${safeText(c.detail)}`);
     for (const f of c.findings) lines.push(`         ${location(f) || '-'}  ${f.kind}  ${safeText(f.preview)}${f.baselined ? '  (baselined)' : ''}`);

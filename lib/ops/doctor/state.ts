@@ -12,7 +12,7 @@ import { CONTEXT_NAME_RE } from '../../isolation/names.js';
 import { isInside, realPathLoose, stateRootProblem } from '../../isolation/state-root.js';
 import { ContextStore } from '../../isolation/store.js';
 import { parseDotenv, vaultFileProblem } from '../../isolation/vault.js';
-import { fingerprint } from './fingerprint.js';
+import { findingId } from './fingerprint.js';
 import { safeText } from './report.js';
 import type { CheckName, Finding, Severity } from './types.js';
 
@@ -47,8 +47,9 @@ export function readStateRoot(root: string): StateView {
   return view;
 }
 
-function finding(check: CheckName, kind: string, severity: Severity, preview: string, identity: string, file?: string): Finding {
-  const f: Finding = { check, kind, severity, preview: safeText(preview), fingerprint: fingerprint(check, kind, file ?? '', identity) };
+/** `locator` is public data only (context names, paths, target ids): the id never derives from a value or a host. */
+function finding(check: CheckName, kind: string, severity: Severity, preview: string, locator: string, file?: string): Finding {
+  const f: Finding = { check, kind, severity, preview: safeText(preview), fingerprint: findingId(check, kind, file ?? '', locator) };
   if (file) f.file = file;
   return f;
 }
@@ -161,7 +162,7 @@ export function checkContamination(view: StateView, vaults: Map<string, Map<stri
     if (!targets) continue;
     for (const [id, addr] of parseTargets(targets)) {
       const owner = targetOwner.get(addr);
-      if (owner && owner.context !== c.name) out.push(finding(check, 'shared_target', 'critical', `target ${owner.id} of ${owner.context} and target ${id} of ${c.name} are the same address`, `${owner.context}:${c.name}:${sha(addr)}`));
+      if (owner && owner.context !== c.name) out.push(finding(check, 'shared_target', 'critical', `target ${owner.id} of ${owner.context} and target ${id} of ${c.name} are the same address`, `${owner.context}:${c.name}:${owner.id}:${id}`));
       else if (!owner) targetOwner.set(addr, { context: c.name, id });
     }
   }

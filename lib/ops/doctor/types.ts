@@ -26,7 +26,7 @@ export interface Finding {
   column?: number;
   /** human text without any secret: key names, masked prefixes, `***` */
   preview: string;
-  /** hash identifying the finding across runs (baseline); never reversible to the value by design */
+  /** id of the finding across runs (SARIF partialFingerprints), from public data only: never derived from the value */
   fingerprint: string;
   /** accepted in the baseline file: reported, but does not fail the check */
   baselined?: boolean;
@@ -61,7 +61,8 @@ export interface DoctorReport {
   contexts: number;
   /** registered secret values (vault, env) looked for in every derived form */
   registered: number;
-  baseline: { path: string | null; entries: number; matched: number; updated: boolean };
+  /** format: 2 (salted scrypt fingerprints), 1 (legacy, read only), null (no baseline file) */
+  baseline: { path: string | null; entries: number; matched: number; updated: boolean; format: 1 | 2 | null };
   /** what was checked and why (the tree's root and how it was chosen), for people */
   scope?: string;
   ms: number;
