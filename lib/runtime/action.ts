@@ -8,9 +8,33 @@ import { executeOperation } from './execute.js';
 import { operation } from '../ops/registry.js';
 import { POST_STATE_NAMES } from './post-check.js';
 import type { Runtime } from './runtime.js';
+import type { OperationName } from '../ops/operation.js';
 
 /** Output names of every action (constants, one place). */
 export const OUTPUTS = { result: 'result', status: 'status', exitCode: 'exit_code' } as const;
+
+/**
+ * The outputs each action declares in its action.yml, beyond result/status/exit_code (the test
+ * test/action-outputs.test.ts holds both lists equal): exactly these are written to GITHUB_OUTPUT,
+ * each from the envelope field of the same name (empty when the run has none). The root
+ * action.yml declares the union.
+ */
+export const ACTION_OUTPUTS: Record<OperationName, readonly string[]> = {
+  deploy: ['result', 'status', 'exit_code', 'release_id', 'target_statuses', 'rolled_back_targets', 'fanout_plan'],
+  rollback: ['result', 'status', 'exit_code', 'release_id', 'target_statuses', 'rolled_back_targets'],
+  prod_verify: ['result', 'status', 'exit_code', 'verdict', 'failed'],
+  ops_daily: ['result', 'status', 'exit_code', 'overall', 'failed', 'normalized', 'schedule_missed', 'alert_issue'],
+  db_bootstrap: ['result', 'status', 'exit_code', 'migrations', 'applied', 'pending'],
+  doctor: ['result', 'status', 'exit_code', 'sarif_file', 'findings', 'failed_checks'],
+};
+const UMBRELLA_OUTPUTS: readonly string[] = [...new Set(Object.values(ACTION_OUTPUTS).flat())];
+
+/** An envelope field as an output value: scalars as text, lists comma-separated, anything else empty. */
+function outputValue(v: unknown): string {
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number')) return v.join(',');
+  return '';
+}
 
 function actionRuntime(): Runtime {
   process.umask(0o077); // every file and directory we create is private to the runner user
@@ -25,16 +49,17 @@ function actionRuntime(): Runtime {
 }
 
 /** Writes an outcome to the runner: status lines, outputs, job summary, exit code. All redacted. */
-export async function emitOutcome(rt: Runtime, outcome: Outcome): Promise<void> {
+export async function emitOutcome(rt: Runtime, outcome: Outcome, outputs: readonly string[]): Promise<void> {
   const r = rt.redactor;
   for (const line of outcome.lines) process.stdout.write(r.redact(line) + '\n');
   const env = r.redactDeep(outcome.envelope);
-  core.setOutput(OUTPUTS.result, JSON.stringify(env));
-  core.setOutput(OUTPUTS.status, r.redact(outcome.lines.at(-1) ?? ''));
-  core.setOutput(OUTPUTS.exitCode, String(outcome.exitCode));
-  for (const [k, v] of Object.entries(env.fields)) {
-    if (/^[a-z][a-z0-9_]*$/.test(k) && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) core.setOutput(k, r.redact(String(v)));
-  }
+  const fixed: Record<string, string> = {
+    [OUTPUTS.result]: JSON.stringify(env),
+    [OUTPUTS.status]: r.redact(outcome.lines.at(-1) ?? ''),
+    [OUTPUTS.exitCode]: String(outcome.exitCode),
+  };
+  const fields = env.fields as Record<string, unknown>;
+  for (const name of outputs) core.setOutput(name, name in fixed ? fixed[name] : r.redact(outputValue(Object.hasOwn(fields, name) ? fields[name] : undefined)));
   if (env.error) core.setFailed(r.redact(`${env.error.code}: ${env.error.message}${env.error.remediation ? ` Fix: ${env.error.remediation}` : ''}`));
   const summary = [`### paas ${env.command}${env.context ? ` (${env.context})` : ''}`, '', '```', ...outcome.lines.map((l) => r.redact(l)), '```'];
   if (outcome.summary) summary.push('', r.redact(outcome.summary));
@@ -52,8 +77,9 @@ function readInputs(names: readonly string[]): Record<string, string> {
 }
 
 /** The only try/catch of an action entry: read inputs, run, emit. */
-export async function runAction(opName: string): Promise<void> {
+export async function runAction(opName: string, outputs?: readonly string[]): Promise<void> {
   const rt = actionRuntime();
+  const declared = outputs ?? ACTION_OUTPUTS[opName as OperationName] ?? Object.values(OUTPUTS);
   let outcome: Outcome;
   try {
     const def = operation(opName);
@@ -67,7 +93,7 @@ export async function runAction(opName: string): Promise<void> {
     outcome = failure(rt.redactor, 'paas', null, null, e);
   }
   try {
-    await emitOutcome(rt, outcome);
+    await emitOutcome(rt, outcome, declared);
   } catch (e) {
     process.stdout.write(rt.redactor.redact(`error: could not write action outputs: ${e instanceof Error ? e.message : String(e)}`) + '\n');
     process.exitCode = EXIT_ERROR;
@@ -80,10 +106,10 @@ export async function runUmbrella(): Promise<void> {
   if (!op) {
     const rt = actionRuntime();
     const { PaasError } = await import('../output/errors.js');
-    await emitOutcome(rt, failure(rt.redactor, 'paas', null, null, new PaasError('PAAS_INVALID_ARGUMENT', 'input operation is required', { remediation: 'Set `operation:` to one of deploy, rollback, prod_verify, ops_daily, db_bootstrap, doctor.' })));
+    await emitOutcome(rt, failure(rt.redactor, 'paas', null, null, new PaasError('PAAS_INVALID_ARGUMENT', 'input operation is required', { remediation: 'Set `operation:` to one of deploy, rollback, prod_verify, ops_daily, db_bootstrap, doctor.' })), UMBRELLA_OUTPUTS);
     return;
   }
-  await runAction(op);
+  await runAction(op, UMBRELLA_OUTPUTS);
 }
 
 /** Shared `post:` step: releases what the main step holds (locks, state), also after cancel. */
