@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { PaasError } from '../output/errors.js';
 import type { Redactor } from '../redaction/redactor.js';
 import { findGitWorkTree, isInside, realPathLoose } from './state-root.js';
@@ -148,4 +149,46 @@ export function loadVault(opts: LoadVaultOptions): Vault {
     }
   }
   return new Vault(opts.context, values, sources);
+}
+
+/** What makes two vault files the same file, or the same secrets, whatever their paths say. */
+export interface VaultIdentity {
+  /** real path (symlinks resolved) */
+  real: string;
+  /** `dev:ino` of the file (hard links share it), null when it cannot be read */
+  inode: string | null;
+  /** SHA-256 of the content with line endings and blank lines normalized, null when unreadable or empty */
+  content: string | null;
+}
+
+export function vaultIdentity(path: string): VaultIdentity {
+  let real: string;
+  try {
+    real = realpathSync.native(path);
+  } catch {
+    real = realPathLoose(path);
+  }
+  let inode: string | null = null;
+  let content: string | null = null;
+  try {
+    const st = statSync(real);
+    if (st.isFile()) {
+      inode = `${st.dev}:${st.ino}`;
+      if (st.size <= 1_000_000) {
+        const text = readFileSync(real, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).join('\n');
+        if (text) content = createHash('sha256').update(text).digest('hex');
+      }
+    }
+  } catch {
+    /* unreadable: only the path can be compared */
+  }
+  return { real, inode, content };
+}
+
+/** How `a` and `b` are the same vault ('path', 'inode' for hard links, 'content' for copies), or null. */
+export function sameVault(a: VaultIdentity, b: VaultIdentity): 'path' | 'inode' | 'content' | null {
+  if (a.real === b.real) return 'path';
+  if (a.inode && a.inode === b.inode) return 'inode';
+  if (a.content && a.content === b.content) return 'content';
+  return null;
 }

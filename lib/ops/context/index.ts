@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { Outcome } from '../../output/envelope.js';
 import { PaasError } from '../../output/errors.js';
@@ -7,7 +7,7 @@ import { outcome } from '../../output/outcome.js';
 import { markdownTable } from '../../output/summary.js';
 import { contextConfigSchema, contextExportSchema, webhookPolicySchema, type ContextConfig, type ContextExport } from '../../isolation/context.js';
 import { CONTEXT_TYPES, contextName, impliedContextType } from '../../isolation/names.js';
-import { vaultFileProblem, parseDotenv } from '../../isolation/vault.js';
+import { parseDotenv, sameVault, vaultFileProblem, vaultIdentity } from '../../isolation/vault.js';
 import { boolInput, parseInputs, pathInput } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { openStore, resolveContext } from '../../runtime/session.js';
@@ -46,18 +46,29 @@ export function contextCreate(rt: Runtime, raw: unknown): Outcome {
     });
   }
   const store = openStore(rt, a);
-  if (a.vault_file) {
-    const problem = vaultFileProblem(a.vault_file, rt.workspace);
+  // stored absolute: a relative path would name another file from another working directory
+  const vaultFile = a.vault_file ? resolve(rt.cwd, a.vault_file) : null;
+  if (vaultFile) {
+    const problem = vaultFileProblem(vaultFile, rt.workspace);
     if (problem) throw new PaasError('PAAS_VAULT_UNSAFE', problem, { stage: 'vault', remediation: 'Keep the vault file outside any repository with mode 0600 (chmod 600 <file>).' });
-    const shared = store.list().find((c) => c.vault_file === a.vault_file);
-    if (shared) throw new PaasError('PAAS_VAULT_UNSAFE', `vault file is already the vault of context ${shared.name}`, { stage: 'vault', remediation: 'Give every context its own vault file.' });
+    const mine = vaultIdentity(vaultFile);
+    for (const c of store.list()) {
+      if (!c.vault_file) continue;
+      const how = sameVault(mine, vaultIdentity(c.vault_file));
+      if (!how) continue;
+      const what = { path: 'is already the vault file', inode: 'is a hard link to the vault file', content: 'has the same content as the vault file' }[how];
+      throw new PaasError('PAAS_VAULT_UNSAFE', `vault file ${vaultFile} ${what} of context ${c.name}`, {
+        stage: 'vault',
+        remediation: 'Give every context its own vault file with its own secrets (one vault per context; copy keys only with different values).',
+      });
+    }
   }
   const policy = parseInputs(webhookPolicySchema, { events: a.events, branches: a.branches, actors: a.actors }, 'argument');
   const config = parseInputs(contextConfigSchema, {
     name: a.name,
     type,
     state_root: store.root.path,
-    vault_file: a.vault_file ?? null,
+    vault_file: vaultFile,
     default_targets: a.default_targets ?? [],
     webhook_policy: policy,
     created_at: rt.now().toISOString(),

@@ -11,7 +11,7 @@ import type { ContextConfig } from '../../isolation/context.js';
 import { CONTEXT_NAME_RE } from '../../isolation/names.js';
 import { isInside, realPathLoose, stateRootProblem } from '../../isolation/state-root.js';
 import { ContextStore } from '../../isolation/store.js';
-import { parseDotenv, vaultFileProblem } from '../../isolation/vault.js';
+import { parseDotenv, sameVault, vaultFileProblem, vaultIdentity, type VaultIdentity } from '../../isolation/vault.js';
 import { findingId } from './fingerprint.js';
 import { safeText } from './report.js';
 import type { CheckName, Finding, Severity } from './types.js';
@@ -88,7 +88,7 @@ function realOrSelf(p: string): string {
 /** context_vault_outside_repo: every vault file outside repositories and the workspace, a regular file, mode 0600, one per context. */
 export function checkVaults(view: StateView, opts: { workspace?: string | undefined; scanRoot?: string | null }): Finding[] {
   const out: Finding[] = [];
-  const byPath = new Map<string, string>();
+  const seen: Array<{ name: string; id: VaultIdentity }> = [];
   for (const c of view.contexts) {
     if (!c.vault_file) continue;
     let problem = vaultFileProblem(c.vault_file, opts.workspace);
@@ -98,9 +98,10 @@ export function checkVaults(view: StateView, opts: { workspace?: string | undefi
       const kind = /mode/.test(problem) ? 'vault_file_mode' : /does not exist|not a regular/.test(problem) ? 'vault_file_missing' : 'vault_inside_repo';
       out.push(finding('context_vault_outside_repo', kind, kind === 'vault_file_missing' ? 'high' : 'critical', `context ${c.name}: ${problem}`, `${c.name}:${real}`));
     }
-    const other = byPath.get(real);
-    if (other) out.push(finding('context_vault_outside_repo', 'vault_shared', 'critical', `contexts ${other} and ${c.name} use the same vault file`, `${other}:${c.name}`));
-    else byPath.set(real, c.name);
+    const id = vaultIdentity(c.vault_file);
+    const other = seen.find((o) => { const how = sameVault(o.id, id); return how === 'path' || how === 'inode'; });
+    if (other) out.push(finding('context_vault_outside_repo', 'vault_shared', 'critical', `contexts ${other.name} and ${c.name} use the same vault file`, `${other.name}:${c.name}`));
+    else seen.push({ name: c.name, id });
   }
   return out;
 }
@@ -186,13 +187,14 @@ export function checkContamination(view: StateView, vaults: Map<string, Map<stri
       else if (!owner) valueOwner.set(h, c.name);
     }
   }
-  const vaultPathOwner = new Map<string, string>();
+  // the same vault file under two paths: a symlink (real path) or a hard link (inode), readable or not
+  const seen: Array<{ name: string; id: VaultIdentity }> = [];
   for (const c of view.contexts) {
     if (!c.vault_file) continue;
-    const real = realOrSelf(c.vault_file);
-    const owner = vaultPathOwner.get(real);
-    if (owner) out.push(finding(check, 'shared_vault', 'critical', `contexts ${owner} and ${c.name} use the same vault file`, `${owner}:${c.name}:path`));
-    else vaultPathOwner.set(real, c.name);
+    const id = vaultIdentity(c.vault_file);
+    const owner = seen.find((o) => { const how = sameVault(o.id, id); return how === 'path' || how === 'inode'; });
+    if (owner) out.push(finding(check, 'shared_vault', 'critical', `contexts ${owner.name} and ${c.name} use the same vault file${sameVault(owner.id, id) === 'inode' ? ' (hard links)' : ''}`, `${owner.name}:${c.name}:path`));
+    else seen.push({ name: c.name, id });
   }
 
   // state paths: events/, state.db, cache/ resolving to the same place (symlinks)
