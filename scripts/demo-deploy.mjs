@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { atExit } from './demo-cleanup.mjs';
 
 const SERVER = `const http = require('http'), fs = require('fs'), path = require('path');
 const version = fs.readFileSync(path.join(__dirname, 'VERSION'), 'utf8').trim();
@@ -83,6 +84,18 @@ export async function deployDemo({ base, section, paas }) {
   const v3 = release(work, 'v3', true);
   const common = ['--context', 'oss-demo', '--config', yml, '--app', 'web', '--vault', `PAAS_TARGETS=web1=local:${target}`];
   const appDir = join(target, 'oss-demo', 'web');
+  // the app runs detached (nohup): stop it on every exit path, also when the demo is interrupted
+  const stopApp = () => {
+    const pid = join(appDir, 'shared', 'app.pid');
+    if (existsSync(pid)) {
+      try {
+        process.kill(Number(readFileSync(pid, 'utf8').trim()));
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  const forgetApp = atExit(stopApp);
   try {
     section('Deploy: the plan comes first', 'paas.yml (committed) describes the app; the targets come from the vault. Without --apply nothing changes:');
     paas(['deploy', ...common, '--artifact', v1, '--release-id', 'v1']);
@@ -99,13 +112,7 @@ export async function deployDemo({ base, section, paas }) {
     process.stdout.write(readFileSync(join(appDir, '.paas', 'history.jsonl'), 'utf8').replace(/^/gm, '  '));
     paas(['events', 'list', '--context', 'oss-demo']);
   } finally {
-    const pid = join(appDir, 'shared', 'app.pid');
-    if (existsSync(pid)) {
-      try {
-        process.kill(Number(readFileSync(pid, 'utf8').trim()));
-      } catch {
-        /* already gone */
-      }
-    }
+    forgetApp();
+    stopApp();
   }
 }

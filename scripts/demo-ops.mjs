@@ -11,10 +11,10 @@
 // The CLI runs as a child process with spawn (NOT spawnSync): the HTTP app, the GitHub API and
 // the Slack receiver live in this process and must keep answering while `paas` runs.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { tempDir } from './demo-cleanup.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const harness = (name) => import(pathToFileURL(join(ROOT, 'test', 'harness', name)).href);
@@ -68,8 +68,8 @@ function localTarget(dir, context, app) {
  * @param {string} [opts.cli]       the CLI bundle, default dist/cli/index.js
  */
 export async function opsDemo(opts = {}) {
-  const own = !opts.base;
-  const base = opts.base ?? mkdtempSync(join(tmpdir(), 'paas-demo-ops-'));
+  const ownDir = opts.base ? undefined : tempDir('paas-demo-ops-'); // removed at the end or at exit
+  const base = opts.base ?? ownDir.path;
   const env = { ...(opts.env ?? { PATH: process.env.PATH, HOME: base }) };
   env.PAAS_STATE_ROOT ??= join(base, 'state');
   delete env.GITHUB_ACTIONS;
@@ -131,7 +131,7 @@ export async function opsDemo(opts = {}) {
     if (gh.violations.length || slack.violations.length) throw new Error('demo: invalid GitHub or Slack request');
   } finally {
     await Promise.all([web.close(), gh.close(), slack.close()]);
-    if (own) rmSync(base, { recursive: true, force: true });
+    ownDir?.remove();
   }
 }
 

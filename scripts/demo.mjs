@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 // `npm run demo`: a narrated walk through paas-actions on this machine alone.
-// Everything happens in a temporary state root outside the repository; nothing is left behind.
+// Everything happens in a temporary state root outside the repository; nothing is left behind, on
+// any exit path (normal end, a failed step, an uncaught error, Ctrl-C or SIGTERM: demo-cleanup.mjs).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { exitOnUncaught, tempDir } from './demo-cleanup.mjs';
 import { deployDemo } from './demo-deploy.mjs';
 import { doctorDemo } from './doctor-demo.mjs';
 import { opsDemo } from './demo-ops.mjs';
 import { startDemoDb } from './demo-db.mjs';
 
-const base = mkdtempSync(join(tmpdir(), 'paas-demo-'));
+exitOnUncaught('demo');
+const baseDir = tempDir('paas-demo-');
+const base = baseDir.path;
 const stateRoot = join(base, 'state');
 const env = { ...process.env, PAAS_STATE_ROOT: stateRoot, HOME: base };
 delete env.GITHUB_ACTIONS;
@@ -79,7 +82,7 @@ try {
   paas(['db', 'bootstrap', '--context', 'oss-demo', '--mode', 'dry_run'], { cwd: app });
   let db;
   try {
-    db = await startDemoDb();
+    db = await startDemoDb({ note: (line) => process.stdout.write(`  (${line})\n`) });
   } catch (e) {
     process.stdout.write(`  (skipped the live database part: ${e instanceof Error ? e.message : e})\n`);
   }
@@ -106,5 +109,5 @@ try {
     process.exitCode = 1;
   }
 } finally {
-  rmSync(base, { recursive: true, force: true });
+  baseDir.remove();
 }

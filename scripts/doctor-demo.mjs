@@ -6,16 +6,17 @@
 //   await doctorDemo({ cli: 'dist/cli/index.js', log: console.log });   // from scripts/demo.mjs
 //   node scripts/doctor-demo.mjs                                         // on its own
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './demo-cleanup.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Runs the three doctor steps; returns { clean, planted } exit codes (0 then 1 when all is well). */
-export async function doctorDemo({ cli = join(REPO, 'dist', 'cli', 'index.js'), log = console.log, keep = false } = {}) {
-  const base = mkdtempSync(join(tmpdir(), 'paas-demo-doctor-'));
+export async function doctorDemo({ cli = join(REPO, 'dist', 'cli', 'index.js'), log = console.log } = {}) {
+  const dir = tempDir('paas-demo-doctor-'); // removed at the end, or at exit on any path
+  const base = dir.path;
   const repo = join(base, 'shop');
   const stateRoot = join(base, 'paas-state');
   const run = (label) => {
@@ -44,7 +45,7 @@ export async function doctorDemo({ cli = join(REPO, 'dist', 'cli', 'index.js'), 
     log('\nFix: remove both files (rotate the token), or accept a false positive with `paas doctor --update-baseline`.');
     return { clean, planted, ok: clean === 0 && planted === 1 };
   } finally {
-    if (!keep) rmSync(base, { recursive: true, force: true });
+    dir.remove();
   }
 }
 
