@@ -104,7 +104,7 @@ interface Child {
 
 /** `paas <args>` from the sources, in its own process group (as a shell runs a foreground job), outside CI. */
 function paas(args: string[], cwd: string): Child {
-  const child = spawn(process.execPath, ['--import', loader, join(REPO_ROOT, 'lib', 'cli', 'main.ts'), ...args], {
+  const child = spawn(process.execPath, ['--import', loader, join(REPO_ROOT, 'lib', 'cli', 'index.ts'), ...args], {
     cwd,
     detached: true,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(base, 'home'), LANG: 'C' },

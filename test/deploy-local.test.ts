@@ -4,7 +4,7 @@
  * mid-deploy: its `post:` step releases the lock and a re-run recovers.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, rmrf, tempDir } from './helpers.js';
 import { appYml, makeRelease, runOp } from './harness/deploy-app.js';
@@ -14,7 +14,9 @@ import { LocalTransport } from '../lib/transport/local.js';
 import { appDir as buildAppDir, prepareScript, unlockScript } from '../lib/transport/commands.js';
 import { parseState } from '../lib/ops/deploy/releases.js';
 import { signDispatch } from '../lib/ops/deploy/policy.js';
-import { Staged, TargetNode } from '../lib/ops/deploy/fleet.js';
+import { lockAndInstallAll, Staged, TargetNode } from '../lib/ops/deploy/fleet.js';
+import { normalizeApp } from '../lib/ops/deploy/app-config.js';
+import { prepareArtifact } from '../lib/ops/deploy/artifact.js';
 import { Redactor } from '../lib/redaction/redactor.js';
 
 let base: string;
@@ -228,6 +230,46 @@ describe('staged remote steps (gated scripts)', () => {
     await new Promise((res) => setTimeout(res, 500)); // waiting longer than its timeout before fire is fine
     await expect(slow.fire()).rejects.toMatchObject({ stage: 'test', message: expect.stringContaining('deadline') });
   });
+});
+
+/** Our descendant processes whose command line holds `text` (Linux /proc). */
+function descendantsRunning(text: string): number[] {
+  const parent = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch { /* gone */ }
+  }
+  const mine = (pid: number): boolean => { for (let p = parent.get(pid), i = 0; p && i < 64; p = parent.get(p), i++) if (p === process.pid) return true; return false; };
+  return [...parent.keys()].filter((pid) => {
+    if (!mine(pid)) return false;
+    try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text); } catch { return false; }
+  });
+}
+
+describe('every wait ends (issue 18)', () => {
+  test('an unexpected error while the receive scripts wait for their answer: each gets abort, releases its lock and ends', async () => {
+    const id = { context: 'oss-demo', app: 'web', run: '7', actor: 'x', sha: '', token: 'tok18' };
+    const nodes = ['web1', 'web2', 'web3'].map((name) => {
+      const dir = target(`wait-${name}`);
+      return new TargetNode({ kind: 'local', id: name, dir }, new LocalTransport(dir), '/srv/paas', id, new Redactor(), () => {});
+    });
+    const art = await prepareArtifact(tgz('v1'));
+    const cfg = normalizeApp({ deploy_root: '/srv/paas', keep_releases: 3, shared: [], strategy: 'parallel', batch: 1, max_parallel: 4, canary: 1, command_timeout: 600_000 } as never);
+    let calls = 0;
+    const boom = new Error('unexpected: the runner state file cannot be written');
+    const o = { cfg, release: 'v1', artifact: art, rollbackOnFailure: true, redactor: new Redactor(), log: () => {}, now: () => new Date(), onLocksChanged: (held: TargetNode[]) => { calls++; if (held.length && calls === 1) throw boom; } };
+    const run = lockAndInstallAll(nodes, o, '{"run":"7"}');
+    // a liveness bound far below command_timeout (600 s): the test's own timeout
+    await expect(run).rejects.toBe(boom);
+    expect(nodes.map((n) => existsSync(join(n.appDir, '.paas', 'lock')))).toEqual([false, false, false]);
+    expect(nodes.map((n) => n.lockHeld)).toEqual([false, false, false]);
+    expect(descendantsRunning('--ready')).toEqual([]);
+    expect(nodes.map((n) => existsSync(join(n.appDir, 'releases', 'v1')))).toEqual([false, false, false]);
+    await art.cleanup();
+  }, 30_000);
 });
 
 describe('a run that lost its lock never switches', () => {

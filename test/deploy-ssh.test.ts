@@ -5,11 +5,11 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, listTree, rmrf, tempDir } from './helpers.js';
-import { appYml, makeRelease, runOp, type AppYml, type OpRun } from './harness/deploy-app.js';
+import { appYml, makeRelease, paasChild, runOp, type AppYml, type OpRun } from './harness/deploy-app.js';
 import { hashedName, sshdAvailable, startLab, stopApps, type SshLab } from './harness/sshd.js';
 
 const CTX = 'internal-dogfood';
@@ -202,6 +202,42 @@ d('deploy over SSH to real sshd hosts', () => {
     expect(currents()).toEqual(['v1b', 'v1b', 'v1b', 'v1b', 'v1b']);
     expect(locked()).toEqual([false, false, false, false, false]);
   });
+
+  test('a run that loses the lock, or meets the release id with other bytes, exits at once (command_timeout 600s, liveness bound 60s)', async () => {
+    config({ strategy: 'parallel', extra: '    command_timeout: 600s' });
+    expect((await deploy('v1', tgz('v1'))).outcome.exitCode).toBe(0);
+    const foreign = (i: number) => {
+      const lock = join(appDir(i), '.paas', 'lock');
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'token'), 'deadbeef\n');
+      writeFileSync(join(lock, 'run'), '999\n');
+      writeFileSync(join(lock, 'owner.json'), '{"run":"999","actor":"ghost"}\n');
+      writeFileSync(join(lock, 'expires'), `${Math.floor(Date.now() / 1000) + 3600}\n`);
+      return lock;
+    };
+    const args = (release: string, artifact: string) => ['deploy', '--context', CTX, '--state-root', stateRoot, '--vault', vault(), '--app', 'web', '--artifact', artifact, '--release-id', release, '--apply', '--json'];
+    // held on the first target (the others are never let in), then on a later one (the others had locked)
+    for (const i of [0, 2]) {
+      const lock = foreign(i);
+      const r = await paasChild(args('v2', tgz('v2')), { cwd: work, boundMs: 60_000 }).exited;
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('PAAS_LOCK_HELD');
+      expect(locked()).toEqual(lab.hosts.map((_, j) => j === i));
+      rmSync(lock, { recursive: true });
+    }
+    // the id v1 is current everywhere; these bytes are v2's
+    const r = await paasChild(args('v1', tgz('v2')), { cwd: work, boundMs: 60_000 }).exited;
+    expect(r.code).toBe(1);
+    const sum = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+    expect(r.stdout).toContain(`release v1 already exists on this target with different content (sha256 ${sum(tgz('v1'))} there, ${sum(tgz('v2'))} in this artifact)`);
+    expect(history(0).filter((h) => h.release === 'v1')).toHaveLength(1); // nothing recorded for the refused bytes
+    // not current: the same refusal
+    expect((await deploy('v3', tgz('v3'))).outcome.exitCode).toBe(0);
+    const again = await deploy('v1', tgz('v2'));
+    expect(again.outcome.envelope.error?.message).toContain(`(sha256 ${sum(tgz('v1'))} there, ${sum(tgz('v2'))} in this artifact)`);
+    expect(currents()).toEqual(['v3', 'v3', 'v3', 'v3', 'v3']);
+    expect(locked()).toEqual([false, false, false, false, false]);
+  }, 200_000);
 
   const three = () => lab.targets.split('\n').slice(0, 3).join('\n');
   const deploy3 = (release: string, artifact: string, onLog?: (l: string) => void, env: NodeJS.ProcessEnv = {}) =>

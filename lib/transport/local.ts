@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { TransportError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
@@ -7,6 +7,8 @@ import { TransportError, type ExecOptions, type ExecResult, type Transport } fro
 export class LocalTransport implements Transport {
   readonly kind = 'local' as const;
   private trips = 0;
+  /** scripts still running: close() ends them, so no script is left waiting on its stdin */
+  private readonly running = new Set<ChildProcess>();
 
   constructor(readonly rootOverride: string) {}
 
@@ -18,6 +20,7 @@ export class LocalTransport implements Transport {
     this.trips++;
     return new Promise((resolve, reject) => {
       const child = spawn('/bin/sh', ['-c', script], { stdio: [opts.input ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C' } });
+      this.running.add(child);
       let stdout = '';
       let stderr = '';
       let timer: NodeJS.Timeout | undefined;
@@ -34,8 +37,9 @@ export class LocalTransport implements Transport {
         child.stdin.on('error', () => { /* EPIPE when the script exits early: its exit status reports it */ });
         opts.input(child.stdin);
       }
-      child.on('error', (e) => { if (timer) clearTimeout(timer); reject(new TransportError('link', `cannot run /bin/sh: ${e.message}`)); });
+      child.on('error', (e) => { this.running.delete(child); if (timer) clearTimeout(timer); reject(new TransportError('link', `cannot run /bin/sh: ${e.message}`)); });
       child.on('close', (code, signal) => {
+        this.running.delete(child);
         if (timer) clearTimeout(timer);
         resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
       });
@@ -51,5 +55,12 @@ export class LocalTransport implements Transport {
     });
   }
 
-  async close(): Promise<void> {}
+  /** Like an SSH connection closing: a script still running is ended (its stdin closed, then SIGKILL). */
+  async close(): Promise<void> {
+    for (const c of this.running) {
+      c.stdin?.destroy();
+      c.kill('SIGKILL');
+    }
+    this.running.clear();
+  }
 }

@@ -6,14 +6,16 @@
  * bluegreen: the app listens on PAAS_PORT (its slot's port) when set, one pid file per slot, and
  * `failLive` makes /healthz answer 500 once the app's slot is the live one.
  */
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { executeOperation } from '../../lib/runtime/execute.js';
 import { memoryLogger } from '../../lib/runtime/logger.js';
 import type { Runtime } from '../../lib/runtime/runtime.js';
 import { Redactor } from '../../lib/redaction/redactor.js';
 import type { Outcome } from '../../lib/output/envelope.js';
+import { REPO_ROOT as REPO } from './metadata.js';
 
 const SERVER = `
 const http = require('http'), fs = require('fs'), path = require('path');
@@ -123,4 +125,78 @@ export async function runOp(op: 'deploy' | 'rollback', raw: Record<string, unkno
   const outcome = await executeOperation(rt, op, raw);
   const visible = [...outcome.lines, JSON.stringify(outcome.envelope), outcome.summary ?? '', outcome.text ?? '', ...logger.lines].join('\n');
   return { outcome, logs: logger.lines, redactor, visible };
+}
+
+/** An ESM loader: `./x.js` resolves to `./x.ts` in lib/, transpiled with the project's TypeScript. */
+const LOADER = (pkg: string) => `
+import { registerHooks, createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+const ts = createRequire(${JSON.stringify(pkg)})('typescript');
+registerHooks({
+  resolve(spec, ctx, next) {
+    if (/^\\.{1,2}\\//.test(spec) && spec.endsWith('.js') && ctx.parentURL && ctx.parentURL.endsWith('.ts')) {
+      const js = fileURLToPath(new URL(spec, ctx.parentURL));
+      if (!existsSync(js) && existsSync(js.slice(0, -3) + '.ts')) return next(spec.slice(0, -3) + '.ts', ctx);
+    }
+    return next(spec, ctx);
+  },
+  load(url, ctx, next) {
+    if (url.startsWith('file:') && url.endsWith('.ts') && !url.includes('/node_modules/')) {
+      const file = fileURLToPath(url);
+      const out = ts.transpileModule(readFileSync(file, 'utf8'), { fileName: file, compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2023, isolatedModules: true, sourceMap: false } });
+      return { format: 'module', source: out.outputText, shortCircuit: true };
+    }
+    return next(url, ctx);
+  },
+});
+`;
+
+let loaderFile: string | null = null;
+
+export interface ChildRun {
+  pid: number;
+  /** settles when the process exits; rejects when it is still running after `boundMs` (it is then killed) */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+  /** lines of stderr as they arrive (to synchronise on events) */
+  onLine: (f: (line: string) => void) => void;
+}
+
+/**
+ * `paas <args>` from the sources in a child process (its own process group), as CI runs it
+ * (GITHUB_ACTIONS=true, workflow_dispatch on main unless `env` says otherwise). A liveness bound:
+ * a child still running after `boundMs` is killed and `exited` rejects; it is not a timing assertion
+ * (use it with a bound far below the timeouts the run was given, e.g. command_timeout 600s).
+ */
+export function paasChild(args: string[], o: { cwd: string; env?: NodeJS.ProcessEnv; boundMs: number }): ChildRun {
+  if (!loaderFile) {
+    loaderFile = join(mkdtempSync(join(tmpdir(), 'paas-loader-')), 'loader.mjs');
+    writeFileSync(loaderFile, LOADER(join(REPO, 'package.json')));
+  }
+  const child = spawn(process.execPath, ['--import', loaderFile, join(REPO, 'lib', 'cli', 'index.ts'), ...args], {
+    cwd: o.cwd,
+    detached: true,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: mkdtempSync(join(tmpdir(), 'paas-home-')), LANG: 'C', GITHUB_ACTIONS: 'true', GITHUB_EVENT_NAME: 'workflow_dispatch', GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main', GITHUB_ACTOR: 'tester', GITHUB_RUN_ID: String(Date.now() % 1e9), ...o.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const listeners: Array<(l: string) => void> = [];
+  let partial = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => {
+    stderr += c;
+    partial += c;
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const l of lines) for (const f of listeners) f(l);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const bound = setTimeout(() => {
+      try { process.kill(-(child.pid as number), 'SIGKILL'); } catch { /* gone */ }
+      reject(new Error(`paas ${args[0]} was still running after ${o.boundMs} ms (liveness bound):\n${stderr.slice(-2000)}`));
+    }, o.boundMs);
+    child.on('close', (code, signal) => { clearTimeout(bound); resolve({ code, signal, stdout, stderr }); });
+  });
+  return { pid: child.pid as number, exited, onLine: (f) => listeners.push(f) };
 }

@@ -236,12 +236,20 @@ export async function unlockAll(nodes: TargetNode[], o: Pick<FleetOptions, 'log'
 class Deadline {
   private readonly ac = new AbortController();
   private timer: NodeJS.Timeout | undefined;
+  private ended = false;
   readonly signal = this.ac.signal;
 
-  /** aborts `ms` from now (replacing an earlier deadline); null: no deadline */
+  /** aborts `ms` from now (replacing an earlier deadline); null: no deadline. No-op once ended. */
   arm(ms: number | null): void {
     clearTimeout(this.timer);
-    if (ms !== null) this.timer = setTimeout(() => this.ac.abort(), ms);
+    this.timer = undefined;
+    if (ms !== null && !this.ended) this.timer = setTimeout(() => this.ac.abort(), ms);
+  }
+
+  /** the command is over: no timer is left running, and none is armed later (a late answer or gate) */
+  end(): void {
+    this.ended = true;
+    this.arm(null);
   }
 }
 
@@ -306,7 +314,7 @@ function startReceive(n: TargetNode, o: FleetOptions, ownerJson: string, gate: b
   void result
     .then((r) => { if (!gotReady) lockOf(n, r.stdout); }, () => {})
     .finally(() => {
-      deadline.arm(null);
+      deadline.end();
       onReady(false);
     });
   return { n, ready, result, openGate, answer };
@@ -330,7 +338,24 @@ function receiveStage(r: ExecResult): string {
  */
 export async function lockAndInstallAll(nodes: TargetNode[], o: FleetOptions, ownerJson: string, onUpload: (n: TargetNode) => void = () => {}): Promise<void> {
   // every script starts at once; the others take their lock when the first one holds its own
-  const receivers = nodes.map((n, i) => startReceive(n, o, ownerJson, i > 0, () => onUpload(n)));
+  const receivers: Receiver[] = [];
+  try {
+    for (const [i, n] of nodes.entries()) receivers.push(startReceive(n, o, ownerJson, i > 0, () => onUpload(n)));
+    await installAll(receivers, nodes, o);
+  } catch (e) {
+    // whatever failed (ours or unexpected): every receiver still waiting gets `abort` (it releases its
+    // own lock and ends), and we wait for each script to end, so nothing is left waiting on a line
+    for (const r of receivers) r.answer('abort');
+    const ends = await Promise.allSettled(receivers.map((r) => r.result));
+    ends.forEach((x, i) => { if (x.status === 'fulfilled' && /^unlock=released$/m.test(x.value.stdout)) (receivers[i] as Receiver).n.lockHeld = false; });
+    try {
+      o.onLocksChanged(nodes.filter((n) => n.lockHeld));
+    } catch { /* the first error is the one reported */ }
+    throw e;
+  }
+}
+
+async function installAll(receivers: Receiver[], nodes: TargetNode[], o: FleetOptions): Promise<void> {
   const [first, ...rest] = receivers;
   if (!first) return;
   const firstLocked = await first.ready;
