@@ -66,7 +66,8 @@ export async function runDb(ws: Workspace, inputs: Record<string, unknown>, opts
   const redactor = new Redactor();
   const logger = memoryLogger(redactor);
   const rt: Runtime = {
-    env: { PATH: process.env.PATH, ...(opts.env ?? {}) },
+    // as a workflow_dispatch run (migrate/all check the context's trigger policy in CI)
+    env: { PATH: process.env.PATH, GITHUB_EVENT_NAME: 'workflow_dispatch', ...(opts.env ?? {}) },
     cwd: ws.dir,
     redactor,
     logger,

@@ -404,6 +404,45 @@ d('deploy over SSH to real sshd hosts', () => {
     rmrf(evil);
   });
 
+  test('the committed trigger policy (paas.yml contexts.<name>.trigger) governs deploy and rollback, merged with the context\'s own', async () => {
+    const yml = (contexts: string) => { config({ strategy: 'parallel' }); writeFileSync(join(work, 'paas.yml'), readFileSync(join(work, 'paas.yml'), 'utf8') + contexts); };
+    yml('contexts:\n  internal-dogfood:\n    trigger: { events: [workflow_dispatch], branches: [main] }\n');
+    expect((await deploy3('v1', tgz('v1'))).outcome.exitCode).toBe(0);
+    // the context's own policy (made by `paas context create`) allows any branch; paas.yml allows main only
+    const feature = { GITHUB_REF: 'refs/heads/feature-x', GITHUB_REF_NAME: 'feature-x' };
+    const d = await deploy3('v2', tgz('v2'), undefined, feature);
+    expect(d.outcome.envelope.error).toMatchObject({ code: 'PAAS_INVALID_ARGUMENT', stage: 'policy' });
+    expect(d.outcome.envelope.error?.message).toContain('paas.yml contexts.internal-dogfood.trigger): branch feature-x may not deploy');
+    expect(d.outcome.envelope.error?.remediation).toContain('edit paas.yml contexts.internal-dogfood.trigger');
+    const rb = await runOp('rollback', { context: CTX, state_root: stateRoot, vault: vault({ targets: three() }), app: 'web', to_release: 'v1', apply: 'true' }, { cwd: work, env: feature });
+    expect(rb.outcome.envelope.error?.stage).toBe('policy');
+    expect(lab.hosts.slice(0, 3).every((_, i) => !existsSync(join(appDir(i), 'releases', 'v2')))).toBe(true);
+    expect(cur3()).toEqual(['v1', 'v1', 'v1']);
+    // push: paas.yml allows it for oss-demo; on a fresh runner the context is laid out with that policy
+    yml('contexts:\n  oss-demo:\n    trigger: { events: [push, workflow_dispatch] }\n  internal-dogfood:\n    trigger: { events: [workflow_dispatch], branches: [main] }\n');
+    const fresh = tempDir('paas-runner-state-');
+    const stateFile = join(fresh, 'state.txt');
+    writeFileSync(stateFile, '');
+    const before = process.env.GITHUB_STATE;
+    process.env.GITHUB_STATE = stateFile;
+    try {
+      const push = { GITHUB_EVENT_NAME: 'push', GITHUB_REF: 'refs/heads/feature-y', GITHUB_REF_NAME: 'feature-y' };
+      const ok = await runOp('deploy', { context: 'oss-demo', state_root: join(fresh, 'root'), vault: vault({ targets: three() }), app: 'web', artifact: tgz('v2'), release_id: 'v2', apply: 'true' }, { cwd: work, env: push, inAction: true });
+      expect(ok.outcome.envelope.error).toBeUndefined();
+      expect(lab.hosts.slice(0, 3).map((h) => readlinkSync(join(h.dir, 'oss-demo', 'web', 'current')))).toEqual(['releases/v2', 'releases/v2', 'releases/v2']);
+      const cfg = JSON.parse(readFileSync(join(fresh, 'root', 'contexts', 'oss-demo', 'config.json'), 'utf8')) as { webhook_policy: { events: string[]; branches: string[] } };
+      expect(cfg.webhook_policy).toMatchObject({ events: ['push', 'workflow_dispatch'], branches: [] });
+      // internal-dogfood still refuses push (paas.yml allows workflow_dispatch only)
+      const refused = await runOp('deploy', { context: CTX, state_root: join(fresh, 'root'), vault: vault({ targets: three() }), app: 'web', artifact: tgz('v2'), release_id: 'v2', apply: 'true' }, { cwd: work, env: push, inAction: true });
+      expect(refused.outcome.envelope.error?.message).toContain('event push may not deploy');
+    } finally {
+      if (before === undefined) delete process.env.GITHUB_STATE;
+      else process.env.GITHUB_STATE = before;
+      for (const h of lab.hosts) stopApps(join(h.dir, 'oss-demo'));
+      rmrf(fresh);
+    }
+  }, 120_000);
+
   test('a symlink chain (a -> ., a/b -> .., public -> a/b/../shared/public) is refused before upload; shared data survives on every host', async () => {
     config({ strategy: 'parallel', shared: ['storage', 'public/uploads'] });
     expect((await deploy3('v1', tgz('v1'))).outcome.exitCode).toBe(0);

@@ -1,5 +1,5 @@
 import { PaasError } from '../output/errors.js';
-import { contextConfigSchema, type ContextConfig } from '../isolation/context.js';
+import { contextConfigSchema, type ContextConfig, type WebhookPolicy } from '../isolation/context.js';
 import { impliedContextType, type ContextType } from '../isolation/names.js';
 import { guardStateRoot, stateRootPath, type GuardedStateRoot } from '../isolation/state-root.js';
 import { ContextStore } from '../isolation/store.js';
@@ -26,6 +26,8 @@ export interface ResolveOptions {
   /** on a runner, lay out the context on first use */
   createIfMissing: boolean;
   type?: ContextType | undefined;
+  /** the committed trigger policy (paas.yml contexts.<name>.trigger): a context laid out on a runner takes it */
+  webhookPolicy?: WebhookPolicy | undefined;
 }
 
 export const UNRESOLVED_REMEDIATION =
@@ -55,7 +57,7 @@ export function resolveContext(rt: Runtime, store: ContextStore, explicit: strin
       remediation: 'Give context_type (internal, demo or customer), or use a recommended name: internal-dogfood, oss-demo, customer-<id>.',
     });
   }
-  const config = store.create(contextConfigSchema.parse({ name, type, state_root: store.root.path, created_at: rt.now().toISOString() }));
+  const config = store.create(contextConfigSchema.parse({ name, type, state_root: store.root.path, created_at: rt.now().toISOString(), ...(opts.webhookPolicy ? { webhook_policy: opts.webhookPolicy } : {}) }));
   rt.logger.info(`context ${name} (${type}) laid out under ${store.root.path}`);
   return config;
 }

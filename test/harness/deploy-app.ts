@@ -115,13 +115,13 @@ export interface OpRun {
 }
 
 /** Runs an operation in-process as CI would (policy: workflow_dispatch on main). */
-export async function runOp(op: 'deploy' | 'rollback', raw: Record<string, unknown>, o: { cwd: string; env?: NodeJS.ProcessEnv; inCI?: boolean; onLog?: (line: string) => void }): Promise<OpRun> {
+export async function runOp(op: 'deploy' | 'rollback', raw: Record<string, unknown>, o: { cwd: string; env?: NodeJS.ProcessEnv; inCI?: boolean; inAction?: boolean; onLog?: (line: string) => void }): Promise<OpRun> {
   const redactor = new Redactor();
   const mem = memoryLogger(redactor);
   const tap = (f: (m: string) => void) => (m: string) => { f(m); o.onLog?.(m); };
   const logger = { lines: mem.lines, info: tap(mem.info), warn: tap(mem.warn), error: tap(mem.error), debug: mem.debug };
   const env = { GITHUB_EVENT_NAME: 'workflow_dispatch', GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main', GITHUB_ACTOR: 'tester', GITHUB_RUN_ID: String(Date.now() % 1e9), ...o.env };
-  const rt: Runtime = { env, cwd: o.cwd, redactor, logger, now: () => new Date(), inCI: o.inCI ?? true, inAction: false, workspace: undefined };
+  const rt: Runtime = { env, cwd: o.cwd, redactor, logger, now: () => new Date(), inCI: o.inCI ?? true, inAction: o.inAction ?? false, workspace: undefined };
   const outcome = await executeOperation(rt, op, raw);
   const visible = [...outcome.lines, JSON.stringify(outcome.envelope), outcome.summary ?? '', outcome.text ?? '', ...logger.lines].join('\n');
   return { outcome, logs: logger.lines, redactor, visible };

@@ -1,6 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { ContextConfig } from '../../isolation/context.js';
+import { loadPaasYml } from '../../config/paas-yml.js';
+import type { ContextConfig, WebhookPolicy } from '../../isolation/context.js';
+import type { CommonInputs } from '../../runtime/inputs.js';
 import type { Vault } from '../../isolation/vault.js';
 import { PaasError } from '../../output/errors.js';
 import type { Runtime } from '../../runtime/runtime.js';
@@ -57,25 +59,53 @@ function denied(message: string, remediation: string): PaasError {
   return new PaasError('PAAS_INVALID_ARGUMENT', message, { stage: 'policy', remediation });
 }
 
+/** The committed trigger policy of a context (paas.yml `contexts.<name>.trigger`), or undefined. */
+export function committedTrigger(rt: Runtime, common: Pick<CommonInputs, 'config'>, context: string): WebhookPolicy | undefined {
+  try {
+    return loadPaasYml(common.config, rt.workspace ?? rt.cwd, { optional: true }).config.contexts[context]?.trigger;
+  } catch {
+    return undefined; // a broken paas.yml is reported by the operation that reads it
+  }
+}
+
+/** One policy's verdict on the run: why it refuses, or null. */
+function refusal(p: WebhookPolicy, f: TriggerFacts, op: string): string | null {
+  if (!p.events.includes(f.event)) return `event ${f.event || '(none)'} may not ${op} (allowed: ${p.events.join(', ') || 'none'})`;
+  if (p.branches.length && !p.branches.some((b) => globMatch(b, f.branch))) return `branch ${f.branch || '(none)'} may not ${op} (allowed: ${p.branches.join(', ')})`;
+  if (p.actors.length && !p.actors.includes(f.actor)) return `actor ${f.actor || '(none)'} may not ${op}`;
+  return null;
+}
+
 /**
- * May this run change targets? In CI: the context's webhook_policy (event, branch, actor; a
- * signed repository_dispatch). Outside CI: only demo contexts; others name the workflow to run.
+ * May this run change anything (deploy, rollback, db_bootstrap migrate, ...)? In CI: the committed
+ * policy (paas.yml `contexts.<name>.trigger`) AND the context's own webhook_policy, each must allow
+ * the run (the stricter wins; a signature is required when either requires it). Outside CI: only
+ * demo contexts; others name the workflow to run.
  */
-export function checkTriggerPolicy(rt: Runtime, ctx: ContextConfig, vault: Vault, op: 'deploy' | 'rollback'): void {
+export function checkTriggerPolicy(rt: Runtime, ctx: ContextConfig, vault: Vault, op: string, committed?: WebhookPolicy | undefined): void {
   if (!rt.inCI) {
     if (ctx.type === 'demo') return;
+    const wf = op.startsWith('db_bootstrap') ? 'db_bootstrap' : op;
     throw denied(
-      `refusing to ${op} context ${ctx.name} (type ${ctx.type}) from outside CI: deploys of non-demo contexts are CI/CD-only`,
-      `Run the workflow .github/workflows/${op}.yml (workflow_dispatch, context ${ctx.name}; template in workflows-templates/${op}.yml), or drop --apply to see the plan.`,
+      `refusing to ${op} context ${ctx.name} (type ${ctx.type}) from outside CI: changes to non-demo contexts are CI/CD-only`,
+      `Run the workflow .github/workflows/${wf}.yml (workflow_dispatch, context ${ctx.name}; template in workflows-templates/${wf}.yml), or drop --apply to see the plan.`,
     );
   }
-  const p = ctx.webhook_policy;
   const f = triggerFacts(rt.env);
-  const fix = `Adjust webhook_policy of context ${ctx.name} (paas context create ... --events/--branches/--actors) or trigger the run the policy allows.`;
-  if (!p.events.includes(f.event)) throw denied(`trigger policy of ${ctx.name}: event ${f.event || '(none)'} may not ${op} (allowed: ${p.events.join(', ') || 'none'})`, fix);
-  if (p.branches.length && !p.branches.some((b) => globMatch(b, f.branch))) throw denied(`trigger policy of ${ctx.name}: branch ${f.branch || '(none)'} may not ${op}`, fix);
-  if (p.actors.length && !p.actors.includes(f.actor)) throw denied(`trigger policy of ${ctx.name}: actor ${f.actor || '(none)'} may not ${op}`, fix);
-  if (f.event === 'repository_dispatch' || p.require_signature) {
+  const editYml = `edit paas.yml contexts.${ctx.name}.trigger (events, branches, actors) in the default branch, or trigger the run the policy allows`;
+  if (committed) {
+    const why = refusal(committed, f, op);
+    if (why) throw denied(`trigger policy of ${ctx.name} (paas.yml contexts.${ctx.name}.trigger): ${why}`, `To allow it, ${editYml}.`);
+  }
+  const own = refusal(ctx.webhook_policy, f, op);
+  if (own) {
+    throw denied(
+      `trigger policy of ${ctx.name} (the context's own webhook_policy): ${own}`,
+      `To allow it, ${editYml}; the context's own policy must allow it too: a context laid out on a runner takes paas.yml's, one made with \`paas context create ${ctx.name}\` takes --events/--branches/--actors (re-create it to change them).`,
+    );
+  }
+  const fix = `To allow it, ${editYml}.`;
+  if (f.event === 'repository_dispatch' || ctx.webhook_policy.require_signature || committed?.require_signature) {
     if (f.event !== 'repository_dispatch') throw denied(`trigger policy of ${ctx.name} requires a signed repository_dispatch`, fix);
     const secret = vault.require('PAAS_WEBHOOK_SECRET', 'verifying the repository_dispatch signature');
     let payload: { action?: unknown; client_payload?: unknown } = {};

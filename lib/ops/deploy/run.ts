@@ -22,7 +22,7 @@ import { buildTransports, connectTransport, remediationFor, targetsFromVault, tr
 import { bluegreenFleet, fanoutPlan, liveSlot, otherSlot, lockAndInstallAll, planBatches, readStates, Staged, stageSwitch, StageError, switchFleet, targetStatuses, TargetNode, toPaasError, unlockAll, type RunIdentity } from './fleet.js';
 import { healthGate } from './health.js';
 import { runPreflight } from './preflight.js';
-import { checkTriggerPolicy } from './policy.js';
+import { checkTriggerPolicy, committedTrigger } from './policy.js';
 import { releaseStatuses, rollbackCandidate, type TargetState } from './releases.js';
 
 /** Settings of the deploy operation (its zod inputs, parsed). */
@@ -89,7 +89,7 @@ export async function startDeployment(rt: Runtime, token: string | undefined, po
 
 /** Context, config, targets and one node per target (transports built, not connected). */
 export function openFleet(rt: Runtime, common: CommonInputs, appName: string, mutating: boolean, log: (m: string) => void) {
-  const session = openContextSession(rt, common, { mutating, createIfMissing: rt.inAction });
+  const session = openContextSession(rt, common, { mutating, createIfMissing: rt.inAction, webhookPolicy: common.context ? committedTrigger(rt, common, common.context) : undefined });
   const loaded = loadAppConfig(rt.workspace ?? rt.cwd, common.config, appName);
   let specs: TargetSpec[] = targetsFromVault(session.vault);
   if (session.config.default_targets.length) specs = specs.filter((s) => session.config.default_targets.includes(s.id));
@@ -172,7 +172,7 @@ export async function deployRun(rt: Runtime, common: CommonInputs, s: DeploySett
     const base = rt.workspace ?? rt.cwd;
     if (s.apply) {
       // may this run change anything at all? (before any connection)
-      checkTriggerPolicy(rt, session.config, session.vault, 'deploy');
+      checkTriggerPolicy(rt, session.config, session.vault, 'deploy', committedTrigger(rt, common, session.config.name));
       await runPreflight(rt, common);
     }
     // the archive is checked while the connections are set up (both wait for each other: no half-open link is left behind)

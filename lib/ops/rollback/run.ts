@@ -13,7 +13,7 @@ import { selectTargets } from '../../transport/targets.js';
 import { saveHeldLocks } from '../deploy/cleanup.js';
 import { fanoutPlan, lockAll, readStates, StageError, switchAndCheck, targetStatuses, toPaasError, unlockAll, type FleetOptions, type TargetNode } from '../deploy/fleet.js';
 import { runPreflight } from '../deploy/preflight.js';
-import { checkTriggerPolicy } from '../deploy/policy.js';
+import { checkTriggerPolicy, committedTrigger } from '../deploy/policy.js';
 import { releaseStatuses, type TargetState } from '../deploy/releases.js';
 import { closeAll, connectAll, lockOwner, openFleet, recordHistory, requireApp, startDeployment, type DeployPorts } from '../deploy/run.js';
 
@@ -93,7 +93,7 @@ export async function rollbackRun(rt: Runtime, common: CommonInputs, s: Rollback
       });
     }
 
-    checkTriggerPolicy(rt, session.config, session.vault, 'rollback');
+    checkTriggerPolicy(rt, session.config, session.vault, 'rollback', committedTrigger(rt, common, session.config.name));
     await runPreflight(rt, common);
     tracker = await startDeployment(rt, s.github_token, ports, fleet.loaded.environment(ctxName) ?? ctxName, `rollback ${appName} to ${to} in ${ctxName}`, { context: ctxName, app: appName, release_id: to, rollback: true });
     const ctx = ctxName;
