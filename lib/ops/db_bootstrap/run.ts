@@ -14,6 +14,7 @@ import { annotationCommand, markdownTable } from '../../output/summary.js';
 import type { CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { openContextSession, type ContextSession } from '../../runtime/session.js';
+import { checkTriggerPolicy, committedTrigger } from '../deploy/policy.js';
 import { MigrationEngine, type InvalidIndex } from './engine.js';
 import type { DbBootstrapSettings, DbMode } from './index.js';
 import { displayName, type LedgerName, type LedgerRow } from './ledger.js';
@@ -94,7 +95,7 @@ export async function runDbBootstrap(rt: Runtime, common: CommonInputs, s: DbBoo
     // 2. the context: explicit, in every mode (dry_run included: its DSN lives in the context's vault)
     //    A bad paas.yml never lays out a new context: refused input writes nothing.
     try {
-      session = openContextSession(rt, common, { mutating: true, createIfMissing: rt.inAction && !configError, vaultEnvKeys: [report.dsnKey] });
+      session = openContextSession(rt, common, { mutating: true, createIfMissing: rt.inAction && !configError, vaultEnvKeys: [report.dsnKey], webhookPolicy: common.context ? committedTrigger(rt, common, common.context) : undefined });
     } catch (e) {
       throw configError && common.context ? configError : e;
     }
@@ -111,6 +112,9 @@ export async function runDbBootstrap(rt: Runtime, common: CommonInputs, s: DbBoo
         remediation: 'Run the db_bootstrap workflow (workflows-templates/db_bootstrap.yml) with this mode instead. Locally, dry_run and verify work on any context, and migrate/all on demo contexts.',
       });
     }
+
+    // 3b. the trigger policy (paas.yml contexts.<name>.trigger and the context's own): migrating is a change
+    if ((mode === 'migrate' || mode === 'all') && rt.inCI) checkTriggerPolicy(rt, session.config, session.vault, `db_bootstrap ${mode}`, committedTrigger(rt, common, session.config.name));
 
     // 4. the plan, offline
     const plan = discoverPlan(resolve(rt.cwd, db.migrations), db.migrations);
