@@ -443,6 +443,23 @@ d('deploy over SSH to real sshd hosts', () => {
     }
   }, 120_000);
 
+  test('releases unpacked by failed runs are pruned; current and the last good release never are', async () => {
+    config({ strategy: 'parallel', keep: 2, extra: '    hooks: { pre_switch: "case $PAAS_RELEASE in f*) exit 1;; esac" }' });
+    expect((await deploy3('v1', tgz('v1'))).outcome.exitCode).toBe(0);
+    for (const f of ['f1', 'f2', 'f3']) {
+      const r = await deploy3(f, tgz('v2'));
+      expect(r.outcome.envelope.error?.stage).toBe('pre_switch');
+    }
+    // an interrupted run's half-unpacked temp dir
+    mkdirSync(join(appDir(0), 'releases', '.tmp-x9'));
+    expect(readdirSync(join(appDir(0), 'releases')).sort()).toEqual(['.tmp-x9', 'f1', 'f2', 'f3', 'v1']);
+    expect((await deploy3('v2', tgz('v2'))).outcome.exitCode).toBe(0);
+    for (let i = 0; i < 3; i++) expect(readdirSync(join(appDir(i), 'releases')).sort()).toEqual(['v1', 'v2']);
+    expect(history(0).filter((h) => h.release === 'f1').map((h) => h.status)).toEqual(['unpacked']);
+    expect((await deploy3('v3', tgz('v3'))).outcome.exitCode).toBe(0);
+    expect(readdirSync(join(appDir(1), 'releases')).sort()).toEqual(['v2', 'v3']);
+  }, 120_000);
+
   test('a symlink chain (a -> ., a/b -> .., public -> a/b/../shared/public) is refused before upload; shared data survives on every host', async () => {
     config({ strategy: 'parallel', shared: ['storage', 'public/uploads'] });
     expect((await deploy3('v1', tgz('v1'))).outcome.exitCode).toBe(0);

@@ -200,6 +200,8 @@ export interface InstallSpec {
   sha256: string;
   shared: readonly string[];
   lock: LockSpec;
+  /** a history line (JSON, status `unpacked`) appended when the release is unpacked: a run that fails later leaves a record, so prune can remove it */
+  unpackedLine?: string | undefined;
 }
 
 /** What the client writes first on the stdin of `receiveScript`, alone on a line. */
@@ -236,6 +238,8 @@ export function receiveScript(a: string, spec: InstallSpec): string {
     ...lockLines(spec.lock),
     ...stateLines(),
     'if [ "$lk" = held ]; then exit 0; fi',
+    // we hold the lock: what an interrupted run left half-unpacked or half-uploaded goes
+    'rm -rf "$A/releases/".tmp-* "$A/.paas/uploads/"*',
     `ID=${q(id)}; R="$A/releases/$ID"; U="$A/.paas/uploads/$ID.tar.gz"; T="$A/releases/.tmp-$ID"`,
     'c=$(readlink "$A/current" 2>/dev/null || true)',
     'have=$(cat "$A/.paas/sums/$ID" 2>/dev/null || true)',
@@ -269,7 +273,9 @@ export function receiveScript(a: string, spec: InstallSpec): string {
       'rm -rf "$D"; ln -s "$S" "$D"',
     );
   }
-  lines.push(`printf '%s\\n' ${sum} >"$A/.paas/sums/$ID"`, 'mv "$T" "$R"', 'rm -f "$U"', 'echo "install=ok"');
+  lines.push(`printf '%s\\n' ${sum} >"$A/.paas/sums/$ID"`);
+  if (spec.unpackedLine) lines.push(`printf '%s\\n' ${q(spec.unpackedLine)} >>"$A/.paas/history.jsonl"`);
+  lines.push('mv "$T" "$R"', 'rm -f "$U"', 'echo "install=ok"');
   return lines.join('\n') + '\n';
 }
 
@@ -483,4 +489,31 @@ export function backupScript(dir: string, verifyChecksum: boolean): string {
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * Read-only: the app's log on a target (`paas logs`). The files, in this order, when they exist:
+ * `.paas/start.log` (stdout and stderr of the start command, written by the switch script),
+ * `.paas/start-<live slot>.log` (bluegreen), `shared/log/*.log` (the app's own log directory,
+ * kept across releases). Each file is introduced by a line `<marker> file <path under the app dir>`
+ * (`marker`: a random token of the caller, so no log line can imitate it); `missing` when the app
+ * has no directory. `follow`: `tail -F` of the same files until the caller closes the script's stdin (or kills it).
+ */
+export function logsScript(a: string, lines: number, marker: string, follow = false): string {
+  if (!Number.isInteger(lines) || lines < 1 || lines > 100_000) throw new UnsafeValueError('line count');
+  if (!/^[a-f0-9]{16,64}$/.test(marker)) throw new UnsafeValueError('marker');
+  const files = 'live=$(cat "$A/.paas/live" 2>/dev/null || true); set -- "$A/.paas/start.log"; [ -z "$live" ] || set -- "$@" "$A/.paas/start-$live.log"; for f in "$A"/shared/log/*.log; do set -- "$@" "$f"; done';
+  const body = follow
+    ? [
+      'n=0; for f in "$@"; do [ -f "$f" ] && n=1; done',
+      `if [ "$n" -eq 0 ]; then echo ${q(marker)}" nofiles"; exit 0; fi`,
+      // the follower ends with this script: when the caller closes stdin (SSH channel closed, Ctrl-C),
+      // and (GNU tail --pid) when the script itself is killed
+      'p=; if tail --pid=$$ -n 0 /dev/null >/dev/null 2>&1; then p="--pid=$$"; fi',
+      `tail -n ${lines} -F $p "$@" 2>/dev/null & t=$!`,
+      'cat >/dev/null || true',
+      'kill "$t" 2>/dev/null || true',
+    ]
+    : ['for f in "$@"; do', '  [ -f "$f" ] || continue', `  echo ${q(marker)}" file \${f#"$A"/}"`, `  tail -n ${lines} "$f"`, 'done'];
+  return [...header(a), `if [ ! -d "$A" ]; then echo ${q(marker)}" missing"; exit 0; fi`, files, ...body].join('\n') + '\n';
 }

@@ -308,7 +308,8 @@ function startReceive(n: TargetNode, o: FleetOptions, ownerJson: string, gate: b
       onReady(true);
     }
   };
-  const spec = { release: o.release, sha256: o.artifact.sha256, shared: o.cfg.shared, lock: lockSpec(n, o, ownerJson) };
+  const unpackedLine = historyLine({ at: o.now().toISOString(), release: o.release, status: 'unpacked', event: 'unpack', actor: n.id.actor, run: n.id.run, sha256: o.artifact.sha256 });
+  const spec = { release: o.release, sha256: o.artifact.sha256, shared: o.cfg.shared, lock: lockSpec(n, o, ownerJson), unpackedLine };
   const script = receiveScript(n.appDir, spec);
   const result = n.run(gate ? gated(script) : script, () => stage, 0, false, { input, onStdout, signal: deadline.signal });
   void result

@@ -4,8 +4,9 @@ import { RELEASE_RE } from '../../transport/commands.js';
 export interface HistoryLine {
   at: string;
   release: string;
-  status: 'good' | 'bad';
-  event: 'deploy' | 'rollback' | 'fleet_rollback' | 'mark';
+  /** unpacked: a deploy unpacked it (it becomes good when that deploy succeeds); prune removes it otherwise */
+  status: 'good' | 'bad' | 'unpacked';
+  event: 'deploy' | 'rollback' | 'fleet_rollback' | 'mark' | 'unpack';
   actor?: string;
   run?: string;
   sha256?: string;
@@ -36,7 +37,7 @@ export function parseState(stdout: string): TargetState {
     if (block === 'history') {
       try {
         const h = JSON.parse(line) as HistoryLine;
-        if (h && typeof h.release === 'string' && RELEASE_RE.test(h.release) && (h.status === 'good' || h.status === 'bad')) st.history.push(h);
+        if (h && typeof h.release === 'string' && RELEASE_RE.test(h.release) && (h.status === 'good' || h.status === 'bad' || h.status === 'unpacked')) st.history.push(h);
       } catch { /* a torn or foreign line is skipped */ }
       continue;
     }
@@ -58,8 +59,8 @@ export function parseState(stdout: string): TargetState {
 }
 
 /** Final status of each release (last line wins) and the order in which they last became good. */
-export function releaseStatuses(history: readonly HistoryLine[]): { status: Map<string, 'good' | 'bad'>; goodOrder: string[] } {
-  const status = new Map<string, 'good' | 'bad'>();
+export function releaseStatuses(history: readonly HistoryLine[]): { status: Map<string, HistoryLine['status']>; goodOrder: string[] } {
+  const status = new Map<string, HistoryLine['status']>();
   const lastGood = new Map<string, number>();
   history.forEach((h, i) => {
     status.set(h.release, h.status);
@@ -77,13 +78,17 @@ export function rollbackCandidate(st: Pick<TargetState, 'current' | 'releases' |
 
 /**
  * Releases to delete after `newRelease` became current: keep the newest `keep` good releases,
- * never current, never `previous` (the release this deploy replaced, i.e. the last good one),
- * never unmanaged directories (no history). Bad releases do not count and are removed.
+ * never current, never `previous` (the release this deploy replaced) nor the last good one, never
+ * unmanaged directories (no history). Bad releases, and releases only unpacked by runs that failed
+ * or were interrupted (status `unpacked`), do not count and are removed.
  */
 export function pruneList(st: Pick<TargetState, 'releases' | 'history'>, newRelease: string, previous: string | null, keep: number): string[] {
   const { status, goodOrder } = releaseStatuses(st.history);
   const kept = new Set<string>([newRelease]);
   for (const r of goodOrder.filter((g) => g !== newRelease).slice(0, Math.max(0, keep - 1))) kept.add(r);
   if (previous) kept.add(previous);
+  // the last good release before this one stays, whatever keep says
+  const lastGood = goodOrder.find((g) => g !== newRelease);
+  if (lastGood) kept.add(lastGood);
   return st.releases.filter((r) => status.has(r) && !kept.has(r));
 }
