@@ -41,6 +41,7 @@ const result = await build({
   chunkNames: 'chunks/[name]-[hash]',
   entryNames: '[dir]/[name]',
   banner: { js: banner },
+  define: { __PAAS_VERSION__: JSON.stringify(JSON.parse(await readFile('package.json', 'utf8')).version) },
   // native addons are optional (ssh2 and cpu-features fall back to pure JS); never ship
   // machine-specific binaries: a require of a .node file stays a (failing, caught) runtime require
   external: ['*.node'],

@@ -5,12 +5,14 @@ import { EXIT_ERROR, EXIT_OK } from '../output/exit.js';
 import { failure } from '../output/outcome.js';
 import { Redactor } from '../redaction/redactor.js';
 import { REGISTRY } from '../ops/registry.js';
-import type { OperationName } from '../ops/operation.js';
-import { COMMON_INPUT_NAMES } from '../runtime/inputs.js';
+import { OPERATIONS, type OperationName } from '../ops/operation.js';
+import { COMMON_INPUT_NAMES, commonInputsSchema } from '../runtime/inputs.js';
 import { executeOperation } from '../runtime/execute.js';
 import { streamLogger, type Logger } from '../runtime/logger.js';
 import { isCI, type Runtime } from '../runtime/runtime.js';
 import { guardInterrupts, takesLocks, type InterruptGuard } from './interrupt.js';
+import { actionInputs, FLAG_DOCS, nearest, packageVersion, wrap, zodChoices, type OptionDoc } from './help.js';
+import type { z } from 'zod';
 
 export interface CliIo {
   env: NodeJS.ProcessEnv;
@@ -21,7 +23,15 @@ export interface CliIo {
   exit?: (code: number) => void;
 }
 
-type Handler = (rt: Runtime, args: Record<string, unknown>) => Outcome | Promise<Outcome>;
+/** What a command may write while it runs (only `paas logs --tail` streams); everything else is in the Outcome. */
+export interface CommandIo {
+  /** writes redacted text to stdout as it comes */
+  stdout: (s: string) => void;
+  /** aborted on SIGINT/SIGTERM (a streaming command stops and reports) */
+  signal: AbortSignal;
+}
+
+type Handler = (rt: Runtime, args: Record<string, unknown>, io: CommandIo) => Outcome | Promise<Outcome>;
 
 interface Command {
   path: string[];
@@ -33,6 +43,8 @@ interface Command {
   lists?: string[];
   summary: string;
   run: Handler;
+  /** streams output until interrupted (SIGINT/SIGTERM abort CommandIo.signal) */
+  streams?: boolean;
   /** the operation behind an operation command, and the inputs it fixes */
   op?: OperationName;
   fixed?: Record<string, string>;
@@ -45,6 +57,7 @@ const context = () => import('../ops/context/index.js');
 const events = () => import('../ops/events/index.js');
 const backup = () => import('../ops/backup/index.js');
 const alerts = () => import('../ops/alerts/commands.js');
+const logs = () => import('../ops/logs/index.js');
 
 const ROOT = ['state_root'];
 const ROOT_BOOL = ['allow_unsafe_state_root'];
@@ -86,19 +99,62 @@ export const COMMANDS: Command[] = [
   opCommand(['prod', 'verify'], 'prod_verify', 'configuration check (dry_run) or strict smoke checks (verify)'),
   opCommand(['ops', 'daily'], 'ops_daily', 'run the monitoring checks'),
   { path: ['alert', 'history'], positionals: [], strings: ['context', 'limit', ...ROOT], booleans: ROOT_BOOL, summary: 'list the alert actions of a context (opened, commented, closed, acknowledged)', run: async (rt, a) => (await alerts()).alertHistory(rt, a) },
+  { path: ['logs'], positionals: [], strings: ['context', 'app', 'target', 'lines', 'vault', 'config', ...ROOT], booleans: ['tail', ...ROOT_BOOL], summary: "print the app's log on its targets (--tail keeps following)", streams: true, run: async (rt, a, io) => (await logs()).logsRun(rt, a, io) },
   { path: ['alert', 'acknowledge'], positionals: [], strings: ['context', 'id', 'by', 'github_token', 'repo', ...ROOT], booleans: ROOT_BOOL, summary: 'acknowledge the open alert: no repeated Slack messages until recovery', run: async (rt, a) => (await alerts()).alertAcknowledge(rt, a) },
 ];
 
 const kebab = (s: string) => s.replace(/_/g, '-');
+/** flags that may be given more than once: each adds (vault lines, list items) */
+const MULTIPLE = ['vault'];
 
-export function usage(): string {
+function commandLine(c: Command): string {
+  const pos = c.positionals.map((p) => (p.endsWith('?') ? `[${p.slice(0, -1)}]` : `<${p}>`)).join(' ');
+  return `  paas ${c.path.join(' ')}${pos ? ' ' + pos : ''}`.padEnd(44) + c.summary;
+}
+
+export function usage(commands: readonly Command[] = COMMANDS): string {
   const lines = ['usage: paas <command> [options] [--json]', '', 'commands:'];
-  for (const c of COMMANDS) {
-    const pos = c.positionals.map((p) => (p.endsWith('?') ? `[${p.slice(0, -1)}]` : `<${p}>`)).join(' ');
-    lines.push(`  paas ${c.path.join(' ')}${pos ? ' ' + pos : ''}`.padEnd(44) + c.summary);
-  }
-  lines.push('', 'every command accepts --json (the JSON envelope) and --help.', 'docs: docs/cli.md');
+  for (const c of commands) lines.push(commandLine(c));
+  lines.push('', 'every command accepts --json (the JSON envelope) and --help (every option, its default and allowed values).', 'paas --version [--json] prints the version.', 'docs: docs/cli.md');
   return lines.join('\n') + '\n';
+}
+
+/** The first words of every command (`context`, `deploy`, ...) and the commands under each. */
+function groups(): Map<string, Command[]> {
+  const m = new Map<string, Command[]>();
+  for (const c of COMMANDS) m.set(c.path[0] as string, [...(m.get(c.path[0] as string) ?? []), c]);
+  return m;
+}
+
+/** `paas context` alone: the commands under `context`. */
+function groupUsage(word: string): string | null {
+  const cmds = groups().get(word);
+  if (!cmds || cmds.some((c) => c.path.length === 1)) return null;
+  return `usage: paas ${word} <command> [options] [--json]\n\ncommands:\n${cmds.map(commandLine).join('\n')}\n\nRun \`paas ${word} <command> --help\` for its options.\n`;
+}
+
+/** An unknown command, with the nearest one when it looks like a typo. */
+function unknownCommand(argv: string[]): PaasError {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const [w0 = '', w1 = ''] = words;
+  const g = groups();
+  let suggestion: string | null = null;
+  const sub = g.get(w0);
+  if (sub) {
+    const s = nearest(w1, sub.map((c) => c.path[1] ?? '').filter(Boolean));
+    if (s) suggestion = `paas ${w0} ${s}`;
+  } else {
+    const first = nearest(w0, [...g.keys()]);
+    if (first) {
+      const under = g.get(first) ?? [];
+      const second = under.length === 1 || under.some((c) => c.path.length === 1) ? null : nearest(w1, under.map((c) => c.path[1] ?? '').filter(Boolean));
+      suggestion = under.some((c) => c.path.length === 1) || second ? `paas ${first}${second ? ` ${second}` : ''}` : `paas ${first} <command>`;
+    }
+  }
+  const shown = words.slice(0, sub ? 2 : 1).join(' ').slice(0, 80);
+  return new PaasError('PAAS_INVALID_ARGUMENT', `unknown command: paas ${shown}${suggestion ? ` (did you mean \`${suggestion}\`?)` : ''}`, {
+    remediation: sub ? `Run \`paas ${w0}\` for its commands.` : 'Run `paas --help` for the list of commands.',
+  });
 }
 
 function findCommand(argv: string[]): { cmd: Command; rest: string[] } | null {
@@ -114,21 +170,44 @@ function findCommand(argv: string[]): { cmd: Command; rest: string[] } | null {
 }
 
 function parseCommandArgs(cmd: Command, rest: string[]): { args: Record<string, unknown>; json: boolean; help: boolean } {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { json: { type: 'boolean' }, help: { type: 'boolean' } };
-  for (const s of cmd.strings) options[kebab(s)] = { type: 'string' };
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
+  for (const s of cmd.strings) options[kebab(s)] = { type: 'string', multiple: MULTIPLE.includes(s) || Boolean(cmd.lists?.includes(s)) };
   for (const b of cmd.booleans) options[kebab(b)] = { type: 'boolean' };
+  const where = `paas ${cmd.path.join(' ')}`;
+  const seeHelp = `Run \`${where} --help\` for the accepted options.`;
+  // our own words for what node:util parseArgs would say, with the nearest option on a typo
+  for (const a of rest) {
+    if (a === '--') break;
+    if (!a.startsWith('-') || a === '-') continue;
+    const name = a.startsWith('--') ? a.slice(2).split('=')[0] as string : a.slice(1);
+    const known = options[name] ?? (name.startsWith('no-') ? options[name.slice(3)] : undefined);
+    if (a.startsWith('--') ? known : name === 'h') {
+      if (a.startsWith('--') && a.includes('=') && known?.type === 'boolean') {
+        throw new PaasError('PAAS_INVALID_ARGUMENT', `${where}: --${name} is a switch and takes no value (use --${name} or --no-${name.replace(/^no-/, '')})`, { remediation: seeHelp });
+      }
+      continue;
+    }
+    const s = nearest(name.replace(/_/g, '-'), Object.keys(options));
+    throw new PaasError('PAAS_INVALID_ARGUMENT', `${where}: unknown option ${a.split('=')[0]?.slice(0, 64)}${s ? ` (did you mean --${s}?)` : ''}`, { remediation: seeHelp });
+  }
   let parsed;
   try {
     parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true, allowNegative: true });
   } catch (e) {
-    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    throw new PaasError('PAAS_INVALID_ARGUMENT', `paas ${cmd.path.join(' ')}: ${msg}`, { remediation: `Run \`paas ${cmd.path.join(' ')} --help\` for the accepted options.` });
+    const code = (e as { code?: string }).code;
+    const opt = e instanceof Error ? /'(-[^' ]+)/.exec(e.message)?.[1] : undefined;
+    const msg = code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && opt
+      ? `${opt} needs a value (${opt} <value> or ${opt}=<value>)`
+      : `the options could not be read (${e instanceof Error ? e.message.split('\n')[0]?.slice(0, 120) : String(e)})`;
+    throw new PaasError('PAAS_INVALID_ARGUMENT', `${where}: ${msg}`, { remediation: seeHelp });
   }
   const args: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(parsed.values)) {
     const key = k.replace(/-/g, '_');
     if (key === 'json' || key === 'help') continue;
-    args[key] = cmd.lists?.includes(key) && typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v;
+    if (cmd.lists?.includes(key)) args[key] = [v].flat().flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean);
+    else if (MULTIPLE.includes(key) && Array.isArray(v)) args[key] = v.join('\n'); // each --vault adds its lines
+    else args[key] = v;
   }
   const required = cmd.positionals.filter((p) => !p.endsWith('?'));
   if (parsed.positionals.length > cmd.positionals.length) {
@@ -143,10 +222,47 @@ function parseCommandArgs(cmd: Command, rest: string[]): { args: Record<string, 
   return { args, json: Boolean(parsed.values.json), help: Boolean(parsed.values.help) };
 }
 
-function commandHelp(cmd: Command): string {
+/** What --help says about one option: the action.yml input of the operation, else of any action, else FLAG_DOCS. */
+function optionDoc(cmd: Command, name: string): OptionDoc {
+  const shape = { ...commonInputsSchema.shape, ...(cmd.op ? REGISTRY[cmd.op].inputs.shape : {}) } as Record<string, z.ZodType>;
+  const choices = zodChoices(shape[name]);
+  const own = cmd.op ? actionInputs(cmd.op)[name] : undefined;
+  if (own) return { ...own, choices };
+  const local = FLAG_DOCS[name];
+  if (local) return { description: local, choices };
+  for (const op of OPERATIONS) {
+    const any = actionInputs(op)[name];
+    if (any) return { description: any.description, default: name === 'context' ? undefined : any.default, choices };
+  }
+  return { description: '', choices };
+}
+
+const WIDTH = 100;
+const COL = 32;
+
+export function commandHelp(cmd: Command): string {
   const pos = cmd.positionals.map((p) => (p.endsWith('?') ? `[${p.slice(0, -1)}]` : `<${p}>`)).join(' ');
-  const flags = [...cmd.strings.map((s) => `--${kebab(s)} <value>`), ...cmd.booleans.map((b) => `--${kebab(b)}`), '--json'];
-  return `usage: paas ${cmd.path.join(' ')}${pos ? ' ' + pos : ''} [options]\n\n${cmd.summary}\n\noptions:\n${flags.map((f) => `  ${f}`).join('\n')}\n`;
+  const rows: string[] = [];
+  const row = (flag: string, text: string) => {
+    const head = `  ${flag}`;
+    const body = wrap(text, WIDTH, COL);
+    rows.push(head.length < COL ? head.padEnd(COL) + body : `${head}\n${' '.repeat(COL)}${body}`);
+  };
+  const describe = (name: string, isBool: boolean) => {
+    const d = optionDoc(cmd, name);
+    const extra: string[] = [];
+    if (d.required && !(cmd.fixed && name in cmd.fixed)) extra.push('required');
+    if (d.choices?.length && !isBool) extra.push(`one of: ${d.choices.join(', ')}`);
+    if (d.default !== undefined && d.default !== '' && !/\$\{\{/.test(d.default)) extra.push(`default: ${d.default}`);
+    if (MULTIPLE.includes(name) || cmd.lists?.includes(name)) extra.push('repeatable, each adds');
+    return `${d.description}${extra.length ? ` [${extra.join('; ')}]` : ''}`;
+  };
+  for (const s of cmd.strings) row(`--${kebab(s)} <value>`, describe(s, false));
+  for (const b of cmd.booleans) row(`--${kebab(b)}`, describe(b, true));
+  row('--json', 'Print the JSON envelope {ok, command, context, mode, fields, error?} on stdout.');
+  row('--help', 'This help.');
+  const fixed = Object.entries(cmd.fixed ?? {}).map(([k, v]) => `--${kebab(k)} ${v}`).join(' ');
+  return `usage: paas ${cmd.path.join(' ')}${pos ? ' ' + pos : ''} [options]\n\n${cmd.summary}${fixed ? ` (the ${cmd.op} operation with ${fixed})` : ''}\n\noptions:\n${rows.join('\n')}\n`;
 }
 
 /** The whole CLI as a function: argv in, exit code out; every byte written goes through the redactor. */
@@ -177,8 +293,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     out(usage());
     return argv.length === 0 ? EXIT_ERROR : EXIT_OK;
   }
-  if (argv[0] === '--version') {
-    out('paas 0.1.0\n');
+  if (argv[0] === '--version' || argv[0] === '-v' || argv[0] === 'version') {
+    const version = packageVersion();
+    out(wantJson ? JSON.stringify({ ok: true, command: 'version', context: null, mode: null, fields: { version, node: process.versions.node } }) + '\n' : `paas ${version}\n`);
+    return EXIT_OK;
+  }
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const group = words.length === 1 ? groupUsage(words[0] as string) : null;
+  if (group && !findCommand(argv)) {
+    out(group);
     return EXIT_OK;
   }
   let result: Outcome;
@@ -186,9 +309,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let guard: InterruptGuard | null = null;
   try {
     const found = findCommand(argv);
-    if (!found) {
-      throw new PaasError('PAAS_INVALID_ARGUMENT', `unknown command: paas ${argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ').slice(0, 80)}`, { remediation: 'Run `paas --help` for the list of commands.' });
-    }
+    if (!found) throw unknownCommand(argv);
     label = found.cmd.path.join('_');
     const { args, help } = parseCommandArgs(found.cmd, found.rest);
     if (help) {
@@ -199,11 +320,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (cmd.op && takesLocks(cmd.op, { ...args, ...cmd.fixed })) {
       guard = guardInterrupts(rt, cmd.op, args, { mute: () => (muted = true), log, stderr: io.stderr });
       try {
-        result = await guard.run(async () => cmd.run(rt, args));
+        result = await guard.run(async () => cmd.run(rt, args, { stdout: out, signal: new AbortController().signal }));
       } finally {
         guard.stop();
       }
-    } else result = await cmd.run(rt, args);
+    } else if (cmd.streams) {
+      const ac = new AbortController();
+      const stop = () => ac.abort();
+      process.on('SIGINT', stop).on('SIGTERM', stop);
+      try {
+        result = await cmd.run(rt, args, { stdout: out, signal: ac.signal });
+      } finally {
+        process.off('SIGINT', stop).off('SIGTERM', stop);
+      }
+    } else result = await cmd.run(rt, args, { stdout: out, signal: new AbortController().signal });
   } catch (e) {
     result = failure(redactor, label.replace(/[^a-z_]/g, '_'), null, null, e);
   }
