@@ -8,7 +8,7 @@ import { EventLog } from '../state/events.js';
 import { mkdirPrivate, writeFilePrivate } from '../state/fs-safe.js';
 import { contextConfigSchema, type ContextConfig } from './context.js';
 import { CONTEXT_NAME_RE } from './names.js';
-import type { GuardedStateRoot } from './state-root.js';
+import { STATE_ROOT_FIX, type GuardedStateRoot } from './state-root.js';
 
 export interface ContextPaths {
   dir: string;
@@ -16,6 +16,13 @@ export interface ContextPaths {
   stateDb: string;
   events: string;
   cache: string;
+}
+
+/** A file-system error under the state root (EACCES, EPERM, EROFS, ENOSPC...) as a clear error; anything else is rethrown. */
+function fsFailure(e: unknown, what: string, root: string): never {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  if (e instanceof PaasError || typeof code !== 'string') throw e;
+  throw new PaasError('PAAS_STATE_ROOT_UNSAFE', `${what} under state root ${root} failed (${code})`, { stage: 'state_root', remediation: STATE_ROOT_FIX });
 }
 
 /**
@@ -49,7 +56,11 @@ export class ContextStore {
         remediation: `Use it (paas context use ${parsed.name}) or remove it first (paas context remove ${parsed.name}).`,
       });
     }
-    mkdirPrivate(this.contextsDir);
+    try {
+      mkdirPrivate(this.contextsDir);
+    } catch (e) {
+      fsFailure(e, `creating context ${parsed.name}`, this.root.path);
+    }
     const tmp = join(this.contextsDir, `.tmp-${parsed.name}-${randomBytes(4).toString('hex')}`);
     try {
       mkdirPrivate(tmp);
@@ -60,7 +71,7 @@ export class ContextStore {
       renameSync(tmp, p.dir);
     } catch (e) {
       rmSync(tmp, { recursive: true, force: true });
-      throw e;
+      fsFailure(e, `creating context ${parsed.name}`, this.root.path);
     }
     return parsed;
   }
@@ -92,7 +103,13 @@ export class ContextStore {
 
   list(): ContextConfig[] {
     if (!existsSync(this.contextsDir)) return [];
-    return readdirSync(this.contextsDir)
+    let names: string[];
+    try {
+      names = readdirSync(this.contextsDir);
+    } catch (e) {
+      fsFailure(e, 'listing contexts', this.root.path);
+    }
+    return names
       .filter((n) => CONTEXT_NAME_RE.test(n) && existsSync(join(this.contextsDir, n, 'config.json')))
       .sort()
       .map((n) => this.get(n));
@@ -131,8 +148,12 @@ export class ContextStore {
 
   select(name: string): void {
     this.get(name);
-    mkdirPrivate(this.root.path);
-    writeFilePrivate(this.selectedFile, name + '\n');
+    try {
+      mkdirPrivate(this.root.path);
+      writeFilePrivate(this.selectedFile, name + '\n');
+    } catch (e) {
+      fsFailure(e, `selecting context ${name}`, this.root.path);
+    }
   }
 
   selected(): string | null {

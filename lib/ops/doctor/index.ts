@@ -264,8 +264,19 @@ export async function runDoctorOperation(rt: Runtime, common: CommonInputs, sett
   let sarifFile: string | undefined;
   if (settings.sarif_file) {
     sarifFile = resolve(rt.cwd, settings.sarif_file);
-    mkdirSync(dirname(sarifFile), { recursive: true });
-    writeFileSync(sarifFile, JSON.stringify(rt.redactor.redactDeep(toSarif(report, { srcRoot: report.root })), null, 2) + '\n');
+    const text = JSON.stringify(rt.redactor.redactDeep(toSarif(report, { srcRoot: report.root })), null, 2) + '\n';
+    try {
+      // eslint-disable-next-line no-control-regex -- a control character in a path would forge log lines
+      if (/[\u0000-\u001f\u007f]/.test(sarifFile)) throw Object.assign(new Error('control character'), { code: 'a control character in the path' });
+      mkdirSync(dirname(sarifFile), { recursive: true });
+      writeFileSync(sarifFile, text);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'error';
+      throw new PaasError('PAAS_INVALID_ARGUMENT', `sarif_file ${JSON.stringify(sarifFile)} cannot be written (${code})`, {
+        stage: 'sarif',
+        remediation: 'Pass a writable file path as sarif_file / --sarif-file (e.g. ${{ runner.temp }}/doctor.sarif in Actions); its directory is created when missing.',
+      });
+    }
   }
   if (report.baseline.updated) rt.logger.info(`doctor: baseline ${report.baseline.path} now accepts ${report.baseline.entries} finding(s)`);
   return doctorOutcome(rt, report, { sarifFile, context: common.context ?? null });

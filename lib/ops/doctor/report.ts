@@ -25,6 +25,7 @@ const KIND_TITLES: Record<string, string> = {
   k8s_secret_value: 'A value in a Kubernetes Secret manifest',
   state_root_inside_repo: 'The state root is inside a repository or the workspace',
   state_root_mode: 'The state root is readable by other users',
+  state_root_unusable: 'The state root cannot be used as a directory (a dangling symlink, a file or device, no access)',
   vault_inside_repo: 'A context vault file inside a repository or the workspace',
   vault_file_mode: 'A context vault file readable by other users',
   vault_file_missing: 'A context vault file that does not exist',

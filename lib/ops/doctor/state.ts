@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { ContextConfig } from '../../isolation/context.js';
 import { CONTEXT_NAME_RE } from '../../isolation/names.js';
-import { isInside, realPathLoose, stateRootProblem } from '../../isolation/state-root.js';
+import { isInside, realPathLoose, stateRootProblem, stateRootUsability } from '../../isolation/state-root.js';
 import { ContextStore } from '../../isolation/store.js';
 import { parseDotenv, sameVault, vaultFileProblem, vaultIdentity, type VaultIdentity } from '../../isolation/vault.js';
 import { findingId } from './fingerprint.js';
@@ -17,6 +17,9 @@ import { safeText } from './report.js';
 import type { CheckName, Finding, Severity } from './types.js';
 
 export interface StateView {
+  /** the state root as configured (absolute, symlinks not resolved) */
+  configured: string;
+  /** its real path */
   root: string;
   exists: boolean;
   contexts: ContextConfig[];
@@ -27,7 +30,7 @@ export interface StateView {
 /** The contexts under a state root, read without the guard (doctor must look at unsafe roots too). */
 export function readStateRoot(root: string): StateView {
   const real = realPathLoose(root);
-  const view: StateView = { root: real, exists: existsSync(real), contexts: [], unreadable: [] };
+  const view: StateView = { configured: root, root: real, exists: existsSync(real), contexts: [], unreadable: [] };
   const store = new ContextStore({ path: real, unsafe: true });
   if (!existsSync(store.contextsDir)) return view;
   let names: string[];
@@ -62,7 +65,9 @@ export function checkStateRoot(view: StateView, opts: { workspace?: string | und
   if (problem) {
     out.push(finding('state_root_outside_repo', 'state_root_inside_repo', 'critical', `${problem}${opts.unsafeOverride ? ' (unsafe override in use)' : ''}`, view.root));
   }
-  if (view.exists) {
+  const unusable = stateRootUsability(view.configured);
+  if (unusable) out.push(finding('state_root_outside_repo', 'state_root_unusable', 'high', unusable, view.root));
+  if (view.exists && !unusable) {
     try {
       const mode = statSync(view.root).mode & 0o777;
       if (mode & 0o077) out.push(finding('state_root_outside_repo', 'state_root_mode', 'high', `state root ${view.root} has mode ${mode.toString(8)}, expected 700`, view.root));
