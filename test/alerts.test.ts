@@ -5,10 +5,12 @@
  * GITHUB_* variables the runner sets.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startGitHubApi, checkRequest, type FakeGitHub } from './harness/github-api.js';
 import { startSlackReceiver, type SlackReceiver } from './harness/slack.js';
 import { startHttpApp, type HttpApp } from './harness/http-app.js';
-import { opsFixture, statusLines, type OpsFixture } from './ops-fixtures.js';
+import { opsFixture, runOpsDirect, statusLines, virtualClock, type OpsFixture } from './ops-fixtures.js';
 import { alertMarker, ALERT_TITLE } from '../lib/ops/alerts/lifecycle.js';
 import { restIssuesApi } from '../lib/ops/alerts/github-issues.js';
 
@@ -103,7 +105,7 @@ describe('alert issue lifecycle', () => {
     // every kind of request went to a documented endpoint
     const templates = new Set(gh.requests.map((q) => `${q.method} ${q.template}`));
     expect([...templates].sort()).toEqual(
-      ['GET /repos/{owner}/{repo}/issues', 'GET /repos/{owner}/{repo}/issues/{issue_number}', 'PATCH /repos/{owner}/{repo}/issues/{issue_number}', 'POST /repos/{owner}/{repo}/issues', 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments'].sort(),
+      ['GET /repos/{owner}/{repo}', 'GET /repos/{owner}/{repo}/issues', 'GET /repos/{owner}/{repo}/issues/{issue_number}', 'PATCH /repos/{owner}/{repo}/issues/{issue_number}', 'POST /repos/{owner}/{repo}/issues', 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments'].sort(),
     );
   });
 
@@ -151,10 +153,16 @@ describe('alert issue lifecycle', () => {
     app.status = 503;
     await f.ops([], runEnv());
     expect(alertIssues()).toHaveLength(1);
-    f.writeConfig('version: 1\n'); // no checks: insufficient_data reason=no_checks
-    f.writeVault({ API_URL: app.url, SLACK_WEBHOOK_URL: slack.url });
+    // a target without release history: the current release cannot be judged → insufficient_data
+    const target = join(f.dir, 'target');
+    mkdirSync(join(target, f.context, 'web', 'releases', 'v1'), { recursive: true });
+    mkdirSync(join(target, f.context, 'web', '.paas'), { recursive: true });
+    symlinkSync('releases/v1', join(target, f.context, 'web', 'current'));
+    writeFileSync(join(target, f.context, 'web', '.paas', 'history.jsonl'), '');
+    f.writeConfig('version: 1\napps:\n  web: {}\nops:\n  checks:\n    - name: release\n      target: { current_release: true }\n');
+    f.writeVault({ PAAS_TARGETS: `web1=local:${target}`, SLACK_WEBHOOK_URL: slack.url });
     const r = await f.ops([], runEnv());
-    expect(statusLines(r).at(-1)).toBe('ops_daily status=insufficient_data reason=no_checks mode=prod checks=0 failed=0');
+    expect(statusLines(r).at(-1)).toBe('ops_daily status=insufficient_data reason=no_release_history mode=prod checks=1 failed=0');
     expect(alertIssues()).toHaveLength(1);
     expect(alertIssues()[0]!.comments).toHaveLength(0);
     f.writeConfig(YAML);
@@ -173,18 +181,23 @@ describe('alert issue lifecycle', () => {
     expect(alertIssues()[0]!.body).toContain('prod_config status=fail reason=missing_env missing=API_URL');
   });
 
-  test('GitHub failing: the run keeps its exit code, warns, records github=failed; the next run opens the issue', async () => {
-    const f = await fixture('internal-dogfood', false);
+  test('GitHub failing past every retry: status=failed reason=github_502, history github=failed; the next run opens the issue without a second Slack "opened"', async () => {
+    const f = await fixture('internal-dogfood');
     app.status = 503;
-    gh.failNext(502, 1, 'post /repos/{owner}/{repo}/issues');
-    const r1 = await f.ops([], runEnv());
+    gh.failNext(502, 5, 'post /repos/{owner}/{repo}/issues');
+    const clock = virtualClock();
+    const r1 = await runOpsDirect(f, { env: runEnv(), clock });
     expect(r1.code).toBe(2);
-    expect(r1.stderr).toMatch(/alert issue could not be updated: GitHub API POST \/repos\/\{owner\}\/\{repo\}\/issues answered HTTP 502/);
+    expect(r1.lines.at(-2)).toBe('ops_alert status=failed reason=github_502 cause=server slack=sent');
+    expect(r1.logs.join('\n')).toMatch(/alert issue could not be updated: GitHub API POST \/repos\/\{owner\}\/\{repo\}\/issues answered HTTP 502 after 5 attempts/);
+    expect(clock.sleeps).toEqual([1000, 2000, 4000, 8000]); // backoff, on the virtual clock
     expect(alertIssues()).toHaveLength(0);
-    const r2 = await f.ops([], runEnv());
-    expect(statusLines(r2).at(-2)).toMatch(/^ops_alert status=opened issue=\d+/);
-    const hist = (await f.paas(['alert', 'history', '--context', f.context, '--json'])).json().fields.records as Array<{ action: string; github: string }>;
-    expect(hist.map((h) => `${h.action}:${h.github}`)).toEqual(['opened:ok', 'opened:failed']);
+    expect(r1.summary).toMatch(/\| failed \| {2}\| sent \| github_502 \|/);
+    const r2 = await runOpsDirect(f, { env: runEnv(), clock });
+    expect(r2.lines.at(-2)).toMatch(/^ops_alert status=opened issue=\d+ slack=sent$/);
+    expect(slackHeaders()).toEqual(['ops_daily strict unhealthy: internal-dogfood', 'ops_daily strict unhealthy (still failing): internal-dogfood']);
+    const hist = (await f.paas(['alert', 'history', '--context', f.context, '--json'])).json().fields.records as Array<{ action: string; github: string; reason: string | null }>;
+    expect(hist.map((h) => `${h.action}:${h.github}:${h.reason}`)).toEqual(['opened:ok:null', 'failed:failed:github_502']);
   });
 
   test('without a token or repository: the alert is tracked locally, Slack still notified', async () => {

@@ -5,12 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { guardStateRoot } from '../lib/isolation/state-root.js';
 import { ContextStore } from '../lib/isolation/store.js';
 import { Redactor } from '../lib/redaction/redactor.js';
-import { LAST_SUCCESS_KEY, RUN_RECORD, type OpsDailyRun } from '../lib/ops/ops_daily/run.js';
+import { LAST_RUN_KEY, LAST_SUCCESS_KEY, RUN_RECORD, type OpsDailyRun } from '../lib/ops/ops_daily/run.js';
 import { startHttpApp, type HttpApp } from './harness/http-app.js';
 import { opsFixture, statusLines, type OpsFixture } from './ops-fixtures.js';
 import { rmrf, tempDir } from './helpers.js';
@@ -158,12 +158,49 @@ describe('status lines and exit codes', () => {
     expect(statusLines(r)).toEqual(['ops_check status=skipped check=api kind=http reason=missing_env ms=0', expect.stringMatching(/^ops_check status=unhealthy check=web .*reason=http_503/), 'ops_daily status=unhealthy mode=lenient checks=2 failed=1 skipped=1']);
   });
 
-  test('nothing to run: insufficient_data reason=no_checks (exit 2; 0 on a schedule)', async () => {
+  test('nothing to run in mode=prod is an error (exit 1, on a schedule too), with a remediation', async () => {
     const f = await fixture('version: 1\n', {});
     const r = await f.ops();
+    expect(r.code).toBe(1);
+    // an error in prod alerts like any other (here without GitHub: the local alert)
+    expect(statusLines(r)).toEqual(['ops_alert status=opened slack=not_configured', 'ops_daily status=error reason=no_checks mode=prod checks=0 failed=0']);
+    const scheduled = await f.ops(['--json'], { GITHUB_EVENT_NAME: 'schedule' });
+    expect(scheduled.code).toBe(1);
+    expect(scheduled.json()).toMatchObject({ ok: false, fields: { overall: 'error', reason: 'no_checks', normalized: false }, error: { code: 'PAAS_INVALID_ARGUMENT', stage: 'config' } });
+    expect(scheduled.json().error?.remediation).toMatch(/ops\.checks/);
+  });
+
+  test('lenient with no checks: insufficient_data reason=no_checks, never normalized on a schedule (exit 2)', async () => {
+    const f = await fixture('version: 1\n', {});
+    const r = await f.ops(['--mode', 'lenient', '--json'], { GITHUB_EVENT_NAME: 'schedule' });
     expect(r.code).toBe(2);
-    expect(statusLines(r)).toEqual(['ops_daily status=insufficient_data reason=no_checks mode=prod checks=0 failed=0']);
-    expect((await f.ops([], { GITHUB_EVENT_NAME: 'schedule' })).code).toBe(0);
+    expect(r.json().fields).toMatchObject({ overall: 'insufficient_data', reason: 'no_checks', normalized: false });
+    expect(runs(f)[0]).toMatchObject({ exit_code: 2, normalized: false });
+  });
+
+  test('lenient with every secret missing: insufficient_data reason=all_skipped, not green on a schedule', async () => {
+    const f = await fixture(yml(http('api', 'API_URL') + http('web', 'WEB_URL')), {});
+    const r = await f.ops(['--mode', 'lenient'], { GITHUB_EVENT_NAME: 'schedule' });
+    expect(r.code).toBe(2);
+    expect(statusLines(r).at(-1)).toBe('ops_daily status=insufficient_data reason=all_skipped mode=lenient checks=2 failed=0 skipped=2');
+    expect(r.stderr).toMatch(/nothing was checked \(all_skipped\)/);
+  });
+
+  test('a missing paas.yml is an error naming the path (and the paas.yaml beside it), in every mode', async () => {
+    const f = await fixture('version: 1\n', {});
+    rmSync(f.config);
+    for (const mode of ['prod', 'lenient']) {
+      const r = await f.ops(['--mode', mode, '--json'], { GITHUB_EVENT_NAME: 'schedule' });
+      expect(r.code).toBe(1);
+      expect(r.json().error).toMatchObject({ code: 'PAAS_INVALID_ARGUMENT', stage: 'config' });
+      expect(r.json().error?.message).toContain(f.config);
+      expect(r.json().error?.message).not.toContain('paas.yaml');
+    }
+    writeFileSync(join(f.dir, 'repo', 'paas.yaml'), 'version: 1\n');
+    const r = await f.ops(['--json'], { GITHUB_EVENT_NAME: 'schedule' });
+    expect(r.code).toBe(1);
+    expect(r.json().error?.message).toMatch(/does not exist.*found paas\.yaml beside it/);
+    expect(r.json().error?.remediation).toMatch(/rename it to paas\.yml/);
   });
 
   test('invalid paas.yml: exit 1 with the file, line and field', async () => {
@@ -319,7 +356,7 @@ describe('target and backup checks over the local transport', () => {
 });
 
 describe('run records, events and missed schedules', () => {
-  test('each run is recorded; a previous success older than expected_interval is reported (ops_schedule status=missed)', async () => {
+  test('each run is recorded; a previous run older than expected_interval is reported (ops_schedule status=missed) and alerted', async () => {
     const f = await fixture(yml(http('api', 'API_URL'), '  expected_interval: 26h\n'), { API_URL: ok.url });
     const first = await f.ops();
     expect(statusLines(first).some((l) => l.startsWith('ops_schedule'))).toBe(false);
@@ -328,18 +365,20 @@ describe('run records, events and missed schedules', () => {
     // the schedule did not fire for 30 hours
     const store = new ContextStore(guardStateRoot(f.stateRoot, {}));
     const st = store.openState(f.context, new Redactor());
-    st.scoped.set(LAST_SUCCESS_KEY, new Date(Date.now() - 30 * 3_600_000).toISOString());
+    st.scoped.set(LAST_RUN_KEY, new Date(Date.now() - 30 * 3_600_000).toISOString());
     st.close();
     const late = await f.ops([], { GITHUB_EVENT_NAME: 'schedule' });
     expect(late.code).toBe(0);
     const lines = statusLines(late);
-    expect(lines.at(-2)).toBe('ops_schedule status=missed age_hours=30 expected_hours=26');
+    expect(lines.at(-3)).toBe('ops_schedule status=missed age_hours=30 expected_hours=26');
+    expect(lines.at(-2)).toBe('ops_alert status=opened slack=not_configured'); // no GitHub here: the local alert
     expect(lines.at(-1)).toBe('ops_daily status=healthy mode=prod checks=1 failed=0');
     expect(late.stderr).toMatch(/did not fire/);
 
-    // back on schedule
+    // back on schedule: the alert recovers
     const next = await f.ops();
     expect(statusLines(next).some((l) => l.startsWith('ops_schedule'))).toBe(false);
+    expect(statusLines(next).at(-2)).toBe('ops_alert status=closed slack=not_configured');
 
     const events = (await f.paas(['events', 'list', '--context', f.context, '--json'])).json().fields.events as Array<{ kind: string; level: string; fields: Record<string, unknown> }>;
     expect(events.filter((e) => e.kind === 'ops_daily.finished')).toHaveLength(3);
@@ -349,12 +388,21 @@ describe('run records, events and missed schedules', () => {
     expect(recorded[1]).toMatchObject({ overall: 'healthy', exit_code: 0, schedule: { missed: true, ageHours: 30, expectedHours: 26 }, checks: [{ name: 'api', kind: 'http', status: 'healthy' }] });
   });
 
-  test('a failing run does not count as the last success', async () => {
-    const f = await fixture(yml(http('api', 'API_URL')), { API_URL: failing.url });
+  test('a failing run does not count as the last success, but it did run: the next run is not a missed schedule', async () => {
+    const f = await fixture(yml(http('api', 'API_URL'), '  expected_interval: 26h\n'), { API_URL: failing.url });
     await f.ops();
     const store = new ContextStore(guardStateRoot(f.stateRoot, {}));
-    const st = store.openState(f.context, new Redactor());
+    let st = store.openState(f.context, new Redactor());
     expect(st.scoped.get(LAST_SUCCESS_KEY)).toBeUndefined();
+    // the last success is 3 days old, but a (failing) run ran 2 hours ago
+    st.scoped.set(LAST_SUCCESS_KEY, new Date(Date.now() - 72 * 3_600_000).toISOString());
+    st.scoped.set(LAST_RUN_KEY, new Date(Date.now() - 2 * 3_600_000).toISOString());
+    st.close();
+    const r = await f.ops([], { GITHUB_EVENT_NAME: 'schedule' });
+    expect(r.code).toBe(2);
+    expect(statusLines(r).some((l) => l.startsWith('ops_schedule'))).toBe(false);
+    st = store.openState(f.context, new Redactor());
+    expect(st.scoped.list<OpsDailyRun>(RUN_RECORD)[0]!.data.schedule.missed).toBe(false);
     st.close();
   });
 });

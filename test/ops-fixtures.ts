@@ -5,6 +5,11 @@
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Outcome } from '../lib/output/envelope.js';
+import { runOpsDaily, type OpsDailyDeps } from '../lib/ops/ops_daily/run.js';
+import { Redactor } from '../lib/redaction/redactor.js';
+import { commonInputsSchema } from '../lib/runtime/inputs.js';
+import type { Runtime } from '../lib/runtime/runtime.js';
 import { cli, rmrf, tempDir, type CliRun } from './helpers.js';
 
 export interface OpsFixture {
@@ -62,4 +67,58 @@ export async function opsFixture(opts: { context?: string; yaml: string; vault?:
 /** The status lines of a CLI run (stdout without --json), in order. */
 export function statusLines(r: CliRun): string[] {
   return r.stdout.trim().split('\n').filter(Boolean);
+}
+
+/** A virtual clock: `sleep` advances time at once and records the wait (tests never wait real seconds). */
+export interface VirtualClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  advance(ms: number): void;
+  readonly sleeps: number[];
+}
+
+export function virtualClock(start = Date.now()): VirtualClock {
+  let t = start;
+  const sleeps: number[] = [];
+  return {
+    now: () => t,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      t += ms;
+    },
+    advance: (ms) => {
+      t += ms;
+    },
+    sleeps,
+  };
+}
+
+export interface DirectRun {
+  code: number;
+  lines: string[];
+  logs: string[];
+  envelope: Outcome['envelope'];
+  summary: string;
+}
+
+/**
+ * Runs ops_daily in-process through the same function the CLI and the action call, with ports a
+ * CLI run cannot take: a virtual clock (retries, Retry-After, run time) and other test seams.
+ */
+export async function runOpsDirect(f: OpsFixture, opts: { env?: NodeJS.ProcessEnv; mode?: 'prod' | 'lenient'; clock?: VirtualClock; deps?: OpsDailyDeps } = {}): Promise<DirectRun> {
+  const logs: string[] = [];
+  const redactor = new Redactor();
+  const push = (m: string) => { logs.push(redactor.redact(m)); };
+  const clock = opts.clock;
+  const rt: Runtime = {
+    env: { PATH: process.env.PATH, ...(opts.env ?? {}) },
+    cwd: join(f.dir, 'repo'),
+    redactor,
+    logger: { info: push, warn: push, error: push, debug: () => undefined },
+    now: () => new Date(clock ? clock.now() : Date.now()),
+    inCI: true,
+    inAction: false,
+  };
+  const out = await runOpsDaily(rt, commonInputsSchema.parse({ context: f.context, state_root: f.stateRoot, config: f.config }), { mode: opts.mode ?? 'prod' }, { ...(clock ? { clock, githubBaseDelayMs: 1000 } : {}), ...(opts.deps ?? {}) });
+  return { code: out.exitCode, lines: out.lines, logs, envelope: out.envelope, summary: out.summary ?? '' };
 }

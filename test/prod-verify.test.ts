@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHook } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import dns from 'node:dns';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { join } from 'node:path';
@@ -131,9 +131,30 @@ describe('dry_run', () => {
   });
 
   test('dry_run is the default mode', async () => {
+    const f = await fixture('version: 1\nops:\n  checks:\n    - name: api\n      http: { url: API_URL }\n', { API_URL: 'https://api.example.test/health' }, false);
+    const r = await f.verify();
+    expect(r.code).toBe(0);
+    expect(statusLines(r).at(-1)).toBe('prod_verify status=ok mode=dry_run checks=3');
+  });
+
+  test('a dry run over nothing (no migrations, apps or ops checks) is not ok: status=fail reason=no_checks, exit 1', async () => {
     const f = await fixture('version: 1\n', {}, false);
     const r = await f.verify();
-    expect(statusLines(r)).toEqual(['prod_config status=ok check=paas_yml count=0', 'prod_config status=ok check=secrets count=0', 'prod_verify status=ok mode=dry_run checks=2']);
+    expect(r.code).toBe(1);
+    expect(statusLines(r)).toEqual(['prod_config status=ok check=paas_yml count=0', 'prod_config status=ok check=secrets count=0', 'prod_verify status=fail reason=no_checks mode=dry_run checks=2']);
+    expect((await f.verify(['--json'])).json()).toMatchObject({ ok: false, fields: { verdict: 'fail', reason: 'no_checks' } });
+  });
+
+  test('a missing paas.yml is an error naming the path, and the paas.yaml found beside it', async () => {
+    const f = await fixture('version: 1\n', {}, false);
+    rmSync(f.config);
+    writeFileSync(join(f.dir, 'repo', 'paas.yaml'), 'version: 1\n');
+    const r = await f.verify(['--json']);
+    expect(r.code).toBe(1);
+    expect(r.json().error).toMatchObject({ code: 'PAAS_INVALID_ARGUMENT', stage: 'config' });
+    expect(r.json().error?.message).toContain(f.config);
+    expect(r.json().error?.message).toContain('paas.yaml');
+    expect(r.json().error?.remediation).toMatch(/rename it to paas\.yml/);
   });
 
   test('a missing secret: prod_config status=fail reason=missing_env missing=<NAMES>, exit 1', async () => {

@@ -51,6 +51,13 @@ export const commandString = z
   .max(4096)
   .refine((s) => noControl(s), { error: 'must be one line without control characters' });
 
+/** A runbook link: an http(s) URL, or a path in the repository (linked to the file on GitHub). */
+export const runbookRef = z
+  .string()
+  .min(1)
+  .max(2048)
+  .refine((s) => (/^https?:\/\//.test(s) ? /^https?:\/\/[^\s]+$/.test(s) : relativePath.safeParse(s).success && !/\s/.test(s)), { error: 'must be an http(s) URL or a path in the repository' });
+
 const httpStatus = z.number().int().min(100).max(599);
 const expectStatus = z.union([httpStatus, z.array(httpStatus).min(1).max(20)]);
 const port = z.number().int().min(1).max(65535);
@@ -123,6 +130,7 @@ function build() {
     lock_retries: z.number().int().min(0).max(10).default(3),
     retry_delay: durationMs({ min: 0, max: 600_000 }).default(2000),
     connect_timeout: durationMs({ min: 1000, max: 600_000 }).default(10_000),
+    progress_interval: durationMs({ min: 100, max: 3_600_000 }).default(10_000),
   });
 
   // ----------------------------------------------------------------------------------------- ops
@@ -136,6 +144,7 @@ function build() {
     .strictObject({
       name: slug('check name'),
       required: z.boolean().default(true),
+      runbook: runbookRef.optional(),
       http: z
         .strictObject({
           url: vaultKey,
@@ -166,7 +175,7 @@ function build() {
         })
         .refine((t) => t.disk_max_pct !== undefined || t.service !== undefined || t.current_release, { error: 'give at least one of disk_max_pct, service, current_release' })
         .optional(),
-      tls: z.strictObject({ host: vaultKey, port: port.default(443), min_days: z.number().int().min(0).max(3650).default(14), timeout: durationMs({ min: 100, max: 600_000 }).default(10_000) }).optional(),
+      tls: z.strictObject({ host: vaultKey, ca: vaultKey.optional(), port: port.default(443), min_days: z.number().int().min(0).max(3650).default(14), timeout: durationMs({ min: 100, max: 600_000 }).default(10_000) }).optional(),
       backup: z
         .strictObject({
           dir: remotePath,
@@ -203,6 +212,7 @@ function build() {
     type: z.enum(CONTEXT_TYPES).optional(),
     environment: z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, { error: 'must be a GitHub environment name' }).optional(),
     trigger: webhookPolicySchema.optional(),
+    runbook: runbookRef.optional(),
   });
 
   // -------------------------------------------------------------------------------- whole file

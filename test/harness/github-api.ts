@@ -19,6 +19,14 @@
  * Deployment responses are themselves checked against the description's response schemas, so the
  * fake cannot drift from what Octokit would get from GitHub.
  * Listing paginates like GitHub (per_page max 100, `Link` with rel="next"/"last").
+ * The repository itself (`GET /repos/{owner}/{repo}`, a full-repository object checked against the
+ * description) reports `private` and `pushed_at` as set in `repository`.
+ *
+ * Faults on demand (`fail`, `failNext`): any status for the next N requests matching an endpoint
+ * (and optionally a listing page), with GitHub's own signals: `Retry-After`, `x-ratelimit-remaining:
+ * 0` + `x-ratelimit-reset` (primary limit), a 403 whose message names a "secondary rate limit", or a
+ * plain 403 (`Resource not accessible by integration`: a missing permission). `foreignNextLink`
+ * makes listings point their next page at another origin (which a client must refuse).
  * The token is accepted as `Authorization: Bearer <token>` or `token <token>` (Octokit's form).
  *
  * Self-contained (node builtins and npm packages only, erasable TypeScript), so `npm run demo` can
@@ -192,8 +200,30 @@ export interface FakeGitHub {
   openIssuesWith(text: string): FakeIssue[];
   /** the next `count` requests matching `method path-template` answer `status` */
   failNext(status: number, count?: number, match?: string): void;
+  /** a scripted failure with GitHub's headers and message (see the file comment) */
+  fail(f: FailureSpec): void;
+  /** listings answer a rel="next" link on another origin */
+  foreignNextLink: boolean;
+  /** what GET /repos/{owner}/{repo} reports */
+  repository_info: { private: boolean; pushed_at: string };
   reset(): void;
   close(): Promise<void>;
+}
+
+export interface FailureSpec {
+  status: number;
+  /** how many matching requests fail (default 1) */
+  count?: number;
+  /** `method path-template`, e.g. `get /repos/{owner}/{repo}/issues` */
+  match?: string;
+  /** only this page of a listing (`page` query parameter, 1 when absent) */
+  page?: number;
+  /** the kind of answer: GitHub's signals for each case */
+  kind?: 'plain' | 'retry_after' | 'primary_rate_limit' | 'secondary_message' | 'permission';
+  /** Retry-After seconds (kind retry_after), or seconds until x-ratelimit-reset (primary_rate_limit) */
+  seconds?: number;
+  /** the clock the reset time is computed from (a test's virtual clock), default Date.now */
+  now?: () => number;
 }
 
 export interface GitHubApiOptions {
@@ -205,6 +235,7 @@ export interface GitHubApiOptions {
 }
 
 const IMPLEMENTED = new Set([
+  'get /repos/{owner}/{repo}',
   'get /repos/{owner}/{repo}/issues',
   'post /repos/{owner}/{repo}/issues',
   'get /repos/{owner}/{repo}/issues/{issue_number}',
@@ -361,7 +392,9 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
   let nextStatus = 1;
   const requests: RecordedRequest[] = [];
   const violations: string[] = [];
-  const failures: Array<{ status: number; left: number; match?: string }> = [];
+  const failures: Array<FailureSpec & { left: number }> = [];
+  let foreignNextLink = false;
+  const repoInfo = { private: false, pushed_at: new Date().toISOString() };
   let next = 1;
   let base = '';
 
@@ -397,6 +430,23 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
     const i: FakeIssue = { number: next++, body: '', state: 'open', state_reason: null, labels: [], pull_request: false, comments: [], created_at: new Date(Date.now() - 1000 * (10_000 - next)).toISOString(), closed_at: null, ...f };
     issues.set(i.number, i);
     return i;
+  };
+
+  /** A full-repository object with every field the description requires (URL fields derived from the API base). */
+  const repositoryJson = (): Json => {
+    const api = `${base}/repos/${owner}/${repo}`;
+    const required = ((githubSpec().components.schemas['full-repository'] as Schema).required as string[]) ?? [];
+    const out: Record<string, Json> = {};
+    for (const k of required) if (k.endsWith('_url') || k === 'url') out[k] = k === 'html_url' ? `https://github.com/${owner}/${repo}` : `${api}/${k.replace(/_url$/, '')}`;
+    const owner_ = botUser(base) as Record<string, Json>;
+    Object.assign(out, {
+      id: 4242, node_id: 'R_kgDOx', name: repo, full_name: `${owner}/${repo}`, owner: { ...owner_, login: owner, type: 'Organization' }, private: repoInfo.private, description: null,
+      fork: false, clone_url: `https://github.com/${owner}/${repo}.git`, git_url: `git://github.com/${owner}/${repo}.git`, ssh_url: `git@github.com:${owner}/${repo}.git`, svn_url: `https://github.com/${owner}/${repo}`, mirror_url: null,
+      homepage: null, language: 'TypeScript', forks: 0, forks_count: 0, stargazers_count: 0, watchers: 0, watchers_count: 0, size: 100, default_branch: 'main', open_issues: 0, open_issues_count: 0,
+      has_issues: true, has_projects: false, has_wiki: false, has_pages: false, has_discussions: false, archived: false, disabled: false, license: null,
+      pushed_at: repoInfo.pushed_at, created_at: '2025-01-01T00:00:00Z', updated_at: repoInfo.pushed_at, network_count: 0, subscribers_count: 1,
+    });
+    return out;
   };
 
   const deploymentJson = (d: FakeDeployment): Json => ({
@@ -448,7 +498,8 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
       return u.href;
     };
     const parts: string[] = [];
-    if (page < last) parts.push(`<${link(page + 1)}>; rel="next"`, `<${link(last)}>; rel="last"`);
+    const foreign = (u: string) => (foreignNextLink ? u.replace(base, 'http://api.elsewhere.invalid') : u);
+    if (page < last) parts.push(`<${foreign(link(page + 1))}>; rel="next"`, `<${link(last)}>; rel="last"`);
     if (page > 1) parts.push(`<${link(1)}>; rel="first"`, `<${link(page - 1)}>; rel="prev"`);
     return { items: all.slice((page - 1) * perPage, page * perPage), headers: parts.length ? { link: parts.join(', ') } : {} };
   };
@@ -457,6 +508,25 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
     const text = body === undefined ? '' : JSON.stringify(body);
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-github-api-version-selected': '2022-11-28', ...headers });
     res.end(text);
+  };
+
+  /** A failure as GitHub sends it: status, message and the rate-limit headers of the case. */
+  const sendFailure = (res: ServerResponse, f: FailureSpec) => {
+    const now = (f.now ?? Date.now)();
+    const doc = { documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' };
+    const limitHeaders = (remaining: number) => ({ 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-used': String(5000 - remaining), 'x-ratelimit-resource': 'core', 'x-ratelimit-reset': String(Math.ceil(now / 1000) + (f.seconds ?? 3600)) });
+    switch (f.kind) {
+      case 'retry_after':
+        return send(res, f.status, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', ...doc }, { 'retry-after': String(f.seconds ?? 60), ...limitHeaders(4000) });
+      case 'secondary_message':
+        return send(res, f.status, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', ...doc }, limitHeaders(4000));
+      case 'primary_rate_limit':
+        return send(res, f.status, { message: 'API rate limit exceeded for installation ID 1.', ...doc }, limitHeaders(0));
+      case 'permission':
+        return send(res, f.status, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/issues/issues#create-an-issue' }, limitHeaders(4990));
+      default:
+        return send(res, f.status, { message: f.status >= 500 ? 'Server Error' : 'injected failure' });
+    }
   };
 
   /** Sends a response after checking it against the description (a mismatch is the fake's bug: a violation). */
@@ -487,10 +557,11 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
       return send(res, check.status, { message: check.problems.join('; '), documentation_url: 'https://docs.github.com/rest' });
     }
     const key = `${(req.method ?? '').toLowerCase()} ${check.template}`;
-    const fail = failures.find((f) => f.left > 0 && (!f.match || f.match === key));
+    const page = Number(url.searchParams.get('page') ?? 1);
+    const fail = failures.find((f) => f.left > 0 && (!f.match || f.match === key) && (f.page === undefined || f.page === page));
     if (fail) {
       fail.left--;
-      return send(res, fail.status, { message: 'injected failure' });
+      return sendFailure(res, fail);
     }
     if (!IMPLEMENTED.has(key)) {
       violations.push(`${key}: valid in GitHub's API but not implemented by the fake (paas-actions should not call it)`);
@@ -500,6 +571,8 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
     const n = check.params.issue_number ? Number(check.params.issue_number) : 0;
     const body = (check.body ?? {}) as Record<string, unknown>;
     switch (key) {
+      case 'get /repos/{owner}/{repo}':
+        return sendChecked(res, key, 200, repositoryJson());
       case 'get /repos/{owner}/{repo}/issues': {
         const q = url.searchParams;
         const state = q.get('state') ?? 'open';
@@ -671,6 +744,16 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
     failNext(status, count = 1, match) {
       failures.push({ status, left: count, match });
     },
+    fail(f) {
+      failures.push({ ...f, left: f.count ?? 1 });
+    },
+    get foreignNextLink() {
+      return foreignNextLink;
+    },
+    set foreignNextLink(v: boolean) {
+      foreignNextLink = v;
+    },
+    repository_info: repoInfo,
     reset() {
       issues.clear();
       deployments.clear();
@@ -679,6 +762,9 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
       requests.length = 0;
       violations.length = 0;
       failures.length = 0;
+      foreignNextLink = false;
+      repoInfo.private = false;
+      repoInfo.pushed_at = new Date().toISOString();
       next = 1;
     },
     close: () => new Promise<void>((r) => {

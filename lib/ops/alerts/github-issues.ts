@@ -5,6 +5,10 @@
  * requests (the issues endpoint returns both). The token is sent to the configured API origin only.
  */
 
+import { Deadline, GitHubApiError, systemClock, withRetry, type Clock, type RetryOptions } from '../../github/retry.js';
+
+export { GitHubApiError };
+
 export interface Issue {
   number: number;
   title: string;
@@ -12,6 +16,15 @@ export interface Issue {
   state: 'open' | 'closed';
   labels: string[];
   html_url: string;
+  created_at: string;
+}
+
+/** What ops_daily reads about the repository (scheduled workflows are disabled after 60 days without activity). */
+export interface RepositoryInfo {
+  private: boolean;
+  /** last push (ISO), null when unknown */
+  pushed_at: string | null;
+  archived: boolean;
 }
 
 export interface GitHubIssuesApi {
@@ -21,18 +34,11 @@ export interface GitHubIssuesApi {
   getIssue(issueNumber: number): Promise<Issue | null>;
   createIssue(input: { title: string; body: string; labels?: string[] }): Promise<Issue>;
   createComment(issueNumber: number, body: string): Promise<void>;
-  closeIssue(issueNumber: number): Promise<void>;
+  closeIssue(issueNumber: number, reason?: 'completed' | 'duplicate'): Promise<void>;
+  /** replaces the body (the hidden marker carries the alert's counters) */
+  updateBody?(issueNumber: number, body: string): Promise<void>;
   addLabels(issueNumber: number, labels: string[]): Promise<void>;
-}
-
-export class GitHubApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly endpoint: string,
-  ) {
-    super(`GitHub API ${endpoint} answered HTTP ${status}`);
-    this.name = 'GitHubApiError';
-  }
+  getRepository?(): Promise<RepositoryInfo>;
 }
 
 export interface RestIssuesOptions {
@@ -44,7 +50,15 @@ export interface RestIssuesOptions {
   fetch?: (input: string, init: RequestInit) => Promise<Response>;
   /** at most this many pages are read (100 issues each) */
   maxPages?: number;
+  /** per request */
   timeoutMs?: number;
+  /** time for every call of this client together, retries included (default 3 minutes) */
+  deadline?: Deadline;
+  clock?: Clock;
+  /** attempts per call (default 5) */
+  attempts?: number;
+  baseDelayMs?: number;
+  onRetry?: RetryOptions['onRetry'];
 }
 
 const REPO_RE = /^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/;
@@ -60,6 +74,7 @@ interface RawIssue {
   state: string;
   labels?: Array<string | { name?: string }>;
   html_url?: string;
+  created_at?: string;
   pull_request?: unknown;
 }
 
@@ -71,6 +86,7 @@ function toIssue(r: RawIssue): Issue {
     state: r.state === 'closed' ? 'closed' : 'open',
     labels: (r.labels ?? []).map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter(Boolean),
     html_url: r.html_url ?? '',
+    created_at: r.created_at ?? '',
   };
 }
 
@@ -92,25 +108,30 @@ export function restIssuesApi(opts: RestIssuesOptions): GitHubIssuesApi {
   const fetchFn = opts.fetch ?? fetch;
   const maxPages = opts.maxPages ?? 100;
 
+  const deadline = opts.deadline ?? new Deadline(opts.clock ?? systemClock, 180_000);
+  const retry: RetryOptions = { deadline, attempts: opts.attempts ?? 5, baseDelayMs: opts.baseDelayMs ?? 1000, maxBackoffMs: 30_000, onRetry: opts.onRetry };
+
   async function call(method: string, url: URL, endpoint: string, body?: unknown): Promise<Response> {
-    if (url.origin !== base.origin) throw new Error('refusing to send the token to another origin');
-    const res = await fetchFn(url.href, {
-      method,
-      headers: {
-        accept: 'application/vnd.github+json',
-        authorization: `Bearer ${opts.token}`,
-        'x-github-api-version': '2022-11-28',
-        'user-agent': 'paas-actions',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
-    });
-    if (!res.ok) {
-      await res.body?.cancel().catch(() => undefined);
-      throw new GitHubApiError(res.status, endpoint);
-    }
-    return res;
+    if (url.origin !== base.origin) throw new GitHubApiError(0, endpoint, 'pagination_refused');
+    return withRetry(
+      endpoint,
+      (signal) =>
+        fetchFn(url.href, {
+          method,
+          headers: {
+            accept: 'application/vnd.github+json',
+            authorization: `Bearer ${opts.token}`,
+            'x-github-api-version': '2022-11-28',
+            'user-agent': 'paas-actions',
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          redirect: 'error',
+          signal,
+        }),
+      retry,
+      opts.timeoutMs ?? 30_000,
+    );
   }
   const url = (path: string) => new URL(path, base);
 
@@ -133,7 +154,7 @@ export function restIssuesApi(opts: RestIssuesOptions): GitHubIssuesApi {
         const r = (await res.json()) as RawIssue;
         return r.pull_request ? null : toIssue(r);
       } catch (e) {
-        if (e instanceof GitHubApiError && (e.status === 404 || e.status === 410)) return null;
+        if (e instanceof GitHubApiError && e.cause_ === 'not_found') return null;
         throw e;
       }
     },
@@ -145,9 +166,18 @@ export function restIssuesApi(opts: RestIssuesOptions): GitHubIssuesApi {
       const res = await call('POST', url(`${repoPath}/issues/${n}/comments`), 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { body });
       await res.body?.cancel().catch(() => undefined);
     },
-    async closeIssue(n) {
-      const res = await call('PATCH', url(`${repoPath}/issues/${n}`), 'PATCH /repos/{owner}/{repo}/issues/{issue_number}', { state: 'closed', state_reason: 'completed' });
+    async closeIssue(n, reason = 'completed') {
+      const res = await call('PATCH', url(`${repoPath}/issues/${n}`), 'PATCH /repos/{owner}/{repo}/issues/{issue_number}', { state: 'closed', state_reason: reason });
       await res.body?.cancel().catch(() => undefined);
+    },
+    async updateBody(n, body) {
+      const res = await call('PATCH', url(`${repoPath}/issues/${n}`), 'PATCH /repos/{owner}/{repo}/issues/{issue_number}', { body });
+      await res.body?.cancel().catch(() => undefined);
+    },
+    async getRepository() {
+      const res = await call('GET', url(repoPath), 'GET /repos/{owner}/{repo}');
+      const r = (await res.json()) as { private?: boolean; pushed_at?: string | null; archived?: boolean };
+      return { private: r.private === true, pushed_at: r.pushed_at ?? null, archived: r.archived === true };
     },
     async addLabels(n, labels) {
       const res = await call('POST', url(`${repoPath}/issues/${n}/labels`), 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels', { labels });

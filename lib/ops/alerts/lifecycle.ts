@@ -1,19 +1,30 @@
 /**
  * The alert lifecycle of one context (PRODUCT.md section 6):
  *
- *   failing (unhealthy or error) and no open alert issue → open one (title `ops_daily strict
- *     unhealthy`, hidden marker naming the context), Slack "opened";
+ *   failing (unhealthy or error, or a missed schedule) and no open alert issue → open one (title
+ *     `ops_daily strict unhealthy`, hidden marker naming the context), Slack "opened";
  *   failing and an open alert issue → comment (recurrence), Slack "still failing" unless the
  *     alert is acknowledged (the `acknowledged` label on the issue, or `paas alert acknowledge`);
  *   healthy and an open alert issue → recovery comment, close, Slack "recovered";
  *   insufficient_data → nothing changes (it is neither a failure nor a recovery).
  *
  * The issue is found by its hidden marker, never by its title: first the issue number recorded in
- * the context state (one GET), else a scan of ALL open issues (pull requests excluded). Bodies,
- * comments and Slack messages hold the aggregate status lines and the run URL only, redacted.
- * Every action is recorded in the context state (kind `alert`): `paas alert history` reads them.
+ * the context state (one GET), else a scan of ALL open issues (pull requests excluded). Opening is
+ * idempotent across overlapping runs: after creating, the open issues are listed again and the
+ * oldest alert issue of the context is kept; a newer one this run created is closed as a duplicate.
+ *
+ * The outcome says what actually happened: `opened`/`commented`/`closed` only when the GitHub calls
+ * succeeded, `failed` (with the reason token, e.g. `github_403`, and a remediation telling a rate
+ * limit from a missing `issues: write` permission) otherwise. One incident gets one Slack "opened":
+ * when GitHub failed, the incident is still tracked locally and a later run that manages to open the
+ * issue sends "still failing", not a second "opened".
+ *
+ * Bodies, comments and Slack messages hold aggregate status lines, reason-keyed remediation, the
+ * runbook and run links only, redacted. Every action is recorded in the context state (kind
+ * `alert`): `paas alert history` reads them.
  */
 import { randomUUID } from 'node:crypto';
+import { GitHubApiError, githubRemediation, type Deadline, type GitHubFailureCause } from '../../github/retry.js';
 import type { Redactor } from '../../redaction/redactor.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { ScopedState } from '../../state/db.js';
@@ -35,6 +46,35 @@ export function hasMarker(issue: Pick<Issue, 'body'>, context: string): boolean 
   return issue.body.split(/\r?\n/).some((l) => l.trim() === alertMarker(context));
 }
 
+/** The state an alert issue carries in a second hidden line, so a runner without cache knows it. */
+export interface MarkerState {
+  /** when the failure started (the first failing run) */
+  since: string | null;
+  since_run: string | null;
+}
+
+const STATE_PREFIX = '<!-- paas-actions:ops_daily-state ';
+
+export function stateLine(s: MarkerState): string {
+  // JSON inside an HTML comment: `--` cannot appear in ISO times or our URLs, but escape it anyway
+  return `${STATE_PREFIX}${JSON.stringify(s).replace(/--/g, '-\\u002d')} -->`;
+}
+
+export function readMarkerState(body: string): MarkerState | null {
+  for (const l of body.split(/\r?\n/)) {
+    const t = l.trim();
+    if (!t.startsWith(STATE_PREFIX) || !t.endsWith('-->')) continue;
+    try {
+      const o = JSON.parse(t.slice(STATE_PREFIX.length, -3).trim()) as Partial<MarkerState>;
+      const str = (v: unknown) => (typeof v === 'string' && v.length <= 2048 ? v : null);
+      return { since: str(o.since), since_run: str(o.since_run) };
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
 /** The open alert of a context as kept in its state (kv `alert.open`). */
 export interface OpenAlert {
   id: string;
@@ -44,9 +84,13 @@ export interface OpenAlert {
   acknowledged: boolean;
   acknowledged_at?: string | null;
   acknowledged_by?: string | null;
+  /** the run that first failed (its URL), when known */
+  opened_run?: string | null;
+  /** Slack was told "opened" for this incident */
+  notified?: boolean;
 }
 
-export type AlertAction = 'opened' | 'commented' | 'closed' | 'acknowledged' | 'none';
+export type AlertAction = 'opened' | 'commented' | 'closed' | 'acknowledged' | 'failed' | 'none';
 export type SlackOutcome = 'sent' | 'failed' | 'suppressed_acknowledged' | 'not_configured' | 'not_needed';
 
 /** One row of `paas alert history`. */
@@ -59,8 +103,18 @@ export interface AlertRecord {
   slack: SlackOutcome;
   slack_attempts?: number;
   github: 'ok' | 'failed' | 'not_configured';
+  /** for github=failed: the reason token (github_403, github_429, github_pagination_refused, ...) */
+  reason?: string | null;
   run_url: string | null;
   acknowledged: boolean;
+}
+
+/** A per-check hint: what to do about a failing check. */
+export interface Remediation {
+  check: string;
+  reason: string;
+  text: string;
+  runbook?: string | undefined;
 }
 
 export interface AlertInput {
@@ -70,6 +124,12 @@ export interface AlertInput {
   lines: readonly string[];
   runUrl?: string | undefined;
   now: Date;
+  /** the previous run is older than the expected interval: a schedule did not fire */
+  scheduleMissed?: { ageHours: number | null; expectedHours: number } | null | undefined;
+  /** the runbook link of the context (default docs/runbook.md of the repository) */
+  runbookUrl?: string | undefined;
+  /** what to do, per failing check (the same text the CLI prints) */
+  remediation?: readonly Remediation[] | undefined;
 }
 
 export interface AlertDeps {
@@ -78,24 +138,50 @@ export interface AlertDeps {
   logger: Logger;
   github?: GitHubIssuesApi | undefined;
   slack?: { webhookUrl: string; options?: Omit<SlackPostOptions, 'redactor'> } | undefined;
+  /** the run's deadline for notifications (Slack retries honour Retry-After within it) */
+  deadline?: Deadline | undefined;
 }
 
 export interface AlertOutcome {
   action: AlertAction;
   issue: number | null;
+  issue_url: string | null;
   slack: SlackOutcome;
   github: AlertRecord['github'];
   alertId: string | null;
+  /** when something failed: a reason token (github_403, github_500, slack_429, ...) */
+  reason: string | null;
+  /** for a GitHub failure: rate_limit, secondary_rate_limit, permission, auth, server, network, ... */
+  cause: GitHubFailureCause | null;
+  remediation: string | null;
+  /** the issue this run created and closed as a duplicate of an older one (overlapping runs) */
+  duplicate_closed?: number | null;
+  /** when the failure started */
+  since?: string | null;
 }
 
 const fence = (lines: readonly string[]) => ['```', ...lines, '```'].join('\n');
 
-export function issueBody(input: AlertInput): string {
+function actBlock(input: AlertInput): string[] {
+  const out: string[] = [];
+  if (input.scheduleMissed) out.push(`- **schedule**: the previous run was ${input.scheduleMissed.ageHours ?? '?'} h ago, expected every ${input.scheduleMissed.expectedHours} h: a scheduled run did not fire. Check that the workflow is enabled (Actions tab) and its cron; GitHub disables schedules after 60 days without repository activity.`);
+  for (const r of input.remediation ?? []) out.push(`- **${r.check}** (\`${r.reason}\`): ${r.text}${r.runbook ? ` Runbook: ${r.runbook}` : ''}`);
+  if (!out.length) return [];
+  return ['**What to do**', '', ...out, ''];
+}
+
+export function issueBody(input: AlertInput, state: MarkerState): string {
   return [
     alertMarker(input.context),
-    `ops_daily in context \`${input.context}\` is **${input.overall}** (mode prod).`,
+    stateLine(state),
+    `ops_daily in context \`${input.context}\` is **${input.overall}**${input.scheduleMissed ? ' and a scheduled run was missed' : ''} (mode prod).`,
+    '',
+    `**Failing since** ${state.since ?? input.now.toISOString()}${state.since_run ? ` (first failing run: ${state.since_run})` : ''}`,
     '',
     fence(input.lines),
+    '',
+    ...actBlock(input),
+    `Runbook: ${input.runbookUrl ?? 'docs/runbook.md'}`,
     '',
     input.runUrl ? `Run: ${input.runUrl}` : 'Run: (not in GitHub Actions)',
     '',
@@ -103,8 +189,15 @@ export function issueBody(input: AlertInput): string {
   ].join('\n');
 }
 
-export function recurrenceComment(input: AlertInput): string {
-  return [`Still **${input.overall}** at ${input.now.toISOString()}.`, '', fence(input.lines), '', input.runUrl ? `Run: ${input.runUrl}` : ''].join('\n').trimEnd();
+export function recurrenceComment(input: AlertInput, since?: string | null): string {
+  return [
+    `Still **${input.overall}**${input.scheduleMissed ? ' (a scheduled run was missed)' : ''} at ${input.now.toISOString()}${since ? `, failing since ${since}` : ''}.`,
+    '',
+    fence(input.lines),
+    '',
+    ...actBlock(input),
+    input.runUrl ? `Run: ${input.runUrl}` : '',
+  ].join('\n').trimEnd();
 }
 
 export function recoveryComment(input: AlertInput): string {
@@ -115,59 +208,99 @@ export function isFailing(o: Overall): boolean {
   return o === 'unhealthy' || o === 'error';
 }
 
+/** Every open alert issue of a context, oldest first (lowest number). */
+async function listAlertIssues(gh: GitHubIssuesApi, context: string): Promise<Issue[]> {
+  return (await gh.listOpenIssues()).filter((i) => hasMarker(i, context)).sort((a, b) => a.number - b.number);
+}
+
 /** Finds the open alert issue: the recorded number first, else a scan of all open issues by marker. */
 export async function findAlertIssue(gh: GitHubIssuesApi, context: string, recorded: number | null): Promise<Issue | null> {
   if (recorded) {
     const i = await gh.getIssue(recorded);
     if (i && i.state === 'open' && hasMarker(i, context)) return i;
   }
-  const open = (await gh.listOpenIssues()).filter((i) => hasMarker(i, context)).sort((a, b) => a.number - b.number);
-  return open[0] ?? null;
+  return (await listAlertIssues(gh, context))[0] ?? null;
+}
+
+export function duplicateComment(keep: Issue): string {
+  return `Duplicate of #${keep.number}: another ops_daily run opened that alert first (overlapping runs). Closing this one.`;
 }
 
 export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promise<AlertOutcome> {
   const r = deps.redactor;
   const lines = input.lines.map((l) => r.redact(l));
   const safe: AlertInput = { ...input, lines, runUrl: input.runUrl ? r.redact(input.runUrl) : undefined };
-  const failing = isFailing(input.overall);
+  const failing = isFailing(input.overall) || Boolean(input.scheduleMissed);
   const recovered = input.overall === 'healthy';
   let open = deps.state.get<OpenAlert | null>(OPEN_ALERT_KEY) ?? null;
-  if (!failing && !recovered) return { action: 'none', issue: open?.issue ?? null, slack: 'not_needed', github: deps.github ? 'ok' : 'not_configured', alertId: open?.id ?? null };
+  const base = { reason: null, cause: null, remediation: null } as const;
+  if (!failing && !recovered) return { ...base, action: 'none', issue: open?.issue ?? null, issue_url: open?.issue_url ?? null, slack: 'not_needed', github: deps.github ? 'ok' : 'not_configured', alertId: open?.id ?? null };
 
   let github: AlertRecord['github'] = deps.github ? 'ok' : 'not_configured';
   let issue: Issue | null = null;
   let action: AlertAction = 'none';
+  let ghError: GitHubApiError | null = null;
+  let duplicateClosed: number | null = null;
+  let joinedExisting = false;
+  let since: MarkerState = { since: open?.opened_at ?? null, since_run: open?.opened_run ?? null };
   if (deps.github) {
+    const gh = deps.github;
     try {
-      issue = await findAlertIssue(deps.github, input.context, open?.issue ?? null);
+      issue = await findAlertIssue(gh, input.context, open?.issue ?? null);
+      if (issue) since = readMarkerState(issue.body) ?? since;
       if (failing) {
         if (issue) {
-          await deps.github.createComment(issue.number, r.redact(recurrenceComment(safe)));
+          await gh.createComment(issue.number, r.redact(recurrenceComment(safe, since.since)));
           action = 'commented';
         } else {
-          issue = await deps.github.createIssue({ title: ALERT_TITLE, body: r.redact(issueBody(safe)), labels: [ALERT_LABEL] });
+          if (!since.since) since = { since: input.now.toISOString(), since_run: safe.runUrl ?? null };
+          const created = await gh.createIssue({ title: ALERT_TITLE, body: r.redact(issueBody(safe, since)), labels: [ALERT_LABEL] });
+          issue = created;
           action = 'opened';
+          // overlapping runs: look again, keep the oldest alert issue, close ours if it is newer
+          const all = await listAlertIssues(gh, input.context);
+          const oldest = all[0];
+          if (oldest && oldest.number < created.number) {
+            await gh.createComment(created.number, duplicateComment(oldest));
+            await gh.closeIssue(created.number, 'duplicate');
+            duplicateClosed = created.number;
+            issue = oldest;
+            since = readMarkerState(oldest.body) ?? since;
+            await gh.createComment(oldest.number, r.redact(recurrenceComment(safe, since.since)));
+            action = 'commented';
+            joinedExisting = true;
+          }
         }
       } else if (issue) {
-        await deps.github.createComment(issue.number, r.redact(recoveryComment(safe)));
-        await deps.github.closeIssue(issue.number);
+        await gh.createComment(issue.number, r.redact(recoveryComment(safe)));
+        await gh.closeIssue(issue.number);
         action = 'closed';
       }
     } catch (e) {
       github = 'failed';
+      ghError = e instanceof GitHubApiError ? e : new GitHubApiError(0, 'GitHub API', 'network');
+      action = 'failed';
       deps.logger.warn(`alert issue could not be updated: ${e instanceof Error ? e.message : String(e)}`);
+      deps.logger.warn(`fix: ${githubRemediation(ghError)}`);
     }
   }
 
-  // the local record follows the issue when there is one; without GitHub it is the alert itself
+  // the local record of the incident: it follows the issue when there is one; without GitHub (or
+  // when GitHub failed) it is the incident itself, so that one incident gets one Slack "opened"
+  let newIncident = false;
   if (failing) {
-    if (!open || (issue && open.issue !== issue.number && action === 'opened')) {
-      open = { id: randomUUID(), issue: issue?.number ?? null, issue_url: issue?.html_url ?? null, opened_at: input.now.toISOString(), acknowledged: false };
-      if (action === 'none') action = 'opened';
-    } else {
-      if (issue) open = { ...open, issue: issue.number, issue_url: issue.html_url || open.issue_url };
-      if (action === 'none') action = 'commented';
+    if (!open) {
+      // a new incident here (an issue found open already means another runner notified it)
+      newIncident = action === 'opened' || action === 'failed' || !deps.github;
+      open = { id: randomUUID(), issue: issue?.number ?? null, issue_url: issue?.html_url || null, opened_at: since.since ?? input.now.toISOString(), opened_run: since.since_run ?? safe.runUrl ?? null, acknowledged: false, notified: !newIncident || joinedExisting };
+    } else if (issue) {
+      if (open.issue && open.issue !== issue.number && action === 'opened') {
+        // the issue we knew was closed by a person while still failing: a new incident
+        newIncident = true;
+        open = { id: randomUUID(), issue: issue.number, issue_url: issue.html_url || null, opened_at: input.now.toISOString(), opened_run: safe.runUrl ?? null, acknowledged: false, notified: false };
+      } else open = { ...open, issue: issue.number, issue_url: issue.html_url || open.issue_url };
     }
+    if (action === 'none') action = newIncident ? 'opened' : 'commented'; // no GitHub: the local alert is the alert
   } else if (open && action === 'none' && (github === 'not_configured' || (github === 'ok' && !issue))) {
     // recovered, and the issue is gone (closed by a person) or there is no GitHub: close locally.
     // When GitHub failed, the alert stays open so that the next healthy run closes the issue.
@@ -177,22 +310,32 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
   const acknowledged = Boolean(open?.acknowledged) || Boolean(issue?.labels.includes(ACK_LABEL));
   let slack: SlackOutcome = 'not_needed';
   let slackAttempts: number | undefined;
-  const event: AlertEventKind | null = action === 'opened' ? 'opened' : action === 'commented' ? 'recurring' : action === 'closed' ? 'recovered' : null;
+  let slackReason: string | null = null;
+  let event: AlertEventKind | null = null;
+  if (failing && open) event = open.notified === false ? 'opened' : 'recurring';
+  else if (action === 'closed') event = 'recovered';
+  if (joinedExisting) event = null; // the overlapping run that opened the issue notifies
   if (event) {
     if (!deps.slack) slack = 'not_configured';
     else if (event === 'recurring' && acknowledged) slack = 'suppressed_acknowledged';
     else {
       const msg = alertMessage({ kind: event, context: input.context, overall: input.overall, lines, runUrl: safe.runUrl, issueUrl: issue?.html_url || open?.issue_url || undefined });
-      const res = await postSlack(deps.slack.webhookUrl, msg, { ...deps.slack.options, redactor: r });
+      const res = await postSlack(deps.slack.webhookUrl, msg, { ...deps.slack.options, redactor: r, ...(deps.deadline ? { deadline: deps.deadline } : {}) });
       slack = res.ok ? 'sent' : 'failed';
       slackAttempts = res.attempts;
-      if (!res.ok) deps.logger.warn(`Slack notification failed after ${res.attempts} attempt(s) (last HTTP status ${res.status || 'none'})`);
+      if (!res.ok) {
+        slackReason = res.deadlineExceeded ? 'slack_deadline' : `slack_${res.status || 'network'}`;
+        deps.logger.warn(`Slack notification failed after ${res.attempts} attempt(s) (last HTTP status ${res.status || 'none'})${res.deadlineExceeded ? ": the next wait (Retry-After) did not fit in the run's deadline" : ''}`);
+      }
     }
   }
+  // Slack was told "opened" (or cannot be told): later runs of this incident say "still failing"
+  if (failing && open && open.notified === false && (slack === 'sent' || slack === 'not_configured' || joinedExisting)) open = { ...open, notified: true };
 
   const alertId = open?.id ?? null;
   if (failing && open) deps.state.set(OPEN_ALERT_KEY, { ...open, acknowledged });
   if (action === 'closed') deps.state.set(OPEN_ALERT_KEY, null);
+  const reason = ghError?.reason ?? slackReason;
   if (action !== 'none') {
     const rec: AlertRecord = {
       alert_id: alertId,
@@ -202,11 +345,24 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
       issue_url: issue?.html_url || open?.issue_url || null,
       slack,
       github,
+      reason,
       run_url: safe.runUrl ?? null,
       acknowledged,
     };
     if (slackAttempts !== undefined) rec.slack_attempts = slackAttempts;
     deps.state.record(ALERT_RECORD, rec, input.now.toISOString());
   }
-  return { action, issue: issue?.number ?? open?.issue ?? null, slack, github, alertId };
+  return {
+    action,
+    issue: issue?.number ?? open?.issue ?? null,
+    issue_url: issue?.html_url || open?.issue_url || null,
+    slack,
+    github,
+    alertId,
+    reason,
+    cause: ghError?.cause_ ?? null,
+    remediation: ghError ? githubRemediation(ghError) : null,
+    duplicate_closed: duplicateClosed,
+    since: failing ? (open?.opened_at ?? since.since) : null,
+  };
 }

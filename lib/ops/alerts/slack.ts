@@ -1,10 +1,15 @@
 /**
  * Slack incoming-webhook notifier: Block Kit blocks with a plain `text` fallback (what
  * notifications and old clients show), bounded retries on 429 and 5xx (and on network failures),
- * never on other 4xx. The payload is redacted as a whole before it is sent, and holds aggregate
+ * never on other 4xx. Retry-After is honoured in full as long as the wait fits in the run's deadline
+ * (`deadline`, default 2 minutes); a wait that would not fit is not started and the delivery fails
+ * (`deadlineExceeded`). Exponential backoff (without Retry-After) is capped at `maxDelayMs`. The payload is redacted as a whole before it is sent, and holds aggregate
  * lines and the run URL only. The webhook URL is a secret (vault key SLACK_WEBHOOK_URL).
  */
+import { Deadline, retryAfterMs, systemClock, type Clock } from '../../github/retry.js';
 import type { Redactor } from '../../redaction/redactor.js';
+
+export { retryAfterMs };
 
 export interface SlackText {
   type: 'plain_text' | 'mrkdwn';
@@ -63,7 +68,11 @@ export interface SlackPostOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
   timeoutMs?: number;
+  /** legacy seam: a sleep without a clock (the deadline then counts the slept time) */
   sleep?: (ms: number) => Promise<void>;
+  clock?: Clock;
+  /** the run's deadline for notifications; default 2 minutes from the first attempt */
+  deadline?: Deadline;
 }
 
 export interface SlackResult {
@@ -71,23 +80,29 @@ export interface SlackResult {
   attempts: number;
   /** last HTTP status, 0 for a network failure */
   status: number;
+  /** a retry was due but its wait (e.g. Retry-After) did not fit in the deadline */
+  deadlineExceeded?: boolean;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Retry-After (seconds or HTTP date) in ms, bounded; null when absent or unreadable. */
-export function retryAfterMs(header: string | null, now = Date.now()): number | null {
-  if (!header) return null;
-  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
-  const at = Date.parse(header);
-  return Number.isFinite(at) ? Math.max(0, at - now) : null;
+/** A clock whose sleep is `sleep` and whose time counts the slept milliseconds (for the legacy `sleep` seam). */
+function sleepClock(sleep: (ms: number) => Promise<void>): Clock {
+  let slept = 0;
+  const t0 = Date.now();
+  return {
+    now: () => t0 + slept,
+    sleep: async (ms) => {
+      slept += ms;
+      await sleep(ms);
+    },
+  };
 }
 
 export async function postSlack(webhookUrl: string, message: SlackMessage, opts: SlackPostOptions): Promise<SlackResult> {
   const fetchFn = opts.fetch ?? fetch;
   const attempts = Math.max(1, opts.attempts ?? 4);
   const maxDelay = opts.maxDelayMs ?? 10_000;
-  const sleep = opts.sleep ?? defaultSleep;
+  const clock = opts.clock ?? (opts.sleep ? sleepClock(opts.sleep) : systemClock);
+  const deadline = opts.deadline ?? new Deadline(clock, 120_000);
   const payload = JSON.stringify(opts.redactor.redactDeep(message));
   let delay = opts.baseDelayMs ?? 500;
   let status = 0;
@@ -96,7 +111,7 @@ export async function postSlack(webhookUrl: string, message: SlackMessage, opts:
     try {
       const res = await fetchFn(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload, redirect: 'error', signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) });
       status = res.status;
-      retryAfter = retryAfterMs(res.headers.get('retry-after'));
+      retryAfter = retryAfterMs(res.headers.get('retry-after'), deadline.clock.now());
       await res.body?.cancel().catch(() => undefined);
       if (res.ok) return { ok: true, attempts: i, status };
       if (status !== 429 && status < 500) return { ok: false, attempts: i, status };
@@ -104,7 +119,9 @@ export async function postSlack(webhookUrl: string, message: SlackMessage, opts:
       status = 0;
     }
     if (i < attempts) {
-      await sleep(Math.min(maxDelay, retryAfter ?? delay));
+      // Retry-After is honoured as given; only our own backoff is capped
+      const wait = retryAfter ?? Math.min(maxDelay, delay);
+      if (!(await deadline.wait(wait))) return { ok: false, attempts: i, status, deadlineExceeded: true };
       delay = Math.min(maxDelay, delay * 2);
     }
   }

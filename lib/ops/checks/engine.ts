@@ -32,7 +32,7 @@ export const SSH_KEYS = ['PAAS_SSH_KEY', 'PAAS_KNOWN_HOSTS'] as const;
 export function secretsOf(check: OpsCheck, vault: SecretSource): string[] {
   if (check.http) return [check.http.url];
   if (check.sql) return [check.sql.dsn];
-  if (check.tls) return [check.tls.host];
+  if (check.tls) return check.tls.ca ? [check.tls.host, check.tls.ca] : [check.tls.host];
   const keys = [TARGETS_KEY];
   const text = vault.get(TARGETS_KEY);
   if (text) {
@@ -87,7 +87,7 @@ async function runOne(check: OpsCheck, ctx: EngineContext, signal: AbortSignal):
   const secret = (k: string) => ctx.vault.get(k) ?? '';
   if (check.http) return runHttpCheck(check.http, secret(check.http.url), signal, ctx.fetch);
   if (check.sql) return runSqlCheck(check.sql, { dsnValue: secret(check.sql.dsn), redactor: ctx.redactor, signal, applicationName: `paas check ${check.name}` });
-  if (check.tls) return runTlsCheck(check.tls, secret(check.tls.host), { signal, now: ctx.now, ca: ctx.tlsCa });
+  if (check.tls) return runTlsCheck(check.tls, secret(check.tls.host), { signal, now: ctx.now, ca: check.tls.ca ? secret(check.tls.ca) : ctx.tlsCa });
   let access: TargetAccess;
   try {
     access = ctx.targets();

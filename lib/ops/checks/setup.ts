@@ -3,7 +3,10 @@
  * keys it names (so named secrets passed in env are picked up), and the engine context with its
  * lazily opened target transports (deploy's transport builder: SSH or local).
  */
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { loadPaasYml, type LoadedPaasYml, type PaasYml } from '../../config/paas-yml.js';
+import { PaasError } from '../../output/errors.js';
 import type { Vault } from '../../isolation/vault.js';
 import type { CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
@@ -17,6 +20,24 @@ export function loadConfig(rt: Runtime, common: Pick<CommonInputs, 'config'>): L
   return loadPaasYml(common.config, rt.workspace ?? rt.cwd);
 }
 
+/**
+ * paas.yml for ops_daily and prod_verify, which must check something: a missing file is an error
+ * naming the path looked at (and a `paas.yaml` / `paas.yml` found beside it: the name is exact).
+ */
+export function loadRequiredConfig(rt: Runtime, common: Pick<CommonInputs, 'config'>, operation: string): LoadedPaasYml {
+  const loaded = loadPaasYml(common.config, rt.workspace ?? rt.cwd, { optional: true });
+  if (loaded.exists) return loaded;
+  const dir = dirname(loaded.path);
+  const wanted = basename(loaded.path);
+  const beside = ['paas.yaml', 'paas.yml', 'paas.YAML', 'paas.YML'].filter((n) => n !== wanted && existsSync(join(dir, n)));
+  const hint = beside.length ? ` A file named ${beside.join(', ')} exists beside it: rename it to ${wanted} or pass \`config: ${beside[0]}\` (--config).` : '';
+  throw new PaasError('PAAS_INVALID_ARGUMENT', `${operation}: configuration file ${loaded.path} does not exist, so there is nothing to check${beside.length ? ` (found ${beside.join(', ')} beside it)` : ''}`, {
+    stage: 'config',
+    target: common.config,
+    remediation: `Create ${common.config} with the checks to run (docs/ops_daily.md, docs/paas-yml.md), or point \`config\` / --config at the right file.${hint} A run that checks nothing is never green.`,
+  });
+}
+
 /** Every vault key paas.yml names for ops and db (plus the target keys): picked from env when set there. */
 export function namedVaultKeys(config: PaasYml): string[] {
   const keys = new Set<string>([TARGETS_KEY, ...SSH_KEYS, 'PAAS_SSH_FINGERPRINTS', 'PAAS_SSH_JUMP', config.db.dsn, config.ops.slack.webhook]);
@@ -24,6 +45,7 @@ export function namedVaultKeys(config: PaasYml): string[] {
     if (c.http) keys.add(c.http.url);
     if (c.sql) keys.add(c.sql.dsn);
     if (c.tls) keys.add(c.tls.host);
+    if (c.tls?.ca) keys.add(c.tls.ca);
   }
   return [...keys].sort();
 }

@@ -1,11 +1,13 @@
 /**
  * `tls` check: days until the server certificate expires. The host comes from the vault (`host`,
- * `host:port` or an https URL) and is never printed. The chain is verified as a client would
- * (system CAs, or `ca` for tests and private CAs); an untrusted chain or a name mismatch is
- * unhealthy (`cert_untrusted`), like an expired certificate (`expired`) or one expiring within
- * `min_days` (`expires_soon`).
+ * `host:port` or an https URL) and is never printed. The chain is verified as a client would:
+ * against the system CAs, or, when the check names a CA bundle (`tls: { host: API_HOST, ca:
+ * API_CA_PEM }`, a vault key holding PEM certificates), against that bundle only (a private CA).
+ * An untrusted chain or a name mismatch is unhealthy (`cert_untrusted`), like an expired
+ * certificate (`expired`) or one expiring within `min_days` (`expires_soon`). The certificate is
+ * read whether or not it is trusted, so `days` (to expiry) is reported in every case.
  */
-import { connect, type PeerCertificate } from 'node:tls';
+import { connect, createSecureContext, type PeerCertificate } from 'node:tls';
 import { isIP } from 'node:net';
 import type { OpsCheck } from '../../config/paas-yml.js';
 import { fetchFailureReason } from './http.js';
@@ -52,6 +54,14 @@ export interface TlsCheckOptions {
 export function runTlsCheck(spec: TlsSpec, hostValue: string, opts: TlsCheckOptions): Promise<CheckVerdict> {
   const target = parseTlsHost(hostValue, spec.port);
   if (!target) return Promise.resolve(checkError('invalid_host'));
+  if (opts.ca !== undefined) {
+    if (!/-----BEGIN CERTIFICATE-----/.test(opts.ca)) return Promise.resolve(checkError('invalid_ca'));
+    try {
+      createSecureContext({ ca: opts.ca });
+    } catch {
+      return Promise.resolve(checkError('invalid_ca'));
+    }
+  }
   return new Promise<CheckVerdict>((resolve) => {
     let done = false;
     const finish = (v: CheckVerdict) => {

@@ -71,7 +71,8 @@ export interface OverallResult {
 /**
  * The overall result, from structured statuses only:
  * any error → error; else any unhealthy → unhealthy; else any insufficient_data → insufficient_data;
- * else healthy. Nothing ran at all (no checks, or all skipped) → insufficient_data reason=no_checks.
+ * else healthy. Nothing ran at all → insufficient_data reason=no_checks (none declared) or
+ * reason=all_skipped (every check skipped).
  * With `skippedFails` (prod_verify verify) a skipped check is an error.
  */
 export function overallOf(results: readonly CheckResult[], opts: { skippedFails?: boolean } = {}): OverallResult {
@@ -83,7 +84,9 @@ export function overallOf(results: readonly CheckResult[], opts: { skippedFails?
   if (counts.error > 0 || (skippedFails && counts.skipped > 0)) return { ...base, status: 'error', reason: skippedFails && counts.skipped > 0 && counts.error === 0 ? 'skipped_checks' : undefined };
   if (counts.unhealthy > 0) return { ...base, status: 'unhealthy' };
   const ran = results.length - counts.skipped;
-  if (ran === 0) return { ...base, status: 'insufficient_data', reason: 'no_checks' };
+  // nothing ran: no checks declared (`no_checks`), or every one skipped for a missing secret
+  // (`all_skipped`); neither is ever turned green by a schedule (see ops_daily/schedule.ts)
+  if (ran === 0) return { ...base, status: 'insufficient_data', reason: results.length === 0 ? 'no_checks' : 'all_skipped' };
   if (counts.insufficient_data > 0) {
     const reasons = [...new Set(results.filter((r) => r.status === 'insufficient_data').map((r) => r.reason ?? 'insufficient_data'))];
     return { ...base, status: 'insufficient_data', reason: reasons.join(',') };

@@ -6,6 +6,12 @@
  * stops the run with `prod_config status=fail reason=missing_env missing=<NAMES>` (exit 1). Other
  * modes are lenient: such checks are reported `skipped reason=missing_env`. Alerts (issue, Slack)
  * follow the prod (strict) result only. Every run is recorded in the context state.
+ *
+ * A run that checks nothing is never green: a missing paas.yml is an error naming the path, mode=prod
+ * with no checks is `status=error reason=no_checks` (exit 1), and a lenient run whose checks were all
+ * skipped is `insufficient_data reason=all_skipped`, never normalized on a schedule. The
+ * `ops_alert` line says what happened to the delivery (`status=failed reason=github_403 cause=...`
+ * when GitHub refused), and a missed schedule alerts like a failure.
  */
 import type { PaasYml } from '../../config/paas-yml.js';
 import { envelope, type Outcome } from '../../output/envelope.js';
@@ -16,17 +22,24 @@ import type { CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { openContextSession, type ContextSession } from '../../runtime/session.js';
 import type { ScopedState } from '../../state/db.js';
+import { Deadline, systemClock, type Clock } from '../../github/retry.js';
 import { restIssuesApi, isRepository, type GitHubIssuesApi } from '../alerts/github-issues.js';
-import { reconcileAlert, type AlertOutcome } from '../alerts/lifecycle.js';
+import { reconcileAlert, type AlertOutcome, type Remediation } from '../alerts/lifecycle.js';
 import type { SlackPostOptions } from '../alerts/slack.js';
 import { missingSecrets, runChecks } from '../checks/engine.js';
 import { checkLine, checksTable } from '../checks/report.js';
-import { loadConfig, namedVaultKeys, prepareEngine, runUrl, type CheckDeps } from '../checks/setup.js';
+import { remediationFor } from '../checks/remediation.js';
+import { loadRequiredConfig, namedVaultKeys, prepareEngine, runUrl, type CheckDeps } from '../checks/setup.js';
 import { overallOf, type CheckResult, type Overall } from '../checks/types.js';
-import { isSuccess, scheduledExit, scheduleGap, type ScheduleGap } from './schedule.js';
+import { inactivityDaysLeft, isSuccess, scheduledExit, scheduleGap, type ScheduleGap } from './schedule.js';
 
 export const RUN_RECORD = 'ops_daily.run';
 export const LAST_SUCCESS_KEY = 'ops_daily.last_success';
+/** the previous run that ran (any outcome): what a missed schedule is measured from */
+export const LAST_RUN_KEY = 'ops_daily.last_run';
+/** time for all alert deliveries of one run (GitHub and Slack, retries and Retry-After waits included) */
+export const ALERT_DEADLINE_MS = 180_000;
+export const DEFAULT_RUNBOOK = 'docs/runbook.md';
 
 export interface OpsDailySettings {
   mode: 'prod' | 'lenient';
@@ -37,6 +50,11 @@ export interface OpsDailySettings {
 export interface OpsDailyDeps extends CheckDeps {
   github?: GitHubIssuesApi;
   slackOptions?: Omit<SlackPostOptions, 'redactor'>;
+  /** time for retries and Retry-After waits (tests: a virtual clock, so nobody waits real seconds) */
+  clock?: Clock;
+  alertDeadlineMs?: number;
+  /** first backoff of GitHub retries (default 1 s) */
+  githubBaseDelayMs?: number;
 }
 
 /** The record of one run (state kind `ops_daily.run`): structured, aggregate-only. */
@@ -51,24 +69,47 @@ export interface OpsDailyRun {
   missing: string[];
   schedule: ScheduleGap;
   run_url: string | null;
-  alert: Pick<AlertOutcome, 'action' | 'issue' | 'slack' | 'github'> | null;
+  alert: Pick<AlertOutcome, 'action' | 'issue' | 'slack' | 'github' | 'reason'> | null;
 }
 
-function githubApi(rt: Runtime, token: string | undefined, deps: OpsDailyDeps): GitHubIssuesApi | undefined {
+/** A runbook reference (URL, or a path in the repository) as a link for issue bodies. */
+export function runbookLink(ref: string, env: NodeJS.ProcessEnv): string {
+  if (/^https?:\/\//.test(ref)) return ref;
+  const repo = env.GITHUB_REPOSITORY;
+  if (!isRepository(repo)) return ref;
+  const server = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+  const rev = env.GITHUB_SHA && /^[0-9a-f]{40}$/.test(env.GITHUB_SHA) ? env.GITHUB_SHA : 'HEAD';
+  return `${server}/${repo}/blob/${rev}/${ref.replace(/^\.?\//, '')}`;
+}
+
+function githubApi(rt: Runtime, token: string | undefined, deps: OpsDailyDeps, deadline: Deadline): GitHubIssuesApi | undefined {
   if (deps.github) return deps.github;
   const repo = rt.env.GITHUB_REPOSITORY;
   if (!token || !isRepository(repo)) return undefined;
-  return restIssuesApi({ apiUrl: rt.env.GITHUB_API_URL || 'https://api.github.com', repository: repo, token });
+  return restIssuesApi({
+    apiUrl: rt.env.GITHUB_API_URL || 'https://api.github.com',
+    repository: repo,
+    token,
+    deadline,
+    ...(deps.githubBaseDelayMs !== undefined ? { baseDelayMs: deps.githubBaseDelayMs } : {}),
+    onRetry: (i) => rt.logger.warn(`GitHub ${i.endpoint} answered ${i.status ? `HTTP ${i.status}` : 'nothing'} (${i.cause.replace(/_/g, ' ')}): retry ${i.attempt} in ${Math.ceil(i.waitMs / 1000)} s (${Math.floor(deadline.remaining() / 1000)} s left)`),
+  });
 }
 
-async function alertStep(rt: Runtime, s: ContextSession, state: ScopedState, config: PaasYml, settings: OpsDailySettings, deps: OpsDailyDeps, overall: Overall, lines: string[]): Promise<AlertOutcome | null> {
+interface AlertContext {
+  scheduleMissed: ScheduleGap | null;
+  remediation: Remediation[];
+  runbookUrl: string;
+}
+
+async function alertStep(rt: Runtime, s: ContextSession, state: ScopedState, config: PaasYml, settings: OpsDailySettings, deps: OpsDailyDeps, overall: Overall, lines: string[], ctx: AlertContext, deadline: Deadline): Promise<AlertOutcome | null> {
   if (settings.mode !== 'prod') return null;
   const token = settings.github_token || rt.env.GITHUB_TOKEN || undefined;
   const webhook = s.vault.get(config.ops.slack.webhook);
   try {
     return await reconcileAlert(
-      { context: s.config.name, overall, lines, runUrl: runUrl(rt.env), now: rt.now() },
-      { state, redactor: rt.redactor, logger: rt.logger, github: githubApi(rt, token, deps), slack: webhook ? { webhookUrl: webhook, options: deps.slackOptions } : undefined },
+      { context: s.config.name, overall, lines, runUrl: runUrl(rt.env), now: rt.now(), scheduleMissed: ctx.scheduleMissed?.missed ? ctx.scheduleMissed : null, remediation: ctx.remediation, runbookUrl: ctx.runbookUrl },
+      { state, redactor: rt.redactor, logger: rt.logger, github: githubApi(rt, token, deps, deadline), slack: webhook ? { webhookUrl: webhook, options: deps.slackOptions } : undefined, deadline },
     );
   } catch (e) {
     rt.logger.warn(`alerting failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -78,13 +119,41 @@ async function alertStep(rt: Runtime, s: ContextSession, state: ScopedState, con
 
 function alertLine(rt: Runtime, a: AlertOutcome | null): string | null {
   if (!a || a.action === 'none') return null;
-  return statusLine('ops_alert', [['status', a.action], ['issue', a.issue ?? undefined], ['slack', a.slack]], rt.redactor);
+  return statusLine('ops_alert', [['status', a.action], ['reason', a.reason ?? undefined], ['cause', a.cause ?? undefined], ['issue', a.issue ?? undefined], ['slack', a.slack]], rt.redactor);
+}
+
+/** The job summary rows of the alert: what happened, with a link to the issue and what to do on failure. */
+function alertSummary(a: AlertOutcome | null): string[] {
+  if (!a || a.action === 'none') return [];
+  const issue = a.issue ? (a.issue_url ? `[#${a.issue}](${a.issue_url})` : `#${a.issue}`) : '';
+  return [
+    '',
+    markdownTable(['alert', 'issue', 'slack', 'reason'], [[a.action, issue, a.slack, a.reason ?? '']]),
+    ...(a.issue_url ? ['', `Alert issue: ${a.issue_url}${a.since ? ` (failing since ${a.since})` : ''}`] : []),
+    ...(a.remediation ? ['', `:warning: alert delivery failed (${a.reason}): ${a.remediation}`] : []),
+  ];
+}
+
+/** Warns when GitHub is about to disable this scheduled workflow for inactivity (public repositories, 60 days). */
+async function inactivityLine(rt: Runtime, settings: OpsDailySettings, deps: OpsDailyDeps, deadline: Deadline): Promise<{ line: string; days: number } | null> {
+  if (rt.env.GITHUB_EVENT_NAME !== 'schedule') return null;
+  const gh = githubApi(rt, settings.github_token || rt.env.GITHUB_TOKEN || undefined, deps, deadline);
+  if (!gh?.getRepository) return null;
+  try {
+    const days = inactivityDaysLeft(await gh.getRepository(), rt.now());
+    if (days === null) return null;
+    rt.logger.warn(`GitHub disables scheduled workflows of a public repository after 60 days without activity: ${days} day(s) left. Push a commit (or re-enable the workflow in the Actions tab when it happens) to keep ops_daily running.`);
+    return { line: statusLine('ops_schedule', [['status', 'disable_soon'], ['days', days]], rt.redactor), days };
+  } catch (e) {
+    rt.logger.warn(`could not read the repository's last activity (scheduled-workflow inactivity check): ${e instanceof Error ? e.message : String(e)}`);
+    return null;
+  }
 }
 
 export async function runOpsDaily(rt: Runtime, common: CommonInputs, settings: OpsDailySettings, deps: OpsDailyDeps = {}): Promise<Outcome> {
   if (settings.github_token) rt.redactor.register(settings.github_token);
   if (rt.env.GITHUB_TOKEN) rt.redactor.register(rt.env.GITHUB_TOKEN);
-  const loaded = loadConfig(rt, common);
+  const loaded = loadRequiredConfig(rt, common, 'ops_daily');
   const config = loaded.config;
   const s = openContextSession(rt, common, { mutating: false, createIfMissing: rt.inAction, vaultEnvKeys: namedVaultKeys(config) });
   const ctxName = s.config.name;
@@ -92,51 +161,75 @@ export async function runOpsDaily(rt: Runtime, common: CommonInputs, settings: O
   const now = rt.now();
   const st = s.store.openState(ctxName, rt.redactor);
   const engine = prepareEngine(rt, ctxName, s.vault, config, { deps });
+  const deadline = new Deadline(deps.clock ?? systemClock, deps.alertDeadlineMs ?? ALERT_DEADLINE_MS);
+  const contextRunbook = runbookLink(config.contexts[ctxName]?.runbook ?? DEFAULT_RUNBOOK, rt.env);
   try {
     const checks = config.ops.checks;
-    if (!loaded.exists) rt.logger.warn(`${common.config} not found: no checks declared`);
     const missingByCheck = missingSecrets(checks, s.vault);
     const requiredMissing = checks.filter((c) => c.required && missingByCheck.has(c.name));
-    const gap = scheduleGap(st.scoped.get<string>(LAST_SUCCESS_KEY), now, config.ops.expected_interval);
+    // measured from the previous run that ran, whatever its outcome (a failing run is not a missed one)
+    const gap = scheduleGap(st.scoped.get<string>(LAST_RUN_KEY) ?? st.scoped.get<string>(LAST_SUCCESS_KEY), now, config.ops.expected_interval);
     const event = rt.env.GITHUB_EVENT_NAME || null;
     const url = runUrl(rt.env) ?? null;
+    const scheduleLines: string[] = [];
+    if (gap.missed) {
+      scheduleLines.push(statusLine('ops_schedule', [['status', 'missed'], ['age_hours', gap.ageHours], ['expected_hours', gap.expectedHours]], rt.redactor));
+      rt.logger.warn(`the previous ops_daily run was ${gap.ageHours} h ago, more than the expected ${gap.expectedHours} h: a scheduled run did not fire`);
+      s.events.append('ops_daily.schedule_missed', `previous run ${gap.ageHours} h ago (expected every ${gap.expectedHours} h)`, { age_hours: gap.ageHours, expected_hours: gap.expectedHours }, 'warning', now);
+    }
+    const inactivity = mode === 'prod' ? await inactivityLine(rt, settings, deps, deadline) : null;
+    if (inactivity) scheduleLines.push(inactivity.line);
 
     // strict: a required check that cannot run is a configuration error, before anything runs
     if (mode === 'prod' && requiredMissing.length > 0) {
       const names = [...new Set(requiredMissing.flatMap((c) => missingByCheck.get(c.name) ?? []))].sort();
       const line = statusLine('prod_config', [['status', 'fail'], ['reason', 'missing_env'], ['missing', names]], rt.redactor);
-      const alert = await alertStep(rt, s, st.scoped, config, settings, deps, 'error', [line]);
-      const run: OpsDailyRun = { overall: 'error', reason: 'missing_env', mode, exit_code: EXIT_ERROR, normalized: false, event, checks: [], missing: names, schedule: gap, run_url: url, alert: alert && { action: alert.action, issue: alert.issue, slack: alert.slack, github: alert.github } };
+      const remediation = `Add ${names.join(', ')} to the context's vault (in Actions: the environment secret passed as \`vault\`, or named secrets in env), or run with mode=lenient to skip those checks. Names only: never paste the values anywhere.`;
+      rt.logger.warn(`fix (prod_config): ${remediation}`);
+      const alert = await alertStep(rt, s, st.scoped, config, settings, deps, 'error', [...scheduleLines, line], { scheduleMissed: gap, remediation: [{ check: 'prod_config', reason: 'missing_env', text: remediation }], runbookUrl: contextRunbook }, deadline);
+      const run: OpsDailyRun = { overall: 'error', reason: 'missing_env', mode, exit_code: EXIT_ERROR, normalized: false, event, checks: [], missing: names, schedule: gap, run_url: url, alert: alert && { action: alert.action, issue: alert.issue, slack: alert.slack, github: alert.github, reason: alert.reason } };
       st.scoped.record(RUN_RECORD, run, now.toISOString());
+      st.scoped.set(LAST_RUN_KEY, now.toISOString());
       s.events.append('ops_daily.finished', `ops_daily prod_config failed: missing ${names.join(', ')}`, { overall: 'error', reason: 'missing_env', missing: names, mode }, 'error', now);
-      const env = envelope('ops_daily', ctxName, mode, { overall: 'error', missing: names, alert }, {
+      const env = envelope('ops_daily', ctxName, mode, { overall: 'error', missing: names, alert, alert_issue: alert?.issue ?? null }, {
         code: 'PAAS_VAULT_UNMAPPED',
         stage: 'prod_config',
         target: null,
         message: `mode=prod needs every declared check to run; context ${ctxName} has no vault value for ${names.join(', ')}`,
-        remediation: `Add ${names.join(', ')} to the context's vault (in Actions: the environment secret passed as \`vault\`, or named secrets in env), or run with mode=lenient to skip those checks. Names only: never paste the values anywhere.`,
+        remediation,
       });
       const extra = alertLine(rt, alert);
-      return { envelope: env, lines: [...(extra ? [extra] : []), line], exitCode: EXIT_ERROR, summary: `**prod_config failed**: missing vault keys ${names.map((n) => `\`${n}\``).join(', ')}` };
+      return { envelope: env, lines: [...scheduleLines, ...(extra ? [extra] : []), line], exitCode: EXIT_ERROR, summary: [`**prod_config failed**: missing vault keys ${names.map((n) => `\`${n}\``).join(', ')}`, ...alertSummary(alert)].join('\n') };
     }
 
     const skip = new Set([...missingByCheck.keys()]);
     rt.logger.info(`ops_daily (${mode}) in context ${ctxName}: ${checks.length} check(s), at most ${config.ops.concurrency} at once`);
     const results = await runChecks(checks, engine.ctx, skip);
-    const ov = overallOf(results);
-    const { exitCode, normalized } = scheduledExit(ov.status, event ?? undefined);
+    let ov = overallOf(results);
+    // strict mode that checks nothing is an error: monitoring must never be green by having nothing to look at
+    const nothingDeclared = mode === 'prod' && checks.length === 0;
+    if (nothingDeclared) ov = { ...ov, status: 'error', reason: 'no_checks' };
+    const { exitCode, normalized } = scheduledExit(ov.status, event ?? undefined, ov.reason);
+
+    const remediation: Remediation[] = [];
+    for (const r of results) {
+      const text = remediationFor(r);
+      if (!text) continue;
+      const check = checks.find((c) => c.name === r.name);
+      remediation.push({ check: r.name, reason: r.reason ?? r.status, text, runbook: check?.runbook ? runbookLink(check.runbook, rt.env) : undefined });
+      rt.logger.warn(`fix (${r.name}): ${text}`);
+    }
+    const noChecksFix = `Declare the checks to run under ops.checks in ${common.config} (docs/ops_daily.md); a run that checks nothing is never green.`;
+    if (nothingDeclared) remediation.push({ check: 'ops_daily', reason: 'no_checks', text: noChecksFix });
 
     const lines = results.map((r) => checkLine(r, rt.redactor));
-    if (gap.missed) {
-      lines.push(statusLine('ops_schedule', [['status', 'missed'], ['age_hours', gap.ageHours], ['expected_hours', gap.expectedHours]], rt.redactor));
-      rt.logger.warn(`the previous successful ops_daily run was ${gap.ageHours} h ago, more than the expected ${gap.expectedHours} h: a scheduled run did not fire or did not succeed`);
-      s.events.append('ops_daily.schedule_missed', `previous successful run ${gap.ageHours} h ago (expected every ${gap.expectedHours} h)`, { age_hours: gap.ageHours, expected_hours: gap.expectedHours }, 'warning', now);
-    }
+    lines.push(...scheduleLines);
     const verdict = statusLine('ops_daily', [['status', ov.status], ['reason', ov.reason], ['mode', mode], ['checks', ov.checks], ['failed', ov.failed], ['skipped', ov.skipped || undefined]], rt.redactor);
-    const alert = await alertStep(rt, s, st.scoped, config, settings, deps, ov.status, [...lines, verdict]);
+    const alert = await alertStep(rt, s, st.scoped, config, settings, deps, ov.status, [...lines, verdict], { scheduleMissed: gap, remediation, runbookUrl: contextRunbook }, deadline);
     const aLine = alertLine(rt, alert);
     if (aLine) lines.push(aLine);
     if (normalized) rt.logger.info('scheduled run: the result is exactly insufficient_data, which is not a failure on a schedule (exit 0)');
+    if (ov.status === 'insufficient_data' && (ov.reason === 'no_checks' || ov.reason === 'all_skipped')) rt.logger.warn(`nothing was checked (${ov.reason}): this is never green, not even on a schedule`);
 
     const run: OpsDailyRun = {
       overall: ov.status,
@@ -149,32 +242,44 @@ export async function runOpsDaily(rt: Runtime, common: CommonInputs, settings: O
       missing: [...new Set([...missingByCheck.values()].flat())].sort(),
       schedule: gap,
       run_url: url,
-      alert: alert && { action: alert.action, issue: alert.issue, slack: alert.slack, github: alert.github },
+      alert: alert && { action: alert.action, issue: alert.issue, slack: alert.slack, github: alert.github, reason: alert.reason },
     };
     st.scoped.record(RUN_RECORD, run, now.toISOString());
+    st.scoped.set(LAST_RUN_KEY, now.toISOString());
     if (isSuccess(ov.status)) st.scoped.set(LAST_SUCCESS_KEY, now.toISOString());
     const level = ov.status === 'error' ? 'error' : ov.status === 'unhealthy' ? 'warning' : 'info';
     s.events.append('ops_daily.finished', `ops_daily ${ov.status} (${mode}): ${ov.checks} checks, ${ov.failed} failed`, { overall: ov.status, reason: ov.reason ?? null, mode, checks: ov.checks, failed: ov.failed, skipped: ov.skipped, exit_code: exitCode, normalized }, level, now);
 
-    const env = envelope('ops_daily', ctxName, mode, {
-      overall: ov.status,
-      reason: ov.reason ?? null,
-      checks: run.checks,
-      failed: ov.failed,
-      skipped: ov.skipped,
-      normalized,
-      schedule_missed: gap.missed,
-      last_success_age_hours: gap.ageHours,
-      alert,
-      alert_issue: alert?.issue ?? null,
-    });
+    const env = envelope(
+      'ops_daily',
+      ctxName,
+      mode,
+      {
+        overall: ov.status,
+        reason: ov.reason ?? null,
+        checks: run.checks,
+        failed: ov.failed,
+        skipped: ov.skipped,
+        normalized,
+        schedule_missed: gap.missed,
+        last_run_age_hours: gap.ageHours,
+        schedule_disable_in_days: inactivity?.days ?? null,
+        remediation,
+        runbook: contextRunbook,
+        alert,
+        alert_issue: alert?.issue ?? null,
+      },
+      nothingDeclared ? { code: 'PAAS_INVALID_ARGUMENT', stage: 'config', target: common.config, message: `mode=prod declares no checks in ${common.config}: a run that checks nothing is an error`, remediation: noChecksFix } : undefined,
+    );
     env.ok = exitCode === 0;
     const summary = [
       `**ops_daily** \`${ov.status}\`${ov.reason ? ` (${ov.reason})` : ''}, mode \`${mode}\`: ${ov.checks} checks, ${ov.failed} failed${ov.skipped ? `, ${ov.skipped} skipped` : ''}${normalized ? ' — scheduled run, insufficient data is not a failure' : ''}.`,
       '',
       checksTable(results),
-      ...(gap.missed ? ['', `:warning: the previous successful run was ${gap.ageHours} h ago (expected every ${gap.expectedHours} h): a schedule did not fire.`] : []),
-      ...(alert && alert.action !== 'none' ? ['', markdownTable(['alert', 'issue', 'slack'], [[alert.action, alert.issue ?? '', alert.slack]])] : []),
+      ...(gap.missed ? ['', `:warning: the previous run was ${gap.ageHours} h ago (expected every ${gap.expectedHours} h): a schedule did not fire.`] : []),
+      ...(inactivity ? ['', `:warning: GitHub disables this scheduled workflow in ${inactivity.days} day(s) for repository inactivity (60 days without a push): push a commit to keep it running.`] : []),
+      ...(remediation.length ? ['', '**What to do**', '', ...remediation.map((r) => `- \`${r.check}\` (${r.reason}): ${r.text}${r.runbook ? ` [runbook](${r.runbook})` : ''}`), '', `Runbook: ${contextRunbook}`] : []),
+      ...alertSummary(alert),
     ].join('\n');
     return { envelope: env, lines: [...lines, verdict], exitCode, summary };
   } finally {

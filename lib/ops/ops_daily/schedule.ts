@@ -3,8 +3,12 @@
  * - exit 0 healthy, 2 unhealthy or insufficient_data, 1 error;
  * - on a `schedule` event, exit 2 becomes 0 only when the overall result IS insufficient_data
  *   (a structured value, never a search of the log text): one insufficient_data check beside an
- *   unhealthy one is `unhealthy` overall and stays exit 2;
- * - a previous successful run older than the expected interval means a schedule did not fire.
+ *   unhealthy one is `unhealthy` overall and stays exit 2; a run that checked nothing
+ *   (`no_checks`, `all_skipped`) is never turned green;
+ * - a previous run (any outcome: a failing run did run) older than the expected interval means a
+ *   schedule did not fire;
+ * - GitHub disables the schedules of a public repository after 60 days without activity: warn
+ *   `warnDays` ahead, from the repository's last push.
  */
 import { EXIT_ERROR, EXIT_OK, EXIT_UNHEALTHY, type ExitCode } from '../../output/exit.js';
 import type { Overall } from '../checks/types.js';
@@ -15,9 +19,12 @@ export function exitCodeOf(overall: Overall): ExitCode {
   return EXIT_UNHEALTHY;
 }
 
-export function scheduledExit(overall: Overall, eventName: string | undefined): { exitCode: ExitCode; normalized: boolean } {
+/** Reasons of an insufficient_data result that a schedule never turns green: nothing was checked. */
+export const NEVER_NORMALIZED = new Set(['no_checks', 'all_skipped']);
+
+export function scheduledExit(overall: Overall, eventName: string | undefined, reason?: string | null): { exitCode: ExitCode; normalized: boolean } {
   const exitCode = exitCodeOf(overall);
-  if (eventName === 'schedule' && overall === 'insufficient_data') return { exitCode: EXIT_OK, normalized: true };
+  if (eventName === 'schedule' && overall === 'insufficient_data' && !NEVER_NORMALIZED.has(reason ?? '')) return { exitCode: EXIT_OK, normalized: true };
   return { exitCode, normalized: false };
 }
 
@@ -34,6 +41,18 @@ export function scheduleGap(lastSuccessAt: string | null | undefined, now: Date,
   if (!Number.isFinite(t)) return { missed: false, ageHours: null, expectedHours };
   const ageMs = now.getTime() - t;
   return { missed: ageMs > expectedMs, ageHours: Math.round((ageMs / 3_600_000) * 10) / 10, expectedHours };
+}
+
+export const INACTIVITY_DISABLE_DAYS = 60;
+export const INACTIVITY_WARN_DAYS = 14;
+
+/** Days left before GitHub disables the schedule for inactivity (null: no warning due, or unknown). */
+export function inactivityDaysLeft(repo: { private: boolean; pushed_at: string | null; archived?: boolean }, now: Date, warnDays = INACTIVITY_WARN_DAYS): number | null {
+  if (repo.private || !repo.pushed_at) return null;
+  const t = Date.parse(repo.pushed_at);
+  if (!Number.isFinite(t)) return null;
+  const left = INACTIVITY_DISABLE_DAYS - Math.floor((now.getTime() - t) / 86_400_000);
+  return left <= warnDays ? Math.max(0, left) : null;
 }
 
 /** A run counts as successful for the schedule when its checks ran to a non-failing verdict. */

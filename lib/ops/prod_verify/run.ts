@@ -4,7 +4,9 @@
  * `dry_run`: the configuration checks only (config-checks.ts), without any connection to
  * production; one `prod_config` line per check, then `prod_verify status=ok mode=dry_run checks=<n>`
  * (exit 0) or `prod_verify status=fail reason=<token> mode=dry_run ...` (exit 1). A missing secret
- * prints `prod_config status=fail reason=missing_env missing=<NAMES>`.
+ * prints `prod_config status=fail reason=missing_env missing=<NAMES>`. A configuration that declares
+ * nothing to verify (no migrations, apps or ops checks) is `status=fail reason=no_checks`, and a
+ * missing paas.yml is an error naming the path: a check that checks nothing is never ok.
  *
  * `verify`: the configuration checks, then strict smoke checks, every one required: the database
  * reachable and at the repository's migration level, every target's current release equal to the
@@ -21,7 +23,7 @@ import type { Runtime } from '../../runtime/runtime.js';
 import { openContextSession } from '../../runtime/session.js';
 import { missingSecrets, runChecks } from '../checks/engine.js';
 import { checkLine, checksTable } from '../checks/report.js';
-import { loadConfig, namedVaultKeys, prepareEngine, type CheckDeps } from '../checks/setup.js';
+import { loadRequiredConfig, namedVaultKeys, prepareEngine, type CheckDeps } from '../checks/setup.js';
 import { runTargetCheck } from '../checks/targets.js';
 import type { CheckResult, CheckVerdict } from '../checks/types.js';
 import { runConfigChecks, type ConfigCheck } from './config-checks.js';
@@ -55,7 +57,7 @@ function passes(r: CheckResult, isOpsCheck: boolean): boolean {
 
 export async function runProdVerify(rt: Runtime, common: CommonInputs, settings: ProdVerifySettings, deps: CheckDeps = {}): Promise<Outcome> {
   const mode = settings.mode;
-  const loaded = loadConfig(rt, common);
+  const loaded = loadRequiredConfig(rt, common, 'prod_verify');
   const config = loaded.config;
   const s = openContextSession(rt, common, { mutating: false, createIfMissing: rt.inAction, vaultEnvKeys: namedVaultKeys(config) });
   const ctxName = s.config.name;
@@ -78,6 +80,11 @@ export async function runProdVerify(rt: Runtime, common: CommonInputs, settings:
   if (configFailed.length) {
     const reason = (configFailed[0] as ConfigCheck).reason ?? 'invalid_config';
     return finish('fail', reason, EXIT_ERROR, { checks: report.checks.length, failed: configFailed.length }, {}, `**prod_verify ${mode}: configuration invalid** (${reason}); nothing was contacted.\n\n${configSummary}`);
+  }
+  // something to verify: migrations, apps (their releases) or ops checks; a dry run over nothing is not ok
+  const subjects = (report.plan?.migrations.length ?? 0) + Object.keys(config.apps).length + config.ops.checks.length;
+  if (mode === 'dry_run' && subjects === 0) {
+    return finish('fail', 'no_checks', EXIT_ERROR, { checks: report.checks.length }, { subjects: 0 }, `**prod_verify dry_run: nothing to verify**: ${common.config} declares no migrations, apps or ops checks, so a check of production would check nothing.\n\n${configSummary}`);
   }
   if (mode === 'dry_run') {
     return finish('ok', undefined, EXIT_OK, { checks: report.checks.length }, {}, `**prod_verify dry_run ok**: configuration checked without any connection to production.\n\n${configSummary}`);
