@@ -150,6 +150,10 @@ d('deploy over SSH to real sshd hosts', () => {
     expect(currents()).toEqual(['v1', 'v1', 'v1', 'v1', 'v1']);
     expect(locked()).toEqual([false, false, false, false, false]);
     expect(history(3).at(-1)).toMatchObject({ release: 'v2bad4', status: 'bad', event: 'fleet_rollback' });
+    // reconcile follows the fleet rollback: v1 expected (v2bad4 is marked bad), every host ok
+    const rec = await runOp('deploy', { context: CTX, state_root: stateRoot, vault: vault(), app: 'web', mode: 'reconcile' }, { cwd: work });
+    expect(rec.outcome.envelope.fields.expected_release).toBe('v1');
+    expect(rec.outcome.envelope.fields.target_statuses).toBe('web1:ok,web2:ok,web3:ok,web4:ok,web5:ok');
     expect(r.outcome.lines.at(-1)).toBe('deploy status=fail reason=health_check_failed stage=health target=web4');
     noSecrets(r);
   });
@@ -261,6 +265,10 @@ d('deploy over SSH to real sshd hosts', () => {
     // v3 is now bad: the next automatic rollback skips it and goes to v1
     const next = await runOp('rollback', base, { cwd: work });
     expect(next.outcome.envelope.fields.release_id).toBe('v1');
+    // reconcile follows the rollback: v2 is expected, every host ok (v3 is marked bad)
+    const rec = await runOp('deploy', { ...base, mode: 'reconcile' }, { cwd: work });
+    expect(rec.outcome.envelope.fields.expected_release).toBe('v2');
+    expect(rec.outcome.envelope.fields.target_statuses).toBe('web1:ok,web2:ok,web3:ok');
     // a release missing on one host is refused before any host is touched
     rmSync(join(appDir(2), 'releases', 'v1'), { recursive: true });
     const missing = await runOp('rollback', { ...base, to_release: 'v1', apply: 'true' }, { cwd: work });

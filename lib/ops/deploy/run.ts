@@ -288,17 +288,24 @@ export async function reconcileRun(rt: Runtime, common: CommonInputs, s: DeployS
     nodes = fleet.nodes;
     await mapLimit(nodes, fleet.cfg.connect_concurrency, (n) => connectTransport(n.t));
     const states = await readStates(nodes, fleet.cfg.max_parallel);
-    // the expected release: newest good one recorded by this runner's state, else the fleet's majority
-    let expected: string | null = null;
-    try {
-      const st = fleet.session.store.openState(ctxName, rt.redactor);
+    // the expected release, from the targets' own history (the source of truth, on a fresh runner too):
+    // per target the newest release whose last mark is good (a rollback marks the release it left bad
+    // and the one it returned to good; a fleet rollback marks the failed release bad), then the one
+    // most targets name (ties: the latest good mark); the runner's own records only when no target has history
+    let expected = expectedRelease([...states.values()].filter((v): v is TargetState => !(v instanceof StageError)));
+    if (!expected) {
       try {
-        const rec = st.scoped.list<{ ok: boolean; app: string; release_id: string }>('deploy', 50).find((r) => r.data.ok && r.data.app === appName);
-        expected = rec?.data.release_id ?? null;
-      } finally {
-        st.close();
-      }
-    } catch { /* no runner-side history: fall back to the targets */ }
+        const st = fleet.session.store.openState(ctxName, rt.redactor);
+        try {
+          const rec = [...st.scoped.list<{ ok: boolean; app: string; release_id: string }>('deploy', 50), ...st.scoped.list<{ ok: boolean; app: string; release_id: string }>('rollback', 50)]
+            .filter((r) => r.data.ok && r.data.app === appName)
+            .sort((a, b) => b.at.localeCompare(a.at))[0];
+          expected = rec?.data.release_id ?? null;
+        } finally {
+          st.close();
+        }
+      } catch { /* no runner-side history */ }
+    }
     if (!expected) {
       const counts = new Map<string, number>();
       for (const v of states.values()) if (!(v instanceof StageError) && v.current) counts.set(v.current, (counts.get(v.current) ?? 0) + 1);
@@ -325,6 +332,20 @@ export async function reconcileRun(rt: Runtime, common: CommonInputs, s: DeployS
   } finally {
     await closeAll(nodes);
   }
+}
+
+/** The release the fleet should run, from the targets' history (see reconcileRun); null without history. */
+export function expectedRelease(states: TargetState[]): string | null {
+  const votes = new Map<string, { n: number; at: string }>();
+  for (const v of states) {
+    const { goodOrder } = releaseStatuses(v.history);
+    const r = goodOrder[0];
+    if (!r) continue;
+    const at = v.history.filter((h) => h.release === r && h.status === 'good').at(-1)?.at ?? '';
+    const cur = votes.get(r) ?? { n: 0, at: '' };
+    votes.set(r, { n: cur.n + 1, at: at > cur.at ? at : cur.at });
+  }
+  return [...votes.entries()].sort((a, b) => b[1].n - a[1].n || b[1].at.localeCompare(a[1].at))[0]?.[0] ?? null;
 }
 
 function classify(v: TargetState, expected: string | null, nowSec: number): { status: string; detail?: string } {
