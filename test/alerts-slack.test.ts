@@ -1,7 +1,9 @@
 /** The Slack notifier against the local receiver: bounded retries, Retry-After, no retry on 4xx, redaction. */
 import { afterAll, beforeAll, afterEach, describe, expect, test } from '@jest/globals';
 import { alertMessage, postSlack, retryAfterMs } from '../lib/ops/alerts/slack.js';
+import { Deadline } from '../lib/github/retry.js';
 import { Redactor } from '../lib/redaction/redactor.js';
+import { virtualClock } from './ops-fixtures.js';
 import { startSlackReceiver, blockKitProblems, type SlackReceiver } from './harness/slack.js';
 
 let slack: SlackReceiver;
@@ -53,6 +55,20 @@ describe('postSlack', () => {
     await postSlack(slack.url, m, { redactor: r });
     expect(JSON.stringify(slack.payloads[0])).not.toContain(secret);
     expect(JSON.stringify(slack.payloads[0])).toContain('***');
+  });
+
+  test('Retry-After beyond the old 10 s cap is honoured in full within the deadline; past the deadline it is not waited', async () => {
+    const clock = virtualClock();
+    slack.script([{ status: 429, retryAfter: 40 }, { status: 429, retryAfter: 50 }]);
+    const deadline = new Deadline(clock, 100_000);
+    const ok = await postSlack(slack.url, msg(), { redactor: new Redactor(), clock, deadline });
+    expect(ok).toEqual({ ok: true, attempts: 3, status: 200 });
+    expect(clock.sleeps).toEqual([40_000, 50_000]);
+    // 10 s left of the deadline: a Retry-After of 30 s is not started
+    slack.script([{ status: 429, retryAfter: 30 }]);
+    const late = await postSlack(slack.url, msg(), { redactor: new Redactor(), clock, deadline });
+    expect(late).toEqual({ ok: false, attempts: 1, status: 429, deadlineExceeded: true });
+    expect(clock.sleeps).toEqual([40_000, 50_000]);
   });
 
   test('Retry-After in seconds or as an HTTP date', () => {
