@@ -194,11 +194,13 @@ function parseCommandArgs(cmd: Command, rest: string[]): { args: Record<string, 
   try {
     parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true, allowNegative: true });
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    const opt = e instanceof Error ? /'(-[^' ]+)/.exec(e.message)?.[1] : undefined;
+    // duck-typed: the error may come from another realm (tests), where instanceof Error fails
+    const { code, message } = e as { code?: string; message?: unknown };
+    const text = typeof message === 'string' ? message : String(e);
+    const opt = /'(-[^' ]+)/.exec(text)?.[1];
     const msg = code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && opt
       ? `${opt} needs a value (${opt} <value> or ${opt}=<value>)`
-      : `the options could not be read (${e instanceof Error ? e.message.split('\n')[0]?.slice(0, 120) : String(e)})`;
+      : `the options could not be read (${text.split('\n')[0]?.slice(0, 120)})`;
     throw new PaasError('PAAS_INVALID_ARGUMENT', `${where}: ${msg}`, { remediation: seeHelp });
   }
   const args: Record<string, unknown> = {};
