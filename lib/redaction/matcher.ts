@@ -186,6 +186,11 @@ export interface MatcherOptions {
    * characters.
    */
   anchors?: readonly Anchor[];
+  /**
+   * false: registered forms only, no built-in anchors (neither indexed nor reported). Used for the
+   * whitespace-free view of wrapped encodings (wrapped.ts), where patterns mean nothing.
+   */
+  builtins?: boolean;
 }
 
 /** Registered forms, indexed by word. Grows as secrets are registered; never rebuilt. */
@@ -200,11 +205,15 @@ export class Matcher {
   private readonly window: number;
   /** Longest registered form. */
   maxFormLength = 0;
+  /** Whether the built-in anchors are indexed and reported. */
+  private readonly builtins: boolean;
 
   constructor(opts: MatcherOptions = {}) {
+    this.builtins = opts.builtins !== false;
+    if (!this.builtins && opts.anchors?.length) throw new Error('Matcher: anchors need the built-in anchor index');
     this.extra = opts.anchors?.length ? new AnchorSet(opts.anchors, builtin.index) : null;
-    this.index = new WordIndex(this.extra?.index ?? builtin.index);
-    this.window = Math.max(MAX_WINDOW, this.extra?.window ?? 0);
+    this.index = new WordIndex(this.extra?.index ?? (this.builtins ? builtin.index : null));
+    this.window = this.builtins ? Math.max(MAX_WINDOW, this.extra?.window ?? 0) : 4;
   }
 
   get size(): number {
@@ -255,6 +264,7 @@ export class Matcher {
         }
       }
     }
+    if (!this.builtins) return;
     for (const [lit, fam, check] of NATIVE_TRIGGERS) {
       for (let i = text.indexOf(lit, from); i >= 0 && i + lit.length <= to; i = text.indexOf(lit, i + 1)) {
         if (check === null || check(text, i)) sink.trigger(i, fam);
@@ -283,6 +293,7 @@ export class Matcher {
         }
       }
     }
+    if (!this.builtins) return;
     const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, n);
     for (const [lit, fam, check] of NATIVE_TRIGGERS_BYTES) {
       // one byte: a numeric search (memchr), cheaper per call than a string needle
@@ -330,7 +341,7 @@ export class Matcher {
       const f = (words[j] as number) | FOLD_MASK;
       const h = Math.imul(f, WORD_HASH);
       const p = s + (j << 2);
-      if (builtin.index.mayHave(h)) builtin.verifyBytes(bytes, p, f, sink);
+      if (this.builtins && builtin.index.mayHave(h)) builtin.verifyBytes(bytes, p, f, sink);
       if (extra !== null && extra.index.mayHave(h)) extra.verifyBytes(bytes, p, f, sink);
       if (noForms) continue;
       const m = (1 << ((h >>> s1) & 31)) | (1 << ((h >>> s2) & 31)) | (1 << (Math.imul(h, THIRD_BIT) >>> 27));
@@ -370,7 +381,7 @@ export class Matcher {
       const f = (words[j] as number) | FOLD_MASK;
       const h = Math.imul(f, WORD_HASH);
       const p = s + (j << 2);
-      if (builtin.index.mayHave(h)) builtin.verify(text, p, f, sink);
+      if (this.builtins && builtin.index.mayHave(h)) builtin.verify(text, p, f, sink);
       if (extra !== null && extra.index.mayHave(h)) extra.verify(text, p, f, sink);
       if (noForms) continue;
       const m = (1 << ((h >>> s1) & 31)) | (1 << ((h >>> s2) & 31)) | (1 << (Math.imul(h, THIRD_BIT) >>> 27));

@@ -26,6 +26,7 @@ import { detectHits, ScanResult } from './lines.js';
 import { Matcher } from './matcher.js';
 import { REDACTED, type PemState } from './patterns.js';
 import { createStream, type RedactionEngine } from './stream.js';
+import { isWrappable, WrappedForms, type WrapHistory } from './wrapped.js';
 
 export { MIN_SECRET_LENGTH, derivedForms, base64Aligned } from './forms.js';
 export { isPlaceholder, keyNamesSecret, SECRET_KEYWORD_SOURCE, TOKEN_RULES, Fam, REDACTED } from './patterns.js';
@@ -48,6 +49,8 @@ export class Redactor implements RedactionEngine {
   private readonly raw = new Set<string>();
   private readonly notified = new Set<string>();
   private readonly matcher = new Matcher();
+  /** forms that tools print wrapped (base64, hex...), searched with whitespace ignored */
+  private readonly wrapped = new WrappedForms();
   private readonly onRegister?: (value: string) => void;
   private readonly multiLine: string[] = [];
   private automaton: PrefixAutomaton | null = null;
@@ -78,8 +81,9 @@ export class Redactor implements RedactionEngine {
     this.raw.add(value);
     const { raw, forms } = expandSecret(value);
     let added = false;
-    for (const form of forms.keys()) {
+    for (const [form, encoding] of forms) {
       if (!this.matcher.add(form)) continue;
+      if (isWrappable(form, encoding)) this.wrapped.add(form);
       added = true;
       if (/[\r\n]/.test(form)) {
         this.multiLine.push(form);
@@ -148,6 +152,7 @@ export class Redactor implements RedactionEngine {
     const spans = new Intervals();
     const scan = new ScanResult(spans);
     this.matcher.scan(text, 0, text.length, scan);
+    this.wrapped.scan(text, 0, text.length, (a, b) => spans.add(a, b));
     if (scan.hitPos.length > 0) {
       scan.sortHits();
       const pem: PemState = { open: false, start: 0 };
@@ -176,6 +181,19 @@ export class Redactor implements RedactionEngine {
 
   get maxFormLength(): number {
     return this.matcher.maxFormLength;
+  }
+
+  /** Longest form searched with whitespace ignored (0 when none). */
+  get maxWrappedLength(): number {
+    return this.wrapped.maxLength;
+  }
+
+  scanWrapped(text: string, from: number, to: number, add: (start: number, end: number) => void, hist: WrapHistory): void {
+    this.wrapped.scan(text, from, to, add, hist);
+  }
+
+  wrapHoldFrom(text: string, from: number, to: number, hist: WrapHistory, incomplete: number): number {
+    return this.wrapped.holdFrom(text, from, to, hist, incomplete);
   }
 
   /** Automaton over the forms that contain a line break (null when there are none). */

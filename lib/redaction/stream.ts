@@ -19,11 +19,16 @@ import type { PrefixAutomaton } from './aho.js';
 import { Intervals } from './intervals.js';
 import { detectHits, lastLineEnd, ScanResult } from './lines.js';
 import { MAX_WINDOW, type PemState } from './patterns.js';
+import { EMPTY_HISTORY, nextHistory, type WrapHistory } from './wrapped.js';
 
 export interface RedactionEngine {
   readonly version: number;
   readonly maxSingleLine: number;
+  /** longest form searched with whitespace ignored (wrapped encodings, wrapped.ts); 0: none */
+  readonly maxWrappedLength: number;
   scan(text: string, from: number, to: number, out: ScanResult): void;
+  scanWrapped(text: string, from: number, to: number, add: (start: number, end: number) => void, hist: WrapHistory): void;
+  wrapHoldFrom(text: string, from: number, to: number, hist: WrapHistory, incomplete: number): number;
   multiLineAutomaton(): PrefixAutomaton | null;
 }
 
@@ -56,6 +61,8 @@ export class LineStream {
   private acKnown = false;
   private readonly maxLine: number;
   private readonly compactAt: number;
+  /** what was emitted that a wrapped encoding may have started in (wrapped.ts) */
+  private hist: WrapHistory = EMPTY_HISTORY;
 
   constructor(
     private readonly engine: RedactionEngine,
@@ -78,6 +85,7 @@ export class LineStream {
     const dOld = this.ac ? (this.acKnown ? this.ac.depth(this.acState) : oldLen - this.realLineStart) : 0;
     this.buf += chunk;
     let from = this.refresh();
+    const wfrom = from < 0 ? this.wrappedFrom(oldLen) : 0;
     if (from < 0) {
       // only the new text, and what before it could still be part of a match ending in it
       from = Math.min(
@@ -88,13 +96,25 @@ export class LineStream {
       if (this.ac && this.acKnown && chunk.length < this.ac.maxDepth) this.acState = this.ac.feed(this.acState, this.buf, oldLen, this.buf.length);
       else this.acKnown = false;
     }
-    this.process(Math.max(0, from), false);
+    this.process(Math.max(0, from), false, wfrom);
     return this.emit(false);
+  }
+
+  /** Where to scan for wrapped forms that may end after `oldLen`: back over the longest one's length, whitespace not counted. */
+  private wrappedFrom(oldLen: number): number {
+    let need = this.engine.maxWrappedLength - 1;
+    if (need < 0) return this.buf.length;
+    let i = oldLen;
+    while (i > 0 && need > 0) {
+      const c = this.buf.charCodeAt(--i);
+      if (!(c === 32 || (c >= 9 && c <= 13))) need--;
+    }
+    return i;
   }
 
   end(): string {
     const from = this.refresh();
-    this.process(from < 0 ? this.buf.length : from, true);
+    this.process(from < 0 ? this.buf.length : from, true, from < 0 ? this.buf.length : 0);
     if (this.pem.open) this.spans.add(this.pem.start, this.buf.length);
     const out = this.emit(true);
     this.buf = '';
@@ -104,6 +124,7 @@ export class LineStream {
     this.pem.open = false;
     this.acState = 0;
     this.acKnown = this.ac !== null;
+    this.hist = EMPTY_HISTORY;
     return out;
   }
 
@@ -137,10 +158,13 @@ export class LineStream {
   }
 
   /** Scans buf[from, len) and runs pattern detection over the lines completed so far. */
-  private process(from: number, final: boolean): void {
+  private process(from: number, final: boolean, wfrom: number): void {
     const len = this.buf.length;
     const scan = new ScanResult(this.spans);
     if (from < len) this.engine.scan(this.buf, from, len, scan);
+    if (wfrom < len && this.engine.maxWrappedLength > 0) {
+      this.engine.scanWrapped(this.buf, wfrom, len, (a, b) => this.spans.add(a, b), wfrom === 0 ? this.hist : EMPTY_HISTORY);
+    }
     scan.sortHits();
     const end = final ? len : lastLineEnd(this.buf, this.lineStart, len);
     const limit = end < 0 ? this.lineStart : end;
@@ -191,10 +215,12 @@ export class LineStream {
       b = Math.min(this.lineStart, len - this.multiLineDepth());
       if (this.lineStart !== this.realLineStart) b = Math.min(b, Math.max(this.realLineStart, len - (this.engine.maxSingleLine - 1)));
       if (this.pem.open) b = Math.min(b, this.pem.start);
+      if (b > 0 && this.engine.maxWrappedLength > 0) b = Math.min(b, this.engine.wrapHoldFrom(this.buf, 0, len, this.hist, this.realLineStart));
       b = this.spans.safeBoundary(b);
     }
     if (b <= 0) return '';
     const out = this.spans.apply(this.buf, 0, b, this.mask);
+    if (!final) this.hist = nextHistory(this.buf, b, this.hist);
     this.spans.consume(b);
     this.buf = this.buf.slice(b);
     this.lineStart -= b;

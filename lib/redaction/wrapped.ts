@@ -1,0 +1,248 @@
+/**
+ * Wrapped encodings: an encoded form of a registered secret broken up by whitespace at arbitrary
+ * places. `base64` wraps at 76 columns, `openssl base64` at 64, `base64 -w N` at N, `xxd -p` at
+ * 60 hex characters, `od -An -tx1` prints space-separated byte pairs, 16 per line; lines end in
+ * `\n` or `\r\n`. No piece on its own matches a registered form, so every line but the one
+ * holding the start of a form used to be printed, and the secret could be rebuilt from them.
+ *
+ * The class is handled as such: the *wrappable* forms (base64, base64url, hex, a PEM body, and raw
+ * values that look like tokens) are searched in a view of the text with every whitespace
+ * character removed, and a match is mapped back to the text: from its first character to its
+ * last, whitespace included, it becomes one redacted span.
+ *
+ * One rule keeps streams responsive (stream.ts holds back only what can still be a secret): when
+ * the part of a match before its first line break is shorter than WRAP_MIN_HEAD characters, the
+ * span starts after that line break. A completed line whose end is one or two characters that
+ * could begin a form is then emitted at once instead of waiting for the next line (with hundreds
+ * of forms, almost every line ending in a letter could); at most WRAP_MIN_HEAD - 1 characters of
+ * an encoding are printed, which cannot rebuild anything. redact() and stream() apply the same
+ * rule, so their outputs stay equal.
+ */
+import { Matcher, type ScanSink } from './matcher.js';
+
+/** See the file comment: a wrapped match's part before its first line break must be this long to be masked. */
+export const WRAP_MIN_HEAD = 4;
+/** Shortest wrappable form (MIN_SECRET_LENGTH). */
+const MIN_FORM = 6;
+
+const WS_RUN = /[\t\n\v\f\r ]+/g;
+const HAS_WS = /[\t\n\v\f\r ]/;
+/** Encodings whose output tools wrap. */
+const ENCODED = new Set(['base64', 'base64url', 'hex', 'pem-body']);
+/**
+ * Raw values (and lines of multi-line ones) this long are searched wrapped too (`fold`, terminals
+ * and log viewers wrap long tokens); shorter ones could be made of words of ordinary text.
+ */
+const MIN_RAW_WRAPPED = 12;
+
+export function isWrappable(form: string, encoding: string): boolean {
+  if (HAS_WS.test(form)) return false;
+  return ENCODED.has(encoding) || ((encoding === 'raw' || encoding === 'line') && form.length >= MIN_RAW_WRAPPED);
+}
+
+function isWs(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+function isBreak(c: number): boolean {
+  return c === 10 || c === 13;
+}
+
+
+/**
+ * What a stream has already emitted that a wrapped match may still start in: the last (at most
+ * WRAP_MIN_HEAD - 1) non-whitespace characters of its last emitted line, and whether a line break
+ * was emitted after them.
+ */
+export interface WrapHistory {
+  chars: string;
+  brokeAfter: boolean;
+}
+
+export const EMPTY_HISTORY: WrapHistory = { chars: '', brokeAfter: false };
+
+class Collector implements ScanSink {
+  starts: number[] = [];
+  ends: number[] = [];
+  literal(start: number, end: number): void {
+    this.starts.push(start);
+    this.ends.push(end);
+  }
+  trigger(): void {}
+}
+
+export class WrappedForms {
+  private readonly matcher = new Matcher({ builtins: false });
+  private readonly list: string[] = [];
+  private sorted: string[] | null = null;
+  /** UTF-16 code units that occur in some form */
+  private readonly alphabet = new Uint8Array(65536);
+  maxLength = 0;
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  add(form: string): void {
+    if (form.length < MIN_FORM || !this.matcher.add(form)) return;
+    this.list.push(form);
+    this.sorted = null;
+    for (let i = 0; i < form.length; i++) this.alphabet[form.charCodeAt(i)] = 1;
+    if (form.length > this.maxLength) this.maxLength = form.length;
+  }
+
+  /**
+   * Reports, as [start, end) in text, every wrapped form lying in `hist` + text[from, to) (`hist`:
+   * what a stream emitted before `from`, see WrapHistory; spans starting there are clipped to
+   * `from`). Occurrences without whitespace inside are reported too (the main scan finds them as
+   * well; spans merge).
+   */
+  scan(text: string, from: number, to: number, add: (start: number, end: number) => void, hist: WrapHistory = EMPTY_HISTORY): void {
+    if (this.list.length === 0 || to - from + hist.chars.length < MIN_FORM) return;
+    const body = text.slice(from, to);
+    const view = hist.chars + (HAS_WS.test(body) ? body.replace(WS_RUN, '') : body);
+    if (view.length < MIN_FORM) return;
+    const hits = new Collector();
+    this.matcher.scan(view, 0, view.length, hits);
+    if (hits.starts.length === 0) return;
+    // map view positions back: pos[i] is the text position of view character i (hist: from - 1),
+    // brk[i] whether a line break lies between view characters i - 1 and i
+    const h = hist.chars.length;
+    const pos = new Int32Array(view.length);
+    const brk = new Uint8Array(view.length + 1);
+    pos.fill(from - 1, 0, h);
+    let k = h;
+    let sawBreak = hist.brokeAfter;
+    for (let i = from; i < to; i++) {
+      const c = text.charCodeAt(i);
+      if (isWs(c)) {
+        if (isBreak(c)) sawBreak = true;
+        continue;
+      }
+      if (sawBreak) brk[k] = 1;
+      sawBreak = false;
+      pos[k++] = i;
+    }
+    for (let m = 0; m < hits.starts.length; m++) {
+      const cs = hits.starts[m] as number;
+      const ce = hits.ends[m] as number;
+      let st = cs;
+      for (let i = cs + 1; i < ce && i - cs < WRAP_MIN_HEAD; i++) {
+        if (brk[i]) {
+          st = i;
+          break;
+        }
+      }
+      add(Math.max(from, pos[st] as number), (pos[ce - 1] as number) + 1);
+    }
+  }
+
+  /**
+   * Where a stream must start holding back text[from, to) so that no part of a wrapped form still
+   * in progress is emitted: the start of the longest tail of hist + text (whitespace ignored) that
+   * is the beginning of a wrappable form, moved to the start of its line when that line is complete
+   * (emit whole lines), or past the first line break after it when the part before that break is
+   * shorter than WRAP_MIN_HEAD (the scan does not mask that part either). `to` when nothing is in
+   * progress. `incomplete`: where the line still being written starts.
+   */
+  holdFrom(text: string, from: number, to: number, hist: WrapHistory = EMPTY_HISTORY, incomplete = to): number {
+    if (this.list.length === 0) return to;
+    const max = this.maxLength;
+    const inAlphabet = (c: number) => this.alphabet[c] === 1;
+    // the trailing run of characters of forms and whitespace, compacted, at most max characters
+    let tail = '';
+    const at: number[] = [];
+    let i = to - 1;
+    for (; i >= from && tail.length < max; i--) {
+      const c = text.charCodeAt(i);
+      if (isWs(c)) continue;
+      if (!inAlphabet(c)) break;
+      tail = text[i] + tail;
+      at.push(i);
+    }
+    at.reverse();
+    let histUsed = 0;
+    if (i < from && tail.length < max) {
+      // all of text[from, to) can continue what was emitted before it: the history's alphabet tail
+      const hc = hist.chars;
+      while (histUsed < hc.length && histUsed < max - tail.length && inAlphabet(hc.charCodeAt(hc.length - 1 - histUsed))) histUsed++;
+      tail = hc.slice(hc.length - histUsed) + tail;
+    }
+    if (tail.length === 0) return to;
+    // longest suffix of tail that begins some form
+    let s = -1;
+    for (let len = tail.length; len >= 1; len--) {
+      if (this.beginsForm(tail.slice(tail.length - len))) {
+        s = tail.length - len;
+        break;
+      }
+    }
+    if (s < 0) return to;
+    // its part before the first line break
+    const first = s < histUsed ? from : (at[s - histUsed] as number);
+    let head = s < histUsed ? histUsed - s : 0;
+    let breakAt = -1;
+    if (s < histUsed && hist.brokeAfter) breakAt = from - 1;
+    else {
+      for (let p = s < histUsed ? from : first; p < to; p++) {
+        const c = text.charCodeAt(p);
+        if (isBreak(c)) {
+          breakAt = p;
+          break;
+        }
+        if (!isWs(c)) head++;
+      }
+    }
+    if (breakAt >= 0 && head < WRAP_MIN_HEAD) {
+      // the part before the break is not masked: emit up to it, hold from the next line
+      let p = breakAt + 1;
+      if (p < to && text.charCodeAt(breakAt) === 13 && text.charCodeAt(p) === 10) p++;
+      return Math.max(from, p);
+    }
+    if (s < histUsed) return from;
+    // in the incomplete line (`incomplete`: its start), which the stream holds anyway unless it is
+    // too long: from the first character; otherwise whole lines, from the start of its line
+    if (first >= incomplete) return first;
+    let ls = first;
+    while (ls > from && !isBreak(text.charCodeAt(ls - 1))) ls--;
+    return ls;
+  }
+
+  /** Whether some wrappable form longer than `s` starts with `s` (a complete one is already matched). */
+  private beginsForm(s: string): boolean {
+    const sorted = (this.sorted ??= [...this.list].sort());
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((sorted[mid] as string) <= s) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < sorted.length && (sorted[lo] as string).startsWith(s);
+  }
+}
+
+/**
+ * The history after a stream emitted text[0, b), given the history before it (see WrapHistory).
+ */
+export function nextHistory(text: string, b: number, prev: WrapHistory): WrapHistory {
+  const want = WRAP_MIN_HEAD - 1;
+  let chars = '';
+  let brokeAfter = false;
+  let i = b - 1;
+  for (; i >= 0 && chars.length < want; i--) {
+    const c = text.charCodeAt(i);
+    if (isBreak(c)) {
+      if (chars.length > 0) return { chars, brokeAfter };
+      brokeAfter = true;
+      continue;
+    }
+    if (isWs(c)) continue;
+    chars = text[i] + chars;
+  }
+  if (i >= 0) return { chars, brokeAfter };
+  // reached the start of what was emitted: the previous history may continue this line
+  if (chars.length === 0) return { chars: prev.chars, brokeAfter: prev.brokeAfter || brokeAfter };
+  if (prev.brokeAfter) return { chars, brokeAfter };
+  return { chars: (prev.chars + chars).slice(-want), brokeAfter };
+}
