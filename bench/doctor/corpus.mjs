@@ -331,7 +331,7 @@ export function writeMonorepo(root, { seed = 1 } = {}) {
   const kcKey = g.pem('ec').privateKey;
   f('infra/k8s/kubeconfig-prod.yaml')
     .line('apiVersion: v1', 'kind: Config', 'clusters:', '- cluster:', `    certificate-authority-data: ${b64('-----BEGIN CERTIFICATE-----\nMIIB' + g.pick(B64, 200) + '\n-----END CERTIFICATE-----\n')}`, '    server: https://10.20.0.1:6443', '  name: prod', 'users:', '- name: admin', '  user:', `    client-certificate-data: ${b64('-----BEGIN CERTIFICATE-----\nMIIC' + g.pick(B64, 200) + '\n-----END CERTIFICATE-----\n')}`)
-    .secret('kubeconfig_client_key', `    client-key-data: ${b64(kcKey)}`)
+    .secret('encoded_secret', `    client-key-data: ${b64(kcKey)}`)
     .line('- name: ci', '  user:')
     .secret('secret_named_key', `    token: ${g.pick(LOWER + DIGITS, 6)}.${g.pick(LOWER + DIGITS, 16)}`);
   f('infra/k8s/api-secret.yaml')
@@ -583,7 +583,9 @@ export function score(labels, findings) {
   for (const l of labels) (byKey.has(key(l.file, l.line)) ? found : missed).push(l);
   const labelled = new Set(labels.map((l) => key(l.file, l.line)));
   const fileLevel = new Set(labels.filter((l) => l.line === null).map((l) => l.file));
-  const falsePositives = findings.filter((x) => !labelled.has(key(x.file, x.line)) && !fileLevel.has(x.file));
+  // a finding about a whole file (no line) on a file holding a labelled secret is right too
+  const labelledFiles = new Set(labels.map((l) => l.file));
+  const falsePositives = findings.filter((x) => !labelled.has(key(x.file, x.line)) && !fileLevel.has(x.file) && !(x.line == null && labelledFiles.has(x.file)));
   const truePositives = findings.length - falsePositives.length;
   return {
     recall: found.length / labels.length,

@@ -6,7 +6,7 @@
  * Text is the file's bytes read as Latin-1, so offsets are byte offsets and the regexes run on
  * one-byte strings (the fast path of V8's regex engine).
  */
-import { DSN_RULE, PRIVATE_KEY_RULE, SECRET_KEYWORD_SOURCE, TOKEN_RULES, NON_SECRET_KEY_SUFFIXES, combinedTokenRegex, isPlaceholder, keyNamesSecret, looksRandom } from './patterns.js';
+import { DSN_RULE, PRIVATE_KEY_RULE, SECRET_KEYWORD_SOURCE, TOKEN_RULES, NON_SECRET_KEY_SUFFIXES, combinedTokenRegex, isPlaceholder, keyNamesSecret } from './patterns.js';
 import { Matcher, type ScanSink } from '../../redaction/matcher.js';
 import { ANCHORS, ANY, MIN_WINDOW, type Anchor, type ByteClass } from '../../redaction/patterns.js';
 import { Fam } from '../../redaction/redactor.js';
@@ -51,7 +51,7 @@ const PRIVATE_KEY_HEAD_RE = new RegExp((TOKEN_RULES[PRIVATE_KEY_RULE] as { sourc
 const PRIVATE_KEY_BODY_RE = /^(?:[ \t\r\n]|\\[nr]|["'+,]|[A-Za-z-]+: [^\n\\]*(?:\\n|\r?\n))*([A-Za-z0-9+/=]{40,})/;
 const DSN_TAIL_RE = new RegExp((TOKEN_RULES[DSN_RULE] as { source: string }).source, 'y');
 const KEYWORD_STICKY_RE = new RegExp(SECRET_KEYWORD_SOURCE, 'iy');
-const RULE_FAMS = Fam.AWS | Fam.GOOGLE | Fam.AUTH | Fam.SLACK | Fam.GITHUB | Fam.STRIPE | Fam.NPM | Fam.OPENAI | Fam.GITLAB | Fam.SENDGRID;
+const RULE_FAMS = Fam.AWS | Fam.GOOGLE | Fam.AUTH | Fam.SLACK | Fam.GITHUB | Fam.STRIPE | Fam.NPM | Fam.OPENAI | Fam.GITLAB | Fam.SENDGRID | Fam.JWT;
 /** Matcher family of doctor's own anchors (above the redaction library's families). */
 const RULE_ANCHOR = 1 << 24;
 /** The middle of an OpenAI key ('sk-' + 20 to 80 characters before it): the key is found from there. */
@@ -85,6 +85,14 @@ const AFTER_CLASS: Record<string, ByteClass> = {
   dapi: byteClass('0123456789abcdef'),
   hf_: byteClass(LETTERS),
 };
+/**
+ * Beginnings found in the middle of their match (TokenRule.back): the match starts up to `max`
+ * characters before, on a run of the rule's `back` characters.
+ */
+const BACK_STARTS: ReadonlyArray<readonly [string, number, (c: number) => boolean]> = TOKEN_RULES.filter((r) => r.back).flatMap((r) => {
+  const set = new Set(Array.from(r.back as string, (ch) => ch.charCodeAt(0)));
+  return r.starts.map((st) => [st, st === 'Q~' ? 4 : 1200, (c: number) => set.has(c)] as const);
+});
 /** Longer literals every match of a beginning starts with. */
 const ANCHOR_TEXT: Record<string, string> = { 'pypi-': 'pypi-AgEIcHlwaS5vcmc' };
 
@@ -97,9 +105,18 @@ function ruleAnchors(): Anchor[] {
     for (const st of r.starts) {
       if (STARTS_FOUND_OTHERWISE.has(st) || covered(st) || seen.has(st)) continue;
       seen.add(st);
+      const text = ANCHOR_TEXT[st] ?? st;
+      if (r.pad) {
+        // the rule's own padding (short beginnings: see TokenRule.pad)
+        const before = (r.pad.before ?? []).map(byteClass);
+        const after = (r.pad.after ?? []).map(byteClass);
+        const missing = Math.max(0, MIN_WINDOW - text.length - before.length - after.length);
+        for (let k = 0; k < missing; k++) after.push(TOKEN_CLASS);
+        out.push({ text, ci: false, fam: RULE_ANCHOR, before, after });
+        continue;
+      }
       // pad to the matcher's window: any characters before, token characters after, split so
       // that the fewest words are indexed (the filter then passes the fewest words of the text)
-      const text = ANCHOR_TEXT[st] ?? st;
       const missing = Math.max(0, MIN_WINDOW - text.length);
       let best: Anchor | null = null;
       let bestWords = Infinity;
@@ -146,6 +163,7 @@ class AnchorHits implements ScanSink {
   }
 }
 
+const DIGIT_CHARS = '0123456789';
 /** [A-Za-z0-9_.-]: characters of a token run */
 const isRunChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46;
 /** Publicly documented example credentials (vendor docs, emulators): not findings. */
@@ -203,13 +221,16 @@ export class Detector {
   private confirm(text: string, path: string, anchors: AnchorHits): Hit[] {
     const hits: Hit[] = [];
     for (let k = 0; k < anchors.litStart.length; k++) this.registered(text, anchors.litStart[k] as number, anchors.litEnd[k] as number, hits);
-    this.tokens(text, hits, anchors);
+    const docs = isDocsPath(path);
+    this.tokens(text, hits, anchors, docs);
     const yaml = YAML_PATH.test(path);
     if (!yaml && anchors.keyword.length === 0) return dedupe(hits);
     const lang = fileLang(path);
     const owned: Array<[number, number]> = [];
     if (yaml && /^kind:\s*["']?Secret["']?\s*$/m.test(text)) this.k8sSecrets(text, hits, owned);
-    if (anchors.keyword.length && !LOCKFILE.test(path)) this.keywords(text, lang, hits, owned, anchors.keyword.sort((a, b) => a - b));
+    // a SealedSecret's encryptedData is ciphertext only its cluster can open
+    const sealed = yaml && /^kind:\s*["']?SealedSecret["']?\s*$/m.test(text);
+    if (anchors.keyword.length && !LOCKFILE.test(path) && !sealed) this.keywords(text, lang, hits, owned, anchors.keyword.sort((a, b) => a - b), docs);
     return dedupe(hits);
   }
 
@@ -223,10 +244,23 @@ export class Detector {
    * Provider formats: each anchor the matcher reported (see STARTS_FOUND_OTHERWISE) is confirmed
    * by the rules' sticky regex at its position.
    */
-  private tokens(text: string, hits: Hit[], anchors: AnchorHits): void {
+  private tokens(text: string, hits: Hit[], anchors: AnchorHits, docs: boolean): void {
+    let lastBack = -1;
     for (const p of anchors.rule) {
       if (text.startsWith(OPENAI_MIDDLE, p)) this.openaiFromMiddle(text, p, hits);
-      else this.tryRulesAt(text, p, hits);
+      else {
+        const back = BACK_STARTS.find(([st]) => text.startsWith(st, p));
+        if (back) {
+          // JWTs (from `.eyJ`), Telegram bot tokens (from `:AA`), Azure AD secrets (from `Q~`)
+          let j = p;
+          if (back[1] === 4) j = p - 4;
+          else while (j > 0 && p - j < back[1] && back[2](text.charCodeAt(j - 1))) j--;
+          if (j > lastBack && j >= 0) {
+            const e = this.tryRulesAt(text, j, hits, docs);
+            if (e > 0) lastBack = e;
+          }
+        } else this.tryRulesAt(text, p, hits, docs);
+      }
     }
     let lastPem = -1;
     for (const p of anchors.pem) {
@@ -252,11 +286,11 @@ export class Detector {
   private openaiFromMiddle(text: string, mid: number, hits: Hit[]): void {
     let j = mid;
     while (j > 0 && mid - j < 90 && isRunChar(text.charCodeAt(j - 1))) j--;
-    for (; j < mid; j++) if (text.startsWith('sk-', j) && this.tryRulesAt(text, j, hits) >= 0) return;
+    for (; j < mid; j++) if (text.startsWith('sk-', j) && this.tryRulesAt(text, j, hits, false) >= 0) return;
   }
 
   /** Runs the sticky rule alternation at `at`; records a hit and returns its end, or -1. */
-  private tryRulesAt(text: string, at: number, hits: Hit[]): number {
+  private tryRulesAt(text: string, at: number, hits: Hit[], docs: boolean): number {
     const re = STICKY_TOKEN_RE;
     re.lastIndex = at;
     const m = re.exec(text);
@@ -266,9 +300,16 @@ export class Detector {
     const rule = TOKEN_RULES[i];
     if (!rule || i === PRIVATE_KEY_RULE || i === DSN_RULE) return -1;
     const s = m[0];
-    if (rule.boundary && isAlnumCode(text.charCodeAt(at - 1))) return -1;
+    if (rule.boundary && !(rule.back === DIGIT_CHARS && text.startsWith('bot', at - 3)) && (isAlnumCode(text.charCodeAt(at - 1)) || (rule.decode === 'base64' && /[+/=]/.test(text[at - 1] ?? '')))) return -1;
+    if (rule.lineStart && !atLineStart(text, at)) return -1;
+    if (rule.notInDocs && docs) return -1;
     if (rule.accept && !rule.accept(s)) return -1;
     if (isKnownExample(s)) return at + s.length;
+    if (rule.decode) {
+      const inner = decodedHits(s, rule.decode);
+      if (inner) hits.push({ kind: 'encoded_secret', severity: 'critical', start: at, end: at + s.length, secret: s, preview: `${rule.decode} of ${inner} ***` });
+      return at + s.length;
+    }
     hits.push({ kind: rule.kind, severity: rule.severity, start: at, end: at + s.length, secret: s, preview: `${s.startsWith(rule.prefix) ? rule.prefix : s.slice(0, Math.min(4, rule.prefix.length))}***` });
     return at + s.length;
   }
@@ -280,7 +321,7 @@ export class Detector {
     if (!m) return;
     const s = m[0];
     const body = PRIVATE_KEY_BODY_RE.exec(text.slice(start + s.length, start + s.length + 600));
-    if (body?.[1] && looksRandom(body[1])) {
+    if (body?.[1] && looksLikeKeyBody(body[1])) {
       const label = s.replace(/^-+BEGIN /, '').replace(/-+$/, '');
       hits.push({ kind: 'private_key', severity: 'critical', start, end: start + s.length, secret: body[1].slice(0, 200), preview: `-----BEGIN ${label}----- ***` });
     }
@@ -306,7 +347,7 @@ export class Detector {
     hits.push({ kind: 'dsn_password', severity: 'critical', start: b, end: at + s.length - 1, secret: password, preview: maskDsn(scheme.toLowerCase()) });
   }
 
-  private keywords(text: string, lang: FileLang, hits: Hit[], owned: ReadonlyArray<readonly [number, number]>, positions: readonly number[]): void {
+  private keywords(text: string, lang: FileLang, hits: Hit[], owned: ReadonlyArray<readonly [number, number]>, positions: readonly number[], docs: boolean): void {
     const re = KEYWORD_STICKY_RE;
     let done = -1;
     for (const at of positions) {
@@ -327,9 +368,13 @@ export class Detector {
       let ke = kwEnd;
       while (ke < text.length && ke - kwEnd < 80 && isRunChar(text.charCodeAt(ke))) ke++;
       done = ke;
-      // cheap rejection first: an assignment must follow the key (", ', ], space, tab, =, :)
+      // cheap rejection first: an assignment must follow the key (", ', ], space, tab, =, :, >, ?)
       const next = text.charCodeAt(ke);
-      if (next !== 61 && next !== 58 && next !== 34 && next !== 39 && next !== 93 && next !== 32 && next !== 9) continue;
+      if (next !== 61 && next !== 58 && next !== 34 && next !== 39 && next !== 93 && next !== 32 && next !== 9 && next !== 62 && next !== 63 && next !== 44 && next !== 10 && next !== 13) continue;
+      // a reference (${DB_PASSWORD:-x}, {{ token }}) or a binding (:token="props.token", v-bind:api-key)
+      const before = text.charCodeAt(ks - 1);
+      if ((before === 123 /* { */ && /[${%]/.test(text[ks - 2] ?? '')) || (before === 58 /* : */ && (ks < 2 || /[\s-]/.test(text[ks - 2] as string)))) continue;
+      if (before === 64 /* @ */ || before === 35 /* # */) continue;
       if (owned.length && owned.some(([a, b]) => ks >= a && ks < b)) continue;
       const tail = text.slice(kwEnd, ke).replace(/[._-]+$/, '');
       if (tail.includes('.')) continue; // token.indent, secret.level: a property of the object, not the secret
@@ -339,9 +384,9 @@ export class Detector {
         if (last && NON_SECRET_KEY_SUFFIXES.has(last)) continue;
         if (!keyNamesSecret(text.slice(kwStart, ke))) continue;
       }
-      const value = readAssignedValue(text, ks, ke, lang);
+      const value = readAssignedValue(text, ks, ke, lang) ?? namedValue(text, ks, ke);
       if (!value) continue;
-      if (isPlaceholder(value.text) || notALiteral(value.text, value.quoted)) continue;
+      if (isPlaceholder(value.text) || notALiteral(value.text, value.quoted) || !looksSecretValue(value.text, docs)) continue;
       const key = text.slice(ks, ke).replace(/^[.-]+/, '');
       hits.push({ kind: 'secret_named_key', severity: 'high', start: ks, end: value.end, secret: value.text, preview: `${key}=***` });
     }
@@ -380,6 +425,41 @@ export class Detector {
   }
 }
 
+/**
+ * The base64 body of a key block: long and varied. Not looksRandom(): key encodings hold long runs
+ * of one character (OpenSSH's `AAAA` length prefixes, DER's zero bytes), real keys all the same.
+ */
+function looksLikeKeyBody(b: string): boolean {
+  return b.length >= 40 && new Set(b).size >= 16 && !/EXAMPLE|example|xxxx|XXXX/.test(b);
+}
+
+/** True when only blanks (and `export `) stand between the start of the line and `at`. */
+function atLineStart(text: string, at: number): boolean {
+  let i = at;
+  while (i > 0 && (text[i - 1] === ' ' || text[i - 1] === '\t')) i--;
+  if (i >= 6 && text.slice(i - 6, i) === 'export' && i < at) {
+    i -= 6;
+    while (i > 0 && (text[i - 1] === ' ' || text[i - 1] === '\t')) i--;
+  }
+  return i === 0 || text[i - 1] === '\n';
+}
+
+let NESTED: Detector | null = null;
+let nestedDepth = 0;
+/** Kinds found in an encoded value once decoded (base64 or hex), or null. */
+function decodedHits(s: string, enc: 'base64' | 'hex'): string | null {
+  if (nestedDepth > 1 || s.length < 16) return null;
+  const plain = Buffer.from(enc === 'hex' ? s.slice(0, s.length & ~1) : s, enc).toString('latin1');
+  nestedDepth++;
+  try {
+    const hits = (NESTED ??= new Detector()).scan(plain, 'decoded.env');
+    const kinds = [...new Set(hits.map((h) => h.kind))];
+    return kinds.length ? kinds.join(', ') : null;
+  } finally {
+    nestedDepth--;
+  }
+}
+
 function decodeSafe(s: string): string {
   try {
     return decodeURIComponent(s);
@@ -405,11 +485,39 @@ export function readAssignedValue(text: string, ks: number, ke: number, lang: Fi
   // closing quote/bracket of the key: "password": / ['password'] =
   for (let n = 0; n < 2 && (text[p] === '"' || text[p] === "'" || text[p] === ']'); n++) p++;
   const afterKey = p;
+  const quotedKey = p > ke && (text[ke] === '"' || text[ke] === "'");
+  // setProperty("mail.password", "..."), define('DB_PASSWORD', '...'): the next argument
+  if (quotedKey && (lang === 'code' || lang === 'text') && /\([ \t]*["']$/.test(text.slice(Math.max(0, ks - 8), ks))) {
+    const arg = /^[ \t]*,[ \t]*(?=["'])/.exec(text.slice(p, p + 40));
+    if (arg) return quotedAt(text, p + arg[0].length);
+  }
+  // <add key="SmtpPassword" value="..."/>, <property name="password" value="..."/>
+  if (quotedKey && text[ks - 1] === text[ke] && /(?:key|name)[ \t]*=[ \t]*["']$/i.test(text.slice(Math.max(0, ks - 12), ks))) {
+    const attr = /^[ \t]+value[ \t]*=[ \t]*(?=["'])/.exec(text.slice(p, p + 40));
+    if (attr) return quotedAt(text, p + attr[0].length);
+  }
+  // <password>...</password>
+  if (text[ks - 1] === '<' && text[ke] === '>') {
+    const close = text.indexOf('</', ke);
+    const nl = text.indexOf('\n', ke);
+    if (close > ke + 1 && (nl < 0 || close < nl)) {
+      const v = text.slice(ke + 1, close).trim();
+      return v && !/[<>\s]/.test(v) ? { text: v, quoted: true, end: close } : null;
+    }
+    return null;
+  }
+  // a type between the name and the value: var x string = "...", const x: string = '...', val x: String = "..."
+  if (lang === 'code') {
+    const typed = /^(?:[ \t]*:[ \t]*|[ \t]+)[A-Za-z_][\w.<>[\]|?]*[ \t]*(?=:?=[^=])/.exec(text.slice(p, p + 60));
+    if (typed && !/^[ \t]*(?:in|of|is|as|and|or|not|if|else|return|from|import)\b/.test(typed[0])) p += typed[0].length;
+  }
   while (text[p] === ' ' || text[p] === '\t') p++;
   const spaced = p > afterKey;
   const c = text[p];
   const c2 = text[p + 1];
   if (c === ':' && c2 === '=') p += 2;
+  else if (c === ':' && c2 === ':' && text[p + 2] === '=') p += 3; // Makefile ::=
+  else if ((c === '?' || c === '+' || c === '.') && c2 === '=') p += 2; // Makefile ?= +=, PHP .=
   else if (c === '=' && c2 === '>') p += 2;
   else if (c === '=' && c2 !== '=') p += 1;
   else if (c === ':' && c2 !== ':' && c2 !== '/') p += 1;
@@ -431,22 +539,93 @@ export function readAssignedValue(text: string, ks: number, ke: number, lang: Fi
     if (/^\s*(?:\+|\.\.|\.concat\(|\.repeat\(|\.join\()/.test(text.slice(e + 1, e + 12))) return null;
     return { text: text.slice(p + 1, e), quoted: true, end: e + 1 };
   }
+  // Password=...; inside a connection string (SQL Server, ODBC, Npgsql), in any file
+  if (c === '=' && (text[ks - 1] === ';' || /(?:^|[;"'])\s*(?:Server|Data Source|Host|User ID|Uid|Initial Catalog|Database)\s*=/i.test(text.slice(text.lastIndexOf('\n', ks) + 1, ks)))) {
+    let e = p;
+    while (e < text.length && text[e] !== ';' && text[e] !== '"' && text[e] !== "'" && text[e] !== '\n') e++;
+    const v = text.slice(p, e).trim();
+    return v ? { text: v, quoted: true, end: e } : null;
+  }
   if (lang === 'code' || lang === 'json') return null;
   let e = p;
   while (e < text.length && text[e] !== '\n' && text[e] !== '\r') e++;
   let v = text.slice(p, e);
+  // key=value pairs on one line (Ansible inventories, .netrc): the value ends before the next key
+  const nextPair = /[ \t]+[A-Za-z_][\w.-]*=/.exec(v);
+  if (nextPair) v = v.slice(0, nextPair.index);
   v = v.replace(/\s+#.*$/, '').trim();
   if (!/\.\.\.$/.test(v)) v = v.replace(/[`.,;:)]+$/, '');
   if (!v || /\s/.test(v)) return null;
   return { text: v, quoted: false, end: p + v.length };
 }
 
+/** The quoted literal starting at text[q] (a quote), or null. */
+function quotedAt(text: string, q: number): AssignedValue | null {
+  const quote = text[q];
+  let e = q + 1;
+  while (e < text.length && text[e] !== quote && text[e] !== '\n') e += text[e] === '\\' ? 2 : 1;
+  if (text[e] !== quote) return null;
+  return { text: text.slice(q + 1, e), quoted: true, end: e + 1 };
+}
+
+/**
+ * A secret-named entry given as name and value: `- name: DB_PASSWORD` followed by
+ * `value: "..."` (Kubernetes env, on the same or the next line), `{ name: X_TOKEN, value: ... }`.
+ */
+function namedValue(text: string, ks: number, ke: number): AssignedValue | null {
+  const lineStart = text.lastIndexOf('\n', ks - 1) + 1;
+  if (!/(?:^|[\s{,-])name[ \t]*:[ \t]*["']?$/.test(text.slice(lineStart, ks))) return null;
+  const m = /^["']?[ \t]*(?:,[ \t]*|\r?\n[ \t]*(?:-[ \t]*)?)value[ \t]*:[ \t]*/.exec(text.slice(ke, ke + 200));
+  if (!m) return null;
+  const p = ke + m[0].length;
+  if (text[p] === '"' || text[p] === "'") return quotedAt(text, p);
+  let e = p;
+  while (e < text.length && !/[\s,}]/.test(text[e] as string)) e++;
+  const v = text.slice(p, e);
+  return v ? { text: v, quoted: false, end: e } : null;
+}
+
+/** Test, fixture, example and documentation paths: values there are examples unless they look generated. */
+const DOCS_PATH = /(?:^|\/)(?:tests?|bench(?:marks?)?|__tests__|spec|specs|e2e|fixtures?|__fixtures__|testdata|test-data|mocks?|__mocks__|examples?|samples?|demos?|docs?|documentation|website|stories|storybook)\/|(?:^|\/)[^/]*(?:[._-](?:test|spec|e2e|stories|story|example|sample|fixture|mock)s?)\.[a-z0-9]+$|(?:^|\/)test_[^/]*\.py$|\.(?:md|mdx|markdown|rst|adoc|txt|html?)$|(?:^|\/)(?:README|CHANGELOG|CONTRIBUTING)[^/]*$/i;
+export function isDocsPath(path: string): boolean {
+  return DOCS_PATH.test(path) && !/(?:^|\/)(?:\.env|vault|secrets?)(?:[./]|$)/i.test(path);
+}
+
+/** Words a test or an example password is made of. */
+const EXAMPLE_WORDS = /test|passw|secret|example|sample|dummy|fake|demo|mock|fixture|foo|bar|qwerty|letmein|welcome|hunter|admin|changeit|abc|123456|password/i;
+
+/** Shannon entropy of a string, in bits per character. */
+function entropy(v: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of v) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let h = 0;
+  for (const n of counts.values()) h -= (n / v.length) * Math.log2(n / v.length);
+  return h;
+}
+
+/**
+ * A value assigned to a secret-named key looks like a secret: long enough, not a word, not a name
+ * or identifier, not a URL without credentials, not a dotted path (a binding or a lookup). In
+ * test and documentation paths only values that look generated count (`Test123!` does not).
+ */
+export function looksSecretValue(v: string, docs: boolean): boolean {
+  if (v.length < 8) return false;
+  if (/^(?:[a-z]+|[A-Z]+|[A-Z]?[a-z]+(?:[A-Z][a-z]+)*)$/.test(v)) return false; // a word, a name (minioadmin, Secret, camelCase)
+  if (/^(?:[a-z]+(?:[-_. ][a-z]+)+|[A-Z]+(?:[-_. ][A-Z]+)+)$/.test(v)) return false; // confirmation-email, correct-horse-battery
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v) && !/:\/\/[^/@\s]*:[^/@\s]*@/.test(v)) return false; // a URL without credentials
+  if (/^[A-Za-z_$][A-Za-z_$]*\d{0,2}(?:\.[A-Za-z_$][A-Za-z_$]*\d{0,2})+$/.test(v)) return false; // props.token, config.apiKey
+  if (/^[\w.+-]+@[\w-]+\.[\w.-]+$/.test(v)) return false; // an e-mail address
+  if (/^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.test(v) && docs) return false;
+  if (!docs) return true;
+  return v.length >= 12 && entropy(v) >= 3.5 && !EXAMPLE_WORDS.test(v) && [/[a-z]/, /[A-Z]/, /\d/].filter((r) => r.test(v)).length >= 2;
+}
+
 /** References and expressions rather than literal values. */
 function notALiteral(v: string, quoted: boolean): boolean {
   if (/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/.test(v)) return true; // names a vault key / env var (paas.yml: dsn: POSTGRES_DSN_PROD)
-  if (!quoted && /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+(?:\(.*\))?$/.test(v)) return true; // secrets.X, process.env.X
+  if (!quoted && /^[A-Za-z_$][A-Za-z_$]*\d{0,2}(?:\.[A-Za-z_$][A-Za-z_$]*\d{0,2})+(?:\(.*\))?$/.test(v)) return true; // secrets.X, process.env.X (not abc123.x9y8z7: a bootstrap token)
   if (!quoted && /[()[\]]/.test(v)) return true; // function calls, lookups
-  if (/^(?:[~^<>=]*\d+(?:\.\d+)*(?:[-+][\w.]+)?|\d+[smhdw]?|0x[0-9a-f]+)$/i.test(v)) return true; // numbers, versions, durations
+  if (/^(?:[~^<>=]*\d+(?:\.\d+)+(?:[-+][\w.]+)?|\d{1,7}[smhdw]?|0x[0-9a-f]{1,8})$/i.test(v)) return true; // versions, small numbers, durations (long digit runs and 123-abc shapes can be secrets)
   if (/^(?:\.{0,2}\/|~\/|[A-Za-z]:\\)/.test(v) || /\.(?:pem|key|json|txt|crt|p12|pfx|env|ya?ml|gpg|asc|age)$/i.test(v)) return true; // file references
   if (/\s/.test(v)) return true; // prose
   if (/^[a-z]+(?:_[a-z]+)+$/.test(v) || /^[a-z]+(?:[A-Z][a-z]+)+$/.test(v)) return true; // identifiers: private_key_id, accessToken

@@ -27,19 +27,105 @@ export interface TokenRule {
   /** extra check on the matched text; false drops the match */
   accept?: (match: string) => boolean;
   title: string;
+  /**
+   * Padding of the matcher anchor, one string of allowed characters per position before and after
+   * the beginning (instead of the automatic padding): for short beginnings whose automatic window
+   * would index common words (`SK` + hex, `:AA`).
+   */
+  pad?: { before?: readonly string[]; after?: readonly string[] };
+  /** characters the match may start with before its anchor (Telegram: the bot id's digits) */
+  back?: string;
+  /** the match must begin its line (after blanks and `export `) */
+  lineStart?: boolean;
+  /** the match is an encoding (base64, hex) of text that is scanned again once decoded */
+  decode?: 'base64' | 'hex';
+  /** not reported in test, fixture, example and documentation paths (JWTs: examples abound there) */
+  notInDocs?: boolean;
 }
 
 const notExample = (m: string) => !/EXAMPLE|example/.test(m);
 
+const ANYC = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i)).join('');
+const ALNUMC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const B64URLC = `${ALNUMC}_-`;
+
+/** A paas vault line (`PAAS_TARGETS=...`) whose value is real: hosts with a user, or a key, not a reference or a placeholder. */
+function vaultValue(m: string): boolean {
+  const key = m.slice(0, m.indexOf('=')).trim();
+  const v = m.slice(m.indexOf('=') + 1).trim().replace(/^["']|["']$/g, '');
+  if (!v || isPlaceholder(v) || v.startsWith('$') || v.startsWith('<')) return false;
+  if (key === 'PAAS_TARGETS') return /@[A-Za-z0-9[]/.test(v);
+  return v.length >= 12;
+}
+
+/** A JWT with a JSON header naming a signing algorithm and a payload that is not a published example. */
+function realJwt(m: string): boolean {
+  const [h, p] = m.split('.');
+  try {
+    const header = JSON.parse(Buffer.from(h as string, 'base64url').toString('utf8')) as { alg?: unknown };
+    if (typeof header.alg !== 'string' || header.alg.toLowerCase() === 'none') return false;
+    const payload = Buffer.from(p as string, 'base64url').toString('utf8');
+    // jwt.io's and RFC 7519's examples, and payloads that say what they are
+    if (/"sub"\s*:\s*"1234567890"|John Doe|"joe"|example|dummy|fake|test/i.test(payload)) return false;
+    return payload.startsWith('{');
+  } catch {
+    return false;
+  }
+}
+
+/** A value mixing character classes or long and varied enough to be generated (see looksSecretValue in detect.ts). */
+export function looksSecretish(v: string): boolean {
+  if (v.length < 8) return false;
+  const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((r) => r.test(v)).length;
+  if (/^[A-Za-z]+$/.test(v) && v.length < 20) return false; // a word or a name
+  return classes >= 2 && new Set(v).size >= 6;
+}
+
 /** Upper and lower case letters, digits, or a repetition: real tokens are random, fixtures often are not. */
+/** A run of one character of at least `min` that makes up much of the value (ghp_xxxxxxxx..., 000000). */
+function mostlyOneRun(s: string, min: number): boolean {
+  const re = new RegExp(`(.)\\1{${min - 1},}`, 'g');
+  for (const m of s.matchAll(re)) if (m[0].length * 3 >= s.length) return true;
+  return false;
+}
+
 export function looksRandom(s: string, min = 3): boolean {
-  if (/(.)\1{7,}/.test(s)) return false;
+  if (mostlyOneRun(s, 8)) return false;
   if (/(?:0123456789|abcdefghij|ABCDEFGHIJ|1234567890)/.test(s)) return false;
   if (new Set(s).size < Math.min(min * 3, 10)) return false;
   return notExample(s) && !/xxxx|XXXX/.test(s);
 }
 
 const END = '(?![A-Za-z0-9_])';
+const HEXC = '0123456789abcdefABCDEF';
+const DIGITC = '0123456789';
+/** characters that may stand before a bare token (anything but a token character) */
+const BOUND = ' \t\n\r"\'`=:,;([{</\\|>';
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+const hexOf = (s: string) => Buffer.from(s).toString('hex');
+
+/** Beginnings of secrets hidden in base64 or hex (a config value holding an encoded key or token). */
+const ENCODED_PREFIXES = [
+  '-----BEGIN ', 'PuTTY-User-Key-File-', 'ghp_', 'gho_', 'ghs_', 'ghu_', 'ghr_', 'github_pat_', 'glpat-', 'xoxb-', 'xoxp-', 'sk_live_', 'rk_live_',
+  'AKIA', 'ASIA', 'AIza', 'npm_', 'sk-proj-', 'sk-ant-', 'hvs.', 'AGE-SECRET-KEY-', 'postgres://', 'postgresql://', 'mysql://', 'mongodb://',
+  'mongodb+srv://', 'redis://', 'rediss://', 'amqp://', 'amqps://', 'PAAS_',
+];
+/** The base64 text every encoding of `p` at offset 0 starts with (the characters that depend on `p` alone). */
+const b64Start = (p: string) => b64(p).slice(0, Math.floor((p.length * 8) / 6));
+const ENCODED_B64 = [...new Set(ENCODED_PREFIXES.map(b64Start))];
+const ENCODED_HEX = [...new Set(ENCODED_PREFIXES.flatMap((p) => [hexOf(p), hexOf(p).toUpperCase()]))];
+const alt = (xs: readonly string[]) => xs.map((x) => x.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|');
+
+/** A base64 value that decodes to `user:password` with a password that is not a placeholder. */
+function basicCredentials(b64text: string): boolean {
+  if (b64text.length < 8) return false;
+  const plain = Buffer.from(b64text, 'base64').toString('latin1');
+  const i = plain.indexOf(':');
+  if (i < 1 || /[^\x20-\x7e]/.test(plain)) return false;
+  const pass = plain.slice(i + 1);
+  return pass.length >= 6 && !isPlaceholder(pass) && pass !== plain.slice(0, i);
+}
+const afterSep = (m: string, sep: RegExp) => m.split(sep).slice(1).join('').replace(/^["'\s]+|["'\s]+$/g, '');
 
 export const TOKEN_RULES: readonly TokenRule[] = [
   { kind: 'aws_access_key_id', title: 'AWS access key id', starts: ['AKIA', 'ASIA'], source: `(?:AKIA|ASIA)[A-Z0-9]{16}${END}`, prefix: 'AKIA', severity: 'critical', boundary: true, accept: (m) => notExample(m) && looksRandom(m.slice(4), 2) },
@@ -73,13 +159,64 @@ export const TOKEN_RULES: readonly TokenRule[] = [
   { kind: 'digitalocean_token', title: 'DigitalOcean token', starts: ['dop_v1_', 'dor_v1_', 'doo_v1_'], source: `do[pro]_v1_[a-f0-9]{64}${END}`, prefix: 'do', severity: 'critical', boundary: true },
   { kind: 'age_secret_key', title: 'age secret key', starts: ['AGE-SECRET-KEY-1'], source: 'AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}', prefix: 'AGE-SECRET-KEY-', severity: 'critical', boundary: true },
   { kind: 'azure_storage_key', title: 'Azure storage account key', starts: ['AccountKey='], source: 'AccountKey=[A-Za-z0-9+/]{86}==', prefix: 'AccountKey=', severity: 'critical', boundary: true, accept: (m) => looksRandom(m.slice(11)) },
+  // beyond the dozen: the providers the major open-source scanners cover, each by its own format
+  { kind: 'twilio_key', title: 'Twilio API key', starts: ['SK'], source: `SK[0-9a-fA-F]{32}${END}`, prefix: 'SK', severity: 'critical', boundary: true, pad: { before: [ANYC, BOUND], after: [HEXC, HEXC, HEXC] }, accept: (m) => looksRandom(m.slice(2)) && /[a-fA-F]/.test(m.slice(2)) && /\d/.test(m.slice(2)) },
+  { kind: 'mailgun_key', title: 'Mailgun API key', starts: ['key-'], source: `key-[0-9a-f]{32}${END}`, prefix: 'key-', severity: 'critical', boundary: true, pad: { after: [HEXC, HEXC, HEXC] }, accept: (m) => looksRandom(m.slice(4)) && /[a-f]/.test(m.slice(4)) && /\d/.test(m.slice(4)) },
+  { kind: 'discord_webhook', title: 'Discord webhook URL', starts: ['discord.com/api/webhooks/', 'discordapp.com/api/webhooks/'], source: 'discord(?:app)?\\.com/api/webhooks/[0-9]{17,20}/[A-Za-z0-9_-]{60,68}', prefix: 'discord.com/api/webhooks/', severity: 'critical' },
+  { kind: 'telegram_bot_token', title: 'Telegram bot token', starts: [':AA'], back: DIGITC, source: `[0-9]{8,10}:AA[A-Za-z0-9_-]{33}${END}`, prefix: '', severity: 'critical', boundary: true, pad: { before: [DIGITC, DIGITC, DIGITC], after: [B64URLC] }, accept: (m) => looksRandom(m.slice(m.indexOf(':') + 3)) },
+  { kind: 'doppler_token', title: 'Doppler token', starts: ['dp.pt.', 'dp.st.', 'dp.sa.', 'dp.ct.', 'dp.scim.', 'dp.audit.'], source: `dp\\.(?:pt|st|sa|ct|scim|audit)\\.[A-Za-z0-9_.-]{40,64}${END}`, prefix: 'dp.', severity: 'critical', boundary: true, accept: (m) => looksRandom(m.slice(6)) },
+  { kind: 'postman_key', title: 'Postman API key', starts: ['PMAK-'], source: `PMAK-[a-f0-9]{24}-[a-f0-9]{34}${END}`, prefix: 'PMAK-', severity: 'critical', boundary: true },
+  { kind: 'atlassian_token', title: 'Atlassian API token', starts: ['ATATT3'], source: `ATATT3[A-Za-z0-9_=-]{150,250}${END}`, prefix: 'ATATT3', severity: 'critical', boundary: true },
+  { kind: 'heroku_key', title: 'Heroku API key', starts: ['HRKU-'], source: `HRKU-[A-Za-z0-9_-]{60}${END}`, prefix: 'HRKU-', severity: 'critical', boundary: true, accept: (m) => looksRandom(m.slice(5)) },
+  { kind: 'square_token', title: 'Square access token', starts: ['EAAA', 'sq0atp-', 'sq0csp-'], source: `(?:EAAA[A-Za-z0-9_+=-]{60}|sq0(?:atp|csp)-[A-Za-z0-9_-]{22,60})${END}`, prefix: '', severity: 'critical', boundary: true, accept: (m) => looksRandom(m.slice(4)) },
+  { kind: 'newrelic_key', title: 'New Relic key', starts: ['NRAK-', 'NRII-'], source: `NR(?:AK|II)-[A-Z0-9]{27,32}${END}`, prefix: 'NR', severity: 'critical', boundary: true, accept: (m) => looksRandom(m.slice(5)) },
+  { kind: 'sentry_token', title: 'Sentry auth token', starts: ['sntrys_eyJ', 'sntryu_'], source: `(?:sntrys_eyJ[A-Za-z0-9_=+/-]{60,}|sntryu_[a-f0-9]{64})${END}`, prefix: 'sntry', severity: 'critical', boundary: true },
+  { kind: 'alibaba_key', title: 'Alibaba Cloud access key id', starts: ['LTAI'], source: `LTAI[A-Za-z0-9]{20}${END}`, prefix: 'LTAI', severity: 'critical', boundary: true, accept: (m) => looksRandom(m.slice(4)) && /\d/.test(m) },
+  { kind: 'brevo_key', title: 'Brevo (Sendinblue) API key', starts: ['xkeysib-'], source: `xkeysib-[a-f0-9]{64}-[A-Za-z0-9]{16}${END}`, prefix: 'xkeysib-', severity: 'critical', boundary: true },
+  { kind: 'planetscale_token', title: 'PlanetScale token', starts: ['pscale_tkn_', 'pscale_pw_', 'pscale_oauth_'], source: `pscale_(?:tkn|pw|oauth)_[A-Za-z0-9_.=-]{32,64}${END}`, prefix: 'pscale_', severity: 'critical', boundary: true },
+  { kind: 'pulumi_token', title: 'Pulumi access token', starts: ['pul-'], source: `pul-[a-f0-9]{40}${END}`, prefix: 'pul-', severity: 'critical', boundary: true, pad: { after: [HEXC, HEXC, HEXC] } },
+  { kind: 'rubygems_key', title: 'RubyGems API key', starts: ['rubygems_'], source: `rubygems_[a-f0-9]{48}${END}`, prefix: 'rubygems_', severity: 'critical', boundary: true },
+  { kind: 'supabase_token', title: 'Supabase access token', starts: ['sbp_'], source: `sbp_[a-f0-9]{40}${END}`, prefix: 'sbp_', severity: 'critical', boundary: true, pad: { after: [HEXC, HEXC, HEXC] } },
+  { kind: 'perplexity_key', title: 'Perplexity API key', starts: ['pplx-'], source: `pplx-[A-Za-z0-9]{48}${END}`, prefix: 'pplx-', severity: 'critical', boundary: true, accept: (m) => looksRandom(m.slice(5)) },
+  { kind: 'xai_key', title: 'xAI API key', starts: ['xai-'], source: `xai-[A-Za-z0-9]{80}${END}`, prefix: 'xai-', severity: 'critical', boundary: true, accept: (m) => looksRandom(m.slice(4)) },
+  { kind: 'replicate_token', title: 'Replicate API token', starts: ['r8_'], source: `r8_[A-Za-z0-9]{37}${END}`, prefix: 'r8_', severity: 'critical', boundary: true, pad: { before: [BOUND], after: [ALNUMC, ALNUMC, ALNUMC] }, accept: (m) => looksRandom(m.slice(3)) },
+  { kind: 'langsmith_key', title: 'LangSmith API key', starts: ['lsv2_pt_', 'lsv2_sk_'], source: `lsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}${END}`, prefix: 'lsv2_', severity: 'critical', boundary: true },
+  { kind: 'easypost_key', title: 'EasyPost API key', starts: ['EZAK', 'EZTK'], source: `EZ[AT]K[A-Za-z0-9]{54}${END}`, prefix: 'EZ', severity: 'critical', boundary: true, accept: (m) => looksRandom(m.slice(4)) },
+  { kind: 'flutterwave_key', title: 'Flutterwave secret key', starts: ['FLWSECK-', 'FLWSECK_TEST-'], source: `FLWSECK(?:_TEST)?-[a-hA-H0-9]{32}-X${END}`, prefix: 'FLWSECK', severity: 'critical', boundary: true },
+  { kind: 'dynatrace_token', title: 'Dynatrace API token', starts: ['dt0c01.'], source: `dt0c01\\.[A-Z0-9]{24}\\.[A-Z0-9]{64}${END}`, prefix: 'dt0c01.', severity: 'critical', boundary: true },
+  { kind: 'shippo_token', title: 'Shippo API token', starts: ['shippo_live_'], source: `shippo_live_[a-f0-9]{40}${END}`, prefix: 'shippo_live_', severity: 'critical', boundary: true },
+  { kind: 'duffel_token', title: 'Duffel API token', starts: ['duffel_live_'], source: `duffel_live_[A-Za-z0-9_=-]{43}${END}`, prefix: 'duffel_live_', severity: 'critical', boundary: true },
+  { kind: 'mapbox_token', title: 'Mapbox secret token', starts: ['sk.eyJ'], source: `sk\\.eyJ[A-Za-z0-9_-]{20,}\\.[A-Za-z0-9_-]{20,}${END}`, prefix: 'sk.', severity: 'critical', boundary: true },
+  { kind: 'stripe_webhook_secret', title: 'Stripe webhook signing secret', starts: ['whsec_'], source: `whsec_[A-Za-z0-9+/=]{32,}${END}`, prefix: 'whsec_', severity: 'critical', boundary: true, accept: (m) => looksRandom(m.slice(6)) },
+  { kind: 'prefect_key', title: 'Prefect API key', starts: ['pnu_'], source: `pnu_[A-Za-z0-9]{36}${END}`, prefix: 'pnu_', severity: 'critical', boundary: true, accept: (m) => looksRandom(m.slice(4)) },
+  { kind: 'readme_key', title: 'ReadMe API key', starts: ['rdme_'], source: `rdme_[a-z0-9]{70}${END}`, prefix: 'rdme_', severity: 'critical', boundary: true },
+  { kind: 'typeform_token', title: 'Typeform token', starts: ['tfp_'], source: `tfp_[A-Za-z0-9_.=-]{59}${END}`, prefix: 'tfp_', severity: 'critical', boundary: true, accept: (m) => looksRandom(m.slice(4)) },
+  { kind: 'clojars_token', title: 'Clojars deploy token', starts: ['CLOJARS_'], source: `CLOJARS_[a-z0-9]{60}${END}`, prefix: 'CLOJARS_', severity: 'critical', boundary: true },
+  { kind: 'infracost_key', title: 'Infracost API key', starts: ['ico-'], source: `ico-[A-Za-z0-9]{32}${END}`, prefix: 'ico-', severity: 'critical', boundary: true, accept: (m) => looksRandom(m.slice(4)) && /\d/.test(m) },
+  { kind: 'openshift_token', title: 'OpenShift user token', starts: ['sha256~'], source: `sha256~[A-Za-z0-9_-]{43}${END}`, prefix: 'sha256~', severity: 'critical', boundary: true },
+  { kind: 'defined_networking_key', title: 'Defined Networking API key', starts: ['dnkey-'], source: `dnkey-[a-z0-9=_-]{26}-[a-z0-9=_-]{52}${END}`, prefix: 'dnkey-', severity: 'critical', boundary: true },
+  { kind: 'frameio_token', title: 'Frame.io API token', starts: ['fio-u-'], source: `fio-u-[A-Za-z0-9_=-]{64}${END}`, prefix: 'fio-u-', severity: 'critical', boundary: true },
+  { kind: 'azure_ad_client_secret', title: 'Azure AD client secret', starts: ['Q~'], back: `${ALNUMC}_~.-`, source: `[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}${END}`, prefix: '', severity: 'critical', boundary: true, pad: { before: [ALNUMC, ALNUMC, DIGITC], after: [ALNUMC, ALNUMC] }, accept: (m) => looksRandom(m.slice(6)) },
+  { kind: 'facebook_token', title: 'Facebook access token', starts: ['EAACEdEose0cBA'], source: `EAACEdEose0cBA[A-Za-z0-9]{20,}${END}`, prefix: 'EAAC', severity: 'critical', boundary: true },
+  // whole credentials recognised by their syntax
+  { kind: 'paas_vault_value', title: 'paas vault entry (a committed vault file)', starts: ['PAAS_TARGETS', 'PAAS_SSH_KEY', 'PAAS_STATE_KEY', 'PAAS_KNOWN_HOSTS', 'PAAS_WEBHOOK_SECRET'], source: 'PAAS_(?:TARGETS|SSH_KEY|STATE_KEY|KNOWN_HOSTS|WEBHOOK_SECRET)[ \\t]*=[ \\t]*[^\\s#][^\\n]*', prefix: 'PAAS_', severity: 'critical', lineStart: true, accept: vaultValue },
+  { kind: 'redis_password', title: 'Redis password (requirepass/masterauth)', starts: ['requirepass', 'masterauth'], source: '(?:requirepass|masterauth)[ \\t]+["\']?[^\\s"\']+', prefix: '', severity: 'critical', lineStart: true, accept: (m) => { const v = afterSep(m, /[ \t]+/); return v !== 'foobared' && !isPlaceholder(v) && v.length >= 8; } },
+  { kind: 'ansible_password', title: 'Ansible connection or become password', starts: ['ansible_ssh_pass', 'ansible_become_pass', 'ansible_pass'], source: 'ansible_(?:ssh_|become_)?pass(?:word)?[ \\t]*[=:][ \\t]*(?:"[^"\\n]*"|\'[^\'\\n]*\'|[^\\s"\']+)', prefix: 'ansible_', severity: 'critical', boundary: true, accept: (m) => { const v = afterSep(m, /[=:]/); return v.length >= 6 && !isPlaceholder(v) && !v.startsWith('!'); } },
+  { kind: 'htpasswd_entry', title: 'htpasswd password hash', starts: ['$apr1$', ':{SHA}'], source: '(?:\\$apr1\\$[./0-9A-Za-z]{1,8}\\$[./0-9A-Za-z]{22}|:\\{SHA\\}[A-Za-z0-9+/]{27}=)', prefix: '', severity: 'high' },
+  { kind: 'curl_basic_auth', title: 'Password on a curl command line (-u user:password)', starts: ['curl '], source: 'curl [^\\n|;&]*?(?:-u|--user)[ =]+["\']?[\\w.@+-]+:[^\\s"\'$\\\\()[\\]{}]{6,}', prefix: 'curl -u ', severity: 'high', accept: (m) => { const v = m.slice(m.lastIndexOf(':') + 1); return !isPlaceholder(v) && looksSecretish(v); } },
+  { kind: 'docker_auth', title: 'Registry credentials (Docker config auths / .npmrc _auth)', starts: ['"auth"', '_auth='], source: '(?:"auth"[ \\t]*:[ \\t]*"[A-Za-z0-9+/]{8,}={0,2}"|_auth[ \\t]*=[ \\t]*[A-Za-z0-9+/]{8,}={0,2})', prefix: '', severity: 'critical', accept: (m) => basicCredentials(m.replace(/^[^:=]*[:=][ \t]*"?|"$/g, '')) },
+  { kind: 'basic_auth', title: 'HTTP basic credentials', starts: ['Basic '], source: 'Basic [A-Za-z0-9+/]{12,}={0,2}(?![A-Za-z0-9+/=])', prefix: 'Basic ', severity: 'high', accept: (m) => basicCredentials(m.slice(6)) },
+  { kind: 'encoded_secret', title: 'Secret hidden in base64', starts: ENCODED_B64, source: `(?:${alt(ENCODED_B64)})[A-Za-z0-9+/]*={0,2}`, prefix: '', severity: 'critical', boundary: true, decode: 'base64' },
+  { kind: 'encoded_secret', title: 'Secret hidden in hex', starts: ENCODED_HEX, source: `(?:${alt(ENCODED_HEX)})[0-9a-fA-F]*`, prefix: '', severity: 'critical', boundary: true, decode: 'hex' },
+  { kind: 'jwt', title: 'JSON Web Token', starts: ['.eyJ'], back: `${ALNUMC}_-`, source: `eyJ[A-Za-z0-9_-]{10,}\\.eyJ[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{16,}${END}`, prefix: 'eyJ', severity: 'high', boundary: true, notInDocs: true, accept: realJwt },
   // multi-line and structured forms: the scanner verifies them further (see scan.ts)
   { kind: 'private_key', title: 'Private key block', starts: ['-----BEGIN '], source: '-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----', prefix: '-----BEGIN PRIVATE KEY-----', severity: 'critical' },
   { kind: 'dsn_password', title: 'Password in a connection string', starts: ['://'], source: "://[^\\s:/?#@'\"`<>{}()\\[\\]\\\\]{0,128}:[^\\s/?#@'\"`<>\\\\]{1,256}@[A-Za-z0-9\\[]", prefix: '://', severity: 'critical' },
   { kind: 'bearer_token', title: 'Bearer token', starts: ['Bearer ', 'bearer '], source: '[Bb]earer [A-Za-z0-9._~+/-]{20,}=*', prefix: 'Bearer ', severity: 'high', accept: (m) => looksRandom(m.slice(7)) },
+  { kind: 'private_key', title: 'PuTTY private key', starts: ['PuTTY-User-Key-File-'], source: 'PuTTY-User-Key-File-[0-9]: [A-Za-z0-9@.-]+', prefix: 'PuTTY-User-Key-File', severity: 'critical', lineStart: true },
 ];
 
-export const PRIVATE_KEY_RULE = TOKEN_RULES.findIndex((r) => r.kind === 'private_key');
+export const PRIVATE_KEY_RULE = TOKEN_RULES.findIndex((r) => r.kind === 'private_key' && r.starts[0] === '-----BEGIN ');
 export const DSN_RULE = TOKEN_RULES.findIndex((r) => r.kind === 'dsn_password');
 
 /** One alternation of every rule; group i+1 is rule i. */
@@ -131,11 +268,12 @@ export function isPlaceholder(value: string): boolean {
   if (v.length < 6 || redactionPlaceholder(v)) return true;
   if (PLACEHOLDER_VALUES.has(v.toLowerCase())) return true;
   if (/^[$%]|^\{|^<|^ENC\[|^vault:|^ref\+|^!|^#\{|^@Value|^arn:|^sha\d+[:-]|^md5:|^file:|^env:|^secret:|^secretref:/i.test(v)) return true;
-  if (v.includes('${') || v.includes('{{') || v.includes('%s') || v.includes('%v') || v.includes('%(')) return true;
+  // templates and format strings (`%s` followed by a letter is part of a value: real passwords hold `%`)
+  if (v.includes('${') || v.includes('{{') || /%[sdv](?![A-Za-z0-9])/.test(v) || v.includes('%(')) return true;
   if (PLACEHOLDER_WORDS.test(v)) return true;
   if (new Set(v).size < 4) return true;
   if (/\.\.\.|…/.test(v)) return true; // sk_live_..., truncated examples
-  if (/(.)\1{5,}/.test(v)) return true; // 000000, ******, aaaaaa
+  if (mostlyOneRun(v, 6)) return true; // 000000, ******, aaaaaa (not a real value holding a run: OpenSSH keys hold AAAAAAAA)
   if (/^[A-Za-z_-]+$/.test(v) && /secret|token|passw|credential|key/i.test(v)) return true; // SuperSecretToken, wrong-token-xyz
   if (/^(?:abc|def|xyz|123|456|789|000|qwerty|asdf|foo|bar|baz|qux|test|demo|dummy|sample|secret|token|pass|word|key|my|the|[-_.])+$/i.test(v)) return true; // abc123xyz456, foo-bar-baz
   return false;

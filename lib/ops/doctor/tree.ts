@@ -77,22 +77,33 @@ const DOTENV_OK = /^\.env\.(?:example|sample|template|dist|defaults|schema|tpl|i
 export const ARTIFACT_RULES: readonly ArtifactRule[] = [
   { kind: 'state_db', severity: 'critical', what: 'paas state database', test: (_p, b) => /^state\.db(?:-wal|-shm|-journal)?$/.test(b) },
   { kind: 'context_config', severity: 'critical', what: 'context configuration from a state root', test: (p) => /(?:^|\/)contexts\/[a-z0-9][a-z0-9-]{0,62}\/config\.json$/.test(p) },
-  { kind: 'events_log', severity: 'critical', what: 'context event log', test: (p) => /(?:^|\/)events\/\d{4}-\d{2}\.jsonl$/.test(p) },
+  { kind: 'events_log', severity: 'critical', what: 'context event log', test: (p) => /(?:^|\/)events\/\d{4}-\d{2}(?:-\d{2})?\.jsonl(?:\.gz)?$/.test(p) },
   { kind: 'selected_context', severity: 'high', what: 'state root context selection', test: (_p, b) => b === 'selected-context' },
   { kind: 'vault_file', severity: 'critical', what: 'vault file', test: (_p, b) => /^(?:\.?vault(?:\.env|\.txt)?|.+\.vault(?:\.env)?|paas-vault.*|\.paas-vault.*)$/i.test(b) },
   { kind: 'terraform_state', severity: 'critical', what: 'Terraform state (holds secrets in plaintext)', test: (_p, b) => /\.tfstate(?:\.backup|\.\d+\.backup)?$/.test(b) },
-  { kind: 'db_dump', severity: 'critical', what: 'database dump', test: (_p, b) => /\.(?:dump|pgdump|pg_dump|sql\.gz|sql\.bz2|sql\.xz|sql\.zst|bak\.sql)$/i.test(b) || /^(?:dump|backup|db[-_]?dump|pg[-_]?dump)(?:[-_.][\w-]+)?\.sql$/i.test(b) },
+  { kind: 'db_dump', severity: 'critical', what: 'database dump', test: (_p, b) => /\.(?:dump|dmp|pgdump|pg_dump|pgsql|psql|sqldump|sql\.(?:gz|bz2|xz|zst|zip|7z|tar|tgz)|dump\.(?:gz|bz2|xz|zst|zip)|bak\.sql|mysqldump|pgbackup)$/i.test(b) || /^(?:dump|backup|db[-_]?dump|pg[-_]?dump|mysql[-_]?dump)(?:[-_.][\w-]+)?\.sql$/i.test(b) },
   { kind: 'private_key_file', severity: 'critical', what: 'private key file', test: (_p, b) => /^id_(?:rsa|dsa|ecdsa|ed25519)(?:_[\w-]+)?$/.test(b) || /\.(?:p12|pfx|jks|keystore|ppk)$/i.test(b) },
-  { kind: 'credentials_file', severity: 'high', what: 'credentials file', test: (_p, b) => /^(?:\.pgpass|\.netrc|_netrc|\.git-credentials|\.my\.cnf|\.s3cfg)$/.test(b) },
+  { kind: 'credentials_file', severity: 'high', what: 'credentials file', test: (_p, b) => /^(?:\.pgpass|\.netrc|_netrc|\.git-credentials|\.my\.cnf|\.s3cfg|\.htpasswd|htpasswd|\.pypirc)$/.test(b) },
   { kind: 'dotenv_file', severity: 'high', what: '.env file', test: (_p, b) => /^\.env(?:\.[\w.-]+)?$/.test(b) && !DOTENV_OK.test(b) },
 ];
 
-/** Files whose content decides: PEM keys in .pem/.key/.crt files and plain-SQL dumps. */
-const CONTENT_ARTIFACT_EXT = /\.(?:pem|key|crt|cer|der|sql)$/i;
+/** Files whose content decides: PEM keys in .pem/.key/.crt files, plain-SQL dumps, Terraform state in JSON. */
+const CONTENT_ARTIFACT_EXT = /\.(?:pem|key|crt|cer|der|sql|json)$/i;
 
 function contentArtifact(path: string, head: string): { kind: string; severity: Severity; what: string } | null {
   if (/\.(?:pem|key|crt|cer|der)$/i.test(path) && /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY/.test(head)) return { kind: 'private_key_file', severity: 'critical', what: 'private key file' };
   if (/\.sql$/i.test(path) && /^--\s*(?:PostgreSQL database dump|MySQL dump|MariaDB dump)/m.test(head.slice(0, 512))) return { kind: 'db_dump', severity: 'critical', what: 'database dump' };
+  if (/\.json$/i.test(path) && head.includes('"terraform_version"') && head.includes('"lineage"')) return { kind: 'terraform_state', severity: 'critical', what: 'Terraform state (holds secrets in plaintext)' };
+  return null;
+}
+
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+const PGDMP_MAGIC = Buffer.from('PGDMP', 'latin1');
+
+/** Binary files recognised by their first bytes, whatever their name: SQLite databases, pg_dump archives. */
+function headerArtifact(data: Buffer): { kind: string; severity: Severity; what: string } | null {
+  if (data.length >= 100 && data.subarray(0, 16).equals(SQLITE_MAGIC)) return { kind: 'sqlite_database', severity: 'critical', what: 'SQLite database (application or paas state)' };
+  if (data.length >= 5 && data.subarray(0, 5).equals(PGDMP_MAGIC)) return { kind: 'db_dump', severity: 'critical', what: 'database dump' };
   return null;
 }
 
@@ -107,7 +118,7 @@ export interface ArtifactHit {
  * One test that every path some rule above matches passes (a superset, case-insensitive): most
  * files are ruled out by it alone instead of by each rule in turn.
  */
-const ARTIFACT_MAYBE = /state\.db|contexts\/|events\/|selected-context|vault|\.tfstate|dump|\.sql|id_|\.(?:p12|pfx|jks|keystore|ppk)$|pgpass|netrc|credentials|\.my\.cnf|\.s3cfg|(?:^|\/)\.env/i;
+const ARTIFACT_MAYBE = /state\.db|contexts\/|events\/|selected-context|vault|\.tfstate|dump|dmp$|\.sql|sql$|\.pgbackup$|id_|\.(?:p12|pfx|jks|keystore|ppk)$|pgpass|netrc|credentials|\.my\.cnf|\.s3cfg|htpasswd|pypirc|(?:^|\/)\.env/i;
 
 export function artifactByPath(path: string): ArtifactHit | null {
   if (!ARTIFACT_MAYBE.test(path)) return null;
@@ -236,6 +247,8 @@ export function scanTree(root: string, files: readonly string[], opts: ScanOptio
       continue;
     }
     if (data.subarray(0, Math.min(n, BINARY_PROBE)).indexOf(0) !== -1) {
+      const h = art ? null : headerArtifact(data);
+      if (h) artifacts.push({ file: rel, ...h });
       skipped.binary++;
       continue;
     }
@@ -247,7 +260,11 @@ export function scanTree(root: string, files: readonly string[], opts: ScanOptio
       const c = contentArtifact(rel, data.toString('latin1', 0, Math.min(n, 4096)));
       if (c) artifacts.push({ file: rel, ...c });
     }
-    if (found.hits.length) hits.push(...locate(found.text as string, found.hits, rel));
+    if (found.hits.length) {
+      hits.push(...locate(found.text as string, found.hits, rel));
+      // a vault file recognised by its content, whatever its name and place
+      if (!art && found.hits.some((h) => h.kind === 'paas_vault_value')) artifacts.push({ file: rel, kind: 'vault_file', severity: 'critical', what: 'vault file (paas vault keys with values)' });
+    }
   }
   return { hits, artifacts, files: scanned, bytes, skipped };
 }
