@@ -468,6 +468,26 @@ d('deploy over SSH to real sshd hosts', () => {
     expect(readdirSync(join(appDir(1), 'releases')).sort()).toEqual(['v2', 'v3']);
   }, 120_000);
 
+  test('fleet rollback checks the old release with the health settings recorded for it, not the new release\'s', async () => {
+    const yml = (cmd: string) => writeFileSync(join(work, 'paas.yml'), appYml({ http: false, strategy: 'parallel', deadline: '3s' }).replace('command: ./bin/health,', `command: ${cmd},`));
+    yml('./bin/health');
+    expect((await deploy3('v1', tgz('v1'))).outcome.exitCode).toBe(0);
+    // v2 ships bin/health2 (v1 has no such file) and is broken on web2
+    const v2 = makeRelease(rels, 'v2h2', { failOn: ['web2'], extra: (dir) => execFileSync('cp', [join(dir, 'bin', 'health'), join(dir, 'bin', 'health2')]) });
+    yml('./bin/health2');
+    const r = await deploy3('v2h2', v2);
+    expect(r.outcome.envelope.error?.code).toBe('PAAS_HEALTH_CHECK_FAILED');
+    expect(r.outcome.envelope.fields.target_statuses).toBe('web1:rolled_back,web2:rolled_back,web3:rolled_back');
+    expect(r.outcome.lines[0]).toBe('deploy_rollback status=ok rolled_back=web1,web2,web3');
+    expect(cur3()).toEqual(['v1', 'v1', 'v1']);
+    // an explicit rollback to v1 later is checked the same way
+    const v3 = makeRelease(rels, 'v3h2', { extra: (dir) => execFileSync('cp', [join(dir, 'bin', 'health'), join(dir, 'bin', 'health2')]) });
+    expect((await deploy3('v3h2', v3)).outcome.exitCode).toBe(0);
+    const rb = await runOp('rollback', { context: CTX, state_root: stateRoot, vault: vault({ targets: three() }), app: 'web', to_release: 'v1', apply: 'true' }, { cwd: work });
+    expect(rb.outcome.envelope.error).toBeUndefined();
+    expect(cur3()).toEqual(['v1', 'v1', 'v1']);
+  }, 120_000);
+
   test('a symlink chain (a -> ., a/b -> .., public -> a/b/../shared/public) is refused before upload; shared data survives on every host', async () => {
     config({ strategy: 'parallel', shared: ['storage', 'public/uploads'] });
     expect((await deploy3('v1', tgz('v1'))).outcome.exitCode).toBe(0);

@@ -135,6 +135,30 @@ export interface FleetOptions {
   log: (m: string) => void;
   onLocksChanged: (held: TargetNode[]) => void;
   now: () => Date;
+  /** rollback: every release is checked with the health settings recorded when it was deployed */
+  healthFromHistory?: boolean;
+}
+
+type Health = AppConfig['health'];
+
+/** The health settings recorded on the target for `release` (its newest history line that has them), or undefined. */
+export function recordedHealth(n: TargetNode, release: string): Health | null | undefined {
+  const line = n.state?.history.filter((h) => h.release === release && h.health !== undefined).at(-1);
+  if (!line) return undefined;
+  const h = line.health as Health | null;
+  if (h === null) return null;
+  const num = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x > 0;
+  if (!h || typeof h !== 'object' || !num(h.interval) || !num(h.timeout) || !num(h.deadline)) return undefined;
+  if (h.command !== undefined && typeof h.command !== 'string') return undefined;
+  if (h.http !== undefined && (typeof h.http !== 'object' || !Number.isInteger(h.http.port) || typeof h.http.path !== 'string')) return undefined;
+  return h;
+}
+
+/** The health settings to check `release` with: the recorded ones for a release other than the one being deployed. */
+export function healthFor(n: TargetNode, release: string, o: Pick<FleetOptions, 'cfg' | 'release' | 'healthFromHistory'>): Health {
+  if (!o.healthFromHistory && release === o.release) return o.cfg.health;
+  const rec = recordedHealth(n, release);
+  return rec === undefined ? o.cfg.health : (rec ?? undefined);
 }
 
 /** Batches per strategy (pure): serial = one by one, rolling = `batch` at a time, canary = first N then the rest, parallel = all. */
@@ -443,7 +467,7 @@ export function stageSwitch(n: TargetNode, o: FleetOptions): Staged {
 
 /** The health gate of one target (`env.slot`: that slot's port / PAAS_SLOT); throws a StageError naming why. */
 async function healthOrThrow(n: TargetNode, env: HookEnv, o: FleetOptions, what = ''): Promise<void> {
-  const h = o.cfg.health;
+  const h = healthFor(n, env.release, o);
   const health = env.slot && h?.http ? { ...h, http: { ...h.http, port: env.slot.port } } : h;
   const where = env.slot ? ` (slot ${env.slot.name}${what})` : '';
   let gate;
@@ -581,7 +605,7 @@ export interface FleetResult {
 /** post_switch hook, history line (good), prune, and the unlock when nothing after it can fail the fleet. */
 function finalizeStep(n: TargetNode, o: FleetOptions, identity: RunIdentity): Staged {
   const prune = n.state ? pruneList(n.state, o.release, n.previous !== o.release ? n.previous : rollbackCandidate(n.state), o.cfg.keep_releases) : [];
-  const line = historyLine({ at: o.now().toISOString(), release: o.release, status: 'good', event: 'deploy', actor: identity.actor, run: identity.run, sha256: o.artifact.sha256 });
+  const line = historyLine({ at: o.now().toISOString(), release: o.release, status: 'good', event: 'deploy', actor: identity.actor, run: identity.run, sha256: o.artifact.sha256, health: o.cfg.health ?? null });
   const unlockToken = o.cfg.hooks.post_switch ? undefined : n.id.token;
   return new Staged(n, finalizeScript(n.appDir, { env: n.env(o.release), postSwitch: o.cfg.hooks.post_switch, historyLine: line, prune, unlockToken }), 'post_switch', o.cfg.command_timeout);
 }

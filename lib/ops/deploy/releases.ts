@@ -11,6 +11,8 @@ export interface HistoryLine {
   run?: string;
   sha256?: string;
   reason?: string;
+  /** the health settings this release was deployed with (paas.yml apps.<app>.health then): a rollback to it checks with these */
+  health?: unknown;
 }
 
 export interface TargetState {

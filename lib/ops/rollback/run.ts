@@ -11,7 +11,7 @@ import { historyScript } from '../../transport/commands.js';
 import { mapLimit } from '../../transport/limit.js';
 import { selectTargets } from '../../transport/targets.js';
 import { saveHeldLocks } from '../deploy/cleanup.js';
-import { fanoutPlan, lockAll, readStates, StageError, switchAndCheck, targetStatuses, toPaasError, unlockAll, type FleetOptions, type TargetNode } from '../deploy/fleet.js';
+import { fanoutPlan, healthFor, lockAll, readStates, StageError, switchAndCheck, targetStatuses, toPaasError, unlockAll, type FleetOptions, type TargetNode } from '../deploy/fleet.js';
 import { runPreflight } from '../deploy/preflight.js';
 import { checkTriggerPolicy, committedTrigger } from '../deploy/policy.js';
 import { releaseStatuses, type TargetState } from '../deploy/releases.js';
@@ -102,7 +102,7 @@ export async function rollbackRun(rt: Runtime, common: CommonInputs, s: Rollback
       if (held.length) lockedOnce = true;
       if (lockedOnce) saveHeldLocks(rt, { v: 1, op: 'rollback', context: ctx, locks: held.map((n) => ({ target: n.name, app_dir: n.appDir, token: identity.token })) });
     };
-    const fo: FleetOptions = { cfg, release: to, artifact: { file: '', sha256: '', bytes: 0 }, rollbackOnFailure: false, redactor: rt.redactor, log, onLocksChanged, now: rt.now };
+    const fo: FleetOptions = { cfg, release: to, artifact: { file: '', sha256: '', bytes: 0 }, rollbackOnFailure: false, redactor: rt.redactor, log, onLocksChanged, now: rt.now, healthFromHistory: true };
     session.events.append('rollback.started', `rollback ${appName} to ${to}`, { ...fields, run: identity.run, actor: identity.actor });
     await lockAll(nodes, fo, lockOwner(rt, identity, 'rollback', to, cfg.lock_ttl));
     let failed: StageError | null = null;
@@ -117,7 +117,7 @@ export async function rollbackRun(rt: Runtime, common: CommonInputs, s: Rollback
         }
         const bad = n.previous ? JSON.stringify({ at, release: n.previous, status: 'bad', event: 'rollback', actor: identity.actor, run: identity.run, reason: `rolled back to ${to}` }) : undefined;
         await switchAndCheck(n, to, fo, { preSwitch: false, historyLine: bad });
-        const r = await n.run(historyScript(n.appDir, JSON.stringify({ at, release: to, status: 'good', event: 'rollback', actor: identity.actor, run: identity.run })), 'history', 30_000);
+        const r = await n.run(historyScript(n.appDir, JSON.stringify({ at, release: to, status: 'good', event: 'rollback', actor: identity.actor, run: identity.run, health: healthFor(n, to, fo) ?? null })), 'history', 30_000);
         if (r.code !== 0) throw new StageError('PAAS_ROLLBACK_APPLY_FAILED', 'history', n.name, `could not record the rollback on ${n.name}`);
         n.status = 'rolled_back';
       });
