@@ -65,9 +65,10 @@ export interface StateRootInput {
   home?: string;
 }
 
-/** input `state_root`, else PAAS_STATE_ROOT, else ~/.paas (absolute, not yet checked). */
-export function stateRootPath({ input, env = process.env, home = homedir() }: StateRootInput): string {
-  const chosen = input?.trim() || env.PAAS_STATE_ROOT?.trim() || join(home, '.paas');
+/** input `state_root`, else PAAS_STATE_ROOT, else ~/.paas with ~ from env.HOME (absolute, not yet checked). */
+export function stateRootPath({ input, env = process.env, home }: StateRootInput): string {
+  // the runtime's HOME (env), not the process's: the CLI and tests run with their own environment
+  const chosen = input?.trim() || env.PAAS_STATE_ROOT?.trim() || join(home ?? (env.HOME || homedir()), '.paas');
   // a newline or escape in a path would forge lines in every log and status line that names it
   // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(chosen)) {

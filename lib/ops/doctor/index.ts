@@ -3,7 +3,7 @@
  * runs with no context, no vault and no secret (fork pull requests) and still checks the tree.
  * `preflight` is the same function run before deploy, rollback and secret-changing commands.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
@@ -11,7 +11,7 @@ import type { Outcome } from '../../output/envelope.js';
 import { PaasError } from '../../output/errors.js';
 import { EXIT_ERROR, EXIT_OK } from '../../output/exit.js';
 import { outcome } from '../../output/outcome.js';
-import { findGitWorkTree, stateRootPath } from '../../isolation/state-root.js';
+import { findGitWorkTree, isInside, realPathLoose, stateRootPath } from '../../isolation/state-root.js';
 import { parseDotenv } from '../../isolation/vault.js';
 import { boolInput, pathInput, type CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
@@ -53,12 +53,45 @@ export interface DoctorOptions extends DoctorSettings {
   tree: 'required' | 'auto';
 }
 
-function treeRoot(rt: Runtime, opts: DoctorOptions): string | null {
-  if (opts.path) return resolve(rt.cwd, opts.path);
-  if (rt.workspace) return resolve(rt.workspace);
+/** The tree to check, why it was chosen, and whether it is a repository (a git work tree or the workspace). */
+interface TreeChoice {
+  root: string | null;
+  why: string;
+  repository: boolean;
+}
+
+function pathError(message: string): PaasError {
+  return new PaasError('PAAS_INVALID_ARGUMENT', message, { stage: 'path', remediation: 'Pass the directory to check with --path <dir> (input path), or run doctor inside the repository without --path.' });
+}
+
+function treeRoot(rt: Runtime, opts: DoctorOptions): TreeChoice {
+  if (opts.path) {
+    const abs = resolve(rt.cwd, opts.path);
+    // eslint-disable-next-line no-control-regex -- a control character in a path would forge log lines
+    if (/[\u0000-\u001f\u007f]/.test(abs)) throw pathError(`path ${JSON.stringify(abs)} contains a control character`);
+    let st;
+    try {
+      st = statSync(abs);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw pathError(code === 'ENOENT' || code === 'ENOTDIR' ? `path ${abs} does not exist${realPathLoose(abs) !== abs ? ` (it leads to ${realPathLoose(abs)})` : ''}` : `path ${abs} cannot be read (${code ?? 'error'})`);
+    }
+    if (!st.isDirectory()) throw pathError(`path ${abs} is not a directory`);
+    const real = realPathLoose(abs);
+    const repository = findGitWorkTree(real) !== null || Boolean(rt.workspace && isInside(real, realPathLoose(rt.workspace)));
+    return { root: abs, why: `named by --path (input path)${repository ? '' : '; not a git work tree'}`, repository };
+  }
+  if (rt.workspace) return { root: resolve(rt.workspace), why: 'GITHUB_WORKSPACE', repository: true };
   const git = findGitWorkTree(rt.cwd);
-  if (git) return git;
-  return opts.tree === 'required' ? resolve(rt.cwd) : null;
+  if (git) return { root: git, why: 'the git work tree of the working directory', repository: true };
+  return {
+    root: null,
+    why:
+      opts.tree === 'required'
+        ? `the working directory ${resolve(rt.cwd)} is not inside a git work tree and no path was given: only the state root and its contexts were checked, no files (pass --path <dir> to check a directory's files)`
+        : 'no workspace or git work tree: only the state root and its contexts were checked',
+    repository: false,
+  };
 }
 
 /** Vault values and named secrets this run can see: registered with the redactor and searched in files. */
@@ -89,15 +122,17 @@ function posixRel(from: string, to: string): string {
 /** Runs the five checks. Reads only (except the baseline file with update_baseline). */
 export async function runDoctor(rt: Runtime, common: CommonInputs, opts: DoctorOptions): Promise<DoctorReport> {
   const started = performance.now();
-  const root = treeRoot(rt, opts);
+  const tree = treeRoot(rt, opts);
+  const root = tree.root;
   const stateRoot = stateRootPath({ input: common.state_root, env: rt.env, home: rt.env.HOME || homedir() });
   const view = readStateRoot(stateRoot);
   const vaults = contextVaults(view);
   const secrets = collectSecrets(rt, common, vaults);
 
   const findings: Record<CheckName, Finding[]> = {
-    state_root_outside_repo: checkStateRoot(view, { workspace: rt.workspace, scanRoot: root, unsafeOverride: common.allow_unsafe_state_root }),
-    context_vault_outside_repo: checkVaults(view, { workspace: rt.workspace, scanRoot: root }),
+    // "inside the checked tree" matters when that tree is a repository; `--path ~` may hold ~/.paas
+    state_root_outside_repo: checkStateRoot(view, { workspace: rt.workspace, scanRoot: tree.repository ? root : null, unsafeOverride: common.allow_unsafe_state_root }),
+    context_vault_outside_repo: checkVaults(view, { workspace: rt.workspace, scanRoot: tree.repository ? root : null }),
     repo_private_state_artifacts: [],
     repo_plaintext_secret_exposure: [],
     cross_context_contamination: checkContamination(view, vaults),
@@ -118,11 +153,30 @@ export async function runDoctor(rt: Runtime, common: CommonInputs, opts: DoctorO
     ms: 0,
   };
 
+  let notScanned = '';
   let baselinePath: string | null = null;
   const candidates: BaselineCandidate[] = [];
   if (root) {
     baselinePath = resolve(root, opts.baseline);
     const list = listFiles(root, rt.env);
+    // never scan private state: outside a repository, the state root and the contexts' vaults may
+    // lie below the checked directory (inside one, they are findings of the checks above)
+    const realRoot = realPathLoose(root);
+    const privateDirs: string[] = [];
+    const privateFiles = new Set<string>();
+    if (!tree.repository) {
+      if (isInside(view.root, realRoot)) privateDirs.push(posixRel(realRoot, view.root));
+      for (const c of view.contexts) {
+        if (!c.vault_file) continue;
+        const v = realPathLoose(c.vault_file);
+        if (isInside(v, realRoot)) privateFiles.add(posixRel(realRoot, v));
+      }
+    }
+    if (privateDirs.length || privateFiles.size) {
+      const before = list.files.length;
+      list.files = list.files.filter((f) => !privateFiles.has(f) && !privateDirs.some((d) => d === '' || f === d || f.startsWith(`${d}/`)));
+      notScanned = `; not scanned: ${[...privateDirs.map((d) => `the state root ${d}/`), ...(privateFiles.size ? [`${privateFiles.size} context vault file(s)`] : [])].join(' and ')} (${before - list.files.length} file(s))`;
+    }
     const exclude = new Set<string>([posixRel(root, baselinePath)]);
     if (opts.sarif_file) exclude.add(posixRel(root, resolve(rt.cwd, opts.sarif_file)));
     const scan = await scanTreeParallel(root, list.files, { forms: secrets.forms(), maxFileBytes: opts.max_file_size, exclude, env: rt.env });
@@ -172,6 +226,7 @@ export async function runDoctor(rt: Runtime, common: CommonInputs, opts: DoctorO
     }
   }
 
+  report.scope = root ? `checked tree: ${root} (${tree.why})${notScanned}` : tree.why;
   for (const name of CHECK_NAMES) {
     const list = findings[name];
     const failing = list.filter((f) => !f.baselined && (opts.fail_on === 'any' || f.severity === 'critical'));
@@ -226,6 +281,7 @@ export function doctorOutcome(rt: Runtime, report: DoctorReport, opts: { sarifFi
     baselined,
     failed_checks: failed.map((c) => c.name).join(','),
     root: report.root,
+    scope: report.scope,
     listing: report.listing,
     files: report.files,
     bytes: report.bytes,
