@@ -303,7 +303,10 @@ d('deploy over SSH to real sshd hosts', () => {
   }, 120_000);
 
   test('sshd killed during the switch (pre_switch hook running): failure names web2, batch 1 rolled back', async () => {
-    config({ strategy: 'serial', extra: '    connect_attempts: 2\n    hooks: { pre_switch: "if [ \\"$PAAS_TARGET$PAAS_RELEASE\\" = web2v2 ]; then touch ../../../../switching; sleep 5; fi" }' });
+    // the hook marks that it runs, then waits until sshd is killed (it never ends by itself): the
+    // kill is synchronised on the marker, and killTree freezes the session first, so the remote
+    // shell never reports the hook's death: the client only sees the link go (as a dead host)
+    config({ strategy: 'serial', extra: '    connect_attempts: 2\n    hooks: { pre_switch: "if [ \\"$PAAS_TARGET$PAAS_RELEASE\\" = web2v2 ]; then touch ../../../../switching; while :; do sleep 1; done; fi" }' });
     expect((await deploy3('v1', tgz('v1'))).outcome.exitCode).toBe(0);
     const h2 = lab.hosts[1]!;
     const marker = join(h2.dir, 'switching');
@@ -326,11 +329,14 @@ d('deploy over SSH to real sshd hosts', () => {
     expect((await deploy3('v1', tgz('v1'))).outcome.exitCode).toBe(0);
     const h3 = lab.hosts[2]!;
     let killed = false;
-    // web3 answers 500 on this release, so its gate keeps polling; sshd dies 0.8 s into the polling
+    // web3 answers 500 on this release, so its gate keeps polling; sshd dies once the app has seen a
+    // health request (its marker file), i.e. during the health wait, whatever the machine's load
     const bad3 = makeRelease(rels, 'v2bad3', { failOn: ['web3'] });
-    const r = await deploy3('v2', bad3, (l) => {
-      if (!killed && /^\[web3\] started v2/.test(l)) { killed = true; setTimeout(() => lab.kill(h3), 800); }
-    });
+    const polled = join(h3.dir, 'healthz-polled-web3');
+    rmSync(polled, { force: true });
+    const watcher = setInterval(() => { if (!killed && existsSync(polled)) { killed = true; clearInterval(watcher); lab.kill(h3); } }, 50);
+    const r = await deploy3('v2', bad3);
+    clearInterval(watcher);
     expect(killed).toBe(true);
     expect(r.outcome.exitCode).toBe(1);
     expect(r.outcome.envelope.error?.target).toBe('web3');

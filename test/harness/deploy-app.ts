@@ -30,6 +30,8 @@ const failLive = fs.existsSync(path.join(__dirname, 'fail_live'));
 http.createServer((q, s) => {
   if (q.url === '/healthz') {
     const down = bad || (failLive && process.env.PAAS_SLOT && live() === process.env.PAAS_SLOT);
+    // a marker the fault tests wait for: the health gate is polling this (broken) release
+    if (down) { try { fs.writeFileSync(path.join(process.env.PAAS_APP_DIR, '..', '..', 'healthz-polled-' + process.env.PAAS_TARGET), ''); } catch {} }
     s.writeHead(down ? 500 : 200); s.end(down ? 'broken' : 'ok ' + version); return;
   }
   s.writeHead(200); s.end(version);

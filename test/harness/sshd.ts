@@ -170,8 +170,25 @@ function descendants(pid: number): number[] {
   return out;
 }
 
+/**
+ * Kills a process tree as a host dying would: every process is frozen first (SIGSTOP, parent first,
+ * until no new child appears), then killed. A frozen shell cannot notice its child's death and send
+ * an exit status in between, so what the client sees does not depend on scheduling (a loaded CI).
+ */
 export function killTree(pid: number): void {
-  for (const p of [...descendants(pid), pid]) {
+  const frozen = new Set<number>();
+  const stop = (p: number) => {
+    if (frozen.has(p)) return;
+    frozen.add(p);
+    try { process.kill(p, 'SIGSTOP'); } catch { /* gone */ }
+  };
+  stop(pid);
+  for (let round = 0; round < 20; round++) {
+    const found = descendants(pid).filter((p) => !frozen.has(p));
+    if (!found.length) break;
+    for (const p of found.reverse()) stop(p); // descendants() lists deepest first: parents first here
+  }
+  for (const p of [...descendants(pid), ...frozen]) {
     try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
   }
 }
