@@ -135,3 +135,40 @@ describe('sarif_file that cannot be written: PAAS_INVALID_ARGUMENT naming the pa
     noTrace(r.stdout + r.stderr);
   });
 });
+
+describe('other paths of the isolation commands: a clear error, never PAAS_INTERNAL', () => {
+  const setup = async () => {
+    const d = tmp();
+    writeFileSync(join(d, 'file'), 'x');
+    mkdirSync(join(d, 'dir'));
+    const st = join(d, 'state');
+    expect((await cli(['context', 'create', 'oss-demo', '--state-root', st])).code).toBe(0);
+    return { d, st };
+  };
+  test.each([
+    ['export --out a directory', (d: string) => ['context', 'export', 'oss-demo', '--out', join(d, 'dir')], /export file .* cannot be written \(EISDIR\)/],
+    ['export --out under a file', (d: string) => ['context', 'export', 'oss-demo', '--out', join(d, 'file', 'x.json')], /cannot be written \(ENOTDIR\)/],
+    ['export --out on sysfs', () => ['context', 'export', 'oss-demo', '--out', '/sys/paas-export.json'], /cannot be written \(E[A-Z]+\)/],
+    ['export --out with a newline', (d: string) => ['context', 'export', 'oss-demo', '--out', join(d, 'a\nb.json')], /control character/],
+    ['import a file with a newline', (d: string) => ['context', 'import', join(d, 'a\nb.json')], /control character/],
+    ['create --vault-file with a newline', (d: string) => ['context', 'create', 'customer-x', '--vault-file', join(d, 'a\nb.env')], /control character/],
+    ['doctor --baseline with a newline', (d: string) => ['doctor', '--path', join(d, 'dir'), '--baseline', 'a\nb.json'], /control character/],
+  ])('%s', async (_what, args, message) => {
+    const { d, st } = await setup();
+    const r = await cli([...args(d), '--state-root', st, '--json'], {}, d);
+    expect(r.code).toBe(1);
+    expect(r.json().error?.code).toBe('PAAS_INVALID_ARGUMENT');
+    expect(r.json().error?.message).toMatch(message);
+    noTrace(r.stdout + r.stderr);
+    // nothing printed holds a raw control character that could start a forged line
+    expect(r.stderr.split('\n').filter((l) => l && !/^(error| {2}fix:)/.test(l))).toEqual([]);
+  });
+
+  test('export --out and import read relative paths from the working directory', async () => {
+    const { d, st } = await setup();
+    const r = await cli(['context', 'export', 'oss-demo', '--out', 'exported.json', '--state-root', st, '--json'], {}, join(d, 'dir'));
+    expect(r.json().fields.out).toBe(join(d, 'dir', 'exported.json'));
+    const i = await cli(['context', 'import', 'exported.json', '--name', 'customer-copy', '--state-root', st, '--json'], {}, join(d, 'dir'));
+    expect(i.json().error).toBeUndefined();
+  });
+});

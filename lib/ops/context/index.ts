@@ -6,7 +6,7 @@ import { PaasError } from '../../output/errors.js';
 import { outcome } from '../../output/outcome.js';
 import { markdownTable } from '../../output/summary.js';
 import { contextConfigSchema, contextExportSchema, webhookPolicySchema, type ContextConfig, type ContextExport } from '../../isolation/context.js';
-import { CONTEXT_TYPES, contextName, impliedContextType } from '../../isolation/names.js';
+import { CONTEXT_TYPES, assertPlainPath, contextName, impliedContextType } from '../../isolation/names.js';
 import { parseDotenv, sameVault, vaultFileProblem, vaultIdentity } from '../../isolation/vault.js';
 import { boolInput, parseInputs, pathInput } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
@@ -47,7 +47,7 @@ export function contextCreate(rt: Runtime, raw: unknown): Outcome {
   }
   const store = openStore(rt, a);
   // stored absolute: a relative path would name another file from another working directory
-  const vaultFile = a.vault_file ? resolve(rt.cwd, a.vault_file) : null;
+  const vaultFile = a.vault_file ? resolve(rt.cwd, assertPlainPath(a.vault_file, '--vault-file', 'vault')) : null;
   if (vaultFile) {
     const problem = vaultFileProblem(vaultFile, rt.workspace);
     if (problem) throw new PaasError('PAAS_VAULT_UNSAFE', problem, { stage: 'vault', remediation: 'Keep the vault file outside any repository with mode 0600 (chmod 600 <file>).' });
@@ -150,8 +150,13 @@ export function contextExport(rt: Runtime, raw: unknown): Outcome {
     doc.vault = Object.fromEntries(parseDotenv(readFileSync(c.vault_file, 'utf8')));
   }
   const text = JSON.stringify(doc, null, 2) + '\n';
-  if (a.out) {
-    writeFilePrivate(a.out, text);
+  const out = a.out ? resolve(rt.cwd, assertPlainPath(a.out, '--out')) : null;
+  if (out) {
+    try {
+      writeFilePrivate(out, text);
+    } catch (e) {
+      throw new PaasError('PAAS_INVALID_ARGUMENT', `export file ${out} cannot be written (${(e as NodeJS.ErrnoException).code ?? 'error'})`, { stage: 'export', remediation: 'Pass --out as a file path in an existing, writable directory (outside any repository).' });
+    }
   }
   store.events(c.name, rt.redactor).append('context.exported', `context ${c.name} exported`, { secrets_included: a.dangerously_include_secrets });
   // the envelope/text never carry vault values: the redactor would mask them, and we leave them out entirely
@@ -160,8 +165,8 @@ export function contextExport(rt: Runtime, raw: unknown): Outcome {
     command: 'context_export',
     context: c.name,
     line: [['context', c.name]],
-    fields: { export: publicDoc, out: a.out ?? null, secrets_included: a.dangerously_include_secrets },
-    text: a.out ? `exported context ${c.name} to ${a.out}` : JSON.stringify(publicDoc, null, 2),
+    fields: { export: publicDoc, out, secrets_included: a.dangerously_include_secrets },
+    text: out ? `exported context ${c.name} to ${out}` : JSON.stringify(publicDoc, null, 2),
   });
 }
 
@@ -180,12 +185,13 @@ function secretLikeKeys(rt: Runtime, value: unknown, path = ''): string[] {
 
 export function contextImport(rt: Runtime, raw: unknown): Outcome {
   const a = parseInputs(z.object({ file: pathInput, name: contextName.optional(), dangerously_include_secrets: boolInput.default(false), ...rootInputs }).strict(), raw, 'argument');
-  if (!existsSync(a.file)) throw new PaasError('PAAS_INVALID_ARGUMENT', `import file ${a.file} does not exist`, { remediation: 'Pass the path of a file written by `paas context export`.' });
+  const file = resolve(rt.cwd, assertPlainPath(a.file, 'import file'));
+  if (!existsSync(file)) throw new PaasError('PAAS_INVALID_ARGUMENT', `import file ${file} does not exist`, { remediation: 'Pass the path of a file written by `paas context export`.' });
   let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(a.file, 'utf8'));
+    doc = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
-    throw new PaasError('PAAS_INVALID_ARGUMENT', `import file ${a.file} is not JSON`, { remediation: 'Pass the path of a file written by `paas context export`.' });
+    throw new PaasError('PAAS_INVALID_ARGUMENT', `import file ${file} is not JSON`, { remediation: 'Pass the path of a file written by `paas context export`.' });
   }
   const secretKeys = secretLikeKeys(rt, doc);
   if (secretKeys.length && !a.dangerously_include_secrets) {

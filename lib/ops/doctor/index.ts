@@ -11,6 +11,7 @@ import type { Outcome } from '../../output/envelope.js';
 import { PaasError } from '../../output/errors.js';
 import { EXIT_ERROR, EXIT_OK } from '../../output/exit.js';
 import { outcome } from '../../output/outcome.js';
+import { assertPlainPath } from '../../isolation/names.js';
 import { findGitWorkTree, isInside, realPathLoose, stateRootPath } from '../../isolation/state-root.js';
 import { parseDotenv } from '../../isolation/vault.js';
 import { boolInput, pathInput, type CommonInputs } from '../../runtime/inputs.js';
@@ -157,7 +158,7 @@ export async function runDoctor(rt: Runtime, common: CommonInputs, opts: DoctorO
   let baselinePath: string | null = null;
   const candidates: BaselineCandidate[] = [];
   if (root) {
-    baselinePath = resolve(root, opts.baseline);
+    baselinePath = resolve(root, assertPlainPath(opts.baseline, 'baseline', 'baseline'));
     const list = listFiles(root, rt.env);
     // never scan private state: outside a repository, the state root and the contexts' vaults may
     // lie below the checked directory (inside one, they are findings of the checks above)
