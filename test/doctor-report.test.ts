@@ -17,6 +17,7 @@ import type { Runtime } from '../lib/runtime/runtime.js';
 import { commonInputsSchema } from '../lib/runtime/inputs.js';
 import { cli, rmrf, tempDir } from './helpers.js';
 import { Fakes, rng } from './fixtures/doctor-corpus.js';
+import { createSandbox, runAction, type Sandbox } from './harness/runner.js';
 
 const dirs: string[] = [];
 const tmp = (p = 'paas-doctor-report-') => {
@@ -131,5 +132,34 @@ describe('every finding reaches every sink, private keys included', () => {
       expect(summary).toContain(`| many.yml:${i}:`);
       expect(text).toContain(`many.yml:${i}:`);
     }
+  });
+});
+
+// The action bundle as the runner runs it (`npm run build -- --only doctor`, or PAAS_HARNESS_DIST);
+// PAAS_SKIP_BUNDLE_TESTS=1 skips it while dist/ cannot be built.
+(process.env.PAAS_SKIP_BUNDLE_TESTS === '1' ? describe.skip : describe)('doctor action bundle: every finding after several private keys', () => {
+  const sandboxes: Sandbox[] = [];
+  afterAll(() => sandboxes.forEach((s) => s.cleanup()));
+
+  test('the step summary, annotations and SARIF list every finding; no key material anywhere', async () => {
+    const keys = [sshKey('rsa', 'PEM'), sshKey('ecdsa', 'PEM'), sshKey('rsa', 'PKCS8')];
+    const files: Record<string, string> = { 'src/index.ts': 'export const ok = true;\n' };
+    keys.forEach((k, i) => (files[`a-keys/material-${i}.txt`] = `# key ${i}\n${k}`));
+    files['c-app.yml'] = `password: ${fakes.password(22)}\n`;
+    files['d-deploy.py'] = `KEY = "${fakes.aws()}"\n`;
+    const sb = createSandbox({ git: true, files });
+    sandboxes.push(sb);
+    const sarifFile = join(sb.runnerTemp, 'doctor.sarif');
+    const run = await runAction({ action: 'doctor', sandbox: sb, inputs: { state_root: sb.stateRoot, sarif_file: sarifFile } });
+    expect(run.exitCode).toBe(1);
+    const env = run.envelope as { fields: { checks: Array<{ findings: F[] }> } };
+    const findings = env.fields.checks.flatMap((c) => c.findings).filter((f) => f.file);
+    expect(findings.filter((f) => f.kind === 'private_key').length).toBeGreaterThanOrEqual(3);
+    expect(findings.map((f) => f.kind)).toEqual(expect.arrayContaining(['secret_named_key', 'aws_access_key_id']));
+    for (const f of findings) expect(run.summary).toContain(`| ${loc(f)}`);
+    for (const f of findings) expect(run.annotations.some((a) => a.file === f.file && a.line === f.line)).toBe(true);
+    const sarif = readFileSync(sarifFile, 'utf8');
+    expect((JSON.parse(sarif) as { runs: Array<{ results: unknown[] }> }).runs[0]?.results).toHaveLength(findings.length);
+    for (const l of bodyLines(keys)) expect(run.stdout + run.stderr + run.summary + sarif).not.toContain(l);
   });
 });
