@@ -494,6 +494,29 @@ d('deploy over SSH to real sshd hosts', () => {
     expect(cur3()).toEqual(['v1', 'v1', 'v1']);
   }, 120_000);
 
+  test('cancel (SIGINT to paas) after batch 1: no further batch, every switched host back on v1 and restarted, status line and result, locks released', async () => {
+    const hook = 'if [ \\"$PAAS_TARGET$PAAS_RELEASE\\" = web2v2 ]; then touch ../../../../at-web2; while [ ! -f ../../../../go ]; do sleep 0.1; done; fi';
+    config({ strategy: 'serial', extra: `    hooks: { pre_switch: "${hook}" }` });
+    expect((await deploy3('v1', tgz('v1'))).outcome.exitCode).toBe(0);
+    const h2 = lab.hosts[1]!;
+    const child = paasChild(['deploy', '--context', CTX, '--state-root', stateRoot, '--vault', vault({ targets: three() }), '--app', 'web', '--artifact', tgz('v2'), '--release-id', 'v2', '--apply', '--json'], { cwd: work, boundMs: 90_000 });
+    let signalled = false;
+    child.onLine((l) => { if (/SIGINT received/.test(l)) writeFileSync(join(h2.dir, 'go'), ''); });
+    const watcher = setInterval(() => { if (!signalled && existsSync(join(h2.dir, 'at-web2'))) { signalled = true; clearInterval(watcher); process.kill(child.pid, 'SIGINT'); } }, 50);
+    const r = await child.exited.finally(() => clearInterval(watcher));
+    expect(signalled).toBe(true);
+    expect(r.code).toBe(1);
+    const env = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { error: { code: string }; fields: Record<string, unknown> };
+    expect(env.error.code).toBe('PAAS_INTERRUPTED');
+    expect(r.stderr).toContain('error PAAS_INTERRUPTED: deploy interrupted by SIGINT; returned web1,web2 to the release each ran before; released the deploy lock on 3 target(s)');
+    expect(env.fields.target_statuses).toBe('web1:rolled_back,web2:rolled_back,web3:skipped');
+    expect(env.fields.rolled_back_targets).toBe('web1,web2');
+    expect(cur3()).toEqual(['v1', 'v1', 'v1']);
+    expect(lock3()).toEqual([false, false, false]);
+    // current points at v1 and v1's start command ran after the switch back
+    for (const i of [0, 1]) expect(readFileSync(join(appDir(i), '.paas', 'start.log'), 'utf8')).toContain('started v1');
+  }, 120_000);
+
   test('a symlink chain (a -> ., a/b -> .., public -> a/b/../shared/public) is refused before upload; shared data survives on every host', async () => {
     config({ strategy: 'parallel', shared: ['storage', 'public/uploads'] });
     expect((await deploy3('v1', tgz('v1'))).outcome.exitCode).toBe(0);

@@ -77,12 +77,15 @@ export function guardInterrupts(
     const kept = locks.map((l) => l.target).filter((t) => !released.includes(t));
     const tail = kept.length ? `; could not release it on ${kept.join(', ')}${problem instanceof Error ? ` (${problem.message})` : ''}: it becomes stale after lock_ttl` : '';
     o.stderr(rt.redactor.redact(`paas: interrupted; released the deploy lock on ${released.length} target(s)${tail}\n`));
-    const err = new PaasError('PAAS_INTERRUPTED', `${op} interrupted by ${sig}; released the deploy lock on ${released.length} target(s)${tail}`, {
+    // the run stopped in time: what it did (targets returned to their previous release) is part of the result
+    const ran: Record<string, unknown> = settled ? await running.then((r) => r.envelope.fields, () => ({})) : {};
+    const back = op === 'deploy' && typeof ran.rolled_back_targets === 'string' && ran.rolled_back_targets ? `; returned ${ran.rolled_back_targets} to the release each ran before` : '';
+    const err = new PaasError('PAAS_INTERRUPTED', `${op} interrupted by ${sig}${back}; released the deploy lock on ${released.length} target(s)${tail}`, {
       stage: 'interrupted',
       remediation: `Check the targets with \`paas deploy reconcile\`, then run the ${op} again${kept.length ? ' (or wait for lock_ttl to pass)' : ''}.`,
     });
     const context = typeof args.context === 'string' ? args.context : null;
-    return failure(rt.redactor, op, context, 'apply', err, { released_locks: released.join(','), ...(kept.length ? { kept_locks: kept.join(',') } : {}) });
+    return failure(rt.redactor, op, context, 'apply', err, { ...ran, released_locks: released.join(','), ...(kept.length ? { kept_locks: kept.join(',') } : {}) });
   };
 
   return {

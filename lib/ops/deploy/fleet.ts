@@ -21,6 +21,7 @@ import { Limiter, mapLimit } from '../../transport/limit.js';
 import type { TargetSpec } from '../../transport/targets.js';
 import { sendFile, TransportError, type ExecOptions, type ExecResult, type Transport } from '../../transport/transport.js';
 import type { AppConfig } from './app-config.js';
+import { interruptRequested } from '../../runtime/interrupt.js';
 import { connectTransport, remediationFor, transportErrorCode } from './connect.js';
 import { healthGate } from './health.js';
 import { parseState, pruneList, rollbackCandidate, type HistoryLine, type TargetState } from './releases.js';
@@ -59,6 +60,8 @@ export class TargetNode {
   live: SlotName | null = null;
   lockHeld = false;
   finalized = false;
+  /** returning this target to its previous release: allowed after an interrupt (it undoes, it does not start new work) */
+  undoing = false;
   readonly appDir: string;
   private readonly tail: string[] = [];
 
@@ -108,7 +111,7 @@ export class TargetNode {
       }
     };
     try {
-      await connectTransport(this.t);
+      await connectTransport(this.t, { evenIfInterrupted: this.undoing });
       const r = await this.t.exec(script, { timeoutMs, input: io.input, signal: io.signal, onStdout: (c) => { io.onStdout?.(c); emit(out.write(c)); }, onStderr: (c) => emit(err.write(c), true) });
       emit(out.end());
       emit(err.end(), true);
@@ -472,7 +475,7 @@ async function healthOrThrow(n: TargetNode, env: HookEnv, o: FleetOptions, what 
   const where = env.slot ? ` (slot ${env.slot.name}${what})` : '';
   let gate;
   try {
-    await connectTransport(n.t);
+    await connectTransport(n.t, { evenIfInterrupted: n.undoing });
     gate = await healthGate(n.t, health, n.appDir, env, o.log);
   } catch (e) {
     if (e instanceof TransportError) throw new StageError(transportErrorCode(e, 'health'), 'health', n.name, e.message);
@@ -564,6 +567,8 @@ export async function bluegreenFleet(nodes: TargetNode[], o: FleetOptions, ident
   const idle = (n: TargetNode) => otherSlot(was.get(n) ?? 'green');
   o.log(`bluegreen: starting ${o.release} in the idle slot of ${nodes.length} target(s); live traffic is untouched`);
   let error = firstFailure(await mapLimit(nodes, o.cfg.max_parallel, (n) => startSlot(n, o.release, idle(n), o)), nodes, 'start', false);
+  const sig = interruptRequested();
+  if (!error && sig) error = new StageError('PAAS_INTERRUPTED', 'interrupted', '', `deploy interrupted by ${sig} before the switch; no target switched`);
   if (!error) {
     o.log(`bluegreen: switching ${nodes.map((n) => `${n.name}->${idle(n)}`).join(', ')}`);
     error = firstFailure(await mapLimit(nodes, o.cfg.max_parallel, (n) => switchSlot(n, o.release, idle(n), o)), nodes, 'switch', true);
@@ -639,6 +644,12 @@ export async function switchFleet(nodes: TargetNode[], o: FleetOptions, batches:
   try {
     for (let b = 0; b < batchNodes.length && !error; b++) {
       const batch = batchNodes[b] as TargetNode[];
+      const sig = interruptRequested();
+      if (sig) {
+        // cancelled: no new batch starts; the targets already switched are returned below
+        error = new StageError('PAAS_INTERRUPTED', 'interrupted', '', `deploy interrupted by ${sig} before batch ${b + 1}/${batches.length}; no further target is switched`);
+        break;
+      }
       stageBatch(batch);
       stageBatch(batchNodes[b + 1]);
       o.log(`batch ${b + 1}/${batches.length}: ${batch.map((n) => n.name).join(', ')}`);
@@ -679,12 +690,16 @@ async function fleetRollback(
       return;
     }
     try {
+      n.undoing = true;
       await back(n, bad);
       n.status = 'rolled_back';
       done.push(n.name);
     } catch (e) {
       n.status = 'rollback_failed';
+      n.note(`paas: rollback to ${n.previous} failed: ${e instanceof Error ? e.message : String(e)}`);
       o.log(`${n.name}: rollback to ${n.previous} failed: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      n.undoing = false;
     }
   });
   return nodes.filter((n) => done.includes(n.name)).map((n) => n.name);
