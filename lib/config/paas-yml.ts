@@ -196,6 +196,14 @@ function build() {
       expected_interval: durationMs({ min: 60_000, max: 31 * 24 * 3_600_000 }).default(26 * 3_600_000),
       concurrency: z.number().int().min(1).max(200).default(100),
       slack: z.strictObject({ webhook: vaultKey.default('SLACK_WEBHOOK_URL') }).prefault({}),
+      // alerting across runs (docs/ops_daily.md): the counters live in the alert issue's hidden marker
+      alerting: z
+        .strictObject({
+          failure_threshold: z.number().int().min(1).max(100).default(1),
+          success_threshold: z.number().int().min(1).max(100).default(1),
+          deploy_grace: durationMs({ min: 0, max: 24 * 3_600_000 }).default(0),
+        })
+        .prefault({}),
     })
     .superRefine((o, ctx) => {
       const seen = new Set<string>();
@@ -207,11 +215,32 @@ function build() {
 
   // ------------------------------------------------------------------------------------ contexts
 
+  // a weekly window in a time zone: checks run and are reported, nobody is paged (docs/ops_daily.md)
+  const maintenanceWindow = z
+    .strictObject({
+      weekdays: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).min(1).max(7).default(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']),
+      start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be HH:MM (24 h)' }),
+      duration: durationMs({ min: 60_000, max: 7 * 24 * 3_600_000 }),
+      timezone: z
+        .string()
+        .max(64)
+        .refine((tz) => {
+          try {
+            new Intl.DateTimeFormat('en-US', { timeZone: tz });
+            return true;
+          } catch {
+            return false;
+          }
+        }, { error: 'must be an IANA time zone such as Europe/Berlin or UTC' })
+        .default('UTC'),
+    });
+
   const contextEntrySchema = z.strictObject({
     type: z.enum(CONTEXT_TYPES).optional(),
     environment: z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, { error: 'must be a GitHub environment name' }).optional(),
     trigger: webhookPolicySchema.optional(),
     runbook: runbookRef.optional(),
+    maintenance: z.array(maintenanceWindow).max(20).optional(),
   });
 
   // -------------------------------------------------------------------------------- whole file

@@ -47,9 +47,9 @@ export class Deadline {
  * What went wrong with a GitHub call, as a stable token:
  * `rate_limit` (primary), `secondary_rate_limit`, `permission` (403 without rate-limit signals),
  * `auth` (401), `not_found`, `server` (5xx), `network`, `pagination_refused` (a Link to another
- * origin), `client` (other 4xx).
+ * origin), `deadline` (no time left to send the call at all), `client` (other 4xx).
  */
-export type GitHubFailureCause = 'rate_limit' | 'secondary_rate_limit' | 'permission' | 'auth' | 'not_found' | 'server' | 'network' | 'pagination_refused' | 'client';
+export type GitHubFailureCause = 'rate_limit' | 'secondary_rate_limit' | 'permission' | 'auth' | 'not_found' | 'server' | 'network' | 'pagination_refused' | 'deadline' | 'client';
 
 export class GitHubApiError extends Error {
   constructor(
@@ -64,7 +64,9 @@ export class GitHubApiError extends Error {
     super(
       cause_ === 'pagination_refused'
         ? `GitHub API ${endpoint}: the next-page link points to another origin; refusing to send the token there`
-        : `GitHub API ${endpoint} answered ${status ? `HTTP ${status}` : 'nothing (network failure)'}${cause_ === 'rate_limit' || cause_ === 'secondary_rate_limit' ? ` (${cause_.replace(/_/g, ' ')})` : ''}${attempts > 1 ? ` after ${attempts} attempts` : ''}`,
+        : cause_ === 'deadline'
+          ? `GitHub API ${endpoint}: no time left in the run's alert deadline`
+          : `GitHub API ${endpoint} answered ${status ? `HTTP ${status}` : 'nothing (network failure)'}${cause_ === 'rate_limit' || cause_ === 'secondary_rate_limit' ? ` (${cause_.replace(/_/g, ' ')})` : ''}${attempts > 1 ? ` after ${attempts} attempts` : ''}`,
     );
     this.name = 'GitHubApiError';
   }
@@ -72,6 +74,7 @@ export class GitHubApiError extends Error {
   /** The reason token of a status line: `github_403`, `github_429`, `github_network`, `github_pagination_refused`. */
   get reason(): string {
     if (this.cause_ === 'pagination_refused') return 'github_pagination_refused';
+    if (this.cause_ === 'deadline') return 'github_deadline';
     return this.status ? `github_${this.status}` : 'github_network';
   }
 }
@@ -89,6 +92,7 @@ export function githubRemediation(e: GitHubApiError): string {
       return 'GitHub rejected the token (HTTP 401): pass a valid token (`github_token` input, default the job\'s GITHUB_TOKEN).';
     case 'server':
     case 'network':
+    case 'deadline':
       return 'GitHub did not answer successfully within the deadline (server error or network failure, retried with backoff); the alert is retried on the next run. Check https://www.githubstatus.com.';
     case 'pagination_refused':
       return 'GitHub answered a listing with a next-page link to another origin; the token is never sent elsewhere. Check GITHUB_API_URL (GHES: https://<host>/api/v3).';
@@ -155,8 +159,9 @@ export async function withRetry(endpoint: string, send: (signal: AbortSignal) =>
   for (let attempt = 1; ; attempt++) {
     let status = 0;
     let c: Classified;
+    if (opts.deadline.remaining() <= 0) throw new GitHubApiError(0, endpoint, 'deadline', attempt - 1);
     try {
-      const res = await send(AbortSignal.timeout(Math.max(1, Math.min(timeoutMs, opts.deadline.remaining() || 1))));
+      const res = await send(AbortSignal.timeout(Math.max(1, Math.min(timeoutMs, opts.deadline.remaining()))));
       if (res.ok) return res;
       status = res.status;
       const text = await res.text().catch(() => '');
@@ -169,7 +174,7 @@ export async function withRetry(endpoint: string, send: (signal: AbortSignal) =>
     if (!c.retryable || attempt >= opts.attempts) throw fail();
     const waitMs = c.waitMs ?? backoff;
     backoff = Math.min(opts.maxBackoffMs, backoff * 2);
-    if (waitMs > opts.deadline.remaining()) throw fail();
+    if (waitMs >= opts.deadline.remaining()) throw fail(); // a wait must leave time for the call itself
     opts.onRetry?.({ endpoint, status, cause: c.cause, waitMs, attempt });
     await opts.deadline.wait(waitMs);
   }

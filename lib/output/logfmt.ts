@@ -12,7 +12,7 @@ export const STATUS_KEYS = new Set([
   'state_root', 'events', 'ms', 'latency_ms', 'days', 'age_hours', 'count', 'file', 'sqlstate', 'version', 'baselined',
   'cause', 'line',
   // ops_daily / prod_verify / alerts
-  'values', 'expected_hours', 'issue', 'slack',
+  'values', 'expected_hours', 'issue', 'slack', 'threshold',
 ]);
 
 export type LogfmtValue = string | number | boolean | null | undefined | readonly (string | number)[];

@@ -30,6 +30,7 @@ import type { Logger } from '../../runtime/logger.js';
 import type { ScopedState } from '../../state/db.js';
 import type { Overall } from '../checks/types.js';
 import type { GitHubIssuesApi, Issue } from './github-issues.js';
+import type { Silence } from './silence.js';
 import { alertMessage, postSlack, type AlertEventKind, type SlackPostOptions } from './slack.js';
 
 export const ALERT_TITLE = 'ops_daily strict unhealthy';
@@ -51,6 +52,10 @@ export interface MarkerState {
   /** when the failure started (the first failing run) */
   since: string | null;
   since_run: string | null;
+  /** failing runs of this incident so far (as of the last marker update) */
+  fails?: number;
+  /** healthy runs in a row while the issue is open (recovery needs `success_threshold`) */
+  oks?: number;
 }
 
 const STATE_PREFIX = '<!-- paas-actions:ops_daily-state ';
@@ -67,12 +72,38 @@ export function readMarkerState(body: string): MarkerState | null {
     try {
       const o = JSON.parse(t.slice(STATE_PREFIX.length, -3).trim()) as Partial<MarkerState>;
       const str = (v: unknown) => (typeof v === 'string' && v.length <= 2048 ? v : null);
-      return { since: str(o.since), since_run: str(o.since_run) };
+      const num = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 1e9 ? v : undefined);
+      const out: MarkerState = { since: str(o.since), since_run: str(o.since_run) };
+      const fails = num(o.fails);
+      const oks = num(o.oks);
+      if (fails !== undefined) out.fails = fails;
+      if (oks !== undefined) out.oks = oks;
+      return out;
     } catch {
       return null;
     }
   }
   return null;
+}
+
+/** The body with its state line replaced (or added after the marker). */
+export function withMarkerState(body: string, context: string, state: MarkerState): string {
+  const lines = body.split(/\r?\n/);
+  const i = lines.findIndex((l) => l.trim().startsWith(STATE_PREFIX));
+  if (i >= 0) lines[i] = stateLine(state);
+  else {
+    const m = lines.findIndex((l) => l.trim() === alertMarker(context));
+    lines.splice(m + 1, 0, stateLine(state));
+  }
+  return lines.join('\n');
+}
+
+/** Failing runs in a row before an issue exists (kv `alert.streak`): what failure_threshold counts. */
+export const STREAK_KEY = 'alert.streak';
+export interface FailureStreak {
+  fails: number;
+  since: string | null;
+  since_run: string | null;
 }
 
 /** The open alert of a context as kept in its state (kv `alert.open`). */
@@ -88,9 +119,16 @@ export interface OpenAlert {
   opened_run?: string | null;
   /** Slack was told "opened" for this incident */
   notified?: boolean;
+  /** healthy runs in a row (without GitHub, the local alert counts them) */
+  oks?: number;
 }
 
-export type AlertAction = 'opened' | 'commented' | 'closed' | 'acknowledged' | 'failed' | 'none';
+/**
+ * `pending`: failing, below failure_threshold (nobody paged yet); `recovering`: healthy, below
+ * success_threshold (the issue stays open); `silenced`: a maintenance window or a deploy holds the
+ * page back.
+ */
+export type AlertAction = 'opened' | 'commented' | 'closed' | 'acknowledged' | 'failed' | 'pending' | 'recovering' | 'silenced' | 'none';
 export type SlackOutcome = 'sent' | 'failed' | 'suppressed_acknowledged' | 'not_configured' | 'not_needed';
 
 /** One row of `paas alert history`. */
@@ -130,6 +168,10 @@ export interface AlertInput {
   runbookUrl?: string | undefined;
   /** what to do, per failing check (the same text the CLI prints) */
   remediation?: readonly Remediation[] | undefined;
+  /** failing runs in a row before an issue opens; healthy runs in a row before it closes (1/1) */
+  thresholds?: { failure: number; success: number } | undefined;
+  /** a maintenance window or a deploy: report, do not page */
+  silence?: Silence | null | undefined;
 }
 
 export interface AlertDeps {
@@ -158,6 +200,10 @@ export interface AlertOutcome {
   duplicate_closed?: number | null;
   /** when the failure started */
   since?: string | null;
+  /** pending: failing runs so far; recovering: healthy runs so far */
+  count?: number | null;
+  /** the threshold `count` is measured against */
+  threshold?: number | null;
 }
 
 const fence = (lines: readonly string[]) => ['```', ...lines, '```'].join('\n');
@@ -232,29 +278,54 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
   const safe: AlertInput = { ...input, lines, runUrl: input.runUrl ? r.redact(input.runUrl) : undefined };
   const failing = isFailing(input.overall) || Boolean(input.scheduleMissed);
   const recovered = input.overall === 'healthy';
+  const thr = { failure: Math.max(1, input.thresholds?.failure ?? 1), success: Math.max(1, input.thresholds?.success ?? 1) };
   let open = deps.state.get<OpenAlert | null>(OPEN_ALERT_KEY) ?? null;
   const base = { reason: null, cause: null, remediation: null } as const;
-  if (!failing && !recovered) return { ...base, action: 'none', issue: open?.issue ?? null, issue_url: open?.issue_url ?? null, slack: 'not_needed', github: deps.github ? 'ok' : 'not_configured', alertId: open?.id ?? null };
+  const githubState: AlertRecord['github'] = deps.github ? 'ok' : 'not_configured';
+  if (!failing && !recovered) return { ...base, action: 'none', issue: open?.issue ?? null, issue_url: open?.issue_url ?? null, slack: 'not_needed', github: githubState, alertId: open?.id ?? null };
+  if (input.silence) {
+    // reported, not paged: no issue change, no Slack, and the run counts toward no threshold
+    deps.logger.info(`alerting held back (${input.silence.reason}): ${input.silence.detail}`);
+    return { ...base, action: 'silenced', reason: input.silence.reason, issue: open?.issue ?? null, issue_url: open?.issue_url ?? null, slack: 'not_needed', github: githubState, alertId: open?.id ?? null };
+  }
 
-  let github: AlertRecord['github'] = deps.github ? 'ok' : 'not_configured';
+  // failing runs in a row before any issue exists (failure_threshold)
+  const prevStreak = deps.state.get<FailureStreak | null>(STREAK_KEY) ?? null;
+  const streak: FailureStreak = failing
+    ? { fails: (prevStreak?.fails ?? 0) + 1, since: prevStreak?.since ?? input.now.toISOString(), since_run: prevStreak?.since ? (prevStreak.since_run ?? null) : (safe.runUrl ?? null) }
+    : { fails: 0, since: null, since_run: null };
+  // below failure_threshold with no incident known here (an open issue found on GitHub overrides it)
+  const isPending = failing && !open && streak.fails < thr.failure;
+
+  let github: AlertRecord['github'] = githubState;
   let issue: Issue | null = null;
   let action: AlertAction = 'none';
   let ghError: GitHubApiError | null = null;
   let duplicateClosed: number | null = null;
   let joinedExisting = false;
+  let count: number | null = null;
+  let threshold: number | null = null;
   let since: MarkerState = { since: open?.opened_at ?? null, since_run: open?.opened_run ?? null };
   if (deps.github) {
     const gh = deps.github;
     try {
       issue = await findAlertIssue(gh, input.context, open?.issue ?? null);
-      if (issue) since = readMarkerState(issue.body) ?? since;
+      const marker = issue ? readMarkerState(issue.body) : null;
+      if (marker) since = marker;
       if (failing) {
         if (issue) {
           await gh.createComment(issue.number, r.redact(recurrenceComment(safe, since.since)));
+          if ((marker?.oks ?? 0) > 0 && gh.updateBody) {
+            // a partial recovery ended: the healthy count starts again
+            await gh.updateBody(issue.number, withMarkerState(issue.body, input.context, { ...since, fails: (marker?.fails ?? 0) + 1, oks: 0 }));
+          }
           action = 'commented';
+        } else if (isPending) {
+          action = 'pending';
         } else {
-          if (!since.since) since = { since: input.now.toISOString(), since_run: safe.runUrl ?? null };
-          const created = await gh.createIssue({ title: ALERT_TITLE, body: r.redact(issueBody(safe, since)), labels: [ALERT_LABEL] });
+          if (!since.since) since = { since: streak.since ?? input.now.toISOString(), since_run: streak.since_run ?? safe.runUrl ?? null };
+          const state: MarkerState = { ...since, fails: streak.fails, oks: 0 };
+          const created = await gh.createIssue({ title: ALERT_TITLE, body: r.redact(issueBody(safe, state)), labels: [ALERT_LABEL] });
           issue = created;
           action = 'opened';
           // overlapping runs: look again, keep the oldest alert issue, close ours if it is newer
@@ -272,9 +343,18 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
           }
         }
       } else if (issue) {
-        await gh.createComment(issue.number, r.redact(recoveryComment(safe)));
-        await gh.closeIssue(issue.number);
-        action = 'closed';
+        const oks = (marker?.oks ?? open?.oks ?? 0) + 1;
+        if (oks >= thr.success) {
+          await gh.createComment(issue.number, r.redact(recoveryComment(safe)));
+          await gh.closeIssue(issue.number);
+          action = 'closed';
+        } else {
+          if (gh.updateBody) await gh.updateBody(issue.number, withMarkerState(issue.body, input.context, { ...since, ...(marker?.fails !== undefined ? { fails: marker.fails } : {}), oks }));
+          action = 'recovering';
+          count = oks;
+          threshold = thr.success;
+          if (open) open = { ...open, oks };
+        }
       }
     } catch (e) {
       github = 'failed';
@@ -283,16 +363,31 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
       deps.logger.warn(`alert issue could not be updated: ${e instanceof Error ? e.message : String(e)}`);
       deps.logger.warn(`fix: ${githubRemediation(ghError)}`);
     }
+  } else if (isPending) {
+    action = 'pending';
+  } else if (recovered && open) {
+    const oks = (open.oks ?? 0) + 1;
+    if (oks < thr.success) {
+      action = 'recovering';
+      count = oks;
+      threshold = thr.success;
+      open = { ...open, oks };
+    }
+  }
+  if (action === 'pending') {
+    count = streak.fails;
+    threshold = thr.failure;
   }
 
   // the local record of the incident: it follows the issue when there is one; without GitHub (or
   // when GitHub failed) it is the incident itself, so that one incident gets one Slack "opened"
   let newIncident = false;
-  if (failing) {
+  const held = action === 'pending' || (action === 'failed' && isPending);
+  if (failing && !held) {
     if (!open) {
       // a new incident here (an issue found open already means another runner notified it)
       newIncident = action === 'opened' || action === 'failed' || !deps.github;
-      open = { id: randomUUID(), issue: issue?.number ?? null, issue_url: issue?.html_url || null, opened_at: since.since ?? input.now.toISOString(), opened_run: since.since_run ?? safe.runUrl ?? null, acknowledged: false, notified: !newIncident || joinedExisting };
+      open = { id: randomUUID(), issue: issue?.number ?? null, issue_url: issue?.html_url || null, opened_at: since.since ?? streak.since ?? input.now.toISOString(), opened_run: since.since_run ?? streak.since_run ?? safe.runUrl ?? null, acknowledged: false, notified: !newIncident || joinedExisting };
     } else if (issue) {
       if (open.issue && open.issue !== issue.number && action === 'opened') {
         // the issue we knew was closed by a person while still failing: a new incident
@@ -300,8 +395,9 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
         open = { id: randomUUID(), issue: issue.number, issue_url: issue.html_url || null, opened_at: input.now.toISOString(), opened_run: safe.runUrl ?? null, acknowledged: false, notified: false };
       } else open = { ...open, issue: issue.number, issue_url: issue.html_url || open.issue_url };
     }
+    if (open.oks) open = { ...open, oks: 0 };
     if (action === 'none') action = newIncident ? 'opened' : 'commented'; // no GitHub: the local alert is the alert
-  } else if (open && action === 'none' && (github === 'not_configured' || (github === 'ok' && !issue))) {
+  } else if (recovered && open && action === 'none' && (github === 'not_configured' || (github === 'ok' && !issue))) {
     // recovered, and the issue is gone (closed by a person) or there is no GitHub: close locally.
     // When GitHub failed, the alert stays open so that the next healthy run closes the issue.
     action = 'closed';
@@ -312,7 +408,7 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
   let slackAttempts: number | undefined;
   let slackReason: string | null = null;
   let event: AlertEventKind | null = null;
-  if (failing && open) event = open.notified === false ? 'opened' : 'recurring';
+  if (failing && open && !held) event = open.notified === false ? 'opened' : 'recurring';
   else if (action === 'closed') event = 'recovered';
   if (joinedExisting) event = null; // the overlapping run that opened the issue notifies
   if (event) {
@@ -333,7 +429,9 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
   if (failing && open && open.notified === false && (slack === 'sent' || slack === 'not_configured' || joinedExisting)) open = { ...open, notified: true };
 
   const alertId = open?.id ?? null;
-  if (failing && open) deps.state.set(OPEN_ALERT_KEY, { ...open, acknowledged });
+  // the streak is kept while pending (and while GitHub could not be reached), reset otherwise
+  deps.state.set(STREAK_KEY, held ? streak : { fails: 0, since: null, since_run: null });
+  if ((failing && open) || action === 'recovering') deps.state.set(OPEN_ALERT_KEY, open ? { ...open, acknowledged } : null);
   if (action === 'closed') deps.state.set(OPEN_ALERT_KEY, null);
   const reason = ghError?.reason ?? slackReason;
   if (action !== 'none') {
@@ -363,6 +461,8 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
     cause: ghError?.cause_ ?? null,
     remediation: ghError ? githubRemediation(ghError) : null,
     duplicate_closed: duplicateClosed,
-    since: failing ? (open?.opened_at ?? since.since) : null,
+    since: failing ? (open?.opened_at ?? since.since ?? streak.since) : null,
+    count,
+    threshold,
   };
 }

@@ -25,6 +25,7 @@ import type { ScopedState } from '../../state/db.js';
 import { Deadline, systemClock, type Clock } from '../../github/retry.js';
 import { restIssuesApi, isRepository, type GitHubIssuesApi } from '../alerts/github-issues.js';
 import { reconcileAlert, type AlertOutcome, type Remediation } from '../alerts/lifecycle.js';
+import { activeWindow, type Silence } from '../alerts/silence.js';
 import type { SlackPostOptions } from '../alerts/slack.js';
 import { missingSecrets, runChecks } from '../checks/engine.js';
 import { checkLine, checksTable } from '../checks/report.js';
@@ -82,7 +83,7 @@ export function runbookLink(ref: string, env: NodeJS.ProcessEnv): string {
   return `${server}/${repo}/blob/${rev}/${ref.replace(/^\.?\//, '')}`;
 }
 
-function githubApi(rt: Runtime, token: string | undefined, deps: OpsDailyDeps, deadline: Deadline): GitHubIssuesApi | undefined {
+function githubApi(rt: Runtime, token: string | undefined, deps: OpsDailyDeps, deadline: Deadline, attempts = 5): GitHubIssuesApi | undefined {
   if (deps.github) return deps.github;
   const repo = rt.env.GITHUB_REPOSITORY;
   if (!token || !isRepository(repo)) return undefined;
@@ -91,6 +92,7 @@ function githubApi(rt: Runtime, token: string | undefined, deps: OpsDailyDeps, d
     repository: repo,
     token,
     deadline,
+    attempts,
     ...(deps.githubBaseDelayMs !== undefined ? { baseDelayMs: deps.githubBaseDelayMs } : {}),
     onRetry: (i) => rt.logger.warn(`GitHub ${i.endpoint} answered ${i.status ? `HTTP ${i.status}` : 'nothing'} (${i.cause.replace(/_/g, ' ')}): retry ${i.attempt} in ${Math.ceil(i.waitMs / 1000)} s (${Math.floor(deadline.remaining() / 1000)} s left)`),
   });
@@ -100,6 +102,7 @@ interface AlertContext {
   scheduleMissed: ScheduleGap | null;
   remediation: Remediation[];
   runbookUrl: string;
+  silence?: Silence | null;
 }
 
 async function alertStep(rt: Runtime, s: ContextSession, state: ScopedState, config: PaasYml, settings: OpsDailySettings, deps: OpsDailyDeps, overall: Overall, lines: string[], ctx: AlertContext, deadline: Deadline): Promise<AlertOutcome | null> {
@@ -108,7 +111,18 @@ async function alertStep(rt: Runtime, s: ContextSession, state: ScopedState, con
   const webhook = s.vault.get(config.ops.slack.webhook);
   try {
     return await reconcileAlert(
-      { context: s.config.name, overall, lines, runUrl: runUrl(rt.env), now: rt.now(), scheduleMissed: ctx.scheduleMissed?.missed ? ctx.scheduleMissed : null, remediation: ctx.remediation, runbookUrl: ctx.runbookUrl },
+      {
+        context: s.config.name,
+        overall,
+        lines,
+        runUrl: runUrl(rt.env),
+        now: rt.now(),
+        scheduleMissed: ctx.scheduleMissed?.missed ? ctx.scheduleMissed : null,
+        remediation: ctx.remediation,
+        runbookUrl: ctx.runbookUrl,
+        thresholds: { failure: config.ops.alerting.failure_threshold, success: config.ops.alerting.success_threshold },
+        silence: ctx.silence ?? null,
+      },
       { state, redactor: rt.redactor, logger: rt.logger, github: githubApi(rt, token, deps, deadline), slack: webhook ? { webhookUrl: webhook, options: deps.slackOptions } : undefined, deadline },
     );
   } catch (e) {
@@ -119,7 +133,7 @@ async function alertStep(rt: Runtime, s: ContextSession, state: ScopedState, con
 
 function alertLine(rt: Runtime, a: AlertOutcome | null): string | null {
   if (!a || a.action === 'none') return null;
-  return statusLine('ops_alert', [['status', a.action], ['reason', a.reason ?? undefined], ['cause', a.cause ?? undefined], ['issue', a.issue ?? undefined], ['slack', a.slack]], rt.redactor);
+  return statusLine('ops_alert', [['status', a.action], ['reason', a.reason ?? undefined], ['cause', a.cause ?? undefined], ['count', a.count ?? undefined], ['threshold', a.threshold ?? undefined], ['issue', a.issue ?? undefined], ['slack', a.slack]], rt.redactor);
 }
 
 /** The job summary rows of the alert: what happened, with a link to the issue and what to do on failure. */
@@ -129,6 +143,9 @@ function alertSummary(a: AlertOutcome | null): string[] {
   return [
     '',
     markdownTable(['alert', 'issue', 'slack', 'reason'], [[a.action, issue, a.slack, a.reason ?? '']]),
+    ...(a.action === 'pending' ? ['', `Alert state: pending, ${a.count} of ${a.threshold} failing runs before the alert issue opens (failure_threshold).`] : []),
+    ...(a.action === 'recovering' ? ['', `Alert state: recovering, ${a.count} of ${a.threshold} healthy runs before the alert issue closes (success_threshold).`] : []),
+    ...(a.action === 'silenced' ? ['', `Alert state: silenced (${a.reason}): the checks ran and are reported above; nobody is paged.`] : []),
     ...(a.issue_url ? ['', `Alert issue: ${a.issue_url}${a.since ? ` (failing since ${a.since})` : ''}`] : []),
     ...(a.remediation ? ['', `:warning: alert delivery failed (${a.reason}): ${a.remediation}`] : []),
   ];
@@ -137,7 +154,9 @@ function alertSummary(a: AlertOutcome | null): string[] {
 /** Warns when GitHub is about to disable this scheduled workflow for inactivity (public repositories, 60 days). */
 async function inactivityLine(rt: Runtime, settings: OpsDailySettings, deps: OpsDailyDeps, deadline: Deadline): Promise<{ line: string; days: number } | null> {
   if (rt.env.GITHUB_EVENT_NAME !== 'schedule') return null;
-  const gh = githubApi(rt, settings.github_token || rt.env.GITHUB_TOKEN || undefined, deps, deadline);
+  // a warning only: two attempts, at most 15 s, so it never eats the alert's own time
+  const own = new Deadline(deadline.clock, Math.min(15_000, deadline.remaining()));
+  const gh = githubApi(rt, settings.github_token || rt.env.GITHUB_TOKEN || undefined, deps, own, 2);
   if (!gh?.getRepository) return null;
   try {
     const days = inactivityDaysLeft(await gh.getRepository(), rt.now());
@@ -178,6 +197,8 @@ export async function runOpsDaily(rt: Runtime, common: CommonInputs, settings: O
       s.events.append('ops_daily.schedule_missed', `previous run ${gap.ageHours} h ago (expected every ${gap.expectedHours} h)`, { age_hours: gap.ageHours, expected_hours: gap.expectedHours }, 'warning', now);
     }
     const inactivity = mode === 'prod' ? await inactivityLine(rt, settings, deps, deadline) : null;
+    const window = activeWindow(config.contexts[ctxName]?.maintenance, now);
+    const silence: Silence | null = window ? { reason: 'maintenance', detail: `maintenance window of context ${ctxName} (${window.weekdays.join(',')} ${window.start} ${window.timezone}, ${Math.round(window.duration / 60_000)} min)` } : null;
     if (inactivity) scheduleLines.push(inactivity.line);
 
     // strict: a required check that cannot run is a configuration error, before anything runs
@@ -186,7 +207,7 @@ export async function runOpsDaily(rt: Runtime, common: CommonInputs, settings: O
       const line = statusLine('prod_config', [['status', 'fail'], ['reason', 'missing_env'], ['missing', names]], rt.redactor);
       const remediation = `Add ${names.join(', ')} to the context's vault (in Actions: the environment secret passed as \`vault\`, or named secrets in env), or run with mode=lenient to skip those checks. Names only: never paste the values anywhere.`;
       rt.logger.warn(`fix (prod_config): ${remediation}`);
-      const alert = await alertStep(rt, s, st.scoped, config, settings, deps, 'error', [...scheduleLines, line], { scheduleMissed: gap, remediation: [{ check: 'prod_config', reason: 'missing_env', text: remediation }], runbookUrl: contextRunbook }, deadline);
+      const alert = await alertStep(rt, s, st.scoped, config, settings, deps, 'error', [...scheduleLines, line], { scheduleMissed: gap, remediation: [{ check: 'prod_config', reason: 'missing_env', text: remediation }], runbookUrl: contextRunbook, silence }, deadline);
       const run: OpsDailyRun = { overall: 'error', reason: 'missing_env', mode, exit_code: EXIT_ERROR, normalized: false, event, checks: [], missing: names, schedule: gap, run_url: url, alert: alert && { action: alert.action, issue: alert.issue, slack: alert.slack, github: alert.github, reason: alert.reason } };
       st.scoped.record(RUN_RECORD, run, now.toISOString());
       st.scoped.set(LAST_RUN_KEY, now.toISOString());
@@ -225,7 +246,7 @@ export async function runOpsDaily(rt: Runtime, common: CommonInputs, settings: O
     const lines = results.map((r) => checkLine(r, rt.redactor));
     lines.push(...scheduleLines);
     const verdict = statusLine('ops_daily', [['status', ov.status], ['reason', ov.reason], ['mode', mode], ['checks', ov.checks], ['failed', ov.failed], ['skipped', ov.skipped || undefined]], rt.redactor);
-    const alert = await alertStep(rt, s, st.scoped, config, settings, deps, ov.status, [...lines, verdict], { scheduleMissed: gap, remediation, runbookUrl: contextRunbook }, deadline);
+    const alert = await alertStep(rt, s, st.scoped, config, settings, deps, ov.status, [...lines, verdict], { scheduleMissed: gap, remediation, runbookUrl: contextRunbook, silence }, deadline);
     const aLine = alertLine(rt, alert);
     if (aLine) lines.push(aLine);
     if (normalized) rt.logger.info('scheduled run: the result is exactly insufficient_data, which is not a failure on a schedule (exit 0)');

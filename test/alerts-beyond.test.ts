@@ -1,0 +1,175 @@
+/**
+ * Alerting a person can live with, driven across several simulated scheduled runs (a virtual clock
+ * between them) against the OpenAPI-checked GitHub server and the Slack receiver:
+ * failure/success thresholds whose counters live in the alert issue's hidden marker (so a runner
+ * without any state cache still counts), maintenance windows, and deploy-aware silence.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { alertMarker, readMarkerState } from '../lib/ops/alerts/lifecycle.js';
+import { activeWindow } from '../lib/ops/alerts/silence.js';
+import { startGitHubApi, type FakeGitHub } from './harness/github-api.js';
+import { startHttpApp, type HttpApp } from './harness/http-app.js';
+import { startSlackReceiver, type SlackReceiver } from './harness/slack.js';
+import { opsFixture, runOpsDirect, virtualClock, type OpsFixture } from './ops-fixtures.js';
+
+let gh: FakeGitHub;
+let slack: SlackReceiver;
+let app: HttpApp;
+const fixtures: OpsFixture[] = [];
+
+beforeAll(async () => {
+  gh = await startGitHubApi();
+  slack = await startSlackReceiver();
+  app = await startHttpApp();
+});
+afterEach(() => {
+  expect(gh.violations).toEqual([]);
+  expect(slack.violations).toEqual([]);
+  gh.reset();
+  slack.reset();
+  app.status = 200;
+});
+afterAll(async () => {
+  fixtures.forEach((f) => f.cleanup());
+  await Promise.all([gh.close(), slack.close(), app.close()]);
+});
+
+const CHECKS = '  checks:\n    - name: api\n      http: { url: API_URL }\n';
+const env = (runId: number) => ({ GITHUB_API_URL: gh.url, GITHUB_REPOSITORY: gh.repository, GITHUB_TOKEN: gh.token, GITHUB_SERVER_URL: 'https://github.com', GITHUB_RUN_ID: String(runId), GITHUB_EVENT_NAME: 'schedule' });
+const DAY = 86_400_000;
+
+async function fixture(yaml: string, vault: Record<string, string> = {}): Promise<OpsFixture> {
+  const f = await opsFixture({ yaml, vault: { API_URL: app.url, SLACK_WEBHOOK_URL: slack.url, ...vault } });
+  fixtures.push(f);
+  return f;
+}
+const alertIssues = () => [...gh.issues.values()].filter((i) => i.body.includes(alertMarker('internal-dogfood')));
+const slackHeaders = () => slack.payloads.map((p) => (p as { blocks: Array<{ text?: { text: string } }> }).blocks[0]?.text?.text ?? '');
+
+describe('failure_threshold / success_threshold across runs', () => {
+  const YAML = `version: 1\nops:\n  alerting: { failure_threshold: 3, success_threshold: 2 }\n${CHECKS}`;
+
+  test('pages on the 3rd failing run in a row, closes after 2 healthy runs; the healthy count survives a runner without state', async () => {
+    const f = await fixture(YAML);
+    const clock = virtualClock(Date.parse('2026-12-01T06:00:00Z'));
+    const run = async (fx: OpsFixture, id: number) => {
+      const r = await runOpsDirect(fx, { env: env(id), clock });
+      clock.advance(DAY);
+      return r;
+    };
+    app.status = 503;
+    const r1 = await run(f, 1);
+    expect(r1.lines.at(-2)).toBe('ops_alert status=pending count=1 threshold=3 slack=not_needed');
+    expect(r1.summary).toContain('pending, 1 of 3 failing runs');
+    expect((await run(f, 2)).lines.at(-2)).toBe('ops_alert status=pending count=2 threshold=3 slack=not_needed');
+    expect(alertIssues()).toHaveLength(0);
+    expect(slack.payloads).toHaveLength(0);
+
+    const r3 = await run(f, 3);
+    expect(r3.lines.at(-2)).toBe('ops_alert status=opened issue=1 slack=sent');
+    const issue = alertIssues()[0]!;
+    expect(issue.body).toContain('**Failing since** 2026-12-01T06:00:00.000Z (first failing run: https://github.com/acme/shop/actions/runs/1)');
+    expect(readMarkerState(issue.body)).toMatchObject({ since: '2026-12-01T06:00:00.000Z', fails: 3, oks: 0 });
+
+    app.status = 200;
+    const r4 = await run(f, 4);
+    expect(r4.lines.at(-2)).toBe('ops_alert status=recovering count=1 threshold=2 issue=1 slack=not_needed');
+    expect(r4.summary).toContain('recovering, 1 of 2 healthy runs');
+    expect(issue.state).toBe('open');
+    expect(readMarkerState(issue.body)).toMatchObject({ oks: 1 });
+
+    // the next run lands on a fresh runner (no state cache at all): the marker carries the count
+    const fresh = await fixture(YAML);
+    const r5 = await run(fresh, 5);
+    expect(r5.lines.at(-2)).toBe('ops_alert status=closed issue=1 slack=sent');
+    expect(issue.state).toBe('closed');
+    expect(slackHeaders()).toEqual(['ops_daily strict unhealthy: internal-dogfood', 'ops_daily recovered: internal-dogfood']);
+  });
+
+  test('a failing run during recovery starts the healthy count again; a healthy run before the threshold resets the failing count', async () => {
+    const f = await fixture(YAML);
+    const clock = virtualClock();
+    const run = async (status: number) => {
+      app.status = status;
+      const r = await runOpsDirect(f, { env: env(9), clock });
+      clock.advance(DAY);
+      return r.lines.find((l) => l.startsWith('ops_alert')) ?? 'none';
+    };
+    expect(await run(503)).toBe('ops_alert status=pending count=1 threshold=3 slack=not_needed');
+    expect(await run(503)).toBe('ops_alert status=pending count=2 threshold=3 slack=not_needed');
+    expect(await run(200)).toBe('none'); // the streak is over
+    expect(await run(503)).toBe('ops_alert status=pending count=1 threshold=3 slack=not_needed');
+    expect(await run(503)).toBe('ops_alert status=pending count=2 threshold=3 slack=not_needed');
+    expect(await run(503)).toBe('ops_alert status=opened issue=1 slack=sent');
+    expect(await run(200)).toBe('ops_alert status=recovering count=1 threshold=2 issue=1 slack=not_needed');
+    expect(await run(503)).toBe('ops_alert status=commented issue=1 slack=sent');
+    expect(readMarkerState(gh.issues.get(1)!.body)).toMatchObject({ oks: 0 });
+    expect(await run(200)).toBe('ops_alert status=recovering count=1 threshold=2 issue=1 slack=not_needed');
+    expect(await run(200)).toBe('ops_alert status=closed issue=1 slack=sent');
+    expect(alertIssues()).toHaveLength(1);
+  });
+
+  test('without GitHub (local alert only) the same thresholds apply', async () => {
+    const f = await fixture(YAML);
+    const clock = virtualClock();
+    const run = async (status: number) => {
+      app.status = status;
+      const r = await runOpsDirect(f, { env: { GITHUB_EVENT_NAME: 'schedule' }, clock });
+      return r.lines.find((l) => l.startsWith('ops_alert')) ?? 'none';
+    };
+    expect(await run(503)).toBe('ops_alert status=pending count=1 threshold=3 slack=not_needed');
+    expect(await run(503)).toBe('ops_alert status=pending count=2 threshold=3 slack=not_needed');
+    expect(await run(503)).toBe('ops_alert status=opened slack=sent');
+    expect(await run(200)).toBe('ops_alert status=recovering count=1 threshold=2 slack=not_needed');
+    expect(await run(200)).toBe('ops_alert status=closed slack=sent');
+  });
+});
+
+describe('maintenance windows per context', () => {
+  const YAML = `version: 1\nops:\n${CHECKS}contexts:\n  internal-dogfood:\n    maintenance:\n      - { weekdays: [sat], start: "02:00", duration: 2h, timezone: Europe/Berlin }\n`;
+
+  test('inside the window the checks run and are reported, nobody is paged; after it the same failure pages', async () => {
+    const f = await fixture(YAML);
+    app.status = 503;
+    // Saturday 2026-12-05 02:30 UTC = 03:30 in Berlin: inside sat 02:00 + 2h
+    const clock = virtualClock(Date.parse('2026-12-05T02:30:00Z'));
+    const inside = await runOpsDirect(f, { env: env(1), clock });
+    expect(inside.code).toBe(2); // reported as it is
+    expect(inside.lines[0]).toMatch(/^ops_check status=unhealthy check=api kind=http reason=http_503 /);
+    expect(inside.lines.at(-2)).toBe('ops_alert status=silenced reason=maintenance slack=not_needed');
+    expect(inside.summary).toContain('Alert state: silenced (maintenance)');
+    expect(alertIssues()).toHaveLength(0);
+    expect(slack.payloads).toHaveLength(0);
+
+    clock.advance(3_600_000); // 04:30 in Berlin: the window is over
+    const after = await runOpsDirect(f, { env: env(2), clock });
+    expect(after.lines.at(-2)).toBe('ops_alert status=opened issue=1 slack=sent');
+
+    // a week later, in the window again: the open issue gets no comment, Slack stays quiet
+    clock.advance(7 * DAY - 3_600_000);
+    const nextWeek = await runOpsDirect(f, { env: env(3), clock });
+    expect(nextWeek.lines.at(-2)).toBe('ops_alert status=silenced reason=maintenance issue=1 slack=not_needed');
+    expect(gh.issues.get(1)!.comments).toHaveLength(0);
+    expect(slack.payloads).toHaveLength(1);
+  });
+
+  test('windows in a time zone, across midnight and the end of the week', () => {
+    const w = [{ weekdays: ['sun' as const], start: '23:00', duration: 3 * 3_600_000, timezone: 'America/New_York' }];
+    // Sunday 2026-12-06 23:30 in New York = Monday 04:30 UTC
+    expect(activeWindow(w, new Date('2026-12-07T04:30:00Z'))).not.toBeNull();
+    // Monday 01:59 in New York = 06:59 UTC: still inside (23:00 + 3h = 02:00)
+    expect(activeWindow(w, new Date('2026-12-07T06:59:00Z'))).not.toBeNull();
+    expect(activeWindow(w, new Date('2026-12-07T07:00:00Z'))).toBeNull();
+    expect(activeWindow(w, new Date('2026-12-06T23:30:00Z'))).toBeNull(); // 18:30 in New York
+    expect(activeWindow(undefined, new Date())).toBeNull();
+  });
+
+  test('a window in paas.yml is validated: HH:MM, a known time zone', async () => {
+    const f = await fixture(`version: 1\nops:\n${CHECKS}contexts:\n  internal-dogfood:\n    maintenance:\n      - { start: "25:00", duration: 1h }\n`);
+    const r = await f.ops(['--json']);
+    expect(r.code).toBe(1);
+    expect(r.json().error?.message).toMatch(/maintenance\.0\.start: must be HH:MM/);
+    f.writeConfig(`version: 1\nops:\n${CHECKS}contexts:\n  internal-dogfood:\n    maintenance:\n      - { start: "02:00", duration: 1h, timezone: Mars/Olympus }\n`);
+    expect((await f.ops(['--json'])).json().error?.message).toMatch(/IANA time zone/);
+  });
+});
