@@ -152,7 +152,7 @@ describe('interruptions', () => {
     run.child.kill('SIGTERM');
     const r = await run.done;
     expect(r.code).toBe(1);
-    expect(statusLines(r.stdout)).toEqual(['db_bootstrap status=fail reason=interrupted mode=all stage=migrate applied=1 file=db/migrations/0002_slow.sql']);
+    expect(statusLines(r.stdout)).toEqual(['db_bootstrap status=fail reason=interrupted cause=interrupted mode=all stage=migrate applied=1 file=db/migrations/0002_slow.sql']);
     expect(r.stdout).toContain('SIGTERM received: cancelling the running statement');
     expect((await ledger(pg, db.name)).map((x) => x.filename)).toEqual(['0001_a.sql']);
     expect(await tables(pg, db.name)).toEqual(['public.a', 'public.schema_migrations']);

@@ -94,6 +94,13 @@ describe('plan discovery', () => {
     expect(plan.problems[0]?.remediation).toContain('transaction:false');
   });
 
+  test('the requires_no_transaction message quotes the statement as written (identifiers keep their case)', () => {
+    const plan = discoverPlan(dir({ '0001_a.sql': '-- migrate:up\n/* idx */ create index concurrently "OrdersByDay" on "Orders" (created_at);\n' }), 'db/migrations');
+    expect(plan.problems[0]?.message).toBe('db/migrations/0001_a.sql:2: `create index concurrently "OrdersByDay" on "Orders" (created_at)` cannot run inside a transaction');
+    const long = discoverPlan(dir({ '0001_a.sql': `VACUUM (VERBOSE, ANALYZE) ${'a_very_long_table_name_'.repeat(4)}x;\n` }), 'db/migrations');
+    expect(long.problems[0]?.message).toMatch(/^db\/migrations\/0001_a\.sql:1: `VACUUM \(VERBOSE, ANALYZE\) a_very_long_table_name_a_very_long_table_name_a_very_l\.\.\.` cannot run inside a transaction$/);
+  });
+
   test('transaction:false files may hold CONCURRENTLY and their own transactions', () => {
     const plan = discoverPlan(dir({ '0001_a.sql': '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY t_i ON t (id);\nBEGIN; select 1; COMMIT;\n-- migrate:down\nDROP INDEX t_i;' }), 'x');
     expect(plan.problems).toEqual([]);
@@ -214,13 +221,15 @@ describe('DSN parsing', () => {
     expect(JSON.stringify(e.toInfo())).not.toContain('h/db');
   });
 
-  test('the DSN, user, password and host are registered as secrets, even when malformed', () => {
+  test('the DSN and password are registered as secrets, even when malformed; user and host are not (issue #18)', () => {
     const r = new Redactor();
     const dsn = ['postgres://', 'mig_owner:', enc, '@db-prod.example.net:5432/app'].join('');
     registerDsnSecrets(r, dsn);
     const text = `dsn ${dsn} user mig_owner pass ${pw} enc ${enc} host db-prod.example.net`;
     const red = r.redact(text);
-    for (const s of [dsn, 'mig_owner', pw, enc, 'db-prod.example.net']) expect(red).not.toContain(s);
+    for (const s of [dsn, pw, enc]) expect(red).not.toContain(s);
+    expect(red).toContain('user mig_owner pass');
+    expect(red).toContain('host db-prod.example.net');
     const r2 = new Redactor();
     registerDsnSecrets(r2, ['postgres://', 'mig_owner:', 'bad%zz', pw, '@db-prod.example.net/x y'].join(''));
     expect(r2.redact(`x ${'bad%zz' + pw} y`)).not.toContain(pw);
@@ -273,7 +282,7 @@ contexts:
     const c = parsePaasYml(full);
     expect(c.apps.web?.health?.deadline).toBe(30_000);
     expect(c.apps.web?.strategy).toBe('rolling');
-    expect(c.db).toEqual({ migrations: 'db/migrations', dsn: 'POSTGRES_DSN_PROD', ledger_schema: 'public', ledger_table: 'schema_migrations', lock_wait: 60_000, lock_timeout: 5000, statement_timeout: 600_000, lock_retries: 3, retry_delay: 2000, connect_timeout: 10_000 });
+    expect(c.db).toEqual({ migrations: 'db/migrations', dsn: 'POSTGRES_DSN_PROD', ledger_schema: 'public', ledger_table: 'schema_migrations', lock_wait: 60_000, lock_timeout: 5000, statement_timeout: 600_000, lock_retries: 3, retry_delay: 2000, connect_timeout: 10_000, progress_interval: 10_000 });
     expect(c.ops.checks.map((x) => x.name)).toEqual(['api', 'delivery', 'disk', 'cert', 'nightly-backup']);
     expect(c.contexts['internal-dogfood']?.trigger?.branches).toEqual(['main']);
     expect(defaultPaasYml().db.migrations).toBe('db/migrations');

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { freshDb, ledger, runDb, tables, vaultWith, workspace, type TestDb, type Workspace } from './db-helpers.js';
 import { freePort, startPostgres, type PgServer } from './harness/postgres.js';
+import { ORPHAN_IDLE_S } from '../lib/ops/db_bootstrap/engine.js';
+import { lockKey } from '../lib/ops/db_bootstrap/ledger.js';
 
 const PGBOUNCER = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer'].find((p) => existsSync(p));
 
@@ -20,6 +22,10 @@ let dir: string;
 let port: number;
 let txDb: TestDb;
 let sessDb: TestDb;
+/** transaction-pooled databases never warmed: a client alone gets the one server connection every time */
+let aloneDb: TestDb;
+let busyDb: TestDb;
+let orphanDb: TestDb;
 const spaces: Workspace[] = [];
 
 function runAs(): { uid: number; gid: number } | Record<string, never> {
@@ -34,18 +40,22 @@ beforeAll(async () => {
   server = await startPostgres();
   txDb = await freshDb(server, 'pooled');
   sessDb = await freshDb(server, 'session');
+  aloneDb = await freshDb(server, 'alone');
+  busyDb = await freshDb(server, 'busy');
+  orphanDb = await freshDb(server, 'orphan');
   dir = mkdtempSync(join(tmpdir(), 'paas-pgbouncer-'));
   const ids = runAs();
   if ('uid' in ids) chownSync(dir, ids.uid, ids.gid);
   port = await freePort();
   const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
-  writeFileSync(join(dir, 'userlist.txt'), `${q(txDb.user)} ${q(txDb.password)}\n${q(sessDb.user)} ${q(sessDb.password)}\n`);
+  writeFileSync(join(dir, 'userlist.txt'), [txDb, sessDb, aloneDb, busyDb, orphanDb].map((d) => `${q(d.user)} ${q(d.password)}\n`).join(''));
   writeFileSync(
     join(dir, 'pgbouncer.ini'),
     [
       '[databases]',
       `${txDb.name} = host=127.0.0.1 port=${server.port} dbname=${txDb.name} pool_mode=transaction`,
       `${sessDb.name} = host=127.0.0.1 port=${server.port} dbname=${sessDb.name} pool_mode=session`,
+      ...[aloneDb, busyDb, orphanDb].map((d) => `${d.name} = host=127.0.0.1 port=${server.port} dbname=${d.name} pool_mode=transaction`),
       '[pgbouncer]',
       'listen_addr = 127.0.0.1',
       `listen_port = ${port}`,
@@ -121,4 +131,82 @@ describe('connection pooling', () => {
     const r = await runDb(w, { mode: 'all', vault: vaultWith(viaBouncer(sessDb)) });
     expect(r.lines).toEqual(['db_bootstrap_migrate status=ok applied=2 migrations=2', 'db_bootstrap_verify status=ok migrations=2', 'db_bootstrap status=ok mode=all']);
   });
+});
+
+describe('transaction pooler: refused whatever the concurrency, orphaned locks named', () => {
+  const nothingWritten = async (d: TestDb) => {
+    expect(await ledger(server, d.name)).toEqual([]);
+    expect(await tables(server, d.name)).toEqual([]);
+    expect((await server.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory'", d.name)).rowCount).toBe(0);
+  };
+
+  test('a single client alone on a transaction pooler (same server connection every time) is refused before anything is written', async () => {
+    const w = workspace(FILES);
+    spaces.push(w);
+    // nobody else uses this pool: the run's statements all land on one server connection, so its
+    // backend pid never changes; the pooler is still detected
+    const r = await runDb(w, { mode: 'all', vault: vaultWith(viaBouncer(aloneDb)) });
+    expect(r.envelope.error?.code).toBe('PAAS_DB_POOLED_CONNECTION');
+    expect(r.lines).toEqual(['db_bootstrap status=fail reason=db_pooled_connection cause=pooled_connection mode=all stage=lock applied=0']);
+    expect(r.envelope.error?.message).toContain("another session was handed this session's server connection");
+    await nothingWritten(aloneDb);
+    // migrate alone too
+    const m = await runDb(w, { mode: 'migrate', vault: vaultWith(viaBouncer(aloneDb)) });
+    expect(m.envelope.error?.code).toBe('PAAS_DB_POOLED_CONNECTION');
+    await nothingWritten(aloneDb);
+  });
+
+  test('four runs at once through a transaction pooler: every one refused, nothing written, no lock left behind', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 1; i <= 30; i++) files[`${String(i).padStart(4, '0')}_t${i}.sql`] = `CREATE TABLE t${i} (id int);\n`;
+    const w = workspace(files);
+    spaces.push(w);
+    const runs = await Promise.all(Array.from({ length: 4 }, () => runDb(w, { mode: 'all', vault: vaultWith(viaBouncer(busyDb)) })));
+    for (const r of runs) {
+      expect(r.envelope.error?.code).toBe('PAAS_DB_POOLED_CONNECTION');
+      expect(r.envelope.fields.applied).toBe(0);
+    }
+    await nothingWritten(busyDb);
+    // the direct DSN afterwards works: no orphaned lock
+    const direct = await runDb(w, { mode: 'all', vault: vaultWith(busyDb.dsn) });
+    expect(direct.lines.at(-1)).toBe('db_bootstrap status=ok mode=all');
+  });
+
+  test('a lock orphaned on an idle pooled server connection is reported as orphaned with the safe way out, not as a run in progress', async () => {
+    const w = workspace(FILES);
+    spaces.push(w);
+    // what an old run through a transaction pooler left: the session lock on a server connection
+    // that went back to the pool when its client disconnected
+    const c = new pg.Client({ connectionString: viaBouncer(orphanDb) });
+    await c.connect();
+    await c.query(`SELECT pg_advisory_lock(${lockKey({ schema: 'public', table: 'schema_migrations' }).key})`);
+    await c.end();
+    const held = await server.query<{ pid: number }>("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted", orphanDb.name);
+    const pid = held.rows[0]?.pid;
+    expect(pid).toBeDefined();
+    // idle past the longest pause of a migrating run (ORPHAN_IDLE_S)
+    for (let i = 0; i < 300; i++) {
+      const idle = await server.query<{ s: number }>('SELECT extract(epoch FROM now() - state_change)::int AS s FROM pg_stat_activity WHERE pid = $1', orphanDb.name, [pid]);
+      if (Number(idle.rows[0]?.s) >= ORPHAN_IDLE_S) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    w.paasYml('version: 1\ndb:\n  lock_wait: 60s\n  retry_delay: 100ms\n');
+    // even a direct DSN is blocked by it; the run fails at once, naming the pid and the way out
+    const r = await runDb(w, { mode: 'all', vault: vaultWith(orphanDb.dsn) });
+    expect(r.lines).toEqual(['db_bootstrap status=fail reason=lock_held cause=lock_orphaned mode=all stage=lock applied=0']);
+    expect(r.envelope.error?.message).toMatch(new RegExp(`^the migration lock for public\\.schema_migrations is held by pid ${pid}, .*idle for \\d+s and not migrating: an orphaned lock`));
+    expect(r.envelope.error?.remediation).toContain(`SELECT pg_terminate_backend(${pid});`);
+    expect(r.visible).not.toContain('another run is migrating');
+    expect(r.visible).not.toContain('Another db_bootstrap run is migrating');
+    // nothing was read from the ledger: the summary does not claim any status for the files
+    expect(r.outcome.summary).toContain('| 1 | 0001_a.sql | not checked |');
+    // the way out works, as the migration role itself
+    const mine = new pg.Client({ connectionString: orphanDb.dsn });
+    await mine.connect();
+    expect((await mine.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [pid])).rows[0]?.ok).toBe(true);
+    await mine.end();
+    for (let i = 0; i < 100 && (await server.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory'", orphanDb.name)).rowCount; i++) await new Promise((res) => setTimeout(res, 20));
+    const ok = await runDb(w, { mode: 'all', vault: vaultWith(orphanDb.dsn) });
+    expect(ok.lines.at(-1)).toBe('db_bootstrap status=ok mode=all');
+  }, 60_000);
 });

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import pg from 'pg';
 import { clientConfig, type ParsedDsn } from './dsn.js';
 import { connectError } from './errors.js';
@@ -9,6 +10,10 @@ export interface DbConnection {
   pid: number;
   /** server_version_num, e.g. 150004 */
   serverVersion: number;
+  /** this end of the TCP socket and the port it connected to; null for a unix socket */
+  socket: { localAddress: string; localPort: number; remotePort: number } | null;
+  /** opens another session with the same DSN (the transaction-pooler probe); the caller ends it */
+  openAnother: () => Promise<pg.Client>;
   /** an error the client emitted while idle (server shutdown, network cut), if any */
   lastError: () => Error | null;
   /** ends the session; never throws */
@@ -51,10 +56,24 @@ export async function openConnection(opts: ConnectOptions): Promise<DbConnection
     throw connectError(e, opts.dsnKey);
   }
   let closed = false;
+  const sock = (client as unknown as { connection?: { stream?: Partial<Socket> } }).connection?.stream;
+  const socket = sock && typeof sock.localPort === 'number' && typeof sock.remotePort === 'number' && typeof sock.localAddress === 'string' ? { localAddress: sock.localAddress, localPort: sock.localPort, remotePort: sock.remotePort } : null;
   return {
     client,
     pid,
     serverVersion,
+    socket,
+    openAnother: async () => {
+      const c = new pg.Client(clientConfig(opts.dsn, { applicationName: `${opts.applicationName} probe`.slice(0, 63), connectTimeoutMs: opts.connectTimeoutMs, key: opts.dsnKey }));
+      c.on('error', () => undefined);
+      try {
+        await c.connect();
+      } catch (e) {
+        await c.end().catch(() => undefined);
+        throw connectError(e, opts.dsnKey);
+      }
+      return c;
+    },
     lastError: () => idleError,
     close: async () => {
       if (closed) return;
@@ -90,6 +109,40 @@ export async function cancelBackend(opts: ConnectOptions, pid: number): Promise<
     ]);
   } catch {
     /* the session may be gone already */
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/** A session that blocks another one (pg_blocking_pids), as seen from a side connection. */
+export interface BlockingSession {
+  pid: number;
+  app: string;
+  /** '' when not visible to this role */
+  state: string;
+  /** seconds since its transaction began, when visible */
+  xactAge: number | null;
+}
+
+/** The sessions blocking backend `pid` right now, read from a second, short-lived session. Never throws (empty on failure). */
+export async function blockingSessions(opts: ConnectOptions, pid: number): Promise<BlockingSession[]> {
+  const c = new pg.Client(clientConfig(opts.dsn, { applicationName: `${opts.applicationName} watch`.slice(0, 63), connectTimeoutMs: Math.min(opts.connectTimeoutMs, 5000), key: opts.dsnKey }));
+  c.on('error', () => undefined);
+  try {
+    return await Promise.race([
+      (async () => {
+        await c.connect();
+        const r = await c.query<{ pid: number; app: string | null; state: string | null; age: number | null }>(
+          `SELECT b.pid, a.application_name AS app, a.state, extract(epoch FROM pg_catalog.now() - a.xact_start)::int AS age
+           FROM pg_catalog.unnest(pg_catalog.pg_blocking_pids($1)) AS b(pid) LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = b.pid ORDER BY 1`,
+          [pid],
+        );
+        return r.rows.map((x) => ({ pid: Number(x.pid), app: String(x.app ?? '').replace(/[^\x20-\x7e]/g, '?').slice(0, 63), state: String(x.state ?? ''), xactAge: x.age === null ? null : Number(x.age) }));
+      })(),
+      new Promise<BlockingSession[]>((r) => setTimeout(() => r([]), 5000).unref()),
+    ]);
+  } catch {
+    return [];
   } finally {
     await c.end().catch(() => undefined);
   }

@@ -21,6 +21,7 @@ export const DB_REASONS = [
   'checksum_mismatch',
   'schema_not_empty',
   'ledger_incompatible',
+  'baseline_mismatch',
   // verify
   'pending_migrations',
   'failed_attempt',
@@ -38,6 +39,7 @@ export const DB_REASONS = [
   'connection_lost',
   'pooled_connection',
   'lock_held',
+  'lock_orphaned',
   'lock_lost',
   'lock_timeout',
   'statement_timeout',

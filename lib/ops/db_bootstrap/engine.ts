@@ -1,9 +1,11 @@
 import type { QueryResult } from 'pg';
 import type { DbConfig } from '../../config/paas-yml.js';
 import { formatDuration } from '../../config/duration.js';
-import type { DbConnection } from '../../db/client.js';
+import { quoteIdent, quoteLiteral, type BlockingSession, type DbConnection } from '../../db/client.js';
 import { connectionLostError, DbError, isConnectionLost, pgErrorOf, sqlstateOf } from '../../db/errors.js';
+import { detectTransactionPooler } from '../../db/pooler.js';
 import type { Logger } from '../../runtime/logger.js';
+import type { Redactor } from '../../redaction/redactor.js';
 import {
   createLedgerSql,
   displayName,
@@ -30,10 +32,14 @@ export interface EngineOptions {
   ledger: LedgerName;
   db: DbConfig;
   logger: Logger;
+  /** PostgreSQL messages and hints are redacted, then shortened (redactor.clip; never the other way round) */
+  redactor: Pick<Redactor, 'clip'>;
   /** aborted on SIGTERM/SIGINT */
   signal: AbortSignal;
   /** asks the server to cancel the statement running on this session (from another connection) */
   cancelRunning: () => Promise<void>;
+  /** the sessions blocking this session's backend right now (from another connection) */
+  blockers?: () => Promise<BlockingSession[]>;
 }
 
 export interface LedgerState {
@@ -49,6 +55,21 @@ export interface InvalidIndex {
 }
 
 const RETRYABLE = new Set(['55P03', '40P01']);
+export const CLIENT_CHECK_INTERVAL = '2s';
+/** a lock holder idle this long (at least) is not migrating */
+export const ORPHAN_IDLE_S = 10;
+
+interface LockHolder {
+  pid: number;
+  text: string;
+  state: string | null;
+  idleS: number | null;
+}
+/** Statements of the reset between files (their count matters: results are matched by position). */
+const RESET_STATEMENTS = ['RESET SESSION AUTHORIZATION', 'RESET ROLE', 'RESET ALL', 'DISCARD TEMP', 'DISCARD SEQUENCES', 'DEALLOCATE ALL', 'CLOSE ALL', 'UNLISTEN *'];
+const RESET_SQL = RESET_STATEMENTS.join(';\n');
+/** statements of sessionResetSql() */
+const RESET_COUNT = RESET_STATEMENTS.length + 1;
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -67,9 +88,26 @@ function quoteIdentPlain(s: string): string {
   return '"' + s.replace(/"/g, '""') + '"';
 }
 
-export function invalidIndexFix(schema: string, name: string): string {
+/**
+ * The safe fix of an invalid index. `rerun`: the file that builds it is not recorded as applied (a
+ * failed transaction:false attempt), so dropping it and running migrate again rebuilds it. Otherwise
+ * (recorded as applied: dropping it would leave it missing for good) it is rebuilt in place.
+ */
+export function invalidIndexFix(schema: string, name: string, rerun = true): string {
   const q = `${quoteIdentPlain(schema)}.${quoteIdentPlain(name)}`;
-  return `REINDEX INDEX CONCURRENTLY ${q}; -- or: DROP INDEX CONCURRENTLY IF EXISTS ${q}; then re-run the migration that creates it`;
+  return rerun
+    ? `DROP INDEX CONCURRENTLY IF EXISTS ${q}; then run db_bootstrap migrate again (the transaction:false file that builds it is not recorded as applied, so it runs again and builds it)`
+    : `REINDEX INDEX CONCURRENTLY ${q}; (rebuilds it in place: its migration is recorded as applied, so dropping it would leave it missing)`;
+}
+
+/** A transaction:false file that left invalid indexes (or ran while one exists) did not succeed. */
+export function invalidIndexError(bad: InvalidIndex[], file: string): DbError {
+  const first = bad[0] as InvalidIndex;
+  return new DbError('PAAS_MIGRATION_FAILED', 'invalid_index', `${file}: invalid index ${first.schema}.${first.name} on ${first.table} after the file ran (a CREATE INDEX CONCURRENTLY that failed now or in an earlier attempt; IF NOT EXISTS skips an invalid index)${bad.length > 1 ? `; ${bad.length - 1} more: ${bad.slice(1, 5).map((b) => `${b.schema}.${b.name}`).join(', ')}` : ''}; the file is not recorded as applied`, {
+    stage: 'migrate',
+    file,
+    remediation: bad.map((b) => b.fix).join(' '),
+  });
 }
 
 /** Line in the file for a character position (1-based, as PostgreSQL reports it) inside `up`. */
@@ -85,6 +123,8 @@ export class MigrationEngine {
   readonly ledgerName: string;
   locked = false;
   private running = false;
+  /** blockers seen by the lock watch during the current statement */
+  private lastBlockers: BlockingSession[] = [];
 
   constructor(private readonly o: EngineOptions) {
     this.lock = lockKey(o.ledger);
@@ -108,9 +148,22 @@ export class MigrationEngine {
   }
 
   /** Runs a statement; a lost connection and an abort become DbErrors; other errors are rethrown as they are. */
-  private async q<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, file: string | null = null, what = ''): Promise<QueryResult<R>> {
+  private async q<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, file: string | null = null, what = '', watchLocks = false): Promise<QueryResult<R>> {
     if (this.o.signal.aborted) throw this.interrupted(file, what);
     this.running = true;
+    // the lock watch: if the statement is still running after most of lock_timeout, note who blocks it
+    let watch: NodeJS.Timeout | null = null;
+    if (watchLocks && this.o.blockers) {
+      this.lastBlockers = [];
+      const blockers = this.o.blockers;
+      const at = Math.max(50, Math.min(this.o.db.lock_timeout - 50, Math.round(this.o.db.lock_timeout * 0.6)));
+      watch = setTimeout(() => {
+        void blockers().then((b) => {
+          if (b.length > 0 && this.running) this.lastBlockers = b;
+        });
+      }, at);
+      watch.unref();
+    }
     try {
       return await this.client.query<R>(sql);
     } catch (e) {
@@ -119,6 +172,7 @@ export class MigrationEngine {
       throw e;
     } finally {
       this.running = false;
+      if (watch) clearTimeout(watch);
     }
   }
 
@@ -129,32 +183,74 @@ export class MigrationEngine {
     });
   }
 
-  /** Refuses a transaction-pooled connection: the backend pid must not change between statements. */
+  /**
+   * Refuses a transaction-pooled connection before anything is written, whatever the concurrency
+   * (a client alone on a transaction pooler keeps its server connection, so a pid comparison alone
+   * cannot tell): see detectTransactionPooler.
+   */
   async checkSession(): Promise<void> {
-    for (let i = 0; i < 2; i++) {
-      const r = await this.q<{ pid: number }>('SELECT pg_catalog.pg_backend_pid() AS pid', null, 'checking the session');
-      if (Number(r.rows[0]?.pid) !== this.o.conn.pid) throw this.pooled('backend pid changed');
+    if (this.o.signal.aborted) throw this.interrupted(null, 'while checking the session');
+    let v;
+    try {
+      v = await detectTransactionPooler(this.o.conn);
+    } catch (e) {
+      if (e instanceof DbError) throw e;
+      if (this.o.signal.aborted) throw this.interrupted(null, 'while checking the session');
+      if (isConnectionLost(e) || this.o.conn.lastError()) throw connectionLostError(e, null, 'while checking the session');
+      throw e;
     }
-    if (this.o.conn.serverVersion >= 140000) {
-      // the server notices a vanished client during long statements and rolls back sooner
-      await this.q("SET client_connection_check_interval = '2s'").catch(() => undefined);
-    }
+    if (v.pooled) throw this.pooled(v.how);
+    this.o.logger.debug(`session check: ${v.how}`);
+    await this.q(this.sessionSettingsSql(), null, 'checking the session');
   }
 
-  private async lockHolder(): Promise<string> {
+  /** Our session-level settings, applied after connecting and again after every reset. */
+  private sessionSettingsSql(): string {
+    // the server notices a vanished client during long statements and rolls back sooner (PostgreSQL >= 14)
+    return this.o.conn.serverVersion >= 140000 ? `SET client_connection_check_interval = '${CLIENT_CHECK_INTERVAL}'` : 'SELECT 1';
+  }
+
+  /**
+   * Session state a file may leave behind, reset without touching the session advisory lock
+   * (DISCARD ALL would release it): role, session authorization, settings, temp objects, prepared
+   * statements, cursors, LISTEN, sequence state; then our own settings again.
+   */
+  sessionResetSql(): string {
+    return `${RESET_SQL};\n${this.sessionSettingsSql()};`;
+  }
+
+  private async lockHolder(): Promise<LockHolder | null> {
     try {
-      const r = await this.q<{ pid: number; app: string; age: number }>(
-        `SELECT a.pid, a.application_name AS app, extract(epoch FROM pg_catalog.now() - a.backend_start)::int AS age
+      const r = await this.q<{ pid: number; app: string | null; age: number; state: string | null; idle: number | null }>(
+        `SELECT a.pid, a.application_name AS app, extract(epoch FROM pg_catalog.now() - a.backend_start)::int AS age, a.state,
+                extract(epoch FROM pg_catalog.now() - a.state_change)::int AS idle
          FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
          WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ${this.lock.classid} AND l.objid = ${this.lock.objid} AND l.objsubid = 1 LIMIT 1`,
       );
       const row = r.rows[0];
-      if (!row) return 'another session';
+      if (!row) return null;
       const app = String(row.app ?? '').replace(/[^\x20-\x7e]/g, '?').slice(0, 63);
-      return `pid ${row.pid}${app ? ` (${app})` : ''}, connected ${row.age}s ago`;
+      return { pid: Number(row.pid), text: `pid ${row.pid}${app ? ` (${app})` : ''}, connected ${row.age}s ago`, state: row.state ?? null, idleS: row.idle === null ? null : Number(row.idle) };
     } catch {
-      return 'another session';
+      return null;
     }
+  }
+
+  /**
+   * A holder idle for longer than any pause of a run that migrates (between files: milliseconds;
+   * between lock retries: at most retry_delay * 2^(lock_retries-1)) is not migrating: its lock is
+   * orphaned (typically left on a server connection of a transaction pooler).
+   */
+  private orphanAfterS(): number {
+    const longestPause = this.o.db.lock_retries > 0 ? this.o.db.retry_delay * 2 ** (this.o.db.lock_retries - 1) : 0;
+    return Math.max(ORPHAN_IDLE_S, Math.ceil(longestPause / 1000) + 2);
+  }
+
+  private orphaned(h: LockHolder): DbError {
+    return new DbError('PAAS_LOCK_HELD', 'lock_orphaned', `the migration lock for ${this.ledgerName} is held by ${h.text}, idle for ${h.idleS}s and not migrating: an orphaned lock (typically left on a server connection of a transaction pooler)`, {
+      stage: 'lock',
+      remediation: `Check that no db_bootstrap run is going on, then end that session so the lock goes with it: SELECT pg_terminate_backend(${h.pid}); (run it on the database directly, as the migration role or a superuser). Migrate through a direct or session-pooled DSN so it does not happen again.`,
+    });
   }
 
   /** pg_try_advisory_lock polled until the deadline, on this session. Never an unbounded wait. */
@@ -175,15 +271,16 @@ export class MigrationEngine {
       }
       const now = Date.now();
       const left = deadline - now;
+      const holder = await this.lockHolder();
+      if (holder && holder.state === 'idle' && holder.idleS !== null && holder.idleS >= this.orphanAfterS()) throw this.orphaned(holder);
       if (left <= 0) {
-        const holder = await this.lockHolder();
-        throw new DbError('PAAS_LOCK_HELD', 'lock_held', `the migration lock for ${this.ledgerName} is held by ${holder}; gave up after ${formatDuration(waitMs)}`, {
+        throw new DbError('PAAS_LOCK_HELD', 'lock_held', `the migration lock for ${this.ledgerName} is held by ${holder?.text ?? 'another session'}${holder?.state ? ` (${holder.state})` : ''}; gave up after ${formatDuration(waitMs)}`, {
           stage: 'lock',
-          remediation: 'Another db_bootstrap run is migrating this database. Wait for it to finish and re-run (or raise db.lock_wait in paas.yml); never delete the lock by hand while it runs.',
+          remediation: `Another db_bootstrap run is migrating this database${holder ? ` (pid ${holder.pid})` : ''}. Wait for it to finish and re-run (or raise db.lock_wait in paas.yml); never end that session while it migrates.`,
         });
       }
       if (now >= nextReport) {
-        this.o.logger.info(`waiting for the migration lock held by ${await this.lockHolder()}: ${Math.ceil(left / 1000)}s left`);
+        this.o.logger.info(`waiting for the migration lock held by ${holder?.text ?? 'another session'}: ${Math.ceil(left / 1000)}s left`);
         nextReport = now + 5000;
       }
       await sleep(Math.min(left, 150 + Math.floor(Math.random() * 100)), this.o.signal);
@@ -233,6 +330,25 @@ export class MigrationEngine {
         success: r.success === true,
       })),
     };
+  }
+
+  /**
+   * A dbmate ledger beside ours (`schema_migrations` with a `version` column and no `checksum`, in
+   * the ledger schema or public): its table and the versions dbmate applied. Null when there is none.
+   */
+  async dbmateLedger(): Promise<{ table: string; versions: string[] } | null> {
+    const schemas = [...new Set([this.o.ledger.schema, 'public'])].map((x) => quoteLiteral(x)).join(', ');
+    const t = await this.q<{ schema: string; name: string }>(
+      `SELECT n.nspname AS schema, c.relname AS name FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relname = 'schema_migrations' AND c.relkind IN ('r', 'p') AND n.nspname IN (${schemas})
+         AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'version' AND NOT a.attisdropped)
+         AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'checksum' AND NOT a.attisdropped)
+       ORDER BY (n.nspname = ${quoteLiteral(this.o.ledger.schema)}) DESC LIMIT 1`,
+    );
+    const row = t.rows[0];
+    if (!row) return null;
+    const v = await this.q<{ version: string }>(`SELECT version::text AS version FROM ${quoteIdent(row.schema)}.${quoteIdent(row.name)}`);
+    return { table: `${row.schema}.${row.name}`, versions: v.rows.map((x) => String(x.version).trim()).filter((x) => /^\d{1,19}$/.test(x)) };
   }
 
   async userObjects(limit = 5): Promise<string[]> {
@@ -288,17 +404,22 @@ export class MigrationEngine {
       if (off >= 0 && off <= (upOffsetBase === undefined ? m.up.length : m.up.length)) line = lineInFile(m, (upOffsetBase ?? 0) + off);
     }
     const where = file ? `${file}${line ? `:${line}` : ''}: ` : '';
-    const msg = String(p.message ?? 'error').split('\n')[0]?.slice(0, 500) ?? 'error';
-    const hint = p.hint ? ` (hint: ${String(p.hint).split('\n')[0]?.slice(0, 300)})` : '';
+    const msg = this.o.redactor.clip(String(p.message ?? 'error').split('\n')[0] ?? 'error', 500);
+    const hint = p.hint ? ` (hint: ${this.o.redactor.clip(String(p.hint).split('\n')[0] ?? '', 300)})` : '';
     const stateText = state ? ` (SQLSTATE ${state})` : '';
     if (state === GUARD_SQLSTATE) return this.pooled('the lock is not held by the backend running the migration');
     if (state === '55P03' || state === '40P01') {
-      return new DbError('PAAS_DB_LOCK_TIMEOUT', 'lock_timeout', `${where}${what}: ${msg}${stateText}; gave up after ${this.o.db.lock_retries} retr${this.o.db.lock_retries === 1 ? 'y' : 'ies'}`, {
+      const bl = this.lastBlockers;
+      const by = bl.length > 0 ? `; blocked by ${bl.slice(0, 3).map((b) => `pid ${b.pid}${b.app ? ` (${b.app})` : ''}${b.state ? `, ${b.state}` : ''}${b.xactAge !== null ? `, transaction open for ${b.xactAge}s` : ''}`).join('; ')}${bl.length > 3 ? `; ${bl.length - 3} more` : ''}` : '';
+      const pids = bl.map((b) => b.pid).join(', ');
+      return new DbError('PAAS_DB_LOCK_TIMEOUT', 'lock_timeout', `${where}${what}: ${msg}${stateText}; gave up after ${this.o.db.lock_retries} retr${this.o.db.lock_retries === 1 ? 'y' : 'ies'}${by}`, {
         stage: 'migrate',
         file,
         line,
         sqlstate: state,
-        remediation: `Another session holds a lock this migration needs (lock_timeout ${formatDuration(this.o.db.lock_timeout)}). Find it in pg_stat_activity / pg_locks, let it finish, and re-run; or raise db.lock_timeout / db.lock_retries in paas.yml.`,
+        remediation: bl.length > 0
+          ? `Session${bl.length > 1 ? 's' : ''} ${pids} hold${bl.length > 1 ? '' : 's'} a lock this migration needs (lock_timeout ${formatDuration(this.o.db.lock_timeout)}). Let ${bl.length > 1 ? 'them' : 'it'} finish and re-run, or end ${bl.length > 1 ? 'them' : 'it'} if it is stuck: SELECT pg_terminate_backend(${bl[0]?.pid}); (or raise db.lock_timeout / db.lock_retries in paas.yml).`
+          : `Another session holds a lock this migration needs (lock_timeout ${formatDuration(this.o.db.lock_timeout)}). Find it with SELECT pid, state, query FROM pg_stat_activity WHERE pid = ANY (pg_blocking_pids(<pid of the migration>)), let it finish, and re-run; or raise db.lock_timeout / db.lock_retries in paas.yml.`,
       });
     }
     if (state === '57014') {
@@ -344,12 +465,13 @@ export class MigrationEngine {
   /** Applies a file in one transaction together with its ledger row, retrying on lock timeouts. Returns ms. */
   async applyTransactional(m: Migration): Promise<number> {
     const prefix = `BEGIN;\n${this.timeoutsSql(true)}${guardSql(this.lock, this.o.conn.pid)};\n`;
-    const sql = `${prefix}${m.up}\n;\n${insertAppliedSql(this.o.ledger, m)};\nCOMMIT;\nRESET ALL;`;
+    // the ledger row is written as the migration role whatever the file did (SET ROLE), then the session is reset
+    const sql = `${prefix}${m.up}\n;\nRESET SESSION AUTHORIZATION;\nRESET ROLE;\n${insertAppliedSql(this.o.ledger, m)};\nCOMMIT;\n${this.sessionResetSql()}`;
     for (let attempt = 0; ; attempt++) {
       const t0 = performance.now();
       let results: QueryResult | QueryResult[];
       try {
-        results = await this.q(sql, m.relPath, `while applying ${m.relPath}`);
+        results = await this.q(sql, m.relPath, `while applying ${m.relPath}`, true);
       } catch (e) {
         await this.rollbackQuietly();
         const state = sqlstateOf(e);
@@ -363,8 +485,8 @@ export class MigrationEngine {
         throw this.sqlError(e, m, `${m.transaction ? 'migration failed and was rolled back' : 'migration failed'}`, 0, prefix.length);
       }
       const list = Array.isArray(results) ? results : [results];
-      const commit = list.at(-2);
-      const insert = list.at(-3);
+      const commit = list.at(-(RESET_COUNT + 1));
+      const insert = list.at(-(RESET_COUNT + 2));
       if (commit?.command !== 'COMMIT' || insert?.command !== 'INSERT' || insert.rowCount !== 1) {
         await this.rollbackQuietly();
         throw new DbError('PAAS_MIGRATION_FAILED', 'sql_error', `${m.relPath}: the file did not run to its end inside its transaction (an unterminated comment or string, or its own transaction control); nothing was recorded`, {
@@ -389,7 +511,7 @@ export class MigrationEngine {
       const retryable = !s.allWords.has('concurrently');
       for (let attempt = 0; ; attempt++) {
         try {
-          await this.q(s.text, m.relPath, `while running statement ${k + 1}/${total} of ${m.relPath}`);
+          await this.q(s.text, m.relPath, `while running statement ${k + 1}/${total} of ${m.relPath}`, true);
           break;
         } catch (e) {
           const state = sqlstateOf(e);
@@ -406,8 +528,17 @@ export class MigrationEngine {
         }
       }
     }
+    // a no-transaction file succeeded only if what it built is valid: a failed CREATE INDEX
+    // CONCURRENTLY leaves an invalid index, and a re-run's IF NOT EXISTS skips it without an error
+    await this.q(this.sessionResetSql(), m.relPath, `after ${m.relPath}`);
+    const bad = await this.invalidIndexes();
+    if (bad.length > 0) {
+      const err = invalidIndexError(bad, m.relPath);
+      await this.recordFailedAttempt(m, performance.now() - t0, err);
+      throw err;
+    }
     const t = performance.now() - t0;
-    await this.q(`RESET ALL;\nBEGIN;\n${guardSql(this.lock, this.o.conn.pid)};\n${upsertNoTxSql(this.o.ledger, m, t, true)};\nCOMMIT;`, m.relPath, `while recording ${m.relPath}`).catch(async (e: unknown) => {
+    await this.q(`BEGIN;\n${guardSql(this.lock, this.o.conn.pid)};\n${upsertNoTxSql(this.o.ledger, m, t, true)};\nCOMMIT;`, m.relPath, `while recording ${m.relPath}`).catch(async (e: unknown) => {
       await this.rollbackQuietly();
       throw this.sqlError(e, m, 'recording the applied file failed');
     });
@@ -418,9 +549,9 @@ export class MigrationEngine {
   private async recordFailedAttempt(m: Migration, ms: number, err: DbError): Promise<void> {
     if (err.reason === 'connection_lost' || this.o.conn.lastError()) return;
     try {
-      await this.client.query('RESET ALL');
+      await this.client.query(this.sessionResetSql());
       await this.client.query(upsertNoTxSql(this.o.ledger, m, ms, false));
-      const bad = await this.invalidIndexes();
+      const bad = err.reason === 'invalid_index' ? [] : await this.invalidIndexes();
       if (bad.length > 0) {
         this.o.logger.error(`invalid index${bad.length > 1 ? 'es' : ''} left by the failed statement: ${bad.map((b) => `${b.schema}.${b.name}`).join(', ')}; fix: ${bad.map((b) => b.fix).join(' ')}`);
       }

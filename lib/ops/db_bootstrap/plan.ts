@@ -117,6 +117,17 @@ function problem(reason: DbReason, file: string | null, line: number | null, mes
   return { reason, file, line, message, remediation };
 }
 
+/** The beginning of a statement as written (case kept), comments and extra whitespace removed, for messages. */
+export function statementHead(text: string, max = 80): string {
+  const flat = text
+    .replace(/--[^\n]*/g, ' ')
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/\s+/g, ' ')
+    .replace(/;\s*$/, '')
+    .trim();
+  return flat.length > max ? `${flat.slice(0, max).trimEnd()}...` : flat;
+}
+
 /** Reads and checks one file (already known to have a valid name). */
 function readMigration(absPath: string, relPath: string, filename: string, id: string): Migration | PlanProblem {
   let buf: Buffer;
@@ -150,7 +161,7 @@ function readMigration(absPath: string, relPath: string, filename: string, id: s
         return problem('transaction_control_in_migration', relPath, line, `${relPath}:${line}: ${s.words.slice(0, 2).join(' ').toUpperCase()} ends or starts a transaction, but this file already runs in one transaction with its ledger row`, 'Remove BEGIN/COMMIT/ROLLBACK: each file runs in its own transaction. For statements that cannot run in a transaction, start the file with `-- migrate:up transaction:false`.');
       }
       if (requiresNoTransaction(s)) {
-        return problem('requires_no_transaction', relPath, line, `${relPath}:${line}: ${s.words.slice(0, 4).join(' ').toUpperCase()} cannot run inside a transaction`, 'Put this statement in its own file that starts with `-- migrate:up transaction:false` (it then runs outside a transaction, one statement at a time).');
+        return problem('requires_no_transaction', relPath, line, `${relPath}:${line}: \`${statementHead(s.text)}\` cannot run inside a transaction`, 'Put this statement in its own file that starts with `-- migrate:up transaction:false` (it then runs outside a transaction, one statement at a time).');
       }
     }
   }

@@ -81,10 +81,13 @@ export function assertConsistent(r: Reconciled, ledger: string): void {
   }
   const low = r.nonIncreasing[0];
   if (low) {
-    throw new DbError('PAAS_MIGRATION_PLAN_INVALID', 'non_increasing_migration_id', `${low.relPath} has id ${low.id}, lower than migrations already applied; it would run out of order`, {
+    // either a new file numbered below applied ones, or an applied file whose ledger row was deleted:
+    // the ledger alone cannot tell them apart, so the message names both and what to check
+    const lowerApplied = r.applied.some((m) => compareIds(m.id, low.id) < 0);
+    throw new DbError('PAAS_MIGRATION_PLAN_INVALID', 'non_increasing_migration_id', `${low.relPath} (id ${low.id}) has no row in ${ledger}, but ${lowerApplied ? 'files before and after it are' : 'files with higher ids are'} recorded as applied: either its ledger row was deleted, or it was added with an id lower than applied ones; running it now would be out of order${r.nonIncreasing.length > 1 ? ` (${r.nonIncreasing.length - 1} more such file(s))` : ''}`, {
       stage: 'plan',
       file: low.relPath,
-      remediation: 'Renumber the new file above the highest applied id (migrations apply in id order only).',
+      remediation: `If ${low.filename} was applied before (check the schema for what it creates, and git log -- ${low.relPath}), its ledger row was deleted: restore it (INSERT INTO ${ledger} (id, filename, checksum) VALUES (${low.id}, '${low.filename}', '${low.checksum}');) rather than running the file again. If it is a new file, renumber it above the highest applied id (migrations apply in id order only).`,
     });
   }
 }

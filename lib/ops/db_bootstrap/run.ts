@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { loadPaasYml, type DbConfig } from '../../config/paas-yml.js';
 import { formatDuration } from '../../config/duration.js';
-import { cancelBackend, openConnection, type ConnectOptions, type DbConnection } from '../../db/client.js';
+import { blockingSessions, cancelBackend, openConnection, type ConnectOptions, type DbConnection } from '../../db/client.js';
 import { parseDsn, registerDsnSecrets } from '../../db/dsn.js';
 import { DbError, isDbError } from '../../db/errors.js';
 import { onTermination } from '../../db/interrupt.js';
@@ -15,7 +15,7 @@ import type { CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { openContextSession, type ContextSession } from '../../runtime/session.js';
 import { checkTriggerPolicy, committedTrigger } from '../deploy/policy.js';
-import { MigrationEngine, type InvalidIndex } from './engine.js';
+import { invalidIndexFix, MigrationEngine, type InvalidIndex } from './engine.js';
 import type { DbBootstrapSettings, DbMode } from './index.js';
 import { displayName, type LedgerName, type LedgerRow } from './ledger.js';
 import { compareIds, discoverPlan, type Migration, type Plan } from './plan.js';
@@ -38,6 +38,10 @@ interface RunReport {
   lockWaitMs: number | null;
   verified: number | null;
   invalidIndexes: InvalidIndex[];
+  /** files that failed (in this run, or a transaction:false attempt recorded in the ledger): shown as failed, not pending */
+  failedFiles: string[];
+  /** the ledger was read and compared with the plan (file statuses are known) */
+  ledgerRead: boolean;
   stageLines: string[];
   notes: string[];
 }
@@ -77,6 +81,8 @@ export async function runDbBootstrap(rt: Runtime, common: CommonInputs, s: DbBoo
     lockWaitMs: null,
     verified: null,
     invalidIndexes: [],
+    failedFiles: [],
+    ledgerRead: false,
     stageLines: [],
     notes: [],
   };
@@ -159,7 +165,7 @@ export async function runDbBootstrap(rt: Runtime, common: CommonInputs, s: DbBoo
         },
       });
       const c = conn;
-      const engine = new MigrationEngine({ conn: c, ledger: ledgerName, db, logger: rt.logger, signal: abort.signal, cancelRunning: () => cancelBackend(connectOpts, c.pid) });
+      const engine = new MigrationEngine({ conn: c, ledger: ledgerName, db, logger: rt.logger, redactor: rt.redactor, signal: abort.signal, cancelRunning: () => cancelBackend(connectOpts, c.pid), blockers: () => blockingSessions(connectOpts, c.pid) });
       if (mode === 'dry_run') await dryRun(engine, plan, s, report, rt);
       else if (mode === 'verify') await verify(engine, plan, report, true, rt);
       else {
@@ -168,7 +174,7 @@ export async function runDbBootstrap(rt: Runtime, common: CommonInputs, s: DbBoo
         if (report.lockWaitMs > 1000) rt.logger.info(`migration lock taken after ${formatDuration(Math.round(report.lockWaitMs / 100) * 100)}`);
         let lockErr: unknown = null;
         try {
-          await migrate(engine, plan, s, report, rt, (f) => (currentFile = f));
+          await migrate(engine, plan, db, s, report, rt, (f) => (currentFile = f));
           report.stageLines.push(statusLine(`${COMMAND}_migrate`, [['status', 'ok'], ['applied', report.appliedNow.length], ['migrations', plan.migrations.length]], rt.redactor));
           if (mode === 'all') {
             await verify(engine, plan, report, false, rt);
@@ -201,11 +207,14 @@ async function dryRun(engine: MigrationEngine, plan: Plan, s: DbBootstrapSetting
       const objects = await engine.userObjects();
       if (objects.length > 0) {
         if (!s.baseline_version) throw notEmpty(objects, engine.ledgerName);
+        await checkBaseline(engine, plan, s.baseline_version);
         rows = baselineRows(plan, s.baseline_version);
         report.baselined = rows.map((r) => r.filename);
       }
     }
     const r = reconcile(plan, rows);
+    report.ledgerRead = true;
+    report.failedFiles = r.failedAttempts.map((f) => f.filename);
     assertConsistent(r, engine.ledgerName);
     noteRenamed(r, rt);
     report.alreadyApplied = r.applied.length;
@@ -216,6 +225,35 @@ async function dryRun(engine: MigrationEngine, plan: Plan, s: DbBootstrapSetting
 
 function baselineRows(plan: Plan, baseline: string): LedgerRow[] {
   return plan.migrations.filter((m) => compareIds(m.id, baseline) <= 0).map((m) => ({ id: m.id, filename: m.filename, checksum: m.checksum, applied_at: '', duration_ms: null, success: true }));
+}
+
+/**
+ * baseline_version against a dbmate ledger in the same database: the files up to the baseline must
+ * be exactly what dbmate applied, or adopting would record files as applied that never ran (or run
+ * again files that did).
+ */
+async function checkBaseline(engine: MigrationEngine, plan: Plan, baseline: string): Promise<void> {
+  const dbmate = await engine.dbmateLedger();
+  if (!dbmate) return;
+  const applied = [...new Set(dbmate.versions.map((v) => BigInt(v).toString()))].sort((a, b) => compareIds(a, b));
+  const last = applied.at(-1) ?? '0';
+  const fix = `Set baseline_version to ${last}, the last version dbmate applied (SELECT max(version) FROM ${dbmate.table}); the files after it then run.`;
+  if (compareIds(baseline, last) !== 0) {
+    const more = compareIds(baseline, last) > 0;
+    throw new DbError('PAAS_MIGRATION_PLAN_INVALID', 'baseline_mismatch', `baseline_version ${baseline} does not match the dbmate ledger ${dbmate.table}: dbmate applied up to ${last} (${applied.length} version${applied.length === 1 ? '' : 's'}); ${more ? `adopting at ${baseline} would record the files after ${last} up to ${baseline} as applied although they never ran` : `adopting at ${baseline} would run again files that dbmate applied after it`}`, {
+      stage: 'ledger',
+      remediation: fix,
+    });
+  }
+  const done = new Set(applied);
+  const gap = plan.migrations.find((m) => compareIds(m.id, baseline) <= 0 && !done.has(BigInt(m.id).toString()));
+  if (gap) {
+    throw new DbError('PAAS_MIGRATION_PLAN_INVALID', 'baseline_mismatch', `baseline_version ${baseline}: ${gap.relPath} (version ${gap.id}) is at or below the baseline but the dbmate ledger ${dbmate.table} has no row for it: it never ran`, {
+      stage: 'ledger',
+      file: gap.relPath,
+      remediation: 'Apply the missing file with dbmate first (dbmate up), or move to paas from an earlier baseline; never record a file as applied that did not run.',
+    });
+  }
 }
 
 function notEmpty(objects: string[], ledger: string): DbError {
@@ -229,7 +267,7 @@ function noteRenamed(r: Reconciled, rt: Runtime): void {
   for (const x of r.renamed) rt.logger.warn(`${x.migration.relPath}: applied as ${x.row.filename} (same id and checksum): renamed after it was applied`);
 }
 
-async function migrate(engine: MigrationEngine, plan: Plan, s: DbBootstrapSettings, report: RunReport, rt: Runtime, setFile: (f: string | null) => void): Promise<void> {
+async function migrate(engine: MigrationEngine, plan: Plan, db: DbConfig, s: DbBootstrapSettings, report: RunReport, rt: Runtime, setFile: (f: string | null) => void): Promise<void> {
   let state = await engine.ledgerState();
   if (!state.exists) {
     const objects = await engine.userObjects();
@@ -237,6 +275,7 @@ async function migrate(engine: MigrationEngine, plan: Plan, s: DbBootstrapSettin
     if (objects.length > 0) {
       if (!s.baseline_version) throw notEmpty(objects, engine.ledgerName);
       const b = s.baseline_version;
+      await checkBaseline(engine, plan, b);
       baseline = plan.migrations.filter((m) => compareIds(m.id, b) <= 0);
       rt.logger.info(`baseline ${b}: recording ${baseline.length} file(s) as applied without running them`);
       report.baselined = baseline.map((m) => m.filename);
@@ -250,6 +289,7 @@ async function migrate(engine: MigrationEngine, plan: Plan, s: DbBootstrapSettin
     rt.logger.info(`baseline_version ${s.baseline_version} ignored: the ledger ${engine.ledgerName} already exists`);
   }
   const r = reconcile(plan, state.rows);
+  report.ledgerRead = true;
   assertConsistent(r, engine.ledgerName);
   noteRenamed(r, rt);
   for (const f of r.failedAttempts) rt.logger.warn(`${f.filename}: an earlier attempt failed part-way (transaction:false); running it again from its first statement`);
@@ -259,7 +299,22 @@ async function migrate(engine: MigrationEngine, plan: Plan, s: DbBootstrapSettin
   for (let i = 0; i < total; i++) {
     const m = r.pending[i] as Migration;
     setFile(m.relPath);
-    const ms = m.transaction ? await engine.applyTransactional(m) : await engine.applyNoTransaction(m);
+    rt.logger.info(`applying ${m.relPath} (${i + 1}/${total}${m.transaction ? '' : ', transaction:false'})`);
+    const started = performance.now();
+    const heartbeat = setInterval(() => {
+      const el = performance.now() - started;
+      rt.logger.info(`still applying ${m.relPath} (${i + 1}/${total}): ${formatDuration(el < 10_000 ? Math.max(100, Math.round(el / 100) * 100) : Math.round(el / 1000) * 1000)} elapsed`);
+    }, db.progress_interval);
+    heartbeat.unref();
+    let ms: number;
+    try {
+      ms = m.transaction ? await engine.applyTransactional(m) : await engine.applyNoTransaction(m);
+    } catch (e) {
+      report.failedFiles.push(m.filename);
+      throw e;
+    } finally {
+      clearInterval(heartbeat);
+    }
     report.appliedNow.push({ id: m.id, filename: m.filename, ms: Math.round(ms) });
     rt.logger.info(`applied ${m.relPath} (${i + 1}/${total}, ${Math.round(ms)} ms${m.transaction ? '' : ', transaction:false'})`);
   }
@@ -274,11 +329,26 @@ async function verify(engine: MigrationEngine, plan: Plan, report: RunReport, st
     return { r: reconcile(plan, state.rows), invalid: await engine.invalidIndexes() };
   });
   report.invalidIndexes = invalid;
+  report.ledgerRead = true;
+  if (standalone) report.failedFiles = r.failedAttempts.map((f) => f.filename);
   if (standalone) {
     report.alreadyApplied = r.applied.length;
     report.pending = r.pending;
   }
   assertConsistent({ ...r, nonIncreasing: [] }, engine.ledgerName);
+  // an invalid index first: it is what the database lacks; its fix depends on whether the file that
+  // builds it is recorded as applied (rebuild in place) or failed (drop it and run migrate again)
+  const rerun = r.failedAttempts.length > 0;
+  const invalidFixed = invalid.map((x) => ({ ...x, fix: invalidIndexFix(x.schema, x.name, rerun) }));
+  report.invalidIndexes = invalidFixed;
+  const bad = invalidFixed[0];
+  if (bad) {
+    throw new DbError('PAAS_MIGRATION_VERIFY_FAILED', 'invalid_index', `invalid index ${bad.schema}.${bad.name} on ${bad.table} (left by a failed CREATE INDEX CONCURRENTLY or REINDEX CONCURRENTLY)${invalidFixed.length > 1 ? `; ${invalidFixed.length - 1} more: ${invalidFixed.slice(1, 5).map((x) => `${x.schema}.${x.name}`).join(', ')}` : ''}${rerun ? `; ${r.failedAttempts.map((f) => f.filename).join(', ')} failed part-way and is not recorded as applied` : ''}`, {
+      stage: 'verify',
+      file: r.failedAttempts[0]?.filename ?? null,
+      remediation: invalidFixed.map((x) => x.fix).join(' '),
+    });
+  }
   const failed = r.failedAttempts[0];
   if (failed) {
     throw new DbError('PAAS_MIGRATION_VERIFY_FAILED', 'failed_attempt', `${failed.filename} (transaction:false) failed part-way in an earlier run; some of its statements may have run`, {
@@ -292,13 +362,6 @@ async function verify(engine: MigrationEngine, plan: Plan, report: RunReport, st
       stage: 'verify',
       file: r.pending[0]?.relPath ?? null,
       remediation: 'Run db_bootstrap with mode migrate or all.',
-    });
-  }
-  const bad = invalid[0];
-  if (bad) {
-    throw new DbError('PAAS_MIGRATION_VERIFY_FAILED', 'invalid_index', `invalid index ${bad.schema}.${bad.name} on ${bad.table} (left by a failed CREATE INDEX CONCURRENTLY or REINDEX CONCURRENTLY)${invalid.length > 1 ? `; ${invalid.length - 1} more` : ''}. Fix: ${bad.fix}`, {
-      stage: 'verify',
-      remediation: invalid.map((x) => x.fix).join(' '),
     });
   }
   report.verified = r.applied.length;
@@ -356,7 +419,7 @@ function finish(rt: Runtime, report: RunReport, session: ContextSession | null, 
         [
           ['status', 'fail'],
           ['reason', codeReason],
-          ['cause', reason !== codeReason ? reason : undefined],
+          ['cause', reason],
           ['mode', report.mode],
           ['stage', info.stage],
           ...applied,
@@ -440,7 +503,7 @@ function summaryOf(report: RunReport, error?: string): string {
   const rows = plan.migrations.map((m) => [
     m.id,
     m.filename,
-    applied.has(m.id) ? 'applied now' : baselined.has(m.filename) ? 'baseline' : pending.has(m.id) ? (report.online ? 'pending' : 'in plan') : 'applied',
+    applied.has(m.id) ? 'applied now' : report.failedFiles.includes(m.filename) ? 'failed' : report.online && !report.ledgerRead ? 'not checked' : baselined.has(m.filename) ? 'baseline' : pending.has(m.id) ? (report.online ? 'pending' : 'in plan') : 'applied',
     applied.has(m.id) ? `${applied.get(m.id)} ms` : '',
     m.transaction ? '' : 'transaction:false',
   ]);

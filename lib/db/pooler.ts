@@ -1,0 +1,85 @@
+import type pg from 'pg';
+import type { DbConnection } from './client.js';
+
+/**
+ * Is this session behind a transaction pooler (PgBouncer pool_mode=transaction/statement, most
+ * "pooled" cloud endpoints)? A pid comparison cannot tell: a client alone on a transaction pooler
+ * keeps the same server connection. Two signals, before anything is written:
+ *
+ * 1. Direct TCP: the server's view of the client (inet_client_addr/port) and of its own port
+ *    (inet_server_port) equal this socket's local address/port and remote port. Then nothing sits
+ *    in between and the session is ours: done, no extra connection.
+ * 2. Otherwise (a proxy, NAT, or a unix socket), a behavioural probe: while this session is idle,
+ *    other sessions with the same DSN open transactions and keep them open. A transaction pooler
+ *    hands out idle server connections before opening new ones, and our server connection is idle
+ *    whenever we are between transactions: a probe that lands on our backend pid proves transaction
+ *    pooling, and so does our backend being busy while we are idle (another client uses it). A
+ *    probe that gets a backend that did not exist when probing began, while ours has stayed idle
+ *    since before the probe's transaction began, proves the opposite (no idle server was left, yet
+ *    ours was not handed out). Each probe pins one server, so the loop ends after at most the
+ *    number of idle server connections.
+ */
+export interface PoolerVerdict {
+  pooled: boolean;
+  /** how it was decided, for the log and the error message */
+  how: string;
+}
+
+const MAX_PROBES = 64;
+
+function normAddr(a: string | null | undefined): string {
+  return String(a ?? '').replace(/^::ffff:/i, '').replace(/\/\d+$/, '');
+}
+
+export async function detectTransactionPooler(conn: DbConnection): Promise<PoolerVerdict> {
+  const r = await conn.client.query<{ pid: number; caddr: string | null; cport: number | null; sport: number | null }>(
+    'SELECT pg_catalog.pg_backend_pid() AS pid, pg_catalog.host(pg_catalog.inet_client_addr()) AS caddr, pg_catalog.inet_client_port() AS cport, pg_catalog.inet_server_port() AS sport',
+  );
+  const row = r.rows[0];
+  if (Number(row?.pid) !== conn.pid) return { pooled: true, how: 'the backend pid changed between statements' };
+  const s = conn.socket;
+  if (s && row?.caddr && normAddr(row.caddr) === normAddr(s.localAddress) && Number(row.cport) === s.localPort && Number(row.sport) === s.remotePort) {
+    return { pooled: false, how: 'direct connection (the server sees this socket\'s address and port)' };
+  }
+  // something in between (or a unix socket): probe
+  const snap = await conn.client.query<{ pids: number[] | null }>('SELECT pg_catalog.array_agg(pid) AS pids FROM pg_catalog.pg_stat_activity');
+  const before = new Set((snap.rows[0]?.pids ?? []).map(Number));
+  const probes: pg.Client[] = [];
+  try {
+    for (let i = 0; i < MAX_PROBES; i++) {
+      const c = await conn.openAnother();
+      probes.push(c);
+      let pid: number;
+      try {
+        await c.query('BEGIN');
+        pid = Number((await c.query<{ pid: number }>('SELECT pg_catalog.pg_backend_pid() AS pid')).rows[0]?.pid);
+      } catch {
+        // e.g. PgBouncer in statement mode refuses transaction blocks
+        return { pooled: true, how: 'the connection refuses a transaction block (statement pooling)' };
+      }
+      if (pid === conn.pid) return { pooled: true, how: `another session was handed this session's server connection (backend pid ${pid}) while it was idle` };
+      // this session is idle (waiting for the probe): its own server connection must be idle too,
+      // and have been since before the probe's transaction began
+      let ours: { state: string | null; since: boolean | null } | undefined;
+      try {
+        ours = (await c.query<{ state: string | null; since: boolean | null }>('SELECT state, state_change < pg_catalog.now() AS since FROM pg_catalog.pg_stat_activity WHERE pid = $1', [conn.pid])).rows[0];
+      } catch {
+        return { pooled: true, how: 'the probe session could not read pg_stat_activity' };
+      }
+      if (!ours) return { pooled: true, how: `this session's backend (pid ${conn.pid}) is gone while the session is connected` };
+      if (ours.state !== null && ours.state !== 'idle') return { pooled: true, how: `this session's server connection (backend pid ${conn.pid}) was in use (${ours.state}) by another client while this session was idle` };
+      if (!before.has(pid) && ours.state === 'idle' && ours.since === true) {
+        return { pooled: false, how: `a second session got a backend of its own while this session's backend stayed idle (${probes.length} probe${probes.length === 1 ? '' : 's'})` };
+      }
+      // an idle server connection that existed before (now pinned by this probe), or inconclusive: probe again
+      before.add(pid);
+    }
+    return { pooled: true, how: `could not confirm a session of its own after ${MAX_PROBES} probe sessions` };
+  } finally {
+    await Promise.all(probes.map(async (c) => {
+      await c.query('ROLLBACK').catch(() => undefined);
+      await c.end().catch(() => undefined);
+    }));
+    // the main session is checked once more: a pooler that moved it during the probe is caught here too
+  }
+}
