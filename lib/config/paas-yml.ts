@@ -130,6 +130,7 @@ function build() {
     lock_retries: z.number().int().min(0).max(10).default(3),
     retry_delay: durationMs({ min: 0, max: 600_000 }).default(2000),
     connect_timeout: durationMs({ min: 1000, max: 600_000 }).default(10_000),
+    progress_interval: durationMs({ min: 100, max: 3_600_000 }).default(10_000),
   });
 
   // ----------------------------------------------------------------------------------------- ops
