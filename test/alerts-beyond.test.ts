@@ -5,6 +5,8 @@
  * without any state cache still counts), maintenance windows, and deploy-aware silence.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { alertMarker, readMarkerState } from '../lib/ops/alerts/lifecycle.js';
 import { activeWindow } from '../lib/ops/alerts/silence.js';
 import { startGitHubApi, type FakeGitHub } from './harness/github-api.js';
@@ -171,5 +173,71 @@ describe('maintenance windows per context', () => {
     expect(r.json().error?.message).toMatch(/maintenance\.0\.start: must be HH:MM/);
     f.writeConfig(`version: 1\nops:\n${CHECKS}contexts:\n  internal-dogfood:\n    maintenance:\n      - { start: "02:00", duration: 1h, timezone: Mars/Olympus }\n`);
     expect((await f.ops(['--json'])).json().error?.message).toMatch(/IANA time zone/);
+  });
+});
+
+describe('deploy-aware silence', () => {
+  const YAML = `version: 1\napps:\n  web: {}\nops:\n  alerting: { deploy_grace: 15m }\n${CHECKS}`;
+
+  /** A local target of app web as deploy leaves it; `history` lines are deploy events at the given times. */
+  function target(f: OpsFixture): { dir: string; app: string } {
+    const dir = join(f.dir, 'target');
+    const app = join(dir, f.context, 'web');
+    mkdirSync(join(app, 'releases', 'v1'), { recursive: true });
+    mkdirSync(join(app, '.paas'), { recursive: true });
+    writeFileSync(join(app, '.paas', 'history.jsonl'), '');
+    return { dir, app };
+  }
+  const deployed = (app: string, at: number, release = 'v1') => writeFileSync(join(app, '.paas', 'history.jsonl'), JSON.stringify({ at: new Date(at).toISOString(), release, status: 'good', event: 'deploy', run: '5' }) + '\n', { flag: 'a' });
+  const lock = (app: string, expiresMs: number) => {
+    mkdirSync(join(app, '.paas', 'lock'), { recursive: true });
+    writeFileSync(join(app, '.paas', 'lock', 'owner.json'), JSON.stringify({ run: '6', actor: 'octocat', time: new Date().toISOString(), expires: Math.floor(expiresMs / 1000), op: 'deploy', release: 'v2' }) + '\n');
+  };
+
+  test('while a deploy lock is held, and within deploy_grace after the deploy: reported as deploying, not paged; a failure that outlasts the grace pages', async () => {
+    const f = await fixture(YAML);
+    const t = target(f);
+    f.writeVault({ API_URL: app.url, SLACK_WEBHOOK_URL: slack.url, PAAS_TARGETS: `web1=local:${t.dir}` });
+    const clock = virtualClock(Date.parse('2026-12-07T10:00:00Z'));
+    app.status = 503;
+
+    // a deploy is running: its lock is held (expires in 20 min)
+    deployed(t.app, clock.now() - 3 * DAY);
+    lock(t.app, clock.now() + 20 * 60_000);
+    const during = await runOpsDirect(f, { env: env(1), clock });
+    expect(during.code).toBe(2);
+    expect(during.lines.at(-2)).toBe('ops_alert status=silenced reason=deploying slack=not_needed');
+    expect(during.summary).toContain('silenced (deploying)');
+    expect(during.logs.join('\n')).toMatch(/deploy lock of this context is held/);
+
+    // the deploy finished 5 minutes ago (lock released): still within the 15 min grace
+    rmSync(join(t.app, '.paas', 'lock'), { recursive: true });
+    deployed(t.app, clock.now() - 5 * 60_000, 'v2');
+    expect((await runOpsDirect(f, { env: env(2), clock })).lines.at(-2)).toBe('ops_alert status=silenced reason=deploying slack=not_needed');
+    expect(alertIssues()).toHaveLength(0);
+    expect(slack.payloads).toHaveLength(0);
+
+    // 20 minutes later the failure outlasts the grace period: it pages as usual
+    clock.advance(20 * 60_000);
+    const after = await runOpsDirect(f, { env: env(3), clock });
+    expect(after.lines.at(-2)).toBe('ops_alert status=opened issue=1 slack=sent');
+    expect(after.logs.join('\n')).not.toMatch(/deploying:/);
+  });
+
+  test('an expired (stale) lock grants no silence; without deploy_grace nothing is read from the targets', async () => {
+    const f = await fixture(YAML);
+    const t = target(f);
+    f.writeVault({ API_URL: app.url, SLACK_WEBHOOK_URL: slack.url, PAAS_TARGETS: `web1=local:${t.dir}` });
+    const clock = virtualClock(Date.parse('2026-12-07T10:00:00Z'));
+    app.status = 503;
+    lock(t.app, clock.now() - 60_000);
+    expect((await runOpsDirect(f, { env: env(1), clock })).lines.at(-2)).toBe('ops_alert status=opened issue=1 slack=sent');
+
+    const g = await fixture(`version: 1\napps:\n  web: {}\nops:\n${CHECKS}`);
+    const t2 = target(g);
+    lock(t2.app, clock.now() + 60 * 60_000);
+    g.writeVault({ API_URL: app.url, PAAS_TARGETS: `web1=local:${t2.dir}` });
+    const r = await runOpsDirect(g, { env: env(2), clock });
+    expect(r.lines.at(-2)).toBe('ops_alert status=commented issue=1 slack=not_configured'); // deploy_grace 0: today's behaviour
   });
 });

@@ -25,9 +25,10 @@ import type { ScopedState } from '../../state/db.js';
 import { Deadline, systemClock, type Clock } from '../../github/retry.js';
 import { restIssuesApi, isRepository, type GitHubIssuesApi } from '../alerts/github-issues.js';
 import { reconcileAlert, type AlertOutcome, type Remediation } from '../alerts/lifecycle.js';
+import { deployActivity, deploySilence } from '../alerts/deploying.js';
 import { activeWindow, type Silence } from '../alerts/silence.js';
 import type { SlackPostOptions } from '../alerts/slack.js';
-import { missingSecrets, runChecks } from '../checks/engine.js';
+import { missingSecrets, runChecks, TARGETS_KEY } from '../checks/engine.js';
 import { checkLine, checksTable } from '../checks/report.js';
 import { remediationFor } from '../checks/remediation.js';
 import { loadRequiredConfig, namedVaultKeys, prepareEngine, runUrl, type CheckDeps } from '../checks/setup.js';
@@ -145,7 +146,7 @@ function alertSummary(a: AlertOutcome | null): string[] {
     markdownTable(['alert', 'issue', 'slack', 'reason'], [[a.action, issue, a.slack, a.reason ?? '']]),
     ...(a.action === 'pending' ? ['', `Alert state: pending, ${a.count} of ${a.threshold} failing runs before the alert issue opens (failure_threshold).`] : []),
     ...(a.action === 'recovering' ? ['', `Alert state: recovering, ${a.count} of ${a.threshold} healthy runs before the alert issue closes (success_threshold).`] : []),
-    ...(a.action === 'silenced' ? ['', `Alert state: silenced (${a.reason}): the checks ran and are reported above; nobody is paged.`] : []),
+    ...(a.action === 'silenced' ? ['', `Alert state: silenced (${a.reason}): the checks ran and are reported above; nobody is paged${a.reason === 'deploying' ? ' while a deploy runs or within the grace period after it' : ''}.`] : []),
     ...(a.issue_url ? ['', `Alert issue: ${a.issue_url}${a.since ? ` (failing since ${a.since})` : ''}`] : []),
     ...(a.remediation ? ['', `:warning: alert delivery failed (${a.reason}): ${a.remediation}`] : []),
   ];
@@ -198,7 +199,7 @@ export async function runOpsDaily(rt: Runtime, common: CommonInputs, settings: O
     }
     const inactivity = mode === 'prod' ? await inactivityLine(rt, settings, deps, deadline) : null;
     const window = activeWindow(config.contexts[ctxName]?.maintenance, now);
-    const silence: Silence | null = window ? { reason: 'maintenance', detail: `maintenance window of context ${ctxName} (${window.weekdays.join(',')} ${window.start} ${window.timezone}, ${Math.round(window.duration / 60_000)} min)` } : null;
+    let silence: Silence | null = window ? { reason: 'maintenance', detail: `maintenance window of context ${ctxName} (${window.weekdays.join(',')} ${window.start} ${window.timezone}, ${Math.round(window.duration / 60_000)} min)` } : null;
     if (inactivity) scheduleLines.push(inactivity.line);
 
     // strict: a required check that cannot run is a configuration error, before anything runs
@@ -239,6 +240,15 @@ export async function runOpsDaily(rt: Runtime, common: CommonInputs, settings: O
       const check = checks.find((c) => c.name === r.name);
       remediation.push({ check: r.name, reason: r.reason ?? r.status, text, runbook: check?.runbook ? runbookLink(check.runbook, rt.env) : undefined });
       rt.logger.warn(`fix (${r.name}): ${text}`);
+    }
+    // deploy-aware: a failure while a deploy runs, or within deploy_grace after one, is not paged
+    if (!silence && mode === 'prod' && (ov.status === 'unhealthy' || ov.status === 'error') && config.ops.alerting.deploy_grace > 0 && Object.keys(config.apps).length > 0 && s.vault.get(TARGETS_KEY)) {
+      try {
+        silence = deploySilence(await deployActivity(engine.ctx.targets(), ctxName, config.apps, now), now, config.ops.alerting.deploy_grace);
+        if (silence) rt.logger.warn(`deploying: ${silence.detail}; the failure is reported, not paged (it pages if it outlasts the grace period)`);
+      } catch (e) {
+        rt.logger.warn(`could not read the targets' deploy state: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
     const noChecksFix = `Declare the checks to run under ops.checks in ${common.config} (docs/ops_daily.md); a run that checks nothing is never green.`;
     if (nothingDeclared) remediation.push({ check: 'ops_daily', reason: 'no_checks', text: noChecksFix });
