@@ -98,7 +98,15 @@ d('deploy over SSH to real sshd hosts', () => {
     expect(r.outcome.exitCode).toBe(0);
     expect(r.outcome.envelope.fields.fanout_plan).toBe('web1,web2;web3,web4;web5');
     expect(r.outcome.lines.at(-1)).toMatch(/^deploy status=planned mode=plan release_id=v1 targets=5 strategy=rolling batches=3$/);
+    // the summary names batches and rollback candidates; an expired lock is not shown as held
+    expect(r.outcome.summary).toContain('| target | batch | current | release | rollback candidate | lock |');
+    expect(r.outcome.summary).toContain('| web5 | 3/3 | - | v1 | (none: first deploy) | free |');
     expect(currents()).toEqual([null, null, null, null, null]);
+    mkdirSync(join(appDir(1), '.paas', 'lock'), { recursive: true });
+    writeFileSync(join(appDir(1), '.paas', 'lock', 'owner.json'), `{"run":"1","expires":${Math.floor(Date.now() / 1000) - 60}}\n`);
+    const again = await runOp('deploy', { context: CTX, state_root: stateRoot, vault: vault(), app: 'web', artifact: tgz('v1'), release_id: 'v1' }, { cwd: work });
+    expect((again.outcome.envelope.fields.plan as Array<{ lock: string }>).map((p) => p.lock)).toEqual(['free', 'expired', 'free', 'free', 'free']);
+    rmSync(join(appDir(1), '.paas'), { recursive: true });
     expect(locked()).toEqual([false, false, false, false, false]);
   });
 
@@ -173,6 +181,8 @@ d('deploy over SSH to real sshd hosts', () => {
     expect(r.outcome.envelope.error?.code).toBe('PAAS_REMOTE_HOSTKEY_MISMATCH');
     expect(r.outcome.envelope.error?.target).toBe('web3');
     expect(r.outcome.envelope.error?.message).toMatch(/CHANGED/);
+    expect(r.outcome.envelope.error?.remediation).toContain('PAAS_SSH_FINGERPRINTS');
+    expect(r.outcome.envelope.error?.remediation).not.toContain('returned');
     expect(currents()).toEqual(['v1', 'v1', 'v1', 'v1', 'v1']);
     expect(locked()).toEqual([false, false, false, false, false]);
     expect(lab.hosts.every((_, i) => !existsSync(join(appDir(i), 'releases', 'v2')))).toBe(true);
@@ -292,6 +302,7 @@ d('deploy over SSH to real sshd hosts', () => {
     expect(['PAAS_REMOTE_UPLOAD_FAILED', 'PAAS_REMOTE_APPLY_FAILED']).toContain(r.outcome.envelope.error?.code);
     expect(r.outcome.envelope.error?.target).toBe('web2');
     expect(r.outcome.envelope.fields.failed_stage).toMatch(/upload|unpack/);
+    expect(r.outcome.envelope.error?.remediation).toContain('No target was switched');
     expect(cur3()).toEqual(['v1', 'v1', 'v1']);
     expect(lock3()).toEqual([false, true, false]); // web2 was unreachable: its lock waits for the post step, a re-run or the TTL
     await lab.start(h2);
@@ -340,9 +351,13 @@ d('deploy over SSH to real sshd hosts', () => {
     expect(killed).toBe(true);
     expect(r.outcome.exitCode).toBe(1);
     expect(r.outcome.envelope.error?.target).toBe('web3');
-    // health checks that cannot reach the host, or a reconnect that fails: either way web3 is named
-    expect(['PAAS_HEALTH_CHECK_FAILED', 'PAAS_REMOTE_APPLY_FAILED', 'PAAS_REMOTE_CONNECT_FAILED']).toContain(r.outcome.envelope.error?.code);
+    // a host lost during the health wait is a connection failure, not an unhealthy release
+    expect(r.outcome.envelope.error?.code).toBe('PAAS_REMOTE_CONNECT_FAILED');
+    expect(r.outcome.envelope.error?.message).toContain('lost during the health check');
     expect(r.outcome.envelope.error?.stage).toBe('health');
+    // the fix says what happened: web1, web2 returned; web3 could not be
+    expect(r.outcome.envelope.error?.remediation).toContain('web3 could NOT be returned to its previous release (rollback_failed)');
+    expect(r.outcome.summary).toContain('**Fix:**');
     expect(r.outcome.envelope.fields.rolled_back_targets).toBe('web1,web2');
     expect(cur3().slice(0, 2)).toEqual(['v1', 'v1']);
     await lab.start(h3);

@@ -22,7 +22,7 @@ import type { TargetSpec } from '../../transport/targets.js';
 import { sendFile, TransportError, type ExecOptions, type ExecResult, type Transport } from '../../transport/transport.js';
 import type { AppConfig } from './app-config.js';
 import { interruptRequested } from '../../runtime/interrupt.js';
-import { connectTransport, remediationFor, transportErrorCode } from './connect.js';
+import { connectTransport, fleetSentence, remediationFor, transportErrorCode } from './connect.js';
 import { healthGate } from './health.js';
 import { parseState, pruneList, rollbackCandidate, type HistoryLine, type TargetState } from './releases.js';
 
@@ -476,10 +476,14 @@ async function healthOrThrow(n: TargetNode, env: HookEnv, o: FleetOptions, what 
   let gate;
   try {
     await connectTransport(n.t, { evenIfInterrupted: n.undoing });
-    gate = await healthGate(n.t, health, n.appDir, env, o.log);
+    gate = await healthGate(n.t, health, n.appDir, env, o.log, o.redactor);
   } catch (e) {
     if (e instanceof TransportError) throw new StageError(transportErrorCode(e, 'health'), 'health', n.name, e.message);
     throw e;
+  }
+  if (gate.lost) {
+    n.note(`paas: ${gate.reason}`);
+    throw new StageError('PAAS_REMOTE_CONNECT_FAILED', 'health', n.name, `${gate.reason}${where}`);
   }
   if (!gate.ok) {
     n.note(`paas: health check failed${where}: ${gate.reason}`);
@@ -724,8 +728,10 @@ export async function readStates(nodes: TargetNode[], concurrency: number): Prom
   return out;
 }
 
-export function toPaasError(e: StageError): PaasError {
-  return new PaasError(e.code, e.message, { stage: e.stage, target: e.target, remediation: remediationFor(e.code) });
+/** The envelope's error; with `nodes` (targets of an applied run) the fix says what happened to the fleet. */
+export function toPaasError(e: StageError, nodes?: TargetNode[]): PaasError {
+  const fleet = nodes?.length ? fleetSentence(nodes) : '';
+  return new PaasError(e.code, e.message, { stage: e.stage, target: e.target, remediation: `${remediationFor(e.code)}${fleet ? ` ${fleet}` : ''}` });
 }
 
 export function targetStatuses(nodes: TargetNode[]): string {

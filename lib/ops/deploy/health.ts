@@ -1,6 +1,7 @@
 import { healthCommandScript, type HookEnv } from '../../transport/commands.js';
 import { sleep } from '../../transport/limit.js';
 import type { Transport } from '../../transport/transport.js';
+import type { Redactor } from '../../redaction/redactor.js';
 import type { AppConfig } from './app-config.js';
 
 export type HealthConfig = NonNullable<AppConfig['health']>;
@@ -58,10 +59,11 @@ async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promi
   }
 }
 
-export async function commandProbe(t: Transport, appDir: string, env: HookEnv, command: string, timeoutMs: number): Promise<ProbeResult> {
+/** `redactor`: the last stderr line is redacted, then cut to 200 characters (never cut first: issue #18). */
+export async function commandProbe(t: Transport, appDir: string, env: HookEnv, command: string, timeoutMs: number, redactor: Pick<Redactor, 'clip'>): Promise<ProbeResult> {
   try {
     const r = await t.exec(healthCommandScript(appDir, env, command), { timeoutMs });
-    return r.code === 0 ? { ok: true, reason: 'exit 0' } : { ok: false, reason: `health command exit ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n').at(-1)?.slice(0, 200)}` : ''}` };
+    return r.code === 0 ? { ok: true, reason: 'exit 0' } : { ok: false, reason: `health command exit ${r.code}${r.stderr.trim() ? `: ${redactor.clip(r.stderr.trim().split('\n').at(-1) ?? '', 200)}` : ''}` };
   } catch (e) {
     return { ok: false, reason: e instanceof Error ? e.message : String(e) };
   }
@@ -69,6 +71,8 @@ export async function commandProbe(t: Transport, appDir: string, env: HookEnv, c
 
 export interface GateResult {
   ok: boolean;
+  /** the connection to the target went away while polling (a host lost, not an unhealthy app) */
+  lost?: boolean;
   checks: number;
   reason: string;
   ms: number;
@@ -87,7 +91,7 @@ export function pauseBefore(n: number, interval: number): number {
  * 50 ms to `interval` between checks. No health config = healthy (the start command's exit status
  * already gated).
  */
-export async function healthGate(t: Transport, health: HealthConfig | undefined, appDir: string, env: HookEnv, log: (m: string) => void): Promise<GateResult> {
+export async function healthGate(t: Transport, health: HealthConfig | undefined, appDir: string, env: HookEnv, log: (m: string) => void, redactor: Pick<Redactor, 'clip'>): Promise<GateResult> {
   const t0 = Date.now();
   if (!health || (!health.http && !health.command)) return { ok: true, checks: 0, reason: 'no health check configured', ms: 0 };
   const deadline = t0 + health.deadline;
@@ -98,8 +102,9 @@ export async function healthGate(t: Transport, health: HealthConfig | undefined,
     checks++;
     const left = deadline - Date.now();
     const timeout = Math.max(100, Math.min(health.timeout, left));
-    last = health.http ? await httpProbe(t, health.http, timeout) : await commandProbe(t, appDir, env, health.command as string, timeout);
+    last = health.http ? await httpProbe(t, health.http, timeout) : await commandProbe(t, appDir, env, health.command as string, timeout, redactor);
     if (last.ok) return { ok: true, checks, reason: last.reason, ms: Date.now() - t0 };
+    if ((t as { connected?: boolean }).connected === false) return { ok: false, lost: true, checks, reason: `the connection to ${env.target} was lost during the health check (${last.reason})`, ms: Date.now() - t0 };
     const pause = pauseBefore(checks + 1, health.interval);
     if (Date.now() + pause > deadline) break;
     if (Date.now() - lastLog >= 5000) {

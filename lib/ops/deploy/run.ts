@@ -133,12 +133,14 @@ function asStageError(e: unknown, stage: string): StageError | null {
 
 function fail(rt: Runtime, ctx: string | null, mode: string, e: unknown, fields: Record<string, unknown>, nodes: TargetNode[] = []): Outcome {
   const se = asStageError(e, 'input');
-  const err = se ? (se.code === 'PAAS_INVALID_ARGUMENT' ? new PaasError(se.code, se.message, { stage: se.stage, remediation: 'Use names of letters, digits, dot, dash, underscore (app: lowercase).' }) : toPaasError(se)) : e;
+  const err = se ? (se.code === 'PAAS_INVALID_ARGUMENT' ? new PaasError(se.code, se.message, { stage: se.stage, remediation: 'Use names of letters, digits, dot, dash, underscore (app: lowercase).' }) : toPaasError(se, mode === 'apply' ? nodes : undefined)) : e;
   const failing = se?.target ? nodes.find((n) => n.name === se.target) : undefined;
   const lastLines = failing?.lastLines(20) ?? [];
   const all = { ...fields, ...(se ? { failed_stage: se.stage, failed_target: se.target || null } : {}), ...(lastLines.length ? { last_log_lines: lastLines.join('\n') } : {}) };
   const o = failure(rt.redactor, 'deploy', ctx, mode, err, all);
-  if (nodes.length) o.summary = tableSummary('Targets', nodes, typeof fields.release_id === 'string' ? fields.release_id : null) + (lastLines.length ? `\nLast log lines of ${failing?.name}:\n\n\`\`\`\n${rt.redactor.redact(lastLines.join('\n'))}\n\`\`\`\n` : '');
+  const info = o.envelope.error;
+  const why = info ? `**${info.code}**${info.stage ? ` at ${info.stage}` : ''}${info.target ? ` on ${info.target}` : ''}: ${info.message}\n\n**Fix:** ${info.remediation}\n\n` : '';
+  if (nodes.length) o.summary = why + tableSummary('Targets', nodes, typeof fields.release_id === 'string' ? fields.release_id : null) + (lastLines.length ? `\nLast log lines of ${failing?.name}:\n\n\`\`\`\n${rt.redactor.redact(lastLines.join('\n'))}\n\`\`\`\n` : '');
   if (lastLines.length) o.text = `last log lines of ${failing?.name}:\n${lastLines.map((l) => `  ${l}`).join('\n')}`;
   return o;
 }
@@ -188,21 +190,28 @@ export async function deployRun(rt: Runtime, common: CommonInputs, s: DeploySett
       const bad = [...states.values()].find((v) => v instanceof StageError) as StageError | undefined;
       if (bad) throw bad;
       const bluegreen = cfg.strategy === 'bluegreen';
+      const nowSec = rt.now().getTime() / 1000;
+      const lockOf = (o: Record<string, unknown> | null | undefined) => (!o ? 'free' : typeof o.expires === 'number' && o.expires < nowSec ? 'expired' : 'held');
+      const batchOf = (name: string) => batches.findIndex((b) => b.includes(name)) + 1;
       const plan = nodes.map((n) => ({
-        target: n.name, current: n.state?.current ?? null, rollback_candidate: n.state?.current ?? null, lock: n.state?.lockOwner ? 'held' : 'free',
+        target: n.name, batch: batchOf(n.name), current: n.state?.current ?? null, rollback_candidate: n.state?.current ?? null, lock: lockOf(n.state?.lockOwner),
         ...(bluegreen ? { live_slot: liveSlot(n), new_slot: otherSlot(liveSlot(n) ?? 'green') } : {}),
       }));
       Object.assign(fields, { plan, target_statuses: nodes.map((n) => `${n.name}:planned`).join(',') });
       const text = [
         `plan: deploy ${appName} release ${release} (${Math.round(artifact.bytes / 1024)} KiB, sha256 ${artifact.sha256.slice(0, 12)}) to context ${ctxName}`,
         `strategy ${cfg.strategy}: ${batches.map((b, i) => `batch ${i + 1}/${batches.length} [${b.join(', ')}]`).join(' then ')}`,
-        ...plan.map((p) => `  ${p.target}: current ${p.current ?? '(none)'}${p.live_slot ? ` (live slot ${p.live_slot})` : ''} -> ${release}${p.new_slot ? ` in slot ${p.new_slot}` : ''}; rollback candidate ${p.rollback_candidate ?? '(none: first deploy)'}${p.lock === 'held' ? '; LOCKED by another run' : ''}`),
+        ...plan.map((p) => `  ${p.target}: current ${p.current ?? '(none)'}${p.live_slot ? ` (live slot ${p.live_slot})` : ''} -> ${release}${p.new_slot ? ` in slot ${p.new_slot}` : ''}; rollback candidate ${p.rollback_candidate ?? '(none: first deploy)'}${p.lock === 'held' ? '; LOCKED by another run' : p.lock === 'expired' ? '; an expired lock (taken over by the deploy)' : ''}`),
         'nothing was changed; run again with apply: true (--apply) to deploy',
       ].join('\n');
       return outcome(rt.redactor, {
         command: 'deploy', context: ctxName, mode, fields, status: 'planned',
         line: [['mode', 'plan'], ['release_id', release], ['targets', nodes.length], ['strategy', cfg.strategy], ['batches', batches.length]],
-        text, summary: tableSummary(`Plan: ${appName} ${release}`, nodes, release),
+        text,
+        summary: `#### Plan: ${appName} ${release} (${cfg.strategy}, ${batches.length} batch${batches.length === 1 ? '' : 'es'})\n\n${markdownTable(
+          ['target', 'batch', 'current', 'release', 'rollback candidate', 'lock', ...(bluegreen ? ['live slot', 'new slot'] : [])],
+          plan.map((p) => [p.target, `${p.batch}/${batches.length}`, p.current ?? '-', release, p.rollback_candidate ?? '(none: first deploy)', p.lock, ...(bluegreen ? [p.live_slot ?? '-', p.new_slot ?? '-'] : [])]),
+        )}\n\nNothing was changed; run again with apply: true to deploy.\n`,
       });
     }
 
@@ -385,7 +394,7 @@ export async function targetCheckRun(rt: Runtime, common: CommonInputs, s: Deplo
         if (missing.length || kv.writable === 'no' || Number(kv.disk_pct) >= 95) row.status = 'fail';
         if (kv.writable === 'no') row.detail = 'deploy root not writable';
         if (kv.current && fleet.cfg.health) {
-          const g = await healthGate(n.t, { ...fleet.cfg.health, deadline: Math.min(fleet.cfg.health.timeout, fleet.cfg.health.deadline) }, n.appDir, n.env(kv.current), log);
+          const g = await healthGate(n.t, { ...fleet.cfg.health, deadline: Math.min(fleet.cfg.health.timeout, fleet.cfg.health.deadline) }, n.appDir, n.env(kv.current), log, rt.redactor);
           row.runtime = g.ok ? 'healthy' : `unhealthy: ${g.reason}`;
           if (!g.ok) row.status = 'fail';
         } else row.runtime = kv.current ? 'no health check' : 'not deployed';
