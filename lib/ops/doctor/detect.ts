@@ -230,7 +230,7 @@ export class Detector {
     if (yaml && /^kind:\s*["']?Secret["']?\s*$/m.test(text)) this.k8sSecrets(text, hits, owned);
     // a SealedSecret's encryptedData is ciphertext only its cluster can open
     const sealed = yaml && /^kind:\s*["']?SealedSecret["']?\s*$/m.test(text);
-    if (anchors.keyword.length && !LOCKFILE.test(path) && !sealed) this.keywords(text, lang, hits, owned, anchors.keyword.sort((a, b) => a - b), docs);
+    if (anchors.keyword.length && !LOCKFILE.test(path) && !sealed) this.keywords(text, lang, hits, owned, anchors.keyword.sort((a, b) => a - b), docs, docs && DOCS_ONLY_PATH.test(path));
     return dedupe(hits);
   }
 
@@ -347,7 +347,7 @@ export class Detector {
     hits.push({ kind: 'dsn_password', severity: 'critical', start: b, end: at + s.length - 1, secret: password, preview: maskDsn(scheme.toLowerCase()) });
   }
 
-  private keywords(text: string, lang: FileLang, hits: Hit[], owned: ReadonlyArray<readonly [number, number]>, positions: readonly number[], docs: boolean): void {
+  private keywords(text: string, lang: FileLang, hits: Hit[], owned: ReadonlyArray<readonly [number, number]>, positions: readonly number[], docs: boolean, docsOnly = false): void {
     const re = KEYWORD_STICKY_RE;
     let done = -1;
     for (const at of positions) {
@@ -382,11 +382,16 @@ export class Detector {
         const words = tail.split(/[_.-]+|(?=[A-Z][a-z])/).filter(Boolean);
         const last = words.at(-1)?.toLowerCase();
         if (last && NON_SECRET_KEY_SUFFIXES.has(last)) continue;
+        if (words.some((w) => PAGINATION_WORDS.has(w.toLowerCase()))) continue;
         if (!keyNamesSecret(text.slice(kwStart, ke))) continue;
       }
       const value = readAssignedValue(text, ks, ke, lang) ?? namedValue(text, ks, ke);
       if (!value) continue;
       if (isPlaceholder(value.text) || notALiteral(value.text, value.quoted) || !looksSecretValue(value.text, docs)) continue;
+      // documentation and example files: a secret-named key there is an example (provider formats and keys are still found)
+      if (docsOnly) continue;
+      const keyWords = text.slice(ks, kwStart).split(/[_.-]+|(?=[A-Z][a-z])/).filter(Boolean);
+      if (keyWords.some((w) => PAGINATION_WORDS.has(w.toLowerCase()))) continue;
       const key = text.slice(ks, ke).replace(/^[.-]+/, '');
       hits.push({ kind: 'secret_named_key', severity: 'high', start: ks, end: value.end, secret: value.text, preview: `${key}=***` });
     }
@@ -540,11 +545,11 @@ export function readAssignedValue(text: string, ks: number, ke: number, lang: Fi
     return { text: text.slice(p + 1, e), quoted: true, end: e + 1 };
   }
   // Password=...; inside a connection string (SQL Server, ODBC, Npgsql), in any file
-  if (c === '=' && (text[ks - 1] === ';' || /(?:^|[;"'])\s*(?:Server|Data Source|Host|User ID|Uid|Initial Catalog|Database)\s*=/i.test(text.slice(text.lastIndexOf('\n', ks) + 1, ks)))) {
+  if (c === '=' && (text[ks - 1] === ';' || text[ks - 1] === '"' || text[ks - 1] === "'" || text[ks - 1] === ' ') && /(?:^|[;"'])\s*(?:Server|Data Source|Host|User ID|Uid|Initial Catalog|Database)\s*=[^;"'\n]*;/i.test(text.slice(Math.max(text.lastIndexOf('\n', ks) + 1, ks - 300), ks))) {
     let e = p;
     while (e < text.length && text[e] !== ';' && text[e] !== '"' && text[e] !== "'" && text[e] !== '\n') e++;
     const v = text.slice(p, e).trim();
-    return v ? { text: v, quoted: true, end: e } : null;
+    return v && !/[\s(){}]/.test(v) ? { text: v, quoted: true, end: e } : null;
   }
   if (lang === 'code' || lang === 'json') return null;
   let e = p;
@@ -585,6 +590,11 @@ function namedValue(text: string, ks: number, ke: number): AssignedValue | null 
   return v ? { text: v, quoted: false, end: e } : null;
 }
 
+/** Keys of pagination and protocol tokens (NextToken, continuation_token, output_token): not secrets. */
+const PAGINATION_WORDS = new Set(['next', 'continuation', 'page', 'paging', 'pagination', 'output', 'input', 'marker', 'cursor', 'resume', 'sync', 'idempotency', 'csrf', 'xsrf', 'term', 'last', 'prev', 'previous', 'used']);
+/** Documentation and example files (not tests): secret-named keys there are examples. */
+const DOCS_ONLY_PATH = /(?:^|\/)(?:examples?|samples?|docs?|documentation|website)\/|[._-]examples?\.[a-z0-9]+$|\.(?:md|mdx|markdown|rst|adoc|txt|html?)$|(?:^|\/)(?:README|CHANGELOG|CONTRIBUTING)[^/]*$/i;
+
 /** Test, fixture, example and documentation paths: values there are examples unless they look generated. */
 const DOCS_PATH = /(?:^|\/)(?:tests?|bench(?:marks?)?|__tests__|spec|specs|e2e|fixtures?|__fixtures__|testdata|test-data|mocks?|__mocks__|examples?|samples?|demos?|docs?|documentation|website|stories|storybook)\/|(?:^|\/)[^/]*(?:[._-](?:test|spec|e2e|stories|story|example|sample|fixture|mock)s?)\.[a-z0-9]+$|(?:^|\/)test_[^/]*\.py$|\.(?:md|mdx|markdown|rst|adoc|txt|html?)$|(?:^|\/)(?:README|CHANGELOG|CONTRIBUTING)[^/]*$/i;
 export function isDocsPath(path: string): boolean {
@@ -616,8 +626,9 @@ export function looksSecretValue(v: string, docs: boolean): boolean {
   if (/^[A-Za-z_$][A-Za-z_$]*\d{0,2}(?:\.[A-Za-z_$][A-Za-z_$]*\d{0,2})+$/.test(v)) return false; // props.token, config.apiKey
   if (/^[\w.+-]+@[\w-]+\.[\w.-]+$/.test(v)) return false; // an e-mail address
   if (/^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.test(v) && docs) return false;
+  if (/^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?$/.test(v)) return false; // a date
   if (!docs) return true;
-  return v.length >= 12 && entropy(v) >= 3.5 && !EXAMPLE_WORDS.test(v) && [/[a-z]/, /[A-Z]/, /\d/].filter((r) => r.test(v)).length >= 2;
+  return v.length >= 20 && entropy(v) >= 4 && !EXAMPLE_WORDS.test(v) && [/[a-z]/, /[A-Z]/, /\d/].filter((r) => r.test(v)).length >= 2;
 }
 
 /** References and expressions rather than literal values. */
@@ -628,6 +639,7 @@ function notALiteral(v: string, quoted: boolean): boolean {
   if (/^(?:[~^<>=]*\d+(?:\.\d+)+(?:[-+][\w.]+)?|\d{1,7}[smhdw]?|0x[0-9a-f]{1,8})$/i.test(v)) return true; // versions, small numbers, durations (long digit runs and 123-abc shapes can be secrets)
   if (/^(?:\.{0,2}\/|~\/|[A-Za-z]:\\)/.test(v) || /\.(?:pem|key|json|txt|crt|p12|pfx|env|ya?ml|gpg|asc|age)$/i.test(v)) return true; // file references
   if (/\s/.test(v)) return true; // prose
+  if (quoted && (/^\+.*\+$/.test(v) || (/^\+/.test(v) && /[(){};]/.test(v)) || /^[,:;=&|)]/.test(v) || /[,:;(&|]$/.test(v))) return true; // a fragment of code between two strings ("token="+t+"")
   if (/^[a-z]+(?:_[a-z]+)+$/.test(v) || /^[a-z]+(?:[A-Z][a-z]+)+$/.test(v)) return true; // identifiers: private_key_id, accessToken
   if (!/[A-Za-z]/.test(v) && !/\d{6,}/.test(v)) return true;
   return false;

@@ -273,6 +273,7 @@ export function isPlaceholder(value: string): boolean {
   if (PLACEHOLDER_WORDS.test(v)) return true;
   if (new Set(v).size < 4) return true;
   if (/\.\.\.|…/.test(v)) return true; // sk_live_..., truncated examples
+  if (/^(?:key|pass|pwd|password|secret|token|user|test)[-_]?\d{1,6}$/i.test(v)) return true; // key_1234, pass123
   if (mostlyOneRun(v, 6)) return true; // 000000, ******, aaaaaa (not a real value holding a run: OpenSSH keys hold AAAAAAAA)
   if (/^[A-Za-z_-]+$/.test(v) && /secret|token|passw|credential|key/i.test(v)) return true; // SuperSecretToken, wrong-token-xyz
   if (/^(?:abc|def|xyz|123|456|789|000|qwerty|asdf|foo|bar|baz|qux|test|demo|dummy|sample|secret|token|pass|word|key|my|the|[-_.])+$/i.test(v)) return true; // abc123xyz456, foo-bar-baz
