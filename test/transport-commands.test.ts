@@ -253,6 +253,28 @@ describe('symlink chains (issue 11 item 1)', () => {
     }
   });
 
+  test('shared: [.env] creates an empty private file (not a directory) when neither the release nor shared/ has it', () => {
+    const work = fs.mkdtempSync(join(tmpdir(), 'paas-env-'));
+    try {
+      fs.mkdirSync(join(work, 'rel'));
+      fs.writeFileSync(join(work, 'rel', 'VERSION'), 'v1');
+      const tgz = join(work, 'r.tar.gz');
+      execFileSync('tar', ['-czf', tgz, '-C', join(work, 'rel'), '.']);
+      const bytes = fs.readFileSync(tgz);
+      const app = join(work, 'root', 'internal-dogfood', 'web');
+      const script = receiveScript(app, { release: 'v1', sha256: createHash('sha256').update(bytes).digest('hex'), shared: ['.env', 'config/app.yml', 'storage'], lock: { token: 'tok', run: '1', ownerJson: '{}', ttlSeconds: 60 } });
+      execFileSync('sh', ['-c', script], { input: Buffer.concat([Buffer.from('go\n'), bytes]), stdio: ['pipe', 'pipe', 'pipe'] });
+      const env = fs.statSync(join(app, 'shared', '.env'));
+      expect(env.isFile()).toBe(true);
+      expect(env.mode & 0o777).toBe(0o600);
+      expect(fs.statSync(join(app, 'shared', 'config', 'app.yml')).isFile()).toBe(true);
+      expect(fs.statSync(join(app, 'shared', 'storage')).isDirectory()).toBe(true);
+      expect(fs.readlinkSync(join(app, 'releases', 'v1', '.env'))).toBe(join(app, 'shared', '.env'));
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+
   test('a shared path whose parent is a symlink inside the release is never replaced through it', () => {
     const work = fs.mkdtempSync(join(tmpdir(), 'paas-chain-'));
     try {

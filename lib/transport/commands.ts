@@ -68,6 +68,12 @@ export function safeShared(v: string): string {
   return v;
 }
 
+/** A shared path whose last segment looks like a file (`.env`, `config/app.yml`): created as an empty file when nothing provides it. */
+export function looksLikeFile(shared: string): boolean {
+  const last = shared.slice(shared.lastIndexOf('/') + 1);
+  return last.startsWith('.') || /\.[A-Za-z0-9]{1,8}$/.test(last);
+}
+
 /** `<deploy_root>/<context>/<app>`, every part validated. */
 export function appDir(root: string, context: string, app: string): string {
   return `${safeRoot(root)}/${safeContext(context)}/${safeApp(app)}`;
@@ -268,8 +274,9 @@ export function receiveScript(a: string, spec: InstallSpec): string {
       'mkdir -p "$(dirname "$S")" "$(dirname "$D")"',
       // never rm -rf through a link: the parent of the shared path must be the plain directory it names
       `if [ "$(cd "$(dirname "$D")" && pwd -P)" != "$TR"${q(parent)} ]; then echo ${q(`paas: shared path ${p} goes through a symlink of the release; refusing to replace it`)} >&2; rm -rf "$T" "$U"; exit ${SCRIPT_EXIT.unsafeTree}; fi`,
-      // seed the shared copy from the first release that ships it; else an empty directory
-      'if [ ! -e "$S" ] && [ ! -L "$S" ]; then if [ -e "$D" ] && [ ! -L "$D" ]; then cp -Rp "$D" "$S"; else mkdir -p "$S"; fi; fi',
+      // seed the shared copy from the first release that ships it; else an empty one: a file (mode 0600)
+      // for a name that looks like a file (`.env`, `app.conf`), a directory otherwise (`storage`)
+      `if [ ! -e "$S" ] && [ ! -L "$S" ]; then if [ -e "$D" ] && [ ! -L "$D" ]; then cp -Rp "$D" "$S"; else ${looksLikeFile(p) ? '(umask 077; : >"$S")' : 'mkdir -p "$S"'}; fi; fi`,
       'rm -rf "$D"; ln -s "$S" "$D"',
     );
   }
