@@ -34,9 +34,11 @@ export class EventLog {
   }
 
   /** Newest first. Lines that do not parse or belong to another context are skipped. */
-  list(opts: { kind?: string; limit?: number } = {}): PaasEvent[] {
+  list(opts: { kind?: string; kinds?: readonly string[]; since?: Date; limit?: number } = {}): PaasEvent[] {
     if (!existsSync(this.dir)) return [];
-    const files = readdirSync(this.dir).filter((f) => f.endsWith('.jsonl')).sort().reverse();
+    const sinceIso = opts.since?.toISOString();
+    // monthly files: a file older than the month of `since` holds nothing newer
+    const files = readdirSync(this.dir).filter((f) => f.endsWith('.jsonl') && (!sinceIso || f.slice(0, 7) >= sinceIso.slice(0, 7))).sort().reverse();
     const out: PaasEvent[] = [];
     const limit = opts.limit ?? 100;
     for (const f of files) {
@@ -50,6 +52,8 @@ export class EventLog {
         }
         if (ev.context !== this.context) continue;
         if (opts.kind && ev.kind !== opts.kind) continue;
+        if (opts.kinds && !opts.kinds.includes(ev.kind)) continue;
+        if (sinceIso && !(typeof ev.at === 'string' && ev.at >= sinceIso)) continue;
         out.push(ev);
         if (out.length >= limit) return out;
       }
