@@ -110,6 +110,9 @@ function spawnAction(ws: string, stateRoot: string, inputs: Record<string, strin
     HOME: runnerTemp,
     GITHUB_ACTIONS: 'true',
     CI: 'true',
+    // the runner always names the event; the context's trigger policy checks it
+    GITHUB_EVENT_NAME: 'workflow_dispatch',
+    GITHUB_REF: 'refs/heads/main',
     GITHUB_WORKSPACE: ws,
     GITHUB_OUTPUT: out,
     GITHUB_RUN_ID: '777',
