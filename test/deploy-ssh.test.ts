@@ -279,6 +279,15 @@ d('deploy over SSH to real sshd hosts', () => {
     const rec = await runOp('deploy', { ...base, mode: 'reconcile' }, { cwd: work });
     expect(rec.outcome.envelope.fields.expected_release).toBe('v2');
     expect(rec.outcome.envelope.fields.target_statuses).toBe('web1:ok,web2:ok,web3:ok');
+    // returning to v3 (marked bad) needs a confirming flag
+    const toBad = await runOp('rollback', { ...base, to_release: 'v3', apply: 'true' }, { cwd: work });
+    expect(toBad.outcome.envelope.error?.code).toBe('PAAS_ROLLBACK_RESOLVE_FAILED');
+    expect(toBad.outcome.envelope.error?.message).toBe('release v3 is marked bad on web1, web2, web3');
+    expect(toBad.outcome.envelope.error?.remediation).toContain('allow_bad_release');
+    const confirmed = await runOp('rollback', { ...base, to_release: 'v3', allow_bad_release: 'true' }, { cwd: work });
+    expect(confirmed.outcome.envelope.error).toBeUndefined();
+    expect(confirmed.outcome.envelope.fields.release_id).toBe('v3');
+    expect(cur3()).toEqual(['v2', 'v2', 'v2']);
     // a release missing on one host is refused before any host is touched
     rmSync(join(appDir(2), 'releases', 'v1'), { recursive: true });
     const missing = await runOp('rollback', { ...base, to_release: 'v1', apply: 'true' }, { cwd: work });

@@ -20,6 +20,8 @@ import { closeAll, connectAll, lockOwner, openFleet, recordHistory, requireApp, 
 export interface RollbackSettings {
   app?: string | undefined;
   to_release?: string | undefined;
+  /** confirms a rollback to a to_release marked bad on a target */
+  allow_bad_release?: boolean | undefined;
   target: string;
   apply: boolean;
   github_token?: string | undefined;
@@ -34,12 +36,16 @@ function resolveFailed(message: string, target: string | null, remediation: stri
  * the newest release that is good on every target and is not current anywhere it would be left from
  * (releases marked bad are skipped). Pure; unit-tested.
  */
-export function resolveRollback(states: Array<{ target: string; state: TargetState }>, toRelease?: string): { release: string; from: Map<string, string | null> } {
+export function resolveRollback(states: Array<{ target: string; state: TargetState }>, toRelease?: string, allowBad = true): { release: string; from: Map<string, string | null> } {
   const from = new Map(states.map((s) => [s.target, s.state.current]));
   if (toRelease) {
     const missing = states.filter((s) => !s.state.releases.includes(toRelease)).map((s) => s.target);
     if (missing.length) {
       throw resolveFailed(`release ${toRelease} does not exist on ${missing.join(', ')}`, missing[0] ?? null, 'Pick a release that every target still has (run the rollback plan without to_release to see the candidates); nothing was changed.');
+    }
+    const bad = states.filter((s) => releaseStatuses(s.state.history).status.get(toRelease) === 'bad').map((s) => s.target);
+    if (bad.length && !allowBad) {
+      throw resolveFailed(`release ${toRelease} is marked bad on ${bad.join(', ')}`, bad[0] ?? null, 'Pick a good release (run the rollback plan without to_release), or confirm with allow_bad_release: true (--allow-bad-release) if you mean to return to it; nothing was changed.');
     }
     return { release: toRelease, from };
   }
@@ -75,7 +81,7 @@ export async function rollbackRun(rt: Runtime, common: CommonInputs, s: Rollback
     const states = await readStates(nodes, cfg.max_parallel);
     const err = [...states.values()].find((v) => v instanceof StageError) as StageError | undefined;
     if (err) throw err;
-    const resolved = resolveRollback(nodes.map((n) => ({ target: n.name, state: n.state as TargetState })), s.to_release);
+    const resolved = resolveRollback(nodes.map((n) => ({ target: n.name, state: n.state as TargetState })), s.to_release, s.allow_bad_release === true);
     const to = resolved.release;
     Object.assign(fields, { app: appName, release_id: to, fanout_plan: fanoutPlan([nodes.map((n) => n.name)]), targets: nodes.length, previous: nodes.map((n) => `${n.name}:${n.previous ?? ''}`).join(',') });
     if (!s.apply) {
@@ -108,7 +114,7 @@ export async function rollbackRun(rt: Runtime, common: CommonInputs, s: Rollback
     let failed: StageError | null = null;
     try {
       // the lock re-read the state: the release must still be on every target before any is touched
-      resolveRollback(nodes.map((n) => ({ target: n.name, state: n.state as TargetState })), to);
+      resolveRollback(nodes.map((n) => ({ target: n.name, state: n.state as TargetState })), to, s.allow_bad_release === true);
       const at = rt.now().toISOString();
       const results = await mapLimit(nodes, cfg.max_parallel, async (n) => {
         if (n.previous === to) {
