@@ -5,8 +5,11 @@ import { DbError } from './errors.js';
 
 /**
  * PostgreSQL DSNs (`postgres://user:password@host:port/database?sslmode=require`).
- * The DSN is a secret as a whole and so are its password, user and host: all are registered with
- * the redactor before anything else looks at them, and no error here ever quotes any part of it.
+ * The DSN is a secret as a whole and so is its password: both are registered with the redactor
+ * before anything else looks at them, and no error here ever quotes any part of the DSN. The user
+ * and host are not registered: they are common words (`postgres`, `127.0.0.1`) and registering
+ * them would send `::add-mask::` for them, turning every such word in the log into `***`
+ * (docs/redaction.md, "What is masked").
  */
 export interface ParsedDsn {
   user: string;
@@ -44,7 +47,7 @@ function decode(part: string, key: string, what: string): string {
   }
 }
 
-/** Registers the DSN and its parts as secrets. Call before parsing so even a malformed DSN is covered. */
+/** Registers the DSN and its password as secrets. Call before parsing so even a malformed DSN is covered. */
 export function registerDsnSecrets(redactor: Redactor, value: string, name?: string): void {
   redactor.register(value, name);
   const trimmed = value.trim();
@@ -56,25 +59,15 @@ export function registerDsnSecrets(redactor: Redactor, value: string, name?: str
   if (at >= 0) {
     const userinfo = beforeQuery.slice(0, at);
     const colon = userinfo.indexOf(':');
-    const user = colon >= 0 ? userinfo.slice(0, colon) : userinfo;
     const password = colon >= 0 ? userinfo.slice(colon + 1) : '';
-    for (const v of [user, password]) {
-      if (!v) continue;
-      redactor.register(v);
+    if (password) {
+      redactor.register(password);
       try {
-        redactor.register(decodeURIComponent(v));
+        redactor.register(decodeURIComponent(password));
       } catch {
         /* malformed encoding: the raw form is registered */
       }
     }
-  }
-  const hostport = (at >= 0 ? beforeQuery.slice(at + 1) : beforeQuery).split('/')[0] ?? '';
-  const host = hostport.startsWith('[') ? hostport.slice(1, hostport.indexOf(']')) : (hostport.split(':')[0] ?? '');
-  if (host) redactor.register(host);
-  if (hostport) redactor.register(hostport);
-  if (q >= 0) {
-    const hostParam = /(?:^|&)host=([^&]*)/.exec(rest.slice(q + 1))?.[1];
-    if (hostParam) redactor.register(hostParam);
   }
 }
 

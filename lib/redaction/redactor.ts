@@ -8,6 +8,7 @@
  *   redact(text)                        registered values (all forms) + pattern detection → REDACTED
  *   redactDeep(value)                   same over JSON-like values (strings in objects/arrays)
  *   containsSecret(text)                true if redact(text) would change anything
+ *   clip(text, max)                     redact(text), then shortened to at most max characters
  *   stream()                            StreamRedactor for chunked output
  *   size                                number of registered raw secrets
  *
@@ -41,6 +42,9 @@ export interface StreamRedactor {
   /** Ends the stream; returns whatever was held back, redacted. */
   end(): string;
 }
+
+/** Marks the end of a text cut by clip(). */
+export const CLIP_MARK = '…';
 
 /** Shortest text anything can match in: a registered form (6) or a pattern (`token=x`, 7). */
 const SHORTEST_MATCH = MIN_SECRET_LENGTH;
@@ -106,6 +110,30 @@ export class Redactor implements RedactionEngine {
     const spans = this.find(text);
     if (spans.length === 0) return text;
     return spans.apply(text, 0, text.length, REDACTED);
+  }
+
+  /**
+   * Text for a bounded place (an error reason, an annotation, a hint): redacted first, then cut to
+   * at most `max` characters, the cut marked with CLIP_MARK. Never the other way round: a secret
+   * that straddles a cut made first no longer matches, and its first part would be printed. The
+   * cut never splits a REDACTED marker (it moves before it) nor a surrogate pair.
+   */
+  clip(text: string, max: number): string {
+    const red = this.redact(String(text));
+    if (red.length <= max) return red;
+    if (max <= CLIP_MARK.length) return CLIP_MARK.slice(0, Math.max(0, max));
+    let cut = max - CLIP_MARK.length;
+    // inside a REDACTED marker (a run of '*' holding one): cut before the run
+    if (red[cut - 1] === '*' && red[cut] === '*') {
+      let a = cut;
+      while (a > 0 && red[a - 1] === '*') a--;
+      let b = cut;
+      while (b < red.length && red[b] === '*') b++;
+      if (b - a >= REDACTED.length) cut = a;
+    }
+    const c = red.charCodeAt(cut - 1);
+    if (c >= 0xd800 && c <= 0xdbff) cut--;
+    return red.slice(0, cut) + CLIP_MARK;
   }
 
   /** True if redact(text) would change anything. */

@@ -107,7 +107,7 @@ export class LineStream {
     let i = oldLen;
     while (i > 0 && need > 0) {
       const c = this.buf.charCodeAt(--i);
-      if (!(c === 32 || (c >= 9 && c <= 13))) need--;
+      if (c > 32) need--;
     }
     return i;
   }

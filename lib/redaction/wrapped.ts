@@ -25,8 +25,10 @@ export const WRAP_MIN_HEAD = 4;
 /** Shortest wrappable form (MIN_SECRET_LENGTH). */
 const MIN_FORM = 6;
 
-const WS_RUN = /[\t\n\v\f\r ]+/g;
-const HAS_WS = /[\t\n\v\f\r ]/;
+// eslint-disable-next-line no-control-regex -- whitespace here is every code unit up to 32
+const HAS_WS = /[\x00-\x20]/;
+/** Raw values searched wrapped: printable ASCII (the view is compared byte by byte). */
+const PRINTABLE = /^[\x21-\x7e]+$/;
 /** Encodings whose output tools wrap. */
 const ENCODED = new Set(['base64', 'base64url', 'hex', 'pem-body']);
 /**
@@ -37,11 +39,12 @@ const MIN_RAW_WRAPPED = 12;
 
 export function isWrappable(form: string, encoding: string): boolean {
   if (HAS_WS.test(form)) return false;
-  return ENCODED.has(encoding) || ((encoding === 'raw' || encoding === 'line') && form.length >= MIN_RAW_WRAPPED);
+  return ENCODED.has(encoding) || ((encoding === 'raw' || encoding === 'line') && form.length >= MIN_RAW_WRAPPED && PRINTABLE.test(form));
 }
 
+/** Whitespace for this purpose: space and the control characters (tools print line breaks, tabs). */
 function isWs(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13);
+  return c <= 32;
 }
 
 function isBreak(c: number): boolean {
@@ -60,6 +63,64 @@ export interface WrapHistory {
 }
 
 export const EMPTY_HISTORY: WrapHistory = { chars: '', brokeAfter: false };
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+let inBytes = Buffer.allocUnsafeSlow(1 << 16);
+let inWords = new Int32Array(inBytes.buffer, 0, inBytes.length >> 2);
+let outBytes = Buffer.allocUnsafeSlow((1 << 16) + 16);
+let outWords = new Int32Array(outBytes.buffer, 0, outBytes.length >> 2);
+
+/**
+ * Writes `prefix` + text[from, to) without its whitespace into outBytes as Latin-1 (the low byte
+ * of each character; bytes 0-32 are dropped) and returns the length. Four characters at a time:
+ * a word without a byte below 33 is copied whole (shifted into place), others byte by byte.
+ */
+function compact(text: string, from: number, to: number, prefix: string): number {
+  const len = to - from;
+  if (inBytes.length < len + 8) {
+    inBytes = Buffer.allocUnsafeSlow(len + 8);
+    inWords = new Int32Array(inBytes.buffer, 0, inBytes.length >> 2);
+  }
+  if (outBytes.length < len + prefix.length + 16) {
+    outBytes = Buffer.allocUnsafeSlow(len + prefix.length + 16);
+    outWords = new Int32Array(outBytes.buffer, 0, outBytes.length >> 2);
+  }
+  const src = inBytes;
+  const out = outBytes;
+  const ow = outWords;
+  const iw = inWords;
+  src.write(from === 0 && to === text.length ? text : text.slice(from, to), 0, len, 'latin1');
+  let w = prefix.length > 0 ? out.write(prefix, 0, 'latin1') : 0;
+  const nw = LITTLE_ENDIAN ? len >> 2 : 0;
+  for (let j = 0; j < nw; j++) {
+    const v = iw[j] as number;
+    if ((((v - 0x21212121) & ~v) & 0x80808080) === 0) {
+      // no byte below 33 (the test is exact for "any"): the whole word
+      const sh = (w & 3) << 3;
+      const k = w >> 2;
+      if (sh === 0) ow[k] = v;
+      else {
+        ow[k] = ((ow[k] as number) & ((1 << sh) - 1)) | (v << sh);
+        ow[k + 1] = v >>> (32 - sh);
+      }
+      w += 4;
+    } else {
+      let c = v & 255;
+      if (c > 32) out[w++] = c;
+      c = (v >>> 8) & 255;
+      if (c > 32) out[w++] = c;
+      c = (v >>> 16) & 255;
+      if (c > 32) out[w++] = c;
+      c = v >>> 24;
+      if (c > 32) out[w++] = c;
+    }
+  }
+  for (let j = nw << 2; j < len; j++) {
+    const c = src[j] as number;
+    if (c > 32) out[w++] = c;
+  }
+  return w;
+}
 
 class Collector implements ScanSink {
   starts: number[] = [];
@@ -99,23 +160,22 @@ export class WrappedForms {
    */
   scan(text: string, from: number, to: number, add: (start: number, end: number) => void, hist: WrapHistory = EMPTY_HISTORY): void {
     if (this.list.length === 0 || to - from + hist.chars.length < MIN_FORM) return;
-    const body = text.slice(from, to);
-    const view = hist.chars + (HAS_WS.test(body) ? body.replace(WS_RUN, '') : body);
-    if (view.length < MIN_FORM) return;
+    const n = compact(text, from, to, hist.chars);
+    if (n < MIN_FORM) return;
     const hits = new Collector();
-    this.matcher.scan(view, 0, view.length, hits);
+    this.matcher.scanLatin1(outBytes.subarray(0, n), hits);
     if (hits.starts.length === 0) return;
-    // map view positions back: pos[i] is the text position of view character i (hist: from - 1),
+    // map view positions back: pos[i] is the text position of view character i (hist: -1),
     // brk[i] whether a line break lies between view characters i - 1 and i
     const h = hist.chars.length;
-    const pos = new Int32Array(view.length);
-    const brk = new Uint8Array(view.length + 1);
-    pos.fill(from - 1, 0, h);
+    const pos = new Int32Array(n);
+    const brk = new Uint8Array(n + 1);
+    pos.fill(-1, 0, h);
     let k = h;
     let sawBreak = hist.brokeAfter;
-    for (let i = from; i < to; i++) {
+    for (let i = from; i < to && k < n; i++) {
       const c = text.charCodeAt(i);
-      if (isWs(c)) {
+      if ((c & 255) <= 32) {
         if (isBreak(c)) sawBreak = true;
         continue;
       }
@@ -126,6 +186,7 @@ export class WrappedForms {
     for (let m = 0; m < hits.starts.length; m++) {
       const cs = hits.starts[m] as number;
       const ce = hits.ends[m] as number;
+      if (!this.genuine(text, hist.chars, pos, cs, ce)) continue;
       let st = cs;
       for (let i = cs + 1; i < ce && i - cs < WRAP_MIN_HEAD; i++) {
         if (brk[i]) {
@@ -135,6 +196,26 @@ export class WrappedForms {
       }
       add(Math.max(from, pos[st] as number), (pos[ce - 1] as number) + 1);
     }
+  }
+
+  /**
+   * The byte view keeps the low byte of each character and drops characters whose low byte is
+   * 32 or less: a match counts only if its characters are really those bytes (below 256) and
+   * what was dropped between them is really whitespace or control characters.
+   */
+  private genuine(text: string, hist: string, pos: Int32Array, cs: number, ce: number): boolean {
+    let prev = -1;
+    for (let i = cs; i < ce; i++) {
+      const p = pos[i] as number;
+      if (p < 0) {
+        if (hist.charCodeAt(i) > 255) return false;
+        continue;
+      }
+      if (text.charCodeAt(p) > 255) return false;
+      if (prev >= 0) for (let q = prev + 1; q < p; q++) if (text.charCodeAt(q) > 32) return false;
+      prev = p;
+    }
+    return true;
   }
 
   /**

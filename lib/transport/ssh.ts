@@ -47,7 +47,9 @@ function classify(e: unknown): TransportError {
   const code = err.code ?? '';
   if (err.level === 'client-authentication') return new TransportError('auth', 'authentication failed (the key in PAAS_SSH_KEY was not accepted)', false);
   if (/timed out/i.test(err.message ?? '')) return new TransportError('connect', 'connection setup timed out', true);
-  return new TransportError('connect', `connection failed: ${code || (err.message ?? 'error').slice(0, 120)}`, true);
+  // the first line, never a cut inside it: the message is redacted later, and a secret cut in two
+  // would no longer be recognised (issue #18)
+  return new TransportError('connect', `connection failed: ${code || ((err.message ?? 'error').split('\n')[0] ?? 'error')}`, true);
 }
 
 /**
