@@ -14,6 +14,12 @@ import { guardInterrupts, takesLocks, type InterruptGuard } from './interrupt.js
 import { actionInputs, FLAG_DOCS, nearest, packageVersion, wrap, zodChoices, type OptionDoc } from './help.js';
 import type { z } from 'zod';
 
+/**
+ * Shortens text quoted from the command line in errors: redacted first, then cut (redactor.clip).
+ * Nothing is registered before the arguments are parsed; the patterns (tokens, DSNs) still apply.
+ */
+const PATTERNS_ONLY = new Redactor();
+
 export interface CliIo {
   env: NodeJS.ProcessEnv;
   cwd: string;
@@ -151,7 +157,7 @@ function unknownCommand(argv: string[]): PaasError {
       suggestion = under.some((c) => c.path.length === 1) || second ? `paas ${first}${second ? ` ${second}` : ''}` : `paas ${first} <command>`;
     }
   }
-  const shown = words.slice(0, sub ? 2 : 1).join(' ').slice(0, 80);
+  const shown = PATTERNS_ONLY.clip(words.slice(0, sub ? 2 : 1).join(' '), 80);
   return new PaasError('PAAS_INVALID_ARGUMENT', `unknown command: paas ${shown}${suggestion ? ` (did you mean \`${suggestion}\`?)` : ''}`, {
     remediation: sub ? `Run \`paas ${w0}\` for its commands.` : 'Run `paas --help` for the list of commands.',
   });
@@ -188,7 +194,7 @@ function parseCommandArgs(cmd: Command, rest: string[]): { args: Record<string, 
       continue;
     }
     const s = nearest(name.replace(/_/g, '-'), Object.keys(options));
-    throw new PaasError('PAAS_INVALID_ARGUMENT', `${where}: unknown option ${a.split('=')[0]?.slice(0, 64)}${s ? ` (did you mean --${s}?)` : ''}`, { remediation: seeHelp });
+    throw new PaasError('PAAS_INVALID_ARGUMENT', `${where}: unknown option ${PATTERNS_ONLY.clip(a.split('=')[0] ?? '', 64)}${s ? ` (did you mean --${s}?)` : ''}`, { remediation: seeHelp });
   }
   let parsed;
   try {
@@ -200,7 +206,7 @@ function parseCommandArgs(cmd: Command, rest: string[]): { args: Record<string, 
     const opt = /'(-[^' ]+)/.exec(text)?.[1];
     const msg = code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && opt
       ? `${opt} needs a value (${opt} <value> or ${opt}=<value>)`
-      : `the options could not be read (${text.split('\n')[0]?.slice(0, 120)})`;
+      : `the options could not be read (${PATTERNS_ONLY.clip(text.split('\n')[0] ?? '', 120)})`;
     throw new PaasError('PAAS_INVALID_ARGUMENT', `${where}: ${msg}`, { remediation: seeHelp });
   }
   const args: Record<string, unknown> = {};
@@ -213,7 +219,7 @@ function parseCommandArgs(cmd: Command, rest: string[]): { args: Record<string, 
   }
   const required = cmd.positionals.filter((p) => !p.endsWith('?'));
   if (parsed.positionals.length > cmd.positionals.length) {
-    throw new PaasError('PAAS_INVALID_ARGUMENT', `paas ${cmd.path.join(' ')}: unexpected argument ${JSON.stringify(parsed.positionals[cmd.positionals.length]?.slice(0, 64))}`, { remediation: `Run \`paas ${cmd.path.join(' ')} --help\`.` });
+    throw new PaasError('PAAS_INVALID_ARGUMENT', `paas ${cmd.path.join(' ')}: unexpected argument ${JSON.stringify(PATTERNS_ONLY.clip(parsed.positionals[cmd.positionals.length] ?? '', 64))}`, { remediation: `Run \`paas ${cmd.path.join(' ')} --help\`.` });
   }
   if (parsed.positionals.length < required.length && !parsed.values.help) {
     throw new PaasError('PAAS_INVALID_ARGUMENT', `paas ${cmd.path.join(' ')}: missing <${required[parsed.positionals.length]}>`, { remediation: `Run \`paas ${cmd.path.join(' ')} --help\`.` });
