@@ -127,6 +127,33 @@ describe('failure_threshold / success_threshold across runs', () => {
   });
 });
 
+describe('reminders: remind_every', () => {
+  test('while failing and unacknowledged, Slack is reminded at most every 24h (the time kept in the marker); the issue gets every comment', async () => {
+    const YAML = `version: 1\nops:\n  alerting: { remind_every: 24h }\n${CHECKS}`;
+    const f = await fixture(YAML);
+    const clock = virtualClock(Date.parse('2026-12-01T00:00:00Z'));
+    app.status = 503;
+    const run = async (fx: OpsFixture, hours: number) => {
+      const r = await runOpsDirect(fx, { env: env(1), clock });
+      clock.advance(hours * 3_600_000);
+      return r.lines.find((l) => l.startsWith('ops_alert'));
+    };
+    expect(await run(f, 8)).toBe('ops_alert status=opened issue=1 slack=sent');
+    expect(await run(f, 8)).toBe('ops_alert status=commented issue=1 slack=not_due');
+    expect(await run(f, 8)).toBe('ops_alert status=commented issue=1 slack=not_due');
+    // 24 h after the "opened" message, on a fresh runner: due (the marker knows when Slack was told)
+    const fresh = await fixture(YAML);
+    expect(await run(fresh, 8)).toBe('ops_alert status=commented issue=1 slack=sent');
+    expect(readMarkerState(gh.issues.get(1)!.body)?.notified_at).toBe('2026-12-02T00:00:00.000Z');
+    expect(await run(fresh, 8)).toBe('ops_alert status=commented issue=1 slack=not_due');
+    expect(gh.issues.get(1)!.comments).toHaveLength(4);
+    expect(slackHeaders()).toEqual(['ops_daily strict unhealthy: internal-dogfood', 'ops_daily strict unhealthy (still failing): internal-dogfood']);
+    // recovery always notifies
+    app.status = 200;
+    expect(await run(fresh, 1)).toBe('ops_alert status=closed issue=1 slack=sent');
+  });
+});
+
 describe('maintenance windows per context', () => {
   const YAML = `version: 1\nops:\n${CHECKS}contexts:\n  internal-dogfood:\n    maintenance:\n      - { weekdays: [sat], start: "02:00", duration: 2h, timezone: Europe/Berlin }\n`;
 

@@ -203,6 +203,7 @@ function build() {
           failure_threshold: z.number().int().min(1).max(100).default(1),
           success_threshold: z.number().int().min(1).max(100).default(1),
           deploy_grace: durationMs({ min: 0, max: 24 * 3_600_000 }).default(0),
+          remind_every: durationMs({ min: 0, max: 31 * 24 * 3_600_000 }).default(0),
         })
         .prefault({}),
     })

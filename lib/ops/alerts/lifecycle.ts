@@ -56,6 +56,8 @@ export interface MarkerState {
   fails?: number;
   /** healthy runs in a row while the issue is open (recovery needs `success_threshold`) */
   oks?: number;
+  /** the last Slack message of this incident (reminders: `remind_every`) */
+  notified_at?: string;
 }
 
 const STATE_PREFIX = '<!-- paas-actions:ops_daily-state ';
@@ -78,6 +80,8 @@ export function readMarkerState(body: string): MarkerState | null {
       const oks = num(o.oks);
       if (fails !== undefined) out.fails = fails;
       if (oks !== undefined) out.oks = oks;
+      const notified = str(o.notified_at);
+      if (notified) out.notified_at = notified;
       return out;
     } catch {
       return null;
@@ -121,6 +125,8 @@ export interface OpenAlert {
   notified?: boolean;
   /** healthy runs in a row (without GitHub, the local alert counts them) */
   oks?: number;
+  /** the last Slack message of this incident */
+  notified_at?: string | null;
 }
 
 /**
@@ -129,7 +135,8 @@ export interface OpenAlert {
  * page back.
  */
 export type AlertAction = 'opened' | 'commented' | 'closed' | 'acknowledged' | 'failed' | 'pending' | 'recovering' | 'silenced' | 'none';
-export type SlackOutcome = 'sent' | 'failed' | 'suppressed_acknowledged' | 'not_configured' | 'not_needed';
+/** `not_due`: a recurrence within `remind_every` of the last message (no reminder yet). */
+export type SlackOutcome = 'sent' | 'failed' | 'suppressed_acknowledged' | 'not_due' | 'not_configured' | 'not_needed';
 
 /** One row of `paas alert history`. */
 export interface AlertRecord {
@@ -172,6 +179,8 @@ export interface AlertInput {
   thresholds?: { failure: number; success: number } | undefined;
   /** a maintenance window or a deploy: report, do not page */
   silence?: Silence | null | undefined;
+  /** while failing and unacknowledged, Slack is reminded at most this often (0: on every failing run) */
+  remindEveryMs?: number | undefined;
 }
 
 export interface AlertDeps {
@@ -317,14 +326,17 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
           await gh.createComment(issue.number, r.redact(recurrenceComment(safe, since.since)));
           if ((marker?.oks ?? 0) > 0 && gh.updateBody) {
             // a partial recovery ended: the healthy count starts again
-            await gh.updateBody(issue.number, withMarkerState(issue.body, input.context, { ...since, fails: (marker?.fails ?? 0) + 1, oks: 0 }));
+            since = { ...since, fails: (marker?.fails ?? 0) + 1, oks: 0 };
+            const body = withMarkerState(issue.body, input.context, since);
+            await gh.updateBody(issue.number, body);
+            issue = { ...issue, body };
           }
           action = 'commented';
         } else if (isPending) {
           action = 'pending';
         } else {
           if (!since.since) since = { since: streak.since ?? input.now.toISOString(), since_run: streak.since_run ?? safe.runUrl ?? null };
-          const state: MarkerState = { ...since, fails: streak.fails, oks: 0 };
+          const state: MarkerState = { ...since, fails: streak.fails, oks: 0, notified_at: input.now.toISOString() };
           const created = await gh.createIssue({ title: ALERT_TITLE, body: r.redact(issueBody(safe, state)), labels: [ALERT_LABEL] });
           issue = created;
           action = 'opened';
@@ -408,17 +420,35 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
   let slackAttempts: number | undefined;
   let slackReason: string | null = null;
   let event: AlertEventKind | null = null;
+  // reminders: a recurrence notifies only when the last message is remind_every old (or older)
+  const remind = Math.max(0, input.remindEveryMs ?? 0);
+  let remindDue: boolean | null = null;
+  if (remind > 0 && open) {
+    const last = Date.parse(since.notified_at ?? open.notified_at ?? open.opened_at);
+    remindDue = !Number.isFinite(last) || input.now.getTime() - last >= remind;
+  }
   if (failing && open && !held) event = open.notified === false ? 'opened' : 'recurring';
   else if (action === 'closed') event = 'recovered';
   if (joinedExisting) event = null; // the overlapping run that opened the issue notifies
   if (event) {
     if (!deps.slack) slack = 'not_configured';
     else if (event === 'recurring' && acknowledged) slack = 'suppressed_acknowledged';
+    else if (event === 'recurring' && remindDue === false) slack = 'not_due';
     else {
       const msg = alertMessage({ kind: event, context: input.context, overall: input.overall, lines, runUrl: safe.runUrl, issueUrl: issue?.html_url || open?.issue_url || undefined });
       const res = await postSlack(deps.slack.webhookUrl, msg, { ...deps.slack.options, redactor: r, ...(deps.deadline ? { deadline: deps.deadline } : {}) });
       slack = res.ok ? 'sent' : 'failed';
       slackAttempts = res.attempts;
+      if (res.ok && open) {
+        open = { ...open, notified_at: input.now.toISOString() };
+        if (remind > 0 && event === 'recurring' && issue && deps.github?.updateBody && github === 'ok') {
+          try {
+            await deps.github.updateBody(issue.number, withMarkerState(issue.body, input.context, { ...since, notified_at: input.now.toISOString() }));
+          } catch (e) {
+            deps.logger.warn(`the alert issue's reminder time could not be updated: ${e instanceof Error ? e.message : String(e)}`);
+          }
+        }
+      }
       if (!res.ok) {
         slackReason = res.deadlineExceeded ? 'slack_deadline' : `slack_${res.status || 'network'}`;
         deps.logger.warn(`Slack notification failed after ${res.attempts} attempt(s) (last HTTP status ${res.status || 'none'})${res.deadlineExceeded ? ": the next wait (Retry-After) did not fit in the run's deadline" : ''}`);

@@ -123,6 +123,7 @@ async function alertStep(rt: Runtime, s: ContextSession, state: ScopedState, con
         runbookUrl: ctx.runbookUrl,
         thresholds: { failure: config.ops.alerting.failure_threshold, success: config.ops.alerting.success_threshold },
         silence: ctx.silence ?? null,
+        remindEveryMs: config.ops.alerting.remind_every,
       },
       { state, redactor: rt.redactor, logger: rt.logger, github: githubApi(rt, token, deps, deadline), slack: webhook ? { webhookUrl: webhook, options: deps.slackOptions } : undefined, deadline },
     );
