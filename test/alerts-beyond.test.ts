@@ -154,6 +154,37 @@ describe('reminders: remind_every', () => {
   });
 });
 
+describe('flapping', () => {
+  test('at 3 changes within 24h the issue is held open (label flapping), said once on the issue and in Slack; stable again, the usual lifecycle resumes', async () => {
+    const f = await fixture(`version: 1\nops:\n  alerting: { flapping: { changes: 3, window: 24h } }\n${CHECKS}`);
+    const clock = virtualClock(Date.parse('2026-12-01T00:00:00Z'));
+    const run = async (status: number, hours = 2) => {
+      app.status = status;
+      const r = await runOpsDirect(f, { env: env(1), clock });
+      clock.advance(hours * 3_600_000);
+      return r.lines.find((l) => l.startsWith('ops_alert')) ?? 'none';
+    };
+    expect(await run(503)).toBe('ops_alert status=opened issue=1 slack=sent');
+    expect(await run(200)).toBe('ops_alert status=closed issue=1 slack=sent');
+    expect(await run(503)).toBe('ops_alert status=opened issue=2 slack=sent');
+    expect(await run(200)).toBe('ops_alert status=flapping count=3 threshold=3 issue=2 slack=sent');
+    const issue = gh.issues.get(2)!;
+    expect(issue.state).toBe('open');
+    expect(issue.labels).toContain('flapping');
+    expect(issue.comments.at(-1)).toMatch(/^\*\*Flapping\*\*: ops_daily changed between failing and healthy 3 times within 24 h/);
+    const comments = issue.comments.length;
+    expect(await run(503)).toBe('ops_alert status=flapping count=4 threshold=3 issue=2 slack=not_needed');
+    expect(await run(200, 25)).toBe('ops_alert status=flapping count=5 threshold=3 issue=2 slack=not_needed');
+    expect(issue.comments).toHaveLength(comments); // not on every flip
+    expect(readMarkerState(issue.body)?.flap).toMatchObject({ on: true, last: false });
+    expect(slackHeaders()).toEqual(['ops_daily strict unhealthy: internal-dogfood', 'ops_daily recovered: internal-dogfood', 'ops_daily strict unhealthy: internal-dogfood', 'ops_daily flapping: internal-dogfood']);
+    // stable (healthy) for more than the window: no longer flapping, and the healthy run closes it
+    expect(await run(200)).toBe('ops_alert status=closed issue=2 slack=sent');
+    expect(issue.state).toBe('closed');
+    expect(issue.comments.some((c) => c.startsWith('No longer flapping'))).toBe(true);
+  });
+});
+
 describe('maintenance windows per context', () => {
   const YAML = `version: 1\nops:\n${CHECKS}contexts:\n  internal-dogfood:\n    maintenance:\n      - { weekdays: [sat], start: "02:00", duration: 2h, timezone: Europe/Berlin }\n`;
 

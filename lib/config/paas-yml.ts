@@ -204,6 +204,7 @@ function build() {
           success_threshold: z.number().int().min(1).max(100).default(1),
           deploy_grace: durationMs({ min: 0, max: 24 * 3_600_000 }).default(0),
           remind_every: durationMs({ min: 0, max: 31 * 24 * 3_600_000 }).default(0),
+          flapping: z.strictObject({ changes: z.number().int().min(2).max(100).default(4), window: durationMs({ min: 60_000, max: 31 * 24 * 3_600_000 }).default(24 * 3_600_000) }).optional(),
         })
         .prefault({}),
     })

@@ -58,6 +58,34 @@ export interface MarkerState {
   oks?: number;
   /** the last Slack message of this incident (reminders: `remind_every`) */
   notified_at?: string;
+  /** flapping detection: status changes within the window */
+  flap?: FlapState;
+}
+
+/** Status changes (failing ↔ healthy) seen within the flapping window, and whether we are flapping. */
+export interface FlapState {
+  /** the previous run was failing (null: no run judged yet) */
+  last: boolean | null;
+  /** ISO times of the changes still inside the window */
+  changes: string[];
+  on: boolean;
+}
+
+export const FLAP_KEY = 'alert.flap';
+export const FLAPPING_LABEL = 'flapping';
+
+function readFlap(v: unknown): FlapState | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  const o = v as Partial<FlapState>;
+  const changes = Array.isArray(o.changes) ? o.changes.filter((c): c is string => typeof c === 'string' && c.length <= 40).slice(-100) : [];
+  return { last: typeof o.last === 'boolean' ? o.last : null, changes, on: o.on === true };
+}
+
+/** The next flapping state after a run that is `failing` (true) or healthy (false). */
+export function advanceFlap(prev: FlapState | null | undefined, failing: boolean, now: Date, windowMs: number): FlapState {
+  const changes = (prev?.changes ?? []).filter((t) => now.getTime() - Date.parse(t) < windowMs);
+  if (prev && prev.last !== null && prev.last !== failing) changes.push(now.toISOString());
+  return { last: failing, changes: changes.slice(-100), on: prev?.on ?? false };
 }
 
 const STATE_PREFIX = '<!-- paas-actions:ops_daily-state ';
@@ -82,6 +110,8 @@ export function readMarkerState(body: string): MarkerState | null {
       if (oks !== undefined) out.oks = oks;
       const notified = str(o.notified_at);
       if (notified) out.notified_at = notified;
+      const flap = readFlap(o.flap);
+      if (flap) out.flap = flap;
       return out;
     } catch {
       return null;
@@ -134,7 +164,7 @@ export interface OpenAlert {
  * success_threshold (the issue stays open); `silenced`: a maintenance window or a deploy holds the
  * page back.
  */
-export type AlertAction = 'opened' | 'commented' | 'closed' | 'acknowledged' | 'failed' | 'pending' | 'recovering' | 'silenced' | 'none';
+export type AlertAction = 'opened' | 'commented' | 'closed' | 'acknowledged' | 'failed' | 'pending' | 'recovering' | 'silenced' | 'flapping' | 'none';
 /** `not_due`: a recurrence within `remind_every` of the last message (no reminder yet). */
 export type SlackOutcome = 'sent' | 'failed' | 'suppressed_acknowledged' | 'not_due' | 'not_configured' | 'not_needed';
 
@@ -181,6 +211,8 @@ export interface AlertInput {
   silence?: Silence | null | undefined;
   /** while failing and unacknowledged, Slack is reminded at most this often (0: on every failing run) */
   remindEveryMs?: number | undefined;
+  /** flapping: `changes` status changes within `windowMs` hold the issue open and Slack quiet */
+  flapping?: { changes: number; windowMs: number } | null | undefined;
 }
 
 export interface AlertDeps {
@@ -296,6 +328,12 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
     // reported, not paged: no issue change, no Slack, and the run counts toward no threshold
     deps.logger.info(`alerting held back (${input.silence.reason}): ${input.silence.detail}`);
     return { ...base, action: 'silenced', reason: input.silence.reason, issue: open?.issue ?? null, issue_url: open?.issue_url ?? null, slack: 'not_needed', github: githubState, alertId: open?.id ?? null };
+  }
+
+  if (input.flapping) {
+    const f = await flappingPhase(input, safe, deps, failing, open, input.flapping);
+    if (f) return f;
+    open = deps.state.get<OpenAlert | null>(OPEN_ALERT_KEY) ?? null;
   }
 
   // failing runs in a row before any issue exists (failure_threshold)
@@ -495,4 +533,101 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
     count,
     threshold,
   };
+}
+
+export function flappingComment(input: AlertInput, flap: FlapState, cfg: { changes: number; windowMs: number }): string {
+  return [
+    `**Flapping**: ops_daily changed between failing and healthy ${flap.changes.length} times within ${Math.round(cfg.windowMs / 3_600_000)} h (threshold ${cfg.changes}), now **${input.overall}** at ${input.now.toISOString()}.`,
+    '',
+    `This issue stays open and Slack stays quiet while it flaps; it is reported once. When the status is stable for ${Math.round(cfg.windowMs / 3_600_000)} h the usual lifecycle resumes (a healthy run then closes it).`,
+    '',
+    input.runUrl ? `Run: ${input.runUrl}` : '',
+  ].join('\n').trimEnd();
+}
+
+/**
+ * Flapping (`ops.alerting.flapping`): every judged run advances the change count (in the issue's
+ * marker while an issue is open, and in the context state). At `changes` changes within the window
+ * the alert enters `flapping`: the issue is opened or kept open (label `flapping`), one comment and
+ * one Slack message say so, and later flips change nothing. When the count falls below the
+ * threshold the issue says so and the usual lifecycle resumes (this function returns null then).
+ */
+async function flappingPhase(input: AlertInput, safe: AlertInput, deps: AlertDeps, failing: boolean, open: OpenAlert | null, cfg: { changes: number; windowMs: number }): Promise<AlertOutcome | null> {
+  const r = deps.redactor;
+  const gh = deps.github;
+  let issue: Issue | null = null;
+  let marker: MarkerState | null = null;
+  if (gh) {
+    try {
+      issue = await findAlertIssue(gh, input.context, open?.issue ?? null);
+      marker = issue ? readMarkerState(issue.body) : null;
+    } catch {
+      return null; // the usual path reports the GitHub failure
+    }
+  }
+  const prev = marker?.flap ?? readFlap(deps.state.get<FlapState | null>(FLAP_KEY)) ?? null;
+  const flap = advanceFlap(prev, failing, input.now, cfg.windowMs);
+  const flapping = flap.changes.length >= cfg.changes;
+  const next: FlapState = { ...flap, on: flapping };
+  deps.state.set(FLAP_KEY, next);
+  const markerState: MarkerState = { ...(marker ?? { since: open?.opened_at ?? input.now.toISOString(), since_run: open?.opened_run ?? safe.runUrl ?? null }), flap: next };
+  const base = { reason: null, cause: null, remediation: null, count: flap.changes.length, threshold: cfg.changes } as const;
+  if (!flapping) {
+    if (prev?.on && gh && issue?.state === 'open' && gh.updateBody) {
+      try {
+        await gh.createComment(issue.number, `No longer flapping: ${flap.changes.length} change(s) within the window. The usual lifecycle resumes.`);
+        await gh.updateBody(issue.number, withMarkerState(issue.body, input.context, markerState));
+      } catch (e) {
+        deps.logger.warn(`the alert issue's flapping state could not be updated: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    } else if (issue && gh?.updateBody && marker && JSON.stringify(marker.flap ?? null) !== JSON.stringify(next)) {
+      try {
+        await gh.updateBody(issue.number, withMarkerState(issue.body, input.context, markerState));
+      } catch {
+        /* the context state keeps the count */
+      }
+    }
+    return null;
+  }
+
+  const entering = !prev?.on;
+  let action: AlertAction = 'flapping';
+  let github: AlertRecord['github'] = gh ? 'ok' : 'not_configured';
+  let ghError: GitHubApiError | null = null;
+  if (gh) {
+    try {
+      if (!issue) {
+        issue = await gh.createIssue({ title: ALERT_TITLE, body: r.redact(issueBody(safe, markerState)), labels: [ALERT_LABEL, FLAPPING_LABEL] });
+        await gh.createComment(issue.number, r.redact(flappingComment(safe, flap, cfg)));
+      } else {
+        if (entering) {
+          await gh.createComment(issue.number, r.redact(flappingComment(safe, flap, cfg)));
+          await gh.addLabels(issue.number, [FLAPPING_LABEL]);
+        }
+        if (gh.updateBody) await gh.updateBody(issue.number, withMarkerState(issue.body, input.context, markerState));
+      }
+    } catch (e) {
+      github = 'failed';
+      action = 'failed';
+      ghError = e instanceof GitHubApiError ? e : new GitHubApiError(0, 'GitHub API', 'network');
+      deps.logger.warn(`alert issue could not be updated: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  let slack: SlackOutcome = 'not_needed';
+  if (entering) {
+    if (!deps.slack) slack = 'not_configured';
+    else {
+      const msg = alertMessage({ kind: 'flapping', context: input.context, overall: input.overall, lines: safe.lines, runUrl: safe.runUrl, issueUrl: issue?.html_url || open?.issue_url || undefined });
+      const res = await postSlack(deps.slack.webhookUrl, msg, { ...deps.slack.options, redactor: r, ...(deps.deadline ? { deadline: deps.deadline } : {}) });
+      slack = res.ok ? 'sent' : 'failed';
+    }
+  }
+  const o: OpenAlert = open
+    ? { ...open, issue: issue?.number ?? open.issue, issue_url: issue?.html_url || open.issue_url }
+    : { id: randomUUID(), issue: issue?.number ?? null, issue_url: issue?.html_url || null, opened_at: markerState.since ?? input.now.toISOString(), opened_run: markerState.since_run ?? null, acknowledged: false, notified: true };
+  deps.state.set(OPEN_ALERT_KEY, o);
+  deps.state.set(STREAK_KEY, { fails: 0, since: null, since_run: null });
+  const rec: AlertRecord = { alert_id: o.id, action, overall: input.overall, issue: o.issue, issue_url: o.issue_url, slack, github, reason: ghError?.reason ?? null, run_url: safe.runUrl ?? null, acknowledged: o.acknowledged };
+  deps.state.record(ALERT_RECORD, rec, input.now.toISOString());
+  return { ...base, action, issue: o.issue, issue_url: o.issue_url, slack, github, alertId: o.id, reason: ghError?.reason ?? null, cause: ghError?.cause_ ?? null, remediation: ghError ? githubRemediation(ghError) : null, since: o.opened_at };
 }

@@ -25,7 +25,7 @@ export interface SlackMessage {
   blocks: SlackBlock[];
 }
 
-export type AlertEventKind = 'opened' | 'recurring' | 'recovered';
+export type AlertEventKind = 'opened' | 'recurring' | 'recovered' | 'flapping';
 
 /** Slack mrkdwn control characters (&, <, >) escaped. */
 export function slackEscape(s: string): string {
@@ -36,6 +36,7 @@ const HEADERS: Record<AlertEventKind, string> = {
   opened: 'ops_daily strict unhealthy',
   recurring: 'ops_daily strict unhealthy (still failing)',
   recovered: 'ops_daily recovered',
+  flapping: 'ops_daily flapping',
 };
 
 /** The message for one alert event. `lines` are status lines (already redacted). */

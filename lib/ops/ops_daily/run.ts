@@ -124,6 +124,7 @@ async function alertStep(rt: Runtime, s: ContextSession, state: ScopedState, con
         thresholds: { failure: config.ops.alerting.failure_threshold, success: config.ops.alerting.success_threshold },
         silence: ctx.silence ?? null,
         remindEveryMs: config.ops.alerting.remind_every,
+        flapping: config.ops.alerting.flapping ? { changes: config.ops.alerting.flapping.changes, windowMs: config.ops.alerting.flapping.window } : null,
       },
       { state, redactor: rt.redactor, logger: rt.logger, github: githubApi(rt, token, deps, deadline), slack: webhook ? { webhookUrl: webhook, options: deps.slackOptions } : undefined, deadline },
     );
@@ -147,6 +148,7 @@ function alertSummary(a: AlertOutcome | null): string[] {
     markdownTable(['alert', 'issue', 'slack', 'reason'], [[a.action, issue, a.slack, a.reason ?? '']]),
     ...(a.action === 'pending' ? ['', `Alert state: pending, ${a.count} of ${a.threshold} failing runs before the alert issue opens (failure_threshold).`] : []),
     ...(a.action === 'recovering' ? ['', `Alert state: recovering, ${a.count} of ${a.threshold} healthy runs before the alert issue closes (success_threshold).`] : []),
+    ...(a.action === 'flapping' ? ['', `Alert state: flapping, ${a.count} status changes within the window (threshold ${a.threshold}): the issue stays open and Slack quiet until it is stable.`] : []),
     ...(a.action === 'silenced' ? ['', `Alert state: silenced (${a.reason}): the checks ran and are reported above; nobody is paged${a.reason === 'deploying' ? ' while a deploy runs or within the grace period after it' : ''}.`] : []),
     ...(a.issue_url ? ['', `Alert issue: ${a.issue_url}${a.since ? ` (failing since ${a.since})` : ''}`] : []),
     ...(a.remediation ? ['', `:warning: alert delivery failed (${a.reason}): ${a.remediation}`] : []),
