@@ -11,7 +11,7 @@
 // The CLI runs as a child process with spawn (NOT spawnSync): the HTTP app, the GitHub API and
 // the Slack receiver live in this process and must keep answering while `paas` runs.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tempDir } from './demo-cleanup.mjs';
@@ -128,6 +128,16 @@ export async function opsDemo(opts = {}) {
     await paas(['alert', 'history', '--context', context]);
     process.stdout.write(`\n  Slack messages received: ${slack.payloads.length} (opened, still failing, recovered; the acknowledged recurrence was silent)\n`);
     process.stdout.write(`  GitHub API requests: ${gh.requests.length}, all valid against GitHub's OpenAPI description: ${gh.violations.length === 0 ? 'yes' : `NO: ${gh.violations.join('; ')}`}\n`);
+    if (gh.violations.length || slack.violations.length) throw new Error('demo: invalid GitHub or Slack request');
+
+    section('Alerting a person can live with', 'paas.yml now says `ops: { alerting: { failure_threshold: 2 } }`: one failing run alone pages nobody (pending, no issue, no Slack); a second one in a row would. docs/ops_daily.md also shows success_threshold, reminders, flapping, maintenance windows and deploy-aware silence.');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('ops:\n', 'ops:\n  alerting: { failure_threshold: 2 }\n'));
+    const before = { issues: gh.issues.size, slack: slack.payloads.length };
+    web.status = 503;
+    await ops(2, 1006);
+    web.status = 200;
+    await ops(0, 1007);
+    process.stdout.write(`  a one-run blip: ${gh.issues.size - before.issues} new issue(s), ${slack.payloads.length - before.slack} Slack message(s)\n`);
     if (gh.violations.length || slack.violations.length) throw new Error('demo: invalid GitHub or Slack request');
   } finally {
     await Promise.all([web.close(), gh.close(), slack.close()]);
