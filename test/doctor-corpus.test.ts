@@ -354,3 +354,32 @@ describe('private state recognised by content or by name', () => {
     expect(kinds).toEqual(['backups/nightly.archive:db_dump', 'backups/prod.pgsql:db_dump', 'backups/prod.sql.zst:db_dump', 'data/cache.bin:sqlite_database', 'infra/prod-state.json:terraform_state', 'ops/.htpasswd:credentials_file', 'state/events/2026-08-14.jsonl:events_log']);
   });
 });
+
+describe('findings on real packages, inspected and fixed (bench/doctor/real.mjs)', () => {
+  test('a key block shortened in a doc comment and a constant name under a TOKEN key are not findings', () => {
+    const shortened = `/** For example, \`-----BEGIN RSA PRIVATE KEY----- MIIEpQIBAAKCAQEA${pick(A, 48)}. -----END RSA PRIVATE KEY-----\` */\n`;
+    expect(kindsAt(shortened, 'lib/rest/credential.d.ts')).toEqual([]);
+    expect(kindsAt('const MODULE_REFERENCE_TOKEN = "__WEBPACK_MODULE_REFERENCE__";\n', 'lib/optimize/scope.js')).toEqual([]);
+    expect(kindsAt('"NextToken": "AQICAHjOiFofVZCZ0aEN1VnF1m9jq/xxpTY7MyPexz72BHuAkgETVS8c"\n', 'apis/cf.examples.json')).toEqual([]);
+    expect(kindsAt('r.push(this.algorithm+" Credential="+e.accessKeyId+"/"+a)\n', 'dist/sdk.min.js')).toEqual([]);
+    expect(kindsAt('throw new Error("dotenv://:key_1234@dotenvx.com/vault/.env.vault?environment=development")\n', 'build/index.js')).toEqual([]);
+  });
+});
+
+describe('more findings on real packages, inspected and fixed', () => {
+  test.each([
+    ['src/api/metadata/schema.ts', "      sendSecretInApis: '?boolean',"],
+    ['src/api/metadata/schema.ts', "      passwordPolicies: '?PasswordPolicies',"],
+    ['dist/jsforce.min.js', 'e="password=".concat(Kt(r),"&x=1")'],
+    ['test/connect.js', "    var parts = urlparse('amqp://user%3Aname:pass%3Aword@localhost')"],
+    ['README.md', "  url: 'redis://alice:foobared@awesome.redis.server:6380'"],
+    ['lib/main.d.ts', "   * example: `config({ DOTENV_KEY: 'dotenv://:key_1234\u00e2\u0080\u00a6@dotenvx.com/vault/.env.vault?environment=production' })`"],
+  ])('%s: %s', (path, line) => {
+    expect(kindsAt(`${line}\n`, path)).toEqual([]);
+  });
+
+  test('outside tests and docs the same connection strings with a generated password are findings', () => {
+    expect(kindsAt(`const url = 'redis://alice:${pick(A, 24)}@cache.internal.acme:6380'\n`, 'src/cache.ts')).toEqual(['dsn_password']);
+    expect(kindsAt(`const url = 'redis://alice:${pick(A, 24)}@cache.internal.acme:6380'\n`, 'test/cache.test.ts')).toEqual(['dsn_password']);
+  });
+});

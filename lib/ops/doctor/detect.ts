@@ -167,7 +167,10 @@ const DIGIT_CHARS = '0123456789';
 /** [A-Za-z0-9_.-]: characters of a token run */
 const isRunChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46;
 /** Publicly documented example credentials (vendor docs, emulators): not findings. */
-const KNOWN_EXAMPLE_PARTS = ['Eby8vdM02xNOcqFl' /* Azure storage emulator (Azurite) account key */];
+const KNOWN_EXAMPLE_PARTS = [
+  'Eby8vdM02xNOcqFl', // Azure storage emulator (Azurite) account key
+  'MC4CAQAwBQYDK2VwBCIEIHKj', // ssh2's published Ed25519 probe key (lib/protocol/constants.js), in every bundle of ssh2
+];
 const isKnownExample = (s: string) => KNOWN_EXAMPLE_PARTS.some((p) => s.includes(p));
 /** [A-Za-z0-9] by character code (NaN, past the end: false) */
 const isAlnumCode = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
@@ -277,7 +280,7 @@ export class Detector {
       const i = text.lastIndexOf('://', q);
       if (i > lastScheme && q - i <= 400) {
         lastScheme = i;
-        this.dsn(text, i, hits);
+        this.dsn(text, i, hits, docs);
       }
     }
   }
@@ -321,13 +324,13 @@ export class Detector {
     if (!m) return;
     const s = m[0];
     const body = PRIVATE_KEY_BODY_RE.exec(text.slice(start + s.length, start + s.length + 600));
-    if (body?.[1] && looksLikeKeyBody(body[1])) {
+    if (body?.[1] && looksLikeKeyBody(body[1]) && !truncatedExample(text, start + s.length) && !isKnownExample(body[1])) {
       const label = s.replace(/^-+BEGIN /, '').replace(/-+$/, '');
       hits.push({ kind: 'private_key', severity: 'critical', start, end: start + s.length, secret: body[1].slice(0, 200), preview: `-----BEGIN ${label}----- ***` });
     }
   }
 
-  private dsn(text: string, at: number, hits: Hit[]): void {
+  private dsn(text: string, at: number, hits: Hit[], docs: boolean): void {
     const re = DSN_TAIL_RE;
     re.lastIndex = at;
     const m = re.exec(text);
@@ -342,6 +345,8 @@ export class Detector {
     const user = rest.slice(0, colon);
     const password = rest.slice(colon + 1);
     if (!password || password === user || isPlaceholder(decodeSafe(password))) return;
+    // in tests and documentation a connection string is an example unless its password looks generated
+    if (docs && !looksSecretValue(decodeSafe(password), true)) return;
     const host = /^[A-Za-z0-9.[\]:-]*/.exec(text.slice(at + s.length - 1, at + s.length + 255))?.[0] ?? '';
     if (/(?:^|\.)example\.(?:com|org|net)$|\.example$|\.invalid$|^host$|^hostname$/i.test(host.replace(/:\d+$/, ''))) return;
     hits.push({ kind: 'dsn_password', severity: 'critical', start: b, end: at + s.length - 1, secret: password, preview: maskDsn(scheme.toLowerCase()) });
@@ -436,6 +441,16 @@ export class Detector {
  */
 function looksLikeKeyBody(b: string): boolean {
   return b.length >= 40 && new Set(b).size >= 16 && !/EXAMPLE|example|xxxx|XXXX/.test(b);
+}
+
+/**
+ * A key block shortened for documentation: `-----BEGIN RSA PRIVATE KEY----- MIIEpQ...iieR. -----END`
+ * (a dot or an ellipsis in the body, which base64 never holds, before the END line).
+ */
+function truncatedExample(text: string, bodyStart: number): boolean {
+  const end = text.indexOf('-----END', bodyStart);
+  if (end < 0 || end - bodyStart > 12000) return false;
+  return /[A-Za-z0-9+/=]\.(?:\s|\\n|$)|\.\.|…/.test(text.slice(bodyStart, end));
 }
 
 /** True when only blanks (and `export `) stand between the start of the line and `at`. */
@@ -620,7 +635,7 @@ function entropy(v: string): number {
  */
 export function looksSecretValue(v: string, docs: boolean): boolean {
   if (v.length < 8) return false;
-  if (/^(?:[a-z]+|[A-Z]+|[A-Z]?[a-z]+(?:[A-Z][a-z]+)*)$/.test(v)) return false; // a word, a name (minioadmin, Secret, camelCase)
+  if (/^[?!]?(?:[a-z]+|[A-Z]+|[A-Z]?[a-z]+(?:[A-Z][a-z]+)*)(?:\[\])?[?]?$/.test(v)) return false; // a word, a name, a type (minioadmin, Secret, camelCase, ?boolean)
   if (/^(?:[a-z]+(?:[-_. ][a-z]+)+|[A-Z]+(?:[-_. ][A-Z]+)+)$/.test(v)) return false; // confirmation-email, correct-horse-battery
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v) && !/:\/\/[^/@\s]*:[^/@\s]*@/.test(v)) return false; // a URL without credentials
   if (/^[A-Za-z_$][A-Za-z_$]*\d{0,2}(?:\.[A-Za-z_$][A-Za-z_$]*\d{0,2})+$/.test(v)) return false; // props.token, config.apiKey
@@ -633,13 +648,13 @@ export function looksSecretValue(v: string, docs: boolean): boolean {
 
 /** References and expressions rather than literal values. */
 function notALiteral(v: string, quoted: boolean): boolean {
-  if (/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/.test(v)) return true; // names a vault key / env var (paas.yml: dsn: POSTGRES_DSN_PROD)
+  if (/^_*[A-Z][A-Z0-9]*(?:_+[A-Z0-9]+)+_*$/.test(v)) return true; // names a vault key / env var (paas.yml: dsn: POSTGRES_DSN_PROD), a constant (__WEBPACK_MODULE_REFERENCE__)
   if (!quoted && /^[A-Za-z_$][A-Za-z_$]*\d{0,2}(?:\.[A-Za-z_$][A-Za-z_$]*\d{0,2})+(?:\(.*\))?$/.test(v)) return true; // secrets.X, process.env.X (not abc123.x9y8z7: a bootstrap token)
   if (!quoted && /[()[\]]/.test(v)) return true; // function calls, lookups
   if (/^(?:[~^<>=]*\d+(?:\.\d+)+(?:[-+][\w.]+)?|\d{1,7}[smhdw]?|0x[0-9a-f]{1,8})$/i.test(v)) return true; // versions, small numbers, durations (long digit runs and 123-abc shapes can be secrets)
   if (/^(?:\.{0,2}\/|~\/|[A-Za-z]:\\)/.test(v) || /\.(?:pem|key|json|txt|crt|p12|pfx|env|ya?ml|gpg|asc|age)$/i.test(v)) return true; // file references
   if (/\s/.test(v)) return true; // prose
-  if (quoted && (/^\+.*\+$/.test(v) || (/^\+/.test(v) && /[(){};]/.test(v)) || /^[,:;=&|)]/.test(v) || /[,:;(&|]$/.test(v))) return true; // a fragment of code between two strings ("token="+t+"")
+  if (quoted && (/^\+.*\+$/.test(v) || /^\.[A-Za-z_$][\w$]*\(/.test(v) || (/^\+/.test(v) && /[(){};]/.test(v)) || /^[,:;=&|)]/.test(v) || /[,:;(&|]$/.test(v))) return true; // a fragment of code between two strings ("token="+t+"")
   if (/^[a-z]+(?:_[a-z]+)+$/.test(v) || /^[a-z]+(?:[A-Z][a-z]+)+$/.test(v)) return true; // identifiers: private_key_id, accessToken
   if (!/[A-Za-z]/.test(v) && !/\d{6,}/.test(v)) return true;
   return false;

@@ -272,8 +272,8 @@ export function isPlaceholder(value: string): boolean {
   if (v.includes('${') || v.includes('{{') || /%[sdv](?![A-Za-z0-9])/.test(v) || v.includes('%(')) return true;
   if (PLACEHOLDER_WORDS.test(v)) return true;
   if (new Set(v).size < 4) return true;
-  if (/\.\.\.|…/.test(v)) return true; // sk_live_..., truncated examples
-  if (/^(?:key|pass|pwd|password|secret|token|user|test)[-_]?\d{1,6}$/i.test(v)) return true; // key_1234, pass123
+  if (/\.\.\.|…|\u00e2\u0080\u00a6/.test(v)) return true; // sk_live_..., truncated examples (… also as the Latin-1 reading of its UTF-8 bytes)
+  if (/^(?:key|pass|pwd|password|secret|token|user|test)[-_]?\d{1,6}$/i.test(v) || v === 'foobared') return true; // key_1234, pass123, Redis's documented example
   if (mostlyOneRun(v, 6)) return true; // 000000, ******, aaaaaa (not a real value holding a run: OpenSSH keys hold AAAAAAAA)
   if (/^[A-Za-z_-]+$/.test(v) && /secret|token|passw|credential|key/i.test(v)) return true; // SuperSecretToken, wrong-token-xyz
   if (/^(?:abc|def|xyz|123|456|789|000|qwerty|asdf|foo|bar|baz|qux|test|demo|dummy|sample|secret|token|pass|word|key|my|the|[-_.])+$/i.test(v)) return true; // abc123xyz456, foo-bar-baz
