@@ -106,8 +106,10 @@ interface AlertContext {
   silence?: Silence | null;
 }
 
-async function alertStep(rt: Runtime, s: ContextSession, state: ScopedState, config: PaasYml, settings: OpsDailySettings, deps: OpsDailyDeps, overall: Overall, lines: string[], ctx: AlertContext, deadline: Deadline): Promise<AlertOutcome | null> {
+async function alertStep(rt: Runtime, s: ContextSession, state: ScopedState, config: PaasYml, settings: OpsDailySettings, deps: OpsDailyDeps, overall: Overall, lines: string[], ctx: AlertContext): Promise<AlertOutcome | null> {
   if (settings.mode !== 'prod') return null;
+  // the deadline starts with the alerting, not with the run: slow checks do not eat it
+  const deadline = alertDeadline(deps);
   const token = settings.github_token || rt.env.GITHUB_TOKEN || undefined;
   const webhook = s.vault.get(config.ops.slack.webhook);
   try {
@@ -156,10 +158,14 @@ function alertSummary(a: AlertOutcome | null): string[] {
 }
 
 /** Warns when GitHub is about to disable this scheduled workflow for inactivity (public repositories, 60 days). */
-async function inactivityLine(rt: Runtime, settings: OpsDailySettings, deps: OpsDailyDeps, deadline: Deadline): Promise<{ line: string; days: number } | null> {
+function alertDeadline(deps: OpsDailyDeps, capMs = Infinity): Deadline {
+  return new Deadline(deps.clock ?? systemClock, Math.min(capMs, deps.alertDeadlineMs ?? ALERT_DEADLINE_MS));
+}
+
+async function inactivityLine(rt: Runtime, settings: OpsDailySettings, deps: OpsDailyDeps): Promise<{ line: string; days: number } | null> {
   if (rt.env.GITHUB_EVENT_NAME !== 'schedule') return null;
   // a warning only: two attempts, at most 15 s, so it never eats the alert's own time
-  const own = new Deadline(deadline.clock, Math.min(15_000, deadline.remaining()));
+  const own = alertDeadline(deps, 15_000);
   const gh = githubApi(rt, settings.github_token || rt.env.GITHUB_TOKEN || undefined, deps, own, 2);
   if (!gh?.getRepository) return null;
   try {
@@ -184,7 +190,6 @@ export async function runOpsDaily(rt: Runtime, common: CommonInputs, settings: O
   const now = rt.now();
   const st = s.store.openState(ctxName, rt.redactor);
   const engine = prepareEngine(rt, ctxName, s.vault, config, { deps });
-  const deadline = new Deadline(deps.clock ?? systemClock, deps.alertDeadlineMs ?? ALERT_DEADLINE_MS);
   const contextRunbook = runbookLink(config.contexts[ctxName]?.runbook ?? DEFAULT_RUNBOOK, rt.env);
   try {
     const checks = config.ops.checks;
@@ -200,7 +205,7 @@ export async function runOpsDaily(rt: Runtime, common: CommonInputs, settings: O
       rt.logger.warn(`the previous ops_daily run was ${gap.ageHours} h ago, more than the expected ${gap.expectedHours} h: a scheduled run did not fire`);
       s.events.append('ops_daily.schedule_missed', `previous run ${gap.ageHours} h ago (expected every ${gap.expectedHours} h)`, { age_hours: gap.ageHours, expected_hours: gap.expectedHours }, 'warning', now);
     }
-    const inactivity = mode === 'prod' ? await inactivityLine(rt, settings, deps, deadline) : null;
+    const inactivity = mode === 'prod' ? await inactivityLine(rt, settings, deps) : null;
     const window = activeWindow(config.contexts[ctxName]?.maintenance, now);
     let silence: Silence | null = window ? { reason: 'maintenance', detail: `maintenance window of context ${ctxName} (${window.weekdays.join(',')} ${window.start} ${window.timezone}, ${Math.round(window.duration / 60_000)} min)` } : null;
     if (inactivity) scheduleLines.push(inactivity.line);
@@ -211,7 +216,7 @@ export async function runOpsDaily(rt: Runtime, common: CommonInputs, settings: O
       const line = statusLine('prod_config', [['status', 'fail'], ['reason', 'missing_env'], ['missing', names]], rt.redactor);
       const remediation = `Add ${names.join(', ')} to the context's vault (in Actions: the environment secret passed as \`vault\`, or named secrets in env), or run with mode=lenient to skip those checks. Names only: never paste the values anywhere.`;
       rt.logger.warn(`fix (prod_config): ${remediation}`);
-      const alert = await alertStep(rt, s, st.scoped, config, settings, deps, 'error', [...scheduleLines, line], { scheduleMissed: gap, remediation: [{ check: 'prod_config', reason: 'missing_env', text: remediation }], runbookUrl: contextRunbook, silence }, deadline);
+      const alert = await alertStep(rt, s, st.scoped, config, settings, deps, 'error', [...scheduleLines, line], { scheduleMissed: gap, remediation: [{ check: 'prod_config', reason: 'missing_env', text: remediation }], runbookUrl: contextRunbook, silence });
       const run: OpsDailyRun = { overall: 'error', reason: 'missing_env', mode, exit_code: EXIT_ERROR, normalized: false, event, checks: [], missing: names, schedule: gap, run_url: url, alert: alert && { action: alert.action, issue: alert.issue, slack: alert.slack, github: alert.github, reason: alert.reason } };
       st.scoped.record(RUN_RECORD, run, now.toISOString());
       st.scoped.set(LAST_RUN_KEY, now.toISOString());
@@ -259,7 +264,7 @@ export async function runOpsDaily(rt: Runtime, common: CommonInputs, settings: O
     const lines = results.map((r) => checkLine(r, rt.redactor));
     lines.push(...scheduleLines);
     const verdict = statusLine('ops_daily', [['status', ov.status], ['reason', ov.reason], ['mode', mode], ['checks', ov.checks], ['failed', ov.failed], ['skipped', ov.skipped || undefined]], rt.redactor);
-    const alert = await alertStep(rt, s, st.scoped, config, settings, deps, ov.status, [...lines, verdict], { scheduleMissed: gap, remediation, runbookUrl: contextRunbook, silence }, deadline);
+    const alert = await alertStep(rt, s, st.scoped, config, settings, deps, ov.status, [...lines, verdict], { scheduleMissed: gap, remediation, runbookUrl: contextRunbook, silence });
     const aLine = alertLine(rt, alert);
     if (aLine) lines.push(aLine);
     if (normalized) rt.logger.info('scheduled run: the result is exactly insufficient_data, which is not a failure on a schedule (exit 0)');
