@@ -366,7 +366,7 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
             // a partial recovery ended: the healthy count starts again
             since = { ...since, fails: (marker?.fails ?? 0) + 1, oks: 0 };
             const body = withMarkerState(issue.body, input.context, since);
-            await gh.updateBody(issue.number, body);
+            await gh.updateBody(issue.number, r.redact(body));
             issue = { ...issue, body };
           }
           action = 'commented';
@@ -399,7 +399,7 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
           await gh.closeIssue(issue.number);
           action = 'closed';
         } else {
-          if (gh.updateBody) await gh.updateBody(issue.number, withMarkerState(issue.body, input.context, { ...since, ...(marker?.fails !== undefined ? { fails: marker.fails } : {}), oks }));
+          if (gh.updateBody) await gh.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, { ...since, ...(marker?.fails !== undefined ? { fails: marker.fails } : {}), oks })));
           action = 'recovering';
           count = oks;
           threshold = thr.success;
@@ -481,7 +481,7 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
         open = { ...open, notified_at: input.now.toISOString() };
         if (remind > 0 && event === 'recurring' && issue && deps.github?.updateBody && github === 'ok') {
           try {
-            await deps.github.updateBody(issue.number, withMarkerState(issue.body, input.context, { ...since, notified_at: input.now.toISOString() }));
+            await deps.github.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, { ...since, notified_at: input.now.toISOString() })));
           } catch (e) {
             deps.logger.warn(`the alert issue's reminder time could not be updated: ${e instanceof Error ? e.message : String(e)}`);
           }
@@ -576,13 +576,13 @@ async function flappingPhase(input: AlertInput, safe: AlertInput, deps: AlertDep
     if (prev?.on && gh && issue?.state === 'open' && gh.updateBody) {
       try {
         await gh.createComment(issue.number, `No longer flapping: ${flap.changes.length} change(s) within the window. The usual lifecycle resumes.`);
-        await gh.updateBody(issue.number, withMarkerState(issue.body, input.context, markerState));
+        await gh.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, markerState)));
       } catch (e) {
         deps.logger.warn(`the alert issue's flapping state could not be updated: ${e instanceof Error ? e.message : String(e)}`);
       }
     } else if (issue && gh?.updateBody && marker && JSON.stringify(marker.flap ?? null) !== JSON.stringify(next)) {
       try {
-        await gh.updateBody(issue.number, withMarkerState(issue.body, input.context, markerState));
+        await gh.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, markerState)));
       } catch {
         /* the context state keeps the count */
       }
@@ -604,7 +604,7 @@ async function flappingPhase(input: AlertInput, safe: AlertInput, deps: AlertDep
           await gh.createComment(issue.number, r.redact(flappingComment(safe, flap, cfg)));
           await gh.addLabels(issue.number, [FLAPPING_LABEL]);
         }
-        if (gh.updateBody) await gh.updateBody(issue.number, withMarkerState(issue.body, input.context, markerState));
+        if (gh.updateBody) await gh.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, markerState)));
       }
     } catch (e) {
       github = 'failed';
