@@ -198,6 +198,7 @@ describe('alert issue lifecycle', () => {
     expect(slackHeaders()).toEqual(['ops_daily strict unhealthy: internal-dogfood', 'ops_daily strict unhealthy (still failing): internal-dogfood']);
     const hist = (await f.paas(['alert', 'history', '--context', f.context, '--json'])).json().fields.records as Array<{ action: string; github: string; reason: string | null }>;
     expect(hist.map((h) => `${h.action}:${h.github}:${h.reason}`)).toEqual(['opened:ok:null', 'failed:failed:github_502']);
+    expect((await f.paas(['alert', 'history', '--context', f.context])).stdout).toMatch(/failed\s+unhealthy issue=- slack=sent github=failed reason=github_502 alert=/);
   });
 
   test('without a token or repository: the alert is tracked locally, Slack still notified', async () => {
