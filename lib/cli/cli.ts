@@ -104,6 +104,7 @@ export const COMMANDS: Command[] = [
   opCommand(['db', 'bootstrap'], 'db_bootstrap', 'apply ordered SQL migrations (dry_run, migrate, verify, all)'),
   opCommand(['prod', 'verify'], 'prod_verify', 'configuration check (dry_run) or strict smoke checks (verify)'),
   opCommand(['ops', 'daily'], 'ops_daily', 'run the monitoring checks'),
+  opCommand(['ops', 'readiness'], 'ops_daily', "the runbook's weekly checklist: doctor, distinct targets and vaults, verified backups, alert routes, rollback drills", { mode: 'readiness' }),
   { path: ['alert', 'history'], positionals: [], strings: ['context', 'limit', ...ROOT], booleans: ROOT_BOOL, summary: 'list the alert actions of a context (opened, commented, closed, acknowledged)', run: async (rt, a) => (await alerts()).alertHistory(rt, a) },
   { path: ['logs'], positionals: [], strings: ['context', 'app', 'target', 'lines', 'vault', 'config', ...ROOT], booleans: ['tail', ...ROOT_BOOL], summary: "print the app's log on its targets (--tail keeps following)", streams: true, run: async (rt, a, io) => (await logs()).logsRun(rt, a, io) },
   { path: ['alert', 'acknowledge'], positionals: [], strings: ['context', 'id', 'by', 'github_token', 'repo', ...ROOT], booleans: ROOT_BOOL, summary: 'acknowledge the open alert: no repeated Slack messages until recovery', run: async (rt, a) => (await alerts()).alertAcknowledge(rt, a) },

@@ -1,9 +1,16 @@
 import { z } from 'zod';
 import { defineOperation } from '../operation.js';
 
+const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
+const duration = z.preprocess(emptyToUndefined, z.string().regex(/^\d{1,5}[mhdw]$/, { error: 'must be a duration such as 26h, 7d, 90m or 1w' }).optional());
+
 export const opsDailyInputs = z.object({
-  mode: z.enum(['prod', 'lenient']).default('prod'),
+  mode: z.enum(['prod', 'lenient', 'readiness']).default('prod'),
   github_token: z.string().max(1000).optional(),
+  // mode readiness (docs/ops_daily.md#readiness): the runbook's weekly checklist
+  contexts: z.preprocess(emptyToUndefined, z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}(\s*,\s*[a-z0-9][a-z0-9-]{0,62})*$/, { error: 'must be context names separated by commas' }).optional()),
+  backup_max_age: duration,
+  drill_window: duration,
 });
 
 export const opsDaily = defineOperation({
@@ -12,5 +19,9 @@ export const opsDaily = defineOperation({
   inputs: opsDailyInputs,
   secretInputs: ['github_token'],
   // loaded on first use: the registry stays light, so every bundle starts fast
-  run: async (rt, common, settings) => (await import('./run.js')).runOpsDaily(rt, common, settings),
+  run: async (rt, common, settings) => {
+    const { mode } = settings;
+    if (mode === 'readiness') return (await import('../readiness/index.js')).runReadiness(rt, common, settings);
+    return (await import('./run.js')).runOpsDaily(rt, common, { ...settings, mode });
+  },
 });

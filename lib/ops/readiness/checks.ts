@@ -1,0 +1,216 @@
+/**
+ * The checks of `paas ops readiness` (the runbook's weekly checklist), as plain functions over what
+ * is on disk: the contexts of a state root, their vault files, backups and events. They read only.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ContextConfig } from '../../isolation/context.js';
+import type { ContextStore } from '../../isolation/store.js';
+import { parseDotenv, sameVault, vaultIdentity, type VaultIdentity } from '../../isolation/vault.js';
+import { BACKUP_EXT, readManifest, verifyBackup } from '../../persistence/backup.js';
+import { STATE_KEY_NAME } from '../../persistence/crypto.js';
+import type { Redactor } from '../../redaction/redactor.js';
+import { parseTargets } from '../doctor/state.js';
+
+export type CheckStatus = 'ok' | 'fail' | 'skipped';
+export const CHECK_NAMES = ['doctor', 'distinct_targets', 'distinct_vault', 'backup', 'alert_route', 'rollback_drill'] as const;
+export type CheckName = (typeof CHECK_NAMES)[number];
+
+export interface ReadinessCheck {
+  check: CheckName;
+  /** null for the state-root-wide doctor check */
+  context: string | null;
+  status: CheckStatus;
+  /** a stable token: why it failed, was skipped, or how it passed */
+  reason: string;
+  /** what was found, for humans (no secret: names, paths, ages) */
+  detail: string;
+  /** what to do when it failed */
+  fix: string | null;
+  age_hours?: number;
+}
+
+export interface ContextVault {
+  /** where the values came from: the vault file, the vault input, or nothing */
+  source: 'file' | 'input' | 'none';
+  values: Map<string, string>;
+  identity: VaultIdentity | null;
+  /** why the vault could not be read (file missing, malformed), or null */
+  problem: string | null;
+}
+
+/** The vault of one context: its vault_file, else the vault text given for it (the `vault` input). Values are registered for redaction. */
+export function readContextVault(c: ContextConfig, inputText: string | undefined, redactor: Redactor): ContextVault {
+  const register = (values: Map<string, string>) => {
+    for (const v of values.values()) redactor.register(v);
+    return values;
+  };
+  if (c.vault_file) {
+    const identity = vaultIdentity(c.vault_file);
+    try {
+      const st = statSync(identity.real);
+      if (!st.isFile()) return { source: 'file', values: new Map(), identity, problem: `vault file ${identity.real} is not a regular file` };
+      return { source: 'file', values: register(parseDotenv(readFileSync(identity.real, 'utf8'), 'vault file')), identity, problem: null };
+    } catch (e) {
+      const msg = e instanceof Error && 'code' in e && (e as NodeJS.ErrnoException).code === 'ENOENT' ? `vault file ${identity.real} does not exist` : `vault file ${identity.real} cannot be read`;
+      return { source: 'file', values: new Map(), identity, problem: msg };
+    }
+  }
+  if (inputText?.trim()) {
+    try {
+      return { source: 'input', values: register(parseDotenv(inputText, 'vault input')), identity: null, problem: null };
+    } catch {
+      return { source: 'input', values: new Map(), identity: null, problem: 'the vault input does not parse as KEY=value lines' };
+    }
+  }
+  return { source: 'none', values: new Map(), identity: null, problem: null };
+}
+
+const VAULT_FIX = (c: string) =>
+  `Map a vault to ${c}: locally the context's vault_file (create the context with --vault-file, outside the repository, mode 0600); in Actions the environment secret passed as the \`vault\` input.`;
+
+/** distinct_targets: no target address of `c` is also a target of another context (all contexts of the state root). */
+export function checkDistinctTargets(c: ContextConfig, vaults: Map<string, ContextVault>): ReadinessCheck {
+  const base = { check: 'distinct_targets' as const, context: c.name };
+  const own = vaults.get(c.name);
+  if (!own || own.source === 'none') return { ...base, status: 'fail', reason: 'vault_unmapped', detail: `no vault mapped to ${c.name}: its targets cannot be compared`, fix: VAULT_FIX(c.name) };
+  if (own.problem) return { ...base, status: 'fail', reason: 'vault_unreadable', detail: own.problem, fix: `Fix the vault of ${c.name} (${own.problem}).` };
+  const targets = own.values.get('PAAS_TARGETS');
+  if (!targets?.trim()) return { ...base, status: 'ok', reason: 'no_targets', detail: 'the vault names no targets (PAAS_TARGETS): nothing to share', fix: null };
+  const mine = parseTargets(targets);
+  const shared: string[] = [];
+  for (const [other, v] of vaults) {
+    if (other === c.name) continue;
+    const theirs = v.values.get('PAAS_TARGETS');
+    if (!theirs) continue;
+    const addrs = new Map([...parseTargets(theirs)].map(([id, a]) => [a, id]));
+    for (const [id, addr] of mine) {
+      const otherId = addrs.get(addr);
+      if (otherId !== undefined) shared.push(`${id} = ${other}/${otherId}`);
+    }
+  }
+  if (shared.length) {
+    return { ...base, status: 'fail', reason: 'shared_target', detail: `targets shared with another context: ${shared.join(', ')}`, fix: `Give each context its own targets (PAAS_TARGETS in each context's vault); a demo context must never reach an internal or customer target. Then run \`paas doctor\`.` };
+  }
+  return { ...base, status: 'ok', reason: 'distinct', detail: `${mine.size} target(s), none shared`, fix: null };
+}
+
+/** distinct_vault: the vault file of `c` is not another context's (same real path, same inode, or same content). */
+export function checkDistinctVault(c: ContextConfig, vaults: Map<string, ContextVault>): ReadinessCheck {
+  const base = { check: 'distinct_vault' as const, context: c.name };
+  const own = vaults.get(c.name);
+  if (!own || own.source === 'none') return { ...base, status: 'fail', reason: 'vault_unmapped', detail: `no vault mapped to ${c.name}`, fix: VAULT_FIX(c.name) };
+  if (own.problem) return { ...base, status: 'fail', reason: 'vault_unreadable', detail: own.problem, fix: `Fix the vault of ${c.name} (${own.problem}).` };
+  const hits: string[] = [];
+  for (const [other, v] of vaults) {
+    if (other === c.name) continue;
+    if (own.identity && v.identity) {
+      const how = sameVault(own.identity, v.identity);
+      if (how) hits.push(`${other} (${how === 'path' ? 'same file' : how === 'inode' ? 'hard link' : 'identical content'})`);
+      continue;
+    }
+    // a vault given as input: compare the values
+    if (own.values.size && v.values.size && JSON.stringify([...own.values].sort()) === JSON.stringify([...v.values].sort())) hits.push(`${other} (identical content)`);
+  }
+  if (hits.length) {
+    return { ...base, status: 'fail', reason: 'shared_vault', detail: `the vault of ${c.name} is also the vault of ${hits.join(', ')}`, fix: `Give ${c.name} its own vault with its own secrets (one vault per context, never shared); rotate the secrets the contexts shared.` };
+  }
+  return { ...base, status: 'ok', reason: 'distinct', detail: own.source === 'file' ? `own vault file ${own.identity?.real ?? ''}` : 'own vault (input)', fix: null };
+}
+
+export interface BackupPolicy {
+  maxAgeMs: number;
+}
+
+/** The backups of a context: the default directory and the paths recorded by backup.created events. */
+export function backupCandidates(store: ContextStore, context: string, redactor: Redactor): string[] {
+  const out = new Set<string>();
+  const dir = join(store.root.path, 'backups', context);
+  try {
+    for (const f of readdirSync(dir)) if (f.endsWith(BACKUP_EXT)) out.add(join(dir, f));
+  } catch {
+    /* no default directory */
+  }
+  for (const ev of store.events(context, redactor).list({ kinds: ['backup.created'], limit: 1000 })) {
+    const p = ev.fields.path;
+    if (typeof p === 'string' && existsSync(p)) out.add(p);
+  }
+  return [...out];
+}
+
+/** backup: the newest backup exists, is younger than the policy's age and passes `paas backup verify`. Demo contexts are disposable: skipped. */
+export function checkBackup(store: ContextStore, c: ContextConfig, vault: ContextVault | undefined, env: NodeJS.ProcessEnv, policy: BackupPolicy, now: Date, redactor: Redactor): ReadinessCheck {
+  const base = { check: 'backup' as const, context: c.name };
+  if (c.type === 'demo') return { ...base, status: 'skipped', reason: 'demo_context', detail: 'demo contexts are disposable: no backup required', fix: null };
+  const create = `paas backup create --context ${c.name}`;
+  const found: Array<{ path: string; created: number }> = [];
+  for (const p of backupCandidates(store, c.name, redactor)) {
+    let created = NaN;
+    try {
+      created = Date.parse(readManifest(readFileSync(p)).manifest.created_at);
+    } catch {
+      /* unreadable manifest: ordered by mtime, verification reports it */
+    }
+    if (Number.isNaN(created)) {
+      try {
+        created = statSync(p).mtimeMs;
+      } catch {
+        continue;
+      }
+    }
+    found.push({ path: p, created });
+  }
+  if (!found.length) return { ...base, status: 'fail', reason: 'no_backup', detail: `no backup of ${c.name} under ${join(store.root.path, 'backups', c.name)} or recorded in its events`, fix: `Write one: \`${create}\` (schedule it; see docs/state.md).` };
+  found.sort((a, b) => b.created - a.created);
+  const newest = found[0] as { path: string; created: number };
+  const ageHours = Math.max(0, Math.floor((now.getTime() - newest.created) / 3_600_000));
+  const maxHours = Math.round(policy.maxAgeMs / 3_600_000);
+  const key = vault?.values.get(STATE_KEY_NAME) ?? env[STATE_KEY_NAME];
+  if (!key) {
+    return { ...base, status: 'fail', reason: 'state_key_missing', detail: `the newest backup ${newest.path} cannot be verified: no ${STATE_KEY_NAME} in the vault of ${c.name}`, fix: `Add ${STATE_KEY_NAME} to the vault of ${c.name} (the key its backups are encrypted with).`, age_hours: ageHours };
+  }
+  let problems: string[];
+  try {
+    problems = verifyBackup(readFileSync(newest.path), key).report.problems;
+  } catch (e) {
+    problems = [e instanceof Error ? e.message : String(e)];
+  }
+  if (problems.length) {
+    return { ...base, status: 'fail', reason: 'backup_invalid', detail: `the newest backup ${newest.path} fails verification: ${problems.slice(0, 3).join('; ')}`, fix: `Do not rely on it: write a new one (\`${create}\`), check it with \`paas backup verify <file>\`, and find what damaged the old one.`, age_hours: ageHours };
+  }
+  if (now.getTime() - newest.created > policy.maxAgeMs) {
+    return { ...base, status: 'fail', reason: 'backup_stale', detail: `the newest backup ${newest.path} is ${ageHours} h old (policy: at most ${maxHours} h)`, fix: `Write a fresh one (\`${create}\`) and check that the scheduled backup runs.`, age_hours: ageHours };
+  }
+  return { ...base, status: 'ok', reason: 'verified', detail: `newest backup ${newest.path}, ${ageHours} h old, every checksum verified`, fix: null, age_hours: ageHours };
+}
+
+/** alert_route: somewhere for the alert to go: a Slack webhook in the context's vault, or GitHub issues (repository + token). */
+export function checkAlertRoute(c: ContextConfig, vault: ContextVault | undefined, slackKey: string, github: { repo: string | null; token: boolean }): ReadinessCheck {
+  const base = { check: 'alert_route' as const, context: c.name };
+  const routes: string[] = [];
+  if (vault?.values.get(slackKey)) routes.push('slack');
+  if (github.repo && github.token) routes.push('github_issues');
+  if (routes.length) return { ...base, status: 'ok', reason: routes.join(','), detail: `alerts go to ${routes.map((r) => (r === 'slack' ? `Slack (${slackKey})` : `issues of ${github.repo}`)).join(' and ')}`, fix: null };
+  return {
+    ...base,
+    status: 'fail',
+    reason: 'no_alert_route',
+    detail: `no ${slackKey} in the vault of ${c.name} and no GitHub repository with a token (GITHUB_REPOSITORY + GITHUB_TOKEN / github_token)`,
+    fix: `Add ${slackKey} to the vault of ${c.name}, or run readiness and ops_daily in a workflow with \`github_token\` (issues: write) so alerts open an issue.`,
+  };
+}
+
+/** rollback_drill: a `rollback.drill` event within the window, in contexts whose type requires it (internal). */
+export function checkDrill(store: ContextStore, c: ContextConfig, windowMs: number, now: Date, redactor: Redactor): ReadinessCheck {
+  const base = { check: 'rollback_drill' as const, context: c.name };
+  if (c.type !== 'internal') return { ...base, status: 'skipped', reason: 'not_required', detail: `a ${c.type} context needs no rollback drill`, fix: null };
+  const days = Math.round(windowMs / 86_400_000);
+  const drills = store.events(c.name, redactor).list({ kinds: ['rollback.drill'], limit: 1000 }).filter((e) => e.level === 'info' || e.level === 'warning');
+  const last = drills.map((e) => e.at).sort().at(-1);
+  const fix = `Run a rollback drill in ${c.name}: the rollback workflow with \`drill: true\` (\`paas rollback --drill --context ${c.name} --app <app>\` where the CLI may change it); it records a rollback.drill event.`;
+  if (!last) return { ...base, status: 'fail', reason: 'no_drill', detail: `no rollback drill recorded in the events of ${c.name}`, fix };
+  const age = now.getTime() - Date.parse(last);
+  const ageHours = Math.max(0, Math.floor(age / 3_600_000));
+  if (age > windowMs) return { ...base, status: 'fail', reason: 'drill_stale', detail: `the last rollback drill was ${Math.floor(age / 86_400_000)} days ago (${last}); policy: within ${days} days`, fix, age_hours: ageHours };
+  return { ...base, status: 'ok', reason: 'recent', detail: `last rollback drill ${last} (within ${days} days)`, fix: null, age_hours: ageHours };
+}
