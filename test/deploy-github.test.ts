@@ -245,7 +245,8 @@ describe('GitHub Deployments of a rollback', () => {
     const dep = await deploy('v5broken', 'v5');
     expect(dep.outcome.envelope.error?.code).toBe('PAAS_HEALTH_CHECK_FAILED');
     const deployments = gh.deployments.size;
-    const r = await rollback({ to_release: 'v5' });
+    // v5 is marked bad: returning to it needs the confirming flag
+    const r = await rollback({ to_release: 'v5', allow_bad_release: 'true' });
     expect(r.outcome.exitCode).toBe(1);
     expect(r.outcome.envelope.error?.code).toBe('PAAS_HEALTH_CHECK_FAILED');
     expect(r.outcome.envelope.fields).toMatchObject({ failed_stage: 'health', failed_target: 'web2' });
