@@ -6,13 +6,14 @@
 import { build } from 'esbuild';
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ENTRIES } from './entries.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
 const out = resolve(flag('--out') ?? 'dist');
 const only = flag('--only');
+const metafileOut = flag('--metafile'); // write esbuild's metafile (inputs per output) for analysis
 const entries = only ? ENTRIES.filter((e) => e.name === only) : ENTRIES;
 if (!entries.length) throw new Error(`unknown entry ${only}`);
 
@@ -29,6 +30,24 @@ const banner = [
   'const __filename = __paasFileURLToPath(import.meta.url);',
   'const __dirname = __paasDirname(__filename);',
 ].join('\n');
+
+// @actions/core imports its OIDC client (and through it @actions/http-client and undici, ~0.6 MB
+// evaluated at load) only for core.getIDToken, which no action calls. The import is replaced by a
+// stub that loads the real module on first use: a separate chunk, so every action starts without it.
+const lazyOidc = {
+  name: 'lazy-actions-core-oidc',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/oidc-utils\.js$/ }, (args) => {
+      if (!/[\\/]@actions[\\/]core[\\/]lib[\\/]core\.js$/.test(args.importer)) return undefined;
+      return { path: join(dirname(args.importer), 'oidc-utils.js'), namespace: 'paas-lazy-oidc' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'paas-lazy-oidc' }, (args) => ({
+      contents: `export class OidcClient {\n  static async getIDToken(audience) {\n    const real = await import(${JSON.stringify(args.path)});\n    return real.OidcClient.getIDToken(audience);\n  }\n}\n`,
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
 
 const result = await build({
   entryPoints: Object.fromEntries(entries.map((e) => [`${e.name}/index`, resolve(e.source)])),
@@ -48,6 +67,7 @@ const result = await build({
   // the node24 runtime has these; do not bundle optional peers that nothing here installs
   legalComments: 'none',
   minifySyntax: true,
+  minifyIdentifiers: process.env.PAAS_MINIFY_IDS === '1',
   minifyWhitespace: true,
   keepNames: false,
   sourcemap: false,
@@ -55,16 +75,27 @@ const result = await build({
   logLevel: 'warning',
   logOverride: { 'empty-import-meta': 'silent', 'require-resolve-not-external': 'silent' },
   absWorkingDir: process.cwd(),
+  plugins: [lazyOidc],
 });
 
-// the shebang goes before the banner; the bin is executable
-for (const e of entries) {
-  const file = join(out, e.name, 'index.js');
-  if (e.shebang) {
-    const code = await readFile(file, 'utf8');
-    await writeFile(file, '#!/usr/bin/env node\n' + code);
-    await chmod(file, 0o755);
-  }
+if (metafileOut) await writeFile(resolve(metafileOut), JSON.stringify(result.metafile, null, 1));
+
+// Each output keeps only the banner lines its code uses (most chunks need none): fewer builtin
+// imports and createRequire calls at start-up. Then the shebang of the bin, which is executable.
+const bannerLines = banner.split('\n');
+for (const rel of Object.keys(result.metafile.outputs)) {
+  const file = resolve(rel);
+  let code = await readFile(file, 'utf8');
+  if (!code.startsWith(banner)) throw new Error(`${rel} does not start with the banner`);
+  const body = code.slice(banner.length);
+  const needsRequire = /(?<![\w$.])require\b/.test(body);
+  const needsPath = /(?<![\w$.])__(dirname|filename)\b/.test(body);
+  const keep = bannerLines.filter((l) => (/require/i.test(l) ? needsRequire : needsPath));
+  code = (keep.length ? keep.join('\n') : '') + body.replace(/^\n/, keep.length ? '\n' : '');
+  const entry = entries.find((e) => file === join(out, e.name, 'index.js'));
+  if (entry?.shebang) code = '#!/usr/bin/env node\n' + code;
+  await writeFile(file, code);
+  if (entry?.shebang) await chmod(file, 0o755);
 }
 
 // nothing machine-specific may be in dist/

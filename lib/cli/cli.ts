@@ -232,15 +232,15 @@ function parseCommandArgs(cmd: Command, rest: string[]): { args: Record<string, 
 }
 
 /** What --help says about one option: the action.yml input of the operation, else of any action, else FLAG_DOCS. */
-function optionDoc(cmd: Command, name: string): OptionDoc {
+async function optionDoc(cmd: Command, name: string): Promise<OptionDoc> {
   const shape = { ...commonInputsSchema.shape, ...(cmd.op ? REGISTRY[cmd.op].inputs.shape : {}) } as Record<string, z.ZodType>;
   const choices = zodChoices(shape[name]);
-  const own = cmd.op ? actionInputs(cmd.op)[name] : undefined;
+  const own = cmd.op ? (await actionInputs(cmd.op))[name] : undefined;
   if (own) return { ...own, choices };
   const local = FLAG_DOCS[name];
   if (local) return { description: local, choices };
   for (const op of OPERATIONS) {
-    const any = actionInputs(op)[name];
+    const any = (await actionInputs(op))[name];
     if (any) return { description: any.description, default: name === 'context' ? undefined : any.default, choices };
   }
   return { description: '', choices };
@@ -249,7 +249,7 @@ function optionDoc(cmd: Command, name: string): OptionDoc {
 const WIDTH = 100;
 const COL = 32;
 
-export function commandHelp(cmd: Command): string {
+export async function commandHelp(cmd: Command): Promise<string> {
   const pos = cmd.positionals.map((p) => (p.endsWith('?') ? `[${p.slice(0, -1)}]` : `<${p}>`)).join(' ');
   const rows: string[] = [];
   const row = (flag: string, text: string) => {
@@ -257,8 +257,8 @@ export function commandHelp(cmd: Command): string {
     const body = wrap(text, WIDTH, COL);
     rows.push(head.length < COL ? head.padEnd(COL) + body : `${head}\n${' '.repeat(COL)}${body}`);
   };
-  const describe = (name: string, isBool: boolean) => {
-    const d = optionDoc(cmd, name);
+  const describe = async (name: string, isBool: boolean) => {
+    const d = await optionDoc(cmd, name);
     const extra: string[] = [];
     if (d.required && !(cmd.fixed && name in cmd.fixed)) extra.push('required');
     if (d.choices?.length && !isBool) extra.push(`one of: ${d.choices.join(', ')}`);
@@ -266,8 +266,8 @@ export function commandHelp(cmd: Command): string {
     if (MULTIPLE.includes(name) || cmd.lists?.includes(name)) extra.push('repeatable, each adds');
     return `${d.description}${extra.length ? ` [${extra.join('; ')}]` : ''}`;
   };
-  for (const s of cmd.strings) row(`--${kebab(s)} <value>`, describe(s, false));
-  for (const b of cmd.booleans) row(`--${kebab(b)}`, describe(b, true));
+  for (const s of cmd.strings) row(`--${kebab(s)} <value>`, await describe(s, false));
+  for (const b of cmd.booleans) row(`--${kebab(b)}`, await describe(b, true));
   row('--json', 'Print the JSON envelope {ok, command, context, mode, fields, error?} on stdout.');
   row('--help', 'This help.');
   const fixed = Object.entries(cmd.fixed ?? {}).map(([k, v]) => `--${kebab(k)} ${v}`).join(' ');
@@ -322,7 +322,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     label = found.cmd.path.join('_');
     const { args, help } = parseCommandArgs(found.cmd, found.rest);
     if (help) {
-      out(commandHelp(found.cmd));
+      out(await commandHelp(found.cmd));
       return EXIT_OK;
     }
     const { cmd } = found;

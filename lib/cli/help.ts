@@ -5,7 +5,6 @@
  * bundle chunk sit two directories below the package root (lib/cli/, dist/<entry>/, dist/chunks/).
  */
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import type { z } from 'zod';
 
 export interface OptionDoc {
@@ -28,13 +27,14 @@ function readRootFile(rel: string): string | null {
 
 const cache = new Map<string, Record<string, OptionDoc>>();
 
-/** The inputs of `actions/<op>/action.yml` (`{}` when the file is not beside the code). */
-export function actionInputs(op: string): Record<string, OptionDoc> {
+/** The inputs of `actions/<op>/action.yml` (`{}` when the file is not beside the code). yaml loads only for --help. */
+export async function actionInputs(op: string): Promise<Record<string, OptionDoc>> {
   const hit = cache.get(op);
   if (hit) return hit;
   const text = readRootFile(`actions/${op}/action.yml`);
   const out: Record<string, OptionDoc> = {};
   if (text) {
+    const { parse } = await import('yaml');
     const doc = parse(text) as { inputs?: Record<string, { description?: string; default?: string; required?: boolean }> };
     for (const [name, spec] of Object.entries(doc.inputs ?? {})) {
       out[name] = { description: (spec.description ?? '').replace(/\s+/g, ' ').trim(), default: spec.default, required: spec.required === true };
