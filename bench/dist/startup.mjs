@@ -5,7 +5,7 @@
 // machine hits both sides alike; each run's CPU time (user+sys) is read with the shell's `times`.
 // Usage: node bench/dist/startup.mjs [--ref REF] [--runs N]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +50,9 @@ try {
       const m = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s/.exec(lines[1] ?? '');
       const cpu = m ? (Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1000 : NaN;
       if (i < 2) continue; // warm-up (disk cache, compile cache)
-      ((res[`${c[0]}|${side}`] ??= { wall: [], cpu: [] }).wall.push(wallUs / 1000), res[`${c[0]}|${side}`].cpu.push(cpu));
+      const slot = (res[`${c[0]}|${side}`] ??= { wall: [], cpu: [] });
+      slot.wall.push(wallUs / 1000);
+      slot.cpu.push(cpu);
     }
   }
   const med = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
