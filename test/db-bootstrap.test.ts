@@ -45,7 +45,7 @@ describe('migrate and verify', () => {
       'applied db/migrations/0002_add_name.sql (2/3)',
       'applied db/migrations/0003_orders.sql (3/3)',
     ]);
-    expect(await tables(pg, db.name)).toEqual(['public.orders', 'public.schema_migrations', 'public.users']);
+    expect(await tables(pg, db.name)).toEqual(['public.orders', 'public.schema_migrations', 'public.schema_migrations_schema', 'public.users']);
     const rows = await ledger(pg, db.name);
     expect(rows.map((x) => [x.id, x.filename, x.success])).toEqual([
       ['1', '0001_create_users.sql', true],
@@ -131,7 +131,7 @@ describe('migrate and verify', () => {
     expect(r.envelope.error?.message).toBe('db/migrations/0003_bad.sql: migration failed and was rolled back: division by zero (SQLSTATE 22012)');
     expect(r.envelope.error?.remediation).toContain('nothing of it was applied or recorded');
     expect((await ledger(pg, db.name)).map((x) => x.filename)).toEqual(['0001_a.sql', '0002_b.sql']);
-    expect(await tables(pg, db.name)).toEqual(['public.a', 'public.b', 'public.schema_migrations']); // no table c: the file left no trace
+    expect(await tables(pg, db.name)).toEqual(['public.a', 'public.b', 'public.schema_migrations', 'public.schema_migrations_schema']); // no table c: the file left no trace
     expect(historyRows(w.stateRoot)[0]?.data).toMatchObject({ status: 'fail', error: { code: 'PAAS_MIGRATION_FAILED', reason: 'sql_error', file: 'db/migrations/0003_bad.sql', sqlstate: '22012' } });
 
     // a syntax error names the line
@@ -176,7 +176,7 @@ describe('migrate and verify', () => {
     expect(r.envelope.error?.message).toBe('db/migrations/0015_late.sql (id 15) has no row in public.schema_migrations, but files before and after it are recorded as applied: either its ledger row was deleted, or it was added with an id lower than applied ones; running it now would be out of order');
     const dr = await runDb(w, { mode: 'dry_run', vault: vaultWith(db.dsn) });
     expect(dr.lines).toEqual(['db_bootstrap status=fail reason=migration_plan_invalid cause=non_increasing_migration_id mode=dry_run stage=plan file=db/migrations/0015_late.sql']);
-    expect(await tables(pg, db.name)).toEqual(['public.a', 'public.b', 'public.schema_migrations']);
+    expect(await tables(pg, db.name)).toEqual(['public.a', 'public.b', 'public.schema_migrations', 'public.schema_migrations_schema']);
 
     w.remove('0015_late.sql');
     w.remove('0010_a.sql');

@@ -209,3 +209,67 @@ describe('progress and messages', () => {
     expect(v.visible.match(/Fix:/g) ?? []).toEqual([]);
   });
 });
+
+describe('drift: the schema the migrations produced, recorded after migrate, compared by verify', () => {
+  const BASE = {
+    '0001_users.sql': "CREATE TYPE mood AS ENUM ('ok', 'sad');\nCREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, name text, m mood DEFAULT 'ok');\nCREATE UNIQUE INDEX users_email ON users (email);\n",
+    '0002_orders.sql': 'CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint REFERENCES users (id), total numeric(10,2) CHECK (total >= 0));\nCREATE VIEW big_orders AS SELECT id, total FROM orders WHERE total > 100;\nCREATE FUNCTION order_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM orders $$;\n',
+  };
+
+  test('changes by hand are named (added, dropped, changed), also from a fresh runner; a new migration does not hide them; accepting the live schema is explicit', async () => {
+    const db = await freshDb(pg);
+    const w = ws(BASE);
+    const r1 = await runDb(w, { mode: 'all', vault: vaultWith(db.dsn) });
+    expect(r1.lines.at(-1)).toBe('db_bootstrap status=ok mode=all');
+    expect(r1.envelope.fields.schema_fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(r1.log.some((l) => /^schema matches the record of the last migrate \(\d+ objects/.test(l))).toBe(true);
+    // the record lives in the database, beside the ledger
+    expect(await tables(pg, db.name)).toContain('public.schema_migrations_schema');
+
+    // by hand: an index added, a column dropped, a column type and a function changed, an enum value added
+    await pg.query(`SET ROLE ${db.user}; CREATE INDEX orders_total ON orders (total); ALTER TABLE users DROP COLUMN name; ALTER TABLE users ALTER COLUMN email TYPE varchar(200); CREATE OR REPLACE FUNCTION order_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) + 0 FROM orders $$; ALTER TYPE mood ADD VALUE 'glad';`, db.name);
+    // verify from a fresh runner (another workspace, empty state root)
+    const fresh = ws(BASE);
+    const v = await runDb(fresh, { mode: 'verify', vault: vaultWith(db.dsn) });
+    expect(v.lines).toEqual(['db_bootstrap status=fail reason=migration_verify_failed cause=schema_drift mode=verify stage=verify']);
+    const msg = v.envelope.error?.message ?? '';
+    expect(msg).toMatch(/^the schema differs from what the migrations produced \(recorded [^)]+\): /);
+    for (const part of ['index public.orders_total added', 'column public.users.name dropped', 'column public.users.email changed', 'function public.order_count() changed', 'enum public.mood changed']) expect(msg).toContain(part);
+    expect(v.envelope.error?.remediation).toContain('DELETE FROM public.schema_migrations_schema;');
+
+    // a new migration applied on top: its own objects are not drift, the hand changes still are
+    w.write('0003_notes.sql', 'CREATE TABLE notes (id int);\n');
+    const r2 = await runDb(w, { mode: 'all', vault: vaultWith(db.dsn) });
+    expect(r2.lines.slice(0, 1)).toEqual(['db_bootstrap_migrate status=ok applied=1 migrations=3']);
+    expect(r2.lines.at(-1)).toMatch(/^db_bootstrap status=fail reason=migration_verify_failed cause=schema_drift mode=all stage=verify/);
+    expect(r2.envelope.error?.message).toContain('index public.orders_total added');
+    expect(r2.envelope.error?.message).not.toContain('notes');
+
+    // undoing one change by hand removes it from the report
+    await pg.query('DROP INDEX orders_total', db.name);
+    const v2 = await runDb(w, { mode: 'verify', vault: vaultWith(db.dsn) });
+    expect(v2.envelope.error?.message).not.toContain('orders_total');
+    expect(v2.envelope.error?.message).toContain('column public.users.name dropped');
+
+    // accepting the live schema is an explicit step (the remediation's DELETE), then migrate records it
+    await pg.query('DELETE FROM public.schema_migrations_schema', db.name);
+    const m = await runDb(w, { mode: 'migrate', vault: vaultWith(db.dsn) });
+    expect(m.lines.at(-1)).toBe('db_bootstrap status=ok mode=migrate');
+    const v3 = await runDb(w, { mode: 'verify', vault: vaultWith(db.dsn) });
+    expect(v3.lines.at(-1)).toBe('db_bootstrap status=ok mode=verify');
+  });
+
+  test('a run that failed part-way records what the files before it produced: fixing the file ends green, nothing reported as drift', async () => {
+    const db = await freshDb(pg);
+    const w = ws({ ...BASE, '0003_bad.sql': 'CREATE TABLE bad (id int);\nSELECT 1/0;\n' });
+    const r = await runDb(w, { mode: 'all', vault: vaultWith(db.dsn) });
+    expect(r.lines.at(-1)).toMatch(/cause=sql_error/);
+    w.write('0003_bad.sql', 'CREATE TABLE bad (id int);\n');
+    const ok = await runDb(w, { mode: 'all', vault: vaultWith(db.dsn) });
+    expect(ok.lines).toEqual(['db_bootstrap_migrate status=ok applied=1 migrations=3', 'db_bootstrap_verify status=ok migrations=3', 'db_bootstrap status=ok mode=all']);
+    // and the check is real: a dropped table is reported
+    await pg.query('DROP VIEW big_orders', db.name);
+    const v = await runDb(w, { mode: 'verify', vault: vaultWith(db.dsn) });
+    expect(v.envelope.error?.message).toContain('view public.big_orders dropped');
+  });
+});

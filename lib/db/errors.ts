@@ -26,6 +26,7 @@ export const DB_REASONS = [
   'pending_migrations',
   'failed_attempt',
   'invalid_index',
+  'schema_drift',
   // connection and safety
   'invalid_dsn',
   'connect_refused',

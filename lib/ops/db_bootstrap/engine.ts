@@ -25,6 +25,7 @@ import {
   type LedgerRow,
 } from './ledger.js';
 import type { Migration } from './plan.js';
+import { createSchemaTableSql, liveSchemaSql, parseObjects, schemaTable, selectSchemaSql, upsertSchemaSql, type SchemaMap, type SchemaRecord } from './schema.js';
 
 /** The SQL side of db_bootstrap, on ONE session: lock, ledger, apply, verify. */
 export interface EngineOptions {
@@ -125,6 +126,11 @@ export class MigrationEngine {
   private running = false;
   /** blockers seen by the lock watch during the current statement */
   private lastBlockers: BlockingSession[] = [];
+  private watchedFile: string | null = null;
+
+  get ledger(): LedgerName {
+    return this.o.ledger;
+  }
 
   constructor(private readonly o: EngineOptions) {
     this.lock = lockKey(o.ledger);
@@ -154,12 +160,14 @@ export class MigrationEngine {
     // the lock watch: if the statement is still running after most of lock_timeout, note who blocks it
     let watch: NodeJS.Timeout | null = null;
     if (watchLocks && this.o.blockers) {
-      this.lastBlockers = [];
+      if (file !== this.watchedFile) this.lastBlockers = [];
+      this.watchedFile = file;
       const blockers = this.o.blockers;
-      const at = Math.max(50, Math.min(this.o.db.lock_timeout - 50, Math.round(this.o.db.lock_timeout * 0.6)));
+      // early enough in lock_timeout for a side connection to see the wait (kept across retries of the file)
+      const at = Math.max(20, Math.round(this.o.db.lock_timeout * 0.3));
       watch = setTimeout(() => {
         void blockers().then((b) => {
-          if (b.length > 0 && this.running) this.lastBlockers = b;
+          if (b.length > 0) this.lastBlockers = b;
         });
       }, at);
       watch.unref();
@@ -349,6 +357,42 @@ export class MigrationEngine {
     if (!row) return null;
     const v = await this.q<{ version: string }>(`SELECT version::text AS version FROM ${quoteIdent(row.schema)}.${quoteIdent(row.name)}`);
     return { table: `${row.schema}.${row.name}`, versions: v.rows.map((x) => String(x.version).trim()).filter((x) => /^\d{1,19}$/.test(x)) };
+  }
+
+  /** The live schema as object descriptors (see schema.ts). */
+  async liveSchema(): Promise<SchemaMap> {
+    try {
+      const r = await this.q<{ k: string; d: string | null }>(liveSchemaSql(this.o.ledger), null, 'while reading the schema');
+      return new Map(r.rows.map((x) => [x.k, x.d ?? '']));
+    } catch (e) {
+      throw this.sqlError(e, null, 'reading the schema for drift detection');
+    }
+  }
+
+  /** The schema recorded after the last migrate, or null (never recorded, or an older paas). */
+  async recordedSchema(): Promise<SchemaRecord | null> {
+    const t = schemaTable(this.o.ledger);
+    const reg = await this.q<{ oid: string | null }>(`SELECT pg_catalog.to_regclass(${quoteLiteral(qualified(t))})::oid::text AS oid`);
+    if (!reg.rows[0]?.oid) return null;
+    const r = await this.q<{ fingerprint: string; objects: string; recorded_at: string; ledger_hash: string }>(selectSchemaSql(this.o.ledger));
+    const row = r.rows[0];
+    if (!row) return null;
+    try {
+      return { objects: parseObjects(row.objects), fingerprint: row.fingerprint, recordedAt: row.recorded_at, ledger: row.ledger_hash };
+    } catch {
+      return null;
+    }
+  }
+
+  /** Records the schema the migrations produced, in one transaction guarded like a migration. */
+  async recordSchema(m: SchemaMap, ledger: string): Promise<void> {
+    const sql = `BEGIN;\n${this.timeoutsSql(true)}${guardSql(this.lock, this.o.conn.pid)};\n${createSchemaTableSql(this.o.ledger)};\n${upsertSchemaSql(this.o.ledger, m, ledger)};\nCOMMIT;`;
+    try {
+      await this.q(sql, null, 'while recording the schema fingerprint');
+    } catch (e) {
+      await this.rollbackQuietly();
+      throw this.sqlError(e, null, `recording the schema fingerprint in ${displayName(schemaTable(this.o.ledger))}`);
+    }
   }
 
   async userObjects(limit = 5): Promise<string[]> {

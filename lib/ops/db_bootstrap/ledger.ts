@@ -36,6 +36,11 @@ export function qualified(l: LedgerName): string {
   return `${quoteIdent(l.schema)}.${quoteIdent(l.table)}`;
 }
 
+/** The table beside the ledger that holds the schema recorded after migrate (drift detection). */
+export function schemaTable(l: LedgerName): LedgerName {
+  return { schema: l.schema, table: `${l.table.slice(0, 56)}_schema` };
+}
+
 export function displayName(l: LedgerName): string {
   return `${l.schema}.${l.table}`;
 }
@@ -114,6 +119,7 @@ export function userObjectsSql(l: LedgerName, limit: number): string {
   SELECT n.nspname || '.' || c.relname AS name FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
    WHERE c.relkind IN ('r','p','v','m','S','f') AND ${userNs} AND ${notExt('pg_catalog.pg_class', 'c.oid')}
      AND c.oid IS DISTINCT FROM pg_catalog.to_regclass(${quoteLiteral(qualified(l))})
+     AND c.oid IS DISTINCT FROM pg_catalog.to_regclass(${quoteLiteral(qualified(schemaTable(l)))})
   UNION ALL
   SELECT n.nspname || '.' || p.proname || '()' FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
    WHERE ${userNs} AND ${notExt('pg_catalog.pg_proc', 'p.oid')}

@@ -17,9 +17,10 @@ import { openContextSession, type ContextSession } from '../../runtime/session.j
 import { checkTriggerPolicy, committedTrigger } from '../deploy/policy.js';
 import { invalidIndexFix, MigrationEngine, type InvalidIndex } from './engine.js';
 import type { DbBootstrapSettings, DbMode } from './index.js';
-import { displayName, type LedgerName, type LedgerRow } from './ledger.js';
+import { displayName, schemaTable, type LedgerName, type LedgerRow } from './ledger.js';
 import { compareIds, discoverPlan, type Migration, type Plan } from './plan.js';
 import { assertConsistent, planError, reconcile, type Reconciled } from './reconcile.js';
+import { carryDrift, describeDrift, diffSchema, driftCount, fingerprintOf, ledgerHash } from './schema.js';
 
 const COMMAND = 'db_bootstrap';
 const SUMMARY_ROWS = 300;
@@ -42,6 +43,10 @@ interface RunReport {
   failedFiles: string[];
   /** the ledger was read and compared with the plan (file statuses are known) */
   ledgerRead: boolean;
+  /** sha256 of the schema recorded by this run (migrate) */
+  fingerprint: string | null;
+  /** what verify found changed by hand since the last migrate */
+  drift: string | null;
   stageLines: string[];
   notes: string[];
 }
@@ -83,6 +88,8 @@ export async function runDbBootstrap(rt: Runtime, common: CommonInputs, s: DbBoo
     invalidIndexes: [],
     failedFiles: [],
     ledgerRead: false,
+    fingerprint: null,
+    drift: null,
     stageLines: [],
     notes: [],
   };
@@ -296,6 +303,19 @@ async function migrate(engine: MigrationEngine, plan: Plan, db: DbConfig, s: DbB
   report.alreadyApplied = r.applied.length;
   report.pending = r.pending;
   const total = r.pending.length;
+  // drift: the schema as recorded for this very ledger state; a drift found now (a change by hand)
+  // is carried into the new record, so verify keeps reporting it
+  const recorded = await engine.recordedSchema();
+  const current = recorded !== null && recorded.ledger === ledgerHash(state.rows) ? recorded : null;
+  if (recorded && !current) rt.logger.info(`the schema record in ${displayName(schemaTable(engine.ledger))} is older than the ledger (a run stopped before recording it): recorded anew after this run`);
+  const before = current && total > 0 ? await engine.liveSchema() : null;
+  const record = async () => {
+    if (total === 0 && current) return;
+    const after = await engine.liveSchema();
+    const stored = current && before ? carryDrift(current.objects, before, after) : after;
+    await engine.recordSchema(stored, ledgerHash((await engine.ledgerState()).rows));
+    report.fingerprint = fingerprintOf(stored);
+  };
   for (let i = 0; i < total; i++) {
     const m = r.pending[i] as Migration;
     setFile(m.relPath);
@@ -311,6 +331,8 @@ async function migrate(engine: MigrationEngine, plan: Plan, db: DbConfig, s: DbB
       ms = m.transaction ? await engine.applyTransactional(m) : await engine.applyNoTransaction(m);
     } catch (e) {
       report.failedFiles.push(m.filename);
+      // what the files before it produced is recorded all the same (best effort: the session may be gone)
+      if (report.appliedNow.length > 0 && isDbError(e) && e.reason !== 'connection_lost' && e.reason !== 'interrupted' && e.reason !== 'pooled_connection') await record().catch(() => undefined);
       throw e;
     } finally {
       clearInterval(heartbeat);
@@ -320,13 +342,15 @@ async function migrate(engine: MigrationEngine, plan: Plan, db: DbConfig, s: DbB
   }
   setFile(null);
   report.pending = [];
+  await record();
   if (total === 0) rt.logger.info(`nothing to apply: all ${plan.migrations.length} migration(s) already applied`);
 }
 
 async function verify(engine: MigrationEngine, plan: Plan, report: RunReport, standalone: boolean, rt: Runtime): Promise<void> {
-  const { r, invalid } = await engine.readOnly(async () => {
+  const { r, invalid, recorded, live, hash } = await engine.readOnly(async () => {
     const state = await engine.ledgerState();
-    return { r: reconcile(plan, state.rows), invalid: await engine.invalidIndexes() };
+    const rec = state.exists ? await engine.recordedSchema() : null;
+    return { r: reconcile(plan, state.rows), invalid: await engine.invalidIndexes(), recorded: rec, live: rec ? await engine.liveSchema() : null, hash: ledgerHash(state.rows) };
   });
   report.invalidIndexes = invalid;
   report.ledgerRead = true;
@@ -364,6 +388,23 @@ async function verify(engine: MigrationEngine, plan: Plan, report: RunReport, st
       remediation: 'Run db_bootstrap with mode migrate or all.',
     });
   }
+  // drift: the live schema against the one recorded after the last migrate
+  const fpTable = displayName(schemaTable(engine.ledger));
+  if (!recorded || !live) {
+    rt.logger.info(`no schema record in ${fpTable} yet: drift not checked (the next migrate that applies a file, or the first one of this version, records it)`);
+  } else if (recorded.ledger !== hash) {
+    rt.logger.warn(`the schema record in ${fpTable} is older than the ledger (a run stopped before recording it): drift not checked; the next migrate records it anew`);
+  } else {
+    const d = diffSchema(recorded.objects, live);
+    if (driftCount(d) > 0) {
+      report.drift = describeDrift(d, 50);
+      throw new DbError('PAAS_MIGRATION_VERIFY_FAILED', 'schema_drift', `the schema differs from what the migrations produced (recorded ${recorded.recordedAt}): ${describeDrift(d)}`, {
+        stage: 'verify',
+        remediation: `Put the change in a new migration (or undo it by hand) so the migrations describe the schema. To accept the live schema as the new reference instead: DELETE FROM ${fpTable}; the next migrate records it.`,
+      });
+    }
+    rt.logger.info(`schema matches the record of the last migrate (${live.size} objects, fingerprint ${recorded.fingerprint.slice(0, 12)})`);
+  }
   report.verified = r.applied.length;
   report.stageLines.push(statusLine(`${COMMAND}_verify`, [['status', 'ok'], ['migrations', r.applied.length]], rt.redactor));
 }
@@ -385,6 +426,8 @@ function finish(rt: Runtime, report: RunReport, session: ContextSession | null, 
     baselined: report.baselined,
     lock_wait_ms: report.lockWaitMs,
     verified: report.verified,
+    schema_fingerprint: report.fingerprint,
+    drift: report.drift,
     invalid_indexes: report.invalidIndexes.map((x) => ({ index: `${x.schema}.${x.name}`, table: x.table, fix: x.fix })),
     duration_ms: durationMs,
   };
