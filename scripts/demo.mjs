@@ -102,6 +102,9 @@ try {
   section('Events', 'What happened in oss-demo, newest first:');
   paas(['events', 'list', '--context', 'oss-demo', '--limit', '12']);
 
+  section('Readiness', "The runbook's weekly checklist (docs/runbook.md) as one command, for every context: doctor, distinct targets and vaults, a fresh verified backup, an alert route, a recent rollback drill. A fresh demo is not ready (exit 2), and each failed check says its fix:");
+  paas(['ops', 'readiness'], { expect: 2 });
+
   process.stdout.write(`\n${bold('Done.')} Everything above ran in ${base} (now removed).\n`);
 } catch (e) {
   if (process.exitCode !== 1) {
