@@ -96,7 +96,7 @@ const BACK_STARTS: ReadonlyArray<readonly [string, number, (c: number) => boolea
 /** Longer literals every match of a beginning starts with. */
 const ANCHOR_TEXT: Record<string, string> = { 'pypi-': 'pypi-AgEIcHlwaS5vcmc' };
 
-function ruleAnchors(): Anchor[] {
+export function ruleAnchors(): Anchor[] {
   const covered = (st: string) =>
     ANCHORS.some((a) => (a.fam & RULE_FAMS) !== 0 && (a.ci ? st.toLowerCase().startsWith(a.text.toLowerCase()) : st.startsWith(a.text)));
   const out: Anchor[] = [];
@@ -543,7 +543,7 @@ export function readAssignedValue(text: string, ks: number, ke: number, lang: Fi
   else if (c === ':' && c2 !== ':' && c2 !== '/') p += 1;
   else {
     // ENV KEY value / ARG KEY value (Dockerfile), machine host login x password y (.netrc)
-    const lineStart = text.lastIndexOf('\n', ks - 1) + 1;
+    const lineStart = lineStartNear(text, ks, 200);
     const prefix = text.slice(lineStart, ks);
     const dockerSpace = lang === 'dockerfile' && /^\s*(?:ENV|ARG)\s+$/.test(prefix) && spaced;
     const netrc = /(?:^|\s)(?:password|passwd)$/.test(text.slice(lineStart, ke)) && lang === 'env' && /(?:^|\s)(?:machine|login)\s/.test(prefix + ' ');
@@ -560,7 +560,7 @@ export function readAssignedValue(text: string, ks: number, ke: number, lang: Fi
     return { text: text.slice(p + 1, e), quoted: true, end: e + 1 };
   }
   // Password=...; inside a connection string (SQL Server, ODBC, Npgsql), in any file
-  if (c === '=' && (text[ks - 1] === ';' || text[ks - 1] === '"' || text[ks - 1] === "'" || text[ks - 1] === ' ') && /(?:^|[;"'])\s*(?:Server|Data Source|Host|User ID|Uid|Initial Catalog|Database)\s*=[^;"'\n]*;/i.test(text.slice(Math.max(text.lastIndexOf('\n', ks) + 1, ks - 300), ks))) {
+  if (c === '=' && (text[ks - 1] === ';' || text[ks - 1] === '"' || text[ks - 1] === "'" || text[ks - 1] === ' ') && /(?:^|[;"'])\s*(?:Server|Data Source|Host|User ID|Uid|Initial Catalog|Database)\s*=[^;"'\n]*;/i.test(text.slice(lineStartNear(text, ks, 300), ks))) {
     let e = p;
     while (e < text.length && text[e] !== ';' && text[e] !== '"' && text[e] !== "'" && text[e] !== '\n') e++;
     const v = text.slice(p, e).trim();
@@ -579,6 +579,13 @@ export function readAssignedValue(text: string, ks: number, ke: number, lang: Fi
   return { text: v, quoted: false, end: p + v.length };
 }
 
+/** The start of the line holding `at`, or `at - max` when the line starts further back (minified files: one line). */
+function lineStartNear(text: string, at: number, max: number): number {
+  const stop = Math.max(0, at - max);
+  for (let i = at - 1; i >= stop; i--) if (text.charCodeAt(i) === 10) return i + 1;
+  return stop;
+}
+
 /** The quoted literal starting at text[q] (a quote), or null. */
 function quotedAt(text: string, q: number): AssignedValue | null {
   const quote = text[q];
@@ -593,7 +600,7 @@ function quotedAt(text: string, q: number): AssignedValue | null {
  * `value: "..."` (Kubernetes env, on the same or the next line), `{ name: X_TOKEN, value: ... }`.
  */
 function namedValue(text: string, ks: number, ke: number): AssignedValue | null {
-  const lineStart = text.lastIndexOf('\n', ks - 1) + 1;
+  const lineStart = lineStartNear(text, ks, 120);
   if (!/(?:^|[\s{,-])name[ \t]*:[ \t]*["']?$/.test(text.slice(lineStart, ks))) return null;
   const m = /^["']?[ \t]*(?:,[ \t]*|\r?\n[ \t]*(?:-[ \t]*)?)value[ \t]*:[ \t]*/.exec(text.slice(ke, ke + 200));
   if (!m) return null;
@@ -617,7 +624,7 @@ export function isDocsPath(path: string): boolean {
 }
 
 /** Words a test or an example password is made of. */
-const EXAMPLE_WORDS = /test|passw|secret|example|sample|dummy|fake|demo|mock|fixture|foo|bar|qwerty|letmein|welcome|hunter|admin|changeit|abc|123456|password/i;
+const EXAMPLE_WORDS = /test|passw|secret|example|sample|dummy|fake|demo|mock|fixture|qwerty|letmein|welcome|hunter|admin|changeit|123456|password|(?:^|[^a-z])(?:foo|bar|abc)(?:[^a-z]|$)/i;
 
 /** Shannon entropy of a string, in bits per character. */
 function entropy(v: string): number {
@@ -643,7 +650,7 @@ export function looksSecretValue(v: string, docs: boolean): boolean {
   if (/^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.test(v) && docs) return false;
   if (/^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?$/.test(v)) return false; // a date
   if (!docs) return true;
-  return v.length >= 20 && entropy(v) >= 4 && !EXAMPLE_WORDS.test(v) && [/[a-z]/, /[A-Z]/, /\d/].filter((r) => r.test(v)).length >= 2;
+  return v.length >= 20 && entropy(v) >= 3.6 && !EXAMPLE_WORDS.test(v) && [/[a-z]/, /[A-Z]/, /\d/].filter((r) => r.test(v)).length >= 2;
 }
 
 /** References and expressions rather than literal values. */
