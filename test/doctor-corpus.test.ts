@@ -366,6 +366,7 @@ describe('more findings on real packages, inspected and fixed', () => {
     ['src/api/metadata/schema.ts', "      sendSecretInApis: '?boolean',"],
     ['src/api/metadata/schema.ts', "      passwordPolicies: '?PasswordPolicies',"],
     ['dist/jsforce.min.js', 'e="password=".concat(Kt(r),"&x=1")'],
+    ['dist/jsforce-core.min.js', 'n=\'grant_type=password&password=".concat(Kt(r),"\';'],
     ['test/connect.js', "    var parts = urlparse('amqp://user%3Aname:pass%3Aword@localhost')"],
     ['README.md', "  url: 'redis://alice:foobared@awesome.redis.server:6380'"],
     ['lib/main.d.ts', "   * example: `config({ DOTENV_KEY: 'dotenv://:key_1234\u00e2\u0080\u00a6@dotenvx.com/vault/.env.vault?environment=production' })`"],

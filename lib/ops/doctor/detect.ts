@@ -661,6 +661,7 @@ function notALiteral(v: string, quoted: boolean): boolean {
   if (/^(?:[~^<>=]*\d+(?:\.\d+)+(?:[-+][\w.]+)?|\d{1,7}[smhdw]?|0x[0-9a-f]{1,8})$/i.test(v)) return true; // versions, small numbers, durations (long digit runs and 123-abc shapes can be secrets)
   if (/^(?:\.{0,2}\/|~\/|[A-Za-z]:\\)/.test(v) || /\.(?:pem|key|json|txt|crt|p12|pfx|env|ya?ml|gpg|asc|age)$/i.test(v)) return true; // file references
   if (/\s/.test(v)) return true; // prose
+  if (quoted && /["'`]/.test(v) && /[()]/.test(v)) return true; // '"'.concat(x, '"'): code between quotes
   if (quoted && (/^\+.*\+$/.test(v) || /^\.[A-Za-z_$][\w$]*\(/.test(v) || (/^\+/.test(v) && /[(){};]/.test(v)) || /^[,:;=&|)]/.test(v) || /[,:;(&|]$/.test(v))) return true; // a fragment of code between two strings ("token="+t+"")
   if (/^[a-z]+(?:_[a-z]+)+$/.test(v) || /^[a-z]+(?:[A-Z][a-z]+)+$/.test(v)) return true; // identifiers: private_key_id, accessToken
   if (!/[A-Za-z]/.test(v) && !/\d{6,}/.test(v)) return true;
