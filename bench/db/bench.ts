@@ -113,6 +113,9 @@ async function main(): Promise<void> {
         ...baseEnv,
         GITHUB_ACTIONS: 'true',
         CI: 'true',
+        // as the runner sets them: the context's trigger policy checks the event
+        GITHUB_EVENT_NAME: 'workflow_dispatch',
+        GITHUB_REF: 'refs/heads/main',
         GITHUB_WORKSPACE: ws,
         GITHUB_OUTPUT: output,
         RUNNER_TEMP: runnerTemp,

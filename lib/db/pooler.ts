@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { DbConnection } from './client.js';
 
@@ -13,11 +14,12 @@ import type { DbConnection } from './client.js';
  *    other sessions with the same DSN open transactions and keep them open. A transaction pooler
  *    hands out idle server connections before opening new ones, and our server connection is idle
  *    whenever we are between transactions: a probe that lands on our backend pid proves transaction
- *    pooling, and so does our backend being busy while we are idle (another client uses it). A
- *    probe that gets a backend that did not exist when probing began, while ours has stayed idle
- *    since before the probe's transaction began, proves the opposite (no idle server was left, yet
- *    ours was not handed out). Each probe pins one server, so the loop ends after at most the
- *    number of idle server connections.
+ *    pooling, and so does our backend running anything we did not send while we are idle: its
+ *    pg_stat_activity row must stay `idle` with our last statement (marked with a nonce). A probe
+ *    that gets a backend that did not exist when probing began, while ours stayed idle and
+ *    untouched since our last statement (before the probe asked for a server), proves the opposite:
+ *    no idle server was left, yet ours was not handed out. Each probe pins one server, so the loop
+ *    ends after at most the number of idle server connections.
  */
 export interface PoolerVerdict {
   pooled: boolean;
@@ -42,7 +44,10 @@ export async function detectTransactionPooler(conn: DbConnection): Promise<Poole
     return { pooled: false, how: 'direct connection (the server sees this socket\'s address and port)' };
   }
   // something in between (or a unix socket): probe
-  const snap = await conn.client.query<{ pids: number[] | null }>('SELECT pg_catalog.array_agg(pid) AS pids FROM pg_catalog.pg_stat_activity');
+  // the last statement of this session before probing carries a nonce: pg_stat_activity.query of our
+  // backend keeps showing it only as long as no other client runs anything on that backend
+  const nonce = `paas-pooler-probe ${randomBytes(8).toString('hex')}`;
+  const snap = await conn.client.query<{ pids: number[] | null }>(`/* ${nonce} */ SELECT pg_catalog.array_agg(pid) AS pids FROM pg_catalog.pg_stat_activity`);
   const before = new Set((snap.rows[0]?.pids ?? []).map(Number));
   const probes: pg.Client[] = [];
   try {
@@ -58,17 +63,18 @@ export async function detectTransactionPooler(conn: DbConnection): Promise<Poole
         return { pooled: true, how: 'the connection refuses a transaction block (statement pooling)' };
       }
       if (pid === conn.pid) return { pooled: true, how: `another session was handed this session's server connection (backend pid ${pid}) while it was idle` };
-      // this session is idle (waiting for the probe): its own server connection must be idle too,
-      // and have been since before the probe's transaction began
-      let ours: { state: string | null; since: boolean | null } | undefined;
+      // this session is idle (waiting for the probe): its own backend must be idle too, its last
+      // statement still ours (the nonce)
+      let ours: { state: string | null; mine: boolean | null } | undefined;
       try {
-        ours = (await c.query<{ state: string | null; since: boolean | null }>('SELECT state, state_change < pg_catalog.now() AS since FROM pg_catalog.pg_stat_activity WHERE pid = $1', [conn.pid])).rows[0];
+        ours = (await c.query<{ state: string | null; mine: boolean | null }>('SELECT state, pg_catalog.strpos(query, $2) > 0 AS mine FROM pg_catalog.pg_stat_activity WHERE pid = $1', [conn.pid, nonce])).rows[0];
       } catch {
         return { pooled: true, how: 'the probe session could not read pg_stat_activity' };
       }
       if (!ours) return { pooled: true, how: `this session's backend (pid ${conn.pid}) is gone while the session is connected` };
       if (ours.state !== null && ours.state !== 'idle') return { pooled: true, how: `this session's server connection (backend pid ${conn.pid}) was in use (${ours.state}) by another client while this session was idle` };
-      if (!before.has(pid) && ours.state === 'idle' && ours.since === true) {
+      if (ours.mine === false) return { pooled: true, how: `another client ran a statement on this session's server connection (backend pid ${conn.pid}) while this session was idle` };
+      if (!before.has(pid) && ours.state === 'idle' && ours.mine === true) {
         return { pooled: false, how: `a second session got a backend of its own while this session's backend stayed idle (${probes.length} probe${probes.length === 1 ? '' : 's'})` };
       }
       // an idle server connection that existed before (now pinned by this probe), or inconclusive: probe again
