@@ -75,7 +75,7 @@ class Setup {
     return createBackup(store, name, this.keys.get(name) as string, [], out, undefined, then).path;
   }
   drill(name: string, ageMs = 0): void {
-    new EventLog(join(this.root, 'contexts', name, 'events'), name, new Redactor()).append('rollback.drill', 'rollback drill of web on web1: v2 -> v1 -> v2', { app: 'web', target: 'web1' }, 'info', new Date(Date.now() - ageMs));
+    new EventLog(join(this.root, 'contexts', name, 'events'), name, new Redactor()).append('rollback.drill', 'rollback drill of web on web1: v2 -> v1 -> v2', { app: 'web', target: 'web1', mode: 'full' }, 'info', new Date(Date.now() - ageMs));
   }
 }
 

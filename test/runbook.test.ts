@@ -145,7 +145,7 @@ describe('docs/runbook.md', () => {
         expect(r.outcome.envelope.error).toBeUndefined();
       }
       expect((await cli(['backup', 'create', '--context', 'internal-dogfood'], env(), work)).code).toBe(0);
-      new EventLog(join(root, 'contexts', 'internal-dogfood', 'events'), 'internal-dogfood', new Redactor()).append('rollback.drill', 'rollback drill of web on web1: v2 -> v1 -> v2', { app: 'web', target: 'web1' });
+      new EventLog(join(root, 'contexts', 'internal-dogfood', 'events'), 'internal-dogfood', new Redactor()).append('rollback.drill', 'rollback drill of web on web1: v2 -> v1 -> v2', { app: 'web', target: 'web1', mode: 'full' });
     }, 120_000);
     afterAll(() => {
       stopApps(base);

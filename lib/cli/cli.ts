@@ -71,7 +71,7 @@ const ROOT_BOOL = ['allow_unsafe_state_root'];
 function opCommand(path: string[], op: OperationName, summary: string, fixed: Record<string, string> = {}): Command {
   const def = REGISTRY[op];
   const names = [...COMMON_INPUT_NAMES, ...Object.keys(def.inputs.shape)].filter((n) => !(n in fixed));
-  const booleans = names.filter((n) => ['apply', 'rollback_on_failure', 'allow_unsafe_state_root', 'update_baseline', 'state_reset', 'allow_bad_release'].includes(n));
+  const booleans = names.filter((n) => ['apply', 'rollback_on_failure', 'allow_unsafe_state_root', 'update_baseline', 'state_reset', 'allow_bad_release', 'drill'].includes(n));
   return {
     path,
     positionals: [],

@@ -205,10 +205,17 @@ export function checkDrill(store: ContextStore, c: ContextConfig, windowMs: numb
   const base = { check: 'rollback_drill' as const, context: c.name };
   if (c.type !== 'internal') return { ...base, status: 'skipped', reason: 'not_required', detail: `a ${c.type} context needs no rollback drill`, fix: null };
   const days = Math.round(windowMs / 86_400_000);
-  const drills = store.events(c.name, redactor).list({ kinds: ['rollback.drill'], limit: 1000 }).filter((e) => e.level === 'info' || e.level === 'warning');
+  // a completed full drill counts (level info, mode full); failed drills and plan-and-verify ones do not
+  const events = store.events(c.name, redactor).list({ kinds: ['rollback.drill'], limit: 1000 });
+  const drills = events.filter((e) => e.level === 'info' && e.fields.mode === 'full');
   const last = drills.map((e) => e.at).sort().at(-1);
-  const fix = `Run a rollback drill in ${c.name}: the rollback workflow with \`drill: true\` (\`paas rollback --drill --context ${c.name} --app <app>\` where the CLI may change it); it records a rollback.drill event.`;
-  if (!last) return { ...base, status: 'fail', reason: 'no_drill', detail: `no rollback drill recorded in the events of ${c.name}`, fix };
+  const fix = `Run a rollback drill in ${c.name}: the rollback workflow with \`drill: true\` and \`apply: true\` (CLI: \`paas rollback --drill --apply --context ${c.name} --app <app>\`, in CI for non-demo contexts); it records a rollback.drill event.`;
+  if (!last) {
+    const failed = events.filter((e) => e.level === 'error').length;
+    const partial = events.filter((e) => e.level === 'info' && e.fields.mode !== 'full').length;
+    const seen = [failed ? `${failed} failed` : '', partial ? `${partial} plan-and-verify only` : ''].filter(Boolean).join(', ');
+    return { ...base, status: 'fail', reason: 'no_drill', detail: `no completed rollback drill recorded in the events of ${c.name}${seen ? ` (${seen})` : ''}`, fix };
+  }
   const age = now.getTime() - Date.parse(last);
   const ageHours = Math.max(0, Math.floor(age / 3_600_000));
   if (age > windowMs) return { ...base, status: 'fail', reason: 'drill_stale', detail: `the last rollback drill was ${Math.floor(age / 86_400_000)} days ago (${last}); policy: within ${days} days`, fix, age_hours: ageHours };

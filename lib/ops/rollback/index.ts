@@ -9,6 +9,8 @@ export const rollbackInputs = z.object({
   target: z.string().regex(/^(all|[A-Za-z0-9][A-Za-z0-9._-]{0,62}(,[A-Za-z0-9][A-Za-z0-9._-]{0,62})*)$/, { error: 'must be `all` or a comma-separated list of target ids' }).default('all'),
   apply: boolInput.default(false),
   github_token: z.string().max(1000).optional(),
+  // a rollback drill of one target (lib/ops/readiness/drill.ts), recorded for `paas ops readiness`
+  drill: boolInput.default(false),
 });
 
 export const rollback = defineOperation({
@@ -17,5 +19,6 @@ export const rollback = defineOperation({
   inputs: rollbackInputs,
   secretInputs: ['github_token'],
   // loaded on first use: the registry stays light, so every bundle starts fast
-  run: async (rt, common, settings) => (await import('./run.js')).rollbackRun(rt, common, settings),
+  run: async (rt, common, settings) =>
+    settings.drill ? (await import('../readiness/drill.js')).rollbackDrill(rt, common, settings) : (await import('./run.js')).rollbackRun(rt, common, settings),
 });
