@@ -107,7 +107,9 @@ export class LineStream {
     let i = oldLen;
     while (i > 0 && need > 0) {
       const c = this.buf.charCodeAt(--i);
-      if (c > 32) need--;
+      // escapes (`\n`) are blanks there too: backslashes and the letter after one are not counted
+      // (counting fewer only scans further back)
+      if (c > 32 && c !== 92 && this.buf.charCodeAt(i - 1) !== 92) need--;
     }
     return i;
   }

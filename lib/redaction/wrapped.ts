@@ -42,13 +42,38 @@ export function isWrappable(form: string, encoding: string): boolean {
   return ENCODED.has(encoding) || ((encoding === 'raw' || encoding === 'line') && form.length >= MIN_RAW_WRAPPED && PRINTABLE.test(form));
 }
 
-/** Whitespace for this purpose: space and the control characters (tools print line breaks, tabs). */
-function isWs(c: number): boolean {
-  return c <= 32;
-}
-
 function isBreak(c: number): boolean {
   return c === 10 || c === 13;
+}
+
+/** `n`, `r`, `t`: after a backslash, an escaped line break or tab (JSON, logs of JSON). */
+function isEscapeLetter(c: number): boolean {
+  return c === 110 || c === 114 || c === 116;
+}
+
+/**
+ * Length of the blank ending just before `end` (walking backwards): 1 for a character up to 32,
+ * 2 for an escape `\n`, `\r`, `\t`, 0 when text[end - 1] is not blank. `brk` reports a line break.
+ */
+function blankBefore(text: string, end: number, floor: number): number {
+  const c = text.charCodeAt(end - 1);
+  if (c <= 32) return 1;
+  if (isEscapeLetter(c) && end - 2 >= floor && text.charCodeAt(end - 2) === 92) return 2;
+  return 0;
+}
+
+/** Length of the blank starting at `i` (walking forwards): 1, 2 (an escape) or 0. */
+function blankAt(text: string, i: number, to: number): number {
+  const c = text.charCodeAt(i);
+  if (c <= 32) return 1;
+  if (c === 92 && i + 1 < to && isEscapeLetter(text.charCodeAt(i + 1))) return 2;
+  return 0;
+}
+
+/** Whether the blank starting at `i` is a line break (a real one or an escaped `\n`, `\r`). */
+function breakAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return isBreak(c) || (c === 92 && (text.charCodeAt(i + 1) === 110 || text.charCodeAt(i + 1) === 114));
 }
 
 
@@ -92,10 +117,13 @@ function compact(text: string, from: number, to: number, prefix: string): number
   src.write(from === 0 && to === text.length ? text : text.slice(from, to), 0, len, 'latin1');
   let w = prefix.length > 0 ? out.write(prefix, 0, 'latin1') : 0;
   const nw = LITTLE_ENDIAN ? len >> 2 : 0;
+  // a backslash waiting for the next byte: `\n`, `\r`, `\t` are dropped as blanks (escaped text)
+  let pending = false;
   for (let j = 0; j < nw; j++) {
     const v = iw[j] as number;
-    if ((((v - 0x21212121) & ~v) & 0x80808080) === 0) {
-      // no byte below 33 (the test is exact for "any"): the whole word
+    const bs = v ^ 0x5c5c5c5c;
+    // no byte below 33 and no backslash (each test is exact for "any"): the whole word
+    if (!pending && ((((v - 0x21212121) & ~v) | ((bs - 0x01010101) & ~bs)) & 0x80808080) === 0) {
       const sh = (w & 3) << 3;
       const k = w >> 2;
       if (sh === 0) ow[k] = v;
@@ -104,21 +132,32 @@ function compact(text: string, from: number, to: number, prefix: string): number
         ow[k + 1] = v >>> (32 - sh);
       }
       w += 4;
-    } else {
-      let c = v & 255;
-      if (c > 32) out[w++] = c;
-      c = (v >>> 8) & 255;
-      if (c > 32) out[w++] = c;
-      c = (v >>> 16) & 255;
-      if (c > 32) out[w++] = c;
-      c = v >>> 24;
-      if (c > 32) out[w++] = c;
+      continue;
+    }
+    for (let b = 0; b < 32; b += 8) {
+      const c = (v >>> b) & 255;
+      if (pending) {
+        pending = false;
+        if (isEscapeLetter(c)) continue;
+        out[w++] = 92;
+      }
+      if (c <= 32) continue;
+      if (c === 92) pending = true;
+      else out[w++] = c;
     }
   }
   for (let j = nw << 2; j < len; j++) {
     const c = src[j] as number;
-    if (c > 32) out[w++] = c;
+    if (pending) {
+      pending = false;
+      if (isEscapeLetter(c)) continue;
+      out[w++] = 92;
+    }
+    if (c <= 32) continue;
+    if (c === 92) pending = true;
+    else out[w++] = c;
   }
+  if (pending) out[w++] = 92;
   return w;
 }
 
@@ -173,16 +212,32 @@ export class WrappedForms {
     pos.fill(-1, 0, h);
     let k = h;
     let sawBreak = hist.brokeAfter;
-    for (let i = from; i < to && k < n; i++) {
-      const c = text.charCodeAt(i);
-      if ((c & 255) <= 32) {
-        if (isBreak(c)) sawBreak = true;
-        continue;
-      }
+    const keep = (i: number) => {
       if (sawBreak) brk[k] = 1;
       sawBreak = false;
       pos[k++] = i;
+    };
+    // the same walk as compact(), over the same low bytes
+    let pendingAt = -1;
+    for (let i = from; i < to && k < n; i++) {
+      const c = text.charCodeAt(i) & 255;
+      if (pendingAt >= 0) {
+        const b = pendingAt;
+        pendingAt = -1;
+        if (isEscapeLetter(c)) {
+          if (c !== 116) sawBreak = true;
+          continue;
+        }
+        keep(b);
+      }
+      if (c <= 32) {
+        if (isBreak(c)) sawBreak = true;
+        continue;
+      }
+      if (c === 92) pendingAt = i;
+      else keep(i);
     }
+    if (pendingAt >= 0 && k < n) keep(pendingAt);
     for (let m = 0; m < hits.starts.length; m++) {
       const cs = hits.starts[m] as number;
       const ce = hits.ends[m] as number;
@@ -200,8 +255,9 @@ export class WrappedForms {
 
   /**
    * The byte view keeps the low byte of each character and drops characters whose low byte is
-   * 32 or less: a match counts only if its characters are really those bytes (below 256) and
-   * what was dropped between them is really whitespace or control characters.
+   * 32 or less (and escapes `\n`, `\r`, `\t`): a match counts only if its characters are really
+   * those bytes (below 256) and what was dropped between them is really whitespace, control
+   * characters or such escapes.
    */
   private genuine(text: string, hist: string, pos: Int32Array, cs: number, ce: number): boolean {
     let prev = -1;
@@ -212,7 +268,13 @@ export class WrappedForms {
         continue;
       }
       if (text.charCodeAt(p) > 255) return false;
-      if (prev >= 0) for (let q = prev + 1; q < p; q++) if (text.charCodeAt(q) > 32) return false;
+      if (prev >= 0) {
+        for (let q = prev + 1; q < p; ) {
+          const b = blankAt(text, q, p);
+          if (b === 0) return false;
+          q += b;
+        }
+      }
       prev = p;
     }
     return true;
@@ -233,17 +295,21 @@ export class WrappedForms {
     // the trailing run of characters of forms and whitespace, compacted, at most max characters
     let tail = '';
     const at: number[] = [];
-    let i = to - 1;
-    for (; i >= from && tail.length < max; i--) {
-      const c = text.charCodeAt(i);
-      if (isWs(c)) continue;
-      if (!inAlphabet(c)) break;
-      tail = text[i] + tail;
-      at.push(i);
+    let e = to;
+    while (e > from && tail.length < max) {
+      const b = blankBefore(text, e, from);
+      if (b > 0) {
+        e -= b;
+        continue;
+      }
+      if (!inAlphabet(text.charCodeAt(e - 1))) break;
+      tail = text[e - 1] + tail;
+      at.push(e - 1);
+      e--;
     }
     at.reverse();
     let histUsed = 0;
-    if (i < from && tail.length < max) {
+    if (e <= from && tail.length < max) {
       // all of text[from, to) can continue what was emitted before it: the history's alphabet tail
       const hc = hist.chars;
       while (histUsed < hc.length && histUsed < max - tail.length && inAlphabet(hc.charCodeAt(hc.length - 1 - histUsed))) histUsed++;
@@ -262,23 +328,27 @@ export class WrappedForms {
     // its part before the first line break
     const first = s < histUsed ? from : (at[s - histUsed] as number);
     let head = s < histUsed ? histUsed - s : 0;
-    let breakAt = -1;
-    if (s < histUsed && hist.brokeAfter) breakAt = from - 1;
+    let brk = -1;
+    if (s < histUsed && hist.brokeAfter) brk = from - 1;
     else {
-      for (let p = s < histUsed ? from : first; p < to; p++) {
-        const c = text.charCodeAt(p);
-        if (isBreak(c)) {
-          breakAt = p;
+      for (let p = s < histUsed ? from : first; p < to; ) {
+        const b = blankAt(text, p, to);
+        if (b > 0 && breakAt(text, p)) {
+          brk = p;
           break;
         }
-        if (!isWs(c)) head++;
+        if (b === 0) head++;
+        p += b || 1;
       }
     }
-    if (breakAt >= 0 && head < WRAP_MIN_HEAD) {
-      // the part before the break is not masked: emit up to it, hold from the next line
-      let p = breakAt + 1;
-      if (p < to && text.charCodeAt(breakAt) === 13 && text.charCodeAt(p) === 10) p++;
-      return Math.max(from, p);
+    if (brk >= 0 && head < WRAP_MIN_HEAD) {
+      // the part before the break is not masked: emit up to a real line break, hold from the next
+      // line (an escaped one is inside a line: the line is held whole, which is always safe)
+      if (brk < from || isBreak(text.charCodeAt(brk))) {
+        let p = brk + 1;
+        if (p < to && text.charCodeAt(brk) === 13 && text.charCodeAt(p) === 10) p++;
+        return Math.max(from, p);
+      }
     }
     if (s < histUsed) return from;
     // in the incomplete line (`incomplete`: its start), which the stream holds anyway unless it is
@@ -310,18 +380,21 @@ export function nextHistory(text: string, b: number, prev: WrapHistory): WrapHis
   const want = WRAP_MIN_HEAD - 1;
   let chars = '';
   let brokeAfter = false;
-  let i = b - 1;
-  for (; i >= 0 && chars.length < want; i--) {
-    const c = text.charCodeAt(i);
-    if (isBreak(c)) {
-      if (chars.length > 0) return { chars, brokeAfter };
-      brokeAfter = true;
+  let e = b;
+  while (e > 0 && chars.length < want) {
+    const k = blankBefore(text, e, 0);
+    if (k > 0) {
+      if (breakAt(text, e - k)) {
+        if (chars.length > 0) return { chars, brokeAfter };
+        brokeAfter = true;
+      }
+      e -= k;
       continue;
     }
-    if (isWs(c)) continue;
-    chars = text[i] + chars;
+    chars = text[e - 1] + chars;
+    e--;
   }
-  if (i >= 0) return { chars, brokeAfter };
+  if (e > 0) return { chars, brokeAfter };
   // reached the start of what was emitted: the previous history may continue this line
   if (chars.length === 0) return { chars: prev.chars, brokeAfter: prev.brokeAfter || brokeAfter };
   if (prev.brokeAfter) return { chars, brokeAfter };

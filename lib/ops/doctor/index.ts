@@ -321,7 +321,9 @@ export async function runDoctorOperation(rt: Runtime, common: CommonInputs, sett
   let sarifFile: string | undefined;
   if (settings.sarif_file) {
     sarifFile = resolve(rt.cwd, settings.sarif_file);
-    const text = JSON.stringify(rt.redactor.redactDeep(toSarif(report, { srcRoot: report.root })), null, 2) + '\n';
+    // redacted before toSarif rewrites the text (safeText escapes line breaks, shortens armor
+    // dashes: a secret in it would no longer match) and after (issue #18: redact, then transform)
+    const text = JSON.stringify(rt.redactor.redactDeep(toSarif(rt.redactor.redactDeep(report), { srcRoot: report.root })), null, 2) + '\n';
     try {
       // eslint-disable-next-line no-control-regex -- a control character in a path would forge log lines
       if (/[\u0000-\u001f\u007f]/.test(sarifFile)) throw Object.assign(new Error('control character'), { code: 'a control character in the path' });
