@@ -127,7 +127,8 @@ for (const [dir] of [...packages].sort((a, b) => a[1].localeCompare(b[1]) || a[0
   const key = `${pkg.name}@${pkg.version}`;
   if (seen.has(key)) continue;
   seen.add(key);
-  const license = typeof pkg.license === 'string' ? pkg.license : pkg.license?.type ?? 'UNKNOWN';
+  // `license` (SPDX), an old `{type}` object, or the older `licenses: [{type}]` array (ssh2, cpu-features)
+  const license = typeof pkg.license === 'string' ? pkg.license : pkg.license?.type ?? (Array.isArray(pkg.licenses) ? pkg.licenses.map((l) => l.type ?? l).join(' OR ') : undefined) ?? 'UNKNOWN';
   const text = await licenseText(dir);
   sections.push(`${key}\nlicense: ${license}${pkg.repository ? `\nrepository: ${typeof pkg.repository === 'string' ? pkg.repository : pkg.repository.url}` : ''}\n\n${text || `(no license file in the package; package.json says ${license})`}\n`);
 }

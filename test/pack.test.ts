@@ -66,6 +66,13 @@ describe('npm pack', () => {
     expect(foreign).toEqual([]);
   });
 
+  test('dist/licenses.txt carries the license of every bundled package, each with a known license', () => {
+    const text = readFileSync(join(prefix, 'lib', 'node_modules', pkg.name, 'dist', 'licenses.txt'), 'utf8');
+    for (const p of ['@actions/core', '@actions/cache', 'ssh2', 'pg', 'tar', 'yaml', 'zod', 'undici']) expect(text).toMatch(new RegExp(`^${p.replace('/', '\\/')}@\\d+\\.\\d+\\.\\d+\\nlicense: \\S`, 'm'));
+    expect(text).not.toContain('license: UNKNOWN');
+    expect(readFileSync(join(prefix, 'lib', 'node_modules', pkg.name, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} paas-actions contributors\n/);
+  });
+
   test('the tarball names no dependency to install (dist/ is self-contained)', () => {
     const packed = JSON.parse(readFileSync(join(prefix, 'lib', 'node_modules', pkg.name, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(packed.dependencies ?? {}).toEqual({});

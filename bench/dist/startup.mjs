@@ -2,7 +2,7 @@
 // dist/ size and start-up: the dist/ committed at REF (default d854138, the last one built by ncc,
 // one bundle per entry) against a fresh `scripts/build.mjs` of the work tree (one esbuild pass,
 // shared chunks). Runs are interleaved (old, new, old, new, ...) so that the load of a shared
-// machine hits both sides alike; each run's CPU time (user+sys) is read with the shell's `times`.
+// machine hits both sides alike; each run's own CPU time (user+sys) comes from wait4 (python3).
 // Usage: node bench/dist/startup.mjs [--ref REF] [--runs N]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -39,19 +39,18 @@ try {
     ['paas --help', 'cli/index.js', '--help'],
     ['paas --version', 'cli/index.js', '--version'],
   ];
-  const cmd = (side, c) => `"${node}" "${join(t, side, 'dist', c[1])}" ${c[2]}`;
   const res = {};
+  // one run: wall time and the child's own CPU time (user+sys) from wait4, in microseconds
+  const RUN = 'import os,sys,time\nd=os.open(os.devnull,os.O_WRONLY)\nt=time.perf_counter()\np=os.fork()\nif p==0:\n  os.dup2(d,1);os.dup2(d,2);os.execv(sys.argv[1],sys.argv[1:])\n_,st,ru=os.wait4(p,0)\nprint(os.waitstatus_to_exitcode(st),(time.perf_counter()-t)*1000,(ru.ru_utime+ru.ru_stime)*1000)';
   for (let i = 0; i < runs + 2; i++) {
     for (const c of cases) for (const side of ['old', 'new']) {
-      const r = spawnSync('/bin/sh', ['-c', `s=$(date +%s%N); ${cmd(side, c)} >/dev/null 2>&1; rc=$?; e=$(date +%s%N); times; echo "$rc $(( (e - s) / 1000 ))"`], { cwd: join(t, 'ws'), env, encoding: 'utf8' });
-      const lines = r.stdout.trim().split('\n');
-      const [rc, wallUs] = (lines.at(-1) ?? '').split(' ').map(Number);
-      if (rc !== 0) throw new Error(`${cmd(side, c)} exited ${rc}`);
-      const m = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s/.exec(lines[1] ?? '');
-      const cpu = m ? (Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1000 : NaN;
+      const argv = [node, join(t, side, 'dist', c[1]), ...(c[2] ? [c[2]] : [])];
+      const r = spawnSync('python3', ['-c', RUN, ...argv], { cwd: join(t, 'ws'), env, encoding: 'utf8' });
+      const [rc, wall, cpu] = r.stdout.trim().split(' ').map(Number);
+      if (rc !== 0) throw new Error(`${argv.join(' ')} exited ${rc}: ${r.stderr}`);
       if (i < 2) continue; // warm-up (disk cache, compile cache)
       const slot = (res[`${c[0]}|${side}`] ??= { wall: [], cpu: [] });
-      slot.wall.push(wallUs / 1000);
+      slot.wall.push(wall);
       slot.cpu.push(cpu);
     }
   }
@@ -62,7 +61,7 @@ try {
     const n = res[`${c[0]}|new`];
     console.log(`| ${c[0]} | ${med(o.wall).toFixed(0)} | ${med(n.wall).toFixed(0)} | ${med(o.cpu).toFixed(0)} | ${med(n.cpu).toFixed(0)} | ${(med(n.cpu) / med(o.cpu)).toFixed(2)} |`);
   }
-  console.log('(medians; CPU = user+sys of the process, 10 ms resolution of `times`)');
+  console.log('(medians; CPU = user+sys of the process itself, from wait4)');
 } finally {
   rmSync(t, { recursive: true, force: true });
 }

@@ -34,8 +34,8 @@ export async function actionInputs(op: string): Promise<Record<string, OptionDoc
   const text = readRootFile(`actions/${op}/action.yml`);
   const out: Record<string, OptionDoc> = {};
   if (text) {
-    const { parse } = await import('yaml');
-    const doc = parse(text) as { inputs?: Record<string, { description?: string; default?: string; required?: boolean }> };
+    const { parseYaml } = await import('./action-yml.js');
+    const doc = parseYaml(text) as { inputs?: Record<string, { description?: string; default?: string; required?: boolean }> };
     for (const [name, spec] of Object.entries(doc.inputs ?? {})) {
       out[name] = { description: (spec.description ?? '').replace(/\s+/g, ' ').trim(), default: spec.default, required: spec.required === true };
     }
