@@ -138,7 +138,6 @@ const NEW_FORMAT_SAMPLES: Array<[string, string]> = [
   ['openshift_token', p('sha256', '~') + pick(A + '_-', 43)],
   ['defined_networking_key', p('dn', 'key-') + pick('abcdefghijklmnopqrstuvwxyz0123456789', 26) + '-' + pick('abcdefghijklmnopqrstuvwxyz0123456789', 52)],
   ['frameio_token', p('fio', '-u-') + pick(A + '_-', 64)],
-  ['azure_ad_client_secret', pick(A, 3) + '8' + p('Q', '~') + pick(A + '_~.-', 34)],
   ['facebook_token', p('EAACEd', 'Eose0cBA') + pick(A, 40)],
   ['jwt', [Buffer.from('{"alg":"RS256","typ":"JWT"}').toString('base64url'), Buffer.from(`{"sub":"svc-${pick(A, 6)}","iat":1767225600}`).toString('base64url'), pick(A + '_-', 86)].join('.')],
 ];

@@ -91,7 +91,7 @@ const AFTER_CLASS: Record<string, ByteClass> = {
  */
 const BACK_STARTS: ReadonlyArray<readonly [string, number, (c: number) => boolean]> = TOKEN_RULES.filter((r) => r.back).flatMap((r) => {
   const set = new Set(Array.from(r.back as string, (ch) => ch.charCodeAt(0)));
-  return r.starts.map((st) => [st, st === 'Q~' ? 4 : 1200, (c: number) => set.has(c)] as const);
+  return r.starts.map((st) => [st, 1200, (c: number) => set.has(c)] as const);
 });
 /** Longer literals every match of a beginning starts with. */
 const ANCHOR_TEXT: Record<string, string> = { 'pypi-': 'pypi-AgEIcHlwaS5vcmc' };
@@ -254,10 +254,9 @@ export class Detector {
       else {
         const back = BACK_STARTS.find(([st]) => text.startsWith(st, p));
         if (back) {
-          // JWTs (from `.eyJ`), Telegram bot tokens (from `:AA`), Azure AD secrets (from `Q~`)
+          // JWTs (from `.eyJ`), Telegram bot tokens (from `:AA`)
           let j = p;
-          if (back[1] === 4) j = p - 4;
-          else while (j > 0 && p - j < back[1] && back[2](text.charCodeAt(j - 1))) j--;
+          while (j > 0 && p - j < back[1] && back[2](text.charCodeAt(j - 1))) j--;
           if (j > lastBack && j >= 0) {
             const e = this.tryRulesAt(text, j, hits, docs);
             if (e > 0) lastBack = e;
@@ -375,7 +374,7 @@ export class Detector {
       done = ke;
       // cheap rejection first: an assignment must follow the key (", ', ], space, tab, =, :, >, ?)
       const next = text.charCodeAt(ke);
-      if (next !== 61 && next !== 58 && next !== 34 && next !== 39 && next !== 93 && next !== 32 && next !== 9 && next !== 62 && next !== 63 && next !== 44 && next !== 10 && next !== 13) continue;
+      if (next !== 61 && next !== 58 && next !== 34 && next !== 39 && next !== 93 && next !== 32 && next !== 9 && next !== 62 && next !== 63 && !(lang === 'yaml' && (next === 44 || next === 10 || next === 13))) continue;
       // a reference (${DB_PASSWORD:-x}, {{ token }}) or a binding (:token="props.token", v-bind:api-key)
       const before = text.charCodeAt(ks - 1);
       if ((before === 123 /* { */ && /[${%]/.test(text[ks - 2] ?? '')) || (before === 58 /* : */ && (ks < 2 || /[\s-]/.test(text[ks - 2] as string)))) continue;

@@ -208,7 +208,6 @@ export const TOKEN_RULES: readonly TokenRule[] = [
   { kind: 'openshift_token', title: 'OpenShift user token', starts: ['sha256~'], source: `sha256~[A-Za-z0-9_-]{43}${END}`, prefix: 'sha256~', severity: 'critical', boundary: true },
   { kind: 'defined_networking_key', title: 'Defined Networking API key', starts: ['dnkey-'], source: `dnkey-[a-z0-9=_-]{26}-[a-z0-9=_-]{52}${END}`, prefix: 'dnkey-', severity: 'critical', boundary: true },
   { kind: 'frameio_token', title: 'Frame.io API token', starts: ['fio-u-'], source: `fio-u-[A-Za-z0-9_=-]{64}${END}`, prefix: 'fio-u-', severity: 'critical', boundary: true },
-  { kind: 'azure_ad_client_secret', title: 'Azure AD client secret', starts: ['Q~'], back: `${ALNUMC}_~.-`, source: `[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}${END}`, prefix: '', severity: 'critical', boundary: true, pad: { before: [ALNUMC, ALNUMC, DIGITC], after: [ALNUMC, ALNUMC] }, accept: (m) => looksRandom(m.slice(6)) },
   { kind: 'facebook_token', title: 'Facebook access token', starts: ['EAACEdEose0cBA'], source: `EAACEdEose0cBA[A-Za-z0-9]{20,}${END}`, prefix: 'EAAC', severity: 'critical', boundary: true },
   // whole credentials recognised by their syntax
   { kind: 'paas_vault_value', title: 'paas vault entry (a committed vault file)', starts: ['PAAS_TARGETS', 'PAAS_SSH_KEY', 'PAAS_STATE_KEY', 'PAAS_KNOWN_HOSTS', 'PAAS_WEBHOOK_SECRET'], source: 'PAAS_(?:TARGETS|SSH_KEY|STATE_KEY|KNOWN_HOSTS|WEBHOOK_SECRET)[ \\t]*=[ \\t]*[^\\s#][^\\n]*', prefix: 'PAAS_', severity: 'critical', lineStart: true, accept: vaultValue },
