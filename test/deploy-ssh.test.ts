@@ -9,7 +9,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, listTree, rmrf, tempDir } from './helpers.js';
-import { appYml, makeRelease, paasChild, runOp, type AppYml, type OpRun } from './harness/deploy-app.js';
+import { actionChild, appYml, makeRelease, paasChild, runOp, type AppYml, type OpRun } from './harness/deploy-app.js';
+import { parseFileCommands } from './harness/commands.js';
 import { hashedName, sshdAvailable, startLab, stopApps, type SshLab } from './harness/sshd.js';
 
 const CTX = 'internal-dogfood';
@@ -539,6 +540,46 @@ d('deploy over SSH to real sshd hosts', () => {
     expect(lock3()).toEqual([false, false, false]);
     // current points at v1 and v1's start command ran after the switch back
     for (const i of [0, 1]) expect(readFileSync(join(appDir(i), '.paas', 'start.log'), 'utf8')).toContain('started v1');
+  }, 120_000);
+
+  test('the runner cancels the action (SIGINT) mid-deploy: switched hosts returned, status line and outputs written, post step releases the locks', async () => {
+    const hook = 'if [ \\"$PAAS_TARGET$PAAS_RELEASE\\" = web2v2 ]; then touch ../../../../at-web2; while [ ! -f ../../../../go ]; do sleep 0.1; done; fi';
+    config({ strategy: 'serial', extra: `    hooks: { pre_switch: "${hook}" }` });
+    expect((await deploy3('v1', tgz('v1'))).outcome.exitCode).toBe(0);
+    const h2 = lab.hosts[1]!;
+    rmSync(join(h2.dir, 'go'), { force: true });
+    rmSync(join(h2.dir, 'at-web2'), { force: true });
+    const files = tempDir('paas-action-files-');
+    const inputs = { context: CTX, state_root: stateRoot, vault: vault({ targets: three() }), app: 'web', artifact: tgz('v2'), release_id: 'v2', apply: 'true', config: 'paas.yml' };
+    const child = actionChild('deploy', inputs, { cwd: work, files, boundMs: 90_000 });
+    let signalled = false;
+    child.onLine(() => {});
+    const watcher = setInterval(() => {
+      if (!signalled && existsSync(join(h2.dir, 'at-web2'))) {
+        signalled = true;
+        clearInterval(watcher);
+        process.kill(child.pid, 'SIGINT');
+        writeFileSync(join(h2.dir, 'go'), '');
+      }
+    }, 50);
+    const r = await child.exited.finally(() => clearInterval(watcher));
+    expect(signalled).toBe(true);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^deploy status=fail reason=interrupted stage=interrupted$/m);
+    const out = readFileSync(join(files, 'output'), 'utf8');
+    expect(out).toContain('web1:rolled_back,web2:rolled_back,web3:skipped');
+    expect(out).toContain('PAAS_INTERRUPTED');
+    expect(out).toContain('deploy cancelled by SIGINT; returned web1,web2 to the release each ran before');
+    expect(cur3()).toEqual(['v1', 'v1', 'v1']);
+    for (const i of [0, 1]) expect(readFileSync(join(appDir(i), '.paas', 'start.log'), 'utf8')).toContain('started v1');
+    // the post step, with the state the main step saved, releases the locks
+    expect(lock3()).toEqual([true, true, true]);
+    const state = parseFileCommands(readFileSync(join(files, 'state'), 'utf8'));
+    const post = await actionChild('post', inputs, { cwd: work, files, boundMs: 60_000, env: Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v])) }).exited;
+    expect(post.code).toBe(0);
+    expect(post.stdout).toMatch(/released 3 of 3 lock/);
+    expect(lock3()).toEqual([false, false, false]);
+    rmrf(files);
   }, 120_000);
 
   test('a symlink chain (a -> ., a/b -> .., public -> a/b/../shared/public) is refused before upload; shared data survives on every host', async () => {

@@ -7,6 +7,7 @@ import { COMMON_INPUT_NAMES, commonInputsSchema } from './inputs.js';
 import { executeOperation } from './execute.js';
 import { operation } from '../ops/registry.js';
 import { POST_STATE_NAMES } from './post-check.js';
+import { interruptRequested, requestInterrupt } from './interrupt.js';
 import type { Runtime } from './runtime.js';
 import type { OperationName } from '../ops/operation.js';
 
@@ -76,11 +77,32 @@ function readInputs(names: readonly string[]): Record<string, string> {
   return raw;
 }
 
+/**
+ * The runner's cancel (SIGINT, then SIGTERM, then SIGKILL a few seconds later) of a deploy or
+ * rollback: no new batch or forward step starts (lib/runtime/interrupt.ts), the targets that switched
+ * are returned to their previous release, and the outcome (status line, outputs, summary) is written
+ * as usual; the `post:` step releases the locks. Returns the function that removes the handlers.
+ */
+function onCancel(rt: Runtime): () => void {
+  const handler = (sig: NodeJS.Signals) => {
+    if (interruptRequested()) return;
+    requestInterrupt(sig);
+    rt.logger.warn(`${sig} received (run cancelled): no new batch starts; targets that switched are returned to the release each ran before; the post step releases the locks`);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
 /** The only try/catch of an action entry: read inputs, run, emit. */
 export async function runAction(opName: string, outputs?: readonly string[]): Promise<void> {
   const rt = actionRuntime();
   const declared = outputs ?? ACTION_OUTPUTS[opName as OperationName] ?? Object.values(OUTPUTS);
   let outcome: Outcome;
+  const stopCancel = opName === 'deploy' || opName === 'rollback' ? onCancel(rt) : () => {};
   try {
     const def = operation(opName);
     const raw = readInputs([...COMMON_INPUT_NAMES, ...Object.keys(def.inputs.shape)]);
@@ -92,6 +114,7 @@ export async function runAction(opName: string, outputs?: readonly string[]): Pr
   } catch (e) {
     outcome = failure(rt.redactor, 'paas', null, null, e);
   }
+  stopCancel();
   try {
     await emitOutcome(rt, outcome, declared);
   } catch (e) {

@@ -171,11 +171,31 @@ export interface ChildRun {
  * (use it with a bound far below the timeouts the run was given, e.g. command_timeout 600s).
  */
 export function paasChild(args: string[], o: { cwd: string; env?: NodeJS.ProcessEnv; boundMs: number }): ChildRun {
+  return sourceChild([join(REPO, 'lib', 'cli', 'index.ts'), ...args], args[0] ?? 'paas', o);
+}
+
+/**
+ * The action `op` from the sources in a child process, as the runner runs its main step: INPUT_*
+ * from `inputs`, GITHUB_OUTPUT/GITHUB_STATE/GITHUB_STEP_SUMMARY files under `files` (read them after
+ * it exited), GITHUB_WORKSPACE = cwd. The same liveness bound as paasChild. `op` post: the `post:`
+ * step (pass the main step's state as env STATE_<name>).
+ */
+export function actionChild(op: string, inputs: Record<string, string>, o: { cwd: string; files: string; env?: NodeJS.ProcessEnv; boundMs: number }): ChildRun {
+  const entry = join(o.files, `${op}.mjs`);
+  const call = op === 'post' ? 'runPost()' : `runAction(${JSON.stringify(op)})`;
+  writeFileSync(entry, `import { runAction, runPost } from ${JSON.stringify(join(REPO, 'lib', 'runtime', 'action.ts'))};\nvoid runAction; void runPost;\nawait ${call};\n`);
+  const env: NodeJS.ProcessEnv = { GITHUB_WORKSPACE: o.cwd, GITHUB_OUTPUT: join(o.files, 'output'), GITHUB_STATE: join(o.files, 'state'), GITHUB_STEP_SUMMARY: join(o.files, 'summary'), ...o.env };
+  for (const f of ['output', 'state', 'summary']) if (op !== 'post' || f !== 'state') writeFileSync(join(o.files, f), '');
+  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
+  return sourceChild([entry], op, { ...o, env });
+}
+
+function sourceChild(argv: string[], what: string, o: { cwd: string; env?: NodeJS.ProcessEnv; boundMs: number }): ChildRun {
   if (!loaderFile) {
     loaderFile = join(mkdtempSync(join(tmpdir(), 'paas-loader-')), 'loader.mjs');
     writeFileSync(loaderFile, LOADER(join(REPO, 'package.json')));
   }
-  const child = spawn(process.execPath, ['--import', loaderFile, join(REPO, 'lib', 'cli', 'index.ts'), ...args], {
+  const child = spawn(process.execPath, ['--import', loaderFile, ...argv], {
     cwd: o.cwd,
     detached: true,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: mkdtempSync(join(tmpdir(), 'paas-home-')), LANG: 'C', GITHUB_ACTIONS: 'true', GITHUB_EVENT_NAME: 'workflow_dispatch', GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main', GITHUB_ACTOR: 'tester', GITHUB_RUN_ID: String(Date.now() % 1e9), ...o.env },
@@ -196,7 +216,7 @@ export function paasChild(args: string[], o: { cwd: string; env?: NodeJS.Process
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve, reject) => {
     const bound = setTimeout(() => {
       try { process.kill(-(child.pid as number), 'SIGKILL'); } catch { /* gone */ }
-      reject(new Error(`paas ${args[0]} was still running after ${o.boundMs} ms (liveness bound):\n${stderr.slice(-2000)}`));
+      reject(new Error(`paas ${what} was still running after ${o.boundMs} ms (liveness bound):\n${stderr.slice(-2000)}`));
     }, o.boundMs);
     child.on('close', (code, signal) => { clearTimeout(bound); resolve({ code, signal, stdout, stderr }); });
   });

@@ -731,7 +731,7 @@ export async function readStates(nodes: TargetNode[], concurrency: number): Prom
 /** The envelope's error; with `nodes` (targets of an applied run) the fix says what happened to the fleet. */
 export function toPaasError(e: StageError, nodes?: TargetNode[]): PaasError {
   const fleet = nodes?.length ? fleetSentence(nodes) : '';
-  return new PaasError(e.code, e.message, { stage: e.stage, target: e.target, remediation: `${remediationFor(e.code)}${fleet ? ` ${fleet}` : ''}` });
+  return new PaasError(e.code, e.message, { stage: e.stage, target: e.target || null, remediation: `${remediationFor(e.code)}${fleet ? ` ${fleet}` : ''}` });
 }
 
 export function targetStatuses(nodes: TargetNode[]): string {

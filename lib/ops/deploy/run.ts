@@ -10,6 +10,7 @@ import { markdownTable } from '../../output/summary.js';
 import type { CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { openContextSession, type ContextSession } from '../../runtime/session.js';
+import { interruptRequested } from '../../runtime/interrupt.js';
 import { checkScript, RELEASE_RE, UnsafeValueError } from '../../transport/commands.js';
 import { mapLimit } from '../../transport/limit.js';
 import type { TargetSpec } from '../../transport/targets.js';
@@ -245,7 +246,9 @@ export async function deployRun(rt: Runtime, common: CommonInputs, s: DeploySett
     });
     recordHistory(session, rt, { kind: 'deploy', ok: result.ok, app: appName, release, fields });
     if (!result.ok) {
-      const err = result.error as StageError;
+      const sig = interruptRequested();
+      // cancelled: the result says so (whatever step the cancel made fail), and what was returned
+      const err = sig ? new StageError('PAAS_INTERRUPTED', 'interrupted', '', `deploy cancelled by ${sig}${rolled.length ? `; returned ${rolled.join(',')} to the release each ran before` : ''}`) : (result.error as StageError);
       session.events.append('deploy.failed', `deploy ${appName} ${release} failed at ${err.stage} on ${err.target}; rolled back ${rolled.join(',') || 'nothing'}`, { ...fields, code: err.code, stage: err.stage, target: err.target }, 'error');
       await tracker?.status('failure', `failed at ${err.stage} on ${err.target}; fleet rolled back`);
       const o = fail(rt, ctxName, mode, err, fields, nodes);
