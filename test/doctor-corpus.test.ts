@@ -258,6 +258,7 @@ describe('secret-named assignments in every common syntax', () => {
     ['deploy/docker/config.json', `{"auths":{"r.acme.io":{"auth":"${Buffer.from(`ci:${pw()}`).toString('base64')}"}}}`, 'docker_auth'],
     ['.npmrc', `//registry.npmjs.org/:_authToken=${pick(A, 36)}`, 'secret_named_key'],
     ['ops/.htpasswd', `admin:$apr1$${pick(A, 8)}$${pick(A, 22)}`, 'htpasswd_entry'],
+    ['ops/call.sh', `curl -H "Authorization: Basic ${Buffer.from(`ci:${pw()}`).toString('base64')}" https://api.acme.io`, 'basic_auth'],
   ];
   test.each(cases)('%s: %s', (path, line, kind) => {
     expect(kindsAt(`${line}\n`, path)).toEqual([kind]);
