@@ -67,7 +67,6 @@ const result = await build({
   // the node24 runtime has these; do not bundle optional peers that nothing here installs
   legalComments: 'none',
   minifySyntax: true,
-  minifyIdentifiers: process.env.PAAS_MINIFY_IDS === '1',
   minifyWhitespace: true,
   keepNames: false,
   sourcemap: false,
