@@ -161,6 +161,18 @@ function compact(text: string, from: number, to: number, prefix: string): number
   return w;
 }
 
+/** The scratch buffers grow with the longest text scanned; past 4 MiB they are given back. */
+function releaseLarge(): void {
+  if (inBytes.length > 1 << 22) {
+    inBytes = Buffer.allocUnsafeSlow(1 << 16);
+    inWords = new Int32Array(inBytes.buffer, 0, inBytes.length >> 2);
+  }
+  if (outBytes.length > 1 << 22) {
+    outBytes = Buffer.allocUnsafeSlow((1 << 16) + 16);
+    outWords = new Int32Array(outBytes.buffer, 0, outBytes.length >> 2);
+  }
+}
+
 class Collector implements ScanSink {
   starts: number[] = [];
   ends: number[] = [];
@@ -203,6 +215,7 @@ export class WrappedForms {
     if (n < MIN_FORM) return;
     const hits = new Collector();
     this.matcher.scanLatin1(outBytes.subarray(0, n), hits);
+    releaseLarge();
     if (hits.starts.length === 0) return;
     // map view positions back: pos[i] is the text position of view character i (hist: -1),
     // brk[i] whether a line break lies between view characters i - 1 and i
