@@ -49,8 +49,8 @@ interface Command {
   lists?: string[];
   summary: string;
   run: Handler;
-  /** streams output until interrupted (SIGINT/SIGTERM abort CommandIo.signal) */
-  streams?: boolean;
+  /** with these args it streams output until interrupted (SIGINT/SIGTERM then abort CommandIo.signal instead of ending the process) */
+  streams?: (args: Record<string, unknown>) => boolean;
   /** the operation behind an operation command, and the inputs it fixes */
   op?: OperationName;
   fixed?: Record<string, string>;
@@ -106,7 +106,7 @@ export const COMMANDS: Command[] = [
   opCommand(['ops', 'daily'], 'ops_daily', 'run the monitoring checks'),
   opCommand(['ops', 'readiness'], 'ops_daily', "the runbook's weekly checklist: doctor, distinct targets and vaults, verified backups, alert routes, rollback drills", { mode: 'readiness' }),
   { path: ['alert', 'history'], positionals: [], strings: ['context', 'limit', ...ROOT], booleans: ROOT_BOOL, summary: 'list the alert actions of a context (opened, commented, closed, acknowledged)', run: async (rt, a) => (await alerts()).alertHistory(rt, a) },
-  { path: ['logs'], positionals: [], strings: ['context', 'app', 'target', 'lines', 'vault', 'config', ...ROOT], booleans: ['tail', ...ROOT_BOOL], summary: "print the app's log on its targets (--tail keeps following)", streams: true, run: async (rt, a, io) => (await logs()).logsRun(rt, a, io) },
+  { path: ['logs'], positionals: [], strings: ['context', 'app', 'target', 'lines', 'vault', 'config', ...ROOT], booleans: ['tail', ...ROOT_BOOL], summary: "print the app's log on its targets (--tail keeps following)", streams: (a) => a.tail === true, run: async (rt, a, io) => (await logs()).logsRun(rt, a, io) },
   { path: ['alert', 'acknowledge'], positionals: [], strings: ['context', 'id', 'by', 'github_token', 'repo', ...ROOT], booleans: ROOT_BOOL, summary: 'acknowledge the open alert: no repeated Slack messages until recovery', run: async (rt, a) => (await alerts()).alertAcknowledge(rt, a) },
 ];
 
@@ -333,7 +333,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       } finally {
         guard.stop();
       }
-    } else if (cmd.streams) {
+    } else if (cmd.streams?.(args)) {
       const ac = new AbortController();
       const stop = () => ac.abort();
       process.on('SIGINT', stop).on('SIGTERM', stop);
