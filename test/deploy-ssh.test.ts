@@ -11,6 +11,13 @@ import { join } from 'node:path';
 import { cli, listTree, rmrf, tempDir } from './helpers.js';
 import { actionChild, appYml, makeRelease, paasChild, runOp, type AppYml, type OpRun } from './harness/deploy-app.js';
 import { parseFileCommands } from './harness/commands.js';
+import { prepareArtifact } from '../lib/ops/deploy/artifact.js';
+import { normalizeApp } from '../lib/ops/deploy/app-config.js';
+import { buildTransports } from '../lib/ops/deploy/connect.js';
+import { lockAndInstallAll, TargetNode } from '../lib/ops/deploy/fleet.js';
+import { Vault } from '../lib/isolation/vault.js';
+import { Redactor } from '../lib/redaction/redactor.js';
+import { parseTargets } from '../lib/transport/targets.js';
 import { hashedName, sshdAvailable, startLab, stopApps, type SshLab } from './harness/sshd.js';
 
 const CTX = 'internal-dogfood';
@@ -581,6 +588,29 @@ d('deploy over SSH to real sshd hosts', () => {
     expect(lock3()).toEqual([false, false, false]);
     rmrf(files);
   }, 120_000);
+
+  test('an unexpected error while the receive scripts wait (issue 18): every one gets abort, releases its lock and ends', async () => {
+    const specs = parseTargets(three());
+    const v = new Vault(CTX, new Map([['PAAS_SSH_KEY', lab.clientKey], ['PAAS_KNOWN_HOSTS', lab.knownHosts]]), []);
+    const transports = buildTransports(specs, v, { concurrency: 4, attempts: 2, log: () => {} });
+    const id = { context: CTX, app: 'web', run: '18', actor: 'x', sha: '', token: 'tok18ssh' };
+    const nodes = specs.map((sp) => new TargetNode(sp, transports.get(sp.id)!, '/srv/paas', id, new Redactor(), () => {}));
+    const art = await prepareArtifact(tgz('v1'));
+    const cfg = normalizeApp({ deploy_root: '/srv/paas', keep_releases: 3, shared: [], strategy: 'parallel', batch: 1, max_parallel: 4, canary: 1, command_timeout: 600_000 } as never);
+    const boom = new Error('unexpected: the runner state file cannot be written');
+    let calls = 0;
+    const o = { cfg, release: 'v1', artifact: art, rollbackOnFailure: true, redactor: new Redactor(), log: () => {}, now: () => new Date(), onLocksChanged: (held: TargetNode[]) => { calls++; if (held.length && calls === 1) throw boom; } };
+    try {
+      // settles (the test's timeout is the liveness bound, far below command_timeout) with every script ended
+      await expect(lockAndInstallAll(nodes, o, '{"run":"18"}')).rejects.toBe(boom);
+      expect(lock3()).toEqual([false, false, false]);
+      expect(nodes.map((n) => n.lockHeld)).toEqual([false, false, false]);
+      expect(lab.hosts.slice(0, 3).every((_, i) => !existsSync(join(appDir(i), 'releases', 'v1')))).toBe(true);
+    } finally {
+      await Promise.all(nodes.map((n) => n.t.close()));
+      await art.cleanup();
+    }
+  }, 60_000);
 
   test('a symlink chain (a -> ., a/b -> .., public -> a/b/../shared/public) is refused before upload; shared data survives on every host', async () => {
     config({ strategy: 'parallel', shared: ['storage', 'public/uploads'] });
