@@ -158,6 +158,9 @@ function unknownCommand(argv: string[]): PaasError {
       suggestion = under.some((c) => c.path.length === 1) || second ? `paas ${first}${second ? ` ${second}` : ''}` : `paas ${first} <command>`;
     }
   }
+  if (!w0) {
+    return new PaasError('PAAS_INVALID_ARGUMENT', `no command given: options come after a command (paas <command> [options]), got ${JSON.stringify(PATTERNS_ONLY.clip(argv.join(' '), 80))}`, { remediation: 'Run `paas --help` for the list of commands.' });
+  }
   const shown = PATTERNS_ONLY.clip(words.slice(0, sub ? 2 : 1).join(' '), 80);
   return new PaasError('PAAS_INVALID_ARGUMENT', `unknown command: paas ${shown}${suggestion ? ` (did you mean \`${suggestion}\`?)` : ''}`, {
     remediation: sub ? `Run \`paas ${w0}\` for its commands.` : 'Run `paas --help` for the list of commands.',

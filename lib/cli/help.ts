@@ -141,6 +141,6 @@ export function nearest(word: string, candidates: readonly string[]): string | n
       best = c;
     }
   }
-  const limit = Math.max(1, Math.min(3, Math.floor(word.length / 3)));
+  const limit = Math.max(1, Math.min(3, Math.ceil(word.length / 3)));
   return bestD <= limit ? best : null;
 }
