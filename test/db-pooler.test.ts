@@ -133,6 +133,24 @@ describe('connection pooling', () => {
   });
 });
 
+describe('direct connections pass the pooler check', () => {
+  test('TCP: decided from the addresses alone; a unix socket: one probe session gets a backend of its own', async () => {
+    const d = await freshDb(server, 'direct');
+    const w = workspace(FILES);
+    spaces.push(w);
+    const tcp = await runDb(w, { mode: 'all', vault: vaultWith(d.dsn) });
+    expect(tcp.lines.at(-1)).toBe('db_bootstrap status=ok mode=all');
+    expect(tcp.log).toContain("debug: session check: direct connection (the server sees this socket's address and port)");
+    const d2 = await freshDb(server, 'socket');
+    const w2 = workspace(FILES);
+    spaces.push(w2);
+    const viaSocket = ['postgres', '://', d2.user, ':', encodeURIComponent(d2.password), '@/', d2.name, '?host=', encodeURIComponent(server.socketDir), '&port=', String(server.port)].join('');
+    const sock = await runDb(w2, { mode: 'all', vault: vaultWith(viaSocket) });
+    expect(sock.lines.at(-1)).toBe('db_bootstrap status=ok mode=all');
+    expect(sock.log).toContain("debug: session check: a second session got a backend of its own while this session's backend stayed idle (1 probe)");
+  });
+});
+
 describe('transaction pooler: refused whatever the concurrency, orphaned locks named', () => {
   const nothingWritten = async (d: TestDb) => {
     expect(await ledger(server, d.name)).toEqual([]);
