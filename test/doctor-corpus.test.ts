@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rng, score, writeMonorepo } from '../bench/doctor/corpus.mjs';
 import { Detector, isDocsPath, looksSecretValue } from '../lib/ops/doctor/detect.js';
-import { TOKEN_RULES } from '../lib/ops/doctor/patterns.js';
+import { TOKEN_RULES, isPlaceholder, looksRandom } from '../lib/ops/doctor/patterns.js';
 import { listFiles, scanTree } from '../lib/ops/doctor/tree.js';
 import { cli, rmrf, tempDir } from './helpers.js';
 
@@ -378,4 +378,33 @@ describe('more findings on real packages, inspected and fixed', () => {
     expect(kindsAt(`const url = 'redis://alice:${pick(A, 24)}@cache.internal.acme:6380'\n`, 'src/cache.ts')).toEqual(['dsn_password']);
     expect(kindsAt(`const url = 'redis://alice:${pick(A, 24)}@cache.internal.acme:6380'\n`, 'test/cache.test.ts')).toEqual(['dsn_password']);
   });
+});
+
+describe('every heuristic against real token shapes (random bodies)', () => {
+  test('random token bodies pass the randomness filter, the placeholder filter and the value filter', () => {
+    const rand = rng(2026);
+    const body = (chars: string, n: number) => Array.from({ length: n }, () => chars[Math.floor(rand() * chars.length)]).join('');
+    const shapes: Array<[string, string]> = [['alnum', A], ['hex', HEX], ['base64url', `${A}_-`], ['upper+digits', UP], ['digits', '0123456789']];
+    for (const [name, chars] of shapes) {
+      let rejectedRandom = 0;
+      let placeholder = 0;
+      let notSecret = 0;
+      const n = 3000;
+      for (let i = 0; i < n; i++) {
+        const v = body(chars, 20 + Math.floor(rand() * 44));
+        if (!looksRandom(v)) rejectedRandom++;
+        if (isPlaceholder(v)) placeholder++;
+        if (!looksSecretValue(v, false)) notSecret++;
+      }
+      // a run of 8 identical characters or a 10-long ascending sequence in a random body: odds far below 1 in 3000 except for digits
+      expect([name, rejectedRandom <= 1]).toEqual([name, true]);
+      expect([name, placeholder]).toEqual([name, 0]);
+      expect([name, notSecret]).toEqual([name, 0]);
+    }
+  });
+});
+
+test('our own docs: `curl -u user:password` in prose is not a finding', () => {
+  expect(kindsAt('- `curl -u user:password`, Redis `requirepass`\n', 'docs/doctor.md')).toEqual([]);
+  expect(kindsAt(`Run \`curl -u deploy:${pick(A, 20)}\` and see\n`, 'docs/ops.md')).toEqual([]);
 });

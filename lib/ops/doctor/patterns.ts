@@ -95,7 +95,7 @@ export function looksRandom(s: string, min = 3): boolean {
   // under secret-named keys) are not judged by this function.
   if (/(.)\1{7,}/.test(s)) return false;
   if (/(?:0123456789|abcdefghij|ABCDEFGHIJ|1234567890)/.test(s)) return false;
-  if (new Set(s).size < Math.min(min * 3, 10)) return false;
+  if (new Set(s).size < Math.min(min * 3, /^\d+$/.test(s) ? 6 : 10, Math.ceil(s.length / 3))) return false; // few distinct characters (a digit-only body has ten at most)
   return notExample(s) && !/xxxx|XXXX/.test(s);
 }
 
@@ -214,7 +214,7 @@ export const TOKEN_RULES: readonly TokenRule[] = [
   { kind: 'redis_password', title: 'Redis password (requirepass/masterauth)', starts: ['requirepass', 'masterauth'], source: '(?:requirepass|masterauth)[ \\t]+["\']?[^\\s"\']+', prefix: '', severity: 'critical', lineStart: true, accept: (m) => { const v = afterSep(m, /[ \t]+/); return v !== 'foobared' && !isPlaceholder(v) && v.length >= 8; } },
   { kind: 'ansible_password', title: 'Ansible connection or become password', starts: ['ansible_ssh_pass', 'ansible_become_pass', 'ansible_pass'], source: 'ansible_(?:ssh_|become_)?pass(?:word)?[ \\t]*[=:][ \\t]*(?:"[^"\\n]*"|\'[^\'\\n]*\'|[^\\s"\']+)', prefix: 'ansible_', severity: 'critical', boundary: true, accept: (m) => { const v = afterSep(m, /[=:]/); return v.length >= 6 && !isPlaceholder(v) && !v.startsWith('!'); } },
   { kind: 'htpasswd_entry', title: 'htpasswd password hash', starts: ['$apr1$', ':{SHA}'], source: '(?:\\$apr1\\$[./0-9A-Za-z]{1,8}\\$[./0-9A-Za-z]{22}|:\\{SHA\\}[A-Za-z0-9+/]{27}=)', prefix: '', severity: 'high' },
-  { kind: 'curl_basic_auth', title: 'Password on a curl command line (-u user:password)', starts: ['curl '], source: 'curl [^\\n|;&]*?(?:-u|--user)[ =]+["\']?[\\w.@+-]+:[^\\s"\'$\\\\()[\\]{}]{6,}', prefix: 'curl -u ', severity: 'high', accept: (m) => { const v = m.slice(m.lastIndexOf(':') + 1); return !isPlaceholder(v) && looksSecretish(v); } },
+  { kind: 'curl_basic_auth', title: 'Password on a curl command line (-u user:password)', starts: ['curl '], source: 'curl [^\\n|;&]*?(?:-u|--user)[ =]+["\']?[\\w.@+-]+:[^\\s"\'`,;$\\\\()[\\]{}<>]{6,}', prefix: 'curl -u ', severity: 'high', notInDocs: true, accept: (m) => { const v = m.slice(m.lastIndexOf(':') + 1); return !isPlaceholder(v) && looksSecretish(v); } },
   { kind: 'docker_auth', title: 'Registry credentials (Docker config auths / .npmrc _auth)', starts: ['"auth"', '_auth='], source: '(?:"auth"[ \\t]*:[ \\t]*"[A-Za-z0-9+/]{8,}={0,2}"|_auth[ \\t]*=[ \\t]*[A-Za-z0-9+/]{8,}={0,2})', prefix: '', severity: 'critical', accept: (m) => basicCredentials(m.replace(/^[^:=]*[:=][ \t]*"?|"$/g, '')) },
   { kind: 'basic_auth', title: 'HTTP basic credentials', starts: ['Basic '], source: 'Basic [A-Za-z0-9+/]{12,}={0,2}(?![A-Za-z0-9+/=])', prefix: 'Basic ', severity: 'high', accept: (m) => basicCredentials(m.slice(6)) },
   ...ENCODED_B64.filter((e) => e.length < 7).map((e): TokenRule => ({ kind: 'encoded_secret', title: 'Secret hidden in base64', starts: [e], source: `${alt([e])}[A-Za-z0-9+/]*={0,2}`, prefix: '', severity: 'critical', boundary: true, decode: 'base64', pad: encodedPad(e) })),
