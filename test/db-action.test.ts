@@ -85,7 +85,7 @@ describe('the action through the runner-contract harness', () => {
     expect(env.error?.code).toBe('PAAS_MIGRATION_FAILED');
     expect(statusLines(r.stdout)).toEqual(['db_bootstrap status=fail reason=migration_failed cause=sql_error mode=all stage=migrate applied=1 file=db/migrations/0002_orders.sql line=2 sqlstate=42P01']);
     expect(r.annotations).toContainEqual(expect.objectContaining({ level: 'error', file: 'db/migrations/0002_orders.sql', line: 2 }));
-    expect(await tables(pg, db.name)).toEqual(['public.schema_migrations', 'public.users']);
+    expect(await tables(pg, db.name)).toEqual(['public.schema_migrations', 'public.schema_migrations_schema', 'public.users']); // the schema record: what file 1 produced
   });
 
   test('a malformed DSN in the vault: invalid_dsn and the value is nowhere in the log', async () => {
@@ -166,6 +166,29 @@ describe('interruptions', () => {
     ws.write('0002_slow.sql', 'CREATE TABLE slow (id int);\n');
     const again = await runDb(ws, { mode: 'all', vault: vaultWith(db.dsn) });
     expect(again.lines.at(-1)).toBe('db_bootstrap status=ok mode=all');
+  });
+
+  test('a runner killed outright (SIGKILL) during a later file: the server notices the vanished client and rolls that file back instead of running it to its end', async () => {
+    const db = await freshDb(pg);
+    const ws: Workspace = workspace({
+      '0001_a.sql': 'CREATE TABLE a (id int);\n',
+      '0002_b.sql': 'CREATE TABLE b (id int);\n',
+      '0003_c.sql': '-- migrate:up transaction:false\nCREATE TABLE IF NOT EXISTS c (id int);\n',
+      // a later file, after transactional and transaction:false files (each resets the session)
+      '0004_slow.sql': 'CREATE TABLE slow (id int);\nSELECT pg_sleep(30);\n',
+    });
+    cleanups.push(() => ws.cleanup());
+    mkdirSync(ws.stateRoot, { recursive: true });
+    const run = spawnAction(ws.dir, ws.stateRoot, { mode: 'migrate', context: 'oss-demo', vault: vaultWith(db.dsn) });
+    await waitFor(sleeping(db.name), 'the slow migration to run');
+    run.child.kill('SIGKILL');
+    await run.done;
+    // client_connection_check_interval (2s) still holds in file 4: the backend ends long before its
+    // pg_sleep(30) would, and its transaction (table slow, its ledger row) is rolled back
+    await waitFor(async () => !(await sleeping(db.name)()), 'the server to end the statement of the vanished client', 12_000);
+    expect((await ledger(pg, db.name)).map((x) => x.filename)).toEqual(['0001_a.sql', '0002_b.sql', '0003_c.sql']);
+    expect(await tables(pg, db.name)).not.toContain('public.slow');
+    expect((await pg.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory'", db.name)).rowCount).toBe(0);
   });
 
   test('the server stopped mid-run: clear error naming the file, no partial migration recorded, the next run resumes', async () => {
