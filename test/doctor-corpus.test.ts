@@ -408,3 +408,20 @@ test('our own docs: `curl -u user:password` in prose is not a finding', () => {
   expect(kindsAt('- `curl -u user:password`, Redis `requirepass`\n', 'docs/doctor.md')).toEqual([]);
   expect(kindsAt(`Run \`curl -u deploy:${pick(A, 20)}\` and see\n`, 'docs/ops.md')).toEqual([]);
 });
+
+test.each([
+  ['src/auth/schema.ts', 'password: z.string().min(8),'],
+  ['src/views/login.html', '<input type="password" name="password" value="" />'],
+  ['src/types.ts', 'token: string;'],
+  ['src/i18n/fr.json', '{ "password": "Mot de passe", "passwordPlaceholder": "Entrez votre mot de passe" }'],
+  ['src/i18n/en.json', '{ "token": "Token", "resetPasswordTitle": "Reset password" }'],
+  ['src/config.json', '{ "apiKey": "YOUR_API_KEY" }'],
+  ['src/app/login.component.html', '<app-field [password]="form.password"></app-field>'],
+  ['src/app/widget.ts', "@Input() token = 'default-token';"],
+  ['src/app/store.ts', "const TOKEN_KEY = 'auth_token';"],
+  ['src/app/store.ts', "localStorage.setItem('token', token);"],
+  ['src/app/seed.ts', "const user = { email: 'ada@acme.io', password: 'password123' };"],
+  ['src/app/client.ts', "fetch(url, { headers: { 'X-Api-Key': 'demo' } });"],
+])('common code of a clean TypeScript monorepo is quiet: %s %s', (path, line) => {
+  expect(kindsAt(`${line}\n`, path)).toEqual([]);
+});
