@@ -54,7 +54,7 @@ function localAction(op: OperationAction, inputs: Record<string, string>): Local
   });
   const out = `${r.stdout}${r.stderr}`;
   const outputs: Record<string, string> = {};
-  for (const m of out.matchAll(/^::set-output name=([a-z_]+)::(.*)$/gm)) outputs[m[1] as string] = m[2] as string;
+  for (const m of out.matchAll(/^::set-output name=([a-z0-9_]+)::(.*)$/gm)) outputs[m[1] as string] = m[2] as string;
   const post = out.split(/Running Post Step/)[1]?.split(/Action Outputs/)[0] ?? '';
   return { code: r.status, out, outputs, post };
 }

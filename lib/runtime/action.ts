@@ -21,8 +21,8 @@ export const OUTPUTS = { result: 'result', status: 'status', exitCode: 'exit_cod
  * action.yml declares the union.
  */
 export const ACTION_OUTPUTS: Record<OperationName, readonly string[]> = {
-  deploy: ['result', 'status', 'exit_code', 'release_id', 'target_statuses', 'rolled_back_targets', 'fanout_plan'],
-  rollback: ['result', 'status', 'exit_code', 'release_id', 'target_statuses', 'rolled_back_targets'],
+  deploy: ['result', 'status', 'exit_code', 'release_id', 'target_statuses', 'rolled_back_targets', 'fanout_plan', 'artifact_sha256', 'failed_stage', 'failed_target'],
+  rollback: ['result', 'status', 'exit_code', 'release_id', 'target_statuses', 'rolled_back_targets', 'failed_stage', 'failed_target'],
   prod_verify: ['result', 'status', 'exit_code', 'verdict', 'failed'],
   ops_daily: ['result', 'status', 'exit_code', 'overall', 'failed', 'normalized', 'schedule_missed', 'alert_issue'],
   db_bootstrap: ['result', 'status', 'exit_code', 'migrations', 'applied', 'pending'],
@@ -59,7 +59,8 @@ export async function emitOutcome(rt: Runtime, outcome: Outcome, outputs: readon
     [OUTPUTS.status]: r.redact(outcome.lines.at(-1) ?? ''),
     [OUTPUTS.exitCode]: String(outcome.exitCode),
   };
-  const fields = env.fields as Record<string, unknown>;
+  // failed_stage/failed_target: the operation's own fields, else the error's stage and target
+  const fields: Record<string, unknown> = { failed_stage: env.error?.stage, failed_target: env.error?.target, ...(env.fields as Record<string, unknown>) };
   for (const name of outputs) core.setOutput(name, name in fixed ? fixed[name] : r.redact(outputValue(Object.hasOwn(fields, name) ? fields[name] : undefined)));
   if (env.error) core.setFailed(r.redact(`${env.error.code}: ${env.error.message}${env.error.remediation ? ` Fix: ${env.error.remediation}` : ''}`));
   const summary = [`### paas ${env.command}${env.context ? ` (${env.context})` : ''}`, '', '```', ...outcome.lines.map((l) => r.redact(l)), '```'];
