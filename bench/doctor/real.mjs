@@ -10,9 +10,9 @@
 // can be inspected: on such trees a finding must be one a person would agree is worth a look.
 // Recall and precision: the same CLI on bench/doctor/corpus.mjs's labelled monorepo (3 seeds).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { score, writeMonorepo } from './corpus.mjs';
 
@@ -30,6 +30,8 @@ const DEFAULT_PACKAGES = [
 const packages = flag('--packages', DEFAULT_PACKAGES.join(',')).split(',');
 const cli = resolve(flag('--cli', join(REPO, 'dist', 'cli', 'index.js')));
 if (!existsSync(cli)) throw new Error(`${cli} is missing: npm run build -- --only cli`);
+// secretlint 13 (recommended preset) on the same corpus when bench/ is installed (npm ci --prefix bench)
+const secretlintBin = join(REPO, 'bench', 'node_modules', 'secretlint', 'bin', 'secretlint.js');
 const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 const work = mkdtempSync(join(base, 'paas-doctor-real-'));
 const stateRoot = join(work, 'state');
@@ -67,8 +69,8 @@ try {
   for (const r of rows) for (const f of r.findings) console.log(`  finding: ${r.name}: ${f.file}${f.line ? `:${f.line}` : ''} ${f.kind} ${f.preview}`);
 
   // 2. the labelled monorepo corpus, through the same CLI
-  console.log('\n| corpus seed | labelled | findings | recall | precision |');
-  console.log('| --- | --- | --- | --- | --- |');
+  console.log('\n| corpus seed | labelled | findings | recall | precision | secretlint recall | secretlint precision |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const seed of [1, 2, 3]) {
     const root = join(work, `corpus-${seed}`);
     mkdirSync(root);
@@ -76,7 +78,16 @@ try {
     const { labels } = writeMonorepo(root, { seed });
     const r = doctor(root);
     const s = score(labels, r.findings);
-    console.log(`| ${seed} | ${labels.length} | ${r.findings.length} | ${(s.recall * 100).toFixed(1)}% | ${(s.precision * 100).toFixed(1)}% |`);
+    let peer = ['-', '-'];
+    if (existsSync(secretlintBin)) {
+      const rc = join(work, `secretlintrc-${seed}.json`);
+      writeFileSync(rc, JSON.stringify({ rules: [{ id: '@secretlint/secretlint-rule-preset-recommend' }] }));
+      const out = spawnSync(process.execPath, [secretlintBin, '--secretlintrc', rc, '--format', 'json', '--maskSecrets', '**/*'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
+      const found = JSON.parse(out.stdout || '[]').flatMap((f) => f.messages.map((m) => ({ file: relative(root, f.filePath), line: m.loc.start.line, kind: m.ruleId })));
+      const ps = score(labels, found);
+      peer = [`${(ps.recall * 100).toFixed(1)}%`, `${(ps.precision * 100).toFixed(1)}%`];
+    }
+    console.log(`| ${seed} | ${labels.length} | ${r.findings.length} | ${(s.recall * 100).toFixed(1)}% | ${(s.precision * 100).toFixed(1)}% | ${peer[0]} | ${peer[1]} |`);
     for (const m of s.missed) console.log(`  missed: ${m.file}:${m.line ?? '-'} ${m.kind}`);
     for (const x of s.falsePositives) console.log(`  false positive: ${x.file}:${x.line ?? '-'} ${x.kind} ${x.preview}`);
   }
