@@ -1,4 +1,5 @@
 import { getOctokit } from '@actions/github';
+import { Redactor } from '../redaction/redactor.js';
 
 /** The GitHub REST calls deploy/rollback make: a Deployment per context environment and its statuses. */
 export interface GitHubApi {
@@ -59,9 +60,18 @@ export function octokitApi(token: string, baseUrl?: string): GitHubApi {
   };
 }
 
-/** Tracks one Deployment through its statuses; every failure is a warning, never a failed deploy. */
+/** GitHub's limit for a deployment's and a deployment status's description. */
+export const DESCRIPTION_MAX = 140;
+
+/**
+ * Tracks one Deployment through its statuses; every failure is a warning, never a failed deploy.
+ * Everything sent (ref, environment, description, payload, warnings) is redacted first; the
+ * description is redacted, then cut to DESCRIPTION_MAX (Redactor.clip). Without a redactor, a
+ * pattern-only one (nothing registered) is used.
+ */
 export class DeploymentTracker {
   private id: number | null = null;
+  private readonly redactor: Pick<Redactor, 'redact' | 'clip'>;
 
   constructor(
     private readonly api: GitHubApi,
@@ -69,24 +79,38 @@ export class DeploymentTracker {
     private readonly environment: string,
     private readonly warn: (m: string) => void,
     private readonly logUrl?: string,
-  ) {}
+    redactor?: Pick<Redactor, 'redact' | 'clip'>,
+  ) {
+    this.redactor = redactor ?? new Redactor();
+  }
 
   async start(ref: string, description: string, payload: Record<string, string | boolean>): Promise<void> {
+    const r = this.redactor;
     try {
-      const d = await this.api.createDeployment({ ...this.repo, ref, environment: this.environment, description, payload });
+      const safePayload = Object.fromEntries(Object.entries(payload).map(([k, v]) => [r.redact(k), typeof v === 'string' ? r.redact(v) : v]));
+      const d = await this.api.createDeployment({ ...this.repo, ref: r.redact(ref), environment: r.redact(this.environment), description: r.clip(description, DESCRIPTION_MAX), payload: safePayload });
       this.id = d.id;
       await this.status('in_progress', description);
     } catch (e) {
-      this.warn(`GitHub deployment could not be created: ${e instanceof Error ? e.message : String(e)}`);
+      this.warn(r.redact(`GitHub deployment could not be created: ${e instanceof Error ? e.message : String(e)}`));
     }
   }
 
   async status(state: 'in_progress' | 'success' | 'failure', description: string, environmentUrl?: string): Promise<void> {
     if (this.id === null) return;
+    const r = this.redactor;
     try {
-      await this.api.createDeploymentStatus({ ...this.repo, deployment_id: this.id, state, description, environment: this.environment, environment_url: environmentUrl, log_url: this.logUrl });
+      await this.api.createDeploymentStatus({
+        ...this.repo,
+        deployment_id: this.id,
+        state,
+        description: r.clip(description, DESCRIPTION_MAX),
+        environment: r.redact(this.environment),
+        environment_url: environmentUrl === undefined ? undefined : r.redact(environmentUrl),
+        log_url: this.logUrl,
+      });
     } catch (e) {
-      this.warn(`GitHub deployment status ${state} could not be set: ${e instanceof Error ? e.message : String(e)}`);
+      this.warn(r.redact(`GitHub deployment status ${state} could not be set: ${e instanceof Error ? e.message : String(e)}`));
     }
   }
 }

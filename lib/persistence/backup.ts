@@ -7,7 +7,7 @@ import { contextConfigSchema } from '../isolation/context.js';
 import { findGitWorkTree, isInside, realPathLoose } from '../isolation/state-root.js';
 import type { ContextStore } from '../isolation/store.js';
 import { PaasError } from '../output/errors.js';
-import type { Redactor } from '../redaction/redactor.js';
+import { Redactor } from '../redaction/redactor.js';
 import { STATE_SCHEMA_VERSION } from '../state/db.js';
 import { writeFilePrivate } from '../state/fs-safe.js';
 import { isAllowedBundlePath, sha256, type BundleFile } from './bundle.js';
@@ -129,7 +129,10 @@ export interface VerifyReport {
  * HMAC, each file's authentication tag and content sha256, config.json and state.db's integrity.
  * Returns the report and, when everything holds, the decrypted files.
  */
-export function verifyBackup(data: Buffer, secret: string): { report: VerifyReport; files: BundleFile[] | null } {
+export function verifyBackup(data: Buffer, secret: string, redactor?: Redactor): { report: VerifyReport; files: BundleFile[] | null } {
+  // messages quoted from SQLite are redacted, then cut (the state key is a secret too)
+  const red = redactor ?? new Redactor();
+  red.register(secret, 'PAAS_STATE_KEY');
   const { manifest, prefix, mac: tag, body } = readManifest(data);
   const problems: string[] = [];
   const files: VerifiedFile[] = [];
@@ -189,7 +192,7 @@ export function verifyBackup(data: Buffer, secret: string): { report: VerifyRepo
       problems.push(`${f.path}: content sha256 mismatch`);
       continue;
     }
-    const content = contentProblem(f.path, plain, manifest.context);
+    const content = contentProblem(f.path, plain, manifest.context, red);
     if (content) {
       v.ok = false;
       v.problem = content;
@@ -204,7 +207,7 @@ export function verifyBackup(data: Buffer, secret: string): { report: VerifyRepo
 }
 
 /** What is wrong with a decrypted file's content, or null. */
-function contentProblem(path: string, data: Buffer, context: string): string | null {
+function contentProblem(path: string, data: Buffer, context: string, red: Redactor): string | null {
   if (path === 'config.json') {
     let raw: unknown;
     try {
@@ -217,11 +220,14 @@ function contentProblem(path: string, data: Buffer, context: string): string | n
     if (r.data.name !== context) return `belongs to context ${r.data.name}`;
     return null;
   }
-  if (path === 'state.db') return dbProblem(data);
+  if (path === 'state.db') return dbProblem(data, red);
   return null;
 }
 
-function dbProblem(data: Buffer): string | null {
+/** SQLite's own text quoted in a problem: redacted, then cut to this length. */
+const SQLITE_MESSAGE_MAX = 120;
+
+function dbProblem(data: Buffer, red: Redactor): string | null {
   const tmp = join(tmpdir(), `paas-verify-${randomBytes(6).toString('hex')}.db`);
   writeFileSync(tmp, data, { mode: 0o600 });
   try {
@@ -229,7 +235,7 @@ function dbProblem(data: Buffer): string | null {
     try {
       const rows = db.prepare('PRAGMA integrity_check').all() as Array<Record<string, unknown>>;
       const first = rows[0] ? String(Object.values(rows[0])[0]) : 'no result';
-      if (first !== 'ok') return `SQLite integrity check failed (${first.slice(0, 120)})`;
+      if (first !== 'ok') return `SQLite integrity check failed (${red.clip(first, SQLITE_MESSAGE_MAX)})`;
       const v = db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null } | undefined;
       if ((v?.v ?? 0) > STATE_SCHEMA_VERSION) return `schema v${v?.v} is newer than this paas-actions (v${STATE_SCHEMA_VERSION})`;
       return null;
@@ -237,7 +243,7 @@ function dbProblem(data: Buffer): string | null {
       db.close();
     }
   } catch (e) {
-    return `not a readable SQLite database (${e instanceof Error ? e.message.slice(0, 120) : 'error'})`;
+    return `not a readable SQLite database (${e instanceof Error ? red.clip(e.message, SQLITE_MESSAGE_MAX) : 'error'})`;
   } finally {
     rmSync(tmp, { force: true });
   }
@@ -304,7 +310,7 @@ export interface RestoreBackupResult {
  */
 export function restoreBackup(store: ContextStore, context: string, data: Buffer, secret: string, force: boolean, redactor: Redactor): RestoreBackupResult {
   assertBackupContext(readManifest(data).manifest, context);
-  const { report, files } = verifyBackup(data, secret);
+  const { report, files } = verifyBackup(data, secret, redactor);
   if (!report.ok || !files) {
     throw new PaasError('PAAS_BACKUP_INVALID', `the backup failed verification; nothing was restored: ${report.problems.join('; ')}`, { stage: 'backup_verify', remediation: 'Use another backup; run paas backup verify on it first.' });
   }

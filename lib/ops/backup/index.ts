@@ -81,7 +81,7 @@ export function backupVerify(rt: Runtime, raw: unknown): Outcome {
   }
   const context = parseInputs(contextName, manifest.context, 'backup context');
   const { secret } = keyFor(rt, store, context, a, 'backup verification');
-  const { report } = verifyBackup(data, secret);
+  const { report } = verifyBackup(data, secret, rt.redactor);
   const fields = { file: a.file, created_at: report.created_at, files: report.files, problems: report.problems };
   if (!report.ok) {
     const e = new PaasError('PAAS_BACKUP_INVALID', `backup verification failed: ${report.problems.join('; ')}`, { stage: 'backup_verify', target: report.files.find((f) => !f.ok)?.path ?? 'manifest', remediation: 'Do not restore this backup; use another one.' });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import * as tar from 'tar';
 import { PaasError } from '../../output/errors.js';
+import { Redactor } from '../../redaction/redactor.js';
 
 export interface CheckedArtifact {
   /** the tarball that is uploaded (the input, or one made from a release directory) */
@@ -80,8 +81,11 @@ export function treeEscape(entries: ReadonlyArray<{ type: string; path: string; 
   return null;
 }
 
-function refused(name: string, why: string): PaasError {
-  const shown = name.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
+/** An entry name quoted in an error: redacted first, then cut (a name can carry anything, a secret too). */
+const SHOWN_NAME_MAX = 200;
+
+function refused(name: string, why: string, redactor: Pick<Redactor, 'clip'>): PaasError {
+  const shown = redactor.clip(name, SHOWN_NAME_MAX).replace(/[^\x20-\x7e\u2026]/g, '?');
   return new PaasError('PAAS_INVALID_ARGUMENT', `the artifact is refused: ${why} (${JSON.stringify(shown)})`, {
     stage: 'artifact',
     remediation: 'Build the tarball from inside the release directory (tar -czf app.tar.gz -C build .) with relative paths only and links that stay inside it; nothing was uploaded.',
@@ -98,7 +102,7 @@ export async function sha256File(file: string): Promise<string> {
  * Checks every entry of a .tar.gz before anything is uploaded: no absolute paths, no `..`, no
  * symlink or hard link leaving the release, no devices or FIFOs. A directory is packed first.
  */
-export async function prepareArtifact(path: string): Promise<CheckedArtifact> {
+export async function prepareArtifact(path: string, redactor: Pick<Redactor, 'clip'> = new Redactor()): Promise<CheckedArtifact> {
   let st;
   try {
     st = statSync(path);
@@ -123,7 +127,7 @@ export async function prepareArtifact(path: string): Promise<CheckedArtifact> {
       onReadEntry: (e) => {
         entries++;
         const why = entryEscape(e.type, e.path, e.linkpath);
-        if (why && !problem) problem = refused(e.path, why);
+        if (why && !problem) problem = refused(e.path, why, redactor);
         if (!why && seen.length < 2_000_000) seen.push({ type: e.type, path: e.path, linkpath: e.linkpath });
       },
     });
@@ -133,7 +137,7 @@ export async function prepareArtifact(path: string): Promise<CheckedArtifact> {
     throw new PaasError('PAAS_INVALID_ARGUMENT', 'the artifact is not a readable .tar.gz', { stage: 'artifact', remediation: 'Pass a gzip-compressed tarball or a release directory.' });
   }
   const chain = problem ? null : treeEscape(seen);
-  if (chain) problem = refused(chain.path, chain.why);
+  if (chain) problem = refused(chain.path, chain.why, redactor);
   if (problem) {
     await cleanup();
     throw problem;

@@ -70,7 +70,7 @@ export class TargetNode {
     readonly t: Transport,
     root: string,
     readonly id: RunIdentity,
-    private readonly redactor: Redactor,
+    readonly redactor: Redactor,
     private readonly log: (m: string) => void,
   ) {
     this.appDir = buildAppDir(t.rootOverride ?? root, id.context, id.app);
@@ -213,7 +213,7 @@ function lockOf(n: TargetNode, stdout: string): void {
 /** PAAS_LOCK_HELD naming the target and the owner (run, actor, sha, time) of the lock. */
 function lockHeldError(n: TargetNode): StageError {
   const owner = n.state?.lockOwner ?? {};
-  const who = ['run', 'actor', 'sha', 'time'].map((k) => (typeof owner[k] === 'string' ? `${k}=${String(owner[k]).slice(0, 80)}` : '')).filter(Boolean).join(' ');
+  const who = ['run', 'actor', 'sha', 'time'].map((k) => (typeof owner[k] === 'string' ? `${k}=${n.redactor.clip(String(owner[k]), 80)}` : '')).filter(Boolean).join(' ');
   return new StageError('PAAS_LOCK_HELD', 'lock', n.name, `the deploy lock of ${n.id.app} in ${n.id.context} on ${n.name} is held by another run (${who || 'owner unknown'})`);
 }
 

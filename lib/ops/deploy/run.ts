@@ -83,7 +83,7 @@ export async function startDeployment(rt: Runtime, token: string | undefined, po
   const repo = repoFromEnv(rt.env);
   if (!token || !repo) return null;
   const api = ports.github ?? octokitApi(token, rt.env.GITHUB_API_URL);
-  const tracker = new DeploymentTracker(api, { owner: repo.owner, repo: repo.repo }, environment, (m) => rt.logger.warn(m), repo.logUrl);
+  const tracker = new DeploymentTracker(api, { owner: repo.owner, repo: repo.repo }, environment, (m) => rt.logger.warn(m), repo.logUrl, rt.redactor);
   await tracker.start(repo.ref, description, payload);
   return tracker;
 }
@@ -179,7 +179,7 @@ export async function deployRun(rt: Runtime, common: CommonInputs, s: DeploySett
       await runPreflight(rt, common);
     }
     // the archive is checked while the connections are set up (both wait for each other: no half-open link is left behind)
-    const [art, conn] = await Promise.allSettled([prepareArtifact(isAbsolute(artifactPath) ? artifactPath : resolve(base, artifactPath)), connectAll(nodes, cfg)]);
+    const [art, conn] = await Promise.allSettled([prepareArtifact(isAbsolute(artifactPath) ? artifactPath : resolve(base, artifactPath), rt.redactor), connectAll(nodes, cfg)]);
     if (art.status === 'fulfilled') artifactCleanup = art.value.cleanup;
     if (art.status === 'rejected') throw art.reason;
     if (conn.status === 'rejected') throw conn.reason;
