@@ -75,6 +75,8 @@ export function zodChoices(schema: z.ZodType | undefined): string[] | undefined 
 
 /** Options of the commands that are not operations (no action.yml), described here once. */
 export const FLAG_DOCS: Record<string, string> = {
+  context: 'Context to work in, e.g. `internal-dogfood`, `oss-demo` or `customer-<id>`; empty: the context selected with `paas context use`, where the command is read-only.',
+  app: 'Name of the app under `apps:` in paas.yml; may be left out when paas.yml has one app.',
   type: 'Type of the context: `internal`, `demo` or `customer` (inferred from a recommended name).',
   vault_file: 'File with the context\'s secrets as dotenv `KEY=value` lines, outside any repository, mode 0600.',
   default_targets: 'Comma-separated target ids this context deploys to by default (repeatable).',
@@ -93,7 +95,7 @@ export const FLAG_DOCS: Record<string, string> = {
   by: 'Who acknowledges (recorded in the alert history).',
   repo: 'Repository `owner/name` of the alert issue (default: GITHUB_REPOSITORY).',
   target: 'Only this target id (from PAAS_TARGETS); default: every target of the context.',
-  lines: 'How many of the last lines of each log file to print (1 to 10000).',
+  lines: 'How many of the last lines of each log file to print (1 to 10000; default 100).',
   tail: 'Keep printing new log lines as they are written, until Ctrl-C (like `tail -F`).',
 };
 
