@@ -612,6 +612,37 @@ d('deploy over SSH to real sshd hosts', () => {
     }
   }, 60_000);
 
+  test('the main step killed (SIGKILL) after batch 1: the post step returns the switched host to v1, restarts it and releases every lock', async () => {
+    const hook = 'if [ \\"$PAAS_TARGET$PAAS_RELEASE\\" = web2v2 ]; then touch ../../../../at-web2; while [ ! -f ../../../../go ]; do sleep 0.1; done; fi';
+    config({ strategy: 'serial', extra: `    hooks: { pre_switch: "${hook}" }` });
+    expect((await deploy3('v1', tgz('v1'))).outcome.exitCode).toBe(0);
+    const h2 = lab.hosts[1]!;
+    for (const f of ['go', 'at-web2']) rmSync(join(h2.dir, f), { force: true });
+    const files = tempDir('paas-action-files-');
+    const inputs = { context: CTX, state_root: stateRoot, vault: vault({ targets: three() }), app: 'web', artifact: tgz('v2'), release_id: 'v2', apply: 'true', config: 'paas.yml' };
+    const child = actionChild('deploy', inputs, { cwd: work, files, boundMs: 90_000 });
+    let killed = false;
+    const watcher = setInterval(() => {
+      if (!killed && existsSync(join(h2.dir, 'at-web2'))) { killed = true; clearInterval(watcher); process.kill(-child.pid, 'SIGKILL'); }
+    }, 50);
+    const r = await child.exited.finally(() => clearInterval(watcher));
+    expect(killed).toBe(true);
+    expect(r.signal).toBe('SIGKILL');
+    expect(cur3()).toEqual(['v2', 'v1', 'v1']); // web1 switched in batch 1; the kill left it there
+    const state = parseFileCommands(readFileSync(join(files, 'state'), 'utf8'));
+    const post = await actionChild('post', inputs, { cwd: work, files, boundMs: 60_000, env: Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v])) }).exited;
+    expect(post.code).toBe(0);
+    expect(post.stdout).toContain('web1: returned to v1 (the cancelled run had switched it to v2), healthy');
+    expect(post.stdout).toMatch(/released 3 of 3 lock/);
+    expect(cur3()).toEqual(['v1', 'v1', 'v1']);
+    expect(lock3()).toEqual([false, false, false]);
+    expect(readFileSync(join(appDir(0), '.paas', 'start.log'), 'utf8')).toContain('started v1');
+    expect(history(0).at(-1)).toMatchObject({ release: 'v2', status: 'bad' });
+    // a hook still waiting on web2 ends without switching: the lock is no longer its run's
+    writeFileSync(join(h2.dir, 'go'), '');
+    rmrf(files);
+  }, 120_000);
+
   test('a symlink chain (a -> ., a/b -> .., public -> a/b/../shared/public) is refused before upload; shared data survives on every host', async () => {
     config({ strategy: 'parallel', shared: ['storage', 'public/uploads'] });
     expect((await deploy3('v1', tgz('v1'))).outcome.exitCode).toBe(0);

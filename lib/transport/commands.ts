@@ -342,6 +342,37 @@ export function switchScript(a: string, spec: SwitchSpec): string {
   return lines.join('\n') + '\n';
 }
 
+export interface ReturnSpec {
+  /** env of the release to return to (env.release = the previous release) */
+  env: HookEnv;
+  /** the release the interrupted run was deploying: only a target whose `current` is it is returned */
+  from: string;
+  lockToken: string;
+  start?: string | undefined;
+  /** history line marking `from` bad */
+  historyLine: string;
+}
+
+/**
+ * After a run was killed (the action's post step): a target whose `current` is still the release
+ * that run was deploying goes back to `env.release` (only while the lock holds the run's token),
+ * and the start command runs there. Prints `returned=no` when there is nothing to return.
+ */
+export function returnScript(a: string, spec: ReturnSpec): string {
+  const from = safeRelease(spec.from);
+  const lines = [
+    ...header(a),
+    exportEnv(spec.env),
+    'c=$(readlink "$A/current" 2>/dev/null || true)',
+    `if [ "\${c##*/}" != ${q(from)} ]; then echo "returned=no"; exit 0; fi`,
+    ...switchLines(spec.env.release, spec.lockToken),
+    `printf '%s\\n' ${q(spec.historyLine)} >>"$A/.paas/history.jsonl"`,
+  ];
+  if (spec.start) lines.push('cd "$A/current"', ...userCommand(spec.start, 'start command', SCRIPT_EXIT.start, '"$A/.paas/start.log"'));
+  lines.push('echo "returned=yes"');
+  return lines.join('\n') + '\n';
+}
+
 export interface SlotSpec {
   /** the release and the slot (env.slot) */
   env: HookEnv & { slot: { name: SlotName; port: number } };

@@ -3,7 +3,10 @@ import { POST_STATE_NAMES } from '../../runtime/post-check.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { COMMON_INPUT_NAMES, commonInputsSchema, parseInputs } from '../../runtime/inputs.js';
 import { openContextSession } from '../../runtime/session.js';
-import { unlockScript } from '../../transport/commands.js';
+import { appDir as buildAppDir, returnScript, unlockScript } from '../../transport/commands.js';
+import type { Transport } from '../../transport/transport.js';
+import { loadAppConfig } from './app-config.js';
+import { healthGate } from './health.js';
 import { mapLimit } from '../../transport/limit.js';
 import { buildTransports, connectTransport, targetsFromVault } from './connect.js';
 
@@ -14,6 +17,10 @@ export interface HeldLock {
   target: string;
   app_dir: string;
   token: string;
+  /** deploy: the release the target ran before this run (what a killed run's target is returned to) */
+  previous?: string | null;
+  /** deploy: the health settings recorded for `previous` (or paas.yml's) */
+  health?: unknown;
 }
 
 export interface CleanupState {
@@ -21,6 +28,8 @@ export interface CleanupState {
   op: 'deploy' | 'rollback';
   context: string;
   locks: HeldLock[];
+  /** deploy: the app and the release being deployed (a target whose current is it is returned) */
+  undo?: { app: string; release: string; run: string; actor: string } | undefined;
 }
 
 const held = new WeakMap<Runtime, CleanupState>();
@@ -62,11 +71,20 @@ export async function releaseRecordedLocks(rt: Runtime, rawInputs: Record<string
   const specs = targetsFromVault(session.vault).filter((t) => state.locks.some((l) => l.target === t.id));
   const transports = buildTransports(specs, session.vault, { concurrency: 8, attempts: 3, log: (m) => rt.logger.info(m) });
   const released: string[] = [];
+  let start: string | undefined;
+  if (state.undo) {
+    try {
+      start = loadAppConfig(rt.workspace ?? rt.cwd, common.config, state.undo.app).app.start;
+    } catch (e) {
+      rt.logger.warn(`${prefix}: paas.yml cannot be read (${e instanceof Error ? e.message : String(e)}); targets are returned without a start command`);
+    }
+  }
   await mapLimit(state.locks, 8, async (l) => {
     const t = transports.get(l.target);
     if (!t) return;
     try {
       await connectTransport(t, { evenIfInterrupted: true });
+      if (state.undo && l.previous && l.previous !== state.undo.release) await returnTarget(rt, t, l, state.undo, start, prefix);
       const r = await t.exec(unlockScript(l.app_dir, l.token), { timeoutMs: 30_000 });
       const what = /unlock=(\w+)/.exec(r.stdout)?.[1] ?? `exit ${r.code}`;
       rt.logger.info(`${prefix}: ${l.target}: lock ${what}`);
@@ -79,6 +97,29 @@ export async function releaseRecordedLocks(rt: Runtime, rawInputs: Record<string
   });
   session.events.append(`${state.op}.locks_released`, via === 'post step' ? 'post step released the locks of this run' : 'the interrupted run released its locks', { targets: released.join(','), via });
   return released;
+}
+
+/**
+ * A run killed mid-deploy: the target, if its `current` is still the release that run was deploying,
+ * goes back to the release it ran before (under the run's lock), is restarted and health-checked
+ * with the settings recorded for that release. Best effort: failures are warnings.
+ */
+async function returnTarget(rt: Runtime, t: Transport, l: HeldLock, undo: NonNullable<CleanupState['undo']>, start: string | undefined, prefix: string): Promise<void> {
+  const previous = l.previous as string;
+  const m = /^(.*)\/([^/]+)\/([^/]+)$/.exec(l.app_dir);
+  const context = m?.[2] ?? '';
+  const env = { appDir: l.app_dir, context, app: undo.app, target: l.target, release: previous };
+  const bad = JSON.stringify({ at: rt.now().toISOString(), release: undo.release, status: 'bad', event: 'fleet_rollback', actor: undo.actor, run: undo.run, reason: 'run cancelled' });
+  if (buildAppDir(m?.[1] ?? '/', context, undo.app) !== l.app_dir) throw new Error('the recorded app directory does not match the app');
+  const r = await t.exec(returnScript(l.app_dir, { env, from: undo.release, lockToken: l.token, start, historyLine: bad }), { timeoutMs: 10 * 60_000 });
+  if (/^returned=no$/m.test(r.stdout)) return;
+  if (r.code !== 0 || !/^returned=yes$/m.test(r.stdout)) {
+    rt.logger.warn(`${prefix}: ${l.target}: could not return to ${previous} (exit ${r.code}); check it with \`paas deploy reconcile\``);
+    return;
+  }
+  const health = l.health as Parameters<typeof healthGate>[1];
+  const gate = await healthGate(t, health ?? undefined, l.app_dir, env, (msg) => rt.logger.info(msg), rt.redactor);
+  rt.logger.info(`${prefix}: ${l.target}: returned to ${previous} (the cancelled run had switched it to ${undo.release})${gate.ok ? ', healthy' : `, but its health check failed: ${gate.reason}`}`);
 }
 
 /**

@@ -20,7 +20,7 @@ import { loadAppConfig, type AppConfig } from './app-config.js';
 import { prepareArtifact } from './artifact.js';
 import { saveHeldLocks } from './cleanup.js';
 import { buildTransports, connectTransport, remediationFor, targetsFromVault, transportErrorCode } from './connect.js';
-import { bluegreenFleet, fanoutPlan, liveSlot, otherSlot, lockAndInstallAll, planBatches, readStates, Staged, stageSwitch, StageError, switchFleet, targetStatuses, TargetNode, toPaasError, unlockAll, type RunIdentity } from './fleet.js';
+import { bluegreenFleet, recordedHealth, fanoutPlan, liveSlot, otherSlot, lockAndInstallAll, planBatches, readStates, Staged, stageSwitch, StageError, switchFleet, targetStatuses, TargetNode, toPaasError, unlockAll, type RunIdentity } from './fleet.js';
 import { healthGate } from './health.js';
 import { runPreflight } from './preflight.js';
 import { checkTriggerPolicy, committedTrigger } from './policy.js';
@@ -221,7 +221,13 @@ export async function deployRun(rt: Runtime, common: CommonInputs, s: DeploySett
     const ctx = ctxName;
     const onLocksChanged = (held: TargetNode[]) => {
       if (held.length) lockedOnce = true;
-      if (lockedOnce) saveHeldLocks(rt, { v: 1, op: 'deploy', context: ctx, locks: held.map((n) => ({ target: n.name, app_dir: n.appDir, token: identity.token })) });
+      // with what the post step needs to return a target a killed run had switched: its previous release and that release's health settings
+      if (lockedOnce) {
+        saveHeldLocks(rt, {
+          v: 1, op: 'deploy', context: ctx, undo: cfg.strategy === 'bluegreen' ? undefined : { app: appName, release, run: identity.run, actor: identity.actor },
+          locks: held.map((n) => ({ target: n.name, app_dir: n.appDir, token: identity.token, previous: n.previous, health: n.previous ? (recordedHealth(n, n.previous) ?? cfg.health ?? null) : null })),
+        });
+      }
     };
     const fo = { cfg, release, artifact, rollbackOnFailure: s.rollback_on_failure, redactor: rt.redactor, log, onLocksChanged, now: rt.now };
     let result;
