@@ -250,6 +250,8 @@ describe('GitHub Deployments of a rollback', () => {
     expect(r.outcome.exitCode).toBe(1);
     expect(r.outcome.envelope.error?.code).toBe('PAAS_HEALTH_CHECK_FAILED');
     expect(r.outcome.envelope.fields).toMatchObject({ failed_stage: 'health', failed_target: 'web2' });
+    expect(r.outcome.summary).toContain('**PAAS_HEALTH_CHECK_FAILED** at health on web2');
+    expect(r.outcome.summary).toContain('**Fix:**');
     expect(gh.violations).toEqual([]);
     expect(gh.deployments.size).toBe(deployments + 1);
     const d = newest();

@@ -60,6 +60,14 @@ export function resolveRollback(states: Array<{ target: string; state: TargetSta
   throw resolveFailed('no good release before the current one exists on every target', null, 'Give to_release explicitly (a release id present on every target), or deploy a fixed release; nothing was changed.');
 }
 
+/** The job summary of a failed rollback: the error and its fix first, then each target (already redacted: from the envelope). */
+function failureSummary(o: Outcome, app: string, to: string, nodes: TargetNode[]): string {
+  const e = o.envelope.error;
+  const head = e ? `**${e.code}**${e.stage ? ` at ${e.stage}` : ''}${e.target ? ` on ${e.target}` : ''}: ${e.message}\n\n**Fix:** ${e.remediation}\n\n` : '';
+  const table = nodes.length ? `#### Rollback ${app}${to ? ` to ${to}` : ''}\n\n${markdownTable(['target', 'before', 'status'], nodes.map((n) => [n.name, n.previous ?? '-', n.status]))}\n` : '';
+  return head + table;
+}
+
 /** rollback: plan (default) or apply, per PRODUCT.md section 4 (a GitHub Deployment like deploy's when applied). */
 export async function rollbackRun(rt: Runtime, common: CommonInputs, s: RollbackSettings, ports: DeployPorts = {}): Promise<Outcome> {
   const mode = s.apply ? 'apply' : 'plan';
@@ -146,6 +154,7 @@ export async function rollbackRun(rt: Runtime, common: CommonInputs, s: Rollback
       await tracker?.status('failure', `rollback to ${to} failed at ${f.stage} on ${f.target}`);
       const failing = nodes.find((n) => n.name === f.target);
       const o = failure(rt.redactor, 'rollback', ctxName, mode, toPaasError(f), { ...fields, failed_stage: f.stage, failed_target: f.target, last_log_lines: failing?.lastLines(20).join('\n') ?? '' });
+      o.summary = failureSummary(o, appName, to, nodes);
       return o;
     }
     session.events.append('rollback.succeeded', `rolled ${appName} back to ${to}`, fields);
@@ -163,7 +172,9 @@ export async function rollbackRun(rt: Runtime, common: CommonInputs, s: Rollback
     const switched = nodes.some((n) => n.status === 'rolled_back');
     await tracker?.status('failure', `rollback failed${se ? ` at ${se.stage}${se.target ? ` on ${se.target}` : ''}` : ''}${switched ? '' : ' before any target switched'}`);
     const failing = se ? nodes.find((n) => n.name === se.target) : undefined;
-    return failure(rt.redactor, 'rollback', ctxName, mode, se ? toPaasError(se) : e, { ...fields, ...(se ? { failed_stage: se.stage, failed_target: se.target } : {}), ...(failing ? { last_log_lines: failing.lastLines(20).join('\n') } : {}) });
+    const o = failure(rt.redactor, 'rollback', ctxName, mode, se ? toPaasError(se) : e, { ...fields, ...(se ? { failed_stage: se.stage, failed_target: se.target } : {}), ...(failing ? { last_log_lines: failing.lastLines(20).join('\n') } : {}) });
+    o.summary = failureSummary(o, typeof fields.app === 'string' ? fields.app : s.app ?? '', typeof fields.release_id === 'string' ? fields.release_id : s.to_release ?? '', nodes);
+    return o;
   } finally {
     await closeAll(nodes);
   }
