@@ -174,12 +174,12 @@ describe('transaction pooler: refused whatever the concurrency, orphaned locks n
     await nothingWritten(aloneDb);
   });
 
-  test('four runs at once through a transaction pooler: every one refused, nothing written, no lock left behind', async () => {
+  test('six runs at once through a transaction pooler (their probes can fill its pool of 10): every one refused, nothing written, no lock left behind', async () => {
     const files: Record<string, string> = {};
     for (let i = 1; i <= 30; i++) files[`${String(i).padStart(4, '0')}_t${i}.sql`] = `CREATE TABLE t${i} (id int);\n`;
     const w = workspace(files);
     spaces.push(w);
-    const runs = await Promise.all(Array.from({ length: 4 }, () => runDb(w, { mode: 'all', vault: vaultWith(viaBouncer(busyDb)) })));
+    const runs = await Promise.all(Array.from({ length: 6 }, () => runDb(w, { mode: 'all', vault: vaultWith(viaBouncer(busyDb)) })));
     for (const r of runs) {
       expect(r.envelope.error?.code).toBe('PAAS_DB_POOLED_CONNECTION');
       expect(r.envelope.fields.applied).toBe(0);
@@ -220,7 +220,7 @@ describe('transaction pooler: refused whatever the concurrency, orphaned locks n
     await mine.connect();
     expect((await mine.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [pid])).rows[0]?.ok).toBe(true);
     await mine.end();
-    for (let i = 0; i < 100 && (await server.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory'", orphanDb.name)).rowCount; i++) await new Promise((res) => setTimeout(res, 20));
+    for (let i = 0; i < 500 && (await server.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory'", orphanDb.name)).rowCount; i++) await new Promise((res) => setTimeout(res, 20));
     const ok = await runDb(w, { mode: 'all', vault: vaultWith(orphanDb.dsn) });
     expect(ok.lines.at(-1)).toBe('db_bootstrap status=ok mode=all');
   }, 120_000);

@@ -28,6 +28,9 @@ export interface PoolerVerdict {
 }
 
 const MAX_PROBES = 64;
+/** how long one probe may wait for a connection or a server connection */
+const PROBE_STEP_MS = 3000;
+const ROUNDS = 3;
 
 function normAddr(a: string | null | undefined): string {
   return String(a ?? '').replace(/^::ffff:/i, '').replace(/\/\d+$/, '');
@@ -43,7 +46,26 @@ export async function detectTransactionPooler(conn: DbConnection): Promise<Poole
   if (s && row?.caddr && normAddr(row.caddr) === normAddr(s.localAddress) && Number(row.cport) === s.localPort && Number(row.sport) === s.remotePort) {
     return { pooled: false, how: 'direct connection (the server sees this socket\'s address and port)' };
   }
-  // something in between (or a unix socket): probe
+  // something in between (or a unix socket): probe. A round can stall when concurrent runs' probes
+  // hold every server connection of a small pool; a round that waits too long is abandoned (its
+  // probes released, so the others can finish) and tried again after a random pause.
+  for (let round = 0; round < ROUNDS; round++) {
+    const v = await probeRound(conn);
+    if (v) return v;
+    await new Promise((res) => setTimeout(res, 200 + Math.floor(Math.random() * 800)));
+  }
+  return { pooled: true, how: `a probe session got no server connection within ${PROBE_STEP_MS / 1000}s, ${ROUNDS} times (the pool is exhausted?): could not confirm a session of its own` };
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+function within<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<typeof TIMED_OUT>((res) => (t = setTimeout(() => res(TIMED_OUT), ms)))]).finally(() => clearTimeout(t));
+}
+
+/** One round of probes; null when a probe waited too long (inconclusive). */
+async function probeRound(conn: DbConnection): Promise<PoolerVerdict | null> {
   // the last statement of this session before probing carries a nonce: pg_stat_activity.query of our
   // backend keeps showing it only as long as no other client runs anything on that backend
   const nonce = `paas-pooler-probe ${randomBytes(8).toString('hex')}`;
@@ -52,12 +74,24 @@ export async function detectTransactionPooler(conn: DbConnection): Promise<Poole
   const probes: pg.Client[] = [];
   try {
     for (let i = 0; i < MAX_PROBES; i++) {
-      const c = await conn.openAnother();
+      const opening = conn.openAnother();
+      const c = await within(opening, PROBE_STEP_MS);
+      if (c === TIMED_OUT) {
+        void opening.then((late) => late.end()).catch(() => undefined);
+        return null;
+      }
       probes.push(c);
       let pid: number;
       try {
-        await c.query('BEGIN');
-        pid = Number((await c.query<{ pid: number }>('SELECT pg_catalog.pg_backend_pid() AS pid')).rows[0]?.pid);
+        const got = await within(
+          (async () => {
+            await c.query('BEGIN');
+            return Number((await c.query<{ pid: number }>('SELECT pg_catalog.pg_backend_pid() AS pid')).rows[0]?.pid);
+          })(),
+          PROBE_STEP_MS,
+        );
+        if (got === TIMED_OUT) return null;
+        pid = got;
       } catch {
         // e.g. PgBouncer in statement mode refuses transaction blocks
         return { pooled: true, how: 'the connection refuses a transaction block (statement pooling)' };
@@ -82,10 +116,11 @@ export async function detectTransactionPooler(conn: DbConnection): Promise<Poole
     }
     return { pooled: true, how: `could not confirm a session of its own after ${MAX_PROBES} probe sessions` };
   } finally {
-    await Promise.all(probes.map(async (c) => {
-      await c.query('ROLLBACK').catch(() => undefined);
-      await c.end().catch(() => undefined);
-    }));
-    // the main session is checked once more: a pooler that moved it during the probe is caught here too
+    await Promise.all(
+      probes.map(async (c) => {
+        await within(c.query('ROLLBACK'), 1000).catch(() => undefined);
+        await c.end().catch(() => undefined);
+      }),
+    );
   }
 }
