@@ -3,7 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { webhookPolicySchema } from '../isolation/context.js';
-import { CONTEXT_NAME_RE, CONTEXT_TYPES } from '../isolation/names.js';
+import { appName, checkName, CONTEXT_NAME_RE, CONTEXT_TYPES, SQL_IDENTIFIER_RE } from '../isolation/names.js';
 import { PaasError } from '../output/errors.js';
 import { durationMs } from './duration.js';
 import { vaultKey } from './vault-key.js';
@@ -17,11 +17,10 @@ import { vaultKey } from './vault-key.js';
 export const PAAS_YML_DEFAULT = 'paas.yml';
 const MAX_BYTES = 1_000_000;
 
-const slug = (what: string) => z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: `${what} must match ^[a-z0-9][a-z0-9-]{0,62}$` });
 /** A vault key or named secret, e.g. POSTGRES_DSN_PROD (the value lives in the context's vault). */
 export { vaultKey };
 /** A lowercase SQL identifier (used unquoted-compatible, quoted anyway). */
-export const sqlIdentifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: 'must be a lowercase SQL identifier (letters, digits, underscores; at most 63)' });
+export const sqlIdentifier = z.string().regex(SQL_IDENTIFIER_RE, { error: 'must be a lowercase SQL identifier (letters, digits, underscores; at most 63)' });
 const noControl = (s: string) => ![...s].some((ch) => {
   const c = ch.charCodeAt(0);
   return (c < 0x20 && c !== 0x09) || c === 0x7f;
@@ -138,11 +137,11 @@ function build() {
   const conditionOps = z
     .strictObject({ eq: z.number().optional(), ne: z.number().optional(), lt: z.number().optional(), le: z.number().optional(), gt: z.number().optional(), ge: z.number().optional() })
     .refine((c) => Object.values(c).some((v) => v !== undefined), { error: 'give at least one of eq, ne, lt, le, gt, ge' });
-  const conditions = z.record(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: 'condition keys are result column names' }), conditionOps);
+  const conditions = z.record(z.string().regex(SQL_IDENTIFIER_RE, { error: 'condition keys are result column names' }), conditionOps);
 
   const checkSchema = z
     .strictObject({
-      name: slug('check name'),
+      name: checkName,
       required: z.boolean().default(true),
       runbook: runbookRef.optional(),
       http: z
@@ -170,7 +169,7 @@ function build() {
           disk_path: remotePath.default('/'),
           service: z.string().regex(/^[A-Za-z0-9@._:-]{1,255}$/, { error: 'must be a service (unit) name' }).optional(),
           current_release: z.boolean().default(false),
-          app: slug('app name').optional(),
+          app: appName.optional(),
           timeout: durationMs({ min: 100, max: 600_000 }).default(30_000),
         })
         .refine((t) => t.disk_max_pct !== undefined || t.service !== undefined || t.current_release, { error: 'give at least one of disk_max_pct, service, current_release' })
@@ -250,7 +249,7 @@ function build() {
 
   const paasYmlSchema = z.strictObject({
     version: z.literal(1, { error: 'version must be 1' }),
-    apps: z.record(slug('app name'), appSchema).default({}),
+    apps: z.record(appName, appSchema).default({}),
     db: dbSchema.prefault({}),
     ops: opsSchema.prefault({}),
     contexts: z.record(z.string().regex(CONTEXT_NAME_RE, { error: 'context names match ^[a-z0-9][a-z0-9-]{0,62}$' }), contextEntrySchema).default({}),

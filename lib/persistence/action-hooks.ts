@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@actions/core';
-import { CONTEXT_NAME_RE } from '../isolation/names.js';
+import { CONTEXT_NAME_RE, OPERATION_NAME_RE } from '../isolation/names.js';
 import { guardStateRoot, stateRootPath } from '../isolation/state-root.js';
 import { ContextStore } from '../isolation/store.js';
 import { loadVault } from '../isolation/vault.js';
@@ -104,8 +104,8 @@ export async function restoreForAction(rt: Runtime, opName: string, raw: Record<
     core.saveState(PERSIST_STATE, JSON.stringify(carried));
     return null;
   } catch (e) {
-    const command = /^[a-z_]{1,32}$/.test(opName) ? opName : 'paas';
-    const mode = raw.mode && /^[a-z_]{1,32}$/.test(raw.mode) ? raw.mode : null;
+    const command = OPERATION_NAME_RE.test(opName) ? opName : 'paas';
+    const mode = raw.mode && OPERATION_NAME_RE.test(raw.mode) ? raw.mode : null;
     return failure(rt.redactor, command, context, mode, e);
   }
 }

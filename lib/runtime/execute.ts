@@ -5,6 +5,7 @@ import { notAvailable, type OperationDef } from '../ops/operation.js';
 import { operation } from '../ops/registry.js';
 import { PaasError } from '../output/errors.js';
 import { guardStateRoot, stateRootPath } from '../isolation/state-root.js';
+import { CONTEXT_NAME_RE, OPERATION_NAME_RE } from '../isolation/names.js';
 import { commonInputsSchema, parseInputs, type CommonInputs } from './inputs.js';
 import type { Runtime } from './runtime.js';
 import { UNRESOLVED_REMEDIATION } from './session.js';
@@ -41,9 +42,9 @@ function preflight(rt: Runtime, def: OperationDef, common: CommonInputs): void {
 
 /** Validates inputs (common + the operation's own) and runs the operation. Never throws. */
 export async function executeOperation(rt: Runtime, opName: string, raw: Record<string, unknown>): Promise<Outcome> {
-  const command = /^[a-z_]{1,32}$/.test(opName) ? opName : 'paas';
-  const context = typeof raw.context === 'string' && /^[a-z0-9][a-z0-9-]{0,62}$/.test(raw.context) ? raw.context : null;
-  const mode = typeof raw.mode === 'string' && /^[a-z_]{1,32}$/.test(raw.mode) ? raw.mode : null;
+  const command = OPERATION_NAME_RE.test(opName) ? opName : 'paas';
+  const context = typeof raw.context === 'string' && CONTEXT_NAME_RE.test(raw.context) ? raw.context : null;
+  const mode = typeof raw.mode === 'string' && OPERATION_NAME_RE.test(raw.mode) ? raw.mode : null;
   try {
     const def = operation(opName);
     registerSecretInputs(rt, raw, def.secretInputs);

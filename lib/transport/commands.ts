@@ -25,10 +25,9 @@ export const SCRIPT_EXIT = {
   unsafeTree: 76,
 } as const;
 
-export const APP_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-export const CONTEXT_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
-export const RELEASE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-export const TARGET_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+// names follow the one rule each in lib/isolation/names.ts
+import { APP_NAME_RE as APP_RE, CONTEXT_NAME_RE as CONTEXT_RE, RELEASE_ID_RE as RELEASE_RE, TARGET_ID_RE as TARGET_RE } from '../isolation/names.js';
+export { APP_RE, CONTEXT_RE, RELEASE_RE, TARGET_RE };
 const TOKEN_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 /** absolute, normalized, conservative characters: no `..`, no `//`, no trailing slash */
 const ROOT_RE = /^(\/[A-Za-z0-9._-]+)+$/;

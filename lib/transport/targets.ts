@@ -1,5 +1,5 @@
 import { PaasError } from '../output/errors.js';
-import { TARGET_RE } from './commands.js';
+import { TARGET_ID_RE as TARGET_RE, UNIX_USER_RE as USER_RE } from '../isolation/names.js';
 
 export interface SshTargetSpec {
   kind: 'ssh';
@@ -20,7 +20,6 @@ export interface LocalTargetSpec {
 
 export type TargetSpec = SshTargetSpec | LocalTargetSpec;
 
-const USER_RE = /^[a-z_][a-z0-9_.-]{0,31}$/;
 const HOST_RE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const IPV6_RE = /^\[[0-9A-Fa-f:.]{2,45}\]$/;
 const DIR_RE = /^(\/[A-Za-z0-9._-]+)+$/;

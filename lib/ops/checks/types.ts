@@ -34,7 +34,7 @@ export interface CheckVerdict {
 }
 
 export const REASON_RE = /^[a-z0-9][a-z0-9_.-]{0,79}$/;
-export const VALUE_KEY_RE = /^[a-z_][a-z0-9_]{0,62}$/;
+export { SQL_IDENTIFIER_RE as VALUE_KEY_RE } from '../../isolation/names.js';
 
 /** Turns anything into a reason token (lowercase, `[a-z0-9_.-]`, at most 80 characters). */
 export function reasonToken(s: string): string {

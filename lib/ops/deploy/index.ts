@@ -1,14 +1,13 @@
 import { z } from 'zod';
+import { appName, RELEASE_ID_RE } from '../../isolation/names.js';
 import { boolInput, pathInput } from '../../runtime/inputs.js';
 import { defineOperation } from '../operation.js';
 
-const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { error: 'must match ^[a-z0-9][a-z0-9_-]{0,62}$' });
-
 export const deployInputs = z.object({
   mode: z.enum(['deploy', 'reconcile', 'target_check']).default('deploy'),
-  app: name.optional(),
+  app: appName.optional(),
   artifact: pathInput.optional(),
-  release_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { error: 'must be 1-64 letters, digits, dot, dash, underscore' }).optional(),
+  release_id: z.string().regex(RELEASE_ID_RE, { error: 'must be 1-64 letters, digits, dot, dash, underscore' }).optional(),
   apply: boolInput.default(false),
   rollback_on_failure: boolInput.default(true),
   github_token: z.string().max(1000).optional(),

@@ -16,6 +16,7 @@ import { mapLimit } from '../../transport/limit.js';
 import type { TargetSpec } from '../../transport/targets.js';
 import { TransportError, type Transport } from '../../transport/transport.js';
 import { loadPaasYml } from '../../config/paas-yml.js';
+import { UNIX_USER_RE } from '../../isolation/names.js';
 import { loadAppConfig, type AppConfig } from './app-config.js';
 import { prepareArtifact } from './artifact.js';
 import { saveHeldLocks } from './cleanup.js';
@@ -46,7 +47,7 @@ export interface DeployPorts {
 export function runIdentity(rt: Runtime, context: string, app: string): RunIdentity {
   const clean = (s: string | undefined, re: RegExp) => (s && re.test(s) ? s : '');
   const run = clean(rt.env.GITHUB_RUN_ID, /^\d{1,20}$/) || `cli-${randomBytes(6).toString('hex')}`;
-  const actor = clean(rt.env.GITHUB_ACTOR, /^[A-Za-z0-9-[\]]{1,64}$/) || `local:${clean(rt.env.USER, /^[a-z_][a-z0-9_.-]{0,31}$/) || 'user'}`;
+  const actor = clean(rt.env.GITHUB_ACTOR, /^[A-Za-z0-9-[\]]{1,64}$/) || `local:${clean(rt.env.USER, UNIX_USER_RE) || 'user'}`;
   const sha = clean(rt.env.GITHUB_SHA, /^[0-9a-f]{7,64}$/);
   return { context, app, run, actor, sha, token: randomBytes(12).toString('hex') };
 }

@@ -11,6 +11,7 @@ import type { Outcome } from '../../output/envelope.js';
 import { PaasError } from '../../output/errors.js';
 import { EXIT_ERROR, EXIT_OK } from '../../output/exit.js';
 import { failure, outcome } from '../../output/outcome.js';
+import { APP_NAME_RE } from '../../isolation/names.js';
 import { boolInput, commonInputsSchema, parseInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { logsScript } from '../../transport/commands.js';
@@ -22,7 +23,7 @@ import type { TargetNode } from '../deploy/fleet.js';
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
 export const logsInputs = commonInputsSchema.extend({
-  app: z.preprocess(emptyToUndefined, z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { error: 'app must be the name of an app under apps: in paas.yml' }).optional()),
+  app: z.preprocess(emptyToUndefined, z.string().regex(APP_NAME_RE, { error: 'app must be the name of an app under apps: in paas.yml' }).optional()),
   target: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: 'target must be a target id of PAAS_TARGETS' }).optional()),
   lines: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(10_000).default(100)),
   tail: z.preprocess(emptyToUndefined, boolInput.default(false)),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONTEXT_NAME_RE } from '../../isolation/names.js';
 import { defineOperation } from '../operation.js';
 
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
@@ -8,7 +9,7 @@ export const opsDailyInputs = z.object({
   mode: z.enum(['prod', 'lenient', 'readiness']).default('prod'),
   github_token: z.string().max(1000).optional(),
   // mode readiness (docs/ops_daily.md#readiness): the runbook's weekly checklist
-  contexts: z.preprocess(emptyToUndefined, z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}(\s*,\s*[a-z0-9][a-z0-9-]{0,62})*$/, { error: 'must be context names separated by commas' }).optional()),
+  contexts: z.preprocess(emptyToUndefined, z.string().refine((s) => s.split(/\s*,\s*/).every((c) => CONTEXT_NAME_RE.test(c)), { error: 'must be context names separated by commas' }).optional()),
   backup_max_age: duration,
   drill_window: duration,
 });

@@ -1,12 +1,13 @@
 import { z } from 'zod';
+import { appName, RELEASE_ID_RE, TARGET_ID_RE } from '../../isolation/names.js';
 import { boolInput } from '../../runtime/inputs.js';
 import { defineOperation } from '../operation.js';
 
 export const rollbackInputs = z.object({
-  app: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { error: 'must match ^[a-z0-9][a-z0-9_-]{0,62}$' }).optional(),
-  to_release: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { error: 'must be 1-64 letters, digits, dot, dash, underscore' }).optional(),
+  app: appName.optional(),
+  to_release: z.string().regex(RELEASE_ID_RE, { error: 'must be 1-64 letters, digits, dot, dash, underscore' }).optional(),
   allow_bad_release: boolInput.default(false),
-  target: z.string().regex(/^(all|[A-Za-z0-9][A-Za-z0-9._-]{0,62}(,[A-Za-z0-9][A-Za-z0-9._-]{0,62})*)$/, { error: 'must be `all` or a comma-separated list of target ids' }).default('all'),
+  target: z.string().refine((s) => s === 'all' || s.split(',').every((t) => TARGET_ID_RE.test(t)), { error: 'must be `all` or a comma-separated list of target ids' }).default('all'),
   apply: boolInput.default(false),
   github_token: z.string().max(1000).optional(),
   // a rollback drill of one target (lib/ops/readiness/drill.ts), recorded for `paas ops readiness`

@@ -1,0 +1,53 @@
+/**
+ * One rule per name (lib/isolation/names.ts): an app name accepted by paas.yml's `apps:` keys is
+ * exactly one the deploy/rollback/logs `app` input and the remote command builders accept, and
+ * the other way round. Before issue 15 the inputs and transport accepted `_` and paas.yml did not.
+ */
+import { expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import { paasYmlSchema } from '../lib/config/paas-yml.js';
+import { APP_NAME_RE, CONTEXT_NAME_RE } from '../lib/isolation/names.js';
+import { deployInputs } from '../lib/ops/deploy/index.js';
+import { logsInputs } from '../lib/ops/logs/index.js';
+import { rollbackInputs } from '../lib/ops/rollback/index.js';
+import { safeApp } from '../lib/transport/commands.js';
+
+const inYml = (app: string) => {
+  const r = paasYmlSchema.safeParse({ version: 1, apps: Object.fromEntries([[app, {}]]) });
+  return r.success && Object.hasOwn(r.data.apps, app);
+};
+const inDeploy = (app: string) => deployInputs.safeParse({ app }).success;
+const inRollback = (app: string) => rollbackInputs.safeParse({ app }).success;
+const inLogs = (app: string) => logsInputs.safeParse({ app }).success;
+const inTransport = (app: string) => {
+  try {
+    safeApp(app);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+// (an empty app input means "not given": the one app of paas.yml)
+/** names near the rule: its characters and the ones that must be refused (`_`, `.`, uppercase, space, `/`) */
+const nearName = fc.string({ unit: fc.constantFrom(...'ab09-_.A /'.split('')), minLength: 0, maxLength: 66 });
+
+test('paas.yml apps keys, the deploy/rollback/logs app inputs and the command builders accept the same app names', () => {
+  fc.assert(
+    fc.property(fc.oneof(nearName, fc.string({ maxLength: 70 }), fc.stringMatching(APP_NAME_RE)).filter((s) => s !== ''), (app) => {
+      const yml = inYml(app);
+      expect({ app, deploy: inDeploy(app), rollback: inRollback(app), logs: inLogs(app), transport: inTransport(app) }).toEqual({ app, deploy: yml, rollback: yml, logs: yml, transport: yml });
+      expect(yml).toBe(APP_NAME_RE.test(app));
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('an app name with an underscore is refused everywhere (paths and shell words follow the context rule)', () => {
+  for (const check of [inYml, inDeploy, inRollback, inLogs, inTransport]) expect(check('my_app')).toBe(false);
+  for (const check of [inYml, inDeploy, inRollback, inLogs, inTransport]) expect(check('my-app')).toBe(true);
+});
+
+test('app names and context names follow one rule', () => {
+  fc.assert(fc.property(nearName, (s) => APP_NAME_RE.test(s) === CONTEXT_NAME_RE.test(s)));
+});
