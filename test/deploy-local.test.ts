@@ -15,7 +15,7 @@ import { appDir as buildAppDir, prepareScript, unlockScript } from '../lib/trans
 import { parseState } from '../lib/ops/deploy/releases.js';
 import { signDispatch } from '../lib/ops/deploy/policy.js';
 import { lockAndInstallAll, Staged, TargetNode } from '../lib/ops/deploy/fleet.js';
-import { normalizeApp } from '../lib/ops/deploy/app-config.js';
+import { paasYmlSchemas } from '../lib/config/paas-yml.js';
 import { prepareArtifact } from '../lib/ops/deploy/artifact.js';
 import { Redactor } from '../lib/redaction/redactor.js';
 
@@ -257,7 +257,7 @@ describe('every wait ends (issue 18)', () => {
       return new TargetNode({ kind: 'local', id: name, dir }, new LocalTransport(dir), '/srv/paas', id, new Redactor(), () => {});
     });
     const art = await prepareArtifact(tgz('v1'));
-    const cfg = normalizeApp({ deploy_root: '/srv/paas', keep_releases: 3, shared: [], strategy: 'parallel', batch: 1, max_parallel: 4, canary: 1, command_timeout: 600_000 } as never);
+    const cfg = paasYmlSchemas().app.parse({ deploy_root: '/srv/paas', keep_releases: 3, shared: [], strategy: 'parallel', batch: 1, max_parallel: 4, canary: 1, command_timeout: '10m' });
     let calls = 0;
     const boom = new Error('unexpected: the runner state file cannot be written');
     const o = { cfg, release: 'v1', artifact: art, rollbackOnFailure: true, redactor: new Redactor(), log: () => {}, now: () => new Date(), onLocksChanged: (held: TargetNode[]) => { calls++; if (held.length && calls === 1) throw boom; } };

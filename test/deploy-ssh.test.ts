@@ -12,7 +12,7 @@ import { cli, listTree, rmrf, tempDir } from './helpers.js';
 import { actionChild, appYml, makeRelease, paasChild, runOp, type AppYml, type OpRun } from './harness/deploy-app.js';
 import { parseFileCommands } from './harness/commands.js';
 import { prepareArtifact } from '../lib/ops/deploy/artifact.js';
-import { normalizeApp } from '../lib/ops/deploy/app-config.js';
+import { paasYmlSchemas } from '../lib/config/paas-yml.js';
 import { buildTransports } from '../lib/ops/deploy/connect.js';
 import { lockAndInstallAll, TargetNode } from '../lib/ops/deploy/fleet.js';
 import { Vault } from '../lib/isolation/vault.js';
@@ -596,7 +596,7 @@ d('deploy over SSH to real sshd hosts', () => {
     const id = { context: CTX, app: 'web', run: '18', actor: 'x', sha: '', token: 'tok18ssh' };
     const nodes = specs.map((sp) => new TargetNode(sp, transports.get(sp.id)!, '/srv/paas', id, new Redactor(), () => {}));
     const art = await prepareArtifact(tgz('v1'));
-    const cfg = normalizeApp({ deploy_root: '/srv/paas', keep_releases: 3, shared: [], strategy: 'parallel', batch: 1, max_parallel: 4, canary: 1, command_timeout: 600_000 } as never);
+    const cfg = paasYmlSchemas().app.parse({ deploy_root: '/srv/paas', keep_releases: 3, shared: [], strategy: 'parallel', batch: 1, max_parallel: 4, canary: 1, command_timeout: '10m' });
     const boom = new Error('unexpected: the runner state file cannot be written');
     let calls = 0;
     const o = { cfg, release: 'v1', artifact: art, rollbackOnFailure: true, redactor: new Redactor(), log: () => {}, now: () => new Date(), onLocksChanged: (held: TargetNode[]) => { calls++; if (held.length && calls === 1) throw boom; } };

@@ -254,11 +254,11 @@ function build() {
     ops: opsSchema.prefault({}),
     contexts: z.record(z.string().regex(CONTEXT_NAME_RE, { error: 'context names match ^[a-z0-9][a-z0-9-]{0,62}$' }), contextEntrySchema).default({}),
   });
-  return { paasYml: paasYmlSchema, db: dbSchema, check: checkSchema };
+  return { paasYml: paasYmlSchema, db: dbSchema, check: checkSchema, app: appSchema };
 }
 
 let built: ReturnType<typeof build> | null = null;
-/** The schemas of paas.yml: `paasYml` (the whole file), `db`, `check` (one ops check). */
+/** The schemas of paas.yml: `paasYml` (the whole file), `db`, `check` (one ops check), `app` (one entry of `apps:`). */
 export function paasYmlSchemas(): ReturnType<typeof build> {
   built ??= build();
   return built;

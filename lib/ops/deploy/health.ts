@@ -17,7 +17,7 @@ export async function httpProbe(t: Transport, http: NonNullable<HealthConfig['ht
   const expect = Array.isArray(http.expect) ? http.expect : [http.expect];
   let stream;
   try {
-    stream = await withTimeout(t.openTcp(http.port, http.host), timeoutMs, `timeout after ${Math.round(timeoutMs / 1000)}s connecting to port ${http.port}`);
+    stream = await withTimeout(t.openTcp(http.port), timeoutMs, `timeout after ${Math.round(timeoutMs / 1000)}s connecting to port ${http.port}`);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     return { ok: false, reason: /refused/i.test(msg) ? `connection refused on port ${http.port}` : msg };

@@ -15,7 +15,9 @@ import { checkScript, RELEASE_RE, UnsafeValueError } from '../../transport/comma
 import { mapLimit } from '../../transport/limit.js';
 import type { TargetSpec } from '../../transport/targets.js';
 import { TransportError, type Transport } from '../../transport/transport.js';
+import type { z } from 'zod';
 import { loadPaasYml } from '../../config/paas-yml.js';
+import type { deployInputs } from './index.js';
 import { UNIX_USER_RE } from '../../isolation/names.js';
 import { loadAppConfig, type AppConfig } from './app-config.js';
 import { prepareArtifact } from './artifact.js';
@@ -28,15 +30,7 @@ import { checkTriggerPolicy, committedTrigger } from './policy.js';
 import { releaseStatuses, rollbackCandidate, type TargetState } from './releases.js';
 
 /** Settings of the deploy operation (its zod inputs, parsed). */
-export interface DeploySettings {
-  mode: 'deploy' | 'reconcile' | 'target_check';
-  app?: string | undefined;
-  artifact?: string | undefined;
-  release_id?: string | undefined;
-  apply: boolean;
-  rollback_on_failure: boolean;
-  github_token?: string | undefined;
-}
+export type DeploySettings = z.output<typeof deployInputs>;
 
 /** Ports the tests (and the CLI) can replace. */
 export interface DeployPorts {

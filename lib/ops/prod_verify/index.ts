@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { RELEASE_ID_RE } from '../../isolation/names.js';
 import { defineOperation } from '../operation.js';
 
 export const prodVerifyInputs = z.object({
   mode: z.enum(['dry_run', 'verify']).default('dry_run'),
-  expected_release: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { error: 'must be 1-64 letters, digits, dot, dash, underscore' }).optional(),
+  expected_release: z.string().regex(RELEASE_ID_RE, { error: 'must be 1-64 letters, digits, dot, dash, underscore' }).optional(),
 });
 
 export const prodVerify = defineOperation({

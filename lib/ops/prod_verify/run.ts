@@ -13,6 +13,7 @@
  * expected one (per app), and every ops check of paas.yml healthy or exactly insufficient_data. A
  * check that cannot run (skipped) is a failure. Exit 0 ok, 2 unhealthy, 1 error/skipped/config.
  */
+import type { z } from 'zod';
 import type { OpsCheck } from '../../config/paas-yml.js';
 import { envelope, type Outcome } from '../../output/envelope.js';
 import { EXIT_ERROR, EXIT_OK, EXIT_UNHEALTHY, type ExitCode } from '../../output/exit.js';
@@ -28,11 +29,10 @@ import { runTargetCheck } from '../checks/targets.js';
 import type { CheckResult, CheckVerdict } from '../checks/types.js';
 import { runConfigChecks, type ConfigCheck } from './config-checks.js';
 import { databaseCheck } from './database.js';
+import type { prodVerifyInputs } from './index.js';
 
-export interface ProdVerifySettings {
-  mode: 'dry_run' | 'verify';
-  expected_release?: string | undefined;
-}
+/** Settings of prod_verify (its zod inputs, parsed). */
+export type ProdVerifySettings = z.output<typeof prodVerifyInputs>;
 
 function configLine(c: ConfigCheck, rt: Runtime): string {
   if (c.reason === 'missing_env') return statusLine('prod_config', [['status', 'fail'], ['reason', 'missing_env'], ['missing', c.missing ?? []]], rt.redactor);
