@@ -131,6 +131,13 @@ describe('registration', () => {
       ['base64', 'FiY2RlZ'],
       ['base64', 'hYmNkZW'],
       ['hex', '616263646566'],
+      // base32 at the five alignments, and the value's own with padding (z85: one group, too short)
+      ['base32', 'MFRGGZDFM'],
+      ['base32', 'QWEY3EMVT'],
+      ['base32', 'CYTDMRSW'],
+      ['base32', 'YLCMNSGKZ'],
+      ['base32', 'BMJRWIZLG'],
+      ['base32', 'MFRGGZDFMY======'],
     ]);
     const many = derivedForms(randomSecret(40) + '/+');
     expect(new Set(many.map(([, f]) => f)).size).toBe(many.length);

@@ -28,6 +28,55 @@ export function base64Aligned(bytes: Uint8Array, k: 0 | 1 | 2, url: boolean): st
   return enc.slice(Math.ceil((8 * k) / 6), Math.floor((8 * (k + bytes.length)) / 6));
 }
 
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+const Z85 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#';
+
+/** RFC 4648 base32 (GNU `base32`, `basenc --base32`), with `=` padding. */
+export function base32(bytes: Uint8Array): string {
+  let out = '';
+  let acc = 0;
+  let bits = 0;
+  for (const b of bytes) {
+    acc = ((acc << 8) | b) & 0xffff;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(acc >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += BASE32[(acc << (5 - bits)) & 31];
+  while (out.length % 8 !== 0) out += '=';
+  return out;
+}
+
+/**
+ * The base32 characters determined by the secret's bytes alone when it starts at byte offset k
+ * (mod 5) of a larger encoded buffer (as base64Aligned).
+ */
+export function base32Aligned(bytes: Uint8Array, k: 0 | 1 | 2 | 3 | 4): string {
+  const enc = base32(Buffer.concat([Buffer.alloc(k), bytes, Buffer.alloc(5)]));
+  return enc.slice(Math.ceil((8 * k) / 5), Math.floor((8 * (k + bytes.length)) / 5));
+}
+
+/**
+ * Z85 (ZeroMQ, `basenc --z85`) of the secret's whole 4-byte groups when it starts at byte offset k
+ * (mod 4) of a larger buffer: each group of 4 bytes is 5 characters, which depend on all 4.
+ */
+export function z85Aligned(bytes: Uint8Array, k: 0 | 1 | 2 | 3): string {
+  const start = (4 - k) % 4;
+  let out = '';
+  for (let i = start; i + 4 <= bytes.length; i += 4) {
+    let v = (((bytes[i] as number) << 24) | ((bytes[i + 1] as number) << 16) | ((bytes[i + 2] as number) << 8) | (bytes[i + 3] as number)) >>> 0;
+    let chunk = '';
+    for (let j = 0; j < 5; j++) {
+      chunk = Z85[v % 85] + chunk;
+      v = Math.floor(v / 85);
+    }
+    out += chunk;
+  }
+  return out;
+}
+
 function percentEncodings(s: string): string[] {
   let uri: string;
   try {
@@ -60,6 +109,10 @@ function addEncodings(s: string, add: (form: string, encoding: string) => void):
   const hex = bytes.toString('hex');
   add(hex, 'hex');
   add(hex.toUpperCase(), 'hex');
+  // base32 (coreutils `base32`, `basenc --base32`) at every alignment, and the value's own with padding
+  for (const k of [0, 1, 2, 3, 4] as const) add(base32Aligned(bytes, k), 'base32');
+  add(base32(bytes), 'base32');
+  for (const k of [0, 1, 2, 3] as const) add(z85Aligned(bytes, k), 'z85');
   for (const u of percentEncodings(s)) add(u, 'url');
   for (const j of jsonEscapes(s)) add(j, 'json');
 }

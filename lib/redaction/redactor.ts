@@ -88,6 +88,7 @@ export class Redactor implements RedactionEngine {
     for (const [form, encoding] of forms) {
       if (!this.matcher.add(form)) continue;
       if (isWrappable(form, encoding)) this.wrapped.add(form);
+      this.wrapped.dumps.add(form);
       added = true;
       if (/[\r\n]/.test(form)) {
         this.multiLine.push(form);
@@ -181,6 +182,7 @@ export class Redactor implements RedactionEngine {
     const scan = new ScanResult(spans);
     this.matcher.scan(text, 0, text.length, scan);
     this.wrapped.scan(text, 0, text.length, (a, b) => spans.add(a, b));
+    this.wrapped.dumps.scan(text, text.length, true, (a, b) => spans.add(a, b));
     if (scan.hitPos.length > 0) {
       scan.sortHits();
       const pem: PemState = { open: false, start: 0 };
@@ -218,6 +220,11 @@ export class Redactor implements RedactionEngine {
 
   scanWrapped(text: string, from: number, to: number, add: (start: number, end: number) => void, hist: WrapHistory): void {
     this.wrapped.scan(text, from, to, add, hist);
+  }
+
+  /** Hex dumps (dumps.ts) in text[0, to); `complete`: the text's end is a line end. */
+  scanDumps(text: string, to: number, complete: boolean, add: (start: number, end: number) => void): void {
+    this.wrapped.dumps.scan(text, to, complete, add);
   }
 
   wrapHoldFrom(text: string, from: number, to: number, hist: WrapHistory, incomplete: number): number {

@@ -29,6 +29,8 @@ export interface RedactionEngine {
   scan(text: string, from: number, to: number, out: ScanResult): void;
   scanWrapped(text: string, from: number, to: number, add: (start: number, end: number) => void, hist: WrapHistory): void;
   wrapHoldFrom(text: string, from: number, to: number, hist: WrapHistory, incomplete: number): number;
+  /** hex dumps (dumps.ts): every form found in the dump lines of text[0, to) */
+  scanDumps(text: string, to: number, complete: boolean, add: (start: number, end: number) => void): void;
   multiLineAutomaton(): PrefixAutomaton | null;
 }
 
@@ -167,6 +169,8 @@ export class LineStream {
     if (wfrom < len && this.engine.maxWrappedLength > 0) {
       this.engine.scanWrapped(this.buf, wfrom, len, (a, b) => this.spans.add(a, b), wfrom === 0 ? this.hist : EMPTY_HISTORY);
     }
+    // dumps: every held line again (few: a dump line is held only while a form may be in progress)
+    if (this.engine.maxWrappedLength > 0) this.engine.scanDumps(this.buf, len, final, (a, b) => this.spans.add(a, b));
     scan.sortHits();
     const end = final ? len : lastLineEnd(this.buf, this.lineStart, len);
     const limit = end < 0 ? this.lineStart : end;

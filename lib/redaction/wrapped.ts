@@ -18,6 +18,7 @@
  * an encoding are printed, which cannot rebuild anything. redact() and stream() apply the same
  * rule, so their outputs stay equal.
  */
+import { DumpForms } from './dumps.js';
 import { Matcher, type ScanSink } from './matcher.js';
 
 /** See the file comment: a wrapped match's part before its first line break must be this long to be masked. */
@@ -30,7 +31,7 @@ const HAS_WS = /[\x00-\x20]/;
 /** Raw values searched wrapped: printable ASCII (the view is compared byte by byte). */
 const PRINTABLE = /^[\x21-\x7e]+$/;
 /** Encodings whose output tools wrap. */
-const ENCODED = new Set(['base64', 'base64url', 'hex', 'pem-body']);
+const ENCODED = new Set(['base64', 'base64url', 'hex', 'pem-body', 'base32', 'z85']);
 /**
  * Raw values (and lines of multi-line ones) this long are searched wrapped too (`fold`, terminals
  * and log viewers wrap long tokens); shorter ones could be made of words of ordinary text.
@@ -190,6 +191,8 @@ export class WrappedForms {
   /** UTF-16 code units that occur in some form */
   private readonly alphabet = new Uint8Array(65536);
   maxLength = 0;
+  /** every form, searched as bytes in hex dumps (dumps.ts) */
+  readonly dumps = new DumpForms();
 
   get size(): number {
     return this.list.length;
@@ -302,6 +305,12 @@ export class WrappedForms {
    * progress. `incomplete`: where the line still being written starts.
    */
   holdFrom(text: string, from: number, to: number, hist: WrapHistory = EMPTY_HISTORY, incomplete = to): number {
+    const wrapped = this.holdWrapped(text, from, to, hist, incomplete);
+    if (this.dumps.size === 0 || wrapped <= from) return wrapped;
+    return Math.max(from, Math.min(wrapped, this.dumps.holdFrom(text, to, incomplete)));
+  }
+
+  private holdWrapped(text: string, from: number, to: number, hist: WrapHistory, incomplete: number): number {
     if (this.list.length === 0) return to;
     const max = this.maxLength;
     const inAlphabet = (c: number) => this.alphabet[c] === 1;

@@ -1,0 +1,476 @@
+/**
+ * Dumps: tools that print bytes with other text between them. `xxd` (offset, grouped hex, and an
+ * ASCII column that shows up to 16 raw bytes per line), `hexdump -C` (`|...|` column), `hexdump`
+ * and `od -tx2`/`-tx4` (groups of little-endian words), `od -tx1` with offsets, `od -c`/`od -An -c`
+ * (one character, escape or octal code per 4-column field), `xxd -i` (`0x2d, 0x2d, ...`), hex with
+ * `:` separators (`openssl`). The whitespace-stripped view (wrapped.ts) cannot see through them:
+ * offsets and ASCII columns sit between the pieces, and word groups swap the bytes.
+ *
+ * Each line is recognised by its shape and *projected* to the bytes it stands for; consecutive
+ * dump lines form a block, and the block's bytes (as printed, and with the bytes of each group
+ * reversed, for little-endian words) are searched for every registered form as bytes (raw values
+ * as UTF-8, and their encodings: a dump of a file holding a secret's base64 is found too). A match
+ * masks, on each line it covers, the hex digits (or fields) of its bytes *and* their characters in
+ * the ASCII column: nothing of the secret can be read back from either.
+ *
+ * Streams: a completed dump line is held while the block's tail (its last bytes, in either order)
+ * is the beginning of some form, from the line where that tail starts: a match in progress is
+ * never emitted in part, and a stream's output stays equal to redact() of the whole text. Lines
+ * count only once complete (a line break, or the end of the text for redact() and a stream's end).
+ */
+import { Matcher, type ScanSink } from './matcher.js';
+
+/** Shortest form searched (MIN_SECRET_LENGTH). */
+const MIN_FORM = 6;
+/** Lines longer than this are not dump lines (xxd -c 256 prints about 900 characters). */
+const MAX_DUMP_LINE = 4096;
+
+/** The bytes of a run of dump lines and where each is printed. */
+class Block {
+  /** byte values */
+  val: number[] = [];
+  /** the printed hex digits (or od -c field) of each byte: [hs, he) */
+  hs: number[] = [];
+  he: number[] = [];
+  /** position of its character in the ASCII column, -1 when none */
+  asc: number[] = [];
+  /** index of its line (into lineStart) */
+  ln: number[] = [];
+  /** its group (bytes printed as one number share one id) */
+  grp: number[] = [];
+  lineStart: number[] = [];
+  /** some group holds more than one byte (a little-endian reading exists) */
+  wide = false;
+  groups = 0;
+
+  get length(): number {
+    return this.val.length;
+  }
+
+  clear(): void {
+    this.val.length = this.hs.length = this.he.length = this.asc.length = this.ln.length = this.grp.length = 0;
+    this.lineStart.length = 0;
+    this.wide = false;
+    this.groups = 0;
+  }
+
+  truncate(n: number): void {
+    this.val.length = this.hs.length = this.he.length = this.asc.length = this.ln.length = this.grp.length = n;
+  }
+
+  push(v: number, hs: number, he: number, grp: number): void {
+    this.val.push(v);
+    this.hs.push(hs);
+    this.he.push(he);
+    this.asc.push(-1);
+    this.ln.push(this.lineStart.length - 1);
+    this.grp.push(grp);
+  }
+
+  /** The permutation reading each group's bytes in reverse order (little-endian words). */
+  swapped(): number[] {
+    const n = this.val.length;
+    const perm = new Array<number>(n);
+    for (let i = 0; i < n; ) {
+      let j = i;
+      while (j < n && this.grp[j] === this.grp[i]) j++;
+      for (let k = 0; k < j - i; k++) perm[i + k] = j - 1 - k;
+      i = j;
+    }
+    return perm;
+  }
+}
+
+function hexVal(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 32;
+  if (l >= 97 && l <= 102) return l - 87;
+  return -1;
+}
+
+/** End of the run of hex digits starting at p. */
+function hexRun(text: string, p: number, le: number): number {
+  while (p < le && hexVal(text.charCodeAt(p)) >= 0) p++;
+  return p;
+}
+
+const SP = 32;
+
+/**
+ * `xxd -i`: `  0x2d, 0x2d, 0x2d,` (and its `unsigned char x[] = {`, `};`, `unsigned int x_len = 9;`
+ * lines, which neither add bytes nor end the block).
+ */
+function parseCArray(text: string, p: number, le: number, b: Block): number {
+  let n = 0;
+  while (p < le) {
+    if (text.charCodeAt(p) !== 48 || (text.charCodeAt(p + 1) | 32) !== 120) return -1;
+    const h = hexVal(text.charCodeAt(p + 2));
+    const l = hexVal(text.charCodeAt(p + 3));
+    if (h < 0 || l < 0 || p + 4 > le) return -1;
+    b.push((h << 4) | l, p, p + 4, b.groups++);
+    n++;
+    p += 4;
+    if (p < le && text.charCodeAt(p) === 44) p++;
+    while (p < le && text.charCodeAt(p) === SP) p++;
+  }
+  return n > 0 ? 1 : -1;
+}
+
+/** `2d:2d:2d:42:` (openssl, indented or not; a trailing `:` when the value goes on). */
+function parseColonHex(text: string, p: number, le: number, b: Block): number {
+  let n = 0;
+  while (p < le) {
+    const h = hexVal(text.charCodeAt(p));
+    const l = hexVal(text.charCodeAt(p + 1));
+    if (h < 0 || l < 0 || p + 2 > le) return -1;
+    b.push((h << 4) | l, p, p + 2, b.groups++);
+    n++;
+    p += 2;
+    if (p < le && text.charCodeAt(p) === 58) p++;
+    else break;
+  }
+  while (p < le && text.charCodeAt(p) === SP) p++;
+  return p === le && n >= 2 ? 1 : -1;
+}
+
+const OD_ESCAPES: Record<string, number> = { '0': 0, a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11 };
+
+/** `od -c`: optional offset, then 4-column fields: `   x`, `  \n`, ` 302`, and `    ` (a space). */
+function parseOdChars(text: string, ls: number, le: number, b: Block): number {
+  let p = ls;
+  const q = hexRun(text, p, le);
+  if (q > p) {
+    if (q - p < 6) return -1;
+    p = q;
+  }
+  if (le - p < 8 || (le - p) % 4 !== 0) return -1;
+  for (let f = p; f < le; f += 4) {
+    const c1 = text.charCodeAt(f);
+    const c2 = text.charCodeAt(f + 1);
+    const c3 = text.charCodeAt(f + 2);
+    const c4 = text.charCodeAt(f + 3);
+    if (c1 !== SP) return -1;
+    let v: number;
+    if (c2 === SP && c3 === SP && c4 >= 32 && c4 < 127) v = c4;
+    else if (c2 === SP && c3 === 92 && OD_ESCAPES[String.fromCharCode(c4)] !== undefined) v = OD_ESCAPES[String.fromCharCode(c4)] as number;
+    else if (c2 >= 48 && c2 <= 51 && c3 >= 48 && c3 <= 55 && c4 >= 48 && c4 <= 55) v = ((c2 - 48) << 6) | ((c3 - 48) << 3) | (c4 - 48);
+    else return -1;
+    b.push(v, f, f + 4, b.groups++);
+  }
+  return 1;
+}
+
+/**
+ * Offset + hex groups + ASCII column: `xxd` (`00000000: 2d2d 2d2d ...  -----BEGIN OPENS`, any -g,
+ * -e, -u), `hexdump -C` (`|...|`), `od -tx1z` (`>...<`), `hexdump`, `od -tx1/-tx2/-tx4/-tx8` with
+ * or without offsets, `xxd -p`/`basenc --base16` lines. Returns 1 (bytes), 0 (an offset alone: the
+ * last line of od and hexdump) or -1.
+ */
+function parseHexLine(text: string, ls: number, le: number, b: Block): number {
+  let p = ls;
+  while (p < le && text.charCodeAt(p) === SP) p++;
+  if (p >= le) return -1;
+  const c0 = text.charCodeAt(p);
+  if (c0 === 48 && (text.charCodeAt(p + 1) | 32) === 120) return parseCArray(text, p, le, b);
+  if (hexVal(c0) < 0) return -1;
+  const q = hexRun(text, p, le);
+  const t0 = q - p;
+  let colon = false;
+  if (q < le && text.charCodeAt(q) === 58) {
+    if (q + 1 < le && hexVal(text.charCodeAt(q + 1)) >= 0) return t0 === 2 ? parseColonHex(text, p, le, b) : -1;
+    // xxd's offset
+    if (t0 < 4 || q + 1 >= le || text.charCodeAt(q + 1) !== SP) return -1;
+    colon = true;
+    p = q + 1;
+  } else if (q >= le) {
+    // one token alone: an offset line (od, hexdump), or xxd -p / base16 data
+    if (t0 >= 6 && t0 <= 8) return 0;
+  } else if (text.charCodeAt(q) !== SP) {
+    return -1;
+  } else if (t0 >= 6) {
+    // an offset when the next token is a group of another width (or a column follows directly)
+    let r = q;
+    while (r < le && text.charCodeAt(r) === SP) r++;
+    const t1 = hexRun(text, r, le) - r;
+    const c = text.charCodeAt(r);
+    if ((t1 > 0 && t1 !== t0) || c === 124 || c === 62) p = q;
+  }
+  const mark = b.length;
+  let width = 0;
+  let short = false;
+  let n = 0;
+  for (;;) {
+    const s = p;
+    while (p < le && text.charCodeAt(p) === SP) p++;
+    if (p >= le) break;
+    const sp = p - s;
+    if (n > 0 && sp === 0) return rollback(b, mark);
+    if (colon && n > 0 && sp >= 2) break;
+    const c = text.charCodeAt(p);
+    if (c === 124 || c === 62) break;
+    const e = hexRun(text, p, le);
+    if (e < le && text.charCodeAt(e) !== SP) return rollback(b, mark);
+    const len = e - p;
+    if (len === 0 || len & 1 || len > 64 || short) return rollback(b, mark);
+    if (width === 0) width = len;
+    else if (len > width) return rollback(b, mark);
+    else if (len < width) short = true;
+    const g = b.groups++;
+    if (len > 2) b.wide = true;
+    for (let k = 0; k < len; k += 2) {
+      b.push((hexVal(text.charCodeAt(p + k)) << 4) | hexVal(text.charCodeAt(p + k + 1)), p + k, p + k + 2, g);
+      n++;
+    }
+    p = e;
+  }
+  if (n === 0) return colon ? 0 : rollback(b, mark);
+  if (p < le) {
+    // the ASCII column
+    const c = text.charCodeAt(p);
+    let gs: number;
+    let ge: number;
+    if (c === 124 || c === 62) {
+      const close = c === 124 ? 124 : 60;
+      gs = p + 1;
+      ge = text.lastIndexOf(String.fromCharCode(close), le - 1);
+      if (ge < gs) return rollback(b, mark);
+    } else if (colon) {
+      gs = le - n;
+      ge = le;
+      if (gs < p) gs = ge = -1;
+    } else {
+      return rollback(b, mark);
+    }
+    if (gs >= 0 && ge - gs === n) for (let i = 0; i < n; i++) b.asc[mark + i] = gs + i;
+  }
+  return 1;
+}
+
+function rollback(b: Block, mark: number): number {
+  b.truncate(mark);
+  return -1;
+}
+
+/** Whether a line may be a dump line at all: starts with a space or a hex digit. */
+function candidate(text: string, ls: number, le: number): boolean {
+  if (le - ls < 2 || le - ls > MAX_DUMP_LINE) return false;
+  const c = text.charCodeAt(ls);
+  return c === SP || hexVal(c) >= 0;
+}
+
+/** Parses text[ls, le) into the block: 1 dump line, 0 neutral (adds nothing, keeps the block), -1 not a dump line. */
+function parseLine(text: string, ls: number, le: number, b: Block): number {
+  if (!candidate(text, ls, le)) {
+    const t = text.slice(ls, le).trim();
+    return t.startsWith('unsigned char ') || t.startsWith('unsigned int ') || t === '};' ? 0 : -1;
+  }
+  b.lineStart.push(ls);
+  const mark = b.length;
+  const groups = b.groups;
+  const r = parseHexLine(text, ls, le, b);
+  if (r >= 0) {
+    if (b.length === mark) b.lineStart.pop();
+    return r;
+  }
+  b.truncate(mark);
+  b.groups = groups;
+  if (parseOdChars(text, ls, le, b) > 0) return 1;
+  b.truncate(mark);
+  b.groups = groups;
+  b.lineStart.pop();
+  return -1;
+}
+
+/**
+ * The bytes one line of a dump stands for, as printed and with each group's bytes reversed (for
+ * tests and diagnostics); null when the line is not a dump line.
+ */
+export function projectLine(line: string): { bytes: number[]; swapped: number[] } | null {
+  const b = new Block();
+  if (parseLine(line, 0, line.length, b) < 0) return null;
+  return { bytes: [...b.val], swapped: b.swapped().map((i) => b.val[i] as number) };
+}
+
+class Hits implements ScanSink {
+  starts: number[] = [];
+  ends: number[] = [];
+  literal(start: number, end: number): void {
+    this.starts.push(start);
+    this.ends.push(end);
+  }
+  trigger(): void {}
+}
+
+/** Calls `each(ls, le)` for every line of text[0, to) (le before `\r\n`/`\n`); the last one only when `complete`. */
+function forLines(text: string, to: number, complete: boolean, each: (ls: number, le: number) => void): void {
+  for (let ls = 0; ls < to; ) {
+    let nl = text.indexOf('\n', ls);
+    if (nl < 0 || nl >= to) {
+      if (!complete) return;
+      nl = to;
+    }
+    const le = nl > ls && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    each(ls, le);
+    ls = nl + 1;
+  }
+}
+
+export class DumpForms {
+  private readonly matcher = new Matcher({ builtins: false });
+  private readonly list: string[] = [];
+  private sorted: string[] | null = null;
+  private readonly block = new Block();
+  /** longest form, in bytes */
+  maxLength = 0;
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  /** Adds a form, searched as the bytes of its UTF-8 encoding. */
+  add(form: string): void {
+    const bytes = Buffer.from(form, 'utf8').toString('latin1');
+    if (bytes.length < MIN_FORM || !this.matcher.add(bytes)) return;
+    this.list.push(bytes);
+    this.sorted = null;
+    if (bytes.length > this.maxLength) this.maxLength = bytes.length;
+  }
+
+  /**
+   * Reports, as [start, end) spans of text, the printed bytes (hex and ASCII column) of every
+   * form found in a dump in text[0, to). `complete`: the text's end is a line end.
+   */
+  scan(text: string, to: number, complete: boolean, add: (start: number, end: number) => void): void {
+    if (this.list.length === 0) return;
+    const b = this.block;
+    b.clear();
+    forLines(text, to, complete, (ls, le) => {
+      if (b.length === 0 && !candidate(text, ls, le)) return;
+      if (parseLine(text, ls, le, b) < 0) {
+        this.flush(b, add);
+        b.clear();
+      }
+    });
+    this.flush(b, add);
+    b.clear();
+  }
+
+  private flush(b: Block, add: (start: number, end: number) => void): void {
+    if (b.length < MIN_FORM) return;
+    this.match(b, null, add);
+    if (b.wide) this.match(b, b.swapped(), add);
+  }
+
+  private match(b: Block, perm: number[] | null, add: (start: number, end: number) => void): void {
+    const n = b.length;
+    const bytes = Buffer.allocUnsafe(n);
+    for (let i = 0; i < n; i++) bytes[i] = b.val[perm ? (perm[i] as number) : i] as number;
+    const hits = new Hits();
+    this.matcher.scanLatin1(bytes, hits);
+    for (let m = 0; m < hits.starts.length; m++) {
+      const s = hits.starts[m] as number;
+      const e = hits.ends[m] as number;
+      // per line: the printed hex of the bytes, and their ASCII column
+      let line = -1;
+      let h0 = 0;
+      let h1 = 0;
+      let a0 = 0;
+      let a1 = -1;
+      const out = () => {
+        if (line < 0) return;
+        add(h0, h1);
+        if (a1 >= 0) add(a0, a1 + 1);
+      };
+      for (let k = s; k < e; k++) {
+        const i = perm ? (perm[k] as number) : k;
+        const ln = b.ln[i] as number;
+        if (ln !== line) {
+          out();
+          line = ln;
+          h0 = b.hs[i] as number;
+          h1 = b.he[i] as number;
+          a0 = Infinity;
+          a1 = -1;
+        }
+        h0 = Math.min(h0, b.hs[i] as number);
+        h1 = Math.max(h1, b.he[i] as number);
+        // the ASCII column of its whole group: a group printed as a little-endian number (xxd -e)
+        // lists its bytes in the other order there
+        const g = b.grp[i];
+        let f = i;
+        while (f > 0 && b.grp[f - 1] === g) f--;
+        for (let j = f; j < b.length && b.grp[j] === g; j++) {
+          const a = b.asc[j] as number;
+          if (a >= 0) {
+            a0 = Math.min(a0, a);
+            a1 = Math.max(a1, a);
+          }
+        }
+      }
+      out();
+    }
+  }
+
+  /**
+   * Where a stream must start holding back text (whose complete lines end before `incomplete`): the
+   * start of the line where the longest tail of the trailing dump block that begins a form starts
+   * (either byte order); `to` when the last complete line is not a dump line or nothing is in
+   * progress.
+   */
+  holdFrom(text: string, to: number, incomplete: number): number {
+    if (this.list.length === 0 || incomplete <= 0) return to;
+    // the trailing run of dump lines, back at most maxLength bytes
+    const spans: Array<[number, number]> = [];
+    const probe = this.block;
+    let need = this.maxLength;
+    let e = incomplete - 1; // the line break ending the last complete line
+    while (e >= 0 && need > 0) {
+      const ls = text.lastIndexOf('\n', e - 1) + 1;
+      const le = e > ls && text.charCodeAt(e - 1) === 13 ? e - 1 : e;
+      probe.clear();
+      const r = parseLine(text, ls, le, probe);
+      if (r < 0) break;
+      need -= probe.length;
+      spans.push([ls, le]);
+      e = ls - 1;
+    }
+    probe.clear();
+    if (spans.length === 0) return to;
+    const b = probe;
+    for (let i = spans.length - 1; i >= 0; i--) {
+      const [ls, le] = spans[i] as [number, number];
+      parseLine(text, ls, le, b);
+    }
+    let hold = to;
+    if (b.length > 0) {
+      const orders: Array<number[] | null> = b.wide ? [null, b.swapped()] : [null];
+      for (const perm of orders) {
+        const n = b.length;
+        let view = '';
+        for (let k = Math.max(0, n - this.maxLength); k < n; k++) view += String.fromCharCode(b.val[perm ? (perm[k] as number) : k] as number);
+        for (let len = view.length; len >= 1; len--) {
+          if (this.beginsForm(view.slice(view.length - len))) {
+            const i = perm ? (perm[n - len] as number) : n - len;
+            // the earliest line the tail touches (within a group, bytes of one line)
+            hold = Math.min(hold, b.lineStart[b.ln[i] as number] as number);
+            break;
+          }
+        }
+      }
+    }
+    b.clear();
+    return hold;
+  }
+
+  private beginsForm(s: string): boolean {
+    const sorted = (this.sorted ??= [...this.list].sort());
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((sorted[mid] as string) < s) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < sorted.length && (sorted[lo] as string).startsWith(s);
+  }
+}
