@@ -7,10 +7,10 @@
  * `failLive` makes /healthz answer 500 once the app's slot is the live one.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { executeOperation } from '../../lib/runtime/execute.js';
+import { executeOperation } from '../../lib/entry/execute.js';
 import { memoryLogger } from '../../lib/runtime/logger.js';
 import type { Runtime } from '../../lib/runtime/runtime.js';
 import { Redactor } from '../../lib/redaction/redactor.js';
@@ -183,7 +183,9 @@ export function paasChild(args: string[], o: { cwd: string; env?: NodeJS.Process
 export function actionChild(op: string, inputs: Record<string, string>, o: { cwd: string; files: string; env?: NodeJS.ProcessEnv; boundMs: number }): ChildRun {
   const entry = join(o.files, `${op}.mjs`);
   const call = op === 'post' ? 'runPost()' : `runAction(${JSON.stringify(op)})`;
-  writeFileSync(entry, `import { runAction, runPost } from ${JSON.stringify(join(REPO, 'lib', 'runtime', 'action.ts'))};\nvoid runAction; void runPost;\nawait ${call};\n`);
+  // the action entry module (lib/entry/action.ts; lib/runtime/action.ts before it moved)
+  const mod = [join(REPO, 'lib', 'entry', 'action.ts'), join(REPO, 'lib', 'runtime', 'action.ts')].find((f) => existsSync(f)) as string;
+  writeFileSync(entry, `import { runAction, runPost } from ${JSON.stringify(mod)};\nvoid runAction; void runPost;\nawait ${call};\n`);
   const env: NodeJS.ProcessEnv = { GITHUB_WORKSPACE: o.cwd, GITHUB_OUTPUT: join(o.files, 'output'), GITHUB_STATE: join(o.files, 'state'), GITHUB_STEP_SUMMARY: join(o.files, 'summary'), ...o.env };
   for (const f of ['output', 'state', 'summary']) if (op !== 'post' || f !== 'state') writeFileSync(join(o.files, f), '');
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
