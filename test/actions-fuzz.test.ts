@@ -13,7 +13,7 @@ import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { basename, relative, resolve, sep } from 'node:path';
 import { OPERATIONS, type OperationName } from '../lib/ops/operation.js';
-import { REGISTRY } from '../lib/ops/registry.js';
+import { REGISTRY } from '../lib/entry/registry.js';
 import { commonInputsSchema, COMMON_INPUT_NAMES } from '../lib/runtime/inputs.js';
 import { checkContract } from './harness/contract.js';
 import { inputEnvName, loadActionMetadata } from './harness/metadata.js';
@@ -106,8 +106,12 @@ const NOTHING_WRITTEN_CODES = new Set(['PAAS_INVALID_ARGUMENT', 'PAAS_NOT_AVAILA
 const withoutMasks = (s: string) => s.split(/\r?\n/).filter((l) => !l.trimStart().startsWith('::add-mask::')).join('\n');
 
 /** A value printed at the start of a line would become a command whose data starts with INJECT. */
-function checkNoInjection(run: ActionRun) {
+function checkNoInjection(run: ActionRun, inputs: Record<string, string>) {
+  // masking a line of a secret input is our own escaped `::add-mask::`, not an injected command:
+  // each line of a multi-line secret is registered on purpose (docs/redaction.md)
+  const ownLines = new Set(Object.values(inputs).flatMap((v) => v.split(/\r\n|\r|\n/).map((l) => l.trim())));
   for (const c of run.commands) {
+    if (c.command === 'add-mask' && ownLines.has(c.data.trim())) continue;
     expect({ command: c.command, injected: c.data.startsWith(INJECT) || Object.values(c.properties).some((v) => v.includes(INJECT)) }).toEqual({ command: c.command, injected: false });
   }
   expect(run.commands.filter((c) => c.command === 'stop-commands' || c.command === 'set-output' || c.command === 'save-state' || c.command === 'set-env' || c.command === 'add-path')).toEqual([]);
@@ -130,7 +134,7 @@ describe('malformed action inputs', () => {
             expect(run.runnerWarnings).toEqual([]);
             const env = checkContract(run, s.op);
             expect(stackTraceLines(run.log)).toEqual([]);
-            checkNoInjection(run);
+            checkNoInjection(run, fuzzed);
 
             const schema = commonInputsSchema.extend(REGISTRY[s.op].inputs.shape).strict();
             const expected = schema.safeParse(rawAsReceived(run, s.op));

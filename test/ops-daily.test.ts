@@ -163,10 +163,10 @@ describe('status lines and exit codes', () => {
     const r = await f.ops();
     expect(r.code).toBe(1);
     // an error in prod alerts like any other (here without GitHub: the local alert)
-    expect(statusLines(r)).toEqual(['ops_alert status=opened slack=not_configured', 'ops_daily status=error reason=no_checks mode=prod checks=0 failed=0']);
+    expect(statusLines(r)).toEqual(['ops_alert status=opened slack=not_configured', 'ops_daily status=fail reason=no_checks mode=prod checks=0 failed=0']);
     const scheduled = await f.ops(['--json'], { GITHUB_EVENT_NAME: 'schedule' });
     expect(scheduled.code).toBe(1);
-    expect(scheduled.json()).toMatchObject({ ok: false, fields: { overall: 'error', reason: 'no_checks', normalized: false }, error: { code: 'PAAS_INVALID_ARGUMENT', stage: 'config' } });
+    expect(scheduled.json()).toMatchObject({ ok: false, fields: { overall: 'error', reason: 'no_checks', normalized: false }, error: { code: 'PAAS_NO_CHECKS', stage: 'config' } });
     expect(scheduled.json().error?.remediation).toMatch(/ops\.checks/);
   });
 

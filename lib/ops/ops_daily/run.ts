@@ -8,7 +8,7 @@
  * follow the prod (strict) result only. Every run is recorded in the context state.
  *
  * A run that checks nothing is never green: a missing paas.yml is an error naming the path, mode=prod
- * with no checks is `status=error reason=no_checks` (exit 1), and a lenient run whose checks were all
+ * with no checks is `status=fail reason=no_checks` (PAAS_NO_CHECKS, exit 1), and a lenient run whose checks were all
  * skipped is `insufficient_data reason=all_skipped`, never normalized on a schedule. The
  * `ops_alert` line says what happened to the delivery (`status=failed reason=github_403 cause=...`
  * when GitHub refused), and a missed schedule alerts like a failure.
@@ -263,7 +263,8 @@ export async function runOpsDaily(rt: Runtime, common: CommonInputs, settings: O
 
     const lines = results.map((r) => checkLine(r, rt.redactor));
     lines.push(...scheduleLines);
-    const verdict = statusLine('ops_daily', [['status', ov.status], ['reason', ov.reason], ['mode', mode], ['checks', ov.checks], ['failed', ov.failed], ['skipped', ov.skipped || undefined]], rt.redactor);
+    // an error envelope's line is `status=fail reason=<code>` like every operation's (here PAAS_NO_CHECKS)
+    const verdict = statusLine('ops_daily', [['status', nothingDeclared ? 'fail' : ov.status], ['reason', ov.reason], ['mode', mode], ['checks', ov.checks], ['failed', ov.failed], ['skipped', ov.skipped || undefined]], rt.redactor);
     const alert = await alertStep(rt, s, st.scoped, config, settings, deps, ov.status, [...lines, verdict], { scheduleMissed: gap, remediation, runbookUrl: contextRunbook, silence });
     const aLine = alertLine(rt, alert);
     if (aLine) lines.push(aLine);
@@ -308,7 +309,7 @@ export async function runOpsDaily(rt: Runtime, common: CommonInputs, settings: O
         alert,
         alert_issue: alert?.issue ?? null,
       },
-      nothingDeclared ? { code: 'PAAS_INVALID_ARGUMENT', stage: 'config', target: common.config, message: `mode=prod declares no checks in ${common.config}: a run that checks nothing is an error`, remediation: noChecksFix } : undefined,
+      nothingDeclared ? { code: 'PAAS_NO_CHECKS', stage: 'config', target: common.config, message: `mode=prod declares no checks in ${common.config}: a run that checks nothing is an error`, remediation: noChecksFix } : undefined,
     );
     env.ok = exitCode === 0;
     const summary = [
