@@ -1,6 +1,43 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// ------------------------------------------------------------------------------------------------
+// Import boundaries per folder (docs/architecture.md). Layers, bottom to top:
+//   foundation and ports: lib/{output,redaction,runtime,isolation,config,state,persistence,transport,db,github}
+//   shared engines:       lib/ops/checks (and lib/ops/operation.ts, the operation contract)
+//   operations:           lib/ops/<op>/ (entry files: index.ts = inputs + defineOperation, run.ts = the run)
+//   entry / dispatch:     lib/entry (runAction, executeOperation, the registry), lib/cli, actions/*/
+// A folder imports its own layer's modules or lower layers, never an upper one.
+// ------------------------------------------------------------------------------------------------
+const FOUNDATION = ['output', 'redaction', 'runtime', 'isolation', 'config', 'state', 'persistence', 'transport', 'db', 'github'];
+const NO_ENTRY = {
+  regex: '^\\.\\.?/(?:\\.\\./)*(?:entry|cli)/',
+  message: 'Only the entry layer (lib/entry, lib/cli, actions/) imports the dispatcher, the registry or the CLI (docs/architecture.md).',
+};
+const NO_OPERATION_ENTRY = {
+  regex: '^(?:\\.\\./)+ops/(?!checks/)[a-z_]+/(?:index|run)\\.js$',
+  message: "A shared module never imports an operation's entry file (lib/ops/<op>/index.ts or run.ts): move what it needs down a layer (docs/architecture.md).",
+};
+const NO_OTHER_OPERATION_ENTRY = {
+  regex: '^\\.\\./[a-z_]+/(?:index|run)\\.js$',
+  message: "An operation or engine never imports another operation's entry file (index.ts or run.ts): move the shared helper into its own module or down into an engine (docs/architecture.md).",
+};
+const boundaries = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+/**
+ * Known violations, each with the rule it still breaks (issue 15; to be moved down a layer): the
+ * rule stays on for every other file, so no new one appears. Remove a line when its file is fixed.
+ */
+const KNOWN_CROSS_OPERATION = [
+  'lib/ops/logs/index.ts', // closeAll, openFleet, requireApp from deploy/run.ts (the fleet pipeline, issue 15 item 1)
+  'lib/ops/rollback/run.ts', // fleet helpers from deploy/run.ts (issue 15 item 1)
+  'lib/ops/readiness/*.ts', // deploy/run.ts and rollback/run.ts (the drill runs a rollback)
+  'lib/ops/prod_verify/*.ts', // db_bootstrap/index.ts and run.ts (the migration level check)
+];
+const KNOWN_DISPATCH = [
+  'lib/ops/readiness/index.ts', // runs doctor through executeOperation
+  'lib/ops/backup/index.ts', // runs doctor through executeOperation after a restore
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
   js.configs.recommended,
@@ -12,4 +49,10 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  { files: FOUNDATION.map((f) => `lib/${f}/**/*.ts`), rules: boundaries([NO_ENTRY, NO_OPERATION_ENTRY]) },
+  { files: ['lib/ops/**/*.ts'], rules: boundaries([NO_ENTRY, NO_OTHER_OPERATION_ENTRY]) },
+  { files: KNOWN_CROSS_OPERATION, rules: boundaries([NO_ENTRY]) },
+  { files: KNOWN_DISPATCH, rules: boundaries([NO_OTHER_OPERATION_ENTRY]) },
+  // breaks both: a known violation of each
+  { files: KNOWN_CROSS_OPERATION.filter((f) => KNOWN_DISPATCH.includes(f)).concat('lib/ops/readiness/index.ts'), rules: boundaries([]) },
 );

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ACTION_OUTPUTS } from '../lib/runtime/action.js';
+import { ACTION_OUTPUTS } from '../lib/entry/action.js';
 import { createSandbox, runAction, type ActionName, type InputValue, type Sandbox } from './harness/runner.js';
 import { loadActionMetadata, OPERATION_ACTIONS } from './harness/metadata.js';
 

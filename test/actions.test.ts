@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { OPERATIONS, type OperationName } from '../lib/ops/operation.js';
-import { REGISTRY } from '../lib/ops/registry.js';
+import { REGISTRY } from '../lib/entry/registry.js';
 import { UNRESOLVED_REMEDIATION } from '../lib/runtime/session.js';
 import { checkContract } from './harness/contract.js';
 import { ALL_ACTIONS, createSandbox, listTree, nodeBinary, OPERATION_ACTIONS, runAction, runPostStep, type ActionRun, type InputValue, type Sandbox } from './harness/runner.js';

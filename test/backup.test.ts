@@ -12,7 +12,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { ContextStore } from '../lib/isolation/store.js';
 import { guardStateRoot } from '../lib/isolation/state-root.js';
 import { readManifest, verifyBackup } from '../lib/persistence/backup.js';
-import { operation } from '../lib/ops/registry.js';
+import { operation } from '../lib/entry/registry.js';
 import { Redactor } from '../lib/redaction/redactor.js';
 import { cli, rmrf, tempDir } from './helpers.js';
 import { dotenv, generatedVault, leakedKeys } from './persist-helpers.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Envelope, Outcome } from '../lib/output/envelope.js';
 import { Redactor } from '../lib/redaction/redactor.js';
-import { executeOperation } from '../lib/runtime/execute.js';
+import { executeOperation } from '../lib/entry/execute.js';
 import { memoryLogger } from '../lib/runtime/logger.js';
 import type { Runtime } from '../lib/runtime/runtime.js';
 import { StateDb } from '../lib/state/db.js';

@@ -93,7 +93,7 @@ describe('every finding reaches every sink, private keys included', () => {
     const findings = report.checks.flatMap((c) => c.findings).filter((f) => f.file) as F[];
     expect(findings.filter((f) => f.kind === 'private_key').length).toBeGreaterThanOrEqual(4);
 
-    // the action redacts the whole summary at once (lib/runtime/action.ts emitOutcome)
+    // the action redacts the whole summary at once (lib/entry/action.ts emitOutcome)
     const summary = rt.redactor.redact(o.summary ?? '');
     for (const f of findings) expect(summary).toContain(`| ${loc(f)}`);
     expect(summary).toContain('files checked');

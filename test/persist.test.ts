@@ -226,7 +226,7 @@ describe('state persistence through the Actions cache (real @actions/cache, loca
   });
 
   test('the runner entry points (runAction, runPost) restore and save through the same hooks', async () => {
-    const { runAction, runPost } = await import('../lib/runtime/action.js');
+    const { runAction, runPost } = await import('../lib/entry/action.js');
     const vault = keyOnly();
     const context = 'customer-e2e';
     const step = async (stateRoot: string, between?: () => void) => {

@@ -13,7 +13,7 @@ import { EventLog } from '../lib/state/events.js';
 import { Redactor } from '../lib/redaction/redactor.js';
 import { ContextStore } from '../lib/isolation/store.js';
 import { createBackup } from '../lib/persistence/backup.js';
-import { executeOperation } from '../lib/runtime/execute.js';
+import { executeOperation } from '../lib/entry/execute.js';
 import { memoryLogger } from '../lib/runtime/logger.js';
 
 const dirs: string[] = [];

@@ -26,7 +26,7 @@ import fc from 'fast-check';
 import { CLIP_MARK, Redactor, derivedForms } from '../lib/redaction/redactor.js';
 import { isWrappable } from '../lib/redaction/wrapped.js';
 import { streamLogger } from '../lib/runtime/logger.js';
-import { ACTION_OUTPUTS, emitOutcome } from '../lib/runtime/action.js';
+import { ACTION_OUTPUTS, emitOutcome } from '../lib/entry/action.js';
 import type { Runtime } from '../lib/runtime/runtime.js';
 import { failure } from '../lib/output/outcome.js';
 import { PaasError } from '../lib/output/errors.js';

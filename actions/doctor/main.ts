@@ -1,4 +1,4 @@
-import { runAction } from '../../lib/runtime/action.js';
+import { runAction } from '../../lib/entry/action.js';
 
 /** The doctor action: read inputs, run the operation, write outputs (runAction owns the only try/catch). */
 export async function run(): Promise<void> {

@@ -1,4 +1,4 @@
-import { runUmbrella } from '../../lib/runtime/action.js';
+import { runUmbrella } from '../../lib/entry/action.js';
 
 /** Root action.yml: input `operation` selects one of the six. */
 export async function run(): Promise<void> {

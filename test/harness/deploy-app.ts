@@ -10,7 +10,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { executeOperation } from '../../lib/runtime/execute.js';
+import { executeOperation } from '../../lib/entry/execute.js';
 import { memoryLogger } from '../../lib/runtime/logger.js';
 import type { Runtime } from '../../lib/runtime/runtime.js';
 import { Redactor } from '../../lib/redaction/redactor.js';

@@ -9,11 +9,11 @@ import { markdownTable } from '../../output/summary.js';
 import { assertBackupContext, createBackup, defaultBackupPath, readBackupFile, readManifest, restoreBackup, verifyBackup } from '../../persistence/backup.js';
 import { STATE_KEY_NAME } from '../../persistence/crypto.js';
 import { needlesFor, type SecretNeedle } from '../../persistence/scan.js';
-import { executeOperation } from '../../runtime/execute.js';
+import { executeOperation } from '../../entry/execute.js';
 import { boolInput, parseInputs, pathInput } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { openStore, resolveContext } from '../../runtime/session.js';
-import { operation } from '../registry.js';
+import { operation } from '../../entry/registry.js';
 import { restoredContextChecks, type IsolationCheck } from './checks.js';
 
 /**

@@ -123,7 +123,7 @@ async function returnTarget(rt: Runtime, t: Transport, l: HeldLock, undo: NonNul
 }
 
 /**
- * Entry for the action's `post:` step (lib/runtime/action.ts runPost): reads the state the main
+ * Entry for the action's `post:` step (lib/entry/action.ts runPost): reads the state the main
  * step saved and the same inputs, and releases this run's locks. Never throws.
  */
 export async function postReleaseLocks(rt: Runtime, held: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { preflight } from '../doctor/index.js';
+import { preflight } from '../doctor/engine.js';
 import type { CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 

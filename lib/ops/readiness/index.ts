@@ -12,7 +12,7 @@ import { EXIT_OK, EXIT_UNHEALTHY } from '../../output/exit.js';
 import { statusLine } from '../../output/logfmt.js';
 import { outcome } from '../../output/outcome.js';
 import { markdownTable } from '../../output/summary.js';
-import { executeOperation } from '../../runtime/execute.js';
+import { executeOperation } from '../../entry/execute.js';
 import type { CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { openStore } from '../../runtime/session.js';

@@ -3,12 +3,12 @@ import type { Outcome } from '../output/envelope.js';
 import { failure } from '../output/outcome.js';
 import { EXIT_ERROR } from '../output/exit.js';
 import { Redactor } from '../redaction/redactor.js';
-import { COMMON_INPUT_NAMES, commonInputsSchema } from './inputs.js';
+import { COMMON_INPUT_NAMES, commonInputsSchema } from '../runtime/inputs.js';
 import { executeOperation } from './execute.js';
-import { operation } from '../ops/registry.js';
-import { POST_STATE_NAMES } from './post-check.js';
-import { interruptRequested, requestInterrupt } from './interrupt.js';
-import type { Runtime } from './runtime.js';
+import { operation } from './registry.js';
+import { POST_STATE_NAMES } from '../runtime/post-check.js';
+import { interruptRequested, requestInterrupt } from '../runtime/interrupt.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { OperationName } from '../ops/operation.js';
 
 /** Output names of every action (constants, one place). */

@@ -2,13 +2,13 @@ import type { Outcome } from '../output/envelope.js';
 import { failure } from '../output/outcome.js';
 import { parseDotenv } from '../isolation/vault.js';
 import { notAvailable, type OperationDef } from '../ops/operation.js';
-import { operation } from '../ops/registry.js';
+import { operation } from './registry.js';
 import { PaasError } from '../output/errors.js';
 import { guardStateRoot, stateRootPath } from '../isolation/state-root.js';
 import { CONTEXT_NAME_RE, OPERATION_NAME_RE } from '../isolation/names.js';
-import { commonInputsSchema, parseInputs, type CommonInputs } from './inputs.js';
-import type { Runtime } from './runtime.js';
-import { UNRESOLVED_REMEDIATION } from './session.js';
+import { commonInputsSchema, parseInputs, type CommonInputs } from '../runtime/inputs.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { UNRESOLVED_REMEDIATION } from '../runtime/session.js';
 
 /** Registers secret inputs before anything else can echo them (the vault's values, tokens). */
 export function registerSecretInputs(rt: Runtime, raw: Record<string, unknown>, secretInputs: readonly string[]): void {

@@ -1,11 +1,11 @@
 import { PaasError } from '../output/errors.js';
-import { dbBootstrap } from './db_bootstrap/index.js';
-import { deploy } from './deploy/index.js';
-import { doctor } from './doctor/index.js';
-import { OPERATIONS, type OperationDef, type OperationName } from './operation.js';
-import { opsDaily } from './ops_daily/index.js';
-import { prodVerify } from './prod_verify/index.js';
-import { rollback } from './rollback/index.js';
+import { dbBootstrap } from '../ops/db_bootstrap/index.js';
+import { deploy } from '../ops/deploy/index.js';
+import { doctor } from '../ops/doctor/index.js';
+import { OPERATIONS, type OperationDef, type OperationName } from '../ops/operation.js';
+import { opsDaily } from '../ops/ops_daily/index.js';
+import { prodVerify } from '../ops/prod_verify/index.js';
+import { rollback } from '../ops/rollback/index.js';
 
 export const REGISTRY: Record<OperationName, OperationDef> = {
   deploy,

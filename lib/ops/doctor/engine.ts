@@ -1,0 +1,367 @@
+/**
+ * doctor: proves isolation (PRODUCT.md section 8). Five checks, each `{name, ok, detail, findings}`;
+ * runs with no context, no vault and no secret (fork pull requests) and still checks the tree.
+ * `preflight` is the same function run before deploy, rollback and secret-changing commands.
+ * The operation's entry (index.ts) only registers it; other operations import this module.
+ */
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { z } from 'zod';
+import type { Outcome } from '../../output/envelope.js';
+import { PaasError } from '../../output/errors.js';
+import { EXIT_ERROR, EXIT_OK } from '../../output/exit.js';
+import { outcome } from '../../output/outcome.js';
+import { assertPlainPath } from '../../isolation/names.js';
+import { findGitWorkTree, isInside, realPathLoose, stateRootPath } from '../../isolation/state-root.js';
+import { parseDotenv } from '../../isolation/vault.js';
+import { boolInput, pathInput, type CommonInputs } from '../../runtime/inputs.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import { applyBaseline, baselineable, writeBaseline, type BaselineCandidate } from './baseline.js';
+import { findingId } from './fingerprint.js';
+import { RegisteredSecrets, isSecretEnvName } from './registered.js';
+import { allFindings, annotations, humanText, openFindings, safeText, summaryMarkdown, toSarif } from './report.js';
+import { checkContamination, checkStateRoot, checkVaults, contextVaults, readStateRoot } from './state.js';
+import { scanTreeParallel } from './parallel.js';
+import { listFiles } from './tree.js';
+import { CHECK_NAMES, type CheckName, type DoctorReport, type Finding } from './types.js';
+
+export type { CheckResult, DoctorReport, Finding } from './types.js';
+
+const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
+export const DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024;
+/** findings per check in the action's `result` output (GitHub limits output sizes); the CLI lists all */
+export const ACTION_MAX_FINDINGS = 1000;
+
+export const doctorInputs = z.object({
+  /** where to write SARIF 2.1.0 (for github/codeql-action/upload-sarif) */
+  sarif_file: z.preprocess(emptyToUndefined, pathInput.optional()),
+  /** accepted findings, by fingerprint; relative to the checked tree */
+  baseline: z.preprocess(emptyToUndefined, pathInput.default('.paas/doctor-baseline.json')),
+  /** write every current tree finding into the baseline (then the run passes) */
+  update_baseline: z.preprocess(emptyToUndefined, boolInput.default(false)),
+  /** which findings fail the run: any (pull-request check) or critical (what blocks a deploy) */
+  fail_on: z.preprocess(emptyToUndefined, z.enum(['any', 'critical']).default('any')),
+  /** the tree to check (default: GITHUB_WORKSPACE, else the git work tree of the working directory, else the working directory) */
+  path: z.preprocess(emptyToUndefined, pathInput.optional()),
+  /** files larger than this many bytes are skipped (and counted) */
+  max_file_size: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1024).max(1 << 30).default(DEFAULT_MAX_FILE_BYTES)),
+});
+export type DoctorSettings = z.infer<typeof doctorInputs>;
+
+export interface DoctorOptions extends DoctorSettings {
+  /** 'required': always check a tree (doctor); 'auto': only a workspace or git work tree (preflight) */
+  tree: 'required' | 'auto';
+}
+
+/** The tree to check, why it was chosen, and whether it is a repository (a git work tree or the workspace). */
+interface TreeChoice {
+  root: string | null;
+  why: string;
+  repository: boolean;
+}
+
+function pathError(message: string): PaasError {
+  return new PaasError('PAAS_INVALID_ARGUMENT', message, { stage: 'path', remediation: 'Pass the directory to check with --path <dir> (input path), or run doctor inside the repository without --path.' });
+}
+
+function treeRoot(rt: Runtime, opts: DoctorOptions): TreeChoice {
+  if (opts.path) {
+    const abs = resolve(rt.cwd, opts.path);
+    // eslint-disable-next-line no-control-regex -- a control character in a path would forge log lines
+    if (/[\u0000-\u001f\u007f]/.test(abs)) throw pathError(`path ${JSON.stringify(abs)} contains a control character`);
+    let st;
+    try {
+      st = statSync(abs);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw pathError(code === 'ENOENT' || code === 'ENOTDIR' ? `path ${abs} does not exist${realPathLoose(abs) !== abs ? ` (it leads to ${realPathLoose(abs)})` : ''}` : `path ${abs} cannot be read (${code ?? 'error'})`);
+    }
+    if (!st.isDirectory()) throw pathError(`path ${abs} is not a directory`);
+    const real = realPathLoose(abs);
+    const repository = findGitWorkTree(real) !== null || Boolean(rt.workspace && isInside(real, realPathLoose(rt.workspace)));
+    return { root: abs, why: `named by --path (input path)${repository ? '' : '; not a git work tree'}`, repository };
+  }
+  if (rt.workspace) return { root: resolve(rt.workspace), why: 'GITHUB_WORKSPACE', repository: true };
+  const git = findGitWorkTree(rt.cwd);
+  if (git) return { root: git, why: 'the git work tree of the working directory', repository: true };
+  return {
+    root: null,
+    why:
+      opts.tree === 'required'
+        ? `the working directory ${resolve(rt.cwd)} is not inside a git work tree and no path was given: only the state root and its contexts were checked, no files (pass --path <dir> to check a directory's files)`
+        : 'no workspace or git work tree: only the state root and its contexts were checked',
+    repository: false,
+  };
+}
+
+/** Vault values and named secrets this run can see: registered with the redactor and searched in files. */
+function collectSecrets(rt: Runtime, common: CommonInputs, vaults: Map<string, Map<string, string>>): RegisteredSecrets {
+  const reg = new RegisteredSecrets();
+  const add = (value: string | undefined, name: string) => {
+    if (!value) return;
+    rt.redactor.register(value, name);
+    reg.add(value, name);
+  };
+  for (const [source, text] of [['vault', common.vault], ['PAAS_VAULT', rt.env.PAAS_VAULT]] as const) {
+    if (!text) continue;
+    try {
+      for (const [k, v] of parseDotenv(text, source)) add(v, k);
+    } catch {
+      rt.logger.warn(`doctor: ${source} is not KEY=value text; its values are not searched`);
+    }
+  }
+  for (const [name, value] of Object.entries(rt.env)) if (isSecretEnvName(name)) add(value, name);
+  for (const [ctx, values] of vaults) for (const [k, v] of values) add(v, `${ctx}:${k}`);
+  return reg;
+}
+
+function posixRel(from: string, to: string): string {
+  return relative(from, to).split(sep).join('/');
+}
+
+/** Runs the five checks. Reads only (except the baseline file with update_baseline). */
+export async function runDoctor(rt: Runtime, common: CommonInputs, opts: DoctorOptions): Promise<DoctorReport> {
+  const started = performance.now();
+  const tree = treeRoot(rt, opts);
+  const root = tree.root;
+  const stateRoot = stateRootPath({ input: common.state_root, env: rt.env, home: rt.env.HOME || homedir() });
+  const view = readStateRoot(stateRoot);
+  const vaults = contextVaults(view);
+  const secrets = collectSecrets(rt, common, vaults);
+
+  const findings: Record<CheckName, Finding[]> = {
+    // "inside the checked tree" matters when that tree is a repository; `--path ~` may hold ~/.paas
+    state_root_outside_repo: checkStateRoot(view, { workspace: rt.workspace, scanRoot: tree.repository ? root : null, unsafeOverride: common.allow_unsafe_state_root }),
+    context_vault_outside_repo: checkVaults(view, { workspace: rt.workspace, scanRoot: tree.repository ? root : null }),
+    repo_private_state_artifacts: [],
+    repo_plaintext_secret_exposure: [],
+    cross_context_contamination: checkContamination(view, vaults),
+  };
+
+  const report: DoctorReport = {
+    ok: true,
+    checks: [],
+    root,
+    listing: 'none',
+    files: 0,
+    bytes: 0,
+    skipped: { binary: 0, oversized: 0, symlink: 0, unreadable: 0, missing: 0 },
+    state_root: view.root,
+    contexts: view.contexts.length,
+    registered: secrets.size,
+    baseline: { path: null, entries: 0, matched: 0, updated: false, format: null },
+    ms: 0,
+  };
+
+  let notScanned = '';
+  let baselinePath: string | null = null;
+  const candidates: BaselineCandidate[] = [];
+  if (root) {
+    baselinePath = resolve(root, assertPlainPath(opts.baseline, 'baseline', 'baseline'));
+    const list = listFiles(root, rt.env);
+    // never scan private state: outside a repository, the state root and the contexts' vaults may
+    // lie below the checked directory (inside one, they are findings of the checks above)
+    const realRoot = realPathLoose(root);
+    const privateDirs: string[] = [];
+    const privateFiles = new Set<string>();
+    if (!tree.repository) {
+      if (isInside(view.root, realRoot)) privateDirs.push(posixRel(realRoot, view.root));
+      for (const c of view.contexts) {
+        if (!c.vault_file) continue;
+        const v = realPathLoose(c.vault_file);
+        if (isInside(v, realRoot)) privateFiles.add(posixRel(realRoot, v));
+      }
+    }
+    if (privateDirs.length || privateFiles.size) {
+      const before = list.files.length;
+      list.files = list.files.filter((f) => !privateFiles.has(f) && !privateDirs.some((d) => d === '' || f === d || f.startsWith(`${d}/`)));
+      notScanned = `; not scanned: ${[...privateDirs.map((d) => `the state root ${d}/`), ...(privateFiles.size ? [`${privateFiles.size} context vault file(s)`] : [])].join(' and ')} (${before - list.files.length} file(s))`;
+    }
+    const exclude = new Set<string>([posixRel(root, baselinePath)]);
+    if (opts.sarif_file) exclude.add(posixRel(root, resolve(rt.cwd, opts.sarif_file)));
+    const scan = await scanTreeParallel(root, list.files, { forms: secrets.forms(), maxFileBytes: opts.max_file_size, exclude, env: rt.env });
+    report.listing = list.listing;
+    report.files = scan.files;
+    report.bytes = scan.bytes;
+    report.skipped = scan.skipped;
+    const occurrences = new Map<string, number>();
+    /** the finding's public id: the n-th finding of this check, kind, file and preview (fingerprint.ts) */
+    const id = (check: CheckName, kind: string, file: string, preview: string) => {
+      const k = `${check}\0${kind}\0${file}\0${preview}`;
+      const n = occurrences.get(k) ?? 0;
+      occurrences.set(k, n + 1);
+      return findingId(check, kind, file, preview, n);
+    };
+    for (const a of scan.artifacts) {
+      const preview = safeText(`${a.what}: ${a.file}`);
+      const f: Finding = { check: 'repo_private_state_artifacts', kind: a.kind, severity: a.severity, file: a.file, preview, fingerprint: id('repo_private_state_artifacts', a.kind, a.file, preview) };
+      findings.repo_private_state_artifacts.push(f);
+      candidates.push({ finding: f, identity: a.file });
+    }
+    for (const h of scan.hits) {
+      const preview = safeText(h.preview);
+      const f: Finding = { check: 'repo_plaintext_secret_exposure', kind: h.kind, severity: h.severity, file: h.file, line: h.line, column: h.column, preview, fingerprint: id('repo_plaintext_secret_exposure', h.kind, h.file, preview) };
+      findings.repo_plaintext_secret_exposure.push(f);
+      candidates.push({ finding: f, identity: h.secret });
+    }
+  }
+
+  // baseline: accepted findings by (salted, slow) fingerprint
+  if (baselinePath) {
+    report.baseline.path = baselinePath;
+    if (opts.update_baseline) {
+      report.baseline.entries = await writeBaseline(baselinePath, candidates);
+      report.baseline.updated = true;
+      report.baseline.format = 2;
+      for (const c of candidates) if (baselineable(c.finding)) c.finding.baselined = true;
+      report.baseline.matched = candidates.filter((c) => c.finding.baselined).length;
+    } else {
+      const r = await applyBaseline(baselinePath, candidates);
+      report.baseline.entries = r.entries;
+      report.baseline.matched = r.matched;
+      report.baseline.format = r.format;
+      if (r.format === 1) {
+        rt.logger.warn(`doctor: baseline ${baselinePath} uses format 1, whose unsalted SHA-256 fingerprints let anyone confirm a guessed secret offline; rewrite it in format 2 with \`paas doctor --update-baseline\`, review and commit it (and rotate any real secret it accepted: the old file stays in git history)`);
+      }
+    }
+  }
+
+  report.scope = root ? `checked tree: ${root} (${tree.why})${notScanned}` : tree.why;
+  for (const name of CHECK_NAMES) {
+    const list = findings[name];
+    const failing = list.filter((f) => !f.baselined && (opts.fail_on === 'any' || f.severity === 'critical'));
+    report.checks.push({ name, ok: failing.length === 0, detail: detailFor(name, list, failing, report, view.exists, root), findings: list });
+  }
+  report.ok = report.checks.every((c) => c.ok);
+  report.ms = Math.round(performance.now() - started);
+  return report;
+}
+
+function detailFor(name: CheckName, all: Finding[], failing: Finding[], r: DoctorReport, stateRootExists: boolean, root: string | null): string {
+  const accepted = all.filter((f) => f.baselined).length;
+  const tail = `${accepted ? `, ${accepted} accepted in the baseline` : ''}`;
+  const bad = (what: string) => `${failing.length} ${what}${tail}`;
+  switch (name) {
+    case 'state_root_outside_repo':
+      return failing.length ? failing.map((f) => f.preview).join('; ') : `state root ${r.state_root} is outside every repository and the workspace${stateRootExists ? '' : ' (not created yet)'}`;
+    case 'context_vault_outside_repo':
+      return failing.length ? bad('vault problem(s)') : r.contexts ? `${r.contexts} context(s); every vault file is outside the repository, private and not shared` : 'no contexts under the state root; vault values come from inputs or the environment only';
+    case 'repo_private_state_artifacts':
+      if (!root) return 'no repository to check';
+      return failing.length ? bad('private state file(s) in the tree') : `no private state files among ${r.files} files${tail}`;
+    case 'repo_plaintext_secret_exposure': {
+      if (!root) return 'no repository to check';
+      const s = r.skipped;
+      const skipped = s.binary + s.oversized + s.symlink + s.unreadable;
+      const scope = `${r.files} files scanned${skipped ? ` (${s.binary} binary, ${s.oversized} oversized, ${s.symlink} symlinks, ${s.unreadable} unreadable skipped)` : ''}, ${r.registered} registered secret(s)`;
+      return failing.length ? `${bad('plaintext secret(s)')}; ${scope}` : `no plaintext secrets; ${scope}${tail}`;
+    }
+    case 'cross_context_contamination':
+      return failing.length ? bad('shared target(s), vault(s) or event(s)') : r.contexts > 1 ? `${r.contexts} contexts share no target, vault, state or event` : `${r.contexts} context(s): nothing to share`;
+  }
+}
+
+/** The report as an Outcome: status line, per-check lines, annotations (Actions), JSON envelope, summary. */
+export function doctorOutcome(rt: Runtime, report: DoctorReport, opts: { sarifFile?: string | undefined; context?: string | null } = {}): Outcome {
+  const open = openFindings(report);
+  const failed = report.checks.filter((c) => !c.ok);
+  const baselined = allFindings(report).length - open.length;
+  const s = report.skipped;
+  const extra: string[] = [];
+  if (rt.inAction || rt.env.GITHUB_ACTIONS === 'true') {
+    const prefix = report.root && rt.workspace ? posixRel(resolve(rt.workspace), report.root) : '';
+    extra.push(...annotations(report, { prefix: prefix && !prefix.startsWith('..') ? `${prefix}/` : '' }));
+  }
+  const checkLines = report.checks.filter((c) => !c.ok).map((c) => ['check', c.name, c.findings.filter((f) => !f.baselined).length] as const);
+  const fields: Record<string, unknown> = {
+    ok: report.ok,
+    // the action's `result` output is size-limited (SARIF and the summary carry the rest); the CLI's --json has every finding
+    checks: report.checks.map((c) => (rt.inAction && c.findings.length > ACTION_MAX_FINDINGS ? { ...c, findings: c.findings.slice(0, ACTION_MAX_FINDINGS), truncated: c.findings.length - ACTION_MAX_FINDINGS } : c)),
+    findings: open.length,
+    baselined,
+    failed_checks: failed.map((c) => c.name).join(','),
+    root: report.root,
+    scope: report.scope,
+    listing: report.listing,
+    files: report.files,
+    bytes: report.bytes,
+    skipped: report.skipped,
+    state_root: report.state_root,
+    contexts: report.contexts,
+    registered: report.registered,
+    baseline: report.baseline,
+    ms: report.ms,
+  };
+  if (opts.sarifFile) fields.sarif_file = opts.sarifFile;
+  const o = outcome(rt.redactor, {
+    command: 'doctor',
+    context: opts.context ?? null,
+    status: report.ok ? 'ok' : 'fail',
+    line: [
+      ...(report.ok ? [] : ([['reason', 'findings']] as const)),
+      ['checks', report.checks.length],
+      ...(failed.length ? ([['failed', failed.length]] as const) : []),
+      ['findings', open.length],
+      ...(baselined ? ([['baselined', baselined]] as const) : []),
+      ['files', report.files],
+      ...(s.binary + s.oversized + s.symlink + s.unreadable ? ([['skipped', s.binary + s.oversized + s.symlink + s.unreadable]] as const) : []),
+    ],
+    extraLines: [...extra, ...checkLines.map(([, name, n]) => `doctor_check status=fail check=${name} findings=${n}`)],
+    exitCode: report.ok ? EXIT_OK : EXIT_ERROR,
+    fields,
+    summary: summaryMarkdown(report),
+    text: humanText(report),
+  });
+  return o;
+}
+
+export async function runDoctorOperation(rt: Runtime, common: CommonInputs, settings: DoctorSettings): Promise<Outcome> {
+  const report = await runDoctor(rt, common, { ...settings, tree: 'required' });
+  let sarifFile: string | undefined;
+  if (settings.sarif_file) {
+    sarifFile = resolve(rt.cwd, settings.sarif_file);
+    // redacted before toSarif rewrites the text (safeText escapes line breaks, shortens armor
+    // dashes: a secret in it would no longer match) and after (issue #18: redact, then transform)
+    const text = JSON.stringify(rt.redactor.redactDeep(toSarif(rt.redactor.redactDeep(report), { srcRoot: report.root })), null, 2) + '\n';
+    try {
+      // eslint-disable-next-line no-control-regex -- a control character in a path would forge log lines
+      if (/[\u0000-\u001f\u007f]/.test(sarifFile)) throw Object.assign(new Error('control character'), { code: 'a control character in the path' });
+      mkdirSync(dirname(sarifFile), { recursive: true });
+      writeFileSync(sarifFile, text);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'error';
+      throw new PaasError('PAAS_INVALID_ARGUMENT', `sarif_file ${JSON.stringify(sarifFile)} cannot be written (${code})`, {
+        stage: 'sarif',
+        remediation: 'Pass a writable file path as sarif_file / --sarif-file (e.g. ${{ runner.temp }}/doctor.sarif in Actions); its directory is created when missing.',
+      });
+    }
+  }
+  if (report.baseline.updated) rt.logger.info(`doctor: baseline ${report.baseline.path} now accepts ${report.baseline.entries} finding(s)`);
+  return doctorOutcome(rt, report, { sarifFile, context: common.context ?? null });
+}
+
+/**
+ * The preflight of deploy, rollback and secret-changing commands: the same checks, on the
+ * workspace or the git work tree of the working directory when there is one. Critical findings
+ * not accepted in the baseline raise PAAS_DOCTOR_BLOCKED; the others are logged as warnings.
+ * With the explicit unsafe state-root override, a state root inside the repository is logged
+ * loudly instead of blocking (doctor itself still fails on it).
+ */
+export async function preflight(rt: Runtime, common: CommonInputs, opts: Partial<DoctorSettings> = {}): Promise<DoctorReport> {
+  const settings = doctorInputs.parse({ ...opts, fail_on: 'critical' });
+  const report = await runDoctor(rt, common, { ...settings, update_baseline: false, tree: 'auto' });
+  const open = openFindings(report);
+  const blocking = open.filter((f) => f.severity === 'critical' && !(common.allow_unsafe_state_root && f.kind === 'state_root_inside_repo'));
+  for (const f of open.filter((x) => !blocking.includes(x))) {
+    rt.logger.warn(`doctor preflight: ${f.check}: ${f.file ? `${f.file}${f.line ? `:${f.line}` : ''} ` : ''}${f.kind} ${f.preview}`);
+  }
+  if (blocking.length) {
+    const first = blocking.slice(0, 3).map((f) => `${f.file ? `${f.file}${f.line ? `:${f.line}` : ''} ` : ''}${f.kind}`);
+    throw new PaasError('PAAS_DOCTOR_BLOCKED', `doctor found ${blocking.length} critical problem(s): ${first.join('; ')}${blocking.length > 3 ? '; ...' : ''}`, {
+      stage: 'doctor',
+      remediation: 'Run `paas doctor` for the full report; remove and rotate exposed secrets, move private state out of the repository, or accept a false positive with `paas doctor --update-baseline`.',
+    });
+  }
+  return report;
+}
