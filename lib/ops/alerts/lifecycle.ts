@@ -1,5 +1,8 @@
 /**
- * The alert lifecycle of one context (PRODUCT.md section 6):
+ * The alert lifecycle of one context (PRODUCT.md section 6), for each kind of alert (`AlertKind`):
+ * the ops_daily alert (`ops_daily strict unhealthy`) and the readiness alert (`ops readiness not
+ * ready`, `paas ops readiness`). Each kind has its own title, hidden marker and state keys: one kind
+ * never finds, comments on or closes the other's issue. Described for ops_daily:
  *
  *   failing (unhealthy or error, or a missed schedule) and no open alert issue → open one (title
  *     `ops_daily strict unhealthy`, hidden marker naming the context), Slack "opened";
@@ -34,17 +37,59 @@ import type { Silence } from './silence.js';
 import { alertMessage, postSlack, type AlertEventKind, type SlackPostOptions } from './slack.js';
 
 export const ALERT_TITLE = 'ops_daily strict unhealthy';
+export const READINESS_ALERT_TITLE = 'ops readiness not ready';
 export const ACK_LABEL = 'acknowledged';
 export const ALERT_LABEL = 'paas-alert';
 export const ALERT_RECORD = 'alert';
 export const OPEN_ALERT_KEY = 'alert.open';
 
-export function alertMarker(context: string): string {
-  return `<!-- paas-actions:ops_daily-alert context=${context} -->`;
+/**
+ * Which alert this is. One lifecycle, several kinds: each kind has its own title, its own hidden
+ * marker (so one kind never finds, comments on or closes another kind's issue) and its own keys in
+ * the context state (so their local incidents, streaks and flapping counts stay apart).
+ */
+export interface AlertKind {
+  /** the marker's name: `<!-- paas-actions:<id>-alert context=<name> -->` */
+  id: 'ops_daily' | 'ops_readiness';
+  title: string;
+  /** what is failing, in sentences: `ops_daily`, `ops readiness` */
+  subject: string;
+  /** the words for a result in issue texts (readiness: healthy is `ready`, unhealthy is `not ready`) */
+  word: (o: Overall) => string;
+  /** context state keys: the open alert, the failure streak, the flapping state */
+  keys: { open: string; streak: string; flap: string };
+  /** the mode the issue body names (ops_daily alerts follow mode prod only) */
+  modeNote: string;
+  /** Slack headers per event */
+  slack: Record<AlertEventKind, string>;
 }
 
-export function hasMarker(issue: Pick<Issue, 'body'>, context: string): boolean {
-  return issue.body.split(/\r?\n/).some((l) => l.trim() === alertMarker(context));
+export const OPS_DAILY_ALERT: AlertKind = {
+  id: 'ops_daily',
+  title: ALERT_TITLE,
+  subject: 'ops_daily',
+  word: (o) => o,
+  keys: { open: OPEN_ALERT_KEY, streak: 'alert.streak', flap: 'alert.flap' },
+  modeNote: ' (mode prod)',
+  slack: { opened: ALERT_TITLE, recurring: `${ALERT_TITLE} (still failing)`, recovered: 'ops_daily recovered', flapping: 'ops_daily flapping' },
+};
+
+export const READINESS_ALERT: AlertKind = {
+  id: 'ops_readiness',
+  title: READINESS_ALERT_TITLE,
+  subject: 'ops readiness',
+  word: (o) => (o === 'healthy' ? 'ready' : o === 'unhealthy' ? 'not ready' : o),
+  keys: { open: 'readiness.alert.open', streak: 'readiness.alert.streak', flap: 'readiness.alert.flap' },
+  modeNote: '',
+  slack: { opened: READINESS_ALERT_TITLE, recurring: `${READINESS_ALERT_TITLE} (still failing)`, recovered: 'ops readiness ready again', flapping: 'ops readiness flapping' },
+};
+
+export function alertMarker(context: string, kind: AlertKind = OPS_DAILY_ALERT): string {
+  return `<!-- paas-actions:${kind.id}-alert context=${context} -->`;
+}
+
+export function hasMarker(issue: Pick<Issue, 'body'>, context: string, kind: AlertKind = OPS_DAILY_ALERT): boolean {
+  return issue.body.split(/\r?\n/).some((l) => l.trim() === alertMarker(context, kind));
 }
 
 /** The state an alert issue carries in a second hidden line, so a runner without cache knows it. */
@@ -71,7 +116,7 @@ export interface FlapState {
   on: boolean;
 }
 
-export const FLAP_KEY = 'alert.flap';
+export const FLAP_KEY = OPS_DAILY_ALERT.keys.flap;
 export const FLAPPING_LABEL = 'flapping';
 
 function readFlap(v: unknown): FlapState | undefined {
@@ -88,19 +133,20 @@ export function advanceFlap(prev: FlapState | null | undefined, failing: boolean
   return { last: failing, changes: changes.slice(-100), on: prev?.on ?? false };
 }
 
-const STATE_PREFIX = '<!-- paas-actions:ops_daily-state ';
+const statePrefix = (kind: AlertKind) => `<!-- paas-actions:${kind.id}-state `;
 
-export function stateLine(s: MarkerState): string {
+export function stateLine(s: MarkerState, kind: AlertKind = OPS_DAILY_ALERT): string {
   // JSON inside an HTML comment: `--` cannot appear in ISO times or our URLs, but escape it anyway
-  return `${STATE_PREFIX}${JSON.stringify(s).replace(/--/g, '-\\u002d')} -->`;
+  return `${statePrefix(kind)}${JSON.stringify(s).replace(/--/g, '-\\u002d')} -->`;
 }
 
-export function readMarkerState(body: string): MarkerState | null {
+export function readMarkerState(body: string, kind: AlertKind = OPS_DAILY_ALERT): MarkerState | null {
+  const prefix = statePrefix(kind);
   for (const l of body.split(/\r?\n/)) {
     const t = l.trim();
-    if (!t.startsWith(STATE_PREFIX) || !t.endsWith('-->')) continue;
+    if (!t.startsWith(prefix) || !t.endsWith('-->')) continue;
     try {
-      const o = JSON.parse(t.slice(STATE_PREFIX.length, -3).trim()) as Partial<MarkerState>;
+      const o = JSON.parse(t.slice(prefix.length, -3).trim()) as Partial<MarkerState>;
       const str = (v: unknown) => (typeof v === 'string' && v.length <= 2048 ? v : null);
       const num = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 1e9 ? v : undefined);
       const out: MarkerState = { since: str(o.since), since_run: str(o.since_run) };
@@ -121,19 +167,19 @@ export function readMarkerState(body: string): MarkerState | null {
 }
 
 /** The body with its state line replaced (or added after the marker). */
-export function withMarkerState(body: string, context: string, state: MarkerState): string {
+export function withMarkerState(body: string, context: string, state: MarkerState, kind: AlertKind = OPS_DAILY_ALERT): string {
   const lines = body.split(/\r?\n/);
-  const i = lines.findIndex((l) => l.trim().startsWith(STATE_PREFIX));
-  if (i >= 0) lines[i] = stateLine(state);
+  const i = lines.findIndex((l) => l.trim().startsWith(statePrefix(kind)));
+  if (i >= 0) lines[i] = stateLine(state, kind);
   else {
-    const m = lines.findIndex((l) => l.trim() === alertMarker(context));
-    lines.splice(m + 1, 0, stateLine(state));
+    const m = lines.findIndex((l) => l.trim() === alertMarker(context, kind));
+    lines.splice(m + 1, 0, stateLine(state, kind));
   }
   return lines.join('\n');
 }
 
 /** Failing runs in a row before an issue exists (kv `alert.streak`): what failure_threshold counts. */
-export const STREAK_KEY = 'alert.streak';
+export const STREAK_KEY = OPS_DAILY_ALERT.keys.streak;
 export interface FailureStreak {
   fails: number;
   since: string | null;
@@ -182,6 +228,8 @@ export interface AlertRecord {
   reason?: string | null;
   run_url: string | null;
   acknowledged: boolean;
+  /** the alert kind when it is not the ops_daily alert (`ops_readiness`) */
+  kind?: AlertKind['id'];
 }
 
 /** A per-check hint: what to do about a failing check. */
@@ -193,6 +241,8 @@ export interface Remediation {
 }
 
 export interface AlertInput {
+  /** which alert (title, marker, state keys); default the ops_daily alert */
+  kind?: AlertKind | undefined;
   context: string;
   overall: Overall;
   /** the aggregate status lines of the run (per check + verdict) */
@@ -257,11 +307,14 @@ function actBlock(input: AlertInput): string[] {
   return ['**What to do**', '', ...out, ''];
 }
 
+const kindOf = (input: Pick<AlertInput, 'kind'>): AlertKind => input.kind ?? OPS_DAILY_ALERT;
+
 export function issueBody(input: AlertInput, state: MarkerState): string {
+  const k = kindOf(input);
   return [
-    alertMarker(input.context),
-    stateLine(state),
-    `ops_daily in context \`${input.context}\` is **${input.overall}**${input.scheduleMissed ? ' and a scheduled run was missed' : ''} (mode prod).`,
+    alertMarker(input.context, k),
+    stateLine(state, k),
+    `${k.subject} in context \`${input.context}\` is **${k.word(input.overall)}**${input.scheduleMissed ? ' and a scheduled run was missed' : ''}${k.modeNote}.`,
     '',
     `**Failing since** ${state.since ?? input.now.toISOString()}${state.since_run ? ` (first failing run: ${state.since_run})` : ''}`,
     '',
@@ -272,13 +325,13 @@ export function issueBody(input: AlertInput, state: MarkerState): string {
     '',
     input.runUrl ? `Run: ${input.runUrl}` : 'Run: (not in GitHub Actions)',
     '',
-    `Each new failing run adds a comment here. Add the \`${ACK_LABEL}\` label to stop repeated Slack messages until recovery; this issue is closed automatically when ops_daily is healthy again.`,
+    `Each new failing run adds a comment here. Add the \`${ACK_LABEL}\` label to stop repeated Slack messages until recovery; this issue is closed automatically when ${k.subject} is ${k.word('healthy')} again.`,
   ].join('\n');
 }
 
 export function recurrenceComment(input: AlertInput, since?: string | null): string {
   return [
-    `Still **${input.overall}**${input.scheduleMissed ? ' (a scheduled run was missed)' : ''} at ${input.now.toISOString()}${since ? `, failing since ${since}` : ''}.`,
+    `Still **${kindOf(input).word(input.overall)}**${input.scheduleMissed ? ' (a scheduled run was missed)' : ''} at ${input.now.toISOString()}${since ? `, failing since ${since}` : ''}.`,
     '',
     fence(input.lines),
     '',
@@ -288,7 +341,8 @@ export function recurrenceComment(input: AlertInput, since?: string | null): str
 }
 
 export function recoveryComment(input: AlertInput): string {
-  return [`Recovered: ops_daily is **${input.overall}** again at ${input.now.toISOString()}. Closing.`, '', fence(input.lines.slice(-1)), '', input.runUrl ? `Run: ${input.runUrl}` : ''].join('\n').trimEnd();
+  const k = kindOf(input);
+  return [`Recovered: ${k.subject} is **${k.word(input.overall)}** again at ${input.now.toISOString()}. Closing.`, '', fence(input.lines.slice(-1)), '', input.runUrl ? `Run: ${input.runUrl}` : ''].join('\n').trimEnd();
 }
 
 export function isFailing(o: Overall): boolean {
@@ -296,31 +350,32 @@ export function isFailing(o: Overall): boolean {
 }
 
 /** Every open alert issue of a context, oldest first (lowest number). */
-async function listAlertIssues(gh: GitHubIssuesApi, context: string): Promise<Issue[]> {
-  return (await gh.listOpenIssues()).filter((i) => hasMarker(i, context)).sort((a, b) => a.number - b.number);
+async function listAlertIssues(gh: GitHubIssuesApi, context: string, kind: AlertKind = OPS_DAILY_ALERT): Promise<Issue[]> {
+  return (await gh.listOpenIssues()).filter((i) => hasMarker(i, context, kind)).sort((a, b) => a.number - b.number);
 }
 
 /** Finds the open alert issue: the recorded number first, else a scan of all open issues by marker. */
-export async function findAlertIssue(gh: GitHubIssuesApi, context: string, recorded: number | null): Promise<Issue | null> {
+export async function findAlertIssue(gh: GitHubIssuesApi, context: string, recorded: number | null, kind: AlertKind = OPS_DAILY_ALERT): Promise<Issue | null> {
   if (recorded) {
     const i = await gh.getIssue(recorded);
-    if (i && i.state === 'open' && hasMarker(i, context)) return i;
+    if (i && i.state === 'open' && hasMarker(i, context, kind)) return i;
   }
-  return (await listAlertIssues(gh, context))[0] ?? null;
+  return (await listAlertIssues(gh, context, kind))[0] ?? null;
 }
 
-export function duplicateComment(keep: Issue): string {
-  return `Duplicate of #${keep.number}: another ops_daily run opened that alert first (overlapping runs). Closing this one.`;
+export function duplicateComment(keep: Issue, kind: AlertKind = OPS_DAILY_ALERT): string {
+  return `Duplicate of #${keep.number}: another ${kind.subject} run opened that alert first (overlapping runs). Closing this one.`;
 }
 
 export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promise<AlertOutcome> {
   const r = deps.redactor;
   const lines = input.lines.map((l) => r.redact(l));
   const safe: AlertInput = { ...input, lines, runUrl: input.runUrl ? r.redact(input.runUrl) : undefined };
+  const kind = kindOf(input);
   const failing = isFailing(input.overall) || Boolean(input.scheduleMissed);
   const recovered = input.overall === 'healthy';
   const thr = { failure: Math.max(1, input.thresholds?.failure ?? 1), success: Math.max(1, input.thresholds?.success ?? 1) };
-  let open = deps.state.get<OpenAlert | null>(OPEN_ALERT_KEY) ?? null;
+  let open = deps.state.get<OpenAlert | null>(kind.keys.open) ?? null;
   const base = { reason: null, cause: null, remediation: null } as const;
   const githubState: AlertRecord['github'] = deps.github ? 'ok' : 'not_configured';
   if (!failing && !recovered) return { ...base, action: 'none', issue: open?.issue ?? null, issue_url: open?.issue_url ?? null, slack: 'not_needed', github: githubState, alertId: open?.id ?? null };
@@ -333,11 +388,11 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
   if (input.flapping) {
     const f = await flappingPhase(input, safe, deps, failing, open, input.flapping);
     if (f) return f;
-    open = deps.state.get<OpenAlert | null>(OPEN_ALERT_KEY) ?? null;
+    open = deps.state.get<OpenAlert | null>(kind.keys.open) ?? null;
   }
 
   // failing runs in a row before any issue exists (failure_threshold)
-  const prevStreak = deps.state.get<FailureStreak | null>(STREAK_KEY) ?? null;
+  const prevStreak = deps.state.get<FailureStreak | null>(kind.keys.streak) ?? null;
   const streak: FailureStreak = failing
     ? { fails: (prevStreak?.fails ?? 0) + 1, since: prevStreak?.since ?? input.now.toISOString(), since_run: prevStreak?.since ? (prevStreak.since_run ?? null) : (safe.runUrl ?? null) }
     : { fails: 0, since: null, since_run: null };
@@ -356,8 +411,8 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
   if (deps.github) {
     const gh = deps.github;
     try {
-      issue = await findAlertIssue(gh, input.context, open?.issue ?? null);
-      const marker = issue ? readMarkerState(issue.body) : null;
+      issue = await findAlertIssue(gh, input.context, open?.issue ?? null, kind);
+      const marker = issue ? readMarkerState(issue.body, kind) : null;
       if (marker) since = marker;
       if (failing) {
         if (issue) {
@@ -365,7 +420,7 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
           if ((marker?.oks ?? 0) > 0 && gh.updateBody) {
             // a partial recovery ended: the healthy count starts again
             since = { ...since, fails: (marker?.fails ?? 0) + 1, oks: 0 };
-            const body = withMarkerState(issue.body, input.context, since);
+            const body = withMarkerState(issue.body, input.context, since, kind);
             await gh.updateBody(issue.number, r.redact(body));
             issue = { ...issue, body };
           }
@@ -375,18 +430,18 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
         } else {
           if (!since.since) since = { since: streak.since ?? input.now.toISOString(), since_run: streak.since_run ?? safe.runUrl ?? null };
           const state: MarkerState = { ...since, fails: streak.fails, oks: 0, notified_at: input.now.toISOString() };
-          const created = await gh.createIssue({ title: ALERT_TITLE, body: r.redact(issueBody(safe, state)), labels: [ALERT_LABEL] });
+          const created = await gh.createIssue({ title: kind.title, body: r.redact(issueBody(safe, state)), labels: [ALERT_LABEL] });
           issue = created;
           action = 'opened';
           // overlapping runs: look again, keep the oldest alert issue, close ours if it is newer
-          const all = await listAlertIssues(gh, input.context);
+          const all = await listAlertIssues(gh, input.context, kind);
           const oldest = all[0];
           if (oldest && oldest.number < created.number) {
-            await gh.createComment(created.number, duplicateComment(oldest));
+            await gh.createComment(created.number, duplicateComment(oldest, kind));
             await gh.closeIssue(created.number, 'duplicate');
             duplicateClosed = created.number;
             issue = oldest;
-            since = readMarkerState(oldest.body) ?? since;
+            since = readMarkerState(oldest.body, kind) ?? since;
             await gh.createComment(oldest.number, r.redact(recurrenceComment(safe, since.since)));
             action = 'commented';
             joinedExisting = true;
@@ -399,7 +454,7 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
           await gh.closeIssue(issue.number);
           action = 'closed';
         } else {
-          if (gh.updateBody) await gh.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, { ...since, ...(marker?.fails !== undefined ? { fails: marker.fails } : {}), oks })));
+          if (gh.updateBody) await gh.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, { ...since, ...(marker?.fails !== undefined ? { fails: marker.fails } : {}), oks }, kind)));
           action = 'recovering';
           count = oks;
           threshold = thr.success;
@@ -473,7 +528,7 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
     else if (event === 'recurring' && acknowledged) slack = 'suppressed_acknowledged';
     else if (event === 'recurring' && remindDue === false) slack = 'not_due';
     else {
-      const msg = alertMessage({ kind: event, context: input.context, overall: input.overall, lines, runUrl: safe.runUrl, issueUrl: issue?.html_url || open?.issue_url || undefined });
+      const msg = alertMessage({ kind: event, context: input.context, overall: input.overall, lines, runUrl: safe.runUrl, issueUrl: issue?.html_url || open?.issue_url || undefined, headers: kind.slack });
       const res = await postSlack(deps.slack.webhookUrl, msg, { ...deps.slack.options, redactor: r, ...(deps.deadline ? { deadline: deps.deadline } : {}) });
       slack = res.ok ? 'sent' : 'failed';
       slackAttempts = res.attempts;
@@ -481,7 +536,7 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
         open = { ...open, notified_at: input.now.toISOString() };
         if (remind > 0 && event === 'recurring' && issue && deps.github?.updateBody && github === 'ok') {
           try {
-            await deps.github.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, { ...since, notified_at: input.now.toISOString() })));
+            await deps.github.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, { ...since, notified_at: input.now.toISOString() }, kind)));
           } catch (e) {
             deps.logger.warn(`the alert issue's reminder time could not be updated: ${e instanceof Error ? e.message : String(e)}`);
           }
@@ -498,9 +553,9 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
 
   const alertId = open?.id ?? null;
   // the streak is kept while pending (and while GitHub could not be reached), reset otherwise
-  deps.state.set(STREAK_KEY, held ? streak : { fails: 0, since: null, since_run: null });
-  if ((failing && open) || action === 'recovering') deps.state.set(OPEN_ALERT_KEY, open ? { ...open, acknowledged } : null);
-  if (action === 'closed') deps.state.set(OPEN_ALERT_KEY, null);
+  deps.state.set(kind.keys.streak, held ? streak : { fails: 0, since: null, since_run: null });
+  if ((failing && open) || action === 'recovering') deps.state.set(kind.keys.open, open ? { ...open, acknowledged } : null);
+  if (action === 'closed') deps.state.set(kind.keys.open, null);
   const reason = ghError?.reason ?? slackReason;
   if (action !== 'none') {
     const rec: AlertRecord = {
@@ -516,6 +571,7 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
       acknowledged,
     };
     if (slackAttempts !== undefined) rec.slack_attempts = slackAttempts;
+    if (kind !== OPS_DAILY_ALERT) rec.kind = kind.id;
     deps.state.record(ALERT_RECORD, rec, input.now.toISOString());
   }
   return {
@@ -537,7 +593,7 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
 
 export function flappingComment(input: AlertInput, flap: FlapState, cfg: { changes: number; windowMs: number }): string {
   return [
-    `**Flapping**: ops_daily changed between failing and healthy ${flap.changes.length} times within ${Math.round(cfg.windowMs / 3_600_000)} h (threshold ${cfg.changes}), now **${input.overall}** at ${input.now.toISOString()}.`,
+    `**Flapping**: ${kindOf(input).subject} changed between failing and healthy ${flap.changes.length} times within ${Math.round(cfg.windowMs / 3_600_000)} h (threshold ${cfg.changes}), now **${input.overall}** at ${input.now.toISOString()}.`,
     '',
     `This issue stays open and Slack stays quiet while it flaps; it is reported once. When the status is stable for ${Math.round(cfg.windowMs / 3_600_000)} h the usual lifecycle resumes (a healthy run then closes it).`,
     '',
@@ -555,34 +611,35 @@ export function flappingComment(input: AlertInput, flap: FlapState, cfg: { chang
 async function flappingPhase(input: AlertInput, safe: AlertInput, deps: AlertDeps, failing: boolean, open: OpenAlert | null, cfg: { changes: number; windowMs: number }): Promise<AlertOutcome | null> {
   const r = deps.redactor;
   const gh = deps.github;
+  const kind = kindOf(input);
   let issue: Issue | null = null;
   let marker: MarkerState | null = null;
   if (gh) {
     try {
-      issue = await findAlertIssue(gh, input.context, open?.issue ?? null);
-      marker = issue ? readMarkerState(issue.body) : null;
+      issue = await findAlertIssue(gh, input.context, open?.issue ?? null, kind);
+      marker = issue ? readMarkerState(issue.body, kind) : null;
     } catch {
       return null; // the usual path reports the GitHub failure
     }
   }
-  const prev = marker?.flap ?? readFlap(deps.state.get<FlapState | null>(FLAP_KEY)) ?? null;
+  const prev = marker?.flap ?? readFlap(deps.state.get<FlapState | null>(kind.keys.flap)) ?? null;
   const flap = advanceFlap(prev, failing, input.now, cfg.windowMs);
   const flapping = flap.changes.length >= cfg.changes;
   const next: FlapState = { ...flap, on: flapping };
-  deps.state.set(FLAP_KEY, next);
+  deps.state.set(kind.keys.flap, next);
   const markerState: MarkerState = { ...(marker ?? { since: open?.opened_at ?? input.now.toISOString(), since_run: open?.opened_run ?? safe.runUrl ?? null }), flap: next };
   const base = { reason: null, cause: null, remediation: null, count: flap.changes.length, threshold: cfg.changes } as const;
   if (!flapping) {
     if (prev?.on && gh && issue?.state === 'open' && gh.updateBody) {
       try {
         await gh.createComment(issue.number, `No longer flapping: ${flap.changes.length} change(s) within the window. The usual lifecycle resumes.`);
-        await gh.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, markerState)));
+        await gh.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, markerState, kind)));
       } catch (e) {
         deps.logger.warn(`the alert issue's flapping state could not be updated: ${e instanceof Error ? e.message : String(e)}`);
       }
     } else if (issue && gh?.updateBody && marker && JSON.stringify(marker.flap ?? null) !== JSON.stringify(next)) {
       try {
-        await gh.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, markerState)));
+        await gh.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, markerState, kind)));
       } catch {
         /* the context state keeps the count */
       }
@@ -597,14 +654,14 @@ async function flappingPhase(input: AlertInput, safe: AlertInput, deps: AlertDep
   if (gh) {
     try {
       if (!issue) {
-        issue = await gh.createIssue({ title: ALERT_TITLE, body: r.redact(issueBody(safe, markerState)), labels: [ALERT_LABEL, FLAPPING_LABEL] });
+        issue = await gh.createIssue({ title: kind.title, body: r.redact(issueBody(safe, markerState)), labels: [ALERT_LABEL, FLAPPING_LABEL] });
         await gh.createComment(issue.number, r.redact(flappingComment(safe, flap, cfg)));
       } else {
         if (entering) {
           await gh.createComment(issue.number, r.redact(flappingComment(safe, flap, cfg)));
           await gh.addLabels(issue.number, [FLAPPING_LABEL]);
         }
-        if (gh.updateBody) await gh.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, markerState)));
+        if (gh.updateBody) await gh.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, markerState, kind)));
       }
     } catch (e) {
       github = 'failed';
@@ -617,7 +674,7 @@ async function flappingPhase(input: AlertInput, safe: AlertInput, deps: AlertDep
   if (entering) {
     if (!deps.slack) slack = 'not_configured';
     else {
-      const msg = alertMessage({ kind: 'flapping', context: input.context, overall: input.overall, lines: safe.lines, runUrl: safe.runUrl, issueUrl: issue?.html_url || open?.issue_url || undefined });
+      const msg = alertMessage({ kind: 'flapping', context: input.context, overall: input.overall, lines: safe.lines, runUrl: safe.runUrl, issueUrl: issue?.html_url || open?.issue_url || undefined, headers: kind.slack });
       const res = await postSlack(deps.slack.webhookUrl, msg, { ...deps.slack.options, redactor: r, ...(deps.deadline ? { deadline: deps.deadline } : {}) });
       slack = res.ok ? 'sent' : 'failed';
     }
@@ -625,9 +682,10 @@ async function flappingPhase(input: AlertInput, safe: AlertInput, deps: AlertDep
   const o: OpenAlert = open
     ? { ...open, issue: issue?.number ?? open.issue, issue_url: issue?.html_url || open.issue_url }
     : { id: randomUUID(), issue: issue?.number ?? null, issue_url: issue?.html_url || null, opened_at: markerState.since ?? input.now.toISOString(), opened_run: markerState.since_run ?? null, acknowledged: false, notified: true };
-  deps.state.set(OPEN_ALERT_KEY, o);
-  deps.state.set(STREAK_KEY, { fails: 0, since: null, since_run: null });
+  deps.state.set(kind.keys.open, o);
+  deps.state.set(kind.keys.streak, { fails: 0, since: null, since_run: null });
   const rec: AlertRecord = { alert_id: o.id, action, overall: input.overall, issue: o.issue, issue_url: o.issue_url, slack, github, reason: ghError?.reason ?? null, run_url: safe.runUrl ?? null, acknowledged: o.acknowledged };
+  if (kind !== OPS_DAILY_ALERT) rec.kind = kind.id;
   deps.state.record(ALERT_RECORD, rec, input.now.toISOString());
   return { ...base, action, issue: o.issue, issue_url: o.issue_url, slack, github, alertId: o.id, reason: ghError?.reason ?? null, cause: ghError?.cause_ ?? null, remediation: ghError ? githubRemediation(ghError) : null, since: o.opened_at };
 }

@@ -40,8 +40,8 @@ const HEADERS: Record<AlertEventKind, string> = {
 };
 
 /** The message for one alert event. `lines` are status lines (already redacted). */
-export function alertMessage(input: { kind: AlertEventKind; context: string; overall: string; lines: readonly string[]; runUrl?: string | undefined; issueUrl?: string | undefined }): SlackMessage {
-  const head = `${HEADERS[input.kind]}: ${input.context}`.slice(0, 150);
+export function alertMessage(input: { kind: AlertEventKind; context: string; overall: string; lines: readonly string[]; runUrl?: string | undefined; issueUrl?: string | undefined; headers?: Record<AlertEventKind, string> | undefined }): SlackMessage {
+  const head = `${(input.headers ?? HEADERS)[input.kind]}: ${input.context}`.slice(0, 150);
   const prefix = `*context* \`${slackEscape(input.context)}\` *result* \`${slackEscape(input.overall)}\`\n`;
   let body = slackEscape(input.lines.join('\n'));
   const room = 3000 - prefix.length - 8;
