@@ -48,22 +48,25 @@ class Block {
   }
 
   clear(): void {
-    this.val.length = this.hs.length = this.he.length = this.asc.length = this.ln.length = this.grp.length = 0;
-    this.lineStart.length = 0;
+    this.truncate(0);
+    if (this.lineStart.length > 0) this.lineStart.length = 0;
     this.wide = false;
     this.groups = 0;
   }
 
+  /** Drops the bytes from n on (setting an array's length is slow: only when it changes). */
   truncate(n: number): void {
+    if (this.val.length === n) return;
     this.val.length = this.hs.length = this.he.length = this.asc.length = this.ln.length = this.grp.length = n;
   }
 
+  /** Adds a byte of the line being parsed (it gets index lineStart.length once kept). */
   push(v: number, hs: number, he: number, grp: number): void {
     this.val.push(v);
     this.hs.push(hs);
     this.he.push(he);
     this.asc.push(-1);
-    this.ln.push(this.lineStart.length - 1);
+    this.ln.push(this.lineStart.length);
     this.grp.push(grp);
   }
 
@@ -251,33 +254,58 @@ function rollback(b: Block, mark: number): number {
   return -1;
 }
 
-/** Whether a line may be a dump line at all: starts with a space or a hex digit. */
+/**
+ * Whether a line may be a dump line at all, from its first characters (most log lines fail at
+ * once: a timestamp's `-` comes after 4 digits): six hex digits (an offset, xxd -p data), two
+ * and a `:` (colon hex), or blanks followed by `0x`, two hex digits, or a 1-character od field.
+ */
 function candidate(text: string, ls: number, le: number): boolean {
   if (le - ls < 2 || le - ls > MAX_DUMP_LINE) return false;
   const c = text.charCodeAt(ls);
-  return c === SP || hexVal(c) >= 0;
+  if (c === SP) {
+    let p = ls + 1;
+    while (p < le && text.charCodeAt(p) === SP) p++;
+    if (p >= le) return false;
+    const a = text.charCodeAt(p);
+    const n = p + 1 < le ? text.charCodeAt(p + 1) : SP;
+    // `0x2d`, `2d`, `   x   y` (od -c: a character, then a space), `  \n`, ` 302`
+    return (hexVal(a) >= 0 && (hexVal(n) >= 0 || (a === 48 && (n | 32) === 120))) || n === SP || a === 92;
+  }
+  if (hexVal(c) < 0 || hexVal(text.charCodeAt(ls + 1)) < 0) return false;
+  if (text.charCodeAt(ls + 2) === 58) return true;
+  const e = Math.min(le, ls + 6);
+  for (let p = ls + 2; p < e; p++) if (hexVal(text.charCodeAt(p)) < 0) return false;
+  return true;
+}
+
+/** xxd -i's lines around the bytes: `unsigned char x[] = {`, `};`, `unsigned int x_len = 9;`. */
+function neutral(text: string, ls: number, le: number): boolean {
+  const c = text.charCodeAt(ls);
+  if (c !== 117 && c !== 125 && c !== SP) return false;
+  const t = text.slice(ls, le).trim();
+  return t.startsWith('unsigned char ') || t.startsWith('unsigned int ') || t === '};';
 }
 
 /** Parses text[ls, le) into the block: 1 dump line, 0 neutral (adds nothing, keeps the block), -1 not a dump line. */
 function parseLine(text: string, ls: number, le: number, b: Block): number {
-  if (!candidate(text, ls, le)) {
-    const t = text.slice(ls, le).trim();
-    return t.startsWith('unsigned char ') || t.startsWith('unsigned int ') || t === '};' ? 0 : -1;
-  }
-  b.lineStart.push(ls);
+  if (!candidate(text, ls, le)) return neutral(text, ls, le) ? 0 : -1;
   const mark = b.length;
   const groups = b.groups;
+  const wide = b.wide;
   const r = parseHexLine(text, ls, le, b);
   if (r >= 0) {
-    if (b.length === mark) b.lineStart.pop();
+    if (b.length > mark) b.lineStart.push(ls);
     return r;
   }
   b.truncate(mark);
   b.groups = groups;
-  if (parseOdChars(text, ls, le, b) > 0) return 1;
+  b.wide = wide;
+  if (parseOdChars(text, ls, le, b) > 0) {
+    b.lineStart.push(ls);
+    return 1;
+  }
   b.truncate(mark);
   b.groups = groups;
-  b.lineStart.pop();
   return -1;
 }
 
@@ -299,20 +327,6 @@ class Hits implements ScanSink {
     this.ends.push(end);
   }
   trigger(): void {}
-}
-
-/** Calls `each(ls, le)` for every line of text[0, to) (le before `\r\n`/`\n`); the last one only when `complete`. */
-function forLines(text: string, to: number, complete: boolean, each: (ls: number, le: number) => void): void {
-  for (let ls = 0; ls < to; ) {
-    let nl = text.indexOf('\n', ls);
-    if (nl < 0 || nl >= to) {
-      if (!complete) return;
-      nl = to;
-    }
-    const le = nl > ls && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-    each(ls, le);
-    ls = nl + 1;
-  }
 }
 
 export class DumpForms {
@@ -344,13 +358,24 @@ export class DumpForms {
     if (this.list.length === 0) return;
     const b = this.block;
     b.clear();
-    forLines(text, to, complete, (ls, le) => {
-      if (b.length === 0 && !candidate(text, ls, le)) return;
+    for (let ls = 0; ls < to; ) {
+      let nl = text.indexOf('\n', ls);
+      if (nl < 0 || nl >= to) {
+        if (!complete) break;
+        nl = to;
+      }
+      const le = nl > ls && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      const next = nl + 1;
+      if (b.length === 0 && !candidate(text, ls, le)) {
+        ls = next;
+        continue;
+      }
       if (parseLine(text, ls, le, b) < 0) {
         this.flush(b, add);
         b.clear();
       }
-    });
+      ls = next;
+    }
     this.flush(b, add);
     b.clear();
   }

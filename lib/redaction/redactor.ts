@@ -43,6 +43,12 @@ export interface StreamRedactor {
   end(): string;
 }
 
+/**
+ * Encodings searched only in the blank-free view (wrapped.ts), which also finds them unbroken:
+ * base32 and Z85 (only tools print them, wrapped), kept out of the main scan's filters.
+ */
+const VIEW_ONLY = new Set(['base32', 'z85']);
+
 /** Marks the end of a text cut by clip(). */
 export const CLIP_MARK = '…';
 
@@ -60,6 +66,8 @@ export class Redactor implements RedactionEngine {
   private automaton: PrefixAutomaton | null = null;
   private formsVersion = 0;
   private longestSingleLine = 0;
+  /** forms searched in the blank-free view only (VIEW_ONLY) */
+  private viewOnly = 0;
 
   constructor(opts: RedactorOptions = {}) {
     this.onRegister = opts.onRegister;
@@ -72,7 +80,7 @@ export class Redactor implements RedactionEngine {
 
   /** Number of distinct derived forms searched for. */
   get formCount(): number {
-    return this.matcher.size;
+    return this.matcher.size + this.viewOnly;
   }
 
   /**
@@ -86,6 +94,17 @@ export class Redactor implements RedactionEngine {
     const { raw, forms } = expandSecret(value);
     let added = false;
     for (const [form, encoding] of forms) {
+      if (VIEW_ONLY.has(encoding)) {
+        // found by the blank-free view (wrapped or not) and in dumps; the main scan needs not know them
+        const before = this.wrapped.size;
+        this.wrapped.add(form);
+        this.wrapped.dumps.add(form);
+        if (this.wrapped.size > before) {
+          added = true;
+          this.viewOnly++;
+        }
+        continue;
+      }
       if (!this.matcher.add(form)) continue;
       if (isWrappable(form, encoding)) this.wrapped.add(form);
       this.wrapped.dumps.add(form);
