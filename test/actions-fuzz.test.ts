@@ -100,7 +100,7 @@ function sandboxFiles(sb: Sandbox): string[] {
   return listTree(sb.root).filter((p) => p !== runnerTemp && !p.startsWith(runnerTemp + sep) && !/^event-[0-9a-f-]+\.json$/.test(p));
 }
 
-const NOTHING_WRITTEN_CODES = new Set(['PAAS_INVALID_ARGUMENT', 'PAAS_NOT_AVAILABLE', 'PAAS_STATE_ROOT_UNSAFE', 'PAAS_CONTEXT_UNRESOLVED']);
+const NOTHING_WRITTEN_CODES = new Set(['PAAS_INVALID_ARGUMENT', 'PAAS_STATE_ROOT_UNSAFE', 'PAAS_CONTEXT_UNRESOLVED']);
 
 /** stdout without `::add-mask::` lines: secret inputs are registered verbatim (escaped), before validation. */
 const withoutMasks = (s: string) => s.split(/\r?\n/).filter((l) => !l.trimStart().startsWith('::add-mask::')).join('\n');

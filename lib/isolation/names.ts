@@ -19,8 +19,6 @@ const NAME_RULE = '^[a-z0-9][a-z0-9-]{0,62}$';
 export const CONTEXT_NAME_RE = NAME_RE;
 /** App names (the keys of `apps:` in paas.yml, the `app` input): the same rule as context names. */
 export const APP_NAME_RE = NAME_RE;
-/** Names of ops checks in paas.yml. */
-export const CHECK_NAME_RE = NAME_RE;
 /** Release ids: 1-64 letters, digits, dot, dash, underscore, not starting with a dot/dash/underscore. */
 export const RELEASE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** Target ids (from the vault's targets): 1-63 letters, digits, dot, dash, underscore. */

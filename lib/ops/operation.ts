@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { Outcome } from '../output/envelope.js';
-import { PaasError } from '../output/errors.js';
 import type { CommonInputs } from '../runtime/inputs.js';
 import type { Runtime } from '../runtime/runtime.js';
 
@@ -16,16 +15,9 @@ export interface OperationDef<S extends z.ZodObject = z.ZodObject> {
   inputs: S;
   /** names of inputs whose values are secrets (registered before anything else runs) */
   secretInputs: readonly string[];
-  run?: (rt: Runtime, common: CommonInputs, settings: z.infer<S>) => Promise<Outcome>;
+  run: (rt: Runtime, common: CommonInputs, settings: z.infer<S>) => Promise<Outcome>;
 }
 
 export function defineOperation<S extends z.ZodObject>(def: OperationDef<S>): OperationDef<S> {
   return def;
-}
-
-export function notAvailable(op: OperationName): PaasError {
-  return new PaasError('PAAS_NOT_AVAILABLE', `operation ${op} is not available yet in this version of paas-actions`, {
-    stage: 'dispatch',
-    remediation: `Remove the ${op} step for now or pin a paas-actions release that ships it; nothing was changed.`,
-  });
 }

@@ -13,7 +13,6 @@ import { executeOperation } from '../../entry/execute.js';
 import { boolInput, parseInputs, pathInput } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { openStore, resolveContext } from '../../runtime/session.js';
-import { operation } from '../../entry/registry.js';
 import { restoredContextChecks, type IsolationCheck } from './checks.js';
 
 /**
@@ -107,15 +106,10 @@ export async function backupRestore(rt: Runtime, raw: unknown): Promise<Outcome>
   const r = restoreBackup(store, a.context, data, secret, a.force, rt.redactor);
   store.events(a.context, rt.redactor).append('backup.restored', `context ${a.context} restored from a backup`, { path: a.file, created_at: r.report.created_at, replaced: r.replaced }, 'warning');
 
-  // afterwards: the isolation checks on the restored files, then doctor when this build has it
+  // afterwards: the isolation checks on the restored files, then doctor
   const checks: IsolationCheck[] = restoredContextChecks(store, a.context, needles, rt.workspace);
-  let doctor: { ran: boolean; ok: boolean | null; status: string | null } = { ran: false, ok: null, status: null };
-  if (operation('doctor').run) {
-    const o = await executeOperation(rt, 'doctor', { context: a.context, state_root: store.root.path, allow_unsafe_state_root: a.allow_unsafe_state_root, ...(a.vault ? { vault: a.vault } : {}) });
-    doctor = { ran: true, ok: o.exitCode === 0, status: o.lines.at(-1) ?? null };
-  } else {
-    rt.logger.info('doctor is not available in this build: ran the isolation checks on the restored context only');
-  }
+  const o = await executeOperation(rt, 'doctor', { context: a.context, state_root: store.root.path, allow_unsafe_state_root: a.allow_unsafe_state_root, ...(a.vault ? { vault: a.vault } : {}) });
+  const doctor = { ran: true, ok: o.exitCode === 0, status: o.lines.at(-1) ?? null };
   const failed = checks.filter((c) => !c.ok);
   const fields = { file: a.file, created_at: r.report.created_at, files: r.report.files, replaced: r.replaced, restored: r.stats, checks, doctor };
   if (failed.length || doctor.ok === false) {

@@ -16,10 +16,6 @@ import { SSH_KEYS, TARGETS_KEY, type EngineContext } from './engine.js';
 import type { FetchLike } from './http.js';
 import { targetAccess, type TargetAccess } from './targets.js';
 
-export function loadConfig(rt: Runtime, common: Pick<CommonInputs, 'config'>): LoadedPaasYml {
-  return loadPaasYml(common.config, rt.workspace ?? rt.cwd);
-}
-
 /**
  * paas.yml for ops_daily and prod_verify, which must check something: a missing file is an error
  * naming the path looked at (and a `paas.yaml` / `paas.yml` found beside it: the name is exact).
