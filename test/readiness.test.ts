@@ -15,6 +15,7 @@ import { ContextStore } from '../lib/isolation/store.js';
 import { createBackup } from '../lib/persistence/backup.js';
 import { executeOperation } from '../lib/entry/execute.js';
 import { memoryLogger } from '../lib/runtime/logger.js';
+import { startGitHubApi } from './harness/github-api.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(rmrf));
@@ -255,10 +256,16 @@ describe('paas ops readiness', () => {
     const r = await s.run();
     expect(r.code).toBe(2);
     expect(checkLine(r, 'alert_route', 'customer-acme')).toBe('ops_readiness_check status=fail check=alert_route context=customer-acme reason=no_alert_route');
-    const token = 'gh-test-' + randomBytes(8).toString('hex');
-    const gh = await s.run([], { GITHUB_REPOSITORY: 'acme/app', GITHUB_TOKEN: token });
-    expect(gh.code).toBe(0);
-    expect(checkLine(gh, 'alert_route', 'customer-acme')).toBe('ops_readiness_check status=ok check=alert_route context=customer-acme reason=github_issues');
+    // a repository and token also turn the readiness alert on (test/readiness-alerts.test.ts): the fake GitHub API answers it
+    const api = await startGitHubApi();
+    try {
+      const gh = await s.run([], { GITHUB_API_URL: api.url, GITHUB_REPOSITORY: api.repository, GITHUB_TOKEN: api.token });
+      expect(gh.code).toBe(0);
+      expect(checkLine(gh, 'alert_route', 'customer-acme')).toBe('ops_readiness_check status=ok check=alert_route context=customer-acme reason=github_issues');
+      expect(api.violations).toEqual([]);
+    } finally {
+      await api.close();
+    }
   });
 
   test('doctor failing on the state root (a vault file readable by others) makes it not ready', async () => {

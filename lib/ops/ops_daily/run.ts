@@ -23,7 +23,8 @@ import type { Runtime } from '../../runtime/runtime.js';
 import { openContextSession, type ContextSession } from '../../runtime/session.js';
 import type { ScopedState } from '../../state/db.js';
 import { Deadline, systemClock, type Clock } from '../../github/retry.js';
-import { restIssuesApi, isRepository, type GitHubIssuesApi } from '../alerts/github-issues.js';
+import type { GitHubIssuesApi } from '../alerts/github-issues.js';
+import { ALERT_DEADLINE_MS, DEFAULT_RUNBOOK, githubApi, runbookLink } from '../alerts/delivery.js';
 import { reconcileAlert, type AlertOutcome, type Remediation } from '../alerts/lifecycle.js';
 import { deployActivity, deploySilence } from '../alerts/deploying.js';
 import { activeWindow, type Silence } from '../alerts/silence.js';
@@ -35,13 +36,12 @@ import { loadRequiredConfig, namedVaultKeys, prepareEngine, runUrl, type CheckDe
 import { overallOf, type CheckResult, type Overall } from '../checks/types.js';
 import { inactivityDaysLeft, isSuccess, scheduledExit, scheduleGap, type ScheduleGap } from './schedule.js';
 
+export { ALERT_DEADLINE_MS, DEFAULT_RUNBOOK, runbookLink };
+
 export const RUN_RECORD = 'ops_daily.run';
 export const LAST_SUCCESS_KEY = 'ops_daily.last_success';
 /** the previous run that ran (any outcome): what a missed schedule is measured from */
 export const LAST_RUN_KEY = 'ops_daily.last_run';
-/** time for all alert deliveries of one run (GitHub and Slack, retries and Retry-After waits included) */
-export const ALERT_DEADLINE_MS = 180_000;
-export const DEFAULT_RUNBOOK = 'docs/runbook.md';
 
 export interface OpsDailySettings {
   mode: 'prod' | 'lenient';
@@ -72,31 +72,6 @@ export interface OpsDailyRun {
   schedule: ScheduleGap;
   run_url: string | null;
   alert: Pick<AlertOutcome, 'action' | 'issue' | 'slack' | 'github' | 'reason'> | null;
-}
-
-/** A runbook reference (URL, or a path in the repository) as a link for issue bodies. */
-export function runbookLink(ref: string, env: NodeJS.ProcessEnv): string {
-  if (/^https?:\/\//.test(ref)) return ref;
-  const repo = env.GITHUB_REPOSITORY;
-  if (!isRepository(repo)) return ref;
-  const server = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
-  const rev = env.GITHUB_SHA && /^[0-9a-f]{40}$/.test(env.GITHUB_SHA) ? env.GITHUB_SHA : 'HEAD';
-  return `${server}/${repo}/blob/${rev}/${ref.replace(/^\.?\//, '')}`;
-}
-
-function githubApi(rt: Runtime, token: string | undefined, deps: OpsDailyDeps, deadline: Deadline, attempts = 5): GitHubIssuesApi | undefined {
-  if (deps.github) return deps.github;
-  const repo = rt.env.GITHUB_REPOSITORY;
-  if (!token || !isRepository(repo)) return undefined;
-  return restIssuesApi({
-    apiUrl: rt.env.GITHUB_API_URL || 'https://api.github.com',
-    repository: repo,
-    token,
-    deadline,
-    attempts,
-    ...(deps.githubBaseDelayMs !== undefined ? { baseDelayMs: deps.githubBaseDelayMs } : {}),
-    onRetry: (i) => rt.logger.warn(`GitHub ${i.endpoint} answered ${i.status ? `HTTP ${i.status}` : 'nothing'} (${i.cause.replace(/_/g, ' ')}): retry ${i.attempt} in ${Math.ceil(i.waitMs / 1000)} s (${Math.floor(deadline.remaining() / 1000)} s left)`),
-  });
 }
 
 interface AlertContext {

@@ -17,6 +17,8 @@ import type { CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { openStore } from '../../runtime/session.js';
 import { readStateRoot } from '../doctor/state.js';
+import { isRepository } from '../alerts/github-issues.js';
+import type { ReadinessAlert, ReadinessDeps } from './alert.js';
 import { checkAlertRoute, checkBackup, checkDistinctTargets, checkDistinctVault, checkDrill, readContextVault, type ContextVault, type ReadinessCheck } from './checks.js';
 
 export { CHECK_NAMES, type ReadinessCheck } from './checks.js';
@@ -66,7 +68,9 @@ function checkLine(c: ReadinessCheck, rt: Runtime): string {
   return statusLine('ops_readiness_check', [['status', c.status], ['check', c.check], ['context', c.context ?? undefined], ['reason', c.reason], ['age_hours', c.age_hours]], rt.redactor);
 }
 
-export async function runReadiness(rt: Runtime, common: CommonInputs, settings: ReadinessSettings): Promise<Outcome> {
+export async function runReadiness(rt: Runtime, common: CommonInputs, settings: ReadinessSettings, deps: ReadinessDeps = {}): Promise<Outcome> {
+  if (settings.github_token) rt.redactor.register(settings.github_token);
+  if (rt.env.GITHUB_TOKEN) rt.redactor.register(rt.env.GITHUB_TOKEN);
   const backupMaxAge = policyDuration('backup_max_age', settings.backup_max_age || DEFAULT_BACKUP_MAX_AGE);
   const drillWindow = policyDuration('drill_window', settings.drill_window || DEFAULT_DRILL_WINDOW);
   const store = openStore(rt, common);
@@ -140,6 +144,21 @@ export async function runReadiness(rt: Runtime, common: CommonInputs, settings: 
     );
   }
 
+  // with a GitHub repository and token (a scheduled workflow), each context's readiness alert issue
+  // (its own marker beside the ops_daily alert): opened, commented, closed (lib/ops/readiness/alert.ts)
+  const alerts: ReadinessAlert[] = [];
+  const token = settings.github_token || rt.env.GITHUB_TOKEN || undefined;
+  if (deps.github || (token && isRepository(rt.env.GITHUB_REPOSITORY))) {
+    const { readinessAlert } = await import('./alert.js');
+    for (const c of selected) {
+      const mine = checks.filter((k) => k.context === c.name || k.context === null);
+      const bad = mine.filter((k) => k.status === 'fail');
+      const verdict = statusLine('ops_readiness', [['status', bad.length ? 'not_ready' : 'ready'], ['context', c.name], ['reason', bad.length ? [...new Set(bad.map((k) => k.check))] : undefined], ['checks', mine.filter((k) => k.status !== 'skipped').length], ['failed', bad.length]], rt.redactor);
+      alerts.push(await readinessAlert(rt, store, c.name, checks, verdict, vaults.get(c.name), slackKey, token, deps));
+    }
+  }
+  const alertLines = alerts.flatMap((a) => (a.line ? [a.line] : []));
+
   const width = Math.max(...checks.map((c) => (c.context ?? '(state root)').length));
   const text = [
     ...checks.map((c) => `${(c.context ?? '(state root)').padEnd(width)}  ${c.check.padEnd(16)} ${c.status.padEnd(7)} ${c.detail}${c.fix ? `\n${' '.repeat(width + 2)}fix: ${c.fix}` : ''}`),
@@ -151,7 +170,7 @@ export async function runReadiness(rt: Runtime, common: CommonInputs, settings: 
     mode: 'readiness',
     status,
     line: [['reason', reason.length ? reason : undefined], ['contexts', selected.length], ['checks', ran], ['failed', failed.length], ['skipped', skipped.length || undefined]],
-    extraLines: checks.map((c) => checkLine(c, rt)),
+    extraLines: [...checks.map((c) => checkLine(c, rt)), ...alertLines],
     exitCode: ready ? EXIT_OK : EXIT_UNHEALTHY,
     fields: {
       status,
@@ -160,10 +179,15 @@ export async function runReadiness(rt: Runtime, common: CommonInputs, settings: 
       policy: { backup_max_age_hours: Math.round(backupMaxAge / 3_600_000), drill_window_days: Math.round(drillWindow / 86_400_000) },
       checks,
       failed: failed.length,
+      ...(alerts.length ? { alerts: alerts.map((a) => ({ context: a.context, ...(a.outcome ?? { action: 'failed' }) })) } : {}),
     },
     text,
     summary:
       `### Readiness: ${ready ? 'ready' : '**not ready**'}\n\n` +
-      markdownTable(['context', 'check', 'status', 'detail', 'fix'], checks.map((c) => [c.context ?? '(state root)', c.check, c.status, c.detail, c.fix ?? ''])),
+      markdownTable(['context', 'check', 'status', 'detail', 'fix'], checks.map((c) => [c.context ?? '(state root)', c.check, c.status, c.detail, c.fix ?? ''])) +
+      (alerts.length
+        ? `\n\n${markdownTable(['context', 'alert', 'issue', 'slack', 'reason'], alerts.map((a) => [a.context, a.outcome?.action ?? 'failed', a.outcome?.issue ? (a.outcome.issue_url ? `[#${a.outcome.issue}](${a.outcome.issue_url})` : `#${a.outcome.issue}`) : '', a.outcome?.slack ?? '', a.outcome?.reason ?? (a.outcome ? '' : 'alert_error')]))}` +
+          alerts.flatMap((a) => (a.outcome?.remediation ? [`\n\n:warning: alert delivery for ${a.context} failed (${a.outcome.reason}): ${a.outcome.remediation}`] : [])).join('')
+        : ''),
   });
 }
