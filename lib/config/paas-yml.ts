@@ -4,7 +4,7 @@ import { LineCounter, parseDocument, isMap, isPair, isScalar, type Node as YamlN
 import { z } from 'zod';
 import { webhookPolicySchema } from '../isolation/context.js';
 import { appName, checkName, CONTEXT_NAME_RE, CONTEXT_TYPES, SQL_IDENTIFIER_RE } from '../isolation/names.js';
-import { PaasError } from '../output/errors.js';
+import { PaasError, errorMessage } from '../output/errors.js';
 import { durationMs } from './duration.js';
 import { vaultKey } from './vault-key.js';
 
@@ -328,7 +328,7 @@ export function parsePaasYml(text: string, file = PAAS_YML_DEFAULT): PaasYml {
   try {
     raw = doc.toJS({ maxAliasCount: 50 });
   } catch (e) {
-    throw configError(file, null, '', `not valid YAML: ${e instanceof Error ? e.message : String(e)}`);
+    throw configError(file, null, '', `not valid YAML: ${errorMessage(e)}`);
   }
   if (raw === null || raw === undefined) throw configError(file, null, '', 'the file is empty; it needs at least `version: 1`');
   if (typeof raw !== 'object' || Array.isArray(raw)) throw configError(file, 1, '', 'the top level must be a mapping (version, apps, db, ops, contexts)');

@@ -10,6 +10,7 @@ import { POST_STATE_NAMES } from '../runtime/post-check.js';
 import { interruptRequested, requestInterrupt } from '../runtime/interrupt.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { OperationName } from '../ops/operation.js';
+import { errorMessage } from '../output/errors.js';
 
 /** Output names of every action (constants, one place). */
 export const OUTPUTS = { result: 'result', status: 'status', exitCode: 'exit_code' } as const;
@@ -119,7 +120,7 @@ export async function runAction(opName: string, outputs?: readonly string[]): Pr
   try {
     await emitOutcome(rt, outcome, declared);
   } catch (e) {
-    process.stdout.write(rt.redactor.redact(`error: could not write action outputs: ${e instanceof Error ? e.message : String(e)}`) + '\n');
+    process.stdout.write(rt.redactor.redact(`error: could not write action outputs: ${errorMessage(e)}`) + '\n');
     process.exitCode = EXIT_ERROR;
   }
 }
@@ -148,7 +149,7 @@ export async function runPost(): Promise<void> {
     const { postReleaseLocks } = await import('../ops/deploy/cleanup.js');
     await postReleaseLocks(rt, held); // deploy/rollback: release the locks this run holds (never others')
   } catch (e) {
-    core.warning(rt.redactor.redact(`paas post: cleanup failed: ${e instanceof Error ? e.message : String(e)}`));
+    core.warning(rt.redactor.redact(`paas post: cleanup failed: ${errorMessage(e)}`));
   } finally {
     const { saveForPost } = await import('../persistence/action-hooks.js');
     await saveForPost(rt); // last, so the saved state includes what the cleanup recorded; never throws

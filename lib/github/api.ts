@@ -1,5 +1,6 @@
 import { getOctokit } from '@actions/github';
 import { Redactor } from '../redaction/redactor.js';
+import { errorMessage } from '../output/errors.js';
 
 /** The GitHub REST calls deploy/rollback make: a Deployment per context environment and its statuses. */
 export interface GitHubApi {
@@ -92,7 +93,7 @@ export class DeploymentTracker {
       this.id = d.id;
       await this.status('in_progress', description);
     } catch (e) {
-      this.warn(r.redact(`GitHub deployment could not be created: ${e instanceof Error ? e.message : String(e)}`));
+      this.warn(r.redact(`GitHub deployment could not be created: ${errorMessage(e)}`));
     }
   }
 
@@ -110,7 +111,7 @@ export class DeploymentTracker {
         log_url: this.logUrl,
       });
     } catch (e) {
-      this.warn(r.redact(`GitHub deployment status ${state} could not be set: ${e instanceof Error ? e.message : String(e)}`));
+      this.warn(r.redact(`GitHub deployment status ${state} could not be set: ${errorMessage(e)}`));
     }
   }
 }

@@ -82,10 +82,15 @@ export function isPaasError(e: unknown): e is PaasError {
   return e instanceof PaasError;
 }
 
+/** The message of anything thrown: an Error's message, else the value as a string (not redacted: callers redact). */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 /** Turns anything thrown into ErrorInfo; unknown errors become PAAS_INTERNAL (a bug, not a user mistake). */
 export function toErrorInfo(e: unknown, stage = 'internal'): ErrorInfo {
   if (isPaasError(e)) return e.toInfo();
-  const message = e instanceof Error ? e.message : String(e);
+  const message = errorMessage(e);
   return {
     code: 'PAAS_INTERNAL',
     stage,

@@ -4,7 +4,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync,
 import { dirname, join } from 'node:path';
 import { contextConfigSchema } from '../isolation/context.js';
 import type { ContextPaths } from '../isolation/store.js';
-import { PaasError } from '../output/errors.js';
+import { PaasError, errorMessage } from '../output/errors.js';
 import { StateDb } from '../state/db.js';
 import { mkdirPrivate, writeFilePrivate } from '../state/fs-safe.js';
 import type { BundleFile } from './bundle.js';
@@ -154,7 +154,7 @@ function mergeDb(dbPath: string, context: string, incoming: Buffer, stats: Merge
     try {
       new StateDb(tmp).close();
     } catch (e) {
-      throw new PaasError('PAAS_STATE_CORRUPT', `the incoming state.db cannot be opened: ${e instanceof Error ? e.message : String(e)}`, {
+      throw new PaasError('PAAS_STATE_CORRUPT', `the incoming state.db cannot be opened: ${errorMessage(e)}`, {
         stage: 'state_merge',
         remediation: 'Upgrade paas-actions if the state was written by a newer version; otherwise restore from a backup or reset the state.',
       });

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { contextName } from '../../isolation/names.js';
 import type { Outcome } from '../../output/envelope.js';
-import { PaasError } from '../../output/errors.js';
+import { PaasError, errorMessage } from '../../output/errors.js';
 import { outcome } from '../../output/outcome.js';
 import { markdownTable } from '../../output/summary.js';
 import { boolInput, parseInputs, pathInput } from '../../runtime/inputs.js';
@@ -85,7 +85,7 @@ export async function alertAcknowledge(rt: Runtime, raw: unknown): Promise<Outco
         label = 'added';
       } catch (e) {
         label = 'failed';
-        rt.logger.warn(`could not add the ${ACK_LABEL} label to issue #${open.issue}: ${e instanceof Error ? e.message : String(e)}`);
+        rt.logger.warn(`could not add the ${ACK_LABEL} label to issue #${open.issue}: ${errorMessage(e)}`);
       }
     }
     const now = rt.now().toISOString();

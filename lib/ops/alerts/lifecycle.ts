@@ -35,6 +35,7 @@ import type { Overall } from '../checks/types.js';
 import type { GitHubIssuesApi, Issue } from './github-issues.js';
 import type { Silence } from './silence.js';
 import { alertMessage, postSlack, type AlertEventKind, type SlackPostOptions } from './slack.js';
+import { errorMessage } from '../../output/errors.js';
 
 export const ALERT_TITLE = 'ops_daily strict unhealthy';
 export const READINESS_ALERT_TITLE = 'ops readiness not ready';
@@ -465,7 +466,7 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
       github = 'failed';
       ghError = e instanceof GitHubApiError ? e : new GitHubApiError(0, 'GitHub API', 'network');
       action = 'failed';
-      deps.logger.warn(`alert issue could not be updated: ${e instanceof Error ? e.message : String(e)}`);
+      deps.logger.warn(`alert issue could not be updated: ${errorMessage(e)}`);
       deps.logger.warn(`fix: ${githubRemediation(ghError)}`);
     }
   } else if (isPending) {
@@ -538,7 +539,7 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
           try {
             await deps.github.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, { ...since, notified_at: input.now.toISOString() }, kind)));
           } catch (e) {
-            deps.logger.warn(`the alert issue's reminder time could not be updated: ${e instanceof Error ? e.message : String(e)}`);
+            deps.logger.warn(`the alert issue's reminder time could not be updated: ${errorMessage(e)}`);
           }
         }
       }
@@ -635,7 +636,7 @@ async function flappingPhase(input: AlertInput, safe: AlertInput, deps: AlertDep
         await gh.createComment(issue.number, `No longer flapping: ${flap.changes.length} change(s) within the window. The usual lifecycle resumes.`);
         await gh.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, markerState, kind)));
       } catch (e) {
-        deps.logger.warn(`the alert issue's flapping state could not be updated: ${e instanceof Error ? e.message : String(e)}`);
+        deps.logger.warn(`the alert issue's flapping state could not be updated: ${errorMessage(e)}`);
       }
     } else if (issue && gh?.updateBody && marker && JSON.stringify(marker.flap ?? null) !== JSON.stringify(next)) {
       try {
@@ -667,7 +668,7 @@ async function flappingPhase(input: AlertInput, safe: AlertInput, deps: AlertDep
       github = 'failed';
       action = 'failed';
       ghError = e instanceof GitHubApiError ? e : new GitHubApiError(0, 'GitHub API', 'network');
-      deps.logger.warn(`alert issue could not be updated: ${e instanceof Error ? e.message : String(e)}`);
+      deps.logger.warn(`alert issue could not be updated: ${errorMessage(e)}`);
     }
   }
   let slack: SlackOutcome = 'not_needed';

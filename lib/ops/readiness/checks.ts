@@ -11,6 +11,7 @@ import { BACKUP_EXT, readManifest, verifyBackup } from '../../persistence/backup
 import { STATE_KEY_NAME } from '../../persistence/crypto.js';
 import type { Redactor } from '../../redaction/redactor.js';
 import { parseTargets } from '../doctor/state.js';
+import { errorMessage } from '../../output/errors.js';
 
 export type CheckStatus = 'ok' | 'fail' | 'skipped';
 export const CHECK_NAMES = ['doctor', 'distinct_targets', 'distinct_vault', 'backup', 'alert_route', 'rollback_drill'] as const;
@@ -173,7 +174,7 @@ export function checkBackup(store: ContextStore, c: ContextConfig, vault: Contex
   try {
     problems = verifyBackup(readFileSync(newest.path), key).report.problems;
   } catch (e) {
-    problems = [e instanceof Error ? e.message : String(e)];
+    problems = [errorMessage(e)];
   }
   if (problems.length) {
     return { ...base, status: 'fail', reason: 'backup_invalid', detail: `the newest backup ${newest.path} fails verification: ${problems.slice(0, 3).join('; ')}`, fix: `Do not rely on it: write a new one (\`${create}\`), check it with \`paas backup verify <file>\`, and find what damaged the old one.`, age_hours: ageHours };

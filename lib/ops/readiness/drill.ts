@@ -11,7 +11,7 @@
  *   (current = the release its history expects), and a good rollback candidate exists on it.
  */
 import type { Outcome } from '../../output/envelope.js';
-import { PaasError } from '../../output/errors.js';
+import { PaasError, errorMessage } from '../../output/errors.js';
 import { failure, outcome } from '../../output/outcome.js';
 import type { CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
@@ -126,7 +126,7 @@ export async function rollbackDrill(rt: Runtime, common: CommonInputs, s: DrillS
     });
   } catch (e) {
     const se = e instanceof StageError ? e : null;
-    if (session) session.events.append('rollback.drill', `rollback drill failed: ${e instanceof Error ? e.message : String(e)}`, { ...fields, code: se?.code ?? (e instanceof PaasError ? e.code : 'PAAS_INTERNAL') }, 'error');
+    if (session) session.events.append('rollback.drill', `rollback drill failed: ${errorMessage(e)}`, { ...fields, code: se?.code ?? (e instanceof PaasError ? e.code : 'PAAS_INTERNAL') }, 'error');
     return failure(rt.redactor, 'rollback_drill', session?.config.name ?? common.context ?? null, mode, se ? toPaasError(se) : e, { ...fields, ...(node ? { last_log_lines: node.lastLines(20).join('\n') } : {}) });
   } finally {
     await closeAll(nodes);
