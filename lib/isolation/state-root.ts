@@ -91,16 +91,25 @@ export interface GuardedStateRoot {
   reason?: string;
 }
 
-/** Why a state root is unsafe, or null when it is outside every git work tree and the workspace. */
-export function stateRootProblem(path: string, workspace?: string): string | null {
+/**
+ * Why `path` (named `what` in the message: state root, vault file, backup path) may not be used
+ * for private state: inside a git work tree or inside the workspace (symlinks resolved); else null.
+ * `nameWorkspace` adds the workspace's path to the message.
+ */
+export function insideRepositoryProblem(what: string, path: string, workspace?: string, nameWorkspace = false): string | null {
   const real = realPathLoose(path);
   const tree = findGitWorkTree(real);
-  if (tree) return `state root ${real} is inside the git work tree ${tree}`;
+  if (tree) return `${what} ${real} is inside the git work tree ${tree}`;
   if (workspace) {
     const ws = realPathLoose(workspace);
-    if (isInside(real, ws)) return `state root ${real} is inside GITHUB_WORKSPACE ${ws}`;
+    if (isInside(real, ws)) return `${what} ${real} is inside GITHUB_WORKSPACE${nameWorkspace ? ` ${ws}` : ''}`;
   }
   return null;
+}
+
+/** Why a state root is unsafe, or null when it is outside every git work tree and the workspace. */
+export function stateRootProblem(path: string, workspace?: string): string | null {
+  return insideRepositoryProblem('state root', path, workspace, true);
 }
 
 function fileType(st: Stats): string {

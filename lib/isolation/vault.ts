@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { PaasError } from '../output/errors.js';
 import type { Redactor } from '../redaction/redactor.js';
-import { findGitWorkTree, isInside, realPathLoose } from './state-root.js';
+import { insideRepositoryProblem, realPathLoose } from './state-root.js';
 
 const KEY_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
@@ -88,10 +88,9 @@ export class Vault {
 
 /** Checks a vault file: outside every repository and the workspace, a regular file, mode 0600. */
 export function vaultFileProblem(path: string, workspace?: string): string | null {
+  const inside = insideRepositoryProblem('vault file', path, workspace);
+  if (inside) return inside;
   const real = realPathLoose(path);
-  const tree = findGitWorkTree(real);
-  if (tree) return `vault file ${real} is inside the git work tree ${tree}`;
-  if (workspace && isInside(real, realPathLoose(workspace))) return `vault file ${real} is inside GITHUB_WORKSPACE`;
   let st;
   try {
     st = statSync(real);

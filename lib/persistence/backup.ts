@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { contextConfigSchema } from '../isolation/context.js';
-import { findGitWorkTree, isInside, realPathLoose } from '../isolation/state-root.js';
+import { insideRepositoryProblem } from '../isolation/state-root.js';
 import type { ContextStore } from '../isolation/store.js';
 import { PaasError } from '../output/errors.js';
 import { Redactor } from '../redaction/redactor.js';
@@ -251,11 +251,7 @@ function dbProblem(data: Buffer, red: Redactor): string | null {
 
 /** Why a backup may not be written at `path` (inside a git work tree or the workspace), or null. */
 export function backupPathProblem(path: string, workspace?: string): string | null {
-  const real = realPathLoose(path);
-  const tree = findGitWorkTree(real);
-  if (tree) return `backup path ${real} is inside the git work tree ${tree}`;
-  if (workspace && isInside(real, realPathLoose(workspace))) return `backup path ${real} is inside GITHUB_WORKSPACE`;
-  return null;
+  return insideRepositoryProblem('backup path', path, workspace);
 }
 
 export function defaultBackupPath(store: ContextStore, context: string, now: Date): string {
