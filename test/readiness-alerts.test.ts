@@ -213,6 +213,16 @@ describe('readiness alert beside the ops_daily alert', () => {
     // the next run opens it (the incident was kept locally)
     const next = await s.readiness();
     expect(alertLines(next)).toEqual(['ops_alert status=opened context=internal-dogfood issue=1 slack=not_configured']);
+    // the readiness incident lives in its own state keys: the ops_daily alert of the context is not open
+    const h = await cli(['alert', 'history', '--context', 'internal-dogfood', '--state-root', s.root, '--json'], {}, s.work);
+    expect(h.code).toBe(0);
+    expect(h.json().fields.open).toBeNull();
+    expect((h.json().fields.records as Array<{ action: string; kind?: string }>).map((x) => [x.action, x.kind])).toEqual([
+      ['opened', 'ops_readiness'],
+      ['failed', 'ops_readiness'],
+    ]);
+    const text = await cli(['alert', 'history', '--context', 'internal-dogfood', '--state-root', s.root], {}, s.work);
+    expect(text.stdout).toMatch(/opened .* kind=ops_readiness/);
   });
 
   test('without a GitHub repository and token, readiness does not alert (no line, no request)', async () => {

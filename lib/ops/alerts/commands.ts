@@ -37,7 +37,7 @@ export function alertHistory(rt: Runtime, raw: unknown): Outcome {
       fields: { open, records },
       text: [
         open ? `open alert ${open.id}${open.issue ? ` (issue #${open.issue})` : ''}${open.acknowledged ? ' acknowledged' : ''}` : 'no open alert',
-        ...records.map((r) => `${r.at} ${r.action.padEnd(12)} ${r.overall ?? ''} issue=${r.issue ?? '-'} slack=${r.slack} github=${r.github}${r.reason ? ` reason=${r.reason}` : ''} alert=${r.alert_id ?? '-'}`),
+        ...records.map((r) => `${r.at} ${r.action.padEnd(12)} ${r.overall ?? ''} issue=${r.issue ?? '-'} slack=${r.slack} github=${r.github}${r.reason ? ` reason=${r.reason}` : ''} alert=${r.alert_id ?? '-'}${r.kind ? ` kind=${r.kind}` : ''}`),
       ].join('\n'),
       summary: markdownTable(['at', 'action', 'overall', 'issue', 'slack', 'github', 'reason', 'alert'], records.map((r) => [r.at, r.action, r.overall, r.issue, r.slack, r.github, r.reason ?? '', r.alert_id])),
     });
