@@ -61,6 +61,8 @@ const httpStatus = z.number().int().min(100).max(599);
 const expectStatus = z.union([httpStatus, z.array(httpStatus).min(1).max(20)]);
 const port = z.number().int().min(1).max(65535);
 
+/** Days of a maintenance window (`contexts.<name>.maintenance[].weekdays`). */
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export const STRATEGIES = ['serial', 'rolling', 'parallel', 'canary', 'bluegreen'] as const;
 export const CHECK_KINDS = ['http', 'sql', 'target', 'tls', 'backup'] as const;
 
@@ -220,7 +222,7 @@ function build() {
   // a weekly window in a time zone: checks run and are reported, nobody is paged (docs/ops_daily.md)
   const maintenanceWindow = z
     .strictObject({
-      weekdays: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).min(1).max(7).default(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']),
+      weekdays: z.array(z.enum(WEEKDAYS)).min(1).max(7).default([...WEEKDAYS]),
       start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be HH:MM (24 h)' }),
       duration: durationMs({ min: 60_000, max: 7 * 24 * 3_600_000 }),
       timezone: z
@@ -272,6 +274,8 @@ export type PaasYml = z.output<ReturnType<typeof build>['paasYml']>;
 export type DbConfig = z.output<ReturnType<typeof build>['db']>;
 export type OpsCheck = z.output<ReturnType<typeof build>['check']>;
 export type AppConfig = PaasYml['apps'][string];
+/** One maintenance window of a context, as the schema returns it (duration in ms). */
+export type MaintenanceWindowConfig = NonNullable<PaasYml['contexts'][string]['maintenance']>[number];
 
 /** The configuration when a repository has no paas.yml (every default). */
 export function defaultPaasYml(): PaasYml {

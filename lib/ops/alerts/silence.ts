@@ -6,17 +6,13 @@
  * failure that outlasts the window or the grace period pages as usual.
  */
 
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+import { WEEKDAYS, type MaintenanceWindowConfig } from '../../config/paas-yml.js';
+
+export { WEEKDAYS };
 export type Weekday = (typeof WEEKDAYS)[number];
 
-export interface MaintenanceWindow {
-  weekdays: readonly Weekday[];
-  /** HH:MM, wall-clock time in `timezone` */
-  start: string;
-  /** ms */
-  duration: number;
-  timezone: string;
-}
+/** `contexts.<name>.maintenance[]` of paas.yml (the schema's type): weekdays, start HH:MM in `timezone`, duration in ms. */
+export type MaintenanceWindow = Readonly<MaintenanceWindowConfig>;
 
 const WEEK_MIN = 7 * 1440;
 
