@@ -16,8 +16,9 @@ const baseDir = tempDir('paas-demo-');
 const base = baseDir.path;
 const stateRoot = join(base, 'state');
 const env = { ...process.env, PAAS_STATE_ROOT: stateRoot, HOME: base };
-delete env.GITHUB_ACTIONS;
-delete env.GITHUB_WORKSPACE;
+// the demo runs on this machine alone: never against a real repository's API or the runner's files,
+// even when started inside a workflow (GITHUB_REPOSITORY, GITHUB_TOKEN, GITHUB_OUTPUT, ...)
+for (const k of Object.keys(env)) if (/^(GITHUB_|RUNNER_|ACTIONS_|INPUT_|STATE_)/.test(k) || k === 'GH_TOKEN' || k === 'CI') delete env[k];
 
 const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 let step = 0;
