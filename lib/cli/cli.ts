@@ -95,7 +95,7 @@ export const COMMANDS: Command[] = [
   { path: ['events', 'list'], positionals: [], strings: ['context', 'kind', 'since', 'format', 'limit', ...ROOT], booleans: ROOT_BOOL, lists: ['kind'], summary: "list the context's events (--since 24h --kind deploy.* --format jsonl: a transcript or audit export)", run: async (rt, a) => (await events()).eventsList(rt, a) },
   { path: ['backup', 'create'], positionals: [], strings: ['context', 'out', 'vault', 'vault_file', ...ROOT], booleans: ROOT_BOOL, summary: 'write an encrypted backup of a context (state.db, events, config)', run: async (rt, a) => (await backup()).backupCreate(rt, a) },
   { path: ['backup', 'verify'], positionals: ['file'], strings: ['context', 'vault', 'vault_file', ...ROOT], booleans: ROOT_BOOL, summary: 'check every checksum of a backup; names the damaged file', run: async (rt, a) => (await backup()).backupVerify(rt, a) },
-  { path: ['backup', 'restore'], positionals: ['file'], strings: ['context', 'vault', 'vault_file', ...ROOT], booleans: ['force', ...ROOT_BOOL], summary: 'verify, restore into the same context, then run doctor', run: async (rt, a) => (await backup()).backupRestore(rt, a) },
+  { path: ['backup', 'restore'], positionals: ['file'], strings: ['context', 'vault', 'vault_file', ...ROOT], booleans: ['force', ...ROOT_BOOL], summary: 'verify, restore into the same context, then run doctor', run: async (rt, a) => (await backup()).backupRestore(rt, a, executeOperation) },
   opCommand(['doctor'], 'doctor', 'prove isolation: no private state or plaintext secrets in the repo'),
   opCommand(['deploy', 'reconcile'], 'deploy', 'compare targets with the recorded releases', { mode: 'reconcile' }),
   opCommand(['deploy'], 'deploy', 'ship a release to the targets (plan unless --apply)'),

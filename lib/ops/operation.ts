@@ -18,6 +18,13 @@ export interface OperationDef<S extends z.ZodObject = z.ZodObject> {
   run: (rt: Runtime, common: CommonInputs, settings: z.infer<S>) => Promise<Outcome>;
 }
 
+/**
+ * The dispatcher as a port (lib/entry/execute.ts executeOperation): validates the inputs and runs
+ * an operation, never throws. The entry layer passes it to code that runs another operation
+ * (backup restore runs doctor), so no operation imports the entry layer.
+ */
+export type RunOperation = (rt: Runtime, op: OperationName, raw: Record<string, unknown>) => Promise<Outcome>;
+
 export function defineOperation<S extends z.ZodObject>(def: OperationDef<S>): OperationDef<S> {
   return def;
 }

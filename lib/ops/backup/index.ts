@@ -9,10 +9,10 @@ import { markdownTable } from '../../output/summary.js';
 import { assertBackupContext, createBackup, defaultBackupPath, readBackupFile, readManifest, restoreBackup, verifyBackup } from '../../persistence/backup.js';
 import { STATE_KEY_NAME } from '../../persistence/crypto.js';
 import { needlesFor, type SecretNeedle } from '../../persistence/scan.js';
-import { executeOperation } from '../../entry/execute.js';
 import { boolInput, parseInputs, pathInput } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { openStore, resolveContext } from '../../runtime/session.js';
+import type { RunOperation } from '../operation.js';
 import { restoredContextChecks, type IsolationCheck } from './checks.js';
 
 /**
@@ -97,7 +97,8 @@ export function backupVerify(rt: Runtime, raw: unknown): Outcome {
 
 const restoreSchema = z.object({ file: pathInput, context: contextName, force: boolInput.default(false), ...common }).strict();
 
-export async function backupRestore(rt: Runtime, raw: unknown): Promise<Outcome> {
+/** Restores a backup, then runs the isolation checks and `doctor` (through `runOperation`, the dispatcher) on it. */
+export async function backupRestore(rt: Runtime, raw: unknown, runOperation: RunOperation): Promise<Outcome> {
   const a = parseInputs(restoreSchema, raw, 'argument');
   const store = openStore(rt, a);
   const data = readBackupFile(a.file);
@@ -108,7 +109,7 @@ export async function backupRestore(rt: Runtime, raw: unknown): Promise<Outcome>
 
   // afterwards: the isolation checks on the restored files, then doctor
   const checks: IsolationCheck[] = restoredContextChecks(store, a.context, needles, rt.workspace);
-  const o = await executeOperation(rt, 'doctor', { context: a.context, state_root: store.root.path, allow_unsafe_state_root: a.allow_unsafe_state_root, ...(a.vault ? { vault: a.vault } : {}) });
+  const o = await runOperation(rt, 'doctor', { context: a.context, state_root: store.root.path, allow_unsafe_state_root: a.allow_unsafe_state_root, ...(a.vault ? { vault: a.vault } : {}) });
   const doctor = { ran: true, ok: o.exitCode === 0, status: o.lines.at(-1) ?? null };
   const failed = checks.filter((c) => !c.ok);
   const fields = { file: a.file, created_at: r.report.created_at, files: r.report.files, replaced: r.replaced, restored: r.stats, checks, doctor };
