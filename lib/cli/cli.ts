@@ -68,10 +68,15 @@ const logs = () => import('../ops/logs/index.js');
 const ROOT = ['state_root'];
 const ROOT_BOOL = ['allow_unsafe_state_root'];
 
+/** A flag without a value when its input's schema reads the runner's `true` as the boolean true (boolInput). */
+const isBooleanInput = (schema: z.ZodType): boolean => schema.safeParse('true').data === true;
+
 function opCommand(path: string[], op: OperationName, summary: string, fixed: Record<string, string> = {}): Command {
   const def = REGISTRY[op];
+  // flags derived from the same schemas the action inputs are parsed and tested with
+  const shape: Record<string, z.ZodType> = { ...commonInputsSchema.shape, ...def.inputs.shape };
   const names = [...COMMON_INPUT_NAMES, ...Object.keys(def.inputs.shape)].filter((n) => !(n in fixed));
-  const booleans = names.filter((n) => ['apply', 'rollback_on_failure', 'allow_unsafe_state_root', 'update_baseline', 'state_reset', 'allow_bad_release', 'drill'].includes(n));
+  const booleans = names.filter((n) => isBooleanInput(shape[n] as z.ZodType));
   return {
     path,
     positionals: [],
