@@ -3,7 +3,8 @@
  * every sink the process writes to, driven in-process through the real functions:
  *
  *   transformations: a form (exact, base64 at every alignment, base64url, hex, URL, JSON, lines,
- *   PEM body...) wrapped at any width (LF or CRLF, indented or not; hex as `od` prints it), chunk
+ *   PEM body...) wrapped at any width (LF or CRLF, indented or not; hex as `od` prints it), or
+ *   dumped (`xxd`, `hexdump -C`, `od -tx2`: offsets, grouped hex, ASCII column), chunk
  *   splits at random offsets and at every offset, shortening at every length (Redactor.clip, the
  *   one way text is shortened), and combinations of these;
  *
@@ -67,11 +68,38 @@ interface Shape {
   indent: '' | ' ' | '  ';
   /** hex as od prints it: byte pairs separated by spaces */
   od: boolean;
+  /** the form's bytes as a dump tool prints them (offsets, grouped hex, ASCII column), after `shift` filler bytes */
+  dump?: 'xxd' | 'hexdump -C' | 'od -tx2' | null;
+  shift?: number;
   pre: string;
   post: string;
 }
 
+const ascii = (b: Buffer) => [...b].map((c) => (c >= 32 && c < 127 ? String.fromCharCode(c) : '.')).join('');
+
+/** `xxd`, `hexdump -C` and `od -tx2` output for bytes, written here as the tools print them (test/redaction.dumps.test.ts runs the tools). */
+function dump(bytes: Buffer, tool: 'xxd' | 'hexdump -C' | 'od -tx2', eol: string): string {
+  const lines: string[] = [];
+  for (let o = 0; o < bytes.length; o += 16) {
+    const b = bytes.subarray(o, o + 16);
+    const hex = [...b].map((c) => c.toString(16).padStart(2, '0'));
+    if (tool === 'xxd') {
+      const groups = (hex.join('').match(/.{1,4}/g) ?? []).join(' ');
+      lines.push(`${o.toString(16).padStart(8, '0')}: ${groups.padEnd(39)}  ${ascii(b)}`);
+    } else if (tool === 'hexdump -C') {
+      const area = `${hex.slice(0, 8).join(' ')}  ${hex.slice(8).join(' ')}`.trimEnd();
+      lines.push(`${o.toString(16).padStart(8, '0')}  ${area.padEnd(48)}  |${ascii(b)}|`);
+    } else {
+      const words = (hex.length % 2 ? [...hex, '00'] : hex).join('').match(/..../g) ?? [];
+      lines.push(`${o.toString(8).padStart(7, '0')} ${words.map((w) => w.slice(2) + w.slice(0, 2)).join(' ')}`);
+    }
+  }
+  lines.push(bytes.length.toString(tool === 'od -tx2' ? 8 : 16).padStart(tool === 'od -tx2' ? 7 : 8, '0'));
+  return lines.join(eol) + eol;
+}
+
 function wrapped(form: string, encoding: string, s: Shape): string {
+  if (s.dump) return dump(Buffer.concat([Buffer.from('k='.repeat(8)).subarray(0, s.shift ?? 0), Buffer.from(form, 'utf8'), Buffer.from('\nnext line\n')]), s.dump, s.eol);
   if (s.od && encoding === 'hex') return ' ' + (form.match(/.{1,2}/g) ?? []).join(' ').replace(/((?:\S\S ){16})/g, `$1${s.eol}`);
   if (s.width === null || !isWrappable(form, encoding)) return form;
   const re = new RegExp(`(.{${s.width}})`, 'g');
@@ -261,6 +289,8 @@ const shapeArb: fc.Arbitrary<Shape> = fc.record({
   eol: fc.constantFrom('\n' as const, '\r\n' as const),
   indent: fc.constantFrom('' as const, ' ' as const, '  ' as const),
   od: fc.boolean(),
+  dump: fc.constantFrom(null, null, null, 'xxd' as const, 'hexdump -C' as const, 'od -tx2' as const),
+  shift: fc.nat({ max: 15 }),
   pre: fc.constantFrom('', 'hook: ', 'INFO deploy ', 'value=', '$ base64 key\n', '{"v":"'),
   post: fc.constantFrom('', '\n', ' done', '"}', '\nexit 1\n'),
 });

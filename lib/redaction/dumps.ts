@@ -319,6 +319,22 @@ export function projectLine(line: string): { bytes: number[]; swapped: number[] 
   return { bytes: [...b.val], swapped: b.swapped().map((i) => b.val[i] as number) };
 }
 
+/**
+ * The first line of a dump often carries a prefix (`error: 00000000: 2d2d ...`, a log prefix, an
+ * error message quoting the output, a JSON string): parses text[ls, le) from the first run of
+ * 6-16 hex digits (then `:` or a space) that makes the rest a dump line; true when one does.
+ */
+function parsePrefixed(text: string, ls: number, le: number, b: Block): boolean {
+  for (let q = ls + 1; q < le - 8; q++) {
+    if (hexVal(text.charCodeAt(q)) < 0 || hexVal(text.charCodeAt(q - 1)) >= 0) continue;
+    const e = hexRun(text, q, le);
+    const d = text.charCodeAt(e);
+    if (e - q >= 6 && e - q <= 16 && (d === 58 || d === SP) && parseLine(text, q, le, b) > 0) return true;
+    q = e;
+  }
+  return false;
+}
+
 class Hits implements ScanSink {
   starts: number[] = [];
   ends: number[] = [];
@@ -358,6 +374,9 @@ export class DumpForms {
     if (this.list.length === 0) return;
     const b = this.block;
     b.clear();
+    // the line before the current one when it is not a dump line (a block's first line may carry a prefix)
+    let prevLs = -1;
+    let prevLe = -1;
     for (let ls = 0; ls < to; ) {
       let nl = text.indexOf('\n', ls);
       if (nl < 0 || nl >= to) {
@@ -366,13 +385,26 @@ export class DumpForms {
       }
       const le = nl > ls && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
       const next = nl + 1;
-      if (b.length === 0 && !candidate(text, ls, le)) {
+      const empty = b.length === 0;
+      if (empty && !candidate(text, ls, le)) {
+        prevLs = ls;
+        prevLe = le;
         ls = next;
         continue;
       }
       if (parseLine(text, ls, le, b) < 0) {
         this.flush(b, add);
         b.clear();
+        prevLs = ls;
+        prevLe = le;
+      } else if (empty && b.length > 0) {
+        // a block starts here: with the line before it when that one is a dump line after a prefix
+        if (prevLs >= 0) {
+          b.clear();
+          if (!parsePrefixed(text, prevLs, prevLe, b)) b.clear();
+          parseLine(text, ls, le, b);
+        }
+        prevLs = -1;
       }
       ls = next;
     }
@@ -449,12 +481,20 @@ export class DumpForms {
     const probe = this.block;
     let need = this.maxLength;
     let e = incomplete - 1; // the line break ending the last complete line
+    let prefixed = false;
     while (e >= 0 && need > 0) {
       const ls = text.lastIndexOf('\n', e - 1) + 1;
       const le = e > ls && text.charCodeAt(e - 1) === 13 ? e - 1 : e;
       probe.clear();
-      const r = parseLine(text, ls, le, probe);
-      if (r < 0) break;
+      if (parseLine(text, ls, le, probe) < 0) {
+        // the block's first line may carry a prefix (see parsePrefixed)
+        probe.clear();
+        if (parsePrefixed(text, ls, le, probe)) {
+          spans.push([ls, le]);
+          prefixed = true;
+        }
+        break;
+      }
       need -= probe.length;
       spans.push([ls, le]);
       e = ls - 1;
@@ -464,7 +504,8 @@ export class DumpForms {
     const b = probe;
     for (let i = spans.length - 1; i >= 0; i--) {
       const [ls, le] = spans[i] as [number, number];
-      parseLine(text, ls, le, b);
+      if (prefixed && i === spans.length - 1) parsePrefixed(text, ls, le, b);
+      else parseLine(text, ls, le, b);
     }
     let hold = to;
     if (b.length > 0) {
