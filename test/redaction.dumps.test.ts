@@ -173,6 +173,27 @@ describe('dumps of a registered secret, printed by real tools', () => {
     }
   });
 
+  test('a first line behind a prefix (an error message, a log prefix, a JSON string) is read too; streams agree', () => {
+    const rnd = prng(23);
+    for (const name of ['xxd', 'hexdump -C', 'od -c', 'od -tx2', 'xxd -e (little-endian words)']) {
+      for (let offset = 0; offset < 4; offset++) {
+        const secret = randomChars(ALNUM, 14 + Math.floor(rnd() * 30), rnd);
+        const r = new Redactor();
+        r.register(secret);
+        const out = tool(TOOLS[name] as string[], `${'x'.repeat(offset * 3)}K=${secret}\n`);
+        for (const prefix of ['step failed: ', '{"v":"', '[web1] ']) {
+          check(r, secret, `${prefix}${out}done\n`, `${name}/${JSON.stringify(prefix)}/offset ${offset}`, rnd);
+        }
+        // one prefixed line alone: whatever is masked, a stream gives what redact() gives
+        const one = `error: ${out.split('\n')[0]}\nplain text\n`;
+        for (let k = 0; k < 3; k++) {
+          const cuts = Array.from({ length: 1 + Math.floor(rnd() * 6) }, () => Math.floor(rnd() * one.length));
+          expect(streamAll(r, cutAt(one, cuts))).toBe(r.redact(one));
+        }
+      }
+    }
+  });
+
   test('the rest of a dump is kept: offsets, other bytes, other lines', () => {
     const secret = 'Zq' + randomChars(ALNUM, 30, prng(9));
     const r = new Redactor();

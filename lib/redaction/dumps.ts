@@ -208,7 +208,7 @@ function parseHexLine(text: string, ls: number, le: number, b: Block): number {
     if (p >= le) break;
     const sp = p - s;
     if (n > 0 && sp === 0) return rollback(b, mark);
-    if (colon && n > 0 && sp >= 2) break;
+    if (colon && n > 0 && sp >= 2 && !shortLastGroup(text, p, le, width, n)) break;
     const c = text.charCodeAt(p);
     if (c === 124 || c === 62) break;
     const e = hexRun(text, p, le);
@@ -247,6 +247,20 @@ function parseHexLine(text: string, ls: number, le: number, b: Block): number {
     if (gs >= 0 && ge - gs === n) for (let i = 0; i < n; i++) b.asc[mark + i] = gs + i;
   }
   return 1;
+}
+
+/**
+ * xxd -e prints a short last group right-aligned (`0a6d36` after several spaces): after the blanks
+ * at p, a group shorter than `width` followed by blanks and exactly as many characters as the line
+ * then holds bytes (its ASCII column) is a group, not the start of the column.
+ */
+function shortLastGroup(text: string, p: number, le: number, width: number, n: number): boolean {
+  const e = hexRun(text, p, le);
+  const len = e - p;
+  if (len === 0 || len & 1 || len >= width) return false;
+  let r = e;
+  while (r < le && text.charCodeAt(r) === SP) r++;
+  return r - e >= 2 && le - r === n + len / 2;
 }
 
 function rollback(b: Block, mark: number): number {
@@ -517,8 +531,10 @@ export class DumpForms {
         for (let len = view.length; len >= 1; len--) {
           if (this.beginsForm(view.slice(view.length - len))) {
             const i = perm ? (perm[n - len] as number) : n - len;
-            // the earliest line the tail touches (within a group, bytes of one line)
-            hold = Math.min(hold, b.lineStart[b.ln[i] as number] as number);
+            // the earliest line the tail touches (within a group, bytes of one line); a prefixed
+            // first line is held whole, so that the stream reads it as redact() does
+            const li = b.ln[i] as number;
+            hold = Math.min(hold, prefixed && li === 0 ? (spans[spans.length - 1] as [number, number])[0] : (b.lineStart[li] as number));
             break;
           }
         }
