@@ -339,6 +339,7 @@ export function projectLine(line: string): { bytes: number[]; swapped: number[] 
  * 6-16 hex digits (then `:` or a space) that makes the rest a dump line; true when one does.
  */
 function parsePrefixed(text: string, ls: number, le: number, b: Block): boolean {
+  if (le - ls > 2 * MAX_DUMP_LINE) return false;
   for (let q = ls + 1; q < le - 8; q++) {
     if (hexVal(text.charCodeAt(q)) < 0 || hexVal(text.charCodeAt(q - 1)) >= 0) continue;
     const e = hexRun(text, q, le);
