@@ -119,12 +119,11 @@ describe('the lock owner quoted in PAAS_LOCK_HELD', () => {
     mkdirSync(lockDir, { recursive: true });
     writeFileSync(join(lockDir, 'token'), 'someone-else\n');
     // a user-controlled actor (a bot name, a display name) carrying a secret from the vault
-    writeFileSync(join(lockDir, 'owner.json'), JSON.stringify({ run: '1', actor: `${'a'.repeat(60)}${secret}` }));
+    writeFileSync(join(lockDir, 'owner.json'), `${JSON.stringify({ run: '1', actor: `${'a'.repeat(60)}${secret}` })}\n`);
     writeFileSync(join(lockDir, 'expires'), `${Math.floor(Date.now() / 1000) + 600}\n`);
     const r = await runOp('rollback', { ...common, to_release: 'v1', apply: 'true' }, { cwd: work, inCI: false, env });
     expect(r.outcome.envelope.error?.code).toBe('PAAS_LOCK_HELD');
-    // (the message says "owner unknown" on local targets today: the owner is not read back there;
-    // the guard below holds either way)
+    expect(r.outcome.envelope.error?.message).toMatch(/actor=a+\*\*\*/);
     assertNoPiece(secret, r.visible, 'PAAS_LOCK_HELD');
   }, 60_000);
 });
