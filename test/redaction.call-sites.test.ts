@@ -1,16 +1,19 @@
 /**
  * Bounded sinks outside lib/redaction that used to cut text before (or without) redacting it
  * (issue #18, redact-then-clip): a GitHub deployment's description, environment and ref; an
- * archive entry name quoted in PAAS_INVALID_ARGUMENT; a lock owner quoted in PAAS_LOCK_HELD. Each
+ * archive entry name quoted in PAAS_INVALID_ARGUMENT; a lock owner quoted in PAAS_LOCK_HELD; SQLite's
+ * own text (an integrity_check message naming an index) quoted when a backup is verified. Each
  * test registers a secret and puts it where a user could, straddling the old cut, and checks that
  * no 12 characters of it reach the sink.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { DeploymentTracker, type GitHubApi } from '../lib/github/api.js';
 import { prepareArtifact } from '../lib/ops/deploy/artifact.js';
+import { buildBackup, verifyBackup } from '../lib/persistence/backup.js';
 import { Redactor } from '../lib/redaction/redactor.js';
 import { cli, rmrf, tempDir } from './helpers.js';
 import { appYml, makeRelease, runOp } from './harness/deploy-app.js';
@@ -126,4 +129,31 @@ describe('the lock owner quoted in PAAS_LOCK_HELD', () => {
     expect(r.outcome.envelope.error?.message).toMatch(/actor=a+\*\*\*/);
     assertNoPiece(secret, r.visible, 'PAAS_LOCK_HELD');
   }, 60_000);
+});
+
+describe("SQLite's messages quoted by backup verification", () => {
+  test('an integrity_check message naming an index that holds a registered secret across the 120th character', () => {
+    const secret = randomSecret(40, prng(120));
+    const name = `idx_${'p'.repeat(80)}${secret}`;
+    const file = join(base, 'corrupt.db');
+    const db = new DatabaseSync(file);
+    db.exec(`CREATE TABLE t(x); INSERT INTO t VALUES ('MARKERMARKER'); CREATE INDEX "${name}" ON t(x);`);
+    const root = (db.prepare('SELECT rootpage FROM sqlite_master WHERE name = ?').get(name) as { rootpage: number }).rootpage;
+    const size = (db.prepare('PRAGMA page_size').get() as { page_size: number }).page_size;
+    db.close();
+    // one byte of the index's copy of the row changed: "row 1 missing from index <name>"
+    const bytes = readFileSync(file);
+    const page = bytes.subarray((root - 1) * size, root * size);
+    page[page.indexOf('MARKERMARKER')] = 78;
+    const config = Buffer.from(JSON.stringify({ name: 'oss-demo', type: 'demo', state_root: base, created_at: new Date().toISOString() }));
+    const key = randomSecret(32, prng(121));
+    const data = buildBackup('oss-demo', [{ path: 'config.json', data: config }, { path: 'state.db', data: bytes }], key);
+    const r = new Redactor();
+    r.register(secret, 'DEMO_TOKEN');
+    const { report } = verifyBackup(data, key, r);
+    const problems = report.problems.join('\n');
+    expect(problems).toMatch(/state\.db: SQLite integrity check failed \(row 1 missing from index idx_p+\*\*\*/);
+    assertNoPiece(secret, problems, 'backup verify');
+    assertNoPiece(key, problems, 'backup verify (state key)');
+  });
 });
