@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadPaasYml, type DbConfig } from '../../config/paas-yml.js';
 import { formatDuration } from '../../config/duration.js';
@@ -18,7 +19,8 @@ import { checkTriggerPolicy, committedTrigger } from '../deploy/policy.js';
 import { invalidIndexFix, MigrationEngine, type InvalidIndex } from './engine.js';
 import type { DbBootstrapSettings, DbMode } from './index.js';
 import { displayName, schemaTable, type LedgerName, type LedgerRow } from './ledger.js';
-import { compareIds, discoverPlan, type Migration, type Plan } from './plan.js';
+import { findingLine, lintPlan, openLintFindings, type LintReport } from './lint.js';
+import { compareIds, discoverPlan, normalizeSql, type Migration, type Plan } from './plan.js';
 import { assertConsistent, planError, reconcile, type Reconciled } from './reconcile.js';
 import { carryDrift, describeDrift, diffSchema, driftCount, fingerprintOf, ledgerHash } from './schema.js';
 
@@ -49,6 +51,8 @@ interface RunReport {
   drift: string | null;
   stageLines: string[];
   notes: string[];
+  /** dry_run: the lint of every file (offline, PostgreSQL's parser) */
+  lint: LintReport | null;
 }
 
 /** Offline check of the migration plan (also used by prod_verify dry_run): throws the first problem. */
@@ -92,6 +96,7 @@ export async function runDbBootstrap(rt: Runtime, common: CommonInputs, s: DbBoo
     drift: null,
     stageLines: [],
     notes: [],
+    lint: null,
   };
   let session: ContextSession | null = null;
   let context: string | null = common.context ?? null;
@@ -138,6 +143,7 @@ export async function runDbBootstrap(rt: Runtime, common: CommonInputs, s: DbBoo
       throw planError(first, plan.problems.length - 1);
     }
     if (plan.ignored.length > 0) rt.logger.debug(`ignored in ${plan.relDir}: ${plan.ignored.join(', ')}`);
+    if (mode === 'dry_run') report.lint = await lintStage(rt, plan);
 
     // 5. the DSN
     const dsnValue = mode === 'dry_run' ? session.vault.get(report.dsnKey) : session.vault.require(report.dsnKey, `db_bootstrap ${mode}`);
@@ -204,6 +210,43 @@ export async function runDbBootstrap(rt: Runtime, common: CommonInputs, s: DbBoo
   } catch (e) {
     return finish(rt, report, session, context, startedAt, t0, e);
   }
+}
+
+/** ::error/::warning annotations shown per step (the runner keeps 10 of each); the log has every finding. */
+const LINT_ANNOTATIONS = 10;
+
+/**
+ * The lint of dry_run: every file, offline. Findings are reported (log, annotations, envelope, job
+ * summary, SARIF), never a failure of the run: an applied file cannot be edited (its checksum) to
+ * add an opt-out, so an old finding must not block every later dry_run; code scanning gates new ones.
+ */
+async function lintStage(rt: Runtime, plan: Plan): Promise<LintReport> {
+  const lint = await lintPlan(
+    plan.migrations.map((m) => {
+      let text: string | undefined;
+      try {
+        text = normalizeSql(readFileSync(m.absPath, 'utf8'));
+      } catch {
+        text = undefined;
+      }
+      return { relPath: m.relPath, up: m.up, upLine: m.upLine, transaction: m.transaction, text };
+    }),
+  );
+  // statements are quoted: redacted here, so every sink (log, envelope, summary, SARIF, event) gets the redacted text
+  lint.findings = rt.redactor.redactDeep(lint.findings);
+  const open = openLintFindings(lint);
+  const shown = { error: 0, warning: 0 };
+  for (const f of lint.findings) {
+    const line = findingLine(f);
+    if (rt.inAction && !f.ignored && shown[f.severity] < LINT_ANNOTATIONS) {
+      shown[f.severity]++;
+      rt.logger.info(annotationCommand({ level: f.severity, file: f.file, line: f.line, title: `db_bootstrap lint: ${f.rule}`, message: rt.redactor.redact(line) }));
+    } else if (f.ignored) rt.logger.info(line);
+    else rt.logger.warn(line);
+  }
+  const errors = open.filter((f) => f.severity === 'error').length;
+  rt.logger.info(`lint: ${lint.files} file(s), ${lint.statements} statement(s): ${errors} error(s), ${open.length - errors} warning(s)${lint.findings.length > open.length ? `, ${lint.findings.length - open.length} ignored by a header` : ''} (${lint.ms} ms, PostgreSQL's parser, offline)`);
+  return lint;
 }
 
 async function dryRun(engine: MigrationEngine, plan: Plan, s: DbBootstrapSettings, report: RunReport, rt: Runtime): Promise<void> {
@@ -431,6 +474,12 @@ function finish(rt: Runtime, report: RunReport, session: ContextSession | null, 
     invalid_indexes: report.invalidIndexes.map((x) => ({ index: `${x.schema}.${x.name}`, table: x.table, fix: x.fix })),
     duration_ms: durationMs,
   };
+  if (report.lint) {
+    const open = openLintFindings(report.lint);
+    const errors = open.filter((f) => f.severity === 'error').length;
+    fields.lint = { files: report.lint.files, statements: report.lint.statements, errors, warnings: open.length - errors, ignored: report.lint.findings.length - open.length, ms: report.lint.ms };
+    fields.lint_findings = report.lint.findings;
+  }
   if (plan && plan.problems.length > 0) fields.problems = plan.problems.map((p) => ({ reason: p.reason, file: p.file, line: p.line, message: p.message }));
 
   let result: Outcome;
@@ -554,6 +603,12 @@ function summaryOf(report: RunReport, error?: string): string {
   out.push(`${plan.migrations.length} migration(s) in \`${plan.relDir}\`, ledger \`${report.ledger}\`${report.online ? '' : ' (offline check)'}${rows.length > SUMMARY_ROWS ? `; the last ${SUMMARY_ROWS} shown` : ''}`, '');
   out.push(markdownTable(['id', 'file', 'status', 'duration', 'notes'], shown));
   for (const x of report.invalidIndexes) out.push('', `invalid index \`${x.schema}.${x.name}\`: \`${x.fix}\``);
+  if (report.lint) {
+    const f = report.lint.findings;
+    out.push('', `#### Lint (${f.length} finding${f.length === 1 ? '' : 's'}, ${report.lint.files} files, offline)`);
+    if (f.length) out.push('', markdownTable(['location', 'severity', 'rule', 'statement', 'why', 'safe pattern'], f.slice(0, SUMMARY_ROWS).map((x) => [`${x.file}:${x.line}`, x.ignored ? `ignored (${x.ignored})` : x.severity, x.rule, x.statement, x.why, x.fix])));
+    if (f.length > SUMMARY_ROWS) out.push('', `${f.length - SUMMARY_ROWS} more: see \`--json\` (fields.lint_findings).`);
+  }
   return out.join('\n');
 }
 
