@@ -97,6 +97,16 @@ for (const rel of Object.keys(result.metafile.outputs)) {
   if (entry?.shebang) await chmod(file, 0o755);
 }
 
+// WASM assets that a bundled module loads from its own directory (emscripten: `__dirname + file`):
+// copied beside every output that holds the loader. libpg-query: PostgreSQL's parser (db_bootstrap lint).
+const WASM_ASSETS = [{ loader: /(^|[\\/])node_modules[\\/]libpg-query[\\/]wasm[\\/]libpg-query\.js$/, file: 'node_modules/libpg-query/wasm/libpg-query.wasm' }];
+for (const [rel, o] of Object.entries(result.metafile.outputs)) {
+  for (const a of WASM_ASSETS) {
+    if (!Object.keys(o.inputs).some((i) => a.loader.test(i))) continue;
+    await writeFile(join(dirname(resolve(rel)), a.file.split('/').pop()), await readFile(resolve(a.file)));
+  }
+}
+
 // nothing machine-specific may be in dist/
 const walk = async (d) => (await readdir(d, { withFileTypes: true })).flatMap((x) => (x.isDirectory() ? [] : [join(d, x.name)])).concat(
   ...(await Promise.all((await readdir(d, { withFileTypes: true })).filter((x) => x.isDirectory()).map((x) => walk(join(d, x.name))))),

@@ -176,7 +176,9 @@ let parserPromise: Promise<PgParser> | null = null;
 /** PostgreSQL's parser, loaded on first use. */
 export function loadParser(): Promise<PgParser> {
   parserPromise ??= (async () => {
-    const m = await import('libpg-query');
+    const ns = await import('libpg-query');
+    // the package's CommonJS entry (what a bundler picks for node) arrives as `default`
+    const m = (typeof ns.loadModule === 'function' ? ns : (ns as unknown as { default: typeof ns }).default);
     await m.loadModule();
     return { parseSync: (sql: string) => m.parseSync(sql) as ReturnType<PgParser['parseSync']> };
   })();
