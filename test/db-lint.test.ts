@@ -159,11 +159,32 @@ describe('dry_run', () => {
     expect(r.outcome.summary).toContain('ignored (column unused since release 41)');
   });
 
+  test('SARIF for code scanning: one result per finding at its file and line, opt-outs as accepted suppressions', async () => {
+    const sarifFile = join(root, 'out', 'db-lint.sarif');
+    const r = await runDb(ws, { mode: 'dry_run', sarif_file: sarifFile });
+    expect(r.envelope.fields.sarif_file).toBe(sarifFile);
+    const doc = JSON.parse(readFileSync(sarifFile, 'utf8')) as { version: string; runs: Array<{ tool: { driver: { name: string; rules: Array<{ id: string; defaultConfiguration: { level: string } }> } }; results: Array<{ ruleId: string; level: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }>; suppressions?: Array<{ justification: string }> }> }> };
+    expect(doc.version).toBe('2.1.0');
+    const run = doc.runs[0];
+    expect(run?.tool.driver.name).toBe('paas-db-lint');
+    expect(run?.results.map((x) => `${x.locations[0]?.physicalLocation.artifactLocation.uri}:${x.locations[0]?.physicalLocation.region.startLine} ${x.ruleId} ${x.level}${x.suppressions ? ` suppressed(${x.suppressions[0]?.justification})` : ''}`)).toEqual([
+      'db/migrations/0002_orders.sql:4 add_column_not_null_without_default error',
+      'db/migrations/0002_orders.sql:6 add_constraint_without_not_valid error',
+      'db/migrations/0003_rename.sql:2 rename_column error suppressed(column unused since release 41)',
+      'db/migrations/0003_rename.sql:3 drop_column warning',
+    ]);
+    expect(run?.tool.driver.rules.find((x) => x.id === 'drop_column')?.defaultConfiguration.level).toBe('warning');
+  });
+
   test('what lint prints goes through the redactor (a vault value quoted in a statement)', async () => {
     const value = ['k1-', 'Zq8', 'vT3', 'mW9pLr2'].join('');
     ws.write('0002_orders.sql', readFileSync(join(ws.migrations, '0002_orders.sql'), 'utf8').replace("'k1-'", `'${value}'`));
-    const r = await runDb(ws, { mode: 'dry_run', vault: `APP_TOKEN=${value}\n` });
+    const sarifFile = join(root, 'out', 'redacted.sarif');
+    const r = await runDb(ws, { mode: 'dry_run', vault: `APP_TOKEN=${value}\n`, sarif_file: sarifFile });
     expect((r.envelope.fields.lint_findings as LintFinding[]).length).toBe(4);
     expect(r.visible).not.toContain(value);
+    const sarif = readFileSync(sarifFile, 'utf8');
+    expect(sarif).toContain('email_ck');
+    expect(sarif).not.toContain(value);
   });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { vaultKey } from '../../config/vault-key.js';
 import type { Outcome } from '../../output/envelope.js';
-import type { CommonInputs } from '../../runtime/inputs.js';
+import { pathInput, type CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { defineOperation } from '../operation.js';
 
@@ -16,6 +16,8 @@ export const dbBootstrapInputs = z.object({
   dsn_key: z.preprocess(emptyToUndefined, vaultKey.optional()),
   /** for a non-empty database without a ledger: files with id <= this are recorded as applied without running */
   baseline_version: z.preprocess(emptyToUndefined, z.string().regex(/^\d{1,18}$/, { error: 'must be a migration id (digits)' }).optional()),
+  /** dry_run: where to write the lint findings as SARIF (code scanning) */
+  sarif_file: z.preprocess(emptyToUndefined, pathInput.optional()),
 });
 export type DbBootstrapSettings = z.infer<typeof dbBootstrapInputs>;
 

@@ -12,6 +12,8 @@
  * A header without a reason (or naming an unknown rule) is itself a finding and is not applied.
  * The parser is loaded on first use only (1.7 MB of WASM): nothing else pays for it.
  */
+import { createHash } from 'node:crypto';
+import { sarifLog } from '../../output/sarif.js';
 import { statementHead } from './plan.js';
 
 export type LintSeverity = 'error' | 'warning';
@@ -450,4 +452,27 @@ export const openLintFindings = (r: LintReport): LintFinding[] => r.findings.fil
 /** One line per finding, for the log and the CLI: `file:line: severity rule: statement: why. Safe: fix` */
 export function findingLine(f: LintFinding): string {
   return `${f.file}:${f.line}: ${f.severity} ${f.rule}${f.ignored ? ` (ignored: ${f.ignored})` : ''}: ${f.statement ? `\`${f.statement}\`: ` : ''}${f.why}. Safe: ${f.fix}`;
+}
+
+/** SARIF 2.1.0 of a lint (code scanning): one rule per lint rule, opt-outs as accepted suppressions. */
+export function lintSarif(report: LintReport, opts: { srcRoot?: string | null; version: string }): Record<string, unknown> {
+  const used = [...new Set(report.findings.map((f) => f.rule))];
+  const rules = used.map((id) => {
+    const d = LINT_RULES[id];
+    return { id, name: id.replace(/(^|_)([a-z])/g, (_m, _s: string, c: string) => c.toUpperCase()), shortDescription: { text: d.title }, fullDescription: { text: `${d.title}: ${d.why}.` }, help: { text: `Safe pattern: ${d.fix}. Opt a file out with a header line \`-- paas:lint-ignore ${id} reason: <why it is safe here>\`.` }, defaultConfiguration: { level: d.severity }, properties: { tags: ['postgresql', 'migrations', 'locking', 'paas-db-lint'], precision: 'high' } };
+  });
+  const results = report.findings.map((f) => {
+    const r: Record<string, unknown> = {
+      ruleId: f.rule,
+      ruleIndex: used.indexOf(f.rule),
+      level: f.severity,
+      message: { text: `${f.statement ? `\`${f.statement}\`: ` : ''}${f.why}. Safe: ${f.fix}` },
+      locations: [{ physicalLocation: { artifactLocation: { uri: encodeURI(f.file), uriBaseId: '%SRCROOT%' }, region: { startLine: f.line } } }],
+      // the file, rule and statement, not the line: an alert survives lines added above it
+      partialFingerprints: { 'paasDbLint/v1': createHash('sha256').update(`${f.file}\0${f.rule}\0${f.statement}`).digest('hex').slice(0, 32) },
+    };
+    if (f.ignored) r.suppressions = [{ kind: 'inSource', status: 'accepted', justification: f.ignored }];
+    return r;
+  });
+  return sarifLog({ name: 'paas-db-lint', version: opts.version, automationId: 'paas-db-lint/', rules, results, srcRoot: opts.srcRoot });
 }

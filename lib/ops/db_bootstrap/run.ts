@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { loadPaasYml, type DbConfig } from '../../config/paas-yml.js';
 import { formatDuration } from '../../config/duration.js';
 import { blockingSessions, cancelBackend, openConnection, type ConnectOptions, type DbConnection } from '../../db/client.js';
@@ -7,7 +7,7 @@ import { parseDsn, registerDsnSecrets } from '../../db/dsn.js';
 import { DbError, isDbError } from '../../db/errors.js';
 import { onTermination } from '../../db/interrupt.js';
 import type { Outcome } from '../../output/envelope.js';
-import { isPaasError, toErrorInfo } from '../../output/errors.js';
+import { isPaasError, PaasError, toErrorInfo } from '../../output/errors.js';
 import { EXIT_ERROR } from '../../output/exit.js';
 import { statusLine, type LogfmtValue } from '../../output/logfmt.js';
 import { failure, outcome } from '../../output/outcome.js';
@@ -19,7 +19,7 @@ import { checkTriggerPolicy, committedTrigger } from '../deploy/policy.js';
 import { invalidIndexFix, MigrationEngine, type InvalidIndex } from './engine.js';
 import type { DbBootstrapSettings, DbMode } from './index.js';
 import { displayName, schemaTable, type LedgerName, type LedgerRow } from './ledger.js';
-import { findingLine, lintPlan, openLintFindings, type LintReport } from './lint.js';
+import { findingLine, lintPlan, lintSarif, openLintFindings, type LintReport } from './lint.js';
 import { compareIds, discoverPlan, normalizeSql, type Migration, type Plan } from './plan.js';
 import { assertConsistent, planError, reconcile, type Reconciled } from './reconcile.js';
 import { carryDrift, describeDrift, diffSchema, driftCount, fingerprintOf, ledgerHash } from './schema.js';
@@ -53,6 +53,8 @@ interface RunReport {
   notes: string[];
   /** dry_run: the lint of every file (offline, PostgreSQL's parser) */
   lint: LintReport | null;
+  /** dry_run: the SARIF file written */
+  sarifFile: string | null;
 }
 
 /** Offline check of the migration plan (also used by prod_verify dry_run): throws the first problem. */
@@ -97,6 +99,7 @@ export async function runDbBootstrap(rt: Runtime, common: CommonInputs, s: DbBoo
     stageLines: [],
     notes: [],
     lint: null,
+    sarifFile: null,
   };
   let session: ContextSession | null = null;
   let context: string | null = common.context ?? null;
@@ -143,7 +146,10 @@ export async function runDbBootstrap(rt: Runtime, common: CommonInputs, s: DbBoo
       throw planError(first, plan.problems.length - 1);
     }
     if (plan.ignored.length > 0) rt.logger.debug(`ignored in ${plan.relDir}: ${plan.ignored.join(', ')}`);
-    if (mode === 'dry_run') report.lint = await lintStage(rt, plan);
+    if (mode === 'dry_run') {
+      report.lint = await lintStage(rt, plan);
+      if (s.sarif_file) report.sarifFile = writeLintSarif(rt, report.lint, s.sarif_file);
+    } else if (s.sarif_file) rt.logger.info(`sarif_file ignored: the lint runs in dry_run (mode ${mode})`);
 
     // 5. the DSN
     const dsnValue = mode === 'dry_run' ? session.vault.get(report.dsnKey) : session.vault.require(report.dsnKey, `db_bootstrap ${mode}`);
@@ -247,6 +253,24 @@ async function lintStage(rt: Runtime, plan: Plan): Promise<LintReport> {
   const errors = open.filter((f) => f.severity === 'error').length;
   rt.logger.info(`lint: ${lint.files} file(s), ${lint.statements} statement(s): ${errors} error(s), ${open.length - errors} warning(s)${lint.findings.length > open.length ? `, ${lint.findings.length - open.length} ignored by a header` : ''} (${lint.ms} ms, PostgreSQL's parser, offline)`);
   return lint;
+}
+
+/** The lint as SARIF (redacted: the findings already are, the paths too) for github/codeql-action/upload-sarif. */
+function writeLintSarif(rt: Runtime, lint: LintReport, file: string): string {
+  const path = resolve(rt.cwd, file);
+  const text = JSON.stringify(rt.redactor.redactDeep(lintSarif(lint, { srcRoot: rt.cwd, version: '0.1.0' })), null, 2) + '\n';
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+  } catch (e) {
+    const code = e && typeof e === 'object' && 'code' in e ? String((e as { code: unknown }).code) : 'error';
+    throw new PaasError('PAAS_INVALID_ARGUMENT', `sarif_file ${JSON.stringify(file)} cannot be written (${/^E[A-Z]+$/.test(code) ? code : 'write error'})`, {
+      stage: 'sarif',
+      remediation: 'Pass a writable file path as sarif_file / --sarif-file (e.g. ${{ runner.temp }}/db-lint.sarif in Actions); its directory is created when missing.',
+    });
+  }
+  rt.logger.info(`lint SARIF written to ${file} (${lint.findings.length} result(s))`);
+  return path;
 }
 
 async function dryRun(engine: MigrationEngine, plan: Plan, s: DbBootstrapSettings, report: RunReport, rt: Runtime): Promise<void> {
@@ -480,6 +504,7 @@ function finish(rt: Runtime, report: RunReport, session: ContextSession | null, 
     fields.lint = { files: report.lint.files, statements: report.lint.statements, errors, warnings: open.length - errors, ignored: report.lint.findings.length - open.length, ms: report.lint.ms };
     fields.lint_findings = report.lint.findings;
   }
+  if (report.sarifFile) fields.sarif_file = report.sarifFile;
   if (plan && plan.problems.length > 0) fields.problems = plan.problems.map((p) => ({ reason: p.reason, file: p.file, line: p.line, message: p.message }));
 
   let result: Outcome;

@@ -2,6 +2,7 @@
  * Renderings of a doctor report: SARIF 2.1.0 (code scanning), GitHub annotations, the job
  * summary and the human text of the CLI. Each holds previews and fingerprints only.
  */
+import { sarifLog } from '../../output/sarif.js';
 import { annotationCommand, markdownTable } from '../../output/summary.js';
 import { TOKEN_RULES } from './patterns.js';
 import { ARTIFACT_RULES } from './tree.js';
@@ -9,7 +10,7 @@ import { CHECK_NAMES, type CheckName, type DoctorReport, type Finding } from './
 
 export const TOOL_NAME = 'paas-doctor';
 export const TOOL_VERSION = '0.1.0';
-export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+export { SARIF_SCHEMA } from '../../output/sarif.js';
 
 const CHECK_TITLES: Record<CheckName, string> = {
   state_root_outside_repo: 'State root outside the repository',
@@ -140,15 +141,7 @@ export function toSarif(report: DoctorReport, opts: { srcRoot?: string | null } 
     if (f.baselined) result.suppressions = [{ kind: 'external', status: 'accepted', justification: 'accepted in the doctor baseline file' }];
     results.push(result);
   }
-  const run: Record<string, unknown> = {
-    tool: { driver: { name: TOOL_NAME, version: TOOL_VERSION, semanticVersion: TOOL_VERSION, rules } },
-    automationDetails: { id: 'paas-doctor/' },
-    invocations: [{ executionSuccessful: true, toolExecutionNotifications: notifications }],
-    results,
-    columnKind: 'unicodeCodePoints',
-  };
-  if (opts.srcRoot) run.originalUriBaseIds = { '%SRCROOT%': { uri: `file://${encodeURI(opts.srcRoot.endsWith('/') ? opts.srcRoot : opts.srcRoot + '/')}` } };
-  return { $schema: SARIF_SCHEMA, version: '2.1.0', runs: [run] };
+  return sarifLog({ name: TOOL_NAME, version: TOOL_VERSION, automationId: 'paas-doctor/', rules, results, notifications, srcRoot: opts.srcRoot });
 }
 
 // ---------------------------------------------------------------------------------------------
