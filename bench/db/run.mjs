@@ -31,4 +31,5 @@ registerHooks({
   },
 });
 
-await import('./bench.ts');
+// --lint: the lint benchmark (bench/db/lint-bench.ts) instead of the migrate comparison
+await import(process.argv.includes('--lint') ? './lint-bench.ts' : './bench.ts');
