@@ -32,7 +32,10 @@ export interface TargetState {
 export function parseState(stdout: string): TargetState {
   const st: TargetState = { exists: true, current: null, releases: [], history: [], lockOwner: null, lock: null, diskPct: null, kv: {} };
   let block: string | null = null;
-  for (const line of stdout.split('\n')) {
+  // a block's file without a final newline (a hand-made or damaged owner.json or history.jsonl)
+  // joins `--end` onto its last line: split it back off so the line and the block end both count
+  const lines = stdout.split('\n').flatMap((l) => (l !== '--end' && l.endsWith('--end') ? [l.slice(0, -'--end'.length), '--end'] : [l]));
+  for (const line of lines) {
     if (line === '--end') { block = null; continue; }
     if (line === '--releases' || line === '--history' || line === '--lock') { block = line.slice(2); continue; }
     if (block === 'releases') { if (RELEASE_RE.test(line)) st.releases.push(line); continue; }
