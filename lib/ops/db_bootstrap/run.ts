@@ -55,6 +55,8 @@ interface RunReport {
   lint: LintReport | null;
   /** dry_run: the SARIF file written */
   sarifFile: string | null;
+  /** all: the live schema migrate read to record it, on this session under the lock (verify reuses it) */
+  liveAfter: { objects: Awaited<ReturnType<MigrationEngine['liveSchema']>>; ledger: string } | null;
 }
 
 /** Offline check of the migration plan (also used by prod_verify dry_run): throws the first problem. */
@@ -100,6 +102,7 @@ export async function runDbBootstrap(rt: Runtime, common: CommonInputs, s: DbBoo
     notes: [],
     lint: null,
     sarifFile: null,
+    liveAfter: null,
   };
   let session: ContextSession | null = null;
   let context: string | null = common.context ?? null;
@@ -380,8 +383,10 @@ async function migrate(engine: MigrationEngine, plan: Plan, db: DbConfig, s: DbB
     if (total === 0 && current) return;
     const after = await engine.liveSchema();
     const stored = current && before ? carryDrift(current.objects, before, after) : after;
-    await engine.recordSchema(stored, ledgerHash((await engine.ledgerState()).rows));
+    const ledger = ledgerHash((await engine.ledgerState()).rows);
+    await engine.recordSchema(stored, ledger);
     report.fingerprint = fingerprintOf(stored);
+    report.liveAfter = { objects: after, ledger };
   };
   for (let i = 0; i < total; i++) {
     const m = r.pending[i] as Migration;
@@ -417,7 +422,11 @@ async function verify(engine: MigrationEngine, plan: Plan, report: RunReport, st
   const { r, invalid, recorded, live, hash } = await engine.readOnly(async () => {
     const state = await engine.ledgerState();
     const rec = state.exists ? await engine.recordedSchema() : null;
-    return { r: reconcile(plan, state.rows), invalid: await engine.invalidIndexes(), recorded: rec, live: rec ? await engine.liveSchema() : null, hash: ledgerHash(state.rows) };
+    const hash = ledgerHash(state.rows);
+    // in `all`, the schema migrate has just read on this session, under the lock, for this very
+    // ledger is the live schema: no second catalog read (one round trip and the server's work)
+    const reuse = !standalone && report.liveAfter && report.liveAfter.ledger === hash ? report.liveAfter.objects : null;
+    return { r: reconcile(plan, state.rows), invalid: await engine.invalidIndexes(), recorded: rec, live: rec ? (reuse ?? (await engine.liveSchema())) : null, hash };
   });
   report.invalidIndexes = invalid;
   report.ledgerRead = true;
