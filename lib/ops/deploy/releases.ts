@@ -94,3 +94,17 @@ export function pruneList(st: Pick<TargetState, 'releases' | 'history'>, newRele
   if (lastGood) kept.add(lastGood);
   return st.releases.filter((r) => status.has(r) && !kept.has(r));
 }
+
+/** The release the fleet should run, from the targets' history (see reconcileRun in run.ts); null without history. */
+export function expectedRelease(states: TargetState[]): string | null {
+  const votes = new Map<string, { n: number; at: string }>();
+  for (const v of states) {
+    const { goodOrder } = releaseStatuses(v.history);
+    const r = goodOrder[0];
+    if (!r) continue;
+    const at = v.history.filter((h) => h.release === r && h.status === 'good').at(-1)?.at ?? '';
+    const cur = votes.get(r) ?? { n: 0, at: '' };
+    votes.set(r, { n: cur.n + 1, at: at > cur.at ? at : cur.at });
+  }
+  return [...votes.entries()].sort((a, b) => b[1].n - a[1].n || b[1].at.localeCompare(a[1].at))[0]?.[0] ?? null;
+}

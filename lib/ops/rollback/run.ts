@@ -10,12 +10,11 @@ import type { ContextSession } from '../../runtime/session.js';
 import { historyScript } from '../../transport/commands.js';
 import { mapLimit } from '../../transport/limit.js';
 import { selectTargets } from '../../transport/targets.js';
-import { saveHeldLocks } from '../deploy/cleanup.js';
 import { fanoutPlan, healthFor, lockAll, readStates, StageError, switchAndCheck, targetStatuses, toPaasError, unlockAll, type FleetOptions, type TargetNode } from '../deploy/fleet.js';
 import { runPreflight } from '../deploy/preflight.js';
 import { checkTriggerPolicy, committedTrigger } from '../deploy/policy.js';
 import { releaseStatuses, type TargetState } from '../deploy/releases.js';
-import { closeAll, connectAll, lockOwner, openFleet, recordHistory, requireApp, startDeployment, type DeployPorts } from '../deploy/run.js';
+import { connectAll, lockOwner, recordHistory, startDeployment, trackLocks, withFleet, type DeployPorts } from '../deploy/fleet-session.js';
 
 export interface RollbackSettings {
   app?: string | undefined;
@@ -73,15 +72,23 @@ export async function rollbackRun(rt: Runtime, common: CommonInputs, s: Rollback
   const mode = s.apply ? 'apply' : 'plan';
   const log = (m: string) => rt.logger.info(m);
   let nodes: TargetNode[] = [];
-  let ctxName: string | null = common.context ?? null;
   let session: ContextSession | null = null;
   const fields: Record<string, unknown> = {};
   let tracker: DeploymentTracker | null = null;
-  try {
-    const appName = requireApp(s.app, 'rollback', rt, common);
-    const fleet = openFleet(rt, common, appName, s.apply, log);
+  const fail = async (e: unknown, ctxName: string | null): Promise<Outcome> => {
+    if (nodes.length) fields.target_statuses = targetStatuses(nodes);
+    const se = e instanceof StageError ? e : null;
+    if (session && s.apply) session.events.append('rollback.failed', `rollback failed: ${e instanceof Error ? e.message : String(e)}`, fields, 'error');
+    const switched = nodes.some((n) => n.status === 'rolled_back');
+    await tracker?.status('failure', `rollback failed${se ? ` at ${se.stage}${se.target ? ` on ${se.target}` : ''}` : ''}${switched ? '' : ' before any target switched'}`);
+    const failing = se ? nodes.find((n) => n.name === se.target) : undefined;
+    const o = failure(rt.redactor, 'rollback', ctxName, mode, se ? toPaasError(se) : e, { ...fields, ...(se ? { failed_stage: se.stage, failed_target: se.target } : {}), ...(failing ? { last_log_lines: failing.lastLines(20).join('\n') } : {}) });
+    o.summary = failureSummary(o, typeof fields.app === 'string' ? fields.app : s.app ?? '', typeof fields.release_id === 'string' ? fields.release_id : s.to_release ?? '', nodes);
+    return o;
+  };
+  return withFleet(rt, common, { op: 'rollback', app: s.app, mutating: s.apply, log, fail }, async (fleet) => {
+    const { app: appName, ctx: ctxName } = fleet;
     session = fleet.session;
-    ctxName = session.config.name;
     const chosen = new Set(selectTargets(fleet.nodes.map((n) => n.spec), s.target).map((t) => t.id));
     nodes = fleet.nodes.filter((n) => chosen.has(n.name));
     const { cfg, identity } = fleet;
@@ -110,12 +117,7 @@ export async function rollbackRun(rt: Runtime, common: CommonInputs, s: Rollback
     checkTriggerPolicy(rt, session.config, session.vault, 'rollback', committedTrigger(rt, common, session.config.name));
     await runPreflight(rt, common);
     tracker = await startDeployment(rt, s.github_token, ports, fleet.loaded.environment(ctxName) ?? ctxName, `rollback ${appName} to ${to} in ${ctxName}`, { context: ctxName, app: appName, release_id: to, rollback: true });
-    const ctx = ctxName;
-    let lockedOnce = false;
-    const onLocksChanged = (held: TargetNode[]) => {
-      if (held.length) lockedOnce = true;
-      if (lockedOnce) saveHeldLocks(rt, { v: 1, op: 'rollback', context: ctx, locks: held.map((n) => ({ target: n.name, app_dir: n.appDir, token: identity.token })) });
-    };
+    const onLocksChanged = trackLocks(rt, { op: 'rollback', context: ctxName }, identity.token);
     const fo: FleetOptions = { cfg, release: to, artifact: { file: '', sha256: '', bytes: 0 }, rollbackOnFailure: false, redactor: rt.redactor, log, onLocksChanged, now: rt.now, healthFromHistory: true };
     session.events.append('rollback.started', `rollback ${appName} to ${to}`, { ...fields, run: identity.run, actor: identity.actor });
     await lockAll(nodes, fo, lockOwner(rt, identity, 'rollback', to, cfg.lock_ttl));
@@ -165,17 +167,5 @@ export async function rollbackRun(rt: Runtime, common: CommonInputs, s: Rollback
       exitCode: EXIT_OK,
       summary: `#### Rolled back ${appName} to ${to}\n\n${markdownTable(['target', 'before', 'now', 'status'], nodes.map((n) => [n.name, n.previous ?? '-', to, n.status]))}\n`,
     });
-  } catch (e) {
-    if (nodes.length) fields.target_statuses = targetStatuses(nodes);
-    const se = e instanceof StageError ? e : null;
-    if (session && s.apply) session.events.append('rollback.failed', `rollback failed: ${e instanceof Error ? e.message : String(e)}`, fields, 'error');
-    const switched = nodes.some((n) => n.status === 'rolled_back');
-    await tracker?.status('failure', `rollback failed${se ? ` at ${se.stage}${se.target ? ` on ${se.target}` : ''}` : ''}${switched ? '' : ' before any target switched'}`);
-    const failing = se ? nodes.find((n) => n.name === se.target) : undefined;
-    const o = failure(rt.redactor, 'rollback', ctxName, mode, se ? toPaasError(se) : e, { ...fields, ...(se ? { failed_stage: se.stage, failed_target: se.target } : {}), ...(failing ? { last_log_lines: failing.lastLines(20).join('\n') } : {}) });
-    o.summary = failureSummary(o, typeof fields.app === 'string' ? fields.app : s.app ?? '', typeof fields.release_id === 'string' ? fields.release_id : s.to_release ?? '', nodes);
-    return o;
-  } finally {
-    await closeAll(nodes);
-  }
+  });
 }
