@@ -24,7 +24,7 @@ import type { AppConfig } from './app-config.js';
 import { interruptRequested } from '../../runtime/interrupt.js';
 import { connectTransport, fleetSentence, remediationFor, transportErrorCode } from './connect.js';
 import { healthGate } from './health.js';
-import { parseState, pruneList, rollbackCandidate, type HistoryLine, type TargetState } from './releases.js';
+import { historyLine, parseState, pruneList, rollbackCandidate, type TargetState } from './releases.js';
 
 export type TargetStatus = 'pending' | 'ok' | 'failed' | 'rolled_back' | 'rollback_failed' | 'skipped' | 'unchanged';
 
@@ -191,10 +191,6 @@ export function planBatches(targets: readonly string[], cfg: Pick<AppConfig, 'st
 
 export const fanoutPlan = (batches: string[][]) => batches.map((b) => b.join(',')).join(';');
 
-function historyLine(h: HistoryLine): string {
-  return JSON.stringify(h);
-}
-
 function check(r: ExecResult, node: TargetNode, stage: string, code: ErrorCode = 'PAAS_REMOTE_APPLY_FAILED'): void {
   if (r.code === 0) return;
   const reason = r.stderr.trim().split('\n').filter((l) => l.startsWith('paas: ')).at(-1)?.slice(6) ?? `remote script exited ${r.code}`;
@@ -335,7 +331,7 @@ function startReceive(n: TargetNode, o: FleetOptions, ownerJson: string, gate: b
       onReady(true);
     }
   };
-  const unpackedLine = historyLine({ at: o.now().toISOString(), release: o.release, status: 'unpacked', event: 'unpack', actor: n.id.actor, run: n.id.run, sha256: o.artifact.sha256 });
+  const unpackedLine = historyLine(n.id, o.now(), { event: 'unpack', release: o.release, sha256: o.artifact.sha256 });
   const spec = { release: o.release, sha256: o.artifact.sha256, shared: o.cfg.shared, lock: lockSpec(n, o, ownerJson), unpackedLine };
   const script = receiveScript(n.appDir, spec);
   const result = n.run(gate ? gated(script) : script, () => stage, 0, false, { input, onStdout, signal: deadline.signal });
@@ -614,7 +610,7 @@ export interface FleetResult {
 /** post_switch hook, history line (good), prune, and the unlock when nothing after it can fail the fleet. */
 function finalizeStep(n: TargetNode, o: FleetOptions, identity: RunIdentity): Staged {
   const prune = n.state ? pruneList(n.state, o.release, n.previous !== o.release ? n.previous : rollbackCandidate(n.state), o.cfg.keep_releases) : [];
-  const line = historyLine({ at: o.now().toISOString(), release: o.release, status: 'good', event: 'deploy', actor: identity.actor, run: identity.run, sha256: o.artifact.sha256, health: o.cfg.health ?? null });
+  const line = historyLine(identity, o.now(), { event: 'deploy', release: o.release, sha256: o.artifact.sha256, health: o.cfg.health ?? null });
   const unlockToken = o.cfg.hooks.post_switch ? undefined : n.id.token;
   return new Staged(n, finalizeScript(n.appDir, { env: n.env(o.release), postSwitch: o.cfg.hooks.post_switch, historyLine: line, prune, unlockToken }), 'post_switch', o.cfg.command_timeout);
 }
@@ -684,8 +680,7 @@ async function fleetRollback(
   const switched = nodes.filter((n) => n.switched && n.previous !== o.release);
   if (!switched.length) return [];
   o.log(`rolling back ${switched.length} target(s) to the release each ran before: ${switched.map((n) => `${n.name}->${n.previous ?? 'none'}`).join(', ')}`);
-  const at = o.now().toISOString();
-  const bad = historyLine({ at, release: o.release, status: 'bad', event: 'fleet_rollback', actor: identity.actor, run: identity.run, reason: `${cause.stage} on ${cause.target}` });
+  const bad = historyLine(identity, o.now(), { event: 'fleet_rollback', release: o.release, reason: `${cause.stage} on ${cause.target}` });
   const done: string[] = [];
   await mapLimit(switched, o.cfg.max_parallel, async (n) => {
     if (!n.previous) {

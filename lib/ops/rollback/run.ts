@@ -13,7 +13,7 @@ import { selectTargets } from '../../transport/targets.js';
 import { fanoutPlan, healthFor, lockAll, readStates, StageError, switchAndCheck, targetStatuses, toPaasError, unlockAll, type FleetOptions, type TargetNode } from '../deploy/fleet.js';
 import { runPreflight } from '../deploy/preflight.js';
 import { checkTriggerPolicy, committedTrigger } from '../deploy/policy.js';
-import { releaseStatuses, type TargetState } from '../deploy/releases.js';
+import { historyLine, releaseStatuses, type TargetState } from '../deploy/releases.js';
 import { connectAll, lockOwner, recordHistory, startDeployment, trackLocks, withFleet, type DeployPorts } from '../deploy/fleet-session.js';
 
 export interface RollbackSettings {
@@ -125,15 +125,15 @@ export async function rollbackRun(rt: Runtime, common: CommonInputs, s: Rollback
     try {
       // the lock re-read the state: the release must still be on every target before any is touched
       resolveRollback(nodes.map((n) => ({ target: n.name, state: n.state as TargetState })), to, s.allow_bad_release === true);
-      const at = rt.now().toISOString();
+      const at = rt.now();
       const results = await mapLimit(nodes, cfg.max_parallel, async (n) => {
         if (n.previous === to) {
           n.status = 'unchanged';
           return;
         }
-        const bad = n.previous ? JSON.stringify({ at, release: n.previous, status: 'bad', event: 'rollback', actor: identity.actor, run: identity.run, reason: `rolled back to ${to}` }) : undefined;
+        const bad = n.previous ? historyLine(identity, at, { event: 'rollback', status: 'bad', release: n.previous, reason: `rolled back to ${to}` }) : undefined;
         await switchAndCheck(n, to, fo, { preSwitch: false, historyLine: bad });
-        const r = await n.run(historyScript(n.appDir, JSON.stringify({ at, release: to, status: 'good', event: 'rollback', actor: identity.actor, run: identity.run, health: healthFor(n, to, fo) ?? null })), 'history', 30_000);
+        const r = await n.run(historyScript(n.appDir, historyLine(identity, at, { event: 'rollback', status: 'good', release: to, health: healthFor(n, to, fo) ?? null })), 'history', 30_000);
         if (r.code !== 0) throw new StageError('PAAS_ROLLBACK_APPLY_FAILED', 'history', n.name, `could not record the rollback on ${n.name}`);
         n.status = 'rolled_back';
       });
