@@ -3,6 +3,9 @@
  * and the round trips of a rollback per target (counted on the transport, not timed).
  */
 import { describe, expect, test } from '@jest/globals';
+import { PaasError } from '../lib/output/errors.js';
+import { remediationFor } from '../lib/ops/deploy/connect.js';
+import { StageError, toPaasError } from '../lib/ops/deploy/fleet.js';
 import { historyLine, parseState, releaseStatuses } from '../lib/ops/deploy/releases.js';
 
 describe('history lines: one typed writer', () => {
@@ -27,5 +30,18 @@ describe('history lines: one typed writer', () => {
     const { status, goodOrder } = releaseStatuses(st.history);
     expect(status.get('v2')).toBe('bad');
     expect(goodOrder[0]).toBe('v1');
+  });
+});
+
+describe('StageError is a PaasError', () => {
+  test('its remediation follows from the code; a fleet-wide step has no target in the envelope', () => {
+    const e = new StageError('PAAS_LOCK_HELD', 'lock', 'web1', 'held by another run');
+    expect(e).toBeInstanceOf(PaasError);
+    expect(e.toInfo()).toEqual({ code: 'PAAS_LOCK_HELD', stage: 'lock', target: 'web1', message: 'held by another run', remediation: remediationFor('PAAS_LOCK_HELD') });
+    const i = new StageError('PAAS_INTERRUPTED', 'interrupted', '', 'cancelled');
+    expect(i.toInfo().target).toBeNull();
+    expect(i.remediation).toContain('cancelled');
+    expect(toPaasError(e).toInfo()).toEqual(e.toInfo());
+    expect(new StageError('PAAS_INVALID_ARGUMENT', 'input', '', 'bad', 'Use a valid name.').remediation).toBe('Use a valid name.');
   });
 });

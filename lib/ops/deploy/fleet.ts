@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { PaasError, type ErrorCode } from '../../output/errors.js';
+import { PaasError, type ErrorCode, type ErrorInfo } from '../../output/errors.js';
 import type { Redactor } from '../../redaction/redactor.js';
 import {
   appDir as buildAppDir,
@@ -28,15 +28,19 @@ import { historyLine, parseState, pruneList, rollbackCandidate, type TargetState
 
 export type TargetStatus = 'pending' | 'ok' | 'failed' | 'rolled_back' | 'rollback_failed' | 'skipped' | 'unchanged';
 
-/** A remote step failed: carries the code, stage and target for the envelope. */
-export class StageError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    readonly stage: string,
-    readonly target: string,
-    message: string,
-  ) {
-    super(message);
+/**
+ * A step on a target failed: a PaasError whose stage and target are always set (target '' when the
+ * step is the fleet's, e.g. an interrupt) and whose remediation follows from the code.
+ */
+export class StageError extends PaasError {
+  declare readonly target: string;
+
+  constructor(code: ErrorCode, stage: string, target: string, message: string, remediation = remediationFor(code)) {
+    super(code, message, { stage, target, remediation });
+  }
+
+  override toInfo(): ErrorInfo {
+    return { ...super.toInfo(), target: this.target || null };
   }
 }
 
@@ -726,7 +730,7 @@ export async function readStates(nodes: TargetNode[], concurrency: number): Prom
 /** The envelope's error; with `nodes` (targets of an applied run) the fix says what happened to the fleet. */
 export function toPaasError(e: StageError, nodes?: TargetNode[]): PaasError {
   const fleet = nodes?.length ? fleetSentence(nodes) : '';
-  return new PaasError(e.code, e.message, { stage: e.stage, target: e.target || null, remediation: `${remediationFor(e.code)}${fleet ? ` ${fleet}` : ''}` });
+  return new PaasError(e.code, e.message, { stage: e.stage, target: e.target || null, remediation: `${e.remediation}${fleet ? ` ${fleet}` : ''}` });
 }
 
 export function targetStatuses(nodes: TargetNode[]): string {
