@@ -2,7 +2,12 @@
  * The one fleet pipeline (issue 15 item 1): the one typed history writer, StageError as a PaasError,
  * and the round trips of a rollback per target (counted on the transport, not timed).
  */
-import { describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cli, rmrf, tempDir } from './helpers.js';
+import { appYml, makeRelease, runOp } from './harness/deploy-app.js';
+import { stopApps } from './harness/sshd.js';
 import { PaasError } from '../lib/output/errors.js';
 import { remediationFor } from '../lib/ops/deploy/connect.js';
 import { StageError, toPaasError } from '../lib/ops/deploy/fleet.js';
@@ -43,5 +48,48 @@ describe('StageError is a PaasError', () => {
     expect(i.remediation).toContain('cancelled');
     expect(toPaasError(e).toInfo()).toEqual(e.toInfo());
     expect(new StageError('PAAS_INVALID_ARGUMENT', 'input', '', 'bad', 'Use a valid name.').remediation).toBe('Use a valid name.');
+  });
+});
+
+/** per target: state, lock, switch, finalize (history + unlock) = 4 (5 on ssh: + connect); before the one fleet pipeline 5: a history script and an unlock of their own */
+const ROLLBACK_TRIPS = 'web1:4,web2:4,web3:3';
+
+describe('round trips of a rollback (counted by the transport)', () => {
+  let base: string;
+  beforeAll(() => {
+    base = tempDir('paas-fleet-');
+  });
+  afterAll(() => {
+    stopApps(base);
+    rmrf(base);
+  });
+
+  test('per target: state, lock, switch, finalize (history + unlock); a target already there: state, lock, unlock', async () => {
+    const rels = join(base, 'rels');
+    mkdirSync(rels);
+    for (const v of ['v1', 'v2']) makeRelease(rels, v);
+    const targets = ['t1', 't2', 't3'].map((t, i) => {
+      const dir = join(base, t);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'port'), `${40000 + ((process.pid * 7 + i) % 20000)}\n`);
+      return dir;
+    });
+    const work = join(base, 'work');
+    mkdirSync(work);
+    // no health check: its polls are 1+ round trips (counted by the deploy docs separately)
+    writeFileSync(join(work, 'paas.yml'), appYml({ strategy: 'parallel' }).split('\n').filter((l) => !l.includes('health:')).join('\n'));
+    const stateRoot = join(base, 'state');
+    expect((await cli(['context', 'create', 'oss-demo', '--state-root', stateRoot])).code).toBe(0);
+    const vault = (names: number[]) => `PAAS_TARGETS=${names.map((i) => `web${i + 1}=local:${targets[i]}`).join(',')}\n`;
+    const common = { context: 'oss-demo', state_root: stateRoot, app: 'web' };
+    const env = { GITHUB_EVENT_NAME: '', GITHUB_REF_NAME: '' };
+    const run = (op: 'deploy' | 'rollback', raw: Record<string, unknown>) => runOp(op, { ...common, ...raw }, { cwd: work, inCI: false, env });
+    for (const v of ['v1', 'v2']) expect((await run('deploy', { vault: vault([0, 1, 2]), artifact: join(rels, `${v}.tar.gz`), release_id: v, apply: 'true' })).outcome.envelope.error).toBeUndefined();
+    // web3 is already on v1: it is left unchanged
+    expect((await run('rollback', { vault: vault([2]), to_release: 'v1', apply: 'true' })).outcome.envelope.fields.target_statuses).toBe('web3:rolled_back');
+    const rb = await run('rollback', { vault: vault([0, 1, 2]), to_release: 'v1', apply: 'true' });
+    expect(rb.outcome.envelope.error).toBeUndefined();
+    expect(rb.outcome.envelope.fields.target_statuses).toBe('web1:rolled_back,web2:rolled_back,web3:unchanged');
+    expect(rb.outcome.envelope.fields.round_trips).toBe(ROLLBACK_TRIPS);
   });
 });

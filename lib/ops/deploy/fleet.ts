@@ -144,6 +144,8 @@ export interface FleetOptions {
   now: () => Date;
   /** rollback: every release is checked with the health settings recorded when it was deployed */
   healthFromHistory?: boolean;
+  /** what moves the targets (default deploy): a rollback runs no hooks, installs nothing, prunes nothing */
+  op?: 'deploy' | 'rollback';
 }
 
 type Health = AppConfig['health'];
@@ -462,9 +464,10 @@ export class Staged {
   }
 }
 
-/** The switch step of a deploy (pre_switch, lock check, atomic link, start), staged ahead of its batch. */
+/** The switch step (pre_switch of a deploy, lock check, atomic link, start), staged ahead of its batch. */
 export function stageSwitch(n: TargetNode, o: FleetOptions): Staged {
-  const script = switchScript(n.appDir, { env: n.env(o.release), lockToken: n.id.token, preSwitch: o.cfg.hooks.pre_switch, start: o.cfg.start });
+  const preSwitch = o.op === 'rollback' ? undefined : o.cfg.hooks.pre_switch;
+  const script = switchScript(n.appDir, { env: n.env(o.release), lockToken: n.id.token, preSwitch, start: o.cfg.start });
   return new Staged(n, script, 'switch', o.cfg.command_timeout);
 }
 
@@ -611,8 +614,18 @@ export interface FleetResult {
   rolledBack: string[];
 }
 
-/** post_switch hook, history line (good), prune, and the unlock when nothing after it can fail the fleet. */
+/**
+ * post_switch hook, history line (good), prune, and the unlock when nothing after it can fail the fleet.
+ * A rollback: the release left marked bad and the one returned to good (with the health settings it
+ * was checked with), then the unlock; no hook, nothing pruned.
+ */
 function finalizeStep(n: TargetNode, o: FleetOptions, identity: RunIdentity): Staged {
+  if (o.op === 'rollback') {
+    const at = o.now();
+    const left = n.previous ? [historyLine(identity, at, { event: 'rollback', status: 'bad', release: n.previous, reason: `rolled back to ${o.release}` })] : [];
+    const back = historyLine(identity, at, { event: 'rollback', status: 'good', release: o.release, health: healthFor(n, o.release, o) ?? null });
+    return new Staged(n, finalizeScript(n.appDir, { env: n.env(o.release), historyLine: [...left, back], prune: [], unlockToken: n.id.token }), 'history', o.cfg.command_timeout);
+  }
   const prune = n.state ? pruneList(n.state, o.release, n.previous !== o.release ? n.previous : rollbackCandidate(n.state), o.cfg.keep_releases) : [];
   const line = historyLine(identity, o.now(), { event: 'deploy', release: o.release, sha256: o.artifact.sha256, health: o.cfg.health ?? null });
   const unlockToken = o.cfg.hooks.post_switch ? undefined : n.id.token;
@@ -621,14 +634,15 @@ function finalizeStep(n: TargetNode, o: FleetOptions, identity: RunIdentity): St
 
 /** Everything healthy: post_switch hooks, history, prune, unlock (staged: one round trip per target). */
 async function finalizeAll(nodes: TargetNode[], o: FleetOptions, identity: RunIdentity, finals: Map<TargetNode, Staged>): Promise<StageError | undefined> {
+  const stage = o.op === 'rollback' ? 'history' : 'post_switch';
   const results = await mapLimit(nodes, o.cfg.max_parallel, async (n) => {
     const r = await (finals.get(n) ?? finalizeStep(n, o, identity)).fire();
-    check(r, n, 'post_switch');
+    check(r, n, stage);
     n.finalized = true;
     if (/^unlock=released/m.test(r.stdout)) n.lockHeld = false;
   });
   o.onLocksChanged(nodes.filter((x) => x.lockHeld));
-  return firstFailure(results, nodes, 'post_switch', false);
+  return firstFailure(results, nodes, stage, false);
 }
 
 /**
@@ -642,7 +656,8 @@ export async function switchFleet(nodes: TargetNode[], o: FleetOptions, batches:
   const batchNodes = batches.map((b) => b.map((name) => byName.get(name) as TargetNode));
   const finals = new Map<TargetNode, Staged>();
   const stageBatch = (list: TargetNode[] | undefined) => {
-    for (const n of list ?? []) if (!staged.has(n)) staged.set(n, stageSwitch(n, o));
+    // bluegreen (a rollback) flips slots: nothing to stage
+    if (o.cfg.strategy !== 'bluegreen') for (const n of list ?? []) if (!staged.has(n)) staged.set(n, stageSwitch(n, o));
   };
   let error: StageError | undefined;
   try {
@@ -651,14 +666,14 @@ export async function switchFleet(nodes: TargetNode[], o: FleetOptions, batches:
       const sig = interruptRequested();
       if (sig) {
         // cancelled: no new batch starts; the targets already switched are returned below
-        error = new StageError('PAAS_INTERRUPTED', 'interrupted', '', `deploy interrupted by ${sig} before batch ${b + 1}/${batches.length}; no further target is switched`);
+        error = new StageError('PAAS_INTERRUPTED', 'interrupted', '', `${o.op ?? 'deploy'} interrupted by ${sig} before batch ${b + 1}/${batches.length}; no further target is switched`);
         break;
       }
       stageBatch(batch);
       stageBatch(batchNodes[b + 1]);
       o.log(`batch ${b + 1}/${batches.length}: ${batch.map((n) => n.name).join(', ')}`);
       const results = await mapLimit(batch, o.cfg.max_parallel, (n) =>
-        switchAndCheck(n, o.release, o, { preSwitch: true, staged: staged.get(n), onSwitched: () => finals.set(n, finalizeStep(n, o, identity)) }),
+        switchAndCheck(n, o.release, o, { preSwitch: o.op !== 'rollback', staged: staged.get(n), onSwitched: () => finals.set(n, finalizeStep(n, o, identity)) }),
       );
       error = firstFailure(results, batch, 'switch', true);
     }

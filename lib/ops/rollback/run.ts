@@ -7,13 +7,11 @@ import { markdownTable } from '../../output/summary.js';
 import type { CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { ContextSession } from '../../runtime/session.js';
-import { historyScript } from '../../transport/commands.js';
-import { mapLimit } from '../../transport/limit.js';
 import { selectTargets } from '../../transport/targets.js';
-import { fanoutPlan, healthFor, lockAll, readStates, StageError, switchAndCheck, targetStatuses, toPaasError, unlockAll, type FleetOptions, type TargetNode } from '../deploy/fleet.js';
+import { fanoutPlan, lockAll, readStates, StageError, switchFleet, targetStatuses, toPaasError, unlockAll, type FleetOptions, type TargetNode } from '../deploy/fleet.js';
 import { runPreflight } from '../deploy/preflight.js';
 import { checkTriggerPolicy, committedTrigger } from '../deploy/policy.js';
-import { historyLine, releaseStatuses, type TargetState } from '../deploy/releases.js';
+import { releaseStatuses, type TargetState } from '../deploy/releases.js';
 import { connectAll, lockOwner, recordHistory, startDeployment, trackLocks, withFleet, type DeployPorts } from '../deploy/fleet-session.js';
 
 export interface RollbackSettings {
@@ -57,6 +55,11 @@ export function resolveRollback(states: Array<{ target: string; state: TargetSta
     if (per.every(({ s, st }) => s.state.releases.includes(r) && st.status.get(r) === 'good')) return { release: r, from };
   }
   throw resolveFailed('no good release before the current one exists on every target', null, 'Give to_release explicitly (a release id present on every target), or deploy a fixed release; nothing was changed.');
+}
+
+/** A rollback's remote step that failed is PAAS_ROLLBACK_APPLY_FAILED (lock, health, connection and interrupt codes stay). */
+function rollbackError(e: StageError): StageError {
+  return e.code === 'PAAS_REMOTE_APPLY_FAILED' ? new StageError('PAAS_ROLLBACK_APPLY_FAILED', e.stage, e.target, e.message) : e;
 }
 
 /** The job summary of a failed rollback: the error and its fix first, then each target (already redacted: from the envelope). */
@@ -118,44 +121,30 @@ export async function rollbackRun(rt: Runtime, common: CommonInputs, s: Rollback
     await runPreflight(rt, common);
     tracker = await startDeployment(rt, s.github_token, ports, fleet.loaded.environment(ctxName) ?? ctxName, `rollback ${appName} to ${to} in ${ctxName}`, { context: ctxName, app: appName, release_id: to, rollback: true });
     const onLocksChanged = trackLocks(rt, { op: 'rollback', context: ctxName }, identity.token);
-    const fo: FleetOptions = { cfg, release: to, artifact: { file: '', sha256: '', bytes: 0 }, rollbackOnFailure: false, redactor: rt.redactor, log, onLocksChanged, now: rt.now, healthFromHistory: true };
+    // deploy's pipeline without the install: lock, switch, health, finalize (history + unlock), or a fleet rollback
+    const fo: FleetOptions = { cfg, release: to, artifact: { file: '', sha256: '', bytes: 0 }, rollbackOnFailure: true, redactor: rt.redactor, log, onLocksChanged, now: rt.now, healthFromHistory: true, op: 'rollback' };
     session.events.append('rollback.started', `rollback ${appName} to ${to}`, { ...fields, run: identity.run, actor: identity.actor });
     await lockAll(nodes, fo, lockOwner(rt, identity, 'rollback', to, cfg.lock_ttl));
     let failed: StageError | null = null;
     try {
       // the lock re-read the state: the release must still be on every target before any is touched
       resolveRollback(nodes.map((n) => ({ target: n.name, state: n.state as TargetState })), to, s.allow_bad_release === true);
-      const at = rt.now();
-      const results = await mapLimit(nodes, cfg.max_parallel, async (n) => {
-        if (n.previous === to) {
-          n.status = 'unchanged';
-          return;
-        }
-        const bad = n.previous ? historyLine(identity, at, { event: 'rollback', status: 'bad', release: n.previous, reason: `rolled back to ${to}` }) : undefined;
-        await switchAndCheck(n, to, fo, { preSwitch: false, historyLine: bad });
-        const r = await n.run(historyScript(n.appDir, historyLine(identity, at, { event: 'rollback', status: 'good', release: to, health: healthFor(n, to, fo) ?? null })), 'history', 30_000);
-        if (r.code !== 0) throw new StageError('PAAS_ROLLBACK_APPLY_FAILED', 'history', n.name, `could not record the rollback on ${n.name}`);
-        n.status = 'rolled_back';
-      });
-      results.forEach((r, i) => {
-        if (r.status === 'rejected') {
-          const n = nodes[i] as TargetNode;
-          n.status = 'failed';
-          const e = r.reason;
-          failed ??= e instanceof StageError ? (e.code === 'PAAS_REMOTE_APPLY_FAILED' ? new StageError('PAAS_ROLLBACK_APPLY_FAILED', e.stage, e.target, e.message) : e) : new StageError('PAAS_ROLLBACK_APPLY_FAILED', 'switch', n.name, String(e));
-        }
-      });
+      for (const n of nodes) if (n.previous === to) n.status = 'unchanged';
+      const moving = nodes.filter((n) => n.status !== 'unchanged');
+      const result = moving.length ? await switchFleet(moving, fo, [moving.map((n) => n.name)], identity) : null;
+      if (result?.ok) for (const n of moving) n.status = 'rolled_back';
+      if (result?.error) failed = rollbackError(result.error);
     } finally {
       await unlockAll(nodes, fo);
     }
-    Object.assign(fields, { target_statuses: targetStatuses(nodes), rolled_back_targets: nodes.filter((n) => n.status === 'rolled_back').map((n) => n.name).join(',') });
+    Object.assign(fields, { target_statuses: targetStatuses(nodes), rolled_back_targets: nodes.filter((n) => n.status === 'rolled_back').map((n) => n.name).join(','), round_trips: nodes.map((n) => `${n.name}:${n.t.roundTrips}`).join(',') });
     recordHistory(session, rt, { kind: 'rollback', ok: !failed, app: appName, release: to, fields });
     if (failed) {
       const f = failed as StageError;
       session.events.append('rollback.failed', `rollback to ${to} failed at ${f.stage} on ${f.target}`, { ...fields, code: f.code }, 'error');
       await tracker?.status('failure', `rollback to ${to} failed at ${f.stage} on ${f.target}`);
       const failing = nodes.find((n) => n.name === f.target);
-      const o = failure(rt.redactor, 'rollback', ctxName, mode, toPaasError(f), { ...fields, failed_stage: f.stage, failed_target: f.target, last_log_lines: failing?.lastLines(20).join('\n') ?? '' });
+      const o = failure(rt.redactor, 'rollback', ctxName, mode, toPaasError(f, nodes), { ...fields, failed_stage: f.stage, failed_target: f.target, last_log_lines: failing?.lastLines(20).join('\n') ?? '' });
       o.summary = failureSummary(o, appName, to, nodes);
       return o;
     }
