@@ -3,11 +3,11 @@
  * and the round trips of a rollback per target (counted on the transport, not timed).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, rmrf, tempDir } from './helpers.js';
 import { appYml, makeRelease, runOp } from './harness/deploy-app.js';
-import { stopApps } from './harness/sshd.js';
+import { freePort, stopApps } from './harness/sshd.js';
 import { PaasError } from '../lib/output/errors.js';
 import { remediationFor } from '../lib/ops/deploy/connect.js';
 import { StageError, toPaasError } from '../lib/ops/deploy/fleet.js';
@@ -91,5 +91,45 @@ describe('round trips of a rollback (counted by the transport)', () => {
     expect(rb.outcome.envelope.error).toBeUndefined();
     expect(rb.outcome.envelope.fields.target_statuses).toBe('web1:rolled_back,web2:rolled_back,web3:unchanged');
     expect(rb.outcome.envelope.fields.round_trips).toBe(ROLLBACK_TRIPS);
+  });
+
+  test('a rollback that fails on one target gets deploy\'s failure semantics: every switched target returns, the release is marked bad, the one left stays good', async () => {
+    const rels = join(base, 'rels-f');
+    mkdirSync(rels);
+    for (const v of ['v1', 'v2']) makeRelease(rels, v);
+    makeRelease(rels, 'v3', { failOn: ['web2'] });
+    const targets = await Promise.all(['f1', 'f2'].map(async (t) => {
+      const dir = join(base, t);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'port'), `${await freePort()}\n`);
+      return dir;
+    }));
+    const work = join(base, 'work-f');
+    mkdirSync(work);
+    writeFileSync(join(work, 'paas.yml'), appYml({ strategy: 'parallel', deadline: '2s' }));
+    const stateRoot = join(base, 'state-f');
+    expect((await cli(['context', 'create', 'oss-demo', '--state-root', stateRoot])).code).toBe(0);
+    const common = { context: 'oss-demo', state_root: stateRoot, app: 'web', vault: `PAAS_TARGETS=web1=local:${targets[0]},web2=local:${targets[1]}\n` };
+    const env = { GITHUB_EVENT_NAME: '', GITHUB_REF_NAME: '' };
+    const run = (op: 'deploy' | 'rollback', raw: Record<string, unknown>) => runOp(op, { ...common, ...raw }, { cwd: work, inCI: false, env });
+    for (const v of ['v1', 'v2', 'v3']) await run('deploy', { artifact: join(rels, `${v}.tar.gz`), release_id: v, apply: 'true' });
+    const app = (i: number) => join(targets[i] as string, 'oss-demo', 'web');
+    expect([0, 1].map((i) => readlinkSync(join(app(i), 'current')))).toEqual(['releases/v2', 'releases/v2']);
+    // v3 (bad: its deploy failed on web2) on purpose: healthy on web1, unhealthy on web2
+    const rb = await run('rollback', { to_release: 'v3', allow_bad_release: 'true', apply: 'true' });
+    expect(rb.outcome.exitCode).toBe(1);
+    expect(rb.outcome.envelope.error).toMatchObject({ code: 'PAAS_HEALTH_CHECK_FAILED', stage: 'health', target: 'web2' });
+    expect(rb.outcome.envelope.error?.remediation).toContain('were returned to the release each ran before');
+    expect(rb.outcome.envelope.fields.target_statuses).toBe('web1:rolled_back,web2:rolled_back');
+    expect([0, 1].map((i) => readlinkSync(join(app(i), 'current')))).toEqual(['releases/v2', 'releases/v2']);
+    for (const i of [0, 1]) {
+      const hist = readFileSync(join(app(i), '.paas', 'history.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { release: string; status: string; event: string });
+      expect(hist.at(-1)).toMatchObject({ release: 'v3', status: 'bad', event: 'fleet_rollback' });
+      // v2, which every target runs again, was never marked bad by the failed rollback
+      expect(hist.filter((h) => h.release === 'v2' && h.status === 'bad')).toEqual([]);
+    }
+    const rec = await runOp('deploy', { ...common, mode: 'reconcile' }, { cwd: work, inCI: false, env });
+    expect(rec.outcome.envelope.fields.target_statuses).toBe('web1:ok,web2:ok');
+    expect(rec.outcome.envelope.fields.expected_release).toBe('v2');
   });
 });
