@@ -10,7 +10,9 @@ import { appYml, makeRelease, runOp } from './harness/deploy-app.js';
 import { freePort, stopApps } from './harness/sshd.js';
 import { PaasError } from '../lib/output/errors.js';
 import { remediationFor } from '../lib/ops/deploy/connect.js';
-import { StageError, toPaasError } from '../lib/ops/deploy/fleet.js';
+import { StageError, TARGET_TRANSITIONS, TargetNode, toPaasError } from '../lib/ops/deploy/fleet.js';
+import { LocalTransport } from '../lib/transport/local.js';
+import { Redactor } from '../lib/redaction/redactor.js';
 import { historyLine, parseState, releaseStatuses } from '../lib/ops/deploy/releases.js';
 
 describe('history lines: one typed writer', () => {
@@ -53,6 +55,22 @@ describe('StageError is a PaasError', () => {
 
 /** per target: state, lock, switch, finalize (history + unlock) = 4 (5 on ssh: + connect); before the one fleet pipeline 5: a history script and an unlock of their own */
 const ROLLBACK_TRIPS = 'web1:4,web2:4,web3:3';
+
+describe('target state transitions: one table', () => {
+  test('a target moves only along TARGET_TRANSITIONS; end states are final', () => {
+    const node = () => new TargetNode({ id: 'web1' } as never, new LocalTransport('/nonexistent'), '/srv', { context: 'c', app: 'a', run: '1', actor: 'x', sha: '', token: 't' }, new Redactor(), () => {});
+    const n = node();
+    expect(n.status).toBe('pending');
+    n.moveTo('ok');
+    n.moveTo('failed');
+    n.moveTo('rolled_back');
+    expect(() => n.moveTo('ok')).toThrow('no transition rolled_back -> ok');
+    const m = node();
+    expect(() => m.moveTo('rolled_back')).toThrow('no transition pending -> rolled_back');
+    m.moveTo('skipped');
+    for (const end of ['rolled_back', 'rollback_failed', 'skipped', 'unchanged'] as const) expect(TARGET_TRANSITIONS[end]).toEqual([]);
+  });
+});
 
 describe('round trips of a rollback (counted by the transport)', () => {
   let base: string;

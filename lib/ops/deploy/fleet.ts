@@ -29,6 +29,23 @@ import { historyLine, parseState, pruneList, rollbackCandidate, type TargetState
 export type TargetStatus = 'pending' | 'ok' | 'failed' | 'rolled_back' | 'rollback_failed' | 'skipped' | 'unchanged';
 
 /**
+ * Each target's state transitions, in one place (deploy and rollback): from a status, the statuses a
+ * run may move it to. pending: not reached yet; ok: switched and healthy (a rollback reports it as
+ * rolled_back); failed: its step failed; rolled_back / rollback_failed: returned (or not) to the
+ * release it ran before after a failure, or moved by a rollback; skipped: never reached; unchanged:
+ * a rollback found it on the release already.
+ */
+export const TARGET_TRANSITIONS: Readonly<Record<TargetStatus, readonly TargetStatus[]>> = {
+  pending: ['ok', 'failed', 'skipped', 'unchanged'],
+  ok: ['failed', 'rolled_back', 'rollback_failed'],
+  failed: ['rolled_back', 'rollback_failed'],
+  rolled_back: [],
+  rollback_failed: [],
+  skipped: [],
+  unchanged: [],
+};
+
+/**
  * A step on a target failed: a PaasError whose stage and target are always set (target '' when the
  * step is the fleet's, e.g. an interrupt) and whose remediation follows from the code.
  */
@@ -55,7 +72,7 @@ export interface RunIdentity {
 
 /** One target in a run: its transport, app dir, state before we touched it, and what happened. */
 export class TargetNode {
-  status: TargetStatus = 'pending';
+  private now: TargetStatus = 'pending';
   state: TargetState | null = null;
   /** the release `current` pointed to before this run */
   previous: string | null = null;
@@ -82,6 +99,16 @@ export class TargetNode {
 
   get name(): string {
     return this.spec.id;
+  }
+
+  get status(): TargetStatus {
+    return this.now;
+  }
+
+  /** Moves this target along TARGET_TRANSITIONS; any other move is a bug. */
+  moveTo(to: TargetStatus): void {
+    if (!TARGET_TRANSITIONS[this.now].includes(to)) throw new Error(`target ${this.name}: no transition ${this.now} -> ${to}`);
+    this.now = to;
   }
 
   /** The last lines of this target's remote output, redacted. */
@@ -581,7 +608,7 @@ export async function bluegreenFleet(nodes: TargetNode[], o: FleetOptions, ident
     error = firstFailure(await mapLimit(nodes, o.cfg.max_parallel, (n) => switchSlot(n, o.release, idle(n), o)), nodes, 'switch', true);
   }
   if (!error) error = await finalizeAll(nodes, o, identity, new Map());
-  for (const n of nodes) if (n.status === 'pending') n.status = 'skipped';
+  for (const n of nodes) if (n.status === 'pending') n.moveTo('skipped');
   if (!error) return { ok: true, batches, rolledBack: [] };
   const back = (n: TargetNode, bad: string) => {
     const slot = was.get(n);
@@ -598,10 +625,10 @@ function firstFailure(results: PromiseSettledResult<unknown>[], list: TargetNode
   results.forEach((r, i) => {
     const n = list[i] as TargetNode;
     if (r.status === 'fulfilled') {
-      if (okWhenDone) n.status = 'ok';
+      if (okWhenDone) n.moveTo('ok');
       return;
     }
-    n.status = 'failed';
+    n.moveTo('failed');
     error ??= r.reason instanceof StageError ? r.reason : new StageError('PAAS_REMOTE_APPLY_FAILED', stage, n.name, String((r.reason as Error)?.message ?? r.reason));
   });
   return error;
@@ -682,7 +709,7 @@ export async function switchFleet(nodes: TargetNode[], o: FleetOptions, batches:
     // what was staged and not fired ends with nothing done
     for (const st of [...staged.values(), ...finals.values()]) st.cancel();
   }
-  for (const n of nodes) if (n.status === 'pending') n.status = 'skipped';
+  for (const n of nodes) if (n.status === 'pending') n.moveTo('skipped');
   if (!error) return { ok: true, batches, rolledBack: [] };
   const rolledBack = o.rollbackOnFailure ? await fleetRollback(nodes, o, identity, error) : [];
   return { ok: false, error, batches, rolledBack };
@@ -703,17 +730,17 @@ async function fleetRollback(
   const done: string[] = [];
   await mapLimit(switched, o.cfg.max_parallel, async (n) => {
     if (!n.previous) {
-      n.status = 'rollback_failed';
+      n.moveTo('rollback_failed');
       n.note('paas: no previous release to return to (first deploy of this app on this target)');
       return;
     }
     try {
       n.undoing = true;
       await back(n, bad);
-      n.status = 'rolled_back';
+      n.moveTo('rolled_back');
       done.push(n.name);
     } catch (e) {
-      n.status = 'rollback_failed';
+      n.moveTo('rollback_failed');
       n.note(`paas: rollback to ${n.previous} failed: ${e instanceof Error ? e.message : String(e)}`);
       o.log(`${n.name}: rollback to ${n.previous} failed: ${e instanceof Error ? e.message : String(e)}`);
     } finally {

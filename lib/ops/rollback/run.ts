@@ -129,10 +129,10 @@ export async function rollbackRun(rt: Runtime, common: CommonInputs, s: Rollback
     try {
       // the lock re-read the state: the release must still be on every target before any is touched
       resolveRollback(nodes.map((n) => ({ target: n.name, state: n.state as TargetState })), to, s.allow_bad_release === true);
-      for (const n of nodes) if (n.previous === to) n.status = 'unchanged';
+      for (const n of nodes) if (n.previous === to) n.moveTo('unchanged');
       const moving = nodes.filter((n) => n.status !== 'unchanged');
       const result = moving.length ? await switchFleet(moving, fo, [moving.map((n) => n.name)], identity) : null;
-      if (result?.ok) for (const n of moving) n.status = 'rolled_back';
+      if (result?.ok) for (const n of moving) n.moveTo('rolled_back');
       if (result?.error) failed = rollbackError(result.error);
     } finally {
       await unlockAll(nodes, fo);
