@@ -441,11 +441,6 @@ export function healthCommandScript(a: string, env: HookEnv, command: string): s
   return [...header(a), exportEnv(env), `cd ${dir}`, `exec sh -c ${q(command)} </dev/null`].join('\n') + '\n';
 }
 
-/** Appends one history line (e.g. marking a release bad). */
-export function historyScript(a: string, line: string): string {
-  return [...header(a), 'mkdir -p "$A/.paas"', `printf '%s\\n' ${q(line)} >>"$A/.paas/history.jsonl"`].join('\n') + '\n';
-}
-
 /** `target check`: tools, disk, runtime facts. Read-only. */
 export function checkScript(a: string): string {
   return [
