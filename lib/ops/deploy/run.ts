@@ -17,7 +17,7 @@ import type { z } from 'zod';
 import type { deployInputs } from './index.js';
 import { prepareArtifact } from './artifact.js';
 import { connectTransport, remediationFor } from './connect.js';
-import { closeAll, connectAll, lockOwner, openFleet, recordHistory, requireApp, startDeployment, trackLocks, withFleet, type DeployPorts } from './fleet-session.js';
+import { connectAll, lockOwner, recordHistory, startDeployment, trackLocks, withFleet, type DeployPorts } from './fleet-session.js';
 import { bluegreenFleet, recordedHealth, fanoutPlan, liveSlot, otherSlot, lockAndInstallAll, planBatches, readStates, Staged, stageSwitch, StageError, switchFleet, targetStatuses, TargetNode, toPaasError, unlockAll } from './fleet.js';
 import { healthGate } from './health.js';
 import { runPreflight } from './preflight.js';
@@ -66,124 +66,122 @@ export async function deployRun(rt: Runtime, common: CommonInputs, s: DeploySett
   if (s.mode === 'target_check') return targetCheckRun(rt, common, s);
   const mode = s.apply ? 'apply' : 'plan';
   const log = (m: string) => rt.logger.info(m);
-  let ctxName: string | null = common.context ?? null;
-  let nodes: TargetNode[] = [];
   let session: ContextSession | null = null;
-  let artifactCleanup: (() => Promise<void>) | null = null;
+  // the checked artifact's temporary files, removed after the connections are closed
+  const cleanups: Array<() => Promise<void>> = [];
   const fields: Record<string, unknown> = {};
   let tracker: DeploymentTracker | null = null;
-  try {
-    const appName = requireApp(s.app, 'deploy', rt, common);
-    const fleet = openFleet(rt, common, appName, s.apply, log);
-    session = fleet.session;
-    ctxName = session.config.name;
-    nodes = fleet.nodes;
-    const { cfg, identity } = fleet;
-    const release = s.release_id ?? defaultReleaseId(rt);
-    if (!RELEASE_RE.test(release)) throw new PaasError('PAAS_INVALID_ARGUMENT', 'release_id is not a valid release id', { remediation: 'Use 1-64 letters, digits, dot, dash, underscore.' });
-    const batches = planBatches(nodes.map((n) => n.name), cfg);
-    Object.assign(fields, { app: appName, release_id: release, strategy: cfg.strategy, fanout_plan: fanoutPlan(batches), targets: nodes.length });
-    const artifactPath = s.artifact ?? cfg.artifact;
-    if (!artifactPath) throw new PaasError('PAAS_INVALID_ARGUMENT', 'no artifact to deploy', { stage: 'artifact', remediation: `Pass \`artifact\` or set apps.${appName}.artifact in paas.yml.` });
-    const base = rt.workspace ?? rt.cwd;
-    if (s.apply) {
-      // may this run change anything at all? (before any connection)
-      checkTriggerPolicy(rt, session.config, session.vault, 'deploy', committedTrigger(rt, common, session.config.name));
-      await runPreflight(rt, common);
-    }
-    // the archive is checked while the connections are set up (both wait for each other: no half-open link is left behind)
-    const [art, conn] = await Promise.allSettled([prepareArtifact(isAbsolute(artifactPath) ? artifactPath : resolve(base, artifactPath), rt.redactor), connectAll(nodes, cfg)]);
-    if (art.status === 'fulfilled') artifactCleanup = art.value.cleanup;
-    if (art.status === 'rejected') throw art.reason;
-    if (conn.status === 'rejected') throw conn.reason;
-    const artifact = art.value;
-    Object.assign(fields, { artifact_sha256: artifact.sha256, artifact_bytes: artifact.bytes });
-
-    if (!s.apply) {
-      const states = await readStates(nodes, cfg.max_parallel);
-      const bad = [...states.values()].find((v) => v instanceof StageError) as StageError | undefined;
-      if (bad) throw bad;
-      const bluegreen = cfg.strategy === 'bluegreen';
-      const nowSec = rt.now().getTime() / 1000;
-      const lockOf = (o: Record<string, unknown> | null | undefined) => (!o ? 'free' : typeof o.expires === 'number' && o.expires < nowSec ? 'expired' : 'held');
-      const batchOf = (name: string) => batches.findIndex((b) => b.includes(name)) + 1;
-      const plan = nodes.map((n) => ({
-        target: n.name, batch: batchOf(n.name), current: n.state?.current ?? null, rollback_candidate: n.state?.current ?? null, lock: lockOf(n.state?.lockOwner),
-        ...(bluegreen ? { live_slot: liveSlot(n), new_slot: otherSlot(liveSlot(n) ?? 'green') } : {}),
-      }));
-      Object.assign(fields, { plan, target_statuses: nodes.map((n) => `${n.name}:planned`).join(',') });
-      const text = [
-        `plan: deploy ${appName} release ${release} (${Math.round(artifact.bytes / 1024)} KiB, sha256 ${artifact.sha256.slice(0, 12)}) to context ${ctxName}`,
-        `strategy ${cfg.strategy}: ${batches.map((b, i) => `batch ${i + 1}/${batches.length} [${b.join(', ')}]`).join(' then ')}`,
-        ...plan.map((p) => `  ${p.target}: current ${p.current ?? '(none)'}${p.live_slot ? ` (live slot ${p.live_slot})` : ''} -> ${release}${p.new_slot ? ` in slot ${p.new_slot}` : ''}; rollback candidate ${p.rollback_candidate ?? '(none: first deploy)'}${p.lock === 'held' ? '; LOCKED by another run' : p.lock === 'expired' ? '; an expired lock (taken over by the deploy)' : ''}`),
-        'nothing was changed; run again with apply: true (--apply) to deploy',
-      ].join('\n');
-      return outcome(rt.redactor, {
-        command: 'deploy', context: ctxName, mode, fields, status: 'planned',
-        line: [['mode', 'plan'], ['release_id', release], ['targets', nodes.length], ['strategy', cfg.strategy], ['batches', batches.length]],
-        text,
-        summary: `#### Plan: ${appName} ${release} (${cfg.strategy}, ${batches.length} batch${batches.length === 1 ? '' : 'es'})\n\n${markdownTable(
-          ['target', 'batch', 'current', 'release', 'rollback candidate', 'lock', ...(bluegreen ? ['live slot', 'new slot'] : [])],
-          plan.map((p) => [p.target, `${p.batch}/${batches.length}`, p.current ?? '-', release, p.rollback_candidate ?? '(none: first deploy)', p.lock, ...(bluegreen ? [p.live_slot ?? '-', p.new_slot ?? '-'] : [])]),
-        )}\n\nNothing was changed; run again with apply: true to deploy.\n`,
-      });
-    }
-
-    tracker = await startDeployment(rt, s.github_token, ports, fleet.loaded.environment(ctxName) ?? ctxName, `deploy ${appName} ${release} to ${ctxName}`, { context: ctxName, app: appName, release_id: release });
-    session.events.append('deploy.started', `deploy ${appName} ${release}`, { app: appName, release_id: release, strategy: cfg.strategy, fanout_plan: fields.fanout_plan, run: identity.run, actor: identity.actor });
-    // with what the post step needs to return a target a killed run had switched: its previous release and that release's health settings
-    const onLocksChanged = trackLocks(rt, { op: 'deploy', context: ctxName, undo: cfg.strategy === 'bluegreen' ? undefined : { app: appName, release, run: identity.run, actor: identity.actor } }, identity.token, (n) => ({
-      previous: n.previous, health: n.previous ? (recordedHealth(n, n.previous) ?? cfg.health ?? null) : null,
-    }));
-    const fo = { cfg, release, artifact, rollbackOnFailure: s.rollback_on_failure, redactor: rt.redactor, log, onLocksChanged, now: rt.now };
-    let result;
-    // the first batch's switch is staged while its upload runs (one round trip less when it is due)
-    const firstBatch = new Set(cfg.strategy === 'bluegreen' ? [] : batches[0]);
-    const staged = new Map<TargetNode, Staged>();
-    try {
-      await lockAndInstallAll(nodes, fo, lockOwner(rt, identity, 'deploy', release, cfg.lock_ttl), (n) => {
-        if (firstBatch.has(n.name)) staged.set(n, stageSwitch(n, fo));
-      });
-      result = cfg.strategy === 'bluegreen' ? await bluegreenFleet(nodes, fo, identity) : await switchFleet(nodes, fo, batches, identity, staged);
-    } finally {
-      for (const st of staged.values()) st.cancel();
-      await unlockAll(nodes, fo);
-    }
-    const rolled = result.rolledBack;
-    Object.assign(fields, {
-      target_statuses: targetStatuses(nodes),
-      rolled_back_targets: rolled.join(','),
-      previous: nodes.map((n) => `${n.name}:${n.previous ?? ''}`).join(','),
-      round_trips: nodes.map((n) => `${n.name}:${n.t.roundTrips}`).join(','),
-    });
-    recordHistory(session, rt, { kind: 'deploy', ok: result.ok, app: appName, release, fields });
-    if (!result.ok) {
-      const sig = interruptRequested();
-      // cancelled: the result says so (whatever step the cancel made fail), and what was returned
-      const err = sig ? new StageError('PAAS_INTERRUPTED', 'interrupted', '', `deploy cancelled by ${sig}${rolled.length ? `; returned ${rolled.join(',')} to the release each ran before` : ''}`) : (result.error as StageError);
-      session.events.append('deploy.failed', `deploy ${appName} ${release} failed at ${err.stage} on ${err.target}; rolled back ${rolled.join(',') || 'nothing'}`, { ...fields, code: err.code, stage: err.stage, target: err.target }, 'error');
-      await tracker?.status('failure', `failed at ${err.stage} on ${err.target}; fleet rolled back`);
-      const o = fail(rt, ctxName, mode, err, fields, nodes);
-      if (rolled.length) o.lines.unshift(statusLine('deploy_rollback', [['status', nodes.some((n) => n.status === 'rollback_failed') ? 'partial' : 'ok'], ['rolled_back', rolled]], rt.redactor));
-      return o;
-    }
-    session.events.append('deploy.succeeded', `deployed ${appName} ${release} to ${nodes.length} target(s)`, fields);
-    await tracker?.status('success', `${appName} ${release} healthy on ${nodes.length} target(s)`, cfg.url);
-    return outcome(rt.redactor, {
-      command: 'deploy', context: ctxName, mode, fields,
-      line: [['release_id', release], ['targets', nodes.length], ['strategy', cfg.strategy], ['batches', batches.length]],
-      summary: tableSummary(`Deployed ${appName} ${release}`, nodes, release),
-      exitCode: EXIT_OK,
-    });
-  } catch (e) {
+  const failed = async (e: unknown, ctxName: string | null, nodes: TargetNode[]): Promise<Outcome> => {
     if (nodes.length) fields.target_statuses = targetStatuses(nodes);
     const se = asStageError(e, 'deploy');
     if (session && s.apply) session.events.append('deploy.failed', `deploy failed: ${se?.message ?? (e instanceof Error ? e.message : String(e))}`, { ...fields, code: se?.code ?? (e instanceof PaasError ? e.code : 'PAAS_INTERNAL') }, 'error');
     await tracker?.status('failure', 'deploy failed before any target switched');
     return fail(rt, ctxName, mode, e, fields, nodes);
+  };
+  try {
+    return await withFleet(rt, common, { op: 'deploy', app: s.app, mutating: s.apply, log, fail: failed }, async (fleet) => {
+      const { nodes, app: appName, ctx: ctxName } = fleet;
+      session = fleet.session;
+      const { cfg, identity } = fleet;
+      const release = s.release_id ?? defaultReleaseId(rt);
+      if (!RELEASE_RE.test(release)) throw new PaasError('PAAS_INVALID_ARGUMENT', 'release_id is not a valid release id', { remediation: 'Use 1-64 letters, digits, dot, dash, underscore.' });
+      const batches = planBatches(nodes.map((n) => n.name), cfg);
+      Object.assign(fields, { app: appName, release_id: release, strategy: cfg.strategy, fanout_plan: fanoutPlan(batches), targets: nodes.length });
+      const artifactPath = s.artifact ?? cfg.artifact;
+      if (!artifactPath) throw new PaasError('PAAS_INVALID_ARGUMENT', 'no artifact to deploy', { stage: 'artifact', remediation: `Pass \`artifact\` or set apps.${appName}.artifact in paas.yml.` });
+      const base = rt.workspace ?? rt.cwd;
+      if (s.apply) {
+        // may this run change anything at all? (before any connection)
+        checkTriggerPolicy(rt, session.config, session.vault, 'deploy', committedTrigger(rt, common, session.config.name));
+        await runPreflight(rt, common);
+      }
+      // the archive is checked while the connections are set up (both wait for each other: no half-open link is left behind)
+      const [art, conn] = await Promise.allSettled([prepareArtifact(isAbsolute(artifactPath) ? artifactPath : resolve(base, artifactPath), rt.redactor), connectAll(nodes, cfg)]);
+      if (art.status === 'fulfilled') cleanups.push(art.value.cleanup);
+      if (art.status === 'rejected') throw art.reason;
+      if (conn.status === 'rejected') throw conn.reason;
+      const artifact = art.value;
+      Object.assign(fields, { artifact_sha256: artifact.sha256, artifact_bytes: artifact.bytes });
+
+      if (!s.apply) {
+        const states = await readStates(nodes, cfg.max_parallel);
+        const bad = [...states.values()].find((v) => v instanceof StageError) as StageError | undefined;
+        if (bad) throw bad;
+        const bluegreen = cfg.strategy === 'bluegreen';
+        const nowSec = rt.now().getTime() / 1000;
+        const lockOf = (o: Record<string, unknown> | null | undefined) => (!o ? 'free' : typeof o.expires === 'number' && o.expires < nowSec ? 'expired' : 'held');
+        const batchOf = (name: string) => batches.findIndex((b) => b.includes(name)) + 1;
+        const plan = nodes.map((n) => ({
+          target: n.name, batch: batchOf(n.name), current: n.state?.current ?? null, rollback_candidate: n.state?.current ?? null, lock: lockOf(n.state?.lockOwner),
+          ...(bluegreen ? { live_slot: liveSlot(n), new_slot: otherSlot(liveSlot(n) ?? 'green') } : {}),
+        }));
+        Object.assign(fields, { plan, target_statuses: nodes.map((n) => `${n.name}:planned`).join(',') });
+        const text = [
+          `plan: deploy ${appName} release ${release} (${Math.round(artifact.bytes / 1024)} KiB, sha256 ${artifact.sha256.slice(0, 12)}) to context ${ctxName}`,
+          `strategy ${cfg.strategy}: ${batches.map((b, i) => `batch ${i + 1}/${batches.length} [${b.join(', ')}]`).join(' then ')}`,
+          ...plan.map((p) => `  ${p.target}: current ${p.current ?? '(none)'}${p.live_slot ? ` (live slot ${p.live_slot})` : ''} -> ${release}${p.new_slot ? ` in slot ${p.new_slot}` : ''}; rollback candidate ${p.rollback_candidate ?? '(none: first deploy)'}${p.lock === 'held' ? '; LOCKED by another run' : p.lock === 'expired' ? '; an expired lock (taken over by the deploy)' : ''}`),
+          'nothing was changed; run again with apply: true (--apply) to deploy',
+        ].join('\n');
+        return outcome(rt.redactor, {
+          command: 'deploy', context: ctxName, mode, fields, status: 'planned',
+          line: [['mode', 'plan'], ['release_id', release], ['targets', nodes.length], ['strategy', cfg.strategy], ['batches', batches.length]],
+          text,
+          summary: `#### Plan: ${appName} ${release} (${cfg.strategy}, ${batches.length} batch${batches.length === 1 ? '' : 'es'})\n\n${markdownTable(
+            ['target', 'batch', 'current', 'release', 'rollback candidate', 'lock', ...(bluegreen ? ['live slot', 'new slot'] : [])],
+            plan.map((p) => [p.target, `${p.batch}/${batches.length}`, p.current ?? '-', release, p.rollback_candidate ?? '(none: first deploy)', p.lock, ...(bluegreen ? [p.live_slot ?? '-', p.new_slot ?? '-'] : [])]),
+          )}\n\nNothing was changed; run again with apply: true to deploy.\n`,
+        });
+      }
+
+      tracker = await startDeployment(rt, s.github_token, ports, fleet.loaded.environment(ctxName) ?? ctxName, `deploy ${appName} ${release} to ${ctxName}`, { context: ctxName, app: appName, release_id: release });
+      session.events.append('deploy.started', `deploy ${appName} ${release}`, { app: appName, release_id: release, strategy: cfg.strategy, fanout_plan: fields.fanout_plan, run: identity.run, actor: identity.actor });
+      // with what the post step needs to return a target a killed run had switched: its previous release and that release's health settings
+      const onLocksChanged = trackLocks(rt, { op: 'deploy', context: ctxName, undo: cfg.strategy === 'bluegreen' ? undefined : { app: appName, release, run: identity.run, actor: identity.actor } }, identity.token, (n) => ({
+        previous: n.previous, health: n.previous ? (recordedHealth(n, n.previous) ?? cfg.health ?? null) : null,
+      }));
+      const fo = { cfg, release, artifact, rollbackOnFailure: s.rollback_on_failure, redactor: rt.redactor, log, onLocksChanged, now: rt.now };
+      let result;
+      // the first batch's switch is staged while its upload runs (one round trip less when it is due)
+      const firstBatch = new Set(cfg.strategy === 'bluegreen' ? [] : batches[0]);
+      const staged = new Map<TargetNode, Staged>();
+      try {
+        await lockAndInstallAll(nodes, fo, lockOwner(rt, identity, 'deploy', release, cfg.lock_ttl), (n) => {
+          if (firstBatch.has(n.name)) staged.set(n, stageSwitch(n, fo));
+        });
+        result = cfg.strategy === 'bluegreen' ? await bluegreenFleet(nodes, fo, identity) : await switchFleet(nodes, fo, batches, identity, staged);
+      } finally {
+        for (const st of staged.values()) st.cancel();
+        await unlockAll(nodes, fo);
+      }
+      const rolled = result.rolledBack;
+      Object.assign(fields, {
+        target_statuses: targetStatuses(nodes),
+        rolled_back_targets: rolled.join(','),
+        previous: nodes.map((n) => `${n.name}:${n.previous ?? ''}`).join(','),
+        round_trips: nodes.map((n) => `${n.name}:${n.t.roundTrips}`).join(','),
+      });
+      recordHistory(session, rt, { kind: 'deploy', ok: result.ok, app: appName, release, fields });
+      if (!result.ok) {
+        const sig = interruptRequested();
+        // cancelled: the result says so (whatever step the cancel made fail), and what was returned
+        const err = sig ? new StageError('PAAS_INTERRUPTED', 'interrupted', '', `deploy cancelled by ${sig}${rolled.length ? `; returned ${rolled.join(',')} to the release each ran before` : ''}`) : (result.error as StageError);
+        session.events.append('deploy.failed', `deploy ${appName} ${release} failed at ${err.stage} on ${err.target}; rolled back ${rolled.join(',') || 'nothing'}`, { ...fields, code: err.code, stage: err.stage, target: err.target }, 'error');
+        await tracker?.status('failure', `failed at ${err.stage} on ${err.target}; fleet rolled back`);
+        const o = fail(rt, ctxName, mode, err, fields, nodes);
+        if (rolled.length) o.lines.unshift(statusLine('deploy_rollback', [['status', nodes.some((n) => n.status === 'rollback_failed') ? 'partial' : 'ok'], ['rolled_back', rolled]], rt.redactor));
+        return o;
+      }
+      session.events.append('deploy.succeeded', `deployed ${appName} ${release} to ${nodes.length} target(s)`, fields);
+      await tracker?.status('success', `${appName} ${release} healthy on ${nodes.length} target(s)`, cfg.url);
+      return outcome(rt.redactor, {
+        command: 'deploy', context: ctxName, mode, fields,
+        line: [['release_id', release], ['targets', nodes.length], ['strategy', cfg.strategy], ['batches', batches.length]],
+        summary: tableSummary(`Deployed ${appName} ${release}`, nodes, release),
+        exitCode: EXIT_OK,
+      });
+    });
   } finally {
-    await closeAll(nodes);
-    await artifactCleanup?.();
+    for (const cleanup of cleanups) await cleanup();
   }
 }
 
