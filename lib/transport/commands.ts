@@ -413,7 +413,8 @@ export function slotSwitchScript(a: string, spec: SlotSpec): string {
 export interface FinalizeSpec {
   env: HookEnv;
   postSwitch?: string | undefined;
-  historyLine: string;
+  /** one line, or several appended in order (a rollback: the release left bad, the one returned to good) */
+  historyLine: string | readonly string[];
   prune: readonly string[];
   /** release the lock in the same round trip */
   unlockToken?: string | undefined;
@@ -423,7 +424,8 @@ export interface FinalizeSpec {
 export function finalizeScript(a: string, spec: FinalizeSpec): string {
   const lines = [...header(a), exportEnv(spec.env)];
   if (spec.postSwitch) lines.push('cd "$A/current"', ...userCommand(spec.postSwitch, 'post_switch hook', SCRIPT_EXIT.postSwitch));
-  lines.push(`printf '%s\\n' ${q(spec.historyLine)} >>"$A/.paas/history.jsonl"`);
+  const history = typeof spec.historyLine === 'string' ? [spec.historyLine] : spec.historyLine;
+  lines.push(`printf '%s\\n' ${history.map(q).join(' ')} >>"$A/.paas/history.jsonl"`);
   lines.push('c=$(readlink "$A/current" 2>/dev/null || true); c=${c##*/}');
   for (const p of spec.prune) {
     const id = safeRelease(p);
@@ -437,11 +439,6 @@ export function finalizeScript(a: string, spec: FinalizeSpec): string {
 export function healthCommandScript(a: string, env: HookEnv, command: string): string {
   const dir = env.slot ? `"$A/slots/${safeSlot(env.slot).name}"` : '"$A/current"';
   return [...header(a), exportEnv(env), `cd ${dir}`, `exec sh -c ${q(command)} </dev/null`].join('\n') + '\n';
-}
-
-/** Appends one history line (e.g. marking a release bad). */
-export function historyScript(a: string, line: string): string {
-  return [...header(a), 'mkdir -p "$A/.paas"', `printf '%s\\n' ${q(line)} >>"$A/.paas/history.jsonl"`].join('\n') + '\n';
 }
 
 /** `target check`: tools, disk, runtime facts. Read-only. */

@@ -7,6 +7,7 @@ import { appDir as buildAppDir, returnScript, unlockScript } from '../../transpo
 import type { Transport } from '../../transport/transport.js';
 import { loadAppConfig } from './app-config.js';
 import { healthGate } from './health.js';
+import { historyLine } from './releases.js';
 import { mapLimit } from '../../transport/limit.js';
 import { buildTransports, connectTransport, targetsFromVault } from './connect.js';
 
@@ -109,7 +110,7 @@ async function returnTarget(rt: Runtime, t: Transport, l: HeldLock, undo: NonNul
   const m = /^(.*)\/([^/]+)\/([^/]+)$/.exec(l.app_dir);
   const context = m?.[2] ?? '';
   const env = { appDir: l.app_dir, context, app: undo.app, target: l.target, release: previous };
-  const bad = JSON.stringify({ at: rt.now().toISOString(), release: undo.release, status: 'bad', event: 'fleet_rollback', actor: undo.actor, run: undo.run, reason: 'run cancelled' });
+  const bad = historyLine(undo, rt.now(), { event: 'fleet_rollback', release: undo.release, reason: 'run cancelled' });
   if (buildAppDir(m?.[1] ?? '/', context, undo.app) !== l.app_dir) throw new Error('the recorded app directory does not match the app');
   const r = await t.exec(returnScript(l.app_dir, { env, from: undo.release, lockToken: l.token, start, historyLine: bad }), { timeoutMs: 10 * 60_000 });
   if (/^returned=no$/m.test(r.stdout)) return;

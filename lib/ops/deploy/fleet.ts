@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { PaasError, type ErrorCode } from '../../output/errors.js';
+import { PaasError, type ErrorCode, type ErrorInfo } from '../../output/errors.js';
 import type { Redactor } from '../../redaction/redactor.js';
 import {
   appDir as buildAppDir,
@@ -24,19 +24,40 @@ import type { AppConfig } from './app-config.js';
 import { interruptRequested } from '../../runtime/interrupt.js';
 import { connectTransport, fleetSentence, remediationFor, transportErrorCode } from './connect.js';
 import { healthGate } from './health.js';
-import { parseState, pruneList, rollbackCandidate, type HistoryLine, type TargetState } from './releases.js';
+import { historyLine, parseState, pruneList, rollbackCandidate, type TargetState } from './releases.js';
 
 export type TargetStatus = 'pending' | 'ok' | 'failed' | 'rolled_back' | 'rollback_failed' | 'skipped' | 'unchanged';
 
-/** A remote step failed: carries the code, stage and target for the envelope. */
-export class StageError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    readonly stage: string,
-    readonly target: string,
-    message: string,
-  ) {
-    super(message);
+/**
+ * Each target's state transitions, in one place (deploy and rollback): from a status, the statuses a
+ * run may move it to. pending: not reached yet; ok: switched and healthy (a rollback reports it as
+ * rolled_back); failed: its step failed; rolled_back / rollback_failed: returned (or not) to the
+ * release it ran before after a failure, or moved by a rollback; skipped: never reached; unchanged:
+ * a rollback found it on the release already.
+ */
+export const TARGET_TRANSITIONS: Readonly<Record<TargetStatus, readonly TargetStatus[]>> = {
+  pending: ['ok', 'failed', 'skipped', 'unchanged'],
+  ok: ['failed', 'rolled_back', 'rollback_failed'],
+  failed: ['rolled_back', 'rollback_failed'],
+  rolled_back: [],
+  rollback_failed: [],
+  skipped: [],
+  unchanged: [],
+};
+
+/**
+ * A step on a target failed: a PaasError whose stage and target are always set (target '' when the
+ * step is the fleet's, e.g. an interrupt) and whose remediation follows from the code.
+ */
+export class StageError extends PaasError {
+  declare readonly target: string;
+
+  constructor(code: ErrorCode, stage: string, target: string, message: string, remediation = remediationFor(code)) {
+    super(code, message, { stage, target, remediation });
+  }
+
+  override toInfo(): ErrorInfo {
+    return { ...super.toInfo(), target: this.target || null };
   }
 }
 
@@ -51,7 +72,7 @@ export interface RunIdentity {
 
 /** One target in a run: its transport, app dir, state before we touched it, and what happened. */
 export class TargetNode {
-  status: TargetStatus = 'pending';
+  private now: TargetStatus = 'pending';
   state: TargetState | null = null;
   /** the release `current` pointed to before this run */
   previous: string | null = null;
@@ -78,6 +99,16 @@ export class TargetNode {
 
   get name(): string {
     return this.spec.id;
+  }
+
+  get status(): TargetStatus {
+    return this.now;
+  }
+
+  /** Moves this target along TARGET_TRANSITIONS; any other move is a bug. */
+  moveTo(to: TargetStatus): void {
+    if (!TARGET_TRANSITIONS[this.now].includes(to)) throw new Error(`target ${this.name}: no transition ${this.now} -> ${to}`);
+    this.now = to;
   }
 
   /** The last lines of this target's remote output, redacted. */
@@ -140,6 +171,8 @@ export interface FleetOptions {
   now: () => Date;
   /** rollback: every release is checked with the health settings recorded when it was deployed */
   healthFromHistory?: boolean;
+  /** what moves the targets (default deploy): a rollback runs no hooks, installs nothing, prunes nothing */
+  op?: 'deploy' | 'rollback';
 }
 
 type Health = AppConfig['health'];
@@ -190,10 +223,6 @@ export function planBatches(targets: readonly string[], cfg: Pick<AppConfig, 'st
 }
 
 export const fanoutPlan = (batches: string[][]) => batches.map((b) => b.join(',')).join(';');
-
-function historyLine(h: HistoryLine): string {
-  return JSON.stringify(h);
-}
 
 function check(r: ExecResult, node: TargetNode, stage: string, code: ErrorCode = 'PAAS_REMOTE_APPLY_FAILED'): void {
   if (r.code === 0) return;
@@ -335,7 +364,7 @@ function startReceive(n: TargetNode, o: FleetOptions, ownerJson: string, gate: b
       onReady(true);
     }
   };
-  const unpackedLine = historyLine({ at: o.now().toISOString(), release: o.release, status: 'unpacked', event: 'unpack', actor: n.id.actor, run: n.id.run, sha256: o.artifact.sha256 });
+  const unpackedLine = historyLine(n.id, o.now(), { event: 'unpack', release: o.release, sha256: o.artifact.sha256 });
   const spec = { release: o.release, sha256: o.artifact.sha256, shared: o.cfg.shared, lock: lockSpec(n, o, ownerJson), unpackedLine };
   const script = receiveScript(n.appDir, spec);
   const result = n.run(gate ? gated(script) : script, () => stage, 0, false, { input, onStdout, signal: deadline.signal });
@@ -462,9 +491,10 @@ export class Staged {
   }
 }
 
-/** The switch step of a deploy (pre_switch, lock check, atomic link, start), staged ahead of its batch. */
+/** The switch step (pre_switch of a deploy, lock check, atomic link, start), staged ahead of its batch. */
 export function stageSwitch(n: TargetNode, o: FleetOptions): Staged {
-  const script = switchScript(n.appDir, { env: n.env(o.release), lockToken: n.id.token, preSwitch: o.cfg.hooks.pre_switch, start: o.cfg.start });
+  const preSwitch = o.op === 'rollback' ? undefined : o.cfg.hooks.pre_switch;
+  const script = switchScript(n.appDir, { env: n.env(o.release), lockToken: n.id.token, preSwitch, start: o.cfg.start });
   return new Staged(n, script, 'switch', o.cfg.command_timeout);
 }
 
@@ -578,7 +608,7 @@ export async function bluegreenFleet(nodes: TargetNode[], o: FleetOptions, ident
     error = firstFailure(await mapLimit(nodes, o.cfg.max_parallel, (n) => switchSlot(n, o.release, idle(n), o)), nodes, 'switch', true);
   }
   if (!error) error = await finalizeAll(nodes, o, identity, new Map());
-  for (const n of nodes) if (n.status === 'pending') n.status = 'skipped';
+  for (const n of nodes) if (n.status === 'pending') n.moveTo('skipped');
   if (!error) return { ok: true, batches, rolledBack: [] };
   const back = (n: TargetNode, bad: string) => {
     const slot = was.get(n);
@@ -595,10 +625,10 @@ function firstFailure(results: PromiseSettledResult<unknown>[], list: TargetNode
   results.forEach((r, i) => {
     const n = list[i] as TargetNode;
     if (r.status === 'fulfilled') {
-      if (okWhenDone) n.status = 'ok';
+      if (okWhenDone) n.moveTo('ok');
       return;
     }
-    n.status = 'failed';
+    n.moveTo('failed');
     error ??= r.reason instanceof StageError ? r.reason : new StageError('PAAS_REMOTE_APPLY_FAILED', stage, n.name, String((r.reason as Error)?.message ?? r.reason));
   });
   return error;
@@ -611,24 +641,35 @@ export interface FleetResult {
   rolledBack: string[];
 }
 
-/** post_switch hook, history line (good), prune, and the unlock when nothing after it can fail the fleet. */
+/**
+ * post_switch hook, history line (good), prune, and the unlock when nothing after it can fail the fleet.
+ * A rollback: the release left marked bad and the one returned to good (with the health settings it
+ * was checked with), then the unlock; no hook, nothing pruned.
+ */
 function finalizeStep(n: TargetNode, o: FleetOptions, identity: RunIdentity): Staged {
+  if (o.op === 'rollback') {
+    const at = o.now();
+    const left = n.previous ? [historyLine(identity, at, { event: 'rollback', status: 'bad', release: n.previous, reason: `rolled back to ${o.release}` })] : [];
+    const back = historyLine(identity, at, { event: 'rollback', status: 'good', release: o.release, health: healthFor(n, o.release, o) ?? null });
+    return new Staged(n, finalizeScript(n.appDir, { env: n.env(o.release), historyLine: [...left, back], prune: [], unlockToken: n.id.token }), 'history', o.cfg.command_timeout);
+  }
   const prune = n.state ? pruneList(n.state, o.release, n.previous !== o.release ? n.previous : rollbackCandidate(n.state), o.cfg.keep_releases) : [];
-  const line = historyLine({ at: o.now().toISOString(), release: o.release, status: 'good', event: 'deploy', actor: identity.actor, run: identity.run, sha256: o.artifact.sha256, health: o.cfg.health ?? null });
+  const line = historyLine(identity, o.now(), { event: 'deploy', release: o.release, sha256: o.artifact.sha256, health: o.cfg.health ?? null });
   const unlockToken = o.cfg.hooks.post_switch ? undefined : n.id.token;
   return new Staged(n, finalizeScript(n.appDir, { env: n.env(o.release), postSwitch: o.cfg.hooks.post_switch, historyLine: line, prune, unlockToken }), 'post_switch', o.cfg.command_timeout);
 }
 
 /** Everything healthy: post_switch hooks, history, prune, unlock (staged: one round trip per target). */
 async function finalizeAll(nodes: TargetNode[], o: FleetOptions, identity: RunIdentity, finals: Map<TargetNode, Staged>): Promise<StageError | undefined> {
+  const stage = o.op === 'rollback' ? 'history' : 'post_switch';
   const results = await mapLimit(nodes, o.cfg.max_parallel, async (n) => {
     const r = await (finals.get(n) ?? finalizeStep(n, o, identity)).fire();
-    check(r, n, 'post_switch');
+    check(r, n, stage);
     n.finalized = true;
     if (/^unlock=released/m.test(r.stdout)) n.lockHeld = false;
   });
   o.onLocksChanged(nodes.filter((x) => x.lockHeld));
-  return firstFailure(results, nodes, 'post_switch', false);
+  return firstFailure(results, nodes, stage, false);
 }
 
 /**
@@ -642,7 +683,8 @@ export async function switchFleet(nodes: TargetNode[], o: FleetOptions, batches:
   const batchNodes = batches.map((b) => b.map((name) => byName.get(name) as TargetNode));
   const finals = new Map<TargetNode, Staged>();
   const stageBatch = (list: TargetNode[] | undefined) => {
-    for (const n of list ?? []) if (!staged.has(n)) staged.set(n, stageSwitch(n, o));
+    // bluegreen (a rollback) flips slots: nothing to stage
+    if (o.cfg.strategy !== 'bluegreen') for (const n of list ?? []) if (!staged.has(n)) staged.set(n, stageSwitch(n, o));
   };
   let error: StageError | undefined;
   try {
@@ -651,14 +693,14 @@ export async function switchFleet(nodes: TargetNode[], o: FleetOptions, batches:
       const sig = interruptRequested();
       if (sig) {
         // cancelled: no new batch starts; the targets already switched are returned below
-        error = new StageError('PAAS_INTERRUPTED', 'interrupted', '', `deploy interrupted by ${sig} before batch ${b + 1}/${batches.length}; no further target is switched`);
+        error = new StageError('PAAS_INTERRUPTED', 'interrupted', '', `${o.op ?? 'deploy'} interrupted by ${sig} before batch ${b + 1}/${batches.length}; no further target is switched`);
         break;
       }
       stageBatch(batch);
       stageBatch(batchNodes[b + 1]);
       o.log(`batch ${b + 1}/${batches.length}: ${batch.map((n) => n.name).join(', ')}`);
       const results = await mapLimit(batch, o.cfg.max_parallel, (n) =>
-        switchAndCheck(n, o.release, o, { preSwitch: true, staged: staged.get(n), onSwitched: () => finals.set(n, finalizeStep(n, o, identity)) }),
+        switchAndCheck(n, o.release, o, { preSwitch: o.op !== 'rollback', staged: staged.get(n), onSwitched: () => finals.set(n, finalizeStep(n, o, identity)) }),
       );
       error = firstFailure(results, batch, 'switch', true);
     }
@@ -667,7 +709,7 @@ export async function switchFleet(nodes: TargetNode[], o: FleetOptions, batches:
     // what was staged and not fired ends with nothing done
     for (const st of [...staged.values(), ...finals.values()]) st.cancel();
   }
-  for (const n of nodes) if (n.status === 'pending') n.status = 'skipped';
+  for (const n of nodes) if (n.status === 'pending') n.moveTo('skipped');
   if (!error) return { ok: true, batches, rolledBack: [] };
   const rolledBack = o.rollbackOnFailure ? await fleetRollback(nodes, o, identity, error) : [];
   return { ok: false, error, batches, rolledBack };
@@ -684,22 +726,21 @@ async function fleetRollback(
   const switched = nodes.filter((n) => n.switched && n.previous !== o.release);
   if (!switched.length) return [];
   o.log(`rolling back ${switched.length} target(s) to the release each ran before: ${switched.map((n) => `${n.name}->${n.previous ?? 'none'}`).join(', ')}`);
-  const at = o.now().toISOString();
-  const bad = historyLine({ at, release: o.release, status: 'bad', event: 'fleet_rollback', actor: identity.actor, run: identity.run, reason: `${cause.stage} on ${cause.target}` });
+  const bad = historyLine(identity, o.now(), { event: 'fleet_rollback', release: o.release, reason: `${cause.stage} on ${cause.target}` });
   const done: string[] = [];
   await mapLimit(switched, o.cfg.max_parallel, async (n) => {
     if (!n.previous) {
-      n.status = 'rollback_failed';
+      n.moveTo('rollback_failed');
       n.note('paas: no previous release to return to (first deploy of this app on this target)');
       return;
     }
     try {
       n.undoing = true;
       await back(n, bad);
-      n.status = 'rolled_back';
+      n.moveTo('rolled_back');
       done.push(n.name);
     } catch (e) {
-      n.status = 'rollback_failed';
+      n.moveTo('rollback_failed');
       n.note(`paas: rollback to ${n.previous} failed: ${e instanceof Error ? e.message : String(e)}`);
       o.log(`${n.name}: rollback to ${n.previous} failed: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
@@ -731,7 +772,7 @@ export async function readStates(nodes: TargetNode[], concurrency: number): Prom
 /** The envelope's error; with `nodes` (targets of an applied run) the fix says what happened to the fleet. */
 export function toPaasError(e: StageError, nodes?: TargetNode[]): PaasError {
   const fleet = nodes?.length ? fleetSentence(nodes) : '';
-  return new PaasError(e.code, e.message, { stage: e.stage, target: e.target || null, remediation: `${remediationFor(e.code)}${fleet ? ` ${fleet}` : ''}` });
+  return new PaasError(e.code, e.message, { stage: e.stage, target: e.target || null, remediation: `${e.remediation}${fleet ? ` ${fleet}` : ''}` });
 }
 
 export function targetStatuses(nodes: TargetNode[]): string {

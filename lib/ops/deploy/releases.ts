@@ -15,6 +15,27 @@ export interface HistoryLine {
   health?: unknown;
 }
 
+/** What a history line records; its status follows from the event (a rollback says which side it marks). */
+export type HistoryEvent =
+  | { event: 'unpack'; release: string; sha256: string }
+  | { event: 'deploy'; release: string; sha256: string; health: unknown }
+  | { event: 'fleet_rollback'; release: string; reason: string }
+  | { event: 'rollback'; status: 'good'; release: string; health: unknown }
+  | { event: 'rollback'; status: 'bad'; release: string; reason: string };
+
+const EVENT_STATUS = { unpack: 'unpacked', deploy: 'good', fleet_rollback: 'bad' } as const;
+
+/**
+ * The one writer of `.paas/history.jsonl` lines (the remote scripts of lib/transport/commands.ts
+ * append them as given): `{at, release, status, event, actor, run, ...}`.
+ */
+export function historyLine(who: { actor: string; run: string }, at: Date, e: HistoryEvent): string {
+  const { event, release, ...rest } = e;
+  const { status = EVENT_STATUS[event as keyof typeof EVENT_STATUS], ...extra } = rest as { status?: HistoryLine['status'] } & Pick<HistoryLine, 'sha256' | 'reason' | 'health'>;
+  const line: HistoryLine = { at: at.toISOString(), release, status, event, actor: who.actor, run: who.run, ...extra };
+  return JSON.stringify(line);
+}
+
 export interface TargetState {
   exists: boolean;
   current: string | null;
@@ -96,4 +117,18 @@ export function pruneList(st: Pick<TargetState, 'releases' | 'history'>, newRele
   const lastGood = goodOrder.find((g) => g !== newRelease);
   if (lastGood) kept.add(lastGood);
   return st.releases.filter((r) => status.has(r) && !kept.has(r));
+}
+
+/** The release the fleet should run, from the targets' history (see reconcileRun in run.ts); null without history. */
+export function expectedRelease(states: TargetState[]): string | null {
+  const votes = new Map<string, { n: number; at: string }>();
+  for (const v of states) {
+    const { goodOrder } = releaseStatuses(v.history);
+    const r = goodOrder[0];
+    if (!r) continue;
+    const at = v.history.filter((h) => h.release === r && h.status === 'good').at(-1)?.at ?? '';
+    const cur = votes.get(r) ?? { n: 0, at: '' };
+    votes.set(r, { n: cur.n + 1, at: at > cur.at ? at : cur.at });
+  }
+  return [...votes.entries()].sort((a, b) => b[1].n - a[1].n || b[1].at.localeCompare(a[1].at))[0]?.[0] ?? null;
 }

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
-import { DeploymentTracker, octokitApi, repoFromEnv, type GitHubApi } from '../../github/api.js';
+import type { DeploymentTracker } from '../../github/api.js';
 import type { Outcome } from '../../output/envelope.js';
 import { PaasError } from '../../output/errors.js';
 import { EXIT_ERROR, EXIT_OK } from '../../output/exit.js';
@@ -9,109 +8,29 @@ import { failure, outcome } from '../../output/outcome.js';
 import { markdownTable } from '../../output/summary.js';
 import type { CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
-import { openContextSession, type ContextSession } from '../../runtime/session.js';
+import type { ContextSession } from '../../runtime/session.js';
 import { interruptRequested } from '../../runtime/interrupt.js';
 import { checkScript, RELEASE_RE, UnsafeValueError } from '../../transport/commands.js';
 import { mapLimit } from '../../transport/limit.js';
-import type { TargetSpec } from '../../transport/targets.js';
-import { TransportError, type Transport } from '../../transport/transport.js';
+import { TransportError } from '../../transport/transport.js';
 import type { z } from 'zod';
-import { loadPaasYml } from '../../config/paas-yml.js';
 import type { deployInputs } from './index.js';
-import { UNIX_USER_RE } from '../../isolation/names.js';
-import { loadAppConfig, type AppConfig } from './app-config.js';
 import { prepareArtifact } from './artifact.js';
-import { saveHeldLocks } from './cleanup.js';
-import { buildTransports, connectTransport, remediationFor, targetsFromVault, transportErrorCode } from './connect.js';
-import { bluegreenFleet, recordedHealth, fanoutPlan, liveSlot, otherSlot, lockAndInstallAll, planBatches, readStates, Staged, stageSwitch, StageError, switchFleet, targetStatuses, TargetNode, toPaasError, unlockAll, type RunIdentity } from './fleet.js';
+import { connectTransport, remediationFor } from './connect.js';
+import { connectAll, lockOwner, recordHistory, startDeployment, trackLocks, withFleet, type DeployPorts } from './fleet-session.js';
+import { bluegreenFleet, recordedHealth, fanoutPlan, liveSlot, otherSlot, lockAndInstallAll, planBatches, readStates, Staged, stageSwitch, StageError, switchFleet, targetStatuses, TargetNode, toPaasError, unlockAll } from './fleet.js';
 import { healthGate } from './health.js';
 import { runPreflight } from './preflight.js';
 import { checkTriggerPolicy, committedTrigger } from './policy.js';
-import { releaseStatuses, rollbackCandidate, type TargetState } from './releases.js';
+import { expectedRelease, releaseStatuses, rollbackCandidate, type TargetState } from './releases.js';
 
 /** Settings of the deploy operation (its zod inputs, parsed). */
 export type DeploySettings = z.output<typeof deployInputs>;
-
-/** Ports the tests (and the CLI) can replace. */
-export interface DeployPorts {
-  github?: GitHubApi;
-}
-
-/** Who and what this run is: run id, actor, sha, and a random lock token. */
-export function runIdentity(rt: Runtime, context: string, app: string): RunIdentity {
-  const clean = (s: string | undefined, re: RegExp) => (s && re.test(s) ? s : '');
-  const run = clean(rt.env.GITHUB_RUN_ID, /^\d{1,20}$/) || `cli-${randomBytes(6).toString('hex')}`;
-  const actor = clean(rt.env.GITHUB_ACTOR, /^[A-Za-z0-9-[\]]{1,64}$/) || `local:${clean(rt.env.USER, UNIX_USER_RE) || 'user'}`;
-  const sha = clean(rt.env.GITHUB_SHA, /^[0-9a-f]{7,64}$/);
-  return { context, app, run, actor, sha, token: randomBytes(12).toString('hex') };
-}
-
-/** The lock's owner document (no secret): run, actor, sha, time, expiry (epoch seconds). */
-export function lockOwner(rt: Runtime, id: RunIdentity, op: string, release: string, ttlMs: number): string {
-  const now = rt.now();
-  return JSON.stringify({ run: id.run, actor: id.actor, sha: id.sha, time: now.toISOString(), expires: Math.floor((now.getTime() + ttlMs) / 1000), op, release });
-}
 
 export function defaultReleaseId(rt: Runtime): string {
   const ts = rt.now().toISOString().replace(/[-:T]/g, '').slice(0, 14);
   const sha = /^[0-9a-f]{7,64}$/.test(rt.env.GITHUB_SHA ?? '') ? `-${(rt.env.GITHUB_SHA as string).slice(0, 7)}` : '';
   return `${ts}${sha}`;
-}
-
-/** The app to work on: the input, else the only app of paas.yml. */
-export function requireApp(app: string | undefined, op: string, rt?: Runtime, common?: CommonInputs): string {
-  if (app) return app;
-  if (rt && common) {
-    try {
-      const apps = Object.keys(loadPaasYml(common.config, rt.workspace ?? rt.cwd, { optional: false }).config.apps);
-      if (apps.length === 1) return apps[0] as string;
-    } catch { /* reported below or when the config is loaded */ }
-  }
-  throw new PaasError('PAAS_INVALID_ARGUMENT', `${op} needs an app`, { remediation: 'Pass `app` (--app), the name of an app under apps: in paas.yml (optional when paas.yml defines exactly one app).' });
-}
-
-/**
- * The GitHub Deployment of an applied deploy or rollback, started (status in_progress) for the
- * context's environment: null without a token or outside a repository run. API failures are warnings.
- */
-export async function startDeployment(rt: Runtime, token: string | undefined, ports: DeployPorts, environment: string, description: string, payload: Record<string, string | boolean>): Promise<DeploymentTracker | null> {
-  const repo = repoFromEnv(rt.env);
-  if (!token || !repo) return null;
-  const api = ports.github ?? octokitApi(token, rt.env.GITHUB_API_URL);
-  const tracker = new DeploymentTracker(api, { owner: repo.owner, repo: repo.repo }, environment, (m) => rt.logger.warn(m), repo.logUrl, rt.redactor);
-  await tracker.start(repo.ref, description, payload);
-  return tracker;
-}
-
-/** Context, config, targets and one node per target (transports built, not connected). */
-export function openFleet(rt: Runtime, common: CommonInputs, appName: string, mutating: boolean, log: (m: string) => void) {
-  const session = openContextSession(rt, common, { mutating, createIfMissing: rt.inAction, webhookPolicy: common.context ? committedTrigger(rt, common, common.context) : undefined });
-  const loaded = loadAppConfig(rt.workspace ?? rt.cwd, common.config, appName);
-  let specs: TargetSpec[] = targetsFromVault(session.vault);
-  if (session.config.default_targets.length) specs = specs.filter((s) => session.config.default_targets.includes(s.id));
-  const cfg = loaded.app;
-  const transports = buildTransports(specs, session.vault, { concurrency: cfg.connect_concurrency, attempts: cfg.connect_attempts, log });
-  const identity = runIdentity(rt, session.config.name, appName);
-  const nodes = specs.map((s) => new TargetNode(s, transports.get(s.id) as Transport, cfg.deploy_root, identity, rt.redactor, log));
-  return { session, cfg, loaded, nodes, identity };
-}
-
-/** Connects every target (bounded, retried); the first failure fails the run before anything changed. */
-export async function connectAll(nodes: TargetNode[], cfg: AppConfig): Promise<void> {
-  const results = await mapLimit(nodes, Math.max(cfg.connect_concurrency, 1), (n) => connectTransport(n.t));
-  const i = results.findIndex((r) => r.status === 'rejected');
-  if (i < 0) return;
-  const reason = (results[i] as PromiseRejectedResult).reason;
-  const n = nodes[i] as TargetNode;
-  if (reason instanceof TransportError) {
-    n.note(`paas: ${reason.message}`);
-    throw new StageError(transportErrorCode(reason, 'connect'), 'connect', n.name, `${n.name}: ${reason.message}`);
-  }
-  throw reason;
-}
-
-export async function closeAll(nodes: TargetNode[]): Promise<void> {
-  await Promise.allSettled(nodes.map((n) => n.t.close()));
 }
 
 function tableSummary(title: string, nodes: TargetNode[], release: string | null): string {
@@ -147,158 +66,131 @@ export async function deployRun(rt: Runtime, common: CommonInputs, s: DeploySett
   if (s.mode === 'target_check') return targetCheckRun(rt, common, s);
   const mode = s.apply ? 'apply' : 'plan';
   const log = (m: string) => rt.logger.info(m);
-  let ctxName: string | null = common.context ?? null;
-  let nodes: TargetNode[] = [];
   let session: ContextSession | null = null;
-  let artifactCleanup: (() => Promise<void>) | null = null;
+  // the checked artifact's temporary files, removed after the connections are closed
+  const cleanups: Array<() => Promise<void>> = [];
   const fields: Record<string, unknown> = {};
   let tracker: DeploymentTracker | null = null;
-  let lockedOnce = false;
-  try {
-    const appName = requireApp(s.app, 'deploy', rt, common);
-    const fleet = openFleet(rt, common, appName, s.apply, log);
-    session = fleet.session;
-    ctxName = session.config.name;
-    nodes = fleet.nodes;
-    const { cfg, identity } = fleet;
-    const release = s.release_id ?? defaultReleaseId(rt);
-    if (!RELEASE_RE.test(release)) throw new PaasError('PAAS_INVALID_ARGUMENT', 'release_id is not a valid release id', { remediation: 'Use 1-64 letters, digits, dot, dash, underscore.' });
-    const batches = planBatches(nodes.map((n) => n.name), cfg);
-    Object.assign(fields, { app: appName, release_id: release, strategy: cfg.strategy, fanout_plan: fanoutPlan(batches), targets: nodes.length });
-    const artifactPath = s.artifact ?? cfg.artifact;
-    if (!artifactPath) throw new PaasError('PAAS_INVALID_ARGUMENT', 'no artifact to deploy', { stage: 'artifact', remediation: `Pass \`artifact\` or set apps.${appName}.artifact in paas.yml.` });
-    const base = rt.workspace ?? rt.cwd;
-    if (s.apply) {
-      // may this run change anything at all? (before any connection)
-      checkTriggerPolicy(rt, session.config, session.vault, 'deploy', committedTrigger(rt, common, session.config.name));
-      await runPreflight(rt, common);
-    }
-    // the archive is checked while the connections are set up (both wait for each other: no half-open link is left behind)
-    const [art, conn] = await Promise.allSettled([prepareArtifact(isAbsolute(artifactPath) ? artifactPath : resolve(base, artifactPath), rt.redactor), connectAll(nodes, cfg)]);
-    if (art.status === 'fulfilled') artifactCleanup = art.value.cleanup;
-    if (art.status === 'rejected') throw art.reason;
-    if (conn.status === 'rejected') throw conn.reason;
-    const artifact = art.value;
-    Object.assign(fields, { artifact_sha256: artifact.sha256, artifact_bytes: artifact.bytes });
-
-    if (!s.apply) {
-      const states = await readStates(nodes, cfg.max_parallel);
-      const bad = [...states.values()].find((v) => v instanceof StageError) as StageError | undefined;
-      if (bad) throw bad;
-      const bluegreen = cfg.strategy === 'bluegreen';
-      const nowSec = rt.now().getTime() / 1000;
-      const lockOf = (o: Record<string, unknown> | null | undefined) => (!o ? 'free' : typeof o.expires === 'number' && o.expires < nowSec ? 'expired' : 'held');
-      const batchOf = (name: string) => batches.findIndex((b) => b.includes(name)) + 1;
-      const plan = nodes.map((n) => ({
-        target: n.name, batch: batchOf(n.name), current: n.state?.current ?? null, rollback_candidate: n.state?.current ?? null, lock: lockOf(n.state?.lockOwner),
-        ...(bluegreen ? { live_slot: liveSlot(n), new_slot: otherSlot(liveSlot(n) ?? 'green') } : {}),
-      }));
-      Object.assign(fields, { plan, target_statuses: nodes.map((n) => `${n.name}:planned`).join(',') });
-      const text = [
-        `plan: deploy ${appName} release ${release} (${Math.round(artifact.bytes / 1024)} KiB, sha256 ${artifact.sha256.slice(0, 12)}) to context ${ctxName}`,
-        `strategy ${cfg.strategy}: ${batches.map((b, i) => `batch ${i + 1}/${batches.length} [${b.join(', ')}]`).join(' then ')}`,
-        ...plan.map((p) => `  ${p.target}: current ${p.current ?? '(none)'}${p.live_slot ? ` (live slot ${p.live_slot})` : ''} -> ${release}${p.new_slot ? ` in slot ${p.new_slot}` : ''}; rollback candidate ${p.rollback_candidate ?? '(none: first deploy)'}${p.lock === 'held' ? '; LOCKED by another run' : p.lock === 'expired' ? '; an expired lock (taken over by the deploy)' : ''}`),
-        'nothing was changed; run again with apply: true (--apply) to deploy',
-      ].join('\n');
-      return outcome(rt.redactor, {
-        command: 'deploy', context: ctxName, mode, fields, status: 'planned',
-        line: [['mode', 'plan'], ['release_id', release], ['targets', nodes.length], ['strategy', cfg.strategy], ['batches', batches.length]],
-        text,
-        summary: `#### Plan: ${appName} ${release} (${cfg.strategy}, ${batches.length} batch${batches.length === 1 ? '' : 'es'})\n\n${markdownTable(
-          ['target', 'batch', 'current', 'release', 'rollback candidate', 'lock', ...(bluegreen ? ['live slot', 'new slot'] : [])],
-          plan.map((p) => [p.target, `${p.batch}/${batches.length}`, p.current ?? '-', release, p.rollback_candidate ?? '(none: first deploy)', p.lock, ...(bluegreen ? [p.live_slot ?? '-', p.new_slot ?? '-'] : [])]),
-        )}\n\nNothing was changed; run again with apply: true to deploy.\n`,
-      });
-    }
-
-    tracker = await startDeployment(rt, s.github_token, ports, fleet.loaded.environment(ctxName) ?? ctxName, `deploy ${appName} ${release} to ${ctxName}`, { context: ctxName, app: appName, release_id: release });
-    session.events.append('deploy.started', `deploy ${appName} ${release}`, { app: appName, release_id: release, strategy: cfg.strategy, fanout_plan: fields.fanout_plan, run: identity.run, actor: identity.actor });
-    const ctx = ctxName;
-    const onLocksChanged = (held: TargetNode[]) => {
-      if (held.length) lockedOnce = true;
-      // with what the post step needs to return a target a killed run had switched: its previous release and that release's health settings
-      if (lockedOnce) {
-        saveHeldLocks(rt, {
-          v: 1, op: 'deploy', context: ctx, undo: cfg.strategy === 'bluegreen' ? undefined : { app: appName, release, run: identity.run, actor: identity.actor },
-          locks: held.map((n) => ({ target: n.name, app_dir: n.appDir, token: identity.token, previous: n.previous, health: n.previous ? (recordedHealth(n, n.previous) ?? cfg.health ?? null) : null })),
-        });
-      }
-    };
-    const fo = { cfg, release, artifact, rollbackOnFailure: s.rollback_on_failure, redactor: rt.redactor, log, onLocksChanged, now: rt.now };
-    let result;
-    // the first batch's switch is staged while its upload runs (one round trip less when it is due)
-    const firstBatch = new Set(cfg.strategy === 'bluegreen' ? [] : batches[0]);
-    const staged = new Map<TargetNode, Staged>();
-    try {
-      await lockAndInstallAll(nodes, fo, lockOwner(rt, identity, 'deploy', release, cfg.lock_ttl), (n) => {
-        if (firstBatch.has(n.name)) staged.set(n, stageSwitch(n, fo));
-      });
-      result = cfg.strategy === 'bluegreen' ? await bluegreenFleet(nodes, fo, identity) : await switchFleet(nodes, fo, batches, identity, staged);
-    } finally {
-      for (const st of staged.values()) st.cancel();
-      await unlockAll(nodes, fo);
-    }
-    const rolled = result.rolledBack;
-    Object.assign(fields, {
-      target_statuses: targetStatuses(nodes),
-      rolled_back_targets: rolled.join(','),
-      previous: nodes.map((n) => `${n.name}:${n.previous ?? ''}`).join(','),
-      round_trips: nodes.map((n) => `${n.name}:${n.t.roundTrips}`).join(','),
-    });
-    recordHistory(session, rt, { kind: 'deploy', ok: result.ok, app: appName, release, fields });
-    if (!result.ok) {
-      const sig = interruptRequested();
-      // cancelled: the result says so (whatever step the cancel made fail), and what was returned
-      const err = sig ? new StageError('PAAS_INTERRUPTED', 'interrupted', '', `deploy cancelled by ${sig}${rolled.length ? `; returned ${rolled.join(',')} to the release each ran before` : ''}`) : (result.error as StageError);
-      session.events.append('deploy.failed', `deploy ${appName} ${release} failed at ${err.stage} on ${err.target}; rolled back ${rolled.join(',') || 'nothing'}`, { ...fields, code: err.code, stage: err.stage, target: err.target }, 'error');
-      await tracker?.status('failure', `failed at ${err.stage} on ${err.target}; fleet rolled back`);
-      const o = fail(rt, ctxName, mode, err, fields, nodes);
-      if (rolled.length) o.lines.unshift(statusLine('deploy_rollback', [['status', nodes.some((n) => n.status === 'rollback_failed') ? 'partial' : 'ok'], ['rolled_back', rolled]], rt.redactor));
-      return o;
-    }
-    session.events.append('deploy.succeeded', `deployed ${appName} ${release} to ${nodes.length} target(s)`, fields);
-    await tracker?.status('success', `${appName} ${release} healthy on ${nodes.length} target(s)`, cfg.url);
-    return outcome(rt.redactor, {
-      command: 'deploy', context: ctxName, mode, fields,
-      line: [['release_id', release], ['targets', nodes.length], ['strategy', cfg.strategy], ['batches', batches.length]],
-      summary: tableSummary(`Deployed ${appName} ${release}`, nodes, release),
-      exitCode: EXIT_OK,
-    });
-  } catch (e) {
+  const failed = async (e: unknown, ctxName: string | null, nodes: TargetNode[]): Promise<Outcome> => {
     if (nodes.length) fields.target_statuses = targetStatuses(nodes);
     const se = asStageError(e, 'deploy');
     if (session && s.apply) session.events.append('deploy.failed', `deploy failed: ${se?.message ?? (e instanceof Error ? e.message : String(e))}`, { ...fields, code: se?.code ?? (e instanceof PaasError ? e.code : 'PAAS_INTERNAL') }, 'error');
     await tracker?.status('failure', 'deploy failed before any target switched');
     return fail(rt, ctxName, mode, e, fields, nodes);
-  } finally {
-    await closeAll(nodes);
-    await artifactCleanup?.();
-  }
-}
-
-export function recordHistory(session: ContextSession, rt: Runtime, rec: { kind: string; ok: boolean; app: string; release: string; fields: Record<string, unknown> }): void {
+  };
   try {
-    const st = session.store.openState(session.config.name, rt.redactor);
-    try {
-      st.scoped.record(rec.kind, { ok: rec.ok, app: rec.app, release_id: rec.release, ...rec.fields }, rt.now().toISOString());
-    } finally {
-      st.close();
-    }
-  } catch (e) {
-    rt.logger.warn(`could not record ${rec.kind} history in state.db: ${e instanceof Error ? e.message : String(e)}`);
+    return await withFleet(rt, common, { op: 'deploy', app: s.app, mutating: s.apply, log, fail: failed }, async (fleet) => {
+      const { nodes, app: appName, ctx: ctxName } = fleet;
+      session = fleet.session;
+      const { cfg, identity } = fleet;
+      const release = s.release_id ?? defaultReleaseId(rt);
+      if (!RELEASE_RE.test(release)) throw new PaasError('PAAS_INVALID_ARGUMENT', 'release_id is not a valid release id', { remediation: 'Use 1-64 letters, digits, dot, dash, underscore.' });
+      const batches = planBatches(nodes.map((n) => n.name), cfg);
+      Object.assign(fields, { app: appName, release_id: release, strategy: cfg.strategy, fanout_plan: fanoutPlan(batches), targets: nodes.length });
+      const artifactPath = s.artifact ?? cfg.artifact;
+      if (!artifactPath) throw new PaasError('PAAS_INVALID_ARGUMENT', 'no artifact to deploy', { stage: 'artifact', remediation: `Pass \`artifact\` or set apps.${appName}.artifact in paas.yml.` });
+      const base = rt.workspace ?? rt.cwd;
+      if (s.apply) {
+        // may this run change anything at all? (before any connection)
+        checkTriggerPolicy(rt, session.config, session.vault, 'deploy', committedTrigger(rt, common, session.config.name));
+        await runPreflight(rt, common);
+      }
+      // the archive is checked while the connections are set up (both wait for each other: no half-open link is left behind)
+      const [art, conn] = await Promise.allSettled([prepareArtifact(isAbsolute(artifactPath) ? artifactPath : resolve(base, artifactPath), rt.redactor), connectAll(nodes, cfg)]);
+      if (art.status === 'fulfilled') cleanups.push(art.value.cleanup);
+      if (art.status === 'rejected') throw art.reason;
+      if (conn.status === 'rejected') throw conn.reason;
+      const artifact = art.value;
+      Object.assign(fields, { artifact_sha256: artifact.sha256, artifact_bytes: artifact.bytes });
+
+      if (!s.apply) {
+        const states = await readStates(nodes, cfg.max_parallel);
+        const bad = [...states.values()].find((v) => v instanceof StageError) as StageError | undefined;
+        if (bad) throw bad;
+        const bluegreen = cfg.strategy === 'bluegreen';
+        const nowSec = rt.now().getTime() / 1000;
+        const lockOf = (o: Record<string, unknown> | null | undefined) => (!o ? 'free' : typeof o.expires === 'number' && o.expires < nowSec ? 'expired' : 'held');
+        const batchOf = (name: string) => batches.findIndex((b) => b.includes(name)) + 1;
+        const plan = nodes.map((n) => ({
+          target: n.name, batch: batchOf(n.name), current: n.state?.current ?? null, rollback_candidate: n.state?.current ?? null, lock: lockOf(n.state?.lockOwner),
+          ...(bluegreen ? { live_slot: liveSlot(n), new_slot: otherSlot(liveSlot(n) ?? 'green') } : {}),
+        }));
+        Object.assign(fields, { plan, target_statuses: nodes.map((n) => `${n.name}:planned`).join(',') });
+        const text = [
+          `plan: deploy ${appName} release ${release} (${Math.round(artifact.bytes / 1024)} KiB, sha256 ${artifact.sha256.slice(0, 12)}) to context ${ctxName}`,
+          `strategy ${cfg.strategy}: ${batches.map((b, i) => `batch ${i + 1}/${batches.length} [${b.join(', ')}]`).join(' then ')}`,
+          ...plan.map((p) => `  ${p.target}: current ${p.current ?? '(none)'}${p.live_slot ? ` (live slot ${p.live_slot})` : ''} -> ${release}${p.new_slot ? ` in slot ${p.new_slot}` : ''}; rollback candidate ${p.rollback_candidate ?? '(none: first deploy)'}${p.lock === 'held' ? '; LOCKED by another run' : p.lock === 'expired' ? '; an expired lock (taken over by the deploy)' : ''}`),
+          'nothing was changed; run again with apply: true (--apply) to deploy',
+        ].join('\n');
+        return outcome(rt.redactor, {
+          command: 'deploy', context: ctxName, mode, fields, status: 'planned',
+          line: [['mode', 'plan'], ['release_id', release], ['targets', nodes.length], ['strategy', cfg.strategy], ['batches', batches.length]],
+          text,
+          summary: `#### Plan: ${appName} ${release} (${cfg.strategy}, ${batches.length} batch${batches.length === 1 ? '' : 'es'})\n\n${markdownTable(
+            ['target', 'batch', 'current', 'release', 'rollback candidate', 'lock', ...(bluegreen ? ['live slot', 'new slot'] : [])],
+            plan.map((p) => [p.target, `${p.batch}/${batches.length}`, p.current ?? '-', release, p.rollback_candidate ?? '(none: first deploy)', p.lock, ...(bluegreen ? [p.live_slot ?? '-', p.new_slot ?? '-'] : [])]),
+          )}\n\nNothing was changed; run again with apply: true to deploy.\n`,
+        });
+      }
+
+      tracker = await startDeployment(rt, s.github_token, ports, fleet.loaded.environment(ctxName) ?? ctxName, `deploy ${appName} ${release} to ${ctxName}`, { context: ctxName, app: appName, release_id: release });
+      session.events.append('deploy.started', `deploy ${appName} ${release}`, { app: appName, release_id: release, strategy: cfg.strategy, fanout_plan: fields.fanout_plan, run: identity.run, actor: identity.actor });
+      // with what the post step needs to return a target a killed run had switched: its previous release and that release's health settings
+      const onLocksChanged = trackLocks(rt, { op: 'deploy', context: ctxName, undo: cfg.strategy === 'bluegreen' ? undefined : { app: appName, release, run: identity.run, actor: identity.actor } }, identity.token, (n) => ({
+        previous: n.previous, health: n.previous ? (recordedHealth(n, n.previous) ?? cfg.health ?? null) : null,
+      }));
+      const fo = { cfg, release, artifact, rollbackOnFailure: s.rollback_on_failure, redactor: rt.redactor, log, onLocksChanged, now: rt.now };
+      let result;
+      // the first batch's switch is staged while its upload runs (one round trip less when it is due)
+      const firstBatch = new Set(cfg.strategy === 'bluegreen' ? [] : batches[0]);
+      const staged = new Map<TargetNode, Staged>();
+      try {
+        await lockAndInstallAll(nodes, fo, lockOwner(rt, identity, 'deploy', release, cfg.lock_ttl), (n) => {
+          if (firstBatch.has(n.name)) staged.set(n, stageSwitch(n, fo));
+        });
+        result = cfg.strategy === 'bluegreen' ? await bluegreenFleet(nodes, fo, identity) : await switchFleet(nodes, fo, batches, identity, staged);
+      } finally {
+        for (const st of staged.values()) st.cancel();
+        await unlockAll(nodes, fo);
+      }
+      const rolled = result.rolledBack;
+      Object.assign(fields, {
+        target_statuses: targetStatuses(nodes),
+        rolled_back_targets: rolled.join(','),
+        previous: nodes.map((n) => `${n.name}:${n.previous ?? ''}`).join(','),
+        round_trips: nodes.map((n) => `${n.name}:${n.t.roundTrips}`).join(','),
+      });
+      recordHistory(session, rt, { kind: 'deploy', ok: result.ok, app: appName, release, fields });
+      if (!result.ok) {
+        const sig = interruptRequested();
+        // cancelled: the result says so (whatever step the cancel made fail), and what was returned
+        const err = sig ? new StageError('PAAS_INTERRUPTED', 'interrupted', '', `deploy cancelled by ${sig}${rolled.length ? `; returned ${rolled.join(',')} to the release each ran before` : ''}`) : (result.error as StageError);
+        session.events.append('deploy.failed', `deploy ${appName} ${release} failed at ${err.stage} on ${err.target}; rolled back ${rolled.join(',') || 'nothing'}`, { ...fields, code: err.code, stage: err.stage, target: err.target }, 'error');
+        await tracker?.status('failure', `failed at ${err.stage} on ${err.target}; fleet rolled back`);
+        const o = fail(rt, ctxName, mode, err, fields, nodes);
+        if (rolled.length) o.lines.unshift(statusLine('deploy_rollback', [['status', nodes.some((n) => n.status === 'rollback_failed') ? 'partial' : 'ok'], ['rolled_back', rolled]], rt.redactor));
+        return o;
+      }
+      session.events.append('deploy.succeeded', `deployed ${appName} ${release} to ${nodes.length} target(s)`, fields);
+      await tracker?.status('success', `${appName} ${release} healthy on ${nodes.length} target(s)`, cfg.url);
+      return outcome(rt.redactor, {
+        command: 'deploy', context: ctxName, mode, fields,
+        line: [['release_id', release], ['targets', nodes.length], ['strategy', cfg.strategy], ['batches', batches.length]],
+        summary: tableSummary(`Deployed ${appName} ${release}`, nodes, release),
+        exitCode: EXIT_OK,
+      });
+    });
+  } finally {
+    for (const cleanup of cleanups) await cleanup();
   }
 }
 
 /** Per target: ok | missing | drifted | orphaned | unmanaged | error. Exit 1 only on error. */
 export async function reconcileRun(rt: Runtime, common: CommonInputs, s: DeploySettings): Promise<Outcome> {
   const log = (m: string) => rt.logger.debug(m);
-  let nodes: TargetNode[] = [];
-  let ctxName = common.context ?? null;
-  try {
-    const appName = requireApp(s.app, 'deploy reconcile', rt, common);
-    const fleet = openFleet(rt, common, appName, false, log);
-    ctxName = fleet.session.config.name;
-    nodes = fleet.nodes;
+  const fo = { op: 'deploy reconcile', app: s.app, mutating: false, log, fail: (e: unknown, ctx: string | null, nodes: TargetNode[]) => fail(rt, ctx, 'reconcile', e, {}, nodes) };
+  return withFleet(rt, common, fo, async (fleet) => {
+    const { nodes, app: appName, ctx: ctxName } = fleet;
     await mapLimit(nodes, fleet.cfg.connect_concurrency, (n) => connectTransport(n.t));
     const states = await readStates(nodes, fleet.cfg.max_parallel);
     // the expected release, from the targets' own history (the source of truth, on a fresh runner too):
@@ -340,25 +232,7 @@ export async function reconcileRun(rt: Runtime, common: CommonInputs, s: DeployS
       text: rows.map((r) => `${r.target}: ${r.status}${r.current ? ` (current ${r.current})` : ''}${r.detail ? ` - ${r.detail}` : ''}`).join('\n'),
       summary: `#### Reconcile ${appName}\n\n${markdownTable(['target', 'status', 'current', 'detail'], rows.map((r) => [r.target, r.status, r.current ?? '-', r.detail ?? '']))}\n`,
     });
-  } catch (e) {
-    return fail(rt, ctxName, 'reconcile', e, {}, nodes);
-  } finally {
-    await closeAll(nodes);
-  }
-}
-
-/** The release the fleet should run, from the targets' history (see reconcileRun); null without history. */
-export function expectedRelease(states: TargetState[]): string | null {
-  const votes = new Map<string, { n: number; at: string }>();
-  for (const v of states) {
-    const { goodOrder } = releaseStatuses(v.history);
-    const r = goodOrder[0];
-    if (!r) continue;
-    const at = v.history.filter((h) => h.release === r && h.status === 'good').at(-1)?.at ?? '';
-    const cur = votes.get(r) ?? { n: 0, at: '' };
-    votes.set(r, { n: cur.n + 1, at: at > cur.at ? at : cur.at });
-  }
-  return [...votes.entries()].sort((a, b) => b[1].n - a[1].n || b[1].at.localeCompare(a[1].at))[0]?.[0] ?? null;
+  });
 }
 
 function classify(v: TargetState, expected: string | null, nowSec: number): { status: string; detail?: string } {
@@ -377,13 +251,9 @@ function classify(v: TargetState, expected: string | null, nowSec: number): { st
 /** reachability, SSH, host key, disk, tools, the service's runtime (health) per target. */
 export async function targetCheckRun(rt: Runtime, common: CommonInputs, s: DeploySettings): Promise<Outcome> {
   const log = (m: string) => rt.logger.debug(m);
-  let nodes: TargetNode[] = [];
-  let ctxName = common.context ?? null;
-  try {
-    const appName = requireApp(s.app, 'target check', rt, common);
-    const fleet = openFleet(rt, common, appName, false, log);
-    ctxName = fleet.session.config.name;
-    nodes = fleet.nodes;
+  const fo = { op: 'target check', app: s.app, mutating: false, log, fail: (e: unknown, ctx: string | null, nodes: TargetNode[]) => fail(rt, ctx, 'target_check', e, {}, nodes) };
+  return withFleet(rt, common, fo, async (fleet) => {
+    const { nodes, app: appName, ctx: ctxName } = fleet;
     const rows = await Promise.all(nodes.map(async (n) => {
       const row: Record<string, string> = { target: n.name, ssh: '-', host_key: '-', disk_pct: '-', tools: '-', runtime: '-', status: 'ok', detail: '' };
       try {
@@ -421,11 +291,7 @@ export async function targetCheckRun(rt: Runtime, common: CommonInputs, s: Deplo
       text: rows.map((r) => `${r.target}: ${r.status} ssh=${r.ssh} host_key=${r.host_key} disk=${r.disk_pct}% tools=${r.tools} runtime=${r.runtime}${r.detail ? ` (${r.detail})` : ''}`).join('\n'),
       summary: `#### Target check\n\n${markdownTable(['target', 'status', 'ssh', 'host key', 'disk %', 'tools', 'runtime', 'detail'], rows.map((r) => [r.target, r.status, r.ssh, r.host_key, r.disk_pct, r.tools, r.runtime, r.detail]))}\n`,
     });
-  } catch (e) {
-    return fail(rt, ctxName, 'target_check', e, {}, nodes);
-  } finally {
-    await closeAll(nodes);
-  }
+  });
 }
 
-export { rollbackCandidate, remediationFor };
+export { expectedRelease, rollbackCandidate, remediationFor };

@@ -17,7 +17,7 @@ import type { Runtime } from '../../runtime/runtime.js';
 import { logsScript } from '../../transport/commands.js';
 import { TransportError } from '../../transport/transport.js';
 import { connectTransport, remediationFor, transportErrorCode } from '../deploy/connect.js';
-import { closeAll, openFleet, requireApp } from '../deploy/run.js';
+import { closeAll, openFleet, requireApp } from '../deploy/fleet-session.js';
 import type { TargetNode } from '../deploy/fleet.js';
 
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);

@@ -16,12 +16,12 @@ import { failure, outcome } from '../../output/outcome.js';
 import type { CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { ContextSession } from '../../runtime/session.js';
-import { saveHeldLocks } from '../deploy/cleanup.js';
 import { lockAll, readStates, StageError, switchAndCheck, toPaasError, unlockAll, type FleetOptions, type TargetNode } from '../deploy/fleet.js';
 import { checkTriggerPolicy, committedTrigger } from '../deploy/policy.js';
 import { runPreflight } from '../deploy/preflight.js';
 import type { TargetState } from '../deploy/releases.js';
-import { closeAll, connectAll, expectedRelease, lockOwner, openFleet, requireApp } from '../deploy/run.js';
+import { closeAll, connectAll, lockOwner, openFleet, requireApp, trackLocks } from '../deploy/fleet-session.js';
+import { expectedRelease } from '../deploy/releases.js';
 import { resolveRollback } from '../rollback/run.js';
 
 export interface DrillSettings {
@@ -81,7 +81,7 @@ export async function rollbackDrill(rt: Runtime, common: CommonInputs, s: DrillS
       checkTriggerPolicy(rt, session.config, session.vault, 'rollback', committedTrigger(rt, common, ctx));
       await runPreflight(rt, common);
       const { cfg, identity } = fleet;
-      const onLocksChanged = (held: TargetNode[]) => saveHeldLocks(rt, { v: 1, op: 'rollback', context: ctx, locks: held.map((h) => ({ target: h.name, app_dir: h.appDir, token: identity.token })) });
+      const onLocksChanged = trackLocks(rt, { op: 'rollback', context: ctx }, identity.token);
       const fo: FleetOptions = { cfg, release: to, artifact: { file: '', sha256: '', bytes: 0 }, rollbackOnFailure: false, redactor: rt.redactor, log, onLocksChanged, now: rt.now, healthFromHistory: true };
       await lockAll([n], fo, lockOwner(rt, identity, 'rollback', to, cfg.lock_ttl));
       let back = false;

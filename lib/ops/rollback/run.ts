@@ -7,15 +7,12 @@ import { markdownTable } from '../../output/summary.js';
 import type { CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { ContextSession } from '../../runtime/session.js';
-import { historyScript } from '../../transport/commands.js';
-import { mapLimit } from '../../transport/limit.js';
 import { selectTargets } from '../../transport/targets.js';
-import { saveHeldLocks } from '../deploy/cleanup.js';
-import { fanoutPlan, healthFor, lockAll, readStates, StageError, switchAndCheck, targetStatuses, toPaasError, unlockAll, type FleetOptions, type TargetNode } from '../deploy/fleet.js';
+import { fanoutPlan, lockAll, readStates, StageError, switchFleet, targetStatuses, toPaasError, unlockAll, type FleetOptions, type TargetNode } from '../deploy/fleet.js';
 import { runPreflight } from '../deploy/preflight.js';
 import { checkTriggerPolicy, committedTrigger } from '../deploy/policy.js';
 import { releaseStatuses, type TargetState } from '../deploy/releases.js';
-import { closeAll, connectAll, lockOwner, openFleet, recordHistory, requireApp, startDeployment, type DeployPorts } from '../deploy/run.js';
+import { connectAll, lockOwner, recordHistory, startDeployment, trackLocks, withFleet, type DeployPorts } from '../deploy/fleet-session.js';
 
 export interface RollbackSettings {
   app?: string | undefined;
@@ -60,6 +57,11 @@ export function resolveRollback(states: Array<{ target: string; state: TargetSta
   throw resolveFailed('no good release before the current one exists on every target', null, 'Give to_release explicitly (a release id present on every target), or deploy a fixed release; nothing was changed.');
 }
 
+/** A rollback's remote step that failed is PAAS_ROLLBACK_APPLY_FAILED (lock, health, connection and interrupt codes stay). */
+function rollbackError(e: StageError): StageError {
+  return e.code === 'PAAS_REMOTE_APPLY_FAILED' ? new StageError('PAAS_ROLLBACK_APPLY_FAILED', e.stage, e.target, e.message) : e;
+}
+
 /** The job summary of a failed rollback: the error and its fix first, then each target (already redacted: from the envelope). */
 function failureSummary(o: Outcome, app: string, to: string, nodes: TargetNode[]): string {
   const e = o.envelope.error;
@@ -73,15 +75,23 @@ export async function rollbackRun(rt: Runtime, common: CommonInputs, s: Rollback
   const mode = s.apply ? 'apply' : 'plan';
   const log = (m: string) => rt.logger.info(m);
   let nodes: TargetNode[] = [];
-  let ctxName: string | null = common.context ?? null;
   let session: ContextSession | null = null;
   const fields: Record<string, unknown> = {};
   let tracker: DeploymentTracker | null = null;
-  try {
-    const appName = requireApp(s.app, 'rollback', rt, common);
-    const fleet = openFleet(rt, common, appName, s.apply, log);
+  const fail = async (e: unknown, ctxName: string | null): Promise<Outcome> => {
+    if (nodes.length) fields.target_statuses = targetStatuses(nodes);
+    const se = e instanceof StageError ? e : null;
+    if (session && s.apply) session.events.append('rollback.failed', `rollback failed: ${e instanceof Error ? e.message : String(e)}`, fields, 'error');
+    const switched = nodes.some((n) => n.status === 'rolled_back');
+    await tracker?.status('failure', `rollback failed${se ? ` at ${se.stage}${se.target ? ` on ${se.target}` : ''}` : ''}${switched ? '' : ' before any target switched'}`);
+    const failing = se ? nodes.find((n) => n.name === se.target) : undefined;
+    const o = failure(rt.redactor, 'rollback', ctxName, mode, se ? toPaasError(se) : e, { ...fields, ...(se ? { failed_stage: se.stage, failed_target: se.target } : {}), ...(failing ? { last_log_lines: failing.lastLines(20).join('\n') } : {}) });
+    o.summary = failureSummary(o, typeof fields.app === 'string' ? fields.app : s.app ?? '', typeof fields.release_id === 'string' ? fields.release_id : s.to_release ?? '', nodes);
+    return o;
+  };
+  return withFleet(rt, common, { op: 'rollback', app: s.app, mutating: s.apply, log, fail }, async (fleet) => {
+    const { app: appName, ctx: ctxName } = fleet;
     session = fleet.session;
-    ctxName = session.config.name;
     const chosen = new Set(selectTargets(fleet.nodes.map((n) => n.spec), s.target).map((t) => t.id));
     nodes = fleet.nodes.filter((n) => chosen.has(n.name));
     const { cfg, identity } = fleet;
@@ -110,50 +120,31 @@ export async function rollbackRun(rt: Runtime, common: CommonInputs, s: Rollback
     checkTriggerPolicy(rt, session.config, session.vault, 'rollback', committedTrigger(rt, common, session.config.name));
     await runPreflight(rt, common);
     tracker = await startDeployment(rt, s.github_token, ports, fleet.loaded.environment(ctxName) ?? ctxName, `rollback ${appName} to ${to} in ${ctxName}`, { context: ctxName, app: appName, release_id: to, rollback: true });
-    const ctx = ctxName;
-    let lockedOnce = false;
-    const onLocksChanged = (held: TargetNode[]) => {
-      if (held.length) lockedOnce = true;
-      if (lockedOnce) saveHeldLocks(rt, { v: 1, op: 'rollback', context: ctx, locks: held.map((n) => ({ target: n.name, app_dir: n.appDir, token: identity.token })) });
-    };
-    const fo: FleetOptions = { cfg, release: to, artifact: { file: '', sha256: '', bytes: 0 }, rollbackOnFailure: false, redactor: rt.redactor, log, onLocksChanged, now: rt.now, healthFromHistory: true };
+    const onLocksChanged = trackLocks(rt, { op: 'rollback', context: ctxName }, identity.token);
+    // deploy's pipeline without the install: lock, switch, health, finalize (history + unlock), or a fleet rollback
+    const fo: FleetOptions = { cfg, release: to, artifact: { file: '', sha256: '', bytes: 0 }, rollbackOnFailure: true, redactor: rt.redactor, log, onLocksChanged, now: rt.now, healthFromHistory: true, op: 'rollback' };
     session.events.append('rollback.started', `rollback ${appName} to ${to}`, { ...fields, run: identity.run, actor: identity.actor });
     await lockAll(nodes, fo, lockOwner(rt, identity, 'rollback', to, cfg.lock_ttl));
     let failed: StageError | null = null;
     try {
       // the lock re-read the state: the release must still be on every target before any is touched
       resolveRollback(nodes.map((n) => ({ target: n.name, state: n.state as TargetState })), to, s.allow_bad_release === true);
-      const at = rt.now().toISOString();
-      const results = await mapLimit(nodes, cfg.max_parallel, async (n) => {
-        if (n.previous === to) {
-          n.status = 'unchanged';
-          return;
-        }
-        const bad = n.previous ? JSON.stringify({ at, release: n.previous, status: 'bad', event: 'rollback', actor: identity.actor, run: identity.run, reason: `rolled back to ${to}` }) : undefined;
-        await switchAndCheck(n, to, fo, { preSwitch: false, historyLine: bad });
-        const r = await n.run(historyScript(n.appDir, JSON.stringify({ at, release: to, status: 'good', event: 'rollback', actor: identity.actor, run: identity.run, health: healthFor(n, to, fo) ?? null })), 'history', 30_000);
-        if (r.code !== 0) throw new StageError('PAAS_ROLLBACK_APPLY_FAILED', 'history', n.name, `could not record the rollback on ${n.name}`);
-        n.status = 'rolled_back';
-      });
-      results.forEach((r, i) => {
-        if (r.status === 'rejected') {
-          const n = nodes[i] as TargetNode;
-          n.status = 'failed';
-          const e = r.reason;
-          failed ??= e instanceof StageError ? (e.code === 'PAAS_REMOTE_APPLY_FAILED' ? new StageError('PAAS_ROLLBACK_APPLY_FAILED', e.stage, e.target, e.message) : e) : new StageError('PAAS_ROLLBACK_APPLY_FAILED', 'switch', n.name, String(e));
-        }
-      });
+      for (const n of nodes) if (n.previous === to) n.moveTo('unchanged');
+      const moving = nodes.filter((n) => n.status !== 'unchanged');
+      const result = moving.length ? await switchFleet(moving, fo, [moving.map((n) => n.name)], identity) : null;
+      if (result?.ok) for (const n of moving) n.moveTo('rolled_back');
+      if (result?.error) failed = rollbackError(result.error);
     } finally {
       await unlockAll(nodes, fo);
     }
-    Object.assign(fields, { target_statuses: targetStatuses(nodes), rolled_back_targets: nodes.filter((n) => n.status === 'rolled_back').map((n) => n.name).join(',') });
+    Object.assign(fields, { target_statuses: targetStatuses(nodes), rolled_back_targets: nodes.filter((n) => n.status === 'rolled_back').map((n) => n.name).join(','), round_trips: nodes.map((n) => `${n.name}:${n.t.roundTrips}`).join(',') });
     recordHistory(session, rt, { kind: 'rollback', ok: !failed, app: appName, release: to, fields });
     if (failed) {
       const f = failed as StageError;
       session.events.append('rollback.failed', `rollback to ${to} failed at ${f.stage} on ${f.target}`, { ...fields, code: f.code }, 'error');
       await tracker?.status('failure', `rollback to ${to} failed at ${f.stage} on ${f.target}`);
       const failing = nodes.find((n) => n.name === f.target);
-      const o = failure(rt.redactor, 'rollback', ctxName, mode, toPaasError(f), { ...fields, failed_stage: f.stage, failed_target: f.target, last_log_lines: failing?.lastLines(20).join('\n') ?? '' });
+      const o = failure(rt.redactor, 'rollback', ctxName, mode, toPaasError(f, nodes), { ...fields, failed_stage: f.stage, failed_target: f.target, last_log_lines: failing?.lastLines(20).join('\n') ?? '' });
       o.summary = failureSummary(o, appName, to, nodes);
       return o;
     }
@@ -165,17 +156,5 @@ export async function rollbackRun(rt: Runtime, common: CommonInputs, s: Rollback
       exitCode: EXIT_OK,
       summary: `#### Rolled back ${appName} to ${to}\n\n${markdownTable(['target', 'before', 'now', 'status'], nodes.map((n) => [n.name, n.previous ?? '-', to, n.status]))}\n`,
     });
-  } catch (e) {
-    if (nodes.length) fields.target_statuses = targetStatuses(nodes);
-    const se = e instanceof StageError ? e : null;
-    if (session && s.apply) session.events.append('rollback.failed', `rollback failed: ${e instanceof Error ? e.message : String(e)}`, fields, 'error');
-    const switched = nodes.some((n) => n.status === 'rolled_back');
-    await tracker?.status('failure', `rollback failed${se ? ` at ${se.stage}${se.target ? ` on ${se.target}` : ''}` : ''}${switched ? '' : ' before any target switched'}`);
-    const failing = se ? nodes.find((n) => n.name === se.target) : undefined;
-    const o = failure(rt.redactor, 'rollback', ctxName, mode, se ? toPaasError(se) : e, { ...fields, ...(se ? { failed_stage: se.stage, failed_target: se.target } : {}), ...(failing ? { last_log_lines: failing.lastLines(20).join('\n') } : {}) });
-    o.summary = failureSummary(o, typeof fields.app === 'string' ? fields.app : s.app ?? '', typeof fields.release_id === 'string' ? fields.release_id : s.to_release ?? '', nodes);
-    return o;
-  } finally {
-    await closeAll(nodes);
-  }
+  });
 }
