@@ -4,14 +4,15 @@
  * failure/success thresholds whose counters live in the alert issue's hidden marker (so a runner
  * without any state cache still counts), maintenance windows, and deploy-aware silence.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alertMarker, readMarkerState } from '../lib/ops/alerts/lifecycle.js';
 import { activeWindow } from '../lib/ops/alerts/silence.js';
-import { startGitHubApi, type FakeGitHub } from './harness/github-api.js';
-import { startHttpApp, type HttpApp } from './harness/http-app.js';
-import { startSlackReceiver, type SlackReceiver } from './harness/slack.js';
+import type { FakeGitHub } from './harness/github-api.js';
+import type { HttpApp } from './harness/http-app.js';
+import type { SlackReceiver } from './harness/slack.js';
+import { useAlertServers } from './harness/alert-servers.js';
 import { opsFixture, runOpsDirect, virtualClock, type OpsFixture } from './ops-fixtures.js';
 
 let gh: FakeGitHub;
@@ -19,21 +20,9 @@ let slack: SlackReceiver;
 let app: HttpApp;
 const fixtures: OpsFixture[] = [];
 
-beforeAll(async () => {
-  gh = await startGitHubApi();
-  slack = await startSlackReceiver();
-  app = await startHttpApp();
-});
-afterEach(() => {
-  expect(gh.violations).toEqual([]);
-  expect(slack.violations).toEqual([]);
-  gh.reset();
-  slack.reset();
-  app.status = 200;
-});
-afterAll(async () => {
-  fixtures.forEach((f) => f.cleanup());
-  await Promise.all([gh.close(), slack.close(), app.close()]);
+const servers = useAlertServers(() => fixtures.forEach((f) => f.cleanup()));
+beforeAll(() => {
+  ({ gh, slack, app } = servers);
 });
 
 const CHECKS = '  checks:\n    - name: api\n      http: { url: API_URL }\n';

@@ -7,15 +7,16 @@
  * deadline (defect 8), missed schedules and schedule inactivity alert or warn (defect 4), and the
  * issue body is enough to act on (defect 5). Time is a virtual clock: nothing waits real seconds.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { guardStateRoot } from '../lib/isolation/state-root.js';
 import { ContextStore } from '../lib/isolation/store.js';
 import { alertMarker } from '../lib/ops/alerts/lifecycle.js';
 import { LAST_RUN_KEY } from '../lib/ops/ops_daily/run.js';
 import { Redactor } from '../lib/redaction/redactor.js';
 import { startGitHubApi, type FakeGitHub } from './harness/github-api.js';
-import { startHttpApp, type HttpApp } from './harness/http-app.js';
-import { startSlackReceiver, type SlackReceiver } from './harness/slack.js';
+import type { HttpApp } from './harness/http-app.js';
+import type { SlackReceiver } from './harness/slack.js';
+import { useAlertServers } from './harness/alert-servers.js';
 import { opsFixture, runOpsDirect, virtualClock, type OpsFixture } from './ops-fixtures.js';
 
 let gh: FakeGitHub;
@@ -23,21 +24,9 @@ let slack: SlackReceiver;
 let app: HttpApp;
 const fixtures: OpsFixture[] = [];
 
-beforeAll(async () => {
-  gh = await startGitHubApi();
-  slack = await startSlackReceiver();
-  app = await startHttpApp();
-});
-afterEach(() => {
-  expect(gh.violations).toEqual([]);
-  expect(slack.violations).toEqual([]);
-  gh.reset();
-  slack.reset();
-  app.status = 200;
-});
-afterAll(async () => {
-  fixtures.forEach((f) => f.cleanup());
-  await Promise.all([gh.close(), slack.close(), app.close()]);
+const servers = useAlertServers(() => fixtures.forEach((f) => f.cleanup()));
+beforeAll(() => {
+  ({ gh, slack, app } = servers);
 });
 
 const YAML = 'version: 1\nops:\n  checks:\n    - name: api\n      http: { url: API_URL }\n';

@@ -4,12 +4,13 @@
  * Kit (test/harness/slack.ts). Through the real CLI code path (`paas ops daily`), with the
  * GITHUB_* variables the runner sets.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startGitHubApi, checkRequest, type FakeGitHub } from './harness/github-api.js';
-import { startSlackReceiver, type SlackReceiver } from './harness/slack.js';
-import { startHttpApp, type HttpApp } from './harness/http-app.js';
+import { checkRequest, type FakeGitHub } from './harness/github-api.js';
+import type { SlackReceiver } from './harness/slack.js';
+import { useAlertServers } from './harness/alert-servers.js';
+import type { HttpApp } from './harness/http-app.js';
 import { opsFixture, runOpsDirect, statusLines, virtualClock, type OpsFixture } from './ops-fixtures.js';
 import { alertMarker, ALERT_TITLE } from '../lib/ops/alerts/lifecycle.js';
 import { restIssuesApi } from '../lib/ops/alerts/github-issues.js';
@@ -19,22 +20,9 @@ let slack: SlackReceiver;
 let app: HttpApp;
 const fixtures: OpsFixture[] = [];
 
-beforeAll(async () => {
-  gh = await startGitHubApi();
-  slack = await startSlackReceiver();
-  app = await startHttpApp();
-});
-afterEach(() => {
-  // every request we sent was a valid GitHub API request, every Slack payload valid Block Kit
-  expect(gh.violations).toEqual([]);
-  expect(slack.violations).toEqual([]);
-  gh.reset();
-  slack.reset();
-  app.status = 200;
-});
-afterAll(async () => {
-  fixtures.forEach((f) => f.cleanup());
-  await Promise.all([gh.close(), slack.close(), app.close()]);
+const servers = useAlertServers(() => fixtures.forEach((f) => f.cleanup()));
+beforeAll(() => {
+  ({ gh, slack, app } = servers);
 });
 
 const YAML = 'version: 1\nops:\n  checks:\n    - name: api\n      http: { url: API_URL }\n';

@@ -6,16 +6,17 @@
  * recovery never closes the readiness issue. Against the OpenAPI-checked GitHub server, a real Slack
  * receiver and a real HTTP check target; readiness and ops_daily run through the CLI in-process.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alertMarker, ALERT_TITLE, OPS_DAILY_ALERT, READINESS_ALERT, READINESS_ALERT_TITLE } from '../lib/ops/alerts/lifecycle.js';
 import { Redactor } from '../lib/redaction/redactor.js';
 import { EventLog } from '../lib/state/events.js';
-import { startGitHubApi, type FakeGitHub } from './harness/github-api.js';
-import { startHttpApp, type HttpApp } from './harness/http-app.js';
-import { startSlackReceiver, type SlackReceiver } from './harness/slack.js';
+import type { FakeGitHub } from './harness/github-api.js';
+import type { HttpApp } from './harness/http-app.js';
+import type { SlackReceiver } from './harness/slack.js';
+import { useAlertServers } from './harness/alert-servers.js';
 import { cli, rmrf, tempDir, type CliRun } from './helpers.js';
 
 let gh: FakeGitHub;
@@ -23,21 +24,9 @@ let slack: SlackReceiver;
 let app: HttpApp;
 const dirs: string[] = [];
 
-beforeAll(async () => {
-  gh = await startGitHubApi();
-  slack = await startSlackReceiver();
-  app = await startHttpApp();
-});
-afterEach(() => {
-  expect(gh.violations).toEqual([]);
-  expect(slack.violations).toEqual([]);
-  gh.reset();
-  slack.reset();
-  app.status = 200;
-});
-afterAll(async () => {
-  dirs.forEach(rmrf);
-  await Promise.all([gh.close(), slack.close(), app.close()]);
+const servers = useAlertServers(() => dirs.forEach(rmrf));
+beforeAll(() => {
+  ({ gh, slack, app } = servers);
 });
 
 const DAY = 86_400_000;
