@@ -81,7 +81,6 @@ describe('doctor says what it checks and never scans the state root', () => {
     ['is a regular file', (d: string) => { writeFileSync(join(d, 'f'), 'x'); return join(d, 'f'); }, /is not a directory/],
     ['is a dangling symlink', (d: string) => { symlinkSync(join(d, 'nowhere'), join(d, 'l')); return join(d, 'l'); }, /does not exist/],
     ['is /dev/null', () => '/dev/null', /is not a directory/],
-    ['holds a newline', (d: string) => join(d, 'a\nb'), /control character/],
   ])('a --path that %s is refused with PAAS_INVALID_ARGUMENT naming it', async (_what, make, message) => {
     const d = tmp();
     const r = await cli(['doctor', '--path', make(d), '--state-root', join(d, 'state'), '--json'], {}, d);
@@ -89,6 +88,15 @@ describe('doctor says what it checks and never scans the state root', () => {
     expect(r.json().error).toMatchObject({ code: 'PAAS_INVALID_ARGUMENT', stage: 'path' });
     expect(r.json().error?.message).toMatch(message);
     expect(r.json().error?.remediation).toMatch(/--path/);
+    expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  });
+
+  test('a --path that holds a newline is refused at the edge (every path input refuses control characters)', async () => {
+    const d = tmp();
+    const r = await cli(['doctor', '--path', join(d, 'a\nb'), '--state-root', join(d, 'state'), '--json'], {}, d);
+    expect(r.code).toBe(1);
+    expect(r.json().error).toMatchObject({ code: 'PAAS_INVALID_ARGUMENT', stage: 'input' });
+    expect(r.json().error?.message).toMatch(/path.*control character/);
     expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
   });
 });

@@ -10,7 +10,10 @@ export const boolInput = z
 export const pathInput = z
   .string()
   .max(4096, { error: 'path is longer than 4096 characters' })
-  .refine((s) => !s.includes('\0'), { error: 'path contains a NUL byte' });
+  .refine((s) => !s.includes('\0'), { error: 'path contains a NUL byte' })
+  // a line break or other control character in a path is a pasting mistake or an attempt to forge
+  // log lines; no real path needs one
+  .refine((s) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch === '\u007f'), { error: 'path contains a control character (line break, tab, escape...)' });
 
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
