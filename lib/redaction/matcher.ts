@@ -68,7 +68,17 @@ class AnchorSet {
     // every word of every window position (the product of its four byte classes), then indexed at once
     const windows = anchors.map(windowClasses);
     let total = 0;
-    for (const win of windows) for (let o = 0; o < 4 && o + 4 <= win.length; o++) total += win.slice(o, o + 4).reduce((n, c) => n * c.length, 1);
+    // the four window offsets indexed: from the anchor's `skip` (words rare in text), else from 0
+    const first = anchors.map((a, id) => {
+      const k = a.skip ?? 0;
+      if (k > 0 && k + 7 > (windows[id] as ByteClass[]).length) throw new Error(`anchor ${a.text}: skip ${k} leaves fewer than 7 window characters`);
+      return k;
+    });
+    for (let id = 0; id < windows.length; id++) {
+      const win = windows[id] as ByteClass[];
+      const k = first[id] as number;
+      for (let o = k; o < k + 4 && o + 4 <= win.length; o++) total += win.slice(o, o + 4).reduce((n, c) => n * c.length, 1);
+    }
     const words = new Int32Array(total);
     const ids = new Int32Array(total);
     const deltas = new Int32Array(total);
@@ -76,7 +86,8 @@ class AnchorSet {
     for (let id = 0; id < windows.length; id++) {
       const win = windows[id] as ByteClass[];
       const before = (anchors[id] as Anchor).before.length;
-      for (let o = 0; o < 4 && o + 4 <= win.length; o++) {
+      const k = first[id] as number;
+      for (let o = k; o < k + 4 && o + 4 <= win.length; o++) {
         // packWord's linearity (each byte in its own lane): each class's bytes shifted into their
         // lane once, then the words are ORs in indexed loops (this runs cold, at every start)
         const [k0, k1, k2, k3] = win.slice(o, o + 4).map((c, lane) => c.map((b) => (b & 255) << LANE_SHIFT[lane as 0 | 1 | 2 | 3])) as [number[], number[], number[], number[]];
@@ -150,6 +161,19 @@ class AnchorSet {
 }
 
 const builtin = new AnchorSet(ANCHORS, null);
+/**
+ * A caller's anchor sets, by anchor list: matchers given the same list (doctor's detector and the
+ * one that rescans decoded values) share one, built once (it is never changed once built).
+ */
+const anchorSets = new WeakMap<readonly Anchor[], AnchorSet>();
+function anchorSetOf(anchors: readonly Anchor[]): AnchorSet {
+  let set = anchorSets.get(anchors);
+  if (set === undefined) {
+    set = new AnchorSet(anchors, builtin.index);
+    anchorSets.set(anchors, set);
+  }
+  return set;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Scratch buffer shared by all matchers (single-threaded).
@@ -211,7 +235,7 @@ export class Matcher {
   constructor(opts: MatcherOptions = {}) {
     this.builtins = opts.builtins !== false;
     if (!this.builtins && opts.anchors?.length) throw new Error('Matcher: anchors need the built-in anchor index');
-    this.extra = opts.anchors?.length ? new AnchorSet(opts.anchors, builtin.index) : null;
+    this.extra = opts.anchors?.length ? anchorSetOf(opts.anchors) : null;
     this.index = new WordIndex(this.extra?.index ?? (this.builtins ? builtin.index : null));
     this.window = this.builtins ? Math.max(MAX_WINDOW, this.extra?.window ?? 0) : 4;
   }
