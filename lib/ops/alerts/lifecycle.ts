@@ -117,7 +117,6 @@ export interface FlapState {
   on: boolean;
 }
 
-export const FLAP_KEY = OPS_DAILY_ALERT.keys.flap;
 export const FLAPPING_LABEL = 'flapping';
 
 function readFlap(v: unknown): FlapState | undefined {
@@ -180,7 +179,6 @@ export function withMarkerState(body: string, context: string, state: MarkerStat
 }
 
 /** Failing runs in a row before an issue exists (kv `alert.streak`): what failure_threshold counts. */
-export const STREAK_KEY = OPS_DAILY_ALERT.keys.streak;
 export interface FailureStreak {
   fails: number;
   since: string | null;

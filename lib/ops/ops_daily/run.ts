@@ -16,6 +16,7 @@
 import type { PaasYml } from '../../config/paas-yml.js';
 import { envelope, type Outcome } from '../../output/envelope.js';
 import { EXIT_ERROR, type ExitCode } from '../../output/exit.js';
+import { errorMessage } from '../../output/errors.js';
 import { statusLine } from '../../output/logfmt.js';
 import { markdownTable } from '../../output/summary.js';
 import type { CommonInputs } from '../../runtime/inputs.js';
@@ -106,7 +107,7 @@ async function alertStep(rt: Runtime, s: ContextSession, state: ScopedState, con
       { state, redactor: rt.redactor, logger: rt.logger, github: githubApi(rt, token, deps, deadline), slack: webhook ? { webhookUrl: webhook, options: deps.slackOptions } : undefined, deadline },
     );
   } catch (e) {
-    rt.logger.warn(`alerting failed: ${e instanceof Error ? e.message : String(e)}`);
+    rt.logger.warn(`alerting failed: ${errorMessage(e)}`);
     return null;
   }
 }
@@ -149,7 +150,7 @@ async function inactivityLine(rt: Runtime, settings: OpsDailySettings, deps: Ops
     rt.logger.warn(`GitHub disables scheduled workflows of a public repository after 60 days without activity: ${days} day(s) left. Push a commit (or re-enable the workflow in the Actions tab when it happens) to keep ops_daily running.`);
     return { line: statusLine('ops_schedule', [['status', 'disable_soon'], ['days', days]], rt.redactor), days };
   } catch (e) {
-    rt.logger.warn(`could not read the repository's last activity (scheduled-workflow inactivity check): ${e instanceof Error ? e.message : String(e)}`);
+    rt.logger.warn(`could not read the repository's last activity (scheduled-workflow inactivity check): ${errorMessage(e)}`);
     return null;
   }
 }
@@ -230,7 +231,7 @@ export async function runOpsDaily(rt: Runtime, common: CommonInputs, settings: O
         silence = deploySilence(await deployActivity(engine.ctx.targets(), ctxName, config.apps, now), now, config.ops.alerting.deploy_grace);
         if (silence) rt.logger.warn(`deploying: ${silence.detail}; the failure is reported, not paged (it pages if it outlasts the grace period)`);
       } catch (e) {
-        rt.logger.warn(`could not read the targets' deploy state: ${e instanceof Error ? e.message : String(e)}`);
+        rt.logger.warn(`could not read the targets' deploy state: ${errorMessage(e)}`);
       }
     }
     const noChecksFix = `Declare the checks to run under ops.checks in ${common.config} (docs/ops_daily.md); a run that checks nothing is never green.`;
