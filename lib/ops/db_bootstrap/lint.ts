@@ -14,6 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { sarifLog } from '../../output/sarif.js';
+import { errorMessage } from '../../output/errors.js';
 import { statementHead } from './plan.js';
 
 export type LintSeverity = 'error' | 'warning';
@@ -322,7 +323,7 @@ export function lintMigration(parser: PgParser, input: LintInput): { findings: L
     const pos = typeof details?.cursorPosition === 'number' ? details.cursorPosition : -1;
     // cursorPosition counts characters from 1 (0: unknown)
     const line = pos > 0 ? input.upLine + input.up.slice(0, pos - 1).split('\n').length - 1 : input.upLine;
-    const message = e instanceof Error ? e.message : String(e);
+    const message = errorMessage(e);
     findings.push({ rule: 'parse_error', severity: d.severity, file: input.relPath, line, statement: '', why: `${message}: ${d.why}`, fix: d.fix, ignored: null });
     return { findings, statements: 0 };
   }

@@ -7,7 +7,7 @@ import { parseDsn, registerDsnSecrets } from '../../db/dsn.js';
 import { DbError, isDbError } from '../../db/errors.js';
 import { onTermination } from '../../db/interrupt.js';
 import type { Outcome } from '../../output/envelope.js';
-import { isPaasError, PaasError, toErrorInfo } from '../../output/errors.js';
+import { errorMessage, isPaasError, PaasError, toErrorInfo } from '../../output/errors.js';
 import { EXIT_ERROR } from '../../output/exit.js';
 import { statusLine, type LogfmtValue } from '../../output/logfmt.js';
 import { failure, outcome } from '../../output/outcome.js';
@@ -605,7 +605,7 @@ function record(rt: Runtime, session: ContextSession | null, report: RunReport, 
       state.close();
     }
   } catch (e) {
-    rt.logger.warn(`could not record the run in the context state: ${e instanceof Error ? e.message : String(e)}`);
+    rt.logger.warn(`could not record the run in the context state: ${errorMessage(e)}`);
   }
 }
 

@@ -10,6 +10,7 @@ import { healthGate } from './health.js';
 import { historyLine } from './releases.js';
 import { mapLimit } from '../../transport/limit.js';
 import { buildTransports, connectTransport, targetsFromVault } from './connect.js';
+import { errorMessage } from '../../output/errors.js';
 
 /** Name of the action state the main step writes and the `post:` step reads. */
 export const CLEANUP_STATE = POST_STATE_NAMES.cleanup;
@@ -77,7 +78,7 @@ export async function releaseRecordedLocks(rt: Runtime, rawInputs: Record<string
     try {
       start = loadAppConfig(rt.workspace ?? rt.cwd, common.config, state.undo.app).app.start;
     } catch (e) {
-      rt.logger.warn(`${prefix}: paas.yml cannot be read (${e instanceof Error ? e.message : String(e)}); targets are returned without a start command`);
+      rt.logger.warn(`${prefix}: paas.yml cannot be read (${errorMessage(e)}); targets are returned without a start command`);
     }
   }
   await mapLimit(state.locks, 8, async (l) => {
@@ -91,7 +92,7 @@ export async function releaseRecordedLocks(rt: Runtime, rawInputs: Record<string
       rt.logger.info(`${prefix}: ${l.target}: lock ${what}`);
       if (what === 'released') released.push(l.target);
     } catch (e) {
-      rt.logger.warn(`${prefix}: ${l.target}: could not release the lock: ${e instanceof Error ? e.message : String(e)} (it becomes stale after lock_ttl)`);
+      rt.logger.warn(`${prefix}: ${l.target}: could not release the lock: ${errorMessage(e)} (it becomes stale after lock_ttl)`);
     } finally {
       await t.close();
     }
@@ -143,6 +144,6 @@ export async function postReleaseLocks(rt: Runtime, held: string): Promise<void>
     rt.logger.info(`paas post: released ${released.length} of ${state.locks.length} lock(s) held by this run`);
     saveHeldLocks(rt, { ...state, locks: state.locks.filter((l) => !released.includes(l.target)) });
   } catch (e) {
-    rt.logger.warn(`paas post: could not release the locks: ${e instanceof Error ? e.message : String(e)} (they become stale after lock_ttl)`);
+    rt.logger.warn(`paas post: could not release the locks: ${errorMessage(e)} (they become stale after lock_ttl)`);
   }
 }

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { DeploymentTracker, octokitApi, repoFromEnv, type GitHubApi } from '../../github/api.js';
 import type { Outcome } from '../../output/envelope.js';
-import { PaasError } from '../../output/errors.js';
+import { PaasError, errorMessage } from '../../output/errors.js';
 import { loadPaasYml } from '../../config/paas-yml.js';
 import type { CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
@@ -151,6 +151,6 @@ export function recordHistory(session: ContextSession, rt: Runtime, rec: { kind:
       st.close();
     }
   } catch (e) {
-    rt.logger.warn(`could not record ${rec.kind} history in state.db: ${e instanceof Error ? e.message : String(e)}`);
+    rt.logger.warn(`could not record ${rec.kind} history in state.db: ${errorMessage(e)}`);
   }
 }

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { PaasError, type ErrorCode, type ErrorInfo } from '../../output/errors.js';
+import { PaasError, errorMessage, type ErrorCode, type ErrorInfo } from '../../output/errors.js';
 import type { Redactor } from '../../redaction/redactor.js';
 import {
   appDir as buildAppDir,
@@ -282,7 +282,7 @@ export async function unlockAll(nodes: TargetNode[], o: Pick<FleetOptions, 'log'
       if (r.code === 0) n.lockHeld = false;
       if (/unlock=not_owner/.test(r.stdout)) o.log(`${n.name}: the lock is no longer ours; left untouched`);
     } catch (e) {
-      o.log(`${n.name}: could not release the lock (${e instanceof Error ? e.message : String(e)}); the post step or lock_ttl will`);
+      o.log(`${n.name}: could not release the lock (${errorMessage(e)}); the post step or lock_ttl will`);
     }
   });
   o.onLocksChanged(nodes.filter((n) => n.lockHeld));
@@ -741,8 +741,8 @@ async function fleetRollback(
       done.push(n.name);
     } catch (e) {
       n.moveTo('rollback_failed');
-      n.note(`paas: rollback to ${n.previous} failed: ${e instanceof Error ? e.message : String(e)}`);
-      o.log(`${n.name}: rollback to ${n.previous} failed: ${e instanceof Error ? e.message : String(e)}`);
+      n.note(`paas: rollback to ${n.previous} failed: ${errorMessage(e)}`);
+      o.log(`${n.name}: rollback to ${n.previous} failed: ${errorMessage(e)}`);
     } finally {
       n.undoing = false;
     }

@@ -3,6 +3,7 @@ import { sleep } from '../../transport/limit.js';
 import type { Transport } from '../../transport/transport.js';
 import type { Redactor } from '../../redaction/redactor.js';
 import type { AppConfig } from './app-config.js';
+import { errorMessage } from '../../output/errors.js';
 
 export type HealthConfig = NonNullable<AppConfig['health']>;
 
@@ -19,7 +20,7 @@ export async function httpProbe(t: Transport, http: NonNullable<HealthConfig['ht
   try {
     stream = await withTimeout(t.openTcp(http.port), timeoutMs, `timeout after ${Math.round(timeoutMs / 1000)}s connecting to port ${http.port}`);
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
+    const msg = errorMessage(e);
     return { ok: false, reason: /refused/i.test(msg) ? `connection refused on port ${http.port}` : msg };
   }
   const s = stream;
@@ -65,7 +66,7 @@ export async function commandProbe(t: Transport, appDir: string, env: HookEnv, c
     const r = await t.exec(healthCommandScript(appDir, env, command), { timeoutMs });
     return r.code === 0 ? { ok: true, reason: 'exit 0' } : { ok: false, reason: `health command exit ${r.code}${r.stderr.trim() ? `: ${redactor.clip(r.stderr.trim().split('\n').at(-1) ?? '', 200)}` : ''}` };
   } catch (e) {
-    return { ok: false, reason: e instanceof Error ? e.message : String(e) };
+    return { ok: false, reason: errorMessage(e) };
   }
 }
 

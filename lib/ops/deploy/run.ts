@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { DeploymentTracker } from '../../github/api.js';
 import type { Outcome } from '../../output/envelope.js';
-import { PaasError } from '../../output/errors.js';
+import { PaasError, errorMessage } from '../../output/errors.js';
 import { EXIT_ERROR, EXIT_OK } from '../../output/exit.js';
 import { statusLine } from '../../output/logfmt.js';
 import { failure, outcome } from '../../output/outcome.js';
@@ -74,7 +74,7 @@ export async function deployRun(rt: Runtime, common: CommonInputs, s: DeploySett
   const failed = async (e: unknown, ctxName: string | null, nodes: TargetNode[]): Promise<Outcome> => {
     if (nodes.length) fields.target_statuses = targetStatuses(nodes);
     const se = asStageError(e, 'deploy');
-    if (session && s.apply) session.events.append('deploy.failed', `deploy failed: ${se?.message ?? (e instanceof Error ? e.message : String(e))}`, { ...fields, code: se?.code ?? (e instanceof PaasError ? e.code : 'PAAS_INTERNAL') }, 'error');
+    if (session && s.apply) session.events.append('deploy.failed', `deploy failed: ${se?.message ?? errorMessage(e)}`, { ...fields, code: se?.code ?? (e instanceof PaasError ? e.code : 'PAAS_INTERNAL') }, 'error');
     await tracker?.status('failure', 'deploy failed before any target switched');
     return fail(rt, ctxName, mode, e, fields, nodes);
   };
@@ -278,7 +278,7 @@ export async function targetCheckRun(rt: Runtime, common: CommonInputs, s: Deplo
           row.ssh = e.kind === 'hostkey' ? 'ok' : 'fail';
           row.host_key = e.kind === 'hostkey' ? 'MISMATCH' : '-';
         }
-        row.detail = e instanceof Error ? e.message : String(e);
+        row.detail = errorMessage(e);
       }
       return row;
     }));

@@ -14,6 +14,7 @@
 import type { ContextStore } from '../../isolation/store.js';
 import { Deadline, systemClock, type Clock } from '../../github/retry.js';
 import { statusLine } from '../../output/logfmt.js';
+import { errorMessage } from '../../output/errors.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { reconcileAlert, READINESS_ALERT, type AlertOutcome, type Remediation } from '../alerts/lifecycle.js';
 import { runUrl } from '../checks/setup.js';
@@ -76,7 +77,7 @@ export async function readinessAlert(
     );
     return { context, outcome, line: alertLine(rt, context, outcome) };
   } catch (e) {
-    rt.logger.warn(`readiness alerting of ${context} failed: ${e instanceof Error ? e.message : String(e)}`);
+    rt.logger.warn(`readiness alerting of ${context} failed: ${errorMessage(e)}`);
     return { context, outcome: null, line: statusLine('ops_alert', [['status', 'failed'], ['context', context], ['reason', 'alert_error']], rt.redactor) };
   } finally {
     st.close();

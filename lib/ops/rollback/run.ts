@@ -1,6 +1,6 @@
 import type { DeploymentTracker } from '../../github/api.js';
 import type { Outcome } from '../../output/envelope.js';
-import { PaasError } from '../../output/errors.js';
+import { PaasError, errorMessage } from '../../output/errors.js';
 import { EXIT_OK } from '../../output/exit.js';
 import { failure, outcome } from '../../output/outcome.js';
 import { markdownTable } from '../../output/summary.js';
@@ -81,7 +81,7 @@ export async function rollbackRun(rt: Runtime, common: CommonInputs, s: Rollback
   const fail = async (e: unknown, ctxName: string | null): Promise<Outcome> => {
     if (nodes.length) fields.target_statuses = targetStatuses(nodes);
     const se = e instanceof StageError ? e : null;
-    if (session && s.apply) session.events.append('rollback.failed', `rollback failed: ${e instanceof Error ? e.message : String(e)}`, fields, 'error');
+    if (session && s.apply) session.events.append('rollback.failed', `rollback failed: ${errorMessage(e)}`, fields, 'error');
     const switched = nodes.some((n) => n.status === 'rolled_back');
     await tracker?.status('failure', `rollback failed${se ? ` at ${se.stage}${se.target ? ` on ${se.target}` : ''}` : ''}${switched ? '' : ' before any target switched'}`);
     const failing = se ? nodes.find((n) => n.name === se.target) : undefined;
