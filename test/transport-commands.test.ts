@@ -1,7 +1,7 @@
-/** Remote commands as text, known_hosts, targets, archive checks, batches, prune, rollback resolution, policy. */
+/** lib/transport/commands.ts: the quoting function, the remote scripts as text, and the receive and probe scripts run under sh. */
 import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { createHash, createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,15 +9,7 @@ import fc from 'fast-check';
 import {
   appDir, backupScript, finalizeScript, gated, prepareScript, probeScript, RECEIVE, receiveScript, safeRemotePath, q, safeRelease, switchScript, unlockScript, UnsafeValueError,
 } from '../lib/transport/commands.js';
-import { fingerprint, parseKnownHosts, verifyHostKey } from '../lib/transport/known-hosts.js';
-import { parseTargets, selectTargets } from '../lib/transport/targets.js';
-import { entryEscape, treeEscape } from '../lib/ops/deploy/artifact.js';
-import { pauseBefore } from '../lib/ops/deploy/health.js';
 import { parseKv } from '../lib/ops/checks/targets.js';
-import { planBatches, fanoutPlan } from '../lib/ops/deploy/fleet.js';
-import { parseState, pruneList, rollbackCandidate, type HistoryLine } from '../lib/ops/deploy/releases.js';
-import { resolveRollback } from '../lib/ops/rollback/run.js';
-import { signDispatch, verifyDispatch } from '../lib/ops/deploy/policy.js';
 
 describe('q: the one quoting function', () => {
   test('single-quotes and escapes embedded quotes', () => {
@@ -121,103 +113,7 @@ describe('script builders (text)', () => {
   });
 });
 
-describe('known_hosts', () => {
-  const key = (type: 'ed25519' | 'rsa' = 'ed25519') => {
-    const { publicKey } = type === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 1024 }) : generateKeyPairSync('ed25519');
-    const jwk = publicKey.export({ format: 'jwk' }) as { x?: string; n?: string; e?: string };
-    const str = (b: Buffer) => {
-      const l = Buffer.alloc(4);
-      l.writeUInt32BE(b.length);
-      return Buffer.concat([l, b]);
-    };
-    const blob = type === 'rsa'
-      ? Buffer.concat([str(Buffer.from('ssh-rsa')), str(Buffer.from(jwk.e!, 'base64url')), str(Buffer.concat([Buffer.from([0]), Buffer.from(jwk.n!, 'base64url')]))])
-      : Buffer.concat([str(Buffer.from('ssh-ed25519')), str(Buffer.from(jwk.x!, 'base64url'))]);
-    return { blob, line: (name: string) => `${name} ${type === 'rsa' ? 'ssh-rsa' : 'ssh-ed25519'} ${blob.toString('base64')}` };
-  };
-  const hashed = (name: string) => {
-    const salt = randomBytes(20);
-    return `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
-  };
-
-  test('plain, hashed, [host]:port, globs; unknown vs changed vs revoked; fingerprint pin', () => {
-    const a = key();
-    const b = key('rsa');
-    const c = key();
-    const kh = parseKnownHosts([
-      '# comment',
-      a.line('10.0.0.5'),
-      b.line(hashed('[web.example]:2222')),
-      c.line('*.internal,!bad.internal'),
-      `@revoked ${key().line('*').split(' ').slice(1).join(' ')}`,
-      'garbage line',
-    ].join('\n'));
-    expect(verifyHostKey(kh, '10.0.0.5', 22, a.blob)).toBe('match');
-    expect(verifyHostKey(kh, '10.0.0.5', 2200, a.blob)).toBe('unknown');
-    expect(verifyHostKey(kh, '10.0.0.5', 22, b.blob)).toBe('mismatch');
-    expect(verifyHostKey(kh, 'web.example', 2222, b.blob)).toBe('match');
-    expect(verifyHostKey(kh, 'web.example', 22, b.blob)).toBe('unknown');
-    expect(verifyHostKey(kh, 'db.internal', 22, c.blob)).toBe('match');
-    expect(verifyHostKey(kh, 'bad.internal', 22, c.blob)).toBe('unknown');
-    expect(verifyHostKey(kh, '10.0.0.5', 22, a.blob, fingerprint(a.blob))).toBe('match');
-    expect(verifyHostKey(kh, '10.0.0.5', 22, a.blob, 'SHA256:AAAA')).toBe('pin_mismatch');
-    const revoked = parseKnownHosts(`@revoked * ssh-ed25519 ${a.blob.toString('base64')}\n${a.line('10.0.0.5')}`);
-    expect(verifyHostKey(revoked, '10.0.0.5', 22, a.blob)).toBe('revoked');
-    expect(fingerprint(a.blob)).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
-  });
-});
-
-describe('PAAS_TARGETS', () => {
-  test('parses ssh and local targets with optional dirs; refuses bad ids, hosts, dirs', () => {
-    const t = parseTargets('web1=deploy@10.0.0.1:2222 web2=app.example\nweb3=root@[::1]:22/srv/x,local1=local:/tmp/paas-demo');
-    expect(t).toEqual([
-      { kind: 'ssh', id: 'web1', user: 'deploy', host: '10.0.0.1', port: 2222, dir: undefined },
-      { kind: 'ssh', id: 'web2', user: 'root', host: 'app.example', port: 22, dir: undefined },
-      { kind: 'ssh', id: 'web3', user: 'root', host: '::1', port: 22, dir: '/srv/x' },
-      { kind: 'local', id: 'local1', dir: '/tmp/paas-demo' },
-    ]);
-    for (const bad of ['we;b=h', 'web=h;id', 'web=$(id)', 'web=h:99999', 'web=h/srv/../etc', 'web=local:relative', 'a=h a=h', '', 'web=us er@h']) {
-      expect(() => parseTargets(bad)).toThrow(/PAAS_TARGETS/);
-    }
-    expect(selectTargets(t, 'web3,web1').map((x) => x.id)).toEqual(['web1', 'web3']);
-    expect(() => selectTargets(t, 'web9')).toThrow(/unknown target web9/);
-  });
-});
-
-describe('archive entries', () => {
-  test.each([
-    ['File', 'a/b.txt', undefined, null],
-    ['File', './a', undefined, null],
-    ['File', '/etc/passwd', undefined, 'absolute entry path'],
-    ['File', '../x', undefined, 'entry path contains ..'],
-    ['File', 'a/../../x', undefined, 'entry path contains ..'],
-    ['SymbolicLink', 'a/l', '../b', null],
-    ['SymbolicLink', 'a/l', '../../b', 'symlink pointing outside the release'],
-    ['SymbolicLink', 'l', '/etc', 'symlink to an absolute path'],
-    ['SymbolicLink', 'l', '..', 'symlink pointing outside the release'],
-    ['Link', 'h', '../x', 'hard link pointing outside the release'],
-    ['Link', 'h', '/etc/shadow', 'hard link pointing outside the release'],
-    ['CharacterDevice', 'dev', undefined, 'entry type CharacterDevice is not allowed'],
-  ])('%s %s -> %s: %s', (type, path, link, why) => {
-    expect(entryEscape(type, path, link)).toBe(why);
-  });
-});
-
 describe('symlink chains (issue 11 item 1)', () => {
-  const L = (path: string, linkpath: string) => ({ type: 'SymbolicLink', path, linkpath });
-  const F = (path: string) => ({ type: 'File', path });
-  test('a chain through links already seen (or seen later) is refused; links inside stay allowed', () => {
-    // each link alone looks harmless; together a/b is releases/ and public is <app>/shared/public
-    expect(treeEscape([L('a', '.'), L('a/b', '..'), L('public', 'a/b/../shared/public')])?.path).toBe('a/b');
-    expect(treeEscape([L('public', 'a/b/../shared/public'), L('a', '.'), L('a/b', '..')])).not.toBeNull();
-    expect(treeEscape([L('x', 'y/../..'), L('y', 'z/w')])).toBeNull(); // resolves to the release root
-    expect(treeEscape([L('y', '..'), L('x', 'y')])).not.toBeNull(); // climbs at once
-    expect(treeEscape([L('d', 'e'), L('e', 'd')])).not.toBeNull(); // a loop is refused
-    expect(treeEscape([L('up', 'sub/..'), L('sub', '..'), L('p', 'up/x')])).not.toBeNull();
-    expect(treeEscape([L('l', 'a'), { type: 'Link', path: 'h', linkpath: 'l/../../x' }])).not.toBeNull();
-    expect(treeEscape([F('bin/start'), L('current-bin', 'bin'), L('bin/s', 'start'), L('cfg/app', '../bin/start')])).toBeNull();
-  });
-
   test('on the target, a tree that resolves outside the release is refused before the shared-path step; shared data survives', () => {
     const work = fs.mkdtempSync(join(tmpdir(), 'paas-chain-'));
     try {
@@ -300,77 +196,6 @@ describe('symlink chains (issue 11 item 1)', () => {
   });
 });
 
-describe('health gate pauses', () => {
-  test('50 ms doubling up to interval, never above it', () => {
-    expect([2, 3, 4, 5, 6, 7].map((n) => pauseBefore(n, 1000))).toEqual([50, 100, 200, 400, 800, 1000]);
-    expect([2, 3, 4].map((n) => pauseBefore(n, 100))).toEqual([50, 100, 100]);
-    expect(pauseBefore(500, 600_000)).toBe(600_000);
-  });
-});
-
-describe('strategies, prune, rollback resolution', () => {
-  const ids = ['a', 'b', 'c', 'd', 'e'];
-  test('batches', () => {
-    expect(fanoutPlan(planBatches(ids, { strategy: 'serial', batch: 2, canary: 1 }))).toBe('a;b;c;d;e');
-    expect(fanoutPlan(planBatches(ids, { strategy: 'rolling', batch: 2, canary: 1 }))).toBe('a,b;c,d;e');
-    expect(fanoutPlan(planBatches(ids, { strategy: 'parallel', batch: 2, canary: 1 }))).toBe('a,b,c,d,e');
-    expect(fanoutPlan(planBatches(ids, { strategy: 'canary', batch: 2, canary: 2 }))).toBe('a,b;c,d,e');
-    expect(fanoutPlan(planBatches(['a'], { strategy: 'canary', batch: 2, canary: 3 }))).toBe('a');
-  });
-
-  const h = (release: string, status: 'good' | 'bad'): HistoryLine => ({ at: '', release, status, event: 'deploy' });
-
-  test('prune keeps N good, never current nor the previous good one; bad ones go; unmanaged stay', () => {
-    const st = { releases: ['r1', 'r2', 'r3', 'r4', 'r5', 'bad1', 'manual'], history: [h('r1', 'good'), h('r2', 'good'), h('r3', 'good'), h('bad1', 'bad'), h('r4', 'good'), h('r5', 'good')] };
-    expect(pruneList(st, 'r5', 'r4', 2).sort()).toEqual(['bad1', 'r1', 'r2', 'r3']);
-    // previous is old (after a rollback): still kept
-    expect(pruneList(st, 'r5', 'r1', 2).sort()).toEqual(['bad1', 'r2', 'r3']);
-    expect(pruneList(st, 'r5', null, 10).sort()).toEqual(['bad1']);
-  });
-
-  test('rollback candidate: newest good before current; bad skipped; must exist', () => {
-    const st = { current: 'r4', releases: ['r1', 'r2', 'r4'], history: [h('r1', 'good'), h('r2', 'good'), h('r3', 'good'), h('r2', 'bad'), h('r4', 'good')] };
-    expect(rollbackCandidate(st)).toBe('r1');
-    const state = (current: string, releases: string[], hist: HistoryLine[]) => parseState(`exists=yes\ncurrent=${current}\n--releases\n${releases.join('\n')}\n--end\n--history\n${hist.map((x) => JSON.stringify(x)).join('\n')}\n--end\n`);
-    const a = state('r3', ['r1', 'r2', 'r3'], [h('r1', 'good'), h('r2', 'good'), h('r3', 'good')]);
-    const b = state('r3', ['r1', 'r3'], [h('r1', 'good'), h('r2', 'good'), h('r3', 'good')]);
-    expect(resolveRollback([{ target: 'a', state: a }]).release).toBe('r2');
-    expect(resolveRollback([{ target: 'a', state: a }, { target: 'b', state: b }]).release).toBe('r1');
-    expect(() => resolveRollback([{ target: 'a', state: a }, { target: 'b', state: b }], 'r2')).toThrow(/does not exist on b/);
-    expect(() => resolveRollback([{ target: 'a', state: state('r1', ['r1'], [h('r1', 'good')]) }])).toThrow(/no good release/);
-  });
-});
-
-describe('repository_dispatch signature', () => {
-  test('HMAC-SHA256 over event type and canonical payload, fresh timestamp, constant-time compare', () => {
-    const secret = randomBytes(16).toString('hex');
-    const now = new Date('2026-01-01T00:00:00Z');
-    const payload: Record<string, unknown> = { context: 'internal-dogfood', ref: 'main', timestamp: now.toISOString(), nested: { b: 1, a: 2 } };
-    payload.signature = signDispatch(secret, 'deploy', payload);
-    expect(verifyDispatch(secret, 'deploy', payload, now)).toBeNull();
-    expect(verifyDispatch(secret, 'deploy', { ...payload, nested: { a: 2, b: 1 } }, now)).toBeNull();
-    expect(verifyDispatch(secret, 'rollback', payload, now)).toMatch(/does not match/);
-    expect(verifyDispatch(secret, 'deploy', { ...payload, ref: 'evil' }, now)).toMatch(/does not match/);
-    expect(verifyDispatch('other-secret', 'deploy', payload, now)).toMatch(/does not match/);
-    expect(verifyDispatch(secret, 'deploy', payload, new Date(now.getTime() + 11 * 60_000))).toMatch(/older than 10 minutes/);
-    expect(verifyDispatch(secret, 'deploy', { ...payload, signature: undefined }, now)).toMatch(/no sha256 signature/);
-  });
-});
-
-describe('trigger policy branch patterns', () => {
-  test('* stays within a segment, ** crosses segments', async () => {
-    const { checkTriggerPolicy } = await import('../lib/ops/deploy/policy.js');
-    const { Redactor } = await import('../lib/redaction/redactor.js');
-    const { memoryLogger } = await import('../lib/runtime/logger.js');
-    const ctx = { name: 'internal-dogfood', type: 'internal', webhook_policy: { events: ['push'], branches: ['main', 'release/*', 'hotfix/**'], actors: ['alice'], require_signature: false } } as never;
-    const vault = { require: () => { throw new Error('no'); } } as never;
-    const rt = (branch: string, actor = 'alice') => ({ env: { GITHUB_EVENT_NAME: 'push', GITHUB_REF_NAME: branch, GITHUB_ACTOR: actor }, cwd: '/', redactor: new Redactor(), logger: memoryLogger(new Redactor()), now: () => new Date(), inCI: true, inAction: false });
-    for (const ok of ['main', 'release/1.2', 'hotfix/a/b']) expect(() => checkTriggerPolicy(rt(ok), ctx, vault, 'deploy')).not.toThrow();
-    for (const bad of ['mainx', 'release/1/2', 'feature/main']) expect(() => checkTriggerPolicy(rt(bad), ctx, vault, 'deploy')).toThrow(/branch/);
-    expect(() => checkTriggerPolicy(rt('main', 'mallory'), ctx, vault, 'deploy')).toThrow(/actor mallory/);
-  });
-});
-
 describe('ops checks: read-only probes of a target (probeScript, backupScript)', () => {
   const cmd = { probeScript, backupScript, safeRemotePath, UnsafeValueError };
   const sh = (script: string) => execFileSync('sh', ['-c', script], { encoding: 'utf8' });
@@ -430,9 +255,5 @@ describe('ops checks: read-only probes of a target (probeScript, backupScript)',
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
-
-  test('parseKv: later keys win, lines without = are ignored, values keep inner =', async () => {
-    expect(parseKv('a=1\nnoise\n=x\nb = 2 \na=3\nc=x=y\n')).toEqual({ a: '3', b: '2', c: 'x=y' });
   });
 });
