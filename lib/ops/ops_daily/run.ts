@@ -33,8 +33,8 @@ import type { SlackPostOptions } from '../alerts/slack.js';
 import { missingSecrets, runChecks, TARGETS_KEY } from '../checks/engine.js';
 import { checkLine, checksTable } from '../checks/report.js';
 import { remediationFor } from '../checks/remediation.js';
-import { loadRequiredConfig, namedVaultKeys, prepareEngine, runUrl, type CheckDeps } from '../checks/setup.js';
-import { overallOf, type CheckResult, type Overall } from '../checks/types.js';
+import { loadRequiredConfig, namedVaultKeys, prepareEngine, runUrl, type CheckDeps, type PreparedEngine } from '../checks/setup.js';
+import { overallOf, type CheckResult, type Overall, type OverallResult } from '../checks/types.js';
 import { inactivityDaysLeft, isSuccess, scheduledExit, scheduleGap, type ScheduleGap } from './schedule.js';
 
 export { ALERT_DEADLINE_MS, DEFAULT_RUNBOOK, runbookLink };
@@ -155,151 +155,243 @@ async function inactivityLine(rt: Runtime, settings: OpsDailySettings, deps: Ops
   }
 }
 
+/** Everything one run works with, opened once by runOpsDaily. */
+interface RunCtx {
+  rt: Runtime;
+  common: CommonInputs;
+  settings: OpsDailySettings;
+  deps: OpsDailyDeps;
+  config: PaasYml;
+  s: ContextSession;
+  state: ScopedState;
+  engine: PreparedEngine;
+  ctxName: string;
+  mode: OpsDailySettings['mode'];
+  now: Date;
+  runbook: string;
+  event: string | null;
+  url: string | null;
+}
+
+interface ScheduleState {
+  gap: ScheduleGap;
+  lines: string[];
+  inactivity: { line: string; days: number } | null;
+}
+
 export async function runOpsDaily(rt: Runtime, common: CommonInputs, settings: OpsDailySettings, deps: OpsDailyDeps = {}): Promise<Outcome> {
   if (settings.github_token) rt.redactor.register(settings.github_token);
   if (rt.env.GITHUB_TOKEN) rt.redactor.register(rt.env.GITHUB_TOKEN);
-  const loaded = loadRequiredConfig(rt, common, 'ops_daily');
-  const config = loaded.config;
+  const config = loadRequiredConfig(rt, common, 'ops_daily').config;
   const s = openContextSession(rt, common, { mutating: false, createIfMissing: rt.inAction, vaultEnvKeys: namedVaultKeys(config) });
   const ctxName = s.config.name;
-  const mode = settings.mode;
   const now = rt.now();
   const st = s.store.openState(ctxName, rt.redactor);
   const engine = prepareEngine(rt, ctxName, s.vault, config, { deps });
-  const contextRunbook = runbookLink(config.contexts[ctxName]?.runbook ?? DEFAULT_RUNBOOK, rt.env);
+  const runbook = runbookLink(config.contexts[ctxName]?.runbook ?? DEFAULT_RUNBOOK, rt.env);
   try {
-    const checks = config.ops.checks;
-    const missingByCheck = missingSecrets(checks, s.vault);
-    const requiredMissing = checks.filter((c) => c.required && missingByCheck.has(c.name));
-    // measured from the previous run that ran, whatever its outcome (a failing run is not a missed one)
-    const gap = scheduleGap(st.scoped.get<string>(LAST_RUN_KEY) ?? st.scoped.get<string>(LAST_SUCCESS_KEY), now, config.ops.expected_interval);
-    const event = rt.env.GITHUB_EVENT_NAME || null;
-    const url = runUrl(rt.env) ?? null;
-    const scheduleLines: string[] = [];
-    if (gap.missed) {
-      scheduleLines.push(statusLine('ops_schedule', [['status', 'missed'], ['age_hours', gap.ageHours], ['expected_hours', gap.expectedHours]], rt.redactor));
-      rt.logger.warn(`the previous ops_daily run was ${gap.ageHours} h ago, more than the expected ${gap.expectedHours} h: a scheduled run did not fire`);
-      s.events.append('ops_daily.schedule_missed', `previous run ${gap.ageHours} h ago (expected every ${gap.expectedHours} h)`, { age_hours: gap.ageHours, expected_hours: gap.expectedHours }, 'warning', now);
-    }
-    const inactivity = mode === 'prod' ? await inactivityLine(rt, settings, deps) : null;
-    const window = activeWindow(config.contexts[ctxName]?.maintenance, now);
-    let silence: Silence | null = window ? { reason: 'maintenance', detail: `maintenance window of context ${ctxName} (${window.weekdays.join(',')} ${window.start} ${window.timezone}, ${Math.round(window.duration / 60_000)} min)` } : null;
-    if (inactivity) scheduleLines.push(inactivity.line);
-
-    // strict: a required check that cannot run is a configuration error, before anything runs
-    if (mode === 'prod' && requiredMissing.length > 0) {
-      const names = [...new Set(requiredMissing.flatMap((c) => missingByCheck.get(c.name) ?? []))].sort();
-      const line = statusLine('prod_config', [['status', 'fail'], ['reason', 'missing_env'], ['missing', names]], rt.redactor);
-      const remediation = `Add ${names.join(', ')} to the context's vault (in Actions: the environment secret passed as \`vault\`, or named secrets in env), or run with mode=lenient to skip those checks. Names only: never paste the values anywhere.`;
-      rt.logger.warn(`fix (prod_config): ${remediation}`);
-      const alert = await alertStep(rt, s, st.scoped, config, settings, deps, 'error', [...scheduleLines, line], { scheduleMissed: gap, remediation: [{ check: 'prod_config', reason: 'missing_env', text: remediation }], runbookUrl: contextRunbook, silence });
-      const run: OpsDailyRun = { overall: 'error', reason: 'missing_env', mode, exit_code: EXIT_ERROR, normalized: false, event, checks: [], missing: names, schedule: gap, run_url: url, alert: alert && { action: alert.action, issue: alert.issue, slack: alert.slack, github: alert.github, reason: alert.reason } };
-      st.scoped.record(RUN_RECORD, run, now.toISOString());
-      st.scoped.set(LAST_RUN_KEY, now.toISOString());
-      s.events.append('ops_daily.finished', `ops_daily prod_config failed: missing ${names.join(', ')}`, { overall: 'error', reason: 'missing_env', missing: names, mode }, 'error', now);
-      const env = envelope('ops_daily', ctxName, mode, { overall: 'error', missing: names, alert, alert_issue: alert?.issue ?? null }, {
-        code: 'PAAS_VAULT_UNMAPPED',
-        stage: 'prod_config',
-        target: null,
-        message: `mode=prod needs every declared check to run; context ${ctxName} has no vault value for ${names.join(', ')}`,
-        remediation,
-      });
-      const extra = alertLine(rt, alert);
-      return { envelope: env, lines: [...scheduleLines, ...(extra ? [extra] : []), line], exitCode: EXIT_ERROR, summary: [`**prod_config failed**: missing vault keys ${names.map((n) => `\`${n}\``).join(', ')}`, ...alertSummary(alert)].join('\n') };
-    }
-
-    const skip = new Set([...missingByCheck.keys()]);
-    rt.logger.info(`ops_daily (${mode}) in context ${ctxName}: ${checks.length} check(s), at most ${config.ops.concurrency} at once`);
-    const results = await runChecks(checks, engine.ctx, skip);
-    let ov = overallOf(results);
-    // strict mode that checks nothing is an error: monitoring must never be green by having nothing to look at
-    const nothingDeclared = mode === 'prod' && checks.length === 0;
-    if (nothingDeclared) ov = { ...ov, status: 'error', reason: 'no_checks' };
-    const { exitCode, normalized } = scheduledExit(ov.status, event ?? undefined, ov.reason);
-
-    const remediation: Remediation[] = [];
-    for (const r of results) {
-      const text = remediationFor(r);
-      if (!text) continue;
-      const check = checks.find((c) => c.name === r.name);
-      remediation.push({ check: r.name, reason: r.reason ?? r.status, text, runbook: check?.runbook ? runbookLink(check.runbook, rt.env) : undefined });
-      rt.logger.warn(`fix (${r.name}): ${text}`);
-    }
-    // deploy-aware: a failure while a deploy runs, or within deploy_grace after one, is not paged
-    if (!silence && mode === 'prod' && (ov.status === 'unhealthy' || ov.status === 'error') && config.ops.alerting.deploy_grace > 0 && Object.keys(config.apps).length > 0 && s.vault.get(TARGETS_KEY)) {
-      try {
-        silence = deploySilence(await deployActivity(engine.ctx.targets(), ctxName, config.apps, now), now, config.ops.alerting.deploy_grace);
-        if (silence) rt.logger.warn(`deploying: ${silence.detail}; the failure is reported, not paged (it pages if it outlasts the grace period)`);
-      } catch (e) {
-        rt.logger.warn(`could not read the targets' deploy state: ${errorMessage(e)}`);
-      }
-    }
-    const noChecksFix = `Declare the checks to run under ops.checks in ${common.config} (docs/ops_daily.md); a run that checks nothing is never green.`;
-    if (nothingDeclared) remediation.push({ check: 'ops_daily', reason: 'no_checks', text: noChecksFix });
-
-    const lines = results.map((r) => checkLine(r, rt.redactor));
-    lines.push(...scheduleLines);
-    // an error envelope's line is `status=fail reason=<code>` like every operation's (here PAAS_NO_CHECKS)
-    const verdict = statusLine('ops_daily', [['status', nothingDeclared ? 'fail' : ov.status], ['reason', ov.reason], ['mode', mode], ['checks', ov.checks], ['failed', ov.failed], ['skipped', ov.skipped || undefined]], rt.redactor);
-    const alert = await alertStep(rt, s, st.scoped, config, settings, deps, ov.status, [...lines, verdict], { scheduleMissed: gap, remediation, runbookUrl: contextRunbook, silence });
-    const aLine = alertLine(rt, alert);
-    if (aLine) lines.push(aLine);
-    if (normalized) rt.logger.info('scheduled run: the result is exactly insufficient_data, which is not a failure on a schedule (exit 0)');
-    if (ov.status === 'insufficient_data' && (ov.reason === 'no_checks' || ov.reason === 'all_skipped')) rt.logger.warn(`nothing was checked (${ov.reason}): this is never green, not even on a schedule`);
-
-    const run: OpsDailyRun = {
-      overall: ov.status,
-      reason: ov.reason ?? null,
-      mode,
-      exit_code: exitCode,
-      normalized,
-      event,
-      checks: results.map((r) => ({ name: r.name, kind: r.kind, status: r.status, reason: r.reason, values: r.values, ms: r.ms })),
-      missing: [...new Set([...missingByCheck.values()].flat())].sort(),
-      schedule: gap,
-      run_url: url,
-      alert: alert && { action: alert.action, issue: alert.issue, slack: alert.slack, github: alert.github, reason: alert.reason },
-    };
-    st.scoped.record(RUN_RECORD, run, now.toISOString());
-    st.scoped.set(LAST_RUN_KEY, now.toISOString());
-    if (isSuccess(ov.status)) st.scoped.set(LAST_SUCCESS_KEY, now.toISOString());
-    const level = ov.status === 'error' ? 'error' : ov.status === 'unhealthy' ? 'warning' : 'info';
-    s.events.append('ops_daily.finished', `ops_daily ${ov.status} (${mode}): ${ov.checks} checks, ${ov.failed} failed`, { overall: ov.status, reason: ov.reason ?? null, mode, checks: ov.checks, failed: ov.failed, skipped: ov.skipped, exit_code: exitCode, normalized }, level, now);
-
-    const env = envelope(
-      'ops_daily',
-      ctxName,
-      mode,
-      {
-        overall: ov.status,
-        reason: ov.reason ?? null,
-        checks: run.checks,
-        failed: ov.failed,
-        skipped: ov.skipped,
-        normalized,
-        schedule_missed: gap.missed,
-        last_run_age_hours: gap.ageHours,
-        schedule_disable_in_days: inactivity?.days ?? null,
-        remediation,
-        runbook: contextRunbook,
-        alert,
-        alert_issue: alert?.issue ?? null,
-      },
-      nothingDeclared ? { code: 'PAAS_NO_CHECKS', stage: 'config', target: common.config, message: `mode=prod declares no checks in ${common.config}: a run that checks nothing is an error`, remediation: noChecksFix } : undefined,
-    );
-    env.ok = exitCode === 0;
-    const summary = [
-      `**ops_daily** \`${ov.status}\`${ov.reason ? ` (${ov.reason})` : ''}, mode \`${mode}\`: ${ov.checks} checks, ${ov.failed} failed${ov.skipped ? `, ${ov.skipped} skipped` : ''}${normalized ? ' — scheduled run, insufficient data is not a failure' : ''}.`,
-      '',
-      checksTable(results),
-      ...(gap.missed ? ['', `:warning: the previous run was ${gap.ageHours} h ago (expected every ${gap.expectedHours} h): a schedule did not fire.`] : []),
-      ...(inactivity ? ['', `:warning: GitHub disables this scheduled workflow in ${inactivity.days} day(s) for repository inactivity (60 days without a push): push a commit to keep it running.`] : []),
-      ...(remediation.length ? ['', '**What to do**', '', ...remediation.map((r) => `- \`${r.check}\` (${r.reason}): ${r.text}${r.runbook ? ` [runbook](${r.runbook})` : ''}`), '', `Runbook: ${contextRunbook}`] : []),
-      ...alertSummary(alert),
-    ].join('\n');
-    return { envelope: env, lines: [...lines, verdict], exitCode, summary };
+    const rc: RunCtx = { rt, common, settings, deps, config, s, state: st.scoped, engine, ctxName, mode: settings.mode, now, runbook, event: rt.env.GITHUB_EVENT_NAME || null, url: runUrl(rt.env) ?? null };
+    return await opsDailyRun(rc);
   } finally {
     await engine.close();
     st.close();
   }
+}
+
+async function opsDailyRun(rc: RunCtx): Promise<Outcome> {
+  const checks = rc.config.ops.checks;
+  const missingByCheck = missingSecrets(checks, rc.s.vault);
+  const requiredMissing = checks.filter((c) => c.required && missingByCheck.has(c.name));
+  const schedule = await scheduleState(rc);
+  const silence = maintenanceSilence(rc);
+  // strict: a required check that cannot run is a configuration error, before anything runs
+  if (rc.mode === 'prod' && requiredMissing.length > 0) {
+    const names = [...new Set(requiredMissing.flatMap((c) => missingByCheck.get(c.name) ?? []))].sort();
+    return missingSecretGate(rc, names, schedule, silence);
+  }
+  return checkedRun(rc, missingByCheck, schedule, silence);
+}
+
+/** The missed-schedule and inactivity warnings; measured from the previous run that ran, whatever its outcome (a failing run is not a missed one). */
+async function scheduleState(rc: RunCtx): Promise<ScheduleState> {
+  const { rt, now } = rc;
+  const gap = scheduleGap(rc.state.get<string>(LAST_RUN_KEY) ?? rc.state.get<string>(LAST_SUCCESS_KEY), now, rc.config.ops.expected_interval);
+  const lines: string[] = [];
+  if (gap.missed) {
+    lines.push(statusLine('ops_schedule', [['status', 'missed'], ['age_hours', gap.ageHours], ['expected_hours', gap.expectedHours]], rt.redactor));
+    rt.logger.warn(`the previous ops_daily run was ${gap.ageHours} h ago, more than the expected ${gap.expectedHours} h: a scheduled run did not fire`);
+    rc.s.events.append('ops_daily.schedule_missed', `previous run ${gap.ageHours} h ago (expected every ${gap.expectedHours} h)`, { age_hours: gap.ageHours, expected_hours: gap.expectedHours }, 'warning', now);
+  }
+  const inactivity = rc.mode === 'prod' ? await inactivityLine(rt, rc.settings, rc.deps) : null;
+  if (inactivity) lines.push(inactivity.line);
+  return { gap, lines, inactivity };
+}
+
+function maintenanceSilence(rc: RunCtx): Silence | null {
+  const window = activeWindow(rc.config.contexts[rc.ctxName]?.maintenance, rc.now);
+  return window ? { reason: 'maintenance', detail: `maintenance window of context ${rc.ctxName} (${window.weekdays.join(',')} ${window.start} ${window.timezone}, ${Math.round(window.duration / 60_000)} min)` } : null;
+}
+
+function alertRecordOf(alert: AlertOutcome | null): OpsDailyRun['alert'] {
+  return alert && { action: alert.action, issue: alert.issue, slack: alert.slack, github: alert.github, reason: alert.reason };
+}
+
+/** mode=prod with a required check's secret missing: `prod_config status=fail reason=missing_env`, alerted, recorded, exit 1. */
+async function missingSecretGate(rc: RunCtx, names: string[], schedule: ScheduleState, silence: Silence | null): Promise<Outcome> {
+  const { rt, s, now, mode, ctxName } = rc;
+  const line = statusLine('prod_config', [['status', 'fail'], ['reason', 'missing_env'], ['missing', names]], rt.redactor);
+  const remediation = `Add ${names.join(', ')} to the context's vault (in Actions: the environment secret passed as \`vault\`, or named secrets in env), or run with mode=lenient to skip those checks. Names only: never paste the values anywhere.`;
+  rt.logger.warn(`fix (prod_config): ${remediation}`);
+  const alert = await alertStep(rt, s, rc.state, rc.config, rc.settings, rc.deps, 'error', [...schedule.lines, line], { scheduleMissed: schedule.gap, remediation: [{ check: 'prod_config', reason: 'missing_env', text: remediation }], runbookUrl: rc.runbook, silence });
+  const run: OpsDailyRun = { overall: 'error', reason: 'missing_env', mode, exit_code: EXIT_ERROR, normalized: false, event: rc.event, checks: [], missing: names, schedule: schedule.gap, run_url: rc.url, alert: alertRecordOf(alert) };
+  rc.state.record(RUN_RECORD, run, now.toISOString());
+  rc.state.set(LAST_RUN_KEY, now.toISOString());
+  s.events.append('ops_daily.finished', `ops_daily prod_config failed: missing ${names.join(', ')}`, { overall: 'error', reason: 'missing_env', missing: names, mode }, 'error', now);
+  const env = envelope('ops_daily', ctxName, mode, { overall: 'error', missing: names, alert, alert_issue: alert?.issue ?? null }, {
+    code: 'PAAS_VAULT_UNMAPPED',
+    stage: 'prod_config',
+    target: null,
+    message: `mode=prod needs every declared check to run; context ${ctxName} has no vault value for ${names.join(', ')}`,
+    remediation,
+  });
+  const extra = alertLine(rt, alert);
+  return { envelope: env, lines: [...schedule.lines, ...(extra ? [extra] : []), line], exitCode: EXIT_ERROR, summary: [`**prod_config failed**: missing vault keys ${names.map((n) => `\`${n}\``).join(', ')}`, ...alertSummary(alert)].join('\n') };
+}
+
+/** What the checks ran to: the overall result, its exit code and what to do about it. */
+interface Verdict {
+  results: CheckResult[];
+  ov: OverallResult;
+  exitCode: ExitCode;
+  normalized: boolean;
+  nothingDeclared: boolean;
+  noChecksFix: string;
+  remediation: Remediation[];
+}
+
+async function checkedRun(rc: RunCtx, missingByCheck: Map<string, string[]>, schedule: ScheduleState, maintenance: Silence | null): Promise<Outcome> {
+  const { rt, mode } = rc;
+  const v = await runAndJudge(rc, missingByCheck);
+  const ov = v.ov;
+  const silence = maintenance ?? (await deployAwareSilence(rc, ov.status));
+  const lines = [...v.results.map((r) => checkLine(r, rt.redactor)), ...schedule.lines];
+  // an error envelope's line is `status=fail reason=<code>` like every operation's (here PAAS_NO_CHECKS)
+  const verdict = statusLine('ops_daily', [['status', v.nothingDeclared ? 'fail' : ov.status], ['reason', ov.reason], ['mode', mode], ['checks', ov.checks], ['failed', ov.failed], ['skipped', ov.skipped || undefined]], rt.redactor);
+  const alert = await alertStep(rt, rc.s, rc.state, rc.config, rc.settings, rc.deps, ov.status, [...lines, verdict], { scheduleMissed: schedule.gap, remediation: v.remediation, runbookUrl: rc.runbook, silence });
+  const aLine = alertLine(rt, alert);
+  if (aLine) lines.push(aLine);
+  if (v.normalized) rt.logger.info('scheduled run: the result is exactly insufficient_data, which is not a failure on a schedule (exit 0)');
+  if (ov.status === 'insufficient_data' && (ov.reason === 'no_checks' || ov.reason === 'all_skipped')) rt.logger.warn(`nothing was checked (${ov.reason}): this is never green, not even on a schedule`);
+  const run = recordRun(rc, v, missingByCheck, schedule, alert);
+  return { envelope: runEnvelope(rc, v, run, schedule, alert), lines: [...lines, verdict], exitCode: v.exitCode, summary: runSummary(rc, v, schedule, alert) };
+}
+
+async function runAndJudge(rc: RunCtx, missingByCheck: Map<string, string[]>): Promise<Verdict> {
+  const { rt, config, mode } = rc;
+  const checks = config.ops.checks;
+  rt.logger.info(`ops_daily (${mode}) in context ${rc.ctxName}: ${checks.length} check(s), at most ${config.ops.concurrency} at once`);
+  const results = await runChecks(checks, rc.engine.ctx, new Set([...missingByCheck.keys()]));
+  let ov = overallOf(results);
+  // strict mode that checks nothing is an error: monitoring must never be green by having nothing to look at
+  const nothingDeclared = mode === 'prod' && checks.length === 0;
+  if (nothingDeclared) ov = { ...ov, status: 'error', reason: 'no_checks' };
+  const { exitCode, normalized } = scheduledExit(ov.status, rc.event ?? undefined, ov.reason);
+  const noChecksFix = `Declare the checks to run under ops.checks in ${rc.common.config} (docs/ops_daily.md); a run that checks nothing is never green.`;
+  const remediation = checkRemediation(rc, results);
+  if (nothingDeclared) remediation.push({ check: 'ops_daily', reason: 'no_checks', text: noChecksFix });
+  return { results, ov, exitCode, normalized, nothingDeclared, noChecksFix, remediation };
+}
+
+/** One fix per failing check (with its runbook), each also logged. */
+function checkRemediation(rc: RunCtx, results: readonly CheckResult[]): Remediation[] {
+  const remediation: Remediation[] = [];
+  for (const r of results) {
+    const text = remediationFor(r);
+    if (!text) continue;
+    const check = rc.config.ops.checks.find((c) => c.name === r.name);
+    remediation.push({ check: r.name, reason: r.reason ?? r.status, text, runbook: check?.runbook ? runbookLink(check.runbook, rc.rt.env) : undefined });
+    rc.rt.logger.warn(`fix (${r.name}): ${text}`);
+  }
+  return remediation;
+}
+
+/** deploy-aware: a failure while a deploy runs, or within deploy_grace after one, is not paged */
+async function deployAwareSilence(rc: RunCtx, status: Overall): Promise<Silence | null> {
+  const { rt, config } = rc;
+  if (!(rc.mode === 'prod' && (status === 'unhealthy' || status === 'error') && config.ops.alerting.deploy_grace > 0 && Object.keys(config.apps).length > 0 && rc.s.vault.get(TARGETS_KEY))) return null;
+  try {
+    const silence = deploySilence(await deployActivity(rc.engine.ctx.targets(), rc.ctxName, config.apps, rc.now), rc.now, config.ops.alerting.deploy_grace);
+    if (silence) rt.logger.warn(`deploying: ${silence.detail}; the failure is reported, not paged (it pages if it outlasts the grace period)`);
+    return silence;
+  } catch (e) {
+    rt.logger.warn(`could not read the targets' deploy state: ${errorMessage(e)}`);
+    return null;
+  }
+}
+
+/** The run record, the last-run/last-success times and the `ops_daily.finished` event. */
+function recordRun(rc: RunCtx, v: Verdict, missingByCheck: Map<string, string[]>, schedule: ScheduleState, alert: AlertOutcome | null): OpsDailyRun {
+  const { ov, exitCode, normalized } = v;
+  const { now, mode } = rc;
+  const run: OpsDailyRun = {
+    overall: ov.status,
+    reason: ov.reason ?? null,
+    mode,
+    exit_code: exitCode,
+    normalized,
+    event: rc.event,
+    checks: v.results.map((r) => ({ name: r.name, kind: r.kind, status: r.status, reason: r.reason, values: r.values, ms: r.ms })),
+    missing: [...new Set([...missingByCheck.values()].flat())].sort(),
+    schedule: schedule.gap,
+    run_url: rc.url,
+    alert: alertRecordOf(alert),
+  };
+  rc.state.record(RUN_RECORD, run, now.toISOString());
+  rc.state.set(LAST_RUN_KEY, now.toISOString());
+  if (isSuccess(ov.status)) rc.state.set(LAST_SUCCESS_KEY, now.toISOString());
+  const level = ov.status === 'error' ? 'error' : ov.status === 'unhealthy' ? 'warning' : 'info';
+  rc.s.events.append('ops_daily.finished', `ops_daily ${ov.status} (${mode}): ${ov.checks} checks, ${ov.failed} failed`, { overall: ov.status, reason: ov.reason ?? null, mode, checks: ov.checks, failed: ov.failed, skipped: ov.skipped, exit_code: exitCode, normalized }, level, now);
+  return run;
+}
+
+function runEnvelope(rc: RunCtx, v: Verdict, run: OpsDailyRun, schedule: ScheduleState, alert: AlertOutcome | null): Outcome['envelope'] {
+  const { ov, normalized } = v;
+  const config = rc.common.config;
+  const env = envelope(
+    'ops_daily',
+    rc.ctxName,
+    rc.mode,
+    {
+      overall: ov.status,
+      reason: ov.reason ?? null,
+      checks: run.checks,
+      failed: ov.failed,
+      skipped: ov.skipped,
+      normalized,
+      schedule_missed: schedule.gap.missed,
+      last_run_age_hours: schedule.gap.ageHours,
+      schedule_disable_in_days: schedule.inactivity?.days ?? null,
+      remediation: v.remediation,
+      runbook: rc.runbook,
+      alert,
+      alert_issue: alert?.issue ?? null,
+    },
+    v.nothingDeclared ? { code: 'PAAS_NO_CHECKS', stage: 'config', target: config, message: `mode=prod declares no checks in ${config}: a run that checks nothing is an error`, remediation: v.noChecksFix } : undefined,
+  );
+  env.ok = v.exitCode === 0;
+  return env;
+}
+
+function runSummary(rc: RunCtx, v: Verdict, schedule: ScheduleState, alert: AlertOutcome | null): string {
+  const { ov, normalized, remediation } = v;
+  const { gap, inactivity } = schedule;
+  return [
+    `**ops_daily** \`${ov.status}\`${ov.reason ? ` (${ov.reason})` : ''}, mode \`${rc.mode}\`: ${ov.checks} checks, ${ov.failed} failed${ov.skipped ? `, ${ov.skipped} skipped` : ''}${normalized ? ' — scheduled run, insufficient data is not a failure' : ''}.`,
+    '',
+    checksTable(v.results),
+    ...(gap.missed ? ['', `:warning: the previous run was ${gap.ageHours} h ago (expected every ${gap.expectedHours} h): a schedule did not fire.`] : []),
+    ...(inactivity ? ['', `:warning: GitHub disables this scheduled workflow in ${inactivity.days} day(s) for repository inactivity (60 days without a push): push a commit to keep it running.`] : []),
+    ...(remediation.length ? ['', '**What to do**', '', ...remediation.map((r) => `- \`${r.check}\` (${r.reason}): ${r.text}${r.runbook ? ` [runbook](${r.runbook})` : ''}`), '', `Runbook: ${rc.runbook}`] : []),
+    ...alertSummary(alert),
+  ].join('\n');
 }
