@@ -366,6 +366,49 @@ export function duplicateComment(keep: Issue, kind: AlertKind = OPS_DAILY_ALERT)
   return `Duplicate of #${keep.number}: another ${kind.subject} run opened that alert first (overlapping runs). Closing this one.`;
 }
 
+/** The facts of one reconcile, fixed before anything changes. */
+interface Reconcile {
+  input: AlertInput;
+  /** the input with its lines and run URL redacted */
+  safe: AlertInput;
+  deps: AlertDeps;
+  kind: AlertKind;
+  failing: boolean;
+  recovered: boolean;
+  thr: { failure: number; success: number };
+  streak: FailureStreak;
+  /** below failure_threshold with no incident known here (an open issue found on GitHub overrides it) */
+  isPending: boolean;
+}
+
+/** Where the issue (or, without GitHub, the local alert) stands; what GitHub did before a failure is kept. */
+interface IssueProgress {
+  github: AlertRecord['github'];
+  issue: Issue | null;
+  action: AlertAction;
+  ghError: GitHubApiError | null;
+  duplicateClosed: number | null;
+  joinedExisting: boolean;
+  count: number | null;
+  threshold: number | null;
+  since: MarkerState;
+  open: OpenAlert | null;
+}
+
+/** The local incident after this run; `held`: pending (failure_threshold not reached), nothing is notified. */
+interface Incident {
+  open: OpenAlert | null;
+  action: AlertAction;
+  held: boolean;
+}
+
+interface SlackStep {
+  slack: SlackOutcome;
+  attempts?: number;
+  reason: string | null;
+  open: OpenAlert | null;
+}
+
 export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promise<AlertOutcome> {
   const r = deps.redactor;
   const lines = input.lines.map((l) => r.redact(l));
@@ -390,108 +433,128 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
     open = deps.state.get<OpenAlert | null>(kind.keys.open) ?? null;
   }
 
-  // failing runs in a row before any issue exists (failure_threshold)
-  const prevStreak = deps.state.get<FailureStreak | null>(kind.keys.streak) ?? null;
-  const streak: FailureStreak = failing
-    ? { fails: (prevStreak?.fails ?? 0) + 1, since: prevStreak?.since ?? input.now.toISOString(), since_run: prevStreak?.since ? (prevStreak.since_run ?? null) : (safe.runUrl ?? null) }
-    : { fails: 0, since: null, since_run: null };
-  // below failure_threshold with no incident known here (an open issue found on GitHub overrides it)
-  const isPending = failing && !open && streak.fails < thr.failure;
+  const streak = nextStreak(deps.state.get<FailureStreak | null>(kind.keys.streak) ?? null, failing, input.now, safe.runUrl);
+  const rc: Reconcile = { input, safe, deps, kind, failing, recovered, thr, streak, isPending: failing && !open && streak.fails < thr.failure };
+  const progress = await issueStep(rc, open);
+  const incident = localIncident(rc, progress);
+  const acknowledged = Boolean(incident.open?.acknowledged) || Boolean(progress.issue?.labels.includes(ACK_LABEL));
+  const note = await notifySlack(rc, progress, incident, acknowledged);
+  return recordAlert(rc, progress, { ...incident, open: note.open }, note, acknowledged);
+}
 
-  let github: AlertRecord['github'] = githubState;
-  let issue: Issue | null = null;
-  let action: AlertAction = 'none';
-  let ghError: GitHubApiError | null = null;
-  let duplicateClosed: number | null = null;
-  let joinedExisting = false;
-  let count: number | null = null;
-  let threshold: number | null = null;
-  let since: MarkerState = { since: open?.opened_at ?? null, since_run: open?.opened_run ?? null };
-  if (deps.github) {
-    const gh = deps.github;
-    try {
-      issue = await findAlertIssue(gh, input.context, open?.issue ?? null, kind);
-      const marker = issue ? readMarkerState(issue.body, kind) : null;
-      if (marker) since = marker;
-      if (failing) {
-        if (issue) {
-          await gh.createComment(issue.number, r.redact(recurrenceComment(safe, since.since)));
-          if ((marker?.oks ?? 0) > 0 && gh.updateBody) {
-            // a partial recovery ended: the healthy count starts again
-            since = { ...since, fails: (marker?.fails ?? 0) + 1, oks: 0 };
-            const body = withMarkerState(issue.body, input.context, since, kind);
-            await gh.updateBody(issue.number, r.redact(body));
-            issue = { ...issue, body };
-          }
-          action = 'commented';
-        } else if (isPending) {
-          action = 'pending';
-        } else {
-          if (!since.since) since = { since: streak.since ?? input.now.toISOString(), since_run: streak.since_run ?? safe.runUrl ?? null };
-          const state: MarkerState = { ...since, fails: streak.fails, oks: 0, notified_at: input.now.toISOString() };
-          const created = await gh.createIssue({ title: kind.title, body: r.redact(issueBody(safe, state)), labels: [ALERT_LABEL] });
-          issue = created;
-          action = 'opened';
-          // overlapping runs: look again, keep the oldest alert issue, close ours if it is newer
-          const all = await listAlertIssues(gh, input.context, kind);
-          const oldest = all[0];
-          if (oldest && oldest.number < created.number) {
-            await gh.createComment(created.number, duplicateComment(oldest, kind));
-            await gh.closeIssue(created.number, 'duplicate');
-            duplicateClosed = created.number;
-            issue = oldest;
-            since = readMarkerState(oldest.body, kind) ?? since;
-            await gh.createComment(oldest.number, r.redact(recurrenceComment(safe, since.since)));
-            action = 'commented';
-            joinedExisting = true;
-          }
-        }
-      } else if (issue) {
-        const oks = (marker?.oks ?? open?.oks ?? 0) + 1;
-        if (oks >= thr.success) {
-          await gh.createComment(issue.number, r.redact(recoveryComment(safe)));
-          await gh.closeIssue(issue.number);
-          action = 'closed';
-        } else {
-          if (gh.updateBody) await gh.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, { ...since, ...(marker?.fails !== undefined ? { fails: marker.fails } : {}), oks }, kind)));
-          action = 'recovering';
-          count = oks;
-          threshold = thr.success;
-          if (open) open = { ...open, oks };
-        }
-      }
-    } catch (e) {
-      github = 'failed';
-      ghError = e instanceof GitHubApiError ? e : new GitHubApiError(0, 'GitHub API', 'network');
-      action = 'failed';
-      deps.logger.warn(`alert issue could not be updated: ${errorMessage(e)}`);
-      deps.logger.warn(`fix: ${githubRemediation(ghError)}`);
-    }
-  } else if (isPending) {
-    action = 'pending';
-  } else if (recovered && open) {
-    const oks = (open.oks ?? 0) + 1;
-    if (oks < thr.success) {
-      action = 'recovering';
-      count = oks;
-      threshold = thr.success;
-      open = { ...open, oks };
-    }
-  }
-  if (action === 'pending') {
-    count = streak.fails;
-    threshold = thr.failure;
-  }
+/** Failing runs in a row before any issue exists (failure_threshold); a healthy run resets it. */
+function nextStreak(prev: FailureStreak | null, failing: boolean, now: Date, runUrl: string | undefined): FailureStreak {
+  if (!failing) return { fails: 0, since: null, since_run: null };
+  return { fails: (prev?.fails ?? 0) + 1, since: prev?.since ?? now.toISOString(), since_run: prev?.since ? (prev.since_run ?? null) : (runUrl ?? null) };
+}
 
-  // the local record of the incident: it follows the issue when there is one; without GitHub (or
-  // when GitHub failed) it is the incident itself, so that one incident gets one Slack "opened"
-  let newIncident = false;
-  const held = action === 'pending' || (action === 'failed' && isPending);
-  if (failing && !held) {
+/** Find or open the alert issue (comment, open, close, count towards success_threshold), or without GitHub decide locally. */
+async function issueStep(rc: Reconcile, open: OpenAlert | null): Promise<IssueProgress> {
+  const start: IssueProgress = { github: rc.deps.github ? 'ok' : 'not_configured', issue: null, action: 'none', ghError: null, duplicateClosed: null, joinedExisting: false, count: null, threshold: null, since: { since: open?.opened_at ?? null, since_run: open?.opened_run ?? null }, open };
+  const done = rc.deps.github ? await githubIssueStep(rc, rc.deps.github, start) : localIssueStep(rc, start);
+  return done.action === 'pending' ? { ...done, count: rc.streak.fails, threshold: rc.thr.failure } : done;
+}
+
+function localIssueStep(rc: Reconcile, p: IssueProgress): IssueProgress {
+  if (rc.isPending) return { ...p, action: 'pending' };
+  if (rc.recovered && p.open) {
+    const oks = (p.open.oks ?? 0) + 1;
+    if (oks < rc.thr.success) return { ...p, action: 'recovering', count: oks, threshold: rc.thr.success, open: { ...p.open, oks } };
+  }
+  return p;
+}
+
+async function githubIssueStep(rc: Reconcile, gh: GitHubIssuesApi, start: IssueProgress): Promise<IssueProgress> {
+  // progress so far: what GitHub did before a failure stays known (an issue created, then a failing look-up)
+  const p: IssueProgress = { ...start };
+  try {
+    const issue = await findAlertIssue(gh, rc.input.context, p.open?.issue ?? null, rc.kind);
+    p.issue = issue;
+    const marker = issue ? readMarkerState(issue.body, rc.kind) : null;
+    if (marker) p.since = marker;
+    if (rc.failing) {
+      if (issue) await commentRecurrence(rc, gh, p, issue, marker);
+      else if (rc.isPending) p.action = 'pending';
+      else await openIssue(rc, gh, p);
+    } else if (issue) await recoverIssue(rc, gh, p, issue, marker);
+  } catch (e) {
+    const ghError = e instanceof GitHubApiError ? e : new GitHubApiError(0, 'GitHub API', 'network');
+    rc.deps.logger.warn(`alert issue could not be updated: ${errorMessage(e)}`);
+    rc.deps.logger.warn(`fix: ${githubRemediation(ghError)}`);
+    return { ...p, github: 'failed', ghError, action: 'failed' };
+  }
+  return p;
+}
+
+/** Still failing with the issue open: a recurrence comment; a partial recovery ended, so the healthy count starts again. */
+async function commentRecurrence(rc: Reconcile, gh: GitHubIssuesApi, p: IssueProgress, issue: Issue, marker: MarkerState | null): Promise<void> {
+  const r = rc.deps.redactor;
+  await gh.createComment(issue.number, r.redact(recurrenceComment(rc.safe, p.since.since)));
+  if ((marker?.oks ?? 0) > 0 && gh.updateBody) {
+    p.since = { ...p.since, fails: (marker?.fails ?? 0) + 1, oks: 0 };
+    const body = withMarkerState(issue.body, rc.input.context, p.since, rc.kind);
+    await gh.updateBody(issue.number, r.redact(body));
+    p.issue = { ...issue, body };
+  }
+  p.action = 'commented';
+}
+
+/** Opens the alert issue; overlapping runs: look again, keep the oldest alert issue, close ours if it is newer. */
+async function openIssue(rc: Reconcile, gh: GitHubIssuesApi, p: IssueProgress): Promise<void> {
+  const { input, safe, kind, streak } = rc;
+  const r = rc.deps.redactor;
+  if (!p.since.since) p.since = { since: streak.since ?? input.now.toISOString(), since_run: streak.since_run ?? safe.runUrl ?? null };
+  const state: MarkerState = { ...p.since, fails: streak.fails, oks: 0, notified_at: input.now.toISOString() };
+  const created = await gh.createIssue({ title: kind.title, body: r.redact(issueBody(safe, state)), labels: [ALERT_LABEL] });
+  p.issue = created;
+  p.action = 'opened';
+  const all = await listAlertIssues(gh, input.context, kind);
+  const oldest = all[0];
+  if (oldest && oldest.number < created.number) {
+    await gh.createComment(created.number, duplicateComment(oldest, kind));
+    await gh.closeIssue(created.number, 'duplicate');
+    p.duplicateClosed = created.number;
+    p.issue = oldest;
+    p.since = readMarkerState(oldest.body, kind) ?? p.since;
+    await gh.createComment(oldest.number, r.redact(recurrenceComment(safe, p.since.since)));
+    p.action = 'commented';
+    p.joinedExisting = true;
+  }
+}
+
+/** A healthy run with the issue open: close it at success_threshold, count towards it before. */
+async function recoverIssue(rc: Reconcile, gh: GitHubIssuesApi, p: IssueProgress, issue: Issue, marker: MarkerState | null): Promise<void> {
+  const r = rc.deps.redactor;
+  const oks = (marker?.oks ?? p.open?.oks ?? 0) + 1;
+  if (oks >= rc.thr.success) {
+    await gh.createComment(issue.number, r.redact(recoveryComment(rc.safe)));
+    await gh.closeIssue(issue.number);
+    p.action = 'closed';
+    return;
+  }
+  if (gh.updateBody) await gh.updateBody(issue.number, r.redact(withMarkerState(issue.body, rc.input.context, { ...p.since, ...(marker?.fails !== undefined ? { fails: marker.fails } : {}), oks }, rc.kind)));
+  p.action = 'recovering';
+  p.count = oks;
+  p.threshold = rc.thr.success;
+  if (p.open) p.open = { ...p.open, oks };
+}
+
+/**
+ * The local record of the incident: it follows the issue when there is one; without GitHub (or
+ * when GitHub failed) it is the incident itself, so that one incident gets one Slack "opened".
+ */
+function localIncident(rc: Reconcile, p: IssueProgress): Incident {
+  const { input, safe, streak, deps } = rc;
+  const { issue, since } = p;
+  let open = p.open;
+  let action = p.action;
+  const held = action === 'pending' || (action === 'failed' && rc.isPending);
+  if (rc.failing && !held) {
+    let newIncident = false;
     if (!open) {
       // a new incident here (an issue found open already means another runner notified it)
       newIncident = action === 'opened' || action === 'failed' || !deps.github;
-      open = { id: randomUUID(), issue: issue?.number ?? null, issue_url: issue?.html_url || null, opened_at: since.since ?? streak.since ?? input.now.toISOString(), opened_run: since.since_run ?? streak.since_run ?? safe.runUrl ?? null, acknowledged: false, notified: !newIncident || joinedExisting };
+      open = { id: randomUUID(), issue: issue?.number ?? null, issue_url: issue?.html_url || null, opened_at: since.since ?? streak.since ?? input.now.toISOString(), opened_run: since.since_run ?? streak.since_run ?? safe.runUrl ?? null, acknowledged: false, notified: !newIncident || p.joinedExisting };
     } else if (issue) {
       if (open.issue && open.issue !== issue.number && action === 'opened') {
         // the issue we knew was closed by a person while still failing: a new incident
@@ -501,92 +564,100 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
     }
     if (open.oks) open = { ...open, oks: 0 };
     if (action === 'none') action = newIncident ? 'opened' : 'commented'; // no GitHub: the local alert is the alert
-  } else if (recovered && open && action === 'none' && (github === 'not_configured' || (github === 'ok' && !issue))) {
+  } else if (rc.recovered && open && action === 'none' && (p.github === 'not_configured' || (p.github === 'ok' && !issue))) {
     // recovered, and the issue is gone (closed by a person) or there is no GitHub: close locally.
     // When GitHub failed, the alert stays open so that the next healthy run closes the issue.
     action = 'closed';
   }
+  return { open, action, held };
+}
 
-  const acknowledged = Boolean(open?.acknowledged) || Boolean(issue?.labels.includes(ACK_LABEL));
-  let slack: SlackOutcome = 'not_needed';
-  let slackAttempts: number | undefined;
-  let slackReason: string | null = null;
-  let event: AlertEventKind | null = null;
-  // reminders: a recurrence notifies only when the last message is remind_every old (or older)
-  const remind = Math.max(0, input.remindEveryMs ?? 0);
-  let remindDue: boolean | null = null;
-  if (remind > 0 && open) {
-    const last = Date.parse(since.notified_at ?? open.notified_at ?? open.opened_at);
-    remindDue = !Number.isFinite(last) || input.now.getTime() - last >= remind;
-  }
-  if (failing && open && !held) event = open.notified === false ? 'opened' : 'recurring';
-  else if (action === 'closed') event = 'recovered';
-  if (joinedExisting) event = null; // the overlapping run that opened the issue notifies
+/** Which Slack message this run owes, if any. */
+function notificationEvent(rc: Reconcile, p: IssueProgress, inc: Incident): AlertEventKind | null {
+  if (p.joinedExisting) return null; // the overlapping run that opened the issue notifies
+  if (rc.failing && inc.open && !inc.held) return inc.open.notified === false ? 'opened' : 'recurring';
+  return inc.action === 'closed' ? 'recovered' : null;
+}
+
+/** reminders: a recurrence notifies only when the last message is remind_every old (or older); null: no reminders */
+function reminderDue(rc: Reconcile, p: IssueProgress, open: OpenAlert | null): boolean | null {
+  const remind = Math.max(0, rc.input.remindEveryMs ?? 0);
+  if (!(remind > 0 && open)) return null;
+  const last = Date.parse(p.since.notified_at ?? open.notified_at ?? open.opened_at);
+  return !Number.isFinite(last) || rc.input.now.getTime() - last >= remind;
+}
+
+async function notifySlack(rc: Reconcile, p: IssueProgress, inc: Incident, acknowledged: boolean): Promise<SlackStep> {
+  const event = notificationEvent(rc, p, inc);
+  let out: SlackStep = { slack: 'not_needed', reason: null, open: inc.open };
   if (event) {
-    if (!deps.slack) slack = 'not_configured';
-    else if (event === 'recurring' && acknowledged) slack = 'suppressed_acknowledged';
-    else if (event === 'recurring' && remindDue === false) slack = 'not_due';
-    else {
-      const msg = alertMessage({ kind: event, context: input.context, overall: input.overall, lines, runUrl: safe.runUrl, issueUrl: issue?.html_url || open?.issue_url || undefined, headers: kind.slack });
-      const res = await postSlack(deps.slack.webhookUrl, msg, { ...deps.slack.options, redactor: r, ...(deps.deadline ? { deadline: deps.deadline } : {}) });
-      slack = res.ok ? 'sent' : 'failed';
-      slackAttempts = res.attempts;
-      if (res.ok && open) {
-        open = { ...open, notified_at: input.now.toISOString() };
-        if (remind > 0 && event === 'recurring' && issue && deps.github?.updateBody && github === 'ok') {
-          try {
-            await deps.github.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, { ...since, notified_at: input.now.toISOString() }, kind)));
-          } catch (e) {
-            deps.logger.warn(`the alert issue's reminder time could not be updated: ${errorMessage(e)}`);
-          }
-        }
-      }
-      if (!res.ok) {
-        slackReason = res.deadlineExceeded ? 'slack_deadline' : `slack_${res.status || 'network'}`;
-        deps.logger.warn(`Slack notification failed after ${res.attempts} attempt(s) (last HTTP status ${res.status || 'none'})${res.deadlineExceeded ? ": the next wait (Retry-After) did not fit in the run's deadline" : ''}`);
-      }
-    }
+    if (!rc.deps.slack) out = { ...out, slack: 'not_configured' };
+    else if (event === 'recurring' && acknowledged) out = { ...out, slack: 'suppressed_acknowledged' };
+    else if (event === 'recurring' && reminderDue(rc, p, inc.open) === false) out = { ...out, slack: 'not_due' };
+    else out = await deliverSlack(rc, rc.deps.slack, event, p, inc.open);
   }
   // Slack was told "opened" (or cannot be told): later runs of this incident say "still failing"
-  if (failing && open && open.notified === false && (slack === 'sent' || slack === 'not_configured' || joinedExisting)) open = { ...open, notified: true };
+  if (rc.failing && out.open && out.open.notified === false && (out.slack === 'sent' || out.slack === 'not_configured' || p.joinedExisting)) out = { ...out, open: { ...out.open, notified: true } };
+  return out;
+}
 
+async function deliverSlack(rc: Reconcile, slack: NonNullable<AlertDeps['slack']>, event: AlertEventKind, p: IssueProgress, open: OpenAlert | null): Promise<SlackStep> {
+  const { input, safe, deps, kind } = rc;
+  const msg = alertMessage({ kind: event, context: input.context, overall: input.overall, lines: safe.lines, runUrl: safe.runUrl, issueUrl: p.issue?.html_url || open?.issue_url || undefined, headers: kind.slack });
+  const res = await postSlack(slack.webhookUrl, msg, { ...slack.options, redactor: deps.redactor, ...(deps.deadline ? { deadline: deps.deadline } : {}) });
+  if (!res.ok) {
+    deps.logger.warn(`Slack notification failed after ${res.attempts} attempt(s) (last HTTP status ${res.status || 'none'})${res.deadlineExceeded ? ": the next wait (Retry-After) did not fit in the run's deadline" : ''}`);
+    return { slack: 'failed', attempts: res.attempts, reason: res.deadlineExceeded ? 'slack_deadline' : `slack_${res.status || 'network'}`, open };
+  }
+  if (open && event === 'recurring') await recordReminder(rc, p);
+  return { slack: 'sent', attempts: res.attempts, reason: null, open: open ? { ...open, notified_at: input.now.toISOString() } : open };
+}
+
+/** A reminder was sent: the issue's marker remembers when (remind_every counts from it). */
+async function recordReminder(rc: Reconcile, p: IssueProgress): Promise<void> {
+  const { input, deps, kind } = rc;
+  const remind = Math.max(0, input.remindEveryMs ?? 0);
+  if (!(remind > 0 && p.issue && deps.github?.updateBody && p.github === 'ok')) return;
+  try {
+    await deps.github.updateBody(p.issue.number, deps.redactor.redact(withMarkerState(p.issue.body, input.context, { ...p.since, notified_at: input.now.toISOString() }, kind)));
+  } catch (e) {
+    deps.logger.warn(`the alert issue's reminder time could not be updated: ${errorMessage(e)}`);
+  }
+}
+
+/** Saves the streak and the open alert, records what happened (`alert` record) and says so. */
+function recordAlert(rc: Reconcile, p: IssueProgress, inc: Incident, note: SlackStep, acknowledged: boolean): AlertOutcome {
+  const { input, deps, kind, streak } = rc;
+  const { issue, github, ghError } = p;
+  const { open, action } = inc;
   const alertId = open?.id ?? null;
   // the streak is kept while pending (and while GitHub could not be reached), reset otherwise
-  deps.state.set(kind.keys.streak, held ? streak : { fails: 0, since: null, since_run: null });
-  if ((failing && open) || action === 'recovering') deps.state.set(kind.keys.open, open ? { ...open, acknowledged } : null);
+  deps.state.set(kind.keys.streak, inc.held ? streak : { fails: 0, since: null, since_run: null });
+  if ((rc.failing && open) || action === 'recovering') deps.state.set(kind.keys.open, open ? { ...open, acknowledged } : null);
   if (action === 'closed') deps.state.set(kind.keys.open, null);
-  const reason = ghError?.reason ?? slackReason;
+  const reason = ghError?.reason ?? note.reason;
+  const issueNumber = issue?.number ?? open?.issue ?? null;
+  const issueUrl = issue?.html_url || open?.issue_url || null;
   if (action !== 'none') {
-    const rec: AlertRecord = {
-      alert_id: alertId,
-      action,
-      overall: input.overall,
-      issue: issue?.number ?? open?.issue ?? null,
-      issue_url: issue?.html_url || open?.issue_url || null,
-      slack,
-      github,
-      reason,
-      run_url: safe.runUrl ?? null,
-      acknowledged,
-    };
-    if (slackAttempts !== undefined) rec.slack_attempts = slackAttempts;
+    const rec: AlertRecord = { alert_id: alertId, action, overall: input.overall, issue: issueNumber, issue_url: issueUrl, slack: note.slack, github, reason, run_url: rc.safe.runUrl ?? null, acknowledged };
+    if (note.attempts !== undefined) rec.slack_attempts = note.attempts;
     if (kind !== OPS_DAILY_ALERT) rec.kind = kind.id;
     deps.state.record(ALERT_RECORD, rec, input.now.toISOString());
   }
   return {
     action,
-    issue: issue?.number ?? open?.issue ?? null,
-    issue_url: issue?.html_url || open?.issue_url || null,
-    slack,
+    issue: issueNumber,
+    issue_url: issueUrl,
+    slack: note.slack,
     github,
     alertId,
     reason,
     cause: ghError?.cause_ ?? null,
     remediation: ghError ? githubRemediation(ghError) : null,
-    duplicate_closed: duplicateClosed,
-    since: failing ? (open?.opened_at ?? since.since ?? streak.since) : null,
-    count,
-    threshold,
+    duplicate_closed: p.duplicateClosed,
+    since: rc.failing ? (open?.opened_at ?? p.since.since ?? streak.since) : null,
+    count: p.count,
+    threshold: p.threshold,
   };
 }
 
