@@ -2,27 +2,18 @@
  * db_bootstrap against a real PostgreSQL server started by test/harness/postgres.ts.
  * Each test gets its own database (owned by its own non-superuser role) and its own workspace.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli } from './helpers.js';
-import { CONTEXT, eventsOf, freshDb, historyRows, ledger, runDb, stateRootBytes, tables, vaultWith, workspace, type Workspace } from './db-helpers.js';
-import { startPostgres, type PgServer } from './harness/postgres.js';
+import { CONTEXT, eventsOf, freshDb, historyRows, ledger, runDb, stateRootBytes, tables, vaultWith, usePostgres } from './db-helpers.js';
+import type { PgServer } from './harness/postgres.js';
 
+const db = usePostgres();
+const ws = db.ws;
 let pg: PgServer;
-const spaces: Workspace[] = [];
-function ws(files: Record<string, string> = {}): Workspace {
-  const w = workspace(files);
-  spaces.push(w);
-  return w;
-}
-
-beforeAll(async () => {
-  pg = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await pg?.destroy();
-  for (const w of spaces) w.cleanup();
+beforeAll(() => {
+  pg = db.server();
 });
 
 const THREE = {

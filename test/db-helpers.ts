@@ -12,7 +12,8 @@ import { executeOperation } from '../lib/entry/execute.js';
 import { memoryLogger } from '../lib/runtime/logger.js';
 import type { Runtime } from '../lib/runtime/runtime.js';
 import { StateDb } from '../lib/state/db.js';
-import type { PgServer } from './harness/postgres.js';
+import { afterAll, beforeAll } from '@jest/globals';
+import { startPostgres, type PgServer } from './harness/postgres.js';
 
 export const CONTEXT = 'oss-demo';
 
@@ -149,4 +150,31 @@ export function eventsOf(stateRoot: string, context = CONTEXT): Array<Record<str
 
 export function writeFileAt(path: string, body: string): void {
   writeFileSync(path, body);
+}
+
+/**
+ * A test file's PostgreSQL server (started once, destroyed at the end) and its workspaces
+ * (`ws(files)`, removed at the end). `server()` is valid from the first beforeAll on.
+ */
+export function usePostgres(): { server: () => PgServer; ws: (files?: Record<string, string>) => Workspace } {
+  let pg: PgServer | undefined;
+  const spaces: Workspace[] = [];
+  beforeAll(async () => {
+    pg = await startPostgres();
+  }, 120_000);
+  afterAll(async () => {
+    await pg?.destroy();
+    for (const w of spaces) w.cleanup();
+  });
+  return {
+    server: () => {
+      if (!pg) throw new Error('usePostgres: the server starts in beforeAll');
+      return pg;
+    },
+    ws: (files = {}) => {
+      const w = workspace(files);
+      spaces.push(w);
+      return w;
+    },
+  };
 }

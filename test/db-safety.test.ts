@@ -3,25 +3,16 @@
  * (test/harness/postgres.ts): failed CREATE INDEX CONCURRENTLY, session state between files,
  * baseline_version against a dbmate ledger, progress, and the messages users act on.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { freshDb, ledger, runDb, tables, vaultWith, workspace, type Workspace } from './db-helpers.js';
-import { startPostgres, type PgServer } from './harness/postgres.js';
+import { freshDb, ledger, runDb, tables, vaultWith, usePostgres } from './db-helpers.js';
+import type { PgServer } from './harness/postgres.js';
 
+const db = usePostgres();
+const ws = db.ws;
 let pg: PgServer;
-const spaces: Workspace[] = [];
-function ws(files: Record<string, string> = {}): Workspace {
-  const w = workspace(files);
-  spaces.push(w);
-  return w;
-}
-
-beforeAll(async () => {
-  pg = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await pg?.destroy();
-  for (const w of spaces) w.cleanup();
+beforeAll(() => {
+  pg = db.server();
 });
 
 describe('a failed CREATE INDEX CONCURRENTLY', () => {

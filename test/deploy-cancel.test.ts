@@ -12,48 +12,21 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, rmrf, tempDir } from './helpers.js';
-import { appYml, makeRelease } from './harness/deploy-app.js';
+import { appYml, makeRelease, sourceLoader } from './harness/deploy-app.js';
 import { freePort, stopApps } from './harness/sshd.js';
 import { REPO_ROOT } from './harness/runner.js';
 
 let base: string;
 let rels: string;
-let loader: string;
 let stateRoot: string;
 const groups: number[] = [];
 
-/** An ESM loader: `./x.js` resolves to `./x.ts` in lib/, transpiled with the project's TypeScript. */
-const LOADER = `
-import { registerHooks, createRequire } from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-const ts = createRequire(${JSON.stringify(join(REPO_ROOT, 'package.json'))})('typescript');
-registerHooks({
-  resolve(spec, ctx, next) {
-    if (/^\\.{1,2}\\//.test(spec) && spec.endsWith('.js') && ctx.parentURL && ctx.parentURL.endsWith('.ts')) {
-      const js = fileURLToPath(new URL(spec, ctx.parentURL));
-      if (!existsSync(js) && existsSync(js.slice(0, -3) + '.ts')) return next(spec.slice(0, -3) + '.ts', ctx);
-    }
-    return next(spec, ctx);
-  },
-  load(url, ctx, next) {
-    if (url.startsWith('file:') && url.endsWith('.ts') && !url.includes('/node_modules/')) {
-      const file = fileURLToPath(url);
-      const out = ts.transpileModule(readFileSync(file, 'utf8'), { fileName: file, compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2023, isolatedModules: true, sourceMap: false } });
-      return { format: 'module', source: out.outputText, shortCircuit: true };
-    }
-    return next(url, ctx);
-  },
-});
-`;
 
 beforeAll(async () => {
   base = tempDir('paas-cancel-');
   rels = join(base, 'rels');
   mkdirSync(rels);
   for (const v of ['v1', 'v2']) makeRelease(rels, v);
-  loader = join(base, 'loader.mjs');
-  writeFileSync(loader, LOADER);
   stateRoot = join(base, 'state');
   expect((await cli(['context', 'create', 'oss-demo', '--state-root', stateRoot])).code).toBe(0);
 });
@@ -104,7 +77,7 @@ interface Child {
 
 /** `paas <args>` from the sources, in its own process group (as a shell runs a foreground job), outside CI. */
 function paas(args: string[], cwd: string): Child {
-  const child = spawn(process.execPath, ['--import', loader, join(REPO_ROOT, 'lib', 'cli', 'index.ts'), ...args], {
+  const child = spawn(process.execPath, ['--import', sourceLoader(), join(REPO_ROOT, 'lib', 'cli', 'index.ts'), ...args], {
     cwd,
     detached: true,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(base, 'home'), LANG: 'C' },

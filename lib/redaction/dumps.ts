@@ -18,7 +18,7 @@
  * never emitted in part, and a stream's output stays equal to redact() of the whole text. Lines
  * count only once complete (a line break, or the end of the text for redact() and a stream's end).
  */
-import { Matcher, type ScanSink } from './matcher.js';
+import { LiteralHits, Matcher } from './matcher.js';
 
 /** Shortest form searched (MIN_SECRET_LENGTH). */
 const MIN_FORM = 6;
@@ -350,16 +350,6 @@ function parsePrefixed(text: string, ls: number, le: number, b: Block): boolean 
   return false;
 }
 
-class Hits implements ScanSink {
-  starts: number[] = [];
-  ends: number[] = [];
-  literal(start: number, end: number): void {
-    this.starts.push(start);
-    this.ends.push(end);
-  }
-  trigger(): void {}
-}
-
 export class DumpForms {
   private readonly matcher = new Matcher({ builtins: false });
   private readonly list: string[] = [];
@@ -437,7 +427,7 @@ export class DumpForms {
     const n = b.length;
     const bytes = Buffer.allocUnsafe(n);
     for (let i = 0; i < n; i++) bytes[i] = b.val[perm ? (perm[i] as number) : i] as number;
-    const hits = new Hits();
+    const hits = new LiteralHits();
     this.matcher.scanLatin1(bytes, hits);
     for (let m = 0; m < hits.starts.length; m++) {
       const s = hits.starts[m] as number;

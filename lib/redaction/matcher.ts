@@ -41,6 +41,17 @@ export interface ScanSink {
   trigger(pos: number, fam: number): void;
 }
 
+/** A sink that keeps only the registered forms found (matchers built with `builtins: false`). */
+export class LiteralHits implements ScanSink {
+  starts: number[] = [];
+  ends: number[] = [];
+  literal(start: number, end: number): void {
+    this.starts.push(start);
+    this.ends.push(end);
+  }
+  trigger(): void {}
+}
+
 const BLOCK = 1 << 16;
 
 // ---------------------------------------------------------------------------------------------

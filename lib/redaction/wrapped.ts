@@ -19,7 +19,7 @@
  * rule, so their outputs stay equal.
  */
 import { DumpForms } from './dumps.js';
-import { Matcher, type ScanSink } from './matcher.js';
+import { LiteralHits, Matcher } from './matcher.js';
 
 /** See the file comment: a wrapped match's part before its first line break must be this long to be masked. */
 export const WRAP_MIN_HEAD = 4;
@@ -174,16 +174,6 @@ function releaseLarge(): void {
   }
 }
 
-class Collector implements ScanSink {
-  starts: number[] = [];
-  ends: number[] = [];
-  literal(start: number, end: number): void {
-    this.starts.push(start);
-    this.ends.push(end);
-  }
-  trigger(): void {}
-}
-
 export class WrappedForms {
   private readonly matcher = new Matcher({ builtins: false });
   private readonly list: string[] = [];
@@ -216,7 +206,7 @@ export class WrappedForms {
     if (this.list.length === 0 || to - from + hist.chars.length < MIN_FORM) return;
     const n = compact(text, from, to, hist.chars);
     if (n < MIN_FORM) return;
-    const hits = new Collector();
+    const hits = new LiteralHits();
     this.matcher.scanLatin1(outBytes.subarray(0, n), hits);
     releaseLarge();
     if (hits.starts.length === 0) return;

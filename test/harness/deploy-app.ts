@@ -156,6 +156,15 @@ registerHooks({
 
 let loaderFile: string | null = null;
 
+/** The loader file (written once per test process) for `node --import <it> lib/.../x.ts`. */
+export function sourceLoader(): string {
+  if (!loaderFile) {
+    loaderFile = join(mkdtempSync(join(tmpdir(), 'paas-loader-')), 'loader.mjs');
+    writeFileSync(loaderFile, LOADER(join(REPO, 'package.json')));
+  }
+  return loaderFile;
+}
+
 export interface ChildRun {
   pid: number;
   /** settles when the process exits; rejects when it is still running after `boundMs` (it is then killed) */
@@ -193,11 +202,7 @@ export function actionChild(op: string, inputs: Record<string, string>, o: { cwd
 }
 
 function sourceChild(argv: string[], what: string, o: { cwd: string; env?: NodeJS.ProcessEnv; boundMs: number }): ChildRun {
-  if (!loaderFile) {
-    loaderFile = join(mkdtempSync(join(tmpdir(), 'paas-loader-')), 'loader.mjs');
-    writeFileSync(loaderFile, LOADER(join(REPO, 'package.json')));
-  }
-  const child = spawn(process.execPath, ['--import', loaderFile, ...argv], {
+  const child = spawn(process.execPath, ['--import', sourceLoader(), ...argv], {
     cwd: o.cwd,
     detached: true,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: mkdtempSync(join(tmpdir(), 'paas-home-')), LANG: 'C', GITHUB_ACTIONS: 'true', GITHUB_EVENT_NAME: 'workflow_dispatch', GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main', GITHUB_ACTOR: 'tester', GITHUB_RUN_ID: String(Date.now() % 1e9), ...o.env },
