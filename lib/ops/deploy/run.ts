@@ -16,13 +16,13 @@ import { TransportError } from '../../transport/transport.js';
 import type { z } from 'zod';
 import type { deployInputs } from './index.js';
 import { prepareArtifact } from './artifact.js';
-import { connectTransport, remediationFor } from './connect.js';
+import { connectTransport } from './connect.js';
 import { connectAll, lockOwner, recordHistory, startDeployment, trackLocks, withFleet, type DeployPorts } from './fleet-session.js';
 import { bluegreenFleet, recordedHealth, fanoutPlan, liveSlot, otherSlot, lockAndInstallAll, planBatches, readStates, Staged, stageSwitch, StageError, switchFleet, targetStatuses, TargetNode, toPaasError, unlockAll } from './fleet.js';
 import { healthGate } from './health.js';
 import { runPreflight } from './preflight.js';
 import { checkTriggerPolicy, committedTrigger } from './policy.js';
-import { expectedRelease, releaseStatuses, rollbackCandidate, type TargetState } from './releases.js';
+import { expectedRelease, releaseStatuses, type TargetState } from './releases.js';
 
 /** Settings of the deploy operation (its zod inputs, parsed). */
 export type DeploySettings = z.output<typeof deployInputs>;
@@ -294,4 +294,3 @@ export async function targetCheckRun(rt: Runtime, common: CommonInputs, s: Deplo
   });
 }
 
-export { expectedRelease, rollbackCandidate, remediationFor };

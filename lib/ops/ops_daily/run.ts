@@ -37,7 +37,6 @@ import { loadRequiredConfig, namedVaultKeys, prepareEngine, runUrl, type CheckDe
 import { overallOf, type CheckResult, type Overall, type OverallResult } from '../checks/types.js';
 import { inactivityDaysLeft, isSuccess, scheduledExit, scheduleGap, type ScheduleGap } from './schedule.js';
 
-export { ALERT_DEADLINE_MS, DEFAULT_RUNBOOK, runbookLink };
 
 export const RUN_RECORD = 'ops_daily.run';
 export const LAST_SUCCESS_KEY = 'ops_daily.last_success';
