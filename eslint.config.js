@@ -9,18 +9,32 @@ import tseslint from 'typescript-eslint';
 //   entry / dispatch:     lib/entry (runAction, executeOperation, the registry), lib/cli, actions/*/
 // A folder imports its own layer's modules or lower layers, never an upper one.
 // ------------------------------------------------------------------------------------------------
-const FOUNDATION = ['output', 'redaction', 'runtime', 'isolation', 'config', 'state', 'persistence', 'transport', 'db', 'github'];
+const FOUNDATION = [
+  'output',
+  'redaction',
+  'runtime',
+  'isolation',
+  'config',
+  'state',
+  'persistence',
+  'transport',
+  'db',
+  'github',
+];
 const NO_ENTRY = {
   regex: '^\\.\\.?/(?:\\.\\./)*(?:entry|cli)/',
-  message: 'Only the entry layer (lib/entry, lib/cli, actions/) imports the dispatcher, the registry or the CLI (docs/architecture.md).',
+  message:
+    'Only the entry layer (lib/entry, lib/cli, actions/) imports the dispatcher, the registry or the CLI (docs/architecture.md).',
 };
 const NO_OPERATION_ENTRY = {
   regex: '^(?:\\.\\./)+ops/(?!checks/)[a-z_]+/(?:index|run)\\.js$',
-  message: "A shared module never imports an operation's entry file (lib/ops/<op>/index.ts or run.ts): move what it needs down a layer (docs/architecture.md).",
+  message:
+    "A shared module never imports an operation's entry file (lib/ops/<op>/index.ts or run.ts): move what it needs down a layer (docs/architecture.md).",
 };
 const NO_OTHER_OPERATION_ENTRY = {
   regex: '^\\.\\./[a-z_]+/(?:index|run)\\.js$',
-  message: "An operation or engine never imports another operation's entry file (index.ts or run.ts): move the shared helper into its own module or down into an engine (docs/architecture.md).",
+  message:
+    "An operation or engine never imports another operation's entry file (index.ts or run.ts): move the shared helper into its own module or down into an engine (docs/architecture.md).",
 };
 const boundaries = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 /**
@@ -40,7 +54,25 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', fetch: 'readonly', performance: 'readonly', structuredClone: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        TextDecoder: 'readonly',
+        TextEncoder: 'readonly',
+        AbortController: 'readonly',
+        AbortSignal: 'readonly',
+        fetch: 'readonly',
+        performance: 'readonly',
+        structuredClone: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',

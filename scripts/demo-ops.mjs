@@ -30,7 +30,10 @@ function paasRunner(cli, env) {
   return (args, { expect = 0, extraEnv = {}, show = true } = {}) =>
     new Promise((resolveRun, reject) => {
       process.stdout.write(`$ paas ${args.join(' ')}\n`);
-      const child = spawn(process.execPath, [cli, ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [cli, ...args], {
+        env: { ...env, ...extraEnv },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       let err = '';
       child.stdout.on('data', (c) => (out += c));
@@ -53,7 +56,11 @@ function localTarget(dir, context, app) {
   mkdirSync(join(a, 'releases', 'v1'), { recursive: true });
   mkdirSync(join(a, '.paas'), { recursive: true });
   symlinkSync('releases/v1', join(a, 'current'));
-  writeFileSync(join(a, '.paas', 'history.jsonl'), JSON.stringify({ at: new Date().toISOString(), release: 'v1', status: 'good', event: 'deploy', actor: 'demo' }) + '\n');
+  writeFileSync(
+    join(a, '.paas', 'history.jsonl'),
+    JSON.stringify({ at: new Date().toISOString(), release: 'v1', status: 'good', event: 'deploy', actor: 'demo' }) +
+      '\n',
+  );
   return dir;
 }
 
@@ -80,7 +87,11 @@ export async function opsDemo(opts = {}) {
   const cli = resolve(ROOT, opts.cli ?? process.env.PAAS_DEMO_CLI ?? join('dist', 'cli', 'index.js'));
   const paas = paasRunner(cli, env);
 
-  const [{ startHttpApp }, { startGitHubApi }, { startSlackReceiver }] = await Promise.all([harness('http-app.ts'), harness('github-api.ts'), harness('slack.ts')]);
+  const [{ startHttpApp }, { startGitHubApi }, { startSlackReceiver }] = await Promise.all([
+    harness('http-app.ts'),
+    harness('github-api.ts'),
+    harness('slack.ts'),
+  ]);
   const web = await startHttpApp({ body: 'ok' });
   const gh = await startGitHubApi({ owner: 'acme', repo: 'shop' });
   const slack = await startSlackReceiver();
@@ -94,20 +105,43 @@ export async function opsDemo(opts = {}) {
       `version: 1\napps:\n  ${app}: {}\nops:\n  checks:\n    - name: api\n      http: { url: API_URL, max_latency_ms: 1500 }\n    - name: release\n      target: { current_release: true, app: ${app} }\n    - name: disk\n      target: { disk_max_pct: 100, disk_path: ${target} }\n`,
     );
     // the context's vault (private): here from PAAS_VAULT, as an Actions `vault` input would pass it
-    const vault = [`API_URL=${web.url}`, `PAAS_TARGETS=web1=local:${target}`, `SLACK_WEBHOOK_URL=${slack.url}`].join('\n');
-    const runner = { PAAS_VAULT: vault, GITHUB_API_URL: gh.url, GITHUB_REPOSITORY: gh.repository, GITHUB_TOKEN: gh.token, GITHUB_SERVER_URL: 'https://github.com', GITHUB_RUN_ID: '1001', GITHUB_EVENT_NAME: 'schedule' };
-    const ops = (expect, runId) => paas(['ops', 'daily', '--context', context, '--config', config], { expect, extraEnv: { ...runner, GITHUB_RUN_ID: String(runId) } });
+    const vault = [`API_URL=${web.url}`, `PAAS_TARGETS=web1=local:${target}`, `SLACK_WEBHOOK_URL=${slack.url}`].join(
+      '\n',
+    );
+    const runner = {
+      PAAS_VAULT: vault,
+      GITHUB_API_URL: gh.url,
+      GITHUB_REPOSITORY: gh.repository,
+      GITHUB_TOKEN: gh.token,
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_RUN_ID: '1001',
+      GITHUB_EVENT_NAME: 'schedule',
+    };
+    const ops = (expect, runId) =>
+      paas(['ops', 'daily', '--context', context, '--config', config], {
+        expect,
+        extraEnv: { ...runner, GITHUB_RUN_ID: String(runId) },
+      });
     const showIssues = () => {
       for (const i of gh.issues.values()) {
-        process.stdout.write(`  issue #${i.number} [${i.state}${i.state_reason ? `: ${i.state_reason}` : ''}] "${i.title}", ${i.comments.length} comment(s), labels: ${i.labels.join(', ') || '-'}\n`);
+        process.stdout.write(
+          `  issue #${i.number} [${i.state}${i.state_reason ? `: ${i.state_reason}` : ''}] "${i.title}", ${i.comments.length} comment(s), labels: ${i.labels.join(', ') || '-'}\n`,
+        );
       }
     };
 
-    section('Monitoring with ops_daily', `Checks from paas.yml: an HTTP endpoint (${web.url.replace(/:\d+\//, ':<port>/')}), the release on the local target web1, its disk. The URLs and targets live in the vault; status lines hold tokens and numbers only.`);
-    if ((await paas(['context', 'show', context], { expect: null, show: false })).code !== 0) await paas(['context', 'create', context]);
+    section(
+      'Monitoring with ops_daily',
+      `Checks from paas.yml: an HTTP endpoint (${web.url.replace(/:\d+\//, ':<port>/')}), the release on the local target web1, its disk. The URLs and targets live in the vault; status lines hold tokens and numbers only.`,
+    );
+    if ((await paas(['context', 'show', context], { expect: null, show: false })).code !== 0)
+      await paas(['context', 'create', context]);
     await ops(0, 1001);
 
-    section('The app breaks', 'It now answers 503. A scheduled strict run exits 2 and opens ONE alert issue on the (local) GitHub API, plus a Slack message:');
+    section(
+      'The app breaks',
+      'It now answers 503. A scheduled strict run exits 2 and opens ONE alert issue on the (local) GitHub API, plus a Slack message:',
+    );
     web.status = 503;
     await ops(2, 1002);
     showIssues();
@@ -117,7 +151,9 @@ export async function opsDemo(opts = {}) {
     section('Still broken the next day', 'The same issue gets a comment (no duplicate issue):');
     await ops(2, 1003);
     showIssues();
-    await paas(['alert', 'acknowledge', '--context', context, '--by', 'demo'], { extraEnv: { GITHUB_TOKEN: gh.token, GITHUB_REPOSITORY: gh.repository, GITHUB_API_URL: gh.url } });
+    await paas(['alert', 'acknowledge', '--context', context, '--by', 'demo'], {
+      extraEnv: { GITHUB_TOKEN: gh.token, GITHUB_REPOSITORY: gh.repository, GITHUB_API_URL: gh.url },
+    });
     process.stdout.write('  acknowledged: the next failing run comments, without a Slack message\n');
     await ops(2, 1004);
 
@@ -126,18 +162,30 @@ export async function opsDemo(opts = {}) {
     await ops(0, 1005);
     showIssues();
     await paas(['alert', 'history', '--context', context]);
-    process.stdout.write(`\n  Slack messages received: ${slack.payloads.length} (opened, still failing, recovered; the acknowledged recurrence was silent)\n`);
-    process.stdout.write(`  GitHub API requests: ${gh.requests.length}, all valid against GitHub's OpenAPI description: ${gh.violations.length === 0 ? 'yes' : `NO: ${gh.violations.join('; ')}`}\n`);
+    process.stdout.write(
+      `\n  Slack messages received: ${slack.payloads.length} (opened, still failing, recovered; the acknowledged recurrence was silent)\n`,
+    );
+    process.stdout.write(
+      `  GitHub API requests: ${gh.requests.length}, all valid against GitHub's OpenAPI description: ${gh.violations.length === 0 ? 'yes' : `NO: ${gh.violations.join('; ')}`}\n`,
+    );
     if (gh.violations.length || slack.violations.length) throw new Error('demo: invalid GitHub or Slack request');
 
-    section('Alerting a person can live with', 'paas.yml now says `ops: { alerting: { failure_threshold: 2 } }`: one failing run alone pages nobody (pending, no issue, no Slack); a second one in a row would. docs/ops_daily.md also shows success_threshold, reminders, flapping, maintenance windows and deploy-aware silence.');
-    writeFileSync(config, readFileSync(config, 'utf8').replace('ops:\n', 'ops:\n  alerting: { failure_threshold: 2 }\n'));
+    section(
+      'Alerting a person can live with',
+      'paas.yml now says `ops: { alerting: { failure_threshold: 2 } }`: one failing run alone pages nobody (pending, no issue, no Slack); a second one in a row would. docs/ops_daily.md also shows success_threshold, reminders, flapping, maintenance windows and deploy-aware silence.',
+    );
+    writeFileSync(
+      config,
+      readFileSync(config, 'utf8').replace('ops:\n', 'ops:\n  alerting: { failure_threshold: 2 }\n'),
+    );
     const before = { issues: gh.issues.size, slack: slack.payloads.length };
     web.status = 503;
     await ops(2, 1006);
     web.status = 200;
     await ops(0, 1007);
-    process.stdout.write(`  a one-run blip: ${gh.issues.size - before.issues} new issue(s), ${slack.payloads.length - before.slack} Slack message(s)\n`);
+    process.stdout.write(
+      `  a one-run blip: ${gh.issues.size - before.issues} new issue(s), ${slack.payloads.length - before.slack} Slack message(s)\n`,
+    );
     if (gh.violations.length || slack.violations.length) throw new Error('demo: invalid GitHub or Slack request');
   } finally {
     await Promise.all([web.close(), gh.close(), slack.close()]);

@@ -17,9 +17,13 @@ export class ReleaseError extends Error {}
 
 /** `1.2.3` from `1.2.3` or `v1.2.3`; throws on anything else. */
 export function parseVersion(input) {
-  const v = String(input ?? '').trim().replace(/^v/, '');
+  const v = String(input ?? '')
+    .trim()
+    .replace(/^v/, '');
   if (!/^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/.test(v)) {
-    throw new ReleaseError(`"${String(input ?? '').slice(0, 40)}" is not a version X.Y.Z (e.g. 1.2.0): tags are vX.Y.Z`);
+    throw new ReleaseError(
+      `"${String(input ?? '').slice(0, 40)}" is not a version X.Y.Z (e.g. 1.2.0): tags are vX.Y.Z`,
+    );
   }
   return { version: v, tag: `v${v}`, major: `v${v.split('.')[0]}` };
 }
@@ -28,7 +32,11 @@ const heading = /^## \[([^\]]+)\][^\n]*$/gm;
 
 /** The sections of a changelog: [{ name, start, bodyStart, end }]. */
 function sections(text) {
-  const found = [...text.matchAll(heading)].map((m) => ({ name: m[1], start: m.index, bodyStart: m.index + m[0].length }));
+  const found = [...text.matchAll(heading)].map((m) => ({
+    name: m[1],
+    start: m.index,
+    bodyStart: m.index + m[0].length,
+  }));
   return found.map((s, i) => {
     let end = found[i + 1]?.start ?? text.length;
     const refs = text.slice(s.bodyStart, end).search(/^\[[^\]]+\]: /m); // link references at the end
@@ -41,9 +49,15 @@ function sections(text) {
 export function releaseNotes(changelog, version) {
   const { version: v } = parseVersion(version);
   const s = sections(changelog).find((x) => x.name === v);
-  if (!s) throw new ReleaseError(`CHANGELOG.md has no "## [${v}] - YYYY-MM-DD" section: run \`node scripts/release-notes.mjs --prepare ${v}\` and merge it first`);
+  if (!s)
+    throw new ReleaseError(
+      `CHANGELOG.md has no "## [${v}] - YYYY-MM-DD" section: run \`node scripts/release-notes.mjs --prepare ${v}\` and merge it first`,
+    );
   const body = changelog.slice(s.bodyStart, s.end).trim();
-  if (!/^- /m.test(body)) throw new ReleaseError(`the CHANGELOG.md section of ${v} lists no change: add its entries ("- ...") under "### Added/Changed/Fixed"`);
+  if (!/^- /m.test(body))
+    throw new ReleaseError(
+      `the CHANGELOG.md section of ${v} lists no change: add its entries ("- ...") under "### Added/Changed/Fixed"`,
+    );
   return `${body}\n`;
 }
 
@@ -55,7 +69,8 @@ export function prepare(changelog, version, date = new Date().toISOString().slic
   const un = all.find((x) => x.name.toLowerCase() === 'unreleased');
   if (!un) throw new ReleaseError('CHANGELOG.md has no "## [Unreleased]" section to release');
   const body = changelog.slice(un.bodyStart, un.end).trim();
-  if (!/^- /m.test(body)) throw new ReleaseError('the [Unreleased] section of CHANGELOG.md lists no change: nothing to release');
+  if (!/^- /m.test(body))
+    throw new ReleaseError('the [Unreleased] section of CHANGELOG.md lists no change: nothing to release');
   return `${changelog.slice(0, un.bodyStart)}\n\n## [${v}] - ${date}\n\n${body}\n\n${changelog.slice(un.end).replace(/^\n+/, '')}`;
 }
 
@@ -66,7 +81,8 @@ function main(argv) {
   if (at >= 0) [, file] = args.splice(at, 2);
   const prep = args.indexOf('--prepare');
   if (prep >= 0) args.splice(prep, 1);
-  if (args.length !== 1) throw new ReleaseError('usage: node scripts/release-notes.mjs [--prepare] <X.Y.Z> [--changelog CHANGELOG.md]');
+  if (args.length !== 1)
+    throw new ReleaseError('usage: node scripts/release-notes.mjs [--prepare] <X.Y.Z> [--changelog CHANGELOG.md]');
   const text = readFileSync(file, 'utf8');
   if (prep >= 0) {
     writeFileSync(file, prepare(text, args[0]));

@@ -37,7 +37,13 @@ beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'paas-outputs-'));
   targetDir = join(tmp, 'target');
   mkdirSync(targetDir, { mode: 0o700 });
-  sb = createSandbox({ files: { 'paas.yml': PAAS_YML, 'db/migrations/0001_init.sql': 'create table t (id int);\n', 'bin/start': '#!/bin/sh\nexit 0\n' } });
+  sb = createSandbox({
+    files: {
+      'paas.yml': PAAS_YML,
+      'db/migrations/0001_init.sql': 'create table t (id int);\n',
+      'bin/start': '#!/bin/sh\nexit 0\n',
+    },
+  });
   const app = join(tmp, 'app');
   mkdirSync(join(app, 'bin'), { recursive: true });
   writeFileSync(join(app, 'bin', 'start'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
@@ -58,11 +64,26 @@ const vault = () => `PAAS_TARGETS=web1=local:${targetDir}\n`;
 const CASES: Case[] = [
   ['doctor ok', 'doctor', () => ({ ...common() }), ['findings']],
   ['doctor invalid input', 'doctor', () => ({ ...common(), fail_on: 'sometimes' }), []],
-  ['db_bootstrap dry_run', 'db_bootstrap', () => ({ ...common(), mode: 'dry_run' }), ['migrations', 'applied', 'pending']],
+  [
+    'db_bootstrap dry_run',
+    'db_bootstrap',
+    () => ({ ...common(), mode: 'dry_run' }),
+    ['migrations', 'applied', 'pending'],
+  ],
   ['db_bootstrap invalid input', 'db_bootstrap', () => ({ ...common(), mode: 'yes' }), []],
-  ['deploy plan', 'deploy', () => ({ ...common(), vault: vault(), app: 'web', release_id: 'v1' }), ['release_id', 'target_statuses', 'fanout_plan', 'artifact_sha256']],
+  [
+    'deploy plan',
+    'deploy',
+    () => ({ ...common(), vault: vault(), app: 'web', release_id: 'v1' }),
+    ['release_id', 'target_statuses', 'fanout_plan', 'artifact_sha256'],
+  ],
   ['deploy without targets', 'deploy', () => ({ ...common(), app: 'web' }), []],
-  ['rollback plan with nothing to roll back to', 'rollback', () => ({ ...common(), vault: vault(), app: 'web' }), ['failed_stage']],
+  [
+    'rollback plan with nothing to roll back to',
+    'rollback',
+    () => ({ ...common(), vault: vault(), app: 'web' }),
+    ['failed_stage'],
+  ],
   ['prod_verify dry_run', 'prod_verify', () => ({ ...common(), mode: 'dry_run' }), ['verdict']],
   ['ops_daily', 'ops_daily', () => ({ ...common(), vault: vault() }), []],
   ['umbrella doctor', 'paas', () => ({ ...common(), operation: 'doctor' }), ['findings']],
@@ -75,12 +96,14 @@ describe('GITHUB_OUTPUT holds exactly the outputs action.yml declares', () => {
     expect({ exit: r.exitCode, signal: r.signal }).toEqual({ exit: r.exitCode, signal: null });
     expect(Object.keys(r.outputs).sort()).toEqual(declared(action));
     expect(r.deprecatedCommands.setOutput).toEqual({});
-    for (const o of ['result', 'status', 'exit_code', ...valued]) expect({ o, set: (r.outputs[o] ?? '') !== '' }).toEqual({ o, set: true });
+    for (const o of ['result', 'status', 'exit_code', ...valued])
+      expect({ o, set: (r.outputs[o] ?? '') !== '' }).toEqual({ o, set: true });
     // the scalar fields the envelope carries for a declared output are the output's value
     const env = r.envelope as { fields: Record<string, unknown> };
     for (const name of declared(action)) {
       const v = env.fields[name];
-      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') expect({ name, value: r.outputs[name] }).toEqual({ name, value: String(v) });
+      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+        expect({ name, value: r.outputs[name] }).toEqual({ name, value: String(v) });
     }
   });
 });

@@ -31,8 +31,15 @@ import {
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 const validate = ajv.compile(actionMetadataSchema);
-const meta = Object.fromEntries(ALL_ACTIONS.map((a) => [a, loadActionMetadata(a)])) as Record<(typeof ALL_ACTIONS)[number], ActionMetadata>;
-const EXPR_CTX = { githubToken: 'ghs_' + 'x'.repeat(36), workspace: '/home/runner/work/r/r', runnerTemp: '/home/runner/work/_temp' };
+const meta = Object.fromEntries(ALL_ACTIONS.map((a) => [a, loadActionMetadata(a)])) as Record<
+  (typeof ALL_ACTIONS)[number],
+  ActionMetadata
+>;
+const EXPR_CTX = {
+  githubToken: 'ghs_' + 'x'.repeat(36),
+  workspace: '/home/runner/work/r/r',
+  runnerTemp: '/home/runner/work/_temp',
+};
 
 /** The zod schema of one input of an operation (common inputs included). */
 function inputSchema(op: OperationAction, name: string): z.ZodType | undefined {
@@ -78,7 +85,9 @@ describe('action.yml metadata', () => {
   });
 
   test('the bundles named by action.yml files are the build entries of scripts/entries.mjs', async () => {
-    const { ENTRIES } = (await import(pathToFileURL(join(REPO_ROOT, 'scripts', 'entries.mjs')).href)) as { ENTRIES: Array<{ name: string; source: string }> };
+    const { ENTRIES } = (await import(pathToFileURL(join(REPO_ROOT, 'scripts', 'entries.mjs')).href)) as {
+      ENTRIES: Array<{ name: string; source: string }>;
+    };
     const names = new Set(ENTRIES.map((e) => e.name));
     for (const a of ALL_ACTIONS) {
       for (const p of [meta[a].runs.main, meta[a].runs.post ?? '']) {
@@ -119,7 +128,7 @@ describe.each(OPERATION_ACTIONS)('actions/%s/action.yml inputs and outputs', (op
   const def = REGISTRY[op];
   const inputs = m.inputs ?? {};
 
-  test('inputs are exactly the common inputs plus the operation\'s own zod inputs', () => {
+  test("inputs are exactly the common inputs plus the operation's own zod inputs", () => {
     const expected = [...COMMON_INPUT_NAMES, ...Object.keys(def.inputs.shape)].sort();
     expect(Object.keys(inputs).sort()).toEqual(expected);
   });
@@ -149,7 +158,8 @@ describe.each(OPERATION_ACTIONS)('actions/%s/action.yml inputs and outputs', (op
   test('every zod default is spelled out in action.yml (the runner passes it; docs show it)', () => {
     for (const name of Object.keys(inputs)) {
       const zd = zodDefault(inputSchema(op, name) as z.ZodType);
-      if (zd.value !== undefined) expect({ name, default: inputs[name]?.default !== undefined }).toEqual({ name, default: true });
+      if (zd.value !== undefined)
+        expect({ name, default: inputs[name]?.default !== undefined }).toEqual({ name, default: true });
     }
   });
 
@@ -162,7 +172,8 @@ describe.each(OPERATION_ACTIONS)('actions/%s/action.yml inputs and outputs', (op
   });
 
   test('secret inputs are described as masked', () => {
-    for (const name of [...def.secretInputs, 'vault']) expect({ name, masked: /masked/i.test(inputs[name]?.description ?? '') }).toEqual({ name, masked: true });
+    for (const name of [...def.secretInputs, 'vault'])
+      expect({ name, masked: /masked/i.test(inputs[name]?.description ?? '') }).toEqual({ name, masked: true });
   });
 
   test('outputs include result, status and exit_code', () => {
@@ -181,13 +192,13 @@ describe('root action.yml (umbrella)', () => {
     expect(listed).toEqual([...OPERATIONS]);
   });
 
-  test('inputs are `operation` plus the union of the six actions\' inputs', () => {
+  test("inputs are `operation` plus the union of the six actions' inputs", () => {
     const union = new Set<string>(['operation']);
     for (const op of OPERATION_ACTIONS) for (const k of Object.keys(meta[op].inputs ?? {})) union.add(k);
     expect(Object.keys(inputs).sort()).toEqual([...union].sort());
   });
 
-  test('outputs are the union of the six actions\' outputs', () => {
+  test("outputs are the union of the six actions' outputs", () => {
     const union = new Set<string>();
     for (const op of OPERATION_ACTIONS) for (const k of Object.keys(meta[op].outputs ?? {})) union.add(k);
     expect(Object.keys(root.outputs ?? {}).sort()).toEqual([...union].sort());
@@ -208,20 +219,27 @@ describe('root action.yml (umbrella)', () => {
     for (const [name, spec] of Object.entries(inputs)) {
       if (common.has(name)) continue;
       const readers = OPERATION_ACTIONS.filter((op) => name in (meta[op].inputs ?? {}));
-      for (const op of readers) expect({ name, mentions: spec.description.includes(op) }).toEqual({ name, mentions: true });
+      for (const op of readers)
+        expect({ name, mentions: spec.description.includes(op) }).toEqual({ name, mentions: true });
     }
     const commonOut = new Set<string>(Object.values(OUTPUTS));
     for (const [name, spec] of Object.entries(root.outputs ?? {})) {
       if (commonOut.has(name)) continue;
       const setters = OPERATION_ACTIONS.filter((op) => name in (meta[op].outputs ?? {}));
-      for (const op of setters) expect({ name, mentions: spec.description.includes(op) }).toEqual({ name, mentions: true });
+      for (const op of setters)
+        expect({ name, mentions: spec.description.includes(op) }).toEqual({ name, mentions: true });
     }
   });
 
   test('common inputs are described the same way as in the six actions', () => {
     for (const name of COMMON_INPUT_NAMES) {
       if (name === 'context') continue; // says which operations require it
-      for (const op of OPERATION_ACTIONS) expect({ name, op, description: meta[op].inputs?.[name]?.description }).toEqual({ name, op, description: inputs[name]?.description });
+      for (const op of OPERATION_ACTIONS)
+        expect({ name, op, description: meta[op].inputs?.[name]?.description }).toEqual({
+          name,
+          op,
+          description: inputs[name]?.description,
+        });
     }
   });
 });
@@ -256,7 +274,8 @@ describe('docs', () => {
         expect(ALL_ACTIONS).toContain(a);
         const declared = Object.keys(meta[a].inputs ?? {});
         expect(Object.keys((o.with ?? {}) as object).filter((k) => !declared.includes(k))).toEqual([]);
-        for (const [name, spec] of Object.entries(meta[a].inputs ?? {})) if (spec.required && a === 'paas') expect(Object.keys((o.with ?? {}) as object)).toContain(name);
+        for (const [name, spec] of Object.entries(meta[a].inputs ?? {}))
+          if (spec.required && a === 'paas') expect(Object.keys((o.with ?? {}) as object)).toContain(name);
       }
       Object.values(o).forEach(visit);
     };

@@ -17,7 +17,16 @@ import { REGISTRY } from '../lib/entry/registry.js';
 import { commonInputsSchema, COMMON_INPUT_NAMES } from '../lib/runtime/inputs.js';
 import { checkContract } from './harness/contract.js';
 import { inputEnvName, loadActionMetadata } from './harness/metadata.js';
-import { ALL_ACTIONS, createSandbox, listTree, runAction, stackTraceLines, type ActionName, type ActionRun, type Sandbox } from './harness/runner.js';
+import {
+  ALL_ACTIONS,
+  createSandbox,
+  listTree,
+  runAction,
+  stackTraceLines,
+  type ActionName,
+  type ActionRun,
+  type Sandbox,
+} from './harness/runner.js';
 
 const MARK = 'PAASFUZZ';
 const INJECT = `${MARK}-INJECT`;
@@ -35,26 +44,77 @@ const expand = (v: string) => {
 };
 
 const traversal = fc.constantFrom(
-  '../../etc/passwd', '..', '../', './../..', `a/../../${MARK}`, `....//....//${MARK}`, `..\\..\\${MARK}`,
-  `%2e%2e%2f%2e%2e%2f${MARK}`, `oss-demo/../../${MARK}`, `customer-../../${MARK}`, `${MARK}/../../..`, '~/../../', `/etc/../${MARK}`,
+  '../../etc/passwd',
+  '..',
+  '../',
+  './../..',
+  `a/../../${MARK}`,
+  `....//....//${MARK}`,
+  `..\\..\\${MARK}`,
+  `%2e%2e%2f%2e%2e%2f${MARK}`,
+  `oss-demo/../../${MARK}`,
+  `customer-../../${MARK}`,
+  `${MARK}/../../..`,
+  '~/../../',
+  `/etc/../${MARK}`,
 );
 const shell = fc.constantFrom(
-  `$(touch ${SHELL_RAN})`, `\`touch ${SHELL_RAN}\``, `x; touch ${SHELL_RAN}`, `x && touch ${SHELL_RAN}`, `x | tee ${SHELL_RAN}`, `x' ; touch ${SHELL_RAN}; '`,
-  `"$(touch ${SHELL_RAN})"`, `x\ntouch ${SHELL_RAN}`, `x > ${SHELL_RAN}`, `\${IFS}${MARK}`, `{{ ${MARK} }}`, `\${{ github.token }}${MARK}`, `*?[${MARK}]`,
+  `$(touch ${SHELL_RAN})`,
+  `\`touch ${SHELL_RAN}\``,
+  `x; touch ${SHELL_RAN}`,
+  `x && touch ${SHELL_RAN}`,
+  `x | tee ${SHELL_RAN}`,
+  `x' ; touch ${SHELL_RAN}; '`,
+  `"$(touch ${SHELL_RAN})"`,
+  `x\ntouch ${SHELL_RAN}`,
+  `x > ${SHELL_RAN}`,
+  `\${IFS}${MARK}`,
+  `{{ ${MARK} }}`,
+  `\${{ github.token }}${MARK}`,
+  `*?[${MARK}]`,
 );
 const injection = fc.constantFrom(
-  `x\n::warning::${INJECT}`, `::error::${INJECT}`, `  ::notice title=x::${INJECT}`, `x\r\n::add-mask::${INJECT}`,
-  `x%0A::warning::${INJECT}`, `x\n::stop-commands::${INJECT}`, `x\n::set-output name=result::${INJECT}`,
+  `x\n::warning::${INJECT}`,
+  `::error::${INJECT}`,
+  `  ::notice title=x::${INJECT}`,
+  `x\r\n::add-mask::${INJECT}`,
+  `x%0A::warning::${INJECT}`,
+  `x\n::stop-commands::${INJECT}`,
+  `x\n::set-output name=result::${INJECT}`,
   `${MARK}\nEOF\nresult<<EOF\n${INJECT}`,
 );
 const hugeValues = fc.constantFrom('A', '../', '$(x)', MARK, 'é', 'a\n').map((p) => `<huge:${p}>`);
 const empty = fc.constantFrom('', ' ', '\t', '\n', '  \n  ');
 const wrongTypes = fc.constantFrom(
-  'yes', 'no', 'on', 'off', 'y', '1', '0', '1.5', '-1', '1e309', 'NaN', 'null', 'undefined', '{}', `{"${MARK}":1}`, '[]', '[1,2]',
-  'true false', 'tRuE', 'True ', ' FALSE', '0x10', '٣', 'ＴＲＵＥ',
+  'yes',
+  'no',
+  'on',
+  'off',
+  'y',
+  '1',
+  '0',
+  '1.5',
+  '-1',
+  '1e309',
+  'NaN',
+  'null',
+  'undefined',
+  '{}',
+  `{"${MARK}":1}`,
+  '[]',
+  '[1,2]',
+  'true false',
+  'tRuE',
+  'True ',
+  ' FALSE',
+  '0x10',
+  '٣',
+  'ＴＲＵＥ',
 );
 const randomText = fc.string({ unit: 'grapheme', maxLength: 40 }).filter((s) => !s.includes('\0'));
-const marked = fc.tuple(randomText, fc.constantFrom('', '/', '-', ' ', '\n'), randomText).map(([a, sepr, b]) => `${a}${sepr}${MARK}${b}`);
+const marked = fc
+  .tuple(randomText, fc.constantFrom('', '/', '-', ' ', '\n'), randomText)
+  .map(([a, sepr, b]) => `${a}${sepr}${MARK}${b}`);
 
 const malformed = fc.oneof(traversal, shell, injection, hugeValues, empty, wrongTypes, randomText, marked);
 
@@ -97,13 +157,19 @@ function staysInSandbox(sb: Sandbox, name: string, value: string): boolean {
 /** Everything in the sandbox except what the runner itself writes (file commands, event). */
 function sandboxFiles(sb: Sandbox): string[] {
   const runnerTemp = relative(sb.root, sb.runnerTemp);
-  return listTree(sb.root).filter((p) => p !== runnerTemp && !p.startsWith(runnerTemp + sep) && !/^event-[0-9a-f-]+\.json$/.test(p));
+  return listTree(sb.root).filter(
+    (p) => p !== runnerTemp && !p.startsWith(runnerTemp + sep) && !/^event-[0-9a-f-]+\.json$/.test(p),
+  );
 }
 
 const NOTHING_WRITTEN_CODES = new Set(['PAAS_INVALID_ARGUMENT', 'PAAS_STATE_ROOT_UNSAFE', 'PAAS_CONTEXT_UNRESOLVED']);
 
 /** stdout without `::add-mask::` lines: secret inputs are registered verbatim (escaped), before validation. */
-const withoutMasks = (s: string) => s.split(/\r?\n/).filter((l) => !l.trimStart().startsWith('::add-mask::')).join('\n');
+const withoutMasks = (s: string) =>
+  s
+    .split(/\r?\n/)
+    .filter((l) => !l.trimStart().startsWith('::add-mask::'))
+    .join('\n');
 
 /** A value printed at the start of a line would become a command whose data starts with INJECT. */
 function checkNoInjection(run: ActionRun, inputs: Record<string, string>) {
@@ -112,64 +178,86 @@ function checkNoInjection(run: ActionRun, inputs: Record<string, string>) {
   const ownLines = new Set(Object.values(inputs).flatMap((v) => v.split(/\r\n|\r|\n/).map((l) => l.trim())));
   for (const c of run.commands) {
     if (c.command === 'add-mask' && ownLines.has(c.data.trim())) continue;
-    expect({ command: c.command, injected: c.data.startsWith(INJECT) || Object.values(c.properties).some((v) => v.includes(INJECT)) }).toEqual({ command: c.command, injected: false });
+    expect({
+      command: c.command,
+      injected: c.data.startsWith(INJECT) || Object.values(c.properties).some((v) => v.includes(INJECT)),
+    }).toEqual({ command: c.command, injected: false });
   }
-  expect(run.commands.filter((c) => c.command === 'stop-commands' || c.command === 'set-output' || c.command === 'save-state' || c.command === 'set-env' || c.command === 'add-path')).toEqual([]);
+  expect(
+    run.commands.filter(
+      (c) =>
+        c.command === 'stop-commands' ||
+        c.command === 'set-output' ||
+        c.command === 'save-state' ||
+        c.command === 'set-env' ||
+        c.command === 'add-path',
+    ),
+  ).toEqual([]);
 }
 
 describe('malformed action inputs', () => {
-  test(
-    `fuzz: ${NUM_RUNS} runs over every action and input`,
-    async () => {
-      const seen = { rejected: 0, accepted: 0 };
-      await fc.assert(
-        fc.asyncProperty(sample, async (s) => {
-          const sb = createSandbox({ git: true });
-          try {
-            const fuzzed = Object.fromEntries(Object.entries(s.inputs).map(([n, v]) => [n, expand(v)]));
-            for (const [n, v] of Object.entries(fuzzed)) fc.pre(staysInSandbox(sb, n, v));
-            const before = sandboxFiles(sb);
-            const inputs: Record<string, string> = { context: 'oss-demo', state_root: sb.stateRoot, ...fuzzed };
-            const run = await runAction({ action: s.action, inputs: s.action === 'paas' ? { operation: s.op, ...inputs } : inputs, sandbox: sb, post: false, timeoutMs: 20_000 });
-            expect(run.runnerWarnings).toEqual([]);
-            const env = checkContract(run, s.op);
-            expect(stackTraceLines(run.log)).toEqual([]);
-            checkNoInjection(run, fuzzed);
+  test(`fuzz: ${NUM_RUNS} runs over every action and input`, async () => {
+    const seen = { rejected: 0, accepted: 0 };
+    await fc.assert(
+      fc.asyncProperty(sample, async (s) => {
+        const sb = createSandbox({ git: true });
+        try {
+          const fuzzed = Object.fromEntries(Object.entries(s.inputs).map(([n, v]) => [n, expand(v)]));
+          for (const [n, v] of Object.entries(fuzzed)) fc.pre(staysInSandbox(sb, n, v));
+          const before = sandboxFiles(sb);
+          const inputs: Record<string, string> = { context: 'oss-demo', state_root: sb.stateRoot, ...fuzzed };
+          const run = await runAction({
+            action: s.action,
+            inputs: s.action === 'paas' ? { operation: s.op, ...inputs } : inputs,
+            sandbox: sb,
+            post: false,
+            timeoutMs: 20_000,
+          });
+          expect(run.runnerWarnings).toEqual([]);
+          const env = checkContract(run, s.op);
+          expect(stackTraceLines(run.log)).toEqual([]);
+          checkNoInjection(run, fuzzed);
 
-            const schema = commonInputsSchema.extend(REGISTRY[s.op].inputs.shape).strict();
-            const expected = schema.safeParse(rawAsReceived(run, s.op));
-            if (!expected.success) {
-              seen.rejected++;
-              const name = (expected.error.issues[0]?.path ?? []).join('.');
-              expect(run.exitCode).toBe(1);
-              expect(env.error).toMatchObject({ code: 'PAAS_INVALID_ARGUMENT', stage: 'input' });
-              expect(env.error?.message.startsWith(`input ${name}: `)).toBe(true);
-              expect(env.error?.remediation).toContain(name);
-              expect(run.outputs.status).toBe(`${s.op} status=fail reason=invalid_argument stage=input`);
-              // the refused value is never echoed (checked when it is distinctive: it carries MARK)
-              const refused = rawAsReceived(run, s.op)[name] ?? '';
-              if (refused.includes(MARK)) for (const sink of [withoutMasks(run.stdout), run.stderr, run.summary, ...Object.values(run.outputs)]) expect(sink.includes(refused)).toBe(false);
-            } else {
-              seen.accepted++;
-              expect([0, 1, 2]).toContain(run.exitCode);
-              expect(env.error?.code).not.toBe('PAAS_INTERNAL');
-            }
-            if (env.error && NOTHING_WRITTEN_CODES.has(env.error.code)) expect(sandboxFiles(sb)).toEqual(before);
-            // no payload ever reached a shell, whatever the outcome
-            expect(listTree(sb.root).filter((p) => basename(p) === SHELL_RAN)).toEqual([]);
-          } finally {
-            sb.cleanup();
+          const schema = commonInputsSchema.extend(REGISTRY[s.op].inputs.shape).strict();
+          const expected = schema.safeParse(rawAsReceived(run, s.op));
+          if (!expected.success) {
+            seen.rejected++;
+            const name = (expected.error.issues[0]?.path ?? []).join('.');
+            expect(run.exitCode).toBe(1);
+            expect(env.error).toMatchObject({ code: 'PAAS_INVALID_ARGUMENT', stage: 'input' });
+            expect(env.error?.message.startsWith(`input ${name}: `)).toBe(true);
+            expect(env.error?.remediation).toContain(name);
+            expect(run.outputs.status).toBe(`${s.op} status=fail reason=invalid_argument stage=input`);
+            // the refused value is never echoed (checked when it is distinctive: it carries MARK)
+            const refused = rawAsReceived(run, s.op)[name] ?? '';
+            if (refused.includes(MARK))
+              for (const sink of [withoutMasks(run.stdout), run.stderr, run.summary, ...Object.values(run.outputs)])
+                expect(sink.includes(refused)).toBe(false);
+          } else {
+            seen.accepted++;
+            expect([0, 1, 2]).toContain(run.exitCode);
+            expect(env.error?.code).not.toBe('PAAS_INTERNAL');
           }
-        }),
-        { numRuns: NUM_RUNS, maxSkipsPerRun: 2, interruptAfterTimeLimit: 90_000, markInterruptAsFailure: false, ...(process.env.PAAS_FUZZ_SEED ? { seed: Number(process.env.PAAS_FUZZ_SEED) } : {}) },
-      );
-      if (process.env.PAAS_FUZZ_DEBUG) console.log(`fuzz: ${seen.rejected} rejected, ${seen.accepted} accepted`);
-      // the generator must exercise both sides of the oracle
-      expect(seen.rejected).toBeGreaterThan(NUM_RUNS / 5);
-      expect(seen.accepted).toBeGreaterThan(NUM_RUNS / 20);
-    },
-    180_000,
-  );
+          if (env.error && NOTHING_WRITTEN_CODES.has(env.error.code)) expect(sandboxFiles(sb)).toEqual(before);
+          // no payload ever reached a shell, whatever the outcome
+          expect(listTree(sb.root).filter((p) => basename(p) === SHELL_RAN)).toEqual([]);
+        } finally {
+          sb.cleanup();
+        }
+      }),
+      {
+        numRuns: NUM_RUNS,
+        maxSkipsPerRun: 2,
+        interruptAfterTimeLimit: 90_000,
+        markInterruptAsFailure: false,
+        ...(process.env.PAAS_FUZZ_SEED ? { seed: Number(process.env.PAAS_FUZZ_SEED) } : {}),
+      },
+    );
+    if (process.env.PAAS_FUZZ_DEBUG) console.log(`fuzz: ${seen.rejected} rejected, ${seen.accepted} accepted`);
+    // the generator must exercise both sides of the oracle
+    expect(seen.rejected).toBeGreaterThan(NUM_RUNS / 5);
+    expect(seen.accepted).toBeGreaterThan(NUM_RUNS / 20);
+  }, 180_000);
 
   /** One clearly wrong value per operation-specific input (one spawn each for the strict ones). */
   const STRICT_CASES: Array<[OperationName, string, string]> = [
@@ -195,12 +283,18 @@ describe('malformed action inputs', () => {
   test.each(STRICT_CASES)('%s: %s refuses a malformed value by name, without echoing it', async (op, name, value) => {
     const sb = createSandbox();
     try {
-      const run = await runAction({ action: op, inputs: { context: 'oss-demo', state_root: sb.stateRoot, [name]: value }, sandbox: sb, post: false });
+      const run = await runAction({
+        action: op,
+        inputs: { context: 'oss-demo', state_root: sb.stateRoot, [name]: value },
+        sandbox: sb,
+        post: false,
+      });
       const env = checkContract(run, op);
       expect(run.exitCode).toBe(1);
       expect(env.error?.code).toBe('PAAS_INVALID_ARGUMENT');
       expect(env.error?.message.startsWith(`input ${name}: `)).toBe(true);
-      for (const sink of [withoutMasks(run.stdout), run.stderr, run.summary, ...Object.values(run.outputs)]) expect(sink.includes(MARK)).toBe(false);
+      for (const sink of [withoutMasks(run.stdout), run.stderr, run.summary, ...Object.values(run.outputs)])
+        expect(sink.includes(MARK)).toBe(false);
       expect(listTree(sb.stateRoot)).toEqual([]);
     } finally {
       sb.cleanup();
@@ -210,7 +304,9 @@ describe('malformed action inputs', () => {
   test('every input of every action.yml is covered by the fuzzer', () => {
     for (const a of ALL_ACTIONS) {
       const declared = Object.keys(loadActionMetadata(a).inputs ?? {}).filter((n) => n !== 'operation');
-      const fuzzed = new Set(a === 'paas' ? OPERATIONS.flatMap(declaredOpInputs) : declaredOpInputs(a as OperationName));
+      const fuzzed = new Set(
+        a === 'paas' ? OPERATIONS.flatMap(declaredOpInputs) : declaredOpInputs(a as OperationName),
+      );
       expect(declared.filter((n) => !fuzzed.has(n))).toEqual([]);
     }
   });

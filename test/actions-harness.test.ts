@@ -5,7 +5,13 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyMasks, escapeData, FileCommandFormatError, parseFileCommands, parseWorkflowCommands } from './harness/commands.js';
+import {
+  applyMasks,
+  escapeData,
+  FileCommandFormatError,
+  parseFileCommands,
+  parseWorkflowCommands,
+} from './harness/commands.js';
 import { evaluateDefault, inputEnvName } from './harness/metadata.js';
 import { createSandbox, runAction, runCli, stackTraceLines, type Sandbox } from './harness/runner.js';
 
@@ -30,18 +36,33 @@ describe('file commands (GITHUB_OUTPUT, GITHUB_STATE)', () => {
 describe('workflow commands on stdout', () => {
   test('add-mask values are unescaped; annotations carry their properties', () => {
     const secret = 'line1\nline2 100%';
-    const out = [`::add-mask::${escapeData(secret)}`, 'plain line', '::error file=a%2Cb.ts,line=3,title=t%3Ax::boom%0Anext', '  ::warning::indented', '::notice::n'].join('\n');
+    const out = [
+      `::add-mask::${escapeData(secret)}`,
+      'plain line',
+      '::error file=a%2Cb.ts,line=3,title=t%3Ax::boom%0Anext',
+      '  ::warning::indented',
+      '::notice::n',
+    ].join('\n');
     const p = parseWorkflowCommands(out);
     expect(p.masks).toEqual([secret]);
     expect(p.annotations).toEqual([
-      { level: 'error', message: 'boom\nnext', file: 'a,b.ts', line: 3, title: 't:x', properties: { file: 'a,b.ts', line: '3', title: 't:x' } },
+      {
+        level: 'error',
+        message: 'boom\nnext',
+        file: 'a,b.ts',
+        line: 3,
+        title: 't:x',
+        properties: { file: 'a,b.ts', line: '3', title: 't:x' },
+      },
       { level: 'warning', message: 'indented', properties: {} },
       { level: 'notice', message: 'n', properties: {} },
     ]);
   });
 
   test('stop-commands turns processing off until its token', () => {
-    const p = parseWorkflowCommands(['::stop-commands::tok', '::error::not a command', '::tok::', '::error::a command'].join('\n'));
+    const p = parseWorkflowCommands(
+      ['::stop-commands::tok', '::error::not a command', '::tok::', '::error::a command'].join('\n'),
+    );
     expect(p.annotations.map((a) => a.message)).toEqual(['a command']);
     expect(p.visibleLog).toContain('::error::not a command');
   });
@@ -116,7 +137,8 @@ describe('runAction / runCli', () => {
       RUNNER_TEMP: sb.runnerTemp,
       HOME: sb.home,
     });
-    for (const k of ['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY']) expect(e[k]?.startsWith(join(sb.runnerTemp, '_runner_file_commands'))).toBe(true);
+    for (const k of ['GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_STEP_SUMMARY'])
+      expect(e[k]?.startsWith(join(sb.runnerTemp, '_runner_file_commands'))).toBe(true);
     expect(existsSync(e.GITHUB_EVENT_PATH as string)).toBe(true);
     expect(e.NODE_OPTIONS).toBeUndefined(); // jest's NODE_OPTIONS never reaches the action
     expect(r.runnerWarnings).toEqual([]);
@@ -124,10 +146,17 @@ describe('runAction / runCli', () => {
     expect(r.post).toBeNull();
   });
 
-  test('an undeclared input is passed with the runner\'s warning', async () => {
-    const r = await runAction({ action: 'doctor', inputs: { context: 'oss-demo', bogus: 'x' }, sandbox: sb, post: false });
+  test("an undeclared input is passed with the runner's warning", async () => {
+    const r = await runAction({
+      action: 'doctor',
+      inputs: { context: 'oss-demo', bogus: 'x' },
+      sandbox: sb,
+      post: false,
+    });
     expect(r.env.INPUT_BOGUS).toBe('x');
-    expect(r.runnerWarnings).toEqual([expect.stringMatching(/^Unexpected input\(s\) 'bogus', valid inputs are \['context', /)]);
+    expect(r.runnerWarnings).toEqual([
+      expect.stringMatching(/^Unexpected input\(s\) 'bogus', valid inputs are \['context', /),
+    ]);
   });
 
   test('a NUL byte cannot be passed (no runner can)', async () => {

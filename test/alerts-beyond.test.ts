@@ -26,7 +26,14 @@ beforeAll(() => {
 });
 
 const CHECKS = '  checks:\n    - name: api\n      http: { url: API_URL }\n';
-const env = (runId: number) => ({ GITHUB_API_URL: gh.url, GITHUB_REPOSITORY: gh.repository, GITHUB_TOKEN: gh.token, GITHUB_SERVER_URL: 'https://github.com', GITHUB_RUN_ID: String(runId), GITHUB_EVENT_NAME: 'schedule' });
+const env = (runId: number) => ({
+  GITHUB_API_URL: gh.url,
+  GITHUB_REPOSITORY: gh.repository,
+  GITHUB_TOKEN: gh.token,
+  GITHUB_SERVER_URL: 'https://github.com',
+  GITHUB_RUN_ID: String(runId),
+  GITHUB_EVENT_NAME: 'schedule',
+});
 const DAY = 86_400_000;
 
 async function fixture(yaml: string, vault: Record<string, string> = {}): Promise<OpsFixture> {
@@ -35,7 +42,8 @@ async function fixture(yaml: string, vault: Record<string, string> = {}): Promis
   return f;
 }
 const alertIssues = () => [...gh.issues.values()].filter((i) => i.body.includes(alertMarker('internal-dogfood')));
-const slackHeaders = () => slack.payloads.map((p) => (p as { blocks: Array<{ text?: { text: string } }> }).blocks[0]?.text?.text ?? '');
+const slackHeaders = () =>
+  slack.payloads.map((p) => (p as { blocks: Array<{ text?: { text: string } }> }).blocks[0]?.text?.text ?? '');
 
 describe('failure_threshold / success_threshold across runs', () => {
   const YAML = `version: 1\nops:\n  alerting: { failure_threshold: 3, success_threshold: 2 }\n${CHECKS}`;
@@ -59,7 +67,9 @@ describe('failure_threshold / success_threshold across runs', () => {
     const r3 = await run(f, 3);
     expect(r3.lines.at(-2)).toBe('ops_alert status=opened issue=1 slack=sent');
     const issue = alertIssues()[0]!;
-    expect(issue.body).toContain('**Failing since** 2026-12-01T06:00:00.000Z (first failing run: https://github.com/acme/shop/actions/runs/1)');
+    expect(issue.body).toContain(
+      '**Failing since** 2026-12-01T06:00:00.000Z (first failing run: https://github.com/acme/shop/actions/runs/1)',
+    );
     expect(readMarkerState(issue.body)).toMatchObject({ since: '2026-12-01T06:00:00.000Z', fails: 3, oks: 0 });
 
     app.status = 200;
@@ -74,7 +84,10 @@ describe('failure_threshold / success_threshold across runs', () => {
     const r5 = await run(fresh, 5);
     expect(r5.lines.at(-2)).toBe('ops_alert status=closed issue=1 slack=sent');
     expect(issue.state).toBe('closed');
-    expect(slackHeaders()).toEqual(['ops_daily strict unhealthy: internal-dogfood', 'ops_daily recovered: internal-dogfood']);
+    expect(slackHeaders()).toEqual([
+      'ops_daily strict unhealthy: internal-dogfood',
+      'ops_daily recovered: internal-dogfood',
+    ]);
   });
 
   test('a failing run during recovery starts the healthy count again; a healthy run before the threshold resets the failing count', async () => {
@@ -136,7 +149,10 @@ describe('reminders: remind_every', () => {
     expect(readMarkerState(gh.issues.get(1)!.body)?.notified_at).toBe('2026-12-02T00:00:00.000Z');
     expect(await run(fresh, 8)).toBe('ops_alert status=commented issue=1 slack=not_due');
     expect(gh.issues.get(1)!.comments).toHaveLength(4);
-    expect(slackHeaders()).toEqual(['ops_daily strict unhealthy: internal-dogfood', 'ops_daily strict unhealthy (still failing): internal-dogfood']);
+    expect(slackHeaders()).toEqual([
+      'ops_daily strict unhealthy: internal-dogfood',
+      'ops_daily strict unhealthy (still failing): internal-dogfood',
+    ]);
     // recovery always notifies
     app.status = 200;
     expect(await run(fresh, 1)).toBe('ops_alert status=closed issue=1 slack=sent');
@@ -160,13 +176,20 @@ describe('flapping', () => {
     const issue = gh.issues.get(2)!;
     expect(issue.state).toBe('open');
     expect(issue.labels).toContain('flapping');
-    expect(issue.comments.at(-1)).toMatch(/^\*\*Flapping\*\*: ops_daily changed between failing and healthy 3 times within 24 h/);
+    expect(issue.comments.at(-1)).toMatch(
+      /^\*\*Flapping\*\*: ops_daily changed between failing and healthy 3 times within 24 h/,
+    );
     const comments = issue.comments.length;
     expect(await run(503)).toBe('ops_alert status=flapping count=4 threshold=3 issue=2 slack=not_needed');
     expect(await run(200, 25)).toBe('ops_alert status=flapping count=5 threshold=3 issue=2 slack=not_needed');
     expect(issue.comments).toHaveLength(comments); // not on every flip
     expect(readMarkerState(issue.body)?.flap).toMatchObject({ on: true, last: false });
-    expect(slackHeaders()).toEqual(['ops_daily strict unhealthy: internal-dogfood', 'ops_daily recovered: internal-dogfood', 'ops_daily strict unhealthy: internal-dogfood', 'ops_daily flapping: internal-dogfood']);
+    expect(slackHeaders()).toEqual([
+      'ops_daily strict unhealthy: internal-dogfood',
+      'ops_daily recovered: internal-dogfood',
+      'ops_daily strict unhealthy: internal-dogfood',
+      'ops_daily flapping: internal-dogfood',
+    ]);
     // stable (healthy) for more than the window: no longer flapping, and the healthy run closes it
     expect(await run(200)).toBe('ops_alert status=closed issue=2 slack=sent');
     expect(issue.state).toBe('closed');
@@ -214,11 +237,15 @@ describe('maintenance windows per context', () => {
   });
 
   test('a window in paas.yml is validated: HH:MM, a known time zone', async () => {
-    const f = await fixture(`version: 1\nops:\n${CHECKS}contexts:\n  internal-dogfood:\n    maintenance:\n      - { start: "25:00", duration: 1h }\n`);
+    const f = await fixture(
+      `version: 1\nops:\n${CHECKS}contexts:\n  internal-dogfood:\n    maintenance:\n      - { start: "25:00", duration: 1h }\n`,
+    );
     const r = await f.ops(['--json']);
     expect(r.code).toBe(1);
     expect(r.json().error?.message).toMatch(/maintenance\.0\.start: must be HH:MM/);
-    f.writeConfig(`version: 1\nops:\n${CHECKS}contexts:\n  internal-dogfood:\n    maintenance:\n      - { start: "02:00", duration: 1h, timezone: Mars/Olympus }\n`);
+    f.writeConfig(
+      `version: 1\nops:\n${CHECKS}contexts:\n  internal-dogfood:\n    maintenance:\n      - { start: "02:00", duration: 1h, timezone: Mars/Olympus }\n`,
+    );
     expect((await f.ops(['--json'])).json().error?.message).toMatch(/IANA time zone/);
   });
 });
@@ -235,10 +262,25 @@ describe('deploy-aware silence', () => {
     writeFileSync(join(app, '.paas', 'history.jsonl'), '');
     return { dir, app };
   }
-  const deployed = (app: string, at: number, release = 'v1') => writeFileSync(join(app, '.paas', 'history.jsonl'), JSON.stringify({ at: new Date(at).toISOString(), release, status: 'good', event: 'deploy', run: '5' }) + '\n', { flag: 'a' });
+  const deployed = (app: string, at: number, release = 'v1') =>
+    writeFileSync(
+      join(app, '.paas', 'history.jsonl'),
+      JSON.stringify({ at: new Date(at).toISOString(), release, status: 'good', event: 'deploy', run: '5' }) + '\n',
+      { flag: 'a' },
+    );
   const lock = (app: string, expiresMs: number) => {
     mkdirSync(join(app, '.paas', 'lock'), { recursive: true });
-    writeFileSync(join(app, '.paas', 'lock', 'owner.json'), JSON.stringify({ run: '6', actor: 'octocat', time: new Date().toISOString(), expires: Math.floor(expiresMs / 1000), op: 'deploy', release: 'v2' }) + '\n');
+    writeFileSync(
+      join(app, '.paas', 'lock', 'owner.json'),
+      JSON.stringify({
+        run: '6',
+        actor: 'octocat',
+        time: new Date().toISOString(),
+        expires: Math.floor(expiresMs / 1000),
+        op: 'deploy',
+        release: 'v2',
+      }) + '\n',
+    );
   };
 
   test('while a deploy lock is held, and within deploy_grace after the deploy: reported as deploying, not paged; a failure that outlasts the grace pages', async () => {
@@ -260,7 +302,9 @@ describe('deploy-aware silence', () => {
     // the deploy finished 5 minutes ago (lock released): still within the 15 min grace
     rmSync(join(t.app, '.paas', 'lock'), { recursive: true });
     deployed(t.app, clock.now() - 5 * 60_000, 'v2');
-    expect((await runOpsDirect(f, { env: env(2), clock })).lines.at(-2)).toBe('ops_alert status=silenced reason=deploying slack=not_needed');
+    expect((await runOpsDirect(f, { env: env(2), clock })).lines.at(-2)).toBe(
+      'ops_alert status=silenced reason=deploying slack=not_needed',
+    );
     expect(alertIssues()).toHaveLength(0);
     expect(slack.payloads).toHaveLength(0);
 
@@ -278,7 +322,9 @@ describe('deploy-aware silence', () => {
     const clock = virtualClock(Date.parse('2026-12-07T10:00:00Z'));
     app.status = 503;
     lock(t.app, clock.now() - 60_000);
-    expect((await runOpsDirect(f, { env: env(1), clock })).lines.at(-2)).toBe('ops_alert status=opened issue=1 slack=sent');
+    expect((await runOpsDirect(f, { env: env(1), clock })).lines.at(-2)).toBe(
+      'ops_alert status=opened issue=1 slack=sent',
+    );
 
     const g = await fixture(`version: 1\napps:\n  web: {}\nops:\n${CHECKS}`);
     const t2 = target(g);

@@ -30,25 +30,56 @@ beforeAll(() => {
 });
 
 const YAML = 'version: 1\nops:\n  checks:\n    - name: api\n      http: { url: API_URL }\n';
-const env = (api: FakeGitHub = gh, runId = '777') => ({ GITHUB_API_URL: api.url, GITHUB_REPOSITORY: api.repository, GITHUB_TOKEN: api.token, GITHUB_SERVER_URL: 'https://github.com', GITHUB_RUN_ID: runId, GITHUB_EVENT_NAME: 'schedule' });
+const env = (api: FakeGitHub = gh, runId = '777') => ({
+  GITHUB_API_URL: api.url,
+  GITHUB_REPOSITORY: api.repository,
+  GITHUB_TOKEN: api.token,
+  GITHUB_SERVER_URL: 'https://github.com',
+  GITHUB_RUN_ID: runId,
+  GITHUB_EVENT_NAME: 'schedule',
+});
 
 async function fixture(yaml = YAML, withSlack = true): Promise<OpsFixture> {
-  const f = await opsFixture({ yaml, vault: { API_URL: app.url, ...(withSlack ? { SLACK_WEBHOOK_URL: slack.url } : {}) } });
+  const f = await opsFixture({
+    yaml,
+    vault: { API_URL: app.url, ...(withSlack ? { SLACK_WEBHOOK_URL: slack.url } : {}) },
+  });
   fixtures.push(f);
   return f;
 }
 
 const alertIssues = () => gh.openIssuesWith(alertMarker('internal-dogfood'));
-const slackHeaders = () => slack.payloads.map((p) => (p as { blocks: Array<{ text?: { text: string } }> }).blocks[0]?.text?.text ?? '');
+const slackHeaders = () =>
+  slack.payloads.map((p) => (p as { blocks: Array<{ text?: { text: string } }> }).blocks[0]?.text?.text ?? '');
 const CREATE = 'post /repos/{owner}/{repo}/issues';
 const LIST = 'get /repos/{owner}/{repo}/issues';
 
 describe('defect 2: lines and summary say what happened to the delivery', () => {
   test.each([
-    ['403 without rate-limit signals (no issues: write)', { status: 403, kind: 'permission' as const }, 'ops_alert status=failed reason=github_403 cause=permission slack=sent', /issues: write/],
-    ['401 bad credentials', { status: 401 }, 'ops_alert status=failed reason=github_401 cause=auth slack=sent', /rejected the token/],
-    ['500 on every attempt', { status: 500, count: 10 }, 'ops_alert status=failed reason=github_500 cause=server slack=sent', /did not answer successfully/],
-    ['429 past the deadline (Retry-After one hour)', { status: 429, kind: 'retry_after' as const, seconds: 3600 }, 'ops_alert status=failed reason=github_429 cause=secondary_rate_limit slack=sent', /secondary rate limit.*not a permission problem/],
+    [
+      '403 without rate-limit signals (no issues: write)',
+      { status: 403, kind: 'permission' as const },
+      'ops_alert status=failed reason=github_403 cause=permission slack=sent',
+      /issues: write/,
+    ],
+    [
+      '401 bad credentials',
+      { status: 401 },
+      'ops_alert status=failed reason=github_401 cause=auth slack=sent',
+      /rejected the token/,
+    ],
+    [
+      '500 on every attempt',
+      { status: 500, count: 10 },
+      'ops_alert status=failed reason=github_500 cause=server slack=sent',
+      /did not answer successfully/,
+    ],
+    [
+      '429 past the deadline (Retry-After one hour)',
+      { status: 429, kind: 'retry_after' as const, seconds: 3600 },
+      'ops_alert status=failed reason=github_429 cause=secondary_rate_limit slack=sent',
+      /secondary rate limit.*not a permission problem/,
+    ],
   ])('create answers %s: status=failed with the reason, never "opened"', async (_name, spec, line, remediation) => {
     const f = await fixture();
     app.status = 503;
@@ -79,7 +110,9 @@ describe('defect 2: lines and summary say what happened to the delivery', () => 
     const f = await fixture(YAML, false);
     app.status = 503;
     const r = await runOpsDirect(f, { env: env(), clock: virtualClock() });
-    expect(r.lines.at(-2)).toBe('ops_alert status=failed reason=github_pagination_refused cause=pagination_refused slack=not_configured');
+    expect(r.lines.at(-2)).toBe(
+      'ops_alert status=failed reason=github_pagination_refused cause=pagination_refused slack=not_configured',
+    );
     expect(r.logs.join('\n')).toMatch(/GITHUB_API_URL/);
     expect(alertIssues()).toHaveLength(0);
   });
@@ -88,7 +121,9 @@ describe('defect 2: lines and summary say what happened to the delivery', () => 
     const f = await fixture();
     app.status = 503;
     const clock = virtualClock();
-    expect((await runOpsDirect(f, { env: env(), clock })).lines.at(-2)).toBe('ops_alert status=opened issue=1 slack=sent');
+    expect((await runOpsDirect(f, { env: env(), clock })).lines.at(-2)).toBe(
+      'ops_alert status=opened issue=1 slack=sent',
+    );
     app.status = 200;
     gh.fail({ status: 502, count: 10, match: 'patch /repos/{owner}/{repo}/issues/{issue_number}' });
     const r = await runOpsDirect(f, { env: env(), clock });
@@ -98,7 +133,10 @@ describe('defect 2: lines and summary say what happened to the delivery', () => 
     gh.addIssue({ title: 'ops_daily strict unhealthy', body: `${alertMarker('internal-dogfood')}\n` }); // #1 again on the reset server
     const next = await runOpsDirect(f, { env: env(), clock });
     expect(next.lines.at(-2)).toBe('ops_alert status=closed issue=1 slack=sent');
-    expect(slackHeaders()).toEqual(['ops_daily strict unhealthy: internal-dogfood', 'ops_daily recovered: internal-dogfood']);
+    expect(slackHeaders()).toEqual([
+      'ops_daily strict unhealthy: internal-dogfood',
+      'ops_daily recovered: internal-dogfood',
+    ]);
   });
 });
 
@@ -114,11 +152,16 @@ describe('defect 3: retries within the deadline, honouring GitHub signals', () =
     expect(r.lines.at(-2)).toMatch(/^ops_alert status=opened issue=\d+ slack=sent$/);
     expect(clock.sleeps).toEqual([1000, 1000]);
     expect(alertIssues()).toHaveLength(1);
-    expect(r.logs.join('\n')).toMatch(/GitHub GET \/repos\/\{owner\}\/\{repo\}\/issues answered HTTP 502 \(server\): retry 1 in 1 s/);
+    expect(r.logs.join('\n')).toMatch(
+      /GitHub GET \/repos\/\{owner\}\/\{repo\}\/issues answered HTTP 502 \(server\): retry 1 in 1 s/,
+    );
     // the next run comments; Slack says "still failing", never a second "opened"
     const r2 = await runOpsDirect(f, { env: env(), clock });
     expect(r2.lines.at(-2)).toMatch(/^ops_alert status=commented issue=\d+ slack=sent$/);
-    expect(slackHeaders()).toEqual(['ops_daily strict unhealthy: internal-dogfood', 'ops_daily strict unhealthy (still failing): internal-dogfood']);
+    expect(slackHeaders()).toEqual([
+      'ops_daily strict unhealthy: internal-dogfood',
+      'ops_daily strict unhealthy (still failing): internal-dogfood',
+    ]);
   });
 
   test('429 with Retry-After: 30 waits 30 s on the clock, then succeeds', async () => {
@@ -184,7 +227,10 @@ describe('defect 7: overlapping runs keep one issue', () => {
       const a = await fixture();
       const b = await fixture();
       app.status = 503;
-      const [ra, rb] = await Promise.all([runOpsDirect(a, { env: env(slow, '1') }), runOpsDirect(b, { env: env(slow, '2') })]);
+      const [ra, rb] = await Promise.all([
+        runOpsDirect(a, { env: env(slow, '1') }),
+        runOpsDirect(b, { env: env(slow, '2') }),
+      ]);
       const created = [...slow.issues.values()].filter((i) => i.body.includes(alertMarker('internal-dogfood')));
       expect(created).toHaveLength(2); // both listed before either created: the race is real
       const open = created.filter((i) => i.state === 'open');
@@ -192,8 +238,15 @@ describe('defect 7: overlapping runs keep one issue', () => {
       const dup = created.find((i) => i.state === 'closed')!;
       expect(dup.state_reason).toBe('duplicate');
       expect(dup.number).toBeGreaterThan(open[0]!.number);
-      expect(dup.comments[0]).toBe(`Duplicate of #${open[0]!.number}: another ops_daily run opened that alert first (overlapping runs). Closing this one.`);
-      expect([ra.lines.at(-2), rb.lines.at(-2)].sort()).toEqual([`ops_alert status=commented issue=${open[0]!.number} slack=not_needed`, `ops_alert status=opened issue=${open[0]!.number} slack=sent`].sort());
+      expect(dup.comments[0]).toBe(
+        `Duplicate of #${open[0]!.number}: another ops_daily run opened that alert first (overlapping runs). Closing this one.`,
+      );
+      expect([ra.lines.at(-2), rb.lines.at(-2)].sort()).toEqual(
+        [
+          `ops_alert status=commented issue=${open[0]!.number} slack=not_needed`,
+          `ops_alert status=opened issue=${open[0]!.number} slack=sent`,
+        ].sort(),
+      );
       expect(slackHeaders()).toEqual(['ops_daily strict unhealthy: internal-dogfood']);
       expect(slow.violations).toEqual([]);
     } finally {
@@ -231,7 +284,9 @@ describe('defect 8: Slack Retry-After is honoured within the deadline', () => {
 
 describe('defect 4: missed schedules alert; inactivity is warned ahead', () => {
   test('a missed schedule opens the alert issue and notifies Slack even when the checks are healthy', async () => {
-    const f = await fixture('version: 1\nops:\n  expected_interval: 26h\n  checks:\n    - name: api\n      http: { url: API_URL }\n');
+    const f = await fixture(
+      'version: 1\nops:\n  expected_interval: 26h\n  checks:\n    - name: api\n      http: { url: API_URL }\n',
+    );
     const st = new ContextStore(guardStateRoot(f.stateRoot, {})).openState(f.context, new Redactor());
     st.scoped.set(LAST_RUN_KEY, new Date(Date.now() - 50 * 3_600_000).toISOString());
     st.close();
@@ -257,23 +312,31 @@ describe('defect 4: missed schedules alert; inactivity is warned ahead', () => {
     expect(gh.requests.some((q) => q.method === 'GET' && q.template === '/repos/{owner}/{repo}')).toBe(true);
 
     gh.repository_info.pushed_at = new Date(Date.now() - 20 * 86_400_000).toISOString();
-    expect((await runOpsDirect(f, { env: env(), clock: virtualClock() })).lines.some((l) => l.startsWith('ops_schedule'))).toBe(false);
+    expect(
+      (await runOpsDirect(f, { env: env(), clock: virtualClock() })).lines.some((l) => l.startsWith('ops_schedule')),
+    ).toBe(false);
     gh.repository_info.pushed_at = new Date(Date.now() - 59 * 86_400_000).toISOString();
     gh.repository_info.private = true; // GitHub disables schedules for inactivity in public repositories only
-    expect((await runOpsDirect(f, { env: env(), clock: virtualClock() })).lines.some((l) => l.startsWith('ops_schedule'))).toBe(false);
+    expect(
+      (await runOpsDirect(f, { env: env(), clock: virtualClock() })).lines.some((l) => l.startsWith('ops_schedule')),
+    ).toBe(false);
   });
 });
 
 describe('defect 5: an issue body to act on', () => {
   test('first failing run, remediation (as printed), runbook links (context default, per check), run link; summary links the issue', async () => {
-    const f = await fixture('version: 1\nops:\n  checks:\n    - name: api\n      runbook: https://wiki.example.test/runbooks/api\n      http: { url: API_URL }\n    - name: web\n      http: { url: WEB_URL, body_contains: ready }\n');
+    const f = await fixture(
+      'version: 1\nops:\n  checks:\n    - name: api\n      runbook: https://wiki.example.test/runbooks/api\n      http: { url: API_URL }\n    - name: web\n      http: { url: WEB_URL, body_contains: ready }\n',
+    );
     f.writeVault({ API_URL: app.url, WEB_URL: app.url, SLACK_WEBHOOK_URL: slack.url });
     app.status = 503;
     const clock = virtualClock();
     const r1 = await runOpsDirect(f, { env: env(gh, '101'), clock });
     const issue = alertIssues()[0]!;
     const since = new Date(clock.now()).toISOString();
-    expect(issue.body).toContain(`**Failing since** ${since} (first failing run: https://github.com/acme/shop/actions/runs/101)`);
+    expect(issue.body).toContain(
+      `**Failing since** ${since} (first failing run: https://github.com/acme/shop/actions/runs/101)`,
+    );
     const printed = r1.logs.filter((l) => l.startsWith('fix (')).map((l) => l.replace(/^fix \(([^)]+)\): /, '$1|'));
     expect(printed).toHaveLength(2);
     for (const p of printed) {
@@ -294,11 +357,13 @@ describe('defect 5: an issue body to act on', () => {
     expect(issue.comments.at(-1)).toContain('Run: https://github.com/acme/shop/actions/runs/102');
   });
 
-  test('a context runbook in paas.yml replaces the default; a repository path is linked at the run\'s commit', async () => {
+  test("a context runbook in paas.yml replaces the default; a repository path is linked at the run's commit", async () => {
     const f = await fixture(`${YAML}contexts:\n  internal-dogfood:\n    runbook: ops/runbooks/dogfood.md\n`);
     app.status = 503;
     const sha = 'a'.repeat(40);
     await runOpsDirect(f, { env: { ...env(), GITHUB_SHA: sha }, clock: virtualClock() });
-    expect(alertIssues()[0]!.body).toContain(`Runbook: https://github.com/acme/shop/blob/${sha}/ops/runbooks/dogfood.md`);
+    expect(alertIssues()[0]!.body).toContain(
+      `Runbook: https://github.com/acme/shop/blob/${sha}/ops/runbooks/dogfood.md`,
+    );
   });
 });

@@ -34,7 +34,10 @@ beforeAll(async () => {
   slack = await startSlackReceiver();
   // an endpoint that echoes the secret everywhere it can
   leaky = createServer((req, res) => {
-    res.writeHead(healthy ? 200 : 500, { 'x-debug-token': encodeURIComponent(currentSecret), 'content-type': 'text/plain' });
+    res.writeHead(healthy ? 200 : 500, {
+      'x-debug-token': encodeURIComponent(currentSecret),
+      'content-type': 'text/plain',
+    });
     res.end(healthy ? 'ok' : `error: token ${currentSecret} rejected; url ${req.url}`);
   });
   await new Promise<void>((r) => leaky.listen(0, '127.0.0.1', r));
@@ -53,16 +56,27 @@ const secretArb = fc.string({ unit: fc.constantFrom(...CHARS), minLength: 10, ma
 
 /** The forms a leak could take. */
 function forms(s: string): string[] {
-  return [s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1), Buffer.from(s).toString('base64'), Buffer.from(s).toString('base64url')];
+  return [
+    s,
+    encodeURIComponent(s),
+    JSON.stringify(s).slice(1, -1),
+    Buffer.from(s).toString('base64'),
+    Buffer.from(s).toString('base64url'),
+  ];
 }
 
 function rawLogger(out: string[]): Logger {
-  const push = (m: string) => { out.push(m); };
+  const push = (m: string) => {
+    out.push(m);
+  };
   return { info: push, warn: push, error: push, debug: push };
 }
 
 test('no registered secret appears in any sink', async () => {
-  const f = await opsFixture({ yaml: 'version: 1\nops:\n  checks:\n    - name: api\n      http: { url: API_URL, body_contains: ok }\n', vault: {} });
+  const f = await opsFixture({
+    yaml: 'version: 1\nops:\n  checks:\n    - name: api\n      http: { url: API_URL, body_contains: ok }\n',
+    vault: {},
+  });
   fixtures.push(f);
   await fc.assert(
     fc.asyncProperty(secretArb, secretArb, async (s1, s2) => {
@@ -77,8 +91,27 @@ test('no registered secret appears in any sink', async () => {
         healthy = state;
         const logs: string[] = [];
         const redactor = new Redactor();
-        const rt: Runtime = { env: { GITHUB_API_URL: gh.url, GITHUB_REPOSITORY: gh.repository, GITHUB_TOKEN: gh.token, GITHUB_RUN_ID: '9', GITHUB_EVENT_NAME: 'schedule', PATH: process.env.PATH }, cwd: f.dir, redactor, logger: rawLogger(logs), now: () => new Date(), inCI: true, inAction: false };
-        const out = await runOpsDaily(rt, commonInputsSchema.parse({ context: f.context, state_root: f.stateRoot, config: f.config }), { mode: 'prod' });
+        const rt: Runtime = {
+          env: {
+            GITHUB_API_URL: gh.url,
+            GITHUB_REPOSITORY: gh.repository,
+            GITHUB_TOKEN: gh.token,
+            GITHUB_RUN_ID: '9',
+            GITHUB_EVENT_NAME: 'schedule',
+            PATH: process.env.PATH,
+          },
+          cwd: f.dir,
+          redactor,
+          logger: rawLogger(logs),
+          now: () => new Date(),
+          inCI: true,
+          inAction: false,
+        };
+        const out = await runOpsDaily(
+          rt,
+          commonInputsSchema.parse({ context: f.context, state_root: f.stateRoot, config: f.config }),
+          { mode: 'prod' },
+        );
         sinks.push(...out.lines, JSON.stringify(out.envelope), out.summary ?? '', ...logs);
       }
       for (const i of gh.issues.values()) sinks.push(i.title, i.body, ...i.comments);
@@ -91,7 +124,8 @@ test('no registered secret appears in any sink', async () => {
       expect(gh.issues.size).toBeGreaterThan(0);
       expect(slack.payloads.length).toBe(2);
       const all = sinks.join('\n');
-      for (const secret of [s1, s2, apiUrl, slack.url, gh.token]) for (const form of forms(secret)) expect(all.includes(form) ? form : null).toBeNull();
+      for (const secret of [s1, s2, apiUrl, slack.url, gh.token])
+        for (const form of forms(secret)) expect(all.includes(form) ? form : null).toBeNull();
       expect(gh.violations).toEqual([]);
       expect(slack.violations).toEqual([]);
     }),

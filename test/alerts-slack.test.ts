@@ -16,13 +16,27 @@ afterEach(() => {
 });
 afterAll(() => slack.close());
 
-const msg = () => alertMessage({ kind: 'opened', context: 'oss-demo', overall: 'unhealthy', lines: ['ops_daily status=unhealthy mode=prod checks=1 failed=1'], runUrl: 'https://github.com/a/b/actions/runs/1' });
+const msg = () =>
+  alertMessage({
+    kind: 'opened',
+    context: 'oss-demo',
+    overall: 'unhealthy',
+    lines: ['ops_daily status=unhealthy mode=prod checks=1 failed=1'],
+    runUrl: 'https://github.com/a/b/actions/runs/1',
+  });
 
 describe('postSlack', () => {
   test('5xx and 429 are retried (bounded), honouring Retry-After; delays grow', async () => {
     const delays: number[] = [];
     slack.script([500, { status: 429, retryAfter: 2 }, 502]);
-    const r = await postSlack(slack.url, msg(), { redactor: new Redactor(), attempts: 4, baseDelayMs: 10, sleep: async (ms) => { delays.push(ms); } });
+    const r = await postSlack(slack.url, msg(), {
+      redactor: new Redactor(),
+      attempts: 4,
+      baseDelayMs: 10,
+      sleep: async (ms) => {
+        delays.push(ms);
+      },
+    });
     expect(r).toEqual({ ok: true, attempts: 4, status: 200 });
     expect(delays).toEqual([10, 2000, 40]);
     expect(slack.attempts).toBe(4);
@@ -43,7 +57,11 @@ describe('postSlack', () => {
   });
 
   test('network failures are retried and bounded', async () => {
-    const r = await postSlack('http://127.0.0.1:1/services/x', msg(), { redactor: new Redactor(), attempts: 3, baseDelayMs: 1 });
+    const r = await postSlack('http://127.0.0.1:1/services/x', msg(), {
+      redactor: new Redactor(),
+      attempts: 3,
+      baseDelayMs: 1,
+    });
     expect(r).toEqual({ ok: false, attempts: 3, status: 0 });
   });
 
@@ -51,7 +69,12 @@ describe('postSlack', () => {
     const r = new Redactor();
     const secret = 'hunter2-' + 'abcdef123456';
     r.register(secret);
-    const m = alertMessage({ kind: 'recurring', context: 'oss-demo', overall: 'unhealthy', lines: [`a line with ${secret}`] });
+    const m = alertMessage({
+      kind: 'recurring',
+      context: 'oss-demo',
+      overall: 'unhealthy',
+      lines: [`a line with ${secret}`],
+    });
     await postSlack(slack.url, m, { redactor: r });
     expect(JSON.stringify(slack.payloads[0])).not.toContain(secret);
     expect(JSON.stringify(slack.payloads[0])).toContain('***');
@@ -59,7 +82,10 @@ describe('postSlack', () => {
 
   test('Retry-After beyond the old 10 s cap is honoured in full within the deadline; past the deadline it is not waited', async () => {
     const clock = virtualClock();
-    slack.script([{ status: 429, retryAfter: 40 }, { status: 429, retryAfter: 50 }]);
+    slack.script([
+      { status: 429, retryAfter: 40 },
+      { status: 429, retryAfter: 50 },
+    ]);
     const deadline = new Deadline(clock, 100_000);
     const ok = await postSlack(slack.url, msg(), { redactor: new Redactor(), clock, deadline });
     expect(ok).toEqual({ ok: true, attempts: 3, status: 200 });
@@ -82,7 +108,17 @@ describe('postSlack', () => {
 describe('alertMessage', () => {
   test('valid Block Kit for every kind; long bodies are cut; mrkdwn control characters escaped', () => {
     for (const kind of ['opened', 'recurring', 'recovered'] as const) {
-      const m = alertMessage({ kind, context: 'customer-acme', overall: 'healthy', lines: Array.from({ length: 200 }, (_, i) => `ops_check status=unhealthy check=c${i} kind=http reason=http_503 <b>&`), runUrl: 'https://x/y?a=1&b=2', issueUrl: 'https://x/i/1' });
+      const m = alertMessage({
+        kind,
+        context: 'customer-acme',
+        overall: 'healthy',
+        lines: Array.from(
+          { length: 200 },
+          (_, i) => `ops_check status=unhealthy check=c${i} kind=http reason=http_503 <b>&`,
+        ),
+        runUrl: 'https://x/y?a=1&b=2',
+        issueUrl: 'https://x/i/1',
+      });
       expect(blockKitProblems(m)).toEqual([]);
       const section = (m.blocks[1] as { text: { text: string } }).text.text;
       expect(section.length).toBeLessThanOrEqual(3000);

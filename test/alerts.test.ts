@@ -26,16 +26,30 @@ beforeAll(() => {
 });
 
 const YAML = 'version: 1\nops:\n  checks:\n    - name: api\n      http: { url: API_URL }\n';
-const runEnv = () => ({ GITHUB_API_URL: gh.url, GITHUB_REPOSITORY: gh.repository, GITHUB_TOKEN: gh.token, GITHUB_SERVER_URL: 'https://github.com', GITHUB_RUN_ID: '777', GITHUB_EVENT_NAME: 'schedule' });
+const runEnv = () => ({
+  GITHUB_API_URL: gh.url,
+  GITHUB_REPOSITORY: gh.repository,
+  GITHUB_TOKEN: gh.token,
+  GITHUB_SERVER_URL: 'https://github.com',
+  GITHUB_RUN_ID: '777',
+  GITHUB_EVENT_NAME: 'schedule',
+});
 
 async function fixture(context = 'internal-dogfood', withSlack = true): Promise<OpsFixture> {
-  const f = await opsFixture({ context, yaml: YAML, vault: { API_URL: app.url, ...(withSlack ? { SLACK_WEBHOOK_URL: slack.url } : {}) } });
+  const f = await opsFixture({
+    context,
+    yaml: YAML,
+    vault: { API_URL: app.url, ...(withSlack ? { SLACK_WEBHOOK_URL: slack.url } : {}) },
+  });
   fixtures.push(f);
   return f;
 }
 
 const alertIssues = (context = 'internal-dogfood') => gh.openIssuesWith(alertMarker(context));
-const slackHeaders = () => slack.payloads.map((p) => ((p as { blocks: Array<{ type: string; text?: { text: string } }> }).blocks[0]?.text?.text ?? ''));
+const slackHeaders = () =>
+  slack.payloads.map(
+    (p) => (p as { blocks: Array<{ type: string; text?: { text: string } }> }).blocks[0]?.text?.text ?? '',
+  );
 
 describe('alert issue lifecycle', () => {
   test('opened once, commented on recurrence, acknowledged label honoured, closed on recovery', async () => {
@@ -93,7 +107,14 @@ describe('alert issue lifecycle', () => {
     // every kind of request went to a documented endpoint
     const templates = new Set(gh.requests.map((q) => `${q.method} ${q.template}`));
     expect([...templates].sort()).toEqual(
-      ['GET /repos/{owner}/{repo}', 'GET /repos/{owner}/{repo}/issues', 'GET /repos/{owner}/{repo}/issues/{issue_number}', 'PATCH /repos/{owner}/{repo}/issues/{issue_number}', 'POST /repos/{owner}/{repo}/issues', 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments'].sort(),
+      [
+        'GET /repos/{owner}/{repo}',
+        'GET /repos/{owner}/{repo}/issues',
+        'GET /repos/{owner}/{repo}/issues/{issue_number}',
+        'PATCH /repos/{owner}/{repo}/issues/{issue_number}',
+        'POST /repos/{owner}/{repo}/issues',
+        'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
+      ].sort(),
     );
   });
 
@@ -119,7 +140,9 @@ describe('alert issue lifecycle', () => {
     // the next run knows the number: one GET instead of a scan
     gh.requests.length = 0;
     await f.ops([], runEnv());
-    expect(gh.requests.filter((q) => q.template === '/repos/{owner}/{repo}/issues' && q.method === 'GET')).toHaveLength(0);
+    expect(gh.requests.filter((q) => q.template === '/repos/{owner}/{repo}/issues' && q.method === 'GET')).toHaveLength(
+      0,
+    );
     expect(existing.comments).toHaveLength(2);
   });
 
@@ -147,10 +170,14 @@ describe('alert issue lifecycle', () => {
     mkdirSync(join(target, f.context, 'web', '.paas'), { recursive: true });
     symlinkSync('releases/v1', join(target, f.context, 'web', 'current'));
     writeFileSync(join(target, f.context, 'web', '.paas', 'history.jsonl'), '');
-    f.writeConfig('version: 1\napps:\n  web: {}\nops:\n  checks:\n    - name: release\n      target: { current_release: true }\n');
+    f.writeConfig(
+      'version: 1\napps:\n  web: {}\nops:\n  checks:\n    - name: release\n      target: { current_release: true }\n',
+    );
     f.writeVault({ PAAS_TARGETS: `web1=local:${target}`, SLACK_WEBHOOK_URL: slack.url });
     const r = await f.ops([], runEnv());
-    expect(statusLines(r).at(-1)).toBe('ops_daily status=insufficient_data reason=no_release_history mode=prod checks=1 failed=0');
+    expect(statusLines(r).at(-1)).toBe(
+      'ops_daily status=insufficient_data reason=no_release_history mode=prod checks=1 failed=0',
+    );
     expect(alertIssues()).toHaveLength(1);
     expect(alertIssues()[0]!.comments).toHaveLength(0);
     f.writeConfig(YAML);
@@ -177,16 +204,30 @@ describe('alert issue lifecycle', () => {
     const r1 = await runOpsDirect(f, { env: runEnv(), clock });
     expect(r1.code).toBe(2);
     expect(r1.lines.at(-2)).toBe('ops_alert status=failed reason=github_502 cause=server slack=sent');
-    expect(r1.logs.join('\n')).toMatch(/alert issue could not be updated: GitHub API POST \/repos\/\{owner\}\/\{repo\}\/issues answered HTTP 502 after 5 attempts/);
+    expect(r1.logs.join('\n')).toMatch(
+      /alert issue could not be updated: GitHub API POST \/repos\/\{owner\}\/\{repo\}\/issues answered HTTP 502 after 5 attempts/,
+    );
     expect(clock.sleeps).toEqual([1000, 2000, 4000, 8000]); // backoff, on the virtual clock
     expect(alertIssues()).toHaveLength(0);
     expect(r1.summary).toMatch(/\| failed \| {2}\| sent \| github_502 \|/);
     const r2 = await runOpsDirect(f, { env: runEnv(), clock });
     expect(r2.lines.at(-2)).toMatch(/^ops_alert status=opened issue=\d+ slack=sent$/);
-    expect(slackHeaders()).toEqual(['ops_daily strict unhealthy: internal-dogfood', 'ops_daily strict unhealthy (still failing): internal-dogfood']);
-    const hist = (await f.paas(['alert', 'history', '--context', f.context, '--json'])).json().fields.records as Array<{ action: string; github: string; reason: string | null }>;
-    expect(hist.map((h) => `${h.action}:${h.github}:${h.reason}`)).toEqual(['opened:ok:null', 'failed:failed:github_502']);
-    expect((await f.paas(['alert', 'history', '--context', f.context])).stdout).toMatch(/failed\s+unhealthy issue=- slack=sent github=failed reason=github_502 alert=/);
+    expect(slackHeaders()).toEqual([
+      'ops_daily strict unhealthy: internal-dogfood',
+      'ops_daily strict unhealthy (still failing): internal-dogfood',
+    ]);
+    const hist = (await f.paas(['alert', 'history', '--context', f.context, '--json'])).json().fields.records as Array<{
+      action: string;
+      github: string;
+      reason: string | null;
+    }>;
+    expect(hist.map((h) => `${h.action}:${h.github}:${h.reason}`)).toEqual([
+      'opened:ok:null',
+      'failed:failed:github_502',
+    ]);
+    expect((await f.paas(['alert', 'history', '--context', f.context])).stdout).toMatch(
+      /failed\s+unhealthy issue=- slack=sent github=failed reason=github_502 alert=/,
+    );
   });
 
   test('without a token or repository: the alert is tracked locally, Slack still notified', async () => {
@@ -214,7 +255,10 @@ describe('paas alert history | acknowledge', () => {
     const wrong = await f.paas(['alert', 'acknowledge', '--context', f.context, '--id', '00000000', '--json']);
     expect(wrong.code).toBe(1);
 
-    const ack = await f.paas(['alert', 'acknowledge', '--context', f.context, '--id', open.id.slice(0, 8), '--by', 'octocat'], { GITHUB_TOKEN: gh.token, GITHUB_REPOSITORY: gh.repository, GITHUB_API_URL: gh.url });
+    const ack = await f.paas(
+      ['alert', 'acknowledge', '--context', f.context, '--id', open.id.slice(0, 8), '--by', 'octocat'],
+      { GITHUB_TOKEN: gh.token, GITHUB_REPOSITORY: gh.repository, GITHUB_API_URL: gh.url },
+    );
     expect(ack.code).toBe(0);
     expect(statusLines(ack).at(-1)).toBe('alert_acknowledge status=ok context=internal-dogfood issue=1');
     expect(gh.issues.get(1)!.labels).toContain('acknowledged');
@@ -225,9 +269,16 @@ describe('paas alert history | acknowledge', () => {
 
     const text = await f.paas(['alert', 'history', '--context', f.context]);
     expect(text.stdout).toMatch(/acknowledged\s+issue=1 slack=not_needed github=ok/);
-    const records = (await f.paas(['alert', 'history', '--context', f.context, '--json'])).json().fields.records as Array<{ action: string; slack: string }>;
-    expect(records.map((x) => `${x.action}:${x.slack}`)).toEqual(['commented:suppressed_acknowledged', 'acknowledged:not_needed', 'opened:sent']);
-    const events = (await f.paas(['events', 'list', '--context', f.context, '--kind', 'alert.acknowledged', '--json'])).json().fields.events as unknown[];
+    const records = (await f.paas(['alert', 'history', '--context', f.context, '--json'])).json().fields
+      .records as Array<{ action: string; slack: string }>;
+    expect(records.map((x) => `${x.action}:${x.slack}`)).toEqual([
+      'commented:suppressed_acknowledged',
+      'acknowledged:not_needed',
+      'opened:sent',
+    ]);
+    const events = (
+      await f.paas(['events', 'list', '--context', f.context, '--kind', 'alert.acknowledged', '--json'])
+    ).json().fields.events as unknown[];
     expect(events).toHaveLength(1);
   });
 
@@ -245,14 +296,18 @@ describe('Slack', () => {
     app.status = 503;
     await f.ops([], runEnv());
     const p = slack.payloads[0] as { text: string; blocks: Array<Record<string, unknown>> };
-    expect(p.text).toBe('ops_daily strict unhealthy: internal-dogfood (unhealthy) https://github.com/acme/shop/actions/runs/777');
+    expect(p.text).toBe(
+      'ops_daily strict unhealthy: internal-dogfood (unhealthy) https://github.com/acme/shop/actions/runs/777',
+    );
     expect(p.blocks.map((b) => b.type)).toEqual(['header', 'section', 'context']);
     const section = (p.blocks[1] as { text: { type: string; text: string } }).text;
     expect(section.type).toBe('mrkdwn');
     expect(section.text).toContain('ops_daily status=unhealthy mode=prod checks=1 failed=1');
     expect(JSON.stringify(p)).not.toContain(app.url);
     expect(JSON.stringify(p)).not.toContain(gh.token);
-    expect((p.blocks[2] as { elements: Array<{ text: string }> }).elements[0]!.text).toBe('<https://github.com/acme/shop/actions/runs/777|run> · <https://github.com/acme/shop/issues/1|alert issue>');
+    expect((p.blocks[2] as { elements: Array<{ text: string }> }).elements[0]!.text).toBe(
+      '<https://github.com/acme/shop/actions/runs/777|run> · <https://github.com/acme/shop/issues/1|alert issue>',
+    );
   });
 
   test('retries on 5xx: delivered on the third attempt', async () => {
@@ -271,21 +326,61 @@ describe('the GitHub API harness refuses what GitHub would not accept', () => {
     const q = (s = '') => new URLSearchParams(s);
     expect(checkRequest('GET', '/repos/o/r/issue', q(), undefined, '').problems[0]).toMatch(/no such path/);
     expect(checkRequest('DELETE', '/repos/o/r/issues/1', q(), undefined, '').problems[0]).toMatch(/method not allowed/);
-    expect(checkRequest('PATCH', '/repos/o/r/issues/1', q(), 'application/json', JSON.stringify({ state: 'done' })).problems[0]).toMatch(/body invalid/);
-    expect(checkRequest('PATCH', '/repos/o/r/issues/1', q(), 'application/json', JSON.stringify({ state: 'closed', state_reasons: 'completed' })).problems[0]).toMatch(/body field state_reasons/);
-    expect(checkRequest('POST', '/repos/o/r/issues', q(), 'application/json', JSON.stringify({ body: 'no title' })).problems[0]).toMatch(/body invalid/);
-    expect(checkRequest('GET', '/repos/o/r/issues', q('per_page=100&pages=2'), undefined, '').problems).toEqual(['GET /repos/{owner}/{repo}/issues: undeclared query parameter pages']);
-    expect(checkRequest('GET', '/repos/o/r/issues', q('state=opened'), undefined, '').problems[0]).toMatch(/query parameter state="opened" invalid/);
-    expect(checkRequest('GET', '/repos/o/r/issues/abc', q(), undefined, '').problems[0]).toMatch(/path parameter issue_number="abc" invalid/);
-    expect(checkRequest('POST', '/repos/o/r/issues/1/comments', q(), 'application/json', '').problems[0]).toMatch(/required JSON body missing/);
-    expect(checkRequest('POST', '/repos/o/r/issues/1/labels', q(), 'application/json', JSON.stringify({ labels: ['acknowledged'] })).problems).toEqual([]);
-    expect(checkRequest('PATCH', '/repos/o/r/issues/1', q(), 'application/json', JSON.stringify({ state: 'closed', state_reason: 'completed' })).problems).toEqual([]);
+    expect(
+      checkRequest('PATCH', '/repos/o/r/issues/1', q(), 'application/json', JSON.stringify({ state: 'done' }))
+        .problems[0],
+    ).toMatch(/body invalid/);
+    expect(
+      checkRequest(
+        'PATCH',
+        '/repos/o/r/issues/1',
+        q(),
+        'application/json',
+        JSON.stringify({ state: 'closed', state_reasons: 'completed' }),
+      ).problems[0],
+    ).toMatch(/body field state_reasons/);
+    expect(
+      checkRequest('POST', '/repos/o/r/issues', q(), 'application/json', JSON.stringify({ body: 'no title' }))
+        .problems[0],
+    ).toMatch(/body invalid/);
+    expect(checkRequest('GET', '/repos/o/r/issues', q('per_page=100&pages=2'), undefined, '').problems).toEqual([
+      'GET /repos/{owner}/{repo}/issues: undeclared query parameter pages',
+    ]);
+    expect(checkRequest('GET', '/repos/o/r/issues', q('state=opened'), undefined, '').problems[0]).toMatch(
+      /query parameter state="opened" invalid/,
+    );
+    expect(checkRequest('GET', '/repos/o/r/issues/abc', q(), undefined, '').problems[0]).toMatch(
+      /path parameter issue_number="abc" invalid/,
+    );
+    expect(checkRequest('POST', '/repos/o/r/issues/1/comments', q(), 'application/json', '').problems[0]).toMatch(
+      /required JSON body missing/,
+    );
+    expect(
+      checkRequest(
+        'POST',
+        '/repos/o/r/issues/1/labels',
+        q(),
+        'application/json',
+        JSON.stringify({ labels: ['acknowledged'] }),
+      ).problems,
+    ).toEqual([]);
+    expect(
+      checkRequest(
+        'PATCH',
+        '/repos/o/r/issues/1',
+        q(),
+        'application/json',
+        JSON.stringify({ state: 'closed', state_reason: 'completed' }),
+      ).problems,
+    ).toEqual([]);
   });
 
   test('a request with a wrong token or to an unknown endpoint is recorded as a violation', async () => {
     const api = restIssuesApi({ apiUrl: gh.url, repository: gh.repository, token: 'wrong-token-xyz' });
     await expect(api.listOpenIssues()).rejects.toThrow(/HTTP 401/);
-    const res = await fetch(`${gh.url}/repos/${gh.repository}/issuez`, { headers: { authorization: `Bearer ${gh.token}` } });
+    const res = await fetch(`${gh.url}/repos/${gh.repository}/issuez`, {
+      headers: { authorization: `Bearer ${gh.token}` },
+    });
     expect(res.status).toBe(404);
     expect(gh.violations).toHaveLength(2);
     gh.violations.length = 0;

@@ -18,7 +18,17 @@ function load(yml: string, app = 'web') {
 test('an app with no settings gets exactly the schema defaults (deploy-only fields included)', () => {
   const app = load('version: 1\napps:\n  web: {}\n');
   expect(app).toEqual(paasYmlSchemas().app.parse({}));
-  expect(app).toMatchObject({ deploy_root: '/srv/paas', keep_releases: 5, shared: [], strategy: 'serial', hooks: {}, lock_ttl: 30 * 60_000, command_timeout: 10 * 60_000, connect_concurrency: 10, connect_attempts: 4 });
+  expect(app).toMatchObject({
+    deploy_root: '/srv/paas',
+    keep_releases: 5,
+    shared: [],
+    strategy: 'serial',
+    hooks: {},
+    lock_ttl: 30 * 60_000,
+    command_timeout: 10 * 60_000,
+    connect_concurrency: 10,
+    connect_attempts: 4,
+  });
 });
 
 test('restart is read as start; start wins when both are given', () => {
@@ -27,5 +37,8 @@ test('restart is read as start; start wins when both are given', () => {
 });
 
 test('durations in paas.yml come out as milliseconds', () => {
-  expect(load('version: 1\napps:\n  web: { lock_ttl: 20m, command_timeout: 90s }\n')).toMatchObject({ lock_ttl: 20 * 60_000, command_timeout: 90_000 });
+  expect(load('version: 1\napps:\n  web: { lock_ttl: 20m, command_timeout: 90s }\n')).toMatchObject({
+    lock_ttl: 20 * 60_000,
+    command_timeout: 90_000,
+  });
 });

@@ -10,7 +10,9 @@ const REPO = join(import.meta.dirname, '..');
 const eslint = new ESLint({ cwd: REPO });
 
 async function restricted(file: string, source: string): Promise<string[]> {
-  const [r] = await eslint.lintText(`import { x } from '${source}';\nexport const y = x;\n`, { filePath: join(REPO, file) });
+  const [r] = await eslint.lintText(`import { x } from '${source}';\nexport const y = x;\n`, {
+    filePath: join(REPO, file),
+  });
   return (r?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
 }
 
@@ -46,6 +48,8 @@ test.each([
 
 test('lib/ passes its import boundaries (known violations are listed in eslint.config.js)', async () => {
   const results = await eslint.lintFiles(['lib/**/*.ts']);
-  const hits = results.flatMap((r) => r.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => `${r.filePath}:${m.line} ${m.message}`));
+  const hits = results.flatMap((r) =>
+    r.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => `${r.filePath}:${m.line} ${m.message}`),
+  );
   expect(hits).toEqual([]);
 }, 120_000);

@@ -45,7 +45,18 @@ function contents(sr: string, context = CTX): { events: string[]; history: strin
   const r = new Redactor();
   const st = store.openState(context, r);
   try {
-    return { events: store.events(context, r).list({ limit: 10_000 }).map((e) => e.id).sort(), history: st.scoped.list(undefined, 1000).map((h) => h.id).sort(), kv: st.scoped.get('last_run') };
+    return {
+      events: store
+        .events(context, r)
+        .list({ limit: 10_000 })
+        .map((e) => e.id)
+        .sort(),
+      history: st.scoped
+        .list(undefined, 1000)
+        .map((h) => h.id)
+        .sort(),
+      kv: st.scoped.get('last_run'),
+    };
   } finally {
     st.close();
   }
@@ -67,10 +78,15 @@ beforeAll(async () => {
   const redactor = new Redactor();
   for (const [k, v] of Object.entries(vault)) redactor.register(v, k);
   const events = store.events(CTX, redactor);
-  for (let i = 0; i < 5; i++) original.events.push(events.append('deploy.finished', `release r${i} with ${vault.POSTGRES_DSN_PROD}`, { token: vault.GITHUB_PAT, i }).id);
+  for (let i = 0; i < 5; i++)
+    original.events.push(
+      events.append('deploy.finished', `release r${i} with ${vault.POSTGRES_DSN_PROD}`, { token: vault.GITHUB_PAT, i })
+        .id,
+    );
   const st = store.openState(CTX, redactor);
   try {
-    for (let i = 0; i < 3; i++) original.history.push(st.scoped.record('deploy', { release: `r${i}`, key: vault.PAAS_SSH_KEY }).id);
+    for (let i = 0; i < 3; i++)
+      original.history.push(st.scoped.record('deploy', { release: `r${i}`, key: vault.PAAS_SSH_KEY }).id);
     st.scoped.set('last_run', { at: 'yesterday', password: vault.DB_PASSWORD });
   } finally {
     st.close();
@@ -104,7 +120,10 @@ describe('paas backup', () => {
     const data = readFileSync(backup);
     const { manifest, body } = readManifest(data);
     for (const f of manifest.files) {
-      const bad = write(`bad-${f.path.replace(/\W/g, '_')}.paasbak`, flip(data, body + f.offset + Math.floor(f.length / 2)));
+      const bad = write(
+        `bad-${f.path.replace(/\W/g, '_')}.paasbak`,
+        flip(data, body + f.offset + Math.floor(f.length / 2)),
+      );
       const v = await cli(['backup', 'verify', bad, ...base()], {}, cwd);
       expect(v.code).toBe(1);
       const env = v.json();
@@ -147,7 +166,11 @@ describe('paas backup', () => {
 
   test('restore refuses a backup of another context, before any key is needed', async () => {
     const sr = join(root, 'state-other');
-    const r = await cli(['backup', 'restore', backup, '--context', 'customer-other', '--state-root', sr, '--json'], {}, cwd);
+    const r = await cli(
+      ['backup', 'restore', backup, '--context', 'customer-other', '--state-root', sr, '--json'],
+      {},
+      cwd,
+    );
     expect(r.code).toBe(1);
     expect(r.json().error).toMatchObject({ code: 'PAAS_BACKUP_CONTEXT_MISMATCH', stage: 'backup_restore' });
     expect(r.json().error?.message).toContain('belongs to context "customer-acme", not customer-other');
@@ -158,12 +181,22 @@ describe('paas backup', () => {
 
   test('restore on a fresh machine: verified first, same state, private modes, passes the isolation checks and doctor', async () => {
     const sr = join(root, 'state-new');
-    const r = await cli(['backup', 'restore', backup, '--context', CTX, '--vault-file', vaultFile, '--state-root', sr, '--json'], {}, cwd);
+    const r = await cli(
+      ['backup', 'restore', backup, '--context', CTX, '--vault-file', vaultFile, '--state-root', sr, '--json'],
+      {},
+      cwd,
+    );
     expect(r.code).toBe(0);
     const env = r.json();
     expect(env).toMatchObject({ ok: true, command: 'backup_restore', context: CTX });
     const checks = env.fields.checks as Array<{ name: string; ok: boolean }>;
-    expect(checks.map((c) => c.name)).toEqual(['state_root_outside_repo', 'context_vault_outside_repo', 'private_modes', 'cross_context_contamination', 'no_vault_value_in_state']);
+    expect(checks.map((c) => c.name)).toEqual([
+      'state_root_outside_repo',
+      'context_vault_outside_repo',
+      'private_modes',
+      'cross_context_contamination',
+      'no_vault_value_in_state',
+    ]);
     expect(checks.every((c) => c.ok)).toBe(true);
     const doctor = env.fields.doctor as { ran: boolean; ok: boolean | null };
     expect(doctor.ran).toBe(true);
@@ -175,7 +208,10 @@ describe('paas backup', () => {
     expect(restored.kv).toEqual({ at: 'yesterday', password: '***' });
     const store = new ContextStore(guardStateRoot(sr));
     expect(store.get(CTX).state_root).toBe(store.root.path);
-    const kinds = store.events(CTX, new Redactor()).list({ limit: 100 }).map((e) => e.kind);
+    const kinds = store
+      .events(CTX, new Redactor())
+      .list({ limit: 100 })
+      .map((e) => e.kind);
     expect(kinds).toContain('backup.restored');
     // doctor on the restored state root, the way a user runs it
     const d = await cli(['doctor', '--context', CTX, '--state-root', sr, '--json'], {}, cwd);
@@ -220,16 +256,36 @@ describe('paas backup', () => {
     expect(leakedKeys(data, vault)).toEqual([]);
     const { files } = verifyBackup(data, vault.PAAS_STATE_KEY as string);
     expect(files?.length).toBe(3);
-    for (const f of files ?? []) expect({ file: f.path, leaked: leakedKeys(f.data, vault) }).toEqual({ file: f.path, leaked: [] });
+    for (const f of files ?? [])
+      expect({ file: f.path, leaked: leakedKeys(f.data, vault) }).toEqual({ file: f.path, leaked: [] });
     // the vault file is never part of a backup: not even its path is needed to read one
     expect(data.includes(Buffer.from(readFileSync(vaultFile)))).toBe(false);
 
     const sr = join(root, 'state-leak');
     writeFileSync(join(root, 'vaults', 'leak.env'), dotenv(vault), { mode: 0o600 });
-    const c = await cli(['context', 'create', 'customer-leak', '--vault-file', join(root, 'vaults', 'leak.env'), '--state-root', sr, '--json'], {}, cwd);
+    const c = await cli(
+      [
+        'context',
+        'create',
+        'customer-leak',
+        '--vault-file',
+        join(root, 'vaults', 'leak.env'),
+        '--state-root',
+        sr,
+        '--json',
+      ],
+      {},
+      cwd,
+    );
     expect(c.code).toBe(0);
     const db = new DatabaseSync(join(sr, 'contexts', 'customer-leak', 'state.db'));
-    db.prepare('INSERT INTO history (id, context, kind, at, data) VALUES (?, ?, ?, ?, ?)').run('h1', 'customer-leak', 'note', new Date().toISOString(), JSON.stringify({ dsn: Buffer.from(vault.POSTGRES_DSN_PROD as string).toString('hex') }));
+    db.prepare('INSERT INTO history (id, context, kind, at, data) VALUES (?, ?, ?, ?, ?)').run(
+      'h1',
+      'customer-leak',
+      'note',
+      new Date().toISOString(),
+      JSON.stringify({ dsn: Buffer.from(vault.POSTGRES_DSN_PROD as string).toString('hex') }),
+    );
     db.close();
     const b = await cli(['backup', 'create', '--context', 'customer-leak', '--state-root', sr, '--json'], {}, cwd);
     expect(b.json().error).toMatchObject({ code: 'PAAS_STATE_HOLDS_SECRET', target: 'state.db' });

@@ -19,7 +19,11 @@ describe('CLI output to a closed pipe', () => {
     try {
       spawnSync('git', ['init', '-q', dir]);
       for (let i = 0; i < 50; i++) writeFileSync(join(dir, `f${i}.txt`), `line ${i}\n`);
-      const child = spawn(process.execPath, [CLI, 'doctor', '--path', dir, '--state-root', join(dir, '..', `${dir.split('/').pop()}-state`)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [CLI, 'doctor', '--path', dir, '--state-root', join(dir, '..', `${dir.split('/').pop()}-state`)],
+        { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       child.stdout.destroy(); // the reader is gone before the first line
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -11,13 +11,58 @@ afterAll(() => rmrf(base));
 
 /** Values that no typed argument accepts. */
 const malformed = fc.oneof(
-  fc.constantFrom('../../etc/passwd', '..', '/etc/passwd', 'a/../../b', '$(id)', '`id`', ';rm -rf /', 'a|b', 'a&&b', "it's", '"q"', '\n', ' ', 'yes', 'no', '1.5', '-1', '{"a":1}', '[1,2]', 'null', 'ＡＢＣ', 'a\u0000b', 'x'.repeat(100_000), 'UPPER', '-x'),
+  fc.constantFrom(
+    '../../etc/passwd',
+    '..',
+    '/etc/passwd',
+    'a/../../b',
+    '$(id)',
+    '`id`',
+    ';rm -rf /',
+    'a|b',
+    'a&&b',
+    "it's",
+    '"q"',
+    '\n',
+    ' ',
+    'yes',
+    'no',
+    '1.5',
+    '-1',
+    '{"a":1}',
+    '[1,2]',
+    'null',
+    'ＡＢＣ',
+    'a\u0000b',
+    'x'.repeat(100_000),
+    'UPPER',
+    '-x',
+  ),
   fc.string({ minLength: 1, maxLength: 30 }).map((s) => `${s};$(touch /tmp/pwned-${s.length})`),
   fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }).map((s) => '../' + s),
 );
 
 /** Arguments typed tightly enough that every malformed value above must be refused. */
-const TYPED = new Set(['name', 'type', 'context', 'context_type', 'mode', 'app', 'release_id', 'to_release', 'target', 'dsn_key', 'baseline_version', 'kind', 'limit', 'default_targets', 'events', 'branches', 'actors', 'expected_release']);
+const TYPED = new Set([
+  'name',
+  'type',
+  'context',
+  'context_type',
+  'mode',
+  'app',
+  'release_id',
+  'to_release',
+  'target',
+  'dsn_key',
+  'baseline_version',
+  'kind',
+  'limit',
+  'default_targets',
+  'events',
+  'branches',
+  'actors',
+  'expected_release',
+]);
 
 const ENUMS = new Set(['type', 'context_type', 'mode']);
 
@@ -60,7 +105,12 @@ describe('every CLI command refuses malformed input cleanly', () => {
   }
 
   test('unknown commands and flags', async () => {
-    for (const argv of [['nope'], ['context', 'create', 'oss-demo', '--bogus', 'x'], ['context', 'list', 'extra', 'args'], ['context', 'create']]) {
+    for (const argv of [
+      ['nope'],
+      ['context', 'create', 'oss-demo', '--bogus', 'x'],
+      ['context', 'list', 'extra', 'args'],
+      ['context', 'create'],
+    ]) {
       const r = await cli([...argv, '--json'], { HOME: base });
       expect(r.code).toBe(1);
       expect(r.json().error?.code).toBe('PAAS_INVALID_ARGUMENT');

@@ -16,7 +16,11 @@ const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
 const kebab = (s: string) => s.replace(/_/g, '-');
 
 function actionInputs(op: string): Record<string, { description: string; default?: string }> {
-  return (parse(readFileSync(join(REPO_ROOT, 'actions', op, 'action.yml'), 'utf8')) as { inputs: Record<string, { description: string; default?: string }> }).inputs;
+  return (
+    parse(readFileSync(join(REPO_ROOT, 'actions', op, 'action.yml'), 'utf8')) as {
+      inputs: Record<string, { description: string; default?: string }>;
+    }
+  ).inputs;
 }
 
 /** the text --help prints for one option (its row, continuation lines joined) */
@@ -30,31 +34,35 @@ function optionText(help: string, flag: string): string | null {
 }
 
 describe('--help of every command', () => {
-  test.each(COMMANDS.map((c) => [c.path.join(' '), c] as const))('paas %s --help: every option described', async (_name, c) => {
-    const args = [...c.path, ...c.positionals.filter((p) => !p.endsWith('?')).map(() => 'x'), '--help'];
-    const r = await cli(args);
-    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
-    for (const s of c.strings) {
-      const t = optionText(r.stdout, `--${kebab(s)} <value>`);
-      expect({ s, described: (t ?? '').length > 10 }).toEqual({ s, described: true });
-    }
-    for (const b of c.booleans) {
-      const t = optionText(r.stdout, `--${kebab(b)}`);
-      expect({ b, described: (t ?? '').length > 10 }).toEqual({ b, described: true });
-    }
-    if (c.op) {
-      // the same text as the action.yml input, with its default
-      const inputs = actionInputs(c.op);
-      for (const name of [...c.strings, ...c.booleans]) {
-        const spec = inputs[name];
-        expect(spec).toBeDefined();
-        const flag = c.booleans.includes(name) ? `--${kebab(name)}` : `--${kebab(name)} <value>`;
-        const t = optionText(r.stdout, flag) as string;
-        expect(t.startsWith(norm(spec?.description ?? ''))).toBe(true);
-        if (spec?.default && !spec.default.includes('${{')) expect({ name, t }).toEqual({ name, t: expect.stringContaining(`default: ${spec.default}`) });
+  test.each(COMMANDS.map((c) => [c.path.join(' '), c] as const))(
+    'paas %s --help: every option described',
+    async (_name, c) => {
+      const args = [...c.path, ...c.positionals.filter((p) => !p.endsWith('?')).map(() => 'x'), '--help'];
+      const r = await cli(args);
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+      for (const s of c.strings) {
+        const t = optionText(r.stdout, `--${kebab(s)} <value>`);
+        expect({ s, described: (t ?? '').length > 10 }).toEqual({ s, described: true });
       }
-    }
-  });
+      for (const b of c.booleans) {
+        const t = optionText(r.stdout, `--${kebab(b)}`);
+        expect({ b, described: (t ?? '').length > 10 }).toEqual({ b, described: true });
+      }
+      if (c.op) {
+        // the same text as the action.yml input, with its default
+        const inputs = actionInputs(c.op);
+        for (const name of [...c.strings, ...c.booleans]) {
+          const spec = inputs[name];
+          expect(spec).toBeDefined();
+          const flag = c.booleans.includes(name) ? `--${kebab(name)}` : `--${kebab(name)} <value>`;
+          const t = optionText(r.stdout, flag) as string;
+          expect(t.startsWith(norm(spec?.description ?? ''))).toBe(true);
+          if (spec?.default && !spec.default.includes('${{'))
+            expect({ name, t }).toEqual({ name, t: expect.stringContaining(`default: ${spec.default}`) });
+        }
+      }
+    },
+  );
 
   test('allowed values come from the zod schema', async () => {
     const r = await cli(['db', 'bootstrap', '--help']);
@@ -93,7 +101,8 @@ describe('mistakes get the nearest right thing', () => {
   test('`paas context` alone lists its commands (exit 0)', async () => {
     const r = await cli(['context']);
     expect(r.code).toBe(0);
-    for (const sub of ['create', 'list', 'use', 'show', 'remove', 'export', 'import']) expect(r.stdout).toMatch(new RegExp(`\\n {2}paas context ${sub}\\b`));
+    for (const sub of ['create', 'list', 'use', 'show', 'remove', 'export', 'import'])
+      expect(r.stdout).toMatch(new RegExp(`\\n {2}paas context ${sub}\\b`));
     expect(r.stdout).not.toContain('paas doctor');
   });
 });
@@ -104,7 +113,13 @@ describe('--version', () => {
     expect((await cli(['--version'])).stdout).toBe(`paas ${pkg.version}\n`);
     const j = await cli(['--version', '--json']);
     expect(j.code).toBe(0);
-    expect(JSON.parse(j.stdout)).toEqual({ ok: true, command: 'version', context: null, mode: null, fields: { version: pkg.version, node: process.versions.node } });
+    expect(JSON.parse(j.stdout)).toEqual({
+      ok: true,
+      command: 'version',
+      context: null,
+      mode: null,
+      fields: { version: pkg.version, node: process.versions.node },
+    });
   });
 });
 
@@ -114,7 +129,10 @@ describe('repeated --vault adds', () => {
     base = tempDir('paas-vault-');
     mkdirSync(join(base, 'work'));
     mkdirSync(join(base, 'target'));
-    writeFileSync(join(base, 'work', 'paas.yml'), ['version: 1', 'apps:', '  web:', '    start: ./bin/start', ''].join('\n'));
+    writeFileSync(
+      join(base, 'work', 'paas.yml'),
+      ['version: 1', 'apps:', '  web:', '    start: ./bin/start', ''].join('\n'),
+    );
     expect((await cli(['context', 'create', 'oss-demo', '--state-root', join(base, 'state')])).code).toBe(0);
   });
   afterAll(() => rmrf(base));

@@ -3,7 +3,16 @@
  * and runs of the operation in-process (the same code as the action and the CLI).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Envelope, Outcome } from '../lib/output/envelope.js';
@@ -78,7 +87,13 @@ export async function runDb(ws: Workspace, inputs: Record<string, unknown>, opts
     workspace: undefined,
   };
   const outcome = await executeOperation(rt, 'db_bootstrap', { context: CONTEXT, state_root: ws.stateRoot, ...inputs });
-  const visible = [outcome.lines.join('\n'), outcome.text ?? '', outcome.summary ?? '', JSON.stringify(outcome.envelope), logger.lines.join('\n')].join('\n');
+  const visible = [
+    outcome.lines.join('\n'),
+    outcome.text ?? '',
+    outcome.summary ?? '',
+    JSON.stringify(outcome.envelope),
+    logger.lines.join('\n'),
+  ].join('\n');
   return { outcome, envelope: outcome.envelope, lines: outcome.lines, log: logger.lines, rt, visible };
 }
 
@@ -105,14 +120,26 @@ export async function freshDb(pg: PgServer, prefix = 'app'): Promise<TestDb> {
   return { name, user, password, dsn: pg.dsn(name, user, password) };
 }
 
-export async function ledger(pg: PgServer, db: string, table = 'public.schema_migrations'): Promise<Array<{ id: string; filename: string; checksum: string; duration_ms: string | null; success: boolean }>> {
+export async function ledger(
+  pg: PgServer,
+  db: string,
+  table = 'public.schema_migrations',
+): Promise<Array<{ id: string; filename: string; checksum: string; duration_ms: string | null; success: boolean }>> {
   const exists = await pg.query<{ r: string | null }>(`SELECT to_regclass('${table}')::text AS r`, db);
   if (!exists.rows[0]?.r) return [];
-  return (await pg.query<{ id: string; filename: string; checksum: string; duration_ms: string | null; success: boolean }>(`SELECT id::text, filename, checksum, duration_ms::text, success FROM ${table} ORDER BY id`, db)).rows;
+  return (
+    await pg.query<{ id: string; filename: string; checksum: string; duration_ms: string | null; success: boolean }>(
+      `SELECT id::text, filename, checksum, duration_ms::text, success FROM ${table} ORDER BY id`,
+      db,
+    )
+  ).rows;
 }
 
 export async function tables(pg: PgServer, db: string): Promise<string[]> {
-  const r = await pg.query<{ t: string }>(`SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`, db);
+  const r = await pg.query<{ t: string }>(
+    `SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`,
+    db,
+  );
   return r.rows.map((x) => x.t);
 }
 
@@ -131,7 +158,10 @@ export function stateRootBytes(stateRoot: string): string {
   return out.join('\n');
 }
 
-export function historyRows(stateRoot: string, context = CONTEXT): Array<{ kind: string; data: Record<string, unknown> }> {
+export function historyRows(
+  stateRoot: string,
+  context = CONTEXT,
+): Array<{ kind: string; data: Record<string, unknown> }> {
   const db = new StateDb(join(stateRoot, 'contexts', context, 'state.db'));
   try {
     return db.forContext(context, new Redactor()).list<Record<string, unknown>>('db_bootstrap.run', 1000);

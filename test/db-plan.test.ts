@@ -71,7 +71,10 @@ describe('plan discovery', () => {
     ['unterminated_sql', { '0001_a.sql': 'create function f() returns int as $body$ select 1;\n' }],
     ['transaction_control_in_migration', { '0001_a.sql': 'BEGIN;\ncreate table x (id int);\nCOMMIT;\n' }],
     ['transaction_control_in_migration', { '0001_a.sql': 'create table x (id int);\nend;' }],
-    ['requires_no_transaction', { '0001_a.sql': 'create table t (id int);\ncreate index concurrently t_id on t (id);\n' }],
+    [
+      'requires_no_transaction',
+      { '0001_a.sql': 'create table t (id int);\ncreate index concurrently t_id on t (id);\n' },
+    ],
     ['requires_no_transaction', { '0001_a.sql': 'VACUUM t;' }],
     ['unreadable_migration', { '0001_a.sql': Buffer.from([0x73, 0x65, 0xff, 0xfe, 0x3b]) }],
   ] as const)('refuses with %s', (reason, files) => {
@@ -80,7 +83,10 @@ describe('plan discovery', () => {
   });
 
   test('a missing directory and a dangling symlink are clear problems', () => {
-    expect(discoverPlan(join(root, 'nope'), 'db/migrations').problems[0]).toMatchObject({ reason: 'migrations_dir_missing', message: 'migrations directory db/migrations does not exist' });
+    expect(discoverPlan(join(root, 'nope'), 'db/migrations').problems[0]).toMatchObject({
+      reason: 'migrations_dir_missing',
+      message: 'migrations directory db/migrations does not exist',
+    });
     const d = dir({ '0001_a.sql': 'select 1;' });
     symlinkSync(join(root, 'does-not-exist.sql'), join(d, '0002_b.sql'));
     const p = discoverPlan(d, 'db/migrations').problems[0];
@@ -89,20 +95,45 @@ describe('plan discovery', () => {
   });
 
   test('problems name the file and the line', () => {
-    const plan = discoverPlan(dir({ '0001_a.sql': '-- migrate:up\ncreate table t (id int);\n\nCREATE INDEX CONCURRENTLY t_i ON t (id);\n' }), 'db/migrations');
-    expect(plan.problems[0]).toMatchObject({ reason: 'requires_no_transaction', file: 'db/migrations/0001_a.sql', line: 4 });
+    const plan = discoverPlan(
+      dir({ '0001_a.sql': '-- migrate:up\ncreate table t (id int);\n\nCREATE INDEX CONCURRENTLY t_i ON t (id);\n' }),
+      'db/migrations',
+    );
+    expect(plan.problems[0]).toMatchObject({
+      reason: 'requires_no_transaction',
+      file: 'db/migrations/0001_a.sql',
+      line: 4,
+    });
     expect(plan.problems[0]?.remediation).toContain('transaction:false');
   });
 
   test('the requires_no_transaction message quotes the statement as written (identifiers keep their case)', () => {
-    const plan = discoverPlan(dir({ '0001_a.sql': '-- migrate:up\n/* idx */ create index concurrently "OrdersByDay" on "Orders" (created_at);\n' }), 'db/migrations');
-    expect(plan.problems[0]?.message).toBe('db/migrations/0001_a.sql:2: `create index concurrently "OrdersByDay" on "Orders" (created_at)` cannot run inside a transaction');
-    const long = discoverPlan(dir({ '0001_a.sql': `VACUUM (VERBOSE, ANALYZE) ${'a_very_long_table_name_'.repeat(4)}x;\n` }), 'db/migrations');
-    expect(long.problems[0]?.message).toMatch(/^db\/migrations\/0001_a\.sql:1: `VACUUM \(VERBOSE, ANALYZE\) a_very_long_table_name_a_very_long_table_name_a_very_l\.\.\.` cannot run inside a transaction$/);
+    const plan = discoverPlan(
+      dir({
+        '0001_a.sql': '-- migrate:up\n/* idx */ create index concurrently "OrdersByDay" on "Orders" (created_at);\n',
+      }),
+      'db/migrations',
+    );
+    expect(plan.problems[0]?.message).toBe(
+      'db/migrations/0001_a.sql:2: `create index concurrently "OrdersByDay" on "Orders" (created_at)` cannot run inside a transaction',
+    );
+    const long = discoverPlan(
+      dir({ '0001_a.sql': `VACUUM (VERBOSE, ANALYZE) ${'a_very_long_table_name_'.repeat(4)}x;\n` }),
+      'db/migrations',
+    );
+    expect(long.problems[0]?.message).toMatch(
+      /^db\/migrations\/0001_a\.sql:1: `VACUUM \(VERBOSE, ANALYZE\) a_very_long_table_name_a_very_long_table_name_a_very_l\.\.\.` cannot run inside a transaction$/,
+    );
   });
 
   test('transaction:false files may hold CONCURRENTLY and their own transactions', () => {
-    const plan = discoverPlan(dir({ '0001_a.sql': '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY t_i ON t (id);\nBEGIN; select 1; COMMIT;\n-- migrate:down\nDROP INDEX t_i;' }), 'x');
+    const plan = discoverPlan(
+      dir({
+        '0001_a.sql':
+          '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY t_i ON t (id);\nBEGIN; select 1; COMMIT;\n-- migrate:down\nDROP INDEX t_i;',
+      }),
+      'x',
+    );
     expect(plan.problems).toEqual([]);
     expect(plan.migrations[0]?.transaction).toBe(false);
     expect(plan.migrations[0]?.statements.map((s) => s.words[0])).toEqual(['create', 'begin', 'select', 'commit']);
@@ -143,17 +174,33 @@ describe('SQL splitter', () => {
   });
 
   test('dbmate sections', () => {
-    expect(parseSections('-- comment\n--migrate:up transaction:false\nselect 1;\n-- migrate:down\nselect 2;')).toEqual({ up: 'select 1;', upLine: 3, transaction: false, format: 'dbmate' });
+    expect(parseSections('-- comment\n--migrate:up transaction:false\nselect 1;\n-- migrate:down\nselect 2;')).toEqual({
+      up: 'select 1;',
+      upLine: 3,
+      transaction: false,
+      format: 'dbmate',
+    });
   });
 });
 
 describe('reconcile plan with ledger', () => {
   const d = () => dir({ '0001_a.sql': 'select 1;', '0002_b.sql': 'select 2;', '0003_c.sql': 'select 3;' });
-  const row = (id: string, filename: string, checksum: string, success = true) => ({ id, filename, checksum, applied_at: '', duration_ms: '1', success });
+  const row = (id: string, filename: string, checksum: string, success = true) => ({
+    id,
+    filename,
+    checksum,
+    applied_at: '',
+    duration_ms: '1',
+    success,
+  });
   test('pending, mismatched, missing, out-of-order', () => {
     const plan = discoverPlan(d(), 'x');
     const [a, b, c] = plan.migrations;
-    const r = reconcile(plan, [row('1', '0001_a.sql', a!.checksum), row('3', '0003_c.sql', 'f'.repeat(64)), row('4', '0004_gone.sql', 'e'.repeat(64))]);
+    const r = reconcile(plan, [
+      row('1', '0001_a.sql', a!.checksum),
+      row('3', '0003_c.sql', 'f'.repeat(64)),
+      row('4', '0004_gone.sql', 'e'.repeat(64)),
+    ]);
     expect(r.applied.map((m) => m.id)).toEqual(['1']);
     expect(r.mismatched.map((x) => x.migration.id)).toEqual(['3']);
     expect(r.missing.map((x) => x.id)).toEqual(['4']);
@@ -164,7 +211,10 @@ describe('reconcile plan with ledger', () => {
   });
   test('a failed transaction:false attempt is pending again and does not count as applied', () => {
     const plan = discoverPlan(d(), 'x');
-    const r = reconcile(plan, [row('1', '0001_a.sql', plan.migrations[0]!.checksum), row('2', '0002_b.sql', plan.migrations[1]!.checksum, false)]);
+    const r = reconcile(plan, [
+      row('1', '0001_a.sql', plan.migrations[0]!.checksum),
+      row('2', '0002_b.sql', plan.migrations[1]!.checksum, false),
+    ]);
     expect(r.pending.map((m) => m.id)).toEqual(['2', '3']);
     expect(r.nonIncreasing).toEqual([]);
     expect(r.failedAttempts.map((x) => x.id)).toEqual(['2']);
@@ -184,8 +234,18 @@ describe('DSN parsing', () => {
   const pw = ['s3cr', 'et/p@ss:w0rd'].join('');
   const enc = encodeURIComponent(pw);
   test('URL form with percent-encoded password, port, sslmode', () => {
-    const d = parseDsn(['postgres://', 'app_user:', enc, '@db.internal:6543/app?sslmode=require'].join(''), 'POSTGRES_DSN_PROD');
-    expect(d).toMatchObject({ user: 'app_user', password: pw, host: 'db.internal', port: 6543, database: 'app', sslmode: 'require' });
+    const d = parseDsn(
+      ['postgres://', 'app_user:', enc, '@db.internal:6543/app?sslmode=require'].join(''),
+      'POSTGRES_DSN_PROD',
+    );
+    expect(d).toMatchObject({
+      user: 'app_user',
+      password: pw,
+      host: 'db.internal',
+      port: 6543,
+      database: 'app',
+      sslmode: 'require',
+    });
     expect(parseDsn('postgresql://u@[::1]/x', 'K')).toMatchObject({ host: '::1', port: 5432, password: null });
     expect(parseDsn('postgres://u@/x?host=/var/run/postgresql', 'K')).toMatchObject({ host: '/var/run/postgresql' });
   });
@@ -282,7 +342,19 @@ contexts:
     const c = parsePaasYml(full);
     expect(c.apps.web?.health?.deadline).toBe(30_000);
     expect(c.apps.web?.strategy).toBe('rolling');
-    expect(c.db).toEqual({ migrations: 'db/migrations', dsn: 'POSTGRES_DSN_PROD', ledger_schema: 'public', ledger_table: 'schema_migrations', lock_wait: 60_000, lock_timeout: 5000, statement_timeout: 600_000, lock_retries: 3, retry_delay: 2000, connect_timeout: 10_000, progress_interval: 10_000 });
+    expect(c.db).toEqual({
+      migrations: 'db/migrations',
+      dsn: 'POSTGRES_DSN_PROD',
+      ledger_schema: 'public',
+      ledger_table: 'schema_migrations',
+      lock_wait: 60_000,
+      lock_timeout: 5000,
+      statement_timeout: 600_000,
+      lock_retries: 3,
+      retry_delay: 2000,
+      connect_timeout: 10_000,
+      progress_interval: 10_000,
+    });
     expect(c.ops.checks.map((x) => x.name)).toEqual(['api', 'delivery', 'disk', 'cert', 'nightly-backup']);
     expect(c.contexts['internal-dogfood']?.trigger?.branches).toEqual(['main']);
     expect(defaultPaasYml().db.migrations).toBe('db/migrations');
@@ -294,7 +366,10 @@ contexts:
     ['version: 1\ndb:\n  lock_timeout: 30\n', 'paas.yml:3: db.lock_timeout: must be a duration'],
     ['version: 1\ndb:\n  dsn: postgres://u:p@h/db\n', 'paas.yml:3: db.dsn: must name a vault key'],
     ['version: 1\ndb:\n  migrations: ../outside\n', 'db.migrations: must not contain .. segments'],
-    ['version: 1\nops:\n  checks:\n    - name: a\n      http: { url: X }\n      tls: { host: Y }\n', 'paas.yml:4: ops.checks.0: give exactly one of http, sql, target, tls, backup (found http, tls)'],
+    [
+      'version: 1\nops:\n  checks:\n    - name: a\n      http: { url: X }\n      tls: { host: Y }\n',
+      'paas.yml:4: ops.checks.0: give exactly one of http, sql, target, tls, backup (found http, tls)',
+    ],
     ['version: 1\napps:\n  web:\n    strategy: bluegreen\n', 'apps.web.slots: strategy bluegreen needs slots'],
     ['version: 1\nversion: 1\n', 'paas.yml:2: not valid YAML'],
     ['', 'the file is empty'],
@@ -322,6 +397,14 @@ contexts:
   });
 
   test('durations', () => {
-    expect([parseDuration('250ms'), parseDuration('5s'), parseDuration('1.5m'), parseDuration('2h'), parseDuration(0), parseDuration('30'), parseDuration('5 s')]).toEqual([250, 5000, 90_000, 7_200_000, 0, null, null]);
+    expect([
+      parseDuration('250ms'),
+      parseDuration('5s'),
+      parseDuration('1.5m'),
+      parseDuration('2h'),
+      parseDuration(0),
+      parseDuration('30'),
+      parseDuration('5 s'),
+    ]).toEqual([250, 5000, 90_000, 7_200_000, 0, null, null]);
   });
 });

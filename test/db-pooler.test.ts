@@ -36,7 +36,8 @@ function runAs(): { uid: number; gid: number } | Record<string, never> {
 }
 
 beforeAll(async () => {
-  if (!PGBOUNCER) throw new Error('pgbouncer not found: install it (Debian: apt-get install -y pgbouncer); .ci/run does');
+  if (!PGBOUNCER)
+    throw new Error('pgbouncer not found: install it (Debian: apt-get install -y pgbouncer); .ci/run does');
   server = await startPostgres();
   txDb = await freshDb(server, 'pooled');
   sessDb = await freshDb(server, 'session');
@@ -48,14 +49,19 @@ beforeAll(async () => {
   if ('uid' in ids) chownSync(dir, ids.uid, ids.gid);
   port = await freePort();
   const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
-  writeFileSync(join(dir, 'userlist.txt'), [txDb, sessDb, aloneDb, busyDb, orphanDb].map((d) => `${q(d.user)} ${q(d.password)}\n`).join(''));
+  writeFileSync(
+    join(dir, 'userlist.txt'),
+    [txDb, sessDb, aloneDb, busyDb, orphanDb].map((d) => `${q(d.user)} ${q(d.password)}\n`).join(''),
+  );
   writeFileSync(
     join(dir, 'pgbouncer.ini'),
     [
       '[databases]',
       `${txDb.name} = host=127.0.0.1 port=${server.port} dbname=${txDb.name} pool_mode=transaction`,
       `${sessDb.name} = host=127.0.0.1 port=${server.port} dbname=${sessDb.name} pool_mode=session`,
-      ...[aloneDb, busyDb, orphanDb].map((d) => `${d.name} = host=127.0.0.1 port=${server.port} dbname=${d.name} pool_mode=transaction`),
+      ...[aloneDb, busyDb, orphanDb].map(
+        (d) => `${d.name} = host=127.0.0.1 port=${server.port} dbname=${d.name} pool_mode=transaction`,
+      ),
       '[pgbouncer]',
       'listen_addr = 127.0.0.1',
       `listen_port = ${port}`,
@@ -74,7 +80,13 @@ beforeAll(async () => {
   bouncer = spawn(PGBOUNCER, [join(dir, 'pgbouncer.ini')], { ...ids, stdio: 'ignore' });
   // wait until it accepts connections
   for (let i = 0; i < 100; i++) {
-    const c = new pg.Client({ host: '127.0.0.1', port, user: sessDb.user, password: sessDb.password, database: sessDb.name });
+    const c = new pg.Client({
+      host: '127.0.0.1',
+      port,
+      user: sessDb.user,
+      password: sessDb.password,
+      database: sessDb.name,
+    });
     c.on('error', () => undefined);
     try {
       await c.connect();
@@ -94,7 +106,8 @@ afterAll(async () => {
   for (const w of spaces) w.cleanup();
 });
 
-const viaBouncer = (d: TestDb) => ['postgres', '://', d.user, ':', encodeURIComponent(d.password), '@127.0.0.1:', String(port), '/', d.name].join('');
+const viaBouncer = (d: TestDb) =>
+  ['postgres', '://', d.user, ':', encodeURIComponent(d.password), '@127.0.0.1:', String(port), '/', d.name].join('');
 
 /** Opens several server connections in the pool, so consecutive transactions land on different backends. */
 async function warmPool(d: TestDb, n = 3): Promise<void> {
@@ -114,7 +127,9 @@ describe('connection pooling', () => {
     const r = await runDb(w, { mode: 'all', vault: vaultWith(viaBouncer(txDb)) });
     expect(r.outcome.exitCode).toBe(1);
     expect(r.envelope.error?.code).toBe('PAAS_DB_POOLED_CONNECTION');
-    expect(r.lines.at(-1)).toMatch(/^db_bootstrap status=fail reason=db_pooled_connection cause=pooled_connection mode=all stage=lock/);
+    expect(r.lines.at(-1)).toMatch(
+      /^db_bootstrap status=fail reason=db_pooled_connection cause=pooled_connection mode=all stage=lock/,
+    );
     expect(r.envelope.error?.message).toContain('transaction pooler');
     expect(r.envelope.error?.remediation).toContain('pool_mode=session');
     expect(await ledger(server, txDb.name)).toEqual([]);
@@ -129,7 +144,11 @@ describe('connection pooling', () => {
     const w = workspace(FILES);
     spaces.push(w);
     const r = await runDb(w, { mode: 'all', vault: vaultWith(viaBouncer(sessDb)) });
-    expect(r.lines).toEqual(['db_bootstrap_migrate status=ok applied=2 migrations=2', 'db_bootstrap_verify status=ok migrations=2', 'db_bootstrap status=ok mode=all']);
+    expect(r.lines).toEqual([
+      'db_bootstrap_migrate status=ok applied=2 migrations=2',
+      'db_bootstrap_verify status=ok migrations=2',
+      'db_bootstrap status=ok mode=all',
+    ]);
   });
 });
 
@@ -140,14 +159,30 @@ describe('direct connections pass the pooler check', () => {
     spaces.push(w);
     const tcp = await runDb(w, { mode: 'all', vault: vaultWith(d.dsn) });
     expect(tcp.lines.at(-1)).toBe('db_bootstrap status=ok mode=all');
-    expect(tcp.log).toContain("debug: session check: direct connection (the server sees this socket's address and port)");
+    expect(tcp.log).toContain(
+      "debug: session check: direct connection (the server sees this socket's address and port)",
+    );
     const d2 = await freshDb(server, 'socket');
     const w2 = workspace(FILES);
     spaces.push(w2);
-    const viaSocket = ['postgres', '://', d2.user, ':', encodeURIComponent(d2.password), '@/', d2.name, '?host=', encodeURIComponent(server.socketDir), '&port=', String(server.port)].join('');
+    const viaSocket = [
+      'postgres',
+      '://',
+      d2.user,
+      ':',
+      encodeURIComponent(d2.password),
+      '@/',
+      d2.name,
+      '?host=',
+      encodeURIComponent(server.socketDir),
+      '&port=',
+      String(server.port),
+    ].join('');
     const sock = await runDb(w2, { mode: 'all', vault: vaultWith(viaSocket) });
     expect(sock.lines.at(-1)).toBe('db_bootstrap status=ok mode=all');
-    expect(sock.log).toContain("debug: session check: a second session got a backend of its own while this session's backend stayed idle (1 probe)");
+    expect(sock.log).toContain(
+      "debug: session check: a second session got a backend of its own while this session's backend stayed idle (1 probe)",
+    );
   });
 });
 
@@ -165,7 +200,9 @@ describe('transaction pooler: refused whatever the concurrency, orphaned locks n
     // backend pid never changes; the pooler is still detected
     const r = await runDb(w, { mode: 'all', vault: vaultWith(viaBouncer(aloneDb)) });
     expect(r.envelope.error?.code).toBe('PAAS_DB_POOLED_CONNECTION');
-    expect(r.lines).toEqual(['db_bootstrap status=fail reason=db_pooled_connection cause=pooled_connection mode=all stage=lock applied=0']);
+    expect(r.lines).toEqual([
+      'db_bootstrap status=fail reason=db_pooled_connection cause=pooled_connection mode=all stage=lock applied=0',
+    ]);
     expect(r.envelope.error?.message).toContain("another session was handed this session's server connection");
     await nothingWritten(aloneDb);
     // migrate alone too
@@ -179,7 +216,9 @@ describe('transaction pooler: refused whatever the concurrency, orphaned locks n
     for (let i = 1; i <= 30; i++) files[`${String(i).padStart(4, '0')}_t${i}.sql`] = `CREATE TABLE t${i} (id int);\n`;
     const w = workspace(files);
     spaces.push(w);
-    const runs = await Promise.all(Array.from({ length: 6 }, () => runDb(w, { mode: 'all', vault: vaultWith(viaBouncer(busyDb)) })));
+    const runs = await Promise.all(
+      Array.from({ length: 6 }, () => runDb(w, { mode: 'all', vault: vaultWith(viaBouncer(busyDb)) })),
+    );
     for (const r of runs) {
       expect(r.envelope.error?.code).toBe('PAAS_DB_POOLED_CONNECTION');
       expect(r.envelope.fields.applied).toBe(0);
@@ -199,7 +238,10 @@ describe('transaction pooler: refused whatever the concurrency, orphaned locks n
     await c.connect();
     await c.query(`SELECT pg_advisory_lock(${lockKey({ schema: 'public', table: 'schema_migrations' }).key})`);
     await c.end();
-    const held = await server.query<{ pid: number }>("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted", orphanDb.name);
+    const held = await server.query<{ pid: number }>(
+      "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted",
+      orphanDb.name,
+    );
     const pid = held.rows[0]?.pid;
     expect(pid).toBeDefined();
     // idle past the longest pause of a migrating run (ORPHAN_IDLE_S)
@@ -208,8 +250,14 @@ describe('transaction pooler: refused whatever the concurrency, orphaned locks n
     w.paasYml('version: 1\ndb:\n  lock_wait: 30s\n  retry_delay: 100ms\n');
     // even a direct DSN is blocked by it; the run fails at once, naming the pid and the way out
     const r = await runDb(w, { mode: 'all', vault: vaultWith(orphanDb.dsn) });
-    expect(r.lines).toEqual(['db_bootstrap status=fail reason=lock_held cause=lock_orphaned mode=all stage=lock applied=0']);
-    expect(r.envelope.error?.message).toMatch(new RegExp(`^the migration lock for public\\.schema_migrations is held by pid ${pid}, .*idle for \\d+s and not migrating: an orphaned lock`));
+    expect(r.lines).toEqual([
+      'db_bootstrap status=fail reason=lock_held cause=lock_orphaned mode=all stage=lock applied=0',
+    ]);
+    expect(r.envelope.error?.message).toMatch(
+      new RegExp(
+        `^the migration lock for public\\.schema_migrations is held by pid ${pid}, .*idle for \\d+s and not migrating: an orphaned lock`,
+      ),
+    );
     expect(r.envelope.error?.remediation).toContain(`SELECT pg_terminate_backend(${pid});`);
     expect(r.visible).not.toContain('another run is migrating');
     expect(r.visible).not.toContain('Another db_bootstrap run is migrating');
@@ -220,7 +268,12 @@ describe('transaction pooler: refused whatever the concurrency, orphaned locks n
     await mine.connect();
     expect((await mine.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [pid])).rows[0]?.ok).toBe(true);
     await mine.end();
-    for (let i = 0; i < 500 && (await server.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory'", orphanDb.name)).rowCount; i++) await new Promise((res) => setTimeout(res, 20));
+    for (
+      let i = 0;
+      i < 500 && (await server.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory'", orphanDb.name)).rowCount;
+      i++
+    )
+      await new Promise((res) => setTimeout(res, 20));
     const ok = await runDb(w, { mode: 'all', vault: vaultWith(orphanDb.dsn) });
     expect(ok.lines.at(-1)).toBe('db_bootstrap status=ok mode=all');
   }, 120_000);

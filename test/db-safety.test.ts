@@ -20,19 +20,32 @@ describe('a failed CREATE INDEX CONCURRENTLY', () => {
     const db = await freshDb(pg);
     const w = ws({
       '0001_t.sql': "CREATE TABLE dup (v text);\nINSERT INTO dup VALUES ('x'), ('x');\n",
-      '0002_uniq.sql': '-- migrate:up transaction:false\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS dup_v ON dup (v);\n',
+      '0002_uniq.sql':
+        '-- migrate:up transaction:false\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS dup_v ON dup (v);\n',
       '0003_after.sql': 'CREATE TABLE after_uniq (id int);\n',
     });
     const r1 = await runDb(w, { mode: 'all', vault: vaultWith(db.dsn) });
     expect(r1.envelope.fields.sqlstate).toBe('23505');
-    const valid = async () => (await pg.query<{ valid: boolean }>("SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass('public.dup_v')", db.name)).rows;
+    const valid = async () =>
+      (
+        await pg.query<{ valid: boolean }>(
+          "SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass('public.dup_v')",
+          db.name,
+        )
+      ).rows;
     expect(await valid()).toEqual([{ valid: false }]);
 
     // the re-run: the statement succeeds (the invalid index exists), but the file did not build a valid index
     const r2 = await runDb(w, { mode: 'all', vault: vaultWith(db.dsn) });
-    expect(r2.lines).toEqual(['db_bootstrap status=fail reason=migration_failed cause=invalid_index mode=all stage=migrate applied=0 file=db/migrations/0002_uniq.sql']);
-    expect(r2.envelope.error?.message).toBe('db/migrations/0002_uniq.sql: invalid index public.dup_v on dup after the file ran (a CREATE INDEX CONCURRENTLY that failed now or in an earlier attempt; IF NOT EXISTS skips an invalid index); the file is not recorded as applied');
-    expect(r2.envelope.error?.remediation).toBe('DROP INDEX CONCURRENTLY IF EXISTS "public"."dup_v"; then run db_bootstrap migrate again (the transaction:false file that builds it is not recorded as applied, so it runs again and builds it)');
+    expect(r2.lines).toEqual([
+      'db_bootstrap status=fail reason=migration_failed cause=invalid_index mode=all stage=migrate applied=0 file=db/migrations/0002_uniq.sql',
+    ]);
+    expect(r2.envelope.error?.message).toBe(
+      'db/migrations/0002_uniq.sql: invalid index public.dup_v on dup after the file ran (a CREATE INDEX CONCURRENTLY that failed now or in an earlier attempt; IF NOT EXISTS skips an invalid index); the file is not recorded as applied',
+    );
+    expect(r2.envelope.error?.remediation).toBe(
+      'DROP INDEX CONCURRENTLY IF EXISTS "public"."dup_v"; then run db_bootstrap migrate again (the transaction:false file that builds it is not recorded as applied, so it runs again and builds it)',
+    );
     expect((await ledger(pg, db.name)).map((x) => [x.id, x.success])).toEqual([
       ['1', true],
       ['2', false],
@@ -43,7 +56,9 @@ describe('a failed CREATE INDEX CONCURRENTLY', () => {
 
     // verify: a failure, with the same safe fix
     const v = await runDb(w, { mode: 'verify', vault: vaultWith(db.dsn) });
-    expect(v.lines).toEqual(['db_bootstrap status=fail reason=migration_verify_failed cause=invalid_index mode=verify stage=verify file=0002_uniq.sql']);
+    expect(v.lines).toEqual([
+      'db_bootstrap status=fail reason=migration_verify_failed cause=invalid_index mode=verify stage=verify file=0002_uniq.sql',
+    ]);
     expect(v.envelope.error?.remediation).toBe(r2.envelope.error?.remediation);
     expect(v.outcome.summary).toContain('| 2 | 0002_uniq.sql | failed |');
 
@@ -51,7 +66,11 @@ describe('a failed CREATE INDEX CONCURRENTLY', () => {
     await pg.query('DELETE FROM dup WHERE ctid NOT IN (SELECT min(ctid) FROM dup GROUP BY v)', db.name);
     await pg.query('DROP INDEX CONCURRENTLY IF EXISTS "public"."dup_v"', db.name);
     const r3 = await runDb(w, { mode: 'all', vault: vaultWith(db.dsn) });
-    expect(r3.lines).toEqual(['db_bootstrap_migrate status=ok applied=2 migrations=3', 'db_bootstrap_verify status=ok migrations=3', 'db_bootstrap status=ok mode=all']);
+    expect(r3.lines).toEqual([
+      'db_bootstrap_migrate status=ok applied=2 migrations=3',
+      'db_bootstrap_verify status=ok migrations=3',
+      'db_bootstrap status=ok mode=all',
+    ]);
     expect(await valid()).toEqual([{ valid: true }]);
   });
 });
@@ -59,7 +78,8 @@ describe('a failed CREATE INDEX CONCURRENTLY', () => {
 describe('session state between files', () => {
   test('the vanished-client check holds for every file, transactional or not (RESET ALL does not undo it)', async () => {
     const db = await freshDb(pg);
-    const probe = (t: string) => `CREATE TABLE ${t} AS SELECT current_setting('client_connection_check_interval') AS v;\n`;
+    const probe = (t: string) =>
+      `CREATE TABLE ${t} AS SELECT current_setting('client_connection_check_interval') AS v;\n`;
     const w = ws({
       '0001_a.sql': probe('p1'),
       '0002_b.sql': probe('p2'),
@@ -81,7 +101,8 @@ describe('session state between files', () => {
     const other = `other_${randomBytes(4).toString('hex')}`;
     await pg.createRole(other, randomBytes(12).toString('hex'));
     await pg.query(`GRANT ${other} TO ${db.user}; GRANT CREATE ON SCHEMA public TO ${other};`, db.name);
-    const leak = (n: number) => `SET ROLE ${other};\nCREATE TEMP TABLE leak_tmp${n} (x int);\nPREPARE leak_p${n} AS SELECT 1;\nSET search_path = pg_temp, public;\nSET application_name = 'hijacked';\n`;
+    const leak = (n: number) =>
+      `SET ROLE ${other};\nCREATE TEMP TABLE leak_tmp${n} (x int);\nPREPARE leak_p${n} AS SELECT 1;\nSET search_path = pg_temp, public;\nSET application_name = 'hijacked';\n`;
     const probe = (t: string) =>
       `CREATE TABLE ${t} AS SELECT current_user::text AS cu, session_user::text AS su, current_setting('application_name') AS app, current_setting('search_path') AS sp,
   (SELECT count(*) FROM pg_class WHERE relname LIKE 'leak_tmp%')::int AS temps, (SELECT count(*) FROM pg_prepared_statements)::int AS prepared,
@@ -96,10 +117,27 @@ describe('session state between files', () => {
     expect(r.envelope.error).toBeUndefined();
     expect(r.lines.at(-1)).toBe('db_bootstrap status=ok mode=all');
     for (const t of ['probe2', 'probe4']) {
-      const row = (await pg.query<Record<string, unknown>>(`SELECT cu, su, app, sp, temps, prepared, locks FROM ${t}`, db.name)).rows[0];
-      expect(row).toEqual({ cu: db.user, su: db.user, app: expect.stringMatching(/^paas db_bootstrap oss-demo /), sp: '"$user", public', temps: 0, prepared: 0, locks: 1 });
+      const row = (
+        await pg.query<Record<string, unknown>>(`SELECT cu, su, app, sp, temps, prepared, locks FROM ${t}`, db.name)
+      ).rows[0];
+      expect(row).toEqual({
+        cu: db.user,
+        su: db.user,
+        app: expect.stringMatching(/^paas db_bootstrap oss-demo /),
+        sp: '"$user", public',
+        temps: 0,
+        prepared: 0,
+        locks: 1,
+      });
       // the table belongs to the migration role, not to the role a previous file switched to
-      expect((await pg.query<{ owner: string }>(`SELECT tableowner AS owner FROM pg_tables WHERE tablename = '${t}'`, db.name)).rows).toEqual([{ owner: db.user }]);
+      expect(
+        (
+          await pg.query<{ owner: string }>(
+            `SELECT tableowner AS owner FROM pg_tables WHERE tablename = '${t}'`,
+            db.name,
+          )
+        ).rows,
+      ).toEqual([{ owner: db.user }]);
     }
     expect((await ledger(pg, db.name)).map((x) => [x.id, x.success])).toEqual([
       ['1', true],
@@ -112,18 +150,26 @@ describe('session state between files', () => {
 
 describe('baseline_version against a dbmate ledger', () => {
   const FIVE: Record<string, string> = {};
-  for (let i = 1; i <= 5; i++) FIVE[`000${i}_t${i}.sql`] = `-- migrate:up\nCREATE TABLE t${i} (id int);\n-- migrate:down\nDROP TABLE t${i};\n`;
+  for (let i = 1; i <= 5; i++)
+    FIVE[`000${i}_t${i}.sql`] = `-- migrate:up\nCREATE TABLE t${i} (id int);\n-- migrate:down\nDROP TABLE t${i};\n`;
 
   test('adopting at a version dbmate never reached is refused naming both numbers; the right one adopts and runs the rest', async () => {
     const db = await freshDb(pg);
     // what dbmate left: its ledger with versions 1-3 and their tables
-    await pg.query(`SET ROLE ${db.user}; CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY); INSERT INTO schema_migrations VALUES ('0001'), ('0002'), ('0003'); CREATE TABLE t1 (id int); CREATE TABLE t2 (id int); CREATE TABLE t3 (id int);`, db.name);
+    await pg.query(
+      `SET ROLE ${db.user}; CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY); INSERT INTO schema_migrations VALUES ('0001'), ('0002'), ('0003'); CREATE TABLE t1 (id int); CREATE TABLE t2 (id int); CREATE TABLE t3 (id int);`,
+      db.name,
+    );
     const w = ws(FIVE);
     w.paasYml('version: 1\ndb:\n  ledger_table: paas_migrations\n');
     for (const mode of ['all', 'dry_run'] as const) {
       const r = await runDb(w, { mode, vault: vaultWith(db.dsn), baseline_version: '5' });
-      expect(r.lines.at(-1)).toMatch(/^db_bootstrap status=fail reason=migration_plan_invalid cause=baseline_mismatch mode=(all|dry_run) stage=ledger/);
-      expect(r.envelope.error?.message).toBe('baseline_version 5 does not match the dbmate ledger public.schema_migrations: dbmate applied up to 3 (3 versions); adopting at 5 would record the files after 3 up to 5 as applied although they never ran');
+      expect(r.lines.at(-1)).toMatch(
+        /^db_bootstrap status=fail reason=migration_plan_invalid cause=baseline_mismatch mode=(all|dry_run) stage=ledger/,
+      );
+      expect(r.envelope.error?.message).toBe(
+        'baseline_version 5 does not match the dbmate ledger public.schema_migrations: dbmate applied up to 3 (3 versions); adopting at 5 would record the files after 3 up to 5 as applied although they never ran',
+      );
       expect(r.envelope.error?.remediation).toContain('Set baseline_version to 3');
     }
     const low = await runDb(w, { mode: 'all', vault: vaultWith(db.dsn), baseline_version: '2' });
@@ -132,7 +178,11 @@ describe('baseline_version against a dbmate ledger', () => {
     expect(await tables(pg, db.name)).toEqual(['public.schema_migrations', 'public.t1', 'public.t2', 'public.t3']);
 
     const ok = await runDb(w, { mode: 'all', vault: vaultWith(db.dsn), baseline_version: '3' });
-    expect(ok.lines).toEqual(['db_bootstrap_migrate status=ok applied=2 migrations=5', 'db_bootstrap_verify status=ok migrations=5', 'db_bootstrap status=ok mode=all']);
+    expect(ok.lines).toEqual([
+      'db_bootstrap_migrate status=ok applied=2 migrations=5',
+      'db_bootstrap_verify status=ok migrations=5',
+      'db_bootstrap status=ok mode=all',
+    ]);
     expect((await ledger(pg, db.name, 'public.paas_migrations')).map((x) => [x.id, x.duration_ms === null])).toEqual([
       ['1', true],
       ['2', true],
@@ -144,11 +194,16 @@ describe('baseline_version against a dbmate ledger', () => {
 
   test('a hole in the dbmate ledger below the baseline is refused naming the file', async () => {
     const db = await freshDb(pg);
-    await pg.query(`SET ROLE ${db.user}; CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY); INSERT INTO schema_migrations VALUES ('1'), ('3'); CREATE TABLE t1 (id int); CREATE TABLE t3 (id int);`, db.name);
+    await pg.query(
+      `SET ROLE ${db.user}; CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY); INSERT INTO schema_migrations VALUES ('1'), ('3'); CREATE TABLE t1 (id int); CREATE TABLE t3 (id int);`,
+      db.name,
+    );
     const w = ws(FIVE);
     w.paasYml('version: 1\ndb:\n  ledger_table: paas_migrations\n');
     const r = await runDb(w, { mode: 'all', vault: vaultWith(db.dsn), baseline_version: '3' });
-    expect(r.lines.at(-1)).toBe('db_bootstrap status=fail reason=migration_plan_invalid cause=baseline_mismatch mode=all stage=ledger applied=0 file=db/migrations/0002_t2.sql');
+    expect(r.lines.at(-1)).toBe(
+      'db_bootstrap status=fail reason=migration_plan_invalid cause=baseline_mismatch mode=all stage=ledger applied=0 file=db/migrations/0002_t2.sql',
+    );
     expect(await ledger(pg, db.name, 'public.paas_migrations')).toEqual([]);
   });
 });
@@ -156,11 +211,16 @@ describe('baseline_version against a dbmate ledger', () => {
 describe('progress and messages', () => {
   test('applying <file> (n/m) before each file and a heartbeat with the elapsed time during a long one', async () => {
     const db = await freshDb(pg);
-    const w = ws({ '0001_a.sql': 'CREATE TABLE a (id int);\n', '0002_slow.sql': 'SELECT pg_sleep(1.5);\nCREATE TABLE slow (id int);\n' });
+    const w = ws({
+      '0001_a.sql': 'CREATE TABLE a (id int);\n',
+      '0002_slow.sql': 'SELECT pg_sleep(1.5);\nCREATE TABLE slow (id int);\n',
+    });
     w.paasYml('version: 1\ndb:\n  progress_interval: 300ms\n');
     const r = await runDb(w, { mode: 'migrate', vault: vaultWith(db.dsn) });
     expect(r.lines.at(-1)).toBe('db_bootstrap status=ok mode=migrate');
-    const progress = r.log.filter((l) => /^(applying|applied|still applying) /.test(l)).map((l) => l.replace(/, \d+ ms\)$/, ')').replace(/: [\d.]+m?s elapsed$/, ': <t> elapsed'));
+    const progress = r.log
+      .filter((l) => /^(applying|applied|still applying) /.test(l))
+      .map((l) => l.replace(/, \d+ ms\)$/, ')').replace(/: [\d.]+m?s elapsed$/, ': <t> elapsed'));
     expect(progress[0]).toBe('applying db/migrations/0001_a.sql (1/2)');
     expect(progress[1]).toBe('applied db/migrations/0001_a.sql (1/2)');
     expect(progress[2]).toBe('applying db/migrations/0002_slow.sql (2/2)');
@@ -168,21 +228,34 @@ describe('progress and messages', () => {
     const beats = progress.slice(3, -1);
     expect(beats.length).toBeGreaterThanOrEqual(1);
     expect(new Set(beats)).toEqual(new Set(['still applying db/migrations/0002_slow.sql (2/2): <t> elapsed']));
-    const elapsed = r.log.filter((l) => l.startsWith('still applying')).map((l) => /: (\d+)ms elapsed$|: (\d+)s elapsed$/.exec(l)).map((m) => (m?.[1] ? Number(m[1]) : Number(m?.[2]) * 1000));
+    const elapsed = r.log
+      .filter((l) => l.startsWith('still applying'))
+      .map((l) => /: (\d+)ms elapsed$|: (\d+)s elapsed$/.exec(l))
+      .map((m) => (m?.[1] ? Number(m[1]) : Number(m?.[2]) * 1000));
     expect(elapsed.every((e, i) => e > 0 && (i === 0 || e > (elapsed[i - 1] as number)))).toBe(true);
   });
 
   test('a deleted middle ledger row is explained as such (not only as a new file), with the row to restore', async () => {
     const db = await freshDb(pg);
-    const w = ws({ '0001_a.sql': 'CREATE TABLE a (id int);\n', '0002_b.sql': 'CREATE TABLE b (id int);\n', '0003_c.sql': 'CREATE TABLE c (id int);\n' });
+    const w = ws({
+      '0001_a.sql': 'CREATE TABLE a (id int);\n',
+      '0002_b.sql': 'CREATE TABLE b (id int);\n',
+      '0003_c.sql': 'CREATE TABLE c (id int);\n',
+    });
     await runDb(w, { mode: 'all', vault: vaultWith(db.dsn) });
     const row = (await ledger(pg, db.name))[1];
     await pg.query('DELETE FROM schema_migrations WHERE id = 2', db.name);
     const r = await runDb(w, { mode: 'migrate', vault: vaultWith(db.dsn) });
-    expect(r.lines).toEqual(['db_bootstrap status=fail reason=migration_plan_invalid cause=non_increasing_migration_id mode=migrate stage=plan applied=0 file=db/migrations/0002_b.sql']);
-    expect(r.envelope.error?.message).toContain('its ledger row was deleted, or it was added with an id lower than applied ones');
+    expect(r.lines).toEqual([
+      'db_bootstrap status=fail reason=migration_plan_invalid cause=non_increasing_migration_id mode=migrate stage=plan applied=0 file=db/migrations/0002_b.sql',
+    ]);
+    expect(r.envelope.error?.message).toContain(
+      'its ledger row was deleted, or it was added with an id lower than applied ones',
+    );
     const fix = r.envelope.error?.remediation ?? '';
-    expect(fix).toContain(`INSERT INTO public.schema_migrations (id, filename, checksum) VALUES (2, '0002_b.sql', '${row?.checksum}');`);
+    expect(fix).toContain(
+      `INSERT INTO public.schema_migrations (id, filename, checksum) VALUES (2, '0002_b.sql', '${row?.checksum}');`,
+    );
     // the restore it names works
     await pg.query(/INSERT INTO [^;]+;/.exec(fix)?.[0] ?? 'SELECT 1/0', db.name);
     const v = await runDb(w, { mode: 'all', vault: vaultWith(db.dsn) });
@@ -203,8 +276,10 @@ describe('progress and messages', () => {
 
 describe('drift: the schema the migrations produced, recorded after migrate, compared by verify', () => {
   const BASE = {
-    '0001_users.sql': "CREATE TYPE mood AS ENUM ('ok', 'sad');\nCREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, name text, m mood DEFAULT 'ok');\nCREATE UNIQUE INDEX users_email ON users (email);\n",
-    '0002_orders.sql': 'CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint REFERENCES users (id), total numeric(10,2) CHECK (total >= 0));\nCREATE VIEW big_orders AS SELECT id, total FROM orders WHERE total > 100;\nCREATE FUNCTION order_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM orders $$;\n',
+    '0001_users.sql':
+      "CREATE TYPE mood AS ENUM ('ok', 'sad');\nCREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, name text, m mood DEFAULT 'ok');\nCREATE UNIQUE INDEX users_email ON users (email);\n",
+    '0002_orders.sql':
+      'CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint REFERENCES users (id), total numeric(10,2) CHECK (total >= 0));\nCREATE VIEW big_orders AS SELECT id, total FROM orders WHERE total > 100;\nCREATE FUNCTION order_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM orders $$;\n',
   };
 
   test('changes by hand are named (added, dropped, changed), also from a fresh runner; a new migration does not hide them; accepting the live schema is explicit', async () => {
@@ -218,21 +293,35 @@ describe('drift: the schema the migrations produced, recorded after migrate, com
     expect(await tables(pg, db.name)).toContain('public.schema_migrations_schema');
 
     // by hand: an index added, a column dropped, a column type and a function changed, an enum value added
-    await pg.query(`SET ROLE ${db.user}; CREATE INDEX orders_total ON orders (total); ALTER TABLE users DROP COLUMN name; ALTER TABLE users ALTER COLUMN email TYPE varchar(200); CREATE OR REPLACE FUNCTION order_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) + 0 FROM orders $$; ALTER TYPE mood ADD VALUE 'glad';`, db.name);
+    await pg.query(
+      `SET ROLE ${db.user}; CREATE INDEX orders_total ON orders (total); ALTER TABLE users DROP COLUMN name; ALTER TABLE users ALTER COLUMN email TYPE varchar(200); CREATE OR REPLACE FUNCTION order_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) + 0 FROM orders $$; ALTER TYPE mood ADD VALUE 'glad';`,
+      db.name,
+    );
     // verify from a fresh runner (another workspace, empty state root)
     const fresh = ws(BASE);
     const v = await runDb(fresh, { mode: 'verify', vault: vaultWith(db.dsn) });
-    expect(v.lines).toEqual(['db_bootstrap status=fail reason=migration_verify_failed cause=schema_drift mode=verify stage=verify']);
+    expect(v.lines).toEqual([
+      'db_bootstrap status=fail reason=migration_verify_failed cause=schema_drift mode=verify stage=verify',
+    ]);
     const msg = v.envelope.error?.message ?? '';
     expect(msg).toMatch(/^the schema differs from what the migrations produced \(recorded [^)]+\): /);
-    for (const part of ['index public.orders_total added', 'column public.users.name dropped', 'column public.users.email changed', 'function public.order_count() changed', 'enum public.mood changed']) expect(msg).toContain(part);
+    for (const part of [
+      'index public.orders_total added',
+      'column public.users.name dropped',
+      'column public.users.email changed',
+      'function public.order_count() changed',
+      'enum public.mood changed',
+    ])
+      expect(msg).toContain(part);
     expect(v.envelope.error?.remediation).toContain('DELETE FROM public.schema_migrations_schema;');
 
     // a new migration applied on top: its own objects are not drift, the hand changes still are
     w.write('0003_notes.sql', 'CREATE TABLE notes (id int);\n');
     const r2 = await runDb(w, { mode: 'all', vault: vaultWith(db.dsn) });
     expect(r2.lines.slice(0, 1)).toEqual(['db_bootstrap_migrate status=ok applied=1 migrations=3']);
-    expect(r2.lines.at(-1)).toMatch(/^db_bootstrap status=fail reason=migration_verify_failed cause=schema_drift mode=all stage=verify/);
+    expect(r2.lines.at(-1)).toMatch(
+      /^db_bootstrap status=fail reason=migration_verify_failed cause=schema_drift mode=all stage=verify/,
+    );
     expect(r2.envelope.error?.message).toContain('index public.orders_total added');
     expect(r2.envelope.error?.message).not.toContain('notes');
 
@@ -257,7 +346,11 @@ describe('drift: the schema the migrations produced, recorded after migrate, com
     expect(r.lines.at(-1)).toMatch(/cause=sql_error/);
     w.write('0003_bad.sql', 'CREATE TABLE bad (id int);\n');
     const ok = await runDb(w, { mode: 'all', vault: vaultWith(db.dsn) });
-    expect(ok.lines).toEqual(['db_bootstrap_migrate status=ok applied=1 migrations=3', 'db_bootstrap_verify status=ok migrations=3', 'db_bootstrap status=ok mode=all']);
+    expect(ok.lines).toEqual([
+      'db_bootstrap_migrate status=ok applied=1 migrations=3',
+      'db_bootstrap_verify status=ok migrations=3',
+      'db_bootstrap status=ok mode=all',
+    ]);
     // and the check is real: a dropped table is reported
     await pg.query('DROP VIEW big_orders', db.name);
     const v = await runDb(w, { mode: 'verify', vault: vaultWith(db.dsn) });

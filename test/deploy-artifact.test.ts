@@ -33,6 +33,8 @@ describe('symlink chains (issue 11 item 1)', () => {
     expect(treeEscape([L('d', 'e'), L('e', 'd')])).not.toBeNull(); // a loop is refused
     expect(treeEscape([L('up', 'sub/..'), L('sub', '..'), L('p', 'up/x')])).not.toBeNull();
     expect(treeEscape([L('l', 'a'), { type: 'Link', path: 'h', linkpath: 'l/../../x' }])).not.toBeNull();
-    expect(treeEscape([F('bin/start'), L('current-bin', 'bin'), L('bin/s', 'start'), L('cfg/app', '../bin/start')])).toBeNull();
+    expect(
+      treeEscape([F('bin/start'), L('current-bin', 'bin'), L('bin/s', 'start'), L('cfg/app', '../bin/start')]),
+    ).toBeNull();
   });
 });

@@ -21,7 +21,6 @@ let rels: string;
 let stateRoot: string;
 const groups: number[] = [];
 
-
 beforeAll(async () => {
   base = tempDir('paas-cancel-');
   rels = join(base, 'rels');
@@ -34,7 +33,9 @@ afterAll(() => {
   for (const g of groups) {
     try {
       process.kill(-g, 'SIGKILL'); // anything the tests left running (a hook that ignores SIGINT)
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   stopApps(base);
   rmrf(base);
@@ -63,7 +64,26 @@ async function fixture(name: string, yml: (started: string, finished: string) =>
   const vault = `PAAS_TARGETS=web1=local:${target}\n`;
   // v1 through the in-process CLI (the same guard, never fired): the slow hook is not there yet
   writeFileSync(join(work, 'paas.yml'), appYml({ strategy: 'serial', deadline: '5s' }));
-  const first = await cli(['deploy', '--context', 'oss-demo', '--state-root', stateRoot, '--vault', vault, '--app', 'web', '--artifact', tgz('v1'), '--release-id', 'v1', '--apply'], {}, work);
+  const first = await cli(
+    [
+      'deploy',
+      '--context',
+      'oss-demo',
+      '--state-root',
+      stateRoot,
+      '--vault',
+      vault,
+      '--app',
+      'web',
+      '--artifact',
+      tgz('v1'),
+      '--release-id',
+      'v1',
+      '--apply',
+    ],
+    {},
+    work,
+  );
   expect(first.stderr).not.toContain('interrupted');
   expect(first.code).toBe(0);
   writeFileSync(join(work, 'paas.yml'), yml(started, finished));
@@ -72,23 +92,39 @@ async function fixture(name: string, yml: (started: string, finished: string) =>
 
 interface Child {
   pid: number;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; endedAt: number }>;
+  exited: Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+    endedAt: number;
+  }>;
 }
 
 /** `paas <args>` from the sources, in its own process group (as a shell runs a foreground job), outside CI. */
 function paas(args: string[], cwd: string): Child {
-  const child = spawn(process.execPath, ['--import', sourceLoader(), join(REPO_ROOT, 'lib', 'cli', 'index.ts'), ...args], {
-    cwd,
-    detached: true,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(base, 'home'), LANG: 'C' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', sourceLoader(), join(REPO_ROOT, 'lib', 'cli', 'index.ts'), ...args],
+    {
+      cwd,
+      detached: true,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(base, 'home'), LANG: 'C' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   groups.push(child.pid as number);
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; endedAt: number }>((resolve) => {
+  const exited = new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+    endedAt: number;
+  }>((resolve) => {
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, endedAt: Date.now() }));
   });
   return { pid: child.pid as number, exited };
@@ -105,15 +141,41 @@ async function waitFor(file: string, child: Child, ms = 40_000): Promise<void> {
   }
 }
 
-const deployArgs = (f: Fixture, release: string) => ['deploy', '--context', 'oss-demo', '--state-root', stateRoot, '--vault', f.vault, '--app', 'web', '--artifact', tgz(release), '--release-id', release, '--apply'];
-const slowHook = (extra = '') => (started: string, finished: string) => appYml({ strategy: 'serial', deadline: '5s', extra: `    hooks: { pre_switch: "${extra}touch ${started}; sleep 30; touch ${finished}" }` });
+const deployArgs = (f: Fixture, release: string) => [
+  'deploy',
+  '--context',
+  'oss-demo',
+  '--state-root',
+  stateRoot,
+  '--vault',
+  f.vault,
+  '--app',
+  'web',
+  '--artifact',
+  tgz(release),
+  '--release-id',
+  release,
+  '--apply',
+];
+const slowHook =
+  (extra = '') =>
+  (started: string, finished: string) =>
+    appYml({
+      strategy: 'serial',
+      deadline: '5s',
+      extra: `    hooks: { pre_switch: "${extra}touch ${started}; sleep 30; touch ${finished}" }`,
+    });
 
 describe('paas deploy --apply interrupted', () => {
   test('Ctrl-C (SIGINT to the process group) while pre_switch runs: lock released, nothing switched, exit 1', async () => {
     const f = await fixture('ctrlc', slowHook());
     const child = paas(deployArgs(f, 'v2'), f.work);
     await waitFor(f.started, child);
-    const lock = JSON.parse(readFileSync(join(f.appDir, '.paas', 'lock', 'owner.json'), 'utf8')) as { op: string; release: string; actor: string };
+    const lock = JSON.parse(readFileSync(join(f.appDir, '.paas', 'lock', 'owner.json'), 'utf8')) as {
+      op: string;
+      release: string;
+      actor: string;
+    };
     expect(lock).toMatchObject({ op: 'deploy', release: 'v2' });
     const t0 = Date.now();
     process.kill(-child.pid, 'SIGINT');
@@ -121,7 +183,9 @@ describe('paas deploy --apply interrupted', () => {
     expect(r.stderr).toContain('paas: SIGINT received: no new remote work is started');
     expect(r.stderr).toContain('paas: interrupted; released the deploy lock on 1 target(s)\n');
     // the switch script died with the hook (SIGINT to the group): it may have switched, so web1 is returned (and restarted)
-    expect(r.stderr).toMatch(/error PAAS_INTERRUPTED: deploy interrupted by SIGINT(; returned web1 to the release each ran before)?; released the deploy lock on 1 target\(s\)/);
+    expect(r.stderr).toMatch(
+      /error PAAS_INTERRUPTED: deploy interrupted by SIGINT(; returned web1 to the release each ran before)?; released the deploy lock on 1 target\(s\)/,
+    );
     expect(r.stdout).toContain('deploy status=fail reason=interrupted stage=interrupted');
     expect(r.code).toBe(1);
     expect(r.signal).toBeNull();
@@ -148,7 +212,11 @@ describe('paas deploy --apply interrupted', () => {
     const r = await child.exited;
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('paas: interrupted; released the deploy lock on 1 target(s)\n');
-    const env = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { ok: boolean; error: { code: string; stage: string; message: string }; fields: Record<string, unknown> };
+    const env = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as {
+      ok: boolean;
+      error: { code: string; stage: string; message: string };
+      fields: Record<string, unknown>;
+    };
     expect(env.ok).toBe(false);
     expect(env.error).toMatchObject({ code: 'PAAS_INTERRUPTED', stage: 'interrupted' });
     expect(env.error.message).toContain('SIGTERM');
@@ -175,7 +243,9 @@ describe('paas deploy --apply interrupted', () => {
     expect(r.stderr).not.toContain('released the deploy lock');
     try {
       process.kill(-child.pid, 'SIGKILL'); // the hook that ignored SIGINT
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }, 90_000);
 });
 
@@ -184,8 +254,30 @@ describe('paas rollback --apply interrupted', () => {
     const f = await fixture('rollback', () => '');
     writeFileSync(join(f.work, 'paas.yml'), appYml({ strategy: 'serial', deadline: '5s' }));
     expect((await cli(deployArgs(f, 'v2'), {}, f.work)).code).toBe(0);
-    writeFileSync(join(f.work, 'paas.yml'), appYml({ strategy: 'serial', deadline: '5s' }).replace('start: ./bin/start', `start: "touch ${f.started}; sleep 30; ./bin/start"`));
-    const child = paas(['rollback', '--context', 'oss-demo', '--state-root', stateRoot, '--vault', f.vault, '--app', 'web', '--to-release', 'v1', '--apply'], f.work);
+    writeFileSync(
+      join(f.work, 'paas.yml'),
+      appYml({ strategy: 'serial', deadline: '5s' }).replace(
+        'start: ./bin/start',
+        `start: "touch ${f.started}; sleep 30; ./bin/start"`,
+      ),
+    );
+    const child = paas(
+      [
+        'rollback',
+        '--context',
+        'oss-demo',
+        '--state-root',
+        stateRoot,
+        '--vault',
+        f.vault,
+        '--app',
+        'web',
+        '--to-release',
+        'v1',
+        '--apply',
+      ],
+      f.work,
+    );
     await waitFor(f.started, child);
     expect(existsSync(join(f.appDir, '.paas', 'lock'))).toBe(true);
     process.kill(-child.pid, 'SIGINT');

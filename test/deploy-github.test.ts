@@ -44,7 +44,8 @@ beforeAll(async () => {
   // command health check (each target's app listens on its own port); the context maps to a GitHub environment
   writeFileSync(
     join(work, 'paas.yml'),
-    appYml({ strategy: 'serial', deadline: '3s', extra: `    url: ${APP_URL}` }) + 'contexts:\n  oss-demo:\n    environment: demo-eu\n',
+    appYml({ strategy: 'serial', deadline: '3s', extra: `    url: ${APP_URL}` }) +
+      'contexts:\n  oss-demo:\n    environment: demo-eu\n',
   );
   stateRoot = join(base, 'state');
   expect((await cli(['context', 'create', 'oss-demo', '--state-root', stateRoot])).code).toBe(0);
@@ -61,12 +62,27 @@ beforeEach(() => {
 });
 
 const tgz = (v: string) => join(rels, `${v}.tar.gz`);
-const runnerEnv = () => ({ GITHUB_API_URL: gh.url, GITHUB_REPOSITORY: gh.repository, GITHUB_SHA: SHA, GITHUB_RUN_ID: RUN_ID, GITHUB_SERVER_URL: 'https://github.com' });
+const runnerEnv = () => ({
+  GITHUB_API_URL: gh.url,
+  GITHUB_REPOSITORY: gh.repository,
+  GITHUB_SHA: SHA,
+  GITHUB_RUN_ID: RUN_ID,
+  GITHUB_SERVER_URL: 'https://github.com',
+});
 
 function deploy(artifact: string, release: string, extraEnv: Record<string, string> = {}): Promise<OpRun> {
   return runOp(
     'deploy',
-    { context: 'oss-demo', state_root: stateRoot, vault, app: 'web', artifact: tgz(artifact), release_id: release, apply: 'true', github_token: gh.token },
+    {
+      context: 'oss-demo',
+      state_root: stateRoot,
+      vault,
+      app: 'web',
+      artifact: tgz(artifact),
+      release_id: release,
+      apply: 'true',
+      github_token: gh.token,
+    },
     { cwd: work, env: { ...runnerEnv(), ...extraEnv } },
   );
 }
@@ -89,24 +105,47 @@ describe('GitHub Deployments through the real API shape', () => {
     expect(gh.violations).toEqual([]);
     expect(gh.deployments.size).toBe(1);
     const d = newest();
-    expect(d).toMatchObject({ ref: SHA, sha: SHA, task: 'deploy', environment: 'demo-eu', original_environment: 'demo-eu', payload: { context: 'oss-demo', app: 'web', release_id: 'v1' }, production_environment: false, transient_environment: false });
+    expect(d).toMatchObject({
+      ref: SHA,
+      sha: SHA,
+      task: 'deploy',
+      environment: 'demo-eu',
+      original_environment: 'demo-eu',
+      payload: { context: 'oss-demo', app: 'web', release_id: 'v1' },
+      production_environment: false,
+      transient_environment: false,
+    });
     expect(d.description).toBe('deploy web v1 to oss-demo');
     expect(states(d)).toEqual(['in_progress', 'success']);
     const [progress, success] = d.statuses;
     expect(progress?.environment_url).toBe('');
-    expect(success).toMatchObject({ environment: 'demo-eu', environment_url: APP_URL, log_url: `https://github.com/acme/shop/actions/runs/${RUN_ID}` });
+    expect(success).toMatchObject({
+      environment: 'demo-eu',
+      environment_url: APP_URL,
+      log_url: `https://github.com/acme/shop/actions/runs/${RUN_ID}`,
+    });
     expect(success?.description).toBe('web v1 healthy on 2 target(s)');
     // the request bodies as sent: no merge of the default branch, no commit-status gate, auto_inactive on
     const sent = gh.requests.filter((q) => q.method === 'POST').map((q) => `${q.template} ${JSON.stringify(q.body)}`);
     expect(sent).toHaveLength(3);
-    const create = gh.requests.find((q) => q.method === 'POST' && q.template === '/repos/{owner}/{repo}/deployments')?.body as Record<string, unknown>;
+    const create = gh.requests.find((q) => q.method === 'POST' && q.template === '/repos/{owner}/{repo}/deployments')
+      ?.body as Record<string, unknown>;
     expect(create).toMatchObject({ ref: SHA, environment: 'demo-eu', auto_merge: false, required_contexts: [] });
-    const statusBodies = gh.requests.filter((q) => q.template === '/repos/{owner}/{repo}/deployments/{deployment_id}/statuses').map((q) => q.body as Record<string, unknown>);
-    expect(statusBodies.map((b) => [b.state, b.auto_inactive])).toEqual([['in_progress', true], ['success', true]]);
+    const statusBodies = gh.requests
+      .filter((q) => q.template === '/repos/{owner}/{repo}/deployments/{deployment_id}/statuses')
+      .map((q) => q.body as Record<string, unknown>);
+    expect(statusBodies.map((b) => [b.state, b.auto_inactive])).toEqual([
+      ['in_progress', true],
+      ['success', true],
+    ]);
     // what the API now answers (newest status first), as any GitHub client would read it
-    const list = await fetch(`${gh.url}/repos/acme/shop/deployments/${d.id}/statuses`, { headers: { authorization: `Bearer ${gh.token}` } });
+    const list = await fetch(`${gh.url}/repos/acme/shop/deployments/${d.id}/statuses`, {
+      headers: { authorization: `Bearer ${gh.token}` },
+    });
     expect(((await list.json()) as Array<{ state: string }>).map((s) => s.state)).toEqual(['success', 'in_progress']);
-    const byEnv = await fetch(`${gh.url}/repos/acme/shop/deployments?environment=demo-eu&ref=${SHA}`, { headers: { authorization: `Bearer ${gh.token}` } });
+    const byEnv = await fetch(`${gh.url}/repos/acme/shop/deployments?environment=demo-eu&ref=${SHA}`, {
+      headers: { authorization: `Bearer ${gh.token}` },
+    });
     expect(((await byEnv.json()) as Array<{ id: number }>).map((x) => x.id)).toEqual([d.id]);
     expect(gh.violations).toEqual([]);
     await assertNoToken(r);
@@ -175,7 +214,15 @@ describe('GitHub Deployments through the real API shape', () => {
   test('without github_token or outside a repository run: no GitHub call at all', async () => {
     const r = await runOp(
       'deploy',
-      { context: 'oss-demo', state_root: stateRoot, vault, app: 'web', artifact: tgz('v3'), release_id: 'v3b', apply: 'true' },
+      {
+        context: 'oss-demo',
+        state_root: stateRoot,
+        vault,
+        app: 'web',
+        artifact: tgz('v3'),
+        release_id: 'v3b',
+        apply: 'true',
+      },
       { cwd: work, env: runnerEnv() },
     );
     expect(r.outcome.exitCode).toBe(0);
@@ -184,13 +231,27 @@ describe('GitHub Deployments through the real API shape', () => {
 
   test('the fake refuses what GitHub refuses (so a passing test means GitHub would accept the calls)', async () => {
     const post = (path: string, body: unknown) =>
-      fetch(`${gh.url}${path}`, { method: 'POST', headers: { authorization: `token ${gh.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${gh.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `token ${gh.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     expect((await post('/repos/acme/shop/deployments', { environment: 'x' })).status).toBe(422); // ref missing
     expect((await post('/repos/acme/shop/deployments', { ref: 'main', enviroment: 'x' })).status).toBe(422); // typo'd field
     const id = newest().id;
     expect((await post(`/repos/acme/shop/deployments/${id}/statuses`, { state: 'done' })).status).toBe(422);
-    expect((await post(`/repos/acme/shop/deployments/${id}/statuses`, { state: 'success', description: 'x'.repeat(141) })).status).toBe(422);
-    expect((await post(`/repos/acme/shop/deployments/${id}/statuses`, { state: 'success', environment_url: 'javascript:alert(1)' })).status).toBe(422);
+    expect(
+      (await post(`/repos/acme/shop/deployments/${id}/statuses`, { state: 'success', description: 'x'.repeat(141) }))
+        .status,
+    ).toBe(422);
+    expect(
+      (
+        await post(`/repos/acme/shop/deployments/${id}/statuses`, {
+          state: 'success',
+          environment_url: 'javascript:alert(1)',
+        })
+      ).status,
+    ).toBe(422);
     expect((await post('/repos/acme/shop/deployments/999/statuses', { state: 'success' })).status).toBe(404);
     expect(gh.violations.length).toBe(5);
   });
@@ -217,7 +278,9 @@ describe('GitHub Deployments of a rollback', () => {
 
   test('a rollback apply: deployment for the environment, in_progress then success with the environment URL', async () => {
     const before = current('web1');
-    const successful = [...gh.deployments.values()].filter((d) => d.statuses.at(-1)?.state === 'success').map((d) => d.id);
+    const successful = [...gh.deployments.values()]
+      .filter((d) => d.statuses.at(-1)?.state === 'success')
+      .map((d) => d.id);
     const r = await rollback();
     expect(r.outcome.envelope.error).toBeUndefined();
     expect(r.outcome.exitCode).toBe(0);
@@ -228,11 +291,21 @@ describe('GitHub Deployments of a rollback', () => {
     expect(current('web2')).toBe(`releases/${to}`);
     expect(gh.violations).toEqual([]);
     const d = newest();
-    expect(d).toMatchObject({ ref: SHA, sha: SHA, task: 'deploy', environment: 'demo-eu', payload: { context: 'oss-demo', app: 'web', release_id: to, rollback: true } });
+    expect(d).toMatchObject({
+      ref: SHA,
+      sha: SHA,
+      task: 'deploy',
+      environment: 'demo-eu',
+      payload: { context: 'oss-demo', app: 'web', release_id: to, rollback: true },
+    });
     expect(d.description).toBe(`rollback web to ${to} in oss-demo`);
     expect(states(d)).toEqual(['in_progress', 'success']);
     expect(d.statuses[0]?.environment_url).toBe('');
-    expect(d.statuses[1]).toMatchObject({ environment: 'demo-eu', environment_url: APP_URL, log_url: `https://github.com/acme/shop/actions/runs/${RUN_ID}` });
+    expect(d.statuses[1]).toMatchObject({
+      environment: 'demo-eu',
+      environment_url: APP_URL,
+      log_url: `https://github.com/acme/shop/actions/runs/${RUN_ID}`,
+    });
     expect(d.statuses[1]?.description).toBe(`web rolled back to ${to}, healthy on 2 target(s)`);
     // the rollback is now the environment's live deployment: earlier successful ones become inactive
     for (const id of successful) expect(states(gh.deployments.get(id) as FakeDeployment).at(-1)).toBe('inactive');

@@ -56,14 +56,28 @@ describe('local transport: the demo path', () => {
     const vault = `PAAS_TARGETS=web1=local:${dir}\nDEMO_TOKEN=${secret}\n`;
     const common = { context: 'oss-demo', state_root: stateRoot, vault, app: 'web' };
     const env = { GITHUB_EVENT_NAME: '', GITHUB_REF_NAME: '' };
-    const plan = await runOp('deploy', { ...common, artifact: tgz('v1'), release_id: 'v1' }, { cwd: work, inCI: false, env });
-    expect(plan.outcome.lines.at(-1)).toBe('deploy status=planned mode=plan release_id=v1 targets=1 strategy=serial batches=1');
+    const plan = await runOp(
+      'deploy',
+      { ...common, artifact: tgz('v1'), release_id: 'v1' },
+      { cwd: work, inCI: false, env },
+    );
+    expect(plan.outcome.lines.at(-1)).toBe(
+      'deploy status=planned mode=plan release_id=v1 targets=1 strategy=serial batches=1',
+    );
     expect(plan.outcome.text).toContain('rollback candidate (none: first deploy)');
     for (const v of ['v1', 'v2']) {
-      const r = await runOp('deploy', { ...common, artifact: tgz(v), release_id: v, apply: 'true' }, { cwd: work, inCI: false, env });
+      const r = await runOp(
+        'deploy',
+        { ...common, artifact: tgz(v), release_id: v, apply: 'true' },
+        { cwd: work, inCI: false, env },
+      );
       expect(r.outcome.envelope.error).toBeUndefined();
     }
-    const broken = await runOp('deploy', { ...common, artifact: tgz('v4broken'), release_id: 'v3', apply: 'true' }, { cwd: work, inCI: false, env });
+    const broken = await runOp(
+      'deploy',
+      { ...common, artifact: tgz('v4broken'), release_id: 'v3', apply: 'true' },
+      { cwd: work, inCI: false, env },
+    );
     expect(broken.outcome.exitCode).toBe(1);
     expect(broken.outcome.envelope.error?.code).toBe('PAAS_HEALTH_CHECK_FAILED');
     expect(broken.outcome.envelope.fields.target_statuses).toBe('web1:rolled_back');
@@ -74,8 +88,15 @@ describe('local transport: the demo path', () => {
     const rb = await runOp('rollback', common, { cwd: work, inCI: false, env });
     expect(rb.outcome.envelope.fields.release_id).toBe('v1');
     expect(rb.outcome.text).toContain('web1: v2 -> v1');
-    const hist = readFileSync(join(a, '.paas', 'history.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { release: string; status: string });
-    expect(hist.filter((h) => h.status !== 'unpacked').map((h) => `${h.release}:${h.status}`)).toEqual(['v1:good', 'v2:good', 'v3:bad']);
+    const hist = readFileSync(join(a, '.paas', 'history.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { release: string; status: string });
+    expect(hist.filter((h) => h.status !== 'unpacked').map((h) => `${h.release}:${h.status}`)).toEqual([
+      'v1:good',
+      'v2:good',
+      'v3:bad',
+    ]);
     for (const r of [plan, broken, rb]) expect(r.visible).not.toContain(secret);
     // reconcile: ok, then drifted when current moves by hand; target check: tools, disk, runtime
     const rec = await runOp('deploy', { ...common, mode: 'reconcile' }, { cwd: work, inCI: false, env });
@@ -104,9 +125,29 @@ describe('CI/CD-only and trigger policy', () => {
     mkdirSync(work);
     writeFileSync(join(work, 'paas.yml'), appYml({ http: true, port }));
     const stateRoot = join(base, 'state-policy');
-    expect((await cli(['context', 'create', 'internal-dogfood', '--state-root', stateRoot, '--events', 'workflow_dispatch,repository_dispatch', '--branches', 'main'])).code).toBe(0);
+    expect(
+      (
+        await cli([
+          'context',
+          'create',
+          'internal-dogfood',
+          '--state-root',
+          stateRoot,
+          '--events',
+          'workflow_dispatch,repository_dispatch',
+          '--branches',
+          'main',
+        ])
+      ).code,
+    ).toBe(0);
     const secret = 'whsec-' + 'x'.repeat(24);
-    const common = { context: 'internal-dogfood', state_root: stateRoot, vault: `PAAS_TARGETS=web1=local:${dir}\nPAAS_WEBHOOK_SECRET=${secret}\n`, artifact: tgz('v1'), release_id: 'v1' };
+    const common = {
+      context: 'internal-dogfood',
+      state_root: stateRoot,
+      vault: `PAAS_TARGETS=web1=local:${dir}\nPAAS_WEBHOOK_SECRET=${secret}\n`,
+      artifact: tgz('v1'),
+      release_id: 'v1',
+    };
     const refused = await runOp('deploy', { ...common, apply: 'true' }, { cwd: work, inCI: false });
     expect(refused.outcome.envelope.error?.stage).toBe('policy');
     expect(refused.outcome.envelope.error?.message).toContain('outside CI');
@@ -116,18 +157,36 @@ describe('CI/CD-only and trigger policy', () => {
 
     const push = await runOp('deploy', { ...common, apply: 'true' }, { cwd: work, env: { GITHUB_EVENT_NAME: 'push' } });
     expect(push.outcome.envelope.error?.message).toMatch(/event push may not deploy/);
-    const branch = await runOp('deploy', { ...common, apply: 'true' }, { cwd: work, env: { GITHUB_REF_NAME: 'feature/x', GITHUB_REF: 'refs/heads/feature/x' } });
+    const branch = await runOp(
+      'deploy',
+      { ...common, apply: 'true' },
+      { cwd: work, env: { GITHUB_REF_NAME: 'feature/x', GITHUB_REF: 'refs/heads/feature/x' } },
+    );
     expect(branch.outcome.envelope.error?.message).toMatch(/branch feature\/x may not deploy/);
 
     const event = join(base, 'event.json');
     const client_payload: Record<string, unknown> = { release_id: 'v1', timestamp: new Date().toISOString() };
-    writeFileSync(event, JSON.stringify({ action: 'deploy', client_payload: { ...client_payload, signature: 'sha256=' + '0'.repeat(64) } }));
-    const forged = await runOp('deploy', { ...common, apply: 'true' }, { cwd: work, env: { GITHUB_EVENT_NAME: 'repository_dispatch', GITHUB_EVENT_PATH: event } });
+    writeFileSync(
+      event,
+      JSON.stringify({
+        action: 'deploy',
+        client_payload: { ...client_payload, signature: 'sha256=' + '0'.repeat(64) },
+      }),
+    );
+    const forged = await runOp(
+      'deploy',
+      { ...common, apply: 'true' },
+      { cwd: work, env: { GITHUB_EVENT_NAME: 'repository_dispatch', GITHUB_EVENT_PATH: event } },
+    );
     expect(forged.outcome.envelope.error?.message).toMatch(/signature does not match/);
     expect(existsSync(join(dir, 'internal-dogfood'))).toBe(false);
     client_payload.signature = signDispatch(secret, 'deploy', client_payload);
     writeFileSync(event, JSON.stringify({ action: 'deploy', client_payload }));
-    const signed = await runOp('deploy', { ...common, apply: 'true' }, { cwd: work, env: { GITHUB_EVENT_NAME: 'repository_dispatch', GITHUB_EVENT_PATH: event } });
+    const signed = await runOp(
+      'deploy',
+      { ...common, apply: 'true' },
+      { cwd: work, env: { GITHUB_EVENT_NAME: 'repository_dispatch', GITHUB_EVENT_PATH: event } },
+    );
     expect(signed.outcome.envelope.error).toBeUndefined();
     expect(readlinkSync(join(dir, 'internal-dogfood', 'web', 'current'))).toBe('releases/v1');
     for (const r of [refused, push, forged, signed]) expect(r.visible).not.toContain(secret);
@@ -142,18 +201,31 @@ describe('bluegreen (local transport, two slots)', () => {
     const [blue, green] = [await freePort(), await freePort()];
     const stateRoot = join(base, 'state-bluegreen');
     expect((await cli(['context', 'create', 'oss-demo', '--state-root', stateRoot])).code).toBe(0);
-    const common = { context: 'oss-demo', state_root: stateRoot, vault: `PAAS_TARGETS=web1=local:${dir}\n`, app: 'web' };
+    const common = {
+      context: 'oss-demo',
+      state_root: stateRoot,
+      vault: `PAAS_TARGETS=web1=local:${dir}\n`,
+      app: 'web',
+    };
     const env = { GITHUB_EVENT_NAME: '', GITHUB_REF_NAME: '' };
     const slots = `    slots: { blue: { port: ${blue} }, green: { port: ${green} }, switch: 'echo "$PAAS_SLOT $PAAS_PORT $PAAS_RELEASE" >>"$PAAS_APP_DIR/switch.log"' }`;
-    writeFileSync(join(work, 'paas.yml'), appYml({ http: true, port: blue, strategy: 'bluegreen', deadline: '3s', extra: slots }));
+    writeFileSync(
+      join(work, 'paas.yml'),
+      appYml({ http: true, port: blue, strategy: 'bluegreen', deadline: '3s', extra: slots }),
+    );
     makeRelease(rels, 'v3live', { failLive: true });
     const a = join(dir, 'oss-demo', 'web');
     const live = () => readFileSync(join(a, '.paas', 'live'), 'utf8').trim();
     const current = () => readlinkSync(join(a, 'current'));
     const body = async (port: number) => (await fetch(`http://127.0.0.1:${port}/`)).text();
-    const deploy = (v: string, rel = v) => runOp('deploy', { ...common, artifact: tgz(rel), release_id: v, apply: 'true' }, { cwd: work, inCI: false, env });
+    const deploy = (v: string, rel = v) =>
+      runOp('deploy', { ...common, artifact: tgz(rel), release_id: v, apply: 'true' }, { cwd: work, inCI: false, env });
 
-    const plan = await runOp('deploy', { ...common, artifact: tgz('v1'), release_id: 'v1' }, { cwd: work, inCI: false, env });
+    const plan = await runOp(
+      'deploy',
+      { ...common, artifact: tgz('v1'), release_id: 'v1' },
+      { cwd: work, inCI: false, env },
+    );
     expect(plan.outcome.text).toContain('web1: current (none) -> v1 in slot blue');
     expect((await deploy('v1')).outcome.exitCode).toBe(0);
     expect([live(), current(), await body(blue)]).toEqual(['blue', 'releases/v1', 'v1']);
@@ -176,9 +248,21 @@ describe('bluegreen (local transport, two slots)', () => {
     expect(v3.outcome.envelope.error?.message).toContain('(slot blue, re-check after the switch)');
     expect(v3.outcome.envelope.fields.target_statuses).toBe('web1:rolled_back');
     expect([live(), current(), await body(green)]).toEqual(['green', 'releases/v2', 'v2']);
-    expect(readFileSync(join(a, 'switch.log'), 'utf8').trim().split('\n')).toEqual([`blue ${blue} v1`, `green ${green} v2`, `blue ${blue} v3`, `green ${green} v2`]);
-    const hist = readFileSync(join(a, '.paas', 'history.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { release: string; status: string });
-    expect(hist.filter((h) => h.status !== 'unpacked').map((h) => `${h.release}:${h.status}`)).toEqual(['v1:good', 'v2:good', 'v3:bad']);
+    expect(readFileSync(join(a, 'switch.log'), 'utf8').trim().split('\n')).toEqual([
+      `blue ${blue} v1`,
+      `green ${green} v2`,
+      `blue ${blue} v3`,
+      `green ${green} v2`,
+    ]);
+    const hist = readFileSync(join(a, '.paas', 'history.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { release: string; status: string });
+    expect(hist.filter((h) => h.status !== 'unpacked').map((h) => `${h.release}:${h.status}`)).toEqual([
+      'v1:good',
+      'v2:good',
+      'v3:bad',
+    ]);
 
     // rollback: v1 (newest good before v2) started in the idle slot, checked, switched
     const rb = await runOp('rollback', { ...common, apply: 'true' }, { cwd: work, inCI: false, env });
@@ -191,8 +275,14 @@ describe('lock semantics (local transport, the real scripts)', () => {
   test('acquire, held by another token, re-entered by the same run, stale takeover, never release others', async () => {
     const t = new LocalTransport(target('lock-target'));
     const a = buildAppDir(t.rootOverride, 'oss-demo', 'web');
-    const spec = (token: string, run: string, ttlSeconds = 60) => ({ token, run, ownerJson: JSON.stringify({ run, actor: 'x' }), ttlSeconds });
-    const lock = async (token: string, run: string, ttl?: number) => parseState((await t.exec(prepareScript(a, spec(token, run, ttl)))).stdout);
+    const spec = (token: string, run: string, ttlSeconds = 60) => ({
+      token,
+      run,
+      ownerJson: JSON.stringify({ run, actor: 'x' }),
+      ttlSeconds,
+    });
+    const lock = async (token: string, run: string, ttl?: number) =>
+      parseState((await t.exec(prepareScript(a, spec(token, run, ttl)))).stdout);
     expect((await lock('t1', '1')).lock).toBe('acquired');
     const held = await lock('t2', '2');
     expect(held.lock).toBe('held');
@@ -240,12 +330,21 @@ function descendantsRunning(text: string): number[] {
     try {
       const st = readFileSync(`/proc/${d}/stat`, 'utf8');
       parent.set(Number(d), Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
-  const mine = (pid: number): boolean => { for (let p = parent.get(pid), i = 0; p && i < 64; p = parent.get(p), i++) if (p === process.pid) return true; return false; };
+  const mine = (pid: number): boolean => {
+    for (let p = parent.get(pid), i = 0; p && i < 64; p = parent.get(p), i++) if (p === process.pid) return true;
+    return false;
+  };
   return [...parent.keys()].filter((pid) => {
     if (!mine(pid)) return false;
-    try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text); } catch { return false; }
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+    } catch {
+      return false;
+    }
   });
 }
 
@@ -254,13 +353,41 @@ describe('every wait ends (issue 18)', () => {
     const id = { context: 'oss-demo', app: 'web', run: '7', actor: 'x', sha: '', token: 'tok18' };
     const nodes = ['web1', 'web2', 'web3'].map((name) => {
       const dir = target(`wait-${name}`);
-      return new TargetNode({ kind: 'local', id: name, dir }, new LocalTransport(dir), '/srv/paas', id, new Redactor(), () => {});
+      return new TargetNode(
+        { kind: 'local', id: name, dir },
+        new LocalTransport(dir),
+        '/srv/paas',
+        id,
+        new Redactor(),
+        () => {},
+      );
     });
     const art = await prepareArtifact(tgz('v1'));
-    const cfg = paasYmlSchemas().app.parse({ deploy_root: '/srv/paas', keep_releases: 3, shared: [], strategy: 'parallel', batch: 1, max_parallel: 4, canary: 1, command_timeout: '10m' });
+    const cfg = paasYmlSchemas().app.parse({
+      deploy_root: '/srv/paas',
+      keep_releases: 3,
+      shared: [],
+      strategy: 'parallel',
+      batch: 1,
+      max_parallel: 4,
+      canary: 1,
+      command_timeout: '10m',
+    });
     let calls = 0;
     const boom = new Error('unexpected: the runner state file cannot be written');
-    const o = { cfg, release: 'v1', artifact: art, rollbackOnFailure: true, redactor: new Redactor(), log: () => {}, now: () => new Date(), onLocksChanged: (held: TargetNode[]) => { calls++; if (held.length && calls === 1) throw boom; } };
+    const o = {
+      cfg,
+      release: 'v1',
+      artifact: art,
+      rollbackOnFailure: true,
+      redactor: new Redactor(),
+      log: () => {},
+      now: () => new Date(),
+      onLocksChanged: (held: TargetNode[]) => {
+        calls++;
+        if (held.length && calls === 1) throw boom;
+      },
+    };
     const run = lockAndInstallAll(nodes, o, '{"run":"7"}');
     // a liveness bound far below command_timeout (600 s): the test's own timeout
     await expect(run).rejects.toBe(boom);
@@ -279,14 +406,34 @@ describe('a run that lost its lock never switches', () => {
     mkdirSync(work);
     const stateRoot = join(base, 'state-lost-lock');
     expect((await cli(['context', 'create', 'oss-demo', '--state-root', stateRoot])).code).toBe(0);
-    const common = { context: 'oss-demo', state_root: stateRoot, vault: `PAAS_TARGETS=web1=local:${dir}\n`, app: 'web' };
+    const common = {
+      context: 'oss-demo',
+      state_root: stateRoot,
+      vault: `PAAS_TARGETS=web1=local:${dir}\n`,
+      app: 'web',
+    };
     const env = { GITHUB_EVENT_NAME: '', GITHUB_REF_NAME: '' };
     writeFileSync(join(work, 'paas.yml'), appYml({ http: true, port, strategy: 'serial' }));
-    expect((await runOp('deploy', { ...common, artifact: tgz('v1'), release_id: 'v1', apply: 'true' }, { cwd: work, inCI: false, env })).outcome.exitCode).toBe(0);
+    expect(
+      (
+        await runOp(
+          'deploy',
+          { ...common, artifact: tgz('v1'), release_id: 'v1', apply: 'true' },
+          { cwd: work, inCI: false, env },
+        )
+      ).outcome.exitCode,
+    ).toBe(0);
     // the hook plays another run taking the lock over (as after lock_ttl) while this one is still in pre_switch
     const takeover = 'L="$PAAS_APP_DIR/.paas/lock"; rm -rf "$L"; mkdir "$L"; echo other-run-token >"$L/token"';
-    writeFileSync(join(work, 'paas.yml'), appYml({ http: true, port, strategy: 'serial', extra: `    hooks: { pre_switch: '${takeover}' }` }));
-    const r = await runOp('deploy', { ...common, artifact: tgz('v2'), release_id: 'v2', apply: 'true' }, { cwd: work, inCI: false, env });
+    writeFileSync(
+      join(work, 'paas.yml'),
+      appYml({ http: true, port, strategy: 'serial', extra: `    hooks: { pre_switch: '${takeover}' }` }),
+    );
+    const r = await runOp(
+      'deploy',
+      { ...common, artifact: tgz('v2'), release_id: 'v2', apply: 'true' },
+      { cwd: work, inCI: false, env },
+    );
     expect(r.outcome.exitCode).toBe(1);
     expect(r.outcome.envelope.error?.code).toBe('PAAS_LOCK_HELD');
     expect(r.outcome.envelope.error?.stage).toBe('switch');
@@ -304,13 +451,33 @@ describe('a switch script killed by a signal', () => {
     mkdirSync(work);
     const stateRoot = join(base, 'state-killed-switch');
     expect((await cli(['context', 'create', 'oss-demo', '--state-root', stateRoot])).code).toBe(0);
-    const common = { context: 'oss-demo', state_root: stateRoot, vault: `PAAS_TARGETS=web1=local:${dir}\n`, app: 'web' };
+    const common = {
+      context: 'oss-demo',
+      state_root: stateRoot,
+      vault: `PAAS_TARGETS=web1=local:${dir}\n`,
+      app: 'web',
+    };
     const env = { GITHUB_EVENT_NAME: '', GITHUB_REF_NAME: '' };
     writeFileSync(join(work, 'paas.yml'), appYml({ http: true, port, strategy: 'serial' }));
-    expect((await runOp('deploy', { ...common, artifact: tgz('v1'), release_id: 'v1', apply: 'true' }, { cwd: work, inCI: false, env })).outcome.exitCode).toBe(0);
+    expect(
+      (
+        await runOp(
+          'deploy',
+          { ...common, artifact: tgz('v1'), release_id: 'v1', apply: 'true' },
+          { cwd: work, inCI: false, env },
+        )
+      ).outcome.exitCode,
+    ).toBe(0);
     // the hook SIGKILLs the remote script that runs it (as when sshd or the OOM killer ends the session)
-    writeFileSync(join(work, 'paas.yml'), appYml({ http: true, port, strategy: 'serial', extra: `    hooks: { pre_switch: 'kill -KILL $PPID' }` }));
-    const r = await runOp('deploy', { ...common, artifact: tgz('v2'), release_id: 'v2', apply: 'true' }, { cwd: work, inCI: false, env });
+    writeFileSync(
+      join(work, 'paas.yml'),
+      appYml({ http: true, port, strategy: 'serial', extra: `    hooks: { pre_switch: 'kill -KILL $PPID' }` }),
+    );
+    const r = await runOp(
+      'deploy',
+      { ...common, artifact: tgz('v2'), release_id: 'v2', apply: 'true' },
+      { cwd: work, inCI: false, env },
+    );
     expect(r.outcome.exitCode).toBe(1);
     expect(r.outcome.envelope.error?.code).toBe('PAAS_REMOTE_APPLY_FAILED');
     expect(r.outcome.envelope.fields.target_statuses).toBe('web1:rolled_back');
@@ -322,36 +489,53 @@ describe('a switch script killed by a signal', () => {
 describe('the action killed mid-deploy', () => {
   const bundle = join(process.env.PAAS_HARNESS_DIST ?? join(process.cwd(), 'dist'), 'deploy', 'index.js');
   const built = existsSync(bundle) && readFileSync(bundle, 'utf8').includes('paas_cleanup');
-  (built ? test : test.skip)('SIGKILL while the pre_switch hook runs: post releases the lock; a re-run deploys', async () => {
-    const dir = target('kill-target');
-    const block = join(base, 'block-switch');
-    writeFileSync(block, '');
-    const sb = createSandbox({
-      files: {
-        'paas.yml': appYml({ http: true, port, strategy: 'serial', extra: `    hooks: { pre_switch: "if [ -f ${block} ]; then sleep 20; fi" }` }),
-      },
-    });
-    try {
-      const inputs = { context: 'internal-dogfood', state_root: sb.stateRoot, vault: `PAAS_TARGETS=web1=local:${dir}\n`, app: 'web', artifact: tgz('v2'), release_id: 'v2', apply: true };
-      const killed = await runAction({ action: 'deploy', inputs, sandbox: sb, timeoutMs: 8000 });
-      expect(killed.timedOut).toBe(true);
-      expect(killed.signal).toBe('SIGKILL');
-      expect(JSON.parse(killed.state.paas_cleanup ?? '{}').locks).toHaveLength(1);
-      expect(killed.post?.exitCode).toBe(0);
-      expect(killed.post?.log).toMatch(/released 1 of 1 lock/);
-      const a = join(dir, 'internal-dogfood', 'web');
-      expect(existsSync(join(a, '.paas', 'lock'))).toBe(false);
-      expect(existsSync(join(a, 'current'))).toBe(false);
-      rmrf(block);
-      const rerun = await runAction({ action: 'deploy', inputs, sandbox: sb, timeoutMs: 30_000 });
-      expect(rerun.exitCode).toBe(0);
-      expect(readlinkSync(join(a, 'current'))).toBe('releases/v2');
-      expect(existsSync(join(a, '.paas', 'lock'))).toBe(false);
-      expect(rerun.post?.log).toContain("paas post: nothing to clean up"); // no lock left: the post step does not even load the runtime
-    } finally {
-      sb.cleanup();
-    }
-  }, 90_000);
+  (built ? test : test.skip)(
+    'SIGKILL while the pre_switch hook runs: post releases the lock; a re-run deploys',
+    async () => {
+      const dir = target('kill-target');
+      const block = join(base, 'block-switch');
+      writeFileSync(block, '');
+      const sb = createSandbox({
+        files: {
+          'paas.yml': appYml({
+            http: true,
+            port,
+            strategy: 'serial',
+            extra: `    hooks: { pre_switch: "if [ -f ${block} ]; then sleep 20; fi" }`,
+          }),
+        },
+      });
+      try {
+        const inputs = {
+          context: 'internal-dogfood',
+          state_root: sb.stateRoot,
+          vault: `PAAS_TARGETS=web1=local:${dir}\n`,
+          app: 'web',
+          artifact: tgz('v2'),
+          release_id: 'v2',
+          apply: true,
+        };
+        const killed = await runAction({ action: 'deploy', inputs, sandbox: sb, timeoutMs: 8000 });
+        expect(killed.timedOut).toBe(true);
+        expect(killed.signal).toBe('SIGKILL');
+        expect(JSON.parse(killed.state.paas_cleanup ?? '{}').locks).toHaveLength(1);
+        expect(killed.post?.exitCode).toBe(0);
+        expect(killed.post?.log).toMatch(/released 1 of 1 lock/);
+        const a = join(dir, 'internal-dogfood', 'web');
+        expect(existsSync(join(a, '.paas', 'lock'))).toBe(false);
+        expect(existsSync(join(a, 'current'))).toBe(false);
+        rmrf(block);
+        const rerun = await runAction({ action: 'deploy', inputs, sandbox: sb, timeoutMs: 30_000 });
+        expect(rerun.exitCode).toBe(0);
+        expect(readlinkSync(join(a, 'current'))).toBe('releases/v2');
+        expect(existsSync(join(a, '.paas', 'lock'))).toBe(false);
+        expect(rerun.post?.log).toContain('paas post: nothing to clean up'); // no lock left: the post step does not even load the runtime
+      } finally {
+        sb.cleanup();
+      }
+    },
+    90_000,
+  );
 });
 
 describe('GitHub Deployment (GitHubApi port)', () => {
@@ -359,17 +543,51 @@ describe('GitHub Deployment (GitHubApi port)', () => {
     const { DeploymentTracker, repoFromEnv } = await import('../lib/github/api.js');
     const calls: string[] = [];
     const api = {
-      createDeployment: async (p: { ref: string; environment: string }) => { calls.push(`deployment ${p.ref} ${p.environment}`); return { id: 7 }; },
-      createDeploymentStatus: async (p: { deployment_id: number; state: string; environment_url?: string }) => { calls.push(`status ${p.deployment_id} ${p.state} ${p.environment_url ?? ''}`.trim()); },
+      createDeployment: async (p: { ref: string; environment: string }) => {
+        calls.push(`deployment ${p.ref} ${p.environment}`);
+        return { id: 7 };
+      },
+      createDeploymentStatus: async (p: { deployment_id: number; state: string; environment_url?: string }) => {
+        calls.push(`status ${p.deployment_id} ${p.state} ${p.environment_url ?? ''}`.trim());
+      },
     };
     const warnings: string[] = [];
-    const repo = repoFromEnv({ GITHUB_REPOSITORY: 'octo-org/app', GITHUB_SHA: 'ffac537e6cbbf934b08745a378932722df287a53', GITHUB_RUN_ID: '42' });
-    expect(repo).toEqual({ owner: 'octo-org', repo: 'app', ref: 'ffac537e6cbbf934b08745a378932722df287a53', logUrl: 'https://github.com/octo-org/app/actions/runs/42' });
-    const t = new DeploymentTracker(api, { owner: 'octo-org', repo: 'app' }, 'production', (m) => warnings.push(m), repo!.logUrl);
+    const repo = repoFromEnv({
+      GITHUB_REPOSITORY: 'octo-org/app',
+      GITHUB_SHA: 'ffac537e6cbbf934b08745a378932722df287a53',
+      GITHUB_RUN_ID: '42',
+    });
+    expect(repo).toEqual({
+      owner: 'octo-org',
+      repo: 'app',
+      ref: 'ffac537e6cbbf934b08745a378932722df287a53',
+      logUrl: 'https://github.com/octo-org/app/actions/runs/42',
+    });
+    const t = new DeploymentTracker(
+      api,
+      { owner: 'octo-org', repo: 'app' },
+      'production',
+      (m) => warnings.push(m),
+      repo!.logUrl,
+    );
     await t.start(repo!.ref, 'deploy web v1', { release_id: 'v1' });
     await t.status('success', 'ok', 'https://app.example');
-    expect(calls).toEqual(['deployment ffac537e6cbbf934b08745a378932722df287a53 production', 'status 7 in_progress', 'status 7 success https://app.example']);
-    const broken = new DeploymentTracker({ ...api, createDeployment: async () => { throw new Error('HTTP 403'); } }, { owner: 'o', repo: 'r' }, 'production', (m) => warnings.push(m));
+    expect(calls).toEqual([
+      'deployment ffac537e6cbbf934b08745a378932722df287a53 production',
+      'status 7 in_progress',
+      'status 7 success https://app.example',
+    ]);
+    const broken = new DeploymentTracker(
+      {
+        ...api,
+        createDeployment: async () => {
+          throw new Error('HTTP 403');
+        },
+      },
+      { owner: 'o', repo: 'r' },
+      'production',
+      (m) => warnings.push(m),
+    );
     await broken.start('main', 'x', {});
     await broken.status('failure', 'x');
     expect(warnings).toEqual(['GitHub deployment could not be created: HTTP 403']);

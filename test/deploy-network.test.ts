@@ -11,10 +11,24 @@ import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileS
 import { join } from 'node:path';
 import { cli, listTree, rmrf, tempDir } from './helpers.js';
 import { appYml, makeRelease, runOp, type AppYml, type OpRun } from './harness/deploy-app.js';
-import { hashedName, netnsAvailable, nftAvailable, sshdAvailable, startLab, stopApps, type SshLab } from './harness/sshd.js';
+import {
+  hashedName,
+  netnsAvailable,
+  nftAvailable,
+  sshdAvailable,
+  startLab,
+  stopApps,
+  type SshLab,
+} from './harness/sshd.js';
 
 const CTX = 'internal-dogfood';
-const why = !sshdAvailable() ? 'no OpenSSH sshd' : !netnsAvailable() ? 'no network namespaces (needs root and iproute2)' : !nftAvailable() ? 'no nftables in network namespaces' : '';
+const why = !sshdAvailable()
+  ? 'no OpenSSH sshd'
+  : !netnsAvailable()
+    ? 'no network namespaces (needs root and iproute2)'
+    : !nftAvailable()
+      ? 'no nftables in network namespaces'
+      : '';
 const d = why ? describe.skip : describe;
 
 let lab: SshLab;
@@ -25,7 +39,11 @@ let rels: string;
 const appDir = (i: number) => join(lab.hosts[i]!.dir, CTX, 'web');
 function current(i: number): string | null {
   try {
-    return readlinkSync(join(appDir(i), 'current')).split('/').pop() ?? null;
+    return (
+      readlinkSync(join(appDir(i), 'current'))
+        .split('/')
+        .pop() ?? null
+    );
   } catch {
     return null;
   }
@@ -35,7 +53,12 @@ const locked = () => lab.hosts.map((_, i) => existsSync(join(appDir(i), '.paas',
 const all = <T>(v: T) => lab.hosts.map(() => v);
 function history(i: number): Array<{ release: string; status: string }> {
   const f = join(appDir(i), '.paas', 'history.jsonl');
-  return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
+  return existsSync(f)
+    ? readFileSync(f, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+    : [];
 }
 
 function vault(over: { knownHosts?: string; jump?: string } = {}): string {
@@ -59,7 +82,19 @@ function config(o: AppYml & { slow?: boolean } = {}): void {
 const tgz = (v: string) => join(rels, `${v}.tar.gz`);
 
 function deploy(release: string, vaultText: string): Promise<OpRun> {
-  return runOp('deploy', { context: CTX, state_root: stateRoot, vault: vaultText, app: 'web', artifact: tgz(release), release_id: release, apply: 'true' }, { cwd: work });
+  return runOp(
+    'deploy',
+    {
+      context: CTX,
+      state_root: stateRoot,
+      vault: vaultText,
+      app: 'web',
+      artifact: tgz(release),
+      release_id: release,
+      apply: 'true',
+    },
+    { cwd: work },
+  );
 }
 
 /** the private key, every target line, the bastion's PAAS_SSH_JUMP value and its address stay out of every output */
@@ -113,12 +148,18 @@ d(`deploy over a lossy network and through a jump host${why ? ` (skipped: ${why}
     expect(r.outcome.lines.at(-1)).toMatch(/^deploy status=ok release_id=v2 targets=3 strategy=parallel batches=1$/);
     expect(currents()).toEqual(all('v2'));
     expect(locked()).toEqual(all(false));
-    for (const i of lab.hosts.keys()) expect(readFileSync(join(appDir(i), 'current', 'VERSION'), 'utf8').trim()).toBe('v2');
+    for (const i of lab.hosts.keys())
+      expect(readFileSync(join(appDir(i), 'current', 'VERSION'), 'utf8').trim()).toBe('v2');
     // the loss was real: every host's rules dropped packets (a deploy is a few hundred packets per host)
     for (const n of dropped) expect(n).toBeGreaterThan(5);
     // only connection setup is retried: every retry logged is one, and each host recorded v2 exactly once
     expect(r.logs.filter((l) => /retr(y|ying)/i.test(l)).every((l) => /retrying connection setup/.test(l))).toBe(true);
-    for (const i of lab.hosts.keys()) expect(history(i).filter((h) => h.status !== 'unpacked').map((h) => `${h.release}:${h.status}`)).toEqual(['v1:good', 'v2:good']);
+    for (const i of lab.hosts.keys())
+      expect(
+        history(i)
+          .filter((h) => h.status !== 'unpacked')
+          .map((h) => `${h.release}:${h.status}`),
+      ).toEqual(['v1:good', 'v2:good']);
     noSecrets(r);
   }, 80_000);
 
@@ -141,7 +182,9 @@ d(`deploy over a lossy network and through a jump host${why ? ` (skipped: ${why}
       expect(r.outcome.envelope.error).toBeUndefined();
       expect(r.outcome.exitCode).toBe(0);
       expect(r.outcome.envelope.fields.target_statuses).toBe('web1:ok,web2:ok,web3:ok');
-      expect(r.outcome.lines.at(-1)).toMatch(new RegExp(`^deploy status=ok release_id=${v} targets=3 strategy=parallel batches=1$`));
+      expect(r.outcome.lines.at(-1)).toMatch(
+        new RegExp(`^deploy status=ok release_id=${v} targets=3 strategy=parallel batches=1$`),
+      );
       expect(currents()).toEqual(all(v));
       expect(locked()).toEqual(all(false));
       noSecrets(r);
@@ -150,7 +193,7 @@ d(`deploy over a lossy network and through a jump host${why ? ` (skipped: ${why}
     expect(lab.hosts.map((h) => lab.directRefused(h))).toEqual(refusedBefore);
   }, 60_000);
 
-  test("jump host: a wrong or unknown bastion host key is refused by name and nothing changes on the targets", async () => {
+  test('jump host: a wrong or unknown bastion host key is refused by name and nothing changes on the targets', async () => {
     config({ extra: '    connect_attempts: 2' });
     for (const h of lab.hosts) lab.blockDirect(h);
     expect((await deploy('v1', vault({ jump: lab.jump }))).outcome.exitCode).toBe(0);
@@ -162,7 +205,10 @@ d(`deploy over a lossy network and through a jump host${why ? ` (skipped: ${why}
     const wrong = [...lines.slice(0, bIdx), `${hashedName(b.addr)} ${type} ${key}`].join('\n');
     // no entry for the bastion at all
     const unknown = lines.slice(0, bIdx).join('\n');
-    for (const [knownHosts, verdict] of [[wrong, /jump host.*CHANGED/], [unknown, /jump host.*unknown/]] as const) {
+    for (const [knownHosts, verdict] of [
+      [wrong, /jump host.*CHANGED/],
+      [unknown, /jump host.*unknown/],
+    ] as const) {
       const r = await deploy('v2', vault({ knownHosts, jump: lab.jump }));
       expect(r.outcome.exitCode).toBe(1);
       expect(r.outcome.envelope.error?.code).toBe('PAAS_REMOTE_HOSTKEY_MISMATCH');
@@ -226,10 +272,23 @@ d(`deploy over a lossy network and through a jump host${why ? ` (skipped: ${why}
 
     // web2 accepts the TCP connection through the bastion but drops it before the SSH handshake:
     // each attempt's bastion connection must be closed, not only the last one
-    const closer = spawn('ip', ['netns', 'exec', h2.ns!, process.execPath, '-e', `require('net').createServer((s) => s.destroy()).listen(${h2.port}, '${h2.addr}')`], { stdio: 'ignore' });
+    const closer = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        h2.ns!,
+        process.execPath,
+        '-e',
+        `require('net').createServer((s) => s.destroy()).listen(${h2.port}, '${h2.addr}')`,
+      ],
+      { stdio: 'ignore' },
+    );
     try {
       for (let i = 0; i < 100; i++) {
-        const up = spawnSync('ip', ['netns', 'exec', h2.ns!, 'ss', '-Htln', `( sport = :${h2.port} )`], { encoding: 'utf8' }).stdout.trim();
+        const up = spawnSync('ip', ['netns', 'exec', h2.ns!, 'ss', '-Htln', `( sport = :${h2.port} )`], {
+          encoding: 'utf8',
+        }).stdout.trim();
         if (up) break;
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -250,7 +309,9 @@ d(`deploy over a lossy network and through a jump host${why ? ` (skipped: ${why}
   }, 60_000);
 
   test('no secret value in the events or state.db written by all of the runs above', () => {
-    const files = listTree(stateRoot).filter((e) => !e.dir).map((e) => join(stateRoot, e.path));
+    const files = listTree(stateRoot)
+      .filter((e) => !e.dir)
+      .map((e) => join(stateRoot, e.path));
     expect(files.some((f) => f.endsWith('.jsonl'))).toBe(true);
     for (const f of files) {
       const text = readFileSync(f).toString('latin1');

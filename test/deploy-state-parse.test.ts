@@ -18,7 +18,10 @@ describe('parseState over the real state script', () => {
       mkdirSync(join(a, '.paas', 'lock'), { recursive: true });
       mkdirSync(join(a, 'releases', 'v1'), { recursive: true });
       writeFileSync(join(a, '.paas', 'lock', 'owner.json'), JSON.stringify({ run: '42', actor: 'alice' })); // no newline
-      writeFileSync(join(a, '.paas', 'history.jsonl'), JSON.stringify({ release: 'v1', status: 'good', time: '2026-12-07T00:00:00Z' })); // no newline
+      writeFileSync(
+        join(a, '.paas', 'history.jsonl'),
+        JSON.stringify({ release: 'v1', status: 'good', time: '2026-12-07T00:00:00Z' }),
+      ); // no newline
       const st = parseState(execFileSync('sh', ['-c', stateScript(a)], { encoding: 'utf8' }));
       expect(st.lockOwner).toMatchObject({ run: '42', actor: 'alice' });
       expect(st.history.map((h) => h.release)).toEqual(['v1']);

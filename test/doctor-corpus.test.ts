@@ -37,16 +37,35 @@ function treeFindings(root: string): Finding[] {
   const { files } = listFiles(root);
   const r = scanTree(root, files, { detector: new Detector(), maxFileBytes: 10 << 20 });
   return [
-    ...r.artifacts.map((a) => ({ check: 'repo_private_state_artifacts', kind: a.kind, severity: a.severity, file: a.file, preview: a.what })),
-    ...r.hits.map((h) => ({ check: 'repo_plaintext_secret_exposure', kind: h.kind, severity: h.severity, file: h.file, line: h.line, preview: h.preview })),
+    ...r.artifacts.map((a) => ({
+      check: 'repo_private_state_artifacts',
+      kind: a.kind,
+      severity: a.severity,
+      file: a.file,
+      preview: a.what,
+    })),
+    ...r.hits.map((h) => ({
+      check: 'repo_plaintext_secret_exposure',
+      kind: h.kind,
+      severity: h.severity,
+      file: h.file,
+      line: h.line,
+      preview: h.preview,
+    })),
   ];
 }
 
 /** The same through the CLI (what a user sees): exit code, stdout and the findings of both tree checks. */
 async function doctorCli(root: string): Promise<{ code: number; stdout: string; findings: Finding[] }> {
-  const r = await cli(['doctor', '--path', root, '--state-root', join(tmp('paas-doctor-state-'), 'state'), '--json'], {}, root);
+  const r = await cli(
+    ['doctor', '--path', root, '--state-root', join(tmp('paas-doctor-state-'), 'state'), '--json'],
+    {},
+    root,
+  );
   const checks = ((r.json().fields ?? {}) as { checks?: Array<{ name: string; findings: Finding[] }> }).checks ?? [];
-  const findings = checks.filter((c) => c.name === 'repo_plaintext_secret_exposure' || c.name === 'repo_private_state_artifacts').flatMap((c) => c.findings);
+  const findings = checks
+    .filter((c) => c.name === 'repo_plaintext_secret_exposure' || c.name === 'repo_private_state_artifacts')
+    .flatMap((c) => c.findings);
   return { code: r.code, stdout: r.stdout + r.stderr, findings };
 }
 
@@ -61,24 +80,27 @@ function repoWith(files: Record<string, string | Buffer>): string {
 }
 
 describe('labelled monorepo corpus', () => {
-  test.each([1, 2, 3])('seed %i: recall and precision >= 95%, every labelled item found on its file and line', (seed) => {
-    const root = repoWith({});
-    const { labels, negatives } = writeMonorepo(root, { seed });
-    const findings = treeFindings(root);
-    const s = score(labels, findings);
-    console.log(
-      [
-        `doctor monorepo corpus (seed ${seed}): ${labels.length} labelled items, ${negatives} deliberate negatives, ${findings.length} findings`,
-        `  recall ${(s.recall * 100).toFixed(1)}%, precision ${(s.precision * 100).toFixed(1)}%`,
-        ...s.missed.map((m) => `  missed: ${m.file}:${m.line ?? '-'} ${m.kind}`),
-        ...s.falsePositives.map((x) => `  false positive: ${x.file}:${x.line ?? '-'} ${x.kind} ${x.preview}`),
-      ].join('\n'),
-    );
-    expect(s.recall).toBeGreaterThanOrEqual(0.95);
-    expect(s.precision).toBeGreaterThanOrEqual(0.95);
-    expect(s.missed.map((m) => `${m.file}:${m.line} ${m.kind}`)).toEqual([]);
-    expect(s.falsePositives.map((x) => `${x.file}:${x.line} ${x.kind}`)).toEqual([]);
-  });
+  test.each([1, 2, 3])(
+    'seed %i: recall and precision >= 95%, every labelled item found on its file and line',
+    (seed) => {
+      const root = repoWith({});
+      const { labels, negatives } = writeMonorepo(root, { seed });
+      const findings = treeFindings(root);
+      const s = score(labels, findings);
+      console.log(
+        [
+          `doctor monorepo corpus (seed ${seed}): ${labels.length} labelled items, ${negatives} deliberate negatives, ${findings.length} findings`,
+          `  recall ${(s.recall * 100).toFixed(1)}%, precision ${(s.precision * 100).toFixed(1)}%`,
+          ...s.missed.map((m) => `  missed: ${m.file}:${m.line ?? '-'} ${m.kind}`),
+          ...s.falsePositives.map((x) => `  false positive: ${x.file}:${x.line ?? '-'} ${x.kind} ${x.preview}`),
+        ].join('\n'),
+      );
+      expect(s.recall).toBeGreaterThanOrEqual(0.95);
+      expect(s.precision).toBeGreaterThanOrEqual(0.95);
+      expect(s.missed.map((m) => `${m.file}:${m.line} ${m.kind}`)).toEqual([]);
+      expect(s.falsePositives.map((x) => `${x.file}:${x.line} ${x.kind}`)).toEqual([]);
+    },
+  );
 
   test('through the CLI: the check fails on the same findings and prints no value', async () => {
     const root = repoWith({});
@@ -98,7 +120,8 @@ describe('labelled monorepo corpus', () => {
 
 const p = (...parts: string[]) => parts.join('');
 const r = rng(11);
-const pick = (chars: string, n: number) => Array.from({ length: n }, () => chars[Math.floor(r() * chars.length)]).join('');
+const pick = (chars: string, n: number) =>
+  Array.from({ length: n }, () => chars[Math.floor(r() * chars.length)]).join('');
 const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const HEX = '0123456789abcdef';
 const UP = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -136,34 +159,105 @@ const NEW_FORMAT_SAMPLES: Array<[string, string]> = [
   ['readme_key', p('rd', 'me_') + pick('abcdefghijklmnopqrstuvwxyz0123456789', 70)],
   ['clojars_token', p('CLO', 'JARS_') + pick('abcdefghijklmnopqrstuvwxyz0123456789', 60)],
   ['openshift_token', p('sha256', '~') + pick(A + '_-', 43)],
-  ['defined_networking_key', p('dn', 'key-') + pick('abcdefghijklmnopqrstuvwxyz0123456789', 26) + '-' + pick('abcdefghijklmnopqrstuvwxyz0123456789', 52)],
+  [
+    'defined_networking_key',
+    p('dn', 'key-') +
+      pick('abcdefghijklmnopqrstuvwxyz0123456789', 26) +
+      '-' +
+      pick('abcdefghijklmnopqrstuvwxyz0123456789', 52),
+  ],
   ['frameio_token', p('fio', '-u-') + pick(A + '_-', 64)],
   ['facebook_token', p('EAACEd', 'Eose0cBA') + pick(A, 40)],
-  ['jwt', [Buffer.from('{"alg":"RS256","typ":"JWT"}').toString('base64url'), Buffer.from(`{"sub":"svc-${pick(A, 6)}","iat":1767225600}`).toString('base64url'), pick(A + '_-', 86)].join('.')],
+  [
+    'jwt',
+    [
+      Buffer.from('{"alg":"RS256","typ":"JWT"}').toString('base64url'),
+      Buffer.from(`{"sub":"svc-${pick(A, 6)}","iat":1767225600}`).toString('base64url'),
+      pick(A + '_-', 86),
+    ].join('.'),
+  ],
 ];
 
 describe('provider tokens are found bare, by their own format', () => {
   test('every rule of patterns.ts is sampled here or in doctor.test.ts', () => {
     const here = new Set(NEW_FORMAT_SAMPLES.map(([k]) => k));
-    const structural = new Set(['paas_vault_value', 'redis_password', 'ansible_password', 'htpasswd_entry', 'curl_basic_auth', 'docker_auth', 'basic_auth', 'encoded_secret']);
-    const missing = TOKEN_RULES.filter((x) => !here.has(x.kind) && !structural.has(x.kind) && x.title.includes('PuTTY') === false).map((x) => x.kind);
+    const structural = new Set([
+      'paas_vault_value',
+      'redis_password',
+      'ansible_password',
+      'htpasswd_entry',
+      'curl_basic_auth',
+      'docker_auth',
+      'basic_auth',
+      'encoded_secret',
+    ]);
+    const missing = TOKEN_RULES.filter(
+      (x) => !here.has(x.kind) && !structural.has(x.kind) && x.title.includes('PuTTY') === false,
+    ).map((x) => x.kind);
     // the rules before this issue are sampled in doctor.test.ts
-    expect(missing.every((k) => ['aws_access_key_id', 'github_token', 'gitlab_token', 'slack_token', 'slack_webhook', 'stripe_key', 'google_api_key', 'openai_key', 'anthropic_key', 'npm_token', 'pypi_token', 'sendgrid_key', 'shopify_token', 'grafana_token', 'groq_key', 'huggingface_token', 'linear_key', 'notion_token', 'vault_token', 'vercel_token', 'databricks_token', 'docker_token', 'figma_token', 'cloudflare_token', 'tailscale_key', 'onepassword_token', 'digitalocean_token', 'age_secret_key', 'azure_storage_key', 'private_key', 'dsn_password', 'bearer_token'].includes(k))).toBe(true);
+    expect(
+      missing.every((k) =>
+        [
+          'aws_access_key_id',
+          'github_token',
+          'gitlab_token',
+          'slack_token',
+          'slack_webhook',
+          'stripe_key',
+          'google_api_key',
+          'openai_key',
+          'anthropic_key',
+          'npm_token',
+          'pypi_token',
+          'sendgrid_key',
+          'shopify_token',
+          'grafana_token',
+          'groq_key',
+          'huggingface_token',
+          'linear_key',
+          'notion_token',
+          'vault_token',
+          'vercel_token',
+          'databricks_token',
+          'docker_token',
+          'figma_token',
+          'cloudflare_token',
+          'tailscale_key',
+          'onepassword_token',
+          'digitalocean_token',
+          'age_secret_key',
+          'azure_storage_key',
+          'private_key',
+          'dsn_password',
+          'bearer_token',
+        ].includes(k),
+      ),
+    ).toBe(true);
   });
 
-  test.each(NEW_FORMAT_SAMPLES)('%s: at each word alignment, alone, in a URL, a list, a comment and under a neutral key', (kind, token) => {
-    const det = new Detector();
-    for (let pad = 0; pad < 4; pad++) {
-      for (const [before, after] of [['', '\n'], ['const value = "', '";\n'], ['items: [', ', 42]\n'], ['# old: ', ' (rotated)\n'], ['see https://api.example.net/v1?key=', '&x=1\n'], ['note = ', '\n']]) {
-        const text = ' '.repeat(pad) + before + token + after;
-        const hits = det.scan(text, 'src/app/config.go');
-        expect(hits.map((h) => `${h.kind}@${h.start}`)).toContain(`${kind}@${text.indexOf(token)}`);
-        const bytes = Buffer.allocUnsafeSlow(text.length + 8).subarray(0, text.length);
-        bytes.write(text, 'latin1');
-        expect(det.scanBytes(bytes, 'src/app/config.go').hits).toEqual(hits);
+  test.each(NEW_FORMAT_SAMPLES)(
+    '%s: at each word alignment, alone, in a URL, a list, a comment and under a neutral key',
+    (kind, token) => {
+      const det = new Detector();
+      for (let pad = 0; pad < 4; pad++) {
+        for (const [before, after] of [
+          ['', '\n'],
+          ['const value = "', '";\n'],
+          ['items: [', ', 42]\n'],
+          ['# old: ', ' (rotated)\n'],
+          ['see https://api.example.net/v1?key=', '&x=1\n'],
+          ['note = ', '\n'],
+        ]) {
+          const text = ' '.repeat(pad) + before + token + after;
+          const hits = det.scan(text, 'src/app/config.go');
+          expect(hits.map((h) => `${h.kind}@${h.start}`)).toContain(`${kind}@${text.indexOf(token)}`);
+          const bytes = Buffer.allocUnsafeSlow(text.length + 8).subarray(0, text.length);
+          bytes.write(text, 'latin1');
+          expect(det.scanBytes(bytes, 'src/app/config.go').hits).toEqual(hits);
+        }
       }
-    }
-  });
+    },
+  );
 
   test('documented example keys and obviously fake fixtures are not findings', () => {
     const fake = [
@@ -186,30 +280,69 @@ describe('private keys in every form, whatever the file name', () => {
     execFileSync('ssh-keygen', args, { stdio: 'ignore' });
     return readFileSync(join(d, 'k'), 'utf8');
   };
-  test.each(['ed25519', 'rsa', 'ecdsa'])('unencrypted OpenSSH %s key from ssh-keygen (long runs of A in its body)', (type) => {
-    const key = keygen(type);
-    expect(key).toMatch(/AAAA/); // runs of A: the shape the randomness filter rejected (eight and more in ed25519 and ecdsa keys)
-    for (const [path, text] of [['notes/handover.txt', `${key}`], ['deploy/config.yml', `ssh_key: |\n  ${key.trim().split('\n').join('\n  ')}\n`], ['src/keys.ts', `export const K = \`${key}\`;\n`], ['ops/vault.json', JSON.stringify({ deploy: key })]]) {
-      const hits = new Detector().scan(text as string, path as string);
-      expect([path, hits.map((h) => h.kind)]).toEqual([path, ['private_key']]);
-    }
-  });
+  test.each(['ed25519', 'rsa', 'ecdsa'])(
+    'unencrypted OpenSSH %s key from ssh-keygen (long runs of A in its body)',
+    (type) => {
+      const key = keygen(type);
+      expect(key).toMatch(/AAAA/); // runs of A: the shape the randomness filter rejected (eight and more in ed25519 and ecdsa keys)
+      for (const [path, text] of [
+        ['notes/handover.txt', `${key}`],
+        ['deploy/config.yml', `ssh_key: |\n  ${key.trim().split('\n').join('\n  ')}\n`],
+        ['src/keys.ts', `export const K = \`${key}\`;\n`],
+        ['ops/vault.json', JSON.stringify({ deploy: key })],
+      ]) {
+        const hits = new Detector().scan(text as string, path as string);
+        expect([path, hits.map((h) => h.kind)]).toEqual([path, ['private_key']]);
+      }
+    },
+  );
 
   test('PEM RSA (PKCS#1), EC (SEC1), PKCS#8 and PuTTY keys; public keys and certificates are not findings', () => {
-    for (const [type, enc] of [['rsa', 'pkcs1'], ['ec', 'sec1'], ['rsa', 'pkcs8']] as const) {
-      const { privateKey, publicKey } = generateKeyPairSync(type as 'rsa', { modulusLength: 2048, namedCurve: 'P-256', privateKeyEncoding: { type: enc as 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } } as never) as unknown as { privateKey: string; publicKey: string };
+    for (const [type, enc] of [
+      ['rsa', 'pkcs1'],
+      ['ec', 'sec1'],
+      ['rsa', 'pkcs8'],
+    ] as const) {
+      const { privateKey, publicKey } = generateKeyPairSync(
+        type as 'rsa',
+        {
+          modulusLength: 2048,
+          namedCurve: 'P-256',
+          privateKeyEncoding: { type: enc as 'pkcs1', format: 'pem' },
+          publicKeyEncoding: { type: 'spki', format: 'pem' },
+        } as never,
+      ) as unknown as { privateKey: string; publicKey: string };
       expect(kindsAt(privateKey, 'certs/server.txt')).toEqual(['private_key']);
       expect(kindsAt(publicKey, 'certs/server.pub')).toEqual([]);
     }
-    const ppk = ['PuTTY-User-Key-File-3: ssh-ed25519', 'Encryption: none', 'Comment: admin', 'Public-Lines: 2', pick(A, 64), pick(A, 20), 'Private-Lines: 1', pick(A, 44), `Private-MAC: ${pick(HEX, 64)}`].join('\n');
+    const ppk = [
+      'PuTTY-User-Key-File-3: ssh-ed25519',
+      'Encryption: none',
+      'Comment: admin',
+      'Public-Lines: 2',
+      pick(A, 64),
+      pick(A, 20),
+      'Private-Lines: 1',
+      pick(A, 44),
+      `Private-MAC: ${pick(HEX, 64)}`,
+    ].join('\n');
     expect(kindsAt(ppk, 'ops/admin-key')).toEqual(['private_key']);
-    expect(kindsAt('-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA...\n-----END OPENSSH PRIVATE KEY-----\n', 'docs/ssh.md')).toEqual([]);
+    expect(
+      kindsAt(
+        '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA...\n-----END OPENSSH PRIVATE KEY-----\n',
+        'docs/ssh.md',
+      ),
+    ).toEqual([]);
   });
 });
 
 describe('secrets hidden as base64 or hex are decoded and scanned again', () => {
   test('base64 and hex of a private key, a token and a DSN under neutral keys; kubeconfig client-key-data', () => {
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'sec1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const { privateKey } = generateKeyPairSync('ec', {
+      namedCurve: 'P-256',
+      privateKeyEncoding: { type: 'sec1', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
     const token = p('gh', 's_') + pick(A, 36);
     const dsn = `${p('postgres', 'ql://')}app:${pick(A, 20)}@pg.internal.acme:5432/app`;
     const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -222,7 +355,13 @@ describe('secrets hidden as base64 or hex are decoded and scanned again', () => 
       `caBundle: ${b64('-----BEGIN CERTIFICATE-----\nMIIB' + pick(A, 80) + '\n-----END CERTIFICATE-----\n')}`,
     ].join('\n');
     const hits = new Detector().scan(text, 'deploy/values.yaml');
-    expect(hits.map((h) => `${h.kind}:${text.slice(0, h.start).split('\n').length}`)).toEqual(['encoded_secret:1', 'encoded_secret:2', 'encoded_secret:3', 'encoded_secret:4', 'encoded_secret:5']);
+    expect(hits.map((h) => `${h.kind}:${text.slice(0, h.start).split('\n').length}`)).toEqual([
+      'encoded_secret:1',
+      'encoded_secret:2',
+      'encoded_secret:3',
+      'encoded_secret:4',
+      'encoded_secret:5',
+    ]);
     expect(hits.map((h) => h.preview).join(' ')).not.toMatch(/[A-Za-z0-9]{12}/);
   });
 });
@@ -249,16 +388,28 @@ describe('secret-named assignments in every common syntax', () => {
     ['deploy/app.ini', `password = ${pw()}`, 'secret_named_key'],
     ['deploy/.env.production', `SESSION_SECRET=${pw()}`, 'secret_named_key'],
     ['scripts/env.sh', `export RELEASE_TOKEN="${pw()}"`, 'secret_named_key'],
-    ['appsettings.json', `"Default": "Server=tcp:sql.acme.io,1433;Database=portal;User ID=portal;Password=${pw()};Encrypt=True;"`, 'secret_named_key'],
+    [
+      'appsettings.json',
+      `"Default": "Server=tcp:sql.acme.io,1433;Database=portal;User ID=portal;Password=${pw()};Encrypt=True;"`,
+      'secret_named_key',
+    ],
     ['k8s/deploy.yaml', `        - name: WEBHOOK_SECRET\n          value: "${pw()}"`, 'secret_named_key'],
     ['k8s/deploy.yaml', `        - { name: API_TOKEN, value: "${pw()}" }`, 'secret_named_key'],
     ['ops/inventory.ini', `web1 ansible_host=10.0.0.1 ansible_ssh_pass=${pw()} ansible_port=22`, 'ansible_password'],
     ['ops/inventory.ini', `web2 ansible_host=10.0.0.2 ansible_password=${pw()} ansible_port=22`, 'ansible_password'],
     ['ops/redis.conf', `requirepass ${pick(A, 28)}`, 'redis_password'],
-    ['deploy/docker/config.json', `{"auths":{"r.acme.io":{"auth":"${Buffer.from(`ci:${pw()}`).toString('base64')}"}}}`, 'docker_auth'],
+    [
+      'deploy/docker/config.json',
+      `{"auths":{"r.acme.io":{"auth":"${Buffer.from(`ci:${pw()}`).toString('base64')}"}}}`,
+      'docker_auth',
+    ],
     ['.npmrc', `//registry.npmjs.org/:_authToken=${pick(A, 36)}`, 'secret_named_key'],
     ['ops/.htpasswd', `admin:$apr1$${pick(A, 8)}$${pick(A, 22)}`, 'htpasswd_entry'],
-    ['ops/call.sh', `curl -H "Authorization: Basic ${Buffer.from(`ci:${pw()}`).toString('base64')}" https://api.acme.io`, 'basic_auth'],
+    [
+      'ops/call.sh',
+      `curl -H "Authorization: Basic ${Buffer.from(`ci:${pw()}`).toString('base64')}" https://api.acme.io`,
+      'basic_auth',
+    ],
   ];
   test.each(cases)('%s: %s', (path, line, kind) => {
     expect(kindsAt(`${line}\n`, path)).toEqual([kind]);
@@ -270,10 +421,27 @@ describe('secret-named assignments in every common syntax', () => {
       [`api_token = "${pick('0123456789', 7)}-${pick(A, 12)}"`, 'deploy/app.toml'],
       [`password: "${pick(A, 16)}AAAAAAAAAA${pick(A, 16)}"`, 'deploy/app.yaml'],
       [`password: "${pick(A, 8)}%v${pick(A, 6)}"`, 'deploy/app.yaml'],
-    ] as const) expect([line, kindsAt(`${line}\n`, path)]).toEqual([line, ['secret_named_key']]);
+    ] as const)
+      expect([line, kindsAt(`${line}\n`, path)]).toEqual([line, ['secret_named_key']]);
     // real token shapes pass the value filter; words, names, identifiers, URLs and bindings do not
-    for (const v of [pick(A, 32), pick(HEX, 40), `${pick('abcdefghijklmnopqrstuvwxyz0123456789', 6)}.${pick('abcdefghijklmnopqrstuvwxyz0123456789', 16)}`, pick('0123456789', 10), 'ZoDvopOAPfJ2nSEHKI']) expect([v, looksSecretValue(v, false)]).toEqual([v, true]);
-    for (const v of ['minioadmin', 'confirmation-email', 'https://app.acme.io/reset', 'props.token', 'config.apiKey', 'SuperSecret', 'camelCaseName']) expect([v, looksSecretValue(v, false)]).toEqual([v, false]);
+    for (const v of [
+      pick(A, 32),
+      pick(HEX, 40),
+      `${pick('abcdefghijklmnopqrstuvwxyz0123456789', 6)}.${pick('abcdefghijklmnopqrstuvwxyz0123456789', 16)}`,
+      pick('0123456789', 10),
+      'ZoDvopOAPfJ2nSEHKI',
+    ])
+      expect([v, looksSecretValue(v, false)]).toEqual([v, true]);
+    for (const v of [
+      'minioadmin',
+      'confirmation-email',
+      'https://app.acme.io/reset',
+      'props.token',
+      'config.apiKey',
+      'SuperSecret',
+      'camelCaseName',
+    ])
+      expect([v, looksSecretValue(v, false)]).toEqual([v, false]);
   });
 });
 
@@ -322,8 +490,17 @@ describe('negatives of a clean real repository are not findings', () => {
 
 describe('private state recognised by content or by name', () => {
   test('a paas vault file by content, wherever it is and whatever its name', () => {
-    const vault = [`PAAS_TARGETS=web1=deploy@10.0.1.11:22`, `PAAS_STATE_KEY=${pick(A, 43)}=`, `export PAAS_WEBHOOK_SECRET='${pick(A, 40)}'`].join('\n');
-    const root = repoWith({ 'ops/vaults/internal-dogfood.env': vault, 'vault/secrets.env': vault, 'notes/handover': vault, 'ops/vaults/oss-demo.env.example': 'PAAS_TARGETS=web1=local:/tmp/demo\nPAAS_STATE_KEY=<generated>\n' });
+    const vault = [
+      `PAAS_TARGETS=web1=deploy@10.0.1.11:22`,
+      `PAAS_STATE_KEY=${pick(A, 43)}=`,
+      `export PAAS_WEBHOOK_SECRET='${pick(A, 40)}'`,
+    ].join('\n');
+    const root = repoWith({
+      'ops/vaults/internal-dogfood.env': vault,
+      'vault/secrets.env': vault,
+      'notes/handover': vault,
+      'ops/vaults/oss-demo.env.example': 'PAAS_TARGETS=web1=local:/tmp/demo\nPAAS_STATE_KEY=<generated>\n',
+    });
     const f = treeFindings(root);
     for (const file of ['ops/vaults/internal-dogfood.env', 'vault/secrets.env', 'notes/handover']) {
       expect(f.filter((x) => x.file === file && x.kind === 'paas_vault_value').map((x) => x.line)).toEqual([1, 2, 3]);
@@ -342,11 +519,28 @@ describe('private state recognised by content or by name', () => {
       'backups/prod.sql.zst': 'x',
       'data/cache.bin': sqlite,
       'backups/nightly.archive': pgdmp,
-      'infra/prod-state.json': JSON.stringify({ version: 4, terraform_version: '1.9.5', serial: 3, lineage: 'x', resources: [] }),
+      'infra/prod-state.json': JSON.stringify({
+        version: 4,
+        terraform_version: '1.9.5',
+        serial: 3,
+        lineage: 'x',
+        resources: [],
+      }),
       'ops/.htpasswd': 'admin:x\n',
     });
-    const kinds = treeFindings(root).filter((x) => x.check === 'repo_private_state_artifacts').map((x) => `${x.file}:${x.kind}`).sort();
-    expect(kinds).toEqual(['backups/nightly.archive:db_dump', 'backups/prod.pgsql:db_dump', 'backups/prod.sql.zst:db_dump', 'data/cache.bin:sqlite_database', 'infra/prod-state.json:terraform_state', 'ops/.htpasswd:credentials_file', 'state/events/2026-08-14.jsonl:events_log']);
+    const kinds = treeFindings(root)
+      .filter((x) => x.check === 'repo_private_state_artifacts')
+      .map((x) => `${x.file}:${x.kind}`)
+      .sort();
+    expect(kinds).toEqual([
+      'backups/nightly.archive:db_dump',
+      'backups/prod.pgsql:db_dump',
+      'backups/prod.sql.zst:db_dump',
+      'data/cache.bin:sqlite_database',
+      'infra/prod-state.json:terraform_state',
+      'ops/.htpasswd:credentials_file',
+      'state/events/2026-08-14.jsonl:events_log',
+    ]);
   });
 });
 
@@ -354,10 +548,19 @@ describe('findings on real packages, inspected and fixed (bench/doctor/real.mjs)
   test('a key block shortened in a doc comment and a constant name under a TOKEN key are not findings', () => {
     const shortened = `/** For example, \`-----BEGIN RSA PRIVATE KEY----- MIIEpQIBAAKCAQEA${pick(A, 48)}. -----END RSA PRIVATE KEY-----\` */\n`;
     expect(kindsAt(shortened, 'lib/rest/credential.d.ts')).toEqual([]);
-    expect(kindsAt('const MODULE_REFERENCE_TOKEN = "__WEBPACK_MODULE_REFERENCE__";\n', 'lib/optimize/scope.js')).toEqual([]);
-    expect(kindsAt('"NextToken": "AQICAHjOiFofVZCZ0aEN1VnF1m9jq/xxpTY7MyPexz72BHuAkgETVS8c"\n', 'apis/cf.examples.json')).toEqual([]);
+    expect(
+      kindsAt('const MODULE_REFERENCE_TOKEN = "__WEBPACK_MODULE_REFERENCE__";\n', 'lib/optimize/scope.js'),
+    ).toEqual([]);
+    expect(
+      kindsAt('"NextToken": "AQICAHjOiFofVZCZ0aEN1VnF1m9jq/xxpTY7MyPexz72BHuAkgETVS8c"\n', 'apis/cf.examples.json'),
+    ).toEqual([]);
     expect(kindsAt('r.push(this.algorithm+" Credential="+e.accessKeyId+"/"+a)\n', 'dist/sdk.min.js')).toEqual([]);
-    expect(kindsAt('throw new Error("dotenv://:key_1234@dotenvx.com/vault/.env.vault?environment=development")\n', 'build/index.js')).toEqual([]);
+    expect(
+      kindsAt(
+        'throw new Error("dotenv://:key_1234@dotenvx.com/vault/.env.vault?environment=development")\n',
+        'build/index.js',
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -369,22 +572,36 @@ describe('more findings on real packages, inspected and fixed', () => {
     ['dist/jsforce-core.min.js', 'n=\'grant_type=password&password=".concat(Kt(r),"\';'],
     ['test/connect.js', "    var parts = urlparse('amqp://user%3Aname:pass%3Aword@localhost')"],
     ['README.md', "  url: 'redis://alice:foobared@awesome.redis.server:6380'"],
-    ['lib/main.d.ts', "   * example: `config({ DOTENV_KEY: 'dotenv://:key_1234\u00e2\u0080\u00a6@dotenvx.com/vault/.env.vault?environment=production' })`"],
+    [
+      'lib/main.d.ts',
+      "   * example: `config({ DOTENV_KEY: 'dotenv://:key_1234\u00e2\u0080\u00a6@dotenvx.com/vault/.env.vault?environment=production' })`",
+    ],
   ])('%s: %s', (path, line) => {
     expect(kindsAt(`${line}\n`, path)).toEqual([]);
   });
 
   test('outside tests and docs the same connection strings with a generated password are findings', () => {
-    expect(kindsAt(`const url = 'redis://alice:${pick(A, 24)}@cache.internal.acme:6380'\n`, 'src/cache.ts')).toEqual(['dsn_password']);
-    expect(kindsAt(`const url = 'redis://alice:${pick(A, 24)}@cache.internal.acme:6380'\n`, 'test/cache.test.ts')).toEqual(['dsn_password']);
+    expect(kindsAt(`const url = 'redis://alice:${pick(A, 24)}@cache.internal.acme:6380'\n`, 'src/cache.ts')).toEqual([
+      'dsn_password',
+    ]);
+    expect(
+      kindsAt(`const url = 'redis://alice:${pick(A, 24)}@cache.internal.acme:6380'\n`, 'test/cache.test.ts'),
+    ).toEqual(['dsn_password']);
   });
 });
 
 describe('every heuristic against real token shapes (random bodies)', () => {
   test('random token bodies pass the randomness filter, the placeholder filter and the value filter', () => {
     const rand = rng(2026);
-    const body = (chars: string, n: number) => Array.from({ length: n }, () => chars[Math.floor(rand() * chars.length)]).join('');
-    const shapes: Array<[string, string]> = [['alnum', A], ['hex', HEX], ['base64url', `${A}_-`], ['upper+digits', UP], ['digits', '0123456789']];
+    const body = (chars: string, n: number) =>
+      Array.from({ length: n }, () => chars[Math.floor(rand() * chars.length)]).join('');
+    const shapes: Array<[string, string]> = [
+      ['alnum', A],
+      ['hex', HEX],
+      ['base64url', `${A}_-`],
+      ['upper+digits', UP],
+      ['digits', '0123456789'],
+    ];
     for (const [name, chars] of shapes) {
       let rejectedRandom = 0;
       let placeholder = 0;

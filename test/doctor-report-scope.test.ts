@@ -20,7 +20,11 @@ const tmp = (p = 'paas-doctor-scope-') => {
 afterAll(() => dirs.forEach(rmrf));
 const fakes = new Fakes(rng(99));
 
-interface Check { name: string; ok: boolean; findings: Array<{ kind: string; file?: string }> }
+interface Check {
+  name: string;
+  ok: boolean;
+  findings: Array<{ kind: string; file?: string }>;
+}
 
 /** A home directory (not a git work tree) with the default state root ~/.paas: a context with events, a vault beside it. */
 async function home(): Promise<{ home: string; vaultValue: string }> {
@@ -28,7 +32,11 @@ async function home(): Promise<{ home: string; vaultValue: string }> {
   mkdirSync(join(h, 'vaults'), { mode: 0o700 });
   const vaultValue = fakes.password(28);
   writeFileSync(join(h, 'vaults', 'dogfood.env'), `PAAS_STATE_KEY=${vaultValue}\n`, { mode: 0o600 });
-  const r = await cli(['context', 'create', 'internal-dogfood', '--vault-file', join(h, 'vaults', 'dogfood.env'), '--json'], { HOME: h }, h);
+  const r = await cli(
+    ['context', 'create', 'internal-dogfood', '--vault-file', join(h, 'vaults', 'dogfood.env'), '--json'],
+    { HOME: h },
+    h,
+  );
   expect(r.json().error).toBeUndefined();
   writeFileSync(join(h, 'notes.txt'), 'nothing here\n');
   return { home: h, vaultValue };
@@ -47,7 +55,9 @@ describe('doctor says what it checks and never scans the state root', () => {
     expect(checks.flatMap((c) => c.findings).filter((f) => f.file)).toEqual([]);
     expect(r.code).toBe(0);
     const text = await cli(['doctor'], { HOME: h }, h);
-    expect(text.stdout).toMatch(new RegExp(`working directory ${h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not inside a git work tree`));
+    expect(text.stdout).toMatch(
+      new RegExp(`working directory ${h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not inside a git work tree`),
+    );
   });
 
   test('an explicit --path outside a repository is scanned, except the state root and the vault files inside it', async () => {
@@ -72,14 +82,34 @@ describe('doctor says what it checks and never scans the state root', () => {
     mkdirSync(join(repo, 'src'));
     writeFileSync(join(repo, 'src', 'a.ts'), 'export const a = 1;\n');
     const r = await cli(['doctor', '--state-root', join(repo, 'state'), '--json'], {}, join(repo, 'src'));
-    expect(String(r.json().fields.scope)).toContain(`checked tree: ${repo} (the git work tree of the working directory)`);
-    expect((r.json().fields.checks as Check[]).find((c) => c.name === 'state_root_outside_repo')?.findings.map((f) => f.kind)).toContain('state_root_inside_repo');
+    expect(String(r.json().fields.scope)).toContain(
+      `checked tree: ${repo} (the git work tree of the working directory)`,
+    );
+    expect(
+      (r.json().fields.checks as Check[])
+        .find((c) => c.name === 'state_root_outside_repo')
+        ?.findings.map((f) => f.kind),
+    ).toContain('state_root_inside_repo');
   });
 
   test.each([
     ['does not exist', (d: string) => join(d, 'missing'), /does not exist/],
-    ['is a regular file', (d: string) => { writeFileSync(join(d, 'f'), 'x'); return join(d, 'f'); }, /is not a directory/],
-    ['is a dangling symlink', (d: string) => { symlinkSync(join(d, 'nowhere'), join(d, 'l')); return join(d, 'l'); }, /does not exist/],
+    [
+      'is a regular file',
+      (d: string) => {
+        writeFileSync(join(d, 'f'), 'x');
+        return join(d, 'f');
+      },
+      /is not a directory/,
+    ],
+    [
+      'is a dangling symlink',
+      (d: string) => {
+        symlinkSync(join(d, 'nowhere'), join(d, 'l'));
+        return join(d, 'l');
+      },
+      /does not exist/,
+    ],
     ['is /dev/null', () => '/dev/null', /is not a directory/],
   ])('a --path that %s is refused with PAAS_INVALID_ARGUMENT naming it', async (_what, make, message) => {
     const d = tmp();

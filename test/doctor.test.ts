@@ -8,7 +8,16 @@
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { COMMANDS } from '../lib/cli/cli.js';
@@ -41,10 +50,20 @@ interface Check {
   name: string;
   ok: boolean;
   detail: string;
-  findings: Array<{ check: string; kind: string; severity: string; file?: string; line?: number; preview: string; fingerprint: string; baselined?: boolean }>;
+  findings: Array<{
+    check: string;
+    kind: string;
+    severity: string;
+    file?: string;
+    line?: number;
+    preview: string;
+    fingerprint: string;
+    baselined?: boolean;
+  }>;
 }
 const checksOf = (env: { fields: Record<string, unknown> }) => env.fields.checks as Check[];
-const check = (env: { fields: Record<string, unknown> }, name: string) => checksOf(env).find((c) => c.name === name) as Check;
+const check = (env: { fields: Record<string, unknown> }, name: string) =>
+  checksOf(env).find((c) => c.name === name) as Check;
 
 /** A git work tree with the given files (untracked: doctor lists tracked and untracked-not-ignored files). */
 function repoWith(files: Record<string, string>): string {
@@ -76,7 +95,15 @@ function writeContext(stateRoot: string, name: string, vault?: { file: string; t
     writeFileSync(vault.file, vault.text, { mode: vault.mode ?? 0o600 });
     chmodSync(vault.file, vault.mode ?? 0o600);
   }
-  store.create(contextConfigSchema.parse({ name, type: name === 'oss-demo' ? 'demo' : 'internal', state_root: stateRoot, vault_file: vault?.file ?? null, created_at: new Date().toISOString() }));
+  store.create(
+    contextConfigSchema.parse({
+      name,
+      type: name === 'oss-demo' ? 'demo' : 'internal',
+      state_root: stateRoot,
+      vault_file: vault?.file ?? null,
+      created_at: new Date().toISOString(),
+    }),
+  );
   return store;
 }
 
@@ -118,13 +145,16 @@ describe('doctor corpus: recall and false positives', () => {
     expect(falsePositives.length).toBeLessThanOrEqual(1);
     expect(wrongKind.length).toBeLessThanOrEqual(2);
     // artifacts of the corpus: the .env file and the private key file, not .env.example nor the public key
-    const arts = check(r.env, 'repo_private_state_artifacts').findings.map((f) => `${f.kind}:${f.file}`).sort();
+    const arts = check(r.env, 'repo_private_state_artifacts')
+      .findings.map((f) => `${f.kind}:${f.file}`)
+      .sort();
     expect(arts).toEqual(['dotenv_file:services/api/.env', 'private_key_file:deploy/keys/deploy.pem']);
     // values never leave the process: no planted value appears in the output
-    for (const f of corpus) for (const line of f.content.split('\n')) {
-      const m = /(gh[p]_[A-Za-z0-9]{36}|sk_live_[A-Za-z0-9]{20,})/.exec(line);
-      if (m) expect(r.stdout).not.toContain(m[1]);
-    }
+    for (const f of corpus)
+      for (const line of f.content.split('\n')) {
+        const m = /(gh[p]_[A-Za-z0-9]{36}|sk_live_[A-Za-z0-9]{20,})/.exec(line);
+        if (m) expect(r.stdout).not.toContain(m[1]);
+      }
   });
 });
 
@@ -139,10 +169,25 @@ describe('provider formats: each is found from its anchor, wherever it falls', (
     ['aws_access_key_id', p('AK', 'IA') + f.pick('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', 16)],
     ['github_token', p('gh', 's_') + f.alnum(36)],
     ['github_token', p('github', '_pat_') + f.pick(A + '_', 82)],
-    ...['glpat-', 'gldt-', 'glrt-', 'glcbt-', 'glptt-', 'glft-'].map((st): [string, string] => ['gitlab_token', p(st.slice(0, 2), st.slice(2)) + f.alnum(24)]),
+    ...['glpat-', 'gldt-', 'glrt-', 'glcbt-', 'glptt-', 'glft-'].map((st): [string, string] => [
+      'gitlab_token',
+      p(st.slice(0, 2), st.slice(2)) + f.alnum(24),
+    ]),
     ['slack_token', p('xo', 'xp-') + f.pick('0123456789', 11) + '-' + f.pick('0123456789', 12) + '-' + f.alnum(24)],
-    ['slack_token', p('xa', 'pp-') + '1-' + f.pick('ABCDEFGHIJ0123456789', 11) + '-' + f.pick('0123456789', 13) + '-' + f.pick(HEX, 64)],
-    ['slack_webhook', p('https://hooks.', 'slack.com/services/') + 'T' + f.alnum(10) + '/B' + f.alnum(10) + '/' + f.alnum(24)],
+    [
+      'slack_token',
+      p('xa', 'pp-') +
+        '1-' +
+        f.pick('ABCDEFGHIJ0123456789', 11) +
+        '-' +
+        f.pick('0123456789', 13) +
+        '-' +
+        f.pick(HEX, 64),
+    ],
+    [
+      'slack_webhook',
+      p('https://hooks.', 'slack.com/services/') + 'T' + f.alnum(10) + '/B' + f.alnum(10) + '/' + f.alnum(24),
+    ],
     ['stripe_key', p('rk', '_test_') + f.alnum(30)],
     ['google_api_key', p('AI', 'za') + f.pick(A + '_-', 35)],
     ['openai_key', p('sk-', 'svcacct-') + f.alnum(30) + p('T3Blb', 'kFJ') + f.alnum(30)],
@@ -176,14 +221,21 @@ describe('provider formats: each is found from its anchor, wherever it falls', (
   test('every rule of patterns.ts has a sample here', () => {
     const kinds = new Set(samples.map(([k]) => k));
     // the formats added for issue 18 (those with a `pad`, `back`, `decode` or a later kind) are sampled in test/doctor-corpus.test.ts
-    const first = TOKEN_RULES.slice(0, TOKEN_RULES.findIndex((r) => r.kind === 'twilio_key'));
+    const first = TOKEN_RULES.slice(
+      0,
+      TOKEN_RULES.findIndex((r) => r.kind === 'twilio_key'),
+    );
     for (const r of first) if (r.kind !== 'private_key') expect(kinds).toContain(r.kind);
   });
 
   test.each(samples)('%s: found at each of the four word alignments, alone and in code', (kind, token) => {
     const det = new Detector();
     for (let pad = 0; pad < 4; pad++) {
-      for (const [before, after] of [['', '\n'], ['const value = "', '";\n'], ['x = 1\nkey: ', '\n']]) {
+      for (const [before, after] of [
+        ['', '\n'],
+        ['const value = "', '";\n'],
+        ['x = 1\nkey: ', '\n'],
+      ]) {
         const text = ' '.repeat(pad) + before + token + after;
         const hits = det.scan(text, 'src/settings.ts');
         // a webhook is reported from its host (hooks.slack.com), every other format from its start
@@ -214,14 +266,18 @@ describe('paas doctor (CLI): every check fails and passes', () => {
       ['repo_plaintext_secret_exposure', true],
       ['cross_context_contamination', true],
     ]);
-    for (const c of checksOf(r.env)) expect(c).toEqual({ name: c.name, ok: true, detail: expect.any(String), findings: [] });
+    for (const c of checksOf(r.env))
+      expect(c).toEqual({ name: c.name, ok: true, detail: expect.any(String), findings: [] });
     const text = await cli(['doctor', '--state-root', stateOutside()], {}, repo);
     expect(text.stdout.trim().split('\n').at(-1)).toBe('doctor status=ok checks=5 findings=0 files=2');
   });
 
   test('state_root_outside_repo fails for a state root inside the repository (input and PAAS_STATE_ROOT)', async () => {
     const repo = repoWith({ 'a.txt': 'x\n' });
-    for (const [args, env] of [[['--state-root', join(repo, '.paas-state')], {}], [[], { PAAS_STATE_ROOT: join(repo, 'state') }]] as const) {
+    for (const [args, env] of [
+      [['--state-root', join(repo, '.paas-state')], {}],
+      [[], { PAAS_STATE_ROOT: join(repo, 'state') }],
+    ] as const) {
       const r = await doctor([...args], repo, env);
       expect(r.code).toBe(1);
       const c = check(r.env, 'state_root_outside_repo');
@@ -318,10 +374,16 @@ describe('paas doctor (CLI): every check fails and passes', () => {
       'b.json': `{"v": "${Buffer.from(value).toString('hex')}"}\n`,
       'c.txt': `url=${encodeURIComponent(envValue)}\n`,
     });
-    const r = await doctor(['--state-root', stateOutside(), '--vault', `PAAS_SSH_KEY=${value}`], repo, { DEPLOY_API_TOKEN: envValue });
+    const r = await doctor(['--state-root', stateOutside(), '--vault', `PAAS_SSH_KEY=${value}`], repo, {
+      DEPLOY_API_TOKEN: envValue,
+    });
     const f = check(r.env, 'repo_plaintext_secret_exposure').findings.filter((x) => x.kind === 'registered_secret');
     expect(f.map((x) => `${x.file}:${x.line}`).sort()).toEqual(['a.txt:1', 'b.json:1', 'c.txt:1']);
-    expect(f.map((x) => x.preview).sort()).toEqual(['*** (value of DEPLOY_API_TOKEN)', '*** (value of PAAS_SSH_KEY, base64 form)', '*** (value of PAAS_SSH_KEY, hex form)']);
+    expect(f.map((x) => x.preview).sort()).toEqual([
+      '*** (value of DEPLOY_API_TOKEN)',
+      '*** (value of PAAS_SSH_KEY, base64 form)',
+      '*** (value of PAAS_SSH_KEY, hex form)',
+    ]);
     expect(r.env.fields.registered).toBe(2);
     expect(r.stdout).not.toContain(value);
     expect(r.stdout).not.toContain(envValue);
@@ -331,18 +393,28 @@ describe('paas doctor (CLI): every check fails and passes', () => {
     const repo = repoWith({ 'a.txt': 'x\n' });
     const state = stateOutside();
     const vdir = tmp('paas-doctor-vault-');
-    writeContext(state, 'internal-dogfood', { file: join(vdir, 'a.env'), text: 'PAAS_TARGETS=web1=deploy@10.1.0.5:22 web2=deploy@10.1.0.6\n' });
-    const store = writeContext(state, 'oss-demo', { file: join(vdir, 'b.env'), text: 'PAAS_TARGETS=demo1=demo@10.9.0.5\n' });
+    writeContext(state, 'internal-dogfood', {
+      file: join(vdir, 'a.env'),
+      text: 'PAAS_TARGETS=web1=deploy@10.1.0.5:22 web2=deploy@10.1.0.6\n',
+    });
+    const store = writeContext(state, 'oss-demo', {
+      file: join(vdir, 'b.env'),
+      text: 'PAAS_TARGETS=demo1=demo@10.9.0.5\n',
+    });
     let r = await doctor(['--state-root', state], repo);
     expect(check(r.env, 'cross_context_contamination')).toMatchObject({ ok: true, findings: [] });
-    expect(check(r.env, 'cross_context_contamination').detail).toBe('2 contexts share no target, vault, state or event');
+    expect(check(r.env, 'cross_context_contamination').detail).toBe(
+      '2 contexts share no target, vault, state or event',
+    );
 
     writeFileSync(join(vdir, 'b.env'), 'PAAS_TARGETS=demo1=demo@10.1.0.6:22\n', { mode: 0o600 });
     r = await doctor(['--state-root', state], repo);
     expect(r.code).toBe(1);
     const c = check(r.env, 'cross_context_contamination');
     expect(c.findings.map((f) => f.kind)).toEqual(['shared_target']);
-    expect(c.findings[0]?.preview).toBe('target web2 of internal-dogfood and target demo1 of oss-demo are the same address');
+    expect(c.findings[0]?.preview).toBe(
+      'target web2 of internal-dogfood and target demo1 of oss-demo are the same address',
+    );
     expect(JSON.stringify(r.env)).not.toContain('10.1.0.6');
 
     writeFileSync(join(vdir, 'b.env'), 'PAAS_TARGETS=demo1=demo@10.9.0.5\n', { mode: 0o600 });
@@ -353,7 +425,11 @@ describe('paas doctor (CLI): every check fails and passes', () => {
     const st = store.openState('internal-dogfood', ev);
     st.close();
     r = await doctor(['--state-root', state], repo);
-    expect(check(r.env, 'cross_context_contamination').findings.map((f) => f.kind).sort()).toEqual(['foreign_event', 'shared_event']);
+    expect(
+      check(r.env, 'cross_context_contamination')
+        .findings.map((f) => f.kind)
+        .sort(),
+    ).toEqual(['foreign_event', 'shared_event']);
   });
 
   test('baseline: --update-baseline accepts current findings by fingerprint (never the value); new findings still fail', async () => {
@@ -367,7 +443,17 @@ describe('paas doctor (CLI): every check fails and passes', () => {
     const baseline = readFileSync(join(repo, '.paas', 'doctor-baseline.json'), 'utf8');
     expect(baseline).not.toContain(token);
     expect(baseline).not.toContain(token.slice(8));
-    expect(JSON.parse(baseline)).toMatchObject({ format: 'paas-doctor-baseline/2', findings: [{ check: 'repo_plaintext_secret_exposure', kind: 'stripe_key', file: 'fixtures/payments.json', fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/) }] });
+    expect(JSON.parse(baseline)).toMatchObject({
+      format: 'paas-doctor-baseline/2',
+      findings: [
+        {
+          check: 'repo_plaintext_secret_exposure',
+          kind: 'stripe_key',
+          file: 'fixtures/payments.json',
+          fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/),
+        },
+      ],
+    });
     const text = await cli(['doctor', '--state-root', state], {}, repo);
     expect(text.code).toBe(0);
     expect(text.stdout.trim().split('\n').at(-1)).toBe('doctor status=ok checks=5 findings=0 baselined=1 files=1');
@@ -377,7 +463,13 @@ describe('paas doctor (CLI): every check fails and passes', () => {
     expect(later.env.fields.findings).toBe(1);
     expect(later.env.fields.baselined).toBe(1);
     // a baseline holding anything but fingerprints is refused
-    writeFileSync(join(repo, '.paas', 'doctor-baseline.json'), JSON.stringify({ format: 'paas-doctor-baseline/1', findings: [{ fingerprint: 'x', check: 'repo_plaintext_secret_exposure', kind: 'k', value: token }] }));
+    writeFileSync(
+      join(repo, '.paas', 'doctor-baseline.json'),
+      JSON.stringify({
+        format: 'paas-doctor-baseline/1',
+        findings: [{ fingerprint: 'x', check: 'repo_plaintext_secret_exposure', kind: 'k', value: token }],
+      }),
+    );
     const bad = await doctor(['--state-root', state], repo);
     expect(bad.code).toBe(1);
     expect(bad.env.error?.code).toBe('PAAS_INVALID_ARGUMENT');
@@ -400,7 +492,11 @@ describe('paas doctor (CLI): every check fails and passes', () => {
   });
 
   test('SARIF 2.1.0 output validates against the schema (results, suppressions, notifications)', async () => {
-    const repo = repoWith({ 'config/app.yml': `db:\n  password: ${fakes.password(20)}\n`, 'state.db': 'x', 'keys/id_rsa': 'x\n' });
+    const repo = repoWith({
+      'config/app.yml': `db:\n  password: ${fakes.password(20)}\n`,
+      'state.db': 'x',
+      'keys/id_rsa': 'x\n',
+    });
     const state = stateOutside();
     const vdir = tmp('paas-doctor-vault-');
     writeContext(state, 'internal-dogfood', { file: join(vdir, 'a.env'), text: 'PAAS_TARGETS=w=d@h1\n', mode: 0o644 });
@@ -412,21 +508,34 @@ describe('paas doctor (CLI): every check fails and passes', () => {
     const sarif = JSON.parse(readFileSync(sarifFile, 'utf8'));
     expect(validateSarif(sarif)).toEqual([]);
     const run = sarif.runs[0];
-    expect(run.results.map((x: { ruleId: string; suppressions?: unknown[] }) => `${x.ruleId}${x.suppressions ? ' (suppressed)' : ''}`).sort()).toEqual([
+    expect(
+      run.results
+        .map((x: { ruleId: string; suppressions?: unknown[] }) => `${x.ruleId}${x.suppressions ? ' (suppressed)' : ''}`)
+        .sort(),
+    ).toEqual([
       'repo_plaintext_secret_exposure/npm_token',
       'repo_plaintext_secret_exposure/secret_named_key (suppressed)',
       'repo_private_state_artifacts/private_key_file (suppressed)',
       'repo_private_state_artifacts/state_db (suppressed)',
     ]);
-    expect(run.invocations[0].toolExecutionNotifications.map((n: { descriptor: { id: string } }) => n.descriptor.id)).toEqual(['context_vault_outside_repo/vault_file_mode']);
+    expect(
+      run.invocations[0].toolExecutionNotifications.map((n: { descriptor: { id: string } }) => n.descriptor.id),
+    ).toEqual(['context_vault_outside_repo/vault_file_mode']);
     const npm = run.results.find((x: { ruleId: string }) => x.ruleId.endsWith('npm_token'));
-    expect(npm.locations[0].physicalLocation).toEqual({ artifactLocation: { uri: 'src.ts', uriBaseId: '%SRCROOT%' }, region: { startLine: 1, startColumn: 12 } });
+    expect(npm.locations[0].physicalLocation).toEqual({
+      artifactLocation: { uri: 'src.ts', uriBaseId: '%SRCROOT%' },
+      region: { startLine: 1, startColumn: 12 },
+    });
     expect(readFileSync(sarifFile, 'utf8')).not.toMatch(/npm_[A-Za-z0-9]{36}/);
   });
 
   test('doctor over this repository is green (no baseline entry needed)', async () => {
     const r = await doctor(['--state-root', stateOutside()], REPO);
-    const open = checksOf(r.env).flatMap((c) => c.findings.filter((f) => !f.baselined).map((f) => `${c.name}: ${f.file ?? ''}:${f.line ?? ''} ${f.kind} ${f.preview}`));
+    const open = checksOf(r.env).flatMap((c) =>
+      c.findings
+        .filter((f) => !f.baselined)
+        .map((f) => `${c.name}: ${f.file ?? ''}:${f.line ?? ''} ${f.kind} ${f.preview}`),
+    );
     expect(open).toEqual([]);
     expect(r.code).toBe(0);
     expect(r.env.fields.listing).toBe('git');
@@ -439,7 +548,17 @@ describe('preflight (deploy, rollback, secret-changing commands)', () => {
   function rtFor(cwd: string, env: NodeJS.ProcessEnv = {}): Runtime & { lines: string[] } {
     const redactor = new Redactor();
     const logger = memoryLogger(redactor);
-    return { env: { PATH: process.env.PATH, HOME: tmp('paas-home-'), ...env }, cwd, redactor, logger, now: () => new Date(), inCI: false, inAction: false, workspace: undefined, lines: logger.lines };
+    return {
+      env: { PATH: process.env.PATH, HOME: tmp('paas-home-'), ...env },
+      cwd,
+      redactor,
+      logger,
+      now: () => new Date(),
+      inCI: false,
+      inAction: false,
+      workspace: undefined,
+      lines: logger.lines,
+    };
   }
   const common = (o: Record<string, unknown>) => commonInputsSchema.parse(o);
 
@@ -463,17 +582,28 @@ describe('preflight (deploy, rollback, secret-changing commands)', () => {
     const rt = rtFor(repo);
     const report = await preflight(rt, common({ state_root: stateOutside() }));
     expect(report.ok).toBe(true);
-    expect(rt.lines.join('\n')).toContain('doctor preflight: repo_plaintext_secret_exposure: app.yml:1 secret_named_key password=***');
-    const unsafe = await preflight(rtFor(repo), common({ state_root: join(repo, 'state'), allow_unsafe_state_root: true }));
-    expect(unsafe.checks.find((c) => c.name === 'state_root_outside_repo')?.findings[0]?.kind).toBe('state_root_inside_repo');
-    await expect(preflight(rtFor(repo), common({ state_root: join(repo, 'state') }))).rejects.toMatchObject({ code: 'PAAS_DOCTOR_BLOCKED' });
+    expect(rt.lines.join('\n')).toContain(
+      'doctor preflight: repo_plaintext_secret_exposure: app.yml:1 secret_named_key password=***',
+    );
+    const unsafe = await preflight(
+      rtFor(repo),
+      common({ state_root: join(repo, 'state'), allow_unsafe_state_root: true }),
+    );
+    expect(unsafe.checks.find((c) => c.name === 'state_root_outside_repo')?.findings[0]?.kind).toBe(
+      'state_root_inside_repo',
+    );
+    await expect(preflight(rtFor(repo), common({ state_root: join(repo, 'state') }))).rejects.toMatchObject({
+      code: 'PAAS_DOCTOR_BLOCKED',
+    });
   });
 
   test('outside any repository the tree checks are skipped, the state checks still run', async () => {
     const dir = tmp('paas-doctor-norepo-');
     const report = await preflight(rtFor(dir), common({ state_root: stateOutside() }));
     expect(report.root).toBeNull();
-    expect(report.checks.find((c) => c.name === 'repo_plaintext_secret_exposure')?.detail).toBe('no repository to check');
+    expect(report.checks.find((c) => c.name === 'repo_plaintext_secret_exposure')?.detail).toBe(
+      'no repository to check',
+    );
   });
 });
 
@@ -496,11 +626,17 @@ describeBundle('doctor action bundle (runner contract): every check fails and pa
   };
   const envelopeOf = (run: { envelope: unknown }) => run.envelope as { ok: boolean; fields: Record<string, unknown> };
   /** everything the step printed except the `::add-mask::` commands the runner consumes */
-  const printed = (run: { stdout: string; stderr: string }) => [...run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')), run.stderr].join('\n');
+  const printed = (run: { stdout: string; stderr: string }) =>
+    [...run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')), run.stderr].join('\n');
 
   test('a clean workspace on a fork pull request (no vault, no secret): all checks pass, outputs and summary', async () => {
     const sb = sandbox();
-    const run = await runAction({ action: 'doctor', sandbox: sb, inputs: { state_root: sb.stateRoot, sarif_file: join(sb.runnerTemp, 'doctor.sarif') }, event: { name: 'pull_request', payload: {} } });
+    const run = await runAction({
+      action: 'doctor',
+      sandbox: sb,
+      inputs: { state_root: sb.stateRoot, sarif_file: join(sb.runnerTemp, 'doctor.sarif') },
+      event: { name: 'pull_request', payload: {} },
+    });
     expect(run.exitCode).toBe(0);
     expect(run.outputs.status).toBe('doctor status=ok checks=5 findings=0 files=1');
     expect(run.outputs.findings).toBe('0');
@@ -516,16 +652,24 @@ describeBundle('doctor action bundle (runner contract): every check fails and pa
   test('repo_plaintext_secret_exposure and repo_private_state_artifacts fail with annotations on file and line', async () => {
     const token = fakes.slack();
     const sb = sandbox({ 'config/app.yml': `name: app\nslack: ${token}\n`, 'state.db': 'SQLite format 3\0' });
-    const run = await runAction({ action: 'doctor', sandbox: sb, inputs: { state_root: sb.stateRoot, sarif_file: join(sb.runnerTemp, 'doctor.sarif') } });
+    const run = await runAction({
+      action: 'doctor',
+      sandbox: sb,
+      inputs: { state_root: sb.stateRoot, sarif_file: join(sb.runnerTemp, 'doctor.sarif') },
+    });
     expect(run.exitCode).toBe(1);
     expect(run.outputs.failed_checks).toBe('repo_private_state_artifacts,repo_plaintext_secret_exposure');
-    expect(run.outputs.status).toBe('doctor status=fail reason=findings checks=5 failed=2 findings=2 files=2 skipped=1');
+    expect(run.outputs.status).toBe(
+      'doctor status=fail reason=findings checks=5 failed=2 findings=2 files=2 skipped=1',
+    );
     expect(run.annotations.map((a) => [a.level, a.file, a.line ?? null, a.title])).toEqual([
       ['error', 'state.db', null, 'paas doctor: state_db'],
       ['error', 'config/app.yml', 2, 'paas doctor: slack_token'],
     ]);
     expect(printed(run)).not.toContain(token);
-    expect(run.summary).toContain('| config/app.yml:2:8 | repo_plaintext_secret_exposure | slack_token | critical | xox*** |');
+    expect(run.summary).toContain(
+      '| config/app.yml:2:8 | repo_plaintext_secret_exposure | slack_token | critical | xox*** |',
+    );
     const sarif = JSON.parse(readFileSync(join(sb.runnerTemp, 'doctor.sarif'), 'utf8'));
     expect(validateSarif(sarif)).toEqual([]);
     expect(sarif.runs[0].results).toHaveLength(2);
@@ -538,18 +682,36 @@ describeBundle('doctor action bundle (runner contract): every check fails and pa
     files['deploy/app.yml'] = `db:\n  password: ${fakes.password(20)}\n`;
     files['state.db'] = 'x';
     const sb = sandbox(files);
-    const single = await runAction({ action: 'doctor', sandbox: sb, inputs: { state_root: sb.stateRoot }, env: { PAAS_DOCTOR_WORKERS: '0' } });
-    const multi = await runAction({ action: 'doctor', sandbox: sb, inputs: { state_root: sb.stateRoot }, env: { PAAS_DOCTOR_WORKERS: '2' } });
+    const single = await runAction({
+      action: 'doctor',
+      sandbox: sb,
+      inputs: { state_root: sb.stateRoot },
+      env: { PAAS_DOCTOR_WORKERS: '0' },
+    });
+    const multi = await runAction({
+      action: 'doctor',
+      sandbox: sb,
+      inputs: { state_root: sb.stateRoot },
+      env: { PAAS_DOCTOR_WORKERS: '2' },
+    });
     expect(multi.exitCode).toBe(1);
     expect(multi.outputs.status).toBe(single.outputs.status);
-    const strip = (r: typeof multi) => checksOf(envelopeOf(r)).map((c) => ({ ...c, findings: c.findings.map((f) => `${f.file}:${f.line} ${f.kind} ${f.fingerprint}`) }));
+    const strip = (r: typeof multi) =>
+      checksOf(envelopeOf(r)).map((c) => ({
+        ...c,
+        findings: c.findings.map((f) => `${f.file}:${f.line} ${f.kind} ${f.fingerprint}`),
+      }));
     expect(strip(multi)).toEqual(strip(single));
     expect(envelopeOf(multi).fields.files).toBe(303);
   });
 
   test('state_root_outside_repo fails for a state root in the workspace', async () => {
     const sb = sandbox();
-    const run = await runAction({ action: 'doctor', sandbox: sb, inputs: { state_root: join(sb.workspace, '.paas-state') } });
+    const run = await runAction({
+      action: 'doctor',
+      sandbox: sb,
+      inputs: { state_root: join(sb.workspace, '.paas-state') },
+    });
     expect(run.exitCode).toBe(1);
     expect(run.outputs.failed_checks).toBe('state_root_outside_repo');
     expect(run.annotations[0]).toMatchObject({ level: 'error', title: 'paas doctor: state_root_inside_repo' });
@@ -559,14 +721,26 @@ describeBundle('doctor action bundle (runner contract): every check fails and pa
     const sb = sandbox();
     const vdir = tmp('paas-doctor-vault-');
     const vault = join(vdir, 'shared.env');
-    writeContext(sb.stateRoot, 'internal-dogfood', { file: vault, text: 'PAAS_TARGETS=web1=deploy@10.2.0.1\n', mode: 0o644 });
+    writeContext(sb.stateRoot, 'internal-dogfood', {
+      file: vault,
+      text: 'PAAS_TARGETS=web1=deploy@10.2.0.1\n',
+      mode: 0o644,
+    });
     writeContext(sb.stateRoot, 'oss-demo', { file: vault, text: 'PAAS_TARGETS=web1=deploy@10.2.0.1\n', mode: 0o644 });
     let run = await runAction({ action: 'doctor', sandbox: sb, inputs: { state_root: sb.stateRoot } });
     expect(run.exitCode).toBe(1);
     expect(run.outputs.failed_checks).toBe('context_vault_outside_repo,cross_context_contamination');
     let env = envelopeOf(run);
-    expect(check(env, 'context_vault_outside_repo').findings.map((f) => f.kind).sort()).toEqual(['vault_file_mode', 'vault_file_mode', 'vault_shared']);
-    expect(check(env, 'cross_context_contamination').findings.map((f) => f.kind).sort()).toEqual(['shared_target', 'shared_vault', 'shared_vault']);
+    expect(
+      check(env, 'context_vault_outside_repo')
+        .findings.map((f) => f.kind)
+        .sort(),
+    ).toEqual(['vault_file_mode', 'vault_file_mode', 'vault_shared']);
+    expect(
+      check(env, 'cross_context_contamination')
+        .findings.map((f) => f.kind)
+        .sort(),
+    ).toEqual(['shared_target', 'shared_vault', 'shared_vault']);
     expect(printed(run)).not.toContain('10.2.0.1');
 
     const own = join(vdir, 'demo.env');
@@ -584,11 +758,17 @@ describeBundle('doctor action bundle (runner contract): every check fails and pa
   test('registered vault values are masked and found in the tree in derived forms', async () => {
     const value = fakes.alnum(28);
     const sb = sandbox({ 'notes.txt': `b64 ${Buffer.from(value).toString('base64url')}\n` });
-    const run = await runAction({ action: 'doctor', sandbox: sb, inputs: { state_root: sb.stateRoot, vault: `PAAS_WEBHOOK_SECRET=${value}` } });
+    const run = await runAction({
+      action: 'doctor',
+      sandbox: sb,
+      inputs: { state_root: sb.stateRoot, vault: `PAAS_WEBHOOK_SECRET=${value}` },
+    });
     expect(run.exitCode).toBe(1);
     expect(run.masks).toContain(value);
     const f = check(envelopeOf(run), 'repo_plaintext_secret_exposure').findings;
-    expect(f.map((x) => [x.kind, x.file, x.line, x.preview])).toEqual([['registered_secret', 'notes.txt', 1, '*** (value of PAAS_WEBHOOK_SECRET, base64url form)']]);
+    expect(f.map((x) => [x.kind, x.file, x.line, x.preview])).toEqual([
+      ['registered_secret', 'notes.txt', 1, '*** (value of PAAS_WEBHOOK_SECRET, base64url form)'],
+    ]);
     expect(printed(run)).not.toContain(value);
     expect(run.outputs.result).not.toContain(value);
   });
@@ -608,10 +788,14 @@ function validateSarif(doc: unknown): string[] {
   (addFormats.default ?? addFormats)(ajv);
   const validate = ajv.compile(schema);
   if (validate(doc)) return [];
-  return (validate.errors ?? []).map((e: { instancePath: string; message?: string }) => `${e.instancePath} ${e.message ?? ''}`);
+  return (validate.errors ?? []).map(
+    (e: { instancePath: string; message?: string }) => `${e.instancePath} ${e.message ?? ''}`,
+  );
 }
 
 test('the SARIF validator rejects a malformed log (the schema is really applied)', () => {
   expect(validateSarif({ version: '2.1.0', runs: [{ tool: {} }] }).length).toBeGreaterThan(0);
-  expect(readdirSync(join(REPO, 'node_modules', '@microsoft', 'jest-sarif', 'lib', 'schemas'))).toContain('sarif-2.1.0-rtm.5.json');
+  expect(readdirSync(join(REPO, 'node_modules', '@microsoft', 'jest-sarif', 'lib', 'schemas'))).toContain(
+    'sarif-2.1.0-rtm.5.json',
+  );
 });

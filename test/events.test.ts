@@ -21,21 +21,40 @@ beforeAll(async () => {
   expect((await cli(['context', 'create', ctx, '--state-root', root])).code).toBe(0);
   const log = new EventLog(join(root, 'contexts', ctx, 'events'), ctx, new Redactor());
   // an old incident (40 days ago, another month file most of the time) and a recent one
-  log.append('deploy.failed', 'old failure', { code: 'PAAS_HEALTH_CHECK_FAILED' }, 'error', new Date(now - 40 * 24 * HOUR));
+  log.append(
+    'deploy.failed',
+    'old failure',
+    { code: 'PAAS_HEALTH_CHECK_FAILED' },
+    'error',
+    new Date(now - 40 * 24 * HOUR),
+  );
   log.append('deploy.started', 'deploy web r2', {}, 'info', new Date(now - 3 * HOUR));
-  log.append('deploy.failed', 'deploy web r2 failed at health on web1', { code: 'PAAS_HEALTH_CHECK_FAILED' }, 'error', new Date(now - 2 * HOUR));
+  log.append(
+    'deploy.failed',
+    'deploy web r2 failed at health on web1',
+    { code: 'PAAS_HEALTH_CHECK_FAILED' },
+    'error',
+    new Date(now - 2 * HOUR),
+  );
   log.append('rollback.succeeded', 'rolled web back to r1', {}, 'info', new Date(now - 1 * HOUR));
   log.append('ops_daily.finished', 'ops_daily healthy', {}, 'info', new Date(now - 30 * 60_000));
 });
 
 const list = (...extra: string[]) => cli(['events', 'list', '--context', ctx, '--state-root', root, ...extra]);
-const kindsOf = (r: { json: () => { fields: Record<string, unknown> } }) => (r.json().fields.events as Array<{ kind: string }>).map((e) => e.kind);
+const kindsOf = (r: { json: () => { fields: Record<string, unknown> } }) =>
+  (r.json().fields.events as Array<{ kind: string }>).map((e) => e.kind);
 
 describe('paas events list --since / --kind / --format jsonl', () => {
   test('--since 24h leaves out the old incident; without it the old one is listed too', async () => {
     const recent = await list('--since', '24h', '--json');
     expect(recent.code).toBe(0);
-    expect(kindsOf(recent)).toEqual(['context.created', 'ops_daily.finished', 'rollback.succeeded', 'deploy.failed', 'deploy.started']);
+    expect(kindsOf(recent)).toEqual([
+      'context.created',
+      'ops_daily.finished',
+      'rollback.succeeded',
+      'deploy.failed',
+      'deploy.started',
+    ]);
     const all = await list('--json');
     expect(kindsOf(all).filter((k) => k === 'deploy.failed')).toHaveLength(2);
   });
@@ -63,7 +82,13 @@ describe('paas events list --since / --kind / --format jsonl', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     const evs = lines.map((l) => JSON.parse(l) as { kind: string; at: string; context: string });
-    expect(evs.map((e) => e.kind)).toEqual(['deploy.started', 'deploy.failed', 'rollback.succeeded', 'ops_daily.finished', 'context.created']);
+    expect(evs.map((e) => e.kind)).toEqual([
+      'deploy.started',
+      'deploy.failed',
+      'rollback.succeeded',
+      'ops_daily.finished',
+      'context.created',
+    ]);
     expect(evs.every((e) => e.context === ctx)).toBe(true);
     expect([...evs.map((e) => e.at)].sort()).toEqual(evs.map((e) => e.at));
     expect(r.stderr).toContain('events_list status=ok context=oss-demo events=5');

@@ -19,11 +19,30 @@ describe('history lines: one typed writer', () => {
   const who = { actor: 'octo', run: '42', token: 'not-written' };
   const at = new Date('2026-01-02T03:04:05.000Z');
   test('the status follows from the event; fixed key order; nothing but the line fields (no lock token)', () => {
-    expect(historyLine(who, at, { event: 'unpack', release: 'v1', sha256: 'ab' })).toBe('{"at":"2026-01-02T03:04:05.000Z","release":"v1","status":"unpacked","event":"unpack","actor":"octo","run":"42","sha256":"ab"}');
-    expect(JSON.parse(historyLine(who, at, { event: 'deploy', release: 'v1', sha256: 'ab', health: null }))).toEqual({ at: at.toISOString(), release: 'v1', status: 'good', event: 'deploy', actor: 'octo', run: '42', sha256: 'ab', health: null });
-    expect(JSON.parse(historyLine(who, at, { event: 'fleet_rollback', release: 'v2', reason: 'health on web1' }))).toMatchObject({ status: 'bad', event: 'fleet_rollback', reason: 'health on web1' });
-    expect(JSON.parse(historyLine(who, at, { event: 'rollback', status: 'bad', release: 'v2', reason: 'rolled back to v1' }))).toMatchObject({ status: 'bad', event: 'rollback' });
-    expect(JSON.parse(historyLine(who, at, { event: 'rollback', status: 'good', release: 'v1', health: { interval: 1 } }))).toMatchObject({ status: 'good', health: { interval: 1 } });
+    expect(historyLine(who, at, { event: 'unpack', release: 'v1', sha256: 'ab' })).toBe(
+      '{"at":"2026-01-02T03:04:05.000Z","release":"v1","status":"unpacked","event":"unpack","actor":"octo","run":"42","sha256":"ab"}',
+    );
+    expect(JSON.parse(historyLine(who, at, { event: 'deploy', release: 'v1', sha256: 'ab', health: null }))).toEqual({
+      at: at.toISOString(),
+      release: 'v1',
+      status: 'good',
+      event: 'deploy',
+      actor: 'octo',
+      run: '42',
+      sha256: 'ab',
+      health: null,
+    });
+    expect(
+      JSON.parse(historyLine(who, at, { event: 'fleet_rollback', release: 'v2', reason: 'health on web1' })),
+    ).toMatchObject({ status: 'bad', event: 'fleet_rollback', reason: 'health on web1' });
+    expect(
+      JSON.parse(
+        historyLine(who, at, { event: 'rollback', status: 'bad', release: 'v2', reason: 'rolled back to v1' }),
+      ),
+    ).toMatchObject({ status: 'bad', event: 'rollback' });
+    expect(
+      JSON.parse(historyLine(who, at, { event: 'rollback', status: 'good', release: 'v1', health: { interval: 1 } })),
+    ).toMatchObject({ status: 'good', health: { interval: 1 } });
   });
   test('what it writes is what the state parser and release statuses read back', () => {
     const lines = [
@@ -32,7 +51,9 @@ describe('history lines: one typed writer', () => {
       historyLine(who, at, { event: 'rollback', status: 'bad', release: 'v2', reason: 'rolled back to v1' }),
       historyLine(who, at, { event: 'rollback', status: 'good', release: 'v1', health: null }),
     ];
-    const st = parseState(['exists=yes', 'current=v1', '--releases', 'v1', 'v2', '--end', '--history', ...lines, '--end'].join('\n'));
+    const st = parseState(
+      ['exists=yes', 'current=v1', '--releases', 'v1', 'v2', '--end', '--history', ...lines, '--end'].join('\n'),
+    );
     expect(st.history).toHaveLength(4);
     const { status, goodOrder } = releaseStatuses(st.history);
     expect(status.get('v2')).toBe('bad');
@@ -44,12 +65,20 @@ describe('StageError is a PaasError', () => {
   test('its remediation follows from the code; a fleet-wide step has no target in the envelope', () => {
     const e = new StageError('PAAS_LOCK_HELD', 'lock', 'web1', 'held by another run');
     expect(e).toBeInstanceOf(PaasError);
-    expect(e.toInfo()).toEqual({ code: 'PAAS_LOCK_HELD', stage: 'lock', target: 'web1', message: 'held by another run', remediation: remediationFor('PAAS_LOCK_HELD') });
+    expect(e.toInfo()).toEqual({
+      code: 'PAAS_LOCK_HELD',
+      stage: 'lock',
+      target: 'web1',
+      message: 'held by another run',
+      remediation: remediationFor('PAAS_LOCK_HELD'),
+    });
     const i = new StageError('PAAS_INTERRUPTED', 'interrupted', '', 'cancelled');
     expect(i.toInfo().target).toBeNull();
     expect(i.remediation).toContain('cancelled');
     expect(toPaasError(e).toInfo()).toEqual(e.toInfo());
-    expect(new StageError('PAAS_INVALID_ARGUMENT', 'input', '', 'bad', 'Use a valid name.').remediation).toBe('Use a valid name.');
+    expect(new StageError('PAAS_INVALID_ARGUMENT', 'input', '', 'bad', 'Use a valid name.').remediation).toBe(
+      'Use a valid name.',
+    );
   });
 });
 
@@ -58,7 +87,15 @@ const ROLLBACK_TRIPS = 'web1:4,web2:4,web3:3';
 
 describe('target state transitions: one table', () => {
   test('a target moves only along TARGET_TRANSITIONS; end states are final', () => {
-    const node = () => new TargetNode({ id: 'web1' } as never, new LocalTransport('/nonexistent'), '/srv', { context: 'c', app: 'a', run: '1', actor: 'x', sha: '', token: 't' }, new Redactor(), () => {});
+    const node = () =>
+      new TargetNode(
+        { id: 'web1' } as never,
+        new LocalTransport('/nonexistent'),
+        '/srv',
+        { context: 'c', app: 'a', run: '1', actor: 'x', sha: '', token: 't' },
+        new Redactor(),
+        () => {},
+      );
     const n = node();
     expect(n.status).toBe('pending');
     n.moveTo('ok');
@@ -68,7 +105,8 @@ describe('target state transitions: one table', () => {
     const m = node();
     expect(() => m.moveTo('rolled_back')).toThrow('no transition pending -> rolled_back');
     m.moveTo('skipped');
-    for (const end of ['rolled_back', 'rollback_failed', 'skipped', 'unchanged'] as const) expect(TARGET_TRANSITIONS[end]).toEqual([]);
+    for (const end of ['rolled_back', 'rollback_failed', 'skipped', 'unchanged'] as const)
+      expect(TARGET_TRANSITIONS[end]).toEqual([]);
   });
 });
 
@@ -95,53 +133,90 @@ describe('round trips of a rollback (counted by the transport)', () => {
     const work = join(base, 'work');
     mkdirSync(work);
     // no health check: its polls are 1+ round trips (counted by the deploy docs separately)
-    writeFileSync(join(work, 'paas.yml'), appYml({ strategy: 'parallel' }).split('\n').filter((l) => !l.includes('health:')).join('\n'));
+    writeFileSync(
+      join(work, 'paas.yml'),
+      appYml({ strategy: 'parallel' })
+        .split('\n')
+        .filter((l) => !l.includes('health:'))
+        .join('\n'),
+    );
     const stateRoot = join(base, 'state');
     expect((await cli(['context', 'create', 'oss-demo', '--state-root', stateRoot])).code).toBe(0);
-    const vault = (names: number[]) => `PAAS_TARGETS=${names.map((i) => `web${i + 1}=local:${targets[i]}`).join(',')}\n`;
+    const vault = (names: number[]) =>
+      `PAAS_TARGETS=${names.map((i) => `web${i + 1}=local:${targets[i]}`).join(',')}\n`;
     const common = { context: 'oss-demo', state_root: stateRoot, app: 'web' };
     const env = { GITHUB_EVENT_NAME: '', GITHUB_REF_NAME: '' };
-    const run = (op: 'deploy' | 'rollback', raw: Record<string, unknown>) => runOp(op, { ...common, ...raw }, { cwd: work, inCI: false, env });
-    for (const v of ['v1', 'v2']) expect((await run('deploy', { vault: vault([0, 1, 2]), artifact: join(rels, `${v}.tar.gz`), release_id: v, apply: 'true' })).outcome.envelope.error).toBeUndefined();
+    const run = (op: 'deploy' | 'rollback', raw: Record<string, unknown>) =>
+      runOp(op, { ...common, ...raw }, { cwd: work, inCI: false, env });
+    for (const v of ['v1', 'v2'])
+      expect(
+        (
+          await run('deploy', {
+            vault: vault([0, 1, 2]),
+            artifact: join(rels, `${v}.tar.gz`),
+            release_id: v,
+            apply: 'true',
+          })
+        ).outcome.envelope.error,
+      ).toBeUndefined();
     // web3 is already on v1: it is left unchanged
-    expect((await run('rollback', { vault: vault([2]), to_release: 'v1', apply: 'true' })).outcome.envelope.fields.target_statuses).toBe('web3:rolled_back');
+    expect(
+      (await run('rollback', { vault: vault([2]), to_release: 'v1', apply: 'true' })).outcome.envelope.fields
+        .target_statuses,
+    ).toBe('web3:rolled_back');
     const rb = await run('rollback', { vault: vault([0, 1, 2]), to_release: 'v1', apply: 'true' });
     expect(rb.outcome.envelope.error).toBeUndefined();
     expect(rb.outcome.envelope.fields.target_statuses).toBe('web1:rolled_back,web2:rolled_back,web3:unchanged');
     expect(rb.outcome.envelope.fields.round_trips).toBe(ROLLBACK_TRIPS);
   });
 
-  test('a rollback that fails on one target gets deploy\'s failure semantics: every switched target returns, the release is marked bad, the one left stays good', async () => {
+  test("a rollback that fails on one target gets deploy's failure semantics: every switched target returns, the release is marked bad, the one left stays good", async () => {
     const rels = join(base, 'rels-f');
     mkdirSync(rels);
     for (const v of ['v1', 'v2']) makeRelease(rels, v);
     makeRelease(rels, 'v3', { failOn: ['web2'] });
-    const targets = await Promise.all(['f1', 'f2'].map(async (t) => {
-      const dir = join(base, t);
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'port'), `${await freePort()}\n`);
-      return dir;
-    }));
+    const targets = await Promise.all(
+      ['f1', 'f2'].map(async (t) => {
+        const dir = join(base, t);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, 'port'), `${await freePort()}\n`);
+        return dir;
+      }),
+    );
     const work = join(base, 'work-f');
     mkdirSync(work);
     writeFileSync(join(work, 'paas.yml'), appYml({ strategy: 'parallel', deadline: '2s' }));
     const stateRoot = join(base, 'state-f');
     expect((await cli(['context', 'create', 'oss-demo', '--state-root', stateRoot])).code).toBe(0);
-    const common = { context: 'oss-demo', state_root: stateRoot, app: 'web', vault: `PAAS_TARGETS=web1=local:${targets[0]},web2=local:${targets[1]}\n` };
+    const common = {
+      context: 'oss-demo',
+      state_root: stateRoot,
+      app: 'web',
+      vault: `PAAS_TARGETS=web1=local:${targets[0]},web2=local:${targets[1]}\n`,
+    };
     const env = { GITHUB_EVENT_NAME: '', GITHUB_REF_NAME: '' };
-    const run = (op: 'deploy' | 'rollback', raw: Record<string, unknown>) => runOp(op, { ...common, ...raw }, { cwd: work, inCI: false, env });
-    for (const v of ['v1', 'v2', 'v3']) await run('deploy', { artifact: join(rels, `${v}.tar.gz`), release_id: v, apply: 'true' });
+    const run = (op: 'deploy' | 'rollback', raw: Record<string, unknown>) =>
+      runOp(op, { ...common, ...raw }, { cwd: work, inCI: false, env });
+    for (const v of ['v1', 'v2', 'v3'])
+      await run('deploy', { artifact: join(rels, `${v}.tar.gz`), release_id: v, apply: 'true' });
     const app = (i: number) => join(targets[i] as string, 'oss-demo', 'web');
     expect([0, 1].map((i) => readlinkSync(join(app(i), 'current')))).toEqual(['releases/v2', 'releases/v2']);
     // v3 (bad: its deploy failed on web2) on purpose: healthy on web1, unhealthy on web2
     const rb = await run('rollback', { to_release: 'v3', allow_bad_release: 'true', apply: 'true' });
     expect(rb.outcome.exitCode).toBe(1);
-    expect(rb.outcome.envelope.error).toMatchObject({ code: 'PAAS_HEALTH_CHECK_FAILED', stage: 'health', target: 'web2' });
+    expect(rb.outcome.envelope.error).toMatchObject({
+      code: 'PAAS_HEALTH_CHECK_FAILED',
+      stage: 'health',
+      target: 'web2',
+    });
     expect(rb.outcome.envelope.error?.remediation).toContain('were returned to the release each ran before');
     expect(rb.outcome.envelope.fields.target_statuses).toBe('web1:rolled_back,web2:rolled_back');
     expect([0, 1].map((i) => readlinkSync(join(app(i), 'current')))).toEqual(['releases/v2', 'releases/v2']);
     for (const i of [0, 1]) {
-      const hist = readFileSync(join(app(i), '.paas', 'history.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { release: string; status: string; event: string });
+      const hist = readFileSync(join(app(i), '.paas', 'history.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { release: string; status: string; event: string });
       expect(hist.at(-1)).toMatchObject({ release: 'v3', status: 'bad', event: 'fleet_rollback' });
       // v2, which every target runs again, was never marked bad by the failed rollback
       expect(hist.filter((h) => h.release === 'v2' && h.status === 'bad')).toEqual([]);

@@ -16,14 +16,26 @@ export interface CliRun {
   code: number;
   stdout: string;
   stderr: string;
-  json: () => { ok: boolean; command: string; context: string | null; mode: string | null; fields: Record<string, unknown>; error?: { code: string; stage: string; message: string; remediation: string } };
+  json: () => {
+    ok: boolean;
+    command: string;
+    context: string | null;
+    mode: string | null;
+    fields: Record<string, unknown>;
+    error?: { code: string; stage: string; message: string; remediation: string };
+  };
 }
 
 /** Runs the CLI in-process (same code as dist/cli) with a clean env. */
 export async function cli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = process.cwd()): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(args, { env: { PATH: process.env.PATH, HOME: env.HOME ?? tempDir('paas-home-'), ...env }, cwd, stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
+  const code = await runCli(args, {
+    env: { PATH: process.env.PATH, HOME: env.HOME ?? tempDir('paas-home-'), ...env },
+    cwd,
+    stdout: (s) => (stdout += s),
+    stderr: (s) => (stderr += s),
+  });
   return { code, stdout, stderr, json: () => JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') };
 }
 

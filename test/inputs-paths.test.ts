@@ -29,6 +29,7 @@ describe('path inputs', () => {
   });
 
   test('ordinary paths, spaces and non-ASCII names pass', () => {
-    for (const p of ['paas.yml', 'ops/paas.yml', '/srv/my app/paas.yml', 'déploiement/paas.yml', './x-y_z.1']) expect(pathInput.parse(p)).toBe(p);
+    for (const p of ['paas.yml', 'ops/paas.yml', '/srv/my app/paas.yml', 'déploiement/paas.yml', './x-y_z.1'])
+      expect(pathInput.parse(p)).toBe(p);
   });
 });

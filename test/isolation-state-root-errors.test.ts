@@ -33,36 +33,92 @@ const isRoot = process.getuid?.() === 0;
 
 type Case = [string, () => string, RegExp];
 const cases: Case[] = [
-  ['a dangling symlink', () => { const d = tmp(); symlinkSync(join(d, 'nowhere'), join(d, 'link')); return join(d, 'link'); }, /symlink to .*nowhere.*does not exist/],
-  ['a regular file', () => { const d = tmp(); writeFileSync(join(d, 'file'), 'x\n'); return join(d, 'file'); }, /is not a directory \(a regular file\)/],
+  [
+    'a dangling symlink',
+    () => {
+      const d = tmp();
+      symlinkSync(join(d, 'nowhere'), join(d, 'link'));
+      return join(d, 'link');
+    },
+    /symlink to .*nowhere.*does not exist/,
+  ],
+  [
+    'a regular file',
+    () => {
+      const d = tmp();
+      writeFileSync(join(d, 'file'), 'x\n');
+      return join(d, 'file');
+    },
+    /is not a directory \(a regular file\)/,
+  ],
   ['/dev/null', () => '/dev/null', /is not a directory \(a character device\)/],
-  ['a path under a regular file', () => { const d = tmp(); writeFileSync(join(d, 'file'), 'x\n'); return join(d, 'file', 'state'); }, /is not a directory/],
+  [
+    'a path under a regular file',
+    () => {
+      const d = tmp();
+      writeFileSync(join(d, 'file'), 'x\n');
+      return join(d, 'file', 'state');
+    },
+    /is not a directory/,
+  ],
 ];
 if (!isRoot) {
-  cases.push(['an unreadable directory', () => { const d = join(tmp(), 'locked'); mkdirSync(d); chmodSync(d, 0o000); return d; }, /not (readable|writable)/]);
-  cases.push(['a path under an unwritable directory', () => { const d = join(tmp(), 'ro'); mkdirSync(d); chmodSync(d, 0o500); return join(d, 'state'); }, /cannot (be )?create|not writable/]);
+  cases.push([
+    'an unreadable directory',
+    () => {
+      const d = join(tmp(), 'locked');
+      mkdirSync(d);
+      chmodSync(d, 0o000);
+      return d;
+    },
+    /not (readable|writable)/,
+  ]);
+  cases.push([
+    'a path under an unwritable directory',
+    () => {
+      const d = join(tmp(), 'ro');
+      mkdirSync(d);
+      chmodSync(d, 0o500);
+      return join(d, 'state');
+    },
+    /cannot (be )?create|not writable/,
+  ]);
 }
 
 const noTrace = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/);
 
 describe('state roots that cannot be used: a clear error, not PAAS_INTERNAL', () => {
-  test.each(cases)('%s: context create (and every command opening the state root) fails with PAAS_STATE_ROOT_UNSAFE and a fix', async (_what, make, message) => {
-    const root = make();
-    const r = await cli(['context', 'create', 'oss-demo', '--state-root', root, '--json']);
-    expect(r.code).toBe(1);
-    const err = r.json().error;
-    expect(err?.code).toBe('PAAS_STATE_ROOT_UNSAFE');
-    expect(err?.message).toMatch(message);
-    expect(err?.remediation).toMatch(/state root|state-root|PAAS_STATE_ROOT/);
-    noTrace(r.stdout + r.stderr);
-    // every command opens the state root through the same guard
-    const redactor = new Redactor();
-    const rt: Runtime = { env: { PATH: process.env.PATH, HOME: tmp() }, cwd: tmp(), redactor, logger: memoryLogger(redactor), now: () => new Date(), inCI: false, inAction: false, workspace: undefined };
-    expect(() => contextList(rt, { state_root: root })).toThrow(expect.objectContaining({ code: 'PAAS_STATE_ROOT_UNSAFE' }) as unknown as Error);
-    // the environment variable is checked the same way
-    const env = await cli(['context', 'create', 'oss-demo', '--json'], { PAAS_STATE_ROOT: root });
-    expect(env.json().error?.code).toBe('PAAS_STATE_ROOT_UNSAFE');
-  });
+  test.each(cases)(
+    '%s: context create (and every command opening the state root) fails with PAAS_STATE_ROOT_UNSAFE and a fix',
+    async (_what, make, message) => {
+      const root = make();
+      const r = await cli(['context', 'create', 'oss-demo', '--state-root', root, '--json']);
+      expect(r.code).toBe(1);
+      const err = r.json().error;
+      expect(err?.code).toBe('PAAS_STATE_ROOT_UNSAFE');
+      expect(err?.message).toMatch(message);
+      expect(err?.remediation).toMatch(/state root|state-root|PAAS_STATE_ROOT/);
+      noTrace(r.stdout + r.stderr);
+      // every command opens the state root through the same guard
+      const redactor = new Redactor();
+      const rt: Runtime = {
+        env: { PATH: process.env.PATH, HOME: tmp() },
+        cwd: tmp(),
+        redactor,
+        logger: memoryLogger(redactor),
+        now: () => new Date(),
+        inCI: false,
+        inAction: false,
+        workspace: undefined,
+      };
+      expect(() => contextList(rt, { state_root: root })).toThrow(
+        expect.objectContaining({ code: 'PAAS_STATE_ROOT_UNSAFE' }) as unknown as Error,
+      );
+      // the environment variable is checked the same way
+      const env = await cli(['context', 'create', 'oss-demo', '--json'], { PAAS_STATE_ROOT: root });
+      expect(env.json().error?.code).toBe('PAAS_STATE_ROOT_UNSAFE');
+    },
+  );
 
   test.each(cases)('%s: doctor reports it as a finding (exit 1), never crashes', async (_what, make) => {
     const root = make();
@@ -96,7 +152,9 @@ describe('state roots that cannot be used: a clear error, not PAAS_INTERNAL', ()
     expect(r.json().error?.message).toMatch(/inside the git work tree/);
     const doc = await cli(['doctor', '--state-root', join(d, 'link'), '--json'], {}, tmp());
     const checks = doc.json().fields.checks as Array<{ name: string; findings: Array<{ kind: string }> }>;
-    expect(checks.find((x) => x.name === 'state_root_outside_repo')?.findings.map((f) => f.kind)).toContain('state_root_inside_repo');
+    expect(checks.find((x) => x.name === 'state_root_outside_repo')?.findings.map((f) => f.kind)).toContain(
+      'state_root_inside_repo',
+    );
   });
 
   test.each([
@@ -117,7 +175,14 @@ describe('state roots that cannot be used: a clear error, not PAAS_INTERNAL', ()
 describe('sarif_file that cannot be written: PAAS_INVALID_ARGUMENT naming the path', () => {
   const sarifCases: Array<[string, () => string]> = [
     ['a directory', () => tmp()],
-    ['a path under a regular file', () => { const d = tmp(); writeFileSync(join(d, 'f'), ''); return join(d, 'f', 'doctor.sarif'); }],
+    [
+      'a path under a regular file',
+      () => {
+        const d = tmp();
+        writeFileSync(join(d, 'f'), '');
+        return join(d, 'f', 'doctor.sarif');
+      },
+    ],
     ['a full device', () => '/dev/full'],
     ['sysfs', () => '/sys/paas-doctor.sarif'],
     ['a path with a newline', () => join(tmp(), 'a\nb.sarif')],
@@ -146,13 +211,37 @@ describe('other paths of the isolation commands: a clear error, never PAAS_INTER
     return { d, st };
   };
   test.each([
-    ['export --out a directory', (d: string) => ['context', 'export', 'oss-demo', '--out', join(d, 'dir')], /export file .* cannot be written \(EISDIR\)/],
-    ['export --out under a file', (d: string) => ['context', 'export', 'oss-demo', '--out', join(d, 'file', 'x.json')], /cannot be written \(ENOTDIR\)/],
-    ['export --out on sysfs', () => ['context', 'export', 'oss-demo', '--out', '/sys/paas-export.json'], /cannot be written \(E[A-Z]+\)/],
-    ['export --out with a newline', (d: string) => ['context', 'export', 'oss-demo', '--out', join(d, 'a\nb.json')], /control character/],
+    [
+      'export --out a directory',
+      (d: string) => ['context', 'export', 'oss-demo', '--out', join(d, 'dir')],
+      /export file .* cannot be written \(EISDIR\)/,
+    ],
+    [
+      'export --out under a file',
+      (d: string) => ['context', 'export', 'oss-demo', '--out', join(d, 'file', 'x.json')],
+      /cannot be written \(ENOTDIR\)/,
+    ],
+    [
+      'export --out on sysfs',
+      () => ['context', 'export', 'oss-demo', '--out', '/sys/paas-export.json'],
+      /cannot be written \(E[A-Z]+\)/,
+    ],
+    [
+      'export --out with a newline',
+      (d: string) => ['context', 'export', 'oss-demo', '--out', join(d, 'a\nb.json')],
+      /control character/,
+    ],
     ['import a file with a newline', (d: string) => ['context', 'import', join(d, 'a\nb.json')], /control character/],
-    ['create --vault-file with a newline', (d: string) => ['context', 'create', 'customer-x', '--vault-file', join(d, 'a\nb.env')], /control character/],
-    ['doctor --baseline with a newline', (d: string) => ['doctor', '--path', join(d, 'dir'), '--baseline', 'a\nb.json'], /control character/],
+    [
+      'create --vault-file with a newline',
+      (d: string) => ['context', 'create', 'customer-x', '--vault-file', join(d, 'a\nb.env')],
+      /control character/,
+    ],
+    [
+      'doctor --baseline with a newline',
+      (d: string) => ['doctor', '--path', join(d, 'dir'), '--baseline', 'a\nb.json'],
+      /control character/,
+    ],
   ])('%s', async (_what, args, message) => {
     const { d, st } = await setup();
     const r = await cli([...args(d), '--state-root', st, '--json'], {}, d);
@@ -166,9 +255,17 @@ describe('other paths of the isolation commands: a clear error, never PAAS_INTER
 
   test('export --out and import read relative paths from the working directory', async () => {
     const { d, st } = await setup();
-    const r = await cli(['context', 'export', 'oss-demo', '--out', 'exported.json', '--state-root', st, '--json'], {}, join(d, 'dir'));
+    const r = await cli(
+      ['context', 'export', 'oss-demo', '--out', 'exported.json', '--state-root', st, '--json'],
+      {},
+      join(d, 'dir'),
+    );
     expect(r.json().fields.out).toBe(join(d, 'dir', 'exported.json'));
-    const i = await cli(['context', 'import', 'exported.json', '--name', 'customer-copy', '--state-root', st, '--json'], {}, join(d, 'dir'));
+    const i = await cli(
+      ['context', 'import', 'exported.json', '--name', 'customer-copy', '--state-root', st, '--json'],
+      {},
+      join(d, 'dir'),
+    );
     expect(i.json().error).toBeUndefined();
   });
 });

@@ -24,7 +24,12 @@ describe('paas context create', () => {
     const root = join(tmp(), 'state');
     const r = await cli(['context', 'create', 'internal-dogfood', '--state-root', root, '--json']);
     expect(r.code).toBe(0);
-    expect(r.json()).toMatchObject({ ok: true, command: 'context_create', context: 'internal-dogfood', fields: { type: 'internal' } });
+    expect(r.json()).toMatchObject({
+      ok: true,
+      command: 'context_create',
+      context: 'internal-dogfood',
+      fields: { type: 'internal' },
+    });
     const tree = listTree(join(root, 'contexts', 'internal-dogfood'));
     const byPath = Object.fromEntries(tree.map((t) => [t.path, t]));
     expect(byPath['config.json']?.mode).toBe(0o600);
@@ -33,7 +38,13 @@ describe('paas context create', () => {
     expect(byPath['cache']).toMatchObject({ dir: true, mode: 0o700 });
     for (const t of listTree(root)) expect(t.mode & 0o077).toBe(0);
     const config = JSON.parse(readFileSync(join(root, 'contexts', 'internal-dogfood', 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ name: 'internal-dogfood', type: 'internal', state_root: root, vault_file: null, default_targets: [] });
+    expect(config).toMatchObject({
+      name: 'internal-dogfood',
+      type: 'internal',
+      state_root: root,
+      vault_file: null,
+      default_targets: [],
+    });
     expect(config.webhook_policy).toBeDefined();
     expect(config.audit_sink).toBe('events');
   });
@@ -67,7 +78,9 @@ describe('paas context create', () => {
     const r = await cli(['context', 'create', 'internal-dogfood', '--state-root', join(wt, 'a'), '--json']);
     expect(r.json().error?.code).toBe('PAAS_STATE_ROOT_UNSAFE');
     const ws = tmp();
-    const r2 = await cli(['context', 'create', 'internal-dogfood', '--state-root', join(ws, 's'), '--json'], { GITHUB_WORKSPACE: ws });
+    const r2 = await cli(['context', 'create', 'internal-dogfood', '--state-root', join(ws, 's'), '--json'], {
+      GITHUB_WORKSPACE: ws,
+    });
     expect(r2.json().error?.code).toBe('PAAS_STATE_ROOT_UNSAFE');
     expect(r2.json().error?.remediation).toMatch(/outside any repository/);
   });
@@ -117,7 +130,10 @@ describe('context list, use, show, remove', () => {
     await cli(['context', 'create', 'internal-dogfood', '--state-root', root]);
     await cli(['context', 'create', 'customer-acme', '--state-root', root]);
     const list = (await cli(['context', 'list', '--state-root', root, '--json'])).json();
-    expect((list.fields.contexts as Array<{ name: string }>).map((c) => c.name)).toEqual(['customer-acme', 'internal-dogfood']);
+    expect((list.fields.contexts as Array<{ name: string }>).map((c) => c.name)).toEqual([
+      'customer-acme',
+      'internal-dogfood',
+    ]);
     expect((await cli(['context', 'use', 'customer-acme', '--state-root', root])).code).toBe(0);
     const show = (await cli(['context', 'show', '--state-root', root, '--json'])).json();
     expect(show.context).toBe('customer-acme');
@@ -182,8 +198,20 @@ describe('export and import', () => {
     const root = join(base, 'state');
     const vaultFile = join(base, 'internal.env');
     const secret = 'S3cr3t-' + 'x'.repeat(20);
-    writeFileSync(vaultFile, `PAAS_SSH_KEY=${secret}\nPOSTGRES_DSN_PROD=postgres://app:${secret}@db/app\n`, { mode: 0o600 });
-    const created = await cli(['context', 'create', 'internal-dogfood', '--state-root', root, '--vault-file', vaultFile, '--default-targets', 'web1,web2']);
+    writeFileSync(vaultFile, `PAAS_SSH_KEY=${secret}\nPOSTGRES_DSN_PROD=postgres://app:${secret}@db/app\n`, {
+      mode: 0o600,
+    });
+    const created = await cli([
+      'context',
+      'create',
+      'internal-dogfood',
+      '--state-root',
+      root,
+      '--vault-file',
+      vaultFile,
+      '--default-targets',
+      'web1,web2',
+    ]);
     expect(created.code).toBe(0);
     const out = join(base, 'export.json');
     const ex = await cli(['context', 'export', 'internal-dogfood', '--state-root', root, '--out', out, '--json']);
@@ -192,27 +220,51 @@ describe('export and import', () => {
     const doc = readFileSync(out, 'utf8');
     expect(doc).not.toContain(secret);
     expect(doc).not.toContain(vaultFile);
-    expect(JSON.parse(doc)).toMatchObject({ format: 'paas-context-export/1', name: 'internal-dogfood', default_targets: ['web1', 'web2'] });
+    expect(JSON.parse(doc)).toMatchObject({
+      format: 'paas-context-export/1',
+      name: 'internal-dogfood',
+      default_targets: ['web1', 'web2'],
+    });
 
     const root2 = join(base, 'state2');
     const ok = await cli(['context', 'import', out, '--state-root', root2, '--json']);
     expect(ok.code).toBe(0);
 
     const evil = join(base, 'evil.json');
-    writeFileSync(evil, JSON.stringify({ ...JSON.parse(doc), name: 'customer-evil', type: 'customer', api_token: 'abc' }));
+    writeFileSync(
+      evil,
+      JSON.stringify({ ...JSON.parse(doc), name: 'customer-evil', type: 'customer', api_token: 'abc' }),
+    );
     const refused = await cli(['context', 'import', evil, '--state-root', root2, '--json']);
     expect(refused.json().error?.code).toBe('PAAS_SECRET_IN_IMPORT');
     expect(refused.stdout + refused.stderr).toMatch(/api_token/);
     expect(existsSync(join(root2, 'contexts', 'customer-evil'))).toBe(false);
 
     const dangerousOut = join(base, 'with-secrets.json');
-    const dex = await cli(['context', 'export', 'internal-dogfood', '--state-root', root, '--out', dangerousOut, '--dangerously-include-secrets']);
+    const dex = await cli([
+      'context',
+      'export',
+      'internal-dogfood',
+      '--state-root',
+      root,
+      '--out',
+      dangerousOut,
+      '--dangerously-include-secrets',
+    ]);
     expect(dex.code).toBe(0);
     expect(dex.stdout + dex.stderr).not.toContain(secret);
     const root3 = join(base, 'state3');
     const refused2 = await cli(['context', 'import', dangerousOut, '--state-root', root3, '--json']);
     expect(refused2.json().error?.code).toBe('PAAS_SECRET_IN_IMPORT');
-    const accepted = await cli(['context', 'import', dangerousOut, '--state-root', root3, '--dangerously-include-secrets', '--json']);
+    const accepted = await cli([
+      'context',
+      'import',
+      dangerousOut,
+      '--state-root',
+      root3,
+      '--dangerously-include-secrets',
+      '--json',
+    ]);
     expect(accepted.code).toBe(0);
     expect(accepted.stdout + accepted.stderr).not.toContain(secret);
     const vf = accepted.json().fields.vault_file as string;
@@ -257,7 +309,11 @@ describe('vault', () => {
 
   test('missing key → PAAS_VAULT_UNMAPPED naming the key; values are registered with the redactor', () => {
     const red = new Redactor();
-    const vault = loadVault({ context: 'oss-demo', text: 'PAAS_TARGETS=web1=local:/tmp/x\nTOKEN_A=abcdef123456', redactor: red });
+    const vault = loadVault({
+      context: 'oss-demo',
+      text: 'PAAS_TARGETS=web1=local:/tmp/x\nTOKEN_A=abcdef123456',
+      redactor: red,
+    });
     expect(red.redact('tok abcdef123456')).not.toContain('abcdef123456');
     try {
       vault.require('POSTGRES_DSN_PROD', 'db_bootstrap');
@@ -293,7 +349,9 @@ describe('vault', () => {
     const root = join(base, 'state');
     const vf = join(base, 'v.env');
     writeFileSync(vf, 'A=1\n', { mode: 0o600 });
-    expect((await cli(['context', 'create', 'internal-dogfood', '--state-root', root, '--vault-file', vf])).code).toBe(0);
+    expect((await cli(['context', 'create', 'internal-dogfood', '--state-root', root, '--vault-file', vf])).code).toBe(
+      0,
+    );
     const r = await cli(['context', 'create', 'customer-acme', '--state-root', root, '--vault-file', vf, '--json']);
     expect(r.json().error?.code).toBe('PAAS_VAULT_UNSAFE');
   });

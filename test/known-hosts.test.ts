@@ -5,17 +5,26 @@ import { fingerprint, parseKnownHosts, verifyHostKey } from '../lib/transport/kn
 
 describe('known_hosts', () => {
   const key = (type: 'ed25519' | 'rsa' = 'ed25519') => {
-    const { publicKey } = type === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 1024 }) : generateKeyPairSync('ed25519');
+    const { publicKey } =
+      type === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 1024 }) : generateKeyPairSync('ed25519');
     const jwk = publicKey.export({ format: 'jwk' }) as { x?: string; n?: string; e?: string };
     const str = (b: Buffer) => {
       const l = Buffer.alloc(4);
       l.writeUInt32BE(b.length);
       return Buffer.concat([l, b]);
     };
-    const blob = type === 'rsa'
-      ? Buffer.concat([str(Buffer.from('ssh-rsa')), str(Buffer.from(jwk.e!, 'base64url')), str(Buffer.concat([Buffer.from([0]), Buffer.from(jwk.n!, 'base64url')]))])
-      : Buffer.concat([str(Buffer.from('ssh-ed25519')), str(Buffer.from(jwk.x!, 'base64url'))]);
-    return { blob, line: (name: string) => `${name} ${type === 'rsa' ? 'ssh-rsa' : 'ssh-ed25519'} ${blob.toString('base64')}` };
+    const blob =
+      type === 'rsa'
+        ? Buffer.concat([
+            str(Buffer.from('ssh-rsa')),
+            str(Buffer.from(jwk.e!, 'base64url')),
+            str(Buffer.concat([Buffer.from([0]), Buffer.from(jwk.n!, 'base64url')])),
+          ])
+        : Buffer.concat([str(Buffer.from('ssh-ed25519')), str(Buffer.from(jwk.x!, 'base64url'))]);
+    return {
+      blob,
+      line: (name: string) => `${name} ${type === 'rsa' ? 'ssh-rsa' : 'ssh-ed25519'} ${blob.toString('base64')}`,
+    };
   };
   const hashed = (name: string) => {
     const salt = randomBytes(20);
@@ -26,14 +35,16 @@ describe('known_hosts', () => {
     const a = key();
     const b = key('rsa');
     const c = key();
-    const kh = parseKnownHosts([
-      '# comment',
-      a.line('10.0.0.5'),
-      b.line(hashed('[web.example]:2222')),
-      c.line('*.internal,!bad.internal'),
-      `@revoked ${key().line('*').split(' ').slice(1).join(' ')}`,
-      'garbage line',
-    ].join('\n'));
+    const kh = parseKnownHosts(
+      [
+        '# comment',
+        a.line('10.0.0.5'),
+        b.line(hashed('[web.example]:2222')),
+        c.line('*.internal,!bad.internal'),
+        `@revoked ${key().line('*').split(' ').slice(1).join(' ')}`,
+        'garbage line',
+      ].join('\n'),
+    );
     expect(verifyHostKey(kh, '10.0.0.5', 22, a.blob)).toBe('match');
     expect(verifyHostKey(kh, '10.0.0.5', 2200, a.blob)).toBe('unknown');
     expect(verifyHostKey(kh, '10.0.0.5', 22, b.blob)).toBe('mismatch');

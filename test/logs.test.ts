@@ -23,8 +23,17 @@ async function noFollowerLeft(dir: string): Promise<void> {
 }
 
 /** runs `paas logs ... --tail` from the bundle until `until` lines were seen, then SIGINT */
-async function tailRun(args: string[], cwd: string, home: string, steps: (seen: (text: string) => Promise<void>) => Promise<void>): Promise<{ code: number | null; out: string }> {
-  const child = spawn(nodeBinary(), [join(distDir(), 'cli', 'index.js'), 'logs', ...args, '--tail'], { cwd, env: { PATH: process.env.PATH ?? '', HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function tailRun(
+  args: string[],
+  cwd: string,
+  home: string,
+  steps: (seen: (text: string) => Promise<void>) => Promise<void>,
+): Promise<{ code: number | null; out: string }> {
+  const child = spawn(nodeBinary(), [join(distDir(), 'cli', 'index.js'), 'logs', ...args, '--tail'], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
@@ -53,14 +62,17 @@ let vault: string;
 function release(version: string): string {
   const dir = join(base, `rel-${version}`);
   mkdirSync(join(dir, 'bin'), { recursive: true });
-  writeFileSync(join(dir, 'bin', 'start'), [
-    '#!/bin/sh',
-    `echo "started ${version} as $PAAS_APP on $PAAS_TARGET"`,
-    `echo "token in the log: $(cat ./token)"`,
-    'mkdir -p log',
-    `for i in 1 2 3; do echo "${version} app line $i" >> log/app.log; done`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'bin', 'start'),
+    [
+      '#!/bin/sh',
+      `echo "started ${version} as $PAAS_APP on $PAAS_TARGET"`,
+      `echo "token in the log: $(cat ./token)"`,
+      'mkdir -p log',
+      `for i in 1 2 3; do echo "${version} app line $i" >> log/app.log; done`,
+      '',
+    ].join('\n'),
+  );
   chmodSync(join(dir, 'bin', 'start'), 0o755);
   writeFileSync(join(dir, 'token'), secret);
   const tgz = join(base, `${version}.tar.gz`);
@@ -77,14 +89,48 @@ beforeAll(async () => {
   mkdirSync(targetDir);
   secret = ['logs', 'secret', String(process.pid), 'x9Qz7'].join('-');
   vault = `PAAS_TARGETS=web1=local:${targetDir}\nDEMO_TOKEN=${secret}\n`;
-  writeFileSync(join(work, 'paas.yml'), ['version: 1', 'apps:', '  web:', '    shared: [log]', '    start: ./bin/start', '    health: { command: "true" }', ''].join('\n'));
+  writeFileSync(
+    join(work, 'paas.yml'),
+    [
+      'version: 1',
+      'apps:',
+      '  web:',
+      '    shared: [log]',
+      '    start: ./bin/start',
+      '    health: { command: "true" }',
+      '',
+    ].join('\n'),
+  );
   expect((await cli(['context', 'create', 'oss-demo', '--state-root', stateRoot])).code).toBe(0);
-  const d = await cli(['deploy', '--context', 'oss-demo', '--state-root', stateRoot, '--vault', vault, '--app', 'web', '--artifact', release('v1'), '--release-id', 'v1', '--apply'], {}, work);
-  expect({ code: d.code, err: d.stderr.split('\n').filter((l) => l.startsWith('error')) }).toEqual({ code: 0, err: [] });
+  const d = await cli(
+    [
+      'deploy',
+      '--context',
+      'oss-demo',
+      '--state-root',
+      stateRoot,
+      '--vault',
+      vault,
+      '--app',
+      'web',
+      '--artifact',
+      release('v1'),
+      '--release-id',
+      'v1',
+      '--apply',
+    ],
+    {},
+    work,
+  );
+  expect({ code: d.code, err: d.stderr.split('\n').filter((l) => l.startsWith('error')) }).toEqual({
+    code: 0,
+    err: [],
+  });
 }, 120_000);
 afterAll(() => rmrf(base));
 
-const logs = (extra: string[]) => cli(['logs', '--context', 'oss-demo', '--state-root', stateRoot, '--vault', vault, ...extra], {}, work);
+const logs = (extra: string[]) =>
+  cli(['logs', '--context', 'oss-demo', '--state-root', stateRoot, '--vault', vault, ...extra], {}, work);
 
 describe('paas logs (local target)', () => {
   test("prints the start command's output and shared/log/*.log of each target, the secret redacted", async () => {
@@ -103,7 +149,12 @@ describe('paas logs (local target)', () => {
     const r = await logs(['--lines', '1', '--json']);
     expect(r.code).toBe(0);
     const env = r.json();
-    expect(env).toMatchObject({ ok: true, command: 'logs', context: 'oss-demo', fields: { app: 'web', target_statuses: 'web1:ok' } });
+    expect(env).toMatchObject({
+      ok: true,
+      command: 'logs',
+      context: 'oss-demo',
+      fields: { app: 'web', target_statuses: 'web1:ok' },
+    });
     expect(env.fields.files).toEqual([
       { target: 'web1', file: '.paas/start.log', lines: [expect.stringMatching(/^token in the log: /)] },
       { target: 'web1', file: 'shared/log/app.log', lines: ['v1 app line 3'] },
@@ -122,7 +173,20 @@ describe('paas logs (local target)', () => {
   });
 
   test('an app never deployed there says so (not an error)', async () => {
-    writeFileSync(join(work, 'paas.yml'), ['version: 1', 'apps:', '  web:', '    shared: [log]', '    start: ./bin/start', '    health: { command: "true" }', '  api:', '    start: ./bin/start', ''].join('\n'));
+    writeFileSync(
+      join(work, 'paas.yml'),
+      [
+        'version: 1',
+        'apps:',
+        '  web:',
+        '    shared: [log]',
+        '    start: ./bin/start',
+        '    health: { command: "true" }',
+        '  api:',
+        '    start: ./bin/start',
+        '',
+      ].join('\n'),
+    );
     const r = await logs(['--app', 'api']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('==> web1: api is not deployed there <==');
@@ -131,12 +195,17 @@ describe('paas logs (local target)', () => {
 
   test('--tail follows new lines (redacted) until SIGINT, exits 0 and leaves no follower (bundled CLI)', async () => {
     const log = join(targetDir, 'oss-demo', 'web', 'shared', 'log', 'app.log');
-    const r = await tailRun(['--context', 'oss-demo', '--state-root', stateRoot, '--vault', vault, '--app', 'web', '--lines', '1'], work, join(base, 'home'), async (seen) => {
-      await seen('[web1] v1 app line 3');
-      expect(followersOf(targetDir).length).toBeGreaterThan(0); // the check below can see one
-      appendFileSync(log, `late line with ${secret}\n`);
-      await seen('[web1] late line with ');
-    });
+    const r = await tailRun(
+      ['--context', 'oss-demo', '--state-root', stateRoot, '--vault', vault, '--app', 'web', '--lines', '1'],
+      work,
+      join(base, 'home'),
+      async (seen) => {
+        await seen('[web1] v1 app line 3');
+        expect(followersOf(targetDir).length).toBeGreaterThan(0); // the check below can see one
+        appendFileSync(log, `late line with ${secret}\n`);
+        await seen('[web1] late line with ');
+      },
+    );
     expect(r.out).not.toContain(secret);
     expect(r.code).toBe(0);
     expect(r.out.trim().split('\n').at(-1)).toBe('logs status=ok targets=1');
@@ -155,11 +224,50 @@ d('paas logs over SSH (real sshd hosts)', () => {
     sshState = join(base, 'ssh-state');
     sshWork = join(base, 'ssh-work');
     mkdirSync(sshWork);
-    writeFileSync(join(sshWork, 'paas.yml'), ['version: 1', 'apps:', '  web:', '    shared: [log]', '    start: ./bin/start', '    health: { command: "true" }', ''].join('\n'));
-    sshVault = [`PAAS_TARGETS="${lab.targets}"`, `PAAS_SSH_KEY="${lab.clientKey.trim()}"`, `PAAS_KNOWN_HOSTS="${lab.knownHosts.trim()}"`, `DEMO_TOKEN=${secret}`, ''].join('\n');
+    writeFileSync(
+      join(sshWork, 'paas.yml'),
+      [
+        'version: 1',
+        'apps:',
+        '  web:',
+        '    shared: [log]',
+        '    start: ./bin/start',
+        '    health: { command: "true" }',
+        '',
+      ].join('\n'),
+    );
+    sshVault = [
+      `PAAS_TARGETS="${lab.targets}"`,
+      `PAAS_SSH_KEY="${lab.clientKey.trim()}"`,
+      `PAAS_KNOWN_HOSTS="${lab.knownHosts.trim()}"`,
+      `DEMO_TOKEN=${secret}`,
+      '',
+    ].join('\n');
     expect((await cli(['context', 'create', 'oss-demo', '--state-root', sshState])).code).toBe(0);
-    const dep = await cli(['deploy', '--context', 'oss-demo', '--state-root', sshState, '--vault', sshVault, '--app', 'web', '--artifact', release('v2'), '--release-id', 'v2', '--apply'], {}, sshWork);
-    expect({ code: dep.code, err: dep.stderr.split('\n').filter((l) => l.startsWith('error')) }).toEqual({ code: 0, err: [] });
+    const dep = await cli(
+      [
+        'deploy',
+        '--context',
+        'oss-demo',
+        '--state-root',
+        sshState,
+        '--vault',
+        sshVault,
+        '--app',
+        'web',
+        '--artifact',
+        release('v2'),
+        '--release-id',
+        'v2',
+        '--apply',
+      ],
+      {},
+      sshWork,
+    );
+    expect({ code: dep.code, err: dep.stderr.split('\n').filter((l) => l.startsWith('error')) }).toEqual({
+      code: 0,
+      err: [],
+    });
   }, 120_000);
   afterAll(async () => {
     await lab?.cleanup();
@@ -167,7 +275,11 @@ d('paas logs over SSH (real sshd hosts)', () => {
 
   test('every target, or the one named by --target; the key and the secret never printed', async () => {
     const [h1, h2] = lab.hosts as [SshLab['hosts'][0], SshLab['hosts'][0]];
-    const all = await cli(['logs', '--context', 'oss-demo', '--state-root', sshState, '--vault', sshVault, '--app', 'web'], {}, sshWork);
+    const all = await cli(
+      ['logs', '--context', 'oss-demo', '--state-root', sshState, '--vault', sshVault, '--app', 'web'],
+      {},
+      sshWork,
+    );
     expect(all.code).toBe(0);
     for (const h of [h1, h2]) {
       expect(all.stdout).toContain(`==> ${h.id}: .paas/start.log <==`);
@@ -175,20 +287,56 @@ d('paas logs over SSH (real sshd hosts)', () => {
       expect(all.stdout).toContain(`==> ${h.id}: shared/log/app.log <==`);
     }
     expect(all.stdout + all.stderr).not.toContain(secret);
-    for (const line of lab.clientKey.trim().split('\n').slice(1, -1)) expect(all.stdout + all.stderr).not.toContain(line);
-    const one = await cli(['logs', '--context', 'oss-demo', '--state-root', sshState, '--vault', sshVault, '--app', 'web', '--target', h2.id, '--json'], {}, sshWork);
+    for (const line of lab.clientKey.trim().split('\n').slice(1, -1))
+      expect(all.stdout + all.stderr).not.toContain(line);
+    const one = await cli(
+      [
+        'logs',
+        '--context',
+        'oss-demo',
+        '--state-root',
+        sshState,
+        '--vault',
+        sshVault,
+        '--app',
+        'web',
+        '--target',
+        h2.id,
+        '--json',
+      ],
+      {},
+      sshWork,
+    );
     expect(one.json().fields.target_statuses).toBe(`${h2.id}:ok`);
     expect(one.stdout).not.toContain(`started v2 as web on ${h1.id}`);
   });
 
   test('--tail over SSH: new lines arrive; after SIGINT no tail is left running on the target', async () => {
     const h = lab.hosts[0] as SshLab['hosts'][0];
-    const r = await tailRun(['--context', 'oss-demo', '--state-root', sshState, '--vault', sshVault, '--app', 'web', '--target', h.id, '--lines', '1'], sshWork, join(base, 'home'), async (seen) => {
-      await seen(`[${h.id}] v2 app line 3`);
-      expect(followersOf(h.dir).length).toBeGreaterThan(0); // the check below can see one
-      appendFileSync(join(h.dir, 'oss-demo', 'web', 'shared', 'log', 'app.log'), 'over ssh late line\n');
-      await seen(`[${h.id}] over ssh late line`);
-    });
+    const r = await tailRun(
+      [
+        '--context',
+        'oss-demo',
+        '--state-root',
+        sshState,
+        '--vault',
+        sshVault,
+        '--app',
+        'web',
+        '--target',
+        h.id,
+        '--lines',
+        '1',
+      ],
+      sshWork,
+      join(base, 'home'),
+      async (seen) => {
+        await seen(`[${h.id}] v2 app line 3`);
+        expect(followersOf(h.dir).length).toBeGreaterThan(0); // the check below can see one
+        appendFileSync(join(h.dir, 'oss-demo', 'web', 'shared', 'log', 'app.log'), 'over ssh late line\n');
+        await seen(`[${h.id}] over ssh late line`);
+      },
+    );
     expect(r.code).toBe(0);
     await noFollowerLeft(h.dir);
   }, 30_000);

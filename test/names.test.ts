@@ -34,11 +34,20 @@ const nearName = fc.string({ unit: fc.constantFrom(...'ab09-_.A /'.split('')), m
 
 test('paas.yml apps keys, the deploy/rollback/logs app inputs and the command builders accept the same app names', () => {
   fc.assert(
-    fc.property(fc.oneof(nearName, fc.string({ maxLength: 70 }), fc.stringMatching(APP_NAME_RE)).filter((s) => s !== ''), (app) => {
-      const yml = inYml(app);
-      expect({ app, deploy: inDeploy(app), rollback: inRollback(app), logs: inLogs(app), transport: inTransport(app) }).toEqual({ app, deploy: yml, rollback: yml, logs: yml, transport: yml });
-      expect(yml).toBe(APP_NAME_RE.test(app));
-    }),
+    fc.property(
+      fc.oneof(nearName, fc.string({ maxLength: 70 }), fc.stringMatching(APP_NAME_RE)).filter((s) => s !== ''),
+      (app) => {
+        const yml = inYml(app);
+        expect({
+          app,
+          deploy: inDeploy(app),
+          rollback: inRollback(app),
+          logs: inLogs(app),
+          transport: inTransport(app),
+        }).toEqual({ app, deploy: yml, rollback: yml, logs: yml, transport: yml });
+        expect(yml).toBe(APP_NAME_RE.test(app));
+      },
+    ),
     { numRuns: 2000 },
   );
 });

@@ -27,12 +27,18 @@ export interface OpsFixture {
 }
 
 export function dotenv(values: Record<string, string>): string {
-  return Object.entries(values)
-    .map(([k, v]) => `${k}=${/[\s#"'\\]/.test(v) ? JSON.stringify(v) : v}`)
-    .join('\n') + '\n';
+  return (
+    Object.entries(values)
+      .map(([k, v]) => `${k}=${/[\s#"'\\]/.test(v) ? JSON.stringify(v) : v}`)
+      .join('\n') + '\n'
+  );
 }
 
-export async function opsFixture(opts: { context?: string; yaml: string; vault?: Record<string, string> }): Promise<OpsFixture> {
+export async function opsFixture(opts: {
+  context?: string;
+  yaml: string;
+  vault?: Record<string, string>;
+}): Promise<OpsFixture> {
   const dir = tempDir('paas-ops-');
   const stateRoot = join(dir, 'state');
   const context = opts.context ?? 'internal-dogfood';
@@ -52,8 +58,18 @@ export async function opsFixture(opts: { context?: string; yaml: string; vault?:
     writeConfig(yaml) {
       writeFileSync(config, yaml);
     },
-    ops: (args = [], env = {}) => cli(['ops', 'daily', '--context', context, '--state-root', stateRoot, '--config', config, ...args], env, join(dir, 'repo')),
-    verify: (args = [], env = {}) => cli(['prod', 'verify', '--context', context, '--state-root', stateRoot, '--config', config, ...args], env, join(dir, 'repo')),
+    ops: (args = [], env = {}) =>
+      cli(
+        ['ops', 'daily', '--context', context, '--state-root', stateRoot, '--config', config, ...args],
+        env,
+        join(dir, 'repo'),
+      ),
+    verify: (args = [], env = {}) =>
+      cli(
+        ['prod', 'verify', '--context', context, '--state-root', stateRoot, '--config', config, ...args],
+        env,
+        join(dir, 'repo'),
+      ),
     paas: (args, env = {}) => cli([...args, '--state-root', stateRoot], env, join(dir, 'repo')),
     cleanup: () => rmrf(dir),
   };
@@ -105,10 +121,15 @@ export interface DirectRun {
  * Runs ops_daily in-process through the same function the CLI and the action call, with ports a
  * CLI run cannot take: a virtual clock (retries, Retry-After, run time) and other test seams.
  */
-export async function runOpsDirect(f: OpsFixture, opts: { env?: NodeJS.ProcessEnv; mode?: 'prod' | 'lenient'; clock?: VirtualClock; deps?: OpsDailyDeps } = {}): Promise<DirectRun> {
+export async function runOpsDirect(
+  f: OpsFixture,
+  opts: { env?: NodeJS.ProcessEnv; mode?: 'prod' | 'lenient'; clock?: VirtualClock; deps?: OpsDailyDeps } = {},
+): Promise<DirectRun> {
   const logs: string[] = [];
   const redactor = new Redactor();
-  const push = (m: string) => { logs.push(redactor.redact(m)); };
+  const push = (m: string) => {
+    logs.push(redactor.redact(m));
+  };
   const clock = opts.clock;
   const rt: Runtime = {
     env: { PATH: process.env.PATH, ...(opts.env ?? {}) },
@@ -119,6 +140,11 @@ export async function runOpsDirect(f: OpsFixture, opts: { env?: NodeJS.ProcessEn
     inCI: true,
     inAction: false,
   };
-  const out = await runOpsDaily(rt, commonInputsSchema.parse({ context: f.context, state_root: f.stateRoot, config: f.config }), { mode: opts.mode ?? 'prod' }, { ...(clock ? { clock, githubBaseDelayMs: 1000 } : {}), ...(opts.deps ?? {}) });
+  const out = await runOpsDaily(
+    rt,
+    commonInputsSchema.parse({ context: f.context, state_root: f.stateRoot, config: f.config }),
+    { mode: opts.mode ?? 'prod' },
+    { ...(clock ? { clock, githubBaseDelayMs: 1000 } : {}), ...(opts.deps ?? {}) },
+  );
   return { code: out.exitCode, lines: out.lines, logs, envelope: out.envelope, summary: out.summary ?? '' };
 }

@@ -26,8 +26,12 @@ beforeAll(async () => {
   const admin = await pg.admin('shop');
   try {
     await admin.query('SET ROLE shop');
-    await admin.query("CREATE TABLE deliveries (id serial PRIMARY KEY, email text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())");
-    await admin.query("INSERT INTO deliveries (email) SELECT 'user' || g || '@example.com' FROM generate_series(1, 12) g");
+    await admin.query(
+      'CREATE TABLE deliveries (id serial PRIMARY KEY, email text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())',
+    );
+    await admin.query(
+      "INSERT INTO deliveries (email) SELECT 'user' || g || '@example.com' FROM generate_series(1, 12) g",
+    );
     await admin.query('CREATE TABLE empty_queue (id int)');
   } finally {
     await admin.end();
@@ -41,12 +45,22 @@ afterAll(async () => {
   await pg?.destroy();
 });
 
-const spec = (query: string, extra: Partial<SqlSpec> = {}): SqlSpec => ({ query, dsn: 'POSTGRES_DSN_PROD', timeout: 5000, ...extra });
-const run = (s: SqlSpec, redactor = new Redactor()) => runSqlCheck(s, { dsnValue: dsn, redactor, signal: new AbortController().signal });
+const spec = (query: string, extra: Partial<SqlSpec> = {}): SqlSpec => ({
+  query,
+  dsn: 'POSTGRES_DSN_PROD',
+  timeout: 5000,
+  ...extra,
+});
+const run = (s: SqlSpec, redactor = new Redactor()) =>
+  runSqlCheck(s, { dsnValue: dsn, redactor, signal: new AbortController().signal });
 
 describe('aggregate-only', () => {
   test('one row of numeric columns: the values are returned', async () => {
-    const v = await run(spec("select count(*) as delivered_total, count(*) filter (where email like '%1%') as with_one, avg(id)::numeric(10,2) as mean_id, 1.5::float8 as f from deliveries"));
+    const v = await run(
+      spec(
+        "select count(*) as delivered_total, count(*) filter (where email like '%1%') as with_one, avg(id)::numeric(10,2) as mean_id, 1.5::float8 as f from deliveries",
+      ),
+    );
     expect(v).toEqual({ status: 'healthy', values: { delivered_total: 12, with_one: 4, mean_id: 6.5, f: 1.5 } });
   });
 
@@ -66,11 +80,16 @@ describe('aggregate-only', () => {
   });
 
   test('NULL (an aggregate over no rows) is insufficient_data <column>_null', async () => {
-    expect(await run(spec('select max(id) as newest_id from empty_queue'))).toMatchObject({ status: 'insufficient_data', reason: 'newest_id_null' });
+    expect(await run(spec('select max(id) as newest_id from empty_queue'))).toMatchObject({
+      status: 'insufficient_data',
+      reason: 'newest_id_null',
+    });
   });
 
   test('a condition on a column the query does not return is a configuration error', async () => {
-    expect(await run(spec('select count(*) as n from deliveries', { unhealthy_when: { delivered: { lt: 1 } } }))).toMatchObject({ status: 'error', reason: 'condition_column_missing' });
+    expect(
+      await run(spec('select count(*) as n from deliveries', { unhealthy_when: { delivered: { lt: 1 } } })),
+    ).toMatchObject({ status: 'error', reason: 'condition_column_missing' });
   });
 });
 
@@ -101,16 +120,26 @@ describe('safety', () => {
   test('statement timeout: a slow query is unhealthy reason=timeout, and the backend is gone afterwards', async () => {
     const v = await run(spec('select pg_sleep(5)::text::int as x', { timeout: 300 }));
     expect(v).toMatchObject({ status: 'unhealthy', reason: 'timeout' });
-    const active = await pg.query<{ n: string }>("select count(*)::text as n from pg_stat_activity where query like 'select pg_sleep(5)%' and state = 'active'", 'shop');
+    const active = await pg.query<{ n: string }>(
+      "select count(*)::text as n from pg_stat_activity where query like 'select pg_sleep(5)%' and state = 'active'",
+      'shop',
+    );
     expect(active.rows[0]?.n).toBe('0');
   });
 
   test('read-only: a data-modifying CTE is refused by the server and nothing is written', async () => {
-    const v = await run(spec("with x as (insert into deliveries (email) values ('evil@example.com') returning 1) select count(*) as n from x"));
+    const v = await run(
+      spec(
+        "with x as (insert into deliveries (email) values ('evil@example.com') returning 1) select count(*) as n from x",
+      ),
+    );
     expect(v).toEqual({ status: 'error', reason: 'read_only_violation' });
     const nextval = await run(spec("select nextval('deliveries_id_seq') as n"));
     expect(nextval).toEqual({ status: 'error', reason: 'read_only_violation' });
-    const count = await pg.query<{ n: string }>("select count(*)::text as n from deliveries where email = 'evil@example.com'", 'shop');
+    const count = await pg.query<{ n: string }>(
+      "select count(*)::text as n from deliveries where email = 'evil@example.com'",
+      'shop',
+    );
     expect(count.rows[0]?.n).toBe('0');
   });
 
@@ -127,12 +156,27 @@ describe('safety', () => {
   });
 
   test('a SQL error reports its SQLSTATE only; an unreachable server is unhealthy; a bad DSN is an error', async () => {
-    expect(await run(spec('select count(*) as n from no_such_table'))).toEqual({ status: 'error', reason: 'sql_42p01' });
-    const down = await runSqlCheck(spec('select 1 as n'), { dsnValue: `postgres://shop:${password}@127.0.0.1:1/shop`, redactor: new Redactor(), signal: new AbortController().signal });
+    expect(await run(spec('select count(*) as n from no_such_table'))).toEqual({
+      status: 'error',
+      reason: 'sql_42p01',
+    });
+    const down = await runSqlCheck(spec('select 1 as n'), {
+      dsnValue: `postgres://shop:${password}@127.0.0.1:1/shop`,
+      redactor: new Redactor(),
+      signal: new AbortController().signal,
+    });
     expect(down).toMatchObject({ status: 'unhealthy', reason: 'connect_refused' });
-    const bad = await runSqlCheck(spec('select 1 as n'), { dsnValue: 'mysql://x', redactor: new Redactor(), signal: new AbortController().signal });
+    const bad = await runSqlCheck(spec('select 1 as n'), {
+      dsnValue: 'mysql://x',
+      redactor: new Redactor(),
+      signal: new AbortController().signal,
+    });
     expect(bad).toEqual({ status: 'error', reason: 'invalid_dsn' });
-    const auth = await runSqlCheck(spec('select 1 as n'), { dsnValue: pg.dsn('shop', 'shop', 'wrong-password'), redactor: new Redactor(), signal: new AbortController().signal });
+    const auth = await runSqlCheck(spec('select 1 as n'), {
+      dsnValue: pg.dsn('shop', 'shop', 'wrong-password'),
+      redactor: new Redactor(),
+      signal: new AbortController().signal,
+    });
     expect(auth).toEqual({ status: 'error', reason: 'auth_failed' });
   });
 
@@ -144,20 +188,32 @@ describe('safety', () => {
 });
 
 describe('through ops_daily', () => {
-  const yml = (query: string, extra = '') => `version: 1\nops:\n  checks:\n    - name: delivery\n      sql:\n        query: "${query}"\n        insufficient_when: { delivered_total: { eq: 0 } }\n        unhealthy_when: { delivered_total: { lt: 10 } }\n${extra}`;
+  const yml = (query: string, extra = '') =>
+    `version: 1\nops:\n  checks:\n    - name: delivery\n      sql:\n        query: "${query}"\n        insufficient_when: { delivered_total: { eq: 0 } }\n        unhealthy_when: { delivered_total: { lt: 10 } }\n${extra}`;
 
   test('ops_daily status=insufficient_data reason=delivered_total_0; exit 2, or 0 on a schedule', async () => {
-    const f = await opsFixture({ yaml: yml('select count(*) as delivered_total from deliveries where created_at > now()'), vault: { POSTGRES_DSN_PROD: dsn } });
+    const f = await opsFixture({
+      yaml: yml('select count(*) as delivered_total from deliveries where created_at > now()'),
+      vault: { POSTGRES_DSN_PROD: dsn },
+    });
     fixtures.push(f);
     const r = await f.ops();
     expect(r.code).toBe(2);
-    expect(statusLines(r)).toEqual([expect.stringMatching(/^ops_check status=insufficient_data check=delivery kind=sql reason=delivered_total_0 ms=\d+ values=delivered_total:0$/), 'ops_daily status=insufficient_data reason=delivered_total_0 mode=prod checks=1 failed=0']);
+    expect(statusLines(r)).toEqual([
+      expect.stringMatching(
+        /^ops_check status=insufficient_data check=delivery kind=sql reason=delivered_total_0 ms=\d+ values=delivered_total:0$/,
+      ),
+      'ops_daily status=insufficient_data reason=delivered_total_0 mode=prod checks=1 failed=0',
+    ]);
     expect((await f.ops([], { GITHUB_EVENT_NAME: 'schedule' })).code).toBe(0);
   });
 
   test('insufficient_data beside an unhealthy http check on a schedule: ops_daily status=unhealthy, exit 2', async () => {
     const extra = `    - name: api\n      http: { url: API_URL }\n`;
-    const f = await opsFixture({ yaml: yml('select count(*) as delivered_total from deliveries where created_at > now()', extra), vault: { POSTGRES_DSN_PROD: dsn, API_URL: failing.url } });
+    const f = await opsFixture({
+      yaml: yml('select count(*) as delivered_total from deliveries where created_at > now()', extra),
+      vault: { POSTGRES_DSN_PROD: dsn, API_URL: failing.url },
+    });
     fixtures.push(f);
     const r = await f.ops([], { GITHUB_EVENT_NAME: 'schedule' });
     expect(r.code).toBe(2);
@@ -168,7 +224,10 @@ describe('through ops_daily', () => {
   });
 
   test('a query returning identifiers is refused: no row value and no DSN in any output', async () => {
-    const f = await opsFixture({ yaml: `version: 1\nops:\n  checks:\n    - name: leak\n      sql: { query: "select email from deliveries order by id limit 1" }\n`, vault: { POSTGRES_DSN_PROD: dsn } });
+    const f = await opsFixture({
+      yaml: `version: 1\nops:\n  checks:\n    - name: leak\n      sql: { query: "select email from deliveries order by id limit 1" }\n`,
+      vault: { POSTGRES_DSN_PROD: dsn },
+    });
     fixtures.push(f);
     const r = await f.ops();
     const j = await f.ops(['--json']);

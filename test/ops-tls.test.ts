@@ -21,15 +21,63 @@ const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir,
 
 /** A CA (self-signed, 10 years) named `name` in the temp dir. */
 function makeCa(name: string): string {
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '3650', '-subj', `/CN=${name} test CA`);
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.pem`,
+    '-days',
+    '3650',
+    '-subj',
+    `/CN=${name} test CA`,
+  );
   return readFileSync(join(dir, `${name}.pem`), 'utf8');
 }
 
 /** A server certificate for 127.0.0.1 signed by `ca`, valid `days` days from now. */
 function makeLeaf(name: string, ca: string, days: number): { key: string; cert: string } {
-  writeFileSync(join(dir, `${name}.ext`), 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n');
-  openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', '/CN=127.0.0.1');
-  openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', String(days), '-extfile', `${name}.ext`);
+  writeFileSync(
+    join(dir, `${name}.ext`),
+    'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n',
+  );
+  openssl(
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.csr`,
+    '-subj',
+    '/CN=127.0.0.1',
+  );
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${ca}.pem`,
+    '-CAkey',
+    `${ca}.key`,
+    '-CAcreateserial',
+    '-out',
+    `${name}.pem`,
+    '-days',
+    String(days),
+    '-extfile',
+    `${name}.ext`,
+  );
   return { key: readFileSync(join(dir, `${name}.key`), 'utf8'), cert: readFileSync(join(dir, `${name}.pem`), 'utf8') };
 }
 
@@ -64,7 +112,10 @@ async function fixture(tlsSpec: string, vault: Record<string, string>): Promise<
 
 describe('tls check with a private CA', () => {
   test('the CA bundle named by a vault key is trusted: healthy with the days to expiry', async () => {
-    const f = await fixture('{ host: API_HOST, ca: API_CA_PEM, min_days: 14 }', { API_HOST: longHost, API_CA_PEM: caPem });
+    const f = await fixture('{ host: API_HOST, ca: API_CA_PEM, min_days: 14 }', {
+      API_HOST: longHost,
+      API_CA_PEM: caPem,
+    });
     const r = await runOpsDirect(f);
     expect(r.lines[0]).toMatch(/^ops_check status=healthy check=cert kind=tls ms=\d+ values=days:(89|90)$/);
     expect(r.code).toBe(0);
@@ -73,7 +124,9 @@ describe('tls check with a private CA', () => {
   test('without the CA the chain is untrusted, and the days to expiry are still reported', async () => {
     const f = await fixture('{ host: API_HOST }', { API_HOST: longHost });
     const r = await runOpsDirect(f);
-    expect(r.lines[0]).toMatch(/^ops_check status=unhealthy check=cert kind=tls reason=cert_untrusted ms=\d+ values=days:(89|90)$/);
+    expect(r.lines[0]).toMatch(
+      /^ops_check status=unhealthy check=cert kind=tls reason=cert_untrusted ms=\d+ values=days:(89|90)$/,
+    );
     expect(r.code).toBe(2);
     expect(r.logs.join('\n')).toMatch(/fix \(cert\): .*`tls\.ca`/);
   });
@@ -85,9 +138,14 @@ describe('tls check with a private CA', () => {
   });
 
   test('trusted but expiring within min_days: expires_soon with days', async () => {
-    const f = await fixture('{ host: API_HOST, ca: API_CA_PEM, min_days: 14 }', { API_HOST: soonHost, API_CA_PEM: caPem });
+    const f = await fixture('{ host: API_HOST, ca: API_CA_PEM, min_days: 14 }', {
+      API_HOST: soonHost,
+      API_CA_PEM: caPem,
+    });
     const r = await runOpsDirect(f);
-    expect(r.lines[0]).toMatch(/^ops_check status=unhealthy check=cert kind=tls reason=expires_soon ms=\d+ values=days:(4|5)$/);
+    expect(r.lines[0]).toMatch(
+      /^ops_check status=unhealthy check=cert kind=tls reason=expires_soon ms=\d+ values=days:(4|5)$/,
+    );
   });
 
   test('the CA key is required like the host: missing in mode=prod is prod_config missing_env; a non-PEM value is invalid_ca', async () => {

@@ -33,12 +33,25 @@ const entries = () => server.entries().filter((e) => e.finalized && e.key.starts
 describe('bundled actions: state survives the runner', () => {
   test('run 1 saves in post, run 2 on an empty state root restores, a wrong key is refused', async () => {
     const key = randomBytes(32).toString('base64');
-    const run = (stateRoot: string, k = key) => runAction({ action: 'doctor', sandbox: sb, inputs: { context, state_root: stateRoot, vault: dotenv({ PAAS_STATE_KEY: k }) }, env: server.env() });
+    const run = (stateRoot: string, k = key) =>
+      runAction({
+        action: 'doctor',
+        sandbox: sb,
+        inputs: { context, state_root: stateRoot, vault: dotenv({ PAAS_STATE_KEY: k }) },
+        env: server.env(),
+      });
 
     // run 1: the context's state root holds an event (as an operation leaves it)
     const root1 = join(sb.root, 'state-1');
     const store1 = new ContextStore(guardStateRoot(root1, { workspace: sb.workspace }));
-    store1.create(contextConfigSchema.parse({ name: context, type: 'customer', state_root: store1.root.path, created_at: new Date().toISOString() }));
+    store1.create(
+      contextConfigSchema.parse({
+        name: context,
+        type: 'customer',
+        state_root: store1.root.path,
+        created_at: new Date().toISOString(),
+      }),
+    );
     const marker = store1.events(context, new Redactor()).append('deploy.finished', 'marker of run 1').id;
     const r1 = await run(root1);
     expect(r1.exitCode).toBe(0);
@@ -55,7 +68,12 @@ describe('bundled actions: state survives the runner', () => {
     expect(r2.exitCode).toBe(0);
     expect(r2.log).toContain('restored context customer-bundle from paas-state-v1/customer-bundle/');
     const store2 = new ContextStore(guardStateRoot(root2, { workspace: sb.workspace }));
-    expect(store2.events(context, new Redactor()).list({ limit: 100 }).map((e) => e.id)).toContain(marker);
+    expect(
+      store2
+        .events(context, new Redactor())
+        .list({ limit: 100 })
+        .map((e) => e.id),
+    ).toContain(marker);
     expect(entries()).toHaveLength(1); // nothing changed: nothing new saved
 
     // run 3: another key

@@ -35,14 +35,22 @@ describe('sealing (AES-256-GCM, scrypt + HKDF, authenticated header)', () => {
 
   test('purpose, context and schema are part of what is authenticated', () => {
     const blob = seal(Buffer.from('x'), key, scope);
-    expect(code(() => open(blob, key, { ...scope, purpose: 'backup' }, opts))).toContain('is a sealed state, not backup');
-    expect(code(() => open(blob, key, { ...scope, context: 'oss-demo-2' }, opts))).toContain('was sealed for context "oss-demo", not oss-demo-2');
-    expect(code(() => open(blob, key, { ...scope, schema: 2 }, opts))).toContain('holds state schema v1; this paas-actions reads v2');
+    expect(code(() => open(blob, key, { ...scope, purpose: 'backup' }, opts))).toContain(
+      'is a sealed state, not backup',
+    );
+    expect(code(() => open(blob, key, { ...scope, context: 'oss-demo-2' }, opts))).toContain(
+      'was sealed for context "oss-demo", not oss-demo-2',
+    );
+    expect(code(() => open(blob, key, { ...scope, schema: 2 }, opts))).toContain(
+      'holds state schema v1; this paas-actions reads v2',
+    );
     expect(code(() => open(blob, randomBytes(32).toString('base64'), scope, opts))).toContain('(wrong key)');
   });
 
   test('short keys are refused; a header asking for huge KDF work is refused before any work', () => {
-    expect(code(() => seal(Buffer.from('x'), 'short', scope))).toMatch(/^PAAS_INVALID_ARGUMENT: PAAS_STATE_KEY is shorter than 16/);
+    expect(code(() => seal(Buffer.from('x'), 'short', scope))).toMatch(
+      /^PAAS_INVALID_ARGUMENT: PAAS_STATE_KEY is shorter than 16/,
+    );
     const blob = seal(Buffer.from('x'), key, scope);
     const { header } = readSealHeader(blob);
     const forged = JSON.stringify({ ...header, kdf: { ...header.kdf, N: 2 ** 30 } });
@@ -67,11 +75,26 @@ describe('bundle', () => {
     const back = unpackBundle(packed);
     expect(back.files.map((f) => [f.path, f.data.toString()])).toEqual(files.map((f) => [f.path, f.data.toString()]));
     for (const p of ['../x', 'events/../../x.jsonl', '/etc/passwd', 'vaults/oss-demo.env', 'cache/../config.json']) {
-      expect(() => packBundle({ context: 'oss-demo', schema: 1, created_at: 'now', lineage: [] }, [{ path: p, data: Buffer.from('x') }])).toThrow(/path not allowed/);
-      const m = Buffer.from(JSON.stringify({ format: 'paas-state-bundle/1', context: 'oss-demo', schema: 1, created_at: 'now', lineage: [], files: [{ path: p, size: 1, sha256: '' }] }));
+      expect(() =>
+        packBundle({ context: 'oss-demo', schema: 1, created_at: 'now', lineage: [] }, [
+          { path: p, data: Buffer.from('x') },
+        ]),
+      ).toThrow(/path not allowed/);
+      const m = Buffer.from(
+        JSON.stringify({
+          format: 'paas-state-bundle/1',
+          context: 'oss-demo',
+          schema: 1,
+          created_at: 'now',
+          lineage: [],
+          files: [{ path: p, size: 1, sha256: '' }],
+        }),
+      );
       const len = Buffer.alloc(4);
       len.writeUInt32BE(m.length);
-      expect(code(() => unpackBundle(gzipSync(Buffer.concat([len, m, Buffer.from('x')]))))).toContain('PAAS_STATE_CORRUPT');
+      expect(code(() => unpackBundle(gzipSync(Buffer.concat([len, m, Buffer.from('x')]))))).toContain(
+        'PAAS_STATE_CORRUPT',
+      );
     }
   });
 });
@@ -82,13 +105,24 @@ describe('vault-value scanner', () => {
     const forms = secretForms('DB_PASSWORD', v);
     for (const pad of ['', 'a', 'ab']) {
       const b64 = Buffer.from(pad + v + 'tail').toString('base64');
-      expect(findSecret([{ path: 'f', data: Buffer.from(`x${b64}y`) }], forms)).toMatchObject({ key: 'DB_PASSWORD', form: 'base64' });
+      expect(findSecret([{ path: 'f', data: Buffer.from(`x${b64}y`) }], forms)).toMatchObject({
+        key: 'DB_PASSWORD',
+        form: 'base64',
+      });
     }
     expect(findSecret([{ path: 'f', data: Buffer.from(Buffer.from(v).toString('hex')) }], forms)?.form).toBe('hex');
-    expect(findSecret([{ path: 'f', data: Buffer.from(Buffer.from(v).toString('hex').toUpperCase()) }], forms)?.form).toBe('hex');
-    expect(findSecret([{ path: 'g', data: Buffer.from(`"${v}"`) }], forms)).toEqual({ file: 'g', key: 'DB_PASSWORD', form: 'raw' });
+    expect(
+      findSecret([{ path: 'f', data: Buffer.from(Buffer.from(v).toString('hex').toUpperCase()) }], forms)?.form,
+    ).toBe('hex');
+    expect(findSecret([{ path: 'g', data: Buffer.from(`"${v}"`) }], forms)).toEqual({
+      file: 'g',
+      key: 'DB_PASSWORD',
+      form: 'raw',
+    });
     const multi = `line-one-${randomBytes(6).toString('hex')}\nline-two-${randomBytes(6).toString('hex')}`;
-    expect(findSecret([{ path: 'h', data: Buffer.from(multi.split('\n')[1] as string) }], secretForms('K', multi))?.form).toBe('raw');
+    expect(
+      findSecret([{ path: 'h', data: Buffer.from(multi.split('\n')[1] as string) }], secretForms('K', multi))?.form,
+    ).toBe('raw');
     expect(secretForms('PORT', '5432')).toEqual([]);
   });
 });

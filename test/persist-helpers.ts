@@ -12,7 +12,11 @@ import { join } from 'node:path';
 /** Vault values that look like real credentials, assembled from fragments so no literal is committed. */
 export function generatedVault(): Record<string, string> {
   const b64 = randomBytes(180).toString('base64');
-  const pem = [`-----BEGIN ${'OPENSSH'} PRIVATE ${'KEY'}-----`, ...(b64.match(/.{1,64}/g) ?? []), `-----END ${'OPENSSH'} PRIVATE ${'KEY'}-----`].join('\n');
+  const pem = [
+    `-----BEGIN ${'OPENSSH'} PRIVATE ${'KEY'}-----`,
+    ...(b64.match(/.{1,64}/g) ?? []),
+    `-----END ${'OPENSSH'} PRIVATE ${'KEY'}-----`,
+  ].join('\n');
   return {
     PAAS_STATE_KEY: randomBytes(32).toString('base64'),
     GITHUB_PAT: ['gh', 'p_'].join('') + randomBytes(27).toString('base64url').slice(0, 36),
@@ -23,7 +27,11 @@ export function generatedVault(): Record<string, string> {
 }
 
 export function dotenv(values: Record<string, string>): string {
-  return Object.entries(values).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n') + '\n';
+  return (
+    Object.entries(values)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join('\n') + '\n'
+  );
 }
 
 /** Every form a value can leak in; written independently of lib/persistence/scan.ts on purpose. */

@@ -21,7 +21,9 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  for (const [k, v] of Object.entries(saved))
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
   await server.close();
   rmSync(root, { recursive: true, force: true });
 });
@@ -41,7 +43,15 @@ describe('test/harness/cache-server speaks the protocol of @actions/cache 6 (ser
     expect(await cache.restoreCache([dir], 'proto/a/1')).toBe('proto/a/1');
     expect(readFileSync(join(dir, 'f.bin'), 'utf8')).toBe('one');
     expect(await cache.restoreCache([dir], 'proto/b/none', ['proto/b/'])).toBeUndefined();
-    expect(server.requests).toEqual(expect.arrayContaining(['CreateCacheEntry', 'PutBlob', 'FinalizeCacheEntryUpload', 'GetCacheEntryDownloadURL', 'DownloadBlob']));
+    expect(server.requests).toEqual(
+      expect.arrayContaining([
+        'CreateCacheEntry',
+        'PutBlob',
+        'FinalizeCacheEntryUpload',
+        'GetCacheEntryDownloadURL',
+        'DownloadBlob',
+      ]),
+    );
   });
 
   test('a read-only token saves nothing and does not throw', async () => {

@@ -26,7 +26,15 @@ import { memoryLogger } from '../lib/runtime/logger.js';
 import type { Runtime } from '../lib/runtime/runtime.js';
 import { STATE_SCHEMA_VERSION } from '../lib/state/db.js';
 import { startCacheServer, type CacheServer } from './harness/cache-server.js';
-import { archivePayload, captureStdout, dotenv, generatedVault, leakedKeys, parseStateFile, withEnv } from './persist-helpers.js';
+import {
+  archivePayload,
+  captureStdout,
+  dotenv,
+  generatedVault,
+  leakedKeys,
+  parseStateFile,
+  withEnv,
+} from './persist-helpers.js';
 
 let server: CacheServer;
 let root: string;
@@ -81,7 +89,17 @@ function freshRunner(): string {
 function runtime(): Runtime & { lines: string[] } {
   const redactor = new Redactor();
   const logger = memoryLogger(redactor);
-  return { env: process.env, cwd: workspace, redactor, logger, lines: logger.lines, now: () => new Date(), inCI: true, inAction: true, workspace };
+  return {
+    env: process.env,
+    cwd: workspace,
+    redactor,
+    logger,
+    lines: logger.lines,
+    now: () => new Date(),
+    inCI: true,
+    inAction: true,
+    workspace,
+  };
 }
 
 interface Run {
@@ -102,8 +120,15 @@ function newRun(context: string, vault: string, opts: { reset?: boolean; cache?:
 async function main(run: Run): Promise<{ outcome: Outcome | null; log: string }> {
   const stateFile = join(root, `github-state-${randomBytes(4).toString('hex')}`);
   writeFileSync(stateFile, '');
-  const raw: Record<string, string> = { context: run.context, state_root: run.stateRoot, vault: run.vault, ...(run.reset ? { state_reset: 'true' } : {}) };
-  const { value, out } = await withEnv({ GITHUB_STATE: stateFile }, () => captureStdout(() => restoreForAction(run.rt, 'deploy', raw, run.cache)));
+  const raw: Record<string, string> = {
+    context: run.context,
+    state_root: run.stateRoot,
+    vault: run.vault,
+    ...(run.reset ? { state_reset: 'true' } : {}),
+  };
+  const { value, out } = await withEnv({ GITHUB_STATE: stateFile }, () =>
+    captureStdout(() => restoreForAction(run.rt, 'deploy', raw, run.cache)),
+  );
   run.carried = parseStateFile(stateFile)[PERSIST_STATE];
   return { outcome: value, log: run.rt.lines.join('\n') + '\n' + out };
 }
@@ -114,7 +139,9 @@ async function post(run: Run): Promise<{ exitCode: number; log: string }> {
   const before = process.exitCode;
   process.exitCode = 0;
   try {
-    const { out } = await withEnv({ [`STATE_${PERSIST_STATE}`]: run.carried, INPUT_VAULT: run.vault }, () => captureStdout(() => saveForPost(rt, run.cache)));
+    const { out } = await withEnv({ [`STATE_${PERSIST_STATE}`]: run.carried, INPUT_VAULT: run.vault }, () =>
+      captureStdout(() => saveForPost(rt, run.cache)),
+    );
     return { exitCode: Number(process.exitCode ?? 0), log: rt.lines.join('\n') + '\n' + out };
   } finally {
     process.exitCode = before;
@@ -129,7 +156,14 @@ function storeOf(run: Run): ContextStore {
 function operate(run: Run, tag: string, n = 2): string[] {
   const store = storeOf(run);
   if (!store.exists(run.context)) {
-    store.create(contextConfigSchema.parse({ name: run.context, type: impliedContextType(run.context) ?? 'internal', state_root: store.root.path, created_at: new Date().toISOString() }));
+    store.create(
+      contextConfigSchema.parse({
+        name: run.context,
+        type: impliedContextType(run.context) ?? 'internal',
+        state_root: store.root.path,
+        created_at: new Date().toISOString(),
+      }),
+    );
   }
   const ids: string[] = [];
   const events = store.events(run.context, run.rt.redactor);
@@ -145,11 +179,18 @@ function operate(run: Run, tag: string, n = 2): string[] {
 }
 
 function eventIds(run: Run): string[] {
-  return storeOf(run).events(run.context, run.rt.redactor).list({ limit: 10_000 }).map((e) => e.id);
+  return storeOf(run)
+    .events(run.context, run.rt.redactor)
+    .list({ limit: 10_000 })
+    .map((e) => e.id);
 }
 
 function entriesOf(context: string): string[] {
-  return server.entries().filter((e) => e.finalized && e.key.startsWith(keyPrefix(context))).sort((a, b) => a.seq - b.seq).map((e) => e.key);
+  return server
+    .entries()
+    .filter((e) => e.finalized && e.key.startsWith(keyPrefix(context)))
+    .sort((a, b) => a.seq - b.seq)
+    .map((e) => e.key);
 }
 
 function newestBlob(context: string): { key: string; payload: Buffer } {
@@ -230,7 +271,9 @@ describe('state persistence through the Actions cache (real @actions/cache, loca
     const vault = keyOnly();
     const context = 'customer-e2e';
     const step = async (stateRoot: string, between?: () => void) => {
-      const files = Object.fromEntries(['GITHUB_STATE', 'GITHUB_OUTPUT'].map((n) => [n, join(root, `${n}-${randomBytes(4).toString('hex')}`)]));
+      const files = Object.fromEntries(
+        ['GITHUB_STATE', 'GITHUB_OUTPUT'].map((n) => [n, join(root, `${n}-${randomBytes(4).toString('hex')}`)]),
+      );
       for (const f of Object.values(files)) writeFileSync(f, '');
       const inputs = { INPUT_CONTEXT: context, INPUT_STATE_ROOT: stateRoot, INPUT_VAULT: vault };
       const exitBefore = process.exitCode;
@@ -253,7 +296,10 @@ describe('state persistence through the Actions cache (real @actions/cache, loca
     expect(entriesOf(context).length).toBeGreaterThanOrEqual(1);
     const r2: Run = { context, stateRoot: freshRunner(), vault, rt: runtime() };
     await step(r2.stateRoot);
-    const msgs = storeOf(r2).events(context, r2.rt.redactor).list({ limit: 100 }).map((e) => e.message);
+    const msgs = storeOf(r2)
+      .events(context, r2.rt.redactor)
+      .list({ limit: 100 })
+      .map((e) => e.message);
     expect(msgs).toEqual(expect.arrayContaining(['e2e deploy 0', 'e2e deploy 1']));
   });
 
@@ -303,11 +349,13 @@ describe('state persistence through the Actions cache (real @actions/cache, loca
     const r2 = newRun(ctx, keyOnly());
     const m2 = await main(r2);
     expect(m2.outcome?.envelope.error?.code).toBe('PAAS_STATE_DECRYPT_FAILED');
-    expect(m2.outcome?.envelope.error?.message).toMatch(/sealed with a different PAAS_STATE_KEY \(wrong key\); refused/);
+    expect(m2.outcome?.envelope.error?.message).toMatch(
+      /sealed with a different PAAS_STATE_KEY \(wrong key\); refused/,
+    );
     expect(storeOf(r2).exists(ctx)).toBe(false);
   });
 
-  test("a blob of another context is refused, even under the same key and with its header rewritten; prefixes never cross contexts", async () => {
+  test('a blob of another context is refused, even under the same key and with its header rewritten; prefixes never cross contexts', async () => {
     const vault = keyOnly(); // worst case: both contexts share one key
     const b = newRun('customer-b', vault);
     await main(b);
@@ -319,10 +367,15 @@ describe('state persistence through the Actions cache (real @actions/cache, loca
     const a1 = newRun('customer-a', vault);
     const m1 = await main(a1);
     expect(m1.outcome?.envelope.error?.code).toBe('PAAS_STATE_DECRYPT_FAILED');
-    expect(m1.outcome?.envelope.error?.message).toContain('was sealed for context "customer-b", not customer-a; refused');
+    expect(m1.outcome?.envelope.error?.message).toContain(
+      'was sealed for context "customer-b", not customer-a; refused',
+    );
 
     // the same blob with its (plaintext) header claiming customer-a: authentication fails
-    const forged = Buffer.from(payload.toString('latin1').replace('"context":"customer-b"', '"context":"customer-a"'), 'latin1');
+    const forged = Buffer.from(
+      payload.toString('latin1').replace('"context":"customer-b"', '"context":"customer-a"'),
+      'latin1',
+    );
     expect(forged.equals(payload)).toBe(false);
     await plant('customer-a', `${keyPrefix('customer-a')}planted-2`, forged);
     const a2 = newRun('customer-a', vault);
@@ -373,7 +426,9 @@ describe('state persistence through the Actions cache (real @actions/cache, loca
     operate(r, 'nokey');
     const p = await post(r);
     expect(p.exitCode).toBe(0);
-    const said = (m.log + p.log).match(/state persistence is off for context customer-nokey: its vault has no PAAS_STATE_KEY/g) ?? [];
+    const said =
+      (m.log + p.log).match(/state persistence is off for context customer-nokey: its vault has no PAAS_STATE_KEY/g) ??
+      [];
     expect(said).toHaveLength(1);
     expect(m.log).toContain('On this GitHub-hosted runner the state root is lost when the job ends');
     expect(entriesOf(ctx)).toEqual([]);
@@ -433,7 +488,12 @@ describe('state persistence through the Actions cache (real @actions/cache, loca
     expect(new Set(ids).size).toBe(ids.length);
     const st = storeOf(c).openState(ctx, c.rt.redactor);
     try {
-      expect(st.scoped.list('deploy').map((h) => h.id).sort()).toEqual(['hist-a', 'hist-b', 'hist-base']);
+      expect(
+        st.scoped
+          .list('deploy')
+          .map((h) => h.id)
+          .sort(),
+      ).toEqual(['hist-a', 'hist-b', 'hist-base']);
       expect(st.scoped.get('last_a')).toEqual({ tag: 'a' });
       expect(st.scoped.get('last_b')).toEqual({ tag: 'b' });
     } finally {
@@ -456,7 +516,11 @@ describe('state persistence through the Actions cache (real @actions/cache, loca
       chain = next.catch(() => undefined);
       return next;
     };
-    const shared: CacheStore = { lookup: (p) => serial(() => inner.lookup(p)), restore: (p) => serial(() => inner.restore(p)), save: (k, b) => serial(() => inner.save(k, b)) };
+    const shared: CacheStore = {
+      lookup: (p) => serial(() => inner.lookup(p)),
+      restore: (p) => serial(() => inner.restore(p)),
+      save: (k, b) => serial(() => inner.save(k, b)),
+    };
     const a = newRun(ctx, vault, { cache: shared });
     const b = newRun(ctx, vault, { cache: shared });
     await main(a);
@@ -464,14 +528,27 @@ describe('state persistence through the Actions cache (real @actions/cache, loca
     const evA = operate(a, 'a', 2);
     const evB = operate(b, 'b', 2);
     const depsOf = async (r: Run): Promise<PersistDeps> => {
-      const s = await persistenceSetup(r.rt, { context: ctx, stateRoot: r.stateRoot, allowUnsafe: false, vaultText: r.vault, cache: shared });
+      const s = await persistenceSetup(r.rt, {
+        context: ctx,
+        stateRoot: r.stateRoot,
+        allowUnsafe: false,
+        vaultText: r.vault,
+        cache: shared,
+      });
       if ('off' in s) throw new Error(s.off);
       return s.deps;
     };
     const carried = (r: Run) => JSON.parse(r.carried as string) as { base: string; lineage: string[]; digest: string };
-    const input = (r: Run) => ({ base: carried(r).base, lineage: carried(r).lineage, resetKeys: [], digest: carried(r).digest });
+    const input = (r: Run) => ({
+      base: carried(r).base,
+      lineage: carried(r).lineage,
+      resetKeys: [],
+      digest: carried(r).digest,
+    });
     const [da, db] = [await depsOf(a), await depsOf(b)];
-    const [sa, sb] = await captureStdout(() => Promise.all([saveState(da, input(a)), saveState(db, input(b))])).then((x) => x.value);
+    const [sa, sb] = await captureStdout(() => Promise.all([saveState(da, input(a)), saveState(db, input(b))])).then(
+      (x) => x.value,
+    );
     expect([sa.status, sb.status]).toEqual(['saved', 'saved']);
     expect(sa.merged.length + sb.merged.length).toBeGreaterThan(0); // someone noticed the other's save and merged it
     const c = newRun(ctx, vault);
@@ -487,7 +564,11 @@ describe('state persistence through the Actions cache (real @actions/cache, loca
     const store = storeOf(r1);
     operate(r1, 'scan');
     // the operation handles secrets: the redactor masks them at write time
-    store.events(ctx, r1.rt.redactor).append('deploy.started', `connecting with ${vault.POSTGRES_DSN_PROD}`, { dsn: vault.POSTGRES_DSN_PROD, token: vault.GITHUB_PAT, key: vault.PAAS_SSH_KEY });
+    store.events(ctx, r1.rt.redactor).append('deploy.started', `connecting with ${vault.POSTGRES_DSN_PROD}`, {
+      dsn: vault.POSTGRES_DSN_PROD,
+      token: vault.GITHUB_PAT,
+      key: vault.PAAS_SSH_KEY,
+    });
     const st = store.openState(ctx, r1.rt.redactor);
     st.scoped.set('conn', { password: vault.DB_PASSWORD, state_key: vault.PAAS_STATE_KEY });
     st.close();
@@ -495,16 +576,31 @@ describe('state persistence through the Actions cache (real @actions/cache, loca
     const { key, payload } = newestBlob(ctx);
     expect(leakedKeys(server.blob(key), vault)).toEqual([]);
     expect(leakedKeys(payload, vault)).toEqual([]);
-    const plain = unpackBundle(open(payload, vault.PAAS_STATE_KEY as string, { purpose: 'state', context: ctx, schema: STATE_SCHEMA_VERSION }, { what: key, remediation: '' }));
-    expect(plain.files.map((f) => f.path)).toEqual(expect.arrayContaining(['config.json', 'state.db', expect.stringMatching(/^events\/\d{4}-\d{2}\.jsonl$/)]));
-    for (const f of plain.files) expect({ file: f.path, leaked: leakedKeys(f.data, vault) }).toEqual({ file: f.path, leaked: [] });
+    const plain = unpackBundle(
+      open(
+        payload,
+        vault.PAAS_STATE_KEY as string,
+        { purpose: 'state', context: ctx, schema: STATE_SCHEMA_VERSION },
+        { what: key, remediation: '' },
+      ),
+    );
+    expect(plain.files.map((f) => f.path)).toEqual(
+      expect.arrayContaining(['config.json', 'state.db', expect.stringMatching(/^events\/\d{4}-\d{2}\.jsonl$/)]),
+    );
+    for (const f of plain.files)
+      expect({ file: f.path, leaked: leakedKeys(f.data, vault) }).toEqual({ file: f.path, leaked: [] });
 
     // something wrote a vault value past the redactor: raw into state.db, base64 into cache/
     const r2 = newRun(ctx, dotenv(vault));
     await main(r2);
     const p = storeOf(r2).paths(ctx);
     const db = new DatabaseSync(p.stateDb);
-    db.prepare('INSERT INTO kv (context, key, value, updated_at) VALUES (?, ?, ?, ?)').run(ctx, 'oops', JSON.stringify(vault.DB_PASSWORD), new Date().toISOString());
+    db.prepare('INSERT INTO kv (context, key, value, updated_at) VALUES (?, ?, ?, ?)').run(
+      ctx,
+      'oops',
+      JSON.stringify(vault.DB_PASSWORD),
+      new Date().toISOString(),
+    );
     db.close();
     const before = entriesOf(ctx).length;
     const p2 = await post(r2);

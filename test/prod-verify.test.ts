@@ -29,12 +29,17 @@ afterAll(() => {
 function fakeHostKey(): string {
   const type = Buffer.from('ssh-ed25519');
   const key = randomBytes(32);
-  const len = (b: Buffer) => { const l = Buffer.alloc(4); l.writeUInt32BE(b.length); return l; };
+  const len = (b: Buffer) => {
+    const l = Buffer.alloc(4);
+    l.writeUInt32BE(b.length);
+    return l;
+  };
   return Buffer.concat([len(type), type, len(key), key]).toString('base64');
 }
 
 const MIGRATIONS = {
-  '0001_create_deliveries.sql': 'CREATE TABLE deliveries (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now());\n',
+  '0001_create_deliveries.sql':
+    'CREATE TABLE deliveries (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now());\n',
   '0002_index.sql': 'CREATE INDEX deliveries_created_at ON deliveries (created_at);\n',
 };
 
@@ -66,7 +71,11 @@ function prodVault(): Record<string, string> {
   const pw = randomBytes(9).toString('base64url');
   return {
     PAAS_TARGETS: 'web1=deploy@web1.prod.internal:2222 web2=deploy@10.20.30.40',
-    PAAS_SSH_KEY: ['-----BEGIN OPENSSH PRIVATE KEY-----', randomBytes(48).toString('base64'), '-----END OPENSSH PRIVATE KEY-----'].join('\n'),
+    PAAS_SSH_KEY: [
+      '-----BEGIN OPENSSH PRIVATE KEY-----',
+      randomBytes(48).toString('base64'),
+      '-----END OPENSSH PRIVATE KEY-----',
+    ].join('\n'),
     PAAS_KNOWN_HOSTS: `[web1.prod.internal]:2222 ssh-ed25519 ${fakeHostKey()}\n10.20.30.40 ssh-ed25519 ${fakeHostKey()}\n`,
     POSTGRES_DSN_PROD: `postgres://app:${pw}@db.prod.internal:5432/app?sslmode=verify-full`,
     API_URL: 'https://api.prod.internal/healthz',
@@ -77,13 +86,29 @@ function prodVault(): Record<string, string> {
 /** Fails on any socket, TLS or DNS activity while `fn` runs (in this process). */
 async function withoutNetwork<T>(fn: () => Promise<T>): Promise<{ result: T; activity: string[] }> {
   const activity: string[] = [];
-  const NET_TYPES = new Set(['TCPCONNECTWRAP', 'TCPWRAP', 'TLSWRAP', 'GETADDRINFOREQWRAP', 'GETNAMEINFOREQWRAP', 'QUERYWRAP', 'UDPWRAP', 'UDPSENDWRAP']);
-  const hook = createHook({ init: (_id, type) => { if (NET_TYPES.has(type)) activity.push(type); } });
+  const NET_TYPES = new Set([
+    'TCPCONNECTWRAP',
+    'TCPWRAP',
+    'TLSWRAP',
+    'GETADDRINFOREQWRAP',
+    'GETNAMEINFOREQWRAP',
+    'QUERYWRAP',
+    'UDPWRAP',
+    'UDPSENDWRAP',
+  ]);
+  const hook = createHook({
+    init: (_id, type) => {
+      if (NET_TYPES.has(type)) activity.push(type);
+    },
+  });
   const origConnect = net.Socket.prototype.connect;
   const origLookup = dns.lookup;
   const origTls = tls.connect;
   const origFetch = globalThis.fetch;
-  const block = (what: string) => () => { activity.push(what); throw new Error(`network blocked: ${what}`); };
+  const block = (what: string) => () => {
+    activity.push(what);
+    throw new Error(`network blocked: ${what}`);
+  };
   net.Socket.prototype.connect = block('net.Socket.connect') as never;
   (dns as { lookup: unknown }).lookup = block('dns.lookup');
   (tls as { connect: unknown }).connect = block('tls.connect');
@@ -131,7 +156,11 @@ describe('dry_run', () => {
   });
 
   test('dry_run is the default mode', async () => {
-    const f = await fixture('version: 1\nops:\n  checks:\n    - name: api\n      http: { url: API_URL }\n', { API_URL: 'https://api.example.test/health' }, false);
+    const f = await fixture(
+      'version: 1\nops:\n  checks:\n    - name: api\n      http: { url: API_URL }\n',
+      { API_URL: 'https://api.example.test/health' },
+      false,
+    );
     const r = await f.verify();
     expect(r.code).toBe(0);
     expect(statusLines(r).at(-1)).toBe('prod_verify status=ok mode=dry_run checks=3');
@@ -141,8 +170,15 @@ describe('dry_run', () => {
     const f = await fixture('version: 1\n', {}, false);
     const r = await f.verify();
     expect(r.code).toBe(1);
-    expect(statusLines(r)).toEqual(['prod_config status=ok check=paas_yml count=0', 'prod_config status=ok check=secrets count=0', 'prod_verify status=fail reason=no_checks mode=dry_run checks=2']);
-    expect((await f.verify(['--json'])).json()).toMatchObject({ ok: false, fields: { verdict: 'fail', reason: 'no_checks' } });
+    expect(statusLines(r)).toEqual([
+      'prod_config status=ok check=paas_yml count=0',
+      'prod_config status=ok check=secrets count=0',
+      'prod_verify status=fail reason=no_checks mode=dry_run checks=2',
+    ]);
+    expect((await f.verify(['--json'])).json()).toMatchObject({
+      ok: false,
+      fields: { verdict: 'fail', reason: 'no_checks' },
+    });
   });
 
   test('a missing paas.yml is an error naming the path, and the paas.yaml found beside it', async () => {
@@ -170,11 +206,38 @@ describe('dry_run', () => {
   });
 
   test.each([
-    ['a DSN that does not parse', { POSTGRES_DSN_PROD: 'mysql://root:topsecretpw@db/app' }, 'prod_config status=fail reason=invalid_dsn check=dsn count=1', 'topsecretpw'],
-    ['targets that do not parse', { PAAS_TARGETS: 'web1=deploy@bad host' }, 'prod_config status=fail reason=invalid_targets check=targets', 'bad host'],
-    ['a target without a known_hosts entry', { PAAS_TARGETS: 'web1=deploy@web1.prod.internal:2222 web3=deploy@web3.prod.internal' }, 'prod_config status=fail reason=host_key_missing check=known_hosts count=1', 'web3.prod'],
-    ['a malformed known_hosts line', { PAAS_KNOWN_HOSTS: `[web1.prod.internal]:2222 ssh-ed25519 ${fakeHostKey()}\n10.20.30.40 ssh-ed25519 !!!notbase64\n` }, 'prod_config status=fail reason=invalid_known_hosts check=known_hosts count=1', 'notbase64'],
-    ['a health URL that is not http(s)', { API_URL: 'gopher://api.prod.internal/' }, 'prod_config status=fail reason=invalid_check_value check=ops_checks count=1', 'gopher'],
+    [
+      'a DSN that does not parse',
+      { POSTGRES_DSN_PROD: 'mysql://root:topsecretpw@db/app' },
+      'prod_config status=fail reason=invalid_dsn check=dsn count=1',
+      'topsecretpw',
+    ],
+    [
+      'targets that do not parse',
+      { PAAS_TARGETS: 'web1=deploy@bad host' },
+      'prod_config status=fail reason=invalid_targets check=targets',
+      'bad host',
+    ],
+    [
+      'a target without a known_hosts entry',
+      { PAAS_TARGETS: 'web1=deploy@web1.prod.internal:2222 web3=deploy@web3.prod.internal' },
+      'prod_config status=fail reason=host_key_missing check=known_hosts count=1',
+      'web3.prod',
+    ],
+    [
+      'a malformed known_hosts line',
+      {
+        PAAS_KNOWN_HOSTS: `[web1.prod.internal]:2222 ssh-ed25519 ${fakeHostKey()}\n10.20.30.40 ssh-ed25519 !!!notbase64\n`,
+      },
+      'prod_config status=fail reason=invalid_known_hosts check=known_hosts count=1',
+      'notbase64',
+    ],
+    [
+      'a health URL that is not http(s)',
+      { API_URL: 'gopher://api.prod.internal/' },
+      'prod_config status=fail reason=invalid_check_value check=ops_checks count=1',
+      'gopher',
+    ],
   ])('%s fails (exit 1) without printing the value', async (_n, override, line, hidden) => {
     const f = await fixture(FULL_YML, { ...prodVault(), ...override });
     const { result: r, activity } = await withoutNetwork(() => f.verify(['--mode', 'dry_run']));
@@ -185,7 +248,7 @@ describe('dry_run', () => {
     expect(r.stdout + r.stderr).not.toContain(hidden);
   });
 
-  test('an invalid migration plan fails with db_bootstrap\'s reason token', async () => {
+  test("an invalid migration plan fails with db_bootstrap's reason token", async () => {
     const f = await fixture(FULL_YML, prodVault());
     writeMigrations(f, { '0002_again.sql': 'SELECT 1;\n' });
     const r = await f.verify(['--mode', 'dry_run']);
@@ -194,7 +257,11 @@ describe('dry_run', () => {
   });
 
   test('an invalid paas.yml is refused with file, line and field', async () => {
-    const f = await fixture('version: 1\nops:\n  checks:\n    - name: Bad_Name\n      http: { url: API_URL }\n', {}, false);
+    const f = await fixture(
+      'version: 1\nops:\n  checks:\n    - name: Bad_Name\n      http: { url: API_URL }\n',
+      {},
+      false,
+    );
     const r = await f.verify(['--json']);
     expect(r.code).toBe(1);
     expect(r.json().error?.message).toMatch(/paas\.yml:\d+: ops\.checks\.0\.name/);
@@ -204,7 +271,12 @@ describe('dry_run', () => {
 describe('dry_run as the runner runs the bundle', () => {
   test('dist/prod_verify makes no connection (net, tls, dns and fetch throw in the child) and prints prod_verify status=ok mode=dry_run', async () => {
     const { runAction, createSandbox } = await import('./harness/runner.js');
-    const sb = createSandbox({ files: { 'paas.yml': FULL_YML, ...Object.fromEntries(Object.entries(MIGRATIONS).map(([k, v]) => [`db/migrations/${k}`, v])) } });
+    const sb = createSandbox({
+      files: {
+        'paas.yml': FULL_YML,
+        ...Object.fromEntries(Object.entries(MIGRATIONS).map(([k, v]) => [`db/migrations/${k}`, v])),
+      },
+    });
     dirs.push(sb.root);
     const marker = join(sb.root, 'network-used');
     const preload = join(sb.root, 'no-network.mjs');
@@ -217,14 +289,28 @@ tls.connect = block('tls.connect'); dns.lookup = block('dns.lookup'); dns.resolv
 globalThis.fetch = block('fetch');
 `,
     );
-    const vault = Object.entries(prodVault()).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n');
-    const run = await runAction({ action: 'prod_verify', sandbox: sb, inputs: { context: 'internal-dogfood', state_root: sb.stateRoot, mode: 'dry_run', vault }, env: { NODE_OPTIONS: `--import=${preload}` }, post: false });
+    const vault = Object.entries(prodVault())
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join('\n');
+    const run = await runAction({
+      action: 'prod_verify',
+      sandbox: sb,
+      inputs: { context: 'internal-dogfood', state_root: sb.stateRoot, mode: 'dry_run', vault },
+      env: { NODE_OPTIONS: `--import=${preload}` },
+      post: false,
+    });
     expect({ exit: run.exitCode, log: run.exitCode === 0 ? '' : run.log }).toEqual({ exit: 0, log: '' });
     expect(run.outputs.status).toBe('prod_verify status=ok mode=dry_run checks=7');
     expect(() => readFileSync(marker, 'utf8')).toThrow();
     expect(run.summary).toContain('prod_verify dry_run ok');
     // control: the same preload does catch a mode that connects (verify), so the guard is live
-    const control = await runAction({ action: 'prod_verify', sandbox: sb, inputs: { context: 'internal-dogfood', state_root: sb.stateRoot, mode: 'verify', vault }, env: { NODE_OPTIONS: `--import=${preload}` }, post: false });
+    const control = await runAction({
+      action: 'prod_verify',
+      sandbox: sb,
+      inputs: { context: 'internal-dogfood', state_root: sb.stateRoot, mode: 'verify', vault },
+      env: { NODE_OPTIONS: `--import=${preload}` },
+      post: false,
+    });
     expect(control.exitCode).not.toBe(0);
     expect(readFileSync(marker, 'utf8')).toMatch(/net\.Socket\.connect|net\.connect|dns\.lookup|fetch|tls\.connect/);
   }, 60_000);
@@ -271,7 +357,12 @@ describe('verify', () => {
     mkdirSync(join(a, '.paas'), { recursive: true });
     for (const r of good) mkdirSync(join(a, 'releases', r), { recursive: true });
     if (current) symlinkSync(`releases/${current}`, join(a, 'current'));
-    writeFileSync(join(a, '.paas', 'history.jsonl'), good.map((r) => JSON.stringify({ at: new Date().toISOString(), release: r, status: 'good', event: 'deploy' })).join('\n') + (good.length ? '\n' : ''));
+    writeFileSync(
+      join(a, '.paas', 'history.jsonl'),
+      good
+        .map((r) => JSON.stringify({ at: new Date().toISOString(), release: r, status: 'good', event: 'deploy' }))
+        .join('\n') + (good.length ? '\n' : ''),
+    );
     return dir;
   }
 
@@ -288,9 +379,16 @@ ops:
         insufficient_when: { delivered_total: { eq: 0 } }
 `;
 
-  async function verifyFixture(opts: { current?: string | null; good?: string[]; vault?: Record<string, string> } = {}): Promise<OpsFixture> {
+  async function verifyFixture(
+    opts: { current?: string | null; good?: string[]; vault?: Record<string, string> } = {},
+  ): Promise<OpsFixture> {
     const t = target('internal-dogfood', opts.current === undefined ? 'v2' : opts.current, opts.good ?? ['v1', 'v2']);
-    const f = await fixture(VERIFY_YML, { PAAS_TARGETS: `web1=local:${t}`, POSTGRES_DSN_PROD: dsn, API_URL: api.url, ...opts.vault });
+    const f = await fixture(VERIFY_YML, {
+      PAAS_TARGETS: `web1=local:${t}`,
+      POSTGRES_DSN_PROD: dsn,
+      API_URL: api.url,
+      ...opts.vault,
+    });
     await migrate(f);
     return f;
   }
@@ -301,17 +399,23 @@ ops:
     expect(r.code).toBe(0);
     const lines = statusLines(r);
     expect(lines.filter((l) => l.startsWith('prod_verify_check'))).toEqual([
-      expect.stringMatching(/^prod_verify_check status=healthy check=database kind=sql ms=\d+ values=migrations:2,applied:2,pending:0$/),
-      expect.stringMatching(/^prod_verify_check status=healthy check=releases kind=target ms=\d+ values=targets:1,targets_failed:0,releases_distinct:1$/),
+      expect.stringMatching(
+        /^prod_verify_check status=healthy check=database kind=sql ms=\d+ values=migrations:2,applied:2,pending:0$/,
+      ),
+      expect.stringMatching(
+        /^prod_verify_check status=healthy check=releases kind=target ms=\d+ values=targets:1,targets_failed:0,releases_distinct:1$/,
+      ),
       expect.stringMatching(/^prod_verify_check status=healthy check=api kind=http /),
-      expect.stringMatching(/^prod_verify_check status=insufficient_data check=delivery kind=sql reason=delivered_total_0 /),
+      expect.stringMatching(
+        /^prod_verify_check status=insufficient_data check=delivery kind=sql reason=delivered_total_0 /,
+      ),
     ]);
     expect(lines.at(-1)).toBe('prod_verify status=ok mode=verify checks=4');
     const out = r.stdout + r.stderr;
     expect(out).not.toContain(dsn);
   });
 
-  test('the expected release defaults to each target\'s newest good release', async () => {
+  test("the expected release defaults to each target's newest good release", async () => {
     const f = await verifyFixture();
     expect((await f.verify(['--mode', 'verify'])).code).toBe(0);
   });
@@ -320,24 +424,34 @@ ops:
     const f = await verifyFixture({ current: 'v1' });
     const r = await f.verify(['--mode', 'verify', '--expected-release', 'v2']);
     expect(r.code).toBe(2);
-    expect(statusLines(r)).toContain(statusLines(r).find((l) => /^prod_verify_check status=unhealthy check=releases kind=target reason=release_mismatch /.test(l)));
+    expect(statusLines(r)).toContain(
+      statusLines(r).find((l) =>
+        /^prod_verify_check status=unhealthy check=releases kind=target reason=release_mismatch /.test(l),
+      ),
+    );
     expect(statusLines(r).at(-1)).toBe('prod_verify status=unhealthy mode=verify checks=4 failed=1');
   });
 
-  test('a pending migration: the database is not at the repository\'s level, exit 2', async () => {
+  test("a pending migration: the database is not at the repository's level, exit 2", async () => {
     const f = await verifyFixture();
     writeMigrations(f, { '0003_more.sql': 'ALTER TABLE deliveries ADD COLUMN note text;\n' });
     const r = await f.verify(['--mode', 'verify']);
     expect(r.code).toBe(2);
-    expect(statusLines(r).find((l) => l.includes('check=database'))).toMatch(/status=unhealthy check=database kind=sql reason=pending_migrations ms=\d+ values=migrations:3,applied:2,pending:1$/);
+    expect(statusLines(r).find((l) => l.includes('check=database'))).toMatch(
+      /status=unhealthy check=database kind=sql reason=pending_migrations ms=\d+ values=migrations:3,applied:2,pending:1$/,
+    );
   });
 
   test('a check that cannot run is a failure: no release history and no expected_release → skipped, exit 1', async () => {
     const f = await verifyFixture({ current: 'v1', good: [] });
     const r = await f.verify(['--mode', 'verify']);
     expect(r.code).toBe(1);
-    expect(statusLines(r).find((l) => l.includes('check=releases'))).toMatch(/^prod_verify_check status=skipped check=releases kind=target reason=no_release_history /);
-    expect(statusLines(r).at(-1)).toBe('prod_verify status=fail reason=skipped_checks mode=verify checks=4 failed=1 skipped=1');
+    expect(statusLines(r).find((l) => l.includes('check=releases'))).toMatch(
+      /^prod_verify_check status=skipped check=releases kind=target reason=no_release_history /,
+    );
+    expect(statusLines(r).at(-1)).toBe(
+      'prod_verify status=fail reason=skipped_checks mode=verify checks=4 failed=1 skipped=1',
+    );
   });
 
   test('an unhealthy ops check fails verify (exit 2); an unreachable database too', async () => {
@@ -347,9 +461,15 @@ ops:
       const r = await f.verify(['--mode', 'verify']);
       expect(r.code).toBe(2);
       expect(statusLines(r).at(-1)).toBe('prod_verify status=unhealthy mode=verify checks=4 failed=1');
-      f.writeVault({ PAAS_TARGETS: 'web1=local:/nonexistent', POSTGRES_DSN_PROD: dsn.replace(/:(\d+)\//, ':1/'), API_URL: api.url });
+      f.writeVault({
+        PAAS_TARGETS: 'web1=local:/nonexistent',
+        POSTGRES_DSN_PROD: dsn.replace(/:(\d+)\//, ':1/'),
+        API_URL: api.url,
+      });
       const r2 = await f.verify(['--mode', 'verify']);
-      expect(statusLines(r2).find((l) => l.includes('check=database'))).toMatch(/status=unhealthy check=database kind=sql reason=connect_refused/);
+      expect(statusLines(r2).find((l) => l.includes('check=database'))).toMatch(
+        /status=unhealthy check=database kind=sql reason=connect_refused/,
+      );
       expect(r2.code).toBe(2);
     } finally {
       await down.close();

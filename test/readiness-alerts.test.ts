@@ -10,7 +10,13 @@ import { beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { alertMarker, ALERT_TITLE, OPS_DAILY_ALERT, READINESS_ALERT, READINESS_ALERT_TITLE } from '../lib/ops/alerts/lifecycle.js';
+import {
+  alertMarker,
+  ALERT_TITLE,
+  OPS_DAILY_ALERT,
+  READINESS_ALERT,
+  READINESS_ALERT_TITLE,
+} from '../lib/ops/alerts/lifecycle.js';
 import { Redactor } from '../lib/redaction/redactor.js';
 import { EventLog } from '../lib/state/events.js';
 import type { FakeGitHub } from './harness/github-api.js';
@@ -30,10 +36,18 @@ beforeAll(() => {
 });
 
 const DAY = 86_400_000;
-const env = () => ({ GITHUB_API_URL: gh.url, GITHUB_REPOSITORY: gh.repository, GITHUB_TOKEN: gh.token, GITHUB_SERVER_URL: 'https://github.com', GITHUB_RUN_ID: '4242', GITHUB_EVENT_NAME: 'schedule' });
+const env = () => ({
+  GITHUB_API_URL: gh.url,
+  GITHUB_REPOSITORY: gh.repository,
+  GITHUB_TOKEN: gh.token,
+  GITHUB_SERVER_URL: 'https://github.com',
+  GITHUB_RUN_ID: '4242',
+  GITHUB_EVENT_NAME: 'schedule',
+});
 const lines = (r: CliRun) => r.stdout.trim().split('\n');
 const alertLines = (r: CliRun) => lines(r).filter((l) => l.startsWith('ops_alert '));
-const slackHeaders = () => slack.payloads.map((p) => (p as { blocks: Array<{ text?: { text: string } }> }).blocks[0]?.text?.text ?? '');
+const slackHeaders = () =>
+  slack.payloads.map((p) => (p as { blocks: Array<{ text?: { text: string } }> }).blocks[0]?.text?.text ?? '');
 const readinessIssues = (c = 'internal-dogfood') => gh.openIssuesWith(alertMarker(c, READINESS_ALERT));
 const opsIssues = (c = 'internal-dogfood') => gh.openIssuesWith(alertMarker(c, OPS_DAILY_ALERT));
 
@@ -45,13 +59,21 @@ class Setup {
   constructor() {
     dirs.push(this.base);
     mkdirSync(this.work);
-    writeFileSync(join(this.work, 'paas.yml'), 'version: 1\nops:\n  checks:\n    - name: api\n      http: { url: API_URL }\n');
+    writeFileSync(
+      join(this.work, 'paas.yml'),
+      'version: 1\nops:\n  checks:\n    - name: api\n      http: { url: API_URL }\n',
+    );
   }
   async context(name: string, opts: { slack?: boolean } = {}): Promise<void> {
     const file = join(this.base, `vault-${name}.env`);
     const target = join(this.base, 'targets', name);
     mkdirSync(target, { recursive: true });
-    const vault = [`PAAS_TARGETS=web1=local:${target}`, `PAAS_STATE_KEY=${randomBytes(32).toString('base64')}`, `API_URL=${app.url}`, ...(opts.slack === false ? [] : [`SLACK_WEBHOOK_URL=${slack.url}`])];
+    const vault = [
+      `PAAS_TARGETS=web1=local:${target}`,
+      `PAAS_STATE_KEY=${randomBytes(32).toString('base64')}`,
+      `API_URL=${app.url}`,
+      ...(opts.slack === false ? [] : [`SLACK_WEBHOOK_URL=${slack.url}`]),
+    ];
     writeFileSync(file, vault.join('\n') + '\n', { mode: 0o600 });
     const r = await cli(['context', 'create', name, '--state-root', this.root, '--vault-file', file], {}, this.work);
     expect(r.code).toBe(0);
@@ -59,7 +81,13 @@ class Setup {
     expect(b.code).toBe(0);
   }
   drill(name: string, ageMs: number): void {
-    new EventLog(join(this.root, 'contexts', name, 'events'), name, new Redactor()).append('rollback.drill', 'rollback drill of web on web1: v2 -> v1 -> v2', { app: 'web', target: 'web1', mode: 'full' }, 'info', new Date(Date.now() - ageMs));
+    new EventLog(join(this.root, 'contexts', name, 'events'), name, new Redactor()).append(
+      'rollback.drill',
+      'rollback drill of web on web1: v2 -> v1 -> v2',
+      { app: 'web', target: 'web1', mode: 'full' },
+      'info',
+      new Date(Date.now() - ageMs),
+    );
   }
   readiness(args: string[] = [], e: NodeJS.ProcessEnv = env()): Promise<CliRun> {
     return cli(['ops', 'readiness', '--state-root', this.root, ...args], e, this.work);
@@ -84,7 +112,9 @@ describe('readiness alert beside the ops_daily alert', () => {
     expect(ri.title).toBe(READINESS_ALERT_TITLE);
     expect(ri.body).toContain(alertMarker('internal-dogfood', READINESS_ALERT));
     expect(ri.body).not.toContain(alertMarker('internal-dogfood', OPS_DAILY_ALERT));
-    expect(ri.body).toContain('ops_readiness_check status=fail check=rollback_drill context=internal-dogfood reason=no_drill');
+    expect(ri.body).toContain(
+      'ops_readiness_check status=fail check=rollback_drill context=internal-dogfood reason=no_drill',
+    );
     expect(ri.body).toContain('ops_readiness status=not_ready context=internal-dogfood reason=rollback_drill');
     expect(ri.body).toContain('**not ready**');
     expect(ri.body).toMatch(/\*\*rollback_drill\*\* \(`no_drill`\): .*paas rollback --drill/);
@@ -133,7 +163,9 @@ describe('readiness alert beside the ops_daily alert', () => {
     expect(gh.issues.get(3)!.comments).toHaveLength(0);
 
     // and readiness ready again closes #3
-    expect(alertLines(await s.readiness())).toEqual(['ops_alert status=closed context=internal-dogfood issue=3 slack=sent']);
+    expect(alertLines(await s.readiness())).toEqual([
+      'ops_alert status=closed context=internal-dogfood issue=3 slack=sent',
+    ]);
     expect(readinessIssues()).toHaveLength(0);
     expect(slackHeaders()).toEqual([
       'ops readiness not ready: internal-dogfood',
@@ -154,8 +186,16 @@ describe('readiness alert beside the ops_daily alert', () => {
     await s.context('internal-dogfood', { slack: false });
     s.drill('internal-dogfood', DAY);
     // someone else's ops_daily alert of the same context is open, and a readiness issue of another context
-    const ops = gh.addIssue({ title: ALERT_TITLE, body: `${alertMarker('internal-dogfood')}\nold ops_daily alert`, labels: ['paas-alert'] });
-    const other = gh.addIssue({ title: READINESS_ALERT_TITLE, body: `${alertMarker('customer-acme', READINESS_ALERT)}\nanother context`, labels: ['paas-alert'] });
+    const ops = gh.addIssue({
+      title: ALERT_TITLE,
+      body: `${alertMarker('internal-dogfood')}\nold ops_daily alert`,
+      labels: ['paas-alert'],
+    });
+    const other = gh.addIssue({
+      title: READINESS_ALERT_TITLE,
+      body: `${alertMarker('customer-acme', READINESS_ALERT)}\nanother context`,
+      labels: ['paas-alert'],
+    });
     // ready: nothing of either is closed
     const ready = await s.readiness();
     expect(ready.code).toBe(0);
@@ -164,7 +204,9 @@ describe('readiness alert beside the ops_daily alert', () => {
     expect(gh.issues.get(other.number)!.state).toBe('open');
     // not ready: a new readiness issue of this context, no comment on the others
     const r = await s.readiness(['--drill-window', '1h']);
-    expect(alertLines(r)).toEqual([`ops_alert status=opened context=internal-dogfood issue=${other.number + 1} slack=not_configured`]);
+    expect(alertLines(r)).toEqual([
+      `ops_alert status=opened context=internal-dogfood issue=${other.number + 1} slack=not_configured`,
+    ]);
     expect(gh.issues.get(ops.number)!.comments).toEqual([]);
     expect(gh.issues.get(other.number)!.comments).toEqual([]);
     // an ops_daily recovery does not close the readiness issue (and closes its own)
@@ -196,17 +238,25 @@ describe('readiness alert beside the ops_daily alert', () => {
     gh.fail({ status: 403, kind: 'permission', match: 'post /repos/{owner}/{repo}/issues' });
     const r = await s.readiness();
     expect(r.code).toBe(2);
-    expect(alertLines(r)).toEqual(['ops_alert status=failed context=internal-dogfood reason=github_403 cause=permission slack=not_configured']);
+    expect(alertLines(r)).toEqual([
+      'ops_alert status=failed context=internal-dogfood reason=github_403 cause=permission slack=not_configured',
+    ]);
     expect(readinessIssues()).toHaveLength(0);
     expect(r.stdout + r.stderr).toMatch(/issues: write/);
     // the next run opens it (the incident was kept locally)
     const next = await s.readiness();
     expect(alertLines(next)).toEqual(['ops_alert status=opened context=internal-dogfood issue=1 slack=not_configured']);
     // the readiness incident lives in its own state keys: the ops_daily alert of the context is not open
-    const h = await cli(['alert', 'history', '--context', 'internal-dogfood', '--state-root', s.root, '--json'], {}, s.work);
+    const h = await cli(
+      ['alert', 'history', '--context', 'internal-dogfood', '--state-root', s.root, '--json'],
+      {},
+      s.work,
+    );
     expect(h.code).toBe(0);
     expect(h.json().fields.open).toBeNull();
-    expect((h.json().fields.records as Array<{ action: string; kind?: string }>).map((x) => [x.action, x.kind])).toEqual([
+    expect(
+      (h.json().fields.records as Array<{ action: string; kind?: string }>).map((x) => [x.action, x.kind]),
+    ).toEqual([
       ['opened', 'ops_readiness'],
       ['failed', 'ops_readiness'],
     ]);

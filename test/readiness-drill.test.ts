@@ -36,30 +36,70 @@ async function setup(name: string, type: 'internal-dogfood' | 'customer-acme', r
   writeFileSync(join(target, 'port'), `${port}\n`);
   writeFileSync(join(work, 'paas.yml'), appYml({ http: true, port, strategy: 'serial', deadline: '4s' }));
   const vault = join(dir, 'vault.env');
-  writeFileSync(vault, `PAAS_TARGETS=web1=local:${target}\nPAAS_STATE_KEY=${randomBytes(32).toString('base64')}\nSLACK_WEBHOOK_URL=http://127.0.0.1:9/hook-${name}\n`, { mode: 0o600 });
-  expect((await cli(['context', 'create', type, '--state-root', root, '--vault-file', vault, '--events', 'workflow_dispatch', '--branches', 'main'], {}, work)).code).toBe(0);
+  writeFileSync(
+    vault,
+    `PAAS_TARGETS=web1=local:${target}\nPAAS_STATE_KEY=${randomBytes(32).toString('base64')}\nSLACK_WEBHOOK_URL=http://127.0.0.1:9/hook-${name}\n`,
+    { mode: 0o600 },
+  );
+  expect(
+    (
+      await cli(
+        [
+          'context',
+          'create',
+          type,
+          '--state-root',
+          root,
+          '--vault-file',
+          vault,
+          '--events',
+          'workflow_dispatch',
+          '--branches',
+          'main',
+        ],
+        {},
+        work,
+      )
+    ).code,
+  ).toBe(0);
   const common = { context: type, state_root: root, app: 'web' };
   for (const [artifact, id] of releases) {
-    const r = await runOp('deploy', { ...common, artifact: join(rels, `${artifact}.tar.gz`), release_id: id, apply: 'true' }, { cwd: work });
+    const r = await runOp(
+      'deploy',
+      { ...common, artifact: join(rels, `${artifact}.tar.gz`), release_id: id, apply: 'true' },
+      { cwd: work },
+    );
     expect(r.outcome.envelope.error).toBeUndefined();
   }
   const history = join(target, type, 'web', '.paas', 'history.jsonl');
   return { root, work, target, common, port, history, appDir: join(target, type, 'web') };
 }
 
-const readiness = (root: string, work: string, context: string) => cli(['ops', 'readiness', '--state-root', root, '--context', context, '--json'], {}, work);
-const drillCheck = (r: Awaited<ReturnType<typeof cli>>) => (r.json().fields.checks as Array<{ check: string; status: string; reason: string; detail: string }>).find((c) => c.check === 'rollback_drill');
+const readiness = (root: string, work: string, context: string) =>
+  cli(['ops', 'readiness', '--state-root', root, '--context', context, '--json'], {}, work);
+const drillCheck = (r: Awaited<ReturnType<typeof cli>>) =>
+  (r.json().fields.checks as Array<{ check: string; status: string; reason: string; detail: string }>).find(
+    (c) => c.check === 'rollback_drill',
+  );
 
 describe('rollback drill', () => {
   test('internal context in CI: v2 -> v1 -> v2 on the target, history untouched, event recorded, readiness accepts it', async () => {
-    const s = await setup('internal', 'internal-dogfood', [['v1', 'v1'], ['v2', 'v2']]);
+    const s = await setup('internal', 'internal-dogfood', [
+      ['v1', 'v1'],
+      ['v2', 'v2'],
+    ]);
     await cli(['backup', 'create', '--context', 'internal-dogfood', '--state-root', s.root], {}, s.work);
     const before = readFileSync(s.history, 'utf8');
-    expect(drillCheck(await readiness(s.root, s.work, 'internal-dogfood'))).toMatchObject({ status: 'fail', reason: 'no_drill' });
+    expect(drillCheck(await readiness(s.root, s.work, 'internal-dogfood'))).toMatchObject({
+      status: 'fail',
+      reason: 'no_drill',
+    });
 
     // plan and verify only: nothing switched, and it does not count as a drill of an internal context
     const plan = await runOp('rollback', { ...s.common, drill: 'true' }, { cwd: s.work });
-    expect(plan.outcome.lines.at(-1)).toBe('rollback_drill status=ok mode=plan_verify target=web1 release_id=v1 previous=v2');
+    expect(plan.outcome.lines.at(-1)).toBe(
+      'rollback_drill status=ok mode=plan_verify target=web1 release_id=v1 previous=v2',
+    );
     expect(plan.logs.join('\n')).not.toContain('switched=');
     const afterPlan = drillCheck(await readiness(s.root, s.work, 'internal-dogfood'));
     expect(afterPlan).toMatchObject({ status: 'fail', reason: 'no_drill' });
@@ -84,13 +124,37 @@ describe('rollback drill', () => {
 
     const ready = drillCheck(await readiness(s.root, s.work, 'internal-dogfood'));
     expect(ready).toMatchObject({ status: 'ok', reason: 'recent' });
-    const ev = await cli(['events', 'list', '--context', 'internal-dogfood', '--state-root', s.root, '--kind', 'rollback.drill', '--format', 'jsonl'], {}, s.work);
-    const drills = ev.stdout.trim().split('\n').map((l) => JSON.parse(l) as { level: string; fields: { mode: string; previous: string; release_id: string } });
-    expect(drills.map((d) => `${d.level}:${d.fields.mode}:${d.fields.previous}->${d.fields.release_id}`)).toEqual(['info:plan_verify:v2->v1', 'info:full:v2->v1']);
+    const ev = await cli(
+      [
+        'events',
+        'list',
+        '--context',
+        'internal-dogfood',
+        '--state-root',
+        s.root,
+        '--kind',
+        'rollback.drill',
+        '--format',
+        'jsonl',
+      ],
+      {},
+      s.work,
+    );
+    const drills = ev.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { level: string; fields: { mode: string; previous: string; release_id: string } });
+    expect(drills.map((d) => `${d.level}:${d.fields.mode}:${d.fields.previous}->${d.fields.release_id}`)).toEqual([
+      'info:plan_verify:v2->v1',
+      'info:full:v2->v1',
+    ]);
   });
 
   test('a broken rollback candidate: the drill fails, says so, and the target is back on the release it ran', async () => {
-    const s = await setup('broken', 'internal-dogfood', [['v1', 'v1'], ['v2', 'v2']]);
+    const s = await setup('broken', 'internal-dogfood', [
+      ['v1', 'v1'],
+      ['v2', 'v2'],
+    ]);
     // v1 was good when deployed and no longer is (say, it needs a column a migration dropped)
     writeFileSync(join(s.appDir, 'releases', 'v1', 'fail_on'), '*\n');
     const before = readFileSync(s.history, 'utf8');
@@ -109,17 +173,29 @@ describe('rollback drill', () => {
   });
 
   test('outside CI an internal context is not switched; a customer context only plans and verifies', async () => {
-    const s = await setup('policy', 'internal-dogfood', [['v1', 'v1'], ['v2', 'v2']]);
+    const s = await setup('policy', 'internal-dogfood', [
+      ['v1', 'v1'],
+      ['v2', 'v2'],
+    ]);
     const before = readFileSync(s.history, 'utf8');
-    const refused = await runOp('rollback', { ...s.common, drill: 'true', apply: 'true' }, { cwd: s.work, inCI: false });
+    const refused = await runOp(
+      'rollback',
+      { ...s.common, drill: 'true', apply: 'true' },
+      { cwd: s.work, inCI: false },
+    );
     expect(refused.outcome.exitCode).toBe(1);
     expect(refused.outcome.envelope.error?.stage).toBe('policy');
     expect(refused.logs.join('\n')).not.toContain('switched=');
     expect(readFileSync(s.history, 'utf8')).toBe(before);
 
-    const c = await setup('customer', 'customer-acme', [['v1', 'v1'], ['v2', 'v2']]);
+    const c = await setup('customer', 'customer-acme', [
+      ['v1', 'v1'],
+      ['v2', 'v2'],
+    ]);
     const r = await runOp('rollback', { ...c.common, drill: 'true', apply: 'true' }, { cwd: c.work });
-    expect(r.outcome.lines.at(-1)).toBe('rollback_drill status=ok mode=plan_verify target=web1 release_id=v1 previous=v2');
+    expect(r.outcome.lines.at(-1)).toBe(
+      'rollback_drill status=ok mode=plan_verify target=web1 release_id=v1 previous=v2',
+    );
     expect(r.logs.join('\n')).not.toContain('switched=');
     // one target only
     const two = await runOp('rollback', { ...c.common, drill: 'true', target: 'web1,web2' }, { cwd: c.work });

@@ -24,7 +24,8 @@ const PIECE = 12;
 
 function assertNoPiece(secret: string, text: string, label: string): void {
   for (let i = 0; i + PIECE <= secret.length; i++) {
-    if (text.includes(secret.slice(i, i + PIECE))) throw new Error(`${label}: ${JSON.stringify(secret.slice(i, i + PIECE))} leaked in ${JSON.stringify(text)}`);
+    if (text.includes(secret.slice(i, i + PIECE)))
+      throw new Error(`${label}: ${JSON.stringify(secret.slice(i, i + PIECE))} leaked in ${JSON.stringify(text)}`);
   }
 }
 
@@ -56,7 +57,14 @@ describe('GitHub deployment: description, environment and ref are redacted, the 
     const warnings: string[] = [];
     for (let at = 100; at < 140; at += 7) {
       const description = `${'d'.repeat(at)}${secret} tail`;
-      const t = new DeploymentTracker(api, { owner: 'o', repo: 'r' }, `env-${secret}`, (m) => warnings.push(m), undefined, r);
+      const t = new DeploymentTracker(
+        api,
+        { owner: 'o', repo: 'r' },
+        `env-${secret}`,
+        (m) => warnings.push(m),
+        undefined,
+        r,
+      );
       await t.start(`refs/heads/${secret}`, description, { release_id: secret });
       await t.status('failure', description, `https://x.example/?k=${secret}`);
     }
@@ -66,7 +74,19 @@ describe('GitHub deployment: description, environment and ref are redacted, the 
       const body = JSON.parse(s) as { description: string };
       expect(body.description.length).toBeLessThanOrEqual(140);
     }
-    const broken = new DeploymentTracker({ ...api, createDeployment: async () => { throw new Error(`HTTP 422 ref ${secret} invalid`); } }, { owner: 'o', repo: 'r' }, 'production', (m) => warnings.push(m), undefined, r);
+    const broken = new DeploymentTracker(
+      {
+        ...api,
+        createDeployment: async () => {
+          throw new Error(`HTTP 422 ref ${secret} invalid`);
+        },
+      },
+      { owner: 'o', repo: 'r' },
+      'production',
+      (m) => warnings.push(m),
+      undefined,
+      r,
+    );
     await broken.start('main', 'x', {});
     for (const w of warnings) assertNoPiece(secret, w, 'warning');
     expect(warnings.length).toBe(1);
@@ -117,12 +137,24 @@ describe('the lock owner quoted in PAAS_LOCK_HELD', () => {
     const vault = `PAAS_TARGETS=web1=local:${dir}\nDEMO_TOKEN=${secret}\n`;
     const common = { context: 'oss-demo', state_root: stateRoot, vault, app: 'web' };
     const env = { GITHUB_EVENT_NAME: '', GITHUB_REF_NAME: '' };
-    for (const v of ['v1', 'v2']) expect((await runOp('deploy', { ...common, artifact: join(rels, `${v}.tar.gz`), release_id: v, apply: 'true' }, { cwd: work, inCI: false, env })).outcome.exitCode).toBe(0);
+    for (const v of ['v1', 'v2'])
+      expect(
+        (
+          await runOp(
+            'deploy',
+            { ...common, artifact: join(rels, `${v}.tar.gz`), release_id: v, apply: 'true' },
+            { cwd: work, inCI: false, env },
+          )
+        ).outcome.exitCode,
+      ).toBe(0);
     const lockDir = join(dir, 'oss-demo', 'web', '.paas', 'lock');
     mkdirSync(lockDir, { recursive: true });
     writeFileSync(join(lockDir, 'token'), 'someone-else\n');
     // a user-controlled actor (a bot name, a display name) carrying a secret from the vault
-    writeFileSync(join(lockDir, 'owner.json'), `${JSON.stringify({ run: '1', actor: `${'a'.repeat(60)}${secret}` })}\n`);
+    writeFileSync(
+      join(lockDir, 'owner.json'),
+      `${JSON.stringify({ run: '1', actor: `${'a'.repeat(60)}${secret}` })}\n`,
+    );
     writeFileSync(join(lockDir, 'expires'), `${Math.floor(Date.now() / 1000) + 600}\n`);
     const r = await runOp('rollback', { ...common, to_release: 'v1', apply: 'true' }, { cwd: work, inCI: false, env });
     expect(r.outcome.envelope.error?.code).toBe('PAAS_LOCK_HELD');
@@ -138,16 +170,26 @@ describe("SQLite's messages quoted by backup verification", () => {
     const file = join(base, 'corrupt.db');
     const db = new DatabaseSync(file);
     db.exec(`CREATE TABLE t(x); INSERT INTO t VALUES ('MARKERMARKER'); CREATE INDEX "${name}" ON t(x);`);
-    const root = (db.prepare('SELECT rootpage FROM sqlite_master WHERE name = ?').get(name) as { rootpage: number }).rootpage;
+    const root = (db.prepare('SELECT rootpage FROM sqlite_master WHERE name = ?').get(name) as { rootpage: number })
+      .rootpage;
     const size = (db.prepare('PRAGMA page_size').get() as { page_size: number }).page_size;
     db.close();
     // one byte of the index's copy of the row changed: "row 1 missing from index <name>"
     const bytes = readFileSync(file);
     const page = bytes.subarray((root - 1) * size, root * size);
     page[page.indexOf('MARKERMARKER')] = 78;
-    const config = Buffer.from(JSON.stringify({ name: 'oss-demo', type: 'demo', state_root: base, created_at: new Date().toISOString() }));
+    const config = Buffer.from(
+      JSON.stringify({ name: 'oss-demo', type: 'demo', state_root: base, created_at: new Date().toISOString() }),
+    );
     const key = randomSecret(32, prng(121));
-    const data = buildBackup('oss-demo', [{ path: 'config.json', data: config }, { path: 'state.db', data: bytes }], key);
+    const data = buildBackup(
+      'oss-demo',
+      [
+        { path: 'config.json', data: config },
+        { path: 'state.db', data: bytes },
+      ],
+      key,
+    );
     const r = new Redactor();
     r.register(secret, 'DEMO_TOKEN');
     const { report } = verifyBackup(data, key, r);

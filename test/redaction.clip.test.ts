@@ -17,7 +17,8 @@ import { prng, randomChars, ALNUM, tokens } from './redaction/fixtures.js';
 
 /** No piece of `minLen` characters of the secret in the text. */
 function leaks(text: string, secret: string, minLen = 6): string | null {
-  for (let i = 0; i + minLen <= secret.length; i++) if (text.includes(secret.slice(i, i + minLen))) return secret.slice(i, i + minLen);
+  for (let i = 0; i + minLen <= secret.length; i++)
+    if (text.includes(secret.slice(i, i + minLen))) return secret.slice(i, i + minLen);
   return null;
 }
 
@@ -91,9 +92,18 @@ describe('call sites', () => {
     // an AWS key id is recognised by its whole length: cut inside it, it no longer matches
     const aws = tokens.awsKeyId();
     const pasted = `${'x'.repeat(50)}:${aws}`;
-    for (const argv of [['context', 'list', pasted], ['context', pasted], [`--${pasted}`, 'x']]) {
+    for (const argv of [
+      ['context', 'list', pasted],
+      ['context', pasted],
+      [`--${pasted}`, 'x'],
+    ]) {
       let out = '';
-      const code = await runCli([...argv, '--json'], { env: { PATH: process.env.PATH ?? '' }, cwd: dir, stdout: (s) => (out += s), stderr: (s) => (out += s) });
+      const code = await runCli([...argv, '--json'], {
+        env: { PATH: process.env.PATH ?? '' },
+        cwd: dir,
+        stdout: (s) => (out += s),
+        stderr: (s) => (out += s),
+      });
       expect(code).not.toBe(0);
       expect(leaks(out, aws.slice(4), 6)).toBeNull();
     }

@@ -52,7 +52,9 @@ const TOOLS: Record<string, string[]> = {
   'basenc --base32': ['basenc', '--base32'],
   'basenc --base16': ['basenc', '--base16'],
   // z85 needs a multiple of 4 bytes: the file is padded
-  'basenc --z85': sh(`{ cat "$1"; printf '\\n\\n\\n'; } | head -c $(( ( $(wc -c <"$1") + 3 ) / 4 * 4 )) | basenc --z85`),
+  'basenc --z85': sh(
+    `{ cat "$1"; printf '\\n\\n\\n'; } | head -c $(( ( $(wc -c <"$1") + 3 ) / 4 * 4 )) | basenc --z85`,
+  ),
 };
 
 function tool(cmd: string[], input: string): string {
@@ -73,19 +75,33 @@ function readings(output: string): string[] {
   const out: string[] = [output, output.replace(/\s+/g, '')];
   const lines = output.split(/\r?\n/);
   // ASCII columns joined across lines (xxd: after two spaces; hexdump -C: |...|; od -z: >...<)
-  out.push(lines.map((l) => /\|(.*)\|\s*$/.exec(l)?.[1] ?? />(.*)<\s*$/.exec(l)?.[1] ?? /^[0-9a-f]+: .*? {2,}(.*)$/i.exec(l)?.[1] ?? '').join(''));
+  out.push(
+    lines
+      .map(
+        (l) =>
+          /\|(.*)\|\s*$/.exec(l)?.[1] ?? />(.*)<\s*$/.exec(l)?.[1] ?? /^[0-9a-f]+: .*? {2,}(.*)$/i.exec(l)?.[1] ?? '',
+      )
+      .join(''),
+  );
   // hex digits in order, and every 2/4/8-digit group reversed (little-endian words)
   for (const segment of output.split(REDACTED)) {
     const noOffsets = segment
       .split(/\r?\n/)
-      .map((l) => l.replace(/^[0-9a-f]{6,8}:?(?= )/i, '').replace(/(\|.*\||>.*<)\s*$/, '').replace(/(?<=\S) {2,}\S.*$/, (m) => (/^[\s0-9a-f]+$/i.test(m) ? m : '')))
+      .map((l) =>
+        l
+          .replace(/^[0-9a-f]{6,8}:?(?= )/i, '')
+          .replace(/(\|.*\||>.*<)\s*$/, '')
+          .replace(/(?<=\S) {2,}\S.*$/, (m) => (/^[\s0-9a-f]+$/i.test(m) ? m : '')),
+      )
       .join(' ');
     const hex = (noOffsets.match(/[0-9a-f]{2}/gi) ?? []).join('');
     out.push(Buffer.from(hex, 'hex').toString('latin1'));
     out.push(Buffer.from(hex.slice(1).replace(/^(.(..)*)$/, '$1'), 'hex').toString('latin1'));
     for (const w of [4, 8]) {
       const groups = noOffsets.match(new RegExp(`\\b[0-9a-f]{${w}}\\b`, 'gi')) ?? [];
-      out.push(Buffer.from(groups.map((g) => (g.match(/../g) ?? []).reverse().join('')).join(''), 'hex').toString('latin1'));
+      out.push(
+        Buffer.from(groups.map((g) => (g.match(/../g) ?? []).reverse().join('')).join(''), 'hex').toString('latin1'),
+      );
     }
     // od -c fields
     const od = segment.replace(/^[0-7]{7}/gm, '').match(/.{4}/g) ?? [];
@@ -95,7 +111,11 @@ function readings(output: string): string[] {
     // base32 and z85, read from every starting character
     const b32 = segment.replace(/[^A-Z2-7]/g, '');
     for (let k = 0; k < 8; k++) out.push(decodeBase32(b32.slice(k)));
-    const z = segment.replace(/\s+/g, '').split('').filter((c) => Z85.includes(c)).join('');
+    const z = segment
+      .replace(/\s+/g, '')
+      .split('')
+      .filter((c) => Z85.includes(c))
+      .join('');
     for (let k = 0; k < 5; k++) out.push(decodeZ85(z.slice(k)));
   }
   return out;
@@ -131,11 +151,17 @@ function decodeZ85(s: string): string {
 
 function assertNoLeak(secret: string, output: string, label: string): void {
   const pieces = new Set<string>();
-  const texts = [...secretLines(secret), ...derivedForms(secret).map(([, f]) => f).flatMap(secretLines)];
+  const texts = [
+    ...secretLines(secret),
+    ...derivedForms(secret)
+      .map(([, f]) => f)
+      .flatMap(secretLines),
+  ];
   for (const t of texts) for (let i = 0; i + PIECE <= t.length; i++) pieces.add(t.slice(i, i + PIECE));
   const rs = readings(output);
   for (const p of pieces) {
-    for (const r of rs) if (r.includes(p)) throw new Error(`${label}: ${JSON.stringify(p)} can be read back from\n${output}`);
+    for (const r of rs)
+      if (r.includes(p)) throw new Error(`${label}: ${JSON.stringify(p)} can be read back from\n${output}`);
   }
 }
 
@@ -156,7 +182,10 @@ describe('dumps of a registered secret, printed by real tools', () => {
     r.register(sshKey.trim(), 'PAAS_SSH_KEY');
     const rnd = prng(17);
     const out = tool(TOOLS[name] as string[], sshKey);
-    for (const [variant, text] of [['lf', out], ['crlf', out.replace(/\n/g, '\r\n')]] as const) {
+    for (const [variant, text] of [
+      ['lf', out],
+      ['crlf', out.replace(/\n/g, '\r\n')],
+    ] as const) {
       check(r, sshKey.trim(), `hook output:\n${text}done\n`, `${name}/${variant}`, rnd);
     }
     assertNoLeak(sshKey.trim(), streamAll(r, out.split('')), `${name} char by char`);
@@ -219,7 +248,13 @@ describe('dumps of a registered secret, printed by real tools', () => {
     const s = r.stream();
     // the first line holds the start of the secret: held
     expect(s.write(lines[0] as string)).toBe('');
-    const rest = lines.slice(1).map((l) => s.write(l)).join('') + s.write('done\n') + s.end();
+    const rest =
+      lines
+        .slice(1)
+        .map((l) => s.write(l))
+        .join('') +
+      s.write('done\n') +
+      s.end();
     expect(rest).toContain(REDACTED);
     assertNoLeak(secret, rest, 'stream');
     // a dump of unrelated bytes flows line by line

@@ -25,7 +25,10 @@ describe('::add-mask:: for a DSN', () => {
   test.each(cases)('user %s and host %s are not masked; the DSN and its password are', (user, host, rest) => {
     const pw = randomSecret(16) + '%2F';
     const url = dsn('postgres', user, pw, rest);
-    for (const register of [(r: Redactor) => registerDsnSecrets(r, url, 'POSTGRES_DSN_PROD'), (r: Redactor) => r.register(url, 'POSTGRES_DSN_PROD')]) {
+    for (const register of [
+      (r: Redactor) => registerDsnSecrets(r, url, 'POSTGRES_DSN_PROD'),
+      (r: Redactor) => r.register(url, 'POSTGRES_DSN_PROD'),
+    ]) {
       const { seen, r } = masked(register);
       expect(seen).toEqual(expect.arrayContaining([url, pw, decodeURIComponent(pw)]));
       for (const v of seen) {

@@ -27,9 +27,20 @@ const secretArb = fc
     fc.string({ unit: 'grapheme-ascii', minLength: 6, maxLength: 80 }),
     fc.string({ unit: 'grapheme', minLength: 6, maxLength: 40 }),
     fc.string({ unit: 'binary', minLength: 6, maxLength: 40 }),
-    fc.string({ unit: chars('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/='), minLength: 6, maxLength: 80 }),
+    fc.string({
+      unit: chars('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/='),
+      minLength: 6,
+      maxLength: 80,
+    }),
     fc.string({ unit: chars('0123456789abcdefABCDEF'), minLength: 6, maxLength: 80 }),
-    fc.string({ unit: fc.oneof(chars('abcXYZ019 \t\n\r"\\/+%&=:@\'<>{}'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })), minLength: 6, maxLength: 60 }),
+    fc.string({
+      unit: fc.oneof(
+        chars('abcXYZ019 \t\n\r"\\/+%&=:@\'<>{}'),
+        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }),
+      ),
+      minLength: 6,
+      maxLength: 60,
+    }),
   )
   .map((s) => s.slice(0, 80))
   .filter((s) => s.trim().length >= 6 && !s.includes('*'));
@@ -38,7 +49,28 @@ const secretArb = fc
 const textArb = fc
   .array(
     fc.oneof(
-      { arbitrary: fc.constantFrom('INFO', 'GET /api/v1/users', '200', 'deploy', 'ok', ' ', ' ', '\n', '\r\n', '\t', '"', '{', '}', ',', '=', ':', '/'), weight: 6 },
+      {
+        arbitrary: fc.constantFrom(
+          'INFO',
+          'GET /api/v1/users',
+          '200',
+          'deploy',
+          'ok',
+          ' ',
+          ' ',
+          '\n',
+          '\r\n',
+          '\t',
+          '"',
+          '{',
+          '}',
+          ',',
+          '=',
+          ':',
+          '/',
+        ),
+        weight: 6,
+      },
       { arbitrary: fc.string({ unit: 'grapheme', maxLength: 12 }), weight: 3 },
       { arbitrary: fc.string({ unit: 'binary', maxLength: 6 }), weight: 1 },
     ),
@@ -119,14 +151,23 @@ const cutsArb = fc.array(fc.nat({ max: 400 }), { maxLength: 8 });
 describe('redaction properties', () => {
   test('no form of a registered secret survives, and stream() equals redact()', () => {
     fc.assert(
-      fc.property(fc.array(secretArb, { minLength: 1, maxLength: 3 }), fc.array(fc.tuple(textArb, placementArb), { minLength: 1, maxLength: 3 }), textArb, cutsArb, (secrets, pieces, tail, cuts) => {
-        const r = new Redactor();
-        for (const s of secrets) r.register(s);
-        const text = pieces.map(([before, p], i) => before + place(secrets[i % secrets.length] as string, p)).join('') + tail;
-        const batch = r.redact(text);
-        for (const s of secrets) for (const [, f] of derivedForms(s)) if (batch.includes(f)) throw new Error(`form ${JSON.stringify(f)} survived`);
-        expect(streamThrough(r, cutAt(text, cuts))).toBe(batch);
-      }),
+      fc.property(
+        fc.array(secretArb, { minLength: 1, maxLength: 3 }),
+        fc.array(fc.tuple(textArb, placementArb), { minLength: 1, maxLength: 3 }),
+        textArb,
+        cutsArb,
+        (secrets, pieces, tail, cuts) => {
+          const r = new Redactor();
+          for (const s of secrets) r.register(s);
+          const text =
+            pieces.map(([before, p], i) => before + place(secrets[i % secrets.length] as string, p)).join('') + tail;
+          const batch = r.redact(text);
+          for (const s of secrets)
+            for (const [, f] of derivedForms(s))
+              if (batch.includes(f)) throw new Error(`form ${JSON.stringify(f)} survived`);
+          expect(streamThrough(r, cutAt(text, cuts))).toBe(batch);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -139,7 +180,8 @@ describe('redaction properties', () => {
         const text = before + place(secret, p) + after;
         const batch = r.redact(text);
         expect(streamThrough(r, text.split(''))).toBe(batch);
-        for (let i = 1; i < Math.min(text.length, 60); i++) expect(streamThrough(r, [text.slice(0, i), text.slice(i)])).toBe(batch);
+        for (let i = 1; i < Math.min(text.length, 60); i++)
+          expect(streamThrough(r, [text.slice(0, i), text.slice(i)])).toBe(batch);
       }),
       { numRuns: 200 },
     );
@@ -148,8 +190,17 @@ describe('redaction properties', () => {
   test('the stream holds back the incomplete line, and more only while a wrapped form may be in progress', () => {
     fc.assert(
       fc.property(
-        fc.array(secretArb.filter((s) => !/[\r\n]/.test(s)), { minLength: 1, maxLength: 3 }),
-        fc.array(fc.oneof(textArb, fragmentArb.map((f) => f()).filter((f) => !f.includes('PRIVATE'))), { maxLength: 8 }),
+        fc.array(
+          secretArb.filter((s) => !/[\r\n]/.test(s)),
+          { minLength: 1, maxLength: 3 },
+        ),
+        fc.array(
+          fc.oneof(
+            textArb,
+            fragmentArb.map((f) => f()).filter((f) => !f.includes('PRIVATE')),
+          ),
+          { maxLength: 8 },
+        ),
         cutsArb,
         (secrets, parts, cuts) => {
           const r = new Redactor();
@@ -167,16 +218,34 @@ describe('redaction properties', () => {
               expect(s.held).toBeGreaterThan(incomplete);
               // (the form may have begun in the last 3 characters already printed: WRAP_MIN_HEAD)
               const nonBlank = (x: string) => [...x].filter((ch) => ch.charCodeAt(0) > 32).join('');
-              const tail = nonBlank(written.slice(0, written.length - s.held)).slice(-3) + nonBlank(written.slice(written.length - s.held));
-              const forms = secrets.flatMap((x) => derivedForms(x)).filter(([e, f]) => isWrappable(f, e)).map(([, f]) => f);
-              const wrappedInProgress = Array.from({ length: tail.length }, (_, i) => tail.slice(i)).some((t) => forms.some((f) => f.length > t.length && f.startsWith(t)));
+              const tail =
+                nonBlank(written.slice(0, written.length - s.held)).slice(-3) +
+                nonBlank(written.slice(written.length - s.held));
+              const forms = secrets
+                .flatMap((x) => derivedForms(x))
+                .filter(([e, f]) => isWrappable(f, e))
+                .map(([, f]) => f);
+              const wrappedInProgress = Array.from({ length: tail.length }, (_, i) => tail.slice(i)).some((t) =>
+                forms.some((f) => f.length > t.length && f.startsWith(t)),
+              );
               // or a hex dump (dumps.ts) whose bytes, in either order, end with the beginning of a form
-              const heldLines = written.slice(written.length - s.held, written.length - incomplete).split(/\r?\n/).slice(0, -1);
+              const heldLines = written
+                .slice(written.length - s.held, written.length - incomplete)
+                .split(/\r?\n/)
+                .slice(0, -1);
               const projected = heldLines.map((l) => projectLine(l));
               const latin = (xs: number[]) => String.fromCharCode(...xs);
-              const views = projected.every((x) => x !== null) ? [latin(projected.flatMap((x) => x?.bytes ?? [])), latin(projected.flatMap((x) => x?.swapped ?? []))] : [];
-              const byteForms = secrets.flatMap((x) => derivedForms(x)).map(([, f]) => Buffer.from(f, 'utf8').toString('latin1'));
-              const dumpInProgress = views.some((v) => Array.from({ length: v.length }, (_, i) => v.slice(i)).some((t) => byteForms.some((f) => f.startsWith(t))));
+              const views = projected.every((x) => x !== null)
+                ? [latin(projected.flatMap((x) => x?.bytes ?? [])), latin(projected.flatMap((x) => x?.swapped ?? []))]
+                : [];
+              const byteForms = secrets
+                .flatMap((x) => derivedForms(x))
+                .map(([, f]) => Buffer.from(f, 'utf8').toString('latin1'));
+              const dumpInProgress = views.some((v) =>
+                Array.from({ length: v.length }, (_, i) => v.slice(i)).some((t) =>
+                  byteForms.some((f) => f.startsWith(t)),
+                ),
+              );
               expect(wrappedInProgress || dumpInProgress).toBe(true);
             }
           }
@@ -191,7 +260,14 @@ describe('redaction properties', () => {
     fc.assert(
       fc.property(
         fc.array(secretArb, { maxLength: 3 }),
-        fc.array(fc.oneof(textArb, fragmentArb.map((f) => f()), secretArb), { maxLength: 10 }),
+        fc.array(
+          fc.oneof(
+            textArb,
+            fragmentArb.map((f) => f()),
+            secretArb,
+          ),
+          { maxLength: 10 },
+        ),
         (secrets, parts) => {
           const r = new Redactor();
           for (const s of secrets) r.register(s);
@@ -206,7 +282,10 @@ describe('redaction properties', () => {
 
   test('text without secrets or pattern-like content passes unchanged', () => {
     // letters a-f only: no secret keyword, provider prefix, PEM marker or JWT; no '@': no DSN
-    const safeText = fc.string({ unit: fc.oneof(chars('abcdef0123456789 \t\n\r,.;!?()[]{}#%^&+-/\\|~<>="\':_'), chars('éü漢字🙂')), maxLength: 300 });
+    const safeText = fc.string({
+      unit: fc.oneof(chars('abcdef0123456789 \t\n\r,.;!?()[]{}#%^&+-/\\|~<>="\':_'), chars('éü漢字🙂')),
+      maxLength: 300,
+    });
     fc.assert(
       fc.property(fc.array(secretArb, { maxLength: 3 }), safeText, cutsArb, (secrets, text, cuts) => {
         const r = new Redactor();

@@ -99,8 +99,18 @@ function dump(bytes: Buffer, tool: 'xxd' | 'hexdump -C' | 'od -tx2', eol: string
 }
 
 function wrapped(form: string, encoding: string, s: Shape): string {
-  if (s.dump) return dump(Buffer.concat([Buffer.from('k='.repeat(8)).subarray(0, s.shift ?? 0), Buffer.from(form, 'utf8'), Buffer.from('\nnext line\n')]), s.dump, s.eol);
-  if (s.od && encoding === 'hex') return ' ' + (form.match(/.{1,2}/g) ?? []).join(' ').replace(/((?:\S\S ){16})/g, `$1${s.eol}`);
+  if (s.dump)
+    return dump(
+      Buffer.concat([
+        Buffer.from('k='.repeat(8)).subarray(0, s.shift ?? 0),
+        Buffer.from(form, 'utf8'),
+        Buffer.from('\nnext line\n'),
+      ]),
+      s.dump,
+      s.eol,
+    );
+  if (s.od && encoding === 'hex')
+    return ' ' + (form.match(/.{1,2}/g) ?? []).join(' ').replace(/((?:\S\S ){16})/g, `$1${s.eol}`);
   if (s.width === null || !isWrappable(form, encoding)) return form;
   const re = new RegExp(`(.{${s.width}})`, 'g');
   return s.indent + form.replace(re, `$1${s.eol}${s.indent}`);
@@ -120,7 +130,15 @@ const fakeGitHub = (issues: Issue[], written: string[]): GitHubIssuesApi => ({
   getIssue: async (n) => issues.find((i) => i.number === n) ?? null,
   createIssue: async ({ title, body, labels }) => {
     written.push(title, body, ...(labels ?? []));
-    const issue: Issue = { number: issues.length + 1, title, body, state: 'open', labels: labels ?? [], html_url: `https://github.example/o/r/issues/${issues.length + 1}`, created_at: new Date().toISOString() };
+    const issue: Issue = {
+      number: issues.length + 1,
+      title,
+      body,
+      state: 'open',
+      labels: labels ?? [],
+      html_url: `https://github.example/o/r/issues/${issues.length + 1}`,
+      created_at: new Date().toISOString(),
+    };
     issues.push(issue);
     return issue;
   },
@@ -159,10 +177,15 @@ async function throughSinks(r: Redactor, texts: string[], cuts: number[]): Promi
   const whole = r.redact(text);
   // every length for short texts; for long ones (a whole key, wrapped) every 7th and around the ends
   const step = text.length <= 400 ? 1 : 7;
-  const lengths = Array.from({ length: Math.ceil((text.length + 1) / step) }, (_, i) => 1 + i * step).concat([text.length - 1, text.length, text.length + 1]);
+  const lengths = Array.from({ length: Math.ceil((text.length + 1) / step) }, (_, i) => 1 + i * step).concat([
+    text.length - 1,
+    text.length,
+    text.length + 1,
+  ]);
   for (const max of lengths) {
     const c = r.clip(text, max);
-    if (c.length > max || !whole.startsWith(c.endsWith(CLIP_MARK) ? c.slice(0, -CLIP_MARK.length) : c)) throw new Error(`clip(${max}) is not a prefix of the redacted text: ${JSON.stringify(c)}`);
+    if (c.length > max || !whole.startsWith(c.endsWith(CLIP_MARK) ? c.slice(0, -CLIP_MARK.length) : c))
+      throw new Error(`clip(${max}) is not a prefix of the redacted text: ${JSON.stringify(c)}`);
   }
   out.clip = whole;
 
@@ -182,8 +205,16 @@ async function throughSinks(r: Redactor, texts: string[], cuts: number[]): Promi
   }) as typeof process.stdout.write;
   try {
     const rt = { redactor: r, logger, env: {}, cwd: dir, now: () => new Date(), inCI: true, inAction: true } as Runtime;
-    const err = new PaasError('PAAS_HEALTH_CHECK_FAILED', `health check of web1 failed: ${r.clip(texts[0] ?? '', 200)}`, { stage: 'health', target: 'web1', remediation: texts.at(-1) ?? '' });
-    const o = failure(r, 'deploy', 'oss-demo', 'apply', err, { release_id: texts[0], target_statuses: text, fanout_plan: texts });
+    const err = new PaasError(
+      'PAAS_HEALTH_CHECK_FAILED',
+      `health check of web1 failed: ${r.clip(texts[0] ?? '', 200)}`,
+      { stage: 'health', target: 'web1', remediation: texts.at(-1) ?? '' },
+    );
+    const o = failure(r, 'deploy', 'oss-demo', 'apply', err, {
+      release_id: texts[0],
+      target_statuses: text,
+      fanout_plan: texts,
+    });
     o.summary = `Last log lines of web1:\n\n\`\`\`\n${text}\n\`\`\`\n`;
     await emitOutcome(rt, o, ACTION_OUTPUTS.deploy);
   } finally {
@@ -203,7 +234,9 @@ async function throughSinks(r: Redactor, texts: string[], cuts: number[]): Promi
   execFileSync('mkdir', ['-p', evDir]);
   const events = new EventLog(evDir, ctx, r);
   events.append('deploy.failed', text, { reason: texts[0], lines: texts });
-  out.events = readdirSync(evDir).map((f) => readFileSync(join(evDir, f), 'utf8')).join('');
+  out.events = readdirSync(evDir)
+    .map((f) => readFileSync(join(evDir, f), 'utf8'))
+    .join('');
 
   // state.db (history and key/value)
   const state = sdb.forContext(ctx, r);
@@ -215,18 +248,29 @@ async function throughSinks(r: Redactor, texts: string[], cuts: number[]): Promi
   const written: string[] = [];
   const slack: string[] = [];
   await reconcileAlert(
-    { context: ctx, overall: 'unhealthy', lines: texts, now: new Date(), remediation: [{ check: 'api', reason: 'status_500', text: texts[0] ?? '' }] },
+    {
+      context: ctx,
+      overall: 'unhealthy',
+      lines: texts,
+      now: new Date(),
+      remediation: [{ check: 'api', reason: 'status_500', text: texts[0] ?? '' }],
+    },
     {
       state,
       redactor: r,
       logger,
       github: fakeGitHub(issues, written),
-      slack: { webhookUrl: 'https://hooks.example.invalid/services/x', options: { attempts: 1, fetch: async (_u, init) => (slack.push(String(init.body)), new Response('ok')) } },
+      slack: {
+        webhookUrl: 'https://hooks.example.invalid/services/x',
+        options: { attempts: 1, fetch: async (_u, init) => (slack.push(String(init.body)), new Response('ok')) },
+      },
     },
   );
   out.issues = written.join('\n');
   out.slack = slack.join('\n');
-  const rows = sdb.db.prepare('SELECT data AS v FROM history WHERE context = ? UNION ALL SELECT value AS v FROM kv WHERE context = ?').all(ctx, ctx) as Array<{ v: string }>;
+  const rows = sdb.db
+    .prepare('SELECT data AS v FROM history WHERE context = ? UNION ALL SELECT value AS v FROM kv WHERE context = ?')
+    .all(ctx, ctx) as Array<{ v: string }>;
   out.stateDb = rows.map((x) => x.v).join('\n');
 
   // SARIF, redacted as doctor writes it (runDoctorOperation: redacted, toSarif, redacted)
@@ -239,7 +283,22 @@ async function throughSinks(r: Redactor, texts: string[], cuts: number[]): Promi
     skipped: { binary: 0 },
     state_root: dir,
     contexts: 1,
-    checks: [{ name: 'repo_plaintext_secret_exposure', ok: false, detail: text, findings: texts.map((t, i) => ({ check: 'repo_plaintext_secret_exposure', kind: 'registered_secret', severity: 'critical', file: `src/${i}.env`, line: i + 1, preview: t, fingerprint: `f${i}` })) }],
+    checks: [
+      {
+        name: 'repo_plaintext_secret_exposure',
+        ok: false,
+        detail: text,
+        findings: texts.map((t, i) => ({
+          check: 'repo_plaintext_secret_exposure',
+          kind: 'registered_secret',
+          severity: 'critical',
+          file: `src/${i}.env`,
+          line: i + 1,
+          preview: t,
+          fingerprint: `f${i}`,
+        })),
+      },
+    ],
   } as unknown as DoctorReport;
   out.sarif = JSON.stringify(r.redactDeep(toSarif(r.redactDeep(report), { srcRoot: dir })), null, 2);
   return out;
@@ -268,7 +327,8 @@ function assertNoLeak(secrets: string[], sinks: Record<string, string>): void {
     for (const view of [written, written.replace(/\\[nrt]|\s/g, '')]) {
       for (let i = 0; i + PIECE <= view.length; i++) {
         const w = view.slice(i, i + PIECE);
-        if (sets.some((set) => set.has(w))) throw new Error(`sink ${sink}: ${JSON.stringify(w)} of a registered secret was written`);
+        if (sets.some((set) => set.has(w)))
+          throw new Error(`sink ${sink}: ${JSON.stringify(w)} of a registered secret was written`);
       }
     }
   }
@@ -277,8 +337,16 @@ function assertNoLeak(secrets: string[], sinks: Record<string, string>): void {
 // ---------------------------------------------------------------------------------------------
 
 const secretArb = fc.oneof(
-  fc.string({ unit: fc.constantFrom(...ALNUM.split('')), minLength: 12, maxLength: 48 }).filter((s) => /[A-Z]/.test(s) && /[a-z]/.test(s) && /[0-9]/.test(s)),
-  fc.string({ unit: fc.constantFrom(...(ALNUM + '!#$%&()+,-./:;<=>?@[]^_{|}~').split('')), minLength: 14, maxLength: 40 }).filter((s) => /[a-z]/.test(s) && /[A-Z0-9]/.test(s)),
+  fc
+    .string({ unit: fc.constantFrom(...ALNUM.split('')), minLength: 12, maxLength: 48 })
+    .filter((s) => /[A-Z]/.test(s) && /[a-z]/.test(s) && /[0-9]/.test(s)),
+  fc
+    .string({
+      unit: fc.constantFrom(...(ALNUM + '!#$%&()+,-./:;<=>?@[]^_{|}~').split('')),
+      minLength: 14,
+      maxLength: 40,
+    })
+    .filter((s) => /[a-z]/.test(s) && /[A-Z0-9]/.test(s)),
   fc.nat().map((n) => dsn('postgres', 'app', randomChars(ALNUM, 20, prng(n + 1)))),
   fc.constant('ssh-key'),
 );
@@ -298,13 +366,18 @@ const shapeArb: fc.Arbitrary<Shape> = fc.record({
 describe('no registered form leaks through any sink, however it is transformed', () => {
   test('random secrets, forms, wrappings, chunk splits and every shortening, through every sink', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(secretArb, { minLength: 1, maxLength: 2 }), fc.array(fc.tuple(fc.nat(), shapeArb), { minLength: 1, maxLength: 3 }), fc.array(fc.nat({ max: 2000 }), { maxLength: 10 }), async (raw, placed, cuts) => {
-        const secrets = raw.map((s) => (s === 'ssh-key' ? sshKey : s));
-        const r = new Redactor();
-        for (const s of secrets) r.register(s);
-        const texts = placed.map(([i, shape]) => render(secrets[i % secrets.length] as string, shape));
-        assertNoLeak(secrets, await throughSinks(r, texts, cuts));
-      }),
+      fc.asyncProperty(
+        fc.array(secretArb, { minLength: 1, maxLength: 2 }),
+        fc.array(fc.tuple(fc.nat(), shapeArb), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.nat({ max: 2000 }), { maxLength: 10 }),
+        async (raw, placed, cuts) => {
+          const secrets = raw.map((s) => (s === 'ssh-key' ? sshKey : s));
+          const r = new Redactor();
+          for (const s of secrets) r.register(s);
+          const texts = placed.map(([i, shape]) => render(secrets[i % secrets.length] as string, shape));
+          assertNoLeak(secrets, await throughSinks(r, texts, cuts));
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -318,7 +391,9 @@ describe('no registered form leaks through any sink, however it is transformed',
     const rnd = prng(5);
     for (let width = 1; width <= 100; width++) {
       const eol = width % 2 ? '\n' : '\r\n';
-      const texts = [b64, hex].map((form) => render(sshKey, { form, width, eol, indent: '', od: false, pre: '$ hook\n', post: '\n' }));
+      const texts = [b64, hex].map((form) =>
+        render(sshKey, { form, width, eol, indent: '', od: false, pre: '$ hook\n', post: '\n' }),
+      );
       const cuts = Array.from({ length: 6 }, () => Math.floor(rnd() * 3000));
       assertNoLeak([sshKey], await throughSinks(r, texts, cuts));
     }
@@ -329,7 +404,20 @@ describe('no registered form leaks through any sink, however it is transformed',
     const r = new Redactor();
     r.register(secret);
     for (const width of [1, 2, 3, 4, 5, 7, 13, 60, 64, 76]) {
-      const text = `out:\n${render(secret, { form: 0, width, eol: '\r\n', indent: '', od: false, pre: '', post: '' }).replace(/^/, Buffer.from(`k=${secret}\n`).toString('base64').replace(new RegExp(`(.{${width}})`, 'g'), '$1\n'))}\ndone\n`;
+      const text = `out:\n${render(secret, {
+        form: 0,
+        width,
+        eol: '\r\n',
+        indent: '',
+        od: false,
+        pre: '',
+        post: '',
+      }).replace(
+        /^/,
+        Buffer.from(`k=${secret}\n`)
+          .toString('base64')
+          .replace(new RegExp(`(.{${width}})`, 'g'), '$1\n'),
+      )}\ndone\n`;
       const whole = r.redact(text);
       for (let at = 0; at <= text.length; at++) {
         const s = r.stream();

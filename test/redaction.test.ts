@@ -56,7 +56,11 @@ describe('registration', () => {
     for (const prefix of ['', 'x', 'xy', 'xyz', 'user:']) {
       for (const suffix of ['', 'q', 'qr']) {
         const bytes = Buffer.from(prefix + s + suffix);
-        for (const enc of [bytes.toString('base64'), bytes.toString('base64url'), bytes.toString('base64').replace(/=+$/, '')]) {
+        for (const enc of [
+          bytes.toString('base64'),
+          bytes.toString('base64url'),
+          bytes.toString('base64').replace(/=+$/, ''),
+        ]) {
           const out = r.redact(`header ${enc} end`);
           expect(out).toContain(REDACTED);
           // what is left around the mask is at most the bytes of the prefix and suffix (+2 chars)
@@ -78,7 +82,9 @@ describe('registration', () => {
       encodeURIComponent(s).replace(/%20/g, '+'),
       new URLSearchParams({ v: s }).toString().slice(2),
       JSON.stringify(s).slice(1, -1),
-      JSON.stringify(s).slice(1, -1).replace(/[\u0080-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')),
+      JSON.stringify(s)
+        .slice(1, -1)
+        .replace(/[\u0080-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')),
     ];
     for (const f of forms) expect(r.redact(`<${f}>`)).toBe(`<${REDACTED}>`);
     expect(r.redact(JSON.stringify({ v: s }))).toBe(`{"v":"${REDACTED}"}`);
@@ -92,7 +98,8 @@ describe('registration', () => {
     r.register(s);
     expect(seen).toEqual(expect.arrayContaining([s, s.trim(), lines[0], (lines[1] as string).trim(), lines[3]]));
     expect(seen).not.toContain('short');
-    for (const l of [lines[0], (lines[1] as string).trim(), lines[3]]) expect(r.redact(`x ${l} y`)).toBe(`x ${REDACTED} y`);
+    for (const l of [lines[0], (lines[1] as string).trim(), lines[3]])
+      expect(r.redact(`x ${l} y`)).toBe(`x ${REDACTED} y`);
     expect(r.redact('a short line')).toBe('a short line');
     expect(r.redact(`[${s}]`)).toBe(`[${REDACTED}]`);
   });
@@ -245,7 +252,15 @@ describe('patterns (values never registered)', () => {
     });
 
     test('PGP private key block, a key on one line with \\n escapes, two keys', () => {
-      const pgp = j('-----BEGIN PGP ', 'PRIVATE KEY', ' BLOCK-----\n\n', randomChars(ALNUM, 64), '\n-----END PGP ', 'PRIVATE KEY', ' BLOCK-----');
+      const pgp = j(
+        '-----BEGIN PGP ',
+        'PRIVATE KEY',
+        ' BLOCK-----\n\n',
+        randomChars(ALNUM, 64),
+        '\n-----END PGP ',
+        'PRIVATE KEY',
+        ' BLOCK-----',
+      );
       expect(r.redact(`k:\n${pgp}\ndone`)).toBe(`k:\n${REDACTED}\ndone`);
       const { text } = pemKey('RSA');
       const json = JSON.stringify({ key: text });
@@ -261,8 +276,24 @@ describe('patterns (values never registered)', () => {
     });
 
     test('public keys and certificates are kept', () => {
-      const pub = j('-----BEGIN ', 'PUBLIC KEY', '-----\n', randomChars(ALNUM, 64), '\n-----END ', 'PUBLIC KEY', '-----');
-      const cert = j('-----BEGIN ', 'CERTIFICATE', '-----\n', randomChars(ALNUM, 64), '\n-----END ', 'CERTIFICATE', '-----');
+      const pub = j(
+        '-----BEGIN ',
+        'PUBLIC KEY',
+        '-----\n',
+        randomChars(ALNUM, 64),
+        '\n-----END ',
+        'PUBLIC KEY',
+        '-----',
+      );
+      const cert = j(
+        '-----BEGIN ',
+        'CERTIFICATE',
+        '-----\n',
+        randomChars(ALNUM, 64),
+        '\n-----END ',
+        'CERTIFICATE',
+        '-----',
+      );
       expect(r.redact(pub)).toBe(pub);
       expect(r.redact(cert)).toBe(cert);
       expect(r.redact('generating a private key...')).toBe('generating a private key...');
@@ -270,10 +301,13 @@ describe('patterns (values never registered)', () => {
   });
 
   describe('connection strings', () => {
-    test.each(['postgres', 'postgresql', 'mysql', 'redis', 'amqps', 'mongodb+srv', 'https'])('%s: keeps scheme and user', (scheme) => {
-      const pw = randomSecret(14);
-      expect(r.redact(`url ${dsn(scheme, 'app', pw)} ok`)).toBe(`url ${dsn(scheme, 'app', REDACTED)} ok`);
-    });
+    test.each(['postgres', 'postgresql', 'mysql', 'redis', 'amqps', 'mongodb+srv', 'https'])(
+      '%s: keeps scheme and user',
+      (scheme) => {
+        const pw = randomSecret(14);
+        expect(r.redact(`url ${dsn(scheme, 'app', pw)} ok`)).toBe(`url ${dsn(scheme, 'app', REDACTED)} ok`);
+      },
+    );
 
     test('empty user, raw / and @ in the password, percent-encoding, quotes', () => {
       const pw = randomSecret(10);
@@ -307,14 +341,23 @@ describe('patterns (values never registered)', () => {
       const t = randomSecret(32);
       expect(r.redact(`Authorization: Bearer ${t}`)).toBe(`Authorization: Bearer ${REDACTED}`);
       expect(r.redact(`> authorization: bearer ${t}\r\n`)).toBe(`> authorization: bearer ${REDACTED}\r\n`);
-      expect(r.redact(`curl -H "Authorization: Basic ${Buffer.from('u:' + t).toString('base64')}" x`)).toBe(`curl -H "Authorization: Basic ${REDACTED}" x`);
+      expect(r.redact(`curl -H "Authorization: Basic ${Buffer.from('u:' + t).toString('base64')}" x`)).toBe(
+        `curl -H "Authorization: Basic ${REDACTED}" x`,
+      );
       expect(r.redact(`sent bearer ${t}.`)).toBe(`sent bearer ${REDACTED}`);
       expect(r.redact(`{"Authorization":"token ${t}"}`)).toBe(`{"Authorization":"token ${REDACTED}"}`);
       expect(r.redact(`authorization=${t}`)).toBe(`authorization=${REDACTED}`);
     });
 
     test('prose and placeholders are kept', () => {
-      const keep = ['uses bearer token authentication', 'a bearer authentication scheme', `Authorization: Bearer ${REDACTED}`, 'Authorization: Bearer <token>', 'Authorization: Bearer ${TOKEN}', 'authorization header missing'];
+      const keep = [
+        'uses bearer token authentication',
+        'a bearer authentication scheme',
+        `Authorization: Bearer ${REDACTED}`,
+        'Authorization: Bearer <token>',
+        'Authorization: Bearer ${TOKEN}',
+        'authorization header missing',
+      ];
       for (const k of keep) expect(r.redact(k)).toBe(k);
     });
   });
@@ -375,10 +418,31 @@ describe('patterns (values never registered)', () => {
   });
 
   test('placeholders', () => {
-    for (const p of ['', '  ', '${VAR}', '$VAR', '$(cmd)', '{{ x }}', '${{ secrets.X }}', '%(pw)s', '%PASSWORD%', '<your-token>', '[REDACTED]', '***', 'xxxx', '....', 'changeme', 'REDACTED', 'null', 'your_password', 'process.env.DB_PASSWORD']) {
+    for (const p of [
+      '',
+      '  ',
+      '${VAR}',
+      '$VAR',
+      '$(cmd)',
+      '{{ x }}',
+      '${{ secrets.X }}',
+      '%(pw)s',
+      '%PASSWORD%',
+      '<your-token>',
+      '[REDACTED]',
+      '***',
+      'xxxx',
+      '....',
+      'changeme',
+      'REDACTED',
+      'null',
+      'your_password',
+      'process.env.DB_PASSWORD',
+    ]) {
       expect(isPlaceholder(p)).toBe(true);
     }
-    for (const p of ['hunter22', randomSecret(12), '$3cret', '<abc', '1234', '${x}y']) expect(isPlaceholder(p)).toBe(false);
+    for (const p of ['hunter22', randomSecret(12), '$3cret', '<abc', '1234', '${x}y'])
+      expect(isPlaceholder(p)).toBe(false);
   });
 
   test('ordinary log lines are unchanged', () => {
@@ -403,7 +467,15 @@ describe('containsSecret and the fail-closed status line contract', () => {
   test('true exactly when redact would change the text', () => {
     const s = randomSecret(12);
     const r = redactor(s);
-    for (const t of [s, `x ${s}`, 'nothing here', `${KEY.password}=\${DB_PASSWORD}`, tokens.github(), `${KEY.token}=abc`, 'short']) {
+    for (const t of [
+      s,
+      `x ${s}`,
+      'nothing here',
+      `${KEY.password}=\${DB_PASSWORD}`,
+      tokens.github(),
+      `${KEY.token}=abc`,
+      'short',
+    ]) {
       expect(r.containsSecret(t)).toBe(r.redact(t) !== t);
     }
     expect(r.containsSecret(`${KEY.password}=\${DB_PASSWORD}`)).toBe(false);
@@ -417,7 +489,13 @@ describe('redactDeep', () => {
     const when = new Date(0);
     const input = { a: s, b: [1, `x${s}`, { [s]: true, n: null }], c: when, d: 5, e: undefined as unknown };
     const out = r.redactDeep(input);
-    expect(out).toEqual({ a: REDACTED, b: [1, `x${REDACTED}`, { [REDACTED]: true, n: null }], c: when, d: 5, e: undefined });
+    expect(out).toEqual({
+      a: REDACTED,
+      b: [1, `x${REDACTED}`, { [REDACTED]: true, n: null }],
+      c: when,
+      d: 5,
+      e: undefined,
+    });
     expect(out.c).toBe(when);
     expect(input.a).toBe(s);
   });
@@ -428,7 +506,13 @@ describe('redactDeep', () => {
     class Holder {
       constructor(readonly value: string) {}
     }
-    const out = r.redactDeep({ m: new Map([[s, s]]), set: new Set([s]), u: new URL(`https://example.com/?k=${s}`), h: new Holder(s), b: Buffer.from('x') });
+    const out = r.redactDeep({
+      m: new Map([[s, s]]),
+      set: new Set([s]),
+      u: new URL(`https://example.com/?k=${s}`),
+      h: new Holder(s),
+      b: Buffer.from('x'),
+    });
     expect(out.m.get(REDACTED)).toBe(REDACTED);
     expect([...out.set]).toEqual([REDACTED]);
     expect(out.u).toBe(`https://example.com/?k=${REDACTED}`);
@@ -580,7 +664,13 @@ describe('stream', () => {
 describe('matcher: anchors of the caller, bytes scanned in place', () => {
   const collect = (m: Matcher, text: string, latin1?: Uint8Array) => {
     const out: string[] = [];
-    m.scan(text, 0, text.length, { literal: (s, e) => out.push(`L${s}-${e}`), trigger: (p, fam) => out.push(`T${p}:${fam}`) }, latin1);
+    m.scan(
+      text,
+      0,
+      text.length,
+      { literal: (s, e) => out.push(`L${s}-${e}`), trigger: (p, fam) => out.push(`T${p}:${fam}`) },
+      latin1,
+    );
     return out.sort();
   };
   const FAM = 1 << 24;

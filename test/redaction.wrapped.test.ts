@@ -55,7 +55,8 @@ const VARIANTS: Record<string, (s: string) => string> = {
 };
 
 /** The variants that make sense for a tool ('=' is only padding in base64). */
-const variants = (name: string) => Object.entries(VARIANTS).filter(([v]) => v !== 'no padding' || name.includes('base64'));
+const variants = (name: string) =>
+  Object.entries(VARIANTS).filter(([v]) => v !== 'no padding' || name.includes('base64'));
 
 function streamAll(r: Redactor, chunks: string[]): string {
   const s = r.stream();
@@ -76,16 +77,22 @@ function pieces(secret: string): Set<string> {
 /** Throws with the first piece of the secret found in the output, as printed or with whitespace removed, or decoded. */
 function assertNoLeak(secret: string, output: string, label: string): void {
   const compact = output.replace(/\s+/g, '');
-  const b64 = compact.split(REDACTED).map((p) => Buffer.from(p.replace(/[^A-Za-z0-9+/]/g, ''), 'base64').toString('latin1'));
-  const hex = compact.split(REDACTED).map((p) => Buffer.from(p.replace(/[^0-9a-fA-F]/g, '').replace(/^(.(..)*)$/, '$1'), 'hex').toString('latin1'));
+  const b64 = compact
+    .split(REDACTED)
+    .map((p) => Buffer.from(p.replace(/[^A-Za-z0-9+/]/g, ''), 'base64').toString('latin1'));
+  const hex = compact
+    .split(REDACTED)
+    .map((p) => Buffer.from(p.replace(/[^0-9a-fA-F]/g, '').replace(/^(.(..)*)$/, '$1'), 'hex').toString('latin1'));
   const all = pieces(secret);
   const rawPieces = new Set<string>();
-  for (const line of secretLines(secret)) for (let i = 0; i + PIECE <= line.length; i++) rawPieces.add(line.slice(i, i + PIECE));
+  for (const line of secretLines(secret))
+    for (let i = 0; i + PIECE <= line.length; i++) rawPieces.add(line.slice(i, i + PIECE));
   for (const p of all) {
     if (output.includes(p) || compact.includes(p)) throw new Error(`${label}: ${JSON.stringify(p)} survived`);
   }
   for (const p of rawPieces) {
-    if (b64.some((d) => d.includes(p)) || hex.some((d) => d.includes(p))) throw new Error(`${label}: ${JSON.stringify(p)} can be decoded from the output`);
+    if (b64.some((d) => d.includes(p)) || hex.some((d) => d.includes(p)))
+      throw new Error(`${label}: ${JSON.stringify(p)} can be decoded from the output`);
   }
 }
 
@@ -122,7 +129,13 @@ describe('wrapped encodings of a registered secret, printed by real tools', () =
       r.register(secret);
       const file = `${'x'.repeat(offset)}API_KEY=${secret}\nOTHER=value\n`;
       for (const [variant, f] of variants(name)) {
-        check(r, secret, `$ cat .env | tool\n${f(tool(TOOLS[name] as string[], file))}exit 0\n`, `${name}/${variant}/offset ${offset}`, rnd);
+        check(
+          r,
+          secret,
+          `$ cat .env | tool\n${f(tool(TOOLS[name] as string[], file))}exit 0\n`,
+          `${name}/${variant}/offset ${offset}`,
+          rnd,
+        );
       }
     }
   });
@@ -145,11 +158,15 @@ describe('wrapped encodings of a registered secret, printed by real tools', () =
     const r = new Redactor();
     const secret = 'Xq7' + randomChars(ALNUM, 29, prng(3));
     r.register(secret);
-    const wrapped = Buffer.from(secret).toString('base64').replace(/(.{8})/g, '$1\n');
+    const wrapped = Buffer.from(secret)
+      .toString('base64')
+      .replace(/(.{8})/g, '$1\n');
     expect(r.redact(`before\n${wrapped}\nafter`)).toBe(`before\n${REDACTED}\nafter`);
     // the raw secret split by a space is still masked (fold, terminals), ordinary prose is not
     expect(r.redact(`key ${secret.slice(0, 10)} ${secret.slice(10)} end`)).toBe(`key ${REDACTED} end`);
-    expect(r.redact('the deploy release migration container image layer')).toBe('the deploy release migration container image layer');
+    expect(r.redact('the deploy release migration container image layer')).toBe(
+      'the deploy release migration container image layer',
+    );
   });
 
   test('a stream does not hold back a completed line that merely ends like the start of a form', () => {

@@ -65,16 +65,28 @@ function extract(doc: string): DocCommand[] {
       } else if (line.startsWith('# expect:') && last) last.expect.push(line.slice('# expect:'.length).trim());
       continue;
     }
-    for (const m of raw.matchAll(/`(paas [^`]+)`/g)) out.push({ text: m[1] as string, argv: words(m[1] as string).slice(1), fenced: false, expect: [] });
+    for (const m of raw.matchAll(/`(paas [^`]+)`/g))
+      out.push({ text: m[1] as string, argv: words(m[1] as string).slice(1), fenced: false, expect: [] });
   }
   return out;
 }
 
 const COMMANDS = extract(DOC);
-const MUTATING = ['context create', 'context remove', 'context import', 'context use', 'backup create', 'backup restore', 'alert acknowledge'];
+const MUTATING = [
+  'context create',
+  'context remove',
+  'context import',
+  'context use',
+  'backup create',
+  'backup restore',
+  'alert acknowledge',
+];
 
 function readOnly(c: DocCommand): boolean {
-  const path = c.argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ');
+  const path = c.argv
+    .filter((a) => !a.startsWith('-'))
+    .slice(0, 2)
+    .join(' ');
   if (c.argv.includes('--apply') || c.argv.includes('--tail') || c.argv.includes('--drill')) return false;
   if (MUTATING.some((m) => path.startsWith(m))) return false;
   if (path.startsWith('db bootstrap')) return c.argv.join(' ').includes('--mode dry_run');
@@ -89,8 +101,26 @@ function pattern(expectLine: string): RegExp {
 
 describe('docs/runbook.md', () => {
   test('has the severity model, the five workflow steps, the seven playbooks and what never to do by hand', () => {
-    for (const h of ['## Severity model', '### 1. Detect and classify', '### 2. Stabilise', '### 3. Diagnose', '### 4. Recover', '### 5. Post-incident', '## Never by hand']) expect(DOC).toContain(h);
-    for (const h of ['Deploy failure', 'Blue/green cutover failure', 'Trigger / signature failure', 'Vault / secret guardrail failure', 'Suspected secret exposure', 'Database migration failure', 'Monitoring gone silent']) expect(DOC).toContain(`### ${h}`);
+    for (const h of [
+      '## Severity model',
+      '### 1. Detect and classify',
+      '### 2. Stabilise',
+      '### 3. Diagnose',
+      '### 4. Recover',
+      '### 5. Post-incident',
+      '## Never by hand',
+    ])
+      expect(DOC).toContain(h);
+    for (const h of [
+      'Deploy failure',
+      'Blue/green cutover failure',
+      'Trigger / signature failure',
+      'Vault / secret guardrail failure',
+      'Suspected secret exposure',
+      'Database migration failure',
+      'Monitoring gone silent',
+    ])
+      expect(DOC).toContain(`### ${h}`);
     expect(COMMANDS.filter((c) => c.fenced).length).toBeGreaterThan(20);
     expect(COMMANDS.filter((c) => c.expect.length).length).toBeGreaterThan(10);
     // the README links it
@@ -125,10 +155,20 @@ describe('docs/runbook.md', () => {
       work = join(base, 'work');
       const target = join(base, 'target');
       const rels = join(base, 'rels');
-      for (const d of [work, target, rels, join(work, 'build'), join(work, 'db', 'migrations')]) mkdirSync(d, { recursive: true });
+      for (const d of [work, target, rels, join(work, 'build'), join(work, 'db', 'migrations')])
+        mkdirSync(d, { recursive: true });
       const port = await freePort();
       writeFileSync(join(target, 'port'), `${port}\n`);
-      writeFileSync(join(work, 'paas.yml'), appYml({ http: true, port, strategy: 'serial', deadline: '5s', extra: 'ops:\n  checks:\n    - name: disk\n      target: { disk_max_pct: 100 }' }));
+      writeFileSync(
+        join(work, 'paas.yml'),
+        appYml({
+          http: true,
+          port,
+          strategy: 'serial',
+          deadline: '5s',
+          extra: 'ops:\n  checks:\n    - name: disk\n      target: { disk_max_pct: 100 }',
+        }),
+      );
       writeFileSync(join(work, 'db', 'migrations', '0001_init.sql'), 'create table notes (id bigint primary key);\n');
       for (const v of ['v1', 'v2']) makeRelease(rels, v);
       writeFileSync(join(work, 'build', 'web.tar.gz'), readFileSync(join(rels, 'v2.tar.gz')));
@@ -136,16 +176,49 @@ describe('docs/runbook.md', () => {
       const vault = join(base, 'vault-internal-dogfood.env');
       // a DSN (prod verify dry_run needs the name; nothing listens on it), assembled at run time
       const dsn = ['postgres', 'ql://app:', randomBytes(8).toString('hex'), '@127.0.0.1:9/app'].join('');
-      writeFileSync(vault, `PAAS_TARGETS=web1=local:${target}\nPAAS_STATE_KEY=${key}\nPOSTGRES_DSN_PROD=${dsn}\nSLACK_WEBHOOK_URL=http://127.0.0.1:9/hook-${randomBytes(4).toString('hex')}\n`, { mode: 0o600 });
-      const c = await cli(['context', 'create', 'internal-dogfood', '--vault-file', vault, '--events', 'workflow_dispatch', '--branches', 'main'], env(), work);
+      writeFileSync(
+        vault,
+        `PAAS_TARGETS=web1=local:${target}\nPAAS_STATE_KEY=${key}\nPOSTGRES_DSN_PROD=${dsn}\nSLACK_WEBHOOK_URL=http://127.0.0.1:9/hook-${randomBytes(4).toString('hex')}\n`,
+        { mode: 0o600 },
+      );
+      const c = await cli(
+        [
+          'context',
+          'create',
+          'internal-dogfood',
+          '--vault-file',
+          vault,
+          '--events',
+          'workflow_dispatch',
+          '--branches',
+          'main',
+        ],
+        env(),
+        work,
+      );
       expect(c.code).toBe(0);
       // v1 then v2 as the deploy workflow would (CI, workflow_dispatch on main)
       for (const v of ['v1', 'v2']) {
-        const r = await runOp('deploy', { context: 'internal-dogfood', state_root: root, app: 'web', artifact: join(rels, `${v}.tar.gz`), release_id: v, apply: 'true' }, { cwd: work });
+        const r = await runOp(
+          'deploy',
+          {
+            context: 'internal-dogfood',
+            state_root: root,
+            app: 'web',
+            artifact: join(rels, `${v}.tar.gz`),
+            release_id: v,
+            apply: 'true',
+          },
+          { cwd: work },
+        );
         expect(r.outcome.envelope.error).toBeUndefined();
       }
       expect((await cli(['backup', 'create', '--context', 'internal-dogfood'], env(), work)).code).toBe(0);
-      new EventLog(join(root, 'contexts', 'internal-dogfood', 'events'), 'internal-dogfood', new Redactor()).append('rollback.drill', 'rollback drill of web on web1: v2 -> v1 -> v2', { app: 'web', target: 'web1', mode: 'full' });
+      new EventLog(join(root, 'contexts', 'internal-dogfood', 'events'), 'internal-dogfood', new Redactor()).append(
+        'rollback.drill',
+        'rollback drill of web on web1: v2 -> v1 -> v2',
+        { app: 'web', target: 'web1', mode: 'full' },
+      );
     }, 120_000);
     afterAll(() => {
       stopApps(base);
@@ -161,9 +234,13 @@ describe('docs/runbook.md', () => {
         const out = [...r.stdout.split('\n'), ...r.stderr.split('\n')].map((l) => l.trim());
         const err = /error (PAAS_[A-Z_]+)/.exec(r.stderr)?.[1];
         // the arguments as documented are accepted: no input error, no unknown context
-        if (err === 'PAAS_INVALID_ARGUMENT' || err === 'PAAS_CONTEXT_UNRESOLVED') problems.push(`${c.text}: ${err} ${r.stderr.trim().split('\n')[0]}`);
+        if (err === 'PAAS_INVALID_ARGUMENT' || err === 'PAAS_CONTEXT_UNRESOLVED')
+          problems.push(`${c.text}: ${err} ${r.stderr.trim().split('\n')[0]}`);
         for (const e of c.expect) {
-          if (!out.some((l) => pattern(e).test(l))) problems.push(`${c.text}: expected a line \`${e}\`, got:\n${out.filter((l) => /status=/.test(l)).join('\n')}`);
+          if (!out.some((l) => pattern(e).test(l)))
+            problems.push(
+              `${c.text}: expected a line \`${e}\`, got:\n${out.filter((l) => /status=/.test(l)).join('\n')}`,
+            );
         }
         if (r.stdout.includes(key) || r.stderr.includes(key)) problems.push(`${c.text}: printed a vault value`);
       }

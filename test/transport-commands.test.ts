@@ -7,7 +7,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import {
-  appDir, backupScript, finalizeScript, gated, prepareScript, probeScript, RECEIVE, receiveScript, safeRemotePath, q, safeRelease, switchScript, unlockScript, UnsafeValueError,
+  appDir,
+  backupScript,
+  finalizeScript,
+  gated,
+  prepareScript,
+  probeScript,
+  RECEIVE,
+  receiveScript,
+  safeRemotePath,
+  q,
+  safeRelease,
+  switchScript,
+  unlockScript,
+  UnsafeValueError,
 } from '../lib/transport/commands.js';
 import { parseKv } from '../lib/ops/checks/targets.js';
 
@@ -20,7 +33,10 @@ describe('q: the one quoting function', () => {
   });
 
   test('sh reads back exactly what was quoted (property, one sh for all values)', () => {
-    const values = fc.sample(fc.string({ unit: 'binary', maxLength: 40 }).filter((s) => !s.includes('\0')), 300);
+    const values = fc.sample(
+      fc.string({ unit: 'binary', maxLength: 40 }).filter((s) => !s.includes('\0')),
+      300,
+    );
     values.push("'", "''", '\\', '\n', '$HOME', '`id`', '!', '*', '~', '-n', '--', ' a b ');
     const script = values.map((v) => `printf '%s\\0' ${q(v)}`).join('\n');
     const out = execFileSync('/bin/sh', ['-c', script]).toString('utf8').split('\0').slice(0, -1);
@@ -52,8 +68,12 @@ describe('script builders (text)', () => {
     expect(s).toContain('+ 90 ))');
     expect(s).toContain(`printf '%s\\n' '{"actor":"o'\\''neil"}' >"$L/owner.json"`);
     expect(s).toContain('mv "$L" "$s"');
-    expect(unlockScript(A, 'tok1')).toContain(`= 'tok1' ]; then rm -rf "$L"; echo "unlock=released"; else echo "unlock=not_owner"; fi`);
-    expect(() => prepareScript(A, { token: 'a b', run: '1', ownerJson: '{}', ttlSeconds: 1 })).toThrow(UnsafeValueError);
+    expect(unlockScript(A, 'tok1')).toContain(
+      `= 'tok1' ]; then rm -rf "$L"; echo "unlock=released"; else echo "unlock=not_owner"; fi`,
+    );
+    expect(() => prepareScript(A, { token: 'a b', run: '1', ownerJson: '{}', ttlSeconds: 1 })).toThrow(
+      UnsafeValueError,
+    );
   });
 
   test('receive: lock, state, --ready, then one answer line; bytes hashed as they arrive; sha256 verified before tar; unpack to a temp dir then rename', () => {
@@ -64,15 +84,21 @@ describe('script builders (text)', () => {
     expect(s.indexOf(RECEIVE.ready)).toBeLessThan(s.indexOf('IFS= read -r go'));
     expect(s.indexOf('IFS= read -r go')).toBeLessThan(s.indexOf('tee "$U"'));
     // anything but `go` (or `skip` when the release is already there) releases OUR lock and changes nothing
-    expect(s).toMatch(/if \[ "\$go" != 'go' \] \|\| \[ "\$need" != upload \]; then if \[ "\$\(cat "\$A\/.paas\/lock\/token" 2>\/dev\/null \|\| true\)" = 'tok' \]; then rm -rf "\$A\/.paas\/lock"; echo "unlock=released"; fi; echo "install=aborted"; exit 0; fi/);
+    expect(s).toMatch(
+      /if \[ "\$go" != 'go' \] \|\| \[ "\$need" != upload \]; then if \[ "\$\(cat "\$A\/.paas\/lock\/token" 2>\/dev\/null \|\| true\)" = 'tok' \]; then rm -rf "\$A\/.paas\/lock"; echo "unlock=released"; fi; echo "install=aborted"; exit 0; fi/,
+    );
     expect(s.indexOf('sum=$(tee "$U" | $H')).toBeLessThan(s.indexOf('tar -xzf'));
-    expect(s.indexOf("[ \"$sum\" != '" + 'b'.repeat(64) + "' ]")).toBeLessThan(s.indexOf('tar -xzf'));
+    expect(s.indexOf('[ "$sum" != \'' + 'b'.repeat(64) + "' ]")).toBeLessThan(s.indexOf('tar -xzf'));
     expect(s).toContain('tar -xzf "$U" -C "$T" --no-same-owner');
     expect(s).toContain(`S="$A/shared/"'storage'; D="$T/"'storage'`);
     expect(s.indexOf('mv "$T" "$R"')).toBeGreaterThan(s.indexOf('ln -s "$S" "$D"'));
     expect(() => receiveScript(A, { release: 'v2', sha256: 'nothex', shared: [], lock })).toThrow(UnsafeValueError);
-    expect(() => receiveScript(A, { release: 'v2', sha256: 'b'.repeat(64), shared: ['../etc'], lock })).toThrow(UnsafeValueError);
-    expect(() => receiveScript(A, { release: 'v2', sha256: 'b'.repeat(64), shared: [], lock: { ...lock, token: 'a;b' } })).toThrow(UnsafeValueError);
+    expect(() => receiveScript(A, { release: 'v2', sha256: 'b'.repeat(64), shared: ['../etc'], lock })).toThrow(
+      UnsafeValueError,
+    );
+    expect(() =>
+      receiveScript(A, { release: 'v2', sha256: 'b'.repeat(64), shared: [], lock: { ...lock, token: 'a;b' } }),
+    ).toThrow(UnsafeValueError);
   });
 
   test('gated: the script runs only after the word go on stdin', () => {
@@ -84,7 +110,12 @@ describe('script builders (text)', () => {
   });
 
   test('switch: pre_switch in the release, atomic ln -sfn + mv -T, start in current with its output in a log', () => {
-    const s = switchScript(A, { env, lockToken: 'tok', preSwitch: 'test -f ok', start: 'echo "$PAAS_RELEASE"; ./bin/start' });
+    const s = switchScript(A, {
+      env,
+      lockToken: 'tok',
+      preSwitch: 'test -f ok',
+      start: 'echo "$PAAS_RELEASE"; ./bin/start',
+    });
     // only while the lock holds this run's token, checked after the hook and right before the switch
     const guard = s.indexOf(`if [ "$(cat "$A/.paas/lock/token" 2>/dev/null || true)" != 'tok' ]; then`);
     expect(guard).toBeGreaterThan(s.indexOf('pre_switch hook failed'));
@@ -119,9 +150,12 @@ describe('symlink chains (issue 11 item 1)', () => {
     try {
       // an archive the runner's check would refuse: this proves the target's own check
       const mk = (name: string) => fs.mkdirSync(join(work, name), { recursive: true });
-      mk('s1'); fs.symlinkSync('.', join(work, 's1', 'a'));
-      mk('s2/a'); fs.symlinkSync('..', join(work, 's2', 'a', 'b'));
-      mk('s3'); fs.symlinkSync('a/b/../shared/public', join(work, 's3', 'public'));
+      mk('s1');
+      fs.symlinkSync('.', join(work, 's1', 'a'));
+      mk('s2/a');
+      fs.symlinkSync('..', join(work, 's2', 'a', 'b'));
+      mk('s3');
+      fs.symlinkSync('a/b/../shared/public', join(work, 's3', 'public'));
       const tarball = join(work, 'evil.tar');
       execFileSync('tar', ['-cf', tarball, '-C', join(work, 's1'), 'a']);
       execFileSync('tar', ['-rf', tarball, '-C', join(work, 's2'), 'a/b']);
@@ -131,11 +165,19 @@ describe('symlink chains (issue 11 item 1)', () => {
       const app = join(work, 'root', 'internal-dogfood', 'web');
       fs.mkdirSync(join(app, 'shared', 'public', 'uploads'), { recursive: true });
       fs.writeFileSync(join(app, 'shared', 'public', 'uploads', 'photo.jpg'), 'precious');
-      const script = receiveScript(app, { release: 'v9', sha256: createHash('sha256').update(bytes).digest('hex'), shared: ['storage', 'public/uploads'], lock: { token: 'tok', run: '1', ownerJson: '{}', ttlSeconds: 60 } });
+      const script = receiveScript(app, {
+        release: 'v9',
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        shared: ['storage', 'public/uploads'],
+        lock: { token: 'tok', run: '1', ownerJson: '{}', ttlSeconds: 60 },
+      });
       let code = 0;
       let stderr = '';
       try {
-        execFileSync('sh', ['-c', script], { input: Buffer.concat([Buffer.from('go\n'), bytes]), stdio: ['pipe', 'pipe', 'pipe'] });
+        execFileSync('sh', ['-c', script], {
+          input: Buffer.concat([Buffer.from('go\n'), bytes]),
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
       } catch (e) {
         code = (e as { status: number }).status;
         stderr = String((e as { stderr: Buffer }).stderr);
@@ -158,8 +200,16 @@ describe('symlink chains (issue 11 item 1)', () => {
       execFileSync('tar', ['-czf', tgz, '-C', join(work, 'rel'), '.']);
       const bytes = fs.readFileSync(tgz);
       const app = join(work, 'root', 'internal-dogfood', 'web');
-      const script = receiveScript(app, { release: 'v1', sha256: createHash('sha256').update(bytes).digest('hex'), shared: ['.env', 'config/app.yml', 'storage'], lock: { token: 'tok', run: '1', ownerJson: '{}', ttlSeconds: 60 } });
-      execFileSync('sh', ['-c', script], { input: Buffer.concat([Buffer.from('go\n'), bytes]), stdio: ['pipe', 'pipe', 'pipe'] });
+      const script = receiveScript(app, {
+        release: 'v1',
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        shared: ['.env', 'config/app.yml', 'storage'],
+        lock: { token: 'tok', run: '1', ownerJson: '{}', ttlSeconds: 60 },
+      });
+      execFileSync('sh', ['-c', script], {
+        input: Buffer.concat([Buffer.from('go\n'), bytes]),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       const env = fs.statSync(join(app, 'shared', '.env'));
       expect(env.isFile()).toBe(true);
       expect(env.mode & 0o777).toBe(0o600);
@@ -181,10 +231,18 @@ describe('symlink chains (issue 11 item 1)', () => {
       execFileSync('tar', ['-czf', tgz, '-C', join(work, 'rel'), '.']);
       const bytes = fs.readFileSync(tgz);
       const app = join(work, 'root', 'internal-dogfood', 'web');
-      const script = receiveScript(app, { release: 'v9', sha256: createHash('sha256').update(bytes).digest('hex'), shared: ['public/uploads'], lock: { token: 'tok', run: '1', ownerJson: '{}', ttlSeconds: 60 } });
+      const script = receiveScript(app, {
+        release: 'v9',
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        shared: ['public/uploads'],
+        lock: { token: 'tok', run: '1', ownerJson: '{}', ttlSeconds: 60 },
+      });
       let code = 0;
       try {
-        execFileSync('sh', ['-c', script], { input: Buffer.concat([Buffer.from('go\n'), bytes]), stdio: ['pipe', 'pipe', 'pipe'] });
+        execFileSync('sh', ['-c', script], {
+          input: Buffer.concat([Buffer.from('go\n'), bytes]),
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
       } catch (e) {
         code = (e as { status: number }).status;
       }
@@ -218,7 +276,8 @@ describe('ops checks: read-only probes of a target (probeScript, backupScript)',
       expect(() => cmd.probeScript({ diskPath: p || '/x/..' })).toThrow(cmd.UnsafeValueError);
       expect(() => cmd.backupScript(p || '/x/..', false)).toThrow('unsafe remote path');
     }
-    for (const s of ['a b', 'x;reboot', '$(id)', "a'b", 'x'.repeat(256)]) expect(() => cmd.probeScript({ service: s })).toThrow('unsafe service name');
+    for (const s of ['a b', 'x;reboot', '$(id)', "a'b", 'x'.repeat(256)])
+      expect(() => cmd.probeScript({ service: s })).toThrow('unsafe service name');
     expect(cmd.safeRemotePath('/')).toBe('/');
     expect(cmd.safeRemotePath('/srv/backups/db@main+1')).toBe('/srv/backups/db@main+1');
   });
@@ -232,7 +291,8 @@ describe('ops checks: read-only probes of a target (probeScript, backupScript)',
     expect(verify).toContain('echo "expected=');
     expect(verify).toContain('echo "actual=');
     // only fixed keys are echoed: never "$f" or "$newest" as a value
-    for (const line of verify.split('\n').filter((l) => l.includes('echo'))) expect(line).not.toMatch(/echo "[a-z_]+=\$(newest|f)"/);
+    for (const line of verify.split('\n').filter((l) => l.includes('echo')))
+      expect(line).not.toMatch(/echo "[a-z_]+=\$(newest|f)"/);
   });
 
   test('the probes run under sh and print only key=value lines', async () => {

@@ -14,8 +14,19 @@ import { parse } from 'yaml';
 import { REPO_ROOT } from './harness/metadata.js';
 
 type Step = { uses?: string; run?: string; shell?: string; name?: string; id?: string; with?: Record<string, unknown> };
-type Job = { uses?: string; steps?: Step[]; permissions?: Record<string, string> | string; environment?: string | { name: string }; defaults?: { run?: { shell?: string } } };
-type Workflow = { on: Record<string, unknown>; permissions?: Record<string, string> | string; jobs: Record<string, Job>; defaults?: { run?: { shell?: string } } };
+type Job = {
+  uses?: string;
+  steps?: Step[];
+  permissions?: Record<string, string> | string;
+  environment?: string | { name: string };
+  defaults?: { run?: { shell?: string } };
+};
+type Workflow = {
+  on: Record<string, unknown>;
+  permissions?: Record<string, string> | string;
+  jobs: Record<string, Job>;
+  defaults?: { run?: { shell?: string } };
+};
 interface File {
   path: string;
   text: string;
@@ -47,7 +58,9 @@ function usesOf(f: File): Array<{ uses: string; line: string }> {
   }
   const lines = f.text.split('\n');
   return all.map((uses) => {
-    const line = lines.find((l) => new RegExp(`^\\s*(- )?uses: ${uses.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(\\s|$)`).test(l));
+    const line = lines.find((l) =>
+      new RegExp(`^\\s*(- )?uses: ${uses.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(\\s|$)`).test(l),
+    );
     return { uses, line: line?.trim() ?? '' };
   });
 }
@@ -71,19 +84,22 @@ describe('workflow files', () => {
     ]);
   });
 
-  test.each(files.map((f) => [f.path, f] as const))('%s: every third-party action is pinned by a 40-hex commit SHA with "# vX.Y.Z"; ours by a version tag', (_p, f) => {
-    const uses = usesOf(f);
-    expect(uses.length).toBeGreaterThan(0);
-    for (const { uses: u, line } of uses) {
-      if (isLocal(u)) continue;
-      if (OURS.test(u)) {
-        expect(u).toMatch(/@v\d+(\.\d+){0,2}$/);
-        continue;
+  test.each(files.map((f) => [f.path, f] as const))(
+    '%s: every third-party action is pinned by a 40-hex commit SHA with "# vX.Y.Z"; ours by a version tag',
+    (_p, f) => {
+      const uses = usesOf(f);
+      expect(uses.length).toBeGreaterThan(0);
+      for (const { uses: u, line } of uses) {
+        if (isLocal(u)) continue;
+        if (OURS.test(u)) {
+          expect(u).toMatch(/@v\d+(\.\d+){0,2}$/);
+          continue;
+        }
+        expect(u).toMatch(PINNED);
+        expect(line).toMatch(/ # v\d+(\.\d+){0,2}$/);
       }
-      expect(u).toMatch(PINNED);
-      expect(line).toMatch(/ # v\d+(\.\d+){0,2}$/);
-    }
-  });
+    },
+  );
 
   test('one action, one pin: the same SHA and version comment in every file (templates and our own CI agree)', () => {
     const pins = new Map<string, Set<string>>();
@@ -101,10 +117,13 @@ describe('workflow files', () => {
     for (const [repo, set] of pins) expect([repo, [...set]]).toEqual([repo, [expect.any(String)]]);
   });
 
-  test.each(files.map((f) => [f.path, f] as const))('%s: declares its permissions; contents is read-only at the top (writes go on the job that needs them)', (_p, f) => {
-    expect(f.wf.permissions).toEqual(expect.any(Object));
-    expect((f.wf.permissions as Record<string, string>).contents).toBe('read');
-  });
+  test.each(files.map((f) => [f.path, f] as const))(
+    '%s: declares its permissions; contents is read-only at the top (writes go on the job that needs them)',
+    (_p, f) => {
+      expect(f.wf.permissions).toEqual(expect.any(Object));
+      expect((f.wf.permissions as Record<string, string>).contents).toBe('read');
+    },
+  );
 
   test('every job that runs deploy or rollback may write deployments (GitHub Deployment statuses, no 403 warning)', () => {
     let seen = 0;
@@ -120,11 +139,16 @@ describe('workflow files', () => {
   });
 
   test("a scheduled workflow never runs in the deploy's protected environment (it would wait for a reviewer)", () => {
-    const ctx = (env: Job['environment']) => String(typeof env === 'object' ? env.name : (env ?? '')).replace(/\$\{\{\s*(inputs|matrix)\.context\s*\}\}/g, '<context>');
+    const ctx = (env: Job['environment']) =>
+      String(typeof env === 'object' ? env.name : (env ?? '')).replace(
+        /\$\{\{\s*(inputs|matrix)\.context\s*\}\}/g,
+        '<context>',
+      );
     const guarded = new Set<string>();
     for (const f of files) {
       for (const job of Object.values(f.wf.jobs)) {
-        if ((job.steps ?? []).some((s) => /\/actions\/(deploy|rollback|db_bootstrap)@/.test(s.uses ?? ''))) guarded.add(ctx(job.environment));
+        if ((job.steps ?? []).some((s) => /\/actions\/(deploy|rollback|db_bootstrap)@/.test(s.uses ?? '')))
+          guarded.add(ctx(job.environment));
       }
     }
     expect([...guarded]).toEqual(['<context>']);
@@ -148,23 +172,29 @@ describe('workflow files', () => {
   });
 
   const shellcheck = spawnSync('shellcheck', ['--version']).status === 0;
-  (shellcheck ? test : test.skip)('shellcheck passes on every run: block (expressions replaced as actionlint does)', () => {
-    let checked = 0;
-    for (const f of files) {
-      for (const [name, job] of Object.entries(f.wf.jobs)) {
-        for (const [i, s] of (job.steps ?? []).entries()) {
-          if (!s.run) continue;
-          const shell = s.shell ?? job.defaults?.run?.shell ?? f.wf.defaults?.run?.shell ?? 'bash';
-          expect(shell).toBe('bash');
-          const script = s.run.replace(/\$\{\{[^}]*\}\}/g, (m) => '_'.repeat(m.length));
-          const r = spawnSync('shellcheck', ['--shell=bash', '--format=gcc', '-'], { input: script, encoding: 'utf8' });
-          expect([`${f.path} ${name} step ${i + 1}`, r.stdout]).toEqual([`${f.path} ${name} step ${i + 1}`, '']);
-          checked++;
+  (shellcheck ? test : test.skip)(
+    'shellcheck passes on every run: block (expressions replaced as actionlint does)',
+    () => {
+      let checked = 0;
+      for (const f of files) {
+        for (const [name, job] of Object.entries(f.wf.jobs)) {
+          for (const [i, s] of (job.steps ?? []).entries()) {
+            if (!s.run) continue;
+            const shell = s.shell ?? job.defaults?.run?.shell ?? f.wf.defaults?.run?.shell ?? 'bash';
+            expect(shell).toBe('bash');
+            const script = s.run.replace(/\$\{\{[^}]*\}\}/g, (m) => '_'.repeat(m.length));
+            const r = spawnSync('shellcheck', ['--shell=bash', '--format=gcc', '-'], {
+              input: script,
+              encoding: 'utf8',
+            });
+            expect([`${f.path} ${name} step ${i + 1}`, r.stdout]).toEqual([`${f.path} ${name} step ${i + 1}`, '']);
+            checked++;
+          }
         }
       }
-    }
-    expect(checked).toBeGreaterThan(8);
-  });
+      expect(checked).toBeGreaterThan(8);
+    },
+  );
 });
 
 describe('the release process', () => {
@@ -217,14 +247,17 @@ describe('the release process', () => {
   test('--prepare moves the [Unreleased] entries under a dated heading and keeps an empty [Unreleased]', async () => {
     const { prepare, releaseNotes } = await load();
     const next = prepare(CHANGELOG, '1.2.0', '2026-12-07');
-    expect(next).toContain('## [Unreleased]\n\n## [1.2.0] - 2026-12-07\n\n### Fixed\n- the demo cleans up on SIGTERM\n\n## [1.1.0] - 2026-11-02');
+    expect(next).toContain(
+      '## [Unreleased]\n\n## [1.2.0] - 2026-12-07\n\n### Fixed\n- the demo cleans up on SIGTERM\n\n## [1.1.0] - 2026-11-02',
+    );
     expect(releaseNotes(next, '1.2.0')).toBe('### Fixed\n- the demo cleans up on SIGTERM\n');
     expect(() => prepare(next, '1.2.1', '2026-12-08')).toThrow(/lists no change/);
     expect(() => prepare(CHANGELOG, '1.1.0')).toThrow(/already has a section/);
   });
 
   test('the CLI prints the notes, or one line and exit 1', () => {
-    const run = (...a: string[]) => spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'release-notes.mjs'), ...a], { encoding: 'utf8' });
+    const run = (...a: string[]) =>
+      spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'release-notes.mjs'), ...a], { encoding: 'utf8' });
     const bad = run('9.9.9');
     expect([bad.status, bad.stdout]).toEqual([1, '']);
     expect(bad.stderr).toMatch(/^release: CHANGELOG\.md has no "## \[9\.9\.9\] - YYYY-MM-DD" section[^\n]*\n$/);
@@ -238,7 +271,14 @@ describe('the release process', () => {
     expect(log).toMatch(/^## \[Unreleased\]$/m);
     expect(() => prepare(log, '99.0.0', '2026-12-07')).not.toThrow();
     const sec = readFileSync(join(REPO_ROOT, 'SECURITY.md'), 'utf8').toLowerCase();
-    for (const must of ['## reporting a vulnerability', '## in scope', 'redaction leaks', '**isolation.**', '## out of scope']) expect(sec).toContain(must);
+    for (const must of [
+      '## reporting a vulnerability',
+      '## in scope',
+      'redaction leaks',
+      '**isolation.**',
+      '## out of scope',
+    ])
+      expect(sec).toContain(must);
     const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
     expect(readme).toContain('(CHANGELOG.md)');
     expect(readme).toContain('(SECURITY.md)');
@@ -257,7 +297,9 @@ describe('the release process', () => {
     const ci = byName('.github/workflows/ci.yml').wf;
     expect((ci.jobs.ci?.steps ?? []).some((s) => /\.ci\/run\b/.test(s.run ?? ''))).toBe(true);
     expect(Object.keys(ci.on)).toContain('workflow_call');
-    expect((byName('.github/workflows/doctor.yml').wf.jobs.doctor?.steps ?? []).map((s) => s.uses).filter(Boolean)).toEqual([
+    expect(
+      (byName('.github/workflows/doctor.yml').wf.jobs.doctor?.steps ?? []).map((s) => s.uses).filter(Boolean),
+    ).toEqual([
       expect.stringMatching(/^actions\/checkout@/),
       './actions/doctor',
       expect.stringMatching(/^github\/codeql-action\/upload-sarif@/),
@@ -267,9 +309,13 @@ describe('the release process', () => {
   test('dependabot watches npm (root and bench/) and the pinned actions (our workflows and the templates)', () => {
     const p = join(REPO_ROOT, '.github', 'dependabot.yml');
     expect(existsSync(p)).toBe(true);
-    const cfg = parse(readFileSync(p, 'utf8')) as { version: number; updates: Array<{ 'package-ecosystem': string; directory?: string; directories?: string[] }> };
+    const cfg = parse(readFileSync(p, 'utf8')) as {
+      version: number;
+      updates: Array<{ 'package-ecosystem': string; directory?: string; directories?: string[] }>;
+    };
     expect(cfg.version).toBe(2);
-    const dirs = (eco: string) => cfg.updates.filter((u) => u['package-ecosystem'] === eco).flatMap((u) => u.directories ?? [u.directory]);
+    const dirs = (eco: string) =>
+      cfg.updates.filter((u) => u['package-ecosystem'] === eco).flatMap((u) => u.directories ?? [u.directory]);
     expect(dirs('npm').sort()).toEqual(['/', '/bench']);
     expect(dirs('github-actions').sort()).toEqual(['/', '/workflows-templates']);
   });

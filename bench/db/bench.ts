@@ -29,9 +29,12 @@ const LATENCY = Number(flag('--latency-ms', '0'));
 const DIST = resolve(flag('--dist', join(REPO, 'dist')));
 const BUNDLE = join(DIST, 'db_bootstrap', 'index.js');
 
-if (Number(process.versions.node.split('.')[0]) !== 24) throw new Error('run with Node 24: node_modules/.bin/node bench/db/run.mjs');
+if (Number(process.versions.node.split('.')[0]) !== 24)
+  throw new Error('run with Node 24: node_modules/.bin/node bench/db/run.mjs');
 if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} missing: npm run build -- --only db_bootstrap`);
-const DBMATE = createRequire(join(REPO, 'bench', 'package.json')).resolve(`@dbmate/${process.platform}-${process.arch}/bin/dbmate`);
+const DBMATE = createRequire(join(REPO, 'bench', 'package.json')).resolve(
+  `@dbmate/${process.platform}-${process.arch}/bin/dbmate`,
+);
 
 interface Timed {
   ms: number;
@@ -62,7 +65,10 @@ function writeMigrations(dir: string, n: number): void {
   const width = Math.max(4, String(n).length);
   for (let i = 1; i <= n; i++) {
     const id = String(i).padStart(width, '0');
-    writeFileSync(join(dir, `${id}_create_t${i}.sql`), `-- migrate:up\nCREATE TABLE t${i} (id bigint PRIMARY KEY, name text NOT NULL DEFAULT '');\nINSERT INTO t${i} (id) VALUES (1);\n\n-- migrate:down\nDROP TABLE t${i};\n`);
+    writeFileSync(
+      join(dir, `${id}_create_t${i}.sql`),
+      `-- migrate:up\nCREATE TABLE t${i} (id bigint PRIMARY KEY, name text NOT NULL DEFAULT '');\nINSERT INTO t${i} (id) VALUES (1);\n\n-- migrate:down\nDROP TABLE t${i};\n`,
+    );
   }
 }
 
@@ -101,7 +107,8 @@ async function main(): Promise<void> {
     const password = Math.random().toString(36).slice(2) + 'Aa1';
     await pg.createRole(owner, password);
     const proxy = LATENCY > 0 ? await delayProxy(pg.port, LATENCY) : null;
-    const dsn = (db: string) => `${pg.dsn(db, owner, password).replace(`:${pg.port}/`, `:${proxy ? proxy.port : pg.port}/`)}?sslmode=disable`;
+    const dsn = (db: string) =>
+      `${pg.dsn(db, owner, password).replace(`:${pg.port}/`, `:${proxy ? proxy.port : pg.port}/`)}?sslmode=disable`;
     const baseEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: root, LANG: 'C.UTF-8' };
 
     const ours = (ws: string, mode: string, db: string | null, tag: string) => {
@@ -129,22 +136,42 @@ async function main(): Promise<void> {
       if (process.env.BENCH_CPU_PROF) env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}`;
       return timed(process.execPath, [BUNDLE], env, ws);
     };
-    const dbmate = (ws: string, cmd: string, db: string) => timed(DBMATE, ['--url', dsn(db), '--migrations-dir', join(ws, 'db', 'migrations'), '--no-dump-schema', cmd], baseEnv, ws);
+    const dbmate = (ws: string, cmd: string, db: string) =>
+      timed(
+        DBMATE,
+        ['--url', dsn(db), '--migrations-dir', join(ws, 'db', 'migrations'), '--no-dump-schema', cmd],
+        baseEnv,
+        ws,
+      );
     const check = (r: Timed, what: string, expect: RegExp) => {
-      if (r.code !== 0 || !expect.test(r.out)) throw new Error(`${what} failed (exit ${r.code}):\n${r.out.slice(-2000)}`);
+      if (r.code !== 0 || !expect.test(r.out))
+        throw new Error(`${what} failed (exit ${r.code}):\n${r.out.slice(-2000)}`);
     };
-    const rows = async (db: string, table = 'schema_migrations') => Number((await pg.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table}`, db)).rows[0]?.n);
+    const rows = async (db: string, table = 'schema_migrations') =>
+      Number((await pg.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table}`, db)).rows[0]?.n);
 
     // fixed process costs, for reading the small sizes
-    const nodeStart = median(await Promise.all([0, 1, 2].map(() => timed(process.execPath, ['-e', '0'], baseEnv, root).then((r) => r.ms))));
-    const dbmateStart = median(await Promise.all([0, 1, 2].map(() => timed(DBMATE, ['--version'], baseEnv, root).then((r) => r.ms))));
+    const nodeStart = median(
+      await Promise.all([0, 1, 2].map(() => timed(process.execPath, ['-e', '0'], baseEnv, root).then((r) => r.ms))),
+    );
+    const dbmateStart = median(
+      await Promise.all([0, 1, 2].map(() => timed(DBMATE, ['--version'], baseEnv, root).then((r) => r.ms))),
+    );
 
     const results: string[] = [];
     const perSize: Record<number, Record<string, number>> = {};
     for (const n of SIZES) {
       const ws = join(root, `ws-${n}`);
       writeMigrations(join(ws, 'db', 'migrations'), n);
-      const m: Record<string, number[]> = { all: [], migrate: [], dbmate: [], dryPending: [], dryCurrent: [], dbmateStatus: [], offline: [] };
+      const m: Record<string, number[]> = {
+        all: [],
+        migrate: [],
+        dbmate: [],
+        dryPending: [],
+        dryCurrent: [],
+        dbmateStatus: [],
+        offline: [],
+      };
       for (let t = 0; t < TRIALS; t++) {
         // alternate the order between trials so neither tool always runs on a warmer server
         const order = t % 2 === 0 ? ['ours-all', 'dbmate', 'ours-migrate'] : ['dbmate', 'ours-migrate', 'ours-all'];
@@ -193,11 +220,14 @@ async function main(): Promise<void> {
     const [lo, hi] = [SIZES[0] as number, SIZES[SIZES.length - 1] as number];
     if (SIZES.length > 1 && perSize[lo] && perSize[hi]) {
       const per = (k: string) => ((perSize[hi]?.[k] as number) - (perSize[lo]?.[k] as number)) / (hi - lo);
-      marginal.push('', `marginal cost per migration (${lo} → ${hi}, start-up excluded): paas all ${per('all').toFixed(2)} ms, paas migrate ${per('migrate').toFixed(2)} ms, dbmate ${per('dbmate').toFixed(2)} ms (ratio migrate/dbmate ${(per('migrate') / per('dbmate')).toFixed(2)})`);
+      marginal.push(
+        '',
+        `marginal cost per migration (${lo} → ${hi}, start-up excluded): paas all ${per('all').toFixed(2)} ms, paas migrate ${per('migrate').toFixed(2)} ms, dbmate ${per('dbmate').toFixed(2)} ms (ratio migrate/dbmate ${(per('migrate') / per('dbmate')).toFixed(2)})`,
+      );
     }
     proxy?.server.close();
     const lines = [
-      `PostgreSQL ${(await pg.query<{ v: string }>('SELECT current_setting(\'server_version\') AS v')).rows[0]?.v} (fsync off, loopback TCP${LATENCY ? ` through a proxy adding ${LATENCY} ms each way` : ''}), node ${process.version}, dbmate ${(await timed(DBMATE, ['--version'], baseEnv, root)).out.trim().replace(/^dbmate version /, '')}, ${cpus().length} CPUs, ${TRIALS} trials, medians`,
+      `PostgreSQL ${(await pg.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v} (fsync off, loopback TCP${LATENCY ? ` through a proxy adding ${LATENCY} ms each way` : ''}), node ${process.version}, dbmate ${(await timed(DBMATE, ['--version'], baseEnv, root)).out.trim().replace(/^dbmate version /, '')}, ${cpus().length} CPUs, ${TRIALS} trials, medians`,
       `process start alone: node ${Math.round(nodeStart)} ms, dbmate ${Math.round(dbmateStart)} ms`,
       '',
       '| migrations | paas all (migrate+verify) | paas migrate | dbmate migrate | ratio all/dbmate | ratio migrate/dbmate | paas dry_run, all pending | paas dry_run, up to date | dbmate status | paas dry_run offline |',

@@ -14,7 +14,8 @@ registerHooks({
     try {
       return next(specifier, context);
     } catch (e) {
-      if (/^(\.{1,2}\/|\/|file:)/.test(specifier) && specifier.endsWith('.js')) return next(specifier.slice(0, -3) + '.ts', context);
+      if (/^(\.{1,2}\/|\/|file:)/.test(specifier) && specifier.endsWith('.js'))
+        return next(specifier.slice(0, -3) + '.ts', context);
       throw e;
     }
   },
@@ -23,7 +24,12 @@ registerHooks({
       const source = readFileSync(fileURLToPath(url), 'utf8');
       const out = ts.transpileModule(source, {
         fileName: fileURLToPath(url),
-        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2023, isolatedModules: true, sourceMap: false },
+        compilerOptions: {
+          module: ts.ModuleKind.ESNext,
+          target: ts.ScriptTarget.ES2023,
+          isolatedModules: true,
+          sourceMap: false,
+        },
       });
       return { format: 'module', source: out.outputText, shortCircuit: true };
     }

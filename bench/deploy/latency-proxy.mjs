@@ -10,7 +10,11 @@ const [ms, ...targets] = process.argv.slice(2);
 const oneWay = Number(ms);
 
 function delayed(from, to) {
-  from.on('data', (chunk) => setTimeout(() => { if (!to.destroyed) to.write(chunk); }, oneWay));
+  from.on('data', (chunk) =>
+    setTimeout(() => {
+      if (!to.destroyed) to.write(chunk);
+    }, oneWay),
+  );
   from.on('end', () => setTimeout(() => to.end(), oneWay));
   from.on('error', () => to.destroy());
   from.on('close', () => setTimeout(() => to.destroy(), oneWay + 5));

@@ -11,5 +11,11 @@ export interface ScoredFinding {
   preview?: string;
 }
 export function rng(seed: number): () => number;
-export function writeMonorepo(root: string, opts?: { seed?: number }): { labels: Label[]; negatives: number; files: number };
-export function score<F extends ScoredFinding>(labels: Label[], findings: F[]): { recall: number; precision: number; found: Label[]; missed: Label[]; falsePositives: F[] };
+export function writeMonorepo(
+  root: string,
+  opts?: { seed?: number },
+): { labels: Label[]; negatives: number; files: number };
+export function score<F extends ScoredFinding>(
+  labels: Label[],
+  findings: F[],
+): { recall: number; precision: number; found: Label[]; missed: Label[]; falsePositives: F[] };

@@ -50,7 +50,10 @@ function sshKey(type) {
       const args = ['-q', '-t', type, '-N', '', '-C', 'deploy@ci', '-f', join(dir, 'k')];
       if (type === 'rsa') args.splice(3, 0, '-b', '2048');
       execFileSync('ssh-keygen', args, { stdio: 'ignore' });
-      sshKeys.set(type, { priv: readFileSync(join(dir, 'k'), 'utf8'), pub: readFileSync(join(dir, 'k.pub'), 'utf8').trim() });
+      sshKeys.set(type, {
+        priv: readFileSync(join(dir, 'k'), 'utf8'),
+        pub: readFileSync(join(dir, 'k.pub'), 'utf8').trim(),
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -75,7 +78,9 @@ class Gen {
   }
   /** a password a person would choose for a service: letters, digits, a symbol */
   password() {
-    return this.pick(UPPER, 2) + this.pick(LOWER, 5) + this.pick(DIGITS, 3) + this.pick('!#%*+-_', 1) + this.pick(ALNUM, 5);
+    return (
+      this.pick(UPPER, 2) + this.pick(LOWER, 5) + this.pick(DIGITS, 3) + this.pick('!#%*+-_', 1) + this.pick(ALNUM, 5)
+    );
   }
   jwt(payload) {
     const h = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
@@ -84,45 +89,137 @@ class Gen {
     return `${h}.${p}.${sig}`;
   }
   // provider formats, by their own shape
-  aws() { return j('AK', 'IA') + this.pick(UPPER.replace(/[AEIOU]/g, '') + '234567', 16); }
-  awsTemp() { return j('AS', 'IA') + this.pick(UPPER + DIGITS, 16); }
-  awsSecret() { return this.pick(B64, 40); }
-  github(p = 'p') { return j('gh', p, '_') + this.alnum(36); }
-  githubPat() { return j('github', '_pat_') + this.alnum(22) + '_' + this.alnum(59); }
-  gitlab() { return j('gl', 'pat-') + this.pick(B64URL, 20); }
-  slack(c = 'b') { return j('xo', 'x', c, '-') + this.pick(DIGITS, 11) + '-' + this.pick(DIGITS, 13) + '-' + this.alnum(24); }
-  slackHook() { return j('https://hooks.', 'slack.com/services/') + 'T' + this.pick(UPPER + DIGITS, 8) + '/B' + this.pick(UPPER + DIGITS, 10) + '/' + this.alnum(24); }
-  stripe() { return j('sk', '_live_') + this.alnum(99).slice(0, 34); }
-  stripeRestricted() { return j('rk', '_live_') + this.alnum(34); }
-  twilio() { return j('S', 'K') + this.hex(32); }
-  sendgrid() { return j('S', 'G.') + this.pick(B64URL, 22) + '.' + this.pick(B64URL, 43); }
-  mailgun() { return j('ke', 'y-') + this.hex(32); }
-  npm() { return j('np', 'm_') + this.alnum(36); }
-  pypi() { return j('py', 'pi-', 'AgEIcHlwaS5vcmc') + this.pick(B64URL, 70); }
-  google() { return j('AI', 'za') + 'Sy' + this.pick(B64URL, 33); }
-  openai() { return j('sk-', 'proj-') + this.pick(B64URL, 58) + j('T3Blb', 'kFJ') + this.pick(B64URL, 58); }
-  anthropic() { return j('sk-', 'ant-', 'api03-') + this.pick(B64URL, 93) + 'AA'; }
-  azureStorage() { return j('Account', 'Key=') + this.pick(B64, 86) + '=='; }
-  digitalocean() { return j('do', 'p_v1_') + this.hex(64); }
-  heroku() { return j('HR', 'KU-') + this.pick(B64URL, 60); }
-  shopify() { return j('sh', 'pat_') + this.hex(32); }
-  atlassian() { return j('ATA', 'TT3') + this.pick(B64URL, 183) + '=' + this.pick(UPPER + DIGITS, 8); }
-  databricks() { return j('da', 'pi') + this.hex(32); }
-  vault() { return j('hv', 's.') + this.pick(B64URL, 94); }
-  doppler() { return j('dp', '.pt.') + this.pick(LOWER + UPPER + DIGITS, 43); }
-  linear() { return j('lin', '_api_') + this.alnum(40); }
-  postman() { return j('PM', 'AK-') + this.hex(24) + '-' + this.hex(34); }
-  square() { return j('EA', 'AA') + this.pick(B64URL, 60); }
-  telegram() { return this.pick(DIGITS, 10) + ':' + j('A', 'A') + this.pick(B64URL, 33); }
-  discordHook() { return j('https://discord', '.com/api/webhooks/') + this.pick(DIGITS, 18) + '/' + this.pick(B64URL, 68); }
-  age() { return j('AGE-SECRET', '-KEY-1') + this.pick('QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L', 58); }
-  newrelic() { return j('NR', 'AK-') + this.pick(UPPER + DIGITS, 27); }
-  dockerhub() { return j('dckr', '_pat_') + this.pick(B64URL, 27); }
-  sentry() { return j('sntr', 'ys_') + 'eyJ' + this.pick(B64URL, 80) + '_' + this.pick(B64URL, 43); }
+  aws() {
+    return j('AK', 'IA') + this.pick(UPPER.replace(/[AEIOU]/g, '') + '234567', 16);
+  }
+  awsTemp() {
+    return j('AS', 'IA') + this.pick(UPPER + DIGITS, 16);
+  }
+  awsSecret() {
+    return this.pick(B64, 40);
+  }
+  github(p = 'p') {
+    return j('gh', p, '_') + this.alnum(36);
+  }
+  githubPat() {
+    return j('github', '_pat_') + this.alnum(22) + '_' + this.alnum(59);
+  }
+  gitlab() {
+    return j('gl', 'pat-') + this.pick(B64URL, 20);
+  }
+  slack(c = 'b') {
+    return j('xo', 'x', c, '-') + this.pick(DIGITS, 11) + '-' + this.pick(DIGITS, 13) + '-' + this.alnum(24);
+  }
+  slackHook() {
+    return (
+      j('https://hooks.', 'slack.com/services/') +
+      'T' +
+      this.pick(UPPER + DIGITS, 8) +
+      '/B' +
+      this.pick(UPPER + DIGITS, 10) +
+      '/' +
+      this.alnum(24)
+    );
+  }
+  stripe() {
+    return j('sk', '_live_') + this.alnum(99).slice(0, 34);
+  }
+  stripeRestricted() {
+    return j('rk', '_live_') + this.alnum(34);
+  }
+  twilio() {
+    return j('S', 'K') + this.hex(32);
+  }
+  sendgrid() {
+    return j('S', 'G.') + this.pick(B64URL, 22) + '.' + this.pick(B64URL, 43);
+  }
+  mailgun() {
+    return j('ke', 'y-') + this.hex(32);
+  }
+  npm() {
+    return j('np', 'm_') + this.alnum(36);
+  }
+  pypi() {
+    return j('py', 'pi-', 'AgEIcHlwaS5vcmc') + this.pick(B64URL, 70);
+  }
+  google() {
+    return j('AI', 'za') + 'Sy' + this.pick(B64URL, 33);
+  }
+  openai() {
+    return j('sk-', 'proj-') + this.pick(B64URL, 58) + j('T3Blb', 'kFJ') + this.pick(B64URL, 58);
+  }
+  anthropic() {
+    return j('sk-', 'ant-', 'api03-') + this.pick(B64URL, 93) + 'AA';
+  }
+  azureStorage() {
+    return j('Account', 'Key=') + this.pick(B64, 86) + '==';
+  }
+  digitalocean() {
+    return j('do', 'p_v1_') + this.hex(64);
+  }
+  heroku() {
+    return j('HR', 'KU-') + this.pick(B64URL, 60);
+  }
+  shopify() {
+    return j('sh', 'pat_') + this.hex(32);
+  }
+  atlassian() {
+    return j('ATA', 'TT3') + this.pick(B64URL, 183) + '=' + this.pick(UPPER + DIGITS, 8);
+  }
+  databricks() {
+    return j('da', 'pi') + this.hex(32);
+  }
+  vault() {
+    return j('hv', 's.') + this.pick(B64URL, 94);
+  }
+  doppler() {
+    return j('dp', '.pt.') + this.pick(LOWER + UPPER + DIGITS, 43);
+  }
+  linear() {
+    return j('lin', '_api_') + this.alnum(40);
+  }
+  postman() {
+    return j('PM', 'AK-') + this.hex(24) + '-' + this.hex(34);
+  }
+  square() {
+    return j('EA', 'AA') + this.pick(B64URL, 60);
+  }
+  telegram() {
+    return this.pick(DIGITS, 10) + ':' + j('A', 'A') + this.pick(B64URL, 33);
+  }
+  discordHook() {
+    return j('https://discord', '.com/api/webhooks/') + this.pick(DIGITS, 18) + '/' + this.pick(B64URL, 68);
+  }
+  age() {
+    return j('AGE-SECRET', '-KEY-1') + this.pick('QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L', 58);
+  }
+  newrelic() {
+    return j('NR', 'AK-') + this.pick(UPPER + DIGITS, 27);
+  }
+  dockerhub() {
+    return j('dckr', '_pat_') + this.pick(B64URL, 27);
+  }
+  sentry() {
+    return j('sntr', 'ys_') + 'eyJ' + this.pick(B64URL, 80) + '_' + this.pick(B64URL, 43);
+  }
   pem(kind) {
-    if (kind === 'rsa') return generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-    if (kind === 'ec') return generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'sec1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-    return generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    if (kind === 'rsa')
+      return generateKeyPairSync('rsa', {
+        modulusLength: 2048,
+        privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+      });
+    if (kind === 'ec')
+      return generateKeyPairSync('ec', {
+        namedCurve: 'P-256',
+        privateKeyEncoding: { type: 'sec1', format: 'pem' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+      });
+    return generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
   }
 }
 
@@ -171,12 +268,15 @@ export function writeMonorepo(root, { seed = 1 } = {}) {
     .neg("export const SESSION_TOKEN_HEADER = 'x-session-token';")
     .neg("export const FOO_TOKEN_IDENTIFIER = 'confirmation-email';")
     .neg("export const resetPasswordLink = 'https://app.acme-corp.io/account/reset-password';")
-    .neg("const passwordPolicy = { minLength: 12, requireDigit: true };")
+    .neg('const passwordPolicy = { minLength: 12, requireDigit: true };')
     .secret('github_token', `const GITHUB_TOKEN = '${g.github('p')}';`)
     .secret('stripe_key', `export const stripe = new Stripe('${g.stripe()}', { apiVersion: '2024-06-20' });`)
     .secret('secret_named_key', `const internalApiToken: string = '${g.alnum(12)}${g.pick('-_', 1)}${g.alnum(20)}';`)
-    .secret('jwt', `const serviceJwt = '${g.jwt({ sub: 'svc-billing', iss: 'auth.acme-corp.io', iat: 1767225600, exp: 1893456000 })}';`)
-    .neg("const tokenizer = new Tokenizer({ lowercase: true });")
+    .secret(
+      'jwt',
+      `const serviceJwt = '${g.jwt({ sub: 'svc-billing', iss: 'auth.acme-corp.io', iat: 1767225600, exp: 1893456000 })}';`,
+    )
+    .neg('const tokenizer = new Tokenizer({ lowercase: true });')
     .neg("const accessTokenLifetime = '15m';")
     .secret('openai_key', `const openai = new OpenAI({ apiKey: "${g.openai()}" });`)
     .secret('anthropic_key', `// fallback key used in the nightly job: ${g.anthropic()}`)
@@ -188,7 +288,7 @@ export function writeMonorepo(root, { seed = 1 } = {}) {
     .secret('telegram_bot_token', `const url = \`https://api.telegram.org/bot${g.telegram()}/sendMessage\`;`)
     .secret('sendgrid_key', `sgMail.setApiKey('${g.sendgrid()}');`)
     .secret('twilio_key', `const twilio = Twilio('${g.twilio()}', process.env.TWILIO_SECRET);`)
-    .neg("const twilioSid = process.env.TWILIO_ACCOUNT_SID;")
+    .neg('const twilioSid = process.env.TWILIO_ACCOUNT_SID;')
     .neg(`const commit = '${g.hex(40)}';`)
     .neg(`const requestId = '${g.hex(8)}-${g.hex(4)}-4${g.hex(3)}-a${g.hex(3)}-${g.hex(12)}';`);
   f('apps/api/test/e2e/account.e2e-spec.ts')
@@ -199,8 +299,7 @@ export function writeMonorepo(root, { seed = 1 } = {}) {
     .neg("const token = 'test-token';")
     .neg("const apiKey = 'fake-api-key-for-tests';")
     .line('test.describe("account", () => {});');
-  f('apps/api/test/fixtures/users.json')
-    .neg('{ "email": "ada@example.com", "password": "correct-horse-battery" }');
+  f('apps/api/test/fixtures/users.json').neg('{ "email": "ada@example.com", "password": "correct-horse-battery" }');
   f('apps/api/.env.example')
     .neg('DATABASE_URL=postgres://app:app@localhost:5432/app')
     .neg('JWT_SECRET=changeme')
@@ -217,7 +316,7 @@ export function writeMonorepo(root, { seed = 1 } = {}) {
     .neg('  <input type="password" v-model="password" placeholder="Password" />')
     .line('</template>', '<script setup lang="ts">')
     .secret('google_api_key', `const mapsKey = "${g.google()}";`)
-    .neg("const publishableKey = import.meta.env.VITE_STRIPE_PUBLISHABLE_KEY;")
+    .neg('const publishableKey = import.meta.env.VITE_STRIPE_PUBLISHABLE_KEY;')
     .line('</script>');
 
   // ---- apps/billing: Go -------------------------------------------------------------------------
@@ -230,11 +329,17 @@ export function writeMonorepo(root, { seed = 1 } = {}) {
     .neg('const tokenHeader = "Authorization"')
     .neg('password := os.Getenv("DB_PASSWORD")')
     .neg(`var docsExampleKey = "${j('AK', 'IA')}IOSFODNN7EXAMPLE" // from the AWS docs`)
-    .secret('dsn_password', `dsn := "postgres://billing:${g.password().replace(/[#%+]/g, 'x')}@db-primary.internal.acme:5432/billing?sslmode=require"`)
+    .secret(
+      'dsn_password',
+      `dsn := "postgres://billing:${g.password().replace(/[#%+]/g, 'x')}@db-primary.internal.acme:5432/billing?sslmode=require"`,
+    )
     .line('func Load() {}');
   f('apps/billing/internal/store/mongo.go')
     .line('package store')
-    .secret('dsn_password', `const mongoURI = "${j('mongodb', '+srv://')}billing:${g.alnum(18)}@cluster0.ab1cd.mongodb.net/billing"`)
+    .secret(
+      'dsn_password',
+      `const mongoURI = "${j('mongodb', '+srv://')}billing:${g.alnum(18)}@cluster0.ab1cd.mongodb.net/billing"`,
+    )
     .secret('dsn_password', `// cache: ${j('red', 'is://')}:${g.alnum(24)}@cache.internal.acme:6379/0`)
     .neg('// see https://www.mongodb.com/docs/manual/reference/connection-string/ : mongodb://user:pass@host');
   f('apps/billing/Makefile')
@@ -299,14 +404,23 @@ export function writeMonorepo(root, { seed = 1 } = {}) {
     .line('  </appSettings>', '</configuration>');
   f('legacy/portal/appsettings.json')
     .line('{', '  "ConnectionStrings": {')
-    .secret('secret_named_key', `    "Default": "Server=tcp:acme-sql.database.windows.net,1433;Initial Catalog=portal;User ID=portal;Password=${g.password().replace(/[;#]/g, 'x')};Encrypt=True;",`)
-    .secret('azure_storage_key', `    "Blobs": "DefaultEndpointsProtocol=https;AccountName=acmeportal;${g.azureStorage()};EndpointSuffix=core.windows.net"`)
+    .secret(
+      'secret_named_key',
+      `    "Default": "Server=tcp:acme-sql.database.windows.net,1433;Initial Catalog=portal;User ID=portal;Password=${g.password().replace(/[;#]/g, 'x')};Encrypt=True;",`,
+    )
+    .secret(
+      'azure_storage_key',
+      `    "Blobs": "DefaultEndpointsProtocol=https;AccountName=acmeportal;${g.azureStorage()};EndpointSuffix=core.windows.net"`,
+    )
     .line('  },')
     .neg('  "Jwt": { "Issuer": "portal", "TokenLifetimeMinutes": 30 },')
-    .neg(`  "Emulator": "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;${j('Account', 'Key=')}Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"`)
+    .neg(
+      `  "Emulator": "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;${j('Account', 'Key=')}Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"`,
+    )
     .line('}');
-  f('legacy/portal/appsettings.Development.json')
-    .neg('{ "ConnectionStrings": { "Default": "Server=(localdb)\\\\mssqllocaldb;Database=portal;Trusted_Connection=True;" } }');
+  f('legacy/portal/appsettings.Development.json').neg(
+    '{ "ConnectionStrings": { "Default": "Server=(localdb)\\\\mssqllocaldb;Database=portal;Trusted_Connection=True;" } }',
+  );
 
   // ---- infrastructure: Terraform --------------------------------------------------------------------
   f('infra/terraform/main.tf')
@@ -317,9 +431,26 @@ export function writeMonorepo(root, { seed = 1 } = {}) {
     .neg('  password = var.db_password')
     .neg('  manage_master_user_password = true')
     .line('}');
-  f('infra/terraform/variables.tf')
-    .neg('variable "db_password" {\n  type      = string\n  sensitive = true\n}');
-  const tfstate = JSON.stringify({ version: 4, terraform_version: '1.9.5', serial: 12, lineage: `${g.hex(8)}-${g.hex(4)}`, outputs: {}, resources: [{ mode: 'managed', type: 'aws_db_instance', name: 'main', instances: [{ attributes: { password: g.password(), username: 'app' } }] }] }, null, 2);
+  f('infra/terraform/variables.tf').neg('variable "db_password" {\n  type      = string\n  sensitive = true\n}');
+  const tfstate = JSON.stringify(
+    {
+      version: 4,
+      terraform_version: '1.9.5',
+      serial: 12,
+      lineage: `${g.hex(8)}-${g.hex(4)}`,
+      outputs: {},
+      resources: [
+        {
+          mode: 'managed',
+          type: 'aws_db_instance',
+          name: 'main',
+          instances: [{ attributes: { password: g.password(), username: 'app' } }],
+        },
+      ],
+    },
+    null,
+    2,
+  );
   f('infra/terraform/terraform.tfstate').line(tfstate);
   artifacts.push({ file: 'infra/terraform/terraform.tfstate', line: null, kind: 'terraform_state' });
   f('infra/terraform/prod.tfvars')
@@ -330,7 +461,19 @@ export function writeMonorepo(root, { seed = 1 } = {}) {
   // ---- infrastructure: Kubernetes -------------------------------------------------------------------
   const kcKey = g.pem('ec').privateKey;
   f('infra/k8s/kubeconfig-prod.yaml')
-    .line('apiVersion: v1', 'kind: Config', 'clusters:', '- cluster:', `    certificate-authority-data: ${b64('-----BEGIN CERTIFICATE-----\nMIIB' + g.pick(B64, 200) + '\n-----END CERTIFICATE-----\n')}`, '    server: https://10.20.0.1:6443', '  name: prod', 'users:', '- name: admin', '  user:', `    client-certificate-data: ${b64('-----BEGIN CERTIFICATE-----\nMIIC' + g.pick(B64, 200) + '\n-----END CERTIFICATE-----\n')}`)
+    .line(
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- cluster:',
+      `    certificate-authority-data: ${b64('-----BEGIN CERTIFICATE-----\nMIIB' + g.pick(B64, 200) + '\n-----END CERTIFICATE-----\n')}`,
+      '    server: https://10.20.0.1:6443',
+      '  name: prod',
+      'users:',
+      '- name: admin',
+      '  user:',
+      `    client-certificate-data: ${b64('-----BEGIN CERTIFICATE-----\nMIIC' + g.pick(B64, 200) + '\n-----END CERTIFICATE-----\n')}`,
+    )
     .secret('encoded_secret', `    client-key-data: ${b64(kcKey)}`)
     .line('- name: ci', '  user:')
     .secret('secret_named_key', `    token: ${g.pick(LOWER + DIGITS, 6)}.${g.pick(LOWER + DIGITS, 16)}`);
@@ -340,11 +483,30 @@ export function writeMonorepo(root, { seed = 1 } = {}) {
     .line('stringData:')
     .secret('k8s_secret_value', `  SENTRY_AUTH: ${g.alnum(40)}`);
   f('infra/k8s/sealed-api.yaml')
-    .line('apiVersion: bitnami.com/v1alpha1', 'kind: SealedSecret', 'metadata:', '  name: api', 'spec:', '  encryptedData:')
+    .line(
+      'apiVersion: bitnami.com/v1alpha1',
+      'kind: SealedSecret',
+      'metadata:',
+      '  name: api',
+      'spec:',
+      '  encryptedData:',
+    )
     .neg(`    DB_PASSWORD: AgB${g.pick(B64, 340)}==`)
     .neg(`    API_TOKEN: AgC${g.pick(B64, 340)}=`);
   f('infra/k8s/deployment.yaml')
-    .line('apiVersion: apps/v1', 'kind: Deployment', 'spec:', '  template:', '    spec:', '      containers:', '        - name: api', '          env:', '            - name: DB_PASSWORD', '              valueFrom:', '                secretKeyRef:')
+    .line(
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      containers:',
+      '        - name: api',
+      '          env:',
+      '            - name: DB_PASSWORD',
+      '              valueFrom:',
+      '                secretKeyRef:',
+    )
     .neg('                  name: api')
     .neg('                  key: DB_PASSWORD')
     .secret('secret_named_key', `            - { name: WEBHOOK_SECRET, value: "${g.alnum(32)}" }`);
@@ -352,9 +514,14 @@ export function writeMonorepo(root, { seed = 1 } = {}) {
     .line('image:', '  tag: 1.4.2', 'config:')
     .secret('encoded_secret', `  deployKeyB64: ${b64(sshKey('ed25519').priv)}`)
     .secret('encoded_secret', `  bootstrap: ${Buffer.from(g.github('s')).toString('hex')}`)
-    .secret('encoded_secret', `  databaseUrlEncoded: ${b64(`postgresql://app:${g.alnum(20)}@pg.internal.acme:5432/app`)}`)
+    .secret(
+      'encoded_secret',
+      `  databaseUrlEncoded: ${b64(`postgresql://app:${g.alnum(20)}@pg.internal.acme:5432/app`)}`,
+    )
     .neg(`  checksum: ${g.hex(64)}`)
-    .neg(`  caBundle: ${b64('-----BEGIN CERTIFICATE-----\nMIIB' + g.pick(B64, 120) + '\n-----END CERTIFICATE-----\n')}`);
+    .neg(
+      `  caBundle: ${b64('-----BEGIN CERTIFICATE-----\nMIIB' + g.pick(B64, 120) + '\n-----END CERTIFICATE-----\n')}`,
+    );
 
   // ---- Docker -------------------------------------------------------------------------------------
   f('deploy/docker/config.json')
@@ -379,17 +546,20 @@ export function writeMonorepo(root, { seed = 1 } = {}) {
   // ---- Ansible --------------------------------------------------------------------------------------
   f('ops/ansible/inventory.ini')
     .line('[web]')
-    .secret('ansible_password', `web1.internal.acme ansible_host=10.0.1.11 ansible_user=deploy ansible_ssh_pass=${g.password().replace(/[#]/g, 'x')}`)
-    .secret('ansible_password', `web2.internal.acme ansible_host=10.0.1.12 ansible_password=${g.alnum(16)} ansible_port=22`)
+    .secret(
+      'ansible_password',
+      `web1.internal.acme ansible_host=10.0.1.11 ansible_user=deploy ansible_ssh_pass=${g.password().replace(/[#]/g, 'x')}`,
+    )
+    .secret(
+      'ansible_password',
+      `web2.internal.acme ansible_host=10.0.1.12 ansible_password=${g.alnum(16)} ansible_port=22`,
+    )
     .neg('web3.internal.acme ansible_host=10.0.1.13 ansible_ssh_private_key_file=~/.ssh/deploy');
   f('ops/ansible/group_vars/db.yml')
     .secret('ansible_password', `ansible_become_pass: "${g.password()}"`)
     .neg('postgres_password: "{{ vault_postgres_password }}"')
-    .neg('ansible_ssh_pass: "{{ lookup(\'env\', \'SSH_PASS\') }}"');
-  f('ops/ansible/group_vars/vault.yml')
-    .neg('$ANSIBLE_VAULT;1.1;AES256')
-    .neg(g.hex(80))
-    .line(g.hex(80));
+    .neg("ansible_ssh_pass: \"{{ lookup('env', 'SSH_PASS') }}\"");
+  f('ops/ansible/group_vars/vault.yml').neg('$ANSIBLE_VAULT;1.1;AES256').neg(g.hex(80)).line(g.hex(80));
 
   // ---- redis, nginx, misc config ---------------------------------------------------------------------
   f('ops/redis/redis.conf')
@@ -397,13 +567,9 @@ export function writeMonorepo(root, { seed = 1 } = {}) {
     .secret('redis_password', `requirepass ${g.alnum(28)}`)
     .neg('# requirepass foobared')
     .secret('redis_password', `masterauth ${g.alnum(28)}`);
-  f('ops/nginx/.htpasswd')
-    .secret('htpasswd_entry', `admin:$apr1$${g.pick(ALNUM, 8)}$${g.pick(ALNUM + './', 22)}`);
-  f('ops/pypi/.pypirc')
-    .line('[pypi]', 'username = __token__')
-    .secret('pypi_token', `password = ${g.pypi()}`);
-  f('ops/ci/.netrc')
-    .secret('secret_named_key', `machine api.acme-corp.io login ci password ${g.alnum(24)}`);
+  f('ops/nginx/.htpasswd').secret('htpasswd_entry', `admin:$apr1$${g.pick(ALNUM, 8)}$${g.pick(ALNUM + './', 22)}`);
+  f('ops/pypi/.pypirc').line('[pypi]', 'username = __token__').secret('pypi_token', `password = ${g.pypi()}`);
+  f('ops/ci/.netrc').secret('secret_named_key', `machine api.acme-corp.io login ci password ${g.alnum(24)}`);
   f('ops/ci/release.sh')
     .line('#!/usr/bin/env bash', 'set -euo pipefail')
     .secret('secret_named_key', `export RELEASE_TOKEN="${g.alnum(40)}"`)
@@ -445,15 +611,32 @@ export function writeMonorepo(root, { seed = 1 } = {}) {
 
   // ---- GCP service account, JWTs ------------------------------------------------------------------
   const sa = g.pem('pkcs8').privateKey;
-  const saJson = JSON.stringify({ type: 'service_account', project_id: 'acme-prod', private_key_id: g.hex(40), private_key: sa, client_email: 'deployer@acme-prod.iam.gserviceaccount.com', client_id: g.pick(DIGITS, 21), token_uri: 'https://oauth2.googleapis.com/token' }, null, 2).split('\n');
+  const saJson = JSON.stringify(
+    {
+      type: 'service_account',
+      project_id: 'acme-prod',
+      private_key_id: g.hex(40),
+      private_key: sa,
+      client_email: 'deployer@acme-prod.iam.gserviceaccount.com',
+      client_id: g.pick(DIGITS, 21),
+      token_uri: 'https://oauth2.googleapis.com/token',
+    },
+    null,
+    2,
+  ).split('\n');
   const saFile = f('infra/gcp/deployer-sa.json');
   for (const l of saJson) {
     if (l.includes('"private_key"')) saFile.secret('private_key', l);
     else saFile.line(l);
   }
   f('apps/api/src/clients/partner.ts')
-    .secret('jwt', `headers: { Authorization: 'Bearer ${g.jwt({ sub: 'partner-42', scope: 'orders:write', iat: 1767225600 })}' },`)
-    .neg(`// docs example: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c`);
+    .secret(
+      'jwt',
+      `headers: { Authorization: 'Bearer ${g.jwt({ sub: 'partner-42', scope: 'orders:write', iat: 1767225600 })}' },`,
+    )
+    .neg(
+      `// docs example: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c`,
+    );
 
   // ---- private keys in every form ---------------------------------------------------------------------
   const ed = sshKey('ed25519');
@@ -470,7 +653,9 @@ export function writeMonorepo(root, { seed = 1 } = {}) {
   f('deploy/keys/deploy_ed25519.pub').neg(ed.pub);
   const pkcs1 = g.pem('rsa');
   key('apps/api/certs/tls-rsa.pem', pkcs1.privateKey);
-  f('apps/api/certs/tls-rsa.pub.pem').neg(pkcs1.publicKey.trim().split('\n')[0]).line(...pkcs1.publicKey.trim().split('\n').slice(1));
+  f('apps/api/certs/tls-rsa.pub.pem')
+    .neg(pkcs1.publicKey.trim().split('\n')[0])
+    .line(...pkcs1.publicKey.trim().split('\n').slice(1));
   key('apps/billing/certs/signing-ec', g.pem('ec').privateKey);
   key('apps/worker/keys/jwt-signing.txt', g.pem('pkcs8').privateKey);
   f('apps/api/src/keys.ts')
@@ -483,7 +668,16 @@ export function writeMonorepo(root, { seed = 1 } = {}) {
     .line('b3BlbnNzaC1rZXktdjEAAAAA...', '-----END OPENSSH PRIVATE KEY-----', '```');
   f('ops/putty/admin.ppk')
     .secret('private_key', 'PuTTY-User-Key-File-3: ssh-ed25519')
-    .line('Encryption: none', 'Comment: admin@acme', 'Public-Lines: 2', g.pick(B64, 64), g.pick(B64, 20), 'Private-Lines: 1', g.pick(B64, 44), `Private-MAC: ${g.hex(64)}`);
+    .line(
+      'Encryption: none',
+      'Comment: admin@acme',
+      'Public-Lines: 2',
+      g.pick(B64, 64),
+      g.pick(B64, 20),
+      'Private-Lines: 1',
+      g.pick(B64, 44),
+      `Private-MAC: ${g.hex(64)}`,
+    );
 
   // ---- paas state and vault files -----------------------------------------------------------------------
   const vault = (path, extra = []) => {
@@ -501,13 +695,23 @@ export function writeMonorepo(root, { seed = 1 } = {}) {
     .neg('PAAS_TARGETS=web1=local:/tmp/paas-demo')
     .neg('PAAS_STATE_KEY=${PAAS_STATE_KEY}')
     .neg('PAAS_SSH_KEY=<paste the private key>');
-  f('state/contexts/internal-dogfood/events/2026-08-14.jsonl').line(JSON.stringify({ t: '2026-08-14T10:00:00Z', op: 'deploy', status: 'ok', release: '20260814-1' }));
+  f('state/contexts/internal-dogfood/events/2026-08-14.jsonl').line(
+    JSON.stringify({ t: '2026-08-14T10:00:00Z', op: 'deploy', status: 'ok', release: '20260814-1' }),
+  );
   artifacts.push({ file: 'state/contexts/internal-dogfood/events/2026-08-14.jsonl', line: null, kind: 'events_log' });
-  f('backups/prod-2026-08-14.pgsql').line('--', '-- PostgreSQL database dump', '--', 'CREATE TABLE public.users (id bigint);');
+  f('backups/prod-2026-08-14.pgsql').line(
+    '--',
+    '-- PostgreSQL database dump',
+    '--',
+    'CREATE TABLE public.users (id bigint);',
+  );
   artifacts.push({ file: 'backups/prod-2026-08-14.pgsql', line: null, kind: 'db_dump' });
   f('backups/billing.dump').line('PGDMP custom archive placeholder text');
   artifacts.push({ file: 'backups/billing.dump', line: null, kind: 'db_dump' });
-  binary.push({ path: 'backups/nightly.sql.gz', bytes: Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), randomBytes(200)]) });
+  binary.push({
+    path: 'backups/nightly.sql.gz',
+    bytes: Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), randomBytes(200)]),
+  });
   artifacts.push({ file: 'backups/nightly.sql.gz', line: null, kind: 'db_dump' });
   binary.push({ path: 'data/app-cache.bin', bytes: sqliteBytes() });
   artifacts.push({ file: 'data/app-cache.bin', line: null, kind: 'sqlite_database' });
@@ -585,7 +789,10 @@ export function score(labels, findings) {
   const fileLevel = new Set(labels.filter((l) => l.line === null).map((l) => l.file));
   // a finding about a whole file (no line) on a file holding a labelled secret is right too
   const labelledFiles = new Set(labels.map((l) => l.file));
-  const falsePositives = findings.filter((x) => !labelled.has(key(x.file, x.line)) && !fileLevel.has(x.file) && !(x.line == null && labelledFiles.has(x.file)));
+  const falsePositives = findings.filter(
+    (x) =>
+      !labelled.has(key(x.file, x.line)) && !fileLevel.has(x.file) && !(x.line == null && labelledFiles.has(x.file)),
+  );
   const truePositives = findings.length - falsePositives.length;
   return {
     recall: found.length / labels.length,

@@ -52,12 +52,30 @@ export function generateTree(root, mb, { seed = 1, nodeModules } = {}) {
   const r = rng(seed);
   const pick = (chars, n) => Array.from({ length: n }, () => chars[Math.floor(r() * chars.length)]).join('');
   const alnum = (n) => pick(ALNUM, n);
-  const rsa = [0, 1, 2].map(() => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString().trimEnd());
+  const rsa = [0, 1, 2].map(() =>
+    generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs1', format: 'pem' })
+      .toString()
+      .trimEnd(),
+  );
   const secrets = [
     ['github_token', () => ['gh', 'p_'].join('') + alnum(36)],
     ['aws_access_key_id', () => ['AK', 'IA'].join('') + pick(UPPER, 16)],
-    ['slack_token', () => ['xo', 'xb-'].join('') + pick('0123456789', 12) + '-' + pick('0123456789', 13) + '-' + alnum(24)],
-    ['slack_webhook', () => ['https://hooks.', 'slack.com/services/'].join('') + 'T' + pick(UPPER, 10) + '/B' + pick(UPPER, 10) + '/' + alnum(24)],
+    [
+      'slack_token',
+      () => ['xo', 'xb-'].join('') + pick('0123456789', 12) + '-' + pick('0123456789', 13) + '-' + alnum(24),
+    ],
+    [
+      'slack_webhook',
+      () =>
+        ['https://hooks.', 'slack.com/services/'].join('') +
+        'T' +
+        pick(UPPER, 10) +
+        '/B' +
+        pick(UPPER, 10) +
+        '/' +
+        alnum(24),
+    ],
     ['stripe_key', () => ['sk', '_live_'].join('') + alnum(28)],
     ['gitlab_token', () => ['gl', 'pat-'].join('') + alnum(20)],
     ['npm_token', () => ['np', 'm_'].join('') + alnum(36)],
@@ -71,14 +89,105 @@ export function generateTree(root, mb, { seed = 1, nodeModules } = {}) {
     ['secret_named_key', () => alnum(32)],
   ];
   const templates = [
-    ['py', (k, v) => [`import os`, ``, `def handler(event):`, `    return event`, ``, k === 'private_key' ? `KEY = """${v}"""` : k === 'secret_named_key' ? `api_secret = "${v}"` : `SETTING = "${v}"`, `print(handler({}))`]],
-    ['go', (k, v) => [`package config`, ``, `import "os"`, ``, k === 'secret_named_key' ? `var cfg = Config{Password: "${v}"}` : k === 'private_key' ? `const key = \`${v}\`` : `const endpoint = "${v}"`, `var _ = os.Getenv("HOME")`]],
-    ['tf', (k, v) => [`resource "aws_db_instance" "main" {`, `  engine = "postgres"`, k === 'secret_named_key' ? `  password = "${v}"` : k === 'private_key' ? `  user_data = <<EOF\n${v}\nEOF` : `  tags = { url = "${v}" }`, `}`]],
-    ['sh', (k, v) => [`#!/usr/bin/env bash`, `set -euo pipefail`, k === 'secret_named_key' ? `export DEPLOY_TOKEN=${v}` : k === 'private_key' ? `cat > key.pem <<'EOF'\n${v}\nEOF` : `REMOTE="${v}"`, `echo done`]],
-    ['yaml', (k, v) => [`service:`, `  name: api`, k === 'secret_named_key' ? `  client_secret: ${v}` : k === 'private_key' ? `  key: |\n${v.split('\n').map((l) => '    ' + l).join('\n')}` : `  endpoint: ${v}`, `  replicas: 2`]],
-    ['json', (k, v) => ['{', `  "name": "svc",`, k === 'secret_named_key' ? `  "apiSecret": "${v}",` : `  "value": ${JSON.stringify(v)},`, `  "version": "1.0.0"`, '}']],
-    ['ts', (k, v) => [`export const settings = {`, k === 'secret_named_key' ? `  password: '${v}',` : k === 'private_key' ? `  key: \`${v}\`,` : `  url: '${v}',`, `};`]],
-    ['ini', (k, v) => [`[service]`, `host = api.internal`, k === 'secret_named_key' ? `secret_key = ${v}` : k === 'private_key' ? `; key below\n${v}` : `url = ${v}`]],
+    [
+      'py',
+      (k, v) => [
+        `import os`,
+        ``,
+        `def handler(event):`,
+        `    return event`,
+        ``,
+        k === 'private_key'
+          ? `KEY = """${v}"""`
+          : k === 'secret_named_key'
+            ? `api_secret = "${v}"`
+            : `SETTING = "${v}"`,
+        `print(handler({}))`,
+      ],
+    ],
+    [
+      'go',
+      (k, v) => [
+        `package config`,
+        ``,
+        `import "os"`,
+        ``,
+        k === 'secret_named_key'
+          ? `var cfg = Config{Password: "${v}"}`
+          : k === 'private_key'
+            ? `const key = \`${v}\``
+            : `const endpoint = "${v}"`,
+        `var _ = os.Getenv("HOME")`,
+      ],
+    ],
+    [
+      'tf',
+      (k, v) => [
+        `resource "aws_db_instance" "main" {`,
+        `  engine = "postgres"`,
+        k === 'secret_named_key'
+          ? `  password = "${v}"`
+          : k === 'private_key'
+            ? `  user_data = <<EOF\n${v}\nEOF`
+            : `  tags = { url = "${v}" }`,
+        `}`,
+      ],
+    ],
+    [
+      'sh',
+      (k, v) => [
+        `#!/usr/bin/env bash`,
+        `set -euo pipefail`,
+        k === 'secret_named_key'
+          ? `export DEPLOY_TOKEN=${v}`
+          : k === 'private_key'
+            ? `cat > key.pem <<'EOF'\n${v}\nEOF`
+            : `REMOTE="${v}"`,
+        `echo done`,
+      ],
+    ],
+    [
+      'yaml',
+      (k, v) => [
+        `service:`,
+        `  name: api`,
+        k === 'secret_named_key'
+          ? `  client_secret: ${v}`
+          : k === 'private_key'
+            ? `  key: |\n${v
+                .split('\n')
+                .map((l) => '    ' + l)
+                .join('\n')}`
+            : `  endpoint: ${v}`,
+        `  replicas: 2`,
+      ],
+    ],
+    [
+      'json',
+      (k, v) => [
+        '{',
+        `  "name": "svc",`,
+        k === 'secret_named_key' ? `  "apiSecret": "${v}",` : `  "value": ${JSON.stringify(v)},`,
+        `  "version": "1.0.0"`,
+        '}',
+      ],
+    ],
+    [
+      'ts',
+      (k, v) => [
+        `export const settings = {`,
+        k === 'secret_named_key' ? `  password: '${v}',` : k === 'private_key' ? `  key: \`${v}\`,` : `  url: '${v}',`,
+        `};`,
+      ],
+    ],
+    [
+      'ini',
+      (k, v) => [
+        `[service]`,
+        `host = api.internal`,
+        k === 'secret_named_key' ? `secret_key = ${v}` : k === 'private_key' ? `; key below\n${v}` : `url = ${v}`,
+      ],
+    ],
   ];
   const reals = realFiles(nodeModules);
   const planted = [];

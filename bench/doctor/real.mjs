@@ -23,9 +23,30 @@ const flag = (n, d) => {
   return i >= 0 ? args[i + 1] : d;
 };
 const DEFAULT_PACKAGES = [
-  'typescript@5', 'eslint@9', 'express@5', 'next@15', '@angular/core@19', 'vue@3', 'prisma@6', 'aws-sdk@2', '@nestjs/core@11', 'mongoose@8',
-  'sequelize@6', 'knex@3', 'pg@8', 'mysql2@3', 'ioredis@5', 'stripe@17', 'twilio@5', '@slack/web-api@7', 'jsonwebtoken@9', 'passport@0.7',
-  'firebase-admin@13', 'nodemailer@6', 'axios@1', 'webpack@5',
+  'typescript@5',
+  'eslint@9',
+  'express@5',
+  'next@15',
+  '@angular/core@19',
+  'vue@3',
+  'prisma@6',
+  'aws-sdk@2',
+  '@nestjs/core@11',
+  'mongoose@8',
+  'sequelize@6',
+  'knex@3',
+  'pg@8',
+  'mysql2@3',
+  'ioredis@5',
+  'stripe@17',
+  'twilio@5',
+  '@slack/web-api@7',
+  'jsonwebtoken@9',
+  'passport@0.7',
+  'firebase-admin@13',
+  'nodemailer@6',
+  'axios@1',
+  'webpack@5',
 ];
 const packages = flag('--packages', DEFAULT_PACKAGES.join(',')).split(',');
 const cli = resolve(flag('--cli', join(REPO, 'dist', 'cli', 'index.js')));
@@ -37,10 +58,17 @@ const work = mkdtempSync(join(base, 'paas-doctor-real-'));
 const stateRoot = join(work, 'state');
 
 function doctor(root) {
-  const r = spawnSync(process.execPath, [cli, 'doctor', '--path', root, '--state-root', stateRoot, '--json'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 30, env: { PATH: process.env.PATH, HOME: work } });
+  const r = spawnSync(process.execPath, [cli, 'doctor', '--path', root, '--state-root', stateRoot, '--json'], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    env: { PATH: process.env.PATH, HOME: work },
+  });
   const env = JSON.parse(r.stdout.trim().split('\n').at(-1));
   const checks = env.fields.checks ?? [];
-  const findings = checks.filter((c) => c.name === 'repo_plaintext_secret_exposure' || c.name === 'repo_private_state_artifacts').flatMap((c) => c.findings);
+  const findings = checks
+    .filter((c) => c.name === 'repo_plaintext_secret_exposure' || c.name === 'repo_private_state_artifacts')
+    .flatMap((c) => c.findings);
   return { files: env.fields.files, findings, code: r.status };
 }
 
@@ -48,7 +76,9 @@ try {
   // 1. clean real code
   const tarballs = join(work, 'tarballs');
   mkdirSync(tarballs);
-  execFileSync('npm', ['pack', '--silent', '--pack-destination', tarballs, ...packages], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npm', ['pack', '--silent', '--pack-destination', tarballs, ...packages], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const rows = [];
   let totalFiles = 0;
   let totalFindings = 0;
@@ -64,12 +94,21 @@ try {
   }
   console.log('| package (npm pack) | files | findings | per 1,000 files |');
   console.log('| --- | --- | --- | --- |');
-  for (const r of rows) console.log(`| ${r.name} | ${r.files} | ${r.findings.length} | ${((r.findings.length * 1000) / Math.max(1, r.files)).toFixed(2)} |`);
-  console.log(`| **all ${rows.length}** | **${totalFiles}** | **${totalFindings}** | **${((totalFindings * 1000) / Math.max(1, totalFiles)).toFixed(2)}** |`);
-  for (const r of rows) for (const f of r.findings) console.log(`  finding: ${r.name}: ${f.file}${f.line ? `:${f.line}` : ''} ${f.kind} ${f.preview}`);
+  for (const r of rows)
+    console.log(
+      `| ${r.name} | ${r.files} | ${r.findings.length} | ${((r.findings.length * 1000) / Math.max(1, r.files)).toFixed(2)} |`,
+    );
+  console.log(
+    `| **all ${rows.length}** | **${totalFiles}** | **${totalFindings}** | **${((totalFindings * 1000) / Math.max(1, totalFiles)).toFixed(2)}** |`,
+  );
+  for (const r of rows)
+    for (const f of r.findings)
+      console.log(`  finding: ${r.name}: ${f.file}${f.line ? `:${f.line}` : ''} ${f.kind} ${f.preview}`);
 
   // 2. the labelled monorepo corpus, through the same CLI
-  console.log('\n| corpus seed | labelled | findings | recall | precision | secretlint recall | secretlint precision |');
+  console.log(
+    '\n| corpus seed | labelled | findings | recall | precision | secretlint recall | secretlint precision |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const seed of [1, 2, 3]) {
     const root = join(work, `corpus-${seed}`);
@@ -82,14 +121,23 @@ try {
     if (existsSync(secretlintBin)) {
       const rc = join(work, `secretlintrc-${seed}.json`);
       writeFileSync(rc, JSON.stringify({ rules: [{ id: '@secretlint/secretlint-rule-preset-recommend' }] }));
-      const out = spawnSync(process.execPath, [secretlintBin, '--secretlintrc', rc, '--format', 'json', '--maskSecrets', '**/*'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
-      const found = JSON.parse(out.stdout || '[]').flatMap((f) => f.messages.map((m) => ({ file: relative(root, f.filePath), line: m.loc.start.line, kind: m.ruleId })));
+      const out = spawnSync(
+        process.execPath,
+        [secretlintBin, '--secretlintrc', rc, '--format', 'json', '--maskSecrets', '**/*'],
+        { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 },
+      );
+      const found = JSON.parse(out.stdout || '[]').flatMap((f) =>
+        f.messages.map((m) => ({ file: relative(root, f.filePath), line: m.loc.start.line, kind: m.ruleId })),
+      );
       const ps = score(labels, found);
       peer = [`${(ps.recall * 100).toFixed(1)}%`, `${(ps.precision * 100).toFixed(1)}%`];
     }
-    console.log(`| ${seed} | ${labels.length} | ${r.findings.length} | ${(s.recall * 100).toFixed(1)}% | ${(s.precision * 100).toFixed(1)}% | ${peer[0]} | ${peer[1]} |`);
+    console.log(
+      `| ${seed} | ${labels.length} | ${r.findings.length} | ${(s.recall * 100).toFixed(1)}% | ${(s.precision * 100).toFixed(1)}% | ${peer[0]} | ${peer[1]} |`,
+    );
     for (const m of s.missed) console.log(`  missed: ${m.file}:${m.line ?? '-'} ${m.kind}`);
-    for (const x of s.falsePositives) console.log(`  false positive: ${x.file}:${x.line ?? '-'} ${x.kind} ${x.preview}`);
+    for (const x of s.falsePositives)
+      console.log(`  false positive: ${x.file}:${x.line ?? '-'} ${x.kind} ${x.preview}`);
   }
 } finally {
   if (!args.includes('--keep')) rmSync(work, { recursive: true, force: true });

@@ -31,7 +31,8 @@ const workers = flag('--workers', undefined);
 const node = process.execPath;
 const secretlintBin = join(REPO, 'bench', 'node_modules', 'secretlint', 'bin', 'secretlint.js');
 if (!existsSync(secretlintBin)) throw new Error('secretlint is missing: npm ci --prefix bench');
-if (Number(process.versions.node.split('.')[0]) < 24) throw new Error('run under Node 24 (node_modules/.bin/node): secretlint 13 is measured under Node 24');
+if (Number(process.versions.node.split('.')[0]) < 24)
+  throw new Error('run under Node 24 (node_modules/.bin/node): secretlint 13 is measured under Node 24');
 if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: npm run build -- --only cli`);
 
 const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
@@ -45,11 +46,22 @@ function timed(cmd, argv, cwd, env = {}) {
   const t = process.hrtime.bigint();
   const [c, a] = GNU_TIME ? [GNU_TIME, ['-f', 'cpu %U %S', cmd, ...argv]] : [cmd, argv];
   const cacheEnv = compileCache ? { NODE_COMPILE_CACHE: join(base, 'paas-doctor-bench-compile-cache') } : {};
-  const r = spawnSync(c, a, { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...cacheEnv, ...env }, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync(c, a, {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...cacheEnv, ...env },
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
   if (r.error) throw r.error;
   const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr ?? '');
-  return { ms, cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : NaN, stdout: r.stdout, stderr: r.stderr, status: r.status };
+  return {
+    ms,
+    cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : NaN,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    status: r.status,
+  };
 }
 
 const IO_FLOOR = `
@@ -71,7 +83,18 @@ for (const mb of sizes) {
     const rc = join(root, '.secretlintrc.json');
     writeFileSync(rc, JSON.stringify({ rules: [{ id: '@secretlint/secretlint-rule-preset-recommend' }] }));
     const plantedKey = new Set(gen.planted.map((p) => `${p.file}:${p.line}`));
-    const row = { mb, files: gen.files, bytes: gen.bytes, planted: gen.planted.length, doctor: [], secretlint: [], io: [], doctorCpu: [], secretlintCpu: [], ioCpu: [] };
+    const row = {
+      mb,
+      files: gen.files,
+      bytes: gen.bytes,
+      planted: gen.planted.length,
+      doctor: [],
+      secretlint: [],
+      io: [],
+      doctorCpu: [],
+      secretlintCpu: [],
+      ioCpu: [],
+    };
     let doctorFound = new Set();
     let secretlintFound = new Set();
     let doctorOther = 0;
@@ -80,7 +103,12 @@ for (const mb of sizes) {
       const io = timed(node, ['-e', IO_FLOOR, tree], root);
       row.io.push(io.ms);
       row.ioCpu.push(io.cpuMs);
-      const d = timed(node, [cliPath, 'doctor', '--path', tree, '--state-root', join(state, 's'), '--json'], tree, workers === undefined ? {} : { PAAS_DOCTOR_WORKERS: workers });
+      const d = timed(
+        node,
+        [cliPath, 'doctor', '--path', tree, '--state-root', join(state, 's'), '--json'],
+        tree,
+        workers === undefined ? {} : { PAAS_DOCTOR_WORKERS: workers },
+      );
       row.doctor.push(d.ms);
       row.doctorCpu.push(d.cpuMs);
       const env = JSON.parse(d.stdout.trim().split('\n').at(-1));
@@ -92,7 +120,9 @@ for (const mb of sizes) {
       row.secretlint.push(s.ms);
       row.secretlintCpu.push(s.cpuMs);
       const out = JSON.parse(s.stdout || '[]');
-      secretlintFound = new Set(out.flatMap((f) => f.messages.map((m) => `${relative(tree, f.filePath)}:${m.loc.start.line}`)));
+      secretlintFound = new Set(
+        out.flatMap((f) => f.messages.map((m) => `${relative(tree, f.filePath)}:${m.loc.start.line}`)),
+      );
       secretlintOther = [...secretlintFound].filter((x) => !plantedKey.has(x)).length;
       row.secretlintFiles = out.length;
     }
@@ -104,7 +134,13 @@ for (const mb of sizes) {
       if (doctorFound.has(`${p.file}:${p.line}`)) e.doctor++;
       if (secretlintFound.has(`${p.file}:${p.line}`)) e.secretlint++;
     }
-    Object.assign(row, { doctorRecall: recall(doctorFound), secretlintRecall: recall(secretlintFound), doctorOther, secretlintOther, byKind });
+    Object.assign(row, {
+      doctorRecall: recall(doctorFound),
+      secretlintRecall: recall(secretlintFound),
+      doctorOther,
+      secretlintOther,
+      byKind,
+    });
     results.push(row);
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -113,17 +149,31 @@ for (const mb of sizes) {
 }
 
 const mbps = (bytes, ms) => (bytes / 1048576 / (ms / 1000)).toFixed(1);
-console.log(`bench/doctor: ${runs} run(s) each, medians per process (startup included${compileCache ? ', NODE_COMPILE_CACHE on for both' : ', cold starts'}, doctor worker threads ${workers === undefined ? 'automatic' : workers}), Node ${process.versions.node}, ${base}, load average ${(await import('node:os')).loadavg()[0].toFixed(1)} on ${(await import('node:os')).availableParallelism()} cores`);
-console.log('| tree | files | tool | wall (ms) | MB/s (wall) | CPU (ms) | speed-up of doctor (wall / CPU) | recall (planted) | other findings |');
+console.log(
+  `bench/doctor: ${runs} run(s) each, medians per process (startup included${compileCache ? ', NODE_COMPILE_CACHE on for both' : ', cold starts'}, doctor worker threads ${workers === undefined ? 'automatic' : workers}), Node ${process.versions.node}, ${base}, load average ${(await import('node:os')).loadavg()[0].toFixed(1)} on ${(await import('node:os')).availableParallelism()} cores`,
+);
+console.log(
+  '| tree | files | tool | wall (ms) | MB/s (wall) | CPU (ms) | speed-up of doctor (wall / CPU) | recall (planted) | other findings |',
+);
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of results) {
   const [d, s, io] = [median(r.doctor), median(r.secretlint), median(r.io)];
   const [dc, sc, ic] = [median(r.doctorCpu), median(r.secretlintCpu), median(r.ioCpu)];
   const mb = (r.bytes / 1048576).toFixed(1);
-  console.log(`| ${mb} MB | ${r.files} | I/O floor (read every file) | ${io.toFixed(0)} | ${mbps(r.bytes, io)} | ${ic.toFixed(0)} | doctor takes ${(d / io).toFixed(1)}x / ${(dc / ic).toFixed(1)}x the floor | - | - |`);
-  console.log(`| ${mb} MB | ${r.files} | paas doctor | ${d.toFixed(0)} | ${mbps(r.bytes, d)} | ${dc.toFixed(0)} | 1 | ${(r.doctorRecall * 100).toFixed(1)}% of ${r.planted} | ${r.doctorOther} |`);
-  console.log(`| ${mb} MB | ${r.files} | secretlint 13 + preset-recommend | ${s.toFixed(0)} | ${mbps(r.bytes, s)} | ${sc.toFixed(0)} | ${(s / d).toFixed(1)}x / ${(sc / dc).toFixed(1)}x | ${(r.secretlintRecall * 100).toFixed(1)}% | ${r.secretlintOther} |`);
+  console.log(
+    `| ${mb} MB | ${r.files} | I/O floor (read every file) | ${io.toFixed(0)} | ${mbps(r.bytes, io)} | ${ic.toFixed(0)} | doctor takes ${(d / io).toFixed(1)}x / ${(dc / ic).toFixed(1)}x the floor | - | - |`,
+  );
+  console.log(
+    `| ${mb} MB | ${r.files} | paas doctor | ${d.toFixed(0)} | ${mbps(r.bytes, d)} | ${dc.toFixed(0)} | 1 | ${(r.doctorRecall * 100).toFixed(1)}% of ${r.planted} | ${r.doctorOther} |`,
+  );
+  console.log(
+    `| ${mb} MB | ${r.files} | secretlint 13 + preset-recommend | ${s.toFixed(0)} | ${mbps(r.bytes, s)} | ${sc.toFixed(0)} | ${(s / d).toFixed(1)}x / ${(sc / dc).toFixed(1)}x | ${(r.secretlintRecall * 100).toFixed(1)}% | ${r.secretlintOther} |`,
+  );
 }
 for (const r of results) {
-  console.log(`recall by kind (${(r.bytes / 1048576).toFixed(0)} MB): ${Object.entries(r.byKind).map(([k, v]) => `${k} ${v.doctor}/${v.secretlint}/${v.n}`).join(', ')}  (doctor/secretlint/planted)`);
+  console.log(
+    `recall by kind (${(r.bytes / 1048576).toFixed(0)} MB): ${Object.entries(r.byKind)
+      .map(([k, v]) => `${k} ${v.doctor}/${v.secretlint}/${v.n}`)
+      .join(', ')}  (doctor/secretlint/planted)`,
+  );
 }

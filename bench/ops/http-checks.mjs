@@ -12,7 +12,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const args = process.argv.slice(2);
-const opt = (name, def) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : def; };
+const opt = (name, def) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
 const CHECKS = opt('--checks', 100);
 const LATENCY = opt('--latency', 200);
 const RUNS = opt('--runs', 5);
@@ -28,7 +31,10 @@ if (spawnSync('curl', ['--version']).status !== 0) {
 
 const servers = [];
 for (let i = 0; i < CHECKS; i++) {
-  const s = createServer((req, res) => { req.resume(); setTimeout(() => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'), LATENCY); });
+  const s = createServer((req, res) => {
+    req.resume();
+    setTimeout(() => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'), LATENCY);
+  });
   await new Promise((r) => s.listen(0, '127.0.0.1', r));
   servers.push(s);
 }
@@ -39,7 +45,10 @@ const env = { PATH: process.env.PATH, HOME: base, PAAS_STATE_ROOT: join(base, 's
 const vault = join(base, 'vault.env');
 writeFileSync(vault, urls.map((u, i) => `URL_${i}=${u}`).join('\n') + '\n', { mode: 0o600 });
 const yml = join(base, 'paas.yml');
-writeFileSync(yml, `version: 1\nops:\n  checks:\n${urls.map((_, i) => `    - name: check-${i}\n      http: { url: URL_${i} }\n`).join('')}`);
+writeFileSync(
+  yml,
+  `version: 1\nops:\n  checks:\n${urls.map((_, i) => `    - name: check-${i}\n      http: { url: URL_${i} }\n`).join('')}`,
+);
 const yml1 = join(base, 'paas-one.yml');
 writeFileSync(yml1, 'version: 1\nops:\n  checks:\n    - name: check-0\n      http: { url: URL_0 }\n');
 
@@ -67,14 +76,26 @@ try {
   for (let i = 0; i < RUNS; i++) {
     const r = await run(process.execPath, paasArgs);
     const env = JSON.parse(r.out.trim().split('\n').at(-1));
-    if (r.code !== 0 || env.fields.checks.length !== CHECKS) throw new Error(`paas ops daily failed (exit ${r.code}): ${r.err.slice(0, 500)}`);
+    if (r.code !== 0 || env.fields.checks.length !== CHECKS)
+      throw new Error(`paas ops daily failed (exit ${r.code}): ${r.err.slice(0, 500)}`);
     slowest = Math.max(slowest, ...env.fields.checks.map((c) => c.ms));
     paas.push(r.ms);
   }
   // the same command with ONE check: the floor (process start, state, one 200 ms request)
   const one = [];
   for (let i = 0; i < RUNS; i++) {
-    const r = await run(process.execPath, [cliPath, 'ops', 'daily', '--context', 'oss-demo', '--config', yml1, '--mode', 'lenient', '--json']);
+    const r = await run(process.execPath, [
+      cliPath,
+      'ops',
+      'daily',
+      '--context',
+      'oss-demo',
+      '--config',
+      yml1,
+      '--mode',
+      'lenient',
+      '--json',
+    ]);
     if (r.code !== 0) throw new Error(`paas ops daily (one check) failed: ${r.err.slice(0, 500)}`);
     one.push(r.ms);
   }
@@ -86,7 +107,13 @@ try {
   const curl = [];
   for (let i = 0; i < Math.max(3, Math.ceil(RUNS / 2)); i++) {
     const r = await run('sh', ['-c', script], { URLS: urls.join(' ') });
-    if (r.out.trim().split('\n').filter((l) => l === '200').length !== CHECKS) throw new Error('curl baseline: not every check answered 200');
+    if (
+      r.out
+        .trim()
+        .split('\n')
+        .filter((l) => l === '200').length !== CHECKS
+    )
+      throw new Error('curl baseline: not every check answered 200');
     curl.push(r.ms);
   }
 
@@ -95,7 +122,9 @@ try {
   const s = median(startup);
   const fmt = (ms) => `${(ms / 1000).toFixed(2)} s`;
   console.log(`bench/ops: ${CHECKS} HTTP checks, ${LATENCY} ms latency each, ${RUNS} runs (medians)`);
-  console.log(`  node ${process.versions.node}, curl ${spawnSync('curl', ['--version'], { encoding: 'utf8' }).stdout.split(' ')[1]}`);
+  console.log(
+    `  node ${process.versions.node}, curl ${spawnSync('curl', ['--version'], { encoding: 'utf8' }).stdout.split(' ')[1]}`,
+  );
   console.log('');
   console.log('| run | wall time |');
   console.log('| --- | --- |');
@@ -107,7 +136,9 @@ try {
   console.log('');
   console.log(`serial curl / paas: ${(c / p).toFixed(1)}x faster`);
   console.log(`paas ${CHECKS} checks / paas 1 check: ${(p / median(one)).toFixed(2)}`);
-  console.log(`paas ${CHECKS} checks without process start (${fmt(p - s)}) / slowest single check (${fmt(slowest)}): ${((p - s) / slowest).toFixed(2)}`);
+  console.log(
+    `paas ${CHECKS} checks without process start (${fmt(p - s)}) / slowest single check (${fmt(slowest)}): ${((p - s) / slowest).toFixed(2)}`,
+  );
 } finally {
   for (const s of servers) s.close();
   rmSync(base, { recursive: true, force: true });

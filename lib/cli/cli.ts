@@ -90,29 +90,137 @@ function opCommand(path: string[], op: OperationName, summary: string, fixed: Re
 }
 
 export const COMMANDS: Command[] = [
-  { path: ['context', 'create'], positionals: ['name'], strings: ['type', 'vault_file', 'default_targets', 'events', 'branches', 'actors', ...ROOT], booleans: ROOT_BOOL, lists: ['default_targets', 'events', 'branches', 'actors'], summary: 'create an isolated context', run: async (rt, a) => (await context()).contextCreate(rt, a) },
-  { path: ['context', 'list'], positionals: [], strings: ROOT, booleans: ROOT_BOOL, summary: 'list contexts', run: async (rt, a) => (await context()).contextList(rt, a) },
-  { path: ['context', 'use'], positionals: ['name'], strings: ROOT, booleans: ROOT_BOOL, summary: 'select the context for read-only commands', run: async (rt, a) => (await context()).contextUse(rt, a) },
-  { path: ['context', 'show'], positionals: ['name?'], strings: ROOT, booleans: ROOT_BOOL, summary: 'show a context', run: async (rt, a) => (await context()).contextShow(rt, a) },
-  { path: ['context', 'remove'], positionals: ['name'], strings: ROOT, booleans: ['force', ...ROOT_BOOL], summary: 'remove a context (--force when it holds history)', run: async (rt, a) => (await context()).contextRemove(rt, a) },
-  { path: ['context', 'export'], positionals: ['name'], strings: ['out', ...ROOT], booleans: ['dangerously_include_secrets', ...ROOT_BOOL], summary: 'export context metadata (never secrets unless --dangerously-include-secrets)', run: async (rt, a) => (await context()).contextExport(rt, a) },
-  { path: ['context', 'import'], positionals: ['file'], strings: ['name', ...ROOT], booleans: ['dangerously_include_secrets', ...ROOT_BOOL], summary: 'import context metadata', run: async (rt, a) => (await context()).contextImport(rt, a) },
-  { path: ['events', 'list'], positionals: [], strings: ['context', 'kind', 'since', 'format', 'limit', ...ROOT], booleans: ROOT_BOOL, lists: ['kind'], summary: "list the context's events (--since 24h --kind deploy.* --format jsonl: a transcript or audit export)", run: async (rt, a) => (await events()).eventsList(rt, a) },
-  { path: ['backup', 'create'], positionals: [], strings: ['context', 'out', 'vault', 'vault_file', ...ROOT], booleans: ROOT_BOOL, summary: 'write an encrypted backup of a context (state.db, events, config)', run: async (rt, a) => (await backup()).backupCreate(rt, a) },
-  { path: ['backup', 'verify'], positionals: ['file'], strings: ['context', 'vault', 'vault_file', ...ROOT], booleans: ROOT_BOOL, summary: 'check every checksum of a backup; names the damaged file', run: async (rt, a) => (await backup()).backupVerify(rt, a) },
-  { path: ['backup', 'restore'], positionals: ['file'], strings: ['context', 'vault', 'vault_file', ...ROOT], booleans: ['force', ...ROOT_BOOL], summary: 'verify, restore into the same context, then run doctor', run: async (rt, a) => (await backup()).backupRestore(rt, a, executeOperation) },
+  {
+    path: ['context', 'create'],
+    positionals: ['name'],
+    strings: ['type', 'vault_file', 'default_targets', 'events', 'branches', 'actors', ...ROOT],
+    booleans: ROOT_BOOL,
+    lists: ['default_targets', 'events', 'branches', 'actors'],
+    summary: 'create an isolated context',
+    run: async (rt, a) => (await context()).contextCreate(rt, a),
+  },
+  {
+    path: ['context', 'list'],
+    positionals: [],
+    strings: ROOT,
+    booleans: ROOT_BOOL,
+    summary: 'list contexts',
+    run: async (rt, a) => (await context()).contextList(rt, a),
+  },
+  {
+    path: ['context', 'use'],
+    positionals: ['name'],
+    strings: ROOT,
+    booleans: ROOT_BOOL,
+    summary: 'select the context for read-only commands',
+    run: async (rt, a) => (await context()).contextUse(rt, a),
+  },
+  {
+    path: ['context', 'show'],
+    positionals: ['name?'],
+    strings: ROOT,
+    booleans: ROOT_BOOL,
+    summary: 'show a context',
+    run: async (rt, a) => (await context()).contextShow(rt, a),
+  },
+  {
+    path: ['context', 'remove'],
+    positionals: ['name'],
+    strings: ROOT,
+    booleans: ['force', ...ROOT_BOOL],
+    summary: 'remove a context (--force when it holds history)',
+    run: async (rt, a) => (await context()).contextRemove(rt, a),
+  },
+  {
+    path: ['context', 'export'],
+    positionals: ['name'],
+    strings: ['out', ...ROOT],
+    booleans: ['dangerously_include_secrets', ...ROOT_BOOL],
+    summary: 'export context metadata (never secrets unless --dangerously-include-secrets)',
+    run: async (rt, a) => (await context()).contextExport(rt, a),
+  },
+  {
+    path: ['context', 'import'],
+    positionals: ['file'],
+    strings: ['name', ...ROOT],
+    booleans: ['dangerously_include_secrets', ...ROOT_BOOL],
+    summary: 'import context metadata',
+    run: async (rt, a) => (await context()).contextImport(rt, a),
+  },
+  {
+    path: ['events', 'list'],
+    positionals: [],
+    strings: ['context', 'kind', 'since', 'format', 'limit', ...ROOT],
+    booleans: ROOT_BOOL,
+    lists: ['kind'],
+    summary: "list the context's events (--since 24h --kind deploy.* --format jsonl: a transcript or audit export)",
+    run: async (rt, a) => (await events()).eventsList(rt, a),
+  },
+  {
+    path: ['backup', 'create'],
+    positionals: [],
+    strings: ['context', 'out', 'vault', 'vault_file', ...ROOT],
+    booleans: ROOT_BOOL,
+    summary: 'write an encrypted backup of a context (state.db, events, config)',
+    run: async (rt, a) => (await backup()).backupCreate(rt, a),
+  },
+  {
+    path: ['backup', 'verify'],
+    positionals: ['file'],
+    strings: ['context', 'vault', 'vault_file', ...ROOT],
+    booleans: ROOT_BOOL,
+    summary: 'check every checksum of a backup; names the damaged file',
+    run: async (rt, a) => (await backup()).backupVerify(rt, a),
+  },
+  {
+    path: ['backup', 'restore'],
+    positionals: ['file'],
+    strings: ['context', 'vault', 'vault_file', ...ROOT],
+    booleans: ['force', ...ROOT_BOOL],
+    summary: 'verify, restore into the same context, then run doctor',
+    run: async (rt, a) => (await backup()).backupRestore(rt, a, executeOperation),
+  },
   opCommand(['doctor'], 'doctor', 'prove isolation: no private state or plaintext secrets in the repo'),
   opCommand(['deploy', 'reconcile'], 'deploy', 'compare targets with the recorded releases', { mode: 'reconcile' }),
   opCommand(['deploy'], 'deploy', 'ship a release to the targets (plan unless --apply)'),
-  opCommand(['target', 'check'], 'deploy', 'check reachability, SSH, host key, disk, runtime', { mode: 'target_check' }),
+  opCommand(['target', 'check'], 'deploy', 'check reachability, SSH, host key, disk, runtime', {
+    mode: 'target_check',
+  }),
   opCommand(['rollback'], 'rollback', 'return targets to a known-good release (plan unless --apply)'),
   opCommand(['db', 'bootstrap'], 'db_bootstrap', 'apply ordered SQL migrations (dry_run, migrate, verify, all)'),
   opCommand(['prod', 'verify'], 'prod_verify', 'configuration check (dry_run) or strict smoke checks (verify)'),
   opCommand(['ops', 'daily'], 'ops_daily', 'run the monitoring checks'),
-  opCommand(['ops', 'readiness'], 'ops_daily', "the runbook's weekly checklist: doctor, distinct targets and vaults, verified backups, alert routes, rollback drills", { mode: 'readiness' }),
-  { path: ['alert', 'history'], positionals: [], strings: ['context', 'limit', ...ROOT], booleans: ROOT_BOOL, summary: 'list the alert actions of a context (opened, commented, closed, acknowledged)', run: async (rt, a) => (await alerts()).alertHistory(rt, a) },
-  { path: ['logs'], positionals: [], strings: ['context', 'app', 'target', 'lines', 'vault', 'config', ...ROOT], booleans: ['tail', ...ROOT_BOOL], summary: "print the app's log on its targets (--tail keeps following)", streams: (a) => a.tail === true, run: async (rt, a, io) => (await logs()).logsRun(rt, a, io) },
-  { path: ['alert', 'acknowledge'], positionals: [], strings: ['context', 'id', 'by', 'github_token', 'repo', ...ROOT], booleans: ROOT_BOOL, summary: 'acknowledge the open alert: no repeated Slack messages until recovery', run: async (rt, a) => (await alerts()).alertAcknowledge(rt, a) },
+  opCommand(
+    ['ops', 'readiness'],
+    'ops_daily',
+    "the runbook's weekly checklist: doctor, distinct targets and vaults, verified backups, alert routes, rollback drills",
+    { mode: 'readiness' },
+  ),
+  {
+    path: ['alert', 'history'],
+    positionals: [],
+    strings: ['context', 'limit', ...ROOT],
+    booleans: ROOT_BOOL,
+    summary: 'list the alert actions of a context (opened, commented, closed, acknowledged)',
+    run: async (rt, a) => (await alerts()).alertHistory(rt, a),
+  },
+  {
+    path: ['logs'],
+    positionals: [],
+    strings: ['context', 'app', 'target', 'lines', 'vault', 'config', ...ROOT],
+    booleans: ['tail', ...ROOT_BOOL],
+    summary: "print the app's log on its targets (--tail keeps following)",
+    streams: (a) => a.tail === true,
+    run: async (rt, a, io) => (await logs()).logsRun(rt, a, io),
+  },
+  {
+    path: ['alert', 'acknowledge'],
+    positionals: [],
+    strings: ['context', 'id', 'by', 'github_token', 'repo', ...ROOT],
+    booleans: ROOT_BOOL,
+    summary: 'acknowledge the open alert: no repeated Slack messages until recovery',
+    run: async (rt, a) => (await alerts()).alertAcknowledge(rt, a),
+  },
 ];
 
 const kebab = (s: string) => s.replace(/_/g, '-');
@@ -127,7 +235,12 @@ function commandLine(c: Command): string {
 export function usage(commands: readonly Command[] = COMMANDS): string {
   const lines = ['usage: paas <command> [options] [--json]', '', 'commands:'];
   for (const c of commands) lines.push(commandLine(c));
-  lines.push('', 'every command accepts --json (the JSON envelope) and --help (every option, its default and allowed values).', 'paas --version [--json] prints the version.', 'docs: docs/cli.md');
+  lines.push(
+    '',
+    'every command accepts --json (the JSON envelope) and --help (every option, its default and allowed values).',
+    'paas --version [--json] prints the version.',
+    'docs: docs/cli.md',
+  );
   return lines.join('\n') + '\n';
 }
 
@@ -159,17 +272,31 @@ function unknownCommand(argv: string[]): PaasError {
     const first = nearest(w0, [...g.keys()]);
     if (first) {
       const under = g.get(first) ?? [];
-      const second = under.length === 1 || under.some((c) => c.path.length === 1) ? null : nearest(w1, under.map((c) => c.path[1] ?? '').filter(Boolean));
-      suggestion = under.some((c) => c.path.length === 1) || second ? `paas ${first}${second ? ` ${second}` : ''}` : `paas ${first} <command>`;
+      const second =
+        under.length === 1 || under.some((c) => c.path.length === 1)
+          ? null
+          : nearest(w1, under.map((c) => c.path[1] ?? '').filter(Boolean));
+      suggestion =
+        under.some((c) => c.path.length === 1) || second
+          ? `paas ${first}${second ? ` ${second}` : ''}`
+          : `paas ${first} <command>`;
     }
   }
   if (!w0) {
-    return new PaasError('PAAS_INVALID_ARGUMENT', `no command given: options come after a command (paas <command> [options]), got ${JSON.stringify(PATTERNS_ONLY.clip(argv.join(' '), 80))}`, { remediation: 'Run `paas --help` for the list of commands.' });
+    return new PaasError(
+      'PAAS_INVALID_ARGUMENT',
+      `no command given: options come after a command (paas <command> [options]), got ${JSON.stringify(PATTERNS_ONLY.clip(argv.join(' '), 80))}`,
+      { remediation: 'Run `paas --help` for the list of commands.' },
+    );
   }
   const shown = PATTERNS_ONLY.clip(words.slice(0, sub ? 2 : 1).join(' '), 80);
-  return new PaasError('PAAS_INVALID_ARGUMENT', `unknown command: paas ${shown}${suggestion ? ` (did you mean \`${suggestion}\`?)` : ''}`, {
-    remediation: sub ? `Run \`paas ${w0}\` for its commands.` : 'Run `paas --help` for the list of commands.',
-  });
+  return new PaasError(
+    'PAAS_INVALID_ARGUMENT',
+    `unknown command: paas ${shown}${suggestion ? ` (did you mean \`${suggestion}\`?)` : ''}`,
+    {
+      remediation: sub ? `Run \`paas ${w0}\` for its commands.` : 'Run `paas --help` for the list of commands.',
+    },
+  );
 }
 
 function findCommand(argv: string[]): { cmd: Command; rest: string[] } | null {
@@ -184,9 +311,16 @@ function findCommand(argv: string[]): { cmd: Command; rest: string[] } | null {
   return { cmd: best, rest };
 }
 
-function parseCommandArgs(cmd: Command, rest: string[]): { args: Record<string, unknown>; json: boolean; help: boolean } {
-  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
-  for (const s of cmd.strings) options[kebab(s)] = { type: 'string', multiple: MULTIPLE.includes(s) || Boolean(cmd.lists?.includes(s)) };
+function parseCommandArgs(
+  cmd: Command,
+  rest: string[],
+): { args: Record<string, unknown>; json: boolean; help: boolean } {
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  };
+  for (const s of cmd.strings)
+    options[kebab(s)] = { type: 'string', multiple: MULTIPLE.includes(s) || Boolean(cmd.lists?.includes(s)) };
   for (const b of cmd.booleans) options[kebab(b)] = { type: 'boolean' };
   const where = `paas ${cmd.path.join(' ')}`;
   const seeHelp = `Run \`${where} --help\` for the accepted options.`;
@@ -194,16 +328,24 @@ function parseCommandArgs(cmd: Command, rest: string[]): { args: Record<string, 
   for (const a of rest) {
     if (a === '--') break;
     if (!a.startsWith('-') || a === '-') continue;
-    const name = a.startsWith('--') ? a.slice(2).split('=')[0] as string : a.slice(1);
+    const name = a.startsWith('--') ? (a.slice(2).split('=')[0] as string) : a.slice(1);
     const known = options[name] ?? (name.startsWith('no-') ? options[name.slice(3)] : undefined);
     if (a.startsWith('--') ? known : name === 'h') {
       if (a.startsWith('--') && a.includes('=') && known?.type === 'boolean') {
-        throw new PaasError('PAAS_INVALID_ARGUMENT', `${where}: --${name} is a switch and takes no value (use --${name} or --no-${name.replace(/^no-/, '')})`, { remediation: seeHelp });
+        throw new PaasError(
+          'PAAS_INVALID_ARGUMENT',
+          `${where}: --${name} is a switch and takes no value (use --${name} or --no-${name.replace(/^no-/, '')})`,
+          { remediation: seeHelp },
+        );
       }
       continue;
     }
     const s = nearest(name.replace(/_/g, '-'), Object.keys(options));
-    throw new PaasError('PAAS_INVALID_ARGUMENT', `${where}: unknown option ${PATTERNS_ONLY.clip(a.split('=')[0] ?? '', 64)}${s ? ` (did you mean --${s}?)` : ''}`, { remediation: seeHelp });
+    throw new PaasError(
+      'PAAS_INVALID_ARGUMENT',
+      `${where}: unknown option ${PATTERNS_ONLY.clip(a.split('=')[0] ?? '', 64)}${s ? ` (did you mean --${s}?)` : ''}`,
+      { remediation: seeHelp },
+    );
   }
   let parsed;
   try {
@@ -213,25 +355,40 @@ function parseCommandArgs(cmd: Command, rest: string[]): { args: Record<string, 
     const { code, message } = e as { code?: string; message?: unknown };
     const text = typeof message === 'string' ? message : String(e);
     const opt = /'(-[^' ]+)/.exec(text)?.[1];
-    const msg = code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && opt
-      ? `${opt} needs a value (${opt} <value> or ${opt}=<value>)`
-      : `the options could not be read (${PATTERNS_ONLY.clip(text.split('\n')[0] ?? '', 120)})`;
+    const msg =
+      code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && opt
+        ? `${opt} needs a value (${opt} <value> or ${opt}=<value>)`
+        : `the options could not be read (${PATTERNS_ONLY.clip(text.split('\n')[0] ?? '', 120)})`;
     throw new PaasError('PAAS_INVALID_ARGUMENT', `${where}: ${msg}`, { remediation: seeHelp });
   }
   const args: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(parsed.values)) {
     const key = k.replace(/-/g, '_');
     if (key === 'json' || key === 'help') continue;
-    if (cmd.lists?.includes(key)) args[key] = [v].flat().flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean);
-    else if (MULTIPLE.includes(key) && Array.isArray(v)) args[key] = v.join('\n'); // each --vault adds its lines
+    if (cmd.lists?.includes(key))
+      args[key] = [v]
+        .flat()
+        .flatMap((x) => String(x).split(','))
+        .map((x) => x.trim())
+        .filter(Boolean);
+    else if (MULTIPLE.includes(key) && Array.isArray(v))
+      args[key] = v.join('\n'); // each --vault adds its lines
     else args[key] = v;
   }
   const required = cmd.positionals.filter((p) => !p.endsWith('?'));
   if (parsed.positionals.length > cmd.positionals.length) {
-    throw new PaasError('PAAS_INVALID_ARGUMENT', `paas ${cmd.path.join(' ')}: unexpected argument ${JSON.stringify(PATTERNS_ONLY.clip(parsed.positionals[cmd.positionals.length] ?? '', 64))}`, { remediation: `Run \`paas ${cmd.path.join(' ')} --help\`.` });
+    throw new PaasError(
+      'PAAS_INVALID_ARGUMENT',
+      `paas ${cmd.path.join(' ')}: unexpected argument ${JSON.stringify(PATTERNS_ONLY.clip(parsed.positionals[cmd.positionals.length] ?? '', 64))}`,
+      { remediation: `Run \`paas ${cmd.path.join(' ')} --help\`.` },
+    );
   }
   if (parsed.positionals.length < required.length && !parsed.values.help) {
-    throw new PaasError('PAAS_INVALID_ARGUMENT', `paas ${cmd.path.join(' ')}: missing <${required[parsed.positionals.length]}>`, { remediation: `Run \`paas ${cmd.path.join(' ')} --help\`.` });
+    throw new PaasError(
+      'PAAS_INVALID_ARGUMENT',
+      `paas ${cmd.path.join(' ')}: missing <${required[parsed.positionals.length]}>`,
+      { remediation: `Run \`paas ${cmd.path.join(' ')} --help\`.` },
+    );
   }
   cmd.positionals.forEach((p, i) => {
     if (parsed.positionals[i] !== undefined) args[p.replace('?', '')] = parsed.positionals[i];
@@ -241,7 +398,10 @@ function parseCommandArgs(cmd: Command, rest: string[]): { args: Record<string, 
 
 /** What --help says about one option: the action.yml input of the operation, else of any action, else FLAG_DOCS. */
 async function optionDoc(cmd: Command, name: string): Promise<OptionDoc> {
-  const shape = { ...commonInputsSchema.shape, ...(cmd.op ? REGISTRY[cmd.op].inputs.shape : {}) } as Record<string, z.ZodType>;
+  const shape = { ...commonInputsSchema.shape, ...(cmd.op ? REGISTRY[cmd.op].inputs.shape : {}) } as Record<
+    string,
+    z.ZodType
+  >;
   const choices = zodChoices(shape[name]);
   const own = cmd.op ? (await actionInputs(cmd.op))[name] : undefined;
   if (own) return { ...own, choices };
@@ -278,7 +438,9 @@ export async function commandHelp(cmd: Command): Promise<string> {
   for (const b of cmd.booleans) row(`--${kebab(b)}`, await describe(b, true));
   row('--json', 'Print the JSON envelope {ok, command, context, mode, fields, error?} on stdout.');
   row('--help', 'This help.');
-  const fixed = Object.entries(cmd.fixed ?? {}).map(([k, v]) => `--${kebab(k)} ${v}`).join(' ');
+  const fixed = Object.entries(cmd.fixed ?? {})
+    .map(([k, v]) => `--${kebab(k)} ${v}`)
+    .join(' ');
   return `usage: paas ${cmd.path.join(' ')}${pos ? ' ' + pos : ''} [options]\n\n${cmd.summary}${fixed ? ` (the ${cmd.op} operation with ${fixed})` : ''}\n\noptions:\n${rows.join('\n')}\n`;
 }
 
@@ -290,10 +452,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   // an interrupted run is silenced: what it still reports while it stops is not the outcome
   let muted = false;
   const logger: Logger = {
-    info: (m) => { if (!muted) log.info(m); },
-    warn: (m) => { if (!muted) log.warn(m); },
-    error: (m) => { if (!muted) log.error(m); },
-    debug: (m) => { if (!muted) log.debug(m); },
+    info: (m) => {
+      if (!muted) log.info(m);
+    },
+    warn: (m) => {
+      if (!muted) log.warn(m);
+    },
+    error: (m) => {
+      if (!muted) log.error(m);
+    },
+    debug: (m) => {
+      if (!muted) log.debug(m);
+    },
   };
   const rt: Runtime = {
     env: io.env,
@@ -312,7 +482,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   if (argv[0] === '--version' || argv[0] === '-v' || argv[0] === 'version') {
     const version = packageVersion();
-    out(wantJson ? JSON.stringify({ ok: true, command: 'version', context: null, mode: null, fields: { version, node: process.versions.node } }) + '\n' : `paas ${version}\n`);
+    out(
+      wantJson
+        ? JSON.stringify({
+            ok: true,
+            command: 'version',
+            context: null,
+            mode: null,
+            fields: { version, node: process.versions.node },
+          }) + '\n'
+        : `paas ${version}\n`,
+    );
     return EXIT_OK;
   }
   const words = argv.filter((a) => !a.startsWith('-'));
@@ -361,8 +541,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     for (const line of result.lines) out(line + '\n');
   }
   const err = result.envelope.error;
-  if (err) io.stderr(redactor.redact(`error ${err.code}: ${err.message}\n${err.remediation ? `  fix: ${err.remediation}\n` : ''}`));
+  if (err)
+    io.stderr(
+      redactor.redact(`error ${err.code}: ${err.message}\n${err.remediation ? `  fix: ${err.remediation}\n` : ''}`),
+    );
   if (guard?.signal) io.exit?.(result.exitCode);
   return result.exitCode;
 }
-

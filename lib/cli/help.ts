@@ -35,9 +35,15 @@ export async function actionInputs(op: string): Promise<Record<string, OptionDoc
   const out: Record<string, OptionDoc> = {};
   if (text) {
     const { parseYaml } = await import('./action-yml.js');
-    const doc = parseYaml(text) as { inputs?: Record<string, { description?: string; default?: string; required?: boolean }> };
+    const doc = parseYaml(text) as {
+      inputs?: Record<string, { description?: string; default?: string; required?: boolean }>;
+    };
     for (const [name, spec] of Object.entries(doc.inputs ?? {})) {
-      out[name] = { description: (spec.description ?? '').replace(/\s+/g, ' ').trim(), default: spec.default, required: spec.required === true };
+      out[name] = {
+        description: (spec.description ?? '').replace(/\s+/g, ' ').trim(),
+        default: spec.default,
+        required: spec.required === true,
+      };
     }
   }
   cache.set(op, out);
@@ -58,7 +64,9 @@ export function packageVersion(): string {
   }
 }
 
-interface ZodLike { _zod?: { def?: Record<string, unknown> } }
+interface ZodLike {
+  _zod?: { def?: Record<string, unknown> };
+}
 
 /** Allowed values of a zod schema (through preprocess/optional/default/pipe wrappers), if it is an enum. */
 export function zodChoices(schema: z.ZodType | undefined): string[] | undefined {
@@ -66,19 +74,26 @@ export function zodChoices(schema: z.ZodType | undefined): string[] | undefined 
   for (let i = 0; s && i < 10; i++) {
     const def = s._zod?.def;
     if (!def) return undefined;
-    if (def.type === 'enum' && def.entries && typeof def.entries === 'object') return Object.values(def.entries as Record<string, string>).map(String);
+    if (def.type === 'enum' && def.entries && typeof def.entries === 'object')
+      return Object.values(def.entries as Record<string, string>).map(String);
     if (def.type === 'literal' && Array.isArray(def.values)) return (def.values as unknown[]).map(String);
-    s = (def.innerType ?? (def.type === 'pipe' ? (def.out as ZodLike)?._zod?.def?.type === 'transform' ? def.in : def.out : undefined)) as ZodLike | undefined;
+    s = (def.innerType ??
+      (def.type === 'pipe'
+        ? (def.out as ZodLike)?._zod?.def?.type === 'transform'
+          ? def.in
+          : def.out
+        : undefined)) as ZodLike | undefined;
   }
   return undefined;
 }
 
 /** Options of the commands that are not operations (no action.yml), described here once. */
 export const FLAG_DOCS: Record<string, string> = {
-  context: 'Context to work in, e.g. `internal-dogfood`, `oss-demo` or `customer-<id>`; empty: the context selected with `paas context use`, where the command is read-only.',
+  context:
+    'Context to work in, e.g. `internal-dogfood`, `oss-demo` or `customer-<id>`; empty: the context selected with `paas context use`, where the command is read-only.',
   app: 'Name of the app under `apps:` in paas.yml; may be left out when paas.yml has one app.',
   type: 'Type of the context: `internal`, `demo` or `customer` (inferred from a recommended name).',
-  vault_file: 'File with the context\'s secrets as dotenv `KEY=value` lines, outside any repository, mode 0600.',
+  vault_file: "File with the context's secrets as dotenv `KEY=value` lines, outside any repository, mode 0600.",
   default_targets: 'Comma-separated target ids this context deploys to by default (repeatable).',
   events: 'Comma-separated events that may trigger mutating operations, e.g. `workflow_dispatch,push` (repeatable).',
   branches: 'Comma-separated branches that may trigger mutating operations (repeatable).',
@@ -88,8 +103,10 @@ export const FLAG_DOCS: Record<string, string> = {
   dangerously_include_secrets: 'DANGEROUS: include secret values (vault) in the export / accept them on import.',
   name: 'Name of the context to create from the file (default: the name in the file).',
   kind: 'Only events of these kinds, e.g. `deploy.failed` or `deploy.*` (comma-separated or repeated; the kinds are listed in docs/state.md).',
-  since: 'Only events at or after this time: a duration back from now (30m, 24h, 7d, 2w) or an ISO time (2026-12-01T08:00Z).',
-  format: 'text (newest first) or jsonl (one JSON event per line, oldest first, status line on stderr: a transcript or audit export).',
+  since:
+    'Only events at or after this time: a duration back from now (30m, 24h, 7d, 2w) or an ISO time (2026-12-01T08:00Z).',
+  format:
+    'text (newest first) or jsonl (one JSON event per line, oldest first, status line on stderr: a transcript or audit export).',
   limit: 'At most this many entries, newest first.',
   id: 'Number of the alert issue (default: the open one of the context).',
   by: 'Who acknowledges (recorded in the alert history).',
@@ -116,14 +133,17 @@ export function wrap(text: string, width: number, indent: number): string {
 
 /** Edit distance (Damerau: a swap of two neighbours counts once), for "did you mean". */
 export function distance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const row = d[i] as number[];
       const prev = d[i - 1] as number[];
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
     }
   }
   return (d[a.length] as number[])[b.length] as number;

@@ -16,6 +16,9 @@ if (!(major >= REQUIRED_MAJOR)) {
   // V8's compile cache (NODE_DISABLE_COMPILE_CACHE=1 turns it off): a CLI run after the first one
   // skips compiling the bundle's chunks. It lives in the user's cache directory, not the temp dir,
   // so a run leaves nothing behind in TMPDIR (NODE_COMPILE_CACHE still wins when set).
-  module.enableCompileCache?.(process.env.NODE_COMPILE_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'paas-actions', 'node-compile-cache'));
+  module.enableCompileCache?.(
+    process.env.NODE_COMPILE_CACHE ||
+      join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'paas-actions', 'node-compile-cache'),
+  );
   await (await import('./main.js')).run();
 }

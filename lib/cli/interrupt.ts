@@ -48,7 +48,11 @@ export function guardInterrupts(
     signal = sig;
     requestInterrupt(sig);
     o.mute();
-    o.stderr(rt.redactor.redact(`paas: ${sig} received: no new remote work is started; releasing the deploy lock this run holds (${sig} again exits at once)\n`));
+    o.stderr(
+      rt.redactor.redact(
+        `paas: ${sig} received: no new remote work is started; releasing the deploy lock this run holds (${sig} again exits at once)\n`,
+      ),
+    );
     signalDescendants('SIGINT');
     fire(sig);
   });
@@ -56,11 +60,17 @@ export function guardInterrupts(
   const interrupted = async (sig: NodeJS.Signals, running: Promise<Outcome>): Promise<Outcome> => {
     let timer: NodeJS.Timeout | undefined;
     const settled = await Promise.race([
-      running.then(() => true, () => true),
+      running.then(
+        () => true,
+        () => true,
+      ),
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), o.graceMs ?? INTERRUPT_GRACE_MS))),
     ]);
     clearTimeout(timer);
-    if (!settled) o.log.warn(`the run did not stop within ${Math.round((o.graceMs ?? INTERRUPT_GRACE_MS) / 1000)}s (a remote command is still running); releasing the locks anyway`);
+    if (!settled)
+      o.log.warn(
+        `the run did not stop within ${Math.round((o.graceMs ?? INTERRUPT_GRACE_MS) / 1000)}s (a remote command is still running); releasing the locks anyway`,
+      );
     const { heldLocks, releaseRecordedLocks } = await import('../ops/deploy/cleanup.js');
     const state = heldLocks(rt);
     const locks = state?.locks ?? [];
@@ -75,17 +85,37 @@ export function guardInterrupts(
       }
     }
     const kept = locks.map((l) => l.target).filter((t) => !released.includes(t));
-    const tail = kept.length ? `; could not release it on ${kept.join(', ')}${problem instanceof Error ? ` (${problem.message})` : ''}: it becomes stale after lock_ttl` : '';
-    o.stderr(rt.redactor.redact(`paas: interrupted; released the deploy lock on ${released.length} target(s)${tail}\n`));
+    const tail = kept.length
+      ? `; could not release it on ${kept.join(', ')}${problem instanceof Error ? ` (${problem.message})` : ''}: it becomes stale after lock_ttl`
+      : '';
+    o.stderr(
+      rt.redactor.redact(`paas: interrupted; released the deploy lock on ${released.length} target(s)${tail}\n`),
+    );
     // the run stopped in time: what it did (targets returned to their previous release) is part of the result
-    const ran: Record<string, unknown> = settled ? await running.then((r) => r.envelope.fields, () => ({})) : {};
-    const back = op === 'deploy' && typeof ran.rolled_back_targets === 'string' && ran.rolled_back_targets ? `; returned ${ran.rolled_back_targets} to the release each ran before` : '';
-    const err = new PaasError('PAAS_INTERRUPTED', `${op} interrupted by ${sig}${back}; released the deploy lock on ${released.length} target(s)${tail}`, {
-      stage: 'interrupted',
-      remediation: `Check the targets with \`paas deploy reconcile\`, then run the ${op} again${kept.length ? ' (or wait for lock_ttl to pass)' : ''}.`,
-    });
+    const ran: Record<string, unknown> = settled
+      ? await running.then(
+          (r) => r.envelope.fields,
+          () => ({}),
+        )
+      : {};
+    const back =
+      op === 'deploy' && typeof ran.rolled_back_targets === 'string' && ran.rolled_back_targets
+        ? `; returned ${ran.rolled_back_targets} to the release each ran before`
+        : '';
+    const err = new PaasError(
+      'PAAS_INTERRUPTED',
+      `${op} interrupted by ${sig}${back}; released the deploy lock on ${released.length} target(s)${tail}`,
+      {
+        stage: 'interrupted',
+        remediation: `Check the targets with \`paas deploy reconcile\`, then run the ${op} again${kept.length ? ' (or wait for lock_ttl to pass)' : ''}.`,
+      },
+    );
     const context = typeof args.context === 'string' ? args.context : null;
-    return failure(rt.redactor, op, context, 'apply', err, { ...ran, released_locks: released.join(','), ...(kept.length ? { kept_locks: kept.join(',') } : {}) });
+    return failure(rt.redactor, op, context, 'apply', err, {
+      ...ran,
+      released_locks: released.join(','),
+      ...(kept.length ? { kept_locks: kept.join(',') } : {}),
+    });
   };
 
   return {
@@ -94,7 +124,9 @@ export function guardInterrupts(
     },
     async run(start) {
       const running = start();
-      running.catch(() => { /* reported through the outcome, or abandoned after an interrupt */ });
+      running.catch(() => {
+        /* reported through the outcome, or abandoned after an interrupt */
+      });
       const first = await Promise.race([running.then((r) => ({ r })), fired.then(() => null)]);
       // the run may finish in the same tick the signal arrives: the signal wins, the locks are checked
       if (first && !signal) return first.r;

@@ -19,5 +19,11 @@ function sink(stream: NodeJS.WriteStream): (s: string) => void {
 /** The `paas` CLI on this process: argv in, exit code out. */
 export async function run(): Promise<void> {
   process.umask(0o077); // every file and directory we create is private to the user
-  process.exitCode = await runCli(process.argv.slice(2), { env: process.env, cwd: process.cwd(), stdout: sink(process.stdout), stderr: sink(process.stderr), exit: (code) => process.exit(code) });
+  process.exitCode = await runCli(process.argv.slice(2), {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: sink(process.stdout),
+    stderr: sink(process.stderr),
+    exit: (code) => process.exit(code),
+  });
 }

@@ -33,7 +33,10 @@ export function durationMs(opts: { min?: number; max?: number } = {}) {
   return z.union([z.string(), z.number()]).transform((v, ctx) => {
     const ms = parseDuration(v);
     if (ms === null) {
-      ctx.addIssue({ code: 'custom', message: 'must be a duration such as 500ms, 5s, 10m or 2h (a bare number other than 0 is ambiguous)' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a duration such as 500ms, 5s, 10m or 2h (a bare number other than 0 is ambiguous)',
+      });
       return z.NEVER;
     }
     if (ms < min || ms > max) {

@@ -20,11 +20,14 @@ const MAX_BYTES = 1_000_000;
 /** A vault key or named secret, e.g. POSTGRES_DSN_PROD (the value lives in the context's vault). */
 export { vaultKey };
 /** A lowercase SQL identifier (used unquoted-compatible, quoted anyway). */
-export const sqlIdentifier = z.string().regex(SQL_IDENTIFIER_RE, { error: 'must be a lowercase SQL identifier (letters, digits, underscores; at most 63)' });
-const noControl = (s: string) => ![...s].some((ch) => {
-  const c = ch.charCodeAt(0);
-  return (c < 0x20 && c !== 0x09) || c === 0x7f;
-});
+export const sqlIdentifier = z
+  .string()
+  .regex(SQL_IDENTIFIER_RE, { error: 'must be a lowercase SQL identifier (letters, digits, underscores; at most 63)' });
+const noControl = (s: string) =>
+  ![...s].some((ch) => {
+    const c = ch.charCodeAt(0);
+    return (c < 0x20 && c !== 0x09) || c === 0x7f;
+  });
 
 /** A path relative to the workspace (repository root), staying inside it. */
 export const relativePath = z
@@ -55,7 +58,11 @@ export const runbookRef = z
   .string()
   .min(1)
   .max(2048)
-  .refine((s) => (/^https?:\/\//.test(s) ? /^https?:\/\/[^\s]+$/.test(s) : relativePath.safeParse(s).success && !/\s/.test(s)), { error: 'must be an http(s) URL or a path in the repository' });
+  .refine(
+    (s) =>
+      /^https?:\/\//.test(s) ? /^https?:\/\/[^\s]+$/.test(s) : relativePath.safeParse(s).success && !/\s/.test(s),
+    { error: 'must be an http(s) URL or a path in the repository' },
+  );
 
 const httpStatus = z.number().int().min(100).max(599);
 const expectStatus = z.union([httpStatus, z.array(httpStatus).min(1).max(20)]);
@@ -75,7 +82,11 @@ function build() {
       http: z
         .strictObject({
           port,
-          path: z.string().max(2048).regex(/^\/[^\s]*$/, { error: 'must start with / and hold no spaces' }).default('/'),
+          path: z
+            .string()
+            .max(2048)
+            .regex(/^\/[^\s]*$/, { error: 'must start with / and hold no spaces' })
+            .default('/'),
           expect: expectStatus.default(200),
         })
         .optional(),
@@ -85,8 +96,10 @@ function build() {
       deadline: durationMs({ min: 1000, max: 3_600_000 }).default(30_000),
     })
     .superRefine((h, ctx) => {
-      if (!h.http === !h.command) ctx.addIssue({ code: 'custom', message: 'give exactly one of http or command', path: [] });
-      if (h.timeout > h.deadline) ctx.addIssue({ code: 'custom', message: 'timeout must not exceed deadline', path: ['timeout'] });
+      if (!h.http === !h.command)
+        ctx.addIssue({ code: 'custom', message: 'give exactly one of http or command', path: [] });
+      if (h.timeout > h.deadline)
+        ctx.addIssue({ code: 'custom', message: 'timeout must not exceed deadline', path: ['timeout'] });
     });
 
   const appSchema = z
@@ -102,20 +115,45 @@ function build() {
       batch: z.number().int().min(1).max(1000).default(1),
       max_parallel: z.number().int().min(1).max(256).default(4),
       canary: z.number().int().min(1).max(1000).default(1),
-      slots: z.strictObject({ blue: z.strictObject({ port }), green: z.strictObject({ port }), switch: commandString.optional() }).optional(),
-      hooks: z.strictObject({ pre_switch: commandString.optional(), post_switch: commandString.optional() }).prefault({}),
+      slots: z
+        .strictObject({
+          blue: z.strictObject({ port }),
+          green: z.strictObject({ port }),
+          switch: commandString.optional(),
+        })
+        .optional(),
+      hooks: z
+        .strictObject({ pre_switch: commandString.optional(), post_switch: commandString.optional() })
+        .prefault({}),
       // deploy/rollback (lib/ops/deploy): lock expiry, per-step time limit, SSH connection setup, Deployment URL
       lock_ttl: durationMs({ min: 10_000, max: 24 * 3_600_000 }).default(30 * 60_000),
       command_timeout: durationMs({ min: 1000, max: 6 * 3_600_000 }).default(10 * 60_000),
       connect_concurrency: z.number().int().min(1).max(256).default(10),
       connect_attempts: z.number().int().min(1).max(10).default(4),
-      url: z.string().url().max(2048).refine((u) => /^https?:\/\//.test(u), { error: 'must be an http(s) URL' }).optional(),
+      url: z
+        .string()
+        .url()
+        .max(2048)
+        .refine((u) => /^https?:\/\//.test(u), { error: 'must be an http(s) URL' })
+        .optional(),
     })
     .superRefine((a, ctx) => {
-      if (a.strategy === 'bluegreen' && !a.slots) ctx.addIssue({ code: 'custom', message: 'strategy bluegreen needs slots: { blue: { port }, green: { port } }', path: ['slots'] });
-      if (a.strategy === 'bluegreen' && a.health?.command === undefined && !a.health?.http) ctx.addIssue({ code: 'custom', message: 'strategy bluegreen needs a health check (the idle slot is checked before the switch)', path: ['health'] });
-      if (a.slots && a.slots.blue.port === a.slots.green.port) ctx.addIssue({ code: 'custom', message: 'blue and green need different ports', path: ['slots'] });
-      if (new Set(a.shared).size !== a.shared.length) ctx.addIssue({ code: 'custom', message: 'shared paths must be unique', path: ['shared'] });
+      if (a.strategy === 'bluegreen' && !a.slots)
+        ctx.addIssue({
+          code: 'custom',
+          message: 'strategy bluegreen needs slots: { blue: { port }, green: { port } }',
+          path: ['slots'],
+        });
+      if (a.strategy === 'bluegreen' && a.health?.command === undefined && !a.health?.http)
+        ctx.addIssue({
+          code: 'custom',
+          message: 'strategy bluegreen needs a health check (the idle slot is checked before the switch)',
+          path: ['health'],
+        });
+      if (a.slots && a.slots.blue.port === a.slots.green.port)
+        ctx.addIssue({ code: 'custom', message: 'blue and green need different ports', path: ['slots'] });
+      if (new Set(a.shared).size !== a.shared.length)
+        ctx.addIssue({ code: 'custom', message: 'shared paths must be unique', path: ['shared'] });
     });
 
   // ------------------------------------------------------------------------------------------ db
@@ -137,9 +175,21 @@ function build() {
   // ----------------------------------------------------------------------------------------- ops
 
   const conditionOps = z
-    .strictObject({ eq: z.number().optional(), ne: z.number().optional(), lt: z.number().optional(), le: z.number().optional(), gt: z.number().optional(), ge: z.number().optional() })
-    .refine((c) => Object.values(c).some((v) => v !== undefined), { error: 'give at least one of eq, ne, lt, le, gt, ge' });
-  const conditions = z.record(z.string().regex(SQL_IDENTIFIER_RE, { error: 'condition keys are result column names' }), conditionOps);
+    .strictObject({
+      eq: z.number().optional(),
+      ne: z.number().optional(),
+      lt: z.number().optional(),
+      le: z.number().optional(),
+      gt: z.number().optional(),
+      ge: z.number().optional(),
+    })
+    .refine((c) => Object.values(c).some((v) => v !== undefined), {
+      error: 'give at least one of eq, ne, lt, le, gt, ge',
+    });
+  const conditions = z.record(
+    z.string().regex(SQL_IDENTIFIER_RE, { error: 'condition keys are result column names' }),
+    conditionOps,
+  );
 
   const checkSchema = z
     .strictObject({
@@ -169,27 +219,51 @@ function build() {
         .strictObject({
           disk_max_pct: z.number().min(1).max(100).optional(),
           disk_path: remotePath.default('/'),
-          service: z.string().regex(/^[A-Za-z0-9@._:-]{1,255}$/, { error: 'must be a service (unit) name' }).optional(),
+          service: z
+            .string()
+            .regex(/^[A-Za-z0-9@._:-]{1,255}$/, { error: 'must be a service (unit) name' })
+            .optional(),
           current_release: z.boolean().default(false),
           app: appName.optional(),
           timeout: durationMs({ min: 100, max: 600_000 }).default(30_000),
         })
-        .refine((t) => t.disk_max_pct !== undefined || t.service !== undefined || t.current_release, { error: 'give at least one of disk_max_pct, service, current_release' })
+        .refine((t) => t.disk_max_pct !== undefined || t.service !== undefined || t.current_release, {
+          error: 'give at least one of disk_max_pct, service, current_release',
+        })
         .optional(),
-      tls: z.strictObject({ host: vaultKey, ca: vaultKey.optional(), port: port.default(443), min_days: z.number().int().min(0).max(3650).default(14), timeout: durationMs({ min: 100, max: 600_000 }).default(10_000) }).optional(),
+      tls: z
+        .strictObject({
+          host: vaultKey,
+          ca: vaultKey.optional(),
+          port: port.default(443),
+          min_days: z.number().int().min(0).max(3650).default(14),
+          timeout: durationMs({ min: 100, max: 600_000 }).default(10_000),
+        })
+        .optional(),
       backup: z
         .strictObject({
           dir: remotePath,
-          max_age_hours: z.number().positive().max(24 * 366),
+          max_age_hours: z
+            .number()
+            .positive()
+            .max(24 * 366),
           verify_checksum: z.boolean().default(true),
-          target: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: 'must be a target id from PAAS_TARGETS' }).optional(),
+          target: z
+            .string()
+            .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: 'must be a target id from PAAS_TARGETS' })
+            .optional(),
           timeout: durationMs({ min: 100, max: 3_600_000 }).default(300_000),
         })
         .optional(),
     })
     .superRefine((c, ctx) => {
       const kinds = CHECK_KINDS.filter((k) => c[k] !== undefined);
-      if (kinds.length !== 1) ctx.addIssue({ code: 'custom', message: `give exactly one of ${CHECK_KINDS.join(', ')}${kinds.length ? ` (found ${kinds.join(', ')})` : ''}`, path: [] });
+      if (kinds.length !== 1)
+        ctx.addIssue({
+          code: 'custom',
+          message: `give exactly one of ${CHECK_KINDS.join(', ')}${kinds.length ? ` (found ${kinds.join(', ')})` : ''}`,
+          path: [],
+        });
     });
 
   const opsSchema = z
@@ -205,14 +279,20 @@ function build() {
           success_threshold: z.number().int().min(1).max(100).default(1),
           deploy_grace: durationMs({ min: 0, max: 24 * 3_600_000 }).default(0),
           remind_every: durationMs({ min: 0, max: 31 * 24 * 3_600_000 }).default(0),
-          flapping: z.strictObject({ changes: z.number().int().min(2).max(100).default(4), window: durationMs({ min: 60_000, max: 31 * 24 * 3_600_000 }).default(24 * 3_600_000) }).optional(),
+          flapping: z
+            .strictObject({
+              changes: z.number().int().min(2).max(100).default(4),
+              window: durationMs({ min: 60_000, max: 31 * 24 * 3_600_000 }).default(24 * 3_600_000),
+            })
+            .optional(),
         })
         .prefault({}),
     })
     .superRefine((o, ctx) => {
       const seen = new Set<string>();
       o.checks.forEach((c, i) => {
-        if (seen.has(c.name)) ctx.addIssue({ code: 'custom', message: `duplicate check name ${c.name}`, path: ['checks', i, 'name'] });
+        if (seen.has(c.name))
+          ctx.addIssue({ code: 'custom', message: `duplicate check name ${c.name}`, path: ['checks', i, 'name'] });
         seen.add(c.name);
       });
     });
@@ -220,28 +300,37 @@ function build() {
   // ------------------------------------------------------------------------------------ contexts
 
   // a weekly window in a time zone: checks run and are reported, nobody is paged (docs/ops_daily.md)
-  const maintenanceWindow = z
-    .strictObject({
-      weekdays: z.array(z.enum(WEEKDAYS)).min(1).max(7).default([...WEEKDAYS]),
-      start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be HH:MM (24 h)' }),
-      duration: durationMs({ min: 60_000, max: 7 * 24 * 3_600_000 }),
-      timezone: z
-        .string()
-        .max(64)
-        .refine((tz) => {
+  const maintenanceWindow = z.strictObject({
+    weekdays: z
+      .array(z.enum(WEEKDAYS))
+      .min(1)
+      .max(7)
+      .default([...WEEKDAYS]),
+    start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be HH:MM (24 h)' }),
+    duration: durationMs({ min: 60_000, max: 7 * 24 * 3_600_000 }),
+    timezone: z
+      .string()
+      .max(64)
+      .refine(
+        (tz) => {
           try {
             new Intl.DateTimeFormat('en-US', { timeZone: tz });
             return true;
           } catch {
             return false;
           }
-        }, { error: 'must be an IANA time zone such as Europe/Berlin or UTC' })
-        .default('UTC'),
-    });
+        },
+        { error: 'must be an IANA time zone such as Europe/Berlin or UTC' },
+      )
+      .default('UTC'),
+  });
 
   const contextEntrySchema = z.strictObject({
     type: z.enum(CONTEXT_TYPES).optional(),
-    environment: z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, { error: 'must be a GitHub environment name' }).optional(),
+    environment: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,255}$/, { error: 'must be a GitHub environment name' })
+      .optional(),
     trigger: webhookPolicySchema.optional(),
     runbook: runbookRef.optional(),
     maintenance: z.array(maintenanceWindow).max(20).optional(),
@@ -254,7 +343,12 @@ function build() {
     apps: z.record(appName, appSchema).default({}),
     db: dbSchema.prefault({}),
     ops: opsSchema.prefault({}),
-    contexts: z.record(z.string().regex(CONTEXT_NAME_RE, { error: 'context names match ^[a-z0-9][a-z0-9-]{0,62}$' }), contextEntrySchema).default({}),
+    contexts: z
+      .record(
+        z.string().regex(CONTEXT_NAME_RE, { error: 'context names match ^[a-z0-9][a-z0-9-]{0,62}$' }),
+        contextEntrySchema,
+      )
+      .default({}),
   });
   return { paasYml: paasYmlSchema, db: dbSchema, check: checkSchema, app: appSchema };
 }
@@ -299,14 +393,24 @@ function configError(file: string, line: number | null, where: string, message: 
 }
 
 /** Line (1-based) of the YAML node at `path` (or of its key when `key` is given), if cheap to find. */
-function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, path: readonly PropertyKey[], key?: string): number | null {
+function lineOf(
+  doc: ReturnType<typeof parseDocument>,
+  counter: LineCounter,
+  path: readonly PropertyKey[],
+  key?: string,
+): number | null {
   try {
     let node: unknown = doc.contents;
     for (const seg of path) {
       if (!node || typeof node !== 'object' || !('items' in node)) break;
       const items = (node as { items: unknown[] }).items;
       if (typeof seg === 'number') node = items[seg];
-      else node = (items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg)) as { value?: unknown } | undefined)?.value ?? node;
+      else
+        node =
+          (
+            items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg)) as
+              { value?: unknown } | undefined
+          )?.value ?? node;
     }
     if (key !== undefined && isMap(node)) {
       const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
@@ -322,7 +426,12 @@ function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, pat
 /** Parses paas.yml text. Errors are PAAS_INVALID_ARGUMENT naming the file, line and field. */
 export function parsePaasYml(text: string, file = PAAS_YML_DEFAULT): PaasYml {
   const counter = new LineCounter();
-  const doc = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter: counter, prettyErrors: false, uniqueKeys: true, version: '1.2' });
+  const doc = parseDocument(text.replace(/^\uFEFF/, ''), {
+    lineCounter: counter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    version: '1.2',
+  });
   const yamlErr = doc.errors[0];
   if (yamlErr) {
     const line = yamlErr.linePos?.[0]?.line ?? (yamlErr.pos ? counter.linePos(yamlErr.pos[0]).line : null);
@@ -334,8 +443,10 @@ export function parsePaasYml(text: string, file = PAAS_YML_DEFAULT): PaasYml {
   } catch (e) {
     throw configError(file, null, '', `not valid YAML: ${errorMessage(e)}`);
   }
-  if (raw === null || raw === undefined) throw configError(file, null, '', 'the file is empty; it needs at least `version: 1`');
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw configError(file, 1, '', 'the top level must be a mapping (version, apps, db, ops, contexts)');
+  if (raw === null || raw === undefined)
+    throw configError(file, null, '', 'the file is empty; it needs at least `version: 1`');
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw configError(file, 1, '', 'the top level must be a mapping (version, apps, db, ops, contexts)');
   const r = paasYmlSchemas().paasYml.safeParse(raw);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
@@ -345,7 +456,14 @@ export function parsePaasYml(text: string, file = PAAS_YML_DEFAULT): PaasYml {
     const keys = (issue as { keys: string[] }).keys;
     const line = lineOf(doc, counter, issue.path, keys[0]);
     const field = [...issue.path.map(String), keys[0]].join('.');
-    return failWith(configError(file, line, field, `unknown field${keys.length > 1 ? `s ${keys.join(', ')}` : ''} (allowed fields are listed in docs/paas-yml.md)`));
+    return failWith(
+      configError(
+        file,
+        line,
+        field,
+        `unknown field${keys.length > 1 ? `s ${keys.join(', ')}` : ''} (allowed fields are listed in docs/paas-yml.md)`,
+      ),
+    );
   }
   return failWith(configError(file, lineOf(doc, counter, issue.path), where, issue.message));
 }
@@ -376,11 +494,15 @@ export function loadPaasYml(file: string, baseDir: string, opts: { optional?: bo
     if (st.size > MAX_BYTES) throw new Error(`larger than ${MAX_BYTES} bytes`);
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new PaasError('PAAS_INVALID_ARGUMENT', `configuration file ${file} cannot be read: ${e instanceof Error ? e.message.replace(/^[A-Z]+: /, '') : String(e)}`, {
-      stage: 'config',
-      target: file,
-      remediation: `Make ${file} a readable regular file.`,
-    });
+    throw new PaasError(
+      'PAAS_INVALID_ARGUMENT',
+      `configuration file ${file} cannot be read: ${e instanceof Error ? e.message.replace(/^[A-Z]+: /, '') : String(e)}`,
+      {
+        stage: 'config',
+        target: file,
+        remediation: `Make ${file} a readable regular file.`,
+      },
+    );
   }
   return { config: parsePaasYml(text, file), path, exists: true };
 }

@@ -30,7 +30,13 @@ export interface ConnectOptions {
 
 /** Connects and reads the backend pid and server version. Errors become DbError without any DSN part. */
 export async function openConnection(opts: ConnectOptions): Promise<DbConnection> {
-  const client = new pg.Client(clientConfig(opts.dsn, { applicationName: opts.applicationName, connectTimeoutMs: opts.connectTimeoutMs, key: opts.dsnKey }));
+  const client = new pg.Client(
+    clientConfig(opts.dsn, {
+      applicationName: opts.applicationName,
+      connectTimeoutMs: opts.connectTimeoutMs,
+      key: opts.dsnKey,
+    }),
+  );
   let idleError: Error | null = null;
   client.on('error', (e) => {
     idleError = e;
@@ -48,7 +54,9 @@ export async function openConnection(opts: ConnectOptions): Promise<DbConnection
   let pid: number;
   let serverVersion: number;
   try {
-    const r = await client.query<{ pid: number; v: string }>('SELECT pg_catalog.pg_backend_pid() AS pid, pg_catalog.current_setting(\'server_version_num\') AS v');
+    const r = await client.query<{ pid: number; v: string }>(
+      "SELECT pg_catalog.pg_backend_pid() AS pid, pg_catalog.current_setting('server_version_num') AS v",
+    );
     pid = Number(r.rows[0]?.pid);
     serverVersion = Number(r.rows[0]?.v);
   } catch (e) {
@@ -57,14 +65,26 @@ export async function openConnection(opts: ConnectOptions): Promise<DbConnection
   }
   let closed = false;
   const sock = (client as unknown as { connection?: { stream?: Partial<Socket> } }).connection?.stream;
-  const socket = sock && typeof sock.localPort === 'number' && typeof sock.remotePort === 'number' && typeof sock.localAddress === 'string' ? { localAddress: sock.localAddress, localPort: sock.localPort, remotePort: sock.remotePort } : null;
+  const socket =
+    sock &&
+    typeof sock.localPort === 'number' &&
+    typeof sock.remotePort === 'number' &&
+    typeof sock.localAddress === 'string'
+      ? { localAddress: sock.localAddress, localPort: sock.localPort, remotePort: sock.remotePort }
+      : null;
   return {
     client,
     pid,
     serverVersion,
     socket,
     openAnother: async () => {
-      const c = new pg.Client(clientConfig(opts.dsn, { applicationName: `${opts.applicationName} probe`.slice(0, 63), connectTimeoutMs: opts.connectTimeoutMs, key: opts.dsnKey }));
+      const c = new pg.Client(
+        clientConfig(opts.dsn, {
+          applicationName: `${opts.applicationName} probe`.slice(0, 63),
+          connectTimeoutMs: opts.connectTimeoutMs,
+          key: opts.dsnKey,
+        }),
+      );
       c.on('error', () => undefined);
       try {
         await c.connect();
@@ -97,7 +117,13 @@ export function quoteLiteral(value: string): string {
 
 /** Cancels the statement running on backend `pid` from a second, short-lived session. Never throws. */
 export async function cancelBackend(opts: ConnectOptions, pid: number): Promise<void> {
-  const c = new pg.Client(clientConfig(opts.dsn, { applicationName: `${opts.applicationName} cancel`, connectTimeoutMs: Math.min(opts.connectTimeoutMs, 5000), key: opts.dsnKey }));
+  const c = new pg.Client(
+    clientConfig(opts.dsn, {
+      applicationName: `${opts.applicationName} cancel`,
+      connectTimeoutMs: Math.min(opts.connectTimeoutMs, 5000),
+      key: opts.dsnKey,
+    }),
+  );
   c.on('error', () => undefined);
   try {
     await Promise.race([
@@ -126,7 +152,13 @@ export interface BlockingSession {
 
 /** The sessions blocking backend `pid` right now, read from a second, short-lived session. Never throws (empty on failure). */
 export async function blockingSessions(opts: ConnectOptions, pid: number): Promise<BlockingSession[]> {
-  const c = new pg.Client(clientConfig(opts.dsn, { applicationName: `${opts.applicationName} watch`.slice(0, 63), connectTimeoutMs: Math.min(opts.connectTimeoutMs, 5000), key: opts.dsnKey }));
+  const c = new pg.Client(
+    clientConfig(opts.dsn, {
+      applicationName: `${opts.applicationName} watch`.slice(0, 63),
+      connectTimeoutMs: Math.min(opts.connectTimeoutMs, 5000),
+      key: opts.dsnKey,
+    }),
+  );
   c.on('error', () => undefined);
   try {
     return await Promise.race([
@@ -137,7 +169,14 @@ export async function blockingSessions(opts: ConnectOptions, pid: number): Promi
            FROM pg_catalog.unnest(pg_catalog.pg_blocking_pids($1)) AS b(pid) LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = b.pid ORDER BY 1`,
           [pid],
         );
-        return r.rows.map((x) => ({ pid: Number(x.pid), app: String(x.app ?? '').replace(/[^\x20-\x7e]/g, '?').slice(0, 63), state: String(x.state ?? ''), xactAge: x.age === null ? null : Number(x.age) }));
+        return r.rows.map((x) => ({
+          pid: Number(x.pid),
+          app: String(x.app ?? '')
+            .replace(/[^\x20-\x7e]/g, '?')
+            .slice(0, 63),
+          state: String(x.state ?? ''),
+          xactAge: x.age === null ? null : Number(x.age),
+        }));
       })(),
       new Promise<BlockingSession[]>((r) => setTimeout(() => r([]), 5000).unref()),
     ]);

@@ -28,7 +28,17 @@ export interface ParsedDsn {
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
-const ALLOWED_PARAMS = new Set(['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'options', 'application_name', 'host', 'port', 'connect_timeout']);
+const ALLOWED_PARAMS = new Set([
+  'sslmode',
+  'sslrootcert',
+  'sslcert',
+  'sslkey',
+  'options',
+  'application_name',
+  'host',
+  'port',
+  'connect_timeout',
+]);
 
 const SHAPE = 'postgres://USER:PASSWORD@HOST:PORT/DATABASE (percent-encode special characters in the password)';
 
@@ -78,7 +88,12 @@ export function parseDsn(value: string, key: string): ParsedDsn {
   const m = /^(postgres|postgresql):\/\/(.*)$/i.exec(v);
   if (!m) {
     const looksKeyword = /^[a-z_]+\s*=/.test(v);
-    throw dsnError(key, looksKeyword ? 'is in key=value form; paas needs the URL form' : 'does not start with postgres:// or postgresql://');
+    throw dsnError(
+      key,
+      looksKeyword
+        ? 'is in key=value form; paas needs the URL form'
+        : 'does not start with postgres:// or postgresql://',
+    );
   }
   if (/\s/.test(v)) throw dsnError(key, 'contains whitespace');
   let rest = m[2] as string;
@@ -134,15 +149,18 @@ export function parseDsn(value: string, key: string): ParsedDsn {
   if (!portText) portText = params.get('port') ?? '';
   let port = 5432;
   if (portText) {
-    if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) throw dsnError(key, 'has an invalid port');
+    if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535)
+      throw dsnError(key, 'has an invalid port');
     port = Number(portText);
   }
   const database = decode(path, key, 'database name');
-  if (!database) throw dsnError(key, 'names no database (paas never creates or guesses one): add /DATABASE after the host');
+  if (!database)
+    throw dsnError(key, 'names no database (paas never creates or guesses one): add /DATABASE after the host');
   if (database.includes('/')) throw dsnError(key, 'has a database name with a /');
   if (!user) throw dsnError(key, 'names no user');
   const sslmode = params.get('sslmode');
-  if (sslmode !== null && !(SSL_MODES as readonly string[]).includes(sslmode)) throw dsnError(key, `has an invalid sslmode (one of ${SSL_MODES.join(', ')})`);
+  if (sslmode !== null && !(SSL_MODES as readonly string[]).includes(sslmode))
+    throw dsnError(key, `has an invalid sslmode (one of ${SSL_MODES.join(', ')})`);
   return {
     user,
     password,
@@ -163,7 +181,10 @@ export function parseDsn(value: string, key: string): ParsedDsn {
  * verifying, `verify-ca` checks the chain, `verify-full` also the host name; `disable`, `allow` and
  * `prefer` connect without TLS (`prefer` does not try TLS first: say `require`).
  */
-export function clientConfig(d: ParsedDsn, opts: { applicationName: string; connectTimeoutMs: number; key: string }): ClientConfig {
+export function clientConfig(
+  d: ParsedDsn,
+  opts: { applicationName: string; connectTimeoutMs: number; key: string },
+): ClientConfig {
   const readPem = (file: string | null, what: string): string | undefined => {
     if (!file) return undefined;
     try {
@@ -173,9 +194,28 @@ export function clientConfig(d: ParsedDsn, opts: { applicationName: string; conn
     }
   };
   let ssl: ClientConfig['ssl'] = false;
-  if (d.sslmode === 'require' || d.sslmode === 'no-verify') ssl = { rejectUnauthorized: false, ca: readPem(d.sslrootcert, 'sslrootcert'), cert: readPem(d.sslcert, 'sslcert'), key: readPem(d.sslkey, 'sslkey') };
-  else if (d.sslmode === 'verify-ca') ssl = { rejectUnauthorized: true, checkServerIdentity: () => undefined, ca: readPem(d.sslrootcert, 'sslrootcert'), cert: readPem(d.sslcert, 'sslcert'), key: readPem(d.sslkey, 'sslkey') };
-  else if (d.sslmode === 'verify-full') ssl = { rejectUnauthorized: true, ca: readPem(d.sslrootcert, 'sslrootcert'), cert: readPem(d.sslcert, 'sslcert'), key: readPem(d.sslkey, 'sslkey') };
+  if (d.sslmode === 'require' || d.sslmode === 'no-verify')
+    ssl = {
+      rejectUnauthorized: false,
+      ca: readPem(d.sslrootcert, 'sslrootcert'),
+      cert: readPem(d.sslcert, 'sslcert'),
+      key: readPem(d.sslkey, 'sslkey'),
+    };
+  else if (d.sslmode === 'verify-ca')
+    ssl = {
+      rejectUnauthorized: true,
+      checkServerIdentity: () => undefined,
+      ca: readPem(d.sslrootcert, 'sslrootcert'),
+      cert: readPem(d.sslcert, 'sslcert'),
+      key: readPem(d.sslkey, 'sslkey'),
+    };
+  else if (d.sslmode === 'verify-full')
+    ssl = {
+      rejectUnauthorized: true,
+      ca: readPem(d.sslrootcert, 'sslrootcert'),
+      cert: readPem(d.sslcert, 'sslcert'),
+      key: readPem(d.sslkey, 'sslkey'),
+    };
   return {
     user: d.user,
     password: d.password ?? undefined,

@@ -69,7 +69,12 @@ export class DbError extends PaasError {
   readonly sqlstate: string | null;
 
   constructor(code: ErrorCode, reason: DbReason, message: string, opts: DbErrorOptions = {}) {
-    super(code, message, { stage: opts.stage ?? 'db', target: opts.file ?? null, remediation: opts.remediation ?? '', cause: opts.cause });
+    super(code, message, {
+      stage: opts.stage ?? 'db',
+      target: opts.file ?? null,
+      remediation: opts.remediation ?? '',
+      cause: opts.cause,
+    });
     this.name = 'DbError';
     this.reason = reason;
     this.file = opts.file ?? null;
@@ -124,7 +129,9 @@ export function isConnectionLost(e: unknown): boolean {
   if (state && (state.startsWith('08') || state === '57P01' || state === '57P02' || state === '57P03')) return true;
   if (p.code && (p.code === 'ECONNRESET' || p.code === 'EPIPE')) return true;
   const msg = typeof p.message === 'string' ? p.message : '';
-  return /Connection terminated|connection is closed|Client has encountered a connection error|not queryable|terminating connection/i.test(msg);
+  return /Connection terminated|connection is closed|Client has encountered a connection error|not queryable|terminating connection/i.test(
+    msg,
+  );
 }
 
 const PHRASES: Partial<Record<DbReason, string>> = {
@@ -140,14 +147,19 @@ const PHRASES: Partial<Record<DbReason, string>> = {
 };
 
 const CONNECT_REMEDIATION: Partial<Record<DbReason, string>> = {
-  database_missing: 'paas never creates a database: create it first (CREATE DATABASE ... OWNER <migration role>) and grant the migration role access, then re-run.',
-  auth_failed: 'Check the user and password in the DSN (percent-encode special characters) and that pg_hba.conf admits this client.',
-  connect_refused: 'Check that the server runs and accepts TCP connections from this runner (host, port, firewall, listen_addresses).',
-  host_not_found: 'Check the host name in the DSN and the runner\'s DNS.',
-  connect_timeout: 'Check network reachability from the runner (security groups, firewall), or raise db.connect_timeout in paas.yml.',
+  database_missing:
+    'paas never creates a database: create it first (CREATE DATABASE ... OWNER <migration role>) and grant the migration role access, then re-run.',
+  auth_failed:
+    'Check the user and password in the DSN (percent-encode special characters) and that pg_hba.conf admits this client.',
+  connect_refused:
+    'Check that the server runs and accepts TCP connections from this runner (host, port, firewall, listen_addresses).',
+  host_not_found: "Check the host name in the DSN and the runner's DNS.",
+  connect_timeout:
+    'Check network reachability from the runner (security groups, firewall), or raise db.connect_timeout in paas.yml.',
   tls_failed: 'Check sslmode and the certificates (sslrootcert) in the DSN.',
   server_unavailable: 'Wait for the server to finish starting or recovering, then re-run.',
-  connection_lost: 'Check that the server is up, then re-run: the migration that was running was rolled back by the server and is not recorded as applied.',
+  connection_lost:
+    'Check that the server is up, then re-run: the migration that was running was rolled back by the server and is not recorded as applied.',
 };
 
 /** Maps a connect-time error to a DbError. The message never includes the error text (it may name host/user). */
@@ -164,20 +176,30 @@ export function connectError(e: unknown, dsnKey: string): DbError {
   else if (/SSL|TLS|certificate|self[- ]signed/i.test(p.message ?? '')) reason = 'tls_failed';
   else if (/terminated|ECONNRESET/i.test(p.message ?? '')) reason = 'connection_lost';
   const phrase = PHRASES[reason] ?? 'the connection failed';
-  return new DbError('PAAS_DB_CONNECT_FAILED', reason, `could not connect to PostgreSQL with the DSN from ${dsnKey}: ${phrase}${state ? ` (SQLSTATE ${state})` : p.code && /^E[A-Z]+$/.test(p.code) ? ` (${p.code})` : ''}`, {
-    stage: 'connect',
-    sqlstate: state,
-    remediation: CONNECT_REMEDIATION[reason] ?? 'Check the DSN and that the server is reachable from this runner.',
-  });
+  return new DbError(
+    'PAAS_DB_CONNECT_FAILED',
+    reason,
+    `could not connect to PostgreSQL with the DSN from ${dsnKey}: ${phrase}${state ? ` (SQLSTATE ${state})` : p.code && /^E[A-Z]+$/.test(p.code) ? ` (${p.code})` : ''}`,
+    {
+      stage: 'connect',
+      sqlstate: state,
+      remediation: CONNECT_REMEDIATION[reason] ?? 'Check the DSN and that the server is reachable from this runner.',
+    },
+  );
 }
 
 /** A lost connection in the middle of the run. */
 export function connectionLostError(e: unknown, file: string | null, what: string): DbError {
   const state = sqlstateOf(e);
-  return new DbError('PAAS_DB_CONNECT_FAILED', 'connection_lost', `${PHRASES.connection_lost} ${what}${state ? ` (SQLSTATE ${state})` : ''}`, {
-    stage: 'migrate',
-    file,
-    sqlstate: state,
-    remediation: CONNECT_REMEDIATION.connection_lost as string,
-  });
+  return new DbError(
+    'PAAS_DB_CONNECT_FAILED',
+    'connection_lost',
+    `${PHRASES.connection_lost} ${what}${state ? ` (SQLSTATE ${state})` : ''}`,
+    {
+      stage: 'migrate',
+      file,
+      sqlstate: state,
+      remediation: CONNECT_REMEDIATION.connection_lost as string,
+    },
+  );
 }

@@ -33,7 +33,9 @@ const PROBE_STEP_MS = 3000;
 const ROUNDS = 3;
 
 function normAddr(a: string | null | undefined): string {
-  return String(a ?? '').replace(/^::ffff:/i, '').replace(/\/\d+$/, '');
+  return String(a ?? '')
+    .replace(/^::ffff:/i, '')
+    .replace(/\/\d+$/, '');
 }
 
 export async function detectTransactionPooler(conn: DbConnection): Promise<PoolerVerdict> {
@@ -43,8 +45,14 @@ export async function detectTransactionPooler(conn: DbConnection): Promise<Poole
   const row = r.rows[0];
   if (Number(row?.pid) !== conn.pid) return { pooled: true, how: 'the backend pid changed between statements' };
   const s = conn.socket;
-  if (s && row?.caddr && normAddr(row.caddr) === normAddr(s.localAddress) && Number(row.cport) === s.localPort && Number(row.sport) === s.remotePort) {
-    return { pooled: false, how: 'direct connection (the server sees this socket\'s address and port)' };
+  if (
+    s &&
+    row?.caddr &&
+    normAddr(row.caddr) === normAddr(s.localAddress) &&
+    Number(row.cport) === s.localPort &&
+    Number(row.sport) === s.remotePort
+  ) {
+    return { pooled: false, how: "direct connection (the server sees this socket's address and port)" };
   }
   // something in between (or a unix socket): probe. A round can stall when concurrent runs' probes
   // hold every server connection of a small pool; a round that waits too long is abandoned (its
@@ -54,14 +62,19 @@ export async function detectTransactionPooler(conn: DbConnection): Promise<Poole
     if (v) return v;
     await new Promise((res) => setTimeout(res, 200 + Math.floor(Math.random() * 800)));
   }
-  return { pooled: true, how: `a probe session got no server connection within ${PROBE_STEP_MS / 1000}s, ${ROUNDS} times (the pool is exhausted?): could not confirm a session of its own` };
+  return {
+    pooled: true,
+    how: `a probe session got no server connection within ${PROBE_STEP_MS / 1000}s, ${ROUNDS} times (the pool is exhausted?): could not confirm a session of its own`,
+  };
 }
 
 const TIMED_OUT = Symbol('timed out');
 
 function within<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
   let t: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<typeof TIMED_OUT>((res) => (t = setTimeout(() => res(TIMED_OUT), ms)))]).finally(() => clearTimeout(t));
+  return Promise.race([p, new Promise<typeof TIMED_OUT>((res) => (t = setTimeout(() => res(TIMED_OUT), ms)))]).finally(
+    () => clearTimeout(t),
+  );
 }
 
 /** One round of probes; null when a probe waited too long (inconclusive). */
@@ -69,7 +82,9 @@ async function probeRound(conn: DbConnection): Promise<PoolerVerdict | null> {
   // the last statement of this session before probing carries a nonce: pg_stat_activity.query of our
   // backend keeps showing it only as long as no other client runs anything on that backend
   const nonce = `paas-pooler-probe ${randomBytes(8).toString('hex')}`;
-  const snap = await conn.client.query<{ pids: number[] | null }>(`/* ${nonce} */ SELECT pg_catalog.array_agg(pid) AS pids FROM pg_catalog.pg_stat_activity`);
+  const snap = await conn.client.query<{ pids: number[] | null }>(
+    `/* ${nonce} */ SELECT pg_catalog.array_agg(pid) AS pids FROM pg_catalog.pg_stat_activity`,
+  );
   const before = new Set((snap.rows[0]?.pids ?? []).map(Number));
   const probes: pg.Client[] = [];
   try {
@@ -96,20 +111,41 @@ async function probeRound(conn: DbConnection): Promise<PoolerVerdict | null> {
         // e.g. PgBouncer in statement mode refuses transaction blocks
         return { pooled: true, how: 'the connection refuses a transaction block (statement pooling)' };
       }
-      if (pid === conn.pid) return { pooled: true, how: `another session was handed this session's server connection (backend pid ${pid}) while it was idle` };
+      if (pid === conn.pid)
+        return {
+          pooled: true,
+          how: `another session was handed this session's server connection (backend pid ${pid}) while it was idle`,
+        };
       // this session is idle (waiting for the probe): its own backend must be idle too, its last
       // statement still ours (the nonce)
       let ours: { state: string | null; mine: boolean | null } | undefined;
       try {
-        ours = (await c.query<{ state: string | null; mine: boolean | null }>('SELECT state, pg_catalog.strpos(query, $2) > 0 AS mine FROM pg_catalog.pg_stat_activity WHERE pid = $1', [conn.pid, nonce])).rows[0];
+        ours = (
+          await c.query<{ state: string | null; mine: boolean | null }>(
+            'SELECT state, pg_catalog.strpos(query, $2) > 0 AS mine FROM pg_catalog.pg_stat_activity WHERE pid = $1',
+            [conn.pid, nonce],
+          )
+        ).rows[0];
       } catch {
         return { pooled: true, how: 'the probe session could not read pg_stat_activity' };
       }
-      if (!ours) return { pooled: true, how: `this session's backend (pid ${conn.pid}) is gone while the session is connected` };
-      if (ours.state !== null && ours.state !== 'idle') return { pooled: true, how: `this session's server connection (backend pid ${conn.pid}) was in use (${ours.state}) by another client while this session was idle` };
-      if (ours.mine === false) return { pooled: true, how: `another client ran a statement on this session's server connection (backend pid ${conn.pid}) while this session was idle` };
+      if (!ours)
+        return { pooled: true, how: `this session's backend (pid ${conn.pid}) is gone while the session is connected` };
+      if (ours.state !== null && ours.state !== 'idle')
+        return {
+          pooled: true,
+          how: `this session's server connection (backend pid ${conn.pid}) was in use (${ours.state}) by another client while this session was idle`,
+        };
+      if (ours.mine === false)
+        return {
+          pooled: true,
+          how: `another client ran a statement on this session's server connection (backend pid ${conn.pid}) while this session was idle`,
+        };
       if (!before.has(pid) && ours.state === 'idle' && ours.mine === true) {
-        return { pooled: false, how: `a second session got a backend of its own while this session's backend stayed idle (${probes.length} probe${probes.length === 1 ? '' : 's'})` };
+        return {
+          pooled: false,
+          how: `a second session got a backend of its own while this session's backend stayed idle (${probes.length} probe${probes.length === 1 ? '' : 's'})`,
+        };
       }
       // an idle server connection that existed before (now pinned by this probe), or inconclusive: probe again
       before.add(pid);

@@ -50,7 +50,14 @@ export function splitSql(sql: string): SqlSplit {
     return w[1] === 'or' && w[2] === 'replace' && (w[3] === 'function' || w[3] === 'procedure');
   };
   const finish = (end: number) => {
-    if (words.length > 0) statements.push({ text: sql.slice(stmtStart, end), start: stmtStart, line: firstLine, words: words.slice(0, 8), allWords });
+    if (words.length > 0)
+      statements.push({
+        text: sql.slice(stmtStart, end),
+        start: stmtStart,
+        line: firstLine,
+        words: words.slice(0, 8),
+        allWords,
+      });
     stmtStart = end;
     words = [];
     allWords = new Set();
@@ -58,7 +65,10 @@ export function splitSql(sql: string): SqlSplit {
     beginDepth = 0;
     firstLine = 0;
   };
-  const fail = (kind: SqlSplitError['kind'], atLine: number): SqlSplit => ({ statements, error: { kind, line: atLine } });
+  const fail = (kind: SqlSplitError['kind'], atLine: number): SqlSplit => ({
+    statements,
+    error: { kind, line: atLine },
+  });
   const advanceTo = (j: number) => {
     for (let k = i; k < j; k++) if (sql.charCodeAt(k) === 10) line++;
     i = j;
@@ -202,9 +212,13 @@ export function isTransactionControl(s: SqlStatement): boolean {
 export function requiresNoTransaction(s: SqlStatement): boolean {
   const [a, b] = s.words;
   if (a === 'vacuum') return true;
-  if ((a === 'create' || a === 'drop' || a === 'alter') && (b === 'database' || b === 'tablespace')) return a !== 'alter';
+  if ((a === 'create' || a === 'drop' || a === 'alter') && (b === 'database' || b === 'tablespace'))
+    return a !== 'alter';
   if (a === 'alter' && b === 'system') return true;
-  if (s.allWords.has('concurrently') && (a === 'create' || a === 'drop' || a === 'reindex' || a === 'alter' || a === 'refresh')) {
+  if (
+    s.allWords.has('concurrently') &&
+    (a === 'create' || a === 'drop' || a === 'reindex' || a === 'alter' || a === 'refresh')
+  ) {
     // REFRESH MATERIALIZED VIEW CONCURRENTLY is fine inside a transaction
     return a !== 'refresh';
   }

@@ -22,8 +22,28 @@ export const OUTPUTS = { result: 'result', status: 'status', exitCode: 'exit_cod
  * action.yml declares the union.
  */
 export const ACTION_OUTPUTS: Record<OperationName, readonly string[]> = {
-  deploy: ['result', 'status', 'exit_code', 'release_id', 'target_statuses', 'rolled_back_targets', 'fanout_plan', 'artifact_sha256', 'failed_stage', 'failed_target'],
-  rollback: ['result', 'status', 'exit_code', 'release_id', 'target_statuses', 'rolled_back_targets', 'failed_stage', 'failed_target'],
+  deploy: [
+    'result',
+    'status',
+    'exit_code',
+    'release_id',
+    'target_statuses',
+    'rolled_back_targets',
+    'fanout_plan',
+    'artifact_sha256',
+    'failed_stage',
+    'failed_target',
+  ],
+  rollback: [
+    'result',
+    'status',
+    'exit_code',
+    'release_id',
+    'target_statuses',
+    'rolled_back_targets',
+    'failed_stage',
+    'failed_target',
+  ],
   prod_verify: ['result', 'status', 'exit_code', 'verdict', 'failed'],
   ops_daily: ['result', 'status', 'exit_code', 'overall', 'failed', 'normalized', 'schedule_missed', 'alert_issue'],
   db_bootstrap: ['result', 'status', 'exit_code', 'migrations', 'applied', 'pending'],
@@ -47,7 +67,16 @@ function actionRuntime(): Runtime {
     error: (m: string) => core.error(redactor.redact(m)),
     debug: (m: string) => core.debug(redactor.redact(m)),
   };
-  return { env: process.env, cwd: process.env.GITHUB_WORKSPACE || process.cwd(), redactor, logger, now: () => new Date(), inCI: true, inAction: true, workspace: process.env.GITHUB_WORKSPACE };
+  return {
+    env: process.env,
+    cwd: process.env.GITHUB_WORKSPACE || process.cwd(),
+    redactor,
+    logger,
+    now: () => new Date(),
+    inCI: true,
+    inAction: true,
+    workspace: process.env.GITHUB_WORKSPACE,
+  };
 }
 
 /** Writes an outcome to the runner: status lines, outputs, job summary, exit code. All redacted. */
@@ -61,10 +90,29 @@ export async function emitOutcome(rt: Runtime, outcome: Outcome, outputs: readon
     [OUTPUTS.exitCode]: String(outcome.exitCode),
   };
   // failed_stage/failed_target: the operation's own fields, else the error's stage and target
-  const fields: Record<string, unknown> = { failed_stage: env.error?.stage, failed_target: env.error?.target, ...(env.fields as Record<string, unknown>) };
-  for (const name of outputs) core.setOutput(name, name in fixed ? fixed[name] : r.redact(outputValue(Object.hasOwn(fields, name) ? fields[name] : undefined)));
-  if (env.error) core.setFailed(r.redact(`${env.error.code}: ${env.error.message}${env.error.remediation ? ` Fix: ${env.error.remediation}` : ''}`));
-  const summary = [`### paas ${env.command}${env.context ? ` (${env.context})` : ''}`, '', '```', ...outcome.lines.map((l) => r.redact(l)), '```'];
+  const fields: Record<string, unknown> = {
+    failed_stage: env.error?.stage,
+    failed_target: env.error?.target,
+    ...(env.fields as Record<string, unknown>),
+  };
+  for (const name of outputs)
+    core.setOutput(
+      name,
+      name in fixed ? fixed[name] : r.redact(outputValue(Object.hasOwn(fields, name) ? fields[name] : undefined)),
+    );
+  if (env.error)
+    core.setFailed(
+      r.redact(
+        `${env.error.code}: ${env.error.message}${env.error.remediation ? ` Fix: ${env.error.remediation}` : ''}`,
+      ),
+    );
+  const summary = [
+    `### paas ${env.command}${env.context ? ` (${env.context})` : ''}`,
+    '',
+    '```',
+    ...outcome.lines.map((l) => r.redact(l)),
+    '```',
+  ];
   if (outcome.summary) summary.push('', r.redact(outcome.summary));
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(summary.join('\n'), true).write();
   process.exitCode = outcome.exitCode;
@@ -89,7 +137,9 @@ function onCancel(rt: Runtime): () => void {
   const handler = (sig: NodeJS.Signals) => {
     if (interruptRequested()) return;
     requestInterrupt(sig);
-    rt.logger.warn(`${sig} received (run cancelled): no new batch starts; targets that switched are returned to the release each ran before; the post step releases the locks`);
+    rt.logger.warn(
+      `${sig} received (run cancelled): no new batch starts; targets that switched are returned to the release each ran before; the post step releases the locks`,
+    );
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
@@ -111,7 +161,9 @@ export async function runAction(opName: string, outputs?: readonly string[]): Pr
     // invalid inputs never reach persistence (it would act on, and log, values the operation refuses)
     const valid = commonInputsSchema.extend(def.inputs.shape).strict().safeParse(raw).success;
     // heavy modules (cache client, transports) load only when used, so every bundle starts fast
-    const restored = valid ? await (await import('../persistence/action-hooks.js')).restoreForAction(rt, opName, raw) : null;
+    const restored = valid
+      ? await (await import('../persistence/action-hooks.js')).restoreForAction(rt, opName, raw)
+      : null;
     outcome = restored ?? (await executeOperation(rt, opName, raw));
   } catch (e) {
     outcome = failure(rt.redactor, 'paas', null, null, e);
@@ -131,7 +183,19 @@ export async function runUmbrella(): Promise<void> {
   if (!op) {
     const rt = actionRuntime();
     const { PaasError } = await import('../output/errors.js');
-    await emitOutcome(rt, failure(rt.redactor, 'paas', null, null, new PaasError('PAAS_INVALID_ARGUMENT', 'input operation is required', { remediation: 'Set `operation:` to one of deploy, rollback, prod_verify, ops_daily, db_bootstrap, doctor.' })), UMBRELLA_OUTPUTS);
+    await emitOutcome(
+      rt,
+      failure(
+        rt.redactor,
+        'paas',
+        null,
+        null,
+        new PaasError('PAAS_INVALID_ARGUMENT', 'input operation is required', {
+          remediation: 'Set `operation:` to one of deploy, rollback, prod_verify, ops_daily, db_bootstrap, doctor.',
+        }),
+      ),
+      UMBRELLA_OUTPUTS,
+    );
     return;
   }
   await runAction(op, UMBRELLA_OUTPUTS);

@@ -17,7 +17,13 @@ function registerSecretInputs(rt: Runtime, raw: Record<string, unknown>, secretI
     }
     for (const line of vault.split(/\r?\n/)) {
       const eq = line.indexOf('=');
-      if (eq > 0) rt.redactor.register(line.slice(eq + 1).trim().replace(/^["']|["']$/g, ''));
+      if (eq > 0)
+        rt.redactor.register(
+          line
+            .slice(eq + 1)
+            .trim()
+            .replace(/^["']|["']$/g, ''),
+        );
     }
   }
   for (const k of secretInputs) if (typeof raw[k] === 'string') rt.redactor.register(raw[k] as string);

@@ -88,8 +88,16 @@ export class DeploymentTracker {
   async start(ref: string, description: string, payload: Record<string, string | boolean>): Promise<void> {
     const r = this.redactor;
     try {
-      const safePayload = Object.fromEntries(Object.entries(payload).map(([k, v]) => [r.redact(k), typeof v === 'string' ? r.redact(v) : v]));
-      const d = await this.api.createDeployment({ ...this.repo, ref: r.redact(ref), environment: r.redact(this.environment), description: r.clip(description, DESCRIPTION_MAX), payload: safePayload });
+      const safePayload = Object.fromEntries(
+        Object.entries(payload).map(([k, v]) => [r.redact(k), typeof v === 'string' ? r.redact(v) : v]),
+      );
+      const d = await this.api.createDeployment({
+        ...this.repo,
+        ref: r.redact(ref),
+        environment: r.redact(this.environment),
+        description: r.clip(description, DESCRIPTION_MAX),
+        payload: safePayload,
+      });
       this.id = d.id;
       await this.status('in_progress', description);
     } catch (e) {
@@ -97,7 +105,11 @@ export class DeploymentTracker {
     }
   }
 
-  async status(state: 'in_progress' | 'success' | 'failure', description: string, environmentUrl?: string): Promise<void> {
+  async status(
+    state: 'in_progress' | 'success' | 'failure',
+    description: string,
+    environmentUrl?: string,
+  ): Promise<void> {
     if (this.id === null) return;
     const r = this.redactor;
     try {
@@ -117,7 +129,9 @@ export class DeploymentTracker {
 }
 
 /** From the runner's env: owner/repo, ref, run URL. Null outside Actions. */
-export function repoFromEnv(env: NodeJS.ProcessEnv): { owner: string; repo: string; ref: string; logUrl?: string } | null {
+export function repoFromEnv(
+  env: NodeJS.ProcessEnv,
+): { owner: string; repo: string; ref: string; logUrl?: string } | null {
   const full = env.GITHUB_REPOSITORY ?? '';
   const m = /^([A-Za-z0-9-]+)\/([A-Za-z0-9._-]+)$/.exec(full);
   if (!m) return null;

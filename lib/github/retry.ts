@@ -49,7 +49,17 @@ export class Deadline {
  * `auth` (401), `not_found`, `server` (5xx), `network`, `pagination_refused` (a Link to another
  * origin), `deadline` (no time left to send the call at all), `client` (other 4xx).
  */
-export type GitHubFailureCause = 'rate_limit' | 'secondary_rate_limit' | 'permission' | 'auth' | 'not_found' | 'server' | 'network' | 'pagination_refused' | 'deadline' | 'client';
+export type GitHubFailureCause =
+  | 'rate_limit'
+  | 'secondary_rate_limit'
+  | 'permission'
+  | 'auth'
+  | 'not_found'
+  | 'server'
+  | 'network'
+  | 'pagination_refused'
+  | 'deadline'
+  | 'client';
 
 export class GitHubApiError extends Error {
   constructor(
@@ -89,7 +99,7 @@ export function githubRemediation(e: GitHubApiError): string {
     case 'secondary_rate_limit':
       return "GitHub's secondary rate limit (too many requests at once or content created too fast) was hit and did not clear within the run's deadline; this is not a permission problem. The alert is retried on the next run.";
     case 'auth':
-      return 'GitHub rejected the token (HTTP 401): pass a valid token (`github_token` input, default the job\'s GITHUB_TOKEN).';
+      return "GitHub rejected the token (HTTP 401): pass a valid token (`github_token` input, default the job's GITHUB_TOKEN).";
     case 'server':
     case 'network':
     case 'deadline':
@@ -128,8 +138,15 @@ export function classify(status: number, headers: Headers, bodyText: string, now
   const resetMs = Number.isFinite(reset) && reset > 0 ? reset * 1000 : null;
   const secondaryText = /secondary rate limit|abuse detection/i.test(bodyText);
   if (status === 429 || status === 403) {
-    if (retryAfter !== null || secondaryText) return { cause: 'secondary_rate_limit', retryable: true, waitMs: retryAfter ?? 60_000, resetAt: null };
-    if (remaining === '0') return { cause: 'rate_limit', retryable: true, waitMs: resetMs !== null ? Math.max(0, resetMs - now) + 1000 : null, resetAt: resetMs !== null ? new Date(resetMs).toISOString() : null };
+    if (retryAfter !== null || secondaryText)
+      return { cause: 'secondary_rate_limit', retryable: true, waitMs: retryAfter ?? 60_000, resetAt: null };
+    if (remaining === '0')
+      return {
+        cause: 'rate_limit',
+        retryable: true,
+        waitMs: resetMs !== null ? Math.max(0, resetMs - now) + 1000 : null,
+        resetAt: resetMs !== null ? new Date(resetMs).toISOString() : null,
+      };
     if (status === 429) return { cause: 'secondary_rate_limit', retryable: true, waitMs: 60_000, resetAt: null };
     return { cause: 'permission', retryable: false, waitMs: null, resetAt: null };
   }
@@ -147,14 +164,25 @@ export interface RetryOptions {
   baseDelayMs: number;
   maxBackoffMs: number;
   /** called before each wait (for a progress line: "GitHub 502, retrying in 2 s") */
-  onRetry?: (info: { endpoint: string; status: number; cause: GitHubFailureCause; waitMs: number; attempt: number }) => void;
+  onRetry?: (info: {
+    endpoint: string;
+    status: number;
+    cause: GitHubFailureCause;
+    waitMs: number;
+    attempt: number;
+  }) => void;
 }
 
 /**
  * Sends `send()` until it answers 2xx, retrying what is transient within the deadline.
  * Returns the successful Response; throws GitHubApiError otherwise.
  */
-export async function withRetry(endpoint: string, send: (signal: AbortSignal) => Promise<Response>, opts: RetryOptions, timeoutMs: number): Promise<Response> {
+export async function withRetry(
+  endpoint: string,
+  send: (signal: AbortSignal) => Promise<Response>,
+  opts: RetryOptions,
+  timeoutMs: number,
+): Promise<Response> {
   let backoff = opts.baseDelayMs;
   for (let attempt = 1; ; attempt++) {
     let status = 0;

@@ -3,19 +3,30 @@ import { CONTEXT_TYPES, contextName } from './names.js';
 
 export const webhookPolicySchema = z
   .object({
-    events: z.array(z.string().regex(/^[a-z_]{1,64}$/)).max(32).default(['workflow_dispatch']),
+    events: z
+      .array(z.string().regex(/^[a-z_]{1,64}$/))
+      .max(32)
+      .default(['workflow_dispatch']),
     branches: z
       .array(
         z
           .string()
           .max(255)
-          .regex(/^[A-Za-z0-9_*][A-Za-z0-9._/*-]*$/, { error: 'branch patterns are letters, digits, . _ / - and * globs' })
-          .refine((b) => !b.includes('..') && !b.endsWith('/') && !b.endsWith('.'), { error: 'not a valid git branch name pattern' }),
+          .regex(/^[A-Za-z0-9_*][A-Za-z0-9._/*-]*$/, {
+            error: 'branch patterns are letters, digits, . _ / - and * globs',
+          })
+          .refine((b) => !b.includes('..') && !b.endsWith('/') && !b.endsWith('.'), {
+            error: 'not a valid git branch name pattern',
+          }),
       )
       .max(64)
       .default([]),
     actors: z
-      .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$/, { error: 'actors are GitHub logins (letters, digits, dashes; bots end in [bot])' }))
+      .array(
+        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$/, {
+          error: 'actors are GitHub logins (letters, digits, dashes; bots end in [bot])',
+        }),
+      )
       .max(256)
       .default([]),
     require_signature: z.boolean().default(false),
@@ -23,7 +34,9 @@ export const webhookPolicySchema = z
   .strict();
 export type WebhookPolicy = z.infer<typeof webhookPolicySchema>;
 
-const targetId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: 'target ids are letters, digits, dot, dash, underscore' });
+const targetId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: 'target ids are letters, digits, dot, dash, underscore' });
 
 /** A context as persisted in `<state_root>/contexts/<name>/config.json`. Holds no secret. */
 export const contextConfigSchema = z
@@ -34,7 +47,12 @@ export const contextConfigSchema = z
     state_root: z.string().min(1),
     vault_file: z.string().min(1).max(4096).nullable().default(null),
     default_targets: z.array(targetId).max(1000).default([]),
-    webhook_policy: webhookPolicySchema.default({ events: ['workflow_dispatch'], branches: [], actors: [], require_signature: false }),
+    webhook_policy: webhookPolicySchema.default({
+      events: ['workflow_dispatch'],
+      branches: [],
+      actors: [],
+      require_signature: false,
+    }),
     audit_sink: z.enum(['events', 'events+stdout']).default('events'),
     created_at: z.string(),
   })

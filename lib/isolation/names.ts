@@ -31,7 +31,10 @@ export const OPERATION_NAME_RE = /^[a-z_]{1,32}$/;
 export const UNIX_USER_RE = /^[a-z_][a-z0-9_.-]{0,31}$/;
 
 /** A slug-like name (context, app, check) as a zod schema; `what` names it in the error. */
-export const slugName = (what: string) => z.string({ error: `${what} must be a string` }).regex(NAME_RE, { error: `${what} must match ${NAME_RULE} (lowercase letters, digits, dashes)` });
+export const slugName = (what: string) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .regex(NAME_RE, { error: `${what} must match ${NAME_RULE} (lowercase letters, digits, dashes)` });
 
 export const contextName = slugName('context name');
 /** The one rule for app names: paas.yml's `apps:` keys and the deploy/rollback/logs `app` input. */
@@ -56,7 +59,10 @@ export function impliedContextType(name: string): ContextType | null {
 export function assertPlainPath(path: string, option: string, stage = 'input'): string {
   // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(path)) {
-    throw new PaasError('PAAS_INVALID_ARGUMENT', `${option} ${JSON.stringify(path)} contains a control character`, { stage, remediation: `Pass ${option} as a plain path without newlines or other control characters.` });
+    throw new PaasError('PAAS_INVALID_ARGUMENT', `${option} ${JSON.stringify(path)} contains a control character`, {
+      stage,
+      remediation: `Pass ${option} as a plain path without newlines or other control characters.`,
+    });
   }
   return path;
 }

@@ -1,4 +1,13 @@
-import { accessSync, constants, existsSync, lstatSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  lstatSync,
+  readlinkSync,
+  realpathSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PaasError } from '../output/errors.js';
@@ -11,7 +20,7 @@ export function realPathLoose(p: string): string {
   const abs = resolve(p);
   const tail: string[] = [];
   let cur = abs;
-  for (let hops = 0; ; ) {
+  for (let hops = 0; ;) {
     if (existsSync(cur)) {
       try {
         return join(realpathSync.native(cur), ...tail.reverse());
@@ -72,7 +81,11 @@ export function stateRootPath({ input, env = process.env, home }: StateRootInput
   // a newline or escape in a path would forge lines in every log and status line that names it
   // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(chosen)) {
-    throw new PaasError('PAAS_INVALID_ARGUMENT', `state root ${JSON.stringify(chosen)} contains a control character`, { stage: 'state_root', remediation: 'Pass a plain absolute directory path (--state-root, input state_root or PAAS_STATE_ROOT) without newlines or other control characters.' });
+    throw new PaasError('PAAS_INVALID_ARGUMENT', `state root ${JSON.stringify(chosen)} contains a control character`, {
+      stage: 'state_root',
+      remediation:
+        'Pass a plain absolute directory path (--state-root, input state_root or PAAS_STATE_ROOT) without newlines or other control characters.',
+    });
   }
   return resolve(chosen);
 }
@@ -96,7 +109,12 @@ export interface GuardedStateRoot {
  * for private state: inside a git work tree or inside the workspace (symlinks resolved); else null.
  * `nameWorkspace` adds the workspace's path to the message.
  */
-export function insideRepositoryProblem(what: string, path: string, workspace?: string, nameWorkspace = false): string | null {
+export function insideRepositoryProblem(
+  what: string,
+  path: string,
+  workspace?: string,
+  nameWorkspace = false,
+): string | null {
   const real = realPathLoose(path);
   const tree = findGitWorkTree(real);
   if (tree) return `${what} ${real} is inside the git work tree ${tree}`;
@@ -131,7 +149,8 @@ export function stateRootUsability(path: string): string | null {
   const abs = resolve(path);
   const real = realPathLoose(abs);
   // the path or one of its ancestors is a symlink that leads nowhere
-  if (!existsSync(abs) && real !== abs && danglingChain(abs)) return `state root ${abs} is a symlink to ${real}, which does not exist`;
+  if (!existsSync(abs) && real !== abs && danglingChain(abs))
+    return `state root ${abs} is a symlink to ${real}, which does not exist`;
   let st: Stats | null = null;
   try {
     st = statSync(real);
@@ -154,7 +173,8 @@ export function stateRootUsability(path: string): string | null {
     try {
       a = statSync(cur);
     } catch (e) {
-      if (errno(e) !== 'ENOENT' && errno(e) !== 'ENOTDIR') return `state root ${real} cannot be created: ${cur} cannot be read (${errno(e)})`;
+      if (errno(e) !== 'ENOENT' && errno(e) !== 'ENOTDIR')
+        return `state root ${real} cannot be created: ${cur} cannot be read (${errno(e)})`;
     }
     if (a) {
       if (!a.isDirectory()) return `state root ${real} cannot be created: ${cur} is not a directory (${fileType(a)})`;
@@ -187,7 +207,8 @@ export function guardStateRoot(path: string, opts: GuardOptions = {}): GuardedSt
   const real = realPathLoose(path);
   const problem = stateRootProblem(real, opts.workspace);
   const unusable = stateRootUsability(path);
-  if (unusable && (!problem || opts.allowUnsafe)) throw new PaasError('PAAS_STATE_ROOT_UNSAFE', unusable, { stage: 'state_root', remediation: STATE_ROOT_FIX });
+  if (unusable && (!problem || opts.allowUnsafe))
+    throw new PaasError('PAAS_STATE_ROOT_UNSAFE', unusable, { stage: 'state_root', remediation: STATE_ROOT_FIX });
   if (!problem) return { path: real, unsafe: false };
   if (opts.allowUnsafe) return { path: real, unsafe: true, reason: problem };
   throw new PaasError('PAAS_STATE_ROOT_UNSAFE', problem, {

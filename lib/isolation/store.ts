@@ -22,7 +22,10 @@ export interface ContextPaths {
 function fsFailure(e: unknown, what: string, root: string): never {
   const code = (e as NodeJS.ErrnoException | null)?.code;
   if (e instanceof PaasError || typeof code !== 'string') throw e;
-  throw new PaasError('PAAS_STATE_ROOT_UNSAFE', `${what} under state root ${root} failed (${code})`, { stage: 'state_root', remediation: STATE_ROOT_FIX });
+  throw new PaasError('PAAS_STATE_ROOT_UNSAFE', `${what} under state root ${root} failed (${code})`, {
+    stage: 'state_root',
+    remediation: STATE_ROOT_FIX,
+  });
 }
 
 /**
@@ -37,9 +40,18 @@ export class ContextStore {
   }
 
   paths(name: string): ContextPaths {
-    if (!CONTEXT_NAME_RE.test(name)) throw new PaasError('PAAS_INVALID_ARGUMENT', 'invalid context name', { remediation: 'Context names match ^[a-z0-9][a-z0-9-]{0,62}$.' });
+    if (!CONTEXT_NAME_RE.test(name))
+      throw new PaasError('PAAS_INVALID_ARGUMENT', 'invalid context name', {
+        remediation: 'Context names match ^[a-z0-9][a-z0-9-]{0,62}$.',
+      });
     const dir = join(this.contextsDir, name);
-    return { dir, config: join(dir, 'config.json'), stateDb: join(dir, 'state.db'), events: join(dir, 'events'), cache: join(dir, 'cache') };
+    return {
+      dir,
+      config: join(dir, 'config.json'),
+      stateDb: join(dir, 'state.db'),
+      events: join(dir, 'events'),
+      cache: join(dir, 'cache'),
+    };
   }
 
   exists(name: string): boolean {
@@ -79,19 +91,30 @@ export class ContextStore {
   get(name: string): ContextConfig {
     const p = this.paths(name);
     if (!existsSync(p.config)) {
-      throw new PaasError('PAAS_CONTEXT_NOT_FOUND', `context ${name} does not exist under state root ${this.root.path}`, {
-        stage: 'context',
-        remediation: `Create it with: paas context create ${name} --state-root ${this.root.path}`,
-      });
+      throw new PaasError(
+        'PAAS_CONTEXT_NOT_FOUND',
+        `context ${name} does not exist under state root ${this.root.path}`,
+        {
+          stage: 'context',
+          remediation: `Create it with: paas context create ${name} --state-root ${this.root.path}`,
+        },
+      );
     }
     let raw: unknown;
     try {
       raw = JSON.parse(readFileSync(p.config, 'utf8'));
     } catch {
-      throw new PaasError('PAAS_STATE_CORRUPT', `config.json of context ${name} is not valid JSON`, { stage: 'context', remediation: `Inspect ${p.config} or restore it from a backup.` });
+      throw new PaasError('PAAS_STATE_CORRUPT', `config.json of context ${name} is not valid JSON`, {
+        stage: 'context',
+        remediation: `Inspect ${p.config} or restore it from a backup.`,
+      });
     }
     const r = contextConfigSchema.safeParse(raw);
-    if (!r.success) throw new PaasError('PAAS_STATE_CORRUPT', `config.json of context ${name} does not match the schema`, { stage: 'context', remediation: `Inspect ${p.config}.` });
+    if (!r.success)
+      throw new PaasError('PAAS_STATE_CORRUPT', `config.json of context ${name} does not match the schema`, {
+        stage: 'context',
+        remediation: `Inspect ${p.config}.`,
+      });
     return r.data;
   }
 
@@ -117,7 +140,9 @@ export class ContextStore {
 
   /** Events (beyond the context's own lifecycle) and history rows: what `remove` would lose. */
   contents(name: string, redactor: Redactor): { events: number; history: number } {
-    const events = this.events(name, redactor).list({ limit: 10_000 }).filter((e) => !e.kind.startsWith('context.')).length;
+    const events = this.events(name, redactor)
+      .list({ limit: 10_000 })
+      .filter((e) => !e.kind.startsWith('context.')).length;
     const state = this.openState(name, redactor);
     try {
       return { events, history: state.scoped.count() };

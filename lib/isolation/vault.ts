@@ -30,13 +30,22 @@ export function parseDotenv(text: string, source = 'vault'): Map<string, string>
       let body = value.slice(1);
       while (!/(^|[^\\])(\\\\)*"\s*$/.test(body) && i + 1 < lines.length) body += '\n' + (lines[++i] ?? '');
       if (!/(^|[^\\])(\\\\)*"\s*$/.test(body)) {
-        throw new PaasError('PAAS_INVALID_ARGUMENT', `${source}: unterminated double quote for key ${key}`, { stage: 'vault', remediation: 'Close the quoted value.' });
+        throw new PaasError('PAAS_INVALID_ARGUMENT', `${source}: unterminated double quote for key ${key}`, {
+          stage: 'vault',
+          remediation: 'Close the quoted value.',
+        });
       }
       body = body.replace(/"\s*$/, '');
-      value = body.replace(/\\(n|t|r|"|\\)/g, (_, c: string) => ({ n: '\n', t: '\t', r: '\r', '"': '"', '\\': '\\' })[c] ?? c);
+      value = body.replace(
+        /\\(n|t|r|"|\\)/g,
+        (_, c: string) => ({ n: '\n', t: '\t', r: '\r', '"': '"', '\\': '\\' })[c] ?? c,
+      );
     } else if (value.startsWith("'")) {
       if (!/'\s*$/.test(value.slice(1))) {
-        throw new PaasError('PAAS_INVALID_ARGUMENT', `${source}: unterminated single quote for key ${key}`, { stage: 'vault', remediation: 'Close the quoted value.' });
+        throw new PaasError('PAAS_INVALID_ARGUMENT', `${source}: unterminated single quote for key ${key}`, {
+          stage: 'vault',
+          remediation: 'Close the quoted value.',
+        });
       }
       value = value.slice(1).replace(/'\s*$/, '');
     } else {
@@ -72,10 +81,14 @@ export class Vault {
   require(key: string, purpose = 'this operation'): string {
     const v = this.get(key);
     if (v === undefined) {
-      throw new PaasError('PAAS_VAULT_UNMAPPED', `context ${this.context} has no vault value for ${key}, needed by ${purpose}`, {
-        stage: 'vault',
-        remediation: `Add ${key} to the context's vault: in Actions, to the environment secret passed as the \`vault\` input (or as a named secret in env); locally, to the vault_file of context ${this.context}.`,
-      });
+      throw new PaasError(
+        'PAAS_VAULT_UNMAPPED',
+        `context ${this.context} has no vault value for ${key}, needed by ${purpose}`,
+        {
+          stage: 'vault',
+          remediation: `Add ${key} to the context's vault: in Actions, to the environment secret passed as the \`vault\` input (or as a named secret in env); locally, to the vault_file of context ${this.context}.`,
+        },
+      );
     }
     return v;
   }
@@ -174,7 +187,12 @@ export function vaultIdentity(path: string): VaultIdentity {
     if (st.isFile()) {
       inode = `${st.dev}:${st.ino}`;
       if (st.size <= 1_000_000) {
-        const text = readFileSync(real, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).join('\n');
+        const text = readFileSync(real, 'utf8')
+          .replace(/^\uFEFF/, '')
+          .split(/\r?\n/)
+          .map((l) => l.trim())
+          .filter((l) => l && !l.startsWith('#'))
+          .join('\n');
         if (text) content = createHash('sha256').update(text).digest('hex');
       }
     }

@@ -23,7 +23,13 @@ export interface Outcome {
   text?: string;
 }
 
-export function envelope(command: string, context: string | null, mode: string | null, fields: Record<string, unknown>, error?: ErrorInfo): Envelope {
+export function envelope(
+  command: string,
+  context: string | null,
+  mode: string | null,
+  fields: Record<string, unknown>,
+  error?: ErrorInfo,
+): Envelope {
   const env: Envelope = { ok: !error, command, context, mode, fields };
   if (error) env.error = error;
   return env;

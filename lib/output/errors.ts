@@ -74,7 +74,13 @@ export class PaasError extends Error {
   }
 
   toInfo(): ErrorInfo {
-    return { code: this.code, stage: this.stage, target: this.target, message: this.message, remediation: this.remediation };
+    return {
+      code: this.code,
+      stage: this.stage,
+      target: this.target,
+      message: this.message,
+      remediation: this.remediation,
+    };
   }
 }
 

@@ -6,13 +6,53 @@ import type { Redactor } from '../redaction/redactor.js';
  * pattern), the whole line becomes `<command> status=fail reason=sensitive_value_detected`.
  */
 export const STATUS_KEYS = new Set([
-  'status', 'reason', 'mode', 'context', 'command', 'migrations', 'applied', 'pending', 'missing',
-  'checks', 'failed', 'check', 'kind', 'value', 'release', 'release_id', 'previous', 'targets', 'target',
-  'strategy', 'batches', 'rolled_back', 'stage', 'code', 'findings', 'files', 'skipped', 'contexts',
-  'state_root', 'events', 'ms', 'latency_ms', 'days', 'age_hours', 'count', 'file', 'sqlstate', 'version', 'baselined',
-  'cause', 'line',
+  'status',
+  'reason',
+  'mode',
+  'context',
+  'command',
+  'migrations',
+  'applied',
+  'pending',
+  'missing',
+  'checks',
+  'failed',
+  'check',
+  'kind',
+  'value',
+  'release',
+  'release_id',
+  'previous',
+  'targets',
+  'target',
+  'strategy',
+  'batches',
+  'rolled_back',
+  'stage',
+  'code',
+  'findings',
+  'files',
+  'skipped',
+  'contexts',
+  'state_root',
+  'events',
+  'ms',
+  'latency_ms',
+  'days',
+  'age_hours',
+  'count',
+  'file',
+  'sqlstate',
+  'version',
+  'baselined',
+  'cause',
+  'line',
   // ops_daily / prod_verify / alerts
-  'values', 'expected_hours', 'issue', 'slack', 'threshold',
+  'values',
+  'expected_hours',
+  'issue',
+  'slack',
+  'threshold',
 ]);
 
 export type LogfmtValue = string | number | boolean | null | undefined | readonly (string | number)[];
@@ -25,7 +65,11 @@ function formatValue(v: LogfmtValue): string {
   return BARE.test(s) ? s : JSON.stringify(s);
 }
 
-export function statusLine(command: string, pairs: ReadonlyArray<readonly [string, LogfmtValue]>, redactor: Redactor): string {
+export function statusLine(
+  command: string,
+  pairs: ReadonlyArray<readonly [string, LogfmtValue]>,
+  redactor: Redactor,
+): string {
   if (!/^[a-z][a-z0-9_]*$/.test(command)) throw new Error(`invalid status command name: ${command}`);
   const parts = [command];
   for (const [key, value] of pairs) {

@@ -29,8 +29,28 @@ export function outcome(redactor: Redactor, s: OutcomeSpec): Outcome {
 }
 
 /** The outcome of a failure: envelope with `error`, status line `status=fail reason=<code>`, exit 1. */
-export function failure(redactor: Redactor, command: string, context: string | null, mode: string | null, e: unknown, fields: Record<string, unknown> = {}): Outcome {
+export function failure(
+  redactor: Redactor,
+  command: string,
+  context: string | null,
+  mode: string | null,
+  e: unknown,
+  fields: Record<string, unknown> = {},
+): Outcome {
   const error: ErrorInfo = redactor.redactDeep(toErrorInfo(e));
-  const line = statusLine(command, [['status', 'fail'], ['reason', error.code.toLowerCase().replace(/^paas_/, '')], ['stage', error.stage], ['target', error.target ?? undefined]], redactor);
-  return { envelope: envelope(command, context, mode, redactor.redactDeep(fields), error), lines: [line], exitCode: EXIT_ERROR };
+  const line = statusLine(
+    command,
+    [
+      ['status', 'fail'],
+      ['reason', error.code.toLowerCase().replace(/^paas_/, '')],
+      ['stage', error.stage],
+      ['target', error.target ?? undefined],
+    ],
+    redactor,
+  );
+  return {
+    envelope: envelope(command, context, mode, redactor.redactDeep(fields), error),
+    lines: [line],
+    exitCode: EXIT_ERROR,
+  };
 }

@@ -24,6 +24,9 @@ export function sarifLog(s: SarifLogSpec): Record<string, unknown> {
     results: s.results,
     columnKind: 'unicodeCodePoints',
   };
-  if (s.srcRoot) run.originalUriBaseIds = { '%SRCROOT%': { uri: `file://${encodeURI(s.srcRoot.endsWith('/') ? s.srcRoot : s.srcRoot + '/')}` } };
+  if (s.srcRoot)
+    run.originalUriBaseIds = {
+      '%SRCROOT%': { uri: `file://${encodeURI(s.srcRoot.endsWith('/') ? s.srcRoot : s.srcRoot + '/')}` },
+    };
   return { $schema: SARIF_SCHEMA, version: '2.1.0', runs: [run] };
 }

@@ -1,6 +1,8 @@
 /** Markdown helpers for job summaries (inputs must already be redacted). */
 function cell(v: unknown): string {
-  return String(v ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  return String(v ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, ' ');
 }
 
 export function markdownTable(headers: string[], rows: unknown[][]): string {

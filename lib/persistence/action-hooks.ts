@@ -49,7 +49,12 @@ const truthy = (v: unknown) => v === true || v === 'true' || v === 'True' || v =
 
 /** Everything persistence needs for one context, or why it is off. Throws what the operation would throw too (unsafe root, bad vault). */
 export async function persistenceSetup(rt: Runtime, a: SetupInput): Promise<Setup> {
-  const store = new ContextStore(guardStateRoot(stateRootPath({ input: a.stateRoot, env: rt.env }), { workspace: rt.workspace, allowUnsafe: a.allowUnsafe }));
+  const store = new ContextStore(
+    guardStateRoot(stateRootPath({ input: a.stateRoot, env: rt.env }), {
+      workspace: rt.workspace,
+      allowUnsafe: a.allowUnsafe,
+    }),
+  );
   const vault = loadVault({
     context: a.context,
     text: a.vaultText || rt.env.PAAS_VAULT,
@@ -67,28 +72,57 @@ export async function persistenceSetup(rt: Runtime, a: SetupInput): Promise<Setu
       level: hosted ? 'warn' : 'info',
     };
   }
-  const cache = a.cache ?? ((await ActionsCacheStore.available()) ? new ActionsCacheStore(join(rt.env.RUNNER_TEMP || tmpdir(), 'paas-state-cache', a.context)) : null);
+  const cache =
+    a.cache ??
+    ((await ActionsCacheStore.available())
+      ? new ActionsCacheStore(join(rt.env.RUNNER_TEMP || tmpdir(), 'paas-state-cache', a.context))
+      : null);
   if (!cache) {
-    return { off: `state persistence is off for context ${a.context}: no Actions cache service on this runner; keep a persistent state_root instead (docs/state.md).`, level: hosted ? 'warn' : 'info' };
+    return {
+      off: `state persistence is off for context ${a.context}: no Actions cache service on this runner; keep a persistent state_root instead (docs/state.md).`,
+      level: hosted ? 'warn' : 'info',
+    };
   }
   const values = new Map<string, string>();
   for (const k of vault.keys()) {
     const v = vault.get(k);
     if (v) values.set(k, v);
   }
-  return { deps: { store, context: a.context, secret, needles: needlesFor(values), cache, logger: rt.logger, env: rt.env, now: rt.now } };
+  return {
+    deps: {
+      store,
+      context: a.context,
+      secret,
+      needles: needlesFor(values),
+      cache,
+      logger: rt.logger,
+      env: rt.env,
+      now: rt.now,
+    },
+  };
 }
 
 /**
  * Main step: restores the newest cached state of the step's context. Returns the failure outcome
  * when the cached state is refused (the operation does not run), null otherwise. Never throws.
  */
-export async function restoreForAction(rt: Runtime, opName: string, raw: Record<string, string>, cache?: CacheStore): Promise<Outcome | null> {
+export async function restoreForAction(
+  rt: Runtime,
+  opName: string,
+  raw: Record<string, string>,
+  cache?: CacheStore,
+): Promise<Outcome | null> {
   const context = raw.context && CONTEXT_NAME_RE.test(raw.context) ? raw.context : null;
   if (!context) return null;
   let setup: Setup;
   try {
-    setup = await persistenceSetup(rt, { context, stateRoot: raw.state_root, allowUnsafe: truthy(raw.allow_unsafe_state_root), vaultText: raw.vault, cache });
+    setup = await persistenceSetup(rt, {
+      context,
+      stateRoot: raw.state_root,
+      allowUnsafe: truthy(raw.allow_unsafe_state_root),
+      vaultText: raw.vault,
+      cache,
+    });
   } catch (e) {
     rt.logger.debug(`state: persistence skipped: ${toErrorInfo(e).message}`);
     return null; // the operation reports the same problem with its own outcome
@@ -100,7 +134,16 @@ export async function restoreForAction(rt: Runtime, opName: string, raw: Record<
   }
   try {
     const r = await restoreState(setup.deps, { reset: truthy(raw.state_reset) });
-    const carried: Carried = { v: 1, context, state_root: setup.deps.store.root.path, allow_unsafe: setup.deps.store.root.unsafe, base: r.key, lineage: r.lineage, reset_keys: r.resetKeys, digest: r.digest };
+    const carried: Carried = {
+      v: 1,
+      context,
+      state_root: setup.deps.store.root.path,
+      allow_unsafe: setup.deps.store.root.unsafe,
+      base: r.key,
+      lineage: r.lineage,
+      reset_keys: r.resetKeys,
+      digest: r.digest,
+    };
     core.saveState(PERSIST_STATE, JSON.stringify(carried));
     return null;
   } catch (e) {
@@ -113,9 +156,21 @@ export async function restoreForAction(rt: Runtime, opName: string, raw: Record<
 function parseCarried(text: string): Carried | null {
   try {
     const c = JSON.parse(text) as Carried;
-    if (c?.v !== 1 || typeof c.context !== 'string' || !CONTEXT_NAME_RE.test(c.context) || typeof c.state_root !== 'string') return null;
+    if (
+      c?.v !== 1 ||
+      typeof c.context !== 'string' ||
+      !CONTEXT_NAME_RE.test(c.context) ||
+      typeof c.state_root !== 'string'
+    )
+      return null;
     const strings = (x: unknown) => (Array.isArray(x) ? x.filter((s): s is string => typeof s === 'string') : []);
-    return { ...c, lineage: strings(c.lineage), reset_keys: strings(c.reset_keys), base: typeof c.base === 'string' ? c.base : null, digest: typeof c.digest === 'string' ? c.digest : null };
+    return {
+      ...c,
+      lineage: strings(c.lineage),
+      reset_keys: strings(c.reset_keys),
+      base: typeof c.base === 'string' ? c.base : null,
+      digest: typeof c.digest === 'string' ? c.digest : null,
+    };
   } catch {
     return null;
   }
@@ -133,15 +188,28 @@ export async function saveForPost(rt: Runtime, cache?: CacheStore): Promise<void
     return;
   }
   try {
-    const setup = await persistenceSetup(rt, { context: carried.context, stateRoot: carried.state_root, allowUnsafe: carried.allow_unsafe, vaultText: core.getInput('vault'), cache });
+    const setup = await persistenceSetup(rt, {
+      context: carried.context,
+      stateRoot: carried.state_root,
+      allowUnsafe: carried.allow_unsafe,
+      vaultText: core.getInput('vault'),
+      cache,
+    });
     if ('off' in setup) {
       rt.logger.debug(setup.off);
       return;
     }
-    await saveState(setup.deps, { base: carried.base, lineage: carried.lineage, resetKeys: carried.reset_keys, digest: carried.digest });
+    await saveState(setup.deps, {
+      base: carried.base,
+      lineage: carried.lineage,
+      resetKeys: carried.reset_keys,
+      digest: carried.digest,
+    });
   } catch (e) {
     const info = toErrorInfo(e, 'state_save');
-    rt.logger.error(`state of context ${carried.context} not saved: ${info.code}: ${info.message}${info.remediation ? ` Fix: ${info.remediation}` : ''}`);
+    rt.logger.error(
+      `state of context ${carried.context} not saved: ${info.code}: ${info.message}${info.remediation ? ` Fix: ${info.remediation}` : ''}`,
+    );
     process.exitCode = 1;
   }
 }

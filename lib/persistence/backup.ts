@@ -59,7 +59,9 @@ function fileAad(m: Pick<BackupManifest, 'context' | 'schema' | 'kdf'>, path: st
 }
 
 function mac(key: DerivedKey, m: { context: string; schema: number }, prefix: Buffer): Buffer {
-  return createHmac('sha256', key.macKey(scope(m.context))).update(prefix).digest();
+  return createHmac('sha256', key.macKey(scope(m.context)))
+    .update(prefix)
+    .digest();
 }
 
 /** Builds the backup bytes from a context's files. */
@@ -71,13 +73,29 @@ export function buildBackup(context: string, files: readonly BundleFile[], secre
   const entries: BackupFileEntry[] = [];
   let offset = 0;
   for (const f of files) {
-    if (!isAllowedBundlePath(f.path) || f.path.startsWith('cache/')) throw new Error(`backup: path not allowed: ${f.path}`);
+    if (!isAllowedBundlePath(f.path) || f.path.startsWith('cache/'))
+      throw new Error(`backup: path not allowed: ${f.path}`);
     const enc = gcmEncrypt(encKey, f.data, fileAad(base, f.path));
-    entries.push({ path: f.path, size: f.data.length, sha256: sha256(f.data), offset, length: enc.length, enc_sha256: sha256(enc) });
+    entries.push({
+      path: f.path,
+      size: f.data.length,
+      sha256: sha256(f.data),
+      offset,
+      length: enc.length,
+      enc_sha256: sha256(enc),
+    });
     bodies.push(enc);
     offset += enc.length;
   }
-  const manifest: BackupManifest = { format: 'paas-backup/1', context, schema: STATE_SCHEMA_VERSION, created_at: now.toISOString(), kdf: key.kdf, kcv: key.checkValue(), files: entries };
+  const manifest: BackupManifest = {
+    format: 'paas-backup/1',
+    context,
+    schema: STATE_SCHEMA_VERSION,
+    created_at: now.toISOString(),
+    kdf: key.kdf,
+    kcv: key.checkValue(),
+    files: entries,
+  };
   const m = Buffer.from(JSON.stringify(manifest, null, 1), 'utf8');
   const len = Buffer.alloc(4);
   len.writeUInt32BE(m.length);
@@ -85,13 +103,17 @@ export function buildBackup(context: string, files: readonly BundleFile[], secre
   return Buffer.concat([prefix, mac(key, manifest, prefix), ...bodies]);
 }
 
-function invalid(message: string, remediation = 'The backup is damaged or was not written by paas backup create; use another backup.'): PaasError {
+function invalid(
+  message: string,
+  remediation = 'The backup is damaged or was not written by paas backup create; use another backup.',
+): PaasError {
   return new PaasError('PAAS_BACKUP_INVALID', message, { stage: 'backup_verify', remediation });
 }
 
 /** The manifest, readable without the key; throws PAAS_BACKUP_INVALID when the file is not a backup. */
 export function readManifest(data: Buffer): { manifest: BackupManifest; prefix: Buffer; mac: Buffer; body: number } {
-  if (data.length < BACKUP_MAGIC.length + 4 || !data.subarray(0, BACKUP_MAGIC.length).equals(BACKUP_MAGIC)) throw invalid('not a paas backup (unrecognized header)');
+  if (data.length < BACKUP_MAGIC.length + 4 || !data.subarray(0, BACKUP_MAGIC.length).equals(BACKUP_MAGIC))
+    throw invalid('not a paas backup (unrecognized header)');
   const n = data.readUInt32BE(BACKUP_MAGIC.length);
   const end = BACKUP_MAGIC.length + 4 + n;
   if (n > 16 * 1024 * 1024 || data.length < end + 32) throw invalid('manifest: truncated');
@@ -101,7 +123,13 @@ export function readManifest(data: Buffer): { manifest: BackupManifest; prefix: 
   } catch {
     throw invalid('manifest: damaged (not JSON)');
   }
-  if (manifest?.format !== 'paas-backup/1' || typeof manifest.context !== 'string' || !Array.isArray(manifest.files) || !manifest.kdf || typeof manifest.kcv !== 'string') {
+  if (
+    manifest?.format !== 'paas-backup/1' ||
+    typeof manifest.context !== 'string' ||
+    !Array.isArray(manifest.files) ||
+    !manifest.kdf ||
+    typeof manifest.kcv !== 'string'
+  ) {
     throw invalid('manifest: damaged (unknown format)');
   }
   return { manifest, prefix: data.subarray(0, end), mac: data.subarray(end, end + 32), body: end + 32 };
@@ -129,7 +157,11 @@ export interface VerifyReport {
  * HMAC, each file's authentication tag and content sha256, config.json and state.db's integrity.
  * Returns the report and, when everything holds, the decrypted files.
  */
-export function verifyBackup(data: Buffer, secret: string, redactor?: Redactor): { report: VerifyReport; files: BundleFile[] | null } {
+export function verifyBackup(
+  data: Buffer,
+  secret: string,
+  redactor?: Redactor,
+): { report: VerifyReport; files: BundleFile[] | null } {
   // messages quoted from SQLite are redacted, then cut (the state key is a secret too)
   const red = redactor ?? new Redactor();
   red.register(secret, 'PAAS_STATE_KEY');
@@ -138,7 +170,12 @@ export function verifyBackup(data: Buffer, secret: string, redactor?: Redactor):
   const files: VerifiedFile[] = [];
   let end = body;
   const sane = manifest.files.filter((f) => {
-    const good = typeof f?.path === 'string' && isAllowedBundlePath(f.path) && [f.size, f.offset, f.length].every((x) => Number.isSafeInteger(x) && x >= 0) && typeof f.sha256 === 'string' && typeof f.enc_sha256 === 'string';
+    const good =
+      typeof f?.path === 'string' &&
+      isAllowedBundlePath(f.path) &&
+      [f.size, f.offset, f.length].every((x) => Number.isSafeInteger(x) && x >= 0) &&
+      typeof f.sha256 === 'string' &&
+      typeof f.enc_sha256 === 'string';
     if (!good) problems.push('manifest: a file entry is malformed');
     return good;
   });
@@ -167,19 +204,28 @@ export function verifyBackup(data: Buffer, secret: string, redactor?: Redactor):
   }
   if (key.checkValue() !== manifest.kcv) {
     // either the key is wrong or the manifest's key-check value was damaged; the HMAC cannot tell which
-    throw new PaasError('PAAS_STATE_DECRYPT_FAILED', `the backup of context ${manifest.context} was encrypted with a different ${STATE_KEY_NAME} (wrong key), or its manifest is damaged${problems.length ? `; also: ${problems.join('; ')}` : ''}`, {
-      stage: 'backup_verify',
-      remediation: `Use the ${STATE_KEY_NAME} the context had when the backup was made (vault of the context, PAAS_VAULT, --vault-file or the ${STATE_KEY_NAME} environment variable).`,
-    });
+    throw new PaasError(
+      'PAAS_STATE_DECRYPT_FAILED',
+      `the backup of context ${manifest.context} was encrypted with a different ${STATE_KEY_NAME} (wrong key), or its manifest is damaged${problems.length ? `; also: ${problems.join('; ')}` : ''}`,
+      {
+        stage: 'backup_verify',
+        remediation: `Use the ${STATE_KEY_NAME} the context had when the backup was made (vault of the context, PAAS_VAULT, --vault-file or the ${STATE_KEY_NAME} environment variable).`,
+      },
+    );
   }
   const expected = mac(key, manifest, prefix);
-  if (expected.length !== tag.length || !timingSafeEqual(expected, tag)) problems.unshift('manifest: authentication failed (the manifest or its HMAC was changed)');
+  if (expected.length !== tag.length || !timingSafeEqual(expected, tag))
+    problems.unshift('manifest: authentication failed (the manifest or its HMAC was changed)');
   const out: BundleFile[] = [];
   const encKey = key.encKey(scope(manifest.context));
   for (const f of sane) {
     const v = files.find((x) => x.path === f.path && x.ok);
     if (!v) continue;
-    const plain = gcmDecrypt(encKey, data.subarray(body + f.offset, body + f.offset + f.length), fileAad(manifest, f.path));
+    const plain = gcmDecrypt(
+      encKey,
+      data.subarray(body + f.offset, body + f.offset + f.length),
+      fileAad(manifest, f.path),
+    );
     if (!plain) {
       v.ok = false;
       v.problem = 'authentication failed';
@@ -201,8 +247,16 @@ export function verifyBackup(data: Buffer, secret: string, redactor?: Redactor):
     }
     out.push({ path: f.path, data: plain });
   }
-  for (const required of ['config.json', 'state.db']) if (!sane.some((f) => f.path === required)) problems.push(`${required}: missing from the backup`);
-  const report: VerifyReport = { ok: problems.length === 0, context: manifest.context, created_at: manifest.created_at, schema: manifest.schema, files, problems };
+  for (const required of ['config.json', 'state.db'])
+    if (!sane.some((f) => f.path === required)) problems.push(`${required}: missing from the backup`);
+  const report: VerifyReport = {
+    ok: problems.length === 0,
+    context: manifest.context,
+    created_at: manifest.created_at,
+    schema: manifest.schema,
+    files,
+    problems,
+  };
   return { report, files: report.ok ? out : null };
 }
 
@@ -237,7 +291,8 @@ function dbProblem(data: Buffer, red: Redactor): string | null {
       const first = rows[0] ? String(Object.values(rows[0])[0]) : 'no result';
       if (first !== 'ok') return `SQLite integrity check failed (${red.clip(first, SQLITE_MESSAGE_MAX)})`;
       const v = db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null } | undefined;
-      if ((v?.v ?? 0) > STATE_SCHEMA_VERSION) return `schema v${v?.v} is newer than this paas-actions (v${STATE_SCHEMA_VERSION})`;
+      if ((v?.v ?? 0) > STATE_SCHEMA_VERSION)
+        return `schema v${v?.v} is newer than this paas-actions (v${STATE_SCHEMA_VERSION})`;
       return null;
     } finally {
       db.close();
@@ -255,7 +310,10 @@ export function backupPathProblem(path: string, workspace?: string): string | nu
 }
 
 export function defaultBackupPath(store: ContextStore, context: string, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return join(store.root.path, 'backups', context, `paas-backup-${context}-${stamp}${BACKUP_EXT}`);
 }
 
@@ -266,31 +324,53 @@ export interface CreateResult {
 }
 
 /** Snapshots the context (state.db via VACUUM INTO, events/, config.json), scans it for vault values, writes the encrypted backup. */
-export function createBackup(store: ContextStore, context: string, secret: string, needles: readonly SecretNeedle[], out: string, workspace?: string, now = new Date()): CreateResult {
+export function createBackup(
+  store: ContextStore,
+  context: string,
+  secret: string,
+  needles: readonly SecretNeedle[],
+  out: string,
+  workspace?: string,
+  now = new Date(),
+): CreateResult {
   store.get(context);
   const problem = backupPathProblem(out, workspace);
   if (problem) {
     throw new PaasError('PAAS_STATE_ROOT_UNSAFE', problem, {
       stage: 'backup',
-      remediation: 'Write backups outside any repository: leave --out empty (they go under <state_root>/backups/<context>/) or name a directory outside the work tree.',
+      remediation:
+        'Write backups outside any repository: leave --out empty (they go under <state_root>/backups/<context>/) or name a directory outside the work tree.',
     });
   }
-  if (existsSync(out)) throw new PaasError('PAAS_INVALID_ARGUMENT', `backup file ${out} already exists`, { stage: 'backup', remediation: 'Choose another --out path; backups are never overwritten.' });
+  if (existsSync(out))
+    throw new PaasError('PAAS_INVALID_ARGUMENT', `backup file ${out} already exists`, {
+      stage: 'backup',
+      remediation: 'Choose another --out path; backups are never overwritten.',
+    });
   const { files } = snapshotContext(store.paths(context), { includeCache: false });
   assertNoSecret(files, needles, `backup of ${context}`);
   const data = buildBackup(context, files, secret, now);
   mkdirSync(dirname(out), { recursive: true, mode: 0o700 });
   writeFilePrivate(out, data);
-  return { path: out, bytes: data.length, files: files.map((f) => ({ path: f.path, size: f.data.length, sha256: sha256(f.data) })) };
+  return {
+    path: out,
+    bytes: data.length,
+    files: files.map((f) => ({ path: f.path, size: f.data.length, sha256: sha256(f.data) })),
+  };
 }
 
 /** Refuses a backup of another context (PAAS_BACKUP_CONTEXT_MISMATCH), before any key is needed. */
 export function assertBackupContext(manifest: BackupManifest, context: string): void {
   if (manifest.context === context) return;
-  throw new PaasError('PAAS_BACKUP_CONTEXT_MISMATCH', `the backup belongs to context ${JSON.stringify(manifest.context.slice(0, 64))}, not ${context}; refused`, {
-    stage: 'backup_restore',
-    remediation: 'Restore a backup into its own context only (--context <the backup\'s context>); copying between contexts is paas context export/import (metadata only).',
-  });
+  throw new PaasError(
+    'PAAS_BACKUP_CONTEXT_MISMATCH',
+    `the backup belongs to context ${JSON.stringify(manifest.context.slice(0, 64))}, not ${context}; refused`,
+    {
+      stage: 'backup_restore',
+      remediation:
+        "Restore a backup into its own context only (--context <the backup's context>); copying between contexts is paas context export/import (metadata only).",
+    },
+  );
 }
 
 export interface RestoreBackupResult {
@@ -304,11 +384,22 @@ export interface RestoreBackupResult {
  * file first, refuses to replace a context holding events or history without `force`, then lays
  * the context out in a temporary directory and swaps it into place.
  */
-export function restoreBackup(store: ContextStore, context: string, data: Buffer, secret: string, force: boolean, redactor: Redactor): RestoreBackupResult {
+export function restoreBackup(
+  store: ContextStore,
+  context: string,
+  data: Buffer,
+  secret: string,
+  force: boolean,
+  redactor: Redactor,
+): RestoreBackupResult {
   assertBackupContext(readManifest(data).manifest, context);
   const { report, files } = verifyBackup(data, secret, redactor);
   if (!report.ok || !files) {
-    throw new PaasError('PAAS_BACKUP_INVALID', `the backup failed verification; nothing was restored: ${report.problems.join('; ')}`, { stage: 'backup_verify', remediation: 'Use another backup; run paas backup verify on it first.' });
+    throw new PaasError(
+      'PAAS_BACKUP_INVALID',
+      `the backup failed verification; nothing was restored: ${report.problems.join('; ')}`,
+      { stage: 'backup_verify', remediation: 'Use another backup; run paas backup verify on it first.' },
+    );
   }
   const p = store.paths(context);
   let aside: string | null = null;
@@ -316,10 +407,14 @@ export function restoreBackup(store: ContextStore, context: string, data: Buffer
     if (store.exists(context)) {
       const c = store.contents(context, redactor);
       if (!force && (c.events > 0 || c.history > 0)) {
-        throw new PaasError('PAAS_CONTEXT_NOT_EMPTY', `context ${context} holds ${c.events} event(s) and ${c.history} history row(s); restoring replaces them`, {
-          stage: 'backup_restore',
-          remediation: `Back it up first (paas backup create --context ${context}), then restore with --force.`,
-        });
+        throw new PaasError(
+          'PAAS_CONTEXT_NOT_EMPTY',
+          `context ${context} holds ${c.events} event(s) and ${c.history} history row(s); restoring replaces them`,
+          {
+            stage: 'backup_restore',
+            remediation: `Back it up first (paas backup create --context ${context}), then restore with --force.`,
+          },
+        );
       }
     }
     aside = join(store.contextsDir, `.pre-restore-${context}-${randomBytes(4).toString('hex')}`);
@@ -339,6 +434,10 @@ export function restoreBackup(store: ContextStore, context: string, data: Buffer
 }
 
 export function readBackupFile(path: string): Buffer {
-  if (!existsSync(path)) throw new PaasError('PAAS_INVALID_ARGUMENT', `backup file ${path} does not exist`, { stage: 'backup', remediation: 'Pass the path of a file written by paas backup create.' });
+  if (!existsSync(path))
+    throw new PaasError('PAAS_INVALID_ARGUMENT', `backup file ${path} does not exist`, {
+      stage: 'backup',
+      remediation: 'Pass the path of a file written by paas backup create.',
+    });
   return readFileSync(path);
 }

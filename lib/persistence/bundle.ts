@@ -28,7 +28,8 @@ export interface BundleManifest {
 export const LINEAGE_CAP = 64;
 
 /** Paths a context bundle may hold; anything else is refused on the way in and out. */
-const ALLOWED = /^(config\.json|state\.db|events\/[A-Za-z0-9._-]{1,64}\.jsonl|cache\/[A-Za-z0-9._-]{1,128}(\/[A-Za-z0-9._-]{1,128}){0,7})$/;
+const ALLOWED =
+  /^(config\.json|state\.db|events\/[A-Za-z0-9._-]{1,64}\.jsonl|cache\/[A-Za-z0-9._-]{1,128}(\/[A-Za-z0-9._-]{1,128}){0,7})$/;
 
 export function isAllowedBundlePath(p: string): boolean {
   return ALLOWED.test(p) && !p.split('/').some((s) => s === '.' || s === '..');
@@ -40,7 +41,11 @@ export function sha256(data: Buffer | string): string {
 
 export function packBundle(meta: Omit<BundleManifest, 'format' | 'files'>, files: readonly BundleFile[]): Buffer {
   for (const f of files) if (!isAllowedBundlePath(f.path)) throw new Error(`bundle: path not allowed: ${f.path}`);
-  const manifest: BundleManifest = { format: 'paas-state-bundle/1', ...meta, files: files.map((f) => ({ path: f.path, size: f.data.length, sha256: sha256(f.data) })) };
+  const manifest: BundleManifest = {
+    format: 'paas-state-bundle/1',
+    ...meta,
+    files: files.map((f) => ({ path: f.path, size: f.data.length, sha256: sha256(f.data) })),
+  };
   const m = Buffer.from(JSON.stringify(manifest), 'utf8');
   const len = Buffer.alloc(4);
   len.writeUInt32BE(m.length);
@@ -50,7 +55,8 @@ export function packBundle(meta: Omit<BundleManifest, 'format' | 'files'>, files
 function corrupt(what: string, detail: string): PaasError {
   return new PaasError('PAAS_STATE_CORRUPT', `the ${what} decrypted but its content is damaged: ${detail}`, {
     stage: 'state_restore',
-    remediation: 'Restore the context from a backup (paas backup restore), or set the input state_reset: true to start from empty state.',
+    remediation:
+      'Restore the context from a backup (paas backup restore), or set the input state_reset: true to start from empty state.',
   });
 }
 
@@ -70,12 +76,15 @@ export function unpackBundle(packed: Buffer, what = 'state bundle'): { manifest:
   } catch {
     throw corrupt(what, 'manifest is not JSON');
   }
-  if (manifest?.format !== 'paas-state-bundle/1' || !Array.isArray(manifest.files) || !Array.isArray(manifest.lineage)) throw corrupt(what, 'unknown manifest format');
+  if (manifest?.format !== 'paas-state-bundle/1' || !Array.isArray(manifest.files) || !Array.isArray(manifest.lineage))
+    throw corrupt(what, 'unknown manifest format');
   const files: BundleFile[] = [];
   let off = 4 + n;
   for (const f of manifest.files) {
-    if (typeof f.path !== 'string' || !isAllowedBundlePath(f.path)) throw corrupt(what, `path not allowed: ${JSON.stringify(String(f.path).slice(0, 80))}`);
-    if (!Number.isSafeInteger(f.size) || f.size < 0 || off + f.size > raw.length) throw corrupt(what, `${f.path} is truncated`);
+    if (typeof f.path !== 'string' || !isAllowedBundlePath(f.path))
+      throw corrupt(what, `path not allowed: ${JSON.stringify(String(f.path).slice(0, 80))}`);
+    if (!Number.isSafeInteger(f.size) || f.size < 0 || off + f.size > raw.length)
+      throw corrupt(what, `${f.path} is truncated`);
     const data = raw.subarray(off, off + f.size);
     off += f.size;
     if (sha256(data) !== f.sha256) throw corrupt(what, `${f.path} does not match its sha256`);

@@ -59,7 +59,8 @@ export class ActionsCacheStore implements CacheStore {
       throw new PaasError('PAAS_STATE_CORRUPT', `cache entry ${found} exists but could not be downloaded or unpacked`, {
         stage: 'state_restore',
         target: found,
-        remediation: 'Re-run the job. If it keeps failing, set the input state_reset: true for one run to start from empty state (targets keep the release history; deploy reconcile rebuilds the picture).',
+        remediation:
+          'Re-run the job. If it keeps failing, set the input state_reset: true for one run to start from empty state (targets keep the release history; deploy reconcile rebuilds the picture).',
       });
     }
     const blob = readFileSync(file);

@@ -1,4 +1,12 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  scryptSync,
+  timingSafeEqual,
+} from 'node:crypto';
 import { PaasError } from '../output/errors.js';
 
 /**
@@ -75,10 +83,31 @@ export class DerivedKey {
     }
     const params: KdfParams = kdf ?? { alg: 'scrypt', ...DEFAULT_KDF, salt: randomBytes(16).toString('base64') };
     const salt = Buffer.from(typeof params.salt === 'string' ? params.salt : '', 'base64');
-    if (params.alg !== 'scrypt' || !Number.isInteger(params.N) || params.N < 1024 || params.N > MAX_N || (params.N & (params.N - 1)) !== 0 || !Number.isInteger(params.r) || params.r < 1 || params.r > 16 || !Number.isInteger(params.p) || params.p < 1 || params.p > 4 || salt.length < 16) {
-      throw decryptFailed('sealed data has unsupported key-derivation parameters', 'The data was not written by paas-actions (or by an incompatible version); restore from a backup or reset the state.');
+    if (
+      params.alg !== 'scrypt' ||
+      !Number.isInteger(params.N) ||
+      params.N < 1024 ||
+      params.N > MAX_N ||
+      (params.N & (params.N - 1)) !== 0 ||
+      !Number.isInteger(params.r) ||
+      params.r < 1 ||
+      params.r > 16 ||
+      !Number.isInteger(params.p) ||
+      params.p < 1 ||
+      params.p > 4 ||
+      salt.length < 16
+    ) {
+      throw decryptFailed(
+        'sealed data has unsupported key-derivation parameters',
+        'The data was not written by paas-actions (or by an incompatible version); restore from a backup or reset the state.',
+      );
     }
-    const master = scryptSync(Buffer.from(secret, 'utf8'), salt, 32, { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r + (1 << 20) });
+    const master = scryptSync(Buffer.from(secret, 'utf8'), salt, 32, {
+      N: params.N,
+      r: params.r,
+      p: params.p,
+      maxmem: 256 * params.N * params.r + (1 << 20),
+    });
     return new DerivedKey(params, master);
   }
 
@@ -111,7 +140,9 @@ export class DerivedKey {
   }
 
   subkey(label: string, length = 32): Buffer {
-    return Buffer.from(hkdfSync('sha256', this.master, Buffer.from(this.kdf.salt, 'base64'), Buffer.from(label, 'utf8'), length));
+    return Buffer.from(
+      hkdfSync('sha256', this.master, Buffer.from(this.kdf.salt, 'base64'), Buffer.from(label, 'utf8'), length),
+    );
   }
 
   encKey(scope: SealScope): Buffer {
@@ -123,12 +154,19 @@ export class DerivedKey {
   }
 
   checkValue(): string {
-    return createHmac('sha256', this.subkey('paas/key-check')).update('paas-key-check').digest().subarray(0, 8).toString('hex');
+    return createHmac('sha256', this.subkey('paas/key-check'))
+      .update('paas-key-check')
+      .digest()
+      .subarray(0, 8)
+      .toString('hex');
   }
 }
 
 function aad(headerBytes: Buffer, scope: SealScope, extra = ''): Buffer {
-  return Buffer.concat([headerBytes, Buffer.from(`|${scope.purpose}|${scope.context}|v${scope.schema}|${extra}`, 'utf8')]);
+  return Buffer.concat([
+    headerBytes,
+    Buffer.from(`|${scope.purpose}|${scope.context}|v${scope.schema}|${extra}`, 'utf8'),
+  ]);
 }
 
 /** AES-256-GCM with additional data; returns iv (12) + ciphertext + tag (16). */
@@ -159,7 +197,16 @@ export function gcmDecrypt(key: Buffer, sealed: Buffer, additional: Buffer): Buf
  */
 export function seal(plaintext: Buffer, secret: string | DerivedKey, scope: SealScope, now = new Date()): Buffer {
   const key = typeof secret === 'string' ? DerivedKey.forSealing(secret) : secret;
-  const header: SealHeader = { format: 'paas-sealed/1', purpose: scope.purpose, context: scope.context, schema: scope.schema, kdf: key.kdf, kcv: key.checkValue(), iv: '', created_at: now.toISOString() };
+  const header: SealHeader = {
+    format: 'paas-sealed/1',
+    purpose: scope.purpose,
+    context: scope.context,
+    schema: scope.schema,
+    kdf: key.kdf,
+    kcv: key.checkValue(),
+    iv: '',
+    created_at: now.toISOString(),
+  };
   const iv = randomBytes(12);
   header.iv = iv.toString('base64');
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
@@ -174,7 +221,11 @@ export function seal(plaintext: Buffer, secret: string | DerivedKey, scope: Seal
 
 /** The header of a sealed payload, without decrypting (it names context and schema). */
 export function readSealHeader(blob: Buffer, what = 'state blob'): { header: SealHeader; prefix: Buffer } {
-  const bad = () => decryptFailed(`the ${what} is not sealed paas state (unrecognized format)`, 'It was not written by paas-actions, or it is truncated; restore from a backup or reset the state.');
+  const bad = () =>
+    decryptFailed(
+      `the ${what} is not sealed paas state (unrecognized format)`,
+      'It was not written by paas-actions, or it is truncated; restore from a backup or reset the state.',
+    );
   if (blob.length < SEAL_MAGIC.length + 4 || !blob.subarray(0, SEAL_MAGIC.length).equals(SEAL_MAGIC)) throw bad();
   const n = blob.readUInt32BE(SEAL_MAGIC.length);
   if (n > 64 * 1024 || blob.length < SEAL_MAGIC.length + 4 + n + 16) throw bad();
@@ -186,8 +237,23 @@ export function readSealHeader(blob: Buffer, what = 'state blob'): { header: Sea
     throw bad();
   }
   const k = header?.kdf as Partial<KdfParams> | undefined;
-  const kdfOk = !!k && typeof k === 'object' && k.alg === 'scrypt' && typeof k.salt === 'string' && [k.N, k.r, k.p].every((x) => typeof x === 'number');
-  if (!header || header.format !== 'paas-sealed/1' || typeof header.purpose !== 'string' || typeof header.context !== 'string' || typeof header.schema !== 'number' || typeof header.kcv !== 'string' || typeof header.iv !== 'string' || !kdfOk) throw bad();
+  const kdfOk =
+    !!k &&
+    typeof k === 'object' &&
+    k.alg === 'scrypt' &&
+    typeof k.salt === 'string' &&
+    [k.N, k.r, k.p].every((x) => typeof x === 'number');
+  if (
+    !header ||
+    header.format !== 'paas-sealed/1' ||
+    typeof header.purpose !== 'string' ||
+    typeof header.context !== 'string' ||
+    typeof header.schema !== 'number' ||
+    typeof header.kcv !== 'string' ||
+    typeof header.iv !== 'string' ||
+    !kdfOk
+  )
+    throw bad();
   return { header, prefix };
 }
 
@@ -202,23 +268,39 @@ export interface OpenOptions {
  * Opens a sealed payload for the expected scope, or refuses with PAAS_STATE_DECRYPT_FAILED and a
  * message telling which case it is: another context, another schema, the wrong key, tampering.
  */
-export function open(blob: Buffer, secret: string | ((kdf: KdfParams) => DerivedKey), scope: SealScope, opts: OpenOptions): Buffer {
+export function open(
+  blob: Buffer,
+  secret: string | ((kdf: KdfParams) => DerivedKey),
+  scope: SealScope,
+  opts: OpenOptions,
+): Buffer {
   const { header, prefix } = readSealHeader(blob, opts.what);
-  if (header.purpose !== scope.purpose) throw decryptFailed(`the ${opts.what} is a sealed ${header.purpose}, not ${scope.purpose}`, opts.remediation);
+  if (header.purpose !== scope.purpose)
+    throw decryptFailed(`the ${opts.what} is a sealed ${header.purpose}, not ${scope.purpose}`, opts.remediation);
   if (header.context !== scope.context) {
-    throw decryptFailed(`the ${opts.what} was sealed for context ${JSON.stringify(header.context.slice(0, 64))}, not ${scope.context}; refused`, opts.remediation);
+    throw decryptFailed(
+      `the ${opts.what} was sealed for context ${JSON.stringify(header.context.slice(0, 64))}, not ${scope.context}; refused`,
+      opts.remediation,
+    );
   }
   if (header.schema !== scope.schema) {
-    throw decryptFailed(`the ${opts.what} holds state schema v${header.schema}; this paas-actions reads v${scope.schema}`, opts.remediation);
+    throw decryptFailed(
+      `the ${opts.what} holds state schema v${header.schema}; this paas-actions reads v${scope.schema}`,
+      opts.remediation,
+    );
   }
   const key = typeof secret === 'string' ? DerivedKey.forOpening(secret, header.kdf) : secret(header.kdf);
   const kcv = Buffer.from(key.checkValue(), 'hex');
   const theirs = Buffer.from(/^[0-9a-f]{16}$/.test(header.kcv) ? header.kcv : '', 'hex');
   if (theirs.length !== kcv.length || !timingSafeEqual(theirs, kcv)) {
-    throw decryptFailed(`the ${opts.what} was sealed with a different ${STATE_KEY_NAME} (wrong key); refused`, opts.remediation);
+    throw decryptFailed(
+      `the ${opts.what} was sealed with a different ${STATE_KEY_NAME} (wrong key); refused`,
+      opts.remediation,
+    );
   }
   const iv = Buffer.from(header.iv, 'base64');
-  if (iv.length !== 12) throw decryptFailed(`the ${opts.what} failed authentication (tampered or corrupt); refused`, opts.remediation);
+  if (iv.length !== 12)
+    throw decryptFailed(`the ${opts.what} failed authentication (tampered or corrupt); refused`, opts.remediation);
   const d = createDecipheriv('aes-256-gcm', key.encKey(scope), iv);
   d.setAAD(aad(prefix, scope));
   d.setAuthTag(blob.subarray(blob.length - 16));

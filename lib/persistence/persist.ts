@@ -72,12 +72,20 @@ function remediation(context: string): string {
 }
 
 /** Decrypts, authenticates and unpacks one entry of this context, or throws PAAS_STATE_DECRYPT_FAILED / PAAS_STATE_CORRUPT. */
-export function openEntry(d: Pick<PersistDeps, 'context' | 'secret'>, key: string, blob: Buffer): { manifest: BundleManifest; files: BundleFile[] } {
+export function openEntry(
+  d: Pick<PersistDeps, 'context' | 'secret'>,
+  key: string,
+  blob: Buffer,
+): { manifest: BundleManifest; files: BundleFile[] } {
   const what = `cache entry ${key}`;
   const plain = open(blob, d.secret, scope(d.context), { what, remediation: remediation(d.context) });
   const b = unpackBundle(plain, what);
   if (b.manifest.context !== d.context || b.manifest.schema !== STATE_SCHEMA_VERSION) {
-    throw new PaasError('PAAS_STATE_CORRUPT', `the ${what} holds state of context ${b.manifest.context} v${b.manifest.schema}; refused`, { stage: 'state_restore', remediation: remediation(d.context) });
+    throw new PaasError(
+      'PAAS_STATE_CORRUPT',
+      `the ${what} holds state of context ${b.manifest.context} v${b.manifest.schema}; refused`,
+      { stage: 'state_restore', remediation: remediation(d.context) },
+    );
   }
   return b;
 }
@@ -92,8 +100,13 @@ function describe(s: MergeStats): string {
 
 function apply(d: PersistDeps, files: readonly BundleFile[]): MergeStats {
   const p = d.store.paths(d.context);
-  const stats = d.store.exists(d.context) ? mergeInto(p, d.context, files, d.store.root.path) : materialize(d.store.contextsDir, p, d.context, files, d.store.root.path);
-  if (stats.foreign_dropped) d.logger.warn(`state: dropped ${stats.foreign_dropped} row(s)/event(s) of another context found in the restored state of ${d.context}`);
+  const stats = d.store.exists(d.context)
+    ? mergeInto(p, d.context, files, d.store.root.path)
+    : materialize(d.store.contextsDir, p, d.context, files, d.store.root.path);
+  if (stats.foreign_dropped)
+    d.logger.warn(
+      `state: dropped ${stats.foreign_dropped} row(s)/event(s) of another context found in the restored state of ${d.context}`,
+    );
   return stats;
 }
 
@@ -102,7 +115,8 @@ function localDigest(d: PersistDeps): string | null {
   return stateDigest(snapshotContext(d.store.paths(d.context), { includeCache: true }).files);
 }
 
-const refusable = (e: unknown) => isPaasError(e) && (e.code === 'PAAS_STATE_DECRYPT_FAILED' || e.code === 'PAAS_STATE_CORRUPT');
+const refusable = (e: unknown) =>
+  isPaasError(e) && (e.code === 'PAAS_STATE_DECRYPT_FAILED' || e.code === 'PAAS_STATE_CORRUPT');
 
 /** Restores the newest entry of the context into the state root (merging when the context exists locally). */
 export async function restoreState(d: PersistDeps, opts: { reset: boolean }): Promise<RestoreResult> {
@@ -112,12 +126,16 @@ export async function restoreState(d: PersistDeps, opts: { reset: boolean }): Pr
     entry = await d.cache.restore(prefix);
   } catch (e) {
     if (!(opts.reset && refusable(e))) throw e;
-    d.logger.warn(`state: state_reset is set: ignoring the cached state of ${d.context} that could not be restored (${(e as Error).message}); starting from empty state`);
+    d.logger.warn(
+      `state: state_reset is set: ignoring the cached state of ${d.context} that could not be restored (${(e as Error).message}); starting from empty state`,
+    );
     const target = isPaasError(e) ? e.target : null;
     return { status: 'reset', key: null, lineage: [], resetKeys: target ? [target] : [], digest: localDigest(d) };
   }
   if (!entry) {
-    d.logger.info(`state: no cached state for context ${d.context} (first run, or evicted after 7 days without use); starting from the state root as it is`);
+    d.logger.info(
+      `state: no cached state for context ${d.context} (first run, or evicted after 7 days without use); starting from the state root as it is`,
+    );
     return { status: 'miss', key: null, lineage: [], resetKeys: [], digest: localDigest(d) };
   }
   let bundle: { manifest: BundleManifest; files: BundleFile[] };
@@ -125,13 +143,25 @@ export async function restoreState(d: PersistDeps, opts: { reset: boolean }): Pr
     bundle = openEntry(d, entry.key, entry.blob);
   } catch (e) {
     if (!(opts.reset && refusable(e))) throw e;
-    d.logger.warn(`state: state_reset is set: ignoring ${entry.key}: ${(e as Error).message}; context ${d.context} starts from empty state and the next save replaces it`);
+    d.logger.warn(
+      `state: state_reset is set: ignoring ${entry.key}: ${(e as Error).message}; context ${d.context} starts from empty state and the next save replaces it`,
+    );
     return { status: 'reset', key: null, lineage: [], resetKeys: [entry.key], digest: localDigest(d) };
   }
-  if (opts.reset) d.logger.info(`state: state_reset is set but ${entry.key} decrypted fine; it is restored (state_reset only skips an entry that is refused)`);
+  if (opts.reset)
+    d.logger.info(
+      `state: state_reset is set but ${entry.key} decrypted fine; it is restored (state_reset only skips an entry that is refused)`,
+    );
   const stats = apply(d, bundle.files);
   d.logger.info(`state: restored context ${d.context} from ${entry.key}: ${describe(stats)} added`);
-  return { status: 'restored', key: entry.key, lineage: bundle.manifest.lineage, resetKeys: [], digest: localDigest(d), stats };
+  return {
+    status: 'restored',
+    key: entry.key,
+    lineage: bundle.manifest.lineage,
+    resetKeys: [],
+    digest: localDigest(d),
+    stats,
+  };
 }
 
 export interface SaveInput {
@@ -145,11 +175,16 @@ export interface SaveInput {
 const MAX_ROUNDS = 3;
 
 /** The newest entry; one that cannot be downloaded is skipped when this run was told to reset it. */
-async function newest(d: PersistDeps, prefix: string, resetKeys: readonly string[]): Promise<{ key: string; blob: Buffer } | null> {
+async function newest(
+  d: PersistDeps,
+  prefix: string,
+  resetKeys: readonly string[],
+): Promise<{ key: string; blob: Buffer } | null> {
   try {
     return await d.cache.restore(prefix);
   } catch (e) {
-    if (isPaasError(e) && e.code === 'PAAS_STATE_CORRUPT' && e.target && resetKeys.includes(e.target)) return { key: e.target, blob: Buffer.alloc(0) };
+    if (isPaasError(e) && e.code === 'PAAS_STATE_CORRUPT' && e.target && resetKeys.includes(e.target))
+      return { key: e.target, blob: Buffer.alloc(0) };
     throw e;
   }
 }
@@ -165,11 +200,15 @@ export async function saveState(d: PersistDeps, input: SaveInput): Promise<SaveR
   if (!d.store.exists(d.context)) return { status: 'no_state', key: null, merged: [] };
   const prefix = keyPrefix(d.context);
   const included = new Set<string>([...input.lineage, ...(input.base ? [input.base] : [])]);
-  const lineage: string[] = [...input.lineage, ...(input.base && !input.lineage.includes(input.base) ? [input.base] : [])];
+  const lineage: string[] = [
+    ...input.lineage,
+    ...(input.base && !input.lineage.includes(input.base) ? [input.base] : []),
+  ];
   const merged: string[] = [];
   let savedKey: string | null = null;
   // the newest entry this state was brought level with, and that entry's content digest
-  let level: { key: string; digest: string } | null = input.base && input.digest ? { key: input.base, digest: input.digest } : null;
+  let level: { key: string; digest: string } | null =
+    input.base && input.digest ? { key: input.base, digest: input.digest } : null;
   let pending: { key: string; blob: Buffer } | null = await newest(d, prefix, input.resetKeys);
   for (let round = 0; round < MAX_ROUNDS; round++) {
     if (pending && !included.has(pending.key)) {
@@ -188,16 +227,27 @@ export async function saveState(d: PersistDeps, input: SaveInput): Promise<SaveR
       }
     }
     const snap = snapshotContext(d.store.paths(d.context), { includeCache: true });
-    if (snap.skipped.length && round === 0) d.logger.info(`state: not carried over (over the size limits of cache/): ${snap.skipped.join(', ')}`);
+    if (snap.skipped.length && round === 0)
+      d.logger.info(`state: not carried over (over the size limits of cache/): ${snap.skipped.join(', ')}`);
     if (round === 0 && level && stateDigest(snap.files) === level.digest) {
       d.logger.info(`state: context ${d.context} unchanged since ${level.key}; nothing to save`);
       return { status: 'unchanged', key: level.key, merged };
     }
     assertNoSecret(snap.files, d.needles, `state cache entry of ${d.context}`);
     const key = newEntryKey(d.context, d.env);
-    const packed = packBundle({ context: d.context, schema: STATE_SCHEMA_VERSION, created_at: d.now().toISOString(), lineage: [...lineage, key].slice(-LINEAGE_CAP) }, snap.files);
+    const packed = packBundle(
+      {
+        context: d.context,
+        schema: STATE_SCHEMA_VERSION,
+        created_at: d.now().toISOString(),
+        lineage: [...lineage, key].slice(-LINEAGE_CAP),
+      },
+      snap.files,
+    );
     if (!(await d.cache.save(key, seal(packed, d.secret, scope(d.context), d.now())))) {
-      d.logger.info(`state: the cache did not take ${key} (read-only cache token, e.g. a pull request from a fork, or the cache service refused it); the next run restores the previous entry`);
+      d.logger.info(
+        `state: the cache did not take ${key} (read-only cache token, e.g. a pull request from a fork, or the cache service refused it); the next run restores the previous entry`,
+      );
       return { status: savedKey ? 'saved' : 'not_saved', key: savedKey, merged };
     }
     savedKey = key;
@@ -209,14 +259,18 @@ export async function saveState(d: PersistDeps, input: SaveInput): Promise<SaveR
     // another run saved after our look at the newest entry: keep ours only if theirs includes it
     try {
       pending = await newest(d, prefix, input.resetKeys);
-      if (!pending || included.has(pending.key) || input.resetKeys.includes(pending.key)) return { status: 'saved', key, merged };
-      if (openEntry(d, pending.key, pending.blob).manifest.lineage.includes(key)) return { status: 'saved', key, merged };
+      if (!pending || included.has(pending.key) || input.resetKeys.includes(pending.key))
+        return { status: 'saved', key, merged };
+      if (openEntry(d, pending.key, pending.blob).manifest.lineage.includes(key))
+        return { status: 'saved', key, merged };
     } catch (e) {
       // ours is saved; a newer entry that cannot be opened is refused by the next run, loudly
       d.logger.warn(`state: saved ${key}, but a newer entry of ${d.context} cannot be opened: ${(e as Error).message}`);
       return { status: 'saved', key, merged };
     }
   }
-  d.logger.warn(`state: other runs of context ${d.context} kept saving concurrently; the newest entry may lack some of this run's events. Use a \`concurrency\` group per context in the workflow.`);
+  d.logger.warn(
+    `state: other runs of context ${d.context} kept saving concurrently; the newest entry may lack some of this run's events. Use a \`concurrency\` group per context in the workflow.`,
+  );
   return { status: 'saved', key: savedKey, merged };
 }

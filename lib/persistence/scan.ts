@@ -64,7 +64,10 @@ export interface SecretHit {
 }
 
 /** The first vault value found in any of the files, or null. */
-export function findSecret(files: ReadonlyArray<{ path: string; data: Buffer }>, needles: readonly SecretNeedle[]): SecretHit | null {
+export function findSecret(
+  files: ReadonlyArray<{ path: string; data: Buffer }>,
+  needles: readonly SecretNeedle[],
+): SecretHit | null {
   for (const f of files) {
     for (const n of needles) if (f.data.indexOf(n.bytes) >= 0) return { file: f.path, key: n.key, form: n.form };
   }
@@ -72,12 +75,20 @@ export function findSecret(files: ReadonlyArray<{ path: string; data: Buffer }>,
 }
 
 /** Throws PAAS_STATE_HOLDS_SECRET naming the file and the vault key, never the value. */
-export function assertNoSecret(files: ReadonlyArray<{ path: string; data: Buffer }>, needles: readonly SecretNeedle[], what: string): void {
+export function assertNoSecret(
+  files: ReadonlyArray<{ path: string; data: Buffer }>,
+  needles: readonly SecretNeedle[],
+  what: string,
+): void {
   const hit = findSecret(files, needles);
   if (!hit) return;
-  throw new PaasError('PAAS_STATE_HOLDS_SECRET', `refusing to write the ${what}: ${hit.file} holds the vault value of ${hit.key} (${hit.form} form)`, {
-    stage: 'state_scan',
-    target: hit.file,
-    remediation: `State must never hold a vault value. Find what wrote it (paas events list), remove it from the context's state, and rotate ${hit.key}.`,
-  });
+  throw new PaasError(
+    'PAAS_STATE_HOLDS_SECRET',
+    `refusing to write the ${what}: ${hit.file} holds the vault value of ${hit.key} (${hit.form} form)`,
+    {
+      stage: 'state_scan',
+      target: hit.file,
+      remediation: `State must never hold a vault value. Find what wrote it (paas events list), remove it from the context's state, and rotate ${hit.key}.`,
+    },
+  );
 }

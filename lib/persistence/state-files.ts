@@ -1,6 +1,16 @@
 import { DatabaseSync } from 'node:sqlite';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { contextConfigSchema } from '../isolation/context.js';
 import type { ContextPaths } from '../isolation/store.js';
@@ -65,13 +75,19 @@ export function snapshotContext(paths: ContextPaths, opts: SnapshotOptions): Sna
   if (existsSync(paths.config)) files.push({ path: 'config.json', data: readFileSync(paths.config) });
   if (existsSync(paths.stateDb)) files.push({ path: 'state.db', data: snapshotDb(paths.stateDb) });
   for (const f of listFiles(paths.events)) {
-    if (/^[A-Za-z0-9._-]{1,64}\.jsonl$/.test(f)) files.push({ path: `events/${f}`, data: readFileSync(join(paths.events, f)) });
+    if (/^[A-Za-z0-9._-]{1,64}\.jsonl$/.test(f))
+      files.push({ path: `events/${f}`, data: readFileSync(join(paths.events, f)) });
   }
   if (opts.includeCache) {
     let total = 0;
     for (const f of listFiles(paths.cache)) {
       const data = readFileSync(join(paths.cache, f));
-      if (!/^[A-Za-z0-9._-]{1,128}(\/[A-Za-z0-9._-]{1,128}){0,7}$/.test(f) || f.split('/').some((s) => s === '.' || s === '..') || data.length > CACHE_FILE_MAX || total + data.length > CACHE_TOTAL_MAX) {
+      if (
+        !/^[A-Za-z0-9._-]{1,128}(\/[A-Za-z0-9._-]{1,128}){0,7}$/.test(f) ||
+        f.split('/').some((s) => s === '.' || s === '..') ||
+        data.length > CACHE_FILE_MAX ||
+        total + data.length > CACHE_TOTAL_MAX
+      ) {
         skipped.push(`cache/${f}`);
         continue;
       }
@@ -109,7 +125,12 @@ function parseLines(text: string): EventLine[] {
     .map((line) => {
       try {
         const ev = JSON.parse(line) as { id?: unknown; at?: unknown; context?: unknown };
-        return { line, id: typeof ev.id === 'string' ? ev.id : null, at: typeof ev.at === 'string' ? ev.at : '', context: typeof ev.context === 'string' ? ev.context : null };
+        return {
+          line,
+          id: typeof ev.id === 'string' ? ev.id : null,
+          at: typeof ev.at === 'string' ? ev.at : '',
+          context: typeof ev.context === 'string' ? ev.context : null,
+        };
       } catch {
         return { line, id: null, at: '', context: null };
       }
@@ -139,7 +160,10 @@ function mergeEvents(eventsDir: string, context: string, incoming: BundleFile[],
       added.push(l);
     }
     if (!added.length) continue;
-    const merged = [...(local.get(name) ?? []), ...added].map((l, i) => ({ l, i })).sort((a, b) => (a.l.at < b.l.at ? -1 : a.l.at > b.l.at ? 1 : a.i - b.i)).map((x) => x.l.line);
+    const merged = [...(local.get(name) ?? []), ...added]
+      .map((l, i) => ({ l, i }))
+      .sort((a, b) => (a.l.at < b.l.at ? -1 : a.l.at > b.l.at ? 1 : a.i - b.i))
+      .map((x) => x.l.line);
     writeFilePrivate(join(eventsDir, name), merged.join('\n') + '\n');
     stats.events_added += added.length;
   }
@@ -156,7 +180,8 @@ function mergeDb(dbPath: string, context: string, incoming: Buffer, stats: Merge
     } catch (e) {
       throw new PaasError('PAAS_STATE_CORRUPT', `the incoming state.db cannot be opened: ${errorMessage(e)}`, {
         stage: 'state_merge',
-        remediation: 'Upgrade paas-actions if the state was written by a newer version; otherwise restore from a backup or reset the state.',
+        remediation:
+          'Upgrade paas-actions if the state was written by a newer version; otherwise restore from a backup or reset the state.',
       });
     }
     const local = new StateDb(dbPath);
@@ -164,13 +189,23 @@ function mergeDb(dbPath: string, context: string, incoming: Buffer, stats: Merge
       local.db.prepare('ATTACH DATABASE ? AS incoming').run(tmp);
       try {
         local.transaction(() => {
-          const h = local.db.prepare('INSERT OR IGNORE INTO history (id, context, kind, at, data) SELECT id, context, kind, at, data FROM incoming.history WHERE context = ?').run(context);
+          const h = local.db
+            .prepare(
+              'INSERT OR IGNORE INTO history (id, context, kind, at, data) SELECT id, context, kind, at, data FROM incoming.history WHERE context = ?',
+            )
+            .run(context);
           stats.history_added += Number(h.changes);
           const kv = local.db
-            .prepare('INSERT INTO kv (context, key, value, updated_at) SELECT context, key, value, updated_at FROM incoming.kv WHERE context = ? ON CONFLICT (context, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at WHERE excluded.updated_at > kv.updated_at')
+            .prepare(
+              'INSERT INTO kv (context, key, value, updated_at) SELECT context, key, value, updated_at FROM incoming.kv WHERE context = ? ON CONFLICT (context, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at WHERE excluded.updated_at > kv.updated_at',
+            )
             .run(context);
           stats.kv_updated += Number(kv.changes);
-          const foreign = local.db.prepare('SELECT (SELECT count(*) FROM incoming.history WHERE context != ?) + (SELECT count(*) FROM incoming.kv WHERE context != ?) AS n').get(context, context) as { n: number };
+          const foreign = local.db
+            .prepare(
+              'SELECT (SELECT count(*) FROM incoming.history WHERE context != ?) + (SELECT count(*) FROM incoming.kv WHERE context != ?) AS n',
+            )
+            .get(context, context) as { n: number };
           stats.foreign_dropped += foreign.n;
         });
       } finally {
@@ -189,7 +224,12 @@ function mergeDb(dbPath: string, context: string, incoming: Buffer, stats: Merge
  * that exists. Append-only data is united (events and history by id), kv is last-writer-wins by
  * updated_at, config.json and cache/ files already present locally are kept.
  */
-export function mergeInto(paths: ContextPaths, context: string, files: readonly BundleFile[], stateRoot: string): MergeStats {
+export function mergeInto(
+  paths: ContextPaths,
+  context: string,
+  files: readonly BundleFile[],
+  stateRoot: string,
+): MergeStats {
   const stats = emptyStats();
   mkdirPrivate(paths.events);
   mkdirPrivate(paths.cache);
@@ -201,7 +241,12 @@ export function mergeInto(paths: ContextPaths, context: string, files: readonly 
   const db = files.find((f) => f.path === 'state.db');
   if (db) mergeDb(paths.stateDb, context, db.data, stats);
   else if (!existsSync(paths.stateDb)) new StateDb(paths.stateDb).close();
-  mergeEvents(paths.events, context, files.filter((f) => f.path.startsWith('events/')), stats);
+  mergeEvents(
+    paths.events,
+    context,
+    files.filter((f) => f.path.startsWith('events/')),
+    stats,
+  );
   for (const f of files.filter((x) => x.path.startsWith('cache/'))) {
     const target = join(paths.cache, ...f.path.slice('cache/'.length).split('/'));
     if (existsSync(target)) continue;
@@ -218,12 +263,23 @@ export function rebaseConfig(data: Buffer, context: string, stateRoot: string): 
   try {
     raw = JSON.parse(data.toString('utf8'));
   } catch {
-    throw new PaasError('PAAS_STATE_CORRUPT', 'the incoming config.json is not JSON', { stage: 'state_restore', remediation: 'Restore from another backup or reset the state.' });
+    throw new PaasError('PAAS_STATE_CORRUPT', 'the incoming config.json is not JSON', {
+      stage: 'state_restore',
+      remediation: 'Restore from another backup or reset the state.',
+    });
   }
   const r = contextConfigSchema.safeParse(raw);
-  if (!r.success) throw new PaasError('PAAS_STATE_CORRUPT', 'the incoming config.json does not match the context schema', { stage: 'state_restore', remediation: 'Restore from another backup or reset the state.' });
+  if (!r.success)
+    throw new PaasError('PAAS_STATE_CORRUPT', 'the incoming config.json does not match the context schema', {
+      stage: 'state_restore',
+      remediation: 'Restore from another backup or reset the state.',
+    });
   if (r.data.name !== context) {
-    throw new PaasError('PAAS_STATE_DECRYPT_FAILED', `the incoming config.json belongs to context ${r.data.name}, not ${context}; refused`, { stage: 'state_restore', remediation: 'Restore state of the same context only.' });
+    throw new PaasError(
+      'PAAS_STATE_DECRYPT_FAILED',
+      `the incoming config.json belongs to context ${r.data.name}, not ${context}; refused`,
+      { stage: 'state_restore', remediation: 'Restore state of the same context only.' },
+    );
   }
   return JSON.stringify({ ...r.data, state_root: stateRoot }, null, 2) + '\n';
 }
@@ -232,19 +288,38 @@ export function rebaseConfig(data: Buffer, context: string, stateRoot: string): 
  * Lays out a context that does not exist locally from incoming files: built in a temporary
  * directory beside it and renamed into place, so a failure leaves nothing half-written.
  */
-export function materialize(contextsDir: string, paths: ContextPaths, context: string, files: readonly BundleFile[], stateRoot: string): MergeStats {
+export function materialize(
+  contextsDir: string,
+  paths: ContextPaths,
+  context: string,
+  files: readonly BundleFile[],
+  stateRoot: string,
+): MergeStats {
   mkdirPrivate(contextsDir);
   const tmp = join(contextsDir, `.tmp-restore-${context}-${randomBytes(4).toString('hex')}`);
-  const tmpPaths: ContextPaths = { dir: tmp, config: join(tmp, 'config.json'), stateDb: join(tmp, 'state.db'), events: join(tmp, 'events'), cache: join(tmp, 'cache') };
+  const tmpPaths: ContextPaths = {
+    dir: tmp,
+    config: join(tmp, 'config.json'),
+    stateDb: join(tmp, 'state.db'),
+    events: join(tmp, 'events'),
+    cache: join(tmp, 'cache'),
+  };
   try {
     mkdirPrivate(tmp);
     const stats = mergeInto(tmpPaths, context, files, stateRoot);
     if (!existsSync(tmpPaths.config)) {
-      throw new PaasError('PAAS_STATE_CORRUPT', 'the incoming state has no config.json', { stage: 'state_restore', remediation: 'Restore from another backup or reset the state.' });
+      throw new PaasError('PAAS_STATE_CORRUPT', 'the incoming state has no config.json', {
+        stage: 'state_restore',
+        remediation: 'Restore from another backup or reset the state.',
+      });
     }
     for (const side of ['-wal', '-shm']) rmSync(tmpPaths.stateDb + side, { force: true });
     chmodSync(tmpPaths.stateDb, 0o600);
-    if (existsSync(paths.dir)) throw new PaasError('PAAS_CONTEXT_EXISTS', `context ${context} appeared while it was being restored`, { stage: 'state_restore', remediation: 'Run again.' });
+    if (existsSync(paths.dir))
+      throw new PaasError('PAAS_CONTEXT_EXISTS', `context ${context} appeared while it was being restored`, {
+        stage: 'state_restore',
+        remediation: 'Run again.',
+      });
     mkdirSync(dirname(paths.dir), { recursive: true, mode: 0o700 });
     // rename is atomic within the contexts directory
     renameSync(tmp, paths.dir);

@@ -75,7 +75,8 @@ export class PrefixAutomaton {
     for (let c = 0; c < 128; c++) this.rootAscii[c] = this.edge(0, c);
     // failure links, breadth first
     const queue: number[] = [];
-    for (let e = this.edgeStart[0] as number; e < (this.edgeStart[1] as number); e++) queue.push(this.edgeTo[e] as number);
+    for (let e = this.edgeStart[0] as number; e < (this.edgeStart[1] as number); e++)
+      queue.push(this.edgeTo[e] as number);
     for (let q = 0; q < queue.length; q++) {
       const s = queue[q] as number;
       for (let e = this.edgeStart[s] as number; e < (this.edgeStart[s + 1] as number); e++) {

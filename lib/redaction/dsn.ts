@@ -49,7 +49,11 @@ export function dsnPasswordSpan(text: string, sep: number, tokenEnd: number): [n
 }
 
 /** Every `scheme://user:password@` in text: the URL token span and the password span. */
-export function findDsns(text: string, from = 0, to = text.length): Array<{ url: [number, number]; password: [number, number] }> {
+export function findDsns(
+  text: string,
+  from = 0,
+  to = text.length,
+): Array<{ url: [number, number]; password: [number, number] }> {
   const out: Array<{ url: [number, number]; password: [number, number] }> = [];
   let i = text.indexOf('://', from);
   while (i >= 0 && i < to) {

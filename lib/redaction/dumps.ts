@@ -74,7 +74,7 @@ class Block {
   swapped(): number[] {
     const n = this.val.length;
     const perm = new Array<number>(n);
-    for (let i = 0; i < n; ) {
+    for (let i = 0; i < n;) {
       let j = i;
       while (j < n && this.grp[j] === this.grp[i]) j++;
       for (let k = 0; k < j - i; k++) perm[i + k] = j - 1 - k;
@@ -155,8 +155,10 @@ function parseOdChars(text: string, ls: number, le: number, b: Block): number {
     if (c1 !== SP) return -1;
     let v: number;
     if (c2 === SP && c3 === SP && c4 >= 32 && c4 < 127) v = c4;
-    else if (c2 === SP && c3 === 92 && OD_ESCAPES[String.fromCharCode(c4)] !== undefined) v = OD_ESCAPES[String.fromCharCode(c4)] as number;
-    else if (c2 >= 48 && c2 <= 51 && c3 >= 48 && c3 <= 55 && c4 >= 48 && c4 <= 55) v = ((c2 - 48) << 6) | ((c3 - 48) << 3) | (c4 - 48);
+    else if (c2 === SP && c3 === 92 && OD_ESCAPES[String.fromCharCode(c4)] !== undefined)
+      v = OD_ESCAPES[String.fromCharCode(c4)] as number;
+    else if (c2 >= 48 && c2 <= 51 && c3 >= 48 && c3 <= 55 && c4 >= 48 && c4 <= 55)
+      v = ((c2 - 48) << 6) | ((c3 - 48) << 3) | (c4 - 48);
     else return -1;
     b.push(v, f, f + 4, b.groups++);
   }
@@ -382,7 +384,7 @@ export class DumpForms {
     // the line before the current one when it is not a dump line (a block's first line may carry a prefix)
     let prevLs = -1;
     let prevLe = -1;
-    for (let ls = 0; ls < to; ) {
+    for (let ls = 0; ls < to;) {
       let nl = text.indexOf('\n', ls);
       if (nl < 0 || nl >= to) {
         if (!complete) break;
@@ -518,14 +520,18 @@ export class DumpForms {
       for (const perm of orders) {
         const n = b.length;
         let view = '';
-        for (let k = Math.max(0, n - this.maxLength); k < n; k++) view += String.fromCharCode(b.val[perm ? (perm[k] as number) : k] as number);
+        for (let k = Math.max(0, n - this.maxLength); k < n; k++)
+          view += String.fromCharCode(b.val[perm ? (perm[k] as number) : k] as number);
         for (let len = view.length; len >= 1; len--) {
           if (this.beginsForm(view.slice(view.length - len))) {
             const i = perm ? (perm[n - len] as number) : n - len;
             // the earliest line the tail touches (within a group, bytes of one line); a prefixed
             // first line is held whole, so that the stream reads it as redact() does
             const li = b.ln[i] as number;
-            hold = Math.min(hold, prefixed && li === 0 ? (spans[spans.length - 1] as [number, number])[0] : (b.lineStart[li] as number));
+            hold = Math.min(
+              hold,
+              prefixed && li === 0 ? (spans[spans.length - 1] as [number, number])[0] : (b.lineStart[li] as number),
+            );
             break;
           }
         }

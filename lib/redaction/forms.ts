@@ -66,7 +66,12 @@ export function z85Aligned(bytes: Uint8Array, k: 0 | 1 | 2 | 3): string {
   const start = (4 - k) % 4;
   let out = '';
   for (let i = start; i + 4 <= bytes.length; i += 4) {
-    let v = (((bytes[i] as number) << 24) | ((bytes[i + 1] as number) << 16) | ((bytes[i + 2] as number) << 8) | (bytes[i + 3] as number)) >>> 0;
+    let v =
+      (((bytes[i] as number) << 24) |
+        ((bytes[i + 1] as number) << 16) |
+        ((bytes[i + 2] as number) << 8) |
+        (bytes[i + 3] as number)) >>>
+      0;
     let chunk = '';
     for (let j = 0; j < 5; j++) {
       chunk = Z85[v % 85] + chunk;
@@ -156,7 +161,10 @@ export function expandSecret(value: string): Expansion {
     const begin = lines.findIndex((l) => PEM_ARMOR.test(l) && l.includes('BEGIN'));
     const end = lines.findIndex((l, i) => i > begin && PEM_ARMOR.test(l) && l.includes('END'));
     if (begin >= 0 && end > begin) {
-      const body = lines.slice(begin + 1, end).filter((l) => l !== '' && !l.includes(':')).join('');
+      const body = lines
+        .slice(begin + 1, end)
+        .filter((l) => l !== '' && !l.includes(':'))
+        .join('');
       add(body, 'pem-body');
     }
   }

@@ -48,7 +48,8 @@ export class Intervals {
   }
 
   private isMerged(): boolean {
-    for (let i = 1; i < this.starts.length; i++) if ((this.starts[i] as number) <= (this.ends[i - 1] as number)) return false;
+    for (let i = 1; i < this.starts.length; i++)
+      if ((this.starts[i] as number) <= (this.ends[i - 1] as number)) return false;
     return true;
   }
 

@@ -74,7 +74,15 @@ class LineCursor {
  * Runs the detectors over every line of text[floor, limit) that holds a hit. Hits must be
  * sorted; those outside [floor, limit) are ignored. Lines are clipped to [floor, limit).
  */
-export function detectHits(text: string, hitPos: readonly number[], hitFam: readonly number[], floor: number, limit: number, pem: PemState, out: IntervalSink): void {
+export function detectHits(
+  text: string,
+  hitPos: readonly number[],
+  hitFam: readonly number[],
+  floor: number,
+  limit: number,
+  pem: PemState,
+  out: IntervalSink,
+): void {
   const cursor = new LineCursor(text, floor);
   let ls = 0;
   let le = -1;

@@ -28,7 +28,15 @@
  * one is made only where something was reported. A caller may also add anchors of its own
  * (MatcherOptions.anchors: doctor's token formats), found in the same pass.
  */
-import { ANCHORS, ANY, NATIVE_TRIGGERS, NATIVE_TRIGGERS_BYTES, MAX_WINDOW, type Anchor, type ByteClass } from './patterns.js';
+import {
+  ANCHORS,
+  ANY,
+  NATIVE_TRIGGERS,
+  NATIVE_TRIGGERS_BYTES,
+  MAX_WINDOW,
+  type Anchor,
+  type ByteClass,
+} from './patterns.js';
 import { FOLD_MASK, LANE_SHIFT, PAIR_MIX, THIRD_BIT, WORD_HASH, WordIndex, packWord } from './words.js';
 
 /** Minimum registered form length; see MIN_SECRET_LENGTH. */
@@ -82,13 +90,15 @@ class AnchorSet {
     // the four window offsets indexed: from the anchor's `skip` (words rare in text), else from 0
     const first = anchors.map((a, id) => {
       const k = a.skip ?? 0;
-      if (k > 0 && k + 7 > (windows[id] as ByteClass[]).length) throw new Error(`anchor ${a.text}: skip ${k} leaves fewer than 7 window characters`);
+      if (k > 0 && k + 7 > (windows[id] as ByteClass[]).length)
+        throw new Error(`anchor ${a.text}: skip ${k} leaves fewer than 7 window characters`);
       return k;
     });
     for (let id = 0; id < windows.length; id++) {
       const win = windows[id] as ByteClass[];
       const k = first[id] as number;
-      for (let o = k; o < k + 4 && o + 4 <= win.length; o++) total += win.slice(o, o + 4).reduce((n, c) => n * c.length, 1);
+      for (let o = k; o < k + 4 && o + 4 <= win.length; o++)
+        total += win.slice(o, o + 4).reduce((n, c) => n * c.length, 1);
     }
     const words = new Int32Array(total);
     const ids = new Int32Array(total);
@@ -101,7 +111,14 @@ class AnchorSet {
       for (let o = k; o < k + 4 && o + 4 <= win.length; o++) {
         // packWord's linearity (each byte in its own lane): each class's bytes shifted into their
         // lane once, then the words are ORs in indexed loops (this runs cold, at every start)
-        const [k0, k1, k2, k3] = win.slice(o, o + 4).map((c, lane) => c.map((b) => (b & 255) << LANE_SHIFT[lane as 0 | 1 | 2 | 3])) as [number[], number[], number[], number[]];
+        const [k0, k1, k2, k3] = win
+          .slice(o, o + 4)
+          .map((c, lane) => c.map((b) => (b & 255) << LANE_SHIFT[lane as 0 | 1 | 2 | 3])) as [
+          number[],
+          number[],
+          number[],
+          number[],
+        ];
         const delta = o - before;
         const n3 = k3.length;
         for (let i0 = 0; i0 < k0.length; i0++) {
@@ -198,7 +215,12 @@ let candidates = new Int32Array(scratch.length >> 2);
 let viewOf: Uint8Array | null = null;
 let view: Int32Array<ArrayBufferLike> = new Int32Array(0);
 function wordsOf(bytes: Uint8Array): Int32Array {
-  if (viewOf === null || bytes.buffer !== viewOf.buffer || bytes.byteOffset !== viewOf.byteOffset || view.length < bytes.length >> 2) {
+  if (
+    viewOf === null ||
+    bytes.buffer !== viewOf.buffer ||
+    bytes.byteOffset !== viewOf.byteOffset ||
+    view.length < bytes.length >> 2
+  ) {
     view = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
     viewOf = bytes;
   }
@@ -285,7 +307,13 @@ export class Matcher {
    */
   scan(text: string, from: number, to: number, sink: ScanSink, latin1?: Uint8Array): void {
     if (to - from >= 4) {
-      if (latin1 !== undefined && from === 0 && to === text.length && latin1.length >= to && (latin1.byteOffset & 3) === 0) {
+      if (
+        latin1 !== undefined &&
+        from === 0 &&
+        to === text.length &&
+        latin1.length >= to &&
+        (latin1.byteOffset & 3) === 0
+      ) {
         this.scanWords(text, 0, wordsOf(latin1), to >> 2, sink);
       } else {
         const overlap = Math.max(this.maxFormLength, this.window) - 1;
@@ -333,7 +361,11 @@ export class Matcher {
     for (const [lit, fam, check] of NATIVE_TRIGGERS_BYTES) {
       // one byte: a numeric search (memchr), cheaper per call than a string needle
       const needle = lit.length === 1 ? lit.charCodeAt(0) : lit;
-      for (let i = buf.indexOf(needle, 0, 'latin1'); i >= 0 && i + lit.length <= n; i = buf.indexOf(needle, i + 1, 'latin1')) {
+      for (
+        let i = buf.indexOf(needle, 0, 'latin1');
+        i >= 0 && i + lit.length <= n;
+        i = buf.indexOf(needle, i + 1, 'latin1')
+      ) {
         if (check === null || check(bytes, i)) sink.trigger(i, fam);
       }
     }
@@ -436,7 +468,8 @@ export class Matcher {
     for (let e = idx.first(f); e !== -1; e = idx.entNext[e] as number) {
       const form = this.forms[idx.entId[e] as number] as string;
       const start = p - (idx.entDelta[e] as number);
-      if (start >= 0 && start + form.length <= text.length && text.startsWith(form, start)) sink.literal(start, start + form.length);
+      if (start >= 0 && start + form.length <= text.length && text.startsWith(form, start))
+        sink.literal(start, start + form.length);
     }
   }
 }

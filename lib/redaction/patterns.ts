@@ -78,7 +78,13 @@ export interface Anchor {
 /** Window length the scanner needs to see an anchor wherever it falls on its 4-character grid. */
 export const MIN_WINDOW = 7;
 
-function anchor(text: string, fam: number, ci: boolean, after: ByteClass = ANY, before: ByteClass[] | null = null): Anchor {
+function anchor(
+  text: string,
+  fam: number,
+  ci: boolean,
+  after: ByteClass = ANY,
+  before: ByteClass[] | null = null,
+): Anchor {
   const missing = Math.max(0, MIN_WINDOW - text.length);
   const b = before ?? (missing > 0 ? [ANY] : []);
   const a: ByteClass[] = [];
@@ -87,11 +93,19 @@ function anchor(text: string, fam: number, ci: boolean, after: ByteClass = ANY, 
 }
 
 /** Key names that announce a secret (PRODUCT.md section 2), matched case-insensitively inside a key. */
-export const SECRET_KEYWORD_SOURCE = 'secret|token|passw(?:or)?d|passphrase|credential|(?:private|api|access|signing|encryption)[_.-]?key';
+export const SECRET_KEYWORD_SOURCE =
+  'secret|token|passw(?:or)?d|passphrase|credential|(?:private|api|access|signing|encryption)[_.-]?key';
 
 const KEYWORD_ANCHORS = [
-  'secret', 'token', 'password', 'passwd', 'passphrase', 'credential',
-  ...['private', 'api', 'access', 'signing', 'encryption'].flatMap((p) => ['_', '-', '.', ''].map((s) => `${p}${s}key`)),
+  'secret',
+  'token',
+  'password',
+  'passwd',
+  'passphrase',
+  'credential',
+  ...['private', 'api', 'access', 'signing', 'encryption'].flatMap((p) =>
+    ['_', '-', '.', ''].map((s) => `${p}${s}key`),
+  ),
 ];
 
 /**
@@ -100,9 +114,26 @@ const KEYWORD_ANCHORS = [
  * the scanner's filter a tenth as often or less.
  */
 const ANCHOR_SKIP: Readonly<Record<string, number>> = {
-  passphrase: 2, 'private_key': 4, 'private-key': 4, 'private.key': 4, privatekey: 3, 'access_key': 3, 'access-key': 3, 'access.key': 3, accesskey: 2,
-  'signing_key': 4, 'signing-key': 4, 'signing.key': 4, signingkey: 3, 'encryption_key': 7, 'encryption-key': 7, 'encryption.key': 7, encryptionkey: 1,
-  authorization: 2, 'github_pat_': 4, 'hooks.slack.com': 3,
+  passphrase: 2,
+  private_key: 4,
+  'private-key': 4,
+  'private.key': 4,
+  privatekey: 3,
+  access_key: 3,
+  'access-key': 3,
+  'access.key': 3,
+  accesskey: 2,
+  signing_key: 4,
+  'signing-key': 4,
+  'signing.key': 4,
+  signingkey: 3,
+  encryption_key: 7,
+  'encryption-key': 7,
+  'encryption.key': 7,
+  encryptionkey: 1,
+  authorization: 2,
+  github_pat_: 4,
+  'hooks.slack.com': 3,
 };
 
 export const ANCHORS: readonly Anchor[] = [
@@ -143,7 +174,9 @@ function afterScheme(text: string, at: number): boolean {
  * Families found by a native indexOf of a short literal instead of an anchor, with an optional
  * cheap check of each occurrence.
  */
-export const NATIVE_TRIGGERS: ReadonlyArray<readonly [string, number, ((text: string, pos: number) => boolean) | null]> = [
+export const NATIVE_TRIGGERS: ReadonlyArray<
+  readonly [string, number, ((text: string, pos: number) => boolean) | null]
+> = [
   ['@', Fam.DSN, afterScheme],
   ['SG.', Fam.SENDGRID, null],
 ];
@@ -159,7 +192,9 @@ function afterSchemeBytes(bytes: Uint8Array, at: number): boolean {
 }
 
 /** NATIVE_TRIGGERS for a scan of Latin-1 bytes (Matcher.scanLatin1): the same literals and checks. */
-export const NATIVE_TRIGGERS_BYTES: ReadonlyArray<readonly [string, number, ((bytes: Uint8Array, pos: number) => boolean) | null]> = [
+export const NATIVE_TRIGGERS_BYTES: ReadonlyArray<
+  readonly [string, number, ((bytes: Uint8Array, pos: number) => boolean) | null]
+> = [
   ['@', Fam.DSN, afterSchemeBytes],
   ['SG.', Fam.SENDGRID, null],
 ];
@@ -171,10 +206,51 @@ export const MAX_WINDOW = Math.max(...ANCHORS.map((a) => a.before.length + a.tex
 // Placeholders and key names
 
 const PLACEHOLDER_WORDS = new Set([
-  'changeme', 'change-me', 'change_me', 'changeit', 'redacted', 'placeholder', 'example', 'dummy', 'fake', 'null', 'nil', 'none',
-  'undefined', 'true', 'false', 'yes', 'no', 'on', 'off', 'todo', 'tbd', 'fixme', 'empty', 'hidden', 'masked', 'unset', 'required',
-  'optional', 'string', 'secret', 'password', 'passwd', 'token', 'n/a', 'na', 'bearer', 'basic', 'value', 'replaceme', 'replace-me',
-  'replace_me', 'notasecret', 'not-a-secret', 'sample', 'default',
+  'changeme',
+  'change-me',
+  'change_me',
+  'changeit',
+  'redacted',
+  'placeholder',
+  'example',
+  'dummy',
+  'fake',
+  'null',
+  'nil',
+  'none',
+  'undefined',
+  'true',
+  'false',
+  'yes',
+  'no',
+  'on',
+  'off',
+  'todo',
+  'tbd',
+  'fixme',
+  'empty',
+  'hidden',
+  'masked',
+  'unset',
+  'required',
+  'optional',
+  'string',
+  'secret',
+  'password',
+  'passwd',
+  'token',
+  'n/a',
+  'na',
+  'bearer',
+  'basic',
+  'value',
+  'replaceme',
+  'replace-me',
+  'replace_me',
+  'notasecret',
+  'not-a-secret',
+  'sample',
+  'default',
 ]);
 
 /**
@@ -187,7 +263,12 @@ export function isPlaceholder(value: string): boolean {
   // empty, or already redacted (also keeps redact() idempotent when a mask touches a value)
   if (v === '' || v.includes(REDACTED)) return true;
   if (/^(?:\*+|x+|X+|\.+|-+|#+|•+|…)$/.test(v)) return true;
-  if (/^\$\{[^}]*\}$|^\$\([^)]*\)$|^\$[A-Za-z_][A-Za-z0-9_]*$|^\{\{.*\}\}$|^\$\{\{.*\}\}$|^%\([^)]*\)[sdr]?$|^%[A-Za-z_][A-Za-z0-9_]*%$|^<[^<>]*>$|^\[[^[\]]*\]$/s.test(v)) return true;
+  if (
+    /^\$\{[^}]*\}$|^\$\([^)]*\)$|^\$[A-Za-z_][A-Za-z0-9_]*$|^\{\{.*\}\}$|^\$\{\{.*\}\}$|^%\([^)]*\)[sdr]?$|^%[A-Za-z_][A-Za-z0-9_]*%$|^<[^<>]*>$|^\[[^[\]]*\]$/s.test(
+      v,
+    )
+  )
+    return true;
   if (/^(?:process\.env\.|os\.environ|ENV\[|env\.|secrets\.)/.test(v)) return true;
   if (/^(?:your|my)[-_ ]/i.test(v)) return true;
   return PLACEHOLDER_WORDS.has(v.toLowerCase());
@@ -195,21 +276,122 @@ export function isPlaceholder(value: string): boolean {
 
 /** Last words of a key that name something about a secret rather than the secret itself. */
 const NON_SECRET_KEY_WORDS = new Set([
-  'name', 'names', 'file', 'files', 'path', 'paths', 'dir', 'directory', 'env', 'var', 'variable', 'header', 'type', 'types', 'length',
-  'len', 'min', 'max', 'count', 'ttl', 'expiry', 'expires', 'expiration', 'in', 'url', 'uri', 'endpoint', 'ref', 'refs', 'policy', 'mode',
-  'enabled', 'disabled', 'enable', 'required', 'prefix', 'suffix', 'format', 'algorithm', 'alg', 'version', 'field', 'fields', 'label',
-  'placeholder', 'hint', 'help', 'description', 'desc', 'regex', 'pattern', 'size', 'limit', 'timeout', 'lifetime', 'duration',
-  'validity', 'usage', 'kind', 'index', 'idx', 'position', 'source', 'location', 'provider', 'store', 'manager', 'selector', 'param',
-  'arn', 'rotation', 'rotated', 'at', 'created', 'updated', 'exists', 'set', 'missing', 'valid', 'invalid', 'error', 'errors',
-  'message', 'msg', 'title', 'scope', 'scopes', 'audience', 'issuer', 'strength', 'rule', 'rules', 'schema', 'mask', 'masked',
-  'command', 'cmd', 'stdin', 'service', 'mount', 'template', 'number', 'num', 'bytes', 'bits',
+  'name',
+  'names',
+  'file',
+  'files',
+  'path',
+  'paths',
+  'dir',
+  'directory',
+  'env',
+  'var',
+  'variable',
+  'header',
+  'type',
+  'types',
+  'length',
+  'len',
+  'min',
+  'max',
+  'count',
+  'ttl',
+  'expiry',
+  'expires',
+  'expiration',
+  'in',
+  'url',
+  'uri',
+  'endpoint',
+  'ref',
+  'refs',
+  'policy',
+  'mode',
+  'enabled',
+  'disabled',
+  'enable',
+  'required',
+  'prefix',
+  'suffix',
+  'format',
+  'algorithm',
+  'alg',
+  'version',
+  'field',
+  'fields',
+  'label',
+  'placeholder',
+  'hint',
+  'help',
+  'description',
+  'desc',
+  'regex',
+  'pattern',
+  'size',
+  'limit',
+  'timeout',
+  'lifetime',
+  'duration',
+  'validity',
+  'usage',
+  'kind',
+  'index',
+  'idx',
+  'position',
+  'source',
+  'location',
+  'provider',
+  'store',
+  'manager',
+  'selector',
+  'param',
+  'arn',
+  'rotation',
+  'rotated',
+  'at',
+  'created',
+  'updated',
+  'exists',
+  'set',
+  'missing',
+  'valid',
+  'invalid',
+  'error',
+  'errors',
+  'message',
+  'msg',
+  'title',
+  'scope',
+  'scopes',
+  'audience',
+  'issuer',
+  'strength',
+  'rule',
+  'rules',
+  'schema',
+  'mask',
+  'masked',
+  'command',
+  'cmd',
+  'stdin',
+  'service',
+  'mount',
+  'template',
+  'number',
+  'num',
+  'bytes',
+  'bits',
 ]);
 
 const KEYWORD_RE = new RegExp(SECRET_KEYWORD_SOURCE, 'i');
 
 /** True when a key (already known to contain a secret keyword) names a secret value. */
 export function keyNamesSecret(key: string): boolean {
-  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
   const last = words[words.length - 1];
   if (last === undefined) return false;
   return !NON_SECRET_KEY_WORDS.has(last) || KEYWORD_RE.test(last);
@@ -272,7 +454,11 @@ export const TOKEN_RULES: readonly TokenRule[] = [
   { fam: Fam.STRIPE, kind: 'stripe_key', re: /(?<![A-Za-z0-9*])[sr]k_(?:live|test)_[A-Za-z0-9]{10,}/g },
   { fam: Fam.GOOGLE, kind: 'google_api_key', re: /(?<![A-Za-z0-9_*-])AIza[0-9A-Za-z_-]{30,}/g },
   { fam: Fam.NPM, kind: 'npm_token', re: /(?<![A-Za-z0-9_*])npm_[A-Za-z0-9]{36,}/g },
-  { fam: Fam.OPENAI, kind: 'openai_key', re: /(?<![A-Za-z0-9_*-])sk-(?:(?:proj|svcacct|admin|ant)-)?[A-Za-z0-9_-]{20,}/g },
+  {
+    fam: Fam.OPENAI,
+    kind: 'openai_key',
+    re: /(?<![A-Za-z0-9_*-])sk-(?:(?:proj|svcacct|admin|ant)-)?[A-Za-z0-9_-]{20,}/g,
+  },
   { fam: Fam.GITLAB, kind: 'gitlab_token', re: /(?<![A-Za-z0-9*])glpat-[A-Za-z0-9_-]{20,}/g },
   { fam: Fam.SENDGRID, kind: 'sendgrid_key', re: /(?<![A-Za-z0-9*])SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g },
   { fam: Fam.JWT, kind: 'jwt', re: /(?<![A-Za-z0-9_*-])eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g },
@@ -302,7 +488,8 @@ function looksLikeToken(v: string): boolean {
 }
 
 const BEARER = /(?<![A-Za-z0-9*])bearer[ \t]+([A-Za-z0-9\-._~+/]+=*)/dgi;
-const AUTHORIZATION = /authorization["']?[ \t]*[:=][ \t]*["']?(?:(?:bearer|basic|token|digest|negotiate|ntlm|apikey|sso-key)[ \t]+)?([^\s"',;]+)/dgi;
+const AUTHORIZATION =
+  /authorization["']?[ \t]*[:=][ \t]*["']?(?:(?:bearer|basic|token|digest|negotiate|ntlm|apikey|sso-key)[ \t]+)?([^\s"',;]+)/dgi;
 
 /** `Authorization: <scheme> <credentials>` and `bearer <token>`: keeps the scheme. */
 function detectAuth(line: string, base: number, out: IntervalSink): void {
@@ -334,7 +521,10 @@ const ASSIGN = new RegExp(`(?<![A-Za-z0-9_.*\\-])(${KEY})[ \\t]*=(?![=>~])[ \\t]
 /** --key value (command lines echoed in logs) */
 const FLAG = new RegExp(`(?<![A-Za-z0-9_.*\\-])--?(${KEY})[ \\t]+(?=[^\\s-])`, 'gi');
 /** key: value at the start of a line (YAML, HTTP headers, `curl -v` with its `> ` prefix) */
-const COLON = new RegExp(`^[ \\t]*(?:[-*>+<][ \\t]+)*(?:export[ \\t]+)?(["']?)(${KEY})\\1[ \\t]*:(?![:/])[ \\t]*`, 'gi');
+const COLON = new RegExp(
+  `^[ \\t]*(?:[-*>+<][ \\t]+)*(?:export[ \\t]+)?(["']?)(${KEY})\\1[ \\t]*:(?![:/])[ \\t]*`,
+  'gi',
+);
 
 /** Index of the quote that closes a string opened just before `from`, honouring backslashes. */
 function closingQuote(line: string, from: number, quote: string): number {
@@ -410,7 +600,8 @@ function detectKeyValues(line: string, base: number, out: IntervalSink): void {
     out.add(base + span[0], base + span[1]);
   };
   QUOTED_KEY.lastIndex = 0;
-  for (let m = QUOTED_KEY.exec(line); m; m = QUOTED_KEY.exec(line)) report(m[2] as string, m.index + m[0].length, 'json');
+  for (let m = QUOTED_KEY.exec(line); m; m = QUOTED_KEY.exec(line))
+    report(m[2] as string, m.index + m[0].length, 'json');
   ASSIGN.lastIndex = 0;
   for (let m = ASSIGN.exec(line); m; m = ASSIGN.exec(line)) {
     const before = line[m.index - 1];

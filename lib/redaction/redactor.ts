@@ -176,9 +176,11 @@ export class Redactor implements RedactionEngine {
     if (typeof value === 'string') return this.redact(value);
     if (value === null || typeof value !== 'object' || depth > 64) return value;
     if (Array.isArray(value)) return value.map((v) => this.deep(v, depth + 1));
-    if (value instanceof Date || value instanceof RegExp || value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return value;
+    if (value instanceof Date || value instanceof RegExp || value instanceof ArrayBuffer || ArrayBuffer.isView(value))
+      return value;
     if (value instanceof URL) return this.redact(value.href);
-    if (value instanceof Map) return new Map([...value].map(([k, v]) => [this.deep(k, depth + 1), this.deep(v, depth + 1)]));
+    if (value instanceof Map)
+      return new Map([...value].map(([k, v]) => [this.deep(k, depth + 1), this.deep(v, depth + 1)]));
     if (value instanceof Set) return new Set([...value].map((v) => this.deep(v, depth + 1)));
     if (value instanceof Error) {
       const copy = Object.create(Object.getPrototypeOf(value) as object) as Record<string, unknown>;
@@ -237,7 +239,13 @@ export class Redactor implements RedactionEngine {
     return this.wrapped.maxLength;
   }
 
-  scanWrapped(text: string, from: number, to: number, add: (start: number, end: number) => void, hist: WrapHistory): void {
+  scanWrapped(
+    text: string,
+    from: number,
+    to: number,
+    add: (start: number, end: number) => void,
+    hist: WrapHistory,
+  ): void {
     this.wrapped.scan(text, from, to, add, hist);
   }
 

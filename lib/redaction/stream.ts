@@ -27,7 +27,13 @@ export interface RedactionEngine {
   /** longest form searched with whitespace ignored (wrapped encodings, wrapped.ts); 0: none */
   readonly maxWrappedLength: number;
   scan(text: string, from: number, to: number, out: ScanResult): void;
-  scanWrapped(text: string, from: number, to: number, add: (start: number, end: number) => void, hist: WrapHistory): void;
+  scanWrapped(
+    text: string,
+    from: number,
+    to: number,
+    add: (start: number, end: number) => void,
+    hist: WrapHistory,
+  ): void;
   wrapHoldFrom(text: string, from: number, to: number, hist: WrapHistory, incomplete: number): number;
   /** hex dumps (dumps.ts): every form found in the dump lines of text[0, to) */
   scanDumps(text: string, to: number, complete: boolean, add: (start: number, end: number) => void): void;
@@ -95,7 +101,8 @@ export class LineStream {
         Math.max(this.realLineStart, oldLen - (this.engine.maxSingleLine - 1)),
         oldLen - dOld,
       );
-      if (this.ac && this.acKnown && chunk.length < this.ac.maxDepth) this.acState = this.ac.feed(this.acState, this.buf, oldLen, this.buf.length);
+      if (this.ac && this.acKnown && chunk.length < this.ac.maxDepth)
+        this.acState = this.ac.feed(this.acState, this.buf, oldLen, this.buf.length);
       else this.acKnown = false;
     }
     this.process(Math.max(0, from), false, wfrom);
@@ -154,7 +161,12 @@ export class LineStream {
     if (!ac) return 0;
     const len = this.buf.length;
     if (!this.acKnown) {
-      if (len > this.lineStart && this.lineStart === this.realLineStart && !ac.continuesAfterBreak(this.buf, this.lineStart, len)) return 0;
+      if (
+        len > this.lineStart &&
+        this.lineStart === this.realLineStart &&
+        !ac.continuesAfterBreak(this.buf, this.lineStart, len)
+      )
+        return 0;
       this.acState = ac.stateAt(this.buf, len);
       this.acKnown = true;
     }
@@ -167,7 +179,13 @@ export class LineStream {
     const scan = new ScanResult(this.spans);
     if (from < len) this.engine.scan(this.buf, from, len, scan);
     if (wfrom < len && this.engine.maxWrappedLength > 0) {
-      this.engine.scanWrapped(this.buf, wfrom, len, (a, b) => this.spans.add(a, b), wfrom === 0 ? this.hist : EMPTY_HISTORY);
+      this.engine.scanWrapped(
+        this.buf,
+        wfrom,
+        len,
+        (a, b) => this.spans.add(a, b),
+        wfrom === 0 ? this.hist : EMPTY_HISTORY,
+      );
     }
     // dumps: every held line again (few: a dump line is held only while a form may be in progress)
     if (this.engine.maxWrappedLength > 0) this.engine.scanDumps(this.buf, len, final, (a, b) => this.spans.add(a, b));
@@ -175,7 +193,8 @@ export class LineStream {
     const end = final ? len : lastLineEnd(this.buf, this.lineStart, len);
     const limit = end < 0 ? this.lineStart : end;
     let later = 0;
-    for (let k = 0; k < scan.hitPos.length; k++) if ((scan.hitPos[k] as number) >= limit) later |= scan.hitFam[k] as number;
+    for (let k = 0; k < scan.hitPos.length; k++)
+      if ((scan.hitPos[k] as number) >= limit) later |= scan.hitFam[k] as number;
     if (limit > this.lineStart) {
       const pos = this.pendingMask ? [this.lineStart, ...scan.hitPos] : scan.hitPos;
       const fam = this.pendingMask ? [this.pendingMask, ...scan.hitFam] : scan.hitFam;
@@ -195,7 +214,8 @@ export class LineStream {
     const space = Math.max(this.buf.lastIndexOf(' ', len - CUT_MARGIN), this.buf.lastIndexOf('\t', len - CUT_MARGIN));
     const cut = space >= this.lineStart + (this.maxLine >> 1) ? space + 1 : len - CUT_MARGIN;
     if (cut <= this.lineStart) return;
-    if (this.pendingMask) detectHits(this.buf, [this.lineStart], [this.pendingMask], this.lineStart, cut, this.pem, this.spans);
+    if (this.pendingMask)
+      detectHits(this.buf, [this.lineStart], [this.pendingMask], this.lineStart, cut, this.pem, this.spans);
     this.lineStart = cut;
   }
 
@@ -219,9 +239,11 @@ export class LineStream {
     let b = len;
     if (!final) {
       b = Math.min(this.lineStart, len - this.multiLineDepth());
-      if (this.lineStart !== this.realLineStart) b = Math.min(b, Math.max(this.realLineStart, len - (this.engine.maxSingleLine - 1)));
+      if (this.lineStart !== this.realLineStart)
+        b = Math.min(b, Math.max(this.realLineStart, len - (this.engine.maxSingleLine - 1)));
       if (this.pem.open) b = Math.min(b, this.pem.start);
-      if (b > 0 && this.engine.maxWrappedLength > 0) b = Math.min(b, this.engine.wrapHoldFrom(this.buf, 0, len, this.hist, this.realLineStart));
+      if (b > 0 && this.engine.maxWrappedLength > 0)
+        b = Math.min(b, this.engine.wrapHoldFrom(this.buf, 0, len, this.hist, this.realLineStart));
       b = this.spans.safeBoundary(b);
     }
     if (b <= 0) return '';

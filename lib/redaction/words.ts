@@ -185,7 +185,8 @@ export class WordIndex {
       }
       this.sharedFilters = false;
     }
-    const { slotWord, slotHead, entId, entDelta, entWord, entHasPair, entNext, bits, idxShift, s1, s2, slotShift } = this;
+    const { slotWord, slotHead, entId, entDelta, entWord, entHasPair, entNext, bits, idxShift, s1, s2, slotShift } =
+      this;
     // a bits-only index marks `bits` twice instead of `solo` (no branch in the loop)
     const solo = this.bitsOnly ? bits : this.solo;
     const mask = slotWord.length - 1;
@@ -223,7 +224,11 @@ export class WordIndex {
       const words = b.entWord;
       for (let i = 0, n = b.entCount; i < n; i++) {
         const h = Math.imul(words[i] as number, WORD_HASH);
-        bits[h >>> idxShift] = (bits[h >>> idxShift] as number) | (1 << ((h >>> s1) & 31)) | (1 << ((h >>> s2) & 31)) | (1 << (Math.imul(h, THIRD_BIT) >>> 27));
+        bits[h >>> idxShift] =
+          (bits[h >>> idxShift] as number) |
+          (1 << ((h >>> s1) & 31)) |
+          (1 << ((h >>> s2) & 31)) |
+          (1 << (Math.imul(h, THIRD_BIT) >>> 27));
       }
     }
     for (let i = 0; i < this.entCount; i++) this.setBits(i);
@@ -243,7 +248,11 @@ export class WordIndex {
 
   private mark(filter: Int32Array, h: number): void {
     const i = h >>> this.idxShift;
-    filter[i] = (filter[i] as number) | (1 << ((h >>> this.s1) & 31)) | (1 << ((h >>> this.s2) & 31)) | (1 << (Math.imul(h, THIRD_BIT) >>> 27));
+    filter[i] =
+      (filter[i] as number) |
+      (1 << ((h >>> this.s1) & 31)) |
+      (1 << ((h >>> this.s2) & 31)) |
+      (1 << (Math.imul(h, THIRD_BIT) >>> 27));
   }
 
   private setBits(e: number): void {

@@ -40,7 +40,10 @@ const MIN_RAW_WRAPPED = 12;
 
 export function isWrappable(form: string, encoding: string): boolean {
   if (HAS_WS.test(form)) return false;
-  return ENCODED.has(encoding) || ((encoding === 'raw' || encoding === 'line') && form.length >= MIN_RAW_WRAPPED && PRINTABLE.test(form));
+  return (
+    ENCODED.has(encoding) ||
+    ((encoding === 'raw' || encoding === 'line') && form.length >= MIN_RAW_WRAPPED && PRINTABLE.test(form))
+  );
 }
 
 function isBreak(c: number): boolean {
@@ -76,7 +79,6 @@ function breakAt(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
   return isBreak(c) || (c === 92 && (text.charCodeAt(i + 1) === 110 || text.charCodeAt(i + 1) === 114));
 }
-
 
 /**
  * What a stream has already emitted that a wrapped match may still start in: the last (at most
@@ -202,7 +204,13 @@ export class WrappedForms {
    * `from`). Occurrences without whitespace inside are reported too (the main scan finds them as
    * well; spans merge).
    */
-  scan(text: string, from: number, to: number, add: (start: number, end: number) => void, hist: WrapHistory = EMPTY_HISTORY): void {
+  scan(
+    text: string,
+    from: number,
+    to: number,
+    add: (start: number, end: number) => void,
+    hist: WrapHistory = EMPTY_HISTORY,
+  ): void {
     if (this.list.length === 0 || to - from + hist.chars.length < MIN_FORM) return;
     const n = compact(text, from, to, hist.chars);
     if (n < MIN_FORM) return;
@@ -275,7 +283,7 @@ export class WrappedForms {
       }
       if (text.charCodeAt(p) > 255) return false;
       if (prev >= 0) {
-        for (let q = prev + 1; q < p; ) {
+        for (let q = prev + 1; q < p;) {
           const b = blankAt(text, q, p);
           if (b === 0) return false;
           q += b;
@@ -324,7 +332,12 @@ export class WrappedForms {
     if (e <= from && tail.length < max) {
       // all of text[from, to) can continue what was emitted before it: the history's alphabet tail
       const hc = hist.chars;
-      while (histUsed < hc.length && histUsed < max - tail.length && inAlphabet(hc.charCodeAt(hc.length - 1 - histUsed))) histUsed++;
+      while (
+        histUsed < hc.length &&
+        histUsed < max - tail.length &&
+        inAlphabet(hc.charCodeAt(hc.length - 1 - histUsed))
+      )
+        histUsed++;
       tail = hc.slice(hc.length - histUsed) + tail;
     }
     if (tail.length === 0) return to;
@@ -343,7 +356,7 @@ export class WrappedForms {
     let brk = -1;
     if (s < histUsed && hist.brokeAfter) brk = from - 1;
     else {
-      for (let p = s < histUsed ? from : first; p < to; ) {
+      for (let p = s < histUsed ? from : first; p < to;) {
         const b = blankAt(text, p, to);
         if (b > 0 && breakAt(text, p)) {
           brk = p;

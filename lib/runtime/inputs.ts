@@ -13,7 +13,9 @@ export const pathInput = z
   .refine((s) => !s.includes('\0'), { error: 'path contains a NUL byte' })
   // a line break or other control character in a path is a pasting mistake or an attempt to forge
   // log lines; no real path needs one
-  .refine((s) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch === '\u007f'), { error: 'path contains a control character (line break, tab, escape...)' });
+  .refine((s) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch === '\u007f'), {
+    error: 'path contains a control character (line break, tab, escape...)',
+  });
 
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
@@ -36,6 +38,9 @@ export function parseInputs<S extends z.ZodType>(schema: S, raw: unknown, what =
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const name = issue?.path.length ? issue.path.join('.') : what;
-  const msg = issue?.code === 'unrecognized_keys' ? `unknown ${what} ${(issue as { keys: string[] }).keys.join(', ')}` : `${what} ${name}: ${issue?.message ?? 'invalid'}`;
+  const msg =
+    issue?.code === 'unrecognized_keys'
+      ? `unknown ${what} ${(issue as { keys: string[] }).keys.join(', ')}`
+      : `${what} ${name}: ${issue?.message ?? 'invalid'}`;
   throw invalidArgument(msg, `Fix the value of ${name}; see docs/inputs.md for the accepted values.`);
 }

@@ -32,7 +32,8 @@ function childrenOf(pid: number): number[] {
   }
   for (const t of tasks) {
     try {
-      for (const c of readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/)) if (/^\d+$/.test(c)) out.push(Number(c));
+      for (const c of readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/))
+        if (/^\d+$/.test(c)) out.push(Number(c));
     } catch {
       /* the thread ended, or the kernel has no children file */
     }

@@ -15,13 +15,17 @@ export function streamLogger(write: (line: string) => void, redactor: Redactor, 
     info: (m) => out('', m),
     warn: (m) => out('warning: ', m),
     error: (m) => out('error: ', m),
-    debug: (m) => { if (debugEnabled) out('debug: ', m); },
+    debug: (m) => {
+      if (debugEnabled) out('debug: ', m);
+    },
   };
 }
 
 /** Collects lines in memory (tests, and operations that need to capture output). */
 export function memoryLogger(redactor: Redactor): Logger & { lines: string[] } {
   const lines: string[] = [];
-  const push = (p: string) => (m: string) => { lines.push(redactor.redact(p + m)); };
+  const push = (p: string) => (m: string) => {
+    lines.push(redactor.redact(p + m));
+  };
   return { lines, info: push(''), warn: push('warning: '), error: push('error: '), debug: push('debug: ') };
 }

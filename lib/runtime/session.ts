@@ -9,13 +9,18 @@ import type { CommonInputs } from './inputs.js';
 import type { Runtime } from './runtime.js';
 
 /** Opens the state root named by input/env/default and refuses an unsafe one. */
-export function openStore(rt: Runtime, inputs: Pick<CommonInputs, 'state_root' | 'allow_unsafe_state_root'>): ContextStore {
+export function openStore(
+  rt: Runtime,
+  inputs: Pick<CommonInputs, 'state_root' | 'allow_unsafe_state_root'>,
+): ContextStore {
   const root: GuardedStateRoot = guardStateRoot(stateRootPath({ input: inputs.state_root, env: rt.env }), {
     workspace: rt.workspace,
     allowUnsafe: inputs.allow_unsafe_state_root,
   });
   if (root.unsafe) {
-    rt.logger.error(`CRITICAL: unsafe state root override in use: ${root.reason}. doctor will fail until the state root moves outside the repository.`);
+    rt.logger.error(
+      `CRITICAL: unsafe state root override in use: ${root.reason}. doctor will fail until the state root moves outside the repository.`,
+    );
   }
   return new ContextStore(root);
 }
@@ -34,30 +39,58 @@ export const UNRESOLVED_REMEDIATION =
   'Name the context explicitly: `--context <name>` on the CLI or `context: <name>` as the action input (e.g. internal-dogfood, oss-demo, customer-<id>). Create one with `paas context create <name>`.';
 
 /** Context resolution: explicit name, then (non-mutating only) the selected context; else PAAS_CONTEXT_UNRESOLVED. */
-export function resolveContext(rt: Runtime, store: ContextStore, explicit: string | undefined, opts: ResolveOptions): ContextConfig {
+export function resolveContext(
+  rt: Runtime,
+  store: ContextStore,
+  explicit: string | undefined,
+  opts: ResolveOptions,
+): ContextConfig {
   let name = explicit;
   if (!name && !opts.mutating) name = store.selected() ?? undefined;
   if (!name) {
-    throw new PaasError('PAAS_CONTEXT_UNRESOLVED', opts.mutating ? 'this operation changes state and needs an explicit context' : 'no context given and none selected', {
-      stage: 'context',
-      remediation: UNRESOLVED_REMEDIATION,
-    });
+    throw new PaasError(
+      'PAAS_CONTEXT_UNRESOLVED',
+      opts.mutating
+        ? 'this operation changes state and needs an explicit context'
+        : 'no context given and none selected',
+      {
+        stage: 'context',
+        remediation: UNRESOLVED_REMEDIATION,
+      },
+    );
   }
   if (store.exists(name)) return store.get(name);
   if (!opts.createIfMissing) {
-    throw new PaasError('PAAS_CONTEXT_UNRESOLVED', `context ${name} does not exist under state root ${store.root.path}`, {
-      stage: 'context',
-      remediation: `Create it with \`paas context create ${name}\`, or pass the state root that holds it (--state-root / PAAS_STATE_ROOT).`,
-    });
+    throw new PaasError(
+      'PAAS_CONTEXT_UNRESOLVED',
+      `context ${name} does not exist under state root ${store.root.path}`,
+      {
+        stage: 'context',
+        remediation: `Create it with \`paas context create ${name}\`, or pass the state root that holds it (--state-root / PAAS_STATE_ROOT).`,
+      },
+    );
   }
   const type = opts.type ?? impliedContextType(name);
   if (!type) {
-    throw new PaasError('PAAS_CONTEXT_UNRESOLVED', `context ${name} is new and its type cannot be inferred from its name`, {
-      stage: 'context',
-      remediation: 'Give context_type (internal, demo or customer), or use a recommended name: internal-dogfood, oss-demo, customer-<id>.',
-    });
+    throw new PaasError(
+      'PAAS_CONTEXT_UNRESOLVED',
+      `context ${name} is new and its type cannot be inferred from its name`,
+      {
+        stage: 'context',
+        remediation:
+          'Give context_type (internal, demo or customer), or use a recommended name: internal-dogfood, oss-demo, customer-<id>.',
+      },
+    );
   }
-  const config = store.create(contextConfigSchema.parse({ name, type, state_root: store.root.path, created_at: rt.now().toISOString(), ...(opts.webhookPolicy ? { webhook_policy: opts.webhookPolicy } : {}) }));
+  const config = store.create(
+    contextConfigSchema.parse({
+      name,
+      type,
+      state_root: store.root.path,
+      created_at: rt.now().toISOString(),
+      ...(opts.webhookPolicy ? { webhook_policy: opts.webhookPolicy } : {}),
+    }),
+  );
   rt.logger.info(`context ${name} (${type}) laid out under ${store.root.path}`);
   return config;
 }
@@ -70,11 +103,21 @@ export interface ContextSession {
 }
 
 /** Store + context + vault + events for one stateful operation. */
-export function openContextSession(rt: Runtime, inputs: CommonInputs, opts: ResolveOptions & { vaultEnvKeys?: readonly string[] }): ContextSession {
+export function openContextSession(
+  rt: Runtime,
+  inputs: CommonInputs,
+  opts: ResolveOptions & { vaultEnvKeys?: readonly string[] },
+): ContextSession {
   const store = openStore(rt, inputs);
   const config = resolveContext(rt, store, inputs.context, { ...opts, type: inputs.context_type ?? opts.type });
   const events = store.events(config.name, rt.redactor);
-  if (store.root.unsafe) events.append('state_root.unsafe_override', 'unsafe state root override in use', { reason: store.root.reason }, 'critical');
+  if (store.root.unsafe)
+    events.append(
+      'state_root.unsafe_override',
+      'unsafe state root override in use',
+      { reason: store.root.reason },
+      'critical',
+    );
   const vault = loadVault({
     context: config.name,
     text: inputs.vault ?? rt.env.PAAS_VAULT,

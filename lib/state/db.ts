@@ -49,10 +49,13 @@ export class StateDb {
 
   private migrate(): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-    const row = this.db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null } | undefined;
+    const row = this.db.prepare('SELECT max(version) AS v FROM schema_version').get() as
+      { v: number | null } | undefined;
     const current = row?.v ?? 0;
     if (current > STATE_SCHEMA_VERSION) {
-      throw new Error(`state.db schema version ${current} is newer than this paas-actions (${STATE_SCHEMA_VERSION}); upgrade paas-actions`);
+      throw new Error(
+        `state.db schema version ${current} is newer than this paas-actions (${STATE_SCHEMA_VERSION}); upgrade paas-actions`,
+      );
     }
     for (let v = current; v < MIGRATIONS.length; v++) {
       this.transaction(() => {
@@ -99,27 +102,40 @@ export class ScopedState {
   record<T>(kind: string, data: T, at = new Date().toISOString(), id: string = randomUUID()): HistoryRecord<T> {
     const clean = this.redactor.redactDeep(data);
     this.sdb.transaction(() => {
-      this.sdb.db.prepare('INSERT INTO history (id, context, kind, at, data) VALUES (?, ?, ?, ?, ?)').run(id, this.context, kind, at, JSON.stringify(clean));
+      this.sdb.db
+        .prepare('INSERT INTO history (id, context, kind, at, data) VALUES (?, ?, ?, ?, ?)')
+        .run(id, this.context, kind, at, JSON.stringify(clean));
     });
     return { id, context: this.context, kind, at, data: clean };
   }
 
   list<T = unknown>(kind?: string, limit = 100): HistoryRecord<T>[] {
-    const rows = (
-      kind
-        ? this.sdb.db.prepare('SELECT * FROM history WHERE context = ? AND kind = ? ORDER BY at DESC, rowid DESC LIMIT ?').all(this.context, kind, limit)
-        : this.sdb.db.prepare('SELECT * FROM history WHERE context = ? ORDER BY at DESC, rowid DESC LIMIT ?').all(this.context, limit)
-    ) as unknown as Array<{ id: string; context: string; kind: string; at: string; data: string }>;
+    const rows = (kind
+      ? this.sdb.db
+          .prepare('SELECT * FROM history WHERE context = ? AND kind = ? ORDER BY at DESC, rowid DESC LIMIT ?')
+          .all(this.context, kind, limit)
+      : this.sdb.db
+          .prepare('SELECT * FROM history WHERE context = ? ORDER BY at DESC, rowid DESC LIMIT ?')
+          .all(this.context, limit)) as unknown as Array<{
+      id: string;
+      context: string;
+      kind: string;
+      at: string;
+      data: string;
+    }>;
     return rows.map((r) => ({ id: r.id, context: r.context, kind: r.kind, at: r.at, data: JSON.parse(r.data) as T }));
   }
 
   count(): number {
-    const row = this.sdb.db.prepare('SELECT count(*) AS n FROM history WHERE context = ?').get(this.context) as { n: number };
+    const row = this.sdb.db.prepare('SELECT count(*) AS n FROM history WHERE context = ?').get(this.context) as {
+      n: number;
+    };
     return row.n;
   }
 
   get<T = unknown>(key: string): T | undefined {
-    const row = this.sdb.db.prepare('SELECT value FROM kv WHERE context = ? AND key = ?').get(this.context, key) as { value: string } | undefined;
+    const row = this.sdb.db.prepare('SELECT value FROM kv WHERE context = ? AND key = ?').get(this.context, key) as
+      { value: string } | undefined;
     return row ? (JSON.parse(row.value) as T) : undefined;
   }
 
@@ -127,7 +143,9 @@ export class ScopedState {
     const clean = this.redactor.redactDeep(value);
     this.sdb.transaction(() => {
       this.sdb.db
-        .prepare('INSERT INTO kv (context, key, value, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (context, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
+        .prepare(
+          'INSERT INTO kv (context, key, value, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (context, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+        )
         .run(this.context, key, JSON.stringify(clean), new Date().toISOString());
     });
   }

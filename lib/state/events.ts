@@ -26,8 +26,22 @@ export class EventLog {
     private readonly redactor: Redactor,
   ) {}
 
-  append(kind: string, message: string, fields: Record<string, unknown> = {}, level: EventLevel = 'info', at = new Date()): PaasEvent {
-    const ev: PaasEvent = this.redactor.redactDeep({ id: randomUUID(), at: at.toISOString(), context: this.context, kind, level, message, fields });
+  append(
+    kind: string,
+    message: string,
+    fields: Record<string, unknown> = {},
+    level: EventLevel = 'info',
+    at = new Date(),
+  ): PaasEvent {
+    const ev: PaasEvent = this.redactor.redactDeep({
+      id: randomUUID(),
+      at: at.toISOString(),
+      context: this.context,
+      kind,
+      level,
+      message,
+      fields,
+    });
     const file = join(this.dir, `${ev.at.slice(0, 7)}.jsonl`);
     appendFileSync(file, JSON.stringify(ev) + '\n', { mode: 0o600 });
     return ev;
@@ -38,7 +52,10 @@ export class EventLog {
     if (!existsSync(this.dir)) return [];
     const sinceIso = opts.since?.toISOString();
     // monthly files: a file older than the month of `since` holds nothing newer
-    const files = readdirSync(this.dir).filter((f) => f.endsWith('.jsonl') && (!sinceIso || f.slice(0, 7) >= sinceIso.slice(0, 7))).sort().reverse();
+    const files = readdirSync(this.dir)
+      .filter((f) => f.endsWith('.jsonl') && (!sinceIso || f.slice(0, 7) >= sinceIso.slice(0, 7)))
+      .sort()
+      .reverse();
     const out: PaasEvent[] = [];
     const limit = opts.limit ?? 100;
     for (const f of files) {

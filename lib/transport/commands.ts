@@ -26,7 +26,12 @@ export const SCRIPT_EXIT = {
 } as const;
 
 // names follow the one rule each in lib/isolation/names.ts
-import { APP_NAME_RE as APP_RE, CONTEXT_NAME_RE as CONTEXT_RE, RELEASE_ID_RE as RELEASE_RE, TARGET_ID_RE as TARGET_RE } from '../isolation/names.js';
+import {
+  APP_NAME_RE as APP_RE,
+  CONTEXT_NAME_RE as CONTEXT_RE,
+  RELEASE_ID_RE as RELEASE_RE,
+  TARGET_ID_RE as TARGET_RE,
+} from '../isolation/names.js';
 export { APP_RE, CONTEXT_RE, RELEASE_RE, TARGET_RE };
 const TOKEN_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 /** absolute, normalized, conservative characters: no `..`, no `//`, no trailing slash */
@@ -96,7 +101,13 @@ function header(a: string): string[] {
 }
 
 function safeSlot(slot: { name: string; port: number }): { name: SlotName; port: number } {
-  if ((slot.name !== 'blue' && slot.name !== 'green') || !Number.isInteger(slot.port) || slot.port < 1 || slot.port > 65535) throw new UnsafeValueError('slot');
+  if (
+    (slot.name !== 'blue' && slot.name !== 'green') ||
+    !Number.isInteger(slot.port) ||
+    slot.port < 1 ||
+    slot.port > 65535
+  )
+    throw new UnsafeValueError('slot');
   return slot as { name: SlotName; port: number };
 }
 
@@ -108,7 +119,10 @@ function exportEnv(env: HookEnv): string {
 /** Runs a user command (from paas.yml) in a subshell, mapping failure to `code` with a message on stderr. */
 function userCommand(cmd: string, what: string, code: number, logFile?: string): string[] {
   if (!logFile) {
-    return [`rc=0; sh -c ${q(cmd)} </dev/null || rc=$?`, `if [ "$rc" -ne 0 ]; then echo ${q(`paas: ${what} failed`)}" (exit $rc)" >&2; exit ${code}; fi`];
+    return [
+      `rc=0; sh -c ${q(cmd)} </dev/null || rc=$?`,
+      `if [ "$rc" -ne 0 ]; then echo ${q(`paas: ${what} failed`)}" (exit $rc)" >&2; exit ${code}; fi`,
+    ];
   }
   // output goes to a log file so that a daemon left running cannot hold the channel open
   return [
@@ -132,7 +146,11 @@ function stateLines(): string[] {
 
 /** Read-only: state of the app dir (absent dir prints `exists=no`). */
 export function stateScript(a: string): string {
-  return [...header(a), 'if [ ! -d "$A" ]; then echo "exists=no"; exit 0; fi', 'echo "exists=yes"', ...stateLines()].join('\n') + '\n';
+  return (
+    [...header(a), 'if [ ! -d "$A" ]; then echo "exists=no"; exit 0; fi', 'echo "exists=yes"', ...stateLines()].join(
+      '\n',
+    ) + '\n'
+  );
 }
 
 export interface LockSpec {
@@ -192,12 +210,14 @@ export function prepareScript(a: string, lock: LockSpec): string {
 /** Releases the lock only when it holds our token; never someone else's. Outputs `unlock=released|not_owner|absent`. */
 export function unlockScript(a: string, token: string): string {
   check(TOKEN_RE, token, 'lock token');
-  return [
-    ...header(a),
-    'L="$A/.paas/lock"',
-    'if [ ! -d "$L" ]; then echo "unlock=absent"; exit 0; fi',
-    `if [ "$(cat "$L/token" 2>/dev/null || true)" = ${q(token)} ]; then rm -rf "$L"; echo "unlock=released"; else echo "unlock=not_owner"; fi`,
-  ].join('\n') + '\n';
+  return (
+    [
+      ...header(a),
+      'L="$A/.paas/lock"',
+      'if [ ! -d "$L" ]; then echo "unlock=absent"; exit 0; fi',
+      `if [ "$(cat "$L/token" 2>/dev/null || true)" = ${q(token)} ]; then rm -rf "$L"; echo "unlock=released"; else echo "unlock=not_owner"; fi`,
+    ].join('\n') + '\n'
+  );
 }
 
 export interface InstallSpec {
@@ -318,7 +338,11 @@ export interface SwitchSpec {
  * Atomic switch of `current`: a temp symlink renamed over it (`ln -sfn` + `mv -T`), only while the
  * lock still holds our token (a run whose lock was released or taken over never switches).
  */
-function switchLines(release: string, lockToken: string, link = { path: '"$A/current"', target: '"releases/$ID"', says: 'switched=$ID' }): string[] {
+function switchLines(
+  release: string,
+  lockToken: string,
+  link = { path: '"$A/current"', target: '"releases/$ID"', says: 'switched=$ID' },
+): string[] {
   check(TOKEN_RE, lockToken, 'lock token');
   return [
     `ID=${q(safeRelease(release))}`,
@@ -334,10 +358,15 @@ function switchLines(release: string, lockToken: string, link = { path: '"$A/cur
 /** pre_switch hook (in the new release), atomic switch, start command (in current). */
 export function switchScript(a: string, spec: SwitchSpec): string {
   const lines = [...header(a), exportEnv(spec.env)];
-  if (spec.preSwitch) lines.push('cd "$PAAS_RELEASE_DIR"', ...userCommand(spec.preSwitch, 'pre_switch hook', SCRIPT_EXIT.preSwitch));
+  if (spec.preSwitch)
+    lines.push('cd "$PAAS_RELEASE_DIR"', ...userCommand(spec.preSwitch, 'pre_switch hook', SCRIPT_EXIT.preSwitch));
   lines.push(...switchLines(spec.env.release, spec.lockToken));
   if (spec.historyLine) lines.push(`printf '%s\\n' ${q(spec.historyLine)} >>"$A/.paas/history.jsonl"`);
-  if (spec.start) lines.push('cd "$A/current"', ...userCommand(spec.start, 'start command', SCRIPT_EXIT.start, '"$A/.paas/start.log"'));
+  if (spec.start)
+    lines.push(
+      'cd "$A/current"',
+      ...userCommand(spec.start, 'start command', SCRIPT_EXIT.start, '"$A/.paas/start.log"'),
+    );
   return lines.join('\n') + '\n';
 }
 
@@ -367,7 +396,11 @@ export function returnScript(a: string, spec: ReturnSpec): string {
     ...switchLines(spec.env.release, spec.lockToken),
     `printf '%s\\n' ${q(spec.historyLine)} >>"$A/.paas/history.jsonl"`,
   ];
-  if (spec.start) lines.push('cd "$A/current"', ...userCommand(spec.start, 'start command', SCRIPT_EXIT.start, '"$A/.paas/start.log"'));
+  if (spec.start)
+    lines.push(
+      'cd "$A/current"',
+      ...userCommand(spec.start, 'start command', SCRIPT_EXIT.start, '"$A/.paas/start.log"'),
+    );
   lines.push('echo "returned=yes"');
   return lines.join('\n') + '\n';
 }
@@ -391,8 +424,18 @@ export interface SlotSpec {
 export function slotStartScript(a: string, spec: SlotSpec): string {
   const slot = safeSlot(spec.env.slot).name;
   const lines = [...header(a), exportEnv(spec.env), 'mkdir -p "$A/slots"'];
-  lines.push(...switchLines(spec.env.release, spec.lockToken, { path: `"$A/slots/${slot}"`, target: '"../releases/$ID"', says: `slot_${slot}=$ID` }));
-  if (spec.start) lines.push(`cd "$A/slots/${slot}"`, ...userCommand(spec.start, `start command (slot ${slot})`, SCRIPT_EXIT.start, `"$A/.paas/start-${slot}.log"`));
+  lines.push(
+    ...switchLines(spec.env.release, spec.lockToken, {
+      path: `"$A/slots/${slot}"`,
+      target: '"../releases/$ID"',
+      says: `slot_${slot}=$ID`,
+    }),
+  );
+  if (spec.start)
+    lines.push(
+      `cd "$A/slots/${slot}"`,
+      ...userCommand(spec.start, `start command (slot ${slot})`, SCRIPT_EXIT.start, `"$A/.paas/start-${slot}.log"`),
+    );
   return lines.join('\n') + '\n';
 }
 
@@ -404,9 +447,14 @@ export function slotSwitchScript(a: string, spec: SlotSpec): string {
   const slot = safeSlot(spec.env.slot).name;
   const lines = [...header(a), exportEnv(spec.env)];
   lines.push(...switchLines(spec.env.release, spec.lockToken));
-  lines.push(`printf '%s\\n' ${slot} >"$A/.paas/live.tmp.$$"`, 'mv "$A/.paas/live.tmp.$$" "$A/.paas/live"', `echo "live=${slot}"`);
+  lines.push(
+    `printf '%s\\n' ${slot} >"$A/.paas/live.tmp.$$"`,
+    'mv "$A/.paas/live.tmp.$$" "$A/.paas/live"',
+    `echo "live=${slot}"`,
+  );
   if (spec.historyLine) lines.push(`printf '%s\\n' ${q(spec.historyLine)} >>"$A/.paas/history.jsonl"`);
-  if (spec.switchCommand) lines.push('cd "$A/current"', ...userCommand(spec.switchCommand, 'slot switch command', SCRIPT_EXIT.slotSwitch));
+  if (spec.switchCommand)
+    lines.push('cd "$A/current"', ...userCommand(spec.switchCommand, 'slot switch command', SCRIPT_EXIT.slotSwitch));
   return lines.join('\n') + '\n';
 }
 
@@ -423,13 +471,16 @@ export interface FinalizeSpec {
 /** post_switch hook, history line, prune (never current), optional unlock: one round trip. */
 export function finalizeScript(a: string, spec: FinalizeSpec): string {
   const lines = [...header(a), exportEnv(spec.env)];
-  if (spec.postSwitch) lines.push('cd "$A/current"', ...userCommand(spec.postSwitch, 'post_switch hook', SCRIPT_EXIT.postSwitch));
+  if (spec.postSwitch)
+    lines.push('cd "$A/current"', ...userCommand(spec.postSwitch, 'post_switch hook', SCRIPT_EXIT.postSwitch));
   const history = typeof spec.historyLine === 'string' ? [spec.historyLine] : spec.historyLine;
   lines.push(`printf '%s\\n' ${history.map(q).join(' ')} >>"$A/.paas/history.jsonl"`);
   lines.push('c=$(readlink "$A/current" 2>/dev/null || true); c=${c##*/}');
   for (const p of spec.prune) {
     const id = safeRelease(p);
-    lines.push(`if [ "$c" != ${q(id)} ]; then rm -rf "$A/releases/"${q(id)} "$A/.paas/sums/"${q(id)}; echo "pruned="${q(id)}; fi`);
+    lines.push(
+      `if [ "$c" != ${q(id)} ]; then rm -rf "$A/releases/"${q(id)} "$A/.paas/sums/"${q(id)}; echo "pruned="${q(id)}; fi`,
+    );
   }
   if (spec.unlockToken) lines.push(unlockLine(spec.unlockToken));
   return lines.join('\n') + '\n';
@@ -443,17 +494,19 @@ export function healthCommandScript(a: string, env: HookEnv, command: string): s
 
 /** `target check`: tools, disk, runtime facts. Read-only. */
 export function checkScript(a: string): string {
-  return [
-    'set -u',
-    `A=${q(a)}`,
-    'echo "uname=$(uname -sm 2>/dev/null | tr " " _)"',
-    'for t in sh tar gzip sha256sum readlink mv ln df; do if command -v "$t" >/dev/null 2>&1; then echo "tool_$t=yes"; else echo "tool_$t=no"; fi; done',
-    'if mv --version 2>/dev/null | grep -q GNU; then echo "gnu_mv=yes"; else echo "gnu_mv=no"; fi',
-    'd="$A"; while [ ! -d "$d" ]; do d=$(dirname "$d"); done',
-    'echo "disk_pct=$(df -P "$d" | awk \'NR==2 {sub("%","",$5); print $5}\')"',
-    'if [ -w "$d" ]; then echo "writable=yes"; else echo "writable=no"; fi',
-    'c=$(readlink "$A/current" 2>/dev/null || true); echo "current=${c##*/}"',
-  ].join('\n') + '\n';
+  return (
+    [
+      'set -u',
+      `A=${q(a)}`,
+      'echo "uname=$(uname -sm 2>/dev/null | tr " " _)"',
+      'for t in sh tar gzip sha256sum readlink mv ln df; do if command -v "$t" >/dev/null 2>&1; then echo "tool_$t=yes"; else echo "tool_$t=no"; fi; done',
+      'if mv --version 2>/dev/null | grep -q GNU; then echo "gnu_mv=yes"; else echo "gnu_mv=no"; fi',
+      'd="$A"; while [ ! -d "$d" ]; do d=$(dirname "$d"); done',
+      'echo "disk_pct=$(df -P "$d" | awk \'NR==2 {sub("%","",$5); print $5}\')"',
+      'if [ -w "$d" ]; then echo "writable=yes"; else echo "writable=no"; fi',
+      'c=$(readlink "$A/current" 2>/dev/null || true); echo "current=${c##*/}"',
+    ].join('\n') + '\n'
+  );
 }
 
 // ops checks: read-only probes of a target (ops_daily / prod_verify `target` and `backup` checks).
@@ -464,7 +517,8 @@ const REMOTE_PATH_RE = /^(\/[A-Za-z0-9._@+-]+)+$|^\/$/;
 
 /** An absolute remote path of conservative characters, no `.`/`..` segments (`/` allowed). */
 export function safeRemotePath(p: string): string {
-  if (!REMOTE_PATH_RE.test(p) || p.split('/').some((s) => s === '.' || s === '..')) throw new UnsafeValueError('remote path');
+  if (!REMOTE_PATH_RE.test(p) || p.split('/').some((s) => s === '.' || s === '..'))
+    throw new UnsafeValueError('remote path');
   return p;
 }
 
@@ -480,7 +534,9 @@ export function probeScript(opts: { diskPath?: string | undefined; service?: str
   }
   if (opts.service) {
     if (!SERVICE_RE.test(opts.service)) throw new UnsafeValueError('service name');
-    lines.push(`if command -v systemctl >/dev/null 2>&1; then echo "service=$(systemctl is-active ${q(opts.service)} 2>/dev/null || true)"; else echo "service=no_systemctl"; fi`);
+    lines.push(
+      `if command -v systemctl >/dev/null 2>&1; then echo "service=$(systemctl is-active ${q(opts.service)} 2>/dev/null || true)"; else echo "service=no_systemctl"; fi`,
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -536,18 +592,27 @@ export function backupScript(dir: string, verifyChecksum: boolean): string {
 export function logsScript(a: string, lines: number, marker: string, follow = false): string {
   if (!Number.isInteger(lines) || lines < 1 || lines > 100_000) throw new UnsafeValueError('line count');
   if (!/^[a-f0-9]{16,64}$/.test(marker)) throw new UnsafeValueError('marker');
-  const files = 'live=$(cat "$A/.paas/live" 2>/dev/null || true); set -- "$A/.paas/start.log"; [ -z "$live" ] || set -- "$@" "$A/.paas/start-$live.log"; for f in "$A"/shared/log/*.log; do set -- "$@" "$f"; done';
+  const files =
+    'live=$(cat "$A/.paas/live" 2>/dev/null || true); set -- "$A/.paas/start.log"; [ -z "$live" ] || set -- "$@" "$A/.paas/start-$live.log"; for f in "$A"/shared/log/*.log; do set -- "$@" "$f"; done';
   const body = follow
     ? [
-      'n=0; for f in "$@"; do [ -f "$f" ] && n=1; done',
-      `if [ "$n" -eq 0 ]; then echo ${q(marker)}" nofiles"; exit 0; fi`,
-      // the follower ends with this script: when the caller closes stdin (SSH channel closed, Ctrl-C),
-      // and (GNU tail --pid) when the script itself is killed
-      'p=; if tail --pid=$$ -n 0 /dev/null >/dev/null 2>&1; then p="--pid=$$"; fi',
-      `tail -n ${lines} -F $p "$@" 2>/dev/null & t=$!`,
-      'cat >/dev/null || true',
-      'kill "$t" 2>/dev/null || true',
-    ]
-    : ['for f in "$@"; do', '  [ -f "$f" ] || continue', `  echo ${q(marker)}" file \${f#"$A"/}"`, `  tail -n ${lines} "$f"`, 'done'];
-  return [...header(a), `if [ ! -d "$A" ]; then echo ${q(marker)}" missing"; exit 0; fi`, files, ...body].join('\n') + '\n';
+        'n=0; for f in "$@"; do [ -f "$f" ] && n=1; done',
+        `if [ "$n" -eq 0 ]; then echo ${q(marker)}" nofiles"; exit 0; fi`,
+        // the follower ends with this script: when the caller closes stdin (SSH channel closed, Ctrl-C),
+        // and (GNU tail --pid) when the script itself is killed
+        'p=; if tail --pid=$$ -n 0 /dev/null >/dev/null 2>&1; then p="--pid=$$"; fi',
+        `tail -n ${lines} -F $p "$@" 2>/dev/null & t=$!`,
+        'cat >/dev/null || true',
+        'kill "$t" 2>/dev/null || true',
+      ]
+    : [
+        'for f in "$@"; do',
+        '  [ -f "$f" ] || continue',
+        `  echo ${q(marker)}" file \${f#"$A"/}"`,
+        `  tail -n ${lines} "$f"`,
+        'done',
+      ];
+  return (
+    [...header(a), `if [ ! -d "$A" ]; then echo ${q(marker)}" missing"; exit 0; fi`, files, ...body].join('\n') + '\n'
+  );
 }

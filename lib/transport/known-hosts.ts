@@ -33,7 +33,10 @@ export function hostLookupName(host: string, port: number): string {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const esc = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const esc = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${esc}$`, 'i');
 }
 
@@ -79,7 +82,13 @@ export function fingerprint(blob: Buffer): string {
 
 export type HostKeyVerdict = 'match' | 'mismatch' | 'unknown' | 'revoked' | 'pin_mismatch';
 
-export function verifyHostKey(entries: KnownHostEntry[], host: string, port: number, blob: Buffer, pin?: string): HostKeyVerdict {
+export function verifyHostKey(
+  entries: KnownHostEntry[],
+  host: string,
+  port: number,
+  blob: Buffer,
+  pin?: string,
+): HostKeyVerdict {
   for (const e of entries) if (e.marker === '@revoked' && e.key.equals(blob)) return 'revoked';
   const candidates = entries.filter((e) => e.marker === '' && entryMatches(e, host, port));
   if (candidates.length === 0) return 'unknown';

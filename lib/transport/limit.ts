@@ -20,7 +20,11 @@ export class Limiter {
 }
 
 /** Runs fn over items with at most `n` in flight; results in input order (settled, never throws). */
-export async function mapLimit<T, R>(items: readonly T[], n: number, fn: (item: T, index: number) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  n: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
   const lim = new Limiter(Math.max(1, n));
   return Promise.allSettled(items.map((it, i) => lim.run(() => fn(it, i))));
 }

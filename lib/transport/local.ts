@@ -19,7 +19,10 @@ export class LocalTransport implements Transport {
   exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
     this.trips++;
     return new Promise((resolve, reject) => {
-      const child = spawn('/bin/sh', ['-c', script], { stdio: [opts.input ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C' } });
+      const child = spawn('/bin/sh', ['-c', script], {
+        stdio: [opts.input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C' },
+      });
       this.running.add(child);
       let stdout = '';
       let stderr = '';
@@ -28,16 +31,29 @@ export class LocalTransport implements Transport {
         child.kill('SIGKILL');
         reject(new TransportError('timeout', `remote command ${why}`));
       };
-      if (opts.timeoutMs) timer = setTimeout(() => stop(`timed out after ${Math.round(opts.timeoutMs! / 1000)}s`), opts.timeoutMs);
+      if (opts.timeoutMs)
+        timer = setTimeout(() => stop(`timed out after ${Math.round(opts.timeoutMs! / 1000)}s`), opts.timeoutMs);
       if (opts.signal?.aborted) stop('was stopped: its deadline passed');
       opts.signal?.addEventListener('abort', () => stop('was stopped: its deadline passed'), { once: true });
-      child.stdout?.setEncoding('utf8').on('data', (c: string) => { stdout += c; opts.onStdout?.(c); });
-      child.stderr?.setEncoding('utf8').on('data', (c: string) => { stderr += c; opts.onStderr?.(c); });
+      child.stdout?.setEncoding('utf8').on('data', (c: string) => {
+        stdout += c;
+        opts.onStdout?.(c);
+      });
+      child.stderr?.setEncoding('utf8').on('data', (c: string) => {
+        stderr += c;
+        opts.onStderr?.(c);
+      });
       if (opts.input && child.stdin) {
-        child.stdin.on('error', () => { /* EPIPE when the script exits early: its exit status reports it */ });
+        child.stdin.on('error', () => {
+          /* EPIPE when the script exits early: its exit status reports it */
+        });
         opts.input(child.stdin);
       }
-      child.on('error', (e) => { this.running.delete(child); if (timer) clearTimeout(timer); reject(new TransportError('link', `cannot run /bin/sh: ${e.message}`)); });
+      child.on('error', (e) => {
+        this.running.delete(child);
+        if (timer) clearTimeout(timer);
+        reject(new TransportError('link', `cannot run /bin/sh: ${e.message}`));
+      });
       child.on('close', (code, signal) => {
         this.running.delete(child);
         if (timer) clearTimeout(timer);
@@ -50,8 +66,13 @@ export class LocalTransport implements Transport {
     this.trips++;
     return new Promise((resolve, reject) => {
       const s = connect({ host, port });
-      s.once('connect', () => { s.removeAllListeners('error'); resolve(s); });
-      s.once('error', (e: NodeJS.ErrnoException) => reject(new TransportError('link', `connect to port ${port}: ${e.code ?? e.message}`)));
+      s.once('connect', () => {
+        s.removeAllListeners('error');
+        resolve(s);
+      });
+      s.once('error', (e: NodeJS.ErrnoException) =>
+        reject(new TransportError('link', `connect to port ${port}: ${e.code ?? e.message}`)),
+      );
     });
   }
 

@@ -45,11 +45,16 @@ function classify(e: unknown): TransportError {
   if (e instanceof TransportError) return e;
   const err = e as NodeJS.ErrnoException & { level?: string };
   const code = err.code ?? '';
-  if (err.level === 'client-authentication') return new TransportError('auth', 'authentication failed (the key in PAAS_SSH_KEY was not accepted)', false);
+  if (err.level === 'client-authentication')
+    return new TransportError('auth', 'authentication failed (the key in PAAS_SSH_KEY was not accepted)', false);
   if (/timed out/i.test(err.message ?? '')) return new TransportError('connect', 'connection setup timed out', true);
   // the first line, never a cut inside it: the message is redacted later, and a secret cut in two
   // would no longer be recognised (issue #18)
-  return new TransportError('connect', `connection failed: ${code || ((err.message ?? 'error').split('\n')[0] ?? 'error')}`, true);
+  return new TransportError(
+    'connect',
+    `connection failed: ${code || ((err.message ?? 'error').split('\n')[0] ?? 'error')}`,
+    true,
+  );
 }
 
 /**
@@ -65,7 +70,11 @@ function viaJump(e: unknown): TransportError {
 }
 
 /** One ssh2 connection (host key verified), without retries. */
-function connectOnce(cfg: { host: string; port: number; user: string; name: string }, opts: SshOptions, sock?: Duplex): Promise<Client> {
+function connectOnce(
+  cfg: { host: string; port: number; user: string; name: string },
+  opts: SshOptions,
+  sock?: Duplex,
+): Promise<Client> {
   return new Promise((resolve, reject) => {
     const c = new Client();
     let hostkeyFailure: TransportError | null = null;
@@ -150,7 +159,9 @@ export class SshTransport implements Transport {
       } catch (e) {
         last = classify(e);
         if (!last.retryable || i === attempts) break;
-        this.opts.log?.(`${this.spec.id}: ${last.message}; retrying connection setup in ${delay} ms (attempt ${i + 1}/${attempts})`);
+        this.opts.log?.(
+          `${this.spec.id}: ${last.message}; retrying connection setup in ${delay} ms (attempt ${i + 1}/${attempts})`,
+        );
         await sleep(delay);
         delay = Math.min(delay * 2, 8_000);
       }
@@ -172,22 +183,39 @@ export class SshTransport implements Transport {
       let sock: Duplex | undefined;
       if (this.opts.jump) {
         const j = this.opts.jump;
-        const via = await connectOnce({ host: j.host, port: j.port, user: j.user, name: JUMP }, { ...this.opts, pin: undefined }).catch((e: unknown) => {
+        const via = await connectOnce(
+          { host: j.host, port: j.port, user: j.user, name: JUMP },
+          { ...this.opts, pin: undefined },
+        ).catch((e: unknown) => {
           throw viaJump(e);
         });
         jump = via;
         sock = await new Promise<Duplex>((resolve, reject) => {
-          via.forwardOut('127.0.0.1', 0, s.host, s.port, (err, ch) => (err ? reject(new TransportError('connect', `jump host could not reach ${s.id}: ${err.message}`, true)) : resolve(ch)));
+          via.forwardOut('127.0.0.1', 0, s.host, s.port, (err, ch) =>
+            err
+              ? reject(new TransportError('connect', `jump host could not reach ${s.id}: ${err.message}`, true))
+              : resolve(ch),
+          );
         });
       }
-      const client = await connectOnce({ host: s.host, port: s.port, user: s.user, name: `target ${s.id}` }, this.opts, sock);
+      const client = await connectOnce(
+        { host: s.host, port: s.port, user: s.user, name: `target ${s.id}` },
+        this.opts,
+        sock,
+      );
       this.client = client;
       this.jumpClient = jump;
       this.alive = true;
       // events of an earlier, replaced connection must not mark this one dead
-      client.on('error', () => { if (this.client === client) this.alive = false; });
-      client.on('close', () => { if (this.client === client) this.alive = false; });
-      jump?.on('error', () => { if (this.jumpClient === jump) this.alive = false; });
+      client.on('error', () => {
+        if (this.client === client) this.alive = false;
+      });
+      client.on('close', () => {
+        if (this.client === client) this.alive = false;
+      });
+      jump?.on('error', () => {
+        if (this.jumpClient === jump) this.alive = false;
+      });
     } catch (e) {
       // every failed attempt closes its own bastion connection: a retry opens a new one
       jump?.end();
@@ -216,28 +244,50 @@ export class SshTransport implements Transport {
         client.removeListener('close', onLinkClose);
         fn();
       };
-      const onLinkClose = () => finish(() => reject(new TransportError('link', `connection to ${this.spec.id} lost while a remote command was running`)));
+      const onLinkClose = () =>
+        finish(() =>
+          reject(new TransportError('link', `connection to ${this.spec.id} lost while a remote command was running`)),
+        );
       client.once('close', onLinkClose);
       client.exec(`/bin/sh -c ${q(script)}`, (err, ch: ClientChannel) => {
-        if (err) return finish(() => reject(new TransportError('link', `could not open a channel to ${this.spec.id}: ${err.message}`)));
+        if (err)
+          return finish(() =>
+            reject(new TransportError('link', `could not open a channel to ${this.spec.id}: ${err.message}`)),
+          );
         const stop = (why: string) => {
           ch.close();
           finish(() => reject(new TransportError('timeout', `remote command on ${this.spec.id} ${why}`)));
         };
-        if (opts.timeoutMs) timer = setTimeout(() => stop(`timed out after ${Math.round(opts.timeoutMs! / 1000)}s`), opts.timeoutMs);
+        if (opts.timeoutMs)
+          timer = setTimeout(() => stop(`timed out after ${Math.round(opts.timeoutMs! / 1000)}s`), opts.timeoutMs);
         if (opts.signal?.aborted) return stop('was stopped: its deadline passed');
         opts.signal?.addEventListener('abort', () => stop('was stopped: its deadline passed'), { once: true });
         ch.setEncoding('utf8');
         ch.stderr.setEncoding('utf8');
-        ch.on('data', (c: string) => { stdout += c; opts.onStdout?.(c); });
-        ch.stderr.on('data', (c: string) => { stderr += c; opts.onStderr?.(c); });
-        ch.on('exit', (c: number | null, signal?: string) => { code = c ?? (signal ? 128 : 1); });
+        ch.on('data', (c: string) => {
+          stdout += c;
+          opts.onStdout?.(c);
+        });
+        ch.stderr.on('data', (c: string) => {
+          stderr += c;
+          opts.onStderr?.(c);
+        });
+        ch.on('exit', (c: number | null, signal?: string) => {
+          code = c ?? (signal ? 128 : 1);
+        });
         if (opts.input) {
-          ch.on('error', () => { /* a failed stdin write: the close below reports it */ });
+          ch.on('error', () => {
+            /* a failed stdin write: the close below reports it */
+          });
           opts.input(ch);
         }
         ch.on('close', () => {
-          if (code === null) return finish(() => reject(new TransportError('link', `connection to ${this.spec.id} lost while a remote command was running`)));
+          if (code === null)
+            return finish(() =>
+              reject(
+                new TransportError('link', `connection to ${this.spec.id} lost while a remote command was running`),
+              ),
+            );
           finish(() => resolve({ code: code as number, stdout, stderr }));
         });
       });

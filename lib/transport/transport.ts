@@ -55,15 +55,29 @@ export class TransportError extends Error {
  * Writes `head` then the file's bytes into a remote stdin with backpressure, reporting progress, then
  * ends it (EOF). Rejects with an `upload` TransportError when the stream closes or fails first.
  */
-export async function sendFile(stdin: Writable, head: string, file: string, total: number, onProgress?: (done: number, total: number) => void): Promise<void> {
+export async function sendFile(
+  stdin: Writable,
+  head: string,
+  file: string,
+  total: number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<void> {
   let failure: Error | null = null;
-  const fail = (e?: Error) => { failure ??= new TransportError('upload', `the remote side closed the upload${e?.message ? `: ${e.message}` : ''}`); };
+  const fail = (e?: Error) => {
+    failure ??= new TransportError('upload', `the remote side closed the upload${e?.message ? `: ${e.message}` : ''}`);
+  };
   stdin.on('error', fail);
   stdin.once('close', fail);
-  const drained = () => new Promise<void>((resolve) => {
-    const done = () => { stdin.off('drain', done); stdin.off('close', done); stdin.off('error', done); resolve(); };
-    stdin.on('drain', done).on('close', done).on('error', done);
-  });
+  const drained = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        stdin.off('drain', done);
+        stdin.off('close', done);
+        stdin.off('error', done);
+        resolve();
+      };
+      stdin.on('drain', done).on('close', done).on('error', done);
+    });
   try {
     stdin.write(head);
     let done = 0;

@@ -88,8 +88,10 @@ export async function startCacheServer(): Promise<CacheServer> {
   let nextId = 1;
   let url = '';
 
-  const sign = (id: number, perm: string) => createHmac('sha256', signingKey).update(`${id}:${perm}`).digest('base64url');
-  const blobUrl = (id: number, perm: 'r' | 'cw') => `${url}/devstoreaccount1/actions-cache/blob-${id}?sv=2024-11-04&sp=${perm}&se=2099-01-01T00%3A00%3A00Z&sig=${sign(id, perm)}`;
+  const sign = (id: number, perm: string) =>
+    createHmac('sha256', signingKey).update(`${id}:${perm}`).digest('base64url');
+  const blobUrl = (id: number, perm: 'r' | 'cw') =>
+    `${url}/devstoreaccount1/actions-cache/blob-${id}?sv=2024-11-04&sp=${perm}&se=2099-01-01T00%3A00%3A00Z&sig=${sign(id, perm)}`;
 
   const state: CacheServer = {
     url: '',
@@ -105,13 +107,21 @@ export async function startCacheServer(): Promise<CacheServer> {
       return readFileSync(e.file);
     },
     env: () => ({ ACTIONS_CACHE_SERVICE_V2: 'true', ACTIONS_RESULTS_URL: `${url}/`, ACTIONS_RUNTIME_TOKEN: token }),
-    close: () => new Promise<void>((resolve) => server.close(() => { rmSync(dir, { recursive: true, force: true }); resolve(); })),
+    close: () =>
+      new Promise<void>((resolve) =>
+        server.close(() => {
+          rmSync(dir, { recursive: true, force: true });
+          resolve();
+        }),
+      ),
   };
 
   async function twirp(method: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     state.requests.push(method);
-    if (req.headers.authorization !== `Bearer ${token}`) return twirpError(res, 401, 'unauthenticated', 'missing or wrong runtime token');
-    if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) return twirpError(res, 415, 'malformed', 'expected application/json');
+    if (req.headers.authorization !== `Bearer ${token}`)
+      return twirpError(res, 401, 'unauthenticated', 'missing or wrong runtime token');
+    if (!String(req.headers['content-type'] ?? '').startsWith('application/json'))
+      return twirpError(res, 415, 'malformed', 'expected application/json');
     let body: Record<string, unknown>;
     try {
       body = JSON.parse((await readBody(req)).toString('utf8')) as Record<string, unknown>;
@@ -124,16 +134,26 @@ export async function startCacheServer(): Promise<CacheServer> {
     if (key.length > 512 || key.includes(',')) return twirpError(res, 400, 'invalid_argument', 'invalid key');
 
     if (method === 'GetCacheEntryDownloadURL') {
-      const restoreKeys = Array.isArray(body.restore_keys) ? (body.restore_keys as unknown[]).filter((k): k is string => typeof k === 'string') : [];
+      const restoreKeys = Array.isArray(body.restore_keys)
+        ? (body.restore_keys as unknown[]).filter((k): k is string => typeof k === 'string')
+        : [];
       const ready = entries.filter((e) => e.finalized && e.version === version).sort((a, b) => b.seq - a.seq);
-      const hit = ready.find((e) => e.key === key) ?? restoreKeys.map((p) => ready.find((e) => e.key.startsWith(p))).find(Boolean);
+      const hit =
+        ready.find((e) => e.key === key) ??
+        restoreKeys.map((p) => ready.find((e) => e.key.startsWith(p))).find(Boolean);
       if (!hit) return json(res, { ok: false, signed_download_url: '', matched_key: '' });
       return json(res, { ok: true, signed_download_url: blobUrl(hit.id, 'r'), matched_key: hit.key });
     }
     if (method === 'CreateCacheEntry') {
-      if (state.readOnly) return twirpError(res, 403, 'permission_denied', 'cache write denied: the token of this run is read-only');
+      if (state.readOnly)
+        return twirpError(res, 403, 'permission_denied', 'cache write denied: the token of this run is read-only');
       if (entries.some((e) => e.key === key && e.version === version)) {
-        return twirpError(res, 409, 'already_exists', 'cache entry with the same key, version, and scope already exists');
+        return twirpError(
+          res,
+          409,
+          'already_exists',
+          'cache entry with the same key, version, and scope already exists',
+        );
       }
       const id = nextId++;
       entries.push({ id, key, version, seq: 0, finalized: false, size: 0, file: join(dir, `blob-${id}`) });
@@ -144,7 +164,13 @@ export async function startCacheServer(): Promise<CacheServer> {
       if (!e) return twirpError(res, 404, 'not_found', 'no pending cache entry for this key and version');
       if (!existsSync(e.file)) return twirpError(res, 400, 'failed_precondition', 'nothing was uploaded');
       const size = statSync(e.file).size;
-      if (String(size) !== String(body.size_bytes)) return twirpError(res, 400, 'invalid_argument', `size_bytes ${String(body.size_bytes)} does not match the upload (${size})`);
+      if (String(size) !== String(body.size_bytes))
+        return twirpError(
+          res,
+          400,
+          'invalid_argument',
+          `size_bytes ${String(body.size_bytes)} does not match the upload (${size})`,
+        );
       e.finalized = true;
       e.size = size;
       e.seq = ++seq;
@@ -165,7 +191,11 @@ export async function startCacheServer(): Promise<CacheServer> {
       res.writeHead(403, { 'x-ms-error-code': 'AuthenticationFailed' });
       return void res.end();
     }
-    const common = { 'x-ms-request-id': randomBytes(8).toString('hex'), 'x-ms-version': '2024-11-04', date: new Date().toUTCString() };
+    const common = {
+      'x-ms-request-id': randomBytes(8).toString('hex'),
+      'x-ms-version': '2024-11-04',
+      date: new Date().toUTCString(),
+    };
     if (req.method === 'PUT') {
       if (perm !== 'cw' || entry.finalized) {
         res.writeHead(403, { ...common, 'x-ms-error-code': 'AuthorizationPermissionMismatch' });
@@ -185,7 +215,11 @@ export async function startCacheServer(): Promise<CacheServer> {
       if (comp === 'blocklist') {
         state.requests.push('PutBlockList');
         const staged = blocks.get(String(entry.id)) ?? new Map<string, Buffer>();
-        const ids = [...data.toString('utf8').matchAll(/<(?:Latest|Uncommitted|Committed)>([^<]*)<\/(?:Latest|Uncommitted|Committed)>/g)].map((x) => x[1] ?? '');
+        const ids = [
+          ...data
+            .toString('utf8')
+            .matchAll(/<(?:Latest|Uncommitted|Committed)>([^<]*)<\/(?:Latest|Uncommitted|Committed)>/g),
+        ].map((x) => x[1] ?? '');
         const parts: Buffer[] = [];
         for (const id of ids) {
           const b = staged.get(id);
@@ -197,7 +231,12 @@ export async function startCacheServer(): Promise<CacheServer> {
         }
         writeFileSync(entry.file, Buffer.concat(parts));
         blocks.delete(String(entry.id));
-        res.writeHead(201, { ...common, etag, 'last-modified': new Date().toUTCString(), 'x-ms-request-server-encrypted': 'true' });
+        res.writeHead(201, {
+          ...common,
+          etag,
+          'last-modified': new Date().toUTCString(),
+          'x-ms-request-server-encrypted': 'true',
+        });
         return void res.end();
       }
       if (String(req.headers['x-ms-blob-type'] ?? '') !== 'BlockBlob') {
@@ -206,7 +245,12 @@ export async function startCacheServer(): Promise<CacheServer> {
       }
       state.requests.push('PutBlob');
       writeFileSync(entry.file, data);
-      res.writeHead(201, { ...common, etag, 'last-modified': new Date().toUTCString(), 'x-ms-request-server-encrypted': 'true' });
+      res.writeHead(201, {
+        ...common,
+        etag,
+        'last-modified': new Date().toUTCString(),
+        'x-ms-request-server-encrypted': 'true',
+      });
       return void res.end();
     }
     if (req.method === 'GET' || req.method === 'HEAD') {
@@ -224,7 +268,12 @@ export async function startCacheServer(): Promise<CacheServer> {
       const range = /^bytes=(\d+)-(\d*)$/.exec(String(req.headers.range ?? req.headers['x-ms-range'] ?? ''));
       let body = all;
       let status = 200;
-      const headers: Record<string, string> = { ...common, 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes', 'x-ms-blob-type': 'BlockBlob' };
+      const headers: Record<string, string> = {
+        ...common,
+        'content-type': 'application/octet-stream',
+        'accept-ranges': 'bytes',
+        'x-ms-blob-type': 'BlockBlob',
+      };
       if (range) {
         const start = Number(range[1]);
         const end = range[2] ? Math.min(Number(range[2]), all.length - 1) : all.length - 1;
@@ -242,11 +291,13 @@ export async function startCacheServer(): Promise<CacheServer> {
 
   const server: Server = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const done = (p: Promise<void>) => p.catch((e: unknown) => {
-      if (!res.headersSent) twirpError(res, 500, 'internal', e instanceof Error ? e.message : String(e));
-      else res.destroy();
-    });
-    if (req.method === 'POST' && u.pathname.startsWith(SERVICE)) return void done(twirp(u.pathname.slice(SERVICE.length), req, res));
+    const done = (p: Promise<void>) =>
+      p.catch((e: unknown) => {
+        if (!res.headersSent) twirpError(res, 500, 'internal', e instanceof Error ? e.message : String(e));
+        else res.destroy();
+      });
+    if (req.method === 'POST' && u.pathname.startsWith(SERVICE))
+      return void done(twirp(u.pathname.slice(SERVICE.length), req, res));
     if (u.pathname.startsWith('/devstoreaccount1/')) return void done(blob(req, res, u));
     twirpError(res, 404, 'bad_route', `no route ${req.method} ${u.pathname}`);
   });

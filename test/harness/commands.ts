@@ -30,7 +30,8 @@ export function parseFileCommands(text: string, file = 'file command'): Record<s
     } else if (heredoc > 0) {
       const key = line.slice(0, heredoc);
       const delimiter = line.slice(heredoc + 2);
-      if (!key || !delimiter) throw new FileCommandFormatError(`${file}: invalid format ${JSON.stringify(line.slice(0, 80))}`);
+      if (!key || !delimiter)
+        throw new FileCommandFormatError(`${file}: invalid format ${JSON.stringify(line.slice(0, 80))}`);
       const value: string[] = [];
       let closed = false;
       while (++i < lines.length) {
@@ -81,8 +82,21 @@ export interface Annotation {
 
 /** Commands the runner acts on (others are printed as plain text). */
 export const RUNNER_COMMANDS = new Set([
-  'add-mask', 'error', 'warning', 'notice', 'debug', 'group', 'endgroup', 'set-output', 'save-state',
-  'set-env', 'add-path', 'echo', 'add-matcher', 'remove-matcher', 'stop-commands',
+  'add-mask',
+  'error',
+  'warning',
+  'notice',
+  'debug',
+  'group',
+  'endgroup',
+  'set-output',
+  'save-state',
+  'set-env',
+  'add-path',
+  'echo',
+  'add-matcher',
+  'remove-matcher',
+  'stop-commands',
 ]);
 
 export interface ParsedStdout {
@@ -143,7 +157,10 @@ export function parseWorkflowCommands(stdout: string): ParsedStdout {
   });
   const masks = commands.filter((c) => c.command === 'add-mask' && c.data !== '').map((c) => c.data);
   const annotations: Annotation[] = commands
-    .filter((c): c is WorkflowCommand & { command: Annotation['level'] } => c.command === 'error' || c.command === 'warning' || c.command === 'notice')
+    .filter(
+      (c): c is WorkflowCommand & { command: Annotation['level'] } =>
+        c.command === 'error' || c.command === 'warning' || c.command === 'notice',
+    )
     .map((c) => {
       const a: Annotation = { level: c.command, message: c.data, properties: c.properties };
       if (c.properties.file !== undefined) a.file = c.properties.file;
@@ -151,8 +168,18 @@ export function parseWorkflowCommands(stdout: string): ParsedStdout {
       if (c.properties.title !== undefined) a.title = c.properties.title;
       return a;
     });
-  const pick = (name: string) => Object.fromEntries(commands.filter((c) => c.command === name && c.properties.name).map((c) => [c.properties.name as string, c.data]));
-  return { commands, masks, annotations, setOutput: pick('set-output'), saveState: pick('save-state'), visibleLog: applyMasks(visible.join('\n'), masks) };
+  const pick = (name: string) =>
+    Object.fromEntries(
+      commands.filter((c) => c.command === name && c.properties.name).map((c) => [c.properties.name as string, c.data]),
+    );
+  return {
+    commands,
+    masks,
+    annotations,
+    setOutput: pick('set-output'),
+    saveState: pick('save-state'),
+    visibleLog: applyMasks(visible.join('\n'), masks),
+  };
 }
 
 /** Replaces every mask (and each line of a multi-line mask) by *** as the runner's log does. */

@@ -71,7 +71,8 @@ export function checkContract(run: StepResult, command?: string): Envelope & { e
     // (`db_bootstrap_dry_run status=ok`), so only failures are held to the command name
     fail(`status line ${status} does not start with the command ${e.command}`);
   }
-  if (run.outputs.exit_code !== String(run.exitCode)) fail(`exit_code output ${run.outputs.exit_code} differs from the process exit code ${run.exitCode}`);
+  if (run.outputs.exit_code !== String(run.exitCode))
+    fail(`exit_code output ${run.outputs.exit_code} differs from the process exit code ${run.exitCode}`);
   if (![0, 1, 2].includes(run.exitCode ?? -1)) fail(`exit code ${run.exitCode} is not 0, 1 or 2`);
   if (e.ok !== (run.exitCode === 0)) fail(`ok=${e.ok} but exit code ${run.exitCode}`);
   if (e.error && run.exitCode !== 1) fail(`an error envelope must exit 1, got ${run.exitCode}`);
@@ -79,7 +80,8 @@ export function checkContract(run: StepResult, command?: string): Envelope & { e
     const reason = e.error.code.toLowerCase().replace(/^paas_/, '');
     if (!(status as string).includes(' status=fail ') || !(status as string).includes(` reason=${reason}`)) {
       // the fail-closed form is allowed: `status=fail reason=sensitive_value_detected`
-      if (!(status as string).includes('reason=sensitive_value_detected')) fail(`status line ${status} does not carry status=fail reason=${reason}`);
+      if (!(status as string).includes('reason=sensitive_value_detected'))
+        fail(`status line ${status} does not carry status=fail reason=${reason}`);
     }
     const ann = run.annotations.find((a) => a.level === 'error' && a.message.startsWith(`${e.error?.code}: `));
     if (!ann) fail(`no ::error:: annotation starting with ${e.error.code}`);

@@ -55,7 +55,11 @@ exec ${node} -e "const p=require('fs').readFileSync(process.env.PAAS_APP_DIR+'/.
 `;
 
 /** Writes a release directory and its tarball; returns the tarball path. */
-export function makeRelease(base: string, version: string, opts: { failOn?: string[]; failLive?: boolean; extra?: (dir: string) => void } = {}): string {
+export function makeRelease(
+  base: string,
+  version: string,
+  opts: { failOn?: string[]; failLive?: boolean; extra?: (dir: string) => void } = {},
+): string {
   const dir = join(base, `rel-${version}`);
   mkdirSync(join(dir, 'bin'), { recursive: true });
   writeFileSync(join(dir, 'server.cjs'), SERVER);
@@ -117,15 +121,50 @@ export interface OpRun {
 }
 
 /** Runs an operation in-process as CI would (policy: workflow_dispatch on main). */
-export async function runOp(op: 'deploy' | 'rollback', raw: Record<string, unknown>, o: { cwd: string; env?: NodeJS.ProcessEnv; inCI?: boolean; inAction?: boolean; onLog?: (line: string) => void }): Promise<OpRun> {
+export async function runOp(
+  op: 'deploy' | 'rollback',
+  raw: Record<string, unknown>,
+  o: { cwd: string; env?: NodeJS.ProcessEnv; inCI?: boolean; inAction?: boolean; onLog?: (line: string) => void },
+): Promise<OpRun> {
   const redactor = new Redactor();
   const mem = memoryLogger(redactor);
-  const tap = (f: (m: string) => void) => (m: string) => { f(m); o.onLog?.(m); };
-  const logger = { lines: mem.lines, info: tap(mem.info), warn: tap(mem.warn), error: tap(mem.error), debug: mem.debug };
-  const env = { GITHUB_EVENT_NAME: 'workflow_dispatch', GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main', GITHUB_ACTOR: 'tester', GITHUB_RUN_ID: String(Date.now() % 1e9), ...o.env };
-  const rt: Runtime = { env, cwd: o.cwd, redactor, logger, now: () => new Date(), inCI: o.inCI ?? true, inAction: o.inAction ?? false, workspace: undefined };
+  const tap = (f: (m: string) => void) => (m: string) => {
+    f(m);
+    o.onLog?.(m);
+  };
+  const logger = {
+    lines: mem.lines,
+    info: tap(mem.info),
+    warn: tap(mem.warn),
+    error: tap(mem.error),
+    debug: mem.debug,
+  };
+  const env = {
+    GITHUB_EVENT_NAME: 'workflow_dispatch',
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_REF_NAME: 'main',
+    GITHUB_ACTOR: 'tester',
+    GITHUB_RUN_ID: String(Date.now() % 1e9),
+    ...o.env,
+  };
+  const rt: Runtime = {
+    env,
+    cwd: o.cwd,
+    redactor,
+    logger,
+    now: () => new Date(),
+    inCI: o.inCI ?? true,
+    inAction: o.inAction ?? false,
+    workspace: undefined,
+  };
   const outcome = await executeOperation(rt, op, raw);
-  const visible = [...outcome.lines, JSON.stringify(outcome.envelope), outcome.summary ?? '', outcome.text ?? '', ...logger.lines].join('\n');
+  const visible = [
+    ...outcome.lines,
+    JSON.stringify(outcome.envelope),
+    outcome.summary ?? '',
+    outcome.text ?? '',
+    ...logger.lines,
+  ].join('\n');
   return { outcome, logs: logger.lines, redactor, visible };
 }
 
@@ -189,23 +228,54 @@ export function paasChild(args: string[], o: { cwd: string; env?: NodeJS.Process
  * it exited), GITHUB_WORKSPACE = cwd. The same liveness bound as paasChild. `op` post: the `post:`
  * step (pass the main step's state as env STATE_<name>).
  */
-export function actionChild(op: string, inputs: Record<string, string>, o: { cwd: string; files: string; env?: NodeJS.ProcessEnv; boundMs: number }): ChildRun {
+export function actionChild(
+  op: string,
+  inputs: Record<string, string>,
+  o: { cwd: string; files: string; env?: NodeJS.ProcessEnv; boundMs: number },
+): ChildRun {
   const entry = join(o.files, `${op}.mjs`);
   const call = op === 'post' ? 'runPost()' : `runAction(${JSON.stringify(op)})`;
   // the action entry module (lib/entry/action.ts; lib/runtime/action.ts before it moved)
-  const mod = [join(REPO, 'lib', 'entry', 'action.ts'), join(REPO, 'lib', 'runtime', 'action.ts')].find((f) => existsSync(f)) as string;
-  writeFileSync(entry, `import { runAction, runPost } from ${JSON.stringify(mod)};\nvoid runAction; void runPost;\nawait ${call};\n`);
-  const env: NodeJS.ProcessEnv = { GITHUB_WORKSPACE: o.cwd, GITHUB_OUTPUT: join(o.files, 'output'), GITHUB_STATE: join(o.files, 'state'), GITHUB_STEP_SUMMARY: join(o.files, 'summary'), ...o.env };
-  for (const f of ['output', 'state', 'summary']) if (op !== 'post' || f !== 'state') writeFileSync(join(o.files, f), '');
+  const mod = [join(REPO, 'lib', 'entry', 'action.ts'), join(REPO, 'lib', 'runtime', 'action.ts')].find((f) =>
+    existsSync(f),
+  ) as string;
+  writeFileSync(
+    entry,
+    `import { runAction, runPost } from ${JSON.stringify(mod)};\nvoid runAction; void runPost;\nawait ${call};\n`,
+  );
+  const env: NodeJS.ProcessEnv = {
+    GITHUB_WORKSPACE: o.cwd,
+    GITHUB_OUTPUT: join(o.files, 'output'),
+    GITHUB_STATE: join(o.files, 'state'),
+    GITHUB_STEP_SUMMARY: join(o.files, 'summary'),
+    ...o.env,
+  };
+  for (const f of ['output', 'state', 'summary'])
+    if (op !== 'post' || f !== 'state') writeFileSync(join(o.files, f), '');
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
   return sourceChild([entry], op, { ...o, env });
 }
 
-function sourceChild(argv: string[], what: string, o: { cwd: string; env?: NodeJS.ProcessEnv; boundMs: number }): ChildRun {
+function sourceChild(
+  argv: string[],
+  what: string,
+  o: { cwd: string; env?: NodeJS.ProcessEnv; boundMs: number },
+): ChildRun {
   const child = spawn(process.execPath, ['--import', sourceLoader(), ...argv], {
     cwd: o.cwd,
     detached: true,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: mkdtempSync(join(tmpdir(), 'paas-home-')), LANG: 'C', GITHUB_ACTIONS: 'true', GITHUB_EVENT_NAME: 'workflow_dispatch', GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main', GITHUB_ACTOR: 'tester', GITHUB_RUN_ID: String(Date.now() % 1e9), ...o.env },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: mkdtempSync(join(tmpdir(), 'paas-home-')),
+      LANG: 'C',
+      GITHUB_ACTIONS: 'true',
+      GITHUB_EVENT_NAME: 'workflow_dispatch',
+      GITHUB_REF: 'refs/heads/main',
+      GITHUB_REF_NAME: 'main',
+      GITHUB_ACTOR: 'tester',
+      GITHUB_RUN_ID: String(Date.now() % 1e9),
+      ...o.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -220,12 +290,23 @@ function sourceChild(argv: string[], what: string, o: { cwd: string; env?: NodeJ
     partial = lines.pop() ?? '';
     for (const l of lines) for (const f of listeners) f(l);
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const bound = setTimeout(() => {
-      try { process.kill(-(child.pid as number), 'SIGKILL'); } catch { /* gone */ }
-      reject(new Error(`paas ${what} was still running after ${o.boundMs} ms (liveness bound):\n${stderr.slice(-2000)}`));
-    }, o.boundMs);
-    child.on('close', (code, signal) => { clearTimeout(bound); resolve({ code, signal, stdout, stderr }); });
-  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve, reject) => {
+      const bound = setTimeout(() => {
+        try {
+          process.kill(-(child.pid as number), 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+        reject(
+          new Error(`paas ${what} was still running after ${o.boundMs} ms (liveness bound):\n${stderr.slice(-2000)}`),
+        );
+      }, o.boundMs);
+      child.on('close', (code, signal) => {
+        clearTimeout(bound);
+        resolve({ code, signal, stdout, stderr });
+      });
+    },
+  );
   return { pid: child.pid as number, exited, onLine: (f) => listeners.push(f) };
 }

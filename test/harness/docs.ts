@@ -34,14 +34,28 @@ export function renderInputsDoc(): string {
   ];
   const order: ActionName[] = ['paas', ...ALL_ACTIONS.filter((a) => a !== 'paas')];
   out.push('| action | `uses:` |', '| --- | --- |');
-  for (const a of order) out.push(`| [${a === 'paas' ? 'paas (umbrella)' : a}](#${a === 'paas' ? 'paas-umbrella' : a}) | ${code(uses(a))} |`);
+  for (const a of order)
+    out.push(
+      `| [${a === 'paas' ? 'paas (umbrella)' : a}](#${a === 'paas' ? 'paas-umbrella' : a}) | ${code(uses(a))} |`,
+    );
   out.push('');
   for (const a of order) {
     const m = loadActionMetadata(a);
-    out.push(`## ${a === 'paas' ? 'paas (umbrella)' : a}`, '', `${m.description}`, '', `\`uses: ${uses(a)}\``, '', '### Inputs', '');
+    out.push(
+      `## ${a === 'paas' ? 'paas (umbrella)' : a}`,
+      '',
+      `${m.description}`,
+      '',
+      `\`uses: ${uses(a)}\``,
+      '',
+      '### Inputs',
+      '',
+    );
     out.push('| input | required | default | description |', '| --- | --- | --- | --- |');
     for (const [name, spec] of Object.entries(m.inputs ?? {})) {
-      out.push(`| \`${name}\` | ${spec.required ? 'yes' : 'no'} | ${spec.default === undefined ? '' : code(spec.default)} | ${cell(spec.description)} |`);
+      out.push(
+        `| \`${name}\` | ${spec.required ? 'yes' : 'no'} | ${spec.default === undefined ? '' : code(spec.default)} | ${cell(spec.description)} |`,
+      );
     }
     out.push('', '### Outputs', '', '| output | description |', '| --- | --- |');
     for (const [name, spec] of Object.entries(m.outputs ?? {})) out.push(`| \`${name}\` | ${cell(spec.description)} |`);

@@ -110,7 +110,17 @@ export function toJsonSchema(schema: unknown, depth = 0): unknown {
   }
   const out: Schema = {};
   for (const [k, v] of Object.entries(s)) {
-    if (k === 'nullable' || k === 'example' || k === 'examples' || k.startsWith('x-') || k === 'discriminator' || k === 'readOnly' || k === 'writeOnly' || k === 'deprecated') continue;
+    if (
+      k === 'nullable' ||
+      k === 'example' ||
+      k === 'examples' ||
+      k.startsWith('x-') ||
+      k === 'discriminator' ||
+      k === 'readOnly' ||
+      k === 'writeOnly' ||
+      k === 'deprecated'
+    )
+      continue;
     if (k === 'properties' && v && typeof v === 'object') {
       out.properties = Object.fromEntries(Object.entries(v as Schema).map(([pk, pv]) => [pk, toJsonSchema(pv, depth)]));
     } else if (['items', 'additionalProperties', 'not', 'oneOf', 'anyOf', 'allOf'].includes(k)) {
@@ -125,7 +135,9 @@ export function toJsonSchema(schema: unknown, depth = 0): unknown {
 }
 
 const ajv = new Ajv({ strict: false, allErrors: true, logger: false, coerceTypes: false });
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => void;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  a: Ajv,
+) => void;
 addFormats(ajv);
 const ajvCoerce = new Ajv({ strict: false, allErrors: true, logger: false, coerceTypes: true });
 addFormats(ajvCoerce);
@@ -253,13 +265,19 @@ const IMPLEMENTED = new Set([
 // responses: GitHub answers "" for an unset URL field the description marks `format: uri`
 const ajvResponse = new Ajv({ strict: false, allErrors: true, logger: false, coerceTypes: false });
 addFormats(ajvResponse);
-ajvResponse.addFormat('uri', { type: 'string', validate: (u: string) => u === '' || /^[a-z][a-z0-9+.-]*:[^\s]+$/i.test(u) });
+ajvResponse.addFormat('uri', {
+  type: 'string',
+  validate: (u: string) => u === '' || /^[a-z][a-z0-9+.-]*:[^\s]+$/i.test(u),
+});
 const responseValidators = new Map<string, ValidateFunction>();
 
 /** Problems of a response body the fake is about to send, against the operation's response schema (empty: valid). */
 export function checkResponse(key: string, status: number, body: unknown): string[] {
   const [method, template] = key.split(' ') as [string, string];
-  const op = (githubSpec().paths[template] as Record<string, { responses?: Record<string, { content?: Record<string, { schema?: Schema }> }> }> | undefined)?.[method];
+  const op = (
+    githubSpec().paths[template] as
+      Record<string, { responses?: Record<string, { content?: Record<string, { schema?: Schema }> }> }> | undefined
+  )?.[method];
   const schema = op?.responses?.[String(status)]?.content?.['application/json']?.schema;
   if (!schema) return [`${key}: status ${status} is not a documented response`];
   const vk = `${key} ${status}`;
@@ -268,17 +286,33 @@ export function checkResponse(key: string, status: number, body: unknown): strin
     v = ajvResponse.compile(toJsonSchema(schema) as object);
     responseValidators.set(vk, v);
   }
-  return v(body) ? [] : [`${key}: the fake's ${status} response does not match the description: ${ajvResponse.errorsText(v.errors)}`];
+  return v(body)
+    ? []
+    : [`${key}: the fake's ${status} response does not match the description: ${ajvResponse.errorsText(v.errors)}`];
 }
 
 /** A user object with every field GitHub's simple-user schema requires. */
 function botUser(base: string): Json {
   const u = `${base}/users/github-actions%5Bbot%5D`;
   return {
-    login: 'github-actions[bot]', id: 41898282, node_id: 'MDM6Qm90NDE4OTgyODI=', avatar_url: 'https://avatars.githubusercontent.com/in/15368?v=4', gravatar_id: '',
-    url: u, html_url: 'https://github.com/apps/github-actions', followers_url: `${u}/followers`, following_url: `${u}/following{/other_user}`, gists_url: `${u}/gists{/gist_id}`,
-    starred_url: `${u}/starred{/owner}{/repo}`, subscriptions_url: `${u}/subscriptions`, organizations_url: `${u}/orgs`, repos_url: `${u}/repos`, events_url: `${u}/events{/privacy}`,
-    received_events_url: `${u}/received_events`, type: 'Bot', site_admin: false,
+    login: 'github-actions[bot]',
+    id: 41898282,
+    node_id: 'MDM6Qm90NDE4OTgyODI=',
+    avatar_url: 'https://avatars.githubusercontent.com/in/15368?v=4',
+    gravatar_id: '',
+    url: u,
+    html_url: 'https://github.com/apps/github-actions',
+    followers_url: `${u}/followers`,
+    following_url: `${u}/following{/other_user}`,
+    gists_url: `${u}/gists{/gist_id}`,
+    starred_url: `${u}/starred{/owner}{/repo}`,
+    subscriptions_url: `${u}/subscriptions`,
+    organizations_url: `${u}/orgs`,
+    repos_url: `${u}/repos`,
+    events_url: `${u}/events{/privacy}`,
+    received_events_url: `${u}/received_events`,
+    type: 'Bot',
+    site_admin: false,
   };
 }
 
@@ -317,17 +351,41 @@ function validateParam(key: string, p: Schema, value: string): string | null {
 }
 
 /** Checks one request against the description; returns the problems (empty: valid). */
-export function checkRequest(method: string, path: string, query: URLSearchParams, contentType: string | undefined, rawBody: string): { template: string | null; params: Record<string, string>; body: unknown; problems: string[]; status: number } {
+export function checkRequest(
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  contentType: string | undefined,
+  rawBody: string,
+): { template: string | null; params: Record<string, string>; body: unknown; problems: string[]; status: number } {
   const m = method.toLowerCase();
   const candidates = routes()
     .map((r) => ({ r, match: r.re.exec(path) }))
     .filter((x) => x.match)
     .sort((a, b) => b.r.literals - a.r.literals);
   const hit = candidates[0];
-  if (!hit || !hit.match) return { template: null, params: {}, body: undefined, problems: [`${method} ${path}: no such path in GitHub's REST API`], status: 404 };
+  if (!hit || !hit.match)
+    return {
+      template: null,
+      params: {},
+      body: undefined,
+      problems: [`${method} ${path}: no such path in GitHub's REST API`],
+      status: 404,
+    };
   const template = hit.r.template;
   const item = githubSpec().paths[template] as Record<string, unknown>;
-  if (!item[m]) return { template, params: {}, body: undefined, problems: [`${method} ${template}: method not allowed (allowed: ${Object.keys(item).filter((k) => ['get', 'post', 'put', 'patch', 'delete'].includes(k)).join(', ')})`], status: 404 };
+  if (!item[m])
+    return {
+      template,
+      params: {},
+      body: undefined,
+      problems: [
+        `${method} ${template}: method not allowed (allowed: ${Object.keys(item)
+          .filter((k) => ['get', 'post', 'put', 'patch', 'delete'].includes(k))
+          .join(', ')})`,
+      ],
+      status: 404,
+    };
   const problems: string[] = [];
   const params: Record<string, string> = {};
   hit.r.names.forEach((n, i) => (params[n] = decodeURIComponent(hit.match?.[i + 1] ?? '')));
@@ -337,22 +395,26 @@ export function checkRequest(method: string, path: string, query: URLSearchParam
     const where = p.in as string;
     const value = where === 'path' ? params[name] : where === 'query' ? (query.get(name) ?? undefined) : undefined;
     if (value === undefined) {
-      if (p.required === true && where !== 'header') problems.push(`${method} ${template}: required ${where} parameter ${name} missing`);
+      if (p.required === true && where !== 'header')
+        problems.push(`${method} ${template}: required ${where} parameter ${name} missing`);
       continue;
     }
     if (where === 'path' || where === 'query') {
       const err = validateParam(`${m} ${template} ${name}`, p, value);
-      if (err) problems.push(`${method} ${template}: ${where} parameter ${name}=${JSON.stringify(value)} invalid: ${err}`);
+      if (err)
+        problems.push(`${method} ${template}: ${where} parameter ${name}=${JSON.stringify(value)} invalid: ${err}`);
     }
   }
   const queryNames = new Set(declared.filter((p) => p.in === 'query').map((p) => p.name as string));
-  for (const k of new Set(query.keys())) if (!queryNames.has(k)) problems.push(`${method} ${template}: undeclared query parameter ${k}`);
+  for (const k of new Set(query.keys()))
+    if (!queryNames.has(k)) problems.push(`${method} ${template}: undeclared query parameter ${k}`);
   let body: unknown;
   const op = item[m] as Operation;
   const schema = op.requestBody?.content?.['application/json']?.schema;
   if (rawBody.length) {
     if (!schema) problems.push(`${method} ${template}: takes no JSON body`);
-    else if (!/^application\/json\b/.test(contentType ?? '')) problems.push(`${method} ${template}: body without content-type application/json`);
+    else if (!/^application\/json\b/.test(contentType ?? ''))
+      problems.push(`${method} ${template}: body without content-type application/json`);
     else {
       try {
         body = JSON.parse(rawBody);
@@ -369,7 +431,8 @@ export function checkRequest(method: string, path: string, query: URLSearchParam
         if (!v(body)) problems.push(`${method} ${template}: body invalid: ${ajv.errorsText(v.errors)}`);
         const props = (schema as Schema).properties as Schema | undefined;
         if (props && body && typeof body === 'object' && !Array.isArray(body)) {
-          for (const k of Object.keys(body as object)) if (!(k in props)) problems.push(`${method} ${template}: body field ${k} is not in the description`);
+          for (const k of Object.keys(body as object))
+            if (!(k in props)) problems.push(`${method} ${template}: body field ${k} is not in the description`);
         }
       }
     }
@@ -385,7 +448,9 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
   githubSpec();
   const owner = opts.owner ?? 'acme';
   const repo = opts.repo ?? 'shop';
-  const token = opts.token ?? `ghs_${Array.from({ length: 36 }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(Math.random() * 36)]).join('')}`;
+  const token =
+    opts.token ??
+    `ghs_${Array.from({ length: 36 }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(Math.random() * 36)]).join('')}`;
   const issues = new Map<number, FakeIssue>();
   const deployments = new Map<number, FakeDeployment>();
   let nextDeployment = 1;
@@ -422,12 +487,29 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
       closed_at: i.closed_at,
       author_association: 'NONE',
     };
-    if (i.pull_request) out.pull_request = { url: `${base}/repos/${owner}/${repo}/pulls/${i.number}`, html_url: html, diff_url: `${html}.diff`, patch_url: `${html}.patch` };
+    if (i.pull_request)
+      out.pull_request = {
+        url: `${base}/repos/${owner}/${repo}/pulls/${i.number}`,
+        html_url: html,
+        diff_url: `${html}.diff`,
+        patch_url: `${html}.patch`,
+      };
     return out;
   };
 
   const addIssue = (f: Partial<FakeIssue> & { title: string }): FakeIssue => {
-    const i: FakeIssue = { number: next++, body: '', state: 'open', state_reason: null, labels: [], pull_request: false, comments: [], created_at: new Date(Date.now() - 1000 * (10_000 - next)).toISOString(), closed_at: null, ...f };
+    const i: FakeIssue = {
+      number: next++,
+      body: '',
+      state: 'open',
+      state_reason: null,
+      labels: [],
+      pull_request: false,
+      comments: [],
+      created_at: new Date(Date.now() - 1000 * (10_000 - next)).toISOString(),
+      closed_at: null,
+      ...f,
+    };
     issues.set(i.number, i);
     return i;
   };
@@ -437,14 +519,48 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
     const api = `${base}/repos/${owner}/${repo}`;
     const required = ((githubSpec().components.schemas['full-repository'] as Schema).required as string[]) ?? [];
     const out: Record<string, Json> = {};
-    for (const k of required) if (k.endsWith('_url') || k === 'url') out[k] = k === 'html_url' ? `https://github.com/${owner}/${repo}` : `${api}/${k.replace(/_url$/, '')}`;
+    for (const k of required)
+      if (k.endsWith('_url') || k === 'url')
+        out[k] = k === 'html_url' ? `https://github.com/${owner}/${repo}` : `${api}/${k.replace(/_url$/, '')}`;
     const owner_ = botUser(base) as Record<string, Json>;
     Object.assign(out, {
-      id: 4242, node_id: 'R_kgDOx', name: repo, full_name: `${owner}/${repo}`, owner: { ...owner_, login: owner, type: 'Organization' }, private: repoInfo.private, description: null,
-      fork: false, clone_url: `https://github.com/${owner}/${repo}.git`, git_url: `git://github.com/${owner}/${repo}.git`, ssh_url: `git@github.com:${owner}/${repo}.git`, svn_url: `https://github.com/${owner}/${repo}`, mirror_url: null,
-      homepage: null, language: 'TypeScript', forks: 0, forks_count: 0, stargazers_count: 0, watchers: 0, watchers_count: 0, size: 100, default_branch: 'main', open_issues: 0, open_issues_count: 0,
-      has_issues: true, has_projects: false, has_wiki: false, has_pages: false, has_discussions: false, archived: false, disabled: false, license: null,
-      pushed_at: repoInfo.pushed_at, created_at: '2025-01-01T00:00:00Z', updated_at: repoInfo.pushed_at, network_count: 0, subscribers_count: 1,
+      id: 4242,
+      node_id: 'R_kgDOx',
+      name: repo,
+      full_name: `${owner}/${repo}`,
+      owner: { ...owner_, login: owner, type: 'Organization' },
+      private: repoInfo.private,
+      description: null,
+      fork: false,
+      clone_url: `https://github.com/${owner}/${repo}.git`,
+      git_url: `git://github.com/${owner}/${repo}.git`,
+      ssh_url: `git@github.com:${owner}/${repo}.git`,
+      svn_url: `https://github.com/${owner}/${repo}`,
+      mirror_url: null,
+      homepage: null,
+      language: 'TypeScript',
+      forks: 0,
+      forks_count: 0,
+      stargazers_count: 0,
+      watchers: 0,
+      watchers_count: 0,
+      size: 100,
+      default_branch: 'main',
+      open_issues: 0,
+      open_issues_count: 0,
+      has_issues: true,
+      has_projects: false,
+      has_wiki: false,
+      has_pages: false,
+      has_discussions: false,
+      archived: false,
+      disabled: false,
+      license: null,
+      pushed_at: repoInfo.pushed_at,
+      created_at: '2025-01-01T00:00:00Z',
+      updated_at: repoInfo.pushed_at,
+      network_count: 0,
+      subscribers_count: 1,
     });
     return out;
   };
@@ -487,7 +603,7 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
   });
 
   /** One page of `all` as GitHub pages a list (per_page max 100, Link header). */
-  const paginate = <T,>(url: URL, all: T[]): { items: T[]; headers: Record<string, string> } => {
+  const paginate = <T>(url: URL, all: T[]): { items: T[]; headers: Record<string, string> } => {
     const q = url.searchParams;
     const perPage = Math.min(100, Number(q.get('per_page') ?? 30));
     const page = Math.max(1, Number(q.get('page') ?? 1));
@@ -501,12 +617,19 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
     const foreign = (u: string) => (foreignNextLink ? u.replace(base, 'http://api.elsewhere.invalid') : u);
     if (page < last) parts.push(`<${foreign(link(page + 1))}>; rel="next"`, `<${link(last)}>; rel="last"`);
     if (page > 1) parts.push(`<${link(1)}>; rel="first"`, `<${link(page - 1)}>; rel="prev"`);
-    return { items: all.slice((page - 1) * perPage, page * perPage), headers: parts.length ? { link: parts.join(', ') } : {} };
+    return {
+      items: all.slice((page - 1) * perPage, page * perPage),
+      headers: parts.length ? { link: parts.join(', ') } : {},
+    };
   };
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     const text = body === undefined ? '' : JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-github-api-version-selected': '2022-11-28', ...headers });
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'x-github-api-version-selected': '2022-11-28',
+      ...headers,
+    });
     res.end(text);
   };
 
@@ -514,23 +637,64 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
   const sendFailure = (res: ServerResponse, f: FailureSpec) => {
     const now = (f.now ?? Date.now)();
     const doc = { documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' };
-    const limitHeaders = (remaining: number) => ({ 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-used': String(5000 - remaining), 'x-ratelimit-resource': 'core', 'x-ratelimit-reset': String(Math.ceil(now / 1000) + (f.seconds ?? 3600)) });
+    const limitHeaders = (remaining: number) => ({
+      'x-ratelimit-limit': '5000',
+      'x-ratelimit-remaining': String(remaining),
+      'x-ratelimit-used': String(5000 - remaining),
+      'x-ratelimit-resource': 'core',
+      'x-ratelimit-reset': String(Math.ceil(now / 1000) + (f.seconds ?? 3600)),
+    });
     switch (f.kind) {
       case 'retry_after':
-        return send(res, f.status, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', ...doc }, { 'retry-after': String(f.seconds ?? 60), ...limitHeaders(4000) });
+        return send(
+          res,
+          f.status,
+          {
+            message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+            ...doc,
+          },
+          { 'retry-after': String(f.seconds ?? 60), ...limitHeaders(4000) },
+        );
       case 'secondary_message':
-        return send(res, f.status, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', ...doc }, limitHeaders(4000));
+        return send(
+          res,
+          f.status,
+          {
+            message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+            ...doc,
+          },
+          limitHeaders(4000),
+        );
       case 'primary_rate_limit':
-        return send(res, f.status, { message: 'API rate limit exceeded for installation ID 1.', ...doc }, limitHeaders(0));
+        return send(
+          res,
+          f.status,
+          { message: 'API rate limit exceeded for installation ID 1.', ...doc },
+          limitHeaders(0),
+        );
       case 'permission':
-        return send(res, f.status, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/issues/issues#create-an-issue' }, limitHeaders(4990));
+        return send(
+          res,
+          f.status,
+          {
+            message: 'Resource not accessible by integration',
+            documentation_url: 'https://docs.github.com/rest/issues/issues#create-an-issue',
+          },
+          limitHeaders(4990),
+        );
       default:
         return send(res, f.status, { message: f.status >= 500 ? 'Server Error' : 'injected failure' });
     }
   };
 
   /** Sends a response after checking it against the description (a mismatch is the fake's bug: a violation). */
-  const sendChecked = (res: ServerResponse, key: string, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  const sendChecked = (
+    res: ServerResponse,
+    key: string,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     violations.push(...checkResponse(key, status, body));
     return send(res, status, body, headers);
   };
@@ -538,7 +702,17 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
   /** GitHub's 422 for a request the description allows but GitHub's own rules refuse. */
   const unprocessable = (res: ServerResponse, problem: string) => {
     violations.push(problem);
-    return send(res, 422, { message: 'Validation Failed', errors: [{ resource: problem.includes('/statuses') ? 'DeploymentStatus' : 'Deployment', code: 'custom', message: problem }], documentation_url: 'https://docs.github.com/rest' });
+    return send(res, 422, {
+      message: 'Validation Failed',
+      errors: [
+        {
+          resource: problem.includes('/statuses') ? 'DeploymentStatus' : 'Deployment',
+          code: 'custom',
+          message: problem,
+        },
+      ],
+      documentation_url: 'https://docs.github.com/rest',
+    });
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -546,7 +720,13 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
     const raw = await readBody(req);
     if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
     const check = checkRequest(req.method ?? 'GET', url.pathname, url.searchParams, req.headers['content-type'], raw);
-    requests.push({ method: req.method ?? 'GET', path: url.pathname, template: check.template, query: Object.fromEntries(url.searchParams), body: check.body });
+    requests.push({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      template: check.template,
+      query: Object.fromEntries(url.searchParams),
+      body: check.body,
+    });
     const auth = /^(?:bearer|token) +(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (auth !== token) {
       violations.push(`${req.method} ${url.pathname}: missing or wrong Authorization header`);
@@ -554,17 +734,24 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
     }
     if (check.problems.length) {
       violations.push(...check.problems);
-      return send(res, check.status, { message: check.problems.join('; '), documentation_url: 'https://docs.github.com/rest' });
+      return send(res, check.status, {
+        message: check.problems.join('; '),
+        documentation_url: 'https://docs.github.com/rest',
+      });
     }
     const key = `${(req.method ?? '').toLowerCase()} ${check.template}`;
     const page = Number(url.searchParams.get('page') ?? 1);
-    const fail = failures.find((f) => f.left > 0 && (!f.match || f.match === key) && (f.page === undefined || f.page === page));
+    const fail = failures.find(
+      (f) => f.left > 0 && (!f.match || f.match === key) && (f.page === undefined || f.page === page),
+    );
     if (fail) {
       fail.left--;
       return sendFailure(res, fail);
     }
     if (!IMPLEMENTED.has(key)) {
-      violations.push(`${key}: valid in GitHub's API but not implemented by the fake (paas-actions should not call it)`);
+      violations.push(
+        `${key}: valid in GitHub's API but not implemented by the fake (paas-actions should not call it)`,
+      );
       return send(res, 501, { message: 'not implemented by the fake' });
     }
     if (check.params.owner !== owner || check.params.repo !== repo) return send(res, 404, { message: 'Not Found' });
@@ -585,8 +772,15 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
         return send(res, 200, p.items.map(issueJson), p.headers);
       }
       case 'post /repos/{owner}/{repo}/issues': {
-        const labels = ((body.labels as Array<string | { name?: string }> | undefined) ?? []).map((l) => (typeof l === 'string' ? l : (l.name ?? '')));
-        const i = addIssue({ title: String(body.title), body: typeof body.body === 'string' ? body.body : '', labels, created_at: new Date().toISOString() });
+        const labels = ((body.labels as Array<string | { name?: string }> | undefined) ?? []).map((l) =>
+          typeof l === 'string' ? l : (l.name ?? ''),
+        );
+        const i = addIssue({
+          title: String(body.title),
+          body: typeof body.body === 'string' ? body.body : '',
+          labels,
+          created_at: new Date().toISOString(),
+        });
         return send(res, 201, issueJson(i));
       }
       case 'get /repos/{owner}/{repo}/issues/{issue_number}': {
@@ -612,25 +806,42 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
       case 'get /repos/{owner}/{repo}/issues/{issue_number}/comments': {
         const i = issues.get(n);
         if (!i) return send(res, 404, { message: 'Not Found' });
-        return send(res, 200, i.comments.map((c, k) => ({ id: n * 1000 + k, body: c, user: { login: 'github-actions[bot]' } })));
+        return send(
+          res,
+          200,
+          i.comments.map((c, k) => ({ id: n * 1000 + k, body: c, user: { login: 'github-actions[bot]' } })),
+        );
       }
       case 'post /repos/{owner}/{repo}/issues/{issue_number}/comments': {
         const i = issues.get(n);
         if (!i) return send(res, 404, { message: 'Not Found' });
         i.comments.push(String(body.body));
-        return send(res, 201, { id: n * 1000 + i.comments.length, node_id: 'IC_x', body: body.body, html_url: `https://github.com/${owner}/${repo}/issues/${n}#issuecomment-${i.comments.length}`, user: { login: 'github-actions[bot]' }, created_at: new Date().toISOString() });
+        return send(res, 201, {
+          id: n * 1000 + i.comments.length,
+          node_id: 'IC_x',
+          body: body.body,
+          html_url: `https://github.com/${owner}/${repo}/issues/${n}#issuecomment-${i.comments.length}`,
+          user: { login: 'github-actions[bot]' },
+          created_at: new Date().toISOString(),
+        });
       }
       case 'post /repos/{owner}/{repo}/issues/{issue_number}/labels': {
         const i = issues.get(n);
         if (!i) return send(res, 404, { message: 'Not Found' });
-        const add = Array.isArray(check.body) ? (check.body as string[]) : ((body.labels as Array<string | { name: string }>) ?? []).map((l) => (typeof l === 'string' ? l : l.name));
+        const add = Array.isArray(check.body)
+          ? (check.body as string[])
+          : ((body.labels as Array<string | { name: string }>) ?? []).map((l) => (typeof l === 'string' ? l : l.name));
         for (const l of add) if (!i.labels.includes(l)) i.labels.push(l);
         return send(res, 200, i.labels.map(labelObj));
       }
       case 'get /repos/{owner}/{repo}/deployments': {
         const q = url.searchParams;
         const all = [...deployments.values()]
-          .filter((d) => ['sha', 'ref', 'task', 'environment'].every((k) => !q.get(k) || q.get(k) === String(d[k as 'sha' | 'ref' | 'task' | 'environment'])))
+          .filter((d) =>
+            ['sha', 'ref', 'task', 'environment'].every(
+              (k) => !q.get(k) || q.get(k) === String(d[k as 'sha' | 'ref' | 'task' | 'environment']),
+            ),
+          )
           .sort((a, b) => b.id - a.id)
           .map(deploymentJson);
         const p = paginate(url, all);
@@ -658,7 +869,10 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
           original_environment: environment,
           description: body.description === null ? null : typeof body.description === 'string' ? body.description : '',
           transient_environment: body.transient_environment === true,
-          production_environment: typeof body.production_environment === 'boolean' ? body.production_environment : environment === 'production',
+          production_environment:
+            typeof body.production_environment === 'boolean'
+              ? body.production_environment
+              : environment === 'production',
           created_at: now,
           statuses: [],
         };
@@ -672,19 +886,28 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
       case 'get /repos/{owner}/{repo}/deployments/{deployment_id}/statuses': {
         const d = deployments.get(Number(check.params.deployment_id));
         if (!d) return send(res, 404, { message: 'Not Found' });
-        const p = paginate(url, [...d.statuses].reverse().map((st) => statusJson(d, st)));
+        const p = paginate(
+          url,
+          [...d.statuses].reverse().map((st) => statusJson(d, st)),
+        );
         return sendChecked(res, key, 200, p.items, p.headers);
       }
       case 'post /repos/{owner}/{repo}/deployments/{deployment_id}/statuses': {
         const d = deployments.get(Number(check.params.deployment_id));
         if (!d) return send(res, 404, { message: 'Not Found' });
         const description = typeof body.description === 'string' ? body.description : '';
-        if (description.length > 140) return unprocessable(res, `${key}: description is too long (maximum is 140 characters, got ${description.length})`);
+        if (description.length > 140)
+          return unprocessable(
+            res,
+            `${key}: description is too long (maximum is 140 characters, got ${description.length})`,
+          );
         for (const f of ['environment_url', 'log_url', 'target_url']) {
-          if (typeof body[f] === 'string' && body[f] !== '' && !isHttpUrl(body[f] as string)) return unprocessable(res, `${key}: ${f} is not an http(s) URL`);
+          if (typeof body[f] === 'string' && body[f] !== '' && !isHttpUrl(body[f] as string))
+            return unprocessable(res, `${key}: ${f} is not an http(s) URL`);
         }
         if (typeof body.environment === 'string') d.environment = body.environment;
-        const logUrl = typeof body.log_url === 'string' ? body.log_url : typeof body.target_url === 'string' ? body.target_url : '';
+        const logUrl =
+          typeof body.log_url === 'string' ? body.log_url : typeof body.target_url === 'string' ? body.target_url : '';
         const st: FakeDeploymentStatus = {
           id: nextStatus++,
           state: body.state as DeploymentState,
@@ -698,9 +921,23 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
         d.statuses.push(st);
         if (st.state === 'success' && body.auto_inactive !== false) {
           for (const other of deployments.values()) {
-            if (other.id === d.id || other.environment !== d.environment || other.transient_environment || other.production_environment) continue;
+            if (
+              other.id === d.id ||
+              other.environment !== d.environment ||
+              other.transient_environment ||
+              other.production_environment
+            )
+              continue;
             if (other.statuses.at(-1)?.state !== 'success') continue;
-            other.statuses.push({ ...st, id: nextStatus++, state: 'inactive', description: '', environment_url: '', log_url: '', target_url: '' });
+            other.statuses.push({
+              ...st,
+              id: nextStatus++,
+              state: 'inactive',
+              description: '',
+              environment_url: '',
+              log_url: '',
+              target_url: '',
+            });
           }
         }
         return sendChecked(res, key, 201, statusJson(d, st));
@@ -733,7 +970,8 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
       let i = 0;
       let p = 0;
       while (i < nIssues || p < nPulls) {
-        if (p < nPulls && (p <= i || i >= nIssues)) addIssue({ title: `Pull request ${++p}`, body: 'A change.', pull_request: true });
+        if (p < nPulls && (p <= i || i >= nIssues))
+          addIssue({ title: `Pull request ${++p}`, body: 'A change.', pull_request: true });
         else addIssue({ title: `Unrelated issue ${++i}`, body: 'Something else.' });
       }
     },
@@ -767,9 +1005,10 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<FakeG
       repoInfo.pushed_at = new Date().toISOString();
       next = 1;
     },
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

@@ -16,7 +16,9 @@ export interface HttpApp {
   close(): Promise<void>;
 }
 
-export async function startHttpApp(opts: { status?: number; body?: string; latencyMs?: number; path?: string } = {}): Promise<HttpApp> {
+export async function startHttpApp(
+  opts: { status?: number; body?: string; latencyMs?: number; path?: string } = {},
+): Promise<HttpApp> {
   let hits = 0;
   const state = { status: opts.status ?? 200, body: opts.body ?? 'ok', latencyMs: opts.latencyMs ?? 0 };
   const server: Server = createServer((req, res) => {
@@ -57,9 +59,10 @@ export async function startHttpApp(opts: { status?: number; body?: string; laten
     set latencyMs(v: number) {
       state.latencyMs = v;
     },
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

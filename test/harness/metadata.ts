@@ -45,7 +45,12 @@ export function actionYmlPath(name: ActionName): string {
 
 /** Parses an action.yml strictly (YAML 1.2, unique keys): the runner reads YAML 1.2 too. */
 export function loadActionMetadata(name: ActionName): ActionMetadata {
-  return parse(readFileSync(actionYmlPath(name), 'utf8'), { version: '1.2', uniqueKeys: true, strict: true, prettyErrors: true }) as ActionMetadata;
+  return parse(readFileSync(actionYmlPath(name), 'utf8'), {
+    version: '1.2',
+    uniqueKeys: true,
+    strict: true,
+    prettyErrors: true,
+  }) as ActionMetadata;
 }
 
 /** The runner's name mangling for input environment variables. */
@@ -54,7 +59,10 @@ export function inputEnvName(input: string): string {
 }
 
 /** `${{ ... }}` in a default: the few expressions our action.yml files use, evaluated like the runner. */
-export function evaluateDefault(value: string, ctx: { githubToken: string; workspace: string; runnerTemp: string }): string {
+export function evaluateDefault(
+  value: string,
+  ctx: { githubToken: string; workspace: string; runnerTemp: string },
+): string {
   return value.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (_m, expr: string) => {
     switch (expr) {
       case 'github.token':
@@ -69,7 +77,17 @@ export function evaluateDefault(value: string, ctx: { githubToken: string; works
   });
 }
 
-export const BRANDING_COLORS = ['white', 'black', 'yellow', 'blue', 'green', 'orange', 'red', 'purple', 'gray-dark'] as const;
+export const BRANDING_COLORS = [
+  'white',
+  'black',
+  'yellow',
+  'blue',
+  'green',
+  'orange',
+  'red',
+  'purple',
+  'gray-dark',
+] as const;
 
 const described = { type: 'string', minLength: 10, pattern: '\\S' } as const;
 

@@ -8,7 +8,17 @@
  */
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  appendFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +45,11 @@ export interface PgServer {
   dsn(database: string, user?: string, password?: string): string;
   /** a superuser client over the unix socket (trust) */
   admin(database?: string): Promise<pg.Client>;
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, database?: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    sql: string,
+    database?: string,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>>;
   createRole(name: string, password: string, opts?: { superuser?: boolean; createdb?: boolean }): Promise<void>;
   /** CREATE DATABASE (the harness creates databases; db_bootstrap never does) */
   createDatabase(name: string, owner?: string): Promise<void>;
@@ -72,7 +86,9 @@ export function findPgBin(): string {
   const cfg = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
   if (cfg.status === 0 && has(cfg.stdout.trim())) return cfg.stdout.trim();
   for (const d of (process.env.PATH ?? '').split(':')) if (d && has(d)) return d;
-  throw new Error('PostgreSQL server binaries (initdb, pg_ctl, postgres) not found: install them (Debian: apt-get install -y postgresql) or set PG_BIN');
+  throw new Error(
+    'PostgreSQL server binaries (initdb, pg_ctl, postgres) not found: install them (Debian: apt-get install -y postgresql) or set PG_BIN',
+  );
 }
 
 function runAsFor(): RunAs | null {
@@ -80,14 +96,27 @@ function runAsFor(): RunAs | null {
   const uid = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
   const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
   if (uid.status !== 0 || gid.status !== 0) {
-    throw new Error('running as root and there is no `postgres` user to run the server as (the Debian postgresql package creates it; or: useradd -r postgres)');
+    throw new Error(
+      'running as root and there is no `postgres` user to run the server as (the Debian postgresql package creates it; or: useradd -r postgres)',
+    );
   }
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
-function run(bin: string, args: string[], runAs: RunAs | null, opts: SpawnOptions = {}): Promise<{ code: number; out: string }> {
+function run(
+  bin: string,
+  args: string[],
+  runAs: RunAs | null,
+  opts: SpawnOptions = {},
+): Promise<{ code: number; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { cwd: tmpdir(), ...opts, ...(runAs ?? {}), env: { PATH: process.env.PATH, LANG: 'C', LC_ALL: 'C', HOME: tmpdir() }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(bin, args, {
+      cwd: tmpdir(),
+      ...opts,
+      ...(runAs ?? {}),
+      env: { PATH: process.env.PATH, LANG: 'C', LC_ALL: 'C', HOME: tmpdir() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -127,7 +156,24 @@ export async function startPostgres(opts: PgServerOptions = {}): Promise<PgServe
   const pwfile = join(root, 'pwfile');
   writeFileSync(pwfile, superPassword + '\n', { mode: 0o600 });
   if (runAs) chownSync(pwfile, runAs.uid, runAs.gid);
-  const init = await run(join(binDir, 'initdb'), ['-D', dataDir, '-U', superuser, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '--no-sync', '-E', 'UTF8', '--locale=C', '--no-instructions'], runAs);
+  const init = await run(
+    join(binDir, 'initdb'),
+    [
+      '-D',
+      dataDir,
+      '-U',
+      superuser,
+      `--pwfile=${pwfile}`,
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      '--no-sync',
+      '-E',
+      'UTF8',
+      '--locale=C',
+      '--no-instructions',
+    ],
+    runAs,
+  );
   rmSync(pwfile, { force: true });
   if (init.code !== 0) {
     rmSync(root, { recursive: true, force: true });
@@ -147,7 +193,14 @@ export async function startPostgres(opts: PgServerOptions = {}): Promise<PgServe
     ...opts.settings,
   };
   const conf = join(dataDir, 'postgresql.conf');
-  appendFileSync(conf, '\n# paas test harness\n' + Object.entries(settings).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
+  appendFileSync(
+    conf,
+    '\n# paas test harness\n' +
+      Object.entries(settings)
+        .map(([k, v]) => `${k} = ${v}`)
+        .join('\n') +
+      '\n',
+  );
   const portConf = join(dataDir, 'postgresql.auto.conf');
 
   const entry = { binDir, dataDir, runAs };
@@ -170,7 +223,11 @@ export async function startPostgres(opts: PgServerOptions = {}): Promise<PgServe
     if (!exitHookInstalled) {
       exitHookInstalled = true;
       process.on('exit', () => {
-        for (const s of live) spawnSync(join(s.binDir, 'pg_ctl'), ['-D', s.dataDir, '-m', 'immediate', 'stop'], { ...(s.runAs ?? {}), stdio: 'ignore' });
+        for (const s of live)
+          spawnSync(join(s.binDir, 'pg_ctl'), ['-D', s.dataDir, '-m', 'immediate', 'stop'], {
+            ...(s.runAs ?? {}),
+            stdio: 'ignore',
+          });
       });
     }
   };
@@ -212,11 +269,26 @@ export async function startPostgres(opts: PgServerOptions = {}): Promise<PgServe
     get running() {
       return running;
     },
-    dsn: (database, user = superuser, password = superPassword) => ['postgres', '://', encodeURIComponent(user), ':', encodeURIComponent(password), '@', '127.0.0.1', ':', String(port), '/', encodeURIComponent(database)].join(''),
+    dsn: (database, user = superuser, password = superPassword) =>
+      [
+        'postgres',
+        '://',
+        encodeURIComponent(user),
+        ':',
+        encodeURIComponent(password),
+        '@',
+        '127.0.0.1',
+        ':',
+        String(port),
+        '/',
+        encodeURIComponent(database),
+      ].join(''),
     admin,
     query,
     createRole: async (name, password, o = {}) => {
-      await query(`CREATE ROLE ${quoteIdent(name)} LOGIN ${o.superuser ? 'SUPERUSER' : ''} ${o.createdb ? 'CREATEDB' : ''} PASSWORD '${password.replace(/'/g, "''")}'`);
+      await query(
+        `CREATE ROLE ${quoteIdent(name)} LOGIN ${o.superuser ? 'SUPERUSER' : ''} ${o.createdb ? 'CREATEDB' : ''} PASSWORD '${password.replace(/'/g, "''")}'`,
+      );
     },
     createDatabase: async (name, owner) => {
       await query(`CREATE DATABASE ${quoteIdent(name)}${owner ? ` OWNER ${quoteIdent(owner)}` : ''}`);
@@ -226,7 +298,11 @@ export async function startPostgres(opts: PgServerOptions = {}): Promise<PgServe
       await query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
     },
     dump: (database) => {
-      const r = spawnSync(join(binDir, 'pg_dump'), ['-h', socketDir, '-p', String(port), '-U', superuser, '--no-sync', database], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+      const r = spawnSync(
+        join(binDir, 'pg_dump'),
+        ['-h', socketDir, '-p', String(port), '-U', superuser, '--no-sync', database],
+        { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
+      );
       if (r.status !== 0) throw new Error(`pg_dump failed: ${r.stderr}`);
       // pg_dump >= 15.14 adds a random \restrict key per dump: not part of the database
       return r.stdout.replace(/^\\(un)?restrict \S+$/gm, '\\$1restrict <key>');

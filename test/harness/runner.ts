@@ -33,7 +33,15 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parseFileCommands, parseWorkflowCommands, type Annotation, type WorkflowCommand } from './commands.js';
-import { actionDir, evaluateDefault, inputEnvName, loadActionMetadata, REPO_ROOT, type ActionMetadata, type ActionName } from './metadata.js';
+import {
+  actionDir,
+  evaluateDefault,
+  inputEnvName,
+  loadActionMetadata,
+  REPO_ROOT,
+  type ActionMetadata,
+  type ActionName,
+} from './metadata.js';
 
 export { REPO_ROOT } from './metadata.js';
 export type { ActionName, OperationAction } from './metadata.js';
@@ -112,7 +120,10 @@ export function createSandbox(opts: SandboxOptions = {}): Sandbox {
   }
   if (opts.git) {
     // a real (empty) repository, as actions/checkout leaves one; the files above stay untracked
-    execFileSync('git', ['init', '-q', sb.workspace], { stdio: 'ignore', env: { PATH: process.env.PATH ?? '', HOME: sb.home, GIT_CONFIG_NOSYSTEM: '1' } });
+    execFileSync('git', ['init', '-q', sb.workspace], {
+      stdio: 'ignore',
+      env: { PATH: process.env.PATH ?? '', HOME: sb.home, GIT_CONFIG_NOSYSTEM: '1' },
+    });
   }
   return sb;
 }
@@ -240,7 +251,9 @@ function baseEnv(sb: Sandbox): Record<string, string> {
   };
 }
 
-function fileCommandFiles(runnerTemp: string): Record<'GITHUB_OUTPUT' | 'GITHUB_STATE' | 'GITHUB_ENV' | 'GITHUB_PATH' | 'GITHUB_STEP_SUMMARY', string> {
+function fileCommandFiles(
+  runnerTemp: string,
+): Record<'GITHUB_OUTPUT' | 'GITHUB_STATE' | 'GITHUB_ENV' | 'GITHUB_PATH' | 'GITHUB_STEP_SUMMARY', string> {
   const dir = join(runnerTemp, '_runner_file_commands');
   mkdirSync(dir, { recursive: true });
   const make = (prefix: string) => {
@@ -265,12 +278,27 @@ interface Spawned {
   stderr: string;
 }
 
-function spawnNode(entry: string, args: string[], env: Record<string, string>, cwd: string, timeoutMs: number, stdin?: string): Promise<Spawned> {
+function spawnNode(
+  entry: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  timeoutMs: number,
+  stdin?: string,
+): Promise<Spawned> {
   if (!existsSync(entry)) {
-    return Promise.reject(new HarnessError(`${relative(REPO_ROOT, entry)} does not exist: run \`npm run build\` first (tests assume dist/ is built)`));
+    return Promise.reject(
+      new HarnessError(
+        `${relative(REPO_ROOT, entry)} does not exist: run \`npm run build\` first (tests assume dist/ is built)`,
+      ),
+    );
   }
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(nodeBinary(), [entry, ...args], { cwd, env, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(nodeBinary(), [entry, ...args], {
+      cwd,
+      env,
+      stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
@@ -286,13 +314,24 @@ function spawnNode(entry: string, args: string[], env: Record<string, string>, c
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolvePromise({ exitCode: code, signal, timedOut, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      resolvePromise({
+        exitCode: code,
+        signal,
+        timedOut,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
     });
     if (stdin !== undefined && child.stdin) child.stdin.end(stdin);
   });
 }
 
-async function runStep(entry: string, env: Record<string, string>, cwd: string, timeoutMs: number): Promise<StepResult> {
+async function runStep(
+  entry: string,
+  env: Record<string, string>,
+  cwd: string,
+  timeoutMs: number,
+): Promise<StepResult> {
   const files = fileCommandFiles(env.RUNNER_TEMP as string);
   const fullEnv = { ...env, ...files };
   const r = await spawnNode(entry, [], fullEnv, cwd, timeoutMs);
@@ -338,7 +377,15 @@ function fakeToken(): string {
 }
 
 /** The environment the runner gives a node action step, plus the step's inputs and env. */
-function stepEnv(opts: RunActionOptions, meta: ActionMetadata, sb: Sandbox, workspace: string, gh: GitHubContext, eventPath: string, eventName: string) {
+function stepEnv(
+  opts: RunActionOptions,
+  meta: ActionMetadata,
+  sb: Sandbox,
+  workspace: string,
+  gh: GitHubContext,
+  eventPath: string,
+  eventName: string,
+) {
   const [owner = 'octo-org'] = gh.repository.split('/');
   const refName = gh.ref.replace(/^refs\/(heads|tags)\//, '').replace(/^refs\/pull\/(\d+)\/merge$/, '$1/merge');
   const env: Record<string, string> = {
@@ -386,16 +433,23 @@ function stepEnv(opts: RunActionOptions, meta: ActionMetadata, sb: Sandbox, work
   const warnings: string[] = [];
   const unexpected = Object.keys(given).filter((k) => !(k in declared));
   if (unexpected.length) {
-    warnings.push(`Unexpected input(s) '${unexpected.join("', '")}', valid inputs are ['${Object.keys(declared).join("', '")}']`);
+    warnings.push(
+      `Unexpected input(s) '${unexpected.join("', '")}', valid inputs are ['${Object.keys(declared).join("', '")}']`,
+    );
   }
   for (const [name, spec] of Object.entries(declared)) {
     if (!(name in given) && spec.default !== undefined) {
-      env[inputEnvName(name)] = evaluateDefault(spec.default, { githubToken: gh.token, workspace, runnerTemp: sb.runnerTemp });
+      env[inputEnvName(name)] = evaluateDefault(spec.default, {
+        githubToken: gh.token,
+        workspace,
+        runnerTemp: sb.runnerTemp,
+      });
     }
   }
   for (const [name, value] of Object.entries(given)) env[inputEnvName(name)] = String(value);
   for (const [k, v] of Object.entries(env)) {
-    if (v.includes('\0')) throw new HarnessError(`environment variable ${k} contains a NUL byte: no runner can pass that`);
+    if (v.includes('\0'))
+      throw new HarnessError(`environment variable ${k} contains a NUL byte: no runner can pass that`);
   }
   return { env, warnings };
 }
@@ -403,7 +457,8 @@ function stepEnv(opts: RunActionOptions, meta: ActionMetadata, sb: Sandbox, work
 /** Runs an action's main step (and its post step) as the runner does. */
 export async function runAction(opts: RunActionOptions): Promise<ActionRun> {
   const meta = loadActionMetadata(opts.action);
-  if (meta.runs.using !== 'node24') throw new HarnessError(`${opts.action}: runs.using is ${meta.runs.using}, the harness runs node24 actions`);
+  if (meta.runs.using !== 'node24')
+    throw new HarnessError(`${opts.action}: runs.using is ${meta.runs.using}, the harness runs node24 actions`);
   const sb = opts.sandbox ?? createSandbox();
   const workspace = opts.workspace ?? sb.workspace;
   const timeoutMs = opts.timeoutMs ?? 30_000;
@@ -411,7 +466,17 @@ export async function runAction(opts: RunActionOptions): Promise<ActionRun> {
     const gh: GitHubContext = { ...DEFAULT_GITHUB, token: fakeToken(), ...(opts.github ?? {}) };
     const event = opts.event ?? {
       name: 'workflow_dispatch',
-      payload: { inputs: {}, ref: gh.ref, repository: { full_name: gh.repository, name: gh.repository.split('/')[1], owner: { login: gh.repository.split('/')[0] } }, sender: { login: gh.actor }, workflow: `.github/workflows/${gh.workflow}.yml` },
+      payload: {
+        inputs: {},
+        ref: gh.ref,
+        repository: {
+          full_name: gh.repository,
+          name: gh.repository.split('/')[1],
+          owner: { login: gh.repository.split('/')[0] },
+        },
+        sender: { login: gh.actor },
+        workflow: `.github/workflows/${gh.workflow}.yml`,
+      },
     };
     const eventPath = join(sb.runnerTemp, '..', `event-${randomUUID()}.json`);
     writeFileSync(eventPath, JSON.stringify(event.payload));
@@ -428,7 +493,17 @@ export async function runAction(opts: RunActionOptions): Promise<ActionRun> {
     } catch {
       envelope = undefined;
     }
-    return { ...main, action: opts.action, metadata: meta, runnerWarnings: warnings, envelope, post, sandbox: sb, workspace, githubToken: gh.token };
+    return {
+      ...main,
+      action: opts.action,
+      metadata: meta,
+      runnerWarnings: warnings,
+      envelope,
+      post,
+      sandbox: sb,
+      workspace,
+      githubToken: gh.token,
+    };
   } finally {
     if (!opts.sandbox) sb.cleanup();
   }
@@ -453,7 +528,15 @@ export async function runPostStep(opts: RunPostOptions): Promise<StepResult> {
     const gh: GitHubContext = { ...DEFAULT_GITHUB, token: fakeToken() };
     const eventPath = join(sb.runnerTemp, '..', `event-${randomUUID()}.json`);
     writeFileSync(eventPath, '{}');
-    const { env } = stepEnv({ action: opts.action, inputs: opts.inputs, env: opts.env }, meta, sb, sb.workspace, gh, eventPath, 'workflow_dispatch');
+    const { env } = stepEnv(
+      { action: opts.action, inputs: opts.inputs, env: opts.env },
+      meta,
+      sb,
+      sb.workspace,
+      gh,
+      eventPath,
+      'workflow_dispatch',
+    );
     for (const [k, v] of Object.entries(opts.state)) env[`STATE_${k}`] = v;
     return await runStep(entryFile(opts.action, meta.runs.post), env, sb.workspace, opts.timeoutMs ?? 30_000);
   } finally {
@@ -488,7 +571,14 @@ export async function runCli(args: string[], opts: RunCliOptions = {}): Promise<
   const sb = opts.sandbox ?? createSandbox();
   try {
     const env = { ...baseEnv(sb), ...(opts.env ?? {}) };
-    const r = await spawnNode(join(distDir(), 'cli', 'index.js'), args, env, opts.cwd ?? sb.workspace, opts.timeoutMs ?? 30_000, opts.stdin);
+    const r = await spawnNode(
+      join(distDir(), 'cli', 'index.js'),
+      args,
+      env,
+      opts.cwd ?? sb.workspace,
+      opts.timeoutMs ?? 30_000,
+      opts.stdin,
+    );
     let json: unknown;
     try {
       json = r.stdout.trim() ? JSON.parse(r.stdout) : undefined;

@@ -53,8 +53,13 @@ export function blockKitProblems(p: unknown): string[] {
         const pr = textProblem(blk.text, where, 3000);
         if (pr) out.push(pr);
       } else if (blk?.type === 'context') {
-        if (!Array.isArray(blk.elements) || blk.elements.length === 0 || blk.elements.length > 10) out.push(`${where}: context needs 1-10 elements`);
-        else blk.elements.forEach((e: unknown, k: number) => { const pr = textProblem(e, `${where}.elements[${k}]`, 2000); if (pr) out.push(pr); });
+        if (!Array.isArray(blk.elements) || blk.elements.length === 0 || blk.elements.length > 10)
+          out.push(`${where}: context needs 1-10 elements`);
+        else
+          blk.elements.forEach((e: unknown, k: number) => {
+            const pr = textProblem(e, `${where}.elements[${k}]`, 2000);
+            if (pr) out.push(pr);
+          });
       } else if (blk?.type !== 'divider') out.push(`${where}: unknown block type ${String(blk?.type)}`);
     });
   }
@@ -80,7 +85,12 @@ export async function startSlackReceiver(opts: { latencyMs?: number } = {}): Pro
       }
       const scripted = queue.shift();
       if (scripted && scripted.status !== 200) {
-        res.writeHead(scripted.status, scripted.retryAfter !== undefined ? { 'retry-after': String(scripted.retryAfter) } : {}).end(scripted.status === 429 ? 'rate_limited' : 'internal_error');
+        res
+          .writeHead(
+            scripted.status,
+            scripted.retryAfter !== undefined ? { 'retry-after': String(scripted.retryAfter) } : {},
+          )
+          .end(scripted.status === 429 ? 'rate_limited' : 'internal_error');
         return;
       }
       let body: unknown;
@@ -121,9 +131,10 @@ export async function startSlackReceiver(opts: { latencyMs?: number } = {}): Pro
       queue.length = 0;
       attempts = 0;
     },
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

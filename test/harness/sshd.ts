@@ -16,7 +16,16 @@
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,7 +99,8 @@ export function nftAvailable(): boolean {
   if (spawnSync('ip', ['netns', 'add', name], { stdio: 'ignore' }).status !== 0) return (nftProbe = false);
   try {
     const r = spawnSync('ip', ['netns', 'exec', name, 'nft', '-f', '-'], {
-      input: 'table inet probe {\n  chain input { type filter hook input priority 0; policy accept; numgen random mod 100 < 1 counter drop; tcp dport 22 counter reject with tcp reset; }\n}\n',
+      input:
+        'table inet probe {\n  chain input { type filter hook input priority 0; policy accept; numgen random mod 100 < 1 counter drop; tcp dport 22 counter reject with tcp reset; }\n}\n',
       stdio: ['pipe', 'ignore', 'ignore'],
     });
     return (nftProbe = r.status === 0 && !r.error);
@@ -102,7 +112,10 @@ export function nftAvailable(): boolean {
 /** Loads an nftables ruleset (replacing table `table` of the namespace if it exists). */
 function nftLoad(ns: string, table: string, body: string): void {
   nftDrop(ns, table);
-  execFileSync('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: `table inet ${table} {\n${body}\n}\n`, stdio: ['pipe', 'ignore', 'pipe'] });
+  execFileSync('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], {
+    input: `table inet ${table} {\n${body}\n}\n`,
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
 }
 
 function nftDrop(ns: string, table: string): void {
@@ -142,7 +155,10 @@ async function waitPort(host: string, port: number, ms = 10_000): Promise<void> 
   for (;;) {
     const ok = await new Promise<boolean>((r) => {
       const s = connect({ host, port });
-      s.once('connect', () => { s.destroy(); r(true); });
+      s.once('connect', () => {
+        s.destroy();
+        r(true);
+      });
       s.once('error', () => r(false));
     });
     if (ok) return;
@@ -162,10 +178,17 @@ function descendants(pid: number): number[] {
       const list = children.get(ppid) ?? [];
       list.push(Number(d));
       children.set(ppid, list);
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   const out: number[] = [];
-  const walk = (p: number) => { for (const c of children.get(p) ?? []) { walk(c); out.push(c); } };
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      walk(c);
+      out.push(c);
+    }
+  };
   walk(pid);
   return out;
 }
@@ -180,7 +203,11 @@ export function killTree(pid: number): void {
   const stop = (p: number) => {
     if (frozen.has(p)) return;
     frozen.add(p);
-    try { process.kill(p, 'SIGSTOP'); } catch { /* gone */ }
+    try {
+      process.kill(p, 'SIGSTOP');
+    } catch {
+      /* gone */
+    }
   };
   stop(pid);
   for (let round = 0; round < 20; round++) {
@@ -189,7 +216,11 @@ export function killTree(pid: number): void {
     for (const p of found.reverse()) stop(p); // descendants() lists deepest first: parents first here
   }
   for (const p of [...descendants(pid), ...frozen]) {
-    try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
 }
 
@@ -205,7 +236,10 @@ const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'ignore' });
  * Starts `n` sshd hosts (ids web1..webN); every other known_hosts entry is written hashed.
  * `bastion` (netns only): also a jump host in its own namespace, see the comment at the top.
  */
-export async function startLab(n: number, opts: { mode?: LabMode; prefix?: string; appPort?: number; bastion?: boolean } = {}): Promise<SshLab> {
+export async function startLab(
+  n: number,
+  opts: { mode?: LabMode; prefix?: string; appPort?: number; bastion?: boolean } = {},
+): Promise<SshLab> {
   const mode: LabMode = opts.mode ?? (netnsAvailable() ? 'netns' : 'loopback');
   if (opts.bastion && mode !== 'netns') throw new Error('a bastion needs network namespaces');
   const base = mkdtempSync(join(tmpdir(), 'paas-sshd-'));
@@ -250,7 +284,16 @@ export async function startLab(n: number, opts: { mode?: LabMode; prefix?: strin
     }
     writeFileSync(join(dir, 'port'), String(mode === 'netns' ? appPort : await freePort()) + '\n');
     writeSshdConfig(hdir, addr, port);
-    hosts.push({ id: `web${i}`, addr, port, dir, hostKeyPub: readFileSync(join(hdir, 'host_key.pub'), 'utf8').trim(), ns, veth, proc: null });
+    hosts.push({
+      id: `web${i}`,
+      addr,
+      port,
+      dir,
+      hostKeyPub: readFileSync(join(hdir, 'host_key.pub'), 'utf8').trim(),
+      ns,
+      veth,
+      proc: null,
+    });
   }
   function writeSshdConfig(hdir: string, addr: string, port: number): void {
     writeFileSync(
@@ -308,16 +351,28 @@ export async function startLab(n: number, opts: { mode?: LabMode; prefix?: strin
       ip('netns', 'exec', ns, 'ip', 'route', 'add', `${h.addr}/32`, 'via', `10.${net}.${100 + i}.2`);
     }
     writeSshdConfig(bdir, addr, 22);
-    bastion = { id: 'bastion', addr, port: 22, dir: bdir, hostKeyPub: readFileSync(join(bdir, 'host_key.pub'), 'utf8').trim(), ns, veth, proc: null };
+    bastion = {
+      id: 'bastion',
+      addr,
+      port: 22,
+      dir: bdir,
+      hostKeyPub: readFileSync(join(bdir, 'host_key.pub'), 'utf8').trim(),
+      ns,
+      veth,
+      proc: null,
+    };
   }
   const knownName = (h: SshHost) => (h.port === 22 ? h.addr : `[${h.addr}]:${h.port}`);
-  const knownHosts = [...hosts, ...(bastion ? [bastion] : [])]
-    .map((h, i) => {
-      const [type, key] = h.hostKeyPub.split(' ');
-      return `${i % 2 === 1 ? hashedName(knownName(h)) : knownName(h)} ${type} ${key}`;
-    })
-    .join('\n') + '\n';
-  const targets = hosts.map((h) => `${h.id}=${user}@${h.addr.includes(':') ? `[${h.addr}]` : h.addr}:${h.port}${h.dir}`).join('\n');
+  const knownHosts =
+    [...hosts, ...(bastion ? [bastion] : [])]
+      .map((h, i) => {
+        const [type, key] = h.hostKeyPub.split(' ');
+        return `${i % 2 === 1 ? hashedName(knownName(h)) : knownName(h)} ${type} ${key}`;
+      })
+      .join('\n') + '\n';
+  const targets = hosts
+    .map((h) => `${h.id}=${user}@${h.addr.includes(':') ? `[${h.addr}]` : h.addr}:${h.port}${h.dir}`)
+    .join('\n');
 
   const hostDir = (h: SshHost) => (h === bastion ? join(base, 'bastion') : join(base, `h${hosts.indexOf(h) + 1}`));
   const start = async (h: SshHost) => {
@@ -327,11 +382,23 @@ export async function startLab(n: number, opts: { mode?: LabMode; prefix?: strin
     // hidden from the test hosts' sessions by a bind mount in a private mount namespace
     const rc = join(process.env.HOME ?? '/root', '.bashrc');
     const hide = process.getuid?.() === 0 && existsSync(rc) && existsSync('/usr/bin/unshare');
-    const inner = hide ? ['unshare', '-m', '--propagation', 'private', 'sh', '-c', `mount --bind /dev/null ${rc} && exec ${sshd.join(' ')}`] : sshd;
+    const inner = hide
+      ? [
+          'unshare',
+          '-m',
+          '--propagation',
+          'private',
+          'sh',
+          '-c',
+          `mount --bind /dev/null ${rc} && exec ${sshd.join(' ')}`,
+        ]
+      : sshd;
     const argv = h.ns ? ['ip', 'netns', 'exec', h.ns, ...inner] : inner;
     const p = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
-    p.stderr?.on('data', (c: Buffer) => { err += c.toString(); });
+    p.stderr?.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
     h.proc = p;
     try {
       await waitPort(h.addr, h.port);
@@ -348,15 +415,30 @@ export async function startLab(n: number, opts: { mode?: LabMode; prefix?: strin
     if (!h.ns) throw new Error(`${what} needs network namespaces`);
     return h.ns;
   };
-  const lossOff = (h: SshHost) => { if (h.ns) nftDrop(h.ns, 'paasloss'); };
-  const unblockDirect = (h: SshHost) => { if (h.ns) nftDrop(h.ns, 'paasdirect'); };
+  const lossOff = (h: SshHost) => {
+    if (h.ns) nftDrop(h.ns, 'paasloss');
+  };
+  const unblockDirect = (h: SshHost) => {
+    if (h.ns) nftDrop(h.ns, 'paasdirect');
+  };
   const lab: SshLab = {
-    mode, base, hosts, clientKey, knownHosts, targets, appPort, bastion,
+    mode,
+    base,
+    hosts,
+    clientKey,
+    knownHosts,
+    targets,
+    appPort,
+    bastion,
     jump: bastion ? `${user}@${bastion.addr}:${bastion.port}` : undefined,
     start,
     kill,
-    linkDown: (h) => { if (h.veth) ip('link', 'set', h.veth, 'down'); },
-    linkUp: (h) => { if (h.veth) ip('link', 'set', h.veth, 'up'); },
+    linkDown: (h) => {
+      if (h.veth) ip('link', 'set', h.veth, 'down');
+    },
+    linkUp: (h) => {
+      if (h.veth) ip('link', 'set', h.veth, 'up');
+    },
     rotateHostKey: async (h) => {
       kill(h);
       const hk = join(hostDir(h), 'host_key');
@@ -368,10 +450,14 @@ export async function startLab(n: number, opts: { mode?: LabMode; prefix?: strin
     lossOn: (h, pct) => {
       if (!Number.isInteger(pct) || pct < 0 || pct > 100) throw new Error(`loss must be 0..100 %, not ${pct}`);
       const drop = `numgen random mod 100 < ${pct} counter drop`;
-      nftLoad(needNs(h, 'lossOn'), 'paasloss', [
-        `  chain input { type filter hook input priority 0; policy accept; iifname "lo" accept; ${drop}; }`,
-        `  chain output { type filter hook output priority 0; policy accept; oifname "lo" accept; ${drop}; }`,
-      ].join('\n'));
+      nftLoad(
+        needNs(h, 'lossOn'),
+        'paasloss',
+        [
+          `  chain input { type filter hook input priority 0; policy accept; iifname "lo" accept; ${drop}; }`,
+          `  chain output { type filter hook output priority 0; policy accept; oifname "lo" accept; ${drop}; }`,
+        ].join('\n'),
+      );
     },
     lossOff,
     lossDropped: (h) => (h.ns ? nftPackets(h.ns, 'paasloss') : 0),
@@ -381,12 +467,33 @@ export async function startLab(n: number, opts: { mode?: LabMode; prefix?: strin
       // only connection attempts (SYN without ACK) are counted: late packets of connections closed
       // before the block (a FIN retransmitted after a lossy test) are refused but not counted
       const from = `ip saddr ${runnerSide} tcp dport ${h.port}`;
-      nftLoad(needNs(h, 'blockDirect'), 'paasdirect', `  chain input { type filter hook input priority 0; policy accept; ${from} tcp flags & (syn | ack) == syn counter reject with tcp reset; ${from} reject with tcp reset; }`);
+      nftLoad(
+        needNs(h, 'blockDirect'),
+        'paasdirect',
+        `  chain input { type filter hook input priority 0; policy accept; ${from} tcp flags & (syn | ack) == syn counter reject with tcp reset; ${from} reject with tcp reset; }`,
+      );
     },
     unblockDirect,
     directRefused: (h) => (h.ns ? nftPackets(h.ns, 'paasdirect') : 0),
     sshConnections: (h) => {
-      const out = execFileSync('ip', ['netns', 'exec', needNs(h, 'sshConnections'), 'ss', '-Htn', 'state', 'established', '(', 'sport', '=', `:${h.port}`, ')'], { encoding: 'utf8' });
+      const out = execFileSync(
+        'ip',
+        [
+          'netns',
+          'exec',
+          needNs(h, 'sshConnections'),
+          'ss',
+          '-Htn',
+          'state',
+          'established',
+          '(',
+          'sport',
+          '=',
+          `:${h.port}`,
+          ')',
+        ],
+        { encoding: 'utf8' },
+      );
       return out.split('\n').filter((l) => l.trim()).length;
     },
     cleanup: async () => {
@@ -399,10 +506,18 @@ export async function startLab(n: number, opts: { mode?: LabMode; prefix?: strin
       if (bastion) kill(bastion);
       for (const h of [...hosts, ...(bastion ? [bastion] : [])]) {
         if (h.ns) {
-          try { ip('netns', 'del', h.ns); } catch { /* already gone */ }
+          try {
+            ip('netns', 'del', h.ns);
+          } catch {
+            /* already gone */
+          }
         }
         if (h.veth) {
-          try { ip('link', 'del', h.veth); } catch { /* removed with the namespace */ }
+          try {
+            ip('link', 'del', h.veth);
+          } catch {
+            /* removed with the namespace */
+          }
         }
       }
       rmSync(base, { recursive: true, force: true });
@@ -420,7 +535,11 @@ export function stopApps(dir: string): void {
       if (e.isFile() && /^app(-blue|-green)?\.pid$/.test(e.name)) {
         const pid = Number(readFileSync(p, 'utf8').trim());
         if (pid > 1) {
-          try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
         }
       } else if (e.isDirectory() && !e.isSymbolicLink() && e.name !== 'releases') walk(p, depth + 1);
     }

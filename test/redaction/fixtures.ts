@@ -42,9 +42,12 @@ const j = (...parts: string[]) => parts.join('');
 export const tokens = {
   github: (kind: 'p' | 'o' | 'u' | 's' | 'r' = 'p') => j('gh', kind, '_', randomSecret(36)),
   githubPat: () => j('github', '_pat_', randomChars(ALNUM, 22), '_', randomChars(ALNUM, 59)),
-  awsKeyId: (prefix: 'AKIA' | 'ASIA' = 'AKIA') => j(prefix.slice(0, 2), prefix.slice(2), randomChars(UPPER + '234567', 16)),
-  slack: (c = 'b') => j('xo', 'x', c, '-', randomChars(DIGITS, 12), '-', randomChars(DIGITS, 13), '-', randomChars(ALNUM, 24)),
-  slackWebhookPath: () => j('T', randomChars(UPPER + DIGITS, 10), '/B', randomChars(UPPER + DIGITS, 10), '/', randomChars(ALNUM, 24)),
+  awsKeyId: (prefix: 'AKIA' | 'ASIA' = 'AKIA') =>
+    j(prefix.slice(0, 2), prefix.slice(2), randomChars(UPPER + '234567', 16)),
+  slack: (c = 'b') =>
+    j('xo', 'x', c, '-', randomChars(DIGITS, 12), '-', randomChars(DIGITS, 13), '-', randomChars(ALNUM, 24)),
+  slackWebhookPath: () =>
+    j('T', randomChars(UPPER + DIGITS, 10), '/B', randomChars(UPPER + DIGITS, 10), '/', randomChars(ALNUM, 24)),
   stripe: (p: 'sk' | 'rk' = 'sk') => j(p, '_li', 've_', randomSecret(24)),
   google: () => j('AI', 'za', randomChars(ALNUM + '_-', 35)),
   npm: () => j('np', 'm_', randomSecret(36)),
@@ -54,7 +57,13 @@ export const tokens = {
   sendgrid: () => j('S', 'G.', randomChars(ALNUM + '_-', 22), '.', randomChars(ALNUM + '_-', 43)),
   jwt: () => {
     const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
-    return j(b64({ alg: 'HS256', typ: 'JWT' }), '.', b64({ sub: randomChars(DIGITS, 8), iat: 1795000000 }), '.', randomChars(ALNUM + '_-', 43));
+    return j(
+      b64({ alg: 'HS256', typ: 'JWT' }),
+      '.',
+      b64({ sub: randomChars(DIGITS, 8), iat: 1795000000 }),
+      '.',
+      randomChars(ALNUM + '_-', 43),
+    );
   },
 };
 

@@ -20,7 +20,9 @@ const rootInputs = {
   allow_unsafe_state_root: boolInput.default(false),
 };
 
-const historySchema = z.object({ ...rootInputs, limit: z.coerce.number().int().min(1).max(10_000).default(50) }).strict();
+const historySchema = z
+  .object({ ...rootInputs, limit: z.coerce.number().int().min(1).max(10_000).default(50) })
+  .strict();
 
 export function alertHistory(rt: Runtime, raw: unknown): Outcome {
   const a = parseInputs(historySchema, raw, 'argument');
@@ -33,13 +35,25 @@ export function alertHistory(rt: Runtime, raw: unknown): Outcome {
     return outcome(rt.redactor, {
       command: 'alert_history',
       context: c.name,
-      line: [['context', c.name], ['count', records.length], ['issue', open?.issue ?? undefined]],
+      line: [
+        ['context', c.name],
+        ['count', records.length],
+        ['issue', open?.issue ?? undefined],
+      ],
       fields: { open, records },
       text: [
-        open ? `open alert ${open.id}${open.issue ? ` (issue #${open.issue})` : ''}${open.acknowledged ? ' acknowledged' : ''}` : 'no open alert',
-        ...records.map((r) => `${r.at} ${r.action.padEnd(12)} ${r.overall ?? ''} issue=${r.issue ?? '-'} slack=${r.slack} github=${r.github}${r.reason ? ` reason=${r.reason}` : ''} alert=${r.alert_id ?? '-'}${r.kind ? ` kind=${r.kind}` : ''}`),
+        open
+          ? `open alert ${open.id}${open.issue ? ` (issue #${open.issue})` : ''}${open.acknowledged ? ' acknowledged' : ''}`
+          : 'no open alert',
+        ...records.map(
+          (r) =>
+            `${r.at} ${r.action.padEnd(12)} ${r.overall ?? ''} issue=${r.issue ?? '-'} slack=${r.slack} github=${r.github}${r.reason ? ` reason=${r.reason}` : ''} alert=${r.alert_id ?? '-'}${r.kind ? ` kind=${r.kind}` : ''}`,
+        ),
       ].join('\n'),
-      summary: markdownTable(['at', 'action', 'overall', 'issue', 'slack', 'github', 'reason', 'alert'], records.map((r) => [r.at, r.action, r.overall, r.issue, r.slack, r.github, r.reason ?? '', r.alert_id])),
+      summary: markdownTable(
+        ['at', 'action', 'overall', 'issue', 'slack', 'github', 'reason', 'alert'],
+        records.map((r) => [r.at, r.action, r.overall, r.issue, r.slack, r.github, r.reason ?? '', r.alert_id]),
+      ),
     });
   } finally {
     st.close();
@@ -49,8 +63,14 @@ export function alertHistory(rt: Runtime, raw: unknown): Outcome {
 const ackSchema = z
   .object({
     ...rootInputs,
-    id: z.string().regex(/^[0-9a-f-]{8,36}$/, { error: 'must be an alert id from `paas alert history`' }).optional(),
-    by: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, { error: 'must be a login or name (letters, digits, . _ @ -)' }).optional(),
+    id: z
+      .string()
+      .regex(/^[0-9a-f-]{8,36}$/, { error: 'must be an alert id from `paas alert history`' })
+      .optional(),
+    by: z
+      .string()
+      .regex(/^[A-Za-z0-9._@-]{1,64}$/, { error: 'must be a login or name (letters, digits, . _ @ -)' })
+      .optional(),
     github_token: z.string().max(1000).optional(),
     repo: z.string().refine(isRepository, { error: 'must be owner/repo' }).optional(),
   })
@@ -70,10 +90,16 @@ export async function alertAcknowledge(rt: Runtime, raw: unknown): Promise<Outco
   try {
     const open = st.scoped.get<OpenAlert | null>(OPEN_ALERT_KEY) ?? null;
     if (!open) {
-      throw new PaasError('PAAS_INVALID_ARGUMENT', `context ${c.name} has no open alert`, { stage: 'alert', remediation: 'See `paas alert history` for past alerts; only an open alert can be acknowledged.' });
+      throw new PaasError('PAAS_INVALID_ARGUMENT', `context ${c.name} has no open alert`, {
+        stage: 'alert',
+        remediation: 'See `paas alert history` for past alerts; only an open alert can be acknowledged.',
+      });
     }
     if (a.id && !open.id.startsWith(a.id)) {
-      throw new PaasError('PAAS_INVALID_ARGUMENT', `alert ${a.id} is not the open alert of context ${c.name}`, { stage: 'alert', remediation: `The open alert is ${open.id}; see \`paas alert history\`.` });
+      throw new PaasError('PAAS_INVALID_ARGUMENT', `alert ${a.id} is not the open alert of context ${c.name}`, {
+        stage: 'alert',
+        remediation: `The open alert is ${open.id}; see \`paas alert history\`.`,
+      });
     }
     const token = a.github_token ?? rt.env.GITHUB_TOKEN;
     if (token) rt.redactor.register(token);
@@ -81,7 +107,11 @@ export async function alertAcknowledge(rt: Runtime, raw: unknown): Promise<Outco
     let label: 'added' | 'not_configured' | 'failed' = 'not_configured';
     if (token && isRepository(repo) && open.issue) {
       try {
-        await restIssuesApi({ apiUrl: rt.env.GITHUB_API_URL || 'https://api.github.com', repository: repo, token }).addLabels(open.issue, [ACK_LABEL]);
+        await restIssuesApi({
+          apiUrl: rt.env.GITHUB_API_URL || 'https://api.github.com',
+          repository: repo,
+          token,
+        }).addLabels(open.issue, [ACK_LABEL]);
         label = 'added';
       } catch (e) {
         label = 'failed';
@@ -89,15 +119,35 @@ export async function alertAcknowledge(rt: Runtime, raw: unknown): Promise<Outco
       }
     }
     const now = rt.now().toISOString();
-    const next: OpenAlert = { ...open, acknowledged: true, acknowledged_at: now, acknowledged_by: a.by ?? rt.env.GITHUB_ACTOR ?? rt.env.USER ?? null };
+    const next: OpenAlert = {
+      ...open,
+      acknowledged: true,
+      acknowledged_at: now,
+      acknowledged_by: a.by ?? rt.env.GITHUB_ACTOR ?? rt.env.USER ?? null,
+    };
     st.scoped.set(OPEN_ALERT_KEY, next);
-    const rec: AlertRecord = { alert_id: open.id, action: 'acknowledged', overall: null, issue: open.issue, issue_url: open.issue_url, slack: 'not_needed', github: label === 'added' ? 'ok' : label === 'failed' ? 'failed' : 'not_configured', run_url: null, acknowledged: true };
+    const rec: AlertRecord = {
+      alert_id: open.id,
+      action: 'acknowledged',
+      overall: null,
+      issue: open.issue,
+      issue_url: open.issue_url,
+      slack: 'not_needed',
+      github: label === 'added' ? 'ok' : label === 'failed' ? 'failed' : 'not_configured',
+      run_url: null,
+      acknowledged: true,
+    };
     st.scoped.record(ALERT_RECORD, rec, now);
-    store.events(c.name, rt.redactor).append('alert.acknowledged', `alert ${open.id} acknowledged`, { alert_id: open.id, issue: open.issue, label });
+    store
+      .events(c.name, rt.redactor)
+      .append('alert.acknowledged', `alert ${open.id} acknowledged`, { alert_id: open.id, issue: open.issue, label });
     return outcome(rt.redactor, {
       command: 'alert_acknowledge',
       context: c.name,
-      line: [['context', c.name], ['issue', open.issue ?? undefined]],
+      line: [
+        ['context', c.name],
+        ['issue', open.issue ?? undefined],
+      ],
       fields: { alert: next, label },
       text: `alert ${open.id} acknowledged${open.issue ? ` (issue #${open.issue}, label ${label})` : ''}: no repeated Slack messages until it recovers`,
     });

@@ -22,7 +22,13 @@ export function runbookLink(ref: string, env: NodeJS.ProcessEnv): string {
 }
 
 /** The issues API of the run's repository (`deps.github`: a test's port), or undefined without a repository and token. */
-export function githubApi(rt: Runtime, token: string | undefined, deps: { github?: GitHubIssuesApi | undefined; githubBaseDelayMs?: number | undefined }, deadline: Deadline, attempts = 5): GitHubIssuesApi | undefined {
+export function githubApi(
+  rt: Runtime,
+  token: string | undefined,
+  deps: { github?: GitHubIssuesApi | undefined; githubBaseDelayMs?: number | undefined },
+  deadline: Deadline,
+  attempts = 5,
+): GitHubIssuesApi | undefined {
   if (deps.github) return deps.github;
   const repo = rt.env.GITHUB_REPOSITORY;
   if (!token || !isRepository(repo)) return undefined;
@@ -33,6 +39,9 @@ export function githubApi(rt: Runtime, token: string | undefined, deps: { github
     deadline,
     attempts,
     ...(deps.githubBaseDelayMs !== undefined ? { baseDelayMs: deps.githubBaseDelayMs } : {}),
-    onRetry: (i) => rt.logger.warn(`GitHub ${i.endpoint} answered ${i.status ? `HTTP ${i.status}` : 'nothing'} (${i.cause.replace(/_/g, ' ')}): retry ${i.attempt} in ${Math.ceil(i.waitMs / 1000)} s (${Math.floor(deadline.remaining() / 1000)} s left)`),
+    onRetry: (i) =>
+      rt.logger.warn(
+        `GitHub ${i.endpoint} answered ${i.status ? `HTTP ${i.status}` : 'nothing'} (${i.cause.replace(/_/g, ' ')}): retry ${i.attempt} in ${Math.ceil(i.waitMs / 1000)} s (${Math.floor(deadline.remaining() / 1000)} s left)`,
+      ),
   });
 }

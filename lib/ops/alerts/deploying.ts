@@ -20,7 +20,13 @@ export interface DeployActivity {
   lastDeployAt: number | null;
 }
 
-export async function deployActivity(access: TargetAccess, context: string, apps: PaasYml['apps'], now: Date, timeoutMs = 15_000): Promise<DeployActivity> {
+export async function deployActivity(
+  access: TargetAccess,
+  context: string,
+  apps: PaasYml['apps'],
+  now: Date,
+  timeoutMs = 15_000,
+): Promise<DeployActivity> {
   const out: DeployActivity = { locked: false, lastDeployAt: null };
   const jobs: Array<Promise<void>> = [];
   for (const spec of access.specs) {
@@ -29,7 +35,9 @@ export async function deployActivity(access: TargetAccess, context: string, apps
         (async () => {
           try {
             const t = await access.get(spec.id);
-            const r = await t.exec(stateScript(appDir(t.rootOverride ?? app.deploy_root, context, name)), { timeoutMs });
+            const r = await t.exec(stateScript(appDir(t.rootOverride ?? app.deploy_root, context, name)), {
+              timeoutMs,
+            });
             if (r.code !== 0) return;
             const st = parseState(r.stdout);
             if (st.lockOwner) {
@@ -38,7 +46,13 @@ export async function deployActivity(access: TargetAccess, context: string, apps
             }
             for (const h of st.history) {
               const at = Date.parse(h.at);
-              if (DEPLOY_EVENTS.has(h.event) && Number.isFinite(at) && at <= now.getTime() && (out.lastDeployAt === null || at > out.lastDeployAt)) out.lastDeployAt = at;
+              if (
+                DEPLOY_EVENTS.has(h.event) &&
+                Number.isFinite(at) &&
+                at <= now.getTime() &&
+                (out.lastDeployAt === null || at > out.lastDeployAt)
+              )
+                out.lastDeployAt = at;
             }
           } catch {
             /* unreachable target: no evidence of a deploy */
@@ -53,10 +67,18 @@ export async function deployActivity(access: TargetAccess, context: string, apps
 
 /** The silence a deploy grants, if any: while locked, or within `graceMs` after the newest deploy. */
 export function deploySilence(a: DeployActivity, now: Date, graceMs: number): Silence | null {
-  if (a.locked) return { reason: 'deploying', detail: 'a deploy lock of this context is held on a target (a deploy or rollback is running)' };
+  if (a.locked)
+    return {
+      reason: 'deploying',
+      detail: 'a deploy lock of this context is held on a target (a deploy or rollback is running)',
+    };
   if (a.lastDeployAt !== null) {
     const age = now.getTime() - a.lastDeployAt;
-    if (age < graceMs) return { reason: 'deploying', detail: `a deploy finished ${Math.round(age / 60_000)} min ago, within the grace period of ${Math.round(graceMs / 60_000)} min (ops.alerting.deploy_grace)` };
+    if (age < graceMs)
+      return {
+        reason: 'deploying',
+        detail: `a deploy finished ${Math.round(age / 60_000)} min ago, within the grace period of ${Math.round(graceMs / 60_000)} min (ops.alerting.deploy_grace)`,
+      };
   }
   return null;
 }

@@ -109,7 +109,13 @@ export function restIssuesApi(opts: RestIssuesOptions): GitHubIssuesApi {
   const maxPages = opts.maxPages ?? 100;
 
   const deadline = opts.deadline ?? new Deadline(opts.clock ?? systemClock, 180_000);
-  const retry: RetryOptions = { deadline, attempts: opts.attempts ?? 5, baseDelayMs: opts.baseDelayMs ?? 1000, maxBackoffMs: 30_000, onRetry: opts.onRetry };
+  const retry: RetryOptions = {
+    deadline,
+    attempts: opts.attempts ?? 5,
+    baseDelayMs: opts.baseDelayMs ?? 1000,
+    maxBackoffMs: 30_000,
+    onRetry: opts.onRetry,
+  };
 
   async function call(method: string, url: URL, endpoint: string, body?: unknown): Promise<Response> {
     if (url.origin !== base.origin) throw new GitHubApiError(0, endpoint, 'pagination_refused');
@@ -150,7 +156,11 @@ export function restIssuesApi(opts: RestIssuesOptions): GitHubIssuesApi {
     },
     async getIssue(n) {
       try {
-        const res = await call('GET', url(`${repoPath}/issues/${n}`), 'GET /repos/{owner}/{repo}/issues/{issue_number}');
+        const res = await call(
+          'GET',
+          url(`${repoPath}/issues/${n}`),
+          'GET /repos/{owner}/{repo}/issues/{issue_number}',
+        );
         const r = (await res.json()) as RawIssue;
         return r.pull_request ? null : toIssue(r);
       } catch (e) {
@@ -159,19 +169,38 @@ export function restIssuesApi(opts: RestIssuesOptions): GitHubIssuesApi {
       }
     },
     async createIssue(input) {
-      const res = await call('POST', url(`${repoPath}/issues`), 'POST /repos/{owner}/{repo}/issues', { title: input.title, body: input.body, ...(input.labels?.length ? { labels: input.labels } : {}) });
+      const res = await call('POST', url(`${repoPath}/issues`), 'POST /repos/{owner}/{repo}/issues', {
+        title: input.title,
+        body: input.body,
+        ...(input.labels?.length ? { labels: input.labels } : {}),
+      });
       return toIssue((await res.json()) as RawIssue);
     },
     async createComment(n, body) {
-      const res = await call('POST', url(`${repoPath}/issues/${n}/comments`), 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { body });
+      const res = await call(
+        'POST',
+        url(`${repoPath}/issues/${n}/comments`),
+        'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
+        { body },
+      );
       await res.body?.cancel().catch(() => undefined);
     },
     async closeIssue(n, reason = 'completed') {
-      const res = await call('PATCH', url(`${repoPath}/issues/${n}`), 'PATCH /repos/{owner}/{repo}/issues/{issue_number}', { state: 'closed', state_reason: reason });
+      const res = await call(
+        'PATCH',
+        url(`${repoPath}/issues/${n}`),
+        'PATCH /repos/{owner}/{repo}/issues/{issue_number}',
+        { state: 'closed', state_reason: reason },
+      );
       await res.body?.cancel().catch(() => undefined);
     },
     async updateBody(n, body) {
-      const res = await call('PATCH', url(`${repoPath}/issues/${n}`), 'PATCH /repos/{owner}/{repo}/issues/{issue_number}', { body });
+      const res = await call(
+        'PATCH',
+        url(`${repoPath}/issues/${n}`),
+        'PATCH /repos/{owner}/{repo}/issues/{issue_number}',
+        { body },
+      );
       await res.body?.cancel().catch(() => undefined);
     },
     async getRepository() {
@@ -180,7 +209,12 @@ export function restIssuesApi(opts: RestIssuesOptions): GitHubIssuesApi {
       return { private: r.private === true, pushed_at: r.pushed_at ?? null, archived: r.archived === true };
     },
     async addLabels(n, labels) {
-      const res = await call('POST', url(`${repoPath}/issues/${n}/labels`), 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels', { labels });
+      const res = await call(
+        'POST',
+        url(`${repoPath}/issues/${n}/labels`),
+        'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
+        { labels },
+      );
       await res.body?.cancel().catch(() => undefined);
     },
   };

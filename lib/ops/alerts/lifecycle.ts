@@ -72,7 +72,12 @@ export const OPS_DAILY_ALERT: AlertKind = {
   word: (o) => o,
   keys: { open: OPEN_ALERT_KEY, streak: 'alert.streak', flap: 'alert.flap' },
   modeNote: ' (mode prod)',
-  slack: { opened: ALERT_TITLE, recurring: `${ALERT_TITLE} (still failing)`, recovered: 'ops_daily recovered', flapping: 'ops_daily flapping' },
+  slack: {
+    opened: ALERT_TITLE,
+    recurring: `${ALERT_TITLE} (still failing)`,
+    recovered: 'ops_daily recovered',
+    flapping: 'ops_daily flapping',
+  },
 };
 
 export const READINESS_ALERT: AlertKind = {
@@ -82,7 +87,12 @@ export const READINESS_ALERT: AlertKind = {
   word: (o) => (o === 'healthy' ? 'ready' : o === 'unhealthy' ? 'not ready' : o),
   keys: { open: 'readiness.alert.open', streak: 'readiness.alert.streak', flap: 'readiness.alert.flap' },
   modeNote: '',
-  slack: { opened: READINESS_ALERT_TITLE, recurring: `${READINESS_ALERT_TITLE} (still failing)`, recovered: 'ops readiness ready again', flapping: 'ops readiness flapping' },
+  slack: {
+    opened: READINESS_ALERT_TITLE,
+    recurring: `${READINESS_ALERT_TITLE} (still failing)`,
+    recovered: 'ops readiness ready again',
+    flapping: 'ops readiness flapping',
+  },
 };
 
 export function alertMarker(context: string, kind: AlertKind = OPS_DAILY_ALERT): string {
@@ -122,12 +132,19 @@ export const FLAPPING_LABEL = 'flapping';
 function readFlap(v: unknown): FlapState | undefined {
   if (!v || typeof v !== 'object') return undefined;
   const o = v as Partial<FlapState>;
-  const changes = Array.isArray(o.changes) ? o.changes.filter((c): c is string => typeof c === 'string' && c.length <= 40).slice(-100) : [];
+  const changes = Array.isArray(o.changes)
+    ? o.changes.filter((c): c is string => typeof c === 'string' && c.length <= 40).slice(-100)
+    : [];
   return { last: typeof o.last === 'boolean' ? o.last : null, changes, on: o.on === true };
 }
 
 /** The next flapping state after a run that is `failing` (true) or healthy (false). */
-export function advanceFlap(prev: FlapState | null | undefined, failing: boolean, now: Date, windowMs: number): FlapState {
+export function advanceFlap(
+  prev: FlapState | null | undefined,
+  failing: boolean,
+  now: Date,
+  windowMs: number,
+): FlapState {
   const changes = (prev?.changes ?? []).filter((t) => now.getTime() - Date.parse(t) < windowMs);
   if (prev && prev.last !== null && prev.last !== failing) changes.push(now.toISOString());
   return { last: failing, changes: changes.slice(-100), on: prev?.on ?? false };
@@ -167,7 +184,12 @@ export function readMarkerState(body: string, kind: AlertKind = OPS_DAILY_ALERT)
 }
 
 /** The body with its state line replaced (or added after the marker). */
-export function withMarkerState(body: string, context: string, state: MarkerState, kind: AlertKind = OPS_DAILY_ALERT): string {
+export function withMarkerState(
+  body: string,
+  context: string,
+  state: MarkerState,
+  kind: AlertKind = OPS_DAILY_ALERT,
+): string {
   const lines = body.split(/\r?\n/);
   const i = lines.findIndex((l) => l.trim().startsWith(statePrefix(kind)));
   if (i >= 0) lines[i] = stateLine(state, kind);
@@ -209,7 +231,17 @@ export interface OpenAlert {
  * success_threshold (the issue stays open); `silenced`: a maintenance window or a deploy holds the
  * page back.
  */
-export type AlertAction = 'opened' | 'commented' | 'closed' | 'acknowledged' | 'failed' | 'pending' | 'recovering' | 'silenced' | 'flapping' | 'none';
+export type AlertAction =
+  | 'opened'
+  | 'commented'
+  | 'closed'
+  | 'acknowledged'
+  | 'failed'
+  | 'pending'
+  | 'recovering'
+  | 'silenced'
+  | 'flapping'
+  | 'none';
 /** `not_due`: a recurrence within `remind_every` of the last message (no reminder yet). */
 export type SlackOutcome = 'sent' | 'failed' | 'suppressed_acknowledged' | 'not_due' | 'not_configured' | 'not_needed';
 
@@ -300,8 +332,12 @@ const fence = (lines: readonly string[]) => ['```', ...lines, '```'].join('\n');
 
 function actBlock(input: AlertInput): string[] {
   const out: string[] = [];
-  if (input.scheduleMissed) out.push(`- **schedule**: the previous run was ${input.scheduleMissed.ageHours ?? '?'} h ago, expected every ${input.scheduleMissed.expectedHours} h: a scheduled run did not fire. Check that the workflow is enabled (Actions tab) and its cron; GitHub disables schedules after 60 days without repository activity.`);
-  for (const r of input.remediation ?? []) out.push(`- **${r.check}** (\`${r.reason}\`): ${r.text}${r.runbook ? ` Runbook: ${r.runbook}` : ''}`);
+  if (input.scheduleMissed)
+    out.push(
+      `- **schedule**: the previous run was ${input.scheduleMissed.ageHours ?? '?'} h ago, expected every ${input.scheduleMissed.expectedHours} h: a scheduled run did not fire. Check that the workflow is enabled (Actions tab) and its cron; GitHub disables schedules after 60 days without repository activity.`,
+    );
+  for (const r of input.remediation ?? [])
+    out.push(`- **${r.check}** (\`${r.reason}\`): ${r.text}${r.runbook ? ` Runbook: ${r.runbook}` : ''}`);
   if (!out.length) return [];
   return ['**What to do**', '', ...out, ''];
 }
@@ -336,12 +372,22 @@ export function recurrenceComment(input: AlertInput, since?: string | null): str
     '',
     ...actBlock(input),
     input.runUrl ? `Run: ${input.runUrl}` : '',
-  ].join('\n').trimEnd();
+  ]
+    .join('\n')
+    .trimEnd();
 }
 
 export function recoveryComment(input: AlertInput): string {
   const k = kindOf(input);
-  return [`Recovered: ${k.subject} is **${k.word(input.overall)}** again at ${input.now.toISOString()}. Closing.`, '', fence(input.lines.slice(-1)), '', input.runUrl ? `Run: ${input.runUrl}` : ''].join('\n').trimEnd();
+  return [
+    `Recovered: ${k.subject} is **${k.word(input.overall)}** again at ${input.now.toISOString()}. Closing.`,
+    '',
+    fence(input.lines.slice(-1)),
+    '',
+    input.runUrl ? `Run: ${input.runUrl}` : '',
+  ]
+    .join('\n')
+    .trimEnd();
 }
 
 export function isFailing(o: Overall): boolean {
@@ -349,12 +395,21 @@ export function isFailing(o: Overall): boolean {
 }
 
 /** Every open alert issue of a context, oldest first (lowest number). */
-async function listAlertIssues(gh: GitHubIssuesApi, context: string, kind: AlertKind = OPS_DAILY_ALERT): Promise<Issue[]> {
+async function listAlertIssues(
+  gh: GitHubIssuesApi,
+  context: string,
+  kind: AlertKind = OPS_DAILY_ALERT,
+): Promise<Issue[]> {
   return (await gh.listOpenIssues()).filter((i) => hasMarker(i, context, kind)).sort((a, b) => a.number - b.number);
 }
 
 /** Finds the open alert issue: the recorded number first, else a scan of all open issues by marker. */
-export async function findAlertIssue(gh: GitHubIssuesApi, context: string, recorded: number | null, kind: AlertKind = OPS_DAILY_ALERT): Promise<Issue | null> {
+export async function findAlertIssue(
+  gh: GitHubIssuesApi,
+  context: string,
+  recorded: number | null,
+  kind: AlertKind = OPS_DAILY_ALERT,
+): Promise<Issue | null> {
   if (recorded) {
     const i = await gh.getIssue(recorded);
     if (i && i.state === 'open' && hasMarker(i, context, kind)) return i;
@@ -416,15 +471,36 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
   const kind = kindOf(input);
   const failing = isFailing(input.overall) || Boolean(input.scheduleMissed);
   const recovered = input.overall === 'healthy';
-  const thr = { failure: Math.max(1, input.thresholds?.failure ?? 1), success: Math.max(1, input.thresholds?.success ?? 1) };
+  const thr = {
+    failure: Math.max(1, input.thresholds?.failure ?? 1),
+    success: Math.max(1, input.thresholds?.success ?? 1),
+  };
   let open = deps.state.get<OpenAlert | null>(kind.keys.open) ?? null;
   const base = { reason: null, cause: null, remediation: null } as const;
   const githubState: AlertRecord['github'] = deps.github ? 'ok' : 'not_configured';
-  if (!failing && !recovered) return { ...base, action: 'none', issue: open?.issue ?? null, issue_url: open?.issue_url ?? null, slack: 'not_needed', github: githubState, alertId: open?.id ?? null };
+  if (!failing && !recovered)
+    return {
+      ...base,
+      action: 'none',
+      issue: open?.issue ?? null,
+      issue_url: open?.issue_url ?? null,
+      slack: 'not_needed',
+      github: githubState,
+      alertId: open?.id ?? null,
+    };
   if (input.silence) {
     // reported, not paged: no issue change, no Slack, and the run counts toward no threshold
     deps.logger.info(`alerting held back (${input.silence.reason}): ${input.silence.detail}`);
-    return { ...base, action: 'silenced', reason: input.silence.reason, issue: open?.issue ?? null, issue_url: open?.issue_url ?? null, slack: 'not_needed', github: githubState, alertId: open?.id ?? null };
+    return {
+      ...base,
+      action: 'silenced',
+      reason: input.silence.reason,
+      issue: open?.issue ?? null,
+      issue_url: open?.issue_url ?? null,
+      slack: 'not_needed',
+      github: githubState,
+      alertId: open?.id ?? null,
+    };
   }
 
   if (input.flapping) {
@@ -433,8 +509,23 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
     open = deps.state.get<OpenAlert | null>(kind.keys.open) ?? null;
   }
 
-  const streak = nextStreak(deps.state.get<FailureStreak | null>(kind.keys.streak) ?? null, failing, input.now, safe.runUrl);
-  const rc: Reconcile = { input, safe, deps, kind, failing, recovered, thr, streak, isPending: failing && !open && streak.fails < thr.failure };
+  const streak = nextStreak(
+    deps.state.get<FailureStreak | null>(kind.keys.streak) ?? null,
+    failing,
+    input.now,
+    safe.runUrl,
+  );
+  const rc: Reconcile = {
+    input,
+    safe,
+    deps,
+    kind,
+    failing,
+    recovered,
+    thr,
+    streak,
+    isPending: failing && !open && streak.fails < thr.failure,
+  };
   const progress = await issueStep(rc, open);
   const incident = localIncident(rc, progress);
   const acknowledged = Boolean(incident.open?.acknowledged) || Boolean(progress.issue?.labels.includes(ACK_LABEL));
@@ -443,14 +534,34 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
 }
 
 /** Failing runs in a row before any issue exists (failure_threshold); a healthy run resets it. */
-function nextStreak(prev: FailureStreak | null, failing: boolean, now: Date, runUrl: string | undefined): FailureStreak {
+function nextStreak(
+  prev: FailureStreak | null,
+  failing: boolean,
+  now: Date,
+  runUrl: string | undefined,
+): FailureStreak {
   if (!failing) return { fails: 0, since: null, since_run: null };
-  return { fails: (prev?.fails ?? 0) + 1, since: prev?.since ?? now.toISOString(), since_run: prev?.since ? (prev.since_run ?? null) : (runUrl ?? null) };
+  return {
+    fails: (prev?.fails ?? 0) + 1,
+    since: prev?.since ?? now.toISOString(),
+    since_run: prev?.since ? (prev.since_run ?? null) : (runUrl ?? null),
+  };
 }
 
 /** Find or open the alert issue (comment, open, close, count towards success_threshold), or without GitHub decide locally. */
 async function issueStep(rc: Reconcile, open: OpenAlert | null): Promise<IssueProgress> {
-  const start: IssueProgress = { github: rc.deps.github ? 'ok' : 'not_configured', issue: null, action: 'none', ghError: null, duplicateClosed: null, joinedExisting: false, count: null, threshold: null, since: { since: open?.opened_at ?? null, since_run: open?.opened_run ?? null }, open };
+  const start: IssueProgress = {
+    github: rc.deps.github ? 'ok' : 'not_configured',
+    issue: null,
+    action: 'none',
+    ghError: null,
+    duplicateClosed: null,
+    joinedExisting: false,
+    count: null,
+    threshold: null,
+    since: { since: open?.opened_at ?? null, since_run: open?.opened_run ?? null },
+    open,
+  };
   const done = rc.deps.github ? await githubIssueStep(rc, rc.deps.github, start) : localIssueStep(rc, start);
   return done.action === 'pending' ? { ...done, count: rc.streak.fails, threshold: rc.thr.failure } : done;
 }
@@ -459,7 +570,8 @@ function localIssueStep(rc: Reconcile, p: IssueProgress): IssueProgress {
   if (rc.isPending) return { ...p, action: 'pending' };
   if (rc.recovered && p.open) {
     const oks = (p.open.oks ?? 0) + 1;
-    if (oks < rc.thr.success) return { ...p, action: 'recovering', count: oks, threshold: rc.thr.success, open: { ...p.open, oks } };
+    if (oks < rc.thr.success)
+      return { ...p, action: 'recovering', count: oks, threshold: rc.thr.success, open: { ...p.open, oks } };
   }
   return p;
 }
@@ -487,7 +599,13 @@ async function githubIssueStep(rc: Reconcile, gh: GitHubIssuesApi, start: IssueP
 }
 
 /** Still failing with the issue open: a recurrence comment; a partial recovery ended, so the healthy count starts again. */
-async function commentRecurrence(rc: Reconcile, gh: GitHubIssuesApi, p: IssueProgress, issue: Issue, marker: MarkerState | null): Promise<void> {
+async function commentRecurrence(
+  rc: Reconcile,
+  gh: GitHubIssuesApi,
+  p: IssueProgress,
+  issue: Issue,
+  marker: MarkerState | null,
+): Promise<void> {
   const r = rc.deps.redactor;
   await gh.createComment(issue.number, r.redact(recurrenceComment(rc.safe, p.since.since)));
   if ((marker?.oks ?? 0) > 0 && gh.updateBody) {
@@ -503,9 +621,14 @@ async function commentRecurrence(rc: Reconcile, gh: GitHubIssuesApi, p: IssuePro
 async function openIssue(rc: Reconcile, gh: GitHubIssuesApi, p: IssueProgress): Promise<void> {
   const { input, safe, kind, streak } = rc;
   const r = rc.deps.redactor;
-  if (!p.since.since) p.since = { since: streak.since ?? input.now.toISOString(), since_run: streak.since_run ?? safe.runUrl ?? null };
+  if (!p.since.since)
+    p.since = { since: streak.since ?? input.now.toISOString(), since_run: streak.since_run ?? safe.runUrl ?? null };
   const state: MarkerState = { ...p.since, fails: streak.fails, oks: 0, notified_at: input.now.toISOString() };
-  const created = await gh.createIssue({ title: kind.title, body: r.redact(issueBody(safe, state)), labels: [ALERT_LABEL] });
+  const created = await gh.createIssue({
+    title: kind.title,
+    body: r.redact(issueBody(safe, state)),
+    labels: [ALERT_LABEL],
+  });
   p.issue = created;
   p.action = 'opened';
   const all = await listAlertIssues(gh, input.context, kind);
@@ -523,7 +646,13 @@ async function openIssue(rc: Reconcile, gh: GitHubIssuesApi, p: IssueProgress): 
 }
 
 /** A healthy run with the issue open: close it at success_threshold, count towards it before. */
-async function recoverIssue(rc: Reconcile, gh: GitHubIssuesApi, p: IssueProgress, issue: Issue, marker: MarkerState | null): Promise<void> {
+async function recoverIssue(
+  rc: Reconcile,
+  gh: GitHubIssuesApi,
+  p: IssueProgress,
+  issue: Issue,
+  marker: MarkerState | null,
+): Promise<void> {
   const r = rc.deps.redactor;
   const oks = (marker?.oks ?? p.open?.oks ?? 0) + 1;
   if (oks >= rc.thr.success) {
@@ -532,7 +661,18 @@ async function recoverIssue(rc: Reconcile, gh: GitHubIssuesApi, p: IssueProgress
     p.action = 'closed';
     return;
   }
-  if (gh.updateBody) await gh.updateBody(issue.number, r.redact(withMarkerState(issue.body, rc.input.context, { ...p.since, ...(marker?.fails !== undefined ? { fails: marker.fails } : {}), oks }, rc.kind)));
+  if (gh.updateBody)
+    await gh.updateBody(
+      issue.number,
+      r.redact(
+        withMarkerState(
+          issue.body,
+          rc.input.context,
+          { ...p.since, ...(marker?.fails !== undefined ? { fails: marker.fails } : {}), oks },
+          rc.kind,
+        ),
+      ),
+    );
   p.action = 'recovering';
   p.count = oks;
   p.threshold = rc.thr.success;
@@ -554,17 +694,38 @@ function localIncident(rc: Reconcile, p: IssueProgress): Incident {
     if (!open) {
       // a new incident here (an issue found open already means another runner notified it)
       newIncident = action === 'opened' || action === 'failed' || !deps.github;
-      open = { id: randomUUID(), issue: issue?.number ?? null, issue_url: issue?.html_url || null, opened_at: since.since ?? streak.since ?? input.now.toISOString(), opened_run: since.since_run ?? streak.since_run ?? safe.runUrl ?? null, acknowledged: false, notified: !newIncident || p.joinedExisting };
+      open = {
+        id: randomUUID(),
+        issue: issue?.number ?? null,
+        issue_url: issue?.html_url || null,
+        opened_at: since.since ?? streak.since ?? input.now.toISOString(),
+        opened_run: since.since_run ?? streak.since_run ?? safe.runUrl ?? null,
+        acknowledged: false,
+        notified: !newIncident || p.joinedExisting,
+      };
     } else if (issue) {
       if (open.issue && open.issue !== issue.number && action === 'opened') {
         // the issue we knew was closed by a person while still failing: a new incident
         newIncident = true;
-        open = { id: randomUUID(), issue: issue.number, issue_url: issue.html_url || null, opened_at: input.now.toISOString(), opened_run: safe.runUrl ?? null, acknowledged: false, notified: false };
+        open = {
+          id: randomUUID(),
+          issue: issue.number,
+          issue_url: issue.html_url || null,
+          opened_at: input.now.toISOString(),
+          opened_run: safe.runUrl ?? null,
+          acknowledged: false,
+          notified: false,
+        };
       } else open = { ...open, issue: issue.number, issue_url: issue.html_url || open.issue_url };
     }
     if (open.oks) open = { ...open, oks: 0 };
     if (action === 'none') action = newIncident ? 'opened' : 'commented'; // no GitHub: the local alert is the alert
-  } else if (rc.recovered && open && action === 'none' && (p.github === 'not_configured' || (p.github === 'ok' && !issue))) {
+  } else if (
+    rc.recovered &&
+    open &&
+    action === 'none' &&
+    (p.github === 'not_configured' || (p.github === 'ok' && !issue))
+  ) {
     // recovered, and the issue is gone (closed by a person) or there is no GitHub: close locally.
     // When GitHub failed, the alert stays open so that the next healthy run closes the issue.
     action = 'closed';
@@ -597,20 +758,56 @@ async function notifySlack(rc: Reconcile, p: IssueProgress, inc: Incident, ackno
     else out = await deliverSlack(rc, rc.deps.slack, event, p, inc.open);
   }
   // Slack was told "opened" (or cannot be told): later runs of this incident say "still failing"
-  if (rc.failing && out.open && out.open.notified === false && (out.slack === 'sent' || out.slack === 'not_configured' || p.joinedExisting)) out = { ...out, open: { ...out.open, notified: true } };
+  if (
+    rc.failing &&
+    out.open &&
+    out.open.notified === false &&
+    (out.slack === 'sent' || out.slack === 'not_configured' || p.joinedExisting)
+  )
+    out = { ...out, open: { ...out.open, notified: true } };
   return out;
 }
 
-async function deliverSlack(rc: Reconcile, slack: NonNullable<AlertDeps['slack']>, event: AlertEventKind, p: IssueProgress, open: OpenAlert | null): Promise<SlackStep> {
+async function deliverSlack(
+  rc: Reconcile,
+  slack: NonNullable<AlertDeps['slack']>,
+  event: AlertEventKind,
+  p: IssueProgress,
+  open: OpenAlert | null,
+): Promise<SlackStep> {
   const { input, safe, deps, kind } = rc;
-  const msg = alertMessage({ kind: event, context: input.context, overall: input.overall, lines: safe.lines, runUrl: safe.runUrl, issueUrl: p.issue?.html_url || open?.issue_url || undefined, headers: kind.slack });
-  const res = await postSlack(slack.webhookUrl, msg, { ...slack.options, redactor: deps.redactor, ...(deps.deadline ? { deadline: deps.deadline } : {}) });
+  const msg = alertMessage({
+    kind: event,
+    context: input.context,
+    overall: input.overall,
+    lines: safe.lines,
+    runUrl: safe.runUrl,
+    issueUrl: p.issue?.html_url || open?.issue_url || undefined,
+    headers: kind.slack,
+  });
+  const res = await postSlack(slack.webhookUrl, msg, {
+    ...slack.options,
+    redactor: deps.redactor,
+    ...(deps.deadline ? { deadline: deps.deadline } : {}),
+  });
   if (!res.ok) {
-    deps.logger.warn(`Slack notification failed after ${res.attempts} attempt(s) (last HTTP status ${res.status || 'none'})${res.deadlineExceeded ? ": the next wait (Retry-After) did not fit in the run's deadline" : ''}`);
-    return { slack: 'failed', attempts: res.attempts, reason: res.deadlineExceeded ? 'slack_deadline' : `slack_${res.status || 'network'}`, open };
+    deps.logger.warn(
+      `Slack notification failed after ${res.attempts} attempt(s) (last HTTP status ${res.status || 'none'})${res.deadlineExceeded ? ": the next wait (Retry-After) did not fit in the run's deadline" : ''}`,
+    );
+    return {
+      slack: 'failed',
+      attempts: res.attempts,
+      reason: res.deadlineExceeded ? 'slack_deadline' : `slack_${res.status || 'network'}`,
+      open,
+    };
   }
   if (open && event === 'recurring') await recordReminder(rc, p);
-  return { slack: 'sent', attempts: res.attempts, reason: null, open: open ? { ...open, notified_at: input.now.toISOString() } : open };
+  return {
+    slack: 'sent',
+    attempts: res.attempts,
+    reason: null,
+    open: open ? { ...open, notified_at: input.now.toISOString() } : open,
+  };
 }
 
 /** A reminder was sent: the issue's marker remembers when (remind_every counts from it). */
@@ -619,27 +816,50 @@ async function recordReminder(rc: Reconcile, p: IssueProgress): Promise<void> {
   const remind = Math.max(0, input.remindEveryMs ?? 0);
   if (!(remind > 0 && p.issue && deps.github?.updateBody && p.github === 'ok')) return;
   try {
-    await deps.github.updateBody(p.issue.number, deps.redactor.redact(withMarkerState(p.issue.body, input.context, { ...p.since, notified_at: input.now.toISOString() }, kind)));
+    await deps.github.updateBody(
+      p.issue.number,
+      deps.redactor.redact(
+        withMarkerState(p.issue.body, input.context, { ...p.since, notified_at: input.now.toISOString() }, kind),
+      ),
+    );
   } catch (e) {
     deps.logger.warn(`the alert issue's reminder time could not be updated: ${errorMessage(e)}`);
   }
 }
 
 /** Saves the streak and the open alert, records what happened (`alert` record) and says so. */
-function recordAlert(rc: Reconcile, p: IssueProgress, inc: Incident, note: SlackStep, acknowledged: boolean): AlertOutcome {
+function recordAlert(
+  rc: Reconcile,
+  p: IssueProgress,
+  inc: Incident,
+  note: SlackStep,
+  acknowledged: boolean,
+): AlertOutcome {
   const { input, deps, kind, streak } = rc;
   const { issue, github, ghError } = p;
   const { open, action } = inc;
   const alertId = open?.id ?? null;
   // the streak is kept while pending (and while GitHub could not be reached), reset otherwise
   deps.state.set(kind.keys.streak, inc.held ? streak : { fails: 0, since: null, since_run: null });
-  if ((rc.failing && open) || action === 'recovering') deps.state.set(kind.keys.open, open ? { ...open, acknowledged } : null);
+  if ((rc.failing && open) || action === 'recovering')
+    deps.state.set(kind.keys.open, open ? { ...open, acknowledged } : null);
   if (action === 'closed') deps.state.set(kind.keys.open, null);
   const reason = ghError?.reason ?? note.reason;
   const issueNumber = issue?.number ?? open?.issue ?? null;
   const issueUrl = issue?.html_url || open?.issue_url || null;
   if (action !== 'none') {
-    const rec: AlertRecord = { alert_id: alertId, action, overall: input.overall, issue: issueNumber, issue_url: issueUrl, slack: note.slack, github, reason, run_url: rc.safe.runUrl ?? null, acknowledged };
+    const rec: AlertRecord = {
+      alert_id: alertId,
+      action,
+      overall: input.overall,
+      issue: issueNumber,
+      issue_url: issueUrl,
+      slack: note.slack,
+      github,
+      reason,
+      run_url: rc.safe.runUrl ?? null,
+      acknowledged,
+    };
     if (note.attempts !== undefined) rec.slack_attempts = note.attempts;
     if (kind !== OPS_DAILY_ALERT) rec.kind = kind.id;
     deps.state.record(ALERT_RECORD, rec, input.now.toISOString());
@@ -661,14 +881,20 @@ function recordAlert(rc: Reconcile, p: IssueProgress, inc: Incident, note: Slack
   };
 }
 
-export function flappingComment(input: AlertInput, flap: FlapState, cfg: { changes: number; windowMs: number }): string {
+export function flappingComment(
+  input: AlertInput,
+  flap: FlapState,
+  cfg: { changes: number; windowMs: number },
+): string {
   return [
     `**Flapping**: ${kindOf(input).subject} changed between failing and healthy ${flap.changes.length} times within ${Math.round(cfg.windowMs / 3_600_000)} h (threshold ${cfg.changes}), now **${input.overall}** at ${input.now.toISOString()}.`,
     '',
     `This issue stays open and Slack stays quiet while it flaps; it is reported once. When the status is stable for ${Math.round(cfg.windowMs / 3_600_000)} h the usual lifecycle resumes (a healthy run then closes it).`,
     '',
     input.runUrl ? `Run: ${input.runUrl}` : '',
-  ].join('\n').trimEnd();
+  ]
+    .join('\n')
+    .trimEnd();
 }
 
 /**
@@ -678,7 +904,14 @@ export function flappingComment(input: AlertInput, flap: FlapState, cfg: { chang
  * one Slack message say so, and later flips change nothing. When the count falls below the
  * threshold the issue says so and the usual lifecycle resumes (this function returns null then).
  */
-async function flappingPhase(input: AlertInput, safe: AlertInput, deps: AlertDeps, failing: boolean, open: OpenAlert | null, cfg: { changes: number; windowMs: number }): Promise<AlertOutcome | null> {
+async function flappingPhase(
+  input: AlertInput,
+  safe: AlertInput,
+  deps: AlertDeps,
+  failing: boolean,
+  open: OpenAlert | null,
+  cfg: { changes: number; windowMs: number },
+): Promise<AlertOutcome | null> {
   const r = deps.redactor;
   const gh = deps.github;
   const kind = kindOf(input);
@@ -697,12 +930,27 @@ async function flappingPhase(input: AlertInput, safe: AlertInput, deps: AlertDep
   const flapping = flap.changes.length >= cfg.changes;
   const next: FlapState = { ...flap, on: flapping };
   deps.state.set(kind.keys.flap, next);
-  const markerState: MarkerState = { ...(marker ?? { since: open?.opened_at ?? input.now.toISOString(), since_run: open?.opened_run ?? safe.runUrl ?? null }), flap: next };
-  const base = { reason: null, cause: null, remediation: null, count: flap.changes.length, threshold: cfg.changes } as const;
+  const markerState: MarkerState = {
+    ...(marker ?? {
+      since: open?.opened_at ?? input.now.toISOString(),
+      since_run: open?.opened_run ?? safe.runUrl ?? null,
+    }),
+    flap: next,
+  };
+  const base = {
+    reason: null,
+    cause: null,
+    remediation: null,
+    count: flap.changes.length,
+    threshold: cfg.changes,
+  } as const;
   if (!flapping) {
     if (prev?.on && gh && issue?.state === 'open' && gh.updateBody) {
       try {
-        await gh.createComment(issue.number, `No longer flapping: ${flap.changes.length} change(s) within the window. The usual lifecycle resumes.`);
+        await gh.createComment(
+          issue.number,
+          `No longer flapping: ${flap.changes.length} change(s) within the window. The usual lifecycle resumes.`,
+        );
         await gh.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, markerState, kind)));
       } catch (e) {
         deps.logger.warn(`the alert issue's flapping state could not be updated: ${errorMessage(e)}`);
@@ -724,14 +972,19 @@ async function flappingPhase(input: AlertInput, safe: AlertInput, deps: AlertDep
   if (gh) {
     try {
       if (!issue) {
-        issue = await gh.createIssue({ title: kind.title, body: r.redact(issueBody(safe, markerState)), labels: [ALERT_LABEL, FLAPPING_LABEL] });
+        issue = await gh.createIssue({
+          title: kind.title,
+          body: r.redact(issueBody(safe, markerState)),
+          labels: [ALERT_LABEL, FLAPPING_LABEL],
+        });
         await gh.createComment(issue.number, r.redact(flappingComment(safe, flap, cfg)));
       } else {
         if (entering) {
           await gh.createComment(issue.number, r.redact(flappingComment(safe, flap, cfg)));
           await gh.addLabels(issue.number, [FLAPPING_LABEL]);
         }
-        if (gh.updateBody) await gh.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, markerState, kind)));
+        if (gh.updateBody)
+          await gh.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, markerState, kind)));
       }
     } catch (e) {
       github = 'failed';
@@ -744,18 +997,61 @@ async function flappingPhase(input: AlertInput, safe: AlertInput, deps: AlertDep
   if (entering) {
     if (!deps.slack) slack = 'not_configured';
     else {
-      const msg = alertMessage({ kind: 'flapping', context: input.context, overall: input.overall, lines: safe.lines, runUrl: safe.runUrl, issueUrl: issue?.html_url || open?.issue_url || undefined, headers: kind.slack });
-      const res = await postSlack(deps.slack.webhookUrl, msg, { ...deps.slack.options, redactor: r, ...(deps.deadline ? { deadline: deps.deadline } : {}) });
+      const msg = alertMessage({
+        kind: 'flapping',
+        context: input.context,
+        overall: input.overall,
+        lines: safe.lines,
+        runUrl: safe.runUrl,
+        issueUrl: issue?.html_url || open?.issue_url || undefined,
+        headers: kind.slack,
+      });
+      const res = await postSlack(deps.slack.webhookUrl, msg, {
+        ...deps.slack.options,
+        redactor: r,
+        ...(deps.deadline ? { deadline: deps.deadline } : {}),
+      });
       slack = res.ok ? 'sent' : 'failed';
     }
   }
   const o: OpenAlert = open
     ? { ...open, issue: issue?.number ?? open.issue, issue_url: issue?.html_url || open.issue_url }
-    : { id: randomUUID(), issue: issue?.number ?? null, issue_url: issue?.html_url || null, opened_at: markerState.since ?? input.now.toISOString(), opened_run: markerState.since_run ?? null, acknowledged: false, notified: true };
+    : {
+        id: randomUUID(),
+        issue: issue?.number ?? null,
+        issue_url: issue?.html_url || null,
+        opened_at: markerState.since ?? input.now.toISOString(),
+        opened_run: markerState.since_run ?? null,
+        acknowledged: false,
+        notified: true,
+      };
   deps.state.set(kind.keys.open, o);
   deps.state.set(kind.keys.streak, { fails: 0, since: null, since_run: null });
-  const rec: AlertRecord = { alert_id: o.id, action, overall: input.overall, issue: o.issue, issue_url: o.issue_url, slack, github, reason: ghError?.reason ?? null, run_url: safe.runUrl ?? null, acknowledged: o.acknowledged };
+  const rec: AlertRecord = {
+    alert_id: o.id,
+    action,
+    overall: input.overall,
+    issue: o.issue,
+    issue_url: o.issue_url,
+    slack,
+    github,
+    reason: ghError?.reason ?? null,
+    run_url: safe.runUrl ?? null,
+    acknowledged: o.acknowledged,
+  };
   if (kind !== OPS_DAILY_ALERT) rec.kind = kind.id;
   deps.state.record(ALERT_RECORD, rec, input.now.toISOString());
-  return { ...base, action, issue: o.issue, issue_url: o.issue_url, slack, github, alertId: o.id, reason: ghError?.reason ?? null, cause: ghError?.cause_ ?? null, remediation: ghError ? githubRemediation(ghError) : null, since: o.opened_at };
+  return {
+    ...base,
+    action,
+    issue: o.issue,
+    issue_url: o.issue_url,
+    slack,
+    github,
+    alertId: o.id,
+    reason: ghError?.reason ?? null,
+    cause: ghError?.cause_ ?? null,
+    remediation: ghError ? githubRemediation(ghError) : null,
+    since: o.opened_at,
+  };
 }

@@ -18,7 +18,13 @@ const WEEK_MIN = 7 * 1440;
 
 /** Minutes since Monday 00:00 of the local week in `tz` (wall clock). */
 export function localWeekMinutes(at: Date, tz: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: tz, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: tz,
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
   const day = WEEKDAYS.indexOf(get('weekday').toLowerCase().slice(0, 3) as Weekday);
   return day * 1440 + Number(get('hour')) * 60 + Number(get('minute'));

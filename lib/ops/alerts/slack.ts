@@ -40,7 +40,15 @@ const HEADERS: Record<AlertEventKind, string> = {
 };
 
 /** The message for one alert event. `lines` are status lines (already redacted). */
-export function alertMessage(input: { kind: AlertEventKind; context: string; overall: string; lines: readonly string[]; runUrl?: string | undefined; issueUrl?: string | undefined; headers?: Record<AlertEventKind, string> | undefined }): SlackMessage {
+export function alertMessage(input: {
+  kind: AlertEventKind;
+  context: string;
+  overall: string;
+  lines: readonly string[];
+  runUrl?: string | undefined;
+  issueUrl?: string | undefined;
+  headers?: Record<AlertEventKind, string> | undefined;
+}): SlackMessage {
   const head = `${(input.headers ?? HEADERS)[input.kind]}: ${input.context}`.slice(0, 150);
   const prefix = `*context* \`${slackEscape(input.context)}\` *result* \`${slackEscape(input.overall)}\`\n`;
   let body = slackEscape(input.lines.join('\n'));
@@ -98,7 +106,11 @@ function sleepClock(sleep: (ms: number) => Promise<void>): Clock {
   };
 }
 
-export async function postSlack(webhookUrl: string, message: SlackMessage, opts: SlackPostOptions): Promise<SlackResult> {
+export async function postSlack(
+  webhookUrl: string,
+  message: SlackMessage,
+  opts: SlackPostOptions,
+): Promise<SlackResult> {
   const fetchFn = opts.fetch ?? fetch;
   const attempts = Math.max(1, opts.attempts ?? 4);
   const maxDelay = opts.maxDelayMs ?? 10_000;
@@ -110,7 +122,13 @@ export async function postSlack(webhookUrl: string, message: SlackMessage, opts:
   for (let i = 1; i <= attempts; i++) {
     let retryAfter: number | null = null;
     try {
-      const res = await fetchFn(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload, redirect: 'error', signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) });
+      const res = await fetchFn(webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: payload,
+        redirect: 'error',
+        signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+      });
       status = res.status;
       retryAfter = retryAfterMs(res.headers.get('retry-after'), deadline.clock.now());
       await res.body?.cancel().catch(() => undefined);

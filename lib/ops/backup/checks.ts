@@ -17,7 +17,10 @@ export interface IsolationCheck {
   detail: string;
 }
 
-function walk(dir: string, out: Array<{ path: string; mode: number; dir: boolean }> = []): Array<{ path: string; mode: number; dir: boolean }> {
+function walk(
+  dir: string,
+  out: Array<{ path: string; mode: number; dir: boolean }> = [],
+): Array<{ path: string; mode: number; dir: boolean }> {
   for (const n of readdirSync(dir)) {
     const p = join(dir, n);
     const st = lstatSync(p);
@@ -27,29 +30,50 @@ function walk(dir: string, out: Array<{ path: string; mode: number; dir: boolean
   return out;
 }
 
-export function restoredContextChecks(store: ContextStore, context: string, needles: readonly SecretNeedle[], workspace?: string): IsolationCheck[] {
+export function restoredContextChecks(
+  store: ContextStore,
+  context: string,
+  needles: readonly SecretNeedle[],
+  workspace?: string,
+): IsolationCheck[] {
   const checks: IsolationCheck[] = [];
   const rootProblem = stateRootProblem(store.root.path, workspace);
-  checks.push({ name: 'state_root_outside_repo', ok: !rootProblem, detail: rootProblem ?? `state root ${store.root.path} is outside every repository` });
+  checks.push({
+    name: 'state_root_outside_repo',
+    ok: !rootProblem,
+    detail: rootProblem ?? `state root ${store.root.path} is outside every repository`,
+  });
 
   const config = store.get(context);
   const vaultProblem = config.vault_file ? vaultFileProblem(config.vault_file, workspace) : null;
   checks.push({
     name: 'context_vault_outside_repo',
     ok: !vaultProblem,
-    detail: vaultProblem ?? (config.vault_file ? 'the vault file is outside every repository with mode 0600' : 'no vault file (secrets come from the vault input or env)'),
+    detail:
+      vaultProblem ??
+      (config.vault_file
+        ? 'the vault file is outside every repository with mode 0600'
+        : 'no vault file (secrets come from the vault input or env)'),
   });
 
   const p = store.paths(context);
   const entries = walk(p.dir);
   const loose = entries.filter((e) => (e.mode & 0o077) !== 0).map((e) => e.path.slice(p.dir.length + 1));
-  checks.push({ name: 'private_modes', ok: loose.length === 0, detail: loose.length ? `readable by group/others: ${loose.join(', ')}` : 'every file 0600 and directory 0700' });
+  checks.push({
+    name: 'private_modes',
+    ok: loose.length === 0,
+    detail: loose.length ? `readable by group/others: ${loose.join(', ')}` : 'every file 0600 and directory 0700',
+  });
 
   let foreign = 0;
   if (existsSync(p.stateDb)) {
     const db = new DatabaseSync(p.stateDb, { readOnly: true });
     try {
-      const r = db.prepare('SELECT (SELECT count(*) FROM history WHERE context != ?) + (SELECT count(*) FROM kv WHERE context != ?) AS n').get(context, context) as { n: number };
+      const r = db
+        .prepare(
+          'SELECT (SELECT count(*) FROM history WHERE context != ?) + (SELECT count(*) FROM kv WHERE context != ?) AS n',
+        )
+        .get(context, context) as { n: number };
       foreign += r.n;
     } finally {
       db.close();
@@ -65,10 +89,20 @@ export function restoredContextChecks(store: ContextStore, context: string, need
       }
     }
   }
-  checks.push({ name: 'cross_context_contamination', ok: foreign === 0, detail: foreign ? `${foreign} row(s)/event(s) of another context` : `every row and event belongs to ${context}` });
+  checks.push({
+    name: 'cross_context_contamination',
+    ok: foreign === 0,
+    detail: foreign ? `${foreign} row(s)/event(s) of another context` : `every row and event belongs to ${context}`,
+  });
 
-  const files = entries.filter((e) => !e.dir).map((e) => ({ path: e.path.slice(p.dir.length + 1), data: readFileSync(e.path) }));
+  const files = entries
+    .filter((e) => !e.dir)
+    .map((e) => ({ path: e.path.slice(p.dir.length + 1), data: readFileSync(e.path) }));
   const hit = findSecret(files, needles);
-  checks.push({ name: 'no_vault_value_in_state', ok: !hit, detail: hit ? `${hit.file} holds the vault value of ${hit.key}` : `${files.length} file(s) hold no vault value` });
+  checks.push({
+    name: 'no_vault_value_in_state',
+    ok: !hit,
+    detail: hit ? `${hit.file} holds the vault value of ${hit.key}` : `${files.length} file(s) hold no vault value`,
+  });
   return checks;
 }

@@ -6,7 +6,15 @@ import type { Outcome } from '../../output/envelope.js';
 import { PaasError } from '../../output/errors.js';
 import { failure, outcome } from '../../output/outcome.js';
 import { markdownTable } from '../../output/summary.js';
-import { assertBackupContext, createBackup, defaultBackupPath, readBackupFile, readManifest, restoreBackup, verifyBackup } from '../../persistence/backup.js';
+import {
+  assertBackupContext,
+  createBackup,
+  defaultBackupPath,
+  readBackupFile,
+  readManifest,
+  restoreBackup,
+  verifyBackup,
+} from '../../persistence/backup.js';
 import { STATE_KEY_NAME } from '../../persistence/crypto.js';
 import { needlesFor, type SecretNeedle } from '../../persistence/scan.js';
 import { boolInput, parseInputs, pathInput } from '../../runtime/inputs.js';
@@ -29,7 +37,13 @@ const common = {
   vault_file: pathInput.optional(),
 };
 
-function keyFor(rt: Runtime, store: ContextStore, context: string, a: { vault?: string | undefined; vault_file?: string | undefined }, purpose: string): { secret: string; needles: SecretNeedle[] } {
+function keyFor(
+  rt: Runtime,
+  store: ContextStore,
+  context: string,
+  a: { vault?: string | undefined; vault_file?: string | undefined },
+  purpose: string,
+): { secret: string; needles: SecretNeedle[] } {
   const vault = loadVault({
     context,
     text: a.vault ?? rt.env.PAAS_VAULT,
@@ -57,14 +71,22 @@ export function backupCreate(rt: Runtime, raw: unknown): Outcome {
   const { secret, needles } = keyFor(rt, store, c.name, a, 'backup encryption');
   const out = a.out ?? defaultBackupPath(store, c.name, rt.now());
   const r = createBackup(store, c.name, secret, needles, out, rt.workspace, rt.now());
-  store.events(c.name, rt.redactor).append('backup.created', `backup of ${c.name} written`, { path: r.path, files: r.files.length, bytes: r.bytes });
+  store
+    .events(c.name, rt.redactor)
+    .append('backup.created', `backup of ${c.name} written`, { path: r.path, files: r.files.length, bytes: r.bytes });
   return outcome(rt.redactor, {
     command: 'backup_create',
     context: c.name,
-    line: [['context', c.name], ['files', r.files.length]],
+    line: [
+      ['context', c.name],
+      ['files', r.files.length],
+    ],
     fields: { path: r.path, bytes: r.bytes, files: r.files },
     text: `backup of ${c.name} written to ${r.path} (${r.files.length} files, ${r.bytes} bytes, encrypted)`,
-    summary: markdownTable(['file', 'bytes', 'sha256'], r.files.map((f) => [f.path, String(f.size), f.sha256])),
+    summary: markdownTable(
+      ['file', 'bytes', 'sha256'],
+      r.files.map((f) => [f.path, String(f.size), f.sha256]),
+    ),
   });
 }
 
@@ -76,26 +98,39 @@ export function backupVerify(rt: Runtime, raw: unknown): Outcome {
   const data = readBackupFile(a.file);
   const { manifest } = readManifest(data);
   if (a.context && a.context !== manifest.context) {
-    throw new PaasError('PAAS_BACKUP_CONTEXT_MISMATCH', `the backup belongs to context ${JSON.stringify(manifest.context.slice(0, 64))}, not ${a.context}`, { stage: 'backup_verify', remediation: 'Check that this is the backup you mean.' });
+    throw new PaasError(
+      'PAAS_BACKUP_CONTEXT_MISMATCH',
+      `the backup belongs to context ${JSON.stringify(manifest.context.slice(0, 64))}, not ${a.context}`,
+      { stage: 'backup_verify', remediation: 'Check that this is the backup you mean.' },
+    );
   }
   const context = parseInputs(contextName, manifest.context, 'backup context');
   const { secret } = keyFor(rt, store, context, a, 'backup verification');
   const { report } = verifyBackup(data, secret, rt.redactor);
   const fields = { file: a.file, created_at: report.created_at, files: report.files, problems: report.problems };
   if (!report.ok) {
-    const e = new PaasError('PAAS_BACKUP_INVALID', `backup verification failed: ${report.problems.join('; ')}`, { stage: 'backup_verify', target: report.files.find((f) => !f.ok)?.path ?? 'manifest', remediation: 'Do not restore this backup; use another one.' });
+    const e = new PaasError('PAAS_BACKUP_INVALID', `backup verification failed: ${report.problems.join('; ')}`, {
+      stage: 'backup_verify',
+      target: report.files.find((f) => !f.ok)?.path ?? 'manifest',
+      remediation: 'Do not restore this backup; use another one.',
+    });
     return failure(rt.redactor, 'backup_verify', context, null, e, fields);
   }
   return outcome(rt.redactor, {
     command: 'backup_verify',
     context,
-    line: [['context', context], ['files', report.files.length]],
+    line: [
+      ['context', context],
+      ['files', report.files.length],
+    ],
     fields,
     text: `backup of ${context} (${report.created_at}) verified: ${report.files.map((f) => `${f.path} ok`).join(', ')}`,
   });
 }
 
-const restoreSchema = z.object({ file: pathInput, context: contextName, force: boolInput.default(false), ...common }).strict();
+const restoreSchema = z
+  .object({ file: pathInput, context: contextName, force: boolInput.default(false), ...common })
+  .strict();
 
 /** Restores a backup, then runs the isolation checks and `doctor` (through `runOperation`, the dispatcher) on it. */
 export async function backupRestore(rt: Runtime, raw: unknown, runOperation: RunOperation): Promise<Outcome> {
@@ -105,24 +140,65 @@ export async function backupRestore(rt: Runtime, raw: unknown, runOperation: Run
   assertBackupContext(readManifest(data).manifest, a.context);
   const { secret, needles } = keyFor(rt, store, a.context, a, 'backup restore');
   const r = restoreBackup(store, a.context, data, secret, a.force, rt.redactor);
-  store.events(a.context, rt.redactor).append('backup.restored', `context ${a.context} restored from a backup`, { path: a.file, created_at: r.report.created_at, replaced: r.replaced }, 'warning');
+  store
+    .events(a.context, rt.redactor)
+    .append(
+      'backup.restored',
+      `context ${a.context} restored from a backup`,
+      { path: a.file, created_at: r.report.created_at, replaced: r.replaced },
+      'warning',
+    );
 
   // afterwards: the isolation checks on the restored files, then doctor
   const checks: IsolationCheck[] = restoredContextChecks(store, a.context, needles, rt.workspace);
-  const o = await runOperation(rt, 'doctor', { context: a.context, state_root: store.root.path, allow_unsafe_state_root: a.allow_unsafe_state_root, ...(a.vault ? { vault: a.vault } : {}) });
+  const o = await runOperation(rt, 'doctor', {
+    context: a.context,
+    state_root: store.root.path,
+    allow_unsafe_state_root: a.allow_unsafe_state_root,
+    ...(a.vault ? { vault: a.vault } : {}),
+  });
   const doctor = { ran: true, ok: o.exitCode === 0, status: o.lines.at(-1) ?? null };
   const failed = checks.filter((c) => !c.ok);
-  const fields = { file: a.file, created_at: r.report.created_at, files: r.report.files, replaced: r.replaced, restored: r.stats, checks, doctor };
+  const fields = {
+    file: a.file,
+    created_at: r.report.created_at,
+    files: r.report.files,
+    replaced: r.replaced,
+    restored: r.stats,
+    checks,
+    doctor,
+  };
   if (failed.length || doctor.ok === false) {
-    const why = [...failed.map((c) => `${c.name}: ${c.detail}`), ...(doctor.ok === false ? [`doctor: ${doctor.status}`] : [])].join('; ');
-    return failure(rt.redactor, 'backup_restore', a.context, null, new PaasError('PAAS_DOCTOR_BLOCKED', `context ${a.context} was restored but fails the isolation checks: ${why}`, { stage: 'doctor', remediation: 'Fix what the checks name (paas doctor) before using the context.' }), fields);
+    const why = [
+      ...failed.map((c) => `${c.name}: ${c.detail}`),
+      ...(doctor.ok === false ? [`doctor: ${doctor.status}`] : []),
+    ].join('; ');
+    return failure(
+      rt.redactor,
+      'backup_restore',
+      a.context,
+      null,
+      new PaasError('PAAS_DOCTOR_BLOCKED', `context ${a.context} was restored but fails the isolation checks: ${why}`, {
+        stage: 'doctor',
+        remediation: 'Fix what the checks name (paas doctor) before using the context.',
+      }),
+      fields,
+    );
   }
   return outcome(rt.redactor, {
     command: 'backup_restore',
     context: a.context,
-    line: [['context', a.context], ['files', r.report.files.length], ['events', r.stats.events_added], ['checks', checks.length + (doctor.ran ? 1 : 0)]],
+    line: [
+      ['context', a.context],
+      ['files', r.report.files.length],
+      ['events', r.stats.events_added],
+      ['checks', checks.length + (doctor.ran ? 1 : 0)],
+    ],
     fields,
     text: `context ${a.context} restored from ${a.file} (backup of ${r.report.created_at}); isolation checks passed${doctor.ran ? ', doctor passed' : ''}`,
-    summary: markdownTable(['check', 'result', 'detail'], checks.map((c) => [c.name, c.ok ? 'ok' : 'fail', c.detail])),
+    summary: markdownTable(
+      ['check', 'result', 'detail'],
+      checks.map((c) => [c.name, c.ok ? 'ok' : 'fail', c.detail]),
+    ),
   });
 }

@@ -44,7 +44,10 @@ export function conditionReason(column: string, cond: ColumnCondition): string {
 }
 
 /** The reason of the first column whose condition holds, or null. Columns missing from `values` are listed in `missing`. */
-export function firstMatch(conds: Conditions | undefined, values: Record<string, number>): { reason: string | null; missing: string[] } {
+export function firstMatch(
+  conds: Conditions | undefined,
+  values: Record<string, number>,
+): { reason: string | null; missing: string[] } {
   const missing: string[] = [];
   if (!conds) return { reason: null, missing };
   for (const [column, cond] of Object.entries(conds)) {

@@ -86,15 +86,34 @@ export function deadlineOf(check: OpsCheck, graceMs: number): number {
 async function runOne(check: OpsCheck, ctx: EngineContext, signal: AbortSignal): Promise<CheckVerdict> {
   const secret = (k: string) => ctx.vault.get(k) ?? '';
   if (check.http) return runHttpCheck(check.http, secret(check.http.url), signal, ctx.fetch);
-  if (check.sql) return runSqlCheck(check.sql, { dsnValue: secret(check.sql.dsn), redactor: ctx.redactor, signal, applicationName: `paas check ${check.name}` });
-  if (check.tls) return runTlsCheck(check.tls, secret(check.tls.host), { signal, now: ctx.now, ca: check.tls.ca ? secret(check.tls.ca) : ctx.tlsCa });
+  if (check.sql)
+    return runSqlCheck(check.sql, {
+      dsnValue: secret(check.sql.dsn),
+      redactor: ctx.redactor,
+      signal,
+      applicationName: `paas check ${check.name}`,
+    });
+  if (check.tls)
+    return runTlsCheck(check.tls, secret(check.tls.host), {
+      signal,
+      now: ctx.now,
+      ca: check.tls.ca ? secret(check.tls.ca) : ctx.tlsCa,
+    });
   let access: TargetAccess;
   try {
     access = ctx.targets();
   } catch {
     return checkError('invalid_targets');
   }
-  if (check.target) return runTargetCheck(check.target, { access, context: ctx.context, apps: ctx.config.apps, expectedRelease: ctx.expectedRelease, timeoutMs: check.target.timeout, signal });
+  if (check.target)
+    return runTargetCheck(check.target, {
+      access,
+      context: ctx.context,
+      apps: ctx.config.apps,
+      expectedRelease: ctx.expectedRelease,
+      timeoutMs: check.target.timeout,
+      signal,
+    });
   if (check.backup) return runBackupCheck(check.backup, { access, timeoutMs: check.backup.timeout });
   return checkError('unknown_kind');
 }
@@ -106,10 +125,13 @@ export async function runCheck(check: OpsCheck, ctx: EngineContext): Promise<Che
   const ac = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<CheckVerdict>((resolve) => {
-    timer = setTimeout(() => {
-      ac.abort();
-      resolve(unhealthy('timeout'));
-    }, deadlineOf(check, ctx.graceMs ?? 5000));
+    timer = setTimeout(
+      () => {
+        ac.abort();
+        resolve(unhealthy('timeout'));
+      },
+      deadlineOf(check, ctx.graceMs ?? 5000),
+    );
   });
   let verdict: CheckVerdict;
   try {
@@ -117,19 +139,42 @@ export async function runCheck(check: OpsCheck, ctx: EngineContext): Promise<Che
   } finally {
     clearTimeout(timer);
   }
-  return { name: check.name, kind, status: verdict.status, reason: verdict.status === 'healthy' ? undefined : verdict.reason, values: verdict.values ?? {}, ms: Math.round(performance.now() - started) };
+  return {
+    name: check.name,
+    kind,
+    status: verdict.status,
+    reason: verdict.status === 'healthy' ? undefined : verdict.reason,
+    values: verdict.values ?? {},
+    ms: Math.round(performance.now() - started),
+  };
 }
 
 /**
  * Runs `checks` with at most ctx.concurrency in flight. Checks named in `skip` are not run and
  * come back as `skipped reason=missing_env`. Results are in declaration order.
  */
-export async function runChecks(checks: readonly OpsCheck[], ctx: EngineContext, skip: ReadonlySet<string> = new Set()): Promise<CheckResult[]> {
+export async function runChecks(
+  checks: readonly OpsCheck[],
+  ctx: EngineContext,
+  skip: ReadonlySet<string> = new Set(),
+): Promise<CheckResult[]> {
   const settled = await mapLimit(checks, ctx.concurrency, async (c): Promise<CheckResult> => {
-    if (skip.has(c.name)) return { name: c.name, kind: kindOf(c), status: 'skipped', reason: 'missing_env', values: {}, ms: 0 };
+    if (skip.has(c.name))
+      return { name: c.name, kind: kindOf(c), status: 'skipped', reason: 'missing_env', values: {}, ms: 0 };
     return runCheck(c, ctx);
   });
-  return settled.map((s, i) => (s.status === 'fulfilled' ? s.value : { name: (checks[i] as OpsCheck).name, kind: kindOf(checks[i] as OpsCheck), status: 'error', reason: 'check_crashed', values: {}, ms: 0 }));
+  return settled.map((s, i) =>
+    s.status === 'fulfilled'
+      ? s.value
+      : {
+          name: (checks[i] as OpsCheck).name,
+          kind: kindOf(checks[i] as OpsCheck),
+          status: 'error',
+          reason: 'check_crashed',
+          values: {},
+          ms: 0,
+        },
+  );
 }
 
 export type { TargetSpec };

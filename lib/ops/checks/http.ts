@@ -16,9 +16,16 @@ export function fetchFailureReason(e: unknown, signal?: AbortSignal): string {
   const err = e as { name?: string; code?: string; cause?: { code?: string; name?: string; message?: string } };
   if (err?.name === 'AbortError' || err?.name === 'TimeoutError') return 'timeout';
   const code = err?.cause?.code ?? err?.code ?? '';
-  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return code === 'ECONNRESET' ? 'connection_reset' : 'connect_refused';
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
+    return code === 'ECONNRESET' ? 'connection_reset' : 'connect_refused';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns_failed';
-  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'ETIMEDOUT') return 'timeout';
+  if (
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    code === 'ETIMEDOUT'
+  )
+    return 'timeout';
   if (/^(ERR_TLS|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|ERR_SSL)/.test(code)) return 'tls_failed';
   if (code === 'UND_ERR_SOCKET') return 'connection_reset';
   return 'connect_failed';
@@ -43,7 +50,12 @@ async function readBody(res: Response): Promise<string> {
   return Buffer.concat(chunks).subarray(0, MAX_BODY).toString('utf8');
 }
 
-export async function runHttpCheck(spec: HttpSpec, url: string, signal: AbortSignal, fetchFn: FetchLike = fetch): Promise<CheckVerdict> {
+export async function runHttpCheck(
+  spec: HttpSpec,
+  url: string,
+  signal: AbortSignal,
+  fetchFn: FetchLike = fetch,
+): Promise<CheckVerdict> {
   let parsed: URL;
   try {
     parsed = new URL(url.trim());
@@ -55,7 +67,12 @@ export async function runHttpCheck(spec: HttpSpec, url: string, signal: AbortSig
   const started = performance.now();
   let res: Response;
   try {
-    res = await fetchFn(parsed.href, { method: spec.method, signal, redirect: 'manual', headers: { 'user-agent': 'paas-actions ops_daily', accept: '*/*' } });
+    res = await fetchFn(parsed.href, {
+      method: spec.method,
+      signal,
+      redirect: 'manual',
+      headers: { 'user-agent': 'paas-actions ops_daily', accept: '*/*' },
+    });
   } catch (e) {
     return unhealthy(fetchFailureReason(e, signal), { latency_ms: Math.round(performance.now() - started) });
   }
@@ -64,7 +81,10 @@ export async function runHttpCheck(spec: HttpSpec, url: string, signal: AbortSig
     if (spec.body_contains !== undefined && spec.method !== 'HEAD') body = await readBody(res);
     else await res.body?.cancel().catch(() => undefined);
   } catch (e) {
-    return unhealthy(fetchFailureReason(e, signal), { http_status: res.status, latency_ms: Math.round(performance.now() - started) });
+    return unhealthy(fetchFailureReason(e, signal), {
+      http_status: res.status,
+      latency_ms: Math.round(performance.now() - started),
+    });
   }
   const latency = Math.round(performance.now() - started);
   const values = { http_status: res.status, latency_ms: latency };

@@ -19,7 +19,18 @@ export function valuesList(values: Record<string, number>): string[] {
 
 export function checkLine(r: CheckResult, redactor: Redactor, command = 'ops_check'): string {
   const vals = valuesList(r.values);
-  return statusLine(command, [['status', r.status], ['check', r.name], ['kind', r.kind], ['reason', r.reason], ['ms', r.ms], ['values', vals.length ? vals : undefined]], redactor);
+  return statusLine(
+    command,
+    [
+      ['status', r.status],
+      ['check', r.name],
+      ['kind', r.kind],
+      ['reason', r.reason],
+      ['ms', r.ms],
+      ['values', vals.length ? vals : undefined],
+    ],
+    redactor,
+  );
 }
 
 export function checksTable(results: readonly CheckResult[]): string {

@@ -58,7 +58,11 @@ export function aggregateValues(r: SqlResultShape): { values: Record<string, num
 }
 
 /** Applies insufficient_when (first) and unhealthy_when to the values. */
-export function judge(values: Record<string, number>, nulls: string[], spec: { insufficient_when?: Conditions | undefined; unhealthy_when?: Conditions | undefined }): CheckVerdict {
+export function judge(
+  values: Record<string, number>,
+  nulls: string[],
+  spec: { insufficient_when?: Conditions | undefined; unhealthy_when?: Conditions | undefined },
+): CheckVerdict {
   const referenced = new Set([...Object.keys(spec.insufficient_when ?? {}), ...Object.keys(spec.unhealthy_when ?? {})]);
   const known = new Set([...Object.keys(values), ...nulls]);
   if ([...referenced].some((c) => !known.has(c))) return checkError('condition_column_missing', values);
@@ -99,13 +103,19 @@ export async function runSqlCheck(spec: SqlSpec, opts: SqlCheckOptions): Promise
   let conn: DbConnection | null = null;
   const onAbort = () => {
     // a query past its deadline: drop the socket (the server cancels the backend on disconnect)
-    const stream = (conn?.client as unknown as { connection?: { stream?: { destroy?: () => void } } } | undefined)?.connection?.stream;
+    const stream = (conn?.client as unknown as { connection?: { stream?: { destroy?: () => void } } } | undefined)
+      ?.connection?.stream;
     stream?.destroy?.();
   };
   opts.signal.addEventListener('abort', onAbort, { once: true });
   try {
     try {
-      conn = await openConnection({ dsn, dsnKey: spec.dsn, applicationName: opts.applicationName ?? 'paas ops check', connectTimeoutMs: Math.min(spec.timeout, 10_000) });
+      conn = await openConnection({
+        dsn,
+        dsnKey: spec.dsn,
+        applicationName: opts.applicationName ?? 'paas ops check',
+        connectTimeoutMs: Math.min(spec.timeout, 10_000),
+      });
     } catch (e) {
       if (opts.signal.aborted) return unhealthy('timeout');
       const reason = isDbError(e) ? e.reason : 'connect_failed';
@@ -119,7 +129,10 @@ export async function runSqlCheck(spec: SqlSpec, opts: SqlCheckOptions): Promise
       await c.query(`SET LOCAL statement_timeout = ${ms}`);
       await c.query(`SET LOCAL lock_timeout = ${ms}`);
       await c.query(`SET LOCAL idle_in_transaction_session_timeout = ${ms + 5000}`);
-      const q = { text: spec.query, rowMode: 'array', queryMode: 'extended' } as QueryConfig & { rowMode: 'array'; queryMode: 'extended' };
+      const q = { text: spec.query, rowMode: 'array', queryMode: 'extended' } as QueryConfig & {
+        rowMode: 'array';
+        queryMode: 'extended';
+      };
       const r = (await c.query(q)) as unknown as SqlResultShape;
       await c.query('ROLLBACK').catch(() => undefined);
       const shape = aggregateValues(r);

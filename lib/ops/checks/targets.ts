@@ -31,7 +31,11 @@ export interface TargetAccess {
   close(): Promise<void>;
 }
 
-export function targetAccess(specs: readonly TargetSpec[], transports: ReadonlyMap<string, Transport>, connect: (t: Transport) => Promise<void>): TargetAccess {
+export function targetAccess(
+  specs: readonly TargetSpec[],
+  transports: ReadonlyMap<string, Transport>,
+  connect: (t: Transport) => Promise<void>,
+): TargetAccess {
   const opened = new Map<string, Promise<Transport>>();
   return {
     specs,
@@ -68,7 +72,10 @@ export function aggregateTargets(per: CheckVerdict[], maxKeys: readonly string[]
   if (per.length === 0) return insufficient('no_targets', { targets: 0 });
   let worst: CheckVerdict = per[0] as CheckVerdict;
   for (const v of per) if (RANK[v.status] > RANK[worst.status]) worst = v;
-  const values: Record<string, number> = { targets: per.length, targets_failed: per.filter((v) => v.status === 'unhealthy' || v.status === 'error').length };
+  const values: Record<string, number> = {
+    targets: per.length,
+    targets_failed: per.filter((v) => v.status === 'unhealthy' || v.status === 'error').length,
+  };
   for (const k of maxKeys) {
     const nums = per.map((v) => v.values?.[k]).filter((n): n is number => typeof n === 'number');
     if (nums.length) values[`${k}_max`] = Math.max(...nums);
@@ -95,7 +102,12 @@ function resolveApp(spec: TargetCheckSpec, apps: PaasYml['apps']): { name: strin
   return { name, root: app.deploy_root };
 }
 
-async function probeTarget(spec: TargetCheckSpec, id: string, ctx: TargetCheckContext, app: { name: string; root: string } | null): Promise<CheckVerdict & { current?: string | null }> {
+async function probeTarget(
+  spec: TargetCheckSpec,
+  id: string,
+  ctx: TargetCheckContext,
+  app: { name: string; root: string } | null,
+): Promise<CheckVerdict & { current?: string | null }> {
   let t: Transport;
   try {
     t = await ctx.access.get(id);
@@ -105,7 +117,10 @@ async function probeTarget(spec: TargetCheckSpec, id: string, ctx: TargetCheckCo
   const values: Record<string, number> = {};
   try {
     if (spec.disk_max_pct !== undefined || spec.service) {
-      const r = await t.exec(probeScript({ diskPath: spec.disk_max_pct !== undefined ? spec.disk_path : undefined, service: spec.service }), { timeoutMs: ctx.timeoutMs });
+      const r = await t.exec(
+        probeScript({ diskPath: spec.disk_max_pct !== undefined ? spec.disk_path : undefined, service: spec.service }),
+        { timeoutMs: ctx.timeoutMs },
+      );
       const kv = parseKv(r.stdout);
       if (spec.disk_max_pct !== undefined) {
         if (!/^\d{1,3}$/.test(kv.disk_pct ?? '')) return checkError('disk_unreadable');
@@ -129,7 +144,8 @@ async function probeTarget(spec: TargetCheckSpec, id: string, ctx: TargetCheckCo
       if (st.current !== expected) return { ...unhealthy('release_mismatch', values), current };
     }
     if (spec.service && values.service_active === 0) return { ...unhealthy('service_inactive', values), current };
-    if (spec.disk_max_pct !== undefined && (values.disk_pct as number) > spec.disk_max_pct) return { ...unhealthy('disk_full', values), current };
+    if (spec.disk_max_pct !== undefined && (values.disk_pct as number) > spec.disk_max_pct)
+      return { ...unhealthy('disk_full', values), current };
     return { ...healthy(values), current };
   } catch (e) {
     return transportVerdict(e);
@@ -149,7 +165,8 @@ export async function runTargetCheck(spec: TargetCheckSpec, ctx: TargetCheckCont
     const currents = new Set(per.map((p) => p.current).filter((c): c is string => typeof c === 'string'));
     agg.values = { ...agg.values, releases_distinct: currents.size };
     // every target healthy on its own but not on the same release: a half-finished rollout
-    if (agg.status === 'healthy' && currents.size > 1) return { status: 'unhealthy', reason: 'release_drift', values: agg.values };
+    if (agg.status === 'healthy' && currents.size > 1)
+      return { status: 'unhealthy', reason: 'release_drift', values: agg.values };
   }
   return agg;
 }
@@ -181,7 +198,8 @@ async function probeBackup(spec: BackupSpec, id: string, ctx: BackupCheckContext
       const expected = kv.expected ?? '';
       const actual = kv.actual ?? '';
       if (actual === 'no_tool') return checkError('no_sha256_tool', values);
-      if (!/^[0-9a-f]{64}$/.test(expected)) return unhealthy(expected ? 'checksum_unreadable' : 'checksum_missing', values);
+      if (!/^[0-9a-f]{64}$/.test(expected))
+        return unhealthy(expected ? 'checksum_unreadable' : 'checksum_missing', values);
       if (actual !== expected) return unhealthy('checksum_mismatch', values);
       values.checksum_ok = 1;
     }
@@ -192,8 +210,13 @@ async function probeBackup(spec: BackupSpec, id: string, ctx: BackupCheckContext
   }
 }
 
-export async function runBackupCheck(spec: BackupSpec & { target?: string | undefined }, ctx: BackupCheckContext): Promise<CheckVerdict> {
-  const ids = spec.target ? ctx.access.specs.filter((s) => s.id === spec.target).map((s) => s.id) : ctx.access.specs.map((s) => s.id);
+export async function runBackupCheck(
+  spec: BackupSpec & { target?: string | undefined },
+  ctx: BackupCheckContext,
+): Promise<CheckVerdict> {
+  const ids = spec.target
+    ? ctx.access.specs.filter((s) => s.id === spec.target).map((s) => s.id)
+    : ctx.access.specs.map((s) => s.id);
   if (spec.target && ids.length === 0) return checkError('unknown_target');
   const per = await Promise.all(ids.map((id) => probeBackup(spec, id, ctx)));
   return aggregateTargets(per, ['age_hours']);

@@ -53,9 +53,21 @@ export function numberToken(n: number): string {
 }
 
 export const healthy = (values?: Record<string, number>): CheckVerdict => ({ status: 'healthy', values });
-export const unhealthy = (reason: string, values?: Record<string, number>): CheckVerdict => ({ status: 'unhealthy', reason, values });
-export const insufficient = (reason: string, values?: Record<string, number>): CheckVerdict => ({ status: 'insufficient_data', reason, values });
-export const checkError = (reason: string, values?: Record<string, number>): CheckVerdict => ({ status: 'error', reason, values });
+export const unhealthy = (reason: string, values?: Record<string, number>): CheckVerdict => ({
+  status: 'unhealthy',
+  reason,
+  values,
+});
+export const insufficient = (reason: string, values?: Record<string, number>): CheckVerdict => ({
+  status: 'insufficient_data',
+  reason,
+  values,
+});
+export const checkError = (reason: string, values?: Record<string, number>): CheckVerdict => ({
+  status: 'error',
+  reason,
+  values,
+});
 
 export interface OverallResult {
   status: Overall;
@@ -76,19 +88,30 @@ export interface OverallResult {
  * With `skippedFails` (prod_verify verify) a skipped check is an error.
  */
 export function overallOf(results: readonly CheckResult[], opts: { skippedFails?: boolean } = {}): OverallResult {
-  const counts = { healthy: 0, unhealthy: 0, insufficient_data: 0, error: 0, skipped: 0 } as Record<CheckStatus, number>;
+  const counts = { healthy: 0, unhealthy: 0, insufficient_data: 0, error: 0, skipped: 0 } as Record<
+    CheckStatus,
+    number
+  >;
   for (const r of results) counts[r.status]++;
   const skippedFails = opts.skippedFails ?? false;
   const failed = counts.unhealthy + counts.error + (skippedFails ? counts.skipped : 0);
   const base = { checks: results.length, failed, skipped: counts.skipped, counts };
-  if (counts.error > 0 || (skippedFails && counts.skipped > 0)) return { ...base, status: 'error', reason: skippedFails && counts.skipped > 0 && counts.error === 0 ? 'skipped_checks' : undefined };
+  if (counts.error > 0 || (skippedFails && counts.skipped > 0))
+    return {
+      ...base,
+      status: 'error',
+      reason: skippedFails && counts.skipped > 0 && counts.error === 0 ? 'skipped_checks' : undefined,
+    };
   if (counts.unhealthy > 0) return { ...base, status: 'unhealthy' };
   const ran = results.length - counts.skipped;
   // nothing ran: no checks declared (`no_checks`), or every one skipped for a missing secret
   // (`all_skipped`); neither is ever turned green by a schedule (see ops_daily/schedule.ts)
-  if (ran === 0) return { ...base, status: 'insufficient_data', reason: results.length === 0 ? 'no_checks' : 'all_skipped' };
+  if (ran === 0)
+    return { ...base, status: 'insufficient_data', reason: results.length === 0 ? 'no_checks' : 'all_skipped' };
   if (counts.insufficient_data > 0) {
-    const reasons = [...new Set(results.filter((r) => r.status === 'insufficient_data').map((r) => r.reason ?? 'insufficient_data'))];
+    const reasons = [
+      ...new Set(results.filter((r) => r.status === 'insufficient_data').map((r) => r.reason ?? 'insufficient_data')),
+    ];
     return { ...base, status: 'insufficient_data', reason: reasons.join(',') };
   }
   return { ...base, status: 'healthy' };

@@ -5,7 +5,13 @@ import type { Outcome } from '../../output/envelope.js';
 import { PaasError } from '../../output/errors.js';
 import { outcome } from '../../output/outcome.js';
 import { markdownTable } from '../../output/summary.js';
-import { contextConfigSchema, contextExportSchema, webhookPolicySchema, type ContextConfig, type ContextExport } from '../../isolation/context.js';
+import {
+  contextConfigSchema,
+  contextExportSchema,
+  webhookPolicySchema,
+  type ContextConfig,
+  type ContextExport,
+} from '../../isolation/context.js';
 import { CONTEXT_TYPES, assertPlainPath, contextName, impliedContextType } from '../../isolation/names.js';
 import { parseDotenv, sameVault, vaultFileProblem, vaultIdentity } from '../../isolation/vault.js';
 import { boolInput, parseInputs, pathInput } from '../../runtime/inputs.js';
@@ -21,7 +27,16 @@ const rootInputs = {
 const SECRET_KEY_RE = /secret|token|password|passwd|credential|private_?key|api_?key|vault|dsn/i;
 
 function summaryOf(c: ContextConfig): Record<string, unknown> {
-  return { name: c.name, type: c.type, state_root: c.state_root, vault_file: c.vault_file, default_targets: c.default_targets, webhook_policy: c.webhook_policy, audit_sink: c.audit_sink, created_at: c.created_at };
+  return {
+    name: c.name,
+    type: c.type,
+    state_root: c.state_root,
+    vault_file: c.vault_file,
+    default_targets: c.default_targets,
+    webhook_policy: c.webhook_policy,
+    audit_sink: c.audit_sink,
+    created_at: c.created_at,
+  };
 }
 
 export const createSchema = z
@@ -42,7 +57,8 @@ export function contextCreate(rt: Runtime, raw: unknown): Outcome {
   const type = a.type ?? impliedContextType(a.name);
   if (!type) {
     throw new PaasError('PAAS_INVALID_ARGUMENT', `the type of context ${a.name} cannot be inferred from its name`, {
-      remediation: 'Pass --type internal|demo|customer, or use a recommended name: internal-dogfood, oss-demo, customer-<id>.',
+      remediation:
+        'Pass --type internal|demo|customer, or use a recommended name: internal-dogfood, oss-demo, customer-<id>.',
     });
   }
   const store = openStore(rt, a);
@@ -50,36 +66,56 @@ export function contextCreate(rt: Runtime, raw: unknown): Outcome {
   const vaultFile = a.vault_file ? resolve(rt.cwd, assertPlainPath(a.vault_file, '--vault-file', 'vault')) : null;
   if (vaultFile) {
     const problem = vaultFileProblem(vaultFile, rt.workspace);
-    if (problem) throw new PaasError('PAAS_VAULT_UNSAFE', problem, { stage: 'vault', remediation: 'Keep the vault file outside any repository with mode 0600 (chmod 600 <file>).' });
+    if (problem)
+      throw new PaasError('PAAS_VAULT_UNSAFE', problem, {
+        stage: 'vault',
+        remediation: 'Keep the vault file outside any repository with mode 0600 (chmod 600 <file>).',
+      });
     const mine = vaultIdentity(vaultFile);
     for (const c of store.list()) {
       if (!c.vault_file) continue;
       const how = sameVault(mine, vaultIdentity(c.vault_file));
       if (!how) continue;
-      const what = { path: 'is already the vault file', inode: 'is a hard link to the vault file', content: 'has the same content as the vault file' }[how];
+      const what = {
+        path: 'is already the vault file',
+        inode: 'is a hard link to the vault file',
+        content: 'has the same content as the vault file',
+      }[how];
       throw new PaasError('PAAS_VAULT_UNSAFE', `vault file ${vaultFile} ${what} of context ${c.name}`, {
         stage: 'vault',
-        remediation: 'Give every context its own vault file with its own secrets (one vault per context; copy keys only with different values).',
+        remediation:
+          'Give every context its own vault file with its own secrets (one vault per context; copy keys only with different values).',
       });
     }
   }
-  const policy = parseInputs(webhookPolicySchema, { events: a.events, branches: a.branches, actors: a.actors }, 'argument');
-  const config = parseInputs(contextConfigSchema, {
-    name: a.name,
-    type,
-    state_root: store.root.path,
-    vault_file: vaultFile,
-    default_targets: a.default_targets ?? [],
-    webhook_policy: policy,
-    created_at: rt.now().toISOString(),
-  }, 'argument');
+  const policy = parseInputs(
+    webhookPolicySchema,
+    { events: a.events, branches: a.branches, actors: a.actors },
+    'argument',
+  );
+  const config = parseInputs(
+    contextConfigSchema,
+    {
+      name: a.name,
+      type,
+      state_root: store.root.path,
+      vault_file: vaultFile,
+      default_targets: a.default_targets ?? [],
+      webhook_policy: policy,
+      created_at: rt.now().toISOString(),
+    },
+    'argument',
+  );
   store.create(config);
   store.events(config.name, rt.redactor).append('context.created', `context ${config.name} created`, { type });
   if (!store.selected()) store.select(config.name);
   return outcome(rt.redactor, {
     command: 'context_create',
     context: config.name,
-    line: [['context', config.name], ['kind', type]],
+    line: [
+      ['context', config.name],
+      ['kind', type],
+    ],
     fields: summaryOf(config),
     text: `created context ${config.name} (${type}) in ${store.paths(config.name).dir}`,
   });
@@ -95,8 +131,13 @@ export function contextList(rt: Runtime, raw: unknown): Outcome {
     context: selected,
     line: [['contexts', list.length]],
     fields: { selected, contexts: list.map((c) => ({ name: c.name, type: c.type, selected: c.name === selected })) },
-    text: list.length ? list.map((c) => `${c.name === selected ? '*' : ' '} ${c.name} (${c.type})`).join('\n') : 'no contexts yet: paas context create <name>',
-    summary: markdownTable(['context', 'type'], list.map((c) => [c.name, c.type])),
+    text: list.length
+      ? list.map((c) => `${c.name === selected ? '*' : ' '} ${c.name} (${c.type})`).join('\n')
+      : 'no contexts yet: paas context create <name>',
+    summary: markdownTable(
+      ['context', 'type'],
+      list.map((c) => [c.name, c.type]),
+    ),
   });
 }
 
@@ -107,7 +148,12 @@ export function contextUse(rt: Runtime, raw: unknown): Outcome {
   const a = parseInputs(nameSchema, raw, 'argument');
   const store = openStore(rt, a);
   store.select(a.name);
-  return outcome(rt.redactor, { command: 'context_use', context: a.name, line: [['context', a.name]], text: `now using context ${a.name}` });
+  return outcome(rt.redactor, {
+    command: 'context_use',
+    context: a.name,
+    line: [['context', a.name]],
+    text: `now using context ${a.name}`,
+  });
 }
 
 export function contextShow(rt: Runtime, raw: unknown): Outcome {
@@ -119,21 +165,44 @@ export function contextShow(rt: Runtime, raw: unknown): Outcome {
   return outcome(rt.redactor, {
     command: 'context_show',
     context: c.name,
-    line: [['context', c.name], ['kind', c.type]],
+    line: [
+      ['context', c.name],
+      ['kind', c.type],
+    ],
     fields: { ...summaryOf(c), paths: p, ...contents },
     text: JSON.stringify({ ...summaryOf(c), dir: p.dir, ...contents }, null, 2),
   });
 }
 
 export function contextRemove(rt: Runtime, raw: unknown): Outcome {
-  const a = parseInputs(z.object({ name: contextName, force: boolInput.default(false), ...rootInputs }).strict(), raw, 'argument');
+  const a = parseInputs(
+    z.object({ name: contextName, force: boolInput.default(false), ...rootInputs }).strict(),
+    raw,
+    'argument',
+  );
   const store = openStore(rt, a);
   store.remove(a.name, a.force, rt.redactor);
-  return outcome(rt.redactor, { command: 'context_remove', context: a.name, line: [['context', a.name]], text: `removed context ${a.name}` });
+  return outcome(rt.redactor, {
+    command: 'context_remove',
+    context: a.name,
+    line: [['context', a.name]],
+    text: `removed context ${a.name}`,
+  });
 }
 
 export function contextExport(rt: Runtime, raw: unknown): Outcome {
-  const a = parseInputs(z.object({ name: contextName, out: pathInput.optional(), dangerously_include_secrets: boolInput.default(false), ...rootInputs }).strict(), raw, 'argument');
+  const a = parseInputs(
+    z
+      .object({
+        name: contextName,
+        out: pathInput.optional(),
+        dangerously_include_secrets: boolInput.default(false),
+        ...rootInputs,
+      })
+      .strict(),
+    raw,
+    'argument',
+  );
   const store = openStore(rt, a);
   const c = store.get(a.name);
   const doc: ContextExport & { vault?: Record<string, string> } = {
@@ -145,8 +214,13 @@ export function contextExport(rt: Runtime, raw: unknown): Outcome {
     audit_sink: c.audit_sink,
   };
   if (a.dangerously_include_secrets) {
-    if (!c.vault_file) throw new PaasError('PAAS_VAULT_UNMAPPED', `context ${c.name} has no vault file to export`, { remediation: 'Export without --dangerously-include-secrets.' });
-    rt.logger.warn(`DANGER: the export of ${c.name} includes vault secrets; keep it out of any repository and delete it after use`);
+    if (!c.vault_file)
+      throw new PaasError('PAAS_VAULT_UNMAPPED', `context ${c.name} has no vault file to export`, {
+        remediation: 'Export without --dangerously-include-secrets.',
+      });
+    rt.logger.warn(
+      `DANGER: the export of ${c.name} includes vault secrets; keep it out of any repository and delete it after use`,
+    );
     doc.vault = Object.fromEntries(parseDotenv(readFileSync(c.vault_file, 'utf8')));
   }
   const text = JSON.stringify(doc, null, 2) + '\n';
@@ -155,10 +229,19 @@ export function contextExport(rt: Runtime, raw: unknown): Outcome {
     try {
       writeFilePrivate(out, text);
     } catch (e) {
-      throw new PaasError('PAAS_INVALID_ARGUMENT', `export file ${out} cannot be written (${(e as NodeJS.ErrnoException).code ?? 'error'})`, { stage: 'export', remediation: 'Pass --out as a file path in an existing, writable directory (outside any repository).' });
+      throw new PaasError(
+        'PAAS_INVALID_ARGUMENT',
+        `export file ${out} cannot be written (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+        {
+          stage: 'export',
+          remediation: 'Pass --out as a file path in an existing, writable directory (outside any repository).',
+        },
+      );
     }
   }
-  store.events(c.name, rt.redactor).append('context.exported', `context ${c.name} exported`, { secrets_included: a.dangerously_include_secrets });
+  store
+    .events(c.name, rt.redactor)
+    .append('context.exported', `context ${c.name} exported`, { secrets_included: a.dangerously_include_secrets });
   // the envelope/text never carry vault values: the redactor would mask them, and we leave them out entirely
   const { vault: _v, ...publicDoc } = doc;
   return outcome(rt.redactor, {
@@ -184,20 +267,37 @@ function secretLikeKeys(rt: Runtime, value: unknown, path = ''): string[] {
 }
 
 export function contextImport(rt: Runtime, raw: unknown): Outcome {
-  const a = parseInputs(z.object({ file: pathInput, name: contextName.optional(), dangerously_include_secrets: boolInput.default(false), ...rootInputs }).strict(), raw, 'argument');
+  const a = parseInputs(
+    z
+      .object({
+        file: pathInput,
+        name: contextName.optional(),
+        dangerously_include_secrets: boolInput.default(false),
+        ...rootInputs,
+      })
+      .strict(),
+    raw,
+    'argument',
+  );
   const file = resolve(rt.cwd, assertPlainPath(a.file, 'import file'));
-  if (!existsSync(file)) throw new PaasError('PAAS_INVALID_ARGUMENT', `import file ${file} does not exist`, { remediation: 'Pass the path of a file written by `paas context export`.' });
+  if (!existsSync(file))
+    throw new PaasError('PAAS_INVALID_ARGUMENT', `import file ${file} does not exist`, {
+      remediation: 'Pass the path of a file written by `paas context export`.',
+    });
   let doc: unknown;
   try {
     doc = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
-    throw new PaasError('PAAS_INVALID_ARGUMENT', `import file ${file} is not JSON`, { remediation: 'Pass the path of a file written by `paas context export`.' });
+    throw new PaasError('PAAS_INVALID_ARGUMENT', `import file ${file} is not JSON`, {
+      remediation: 'Pass the path of a file written by `paas context export`.',
+    });
   }
   const secretKeys = secretLikeKeys(rt, doc);
   if (secretKeys.length && !a.dangerously_include_secrets) {
     throw new PaasError('PAAS_SECRET_IN_IMPORT', `import file holds secret-like keys: ${secretKeys.join(', ')}`, {
       stage: 'import',
-      remediation: 'Import metadata only (remove those keys), or pass --dangerously-include-secrets to write them into the new context\'s private vault file.',
+      remediation:
+        "Import metadata only (remove those keys), or pass --dangerously-include-secrets to write them into the new context's private vault file.",
     });
   }
   const parsed = parseInputs(contextExportSchema, doc, 'import field');
@@ -205,12 +305,20 @@ export function contextImport(rt: Runtime, raw: unknown): Outcome {
   const store = openStore(rt, a);
   let vaultFile: string | null = null;
   const vault = (doc as { vault?: unknown }).vault;
-  const vaultEntries = vault && typeof vault === 'object' ? Object.entries(vault as Record<string, unknown>).filter(([k, v]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && typeof v === 'string') : [];
+  const vaultEntries =
+    vault && typeof vault === 'object'
+      ? Object.entries(vault as Record<string, unknown>).filter(
+          ([k, v]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && typeof v === 'string',
+        )
+      : [];
   if (a.dangerously_include_secrets && vaultEntries.length) {
     const dir = join(store.root.path, 'vaults');
     mkdirPrivate(dir);
     vaultFile = join(dir, `${name}.env`);
-    if (existsSync(vaultFile)) throw new PaasError('PAAS_VAULT_UNSAFE', `a vault file for ${name} already exists`, { remediation: `Remove ${vaultFile} first or import under another name.` });
+    if (existsSync(vaultFile))
+      throw new PaasError('PAAS_VAULT_UNSAFE', `a vault file for ${name} already exists`, {
+        remediation: `Remove ${vaultFile} first or import under another name.`,
+      });
     for (const [, v] of vaultEntries) rt.redactor.register(v as string);
     rt.logger.warn(`DANGER: importing ${vaultEntries.length} vault secret(s) into ${vaultFile}`);
   }
@@ -225,7 +333,19 @@ export function contextImport(rt: Runtime, raw: unknown): Outcome {
     created_at: rt.now().toISOString(),
   });
   store.create(config);
-  if (vaultFile) writeFilePrivate(vaultFile, vaultEntries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n') + '\n');
-  store.events(name, rt.redactor).append('context.imported', `context ${name} imported`, { secrets_included: Boolean(vaultFile) });
-  return outcome(rt.redactor, { command: 'context_import', context: name, line: [['context', name], ['kind', parsed.type]], fields: summaryOf(config), text: `imported context ${name} (${parsed.type})` });
+  if (vaultFile)
+    writeFilePrivate(vaultFile, vaultEntries.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n') + '\n');
+  store
+    .events(name, rt.redactor)
+    .append('context.imported', `context ${name} imported`, { secrets_included: Boolean(vaultFile) });
+  return outcome(rt.redactor, {
+    command: 'context_import',
+    context: name,
+    line: [
+      ['context', name],
+      ['kind', parsed.type],
+    ],
+    fields: summaryOf(config),
+    text: `imported context ${name} (${parsed.type})`,
+  });
 }

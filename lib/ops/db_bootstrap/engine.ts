@@ -25,7 +25,16 @@ import {
   type LedgerRow,
 } from './ledger.js';
 import type { Migration } from './plan.js';
-import { createSchemaTableSql, liveSchemaSql, parseObjects, schemaTable, selectSchemaSql, upsertSchemaSql, type SchemaMap, type SchemaRecord } from './schema.js';
+import {
+  createSchemaTableSql,
+  liveSchemaSql,
+  parseObjects,
+  schemaTable,
+  selectSchemaSql,
+  upsertSchemaSql,
+  type SchemaMap,
+  type SchemaRecord,
+} from './schema.js';
 
 /** The SQL side of db_bootstrap, on ONE session: lock, ledger, apply, verify. */
 export interface EngineOptions {
@@ -67,7 +76,16 @@ interface LockHolder {
   idleS: number | null;
 }
 /** Statements of the reset between files (their count matters: results are matched by position). */
-const RESET_STATEMENTS = ['RESET SESSION AUTHORIZATION', 'RESET ROLE', 'RESET ALL', 'DISCARD TEMP', 'DISCARD SEQUENCES', 'DEALLOCATE ALL', 'CLOSE ALL', 'UNLISTEN *'];
+const RESET_STATEMENTS = [
+  'RESET SESSION AUTHORIZATION',
+  'RESET ROLE',
+  'RESET ALL',
+  'DISCARD TEMP',
+  'DISCARD SEQUENCES',
+  'DEALLOCATE ALL',
+  'CLOSE ALL',
+  'UNLISTEN *',
+];
 const RESET_SQL = RESET_STATEMENTS.join(';\n');
 /** statements of sessionResetSql() */
 const RESET_COUNT = RESET_STATEMENTS.length + 1;
@@ -104,11 +122,23 @@ export function invalidIndexFix(schema: string, name: string, rerun = true): str
 /** A transaction:false file that left invalid indexes (or ran while one exists) did not succeed. */
 export function invalidIndexError(bad: InvalidIndex[], file: string): DbError {
   const first = bad[0] as InvalidIndex;
-  return new DbError('PAAS_MIGRATION_FAILED', 'invalid_index', `${file}: invalid index ${first.schema}.${first.name} on ${first.table} after the file ran (a CREATE INDEX CONCURRENTLY that failed now or in an earlier attempt; IF NOT EXISTS skips an invalid index)${bad.length > 1 ? `; ${bad.length - 1} more: ${bad.slice(1, 5).map((b) => `${b.schema}.${b.name}`).join(', ')}` : ''}; the file is not recorded as applied`, {
-    stage: 'migrate',
-    file,
-    remediation: bad.map((b) => b.fix).join(' '),
-  });
+  return new DbError(
+    'PAAS_MIGRATION_FAILED',
+    'invalid_index',
+    `${file}: invalid index ${first.schema}.${first.name} on ${first.table} after the file ran (a CREATE INDEX CONCURRENTLY that failed now or in an earlier attempt; IF NOT EXISTS skips an invalid index)${
+      bad.length > 1
+        ? `; ${bad.length - 1} more: ${bad
+            .slice(1, 5)
+            .map((b) => `${b.schema}.${b.name}`)
+            .join(', ')}`
+        : ''
+    }; the file is not recorded as applied`,
+    {
+      stage: 'migrate',
+      file,
+      remediation: bad.map((b) => b.fix).join(' '),
+    },
+  );
 }
 
 /** Line in the file for a character position (1-based, as PostgreSQL reports it) inside `up`. */
@@ -136,9 +166,13 @@ export class MigrationEngine {
     this.lock = lockKey(o.ledger);
     this.ledgerSql = qualified(o.ledger);
     this.ledgerName = displayName(o.ledger);
-    o.signal.addEventListener('abort', () => {
-      if (this.running) void o.cancelRunning();
-    }, { once: true });
+    o.signal.addEventListener(
+      'abort',
+      () => {
+        if (this.running) void o.cancelRunning();
+      },
+      { once: true },
+    );
   }
 
   private get client() {
@@ -149,12 +183,18 @@ export class MigrationEngine {
     return new DbError('PAAS_INTERRUPTED', 'interrupted', `interrupted by a termination signal ${what}`, {
       stage: 'migrate',
       file,
-      remediation: 'Nothing partial was recorded: the running transaction was rolled back. Re-run when ready; already applied files stay applied.',
+      remediation:
+        'Nothing partial was recorded: the running transaction was rolled back. Re-run when ready; already applied files stay applied.',
     });
   }
 
   /** Runs a statement; a lost connection and an abort become DbErrors; other errors are rethrown as they are. */
-  private async q<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, file: string | null = null, what = '', watchLocks = false): Promise<QueryResult<R>> {
+  private async q<R extends Record<string, unknown> = Record<string, unknown>>(
+    sql: string,
+    file: string | null = null,
+    what = '',
+    watchLocks = false,
+  ): Promise<QueryResult<R>> {
     if (this.o.signal.aborted) throw this.interrupted(file, what);
     this.running = true;
     // the lock watch: if the statement is still running after most of lock_timeout, note who blocks it
@@ -176,7 +216,8 @@ export class MigrationEngine {
       return await this.client.query<R>(sql);
     } catch (e) {
       if (this.o.signal.aborted) throw this.interrupted(file, what);
-      if (isConnectionLost(e) || this.o.conn.lastError()) throw connectionLostError(e, file, what || 'while talking to the server');
+      if (isConnectionLost(e) || this.o.conn.lastError())
+        throw connectionLostError(e, file, what || 'while talking to the server');
       throw e;
     } finally {
       this.running = false;
@@ -185,10 +226,16 @@ export class MigrationEngine {
   }
 
   private pooled(what: string): DbError {
-    return new DbError('PAAS_DB_POOLED_CONNECTION', 'pooled_connection', `the database session changed between statements (${what}): the DSN goes through a transaction pooler, where a session advisory lock cannot protect migrations`, {
-      stage: 'lock',
-      remediation: 'Point the DSN at PostgreSQL directly, or at a session-pooled port of your pooler (PgBouncer pool_mode=session), for migrations.',
-    });
+    return new DbError(
+      'PAAS_DB_POOLED_CONNECTION',
+      'pooled_connection',
+      `the database session changed between statements (${what}): the DSN goes through a transaction pooler, where a session advisory lock cannot protect migrations`,
+      {
+        stage: 'lock',
+        remediation:
+          'Point the DSN at PostgreSQL directly, or at a session-pooled port of your pooler (PgBouncer pool_mode=session), for migrations.',
+      },
+    );
   }
 
   /**
@@ -204,7 +251,8 @@ export class MigrationEngine {
     } catch (e) {
       if (e instanceof DbError) throw e;
       if (this.o.signal.aborted) throw this.interrupted(null, 'while checking the session');
-      if (isConnectionLost(e) || this.o.conn.lastError()) throw connectionLostError(e, null, 'while checking the session');
+      if (isConnectionLost(e) || this.o.conn.lastError())
+        throw connectionLostError(e, null, 'while checking the session');
       throw e;
     }
     if (v.pooled) throw this.pooled(v.how);
@@ -215,7 +263,9 @@ export class MigrationEngine {
   /** Our session-level settings, applied after connecting and again after every reset. */
   private sessionSettingsSql(): string {
     // the server notices a vanished client during long statements and rolls back sooner (PostgreSQL >= 14)
-    return this.o.conn.serverVersion >= 140000 ? `SET client_connection_check_interval = '${CLIENT_CHECK_INTERVAL}'` : 'SELECT 1';
+    return this.o.conn.serverVersion >= 140000
+      ? `SET client_connection_check_interval = '${CLIENT_CHECK_INTERVAL}'`
+      : 'SELECT 1';
   }
 
   /**
@@ -229,7 +279,13 @@ export class MigrationEngine {
 
   private async lockHolder(): Promise<LockHolder | null> {
     try {
-      const r = await this.q<{ pid: number; app: string | null; age: number; state: string | null; idle: number | null }>(
+      const r = await this.q<{
+        pid: number;
+        app: string | null;
+        age: number;
+        state: string | null;
+        idle: number | null;
+      }>(
         `SELECT a.pid, a.application_name AS app, extract(epoch FROM pg_catalog.now() - a.backend_start)::int AS age, a.state,
                 extract(epoch FROM pg_catalog.now() - a.state_change)::int AS idle
          FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
@@ -237,8 +293,15 @@ export class MigrationEngine {
       );
       const row = r.rows[0];
       if (!row) return null;
-      const app = String(row.app ?? '').replace(/[^\x20-\x7e]/g, '?').slice(0, 63);
-      return { pid: Number(row.pid), text: `pid ${row.pid}${app ? ` (${app})` : ''}, connected ${row.age}s ago`, state: row.state ?? null, idleS: row.idle === null ? null : Number(row.idle) };
+      const app = String(row.app ?? '')
+        .replace(/[^\x20-\x7e]/g, '?')
+        .slice(0, 63);
+      return {
+        pid: Number(row.pid),
+        text: `pid ${row.pid}${app ? ` (${app})` : ''}, connected ${row.age}s ago`,
+        state: row.state ?? null,
+        idleS: row.idle === null ? null : Number(row.idle),
+      };
     } catch {
       return null;
     }
@@ -255,10 +318,15 @@ export class MigrationEngine {
   }
 
   private orphaned(h: LockHolder): DbError {
-    return new DbError('PAAS_LOCK_HELD', 'lock_orphaned', `the migration lock for ${this.ledgerName} is held by ${h.text}, idle for ${h.idleS}s and not migrating: an orphaned lock (typically left on a server connection of a transaction pooler)`, {
-      stage: 'lock',
-      remediation: `Check that no db_bootstrap run is going on, then end that session so the lock goes with it: SELECT pg_terminate_backend(${h.pid}); (run it on the database directly, as the migration role or a superuser). Migrate through a direct or session-pooled DSN so it does not happen again.`,
-    });
+    return new DbError(
+      'PAAS_LOCK_HELD',
+      'lock_orphaned',
+      `the migration lock for ${this.ledgerName} is held by ${h.text}, idle for ${h.idleS}s and not migrating: an orphaned lock (typically left on a server connection of a transaction pooler)`,
+      {
+        stage: 'lock',
+        remediation: `Check that no db_bootstrap run is going on, then end that session so the lock goes with it: SELECT pg_terminate_backend(${h.pid}); (run it on the database directly, as the migration role or a superuser). Migrate through a direct or session-pooled DSN so it does not happen again.`,
+      },
+    );
   }
 
   /** pg_try_advisory_lock polled until the deadline, on this session. Never an unbounded wait. */
@@ -267,7 +335,11 @@ export class MigrationEngine {
     const deadline = started + waitMs;
     let nextReport = started;
     for (;;) {
-      const r = await this.q<{ ok: boolean; pid: number }>(`SELECT pg_catalog.pg_try_advisory_lock(${this.lock.key}) AS ok, pg_catalog.pg_backend_pid() AS pid`, null, 'while taking the migration lock');
+      const r = await this.q<{ ok: boolean; pid: number }>(
+        `SELECT pg_catalog.pg_try_advisory_lock(${this.lock.key}) AS ok, pg_catalog.pg_backend_pid() AS pid`,
+        null,
+        'while taking the migration lock',
+      );
       const row = r.rows[0];
       if (Number(row?.pid) !== this.o.conn.pid) {
         if (row?.ok) await this.q(`SELECT pg_catalog.pg_advisory_unlock(${this.lock.key})`).catch(() => undefined);
@@ -280,15 +352,23 @@ export class MigrationEngine {
       const now = Date.now();
       const left = deadline - now;
       const holder = await this.lockHolder();
-      if (holder && holder.state === 'idle' && holder.idleS !== null && holder.idleS >= this.orphanAfterS()) throw this.orphaned(holder);
+      if (holder && holder.state === 'idle' && holder.idleS !== null && holder.idleS >= this.orphanAfterS())
+        throw this.orphaned(holder);
       if (left <= 0) {
-        throw new DbError('PAAS_LOCK_HELD', 'lock_held', `the migration lock for ${this.ledgerName} is held by ${holder?.text ?? 'another session'}${holder?.state ? ` (${holder.state})` : ''}; gave up after ${formatDuration(waitMs)}`, {
-          stage: 'lock',
-          remediation: `Another db_bootstrap run is migrating this database${holder ? ` (pid ${holder.pid})` : ''}. Wait for it to finish and re-run (or raise db.lock_wait in paas.yml); never end that session while it migrates.`,
-        });
+        throw new DbError(
+          'PAAS_LOCK_HELD',
+          'lock_held',
+          `the migration lock for ${this.ledgerName} is held by ${holder?.text ?? 'another session'}${holder?.state ? ` (${holder.state})` : ''}; gave up after ${formatDuration(waitMs)}`,
+          {
+            stage: 'lock',
+            remediation: `Another db_bootstrap run is migrating this database${holder ? ` (pid ${holder.pid})` : ''}. Wait for it to finish and re-run (or raise db.lock_wait in paas.yml); never end that session while it migrates.`,
+          },
+        );
       }
       if (now >= nextReport) {
-        this.o.logger.info(`waiting for the migration lock held by ${holder?.text ?? 'another session'}: ${Math.ceil(left / 1000)}s left`);
+        this.o.logger.info(
+          `waiting for the migration lock held by ${holder?.text ?? 'another session'}: ${Math.ceil(left / 1000)}s left`,
+        );
         nextReport = now + 5000;
       }
       await sleep(Math.min(left, 150 + Math.floor(Math.random() * 100)), this.o.signal);
@@ -300,31 +380,48 @@ export class MigrationEngine {
   async releaseLock(): Promise<void> {
     if (!this.locked) return;
     this.locked = false;
-    const r = await this.client.query<{ released: boolean; pid: number }>(`SELECT pg_catalog.pg_advisory_unlock(${this.lock.key}) AS released, pg_catalog.pg_backend_pid() AS pid`);
+    const r = await this.client.query<{ released: boolean; pid: number }>(
+      `SELECT pg_catalog.pg_advisory_unlock(${this.lock.key}) AS released, pg_catalog.pg_backend_pid() AS pid`,
+    );
     const row = r.rows[0];
     if (!row?.released || Number(row.pid) !== this.o.conn.pid) {
-      throw new DbError('PAAS_DB_POOLED_CONNECTION', 'lock_lost', 'the migration lock was not held by this session when releasing it: the session was reset or pooled during the run', {
-        stage: 'lock',
-        remediation: 'Connect to PostgreSQL directly (not through a transaction pooler) and run verify to check the result.',
-      });
+      throw new DbError(
+        'PAAS_DB_POOLED_CONNECTION',
+        'lock_lost',
+        'the migration lock was not held by this session when releasing it: the session was reset or pooled during the run',
+        {
+          stage: 'lock',
+          remediation:
+            'Connect to PostgreSQL directly (not through a transaction pooler) and run verify to check the result.',
+        },
+      );
     }
   }
 
   async ledgerState(): Promise<LedgerState> {
-    const reg = await this.q<{ oid: string | null }>(`SELECT pg_catalog.to_regclass('${this.ledgerSql.replace(/'/g, "''")}')::oid::text AS oid`);
+    const reg = await this.q<{ oid: string | null }>(
+      `SELECT pg_catalog.to_regclass('${this.ledgerSql.replace(/'/g, "''")}')::oid::text AS oid`,
+    );
     const oid = reg.rows[0]?.oid;
     if (!oid) return { exists: false, rows: [] };
-    const cols = await this.q<{ name: string; type: string }>(`SELECT attname AS name, pg_catalog.format_type(atttypid, atttypmod) AS type FROM pg_catalog.pg_attribute WHERE attrelid = ${Number(oid)} AND attnum > 0 AND NOT attisdropped`);
+    const cols = await this.q<{ name: string; type: string }>(
+      `SELECT attname AS name, pg_catalog.format_type(atttypid, atttypmod) AS type FROM pg_catalog.pg_attribute WHERE attrelid = ${Number(oid)} AND attnum > 0 AND NOT attisdropped`,
+    );
     const have = new Map(cols.rows.map((c) => [c.name, c.type]));
     const wrong = Object.entries(LEDGER_COLUMNS).filter(([n, t]) => have.get(n) !== t);
     if (wrong.length > 0) {
       const dbmate = have.has('version') && !have.has('checksum');
-      throw new DbError('PAAS_MIGRATION_PLAN_INVALID', 'ledger_incompatible', `${this.ledgerName} exists but is not a paas ledger (${dbmate ? 'it looks like a dbmate ledger' : `columns ${wrong.map(([n]) => n).join(', ')} missing or of another type`})`, {
-        stage: 'ledger',
-        remediation: dbmate
-          ? 'Coming from dbmate: set db.ledger_table in paas.yml to a new name (e.g. paas_migrations) and run with baseline_version set to the last version dbmate applied.'
-          : `Set db.ledger_table in paas.yml to a table paas can own; paas never alters a table it did not create.`,
-      });
+      throw new DbError(
+        'PAAS_MIGRATION_PLAN_INVALID',
+        'ledger_incompatible',
+        `${this.ledgerName} exists but is not a paas ledger (${dbmate ? 'it looks like a dbmate ledger' : `columns ${wrong.map(([n]) => n).join(', ')} missing or of another type`})`,
+        {
+          stage: 'ledger',
+          remediation: dbmate
+            ? 'Coming from dbmate: set db.ledger_table in paas.yml to a new name (e.g. paas_migrations) and run with baseline_version set to the last version dbmate applied.'
+            : `Set db.ledger_table in paas.yml to a table paas can own; paas never alters a table it did not create.`,
+        },
+      );
     }
     const rows = await this.q<Record<string, unknown>>(selectLedgerSql(this.o.ledger));
     return {
@@ -355,14 +452,23 @@ export class MigrationEngine {
     );
     const row = t.rows[0];
     if (!row) return null;
-    const v = await this.q<{ version: string }>(`SELECT version::text AS version FROM ${quoteIdent(row.schema)}.${quoteIdent(row.name)}`);
-    return { table: `${row.schema}.${row.name}`, versions: v.rows.map((x) => String(x.version).trim()).filter((x) => /^\d{1,19}$/.test(x)) };
+    const v = await this.q<{ version: string }>(
+      `SELECT version::text AS version FROM ${quoteIdent(row.schema)}.${quoteIdent(row.name)}`,
+    );
+    return {
+      table: `${row.schema}.${row.name}`,
+      versions: v.rows.map((x) => String(x.version).trim()).filter((x) => /^\d{1,19}$/.test(x)),
+    };
   }
 
   /** The live schema as object descriptors (see schema.ts). */
   async liveSchema(): Promise<SchemaMap> {
     try {
-      const r = await this.q<{ k: string; d: string | null }>(liveSchemaSql(this.o.ledger), null, 'while reading the schema');
+      const r = await this.q<{ k: string; d: string | null }>(
+        liveSchemaSql(this.o.ledger),
+        null,
+        'while reading the schema',
+      );
       return new Map(r.rows.map((x) => [x.k, x.d ?? '']));
     } catch (e) {
       throw this.sqlError(e, null, 'reading the schema for drift detection');
@@ -372,13 +478,22 @@ export class MigrationEngine {
   /** The schema recorded after the last migrate, or null (never recorded, or an older paas). */
   async recordedSchema(): Promise<SchemaRecord | null> {
     const t = schemaTable(this.o.ledger);
-    const reg = await this.q<{ oid: string | null }>(`SELECT pg_catalog.to_regclass(${quoteLiteral(qualified(t))})::oid::text AS oid`);
+    const reg = await this.q<{ oid: string | null }>(
+      `SELECT pg_catalog.to_regclass(${quoteLiteral(qualified(t))})::oid::text AS oid`,
+    );
     if (!reg.rows[0]?.oid) return null;
-    const r = await this.q<{ fingerprint: string; objects: string; recorded_at: string; ledger_hash: string }>(selectSchemaSql(this.o.ledger));
+    const r = await this.q<{ fingerprint: string; objects: string; recorded_at: string; ledger_hash: string }>(
+      selectSchemaSql(this.o.ledger),
+    );
     const row = r.rows[0];
     if (!row) return null;
     try {
-      return { objects: parseObjects(row.objects), fingerprint: row.fingerprint, recordedAt: row.recorded_at, ledger: row.ledger_hash };
+      return {
+        objects: parseObjects(row.objects),
+        fingerprint: row.fingerprint,
+        recordedAt: row.recorded_at,
+        ledger: row.ledger_hash,
+      };
     } catch {
       return null;
     }
@@ -403,7 +518,16 @@ export class MigrationEngine {
   /** Creates the ledger (and the baseline rows) in one transaction. */
   async createLedger(baseline: Migration[]): Promise<void> {
     const ins = insertBaselineSql(this.o.ledger, baseline);
-    const sql = [`BEGIN`, `SET LOCAL lock_timeout = '${this.o.db.lock_timeout}ms'`, guardSql(this.lock, this.o.conn.pid), createLedgerSql(this.o.ledger), ins, 'COMMIT'].filter(Boolean).join(';\n');
+    const sql = [
+      `BEGIN`,
+      `SET LOCAL lock_timeout = '${this.o.db.lock_timeout}ms'`,
+      guardSql(this.lock, this.o.conn.pid),
+      createLedgerSql(this.o.ledger),
+      ins,
+      'COMMIT',
+    ]
+      .filter(Boolean)
+      .join(';\n');
     try {
       await this.q(sql, null, 'while creating the ledger');
     } catch (e) {
@@ -424,7 +548,12 @@ export class MigrationEngine {
 
   async invalidIndexes(): Promise<InvalidIndex[]> {
     const r = await this.q<{ schema: string; name: string; table_name: string }>(INVALID_INDEXES_SQL);
-    return r.rows.map((x) => ({ schema: x.schema, name: x.name, table: x.table_name, fix: invalidIndexFix(x.schema, x.name) }));
+    return r.rows.map((x) => ({
+      schema: x.schema,
+      name: x.name,
+      table: x.table_name,
+      fix: invalidIndexFix(x.schema, x.name),
+    }));
   }
 
   private async rollbackQuietly(): Promise<void> {
@@ -437,7 +566,14 @@ export class MigrationEngine {
   }
 
   /** Maps an SQL error of a migration to a DbError naming the file, line and SQLSTATE. */
-  sqlError(e: unknown, m: Migration | null, what: string, upOffsetBase?: number, queryPrefixLen = 0, fallbackLine: number | null = null): DbError {
+  sqlError(
+    e: unknown,
+    m: Migration | null,
+    what: string,
+    upOffsetBase?: number,
+    queryPrefixLen = 0,
+    fallbackLine: number | null = null,
+  ): DbError {
     if (e instanceof DbError) return e;
     const p = pgErrorOf(e);
     const state = sqlstateOf(e);
@@ -445,7 +581,8 @@ export class MigrationEngine {
     let line: number | null = fallbackLine;
     if (m && p.position && /^\d+$/.test(p.position)) {
       const off = Number(p.position) - 1 - queryPrefixLen;
-      if (off >= 0 && off <= (upOffsetBase === undefined ? m.up.length : m.up.length)) line = lineInFile(m, (upOffsetBase ?? 0) + off);
+      if (off >= 0 && off <= (upOffsetBase === undefined ? m.up.length : m.up.length))
+        line = lineInFile(m, (upOffsetBase ?? 0) + off);
     }
     const where = file ? `${file}${line ? `:${line}` : ''}: ` : '';
     const msg = this.o.redactor.clip(String(p.message ?? 'error').split('\n')[0] ?? 'error', 500);
@@ -454,29 +591,49 @@ export class MigrationEngine {
     if (state === GUARD_SQLSTATE) return this.pooled('the lock is not held by the backend running the migration');
     if (state === '55P03' || state === '40P01') {
       const bl = this.lastBlockers;
-      const by = bl.length > 0 ? `; blocked by ${bl.slice(0, 3).map((b) => `pid ${b.pid}${b.app ? ` (${b.app})` : ''}${b.state ? `, ${b.state}` : ''}${b.xactAge !== null ? `, transaction open for ${b.xactAge}s` : ''}`).join('; ')}${bl.length > 3 ? `; ${bl.length - 3} more` : ''}` : '';
+      const by =
+        bl.length > 0
+          ? `; blocked by ${bl
+              .slice(0, 3)
+              .map(
+                (b) =>
+                  `pid ${b.pid}${b.app ? ` (${b.app})` : ''}${b.state ? `, ${b.state}` : ''}${b.xactAge !== null ? `, transaction open for ${b.xactAge}s` : ''}`,
+              )
+              .join('; ')}${bl.length > 3 ? `; ${bl.length - 3} more` : ''}`
+          : '';
       const pids = bl.map((b) => b.pid).join(', ');
-      return new DbError('PAAS_DB_LOCK_TIMEOUT', 'lock_timeout', `${where}${what}: ${msg}${stateText}; gave up after ${this.o.db.lock_retries} retr${this.o.db.lock_retries === 1 ? 'y' : 'ies'}${by}`, {
-        stage: 'migrate',
-        file,
-        line,
-        sqlstate: state,
-        remediation: bl.length > 0
-          ? `Session${bl.length > 1 ? 's' : ''} ${pids} hold${bl.length > 1 ? '' : 's'} a lock this migration needs (lock_timeout ${formatDuration(this.o.db.lock_timeout)}). Let ${bl.length > 1 ? 'them' : 'it'} finish and re-run, or end ${bl.length > 1 ? 'them' : 'it'} if it is stuck: SELECT pg_terminate_backend(${bl[0]?.pid}); (or raise db.lock_timeout / db.lock_retries in paas.yml).`
-          : `Another session holds a lock this migration needs (lock_timeout ${formatDuration(this.o.db.lock_timeout)}). Find it with SELECT pid, state, query FROM pg_stat_activity WHERE pid = ANY (pg_blocking_pids(<pid of the migration>)), let it finish, and re-run; or raise db.lock_timeout / db.lock_retries in paas.yml.`,
-      });
+      return new DbError(
+        'PAAS_DB_LOCK_TIMEOUT',
+        'lock_timeout',
+        `${where}${what}: ${msg}${stateText}; gave up after ${this.o.db.lock_retries} retr${this.o.db.lock_retries === 1 ? 'y' : 'ies'}${by}`,
+        {
+          stage: 'migrate',
+          file,
+          line,
+          sqlstate: state,
+          remediation:
+            bl.length > 0
+              ? `Session${bl.length > 1 ? 's' : ''} ${pids} hold${bl.length > 1 ? '' : 's'} a lock this migration needs (lock_timeout ${formatDuration(this.o.db.lock_timeout)}). Let ${bl.length > 1 ? 'them' : 'it'} finish and re-run, or end ${bl.length > 1 ? 'them' : 'it'} if it is stuck: SELECT pg_terminate_backend(${bl[0]?.pid}); (or raise db.lock_timeout / db.lock_retries in paas.yml).`
+              : `Another session holds a lock this migration needs (lock_timeout ${formatDuration(this.o.db.lock_timeout)}). Find it with SELECT pid, state, query FROM pg_stat_activity WHERE pid = ANY (pg_blocking_pids(<pid of the migration>)), let it finish, and re-run; or raise db.lock_timeout / db.lock_retries in paas.yml.`,
+        },
+      );
     }
     if (state === '57014') {
       const userCancel = /user request/i.test(msg);
-      return new DbError('PAAS_MIGRATION_FAILED', userCancel ? 'sql_error' : 'statement_timeout', `${where}${what}: ${msg}${stateText}`, {
-        stage: 'migrate',
-        file,
-        line,
-        sqlstate: state,
-        remediation: userCancel
-          ? 'The statement was cancelled by another session (pg_cancel_backend). Re-run when ready.'
-          : `A statement ran longer than statement_timeout (${formatDuration(this.o.db.statement_timeout)}). Make it faster (batches, CONCURRENTLY in a transaction:false file) or raise db.statement_timeout in paas.yml.`,
-      });
+      return new DbError(
+        'PAAS_MIGRATION_FAILED',
+        userCancel ? 'sql_error' : 'statement_timeout',
+        `${where}${what}: ${msg}${stateText}`,
+        {
+          stage: 'migrate',
+          file,
+          line,
+          sqlstate: state,
+          remediation: userCancel
+            ? 'The statement was cancelled by another session (pg_cancel_backend). Re-run when ready.'
+            : `A statement ran longer than statement_timeout (${formatDuration(this.o.db.statement_timeout)}). Make it faster (batches, CONCURRENTLY in a transaction:false file) or raise db.statement_timeout in paas.yml.`,
+        },
+      );
     }
     if (state === '25006') {
       return new DbError('PAAS_MIGRATION_FAILED', 'read_only', `${where}${what}: the server is read-only${stateText}`, {
@@ -488,7 +645,14 @@ export class MigrationEngine {
       });
     }
     if (state === '42501') {
-      return new DbError('PAAS_MIGRATION_FAILED', 'permission_denied', `${where}${what}: ${msg}${stateText}`, { stage: 'migrate', file, line, sqlstate: state, remediation: 'Grant the migration role the privilege it needs (usually: make it the owner of the schema and its tables).' });
+      return new DbError('PAAS_MIGRATION_FAILED', 'permission_denied', `${where}${what}: ${msg}${stateText}`, {
+        stage: 'migrate',
+        file,
+        line,
+        sqlstate: state,
+        remediation:
+          'Grant the migration role the privilege it needs (usually: make it the owner of the schema and its tables).',
+      });
     }
     return new DbError('PAAS_MIGRATION_FAILED', 'sql_error', `${where}${what}: ${msg}${hint}${stateText}`, {
       stage: 'migrate',
@@ -521,23 +685,36 @@ export class MigrationEngine {
         const state = sqlstateOf(e);
         if (!(e instanceof DbError) && state && RETRYABLE.has(state) && attempt < this.o.db.lock_retries) {
           const delay = this.o.db.retry_delay * 2 ** attempt;
-          this.o.logger.warn(`${m.relPath}: ${state === '55P03' ? 'lock_timeout' : 'deadlock'} (SQLSTATE ${state}); retry ${attempt + 1}/${this.o.db.lock_retries} in ${formatDuration(delay)}`);
+          this.o.logger.warn(
+            `${m.relPath}: ${state === '55P03' ? 'lock_timeout' : 'deadlock'} (SQLSTATE ${state}); retry ${attempt + 1}/${this.o.db.lock_retries} in ${formatDuration(delay)}`,
+          );
           await sleep(delay, this.o.signal);
           if (this.o.signal.aborted) throw this.interrupted(m.relPath, `before retrying ${m.relPath}`);
           continue;
         }
-        throw this.sqlError(e, m, `${m.transaction ? 'migration failed and was rolled back' : 'migration failed'}`, 0, prefix.length);
+        throw this.sqlError(
+          e,
+          m,
+          `${m.transaction ? 'migration failed and was rolled back' : 'migration failed'}`,
+          0,
+          prefix.length,
+        );
       }
       const list = Array.isArray(results) ? results : [results];
       const commit = list.at(-(RESET_COUNT + 1));
       const insert = list.at(-(RESET_COUNT + 2));
       if (commit?.command !== 'COMMIT' || insert?.command !== 'INSERT' || insert.rowCount !== 1) {
         await this.rollbackQuietly();
-        throw new DbError('PAAS_MIGRATION_FAILED', 'sql_error', `${m.relPath}: the file did not run to its end inside its transaction (an unterminated comment or string, or its own transaction control); nothing was recorded`, {
-          stage: 'migrate',
-          file: m.relPath,
-          remediation: 'Check the end of the file for an unterminated /* comment, string or dollar quote.',
-        });
+        throw new DbError(
+          'PAAS_MIGRATION_FAILED',
+          'sql_error',
+          `${m.relPath}: the file did not run to its end inside its transaction (an unterminated comment or string, or its own transaction control); nothing was recorded`,
+          {
+            stage: 'migrate',
+            file: m.relPath,
+            remediation: 'Check the end of the file for an unterminated /* comment, string or dollar quote.',
+          },
+        );
       }
       return performance.now() - t0;
     }
@@ -559,14 +736,29 @@ export class MigrationEngine {
           break;
         } catch (e) {
           const state = sqlstateOf(e);
-          if (!(e instanceof DbError) && state && RETRYABLE.has(state) && retryable && attempt < this.o.db.lock_retries) {
+          if (
+            !(e instanceof DbError) &&
+            state &&
+            RETRYABLE.has(state) &&
+            retryable &&
+            attempt < this.o.db.lock_retries
+          ) {
             const delay = this.o.db.retry_delay * 2 ** attempt;
-            this.o.logger.warn(`${m.relPath} statement ${k + 1}/${total}: lock_timeout (SQLSTATE ${state}); retry ${attempt + 1}/${this.o.db.lock_retries} in ${formatDuration(delay)}`);
+            this.o.logger.warn(
+              `${m.relPath} statement ${k + 1}/${total}: lock_timeout (SQLSTATE ${state}); retry ${attempt + 1}/${this.o.db.lock_retries} in ${formatDuration(delay)}`,
+            );
             await sleep(delay, this.o.signal);
             if (this.o.signal.aborted) throw this.interrupted(m.relPath, `before retrying ${m.relPath}`);
             continue;
           }
-          const err = this.sqlError(e, m, `statement ${k + 1}/${total} failed${k > 0 ? ` (statements 1-${k} of this transaction:false file stay applied)` : ''}`, s.start, 0, lineInFile(m, s.start + (s.text.length - s.text.trimStart().length)));
+          const err = this.sqlError(
+            e,
+            m,
+            `statement ${k + 1}/${total} failed${k > 0 ? ` (statements 1-${k} of this transaction:false file stay applied)` : ''}`,
+            s.start,
+            0,
+            lineInFile(m, s.start + (s.text.length - s.text.trimStart().length)),
+          );
           await this.recordFailedAttempt(m, performance.now() - t0, err);
           throw err;
         }
@@ -582,7 +774,11 @@ export class MigrationEngine {
       throw err;
     }
     const t = performance.now() - t0;
-    await this.q(`BEGIN;\n${guardSql(this.lock, this.o.conn.pid)};\n${upsertNoTxSql(this.o.ledger, m, t, true)};\nCOMMIT;`, m.relPath, `while recording ${m.relPath}`).catch(async (e: unknown) => {
+    await this.q(
+      `BEGIN;\n${guardSql(this.lock, this.o.conn.pid)};\n${upsertNoTxSql(this.o.ledger, m, t, true)};\nCOMMIT;`,
+      m.relPath,
+      `while recording ${m.relPath}`,
+    ).catch(async (e: unknown) => {
       await this.rollbackQuietly();
       throw this.sqlError(e, m, 'recording the applied file failed');
     });
@@ -597,7 +793,9 @@ export class MigrationEngine {
       await this.client.query(upsertNoTxSql(this.o.ledger, m, ms, false));
       const bad = err.reason === 'invalid_index' ? [] : await this.invalidIndexes();
       if (bad.length > 0) {
-        this.o.logger.error(`invalid index${bad.length > 1 ? 'es' : ''} left by the failed statement: ${bad.map((b) => `${b.schema}.${b.name}`).join(', ')}; fix: ${bad.map((b) => b.fix).join(' ')}`);
+        this.o.logger.error(
+          `invalid index${bad.length > 1 ? 'es' : ''} left by the failed statement: ${bad.map((b) => `${b.schema}.${b.name}`).join(', ')}; fix: ${bad.map((b) => b.fix).join(' ')}`,
+        );
       }
     } catch {
       /* best effort: the error that matters is the migration's */

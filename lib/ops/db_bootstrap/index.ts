@@ -15,7 +15,13 @@ export const dbBootstrapInputs = z.object({
   /** vault key (or named secret in env) holding the DSN; default: db.dsn in paas.yml, else POSTGRES_DSN_PROD */
   dsn_key: z.preprocess(emptyToUndefined, vaultKey.optional()),
   /** for a non-empty database without a ledger: files with id <= this are recorded as applied without running */
-  baseline_version: z.preprocess(emptyToUndefined, z.string().regex(/^\d{1,18}$/, { error: 'must be a migration id (digits)' }).optional()),
+  baseline_version: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\d{1,18}$/, { error: 'must be a migration id (digits)' })
+      .optional(),
+  ),
   /** dry_run: where to write the lint findings as SARIF (code scanning) */
   sarif_file: z.preprocess(emptyToUndefined, pathInput.optional()),
 });
@@ -27,7 +33,8 @@ export const dbBootstrap = defineOperation({
   inputs: dbBootstrapInputs,
   secretInputs: [],
   // loaded on first use: the registry stays light, so every bundle starts fast
-  run: async (rt: Runtime, common: CommonInputs, settings: DbBootstrapSettings): Promise<Outcome> => (await import('./run.js')).runDbBootstrap(rt, common, settings),
+  run: async (rt: Runtime, common: CommonInputs, settings: DbBootstrapSettings): Promise<Outcome> =>
+    (await import('./run.js')).runDbBootstrap(rt, common, settings),
 });
 
 export type { Plan, Migration } from './plan.js';

@@ -113,7 +113,8 @@ export function selectLedgerSql(l: LedgerName): string {
  * other than the ledger and objects that belong to an extension. At most `limit` names.
  */
 export function userObjectsSql(l: LedgerName, limit: number): string {
-  const notExt = (catalog: string, oidCol: string) => `NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = '${catalog}'::regclass AND d.objid = ${oidCol} AND d.deptype = 'e')`;
+  const notExt = (catalog: string, oidCol: string) =>
+    `NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = '${catalog}'::regclass AND d.objid = ${oidCol} AND d.deptype = 'e')`;
   const userNs = `n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'`;
   return `SELECT name FROM (
   SELECT n.nspname || '.' || c.relname AS name FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -27,7 +27,13 @@ export interface LintRule {
   fix: string;
 }
 
-const rule = (id: string, severity: LintSeverity, title: string, why: string, fix: string): LintRule => ({ id, severity, title, why, fix });
+const rule = (id: string, severity: LintSeverity, title: string, why: string, fix: string): LintRule => ({
+  id,
+  severity,
+  title,
+  why,
+  fix,
+});
 
 export const LINT_RULES = {
   create_index_not_concurrently: rule(
@@ -119,7 +125,7 @@ export const LINT_RULES = {
     'error',
     'PostgreSQL cannot parse the file',
     "PostgreSQL's parser rejects this SQL, so the migration fails when it runs",
-    'fix the syntax (the parser is PostgreSQL 18\'s; psql meta-commands such as \\connect are not SQL)',
+    "fix the syntax (the parser is PostgreSQL 18's; psql meta-commands such as \\connect are not SQL)",
   ),
   lint_ignore_without_reason: rule(
     'lint_ignore_without_reason',
@@ -181,7 +187,7 @@ export function loadParser(): Promise<PgParser> {
   parserPromise ??= (async () => {
     const ns = await import('libpg-query');
     // the package's CommonJS entry (what a bundler picks for node) arrives as `default`
-    const m = (typeof ns.loadModule === 'function' ? ns : (ns as unknown as { default: typeof ns }).default);
+    const m = typeof ns.loadModule === 'function' ? ns : (ns as unknown as { default: typeof ns }).default;
     await m.loadModule();
     return { parseSync: (sql: string) => m.parseSync(sql) as ReturnType<PgParser['parseSync']> };
   })();
@@ -248,13 +254,25 @@ function readHeader(input: LintInput): Header {
     const base = { file: input.relPath, line: i + 1, statement: l, ignored: null };
     if (!reason || ids.length === 0) {
       const d = LINT_RULES.lint_ignore_without_reason;
-      problems.push({ ...base, rule: 'lint_ignore_without_reason', severity: d.severity, why: ids.length === 0 ? 'the header names no rule' : d.why, fix: d.fix });
+      problems.push({
+        ...base,
+        rule: 'lint_ignore_without_reason',
+        severity: d.severity,
+        why: ids.length === 0 ? 'the header names no rule' : d.why,
+        fix: d.fix,
+      });
       continue;
     }
     for (const id of ids) {
       if (!(id in LINT_RULES)) {
         const d = LINT_RULES.lint_ignore_unknown_rule;
-        problems.push({ ...base, rule: 'lint_ignore_unknown_rule', severity: d.severity, why: `${id}: ${d.why}`, fix: d.fix });
+        problems.push({
+          ...base,
+          rule: 'lint_ignore_unknown_rule',
+          severity: d.severity,
+          why: `${id}: ${d.why}`,
+          fix: d.fix,
+        });
         continue;
       }
       ignores.set(id, reason);
@@ -324,7 +342,16 @@ export function lintMigration(parser: PgParser, input: LintInput): { findings: L
     // cursorPosition counts characters from 1 (0: unknown)
     const line = pos > 0 ? input.upLine + input.up.slice(0, pos - 1).split('\n').length - 1 : input.upLine;
     const message = errorMessage(e);
-    findings.push({ rule: 'parse_error', severity: d.severity, file: input.relPath, line, statement: '', why: `${message}: ${d.why}`, fix: d.fix, ignored: null });
+    findings.push({
+      rule: 'parse_error',
+      severity: d.severity,
+      file: input.relPath,
+      line,
+      statement: '',
+      why: `${message}: ${d.why}`,
+      fix: d.fix,
+      ignored: null,
+    });
     return { findings, statements: 0 };
   }
   const created = new Set<string>();
@@ -341,7 +368,16 @@ export function lintMigration(parser: PgParser, input: LintInput): { findings: L
     const flag = (id: LintRuleId, detail?: string) => {
       const d = LINT_RULES[id];
       const reason = header.ignores.get(id);
-      findings.push({ rule: id, severity: d.severity, file: input.relPath, line, statement: statementHead(text), why: detail ? `${detail}: ${d.why}` : d.why, fix: d.fix, ignored: reason ?? null });
+      findings.push({
+        rule: id,
+        severity: d.severity,
+        file: input.relPath,
+        line,
+        statement: statementHead(text),
+        why: detail ? `${detail}: ${d.why}` : d.why,
+        fix: d.fix,
+        ignored: reason ?? null,
+      });
     };
     const n = node(s.stmt);
     if (!n) continue;
@@ -360,7 +396,11 @@ export function lintMigration(parser: PgParser, input: LintInput): { findings: L
       case 'IndexStmt': {
         if (body.concurrent === true) {
           if (input.transaction) flag('concurrently_in_transaction', 'CREATE INDEX CONCURRENTLY');
-        } else if (!isNew(body.relation)) flag('create_index_not_concurrently', `index ${str(body.idxname) ?? '(unnamed)'} on ${qualified(body.relation)}`);
+        } else if (!isNew(body.relation))
+          flag(
+            'create_index_not_concurrently',
+            `index ${str(body.idxname) ?? '(unnamed)'} on ${qualified(body.relation)}`,
+          );
         break;
       }
       case 'ReindexStmt': {
@@ -369,7 +409,8 @@ export function lintMigration(parser: PgParser, input: LintInput): { findings: L
         break;
       }
       case 'DropStmt': {
-        if (body.concurrent === true && input.transaction) flag('concurrently_in_transaction', 'DROP INDEX CONCURRENTLY');
+        if (body.concurrent === true && input.transaction)
+          flag('concurrently_in_transaction', 'DROP INDEX CONCURRENTLY');
         break;
       }
       case 'VacuumStmt': {
@@ -390,7 +431,9 @@ export function lintMigration(parser: PgParser, input: LintInput): { findings: L
       case 'LockStmt': {
         // LOCK TABLE without a mode is ACCESS EXCLUSIVE (8)
         if ((body.mode ?? 8) === 8) {
-          const rels = arr(body.relations).map((r) => node(r)?.[1]).filter((r) => r && !isNew(r));
+          const rels = arr(body.relations)
+            .map((r) => node(r)?.[1])
+            .filter((r) => r && !isNew(r));
           if (rels.length) flag('lock_table_access_exclusive', rels.map(qualified).join(', '));
         }
         break;
@@ -399,7 +442,11 @@ export function lintMigration(parser: PgParser, input: LintInput): { findings: L
         if (isNew(body.relation)) break;
         const t = str(body.renameType);
         if (t === 'OBJECT_TABLE') flag('rename_table', `${qualified(body.relation)} to ${str(body.newname) ?? '?'}`);
-        else if (t === 'OBJECT_COLUMN' && str(body.relationType) === 'OBJECT_TABLE') flag('rename_column', `${qualified(body.relation)}.${str(body.subname) ?? '?'} to ${str(body.newname) ?? '?'}`);
+        else if (t === 'OBJECT_COLUMN' && str(body.relationType) === 'OBJECT_TABLE')
+          flag(
+            'rename_column',
+            `${qualified(body.relation)}.${str(body.subname) ?? '?'} to ${str(body.newname) ?? '?'}`,
+          );
         break;
       }
       case 'AlterTableStmt': {
@@ -412,8 +459,11 @@ export function lintMigration(parser: PgParser, input: LintInput): { findings: L
           const def = node(cmd.def);
           if (sub === 'AT_AddColumn' && def?.[0] === 'ColumnDef') {
             const types = arr(def[1].constraints).map((x) => str(node(x)?.[1].contype));
-            const hasDefault = types.some((t) => t === 'CONSTR_DEFAULT' || t === 'CONSTR_IDENTITY' || t === 'CONSTR_GENERATED');
-            if (types.includes('CONSTR_NOTNULL') && !hasDefault) flag('add_column_not_null_without_default', `${table}.${str(def[1].colname) ?? '?'}`);
+            const hasDefault = types.some(
+              (t) => t === 'CONSTR_DEFAULT' || t === 'CONSTR_IDENTITY' || t === 'CONSTR_GENERATED',
+            );
+            if (types.includes('CONSTR_NOTNULL') && !hasDefault)
+              flag('add_column_not_null_without_default', `${table}.${str(def[1].colname) ?? '?'}`);
           } else if (sub === 'AT_AlterColumnType') flag('alter_column_type', `${table}.${str(cmd.name) ?? '?'}`);
           else if (sub === 'AT_SetNotNull') flag('set_not_null', `${table}.${str(cmd.name) ?? '?'}`);
           else if (sub === 'AT_DropColumn') flag('drop_column', `${table}.${str(cmd.name) ?? '?'}`);
@@ -421,8 +471,19 @@ export function lintMigration(parser: PgParser, input: LintInput): { findings: L
             const con = def[1];
             const type = str(con.contype);
             const name = str(con.conname) ?? type?.replace(/^CONSTR_/, '').toLowerCase() ?? '?';
-            if ((type === 'CONSTR_FOREIGN' || type === 'CONSTR_CHECK') && con.skip_validation !== true) flag('add_constraint_without_not_valid', `${type === 'CONSTR_FOREIGN' ? 'foreign key' : 'check'} ${name} on ${table}`);
-            else if ((type === 'CONSTR_UNIQUE' || type === 'CONSTR_PRIMARY' || type === 'CONSTR_EXCLUSION') && !str(con.indexname)) flag('add_unique_without_index', `${type === 'CONSTR_PRIMARY' ? 'primary key' : type === 'CONSTR_UNIQUE' ? 'unique' : 'exclusion'} ${name} on ${table}`);
+            if ((type === 'CONSTR_FOREIGN' || type === 'CONSTR_CHECK') && con.skip_validation !== true)
+              flag(
+                'add_constraint_without_not_valid',
+                `${type === 'CONSTR_FOREIGN' ? 'foreign key' : 'check'} ${name} on ${table}`,
+              );
+            else if (
+              (type === 'CONSTR_UNIQUE' || type === 'CONSTR_PRIMARY' || type === 'CONSTR_EXCLUSION') &&
+              !str(con.indexname)
+            )
+              flag(
+                'add_unique_without_index',
+                `${type === 'CONSTR_PRIMARY' ? 'primary key' : type === 'CONSTR_UNIQUE' ? 'unique' : 'exclusion'} ${name} on ${table}`,
+              );
           }
         }
         break;
@@ -456,11 +517,24 @@ export function findingLine(f: LintFinding): string {
 }
 
 /** SARIF 2.1.0 of a lint (code scanning): one rule per lint rule, opt-outs as accepted suppressions. */
-export function lintSarif(report: LintReport, opts: { srcRoot?: string | null; version: string }): Record<string, unknown> {
+export function lintSarif(
+  report: LintReport,
+  opts: { srcRoot?: string | null; version: string },
+): Record<string, unknown> {
   const used = [...new Set(report.findings.map((f) => f.rule))];
   const rules = used.map((id) => {
     const d = LINT_RULES[id];
-    return { id, name: id.replace(/(^|_)([a-z])/g, (_m, _s: string, c: string) => c.toUpperCase()), shortDescription: { text: d.title }, fullDescription: { text: `${d.title}: ${d.why}.` }, help: { text: `Safe pattern: ${d.fix}. Opt a file out with a header line \`-- paas:lint-ignore ${id} reason: <why it is safe here>\`.` }, defaultConfiguration: { level: d.severity }, properties: { tags: ['postgresql', 'migrations', 'locking', 'paas-db-lint'], precision: 'high' } };
+    return {
+      id,
+      name: id.replace(/(^|_)([a-z])/g, (_m, _s: string, c: string) => c.toUpperCase()),
+      shortDescription: { text: d.title },
+      fullDescription: { text: `${d.title}: ${d.why}.` },
+      help: {
+        text: `Safe pattern: ${d.fix}. Opt a file out with a header line \`-- paas:lint-ignore ${id} reason: <why it is safe here>\`.`,
+      },
+      defaultConfiguration: { level: d.severity },
+      properties: { tags: ['postgresql', 'migrations', 'locking', 'paas-db-lint'], precision: 'high' },
+    };
   });
   const results = report.findings.map((f) => {
     const r: Record<string, unknown> = {
@@ -468,12 +542,28 @@ export function lintSarif(report: LintReport, opts: { srcRoot?: string | null; v
       ruleIndex: used.indexOf(f.rule),
       level: f.severity,
       message: { text: `${f.statement ? `\`${f.statement}\`: ` : ''}${f.why}. Safe: ${f.fix}` },
-      locations: [{ physicalLocation: { artifactLocation: { uri: encodeURI(f.file), uriBaseId: '%SRCROOT%' }, region: { startLine: f.line } } }],
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: encodeURI(f.file), uriBaseId: '%SRCROOT%' },
+            region: { startLine: f.line },
+          },
+        },
+      ],
       // the file, rule and statement, not the line: an alert survives lines added above it
-      partialFingerprints: { 'paasDbLint/v1': createHash('sha256').update(`${f.file}\0${f.rule}\0${f.statement}`).digest('hex').slice(0, 32) },
+      partialFingerprints: {
+        'paasDbLint/v1': createHash('sha256').update(`${f.file}\0${f.rule}\0${f.statement}`).digest('hex').slice(0, 32),
+      },
     };
     if (f.ignored) r.suppressions = [{ kind: 'inSource', status: 'accepted', justification: f.ignored }];
     return r;
   });
-  return sarifLog({ name: 'paas-db-lint', version: opts.version, automationId: 'paas-db-lint/', rules, results, srcRoot: opts.srcRoot });
+  return sarifLog({
+    name: 'paas-db-lint',
+    version: opts.version,
+    automationId: 'paas-db-lint/',
+    rules,
+    results,
+    srcRoot: opts.srcRoot,
+  });
 }

@@ -92,16 +92,22 @@ export function parseSections(normalized: string): Sections | { problem: string;
     else if (DOWN_RE.test(l)) downIdx.push(i);
   });
   if (upIdx.length === 0) {
-    if (downIdx.length > 0) return { problem: 'has a -- migrate:down section but no -- migrate:up section', line: (downIdx[0] as number) + 1 };
+    if (downIdx.length > 0)
+      return {
+        problem: 'has a -- migrate:down section but no -- migrate:up section',
+        line: (downIdx[0] as number) + 1,
+      };
     return { up: normalized, upLine: 1, transaction: true, format: 'plain' };
   }
   if (upIdx.length > 1) return { problem: 'has more than one -- migrate:up line', line: (upIdx[1] as number) + 1 };
-  if (downIdx.length > 1) return { problem: 'has more than one -- migrate:down line', line: (downIdx[1] as number) + 1 };
+  if (downIdx.length > 1)
+    return { problem: 'has more than one -- migrate:down line', line: (downIdx[1] as number) + 1 };
   const u = upIdx[0] as number;
   const d = downIdx[0];
   if (d !== undefined && d < u) return { problem: 'has its -- migrate:down section before -- migrate:up', line: d + 1 };
   const before = lines.slice(0, u).join('\n');
-  if (splitSql(before).statements.length > 0) return { problem: 'has SQL before the -- migrate:up line (only comments may precede it)', line: 1 };
+  if (splitSql(before).statements.length > 0)
+    return { problem: 'has SQL before the -- migrate:up line (only comments may precede it)', line: 1 };
   const opts = (UP_RE.exec(lines[u] as string)?.[1] ?? '').trim();
   let transaction = true;
   for (const opt of opts.split(/\s+/).filter(Boolean)) {
@@ -113,7 +119,13 @@ export function parseSections(normalized: string): Sections | { problem: string;
   return { up, upLine: u + 2, transaction, format: 'dbmate' };
 }
 
-function problem(reason: DbReason, file: string | null, line: number | null, message: string, remediation: string): PlanProblem {
+function problem(
+  reason: DbReason,
+  file: string | null,
+  line: number | null,
+  message: string,
+  remediation: string,
+): PlanProblem {
   return { reason, file, line, message, remediation };
 }
 
@@ -133,35 +145,86 @@ function readMigration(absPath: string, relPath: string, filename: string, id: s
   let buf: Buffer;
   try {
     const st = statSync(absPath);
-    if (!st.isFile()) return problem('invalid_migration_name', relPath, null, `${relPath} is not a regular file`, 'Migrations are regular .sql files directly in the migrations directory.');
+    if (!st.isFile())
+      return problem(
+        'invalid_migration_name',
+        relPath,
+        null,
+        `${relPath} is not a regular file`,
+        'Migrations are regular .sql files directly in the migrations directory.',
+      );
     buf = readFileSync(absPath);
   } catch (e) {
     const code = e && typeof e === 'object' && 'code' in e ? String((e as { code: unknown }).code) : 'error';
-    return problem('unreadable_migration', relPath, null, `${relPath} cannot be read (${/^E[A-Z]+$/.test(code) ? code : 'read error'})`, `Make ${relPath} readable by the runner user (chmod 644).`);
+    return problem(
+      'unreadable_migration',
+      relPath,
+      null,
+      `${relPath} cannot be read (${/^E[A-Z]+$/.test(code) ? code : 'read error'})`,
+      `Make ${relPath} readable by the runner user (chmod 644).`,
+    );
   }
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
   } catch {
-    return problem('unreadable_migration', relPath, null, `${relPath} is not valid UTF-8`, 'Save the migration as UTF-8.');
+    return problem(
+      'unreadable_migration',
+      relPath,
+      null,
+      `${relPath} is not valid UTF-8`,
+      'Save the migration as UTF-8.',
+    );
   }
-  if (text.includes('\0')) return problem('unreadable_migration', relPath, null, `${relPath} contains a NUL byte`, 'Migrations are text files.');
+  if (text.includes('\0'))
+    return problem(
+      'unreadable_migration',
+      relPath,
+      null,
+      `${relPath} contains a NUL byte`,
+      'Migrations are text files.',
+    );
   const normalized = normalizeSql(text);
   const sections = parseSections(normalized);
-  if ('problem' in sections) return problem('invalid_migration_sections', relPath, sections.line, `${relPath} ${sections.problem}`, 'Use plain SQL, or dbmate sections: `-- migrate:up` (optionally `transaction:false`), then `-- migrate:down`.');
+  if ('problem' in sections)
+    return problem(
+      'invalid_migration_sections',
+      relPath,
+      sections.line,
+      `${relPath} ${sections.problem}`,
+      'Use plain SQL, or dbmate sections: `-- migrate:up` (optionally `transaction:false`), then `-- migrate:down`.',
+    );
   const split = splitSql(sections.up);
   if (split.error) {
     const line = sections.upLine + split.error.line - 1;
-    return problem('unterminated_sql', relPath, line, `${relPath}:${line}: ${split.error.kind.replace(/_/g, ' ')}`, 'Close the string, quoted identifier, dollar quote or comment that starts on that line.');
+    return problem(
+      'unterminated_sql',
+      relPath,
+      line,
+      `${relPath}:${line}: ${split.error.kind.replace(/_/g, ' ')}`,
+      'Close the string, quoted identifier, dollar quote or comment that starts on that line.',
+    );
   }
   if (sections.transaction) {
     for (const s of split.statements) {
       const line = sections.upLine + s.line - 1;
       if (isTransactionControl(s)) {
-        return problem('transaction_control_in_migration', relPath, line, `${relPath}:${line}: ${s.words.slice(0, 2).join(' ').toUpperCase()} ends or starts a transaction, but this file already runs in one transaction with its ledger row`, 'Remove BEGIN/COMMIT/ROLLBACK: each file runs in its own transaction. For statements that cannot run in a transaction, start the file with `-- migrate:up transaction:false`.');
+        return problem(
+          'transaction_control_in_migration',
+          relPath,
+          line,
+          `${relPath}:${line}: ${s.words.slice(0, 2).join(' ').toUpperCase()} ends or starts a transaction, but this file already runs in one transaction with its ledger row`,
+          'Remove BEGIN/COMMIT/ROLLBACK: each file runs in its own transaction. For statements that cannot run in a transaction, start the file with `-- migrate:up transaction:false`.',
+        );
       }
       if (requiresNoTransaction(s)) {
-        return problem('requires_no_transaction', relPath, line, `${relPath}:${line}: \`${statementHead(s.text)}\` cannot run inside a transaction`, 'Put this statement in its own file that starts with `-- migrate:up transaction:false` (it then runs outside a transaction, one statement at a time).');
+        return problem(
+          'requires_no_transaction',
+          relPath,
+          line,
+          `${relPath}:${line}: \`${statementHead(s.text)}\` cannot run inside a transaction`,
+          'Put this statement in its own file that starts with `-- migrate:up transaction:false` (it then runs outside a transaction, one statement at a time).',
+        );
       }
     }
   }
@@ -189,7 +252,15 @@ export function discoverPlan(dir: string, relDir: string): Plan {
   } catch (e) {
     const code = e && typeof e === 'object' && 'code' in e ? String((e as { code: unknown }).code) : '';
     const what = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a directory' : 'cannot be read';
-    plan.problems.push(problem(code === 'ENOENT' || code === 'ENOTDIR' ? 'migrations_dir_missing' : 'unreadable_migration', relDir, null, `migrations directory ${relDir} ${what}`, 'Create the directory (db/migrations by default) or set db.migrations in paas.yml.'));
+    plan.problems.push(
+      problem(
+        code === 'ENOENT' || code === 'ENOTDIR' ? 'migrations_dir_missing' : 'unreadable_migration',
+        relDir,
+        null,
+        `migrations directory ${relDir} ${what}`,
+        'Create the directory (db/migrations by default) or set db.migrations in paas.yml.',
+      ),
+    );
     return plan;
   }
   names.sort();
@@ -200,7 +271,15 @@ export function discoverPlan(dir: string, relDir: string): Plan {
     if (!m) {
       const looksLikeMigration = /\.sql$/i.test(name) || /^\d/.test(name);
       if (looksLikeMigration) {
-        plan.problems.push(problem('invalid_migration_name', relPath, null, `${relPath} is not named NNNN_name.sql`, 'Name migrations <digits>_<name>.sql with letters, digits, _ and - in the name (e.g. 0007_add_orders.sql); down migrations go in a dbmate `-- migrate:down` section, not a separate file.'));
+        plan.problems.push(
+          problem(
+            'invalid_migration_name',
+            relPath,
+            null,
+            `${relPath} is not named NNNN_name.sql`,
+            'Name migrations <digits>_<name>.sql with letters, digits, _ and - in the name (e.g. 0007_add_orders.sql); down migrations go in a dbmate `-- migrate:down` section, not a separate file.',
+          ),
+        );
       } else plan.ignored.push(name);
       continue;
     }
@@ -212,7 +291,15 @@ export function discoverPlan(dir: string, relDir: string): Plan {
     }
     const other = byId.get(id);
     if (other) {
-      plan.problems.push(problem('duplicate_migration_id', relPath, null, `${relPath} has id ${id}, like ${other.relPath}`, 'Give every migration its own id: renumber the newer file above the highest id.'));
+      plan.problems.push(
+        problem(
+          'duplicate_migration_id',
+          relPath,
+          null,
+          `${relPath} has id ${id}, like ${other.relPath}`,
+          'Give every migration its own id: renumber the newer file above the highest id.',
+        ),
+      );
       continue;
     }
     byId.set(id, read);

@@ -2,7 +2,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadPaasYml, type DbConfig } from '../../config/paas-yml.js';
 import { formatDuration } from '../../config/duration.js';
-import { blockingSessions, cancelBackend, openConnection, type ConnectOptions, type DbConnection } from '../../db/client.js';
+import {
+  blockingSessions,
+  cancelBackend,
+  openConnection,
+  type ConnectOptions,
+  type DbConnection,
+} from '../../db/client.js';
 import { parseDsn, registerDsnSecrets } from '../../db/dsn.js';
 import { DbError, isDbError } from '../../db/errors.js';
 import { onTermination } from '../../db/interrupt.js';
@@ -68,13 +74,18 @@ export function checkPlanOffline(cwd: string, db: DbConfig): Plan {
 }
 
 function applicationName(rt: Runtime, context: string | null): string {
-  const run = rt.env.GITHUB_RUN_ID && /^\d{1,20}$/.test(rt.env.GITHUB_RUN_ID) ? `run ${rt.env.GITHUB_RUN_ID}` : `pid ${process.pid}`;
+  const run =
+    rt.env.GITHUB_RUN_ID && /^\d{1,20}$/.test(rt.env.GITHUB_RUN_ID)
+      ? `run ${rt.env.GITHUB_RUN_ID}`
+      : `pid ${process.pid}`;
   return `paas db_bootstrap ${context ?? '-'} ${run}`.slice(0, 63);
 }
 
 function reasonOf(e: unknown): string {
   if (isDbError(e)) return e.reason;
-  return toErrorInfo(e).code.toLowerCase().replace(/^paas_/, '');
+  return toErrorInfo(e)
+    .code.toLowerCase()
+    .replace(/^paas_/, '');
 }
 
 export async function runDbBootstrap(rt: Runtime, common: CommonInputs, s: DbBootstrapSettings): Promise<Outcome> {
@@ -119,7 +130,12 @@ export async function runDbBootstrap(rt: Runtime, common: CommonInputs, s: DbBoo
     // 2. the context: explicit, in every mode (dry_run included: its DSN lives in the context's vault)
     //    A bad paas.yml never lays out a new context: refused input writes nothing.
     try {
-      session = openContextSession(rt, common, { mutating: true, createIfMissing: rt.inAction && !configError, vaultEnvKeys: [report.dsnKey], webhookPolicy: common.context ? committedTrigger(rt, common, common.context) : undefined });
+      session = openContextSession(rt, common, {
+        mutating: true,
+        createIfMissing: rt.inAction && !configError,
+        vaultEnvKeys: [report.dsnKey],
+        webhookPolicy: common.context ? committedTrigger(rt, common, common.context) : undefined,
+      });
     } catch (e) {
       throw configError && common.context ? configError : e;
     }
@@ -131,14 +147,27 @@ export async function runDbBootstrap(rt: Runtime, common: CommonInputs, s: DbBoo
 
     // 3. CI/CD-only: migrating a non-demo context happens in a workflow, not from a laptop
     if ((mode === 'migrate' || mode === 'all') && !rt.inAction && !rt.inCI && session.config.type !== 'demo') {
-      throw new DbError('PAAS_CI_ONLY', 'ci_only', `db_bootstrap ${mode} changes the database of ${session.config.type} context ${session.config.name}; that only runs in CI`, {
-        stage: 'context',
-        remediation: 'Run the db_bootstrap workflow (workflows-templates/db_bootstrap.yml) with this mode instead. Locally, dry_run and verify work on any context, and migrate/all on demo contexts.',
-      });
+      throw new DbError(
+        'PAAS_CI_ONLY',
+        'ci_only',
+        `db_bootstrap ${mode} changes the database of ${session.config.type} context ${session.config.name}; that only runs in CI`,
+        {
+          stage: 'context',
+          remediation:
+            'Run the db_bootstrap workflow (workflows-templates/db_bootstrap.yml) with this mode instead. Locally, dry_run and verify work on any context, and migrate/all on demo contexts.',
+        },
+      );
     }
 
     // 3b. the trigger policy (paas.yml contexts.<name>.trigger and the context's own): migrating is a change
-    if ((mode === 'migrate' || mode === 'all') && rt.inCI) checkTriggerPolicy(rt, session.config, session.vault, `db_bootstrap ${mode}`, committedTrigger(rt, common, session.config.name));
+    if ((mode === 'migrate' || mode === 'all') && rt.inCI)
+      checkTriggerPolicy(
+        rt,
+        session.config,
+        session.vault,
+        `db_bootstrap ${mode}`,
+        committedTrigger(rt, common, session.config.name),
+      );
 
     // 4. the plan, offline
     const plan = discoverPlan(resolve(rt.cwd, db.migrations), db.migrations);
@@ -155,10 +184,15 @@ export async function runDbBootstrap(rt: Runtime, common: CommonInputs, s: DbBoo
     } else if (s.sarif_file) rt.logger.info(`sarif_file ignored: the lint runs in dry_run (mode ${mode})`);
 
     // 5. the DSN
-    const dsnValue = mode === 'dry_run' ? session.vault.get(report.dsnKey) : session.vault.require(report.dsnKey, `db_bootstrap ${mode}`);
+    const dsnValue =
+      mode === 'dry_run'
+        ? session.vault.get(report.dsnKey)
+        : session.vault.require(report.dsnKey, `db_bootstrap ${mode}`);
     if (dsnValue === undefined) {
       report.pending = plan.migrations;
-      rt.logger.info(`no DSN in vault key ${report.dsnKey} of context ${session.config.name}: offline validation of ${plan.relDir} only (${plan.migrations.length} migration${plan.migrations.length === 1 ? '' : 's'}, nothing connected)`);
+      rt.logger.info(
+        `no DSN in vault key ${report.dsnKey} of context ${session.config.name}: offline validation of ${plan.relDir} only (${plan.migrations.length} migration${plan.migrations.length === 1 ? '' : 's'}, nothing connected)`,
+      );
       return finish(rt, report, session, context, startedAt, t0, null);
     }
     registerDsnSecrets(rt.redactor, dsnValue, report.dsnKey);
@@ -175,7 +209,9 @@ export async function runDbBootstrap(rt: Runtime, common: CommonInputs, s: DbBoo
     let currentFile: string | null = null;
     const abort = new AbortController();
     const stopListening = onTermination((sig) => {
-      rt.logger.warn(`${sig} received: cancelling the running statement; its transaction rolls back and nothing partial is recorded`);
+      rt.logger.warn(
+        `${sig} received: cancelling the running statement; its transaction rolls back and nothing partial is recorded`,
+      );
       abort.abort();
     });
     let conn: DbConnection | null = null;
@@ -187,17 +223,37 @@ export async function runDbBootstrap(rt: Runtime, common: CommonInputs, s: DbBoo
         },
       });
       const c = conn;
-      const engine = new MigrationEngine({ conn: c, ledger: ledgerName, db, logger: rt.logger, redactor: rt.redactor, signal: abort.signal, cancelRunning: () => cancelBackend(connectOpts, c.pid), blockers: () => blockingSessions(connectOpts, c.pid) });
+      const engine = new MigrationEngine({
+        conn: c,
+        ledger: ledgerName,
+        db,
+        logger: rt.logger,
+        redactor: rt.redactor,
+        signal: abort.signal,
+        cancelRunning: () => cancelBackend(connectOpts, c.pid),
+        blockers: () => blockingSessions(connectOpts, c.pid),
+      });
       if (mode === 'dry_run') await dryRun(engine, plan, s, report, rt);
       else if (mode === 'verify') await verify(engine, plan, report, true, rt);
       else {
         await engine.checkSession();
         report.lockWaitMs = await engine.acquireLock(db.lock_wait);
-        if (report.lockWaitMs > 1000) rt.logger.info(`migration lock taken after ${formatDuration(Math.round(report.lockWaitMs / 100) * 100)}`);
+        if (report.lockWaitMs > 1000)
+          rt.logger.info(`migration lock taken after ${formatDuration(Math.round(report.lockWaitMs / 100) * 100)}`);
         let lockErr: unknown = null;
         try {
           await migrate(engine, plan, db, s, report, rt, (f) => (currentFile = f));
-          report.stageLines.push(statusLine(`${COMMAND}_migrate`, [['status', 'ok'], ['applied', report.appliedNow.length], ['migrations', plan.migrations.length]], rt.redactor));
+          report.stageLines.push(
+            statusLine(
+              `${COMMAND}_migrate`,
+              [
+                ['status', 'ok'],
+                ['applied', report.appliedNow.length],
+                ['migrations', plan.migrations.length],
+              ],
+              rt.redactor,
+            ),
+          );
           if (mode === 'all') {
             await verify(engine, plan, report, false, rt);
           }
@@ -249,34 +305,56 @@ async function lintStage(rt: Runtime, plan: Plan): Promise<LintReport> {
     const line = findingLine(f);
     if (rt.inAction && !f.ignored && shown[f.severity] < LINT_ANNOTATIONS) {
       shown[f.severity]++;
-      rt.logger.info(annotationCommand({ level: f.severity, file: f.file, line: f.line, title: `db_bootstrap lint: ${f.rule}`, message: rt.redactor.redact(line) }));
+      rt.logger.info(
+        annotationCommand({
+          level: f.severity,
+          file: f.file,
+          line: f.line,
+          title: `db_bootstrap lint: ${f.rule}`,
+          message: rt.redactor.redact(line),
+        }),
+      );
     } else if (f.ignored) rt.logger.info(line);
     else rt.logger.warn(line);
   }
   const errors = open.filter((f) => f.severity === 'error').length;
-  rt.logger.info(`lint: ${lint.files} file(s), ${lint.statements} statement(s): ${errors} error(s), ${open.length - errors} warning(s)${lint.findings.length > open.length ? `, ${lint.findings.length - open.length} ignored by a header` : ''} (${lint.ms} ms, PostgreSQL's parser, offline)`);
+  rt.logger.info(
+    `lint: ${lint.files} file(s), ${lint.statements} statement(s): ${errors} error(s), ${open.length - errors} warning(s)${lint.findings.length > open.length ? `, ${lint.findings.length - open.length} ignored by a header` : ''} (${lint.ms} ms, PostgreSQL's parser, offline)`,
+  );
   return lint;
 }
 
 /** The lint as SARIF (redacted: the findings already are, the paths too) for github/codeql-action/upload-sarif. */
 function writeLintSarif(rt: Runtime, lint: LintReport, file: string): string {
   const path = resolve(rt.cwd, file);
-  const text = JSON.stringify(rt.redactor.redactDeep(lintSarif(lint, { srcRoot: rt.cwd, version: '0.1.0' })), null, 2) + '\n';
+  const text =
+    JSON.stringify(rt.redactor.redactDeep(lintSarif(lint, { srcRoot: rt.cwd, version: '0.1.0' })), null, 2) + '\n';
   try {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, text);
   } catch (e) {
     const code = e && typeof e === 'object' && 'code' in e ? String((e as { code: unknown }).code) : 'error';
-    throw new PaasError('PAAS_INVALID_ARGUMENT', `sarif_file ${JSON.stringify(file)} cannot be written (${/^E[A-Z]+$/.test(code) ? code : 'write error'})`, {
-      stage: 'sarif',
-      remediation: 'Pass a writable file path as sarif_file / --sarif-file (e.g. ${{ runner.temp }}/db-lint.sarif in Actions); its directory is created when missing.',
-    });
+    throw new PaasError(
+      'PAAS_INVALID_ARGUMENT',
+      `sarif_file ${JSON.stringify(file)} cannot be written (${/^E[A-Z]+$/.test(code) ? code : 'write error'})`,
+      {
+        stage: 'sarif',
+        remediation:
+          'Pass a writable file path as sarif_file / --sarif-file (e.g. ${{ runner.temp }}/db-lint.sarif in Actions); its directory is created when missing.',
+      },
+    );
   }
   rt.logger.info(`lint SARIF written to ${file} (${lint.findings.length} result(s))`);
   return path;
 }
 
-async function dryRun(engine: MigrationEngine, plan: Plan, s: DbBootstrapSettings, report: RunReport, rt: Runtime): Promise<void> {
+async function dryRun(
+  engine: MigrationEngine,
+  plan: Plan,
+  s: DbBootstrapSettings,
+  report: RunReport,
+  rt: Runtime,
+): Promise<void> {
   await engine.readOnly(async () => {
     const state = await engine.ledgerState();
     let rows: LedgerRow[] = state.rows;
@@ -297,11 +375,29 @@ async function dryRun(engine: MigrationEngine, plan: Plan, s: DbBootstrapSetting
     report.alreadyApplied = r.applied.length;
     report.pending = r.pending;
   });
-  rt.logger.info(`${report.pending.length} of ${plan.migrations.length} migration(s) pending${report.pending.length ? `: ${report.pending.slice(0, 20).map((m) => m.filename).join(', ')}${report.pending.length > 20 ? ', ...' : ''}` : ''} (read in a READ ONLY transaction; nothing written)`);
+  rt.logger.info(
+    `${report.pending.length} of ${plan.migrations.length} migration(s) pending${
+      report.pending.length
+        ? `: ${report.pending
+            .slice(0, 20)
+            .map((m) => m.filename)
+            .join(', ')}${report.pending.length > 20 ? ', ...' : ''}`
+        : ''
+    } (read in a READ ONLY transaction; nothing written)`,
+  );
 }
 
 function baselineRows(plan: Plan, baseline: string): LedgerRow[] {
-  return plan.migrations.filter((m) => compareIds(m.id, baseline) <= 0).map((m) => ({ id: m.id, filename: m.filename, checksum: m.checksum, applied_at: '', duration_ms: null, success: true }));
+  return plan.migrations
+    .filter((m) => compareIds(m.id, baseline) <= 0)
+    .map((m) => ({
+      id: m.id,
+      filename: m.filename,
+      checksum: m.checksum,
+      applied_at: '',
+      duration_ms: null,
+      success: true,
+    }));
 }
 
 /**
@@ -317,34 +413,62 @@ async function checkBaseline(engine: MigrationEngine, plan: Plan, baseline: stri
   const fix = `Set baseline_version to ${last}, the last version dbmate applied (SELECT max(version) FROM ${dbmate.table}); the files after it then run.`;
   if (compareIds(baseline, last) !== 0) {
     const more = compareIds(baseline, last) > 0;
-    throw new DbError('PAAS_MIGRATION_PLAN_INVALID', 'baseline_mismatch', `baseline_version ${baseline} does not match the dbmate ledger ${dbmate.table}: dbmate applied up to ${last} (${applied.length} version${applied.length === 1 ? '' : 's'}); ${more ? `adopting at ${baseline} would record the files after ${last} up to ${baseline} as applied although they never ran` : `adopting at ${baseline} would run again files that dbmate applied after it`}`, {
-      stage: 'ledger',
-      remediation: fix,
-    });
+    throw new DbError(
+      'PAAS_MIGRATION_PLAN_INVALID',
+      'baseline_mismatch',
+      `baseline_version ${baseline} does not match the dbmate ledger ${dbmate.table}: dbmate applied up to ${last} (${applied.length} version${applied.length === 1 ? '' : 's'}); ${more ? `adopting at ${baseline} would record the files after ${last} up to ${baseline} as applied although they never ran` : `adopting at ${baseline} would run again files that dbmate applied after it`}`,
+      {
+        stage: 'ledger',
+        remediation: fix,
+      },
+    );
   }
   const done = new Set(applied);
   const gap = plan.migrations.find((m) => compareIds(m.id, baseline) <= 0 && !done.has(BigInt(m.id).toString()));
   if (gap) {
-    throw new DbError('PAAS_MIGRATION_PLAN_INVALID', 'baseline_mismatch', `baseline_version ${baseline}: ${gap.relPath} (version ${gap.id}) is at or below the baseline but the dbmate ledger ${dbmate.table} has no row for it: it never ran`, {
-      stage: 'ledger',
-      file: gap.relPath,
-      remediation: 'Apply the missing file with dbmate first (dbmate up), or move to paas from an earlier baseline; never record a file as applied that did not run.',
-    });
+    throw new DbError(
+      'PAAS_MIGRATION_PLAN_INVALID',
+      'baseline_mismatch',
+      `baseline_version ${baseline}: ${gap.relPath} (version ${gap.id}) is at or below the baseline but the dbmate ledger ${dbmate.table} has no row for it: it never ran`,
+      {
+        stage: 'ledger',
+        file: gap.relPath,
+        remediation:
+          'Apply the missing file with dbmate first (dbmate up), or move to paas from an earlier baseline; never record a file as applied that did not run.',
+      },
+    );
   }
 }
 
 function notEmpty(objects: string[], ledger: string): DbError {
-  return new DbError('PAAS_DB_NOT_EMPTY', 'schema_not_empty', `the database already holds objects (${objects.slice(0, 4).join(', ')}${objects.length > 4 ? ', ...' : ''}) but has no ledger ${ledger}: refusing to run migrations over an unknown schema`, {
-    stage: 'ledger',
-    remediation: 'If the schema already matches the migrations up to some id, re-run with baseline_version set to that id (those files are recorded as applied without running; 0 records none). Otherwise point the DSN at an empty database.',
-  });
+  return new DbError(
+    'PAAS_DB_NOT_EMPTY',
+    'schema_not_empty',
+    `the database already holds objects (${objects.slice(0, 4).join(', ')}${objects.length > 4 ? ', ...' : ''}) but has no ledger ${ledger}: refusing to run migrations over an unknown schema`,
+    {
+      stage: 'ledger',
+      remediation:
+        'If the schema already matches the migrations up to some id, re-run with baseline_version set to that id (those files are recorded as applied without running; 0 records none). Otherwise point the DSN at an empty database.',
+    },
+  );
 }
 
 function noteRenamed(r: Reconciled, rt: Runtime): void {
-  for (const x of r.renamed) rt.logger.warn(`${x.migration.relPath}: applied as ${x.row.filename} (same id and checksum): renamed after it was applied`);
+  for (const x of r.renamed)
+    rt.logger.warn(
+      `${x.migration.relPath}: applied as ${x.row.filename} (same id and checksum): renamed after it was applied`,
+    );
 }
 
-async function migrate(engine: MigrationEngine, plan: Plan, db: DbConfig, s: DbBootstrapSettings, report: RunReport, rt: Runtime, setFile: (f: string | null) => void): Promise<void> {
+async function migrate(
+  engine: MigrationEngine,
+  plan: Plan,
+  db: DbConfig,
+  s: DbBootstrapSettings,
+  report: RunReport,
+  rt: Runtime,
+  setFile: (f: string | null) => void,
+): Promise<void> {
   let state = await engine.ledgerState();
   if (!state.exists) {
     const objects = await engine.userObjects();
@@ -369,7 +493,10 @@ async function migrate(engine: MigrationEngine, plan: Plan, db: DbConfig, s: DbB
   report.ledgerRead = true;
   assertConsistent(r, engine.ledgerName);
   noteRenamed(r, rt);
-  for (const f of r.failedAttempts) rt.logger.warn(`${f.filename}: an earlier attempt failed part-way (transaction:false); running it again from its first statement`);
+  for (const f of r.failedAttempts)
+    rt.logger.warn(
+      `${f.filename}: an earlier attempt failed part-way (transaction:false); running it again from its first statement`,
+    );
   report.alreadyApplied = r.applied.length;
   report.pending = r.pending;
   const total = r.pending.length;
@@ -377,7 +504,10 @@ async function migrate(engine: MigrationEngine, plan: Plan, db: DbConfig, s: DbB
   // is carried into the new record, so verify keeps reporting it
   const recorded = await engine.recordedSchema();
   const current = recorded !== null && recorded.ledger === ledgerHash(state.rows) ? recorded : null;
-  if (recorded && !current) rt.logger.info(`the schema record in ${displayName(schemaTable(engine.ledger))} is older than the ledger (a run stopped before recording it): recorded anew after this run`);
+  if (recorded && !current)
+    rt.logger.info(
+      `the schema record in ${displayName(schemaTable(engine.ledger))} is older than the ledger (a run stopped before recording it): recorded anew after this run`,
+    );
   const before = current && total > 0 ? await engine.liveSchema() : null;
   const record = async () => {
     if (total === 0 && current) return;
@@ -395,7 +525,9 @@ async function migrate(engine: MigrationEngine, plan: Plan, db: DbConfig, s: DbB
     const started = performance.now();
     const heartbeat = setInterval(() => {
       const el = performance.now() - started;
-      rt.logger.info(`still applying ${m.relPath} (${i + 1}/${total}): ${formatDuration(el < 10_000 ? Math.max(100, Math.round(el / 100) * 100) : Math.round(el / 1000) * 1000)} elapsed`);
+      rt.logger.info(
+        `still applying ${m.relPath} (${i + 1}/${total}): ${formatDuration(el < 10_000 ? Math.max(100, Math.round(el / 100) * 100) : Math.round(el / 1000) * 1000)} elapsed`,
+      );
     }, db.progress_interval);
     heartbeat.unref();
     let ms: number;
@@ -404,13 +536,22 @@ async function migrate(engine: MigrationEngine, plan: Plan, db: DbConfig, s: DbB
     } catch (e) {
       report.failedFiles.push(m.filename);
       // what the files before it produced is recorded all the same (best effort: the session may be gone)
-      if (report.appliedNow.length > 0 && isDbError(e) && e.reason !== 'connection_lost' && e.reason !== 'interrupted' && e.reason !== 'pooled_connection') await record().catch(() => undefined);
+      if (
+        report.appliedNow.length > 0 &&
+        isDbError(e) &&
+        e.reason !== 'connection_lost' &&
+        e.reason !== 'interrupted' &&
+        e.reason !== 'pooled_connection'
+      )
+        await record().catch(() => undefined);
       throw e;
     } finally {
       clearInterval(heartbeat);
     }
     report.appliedNow.push({ id: m.id, filename: m.filename, ms: Math.round(ms) });
-    rt.logger.info(`applied ${m.relPath} (${i + 1}/${total}, ${Math.round(ms)} ms${m.transaction ? '' : ', transaction:false'})`);
+    rt.logger.info(
+      `applied ${m.relPath} (${i + 1}/${total}, ${Math.round(ms)} ms${m.transaction ? '' : ', transaction:false'})`,
+    );
   }
   setFile(null);
   report.pending = [];
@@ -418,7 +559,13 @@ async function migrate(engine: MigrationEngine, plan: Plan, db: DbConfig, s: DbB
   if (total === 0) rt.logger.info(`nothing to apply: all ${plan.migrations.length} migration(s) already applied`);
 }
 
-async function verify(engine: MigrationEngine, plan: Plan, report: RunReport, standalone: boolean, rt: Runtime): Promise<void> {
+async function verify(
+  engine: MigrationEngine,
+  plan: Plan,
+  report: RunReport,
+  standalone: boolean,
+  rt: Runtime,
+): Promise<void> {
   const { r, invalid, recorded, live, hash } = await engine.readOnly(async () => {
     const state = await engine.ledgerState();
     const rec = state.exists ? await engine.recordedSchema() : null;
@@ -426,7 +573,13 @@ async function verify(engine: MigrationEngine, plan: Plan, report: RunReport, st
     // in `all`, the schema migrate has just read on this session, under the lock, for this very
     // ledger is the live schema: no second catalog read (one round trip and the server's work)
     const reuse = !standalone && report.liveAfter && report.liveAfter.ledger === hash ? report.liveAfter.objects : null;
-    return { r: reconcile(plan, state.rows), invalid: await engine.invalidIndexes(), recorded: rec, live: rec ? (reuse ?? (await engine.liveSchema())) : null, hash };
+    return {
+      r: reconcile(plan, state.rows),
+      invalid: await engine.invalidIndexes(),
+      recorded: rec,
+      live: rec ? (reuse ?? (await engine.liveSchema())) : null,
+      hash,
+    };
   });
   report.invalidIndexes = invalid;
   report.ledgerRead = true;
@@ -443,49 +596,103 @@ async function verify(engine: MigrationEngine, plan: Plan, report: RunReport, st
   report.invalidIndexes = invalidFixed;
   const bad = invalidFixed[0];
   if (bad) {
-    throw new DbError('PAAS_MIGRATION_VERIFY_FAILED', 'invalid_index', `invalid index ${bad.schema}.${bad.name} on ${bad.table} (left by a failed CREATE INDEX CONCURRENTLY or REINDEX CONCURRENTLY)${invalidFixed.length > 1 ? `; ${invalidFixed.length - 1} more: ${invalidFixed.slice(1, 5).map((x) => `${x.schema}.${x.name}`).join(', ')}` : ''}${rerun ? `; ${r.failedAttempts.map((f) => f.filename).join(', ')} failed part-way and is not recorded as applied` : ''}`, {
-      stage: 'verify',
-      file: r.failedAttempts[0]?.filename ?? null,
-      remediation: invalidFixed.map((x) => x.fix).join(' '),
-    });
+    throw new DbError(
+      'PAAS_MIGRATION_VERIFY_FAILED',
+      'invalid_index',
+      `invalid index ${bad.schema}.${bad.name} on ${bad.table} (left by a failed CREATE INDEX CONCURRENTLY or REINDEX CONCURRENTLY)${
+        invalidFixed.length > 1
+          ? `; ${invalidFixed.length - 1} more: ${invalidFixed
+              .slice(1, 5)
+              .map((x) => `${x.schema}.${x.name}`)
+              .join(', ')}`
+          : ''
+      }${rerun ? `; ${r.failedAttempts.map((f) => f.filename).join(', ')} failed part-way and is not recorded as applied` : ''}`,
+      {
+        stage: 'verify',
+        file: r.failedAttempts[0]?.filename ?? null,
+        remediation: invalidFixed.map((x) => x.fix).join(' '),
+      },
+    );
   }
   const failed = r.failedAttempts[0];
   if (failed) {
-    throw new DbError('PAAS_MIGRATION_VERIFY_FAILED', 'failed_attempt', `${failed.filename} (transaction:false) failed part-way in an earlier run; some of its statements may have run`, {
-      stage: 'verify',
-      file: failed.filename,
-      remediation: 'Fix the file so every statement is safe to run again (IF NOT EXISTS), then run migrate or all: the file runs again from its first statement.',
-    });
+    throw new DbError(
+      'PAAS_MIGRATION_VERIFY_FAILED',
+      'failed_attempt',
+      `${failed.filename} (transaction:false) failed part-way in an earlier run; some of its statements may have run`,
+      {
+        stage: 'verify',
+        file: failed.filename,
+        remediation:
+          'Fix the file so every statement is safe to run again (IF NOT EXISTS), then run migrate or all: the file runs again from its first statement.',
+      },
+    );
   }
   if (r.pending.length > 0) {
-    throw new DbError('PAAS_MIGRATION_VERIFY_FAILED', 'pending_migrations', `${r.pending.length} migration(s) in the plan are not applied: ${r.pending.slice(0, 10).map((m) => m.filename).join(', ')}${r.pending.length > 10 ? ', ...' : ''}`, {
-      stage: 'verify',
-      file: r.pending[0]?.relPath ?? null,
-      remediation: 'Run db_bootstrap with mode migrate or all.',
-    });
+    throw new DbError(
+      'PAAS_MIGRATION_VERIFY_FAILED',
+      'pending_migrations',
+      `${r.pending.length} migration(s) in the plan are not applied: ${r.pending
+        .slice(0, 10)
+        .map((m) => m.filename)
+        .join(', ')}${r.pending.length > 10 ? ', ...' : ''}`,
+      {
+        stage: 'verify',
+        file: r.pending[0]?.relPath ?? null,
+        remediation: 'Run db_bootstrap with mode migrate or all.',
+      },
+    );
   }
   // drift: the live schema against the one recorded after the last migrate
   const fpTable = displayName(schemaTable(engine.ledger));
   if (!recorded || !live) {
-    rt.logger.info(`no schema record in ${fpTable} yet: drift not checked (the next migrate that applies a file, or the first one of this version, records it)`);
+    rt.logger.info(
+      `no schema record in ${fpTable} yet: drift not checked (the next migrate that applies a file, or the first one of this version, records it)`,
+    );
   } else if (recorded.ledger !== hash) {
-    rt.logger.warn(`the schema record in ${fpTable} is older than the ledger (a run stopped before recording it): drift not checked; the next migrate records it anew`);
+    rt.logger.warn(
+      `the schema record in ${fpTable} is older than the ledger (a run stopped before recording it): drift not checked; the next migrate records it anew`,
+    );
   } else {
     const d = diffSchema(recorded.objects, live);
     if (driftCount(d) > 0) {
       report.drift = describeDrift(d, 50);
-      throw new DbError('PAAS_MIGRATION_VERIFY_FAILED', 'schema_drift', `the schema differs from what the migrations produced (recorded ${recorded.recordedAt}): ${describeDrift(d)}`, {
-        stage: 'verify',
-        remediation: `Put the change in a new migration (or undo it by hand) so the migrations describe the schema. To accept the live schema as the new reference instead: DELETE FROM ${fpTable}; the next migrate records it.`,
-      });
+      throw new DbError(
+        'PAAS_MIGRATION_VERIFY_FAILED',
+        'schema_drift',
+        `the schema differs from what the migrations produced (recorded ${recorded.recordedAt}): ${describeDrift(d)}`,
+        {
+          stage: 'verify',
+          remediation: `Put the change in a new migration (or undo it by hand) so the migrations describe the schema. To accept the live schema as the new reference instead: DELETE FROM ${fpTable}; the next migrate records it.`,
+        },
+      );
     }
-    rt.logger.info(`schema matches the record of the last migrate (${live.size} objects, fingerprint ${recorded.fingerprint.slice(0, 12)})`);
+    rt.logger.info(
+      `schema matches the record of the last migrate (${live.size} objects, fingerprint ${recorded.fingerprint.slice(0, 12)})`,
+    );
   }
   report.verified = r.applied.length;
-  report.stageLines.push(statusLine(`${COMMAND}_verify`, [['status', 'ok'], ['migrations', r.applied.length]], rt.redactor));
+  report.stageLines.push(
+    statusLine(
+      `${COMMAND}_verify`,
+      [
+        ['status', 'ok'],
+        ['migrations', r.applied.length],
+      ],
+      rt.redactor,
+    ),
+  );
 }
 
-function finish(rt: Runtime, report: RunReport, session: ContextSession | null, context: string | null, startedAt: Date, t0: number, err: unknown): Outcome {
+function finish(
+  rt: Runtime,
+  report: RunReport,
+  session: ContextSession | null,
+  context: string | null,
+  startedAt: Date,
+  t0: number,
+  err: unknown,
+): Outcome {
   const durationMs = Math.round(performance.now() - t0);
   const plan = report.plan;
   const n = plan?.migrations.length ?? 0;
@@ -510,21 +717,46 @@ function finish(rt: Runtime, report: RunReport, session: ContextSession | null, 
   if (report.lint) {
     const open = openLintFindings(report.lint);
     const errors = open.filter((f) => f.severity === 'error').length;
-    fields.lint = { files: report.lint.files, statements: report.lint.statements, errors, warnings: open.length - errors, ignored: report.lint.findings.length - open.length, ms: report.lint.ms };
+    fields.lint = {
+      files: report.lint.files,
+      statements: report.lint.statements,
+      errors,
+      warnings: open.length - errors,
+      ignored: report.lint.findings.length - open.length,
+      ms: report.lint.ms,
+    };
     fields.lint_findings = report.lint.findings;
   }
   if (report.sarifFile) fields.sarif_file = report.sarifFile;
-  if (plan && plan.problems.length > 0) fields.problems = plan.problems.map((p) => ({ reason: p.reason, file: p.file, line: p.line, message: p.message }));
+  if (plan && plan.problems.length > 0)
+    fields.problems = plan.problems.map((p) => ({ reason: p.reason, file: p.file, line: p.line, message: p.message }));
 
   let result: Outcome;
   if (!err) {
     const lines: string[] = [];
     if (report.mode === 'dry_run') {
-      result = outcome(rt.redactor, { command: `${COMMAND}_dry_run`, context, mode: report.mode, fields, line: [['migrations', n]], summary: summaryOf(report), text: textOf(report) });
+      result = outcome(rt.redactor, {
+        command: `${COMMAND}_dry_run`,
+        context,
+        mode: report.mode,
+        fields,
+        line: [['migrations', n]],
+        summary: summaryOf(report),
+        text: textOf(report),
+      });
       result.envelope.command = COMMAND;
     } else {
       lines.push(...report.stageLines);
-      result = outcome(rt.redactor, { command: COMMAND, context, mode: report.mode, fields, line: [['mode', report.mode]], extraLines: lines, summary: summaryOf(report), text: textOf(report) });
+      result = outcome(rt.redactor, {
+        command: COMMAND,
+        context,
+        mode: report.mode,
+        fields,
+        line: [['mode', report.mode]],
+        extraLines: lines,
+        summary: summaryOf(report),
+        text: textOf(report),
+      });
     }
   } else {
     const e = err;
@@ -539,7 +771,10 @@ function finish(rt: Runtime, report: RunReport, session: ContextSession | null, 
     if (db) {
       // reason = the stable error code (the output contract); cause = the precise reason token
       const codeReason = info.code.toLowerCase().replace(/^paas_/, '');
-      const applied: Array<readonly [string, LogfmtValue]> = (report.mode === 'migrate' || report.mode === 'all') && report.online ? [['applied', report.appliedNow.length]] : [];
+      const applied: Array<readonly [string, LogfmtValue]> =
+        (report.mode === 'migrate' || report.mode === 'all') && report.online
+          ? [['applied', report.appliedNow.length]]
+          : [];
       const line = statusLine(
         COMMAND,
         [
@@ -563,7 +798,15 @@ function finish(rt: Runtime, report: RunReport, session: ContextSession | null, 
     result.exitCode = EXIT_ERROR;
     result.summary = summaryOf(report, info.message);
     if (rt.inAction && db?.file) {
-      rt.logger.info(annotationCommand({ level: 'error', file: db.file, line: db.line ?? undefined, title: `db_bootstrap ${reason}`, message: rt.redactor.redact(info.message) }));
+      rt.logger.info(
+        annotationCommand({
+          level: 'error',
+          file: db.file,
+          line: db.line ?? undefined,
+          title: `db_bootstrap ${reason}`,
+          message: rt.redactor.redact(info.message),
+        }),
+      );
     }
     if (!isPaasError(e)) rt.logger.debug(rt.redactor.redact(e instanceof Error ? (e.stack ?? e.message) : String(e)));
   }
@@ -571,7 +814,15 @@ function finish(rt: Runtime, report: RunReport, session: ContextSession | null, 
   return result;
 }
 
-function record(rt: Runtime, session: ContextSession | null, report: RunReport, startedAt: Date, durationMs: number, err: unknown, result: Outcome): void {
+function record(
+  rt: Runtime,
+  session: ContextSession | null,
+  report: RunReport,
+  startedAt: Date,
+  durationMs: number,
+  err: unknown,
+  result: Outcome,
+): void {
   if (!session) return;
   const info = err ? toErrorInfo(err) : null;
   const db = isDbError(err) ? err : null;
@@ -589,12 +840,24 @@ function record(rt: Runtime, session: ContextSession | null, report: RunReport, 
     started_at: startedAt.toISOString(),
     duration_ms: durationMs,
     status_line: result.lines.at(-1) ?? '',
-    error: info ? { code: info.code, reason: reasonOf(err), stage: info.stage, file: db?.file ?? null, line: db?.line ?? null, sqlstate: db?.sqlstate ?? null, message: info.message } : null,
+    error: info
+      ? {
+          code: info.code,
+          reason: reasonOf(err),
+          stage: info.stage,
+          file: db?.file ?? null,
+          line: db?.line ?? null,
+          sqlstate: db?.sqlstate ?? null,
+          message: info.message,
+        }
+      : null,
   };
   try {
     session.events.append(
       'db_bootstrap.run',
-      err ? `db_bootstrap ${report.mode} failed: ${reasonOf(err)}` : `db_bootstrap ${report.mode} ok: ${report.appliedNow.length} applied, ${report.pending.length} pending of ${data.migrations}`,
+      err
+        ? `db_bootstrap ${report.mode} failed: ${reasonOf(err)}`
+        : `db_bootstrap ${report.mode} ok: ${report.appliedNow.length} applied, ${report.pending.length} pending of ${data.migrations}`,
       data,
       err ? 'error' : 'info',
     );
@@ -614,7 +877,17 @@ function textOf(report: RunReport): string | undefined {
   if (!plan) return undefined;
   const parts = [`plan ${plan.relDir}: ${plan.migrations.length} migration(s)${report.online ? '' : ' (offline)'}`];
   if (report.appliedNow.length) parts.push(`applied now: ${report.appliedNow.length}`);
-  if (report.online && report.mode === 'dry_run') parts.push(`pending: ${report.pending.length}${report.pending.length ? ` (${report.pending.slice(0, 10).map((m) => m.filename).join(', ')}${report.pending.length > 10 ? ', ...' : ''})` : ''}`);
+  if (report.online && report.mode === 'dry_run')
+    parts.push(
+      `pending: ${report.pending.length}${
+        report.pending.length
+          ? ` (${report.pending
+              .slice(0, 10)
+              .map((m) => m.filename)
+              .join(', ')}${report.pending.length > 10 ? ', ...' : ''})`
+          : ''
+      }`,
+    );
   return parts.join('; ');
 }
 
@@ -629,20 +902,51 @@ function summaryOf(report: RunReport, error?: string): string {
   const rows = plan.migrations.map((m) => [
     m.id,
     m.filename,
-    applied.has(m.id) ? 'applied now' : report.failedFiles.includes(m.filename) ? 'failed' : report.online && !report.ledgerRead ? 'not checked' : baselined.has(m.filename) ? 'baseline' : pending.has(m.id) ? (report.online ? 'pending' : 'in plan') : 'applied',
+    applied.has(m.id)
+      ? 'applied now'
+      : report.failedFiles.includes(m.filename)
+        ? 'failed'
+        : report.online && !report.ledgerRead
+          ? 'not checked'
+          : baselined.has(m.filename)
+            ? 'baseline'
+            : pending.has(m.id)
+              ? report.online
+                ? 'pending'
+                : 'in plan'
+              : 'applied',
     applied.has(m.id) ? `${applied.get(m.id)} ms` : '',
     m.transaction ? '' : 'transaction:false',
   ]);
   const shown = rows.length > SUMMARY_ROWS ? rows.slice(rows.length - SUMMARY_ROWS) : rows;
-  out.push(`${plan.migrations.length} migration(s) in \`${plan.relDir}\`, ledger \`${report.ledger}\`${report.online ? '' : ' (offline check)'}${rows.length > SUMMARY_ROWS ? `; the last ${SUMMARY_ROWS} shown` : ''}`, '');
+  out.push(
+    `${plan.migrations.length} migration(s) in \`${plan.relDir}\`, ledger \`${report.ledger}\`${report.online ? '' : ' (offline check)'}${rows.length > SUMMARY_ROWS ? `; the last ${SUMMARY_ROWS} shown` : ''}`,
+    '',
+  );
   out.push(markdownTable(['id', 'file', 'status', 'duration', 'notes'], shown));
   for (const x of report.invalidIndexes) out.push('', `invalid index \`${x.schema}.${x.name}\`: \`${x.fix}\``);
   if (report.lint) {
     const f = report.lint.findings;
     out.push('', `#### Lint (${f.length} finding${f.length === 1 ? '' : 's'}, ${report.lint.files} files, offline)`);
-    if (f.length) out.push('', markdownTable(['location', 'severity', 'rule', 'statement', 'why', 'safe pattern'], f.slice(0, SUMMARY_ROWS).map((x) => [`${x.file}:${x.line}`, x.ignored ? `ignored (${x.ignored})` : x.severity, x.rule, x.statement, x.why, x.fix])));
-    if (f.length > SUMMARY_ROWS) out.push('', `${f.length - SUMMARY_ROWS} more: see \`--json\` (fields.lint_findings).`);
+    if (f.length)
+      out.push(
+        '',
+        markdownTable(
+          ['location', 'severity', 'rule', 'statement', 'why', 'safe pattern'],
+          f
+            .slice(0, SUMMARY_ROWS)
+            .map((x) => [
+              `${x.file}:${x.line}`,
+              x.ignored ? `ignored (${x.ignored})` : x.severity,
+              x.rule,
+              x.statement,
+              x.why,
+              x.fix,
+            ]),
+        ),
+      );
+    if (f.length > SUMMARY_ROWS)
+      out.push('', `${f.length - SUMMARY_ROWS} more: see \`--json\` (fields.lint_findings).`);
   }
   return out.join('\n');
 }
-

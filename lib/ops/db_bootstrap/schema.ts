@@ -30,7 +30,8 @@ export interface SchemaRecord {
 /** A hash of the ledger's rows: the schema record belongs to exactly this ledger state. */
 export function ledgerHash(rows: ReadonlyArray<{ id: string; checksum: string; success: boolean }>): string {
   const h = createHash('sha256');
-  for (const r of [...rows].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))) h.update(`${r.id}:${r.checksum}:${r.success}\n`);
+  for (const r of [...rows].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)))
+    h.update(`${r.id}:${r.checksum}:${r.success}\n`);
   return h.digest('hex');
 }
 
@@ -42,9 +43,12 @@ export function fingerprintOf(m: SchemaMap): string {
 
 /** One query: rows (k, d) describing every user object of the database. */
 export function liveSchemaSql(l: LedgerName): string {
-  const own = [qualified(l), qualified(schemaTable(l))].map((x) => `(pg_catalog.to_regclass(${quoteLiteral(x)}))`).join(', ');
+  const own = [qualified(l), qualified(schemaTable(l))]
+    .map((x) => `(pg_catalog.to_regclass(${quoteLiteral(x)}))`)
+    .join(', ');
   const userNs = `n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'`;
-  const notExt = (catalog: string, oidCol: string) => `NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep WHERE dep.classid = '${catalog}'::regclass AND dep.objid = ${oidCol} AND dep.deptype = 'e')`;
+  const notExt = (catalog: string, oidCol: string) =>
+    `NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep WHERE dep.classid = '${catalog}'::regclass AND dep.objid = ${oidCol} AND dep.deptype = 'e')`;
   const rel = `c.oid NOT IN (SELECT x FROM (VALUES ${own}) own(x) WHERE x IS NOT NULL)`;
   const relName = `pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname)`;
   return `SELECT k, d FROM (
@@ -124,7 +128,9 @@ export function selectSchemaSql(l: LedgerName): string {
 export function parseObjects(text: string): SchemaMap {
   const arr = JSON.parse(text) as unknown;
   if (!Array.isArray(arr)) throw new Error('schema record: not an array');
-  return new Map(arr.filter((x): x is [string, string] => Array.isArray(x) && typeof x[0] === 'string' && typeof x[1] === 'string'));
+  return new Map(
+    arr.filter((x): x is [string, string] => Array.isArray(x) && typeof x[0] === 'string' && typeof x[1] === 'string'),
+  );
 }
 
 export interface Drift {

@@ -14,7 +14,11 @@ export function normalizeApp(a: YmlApp): AppConfig {
 }
 
 /** Reads paas.yml (relative to the workspace) and returns `apps.<app>` and the context's environment name. */
-export function loadAppConfig(cwd: string, path: string, app: string): { app: AppConfig; environment: (context: string) => string | undefined; file: string } {
+export function loadAppConfig(
+  cwd: string,
+  path: string,
+  app: string,
+): { app: AppConfig; environment: (context: string) => string | undefined; file: string } {
   const loaded = loadPaasYml(path, cwd, { optional: false });
   const raw = loaded.config.apps[app];
   if (!raw) {

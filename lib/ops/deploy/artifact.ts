@@ -45,7 +45,9 @@ export function entryEscape(type: string, path: string, linkpath?: string): stri
  * archive's own links (chains like `a -> .`, `a/b -> ..`, `p -> a/b/../x`), ends outside the release.
  * Returns why, naming the entry, or null. Pure; unit-tested.
  */
-export function treeEscape(entries: ReadonlyArray<{ type: string; path: string; linkpath?: string | undefined }>): { path: string; why: string } | null {
+export function treeEscape(
+  entries: ReadonlyArray<{ type: string; path: string; linkpath?: string | undefined }>,
+): { path: string; why: string } | null {
   const norm = (p: string) => p.split('/').filter((s) => s && s !== '.');
   const links = new Map<string, string>();
   for (const e of entries) if (e.type === 'SymbolicLink') links.set(norm(e.path).join('/'), e.linkpath ?? '');
@@ -73,10 +75,13 @@ export function treeEscape(entries: ReadonlyArray<{ type: string; path: string; 
   for (const e of entries) {
     const parts = norm(e.path);
     for (let i = 1; i < parts.length; i++) {
-      if (links.has(parts.slice(0, i).join('/'))) return { path: e.path, why: `entry path goes through the archive's symlink ${parts.slice(0, i).join('/')}` };
+      if (links.has(parts.slice(0, i).join('/')))
+        return { path: e.path, why: `entry path goes through the archive's symlink ${parts.slice(0, i).join('/')}` };
     }
-    if (e.type === 'SymbolicLink' && !resolve([], [...parts.slice(0, -1), e.linkpath ?? ''].join('/'), 0)) return { path: e.path, why: 'symlink that resolves outside the release (through a chain of links)' };
-    if (e.type === 'Link' && !resolve([], e.linkpath ?? '', 0)) return { path: e.path, why: 'hard link that resolves outside the release (through a symlink)' };
+    if (e.type === 'SymbolicLink' && !resolve([], [...parts.slice(0, -1), e.linkpath ?? ''].join('/'), 0))
+      return { path: e.path, why: 'symlink that resolves outside the release (through a chain of links)' };
+    if (e.type === 'Link' && !resolve([], e.linkpath ?? '', 0))
+      return { path: e.path, why: 'hard link that resolves outside the release (through a symlink)' };
   }
   return null;
 }
@@ -88,7 +93,8 @@ function refused(name: string, why: string, redactor: Pick<Redactor, 'clip'>): P
   const shown = redactor.clip(name, SHOWN_NAME_MAX).replace(/[^\x20-\x7e\u2026]/g, '?');
   return new PaasError('PAAS_INVALID_ARGUMENT', `the artifact is refused: ${why} (${JSON.stringify(shown)})`, {
     stage: 'artifact',
-    remediation: 'Build the tarball from inside the release directory (tar -czf app.tar.gz -C build .) with relative paths only and links that stay inside it; nothing was uploaded.',
+    remediation:
+      'Build the tarball from inside the release directory (tar -czf app.tar.gz -C build .) with relative paths only and links that stay inside it; nothing was uploaded.',
   });
 }
 
@@ -102,12 +108,19 @@ export async function sha256File(file: string): Promise<string> {
  * Checks every entry of a .tar.gz before anything is uploaded: no absolute paths, no `..`, no
  * symlink or hard link leaving the release, no devices or FIFOs. A directory is packed first.
  */
-export async function prepareArtifact(path: string, redactor: Pick<Redactor, 'clip'> = new Redactor()): Promise<CheckedArtifact> {
+export async function prepareArtifact(
+  path: string,
+  redactor: Pick<Redactor, 'clip'> = new Redactor(),
+): Promise<CheckedArtifact> {
   let st;
   try {
     st = statSync(path);
   } catch {
-    throw new PaasError('PAAS_INVALID_ARGUMENT', `artifact not found: ${path}`, { stage: 'artifact', remediation: 'Build the release before this step, and pass its path (relative to the workspace) as `artifact` or apps.<app>.artifact in paas.yml.' });
+    throw new PaasError('PAAS_INVALID_ARGUMENT', `artifact not found: ${path}`, {
+      stage: 'artifact',
+      remediation:
+        'Build the release before this step, and pass its path (relative to the workspace) as `artifact` or apps.<app>.artifact in paas.yml.',
+    });
   }
   let file = path;
   let cleanup = async () => {};
@@ -134,7 +147,10 @@ export async function prepareArtifact(path: string, redactor: Pick<Redactor, 'cl
   } catch (e) {
     await cleanup();
     if (e instanceof PaasError) throw e;
-    throw new PaasError('PAAS_INVALID_ARGUMENT', 'the artifact is not a readable .tar.gz', { stage: 'artifact', remediation: 'Pass a gzip-compressed tarball or a release directory.' });
+    throw new PaasError('PAAS_INVALID_ARGUMENT', 'the artifact is not a readable .tar.gz', {
+      stage: 'artifact',
+      remediation: 'Pass a gzip-compressed tarball or a release directory.',
+    });
   }
   const chain = problem ? null : treeEscape(seen);
   if (chain) problem = refused(chain.path, chain.why, redactor);
@@ -144,7 +160,10 @@ export async function prepareArtifact(path: string, redactor: Pick<Redactor, 'cl
   }
   if (entries === 0) {
     await cleanup();
-    throw new PaasError('PAAS_INVALID_ARGUMENT', 'the artifact is empty', { stage: 'artifact', remediation: 'Check the build step that produces the artifact.' });
+    throw new PaasError('PAAS_INVALID_ARGUMENT', 'the artifact is empty', {
+      stage: 'artifact',
+      remediation: 'Check the build step that produces the artifact.',
+    });
   }
   return { file, sha256: await sha256File(file), bytes: statSync(file).size, entries, cleanup };
 }

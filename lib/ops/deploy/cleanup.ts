@@ -56,7 +56,9 @@ export function parseCleanupState(text: string): CleanupState | null {
   try {
     const s = JSON.parse(text) as CleanupState;
     if (s && s.v === 1 && Array.isArray(s.locks) && typeof s.context === 'string') return s;
-  } catch { /* not ours */ }
+  } catch {
+    /* not ours */
+  }
   return null;
 }
 
@@ -65,20 +67,31 @@ export function parseCleanupState(text: string): CleanupState | null {
  * step's (the runner passes them to `post:` too; the CLI its own flags): the vault gives targets and
  * the SSH key. `via` names who releases, in the log and the event.
  */
-export async function releaseRecordedLocks(rt: Runtime, rawInputs: Record<string, unknown>, state: CleanupState, via: 'post step' | 'interrupt' = 'post step'): Promise<string[]> {
+export async function releaseRecordedLocks(
+  rt: Runtime,
+  rawInputs: Record<string, unknown>,
+  state: CleanupState,
+  via: 'post step' | 'interrupt' = 'post step',
+): Promise<string[]> {
   const prefix = via === 'post step' ? 'paas post' : 'paas';
   if (!state.locks.length) return [];
   const common = parseInputs(commonInputsSchema, { ...rawInputs, context: state.context });
   const session = openContextSession(rt, common, { mutating: true, createIfMissing: false });
   const specs = targetsFromVault(session.vault).filter((t) => state.locks.some((l) => l.target === t.id));
-  const transports = buildTransports(specs, session.vault, { concurrency: 8, attempts: 3, log: (m) => rt.logger.info(m) });
+  const transports = buildTransports(specs, session.vault, {
+    concurrency: 8,
+    attempts: 3,
+    log: (m) => rt.logger.info(m),
+  });
   const released: string[] = [];
   let start: string | undefined;
   if (state.undo) {
     try {
       start = loadAppConfig(rt.workspace ?? rt.cwd, common.config, state.undo.app).app.start;
     } catch (e) {
-      rt.logger.warn(`${prefix}: paas.yml cannot be read (${errorMessage(e)}); targets are returned without a start command`);
+      rt.logger.warn(
+        `${prefix}: paas.yml cannot be read (${errorMessage(e)}); targets are returned without a start command`,
+      );
     }
   }
   await mapLimit(state.locks, 8, async (l) => {
@@ -86,18 +99,25 @@ export async function releaseRecordedLocks(rt: Runtime, rawInputs: Record<string
     if (!t) return;
     try {
       await connectTransport(t, { evenIfInterrupted: true });
-      if (state.undo && l.previous && l.previous !== state.undo.release) await returnTarget(rt, t, l, state.undo, start, prefix);
+      if (state.undo && l.previous && l.previous !== state.undo.release)
+        await returnTarget(rt, t, l, state.undo, start, prefix);
       const r = await t.exec(unlockScript(l.app_dir, l.token), { timeoutMs: 30_000 });
       const what = /unlock=(\w+)/.exec(r.stdout)?.[1] ?? `exit ${r.code}`;
       rt.logger.info(`${prefix}: ${l.target}: lock ${what}`);
       if (what === 'released') released.push(l.target);
     } catch (e) {
-      rt.logger.warn(`${prefix}: ${l.target}: could not release the lock: ${errorMessage(e)} (it becomes stale after lock_ttl)`);
+      rt.logger.warn(
+        `${prefix}: ${l.target}: could not release the lock: ${errorMessage(e)} (it becomes stale after lock_ttl)`,
+      );
     } finally {
       await t.close();
     }
   });
-  session.events.append(`${state.op}.locks_released`, via === 'post step' ? 'post step released the locks of this run' : 'the interrupted run released its locks', { targets: released.join(','), via });
+  session.events.append(
+    `${state.op}.locks_released`,
+    via === 'post step' ? 'post step released the locks of this run' : 'the interrupted run released its locks',
+    { targets: released.join(','), via },
+  );
   return released;
 }
 
@@ -106,22 +126,37 @@ export async function releaseRecordedLocks(rt: Runtime, rawInputs: Record<string
  * goes back to the release it ran before (under the run's lock), is restarted and health-checked
  * with the settings recorded for that release. Best effort: failures are warnings.
  */
-async function returnTarget(rt: Runtime, t: Transport, l: HeldLock, undo: NonNullable<CleanupState['undo']>, start: string | undefined, prefix: string): Promise<void> {
+async function returnTarget(
+  rt: Runtime,
+  t: Transport,
+  l: HeldLock,
+  undo: NonNullable<CleanupState['undo']>,
+  start: string | undefined,
+  prefix: string,
+): Promise<void> {
   const previous = l.previous as string;
   const m = /^(.*)\/([^/]+)\/([^/]+)$/.exec(l.app_dir);
   const context = m?.[2] ?? '';
   const env = { appDir: l.app_dir, context, app: undo.app, target: l.target, release: previous };
   const bad = historyLine(undo, rt.now(), { event: 'fleet_rollback', release: undo.release, reason: 'run cancelled' });
-  if (buildAppDir(m?.[1] ?? '/', context, undo.app) !== l.app_dir) throw new Error('the recorded app directory does not match the app');
-  const r = await t.exec(returnScript(l.app_dir, { env, from: undo.release, lockToken: l.token, start, historyLine: bad }), { timeoutMs: 10 * 60_000 });
+  if (buildAppDir(m?.[1] ?? '/', context, undo.app) !== l.app_dir)
+    throw new Error('the recorded app directory does not match the app');
+  const r = await t.exec(
+    returnScript(l.app_dir, { env, from: undo.release, lockToken: l.token, start, historyLine: bad }),
+    { timeoutMs: 10 * 60_000 },
+  );
   if (/^returned=no$/m.test(r.stdout)) return;
   if (r.code !== 0 || !/^returned=yes$/m.test(r.stdout)) {
-    rt.logger.warn(`${prefix}: ${l.target}: could not return to ${previous} (exit ${r.code}); check it with \`paas deploy reconcile\``);
+    rt.logger.warn(
+      `${prefix}: ${l.target}: could not return to ${previous} (exit ${r.code}); check it with \`paas deploy reconcile\``,
+    );
     return;
   }
   const health = l.health as Parameters<typeof healthGate>[1];
   const gate = await healthGate(t, health ?? undefined, l.app_dir, env, (msg) => rt.logger.info(msg), rt.redactor);
-  rt.logger.info(`${prefix}: ${l.target}: returned to ${previous} (the cancelled run had switched it to ${undo.release})${gate.ok ? ', healthy' : `, but its health check failed: ${gate.reason}`}`);
+  rt.logger.info(
+    `${prefix}: ${l.target}: returned to ${previous} (the cancelled run had switched it to ${undo.release})${gate.ok ? ', healthy' : `, but its health check failed: ${gate.reason}`}`,
+  );
 }
 
 /**

@@ -21,8 +21,14 @@ export function targetsFromVault(vault: Vault): TargetSpec[] {
 
 function parseJump(text: string | undefined): JumpSpec | undefined {
   if (!text) return undefined;
-  const m = /^(?:([a-z_][a-z0-9_.-]{0,31})@)?([A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/.exec(text.trim());
-  if (!m) throw new PaasError('PAAS_INVALID_ARGUMENT', 'PAAS_SSH_JUMP is not user@host:port', { stage: 'targets', remediation: 'Set PAAS_SSH_JUMP to user@host:port of the bastion, or remove it.' });
+  const m = /^(?:([a-z_][a-z0-9_.-]{0,31})@)?([A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/.exec(
+    text.trim(),
+  );
+  if (!m)
+    throw new PaasError('PAAS_INVALID_ARGUMENT', 'PAAS_SSH_JUMP is not user@host:port', {
+      stage: 'targets',
+      remediation: 'Set PAAS_SSH_JUMP to user@host:port of the bastion, or remove it.',
+    });
   return { user: m[1] ?? 'root', host: (m[2] as string).replace(/^\[|\]$/g, ''), port: m[3] ? Number(m[3]) : 22 };
 }
 
@@ -32,12 +38,29 @@ export function buildTransports(specs: TargetSpec[], vault: Vault, s: ConnectSet
   const ssh = specs.some((t) => t.kind === 'ssh');
   const limiter = new Limiter(s.concurrency);
   const key = ssh ? vault.require('PAAS_SSH_KEY', 'SSH connections to the targets') : '';
-  const known = ssh ? parseKnownHosts(vault.require('PAAS_KNOWN_HOSTS', 'strict host key checking (known_hosts lines for every target)')) : [];
+  const known = ssh
+    ? parseKnownHosts(
+        vault.require('PAAS_KNOWN_HOSTS', 'strict host key checking (known_hosts lines for every target)'),
+      )
+    : [];
   const pins = parsePins(vault.get('PAAS_SSH_FINGERPRINTS'));
   const jump = parseJump(vault.get('PAAS_SSH_JUMP'));
   for (const spec of specs) {
     if (spec.kind === 'local') out.set(spec.id, new LocalTransport(spec.dir));
-    else out.set(spec.id, new SshTransport(spec, { privateKey: key, knownHosts: known, pin: pins.get(spec.id), jump, setupLimiter: limiter, attempts: s.attempts, backoffMs: s.backoffMs, log: s.log }));
+    else
+      out.set(
+        spec.id,
+        new SshTransport(spec, {
+          privateKey: key,
+          knownHosts: known,
+          pin: pins.get(spec.id),
+          jump,
+          setupLimiter: limiter,
+          attempts: s.attempts,
+          backoffMs: s.backoffMs,
+          log: s.log,
+        }),
+      );
   }
   return out;
 }
@@ -67,9 +90,12 @@ export function transportErrorCode(e: TransportError, stage: string): ErrorCode 
 export function fleetSentence(nodes: ReadonlyArray<{ name: string; status: string; switched: boolean }>): string {
   const failed = nodes.filter((n) => n.status === 'rollback_failed').map((n) => n.name);
   const back = nodes.filter((n) => n.status === 'rolled_back').map((n) => n.name);
-  if (failed.length) return `${failed.join(', ')} could NOT be returned to its previous release (rollback_failed): check ${failed.length === 1 ? 'it' : 'them'} with \`paas deploy reconcile\` and roll back with \`paas rollback\`${back.length ? `; ${back.join(', ')} ${back.length === 1 ? 'was' : 'were'} returned` : ''}.`;
-  if (back.length) return `The targets that had switched (${back.join(', ')}) were returned to the release each ran before.`;
-  if (!nodes.some((n) => n.switched)) return 'No target was switched: every target still runs the release it ran before.';
+  if (failed.length)
+    return `${failed.join(', ')} could NOT be returned to its previous release (rollback_failed): check ${failed.length === 1 ? 'it' : 'them'} with \`paas deploy reconcile\` and roll back with \`paas rollback\`${back.length ? `; ${back.join(', ')} ${back.length === 1 ? 'was' : 'were'} returned` : ''}.`;
+  if (back.length)
+    return `The targets that had switched (${back.join(', ')}) were returned to the release each ran before.`;
+  if (!nodes.some((n) => n.switched))
+    return 'No target was switched: every target still runs the release it ran before.';
   return '';
 }
 

@@ -31,7 +31,8 @@ export interface DeployPorts {
 export function runIdentity(rt: Runtime, context: string, app: string): RunIdentity {
   const clean = (s: string | undefined, re: RegExp) => (s && re.test(s) ? s : '');
   const run = clean(rt.env.GITHUB_RUN_ID, /^\d{1,20}$/) || `cli-${randomBytes(6).toString('hex')}`;
-  const actor = clean(rt.env.GITHUB_ACTOR, /^[A-Za-z0-9-[\]]{1,64}$/) || `local:${clean(rt.env.USER, UNIX_USER_RE) || 'user'}`;
+  const actor =
+    clean(rt.env.GITHUB_ACTOR, /^[A-Za-z0-9-[\]]{1,64}$/) || `local:${clean(rt.env.USER, UNIX_USER_RE) || 'user'}`;
   const sha = clean(rt.env.GITHUB_SHA, /^[0-9a-f]{7,64}$/);
   return { context, app, run, actor, sha, token: randomBytes(12).toString('hex') };
 }
@@ -39,7 +40,15 @@ export function runIdentity(rt: Runtime, context: string, app: string): RunIdent
 /** The lock's owner document (no secret): run, actor, sha, time, expiry (epoch seconds). */
 export function lockOwner(rt: Runtime, id: RunIdentity, op: string, release: string, ttlMs: number): string {
   const now = rt.now();
-  return JSON.stringify({ run: id.run, actor: id.actor, sha: id.sha, time: now.toISOString(), expires: Math.floor((now.getTime() + ttlMs) / 1000), op, release });
+  return JSON.stringify({
+    run: id.run,
+    actor: id.actor,
+    sha: id.sha,
+    time: now.toISOString(),
+    expires: Math.floor((now.getTime() + ttlMs) / 1000),
+    op,
+    release,
+  });
 }
 
 /** The app to work on: the input, else the only app of paas.yml. */
@@ -49,34 +58,69 @@ export function requireApp(app: string | undefined, op: string, rt?: Runtime, co
     try {
       const apps = Object.keys(loadPaasYml(common.config, rt.workspace ?? rt.cwd, { optional: false }).config.apps);
       if (apps.length === 1) return apps[0] as string;
-    } catch { /* reported below or when the config is loaded */ }
+    } catch {
+      /* reported below or when the config is loaded */
+    }
   }
-  throw new PaasError('PAAS_INVALID_ARGUMENT', `${op} needs an app`, { remediation: 'Pass `app` (--app), the name of an app under apps: in paas.yml (optional when paas.yml defines exactly one app).' });
+  throw new PaasError('PAAS_INVALID_ARGUMENT', `${op} needs an app`, {
+    remediation:
+      'Pass `app` (--app), the name of an app under apps: in paas.yml (optional when paas.yml defines exactly one app).',
+  });
 }
 
 /**
  * The GitHub Deployment of an applied deploy or rollback, started (status in_progress) for the
  * context's environment: null without a token or outside a repository run. API failures are warnings.
  */
-export async function startDeployment(rt: Runtime, token: string | undefined, ports: DeployPorts, environment: string, description: string, payload: Record<string, string | boolean>): Promise<DeploymentTracker | null> {
+export async function startDeployment(
+  rt: Runtime,
+  token: string | undefined,
+  ports: DeployPorts,
+  environment: string,
+  description: string,
+  payload: Record<string, string | boolean>,
+): Promise<DeploymentTracker | null> {
   const repo = repoFromEnv(rt.env);
   if (!token || !repo) return null;
   const api = ports.github ?? octokitApi(token, rt.env.GITHUB_API_URL);
-  const tracker = new DeploymentTracker(api, { owner: repo.owner, repo: repo.repo }, environment, (m) => rt.logger.warn(m), repo.logUrl, rt.redactor);
+  const tracker = new DeploymentTracker(
+    api,
+    { owner: repo.owner, repo: repo.repo },
+    environment,
+    (m) => rt.logger.warn(m),
+    repo.logUrl,
+    rt.redactor,
+  );
   await tracker.start(repo.ref, description, payload);
   return tracker;
 }
 
 /** Context, config, targets and one node per target (transports built, not connected). */
-export function openFleet(rt: Runtime, common: CommonInputs, appName: string, mutating: boolean, log: (m: string) => void) {
-  const session = openContextSession(rt, common, { mutating, createIfMissing: rt.inAction, webhookPolicy: common.context ? committedTrigger(rt, common, common.context) : undefined });
+export function openFleet(
+  rt: Runtime,
+  common: CommonInputs,
+  appName: string,
+  mutating: boolean,
+  log: (m: string) => void,
+) {
+  const session = openContextSession(rt, common, {
+    mutating,
+    createIfMissing: rt.inAction,
+    webhookPolicy: common.context ? committedTrigger(rt, common, common.context) : undefined,
+  });
   const loaded = loadAppConfig(rt.workspace ?? rt.cwd, common.config, appName);
   let specs: TargetSpec[] = targetsFromVault(session.vault);
   if (session.config.default_targets.length) specs = specs.filter((s) => session.config.default_targets.includes(s.id));
   const cfg = loaded.app;
-  const transports = buildTransports(specs, session.vault, { concurrency: cfg.connect_concurrency, attempts: cfg.connect_attempts, log });
+  const transports = buildTransports(specs, session.vault, {
+    concurrency: cfg.connect_concurrency,
+    attempts: cfg.connect_attempts,
+    log,
+  });
   const identity = runIdentity(rt, session.config.name, appName);
-  const nodes = specs.map((s) => new TargetNode(s, transports.get(s.id) as Transport, cfg.deploy_root, identity, rt.redactor, log));
+  const nodes = specs.map(
+    (s) => new TargetNode(s, transports.get(s.id) as Transport, cfg.deploy_root, identity, rt.redactor, log),
+  );
   return { session, cfg, loaded, nodes, identity };
 }
 
@@ -114,7 +158,12 @@ export interface WithFleetOptions {
  * Opens the fleet (app, context, config, nodes), runs `body`, and always closes every connection;
  * whatever `body` (or opening) throws becomes the caller's failure outcome.
  */
-export async function withFleet(rt: Runtime, common: CommonInputs, o: WithFleetOptions, body: (fleet: Fleet & { app: string; ctx: string }) => Promise<Outcome>): Promise<Outcome> {
+export async function withFleet(
+  rt: Runtime,
+  common: CommonInputs,
+  o: WithFleetOptions,
+  body: (fleet: Fleet & { app: string; ctx: string }) => Promise<Outcome>,
+): Promise<Outcome> {
   let fleet: Fleet | null = null;
   let ctx: string | null = common.context ?? null;
   try {
@@ -134,19 +183,37 @@ export async function withFleet(rt: Runtime, common: CommonInputs, o: WithFleetO
  * the `onLocksChanged` of FleetOptions. Nothing is written until the run held a lock; from then on
  * every change is (an empty list too: the locks were released). `extra` adds per-lock fields.
  */
-export function trackLocks(rt: Runtime, state: Omit<CleanupState, 'locks' | 'v'>, token: string, extra: (n: TargetNode) => Partial<HeldLock> = () => ({})): (held: TargetNode[]) => void {
+export function trackLocks(
+  rt: Runtime,
+  state: Omit<CleanupState, 'locks' | 'v'>,
+  token: string,
+  extra: (n: TargetNode) => Partial<HeldLock> = () => ({}),
+): (held: TargetNode[]) => void {
   let lockedOnce = false;
   return (held) => {
     if (held.length) lockedOnce = true;
-    if (lockedOnce) saveHeldLocks(rt, { v: 1, ...state, locks: held.map((n) => ({ target: n.name, app_dir: n.appDir, token, ...extra(n) })) });
+    if (lockedOnce)
+      saveHeldLocks(rt, {
+        v: 1,
+        ...state,
+        locks: held.map((n) => ({ target: n.name, app_dir: n.appDir, token, ...extra(n) })),
+      });
   };
 }
 
-export function recordHistory(session: ContextSession, rt: Runtime, rec: { kind: string; ok: boolean; app: string; release: string; fields: Record<string, unknown> }): void {
+export function recordHistory(
+  session: ContextSession,
+  rt: Runtime,
+  rec: { kind: string; ok: boolean; app: string; release: string; fields: Record<string, unknown> },
+): void {
   try {
     const st = session.store.openState(session.config.name, rt.redactor);
     try {
-      st.scoped.record(rec.kind, { ok: rec.ok, app: rec.app, release_id: rec.release, ...rec.fields }, rt.now().toISOString());
+      st.scoped.record(
+        rec.kind,
+        { ok: rec.ok, app: rec.app, release_id: rec.release, ...rec.fields },
+        rt.now().toISOString(),
+      );
     } finally {
       st.close();
     }

@@ -19,7 +19,13 @@ import {
 } from '../../transport/commands.js';
 import { Limiter, mapLimit } from '../../transport/limit.js';
 import type { TargetSpec } from '../../transport/targets.js';
-import { sendFile, TransportError, type ExecOptions, type ExecResult, type Transport } from '../../transport/transport.js';
+import {
+  sendFile,
+  TransportError,
+  type ExecOptions,
+  type ExecResult,
+  type Transport,
+} from '../../transport/transport.js';
 import type { AppConfig } from './app-config.js';
 import { interruptRequested } from '../../runtime/interrupt.js';
 import { connectTransport, fleetSentence, remediationFor, transportErrorCode } from './connect.js';
@@ -107,7 +113,8 @@ export class TargetNode {
 
   /** Moves this target along TARGET_TRANSITIONS; any other move is a bug. */
   moveTo(to: TargetStatus): void {
-    if (!TARGET_TRANSITIONS[this.now].includes(to)) throw new Error(`target ${this.name}: no transition ${this.now} -> ${to}`);
+    if (!TARGET_TRANSITIONS[this.now].includes(to))
+      throw new Error(`target ${this.name}: no transition ${this.now} -> ${to}`);
     this.now = to;
   }
 
@@ -130,7 +137,13 @@ export class TargetNode {
    * Runs a script, streaming its output through a redacting stream into the log and the tail.
    * `stage` may be a function when it changes while the script runs (lock, upload, unpack).
    */
-  async run(script: string, stage: string | (() => string), timeoutMs: number, echo = true, io: Pick<ExecOptions, 'input' | 'signal'> & { onStdout?: (raw: string) => void } = {}): Promise<ExecResult> {
+  async run(
+    script: string,
+    stage: string | (() => string),
+    timeoutMs: number,
+    echo = true,
+    io: Pick<ExecOptions, 'input' | 'signal'> & { onStdout?: (raw: string) => void } = {},
+  ): Promise<ExecResult> {
     const out = this.redactor.stream();
     const err = this.redactor.stream();
     // bookkeeping scripts (lock, state, unlock) stay out of the log and the tail, except their errors
@@ -143,7 +156,16 @@ export class TargetNode {
     };
     try {
       await connectTransport(this.t, { evenIfInterrupted: this.undoing });
-      const r = await this.t.exec(script, { timeoutMs, input: io.input, signal: io.signal, onStdout: (c) => { io.onStdout?.(c); emit(out.write(c)); }, onStderr: (c) => emit(err.write(c), true) });
+      const r = await this.t.exec(script, {
+        timeoutMs,
+        input: io.input,
+        signal: io.signal,
+        onStdout: (c) => {
+          io.onStdout?.(c);
+          emit(out.write(c));
+        },
+        onStderr: (c) => emit(err.write(c), true),
+      });
       emit(out.end());
       emit(err.end(), true);
       return r;
@@ -186,19 +208,30 @@ export function recordedHealth(n: TargetNode, release: string): Health | null | 
   const num = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x > 0;
   if (!h || typeof h !== 'object' || !num(h.interval) || !num(h.timeout) || !num(h.deadline)) return undefined;
   if (h.command !== undefined && typeof h.command !== 'string') return undefined;
-  if (h.http !== undefined && (typeof h.http !== 'object' || !Number.isInteger(h.http.port) || typeof h.http.path !== 'string')) return undefined;
+  if (
+    h.http !== undefined &&
+    (typeof h.http !== 'object' || !Number.isInteger(h.http.port) || typeof h.http.path !== 'string')
+  )
+    return undefined;
   return h;
 }
 
 /** The health settings to check `release` with: the recorded ones for a release other than the one being deployed. */
-export function healthFor(n: TargetNode, release: string, o: Pick<FleetOptions, 'cfg' | 'release' | 'healthFromHistory'>): Health {
+export function healthFor(
+  n: TargetNode,
+  release: string,
+  o: Pick<FleetOptions, 'cfg' | 'release' | 'healthFromHistory'>,
+): Health {
   if (!o.healthFromHistory && release === o.release) return o.cfg.health;
   const rec = recordedHealth(n, release);
   return rec === undefined ? o.cfg.health : (rec ?? undefined);
 }
 
 /** Batches per strategy (pure): serial = one by one, rolling = `batch` at a time, canary = first N then the rest, parallel = all. */
-export function planBatches(targets: readonly string[], cfg: Pick<AppConfig, 'strategy' | 'batch' | 'canary'>): string[][] {
+export function planBatches(
+  targets: readonly string[],
+  cfg: Pick<AppConfig, 'strategy' | 'batch' | 'canary'>,
+): string[][] {
   const out: string[][] = [];
   const chunk = (list: readonly string[], n: number) => {
     for (let i = 0; i < list.length; i += n) out.push(list.slice(i, i + n));
@@ -226,7 +259,13 @@ export const fanoutPlan = (batches: string[][]) => batches.map((b) => b.join(','
 
 function check(r: ExecResult, node: TargetNode, stage: string, code: ErrorCode = 'PAAS_REMOTE_APPLY_FAILED'): void {
   if (r.code === 0) return;
-  const reason = r.stderr.trim().split('\n').filter((l) => l.startsWith('paas: ')).at(-1)?.slice(6) ?? `remote script exited ${r.code}`;
+  const reason =
+    r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('paas: '))
+      .at(-1)
+      ?.slice(6) ?? `remote script exited ${r.code}`;
   let c = code;
   if (r.code === SCRIPT_EXIT.checksum) c = 'PAAS_REMOTE_UPLOAD_FAILED';
   if (r.code === SCRIPT_EXIT.lockLost) c = 'PAAS_LOCK_HELD';
@@ -242,17 +281,34 @@ function lockOf(n: TargetNode, stdout: string): void {
 /** PAAS_LOCK_HELD naming the target and the owner (run, actor, sha, time) of the lock. */
 function lockHeldError(n: TargetNode): StageError {
   const owner = n.state?.lockOwner ?? {};
-  const who = ['run', 'actor', 'sha', 'time'].map((k) => (typeof owner[k] === 'string' ? `${k}=${n.redactor.clip(String(owner[k]), 80)}` : '')).filter(Boolean).join(' ');
-  return new StageError('PAAS_LOCK_HELD', 'lock', n.name, `the deploy lock of ${n.id.app} in ${n.id.context} on ${n.name} is held by another run (${who || 'owner unknown'})`);
+  const who = ['run', 'actor', 'sha', 'time']
+    .map((k) => (typeof owner[k] === 'string' ? `${k}=${n.redactor.clip(String(owner[k]), 80)}` : ''))
+    .filter(Boolean)
+    .join(' ');
+  return new StageError(
+    'PAAS_LOCK_HELD',
+    'lock',
+    n.name,
+    `the deploy lock of ${n.id.app} in ${n.id.context} on ${n.name} is held by another run (${who || 'owner unknown'})`,
+  );
 }
 
 /** How long taking a lock (and reading the state) may take on one target. */
 const LOCK_TIMEOUT_MS = 60_000;
 
-const lockSpec = (n: TargetNode, o: Pick<FleetOptions, 'cfg'>, ownerJson: string) => ({ token: n.id.token, run: n.id.run, ownerJson, ttlSeconds: o.cfg.lock_ttl / 1000 });
+const lockSpec = (n: TargetNode, o: Pick<FleetOptions, 'cfg'>, ownerJson: string) => ({
+  token: n.id.token,
+  run: n.id.run,
+  ownerJson,
+  ttlSeconds: o.cfg.lock_ttl / 1000,
+});
 
 /** Lock + state on every target (parallel). Throws PAAS_LOCK_HELD after releasing what we took. */
-export async function lockAll(nodes: TargetNode[], o: Pick<FleetOptions, 'cfg' | 'log' | 'onLocksChanged'>, ownerJson: string): Promise<void> {
+export async function lockAll(
+  nodes: TargetNode[],
+  o: Pick<FleetOptions, 'cfg' | 'log' | 'onLocksChanged'>,
+  ownerJson: string,
+): Promise<void> {
   // the first target's lock is taken alone: of two runs racing, the one holding it gets the rest (no livelock)
   const take = async (n: TargetNode) => {
     const r = await n.run(prepareScript(n.appDir, lockSpec(n, o, ownerJson)), 'lock', LOCK_TIMEOUT_MS, false);
@@ -276,15 +332,19 @@ export async function lockAll(nodes: TargetNode[], o: Pick<FleetOptions, 'cfg' |
 
 /** Releases our locks (never others'); best effort, parallel. */
 export async function unlockAll(nodes: TargetNode[], o: Pick<FleetOptions, 'log' | 'onLocksChanged'>): Promise<void> {
-  await mapLimit(nodes.filter((n) => n.lockHeld), 16, async (n) => {
-    try {
-      const r = await n.run(unlockScript(n.appDir, n.id.token), 'unlock', 30_000, false);
-      if (r.code === 0) n.lockHeld = false;
-      if (/unlock=not_owner/.test(r.stdout)) o.log(`${n.name}: the lock is no longer ours; left untouched`);
-    } catch (e) {
-      o.log(`${n.name}: could not release the lock (${errorMessage(e)}); the post step or lock_ttl will`);
-    }
-  });
+  await mapLimit(
+    nodes.filter((n) => n.lockHeld),
+    16,
+    async (n) => {
+      try {
+        const r = await n.run(unlockScript(n.appDir, n.id.token), 'unlock', 30_000, false);
+        if (r.code === 0) n.lockHeld = false;
+        if (/unlock=not_owner/.test(r.stdout)) o.log(`${n.name}: the lock is no longer ours; left untouched`);
+      } catch (e) {
+        o.log(`${n.name}: could not release the lock (${errorMessage(e)}); the post step or lock_ttl will`);
+      }
+    },
+  );
   o.onLocksChanged(nodes.filter((n) => n.lockHeld));
 }
 
@@ -320,16 +380,28 @@ interface Receiver {
   answer: (word: 'go' | 'skip' | 'abort') => void;
 }
 
-function startReceive(n: TargetNode, o: FleetOptions, ownerJson: string, gate: boolean, onUpload: () => void): Receiver {
+function startReceive(
+  n: TargetNode,
+  o: FleetOptions,
+  ownerJson: string,
+  gate: boolean,
+  onUpload: () => void,
+): Receiver {
   let stage = 'lock';
   let seen = '';
   let gotReady = false;
   let onReady!: (ok: boolean) => void;
-  const ready = new Promise<boolean>((resolve) => { onReady = resolve; });
+  const ready = new Promise<boolean>((resolve) => {
+    onReady = resolve;
+  });
   let answer!: (word: 'go' | 'skip' | 'abort') => void;
-  const answered = new Promise<'go' | 'skip' | 'abort'>((resolve) => { answer = resolve; });
+  const answered = new Promise<'go' | 'skip' | 'abort'>((resolve) => {
+    answer = resolve;
+  });
   let openGate!: () => void;
-  const opened = new Promise<void>((resolve) => { openGate = resolve; });
+  const opened = new Promise<void>((resolve) => {
+    openGate = resolve;
+  });
   // deadlines: 60 s to take the lock (from the start, or from the gate opening), then
   // command_timeout from the answer (waiting for the other targets is bounded by their own deadlines)
   const deadline = new Deadline();
@@ -345,7 +417,10 @@ function startReceive(n: TargetNode, o: FleetOptions, ownerJson: string, gate: b
     }
   };
   const input = (stdin: Writable) => {
-    if (gate) void opened.then(() => { if (!stdin.writableEnded) stdin.write(`${RECEIVE.go}\n`); });
+    if (gate)
+      void opened.then(() => {
+        if (!stdin.writableEnded) stdin.write(`${RECEIVE.go}\n`);
+      });
     void answered.then(async (word) => {
       if (word !== 'go') return void stdin.end(`${RECEIVE[word]}\n`);
       stage = 'upload';
@@ -365,11 +440,26 @@ function startReceive(n: TargetNode, o: FleetOptions, ownerJson: string, gate: b
     }
   };
   const unpackedLine = historyLine(n.id, o.now(), { event: 'unpack', release: o.release, sha256: o.artifact.sha256 });
-  const spec = { release: o.release, sha256: o.artifact.sha256, shared: o.cfg.shared, lock: lockSpec(n, o, ownerJson), unpackedLine };
+  const spec = {
+    release: o.release,
+    sha256: o.artifact.sha256,
+    shared: o.cfg.shared,
+    lock: lockSpec(n, o, ownerJson),
+    unpackedLine,
+  };
   const script = receiveScript(n.appDir, spec);
-  const result = n.run(gate ? gated(script) : script, () => stage, 0, false, { input, onStdout, signal: deadline.signal });
+  const result = n.run(gate ? gated(script) : script, () => stage, 0, false, {
+    input,
+    onStdout,
+    signal: deadline.signal,
+  });
   void result
-    .then((r) => { if (!gotReady) lockOf(n, r.stdout); }, () => {})
+    .then(
+      (r) => {
+        if (!gotReady) lockOf(n, r.stdout);
+      },
+      () => {},
+    )
     .finally(() => {
       deadline.end();
       onReady(false);
@@ -380,7 +470,8 @@ function startReceive(n: TargetNode, o: FleetOptions, ownerJson: string, gate: b
 /** Where a failed receiveScript stopped. */
 function receiveStage(r: ExecResult): string {
   if (r.code === SCRIPT_EXIT.checksum) return 'upload';
-  if (r.code === SCRIPT_EXIT.exists || r.code === SCRIPT_EXIT.noTools || r.stdout.includes(`\n${RECEIVE.ready}\n`)) return 'unpack';
+  if (r.code === SCRIPT_EXIT.exists || r.code === SCRIPT_EXIT.noTools || r.stdout.includes(`\n${RECEIVE.ready}\n`))
+    return 'unpack';
   return 'lock';
 }
 
@@ -393,7 +484,12 @@ function receiveStage(r: ExecResult): string {
  * uploaded, nothing changes. `onUpload` is called as a target's upload starts (the caller stages
  * its switch then).
  */
-export async function lockAndInstallAll(nodes: TargetNode[], o: FleetOptions, ownerJson: string, onUpload: (n: TargetNode) => void = () => {}): Promise<void> {
+export async function lockAndInstallAll(
+  nodes: TargetNode[],
+  o: FleetOptions,
+  ownerJson: string,
+  onUpload: (n: TargetNode) => void = () => {},
+): Promise<void> {
   // every script starts at once; the others take their lock when the first one holds its own
   const receivers: Receiver[] = [];
   try {
@@ -404,10 +500,15 @@ export async function lockAndInstallAll(nodes: TargetNode[], o: FleetOptions, ow
     // own lock and ends), and we wait for each script to end, so nothing is left waiting on a line
     for (const r of receivers) r.answer('abort');
     const ends = await Promise.allSettled(receivers.map((r) => r.result));
-    ends.forEach((x, i) => { if (x.status === 'fulfilled' && /^unlock=released$/m.test(x.value.stdout)) (receivers[i] as Receiver).n.lockHeld = false; });
+    ends.forEach((x, i) => {
+      if (x.status === 'fulfilled' && /^unlock=released$/m.test(x.value.stdout))
+        (receivers[i] as Receiver).n.lockHeld = false;
+    });
     try {
       o.onLocksChanged(nodes.filter((n) => n.lockHeld));
-    } catch { /* the first error is the one reported */ }
+    } catch {
+      /* the first error is the one reported */
+    }
     throw e;
   }
 }
@@ -425,17 +526,23 @@ async function installAll(receivers: Receiver[], nodes: TargetNode[], o: FleetOp
   o.onLocksChanged(nodes.filter((n) => n.lockHeld));
   const proceed = ready.every(Boolean);
   const uploads = new Limiter(Math.max(1, o.cfg.max_parallel));
-  const settled = await Promise.allSettled(receivers.map(async (r) => {
-    if (!proceed) r.answer('abort');
-    else if (r.n.state?.kv.need !== 'upload') r.answer('skip');
-    else await uploads.run(async () => { r.answer('go'); await r.result.catch(() => {}); });
-    const res = await r.result;
-    if (/^unlock=released$/m.test(res.stdout)) r.n.lockHeld = false;
-    const installed = /^install=(\w+)$/m.exec(res.stdout)?.[1];
-    if (installed === 'current') r.n.note(`release ${o.release} is already current`);
-    if (res.code === 0 || !proceed) return;
-    check(res, r.n, receiveStage(res));
-  }));
+  const settled = await Promise.allSettled(
+    receivers.map(async (r) => {
+      if (!proceed) r.answer('abort');
+      else if (r.n.state?.kv.need !== 'upload') r.answer('skip');
+      else
+        await uploads.run(async () => {
+          r.answer('go');
+          await r.result.catch(() => {});
+        });
+      const res = await r.result;
+      if (/^unlock=released$/m.test(res.stdout)) r.n.lockHeld = false;
+      const installed = /^install=(\w+)$/m.exec(res.stdout)?.[1];
+      if (installed === 'current') r.n.note(`release ${o.release} is already current`);
+      if (res.code === 0 || !proceed) return;
+      check(res, r.n, receiveStage(res));
+    }),
+  );
   o.onLocksChanged(nodes.filter((n) => n.lockHeld));
   const failed = settled.find((x) => x.status === 'rejected') as PromiseRejectedResult | undefined;
   if (failed) throw failed.reason;
@@ -459,7 +566,12 @@ export class Staged {
   private readonly deadline = new Deadline();
   private readonly result: Promise<ExecResult>;
 
-  constructor(n: TargetNode, script: string, stage: string, private readonly timeoutMs: number) {
+  constructor(
+    n: TargetNode,
+    script: string,
+    stage: string,
+    private readonly timeoutMs: number,
+  ) {
     this.result = n.run(gated(script), stage, 0, true, {
       input: (stdin) => {
         this.stdin = stdin;
@@ -467,7 +579,9 @@ export class Staged {
       },
       signal: this.deadline.signal,
     });
-    this.result.catch(() => { /* seen by fire(); a cancelled step's end does not matter */ });
+    this.result.catch(() => {
+      /* seen by fire(); a cancelled step's end does not matter */
+    });
   }
 
   private send(word: string): void {
@@ -494,7 +608,12 @@ export class Staged {
 /** The switch step (pre_switch of a deploy, lock check, atomic link, start), staged ahead of its batch. */
 export function stageSwitch(n: TargetNode, o: FleetOptions): Staged {
   const preSwitch = o.op === 'rollback' ? undefined : o.cfg.hooks.pre_switch;
-  const script = switchScript(n.appDir, { env: n.env(o.release), lockToken: n.id.token, preSwitch, start: o.cfg.start });
+  const script = switchScript(n.appDir, {
+    env: n.env(o.release),
+    lockToken: n.id.token,
+    preSwitch,
+    start: o.cfg.start,
+  });
   return new Staged(n, script, 'switch', o.cfg.command_timeout);
 }
 
@@ -517,9 +636,16 @@ async function healthOrThrow(n: TargetNode, env: HookEnv, o: FleetOptions, what 
   }
   if (!gate.ok) {
     n.note(`paas: health check failed${where}: ${gate.reason}`);
-    throw new StageError('PAAS_HEALTH_CHECK_FAILED', 'health', n.name, `health check of ${n.name}${where} failed: ${gate.reason}`);
+    throw new StageError(
+      'PAAS_HEALTH_CHECK_FAILED',
+      'health',
+      n.name,
+      `health check of ${n.name}${where} failed: ${gate.reason}`,
+    );
   }
-  o.log(`${n.name}: healthy on ${env.release}${where} (${gate.reason}, ${gate.checks} check${gate.checks === 1 ? '' : 's'}, ${gate.ms} ms)`);
+  o.log(
+    `${n.name}: healthy on ${env.release}${where} (${gate.reason}, ${gate.checks} check${gate.checks === 1 ? '' : 's'}, ${gate.ms} ms)`,
+  );
 }
 
 /**
@@ -542,9 +668,20 @@ async function switching(n: TargetNode, o: FleetOptions, script: string, run?: S
 }
 
 /** Switches one target to `release` (pre_switch, atomic link, start) then health-gates it; bluegreen apps flip slots. */
-async function switchAndCheck(n: TargetNode, release: string, o: FleetOptions, opts: { preSwitch: boolean; historyLine?: string; staged?: Staged; onSwitched?: () => void }): Promise<void> {
+async function switchAndCheck(
+  n: TargetNode,
+  release: string,
+  o: FleetOptions,
+  opts: { preSwitch: boolean; historyLine?: string; staged?: Staged; onSwitched?: () => void },
+): Promise<void> {
   if (o.cfg.strategy === 'bluegreen') return flipSlots(n, release, o, opts.historyLine);
-  const script = switchScript(n.appDir, { env: n.env(release), lockToken: n.id.token, preSwitch: opts.preSwitch ? o.cfg.hooks.pre_switch : undefined, start: o.cfg.start, historyLine: opts.historyLine });
+  const script = switchScript(n.appDir, {
+    env: n.env(release),
+    lockToken: n.id.token,
+    preSwitch: opts.preSwitch ? o.cfg.hooks.pre_switch : undefined,
+    start: o.cfg.start,
+    historyLine: opts.historyLine,
+  });
   await switching(n, o, script, opts.staged);
   opts.onSwitched?.();
   await healthOrThrow(n, n.env(release), o);
@@ -560,24 +697,49 @@ export function liveSlot(n: TargetNode): SlotName | null {
   return v === 'blue' || v === 'green' ? v : null;
 }
 
-function slotEnv(n: TargetNode, release: string, slot: SlotName, o: FleetOptions): HookEnv & { slot: { name: SlotName; port: number } } {
+function slotEnv(
+  n: TargetNode,
+  release: string,
+  slot: SlotName,
+  o: FleetOptions,
+): HookEnv & { slot: { name: SlotName; port: number } } {
   const slots = o.cfg.slots;
-  if (!slots) throw new StageError('PAAS_INVALID_ARGUMENT', 'config', n.name, 'strategy bluegreen needs slots: { blue: { port }, green: { port } } in paas.yml');
+  if (!slots)
+    throw new StageError(
+      'PAAS_INVALID_ARGUMENT',
+      'config',
+      n.name,
+      'strategy bluegreen needs slots: { blue: { port }, green: { port } } in paas.yml',
+    );
   return { ...n.env(release), slot: { name: slot, port: slots[slot].port } };
 }
 
 /** The idle slot gets `release` and is started and health-checked there; live traffic is untouched. */
 async function startSlot(n: TargetNode, release: string, slot: SlotName, o: FleetOptions): Promise<void> {
   const env = slotEnv(n, release, slot, o);
-  const r = await n.run(slotStartScript(n.appDir, { env, lockToken: n.id.token, start: o.cfg.start }), 'start', o.cfg.command_timeout);
+  const r = await n.run(
+    slotStartScript(n.appDir, { env, lockToken: n.id.token, start: o.cfg.start }),
+    'start',
+    o.cfg.command_timeout,
+  );
   check(r, n, r.code === SCRIPT_EXIT.start ? 'start' : 'switch');
   await healthOrThrow(n, env, o, ', idle');
 }
 
 /** `slot` becomes live (`.paas/live`, `current`, slots.switch), then it is checked again. */
-async function switchSlot(n: TargetNode, release: string, slot: SlotName, o: FleetOptions, historyLine?: string): Promise<void> {
+async function switchSlot(
+  n: TargetNode,
+  release: string,
+  slot: SlotName,
+  o: FleetOptions,
+  historyLine?: string,
+): Promise<void> {
   const env = slotEnv(n, release, slot, o);
-  await switching(n, o, slotSwitchScript(n.appDir, { env, lockToken: n.id.token, switchCommand: o.cfg.slots?.switch, historyLine }));
+  await switching(
+    n,
+    o,
+    slotSwitchScript(n.appDir, { env, lockToken: n.id.token, switchCommand: o.cfg.slots?.switch, historyLine }),
+  );
   n.live = slot;
   await healthOrThrow(n, env, o, ', re-check after the switch');
 }
@@ -595,17 +757,37 @@ async function flipSlots(n: TargetNode, release: string, o: FleetOptions, histor
  * again). A failure before the switch leaves every target as it was; after it, every switched target
  * goes back to the slot that still runs its previous release (no restart needed).
  */
-export async function bluegreenFleet(nodes: TargetNode[], o: FleetOptions, identity: RunIdentity): Promise<FleetResult> {
+export async function bluegreenFleet(
+  nodes: TargetNode[],
+  o: FleetOptions,
+  identity: RunIdentity,
+): Promise<FleetResult> {
   const batches = [nodes.map((n) => n.name)];
   const was = new Map(nodes.map((n) => [n, liveSlot(n)]));
   const idle = (n: TargetNode) => otherSlot(was.get(n) ?? 'green');
   o.log(`bluegreen: starting ${o.release} in the idle slot of ${nodes.length} target(s); live traffic is untouched`);
-  let error = firstFailure(await mapLimit(nodes, o.cfg.max_parallel, (n) => startSlot(n, o.release, idle(n), o)), nodes, 'start', false);
+  let error = firstFailure(
+    await mapLimit(nodes, o.cfg.max_parallel, (n) => startSlot(n, o.release, idle(n), o)),
+    nodes,
+    'start',
+    false,
+  );
   const sig = interruptRequested();
-  if (!error && sig) error = new StageError('PAAS_INTERRUPTED', 'interrupted', '', `deploy interrupted by ${sig} before the switch; no target switched`);
+  if (!error && sig)
+    error = new StageError(
+      'PAAS_INTERRUPTED',
+      'interrupted',
+      '',
+      `deploy interrupted by ${sig} before the switch; no target switched`,
+    );
   if (!error) {
     o.log(`bluegreen: switching ${nodes.map((n) => `${n.name}->${idle(n)}`).join(', ')}`);
-    error = firstFailure(await mapLimit(nodes, o.cfg.max_parallel, (n) => switchSlot(n, o.release, idle(n), o)), nodes, 'switch', true);
+    error = firstFailure(
+      await mapLimit(nodes, o.cfg.max_parallel, (n) => switchSlot(n, o.release, idle(n), o)),
+      nodes,
+      'switch',
+      true,
+    );
   }
   if (!error) error = await finalizeAll(nodes, o, identity, new Map());
   for (const n of nodes) if (n.status === 'pending') n.moveTo('skipped');
@@ -620,7 +802,12 @@ export async function bluegreenFleet(nodes: TargetNode[], o: FleetOptions, ident
 }
 
 /** Statuses from one step over targets (ok only when `okWhenDone`); the first failure, as a StageError. */
-function firstFailure(results: PromiseSettledResult<unknown>[], list: TargetNode[], stage: string, okWhenDone: boolean): StageError | undefined {
+function firstFailure(
+  results: PromiseSettledResult<unknown>[],
+  list: TargetNode[],
+  stage: string,
+  okWhenDone: boolean,
+): StageError | undefined {
   let error: StageError | undefined;
   results.forEach((r, i) => {
     const n = list[i] as TargetNode;
@@ -629,7 +816,10 @@ function firstFailure(results: PromiseSettledResult<unknown>[], list: TargetNode
       return;
     }
     n.moveTo('failed');
-    error ??= r.reason instanceof StageError ? r.reason : new StageError('PAAS_REMOTE_APPLY_FAILED', stage, n.name, String((r.reason as Error)?.message ?? r.reason));
+    error ??=
+      r.reason instanceof StageError
+        ? r.reason
+        : new StageError('PAAS_REMOTE_APPLY_FAILED', stage, n.name, String((r.reason as Error)?.message ?? r.reason));
   });
   return error;
 }
@@ -649,18 +839,70 @@ export interface FleetResult {
 function finalizeStep(n: TargetNode, o: FleetOptions, identity: RunIdentity): Staged {
   if (o.op === 'rollback') {
     const at = o.now();
-    const left = n.previous ? [historyLine(identity, at, { event: 'rollback', status: 'bad', release: n.previous, reason: `rolled back to ${o.release}` })] : [];
-    const back = historyLine(identity, at, { event: 'rollback', status: 'good', release: o.release, health: healthFor(n, o.release, o) ?? null });
-    return new Staged(n, finalizeScript(n.appDir, { env: n.env(o.release), historyLine: [...left, back], prune: [], unlockToken: n.id.token }), 'history', o.cfg.command_timeout);
+    const left = n.previous
+      ? [
+          historyLine(identity, at, {
+            event: 'rollback',
+            status: 'bad',
+            release: n.previous,
+            reason: `rolled back to ${o.release}`,
+          }),
+        ]
+      : [];
+    const back = historyLine(identity, at, {
+      event: 'rollback',
+      status: 'good',
+      release: o.release,
+      health: healthFor(n, o.release, o) ?? null,
+    });
+    return new Staged(
+      n,
+      finalizeScript(n.appDir, {
+        env: n.env(o.release),
+        historyLine: [...left, back],
+        prune: [],
+        unlockToken: n.id.token,
+      }),
+      'history',
+      o.cfg.command_timeout,
+    );
   }
-  const prune = n.state ? pruneList(n.state, o.release, n.previous !== o.release ? n.previous : rollbackCandidate(n.state), o.cfg.keep_releases) : [];
-  const line = historyLine(identity, o.now(), { event: 'deploy', release: o.release, sha256: o.artifact.sha256, health: o.cfg.health ?? null });
+  const prune = n.state
+    ? pruneList(
+        n.state,
+        o.release,
+        n.previous !== o.release ? n.previous : rollbackCandidate(n.state),
+        o.cfg.keep_releases,
+      )
+    : [];
+  const line = historyLine(identity, o.now(), {
+    event: 'deploy',
+    release: o.release,
+    sha256: o.artifact.sha256,
+    health: o.cfg.health ?? null,
+  });
   const unlockToken = o.cfg.hooks.post_switch ? undefined : n.id.token;
-  return new Staged(n, finalizeScript(n.appDir, { env: n.env(o.release), postSwitch: o.cfg.hooks.post_switch, historyLine: line, prune, unlockToken }), 'post_switch', o.cfg.command_timeout);
+  return new Staged(
+    n,
+    finalizeScript(n.appDir, {
+      env: n.env(o.release),
+      postSwitch: o.cfg.hooks.post_switch,
+      historyLine: line,
+      prune,
+      unlockToken,
+    }),
+    'post_switch',
+    o.cfg.command_timeout,
+  );
 }
 
 /** Everything healthy: post_switch hooks, history, prune, unlock (staged: one round trip per target). */
-async function finalizeAll(nodes: TargetNode[], o: FleetOptions, identity: RunIdentity, finals: Map<TargetNode, Staged>): Promise<StageError | undefined> {
+async function finalizeAll(
+  nodes: TargetNode[],
+  o: FleetOptions,
+  identity: RunIdentity,
+  finals: Map<TargetNode, Staged>,
+): Promise<StageError | undefined> {
   const stage = o.op === 'rollback' ? 'history' : 'post_switch';
   const results = await mapLimit(nodes, o.cfg.max_parallel, async (n) => {
     const r = await (finals.get(n) ?? finalizeStep(n, o, identity)).fire();
@@ -678,13 +920,20 @@ async function finalizeAll(nodes: TargetNode[], o: FleetOptions, identity: RunId
  * staged ahead (the next batch's switch while this one runs, a target's finalize while it is
  * health-checked): `staged` may already hold the first batch's switches.
  */
-export async function switchFleet(nodes: TargetNode[], o: FleetOptions, batches: string[][], identity: RunIdentity, staged = new Map<TargetNode, Staged>()): Promise<FleetResult> {
+export async function switchFleet(
+  nodes: TargetNode[],
+  o: FleetOptions,
+  batches: string[][],
+  identity: RunIdentity,
+  staged = new Map<TargetNode, Staged>(),
+): Promise<FleetResult> {
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const batchNodes = batches.map((b) => b.map((name) => byName.get(name) as TargetNode));
   const finals = new Map<TargetNode, Staged>();
   const stageBatch = (list: TargetNode[] | undefined) => {
     // bluegreen (a rollback) flips slots: nothing to stage
-    if (o.cfg.strategy !== 'bluegreen') for (const n of list ?? []) if (!staged.has(n)) staged.set(n, stageSwitch(n, o));
+    if (o.cfg.strategy !== 'bluegreen')
+      for (const n of list ?? []) if (!staged.has(n)) staged.set(n, stageSwitch(n, o));
   };
   let error: StageError | undefined;
   try {
@@ -693,14 +942,23 @@ export async function switchFleet(nodes: TargetNode[], o: FleetOptions, batches:
       const sig = interruptRequested();
       if (sig) {
         // cancelled: no new batch starts; the targets already switched are returned below
-        error = new StageError('PAAS_INTERRUPTED', 'interrupted', '', `${o.op ?? 'deploy'} interrupted by ${sig} before batch ${b + 1}/${batches.length}; no further target is switched`);
+        error = new StageError(
+          'PAAS_INTERRUPTED',
+          'interrupted',
+          '',
+          `${o.op ?? 'deploy'} interrupted by ${sig} before batch ${b + 1}/${batches.length}; no further target is switched`,
+        );
         break;
       }
       stageBatch(batch);
       stageBatch(batchNodes[b + 1]);
       o.log(`batch ${b + 1}/${batches.length}: ${batch.map((n) => n.name).join(', ')}`);
       const results = await mapLimit(batch, o.cfg.max_parallel, (n) =>
-        switchAndCheck(n, o.release, o, { preSwitch: o.op !== 'rollback', staged: staged.get(n), onSwitched: () => finals.set(n, finalizeStep(n, o, identity)) }),
+        switchAndCheck(n, o.release, o, {
+          preSwitch: o.op !== 'rollback',
+          staged: staged.get(n),
+          onSwitched: () => finals.set(n, finalizeStep(n, o, identity)),
+        }),
       );
       error = firstFailure(results, batch, 'switch', true);
     }
@@ -721,12 +979,19 @@ async function fleetRollback(
   o: FleetOptions,
   identity: RunIdentity,
   cause: StageError,
-  back = (n: TargetNode, bad: string) => switchAndCheck(n, n.previous as string, o, { preSwitch: false, historyLine: bad }),
+  back = (n: TargetNode, bad: string) =>
+    switchAndCheck(n, n.previous as string, o, { preSwitch: false, historyLine: bad }),
 ): Promise<string[]> {
   const switched = nodes.filter((n) => n.switched && n.previous !== o.release);
   if (!switched.length) return [];
-  o.log(`rolling back ${switched.length} target(s) to the release each ran before: ${switched.map((n) => `${n.name}->${n.previous ?? 'none'}`).join(', ')}`);
-  const bad = historyLine(identity, o.now(), { event: 'fleet_rollback', release: o.release, reason: `${cause.stage} on ${cause.target}` });
+  o.log(
+    `rolling back ${switched.length} target(s) to the release each ran before: ${switched.map((n) => `${n.name}->${n.previous ?? 'none'}`).join(', ')}`,
+  );
+  const bad = historyLine(identity, o.now(), {
+    event: 'fleet_rollback',
+    release: o.release,
+    reason: `${cause.stage} on ${cause.target}`,
+  });
   const done: string[] = [];
   await mapLimit(switched, o.cfg.max_parallel, async (n) => {
     if (!n.previous) {
@@ -751,7 +1016,10 @@ async function fleetRollback(
 }
 
 /** Read-only state of every target (plan, reconcile, rollback resolve). Errors are per target. */
-export async function readStates(nodes: TargetNode[], concurrency: number): Promise<Map<string, TargetState | StageError>> {
+export async function readStates(
+  nodes: TargetNode[],
+  concurrency: number,
+): Promise<Map<string, TargetState | StageError>> {
   const out = new Map<string, TargetState | StageError>();
   const results = await mapLimit(nodes, concurrency, async (n) => {
     const r = await n.run(stateScript(n.appDir), 'state', 60_000, false);
@@ -764,7 +1032,13 @@ export async function readStates(nodes: TargetNode[], concurrency: number): Prom
       n.state = r.value;
       n.previous = r.value.current;
       out.set(n.name, r.value);
-    } else out.set(n.name, r.reason instanceof StageError ? r.reason : new StageError('PAAS_REMOTE_APPLY_FAILED', 'state', n.name, String(r.reason)));
+    } else
+      out.set(
+        n.name,
+        r.reason instanceof StageError
+          ? r.reason
+          : new StageError('PAAS_REMOTE_APPLY_FAILED', 'state', n.name, String(r.reason)),
+      );
   });
   return out;
 }
@@ -772,7 +1046,11 @@ export async function readStates(nodes: TargetNode[], concurrency: number): Prom
 /** The envelope's error; with `nodes` (targets of an applied run) the fix says what happened to the fleet. */
 export function toPaasError(e: StageError, nodes?: TargetNode[]): PaasError {
   const fleet = nodes?.length ? fleetSentence(nodes) : '';
-  return new PaasError(e.code, e.message, { stage: e.stage, target: e.target || null, remediation: `${e.remediation}${fleet ? ` ${fleet}` : ''}` });
+  return new PaasError(e.code, e.message, {
+    stage: e.stage,
+    target: e.target || null,
+    remediation: `${e.remediation}${fleet ? ` ${fleet}` : ''}`,
+  });
 }
 
 export function targetStatuses(nodes: TargetNode[]): string {

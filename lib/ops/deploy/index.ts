@@ -7,7 +7,10 @@ export const deployInputs = z.object({
   mode: z.enum(['deploy', 'reconcile', 'target_check']).default('deploy'),
   app: appName.optional(),
   artifact: pathInput.optional(),
-  release_id: z.string().regex(RELEASE_ID_RE, { error: 'must be 1-64 letters, digits, dot, dash, underscore' }).optional(),
+  release_id: z
+    .string()
+    .regex(RELEASE_ID_RE, { error: 'must be 1-64 letters, digits, dot, dash, underscore' })
+    .optional(),
   apply: boolInput.default(false),
   rollback_on_failure: boolInput.default(true),
   github_token: z.string().max(1000).optional(),

@@ -11,7 +11,10 @@ import type { Runtime } from '../../runtime/runtime.js';
 export function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (v && typeof v === 'object') {
-    return `{${Object.keys(v as object).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(v as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }
@@ -24,17 +27,30 @@ export function canonicalJson(v: unknown): string {
 export function signDispatch(secret: string, eventType: string, clientPayload: Record<string, unknown>): string {
   const rest = { ...clientPayload };
   delete rest.signature;
-  return 'sha256=' + createHmac('sha256', secret).update(`${eventType}\n${canonicalJson(rest)}`).digest('hex');
+  return (
+    'sha256=' +
+    createHmac('sha256', secret)
+      .update(`${eventType}\n${canonicalJson(rest)}`)
+      .digest('hex')
+  );
 }
 
-export function verifyDispatch(secret: string, eventType: string, clientPayload: Record<string, unknown>, now: Date): string | null {
+export function verifyDispatch(
+  secret: string,
+  eventType: string,
+  clientPayload: Record<string, unknown>,
+  now: Date,
+): string | null {
   const sig = clientPayload.signature;
-  if (typeof sig !== 'string' || !/^sha256=[0-9a-f]{64}$/.test(sig)) return 'the repository_dispatch payload carries no sha256 signature';
+  if (typeof sig !== 'string' || !/^sha256=[0-9a-f]{64}$/.test(sig))
+    return 'the repository_dispatch payload carries no sha256 signature';
   const want = Buffer.from(signDispatch(secret, eventType, clientPayload));
   const got = Buffer.from(sig);
-  if (want.length !== got.length || !timingSafeEqual(want, got)) return 'the repository_dispatch signature does not match PAAS_WEBHOOK_SECRET';
+  if (want.length !== got.length || !timingSafeEqual(want, got))
+    return 'the repository_dispatch signature does not match PAAS_WEBHOOK_SECRET';
   const ts = typeof clientPayload.timestamp === 'string' ? Date.parse(clientPayload.timestamp) : NaN;
-  if (!Number.isFinite(ts) || Math.abs(now.getTime() - ts) > 10 * 60_000) return 'the repository_dispatch timestamp is missing or older than 10 minutes';
+  if (!Number.isFinite(ts) || Math.abs(now.getTime() - ts) > 10 * 60_000)
+    return 'the repository_dispatch timestamp is missing or older than 10 minutes';
   return null;
 }
 
@@ -60,7 +76,11 @@ function denied(message: string, remediation: string): PaasError {
 }
 
 /** The committed trigger policy of a context (paas.yml `contexts.<name>.trigger`), or undefined. */
-export function committedTrigger(rt: Runtime, common: Pick<CommonInputs, 'config'>, context: string): WebhookPolicy | undefined {
+export function committedTrigger(
+  rt: Runtime,
+  common: Pick<CommonInputs, 'config'>,
+  context: string,
+): WebhookPolicy | undefined {
   try {
     return loadPaasYml(common.config, rt.workspace ?? rt.cwd, { optional: true }).config.contexts[context]?.trigger;
   } catch {
@@ -70,8 +90,10 @@ export function committedTrigger(rt: Runtime, common: Pick<CommonInputs, 'config
 
 /** One policy's verdict on the run: why it refuses, or null. */
 function refusal(p: WebhookPolicy, f: TriggerFacts, op: string): string | null {
-  if (!p.events.includes(f.event)) return `event ${f.event || '(none)'} may not ${op} (allowed: ${p.events.join(', ') || 'none'})`;
-  if (p.branches.length && !p.branches.some((b) => globMatch(b, f.branch))) return `branch ${f.branch || '(none)'} may not ${op} (allowed: ${p.branches.join(', ')})`;
+  if (!p.events.includes(f.event))
+    return `event ${f.event || '(none)'} may not ${op} (allowed: ${p.events.join(', ') || 'none'})`;
+  if (p.branches.length && !p.branches.some((b) => globMatch(b, f.branch)))
+    return `branch ${f.branch || '(none)'} may not ${op} (allowed: ${p.branches.join(', ')})`;
   if (p.actors.length && !p.actors.includes(f.actor)) return `actor ${f.actor || '(none)'} may not ${op}`;
   return null;
 }
@@ -82,7 +104,13 @@ function refusal(p: WebhookPolicy, f: TriggerFacts, op: string): string | null {
  * the run (the stricter wins; a signature is required when either requires it). Outside CI: only
  * demo contexts; others name the workflow to run.
  */
-export function checkTriggerPolicy(rt: Runtime, ctx: ContextConfig, vault: Vault, op: string, committed?: WebhookPolicy | undefined): void {
+export function checkTriggerPolicy(
+  rt: Runtime,
+  ctx: ContextConfig,
+  vault: Vault,
+  op: string,
+  committed?: WebhookPolicy | undefined,
+): void {
   if (!rt.inCI) {
     if (ctx.type === 'demo') return;
     const wf = op.startsWith('db_bootstrap') ? 'db_bootstrap' : op;
@@ -95,7 +123,11 @@ export function checkTriggerPolicy(rt: Runtime, ctx: ContextConfig, vault: Vault
   const editYml = `edit paas.yml contexts.${ctx.name}.trigger (events, branches, actors) in the default branch, or trigger the run the policy allows`;
   if (committed) {
     const why = refusal(committed, f, op);
-    if (why) throw denied(`trigger policy of ${ctx.name} (paas.yml contexts.${ctx.name}.trigger): ${why}`, `To allow it, ${editYml}.`);
+    if (why)
+      throw denied(
+        `trigger policy of ${ctx.name} (paas.yml contexts.${ctx.name}.trigger): ${why}`,
+        `To allow it, ${editYml}.`,
+      );
   }
   const own = refusal(ctx.webhook_policy, f, op);
   if (own) {
@@ -106,7 +138,8 @@ export function checkTriggerPolicy(rt: Runtime, ctx: ContextConfig, vault: Vault
   }
   const fix = `To allow it, ${editYml}.`;
   if (f.event === 'repository_dispatch' || ctx.webhook_policy.require_signature || committed?.require_signature) {
-    if (f.event !== 'repository_dispatch') throw denied(`trigger policy of ${ctx.name} requires a signed repository_dispatch`, fix);
+    if (f.event !== 'repository_dispatch')
+      throw denied(`trigger policy of ${ctx.name} requires a signed repository_dispatch`, fix);
     const secret = vault.require('PAAS_WEBHOOK_SECRET', 'verifying the repository_dispatch signature');
     let payload: { action?: unknown; client_payload?: unknown } = {};
     try {
@@ -114,8 +147,15 @@ export function checkTriggerPolicy(rt: Runtime, ctx: ContextConfig, vault: Vault
     } catch {
       throw denied('the repository_dispatch event payload (GITHUB_EVENT_PATH) cannot be read', fix);
     }
-    const cp = payload.client_payload && typeof payload.client_payload === 'object' ? (payload.client_payload as Record<string, unknown>) : {};
+    const cp =
+      payload.client_payload && typeof payload.client_payload === 'object'
+        ? (payload.client_payload as Record<string, unknown>)
+        : {};
     const why = verifyDispatch(secret, typeof payload.action === 'string' ? payload.action : '', cp, rt.now());
-    if (why) throw denied(`trigger policy of ${ctx.name}: ${why}`, 'Sign client_payload with PAAS_WEBHOOK_SECRET as docs/deploy.md describes (signDispatch), with a fresh timestamp.');
+    if (why)
+      throw denied(
+        `trigger policy of ${ctx.name}: ${why}`,
+        'Sign client_payload with PAAS_WEBHOOK_SECRET as docs/deploy.md describes (signDispatch), with a fresh timestamp.',
+      );
   }
 }

@@ -31,7 +31,9 @@ const EVENT_STATUS = { unpack: 'unpacked', deploy: 'good', fleet_rollback: 'bad'
  */
 export function historyLine(who: { actor: string; run: string }, at: Date, e: HistoryEvent): string {
   const { event, release, ...rest } = e;
-  const { status = EVENT_STATUS[event as keyof typeof EVENT_STATUS], ...extra } = rest as { status?: HistoryLine['status'] } & Pick<HistoryLine, 'sha256' | 'reason' | 'health'>;
+  const { status = EVENT_STATUS[event as keyof typeof EVENT_STATUS], ...extra } = rest as {
+    status?: HistoryLine['status'];
+  } & Pick<HistoryLine, 'sha256' | 'reason' | 'health'>;
   const line: HistoryLine = { at: at.toISOString(), release, status, event, actor: who.actor, run: who.run, ...extra };
   return JSON.stringify(line);
 }
@@ -51,24 +53,56 @@ export interface TargetState {
 
 /** Parses the output of stateScript/prepareScript (key=value lines and --block/--end sections). */
 export function parseState(stdout: string): TargetState {
-  const st: TargetState = { exists: true, current: null, releases: [], history: [], lockOwner: null, lock: null, diskPct: null, kv: {} };
+  const st: TargetState = {
+    exists: true,
+    current: null,
+    releases: [],
+    history: [],
+    lockOwner: null,
+    lock: null,
+    diskPct: null,
+    kv: {},
+  };
   let block: string | null = null;
   // a block's file without a final newline (a hand-made or damaged owner.json or history.jsonl)
   // joins `--end` onto its last line: split it back off so the line and the block end both count
-  const lines = stdout.split('\n').flatMap((l) => (l !== '--end' && l.endsWith('--end') ? [l.slice(0, -'--end'.length), '--end'] : [l]));
+  const lines = stdout
+    .split('\n')
+    .flatMap((l) => (l !== '--end' && l.endsWith('--end') ? [l.slice(0, -'--end'.length), '--end'] : [l]));
   for (const line of lines) {
-    if (line === '--end') { block = null; continue; }
-    if (line === '--releases' || line === '--history' || line === '--lock') { block = line.slice(2); continue; }
-    if (block === 'releases') { if (RELEASE_RE.test(line)) st.releases.push(line); continue; }
+    if (line === '--end') {
+      block = null;
+      continue;
+    }
+    if (line === '--releases' || line === '--history' || line === '--lock') {
+      block = line.slice(2);
+      continue;
+    }
+    if (block === 'releases') {
+      if (RELEASE_RE.test(line)) st.releases.push(line);
+      continue;
+    }
     if (block === 'history') {
       try {
         const h = JSON.parse(line) as HistoryLine;
-        if (h && typeof h.release === 'string' && RELEASE_RE.test(h.release) && (h.status === 'good' || h.status === 'bad' || h.status === 'unpacked')) st.history.push(h);
-      } catch { /* a torn or foreign line is skipped */ }
+        if (
+          h &&
+          typeof h.release === 'string' &&
+          RELEASE_RE.test(h.release) &&
+          (h.status === 'good' || h.status === 'bad' || h.status === 'unpacked')
+        )
+          st.history.push(h);
+      } catch {
+        /* a torn or foreign line is skipped */
+      }
       continue;
     }
     if (block === 'lock') {
-      try { st.lockOwner = JSON.parse(line) as Record<string, unknown>; } catch { st.lockOwner = {}; }
+      try {
+        st.lockOwner = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        st.lockOwner = {};
+      }
       continue;
     }
     const eq = line.indexOf('=');
@@ -85,14 +119,20 @@ export function parseState(stdout: string): TargetState {
 }
 
 /** Final status of each release (last line wins) and the order in which they last became good. */
-export function releaseStatuses(history: readonly HistoryLine[]): { status: Map<string, HistoryLine['status']>; goodOrder: string[] } {
+export function releaseStatuses(history: readonly HistoryLine[]): {
+  status: Map<string, HistoryLine['status']>;
+  goodOrder: string[];
+} {
   const status = new Map<string, HistoryLine['status']>();
   const lastGood = new Map<string, number>();
   history.forEach((h, i) => {
     status.set(h.release, h.status);
     if (h.status === 'good') lastGood.set(h.release, i);
   });
-  const goodOrder = [...lastGood.entries()].filter(([r]) => status.get(r) === 'good').sort((a, b) => b[1] - a[1]).map(([r]) => r);
+  const goodOrder = [...lastGood.entries()]
+    .filter(([r]) => status.get(r) === 'good')
+    .sort((a, b) => b[1] - a[1])
+    .map(([r]) => r);
   return { status, goodOrder };
 }
 
@@ -108,7 +148,12 @@ export function rollbackCandidate(st: Pick<TargetState, 'current' | 'releases' |
  * unmanaged directories (no history). Bad releases, and releases only unpacked by runs that failed
  * or were interrupted (status `unpacked`), do not count and are removed.
  */
-export function pruneList(st: Pick<TargetState, 'releases' | 'history'>, newRelease: string, previous: string | null, keep: number): string[] {
+export function pruneList(
+  st: Pick<TargetState, 'releases' | 'history'>,
+  newRelease: string,
+  previous: string | null,
+  keep: number,
+): string[] {
   const { status, goodOrder } = releaseStatuses(st.history);
   const kept = new Set<string>([newRelease]);
   for (const r of goodOrder.filter((g) => g !== newRelease).slice(0, Math.max(0, keep - 1))) kept.add(r);

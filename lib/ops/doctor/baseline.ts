@@ -11,7 +11,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { PaasError } from '../../output/errors.js';
-import { MAX_KDF_MEMORY, MIN_KDF_N, baselineFingerprint, legacyFingerprint, newKdf, type KdfParams } from './fingerprint.js';
+import {
+  MAX_KDF_MEMORY,
+  MIN_KDF_N,
+  baselineFingerprint,
+  legacyFingerprint,
+  newKdf,
+  type KdfParams,
+} from './fingerprint.js';
 import { CHECK_NAMES, type Finding } from './types.js';
 
 export const BASELINE_FORMAT = 'paas-doctor-baseline/2';
@@ -30,12 +37,18 @@ const kdfSchema = z
   .object({
     name: z.literal('scrypt'),
     salt: z.string().regex(/^[A-Za-z0-9+/]{22}==$/, { error: 'salt must be 16 bytes in base64' }),
-    N: z.number().int().min(MIN_KDF_N).refine((n) => (n & (n - 1)) === 0, { error: 'N must be a power of two' }),
+    N: z
+      .number()
+      .int()
+      .min(MIN_KDF_N)
+      .refine((n) => (n & (n - 1)) === 0, { error: 'N must be a power of two' }),
     r: z.number().int().min(1).max(32),
     p: z.number().int().min(1).max(4),
   })
   .strict()
-  .refine((k) => 128 * k.N * k.r <= MAX_KDF_MEMORY, { error: `scrypt memory (128*N*r) must stay under ${MAX_KDF_MEMORY} bytes` });
+  .refine((k) => 128 * k.N * k.r <= MAX_KDF_MEMORY, {
+    error: `scrypt memory (128*N*r) must stay under ${MAX_KDF_MEMORY} bytes`,
+  });
 
 export const baselineSchema = z
   .object({
@@ -63,10 +76,14 @@ export interface BaselineCandidate {
 
 /** Findings that a baseline may accept: those about the tree's content, never a registered secret. */
 export function baselineable(f: Finding): boolean {
-  return (f.check === 'repo_plaintext_secret_exposure' || f.check === 'repo_private_state_artifacts') && f.kind !== 'registered_secret';
+  return (
+    (f.check === 'repo_plaintext_secret_exposure' || f.check === 'repo_private_state_artifacts') &&
+    f.kind !== 'registered_secret'
+  );
 }
 
-const REGENERATE = 'Regenerate it with `paas doctor --update-baseline` (action input update_baseline: true), review the diff and commit it.';
+const REGENERATE =
+  'Regenerate it with `paas doctor --update-baseline` (action input update_baseline: true), review the diff and commit it.';
 
 function readDoc(path: string): unknown {
   let text: string;
@@ -74,16 +91,23 @@ function readDoc(path: string): unknown {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    throw new PaasError('PAAS_INVALID_ARGUMENT', `doctor baseline ${path} cannot be read (${code})`, { stage: 'baseline', remediation: `Make ${path} a readable file, or pass another path with --baseline.` });
+    throw new PaasError('PAAS_INVALID_ARGUMENT', `doctor baseline ${path} cannot be read (${code})`, {
+      stage: 'baseline',
+      remediation: `Make ${path} a readable file, or pass another path with --baseline.`,
+    });
   }
   try {
     return JSON.parse(text);
   } catch {
-    throw new PaasError('PAAS_INVALID_ARGUMENT', `doctor baseline ${path} is not valid JSON`, { stage: 'baseline', remediation: `${REGENERATE} Or fix the file.` });
+    throw new PaasError('PAAS_INVALID_ARGUMENT', `doctor baseline ${path} is not valid JSON`, {
+      stage: 'baseline',
+      remediation: `${REGENERATE} Or fix the file.`,
+    });
   }
 }
 
-type Parsed = { format: 1; findings: Baseline['findings'] } | { format: 2; kdf: KdfParams; findings: Baseline['findings'] };
+type Parsed =
+  { format: 1; findings: Baseline['findings'] } | { format: 2; kdf: KdfParams; findings: Baseline['findings'] };
 
 function parse(path: string, raw: unknown): Parsed {
   const format = (raw as { format?: unknown } | null)?.format;
@@ -95,10 +119,14 @@ function parse(path: string, raw: unknown): Parsed {
   if (r.success) return { format: 2, kdf: r.data.kdf, findings: r.data.findings };
   const issue = format === LEGACY_BASELINE_FORMAT ? undefined : r.error.issues[0];
   const where = issue?.path.join('.') ?? '';
-  throw new PaasError('PAAS_INVALID_ARGUMENT', `doctor baseline ${path} does not match format ${BASELINE_FORMAT}${where ? ` (at ${where}: ${issue?.message ?? ''})` : ''}`, {
-    stage: 'baseline',
-    remediation: `A baseline holds only a format, a scrypt salt and parameters, and fingerprints with their checks, kinds and files. ${REGENERATE}`,
-  });
+  throw new PaasError(
+    'PAAS_INVALID_ARGUMENT',
+    `doctor baseline ${path} does not match format ${BASELINE_FORMAT}${where ? ` (at ${where}: ${issue?.message ?? ''})` : ''}`,
+    {
+      stage: 'baseline',
+      remediation: `A baseline holds only a format, a scrypt salt and parameters, and fingerprints with their checks, kinds and files. ${REGENERATE}`,
+    },
+  );
 }
 
 const key = (check: string, kind: string, file: string | undefined) => `${check}\0${kind}\0${file ?? ''}`;
@@ -116,15 +144,24 @@ export async function applyBaseline(path: string, candidates: readonly BaselineC
   const fingerprints = new Set(b.findings.map((e) => e.fingerprint));
   // only findings in a (check, kind, file) that the baseline lists cost a KDF computation
   const listed = new Set(b.findings.map((e) => key(e.check, e.kind, e.file)));
-  const todo = candidates.filter((c) => baselineable(c.finding) && listed.has(key(c.finding.check, c.finding.kind, c.finding.file)));
+  const todo = candidates.filter(
+    (c) => baselineable(c.finding) && listed.has(key(c.finding.check, c.finding.kind, c.finding.file)),
+  );
   await Promise.all(
     todo.map(async (c) => {
       const f = c.finding;
-      const fp = b.format === 1 ? legacyFingerprint(f.check, f.kind, f.file ?? '', c.identity) : await baselineFingerprint(b.kdf, f.check, f.kind, f.file ?? '', c.identity);
+      const fp =
+        b.format === 1
+          ? legacyFingerprint(f.check, f.kind, f.file ?? '', c.identity)
+          : await baselineFingerprint(b.kdf, f.check, f.kind, f.file ?? '', c.identity);
       if (fingerprints.has(fp)) f.baselined = true;
     }),
   );
-  return { entries: b.findings.length, matched: candidates.filter((c) => c.finding.baselined).length, format: b.format };
+  return {
+    entries: b.findings.length,
+    matched: candidates.filter((c) => c.finding.baselined).length,
+    format: b.format,
+  };
 }
 
 /** Rewrites the baseline with every baselineable candidate (keeping the salt of a format-2 file). */
@@ -140,19 +177,28 @@ export async function writeBaseline(path: string, candidates: readonly BaselineC
   }
   kdf ??= newKdf();
   const seen = new Set<string>();
-  const unique = candidates.filter((c) => baselineable(c.finding)).filter((c) => {
-    const k = `${key(c.finding.check, c.finding.kind, c.finding.file)}\0${c.identity}`;
-    return !seen.has(k) && seen.add(k);
-  });
+  const unique = candidates
+    .filter((c) => baselineable(c.finding))
+    .filter((c) => {
+      const k = `${key(c.finding.check, c.finding.kind, c.finding.file)}\0${c.identity}`;
+      return !seen.has(k) && seen.add(k);
+    });
   const used = kdf;
   const entries = (
     await Promise.all(
       unique.map(async ({ finding: f, identity }) => {
         const fingerprint = await baselineFingerprint(used, f.check, f.kind, f.file ?? '', identity);
-        return f.file ? { fingerprint, check: f.check, kind: f.kind, file: f.file } : { fingerprint, check: f.check, kind: f.kind };
+        return f.file
+          ? { fingerprint, check: f.check, kind: f.kind, file: f.file }
+          : { fingerprint, check: f.check, kind: f.kind };
       }),
     )
-  ).sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || a.kind.localeCompare(b.kind) || a.fingerprint.localeCompare(b.fingerprint));
+  ).sort(
+    (a, b) =>
+      (a.file ?? '').localeCompare(b.file ?? '') ||
+      a.kind.localeCompare(b.kind) ||
+      a.fingerprint.localeCompare(b.fingerprint),
+  );
   const doc: Baseline = {
     format: BASELINE_FORMAT,
     note: 'Accepted paas doctor findings. Fingerprints are scrypt (salt and cost below) of each finding; never a value, and no cheap hash of one. Regenerate with: paas doctor --update-baseline',
@@ -164,7 +210,10 @@ export async function writeBaseline(path: string, candidates: readonly BaselineC
     writeFileSync(path, JSON.stringify(doc, null, 2) + '\n');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    throw new PaasError('PAAS_INVALID_ARGUMENT', `doctor baseline ${path} cannot be written (${code})`, { stage: 'baseline', remediation: 'Pass a writable path with --baseline (input baseline), relative to the checked tree.' });
+    throw new PaasError('PAAS_INVALID_ARGUMENT', `doctor baseline ${path} cannot be written (${code})`, {
+      stage: 'baseline',
+      remediation: 'Pass a writable path with --baseline (input baseline), relative to the checked tree.',
+    });
   }
   return entries.length;
 }

@@ -6,7 +6,16 @@
  * Text is the file's bytes read as Latin-1, so offsets are byte offsets and the regexes run on
  * one-byte strings (the fast path of V8's regex engine).
  */
-import { DSN_RULE, PRIVATE_KEY_RULE, SECRET_KEYWORD_SOURCE, TOKEN_RULES, NON_SECRET_KEY_SUFFIXES, combinedTokenRegex, isPlaceholder, keyNamesSecret } from './patterns.js';
+import {
+  DSN_RULE,
+  PRIVATE_KEY_RULE,
+  SECRET_KEYWORD_SOURCE,
+  TOKEN_RULES,
+  NON_SECRET_KEY_SUFFIXES,
+  combinedTokenRegex,
+  isPlaceholder,
+  keyNamesSecret,
+} from './patterns.js';
 import { Matcher, type ScanSink } from '../../redaction/matcher.js';
 import { ANCHORS, ANY, MIN_WINDOW, type Anchor, type ByteClass } from '../../redaction/patterns.js';
 import { Fam } from '../../redaction/redactor.js';
@@ -27,13 +36,92 @@ export interface Hit {
 
 export type FileLang = 'env' | 'yaml' | 'json' | 'code' | 'dockerfile' | 'text';
 
-const CODE_EXT = new Set(['js', 'mjs', 'cjs', 'jsx', 'ts', 'mts', 'cts', 'tsx', 'py', 'go', 'java', 'kt', 'kts', 'rb', 'php', 'cs', 'rs', 'swift', 'scala', 'tf', 'hcl', 'tfvars', 'groovy', 'gradle', 'c', 'h', 'cc', 'cpp', 'hpp', 'm', 'dart', 'lua', 'pl', 'ex', 'exs', 'erl', 'clj', 'vue', 'svelte', 'r', 'jl', 'zig', 'nim']);
-const ENV_EXT = new Set(['env', 'properties', 'ini', 'cfg', 'conf', 'toml', 'sh', 'bash', 'zsh', 'ksh', 'fish', 'ps1', 'bat', 'cmd', 'npmrc', 'pypirc', 'netrc', 'envrc', 'service', 'tfstate']);
+const CODE_EXT = new Set([
+  'js',
+  'mjs',
+  'cjs',
+  'jsx',
+  'ts',
+  'mts',
+  'cts',
+  'tsx',
+  'py',
+  'go',
+  'java',
+  'kt',
+  'kts',
+  'rb',
+  'php',
+  'cs',
+  'rs',
+  'swift',
+  'scala',
+  'tf',
+  'hcl',
+  'tfvars',
+  'groovy',
+  'gradle',
+  'c',
+  'h',
+  'cc',
+  'cpp',
+  'hpp',
+  'm',
+  'dart',
+  'lua',
+  'pl',
+  'ex',
+  'exs',
+  'erl',
+  'clj',
+  'vue',
+  'svelte',
+  'r',
+  'jl',
+  'zig',
+  'nim',
+]);
+const ENV_EXT = new Set([
+  'env',
+  'properties',
+  'ini',
+  'cfg',
+  'conf',
+  'toml',
+  'sh',
+  'bash',
+  'zsh',
+  'ksh',
+  'fish',
+  'ps1',
+  'bat',
+  'cmd',
+  'npmrc',
+  'pypirc',
+  'netrc',
+  'envrc',
+  'service',
+  'tfstate',
+]);
 
 export function fileLang(path: string): FileLang {
   const base = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
-  if (base === 'dockerfile' || base.startsWith('dockerfile.') || base.endsWith('.dockerfile') || base === 'containerfile') return 'dockerfile';
-  if (base.startsWith('.env') || base === '.npmrc' || base === '.pypirc' || base === '.netrc' || base === '_netrc' || base === 'credentials') return 'env';
+  if (
+    base === 'dockerfile' ||
+    base.startsWith('dockerfile.') ||
+    base.endsWith('.dockerfile') ||
+    base === 'containerfile'
+  )
+    return 'dockerfile';
+  if (
+    base.startsWith('.env') ||
+    base === '.npmrc' ||
+    base === '.pypirc' ||
+    base === '.netrc' ||
+    base === '_netrc' ||
+    base === 'credentials'
+  )
+    return 'env';
   const dot = base.lastIndexOf('.');
   const ext = dot >= 0 ? base.slice(dot + 1) : '';
   if (ext === 'yml' || ext === 'yaml') return 'yaml';
@@ -44,14 +132,26 @@ export function fileLang(path: string): FileLang {
 }
 
 const YAML_PATH = /\.ya?ml$/i;
-const LOCKFILE = /(?:^|\/)(?:package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lock|go\.sum|Cargo\.lock|poetry\.lock|Pipfile\.lock|composer\.lock|Gemfile\.lock|gradle\.lockfile|packages\.lock\.json|flake\.lock|uv\.lock|pdm\.lock)$/;
+const LOCKFILE =
+  /(?:^|\/)(?:package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lock|go\.sum|Cargo\.lock|poetry\.lock|Pipfile\.lock|composer\.lock|Gemfile\.lock|gradle\.lockfile|packages\.lock\.json|flake\.lock|uv\.lock|pdm\.lock)$/;
 
 const STICKY_TOKEN_RE = combinedTokenRegex('y');
 const PRIVATE_KEY_HEAD_RE = new RegExp((TOKEN_RULES[PRIVATE_KEY_RULE] as { source: string }).source, 'y');
 const PRIVATE_KEY_BODY_RE = /^(?:[ \t\r\n]|\\[nr]|["'+,]|[A-Za-z-]+: [^\n\\]*(?:\\n|\r?\n))*([A-Za-z0-9+/=]{40,})/;
 const DSN_TAIL_RE = new RegExp((TOKEN_RULES[DSN_RULE] as { source: string }).source, 'y');
 const KEYWORD_STICKY_RE = new RegExp(SECRET_KEYWORD_SOURCE, 'iy');
-const RULE_FAMS = Fam.AWS | Fam.GOOGLE | Fam.AUTH | Fam.SLACK | Fam.GITHUB | Fam.STRIPE | Fam.NPM | Fam.OPENAI | Fam.GITLAB | Fam.SENDGRID | Fam.JWT;
+const RULE_FAMS =
+  Fam.AWS |
+  Fam.GOOGLE |
+  Fam.AUTH |
+  Fam.SLACK |
+  Fam.GITHUB |
+  Fam.STRIPE |
+  Fam.NPM |
+  Fam.OPENAI |
+  Fam.GITLAB |
+  Fam.SENDGRID |
+  Fam.JWT;
 /** Matcher family of doctor's own anchors (above the redaction library's families). */
 const RULE_ANCHOR = 1 << 24;
 /** The middle of an OpenAI key ('sk-' + 20 to 80 characters before it): the key is found from there. */
@@ -66,7 +166,9 @@ const OPENAI_MIDDLE = 'T3BlbkFJ';
  * trigger, see tokens()) and `-----BEGIN ` (from its PRIVATE KEY anchor).
  */
 const STARTS_FOUND_OTHERWISE = new Set(['sk-', 'SG.', '://', '-----BEGIN ']);
-const byteClass = (chars: string): ByteClass => [...new Set(Array.from(chars, (ch) => (ch.charCodeAt(0) & 255) | 0x20))];
+const byteClass = (chars: string): ByteClass => [
+  ...new Set(Array.from(chars, (ch) => (ch.charCodeAt(0) & 255) | 0x20)),
+];
 const DIGITS = '0123456789';
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const ALNUM = LETTERS + DIGITS;
@@ -77,8 +179,30 @@ const TOKEN_CLASS = byteClass(`${ALNUM}_+/=-`);
  * positions: fewer indexed words, fewer candidates. (Not xapp-: its digits may end after one.)
  */
 const AFTER_CLASS: Record<string, ByteClass> = {
-  ...Object.fromEntries(['gldt-', 'glrt-', 'glcbt-', 'glptt-', 'glft-', 'hvs.', 'hvb.', 'hvr.', 'figd_'].map((st) => [st, byteClass(`${ALNUM}_-`)])),
-  ...Object.fromEntries(['shpat_', 'shpca_', 'shppa_', 'shpss_', 'glsa_', 'gsk_', 'vcp_', 'vci_', 'vca_', 'vcr_', 'vck_', 'cfk_', 'cfut_', 'cfat_'].map((st) => [st, byteClass(ALNUM)])),
+  ...Object.fromEntries(
+    ['gldt-', 'glrt-', 'glcbt-', 'glptt-', 'glft-', 'hvs.', 'hvb.', 'hvr.', 'figd_'].map((st) => [
+      st,
+      byteClass(`${ALNUM}_-`),
+    ]),
+  ),
+  ...Object.fromEntries(
+    [
+      'shpat_',
+      'shpca_',
+      'shppa_',
+      'shpss_',
+      'glsa_',
+      'gsk_',
+      'vcp_',
+      'vci_',
+      'vca_',
+      'vcr_',
+      'vck_',
+      'cfk_',
+      'cfut_',
+      'cfat_',
+    ].map((st) => [st, byteClass(ALNUM)]),
+  ),
   glc_: byteClass(`${ALNUM}+/`),
   ntn_: byteClass(DIGITS),
   'tskey-': byteClass('abcdefghijklmnopqrstuvwxyz'),
@@ -89,7 +213,9 @@ const AFTER_CLASS: Record<string, ByteClass> = {
  * Beginnings found in the middle of their match (TokenRule.back): the match starts up to `max`
  * characters before, on a run of the rule's `back` characters.
  */
-const BACK_STARTS: ReadonlyArray<readonly [string, number, (c: number) => boolean]> = TOKEN_RULES.filter((r) => r.back).flatMap((r) => {
+const BACK_STARTS: ReadonlyArray<readonly [string, number, (c: number) => boolean]> = TOKEN_RULES.filter(
+  (r) => r.back,
+).flatMap((r) => {
   const set = new Set(Array.from(r.back as string, (ch) => ch.charCodeAt(0)));
   return r.starts.map((st) => [st, 1200, (c: number) => set.has(c)] as const);
 });
@@ -102,15 +228,29 @@ const ANCHOR_TEXT: Record<string, string> = { 'pypi-': 'pypi-AgEIcHlwaS5vcmc' };
  */
 const ANCHOR_SKIP: Record<string, number> = Object.fromEntries(
   // pairs, not an object literal: `ansible_pass: 4` in the bundle would read as an Ansible password
-  ([
-    ['requirepass', 4], ['masterauth', 2], ['AccountKey=', 4], ['duffel_live_', 2], ['discord.com/api/webhooks/', 13], ['discordapp.com/api/webhooks/', 5],
-    ['sntrys_eyJ', 3], ['xkeysib-', 1], ['ansible_ssh_pass', 6], ['ansible_become_pass', 11], ['ansible_pass', 4],
-  ] as const).map(([text, skip]) => [text, skip]),
+  (
+    [
+      ['requirepass', 4],
+      ['masterauth', 2],
+      ['AccountKey=', 4],
+      ['duffel_live_', 2],
+      ['discord.com/api/webhooks/', 13],
+      ['discordapp.com/api/webhooks/', 5],
+      ['sntrys_eyJ', 3],
+      ['xkeysib-', 1],
+      ['ansible_ssh_pass', 6],
+      ['ansible_become_pass', 11],
+      ['ansible_pass', 4],
+    ] as const
+  ).map(([text, skip]) => [text, skip]),
 );
 
 export function ruleAnchors(): Anchor[] {
   const covered = (st: string) =>
-    ANCHORS.some((a) => (a.fam & RULE_FAMS) !== 0 && (a.ci ? st.toLowerCase().startsWith(a.text.toLowerCase()) : st.startsWith(a.text)));
+    ANCHORS.some(
+      (a) =>
+        (a.fam & RULE_FAMS) !== 0 && (a.ci ? st.toLowerCase().startsWith(a.text.toLowerCase()) : st.startsWith(a.text)),
+    );
   const out: Anchor[] = [];
   const seen = new Set<string>();
   for (const r of TOKEN_RULES) {
@@ -181,7 +321,8 @@ class AnchorHits implements ScanSink {
 
 const DIGIT_CHARS = '0123456789';
 /** [A-Za-z0-9_.-]: characters of a token run */
-const isRunChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46;
+const isRunChar = (c: number) =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46;
 /** Publicly documented example credentials (vendor docs, emulators): not findings. */
 const KNOWN_EXAMPLE_PARTS = [
   'Eby8vdM02xNOcqFl', // Azure storage emulator (Azurite) account key
@@ -239,7 +380,8 @@ export class Detector {
   /** Confirms what the matcher reported in text. */
   private confirm(text: string, path: string, anchors: AnchorHits): Hit[] {
     const hits: Hit[] = [];
-    for (let k = 0; k < anchors.litStart.length; k++) this.registered(text, anchors.litStart[k] as number, anchors.litEnd[k] as number, hits);
+    for (let k = 0; k < anchors.litStart.length; k++)
+      this.registered(text, anchors.litStart[k] as number, anchors.litEnd[k] as number, hits);
     const docs = isDocsPath(path);
     this.tokens(text, hits, anchors, docs);
     const yaml = YAML_PATH.test(path);
@@ -249,14 +391,30 @@ export class Detector {
     if (yaml && /^kind:\s*["']?Secret["']?\s*$/m.test(text)) this.k8sSecrets(text, hits, owned);
     // a SealedSecret's encryptedData is ciphertext only its cluster can open
     const sealed = yaml && /^kind:\s*["']?SealedSecret["']?\s*$/m.test(text);
-    if (anchors.keyword.length && !LOCKFILE.test(path) && !sealed) this.keywords(text, lang, hits, owned, anchors.keyword.sort((a, b) => a - b), docs, docs && DOCS_ONLY_PATH.test(path));
+    if (anchors.keyword.length && !LOCKFILE.test(path) && !sealed)
+      this.keywords(
+        text,
+        lang,
+        hits,
+        owned,
+        anchors.keyword.sort((a, b) => a - b),
+        docs,
+        docs && DOCS_ONLY_PATH.test(path),
+      );
     return dedupe(hits);
   }
 
   private registered(text: string, start: number, end: number, hits: Hit[]): void {
     const f = this.formsByText.get(text.slice(start, end));
     if (!f) return;
-    hits.push({ kind: 'registered_secret', severity: 'critical', start, end, secret: `registered:${f.id}`, preview: `*** (value of ${f.name}${f.encoding === 'raw' ? '' : `, ${f.encoding} form`})` });
+    hits.push({
+      kind: 'registered_secret',
+      severity: 'critical',
+      start,
+      end,
+      secret: `registered:${f.id}`,
+      preview: `*** (value of ${f.name}${f.encoding === 'raw' ? '' : `, ${f.encoding} form`})`,
+    });
   }
 
   /**
@@ -318,17 +476,37 @@ export class Detector {
     const rule = TOKEN_RULES[i];
     if (!rule || i === PRIVATE_KEY_RULE || i === DSN_RULE) return -1;
     const s = m[0];
-    if (rule.boundary && !(rule.back === DIGIT_CHARS && text.startsWith('bot', at - 3)) && (isAlnumCode(text.charCodeAt(at - 1)) || (rule.decode === 'base64' && /[+/=]/.test(text[at - 1] ?? '')))) return -1;
+    if (
+      rule.boundary &&
+      !(rule.back === DIGIT_CHARS && text.startsWith('bot', at - 3)) &&
+      (isAlnumCode(text.charCodeAt(at - 1)) || (rule.decode === 'base64' && /[+/=]/.test(text[at - 1] ?? '')))
+    )
+      return -1;
     if (rule.lineStart && !atLineStart(text, at)) return -1;
     if (rule.notInDocs && docs) return -1;
     if (rule.accept && !rule.accept(s)) return -1;
     if (isKnownExample(s)) return at + s.length;
     if (rule.decode) {
       const inner = decodedHits(s, rule.decode);
-      if (inner) hits.push({ kind: 'encoded_secret', severity: 'critical', start: at, end: at + s.length, secret: s, preview: `${rule.decode} of ${inner} ***` });
+      if (inner)
+        hits.push({
+          kind: 'encoded_secret',
+          severity: 'critical',
+          start: at,
+          end: at + s.length,
+          secret: s,
+          preview: `${rule.decode} of ${inner} ***`,
+        });
       return at + s.length;
     }
-    hits.push({ kind: rule.kind, severity: rule.severity, start: at, end: at + s.length, secret: s, preview: `${s.startsWith(rule.prefix) ? rule.prefix : s.slice(0, Math.min(4, rule.prefix.length))}***` });
+    hits.push({
+      kind: rule.kind,
+      severity: rule.severity,
+      start: at,
+      end: at + s.length,
+      secret: s,
+      preview: `${s.startsWith(rule.prefix) ? rule.prefix : s.slice(0, Math.min(4, rule.prefix.length))}***`,
+    });
     return at + s.length;
   }
 
@@ -339,9 +517,21 @@ export class Detector {
     if (!m) return;
     const s = m[0];
     const body = PRIVATE_KEY_BODY_RE.exec(text.slice(start + s.length, start + s.length + 600));
-    if (body?.[1] && looksLikeKeyBody(body[1]) && !truncatedExample(text, start + s.length) && !isKnownExample(body[1])) {
+    if (
+      body?.[1] &&
+      looksLikeKeyBody(body[1]) &&
+      !truncatedExample(text, start + s.length) &&
+      !isKnownExample(body[1])
+    ) {
       const label = s.replace(/^-+BEGIN /, '').replace(/-+$/, '');
-      hits.push({ kind: 'private_key', severity: 'critical', start, end: start + s.length, secret: body[1].slice(0, 200), preview: `-----BEGIN ${label}----- ***` });
+      hits.push({
+        kind: 'private_key',
+        severity: 'critical',
+        start,
+        end: start + s.length,
+        secret: body[1].slice(0, 200),
+        preview: `-----BEGIN ${label}----- ***`,
+      });
     }
   }
 
@@ -363,11 +553,27 @@ export class Detector {
     // in tests and documentation a connection string is an example unless its password looks generated
     if (docs && !looksSecretValue(decodeSafe(password), true)) return;
     const host = /^[A-Za-z0-9.[\]:-]*/.exec(text.slice(at + s.length - 1, at + s.length + 255))?.[0] ?? '';
-    if (/(?:^|\.)example\.(?:com|org|net)$|\.example$|\.invalid$|^host$|^hostname$/i.test(host.replace(/:\d+$/, ''))) return;
-    hits.push({ kind: 'dsn_password', severity: 'critical', start: b, end: at + s.length - 1, secret: password, preview: maskDsn(scheme.toLowerCase()) });
+    if (/(?:^|\.)example\.(?:com|org|net)$|\.example$|\.invalid$|^host$|^hostname$/i.test(host.replace(/:\d+$/, '')))
+      return;
+    hits.push({
+      kind: 'dsn_password',
+      severity: 'critical',
+      start: b,
+      end: at + s.length - 1,
+      secret: password,
+      preview: maskDsn(scheme.toLowerCase()),
+    });
   }
 
-  private keywords(text: string, lang: FileLang, hits: Hit[], owned: ReadonlyArray<readonly [number, number]>, positions: readonly number[], docs: boolean, docsOnly = false): void {
+  private keywords(
+    text: string,
+    lang: FileLang,
+    hits: Hit[],
+    owned: ReadonlyArray<readonly [number, number]>,
+    positions: readonly number[],
+    docs: boolean,
+    docsOnly = false,
+  ): void {
     const re = KEYWORD_STICKY_RE;
     let done = -1;
     for (const at of positions) {
@@ -390,10 +596,26 @@ export class Detector {
       done = ke;
       // cheap rejection first: an assignment must follow the key (", ', ], space, tab, =, :, >, ?)
       const next = text.charCodeAt(ke);
-      if (next !== 61 && next !== 58 && next !== 34 && next !== 39 && next !== 93 && next !== 32 && next !== 9 && next !== 62 && next !== 63 && !(lang === 'yaml' && (next === 44 || next === 10 || next === 13))) continue;
+      if (
+        next !== 61 &&
+        next !== 58 &&
+        next !== 34 &&
+        next !== 39 &&
+        next !== 93 &&
+        next !== 32 &&
+        next !== 9 &&
+        next !== 62 &&
+        next !== 63 &&
+        !(lang === 'yaml' && (next === 44 || next === 10 || next === 13))
+      )
+        continue;
       // a reference (${DB_PASSWORD:-x}, {{ token }}) or a binding (:token="props.token", v-bind:api-key)
       const before = text.charCodeAt(ks - 1);
-      if ((before === 123 /* { */ && /[${%]/.test(text[ks - 2] ?? '')) || (before === 58 /* : */ && (ks < 2 || /[\s-]/.test(text[ks - 2] as string)))) continue;
+      if (
+        (before === 123 /* { */ && /[${%]/.test(text[ks - 2] ?? '')) ||
+        (before === 58 /* : */ && (ks < 2 || /[\s-]/.test(text[ks - 2] as string)))
+      )
+        continue;
       if (before === 64 /* @ */ || before === 35 /* # */) continue;
       if (owned.length && owned.some(([a, b]) => ks >= a && ks < b)) continue;
       const tail = text.slice(kwEnd, ke).replace(/[._-]+$/, '');
@@ -407,13 +629,24 @@ export class Detector {
       }
       const value = readAssignedValue(text, ks, ke, lang) ?? namedValue(text, ks, ke);
       if (!value) continue;
-      if (isPlaceholder(value.text) || notALiteral(value.text, value.quoted) || !looksSecretValue(value.text, docs)) continue;
+      if (isPlaceholder(value.text) || notALiteral(value.text, value.quoted) || !looksSecretValue(value.text, docs))
+        continue;
       // documentation and example files: a secret-named key there is an example (provider formats and keys are still found)
       if (docsOnly) continue;
-      const keyWords = text.slice(ks, kwStart).split(/[_.-]+|(?=[A-Z][a-z])/).filter(Boolean);
+      const keyWords = text
+        .slice(ks, kwStart)
+        .split(/[_.-]+|(?=[A-Z][a-z])/)
+        .filter(Boolean);
       if (keyWords.some((w) => PAGINATION_WORDS.has(w.toLowerCase()))) continue;
       const key = text.slice(ks, ke).replace(/^[.-]+/, '');
-      hits.push({ kind: 'secret_named_key', severity: 'high', start: ks, end: value.end, secret: value.text, preview: `${key}=***` });
+      hits.push({
+        kind: 'secret_named_key',
+        severity: 'high',
+        start: ks,
+        end: value.end,
+        secret: value.text,
+        preview: `${key}=***`,
+      });
     }
   }
 
@@ -440,7 +673,14 @@ export class Detector {
             const plain = decode ? decodeBase64(raw) : raw;
             if (plain !== null && !isPlaceholder(plain) && !isPlaceholder(raw)) {
               const start = offset + indent;
-              hits.push({ kind: 'k8s_secret_value', severity: 'critical', start, end: offset + line.length, secret: raw, preview: `${kv[1]}: ***` });
+              hits.push({
+                kind: 'k8s_secret_value',
+                severity: 'critical',
+                start,
+                end: offset + line.length,
+                secret: raw,
+                preview: `${kv[1]}: ***`,
+              });
             }
           }
         }
@@ -527,7 +767,11 @@ export function readAssignedValue(text: string, ks: number, ke: number, lang: Fi
     if (arg) return quotedAt(text, p + arg[0].length);
   }
   // <add key="SmtpPassword" value="..."/>, <property name="password" value="..."/>
-  if (quotedKey && text[ks - 1] === text[ke] && /(?:key|name)[ \t]*=[ \t]*["']$/i.test(text.slice(Math.max(0, ks - 12), ks))) {
+  if (
+    quotedKey &&
+    text[ks - 1] === text[ke] &&
+    /(?:key|name)[ \t]*=[ \t]*["']$/i.test(text.slice(Math.max(0, ks - 12), ks))
+  ) {
     const attr = /^[ \t]+value[ \t]*=[ \t]*(?=["'])/.exec(text.slice(p, p + 40));
     if (attr) return quotedAt(text, p + attr[0].length);
   }
@@ -551,8 +795,10 @@ export function readAssignedValue(text: string, ks: number, ke: number, lang: Fi
   const c = text[p];
   const c2 = text[p + 1];
   if (c === ':' && c2 === '=') p += 2;
-  else if (c === ':' && c2 === ':' && text[p + 2] === '=') p += 3; // Makefile ::=
-  else if ((c === '?' || c === '+' || c === '.') && c2 === '=') p += 2; // Makefile ?= +=, PHP .=
+  else if (c === ':' && c2 === ':' && text[p + 2] === '=')
+    p += 3; // Makefile ::=
+  else if ((c === '?' || c === '+' || c === '.') && c2 === '=')
+    p += 2; // Makefile ?= +=, PHP .=
   else if (c === '=' && c2 === '>') p += 2;
   else if (c === '=' && c2 !== '=') p += 1;
   else if (c === ':' && c2 !== ':' && c2 !== '/') p += 1;
@@ -563,7 +809,10 @@ export function readAssignedValue(text: string, ks: number, ke: number, lang: Fi
     const lineStart = lineStartNear(text, ks, 200);
     const prefix = text.slice(lineStart, ks);
     const dockerSpace = lang === 'dockerfile' && /^\s*(?:ENV|ARG)\s+$/.test(prefix) && spaced;
-    const netrc = lang === 'env' && /(?:^|\s)(?:password|passwd)$/.test(text.slice(lineStart, ke)) && /(?:^|\s)(?:machine|login)\s/.test(prefix + ' ');
+    const netrc =
+      lang === 'env' &&
+      /(?:^|\s)(?:password|passwd)$/.test(text.slice(lineStart, ke)) &&
+      /(?:^|\s)(?:machine|login)\s/.test(prefix + ' ');
     if (!dockerSpace && !netrc) return null;
   }
   while (text[p] === ' ' || text[p] === '\t') p++;
@@ -577,7 +826,13 @@ export function readAssignedValue(text: string, ks: number, ke: number, lang: Fi
     return { text: text.slice(p + 1, e), quoted: true, end: e + 1 };
   }
   // Password=...; inside a connection string (SQL Server, ODBC, Npgsql), in any file
-  if (c === '=' && (text[ks - 1] === ';' || text[ks - 1] === '"' || text[ks - 1] === "'" || text[ks - 1] === ' ') && /(?:^|[;"'])\s*(?:Server|Data Source|Host|User ID|Uid|Initial Catalog|Database)\s*=[^;"'\n]*;/i.test(text.slice(lineStartNear(text, ks, 300), ks))) {
+  if (
+    c === '=' &&
+    (text[ks - 1] === ';' || text[ks - 1] === '"' || text[ks - 1] === "'" || text[ks - 1] === ' ') &&
+    /(?:^|[;"'])\s*(?:Server|Data Source|Host|User ID|Uid|Initial Catalog|Database)\s*=[^;"'\n]*;/i.test(
+      text.slice(lineStartNear(text, ks, 300), ks),
+    )
+  ) {
     let e = p;
     while (e < text.length && text[e] !== ';' && text[e] !== '"' && text[e] !== "'" && text[e] !== '\n') e++;
     const v = text.slice(p, e).trim();
@@ -630,18 +885,41 @@ function namedValue(text: string, ks: number, ke: number): AssignedValue | null 
 }
 
 /** Keys of pagination and protocol tokens (NextToken, continuation_token, output_token): not secrets. */
-const PAGINATION_WORDS = new Set(['next', 'continuation', 'page', 'paging', 'pagination', 'output', 'input', 'marker', 'cursor', 'resume', 'sync', 'idempotency', 'csrf', 'xsrf', 'term', 'last', 'prev', 'previous', 'used']);
+const PAGINATION_WORDS = new Set([
+  'next',
+  'continuation',
+  'page',
+  'paging',
+  'pagination',
+  'output',
+  'input',
+  'marker',
+  'cursor',
+  'resume',
+  'sync',
+  'idempotency',
+  'csrf',
+  'xsrf',
+  'term',
+  'last',
+  'prev',
+  'previous',
+  'used',
+]);
 /** Documentation and example files (not tests): secret-named keys there are examples. */
-const DOCS_ONLY_PATH = /(?:^|\/)(?:examples?|samples?|docs?|documentation|website)\/|[._-]examples?\.[a-z0-9]+$|\.(?:md|mdx|markdown|rst|adoc|txt|html?)$|(?:^|\/)(?:README|CHANGELOG|CONTRIBUTING)[^/]*$/i;
+const DOCS_ONLY_PATH =
+  /(?:^|\/)(?:examples?|samples?|docs?|documentation|website)\/|[._-]examples?\.[a-z0-9]+$|\.(?:md|mdx|markdown|rst|adoc|txt|html?)$|(?:^|\/)(?:README|CHANGELOG|CONTRIBUTING)[^/]*$/i;
 
 /** Test, fixture, example and documentation paths: values there are examples unless they look generated. */
-const DOCS_PATH = /(?:^|\/)(?:tests?|bench(?:marks?)?|__tests__|spec|specs|e2e|fixtures?|__fixtures__|testdata|test-data|mocks?|__mocks__|examples?|samples?|demos?|docs?|documentation|website|stories|storybook)\/|(?:^|\/)[^/]*(?:[._-](?:test|spec|e2e|stories|story|example|sample|fixture|mock)s?)\.[a-z0-9]+$|(?:^|\/)test_[^/]*\.py$|\.(?:md|mdx|markdown|rst|adoc|txt|html?)$|(?:^|\/)(?:README|CHANGELOG|CONTRIBUTING)[^/]*$/i;
+const DOCS_PATH =
+  /(?:^|\/)(?:tests?|bench(?:marks?)?|__tests__|spec|specs|e2e|fixtures?|__fixtures__|testdata|test-data|mocks?|__mocks__|examples?|samples?|demos?|docs?|documentation|website|stories|storybook)\/|(?:^|\/)[^/]*(?:[._-](?:test|spec|e2e|stories|story|example|sample|fixture|mock)s?)\.[a-z0-9]+$|(?:^|\/)test_[^/]*\.py$|\.(?:md|mdx|markdown|rst|adoc|txt|html?)$|(?:^|\/)(?:README|CHANGELOG|CONTRIBUTING)[^/]*$/i;
 export function isDocsPath(path: string): boolean {
   return DOCS_PATH.test(path) && !/(?:^|\/)(?:\.env|vault|secrets?)(?:[./]|$)/i.test(path);
 }
 
 /** Words a test or an example password is made of. */
-const EXAMPLE_WORDS = /test|passw|secret|example|sample|dummy|fake|demo|mock|fixture|qwerty|letmein|welcome|hunter|admin|changeit|123456|password|(?:^|[^a-z])(?:foo|bar|abc)(?:[^a-z]|$)/i;
+const EXAMPLE_WORDS =
+  /test|passw|secret|example|sample|dummy|fake|demo|mock|fixture|qwerty|letmein|welcome|hunter|admin|changeit|123456|password|(?:^|[^a-z])(?:foo|bar|abc)(?:[^a-z]|$)/i;
 
 /** Shannon entropy of a string, in bits per character. */
 function entropy(v: string): number {
@@ -667,7 +945,12 @@ export function looksSecretValue(v: string, docs: boolean): boolean {
   if (/^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.test(v) && docs) return false;
   if (/^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?$/.test(v)) return false; // a date
   if (!docs) return true;
-  return v.length >= 20 && entropy(v) >= 3.6 && !EXAMPLE_WORDS.test(v) && [/[a-z]/, /[A-Z]/, /\d/].filter((r) => r.test(v)).length >= 2;
+  return (
+    v.length >= 20 &&
+    entropy(v) >= 3.6 &&
+    !EXAMPLE_WORDS.test(v) &&
+    [/[a-z]/, /[A-Z]/, /\d/].filter((r) => r.test(v)).length >= 2
+  );
 }
 
 /** References and expressions rather than literal values. */
@@ -676,10 +959,19 @@ function notALiteral(v: string, quoted: boolean): boolean {
   if (!quoted && /^[A-Za-z_$][A-Za-z_$]*\d{0,2}(?:\.[A-Za-z_$][A-Za-z_$]*\d{0,2})+(?:\(.*\))?$/.test(v)) return true; // secrets.X, process.env.X (not abc123.x9y8z7: a bootstrap token)
   if (!quoted && /[()[\]]/.test(v)) return true; // function calls, lookups
   if (/^(?:[~^<>=]*\d+(?:\.\d+)+(?:[-+][\w.]+)?|\d{1,7}[smhdw]?|0x[0-9a-f]{1,8})$/i.test(v)) return true; // versions, small numbers, durations (long digit runs and 123-abc shapes can be secrets)
-  if (/^(?:\.{0,2}\/|~\/|[A-Za-z]:\\)/.test(v) || /\.(?:pem|key|json|txt|crt|p12|pfx|env|ya?ml|gpg|asc|age)$/i.test(v)) return true; // file references
+  if (/^(?:\.{0,2}\/|~\/|[A-Za-z]:\\)/.test(v) || /\.(?:pem|key|json|txt|crt|p12|pfx|env|ya?ml|gpg|asc|age)$/i.test(v))
+    return true; // file references
   if (/\s/.test(v)) return true; // prose
   if (quoted && /["'`]/.test(v) && /[()]/.test(v)) return true; // '"'.concat(x, '"'): code between quotes
-  if (quoted && (/^\+.*\+$/.test(v) || /^\.[A-Za-z_$][\w$]*\(/.test(v) || (/^\+/.test(v) && /[(){};]/.test(v)) || /^[,:;=&|)]/.test(v) || /[,:;(&|]$/.test(v))) return true; // a fragment of code between two strings ("token="+t+"")
+  if (
+    quoted &&
+    (/^\+.*\+$/.test(v) ||
+      /^\.[A-Za-z_$][\w$]*\(/.test(v) ||
+      (/^\+/.test(v) && /[(){};]/.test(v)) ||
+      /^[,:;=&|)]/.test(v) ||
+      /[,:;(&|]$/.test(v))
+  )
+    return true; // a fragment of code between two strings ("token="+t+"")
   if (/^[a-z]+(?:_[a-z]+)+$/.test(v) || /^[a-z]+(?:[A-Z][a-z]+)+$/.test(v)) return true; // identifiers: private_key_id, accessToken
   if (!/[A-Za-z]/.test(v) && !/\d{6,}/.test(v)) return true;
   return false;

@@ -45,7 +45,15 @@ export const doctorInputs = z.object({
   /** the tree to check (default: GITHUB_WORKSPACE, else the git work tree of the working directory, else the working directory) */
   path: z.preprocess(emptyToUndefined, pathInput.optional()),
   /** files larger than this many bytes are skipped (and counted) */
-  max_file_size: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1024).max(1 << 30).default(DEFAULT_MAX_FILE_BYTES)),
+  max_file_size: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(1 << 30)
+      .default(DEFAULT_MAX_FILE_BYTES),
+  ),
 });
 export type DoctorSettings = z.infer<typeof doctorInputs>;
 
@@ -62,7 +70,11 @@ interface TreeChoice {
 }
 
 function pathError(message: string): PaasError {
-  return new PaasError('PAAS_INVALID_ARGUMENT', message, { stage: 'path', remediation: 'Pass the directory to check with --path <dir> (input path), or run doctor inside the repository without --path.' });
+  return new PaasError('PAAS_INVALID_ARGUMENT', message, {
+    stage: 'path',
+    remediation:
+      'Pass the directory to check with --path <dir> (input path), or run doctor inside the repository without --path.',
+  });
 }
 
 function treeRoot(rt: Runtime, opts: DoctorOptions): TreeChoice {
@@ -75,11 +87,16 @@ function treeRoot(rt: Runtime, opts: DoctorOptions): TreeChoice {
       st = statSync(abs);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw pathError(code === 'ENOENT' || code === 'ENOTDIR' ? `path ${abs} does not exist${realPathLoose(abs) !== abs ? ` (it leads to ${realPathLoose(abs)})` : ''}` : `path ${abs} cannot be read (${code ?? 'error'})`);
+      throw pathError(
+        code === 'ENOENT' || code === 'ENOTDIR'
+          ? `path ${abs} does not exist${realPathLoose(abs) !== abs ? ` (it leads to ${realPathLoose(abs)})` : ''}`
+          : `path ${abs} cannot be read (${code ?? 'error'})`,
+      );
     }
     if (!st.isDirectory()) throw pathError(`path ${abs} is not a directory`);
     const real = realPathLoose(abs);
-    const repository = findGitWorkTree(real) !== null || Boolean(rt.workspace && isInside(real, realPathLoose(rt.workspace)));
+    const repository =
+      findGitWorkTree(real) !== null || Boolean(rt.workspace && isInside(real, realPathLoose(rt.workspace)));
     return { root: abs, why: `named by --path (input path)${repository ? '' : '; not a git work tree'}`, repository };
   }
   if (rt.workspace) return { root: resolve(rt.workspace), why: 'GITHUB_WORKSPACE', repository: true };
@@ -96,14 +113,21 @@ function treeRoot(rt: Runtime, opts: DoctorOptions): TreeChoice {
 }
 
 /** Vault values and named secrets this run can see: registered with the redactor and searched in files. */
-function collectSecrets(rt: Runtime, common: CommonInputs, vaults: Map<string, Map<string, string>>): RegisteredSecrets {
+function collectSecrets(
+  rt: Runtime,
+  common: CommonInputs,
+  vaults: Map<string, Map<string, string>>,
+): RegisteredSecrets {
   const reg = new RegisteredSecrets();
   const add = (value: string | undefined, name: string) => {
     if (!value) return;
     rt.redactor.register(value, name);
     reg.add(value, name);
   };
-  for (const [source, text] of [['vault', common.vault], ['PAAS_VAULT', rt.env.PAAS_VAULT]] as const) {
+  for (const [source, text] of [
+    ['vault', common.vault],
+    ['PAAS_VAULT', rt.env.PAAS_VAULT],
+  ] as const) {
     if (!text) continue;
     try {
       for (const [k, v] of parseDotenv(text, source)) add(v, k);
@@ -132,7 +156,11 @@ export async function runDoctor(rt: Runtime, common: CommonInputs, opts: DoctorO
 
   const findings: Record<CheckName, Finding[]> = {
     // "inside the checked tree" matters when that tree is a repository; `--path ~` may hold ~/.paas
-    state_root_outside_repo: checkStateRoot(view, { workspace: rt.workspace, scanRoot: tree.repository ? root : null, unsafeOverride: common.allow_unsafe_state_root }),
+    state_root_outside_repo: checkStateRoot(view, {
+      workspace: rt.workspace,
+      scanRoot: tree.repository ? root : null,
+      unsafeOverride: common.allow_unsafe_state_root,
+    }),
     context_vault_outside_repo: checkVaults(view, { workspace: rt.workspace, scanRoot: tree.repository ? root : null }),
     repo_private_state_artifacts: [],
     repo_plaintext_secret_exposure: [],
@@ -175,12 +203,19 @@ export async function runDoctor(rt: Runtime, common: CommonInputs, opts: DoctorO
     }
     if (privateDirs.length || privateFiles.size) {
       const before = list.files.length;
-      list.files = list.files.filter((f) => !privateFiles.has(f) && !privateDirs.some((d) => d === '' || f === d || f.startsWith(`${d}/`)));
+      list.files = list.files.filter(
+        (f) => !privateFiles.has(f) && !privateDirs.some((d) => d === '' || f === d || f.startsWith(`${d}/`)),
+      );
       notScanned = `; not scanned: ${[...privateDirs.map((d) => `the state root ${d}/`), ...(privateFiles.size ? [`${privateFiles.size} context vault file(s)`] : [])].join(' and ')} (${before - list.files.length} file(s))`;
     }
     const exclude = new Set<string>([posixRel(root, baselinePath)]);
     if (opts.sarif_file) exclude.add(posixRel(root, resolve(rt.cwd, opts.sarif_file)));
-    const scan = await scanTreeParallel(root, list.files, { forms: secrets.forms(), maxFileBytes: opts.max_file_size, exclude, env: rt.env });
+    const scan = await scanTreeParallel(root, list.files, {
+      forms: secrets.forms(),
+      maxFileBytes: opts.max_file_size,
+      exclude,
+      env: rt.env,
+    });
     report.listing = list.listing;
     report.files = scan.files;
     report.bytes = scan.bytes;
@@ -195,13 +230,29 @@ export async function runDoctor(rt: Runtime, common: CommonInputs, opts: DoctorO
     };
     for (const a of scan.artifacts) {
       const preview = safeText(`${a.what}: ${a.file}`);
-      const f: Finding = { check: 'repo_private_state_artifacts', kind: a.kind, severity: a.severity, file: a.file, preview, fingerprint: id('repo_private_state_artifacts', a.kind, a.file, preview) };
+      const f: Finding = {
+        check: 'repo_private_state_artifacts',
+        kind: a.kind,
+        severity: a.severity,
+        file: a.file,
+        preview,
+        fingerprint: id('repo_private_state_artifacts', a.kind, a.file, preview),
+      };
       findings.repo_private_state_artifacts.push(f);
       candidates.push({ finding: f, identity: a.file });
     }
     for (const h of scan.hits) {
       const preview = safeText(h.preview);
-      const f: Finding = { check: 'repo_plaintext_secret_exposure', kind: h.kind, severity: h.severity, file: h.file, line: h.line, column: h.column, preview, fingerprint: id('repo_plaintext_secret_exposure', h.kind, h.file, preview) };
+      const f: Finding = {
+        check: 'repo_plaintext_secret_exposure',
+        kind: h.kind,
+        severity: h.severity,
+        file: h.file,
+        line: h.line,
+        column: h.column,
+        preview,
+        fingerprint: id('repo_plaintext_secret_exposure', h.kind, h.file, preview),
+      };
       findings.repo_plaintext_secret_exposure.push(f);
       candidates.push({ finding: f, identity: h.secret });
     }
@@ -222,7 +273,9 @@ export async function runDoctor(rt: Runtime, common: CommonInputs, opts: DoctorO
       report.baseline.matched = r.matched;
       report.baseline.format = r.format;
       if (r.format === 1) {
-        rt.logger.warn(`doctor: baseline ${baselinePath} uses format 1, whose unsalted SHA-256 fingerprints let anyone confirm a guessed secret offline; rewrite it in format 2 with \`paas doctor --update-baseline\`, review and commit it (and rotate any real secret it accepted: the old file stays in git history)`);
+        rt.logger.warn(
+          `doctor: baseline ${baselinePath} uses format 1, whose unsalted SHA-256 fingerprints let anyone confirm a guessed secret offline; rewrite it in format 2 with \`paas doctor --update-baseline\`, review and commit it (and rotate any real secret it accepted: the old file stays in git history)`,
+        );
       }
     }
   }
@@ -231,25 +284,45 @@ export async function runDoctor(rt: Runtime, common: CommonInputs, opts: DoctorO
   for (const name of CHECK_NAMES) {
     const list = findings[name];
     const failing = list.filter((f) => !f.baselined && (opts.fail_on === 'any' || f.severity === 'critical'));
-    report.checks.push({ name, ok: failing.length === 0, detail: detailFor(name, list, failing, report, view.exists, root), findings: list });
+    report.checks.push({
+      name,
+      ok: failing.length === 0,
+      detail: detailFor(name, list, failing, report, view.exists, root),
+      findings: list,
+    });
   }
   report.ok = report.checks.every((c) => c.ok);
   report.ms = Math.round(performance.now() - started);
   return report;
 }
 
-function detailFor(name: CheckName, all: Finding[], failing: Finding[], r: DoctorReport, stateRootExists: boolean, root: string | null): string {
+function detailFor(
+  name: CheckName,
+  all: Finding[],
+  failing: Finding[],
+  r: DoctorReport,
+  stateRootExists: boolean,
+  root: string | null,
+): string {
   const accepted = all.filter((f) => f.baselined).length;
   const tail = `${accepted ? `, ${accepted} accepted in the baseline` : ''}`;
   const bad = (what: string) => `${failing.length} ${what}${tail}`;
   switch (name) {
     case 'state_root_outside_repo':
-      return failing.length ? failing.map((f) => f.preview).join('; ') : `state root ${r.state_root} is outside every repository and the workspace${stateRootExists ? '' : ' (not created yet)'}`;
+      return failing.length
+        ? failing.map((f) => f.preview).join('; ')
+        : `state root ${r.state_root} is outside every repository and the workspace${stateRootExists ? '' : ' (not created yet)'}`;
     case 'context_vault_outside_repo':
-      return failing.length ? bad('vault problem(s)') : r.contexts ? `${r.contexts} context(s); every vault file is outside the repository, private and not shared` : 'no contexts under the state root; vault values come from inputs or the environment only';
+      return failing.length
+        ? bad('vault problem(s)')
+        : r.contexts
+          ? `${r.contexts} context(s); every vault file is outside the repository, private and not shared`
+          : 'no contexts under the state root; vault values come from inputs or the environment only';
     case 'repo_private_state_artifacts':
       if (!root) return 'no repository to check';
-      return failing.length ? bad('private state file(s) in the tree') : `no private state files among ${r.files} files${tail}`;
+      return failing.length
+        ? bad('private state file(s) in the tree')
+        : `no private state files among ${r.files} files${tail}`;
     case 'repo_plaintext_secret_exposure': {
       if (!root) return 'no repository to check';
       const s = r.skipped;
@@ -258,12 +331,20 @@ function detailFor(name: CheckName, all: Finding[], failing: Finding[], r: Docto
       return failing.length ? `${bad('plaintext secret(s)')}; ${scope}` : `no plaintext secrets; ${scope}${tail}`;
     }
     case 'cross_context_contamination':
-      return failing.length ? bad('shared target(s), vault(s) or event(s)') : r.contexts > 1 ? `${r.contexts} contexts share no target, vault, state or event` : `${r.contexts} context(s): nothing to share`;
+      return failing.length
+        ? bad('shared target(s), vault(s) or event(s)')
+        : r.contexts > 1
+          ? `${r.contexts} contexts share no target, vault, state or event`
+          : `${r.contexts} context(s): nothing to share`;
   }
 }
 
 /** The report as an Outcome: status line, per-check lines, annotations (Actions), JSON envelope, summary. */
-export function doctorOutcome(rt: Runtime, report: DoctorReport, opts: { sarifFile?: string | undefined; context?: string | null } = {}): Outcome {
+export function doctorOutcome(
+  rt: Runtime,
+  report: DoctorReport,
+  opts: { sarifFile?: string | undefined; context?: string | null } = {},
+): Outcome {
   const open = openFindings(report);
   const failed = report.checks.filter((c) => !c.ok);
   const baselined = allFindings(report).length - open.length;
@@ -273,11 +354,21 @@ export function doctorOutcome(rt: Runtime, report: DoctorReport, opts: { sarifFi
     const prefix = report.root && rt.workspace ? posixRel(resolve(rt.workspace), report.root) : '';
     extra.push(...annotations(report, { prefix: prefix && !prefix.startsWith('..') ? `${prefix}/` : '' }));
   }
-  const checkLines = report.checks.filter((c) => !c.ok).map((c) => ['check', c.name, c.findings.filter((f) => !f.baselined).length] as const);
+  const checkLines = report.checks
+    .filter((c) => !c.ok)
+    .map((c) => ['check', c.name, c.findings.filter((f) => !f.baselined).length] as const);
   const fields: Record<string, unknown> = {
     ok: report.ok,
     // the action's `result` output is size-limited (SARIF and the summary carry the rest); the CLI's --json has every finding
-    checks: report.checks.map((c) => (rt.inAction && c.findings.length > ACTION_MAX_FINDINGS ? { ...c, findings: c.findings.slice(0, ACTION_MAX_FINDINGS), truncated: c.findings.length - ACTION_MAX_FINDINGS } : c)),
+    checks: report.checks.map((c) =>
+      rt.inAction && c.findings.length > ACTION_MAX_FINDINGS
+        ? {
+            ...c,
+            findings: c.findings.slice(0, ACTION_MAX_FINDINGS),
+            truncated: c.findings.length - ACTION_MAX_FINDINGS,
+          }
+        : c,
+    ),
     findings: open.length,
     baselined,
     failed_checks: failed.map((c) => c.name).join(','),
@@ -305,7 +396,9 @@ export function doctorOutcome(rt: Runtime, report: DoctorReport, opts: { sarifFi
       ['findings', open.length],
       ...(baselined ? ([['baselined', baselined]] as const) : []),
       ['files', report.files],
-      ...(s.binary + s.oversized + s.symlink + s.unreadable ? ([['skipped', s.binary + s.oversized + s.symlink + s.unreadable]] as const) : []),
+      ...(s.binary + s.oversized + s.symlink + s.unreadable
+        ? ([['skipped', s.binary + s.oversized + s.symlink + s.unreadable]] as const)
+        : []),
     ],
     extraLines: [...extra, ...checkLines.map(([, name, n]) => `doctor_check status=fail check=${name} findings=${n}`)],
     exitCode: report.ok ? EXIT_OK : EXIT_ERROR,
@@ -316,28 +409,44 @@ export function doctorOutcome(rt: Runtime, report: DoctorReport, opts: { sarifFi
   return o;
 }
 
-export async function runDoctorOperation(rt: Runtime, common: CommonInputs, settings: DoctorSettings): Promise<Outcome> {
+export async function runDoctorOperation(
+  rt: Runtime,
+  common: CommonInputs,
+  settings: DoctorSettings,
+): Promise<Outcome> {
   const report = await runDoctor(rt, common, { ...settings, tree: 'required' });
   let sarifFile: string | undefined;
   if (settings.sarif_file) {
     sarifFile = resolve(rt.cwd, settings.sarif_file);
     // redacted before toSarif rewrites the text (safeText escapes line breaks, shortens armor
     // dashes: a secret in it would no longer match) and after (issue #18: redact, then transform)
-    const text = JSON.stringify(rt.redactor.redactDeep(toSarif(rt.redactor.redactDeep(report), { srcRoot: report.root })), null, 2) + '\n';
+    const text =
+      JSON.stringify(
+        rt.redactor.redactDeep(toSarif(rt.redactor.redactDeep(report), { srcRoot: report.root })),
+        null,
+        2,
+      ) + '\n';
     try {
       // eslint-disable-next-line no-control-regex -- a control character in a path would forge log lines
-      if (/[\u0000-\u001f\u007f]/.test(sarifFile)) throw Object.assign(new Error('control character'), { code: 'a control character in the path' });
+      if (/[\u0000-\u001f\u007f]/.test(sarifFile))
+        throw Object.assign(new Error('control character'), { code: 'a control character in the path' });
       mkdirSync(dirname(sarifFile), { recursive: true });
       writeFileSync(sarifFile, text);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? 'error';
-      throw new PaasError('PAAS_INVALID_ARGUMENT', `sarif_file ${JSON.stringify(sarifFile)} cannot be written (${code})`, {
-        stage: 'sarif',
-        remediation: 'Pass a writable file path as sarif_file / --sarif-file (e.g. ${{ runner.temp }}/doctor.sarif in Actions); its directory is created when missing.',
-      });
+      throw new PaasError(
+        'PAAS_INVALID_ARGUMENT',
+        `sarif_file ${JSON.stringify(sarifFile)} cannot be written (${code})`,
+        {
+          stage: 'sarif',
+          remediation:
+            'Pass a writable file path as sarif_file / --sarif-file (e.g. ${{ runner.temp }}/doctor.sarif in Actions); its directory is created when missing.',
+        },
+      );
     }
   }
-  if (report.baseline.updated) rt.logger.info(`doctor: baseline ${report.baseline.path} now accepts ${report.baseline.entries} finding(s)`);
+  if (report.baseline.updated)
+    rt.logger.info(`doctor: baseline ${report.baseline.path} now accepts ${report.baseline.entries} finding(s)`);
   return doctorOutcome(rt, report, { sarifFile, context: common.context ?? null });
 }
 
@@ -348,20 +457,35 @@ export async function runDoctorOperation(rt: Runtime, common: CommonInputs, sett
  * With the explicit unsafe state-root override, a state root inside the repository is logged
  * loudly instead of blocking (doctor itself still fails on it).
  */
-export async function preflight(rt: Runtime, common: CommonInputs, opts: Partial<DoctorSettings> = {}): Promise<DoctorReport> {
+export async function preflight(
+  rt: Runtime,
+  common: CommonInputs,
+  opts: Partial<DoctorSettings> = {},
+): Promise<DoctorReport> {
   const settings = doctorInputs.parse({ ...opts, fail_on: 'critical' });
   const report = await runDoctor(rt, common, { ...settings, update_baseline: false, tree: 'auto' });
   const open = openFindings(report);
-  const blocking = open.filter((f) => f.severity === 'critical' && !(common.allow_unsafe_state_root && f.kind === 'state_root_inside_repo'));
+  const blocking = open.filter(
+    (f) => f.severity === 'critical' && !(common.allow_unsafe_state_root && f.kind === 'state_root_inside_repo'),
+  );
   for (const f of open.filter((x) => !blocking.includes(x))) {
-    rt.logger.warn(`doctor preflight: ${f.check}: ${f.file ? `${f.file}${f.line ? `:${f.line}` : ''} ` : ''}${f.kind} ${f.preview}`);
+    rt.logger.warn(
+      `doctor preflight: ${f.check}: ${f.file ? `${f.file}${f.line ? `:${f.line}` : ''} ` : ''}${f.kind} ${f.preview}`,
+    );
   }
   if (blocking.length) {
-    const first = blocking.slice(0, 3).map((f) => `${f.file ? `${f.file}${f.line ? `:${f.line}` : ''} ` : ''}${f.kind}`);
-    throw new PaasError('PAAS_DOCTOR_BLOCKED', `doctor found ${blocking.length} critical problem(s): ${first.join('; ')}${blocking.length > 3 ? '; ...' : ''}`, {
-      stage: 'doctor',
-      remediation: 'Run `paas doctor` for the full report; remove and rotate exposed secrets, move private state out of the repository, or accept a false positive with `paas doctor --update-baseline`.',
-    });
+    const first = blocking
+      .slice(0, 3)
+      .map((f) => `${f.file ? `${f.file}${f.line ? `:${f.line}` : ''} ` : ''}${f.kind}`);
+    throw new PaasError(
+      'PAAS_DOCTOR_BLOCKED',
+      `doctor found ${blocking.length} critical problem(s): ${first.join('; ')}${blocking.length > 3 ? '; ...' : ''}`,
+      {
+        stage: 'doctor',
+        remediation:
+          'Run `paas doctor` for the full report; remove and rotate exposed secrets, move private state out of the repository, or accept a false positive with `paas doctor --update-baseline`.',
+      },
+    );
   }
   return report;
 }

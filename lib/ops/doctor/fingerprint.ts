@@ -15,12 +15,18 @@ import { createHash, randomBytes, scrypt } from 'node:crypto';
  *   (N=2^15, r=8, p=1: 32 MiB and tens of milliseconds) instead of one SHA-256.
  */
 export function findingId(check: string, kind: string, file: string, locator: string, occurrence = 0): string {
-  return createHash('sha256').update(`paas-doctor/id/2\0${check}\0${kind}\0${file}\0${locator}\0${occurrence}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(`paas-doctor/id/2\0${check}\0${kind}\0${file}\0${locator}\0${occurrence}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** Kept only to read baselines written before format 2 (unsalted: a guessed value could be confirmed with one hash). */
 export function legacyFingerprint(check: string, kind: string, file: string, identity: string): string {
-  return createHash('sha256').update(`paas-doctor/1\0${check}\0${kind}\0${file}\0${identity}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(`paas-doctor/1\0${check}\0${kind}\0${file}\0${identity}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 export interface KdfParams {
@@ -42,8 +48,20 @@ export function newKdf(): KdfParams {
   return { ...DEFAULT_KDF, salt: randomBytes(16).toString('base64') };
 }
 
-export function baselineFingerprint(kdf: KdfParams, check: string, kind: string, file: string, identity: string): Promise<string> {
+export function baselineFingerprint(
+  kdf: KdfParams,
+  check: string,
+  kind: string,
+  file: string,
+  identity: string,
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    scrypt(`paas-doctor/baseline/2\0${check}\0${kind}\0${file}\0${identity}`, Buffer.from(kdf.salt, 'base64'), 16, { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: MAX_KDF_MEMORY + 1024 * 1024 }, (err, key) => (err ? reject(err) : resolve(key.toString('hex'))));
+    scrypt(
+      `paas-doctor/baseline/2\0${check}\0${kind}\0${file}\0${identity}`,
+      Buffer.from(kdf.salt, 'base64'),
+      16,
+      { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: MAX_KDF_MEMORY + 1024 * 1024 },
+      (err, key) => (err ? reject(err) : resolve(key.toString('hex'))),
+    );
   });
 }

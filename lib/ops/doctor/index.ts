@@ -4,4 +4,10 @@ import { doctorInputs, runDoctorOperation } from './engine.js';
 
 export * from './engine.js';
 
-export const doctor = defineOperation({ name: 'doctor', mutating: false, inputs: doctorInputs, secretInputs: [], run: runDoctorOperation });
+export const doctor = defineOperation({
+  name: 'doctor',
+  mutating: false,
+  inputs: doctorInputs,
+  secretInputs: [],
+  run: runDoctorOperation,
+});

@@ -37,7 +37,12 @@ function sharedClaim(counter: SharedArrayBuffer, n: number, batch: number): Clai
 // worker side: runs when this module is loaded by a doctor worker thread
 if (!isMainThread && (workerData as Partial<ShardTask> | null)?.paasDoctorShard === 1) {
   const t = workerData as ShardTask;
-  const result = scanTree(t.root, t.files, { detector: new Detector({ registered: t.forms }), maxFileBytes: t.maxFileBytes, exclude: new Set(t.exclude) }, sharedClaim(t.counter, t.files.length, t.batch));
+  const result = scanTree(
+    t.root,
+    t.files,
+    { detector: new Detector({ registered: t.forms }), maxFileBytes: t.maxFileBytes, exclude: new Set(t.exclude) },
+    sharedClaim(t.counter, t.files.length, t.batch),
+  );
   parentPort?.postMessage(result);
   process.exit(0);
 }
@@ -67,7 +72,16 @@ export async function scanTreeParallel(root: string, files: string[], opts: Para
   if (workers === 0) return scanTree(root, files, { detector, maxFileBytes: opts.maxFileBytes, exclude: opts.exclude });
   const batch = 64;
   const counter = new SharedArrayBuffer(4);
-  const task: ShardTask = { paasDoctorShard: 1, root, files, maxFileBytes: opts.maxFileBytes, exclude: [...opts.exclude], forms: opts.forms, counter, batch };
+  const task: ShardTask = {
+    paasDoctorShard: 1,
+    root,
+    files,
+    maxFileBytes: opts.maxFileBytes,
+    exclude: [...opts.exclude],
+    forms: opts.forms,
+    counter,
+    batch,
+  };
   const self = fileURLToPath(import.meta.url);
   const pending = Array.from({ length: workers }, () => {
     const w = new Worker(self, { workerData: task, stdout: true, stderr: true, env: {} });
@@ -78,7 +92,12 @@ export async function scanTreeParallel(root: string, files: string[], opts: Para
       w.on('exit', () => resolve(result));
     });
   });
-  const mine = scanTree(root, files, { detector, maxFileBytes: opts.maxFileBytes, exclude: opts.exclude }, sharedClaim(counter, files.length, batch));
+  const mine = scanTree(
+    root,
+    files,
+    { detector, maxFileBytes: opts.maxFileBytes, exclude: opts.exclude },
+    sharedClaim(counter, files.length, batch),
+  );
   const theirs = await Promise.all(pending);
   if (theirs.some((r) => r === null)) {
     // a worker failed: scan everything here rather than report a partial tree
@@ -93,6 +112,13 @@ function merge(files: readonly string[], parts: ScanResult[]): ScanResult {
   const hits: FileHit[] = parts.flatMap((p) => p.hits).sort((a, b) => pos(a.file) - pos(b.file) || a.start - b.start);
   const artifacts = parts.flatMap((p) => p.artifacts).sort((a, b) => pos(a.file) - pos(b.file));
   const skipped = { binary: 0, oversized: 0, symlink: 0, unreadable: 0, missing: 0 };
-  for (const p of parts) for (const k of Object.keys(skipped) as Array<keyof typeof skipped>) skipped[k] += p.skipped[k];
-  return { hits, artifacts, files: parts.reduce((n, p) => n + p.files, 0), bytes: parts.reduce((n, p) => n + p.bytes, 0), skipped };
+  for (const p of parts)
+    for (const k of Object.keys(skipped) as Array<keyof typeof skipped>) skipped[k] += p.skipped[k];
+  return {
+    hits,
+    artifacts,
+    files: parts.reduce((n, p) => n + p.files, 0),
+    bytes: parts.reduce((n, p) => n + p.bytes, 0),
+    skipped,
+  };
 }

@@ -54,15 +54,18 @@ export class RegisteredSecrets {
     const out: SecretForm[] = [];
     this.values.forEach((v, i) => {
       const id = createHash('sha256').update(v).digest('hex');
-      for (const [encoding, text] of reportableForms(v)) out.push({ text: Buffer.from(text, 'utf8').toString('latin1'), name: this.names[i] as string, encoding, id });
+      for (const [encoding, text] of reportableForms(v))
+        out.push({ text: Buffer.from(text, 'utf8').toString('latin1'), name: this.names[i] as string, encoding, id });
     });
     return out;
   }
 }
 
 /** Environment variable names whose values doctor treats as registered secrets. */
-export const SECRET_ENV_NAME = /(secret|token|passw(or)?d|pwd|credential|private_?key|api_?key|access_?key|dsn|webhook|ssh_key|known_hosts|state_key)/i;
-const NOT_A_SECRET_ENV = /^(?:OLD)?PWD$|(_FILE|_PATH|_DIR|_NAME|_URL_NAME|_TYPE|_ID)$|^INPUT_|^GITHUB_(?!TOKEN$)|^RUNNER_|^ACTIONS_(?!RUNTIME_TOKEN$|ID_TOKEN_REQUEST_TOKEN$)|^npm_|^JEST_|^NODE_/;
+export const SECRET_ENV_NAME =
+  /(secret|token|passw(or)?d|pwd|credential|private_?key|api_?key|access_?key|dsn|webhook|ssh_key|known_hosts|state_key)/i;
+const NOT_A_SECRET_ENV =
+  /^(?:OLD)?PWD$|(_FILE|_PATH|_DIR|_NAME|_URL_NAME|_TYPE|_ID)$|^INPUT_|^GITHUB_(?!TOKEN$)|^RUNNER_|^ACTIONS_(?!RUNTIME_TOKEN$|ID_TOKEN_REQUEST_TOKEN$)|^npm_|^JEST_|^NODE_/;
 
 export function isSecretEnvName(name: string): boolean {
   return SECRET_ENV_NAME.test(name) && !NOT_A_SECRET_ENV.test(name);

@@ -58,14 +58,25 @@ export const openFindings = (r: DoctorReport): Finding[] => allFindings(r).filte
  * finding after the first key, was masked as part of it.
  */
 export function safeText(s: string): string {
-  return s
-    .replace(/-{5,}\s*(BEGIN|END)\b([^\n-]{0,80})-{5,}/g, (_m, w: string, label: string) => `${w}${label.trimEnd()}`)
-    .replace(/-{5,}/g, '----')
-    // eslint-disable-next-line no-control-regex -- escaping control characters is the point
-    .replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return (
+    s
+      .replace(/-{5,}\s*(BEGIN|END)\b([^\n-]{0,80})-{5,}/g, (_m, w: string, label: string) => `${w}${label.trimEnd()}`)
+      .replace(/-{5,}/g, '----')
+      // eslint-disable-next-line no-control-regex -- escaping control characters is the point
+      .replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) =>
+        c === '\n'
+          ? '\\n'
+          : c === '\r'
+            ? '\\r'
+            : c === '\t'
+              ? '\\t'
+              : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      )
+  );
 }
 
-const location = (f: Finding) => (f.file ? safeText(`${f.file}${f.line ? `:${f.line}` : ''}${f.column ? `:${f.column}` : ''}`) : '');
+const location = (f: Finding) =>
+  f.file ? safeText(`${f.file}${f.line ? `:${f.line}` : ''}${f.column ? `:${f.column}` : ''}`) : '';
 
 // ---------------------------------------------------------------------------------------------
 // SARIF 2.1.0
@@ -85,10 +96,13 @@ function ruleName(kind: string): string {
 }
 
 const HELP: Record<CheckName, string> = {
-  state_root_outside_repo: 'Move the state root outside any repository: --state-root ~/.paas, or state_root: ${{ runner.temp }}/paas-state in Actions.',
+  state_root_outside_repo:
+    'Move the state root outside any repository: --state-root ~/.paas, or state_root: ${{ runner.temp }}/paas-state in Actions.',
   context_vault_outside_repo: 'Keep each context vault outside the repository, one file per context, chmod 600.',
-  repo_private_state_artifacts: 'Remove the file from the repository (git rm --cached), add it to .gitignore, and rotate anything it held.',
-  repo_plaintext_secret_exposure: 'Remove the value, rotate the secret, and read it from the vault or a secret instead; accept a false positive with `paas doctor --update-baseline`.',
+  repo_private_state_artifacts:
+    'Remove the file from the repository (git rm --cached), add it to .gitignore, and rotate anything it held.',
+  repo_plaintext_secret_exposure:
+    'Remove the value, rotate the secret, and read it from the vault or a secret instead; accept a false positive with `paas doctor --update-baseline`.',
   cross_context_contamination: 'Give every context its own targets, vault and state; see docs/doctor.md.',
 };
 
@@ -109,7 +123,11 @@ export function toSarif(report: DoctorReport, opts: { srcRoot?: string | null } 
         fullDescription: { text: `${CHECK_TITLES[f.check]}: ${kindTitle(f.kind)}.` },
         help: { text: HELP[f.check] },
         defaultConfiguration: { level: f.severity === 'critical' ? 'error' : 'warning' },
-        properties: { tags: ['security', 'secrets', 'paas-doctor'], 'security-severity': f.severity === 'critical' ? '9.0' : '7.0', precision: f.kind === 'secret_named_key' ? 'medium' : 'high' },
+        properties: {
+          tags: ['security', 'secrets', 'paas-doctor'],
+          'security-severity': f.severity === 'critical' ? '9.0' : '7.0',
+          precision: f.kind === 'secret_named_key' ? 'medium' : 'high',
+        },
       });
     }
     return { id, i };
@@ -120,7 +138,12 @@ export function toSarif(report: DoctorReport, opts: { srcRoot?: string | null } 
     const { id, i } = ruleFor(f);
     const message = { text: `${kindTitle(f.kind)}: ${safeText(f.preview)}` };
     if (!f.file) {
-      notifications.push({ level: f.baselined ? 'note' : 'error', message, descriptor: { id }, associatedRule: { id, index: i } });
+      notifications.push({
+        level: f.baselined ? 'note' : 'error',
+        message,
+        descriptor: { id },
+        associatedRule: { id, index: i },
+      });
       continue;
     }
     const result: Record<string, unknown> = {
@@ -138,10 +161,21 @@ export function toSarif(report: DoctorReport, opts: { srcRoot?: string | null } 
       ],
       partialFingerprints: { 'paasDoctor/v2': f.fingerprint },
     };
-    if (f.baselined) result.suppressions = [{ kind: 'external', status: 'accepted', justification: 'accepted in the doctor baseline file' }];
+    if (f.baselined)
+      result.suppressions = [
+        { kind: 'external', status: 'accepted', justification: 'accepted in the doctor baseline file' },
+      ];
     results.push(result);
   }
-  return sarifLog({ name: TOOL_NAME, version: TOOL_VERSION, automationId: 'paas-doctor/', rules, results, notifications, srcRoot: opts.srcRoot });
+  return sarifLog({
+    name: TOOL_NAME,
+    version: TOOL_VERSION,
+    automationId: 'paas-doctor/',
+    rules,
+    results,
+    notifications,
+    srcRoot: opts.srcRoot,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -153,12 +187,34 @@ export function annotations(report: DoctorReport, opts: { prefix?: string; max?:
   const open = openFindings(report);
   const out: string[] = [];
   for (const f of open.filter((x) => x.file).slice(0, max)) {
-    out.push(annotationCommand({ level: f.severity === 'critical' ? 'error' : 'warning', file: `${opts.prefix ?? ''}${f.file}`, line: f.line, title: `paas doctor: ${f.kind}`, message: `${kindTitle(f.kind)}: ${safeText(f.preview)} (${f.check})` }));
+    out.push(
+      annotationCommand({
+        level: f.severity === 'critical' ? 'error' : 'warning',
+        file: `${opts.prefix ?? ''}${f.file}`,
+        line: f.line,
+        title: `paas doctor: ${f.kind}`,
+        message: `${kindTitle(f.kind)}: ${safeText(f.preview)} (${f.check})`,
+      }),
+    );
   }
   const noFile = open.filter((x) => !x.file);
-  for (const f of noFile.slice(0, max)) out.push(annotationCommand({ level: 'error', title: `paas doctor: ${f.kind}`, message: `${f.check}: ${safeText(f.preview)}` }));
+  for (const f of noFile.slice(0, max))
+    out.push(
+      annotationCommand({
+        level: 'error',
+        title: `paas doctor: ${f.kind}`,
+        message: `${f.check}: ${safeText(f.preview)}`,
+      }),
+    );
   const rest = open.length - Math.min(max, open.filter((x) => x.file).length) - Math.min(max, noFile.length);
-  if (rest > 0) out.push(annotationCommand({ level: 'notice', title: 'paas doctor', message: `${rest} more finding(s): see the job summary, the SARIF file or \`paas doctor --json\`.` }));
+  if (rest > 0)
+    out.push(
+      annotationCommand({
+        level: 'notice',
+        title: 'paas doctor',
+        message: `${rest} more finding(s): see the job summary, the SARIF file or \`paas doctor --json\`.`,
+      }),
+    );
   return out;
 }
 
@@ -166,7 +222,8 @@ export function annotations(report: DoctorReport, opts: { prefix?: string; max?:
  * GitHub keeps at most 1 MiB of summary per step; the findings tables stop a little before that
  * and say how many rows did not fit (the SARIF file and `--json` hold them all).
  */
-export const LEGACY_BASELINE_NOTE = 'warning: the baseline uses format 1 (unsalted SHA-256 fingerprints: a guessed secret can be confirmed offline); rewrite it with `paas doctor --update-baseline` and commit it.';
+export const LEGACY_BASELINE_NOTE =
+  'warning: the baseline uses format 1 (unsalted SHA-256 fingerprints: a guessed secret can be confirmed offline); rewrite it with `paas doctor --update-baseline` and commit it.';
 
 export const SUMMARY_BUDGET = 900 * 1024;
 
@@ -179,7 +236,12 @@ export function summaryMarkdown(report: DoctorReport, budget = SUMMARY_BUDGET): 
   parts.push(
     markdownTable(
       ['check', 'result', 'findings', 'detail'],
-      report.checks.map((c) => [c.name, c.ok ? 'ok' : 'FAIL', `${c.findings.filter((f) => !f.baselined).length}${c.findings.some((f) => f.baselined) ? ` (+${c.findings.filter((f) => f.baselined).length} baselined)` : ''}`, safeText(c.detail)]),
+      report.checks.map((c) => [
+        c.name,
+        c.ok ? 'ok' : 'FAIL',
+        `${c.findings.filter((f) => !f.baselined).length}${c.findings.some((f) => f.baselined) ? ` (+${c.findings.filter((f) => f.baselined).length} baselined)` : ''}`,
+        safeText(c.detail),
+      ]),
     ),
   );
   let used = parts[0]?.length ?? 0;
@@ -195,17 +257,41 @@ export function summaryMarkdown(report: DoctorReport, budget = SUMMARY_BUDGET): 
       rows.push(row);
     }
     const cut = list.length - rows.length;
-    parts.push('', `#### ${title} (${list.length})`, '', markdownTable(['location', 'check', 'kind', 'severity', 'preview'], rows));
-    if (cut) parts.push('', `${cut} more finding(s) did not fit in the job summary (GitHub keeps 1 MiB per step): see the SARIF file or \`paas doctor --json\`.`);
+    parts.push(
+      '',
+      `#### ${title} (${list.length})`,
+      '',
+      markdownTable(['location', 'check', 'kind', 'severity', 'preview'], rows),
+    );
+    if (cut)
+      parts.push(
+        '',
+        `${cut} more finding(s) did not fit in the job summary (GitHub keeps 1 MiB per step): see the SARIF file or \`paas doctor --json\`.`,
+      );
   };
   const all = allFindings(report);
-  table('Findings', all.filter((f) => !f.baselined));
-  table('Accepted in the baseline', all.filter((f) => f.baselined));
+  table(
+    'Findings',
+    all.filter((f) => !f.baselined),
+  );
+  table(
+    'Accepted in the baseline',
+    all.filter((f) => f.baselined),
+  );
   const s = report.skipped;
-  parts.push('', safeText(`${report.files} files checked (${report.listing}${report.root ? ` under ${report.root}` : ''}), ${Math.round(report.bytes / 1024)} KiB; skipped: ${s.binary} binary, ${s.oversized} oversized, ${s.symlink} symlinks, ${s.unreadable} unreadable, ${s.missing} missing; ${report.registered} registered secret(s) searched in every encoding; ${report.ms} ms.`));
+  parts.push(
+    '',
+    safeText(
+      `${report.files} files checked (${report.listing}${report.root ? ` under ${report.root}` : ''}), ${Math.round(report.bytes / 1024)} KiB; skipped: ${s.binary} binary, ${s.oversized} oversized, ${s.symlink} symlinks, ${s.unreadable} unreadable, ${s.missing} missing; ${report.registered} registered secret(s) searched in every encoding; ${report.ms} ms.`,
+    ),
+  );
   if (report.scope) parts.push('', safeText(report.scope));
   if (report.baseline.format === 1) parts.push('', LEGACY_BASELINE_NOTE);
-  if (all.some((f) => !f.baselined)) parts.push('', 'Accept a false positive with `paas doctor --update-baseline` (the baseline never holds a value). Details: docs/doctor.md.');
+  if (all.some((f) => !f.baselined))
+    parts.push(
+      '',
+      'Accept a false positive with `paas doctor --update-baseline` (the baseline never holds a value). Details: docs/doctor.md.',
+    );
   return parts.join('\n');
 }
 
@@ -213,12 +299,19 @@ export function summaryMarkdown(report: DoctorReport, budget = SUMMARY_BUDGET): 
 export function humanText(report: DoctorReport): string {
   const lines: string[] = [];
   const failed = report.checks.filter((c) => !c.ok);
-  lines.push(safeText(`paas doctor: ${failed.length ? `${failed.length} of ${report.checks.length} checks failed` : `all ${report.checks.length} checks passed`} (${report.files} files, ${report.contexts} contexts, state root ${report.state_root})`));
+  lines.push(
+    safeText(
+      `paas doctor: ${failed.length ? `${failed.length} of ${report.checks.length} checks failed` : `all ${report.checks.length} checks passed`} (${report.files} files, ${report.contexts} contexts, state root ${report.state_root})`,
+    ),
+  );
   if (report.scope) lines.push(`  ${safeText(report.scope)}`);
   if (report.baseline.format === 1) lines.push(`  ${LEGACY_BASELINE_NOTE}`);
   for (const c of report.checks) {
     lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${safeText(c.detail)}`);
-    for (const f of c.findings) lines.push(`         ${location(f) || '-'}  ${f.kind}  ${safeText(f.preview)}${f.baselined ? '  (baselined)' : ''}`);
+    for (const f of c.findings)
+      lines.push(
+        `         ${location(f) || '-'}  ${f.kind}  ${safeText(f.preview)}${f.baselined ? '  (baselined)' : ''}`,
+      );
   }
   return lines.join('\n');
 }

@@ -35,7 +35,9 @@ export function readStateRoot(root: string): StateView {
   if (!existsSync(store.contextsDir)) return view;
   let names: string[];
   try {
-    names = readdirSync(store.contextsDir).filter((n) => CONTEXT_NAME_RE.test(n)).sort();
+    names = readdirSync(store.contextsDir)
+      .filter((n) => CONTEXT_NAME_RE.test(n))
+      .sort();
   } catch {
     return view;
   }
@@ -51,26 +53,60 @@ export function readStateRoot(root: string): StateView {
 }
 
 /** `locator` is public data only (context names, paths, target ids): the id never derives from a value or a host. */
-function finding(check: CheckName, kind: string, severity: Severity, preview: string, locator: string, file?: string): Finding {
-  const f: Finding = { check, kind, severity, preview: safeText(preview), fingerprint: findingId(check, kind, file ?? '', locator) };
+function finding(
+  check: CheckName,
+  kind: string,
+  severity: Severity,
+  preview: string,
+  locator: string,
+  file?: string,
+): Finding {
+  const f: Finding = {
+    check,
+    kind,
+    severity,
+    preview: safeText(preview),
+    fingerprint: findingId(check, kind, file ?? '', locator),
+  };
   if (file) f.file = file;
   return f;
 }
 
 /** state_root_outside_repo: the state root's real path is outside every git work tree, the workspace and the scanned tree. */
-export function checkStateRoot(view: StateView, opts: { workspace?: string | undefined; scanRoot?: string | null; unsafeOverride: boolean }): Finding[] {
+export function checkStateRoot(
+  view: StateView,
+  opts: { workspace?: string | undefined; scanRoot?: string | null; unsafeOverride: boolean },
+): Finding[] {
   const out: Finding[] = [];
   let problem = stateRootProblem(view.root, opts.workspace);
-  if (!problem && opts.scanRoot && isInside(view.root, realPathLoose(opts.scanRoot))) problem = `state root ${view.root} is inside the checked tree ${opts.scanRoot}`;
+  if (!problem && opts.scanRoot && isInside(view.root, realPathLoose(opts.scanRoot)))
+    problem = `state root ${view.root} is inside the checked tree ${opts.scanRoot}`;
   if (problem) {
-    out.push(finding('state_root_outside_repo', 'state_root_inside_repo', 'critical', `${problem}${opts.unsafeOverride ? ' (unsafe override in use)' : ''}`, view.root));
+    out.push(
+      finding(
+        'state_root_outside_repo',
+        'state_root_inside_repo',
+        'critical',
+        `${problem}${opts.unsafeOverride ? ' (unsafe override in use)' : ''}`,
+        view.root,
+      ),
+    );
   }
   const unusable = stateRootUsability(view.configured);
   if (unusable) out.push(finding('state_root_outside_repo', 'state_root_unusable', 'high', unusable, view.root));
   if (view.exists && !unusable) {
     try {
       const mode = statSync(view.root).mode & 0o777;
-      if (mode & 0o077) out.push(finding('state_root_outside_repo', 'state_root_mode', 'high', `state root ${view.root} has mode ${mode.toString(8)}, expected 700`, view.root));
+      if (mode & 0o077)
+        out.push(
+          finding(
+            'state_root_outside_repo',
+            'state_root_mode',
+            'high',
+            `state root ${view.root} has mode ${mode.toString(8)}, expected 700`,
+            view.root,
+          ),
+        );
     } catch {
       /* vanished meanwhile */
     }
@@ -91,21 +127,49 @@ function realOrSelf(p: string): string {
 }
 
 /** context_vault_outside_repo: every vault file outside repositories and the workspace, a regular file, mode 0600, one per context. */
-export function checkVaults(view: StateView, opts: { workspace?: string | undefined; scanRoot?: string | null }): Finding[] {
+export function checkVaults(
+  view: StateView,
+  opts: { workspace?: string | undefined; scanRoot?: string | null },
+): Finding[] {
   const out: Finding[] = [];
   const seen: Array<{ name: string; id: VaultIdentity }> = [];
   for (const c of view.contexts) {
     if (!c.vault_file) continue;
     let problem = vaultFileProblem(c.vault_file, opts.workspace);
     const real = realOrSelf(c.vault_file);
-    if (!problem && opts.scanRoot && isInside(real, realPathLoose(opts.scanRoot))) problem = `vault file ${real} is inside the checked tree`;
+    if (!problem && opts.scanRoot && isInside(real, realPathLoose(opts.scanRoot)))
+      problem = `vault file ${real} is inside the checked tree`;
     if (problem) {
-      const kind = /mode/.test(problem) ? 'vault_file_mode' : /does not exist|not a regular/.test(problem) ? 'vault_file_missing' : 'vault_inside_repo';
-      out.push(finding('context_vault_outside_repo', kind, kind === 'vault_file_missing' ? 'high' : 'critical', `context ${c.name}: ${problem}`, `${c.name}:${real}`));
+      const kind = /mode/.test(problem)
+        ? 'vault_file_mode'
+        : /does not exist|not a regular/.test(problem)
+          ? 'vault_file_missing'
+          : 'vault_inside_repo';
+      out.push(
+        finding(
+          'context_vault_outside_repo',
+          kind,
+          kind === 'vault_file_missing' ? 'high' : 'critical',
+          `context ${c.name}: ${problem}`,
+          `${c.name}:${real}`,
+        ),
+      );
     }
     const id = vaultIdentity(c.vault_file);
-    const other = seen.find((o) => { const how = sameVault(o.id, id); return how === 'path' || how === 'inode'; });
-    if (other) out.push(finding('context_vault_outside_repo', 'vault_shared', 'critical', `contexts ${other.name} and ${c.name} use the same vault file`, `${other.name}:${c.name}`));
+    const other = seen.find((o) => {
+      const how = sameVault(o.id, id);
+      return how === 'path' || how === 'inode';
+    });
+    if (other)
+      out.push(
+        finding(
+          'context_vault_outside_repo',
+          'vault_shared',
+          'critical',
+          `contexts ${other.name} and ${c.name} use the same vault file`,
+          `${other.name}:${c.name}`,
+        ),
+      );
     else seen.push({ name: c.name, id });
   }
   return out;
@@ -157,7 +221,16 @@ const SHARED_VALUE_KEYS = ['PAAS_SSH_KEY', 'PAAS_STATE_KEY', 'PAAS_WEBHOOK_SECRE
 export function checkContamination(view: StateView, vaults: Map<string, Map<string, string>>): Finding[] {
   const out: Finding[] = [];
   const check: CheckName = 'cross_context_contamination';
-  for (const n of view.unreadable) out.push(finding(check, 'context_unreadable', 'high', `context ${n}: config.json cannot be read, isolation cannot be proven`, n));
+  for (const n of view.unreadable)
+    out.push(
+      finding(
+        check,
+        'context_unreadable',
+        'high',
+        `context ${n}: config.json cannot be read, isolation cannot be proven`,
+        n,
+      ),
+    );
   const store = new ContextStore({ path: view.root, unsafe: true });
 
   // targets: the same address in two contexts
@@ -168,7 +241,16 @@ export function checkContamination(view: StateView, vaults: Map<string, Map<stri
     if (!targets) continue;
     for (const [id, addr] of parseTargets(targets)) {
       const owner = targetOwner.get(addr);
-      if (owner && owner.context !== c.name) out.push(finding(check, 'shared_target', 'critical', `target ${owner.id} of ${owner.context} and target ${id} of ${c.name} are the same address`, `${owner.context}:${c.name}:${owner.id}:${id}`));
+      if (owner && owner.context !== c.name)
+        out.push(
+          finding(
+            check,
+            'shared_target',
+            'critical',
+            `target ${owner.id} of ${owner.context} and target ${id} of ${c.name} are the same address`,
+            `${owner.context}:${c.name}:${owner.id}:${id}`,
+          ),
+        );
       else if (!owner) targetOwner.set(addr, { context: c.name, id });
     }
   }
@@ -181,14 +263,32 @@ export function checkContamination(view: StateView, vaults: Map<string, Map<stri
     if (!v || v.size === 0) continue;
     const digest = sha(JSON.stringify([...v].sort()));
     const sameContent = contentOwner.get(digest);
-    if (sameContent) out.push(finding(check, 'shared_vault', 'critical', `contexts ${sameContent} and ${c.name} have identical vaults`, `${sameContent}:${c.name}`));
+    if (sameContent)
+      out.push(
+        finding(
+          check,
+          'shared_vault',
+          'critical',
+          `contexts ${sameContent} and ${c.name} have identical vaults`,
+          `${sameContent}:${c.name}`,
+        ),
+      );
     else contentOwner.set(digest, c.name);
     for (const key of SHARED_VALUE_KEYS) {
       const value = v.get(key);
       if (!value) continue;
       const h = sha(`${key}\0${value}`);
       const owner = valueOwner.get(h);
-      if (owner && owner !== c.name && !sameContent) out.push(finding(check, 'shared_vault_value', 'critical', `contexts ${owner} and ${c.name} share the value of ${key}`, `${owner}:${c.name}:${key}`));
+      if (owner && owner !== c.name && !sameContent)
+        out.push(
+          finding(
+            check,
+            'shared_vault_value',
+            'critical',
+            `contexts ${owner} and ${c.name} share the value of ${key}`,
+            `${owner}:${c.name}:${key}`,
+          ),
+        );
       else if (!owner) valueOwner.set(h, c.name);
     }
   }
@@ -197,8 +297,20 @@ export function checkContamination(view: StateView, vaults: Map<string, Map<stri
   for (const c of view.contexts) {
     if (!c.vault_file) continue;
     const id = vaultIdentity(c.vault_file);
-    const owner = seen.find((o) => { const how = sameVault(o.id, id); return how === 'path' || how === 'inode'; });
-    if (owner) out.push(finding(check, 'shared_vault', 'critical', `contexts ${owner.name} and ${c.name} use the same vault file${sameVault(owner.id, id) === 'inode' ? ' (hard links)' : ''}`, `${owner.name}:${c.name}:path`));
+    const owner = seen.find((o) => {
+      const how = sameVault(o.id, id);
+      return how === 'path' || how === 'inode';
+    });
+    if (owner)
+      out.push(
+        finding(
+          check,
+          'shared_vault',
+          'critical',
+          `contexts ${owner.name} and ${c.name} use the same vault file${sameVault(owner.id, id) === 'inode' ? ' (hard links)' : ''}`,
+          `${owner.name}:${c.name}:path`,
+        ),
+      );
     else seen.push({ name: c.name, id });
   }
 
@@ -206,11 +318,24 @@ export function checkContamination(view: StateView, vaults: Map<string, Map<stri
   const pathOwner = new Map<string, string>();
   for (const c of view.contexts) {
     const p = store.paths(c.name);
-    for (const [what, path] of [['events', p.events], ['state.db', p.stateDb], ['cache', p.cache]] as const) {
+    for (const [what, path] of [
+      ['events', p.events],
+      ['state.db', p.stateDb],
+      ['cache', p.cache],
+    ] as const) {
       if (!existsSync(path)) continue;
       const real = realOrSelf(path);
       const owner = pathOwner.get(real);
-      if (owner) out.push(finding(check, 'shared_state_path', 'critical', `${what} of ${c.name} is the same as that of ${owner}`, `${owner}:${c.name}:${what}`));
+      if (owner)
+        out.push(
+          finding(
+            check,
+            'shared_state_path',
+            'critical',
+            `${what} of ${c.name} is the same as that of ${owner}`,
+            `${owner}:${c.name}:${what}`,
+          ),
+        );
       else pathOwner.set(real, c.name);
     }
   }
@@ -221,7 +346,9 @@ export function checkContamination(view: StateView, vaults: Map<string, Map<stri
     const dir = store.paths(c.name).events;
     let files: string[];
     try {
-      files = readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort();
+      files = readdirSync(dir)
+        .filter((f) => f.endsWith('.jsonl'))
+        .sort();
     } catch {
       continue;
     }
@@ -253,8 +380,26 @@ export function checkContamination(view: StateView, vaults: Map<string, Map<stri
         }
       }
     }
-    if (foreign) out.push(finding(check, 'foreign_event', 'critical', `events of ${c.name} hold ${foreign} event(s) recorded for another context`, `${c.name}:foreign`));
-    if (shared) out.push(finding(check, 'shared_event', 'critical', `events of ${c.name} hold ${shared} event(s) also recorded in ${sharedWith}`, `${c.name}:${sharedWith}:shared`));
+    if (foreign)
+      out.push(
+        finding(
+          check,
+          'foreign_event',
+          'critical',
+          `events of ${c.name} hold ${foreign} event(s) recorded for another context`,
+          `${c.name}:foreign`,
+        ),
+      );
+    if (shared)
+      out.push(
+        finding(
+          check,
+          'shared_event',
+          'critical',
+          `events of ${c.name} hold ${shared} event(s) also recorded in ${sharedWith}`,
+          `${c.name}:${sharedWith}:shared`,
+        ),
+      );
   }
 
   // history rows of another context inside a context's state.db
@@ -264,8 +409,21 @@ export function checkContamination(view: StateView, vaults: Map<string, Map<stri
     let db: DatabaseSync | null = null;
     try {
       db = new DatabaseSync(dbPath, { readOnly: true });
-      const row = db.prepare("SELECT (SELECT count(*) FROM history WHERE context <> ?) + (SELECT count(*) FROM kv WHERE context <> ?) AS n").get(c.name, c.name) as { n: number } | undefined;
-      if (row && row.n > 0) out.push(finding(check, 'foreign_history', 'critical', `state.db of ${c.name} holds ${row.n} row(s) of another context`, `${c.name}:history`));
+      const row = db
+        .prepare(
+          'SELECT (SELECT count(*) FROM history WHERE context <> ?) + (SELECT count(*) FROM kv WHERE context <> ?) AS n',
+        )
+        .get(c.name, c.name) as { n: number } | undefined;
+      if (row && row.n > 0)
+        out.push(
+          finding(
+            check,
+            'foreign_history',
+            'critical',
+            `state.db of ${c.name} holds ${row.n} row(s) of another context`,
+            `${c.name}:history`,
+          ),
+        );
     } catch {
       /* an empty or locked database proves nothing either way */
     } finally {

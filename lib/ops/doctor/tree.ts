@@ -18,13 +18,37 @@ export interface FileList {
 /** `git ls-files -z --cached --others --exclude-standard` in `root`, or null when git cannot answer. */
 export function gitFiles(root: string, env: NodeJS.ProcessEnv = process.env): string[] | null {
   try {
-    const out = execFileSync('git', ['-c', 'core.fsmonitor=false', '-c', 'safe.directory=*', '-C', root, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
-      encoding: 'latin1',
-      maxBuffer: 1 << 30,
-      stdio: ['ignore', 'pipe', 'ignore'],
-      env: { PATH: env.PATH ?? process.env.PATH, HOME: env.HOME ?? process.env.HOME, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' },
-    });
-    const names = out.split('\0').filter(Boolean).map((s) => Buffer.from(s, 'latin1').toString('utf8'));
+    const out = execFileSync(
+      'git',
+      [
+        '-c',
+        'core.fsmonitor=false',
+        '-c',
+        'safe.directory=*',
+        '-C',
+        root,
+        'ls-files',
+        '-z',
+        '--cached',
+        '--others',
+        '--exclude-standard',
+      ],
+      {
+        encoding: 'latin1',
+        maxBuffer: 1 << 30,
+        stdio: ['ignore', 'pipe', 'ignore'],
+        env: {
+          PATH: env.PATH ?? process.env.PATH,
+          HOME: env.HOME ?? process.env.HOME,
+          GIT_OPTIONAL_LOCKS: '0',
+          LC_ALL: 'C',
+        },
+      },
+    );
+    const names = out
+      .split('\0')
+      .filter(Boolean)
+      .map((s) => Buffer.from(s, 'latin1').toString('utf8'));
     return [...new Set(names)];
   } catch {
     return null;
@@ -72,28 +96,86 @@ export interface ArtifactRule {
   what: string;
 }
 
-const DOTENV_OK = /^\.env\.(?:example|sample|template|dist|defaults|schema|tpl|in|ci\.example)(?:\.[\w-]+)?$|\.example$|\.sample$|\.template$/i;
+const DOTENV_OK =
+  /^\.env\.(?:example|sample|template|dist|defaults|schema|tpl|in|ci\.example)(?:\.[\w-]+)?$|\.example$|\.sample$|\.template$/i;
 
 export const ARTIFACT_RULES: readonly ArtifactRule[] = [
-  { kind: 'state_db', severity: 'critical', what: 'paas state database', test: (_p, b) => /^state\.db(?:-wal|-shm|-journal)?$/.test(b) },
-  { kind: 'context_config', severity: 'critical', what: 'context configuration from a state root', test: (p) => /(?:^|\/)contexts\/[a-z0-9][a-z0-9-]{0,62}\/config\.json$/.test(p) },
-  { kind: 'events_log', severity: 'critical', what: 'context event log', test: (p) => /(?:^|\/)events\/\d{4}-\d{2}(?:-\d{2})?\.jsonl(?:\.gz)?$/.test(p) },
-  { kind: 'selected_context', severity: 'high', what: 'state root context selection', test: (_p, b) => b === 'selected-context' },
-  { kind: 'vault_file', severity: 'critical', what: 'vault file', test: (_p, b) => /^(?:\.?vault(?:\.env|\.txt)?|.+\.vault(?:\.env)?|paas-vault.*|\.paas-vault.*)$/i.test(b) },
-  { kind: 'terraform_state', severity: 'critical', what: 'Terraform state (holds secrets in plaintext)', test: (_p, b) => /\.tfstate(?:\.backup|\.\d+\.backup)?$/.test(b) },
-  { kind: 'db_dump', severity: 'critical', what: 'database dump', test: (_p, b) => /\.(?:dump|dmp|pgdump|pg_dump|pgsql|psql|sqldump|sql\.(?:gz|bz2|xz|zst|zip|7z|tar|tgz)|dump\.(?:gz|bz2|xz|zst|zip)|bak\.sql|mysqldump|pgbackup)$/i.test(b) || /^(?:dump|backup|db[-_]?dump|pg[-_]?dump|mysql[-_]?dump)(?:[-_.][\w-]+)?\.sql$/i.test(b) },
-  { kind: 'private_key_file', severity: 'critical', what: 'private key file', test: (_p, b) => /^id_(?:rsa|dsa|ecdsa|ed25519)(?:_[\w-]+)?$/.test(b) || /\.(?:p12|pfx|jks|keystore|ppk)$/i.test(b) },
-  { kind: 'credentials_file', severity: 'high', what: 'credentials file', test: (_p, b) => /^(?:\.pgpass|\.netrc|_netrc|\.git-credentials|\.my\.cnf|\.s3cfg|\.htpasswd|htpasswd|\.pypirc)$/.test(b) },
-  { kind: 'dotenv_file', severity: 'high', what: '.env file', test: (_p, b) => /^\.env(?:\.[\w.-]+)?$/.test(b) && !DOTENV_OK.test(b) },
+  {
+    kind: 'state_db',
+    severity: 'critical',
+    what: 'paas state database',
+    test: (_p, b) => /^state\.db(?:-wal|-shm|-journal)?$/.test(b),
+  },
+  {
+    kind: 'context_config',
+    severity: 'critical',
+    what: 'context configuration from a state root',
+    test: (p) => /(?:^|\/)contexts\/[a-z0-9][a-z0-9-]{0,62}\/config\.json$/.test(p),
+  },
+  {
+    kind: 'events_log',
+    severity: 'critical',
+    what: 'context event log',
+    test: (p) => /(?:^|\/)events\/\d{4}-\d{2}(?:-\d{2})?\.jsonl(?:\.gz)?$/.test(p),
+  },
+  {
+    kind: 'selected_context',
+    severity: 'high',
+    what: 'state root context selection',
+    test: (_p, b) => b === 'selected-context',
+  },
+  {
+    kind: 'vault_file',
+    severity: 'critical',
+    what: 'vault file',
+    test: (_p, b) => /^(?:\.?vault(?:\.env|\.txt)?|.+\.vault(?:\.env)?|paas-vault.*|\.paas-vault.*)$/i.test(b),
+  },
+  {
+    kind: 'terraform_state',
+    severity: 'critical',
+    what: 'Terraform state (holds secrets in plaintext)',
+    test: (_p, b) => /\.tfstate(?:\.backup|\.\d+\.backup)?$/.test(b),
+  },
+  {
+    kind: 'db_dump',
+    severity: 'critical',
+    what: 'database dump',
+    test: (_p, b) =>
+      /\.(?:dump|dmp|pgdump|pg_dump|pgsql|psql|sqldump|sql\.(?:gz|bz2|xz|zst|zip|7z|tar|tgz)|dump\.(?:gz|bz2|xz|zst|zip)|bak\.sql|mysqldump|pgbackup)$/i.test(
+        b,
+      ) || /^(?:dump|backup|db[-_]?dump|pg[-_]?dump|mysql[-_]?dump)(?:[-_.][\w-]+)?\.sql$/i.test(b),
+  },
+  {
+    kind: 'private_key_file',
+    severity: 'critical',
+    what: 'private key file',
+    test: (_p, b) => /^id_(?:rsa|dsa|ecdsa|ed25519)(?:_[\w-]+)?$/.test(b) || /\.(?:p12|pfx|jks|keystore|ppk)$/i.test(b),
+  },
+  {
+    kind: 'credentials_file',
+    severity: 'high',
+    what: 'credentials file',
+    test: (_p, b) =>
+      /^(?:\.pgpass|\.netrc|_netrc|\.git-credentials|\.my\.cnf|\.s3cfg|\.htpasswd|htpasswd|\.pypirc)$/.test(b),
+  },
+  {
+    kind: 'dotenv_file',
+    severity: 'high',
+    what: '.env file',
+    test: (_p, b) => /^\.env(?:\.[\w.-]+)?$/.test(b) && !DOTENV_OK.test(b),
+  },
 ];
 
 /** Files whose content decides: PEM keys in .pem/.key/.crt files, plain-SQL dumps, Terraform state in JSON. */
 const CONTENT_ARTIFACT_EXT = /\.(?:pem|key|crt|cer|der|sql|json)$/i;
 
 function contentArtifact(path: string, head: string): { kind: string; severity: Severity; what: string } | null {
-  if (/\.(?:pem|key|crt|cer|der)$/i.test(path) && /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY/.test(head)) return { kind: 'private_key_file', severity: 'critical', what: 'private key file' };
-  if (/\.sql$/i.test(path) && /^--\s*(?:PostgreSQL database dump|MySQL dump|MariaDB dump)/m.test(head.slice(0, 512))) return { kind: 'db_dump', severity: 'critical', what: 'database dump' };
-  if (/\.json$/i.test(path) && head.includes('"terraform_version"') && head.includes('"lineage"')) return { kind: 'terraform_state', severity: 'critical', what: 'Terraform state (holds secrets in plaintext)' };
+  if (/\.(?:pem|key|crt|cer|der)$/i.test(path) && /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY/.test(head))
+    return { kind: 'private_key_file', severity: 'critical', what: 'private key file' };
+  if (/\.sql$/i.test(path) && /^--\s*(?:PostgreSQL database dump|MySQL dump|MariaDB dump)/m.test(head.slice(0, 512)))
+    return { kind: 'db_dump', severity: 'critical', what: 'database dump' };
+  if (/\.json$/i.test(path) && head.includes('"terraform_version"') && head.includes('"lineage"'))
+    return { kind: 'terraform_state', severity: 'critical', what: 'Terraform state (holds secrets in plaintext)' };
   return null;
 }
 
@@ -102,8 +184,10 @@ const PGDMP_MAGIC = Buffer.from('PGDMP', 'latin1');
 
 /** Binary files recognised by their first bytes, whatever their name: SQLite databases, pg_dump archives. */
 function headerArtifact(data: Buffer): { kind: string; severity: Severity; what: string } | null {
-  if (data.length >= 100 && data.subarray(0, 16).equals(SQLITE_MAGIC)) return { kind: 'sqlite_database', severity: 'critical', what: 'SQLite database (application or paas state)' };
-  if (data.length >= 5 && data.subarray(0, 5).equals(PGDMP_MAGIC)) return { kind: 'db_dump', severity: 'critical', what: 'database dump' };
+  if (data.length >= 100 && data.subarray(0, 16).equals(SQLITE_MAGIC))
+    return { kind: 'sqlite_database', severity: 'critical', what: 'SQLite database (application or paas state)' };
+  if (data.length >= 5 && data.subarray(0, 5).equals(PGDMP_MAGIC))
+    return { kind: 'db_dump', severity: 'critical', what: 'database dump' };
   return null;
 }
 
@@ -118,12 +202,14 @@ export interface ArtifactHit {
  * One test that every path some rule above matches passes (a superset, case-insensitive): most
  * files are ruled out by it alone instead of by each rule in turn.
  */
-const ARTIFACT_MAYBE = /state\.db|contexts\/|events\/|selected-context|vault|\.tfstate|dump|dmp$|\.sql|sql$|\.pgbackup$|id_|\.(?:p12|pfx|jks|keystore|ppk)$|pgpass|netrc|credentials|\.my\.cnf|\.s3cfg|htpasswd|pypirc|(?:^|\/)\.env/i;
+const ARTIFACT_MAYBE =
+  /state\.db|contexts\/|events\/|selected-context|vault|\.tfstate|dump|dmp$|\.sql|sql$|\.pgbackup$|id_|\.(?:p12|pfx|jks|keystore|ppk)$|pgpass|netrc|credentials|\.my\.cnf|\.s3cfg|htpasswd|pypirc|(?:^|\/)\.env/i;
 
 export function artifactByPath(path: string): ArtifactHit | null {
   if (!ARTIFACT_MAYBE.test(path)) return null;
   const base = path.slice(path.lastIndexOf('/') + 1);
-  for (const r of ARTIFACT_RULES) if (r.test(path, base)) return { file: path, kind: r.kind, severity: r.severity, what: r.what };
+  for (const r of ARTIFACT_RULES)
+    if (r.test(path, base)) return { file: path, kind: r.kind, severity: r.severity, what: r.what };
   return null;
 }
 
@@ -151,7 +237,14 @@ export interface ScanOptions {
   exclude?: ReadonlySet<string>;
 }
 
-const ReadStatus = { OK: 0, MISSING: 1, SYMLINK: 2, UNREADABLE: 3, OVERSIZED: 4, /** not a regular file: skipped, not counted */ IGNORED: 5 } as const;
+const ReadStatus = {
+  OK: 0,
+  MISSING: 1,
+  SYMLINK: 2,
+  UNREADABLE: 3,
+  OVERSIZED: 4,
+  /** not a regular file: skipped, not counted */ IGNORED: 5,
+} as const;
 type ReadStatus = (typeof ReadStatus)[keyof typeof ReadStatus];
 
 const BINARY_PROBE = 8000;
@@ -218,7 +311,12 @@ function readFileInto(abs: string, maxFileBytes: number, box: { buf: Buffer }): 
   return { status: ReadStatus.OK, n };
 }
 
-export function scanTree(root: string, files: readonly string[], opts: ScanOptions, claim: Claim = wholeList(files.length)): ScanResult {
+export function scanTree(
+  root: string,
+  files: readonly string[],
+  opts: ScanOptions,
+  claim: Claim = wholeList(files.length),
+): ScanResult {
   const skipped: SkippedCounts = { binary: 0, oversized: 0, symlink: 0, unreadable: 0, missing: 0 };
   const hits: FileHit[] = [];
   const artifacts: ArtifactHit[] = [];
@@ -228,43 +326,50 @@ export function scanTree(root: string, files: readonly string[], opts: ScanOptio
   const box = { buf: Buffer.allocUnsafeSlow(1 << 20) };
   // listed paths are relative and normalized (git, walkFiles): a concatenation, not path.join
   const prefix = root.endsWith('/') || root.endsWith(sep) ? root : `${root}/`;
-  for (let range = claim(); range; range = claim()) for (let i = range[0]; i < range[1]; i++) {
-    const rel = files[i] as string;
-    const art = artifactByPath(rel);
-    if (art) artifacts.push(art);
-    if (opts.exclude?.has(rel)) continue;
-    const { status, n } = readFileInto(prefix + rel, opts.maxFileBytes, box);
-    if (status !== ReadStatus.OK) {
-      if (status === ReadStatus.SYMLINK) skipped.symlink++;
-      else if (status === ReadStatus.MISSING) skipped.missing++;
-      else if (status === ReadStatus.UNREADABLE) skipped.unreadable++;
-      else if (status === ReadStatus.OVERSIZED) skipped.oversized++;
-      continue;
-    }
-    const data = box.buf.subarray(0, n);
-    if (n === 0) {
+  for (let range = claim(); range; range = claim())
+    for (let i = range[0]; i < range[1]; i++) {
+      const rel = files[i] as string;
+      const art = artifactByPath(rel);
+      if (art) artifacts.push(art);
+      if (opts.exclude?.has(rel)) continue;
+      const { status, n } = readFileInto(prefix + rel, opts.maxFileBytes, box);
+      if (status !== ReadStatus.OK) {
+        if (status === ReadStatus.SYMLINK) skipped.symlink++;
+        else if (status === ReadStatus.MISSING) skipped.missing++;
+        else if (status === ReadStatus.UNREADABLE) skipped.unreadable++;
+        else if (status === ReadStatus.OVERSIZED) skipped.oversized++;
+        continue;
+      }
+      const data = box.buf.subarray(0, n);
+      if (n === 0) {
+        scanned++;
+        continue;
+      }
+      if (data.subarray(0, Math.min(n, BINARY_PROBE)).indexOf(0) !== -1) {
+        const h = art ? null : headerArtifact(data);
+        if (h) artifacts.push({ file: rel, ...h });
+        skipped.binary++;
+        continue;
+      }
       scanned++;
-      continue;
+      bytes += n;
+      // the bytes are scanned as they are; a string is made only for the files that need one
+      const found = opts.detector.scanBytes(data, rel);
+      if (!art && CONTENT_ARTIFACT_EXT.test(rel)) {
+        const c = contentArtifact(rel, data.toString('latin1', 0, Math.min(n, 4096)));
+        if (c) artifacts.push({ file: rel, ...c });
+      }
+      if (found.hits.length) {
+        hits.push(...locate(found.text as string, found.hits, rel));
+        // a vault file recognised by its content, whatever its name and place
+        if (!art && found.hits.some((h) => h.kind === 'paas_vault_value'))
+          artifacts.push({
+            file: rel,
+            kind: 'vault_file',
+            severity: 'critical',
+            what: 'vault file (paas vault keys with values)',
+          });
+      }
     }
-    if (data.subarray(0, Math.min(n, BINARY_PROBE)).indexOf(0) !== -1) {
-      const h = art ? null : headerArtifact(data);
-      if (h) artifacts.push({ file: rel, ...h });
-      skipped.binary++;
-      continue;
-    }
-    scanned++;
-    bytes += n;
-    // the bytes are scanned as they are; a string is made only for the files that need one
-    const found = opts.detector.scanBytes(data, rel);
-    if (!art && CONTENT_ARTIFACT_EXT.test(rel)) {
-      const c = contentArtifact(rel, data.toString('latin1', 0, Math.min(n, 4096)));
-      if (c) artifacts.push({ file: rel, ...c });
-    }
-    if (found.hits.length) {
-      hits.push(...locate(found.text as string, found.hits, rel));
-      // a vault file recognised by its content, whatever its name and place
-      if (!art && found.hits.some((h) => h.kind === 'paas_vault_value')) artifacts.push({ file: rel, kind: 'vault_file', severity: 'critical', what: 'vault file (paas vault keys with values)' });
-    }
-  }
   return { hits, artifacts, files: scanned, bytes, skipped };
 }

@@ -14,8 +14,16 @@ export { EVENT_KINDS, KNOWN_KINDS } from './kinds.js';
 const KIND = /^[a-z0-9_.-]{1,64}(\.\*)?$/;
 const kindList = z
   .union([z.string(), z.array(z.string())])
-  .transform((v) => [v].flat().flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean))
-  .refine((l) => l.length > 0 && l.every((k) => KIND.test(k)), { error: 'must be event kinds such as deploy.failed or deploy.* (comma-separated or repeated)' });
+  .transform((v) =>
+    [v]
+      .flat()
+      .flatMap((x) => x.split(','))
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
+  .refine((l) => l.length > 0 && l.every((k) => KIND.test(k)), {
+    error: 'must be event kinds such as deploy.failed or deploy.* (comma-separated or repeated)',
+  });
 
 const schema = z
   .object({
@@ -52,7 +60,9 @@ export function parseSince(text: string, now: Date): Date {
 export function expandKinds(kinds: readonly string[]): string[] {
   const out = new Set<string>();
   for (const k of kinds) {
-    const matched = k.endsWith('.*') ? KNOWN_KINDS.filter((x) => x.startsWith(k.slice(0, -1))) : KNOWN_KINDS.filter((x) => x === k);
+    const matched = k.endsWith('.*')
+      ? KNOWN_KINDS.filter((x) => x.startsWith(k.slice(0, -1)))
+      : KNOWN_KINDS.filter((x) => x === k);
     if (!matched.length) {
       const prefix = k.split('.')[0] ?? '';
       const near = KNOWN_KINDS.filter((x) => x.startsWith(`${prefix}.`));
@@ -85,18 +95,30 @@ export function eventsList(rt: Runtime, raw: unknown): Outcome {
   listed.sort((x, y) => (x.at < y.at ? 1 : x.at > y.at ? -1 : 0));
   const truncated = listed.length > limit;
   const events = listed.slice(0, limit);
-  if (truncated) rt.logger.warn(`more than ${limit} events match: only the newest ${limit} are listed; narrow --since/--kind or raise --limit`);
+  if (truncated)
+    rt.logger.warn(
+      `more than ${limit} events match: only the newest ${limit} are listed; narrow --since/--kind or raise --limit`,
+    );
   const jsonl = a.format === 'jsonl';
   const o = outcome(rt.redactor, {
     command: 'events_list',
     context: c.name,
     mode: jsonl ? 'jsonl' : null,
-    line: [['context', c.name], ['events', events.length]],
+    line: [
+      ['context', c.name],
+      ['events', events.length],
+    ],
     fields: { events, since: since?.toISOString() ?? null, kinds: kinds ?? null, truncated },
     text: jsonl
-      ? [...events].reverse().map((e) => JSON.stringify(e)).join('\n')
+      ? [...events]
+          .reverse()
+          .map((e) => JSON.stringify(e))
+          .join('\n')
       : events.map((e) => `${e.at} ${e.level.padEnd(8)} ${e.kind} ${e.message}`).join('\n') || 'no events',
-    summary: markdownTable(['at', 'level', 'kind', 'message'], events.map((e) => [e.at, e.level, e.kind, e.message])),
+    summary: markdownTable(
+      ['at', 'level', 'kind', 'message'],
+      events.map((e) => [e.at, e.level, e.kind, e.message]),
+    ),
   });
   if (!jsonl) return o;
   // stdout stays pure JSON lines: the status line goes to stderr (an empty export prints nothing on stdout)

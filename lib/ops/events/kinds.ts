@@ -6,7 +6,8 @@ export const EVENT_KINDS = {
   'context.created': 'a context was laid out (`paas context create`, or an action on first use)',
   'context.exported': 'context metadata was exported (`secrets_included` says whether secrets went with it)',
   'context.imported': 'context metadata was imported',
-  'state_root.unsafe_override': 'an operation ran on a state root inside a repository with the unsafe override (critical)',
+  'state_root.unsafe_override':
+    'an operation ran on a state root inside a repository with the unsafe override (critical)',
   'deploy.started': 'a deploy with apply began: app, release_id, strategy, fanout_plan, run, actor',
   'deploy.succeeded': 'every target runs the new release',
   'deploy.failed': 'a deploy failed: code, stage, target, target_statuses, rolled_back_targets',

@@ -22,19 +22,34 @@ import type { TargetNode } from '../deploy/fleet.js';
 
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
-export const logsInputs = commonInputsSchema.extend({
-  app: z.preprocess(emptyToUndefined, z.string().regex(APP_NAME_RE, { error: 'app must be the name of an app under apps: in paas.yml' }).optional()),
-  target: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: 'target must be a target id of PAAS_TARGETS' }).optional()),
-  lines: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(10_000).default(100)),
-  tail: z.preprocess(emptyToUndefined, boolInput.default(false)),
-}).strict();
+export const logsInputs = commonInputsSchema
+  .extend({
+    app: z.preprocess(
+      emptyToUndefined,
+      z.string().regex(APP_NAME_RE, { error: 'app must be the name of an app under apps: in paas.yml' }).optional(),
+    ),
+    target: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: 'target must be a target id of PAAS_TARGETS' })
+        .optional(),
+    ),
+    lines: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(10_000).default(100)),
+    tail: z.preprocess(emptyToUndefined, boolInput.default(false)),
+  })
+  .strict();
 
 export interface LogsIo {
   stdout: (s: string) => void;
   signal: AbortSignal;
 }
 
-interface LogFile { target: string; file: string; lines: string[] }
+interface LogFile {
+  target: string;
+  file: string;
+  lines: string[];
+}
 
 /** Splits the script's output into files (see logsScript). */
 function parseLogs(target: string, stdout: string, marker: string): { missing: boolean; files: LogFile[] } {
@@ -45,7 +60,8 @@ function parseLogs(target: string, stdout: string, marker: string): { missing: b
   if (rows.at(-1) === '') rows.pop();
   for (const row of rows) {
     if (row === `${marker} missing`) missing = true;
-    else if (row.startsWith(`${marker} file `)) files.push((cur = { target, file: row.slice(marker.length + 6), lines: [] }));
+    else if (row.startsWith(`${marker} file `))
+      files.push((cur = { target, file: row.slice(marker.length + 6), lines: [] }));
     else cur?.lines.push(row);
   }
   return { missing, files };
@@ -64,11 +80,18 @@ export async function logsRun(rt: Runtime, raw: Record<string, unknown>, io: Log
     if (s.target) {
       const chosen = nodes.filter((n) => n.name === s.target);
       if (!chosen.length) {
-        throw new PaasError('PAAS_INVALID_ARGUMENT', `no target ${s.target} in PAAS_TARGETS of context ${ctx}`, { stage: 'targets', remediation: `Use one of: ${nodes.map((n) => n.name).join(', ') || '(none)'}.` });
+        throw new PaasError('PAAS_INVALID_ARGUMENT', `no target ${s.target} in PAAS_TARGETS of context ${ctx}`, {
+          stage: 'targets',
+          remediation: `Use one of: ${nodes.map((n) => n.name).join(', ') || '(none)'}.`,
+        });
       }
       nodes = chosen;
     }
-    if (!nodes.length) throw new PaasError('PAAS_INVALID_ARGUMENT', `context ${ctx} has no targets`, { stage: 'targets', remediation: 'Set PAAS_TARGETS in the context vault.' });
+    if (!nodes.length)
+      throw new PaasError('PAAS_INVALID_ARGUMENT', `context ${ctx} has no targets`, {
+        stage: 'targets',
+        remediation: 'Set PAAS_TARGETS in the context vault.',
+      });
     const marker = randomBytes(12).toString('hex');
     if (s.tail) return await follow(rt, nodes, s.lines, marker, io, ctx, app);
     const statuses: string[] = [];
@@ -78,7 +101,12 @@ export async function logsRun(rt: Runtime, raw: Record<string, unknown>, io: Log
       try {
         await connectTransport(n.t);
         const r = await n.t.exec(logsScript(n.appDir, s.lines, marker), { timeoutMs: 60_000 });
-        if (r.code !== 0) throw new PaasError('PAAS_REMOTE_APPLY_FAILED', `${n.name}: reading the log failed (exit ${r.code}): ${r.stderr.trim().split('\n').at(-1) ?? ''}`, { stage: 'logs', target: n.name });
+        if (r.code !== 0)
+          throw new PaasError(
+            'PAAS_REMOTE_APPLY_FAILED',
+            `${n.name}: reading the log failed (exit ${r.code}): ${r.stderr.trim().split('\n').at(-1) ?? ''}`,
+            { stage: 'logs', target: n.name },
+          );
         const got = parseLogs(n.name, r.stdout, marker);
         statuses.push(`${n.name}:${got.missing ? 'not_deployed' : got.files.length ? 'ok' : 'no_log'}`);
         files.push(...got.files);
@@ -88,16 +116,30 @@ export async function logsRun(rt: Runtime, raw: Record<string, unknown>, io: Log
       } catch (e) {
         if (e instanceof TransportError) {
           const code = transportErrorCode(e, 'connect');
-          throw new PaasError(code, `${n.name}: ${e.message}`, { stage: 'connect', target: n.name, remediation: remediationFor(code) });
+          throw new PaasError(code, `${n.name}: ${e.message}`, {
+            stage: 'connect',
+            target: n.name,
+            remediation: remediationFor(code),
+          });
         }
         throw e;
       }
     }
     const count = files.reduce((k, f) => k + f.lines.length, 0);
     return outcome(rt.redactor, {
-      command: 'logs', context: ctx, mode: 'read',
-      fields: { app, target_statuses: statuses.join(','), files: files.map((f) => ({ target: f.target, file: f.file, lines: f.lines })) },
-      line: [['targets', nodes.length], ['files', files.length], ['count', count]],
+      command: 'logs',
+      context: ctx,
+      mode: 'read',
+      fields: {
+        app,
+        target_statuses: statuses.join(','),
+        files: files.map((f) => ({ target: f.target, file: f.file, lines: f.lines })),
+      },
+      line: [
+        ['targets', nodes.length],
+        ['files', files.length],
+        ['count', count],
+      ],
       exitCode: EXIT_OK,
       text: text.join('\n'),
     });
@@ -109,36 +151,56 @@ export async function logsRun(rt: Runtime, raw: Record<string, unknown>, io: Log
 }
 
 /** `--tail`: every target's files followed at once, each line prefixed by its target, until interrupted. */
-async function follow(rt: Runtime, nodes: TargetNode[], lines: number, marker: string, io: LogsIo, ctx: string | null, app: string): Promise<Outcome> {
+async function follow(
+  rt: Runtime,
+  nodes: TargetNode[],
+  lines: number,
+  marker: string,
+  io: LogsIo,
+  ctx: string | null,
+  app: string,
+): Promise<Outcome> {
   const stopped = new AbortController();
   const onAbort = () => stopped.abort();
   io.signal.addEventListener('abort', onAbort, { once: true });
   const ended: string[] = [];
   try {
-    await Promise.all(nodes.map(async (n) => {
-      await connectTransport(n.t);
-      let buf = '';
-      const emit = (final: boolean) => {
-        const parts = buf.split('\n');
-        buf = final ? '' : (parts.pop() ?? '');
-        for (const l of parts) {
-          if (l === `${marker} missing`) io.stdout(`[${n.name}] ${app} is not deployed there\n`);
-          else if (l === `${marker} nofiles`) io.stdout(`[${n.name}] no log yet (.paas/start.log, shared/log/*.log)\n`);
-          else if (final && l === '') continue;
-          else io.stdout(`[${n.name}] ${rt.redactor.redact(l)}\n`);
+    await Promise.all(
+      nodes.map(async (n) => {
+        await connectTransport(n.t);
+        let buf = '';
+        const emit = (final: boolean) => {
+          const parts = buf.split('\n');
+          buf = final ? '' : (parts.pop() ?? '');
+          for (const l of parts) {
+            if (l === `${marker} missing`) io.stdout(`[${n.name}] ${app} is not deployed there\n`);
+            else if (l === `${marker} nofiles`)
+              io.stdout(`[${n.name}] no log yet (.paas/start.log, shared/log/*.log)\n`);
+            else if (final && l === '') continue;
+            else io.stdout(`[${n.name}] ${rt.redactor.redact(l)}\n`);
+          }
+        };
+        try {
+          // stdin stays open while following: closing it (channel closed) ends the remote tail
+          await n.t.exec(logsScript(n.appDir, lines, marker, true), {
+            signal: stopped.signal,
+            input: () => undefined,
+            onStdout: (c) => {
+              buf += c;
+              emit(false);
+            },
+          });
+        } catch (e) {
+          if (!(e instanceof TransportError) || !stopped.signal.aborted) throw e;
         }
-      };
-      try {
-        // stdin stays open while following: closing it (channel closed) ends the remote tail
-        await n.t.exec(logsScript(n.appDir, lines, marker, true), { signal: stopped.signal, input: () => undefined, onStdout: (c) => { buf += c; emit(false); } });
-      } catch (e) {
-        if (!(e instanceof TransportError) || !stopped.signal.aborted) throw e;
-      }
-      emit(true);
-      ended.push(n.name);
-    }));
+        emit(true);
+        ended.push(n.name);
+      }),
+    );
     return outcome(rt.redactor, {
-      command: 'logs', context: ctx, mode: 'tail',
+      command: 'logs',
+      context: ctx,
+      mode: 'tail',
       fields: { app, target_statuses: ended.map((t) => `${t}:ok`).join(',') },
       line: [['targets', nodes.length]],
       exitCode: EXIT_OK,
@@ -146,7 +208,13 @@ async function follow(rt: Runtime, nodes: TargetNode[], lines: number, marker: s
   } catch (e) {
     if (e instanceof TransportError) {
       const code = transportErrorCode(e, 'connect');
-      return failure(rt.redactor, 'logs', ctx, 'tail', new PaasError(code, e.message, { stage: 'connect', remediation: remediationFor(code) }));
+      return failure(
+        rt.redactor,
+        'logs',
+        ctx,
+        'tail',
+        new PaasError(code, e.message, { stage: 'connect', remediation: remediationFor(code) }),
+      );
     }
     return { ...failure(rt.redactor, 'logs', ctx, 'tail', e), exitCode: EXIT_ERROR };
   } finally {

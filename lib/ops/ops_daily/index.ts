@@ -3,13 +3,27 @@ import { CONTEXT_NAME_RE } from '../../isolation/names.js';
 import { defineOperation } from '../operation.js';
 
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
-const duration = z.preprocess(emptyToUndefined, z.string().regex(/^\d{1,5}[mhdw]$/, { error: 'must be a duration such as 26h, 7d, 90m or 1w' }).optional());
+const duration = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .regex(/^\d{1,5}[mhdw]$/, { error: 'must be a duration such as 26h, 7d, 90m or 1w' })
+    .optional(),
+);
 
 export const opsDailyInputs = z.object({
   mode: z.enum(['prod', 'lenient', 'readiness']).default('prod'),
   github_token: z.string().max(1000).optional(),
   // mode readiness (docs/ops_daily.md#readiness): the runbook's weekly checklist
-  contexts: z.preprocess(emptyToUndefined, z.string().refine((s) => s.split(/\s*,\s*/).every((c) => CONTEXT_NAME_RE.test(c)), { error: 'must be context names separated by commas' }).optional()),
+  contexts: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine((s) => s.split(/\s*,\s*/).every((c) => CONTEXT_NAME_RE.test(c)), {
+        error: 'must be context names separated by commas',
+      })
+      .optional(),
+  ),
   backup_max_age: duration,
   drill_window: duration,
 });

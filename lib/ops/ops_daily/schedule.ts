@@ -22,9 +22,14 @@ export function exitCodeOf(overall: Overall): ExitCode {
 /** Reasons of an insufficient_data result that a schedule never turns green: nothing was checked. */
 export const NEVER_NORMALIZED = new Set(['no_checks', 'all_skipped']);
 
-export function scheduledExit(overall: Overall, eventName: string | undefined, reason?: string | null): { exitCode: ExitCode; normalized: boolean } {
+export function scheduledExit(
+  overall: Overall,
+  eventName: string | undefined,
+  reason?: string | null,
+): { exitCode: ExitCode; normalized: boolean } {
   const exitCode = exitCodeOf(overall);
-  if (eventName === 'schedule' && overall === 'insufficient_data' && !NEVER_NORMALIZED.has(reason ?? '')) return { exitCode: EXIT_OK, normalized: true };
+  if (eventName === 'schedule' && overall === 'insufficient_data' && !NEVER_NORMALIZED.has(reason ?? ''))
+    return { exitCode: EXIT_OK, normalized: true };
   return { exitCode, normalized: false };
 }
 
@@ -47,7 +52,11 @@ export const INACTIVITY_DISABLE_DAYS = 60;
 export const INACTIVITY_WARN_DAYS = 14;
 
 /** Days left before GitHub disables the schedule for inactivity (null: no warning due, or unknown). */
-export function inactivityDaysLeft(repo: { private: boolean; pushed_at: string | null; archived?: boolean }, now: Date, warnDays = INACTIVITY_WARN_DAYS): number | null {
+export function inactivityDaysLeft(
+  repo: { private: boolean; pushed_at: string | null; archived?: boolean },
+  now: Date,
+  warnDays = INACTIVITY_WARN_DAYS,
+): number | null {
   if (repo.private || !repo.pushed_at) return null;
   const t = Date.parse(repo.pushed_at);
   if (!Number.isFinite(t)) return null;

@@ -73,7 +73,11 @@ export function runConfigChecks(config: PaasYml, vault: Vault, workspace: string
   const hasMigrations = (plan?.migrations.length ?? 0) > 0 || checks.some((c) => c.name === 'migrations' && !c.ok);
   const required = requiredKeys(config, vault, hasMigrations);
   const missing = vault.missing(required);
-  checks.push(missing.length ? { name: 'secrets', ok: false, reason: 'missing_env', missing } : { name: 'secrets', ok: true, count: required.length });
+  checks.push(
+    missing.length
+      ? { name: 'secrets', ok: false, reason: 'missing_env', missing }
+      : { name: 'secrets', ok: true, count: required.length },
+  );
 
   // DSNs (db and sql checks) parse
   const dsnKeys = new Set<string>(config.ops.checks.flatMap((c) => (c.sql ? [c.sql.dsn] : [])));
@@ -90,7 +94,11 @@ export function runConfigChecks(config: PaasYml, vault: Vault, workspace: string
         bad++;
       }
     }
-    checks.push(bad ? { name: 'dsn', ok: false, reason: 'invalid_dsn', count: bad } : { name: 'dsn', ok: true, count: presentDsn.length });
+    checks.push(
+      bad
+        ? { name: 'dsn', ok: false, reason: 'invalid_dsn', count: bad }
+        : { name: 'dsn', ok: true, count: presentDsn.length },
+    );
   }
 
   // targets and known_hosts parse; every SSH target has a host key
@@ -108,8 +116,15 @@ export function runConfigChecks(config: PaasYml, vault: Vault, workspace: string
     const text = vault.get('PAAS_KNOWN_HOSTS') as string;
     const entries = parseKnownHosts(text);
     const uncovered = ssh.filter((t) => !entries.some((e) => e.marker === '' && entryMatches(e, t.host, t.port)));
-    if (entries.length !== nonCommentLines(text)) checks.push({ name: 'known_hosts', ok: false, reason: 'invalid_known_hosts', count: nonCommentLines(text) - entries.length });
-    else if (uncovered.length) checks.push({ name: 'known_hosts', ok: false, reason: 'host_key_missing', count: uncovered.length });
+    if (entries.length !== nonCommentLines(text))
+      checks.push({
+        name: 'known_hosts',
+        ok: false,
+        reason: 'invalid_known_hosts',
+        count: nonCommentLines(text) - entries.length,
+      });
+    else if (uncovered.length)
+      checks.push({ name: 'known_hosts', ok: false, reason: 'host_key_missing', count: uncovered.length });
     else checks.push({ name: 'known_hosts', ok: true, count: entries.length });
   }
 
@@ -129,7 +144,11 @@ export function runConfigChecks(config: PaasYml, vault: Vault, workspace: string
       const host = c.tls ? vault.get(c.tls.host) : undefined;
       if (host !== undefined && !parseTlsHost(host, c.tls?.port ?? 443)) bad++;
     }
-    checks.push(bad ? { name: 'ops_checks', ok: false, reason: 'invalid_check_value', count: bad } : { name: 'ops_checks', ok: true, count: config.ops.checks.length });
+    checks.push(
+      bad
+        ? { name: 'ops_checks', ok: false, reason: 'invalid_check_value', count: bad }
+        : { name: 'ops_checks', ok: true, count: config.ops.checks.length },
+    );
   }
   return { checks, plan, targets, dbUsed: hasMigrations || config.ops.checks.some((c) => c.sql), required };
 }

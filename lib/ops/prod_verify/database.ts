@@ -14,7 +14,12 @@ import { reconcile } from '../db_bootstrap/reconcile.js';
 import type { Plan } from '../db_bootstrap/plan.js';
 import { checkError, healthy, unhealthy, type CheckVerdict } from '../checks/types.js';
 
-export async function databaseCheck(db: DbConfig, plan: Plan | null, dsnValue: string, redactor: Redactor): Promise<CheckVerdict> {
+export async function databaseCheck(
+  db: DbConfig,
+  plan: Plan | null,
+  dsnValue: string,
+  redactor: Redactor,
+): Promise<CheckVerdict> {
   registerDsnSecrets(redactor, dsnValue, db.dsn);
   let dsn;
   try {
@@ -24,7 +29,12 @@ export async function databaseCheck(db: DbConfig, plan: Plan | null, dsnValue: s
   }
   let conn: DbConnection;
   try {
-    conn = await openConnection({ dsn, dsnKey: db.dsn, applicationName: 'paas prod_verify', connectTimeoutMs: db.connect_timeout });
+    conn = await openConnection({
+      dsn,
+      dsnKey: db.dsn,
+      applicationName: 'paas prod_verify',
+      connectTimeoutMs: db.connect_timeout,
+    });
   } catch (e) {
     const reason = isDbError(e) ? e.reason : 'connect_failed';
     return ['auth_failed', 'database_missing', 'tls_failed'].includes(reason) ? checkError(reason) : unhealthy(reason);
@@ -34,9 +44,12 @@ export async function databaseCheck(db: DbConfig, plan: Plan | null, dsnValue: s
     await c.query('BEGIN READ ONLY');
     await c.query(`SET LOCAL statement_timeout = ${Math.max(1000, Math.min(db.statement_timeout || 30_000, 60_000))}`);
     const ledger = { schema: db.ledger_schema, table: db.ledger_table };
-    const present = await c.query<{ present: boolean }>(`SELECT pg_catalog.to_regclass(${quoteLiteral(qualified(ledger))}) IS NOT NULL AS present`);
+    const present = await c.query<{ present: boolean }>(
+      `SELECT pg_catalog.to_regclass(${quoteLiteral(qualified(ledger))}) IS NOT NULL AS present`,
+    );
     const migrations = plan?.migrations.length ?? 0;
-    if (!present.rows[0]?.present) return migrations > 0 ? unhealthy('no_ledger', { migrations, pending: migrations }) : healthy({ migrations: 0 });
+    if (!present.rows[0]?.present)
+      return migrations > 0 ? unhealthy('no_ledger', { migrations, pending: migrations }) : healthy({ migrations: 0 });
     const rows = (await c.query<LedgerRow>(selectLedgerSql(ledger))).rows;
     if (!plan) return healthy({ applied: rows.length });
     const r = reconcile(plan, rows);
@@ -48,7 +61,9 @@ export async function databaseCheck(db: DbConfig, plan: Plan | null, dsnValue: s
     return healthy(values);
   } catch (e) {
     const state = (e as { code?: string }).code;
-    return state === '57014' ? unhealthy('timeout') : checkError(state && /^[0-9A-Z]{5}$/.test(state) ? `sql_${state.toLowerCase()}` : 'sql_error');
+    return state === '57014'
+      ? unhealthy('timeout')
+      : checkError(state && /^[0-9A-Z]{5}$/.test(state) ? `sql_${state.toLowerCase()}` : 'sql_error');
   } finally {
     await c.query('ROLLBACK').catch(() => undefined);
     await conn.close();

@@ -4,7 +4,10 @@ import { defineOperation } from '../operation.js';
 
 export const prodVerifyInputs = z.object({
   mode: z.enum(['dry_run', 'verify']).default('dry_run'),
-  expected_release: z.string().regex(RELEASE_ID_RE, { error: 'must be 1-64 letters, digits, dot, dash, underscore' }).optional(),
+  expected_release: z
+    .string()
+    .regex(RELEASE_ID_RE, { error: 'must be 1-64 letters, digits, dot, dash, underscore' })
+    .optional(),
 });
 
 export const prodVerify = defineOperation({

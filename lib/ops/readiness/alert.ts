@@ -54,7 +54,19 @@ export async function readinessAlert(
 ): Promise<ReadinessAlert> {
   const mine = checks.filter((k) => k.context === context || k.context === null);
   const failed = mine.filter((k) => k.status === 'fail');
-  const lines = mine.map((k) => statusLine('ops_readiness_check', [['status', k.status], ['check', k.check], ['context', k.context ?? undefined], ['reason', k.reason], ['age_hours', k.age_hours]], rt.redactor));
+  const lines = mine.map((k) =>
+    statusLine(
+      'ops_readiness_check',
+      [
+        ['status', k.status],
+        ['check', k.check],
+        ['context', k.context ?? undefined],
+        ['reason', k.reason],
+        ['age_hours', k.age_hours],
+      ],
+      rt.redactor,
+    ),
+  );
   lines.push(verdictLine);
   const remediation: Remediation[] = failed.map((k) => ({ check: k.check, reason: k.reason, text: k.fix ?? k.detail }));
   // the deadline starts with this context's alerting: one slow context does not eat the next one's
@@ -73,12 +85,31 @@ export async function readinessAlert(
         remediation,
         runbookUrl: runbookLink(`${DEFAULT_RUNBOOK}#weekly-checklist`, rt.env),
       },
-      { state: st.scoped, redactor: rt.redactor, logger: rt.logger, github: githubApi(rt, token, deps, deadline), slack: webhook ? { webhookUrl: webhook, options: deps.slackOptions } : undefined, deadline },
+      {
+        state: st.scoped,
+        redactor: rt.redactor,
+        logger: rt.logger,
+        github: githubApi(rt, token, deps, deadline),
+        slack: webhook ? { webhookUrl: webhook, options: deps.slackOptions } : undefined,
+        deadline,
+      },
     );
     return { context, outcome, line: alertLine(rt, context, outcome) };
   } catch (e) {
     rt.logger.warn(`readiness alerting of ${context} failed: ${errorMessage(e)}`);
-    return { context, outcome: null, line: statusLine('ops_alert', [['status', 'failed'], ['context', context], ['reason', 'alert_error']], rt.redactor) };
+    return {
+      context,
+      outcome: null,
+      line: statusLine(
+        'ops_alert',
+        [
+          ['status', 'failed'],
+          ['context', context],
+          ['reason', 'alert_error'],
+        ],
+        rt.redactor,
+      ),
+    };
   } finally {
     st.close();
   }
@@ -86,5 +117,16 @@ export async function readinessAlert(
 
 function alertLine(rt: Runtime, context: string, a: AlertOutcome): string | null {
   if (a.action === 'none') return null;
-  return statusLine('ops_alert', [['status', a.action], ['context', context], ['reason', a.reason ?? undefined], ['cause', a.cause ?? undefined], ['issue', a.issue ?? undefined], ['slack', a.slack]], rt.redactor);
+  return statusLine(
+    'ops_alert',
+    [
+      ['status', a.action],
+      ['context', context],
+      ['reason', a.reason ?? undefined],
+      ['cause', a.cause ?? undefined],
+      ['issue', a.issue ?? undefined],
+      ['slack', a.slack],
+    ],
+    rt.redactor,
+  );
 }

@@ -14,7 +14,14 @@ import { parseTargets } from '../doctor/state.js';
 import { errorMessage } from '../../output/errors.js';
 
 export type CheckStatus = 'ok' | 'fail' | 'skipped';
-export const CHECK_NAMES = ['doctor', 'distinct_targets', 'distinct_vault', 'backup', 'alert_route', 'rollback_drill'] as const;
+export const CHECK_NAMES = [
+  'doctor',
+  'distinct_targets',
+  'distinct_vault',
+  'backup',
+  'alert_route',
+  'rollback_drill',
+] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 export interface ReadinessCheck {
@@ -50,18 +57,42 @@ export function readContextVault(c: ContextConfig, inputText: string | undefined
     const identity = vaultIdentity(c.vault_file);
     try {
       const st = statSync(identity.real);
-      if (!st.isFile()) return { source: 'file', values: new Map(), identity, problem: `vault file ${identity.real} is not a regular file` };
-      return { source: 'file', values: register(parseDotenv(readFileSync(identity.real, 'utf8'), 'vault file')), identity, problem: null };
+      if (!st.isFile())
+        return {
+          source: 'file',
+          values: new Map(),
+          identity,
+          problem: `vault file ${identity.real} is not a regular file`,
+        };
+      return {
+        source: 'file',
+        values: register(parseDotenv(readFileSync(identity.real, 'utf8'), 'vault file')),
+        identity,
+        problem: null,
+      };
     } catch (e) {
-      const msg = e instanceof Error && 'code' in e && (e as NodeJS.ErrnoException).code === 'ENOENT' ? `vault file ${identity.real} does not exist` : `vault file ${identity.real} cannot be read`;
+      const msg =
+        e instanceof Error && 'code' in e && (e as NodeJS.ErrnoException).code === 'ENOENT'
+          ? `vault file ${identity.real} does not exist`
+          : `vault file ${identity.real} cannot be read`;
       return { source: 'file', values: new Map(), identity, problem: msg };
     }
   }
   if (inputText?.trim()) {
     try {
-      return { source: 'input', values: register(parseDotenv(inputText, 'vault input')), identity: null, problem: null };
+      return {
+        source: 'input',
+        values: register(parseDotenv(inputText, 'vault input')),
+        identity: null,
+        problem: null,
+      };
     } catch {
-      return { source: 'input', values: new Map(), identity: null, problem: 'the vault input does not parse as KEY=value lines' };
+      return {
+        source: 'input',
+        values: new Map(),
+        identity: null,
+        problem: 'the vault input does not parse as KEY=value lines',
+      };
     }
   }
   return { source: 'none', values: new Map(), identity: null, problem: null };
@@ -74,10 +105,31 @@ const VAULT_FIX = (c: string) =>
 export function checkDistinctTargets(c: ContextConfig, vaults: Map<string, ContextVault>): ReadinessCheck {
   const base = { check: 'distinct_targets' as const, context: c.name };
   const own = vaults.get(c.name);
-  if (!own || own.source === 'none') return { ...base, status: 'fail', reason: 'vault_unmapped', detail: `no vault mapped to ${c.name}: its targets cannot be compared`, fix: VAULT_FIX(c.name) };
-  if (own.problem) return { ...base, status: 'fail', reason: 'vault_unreadable', detail: own.problem, fix: `Fix the vault of ${c.name} (${own.problem}).` };
+  if (!own || own.source === 'none')
+    return {
+      ...base,
+      status: 'fail',
+      reason: 'vault_unmapped',
+      detail: `no vault mapped to ${c.name}: its targets cannot be compared`,
+      fix: VAULT_FIX(c.name),
+    };
+  if (own.problem)
+    return {
+      ...base,
+      status: 'fail',
+      reason: 'vault_unreadable',
+      detail: own.problem,
+      fix: `Fix the vault of ${c.name} (${own.problem}).`,
+    };
   const targets = own.values.get('PAAS_TARGETS');
-  if (!targets?.trim()) return { ...base, status: 'ok', reason: 'no_targets', detail: 'the vault names no targets (PAAS_TARGETS): nothing to share', fix: null };
+  if (!targets?.trim())
+    return {
+      ...base,
+      status: 'ok',
+      reason: 'no_targets',
+      detail: 'the vault names no targets (PAAS_TARGETS): nothing to share',
+      fix: null,
+    };
   const mine = parseTargets(targets);
   const shared: string[] = [];
   for (const [other, v] of vaults) {
@@ -91,7 +143,13 @@ export function checkDistinctTargets(c: ContextConfig, vaults: Map<string, Conte
     }
   }
   if (shared.length) {
-    return { ...base, status: 'fail', reason: 'shared_target', detail: `targets shared with another context: ${shared.join(', ')}`, fix: `Give each context its own targets (PAAS_TARGETS in each context's vault); a demo context must never reach an internal or customer target. Then run \`paas doctor\`.` };
+    return {
+      ...base,
+      status: 'fail',
+      reason: 'shared_target',
+      detail: `targets shared with another context: ${shared.join(', ')}`,
+      fix: `Give each context its own targets (PAAS_TARGETS in each context's vault); a demo context must never reach an internal or customer target. Then run \`paas doctor\`.`,
+    };
   }
   return { ...base, status: 'ok', reason: 'distinct', detail: `${mine.size} target(s), none shared`, fix: null };
 }
@@ -100,23 +158,55 @@ export function checkDistinctTargets(c: ContextConfig, vaults: Map<string, Conte
 export function checkDistinctVault(c: ContextConfig, vaults: Map<string, ContextVault>): ReadinessCheck {
   const base = { check: 'distinct_vault' as const, context: c.name };
   const own = vaults.get(c.name);
-  if (!own || own.source === 'none') return { ...base, status: 'fail', reason: 'vault_unmapped', detail: `no vault mapped to ${c.name}`, fix: VAULT_FIX(c.name) };
-  if (own.problem) return { ...base, status: 'fail', reason: 'vault_unreadable', detail: own.problem, fix: `Fix the vault of ${c.name} (${own.problem}).` };
+  if (!own || own.source === 'none')
+    return {
+      ...base,
+      status: 'fail',
+      reason: 'vault_unmapped',
+      detail: `no vault mapped to ${c.name}`,
+      fix: VAULT_FIX(c.name),
+    };
+  if (own.problem)
+    return {
+      ...base,
+      status: 'fail',
+      reason: 'vault_unreadable',
+      detail: own.problem,
+      fix: `Fix the vault of ${c.name} (${own.problem}).`,
+    };
   const hits: string[] = [];
   for (const [other, v] of vaults) {
     if (other === c.name) continue;
     if (own.identity && v.identity) {
       const how = sameVault(own.identity, v.identity);
-      if (how) hits.push(`${other} (${how === 'path' ? 'same file' : how === 'inode' ? 'hard link' : 'identical content'})`);
+      if (how)
+        hits.push(`${other} (${how === 'path' ? 'same file' : how === 'inode' ? 'hard link' : 'identical content'})`);
       continue;
     }
     // a vault given as input: compare the values
-    if (own.values.size && v.values.size && JSON.stringify([...own.values].sort()) === JSON.stringify([...v.values].sort())) hits.push(`${other} (identical content)`);
+    if (
+      own.values.size &&
+      v.values.size &&
+      JSON.stringify([...own.values].sort()) === JSON.stringify([...v.values].sort())
+    )
+      hits.push(`${other} (identical content)`);
   }
   if (hits.length) {
-    return { ...base, status: 'fail', reason: 'shared_vault', detail: `the vault of ${c.name} is also the vault of ${hits.join(', ')}`, fix: `Give ${c.name} its own vault with its own secrets (one vault per context, never shared); rotate the secrets the contexts shared.` };
+    return {
+      ...base,
+      status: 'fail',
+      reason: 'shared_vault',
+      detail: `the vault of ${c.name} is also the vault of ${hits.join(', ')}`,
+      fix: `Give ${c.name} its own vault with its own secrets (one vault per context, never shared); rotate the secrets the contexts shared.`,
+    };
   }
-  return { ...base, status: 'ok', reason: 'distinct', detail: own.source === 'file' ? `own vault file ${own.identity?.real ?? ''}` : 'own vault (input)', fix: null };
+  return {
+    ...base,
+    status: 'ok',
+    reason: 'distinct',
+    detail: own.source === 'file' ? `own vault file ${own.identity?.real ?? ''}` : 'own vault (input)',
+    fix: null,
+  };
 }
 
 export interface BackupPolicy {
@@ -140,9 +230,24 @@ export function backupCandidates(store: ContextStore, context: string, redactor:
 }
 
 /** backup: the newest backup exists, is younger than the policy's age and passes `paas backup verify`. Demo contexts are disposable: skipped. */
-export function checkBackup(store: ContextStore, c: ContextConfig, vault: ContextVault | undefined, env: NodeJS.ProcessEnv, policy: BackupPolicy, now: Date, redactor: Redactor): ReadinessCheck {
+export function checkBackup(
+  store: ContextStore,
+  c: ContextConfig,
+  vault: ContextVault | undefined,
+  env: NodeJS.ProcessEnv,
+  policy: BackupPolicy,
+  now: Date,
+  redactor: Redactor,
+): ReadinessCheck {
   const base = { check: 'backup' as const, context: c.name };
-  if (c.type === 'demo') return { ...base, status: 'skipped', reason: 'demo_context', detail: 'demo contexts are disposable: no backup required', fix: null };
+  if (c.type === 'demo')
+    return {
+      ...base,
+      status: 'skipped',
+      reason: 'demo_context',
+      detail: 'demo contexts are disposable: no backup required',
+      fix: null,
+    };
   const create = `paas backup create --context ${c.name}`;
   const found: Array<{ path: string; created: number }> = [];
   for (const p of backupCandidates(store, c.name, redactor)) {
@@ -161,14 +266,28 @@ export function checkBackup(store: ContextStore, c: ContextConfig, vault: Contex
     }
     found.push({ path: p, created });
   }
-  if (!found.length) return { ...base, status: 'fail', reason: 'no_backup', detail: `no backup of ${c.name} under ${join(store.root.path, 'backups', c.name)} or recorded in its events`, fix: `Write one: \`${create}\` (schedule it; see docs/state.md).` };
+  if (!found.length)
+    return {
+      ...base,
+      status: 'fail',
+      reason: 'no_backup',
+      detail: `no backup of ${c.name} under ${join(store.root.path, 'backups', c.name)} or recorded in its events`,
+      fix: `Write one: \`${create}\` (schedule it; see docs/state.md).`,
+    };
   found.sort((a, b) => b.created - a.created);
   const newest = found[0] as { path: string; created: number };
   const ageHours = Math.max(0, Math.floor((now.getTime() - newest.created) / 3_600_000));
   const maxHours = Math.round(policy.maxAgeMs / 3_600_000);
   const key = vault?.values.get(STATE_KEY_NAME) ?? env[STATE_KEY_NAME];
   if (!key) {
-    return { ...base, status: 'fail', reason: 'state_key_missing', detail: `the newest backup ${newest.path} cannot be verified: no ${STATE_KEY_NAME} in the vault of ${c.name}`, fix: `Add ${STATE_KEY_NAME} to the vault of ${c.name} (the key its backups are encrypted with).`, age_hours: ageHours };
+    return {
+      ...base,
+      status: 'fail',
+      reason: 'state_key_missing',
+      detail: `the newest backup ${newest.path} cannot be verified: no ${STATE_KEY_NAME} in the vault of ${c.name}`,
+      fix: `Add ${STATE_KEY_NAME} to the vault of ${c.name} (the key its backups are encrypted with).`,
+      age_hours: ageHours,
+    };
   }
   let problems: string[];
   try {
@@ -177,21 +296,54 @@ export function checkBackup(store: ContextStore, c: ContextConfig, vault: Contex
     problems = [errorMessage(e)];
   }
   if (problems.length) {
-    return { ...base, status: 'fail', reason: 'backup_invalid', detail: `the newest backup ${newest.path} fails verification: ${problems.slice(0, 3).join('; ')}`, fix: `Do not rely on it: write a new one (\`${create}\`), check it with \`paas backup verify <file>\`, and find what damaged the old one.`, age_hours: ageHours };
+    return {
+      ...base,
+      status: 'fail',
+      reason: 'backup_invalid',
+      detail: `the newest backup ${newest.path} fails verification: ${problems.slice(0, 3).join('; ')}`,
+      fix: `Do not rely on it: write a new one (\`${create}\`), check it with \`paas backup verify <file>\`, and find what damaged the old one.`,
+      age_hours: ageHours,
+    };
   }
   if (now.getTime() - newest.created > policy.maxAgeMs) {
-    return { ...base, status: 'fail', reason: 'backup_stale', detail: `the newest backup ${newest.path} is ${ageHours} h old (policy: at most ${maxHours} h)`, fix: `Write a fresh one (\`${create}\`) and check that the scheduled backup runs.`, age_hours: ageHours };
+    return {
+      ...base,
+      status: 'fail',
+      reason: 'backup_stale',
+      detail: `the newest backup ${newest.path} is ${ageHours} h old (policy: at most ${maxHours} h)`,
+      fix: `Write a fresh one (\`${create}\`) and check that the scheduled backup runs.`,
+      age_hours: ageHours,
+    };
   }
-  return { ...base, status: 'ok', reason: 'verified', detail: `newest backup ${newest.path}, ${ageHours} h old, every checksum verified`, fix: null, age_hours: ageHours };
+  return {
+    ...base,
+    status: 'ok',
+    reason: 'verified',
+    detail: `newest backup ${newest.path}, ${ageHours} h old, every checksum verified`,
+    fix: null,
+    age_hours: ageHours,
+  };
 }
 
 /** alert_route: somewhere for the alert to go: a Slack webhook in the context's vault, or GitHub issues (repository + token). */
-export function checkAlertRoute(c: ContextConfig, vault: ContextVault | undefined, slackKey: string, github: { repo: string | null; token: boolean }): ReadinessCheck {
+export function checkAlertRoute(
+  c: ContextConfig,
+  vault: ContextVault | undefined,
+  slackKey: string,
+  github: { repo: string | null; token: boolean },
+): ReadinessCheck {
   const base = { check: 'alert_route' as const, context: c.name };
   const routes: string[] = [];
   if (vault?.values.get(slackKey)) routes.push('slack');
   if (github.repo && github.token) routes.push('github_issues');
-  if (routes.length) return { ...base, status: 'ok', reason: routes.join(','), detail: `alerts go to ${routes.map((r) => (r === 'slack' ? `Slack (${slackKey})` : `issues of ${github.repo}`)).join(' and ')}`, fix: null };
+  if (routes.length)
+    return {
+      ...base,
+      status: 'ok',
+      reason: routes.join(','),
+      detail: `alerts go to ${routes.map((r) => (r === 'slack' ? `Slack (${slackKey})` : `issues of ${github.repo}`)).join(' and ')}`,
+      fix: null,
+    };
   return {
     ...base,
     status: 'fail',
@@ -202,23 +354,62 @@ export function checkAlertRoute(c: ContextConfig, vault: ContextVault | undefine
 }
 
 /** rollback_drill: a `rollback.drill` event within the window, in contexts whose type requires it (internal). */
-export function checkDrill(store: ContextStore, c: ContextConfig, windowMs: number, now: Date, redactor: Redactor): ReadinessCheck {
+export function checkDrill(
+  store: ContextStore,
+  c: ContextConfig,
+  windowMs: number,
+  now: Date,
+  redactor: Redactor,
+): ReadinessCheck {
   const base = { check: 'rollback_drill' as const, context: c.name };
-  if (c.type !== 'internal') return { ...base, status: 'skipped', reason: 'not_required', detail: `a ${c.type} context needs no rollback drill`, fix: null };
+  if (c.type !== 'internal')
+    return {
+      ...base,
+      status: 'skipped',
+      reason: 'not_required',
+      detail: `a ${c.type} context needs no rollback drill`,
+      fix: null,
+    };
   const days = Math.round(windowMs / 86_400_000);
   // a completed full drill counts (level info, mode full); failed drills and plan-and-verify ones do not
   const events = store.events(c.name, redactor).list({ kinds: ['rollback.drill'], limit: 1000 });
   const drills = events.filter((e) => e.level === 'info' && e.fields.mode === 'full');
-  const last = drills.map((e) => e.at).sort().at(-1);
+  const last = drills
+    .map((e) => e.at)
+    .sort()
+    .at(-1);
   const fix = `Run a rollback drill in ${c.name}: the rollback workflow with \`drill: true\` and \`apply: true\` (CLI: \`paas rollback --drill --apply --context ${c.name} --app <app>\`, in CI for non-demo contexts); it records a rollback.drill event.`;
   if (!last) {
     const failed = events.filter((e) => e.level === 'error').length;
     const partial = events.filter((e) => e.level === 'info' && e.fields.mode !== 'full').length;
-    const seen = [failed ? `${failed} failed` : '', partial ? `${partial} plan-and-verify only` : ''].filter(Boolean).join(', ');
-    return { ...base, status: 'fail', reason: 'no_drill', detail: `no completed rollback drill recorded in the events of ${c.name}${seen ? ` (${seen})` : ''}`, fix };
+    const seen = [failed ? `${failed} failed` : '', partial ? `${partial} plan-and-verify only` : '']
+      .filter(Boolean)
+      .join(', ');
+    return {
+      ...base,
+      status: 'fail',
+      reason: 'no_drill',
+      detail: `no completed rollback drill recorded in the events of ${c.name}${seen ? ` (${seen})` : ''}`,
+      fix,
+    };
   }
   const age = now.getTime() - Date.parse(last);
   const ageHours = Math.max(0, Math.floor(age / 3_600_000));
-  if (age > windowMs) return { ...base, status: 'fail', reason: 'drill_stale', detail: `the last rollback drill was ${Math.floor(age / 86_400_000)} days ago (${last}); policy: within ${days} days`, fix, age_hours: ageHours };
-  return { ...base, status: 'ok', reason: 'recent', detail: `last rollback drill ${last} (within ${days} days)`, fix: null, age_hours: ageHours };
+  if (age > windowMs)
+    return {
+      ...base,
+      status: 'fail',
+      reason: 'drill_stale',
+      detail: `the last rollback drill was ${Math.floor(age / 86_400_000)} days ago (${last}); policy: within ${days} days`,
+      fix,
+      age_hours: ageHours,
+    };
+  return {
+    ...base,
+    status: 'ok',
+    reason: 'recent',
+    detail: `last rollback drill ${last} (within ${days} days)`,
+    fix: null,
+    age_hours: ageHours,
+  };
 }

@@ -16,7 +16,16 @@ import { failure, outcome } from '../../output/outcome.js';
 import type { CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { ContextSession } from '../../runtime/session.js';
-import { lockAll, readStates, StageError, switchAndCheck, toPaasError, unlockAll, type FleetOptions, type TargetNode } from '../deploy/fleet.js';
+import {
+  lockAll,
+  readStates,
+  StageError,
+  switchAndCheck,
+  toPaasError,
+  unlockAll,
+  type FleetOptions,
+  type TargetNode,
+} from '../deploy/fleet.js';
 import { checkTriggerPolicy, committedTrigger } from '../deploy/policy.js';
 import { runPreflight } from '../deploy/preflight.js';
 import type { TargetState } from '../deploy/releases.js';
@@ -50,10 +59,21 @@ export async function rollbackDrill(rt: Runtime, common: CommonInputs, s: DrillS
     session = fleet.session;
     nodes = fleet.nodes;
     const ctx = session.config.name;
-    if (s.target.includes(',')) throw drillError('a rollback drill takes one target', null, 'Give one target id (--target web1), or leave target empty for the first target of the context.', 'input');
+    if (s.target.includes(','))
+      throw drillError(
+        'a rollback drill takes one target',
+        null,
+        'Give one target id (--target web1), or leave target empty for the first target of the context.',
+        'input',
+      );
     node = s.target === 'all' ? (nodes[0] ?? null) : (nodes.find((n) => n.name === s.target) ?? null);
     if (!node) {
-      throw drillError(s.target === 'all' ? `context ${ctx} has no targets` : `target ${s.target} is not a target of ${ctx}`, s.target === 'all' ? null : s.target, `Check PAAS_TARGETS in the vault of ${ctx}.`, 'input');
+      throw drillError(
+        s.target === 'all' ? `context ${ctx} has no targets` : `target ${s.target} is not a target of ${ctx}`,
+        s.target === 'all' ? null : s.target,
+        `Check PAAS_TARGETS in the vault of ${ctx}.`,
+        'input',
+      );
     }
     const n = node;
     if (mode === 'full' && session.config.type === 'customer') {
@@ -68,10 +88,19 @@ export async function rollbackDrill(rt: Runtime, common: CommonInputs, s: DrillS
     if (st instanceof StageError) throw st;
     const state = st as TargetState;
     const original = n.previous;
-    if (!original) throw drillError(`nothing is deployed on ${n.name}: there is nothing to roll back`, n.name, `Deploy ${appName} first; a drill needs a current release and an earlier good one.`);
+    if (!original)
+      throw drillError(
+        `nothing is deployed on ${n.name}: there is nothing to roll back`,
+        n.name,
+        `Deploy ${appName} first; a drill needs a current release and an earlier good one.`,
+      );
     const expected = expectedRelease([state]);
     if (expected && expected !== original) {
-      throw drillError(`${n.name} runs ${original} but its history expects ${expected} (drifted)`, n.name, `Run \`paas deploy reconcile --context ${ctx} --app ${appName}\` and bring the target back in line before drilling.`);
+      throw drillError(
+        `${n.name} runs ${original} but its history expects ${expected} (drifted)`,
+        n.name,
+        `Run \`paas deploy reconcile --context ${ctx} --app ${appName}\` and bring the target back in line before drilling.`,
+      );
     }
     const to = resolveRollback([{ target: n.name, state }], s.to_release, false).release;
     Object.assign(fields, { previous: original, release_id: to });
@@ -82,12 +111,28 @@ export async function rollbackDrill(rt: Runtime, common: CommonInputs, s: DrillS
       await runPreflight(rt, common);
       const { cfg, identity } = fleet;
       const onLocksChanged = trackLocks(rt, { op: 'rollback', context: ctx }, identity.token);
-      const fo: FleetOptions = { cfg, release: to, artifact: { file: '', sha256: '', bytes: 0 }, rollbackOnFailure: false, redactor: rt.redactor, log, onLocksChanged, now: rt.now, healthFromHistory: true };
+      const fo: FleetOptions = {
+        cfg,
+        release: to,
+        artifact: { file: '', sha256: '', bytes: 0 },
+        rollbackOnFailure: false,
+        redactor: rt.redactor,
+        log,
+        onLocksChanged,
+        now: rt.now,
+        healthFromHistory: true,
+      };
       await lockAll([n], fo, lockOwner(rt, identity, 'rollback', to, cfg.lock_ttl));
       let back = false;
       try {
         // the lock re-read the state: nobody may have moved the target since the plan
-        if (n.state && n.state.current !== original) throw drillError(`${n.name} changed while the drill took its lock (now ${n.state.current ?? 'nothing'})`, n.name, 'Run the drill again when no deploy or rollback is running.', 'lock');
+        if (n.state && n.state.current !== original)
+          throw drillError(
+            `${n.name} changed while the drill took its lock (now ${n.state.current ?? 'nothing'})`,
+            n.name,
+            'Run the drill again when no deploy or rollback is running.',
+            'lock',
+          );
         log(`drill: ${n.name}: ${original} -> ${to}`);
         // a candidate that fails (start, health) is what a drill is for: report it, after going back
         let candidateError: unknown = null;
@@ -108,17 +153,29 @@ export async function rollbackDrill(rt: Runtime, common: CommonInputs, s: DrillS
         if (candidateError) throw candidateError;
       } finally {
         await unlockAll([n], fo);
-        if (!back) log(`drill: ${n.name} may not be on ${original}: check with \`paas deploy reconcile\` and return it with the rollback workflow, to_release ${original}`);
+        if (!back)
+          log(
+            `drill: ${n.name} may not be on ${original}: check with \`paas deploy reconcile\` and return it with the rollback workflow, to_release ${original}`,
+          );
         fields.returned = back;
       }
     }
-    session.events.append('rollback.drill', `rollback drill of ${appName} on ${n.name}: ${mode === 'full' ? `${original} -> ${to} -> ${original}` : `plan and verify only (candidate ${to})`}`, { ...fields, run: fleet.identity.run, actor: fleet.identity.actor });
+    session.events.append(
+      'rollback.drill',
+      `rollback drill of ${appName} on ${n.name}: ${mode === 'full' ? `${original} -> ${to} -> ${original}` : `plan and verify only (candidate ${to})`}`,
+      { ...fields, run: fleet.identity.run, actor: fleet.identity.actor },
+    );
     return outcome(rt.redactor, {
       command: 'rollback_drill',
       context: ctx,
       mode,
       fields,
-      line: [['mode', mode], ['target', n.name], ['release_id', to], ['previous', original]],
+      line: [
+        ['mode', mode],
+        ['target', n.name],
+        ['release_id', to],
+        ['previous', original],
+      ],
       text:
         mode === 'full'
           ? `drill ok: ${n.name} went ${original} -> ${to} (healthy) -> ${original} (healthy); history unchanged`
@@ -126,8 +183,21 @@ export async function rollbackDrill(rt: Runtime, common: CommonInputs, s: DrillS
     });
   } catch (e) {
     const se = e instanceof StageError ? e : null;
-    if (session) session.events.append('rollback.drill', `rollback drill failed: ${errorMessage(e)}`, { ...fields, code: se?.code ?? (e instanceof PaasError ? e.code : 'PAAS_INTERNAL') }, 'error');
-    return failure(rt.redactor, 'rollback_drill', session?.config.name ?? common.context ?? null, mode, se ? toPaasError(se) : e, { ...fields, ...(node ? { last_log_lines: node.lastLines(20).join('\n') } : {}) });
+    if (session)
+      session.events.append(
+        'rollback.drill',
+        `rollback drill failed: ${errorMessage(e)}`,
+        { ...fields, code: se?.code ?? (e instanceof PaasError ? e.code : 'PAAS_INTERNAL') },
+        'error',
+      );
+    return failure(
+      rt.redactor,
+      'rollback_drill',
+      session?.config.name ?? common.context ?? null,
+      mode,
+      se ? toPaasError(se) : e,
+      { ...fields, ...(node ? { last_log_lines: node.lastLines(20).join('\n') } : {}) },
+    );
   } finally {
     await closeAll(nodes);
   }

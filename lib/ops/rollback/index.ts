@@ -5,9 +5,17 @@ import { defineOperation } from '../operation.js';
 
 export const rollbackInputs = z.object({
   app: appName.optional(),
-  to_release: z.string().regex(RELEASE_ID_RE, { error: 'must be 1-64 letters, digits, dot, dash, underscore' }).optional(),
+  to_release: z
+    .string()
+    .regex(RELEASE_ID_RE, { error: 'must be 1-64 letters, digits, dot, dash, underscore' })
+    .optional(),
   allow_bad_release: boolInput.default(false),
-  target: z.string().refine((s) => s === 'all' || s.split(',').every((t) => TARGET_ID_RE.test(t)), { error: 'must be `all` or a comma-separated list of target ids' }).default('all'),
+  target: z
+    .string()
+    .refine((s) => s === 'all' || s.split(',').every((t) => TARGET_ID_RE.test(t)), {
+      error: 'must be `all` or a comma-separated list of target ids',
+    })
+    .default('all'),
   apply: boolInput.default(false),
   github_token: z.string().max(1000).optional(),
   // a rollback drill of one target (lib/ops/readiness/drill.ts), recorded for `paas ops readiness`
@@ -21,5 +29,7 @@ export const rollback = defineOperation({
   secretInputs: ['github_token'],
   // loaded on first use: the registry stays light, so every bundle starts fast
   run: async (rt, common, settings) =>
-    settings.drill ? (await import('../readiness/drill.js')).rollbackDrill(rt, common, settings) : (await import('./run.js')).rollbackRun(rt, common, settings),
+    settings.drill
+      ? (await import('../readiness/drill.js')).rollbackDrill(rt, common, settings)
+      : (await import('./run.js')).rollbackRun(rt, common, settings),
 });
