@@ -1,7 +1,7 @@
-/** lib/ops/rollback/run.ts: rollback resolution across targets (resolveRollback), over deploy/releases.ts's parseState and rollbackCandidate. */
+/** lib/ops/rollback/resolve.ts: rollback resolution across targets (resolveRollback), over deploy/releases.ts's parseState and rollbackCandidate. */
 import { describe, expect, test } from '@jest/globals';
 import { parseState, rollbackCandidate, type HistoryLine } from '../lib/ops/deploy/releases.js';
-import { resolveRollback } from '../lib/ops/rollback/run.js';
+import { resolveRollback } from '../lib/ops/rollback/resolve.js';
 
 describe('strategies, prune, rollback resolution', () => {
   const h = (release: string, status: 'good' | 'bad'): HistoryLine => ({ at: '', release, status, event: 'deploy' });

@@ -31,7 +31,7 @@ import { runPreflight } from '../deploy/preflight.js';
 import type { TargetState } from '../deploy/releases.js';
 import { closeAll, connectAll, lockOwner, openFleet, requireApp, trackLocks } from '../deploy/fleet-session.js';
 import { expectedRelease } from '../deploy/releases.js';
-import { resolveRollback } from '../rollback/run.js';
+import { resolveRollback } from '../rollback/resolve.js';
 
 export interface DrillSettings {
   app?: string | undefined;
