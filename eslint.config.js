@@ -44,9 +44,6 @@ const boundaries = (patterns) => ({ 'no-restricted-imports': ['error', { pattern
 const KNOWN_CROSS_OPERATION = [
   'lib/ops/prod_verify/config-checks.ts', // db_bootstrap/index.ts and run.ts (the migration plan check)
 ];
-const KNOWN_DISPATCH = [
-  'lib/ops/readiness/index.ts', // runs doctor through executeOperation
-];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
@@ -80,5 +77,4 @@ export default tseslint.config(
   { files: FOUNDATION.map((f) => `lib/${f}/**/*.ts`), rules: boundaries([NO_ENTRY, NO_OPERATION_ENTRY]) },
   { files: ['lib/ops/**/*.ts'], rules: boundaries([NO_ENTRY, NO_OTHER_OPERATION_ENTRY]) },
   { files: KNOWN_CROSS_OPERATION, rules: boundaries([NO_ENTRY]) },
-  { files: KNOWN_DISPATCH, rules: boundaries([NO_OTHER_OPERATION_ENTRY]) },
 );

@@ -31,6 +31,8 @@ test.each([
   ['lib/ops/deploy/new.ts', '../doctor/index.js'],
   ['lib/ops/logs/new.ts', '../../entry/registry.js'],
   ['lib/ops/events/new.ts', '../../entry/execute.js'],
+  // readiness runs doctor through the RunOperation port it is given, not the dispatcher it imports
+  ['lib/ops/readiness/index.ts', '../../entry/execute.js'],
 ])('%s may not import %s', async (file, source) => {
   expect(await restricted(file, source)).toHaveLength(1);
 });

@@ -41,7 +41,7 @@ export async function executeOperation(rt: Runtime, opName: string, raw: Record<
     const parsed = parseInputs(schema, raw);
     // a malformed vault is an input error: refuse it (naming the line, never a value) before anything touches the state root
     if ((parsed as CommonInputs).vault?.trim()) parseDotenv((parsed as CommonInputs).vault as string, 'vault input');
-    return await def.run(rt, parsed as CommonInputs, parsed);
+    return await def.run(rt, parsed as CommonInputs, parsed, { runOperation: executeOperation });
   } catch (e) {
     return failure(rt.redactor, command, context, mode, e);
   }

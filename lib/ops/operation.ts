@@ -15,15 +15,21 @@ export interface OperationDef<S extends z.ZodObject = z.ZodObject> {
   inputs: S;
   /** names of inputs whose values are secrets (registered before anything else runs) */
   secretInputs: readonly string[];
-  run: (rt: Runtime, common: CommonInputs, settings: z.infer<S>) => Promise<Outcome>;
+  /** `ports`: what the entry layer lends the operation (the dispatcher), so it never imports that layer */
+  run: (rt: Runtime, common: CommonInputs, settings: z.infer<S>, ports: OperationPorts) => Promise<Outcome>;
 }
 
 /**
  * The dispatcher as a port (lib/entry/execute.ts executeOperation): validates the inputs and runs
  * an operation, never throws. The entry layer passes it to code that runs another operation
- * (backup restore runs doctor), so no operation imports the entry layer.
+ * (backup restore and readiness run doctor), so no operation imports the entry layer.
  */
 export type RunOperation = (rt: Runtime, op: OperationName, raw: Record<string, unknown>) => Promise<Outcome>;
+
+/** The entry layer's ports, given to every operation's `run` by the dispatcher. */
+export interface OperationPorts {
+  runOperation: RunOperation;
+}
 
 export function defineOperation<S extends z.ZodObject>(def: OperationDef<S>): OperationDef<S> {
   return def;

@@ -34,9 +34,10 @@ export const opsDaily = defineOperation({
   inputs: opsDailyInputs,
   secretInputs: ['github_token'],
   // loaded on first use: the registry stays light, so every bundle starts fast
-  run: async (rt, common, settings) => {
+  run: async (rt, common, settings, ports) => {
     const { mode } = settings;
-    if (mode === 'readiness') return (await import('../readiness/index.js')).runReadiness(rt, common, settings);
+    if (mode === 'readiness')
+      return (await import('../readiness/index.js')).runReadiness(rt, common, settings, ports.runOperation);
     return (await import('./run.js')).runOpsDaily(rt, common, { ...settings, mode });
   },
 });

@@ -12,9 +12,9 @@ import { EXIT_OK, EXIT_UNHEALTHY } from '../../output/exit.js';
 import { statusLine } from '../../output/logfmt.js';
 import { outcome } from '../../output/outcome.js';
 import { markdownTable } from '../../output/summary.js';
-import { executeOperation } from '../../entry/execute.js';
 import type { CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
+import type { RunOperation } from '../operation.js';
 import { openStore } from '../../runtime/session.js';
 import { readStateRoot } from '../doctor/state.js';
 import { isRepository } from '../alerts/github-issues.js';
@@ -64,13 +64,21 @@ function listOf(v: string | readonly string[] | undefined): string[] {
     .filter(Boolean);
 }
 
-/** The doctor check: the doctor operation on the state root (its isolation checks and the repository's). */
-async function doctorCheck(rt: Runtime, common: CommonInputs, root: string): Promise<ReadinessCheck> {
+/**
+ * The doctor check: the doctor operation on the state root (its isolation checks and the
+ * repository's), run through `runOperation`, the dispatcher the entry layer lends readiness.
+ */
+async function doctorCheck(
+  rt: Runtime,
+  common: CommonInputs,
+  root: string,
+  runOperation: RunOperation,
+): Promise<ReadinessCheck> {
   const quiet: Runtime = {
     ...rt,
     logger: { info: () => {}, warn: () => {}, error: () => {}, debug: (m) => rt.logger.debug(m) },
   };
-  const o = await executeOperation(quiet, 'doctor', {
+  const o = await runOperation(quiet, 'doctor', {
     state_root: root,
     allow_unsafe_state_root: common.allow_unsafe_state_root,
   });
@@ -107,6 +115,7 @@ export async function runReadiness(
   rt: Runtime,
   common: CommonInputs,
   settings: ReadinessSettings,
+  runOperation: RunOperation,
   deps: ReadinessDeps = {},
 ): Promise<Outcome> {
   if (settings.github_token) rt.redactor.register(settings.github_token);
@@ -178,7 +187,7 @@ export async function runReadiness(
     token: Boolean(settings.github_token || rt.env.GITHUB_TOKEN),
   };
 
-  const checks: ReadinessCheck[] = [await doctorCheck(rt, common, store.root.path)];
+  const checks: ReadinessCheck[] = [await doctorCheck(rt, common, store.root.path, runOperation)];
   for (const c of selected) {
     const v = vaults.get(c.name);
     checks.push(
