@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { xorshift32 } from '../test/harness/prng.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -63,15 +64,7 @@ execFileSync(
 const { Redactor, derivedForms, REDACTED } = await import(pathToFileURL(join(out, 'redactor.js')).href);
 
 // --- deterministic data ----------------------------------------------------------------------
-let seed = 0x2545f491;
-const rnd = () => {
-  seed ^= seed << 13;
-  seed >>>= 0;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  seed >>>= 0;
-  return seed / 4294967296;
-};
+const rnd = xorshift32(0x2545f491);
 const pick = (a) => a[Math.floor(rnd() * a.length)];
 const int = (n) => Math.floor(rnd() * n);
 const chars = (alphabet, n) => {

@@ -5,24 +5,13 @@
  * CONCURRENTLY and VACUUM). Each file carries the lint findings it must produce (rule and line),
  * computed by the generator as it writes the lines; safe patterns expect none.
  */
+import { mulberry32 as prng } from './prng.mjs';
 
 export interface CorpusFile {
   name: string;
   text: string;
   /** `rule@line`, sorted */
   expected: string[];
-}
-
-/** mulberry32: a small seeded PRNG, so a failing corpus can be generated again */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Style = 'prisma' | 'dbmate';

@@ -3,18 +3,11 @@
  * literal token, key or password-bearing URL appears in this repository (our own secret scanner
  * runs on it, and hosting providers reject pushes that hold such strings).
  */
+import { xorshift32 } from '../harness/prng.mjs';
 
-/** Deterministic PRNG (xorshift32) so failures reproduce. */
+/** Deterministic PRNG (xorshift32, test/harness/prng.mjs) so failures reproduce. */
 export function prng(seed = 0x9e3779b9): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
+  return xorshift32(seed);
 }
 
 const rnd = prng(20261123);
