@@ -6,7 +6,7 @@ import { expect, test } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { paasYmlSchemas } from '../lib/config/paas-yml.js';
+import { paasYmlSchemas, parsePaasYml } from '../lib/config/paas-yml.js';
 import { loadAppConfig } from '../lib/ops/deploy/app-config.js';
 
 function load(yml: string, app = 'web') {
@@ -41,4 +41,27 @@ test('durations in paas.yml come out as milliseconds', () => {
     lock_ttl: 20 * 60_000,
     command_timeout: 90_000,
   });
+});
+
+test('the rules across an app fields refuse with the field named (bluegreen slots and health, ports, shared)', () => {
+  const err = (app: string) => {
+    try {
+      parsePaasYml(`version: 1\napps:\n  web: ${app}\n`);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'parsed';
+  };
+  const health = 'health: { command: "true" }';
+  expect(err(`{ strategy: bluegreen, ${health} }`)).toMatch(/apps\.web\.slots: strategy bluegreen needs slots/);
+  expect(err('{ strategy: bluegreen, slots: { blue: { port: 8001 }, green: { port: 8002 } } }')).toMatch(
+    /apps\.web\.health: strategy bluegreen needs a health check/,
+  );
+  expect(err(`{ slots: { blue: { port: 8001 }, green: { port: 8001 } } }`)).toMatch(
+    /apps\.web\.slots: blue and green need different ports/,
+  );
+  expect(err('{ shared: [logs, logs] }')).toMatch(/apps\.web\.shared: shared paths must be unique/);
+  expect(err(`{ strategy: bluegreen, ${health}, slots: { blue: { port: 8001 }, green: { port: 8002 } } }`)).toBe(
+    'parsed',
+  );
 });

@@ -73,11 +73,14 @@ export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as con
 export const STRATEGIES = ['serial', 'rolling', 'parallel', 'canary', 'bluegreen'] as const;
 export const CHECK_KINDS = ['http', 'sql', 'target', 'tls', 'backup'] as const;
 
-/** Builds the schemas (once, on first use: constructing ~150 zod nodes is not free at process start). */
-function build() {
-  // ---------------------------------------------------------------------------------------- apps
+// Each section of the file is one named schema builder below; `build` composes them once, on first
+// use (constructing ~150 zod nodes is not free at process start).
 
-  const healthSchema = z
+// -------------------------------------------------------------------------------------------- apps
+
+/** `apps.<app>.health`: an HTTP check through the SSH connection, or a command; with its timings. */
+function healthSchema() {
+  return z
     .strictObject({
       http: z
         .strictObject({
@@ -101,64 +104,77 @@ function build() {
       if (h.timeout > h.deadline)
         ctx.addIssue({ code: 'custom', message: 'timeout must not exceed deadline', path: ['timeout'] });
     });
+}
 
-  const appSchema = z
-    .strictObject({
-      artifact: relativePath.optional(),
-      deploy_root: remotePath.default('/srv/paas'),
-      keep_releases: z.number().int().min(2).max(100).default(5),
-      shared: z.array(relativePath).max(100).default([]),
-      start: commandString.optional(),
-      restart: commandString.optional(),
-      health: healthSchema.optional(),
-      strategy: z.enum(STRATEGIES).default('serial'),
-      batch: z.number().int().min(1).max(1000).default(1),
-      max_parallel: z.number().int().min(1).max(256).default(4),
-      canary: z.number().int().min(1).max(1000).default(1),
-      slots: z
-        .strictObject({
-          blue: z.strictObject({ port }),
-          green: z.strictObject({ port }),
-          switch: commandString.optional(),
-        })
-        .optional(),
-      hooks: z
-        .strictObject({ pre_switch: commandString.optional(), post_switch: commandString.optional() })
-        .prefault({}),
-      // deploy/rollback (lib/ops/deploy): lock expiry, per-step time limit, SSH connection setup, Deployment URL
-      lock_ttl: durationMs({ min: 10_000, max: 24 * 3_600_000 }).default(30 * 60_000),
-      command_timeout: durationMs({ min: 1000, max: 6 * 3_600_000 }).default(10 * 60_000),
-      connect_concurrency: z.number().int().min(1).max(256).default(10),
-      connect_attempts: z.number().int().min(1).max(10).default(4),
-      url: z
-        .string()
-        .url()
-        .max(2048)
-        .refine((u) => /^https?:\/\//.test(u), { error: 'must be an http(s) URL' })
-        .optional(),
-    })
-    .superRefine((a, ctx) => {
-      if (a.strategy === 'bluegreen' && !a.slots)
-        ctx.addIssue({
-          code: 'custom',
-          message: 'strategy bluegreen needs slots: { blue: { port }, green: { port } }',
-          path: ['slots'],
-        });
-      if (a.strategy === 'bluegreen' && a.health?.command === undefined && !a.health?.http)
-        ctx.addIssue({
-          code: 'custom',
-          message: 'strategy bluegreen needs a health check (the idle slot is checked before the switch)',
-          path: ['health'],
-        });
-      if (a.slots && a.slots.blue.port === a.slots.green.port)
-        ctx.addIssue({ code: 'custom', message: 'blue and green need different ports', path: ['slots'] });
-      if (new Set(a.shared).size !== a.shared.length)
-        ctx.addIssue({ code: 'custom', message: 'shared paths must be unique', path: ['shared'] });
+/** `apps.<app>.slots`: the two ports of a bluegreen app. */
+function slotsSchema() {
+  return z.strictObject({
+    blue: z.strictObject({ port }),
+    green: z.strictObject({ port }),
+    switch: commandString.optional(),
+  });
+}
+
+/** The fields of one entry of `apps:` (docs/paas-yml.md, apps section). */
+function appFields() {
+  return z.strictObject({
+    artifact: relativePath.optional(),
+    deploy_root: remotePath.default('/srv/paas'),
+    keep_releases: z.number().int().min(2).max(100).default(5),
+    shared: z.array(relativePath).max(100).default([]),
+    start: commandString.optional(),
+    restart: commandString.optional(),
+    health: healthSchema().optional(),
+    strategy: z.enum(STRATEGIES).default('serial'),
+    batch: z.number().int().min(1).max(1000).default(1),
+    max_parallel: z.number().int().min(1).max(256).default(4),
+    canary: z.number().int().min(1).max(1000).default(1),
+    slots: slotsSchema().optional(),
+    hooks: z.strictObject({ pre_switch: commandString.optional(), post_switch: commandString.optional() }).prefault({}),
+    // deploy/rollback (lib/ops/deploy): lock expiry, per-step time limit, SSH connection setup, Deployment URL
+    lock_ttl: durationMs({ min: 10_000, max: 24 * 3_600_000 }).default(30 * 60_000),
+    command_timeout: durationMs({ min: 1000, max: 6 * 3_600_000 }).default(10 * 60_000),
+    connect_concurrency: z.number().int().min(1).max(256).default(10),
+    connect_attempts: z.number().int().min(1).max(10).default(4),
+    url: z
+      .string()
+      .url()
+      .max(2048)
+      .refine((u) => /^https?:\/\//.test(u), { error: 'must be an http(s) URL' })
+      .optional(),
+  });
+}
+
+/** The rules across fields of one app (bluegreen needs slots and a health check, unique paths). */
+function checkAppRules(a: z.output<ReturnType<typeof appFields>>, ctx: z.core.$RefinementCtx): void {
+  if (a.strategy === 'bluegreen' && !a.slots)
+    ctx.addIssue({
+      code: 'custom',
+      message: 'strategy bluegreen needs slots: { blue: { port }, green: { port } }',
+      path: ['slots'],
     });
+  if (a.strategy === 'bluegreen' && a.health?.command === undefined && !a.health?.http)
+    ctx.addIssue({
+      code: 'custom',
+      message: 'strategy bluegreen needs a health check (the idle slot is checked before the switch)',
+      path: ['health'],
+    });
+  if (a.slots && a.slots.blue.port === a.slots.green.port)
+    ctx.addIssue({ code: 'custom', message: 'blue and green need different ports', path: ['slots'] });
+  if (new Set(a.shared).size !== a.shared.length)
+    ctx.addIssue({ code: 'custom', message: 'shared paths must be unique', path: ['shared'] });
+}
 
-  // ------------------------------------------------------------------------------------------ db
+/** One entry of `apps:`, its fields and the rules across them. */
+function appSchema() {
+  return appFields().superRefine(checkAppRules);
+}
 
-  const dbSchema = z.strictObject({
+// ---------------------------------------------------------------------------------------------- db
+
+/** `db:` (db_bootstrap and prod_verify's database check). */
+function dbSchema() {
+  return z.strictObject({
     migrations: relativePath.default('db/migrations'),
     dsn: vaultKey.default('POSTGRES_DSN_PROD'),
     ledger_schema: sqlIdentifier.default('public'),
@@ -171,9 +187,12 @@ function build() {
     connect_timeout: durationMs({ min: 1000, max: 600_000 }).default(10_000),
     progress_interval: durationMs({ min: 100, max: 3_600_000 }).default(10_000),
   });
+}
 
-  // ----------------------------------------------------------------------------------------- ops
+// --------------------------------------------------------------------------------------------- ops
 
+/** `insufficient_when` / `unhealthy_when` of a sql check: result column -> comparisons. */
+function sqlConditionsSchema() {
   const conditionOps = z
     .strictObject({
       eq: z.number().optional(),
@@ -186,75 +205,95 @@ function build() {
     .refine((c) => Object.values(c).some((v) => v !== undefined), {
       error: 'give at least one of eq, ne, lt, le, gt, ge',
     });
-  const conditions = z.record(
+  return z.record(
     z.string().regex(SQL_IDENTIFIER_RE, { error: 'condition keys are result column names' }),
     conditionOps,
   );
+}
 
-  const checkSchema = z
+/** `ops.checks[].http`. */
+function httpCheckSchema() {
+  return z.strictObject({
+    url: vaultKey,
+    method: z.enum(['GET', 'HEAD']).default('GET'),
+    expect: expectStatus.default(200),
+    max_latency_ms: z.number().int().min(1).max(600_000).optional(),
+    body_contains: z.string().min(1).max(1024).optional(),
+    timeout: durationMs({ min: 100, max: 600_000 }).default(10_000),
+  });
+}
+
+/** `ops.checks[].sql` (aggregate-only). */
+function sqlCheckSchema() {
+  const conditions = sqlConditionsSchema();
+  return z.strictObject({
+    query: z.string().min(1).max(10_000),
+    dsn: vaultKey.default('POSTGRES_DSN_PROD'),
+    insufficient_when: conditions.optional(),
+    unhealthy_when: conditions.optional(),
+    timeout: durationMs({ min: 100, max: 600_000 }).default(30_000),
+  });
+}
+
+/** `ops.checks[].target` (also the shape of prod_verify's release check). */
+function targetCheckSchema() {
+  return z
+    .strictObject({
+      disk_max_pct: z.number().min(1).max(100).optional(),
+      disk_path: remotePath.default('/'),
+      service: z
+        .string()
+        .regex(/^[A-Za-z0-9@._:-]{1,255}$/, { error: 'must be a service (unit) name' })
+        .optional(),
+      current_release: z.boolean().default(false),
+      app: appName.optional(),
+      timeout: durationMs({ min: 100, max: 600_000 }).default(30_000),
+    })
+    .refine((t) => t.disk_max_pct !== undefined || t.service !== undefined || t.current_release, {
+      error: 'give at least one of disk_max_pct, service, current_release',
+    });
+}
+
+/** `ops.checks[].tls`. */
+function tlsCheckSchema() {
+  return z.strictObject({
+    host: vaultKey,
+    ca: vaultKey.optional(),
+    port: port.default(443),
+    min_days: z.number().int().min(0).max(3650).default(14),
+    timeout: durationMs({ min: 100, max: 600_000 }).default(10_000),
+  });
+}
+
+/** `ops.checks[].backup`. */
+function backupCheckSchema() {
+  return z.strictObject({
+    dir: remotePath,
+    max_age_hours: z
+      .number()
+      .positive()
+      .max(24 * 366),
+    verify_checksum: z.boolean().default(true),
+    target: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: 'must be a target id from PAAS_TARGETS' })
+      .optional(),
+    timeout: durationMs({ min: 100, max: 3_600_000 }).default(300_000),
+  });
+}
+
+/** One entry of `ops.checks`: a name and exactly one kind. */
+function checkSchema() {
+  return z
     .strictObject({
       name: checkName,
       required: z.boolean().default(true),
       runbook: runbookRef.optional(),
-      http: z
-        .strictObject({
-          url: vaultKey,
-          method: z.enum(['GET', 'HEAD']).default('GET'),
-          expect: expectStatus.default(200),
-          max_latency_ms: z.number().int().min(1).max(600_000).optional(),
-          body_contains: z.string().min(1).max(1024).optional(),
-          timeout: durationMs({ min: 100, max: 600_000 }).default(10_000),
-        })
-        .optional(),
-      sql: z
-        .strictObject({
-          query: z.string().min(1).max(10_000),
-          dsn: vaultKey.default('POSTGRES_DSN_PROD'),
-          insufficient_when: conditions.optional(),
-          unhealthy_when: conditions.optional(),
-          timeout: durationMs({ min: 100, max: 600_000 }).default(30_000),
-        })
-        .optional(),
-      target: z
-        .strictObject({
-          disk_max_pct: z.number().min(1).max(100).optional(),
-          disk_path: remotePath.default('/'),
-          service: z
-            .string()
-            .regex(/^[A-Za-z0-9@._:-]{1,255}$/, { error: 'must be a service (unit) name' })
-            .optional(),
-          current_release: z.boolean().default(false),
-          app: appName.optional(),
-          timeout: durationMs({ min: 100, max: 600_000 }).default(30_000),
-        })
-        .refine((t) => t.disk_max_pct !== undefined || t.service !== undefined || t.current_release, {
-          error: 'give at least one of disk_max_pct, service, current_release',
-        })
-        .optional(),
-      tls: z
-        .strictObject({
-          host: vaultKey,
-          ca: vaultKey.optional(),
-          port: port.default(443),
-          min_days: z.number().int().min(0).max(3650).default(14),
-          timeout: durationMs({ min: 100, max: 600_000 }).default(10_000),
-        })
-        .optional(),
-      backup: z
-        .strictObject({
-          dir: remotePath,
-          max_age_hours: z
-            .number()
-            .positive()
-            .max(24 * 366),
-          verify_checksum: z.boolean().default(true),
-          target: z
-            .string()
-            .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: 'must be a target id from PAAS_TARGETS' })
-            .optional(),
-          timeout: durationMs({ min: 100, max: 3_600_000 }).default(300_000),
-        })
-        .optional(),
+      http: httpCheckSchema().optional(),
+      sql: sqlCheckSchema().optional(),
+      target: targetCheckSchema().optional(),
+      tls: tlsCheckSchema().optional(),
+      backup: backupCheckSchema().optional(),
     })
     .superRefine((c, ctx) => {
       const kinds = CHECK_KINDS.filter((k) => c[k] !== undefined);
@@ -265,28 +304,33 @@ function build() {
           path: [],
         });
     });
+}
 
-  const opsSchema = z
+/** `ops.alerting`: alerting across runs (docs/ops_daily.md); the counters live in the alert issue's hidden marker. */
+function alertingSchema() {
+  return z.strictObject({
+    failure_threshold: z.number().int().min(1).max(100).default(1),
+    success_threshold: z.number().int().min(1).max(100).default(1),
+    deploy_grace: durationMs({ min: 0, max: 24 * 3_600_000 }).default(0),
+    remind_every: durationMs({ min: 0, max: 31 * 24 * 3_600_000 }).default(0),
+    flapping: z
+      .strictObject({
+        changes: z.number().int().min(2).max(100).default(4),
+        window: durationMs({ min: 60_000, max: 31 * 24 * 3_600_000 }).default(24 * 3_600_000),
+      })
+      .optional(),
+  });
+}
+
+/** `ops:` (ops_daily and prod_verify). */
+function opsSchema(check: ReturnType<typeof checkSchema>) {
+  return z
     .strictObject({
-      checks: z.array(checkSchema).max(200).default([]),
+      checks: z.array(check).max(200).default([]),
       expected_interval: durationMs({ min: 60_000, max: 31 * 24 * 3_600_000 }).default(26 * 3_600_000),
       concurrency: z.number().int().min(1).max(200).default(100),
       slack: z.strictObject({ webhook: vaultKey.default('SLACK_WEBHOOK_URL') }).prefault({}),
-      // alerting across runs (docs/ops_daily.md): the counters live in the alert issue's hidden marker
-      alerting: z
-        .strictObject({
-          failure_threshold: z.number().int().min(1).max(100).default(1),
-          success_threshold: z.number().int().min(1).max(100).default(1),
-          deploy_grace: durationMs({ min: 0, max: 24 * 3_600_000 }).default(0),
-          remind_every: durationMs({ min: 0, max: 31 * 24 * 3_600_000 }).default(0),
-          flapping: z
-            .strictObject({
-              changes: z.number().int().min(2).max(100).default(4),
-              window: durationMs({ min: 60_000, max: 31 * 24 * 3_600_000 }).default(24 * 3_600_000),
-            })
-            .optional(),
-        })
-        .prefault({}),
+      alerting: alertingSchema().prefault({}),
     })
     .superRefine((o, ctx) => {
       const seen = new Set<string>();
@@ -296,11 +340,23 @@ function build() {
         seen.add(c.name);
       });
     });
+}
 
-  // ------------------------------------------------------------------------------------ contexts
+// ---------------------------------------------------------------------------------------- contexts
 
-  // a weekly window in a time zone: checks run and are reported, nobody is paged (docs/ops_daily.md)
-  const maintenanceWindow = z.strictObject({
+/** An IANA time zone this runtime knows. */
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `contexts.<name>.maintenance[]`: a weekly window in a time zone: checks run and are reported, nobody is paged. */
+function maintenanceWindowSchema() {
+  return z.strictObject({
     weekdays: z
       .array(z.enum(WEEKDAYS))
       .min(1)
@@ -311,21 +367,14 @@ function build() {
     timezone: z
       .string()
       .max(64)
-      .refine(
-        (tz) => {
-          try {
-            new Intl.DateTimeFormat('en-US', { timeZone: tz });
-            return true;
-          } catch {
-            return false;
-          }
-        },
-        { error: 'must be an IANA time zone such as Europe/Berlin or UTC' },
-      )
+      .refine(isTimeZone, { error: 'must be an IANA time zone such as Europe/Berlin or UTC' })
       .default('UTC'),
   });
+}
 
-  const contextEntrySchema = z.strictObject({
+/** `contexts.<name>`: what the repository says about a context (type, environment, trigger, runbook, maintenance). */
+function contextEntrySchema() {
+  return z.strictObject({
     type: z.enum(CONTEXT_TYPES).optional(),
     environment: z
       .string()
@@ -333,24 +382,30 @@ function build() {
       .optional(),
     trigger: webhookPolicySchema.optional(),
     runbook: runbookRef.optional(),
-    maintenance: z.array(maintenanceWindow).max(20).optional(),
+    maintenance: z.array(maintenanceWindowSchema()).max(20).optional(),
   });
+}
 
-  // -------------------------------------------------------------------------------- whole file
+// ------------------------------------------------------------------------------------- whole file
 
-  const paasYmlSchema = z.strictObject({
+/** Builds the schemas (once, on first use). */
+function build() {
+  const app = appSchema();
+  const db = dbSchema();
+  const check = checkSchema();
+  const paasYml = z.strictObject({
     version: z.literal(1, { error: 'version must be 1' }),
-    apps: z.record(appName, appSchema).default({}),
-    db: dbSchema.prefault({}),
-    ops: opsSchema.prefault({}),
+    apps: z.record(appName, app).default({}),
+    db: db.prefault({}),
+    ops: opsSchema(check).prefault({}),
     contexts: z
       .record(
         z.string().regex(CONTEXT_NAME_RE, { error: 'context names match ^[a-z0-9][a-z0-9-]{0,62}$' }),
-        contextEntrySchema,
+        contextEntrySchema(),
       )
       .default({}),
   });
-  return { paasYml: paasYmlSchema, db: dbSchema, check: checkSchema, app: appSchema };
+  return { paasYml, db, check, app };
 }
 
 let built: ReturnType<typeof build> | null = null;
@@ -496,7 +551,7 @@ export function loadPaasYml(file: string, baseDir: string, opts: { optional?: bo
   } catch (e) {
     throw new PaasError(
       'PAAS_INVALID_ARGUMENT',
-      `configuration file ${file} cannot be read: ${e instanceof Error ? e.message.replace(/^[A-Z]+: /, '') : String(e)}`,
+      `configuration file ${file} cannot be read: ` + errorMessage(e).replace(/^[A-Z]+: /, ''),
       {
         stage: 'config',
         target: file,
