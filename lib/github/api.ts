@@ -1,4 +1,4 @@
-import { getOctokit } from '@actions/github';
+import { githubClient } from './client.js';
 import { Redactor } from '../redaction/redactor.js';
 import { errorMessage } from '../output/errors.js';
 
@@ -25,9 +25,9 @@ export interface GitHubApi {
   }): Promise<void>;
 }
 
-/** GitHubApi over @actions/github's Octokit (baseUrl from GITHUB_API_URL for GHES and tests). */
+/** GitHubApi on the one GitHub client (client.ts: @actions/github's Octokit; baseUrl from GITHUB_API_URL for GHES and tests). */
 export function octokitApi(token: string, baseUrl?: string): GitHubApi {
-  const gh = getOctokit(token, baseUrl ? { baseUrl } : {});
+  const gh = githubClient(token, baseUrl);
   return {
     async createDeployment(p) {
       const r = await gh.rest.repos.createDeployment({

@@ -1,11 +1,21 @@
 /**
- * The small GitHubApi port ops_daily alerts need (issues only), and its implementation over the
- * REST API with fetch. Every request is one documented endpoint (checked against GitHub's OpenAPI
- * description in the tests); listing follows `Link: rel="next"` through ALL pages and drops pull
- * requests (the issues endpoint returns both). The token is sent to the configured API origin only.
+ * The small GitHubApi port ops_daily alerts need (issues only), and its implementation on the one
+ * GitHub client (lib/github/client.ts: @actions/github's Octokit), every call through
+ * `retryingFetch` (retries within the run's deadline, GitHub's rate-limit signals). Every request is
+ * one documented endpoint (checked against GitHub's OpenAPI description in the tests); listing
+ * follows `Link: rel="next"` through ALL pages and drops pull requests (the issues endpoint returns
+ * both). The token is sent to the configured API origin only.
  */
 
-import { Deadline, GitHubApiError, systemClock, withRetry, type Clock, type RetryOptions } from '../../github/retry.js';
+import {
+  githubClient,
+  GITHUB_HEADERS,
+  retryingFetch,
+  unwrapGitHubError,
+  type FetchLike,
+  type GitHubClient,
+} from '../../github/client.js';
+import { Deadline, GitHubApiError, systemClock, type Clock, type RetryOptions } from '../../github/retry.js';
 
 export { GitHubApiError };
 
@@ -100,122 +110,145 @@ export function nextLink(link: string | null): string | null {
   return null;
 }
 
-export function restIssuesApi(opts: RestIssuesOptions): GitHubIssuesApi {
-  if (!isRepository(opts.repository)) throw new Error('GITHUB_REPOSITORY is not owner/repo');
-  const base = new URL(opts.apiUrl.replace(/\/+$/, '') + '/');
-  const [owner, repo] = opts.repository.split('/') as [string, string];
-  const repoPath = `repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}`;
-  const fetchFn = opts.fetch ?? fetch;
-  const maxPages = opts.maxPages ?? 100;
+/** One repository's issues on a client, each call retried within one deadline. */
+interface IssuesClient {
+  gh: GitHubClient;
+  owner: string;
+  repo: string;
+  maxPages: number;
+  /** runs one Octokit call with a retrying `request.fetch` for `endpoint`; throws GitHubApiError */
+  call<T>(endpoint: string, send: (request: { fetch: FetchLike }) => Promise<T>): Promise<T>;
+}
 
-  const deadline = opts.deadline ?? new Deadline(opts.clock ?? systemClock, 180_000);
+function issuesClient(opts: RestIssuesOptions): IssuesClient {
+  if (!isRepository(opts.repository)) throw new Error('GITHUB_REPOSITORY is not owner/repo');
+  const apiUrl = opts.apiUrl.replace(/\/+$/, '');
+  const origin = new URL(apiUrl + '/').origin;
+  const [owner, repo] = opts.repository.split('/') as [string, string];
+  const fetchFn = opts.fetch ?? ((input, init) => fetch(input, init));
   const retry: RetryOptions = {
-    deadline,
+    deadline: opts.deadline ?? new Deadline(opts.clock ?? systemClock, 180_000),
     attempts: opts.attempts ?? 5,
     baseDelayMs: opts.baseDelayMs ?? 1000,
     maxBackoffMs: 30_000,
     onRetry: opts.onRetry,
   };
-
-  async function call(method: string, url: URL, endpoint: string, body?: unknown): Promise<Response> {
-    if (url.origin !== base.origin) throw new GitHubApiError(0, endpoint, 'pagination_refused');
-    return withRetry(
-      endpoint,
-      (signal) =>
-        fetchFn(url.href, {
-          method,
-          headers: {
-            accept: 'application/vnd.github+json',
-            authorization: `Bearer ${opts.token}`,
-            'x-github-api-version': '2022-11-28',
-            'user-agent': 'paas-actions',
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          body: body === undefined ? undefined : JSON.stringify(body),
-          redirect: 'error',
-          signal,
-        }),
-      retry,
-      opts.timeoutMs ?? 30_000,
-    );
-  }
-  const url = (path: string) => new URL(path, base);
-
+  const timeoutMs = opts.timeoutMs ?? 30_000;
   return {
-    async listOpenIssues() {
-      const out: Issue[] = [];
-      let next: URL | null = url(`${repoPath}/issues?state=open&per_page=100`);
-      for (let page = 0; next && page < maxPages; page++) {
-        const res = await call('GET', next, 'GET /repos/{owner}/{repo}/issues');
-        const items = (await res.json()) as RawIssue[];
-        for (const r of items) if (!r.pull_request) out.push(toIssue(r));
-        const link = nextLink(res.headers.get('link'));
-        next = link ? new URL(link, base) : null;
-      }
-      return out;
-    },
-    async getIssue(n) {
+    gh: githubClient(opts.token, apiUrl),
+    owner,
+    repo,
+    maxPages: opts.maxPages ?? 100,
+    async call(endpoint, send) {
       try {
-        const res = await call(
-          'GET',
-          url(`${repoPath}/issues/${n}`),
-          'GET /repos/{owner}/{repo}/issues/{issue_number}',
-        );
-        const r = (await res.json()) as RawIssue;
-        return r.pull_request ? null : toIssue(r);
+        return await send({ fetch: retryingFetch({ origin, endpoint, retry, timeoutMs, fetch: fetchFn }) });
       } catch (e) {
-        if (e instanceof GitHubApiError && e.cause_ === 'not_found') return null;
-        throw e;
+        throw unwrapGitHubError(e);
       }
     },
-    async createIssue(input) {
-      const res = await call('POST', url(`${repoPath}/issues`), 'POST /repos/{owner}/{repo}/issues', {
-        title: input.title,
-        body: input.body,
-        ...(input.labels?.length ? { labels: input.labels } : {}),
-      });
-      return toIssue((await res.json()) as RawIssue);
-    },
+  };
+}
+
+const LIST = 'GET /repos/{owner}/{repo}/issues';
+const ISSUE = '/repos/{owner}/{repo}/issues/{issue_number}';
+
+/** Every open issue, all pages (at most `maxPages`), following the Link header; pull requests dropped. */
+async function listOpenIssues(c: IssuesClient): Promise<Issue[]> {
+  const out: Issue[] = [];
+  let next: string | null = null;
+  for (let page = 0; page < c.maxPages && (page === 0 || next); page++) {
+    const res = await c.call(LIST, (request) =>
+      next
+        ? c.gh.request(`GET ${next}`, { headers: GITHUB_HEADERS, request })
+        : c.gh.rest.issues.listForRepo({
+            owner: c.owner,
+            repo: c.repo,
+            state: 'open',
+            per_page: 100,
+            headers: GITHUB_HEADERS,
+            request,
+          }),
+    );
+    for (const r of res.data as RawIssue[]) if (!r.pull_request) out.push(toIssue(r));
+    next = nextLink((res.headers as { link?: string }).link ?? null);
+  }
+  return out;
+}
+
+async function getIssue(c: IssuesClient, n: number): Promise<Issue | null> {
+  try {
+    const res = await c.call(`GET ${ISSUE}`, (request) =>
+      c.gh.rest.issues.get({ owner: c.owner, repo: c.repo, issue_number: n, headers: GITHUB_HEADERS, request }),
+    );
+    const r = res.data as RawIssue;
+    return r.pull_request ? null : toIssue(r);
+  } catch (e) {
+    if (e instanceof GitHubApiError && e.cause_ === 'not_found') return null;
+    throw e;
+  }
+}
+
+async function createIssue(c: IssuesClient, input: { title: string; body: string; labels?: string[] }): Promise<Issue> {
+  const res = await c.call('POST /repos/{owner}/{repo}/issues', (request) =>
+    c.gh.rest.issues.create({
+      owner: c.owner,
+      repo: c.repo,
+      title: input.title,
+      body: input.body,
+      ...(input.labels?.length ? { labels: input.labels } : {}),
+      headers: GITHUB_HEADERS,
+      request,
+    }),
+  );
+  return toIssue(res.data as RawIssue);
+}
+
+/** PATCH of one issue: closing it, or replacing its body. */
+async function updateIssue(
+  c: IssuesClient,
+  n: number,
+  fields: { state: 'closed'; state_reason: 'completed' | 'duplicate' } | { body: string },
+): Promise<void> {
+  await c.call(`PATCH ${ISSUE}`, (request) =>
+    c.gh.rest.issues.update({
+      owner: c.owner,
+      repo: c.repo,
+      issue_number: n,
+      ...fields,
+      headers: GITHUB_HEADERS,
+      request,
+    }),
+  );
+}
+
+async function getRepository(c: IssuesClient): Promise<RepositoryInfo> {
+  const res = await c.call('GET /repos/{owner}/{repo}', (request) =>
+    c.gh.rest.repos.get({ owner: c.owner, repo: c.repo, headers: GITHUB_HEADERS, request }),
+  );
+  const r = res.data as { private?: boolean; pushed_at?: string | null; archived?: boolean };
+  return { private: r.private === true, pushed_at: r.pushed_at ?? null, archived: r.archived === true };
+}
+
+/** The issues API of `opts.repository` on the one GitHub client (Octokit), with retries within the deadline. */
+export function restIssuesApi(opts: RestIssuesOptions): GitHubIssuesApi {
+  const c = issuesClient(opts);
+  const repo = { owner: c.owner, repo: c.repo, headers: GITHUB_HEADERS };
+  return {
+    listOpenIssues: () => listOpenIssues(c),
+    getIssue: (n) => getIssue(c, n),
+    createIssue: (input) => createIssue(c, input),
     async createComment(n, body) {
-      const res = await call(
-        'POST',
-        url(`${repoPath}/issues/${n}/comments`),
-        'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
-        { body },
+      await c.call(`POST ${ISSUE}/comments`, (request) =>
+        c.gh.rest.issues.createComment({ ...repo, issue_number: n, body, request }),
       );
-      await res.body?.cancel().catch(() => undefined);
     },
-    async closeIssue(n, reason = 'completed') {
-      const res = await call(
-        'PATCH',
-        url(`${repoPath}/issues/${n}`),
-        'PATCH /repos/{owner}/{repo}/issues/{issue_number}',
-        { state: 'closed', state_reason: reason },
-      );
-      await res.body?.cancel().catch(() => undefined);
-    },
-    async updateBody(n, body) {
-      const res = await call(
-        'PATCH',
-        url(`${repoPath}/issues/${n}`),
-        'PATCH /repos/{owner}/{repo}/issues/{issue_number}',
-        { body },
-      );
-      await res.body?.cancel().catch(() => undefined);
-    },
-    async getRepository() {
-      const res = await call('GET', url(repoPath), 'GET /repos/{owner}/{repo}');
-      const r = (await res.json()) as { private?: boolean; pushed_at?: string | null; archived?: boolean };
-      return { private: r.private === true, pushed_at: r.pushed_at ?? null, archived: r.archived === true };
-    },
+    closeIssue: (n, reason = 'completed') => updateIssue(c, n, { state: 'closed', state_reason: reason }),
+    updateBody: (n, body) => updateIssue(c, n, { body }),
+    getRepository: () => getRepository(c),
     async addLabels(n, labels) {
-      const res = await call(
-        'POST',
-        url(`${repoPath}/issues/${n}/labels`),
-        'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
-        { labels },
+      await c.call(`POST ${ISSUE}/labels`, (request) =>
+        c.gh.rest.issues.addLabels({ ...repo, issue_number: n, labels, request }),
       );
-      await res.body?.cancel().catch(() => undefined);
     },
   };
 }
