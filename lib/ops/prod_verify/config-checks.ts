@@ -57,98 +57,110 @@ function nonCommentLines(text: string): number {
   return text.split(/\r?\n/).filter((l) => l.trim() && !l.trim().startsWith('#')).length;
 }
 
-export function runConfigChecks(config: PaasYml, vault: Vault, workspace: string, redactor: Redactor): ConfigReport {
-  const checks: ConfigCheck[] = [{ name: 'paas_yml', ok: true, count: config.ops.checks.length }];
-
-  // migration plan (offline): only when the repository has a migrations directory
-  let plan: Plan | null = null;
-  if (existsSync(resolve(workspace, config.db.migrations))) {
-    try {
-      plan = checkPlanOffline(workspace, config.db);
-      checks.push({ name: 'migrations', ok: true, count: plan.migrations.length });
-    } catch (e) {
-      checks.push({ name: 'migrations', ok: false, reason: isDbError(e) ? e.reason : 'invalid_migration_plan' });
-    }
+/** The migration plan (offline), only when the repository has a migrations directory. */
+function migrationsCheck(config: PaasYml, workspace: string): { plan: Plan | null; check: ConfigCheck | null } {
+  if (!existsSync(resolve(workspace, config.db.migrations))) return { plan: null, check: null };
+  try {
+    const plan = checkPlanOffline(workspace, config.db);
+    return { plan, check: { name: 'migrations', ok: true, count: plan.migrations.length } };
+  } catch (e) {
+    return {
+      plan: null,
+      check: { name: 'migrations', ok: false, reason: isDbError(e) ? e.reason : 'invalid_migration_plan' },
+    };
   }
-  const hasMigrations = (plan?.migrations.length ?? 0) > 0 || checks.some((c) => c.name === 'migrations' && !c.ok);
-  const required = requiredKeys(config, vault, hasMigrations);
-  const missing = vault.missing(required);
-  checks.push(
-    missing.length
-      ? { name: 'secrets', ok: false, reason: 'missing_env', missing }
-      : { name: 'secrets', ok: true, count: required.length },
-  );
+}
 
-  // DSNs (db and sql checks) parse
+/** The DSNs (db and sql checks) that are in the vault parse; their secrets are registered. */
+function dsnCheck(config: PaasYml, vault: Vault, hasMigrations: boolean, redactor: Redactor): ConfigCheck | null {
   const dsnKeys = new Set<string>(config.ops.checks.flatMap((c) => (c.sql ? [c.sql.dsn] : [])));
   if (hasMigrations || vault.has(config.db.dsn)) dsnKeys.add(config.db.dsn);
   const presentDsn = [...dsnKeys].filter((k) => vault.has(k));
-  if (presentDsn.length) {
-    let bad = 0;
-    for (const k of presentDsn) {
-      const v = vault.get(k) as string;
-      registerDsnSecrets(redactor, v, k);
+  if (!presentDsn.length) return null;
+  let bad = 0;
+  for (const k of presentDsn) {
+    const v = vault.get(k) as string;
+    registerDsnSecrets(redactor, v, k);
+    try {
+      parseDsn(v, k);
+    } catch {
+      bad++;
+    }
+  }
+  return bad
+    ? { name: 'dsn', ok: false, reason: 'invalid_dsn', count: bad }
+    : { name: 'dsn', ok: true, count: presentDsn.length };
+}
+
+/** PAAS_TARGETS parses, when the vault has it. */
+function targetsCheck(vault: Vault): { targets: TargetSpec[] | null; check: ConfigCheck | null } {
+  if (!vault.has(TARGETS_KEY)) return { targets: null, check: null };
+  try {
+    const targets = parseTargets(vault.get(TARGETS_KEY) as string);
+    return { targets, check: { name: 'targets', ok: true, count: targets.length } };
+  } catch {
+    return { targets: null, check: { name: 'targets', ok: false, reason: 'invalid_targets' } };
+  }
+}
+
+/** PAAS_KNOWN_HOSTS parses and holds a host key for every SSH target. */
+function knownHostsCheck(vault: Vault, targets: TargetSpec[] | null): ConfigCheck | null {
+  const ssh = (targets ?? []).filter((t) => t.kind === 'ssh');
+  if (!ssh.length || !vault.has('PAAS_KNOWN_HOSTS')) return null;
+  const text = vault.get('PAAS_KNOWN_HOSTS') as string;
+  const entries = parseKnownHosts(text);
+  const uncovered = ssh.filter((t) => !entries.some((e) => e.marker === '' && entryMatches(e, t.host, t.port)));
+  if (entries.length !== nonCommentLines(text))
+    return {
+      name: 'known_hosts',
+      ok: false,
+      reason: 'invalid_known_hosts',
+      count: nonCommentLines(text) - entries.length,
+    };
+  if (uncovered.length) return { name: 'known_hosts', ok: false, reason: 'host_key_missing', count: uncovered.length };
+  return { name: 'known_hosts', ok: true, count: entries.length };
+}
+
+/** The values ops checks name are well-formed (http(s) URLs, TLS hosts). */
+function opsValuesCheck(config: PaasYml, vault: Vault): ConfigCheck | null {
+  if (!config.ops.checks.length) return null;
+  let bad = 0;
+  for (const c of config.ops.checks) {
+    const url = c.http ? vault.get(c.http.url) : undefined;
+    if (url !== undefined) {
       try {
-        parseDsn(v, k);
+        const u = new URL(url.trim());
+        if (u.protocol !== 'http:' && u.protocol !== 'https:') bad++;
       } catch {
         bad++;
       }
     }
-    checks.push(
-      bad
-        ? { name: 'dsn', ok: false, reason: 'invalid_dsn', count: bad }
-        : { name: 'dsn', ok: true, count: presentDsn.length },
-    );
+    const host = c.tls ? vault.get(c.tls.host) : undefined;
+    if (host !== undefined && !parseTlsHost(host, c.tls?.port ?? 443)) bad++;
   }
+  return bad
+    ? { name: 'ops_checks', ok: false, reason: 'invalid_check_value', count: bad }
+    : { name: 'ops_checks', ok: true, count: config.ops.checks.length };
+}
 
-  // targets and known_hosts parse; every SSH target has a host key
-  let targets: TargetSpec[] | null = null;
-  if (vault.has(TARGETS_KEY)) {
-    try {
-      targets = parseTargets(vault.get(TARGETS_KEY) as string);
-      checks.push({ name: 'targets', ok: true, count: targets.length });
-    } catch {
-      checks.push({ name: 'targets', ok: false, reason: 'invalid_targets' });
-    }
-  }
-  const ssh = (targets ?? []).filter((t) => t.kind === 'ssh');
-  if (ssh.length && vault.has('PAAS_KNOWN_HOSTS')) {
-    const text = vault.get('PAAS_KNOWN_HOSTS') as string;
-    const entries = parseKnownHosts(text);
-    const uncovered = ssh.filter((t) => !entries.some((e) => e.marker === '' && entryMatches(e, t.host, t.port)));
-    if (entries.length !== nonCommentLines(text))
-      checks.push({
-        name: 'known_hosts',
-        ok: false,
-        reason: 'invalid_known_hosts',
-        count: nonCommentLines(text) - entries.length,
-      });
-    else if (uncovered.length)
-      checks.push({ name: 'known_hosts', ok: false, reason: 'host_key_missing', count: uncovered.length });
-    else checks.push({ name: 'known_hosts', ok: true, count: entries.length });
-  }
-
-  // the values ops checks name are well-formed (URLs, TLS hosts)
-  if (config.ops.checks.length) {
-    let bad = 0;
-    for (const c of config.ops.checks) {
-      const url = c.http ? vault.get(c.http.url) : undefined;
-      if (url !== undefined) {
-        try {
-          const u = new URL(url.trim());
-          if (u.protocol !== 'http:' && u.protocol !== 'https:') bad++;
-        } catch {
-          bad++;
-        }
-      }
-      const host = c.tls ? vault.get(c.tls.host) : undefined;
-      if (host !== undefined && !parseTlsHost(host, c.tls?.port ?? 443)) bad++;
-    }
-    checks.push(
-      bad
-        ? { name: 'ops_checks', ok: false, reason: 'invalid_check_value', count: bad }
-        : { name: 'ops_checks', ok: true, count: config.ops.checks.length },
-    );
-  }
+export function runConfigChecks(config: PaasYml, vault: Vault, workspace: string, redactor: Redactor): ConfigReport {
+  const migrations = migrationsCheck(config, workspace);
+  const plan = migrations.plan;
+  const hasMigrations = (plan?.migrations.length ?? 0) > 0 || migrations.check?.ok === false;
+  const required = requiredKeys(config, vault, hasMigrations);
+  const missing = vault.missing(required);
+  const secrets: ConfigCheck = missing.length
+    ? { name: 'secrets', ok: false, reason: 'missing_env', missing }
+    : { name: 'secrets', ok: true, count: required.length };
+  const { targets, check: targetsParsed } = targetsCheck(vault);
+  const checks = [
+    { name: 'paas_yml', ok: true, count: config.ops.checks.length },
+    migrations.check,
+    secrets,
+    dsnCheck(config, vault, hasMigrations, redactor),
+    targetsParsed,
+    knownHostsCheck(vault, targets),
+    opsValuesCheck(config, vault),
+  ].filter((c): c is ConfigCheck => c !== null);
   return { checks, plan, targets, dbUsed: hasMigrations || config.ops.checks.some((c) => c.sql), required };
 }
