@@ -255,7 +255,10 @@ function groups(): Map<string, Command[]> {
 function groupUsage(word: string): string | null {
   const cmds = groups().get(word);
   if (!cmds || cmds.some((c) => c.path.length === 1)) return null;
-  return `usage: paas ${word} <command> [options] [--json]\n\ncommands:\n${cmds.map(commandLine).join('\n')}\n\nRun \`paas ${word} <command> --help\` for its options.\n`;
+  return (
+    `usage: paas ${word} <command> [options] [--json]\n\ncommands:\n${cmds.map(commandLine).join('\n')}\n\n` +
+    `Run \`paas ${word} <command> --help\` for its options.\n`
+  );
 }
 
 /** An unknown command, with the nearest one when it looks like a typo. */
@@ -285,7 +288,8 @@ function unknownCommand(argv: string[]): PaasError {
   if (!w0) {
     return new PaasError(
       'PAAS_INVALID_ARGUMENT',
-      `no command given: options come after a command (paas <command> [options]), got ${JSON.stringify(PATTERNS_ONLY.clip(argv.join(' '), 80))}`,
+      'no command given: options come after a command (paas <command> [options]), got ' +
+        JSON.stringify(PATTERNS_ONLY.clip(argv.join(' '), 80)),
       { remediation: 'Run `paas --help` for the list of commands.' },
     );
   }
@@ -311,20 +315,23 @@ function findCommand(argv: string[]): { cmd: Command; rest: string[] } | null {
   return { cmd: best, rest };
 }
 
-function parseCommandArgs(
-  cmd: Command,
-  rest: string[],
-): { args: Record<string, unknown>; json: boolean; help: boolean } {
-  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
+type Parsed = { values: Record<string, unknown>; positionals: string[] };
+
+/** The node:util parseArgs options of one command: its flags plus --json and --help. */
+function commandOptions(cmd: Command): OptionSpec {
+  const options: OptionSpec = {
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   };
   for (const s of cmd.strings)
     options[kebab(s)] = { type: 'string', multiple: MULTIPLE.includes(s) || Boolean(cmd.lists?.includes(s)) };
   for (const b of cmd.booleans) options[kebab(b)] = { type: 'boolean' };
-  const where = `paas ${cmd.path.join(' ')}`;
-  const seeHelp = `Run \`${where} --help\` for the accepted options.`;
-  // our own words for what node:util parseArgs would say, with the nearest option on a typo
+  return options;
+}
+
+/** Our own words for what node:util parseArgs would say about an option, with the nearest option on a typo. */
+function checkOptionWords(rest: string[], options: OptionSpec, where: string, seeHelp: string): void {
   for (const a of rest) {
     if (a === '--') break;
     if (!a.startsWith('-') || a === '-') continue;
@@ -347,9 +354,12 @@ function parseCommandArgs(
       { remediation: seeHelp },
     );
   }
-  let parsed;
+}
+
+/** node:util parseArgs, its errors restated as PAAS_INVALID_ARGUMENT. */
+function parseOptions(rest: string[], options: OptionSpec, where: string, seeHelp: string): Parsed {
   try {
-    parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true, allowNegative: true });
+    return parseArgs({ args: rest, options, allowPositionals: true, strict: true, allowNegative: true });
   } catch (e) {
     // duck-typed: the error may come from another realm (tests), where instanceof Error fails
     const { code, message } = e as { code?: string; message?: unknown };
@@ -361,8 +371,12 @@ function parseCommandArgs(
         : `the options could not be read (${PATTERNS_ONLY.clip(text.split('\n')[0] ?? '', 120)})`;
     throw new PaasError('PAAS_INVALID_ARGUMENT', `${where}: ${msg}`, { remediation: seeHelp });
   }
+}
+
+/** The parsed flag values by snake_case name: lists split on commas, each --vault adding its lines. */
+function flagValues(cmd: Command, values: Record<string, unknown>): Record<string, unknown> {
   const args: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(parsed.values)) {
+  for (const [k, v] of Object.entries(values)) {
     const key = k.replace(/-/g, '_');
     if (key === 'json' || key === 'help') continue;
     if (cmd.lists?.includes(key))
@@ -375,11 +389,17 @@ function parseCommandArgs(
       args[key] = v.join('\n'); // each --vault adds its lines
     else args[key] = v;
   }
+  return args;
+}
+
+/** Adds the positionals to `args`; refuses one too many, or a missing required one (unless --help). */
+function addPositionals(cmd: Command, parsed: Parsed, args: Record<string, unknown>): void {
   const required = cmd.positionals.filter((p) => !p.endsWith('?'));
   if (parsed.positionals.length > cmd.positionals.length) {
     throw new PaasError(
       'PAAS_INVALID_ARGUMENT',
-      `paas ${cmd.path.join(' ')}: unexpected argument ${JSON.stringify(PATTERNS_ONLY.clip(parsed.positionals[cmd.positionals.length] ?? '', 64))}`,
+      `paas ${cmd.path.join(' ')}: unexpected argument ` +
+        JSON.stringify(PATTERNS_ONLY.clip(parsed.positionals[cmd.positionals.length] ?? '', 64)),
       { remediation: `Run \`paas ${cmd.path.join(' ')} --help\`.` },
     );
   }
@@ -393,6 +413,19 @@ function parseCommandArgs(
   cmd.positionals.forEach((p, i) => {
     if (parsed.positionals[i] !== undefined) args[p.replace('?', '')] = parsed.positionals[i];
   });
+}
+
+function parseCommandArgs(
+  cmd: Command,
+  rest: string[],
+): { args: Record<string, unknown>; json: boolean; help: boolean } {
+  const options = commandOptions(cmd);
+  const where = `paas ${cmd.path.join(' ')}`;
+  const seeHelp = `Run \`${where} --help\` for the accepted options.`;
+  checkOptionWords(rest, options, where, seeHelp);
+  const parsed = parseOptions(rest, options, where, seeHelp);
+  const args = flagValues(cmd, parsed.values);
+  addPositionals(cmd, parsed, args);
   return { args, json: Boolean(parsed.values.json), help: Boolean(parsed.values.help) };
 }
 
@@ -441,31 +474,32 @@ export async function commandHelp(cmd: Command): Promise<string> {
   const fixed = Object.entries(cmd.fixed ?? {})
     .map(([k, v]) => `--${kebab(k)} ${v}`)
     .join(' ');
-  return `usage: paas ${cmd.path.join(' ')}${pos ? ' ' + pos : ''} [options]\n\n${cmd.summary}${fixed ? ` (the ${cmd.op} operation with ${fixed})` : ''}\n\noptions:\n${rows.join('\n')}\n`;
+  return (
+    `usage: paas ${cmd.path.join(' ')}${pos ? ' ' + pos : ''} [options]\n\n` +
+    `${cmd.summary}${fixed ? ` (the ${cmd.op} operation with ${fixed})` : ''}\n\noptions:\n${rows.join('\n')}\n`
+  );
 }
 
-/** The whole CLI as a function: argv in, exit code out; every byte written goes through the redactor. */
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  const redactor = new Redactor();
-  const wantJson = argv.includes('--json');
-  const log = streamLogger(io.stderr, redactor, io.env.PAAS_DEBUG === '1');
-  // an interrupted run is silenced: what it still reports while it stops is not the outcome
-  let muted = false;
-  const logger: Logger = {
+/** A logger that says nothing once `isMuted()`: an interrupted run's last words are not its outcome. */
+function mutableLogger(log: Logger, isMuted: () => boolean): Logger {
+  return {
     info: (m) => {
-      if (!muted) log.info(m);
+      if (!isMuted()) log.info(m);
     },
     warn: (m) => {
-      if (!muted) log.warn(m);
+      if (!isMuted()) log.warn(m);
     },
     error: (m) => {
-      if (!muted) log.error(m);
+      if (!isMuted()) log.error(m);
     },
     debug: (m) => {
-      if (!muted) log.debug(m);
+      if (!isMuted()) log.debug(m);
     },
   };
-  const rt: Runtime = {
+}
+
+function cliRuntime(io: CliIo, redactor: Redactor, logger: Logger): Runtime {
+  return {
     env: io.env,
     cwd: io.cwd,
     redactor,
@@ -475,65 +509,102 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     inAction: false,
     workspace: io.env.GITHUB_WORKSPACE || undefined,
   };
-  const out = (s: string) => io.stdout(redactor.redact(s));
-  if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
-    out(usage());
-    return argv.length === 0 ? EXIT_ERROR : EXIT_OK;
-  }
-  if (argv[0] === '--version' || argv[0] === '-v' || argv[0] === 'version') {
-    const version = packageVersion();
-    out(
-      wantJson
-        ? JSON.stringify({
-            ok: true,
-            command: 'version',
-            context: null,
-            mode: null,
-            fields: { version, node: process.versions.node },
-          }) + '\n'
-        : `paas ${version}\n`,
-    );
-    return EXIT_OK;
-  }
+}
+
+/** `paas --version`: the text line, or the JSON envelope with --json. */
+function versionText(wantJson: boolean): string {
+  const version = packageVersion();
+  return wantJson
+    ? JSON.stringify({
+        ok: true,
+        command: 'version',
+        context: null,
+        mode: null,
+        fields: { version, node: process.versions.node },
+      }) + '\n'
+    : `paas ${version}\n`;
+}
+
+/**
+ * What `paas`, `paas help`, `paas --version` and `paas <group>` print without running a command,
+ * with its exit code; null when argv names a command.
+ */
+function withoutCommand(argv: string[], wantJson: boolean): { text: string; exitCode: number } | null {
+  if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h')
+    return { text: usage(), exitCode: argv.length === 0 ? EXIT_ERROR : EXIT_OK };
+  if (argv[0] === '--version' || argv[0] === '-v' || argv[0] === 'version')
+    return { text: versionText(wantJson), exitCode: EXIT_OK };
   const words = argv.filter((a) => !a.startsWith('-'));
   const group = words.length === 1 ? groupUsage(words[0] as string) : null;
-  if (group && !findCommand(argv)) {
-    out(group);
-    return EXIT_OK;
-  }
-  let result: Outcome;
-  let label = 'paas';
-  let guard: InterruptGuard | null = null;
+  if (group && !findCommand(argv)) return { text: group, exitCode: EXIT_OK };
+  return null;
+}
+
+interface Dispatch {
+  rt: Runtime;
+  out: (s: string) => void;
+  log: Logger;
+  stderr: (s: string) => void;
+  /** what the run has set so far: kept when it throws */
+  state: RunState;
+}
+
+interface RunState {
+  /** the command's label for a failure outcome (`paas` until a command is found) */
+  label: string;
+  /** set while a run that takes locks is guarded against interrupts */
+  guard: InterruptGuard | null;
+  /** an interrupted run's logger says nothing more */
+  muted: boolean;
+}
+
+/** Runs a command that takes locks under the interrupt guard (kept in state for its signal). */
+async function runGuarded(
+  op: 'deploy' | 'rollback',
+  cmd: Command,
+  args: Record<string, unknown>,
+  d: Dispatch,
+): Promise<Outcome> {
+  const mute = () => (d.state.muted = true);
+  const guard = guardInterrupts(d.rt, op, args, { mute, log: d.log, stderr: d.stderr });
+  d.state.guard = guard;
   try {
-    const found = findCommand(argv);
-    if (!found) throw unknownCommand(argv);
-    label = found.cmd.path.join('_');
-    const { args, help } = parseCommandArgs(found.cmd, found.rest);
-    if (help) {
-      out(await commandHelp(found.cmd));
-      return EXIT_OK;
-    }
-    const { cmd } = found;
-    if (cmd.op && takesLocks(cmd.op, { ...args, ...cmd.fixed })) {
-      guard = guardInterrupts(rt, cmd.op, args, { mute: () => (muted = true), log, stderr: io.stderr });
-      try {
-        result = await guard.run(async () => cmd.run(rt, args, { stdout: out, signal: new AbortController().signal }));
-      } finally {
-        guard.stop();
-      }
-    } else if (cmd.streams?.(args)) {
-      const ac = new AbortController();
-      const stop = () => ac.abort();
-      process.on('SIGINT', stop).on('SIGTERM', stop);
-      try {
-        result = await cmd.run(rt, args, { stdout: out, signal: ac.signal });
-      } finally {
-        process.off('SIGINT', stop).off('SIGTERM', stop);
-      }
-    } else result = await cmd.run(rt, args, { stdout: out, signal: new AbortController().signal });
-  } catch (e) {
-    result = failure(redactor, label.replace(/[^a-z_]/g, '_'), null, null, e);
+    return await guard.run(async () => cmd.run(d.rt, args, { stdout: d.out, signal: new AbortController().signal }));
+  } finally {
+    guard.stop();
   }
+}
+
+/** Runs a streaming command: SIGINT/SIGTERM abort its signal instead of ending the process. */
+async function runStreaming(cmd: Command, args: Record<string, unknown>, d: Dispatch): Promise<Outcome> {
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  process.on('SIGINT', stop).on('SIGTERM', stop);
+  try {
+    return await cmd.run(d.rt, args, { stdout: d.out, signal: ac.signal });
+  } finally {
+    process.off('SIGINT', stop).off('SIGTERM', stop);
+  }
+}
+
+/** Finds, parses and runs the command argv names; --help prints its help (null: nothing to report). */
+async function dispatch(argv: string[], d: Dispatch): Promise<Outcome | null> {
+  const found = findCommand(argv);
+  if (!found) throw unknownCommand(argv);
+  d.state.label = found.cmd.path.join('_');
+  const { args, help } = parseCommandArgs(found.cmd, found.rest);
+  if (help) {
+    d.out(await commandHelp(found.cmd));
+    return null;
+  }
+  const { cmd } = found;
+  if (cmd.op && takesLocks(cmd.op, { ...args, ...cmd.fixed })) return runGuarded(cmd.op, cmd, args, d);
+  if (cmd.streams?.(args)) return runStreaming(cmd, args, d);
+  return cmd.run(d.rt, args, { stdout: d.out, signal: new AbortController().signal });
+}
+
+/** Writes the outcome: the envelope (--json) or its text and lines on stdout, the error on stderr. */
+function report(result: Outcome, wantJson: boolean, out: (s: string) => void, io: CliIo, redactor: Redactor): void {
   if (wantJson) {
     out(JSON.stringify(redactor.redactDeep(result.envelope)) + '\n');
   } else {
@@ -545,6 +616,35 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stderr(
       redactor.redact(`error ${err.code}: ${err.message}\n${err.remediation ? `  fix: ${err.remediation}\n` : ''}`),
     );
-  if (guard?.signal) io.exit?.(result.exitCode);
+}
+
+/** The whole CLI as a function: argv in, exit code out; every byte written goes through the redactor. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const redactor = new Redactor();
+  const wantJson = argv.includes('--json');
+  const log = streamLogger(io.stderr, redactor, io.env.PAAS_DEBUG === '1');
+  // an interrupted run is silenced: what it still reports while it stops is not the outcome
+  const state: RunState = { label: 'paas', guard: null, muted: false };
+  const rt = cliRuntime(
+    io,
+    redactor,
+    mutableLogger(log, () => state.muted),
+  );
+  const out = (s: string) => io.stdout(redactor.redact(s));
+  const early = withoutCommand(argv, wantJson);
+  if (early) {
+    out(early.text);
+    return early.exitCode;
+  }
+  let result: Outcome;
+  try {
+    const ran = await dispatch(argv, { rt, out, log, stderr: io.stderr, state });
+    if (!ran) return EXIT_OK;
+    result = ran;
+  } catch (e) {
+    result = failure(redactor, state.label.replace(/[^a-z_]/g, '_'), null, null, e);
+  }
+  report(result, wantJson, out, io, redactor);
+  if (state.guard?.signal) io.exit?.(result.exitCode);
   return result.exitCode;
 }

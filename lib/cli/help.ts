@@ -90,7 +90,8 @@ export function zodChoices(schema: z.ZodType | undefined): string[] | undefined 
 /** Options of the commands that are not operations (no action.yml), described here once. */
 export const FLAG_DOCS: Record<string, string> = {
   context:
-    'Context to work in, e.g. `internal-dogfood`, `oss-demo` or `customer-<id>`; empty: the context selected with `paas context use`, where the command is read-only.',
+    'Context to work in, e.g. `internal-dogfood`, `oss-demo` or `customer-<id>`; ' +
+    'empty: the context selected with `paas context use`, where the command is read-only.',
   app: 'Name of the app under `apps:` in paas.yml; may be left out when paas.yml has one app.',
   type: 'Type of the context: `internal`, `demo` or `customer` (inferred from a recommended name).',
   vault_file: "File with the context's secrets as dotenv `KEY=value` lines, outside any repository, mode 0600.",
@@ -102,11 +103,14 @@ export const FLAG_DOCS: Record<string, string> = {
   out: 'File to write.',
   dangerously_include_secrets: 'DANGEROUS: include secret values (vault) in the export / accept them on import.',
   name: 'Name of the context to create from the file (default: the name in the file).',
-  kind: 'Only events of these kinds, e.g. `deploy.failed` or `deploy.*` (comma-separated or repeated; the kinds are listed in docs/state.md).',
+  kind:
+    'Only events of these kinds, e.g. `deploy.failed` or `deploy.*` ' +
+    '(comma-separated or repeated; the kinds are listed in docs/state.md).',
   since:
     'Only events at or after this time: a duration back from now (30m, 24h, 7d, 2w) or an ISO time (2026-12-01T08:00Z).',
   format:
-    'text (newest first) or jsonl (one JSON event per line, oldest first, status line on stderr: a transcript or audit export).',
+    'text (newest first) or jsonl ' +
+    '(one JSON event per line, oldest first, status line on stderr: a transcript or audit export).',
   limit: 'At most this many entries, newest first.',
   id: 'Number of the alert issue (default: the open one of the context).',
   by: 'Who acknowledges (recorded in the alert history).',

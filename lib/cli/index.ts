@@ -9,7 +9,8 @@ const major = Number(process.versions.node.split('.')[0]);
 if (!(major >= REQUIRED_MAJOR)) {
   process.stderr.write(
     `error PAAS_NODE_UNSUPPORTED: paas needs Node.js ${REQUIRED_MAJOR} or newer, this is ${process.version}. ` +
-      `Fix: install Node.js ${REQUIRED_MAJOR} (e.g. \`nvm install ${REQUIRED_MAJOR}\`) and run paas again, or run it once with \`npx -y -p node@${REQUIRED_MAJOR} -p <this package> paas\`.\n`,
+      `Fix: install Node.js ${REQUIRED_MAJOR} (e.g. \`nvm install ${REQUIRED_MAJOR}\`) and run paas again, ` +
+      `or run it once with \`npx -y -p node@${REQUIRED_MAJOR} -p <this package> paas\`.\n`,
   );
   process.exitCode = 1;
 } else {
