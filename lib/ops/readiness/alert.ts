@@ -21,7 +21,7 @@ import { runUrl } from '../checks/setup.js';
 import { ALERT_DEADLINE_MS, DEFAULT_RUNBOOK, githubApi, runbookLink } from '../alerts/delivery.js';
 import type { GitHubIssuesApi } from '../alerts/github-issues.js';
 import type { SlackPostOptions } from '../alerts/slack.js';
-import type { ContextVault, ReadinessCheck } from './checks.js';
+import { checksOf, readinessCheckLine, type ContextVault, type ReadinessCheck } from './checks.js';
 
 /** Test seams (ports), the same as ops_daily's; production runs use the defaults. */
 export interface ReadinessDeps {
@@ -40,56 +40,66 @@ export interface ReadinessAlert {
   line: string | null;
 }
 
+/** The context an alert is for, and where it goes: the Slack webhook in its vault, GitHub with the token. */
+export interface AlertTarget {
+  context: string;
+  vault: ContextVault | undefined;
+  slackKey: string;
+  token: string | undefined;
+}
+
+/** The alert's status lines (the context's checks, then its verdict) and the fix of each failed check. */
+function alertReport(rt: Runtime, context: string, checks: readonly ReadinessCheck[], verdictLine: string) {
+  const mine = checksOf(checks, context);
+  const failed = mine.filter((k) => k.status === 'fail');
+  const lines = [...mine.map((k) => readinessCheckLine(k, rt.redactor)), verdictLine];
+  const remediation: Remediation[] = failed.map((k) => ({ check: k.check, reason: k.reason, text: k.fix ?? k.detail }));
+  return { overall: failed.length ? ('unhealthy' as const) : ('healthy' as const), lines, remediation };
+}
+
+/** The line of an alert that could not be delivered at all (an unexpected error). */
+function alertErrorLine(rt: Runtime, context: string): string {
+  return statusLine(
+    'ops_alert',
+    [
+      ['status', 'failed'],
+      ['context', context],
+      ['reason', 'alert_error'],
+    ],
+    rt.redactor,
+  );
+}
+
 /** One context's alert: the context's failing checks (and a failing doctor check) make it `unhealthy`. */
 export async function readinessAlert(
   rt: Runtime,
   store: ContextStore,
-  context: string,
+  target: AlertTarget,
   checks: readonly ReadinessCheck[],
   verdictLine: string,
-  vault: ContextVault | undefined,
-  slackKey: string,
-  token: string | undefined,
   deps: ReadinessDeps,
 ): Promise<ReadinessAlert> {
-  const mine = checks.filter((k) => k.context === context || k.context === null);
-  const failed = mine.filter((k) => k.status === 'fail');
-  const lines = mine.map((k) =>
-    statusLine(
-      'ops_readiness_check',
-      [
-        ['status', k.status],
-        ['check', k.check],
-        ['context', k.context ?? undefined],
-        ['reason', k.reason],
-        ['age_hours', k.age_hours],
-      ],
-      rt.redactor,
-    ),
-  );
-  lines.push(verdictLine);
-  const remediation: Remediation[] = failed.map((k) => ({ check: k.check, reason: k.reason, text: k.fix ?? k.detail }));
+  const { context } = target;
+  const report = alertReport(rt, context, checks, verdictLine);
   // the deadline starts with this context's alerting: one slow context does not eat the next one's
   const deadline = new Deadline(deps.clock ?? systemClock, deps.alertDeadlineMs ?? ALERT_DEADLINE_MS);
-  const webhook = vault?.values.get(slackKey);
+  const webhook = target.vault?.values.get(target.slackKey);
   const st = store.openState(context, rt.redactor);
   try {
     const outcome = await reconcileAlert(
       {
         kind: READINESS_ALERT,
         context,
-        overall: failed.length ? 'unhealthy' : 'healthy',
-        lines,
+        ...report,
         runUrl: runUrl(rt.env),
         now: rt.now(),
-        remediation,
         runbookUrl: runbookLink(`${DEFAULT_RUNBOOK}#weekly-checklist`, rt.env),
       },
       {
         state: st.scoped,
         redactor: rt.redactor,
         logger: rt.logger,
-        github: githubApi(rt, token, deps, deadline),
+        github: githubApi(rt, target.token, deps, deadline),
         slack: webhook ? { webhookUrl: webhook, options: deps.slackOptions } : undefined,
         deadline,
       },
@@ -97,19 +107,7 @@ export async function readinessAlert(
     return { context, outcome, line: alertLine(rt, context, outcome) };
   } catch (e) {
     rt.logger.warn(`readiness alerting of ${context} failed: ${errorMessage(e)}`);
-    return {
-      context,
-      outcome: null,
-      line: statusLine(
-        'ops_alert',
-        [
-          ['status', 'failed'],
-          ['context', context],
-          ['reason', 'alert_error'],
-        ],
-        rt.redactor,
-      ),
-    };
+    return { context, outcome: null, line: alertErrorLine(rt, context) };
   } finally {
     st.close();
   }

@@ -12,6 +12,7 @@ import { STATE_KEY_NAME } from '../../persistence/crypto.js';
 import type { Redactor } from '../../redaction/redactor.js';
 import { parseTargets } from '../doctor/state.js';
 import { errorMessage } from '../../output/errors.js';
+import { statusLine } from '../../output/logfmt.js';
 
 export type CheckStatus = 'ok' | 'fail' | 'skipped';
 export const CHECK_NAMES = [
@@ -36,6 +37,26 @@ export interface ReadinessCheck {
   /** what to do when it failed */
   fix: string | null;
   age_hours?: number;
+}
+
+/** The checks that concern one context: its own and the state-root-wide doctor check. */
+export function checksOf(checks: readonly ReadinessCheck[], context: string): ReadinessCheck[] {
+  return checks.filter((k) => k.context === context || k.context === null);
+}
+
+/** One check as its status line: `ops_readiness_check status=<s> check=<name> [context=] reason=<token> [age_hours=]`. */
+export function readinessCheckLine(c: ReadinessCheck, redactor: Redactor): string {
+  return statusLine(
+    'ops_readiness_check',
+    [
+      ['status', c.status],
+      ['check', c.check],
+      ['context', c.context ?? undefined],
+      ['reason', c.reason],
+      ['age_hours', c.age_hours],
+    ],
+    redactor,
+  );
 }
 
 export interface ContextVault {
