@@ -33,6 +33,7 @@ export const ACTION_OUTPUTS: Record<OperationName, readonly string[]> = {
     'artifact_sha256',
     'failed_stage',
     'failed_target',
+    'matrix',
   ],
   rollback: [
     'result',

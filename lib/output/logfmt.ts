@@ -28,6 +28,8 @@ export const STATUS_KEYS = new Set([
   'strategy',
   'batches',
   'rolled_back',
+  'shard',
+  'shards',
   'stage',
   'code',
   'findings',

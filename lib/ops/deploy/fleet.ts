@@ -195,6 +195,8 @@ export interface FleetOptions {
   healthFromHistory?: boolean;
   /** what moves the targets (default deploy): a rollback runs no hooks, installs nothing, prunes nothing */
   op?: 'deploy' | 'rollback';
+  /** one shard (`i/N`) of a sharded deploy: its history line names the shard and the release it replaced (for finalize) */
+  shard?: string | undefined;
 }
 
 type Health = AppConfig['health'];
@@ -880,6 +882,7 @@ function finalizeStep(n: TargetNode, o: FleetOptions, identity: RunIdentity): St
     release: o.release,
     sha256: o.artifact.sha256,
     health: o.cfg.health ?? null,
+    ...(o.shard ? { shard: o.shard, previous: n.previous } : {}),
   });
   const unlockToken = o.cfg.hooks.post_switch ? undefined : n.id.token;
   return new Staged(
@@ -974,7 +977,7 @@ export async function switchFleet(
 }
 
 /** Every switched target back to its previous release, health-checked; the failed release marked bad. */
-async function fleetRollback(
+export async function fleetRollback(
   nodes: TargetNode[],
   o: FleetOptions,
   identity: RunIdentity,

@@ -13,12 +13,17 @@ export interface HistoryLine {
   reason?: string;
   /** the health settings this release was deployed with (paas.yml apps.<app>.health then): a rollback to it checks with these */
   health?: unknown;
+  /** a shard of a sharded deploy (`i/N`) */
+  shard?: string;
+  /** a shard's deploy line: the release `current` pointed to before (what finalize returns the target to) */
+  previous?: string | null;
 }
 
 /** What a history line records; its status follows from the event (a rollback says which side it marks). */
 export type HistoryEvent =
   | { event: 'unpack'; release: string; sha256: string }
-  | { event: 'deploy'; release: string; sha256: string; health: unknown }
+  | { event: 'deploy'; release: string; sha256: string; health: unknown; shard?: string; previous?: string | null }
+  | { event: 'mark'; status: 'good'; release: string; reason: string }
   | { event: 'fleet_rollback'; release: string; reason: string }
   | { event: 'rollback'; status: 'good'; release: string; health: unknown }
   | { event: 'rollback'; status: 'bad'; release: string; reason: string };
@@ -33,7 +38,7 @@ export function historyLine(who: { actor: string; run: string }, at: Date, e: Hi
   const { event, release, ...rest } = e;
   const { status = EVENT_STATUS[event as keyof typeof EVENT_STATUS], ...extra } = rest as {
     status?: HistoryLine['status'];
-  } & Pick<HistoryLine, 'sha256' | 'reason' | 'health'>;
+  } & Pick<HistoryLine, 'sha256' | 'reason' | 'health' | 'shard' | 'previous'>;
   const line: HistoryLine = { at: at.toISOString(), release, status, event, actor: who.actor, run: who.run, ...extra };
   return JSON.stringify(line);
 }
