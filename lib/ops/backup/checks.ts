@@ -2,7 +2,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stateRootProblem } from '../../isolation/state-root.js';
-import type { ContextStore } from '../../isolation/store.js';
+import type { ContextPaths, ContextStore } from '../../isolation/store.js';
 import { vaultFileProblem } from '../../isolation/vault.js';
 import { findSecret, type SecretNeedle } from '../../persistence/scan.js';
 
@@ -17,10 +17,9 @@ export interface IsolationCheck {
   detail: string;
 }
 
-function walk(
-  dir: string,
-  out: Array<{ path: string; mode: number; dir: boolean }> = [],
-): Array<{ path: string; mode: number; dir: boolean }> {
+type Entry = { path: string; mode: number; dir: boolean };
+
+function walk(dir: string, out: Entry[] = []): Entry[] {
   for (const n of readdirSync(dir)) {
     const p = join(dir, n);
     const st = lstatSync(p);
@@ -30,23 +29,19 @@ function walk(
   return out;
 }
 
-export function restoredContextChecks(
-  store: ContextStore,
-  context: string,
-  needles: readonly SecretNeedle[],
-  workspace?: string,
-): IsolationCheck[] {
-  const checks: IsolationCheck[] = [];
+function stateRootCheck(store: ContextStore, workspace?: string): IsolationCheck {
   const rootProblem = stateRootProblem(store.root.path, workspace);
-  checks.push({
+  return {
     name: 'state_root_outside_repo',
     ok: !rootProblem,
     detail: rootProblem ?? `state root ${store.root.path} is outside every repository`,
-  });
+  };
+}
 
+function vaultCheck(store: ContextStore, context: string, workspace?: string): IsolationCheck {
   const config = store.get(context);
   const vaultProblem = config.vault_file ? vaultFileProblem(config.vault_file, workspace) : null;
-  checks.push({
+  return {
     name: 'context_vault_outside_repo',
     ok: !vaultProblem,
     detail:
@@ -54,32 +49,39 @@ export function restoredContextChecks(
       (config.vault_file
         ? 'the vault file is outside every repository with mode 0600'
         : 'no vault file (secrets come from the vault input or env)'),
-  });
+  };
+}
 
-  const p = store.paths(context);
-  const entries = walk(p.dir);
-  const loose = entries.filter((e) => (e.mode & 0o077) !== 0).map((e) => e.path.slice(p.dir.length + 1));
-  checks.push({
+function privateModesCheck(dir: string, entries: Entry[]): IsolationCheck {
+  const loose = entries.filter((e) => (e.mode & 0o077) !== 0).map((e) => e.path.slice(dir.length + 1));
+  return {
     name: 'private_modes',
     ok: loose.length === 0,
     detail: loose.length ? `readable by group/others: ${loose.join(', ')}` : 'every file 0600 and directory 0700',
-  });
+  };
+}
 
-  let foreign = 0;
-  if (existsSync(p.stateDb)) {
-    const db = new DatabaseSync(p.stateDb, { readOnly: true });
-    try {
-      const r = db
-        .prepare(
-          'SELECT (SELECT count(*) FROM history WHERE context != ?) + (SELECT count(*) FROM kv WHERE context != ?) AS n',
-        )
-        .get(context, context) as { n: number };
-      foreign += r.n;
-    } finally {
-      db.close();
-    }
+/** Rows of state.db that belong to another context. */
+function foreignRows(stateDb: string, context: string): number {
+  if (!existsSync(stateDb)) return 0;
+  const db = new DatabaseSync(stateDb, { readOnly: true });
+  try {
+    const r = db
+      .prepare(
+        'SELECT (SELECT count(*) FROM history WHERE context != ?) + ' +
+          '(SELECT count(*) FROM kv WHERE context != ?) AS n',
+      )
+      .get(context, context) as { n: number };
+    return r.n;
+  } finally {
+    db.close();
   }
-  for (const e of entries.filter((x) => !x.dir && x.path.startsWith(p.events) && x.path.endsWith('.jsonl'))) {
+}
+
+/** Events in the context's event files that belong to another context. */
+function foreignEvents(eventsDir: string, entries: Entry[], context: string): number {
+  let foreign = 0;
+  for (const e of entries.filter((x) => !x.dir && x.path.startsWith(eventsDir) && x.path.endsWith('.jsonl'))) {
     for (const line of readFileSync(e.path, 'utf8').split('\n')) {
       if (!line.trim()) continue;
       try {
@@ -89,20 +91,43 @@ export function restoredContextChecks(
       }
     }
   }
-  checks.push({
+  return foreign;
+}
+
+function contaminationCheck(p: ContextPaths, entries: Entry[], context: string): IsolationCheck {
+  const foreign = foreignRows(p.stateDb, context) + foreignEvents(p.events, entries, context);
+  return {
     name: 'cross_context_contamination',
     ok: foreign === 0,
     detail: foreign ? `${foreign} row(s)/event(s) of another context` : `every row and event belongs to ${context}`,
-  });
+  };
+}
 
+function noVaultValueCheck(dir: string, entries: Entry[], needles: readonly SecretNeedle[]): IsolationCheck {
   const files = entries
     .filter((e) => !e.dir)
-    .map((e) => ({ path: e.path.slice(p.dir.length + 1), data: readFileSync(e.path) }));
+    .map((e) => ({ path: e.path.slice(dir.length + 1), data: readFileSync(e.path) }));
   const hit = findSecret(files, needles);
-  checks.push({
+  return {
     name: 'no_vault_value_in_state',
     ok: !hit,
     detail: hit ? `${hit.file} holds the vault value of ${hit.key}` : `${files.length} file(s) hold no vault value`,
-  });
+  };
+}
+
+export function restoredContextChecks(
+  store: ContextStore,
+  context: string,
+  needles: readonly SecretNeedle[],
+  workspace?: string,
+): IsolationCheck[] {
+  const checks = [stateRootCheck(store, workspace), vaultCheck(store, context, workspace)];
+  const p = store.paths(context);
+  const entries = walk(p.dir);
+  checks.push(
+    privateModesCheck(p.dir, entries),
+    contaminationCheck(p, entries, context),
+    noVaultValueCheck(p.dir, entries, needles),
+  );
   return checks;
 }

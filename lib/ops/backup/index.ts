@@ -132,24 +132,21 @@ const restoreSchema = z
   .object({ file: pathInput, context: contextName, force: boolInput.default(false), ...common })
   .strict();
 
-/** Restores a backup, then runs the isolation checks and `doctor` (through `runOperation`, the dispatcher) on it. */
-export async function backupRestore(rt: Runtime, raw: unknown, runOperation: RunOperation): Promise<Outcome> {
-  const a = parseInputs(restoreSchema, raw, 'argument');
-  const store = openStore(rt, a);
-  const data = readBackupFile(a.file);
-  assertBackupContext(readManifest(data).manifest, a.context);
-  const { secret, needles } = keyFor(rt, store, a.context, a, 'backup restore');
-  const r = restoreBackup(store, a.context, data, secret, a.force, rt.redactor);
-  store
-    .events(a.context, rt.redactor)
-    .append(
-      'backup.restored',
-      `context ${a.context} restored from a backup`,
-      { path: a.file, created_at: r.report.created_at, replaced: r.replaced },
-      'warning',
-    );
+type RestoreArgs = z.infer<typeof restoreSchema>;
+type Restored = ReturnType<typeof restoreBackup>;
+interface RestoreChecks {
+  checks: IsolationCheck[];
+  doctor: { ran: boolean; ok: boolean; status: string | null };
+}
 
-  // afterwards: the isolation checks on the restored files, then doctor
+/** Afterwards: the isolation checks on the restored files, then doctor (through the dispatcher). */
+async function checkRestored(
+  rt: Runtime,
+  store: ContextStore,
+  a: RestoreArgs,
+  needles: readonly SecretNeedle[],
+  runOperation: RunOperation,
+): Promise<RestoreChecks> {
   const checks: IsolationCheck[] = restoredContextChecks(store, a.context, needles, rt.workspace);
   const o = await runOperation(rt, 'doctor', {
     context: a.context,
@@ -157,7 +154,11 @@ export async function backupRestore(rt: Runtime, raw: unknown, runOperation: Run
     allow_unsafe_state_root: a.allow_unsafe_state_root,
     ...(a.vault ? { vault: a.vault } : {}),
   });
-  const doctor = { ran: true, ok: o.exitCode === 0, status: o.lines.at(-1) ?? null };
+  return { checks, doctor: { ran: true, ok: o.exitCode === 0, status: o.lines.at(-1) ?? null } };
+}
+
+/** The restore's outcome: PAAS_DOCTOR_BLOCKED when a check or doctor failed. */
+function restoreOutcome(rt: Runtime, a: RestoreArgs, r: Restored, { checks, doctor }: RestoreChecks): Outcome {
   const failed = checks.filter((c) => !c.ok);
   const fields = {
     file: a.file,
@@ -195,10 +196,31 @@ export async function backupRestore(rt: Runtime, raw: unknown, runOperation: Run
       ['checks', checks.length + (doctor.ran ? 1 : 0)],
     ],
     fields,
-    text: `context ${a.context} restored from ${a.file} (backup of ${r.report.created_at}); isolation checks passed${doctor.ran ? ', doctor passed' : ''}`,
+    text:
+      `context ${a.context} restored from ${a.file} (backup of ${r.report.created_at}); ` +
+      `isolation checks passed${doctor.ran ? ', doctor passed' : ''}`,
     summary: markdownTable(
       ['check', 'result', 'detail'],
       checks.map((c) => [c.name, c.ok ? 'ok' : 'fail', c.detail]),
     ),
   });
+}
+
+/** Restores a backup, then runs the isolation checks and `doctor` (through `runOperation`, the dispatcher) on it. */
+export async function backupRestore(rt: Runtime, raw: unknown, runOperation: RunOperation): Promise<Outcome> {
+  const a = parseInputs(restoreSchema, raw, 'argument');
+  const store = openStore(rt, a);
+  const data = readBackupFile(a.file);
+  assertBackupContext(readManifest(data).manifest, a.context);
+  const { secret, needles } = keyFor(rt, store, a.context, a, 'backup restore');
+  const r = restoreBackup(store, a.context, data, secret, a.force, rt.redactor);
+  store
+    .events(a.context, rt.redactor)
+    .append(
+      'backup.restored',
+      `context ${a.context} restored from a backup`,
+      { path: a.file, created_at: r.report.created_at, replaced: r.replaced },
+      'warning',
+    );
+  return restoreOutcome(rt, a, r, await checkRestored(rt, store, a, needles, runOperation));
 }

@@ -13,6 +13,7 @@ import {
   type ContextExport,
 } from '../../isolation/context.js';
 import { CONTEXT_TYPES, assertPlainPath, contextName, impliedContextType } from '../../isolation/names.js';
+import type { ContextStore } from '../../isolation/store.js';
 import { parseDotenv, sameVault, vaultFileProblem, vaultIdentity } from '../../isolation/vault.js';
 import { boolInput, parseInputs, pathInput } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
@@ -52,6 +53,33 @@ export const createSchema = z
   })
   .strict();
 
+/** A new context's vault file must be safe and no other context's vault (same path, hard link or content). */
+function assertOwnVaultFile(rt: Runtime, store: ContextStore, vaultFile: string): void {
+  const problem = vaultFileProblem(vaultFile, rt.workspace);
+  if (problem)
+    throw new PaasError('PAAS_VAULT_UNSAFE', problem, {
+      stage: 'vault',
+      remediation: 'Keep the vault file outside any repository with mode 0600 (chmod 600 <file>).',
+    });
+  const mine = vaultIdentity(vaultFile);
+  for (const c of store.list()) {
+    if (!c.vault_file) continue;
+    const how = sameVault(mine, vaultIdentity(c.vault_file));
+    if (!how) continue;
+    const what = {
+      path: 'is already the vault file',
+      inode: 'is a hard link to the vault file',
+      content: 'has the same content as the vault file',
+    }[how];
+    throw new PaasError('PAAS_VAULT_UNSAFE', `vault file ${vaultFile} ${what} of context ${c.name}`, {
+      stage: 'vault',
+      remediation:
+        'Give every context its own vault file with its own secrets ' +
+        '(one vault per context; copy keys only with different values).',
+    });
+  }
+}
+
 export function contextCreate(rt: Runtime, raw: unknown): Outcome {
   const a = parseInputs(createSchema, raw, 'argument');
   const type = a.type ?? impliedContextType(a.name);
@@ -64,30 +92,7 @@ export function contextCreate(rt: Runtime, raw: unknown): Outcome {
   const store = openStore(rt, a);
   // stored absolute: a relative path would name another file from another working directory
   const vaultFile = a.vault_file ? resolve(rt.cwd, assertPlainPath(a.vault_file, '--vault-file', 'vault')) : null;
-  if (vaultFile) {
-    const problem = vaultFileProblem(vaultFile, rt.workspace);
-    if (problem)
-      throw new PaasError('PAAS_VAULT_UNSAFE', problem, {
-        stage: 'vault',
-        remediation: 'Keep the vault file outside any repository with mode 0600 (chmod 600 <file>).',
-      });
-    const mine = vaultIdentity(vaultFile);
-    for (const c of store.list()) {
-      if (!c.vault_file) continue;
-      const how = sameVault(mine, vaultIdentity(c.vault_file));
-      if (!how) continue;
-      const what = {
-        path: 'is already the vault file',
-        inode: 'is a hard link to the vault file',
-        content: 'has the same content as the vault file',
-      }[how];
-      throw new PaasError('PAAS_VAULT_UNSAFE', `vault file ${vaultFile} ${what} of context ${c.name}`, {
-        stage: 'vault',
-        remediation:
-          'Give every context its own vault file with its own secrets (one vault per context; copy keys only with different values).',
-      });
-    }
-  }
+  if (vaultFile) assertOwnVaultFile(rt, store, vaultFile);
   const policy = parseInputs(
     webhookPolicySchema,
     { events: a.events, branches: a.branches, actors: a.actors },
@@ -190,21 +195,21 @@ export function contextRemove(rt: Runtime, raw: unknown): Outcome {
   });
 }
 
-export function contextExport(rt: Runtime, raw: unknown): Outcome {
-  const a = parseInputs(
-    z
-      .object({
-        name: contextName,
-        out: pathInput.optional(),
-        dangerously_include_secrets: boolInput.default(false),
-        ...rootInputs,
-      })
-      .strict(),
-    raw,
-    'argument',
-  );
-  const store = openStore(rt, a);
-  const c = store.get(a.name);
+const exportSchema = z
+  .object({
+    name: contextName,
+    out: pathInput.optional(),
+    dangerously_include_secrets: boolInput.default(false),
+    ...rootInputs,
+  })
+  .strict();
+
+/** The export document of a context; its vault's values only with --dangerously-include-secrets. */
+function exportDoc(
+  rt: Runtime,
+  c: ContextConfig,
+  includeSecrets: boolean,
+): ContextExport & { vault?: Record<string, string> } {
   const doc: ContextExport & { vault?: Record<string, string> } = {
     format: 'paas-context-export/1',
     name: c.name,
@@ -213,7 +218,7 @@ export function contextExport(rt: Runtime, raw: unknown): Outcome {
     webhook_policy: c.webhook_policy,
     audit_sink: c.audit_sink,
   };
-  if (a.dangerously_include_secrets) {
+  if (includeSecrets) {
     if (!c.vault_file)
       throw new PaasError('PAAS_VAULT_UNMAPPED', `context ${c.name} has no vault file to export`, {
         remediation: 'Export without --dangerously-include-secrets.',
@@ -223,22 +228,32 @@ export function contextExport(rt: Runtime, raw: unknown): Outcome {
     );
     doc.vault = Object.fromEntries(parseDotenv(readFileSync(c.vault_file, 'utf8')));
   }
+  return doc;
+}
+
+function writeExport(out: string, text: string): void {
+  try {
+    writeFilePrivate(out, text);
+  } catch (e) {
+    throw new PaasError(
+      'PAAS_INVALID_ARGUMENT',
+      `export file ${out} cannot be written (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+      {
+        stage: 'export',
+        remediation: 'Pass --out as a file path in an existing, writable directory (outside any repository).',
+      },
+    );
+  }
+}
+
+export function contextExport(rt: Runtime, raw: unknown): Outcome {
+  const a = parseInputs(exportSchema, raw, 'argument');
+  const store = openStore(rt, a);
+  const c = store.get(a.name);
+  const doc = exportDoc(rt, c, a.dangerously_include_secrets);
   const text = JSON.stringify(doc, null, 2) + '\n';
   const out = a.out ? resolve(rt.cwd, assertPlainPath(a.out, '--out')) : null;
-  if (out) {
-    try {
-      writeFilePrivate(out, text);
-    } catch (e) {
-      throw new PaasError(
-        'PAAS_INVALID_ARGUMENT',
-        `export file ${out} cannot be written (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
-        {
-          stage: 'export',
-          remediation: 'Pass --out as a file path in an existing, writable directory (outside any repository).',
-        },
-      );
-    }
-  }
+  if (out) writeExport(out, text);
   store
     .events(c.name, rt.redactor)
     .append('context.exported', `context ${c.name} exported`, { secrets_included: a.dangerously_include_secrets });
@@ -266,19 +281,17 @@ function secretLikeKeys(rt: Runtime, value: unknown, path = ''): string[] {
   return [];
 }
 
-export function contextImport(rt: Runtime, raw: unknown): Outcome {
-  const a = parseInputs(
-    z
-      .object({
-        file: pathInput,
-        name: contextName.optional(),
-        dangerously_include_secrets: boolInput.default(false),
-        ...rootInputs,
-      })
-      .strict(),
-    raw,
-    'argument',
-  );
+const importSchema = z
+  .object({
+    file: pathInput,
+    name: contextName.optional(),
+    dangerously_include_secrets: boolInput.default(false),
+    ...rootInputs,
+  })
+  .strict();
+
+/** The import file as JSON; refuses secret-like keys unless --dangerously-include-secrets. */
+function readImportDoc(rt: Runtime, a: z.infer<typeof importSchema>): unknown {
   const file = resolve(rt.cwd, assertPlainPath(a.file, 'import file'));
   if (!existsSync(file))
     throw new PaasError('PAAS_INVALID_ARGUMENT', `import file ${file} does not exist`, {
@@ -297,13 +310,24 @@ export function contextImport(rt: Runtime, raw: unknown): Outcome {
     throw new PaasError('PAAS_SECRET_IN_IMPORT', `import file holds secret-like keys: ${secretKeys.join(', ')}`, {
       stage: 'import',
       remediation:
-        "Import metadata only (remove those keys), or pass --dangerously-include-secrets to write them into the new context's private vault file.",
+        'Import metadata only (remove those keys), or pass --dangerously-include-secrets ' +
+        "to write them into the new context's private vault file.",
     });
   }
-  const parsed = parseInputs(contextExportSchema, doc, 'import field');
-  const name = a.name ?? parsed.name;
-  const store = openStore(rt, a);
-  let vaultFile: string | null = null;
+  return doc;
+}
+
+/**
+ * The vault entries of an import document (well-formed keys with string values), and with
+ * --dangerously-include-secrets the new context's vault file they go to (null otherwise).
+ */
+function importedVault(
+  rt: Runtime,
+  store: ContextStore,
+  name: string,
+  doc: unknown,
+  includeSecrets: boolean,
+): { vaultFile: string | null; vaultEntries: Array<[string, unknown]> } {
   const vault = (doc as { vault?: unknown }).vault;
   const vaultEntries =
     vault && typeof vault === 'object'
@@ -311,17 +335,26 @@ export function contextImport(rt: Runtime, raw: unknown): Outcome {
           ([k, v]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && typeof v === 'string',
         )
       : [];
-  if (a.dangerously_include_secrets && vaultEntries.length) {
-    const dir = join(store.root.path, 'vaults');
-    mkdirPrivate(dir);
-    vaultFile = join(dir, `${name}.env`);
-    if (existsSync(vaultFile))
-      throw new PaasError('PAAS_VAULT_UNSAFE', `a vault file for ${name} already exists`, {
-        remediation: `Remove ${vaultFile} first or import under another name.`,
-      });
-    for (const [, v] of vaultEntries) rt.redactor.register(v as string);
-    rt.logger.warn(`DANGER: importing ${vaultEntries.length} vault secret(s) into ${vaultFile}`);
-  }
+  if (!includeSecrets || !vaultEntries.length) return { vaultFile: null, vaultEntries };
+  const dir = join(store.root.path, 'vaults');
+  mkdirPrivate(dir);
+  const vaultFile = join(dir, `${name}.env`);
+  if (existsSync(vaultFile))
+    throw new PaasError('PAAS_VAULT_UNSAFE', `a vault file for ${name} already exists`, {
+      remediation: `Remove ${vaultFile} first or import under another name.`,
+    });
+  for (const [, v] of vaultEntries) rt.redactor.register(v as string);
+  rt.logger.warn(`DANGER: importing ${vaultEntries.length} vault secret(s) into ${vaultFile}`);
+  return { vaultFile, vaultEntries };
+}
+
+export function contextImport(rt: Runtime, raw: unknown): Outcome {
+  const a = parseInputs(importSchema, raw, 'argument');
+  const doc = readImportDoc(rt, a);
+  const parsed = parseInputs(contextExportSchema, doc, 'import field');
+  const name = a.name ?? parsed.name;
+  const store = openStore(rt, a);
+  const { vaultFile, vaultEntries } = importedVault(rt, store, name, doc, a.dangerously_include_secrets);
   const config = contextConfigSchema.parse({
     name,
     type: parsed.type,
