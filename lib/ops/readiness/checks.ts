@@ -44,7 +44,7 @@ export function checksOf(checks: readonly ReadinessCheck[], context: string): Re
   return checks.filter((k) => k.context === context || k.context === null);
 }
 
-/** One check as its status line: `ops_readiness_check status=<s> check=<name> [context=] reason=<token> [age_hours=]`. */
+/** One check as its status line: `ops_readiness_check status= check= [context=] reason= [age_hours=]`. */
 export function readinessCheckLine(c: ReadinessCheck, redactor: Redactor): string {
   return statusLine(
     'ops_readiness_check',
@@ -68,7 +68,10 @@ export interface ContextVault {
   problem: string | null;
 }
 
-/** The vault of one context: its vault_file, else the vault text given for it (the `vault` input). Values are registered for redaction. */
+/**
+ * The vault of one context: its vault_file, else the vault text given for it (the `vault` input).
+ * Values are registered for redaction.
+ */
 export function readContextVault(c: ContextConfig, inputText: string | undefined, redactor: Redactor): ContextVault {
   const register = (values: Map<string, string>) => {
     for (const v of values.values()) redactor.register(v);
@@ -120,7 +123,8 @@ export function readContextVault(c: ContextConfig, inputText: string | undefined
 }
 
 const VAULT_FIX = (c: string) =>
-  `Map a vault to ${c}: locally the context's vault_file (create the context with --vault-file, outside the repository, mode 0600); in Actions the environment secret passed as the \`vault\` input.`;
+  `Map a vault to ${c}: locally the context's vault_file (create the context with --vault-file, ` +
+  'outside the repository, mode 0600); in Actions the environment secret passed as the `vault` input.';
 
 /** distinct_targets: no target address of `c` is also a target of another context (all contexts of the state root). */
 export function checkDistinctTargets(c: ContextConfig, vaults: Map<string, ContextVault>): ReadinessCheck {
@@ -169,7 +173,9 @@ export function checkDistinctTargets(c: ContextConfig, vaults: Map<string, Conte
       status: 'fail',
       reason: 'shared_target',
       detail: `targets shared with another context: ${shared.join(', ')}`,
-      fix: `Give each context its own targets (PAAS_TARGETS in each context's vault); a demo context must never reach an internal or customer target. Then run \`paas doctor\`.`,
+      fix:
+        "Give each context its own targets (PAAS_TARGETS in each context's vault); " +
+        'a demo context must never reach an internal or customer target. Then run `paas doctor`.',
     };
   }
   return { ...base, status: 'ok', reason: 'distinct', detail: `${mine.size} target(s), none shared`, fix: null };
@@ -218,7 +224,9 @@ export function checkDistinctVault(c: ContextConfig, vaults: Map<string, Context
       status: 'fail',
       reason: 'shared_vault',
       detail: `the vault of ${c.name} is also the vault of ${hits.join(', ')}`,
-      fix: `Give ${c.name} its own vault with its own secrets (one vault per context, never shared); rotate the secrets the contexts shared.`,
+      fix:
+        `Give ${c.name} its own vault with its own secrets (one vault per context, never shared); ` +
+        'rotate the secrets the contexts shared.',
     };
   }
   return {
@@ -250,7 +258,46 @@ export function backupCandidates(store: ContextStore, context: string, redactor:
   return [...out];
 }
 
-/** backup: the newest backup exists, is younger than the policy's age and passes `paas backup verify`. Demo contexts are disposable: skipped. */
+/** The newest backup of a context, by the creation time in its manifest (else the file's mtime), or null. */
+function newestBackup(
+  store: ContextStore,
+  context: string,
+  redactor: Redactor,
+): { path: string; created: number } | null {
+  const found: Array<{ path: string; created: number }> = [];
+  for (const p of backupCandidates(store, context, redactor)) {
+    let created = NaN;
+    try {
+      created = Date.parse(readManifest(readFileSync(p)).manifest.created_at);
+    } catch {
+      /* unreadable manifest: ordered by mtime, verification reports it */
+    }
+    if (Number.isNaN(created)) {
+      try {
+        created = statSync(p).mtimeMs;
+      } catch {
+        continue;
+      }
+    }
+    found.push({ path: p, created });
+  }
+  found.sort((a, b) => b.created - a.created);
+  return found[0] ?? null;
+}
+
+/** What `paas backup verify` finds wrong with a backup file (empty: every checksum verified). */
+function backupProblems(path: string, key: string): string[] {
+  try {
+    return verifyBackup(readFileSync(path), key).report.problems;
+  } catch (e) {
+    return [errorMessage(e)];
+  }
+}
+
+/**
+ * backup: the newest backup exists, is younger than the policy's age and passes `paas backup verify`.
+ * Demo contexts are disposable: skipped.
+ */
 export function checkBackup(
   store: ContextStore,
   c: ContextConfig,
@@ -269,84 +316,74 @@ export function checkBackup(
       detail: 'demo contexts are disposable: no backup required',
       fix: null,
     };
-  const create = `paas backup create --context ${c.name}`;
-  const found: Array<{ path: string; created: number }> = [];
-  for (const p of backupCandidates(store, c.name, redactor)) {
-    let created = NaN;
-    try {
-      created = Date.parse(readManifest(readFileSync(p)).manifest.created_at);
-    } catch {
-      /* unreadable manifest: ordered by mtime, verification reports it */
-    }
-    if (Number.isNaN(created)) {
-      try {
-        created = statSync(p).mtimeMs;
-      } catch {
-        continue;
-      }
-    }
-    found.push({ path: p, created });
-  }
-  if (!found.length)
+  const newest = newestBackup(store, c.name, redactor);
+  if (!newest)
     return {
       ...base,
       status: 'fail',
       reason: 'no_backup',
       detail: `no backup of ${c.name} under ${join(store.root.path, 'backups', c.name)} or recorded in its events`,
-      fix: `Write one: \`${create}\` (schedule it; see docs/state.md).`,
+      fix: `Write one: \`${backupCreate(c)}\` (schedule it; see docs/state.md).`,
     };
-  found.sort((a, b) => b.created - a.created);
-  const newest = found[0] as { path: string; created: number };
-  const ageHours = Math.max(0, Math.floor((now.getTime() - newest.created) / 3_600_000));
-  const maxHours = Math.round(policy.maxAgeMs / 3_600_000);
   const key = vault?.values.get(STATE_KEY_NAME) ?? env[STATE_KEY_NAME];
-  if (!key) {
+  return { ...base, ...judgeNewestBackup(c, newest, key, policy, now) };
+}
+
+function backupCreate(c: ContextConfig): string {
+  return `paas backup create --context ${c.name}`;
+}
+
+/** The backup check's verdict on the newest backup: verifiable (key), verified, fresh enough. */
+function judgeNewestBackup(
+  c: ContextConfig,
+  newest: { path: string; created: number },
+  key: string | undefined,
+  policy: BackupPolicy,
+  now: Date,
+): Omit<ReadinessCheck, 'check' | 'context'> {
+  const create = backupCreate(c);
+  const age_hours = Math.max(0, Math.floor((now.getTime() - newest.created) / 3_600_000));
+  const maxHours = Math.round(policy.maxAgeMs / 3_600_000);
+  if (!key)
     return {
-      ...base,
       status: 'fail',
       reason: 'state_key_missing',
       detail: `the newest backup ${newest.path} cannot be verified: no ${STATE_KEY_NAME} in the vault of ${c.name}`,
       fix: `Add ${STATE_KEY_NAME} to the vault of ${c.name} (the key its backups are encrypted with).`,
-      age_hours: ageHours,
+      age_hours,
     };
-  }
-  let problems: string[];
-  try {
-    problems = verifyBackup(readFileSync(newest.path), key).report.problems;
-  } catch (e) {
-    problems = [errorMessage(e)];
-  }
-  if (problems.length) {
+  const problems = backupProblems(newest.path, key);
+  if (problems.length)
     return {
-      ...base,
       status: 'fail',
       reason: 'backup_invalid',
       detail: `the newest backup ${newest.path} fails verification: ${problems.slice(0, 3).join('; ')}`,
-      fix: `Do not rely on it: write a new one (\`${create}\`), check it with \`paas backup verify <file>\`, and find what damaged the old one.`,
-      age_hours: ageHours,
+      fix:
+        `Do not rely on it: write a new one (\`${create}\`), check it with \`paas backup verify <file>\`, ` +
+        'and find what damaged the old one.',
+      age_hours,
     };
-  }
-  if (now.getTime() - newest.created > policy.maxAgeMs) {
+  if (now.getTime() - newest.created > policy.maxAgeMs)
     return {
-      ...base,
       status: 'fail',
       reason: 'backup_stale',
-      detail: `the newest backup ${newest.path} is ${ageHours} h old (policy: at most ${maxHours} h)`,
+      detail: `the newest backup ${newest.path} is ${age_hours} h old (policy: at most ${maxHours} h)`,
       fix: `Write a fresh one (\`${create}\`) and check that the scheduled backup runs.`,
-      age_hours: ageHours,
+      age_hours,
     };
-  }
   return {
-    ...base,
     status: 'ok',
     reason: 'verified',
-    detail: `newest backup ${newest.path}, ${ageHours} h old, every checksum verified`,
+    detail: `newest backup ${newest.path}, ${age_hours} h old, every checksum verified`,
     fix: null,
-    age_hours: ageHours,
+    age_hours,
   };
 }
 
-/** alert_route: somewhere for the alert to go: a Slack webhook in the context's vault, or GitHub issues (repository + token). */
+/**
+ * alert_route: somewhere for the alert to go: a Slack webhook in the context's vault, or GitHub
+ * issues (repository + token).
+ */
 export function checkAlertRoute(
   c: ContextConfig,
   vault: ContextVault | undefined,
@@ -357,20 +394,25 @@ export function checkAlertRoute(
   const routes: string[] = [];
   if (vault?.values.get(slackKey)) routes.push('slack');
   if (github.repo && github.token) routes.push('github_issues');
+  const routeName = (r: string) => (r === 'slack' ? `Slack (${slackKey})` : `issues of ${github.repo}`);
   if (routes.length)
     return {
       ...base,
       status: 'ok',
       reason: routes.join(','),
-      detail: `alerts go to ${routes.map((r) => (r === 'slack' ? `Slack (${slackKey})` : `issues of ${github.repo}`)).join(' and ')}`,
+      detail: `alerts go to ${routes.map(routeName).join(' and ')}`,
       fix: null,
     };
   return {
     ...base,
     status: 'fail',
     reason: 'no_alert_route',
-    detail: `no ${slackKey} in the vault of ${c.name} and no GitHub repository with a token (GITHUB_REPOSITORY + GITHUB_TOKEN / github_token)`,
-    fix: `Add ${slackKey} to the vault of ${c.name}, or run readiness and ops_daily in a workflow with \`github_token\` (issues: write) so alerts open an issue.`,
+    detail:
+      `no ${slackKey} in the vault of ${c.name} and no GitHub repository with a token ` +
+      '(GITHUB_REPOSITORY + GITHUB_TOKEN / github_token)',
+    fix:
+      `Add ${slackKey} to the vault of ${c.name}, or run readiness and ops_daily in a workflow with ` +
+      '`github_token` (issues: write) so alerts open an issue.',
   };
 }
 
@@ -399,7 +441,10 @@ export function checkDrill(
     .map((e) => e.at)
     .sort()
     .at(-1);
-  const fix = `Run a rollback drill in ${c.name}: the rollback workflow with \`drill: true\` and \`apply: true\` (CLI: \`paas rollback --drill --apply --context ${c.name} --app <app>\`, in CI for non-demo contexts); it records a rollback.drill event.`;
+  const fix =
+    `Run a rollback drill in ${c.name}: the rollback workflow with \`drill: true\` and \`apply: true\` ` +
+    `(CLI: \`paas rollback --drill --apply --context ${c.name} --app <app>\`, in CI for non-demo contexts); ` +
+    'it records a rollback.drill event.';
   if (!last) {
     const failed = events.filter((e) => e.level === 'error').length;
     const partial = events.filter((e) => e.level === 'info' && e.fields.mode !== 'full').length;
@@ -421,7 +466,9 @@ export function checkDrill(
       ...base,
       status: 'fail',
       reason: 'drill_stale',
-      detail: `the last rollback drill was ${Math.floor(age / 86_400_000)} days ago (${last}); policy: within ${days} days`,
+      detail:
+        `the last rollback drill was ${Math.floor(age / 86_400_000)} days ago (${last}); ` +
+        `policy: within ${days} days`,
       fix,
       age_hours: ageHours,
     };
