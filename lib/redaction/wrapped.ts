@@ -98,6 +98,48 @@ let inWords = new Int32Array(inBytes.buffer, 0, inBytes.length >> 2);
 let outBytes = Buffer.allocUnsafeSlow((1 << 16) + 16);
 let outWords = new Int32Array(outBytes.buffer, 0, outBytes.length >> 2);
 
+function growScratch(len: number, prefix: number): void {
+  if (inBytes.length < len + 8) {
+    inBytes = Buffer.allocUnsafeSlow(len + 8);
+    inWords = new Int32Array(inBytes.buffer, 0, inBytes.length >> 2);
+  }
+  if (outBytes.length < len + prefix + 16) {
+    outBytes = Buffer.allocUnsafeSlow(len + prefix + 16);
+    outWords = new Int32Array(outBytes.buffer, 0, outBytes.length >> 2);
+  }
+}
+
+/** Stores the 4 bytes of v at byte offset w of the words ow (w need not be a multiple of 4). */
+function storeWord(ow: Int32Array, w: number, v: number): void {
+  const sh = (w & 3) << 3;
+  const k = w >> 2;
+  if (sh === 0) ow[k] = v;
+  else {
+    ow[k] = ((ow[k] as number) & ((1 << sh) - 1)) | (v << sh);
+    ow[k + 1] = v >>> (32 - sh);
+  }
+}
+
+/**
+ * Stores the bytes of v above 32 from out[w] on and returns the new end. No branch on the bytes:
+ * each is written and kept (w advanced) when above 32 (log text has a blank every few characters,
+ * at unpredictable places).
+ */
+function storeAbove32(out: Uint8Array, w: number, v: number): number {
+  let c = v & 255;
+  out[w] = c;
+  w += (32 - c) >>> 31;
+  c = (v >>> 8) & 255;
+  out[w] = c;
+  w += (32 - c) >>> 31;
+  c = (v >>> 16) & 255;
+  out[w] = c;
+  w += (32 - c) >>> 31;
+  c = v >>> 24;
+  out[w] = c;
+  return w + ((32 - c) >>> 31);
+}
+
 /**
  * Writes `prefix` + text[from, to) without its whitespace into outBytes as Latin-1 (the low byte
  * of each character; bytes 0-32 are dropped) and returns the length. Four characters at a time:
@@ -105,14 +147,7 @@ let outWords = new Int32Array(outBytes.buffer, 0, outBytes.length >> 2);
  */
 function compact(text: string, from: number, to: number, prefix: string): number {
   const len = to - from;
-  if (inBytes.length < len + 8) {
-    inBytes = Buffer.allocUnsafeSlow(len + 8);
-    inWords = new Int32Array(inBytes.buffer, 0, inBytes.length >> 2);
-  }
-  if (outBytes.length < len + prefix.length + 16) {
-    outBytes = Buffer.allocUnsafeSlow(len + prefix.length + 16);
-    outWords = new Int32Array(outBytes.buffer, 0, outBytes.length >> 2);
-  }
+  growScratch(len, prefix.length);
   const src = inBytes;
   const out = outBytes;
   const ow = outWords;
@@ -125,16 +160,15 @@ function compact(text: string, from: number, to: number, prefix: string): number
   for (let j = 0; j < nw; j++) {
     const v = iw[j] as number;
     const bs = v ^ 0x5c5c5c5c;
+    const backslash = ((bs - 0x01010101) & ~bs & 0x80808080) !== 0;
     // no byte below 33 and no backslash (each test is exact for "any"): the whole word
-    if (!pending && ((((v - 0x21212121) & ~v) | ((bs - 0x01010101) & ~bs)) & 0x80808080) === 0) {
-      const sh = (w & 3) << 3;
-      const k = w >> 2;
-      if (sh === 0) ow[k] = v;
-      else {
-        ow[k] = ((ow[k] as number) & ((1 << sh) - 1)) | (v << sh);
-        ow[k + 1] = v >>> (32 - sh);
-      }
+    if (!pending && !backslash && ((v - 0x21212121) & ~v & 0x80808080) === 0) {
+      storeWord(ow, w, v);
       w += 4;
+      continue;
+    }
+    if (!pending && !backslash) {
+      w = storeAbove32(out, w, v);
       continue;
     }
     for (let b = 0; b < 32; b += 8) {
@@ -176,12 +210,72 @@ function releaseLarge(): void {
   }
 }
 
+/** Slot of text[i, i + 4) in the `heads` filter (a hash: different heads may share a slot). */
+function headKey(text: string, i: number): number {
+  const k =
+    text.charCodeAt(i) ^
+    (text.charCodeAt(i + 1) << 7) ^
+    (text.charCodeAt(i + 2) << 14) ^
+    (text.charCodeAt(i + 3) << 21);
+  return Math.imul(k, 0x9e3779b1) >>> 16;
+}
+
+function fromCodes(codes: number[]): string {
+  let out = '';
+  for (let i = 0; i < codes.length; i += 4096) out += String.fromCharCode(...codes.slice(i, i + 4096));
+  return out;
+}
+
+/** What holdWrapped() found at the end of the text (see trailingRun). */
+interface TrailingRun {
+  tail: string;
+  at: number[];
+  histUsed: number;
+}
+
+/**
+ * The WRAP_MIN_HEAD rule for a form in progress starting at `first` (or `head` characters back in
+ * the history): when its part before the first line break is shorter than WRAP_MIN_HEAD, that part
+ * is not masked, so the stream may emit up to a real line break and hold from the next line:
+ * returns where to hold from, or -1 when the rule does not apply.
+ */
+function holdAfterShortHead(
+  text: string,
+  from: number,
+  to: number,
+  hist: WrapHistory,
+  head: number,
+  first: number,
+): number {
+  let brk = -1;
+  if (head > 0 && hist.brokeAfter) brk = from - 1;
+  else {
+    for (let p = head > 0 ? from : first; p < to;) {
+      const b = blankAt(text, p, to);
+      if (b > 0 && breakAt(text, p)) {
+        brk = p;
+        break;
+      }
+      if (b === 0) head++;
+      p += b || 1;
+    }
+  }
+  if (brk < 0 || head >= WRAP_MIN_HEAD) return -1;
+  // an escaped break is inside a line: the line is held whole, which is always safe
+  if (brk >= from && !isBreak(text.charCodeAt(brk))) return -1;
+  let p = brk + 1;
+  if (p < to && text.charCodeAt(brk) === 13 && text.charCodeAt(p) === 10) p++;
+  return Math.max(from, p);
+}
+
 export class WrappedForms {
   private readonly matcher = new Matcher({ builtins: false });
   private readonly list: string[] = [];
   private sorted: string[] | null = null;
   /** UTF-16 code units that occur in some form */
   private readonly alphabet = new Uint8Array(65536);
+  /** filter of the forms' first four characters (headKey): 1 where some form may begin so */
+  private readonly heads = new Uint8Array(1 << 16);
   maxLength = 0;
   /** every form, searched as bytes in hex dumps (dumps.ts) */
   readonly dumps = new DumpForms();
@@ -195,6 +289,7 @@ export class WrappedForms {
     this.list.push(form);
     this.sorted = null;
     for (let i = 0; i < form.length; i++) this.alphabet[form.charCodeAt(i)] = 1;
+    this.heads[headKey(form, 0)] = 1;
     if (form.length > this.maxLength) this.maxLength = form.length;
   }
 
@@ -310,78 +405,73 @@ export class WrappedForms {
 
   private holdWrapped(text: string, from: number, to: number, hist: WrapHistory, incomplete: number): number {
     if (this.list.length === 0) return to;
-    const max = this.maxLength;
-    const inAlphabet = (c: number) => this.alphabet[c] === 1;
-    // the trailing run of characters of forms and whitespace, compacted, at most max characters
-    let tail = '';
-    const at: number[] = [];
-    let e = to;
-    while (e > from && tail.length < max) {
-      const b = blankBefore(text, e, from);
-      if (b > 0) {
-        e -= b;
-        continue;
-      }
-      if (!inAlphabet(text.charCodeAt(e - 1))) break;
-      tail = text[e - 1] + tail;
-      at.push(e - 1);
-      e--;
-    }
-    at.reverse();
-    let histUsed = 0;
-    if (e <= from && tail.length < max) {
-      // all of text[from, to) can continue what was emitted before it: the history's alphabet tail
-      const hc = hist.chars;
-      while (
-        histUsed < hc.length &&
-        histUsed < max - tail.length &&
-        inAlphabet(hc.charCodeAt(hc.length - 1 - histUsed))
-      )
-        histUsed++;
-      tail = hc.slice(hc.length - histUsed) + tail;
-    }
-    if (tail.length === 0) return to;
-    // longest suffix of tail that begins some form
-    let s = -1;
-    for (let len = tail.length; len >= 1; len--) {
-      if (this.beginsForm(tail.slice(tail.length - len))) {
-        s = tail.length - len;
-        break;
-      }
-    }
+    const run = this.trailingRun(text, from, to, hist);
+    if (run.tail.length === 0) return to;
+    const s = this.longestFormStart(run.tail);
     if (s < 0) return to;
-    // its part before the first line break
-    const first = s < histUsed ? from : (at[s - histUsed] as number);
-    let head = s < histUsed ? histUsed - s : 0;
-    let brk = -1;
-    if (s < histUsed && hist.brokeAfter) brk = from - 1;
-    else {
-      for (let p = s < histUsed ? from : first; p < to;) {
-        const b = blankAt(text, p, to);
-        if (b > 0 && breakAt(text, p)) {
-          brk = p;
-          break;
-        }
-        if (b === 0) head++;
-        p += b || 1;
-      }
-    }
-    if (brk >= 0 && head < WRAP_MIN_HEAD) {
-      // the part before the break is not masked: emit up to a real line break, hold from the next
-      // line (an escaped one is inside a line: the line is held whole, which is always safe)
-      if (brk < from || isBreak(text.charCodeAt(brk))) {
-        let p = brk + 1;
-        if (p < to && text.charCodeAt(brk) === 13 && text.charCodeAt(p) === 10) p++;
-        return Math.max(from, p);
-      }
-    }
-    if (s < histUsed) return from;
+    const first = s < run.histUsed ? from : (run.at[s - run.histUsed] as number);
+    const afterBreak = holdAfterShortHead(text, from, to, hist, s < run.histUsed ? run.histUsed - s : 0, first);
+    if (afterBreak >= 0) return afterBreak;
+    if (s < run.histUsed) return from;
     // in the incomplete line (`incomplete`: its start), which the stream holds anyway unless it is
     // too long: from the first character; otherwise whole lines, from the start of its line
     if (first >= incomplete) return first;
     let ls = first;
     while (ls > from && !isBreak(text.charCodeAt(ls - 1))) ls--;
     return ls;
+  }
+
+  /**
+   * The trailing run of hist + text[from, to) made of characters of forms and blanks, blanks
+   * removed, at most maxLength characters: `tail`, where each of its characters after the first
+   * `histUsed` (taken from the history) lies in text (`at`).
+   */
+  private trailingRun(text: string, from: number, to: number, hist: WrapHistory): TrailingRun {
+    const max = this.maxLength;
+    const codes: number[] = [];
+    const at: number[] = [];
+    let e = to;
+    while (e > from && codes.length < max) {
+      const b = blankBefore(text, e, from);
+      if (b > 0) {
+        e -= b;
+        continue;
+      }
+      const c = text.charCodeAt(e - 1);
+      if (this.alphabet[c] !== 1) break;
+      codes.push(c);
+      at.push(e - 1);
+      e--;
+    }
+    codes.reverse();
+    at.reverse();
+    let histUsed = 0;
+    if (e <= from && codes.length < max) {
+      // all of text[from, to) can continue what was emitted before it: the history's alphabet tail
+      const hc = hist.chars;
+      while (
+        histUsed < hc.length &&
+        histUsed < max - codes.length &&
+        this.alphabet[hc.charCodeAt(hc.length - 1 - histUsed)] === 1
+      )
+        histUsed++;
+      return { tail: hc.slice(hc.length - histUsed) + fromCodes(codes), at, histUsed };
+    }
+    return { tail: fromCodes(codes), at, histUsed };
+  }
+
+  /**
+   * Start of the longest suffix of tail that begins some form, -1 when none does. A suffix of 4 or
+   * more characters is looked up only when its first four are the first four of some form (the
+   * `heads` filter): the run is often hundreds of characters, of which few could start a form.
+   */
+  private longestFormStart(tail: string): number {
+    const n = tail.length;
+    for (let s = 0; s < n; s++) {
+      if (n - s >= 4 && this.heads[headKey(tail, s)] !== 1) continue;
+      if (this.beginsForm(tail.slice(s))) return s;
+    }
+    return -1;
   }
 
   /** Whether some wrappable form longer than `s` starts with `s` (a complete one is already matched). */
