@@ -67,6 +67,79 @@ function parseLogs(target: string, stdout: string, marker: string): { missing: b
   return { missing, files };
 }
 
+/** The targets to read: all of the context's, or the one --target names. */
+function selectNodes(nodes: TargetNode[], target: string | undefined, ctx: string): TargetNode[] {
+  let chosen = nodes;
+  if (target) {
+    chosen = nodes.filter((n) => n.name === target);
+    if (!chosen.length) {
+      throw new PaasError('PAAS_INVALID_ARGUMENT', `no target ${target} in PAAS_TARGETS of context ${ctx}`, {
+        stage: 'targets',
+        remediation: `Use one of: ${nodes.map((n) => n.name).join(', ') || '(none)'}.`,
+      });
+    }
+  }
+  if (!chosen.length)
+    throw new PaasError('PAAS_INVALID_ARGUMENT', `context ${ctx} has no targets`, {
+      stage: 'targets',
+      remediation: 'Set PAAS_TARGETS in the context vault.',
+    });
+  return chosen;
+}
+
+/** A transport failure on one target as its PAAS_* connect error; anything else unchanged. */
+function connectError(e: unknown, target?: string): unknown {
+  if (!(e instanceof TransportError)) return e;
+  const code = transportErrorCode(e, 'connect');
+  return new PaasError(code, target ? `${target}: ${e.message}` : e.message, {
+    stage: 'connect',
+    ...(target ? { target } : {}),
+    remediation: remediationFor(code),
+  });
+}
+
+/** One target's log files (the last `lines` lines of each). */
+async function readTargetLogs(
+  n: TargetNode,
+  lines: number,
+  marker: string,
+): Promise<{ missing: boolean; files: LogFile[] }> {
+  try {
+    await connectTransport(n.t);
+    const r = await n.t.exec(logsScript(n.appDir, lines, marker), { timeoutMs: 60_000 });
+    if (r.code !== 0)
+      throw new PaasError(
+        'PAAS_REMOTE_APPLY_FAILED',
+        `${n.name}: reading the log failed (exit ${r.code}): ${r.stderr.trim().split('\n').at(-1) ?? ''}`,
+        { stage: 'logs', target: n.name },
+      );
+    return parseLogs(n.name, r.stdout, marker);
+  } catch (e) {
+    throw connectError(e, n.name);
+  }
+}
+
+/** Every target's log files, one after the other, with each target's status and the text shown. */
+async function readLogs(
+  nodes: TargetNode[],
+  lines: number,
+  marker: string,
+  app: string,
+): Promise<{ statuses: string[]; files: LogFile[]; text: string[] }> {
+  const statuses: string[] = [];
+  const files: LogFile[] = [];
+  const text: string[] = [];
+  for (const n of nodes) {
+    const got = await readTargetLogs(n, lines, marker);
+    statuses.push(`${n.name}:${got.missing ? 'not_deployed' : got.files.length ? 'ok' : 'no_log'}`);
+    files.push(...got.files);
+    if (got.missing) text.push(`==> ${n.name}: ${app} is not deployed there <==`);
+    else if (!got.files.length) text.push(`==> ${n.name}: no log yet (.paas/start.log, shared/log/*.log) <==`);
+    for (const f of got.files) text.push(`==> ${n.name}: ${f.file} <==`, ...f.lines);
+  }
+  return { statuses, files, text };
+}
+
 export async function logsRun(rt: Runtime, raw: Record<string, unknown>, io: LogsIo): Promise<Outcome> {
   let ctx: string | null = null;
   let nodes: TargetNode[] = [];
@@ -77,54 +150,10 @@ export async function logsRun(rt: Runtime, raw: Record<string, unknown>, io: Log
     const fleet = openFleet(rt, s, app, false, log);
     ctx = fleet.session.config.name;
     nodes = fleet.nodes;
-    if (s.target) {
-      const chosen = nodes.filter((n) => n.name === s.target);
-      if (!chosen.length) {
-        throw new PaasError('PAAS_INVALID_ARGUMENT', `no target ${s.target} in PAAS_TARGETS of context ${ctx}`, {
-          stage: 'targets',
-          remediation: `Use one of: ${nodes.map((n) => n.name).join(', ') || '(none)'}.`,
-        });
-      }
-      nodes = chosen;
-    }
-    if (!nodes.length)
-      throw new PaasError('PAAS_INVALID_ARGUMENT', `context ${ctx} has no targets`, {
-        stage: 'targets',
-        remediation: 'Set PAAS_TARGETS in the context vault.',
-      });
+    nodes = selectNodes(nodes, s.target, ctx);
     const marker = randomBytes(12).toString('hex');
     if (s.tail) return await follow(rt, nodes, s.lines, marker, io, ctx, app);
-    const statuses: string[] = [];
-    const files: LogFile[] = [];
-    const text: string[] = [];
-    for (const n of nodes) {
-      try {
-        await connectTransport(n.t);
-        const r = await n.t.exec(logsScript(n.appDir, s.lines, marker), { timeoutMs: 60_000 });
-        if (r.code !== 0)
-          throw new PaasError(
-            'PAAS_REMOTE_APPLY_FAILED',
-            `${n.name}: reading the log failed (exit ${r.code}): ${r.stderr.trim().split('\n').at(-1) ?? ''}`,
-            { stage: 'logs', target: n.name },
-          );
-        const got = parseLogs(n.name, r.stdout, marker);
-        statuses.push(`${n.name}:${got.missing ? 'not_deployed' : got.files.length ? 'ok' : 'no_log'}`);
-        files.push(...got.files);
-        if (got.missing) text.push(`==> ${n.name}: ${app} is not deployed there <==`);
-        else if (!got.files.length) text.push(`==> ${n.name}: no log yet (.paas/start.log, shared/log/*.log) <==`);
-        for (const f of got.files) text.push(`==> ${n.name}: ${f.file} <==`, ...f.lines);
-      } catch (e) {
-        if (e instanceof TransportError) {
-          const code = transportErrorCode(e, 'connect');
-          throw new PaasError(code, `${n.name}: ${e.message}`, {
-            stage: 'connect',
-            target: n.name,
-            remediation: remediationFor(code),
-          });
-        }
-        throw e;
-      }
-    }
+    const { statuses, files, text } = await readLogs(nodes, s.lines, marker, app);
     const count = files.reduce((k, f) => k + f.lines.length, 0);
     return outcome(rt.redactor, {
       command: 'logs',
@@ -150,6 +179,58 @@ export async function logsRun(rt: Runtime, raw: Record<string, unknown>, io: Log
   }
 }
 
+/**
+ * Writes a followed target's output line by line, each prefixed by its target and redacted;
+ * `emit(true)` flushes the last partial line when the follow ends.
+ */
+function lineWriter(
+  rt: Runtime,
+  target: string,
+  marker: string,
+  io: LogsIo,
+  app: string,
+): { push: (chunk: string) => void; emit: (final: boolean) => void } {
+  let buf = '';
+  const emit = (final: boolean) => {
+    const parts = buf.split('\n');
+    buf = final ? '' : (parts.pop() ?? '');
+    for (const l of parts) {
+      if (l === `${marker} missing`) io.stdout(`[${target}] ${app} is not deployed there\n`);
+      else if (l === `${marker} nofiles`) io.stdout(`[${target}] no log yet (.paas/start.log, shared/log/*.log)\n`);
+      else if (final && l === '') continue;
+      else io.stdout(`[${target}] ${rt.redactor.redact(l)}\n`);
+    }
+  };
+  return {
+    push: (chunk) => {
+      buf += chunk;
+      emit(false);
+    },
+    emit,
+  };
+}
+
+/** Follows one target's files until `stopped` aborts (the transport error that abort causes is the end). */
+async function followTarget(
+  rt: Runtime,
+  n: TargetNode,
+  f: { lines: number; marker: string; io: LogsIo; app: string; stopped: AbortSignal },
+): Promise<void> {
+  await connectTransport(n.t);
+  const out = lineWriter(rt, n.name, f.marker, f.io, f.app);
+  try {
+    // stdin stays open while following: closing it (channel closed) ends the remote tail
+    await n.t.exec(logsScript(n.appDir, f.lines, f.marker, true), {
+      signal: f.stopped,
+      input: () => undefined,
+      onStdout: out.push,
+    });
+  } catch (e) {
+    if (!(e instanceof TransportError) || !f.stopped.aborted) throw e;
+  }
+  out.emit(true);
+}
+
 /** `--tail`: every target's files followed at once, each line prefixed by its target, until interrupted. */
 async function follow(
   rt: Runtime,
@@ -167,33 +248,7 @@ async function follow(
   try {
     await Promise.all(
       nodes.map(async (n) => {
-        await connectTransport(n.t);
-        let buf = '';
-        const emit = (final: boolean) => {
-          const parts = buf.split('\n');
-          buf = final ? '' : (parts.pop() ?? '');
-          for (const l of parts) {
-            if (l === `${marker} missing`) io.stdout(`[${n.name}] ${app} is not deployed there\n`);
-            else if (l === `${marker} nofiles`)
-              io.stdout(`[${n.name}] no log yet (.paas/start.log, shared/log/*.log)\n`);
-            else if (final && l === '') continue;
-            else io.stdout(`[${n.name}] ${rt.redactor.redact(l)}\n`);
-          }
-        };
-        try {
-          // stdin stays open while following: closing it (channel closed) ends the remote tail
-          await n.t.exec(logsScript(n.appDir, lines, marker, true), {
-            signal: stopped.signal,
-            input: () => undefined,
-            onStdout: (c) => {
-              buf += c;
-              emit(false);
-            },
-          });
-        } catch (e) {
-          if (!(e instanceof TransportError) || !stopped.signal.aborted) throw e;
-        }
-        emit(true);
+        await followTarget(rt, n, { lines, marker, io, app, stopped: stopped.signal });
         ended.push(n.name);
       }),
     );
@@ -206,16 +261,7 @@ async function follow(
       exitCode: EXIT_OK,
     });
   } catch (e) {
-    if (e instanceof TransportError) {
-      const code = transportErrorCode(e, 'connect');
-      return failure(
-        rt.redactor,
-        'logs',
-        ctx,
-        'tail',
-        new PaasError(code, e.message, { stage: 'connect', remediation: remediationFor(code) }),
-      );
-    }
+    if (e instanceof TransportError) return failure(rt.redactor, 'logs', ctx, 'tail', connectError(e));
     return { ...failure(rt.redactor, 'logs', ctx, 'tail', e), exitCode: EXIT_ERROR };
   } finally {
     io.signal.removeEventListener('abort', onAbort);
