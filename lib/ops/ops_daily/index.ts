@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CONTEXT_NAME_RE } from '../../isolation/names.js';
+import { pathInput } from '../../runtime/inputs.js';
 import { defineOperation } from '../operation.js';
 
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
@@ -12,9 +13,10 @@ const duration = z.preprocess(
 );
 
 export const opsDailyInputs = z.object({
-  mode: z.enum(['prod', 'lenient', 'readiness']).default('prod'),
+  mode: z.enum(['prod', 'lenient', 'readiness', 'summary']).default('prod'),
   github_token: z.string().max(1000).optional(),
-  // mode readiness (docs/ops_daily.md#readiness): the runbook's weekly checklist
+  // mode readiness (docs/ops_daily.md#readiness): the runbook's weekly checklist;
+  // mode summary (docs/ops_daily.md#many-contexts): the contexts whose results must be there
   contexts: z.preprocess(
     emptyToUndefined,
     z
@@ -24,6 +26,8 @@ export const opsDailyInputs = z.object({
       })
       .optional(),
   ),
+  // mode summary: the directory of the matrix jobs' result envelopes
+  results: z.preprocess(emptyToUndefined, pathInput.optional()),
   backup_max_age: duration,
   drill_window: duration,
 });
@@ -36,6 +40,7 @@ export const opsDaily = defineOperation({
   // loaded on first use: the registry stays light, so every bundle starts fast
   run: async (rt, common, settings, ports) => {
     const { mode } = settings;
+    if (mode === 'summary') return (await import('./summary.js')).runSummaryMode(rt, settings);
     if (mode === 'readiness')
       return (await import('../readiness/index.js')).runReadiness(rt, common, settings, ports.runOperation);
     return (await import('./run.js')).runOpsDaily(rt, common, { ...settings, mode });
