@@ -416,6 +416,23 @@ export function checkAlertRoute(
   };
 }
 
+function drillFix(c: ContextConfig): string {
+  return (
+    `Run a rollback drill in ${c.name}: the rollback workflow with \`drill: true\` and \`apply: true\` ` +
+    `(CLI: \`paas rollback --drill --apply --context ${c.name} --app <app>\`, in CI for non-demo contexts); ` +
+    'it records a rollback.drill event.'
+  );
+}
+
+/** The drills that do not count, for the detail: `2 failed, 1 plan-and-verify only` (empty when none). */
+function incompleteDrills(events: ReadonlyArray<{ level: string; fields: Record<string, unknown> }>): string {
+  const failed = events.filter((e) => e.level === 'error').length;
+  const partial = events.filter((e) => e.level === 'info' && e.fields.mode !== 'full').length;
+  return [failed ? `${failed} failed` : '', partial ? `${partial} plan-and-verify only` : '']
+    .filter(Boolean)
+    .join(', ');
+}
+
 /** rollback_drill: a `rollback.drill` event within the window, in contexts whose type requires it (internal). */
 export function checkDrill(
   store: ContextStore,
@@ -441,16 +458,9 @@ export function checkDrill(
     .map((e) => e.at)
     .sort()
     .at(-1);
-  const fix =
-    `Run a rollback drill in ${c.name}: the rollback workflow with \`drill: true\` and \`apply: true\` ` +
-    `(CLI: \`paas rollback --drill --apply --context ${c.name} --app <app>\`, in CI for non-demo contexts); ` +
-    'it records a rollback.drill event.';
+  const fix = drillFix(c);
   if (!last) {
-    const failed = events.filter((e) => e.level === 'error').length;
-    const partial = events.filter((e) => e.level === 'info' && e.fields.mode !== 'full').length;
-    const seen = [failed ? `${failed} failed` : '', partial ? `${partial} plan-and-verify only` : '']
-      .filter(Boolean)
-      .join(', ');
+    const seen = incompleteDrills(events);
     return {
       ...base,
       status: 'fail',
