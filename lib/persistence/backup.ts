@@ -152,24 +152,9 @@ export interface VerifyReport {
   problems: string[];
 }
 
-/**
- * Checks every checksum (the encrypted bytes of each file against the manifest), the manifest's
- * HMAC, each file's authentication tag and content sha256, config.json and state.db's integrity.
- * Returns the report and, when everything holds, the decrypted files.
- */
-export function verifyBackup(
-  data: Buffer,
-  secret: string,
-  redactor?: Redactor,
-): { report: VerifyReport; files: BundleFile[] | null } {
-  // messages quoted from SQLite are redacted, then cut (the state key is a secret too)
-  const red = redactor ?? new Redactor();
-  red.register(secret, 'PAAS_STATE_KEY');
-  const { manifest, prefix, mac: tag, body } = readManifest(data);
-  const problems: string[] = [];
-  const files: VerifiedFile[] = [];
-  let end = body;
-  const sane = manifest.files.filter((f) => {
+/** The manifest's file entries that are well formed; each malformed one is a problem. */
+function saneEntries(manifest: BackupManifest, problems: string[]): BackupFileEntry[] {
+  return manifest.files.filter((f) => {
     const good =
       typeof f?.path === 'string' &&
       isAllowedBundlePath(f.path) &&
@@ -179,6 +164,17 @@ export function verifyBackup(
     if (!good) problems.push('manifest: a file entry is malformed');
     return good;
   });
+}
+
+/** Checks each file's encrypted bytes against the manifest (no key needed), and nothing after the last file. */
+function checkEncryptedBytes(
+  data: Buffer,
+  body: number,
+  sane: readonly BackupFileEntry[],
+  problems: string[],
+): VerifiedFile[] {
+  const files: VerifiedFile[] = [];
+  let end = body;
   for (const f of sane) {
     const start = body + f.offset;
     const stop = start + f.length;
@@ -194,7 +190,11 @@ export function verifyBackup(
     }
   }
   if (data.length > end) problems.push('backup: unexpected bytes after the last file');
-  // the key: a wrong key is told apart from damage before anything else is concluded
+  return files;
+}
+
+/** The key: a wrong key is told apart from damage before anything else is concluded. */
+function openingKey(secret: string, manifest: BackupManifest, problems: readonly string[]): DerivedKey {
   let key: DerivedKey;
   try {
     key = DerivedKey.forOpening(secret, manifest.kdf);
@@ -206,13 +206,57 @@ export function verifyBackup(
     // either the key is wrong or the manifest's key-check value was damaged; the HMAC cannot tell which
     throw new PaasError(
       'PAAS_STATE_DECRYPT_FAILED',
-      `the backup of context ${manifest.context} was encrypted with a different ${STATE_KEY_NAME} (wrong key), or its manifest is damaged${problems.length ? `; also: ${problems.join('; ')}` : ''}`,
+      `the backup of context ${manifest.context} was encrypted with a different ${STATE_KEY_NAME} (wrong key), ` +
+        `or its manifest is damaged${problems.length ? `; also: ${problems.join('; ')}` : ''}`,
       {
         stage: 'backup_verify',
-        remediation: `Use the ${STATE_KEY_NAME} the context had when the backup was made (vault of the context, PAAS_VAULT, --vault-file or the ${STATE_KEY_NAME} environment variable).`,
+        remediation:
+          `Use the ${STATE_KEY_NAME} the context had when the backup was made ` +
+          `(vault of the context, PAAS_VAULT, --vault-file or the ${STATE_KEY_NAME} environment variable).`,
       },
     );
   }
+  return key;
+}
+
+/** What is wrong with one decrypted file (its tag, size and sha256, its content), or its plain bytes. */
+function openFile(
+  data: Buffer,
+  body: number,
+  manifest: BackupManifest,
+  f: BackupFileEntry,
+  encKey: Buffer,
+  red: Redactor,
+): { problem: string } | { plain: Buffer } {
+  const plain = gcmDecrypt(
+    encKey,
+    data.subarray(body + f.offset, body + f.offset + f.length),
+    fileAad(manifest, f.path),
+  );
+  if (!plain) return { problem: 'authentication failed' };
+  if (plain.length !== f.size || sha256(plain) !== f.sha256) return { problem: 'content sha256 mismatch' };
+  const content = contentProblem(f.path, plain, manifest.context, red);
+  return content ? { problem: content } : { plain };
+}
+
+/**
+ * Checks every checksum (the encrypted bytes of each file against the manifest), the manifest's
+ * HMAC, each file's authentication tag and content sha256, config.json and state.db's integrity.
+ * Returns the report and, when everything holds, the decrypted files.
+ */
+export function verifyBackup(
+  data: Buffer,
+  secret: string,
+  redactor?: Redactor,
+): { report: VerifyReport; files: BundleFile[] | null } {
+  // messages quoted from SQLite are redacted, then cut (the state key is a secret too)
+  const red = redactor ?? new Redactor();
+  red.register(secret, 'PAAS_STATE_KEY');
+  const { manifest, prefix, mac: tag, body } = readManifest(data);
+  const problems: string[] = [];
+  const sane = saneEntries(manifest, problems);
+  const files = checkEncryptedBytes(data, body, sane, problems);
+  const key = openingKey(secret, manifest, problems);
   const expected = mac(key, manifest, prefix);
   if (expected.length !== tag.length || !timingSafeEqual(expected, tag))
     problems.unshift('manifest: authentication failed (the manifest or its HMAC was changed)');
@@ -221,31 +265,14 @@ export function verifyBackup(
   for (const f of sane) {
     const v = files.find((x) => x.path === f.path && x.ok);
     if (!v) continue;
-    const plain = gcmDecrypt(
-      encKey,
-      data.subarray(body + f.offset, body + f.offset + f.length),
-      fileAad(manifest, f.path),
-    );
-    if (!plain) {
+    const opened = openFile(data, body, manifest, f, encKey, red);
+    if ('problem' in opened) {
       v.ok = false;
-      v.problem = 'authentication failed';
-      problems.push(`${f.path}: authentication failed`);
+      v.problem = opened.problem;
+      problems.push(`${f.path}: ${opened.problem}`);
       continue;
     }
-    if (plain.length !== f.size || sha256(plain) !== f.sha256) {
-      v.ok = false;
-      v.problem = 'content sha256 mismatch';
-      problems.push(`${f.path}: content sha256 mismatch`);
-      continue;
-    }
-    const content = contentProblem(f.path, plain, manifest.context, red);
-    if (content) {
-      v.ok = false;
-      v.problem = content;
-      problems.push(`${f.path}: ${content}`);
-      continue;
-    }
-    out.push({ path: f.path, data: plain });
+    out.push({ path: f.path, data: opened.plain });
   }
   for (const required of ['config.json', 'state.db'])
     if (!sane.some((f) => f.path === required)) problems.push(`${required}: missing from the backup`);

@@ -189,6 +189,88 @@ async function newest(
   }
 }
 
+/** What a save has taken in so far: the entries its state includes, its lineage, what it merged. */
+interface SaveProgress {
+  included: Set<string>;
+  lineage: string[];
+  merged: string[];
+  /** the newest entry this state was brought level with, and that entry's content digest */
+  level: { key: string; digest: string } | null;
+}
+
+/** Merges an entry another run saved meanwhile (an entry the run was told to reset is only marked). */
+function mergePending(
+  d: PersistDeps,
+  resetKeys: readonly string[],
+  pending: { key: string; blob: Buffer },
+  p: SaveProgress,
+): void {
+  if (resetKeys.includes(pending.key)) {
+    p.included.add(pending.key);
+    return;
+  }
+  const b = openEntry(d, pending.key, pending.blob);
+  const stats = apply(d, b.files);
+  for (const k of [...b.manifest.lineage, pending.key]) {
+    if (!p.included.has(k)) p.lineage.push(k);
+    p.included.add(k);
+  }
+  p.merged.push(pending.key);
+  p.level = { key: pending.key, digest: stateDigest(b.files) };
+  d.logger.info(`state: merged ${pending.key}, saved by another run meanwhile: ${describe(stats)} added`);
+}
+
+/** Seals and saves the files as a new entry; its key, or null when the cache did not take it. */
+async function saveEntry(d: PersistDeps, files: readonly BundleFile[], p: SaveProgress): Promise<string | null> {
+  const key = newEntryKey(d.context, d.env);
+  const packed = packBundle(
+    {
+      context: d.context,
+      schema: STATE_SCHEMA_VERSION,
+      created_at: d.now().toISOString(),
+      lineage: [...p.lineage, key].slice(-LINEAGE_CAP),
+    },
+    files,
+  );
+  if (!(await d.cache.save(key, seal(packed, d.secret, scope(d.context), d.now())))) {
+    d.logger.info(
+      `state: the cache did not take ${key} (read-only cache token, e.g. a pull request from a fork, ` +
+        'or the cache service refused it); the next run restores the previous entry',
+    );
+    return null;
+  }
+  p.included.add(key);
+  p.lineage.push(key);
+  d.logger.info(`state: saved context ${d.context} as ${key}`);
+  return key;
+}
+
+/**
+ * After saving `key`: an entry another run saved in between that does not include ours (to merge
+ * and save again), or null when ours stands.
+ */
+async function supersedingEntry(
+  d: PersistDeps,
+  prefix: string,
+  resetKeys: readonly string[],
+  p: SaveProgress,
+  key: string,
+): Promise<{ key: string; blob: Buffer } | null> {
+  const latest = await d.cache.lookup(prefix);
+  if (!latest || p.included.has(latest)) return null;
+  // another run saved after our look at the newest entry: keep ours only if theirs includes it
+  try {
+    const pending = await newest(d, prefix, resetKeys);
+    if (!pending || p.included.has(pending.key) || resetKeys.includes(pending.key)) return null;
+    if (openEntry(d, pending.key, pending.blob).manifest.lineage.includes(key)) return null;
+    return pending;
+  } catch (e) {
+    // ours is saved; a newer entry that cannot be opened is refused by the next run, loudly
+    d.logger.warn(`state: saved ${key}, but a newer entry of ${d.context} cannot be opened: ${(e as Error).message}`);
+    return null;
+  }
+}
+
 /**
  * Saves the context's state as a new entry. Before sealing, merges the newest entry when it is
  * not one this state already includes (another run saved meanwhile); after saving, checks that
@@ -199,78 +281,34 @@ async function newest(
 export async function saveState(d: PersistDeps, input: SaveInput): Promise<SaveResult> {
   if (!d.store.exists(d.context)) return { status: 'no_state', key: null, merged: [] };
   const prefix = keyPrefix(d.context);
-  const included = new Set<string>([...input.lineage, ...(input.base ? [input.base] : [])]);
-  const lineage: string[] = [
-    ...input.lineage,
-    ...(input.base && !input.lineage.includes(input.base) ? [input.base] : []),
-  ];
-  const merged: string[] = [];
+  const p: SaveProgress = {
+    included: new Set<string>([...input.lineage, ...(input.base ? [input.base] : [])]),
+    lineage: [...input.lineage, ...(input.base && !input.lineage.includes(input.base) ? [input.base] : [])],
+    merged: [],
+    level: input.base && input.digest ? { key: input.base, digest: input.digest } : null,
+  };
+  const { merged } = p;
   let savedKey: string | null = null;
-  // the newest entry this state was brought level with, and that entry's content digest
-  let level: { key: string; digest: string } | null =
-    input.base && input.digest ? { key: input.base, digest: input.digest } : null;
   let pending: { key: string; blob: Buffer } | null = await newest(d, prefix, input.resetKeys);
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    if (pending && !included.has(pending.key)) {
-      if (input.resetKeys.includes(pending.key)) {
-        included.add(pending.key);
-      } else {
-        const b = openEntry(d, pending.key, pending.blob);
-        const stats = apply(d, b.files);
-        for (const k of [...b.manifest.lineage, pending.key]) {
-          if (!included.has(k)) lineage.push(k);
-          included.add(k);
-        }
-        merged.push(pending.key);
-        level = { key: pending.key, digest: stateDigest(b.files) };
-        d.logger.info(`state: merged ${pending.key}, saved by another run meanwhile: ${describe(stats)} added`);
-      }
-    }
+    if (pending && !p.included.has(pending.key)) mergePending(d, input.resetKeys, pending, p);
     const snap = snapshotContext(d.store.paths(d.context), { includeCache: true });
     if (snap.skipped.length && round === 0)
       d.logger.info(`state: not carried over (over the size limits of cache/): ${snap.skipped.join(', ')}`);
-    if (round === 0 && level && stateDigest(snap.files) === level.digest) {
-      d.logger.info(`state: context ${d.context} unchanged since ${level.key}; nothing to save`);
-      return { status: 'unchanged', key: level.key, merged };
+    if (round === 0 && p.level && stateDigest(snap.files) === p.level.digest) {
+      d.logger.info(`state: context ${d.context} unchanged since ${p.level.key}; nothing to save`);
+      return { status: 'unchanged', key: p.level.key, merged };
     }
     assertNoSecret(snap.files, d.needles, `state cache entry of ${d.context}`);
-    const key = newEntryKey(d.context, d.env);
-    const packed = packBundle(
-      {
-        context: d.context,
-        schema: STATE_SCHEMA_VERSION,
-        created_at: d.now().toISOString(),
-        lineage: [...lineage, key].slice(-LINEAGE_CAP),
-      },
-      snap.files,
-    );
-    if (!(await d.cache.save(key, seal(packed, d.secret, scope(d.context), d.now())))) {
-      d.logger.info(
-        `state: the cache did not take ${key} (read-only cache token, e.g. a pull request from a fork, or the cache service refused it); the next run restores the previous entry`,
-      );
-      return { status: savedKey ? 'saved' : 'not_saved', key: savedKey, merged };
-    }
+    const key = await saveEntry(d, snap.files, p);
+    if (!key) return { status: savedKey ? 'saved' : 'not_saved', key: savedKey, merged };
     savedKey = key;
-    included.add(key);
-    lineage.push(key);
-    d.logger.info(`state: saved context ${d.context} as ${key}`);
-    const latest = await d.cache.lookup(prefix);
-    if (!latest || included.has(latest)) return { status: 'saved', key, merged };
-    // another run saved after our look at the newest entry: keep ours only if theirs includes it
-    try {
-      pending = await newest(d, prefix, input.resetKeys);
-      if (!pending || included.has(pending.key) || input.resetKeys.includes(pending.key))
-        return { status: 'saved', key, merged };
-      if (openEntry(d, pending.key, pending.blob).manifest.lineage.includes(key))
-        return { status: 'saved', key, merged };
-    } catch (e) {
-      // ours is saved; a newer entry that cannot be opened is refused by the next run, loudly
-      d.logger.warn(`state: saved ${key}, but a newer entry of ${d.context} cannot be opened: ${(e as Error).message}`);
-      return { status: 'saved', key, merged };
-    }
+    pending = await supersedingEntry(d, prefix, input.resetKeys, p, key);
+    if (!pending) return { status: 'saved', key, merged };
   }
   d.logger.warn(
-    `state: other runs of context ${d.context} kept saving concurrently; the newest entry may lack some of this run's events. Use a \`concurrency\` group per context in the workflow.`,
+    `state: other runs of context ${d.context} kept saving concurrently; ` +
+      "the newest entry may lack some of this run's events. Use a `concurrency` group per context in the workflow.",
   );
   return { status: 'saved', key: savedKey, merged };
 }
