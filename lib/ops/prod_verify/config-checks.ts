@@ -136,7 +136,7 @@ function opsValuesCheck(config: PaasYml, vault: Vault): ConfigCheck | null {
       }
     }
     const host = c.tls ? vault.get(c.tls.host) : undefined;
-    if (host !== undefined && !parseTlsHost(host, c.tls?.port ?? 443)) bad++;
+    if (c.tls && host !== undefined && !parseTlsHost(host, c.tls.port)) bad++; // port: the schema's default 443
   }
   return bad
     ? { name: 'ops_checks', ok: false, reason: 'invalid_check_value', count: bad }
