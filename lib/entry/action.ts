@@ -139,7 +139,8 @@ function onCancel(rt: Runtime): () => void {
     if (interruptRequested()) return;
     requestInterrupt(sig);
     rt.logger.warn(
-      `${sig} received (run cancelled): no new batch starts; targets that switched are returned to the release each ran before; the post step releases the locks`,
+      `${sig} received (run cancelled): no new batch starts; ` +
+        'targets that switched are returned to the release each ran before; the post step releases the locks',
     );
   };
   process.on('SIGINT', handler);

@@ -39,7 +39,8 @@ export async function executeOperation(rt: Runtime, opName: string, raw: Record<
     registerSecretInputs(rt, raw, def.secretInputs);
     const schema = commonInputsSchema.extend(def.inputs.shape).strict();
     const parsed = parseInputs(schema, raw);
-    // a malformed vault is an input error: refuse it (naming the line, never a value) before anything touches the state root
+    // a malformed vault is an input error: refuse it (naming the line, never a value) before anything
+    // touches the state root
     if ((parsed as CommonInputs).vault?.trim()) parseDotenv((parsed as CommonInputs).vault as string, 'vault input');
     return await def.run(rt, parsed as CommonInputs, parsed, { runOperation: executeOperation });
   } catch (e) {
