@@ -84,7 +84,8 @@ export function stateRootPath({ input, env = process.env, home }: StateRootInput
     throw new PaasError('PAAS_INVALID_ARGUMENT', `state root ${JSON.stringify(chosen)} contains a control character`, {
       stage: 'state_root',
       remediation:
-        'Pass a plain absolute directory path (--state-root, input state_root or PAAS_STATE_ROOT) without newlines or other control characters.',
+        'Pass a plain absolute directory path (--state-root, input state_root or PAAS_STATE_ROOT) ' +
+        'without newlines or other control characters.',
     });
   }
   return resolve(chosen);
@@ -200,7 +201,9 @@ function danglingChain(abs: string): boolean {
 }
 
 export const STATE_ROOT_FIX =
-  'Point the state root at a directory this user owns, outside any repository: --state-root ~/.paas locally (mkdir -m 700 <dir>), state_root: ${{ runner.temp }}/paas-state in Actions, or PAAS_STATE_ROOT.';
+  'Point the state root at a directory this user owns, outside any repository: ' +
+  '--state-root ~/.paas locally (mkdir -m 700 <dir>), ' +
+  'state_root: ${{ runner.temp }}/paas-state in Actions, or PAAS_STATE_ROOT.';
 
 /** Refuses a state root inside a git work tree or the workspace (after resolving symlinks), or one that cannot be used as a directory. */
 export function guardStateRoot(path: string, opts: GuardOptions = {}): GuardedStateRoot {
@@ -214,6 +217,7 @@ export function guardStateRoot(path: string, opts: GuardOptions = {}): GuardedSt
   throw new PaasError('PAAS_STATE_ROOT_UNSAFE', problem, {
     stage: 'state_root',
     remediation:
-      'Use a state root outside any repository, e.g. --state-root ~/.paas locally or state_root: ${{ runner.temp }}/paas-state in Actions (or set PAAS_STATE_ROOT).',
+      'Use a state root outside any repository, e.g. --state-root ~/.paas locally ' +
+      'or state_root: ${{ runner.temp }}/paas-state in Actions (or set PAAS_STATE_ROOT).',
   });
 }

@@ -86,7 +86,9 @@ export class Vault {
         `context ${this.context} has no vault value for ${key}, needed by ${purpose}`,
         {
           stage: 'vault',
-          remediation: `Add ${key} to the context's vault: in Actions, to the environment secret passed as the \`vault\` input (or as a named secret in env); locally, to the vault_file of context ${this.context}.`,
+          remediation:
+            `Add ${key} to the context's vault: in Actions, to the environment secret passed as the ` +
+            `\`vault\` input (or as a named secret in env); locally, to the vault_file of context ${this.context}.`,
         },
       );
     }

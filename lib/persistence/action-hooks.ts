@@ -68,7 +68,13 @@ export async function persistenceSetup(rt: Runtime, a: SetupInput): Promise<Setu
   const secret = vault.get(STATE_KEY_NAME);
   if (!secret) {
     return {
-      off: `state persistence is off for context ${a.context}: its vault has no ${STATE_KEY_NAME}, and state is never cached unencrypted. ${hosted ? 'On this GitHub-hosted runner the state root is lost when the job ends' : 'State stays in the state root of this runner'} (docs/state.md).`,
+      off:
+        `state persistence is off for context ${a.context}: its vault has no ${STATE_KEY_NAME}, and ` +
+        'state is never cached unencrypted. ' +
+        (hosted
+          ? 'On this GitHub-hosted runner the state root is lost when the job ends'
+          : 'State stays in the state root of this runner') +
+        ' (docs/state.md).',
       level: hosted ? 'warn' : 'info',
     };
   }
@@ -79,7 +85,9 @@ export async function persistenceSetup(rt: Runtime, a: SetupInput): Promise<Setu
       : null);
   if (!cache) {
     return {
-      off: `state persistence is off for context ${a.context}: no Actions cache service on this runner; keep a persistent state_root instead (docs/state.md).`,
+      off:
+        `state persistence is off for context ${a.context}: no Actions cache service on this runner; ` +
+        'keep a persistent state_root instead (docs/state.md).',
       level: hosted ? 'warn' : 'info',
     };
   }
@@ -208,7 +216,8 @@ export async function saveForPost(rt: Runtime, cache?: CacheStore): Promise<void
   } catch (e) {
     const info = toErrorInfo(e, 'state_save');
     rt.logger.error(
-      `state of context ${carried.context} not saved: ${info.code}: ${info.message}${info.remediation ? ` Fix: ${info.remediation}` : ''}`,
+      `state of context ${carried.context} not saved: ${info.code}: ` +
+        `${info.message}${info.remediation ? ` Fix: ${info.remediation}` : ''}`,
     );
     process.exitCode = 1;
   }

@@ -366,7 +366,8 @@ export function createBackup(
     throw new PaasError('PAAS_STATE_ROOT_UNSAFE', problem, {
       stage: 'backup',
       remediation:
-        'Write backups outside any repository: leave --out empty (they go under <state_root>/backups/<context>/) or name a directory outside the work tree.',
+        'Write backups outside any repository: leave --out empty (they go under ' +
+        '<state_root>/backups/<context>/) or name a directory outside the work tree.',
     });
   }
   if (existsSync(out))
@@ -395,7 +396,8 @@ export function assertBackupContext(manifest: BackupManifest, context: string): 
     {
       stage: 'backup_restore',
       remediation:
-        "Restore a backup into its own context only (--context <the backup's context>); copying between contexts is paas context export/import (metadata only).",
+        "Restore a backup into its own context only (--context <the backup's context>); copying between " +
+        'contexts is paas context export/import (metadata only).',
     },
   );
 }

@@ -60,7 +60,8 @@ export class ActionsCacheStore implements CacheStore {
         stage: 'state_restore',
         target: found,
         remediation:
-          'Re-run the job. If it keeps failing, set the input state_reset: true for one run to start from empty state (targets keep the release history; deploy reconcile rebuilds the picture).',
+          'Re-run the job. If it keeps failing, set the input state_reset: true for one run to start from ' +
+          'empty state (targets keep the release history; deploy reconcile rebuilds the picture).',
       });
     }
     const blob = readFileSync(file);

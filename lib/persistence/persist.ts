@@ -66,8 +66,11 @@ function scope(context: string): SealScope {
 
 function remediation(context: string): string {
   return (
-    `Check that ${STATE_KEY_NAME} in the vault of context ${context} is the key that saved its state (anyone who can write this repository's caches can plant an entry; it is refused). ` +
-    'To give up the cached state, set the input state_reset: true for one run: the state starts empty and the next save replaces it (targets keep the release history; deploy reconcile rebuilds the picture).'
+    `Check that ${STATE_KEY_NAME} in the vault of context ${context} is the key that saved its state ` +
+    "(anyone who can write this repository's caches can plant an entry; it is refused). " +
+    'To give up the cached state, set the input state_reset: true for one run: the state starts ' +
+    'empty and the next save replaces it (targets keep the release history; deploy reconcile ' +
+    'rebuilds the picture).'
   );
 }
 
@@ -127,14 +130,16 @@ export async function restoreState(d: PersistDeps, opts: { reset: boolean }): Pr
   } catch (e) {
     if (!(opts.reset && refusable(e))) throw e;
     d.logger.warn(
-      `state: state_reset is set: ignoring the cached state of ${d.context} that could not be restored (${(e as Error).message}); starting from empty state`,
+      `state: state_reset is set: ignoring the cached state of ${d.context} that could not be restored ` +
+        `(${(e as Error).message}); starting from empty state`,
     );
     const target = isPaasError(e) ? e.target : null;
     return { status: 'reset', key: null, lineage: [], resetKeys: target ? [target] : [], digest: localDigest(d) };
   }
   if (!entry) {
     d.logger.info(
-      `state: no cached state for context ${d.context} (first run, or evicted after 7 days without use); starting from the state root as it is`,
+      `state: no cached state for context ${d.context} (first run, or evicted after 7 days without ` +
+        'use); starting from the state root as it is',
     );
     return { status: 'miss', key: null, lineage: [], resetKeys: [], digest: localDigest(d) };
   }
@@ -144,13 +149,15 @@ export async function restoreState(d: PersistDeps, opts: { reset: boolean }): Pr
   } catch (e) {
     if (!(opts.reset && refusable(e))) throw e;
     d.logger.warn(
-      `state: state_reset is set: ignoring ${entry.key}: ${(e as Error).message}; context ${d.context} starts from empty state and the next save replaces it`,
+      `state: state_reset is set: ignoring ${entry.key}: ${(e as Error).message}; context ${d.context} ` +
+        'starts from empty state and the next save replaces it',
     );
     return { status: 'reset', key: null, lineage: [], resetKeys: [entry.key], digest: localDigest(d) };
   }
   if (opts.reset)
     d.logger.info(
-      `state: state_reset is set but ${entry.key} decrypted fine; it is restored (state_reset only skips an entry that is refused)`,
+      `state: state_reset is set but ${entry.key} decrypted fine; it is restored (state_reset only ` +
+        'skips an entry that is refused)',
     );
   const stats = apply(d, bundle.files);
   d.logger.info(`state: restored context ${d.context} from ${entry.key}: ${describe(stats)} added`);

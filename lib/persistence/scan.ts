@@ -88,7 +88,9 @@ export function assertNoSecret(
     {
       stage: 'state_scan',
       target: hit.file,
-      remediation: `State must never hold a vault value. Find what wrote it (paas events list), remove it from the context's state, and rotate ${hit.key}.`,
+      remediation:
+        'State must never hold a vault value. Find what wrote it (paas events list), remove it from the ' +
+        `context's state, and rotate ${hit.key}.`,
     },
   );
 }

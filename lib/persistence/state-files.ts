@@ -191,19 +191,23 @@ function mergeDb(dbPath: string, context: string, incoming: Buffer, stats: Merge
         local.transaction(() => {
           const h = local.db
             .prepare(
-              'INSERT OR IGNORE INTO history (id, context, kind, at, data) SELECT id, context, kind, at, data FROM incoming.history WHERE context = ?',
+              'INSERT OR IGNORE INTO history (id, context, kind, at, data) SELECT id, context, kind, at, data ' +
+                'FROM incoming.history WHERE context = ?',
             )
             .run(context);
           stats.history_added += Number(h.changes);
           const kv = local.db
             .prepare(
-              'INSERT INTO kv (context, key, value, updated_at) SELECT context, key, value, updated_at FROM incoming.kv WHERE context = ? ON CONFLICT (context, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at WHERE excluded.updated_at > kv.updated_at',
+              'INSERT INTO kv (context, key, value, updated_at) SELECT context, key, value, updated_at FROM ' +
+                'incoming.kv WHERE context = ? ON CONFLICT (context, key) DO UPDATE SET value = excluded.value, ' +
+                'updated_at = excluded.updated_at WHERE excluded.updated_at > kv.updated_at',
             )
             .run(context);
           stats.kv_updated += Number(kv.changes);
           const foreign = local.db
             .prepare(
-              'SELECT (SELECT count(*) FROM incoming.history WHERE context != ?) + (SELECT count(*) FROM incoming.kv WHERE context != ?) AS n',
+              'SELECT (SELECT count(*) FROM incoming.history WHERE context != ?) + (SELECT count(*) FROM ' +
+                'incoming.kv WHERE context != ?) AS n',
             )
             .get(context, context) as { n: number };
           stats.foreign_dropped += foreign.n;

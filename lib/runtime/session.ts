@@ -19,7 +19,8 @@ export function openStore(
   });
   if (root.unsafe) {
     rt.logger.error(
-      `CRITICAL: unsafe state root override in use: ${root.reason}. doctor will fail until the state root moves outside the repository.`,
+      `CRITICAL: unsafe state root override in use: ${root.reason}. doctor will fail until the state ` +
+        'root moves outside the repository.',
     );
   }
   return new ContextStore(root);
@@ -36,7 +37,8 @@ export interface ResolveOptions {
 }
 
 export const UNRESOLVED_REMEDIATION =
-  'Name the context explicitly: `--context <name>` on the CLI or `context: <name>` as the action input (e.g. internal-dogfood, oss-demo, customer-<id>). Create one with `paas context create <name>`.';
+  'Name the context explicitly: `--context <name>` on the CLI or `context: <name>` as the action ' +
+  'input (e.g. internal-dogfood, oss-demo, customer-<id>). Create one with `paas context create <name>`.';
 
 /** Context resolution: explicit name, then (non-mutating only) the selected context; else PAAS_CONTEXT_UNRESOLVED. */
 export function resolveContext(

@@ -144,7 +144,8 @@ export class ScopedState {
     this.sdb.transaction(() => {
       this.sdb.db
         .prepare(
-          'INSERT INTO kv (context, key, value, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (context, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+          'INSERT INTO kv (context, key, value, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (context, key) ' +
+            'DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
         )
         .run(this.context, key, JSON.stringify(clean), new Date().toISOString());
     });
