@@ -4,12 +4,14 @@
  * edge (`shard`, `shards`, a missing release_id, bluegreen). No connection is made.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { join } from 'node:path';
 import { cli, rmrf, tempDir } from './helpers.js';
 import { appYml, runOp } from './harness/deploy-app.js';
 import { parseShard, planShards, shardIdentity, shardSlice } from '../lib/ops/deploy/shards.js';
 import { expandDeployAliases } from '../lib/cli/deploy-aliases.js';
+import { REPO_ROOT } from './harness/metadata.js';
 
 const names = (n: number) => Array.from({ length: n }, (_, i) => `web${i + 1}`);
 
@@ -160,5 +162,37 @@ describe('deploy plan_shards / shard / finalize inputs (in-process, local target
     const r = await run({ shard: '4/4', release_id: 'v1', artifact: 'none.tgz' });
     expect(r.outcome.envelope.error?.code).toBe('PAAS_INVALID_ARGUMENT');
     expect(r.outcome.envelope.error?.message).toBe('shard 4/4 does not exist: 5 target(s) make at most 3 shard(s)');
+  });
+});
+
+describe('workflows-templates/deploy-sharded.yml', () => {
+  type Job = {
+    needs?: string | string[];
+    if?: string;
+    outputs?: Record<string, string>;
+    strategy?: { 'fail-fast'?: boolean; matrix?: unknown };
+    steps?: Array<{ uses?: string; with?: Record<string, unknown> }>;
+  };
+  const wf = parse(readFileSync(join(REPO_ROOT, 'workflows-templates', 'deploy-sharded.yml'), 'utf8')) as {
+    jobs: Record<string, Job>;
+  };
+  const deployStep = (j: Job) => (j.steps ?? []).find((s) => /\/actions\/deploy@/.test(s.uses ?? ''));
+  test('plan -> matrix (fromJSON, fail-fast off) -> finalize (always), one release id for every job', () => {
+    expect(Object.keys(wf.jobs)).toEqual(['plan', 'deploy', 'finalize']);
+    const { plan, deploy, finalize } = wf.jobs as Record<string, Job>;
+    expect(deployStep(plan!)?.with).toMatchObject({ mode: 'plan_shards', shards: '${{ inputs.shards }}' });
+    expect(plan!.outputs?.matrix).toBe('${{ steps.plan.outputs.matrix }}');
+    expect(deploy!.needs).toBe('plan');
+    expect(deploy!.strategy).toEqual({ 'fail-fast': false, matrix: '${{ fromJSON(needs.plan.outputs.matrix) }}' });
+    expect(deployStep(deploy!)?.with).toMatchObject({
+      shard: '${{ matrix.shard }}',
+      release_id: '${{ needs.plan.outputs.release_id }}',
+    });
+    expect(finalize!.needs).toEqual(['plan', 'deploy']);
+    expect(finalize!.if).toMatch(/^always\(\)/);
+    expect(deployStep(finalize!)?.with).toMatchObject({
+      mode: 'finalize',
+      release_id: '${{ needs.plan.outputs.release_id }}',
+    });
   });
 });

@@ -73,6 +73,7 @@ describe('workflow files', () => {
   test('both directories hold the expected workflows', () => {
     expect(files.map((f) => f.path)).toEqual([
       'workflows-templates/db_bootstrap.yml',
+      'workflows-templates/deploy-sharded.yml',
       'workflows-templates/deploy.yml',
       'workflows-templates/doctor-pr.yml',
       'workflows-templates/ops_daily-contexts.yml',
@@ -142,7 +143,7 @@ describe('workflow files', () => {
         expect([f.path, name, perms.deployments]).toEqual([f.path, name, 'write']);
       }
     }
-    expect(seen).toBe(2);
+    expect(seen).toBe(5); // deploy, rollback, deploy-sharded's plan, shard and finalize jobs
   });
 
   test("a scheduled workflow never runs in the deploy's protected environment (it would wait for a reviewer)", () => {
