@@ -88,36 +88,8 @@ export async function alertAcknowledge(rt: Runtime, raw: unknown): Promise<Outco
   const c = resolveContext(rt, store, a.context, { mutating: false, createIfMissing: false });
   const st = store.openState(c.name, rt.redactor);
   try {
-    const open = st.scoped.get<OpenAlert | null>(OPEN_ALERT_KEY) ?? null;
-    if (!open) {
-      throw new PaasError('PAAS_INVALID_ARGUMENT', `context ${c.name} has no open alert`, {
-        stage: 'alert',
-        remediation: 'See `paas alert history` for past alerts; only an open alert can be acknowledged.',
-      });
-    }
-    if (a.id && !open.id.startsWith(a.id)) {
-      throw new PaasError('PAAS_INVALID_ARGUMENT', `alert ${a.id} is not the open alert of context ${c.name}`, {
-        stage: 'alert',
-        remediation: `The open alert is ${open.id}; see \`paas alert history\`.`,
-      });
-    }
-    const token = a.github_token ?? rt.env.GITHUB_TOKEN;
-    if (token) rt.redactor.register(token);
-    const repo = a.repo ?? rt.env.GITHUB_REPOSITORY;
-    let label: 'added' | 'not_configured' | 'failed' = 'not_configured';
-    if (token && isRepository(repo) && open.issue) {
-      try {
-        await restIssuesApi({
-          apiUrl: rt.env.GITHUB_API_URL || 'https://api.github.com',
-          repository: repo,
-          token,
-        }).addLabels(open.issue, [ACK_LABEL]);
-        label = 'added';
-      } catch (e) {
-        label = 'failed';
-        rt.logger.warn(`could not add the ${ACK_LABEL} label to issue #${open.issue}: ${errorMessage(e)}`);
-      }
-    }
+    const open = openAlertToAcknowledge(st.scoped.get<OpenAlert | null>(OPEN_ALERT_KEY) ?? null, c.name, a.id);
+    const label = await labelAcknowledged(rt, a, open);
     const now = rt.now().toISOString();
     const next: OpenAlert = {
       ...open,
@@ -126,18 +98,7 @@ export async function alertAcknowledge(rt: Runtime, raw: unknown): Promise<Outco
       acknowledged_by: a.by ?? rt.env.GITHUB_ACTOR ?? rt.env.USER ?? null,
     };
     st.scoped.set(OPEN_ALERT_KEY, next);
-    const rec: AlertRecord = {
-      alert_id: open.id,
-      action: 'acknowledged',
-      overall: null,
-      issue: open.issue,
-      issue_url: open.issue_url,
-      slack: 'not_needed',
-      github: label === 'added' ? 'ok' : label === 'failed' ? 'failed' : 'not_configured',
-      run_url: null,
-      acknowledged: true,
-    };
-    st.scoped.record(ALERT_RECORD, rec, now);
+    st.scoped.record(ALERT_RECORD, acknowledgedRecord(open, label), now);
     store
       .events(c.name, rt.redactor)
       .append('alert.acknowledged', `alert ${open.id} acknowledged`, { alert_id: open.id, issue: open.issue, label });
@@ -149,9 +110,67 @@ export async function alertAcknowledge(rt: Runtime, raw: unknown): Promise<Outco
         ['issue', open.issue ?? undefined],
       ],
       fields: { alert: next, label },
-      text: `alert ${open.id} acknowledged${open.issue ? ` (issue #${open.issue}, label ${label})` : ''}: no repeated Slack messages until it recovers`,
+      text:
+        `alert ${open.id} acknowledged${open.issue ? ` (issue #${open.issue}, label ${label})` : ''}: ` +
+        'no repeated Slack messages until it recovers',
     });
   } finally {
     st.close();
   }
+}
+
+type AckLabel = 'added' | 'not_configured' | 'failed';
+
+/** The open alert, which `id` (a prefix) must name when given; an actionable error otherwise. */
+function openAlertToAcknowledge(open: OpenAlert | null, context: string, id: string | undefined): OpenAlert {
+  if (!open) {
+    throw new PaasError('PAAS_INVALID_ARGUMENT', `context ${context} has no open alert`, {
+      stage: 'alert',
+      remediation: 'See `paas alert history` for past alerts; only an open alert can be acknowledged.',
+    });
+  }
+  if (id && !open.id.startsWith(id)) {
+    throw new PaasError('PAAS_INVALID_ARGUMENT', `alert ${id} is not the open alert of context ${context}`, {
+      stage: 'alert',
+      remediation: `The open alert is ${open.id}; see \`paas alert history\`.`,
+    });
+  }
+  return open;
+}
+
+/** The `acknowledged` label on the alert issue, with a token and a repository; a failure is a warning. */
+async function labelAcknowledged(
+  rt: Runtime,
+  a: { github_token?: string | undefined; repo?: string | undefined },
+  open: OpenAlert,
+): Promise<AckLabel> {
+  const token = a.github_token ?? rt.env.GITHUB_TOKEN;
+  if (token) rt.redactor.register(token);
+  const repo = a.repo ?? rt.env.GITHUB_REPOSITORY;
+  if (!(token && isRepository(repo) && open.issue)) return 'not_configured';
+  try {
+    await restIssuesApi({
+      apiUrl: rt.env.GITHUB_API_URL || 'https://api.github.com',
+      repository: repo,
+      token,
+    }).addLabels(open.issue, [ACK_LABEL]);
+    return 'added';
+  } catch (e) {
+    rt.logger.warn(`could not add the ${ACK_LABEL} label to issue #${open.issue}: ${errorMessage(e)}`);
+    return 'failed';
+  }
+}
+
+function acknowledgedRecord(open: OpenAlert, label: AckLabel): AlertRecord {
+  return {
+    alert_id: open.id,
+    action: 'acknowledged',
+    overall: null,
+    issue: open.issue,
+    issue_url: open.issue_url,
+    slack: 'not_needed',
+    github: label === 'added' ? 'ok' : label === 'failed' ? 'failed' : 'not_configured',
+    run_url: null,
+    acknowledged: true,
+  };
 }

@@ -471,37 +471,9 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
   const kind = kindOf(input);
   const failing = isFailing(input.overall) || Boolean(input.scheduleMissed);
   const recovered = input.overall === 'healthy';
-  const thr = {
-    failure: Math.max(1, input.thresholds?.failure ?? 1),
-    success: Math.max(1, input.thresholds?.success ?? 1),
-  };
   let open = deps.state.get<OpenAlert | null>(kind.keys.open) ?? null;
-  const base = { reason: null, cause: null, remediation: null } as const;
-  const githubState: AlertRecord['github'] = deps.github ? 'ok' : 'not_configured';
-  if (!failing && !recovered)
-    return {
-      ...base,
-      action: 'none',
-      issue: open?.issue ?? null,
-      issue_url: open?.issue_url ?? null,
-      slack: 'not_needed',
-      github: githubState,
-      alertId: open?.id ?? null,
-    };
-  if (input.silence) {
-    // reported, not paged: no issue change, no Slack, and the run counts toward no threshold
-    deps.logger.info(`alerting held back (${input.silence.reason}): ${input.silence.detail}`);
-    return {
-      ...base,
-      action: 'silenced',
-      reason: input.silence.reason,
-      issue: open?.issue ?? null,
-      issue_url: open?.issue_url ?? null,
-      slack: 'not_needed',
-      github: githubState,
-      alertId: open?.id ?? null,
-    };
-  }
+  const quiet = quietOutcome(input, deps, open, failing || recovered);
+  if (quiet) return quiet;
 
   if (input.flapping) {
     const f = await flappingPhase(input, safe, deps, failing, open, input.flapping);
@@ -509,6 +481,10 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
     open = deps.state.get<OpenAlert | null>(kind.keys.open) ?? null;
   }
 
+  const thr = {
+    failure: Math.max(1, input.thresholds?.failure ?? 1),
+    success: Math.max(1, input.thresholds?.success ?? 1),
+  };
   const streak = nextStreak(
     deps.state.get<FailureStreak | null>(kind.keys.streak) ?? null,
     failing,
@@ -531,6 +507,37 @@ export async function reconcileAlert(input: AlertInput, deps: AlertDeps): Promis
   const acknowledged = Boolean(incident.open?.acknowledged) || Boolean(progress.issue?.labels.includes(ACK_LABEL));
   const note = await notifySlack(rc, progress, incident, acknowledged);
   return recordAlert(rc, progress, { ...incident, open: note.open }, note, acknowledged);
+}
+
+/**
+ * Nothing pages: `none` when the run is neither failing nor recovered (insufficient_data), or
+ * `silenced` (reported, not paged: no issue change, no Slack, no threshold counted). Null: it pages.
+ */
+function quietOutcome(
+  input: AlertInput,
+  deps: AlertDeps,
+  open: OpenAlert | null,
+  judged: boolean,
+): AlertOutcome | null {
+  if (!judged) return unpaged('none', null, deps, open);
+  if (!input.silence) return null;
+  deps.logger.info(`alerting held back (${input.silence.reason}): ${input.silence.detail}`);
+  return unpaged('silenced', input.silence.reason, deps, open);
+}
+
+/** The outcome of a run that pages nobody: the open alert as it is, Slack not needed. */
+function unpaged(action: AlertAction, reason: string | null, deps: AlertDeps, open: OpenAlert | null): AlertOutcome {
+  return {
+    reason,
+    cause: null,
+    remediation: null,
+    action,
+    issue: open?.issue ?? null,
+    issue_url: open?.issue_url ?? null,
+    slack: 'not_needed',
+    github: deps.github ? 'ok' : 'not_configured',
+    alertId: open?.id ?? null,
+  };
 }
 
 /** Failing runs in a row before any issue exists (failure_threshold); a healthy run resets it. */
@@ -912,23 +919,13 @@ async function flappingPhase(
   open: OpenAlert | null,
   cfg: { changes: number; windowMs: number },
 ): Promise<AlertOutcome | null> {
-  const r = deps.redactor;
-  const gh = deps.github;
   const kind = kindOf(input);
-  let issue: Issue | null = null;
-  let marker: MarkerState | null = null;
-  if (gh) {
-    try {
-      issue = await findAlertIssue(gh, input.context, open?.issue ?? null, kind);
-      marker = issue ? readMarkerState(issue.body, kind) : null;
-    } catch {
-      return null; // the usual path reports the GitHub failure
-    }
-  }
+  const found = await flapIssueOnGitHub(input, deps, open, kind);
+  if (!found) return null; // the usual path reports the GitHub failure
+  const { issue, marker } = found;
   const prev = marker?.flap ?? readFlap(deps.state.get<FlapState | null>(kind.keys.flap)) ?? null;
   const flap = advanceFlap(prev, failing, input.now, cfg.windowMs);
-  const flapping = flap.changes.length >= cfg.changes;
-  const next: FlapState = { ...flap, on: flapping };
+  const next: FlapState = { ...flap, on: flap.changes.length >= cfg.changes };
   deps.state.set(kind.keys.flap, next);
   const markerState: MarkerState = {
     ...(marker ?? {
@@ -937,83 +934,145 @@ async function flappingPhase(
     }),
     flap: next,
   };
-  const base = {
-    reason: null,
-    cause: null,
-    remediation: null,
-    count: flap.changes.length,
-    threshold: cfg.changes,
-  } as const;
-  if (!flapping) {
-    if (prev?.on && gh && issue?.state === 'open' && gh.updateBody) {
-      try {
-        await gh.createComment(
-          issue.number,
-          `No longer flapping: ${flap.changes.length} change(s) within the window. The usual lifecycle resumes.`,
-        );
-        await gh.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, markerState, kind)));
-      } catch (e) {
-        deps.logger.warn(`the alert issue's flapping state could not be updated: ${errorMessage(e)}`);
-      }
-    } else if (issue && gh?.updateBody && marker && JSON.stringify(marker.flap ?? null) !== JSON.stringify(next)) {
-      try {
-        await gh.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, markerState, kind)));
-      } catch {
-        /* the context state keeps the count */
-      }
-    }
+  const fc: Flap = { input, safe, deps, kind, cfg, open, issue, marker, prev, flap, next, markerState };
+  if (!next.on) {
+    await leaveFlapping(fc);
     return null;
   }
-
   const entering = !prev?.on;
-  let action: AlertAction = 'flapping';
-  let github: AlertRecord['github'] = gh ? 'ok' : 'not_configured';
-  let ghError: GitHubApiError | null = null;
-  if (gh) {
+  const gh = await flappingIssue(fc, entering);
+  const slack = entering ? await flappingSlack(fc, gh.issue) : 'not_needed';
+  return recordFlapping(fc, gh, slack);
+}
+
+/** One flapping run's facts, fixed before the issue and Slack are touched. */
+interface Flap {
+  input: AlertInput;
+  safe: AlertInput;
+  deps: AlertDeps;
+  kind: AlertKind;
+  cfg: { changes: number; windowMs: number };
+  open: OpenAlert | null;
+  issue: Issue | null;
+  marker: MarkerState | null;
+  prev: FlapState | null;
+  flap: FlapState;
+  next: FlapState;
+  markerState: MarkerState;
+}
+
+/** What GitHub did in a flapping run. */
+interface FlapGitHub {
+  issue: Issue | null;
+  action: AlertAction;
+  github: AlertRecord['github'];
+  ghError: GitHubApiError | null;
+}
+
+/** The open alert issue and its marker state; `{issue: null}` without GitHub; null when GitHub failed. */
+async function flapIssueOnGitHub(
+  input: AlertInput,
+  deps: AlertDeps,
+  open: OpenAlert | null,
+  kind: AlertKind,
+): Promise<{ issue: Issue | null; marker: MarkerState | null } | null> {
+  if (!deps.github) return { issue: null, marker: null };
+  try {
+    const issue = await findAlertIssue(deps.github, input.context, open?.issue ?? null, kind);
+    return { issue, marker: issue ? readMarkerState(issue.body, kind) : null };
+  } catch {
+    return null;
+  }
+}
+
+/** Below the threshold: says so on an issue that was flapping, else keeps the marker's count current. */
+async function leaveFlapping(fc: Flap): Promise<void> {
+  const { deps, issue, input, kind } = fc;
+  const gh = deps.github;
+  const body = () => deps.redactor.redact(withMarkerState(issue?.body ?? '', input.context, fc.markerState, kind));
+  if (fc.prev?.on && gh && issue?.state === 'open' && gh.updateBody) {
     try {
-      if (!issue) {
-        issue = await gh.createIssue({
-          title: kind.title,
-          body: r.redact(issueBody(safe, markerState)),
-          labels: [ALERT_LABEL, FLAPPING_LABEL],
-        });
-        await gh.createComment(issue.number, r.redact(flappingComment(safe, flap, cfg)));
-      } else {
-        if (entering) {
-          await gh.createComment(issue.number, r.redact(flappingComment(safe, flap, cfg)));
-          await gh.addLabels(issue.number, [FLAPPING_LABEL]);
-        }
-        if (gh.updateBody)
-          await gh.updateBody(issue.number, r.redact(withMarkerState(issue.body, input.context, markerState, kind)));
-      }
+      await gh.createComment(
+        issue.number,
+        `No longer flapping: ${fc.flap.changes.length} change(s) within the window. The usual lifecycle resumes.`,
+      );
+      await gh.updateBody(issue.number, body());
     } catch (e) {
-      github = 'failed';
-      action = 'failed';
-      ghError = e instanceof GitHubApiError ? e : new GitHubApiError(0, 'GitHub API', 'network');
-      deps.logger.warn(`alert issue could not be updated: ${errorMessage(e)}`);
+      deps.logger.warn(`the alert issue's flapping state could not be updated: ${errorMessage(e)}`);
+    }
+  } else if (
+    issue &&
+    gh?.updateBody &&
+    fc.marker &&
+    JSON.stringify(fc.marker.flap ?? null) !== JSON.stringify(fc.next)
+  ) {
+    try {
+      await gh.updateBody(issue.number, body());
+    } catch {
+      /* the context state keeps the count */
     }
   }
-  let slack: SlackOutcome = 'not_needed';
-  if (entering) {
-    if (!deps.slack) slack = 'not_configured';
-    else {
-      const msg = alertMessage({
-        kind: 'flapping',
-        context: input.context,
-        overall: input.overall,
-        lines: safe.lines,
-        runUrl: safe.runUrl,
-        issueUrl: issue?.html_url || open?.issue_url || undefined,
-        headers: kind.slack,
+}
+
+/** Flapping: the issue is opened (labels alert and flapping) or kept open; entering says so once. */
+async function flappingIssue(fc: Flap, entering: boolean): Promise<FlapGitHub> {
+  const { deps, safe, kind } = fc;
+  const gh = deps.github;
+  const r = deps.redactor;
+  let issue = fc.issue;
+  if (!gh) return { issue, action: 'flapping', github: 'not_configured', ghError: null };
+  try {
+    if (!issue) {
+      issue = await gh.createIssue({
+        title: kind.title,
+        body: r.redact(issueBody(safe, fc.markerState)),
+        labels: [ALERT_LABEL, FLAPPING_LABEL],
       });
-      const res = await postSlack(deps.slack.webhookUrl, msg, {
-        ...deps.slack.options,
-        redactor: r,
-        ...(deps.deadline ? { deadline: deps.deadline } : {}),
-      });
-      slack = res.ok ? 'sent' : 'failed';
+      await gh.createComment(issue.number, r.redact(flappingComment(safe, fc.flap, fc.cfg)));
+    } else {
+      if (entering) {
+        await gh.createComment(issue.number, r.redact(flappingComment(safe, fc.flap, fc.cfg)));
+        await gh.addLabels(issue.number, [FLAPPING_LABEL]);
+      }
+      if (gh.updateBody)
+        await gh.updateBody(
+          issue.number,
+          r.redact(withMarkerState(issue.body, fc.input.context, fc.markerState, kind)),
+        );
     }
+    return { issue, action: 'flapping', github: 'ok', ghError: null };
+  } catch (e) {
+    deps.logger.warn(`alert issue could not be updated: ${errorMessage(e)}`);
+    const ghError = e instanceof GitHubApiError ? e : new GitHubApiError(0, 'GitHub API', 'network');
+    return { issue, action: 'failed', github: 'failed', ghError };
   }
+}
+
+/** The one Slack message of entering the flapping state. */
+async function flappingSlack(fc: Flap, issue: Issue | null): Promise<SlackOutcome> {
+  const { deps, input, safe } = fc;
+  if (!deps.slack) return 'not_configured';
+  const msg = alertMessage({
+    kind: 'flapping',
+    context: input.context,
+    overall: input.overall,
+    lines: safe.lines,
+    runUrl: safe.runUrl,
+    issueUrl: issue?.html_url || fc.open?.issue_url || undefined,
+    headers: fc.kind.slack,
+  });
+  const res = await postSlack(deps.slack.webhookUrl, msg, {
+    ...deps.slack.options,
+    redactor: deps.redactor,
+    ...(deps.deadline ? { deadline: deps.deadline } : {}),
+  });
+  return res.ok ? 'sent' : 'failed';
+}
+
+/** The open alert (an incident while it flaps), a reset streak, the record and the outcome. */
+function recordFlapping(fc: Flap, gh: FlapGitHub, slack: SlackOutcome): AlertOutcome {
+  const { deps, input, kind, open, markerState } = fc;
+  const { issue, action, github, ghError } = gh;
   const o: OpenAlert = open
     ? { ...open, issue: issue?.number ?? open.issue, issue_url: issue?.html_url || open.issue_url }
     : {
@@ -1036,22 +1095,23 @@ async function flappingPhase(
     slack,
     github,
     reason: ghError?.reason ?? null,
-    run_url: safe.runUrl ?? null,
+    run_url: fc.safe.runUrl ?? null,
     acknowledged: o.acknowledged,
   };
   if (kind !== OPS_DAILY_ALERT) rec.kind = kind.id;
   deps.state.record(ALERT_RECORD, rec, input.now.toISOString());
   return {
-    ...base,
+    reason: ghError?.reason ?? null,
+    cause: ghError?.cause_ ?? null,
+    remediation: ghError ? githubRemediation(ghError) : null,
+    count: fc.flap.changes.length,
+    threshold: fc.cfg.changes,
     action,
     issue: o.issue,
     issue_url: o.issue_url,
     slack,
     github,
     alertId: o.id,
-    reason: ghError?.reason ?? null,
-    cause: ghError?.cause_ ?? null,
-    remediation: ghError ? githubRemediation(ghError) : null,
     since: o.opened_at,
   };
 }

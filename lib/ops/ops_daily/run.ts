@@ -376,7 +376,7 @@ async function missingSecretGate(
   schedule: ScheduleState,
   silence: Silence | null,
 ): Promise<Outcome> {
-  const { rt, s, now, mode, ctxName } = rc;
+  const { rt, s, ctxName } = rc;
   const line = statusLine(
     'prod_config',
     [
@@ -386,7 +386,9 @@ async function missingSecretGate(
     ],
     rt.redactor,
   );
-  const remediation = `Add ${names.join(', ')} to the context's vault (in Actions: the environment secret passed as \`vault\`, or named secrets in env), or run with mode=lenient to skip those checks. Names only: never paste the values anywhere.`;
+  const remediation =
+    `Add ${names.join(', ')} to the context's vault (in Actions: the environment secret passed as \`vault\`, ` +
+    'or named secrets in env), or run with mode=lenient to skip those checks. Names only: never paste the values anywhere.';
   rt.logger.warn(`fix (prod_config): ${remediation}`);
   const alert = await alertStep(rt, s, rc.state, rc.config, rc.settings, rc.deps, 'error', [...schedule.lines, line], {
     scheduleMissed: schedule.gap,
@@ -394,32 +396,11 @@ async function missingSecretGate(
     runbookUrl: rc.runbook,
     silence,
   });
-  const run: OpsDailyRun = {
-    overall: 'error',
-    reason: 'missing_env',
-    mode,
-    exit_code: EXIT_ERROR,
-    normalized: false,
-    event: rc.event,
-    checks: [],
-    missing: names,
-    schedule: schedule.gap,
-    run_url: rc.url,
-    alert: alertRecordOf(alert),
-  };
-  rc.state.record(RUN_RECORD, run, now.toISOString());
-  rc.state.set(LAST_RUN_KEY, now.toISOString());
-  s.events.append(
-    'ops_daily.finished',
-    `ops_daily prod_config failed: missing ${names.join(', ')}`,
-    { overall: 'error', reason: 'missing_env', missing: names, mode },
-    'error',
-    now,
-  );
+  recordMissingSecrets(rc, names, schedule, alert);
   const env = envelope(
     'ops_daily',
     ctxName,
-    mode,
+    rc.mode,
     { overall: 'error', missing: names, alert, alert_issue: alert?.issue ?? null },
     {
       code: 'PAAS_VAULT_UNMAPPED',
@@ -439,6 +420,33 @@ async function missingSecretGate(
       ...alertSummary(alert),
     ].join('\n'),
   };
+}
+
+/** The run record (overall error, reason missing_env), the last-run time and the `ops_daily.finished` event. */
+function recordMissingSecrets(rc: RunCtx, names: string[], schedule: ScheduleState, alert: AlertOutcome | null): void {
+  const { now, mode } = rc;
+  const run: OpsDailyRun = {
+    overall: 'error',
+    reason: 'missing_env',
+    mode,
+    exit_code: EXIT_ERROR,
+    normalized: false,
+    event: rc.event,
+    checks: [],
+    missing: names,
+    schedule: schedule.gap,
+    run_url: rc.url,
+    alert: alertRecordOf(alert),
+  };
+  rc.state.record(RUN_RECORD, run, now.toISOString());
+  rc.state.set(LAST_RUN_KEY, now.toISOString());
+  rc.s.events.append(
+    'ops_daily.finished',
+    `ops_daily prod_config failed: missing ${names.join(', ')}`,
+    { overall: 'error', reason: 'missing_env', missing: names, mode },
+    'error',
+    now,
+  );
 }
 
 /** What the checks ran to: the overall result, its exit code and what to do about it. */
