@@ -13,7 +13,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { ActionsCacheStore, type CacheStore } from './cache-store.js';
 import { STATE_KEY_NAME } from './crypto.js';
 import { restoreState, saveState, type PersistDeps } from './persist.js';
-import { needlesFor } from './scan.js';
+import { vaultNeedles } from './scan.js';
 
 /**
  * The two calls the action runtime makes: `restoreForAction` at the start of every action's
@@ -91,17 +91,12 @@ export async function persistenceSetup(rt: Runtime, a: SetupInput): Promise<Setu
       level: hosted ? 'warn' : 'info',
     };
   }
-  const values = new Map<string, string>();
-  for (const k of vault.keys()) {
-    const v = vault.get(k);
-    if (v) values.set(k, v);
-  }
   return {
     deps: {
       store,
       context: a.context,
       secret,
-      needles: needlesFor(values),
+      needles: vaultNeedles(vault),
       cache,
       logger: rt.logger,
       env: rt.env,

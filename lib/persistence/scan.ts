@@ -1,3 +1,4 @@
+import type { Vault } from '../isolation/vault.js';
 import { PaasError } from '../output/errors.js';
 
 /**
@@ -53,8 +54,18 @@ export function secretForms(key: string, value: string): SecretNeedle[] {
   return out;
 }
 
-export function needlesFor(values: ReadonlyMap<string, string>): SecretNeedle[] {
+function needlesFor(values: ReadonlyMap<string, string>): SecretNeedle[] {
   return [...values].flatMap(([k, v]) => secretForms(k, v));
+}
+
+/** The needles of every non-empty value of a vault (what a saved state or backup must never hold). */
+export function vaultNeedles(vault: Pick<Vault, 'keys' | 'get'>): SecretNeedle[] {
+  const values = new Map<string, string>();
+  for (const k of vault.keys()) {
+    const v = vault.get(k);
+    if (v) values.set(k, v);
+  }
+  return needlesFor(values);
 }
 
 export interface SecretHit {

@@ -16,7 +16,7 @@ import {
   verifyBackup,
 } from '../../persistence/backup.js';
 import { STATE_KEY_NAME } from '../../persistence/crypto.js';
-import { needlesFor, type SecretNeedle } from '../../persistence/scan.js';
+import { vaultNeedles, type SecretNeedle } from '../../persistence/scan.js';
 import { boolInput, parseInputs, pathInput } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { openStore, resolveContext } from '../../runtime/session.js';
@@ -54,12 +54,7 @@ function keyFor(
     redactor: rt.redactor,
   });
   const secret = vault.require(STATE_KEY_NAME, purpose);
-  const values = new Map<string, string>();
-  for (const k of vault.keys()) {
-    const v = vault.get(k);
-    if (v) values.set(k, v);
-  }
-  return { secret, needles: needlesFor(values) };
+  return { secret, needles: vaultNeedles(vault) };
 }
 
 const createSchema = z.object({ context: contextName.optional(), out: pathInput.optional(), ...common }).strict();
