@@ -3,7 +3,6 @@ import { DatabaseSync } from 'node:sqlite';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { contextConfigSchema } from '../isolation/context.js';
 import { insideRepositoryProblem } from '../isolation/state-root.js';
 import type { ContextStore } from '../isolation/store.js';
 import { PaasError } from '../output/errors.js';
@@ -13,7 +12,7 @@ import { writeFilePrivate } from '../state/fs-safe.js';
 import { isAllowedBundlePath, sha256, type BundleFile } from './bundle.js';
 import { DerivedKey, gcmDecrypt, gcmEncrypt, STATE_KEY_NAME, type KdfParams, type SealScope } from './crypto.js';
 import { assertNoSecret, type SecretNeedle } from './scan.js';
-import { materialize, snapshotContext, type MergeStats } from './state-files.js';
+import { incomingConfig, materialize, snapshotContext, type MergeStats } from './state-files.js';
 
 /**
  * `paas backup`: one file per backup, holding a context's state.db (a `VACUUM INTO` snapshot),
@@ -290,16 +289,8 @@ export function verifyBackup(
 /** What is wrong with a decrypted file's content, or null. */
 function contentProblem(path: string, data: Buffer, context: string, red: Redactor): string | null {
   if (path === 'config.json') {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(data.toString('utf8'));
-    } catch {
-      return 'not JSON';
-    }
-    const r = contextConfigSchema.safeParse(raw);
-    if (!r.success) return 'does not match the context schema';
-    if (r.data.name !== context) return `belongs to context ${r.data.name}`;
-    return null;
+    const c = incomingConfig(data, context);
+    return 'problem' in c ? c.problem : null;
   }
   if (path === 'state.db') return dbProblem(data, red);
   return null;

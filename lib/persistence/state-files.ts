@@ -12,7 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { contextConfigSchema } from '../isolation/context.js';
+import { contextConfigSchema, type ContextConfig } from '../isolation/context.js';
 import type { ContextPaths } from '../isolation/store.js';
 import { PaasError, errorMessage } from '../output/errors.js';
 import { StateDb } from '../state/db.js';
@@ -261,31 +261,46 @@ export function mergeInto(
   return stats;
 }
 
-/** config.json as it must be on this machine: same context, state_root = this state root. */
-export function rebaseConfig(data: Buffer, context: string, stateRoot: string): string {
+/**
+ * An incoming config.json (a cache entry's or a backup's) read and checked against the context it
+ * is for: the config, or what is wrong with it (`not JSON`, `does not match the context schema`,
+ * `belongs to context <name>`), named in the words both callers report.
+ */
+export function incomingConfig(
+  data: Buffer,
+  context: string,
+): { config: ContextConfig } | { problem: string; otherContext?: string } {
   let raw: unknown;
   try {
     raw = JSON.parse(data.toString('utf8'));
   } catch {
-    throw new PaasError('PAAS_STATE_CORRUPT', 'the incoming config.json is not JSON', {
-      stage: 'state_restore',
-      remediation: 'Restore from another backup or reset the state.',
-    });
+    return { problem: 'not JSON' };
   }
   const r = contextConfigSchema.safeParse(raw);
-  if (!r.success)
-    throw new PaasError('PAAS_STATE_CORRUPT', 'the incoming config.json does not match the context schema', {
+  if (!r.success) return { problem: 'does not match the context schema' };
+  if (r.data.name !== context) return { problem: `belongs to context ${r.data.name}`, otherContext: r.data.name };
+  return { config: r.data };
+}
+
+/** config.json as it must be on this machine: same context, state_root = this state root. */
+export function rebaseConfig(data: Buffer, context: string, stateRoot: string): string {
+  const c = incomingConfig(data, context);
+  if ('problem' in c && c.otherContext !== undefined) {
+    throw new PaasError('PAAS_STATE_DECRYPT_FAILED', `the incoming config.json ${c.problem}, not ${context}; refused`, {
       stage: 'state_restore',
-      remediation: 'Restore from another backup or reset the state.',
+      remediation: 'Restore state of the same context only.',
     });
-  if (r.data.name !== context) {
-    throw new PaasError(
-      'PAAS_STATE_DECRYPT_FAILED',
-      `the incoming config.json belongs to context ${r.data.name}, not ${context}; refused`,
-      { stage: 'state_restore', remediation: 'Restore state of the same context only.' },
-    );
   }
-  return JSON.stringify({ ...r.data, state_root: stateRoot }, null, 2) + '\n';
+  if ('problem' in c)
+    throw new PaasError(
+      'PAAS_STATE_CORRUPT',
+      `the incoming config.json ${c.problem === 'not JSON' ? 'is not JSON' : c.problem}`,
+      {
+        stage: 'state_restore',
+        remediation: 'Restore from another backup or reset the state.',
+      },
+    );
+  return JSON.stringify({ ...c.config, state_root: stateRoot }, null, 2) + '\n';
 }
 
 /**
