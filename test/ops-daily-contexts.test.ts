@@ -163,20 +163,24 @@ describe('mode summary: every context of the matrix, one line each', () => {
     ]);
   });
 
-  test('nothing to summarize is never green: no results and no contexts is an error; a missing directory with contexts reports each missing', async () => {
-    const empty = tempDir('paas-results-');
-    const r = await summarize(empty, undefined, true);
-    expect(r.code).toBe(1);
-    expect(r.json().error?.code).toBe('PAAS_INVALID_ARGUMENT');
-    const gone = await summarize(join(empty, 'never-downloaded'), 'internal-dogfood,oss-demo');
-    expect(gone.code).toBe(1);
-    expect(statusLines(gone).at(-1)).toBe(
-      'ops_daily status=error mode=summary contexts=2 failed=2 missing=internal-dogfood,oss-demo',
-    );
-    const noDir = await cli(['ops', 'daily', '--mode', 'summary', '--json'], runEnv());
-    expect(noDir.code).toBe(1);
-    expect(noDir.json().error?.message).toMatch(/needs `results`/);
-  });
+  test(
+    'nothing to summarize is never green: no results and no contexts is an error; ' +
+      'a missing directory with contexts reports each missing',
+    async () => {
+      const empty = tempDir('paas-results-');
+      const r = await summarize(empty, undefined, true);
+      expect(r.code).toBe(1);
+      expect(r.json().error?.code).toBe('PAAS_INVALID_ARGUMENT');
+      const gone = await summarize(join(empty, 'never-downloaded'), 'internal-dogfood,oss-demo');
+      expect(gone.code).toBe(1);
+      expect(statusLines(gone).at(-1)).toBe(
+        'ops_daily status=error mode=summary contexts=2 failed=2 missing=internal-dogfood,oss-demo',
+      );
+      const noDir = await cli(['ops', 'daily', '--mode', 'summary', '--json'], runEnv());
+      expect(noDir.code).toBe(1);
+      expect(noDir.json().error?.message).toMatch(/needs `results`/);
+    },
+  );
 });
 
 describe('one alert issue per context, also when the matrix jobs run at once', () => {
@@ -247,28 +251,32 @@ describe('workflows-templates/ops_daily-contexts.yml', () => {
     expect(sumStep?.with?.results).toBe(download?.with?.path);
   });
 
-  test("the 'keep the result' step, run as the runner runs it, leaves a file the summary reads; an unsafe context name writes nothing", async () => {
-    const keep = matrix.steps.find((s) => s.name === 'keep the result' || s.run?.includes('ops_daily-result'));
-    expect(keep?.if).toBe('always()');
-    expect(keep?.env).toEqual({ CONTEXT: '${{ matrix.context }}', RESULT: '${{ steps.ops.outputs.result }}' });
-    const f = await fixture('customer-acme', 'http://127.0.0.1:9/down');
-    const r = await f.ops(['--json'], runEnv());
-    const runnerTemp = tempDir('paas-runner-temp-');
-    const run = (env: Record<string, string>) =>
-      spawnSync('bash', ['-e', '-c', keep?.run ?? ''], {
-        env: { PATH: process.env.PATH, RUNNER_TEMP: runnerTemp, ...env },
-        encoding: 'utf8',
-      });
-    expect(run({ CONTEXT: 'customer-acme', RESULT: r.stdout.trim().split('\n').at(-1) ?? '' }).status).toBe(0);
-    // a job that never produced a result (the action did not run): no file, the summary says missing
-    expect(run({ CONTEXT: 'oss-demo', RESULT: '' }).status).toBe(0);
-    expect(run({ CONTEXT: '../evil', RESULT: '{}' }).status).toBe(1);
-    expect(readdirSync(join(runnerTemp, 'ops_daily-result'))).toEqual(['customer-acme.json']);
-    const s = await summarize(join(runnerTemp, 'ops_daily-result'), 'customer-acme,oss-demo');
-    expect(statusLines(s)).toEqual([
-      expect.stringMatching(/^ops_daily_context status=unhealthy context=customer-acme reason=api:\w+ issue=\d+$/),
-      'ops_daily_context status=missing context=oss-demo reason=no_result',
-      'ops_daily status=error mode=summary contexts=2 failed=2 missing=oss-demo',
-    ]);
-  });
+  test(
+    "the 'keep the result' step, run as the runner runs it, leaves a file the summary reads; " +
+      'an unsafe context name writes nothing',
+    async () => {
+      const keep = matrix.steps.find((s) => s.name === 'keep the result' || s.run?.includes('ops_daily-result'));
+      expect(keep?.if).toBe('always()');
+      expect(keep?.env).toEqual({ CONTEXT: '${{ matrix.context }}', RESULT: '${{ steps.ops.outputs.result }}' });
+      const f = await fixture('customer-acme', 'http://127.0.0.1:9/down');
+      const r = await f.ops(['--json'], runEnv());
+      const runnerTemp = tempDir('paas-runner-temp-');
+      const run = (env: Record<string, string>) =>
+        spawnSync('bash', ['-e', '-c', keep?.run ?? ''], {
+          env: { PATH: process.env.PATH, RUNNER_TEMP: runnerTemp, ...env },
+          encoding: 'utf8',
+        });
+      expect(run({ CONTEXT: 'customer-acme', RESULT: r.stdout.trim().split('\n').at(-1) ?? '' }).status).toBe(0);
+      // a job that never produced a result (the action did not run): no file, the summary says missing
+      expect(run({ CONTEXT: 'oss-demo', RESULT: '' }).status).toBe(0);
+      expect(run({ CONTEXT: '../evil', RESULT: '{}' }).status).toBe(1);
+      expect(readdirSync(join(runnerTemp, 'ops_daily-result'))).toEqual(['customer-acme.json']);
+      const s = await summarize(join(runnerTemp, 'ops_daily-result'), 'customer-acme,oss-demo');
+      expect(statusLines(s)).toEqual([
+        expect.stringMatching(/^ops_daily_context status=unhealthy context=customer-acme reason=api:\w+ issue=\d+$/),
+        'ops_daily_context status=missing context=oss-demo reason=no_result',
+        'ops_daily status=error mode=summary contexts=2 failed=2 missing=oss-demo',
+      ]);
+    },
+  );
 });

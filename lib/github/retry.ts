@@ -76,7 +76,9 @@ export class GitHubApiError extends Error {
         ? `GitHub API ${endpoint}: the next-page link points to another origin; refusing to send the token there`
         : cause_ === 'deadline'
           ? `GitHub API ${endpoint}: no time left in the run's alert deadline`
-          : `GitHub API ${endpoint} answered ${status ? `HTTP ${status}` : 'nothing (network failure)'}${cause_ === 'rate_limit' || cause_ === 'secondary_rate_limit' ? ` (${cause_.replace(/_/g, ' ')})` : ''}${attempts > 1 ? ` after ${attempts} attempts` : ''}`,
+          : `GitHub API ${endpoint} answered ${status ? `HTTP ${status}` : 'nothing (network failure)'}` +
+            (cause_ === 'rate_limit' || cause_ === 'secondary_rate_limit' ? ` (${cause_.replace(/_/g, ' ')})` : '') +
+            (attempts > 1 ? ` after ${attempts} attempts` : ''),
     );
     this.name = 'GitHubApiError';
   }
@@ -93,19 +95,35 @@ export class GitHubApiError extends Error {
 export function githubRemediation(e: GitHubApiError): string {
   switch (e.cause_) {
     case 'permission':
-      return 'GitHub refused the call (HTTP 403 without any rate-limit signal): the token lacks a permission. Give the ops_daily job `permissions: { issues: write }` (and `contents: read`), or pass a token that may write issues.';
+      return (
+        'GitHub refused the call (HTTP 403 without any rate-limit signal): the token lacks a permission. ' +
+        'Give the ops_daily job `permissions: { issues: write }` (and `contents: read`), or pass a token that may write issues.'
+      );
     case 'rate_limit':
-      return `GitHub's primary rate limit for this token is used up${e.resetAt ? ` until ${e.resetAt}` : ''}; this is not a permission problem. The alert is retried on the next run; reduce other API use with the same token or schedule ops_daily away from busy jobs.`;
+      return (
+        `GitHub's primary rate limit for this token is used up${e.resetAt ? ` until ${e.resetAt}` : ''}; ` +
+        'this is not a permission problem. The alert is retried on the next run; ' +
+        'reduce other API use with the same token or schedule ops_daily away from busy jobs.'
+      );
     case 'secondary_rate_limit':
-      return "GitHub's secondary rate limit (too many requests at once or content created too fast) was hit and did not clear within the run's deadline; this is not a permission problem. The alert is retried on the next run.";
+      return (
+        "GitHub's secondary rate limit (too many requests at once or content created too fast) was hit " +
+        "and did not clear within the run's deadline; this is not a permission problem. The alert is retried on the next run."
+      );
     case 'auth':
       return "GitHub rejected the token (HTTP 401): pass a valid token (`github_token` input, default the job's GITHUB_TOKEN).";
     case 'server':
     case 'network':
     case 'deadline':
-      return 'GitHub did not answer successfully within the deadline (server error or network failure, retried with backoff); the alert is retried on the next run. Check https://www.githubstatus.com.';
+      return (
+        'GitHub did not answer successfully within the deadline (server error or network failure, retried with backoff); ' +
+        'the alert is retried on the next run. Check https://www.githubstatus.com.'
+      );
     case 'pagination_refused':
-      return 'GitHub answered a listing with a next-page link to another origin; the token is never sent elsewhere. Check GITHUB_API_URL (GHES: https://<host>/api/v3).';
+      return (
+        'GitHub answered a listing with a next-page link to another origin; the token is never sent elsewhere. ' +
+        'Check GITHUB_API_URL (GHES: https://<host>/api/v3).'
+      );
     case 'not_found':
       return 'GitHub answered 404: check GITHUB_REPOSITORY and that the token can see the repository (issues enabled).';
     default:

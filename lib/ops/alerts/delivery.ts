@@ -41,7 +41,8 @@ export function githubApi(
     ...(deps.githubBaseDelayMs !== undefined ? { baseDelayMs: deps.githubBaseDelayMs } : {}),
     onRetry: (i) =>
       rt.logger.warn(
-        `GitHub ${i.endpoint} answered ${i.status ? `HTTP ${i.status}` : 'nothing'} (${i.cause.replace(/_/g, ' ')}): retry ${i.attempt} in ${Math.ceil(i.waitMs / 1000)} s (${Math.floor(deadline.remaining() / 1000)} s left)`,
+        `GitHub ${i.endpoint} answered ${i.status ? `HTTP ${i.status}` : 'nothing'} (${i.cause.replace(/_/g, ' ')}): ` +
+          `retry ${i.attempt} in ${Math.ceil(i.waitMs / 1000)} s (${Math.floor(deadline.remaining() / 1000)} s left)`,
       ),
   });
 }

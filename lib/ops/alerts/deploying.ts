@@ -77,7 +77,9 @@ export function deploySilence(a: DeployActivity, now: Date, graceMs: number): Si
     if (age < graceMs)
       return {
         reason: 'deploying',
-        detail: `a deploy finished ${Math.round(age / 60_000)} min ago, within the grace period of ${Math.round(graceMs / 60_000)} min (ops.alerting.deploy_grace)`,
+        detail:
+          `a deploy finished ${Math.round(age / 60_000)} min ago, ` +
+          `within the grace period of ${Math.round(graceMs / 60_000)} min (ops.alerting.deploy_grace)`,
       };
   }
   return null;

@@ -334,7 +334,10 @@ function actBlock(input: AlertInput): string[] {
   const out: string[] = [];
   if (input.scheduleMissed)
     out.push(
-      `- **schedule**: the previous run was ${input.scheduleMissed.ageHours ?? '?'} h ago, expected every ${input.scheduleMissed.expectedHours} h: a scheduled run did not fire. Check that the workflow is enabled (Actions tab) and its cron; GitHub disables schedules after 60 days without repository activity.`,
+      `- **schedule**: the previous run was ${input.scheduleMissed.ageHours ?? '?'} h ago, ` +
+        `expected every ${input.scheduleMissed.expectedHours} h: a scheduled run did not fire. ` +
+        'Check that the workflow is enabled (Actions tab) and its cron; ' +
+        'GitHub disables schedules after 60 days without repository activity.',
     );
   for (const r of input.remediation ?? [])
     out.push(`- **${r.check}** (\`${r.reason}\`): ${r.text}${r.runbook ? ` Runbook: ${r.runbook}` : ''}`);
@@ -349,9 +352,12 @@ export function issueBody(input: AlertInput, state: MarkerState): string {
   return [
     alertMarker(input.context, k),
     stateLine(state, k),
-    `${k.subject} in context \`${input.context}\` is **${k.word(input.overall)}**${input.scheduleMissed ? ' and a scheduled run was missed' : ''}${k.modeNote}.`,
+    `${k.subject} in context \`${input.context}\` is **${k.word(input.overall)}**` +
+      (input.scheduleMissed ? ' and a scheduled run was missed' : '') +
+      `${k.modeNote}.`,
     '',
-    `**Failing since** ${state.since ?? input.now.toISOString()}${state.since_run ? ` (first failing run: ${state.since_run})` : ''}`,
+    `**Failing since** ${state.since ?? input.now.toISOString()}` +
+      (state.since_run ? ` (first failing run: ${state.since_run})` : ''),
     '',
     fence(input.lines),
     '',
@@ -360,13 +366,19 @@ export function issueBody(input: AlertInput, state: MarkerState): string {
     '',
     input.runUrl ? `Run: ${input.runUrl}` : 'Run: (not in GitHub Actions)',
     '',
-    `Each new failing run adds a comment here. Add the \`${ACK_LABEL}\` label to stop repeated Slack messages until recovery; this issue is closed automatically when ${k.subject} is ${k.word('healthy')} again.`,
+    'Each new failing run adds a comment here. ' +
+      `Add the \`${ACK_LABEL}\` label to stop repeated Slack messages until recovery; ` +
+      `this issue is closed automatically when ${k.subject} is ${k.word('healthy')} again.`,
   ].join('\n');
 }
 
 export function recurrenceComment(input: AlertInput, since?: string | null): string {
   return [
-    `Still **${kindOf(input).word(input.overall)}**${input.scheduleMissed ? ' (a scheduled run was missed)' : ''} at ${input.now.toISOString()}${since ? `, failing since ${since}` : ''}.`,
+    `Still **${kindOf(input).word(input.overall)}**` +
+      (input.scheduleMissed ? ' (a scheduled run was missed)' : '') +
+      ` at ${input.now.toISOString()}` +
+      (since ? `, failing since ${since}` : '') +
+      '.',
     '',
     fence(input.lines),
     '',
@@ -418,7 +430,10 @@ export async function findAlertIssue(
 }
 
 export function duplicateComment(keep: Issue, kind: AlertKind = OPS_DAILY_ALERT): string {
-  return `Duplicate of #${keep.number}: another ${kind.subject} run opened that alert first (overlapping runs). Closing this one.`;
+  return (
+    `Duplicate of #${keep.number}: another ${kind.subject} run opened that alert first (overlapping runs). ` +
+    'Closing this one.'
+  );
 }
 
 /** The facts of one reconcile, fixed before anything changes. */
@@ -799,7 +814,8 @@ async function deliverSlack(
   });
   if (!res.ok) {
     deps.logger.warn(
-      `Slack notification failed after ${res.attempts} attempt(s) (last HTTP status ${res.status || 'none'})${res.deadlineExceeded ? ": the next wait (Retry-After) did not fit in the run's deadline" : ''}`,
+      `Slack notification failed after ${res.attempts} attempt(s) (last HTTP status ${res.status || 'none'})` +
+        (res.deadlineExceeded ? ": the next wait (Retry-After) did not fit in the run's deadline" : ''),
     );
     return {
       slack: 'failed',
@@ -894,9 +910,13 @@ export function flappingComment(
   cfg: { changes: number; windowMs: number },
 ): string {
   return [
-    `**Flapping**: ${kindOf(input).subject} changed between failing and healthy ${flap.changes.length} times within ${Math.round(cfg.windowMs / 3_600_000)} h (threshold ${cfg.changes}), now **${input.overall}** at ${input.now.toISOString()}.`,
+    `**Flapping**: ${kindOf(input).subject} changed between failing and healthy ${flap.changes.length} times ` +
+      `within ${Math.round(cfg.windowMs / 3_600_000)} h (threshold ${cfg.changes}), ` +
+      `now **${input.overall}** at ${input.now.toISOString()}.`,
     '',
-    `This issue stays open and Slack stays quiet while it flaps; it is reported once. When the status is stable for ${Math.round(cfg.windowMs / 3_600_000)} h the usual lifecycle resumes (a healthy run then closes it).`,
+    'This issue stays open and Slack stays quiet while it flaps; it is reported once. ' +
+      `When the status is stable for ${Math.round(cfg.windowMs / 3_600_000)} h ` +
+      'the usual lifecycle resumes (a healthy run then closes it).',
     '',
     input.runUrl ? `Run: ${input.runUrl}` : '',
   ]

@@ -175,13 +175,16 @@ function alertSummary(a: AlertOutcome | null): string[] {
     ...(a.action === 'flapping'
       ? [
           '',
-          `Alert state: flapping, ${a.count} status changes within the window (threshold ${a.threshold}): the issue stays open and Slack quiet until it is stable.`,
+          `Alert state: flapping, ${a.count} status changes within the window (threshold ${a.threshold}): ` +
+            'the issue stays open and Slack quiet until it is stable.',
         ]
       : []),
     ...(a.action === 'silenced'
       ? [
           '',
-          `Alert state: silenced (${a.reason}): the checks ran and are reported above; nobody is paged${a.reason === 'deploying' ? ' while a deploy runs or within the grace period after it' : ''}.`,
+          `Alert state: silenced (${a.reason}): the checks ran and are reported above; nobody is paged` +
+            (a.reason === 'deploying' ? ' while a deploy runs or within the grace period after it' : '') +
+            '.',
         ]
       : []),
     ...(a.issue_url ? ['', `Alert issue: ${a.issue_url}${a.since ? ` (failing since ${a.since})` : ''}`] : []),
@@ -208,7 +211,8 @@ async function inactivityLine(
     const days = inactivityDaysLeft(await gh.getRepository(), rt.now());
     if (days === null) return null;
     rt.logger.warn(
-      `GitHub disables scheduled workflows of a public repository after 60 days without activity: ${days} day(s) left. Push a commit (or re-enable the workflow in the Actions tab when it happens) to keep ops_daily running.`,
+      `GitHub disables scheduled workflows of a public repository after 60 days without activity: ${days} day(s) left. ` +
+        'Push a commit (or re-enable the workflow in the Actions tab when it happens) to keep ops_daily running.',
     );
     return {
       line: statusLine(
@@ -332,7 +336,8 @@ async function scheduleState(rc: RunCtx): Promise<ScheduleState> {
       ),
     );
     rt.logger.warn(
-      `the previous ops_daily run was ${gap.ageHours} h ago, more than the expected ${gap.expectedHours} h: a scheduled run did not fire`,
+      `the previous ops_daily run was ${gap.ageHours} h ago, more than the expected ${gap.expectedHours} h: ` +
+        'a scheduled run did not fire',
     );
     rc.s.events.append(
       'ops_daily.schedule_missed',
@@ -352,7 +357,9 @@ function maintenanceSilence(rc: RunCtx): Silence | null {
   return window
     ? {
         reason: 'maintenance',
-        detail: `maintenance window of context ${rc.ctxName} (${window.weekdays.join(',')} ${window.start} ${window.timezone}, ${Math.round(window.duration / 60_000)} min)`,
+        detail:
+          `maintenance window of context ${rc.ctxName} ` +
+          `(${window.weekdays.join(',')} ${window.start} ${window.timezone}, ${Math.round(window.duration / 60_000)} min)`,
       }
     : null;
 }
@@ -519,7 +526,9 @@ async function runAndJudge(rc: RunCtx, missingByCheck: Map<string, string[]>): P
   const nothingDeclared = mode === 'prod' && checks.length === 0;
   if (nothingDeclared) ov = { ...ov, status: 'error', reason: 'no_checks' };
   const { exitCode, normalized } = scheduledExit(ov.status, rc.event ?? undefined, ov.reason);
-  const noChecksFix = `Declare the checks to run under ops.checks in ${rc.common.config} (docs/ops_daily.md); a run that checks nothing is never green.`;
+  const noChecksFix =
+    `Declare the checks to run under ops.checks in ${rc.common.config} (docs/ops_daily.md); ` +
+    'a run that checks nothing is never green.';
   const remediation = checkRemediation(rc, results);
   if (nothingDeclared) remediation.push({ check: 'ops_daily', reason: 'no_checks', text: noChecksFix });
   return { results, ov, exitCode, normalized, nothingDeclared, noChecksFix, remediation };
@@ -670,7 +679,10 @@ function runSummary(rc: RunCtx, v: Verdict, schedule: ScheduleState, alert: Aler
   const { ov, normalized, remediation } = v;
   const { gap, inactivity } = schedule;
   return [
-    `**ops_daily** \`${ov.status}\`${ov.reason ? ` (${ov.reason})` : ''}, mode \`${rc.mode}\`: ${ov.checks} checks, ${ov.failed} failed${ov.skipped ? `, ${ov.skipped} skipped` : ''}${normalized ? ' — scheduled run, insufficient data is not a failure' : ''}.`,
+    `**ops_daily** \`${ov.status}\`${ov.reason ? ` (${ov.reason})` : ''}, mode \`${rc.mode}\`: ` +
+      `${ov.checks} checks, ${ov.failed} failed${ov.skipped ? `, ${ov.skipped} skipped` : ''}` +
+      (normalized ? ' — scheduled run, insufficient data is not a failure' : '') +
+      '.',
     '',
     checksTable(v.results),
     ...(gap.missed
@@ -682,7 +694,8 @@ function runSummary(rc: RunCtx, v: Verdict, schedule: ScheduleState, alert: Aler
     ...(inactivity
       ? [
           '',
-          `:warning: GitHub disables this scheduled workflow in ${inactivity.days} day(s) for repository inactivity (60 days without a push): push a commit to keep it running.`,
+          `:warning: GitHub disables this scheduled workflow in ${inactivity.days} day(s) ` +
+            'for repository inactivity (60 days without a push): push a commit to keep it running.',
         ]
       : []),
     ...(remediation.length
