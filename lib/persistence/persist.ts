@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ContextStore } from '../isolation/store.js';
-import { isPaasError, PaasError } from '../output/errors.js';
+import { errorMessage, isPaasError, PaasError } from '../output/errors.js';
 import type { Logger } from '../runtime/logger.js';
 import { STATE_SCHEMA_VERSION } from '../state/db.js';
 import { LINEAGE_CAP, packBundle, sha256, unpackBundle, type BundleFile, type BundleManifest } from './bundle.js';
@@ -131,7 +131,7 @@ export async function restoreState(d: PersistDeps, opts: { reset: boolean }): Pr
     if (!(opts.reset && refusable(e))) throw e;
     d.logger.warn(
       `state: state_reset is set: ignoring the cached state of ${d.context} that could not be restored ` +
-        `(${(e as Error).message}); starting from empty state`,
+        `(${errorMessage(e)}); starting from empty state`,
     );
     const target = isPaasError(e) ? e.target : null;
     return { status: 'reset', key: null, lineage: [], resetKeys: target ? [target] : [], digest: localDigest(d) };
@@ -149,7 +149,7 @@ export async function restoreState(d: PersistDeps, opts: { reset: boolean }): Pr
   } catch (e) {
     if (!(opts.reset && refusable(e))) throw e;
     d.logger.warn(
-      `state: state_reset is set: ignoring ${entry.key}: ${(e as Error).message}; context ${d.context} ` +
+      `state: state_reset is set: ignoring ${entry.key}: ${errorMessage(e)}; context ${d.context} ` +
         'starts from empty state and the next save replaces it',
     );
     return { status: 'reset', key: null, lineage: [], resetKeys: [entry.key], digest: localDigest(d) };
@@ -273,7 +273,7 @@ async function supersedingEntry(
     return pending;
   } catch (e) {
     // ours is saved; a newer entry that cannot be opened is refused by the next run, loudly
-    d.logger.warn(`state: saved ${key}, but a newer entry of ${d.context} cannot be opened: ${(e as Error).message}`);
+    d.logger.warn(`state: saved ${key}, but a newer entry of ${d.context} cannot be opened: ${errorMessage(e)}`);
     return null;
   }
 }
