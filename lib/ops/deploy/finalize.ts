@@ -153,7 +153,7 @@ async function lockToReturn(f: Finalizing, nodes: TargetNode[]): Promise<TargetN
     }
   });
   f.fo.onLocksChanged(fleet.nodes.filter((n) => n.lockHeld));
-  return locked;
+  return nodes.filter((n) => locked.includes(n)); // in PAAS_TARGETS order
 }
 
 /** Some target did not reach the release: every target this run switched to it goes back; our leftover locks go. */
