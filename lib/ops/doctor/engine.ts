@@ -5,7 +5,7 @@
  * The operation's entry (index.ts) only registers it; other operations import this module.
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import type { Outcome } from '../../output/envelope.js';
@@ -21,9 +21,17 @@ import { applyBaseline, baselineable, writeBaseline, type BaselineCandidate } fr
 import { findingId } from './fingerprint.js';
 import { RegisteredSecrets, isSecretEnvName } from './registered.js';
 import { allFindings, annotations, humanText, openFindings, safeText, summaryMarkdown, toSarif } from './report.js';
-import { checkContamination, checkStateRoot, checkVaults, contextVaults, readStateRoot } from './state.js';
+import {
+  checkContamination,
+  checkStateRoot,
+  checkVaults,
+  contextVaults,
+  readStateRoot,
+  type StateView,
+} from './state.js';
 import { scanTreeParallel } from './parallel.js';
-import { listFiles } from './tree.js';
+import { ReadAhead, readAheadWanted } from './readahead.js';
+import { listFiles, type FileList, type ScanResult } from './tree.js';
 import { CHECK_NAMES, type CheckName, type DoctorReport, type Finding } from './types.js';
 
 export type { CheckResult, DoctorReport, Finding } from './types.js';
@@ -144,30 +152,31 @@ function posixRel(from: string, to: string): string {
   return relative(from, to).split(sep).join('/');
 }
 
-/** Runs the five checks. Reads only (except the baseline file with update_baseline). */
-export async function runDoctor(rt: Runtime, common: CommonInputs, opts: DoctorOptions): Promise<DoctorReport> {
-  const started = performance.now();
-  const tree = treeRoot(rt, opts);
-  const root = tree.root;
-  const stateRoot = stateRootPath({ input: common.state_root, env: rt.env, home: rt.env.HOME || homedir() });
-  const view = readStateRoot(stateRoot);
-  const vaults = contextVaults(view);
-  const secrets = collectSecrets(rt, common, vaults);
-
-  const findings: Record<CheckName, Finding[]> = {
-    // "inside the checked tree" matters when that tree is a repository; `--path ~` may hold ~/.paas
+/** Findings of the checks that look at the state root and its contexts (not at the tree's files). */
+function stateFindings(
+  rt: Runtime,
+  common: CommonInputs,
+  tree: TreeChoice,
+  view: StateView,
+  vaults: Map<string, Map<string, string>>,
+): Record<CheckName, Finding[]> {
+  // "inside the checked tree" matters when that tree is a repository; `--path ~` may hold ~/.paas
+  const scanRoot = tree.repository ? tree.root : null;
+  return {
     state_root_outside_repo: checkStateRoot(view, {
       workspace: rt.workspace,
-      scanRoot: tree.repository ? root : null,
+      scanRoot,
       unsafeOverride: common.allow_unsafe_state_root,
     }),
-    context_vault_outside_repo: checkVaults(view, { workspace: rt.workspace, scanRoot: tree.repository ? root : null }),
+    context_vault_outside_repo: checkVaults(view, { workspace: rt.workspace, scanRoot }),
     repo_private_state_artifacts: [],
     repo_plaintext_secret_exposure: [],
     cross_context_contamination: checkContamination(view, vaults),
   };
+}
 
-  const report: DoctorReport = {
+function emptyReport(root: string | null, view: StateView, secrets: RegisteredSecrets): DoctorReport {
+  return {
     ok: true,
     checks: [],
     root,
@@ -181,103 +190,172 @@ export async function runDoctor(rt: Runtime, common: CommonInputs, opts: DoctorO
     baseline: { path: null, entries: 0, matched: 0, updated: false, format: null },
     ms: 0,
   };
+}
 
-  let notScanned = '';
-  let baselinePath: string | null = null;
-  const candidates: BaselineCandidate[] = [];
-  if (root) {
-    baselinePath = resolve(root, assertPlainPath(opts.baseline, 'baseline', 'baseline'));
+/**
+ * Never scan private state: outside a repository, the state root and the contexts' vaults may lie
+ * below the checked directory (inside one, they are findings of the checks above). Removes them
+ * from `files`; says what was left out (or '').
+ */
+function dropPrivateState(root: string, tree: TreeChoice, view: StateView, list: FileList): string {
+  if (tree.repository) return '';
+  const realRoot = realPathLoose(root);
+  const privateDirs: string[] = [];
+  const privateFiles = new Set<string>();
+  if (isInside(view.root, realRoot)) privateDirs.push(posixRel(realRoot, view.root));
+  for (const c of view.contexts) {
+    if (!c.vault_file) continue;
+    const v = realPathLoose(c.vault_file);
+    if (isInside(v, realRoot)) privateFiles.add(posixRel(realRoot, v));
+  }
+  if (!privateDirs.length && !privateFiles.size) return '';
+  const before = list.files.length;
+  list.files = list.files.filter(
+    (f) => !privateFiles.has(f) && !privateDirs.some((d) => d === '' || f === d || f.startsWith(`${d}/`)),
+  );
+  const what = [
+    ...privateDirs.map((d) => `the state root ${d}/`),
+    ...(privateFiles.size ? [`${privateFiles.size} context vault file(s)`] : []),
+  ];
+  return `; not scanned: ${what.join(' and ')} (${before - list.files.length} file(s))`;
+}
+
+/** The tree's part of the report: its files' findings, and what the baseline needs to match them. */
+interface TreeScan {
+  artifacts: Finding[];
+  exposures: Finding[];
+  candidates: BaselineCandidate[];
+  notScanned: string;
+}
+
+/** Lists and scans the tree at `root` into `report` (listing, counts) and findings. */
+async function scanRepository(
+  rt: Runtime,
+  opts: DoctorOptions,
+  tree: TreeChoice & { root: string },
+  view: StateView,
+  secrets: RegisteredSecrets,
+  report: DoctorReport,
+): Promise<TreeScan> {
+  const root = tree.root;
+  const baselinePath = report.baseline.path as string;
+  // a reader thread boots while the tree is listed, then reads ahead of the scan (readahead.ts)
+  const reader = readAheadWanted(rt.env, availableParallelism()) ? new ReadAhead(opts.max_file_size) : undefined;
+  let scan: ScanResult;
+  let notScanned: string;
+  try {
     const list = listFiles(root, rt.env);
-    // never scan private state: outside a repository, the state root and the contexts' vaults may
-    // lie below the checked directory (inside one, they are findings of the checks above)
-    const realRoot = realPathLoose(root);
-    const privateDirs: string[] = [];
-    const privateFiles = new Set<string>();
-    if (!tree.repository) {
-      if (isInside(view.root, realRoot)) privateDirs.push(posixRel(realRoot, view.root));
-      for (const c of view.contexts) {
-        if (!c.vault_file) continue;
-        const v = realPathLoose(c.vault_file);
-        if (isInside(v, realRoot)) privateFiles.add(posixRel(realRoot, v));
-      }
-    }
-    if (privateDirs.length || privateFiles.size) {
-      const before = list.files.length;
-      list.files = list.files.filter(
-        (f) => !privateFiles.has(f) && !privateDirs.some((d) => d === '' || f === d || f.startsWith(`${d}/`)),
-      );
-      notScanned = `; not scanned: ${[...privateDirs.map((d) => `the state root ${d}/`), ...(privateFiles.size ? [`${privateFiles.size} context vault file(s)`] : [])].join(' and ')} (${before - list.files.length} file(s))`;
-    }
+    notScanned = dropPrivateState(root, tree, view, list);
     const exclude = new Set<string>([posixRel(root, baselinePath)]);
     if (opts.sarif_file) exclude.add(posixRel(root, resolve(rt.cwd, opts.sarif_file)));
-    const scan = await scanTreeParallel(root, list.files, {
+    report.listing = list.listing;
+    scan = await scanTreeParallel(root, list.files, {
+      reader,
       forms: secrets.forms(),
       maxFileBytes: opts.max_file_size,
       exclude,
       env: rt.env,
     });
-    report.listing = list.listing;
-    report.files = scan.files;
-    report.bytes = scan.bytes;
-    report.skipped = scan.skipped;
-    const occurrences = new Map<string, number>();
-    /** the finding's public id: the n-th finding of this check, kind, file and preview (fingerprint.ts) */
-    const id = (check: CheckName, kind: string, file: string, preview: string) => {
-      const k = `${check}\0${kind}\0${file}\0${preview}`;
-      const n = occurrences.get(k) ?? 0;
-      occurrences.set(k, n + 1);
-      return findingId(check, kind, file, preview, n);
-    };
-    for (const a of scan.artifacts) {
-      const preview = safeText(`${a.what}: ${a.file}`);
-      const f: Finding = {
-        check: 'repo_private_state_artifacts',
-        kind: a.kind,
-        severity: a.severity,
-        file: a.file,
-        preview,
-        fingerprint: id('repo_private_state_artifacts', a.kind, a.file, preview),
-      };
-      findings.repo_private_state_artifacts.push(f);
-      candidates.push({ finding: f, identity: a.file });
-    }
-    for (const h of scan.hits) {
-      const preview = safeText(h.preview);
-      const f: Finding = {
-        check: 'repo_plaintext_secret_exposure',
-        kind: h.kind,
-        severity: h.severity,
-        file: h.file,
-        line: h.line,
-        column: h.column,
-        preview,
-        fingerprint: id('repo_plaintext_secret_exposure', h.kind, h.file, preview),
-      };
-      findings.repo_plaintext_secret_exposure.push(f);
-      candidates.push({ finding: f, identity: h.secret });
-    }
+  } finally {
+    reader?.close();
   }
+  report.files = scan.files;
+  report.bytes = scan.bytes;
+  report.skipped = scan.skipped;
+  return { ...treeFindings(scan), notScanned };
+}
 
-  // baseline: accepted findings by (salted, slow) fingerprint
-  if (baselinePath) {
-    report.baseline.path = baselinePath;
-    if (opts.update_baseline) {
-      report.baseline.entries = await writeBaseline(baselinePath, candidates);
-      report.baseline.updated = true;
-      report.baseline.format = 2;
-      for (const c of candidates) if (baselineable(c.finding)) c.finding.baselined = true;
-      report.baseline.matched = candidates.filter((c) => c.finding.baselined).length;
-    } else {
-      const r = await applyBaseline(baselinePath, candidates);
-      report.baseline.entries = r.entries;
-      report.baseline.matched = r.matched;
-      report.baseline.format = r.format;
-      if (r.format === 1) {
-        rt.logger.warn(
-          `doctor: baseline ${baselinePath} uses format 1, whose unsalted SHA-256 fingerprints let anyone confirm a guessed secret offline; rewrite it in format 2 with \`paas doctor --update-baseline\`, review and commit it (and rotate any real secret it accepted: the old file stays in git history)`,
-        );
-      }
-    }
+/** The scan's artifacts and hits as findings, with their public ids and baseline identities. */
+function treeFindings(scan: ScanResult): Omit<TreeScan, 'notScanned'> {
+  const out: Omit<TreeScan, 'notScanned'> = { artifacts: [], exposures: [], candidates: [] };
+  const occurrences = new Map<string, number>();
+  /** the finding's public id: the n-th finding of this check, kind, file and preview (fingerprint.ts) */
+  const id = (check: CheckName, kind: string, file: string, preview: string) => {
+    const k = `${check}\0${kind}\0${file}\0${preview}`;
+    const n = occurrences.get(k) ?? 0;
+    occurrences.set(k, n + 1);
+    return findingId(check, kind, file, preview, n);
+  };
+  for (const a of scan.artifacts) {
+    const preview = safeText(`${a.what}: ${a.file}`);
+    const f: Finding = {
+      check: 'repo_private_state_artifacts',
+      kind: a.kind,
+      severity: a.severity,
+      file: a.file,
+      preview,
+      fingerprint: id('repo_private_state_artifacts', a.kind, a.file, preview),
+    };
+    out.artifacts.push(f);
+    out.candidates.push({ finding: f, identity: a.file });
+  }
+  for (const h of scan.hits) {
+    const preview = safeText(h.preview);
+    const f: Finding = {
+      check: 'repo_plaintext_secret_exposure',
+      kind: h.kind,
+      severity: h.severity,
+      file: h.file,
+      line: h.line,
+      column: h.column,
+      preview,
+      fingerprint: id('repo_plaintext_secret_exposure', h.kind, h.file, preview),
+    };
+    out.exposures.push(f);
+    out.candidates.push({ finding: f, identity: h.secret });
+  }
+  return out;
+}
+
+/** Baseline: accepted findings by (salted, slow) fingerprint; written instead with update_baseline. */
+async function baselineStep(
+  rt: Runtime,
+  opts: DoctorOptions,
+  report: DoctorReport,
+  candidates: BaselineCandidate[],
+): Promise<void> {
+  const baselinePath = report.baseline.path as string;
+  if (opts.update_baseline) {
+    report.baseline.entries = await writeBaseline(baselinePath, candidates);
+    report.baseline.updated = true;
+    report.baseline.format = 2;
+    for (const c of candidates) if (baselineable(c.finding)) c.finding.baselined = true;
+    report.baseline.matched = candidates.filter((c) => c.finding.baselined).length;
+    return;
+  }
+  const r = await applyBaseline(baselinePath, candidates);
+  report.baseline.entries = r.entries;
+  report.baseline.matched = r.matched;
+  report.baseline.format = r.format;
+  if (r.format === 1) {
+    rt.logger.warn(
+      `doctor: baseline ${baselinePath} uses format 1, whose unsalted SHA-256 fingerprints let anyone confirm a ` +
+        'guessed secret offline; rewrite it in format 2 with `paas doctor --update-baseline`, review and commit it ' +
+        '(and rotate any real secret it accepted: the old file stays in git history)',
+    );
+  }
+}
+
+/** Runs the five checks. Reads only (except the baseline file with update_baseline). */
+export async function runDoctor(rt: Runtime, common: CommonInputs, opts: DoctorOptions): Promise<DoctorReport> {
+  const started = performance.now();
+  const tree = treeRoot(rt, opts);
+  const root = tree.root;
+  const stateRoot = stateRootPath({ input: common.state_root, env: rt.env, home: rt.env.HOME || homedir() });
+  const view = readStateRoot(stateRoot);
+  const vaults = contextVaults(view);
+  const secrets = collectSecrets(rt, common, vaults);
+  const findings = stateFindings(rt, common, tree, view, vaults);
+  const report = emptyReport(root, view, secrets);
+
+  let notScanned = '';
+  if (root) {
+    report.baseline.path = resolve(root, assertPlainPath(opts.baseline, 'baseline', 'baseline'));
+    const scanned = await scanRepository(rt, opts, { ...tree, root }, view, secrets, report);
+    findings.repo_private_state_artifacts.push(...scanned.artifacts);
+    findings.repo_plaintext_secret_exposure.push(...scanned.exposures);
+    notScanned = scanned.notScanned;
+    await baselineStep(rt, opts, report, scanned.candidates);
   }
 
   report.scope = root ? `checked tree: ${root} (${tree.why})${notScanned}` : tree.why;
@@ -339,25 +417,9 @@ function detailFor(
   }
 }
 
-/** The report as an Outcome: status line, per-check lines, annotations (Actions), JSON envelope, summary. */
-export function doctorOutcome(
-  rt: Runtime,
-  report: DoctorReport,
-  opts: { sarifFile?: string | undefined; context?: string | null } = {},
-): Outcome {
-  const open = openFindings(report);
-  const failed = report.checks.filter((c) => !c.ok);
-  const baselined = allFindings(report).length - open.length;
-  const s = report.skipped;
-  const extra: string[] = [];
-  if (rt.inAction || rt.env.GITHUB_ACTIONS === 'true') {
-    const prefix = report.root && rt.workspace ? posixRel(resolve(rt.workspace), report.root) : '';
-    extra.push(...annotations(report, { prefix: prefix && !prefix.startsWith('..') ? `${prefix}/` : '' }));
-  }
-  const checkLines = report.checks
-    .filter((c) => !c.ok)
-    .map((c) => ['check', c.name, c.findings.filter((f) => !f.baselined).length] as const);
-  const fields: Record<string, unknown> = {
+/** The envelope's fields: the report, with at most ACTION_MAX_FINDINGS findings per check in an action. */
+function outcomeFields(rt: Runtime, report: DoctorReport, open: number, baselined: number): Record<string, unknown> {
+  return {
     ok: report.ok,
     // the action's `result` output is size-limited (SARIF and the summary carry the rest); the CLI's --json has every finding
     checks: report.checks.map((c) =>
@@ -369,9 +431,12 @@ export function doctorOutcome(
           }
         : c,
     ),
-    findings: open.length,
+    findings: open,
     baselined,
-    failed_checks: failed.map((c) => c.name).join(','),
+    failed_checks: report.checks
+      .filter((c) => !c.ok)
+      .map((c) => c.name)
+      .join(','),
     root: report.root,
     scope: report.scope,
     listing: report.listing,
@@ -384,29 +449,57 @@ export function doctorOutcome(
     baseline: report.baseline,
     ms: report.ms,
   };
+}
+
+/** The status line's fields after `status`. */
+function statusFields(
+  report: DoctorReport,
+  open: number,
+  baselined: number,
+): Array<readonly [string, string | number]> {
+  const failed = report.checks.filter((c) => !c.ok).length;
+  const s = report.skipped;
+  const skipped = s.binary + s.oversized + s.symlink + s.unreadable;
+  return [
+    ...(report.ok ? [] : ([['reason', 'findings']] as const)),
+    ['checks', report.checks.length],
+    ...(failed ? ([['failed', failed]] as const) : []),
+    ['findings', open],
+    ...(baselined ? ([['baselined', baselined]] as const) : []),
+    ['files', report.files],
+    ...(skipped ? ([['skipped', skipped]] as const) : []),
+  ];
+}
+
+/** The report as an Outcome: status line, per-check lines, annotations (Actions), JSON envelope, summary. */
+export function doctorOutcome(
+  rt: Runtime,
+  report: DoctorReport,
+  opts: { sarifFile?: string | undefined; context?: string | null } = {},
+): Outcome {
+  const open = openFindings(report).length;
+  const baselined = allFindings(report).length - open;
+  const extra: string[] = [];
+  if (rt.inAction || rt.env.GITHUB_ACTIONS === 'true') {
+    const prefix = report.root && rt.workspace ? posixRel(resolve(rt.workspace), report.root) : '';
+    extra.push(...annotations(report, { prefix: prefix && !prefix.startsWith('..') ? `${prefix}/` : '' }));
+  }
+  for (const c of report.checks)
+    if (!c.ok)
+      extra.push(`doctor_check status=fail check=${c.name} findings=${c.findings.filter((f) => !f.baselined).length}`);
+  const fields = outcomeFields(rt, report, open, baselined);
   if (opts.sarifFile) fields.sarif_file = opts.sarifFile;
-  const o = outcome(rt.redactor, {
+  return outcome(rt.redactor, {
     command: 'doctor',
     context: opts.context ?? null,
     status: report.ok ? 'ok' : 'fail',
-    line: [
-      ...(report.ok ? [] : ([['reason', 'findings']] as const)),
-      ['checks', report.checks.length],
-      ...(failed.length ? ([['failed', failed.length]] as const) : []),
-      ['findings', open.length],
-      ...(baselined ? ([['baselined', baselined]] as const) : []),
-      ['files', report.files],
-      ...(s.binary + s.oversized + s.symlink + s.unreadable
-        ? ([['skipped', s.binary + s.oversized + s.symlink + s.unreadable]] as const)
-        : []),
-    ],
-    extraLines: [...extra, ...checkLines.map(([, name, n]) => `doctor_check status=fail check=${name} findings=${n}`)],
+    line: statusFields(report, open, baselined),
+    extraLines: extra,
     exitCode: report.ok ? EXIT_OK : EXIT_ERROR,
     fields,
     summary: summaryMarkdown(report),
     text: humanText(report),
   });
-  return o;
 }
 
 export async function runDoctorOperation(

@@ -9,11 +9,13 @@
  * on the main thread only.
  */
 import { availableParallelism } from 'node:os';
+import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Detector } from './detect.js';
+import type { ReadAhead } from './readahead.js';
 import type { SecretForm } from './registered.js';
-import { scanTree, type Claim, type FileHit, type ScanResult } from './tree.js';
+import { scanTree, wholeList, type Claim, type FileHit, type ScanResult } from './tree.js';
 
 interface ShardTask {
   paasDoctorShard: 1;
@@ -48,6 +50,8 @@ if (!isMainThread && (workerData as Partial<ShardTask> | null)?.paasDoctorShard 
 }
 
 export interface ParallelOptions {
+  /** a reader thread started before the tree was listed (readahead.ts), used when no worker scans */
+  reader?: ReadAhead | undefined;
   maxFileBytes: number;
   exclude: ReadonlySet<string>;
   forms: SecretForm[];
@@ -67,9 +71,10 @@ export function workerCount(files: number, env: NodeJS.ProcessEnv): number {
 }
 
 export async function scanTreeParallel(root: string, files: string[], opts: ParallelOptions): Promise<ScanResult> {
-  const detector = new Detector({ registered: opts.forms });
   const workers = workerCount(files.length, opts.env);
-  if (workers === 0) return scanTree(root, files, { detector, maxFileBytes: opts.maxFileBytes, exclude: opts.exclude });
+  if (workers === 0) return scanReadingAhead(root, files, opts);
+  opts.reader?.close();
+  const detector = new Detector({ registered: opts.forms });
   const batch = 64;
   const counter = new SharedArrayBuffer(4);
   const task: ShardTask = {
@@ -104,6 +109,26 @@ export async function scanTreeParallel(root: string, files: string[], opts: Para
     return scanTree(root, files, { detector, maxFileBytes: opts.maxFileBytes, exclude: opts.exclude });
   }
   return merge(files, [mine, ...(theirs as ScanResult[])]);
+}
+
+/** One scanning thread, with the reader thread (when there is one) reading ahead of it. */
+function scanReadingAhead(root: string, files: string[], opts: ParallelOptions): ScanResult {
+  const { reader } = opts;
+  if (reader) {
+    const skip: number[] = [];
+    if (opts.exclude.size) files.forEach((f, i) => opts.exclude.has(f) && skip.push(i));
+    const prefix = root.endsWith('/') || root.endsWith(sep) ? root : `${root}/`;
+    reader.start(prefix, files, skip, opts.env.PAAS_DOCTOR_READAHEAD === '1');
+  }
+  // built while the reader reads the first files
+  const detector = new Detector({ registered: opts.forms });
+  return scanTree(
+    root,
+    files,
+    { detector, maxFileBytes: opts.maxFileBytes, exclude: opts.exclude },
+    wholeList(files.length),
+    reader,
+  );
 }
 
 function merge(files: readonly string[], parts: ScanResult[]): ScanResult {

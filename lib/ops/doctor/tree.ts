@@ -8,6 +8,7 @@ import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from
 import { sep } from 'node:path';
 import { findGitWorkTree } from '../../isolation/state-root.js';
 import { Detector, type Hit } from './detect.js';
+import { ReadStatus, type ReadAhead } from './readahead.js';
 import type { Severity, SkippedCounts } from './types.js';
 
 export interface FileList {
@@ -237,16 +238,6 @@ export interface ScanOptions {
   exclude?: ReadonlySet<string>;
 }
 
-const ReadStatus = {
-  OK: 0,
-  MISSING: 1,
-  SYMLINK: 2,
-  UNREADABLE: 3,
-  OVERSIZED: 4,
-  /** not a regular file: skipped, not counted */ IGNORED: 5,
-} as const;
-type ReadStatus = (typeof ReadStatus)[keyof typeof ReadStatus];
-
 const BINARY_PROBE = 8000;
 const OPEN_NOFOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
@@ -279,23 +270,30 @@ export function wholeList(n: number): Claim {
   };
 }
 
-/** Reads one file into `buf` (grown as needed): its status and length. */
-function readFileInto(abs: string, maxFileBytes: number, box: { buf: Buffer }): { status: ReadStatus; n: number } {
+/** Where readFileInto() puts a file: its bytes in buf[0, n) (buf grown as needed). */
+interface ReadBox {
+  buf: Buffer;
+  n: number;
+}
+
+/** Reads one file into `box`: its status (the length in box.n). */
+function readFileInto(abs: string, maxFileBytes: number, box: ReadBox): ReadStatus {
+  box.n = 0;
   // open without following symlinks (ELOOP), then fstat the descriptor: one path lookup per file
   let fd: number;
   try {
     fd = openSync(abs, OPEN_NOFOLLOW);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP' || code === 'EMLINK') return { status: ReadStatus.SYMLINK, n: 0 };
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { status: ReadStatus.MISSING, n: 0 };
-    return { status: code === 'EISDIR' ? ReadStatus.IGNORED : ReadStatus.UNREADABLE, n: 0 };
+    if (code === 'ELOOP' || code === 'EMLINK') return ReadStatus.SYMLINK;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return ReadStatus.MISSING;
+    return code === 'EISDIR' ? ReadStatus.IGNORED : ReadStatus.UNREADABLE;
   }
   let n = 0;
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) return { status: ReadStatus.IGNORED, n: 0 };
-    if (st.size > maxFileBytes) return { status: ReadStatus.OVERSIZED, n: 0 };
+    if (!st.isFile()) return ReadStatus.IGNORED;
+    if (st.size > maxFileBytes) return ReadStatus.OVERSIZED;
     if (st.size > box.buf.length) box.buf = Buffer.allocUnsafeSlow(Math.max(st.size, box.buf.length * 2));
     while (n < st.size) {
       // sequential reads from the start (no position: fewer argument checks per call)
@@ -304,72 +302,107 @@ function readFileInto(abs: string, maxFileBytes: number, box: { buf: Buffer }): 
       n += r;
     }
   } catch {
-    return { status: ReadStatus.UNREADABLE, n: 0 };
+    return ReadStatus.UNREADABLE;
   } finally {
     closeSync(fd);
   }
-  return { status: ReadStatus.OK, n };
+  box.n = n;
+  return ReadStatus.OK;
 }
 
+/** Collects the results of a scan, file by file. */
+class ScanCollector {
+  readonly skipped: SkippedCounts = { binary: 0, oversized: 0, symlink: 0, unreadable: 0, missing: 0 };
+  readonly hits: FileHit[] = [];
+  readonly artifacts: ArtifactHit[] = [];
+  files = 0;
+  bytes = 0;
+
+  constructor(private readonly detector: Detector) {}
+
+  /** Counts a file that could not be read. */
+  notRead(status: ReadStatus): void {
+    if (status === ReadStatus.SYMLINK) this.skipped.symlink++;
+    else if (status === ReadStatus.MISSING) this.skipped.missing++;
+    else if (status === ReadStatus.UNREADABLE) this.skipped.unreadable++;
+    else if (status === ReadStatus.OVERSIZED) this.skipped.oversized++;
+  }
+
+  /** Scans one file's bytes; `art`: its artifact by path, if any. */
+  file(rel: string, data: Buffer, art: ArtifactHit | null): void {
+    const n = data.length;
+    if (n === 0) {
+      this.files++;
+      return;
+    }
+    if (data.subarray(0, Math.min(n, BINARY_PROBE)).indexOf(0) !== -1) {
+      const h = art ? null : headerArtifact(data);
+      if (h) this.artifacts.push({ file: rel, ...h });
+      this.skipped.binary++;
+      return;
+    }
+    this.files++;
+    this.bytes += n;
+    // the bytes are scanned as they are; a string is made only for the files that need one
+    const found = this.detector.scanBytes(data, rel);
+    if (!art && CONTENT_ARTIFACT_EXT.test(rel)) {
+      const c = contentArtifact(rel, data.toString('latin1', 0, Math.min(n, 4096)));
+      if (c) this.artifacts.push({ file: rel, ...c });
+    }
+    if (found.hits.length) {
+      this.hits.push(...locate(found.text as string, found.hits, rel));
+      // a vault file recognised by its content, whatever its name and place
+      if (!art && found.hits.some((h) => h.kind === 'paas_vault_value'))
+        this.artifacts.push({
+          file: rel,
+          kind: 'vault_file',
+          severity: 'critical',
+          what: 'vault file (paas vault keys with values)',
+        });
+    }
+  }
+
+  result(): ScanResult {
+    return { hits: this.hits, artifacts: this.artifacts, files: this.files, bytes: this.bytes, skipped: this.skipped };
+  }
+}
+
+/**
+ * Scans files[range] for each range `claim` hands out. `reader`: a read-ahead thread holding the
+ * files' bytes (readahead.ts); the files it did not read are read here.
+ */
 export function scanTree(
   root: string,
   files: readonly string[],
   opts: ScanOptions,
   claim: Claim = wholeList(files.length),
+  reader?: ReadAhead,
 ): ScanResult {
-  const skipped: SkippedCounts = { binary: 0, oversized: 0, symlink: 0, unreadable: 0, missing: 0 };
-  const hits: FileHit[] = [];
-  const artifacts: ArtifactHit[] = [];
-  let scanned = 0;
-  let bytes = 0;
+  const out = new ScanCollector(opts.detector);
   // not from Node's pool: 4-byte aligned, so the matcher reads the bytes in place
-  const box = { buf: Buffer.allocUnsafeSlow(1 << 20) };
+  const box: ReadBox = { buf: Buffer.allocUnsafeSlow(1 << 20), n: 0 };
+  const ahead = { data: box.buf };
   // listed paths are relative and normalized (git, walkFiles): a concatenation, not path.join
   const prefix = root.endsWith('/') || root.endsWith(sep) ? root : `${root}/`;
-  for (let range = claim(); range; range = claim())
-    for (let i = range[0]; i < range[1]; i++) {
-      const rel = files[i] as string;
-      const art = artifactByPath(rel);
-      if (art) artifacts.push(art);
-      if (opts.exclude?.has(rel)) continue;
-      const { status, n } = readFileInto(prefix + rel, opts.maxFileBytes, box);
-      if (status !== ReadStatus.OK) {
-        if (status === ReadStatus.SYMLINK) skipped.symlink++;
-        else if (status === ReadStatus.MISSING) skipped.missing++;
-        else if (status === ReadStatus.UNREADABLE) skipped.unreadable++;
-        else if (status === ReadStatus.OVERSIZED) skipped.oversized++;
-        continue;
+  try {
+    for (let range = claim(); range; range = claim())
+      for (let i = range[0]; i < range[1]; i++) {
+        const rel = files[i] as string;
+        const art = artifactByPath(rel);
+        if (art) out.artifacts.push(art);
+        if (opts.exclude?.has(rel)) continue;
+        let status = reader ? reader.take(i, ahead) : ReadStatus.LARGE;
+        if (status === ReadStatus.OK) {
+          out.file(rel, ahead.data, art);
+          reader?.release(i);
+          continue;
+        }
+        if (status === ReadStatus.LARGE) status = readFileInto(prefix + rel, opts.maxFileBytes, box);
+        if (status === ReadStatus.OK) out.file(rel, box.buf.subarray(0, box.n), art);
+        else out.notRead(status);
       }
-      const data = box.buf.subarray(0, n);
-      if (n === 0) {
-        scanned++;
-        continue;
-      }
-      if (data.subarray(0, Math.min(n, BINARY_PROBE)).indexOf(0) !== -1) {
-        const h = art ? null : headerArtifact(data);
-        if (h) artifacts.push({ file: rel, ...h });
-        skipped.binary++;
-        continue;
-      }
-      scanned++;
-      bytes += n;
-      // the bytes are scanned as they are; a string is made only for the files that need one
-      const found = opts.detector.scanBytes(data, rel);
-      if (!art && CONTENT_ARTIFACT_EXT.test(rel)) {
-        const c = contentArtifact(rel, data.toString('latin1', 0, Math.min(n, 4096)));
-        if (c) artifacts.push({ file: rel, ...c });
-      }
-      if (found.hits.length) {
-        hits.push(...locate(found.text as string, found.hits, rel));
-        // a vault file recognised by its content, whatever its name and place
-        if (!art && found.hits.some((h) => h.kind === 'paas_vault_value'))
-          artifacts.push({
-            file: rel,
-            kind: 'vault_file',
-            severity: 'critical',
-            what: 'vault file (paas vault keys with values)',
-          });
-      }
-    }
-  return { hits, artifacts, files: scanned, bytes, skipped };
+  } finally {
+    reader?.close();
+  }
+  return out.result();
 }

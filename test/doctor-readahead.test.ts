@@ -1,0 +1,108 @@
+/**
+ * doctor's reader thread (lib/ops/doctor/readahead.ts): files read ahead on a second thread give
+ * the same scan, file for file, as files read on the main thread, including when the ring is
+ * small (the reader waits for room and wraps around), when files are too large for the ring, are
+ * symlinks, binary, empty, excluded or gone, and when the reader is stopped half-way. Secrets in
+ * the fixtures are assembled at test time (test/fixtures/doctor-corpus.ts).
+ */
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Detector } from '../lib/ops/doctor/detect.js';
+import { ReadAhead } from '../lib/ops/doctor/readahead.js';
+import { listFiles, scanTree, wholeList, type ScanResult } from '../lib/ops/doctor/tree.js';
+import { cli, rmrf, tempDir } from './helpers.js';
+import { Fakes, rng } from './fixtures/doctor-corpus.js';
+
+const dirs: string[] = [];
+const tmp = (p: string) => {
+  const d = tempDir(p);
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach(rmrf));
+
+const fakes = new Fakes(rng(7));
+const MAX = 1 << 20;
+
+/** A tree of `n` source files of 0 to ~6 KB, some with secrets, plus every kind of file the scan skips or flags. */
+function tree(n: number): string {
+  const root = tmp('paas-doctor-readahead-');
+  const r = rng(11);
+  for (let i = 0; i < n; i++) {
+    const dir = join(root, `pkg${i % 17}`, 'src');
+    mkdirSync(dir, { recursive: true });
+    const lines = Array.from({ length: Math.floor(r() * 120) }, (_, k) => `export const v${k} = ${k * i};`);
+    if (i % 37 === 5) lines.splice(lines.length >> 1, 0, `const token = '${fakes.github()}';`);
+    if (i % 53 === 9) lines.push(`DATABASE_URL=postgres://app:${fakes.password(18)}@db.internal:5432/app`);
+    writeFileSync(join(dir, `m${i}.ts`), lines.join('\n'));
+  }
+  // larger than a quarter of the small rings below: read by the main thread
+  writeFileSync(join(root, 'big.js'), `${'x = 1;\n'.repeat(12000)}const k = '${fakes.npm()}';\n`);
+  writeFileSync(join(root, 'empty.txt'), '');
+  const sqlite = Buffer.alloc(4096);
+  sqlite.write('SQLite format 3\0', 'latin1');
+  writeFileSync(join(root, 'app.bin'), sqlite);
+  writeFileSync(join(root, 'excluded.json'), `{"token": "${fakes.slack()}"}`);
+  symlinkSync(join(root, 'big.js'), join(root, 'link.js'));
+  writeFileSync(join(root, 'state.db'), 'x');
+  return root;
+}
+
+function scan(root: string, files: readonly string[], reader?: ReadAhead): ScanResult {
+  return scanTree(
+    root,
+    files,
+    { detector: new Detector(), maxFileBytes: MAX, exclude: new Set(['excluded.json']) },
+    wholeList(files.length),
+    reader,
+  );
+}
+
+/** A started reader; resolves once it has read `atLeast` files (or a few seconds passed). */
+async function started(root: string, files: readonly string[], ring: number, atLeast: number): Promise<ReadAhead> {
+  const reader = new ReadAhead(MAX, ring);
+  reader.start(`${root}/`, files, [files.indexOf('excluded.json')], true);
+  for (let t = 0; t < 200 && reader.progress() < atLeast; t++) await new Promise((r) => setTimeout(r, 20));
+  return reader;
+}
+
+describe('doctor reader thread', () => {
+  test('files read ahead give the same scan as files read on the main thread (small ring: waits for room, wraps around; large files, symlinks, binary, empty, excluded and vanished files)', async () => {
+    const root = tree(600);
+    const files = [...listFiles(root).files, 'pkg3/src/gone.ts'];
+    const serial = scan(root, files);
+    expect(serial.hits.length).toBeGreaterThan(20);
+    expect(serial.skipped).toEqual({ binary: 1, oversized: 0, symlink: 1, unreadable: 0, missing: 1 });
+    for (const ring of [1 << 16, 1 << 18, 1 << 25]) {
+      const reader = await started(root, files, ring, 10);
+      const ahead = scan(root, files, reader);
+      expect(ahead).toEqual(serial);
+      // the reader really read files (the main thread reads only what it reached first)
+      expect(reader.fromRing).toBeGreaterThanOrEqual(10);
+    }
+  });
+
+  test('a reader stopped half-way: the main thread reads the rest, with the same result', async () => {
+    const root = tree(300);
+    const { files } = listFiles(root);
+    const serial = scan(root, files);
+    const reader = await started(root, files, 1 << 16, 5);
+    reader.close();
+    expect(scan(root, files, reader)).toEqual(serial);
+  });
+
+  test('through the CLI, forced on (PAAS_DOCTOR_READAHEAD=1) and off (=0): the same report', async () => {
+    const root = tree(250);
+    const state = join(tmp('paas-doctor-readahead-state-'), 's');
+    const run = async (on: string) => {
+      const r = await cli(['doctor', '--path', root, '--state-root', state, '--json'], { PAAS_DOCTOR_READAHEAD: on });
+      const env = r.json() as { fields: Record<string, unknown> };
+      return { code: r.code, fields: { ...env.fields, ms: 0 } };
+    };
+    const on = await run('1');
+    const off = await run('0');
+    expect(on.code).toBe(1);
+    expect(on).toEqual(off);
+  });
+});
