@@ -574,75 +574,29 @@ export class Detector {
     docs: boolean,
     docsOnly = false,
   ): void {
-    const re = KEYWORD_STICKY_RE;
     let done = -1;
     for (const at of positions) {
       if (at < done) continue;
-      re.lastIndex = at;
-      const m = re.exec(text);
-      if (!m) continue;
-      const kwStart = m.index;
-      let kwEnd = kwStart + m[0].length;
-      const after = text.charCodeAt(kwEnd);
-      // a keyword inside a longer lower-case word (tokenizer, secretary, passwordless) is another word
-      if (isLowerCode(after)) {
-        if (after === 115 /* s */ && !isLowerCode(text.charCodeAt(kwEnd + 1))) kwEnd++;
-        else continue;
-      }
-      let ks = kwStart;
-      while (ks > 0 && kwStart - ks < 80 && isRunChar(text.charCodeAt(ks - 1))) ks--;
-      let ke = kwEnd;
-      while (ke < text.length && ke - kwEnd < 80 && isRunChar(text.charCodeAt(ke))) ke++;
-      done = ke;
-      // cheap rejection first: an assignment must follow the key (", ', ], space, tab, =, :, >, ?)
-      const next = text.charCodeAt(ke);
-      if (
-        next !== 61 &&
-        next !== 58 &&
-        next !== 34 &&
-        next !== 39 &&
-        next !== 93 &&
-        next !== 32 &&
-        next !== 9 &&
-        next !== 62 &&
-        next !== 63 &&
-        !(lang === 'yaml' && (next === 44 || next === 10 || next === 13))
-      )
-        continue;
-      // a reference (${DB_PASSWORD:-x}, {{ token }}) or a binding (:token="props.token", v-bind:api-key)
-      const before = text.charCodeAt(ks - 1);
-      if (
-        (before === 123 /* { */ && /[${%]/.test(text[ks - 2] ?? '')) ||
-        (before === 58 /* : */ && (ks < 2 || /[\s-]/.test(text[ks - 2] as string)))
-      )
-        continue;
-      if (before === 64 /* @ */ || before === 35 /* # */) continue;
-      if (owned.length && owned.some(([a, b]) => ks >= a && ks < b)) continue;
-      const tail = text.slice(kwEnd, ke).replace(/[._-]+$/, '');
-      if (tail.includes('.')) continue; // token.indent, secret.level: a property of the object, not the secret
-      if (tail) {
-        const words = tail.split(/[_.-]+|(?=[A-Z][a-z])/).filter(Boolean);
-        const last = words.at(-1)?.toLowerCase();
-        if (last && NON_SECRET_KEY_SUFFIXES.has(last)) continue;
-        if (words.some((w) => PAGINATION_WORDS.has(w.toLowerCase()))) continue;
-        if (!keyNamesSecret(text.slice(kwStart, ke))) continue;
-      }
-      const value = readAssignedValue(text, ks, ke, lang) ?? namedValue(text, ks, ke);
+      const k = keyAt(text, at);
+      if (!k) continue;
+      done = k.ke;
+      if (!assignmentFollows(text, k.ke, lang) || notASecretKey(text, k, owned)) continue;
+      const value = readAssignedValue(text, k.ks, k.ke, lang) ?? namedValue(text, k.ks, k.ke);
       if (!value) continue;
       if (isPlaceholder(value.text) || notALiteral(value.text, value.quoted) || !looksSecretValue(value.text, docs))
         continue;
       // documentation and example files: a secret-named key there is an example (provider formats and keys are still found)
       if (docsOnly) continue;
       const keyWords = text
-        .slice(ks, kwStart)
+        .slice(k.ks, k.kwStart)
         .split(/[_.-]+|(?=[A-Z][a-z])/)
         .filter(Boolean);
       if (keyWords.some((w) => PAGINATION_WORDS.has(w.toLowerCase()))) continue;
-      const key = text.slice(ks, ke).replace(/^[.-]+/, '');
+      const key = text.slice(k.ks, k.ke).replace(/^[.-]+/, '');
       hits.push({
         kind: 'secret_named_key',
         severity: 'high',
-        start: ks,
+        start: k.ks,
         end: value.end,
         secret: value.text,
         preview: `${key}=***`,
@@ -748,6 +702,78 @@ function decodeBase64(s: string): string | null {
   return Buffer.from(s, 'base64').toString('latin1');
 }
 
+/** A key holding a secret keyword: [ks, ke) the whole key (a run of token characters), [kwStart, kwEnd) the keyword. */
+interface KeyAt {
+  ks: number;
+  ke: number;
+  kwStart: number;
+  kwEnd: number;
+}
+
+/** The key around the keyword the matcher reported at `at`, or null (no keyword there, or one inside a longer word). */
+function keyAt(text: string, at: number): KeyAt | null {
+  const re = KEYWORD_STICKY_RE;
+  re.lastIndex = at;
+  const m = re.exec(text);
+  if (!m) return null;
+  const kwStart = m.index;
+  let kwEnd = kwStart + m[0].length;
+  const after = text.charCodeAt(kwEnd);
+  // a keyword inside a longer lower-case word (tokenizer, secretary, passwordless) is another word
+  if (isLowerCode(after)) {
+    if (after === 115 /* s */ && !isLowerCode(text.charCodeAt(kwEnd + 1))) kwEnd++;
+    else return null;
+  }
+  let ks = kwStart;
+  while (ks > 0 && kwStart - ks < 80 && isRunChar(text.charCodeAt(ks - 1))) ks--;
+  let ke = kwEnd;
+  while (ke < text.length && ke - kwEnd < 80 && isRunChar(text.charCodeAt(ke))) ke++;
+  return { ks, ke, kwStart, kwEnd };
+}
+
+/** Cheap rejection first: an assignment must follow the key (", ', ], space, tab, =, :, >, ?; in YAML also , and line breaks). */
+function assignmentFollows(text: string, ke: number, lang: FileLang): boolean {
+  const next = text.charCodeAt(ke);
+  return (
+    next === 61 ||
+    next === 58 ||
+    next === 34 ||
+    next === 39 ||
+    next === 93 ||
+    next === 32 ||
+    next === 9 ||
+    next === 62 ||
+    next === 63 ||
+    (lang === 'yaml' && (next === 44 || next === 10 || next === 13))
+  );
+}
+
+/**
+ * Keys that are not a secret's name: a reference (${DB_PASSWORD:-x}, {{ token }}), a binding
+ * (:token="props.token", v-bind:api-key), a decorator or an anchor, a key on lines another pass
+ * owns, a property of an object (token.indent), a name ending in a non-secret word (token_type)
+ * or naming a pagination token (NextToken).
+ */
+function notASecretKey(text: string, k: KeyAt, owned: ReadonlyArray<readonly [number, number]>): boolean {
+  const { ks, ke, kwStart, kwEnd } = k;
+  const before = text.charCodeAt(ks - 1);
+  if (
+    (before === 123 /* { */ && /[${%]/.test(text[ks - 2] ?? '')) ||
+    (before === 58 /* : */ && (ks < 2 || /[\s-]/.test(text[ks - 2] as string)))
+  )
+    return true;
+  if (before === 64 /* @ */ || before === 35 /* # */) return true;
+  if (owned.length && owned.some(([a, b]) => ks >= a && ks < b)) return true;
+  const tail = text.slice(kwEnd, ke).replace(/[._-]+$/, '');
+  if (tail.includes('.')) return true; // token.indent, secret.level: a property of the object, not the secret
+  if (!tail) return false;
+  const words = tail.split(/[_.-]+|(?=[A-Z][a-z])/).filter(Boolean);
+  const last = words.at(-1)?.toLowerCase();
+  if (last && NON_SECRET_KEY_SUFFIXES.has(last)) return true;
+  if (words.some((w) => PAGINATION_WORDS.has(w.toLowerCase()))) return true;
+  return !keyNamesSecret(text.slice(kwStart, ke));
+}
+
 interface AssignedValue {
   text: string;
   quoted: boolean;
@@ -759,7 +785,24 @@ export function readAssignedValue(text: string, ks: number, ke: number, lang: Fi
   let p = ke;
   // closing quote/bracket of the key: "password": / ['password'] =
   for (let n = 0; n < 2 && (text[p] === '"' || text[p] === "'" || text[p] === ']'); n++) p++;
-  const afterKey = p;
+  const special = argumentOrTagValue(text, ks, ke, p, lang);
+  if (special !== undefined) return special;
+  const op = assignmentAt(text, ks, ke, p, lang);
+  return op ? valueAt(text, ks, op, lang) : null;
+}
+
+/**
+ * Values not given by an assignment operator: the next argument of setProperty("mail.password",
+ * "..."), the value attribute of <add key="SmtpPassword" value="..."/>, the content of
+ * <password>...</password>. undefined when none of these applies.
+ */
+function argumentOrTagValue(
+  text: string,
+  ks: number,
+  ke: number,
+  p: number,
+  lang: FileLang,
+): AssignedValue | null | undefined {
   const quotedKey = p > ke && (text[ke] === '"' || text[ke] === "'");
   // setProperty("mail.password", "..."), define('DB_PASSWORD', '...'): the next argument
   if (quotedKey && (lang === 'code' || lang === 'text') && /\([ \t]*["']$/.test(text.slice(Math.max(0, ks - 8), ks))) {
@@ -785,6 +828,18 @@ export function readAssignedValue(text: string, ks: number, ke: number, lang: Fi
     }
     return null;
   }
+  return undefined;
+}
+
+/** Where the value starts after the key's assignment operator (`c`: the operator's first character), or null. */
+function assignmentAt(
+  text: string,
+  ks: number,
+  ke: number,
+  afterKey: number,
+  lang: FileLang,
+): { p: number; c: string | undefined } | null {
+  let p = afterKey;
   // a type between the name and the value: var x string = "...", const x: string = '...', val x: String = "..."
   if (lang === 'code') {
     const typed = /^(?:[ \t]*:[ \t]*|[ \t]+)[A-Za-z_][\w.<>[\]|?]*[ \t]*(?=:?=[^=])/.exec(text.slice(p, p + 60));
@@ -802,20 +857,35 @@ export function readAssignedValue(text: string, ks: number, ke: number, lang: Fi
   else if (c === '=' && c2 === '>') p += 2;
   else if (c === '=' && c2 !== '=') p += 1;
   else if (c === ':' && c2 !== ':' && c2 !== '/') p += 1;
-  else {
-    // ENV KEY value / ARG KEY value (Dockerfile), machine host login x password y (.netrc); in
-    // other languages (most keywords: prose in code) nothing more to look at
-    if (lang !== 'dockerfile' && lang !== 'env') return null;
-    const lineStart = lineStartNear(text, ks, 200);
-    const prefix = text.slice(lineStart, ks);
-    const dockerSpace = lang === 'dockerfile' && /^\s*(?:ENV|ARG)\s+$/.test(prefix) && spaced;
-    const netrc =
-      lang === 'env' &&
-      /(?:^|\s)(?:password|passwd)$/.test(text.slice(lineStart, ke)) &&
-      /(?:^|\s)(?:machine|login)\s/.test(prefix + ' ');
-    if (!dockerSpace && !netrc) return null;
-  }
+  else if (!spacedAssignment(text, ks, ke, lang, spaced)) return null;
   while (text[p] === ' ' || text[p] === '\t') p++;
+  return { p, c };
+}
+
+/**
+ * ENV KEY value / ARG KEY value (Dockerfile), machine host login x password y (.netrc): a value
+ * after blanks. In other languages (most keywords: prose in code) nothing more to look at.
+ */
+function spacedAssignment(text: string, ks: number, ke: number, lang: FileLang, spaced: boolean): boolean {
+  if (lang !== 'dockerfile' && lang !== 'env') return false;
+  const lineStart = lineStartNear(text, ks, 200);
+  const prefix = text.slice(lineStart, ks);
+  const dockerSpace = lang === 'dockerfile' && /^\s*(?:ENV|ARG)\s+$/.test(prefix) && spaced;
+  const netrc =
+    lang === 'env' &&
+    /(?:^|\s)(?:password|passwd)$/.test(text.slice(lineStart, ke)) &&
+    /(?:^|\s)(?:machine|login)\s/.test(prefix + ' ');
+  return dockerSpace || netrc;
+}
+
+/** The value at op.p: quoted, in a connection string, or (not in code or JSON) the rest of the line. */
+function valueAt(
+  text: string,
+  ks: number,
+  op: { p: number; c: string | undefined },
+  lang: FileLang,
+): AssignedValue | null {
+  const p = op.p;
   const q = text[p];
   if (q === '"' || q === "'" || q === '`') {
     let e = p + 1;
@@ -827,7 +897,7 @@ export function readAssignedValue(text: string, ks: number, ke: number, lang: Fi
   }
   // Password=...; inside a connection string (SQL Server, ODBC, Npgsql), in any file
   if (
-    c === '=' &&
+    op.c === '=' &&
     (text[ks - 1] === ';' || text[ks - 1] === '"' || text[ks - 1] === "'" || text[ks - 1] === ' ') &&
     /(?:^|[;"'])\s*(?:Server|Data Source|Host|User ID|Uid|Initial Catalog|Database)\s*=[^;"'\n]*;/i.test(
       text.slice(lineStartNear(text, ks, 300), ks),
@@ -839,6 +909,11 @@ export function readAssignedValue(text: string, ks: number, ke: number, lang: Fi
     return v && !/[\s(){}]/.test(v) ? { text: v, quoted: true, end: e } : null;
   }
   if (lang === 'code' || lang === 'json') return null;
+  return bareValue(text, p);
+}
+
+/** An unquoted value: the rest of the line, up to the next key=value pair or a comment. */
+function bareValue(text: string, p: number): AssignedValue | null {
   let e = p;
   while (e < text.length && text[e] !== '\n' && text[e] !== '\r') e++;
   let v = text.slice(p, e);

@@ -106,17 +106,19 @@ const HELP: Record<CheckName, string> = {
   cross_context_contamination: 'Give every context its own targets, vault and state; see docs/doctor.md.',
 };
 
-export function toSarif(report: DoctorReport, opts: { srcRoot?: string | null } = {}): Record<string, unknown> {
-  const findings = allFindings(report);
-  const rules: SarifRule[] = [];
-  const ruleIndex = new Map<string, number>();
-  const ruleFor = (f: Finding) => {
+/** The SARIF rules of a run, one per (check, kind), in the order their first finding comes. */
+class SarifRules {
+  readonly rules: SarifRule[] = [];
+  private readonly index = new Map<string, number>();
+
+  /** The rule of finding f (added on first use): its id and index. */
+  of(f: Finding): { id: string; i: number } {
     const id = `${f.check}/${f.kind}`;
-    let i = ruleIndex.get(id);
+    let i = this.index.get(id);
     if (i === undefined) {
-      i = rules.length;
-      ruleIndex.set(id, i);
-      rules.push({
+      i = this.rules.length;
+      this.index.set(id, i);
+      this.rules.push({
         id,
         name: ruleName(f.kind),
         shortDescription: { text: kindTitle(f.kind) },
@@ -131,47 +133,54 @@ export function toSarif(report: DoctorReport, opts: { srcRoot?: string | null } 
       });
     }
     return { id, i };
+  }
+}
+
+/** A finding with a file as a SARIF result (baselined: suppressed, accepted). */
+function sarifResult(f: Finding & { file: string }, id: string, i: number, message: { text: string }): unknown {
+  const result: Record<string, unknown> = {
+    ruleId: id,
+    ruleIndex: i,
+    level: f.severity === 'critical' ? 'error' : 'warning',
+    message,
+    locations: [
+      {
+        physicalLocation: {
+          artifactLocation: { uri: encodeURI(f.file), uriBaseId: '%SRCROOT%' },
+          region: { startLine: f.line ?? 1, ...(f.column ? { startColumn: f.column } : {}) },
+        },
+      },
+    ],
+    partialFingerprints: { 'paasDoctor/v2': f.fingerprint },
   };
+  if (f.baselined)
+    result.suppressions = [
+      { kind: 'external', status: 'accepted', justification: 'accepted in the doctor baseline file' },
+    ];
+  return result;
+}
+
+export function toSarif(report: DoctorReport, opts: { srcRoot?: string | null } = {}): Record<string, unknown> {
+  const rules = new SarifRules();
   const results: unknown[] = [];
   const notifications: unknown[] = [];
-  for (const f of findings) {
-    const { id, i } = ruleFor(f);
+  for (const f of allFindings(report)) {
+    const { id, i } = rules.of(f);
     const message = { text: `${kindTitle(f.kind)}: ${safeText(f.preview)}` };
-    if (!f.file) {
+    if (f.file) results.push(sarifResult({ ...f, file: f.file }, id, i, message));
+    else
       notifications.push({
         level: f.baselined ? 'note' : 'error',
         message,
         descriptor: { id },
         associatedRule: { id, index: i },
       });
-      continue;
-    }
-    const result: Record<string, unknown> = {
-      ruleId: id,
-      ruleIndex: i,
-      level: f.severity === 'critical' ? 'error' : 'warning',
-      message,
-      locations: [
-        {
-          physicalLocation: {
-            artifactLocation: { uri: encodeURI(f.file), uriBaseId: '%SRCROOT%' },
-            region: { startLine: f.line ?? 1, ...(f.column ? { startColumn: f.column } : {}) },
-          },
-        },
-      ],
-      partialFingerprints: { 'paasDoctor/v2': f.fingerprint },
-    };
-    if (f.baselined)
-      result.suppressions = [
-        { kind: 'external', status: 'accepted', justification: 'accepted in the doctor baseline file' },
-      ];
-    results.push(result);
   }
   return sarifLog({
     name: TOOL_NAME,
     version: TOOL_VERSION,
     automationId: 'paas-doctor/',
-    rules,
+    rules: rules.rules,
     results,
     notifications,
     srcRoot: opts.srcRoot,
@@ -231,66 +240,89 @@ function findingRow(f: Finding): string[] {
   return [location(f) || '-', f.check, f.kind, f.severity, safeText(f.preview)];
 }
 
-export function summaryMarkdown(report: DoctorReport, budget = SUMMARY_BUDGET): string {
-  const parts: string[] = [];
-  parts.push(
-    markdownTable(
-      ['check', 'result', 'findings', 'detail'],
-      report.checks.map((c) => [
+/** The summary's table of checks: result, open findings (and baselined ones), detail. */
+function checksTable(report: DoctorReport): string {
+  return markdownTable(
+    ['check', 'result', 'findings', 'detail'],
+    report.checks.map((c) => {
+      const baselined = c.findings.filter((f) => f.baselined).length;
+      return [
         c.name,
         c.ok ? 'ok' : 'FAIL',
-        `${c.findings.filter((f) => !f.baselined).length}${c.findings.some((f) => f.baselined) ? ` (+${c.findings.filter((f) => f.baselined).length} baselined)` : ''}`,
+        `${c.findings.length - baselined}${baselined ? ` (+${baselined} baselined)` : ''}`,
         safeText(c.detail),
-      ]),
-    ),
+      ];
+    }),
   );
-  let used = parts[0]?.length ?? 0;
+}
+
+/** Tables of findings that share one size budget (GitHub keeps 1 MiB of summary per step). */
+class SummaryTables {
+  constructor(
+    private readonly parts: string[],
+    private used: number,
+    private readonly budget: number,
+  ) {}
+
   /** a table of every finding in `list`, as long as the budget lasts */
-  const table = (title: string, list: Finding[]) => {
+  add(title: string, list: Finding[]): void {
     if (!list.length) return;
     const rows: string[][] = [];
     for (const f of list) {
       const row = findingRow(f);
       const size = row.reduce((n, c) => n + c.length + 3, 2);
-      if (used + size > budget) break;
-      used += size;
+      if (this.used + size > this.budget) break;
+      this.used += size;
       rows.push(row);
     }
     const cut = list.length - rows.length;
-    parts.push(
+    this.parts.push(
       '',
       `#### ${title} (${list.length})`,
       '',
       markdownTable(['location', 'check', 'kind', 'severity', 'preview'], rows),
     );
     if (cut)
-      parts.push(
+      this.parts.push(
         '',
-        `${cut} more finding(s) did not fit in the job summary (GitHub keeps 1 MiB per step): see the SARIF file or \`paas doctor --json\`.`,
+        `${cut} more finding(s) did not fit in the job summary (GitHub keeps 1 MiB per step): ` +
+          'see the SARIF file or `paas doctor --json`.',
       );
-  };
+  }
+}
+
+/** What was checked: files, bytes, skipped files, registered secrets, time. */
+function scopeLine(report: DoctorReport): string {
+  const s = report.skipped;
+  return safeText(
+    `${report.files} files checked (${report.listing}${report.root ? ` under ${report.root}` : ''}), ` +
+      `${Math.round(report.bytes / 1024)} KiB; skipped: ${s.binary} binary, ${s.oversized} oversized, ` +
+      `${s.symlink} symlinks, ${s.unreadable} unreadable, ${s.missing} missing; ` +
+      `${report.registered} registered secret(s) searched in every encoding; ${report.ms} ms.`,
+  );
+}
+
+export function summaryMarkdown(report: DoctorReport, budget = SUMMARY_BUDGET): string {
+  const checks = checksTable(report);
+  const parts: string[] = [checks];
+  const tables = new SummaryTables(parts, checks.length, budget);
   const all = allFindings(report);
-  table(
+  tables.add(
     'Findings',
     all.filter((f) => !f.baselined),
   );
-  table(
+  tables.add(
     'Accepted in the baseline',
     all.filter((f) => f.baselined),
   );
-  const s = report.skipped;
-  parts.push(
-    '',
-    safeText(
-      `${report.files} files checked (${report.listing}${report.root ? ` under ${report.root}` : ''}), ${Math.round(report.bytes / 1024)} KiB; skipped: ${s.binary} binary, ${s.oversized} oversized, ${s.symlink} symlinks, ${s.unreadable} unreadable, ${s.missing} missing; ${report.registered} registered secret(s) searched in every encoding; ${report.ms} ms.`,
-    ),
-  );
+  parts.push('', scopeLine(report));
   if (report.scope) parts.push('', safeText(report.scope));
   if (report.baseline.format === 1) parts.push('', LEGACY_BASELINE_NOTE);
   if (all.some((f) => !f.baselined))
     parts.push(
       '',
-      'Accept a false positive with `paas doctor --update-baseline` (the baseline never holds a value). Details: docs/doctor.md.',
+      'Accept a false positive with `paas doctor --update-baseline` (the baseline never holds a value). ' +
+        'Details: docs/doctor.md.',
     );
   return parts.join('\n');
 }

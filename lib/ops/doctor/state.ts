@@ -217,14 +217,16 @@ export function contextVaults(view: StateView): Map<string, Map<string, string>>
 
 const SHARED_VALUE_KEYS = ['PAAS_SSH_KEY', 'PAAS_STATE_KEY', 'PAAS_WEBHOOK_SECRET', 'POSTGRES_DSN_PROD'];
 
+type Vaults = Map<string, Map<string, string>>;
+const CONTAMINATION: CheckName = 'cross_context_contamination';
+
 /** cross_context_contamination: a target, vault, state path or event shared by two contexts. */
-export function checkContamination(view: StateView, vaults: Map<string, Map<string, string>>): Finding[] {
+export function checkContamination(view: StateView, vaults: Vaults): Finding[] {
   const out: Finding[] = [];
-  const check: CheckName = 'cross_context_contamination';
   for (const n of view.unreadable)
     out.push(
       finding(
-        check,
+        CONTAMINATION,
         'context_unreadable',
         'high',
         `context ${n}: config.json cannot be read, isolation cannot be proven`,
@@ -232,8 +234,18 @@ export function checkContamination(view: StateView, vaults: Map<string, Map<stri
       ),
     );
   const store = new ContextStore({ path: view.root, unsafe: true });
+  sharedTargets(view, vaults, out);
+  sharedVaults(view, vaults, out);
+  sharedVaultFiles(view, out);
+  sharedStatePaths(view, store, out);
+  const eventOwner = new Map<string, string>();
+  for (const c of view.contexts) eventFindings(c.name, store.paths(c.name).events, eventOwner, out);
+  for (const c of view.contexts) foreignHistory(c.name, store.paths(c.name).stateDb, out);
+  return out;
+}
 
-  // targets: the same address in two contexts
+/** targets: the same address in two contexts */
+function sharedTargets(view: StateView, vaults: Vaults, out: Finding[]): void {
   const targetOwner = new Map<string, { context: string; id: string }>();
   for (const c of view.contexts) {
     const v = vaults.get(c.name);
@@ -244,7 +256,7 @@ export function checkContamination(view: StateView, vaults: Map<string, Map<stri
       if (owner && owner.context !== c.name)
         out.push(
           finding(
-            check,
+            CONTAMINATION,
             'shared_target',
             'critical',
             `target ${owner.id} of ${owner.context} and target ${id} of ${c.name} are the same address`,
@@ -254,8 +266,10 @@ export function checkContamination(view: StateView, vaults: Map<string, Map<stri
       else if (!owner) targetOwner.set(addr, { context: c.name, id });
     }
   }
+}
 
-  // vaults: the same file content, or the same value of a paas key
+/** vaults: the same file content, or the same value of a paas key */
+function sharedVaults(view: StateView, vaults: Vaults, out: Finding[]): void {
   const contentOwner = new Map<string, string>();
   const valueOwner = new Map<string, string>();
   for (const c of view.contexts) {
@@ -266,7 +280,7 @@ export function checkContamination(view: StateView, vaults: Map<string, Map<stri
     if (sameContent)
       out.push(
         finding(
-          check,
+          CONTAMINATION,
           'shared_vault',
           'critical',
           `contexts ${sameContent} and ${c.name} have identical vaults`,
@@ -282,7 +296,7 @@ export function checkContamination(view: StateView, vaults: Map<string, Map<stri
       if (owner && owner !== c.name && !sameContent)
         out.push(
           finding(
-            check,
+            CONTAMINATION,
             'shared_vault_value',
             'critical',
             `contexts ${owner} and ${c.name} share the value of ${key}`,
@@ -292,7 +306,10 @@ export function checkContamination(view: StateView, vaults: Map<string, Map<stri
       else if (!owner) valueOwner.set(h, c.name);
     }
   }
-  // the same vault file under two paths: a symlink (real path) or a hard link (inode), readable or not
+}
+
+/** the same vault file under two paths: a symlink (real path) or a hard link (inode), readable or not */
+function sharedVaultFiles(view: StateView, out: Finding[]): void {
   const seen: Array<{ name: string; id: VaultIdentity }> = [];
   for (const c of view.contexts) {
     if (!c.vault_file) continue;
@@ -304,7 +321,7 @@ export function checkContamination(view: StateView, vaults: Map<string, Map<stri
     if (owner)
       out.push(
         finding(
-          check,
+          CONTAMINATION,
           'shared_vault',
           'critical',
           `contexts ${owner.name} and ${c.name} use the same vault file${sameVault(owner.id, id) === 'inode' ? ' (hard links)' : ''}`,
@@ -313,8 +330,10 @@ export function checkContamination(view: StateView, vaults: Map<string, Map<stri
       );
     else seen.push({ name: c.name, id });
   }
+}
 
-  // state paths: events/, state.db, cache/ resolving to the same place (symlinks)
+/** state paths: events/, state.db, cache/ resolving to the same place (symlinks) */
+function sharedStatePaths(view: StateView, store: ContextStore, out: Finding[]): void {
   const pathOwner = new Map<string, string>();
   for (const c of view.contexts) {
     const p = store.paths(c.name);
@@ -329,7 +348,7 @@ export function checkContamination(view: StateView, vaults: Map<string, Map<stri
       if (owner)
         out.push(
           finding(
-            check,
+            CONTAMINATION,
             'shared_state_path',
             'critical',
             `${what} of ${c.name} is the same as that of ${owner}`,
@@ -339,96 +358,97 @@ export function checkContamination(view: StateView, vaults: Map<string, Map<stri
       else pathOwner.set(real, c.name);
     }
   }
+}
 
-  // events: an event recorded under another context, or the same event in two contexts
-  const eventOwner = new Map<string, string>();
-  for (const c of view.contexts) {
-    const dir = store.paths(c.name).events;
-    let files: string[];
+/** The events of a context's events/ directory, file by file (unreadable files and lines skipped). */
+function* eventsIn(dir: string): Generator<{ id?: unknown; context?: unknown }> {
+  let files: string[];
+  try {
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .sort();
+  } catch {
+    return;
+  }
+  for (const f of files) {
+    let text: string;
     try {
-      files = readdirSync(dir)
-        .filter((f) => f.endsWith('.jsonl'))
-        .sort();
+      text = readFileSync(join(dir, f), 'utf8');
     } catch {
       continue;
     }
-    let foreign = 0;
-    let shared = 0;
-    let sharedWith = '';
-    for (const f of files) {
-      let text: string;
+    for (const line of text.split('\n')) {
+      if (!line) continue;
       try {
-        text = readFileSync(join(dir, f), 'utf8');
+        yield JSON.parse(line) as { id?: unknown; context?: unknown };
       } catch {
         continue;
       }
-      for (const line of text.split('\n')) {
-        if (!line) continue;
-        let ev: { id?: unknown; context?: unknown };
-        try {
-          ev = JSON.parse(line) as { id?: unknown; context?: unknown };
-        } catch {
-          continue;
-        }
-        if (ev.context !== c.name) foreign++;
-        if (typeof ev.id === 'string') {
-          const owner = eventOwner.get(ev.id);
-          if (owner && owner !== c.name) {
-            shared++;
-            sharedWith = owner;
-          } else if (!owner) eventOwner.set(ev.id, c.name);
-        }
-      }
     }
-    if (foreign)
-      out.push(
-        finding(
-          check,
-          'foreign_event',
-          'critical',
-          `events of ${c.name} hold ${foreign} event(s) recorded for another context`,
-          `${c.name}:foreign`,
-        ),
-      );
-    if (shared)
-      out.push(
-        finding(
-          check,
-          'shared_event',
-          'critical',
-          `events of ${c.name} hold ${shared} event(s) also recorded in ${sharedWith}`,
-          `${c.name}:${sharedWith}:shared`,
-        ),
-      );
   }
+}
 
-  // history rows of another context inside a context's state.db
-  for (const c of view.contexts) {
-    const dbPath = store.paths(c.name).stateDb;
-    if (!existsSync(dbPath)) continue;
-    let db: DatabaseSync | null = null;
-    try {
-      db = new DatabaseSync(dbPath, { readOnly: true });
-      const row = db
-        .prepare(
-          'SELECT (SELECT count(*) FROM history WHERE context <> ?) + (SELECT count(*) FROM kv WHERE context <> ?) AS n',
-        )
-        .get(c.name, c.name) as { n: number } | undefined;
-      if (row && row.n > 0)
-        out.push(
-          finding(
-            check,
-            'foreign_history',
-            'critical',
-            `state.db of ${c.name} holds ${row.n} row(s) of another context`,
-            `${c.name}:history`,
-          ),
-        );
-    } catch {
-      /* an empty or locked database proves nothing either way */
-    } finally {
-      db?.close();
+/** events: an event recorded under another context, or the same event in two contexts (`eventOwner`: ids seen so far) */
+function eventFindings(name: string, dir: string, eventOwner: Map<string, string>, out: Finding[]): void {
+  let foreign = 0;
+  let shared = 0;
+  let sharedWith = '';
+  for (const ev of eventsIn(dir)) {
+    if (ev.context !== name) foreign++;
+    if (typeof ev.id === 'string') {
+      const owner = eventOwner.get(ev.id);
+      if (owner && owner !== name) {
+        shared++;
+        sharedWith = owner;
+      } else if (!owner) eventOwner.set(ev.id, name);
     }
   }
-  return out;
+  if (foreign)
+    out.push(
+      finding(
+        CONTAMINATION,
+        'foreign_event',
+        'critical',
+        `events of ${name} hold ${foreign} event(s) recorded for another context`,
+        `${name}:foreign`,
+      ),
+    );
+  if (shared)
+    out.push(
+      finding(
+        CONTAMINATION,
+        'shared_event',
+        'critical',
+        `events of ${name} hold ${shared} event(s) also recorded in ${sharedWith}`,
+        `${name}:${sharedWith}:shared`,
+      ),
+    );
+}
+
+/** history rows of another context inside a context's state.db */
+function foreignHistory(name: string, dbPath: string, out: Finding[]): void {
+  if (!existsSync(dbPath)) return;
+  let db: DatabaseSync | null = null;
+  try {
+    db = new DatabaseSync(dbPath, { readOnly: true });
+    const row = db
+      .prepare(
+        'SELECT (SELECT count(*) FROM history WHERE context <> ?) + (SELECT count(*) FROM kv WHERE context <> ?) AS n',
+      )
+      .get(name, name) as { n: number } | undefined;
+    if (row && row.n > 0)
+      out.push(
+        finding(
+          CONTAMINATION,
+          'foreign_history',
+          'critical',
+          `state.db of ${name} holds ${row.n} row(s) of another context`,
+          `${name}:history`,
+        ),
+      );
+  } catch {
+    /* an empty or locked database proves nothing either way */
+  } finally {
+    db?.close();
+  }
 }
