@@ -39,6 +39,14 @@ class Block {
   /** its group (bytes printed as one number share one id) */
   grp: number[] = [];
   lineStart: number[] = [];
+  /** per line: its offset's digits [start, end) in text, -1 when it has none */
+  offStart: number[] = [];
+  offEnd: number[] = [];
+  /** `*` lines (repeats of the line before): the number of lines kept before each */
+  reps: number[] = [];
+  /** the offset-only line that ends a dump (od, hexdump): its digits, or -1 */
+  endOffStart = -1;
+  endOffEnd = -1;
   /** some group holds more than one byte (a little-endian reading exists) */
   wide = false;
   groups = 0;
@@ -49,7 +57,9 @@ class Block {
 
   clear(): void {
     this.truncate(0);
-    if (this.lineStart.length > 0) this.lineStart.length = 0;
+    if (this.lineStart.length > 0) this.lineStart.length = this.offStart.length = this.offEnd.length = 0;
+    if (this.reps.length > 0) this.reps.length = 0;
+    this.endOffStart = this.endOffEnd = -1;
     this.wide = false;
     this.groups = 0;
   }
@@ -68,6 +78,14 @@ class Block {
     this.asc.push(-1);
     this.ln.push(this.lineStart.length);
     this.grp.push(grp);
+  }
+
+  /** Keeps the line being parsed (its bytes were pushed), starting at ls. */
+  keepLine(text: string, ls: number, le: number): void {
+    this.lineStart.push(ls);
+    const e = offsetEnd(text, ls, le);
+    this.offStart.push(e < 0 ? -1 : ls);
+    this.offEnd.push(e);
   }
 
   /** The permutation reading each group's bytes in reverse order (little-endian words). */
@@ -138,7 +156,124 @@ function parseColonHex(text: string, p: number, le: number, b: Block): number {
 
 const OD_ESCAPES: Record<string, number> = { '0': 0, a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11 };
 
-/** `od -c`: optional offset, then 4-column fields: `   x`, `  \n`, ` 302`, and `    ` (a space). */
+/** `od -a`'s names of the control characters (by value), space and delete. */
+const OD_NAMES = new Map<string, number>(
+  [
+    ...'nul soh stx etx eot enq ack bel bs ht nl vt ff cr so si'.split(' '),
+    ...'dle dc1 dc2 dc3 dc4 nak syn etb can em sub esc fs gs rs us sp'.split(' '),
+  ].map((n, i) => [n, i] as const),
+);
+OD_NAMES.set('del', 127);
+
+/** End of the offset a dump line starts with (6 to 8 hex digits, then `:`, a space or the end); -1: none. */
+function offsetEnd(text: string, ls: number, le: number): number {
+  const q = hexRun(text, ls, le);
+  if (q - ls < 6 || q - ls > 8) return -1;
+  const c = text.charCodeAt(q);
+  return q === le || c === 58 || c === SP ? q : -1;
+}
+
+/** Value of an offset's digits in `base`, -1 when a digit is not one of that base. */
+function offsetValue(text: string, s: number, e: number, base: number): number {
+  let v = 0;
+  for (let p = s; p < e; p++) {
+    const d = hexVal(text.charCodeAt(p));
+    if (d < 0 || d >= base) return -1;
+    v = v * base + d;
+  }
+  return v;
+}
+
+/** A 4-column `od -c`/`od -a` field: a character, an escape, an octal code or a name; -1 when none. */
+function odCharField(text: string, f: number): number {
+  const c2 = text.charCodeAt(f + 1);
+  const c3 = text.charCodeAt(f + 2);
+  const c4 = text.charCodeAt(f + 3);
+  if (c2 === SP && c3 === SP && c4 >= 32 && c4 < 127) return c4;
+  if (c2 === SP && c3 === 92) return OD_ESCAPES[String.fromCharCode(c4)] ?? -1;
+  if (c2 >= 48 && c2 <= 51 && c3 >= 48 && c3 <= 55 && c4 >= 48 && c4 <= 55)
+    return ((c2 - 48) << 6) | ((c3 - 48) << 3) | (c4 - 48);
+  if (c3 >= 97 && c3 <= 122 && ((c4 >= 97 && c4 <= 122) || (c4 >= 49 && c4 <= 52)))
+    return OD_NAMES.get(text.slice(c2 === SP ? f + 2 : f + 1, f + 4)) ?? -1;
+  return -1;
+}
+
+/**
+ * `od` fields of one width per line (od right-aligns every field of a type in the same width):
+ * [width, bytes]. Octal and decimal, 1, 2 and 4 bytes: `-tu1` (4), `-td1` (5), `-tu2` (6),
+ * `-to2` (od's default) and `-td2` (7), `-tu4` (11), `-to4` and `-td4` (12). `-to1`/`-b` (4, three
+ * octal digits) is read as `od -c` (the same octal fields).
+ */
+const OD_WIDTHS: ReadonlyArray<readonly [number, number]> = [
+  [4, 1],
+  [5, 1],
+  [6, 2],
+  [7, 2],
+  [11, 4],
+  [12, 4],
+];
+
+/**
+ * The value of the od field text[f, f + w) holding `bytes` bytes: spaces, then digits (octal when
+ * they fill the field but its first column, the way od pads octal with zeros; else decimal,
+ * possibly negative); -1 when the field is not one.
+ */
+function odNumberField(text: string, f: number, w: number, bytes: number): number {
+  if (text.charCodeAt(f) !== SP) return -1;
+  let p = f + 1;
+  while (p < f + w && text.charCodeAt(p) === SP) p++;
+  const neg = text.charCodeAt(p) === 45;
+  if (neg) p++;
+  const digits = f + w - p;
+  if (digits < 1) return -1;
+  const octal = !neg && digits === w - 1 && w !== 4 && w !== 5 && w !== 6 && w !== 11;
+  // od pads decimal fields with spaces: a leading zero is hex (`hexdump`'s ` 0041`), not decimal
+  if (!octal && digits > 1 && text.charCodeAt(p) === 48) return -1;
+  let v = 0;
+  for (let q = p; q < f + w; q++) {
+    const d = text.charCodeAt(q) - 48;
+    if (d < 0 || d > (octal ? 7 : 9)) return -1;
+    v = v * (octal ? 8 : 10) + d;
+  }
+  const span = 2 ** (8 * bytes);
+  if (neg) v = span - v;
+  return v >= 0 && v < span ? v : -1;
+}
+
+/**
+ * `od -tu1/-td1/-tu2/-td2/-to2/-tu4/-td4/-to4` (and od's default, `-to2`): an optional offset,
+ * then fields of one width. Each field's bytes are pushed most significant first, as one group
+ * (the swapped reading gives the little-endian order od read them in). Returns 1 or -1.
+ */
+function parseOdNumbers(text: string, ls: number, le: number, b: Block): number {
+  const oe = offsetEnd(text, ls, le);
+  const p = oe < 0 ? ls : oe;
+  const rest = le - p;
+  if (rest < 4 || text.charCodeAt(p) !== SP) return -1;
+  const mark = b.length;
+  const groups = b.groups;
+  for (const [w, bytes] of OD_WIDTHS) {
+    if (rest % w !== 0) continue;
+    let f = p;
+    for (; f < le; f += w) {
+      const v = odNumberField(text, f, w, bytes);
+      if (v < 0) break;
+      let ds = f;
+      while (text.charCodeAt(ds) === SP) ds++;
+      const g = b.groups++;
+      for (let k = bytes - 1; k >= 0; k--) b.push(Math.floor(v / 2 ** (8 * k)) & 255, ds, f + w, g);
+    }
+    if (f >= le) {
+      if (bytes > 1) b.wide = true;
+      return 1;
+    }
+    b.truncate(mark);
+    b.groups = groups;
+  }
+  return -1;
+}
+
+/** `od -c`, `od -a`: optional offset, then 4-column fields: `   x`, `  \n`, ` 302`, `  nl`, and `    ` (a space). */
 function parseOdChars(text: string, ls: number, le: number, b: Block): number {
   let p = ls;
   const q = hexRun(text, p, le);
@@ -148,18 +283,8 @@ function parseOdChars(text: string, ls: number, le: number, b: Block): number {
   }
   if (le - p < 8 || (le - p) % 4 !== 0) return -1;
   for (let f = p; f < le; f += 4) {
-    const c1 = text.charCodeAt(f);
-    const c2 = text.charCodeAt(f + 1);
-    const c3 = text.charCodeAt(f + 2);
-    const c4 = text.charCodeAt(f + 3);
-    if (c1 !== SP) return -1;
-    let v: number;
-    if (c2 === SP && c3 === SP && c4 >= 32 && c4 < 127) v = c4;
-    else if (c2 === SP && c3 === 92 && OD_ESCAPES[String.fromCharCode(c4)] !== undefined)
-      v = OD_ESCAPES[String.fromCharCode(c4)] as number;
-    else if (c2 >= 48 && c2 <= 51 && c3 >= 48 && c3 <= 55 && c4 >= 48 && c4 <= 55)
-      v = ((c2 - 48) << 6) | ((c3 - 48) << 3) | (c4 - 48);
-    else return -1;
+    const v = text.charCodeAt(f) === SP ? odCharField(text, f) : -1;
+    if (v < 0) return -1;
     b.push(v, f, f + 4, b.groups++);
   }
   return 1;
@@ -172,83 +297,113 @@ function parseOdChars(text: string, ls: number, le: number, b: Block): number {
  * last line of od and hexdump) or -1.
  */
 function parseHexLine(text: string, ls: number, le: number, b: Block): number {
+  const start = hexLineStart(text, ls, le, b);
+  if (start.done !== undefined) return start.done;
+  const mark = b.length;
+  const p = hexGroups(text, start.p, le, start.colon, b, mark);
+  if (p < 0) return rollback(b, mark);
+  if (b.length === mark) return start.colon ? 0 : rollback(b, mark);
+  if (p < le && !asciiColumn(text, p, le, start.colon, b, mark)) return rollback(b, mark);
+  return 1;
+}
+
+/**
+ * Where a hex line's groups start (after its offset, when it has one) and whether the offset is
+ * xxd's (`:`); or, in `done`, the result of a line settled here: -1, 0 (an offset alone), or a C
+ * array or colon-separated line parsed whole.
+ */
+interface HexStart {
+  p: number;
+  colon: boolean;
+  done?: number;
+}
+
+function hexLineStart(text: string, ls: number, le: number, b: Block): HexStart {
   let p = ls;
   while (p < le && text.charCodeAt(p) === SP) p++;
-  if (p >= le) return -1;
+  if (p >= le) return { p, colon: false, done: -1 };
   const c0 = text.charCodeAt(p);
-  if (c0 === 48 && (text.charCodeAt(p + 1) | 32) === 120) return parseCArray(text, p, le, b);
-  if (hexVal(c0) < 0) return -1;
+  if (c0 === 48 && (text.charCodeAt(p + 1) | 32) === 120) return { p, colon: false, done: parseCArray(text, p, le, b) };
+  if (hexVal(c0) < 0) return { p, colon: false, done: -1 };
   const q = hexRun(text, p, le);
   const t0 = q - p;
-  let colon = false;
   if (q < le && text.charCodeAt(q) === 58) {
-    if (q + 1 < le && hexVal(text.charCodeAt(q + 1)) >= 0) return t0 === 2 ? parseColonHex(text, p, le, b) : -1;
+    if (q + 1 < le && hexVal(text.charCodeAt(q + 1)) >= 0)
+      return { p, colon: false, done: t0 === 2 ? parseColonHex(text, p, le, b) : -1 };
     // xxd's offset
-    if (t0 < 4 || q + 1 >= le || text.charCodeAt(q + 1) !== SP) return -1;
-    colon = true;
-    p = q + 1;
-  } else if (q >= le) {
-    // one token alone: an offset line (od, hexdump), or xxd -p / base16 data
-    if (t0 >= 6 && t0 <= 8) return 0;
-  } else if (text.charCodeAt(q) !== SP) {
-    return -1;
-  } else if (t0 >= 6) {
+    if (t0 < 4 || q + 1 >= le || text.charCodeAt(q + 1) !== SP) return { p, colon: false, done: -1 };
+    return { p: q + 1, colon: true };
+  }
+  // one token alone: an offset line (od, hexdump), or xxd -p / base16 data
+  if (q >= le) return t0 >= 6 && t0 <= 8 ? { p, colon: false, done: 0 } : { p, colon: false };
+  if (text.charCodeAt(q) !== SP) return { p, colon: false, done: -1 };
+  if (t0 >= 6) {
     // an offset when the next token is a group of another width (or a column follows directly)
     let r = q;
     while (r < le && text.charCodeAt(r) === SP) r++;
     const t1 = hexRun(text, r, le) - r;
     const c = text.charCodeAt(r);
-    if ((t1 > 0 && t1 !== t0) || c === 124 || c === 62) p = q;
+    if ((t1 > 0 && t1 !== t0) || c === 124 || c === 62) return { p: q, colon: false };
   }
-  const mark = b.length;
+  return { p, colon: false };
+}
+
+/**
+ * Reads the hex groups of a line from p into the block (the line's bytes start at `mark`): groups
+ * of one even width, a shorter last one allowed. Returns where they end (the ASCII column or the
+ * line's end), -1 when the line is not a dump line (the caller rolls back).
+ */
+function hexGroups(text: string, p: number, le: number, colon: boolean, b: Block, mark: number): number {
   let width = 0;
   let short = false;
-  let n = 0;
   for (;;) {
     const s = p;
     while (p < le && text.charCodeAt(p) === SP) p++;
-    if (p >= le) break;
+    if (p >= le) return p;
     const sp = p - s;
-    if (n > 0 && sp === 0) return rollback(b, mark);
-    if (colon && n > 0 && sp >= 2 && !shortLastGroup(text, p, le, width, n)) break;
+    const n = b.length - mark;
+    if (n > 0 && sp === 0) return -1;
+    if (colon && n > 0 && sp >= 2 && !shortLastGroup(text, p, le, width, n)) return p;
     const c = text.charCodeAt(p);
-    if (c === 124 || c === 62) break;
+    if (c === 124 || c === 62) return p;
     const e = hexRun(text, p, le);
-    if (e < le && text.charCodeAt(e) !== SP) return rollback(b, mark);
+    if (e < le && text.charCodeAt(e) !== SP) return -1;
     const len = e - p;
-    if (len === 0 || len & 1 || len > 64 || short) return rollback(b, mark);
+    if (len === 0 || len & 1 || len > 64 || short) return -1;
     if (width === 0) width = len;
-    else if (len > width) return rollback(b, mark);
+    else if (len > width) return -1;
     else if (len < width) short = true;
     const g = b.groups++;
     if (len > 2) b.wide = true;
-    for (let k = 0; k < len; k += 2) {
+    for (let k = 0; k < len; k += 2)
       b.push((hexVal(text.charCodeAt(p + k)) << 4) | hexVal(text.charCodeAt(p + k + 1)), p + k, p + k + 2, g);
-      n++;
-    }
     p = e;
   }
-  if (n === 0) return colon ? 0 : rollback(b, mark);
-  if (p < le) {
-    // the ASCII column
-    const c = text.charCodeAt(p);
-    let gs: number;
-    let ge: number;
-    if (c === 124 || c === 62) {
-      const close = c === 124 ? 124 : 60;
-      gs = p + 1;
-      ge = text.lastIndexOf(String.fromCharCode(close), le - 1);
-      if (ge < gs) return rollback(b, mark);
-    } else if (colon) {
-      gs = le - n;
-      ge = le;
-      if (gs < p) gs = ge = -1;
-    } else {
-      return rollback(b, mark);
-    }
-    if (gs >= 0 && ge - gs === n) for (let i = 0; i < n; i++) b.asc[mark + i] = gs + i;
+}
+
+/**
+ * The ASCII column at p (`|...|`, `>...<`, or xxd's after two blanks): where each of the line's
+ * bytes (from `mark`) shows as a character. False when what follows the groups is not a column.
+ */
+function asciiColumn(text: string, p: number, le: number, colon: boolean, b: Block, mark: number): boolean {
+  const n = b.length - mark;
+  const c = text.charCodeAt(p);
+  let gs: number;
+  let ge: number;
+  if (c === 124 || c === 62) {
+    const close = c === 124 ? 124 : 60;
+    gs = p + 1;
+    ge = text.lastIndexOf(String.fromCharCode(close), le - 1);
+    if (ge < gs) return false;
+  } else if (colon) {
+    gs = le - n;
+    ge = le;
+    if (gs < p) gs = ge = -1;
+  } else {
+    return false;
   }
-  return 1;
+  if (gs >= 0 && ge - gs === n) for (let i = 0; i < n; i++) b.asc[mark + i] = gs + i;
+  return true;
 }
 
 /**
@@ -284,11 +439,20 @@ function candidate(text: string, ls: number, le: number): boolean {
     if (p >= le) return false;
     const a = text.charCodeAt(p);
     const n = p + 1 < le ? text.charCodeAt(p + 1) : SP;
-    // `0x2d`, `2d`, `   x   y` (od -c: a character, then a space), `  \n`, ` 302`
-    return (hexVal(a) >= 0 && (hexVal(n) >= 0 || (a === 48 && (n | 32) === 120))) || n === SP || a === 92;
+    // `0x2d`, `2d`, `   x   y` (od -c: a character, then a space), `  \n`, ` 302`, `  -61`, `  nl`
+    return (
+      (hexVal(a) >= 0 && (hexVal(n) >= 0 || (a === 48 && (n | 32) === 120))) ||
+      n === SP ||
+      a === 92 ||
+      (a === 45 && n >= 48 && n <= 57) ||
+      (a >= 97 && a <= 122 && n >= 97 && n <= 122)
+    );
   }
   if (hexVal(c) < 0 || hexVal(text.charCodeAt(ls + 1)) < 0) return false;
-  if (text.charCodeAt(ls + 2) === 58) return true;
+  const c2 = text.charCodeAt(ls + 2);
+  if (c2 === 58) return true;
+  // `2d 2d ...`: hex bytes without an offset (hexdump -C cut after its offset, hexdump -e formats)
+  if (c2 === SP && hexVal(text.charCodeAt(ls + 3)) >= 0 && hexVal(text.charCodeAt(ls + 4)) >= 0) return true;
   const e = Math.min(le, ls + 6);
   for (let p = ls + 2; p < e; p++) if (hexVal(text.charCodeAt(p)) < 0) return false;
   return true;
@@ -302,26 +466,46 @@ function neutral(text: string, ls: number, le: number): boolean {
   return t.startsWith('unsigned char ') || t.startsWith('unsigned int ') || t === '};';
 }
 
-/** Parses text[ls, le) into the block: 1 dump line, 0 neutral (adds nothing, keeps the block), -1 not a dump line. */
+/** A `*` line: od and hexdump print it for lines repeating the line before (without `-v`). */
+function isRepeatLine(text: string, ls: number, le: number): boolean {
+  let p = ls;
+  while (p < le && text.charCodeAt(p) === SP) p++;
+  return p === le - 1 && text.charCodeAt(p) === 42;
+}
+
+/** The parsers of a dump line, in order: od -c/-a, od's octal and decimal fields, then hex. */
+const LINE_PARSERS = [parseOdChars, parseOdNumbers, parseHexLine];
+
+/**
+ * Parses text[ls, le) into the block: 1 dump line, 0 neutral (adds nothing, keeps the block: an
+ * offset alone, a `*` line, xxd -i's declarations), -1 not a dump line.
+ */
 function parseLine(text: string, ls: number, le: number, b: Block): number {
+  if (isRepeatLine(text, ls, le)) {
+    if (b.length === 0) return -1;
+    b.reps.push(b.lineStart.length);
+    return 0;
+  }
   if (!candidate(text, ls, le)) return neutral(text, ls, le) ? 0 : -1;
   const mark = b.length;
   const groups = b.groups;
   const wide = b.wide;
-  const r = parseHexLine(text, ls, le, b);
-  if (r >= 0) {
-    if (b.length > mark) b.lineStart.push(ls);
-    return r;
+  for (const parse of LINE_PARSERS) {
+    const r = parse(text, ls, le, b);
+    if (r > 0 && b.length > mark) {
+      b.keepLine(text, ls, le);
+      return 1;
+    }
+    b.truncate(mark);
+    b.groups = groups;
+    b.wide = wide;
+    if (r === 0) {
+      // an offset alone (the last line of od and hexdump): what a `*` before it stands for
+      b.endOffEnd = offsetEnd(text, ls, le);
+      b.endOffStart = b.endOffEnd < 0 ? -1 : ls;
+      return 0;
+    }
   }
-  b.truncate(mark);
-  b.groups = groups;
-  b.wide = wide;
-  if (parseOdChars(text, ls, le, b) > 0) {
-    b.lineStart.push(ls);
-    return 1;
-  }
-  b.truncate(mark);
-  b.groups = groups;
   return -1;
 }
 
@@ -350,6 +534,84 @@ function parsePrefixed(text: string, ls: number, le: number, b: Block): boolean 
     q = e;
   }
   return false;
+}
+
+/** Number of bytes of each line of the block. */
+function lineBytes(b: Block): number[] {
+  const n = new Array<number>(b.lineStart.length).fill(0);
+  for (let i = 0; i < b.length; i++) n[b.ln[i] as number] = (n[b.ln[i] as number] as number) + 1;
+  return n;
+}
+
+/** Value of line `l`'s offset in `base` (the block's end offset for l = its number of lines); -1: none. */
+function lineOffset(text: string, b: Block, l: number, base: number): number {
+  const s = l < b.lineStart.length ? (b.offStart[l] as number) : b.endOffStart;
+  const e = l < b.lineStart.length ? (b.offEnd[l] as number) : b.endOffEnd;
+  return s < 0 ? -1 : offsetValue(text, s, e, base);
+}
+
+/**
+ * How many times each `*` line of the block repeats the line before it, one list per reading of
+ * the offsets that fits (od prints them in octal, hexdump and od -Ax in hex, od -Ad in decimal):
+ * (offset after - offset before) / bytes per line - 1. Without offsets (od -An) the count is not
+ * printed: every count from 1 to `cap`, the same for each `*` line. A count is at most `cap`, the
+ * lines that can hold part of one form (a repeat longer than any form holds none whole, and its
+ * first and last `cap` lines are alike).
+ */
+function repeatCounts(text: string, b: Block, maxLength: number): number[][] {
+  const bytes = lineBytes(b);
+  const cap = (l: number) => Math.ceil(maxLength / Math.max(1, bytes[l] as number)) + 1;
+  const lists = new Map<string, number[]>();
+  for (const base of [8, 16, 10]) {
+    const list: number[] = [];
+    for (const r of b.reps) {
+      const before = lineOffset(text, b, r - 1, base);
+      const after = lineOffset(text, b, r, base);
+      const k = before < 0 || after < 0 ? -1 : (after - before) / (bytes[r - 1] as number) - 1;
+      if (k !== -1 && (!Number.isInteger(k) || k < 1)) break;
+      list.push(k === -1 ? -1 : Math.min(k, cap(r - 1)));
+    }
+    if (list.length === b.reps.length) lists.set(list.join(), list);
+  }
+  const out: number[][] = [];
+  for (const list of lists.values()) {
+    const unknown = list.indexOf(-1);
+    if (unknown < 0) out.push(list);
+    else for (let k = cap((b.reps[unknown] as number) - 1); k >= 1; k--) out.push(list.map((c) => (c < 0 ? k : c)));
+  }
+  return out;
+}
+
+/** The block with each `*` line replaced by `counts[i]` copies of the line before it (printed nowhere: hs -1). */
+function expandRepeats(b: Block, counts: number[]): Block {
+  const x = new Block();
+  x.wide = b.wide;
+  x.lineStart = b.lineStart;
+  const first = new Array<number>(b.lineStart.length + 1).fill(b.length);
+  for (let i = b.length - 1; i >= 0; i--) first[b.ln[i] as number] = i;
+  for (let l = b.lineStart.length - 1; l >= 0; l--) first[l] = Math.min(first[l] as number, first[l + 1] as number);
+  let r = 0;
+  const copy = (l: number, printed: boolean) => {
+    let g = -1;
+    for (let i = first[l] as number; i < (first[l + 1] as number); i++) {
+      if (b.grp[i] !== g) {
+        g = b.grp[i] as number;
+        x.groups++;
+      }
+      x.val.push(b.val[i] as number);
+      x.hs.push(printed ? (b.hs[i] as number) : -1);
+      x.he.push(printed ? (b.he[i] as number) : -1);
+      x.asc.push(printed ? (b.asc[i] as number) : -1);
+      x.ln.push(l);
+      x.grp.push(x.groups);
+    }
+  };
+  for (let l = 0; l <= b.lineStart.length; l++) {
+    for (; r < b.reps.length && b.reps[r] === l; r++)
+      for (let k = 0; k < (counts[r] as number); k++) copy(l - 1, false);
+    if (l < b.lineStart.length) copy(l, true);
+  }
+  return x;
 }
 
 export class DumpForms {
@@ -400,7 +662,7 @@ export class DumpForms {
         continue;
       }
       if (parseLine(text, ls, le, b) < 0) {
-        this.flush(b, add);
+        this.flush(text, b, add);
         b.clear();
         prevLs = ls;
         prevLe = le;
@@ -415,14 +677,18 @@ export class DumpForms {
       }
       ls = next;
     }
-    this.flush(b, add);
+    this.flush(text, b, add);
     b.clear();
   }
 
-  private flush(b: Block, add: (start: number, end: number) => void): void {
-    if (b.length < MIN_FORM) return;
-    this.match(b, null, add);
-    if (b.wide) this.match(b, b.swapped(), add);
+  private flush(text: string, b: Block, add: (start: number, end: number) => void): void {
+    if (b.length === 0) return;
+    const counts = b.reps.length > 0 ? repeatCounts(text, b, this.maxLength) : [];
+    for (const view of counts.length > 0 ? counts.map((c) => expandRepeats(b, c)) : [b]) {
+      if (view.length < MIN_FORM) continue;
+      this.match(view, null, add);
+      if (view.wide) this.match(view, view.swapped(), add);
+    }
   }
 
   private match(b: Block, perm: number[] | null, add: (start: number, end: number) => void): void {
@@ -447,6 +713,8 @@ export class DumpForms {
       };
       for (let k = s; k < e; k++) {
         const i = perm ? (perm[k] as number) : k;
+        // bytes a `*` line stands for are printed nowhere
+        if ((b.hs[i] as number) < 0) continue;
         const ln = b.ln[i] as number;
         if (ln !== line) {
           out();
@@ -489,9 +757,18 @@ export class DumpForms {
     let need = this.maxLength;
     let e = incomplete - 1; // the line break ending the last complete line
     let prefixed = false;
+    let repeated = false;
     while (e >= 0 && need > 0) {
       const ls = text.lastIndexOf('\n', e - 1) + 1;
       const le = e > ls && text.charCodeAt(e - 1) === 13 ? e - 1 : e;
+      if (isRepeatLine(text, ls, le)) {
+        // its count is known only from the offsets around it, and its bytes are printed nowhere:
+        // everything back to the farthest line a form in progress can start in is held
+        repeated = true;
+        spans.push([ls, le]);
+        e = ls - 1;
+        continue;
+      }
       probe.clear();
       if (parseLine(text, ls, le, probe) < 0) {
         // the block's first line may carry a prefix (see parsePrefixed)
@@ -508,36 +785,42 @@ export class DumpForms {
     }
     probe.clear();
     if (spans.length === 0) return to;
+    if (repeated) return (spans[spans.length - 1] as [number, number])[0];
     const b = probe;
     for (let i = spans.length - 1; i >= 0; i--) {
       const [ls, le] = spans[i] as [number, number];
       if (prefixed && i === spans.length - 1) parsePrefixed(text, ls, le, b);
       else parseLine(text, ls, le, b);
     }
+    const hold =
+      b.length > 0 ? this.tailHold(b, prefixed ? (spans[spans.length - 1] as [number, number])[0] : -1, to) : to;
+    b.clear();
+    return hold;
+  }
+
+  /**
+   * The start of the earliest line where a tail of the block's bytes (either order) that begins a
+   * form starts; `to` when none does. `prefixedStart`: where the block's first line starts when it
+   * carries a prefix (held whole, so that the stream reads it as redact() does), else -1.
+   */
+  private tailHold(b: Block, prefixedStart: number, to: number): number {
     let hold = to;
-    if (b.length > 0) {
-      const orders: Array<number[] | null> = b.wide ? [null, b.swapped()] : [null];
-      for (const perm of orders) {
-        const n = b.length;
-        let view = '';
-        for (let k = Math.max(0, n - this.maxLength); k < n; k++)
-          view += String.fromCharCode(b.val[perm ? (perm[k] as number) : k] as number);
-        for (let len = view.length; len >= 1; len--) {
-          if (this.beginsForm(view.slice(view.length - len))) {
-            const i = perm ? (perm[n - len] as number) : n - len;
-            // the earliest line the tail touches (within a group, bytes of one line); a prefixed
-            // first line is held whole, so that the stream reads it as redact() does
-            const li = b.ln[i] as number;
-            hold = Math.min(
-              hold,
-              prefixed && li === 0 ? (spans[spans.length - 1] as [number, number])[0] : (b.lineStart[li] as number),
-            );
-            break;
-          }
+    const orders: Array<number[] | null> = b.wide ? [null, b.swapped()] : [null];
+    for (const perm of orders) {
+      const n = b.length;
+      let view = '';
+      for (let k = Math.max(0, n - this.maxLength); k < n; k++)
+        view += String.fromCharCode(b.val[perm ? (perm[k] as number) : k] as number);
+      for (let len = view.length; len >= 1; len--) {
+        if (this.beginsForm(view.slice(view.length - len))) {
+          const i = perm ? (perm[n - len] as number) : n - len;
+          // the earliest line the tail touches (within a group, bytes of one line)
+          const li = b.ln[i] as number;
+          hold = Math.min(hold, prefixedStart >= 0 && li === 0 ? prefixedStart : (b.lineStart[li] as number));
+          break;
         }
       }
     }
-    b.clear();
     return hold;
   }
 
