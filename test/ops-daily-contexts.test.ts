@@ -215,6 +215,7 @@ describe('one alert issue per context, also when the matrix jobs run at once', (
 
 describe('workflows-templates/ops_daily-contexts.yml', () => {
   type Step = {
+    name?: string;
     uses?: string;
     run?: string;
     if?: string;
