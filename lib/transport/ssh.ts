@@ -121,6 +121,36 @@ function connectOnce(
   });
 }
 
+interface ChannelOutput {
+  stdout: string;
+  stderr: string;
+  /** the exit code (128 when killed by a signal); null until the channel reported one */
+  code: number | null;
+}
+
+/** Collects a channel's output into `out` (and the caller's callbacks), its exit code, and feeds its stdin. */
+function wireChannel(ch: ClientChannel, opts: ExecOptions, out: ChannelOutput): void {
+  ch.setEncoding('utf8');
+  ch.stderr.setEncoding('utf8');
+  ch.on('data', (c: string) => {
+    out.stdout += c;
+    opts.onStdout?.(c);
+  });
+  ch.stderr.on('data', (c: string) => {
+    out.stderr += c;
+    opts.onStderr?.(c);
+  });
+  ch.on('exit', (c: number | null, signal?: string) => {
+    out.code = c ?? (signal ? 128 : 1);
+  });
+  if (opts.input) {
+    ch.on('error', () => {
+      /* a failed stdin write: the close below reports it */
+    });
+    opts.input(ch);
+  }
+}
+
 /** SSH transport: one connection per target per run; retries with backoff on connection setup only. */
 export class SshTransport implements Transport {
   readonly kind = 'ssh' as const;
@@ -232,9 +262,7 @@ export class SshTransport implements Transport {
     const client = this.need();
     this.trips++;
     return new Promise((resolve, reject) => {
-      let stdout = '';
-      let stderr = '';
-      let code: number | null = null;
+      const out: ChannelOutput = { stdout: '', stderr: '', code: null };
       let done = false;
       let timer: NodeJS.Timeout | undefined;
       const finish = (fn: () => void) => {
@@ -262,33 +290,15 @@ export class SshTransport implements Transport {
           timer = setTimeout(() => stop(`timed out after ${Math.round(opts.timeoutMs! / 1000)}s`), opts.timeoutMs);
         if (opts.signal?.aborted) return stop('was stopped: its deadline passed');
         opts.signal?.addEventListener('abort', () => stop('was stopped: its deadline passed'), { once: true });
-        ch.setEncoding('utf8');
-        ch.stderr.setEncoding('utf8');
-        ch.on('data', (c: string) => {
-          stdout += c;
-          opts.onStdout?.(c);
-        });
-        ch.stderr.on('data', (c: string) => {
-          stderr += c;
-          opts.onStderr?.(c);
-        });
-        ch.on('exit', (c: number | null, signal?: string) => {
-          code = c ?? (signal ? 128 : 1);
-        });
-        if (opts.input) {
-          ch.on('error', () => {
-            /* a failed stdin write: the close below reports it */
-          });
-          opts.input(ch);
-        }
+        wireChannel(ch, opts, out);
         ch.on('close', () => {
-          if (code === null)
+          if (out.code === null)
             return finish(() =>
               reject(
                 new TransportError('link', `connection to ${this.spec.id} lost while a remote command was running`),
               ),
             );
-          finish(() => resolve({ code: code as number, stdout, stderr }));
+          finish(() => resolve({ code: out.code as number, stdout: out.stdout, stderr: out.stderr }));
         });
       });
     });

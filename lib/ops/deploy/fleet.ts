@@ -382,6 +382,39 @@ interface Receiver {
   answer: (word: 'go' | 'skip' | 'abort') => void;
 }
 
+/** A promise with its resolve function. */
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** Logs a target's upload progress every 25 %. */
+function uploadProgress(n: TargetNode, o: FleetOptions): (done: number, total: number) => void {
+  let lastPct = -1;
+  return (done, total) => {
+    const pct = total ? Math.floor((done / total) * 100) : 100;
+    if (pct >= lastPct + 25 || (pct === 100 && lastPct !== 100)) {
+      lastPct = pct;
+      o.log(`${n.name}: upload ${pct}% of ${Math.round(total / 1024)} KiB`);
+    }
+  };
+}
+
+/** The receiveScript of one target: lock, then the release's bytes (its `unpacked` history line written with it). */
+function receiveFor(n: TargetNode, o: FleetOptions, ownerJson: string): string {
+  const unpackedLine = historyLine(n.id, o.now(), { event: 'unpack', release: o.release, sha256: o.artifact.sha256 });
+  return receiveScript(n.appDir, {
+    release: o.release,
+    sha256: o.artifact.sha256,
+    shared: o.cfg.shared,
+    lock: lockSpec(n, o, ownerJson),
+    unpackedLine,
+  });
+}
+
 function startReceive(
   n: TargetNode,
   o: FleetOptions,
@@ -389,68 +422,42 @@ function startReceive(
   gate: boolean,
   onUpload: () => void,
 ): Receiver {
-  let stage = 'lock';
-  let seen = '';
-  let gotReady = false;
-  let onReady!: (ok: boolean) => void;
-  const ready = new Promise<boolean>((resolve) => {
-    onReady = resolve;
-  });
-  let answer!: (word: 'go' | 'skip' | 'abort') => void;
-  const answered = new Promise<'go' | 'skip' | 'abort'>((resolve) => {
-    answer = resolve;
-  });
-  let openGate!: () => void;
-  const opened = new Promise<void>((resolve) => {
-    openGate = resolve;
-  });
+  const st = { stage: 'lock', seen: '', gotReady: false };
+  const ready = deferred<boolean>();
+  const answered = deferred<'go' | 'skip' | 'abort'>();
+  const opened = deferred<void>();
   // deadlines: 60 s to take the lock (from the start, or from the gate opening), then
   // command_timeout from the answer (waiting for the other targets is bounded by their own deadlines)
   const deadline = new Deadline();
   if (!gate) deadline.arm(LOCK_TIMEOUT_MS);
-  void opened.then(() => deadline.arm(LOCK_TIMEOUT_MS));
-  void answered.then(() => deadline.arm(o.cfg.command_timeout));
-  let lastPct = -1;
-  const progress = (done: number, total: number) => {
-    const pct = total ? Math.floor((done / total) * 100) : 100;
-    if (pct >= lastPct + 25 || (pct === 100 && lastPct !== 100)) {
-      lastPct = pct;
-      o.log(`${n.name}: upload ${pct}% of ${Math.round(total / 1024)} KiB`);
-    }
-  };
+  void opened.promise.then(() => deadline.arm(LOCK_TIMEOUT_MS));
+  void answered.promise.then(() => deadline.arm(o.cfg.command_timeout));
+  const progress = uploadProgress(n, o);
   const input = (stdin: Writable) => {
     if (gate)
-      void opened.then(() => {
+      void opened.promise.then(() => {
         if (!stdin.writableEnded) stdin.write(`${RECEIVE.go}\n`);
       });
-    void answered.then(async (word) => {
+    void answered.promise.then(async (word) => {
       if (word !== 'go') return void stdin.end(`${RECEIVE[word]}\n`);
-      stage = 'upload';
+      st.stage = 'upload';
       onUpload();
       // the exec's result reports a broken link; this only has to stop writing
       await sendFile(stdin, `${RECEIVE.go}\n`, o.artifact.file, o.artifact.bytes, progress).catch(() => {});
-      stage = 'unpack';
+      st.stage = 'unpack';
     });
   };
   const onStdout = (c: string) => {
-    seen += c;
-    if (!gotReady && seen.includes(`\n${RECEIVE.ready}\n`)) {
-      gotReady = true;
+    st.seen += c;
+    if (!st.gotReady && st.seen.includes(`\n${RECEIVE.ready}\n`)) {
+      st.gotReady = true;
       deadline.arm(null);
-      lockOf(n, seen);
-      onReady(true);
+      lockOf(n, st.seen);
+      ready.resolve(true);
     }
   };
-  const unpackedLine = historyLine(n.id, o.now(), { event: 'unpack', release: o.release, sha256: o.artifact.sha256 });
-  const spec = {
-    release: o.release,
-    sha256: o.artifact.sha256,
-    shared: o.cfg.shared,
-    lock: lockSpec(n, o, ownerJson),
-    unpackedLine,
-  };
-  const script = receiveScript(n.appDir, spec);
-  const result = n.run(gate ? gated(script) : script, () => stage, 0, false, {
+  const script = receiveFor(n, o, ownerJson);
+  const result = n.run(gate ? gated(script) : script, () => st.stage, 0, false, {
     input,
     onStdout,
     signal: deadline.signal,
@@ -458,15 +465,15 @@ function startReceive(
   void result
     .then(
       (r) => {
-        if (!gotReady) lockOf(n, r.stdout);
+        if (!st.gotReady) lockOf(n, r.stdout);
       },
       () => {},
     )
     .finally(() => {
       deadline.end();
-      onReady(false);
+      ready.resolve(false);
     });
-  return { n, ready, result, openGate, answer };
+  return { n, ready: ready.promise, result, openGate: () => opened.resolve(), answer: answered.resolve };
 }
 
 /** Where a failed receiveScript stopped. */

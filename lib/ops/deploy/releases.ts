@@ -56,6 +56,47 @@ export interface TargetState {
   kv: Record<string, string>;
 }
 
+/** One line inside a `--releases`, `--history` or `--lock` block. */
+function readBlockLine(st: TargetState, block: string, line: string): void {
+  if (block === 'releases') {
+    if (RELEASE_RE.test(line)) st.releases.push(line);
+    return;
+  }
+  if (block === 'history') {
+    try {
+      const h = JSON.parse(line) as HistoryLine;
+      if (
+        h &&
+        typeof h.release === 'string' &&
+        RELEASE_RE.test(h.release) &&
+        (h.status === 'good' || h.status === 'bad' || h.status === 'unpacked')
+      )
+        st.history.push(h);
+    } catch {
+      /* a torn or foreign line is skipped */
+    }
+    return;
+  }
+  try {
+    st.lockOwner = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    st.lockOwner = {};
+  }
+}
+
+/** One `key=value` line outside the blocks. */
+function readKeyValue(st: TargetState, line: string): void {
+  const eq = line.indexOf('=');
+  if (eq <= 0) return;
+  const k = line.slice(0, eq);
+  const v = line.slice(eq + 1);
+  if (k === 'exists') st.exists = v === 'yes';
+  else if (k === 'current') st.current = RELEASE_RE.test(v) ? v : null;
+  else if (k === 'lock') st.lock = v as TargetState['lock'];
+  else if (k === 'disk_pct') st.diskPct = /^\d+$/.test(v) ? Number(v) : null;
+  else st.kv[k] = v;
+}
+
 /** Parses the output of stateScript/prepareScript (key=value lines and --block/--end sections). */
 export function parseState(stdout: string): TargetState {
   const st: TargetState = {
@@ -75,50 +116,10 @@ export function parseState(stdout: string): TargetState {
     .split('\n')
     .flatMap((l) => (l !== '--end' && l.endsWith('--end') ? [l.slice(0, -'--end'.length), '--end'] : [l]));
   for (const line of lines) {
-    if (line === '--end') {
-      block = null;
-      continue;
-    }
-    if (line === '--releases' || line === '--history' || line === '--lock') {
-      block = line.slice(2);
-      continue;
-    }
-    if (block === 'releases') {
-      if (RELEASE_RE.test(line)) st.releases.push(line);
-      continue;
-    }
-    if (block === 'history') {
-      try {
-        const h = JSON.parse(line) as HistoryLine;
-        if (
-          h &&
-          typeof h.release === 'string' &&
-          RELEASE_RE.test(h.release) &&
-          (h.status === 'good' || h.status === 'bad' || h.status === 'unpacked')
-        )
-          st.history.push(h);
-      } catch {
-        /* a torn or foreign line is skipped */
-      }
-      continue;
-    }
-    if (block === 'lock') {
-      try {
-        st.lockOwner = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        st.lockOwner = {};
-      }
-      continue;
-    }
-    const eq = line.indexOf('=');
-    if (eq <= 0) continue;
-    const k = line.slice(0, eq);
-    const v = line.slice(eq + 1);
-    if (k === 'exists') st.exists = v === 'yes';
-    else if (k === 'current') st.current = RELEASE_RE.test(v) ? v : null;
-    else if (k === 'lock') st.lock = v as TargetState['lock'];
-    else if (k === 'disk_pct') st.diskPct = /^\d+$/.test(v) ? Number(v) : null;
-    else st.kv[k] = v;
+    if (line === '--end') block = null;
+    else if (line === '--releases' || line === '--history' || line === '--lock') block = line.slice(2);
+    else if (block) readBlockLine(st, block, line);
+    else readKeyValue(st, line);
   }
   return st;
 }

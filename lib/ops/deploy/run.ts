@@ -517,6 +517,88 @@ export async function planShardsRun(rt: Runtime, common: CommonInputs, s: Deploy
   });
 }
 
+type States = Map<string, TargetState | StageError>;
+
+/** The release the runner last recorded as deployed or rolled back to (state.db), or null. */
+function recordedRelease(rt: Runtime, fleet: OpenFleet): string | null {
+  try {
+    const st = fleet.session.store.openState(fleet.ctx, rt.redactor);
+    try {
+      const rec = [
+        ...st.scoped.list<{ ok: boolean; app: string; release_id: string }>('deploy', 50),
+        ...st.scoped.list<{ ok: boolean; app: string; release_id: string }>('rollback', 50),
+      ]
+        .filter((r) => r.data.ok && r.data.app === fleet.app)
+        .sort((a, b) => b.at.localeCompare(a.at))[0];
+      return rec?.data.release_id ?? null;
+    } finally {
+      st.close();
+    }
+  } catch {
+    return null; // no runner-side history
+  }
+}
+
+/** The release the fleet's majority runs, or null. */
+function majorityRelease(states: States): string | null {
+  const counts = new Map<string, number>();
+  for (const v of states.values())
+    if (!(v instanceof StageError) && v.current) counts.set(v.current, (counts.get(v.current) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+}
+
+/**
+ * The expected release, from the targets' own history (the source of truth, on a fresh runner too):
+ * per target the newest release whose last mark is good (a rollback marks the release it left bad
+ * and the one it returned to good; a fleet rollback marks the failed release bad), then the one
+ * most targets name (ties: the latest good mark); the runner's own records only when no target has
+ * history; else the fleet's majority.
+ */
+function expectedOf(rt: Runtime, fleet: OpenFleet, states: States): string | null {
+  return (
+    expectedRelease([...states.values()].filter((v): v is TargetState => !(v instanceof StageError))) ??
+    recordedRelease(rt, fleet) ??
+    majorityRelease(states)
+  );
+}
+
+interface ReconcileRow {
+  target: string;
+  status: string;
+  current: string | null;
+  detail?: string | undefined;
+}
+
+function reconcileOutcome(rt: Runtime, fleet: OpenFleet, expected: string | null, rows: ReconcileRow[]): Outcome {
+  const statuses = rows.map((r) => `${r.target}:${r.status}`).join(',');
+  const errors = rows.filter((r) => r.status === 'error').length;
+  const fields = { app: fleet.app, expected_release: expected, target_statuses: statuses, reconcile: rows };
+  return outcome(rt.redactor, {
+    command: 'deploy',
+    context: fleet.ctx,
+    mode: 'reconcile',
+    fields,
+    status: errors ? 'fail' : 'ok',
+    line: [
+      ['mode', 'reconcile'],
+      ['release', expected ?? undefined],
+      ['targets', rows.length],
+      ['failed', errors],
+    ],
+    exitCode: errors ? EXIT_ERROR : EXIT_OK,
+    text: rows
+      .map(
+        (r) =>
+          `${r.target}: ${r.status}${r.current ? ` (current ${r.current})` : ''}${r.detail ? ` - ${r.detail}` : ''}`,
+      )
+      .join('\n'),
+    summary: `#### Reconcile ${fleet.app}\n\n${markdownTable(
+      ['target', 'status', 'current', 'detail'],
+      rows.map((r) => [r.target, r.status, r.current ?? '-', r.detail ?? '']),
+    )}\n`,
+  });
+}
+
 /** Per target: ok | missing | drifted | orphaned | unmanaged | error. Exit 1 only on error. */
 export async function reconcileRun(rt: Runtime, common: CommonInputs, s: DeploySettings): Promise<Outcome> {
   const log = (m: string) => rt.logger.debug(m);
@@ -528,40 +610,12 @@ export async function reconcileRun(rt: Runtime, common: CommonInputs, s: DeployS
     fail: (e: unknown, ctx: string | null, nodes: TargetNode[]) => fail(rt, ctx, 'reconcile', e, {}, nodes),
   };
   return withFleet(rt, common, fo, async (fleet) => {
-    const { nodes, app: appName, ctx: ctxName } = fleet;
+    const { nodes } = fleet;
     await mapLimit(nodes, fleet.cfg.connect_concurrency, (n) => connectTransport(n.t));
     const states = await readStates(nodes, fleet.cfg.max_parallel);
-    // the expected release, from the targets' own history (the source of truth, on a fresh runner too):
-    // per target the newest release whose last mark is good (a rollback marks the release it left bad
-    // and the one it returned to good; a fleet rollback marks the failed release bad), then the one
-    // most targets name (ties: the latest good mark); the runner's own records only when no target has history
-    let expected = expectedRelease([...states.values()].filter((v): v is TargetState => !(v instanceof StageError)));
-    if (!expected) {
-      try {
-        const st = fleet.session.store.openState(ctxName, rt.redactor);
-        try {
-          const rec = [
-            ...st.scoped.list<{ ok: boolean; app: string; release_id: string }>('deploy', 50),
-            ...st.scoped.list<{ ok: boolean; app: string; release_id: string }>('rollback', 50),
-          ]
-            .filter((r) => r.data.ok && r.data.app === appName)
-            .sort((a, b) => b.at.localeCompare(a.at))[0];
-          expected = rec?.data.release_id ?? null;
-        } finally {
-          st.close();
-        }
-      } catch {
-        /* no runner-side history */
-      }
-    }
-    if (!expected) {
-      const counts = new Map<string, number>();
-      for (const v of states.values())
-        if (!(v instanceof StageError) && v.current) counts.set(v.current, (counts.get(v.current) ?? 0) + 1);
-      expected = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
-    }
+    const expected = expectedOf(rt, fleet, states);
     const nowSec = rt.now().getTime() / 1000;
-    const rows = nodes.map((n) => {
+    const rows = nodes.map((n): ReconcileRow => {
       const v = states.get(n.name);
       if (!v || v instanceof StageError)
         return {
@@ -572,33 +626,7 @@ export async function reconcileRun(rt: Runtime, common: CommonInputs, s: DeployS
         };
       return { target: n.name, current: v.current, ...classify(v, expected, nowSec) };
     });
-    const statuses = rows.map((r) => `${r.target}:${r.status}`).join(',');
-    const errors = rows.filter((r) => r.status === 'error').length;
-    const fields = { app: appName, expected_release: expected, target_statuses: statuses, reconcile: rows };
-    return outcome(rt.redactor, {
-      command: 'deploy',
-      context: ctxName,
-      mode: 'reconcile',
-      fields,
-      status: errors ? 'fail' : 'ok',
-      line: [
-        ['mode', 'reconcile'],
-        ['release', expected ?? undefined],
-        ['targets', rows.length],
-        ['failed', errors],
-      ],
-      exitCode: errors ? EXIT_ERROR : EXIT_OK,
-      text: rows
-        .map(
-          (r) =>
-            `${r.target}: ${r.status}${r.current ? ` (current ${r.current})` : ''}${r.detail ? ` - ${r.detail}` : ''}`,
-        )
-        .join('\n'),
-      summary: `#### Reconcile ${appName}\n\n${markdownTable(
-        ['target', 'status', 'current', 'detail'],
-        rows.map((r) => [r.target, r.status, r.current ?? '-', r.detail ?? '']),
-      )}\n`,
-    });
+    return reconcileOutcome(rt, fleet, expected, rows);
   });
 }
 
@@ -619,99 +647,122 @@ function classify(v: TargetState, expected: string | null, nowSec: number): { st
   return { status: 'ok' };
 }
 
+type CheckRow = Record<string, string>;
+
+/** The `key=value` lines of checkScript's output. */
+function kvLines(stdout: string): Record<string, string> {
+  return Object.fromEntries(
+    stdout
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+}
+
+/** One health check of the running release (its deadline: one check's timeout). */
+async function runtimeCheck(
+  fleet: OpenFleet,
+  n: TargetNode,
+  current: string,
+  row: CheckRow,
+  rt: Runtime,
+): Promise<void> {
+  const health = fleet.cfg.health;
+  if (!health) return void (row.runtime = 'no health check');
+  const log = (m: string) => rt.logger.debug(m);
+  const g = await healthGate(
+    n.t,
+    { ...health, deadline: Math.min(health.timeout, health.deadline) },
+    n.appDir,
+    n.env(current),
+    log,
+    rt.redactor,
+  );
+  row.runtime = g.ok ? 'healthy' : `unhealthy: ${g.reason}`;
+  if (!g.ok) row.status = 'fail';
+}
+
+/** Connection and host key, tools, disk, writable root, runtime health of one target. */
+async function checkTarget(rt: Runtime, fleet: OpenFleet, n: TargetNode): Promise<CheckRow> {
+  const row: CheckRow = {
+    target: n.name,
+    ssh: '-',
+    host_key: '-',
+    disk_pct: '-',
+    tools: '-',
+    runtime: '-',
+    status: 'ok',
+    detail: '',
+  };
+  try {
+    await connectTransport(n.t);
+    row.ssh = 'ok';
+    row.host_key = n.t.kind === 'ssh' ? 'verified' : 'local';
+    const kv = kvLines((await n.t.exec(checkScript(n.appDir), { timeoutMs: 30_000 })).stdout);
+    const missing = Object.keys(kv)
+      .filter((k) => k.startsWith('tool_') && kv[k] === 'no')
+      .map((k) => k.slice(5));
+    row.tools = missing.length ? `missing ${missing.join(' ')}` : 'ok';
+    row.disk_pct = kv.disk_pct ?? '?';
+    if (missing.length || kv.writable === 'no' || Number(kv.disk_pct) >= 95) row.status = 'fail';
+    if (kv.writable === 'no') row.detail = 'deploy root not writable';
+    if (kv.current) await runtimeCheck(fleet, n, kv.current, row, rt);
+    else row.runtime = 'not deployed';
+  } catch (e) {
+    row.status = 'fail';
+    if (e instanceof TransportError) {
+      row.ssh = e.kind === 'hostkey' ? 'ok' : 'fail';
+      row.host_key = e.kind === 'hostkey' ? 'MISMATCH' : '-';
+    }
+    row.detail = errorMessage(e);
+  }
+  return row;
+}
+
+function targetCheckOutcome(rt: Runtime, fleet: OpenFleet, rows: CheckRow[]): Outcome {
+  const failed = rows.filter((r) => r.status !== 'ok');
+  const fields = {
+    app: fleet.app,
+    target_statuses: rows.map((r) => `${r.target}:${r.status}`).join(','),
+    checks: rows,
+  };
+  return outcome(rt.redactor, {
+    command: 'deploy',
+    context: fleet.ctx,
+    mode: 'target_check',
+    fields,
+    status: failed.length ? 'fail' : 'ok',
+    line: [
+      ['mode', 'target_check'],
+      ['targets', rows.length],
+      ['failed', failed.length],
+    ],
+    exitCode: failed.length ? EXIT_ERROR : EXIT_OK,
+    text: rows
+      .map(
+        (r) =>
+          `${r.target}: ${r.status} ssh=${r.ssh} host_key=${r.host_key} disk=${r.disk_pct}% tools=${r.tools} ` +
+          `runtime=${r.runtime}${r.detail ? ` (${r.detail})` : ''}`,
+      )
+      .join('\n'),
+    summary: `#### Target check\n\n${markdownTable(
+      ['target', 'status', 'ssh', 'host key', 'disk %', 'tools', 'runtime', 'detail'],
+      rows.map((r) => [r.target, r.status, r.ssh, r.host_key, r.disk_pct, r.tools, r.runtime, r.detail]),
+    )}\n`,
+  });
+}
+
 /** reachability, SSH, host key, disk, tools, the service's runtime (health) per target. */
 export async function targetCheckRun(rt: Runtime, common: CommonInputs, s: DeploySettings): Promise<Outcome> {
-  const log = (m: string) => rt.logger.debug(m);
   const fo = {
     op: 'target check',
     app: s.app,
     mutating: false,
-    log,
+    log: (m: string) => rt.logger.debug(m),
     fail: (e: unknown, ctx: string | null, nodes: TargetNode[]) => fail(rt, ctx, 'target_check', e, {}, nodes),
   };
   return withFleet(rt, common, fo, async (fleet) => {
-    const { nodes, app: appName, ctx: ctxName } = fleet;
-    const rows = await Promise.all(
-      nodes.map(async (n) => {
-        const row: Record<string, string> = {
-          target: n.name,
-          ssh: '-',
-          host_key: '-',
-          disk_pct: '-',
-          tools: '-',
-          runtime: '-',
-          status: 'ok',
-          detail: '',
-        };
-        try {
-          await connectTransport(n.t);
-          row.ssh = 'ok';
-          row.host_key = n.t.kind === 'ssh' ? 'verified' : 'local';
-          const r = await n.t.exec(checkScript(n.appDir), { timeoutMs: 30_000 });
-          const kv = Object.fromEntries(
-            r.stdout
-              .split('\n')
-              .filter((l) => l.includes('='))
-              .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-          );
-          const missing = Object.keys(kv)
-            .filter((k) => k.startsWith('tool_') && kv[k] === 'no')
-            .map((k) => k.slice(5));
-          row.tools = missing.length ? `missing ${missing.join(' ')}` : 'ok';
-          row.disk_pct = kv.disk_pct ?? '?';
-          if (missing.length || kv.writable === 'no' || Number(kv.disk_pct) >= 95) row.status = 'fail';
-          if (kv.writable === 'no') row.detail = 'deploy root not writable';
-          if (kv.current && fleet.cfg.health) {
-            const g = await healthGate(
-              n.t,
-              { ...fleet.cfg.health, deadline: Math.min(fleet.cfg.health.timeout, fleet.cfg.health.deadline) },
-              n.appDir,
-              n.env(kv.current),
-              log,
-              rt.redactor,
-            );
-            row.runtime = g.ok ? 'healthy' : `unhealthy: ${g.reason}`;
-            if (!g.ok) row.status = 'fail';
-          } else row.runtime = kv.current ? 'no health check' : 'not deployed';
-        } catch (e) {
-          row.status = 'fail';
-          if (e instanceof TransportError) {
-            row.ssh = e.kind === 'hostkey' ? 'ok' : 'fail';
-            row.host_key = e.kind === 'hostkey' ? 'MISMATCH' : '-';
-          }
-          row.detail = errorMessage(e);
-        }
-        return row;
-      }),
-    );
-    const failed = rows.filter((r) => r.status !== 'ok');
-    const fields = {
-      app: appName,
-      target_statuses: rows.map((r) => `${r.target}:${r.status}`).join(','),
-      checks: rows,
-    };
-    return outcome(rt.redactor, {
-      command: 'deploy',
-      context: ctxName,
-      mode: 'target_check',
-      fields,
-      status: failed.length ? 'fail' : 'ok',
-      line: [
-        ['mode', 'target_check'],
-        ['targets', rows.length],
-        ['failed', failed.length],
-      ],
-      exitCode: failed.length ? EXIT_ERROR : EXIT_OK,
-      text: rows
-        .map(
-          (r) =>
-            `${r.target}: ${r.status} ssh=${r.ssh} host_key=${r.host_key} disk=${r.disk_pct}% tools=${r.tools} runtime=${r.runtime}${r.detail ? ` (${r.detail})` : ''}`,
-        )
-        .join('\n'),
-      summary: `#### Target check\n\n${markdownTable(
-        ['target', 'status', 'ssh', 'host key', 'disk %', 'tools', 'runtime', 'detail'],
-        rows.map((r) => [r.target, r.status, r.ssh, r.host_key, r.disk_pct, r.tools, r.runtime, r.detail]),
-      )}\n`,
-    });
+    const rows = await Promise.all(fleet.nodes.map((n) => checkTarget(rt, fleet, n)));
+    return targetCheckOutcome(rt, fleet, rows);
   });
 }
