@@ -16,6 +16,7 @@ import { createBackup } from '../lib/persistence/backup.js';
 import { executeOperation } from '../lib/entry/execute.js';
 import { memoryLogger } from '../lib/runtime/logger.js';
 import { startGitHubApi } from './harness/github-api.js';
+import { opsDailyInputs } from '../lib/ops/ops_daily/inputs.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(rmrf));
@@ -208,6 +209,26 @@ describe('paas ops readiness', () => {
     // the newest one counts: a fresh backup beside the old one makes it ready
     await s.backup('customer-acme');
     expect((await s.run()).code).toBe(0);
+  });
+
+  test('backup_max_age and drill_window take their defaults from the schema (26h, 7d), shown by --help', async () => {
+    expect(opsDailyInputs.parse({})).toMatchObject({ backup_max_age: '26h', drill_window: '7d' });
+    // the runner passes an empty input as '': the default, not "no policy"
+    expect(opsDailyInputs.parse({ backup_max_age: '', drill_window: '' })).toMatchObject({
+      backup_max_age: '26h',
+      drill_window: '7d',
+    });
+    expect(opsDailyInputs.parse({ backup_max_age: '4d', drill_window: '2w' })).toMatchObject({
+      backup_max_age: '4d',
+      drill_window: '2w',
+    });
+    expect(opsDailyInputs.safeParse({ backup_max_age: '26' }).success).toBe(false);
+    const help = await cli(['ops', 'readiness', '--help']);
+    expect(help.code).toBe(0);
+    // an option's text runs from its flag to the next flag
+    const option = (flag: string) => help.stdout.split(flag)[1]?.split(/\n {2}--/)[0] ?? '';
+    expect(option('--backup-max-age')).toContain('[default: 26h]');
+    expect(option('--drill-window')).toContain('[default: 7d]');
   });
 
   test('a corrupted newest backup fails verification and names the damaged file; no backup at all fails too', async () => {

@@ -42,6 +42,7 @@ import {
   type PreparedEngine,
 } from '../checks/setup.js';
 import { overallOf, type CheckResult, type Overall, type OverallResult } from '../checks/types.js';
+import type { OpsDailyInputs } from './inputs.js';
 import { inactivityDaysLeft, isSuccess, scheduledExit, scheduleGap, type ScheduleGap } from './schedule.js';
 
 export const RUN_RECORD = 'ops_daily.run';
@@ -49,10 +50,10 @@ export const LAST_SUCCESS_KEY = 'ops_daily.last_success';
 /** the previous run that ran (any outcome): what a missed schedule is measured from */
 export const LAST_RUN_KEY = 'ops_daily.last_run';
 
-export interface OpsDailySettings {
-  mode: 'prod' | 'lenient';
-  github_token?: string | undefined;
-}
+/** What a prod or lenient run reads of the inputs (readiness and summary are other modes). */
+export type OpsDailySettings = Pick<OpsDailyInputs, 'github_token'> & {
+  mode: Extract<OpsDailyInputs['mode'], 'prod' | 'lenient'>;
+};
 
 /** Test seams (ports); production runs use the defaults. */
 export interface OpsDailyDeps extends CheckDeps {

@@ -22,13 +22,13 @@ import { outcome } from '../../output/outcome.js';
 import { markdownTable } from '../../output/summary.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { Overall } from '../checks/types.js';
+import type { OpsDailyInputs } from './inputs.js';
 
-export interface SummarySettings {
-  /** the directory of `<context>.json` envelopes (relative to the workspace) */
-  results?: string | undefined;
-  /** the contexts the matrix ran, comma-separated: each must have a result */
-  contexts?: string | undefined;
-}
+/**
+ * `results`: the directory of `<context>.json` envelopes (relative to the workspace);
+ * `contexts`: the contexts the matrix ran, comma-separated: each must have a result.
+ */
+export type SummarySettings = Pick<OpsDailyInputs, 'results' | 'contexts'>;
 
 export type ContextStatus = Overall | 'missing' | 'invalid';
 

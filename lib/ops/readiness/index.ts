@@ -19,6 +19,7 @@ import { openStore } from '../../runtime/session.js';
 import type { ContextStore } from '../../isolation/store.js';
 import { readStateRoot, type StateView } from '../doctor/state.js';
 import { isRepository } from '../alerts/github-issues.js';
+import type { OpsDailyInputs } from '../ops_daily/inputs.js';
 import type { ReadinessAlert, ReadinessDeps } from './alert.js';
 import {
   checkAlertRoute,
@@ -35,16 +36,12 @@ import {
 
 export { CHECK_NAMES, type ReadinessCheck } from './checks.js';
 
-export const DEFAULT_BACKUP_MAX_AGE = '26h';
-export const DEFAULT_DRILL_WINDOW = '7d';
-
-export interface ReadinessSettings {
-  /** more contexts beside `context` (comma-separated or a list); none: every context of the state root */
-  contexts?: string | readonly string[] | undefined;
-  backup_max_age?: string | undefined;
-  drill_window?: string | undefined;
-  github_token?: string | undefined;
-}
+/**
+ * ops_daily's inputs that readiness reads: `contexts` (more contexts beside `context`,
+ * comma-separated; none: every context of the state root), `backup_max_age` and `drill_window`
+ * (defaults in the schema), `github_token`.
+ */
+export type ReadinessSettings = Pick<OpsDailyInputs, 'contexts' | 'backup_max_age' | 'drill_window' | 'github_token'>;
 
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -59,10 +56,9 @@ export function policyDuration(name: string, text: string): number {
   return Number(m[1]) * (UNIT_MS[m[2] as string] as number);
 }
 
-function listOf(v: string | readonly string[] | undefined): string[] {
-  return [v ?? []]
-    .flat()
-    .flatMap((x) => x.split(','))
+function listOf(v: string | undefined): string[] {
+  return (v ?? '')
+    .split(',')
     .map((x) => x.trim())
     .filter(Boolean);
 }
@@ -108,8 +104,8 @@ interface ReadinessPolicy {
 
 function readinessPolicy(settings: ReadinessSettings): ReadinessPolicy {
   return {
-    backupMaxAge: policyDuration('backup_max_age', settings.backup_max_age || DEFAULT_BACKUP_MAX_AGE),
-    drillWindow: policyDuration('drill_window', settings.drill_window || DEFAULT_DRILL_WINDOW),
+    backupMaxAge: policyDuration('backup_max_age', settings.backup_max_age),
+    drillWindow: policyDuration('drill_window', settings.drill_window),
   };
 }
 
