@@ -79,6 +79,12 @@ const CASES: Case[] = [
   ],
   ['deploy without targets', 'deploy', () => ({ ...common(), app: 'web' }), []],
   [
+    'deploy plan_shards',
+    'deploy',
+    () => ({ ...common(), vault: vault(), app: 'web', mode: 'plan_shards', shards: '2' }),
+    ['matrix'],
+  ],
+  [
     'rollback plan with nothing to roll back to',
     'rollback',
     () => ({ ...common(), vault: vault(), app: 'web' }),
