@@ -47,6 +47,8 @@ const NUMERIC: Record<string, string[]> = {
   'od -a': ['od', '-a', '-v'],
   'od -An -a': ['od', '-An', '-a', '-v'],
   'hexdump -C | cut -c11- (no offsets)': sh(`hexdump -C -v "$1" | cut -c11-`),
+  'hexdump -e (offset and characters)': ['hexdump', '-v', '-e', '"%08_ax  " 16/1 "%_p" "\n"'],
+  'hexdump -e (offset and decimal bytes)': ['hexdump', '-v', '-e', '"%07_ad " 16/1 " %3u" "\n"'],
 };
 
 /** Without -v: lines repeating the line before are printed as one `*` line. */
@@ -58,6 +60,10 @@ const COLLAPSED: Record<string, string[]> = {
   hexdump: ['hexdump'],
   'hexdump -C': ['hexdump', '-C'],
   'od -Ax -tx1z': ['od', '-Ax', '-tx1z'],
+  // no offsets: how many lines a `*` stands for is not printed
+  'od -An -tx1': ['od', '-An', '-tx1'],
+  'od -An -c': ['od', '-An', '-c'],
+  'hexdump -e (hex bytes, no offsets)': ['hexdump', '-e', '16/1 "%02x " "\n"'],
 };
 
 function tool(cmd: string[], input: Buffer | string): string {

@@ -473,8 +473,23 @@ function isRepeatLine(text: string, ls: number, le: number): boolean {
   return p === le - 1 && text.charCodeAt(p) === 42;
 }
 
-/** The parsers of a dump line, in order: od -c/-a, od's octal and decimal fields, then hex. */
-const LINE_PARSERS = [parseOdChars, parseOdNumbers, parseHexLine];
+/**
+ * An offset, two blanks, then the bytes as characters (`hexdump -e '"%08_ax  " 16/1 "%_p" "\n"'`,
+ * an ASCII column printed alone): each character is a byte (`.` stands for itself). Returns 1 or -1.
+ */
+function parseCharColumn(text: string, ls: number, le: number, b: Block): number {
+  const oe = offsetEnd(text, ls, le);
+  if (oe < 0 || text.charCodeAt(oe) !== SP || text.charCodeAt(oe + 1) !== SP || oe + 2 >= le) return -1;
+  for (let p = oe + 2; p < le; p++) {
+    const c = text.charCodeAt(p);
+    if (c > 255) return -1;
+    b.push(c, p, p + 1, b.groups++);
+  }
+  return 1;
+}
+
+/** The parsers of a dump line, in order: od -c/-a, od's octal and decimal fields, hex, a character column. */
+const LINE_PARSERS = [parseOdChars, parseOdNumbers, parseHexLine, parseCharColumn];
 
 /**
  * Parses text[ls, le) into the block: 1 dump line, 0 neutral (adds nothing, keeps the block: an
