@@ -6,11 +6,13 @@
 import { expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { paasYmlSchema } from '../lib/config/paas-yml.js';
-import { APP_NAME_RE, CONTEXT_NAME_RE } from '../lib/isolation/names.js';
+import { contextConfigSchema } from '../lib/isolation/context.js';
+import { APP_NAME_RE, CONTEXT_NAME_RE, TARGET_ID_RE } from '../lib/isolation/names.js';
 import { deployInputs } from '../lib/ops/deploy/index.js';
 import { logsInputs } from '../lib/ops/logs/index.js';
 import { rollbackInputs } from '../lib/ops/rollback/index.js';
 import { safeApp } from '../lib/transport/commands.js';
+import { parseTargets } from '../lib/transport/targets.js';
 
 const inYml = (app: string) => {
   const r = paasYmlSchema.safeParse({ version: 1, apps: Object.fromEntries([[app, {}]]) });
@@ -59,4 +61,42 @@ test('an app name with an underscore is refused everywhere (paths and shell word
 
 test('app names and context names follow one rule', () => {
   fc.assert(fc.property(nearName, (s) => APP_NAME_RE.test(s) === CONTEXT_NAME_RE.test(s)));
+});
+
+test('target ids: PAAS_TARGETS, paas.yml backup checks, context default_targets and logs --target accept the same ids', () => {
+  const nearId = fc.string({ unit: fc.constantFrom(...'aZ09-_.:/@'.split('')), minLength: 1, maxLength: 66 });
+  const inVault = (id: string) => {
+    try {
+      return parseTargets(`${id}=local:/srv/t`).length === 1;
+    } catch {
+      return false;
+    }
+  };
+  const inYml = (id: string) =>
+    paasYmlSchema.safeParse({
+      version: 1,
+      ops: { checks: [{ name: 'b', backup: { dir: '/var/backups', max_age_hours: 26, target: id } }] },
+    }).success;
+  const inContext = (id: string) =>
+    contextConfigSchema.safeParse({
+      name: 'c',
+      type: 'internal',
+      state_root: '/s',
+      default_targets: [id],
+      created_at: 'now',
+    }).success;
+  const inLogs = (id: string) => logsInputs.safeParse({ target: id }).success;
+  fc.assert(
+    fc.property(fc.oneof(nearId, fc.stringMatching(TARGET_ID_RE)), (id) => {
+      const rule = TARGET_ID_RE.test(id);
+      expect({ id, vault: inVault(id), yml: inYml(id), context: inContext(id), logs: inLogs(id) }).toEqual({
+        id,
+        vault: rule,
+        yml: rule,
+        context: rule,
+        logs: rule,
+      });
+    }),
+    { numRuns: 1000 },
+  );
 });

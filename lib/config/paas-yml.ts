@@ -3,7 +3,15 @@ import { isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { webhookPolicySchema } from '../isolation/context.js';
-import { appName, checkName, CONTEXT_NAME_RE, CONTEXT_TYPES, SQL_IDENTIFIER_RE } from '../isolation/names.js';
+import {
+  appName,
+  checkName,
+  CONTEXT_NAME_RE,
+  CONTEXT_TYPES,
+  NAME_RULE,
+  SQL_IDENTIFIER_RE,
+  TARGET_ID_RE,
+} from '../isolation/names.js';
 import { PaasError, errorMessage } from '../output/errors.js';
 import { durationMs } from './duration.js';
 import { vaultKey } from './vault-key.js';
@@ -274,10 +282,7 @@ function backupCheckSchema() {
       .positive()
       .max(24 * 366),
     verify_checksum: z.boolean().default(true),
-    target: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: 'must be a target id from PAAS_TARGETS' })
-      .optional(),
+    target: z.string().regex(TARGET_ID_RE, { error: 'must be a target id from PAAS_TARGETS' }).optional(),
     timeout: durationMs({ min: 100, max: 3_600_000 }).default(300_000),
   });
 }
@@ -399,10 +404,7 @@ function build() {
     db: db.prefault({}),
     ops: opsSchema(check).prefault({}),
     contexts: z
-      .record(
-        z.string().regex(CONTEXT_NAME_RE, { error: 'context names match ^[a-z0-9][a-z0-9-]{0,62}$' }),
-        contextEntrySchema(),
-      )
+      .record(z.string().regex(CONTEXT_NAME_RE, { error: `context names match ${NAME_RULE}` }), contextEntrySchema())
       .default({}),
   });
   return { paasYml, db, check, app };

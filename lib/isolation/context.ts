@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONTEXT_TYPES, contextName } from './names.js';
+import { CONTEXT_TYPES, contextName, TARGET_ID_RE } from './names.js';
 
 export const webhookPolicySchema = z
   .object({
@@ -34,9 +34,7 @@ export const webhookPolicySchema = z
   .strict();
 export type WebhookPolicy = z.infer<typeof webhookPolicySchema>;
 
-const targetId = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: 'target ids are letters, digits, dot, dash, underscore' });
+const targetId = z.string().regex(TARGET_ID_RE, { error: 'target ids are letters, digits, dot, dash, underscore' });
 
 /** A context as persisted in `<state_root>/contexts/<name>/config.json`. Holds no secret. */
 export const contextConfigSchema = z

@@ -13,7 +13,8 @@ import { z } from 'zod';
  * - operation and mode names: lowercase and underscores.
  */
 export const NAME_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const NAME_RULE = '^[a-z0-9][a-z0-9-]{0,62}$';
+/** NAME_RE as text, for messages */
+export const NAME_RULE = NAME_RE.source;
 
 /** Context names: `^[a-z0-9][a-z0-9-]{0,62}$`, checked before any path is built from them. */
 export const CONTEXT_NAME_RE = NAME_RE;

@@ -11,7 +11,7 @@ import type { Outcome } from '../../output/envelope.js';
 import { PaasError } from '../../output/errors.js';
 import { EXIT_ERROR, EXIT_OK } from '../../output/exit.js';
 import { failure, outcome } from '../../output/outcome.js';
-import { APP_NAME_RE } from '../../isolation/names.js';
+import { APP_NAME_RE, TARGET_ID_RE } from '../../isolation/names.js';
 import { boolInput, commonInputsSchema, parseInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { logsScript } from '../../transport/commands.js';
@@ -30,10 +30,7 @@ export const logsInputs = commonInputsSchema
     ),
     target: z.preprocess(
       emptyToUndefined,
-      z
-        .string()
-        .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: 'target must be a target id of PAAS_TARGETS' })
-        .optional(),
+      z.string().regex(TARGET_ID_RE, { error: 'target must be a target id of PAAS_TARGETS' }).optional(),
     ),
     lines: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(10_000).default(100)),
     tail: z.preprocess(emptyToUndefined, boolInput.default(false)),
