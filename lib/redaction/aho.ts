@@ -8,6 +8,68 @@
  * Built with a Map per node, then flattened into typed arrays: the edges of a state are sorted
  * and contiguous, ASCII transitions of the root are a direct table.
  */
+/** The trie of the patterns: each state's edges by code unit, each state's depth, the longest pattern. */
+function buildTrie(patterns: readonly string[]): { next: Array<Map<number, number>>; depth: number[]; max: number } {
+  const next: Array<Map<number, number>> = [new Map()];
+  const depth: number[] = [0];
+  let max = 0;
+  for (const p of patterns) {
+    let s = 0;
+    for (let i = 0; i < p.length; i++) {
+      const c = p.charCodeAt(i);
+      const edges = next[s] as Map<number, number>;
+      let t = edges.get(c);
+      if (t === undefined) {
+        t = next.length;
+        next.push(new Map());
+        depth.push(i + 1);
+        edges.set(c, t);
+      }
+      s = t;
+    }
+    if (p.length > max) max = p.length;
+  }
+  return { next, depth, max };
+}
+
+/** What follows each line break inside the patterns, up to the next one: sorted, unique. */
+function segmentsAfterBreaks(patterns: readonly string[]): string[] {
+  const segments = new Set<string>();
+  for (const p of patterns) {
+    for (let k = 0; k < p.length; k++) {
+      const c = p.charCodeAt(k);
+      if (c !== 10 && c !== 13) continue;
+      let e = k + 1;
+      while (e < p.length && p.charCodeAt(e) !== 10 && p.charCodeAt(e) !== 13) e++;
+      segments.add(p.slice(k + 1, e));
+    }
+  }
+  return [...segments].sort();
+}
+
+/** The trie's edges in typed arrays: those of state s are [start[s], start[s + 1]), sorted by code unit. */
+function flattenEdges(next: Array<Map<number, number>>): { start: Int32Array; char: Uint16Array; to: Int32Array } {
+  const n = next.length;
+  const start = new Int32Array(n + 1);
+  let total = 0;
+  for (let s = 0; s < n; s++) {
+    start[s] = total;
+    total += (next[s] as Map<number, number>).size;
+  }
+  start[n] = total;
+  const char = new Uint16Array(total);
+  const to = new Int32Array(total);
+  for (let s = 0; s < n; s++) {
+    const sorted = [...(next[s] as Map<number, number>)].sort((a, b) => a[0] - b[0]);
+    let e = start[s] as number;
+    for (const [c, t] of sorted) {
+      char[e] = c;
+      to[e++] = t;
+    }
+  }
+  return { start, char, to };
+}
+
 export class PrefixAutomaton {
   private readonly edgeStart: Int32Array;
   private readonly edgeChar: Uint16Array;
@@ -21,59 +83,21 @@ export class PrefixAutomaton {
   readonly maxDepth: number;
 
   constructor(patterns: readonly string[]) {
-    const next: Array<Map<number, number>> = [new Map()];
-    const depth: number[] = [0];
-    let max = 0;
-    for (const p of patterns) {
-      let s = 0;
-      for (let i = 0; i < p.length; i++) {
-        const c = p.charCodeAt(i);
-        const edges = next[s] as Map<number, number>;
-        let t = edges.get(c);
-        if (t === undefined) {
-          t = next.length;
-          next.push(new Map());
-          depth.push(i + 1);
-          edges.set(c, t);
-        }
-        s = t;
-      }
-      if (p.length > max) max = p.length;
-    }
+    const { next, depth, max } = buildTrie(patterns);
     this.maxDepth = max;
-    const segments = new Set<string>();
-    for (const p of patterns) {
-      for (let k = 0; k < p.length; k++) {
-        const c = p.charCodeAt(k);
-        if (c !== 10 && c !== 13) continue;
-        let e = k + 1;
-        while (e < p.length && p.charCodeAt(e) !== 10 && p.charCodeAt(e) !== 13) e++;
-        segments.add(p.slice(k + 1, e));
-      }
-    }
-    this.afterBreak = [...segments].sort();
-    const n = next.length;
-    this.edgeStart = new Int32Array(n + 1);
-    let total = 0;
-    for (let s = 0; s < n; s++) {
-      this.edgeStart[s] = total;
-      total += (next[s] as Map<number, number>).size;
-    }
-    this.edgeStart[n] = total;
-    this.edgeChar = new Uint16Array(total);
-    this.edgeTo = new Int32Array(total);
-    for (let s = 0; s < n; s++) {
-      const sorted = [...(next[s] as Map<number, number>)].sort((a, b) => a[0] - b[0]);
-      let e = this.edgeStart[s] as number;
-      for (const [c, t] of sorted) {
-        this.edgeChar[e] = c;
-        this.edgeTo[e++] = t;
-      }
-    }
+    this.afterBreak = segmentsAfterBreaks(patterns);
+    const edges = flattenEdges(next);
+    this.edgeStart = edges.start;
+    this.edgeChar = edges.char;
+    this.edgeTo = edges.to;
     this.depthOf = Int32Array.from(depth);
-    this.fail = new Int32Array(n);
+    this.fail = new Int32Array(next.length);
     for (let c = 0; c < 128; c++) this.rootAscii[c] = this.edge(0, c);
-    // failure links, breadth first
+    this.linkFailures();
+  }
+
+  /** Failure links, breadth first (each state's link is found from its parent's). */
+  private linkFailures(): void {
     const queue: number[] = [];
     for (let e = this.edgeStart[0] as number; e < (this.edgeStart[1] as number); e++)
       queue.push(this.edgeTo[e] as number);
