@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { conditionReason, firstMatch, holds } from '../lib/ops/checks/conditions.js';
 import { runChecks, type EngineContext } from '../lib/ops/checks/engine.js';
+import { runHttpCheck, type HttpSpec } from '../lib/ops/checks/http.js';
 import { parseTlsHost, runTlsCheck } from '../lib/ops/checks/tls.js';
 import { overallOf, reasonToken, type CheckResult, type CheckStatus, CHECK_STATUSES } from '../lib/ops/checks/types.js';
 import { nextLink } from '../lib/ops/alerts/github-issues.js';
@@ -292,6 +293,27 @@ describe('tls check against a real TLS server', () => {
     expect(await runTlsCheck(spec(14), 'not a host', { signal: signal(), now, ca })).toEqual({
       status: 'error',
       reason: 'invalid_host',
+    });
+  });
+});
+
+describe('http check: connection failures by reason (docs/ops_daily.md, Checks)', () => {
+  const spec = (): HttpSpec =>
+    paasYmlSchema.parse({ version: 1, ops: { checks: [{ name: 'a', http: { url: 'U' } }] } }).ops.checks[0]
+      ?.http as HttpSpec;
+  test('a closed port is connect_refused; a port fetch never connects to (9, discard) is connect_failed', async () => {
+    const server = createHttpServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    await new Promise<void>((r) => server.close(() => r()));
+    const signal = AbortSignal.timeout(10_000);
+    expect(await runHttpCheck(spec(), `http://127.0.0.1:${port}/`, signal)).toMatchObject({
+      status: 'unhealthy',
+      reason: 'connect_refused',
+    });
+    expect(await runHttpCheck(spec(), 'http://127.0.0.1:9/', signal)).toMatchObject({
+      status: 'unhealthy',
+      reason: 'connect_failed',
     });
   });
 });
