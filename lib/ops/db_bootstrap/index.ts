@@ -38,4 +38,4 @@ export const dbBootstrap = defineOperation({
 });
 
 export type { Plan, Migration } from './plan.js';
-// checkPlanOffline: import it from './run.js' (re-exporting it here would load run.js, pg included, with the registry)
+// checkPlanOffline: import it from './offline.js' (re-exporting it here would load plan.ts with the registry)

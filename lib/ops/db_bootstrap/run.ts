@@ -65,14 +65,6 @@ interface RunReport {
   liveAfter: { objects: Awaited<ReturnType<MigrationEngine['liveSchema']>>; ledger: string } | null;
 }
 
-/** Offline check of the migration plan (also used by prod_verify dry_run): throws the first problem. */
-export function checkPlanOffline(cwd: string, db: DbConfig): Plan {
-  const plan = discoverPlan(resolve(cwd, db.migrations), db.migrations);
-  const first = plan.problems[0];
-  if (first) throw planError(first, plan.problems.length - 1);
-  return plan;
-}
-
 function applicationName(rt: Runtime, context: string | null): string {
   const run =
     rt.env.GITHUB_RUN_ID && /^\d{1,20}$/.test(rt.env.GITHUB_RUN_ID)

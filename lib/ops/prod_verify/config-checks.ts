@@ -13,8 +13,7 @@ import { isDbError } from '../../db/errors.js';
 import type { Redactor } from '../../redaction/redactor.js';
 import { entryMatches, parseKnownHosts } from '../../transport/known-hosts.js';
 import { parseTargets, type TargetSpec } from '../../transport/targets.js';
-import type { Plan } from '../db_bootstrap/index.js';
-import { checkPlanOffline } from '../db_bootstrap/run.js';
+import { checkPlanOffline, type Plan } from '../db_bootstrap/offline.js';
 import { secretsOf, SSH_KEYS, TARGETS_KEY } from '../checks/engine.js';
 import { parseTlsHost } from '../checks/tls.js';
 
