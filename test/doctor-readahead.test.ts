@@ -74,7 +74,7 @@ describe('doctor reader thread', () => {
     const serial = scan(root, files);
     expect(serial.hits.length).toBeGreaterThan(20);
     expect(serial.skipped).toEqual({ binary: 1, oversized: 0, symlink: 1, unreadable: 0, missing: 1 });
-    for (const ring of [1 << 16, 1 << 18, 1 << 25]) {
+    for (const ring of [1 << 16, 1 << 18, 1 << 22]) {
       const reader = await started(root, files, ring, 10);
       const ahead = scan(root, files, reader);
       expect(ahead).toEqual(serial);

@@ -53,7 +53,7 @@ const F_END = 3;
 const WAIT_SLICE_MS = 50;
 const STALL_MS = 30_000;
 /** Ring size (a power of two); files larger than a quarter of it are read by the main thread. */
-export const DEFAULT_RING_BYTES = 1 << 25;
+export const DEFAULT_RING_BYTES = 1 << 22;
 
 /** What the reader is given when it starts (before the files are listed). */
 interface ReaderTask {
