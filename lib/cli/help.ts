@@ -112,7 +112,7 @@ export const FLAG_DOCS: Record<string, string> = {
     'text (newest first) or jsonl ' +
     '(one JSON event per line, oldest first, status line on stderr: a transcript or audit export).',
   limit: 'At most this many entries, newest first.',
-  id: 'Number of the alert issue (default: the open one of the context).',
+  id: 'Id of the open alert, or its first characters, from `paas alert history` (default: the open alert of the context).',
   by: 'Who acknowledges (recorded in the alert history).',
   repo: 'Repository `owner/name` of the alert issue (default: GITHUB_REPOSITORY).',
   target: 'Only this target id (from PAAS_TARGETS); default: every target of the context.',
