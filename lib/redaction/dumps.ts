@@ -278,7 +278,7 @@ function parseOdChars(text: string, ls: number, le: number, b: Block): number {
   let p = ls;
   const q = hexRun(text, p, le);
   if (q > p) {
-    if (q - p < 6) return -1;
+    if (q - p < 6 || text.charCodeAt(q) !== SP) return -1;
     p = q;
   }
   if (le - p < 8 || (le - p) % 4 !== 0) return -1;
@@ -433,29 +433,47 @@ function rollback(b: Block, mark: number): number {
 function candidate(text: string, ls: number, le: number): boolean {
   if (le - ls < 2 || le - ls > MAX_DUMP_LINE) return false;
   const c = text.charCodeAt(ls);
-  if (c === SP) {
-    let p = ls + 1;
-    while (p < le && text.charCodeAt(p) === SP) p++;
-    if (p >= le) return false;
-    const a = text.charCodeAt(p);
-    const n = p + 1 < le ? text.charCodeAt(p + 1) : SP;
-    // `0x2d`, `2d`, `   x   y` (od -c: a character, then a space), `  \n`, ` 302`, `  -61`, `  nl`
-    return (
-      (hexVal(a) >= 0 && (hexVal(n) >= 0 || (a === 48 && (n | 32) === 120))) ||
-      n === SP ||
-      a === 92 ||
-      (a === 45 && n >= 48 && n <= 57) ||
-      (a >= 97 && a <= 122 && n >= 97 && n <= 122)
-    );
-  }
+  if (c === SP) return indentedCandidate(text, ls, le);
   if (hexVal(c) < 0 || hexVal(text.charCodeAt(ls + 1)) < 0) return false;
   const c2 = text.charCodeAt(ls + 2);
   if (c2 === 58) return true;
   // `2d 2d ...`: hex bytes without an offset (hexdump -C cut after its offset, hexdump -e formats)
-  if (c2 === SP && hexVal(text.charCodeAt(ls + 3)) >= 0 && hexVal(text.charCodeAt(ls + 4)) >= 0) return true;
+  if (c2 === SP) return hexVal(text.charCodeAt(ls + 3)) >= 0 && hexVal(text.charCodeAt(ls + 4)) >= 0;
   const e = Math.min(le, ls + 6);
   for (let p = ls + 2; p < e; p++) if (hexVal(text.charCodeAt(p)) < 0) return false;
   return true;
+}
+
+/** candidate() of a line starting with a blank (kept apart: candidate() runs on every line). */
+function indentedCandidate(text: string, ls: number, le: number): boolean {
+  let p = ls + 1;
+  while (p < le && text.charCodeAt(p) === SP) p++;
+  if (p >= le) return false;
+  const a = text.charCodeAt(p);
+  const n = p + 1 < le ? text.charCodeAt(p + 1) : SP;
+  // `0x2d`, `2d`, `   x   y` (od -c: a character, then a space), `  \n`, ` 302`, `  -61`, `  nl`
+  return (
+    (hexVal(a) >= 0 && (hexVal(n) >= 0 || (a === 48 && (n | 32) === 120))) ||
+    n === SP ||
+    a === 92 ||
+    (a === 45 && n >= 48 && n <= 57) ||
+    odNameStart(text, p - ls, p, le)
+  );
+}
+
+/**
+ * Whether an `od -a` line without offset starts at p after `lead` blanks: a name right-aligned in
+ * the first 4-column field (`  nl`, ` nul`, ` dc1`), then a blank or the end. od -a prints a space
+ * byte as `sp`, so its lines never start with a blank field (stack trace lines, `    at f`, do).
+ */
+function odNameStart(text: string, lead: number, p: number, le: number): boolean {
+  const len = 4 - lead;
+  if (len !== 2 && len !== 3) return false;
+  for (let i = p; i < p + len; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || (i > p && c >= 49 && c <= 52))) return false;
+  }
+  return p + len === le || text.charCodeAt(p + len) === SP;
 }
 
 /** xxd -i's lines around the bytes: `unsigned char x[] = {`, `};`, `unsigned int x_len = 9;`. */
@@ -488,12 +506,19 @@ function parseCharColumn(text: string, ls: number, le: number, b: Block): number
   return 1;
 }
 
-/** The parsers of a dump line, in order: od -c/-a, od's octal and decimal fields, hex, a character column. */
-const LINE_PARSERS = [parseOdChars, parseOdNumbers, parseHexLine, parseCharColumn];
+/** Drops what a failed parser pushed (the line's bytes start at `mark`). */
+function undo(b: Block, mark: number, groups: number, wide: boolean): void {
+  b.truncate(mark);
+  b.groups = groups;
+  b.wide = wide;
+}
 
 /**
  * Parses text[ls, le) into the block: 1 dump line, 0 neutral (adds nothing, keeps the block: an
- * offset alone, a `*` line, xxd -i's declarations), -1 not a dump line.
+ * offset alone, a `*` line, xxd -i's declarations), -1 not a dump line. The parsers in order: od
+ * -c/-a, od's octal and decimal fields (both only for lines whose fields start with a blank, after
+ * an offset or not), hex, a character column (only after an offset). Called one by one, not from
+ * a list: each call site stays monomorphic (this runs on every candidate line of every text).
  */
 function parseLine(text: string, ls: number, le: number, b: Block): number {
   if (isRepeatLine(text, ls, le)) {
@@ -502,26 +527,34 @@ function parseLine(text: string, ls: number, le: number, b: Block): number {
     return 0;
   }
   if (!candidate(text, ls, le)) return neutral(text, ls, le) ? 0 : -1;
+  const oe = offsetEnd(text, ls, le);
+  const fields = text.charCodeAt(ls) === SP || (oe >= 0 && text.charCodeAt(oe) === SP);
   const mark = b.length;
   const groups = b.groups;
   const wide = b.wide;
-  for (const parse of LINE_PARSERS) {
-    const r = parse(text, ls, le, b);
-    if (r > 0 && b.length > mark) {
-      b.keepLine(text, ls, le);
-      return 1;
-    }
-    b.truncate(mark);
-    b.groups = groups;
-    b.wide = wide;
-    if (r === 0) {
-      // an offset alone (the last line of od and hexdump): what a `*` before it stands for
-      b.endOffEnd = offsetEnd(text, ls, le);
-      b.endOffStart = b.endOffEnd < 0 ? -1 : ls;
-      return 0;
-    }
+  let r = fields ? parseOdChars(text, ls, le, b) : -1;
+  if (r < 0 && fields) {
+    undo(b, mark, groups, wide);
+    r = parseOdNumbers(text, ls, le, b);
   }
-  return -1;
+  if (r < 0) {
+    undo(b, mark, groups, wide);
+    r = parseHexLine(text, ls, le, b);
+  }
+  if (r < 0 && oe >= 0) {
+    undo(b, mark, groups, wide);
+    r = parseCharColumn(text, ls, le, b);
+  }
+  if (r > 0 && b.length > mark) {
+    b.keepLine(text, ls, le);
+    return 1;
+  }
+  undo(b, mark, groups, wide);
+  if (r !== 0) return -1;
+  // an offset alone (the last line of od and hexdump): what a `*` before it stands for
+  b.endOffEnd = oe;
+  b.endOffStart = oe < 0 ? -1 : ls;
+  return 0;
 }
 
 /**
