@@ -7,7 +7,11 @@
  * with 10, 100 and 1,000 registered secrets over ~50 MB of generated deploy logs holding a few
  * planted secrets (registered ones in several encodings, and unregistered tokens, DSNs, keys).
  *
- *   node_modules/.bin/node --expose-gc bench/redact.mjs [--mb 50] [--runs 7] [--naive-mb 2]
+ *   node_modules/.bin/node --expose-gc bench/redact.mjs [--mb 50] [--runs 7] [--naive-mb 2] [--ref REV]...
+ *
+ * --ref REV (repeatable) races lib/redaction as it was at git revision REV too, in the same process
+ * and interleaved slice by slice with the current one, so that a before/after comparison shares the
+ * load of a shared machine.
  *
  * The redaction library is TypeScript; this script compiles lib/redaction with the repository's
  * tsc into a temporary directory first (about 2 s). The naive masker is measured on the first
@@ -15,7 +19,7 @@
  * Results: docs/benchmarks.md, section "redaction".
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -28,40 +32,54 @@ const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
+const REFS = args.flatMap((a, i) => (args[i - 1] === '--ref' ? [a] : []));
 const TOTAL_MB = opt('mb', 50);
 const RUNS = opt('runs', 7);
 const NAIVE_MB = opt('naive-mb', 2);
 const CHUNK = 64 * 1024;
 
-// --- compile the library ---------------------------------------------------------------------
+// --- compile the library (and the --ref versions) ---------------------------------------------
 const out = mkdtempSync(join(tmpdir(), 'paas-redact-bench-'));
 process.on('exit', () => rmSync(out, { recursive: true, force: true }));
-execFileSync(
-  join(root, 'node_modules/.bin/tsc'),
-  [
-    '--outDir',
-    out,
-    '--rootDir',
-    join(root, 'lib/redaction'),
-    '--module',
-    'nodenext',
-    '--moduleResolution',
-    'nodenext',
-    '--target',
-    'ES2023',
-    '--lib',
-    'ES2023',
-    '--types',
-    'node',
-    '--strict',
-    '--skipLibCheck',
-    '--declaration',
-    'false',
-    join(root, 'lib/redaction/redactor.ts'),
-  ],
-  { stdio: 'inherit', cwd: root },
-);
-const { Redactor, derivedForms, REDACTED } = await import(pathToFileURL(join(out, 'redactor.js')).href);
+function compile(srcDir, outDir) {
+  execFileSync(
+    join(root, 'node_modules/.bin/tsc'),
+    [
+      '--outDir',
+      outDir,
+      '--rootDir',
+      srcDir,
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'ES2023',
+      '--lib',
+      'ES2023',
+      '--types',
+      'node',
+      '--typeRoots',
+      join(root, 'node_modules/@types'),
+      '--strict',
+      '--skipLibCheck',
+      '--declaration',
+      'false',
+      join(srcDir, 'redactor.ts'),
+    ],
+    { stdio: 'inherit', cwd: root },
+  );
+}
+compile(join(root, 'lib/redaction'), join(out, 'current'));
+const { Redactor, derivedForms, REDACTED } = await import(pathToFileURL(join(out, 'current', 'redactor.js')).href);
+const refs = [];
+for (const [i, ref] of REFS.entries()) {
+  const src = join(out, `ref-${i}`);
+  mkdirSync(src);
+  execFileSync('sh', ['-c', `git -C "$1" archive "$2" lib/redaction | tar -x -C "$3"`, 'sh', root, ref, src]);
+  compile(join(src, 'lib/redaction'), join(src, 'out'));
+  refs.push({ ref, Redactor: (await import(pathToFileURL(join(src, 'out', 'redactor.js')).href)).Redactor });
+}
 
 // --- deterministic data ----------------------------------------------------------------------
 const rnd = xorshift32(0x2545f491);
@@ -245,11 +263,18 @@ for (const n of [10, 100, 1000]) {
   const buf = Buffer.from(text, 'utf8');
   const naiveBuf = buf.subarray(0, Math.min(buf.length, NAIVE_MB * 1e6));
 
+  const olds = refs.map(({ ref, Redactor: Old }) => {
+    const r = new Old();
+    for (const s of secrets) r.register(s);
+    ours(r)(buf.subarray(0, 2e6));
+    return [`ours@${ref}`, ours(r), buf];
+  });
   ours(redactor)(buf.subarray(0, 2e6)); // warm up the JIT
-  const [floor, mine, slow] = race([
+  const [floor, mine, slow, ...before] = race([
     ['pass-through', passThrough, buf],
     ['ours', ours(redactor), buf],
     ['naive', naive(forms), naiveBuf],
+    ...olds,
   ]);
 
   // sanity: nothing planted survives, and the only changes are the planted secrets
@@ -261,7 +286,18 @@ for (const n of [10, 100, 1000]) {
       if (line.length >= 6 && redacted.includes(line)) throw new Error(`planted secret survived (${n} secrets)`);
   const masks = redacted.split(REDACTED).length - 1;
 
-  rows.push({ n, forms: forms.length, registerMs, floor: floor.mbps, ours: mine.mbps, naive: slow.mbps, masks });
+  rows.push({
+    n,
+    forms: forms.length,
+    registerMs,
+    floor: floor.mbps,
+    ours: mine.mbps,
+    naive: slow.mbps,
+    masks,
+    before,
+  });
+  for (const b of before)
+    console.log(`      ${b.name}: ${b.mbps.toFixed(0)} MB/s (current: ${(mine.mbps / b.mbps).toFixed(2)}x)`);
   console.log(
     `${String(n).padStart(5)} secrets (${forms.length} forms, registered in ${registerMs.toFixed(0)} ms): ` +
       `pass-through ${floor.mbps.toFixed(0)} MB/s, ours ${mine.mbps.toFixed(0)} MB/s, naive ${slow.mbps.toFixed(2)} MB/s; ` +
@@ -269,12 +305,15 @@ for (const n of [10, 100, 1000]) {
   );
 }
 
+const refCols = REFS.map((ref) => ` stream@${ref} MB/s |`).join('');
 console.log(
-  '\n| secrets | forms | pass-through MB/s | Redactor.stream() MB/s | naive loop MB/s | stream vs naive | stream time / pass-through time |',
+  '\n| secrets | forms | pass-through MB/s | Redactor.stream() MB/s | naive loop MB/s | stream vs naive | stream time / pass-through time |' +
+    refCols,
 );
-console.log('|---:|---:|---:|---:|---:|---:|---:|');
+console.log('|---:|---:|---:|---:|---:|---:|---:|' + REFS.map(() => '---:|').join(''));
 for (const r of rows) {
   console.log(
-    `| ${r.n} | ${r.forms} | ${r.floor.toFixed(0)} | ${r.ours.toFixed(0)} | ${r.naive.toFixed(2)} | ${(r.ours / r.naive).toFixed(0)}x faster | ${(r.floor / r.ours).toFixed(2)}x |`,
+    `| ${r.n} | ${r.forms} | ${r.floor.toFixed(0)} | ${r.ours.toFixed(0)} | ${r.naive.toFixed(2)} | ${(r.ours / r.naive).toFixed(0)}x faster | ${(r.floor / r.ours).toFixed(2)}x |` +
+      r.before.map((b) => ` ${b.mbps.toFixed(0)} |`).join(''),
   );
 }
