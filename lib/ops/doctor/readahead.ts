@@ -11,9 +11,10 @@
  * slower), claims it and reads it itself. So the main thread never waits for a reader that is not
  * running, and on a busy machine it simply does most of the reading, as without the thread.
  *
- * Every wait ends: the main thread waits only for a file the reader has claimed, in slices of
- * WAIT_SLICE_MS; a reader that failed (it says so) or made no progress for STALL_MS is abandoned
- * and the main thread reads the rest itself.
+ * Every wait ends: the main thread waits for a file the reader has claimed at most TAKEOVER_MS
+ * (reading a file takes microseconds: a longer wait means the reader is not running, e.g. on a
+ * busy machine), then reads it itself; a reader that failed (it says so) is given up and the main
+ * thread reads the rest. A busy machine therefore costs no more than reading on one thread.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 
@@ -39,7 +40,7 @@ const TAIL = 0; // ring position up to which the main thread has released the by
 const STOP = 1; // 1: the main thread is done (or gave up on the reader)
 const FAILED = 2; // 1: the reader failed
 const CURSOR = 3; // the file the main thread is at: the reader skips to it when behind
-const PROGRESS = 4; // files the reader has finished (a stalled reader is abandoned)
+const PROGRESS = 4; // files the reader has finished
 const LISTED = 5; // 1: the file list has been posted to the reader
 const ROOM_AT = 6; // the reader sleeps until TAIL reaches this ring position...
 const SLEEPING = 7; // ...while this is 1 (then the main thread wakes it: a wake-up per batch, not per file)
@@ -50,8 +51,8 @@ const F_LENGTH = 1;
 const F_OFFSET = 2;
 const F_END = 3;
 
-const WAIT_SLICE_MS = 50;
-const STALL_MS = 30_000;
+/** How long the main thread waits for a file the reader is reading before reading it itself. */
+const TAKEOVER_MS = 1;
 /** Ring size (a power of two); files larger than a quarter of it are read by the main thread. */
 export const DEFAULT_RING_BYTES = 1 << 22;
 
@@ -287,21 +288,14 @@ export class ReadAhead {
     return status;
   }
 
-  /** Waits until the reader has read file i; false when it is given up. */
+  /** Waits (at most TAKEOVER_MS) until the reader has read file i; false: the caller reads it. */
   private waitReady(i: number): boolean {
-    let progress = Atomics.load(this.ctrl, PROGRESS);
-    let since = performance.now();
+    if (Atomics.load(this.state, i) !== CLAIMED) return true;
+    if (Atomics.load(this.ctrl, FAILED) !== 0) return this.abandon();
     Atomics.store(this.ctrl, WAITED, i + 1);
-    while (Atomics.load(this.state, i) === CLAIMED) {
-      if (Atomics.load(this.ctrl, FAILED) !== 0) return this.abandon();
-      Atomics.wait(this.state, i, CLAIMED, WAIT_SLICE_MS);
-      const p = Atomics.load(this.ctrl, PROGRESS);
-      if (p !== progress) {
-        progress = p;
-        since = performance.now();
-      } else if (performance.now() - since > STALL_MS) return this.abandon();
-    }
-    return true;
+    Atomics.wait(this.state, i, CLAIMED, TAKEOVER_MS);
+    // not read yet: the caller reads it (the reader's copy is released with the next file's bytes)
+    return Atomics.load(this.state, i) !== CLAIMED;
   }
 
   private abandon(): false {
