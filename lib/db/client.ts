@@ -30,13 +30,7 @@ export interface ConnectOptions {
 
 /** Connects and reads the backend pid and server version. Errors become DbError without any DSN part. */
 export async function openConnection(opts: ConnectOptions): Promise<DbConnection> {
-  const client = new pg.Client(
-    clientConfig(opts.dsn, {
-      applicationName: opts.applicationName,
-      connectTimeoutMs: opts.connectTimeoutMs,
-      key: opts.dsnKey,
-    }),
-  );
+  const client = newClient(opts, opts.applicationName);
   let idleError: Error | null = null;
   client.on('error', (e) => {
     idleError = e;
@@ -45,55 +39,15 @@ export async function openConnection(opts: ConnectOptions): Promise<DbConnection
     const onNotice = opts.onNotice;
     client.on('notice', (n) => onNotice(`${n.severity ?? 'NOTICE'}: ${n.message}`));
   }
-  try {
-    await client.connect();
-  } catch (e) {
-    await client.end().catch(() => undefined);
-    throw connectError(e, opts.dsnKey);
-  }
-  let pid: number;
-  let serverVersion: number;
-  try {
-    const r = await client.query<{ pid: number; v: string }>(
-      "SELECT pg_catalog.pg_backend_pid() AS pid, pg_catalog.current_setting('server_version_num') AS v",
-    );
-    pid = Number(r.rows[0]?.pid);
-    serverVersion = Number(r.rows[0]?.v);
-  } catch (e) {
-    await client.end().catch(() => undefined);
-    throw connectError(e, opts.dsnKey);
-  }
+  await connectClient(client, opts.dsnKey);
+  const { pid, serverVersion } = await readSession(client, opts.dsnKey);
   let closed = false;
-  const sock = (client as unknown as { connection?: { stream?: Partial<Socket> } }).connection?.stream;
-  const socket =
-    sock &&
-    typeof sock.localPort === 'number' &&
-    typeof sock.remotePort === 'number' &&
-    typeof sock.localAddress === 'string'
-      ? { localAddress: sock.localAddress, localPort: sock.localPort, remotePort: sock.remotePort }
-      : null;
   return {
     client,
     pid,
     serverVersion,
-    socket,
-    openAnother: async () => {
-      const c = new pg.Client(
-        clientConfig(opts.dsn, {
-          applicationName: `${opts.applicationName} probe`.slice(0, 63),
-          connectTimeoutMs: opts.connectTimeoutMs,
-          key: opts.dsnKey,
-        }),
-      );
-      c.on('error', () => undefined);
-      try {
-        await c.connect();
-      } catch (e) {
-        await c.end().catch(() => undefined);
-        throw connectError(e, opts.dsnKey);
-      }
-      return c;
-    },
+    socket: socketOf(client),
+    openAnother: () => openProbe(opts),
     lastError: () => idleError,
     close: async () => {
       if (closed) return;
@@ -101,6 +55,53 @@ export async function openConnection(opts: ConnectOptions): Promise<DbConnection
       await Promise.race([client.end().catch(() => undefined), new Promise((r) => setTimeout(r, 5000).unref())]);
     },
   };
+}
+
+function newClient(opts: ConnectOptions, applicationName: string): pg.Client {
+  return new pg.Client(
+    clientConfig(opts.dsn, { applicationName, connectTimeoutMs: opts.connectTimeoutMs, key: opts.dsnKey }),
+  );
+}
+
+/** connect(); a failure ends the client and becomes a DbError without any DSN part. */
+async function connectClient(client: pg.Client, dsnKey: string): Promise<void> {
+  try {
+    await client.connect();
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    throw connectError(e, dsnKey);
+  }
+}
+
+async function readSession(client: pg.Client, dsnKey: string): Promise<{ pid: number; serverVersion: number }> {
+  try {
+    const r = await client.query<{ pid: number; v: string }>(
+      "SELECT pg_catalog.pg_backend_pid() AS pid, pg_catalog.current_setting('server_version_num') AS v",
+    );
+    return { pid: Number(r.rows[0]?.pid), serverVersion: Number(r.rows[0]?.v) };
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    throw connectError(e, dsnKey);
+  }
+}
+
+/** This end of the TCP connection (null for a unix socket), for the pooler check. */
+function socketOf(client: pg.Client): DbConnection['socket'] {
+  const sock = (client as unknown as { connection?: { stream?: Partial<Socket> } }).connection?.stream;
+  return sock &&
+    typeof sock.localPort === 'number' &&
+    typeof sock.remotePort === 'number' &&
+    typeof sock.localAddress === 'string'
+    ? { localAddress: sock.localAddress, localPort: sock.localPort, remotePort: sock.remotePort }
+    : null;
+}
+
+/** Another session with the same DSN (the pooler probe). */
+async function openProbe(opts: ConnectOptions): Promise<pg.Client> {
+  const c = newClient(opts, `${opts.applicationName} probe`.slice(0, 63));
+  c.on('error', () => undefined);
+  await connectClient(c, opts.dsnKey);
+  return c;
 }
 
 /** Quotes an identifier (always, so reserved words and case are safe). */

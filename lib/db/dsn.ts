@@ -83,77 +83,16 @@ export function registerDsnSecrets(redactor: Redactor, value: string, name?: str
 
 /** Parses a DSN taken from vault key `key`. Errors name the key and the problem, never the value. */
 export function parseDsn(value: string, key: string): ParsedDsn {
-  const v = value.trim();
-  if (!v) throw dsnError(key, 'is empty');
-  const m = /^(postgres|postgresql):\/\/(.*)$/i.exec(v);
-  if (!m) {
-    const looksKeyword = /^[a-z_]+\s*=/.test(v);
-    throw dsnError(
-      key,
-      looksKeyword
-        ? 'is in key=value form; paas needs the URL form'
-        : 'does not start with postgres:// or postgresql://',
-    );
-  }
-  if (/\s/.test(v)) throw dsnError(key, 'contains whitespace');
-  let rest = m[2] as string;
-  if (rest.includes('#')) throw dsnError(key, 'contains a # (percent-encode it as %23)');
-  let query = '';
-  const q = rest.indexOf('?');
-  if (q >= 0) {
-    query = rest.slice(q + 1);
-    rest = rest.slice(0, q);
-  }
-  const at = rest.lastIndexOf('@');
-  const userinfo = at >= 0 ? rest.slice(0, at) : '';
-  const afterAt = at >= 0 ? rest.slice(at + 1) : rest;
-  const slash = afterAt.indexOf('/');
-  const hostport = slash >= 0 ? afterAt.slice(0, slash) : afterAt;
-  const path = slash >= 0 ? afterAt.slice(slash + 1) : '';
-
-  const colon = userinfo.indexOf(':');
-  const user = decode(colon >= 0 ? userinfo.slice(0, colon) : userinfo, key, 'user');
-  const password = colon >= 0 ? decode(userinfo.slice(colon + 1), key, 'password') : null;
-
-  if (hostport.includes(',')) throw dsnError(key, 'lists several hosts; give exactly one');
-  let host: string;
-  let portText: string;
-  if (hostport.startsWith('[')) {
-    const close = hostport.indexOf(']');
-    if (close < 0) throw dsnError(key, 'has an unterminated [IPv6] host');
-    host = hostport.slice(1, close);
-    const after = hostport.slice(close + 1);
-    if (after && !after.startsWith(':')) throw dsnError(key, 'has text after the [IPv6] host');
-    portText = after.slice(1);
-  } else {
-    const c = hostport.lastIndexOf(':');
-    host = c >= 0 ? hostport.slice(0, c) : hostport;
-    portText = c >= 0 ? hostport.slice(c + 1) : '';
-  }
-  host = decode(host, key, 'host');
-
-  let params: URLSearchParams;
-  try {
-    params = new URLSearchParams(query);
-  } catch {
-    throw dsnError(key, 'has a malformed query string');
-  }
-  for (const name of params.keys()) {
-    if (!ALLOWED_PARAMS.has(name)) {
-      const shown = /^[a-z_]{1,32}$/.test(name) ? ` ${name}` : '';
-      throw dsnError(key, `has an unsupported parameter${shown} (allowed: ${[...ALLOWED_PARAMS].join(', ')})`);
-    }
-  }
-  if (!host) host = params.get('host') ?? '';
+  const parts = splitDsn(dsnBody(value, key));
+  const colon = parts.userinfo.indexOf(':');
+  const user = decode(colon >= 0 ? parts.userinfo.slice(0, colon) : parts.userinfo, key, 'user');
+  const password = colon >= 0 ? decode(parts.userinfo.slice(colon + 1), key, 'password') : null;
+  const hp = splitHostPort(parts.hostport, key);
+  const params = dsnParams(parts.query, key);
+  const host = hp.host || (params.get('host') ?? '');
   if (!host) throw dsnError(key, 'names no host (give host, or ?host=/socket/dir for a unix socket)');
-  if (!portText) portText = params.get('port') ?? '';
-  let port = 5432;
-  if (portText) {
-    if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535)
-      throw dsnError(key, 'has an invalid port');
-    port = Number(portText);
-  }
-  const database = decode(path, key, 'database name');
+  const port = dsnPort(hp.portText || (params.get('port') ?? ''), key);
+  const database = decode(parts.path, key, 'database name');
   if (!database)
     throw dsnError(key, 'names no database (paas never creates or guesses one): add /DATABASE after the host');
   if (database.includes('/')) throw dsnError(key, 'has a database name with a /');
@@ -174,6 +113,83 @@ export function parseDsn(value: string, key: string): ParsedDsn {
     options: params.get('options'),
     applicationName: params.get('application_name'),
   };
+}
+
+/** The DSN after `postgres://`: URL form, no whitespace, no `#`. */
+function dsnBody(value: string, key: string): string {
+  const v = value.trim();
+  if (!v) throw dsnError(key, 'is empty');
+  const m = /^(postgres|postgresql):\/\/(.*)$/i.exec(v);
+  if (!m) {
+    const looksKeyword = /^[a-z_]+\s*=/.test(v);
+    throw dsnError(
+      key,
+      looksKeyword
+        ? 'is in key=value form; paas needs the URL form'
+        : 'does not start with postgres:// or postgresql://',
+    );
+  }
+  if (/\s/.test(v)) throw dsnError(key, 'contains whitespace');
+  const rest = m[2] as string;
+  if (rest.includes('#')) throw dsnError(key, 'contains a # (percent-encode it as %23)');
+  return rest;
+}
+
+/** `userinfo@hostport/path?query`, each part still encoded. */
+function splitDsn(body: string): { userinfo: string; hostport: string; path: string; query: string } {
+  const q = body.indexOf('?');
+  const rest = q >= 0 ? body.slice(0, q) : body;
+  const at = rest.lastIndexOf('@');
+  const afterAt = at >= 0 ? rest.slice(at + 1) : rest;
+  const slash = afterAt.indexOf('/');
+  const hostport = slash >= 0 ? afterAt.slice(0, slash) : afterAt;
+  return {
+    userinfo: at >= 0 ? rest.slice(0, at) : '',
+    hostport,
+    path: slash >= 0 ? afterAt.slice(slash + 1) : '',
+    query: q >= 0 ? body.slice(q + 1) : '',
+  };
+}
+
+/** One host (a name, an address or an [IPv6] address; decoded) and its port text. */
+function splitHostPort(hostport: string, key: string): { host: string; portText: string } {
+  if (hostport.includes(',')) throw dsnError(key, 'lists several hosts; give exactly one');
+  if (hostport.startsWith('[')) {
+    const close = hostport.indexOf(']');
+    if (close < 0) throw dsnError(key, 'has an unterminated [IPv6] host');
+    const after = hostport.slice(close + 1);
+    if (after && !after.startsWith(':')) throw dsnError(key, 'has text after the [IPv6] host');
+    return { host: decode(hostport.slice(1, close), key, 'host'), portText: after.slice(1) };
+  }
+  const c = hostport.lastIndexOf(':');
+  return {
+    host: decode(c >= 0 ? hostport.slice(0, c) : hostport, key, 'host'),
+    portText: c >= 0 ? hostport.slice(c + 1) : '',
+  };
+}
+
+/** The query parameters, only the allowed ones. */
+function dsnParams(query: string, key: string): URLSearchParams {
+  let params: URLSearchParams;
+  try {
+    params = new URLSearchParams(query);
+  } catch {
+    throw dsnError(key, 'has a malformed query string');
+  }
+  for (const name of params.keys()) {
+    if (!ALLOWED_PARAMS.has(name)) {
+      const shown = /^[a-z_]{1,32}$/.test(name) ? ` ${name}` : '';
+      throw dsnError(key, `has an unsupported parameter${shown} (allowed: ${[...ALLOWED_PARAMS].join(', ')})`);
+    }
+  }
+  return params;
+}
+
+function dsnPort(portText: string, key: string): number {
+  if (!portText) return 5432;
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535)
+    throw dsnError(key, 'has an invalid port');
+  return Number(portText);
 }
 
 /**

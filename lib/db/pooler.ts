@@ -89,66 +89,11 @@ async function probeRound(conn: DbConnection): Promise<PoolerVerdict | null> {
   const probes: pg.Client[] = [];
   try {
     for (let i = 0; i < MAX_PROBES; i++) {
-      const opening = conn.openAnother();
-      const c = await within(opening, PROBE_STEP_MS);
-      if (c === TIMED_OUT) {
-        void opening.then((late) => late.end()).catch(() => undefined);
-        return null;
-      }
+      const c = await openProbeWithin(conn);
+      if (!c) return null;
       probes.push(c);
-      let pid: number;
-      try {
-        const got = await within(
-          (async () => {
-            await c.query('BEGIN');
-            return Number((await c.query<{ pid: number }>('SELECT pg_catalog.pg_backend_pid() AS pid')).rows[0]?.pid);
-          })(),
-          PROBE_STEP_MS,
-        );
-        if (got === TIMED_OUT) return null;
-        pid = got;
-      } catch {
-        // e.g. PgBouncer in statement mode refuses transaction blocks
-        return { pooled: true, how: 'the connection refuses a transaction block (statement pooling)' };
-      }
-      if (pid === conn.pid)
-        return {
-          pooled: true,
-          how: `another session was handed this session's server connection (backend pid ${pid}) while it was idle`,
-        };
-      // this session is idle (waiting for the probe): its own backend must be idle too, its last
-      // statement still ours (the nonce)
-      let ours: { state: string | null; mine: boolean | null } | undefined;
-      try {
-        ours = (
-          await c.query<{ state: string | null; mine: boolean | null }>(
-            'SELECT state, pg_catalog.strpos(query, $2) > 0 AS mine FROM pg_catalog.pg_stat_activity WHERE pid = $1',
-            [conn.pid, nonce],
-          )
-        ).rows[0];
-      } catch {
-        return { pooled: true, how: 'the probe session could not read pg_stat_activity' };
-      }
-      if (!ours)
-        return { pooled: true, how: `this session's backend (pid ${conn.pid}) is gone while the session is connected` };
-      if (ours.state !== null && ours.state !== 'idle')
-        return {
-          pooled: true,
-          how: `this session's server connection (backend pid ${conn.pid}) was in use (${ours.state}) by another client while this session was idle`,
-        };
-      if (ours.mine === false)
-        return {
-          pooled: true,
-          how: `another client ran a statement on this session's server connection (backend pid ${conn.pid}) while this session was idle`,
-        };
-      if (!before.has(pid) && ours.state === 'idle' && ours.mine === true) {
-        return {
-          pooled: false,
-          how: `a second session got a backend of its own while this session's backend stayed idle (${probes.length} probe${probes.length === 1 ? '' : 's'})`,
-        };
-      }
-      // an idle server connection that existed before (now pinned by this probe), or inconclusive: probe again
-      before.add(pid);
+      const step = await probeOnce(conn, c, nonce, before, probes.length);
+      if (step !== 'again') return step;
     }
     return { pooled: true, how: `could not confirm a session of its own after ${MAX_PROBES} probe sessions` };
   } finally {
@@ -159,4 +104,89 @@ async function probeRound(conn: DbConnection): Promise<PoolerVerdict | null> {
       }),
     );
   }
+}
+
+/** A probe session, or null when opening it took longer than PROBE_STEP_MS (it is closed when it comes). */
+async function openProbeWithin(conn: DbConnection): Promise<pg.Client | null> {
+  const opening = conn.openAnother();
+  const c = await within(opening, PROBE_STEP_MS);
+  if (c !== TIMED_OUT) return c;
+  void opening.then((late) => late.end()).catch(() => undefined);
+  return null;
+}
+
+/** A verdict, null (inconclusive: timed out), or 'again' (probe once more). */
+type ProbeStep = PoolerVerdict | null | 'again';
+
+/** One probe: it opens a transaction (pinning its server connection) and looks at this session's backend. */
+async function probeOnce(
+  conn: DbConnection,
+  c: pg.Client,
+  nonce: string,
+  before: Set<number>,
+  n: number,
+): Promise<ProbeStep> {
+  let pid: number;
+  try {
+    const got = await within(beginAndPid(c), PROBE_STEP_MS);
+    if (got === TIMED_OUT) return null;
+    pid = got;
+  } catch {
+    // e.g. PgBouncer in statement mode refuses transaction blocks
+    return { pooled: true, how: 'the connection refuses a transaction block (statement pooling)' };
+  }
+  if (pid === conn.pid)
+    return {
+      pooled: true,
+      how: `another session was handed this session's server connection (backend pid ${pid}) while it was idle`,
+    };
+  // this session is idle (waiting for the probe): its own backend must be idle too, its last
+  // statement still ours (the nonce)
+  let ours: { state: string | null; mine: boolean | null } | undefined;
+  try {
+    ours = (
+      await c.query<{ state: string | null; mine: boolean | null }>(
+        'SELECT state, pg_catalog.strpos(query, $2) > 0 AS mine FROM pg_catalog.pg_stat_activity WHERE pid = $1',
+        [conn.pid, nonce],
+      )
+    ).rows[0];
+  } catch {
+    return { pooled: true, how: 'the probe session could not read pg_stat_activity' };
+  }
+  return judgeProbe(conn.pid, ours, pid, before, n);
+}
+
+async function beginAndPid(c: pg.Client): Promise<number> {
+  await c.query('BEGIN');
+  return Number((await c.query<{ pid: number }>('SELECT pg_catalog.pg_backend_pid() AS pid')).rows[0]?.pid);
+}
+
+/** What a probe that got backend `pid` saw of this session's backend `own`. */
+function judgeProbe(
+  own: number,
+  ours: { state: string | null; mine: boolean | null } | undefined,
+  pid: number,
+  before: Set<number>,
+  n: number,
+): ProbeStep {
+  if (!ours) return { pooled: true, how: `this session's backend (pid ${own}) is gone while the session is connected` };
+  if (ours.state !== null && ours.state !== 'idle')
+    return {
+      pooled: true,
+      how: `this session's server connection (backend pid ${own}) was in use (${ours.state}) by another client while this session was idle`,
+    };
+  if (ours.mine === false)
+    return {
+      pooled: true,
+      how: `another client ran a statement on this session's server connection (backend pid ${own}) while this session was idle`,
+    };
+  if (!before.has(pid) && ours.state === 'idle' && ours.mine === true) {
+    return {
+      pooled: false,
+      how: `a second session got a backend of its own while this session's backend stayed idle (${n} probe${n === 1 ? '' : 's'})`,
+    };
+  }
+  // an idle server connection that existed before (now pinned by this probe), or inconclusive: probe again
+  before.add(pid);
+  return 'again';
 }

@@ -32,170 +32,179 @@ const IDENT_START = /[A-Za-z_\u0080-\uffff]/;
 const IDENT_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
 
 export function splitSql(sql: string): SqlSplit {
-  const statements: SqlStatement[] = [];
-  let i = 0;
-  let line = 1;
-  let stmtStart = 0;
-  let firstLine = 0;
-  let words: string[] = [];
-  let allWords = new Set<string>();
-  let paren = 0;
-  let beginDepth = 0;
-  const n = sql.length;
+  return new SqlSplitter(sql).split();
+}
 
-  const isRoutine = () => {
-    const w = words;
+/** The lexer state while splitting one text: position, line, and the statement being read. */
+class SqlSplitter {
+  private readonly statements: SqlStatement[] = [];
+  private i = 0;
+  private line = 1;
+  private stmtStart = 0;
+  private firstLine = 0;
+  private words: string[] = [];
+  private allWords = new Set<string>();
+  private paren = 0;
+  private beginDepth = 0;
+
+  constructor(private readonly sql: string) {}
+
+  split(): SqlSplit {
+    while (this.i < this.sql.length) {
+      const error = this.step();
+      if (error) return { statements: this.statements, error };
+    }
+    this.finish(this.sql.length);
+    return { statements: this.statements, error: null };
+  }
+
+  /** One token (or blank) at the current position; an unterminated construct is returned as an error. */
+  private step(): SqlSplitError | null {
+    const sql = this.sql;
+    const c = sql[this.i] as string;
+    const next = sql[this.i + 1];
+    if (c === '\n') {
+      this.line++;
+      this.i++;
+      return null;
+    }
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\f') {
+      this.i++;
+      return null;
+    }
+    if (c === '-' && next === '-') {
+      const nl = sql.indexOf('\n', this.i);
+      this.advanceTo(nl < 0 ? sql.length : nl);
+      return null;
+    }
+    if (c === '/' && next === '*') return this.skip(blockCommentEnd(sql, this.i), 'unterminated_comment');
+    if (this.firstLine === 0 && c !== ';') this.firstLine = this.line;
+    if (c === "'") return this.skip(stringEnd(sql, this.i), 'unterminated_string');
+    if (c === '"') return this.skip(identifierEnd(sql, this.i), 'unterminated_identifier');
+    if (c === '$' && !IDENT_CHAR.test(sql[this.i - 1] ?? ' ')) {
+      const end = dollarQuoteEnd(sql, this.i);
+      if (end !== null) return this.skip(end, 'unterminated_dollar_quote');
+    } else if (c === '(') this.paren++;
+    else if (c === ')') {
+      if (this.paren > 0) this.paren--;
+    } else if (c === ';') {
+      if (this.paren === 0 && this.beginDepth === 0) this.finish(this.i + 1);
+    } else if (IDENT_START.test(c)) return this.word();
+    this.i++;
+    return null;
+  }
+
+  /** Moves past a construct that ends at `end` (-1: unterminated, an error at the line it starts on). */
+  private skip(end: number, kind: SqlSplitError['kind']): SqlSplitError | null {
+    if (end < 0) return { kind, line: this.line };
+    this.advanceTo(end);
+    return null;
+  }
+
+  private advanceTo(j: number): void {
+    for (let k = this.i; k < j; k++) if (this.sql.charCodeAt(k) === 10) this.line++;
+    this.i = j;
+  }
+
+  /** A word: kept as a leading keyword (8 at most) and in allWords; BEGIN/CASE/END nest in a routine body. */
+  private word(): null {
+    let j = this.i + 1;
+    while (j < this.sql.length && IDENT_CHAR.test(this.sql[j] as string)) j++;
+    const word = this.sql.slice(this.i, j).toLowerCase();
+    if (this.words.length < 8) this.words.push(word);
+    this.allWords.add(word);
+    if (this.isRoutine()) {
+      if (word === 'begin') this.beginDepth++;
+      else if (word === 'case' && this.beginDepth > 0) this.beginDepth++;
+      else if (word === 'end' && this.beginDepth > 0) this.beginDepth--;
+    }
+    this.i = j;
+    return null;
+  }
+
+  private isRoutine(): boolean {
+    const w = this.words;
     if (w[0] !== 'create') return false;
     if (w[1] === 'function' || w[1] === 'procedure') return true;
     return w[1] === 'or' && w[2] === 'replace' && (w[3] === 'function' || w[3] === 'procedure');
-  };
-  const finish = (end: number) => {
-    if (words.length > 0)
-      statements.push({
-        text: sql.slice(stmtStart, end),
-        start: stmtStart,
-        line: firstLine,
-        words: words.slice(0, 8),
-        allWords,
-      });
-    stmtStart = end;
-    words = [];
-    allWords = new Set();
-    paren = 0;
-    beginDepth = 0;
-    firstLine = 0;
-  };
-  const fail = (kind: SqlSplitError['kind'], atLine: number): SqlSplit => ({
-    statements,
-    error: { kind, line: atLine },
-  });
-  const advanceTo = (j: number) => {
-    for (let k = i; k < j; k++) if (sql.charCodeAt(k) === 10) line++;
-    i = j;
-  };
-
-  while (i < n) {
-    const c = sql[i] as string;
-    const next = sql[i + 1];
-    if (c === '\n') {
-      line++;
-      i++;
-      continue;
-    }
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\f') {
-      i++;
-      continue;
-    }
-    if (c === '-' && next === '-') {
-      const nl = sql.indexOf('\n', i);
-      advanceTo(nl < 0 ? n : nl);
-      continue;
-    }
-    if (c === '/' && next === '*') {
-      const startLine = line;
-      let depth = 1;
-      let j = i + 2;
-      while (j < n && depth > 0) {
-        if (sql[j] === '/' && sql[j + 1] === '*') {
-          depth++;
-          j += 2;
-        } else if (sql[j] === '*' && sql[j + 1] === '/') {
-          depth--;
-          j += 2;
-        } else j++;
-      }
-      if (depth > 0) return fail('unterminated_comment', startLine);
-      advanceTo(j);
-      continue;
-    }
-    if (firstLine === 0 && c !== ';') firstLine = line;
-    if (c === "'") {
-      const startLine = line;
-      const prev = sql[i - 1];
-      const escaped = (prev === 'E' || prev === 'e') && !IDENT_CHAR.test(sql[i - 2] ?? ' ');
-      let j = i + 1;
-      for (;;) {
-        if (j >= n) return fail('unterminated_string', startLine);
-        const d = sql[j];
-        if (escaped && d === '\\') {
-          j += 2;
-          continue;
-        }
-        if (d === "'") {
-          if (sql[j + 1] === "'") {
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        j++;
-      }
-      advanceTo(j + 1);
-      continue;
-    }
-    if (c === '"') {
-      const startLine = line;
-      let j = i + 1;
-      for (;;) {
-        if (j >= n) return fail('unterminated_identifier', startLine);
-        if (sql[j] === '"') {
-          if (sql[j + 1] === '"') {
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        j++;
-      }
-      advanceTo(j + 1);
-      continue;
-    }
-    if (c === '$' && !IDENT_CHAR.test(sql[i - 1] ?? ' ')) {
-      const m = /^\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(sql.slice(i, i + 130));
-      if (m) {
-        const tag = m[0];
-        const startLine = line;
-        const close = sql.indexOf(tag, i + tag.length);
-        if (close < 0) return fail('unterminated_dollar_quote', startLine);
-        advanceTo(close + tag.length);
-        continue;
-      }
-      i++;
-      continue;
-    }
-    if (c === '(') {
-      paren++;
-      i++;
-      continue;
-    }
-    if (c === ')') {
-      if (paren > 0) paren--;
-      i++;
-      continue;
-    }
-    if (c === ';') {
-      if (paren === 0 && beginDepth === 0) finish(i + 1);
-      i++;
-      continue;
-    }
-    if (IDENT_START.test(c)) {
-      let j = i + 1;
-      while (j < n && IDENT_CHAR.test(sql[j] as string)) j++;
-      const word = sql.slice(i, j).toLowerCase();
-      if (words.length < 8) words.push(word);
-      allWords.add(word);
-      if (isRoutine()) {
-        if (word === 'begin') beginDepth++;
-        else if (word === 'case' && beginDepth > 0) beginDepth++;
-        else if (word === 'end' && beginDepth > 0) beginDepth--;
-      }
-      i = j;
-      continue;
-    }
-    i++;
   }
-  finish(n);
-  return { statements, error: null };
+
+  private finish(end: number): void {
+    if (this.words.length > 0)
+      this.statements.push({
+        text: this.sql.slice(this.stmtStart, end),
+        start: this.stmtStart,
+        line: this.firstLine,
+        words: this.words.slice(0, 8),
+        allWords: this.allWords,
+      });
+    this.stmtStart = end;
+    this.words = [];
+    this.allWords = new Set();
+    this.paren = 0;
+    this.beginDepth = 0;
+    this.firstLine = 0;
+  }
+}
+
+/** The end (exclusive) of the nested block comment starting at i, or -1. */
+function blockCommentEnd(sql: string, i: number): number {
+  let depth = 1;
+  let j = i + 2;
+  while (j < sql.length && depth > 0) {
+    if (sql[j] === '/' && sql[j + 1] === '*') {
+      depth++;
+      j += 2;
+    } else if (sql[j] === '*' && sql[j + 1] === '/') {
+      depth--;
+      j += 2;
+    } else j++;
+  }
+  return depth > 0 ? -1 : j;
+}
+
+/** The end (exclusive) of the string literal starting at i ('' doubled; backslash escapes in E''), or -1. */
+function stringEnd(sql: string, i: number): number {
+  const prev = sql[i - 1];
+  const escaped = (prev === 'E' || prev === 'e') && !IDENT_CHAR.test(sql[i - 2] ?? ' ');
+  let j = i + 1;
+  for (;;) {
+    if (j >= sql.length) return -1;
+    const d = sql[j];
+    if (escaped && d === '\\') {
+      j += 2;
+      continue;
+    }
+    if (d === "'") {
+      if (sql[j + 1] !== "'") return j + 1;
+      j += 2;
+      continue;
+    }
+    j++;
+  }
+}
+
+/** The end (exclusive) of the quoted identifier starting at i, or -1. */
+function identifierEnd(sql: string, i: number): number {
+  let j = i + 1;
+  for (;;) {
+    if (j >= sql.length) return -1;
+    if (sql[j] === '"') {
+      if (sql[j + 1] !== '"') return j + 1;
+      j += 2;
+      continue;
+    }
+    j++;
+  }
+}
+
+/** The end (exclusive) of the dollar quote starting at i, -1 when unterminated, null when `$` starts none. */
+function dollarQuoteEnd(sql: string, i: number): number | null {
+  const m = /^\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(sql.slice(i, i + 130));
+  if (!m) return null;
+  const tag = m[0];
+  const close = sql.indexOf(tag, i + tag.length);
+  return close < 0 ? -1 : close + tag.length;
 }
 
 /** Statements that end or start a transaction: not allowed inside a file that runs in our transaction. */

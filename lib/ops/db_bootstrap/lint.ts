@@ -325,174 +325,205 @@ function lineAt(starts: number[], byte: number): number {
   return lo + 1;
 }
 
+/** One file being linted: its findings, its opt-out header, the tables it created (new: never findings). */
+interface FileLint {
+  input: LintInput;
+  ignores: Map<string, string>;
+  findings: LintFinding[];
+  created: Set<string>;
+}
+
+/** The statement being linted: the file line of its first keyword and its text as written. */
+interface StmtAt {
+  line: number;
+  text: string;
+}
+
 /** Lints one migration file. */
 export function lintMigration(parser: PgParser, input: LintInput): { findings: LintFinding[]; statements: number } {
   const header = readHeader(input);
-  const findings: LintFinding[] = [...header.problems];
+  const f: FileLint = { input, ignores: header.ignores, findings: [...header.problems], created: new Set() };
   const buf = Buffer.from(input.up, 'utf8');
   const starts = lineStarts(buf);
-  const fileLine = (byte: number) => input.upLine + lineAt(starts, byte) - 1;
   let stmts: NonNullable<ReturnType<PgParser['parseSync']>['stmts']>;
   try {
     stmts = parser.parseSync(input.up).stmts ?? [];
   } catch (e) {
-    const d = LINT_RULES.parse_error;
-    const details = obj(obj(e)?.sqlDetails);
-    const pos = typeof details?.cursorPosition === 'number' ? details.cursorPosition : -1;
-    // cursorPosition counts characters from 1 (0: unknown)
-    const line = pos > 0 ? input.upLine + input.up.slice(0, pos - 1).split('\n').length - 1 : input.upLine;
-    const message = errorMessage(e);
-    findings.push({
-      rule: 'parse_error',
-      severity: d.severity,
-      file: input.relPath,
-      line,
-      statement: '',
-      why: `${message}: ${d.why}`,
-      fix: d.fix,
-      ignored: null,
-    });
-    return { findings, statements: 0 };
+    f.findings.push(parseErrorFinding(e, input));
+    return { findings: f.findings, statements: 0 };
   }
-  const created = new Set<string>();
-  const isNew = (rv: unknown) => {
-    const n = relName(rv);
-    return n !== null && created.has(n);
-  };
   for (const s of stmts) {
     const loc = s.stmt_location ?? 0;
     const end = s.stmt_len ? loc + s.stmt_len : buf.length;
-    const at = firstToken(buf, loc, end);
-    const line = fileLine(at);
-    const text = buf.subarray(at, end).toString('utf8');
-    const flag = (id: LintRuleId, detail?: string) => {
-      const d = LINT_RULES[id];
-      const reason = header.ignores.get(id);
-      findings.push({
-        rule: id,
-        severity: d.severity,
-        file: input.relPath,
-        line,
-        statement: statementHead(text),
-        why: detail ? `${detail}: ${d.why}` : d.why,
-        fix: d.fix,
-        ignored: reason ?? null,
-      });
-    };
+    const first = firstToken(buf, loc, end);
+    const at = { line: input.upLine + lineAt(starts, first) - 1, text: buf.subarray(first, end).toString('utf8') };
     const n = node(s.stmt);
-    if (!n) continue;
-    const [kind, body] = n;
-    switch (kind) {
-      case 'CreateStmt': {
-        const name = relName(body.relation);
-        if (name) created.add(name);
-        break;
-      }
-      case 'CreateTableAsStmt': {
-        const name = relName(obj(body.into)?.rel);
-        if (name) created.add(name);
-        break;
-      }
-      case 'IndexStmt': {
-        if (body.concurrent === true) {
-          if (input.transaction) flag('concurrently_in_transaction', 'CREATE INDEX CONCURRENTLY');
-        } else if (!isNew(body.relation))
-          flag(
-            'create_index_not_concurrently',
-            `index ${str(body.idxname) ?? '(unnamed)'} on ${qualified(body.relation)}`,
-          );
-        break;
-      }
-      case 'ReindexStmt': {
-        const concurrent = arr(body.params).some((p) => str(node(p)?.[1].defname) === 'concurrently');
-        if (concurrent && input.transaction) flag('concurrently_in_transaction', 'REINDEX CONCURRENTLY');
-        break;
-      }
-      case 'DropStmt': {
-        if (body.concurrent === true && input.transaction)
-          flag('concurrently_in_transaction', 'DROP INDEX CONCURRENTLY');
-        break;
-      }
-      case 'VacuumStmt': {
-        const full = arr(body.options).some((o) => {
-          const d = node(o)?.[1];
-          if (!d || str(d.defname) !== 'full') return false;
-          const a = node(d.arg);
-          // FULL and FULL true/on/1 rewrite; FULL false/off/0 is a plain vacuum (the parser leaves false/0 out)
-          if (!a) return true;
-          const [k, v] = a;
-          if (k === 'Boolean') return v.boolval === true;
-          if (k === 'Integer') return typeof v.ival === 'number' && v.ival !== 0;
-          return !['false', 'off', '0', 'no'].includes(String(v.sval ?? '').toLowerCase());
-        });
-        if (full && body.is_vacuumcmd !== false) flag('vacuum_full');
-        break;
-      }
-      case 'LockStmt': {
-        // LOCK TABLE without a mode is ACCESS EXCLUSIVE (8)
-        if ((body.mode ?? 8) === 8) {
-          const rels = arr(body.relations)
-            .map((r) => node(r)?.[1])
-            .filter((r) => r && !isNew(r));
-          if (rels.length) flag('lock_table_access_exclusive', rels.map(qualified).join(', '));
-        }
-        break;
-      }
-      case 'RenameStmt': {
-        if (isNew(body.relation)) break;
-        const t = str(body.renameType);
-        if (t === 'OBJECT_TABLE') flag('rename_table', `${qualified(body.relation)} to ${str(body.newname) ?? '?'}`);
-        else if (t === 'OBJECT_COLUMN' && str(body.relationType) === 'OBJECT_TABLE')
-          flag(
-            'rename_column',
-            `${qualified(body.relation)}.${str(body.subname) ?? '?'} to ${str(body.newname) ?? '?'}`,
-          );
-        break;
-      }
-      case 'AlterTableStmt': {
-        if (str(body.objtype) !== 'OBJECT_TABLE' || isNew(body.relation)) break;
-        const table = qualified(body.relation);
-        for (const c of arr(body.cmds)) {
-          const cmd = node(c)?.[1];
-          if (!cmd) continue;
-          const sub = str(cmd.subtype);
-          const def = node(cmd.def);
-          if (sub === 'AT_AddColumn' && def?.[0] === 'ColumnDef') {
-            const types = arr(def[1].constraints).map((x) => str(node(x)?.[1].contype));
-            const hasDefault = types.some(
-              (t) => t === 'CONSTR_DEFAULT' || t === 'CONSTR_IDENTITY' || t === 'CONSTR_GENERATED',
-            );
-            if (types.includes('CONSTR_NOTNULL') && !hasDefault)
-              flag('add_column_not_null_without_default', `${table}.${str(def[1].colname) ?? '?'}`);
-          } else if (sub === 'AT_AlterColumnType') flag('alter_column_type', `${table}.${str(cmd.name) ?? '?'}`);
-          else if (sub === 'AT_SetNotNull') flag('set_not_null', `${table}.${str(cmd.name) ?? '?'}`);
-          else if (sub === 'AT_DropColumn') flag('drop_column', `${table}.${str(cmd.name) ?? '?'}`);
-          else if (sub === 'AT_AddConstraint' && def?.[0] === 'Constraint') {
-            const con = def[1];
-            const type = str(con.contype);
-            const name = str(con.conname) ?? type?.replace(/^CONSTR_/, '').toLowerCase() ?? '?';
-            if ((type === 'CONSTR_FOREIGN' || type === 'CONSTR_CHECK') && con.skip_validation !== true)
-              flag(
-                'add_constraint_without_not_valid',
-                `${type === 'CONSTR_FOREIGN' ? 'foreign key' : 'check'} ${name} on ${table}`,
-              );
-            else if (
-              (type === 'CONSTR_UNIQUE' || type === 'CONSTR_PRIMARY' || type === 'CONSTR_EXCLUSION') &&
-              !str(con.indexname)
-            )
-              flag(
-                'add_unique_without_index',
-                `${type === 'CONSTR_PRIMARY' ? 'primary key' : type === 'CONSTR_UNIQUE' ? 'unique' : 'exclusion'} ${name} on ${table}`,
-              );
-          }
-        }
-        break;
-      }
-      default:
-        break;
-    }
+    if (n) lintStatement(f, at, n[0], n[1]);
   }
-  return { findings, statements: stmts.length };
+  return { findings: f.findings, statements: stmts.length };
+}
+
+/** The file does not parse: one finding on the line PostgreSQL's parser names. */
+function parseErrorFinding(e: unknown, input: LintInput): LintFinding {
+  const d = LINT_RULES.parse_error;
+  const details = obj(obj(e)?.sqlDetails);
+  const pos = typeof details?.cursorPosition === 'number' ? details.cursorPosition : -1;
+  // cursorPosition counts characters from 1 (0: unknown)
+  const line = pos > 0 ? input.upLine + input.up.slice(0, pos - 1).split('\n').length - 1 : input.upLine;
+  return {
+    rule: 'parse_error',
+    severity: d.severity,
+    file: input.relPath,
+    line,
+    statement: '',
+    why: `${errorMessage(e)}: ${d.why}`,
+    fix: d.fix,
+    ignored: null,
+  };
+}
+
+function flag(f: FileLint, at: StmtAt, id: LintRuleId, detail?: string): void {
+  const d = LINT_RULES[id];
+  f.findings.push({
+    rule: id,
+    severity: d.severity,
+    file: f.input.relPath,
+    line: at.line,
+    statement: statementHead(at.text),
+    why: detail ? `${detail}: ${d.why}` : d.why,
+    fix: d.fix,
+    ignored: f.ignores.get(id) ?? null,
+  });
+}
+
+/** A table created earlier in this file: new, empty, unused by running code. */
+function isNew(f: FileLint, rv: unknown): boolean {
+  const n = relName(rv);
+  return n !== null && f.created.has(n);
+}
+
+function noteCreated(f: FileLint, rv: unknown): void {
+  const name = relName(rv);
+  if (name) f.created.add(name);
+}
+
+function lintStatement(f: FileLint, at: StmtAt, kind: string, body: Obj): void {
+  switch (kind) {
+    case 'CreateStmt':
+      return noteCreated(f, body.relation);
+    case 'CreateTableAsStmt':
+      return noteCreated(f, obj(body.into)?.rel);
+    case 'IndexStmt':
+      if (body.concurrent === true) {
+        if (f.input.transaction) flag(f, at, 'concurrently_in_transaction', 'CREATE INDEX CONCURRENTLY');
+      } else if (!isNew(f, body.relation))
+        flag(
+          f,
+          at,
+          'create_index_not_concurrently',
+          `index ${str(body.idxname) ?? '(unnamed)'} on ${qualified(body.relation)}`,
+        );
+      return;
+    case 'ReindexStmt':
+      if (arr(body.params).some((p) => str(node(p)?.[1].defname) === 'concurrently') && f.input.transaction)
+        flag(f, at, 'concurrently_in_transaction', 'REINDEX CONCURRENTLY');
+      return;
+    case 'DropStmt':
+      if (body.concurrent === true && f.input.transaction)
+        flag(f, at, 'concurrently_in_transaction', 'DROP INDEX CONCURRENTLY');
+      return;
+    case 'VacuumStmt':
+      if (isVacuumFull(body) && body.is_vacuumcmd !== false) flag(f, at, 'vacuum_full');
+      return;
+    case 'LockStmt':
+      return lintLock(f, at, body);
+    case 'RenameStmt':
+      return lintRename(f, at, body);
+    case 'AlterTableStmt':
+      return lintAlterTable(f, at, body);
+    default:
+      return;
+  }
+}
+
+function isVacuumFull(body: Obj): boolean {
+  return arr(body.options).some((o) => {
+    const d = node(o)?.[1];
+    if (!d || str(d.defname) !== 'full') return false;
+    const a = node(d.arg);
+    // FULL and FULL true/on/1 rewrite; FULL false/off/0 is a plain vacuum (the parser leaves false/0 out)
+    if (!a) return true;
+    const [k, v] = a;
+    if (k === 'Boolean') return v.boolval === true;
+    if (k === 'Integer') return typeof v.ival === 'number' && v.ival !== 0;
+    return !['false', 'off', '0', 'no'].includes(String(v.sval ?? '').toLowerCase());
+  });
+}
+
+function lintLock(f: FileLint, at: StmtAt, body: Obj): void {
+  // LOCK TABLE without a mode is ACCESS EXCLUSIVE (8)
+  if ((body.mode ?? 8) !== 8) return;
+  const rels = arr(body.relations)
+    .map((r) => node(r)?.[1])
+    .filter((r) => r && !isNew(f, r));
+  if (rels.length) flag(f, at, 'lock_table_access_exclusive', rels.map(qualified).join(', '));
+}
+
+function lintRename(f: FileLint, at: StmtAt, body: Obj): void {
+  if (isNew(f, body.relation)) return;
+  const t = str(body.renameType);
+  if (t === 'OBJECT_TABLE') flag(f, at, 'rename_table', `${qualified(body.relation)} to ${str(body.newname) ?? '?'}`);
+  else if (t === 'OBJECT_COLUMN' && str(body.relationType) === 'OBJECT_TABLE')
+    flag(
+      f,
+      at,
+      'rename_column',
+      `${qualified(body.relation)}.${str(body.subname) ?? '?'} to ${str(body.newname) ?? '?'}`,
+    );
+}
+
+function lintAlterTable(f: FileLint, at: StmtAt, body: Obj): void {
+  if (str(body.objtype) !== 'OBJECT_TABLE' || isNew(f, body.relation)) return;
+  const table = qualified(body.relation);
+  for (const c of arr(body.cmds)) {
+    const cmd = node(c)?.[1];
+    if (!cmd) continue;
+    const sub = str(cmd.subtype);
+    const def = node(cmd.def);
+    if (sub === 'AT_AddColumn' && def?.[0] === 'ColumnDef') {
+      const types = arr(def[1].constraints).map((x) => str(node(x)?.[1].contype));
+      const hasDefault = types.some(
+        (t) => t === 'CONSTR_DEFAULT' || t === 'CONSTR_IDENTITY' || t === 'CONSTR_GENERATED',
+      );
+      if (types.includes('CONSTR_NOTNULL') && !hasDefault)
+        flag(f, at, 'add_column_not_null_without_default', `${table}.${str(def[1].colname) ?? '?'}`);
+    } else if (sub === 'AT_AlterColumnType') flag(f, at, 'alter_column_type', `${table}.${str(cmd.name) ?? '?'}`);
+    else if (sub === 'AT_SetNotNull') flag(f, at, 'set_not_null', `${table}.${str(cmd.name) ?? '?'}`);
+    else if (sub === 'AT_DropColumn') flag(f, at, 'drop_column', `${table}.${str(cmd.name) ?? '?'}`);
+    else if (sub === 'AT_AddConstraint' && def?.[0] === 'Constraint') lintAddConstraint(f, at, table, def[1]);
+  }
+}
+
+function lintAddConstraint(f: FileLint, at: StmtAt, table: string, con: Obj): void {
+  const type = str(con.contype);
+  const name = str(con.conname) ?? type?.replace(/^CONSTR_/, '').toLowerCase() ?? '?';
+  if ((type === 'CONSTR_FOREIGN' || type === 'CONSTR_CHECK') && con.skip_validation !== true)
+    flag(
+      f,
+      at,
+      'add_constraint_without_not_valid',
+      `${type === 'CONSTR_FOREIGN' ? 'foreign key' : 'check'} ${name} on ${table}`,
+    );
+  else if (
+    (type === 'CONSTR_UNIQUE' || type === 'CONSTR_PRIMARY' || type === 'CONSTR_EXCLUSION') &&
+    !str(con.indexname)
+  )
+    flag(
+      f,
+      at,
+      'add_unique_without_index',
+      `${type === 'CONSTR_PRIMARY' ? 'primary key' : type === 'CONSTR_UNIQUE' ? 'unique' : 'exclusion'} ${name} on ${table}`,
+    );
 }
 
 /** Lints every file of a plan; the parser is loaded here (first call only). */

@@ -142,10 +142,50 @@ export function statementHead(text: string, max = 80): string {
 
 /** Reads and checks one file (already known to have a valid name). */
 function readMigration(absPath: string, relPath: string, filename: string, id: string): Migration | PlanProblem {
+  const text = readText(absPath, relPath);
+  if (typeof text !== 'string') return text;
+  const normalized = normalizeSql(text);
+  const sections = parseSections(normalized);
+  if ('problem' in sections)
+    return problem(
+      'invalid_migration_sections',
+      relPath,
+      sections.line,
+      `${relPath} ${sections.problem}`,
+      'Use plain SQL, or dbmate sections: `-- migrate:up` (optionally `transaction:false`), then `-- migrate:down`.',
+    );
+  const split = splitSql(sections.up);
+  if (split.error) {
+    const line = sections.upLine + split.error.line - 1;
+    return problem(
+      'unterminated_sql',
+      relPath,
+      line,
+      `${relPath}:${line}: ${split.error.kind.replace(/_/g, ' ')}`,
+      'Close the string, quoted identifier, dollar quote or comment that starts on that line.',
+    );
+  }
+  const refused = sections.transaction ? transactionalProblem(relPath, sections.upLine, split.statements) : null;
+  if (refused) return refused;
+  return {
+    id,
+    filename,
+    relPath,
+    absPath,
+    checksum: checksumOf(normalized),
+    up: sections.up,
+    upLine: sections.upLine,
+    transaction: sections.transaction,
+    format: sections.format,
+    statements: split.statements,
+  };
+}
+
+/** The file's text: a regular file, readable, UTF-8, without NUL bytes. */
+function readText(absPath: string, relPath: string): string | PlanProblem {
   let buf: Buffer;
   try {
-    const st = statSync(absPath);
-    if (!st.isFile())
+    if (!statSync(absPath).isFile())
       return problem(
         'invalid_migration_name',
         relPath,
@@ -155,7 +195,7 @@ function readMigration(absPath: string, relPath: string, filename: string, id: s
       );
     buf = readFileSync(absPath);
   } catch (e) {
-    const code = e && typeof e === 'object' && 'code' in e ? String((e as { code: unknown }).code) : 'error';
+    const code = errorCode(e) || 'error';
     return problem(
       'unreadable_migration',
       relPath,
@@ -184,127 +224,109 @@ function readMigration(absPath: string, relPath: string, filename: string, id: s
       `${relPath} contains a NUL byte`,
       'Migrations are text files.',
     );
-  const normalized = normalizeSql(text);
-  const sections = parseSections(normalized);
-  if ('problem' in sections)
-    return problem(
-      'invalid_migration_sections',
-      relPath,
-      sections.line,
-      `${relPath} ${sections.problem}`,
-      'Use plain SQL, or dbmate sections: `-- migrate:up` (optionally `transaction:false`), then `-- migrate:down`.',
-    );
-  const split = splitSql(sections.up);
-  if (split.error) {
-    const line = sections.upLine + split.error.line - 1;
-    return problem(
-      'unterminated_sql',
-      relPath,
-      line,
-      `${relPath}:${line}: ${split.error.kind.replace(/_/g, ' ')}`,
-      'Close the string, quoted identifier, dollar quote or comment that starts on that line.',
-    );
-  }
-  if (sections.transaction) {
-    for (const s of split.statements) {
-      const line = sections.upLine + s.line - 1;
-      if (isTransactionControl(s)) {
-        return problem(
-          'transaction_control_in_migration',
-          relPath,
-          line,
-          `${relPath}:${line}: ${s.words.slice(0, 2).join(' ').toUpperCase()} ends or starts a transaction, but this file already runs in one transaction with its ledger row`,
-          'Remove BEGIN/COMMIT/ROLLBACK: each file runs in its own transaction. For statements that cannot run in a transaction, start the file with `-- migrate:up transaction:false`.',
-        );
-      }
-      if (requiresNoTransaction(s)) {
-        return problem(
-          'requires_no_transaction',
-          relPath,
-          line,
-          `${relPath}:${line}: \`${statementHead(s.text)}\` cannot run inside a transaction`,
-          'Put this statement in its own file that starts with `-- migrate:up transaction:false` (it then runs outside a transaction, one statement at a time).',
-        );
-      }
+  return text;
+}
+
+function errorCode(e: unknown): string {
+  return e && typeof e === 'object' && 'code' in e ? String((e as { code: unknown }).code) : '';
+}
+
+/** In a file that runs in one transaction: no transaction control, nothing PostgreSQL refuses in a transaction. */
+function transactionalProblem(relPath: string, upLine: number, statements: SqlStatement[]): PlanProblem | null {
+  for (const s of statements) {
+    const line = upLine + s.line - 1;
+    if (isTransactionControl(s)) {
+      return problem(
+        'transaction_control_in_migration',
+        relPath,
+        line,
+        `${relPath}:${line}: ${s.words.slice(0, 2).join(' ').toUpperCase()} ends or starts a transaction, ` +
+          'but this file already runs in one transaction with its ledger row',
+        'Remove BEGIN/COMMIT/ROLLBACK: each file runs in its own transaction. ' +
+          'For statements that cannot run in a transaction, start the file with `-- migrate:up transaction:false`.',
+      );
+    }
+    if (requiresNoTransaction(s)) {
+      return problem(
+        'requires_no_transaction',
+        relPath,
+        line,
+        `${relPath}:${line}: \`${statementHead(s.text)}\` cannot run inside a transaction`,
+        'Put this statement in its own file that starts with `-- migrate:up transaction:false` ' +
+          '(it then runs outside a transaction, one statement at a time).',
+      );
     }
   }
-  return {
-    id,
-    filename,
-    relPath,
-    absPath,
-    checksum: checksumOf(normalized),
-    up: sections.up,
-    upLine: sections.upLine,
-    transaction: sections.transaction,
-    format: sections.format,
-    statements: split.statements,
-  };
+  return null;
 }
 
 /** Discovers and checks every migration of `dir`. Never throws for a file problem: they are collected. */
 export function discoverPlan(dir: string, relDir: string): Plan {
   const plan: Plan = { dir, relDir, migrations: [], ignored: [], problems: [] };
-  let names: string[];
-  try {
-    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
-    names = readdirSync(dir);
-  } catch (e) {
-    const code = e && typeof e === 'object' && 'code' in e ? String((e as { code: unknown }).code) : '';
-    const what = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a directory' : 'cannot be read';
-    plan.problems.push(
-      problem(
-        code === 'ENOENT' || code === 'ENOTDIR' ? 'migrations_dir_missing' : 'unreadable_migration',
-        relDir,
-        null,
-        `migrations directory ${relDir} ${what}`,
-        'Create the directory (db/migrations by default) or set db.migrations in paas.yml.',
-      ),
-    );
+  const names = listDir(dir, relDir);
+  if (!Array.isArray(names)) {
+    plan.problems.push(names);
     return plan;
   }
-  names.sort();
   const byId = new Map<string, Migration>();
-  for (const name of names) {
+  for (const name of names.sort()) {
     const relPath = `${relDir.replace(/\/+$/, '')}/${name}`;
     const m = MIGRATION_NAME_RE.exec(name);
     if (!m) {
-      const looksLikeMigration = /\.sql$/i.test(name) || /^\d/.test(name);
-      if (looksLikeMigration) {
-        plan.problems.push(
-          problem(
-            'invalid_migration_name',
-            relPath,
-            null,
-            `${relPath} is not named NNNN_name.sql`,
-            'Name migrations <digits>_<name>.sql with letters, digits, _ and - in the name (e.g. 0007_add_orders.sql); down migrations go in a dbmate `-- migrate:down` section, not a separate file.',
-          ),
-        );
-      } else plan.ignored.push(name);
+      if (/\.sql$/i.test(name) || /^\d/.test(name)) plan.problems.push(misnamed(relPath));
+      else plan.ignored.push(name);
       continue;
     }
     const id = canonicalId(m[1] as string);
     const read = readMigration(join(dir, name), relPath, name, id);
-    if ('reason' in read) {
-      plan.problems.push(read);
-      continue;
-    }
     const other = byId.get(id);
-    if (other) {
-      plan.problems.push(
-        problem(
-          'duplicate_migration_id',
-          relPath,
-          null,
-          `${relPath} has id ${id}, like ${other.relPath}`,
-          'Give every migration its own id: renumber the newer file above the highest id.',
-        ),
-      );
-      continue;
+    if ('reason' in read) plan.problems.push(read);
+    else if (other) plan.problems.push(duplicateId(relPath, id, other));
+    else {
+      byId.set(id, read);
+      plan.migrations.push(read);
     }
-    byId.set(id, read);
-    plan.migrations.push(read);
   }
   plan.migrations.sort((a, b) => compareIds(a.id, b.id));
   return plan;
+}
+
+/** The names in the migrations directory, or the problem with the directory. */
+function listDir(dir: string, relDir: string): string[] | PlanProblem {
+  try {
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    return readdirSync(dir);
+  } catch (e) {
+    const code = errorCode(e);
+    const what = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a directory' : 'cannot be read';
+    return problem(
+      code === 'ENOENT' || code === 'ENOTDIR' ? 'migrations_dir_missing' : 'unreadable_migration',
+      relDir,
+      null,
+      `migrations directory ${relDir} ${what}`,
+      'Create the directory (db/migrations by default) or set db.migrations in paas.yml.',
+    );
+  }
+}
+
+/** A file that looks like a migration (.sql, or a leading digit) but is not named NNNN_name.sql. */
+function misnamed(relPath: string): PlanProblem {
+  return problem(
+    'invalid_migration_name',
+    relPath,
+    null,
+    `${relPath} is not named NNNN_name.sql`,
+    'Name migrations <digits>_<name>.sql with letters, digits, _ and - in the name (e.g. 0007_add_orders.sql); ' +
+      'down migrations go in a dbmate `-- migrate:down` section, not a separate file.',
+  );
+}
+
+function duplicateId(relPath: string, id: string, other: Migration): PlanProblem {
+  return problem(
+    'duplicate_migration_id',
+    relPath,
+    null,
+    `${relPath} has id ${id}, like ${other.relPath}`,
+    'Give every migration its own id: renumber the newer file above the highest id.',
+  );
 }
