@@ -27,6 +27,7 @@ import {
 import type { Migration } from './plan.js';
 import {
   createSchemaTableSql,
+  fingerprintOf,
   liveSchemaSql,
   parseObjects,
   schemaTable,
@@ -399,15 +400,14 @@ export class MigrationEngine {
   }
 
   async ledgerState(): Promise<LedgerState> {
-    const reg = await this.q<{ oid: string | null }>(
-      `SELECT pg_catalog.to_regclass('${this.ledgerSql.replace(/'/g, "''")}')::oid::text AS oid`,
+    // whether the ledger exists and its columns, in one round trip (one row with a NULL oid when it does not)
+    const cols = await this.q<{ oid: string | null; name: string | null; type: string | null }>(
+      `SELECT r.oid::text AS oid, a.attname AS name, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type
+       FROM (SELECT pg_catalog.to_regclass(${quoteLiteral(this.ledgerSql)})::oid AS oid) r
+       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped`,
     );
-    const oid = reg.rows[0]?.oid;
-    if (!oid) return { exists: false, rows: [] };
-    const cols = await this.q<{ name: string; type: string }>(
-      `SELECT attname AS name, pg_catalog.format_type(atttypid, atttypmod) AS type FROM pg_catalog.pg_attribute WHERE attrelid = ${Number(oid)} AND attnum > 0 AND NOT attisdropped`,
-    );
-    const have = new Map(cols.rows.map((c) => [c.name, c.type]));
+    if (!cols.rows[0]?.oid) return { exists: false, rows: [] };
+    const have = new Map(cols.rows.map((c) => [String(c.name), String(c.type)]));
     const wrong = Object.entries(LEDGER_COLUMNS).filter(([n, t]) => have.get(n) !== t);
     if (wrong.length > 0) {
       const dbmate = have.has('version') && !have.has('checksum');
@@ -499,15 +499,22 @@ export class MigrationEngine {
     }
   }
 
-  /** Records the schema the migrations produced, in one transaction guarded like a migration. */
-  async recordSchema(m: SchemaMap, ledger: string): Promise<void> {
+  /**
+   * Records the schema the migrations produced, in one transaction guarded like a migration. Returns
+   * the record as stored (what recordedSchema() would read back now, without reading it back).
+   */
+  async recordSchema(m: SchemaMap, ledger: string): Promise<SchemaRecord> {
     const sql = `BEGIN;\n${this.timeoutsSql(true)}${guardSql(this.lock, this.o.conn.pid)};\n${createSchemaTableSql(this.o.ledger)};\n${upsertSchemaSql(this.o.ledger, m, ledger)};\nCOMMIT;`;
+    let results: QueryResult | QueryResult[];
     try {
-      await this.q(sql, null, 'while recording the schema fingerprint');
+      results = await this.q(sql, null, 'while recording the schema fingerprint');
     } catch (e) {
       await this.rollbackQuietly();
       throw this.sqlError(e, null, `recording the schema fingerprint in ${displayName(schemaTable(this.o.ledger))}`);
     }
+    const upsert = (Array.isArray(results) ? results : [results]).at(-2);
+    const recordedAt = String(upsert?.rows[0]?.recorded_at ?? '');
+    return { objects: m, fingerprint: fingerprintOf(m), recordedAt, ledger };
   }
 
   async userObjects(limit = 5): Promise<string[]> {
@@ -575,94 +582,28 @@ export class MigrationEngine {
     fallbackLine: number | null = null,
   ): DbError {
     if (e instanceof DbError) return e;
-    const p = pgErrorOf(e);
     const state = sqlstateOf(e);
+    if (state === GUARD_SQLSTATE) return this.pooled('the lock is not held by the backend running the migration');
+    const p = pgErrorOf(e);
     const file = m?.relPath ?? null;
     let line: number | null = fallbackLine;
     if (m && p.position && /^\d+$/.test(p.position)) {
       const off = Number(p.position) - 1 - queryPrefixLen;
-      if (off >= 0 && off <= (upOffsetBase === undefined ? m.up.length : m.up.length))
-        line = lineInFile(m, (upOffsetBase ?? 0) + off);
+      if (off >= 0 && off <= m.up.length) line = lineInFile(m, (upOffsetBase ?? 0) + off);
     }
-    const where = file ? `${file}${line ? `:${line}` : ''}: ` : '';
-    const msg = this.o.redactor.clip(String(p.message ?? 'error').split('\n')[0] ?? 'error', 500);
-    const hint = p.hint ? ` (hint: ${this.o.redactor.clip(String(p.hint).split('\n')[0] ?? '', 300)})` : '';
-    const stateText = state ? ` (SQLSTATE ${state})` : '';
-    if (state === GUARD_SQLSTATE) return this.pooled('the lock is not held by the backend running the migration');
-    if (state === '55P03' || state === '40P01') {
-      const bl = this.lastBlockers;
-      const by =
-        bl.length > 0
-          ? `; blocked by ${bl
-              .slice(0, 3)
-              .map(
-                (b) =>
-                  `pid ${b.pid}${b.app ? ` (${b.app})` : ''}${b.state ? `, ${b.state}` : ''}${b.xactAge !== null ? `, transaction open for ${b.xactAge}s` : ''}`,
-              )
-              .join('; ')}${bl.length > 3 ? `; ${bl.length - 3} more` : ''}`
-          : '';
-      const pids = bl.map((b) => b.pid).join(', ');
-      return new DbError(
-        'PAAS_DB_LOCK_TIMEOUT',
-        'lock_timeout',
-        `${where}${what}: ${msg}${stateText}; gave up after ${this.o.db.lock_retries} retr${this.o.db.lock_retries === 1 ? 'y' : 'ies'}${by}`,
-        {
-          stage: 'migrate',
-          file,
-          line,
-          sqlstate: state,
-          remediation:
-            bl.length > 0
-              ? `Session${bl.length > 1 ? 's' : ''} ${pids} hold${bl.length > 1 ? '' : 's'} a lock this migration needs (lock_timeout ${formatDuration(this.o.db.lock_timeout)}). Let ${bl.length > 1 ? 'them' : 'it'} finish and re-run, or end ${bl.length > 1 ? 'them' : 'it'} if it is stuck: SELECT pg_terminate_backend(${bl[0]?.pid}); (or raise db.lock_timeout / db.lock_retries in paas.yml).`
-              : `Another session holds a lock this migration needs (lock_timeout ${formatDuration(this.o.db.lock_timeout)}). Find it with SELECT pid, state, query FROM pg_stat_activity WHERE pid = ANY (pg_blocking_pids(<pid of the migration>)), let it finish, and re-run; or raise db.lock_timeout / db.lock_retries in paas.yml.`,
-        },
-      );
-    }
-    if (state === '57014') {
-      const userCancel = /user request/i.test(msg);
-      return new DbError(
-        'PAAS_MIGRATION_FAILED',
-        userCancel ? 'sql_error' : 'statement_timeout',
-        `${where}${what}: ${msg}${stateText}`,
-        {
-          stage: 'migrate',
-          file,
-          line,
-          sqlstate: state,
-          remediation: userCancel
-            ? 'The statement was cancelled by another session (pg_cancel_backend). Re-run when ready.'
-            : `A statement ran longer than statement_timeout (${formatDuration(this.o.db.statement_timeout)}). Make it faster (batches, CONCURRENTLY in a transaction:false file) or raise db.statement_timeout in paas.yml.`,
-        },
-      );
-    }
-    if (state === '25006') {
-      return new DbError('PAAS_MIGRATION_FAILED', 'read_only', `${where}${what}: the server is read-only${stateText}`, {
-        stage: 'migrate',
-        file,
-        line,
-        sqlstate: state,
-        remediation: 'The DSN points at a standby (hot standby / read replica): point it at the primary.',
-      });
-    }
-    if (state === '42501') {
-      return new DbError('PAAS_MIGRATION_FAILED', 'permission_denied', `${where}${what}: ${msg}${stateText}`, {
-        stage: 'migrate',
-        file,
-        line,
-        sqlstate: state,
-        remediation:
-          'Grant the migration role the privilege it needs (usually: make it the owner of the schema and its tables).',
-      });
-    }
-    return new DbError('PAAS_MIGRATION_FAILED', 'sql_error', `${where}${what}: ${msg}${hint}${stateText}`, {
-      stage: 'migrate',
+    const x: SqlFailure = {
+      m,
       file,
       line,
-      sqlstate: state,
-      remediation: m
-        ? `Fix ${m.filename} and re-run: ${m.transaction ? 'it was rolled back as a whole, so nothing of it was applied or recorded' : 'it runs outside a transaction, so statements before the failing one stay applied; make them safe to run again (IF NOT EXISTS)'}; files before it stay applied.`
-        : 'Check the database state and re-run.',
-    });
+      state,
+      text: `${file ? `${file}${line ? `:${line}` : ''}: ` : ''}${what}: `,
+      msg: this.o.redactor.clip(String(p.message ?? 'error').split('\n')[0] ?? 'error', 500),
+      hint: p.hint ? ` (hint: ${this.o.redactor.clip(String(p.hint).split('\n')[0] ?? '', 300)})` : '',
+      stateText: state ? ` (SQLSTATE ${state})` : '',
+    };
+    if (state === '55P03' || state === '40P01') return lockTimeoutError(x, this.o.db, this.lastBlockers);
+    if (state === '57014') return cancelledError(x, this.o.db);
+    return migrationError(x);
   }
 
   private timeoutsSql(local: boolean): string {
@@ -726,44 +667,7 @@ export class MigrationEngine {
     const held = await this.q<{ ok: boolean }>(`SELECT (${lockHeldSql(this.lock, this.o.conn.pid)}) AS ok`, m.relPath);
     if (!held.rows[0]?.ok) throw this.pooled('the lock is not held by the backend running the migration');
     await this.q(this.timeoutsSql(false), m.relPath);
-    const total = m.statements.length;
-    for (let k = 0; k < total; k++) {
-      const s = m.statements[k] as (typeof m.statements)[number];
-      const retryable = !s.allWords.has('concurrently');
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await this.q(s.text, m.relPath, `while running statement ${k + 1}/${total} of ${m.relPath}`, true);
-          break;
-        } catch (e) {
-          const state = sqlstateOf(e);
-          if (
-            !(e instanceof DbError) &&
-            state &&
-            RETRYABLE.has(state) &&
-            retryable &&
-            attempt < this.o.db.lock_retries
-          ) {
-            const delay = this.o.db.retry_delay * 2 ** attempt;
-            this.o.logger.warn(
-              `${m.relPath} statement ${k + 1}/${total}: lock_timeout (SQLSTATE ${state}); retry ${attempt + 1}/${this.o.db.lock_retries} in ${formatDuration(delay)}`,
-            );
-            await sleep(delay, this.o.signal);
-            if (this.o.signal.aborted) throw this.interrupted(m.relPath, `before retrying ${m.relPath}`);
-            continue;
-          }
-          const err = this.sqlError(
-            e,
-            m,
-            `statement ${k + 1}/${total} failed${k > 0 ? ` (statements 1-${k} of this transaction:false file stay applied)` : ''}`,
-            s.start,
-            0,
-            lineInFile(m, s.start + (s.text.length - s.text.trimStart().length)),
-          );
-          await this.recordFailedAttempt(m, performance.now() - t0, err);
-          throw err;
-        }
-      }
-    }
+    for (let k = 0; k < m.statements.length; k++) await this.runNoTxStatement(m, k, t0);
     // a no-transaction file succeeded only if what it built is valid: a failed CREATE INDEX
     // CONCURRENTLY leaves an invalid index, and a re-run's IF NOT EXISTS skips it without an error
     await this.q(this.sessionResetSql(), m.relPath, `after ${m.relPath}`);
@@ -785,6 +689,43 @@ export class MigrationEngine {
     return t;
   }
 
+  /**
+   * Statement k of a `transaction:false` file, retried on lock_timeout/deadlock (never a CONCURRENTLY
+   * one: a failed one leaves an invalid index); a failure is recorded as a failed attempt.
+   */
+  private async runNoTxStatement(m: Migration, k: number, t0: number): Promise<void> {
+    const total = m.statements.length;
+    const s = m.statements[k] as (typeof m.statements)[number];
+    const retryable = !s.allWords.has('concurrently');
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.q(s.text, m.relPath, `while running statement ${k + 1}/${total} of ${m.relPath}`, true);
+        return;
+      } catch (e) {
+        const state = sqlstateOf(e);
+        if (!(e instanceof DbError) && state && RETRYABLE.has(state) && retryable && attempt < this.o.db.lock_retries) {
+          const delay = this.o.db.retry_delay * 2 ** attempt;
+          this.o.logger.warn(
+            `${m.relPath} statement ${k + 1}/${total}: lock_timeout (SQLSTATE ${state}); retry ${attempt + 1}/${this.o.db.lock_retries} in ${formatDuration(delay)}`,
+          );
+          await sleep(delay, this.o.signal);
+          if (this.o.signal.aborted) throw this.interrupted(m.relPath, `before retrying ${m.relPath}`);
+          continue;
+        }
+        const err = this.sqlError(
+          e,
+          m,
+          `statement ${k + 1}/${total} failed${k > 0 ? ` (statements 1-${k} of this transaction:false file stay applied)` : ''}`,
+          s.start,
+          0,
+          lineInFile(m, s.start + (s.text.length - s.text.trimStart().length)),
+        );
+        await this.recordFailedAttempt(m, performance.now() - t0, err);
+        throw err;
+      }
+    }
+  }
+
   /** A no-transaction file that failed part-way gets a row with success=false (it is pending again next run). */
   private async recordFailedAttempt(m: Migration, ms: number, err: DbError): Promise<void> {
     if (err.reason === 'connection_lost' || this.o.conn.lastError()) return;
@@ -801,4 +742,99 @@ export class MigrationEngine {
       /* best effort: the error that matters is the migration's */
     }
   }
+}
+
+/** An SQL error of a migration, as sqlError() found it (message and hint redacted and clipped). */
+interface SqlFailure {
+  m: Migration | null;
+  file: string | null;
+  line: number | null;
+  state: string | null;
+  /** `<file>:<line>: <what>: ` */
+  text: string;
+  msg: string;
+  hint: string;
+  stateText: string;
+}
+
+function where(x: SqlFailure) {
+  return { stage: 'migrate', file: x.file, line: x.line, sqlstate: x.state };
+}
+
+/** lock_timeout or deadlock after every retry, naming the sessions that blocked the file (seen by the lock watch). */
+function lockTimeoutError(x: SqlFailure, db: DbConfig, bl: BlockingSession[]): DbError {
+  const by =
+    bl.length > 0
+      ? `; blocked by ${bl
+          .slice(0, 3)
+          .map(
+            (b) =>
+              `pid ${b.pid}${b.app ? ` (${b.app})` : ''}${b.state ? `, ${b.state}` : ''}${b.xactAge !== null ? `, transaction open for ${b.xactAge}s` : ''}`,
+          )
+          .join('; ')}${bl.length > 3 ? `; ${bl.length - 3} more` : ''}`
+      : '';
+  const pids = bl.map((b) => b.pid).join(', ');
+  const many = bl.length > 1;
+  const wait = `lock_timeout ${formatDuration(db.lock_timeout)}`;
+  return new DbError(
+    'PAAS_DB_LOCK_TIMEOUT',
+    'lock_timeout',
+    `${x.text}${x.msg}${x.stateText}; gave up after ${db.lock_retries} retr${db.lock_retries === 1 ? 'y' : 'ies'}${by}`,
+    {
+      ...where(x),
+      remediation:
+        bl.length > 0
+          ? `Session${many ? 's' : ''} ${pids} hold${many ? '' : 's'} a lock this migration needs (${wait}). ` +
+            `Let ${many ? 'them' : 'it'} finish and re-run, or end ${many ? 'them' : 'it'} if it is stuck: ` +
+            `SELECT pg_terminate_backend(${bl[0]?.pid}); (or raise db.lock_timeout / db.lock_retries in paas.yml).`
+          : `Another session holds a lock this migration needs (${wait}). Find it with ` +
+            'SELECT pid, state, query FROM pg_stat_activity WHERE pid = ANY (pg_blocking_pids(<pid of the migration>)), ' +
+            'let it finish, and re-run; or raise db.lock_timeout / db.lock_retries in paas.yml.',
+    },
+  );
+}
+
+/** SQLSTATE 57014: statement_timeout, or a cancel by another session (pg_cancel_backend). */
+function cancelledError(x: SqlFailure, db: DbConfig): DbError {
+  const userCancel = /user request/i.test(x.msg);
+  return new DbError(
+    'PAAS_MIGRATION_FAILED',
+    userCancel ? 'sql_error' : 'statement_timeout',
+    `${x.text}${x.msg}${x.stateText}`,
+    {
+      ...where(x),
+      remediation: userCancel
+        ? 'The statement was cancelled by another session (pg_cancel_backend). Re-run when ready.'
+        : `A statement ran longer than statement_timeout (${formatDuration(db.statement_timeout)}). ` +
+          'Make it faster (batches, CONCURRENTLY in a transaction:false file) or raise db.statement_timeout in paas.yml.',
+    },
+  );
+}
+
+/** The file failed: a standby, a missing privilege, or any other SQL error. */
+function migrationError(x: SqlFailure): DbError {
+  if (x.state === '25006') {
+    return new DbError('PAAS_MIGRATION_FAILED', 'read_only', `${x.text}the server is read-only${x.stateText}`, {
+      ...where(x),
+      remediation: 'The DSN points at a standby (hot standby / read replica): point it at the primary.',
+    });
+  }
+  if (x.state === '42501') {
+    return new DbError('PAAS_MIGRATION_FAILED', 'permission_denied', `${x.text}${x.msg}${x.stateText}`, {
+      ...where(x),
+      remediation:
+        'Grant the migration role the privilege it needs (usually: make it the owner of the schema and its tables).',
+    });
+  }
+  const m = x.m;
+  return new DbError('PAAS_MIGRATION_FAILED', 'sql_error', `${x.text}${x.msg}${x.hint}${x.stateText}`, {
+    ...where(x),
+    remediation: m
+      ? `Fix ${m.filename} and re-run: ${
+          m.transaction
+            ? 'it was rolled back as a whole, so nothing of it was applied or recorded'
+            : 'it runs outside a transaction, so statements before the failing one stay applied; make them safe to run again (IF NOT EXISTS)'
+        }; files before it stay applied.`
+      : 'Check the database state and re-run.',
+  });
 }

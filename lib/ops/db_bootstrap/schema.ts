@@ -117,7 +117,8 @@ export function upsertSchemaSql(l: LedgerName, m: SchemaMap, ledger: string): st
   if (!/^[0-9a-f]{64}$/.test(ledger)) throw new Error('invalid ledger hash');
   const objects = JSON.stringify([...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return `INSERT INTO ${qualified(schemaTable(l))} (id, fingerprint, objects, recorded_at, ledger_hash) VALUES (1, ${quoteLiteral(fingerprintOf(m))}, ${quoteLiteral(objects)}, pg_catalog.clock_timestamp(), '${ledger}')
-ON CONFLICT (id) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, objects = EXCLUDED.objects, recorded_at = EXCLUDED.recorded_at, ledger_hash = EXCLUDED.ledger_hash`;
+ON CONFLICT (id) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, objects = EXCLUDED.objects, recorded_at = EXCLUDED.recorded_at, ledger_hash = EXCLUDED.ledger_hash
+RETURNING recorded_at::text AS recorded_at`;
 }
 
 export function selectSchemaSql(l: LedgerName): string {
