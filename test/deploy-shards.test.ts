@@ -12,6 +12,8 @@ import { appYml, runOp } from './harness/deploy-app.js';
 import { parseShard, planShards, shardIdentity, shardSlice } from '../lib/ops/deploy/shards.js';
 import { expandDeployAliases } from '../lib/cli/deploy-aliases.js';
 import { REPO_ROOT } from './harness/metadata.js';
+import { judge } from '../lib/ops/deploy/finalize.js';
+import { historyLine, parseState } from '../lib/ops/deploy/releases.js';
 
 const names = (n: number) => Array.from({ length: n }, (_, i) => `web${i + 1}`);
 
@@ -194,5 +196,80 @@ describe('workflows-templates/deploy-sharded.yml', () => {
       mode: 'finalize',
       release_id: '${{ needs.plan.outputs.release_id }}',
     });
+  });
+});
+
+describe('finalize: what each target shows (judge, pure)', () => {
+  const at = new Date('2026-12-01T00:00:00Z');
+  const line = (run: string, e: Parameters<typeof historyLine>[2]) => historyLine({ actor: 'ci', run }, at, e);
+  const state = (current: string | null, lines: string[], lock?: Record<string, unknown>) =>
+    parseState(
+      [
+        'exists=yes',
+        `current=${current ?? ''}`,
+        '--releases',
+        'v1',
+        'v2',
+        '--end',
+        '--history',
+        ...lines,
+        '--end',
+        '--lock',
+        ...(lock ? [JSON.stringify(lock)] : []),
+        '--end',
+      ].join('\n'),
+    );
+  const v1 = line('10', { event: 'deploy', release: 'v1', sha256: 'a', health: null });
+  const unpack = line('42', { event: 'unpack', release: 'v2', sha256: 'b' });
+  const good = line('42', { event: 'deploy', release: 'v2', sha256: 'b', health: null, shard: '1/2', previous: 'v1' });
+
+  test('healthy: on the release, marked good by this run; previous from the shard line', () => {
+    const v = judge('web1', state('v2', [v1, unpack, good]), '42', 'v2');
+    expect(v).toMatchObject({ verdict: 'healthy', previous: 'v1', switchedByRun: true, ourLock: false, marked: false });
+  });
+  test('switched: on the release, never reported healthy (killed mid-health); previous from the history before the run', () => {
+    expect(judge('web1', state('v2', [v1, unpack]), '42', 'v2')).toMatchObject({
+      verdict: 'switched',
+      previous: 'v1',
+      switchedByRun: true,
+    });
+  });
+  test('not reached: returned by its failed shard, or never touched by this run; another run with the release before', () => {
+    const back = line('42', { event: 'fleet_rollback', release: 'v2', reason: 'health on web1' });
+    const failed = judge('web1', state('v1', [v1, unpack, back]), '42', 'v2');
+    expect(failed).toMatchObject({ verdict: 'not_reached', switchedByRun: false });
+    expect(failed.detail).toContain('its shard failed (health on web1)');
+    expect(judge('web1', state('v1', [v1]), '42', 'v2').detail).toContain('never ran');
+    const before = line('7', { event: 'deploy', release: 'v2', sha256: 'b', health: null });
+    expect(judge('web1', state('v2', [v1, before]), '42', 'v2')).toMatchObject({
+      verdict: 'not_reached',
+      switchedByRun: false,
+      detail: 'ran the release before this run',
+    });
+  });
+  test('a shard that redeployed the release it already ran did not switch it (previous = the release)', () => {
+    const same = line('42', {
+      event: 'deploy',
+      release: 'v2',
+      sha256: 'b',
+      health: null,
+      shard: '1/2',
+      previous: 'v2',
+    });
+    expect(judge('web1', state('v2', [v1, same]), '42', 'v2')).toMatchObject({
+      verdict: 'healthy',
+      switchedByRun: false,
+    });
+  });
+  test("this run's lock and this run's mark are recognised; another run's are not", () => {
+    const mark = line('42', { event: 'mark', status: 'good', release: 'v2', reason: 'finalize' });
+    const mine = judge('web1', state('v2', [v1, good, mark], { run: '42', release: 'v2' }), '42', 'v2');
+    expect(mine).toMatchObject({ ourLock: true, marked: true });
+    const other = judge('web1', state('v2', [v1, good, mark], { run: '43', release: 'v2' }), '43', 'v2');
+    expect(other).toMatchObject({ ourLock: true, marked: false, verdict: 'not_reached' });
+    expect(judge('web1', state('v2', [v1, good], { run: '9', release: 'v2' }), '42', 'v2').ourLock).toBe(false);
+  });
+  test('unreadable: never healthy', () => {
+    expect(judge('web1', undefined, '42', 'v2').verdict).toBe('unreadable');
   });
 });
