@@ -135,6 +135,35 @@ describe('deploy plan_shards / shard / finalize inputs (in-process, local target
     expect(many.outcome.envelope.fields.matrix).toBe('{"include":[{"shard":"1/3"},{"shard":"2/3"},{"shard":"3/3"}]}');
     expect(many.outcome.envelope.fields.shards_requested).toBe(9);
   });
+  test('the CLI: paas deploy --plan-shards N --json prints the matrix in the envelope', async () => {
+    const r = await cli(
+      [
+        'deploy',
+        '--context',
+        'oss-demo',
+        '--state-root',
+        stateRoot,
+        '--vault',
+        vault,
+        '--app',
+        'web',
+        '--plan-shards',
+        '2',
+        '--json',
+      ],
+      {},
+      work,
+    );
+    expect(r.code).toBe(0);
+    expect(r.json().fields.matrix).toBe('{"include":[{"shard":"1/2"},{"shard":"2/2"}]}');
+    const missing = await cli(
+      ['deploy', '--context', 'oss-demo', '--state-root', stateRoot, '--plan-shards'],
+      {},
+      work,
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('--shards needs a value');
+  });
   test('bad shard / shards values are PAAS_INVALID_ARGUMENT at the edge, naming the input', async () => {
     for (const shard of ['0/3', '4/3', 'x', '1/300']) {
       const r = await run({ shard, release_id: 'v1', artifact: 'none.tgz' });

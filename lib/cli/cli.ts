@@ -10,6 +10,7 @@ import { COMMON_INPUT_NAMES, commonInputsSchema } from '../runtime/inputs.js';
 import { executeOperation } from '../entry/execute.js';
 import { streamLogger, type Logger } from '../runtime/logger.js';
 import { isCI, type Runtime } from '../runtime/runtime.js';
+import { expandDeployAliases } from './deploy-aliases.js';
 import { guardInterrupts, takesLocks, type InterruptGuard } from './interrupt.js';
 import { actionInputs, FLAG_DOCS, nearest, packageVersion, wrap, zodChoices, type OptionDoc } from './help.js';
 import type { z } from 'zod';
@@ -638,7 +639,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   let result: Outcome;
   try {
-    const ran = await dispatch(argv, { rt, out, log, stderr: io.stderr, state });
+    const ran = await dispatch(expandDeployAliases(argv), { rt, out, log, stderr: io.stderr, state });
     if (!ran) return EXIT_OK;
     result = ran;
   } catch (e) {

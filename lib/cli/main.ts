@@ -1,6 +1,5 @@
 import '../runtime/dirname-shim.js';
 import { runCli } from './cli.js';
-import { expandDeployAliases } from './deploy-aliases.js';
 
 /**
  * A sink for one of the process's streams. When the reader goes away (`paas doctor | head -1`,
@@ -20,7 +19,7 @@ function sink(stream: NodeJS.WriteStream): (s: string) => void {
 /** The `paas` CLI on this process: argv in, exit code out. */
 export async function run(): Promise<void> {
   process.umask(0o077); // every file and directory we create is private to the user
-  process.exitCode = await runCli(expandDeployAliases(process.argv.slice(2)), {
+  process.exitCode = await runCli(process.argv.slice(2), {
     env: process.env,
     cwd: process.cwd(),
     stdout: sink(process.stdout),
