@@ -57,7 +57,7 @@ const F_EVENTS = 4; // ints of matcher events after the bytes (scan thread), -1:
 const F_EVENTS_AT = 5; // their index in the ring viewed as an Int32Array
 
 /** How long the main thread waits for a file the reader is reading before reading it itself. */
-const TAKEOVER_MS = 1;
+const TAKEOVER_MS = 0.25;
 /** Ring size (a power of two); files larger than a quarter of it are read by the main thread. */
 export const DEFAULT_RING_BYTES = 1 << 22;
 
