@@ -262,6 +262,8 @@ export class ReadAhead {
   private abandoned = true;
   /** files handed out from the ring (read by the reader) */
   fromRing = 0;
+  /** PAAS_DOCTOR_READAHEAD=wait (tests): how long to wait for the reader to claim and read each file */
+  private patience = 0;
   /** of which the matcher's pass was made by the scan thread */
   scanned = 0;
   /** the ring as ints: the scan thread's matcher events (see take()) */
@@ -323,7 +325,10 @@ export class ReadAhead {
     Atomics.store(this.ctrl, LISTED, 1);
     Atomics.notify(this.ctrl, LISTED);
     // tests (PAAS_DOCTOR_READAHEAD=wait): the reader reads from the first file on, however slowly it starts
-    if (waitMs > 0) Atomics.wait(this.ctrl, RUNNING, 0, waitMs);
+    if (waitMs > 0) {
+      Atomics.wait(this.ctrl, RUNNING, 0, waitMs);
+      this.patience = waitMs;
+    }
   }
 
   /**
@@ -334,6 +339,7 @@ export class ReadAhead {
   take(i: number, out: TakenFile): ReadStatus {
     if (this.abandoned) return ReadStatus.LARGE;
     Atomics.store(this.ctrl, CURSOR, i);
+    if (this.patience > 0) this.awaitClaim(i);
     const was = Atomics.compareExchange(this.state, i, FREE, MAIN);
     if (was === FREE || was === MAIN) return ReadStatus.LARGE;
     if (!this.waitReady(i)) return ReadStatus.LARGE;
@@ -355,9 +361,16 @@ export class ReadAhead {
     if (Atomics.load(this.state, i) !== CLAIMED) return true;
     if (Atomics.load(this.ctrl, FAILED) !== 0) return this.abandon();
     Atomics.store(this.ctrl, WAITED, i + 1);
-    Atomics.wait(this.state, i, CLAIMED, TAKEOVER_MS);
+    Atomics.wait(this.state, i, CLAIMED, this.patience || TAKEOVER_MS);
     // not read yet: the caller reads it (the reader's copy is released with the next file's bytes)
     return Atomics.load(this.state, i) !== CLAIMED;
+  }
+
+  /** Tests: leaves file i to the reader, waiting (at most `patience`) until it claims it. */
+  private awaitClaim(i: number): void {
+    const until = performance.now() + this.patience;
+    while (Atomics.load(this.state, i) === FREE && Atomics.load(this.ctrl, FAILED) === 0 && performance.now() < until)
+      Atomics.wait(this.state, i, FREE, 1);
   }
 
   private abandon(): false {
