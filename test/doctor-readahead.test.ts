@@ -127,6 +127,8 @@ describeBundle('doctor action bundle: the scan thread', () => {
     const sb = createSandbox({ git: true });
     sandboxes.push(sb);
     tree(400, sb.workspace, value);
+    // more matcher events than the room after its bytes (64 KiB): scanned again by the main thread
+    writeFileSync(join(sb.workspace, 'many.py'), `${'token\n'.repeat(6000)}api_key = "${fakes.alnum(32)}"\n`);
     // larger than a quarter of the 4 MiB ring: read and scanned by the main thread
     writeFileSync(join(sb.workspace, 'vendor.js'), `${'y = 2;\n'.repeat(200_000)}const t = '${fakes.gitlab()}';\n`);
     const run = async (mode: string) => {
@@ -162,10 +164,11 @@ describeBundle('doctor action bundle: the scan thread', () => {
       expect(other.status).toBe(one.status);
       expect(other.findings).toEqual(one.findings);
     }
-    // the reader thread read every regular file but the large one (405) and, in the bundle, ran the
-    // matcher's pass on every non-empty text file among them (398): PAAS_DOCTOR_READAHEAD=wait,
-    // the scanning thread leaves them all to it
-    expect(scanned.stats).toEqual([405, 398]);
+    // the reader thread read every regular file but the large one (406) and, in the bundle, ran the
+    // matcher's pass on every non-empty text file among them but many.py (398):
+    // PAAS_DOCTOR_READAHEAD=wait, the scanning thread leaves them all to it
+    expect(scanned.stats).toEqual([406, 398]);
+    expect(one.findings.flat(2).some((f) => String(f).startsWith('many.py:6001:'))).toBe(true);
     expect(read.stats?.[1]).toBe(0);
   });
 });
