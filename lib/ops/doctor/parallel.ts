@@ -122,12 +122,18 @@ export async function startReader(
   env: NodeJS.ProcessEnv,
 ): Promise<ReadAhead> {
   if (import.meta.url.endsWith('.js') && env.PAAS_DOCTOR_READAHEAD !== 'read') {
-    const { SCAN_THREAD_URL } = await import('./scan-thread.js');
-    return new ReadAhead(maxFileBytes, undefined, {
-      url: SCAN_THREAD_URL,
-      anchors: matcherAnchors(),
-      forms: forms.map((f) => f.text),
-    });
+    let url: string | null = null;
+    try {
+      url = (await import('./scan-thread.js')).SCAN_THREAD_URL;
+    } catch {
+      // a bundle without the scan thread's chunk: the reader alone
+    }
+    if (url)
+      return new ReadAhead(maxFileBytes, undefined, {
+        url,
+        anchors: matcherAnchors(),
+        forms: forms.map((f) => f.text),
+      });
   }
   return new ReadAhead(maxFileBytes);
 }
