@@ -1,10 +1,10 @@
 /**
  * Reading ahead on a second thread: while the main thread scans file i, a small thread opens and
  * reads the next files into a shared ring buffer, so the scan no longer waits on open/read/close
- * (on a 100 MB tree about as much time as the scan itself: docs/benchmarks.md#doctor).
+ * (a third of the scanning thread's time on a 100 MB tree: docs/benchmarks.md#doctor).
  *
  * The thread is not the bundle: it runs the self-contained readAheadThread() below (eval'd, Node's
- * fs only), so it boots in a few milliseconds, while the main thread lists the tree. Both threads
+ * fs only), so it boots in ~25 ms, while the main thread lists the tree. Both threads
  * go through the file list in order. Each file is claimed once, by an atomic compare-and-exchange
  * on its cell in `state`: the reader claims the next free file and reads it into the ring; the main
  * thread, when it reaches a file the reader has not claimed yet (the reader is still starting, or
@@ -14,7 +14,7 @@
  * Every wait ends: the main thread waits for a file the reader has claimed at most TAKEOVER_MS
  * (reading a file takes microseconds: a longer wait means the reader is not running, e.g. on a
  * busy machine), then reads it itself; a reader that failed (it says so) is given up and the main
- * thread reads the rest. A busy machine therefore costs no more than reading on one thread.
+ * thread reads the rest. On a busy machine the reader thus costs little more than its own CPU.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 
