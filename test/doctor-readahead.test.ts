@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Detector } from '../lib/ops/doctor/detect.js';
 import { ReadAhead } from '../lib/ops/doctor/readahead.js';
-import { listFiles, scanTree, wholeList, type ScanResult } from '../lib/ops/doctor/tree.js';
+import { ARTIFACT_PATH_FILTER, listFiles, scanTree, wholeList, type ScanResult } from '../lib/ops/doctor/tree.js';
 import { cli, rmrf, tempDir } from './helpers.js';
 import { Fakes, rng } from './fixtures/doctor-corpus.js';
 import { createSandbox, distDir, runAction, type Sandbox } from './harness/runner.js';
@@ -61,8 +61,14 @@ function scan(root: string, files: readonly string[], reader?: ReadAhead): ScanR
 }
 
 /** A started reader; resolves once it has read `atLeast` files (or a few seconds passed). */
-async function started(root: string, files: readonly string[], ring: number, atLeast: number): Promise<ReadAhead> {
-  const reader = new ReadAhead(MAX, ring);
+async function started(
+  root: string,
+  files: readonly string[],
+  ring: number,
+  atLeast: number,
+  pathFilter: RegExp | null = null,
+): Promise<ReadAhead> {
+  const reader = new ReadAhead(MAX, ring, pathFilter);
   reader.start(`${root}/`, files, [files.indexOf('excluded.json')], true);
   for (let t = 0; t < 200 && reader.progress() < atLeast; t++) await new Promise((r) => setTimeout(r, 20));
   return reader;
@@ -76,7 +82,8 @@ describe('doctor reader thread', () => {
     expect(serial.hits.length).toBeGreaterThan(20);
     expect(serial.skipped).toEqual({ binary: 1, oversized: 0, symlink: 1, unreadable: 0, missing: 1 });
     for (const ring of [1 << 16, 1 << 18, 1 << 22]) {
-      const reader = await started(root, files, ring, 10);
+      // with and without the path test on the reader thread (the one doctor's engine gives it)
+      const reader = await started(root, files, ring, 10, ring === 1 << 18 ? ARTIFACT_PATH_FILTER : null);
       const ahead = scan(root, files, reader);
       expect(ahead).toEqual(serial);
       // the reader really read files (the main thread reads only what it reached first)

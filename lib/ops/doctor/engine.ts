@@ -31,7 +31,7 @@ import {
 } from './state.js';
 import { scanTreeParallel } from './parallel.js';
 import { ReadAhead, readAheadWanted } from './readahead.js';
-import { listFiles, type FileList, type ScanResult } from './tree.js';
+import { ARTIFACT_PATH_FILTER, listFiles, type FileList, type ScanResult } from './tree.js';
 import { CHECK_NAMES, type CheckName, type DoctorReport, type Finding } from './types.js';
 
 export type { CheckResult, DoctorReport, Finding } from './types.js';
@@ -240,7 +240,9 @@ async function scanRepository(
   const root = tree.root;
   const baselinePath = report.baseline.path as string;
   // a reader thread boots while the tree is listed, then reads ahead of the scan (readahead.ts)
-  const reader = readAheadWanted(rt.env, availableParallelism()) ? new ReadAhead(opts.max_file_size) : undefined;
+  const reader = readAheadWanted(rt.env, availableParallelism())
+    ? new ReadAhead(opts.max_file_size, undefined, ARTIFACT_PATH_FILTER)
+    : undefined;
   let scan: ScanResult;
   let notScanned: string;
   try {

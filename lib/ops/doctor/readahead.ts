@@ -48,11 +48,17 @@ const SLEEPING = 49; // reader, per batch: 1 while it sleeps until TAIL reaches 
 const ROOM_AT = 50; // ...(then the main thread wakes it: a wake-up per batch, not per file)
 const RUNNING = 51; // reader, once: 1 when it has the list and reads (start() may wait for it)
 const CTRL_INTS = 64;
-// fields of `info` (four per file)
+// fields of `info` (INFO_INTS per file; the reader's functions repeat these numbers as literals)
+const INFO_INTS = 5;
 const F_STATUS = 0;
 const F_LENGTH = 1;
 const F_OFFSET = 2;
 const F_END = 3;
+const F_FLAGS = 4; // what the reader saw: FLAG_PATH_MAYBE, FLAG_BINARY
+/** the path matches the caller's path filter (ReadAhead's `pathFilter`), or there is none */
+export const FLAG_PATH_MAYBE = 1;
+/** read: a NUL byte among its first 8000 bytes (tree.ts BINARY_PROBE) */
+export const FLAG_BINARY = 2;
 
 /** How long the main thread waits for a file the reader is reading before reading it itself. */
 const TAKEOVER_MS = 0.25;
@@ -62,6 +68,8 @@ export const DEFAULT_RING_BYTES = 1 << 22;
 /** What the reader is given when it starts (before the files are listed). */
 interface ReaderTask {
   maxFileBytes: number;
+  /** the caller's path filter (source, flags): FLAG_PATH_MAYBE */
+  pathFilter: [string, string] | null;
   ctrl: SharedArrayBuffer;
   ring: SharedArrayBuffer;
   /** where the file list comes (ReaderFiles), once the main thread has it */
@@ -144,6 +152,9 @@ function readerRead(r: ReaderRing, abs: string, info: Int32Array, at: number): n
     info[at + 1] = n;
     info[at + 2] = off;
     info[at + 3] = r.head;
+    // binary: a NUL byte in the first 8000 bytes (FLAG_BINARY)
+    if (n > 0 && r.ring.subarray(off, off + Math.min(n, 8000)).indexOf(0) !== -1)
+      info[at + 4] = (info[at + 4] as number) | 2;
     return 0;
   } catch {
     return 3;
@@ -158,6 +169,7 @@ function readAheadThread(req: (id: string) => unknown, t: ReaderTask): void {
   const { receiveMessageOnPort } = req('node:worker_threads') as typeof import('node:worker_threads');
   const ctrl = new Int32Array(t.ctrl);
   const flags = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0);
+  const pathFilter = t.pathFilter ? new RegExp(t.pathFilter[0], t.pathFilter[1]) : null;
   const r: ReaderRing = {
     fs,
     ctrl,
@@ -184,7 +196,8 @@ function readAheadThread(req: (id: string) => unknown, t: ReaderTask): void {
       const at = Atomics.load(ctrl, 16);
       if (at > i) i = at;
       if (Atomics.compareExchange(state, i, 0, 1) !== 0) continue;
-      info[i * 4] = readerRead(r, job.prefix + files[i], info, i * 4);
+      if (!pathFilter || pathFilter.test(files[i] as string)) info[i * 5 + 4] = 1;
+      info[i * 5] = readerRead(r, job.prefix + files[i], info, i * 5);
       Atomics.store(state, i, 2);
       Atomics.add(ctrl, 32, 1);
       if (Atomics.load(ctrl, 17) === i + 1) Atomics.notify(state, i);
@@ -199,6 +212,15 @@ function readAheadThread(req: (id: string) => unknown, t: ReaderTask): void {
 const READER_SOURCE = () =>
   `${readerRoom.toString()}\n${readerRead.toString()}\n` +
   `(${readAheadThread.toString()})(require, require('node:worker_threads').workerData);`;
+
+/**
+ * What take() hands out: the file's bytes (status OK), and `flags` (FLAG_PATH_MAYBE, FLAG_BINARY)
+ * when the reader looked at the file (then FLAG_BINARY is set only for a file it read), else -1.
+ */
+export interface TakenFile {
+  data: Buffer;
+  flags: number;
+}
 
 /**
  * Whether to start a reader thread: a spare core. PAAS_DOCTOR_READAHEAD decides instead: 0 off;
@@ -232,7 +254,8 @@ export class ReadAhead {
   /** PAAS_DOCTOR_READAHEAD=wait (tests): how long to wait for the reader to claim and read each file */
   private patience = 0;
 
-  constructor(maxFileBytes: number, ringBytes = DEFAULT_RING_BYTES) {
+  /** `pathFilter`: a test of each path made on the reader thread too (take()'s `flags`). */
+  constructor(maxFileBytes: number, ringBytes = DEFAULT_RING_BYTES, pathFilter: RegExp | null = null) {
     if (ringBytes & (ringBytes - 1)) throw new Error('ReadAhead: the ring size must be a power of two');
     const ctrl = new SharedArrayBuffer(4 * CTRL_INTS);
     const ring = new SharedArrayBuffer(ringBytes);
@@ -240,7 +263,13 @@ export class ReadAhead {
     this.ring = Buffer.from(ring);
     try {
       const { port1, port2 } = new MessageChannel();
-      const task: ReaderTask = { maxFileBytes, ctrl, ring, port: port2 };
+      const task: ReaderTask = {
+        maxFileBytes,
+        ctrl,
+        ring,
+        port: port2,
+        pathFilter: pathFilter ? [pathFilter.source, pathFilter.flags.replace(/[gy]/g, '')] : null,
+      };
       this.worker = new Worker(READER_SOURCE(), {
         eval: true,
         workerData: task,
@@ -275,7 +304,7 @@ export class ReadAhead {
       prefix,
       files: files.join('\0'),
       state: new SharedArrayBuffer(4 * Math.max(1, files.length)),
-      info: new SharedArrayBuffer(16 * Math.max(1, files.length)),
+      info: new SharedArrayBuffer(4 * INFO_INTS * Math.max(1, files.length)),
     };
     this.state = new Int32Array(job.state);
     this.info = new Int32Array(job.info);
@@ -295,7 +324,8 @@ export class ReadAhead {
    * reader has read it; ReadStatus.LARGE when the caller must read it itself (the reader did not
    * claim it, gave it up, or it is too large for the ring); else the reader's status of it.
    */
-  take(i: number, out: { data: Buffer }): ReadStatus {
+  take(i: number, out: TakenFile): ReadStatus {
+    out.flags = -1;
     if (this.abandoned) return ReadStatus.LARGE;
     if (this.patience > 0) this.awaitClaim(i);
     const was = Atomics.compareExchange(this.state, i, FREE, MAIN);
@@ -306,10 +336,11 @@ export class ReadAhead {
     }
     if (was === MAIN) return ReadStatus.LARGE;
     if (!this.waitReady(i)) return ReadStatus.LARGE;
-    const status = this.info[i * 4 + F_STATUS] as ReadStatus;
+    out.flags = this.info[i * INFO_INTS + F_FLAGS] as number;
+    const status = this.info[i * INFO_INTS + F_STATUS] as ReadStatus;
     if (status === ReadStatus.OK) {
-      const off = this.info[i * 4 + F_OFFSET] as number;
-      out.data = this.ring.subarray(off, off + (this.info[i * 4 + F_LENGTH] as number));
+      const off = this.info[i * INFO_INTS + F_OFFSET] as number;
+      out.data = this.ring.subarray(off, off + (this.info[i * INFO_INTS + F_LENGTH] as number));
       this.fromRing++;
     }
     return status;
@@ -340,7 +371,7 @@ export class ReadAhead {
   /** Gives the ring bytes of file i back to the reader (after take(i) returned OK). */
   release(i: number): void {
     if (this.abandoned) return;
-    const end = this.info[i * 4 + F_END] as number;
+    const end = this.info[i * INFO_INTS + F_END] as number;
     Atomics.store(this.ctrl, TAIL, end);
     if (Atomics.load(this.ctrl, SLEEPING) === 1 && ((end - Atomics.load(this.ctrl, ROOM_AT)) | 0) >= 0) {
       Atomics.store(this.ctrl, SLEEPING, 0);

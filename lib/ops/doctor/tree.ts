@@ -8,7 +8,7 @@ import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from
 import { sep } from 'node:path';
 import { findGitWorkTree } from '../../isolation/state-root.js';
 import { Detector, type Hit } from './detect.js';
-import { ReadStatus, type ReadAhead } from './readahead.js';
+import { FLAG_BINARY, FLAG_PATH_MAYBE, ReadStatus, type ReadAhead, type TakenFile } from './readahead.js';
 import type { Severity, SkippedCounts } from './types.js';
 
 export interface FileList {
@@ -206,6 +206,9 @@ export interface ArtifactHit {
 const ARTIFACT_MAYBE =
   /state\.db|contexts\/|events\/|selected-context|vault|\.tfstate|dump|dmp$|\.sql|sql$|\.pgbackup$|id_|\.(?:p12|pfx|jks|keystore|ppk)$|pgpass|netrc|credentials|\.my\.cnf|\.s3cfg|htpasswd|pypirc|(?:^|\/)\.env/i;
 
+/** The test a reader thread makes of each path for artifactByPath() (readahead.ts FLAG_PATH_MAYBE). */
+export const ARTIFACT_PATH_FILTER: RegExp = ARTIFACT_MAYBE;
+
 export function artifactByPath(path: string): ArtifactHit | null {
   if (!ARTIFACT_MAYBE.test(path)) return null;
   const base = path.slice(path.lastIndexOf('/') + 1);
@@ -328,14 +331,14 @@ class ScanCollector {
     else if (status === ReadStatus.OVERSIZED) this.skipped.oversized++;
   }
 
-  /** Scans one file's bytes; `art`: its artifact by path, if any. */
-  file(rel: string, data: Buffer, art: ArtifactHit | null): void {
+  /** Scans one file's bytes; `art`: its artifact by path, if any; `binary`: known already (the reader looked). */
+  file(rel: string, data: Buffer, art: ArtifactHit | null, binary?: boolean): void {
     const n = data.length;
     if (n === 0) {
       this.files++;
       return;
     }
-    if (data.subarray(0, Math.min(n, BINARY_PROBE)).indexOf(0) !== -1) {
+    if (binary ?? data.subarray(0, Math.min(n, BINARY_PROBE)).indexOf(0) !== -1) {
       const h = art ? null : headerArtifact(data);
       if (h) this.artifacts.push({ file: rel, ...h });
       this.skipped.binary++;
@@ -381,19 +384,24 @@ export function scanTree(
   const out = new ScanCollector(opts.detector);
   // not from Node's pool: 4-byte aligned, so the matcher reads the bytes in place
   const box: ReadBox = { buf: Buffer.allocUnsafeSlow(1 << 20), n: 0 };
-  const ahead = { data: box.buf };
+  const ahead: TakenFile = { data: box.buf, flags: -1 };
   // listed paths are relative and normalized (git, walkFiles): a concatenation, not path.join
   const prefix = root.endsWith('/') || root.endsWith(sep) ? root : `${root}/`;
   try {
     for (let range = claim(); range; range = claim())
       for (let i = range[0]; i < range[1]; i++) {
         const rel = files[i] as string;
-        const art = artifactByPath(rel);
-        if (art) out.artifacts.push(art);
-        if (opts.exclude?.has(rel)) continue;
+        if (opts.exclude?.has(rel)) {
+          const art = artifactByPath(rel);
+          if (art) out.artifacts.push(art);
+          continue;
+        }
         let status = reader ? reader.take(i, ahead) : ReadStatus.LARGE;
+        // the reader tested the path already when it looked at the file (flags >= 0)
+        const art = reader && ahead.flags >= 0 && (ahead.flags & FLAG_PATH_MAYBE) === 0 ? null : artifactByPath(rel);
+        if (art) out.artifacts.push(art);
         if (status === ReadStatus.OK) {
-          out.file(rel, ahead.data, art);
+          out.file(rel, ahead.data, art, (ahead.flags & FLAG_BINARY) !== 0);
           reader?.release(i);
           continue;
         }
