@@ -71,6 +71,10 @@ const REFUSED: Array<[string[], string]> = [
     ['ops', 'readiness', '--results=/tmp/r', '--json'],
     'paas ops readiness: --results does not apply to mode readiness; it is an option of `paas ops daily --mode summary`',
   ],
+  [
+    ['ops', 'readiness', '--mode', 'summary'],
+    'paas ops readiness: --mode does not apply to mode readiness; it is an option of `paas ops daily`',
+  ],
   // the unpinned commands: the mode is a flag (or its default), the same lists apply
   [
     ['ops', 'daily', '--mode', 'readiness', '--results', '/tmp/r'],

@@ -349,8 +349,11 @@ function misplacedFlag(cmd: Command, flag: string, name: string): PaasError | nu
   if (open) return notThisMode(cmd, flag, mode, [`paas ${open.path.join(' ')}`]);
   const shape = REGISTRY[cmd.op].inputs.shape;
   const snake = name.replace(/-/g, '_');
-  const input = [snake, snake.replace(/^no_/, '')].find((n) => n !== 'mode' && n in shape);
-  return input ? notThisMode(cmd, flag, mode, placesOf(COMMANDS, cmd.op, input)) : null;
+  const input = [snake, snake.replace(/^no_/, '')].find((n) => n in shape);
+  if (input !== 'mode') return input ? notThisMode(cmd, flag, mode, placesOf(COMMANDS, cmd.op, input)) : null;
+  // the mode itself: another mode is the command whose mode is a flag
+  const free = COMMANDS.find((c) => c.op === cmd.op && c.fixed?.mode === undefined);
+  return notThisMode(cmd, flag, mode, free ? [`paas ${free.path.join(' ')}`] : []);
 }
 
 /** Our own words for what node:util parseArgs would say about an option, with the nearest option on a typo. */
