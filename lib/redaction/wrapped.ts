@@ -223,6 +223,9 @@ function headHash(text: string, i: number): number {
   return Math.imul(k ^ (k >>> 15), 0x9e3779b1);
 }
 
+/** The heads filter of a WrappedForms without forms (allocated on the first one). */
+const EMPTY_HEADS = new Int32Array(0);
+
 function hasHead(heads: Int32Array, h: number): boolean {
   const a = h >>> 12;
   const b = h & 0xfffff;
@@ -301,7 +304,7 @@ export class WrappedForms {
   /** UTF-16 code units that occur in some form */
   private readonly alphabet = new Uint8Array(65536);
   /** Bloom filter of the forms' first four characters (headHash) */
-  private readonly heads = new Int32Array(1 << 15);
+  private heads = EMPTY_HEADS;
   maxLength = 0;
   /** every form, searched as bytes in hex dumps (dumps.ts) */
   readonly dumps = new DumpForms();
@@ -315,6 +318,7 @@ export class WrappedForms {
     this.list.push(form);
     this.sorted = null;
     for (let i = 0; i < form.length; i++) this.alphabet[form.charCodeAt(i)] = 1;
+    if (this.heads === EMPTY_HEADS) this.heads = new Int32Array(1 << 15); // 128 KiB, on the first form
     addHead(this.heads, headHash(form, 0));
     if (form.length > this.maxLength) this.maxLength = form.length;
   }
