@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { freshDb, ledger, runDb, tables, vaultWith, usePostgres } from './db-helpers.js';
-import type { PgServer } from './harness/postgres.js';
+import { startPostgres, type PgServer } from './harness/postgres.js';
 
 const db = usePostgres();
 const ws = db.ws;
@@ -365,5 +365,42 @@ describe('drift: the schema the migrations produced, recorded after migrate, com
     await pg.query('DROP VIEW big_orders', db.name);
     const v = await runDb(w, { mode: 'verify', vault: vaultWith(db.dsn) });
     expect(v.envelope.error?.message).toContain('view public.big_orders dropped');
+  });
+});
+
+describe('drift: the live schema read does not pay for JIT compilation', () => {
+  test('with JIT on for every statement (jit_above_cost 0), the schema catalog query runs without it and the session keeps its setting', async () => {
+    // a server of its own: pg_stat_statements (per-statement JIT counters) must be preloaded
+    const own = await startPostgres({
+      settings: { shared_preload_libraries: 'pg_stat_statements', jit: 'on', jit_above_cost: 0 },
+    });
+    try {
+      expect((await own.query<{ ok: boolean }>('SELECT pg_catalog.pg_jit_available() AS ok')).rows).toEqual([
+        { ok: true },
+      ]);
+      const db = await freshDb(own);
+      await own.query('CREATE EXTENSION pg_stat_statements', db.name);
+      const w = ws({ '0001_t.sql': 'CREATE TABLE jt (id int PRIMARY KEY, v text);\n' });
+      const r = await runDb(w, { mode: 'all', vault: vaultWith(db.dsn) });
+      expect(r.lines.at(-1)).toBe('db_bootstrap status=ok mode=all');
+      const stats = (
+        await own.query<{ query: string; jit: string }>(
+          'SELECT query, jit_functions::text AS jit FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1)',
+          db.name,
+          [db.name],
+        )
+      ).rows;
+      const schemaReads = stats.filter((s) => s.query.startsWith('SELECT k, d FROM ('));
+      expect(schemaReads.length).toBeGreaterThan(0);
+      expect(schemaReads.map((s) => s.jit)).toEqual(schemaReads.map(() => '0'));
+      // JIT was on for the run's other statements (the ledger read), so the zero above is the read's own setting
+      const ledgerRead = stats.filter((s) => s.query.startsWith('SELECT id::text AS id, filename'));
+      expect(ledgerRead.length).toBeGreaterThan(0);
+      expect(ledgerRead.every((s) => Number(s.jit) > 0)).toBe(true);
+      // and the setting is back after the read (RESET in the same message)
+      expect(stats.some((s) => s.query === 'RESET jit')).toBe(true);
+    } finally {
+      await own.destroy();
+    }
   });
 });

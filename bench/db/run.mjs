@@ -38,11 +38,14 @@ registerHooks({
 });
 
 // --lint: the lint benchmark (bench/db/lint-bench.ts); --per-file: what one file's SQL costs on the
-// server (bench/db/per-file.ts); otherwise the migrate comparison with dbmate
+// server (bench/db/per-file.ts); --fixed: start-up and fixed cost, 1 and 0 files pending
+// (bench/db/fixed.ts); otherwise the migrate comparison with dbmate
 await import(
   process.argv.includes('--lint')
     ? './lint-bench.ts'
     : process.argv.includes('--per-file')
       ? './per-file.ts'
-      : './bench.ts'
+      : process.argv.includes('--fixed')
+        ? './fixed.ts'
+        : './bench.ts'
 );

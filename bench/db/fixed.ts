@@ -1,0 +1,171 @@
+/**
+ * db_bootstrap's fixed cost (start-up, the run's set-up and its records), beside dbmate's: the
+ * same process runs as bench/db/bench.ts (the action bundle with INPUT_* like a runner; dbmate's
+ * binary, --no-dump-schema), on migration directories so small that the per-file work is noise:
+ *
+ *   1 file pending    a fresh database, one migration applied (paas `all` and `migrate`, dbmate migrate)
+ *   0 files pending   the same database again, nothing to apply
+ *
+ * plus `node -e 0` and `dbmate --version` (process start alone). The variants are interleaved
+ * trial by trial (the machine's load hits all of them alike); medians are printed.
+ * BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every paas run; BENCH_WRAP="strace -f -tt -o /tmp/t"
+ * starts them under that command.
+ *
+ *   node_modules/.bin/node bench/db/run.mjs --fixed [--trials 9] [--files 1] [--dist /tmp/paas-dist]
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startPostgres } from '../../test/harness/postgres.js';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const args = process.argv.slice(2);
+const flag = (name: string, def: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? (args[i + 1] ?? def) : def;
+};
+const TRIALS = Number(flag('--trials', '9'));
+const FILES = Number(flag('--files', '1'));
+const BUNDLE = join(resolve(flag('--dist', join(REPO, 'dist'))), 'db_bootstrap', 'index.js');
+if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} missing: npm run build -- --only db_bootstrap`);
+const DBMATE = createRequire(join(REPO, 'bench', 'package.json')).resolve(
+  `@dbmate/${process.platform}-${process.arch}/bin/dbmate`,
+);
+
+interface Run {
+  ms: number;
+  code: number | null;
+  out: string;
+}
+
+function timed(cmd: string, argv: string[], env: Record<string, string>, cwd: string): Promise<Run> {
+  return new Promise((res, rej) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, argv, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', rej);
+    child.on('close', (code) => res({ ms: performance.now() - t0, code, out }));
+  });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+function check(r: Run, what: string, expect: RegExp): void {
+  if (r.code !== 0 || !expect.test(r.out)) throw new Error(`${what} failed (exit ${r.code}):\n${r.out.slice(-2000)}`);
+}
+
+async function main(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'paas-bench-db-fixed-'));
+  const pg = await startPostgres({ settings: { max_connections: 50 } });
+  try {
+    const owner = 'bench_owner';
+    const password = Math.random().toString(36).slice(2) + 'Aa1';
+    await pg.createRole(owner, password);
+    const dsn = (db: string) => `${pg.dsn(db, owner, password)}?sslmode=disable`;
+    const baseEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: root, LANG: 'C.UTF-8' };
+    const ws = join(root, 'ws');
+    mkdirSync(join(ws, 'db', 'migrations'), { recursive: true });
+    // --files N: N files instead of 1 (the "1 pending" rows then apply N), to see the phases around the per-file work
+    for (let i = 1; i <= FILES; i++)
+      writeFileSync(
+        join(ws, 'db', 'migrations', `${String(i).padStart(4, '0')}_create_t${i}.sql`),
+        `-- migrate:up\nCREATE TABLE t${i} (id bigint PRIMARY KEY, name text NOT NULL DEFAULT '');\n` +
+          `INSERT INTO t${i} (id) VALUES (1);\n\n-- migrate:down\nDROP TABLE t${i};\n`,
+      );
+    let seq = 0;
+    const ours = (mode: string, db: string) => {
+      const runnerTemp = join(root, `rt-${seq++}`);
+      mkdirSync(runnerTemp, { recursive: true });
+      writeFileSync(join(runnerTemp, 'output'), '');
+      const env: Record<string, string> = {
+        ...baseEnv,
+        GITHUB_ACTIONS: 'true',
+        CI: 'true',
+        GITHUB_EVENT_NAME: 'workflow_dispatch',
+        GITHUB_REF: 'refs/heads/main',
+        GITHUB_WORKSPACE: ws,
+        GITHUB_OUTPUT: join(runnerTemp, 'output'),
+        RUNNER_TEMP: runnerTemp,
+        INPUT_MODE: mode,
+        INPUT_CONTEXT: 'oss-demo',
+        INPUT_CONFIG: 'paas.yml',
+        INPUT_STATE_ROOT: join(runnerTemp, 'state'),
+        INPUT_VAULT: `POSTGRES_DSN_PROD=${dsn(db)}`,
+      };
+      if (process.env.BENCH_CPU_PROF) env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}`;
+      // BENCH_WRAP="strace -f -tt -o /tmp/x": a command line the paas runs start under
+      const wrap = process.env.BENCH_WRAP ? process.env.BENCH_WRAP.split(' ') : [];
+      return wrap.length
+        ? timed(wrap[0] as string, [...wrap.slice(1), process.execPath, BUNDLE], env, ws)
+        : timed(process.execPath, [BUNDLE], env, ws);
+    };
+    const dbmate = (db: string) =>
+      timed(
+        DBMATE,
+        ['--url', dsn(db), '--migrations-dir', join(ws, 'db', 'migrations'), '--no-dump-schema', 'migrate'],
+        baseEnv,
+        ws,
+      );
+    const m: Record<string, number[]> = {};
+    const push = (k: string, r: Run): void => {
+      (m[k] ??= []).push(r.ms);
+    };
+    for (let t = 0; t < TRIALS; t++) {
+      const dbs = { all: `fx_all_${t}`, migrate: `fx_migrate_${t}`, dbmate: `fx_dbmate_${t}` };
+      for (const db of Object.values(dbs)) await pg.createDatabase(db, owner);
+      const steps: [string, () => Promise<void>][] = [
+        ['node -e 0', async () => push('node -e 0', await timed(process.execPath, ['-e', '0'], baseEnv, root))],
+        ['dbmate --version', async () => push('dbmate --version', await timed(DBMATE, ['--version'], baseEnv, root))],
+        ...(['all', 'migrate'] as const).map((mode): [string, () => Promise<void>] => [
+          mode,
+          async () => {
+            for (const pending of [1, 0]) {
+              const r = await ours(mode, dbs[mode]);
+              check(r, `paas ${mode}`, new RegExp(`db_bootstrap status=ok mode=${mode}`));
+              push(`paas ${mode}, ${pending} pending`, r);
+            }
+          },
+        ]),
+        [
+          'dbmate',
+          async () => {
+            for (const pending of [1, 0]) {
+              const r = await dbmate(dbs.dbmate);
+              check(r, 'dbmate migrate', pending ? /Applied/ : /^$|Applied|No migrations|/);
+              push(`dbmate migrate, ${pending} pending`, r);
+            }
+          },
+        ],
+      ];
+      // rotate the order each trial
+      for (let i = 0; i < steps.length; i++)
+        await (steps[(i + t) % steps.length] as [string, () => Promise<void>])[1]();
+      for (const db of Object.values(dbs)) await pg.dropDatabase(db);
+    }
+    const lines = [
+      `node ${process.version}, ${TRIALS} trials interleaved, medians (min-max)`,
+      '',
+      '| run | median | min | max |',
+      '| --- | ---: | ---: | ---: |',
+      ...Object.entries(m).map(
+        ([k, v]) =>
+          `| ${k} | ${Math.round(median(v))} ms | ${Math.round(Math.min(...v))} ms | ${Math.round(Math.max(...v))} ms |`,
+      ),
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  } finally {
+    await pg.destroy();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+await main();
