@@ -29,8 +29,13 @@ const flag = (name: string, def: string) => {
 };
 const TRIALS = Number(flag('--trials', '9'));
 const FILES = Number(flag('--files', '1'));
-const BUNDLE = join(resolve(flag('--dist', join(REPO, 'dist'))), 'db_bootstrap', 'index.js');
-if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} missing: npm run build -- --only db_bootstrap`);
+/** --dist A[,B]: one bundle, or two (e.g. before/after a change) interleaved in the same trials */
+const DISTS = flag('--dist', join(REPO, 'dist'))
+  .split(',')
+  .map((d) => resolve(d));
+const bundleOf = (dist: string) => join(dist, 'db_bootstrap', 'index.js');
+for (const d of DISTS)
+  if (!existsSync(bundleOf(d))) throw new Error(`${bundleOf(d)} missing: npm run build -- --only db_bootstrap`);
 const DBMATE = createRequire(join(REPO, 'bench', 'package.json')).resolve(
   `@dbmate/${process.platform}-${process.arch}/bin/dbmate`,
 );
@@ -82,7 +87,7 @@ async function main(): Promise<void> {
           `INSERT INTO t${i} (id) VALUES (1);\n\n-- migrate:down\nDROP TABLE t${i};\n`,
       );
     let seq = 0;
-    const ours = (mode: string, db: string) => {
+    const ours = (mode: string, db: string, bundle: string) => {
       const runnerTemp = join(root, `rt-${seq++}`);
       mkdirSync(runnerTemp, { recursive: true });
       writeFileSync(join(runnerTemp, 'output'), '');
@@ -105,8 +110,8 @@ async function main(): Promise<void> {
       // BENCH_WRAP="strace -f -tt -o /tmp/x": a command line the paas runs start under
       const wrap = process.env.BENCH_WRAP ? process.env.BENCH_WRAP.split(' ') : [];
       return wrap.length
-        ? timed(wrap[0] as string, [...wrap.slice(1), process.execPath, BUNDLE], env, ws)
-        : timed(process.execPath, [BUNDLE], env, ws);
+        ? timed(wrap[0] as string, [...wrap.slice(1), process.execPath, bundle], env, ws)
+        : timed(process.execPath, [bundle], env, ws);
     };
     const dbmate = (db: string) =>
       timed(
@@ -120,26 +125,32 @@ async function main(): Promise<void> {
       (m[k] ??= []).push(r.ms);
     };
     for (let t = 0; t < TRIALS; t++) {
-      const dbs = { all: `fx_all_${t}`, migrate: `fx_migrate_${t}`, dbmate: `fx_dbmate_${t}` };
+      const dbs: Record<string, string> = { dbmate: `fx_dbmate_${t}` };
+      DISTS.forEach((_, i) => {
+        dbs[`all${i}`] = `fx_all${i}_${t}`;
+        dbs[`migrate${i}`] = `fx_migrate${i}_${t}`;
+      });
       for (const db of Object.values(dbs)) await pg.createDatabase(db, owner);
       const steps: [string, () => Promise<void>][] = [
         ['node -e 0', async () => push('node -e 0', await timed(process.execPath, ['-e', '0'], baseEnv, root))],
         ['dbmate --version', async () => push('dbmate --version', await timed(DBMATE, ['--version'], baseEnv, root))],
-        ...(['all', 'migrate'] as const).map((mode): [string, () => Promise<void>] => [
-          mode,
-          async () => {
-            for (const pending of [1, 0]) {
-              const r = await ours(mode, dbs[mode]);
-              check(r, `paas ${mode}`, new RegExp(`db_bootstrap status=ok mode=${mode}`));
-              push(`paas ${mode}, ${pending} pending`, r);
-            }
-          },
-        ]),
+        ...DISTS.flatMap((dist, i) =>
+          (['all', 'migrate'] as const).map((mode): [string, () => Promise<void>] => [
+            mode,
+            async () => {
+              for (const pending of [FILES, 0]) {
+                const r = await ours(mode, dbs[`${mode}${i}`] as string, bundleOf(dist));
+                check(r, `paas ${mode}`, new RegExp(`db_bootstrap status=ok mode=${mode}`));
+                push(`paas ${mode}${DISTS.length > 1 ? ` (${dist})` : ''}, ${pending} pending`, r);
+              }
+            },
+          ]),
+        ),
         [
           'dbmate',
           async () => {
-            for (const pending of [1, 0]) {
-              const r = await dbmate(dbs.dbmate);
+            for (const pending of [FILES, 0]) {
+              const r = await dbmate(dbs.dbmate as string);
               check(r, 'dbmate migrate', pending ? /Applied/ : /^$|Applied|No migrations|/);
               push(`dbmate migrate, ${pending} pending`, r);
             }
