@@ -75,6 +75,22 @@ function denied(message: string, remediation: string): PaasError {
   return new PaasError('PAAS_INVALID_ARGUMENT', message, { stage: 'policy', remediation });
 }
 
+/** A change to a non-demo context from outside CI: refused, naming the workflow to run instead. */
+function ciOnly(ctx: ContextConfig, op: string): PaasError {
+  const wf = op.startsWith('db_bootstrap') ? 'db_bootstrap' : op;
+  return new PaasError(
+    'PAAS_CI_ONLY',
+    `refusing to ${op} context ${ctx.name} (type ${ctx.type}) from outside CI: ` +
+      'changes to non-demo contexts are CI/CD-only',
+    {
+      stage: 'policy',
+      remediation:
+        `Run the workflow .github/workflows/${wf}.yml (workflow_dispatch, context ${ctx.name}; ` +
+        `template in workflows-templates/${wf}.yml), or drop --apply to see the plan.`,
+    },
+  );
+}
+
 /** The committed trigger policy of a context (paas.yml `contexts.<name>.trigger`), or undefined. */
 export function committedTrigger(
   rt: Runtime,
@@ -113,18 +129,7 @@ export function checkTriggerPolicy(
 ): void {
   if (!rt.inCI) {
     if (ctx.type === 'demo') return;
-    const wf = op.startsWith('db_bootstrap') ? 'db_bootstrap' : op;
-    throw new PaasError(
-      'PAAS_CI_ONLY',
-      `refusing to ${op} context ${ctx.name} (type ${ctx.type}) from outside CI: ` +
-        'changes to non-demo contexts are CI/CD-only',
-      {
-        stage: 'policy',
-        remediation:
-          `Run the workflow .github/workflows/${wf}.yml (workflow_dispatch, context ${ctx.name}; ` +
-          `template in workflows-templates/${wf}.yml), or drop --apply to see the plan.`,
-      },
-    );
+    throw ciOnly(ctx, op);
   }
   const f = triggerFacts(rt.env);
   const editYml = `edit paas.yml contexts.${ctx.name}.trigger (events, branches, actors) in the default branch, or trigger the run the policy allows`;
