@@ -9,7 +9,7 @@ import { cli, rmrf, tempDir } from './helpers.js';
 import { appYml, makeRelease, runOp } from './harness/deploy-app.js';
 import { freePort, stopApps } from './harness/sshd.js';
 import { PaasError } from '../lib/output/errors.js';
-import { remediationFor } from '../lib/ops/deploy/connect.js';
+import { remediationFor } from '../lib/ops/deploy/fleet-messages.js';
 import { StageError, TARGET_TRANSITIONS, TargetNode, toPaasError } from '../lib/ops/deploy/fleet.js';
 import { LocalTransport } from '../lib/transport/local.js';
 import { Redactor } from '../lib/redaction/redactor.js';

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Process-wide "stop starting new remote work" flag, raised by the CLI on SIGINT/SIGTERM during a
- * mutating deploy/rollback (lib/cli/interrupt.ts). `connectTransport` (lib/ops/deploy/connect.ts),
+ * mutating deploy/rollback (lib/cli/interrupt.ts). `connectTransport` (lib/transport/connect.ts),
  * which every remote step of a run goes through first, refuses once it is raised; the cleanup that
  * releases our locks connects without that gate.
  */

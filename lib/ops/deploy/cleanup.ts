@@ -9,7 +9,7 @@ import { loadAppConfig } from './app-config.js';
 import { healthGate } from './health.js';
 import { historyLine } from './releases.js';
 import { mapLimit } from '../../transport/limit.js';
-import { buildTransports, connectTransport, targetsFromVault } from './connect.js';
+import { buildTransports, connectTransport, targetsFromVault } from '../../transport/connect.js';
 import { errorMessage } from '../../output/errors.js';
 
 /** Name of the action state the main step writes and the `post:` step reads. */

@@ -28,7 +28,8 @@ import {
 } from '../../transport/transport.js';
 import type { AppConfig } from './app-config.js';
 import { interruptRequested } from '../../runtime/interrupt.js';
-import { connectTransport, fleetSentence, remediationFor, transportErrorCode } from './connect.js';
+import { connectTransport, transportErrorCode } from '../../transport/connect.js';
+import { fleetSentence, remediationFor } from './fleet-messages.js';
 import { healthGate } from './health.js';
 import { historyLine, parseState, pruneList, rollbackCandidate, type TargetState } from './releases.js';
 

@@ -16,7 +16,7 @@ import { TransportError } from '../../transport/transport.js';
 import type { z } from 'zod';
 import type { deployInputs } from './index.js';
 import { prepareArtifact, type CheckedArtifact as PreparedArtifact } from './artifact.js';
-import { connectTransport } from './connect.js';
+import { connectTransport } from '../../transport/connect.js';
 import {
   connectAll,
   lockOwner,
