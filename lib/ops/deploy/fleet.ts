@@ -31,7 +31,8 @@ import { interruptRequested } from '../../runtime/interrupt.js';
 import { connectTransport, transportErrorCode } from '../../transport/connect.js';
 import { fleetSentence, remediationFor } from './fleet-messages.js';
 import { healthGate } from './health.js';
-import { historyLine, parseState, pruneList, rollbackCandidate, type TargetState } from './releases.js';
+import { parseState, type TargetState } from '../../transport/release-state.js';
+import { historyLine, pruneList, rollbackCandidate } from './releases.js';
 
 export type TargetStatus = 'pending' | 'ok' | 'failed' | 'rolled_back' | 'rollback_failed' | 'skipped' | 'unchanged';
 
