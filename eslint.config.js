@@ -48,7 +48,16 @@ const NO_OTHER_OPERATION_ENTRY = {
   message:
     "An operation or engine never imports another operation's entry file (index.ts or run.ts): move the shared helper into its own module or down into an engine (docs/architecture.md).",
 };
-const boundaries = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+const NO_ACTIONS_CORE = {
+  name: '@actions/core',
+  message:
+    'Only the action runtime adapter talks to @actions/core (lib/entry/action.ts, and the persistence hooks it calls, lib/persistence/action-hooks.ts); everything else gets the runner through the Runtime ports: logger, redactor, stepState (docs/architecture.md).',
+};
+/** The files that are the action runtime adapter: the only importers of @actions/core in lib/. */
+const ACTION_ADAPTERS = ['lib/entry/action.ts', 'lib/persistence/action-hooks.ts'];
+const boundaries = (patterns, paths = [NO_ACTIONS_CORE]) => ({
+  'no-restricted-imports': ['error', { patterns, paths }],
+});
 /**
  * Known violations, each with the rule it still breaks (issue 15; to be moved down a layer): the
  * rule stays on for every other file, so no new one appears. Remove a line when its file is fixed.
@@ -91,5 +100,8 @@ export default tseslint.config(
   { files: ['lib/ops/**/*.ts'], rules: boundaries([NO_ENTRY, NO_OTHER_OPERATION_ENTRY]) },
   { files: ['lib/ops/checks/**/*.ts'], rules: boundaries([NO_ENTRY, NO_OPERATION_MODULE]) },
   { files: ['lib/ops/operation.ts'], rules: boundaries([NO_ENTRY, NO_OPERATION_MODULE_BESIDE]) },
+  { files: ['lib/entry/**/*.ts', 'lib/cli/**/*.ts'], rules: boundaries([]) },
+  { files: [ACTION_ADAPTERS[0]], rules: boundaries([], []) },
+  { files: [ACTION_ADAPTERS[1]], rules: boundaries([NO_ENTRY, NO_OPERATIONS], []) },
   ...(KNOWN_CROSS_OPERATION.length > 0 ? [{ files: KNOWN_CROSS_OPERATION, rules: boundaries([NO_ENTRY]) }] : []),
 );

@@ -41,6 +41,11 @@ test.each([
   ['lib/ops/events/new.ts', '../../entry/execute.js'],
   // readiness runs doctor through the RunOperation port it is given, not the dispatcher it imports
   ['lib/ops/readiness/index.ts', '../../entry/execute.js'],
+  // @actions/core only in the action runtime adapter: an operation uses the Runtime ports (stepState)
+  ['lib/ops/deploy/new.ts', '@actions/core'],
+  ['lib/runtime/new.ts', '@actions/core'],
+  ['lib/persistence/new.ts', '@actions/core'],
+  ['lib/cli/new.ts', '@actions/core'],
 ])('%s may not import %s', async (file, source) => {
   expect(await restricted(file, source)).toHaveLength(1);
 });
@@ -56,6 +61,8 @@ test.each([
   ['lib/transport/new.ts', '../isolation/names.js'], // the same layer
   ['lib/entry/new.ts', './registry.js'], // the entry layer imports the registry
   ['lib/cli/new.ts', '../entry/execute.js'],
+  ['lib/entry/action.ts', '@actions/core'], // the action runtime adapter
+  ['lib/persistence/action-hooks.ts', '@actions/core'],
 ])('%s may import %s', async (file, source) => {
   expect(await restricted(file, source)).toEqual([]);
 });

@@ -77,6 +77,7 @@ function actionRuntime(): Runtime {
     inCI: true,
     inAction: true,
     workspace: process.env.GITHUB_WORKSPACE,
+    stepState: { save: (name, value) => core.saveState(name, value) },
   };
 }
 
@@ -213,7 +214,7 @@ export async function runPost(): Promise<void> {
       return;
     }
     const { postReleaseLocks } = await import('../ops/deploy/cleanup.js');
-    await postReleaseLocks(rt, held); // deploy/rollback: release the locks this run holds (never others')
+    await postReleaseLocks(rt, held, readInputs(COMMON_INPUT_NAMES)); // deploy/rollback: release the locks this run holds (never others')
   } catch (e) {
     core.warning(rt.redactor.redact(`paas post: cleanup failed: ${errorMessage(e)}`));
   } finally {
