@@ -9,7 +9,8 @@ import { readdirSync, readFileSync } from 'node:fs';
  * - the CLI (lib/cli/interrupt.ts): a deploy/rollback --apply raises the flag, stops its local
  *   children and releases the locks it holds; a second signal ends the process at once;
  * - db_bootstrap (lib/ops/db_bootstrap/run.ts): cancels the running statement; a second signal
- *   ends the process at once.
+ *   ends the process at once;
+ * - the CLI's streaming command (`paas logs --tail`, lib/cli/cli.ts): aborts the stream.
  * `connectTransport` (lib/transport/connect.ts), which every remote step of a run goes through
  * first, refuses once the flag is raised; the cleanup that releases our locks connects without
  * that gate.
