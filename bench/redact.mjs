@@ -7,7 +7,9 @@
  * with 10, 100 and 1,000 registered secrets over ~50 MB of generated deploy logs holding a few
  * planted secrets (registered ones in several encodings, and unregistered tokens, DSNs, keys).
  *
- *   node_modules/.bin/node --expose-gc bench/redact.mjs [--mb 50] [--runs 7] [--naive-mb 2] [--ref REV]...
+ *   node_modules/.bin/node --expose-gc bench/redact.mjs [--mb 50] [--runs 7] [--naive-mb 2] [--chunk 65536] [--ref REV]...
+ *
+ * --chunk N: bytes per write() (remote output often arrives in much smaller chunks than 64 KiB).
  *
  * --ref REV (repeatable) races lib/redaction as it was at git revision REV too, in the same process
  * and interleaved slice by slice with the current one, so that a before/after comparison shares the
@@ -36,7 +38,7 @@ const REFS = args.flatMap((a, i) => (args[i - 1] === '--ref' ? [a] : []));
 const TOTAL_MB = opt('mb', 50);
 const RUNS = opt('runs', 7);
 const NAIVE_MB = opt('naive-mb', 2);
-const CHUNK = 64 * 1024;
+const CHUNK = opt('chunk', 64 * 1024);
 
 // --- compile the library (and the --ref versions) ---------------------------------------------
 const out = mkdtempSync(join(tmpdir(), 'paas-redact-bench-'));
@@ -240,7 +242,7 @@ function race(contenders) {
 
 // --- run -------------------------------------------------------------------------------------
 console.log(
-  `node ${process.version}, ${TOTAL_MB} MB of logs, ${CHUNK / 1024} KiB chunks, fastest of ${RUNS} runs per 256 KiB slice, naive on the first ${NAIVE_MB} MB`,
+  `node ${process.version}, ${TOTAL_MB} MB of logs, ${CHUNK} B chunks, fastest of ${RUNS} runs per 256 KiB slice, naive on the first ${NAIVE_MB} MB`,
 );
 const rows = [];
 for (const n of [10, 100, 1000]) {

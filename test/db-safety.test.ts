@@ -324,6 +324,16 @@ describe('drift: the schema the migrations produced, recorded after migrate, com
     );
     expect(r2.envelope.error?.message).toContain('index public.orders_total added');
     expect(r2.envelope.error?.message).not.toContain('notes');
+    // all's verify compares with the record migrate has just written (not read back): the same record,
+    // with the same time, that a verify of its own then reads from the database
+    const recordedAt = (x: string | undefined) => /\(recorded ([^)]+)\)/.exec(x ?? '')?.[1];
+    const v1b = await runDb(w, { mode: 'verify', vault: vaultWith(db.dsn) });
+    expect(recordedAt(r2.envelope.error?.message)).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+    expect(recordedAt(r2.envelope.error?.message)).toBe(recordedAt(v1b.envelope.error?.message));
+    expect(r2.envelope.fields.schema_fingerprint).toBe(
+      (await pg.query<{ f: string }>('SELECT fingerprint AS f FROM public.schema_migrations_schema', db.name)).rows[0]
+        ?.f,
+    );
 
     // undoing one change by hand removes it from the report
     await pg.query('DROP INDEX orders_total', db.name);

@@ -359,3 +359,46 @@ describe('GitHub Deployments of a rollback', () => {
     await assertNoToken(r);
   });
 });
+
+describe('GitHub Deployments of a sharded deploy: one, made by finalize', () => {
+  const run = (raw: Record<string, unknown>) =>
+    runOp(
+      'deploy',
+      { context: 'oss-demo', state_root: stateRoot, vault, app: 'web', apply: 'true', github_token: gh.token, ...raw },
+      { cwd: work, env: runnerEnv() },
+    );
+  const shard = (i: number, artifact: string, release: string) =>
+    run({ shard: `${i}/2`, artifact: tgz(artifact), release_id: release });
+
+  test('the shards create none; finalize creates one: in_progress then success with the environment URL', async () => {
+    const before = gh.deployments.size;
+    for (const i of [1, 2]) expect((await shard(i, 'v3', 's1')).outcome.exitCode).toBe(0);
+    expect(gh.deployments.size).toBe(before);
+    const f = await run({ mode: 'finalize', release_id: 's1' });
+    expect(f.outcome.envelope.error).toBeUndefined();
+    expect(f.outcome.exitCode).toBe(0);
+    expect(gh.deployments.size).toBe(before + 1);
+    const d = newest();
+    expect(d).toMatchObject({ environment: 'demo-eu', payload: { context: 'oss-demo', app: 'web', release_id: 's1' } });
+    expect(d.description).toBe('deploy web s1 to oss-demo (sharded)');
+    expect(states(d)).toEqual(['in_progress', 'success']);
+    expect(d.statuses[1]).toMatchObject({ environment_url: APP_URL, description: 'web s1 healthy on 2 target(s)' });
+    expect(gh.violations).toEqual([]);
+    await assertNoToken(f);
+  });
+
+  test('a shard failed: finalize returns the fleet and its Deployment fails, naming the target not reached', async () => {
+    expect((await shard(1, 'v4broken', 's2')).outcome.exitCode).toBe(0);
+    expect((await shard(2, 'v4broken', 's2')).outcome.exitCode).toBe(1);
+    const f = await run({ mode: 'finalize', release_id: 's2' });
+    expect(f.outcome.exitCode).toBe(1);
+    expect(f.outcome.envelope.fields.rolled_back_targets).toBe('web1');
+    for (const t of ['web1', 'web2'])
+      expect(readlinkSync(join(dirs[t] as string, 'oss-demo', 'web', 'current'))).toBe('releases/s1');
+    const d = newest();
+    expect(states(d)).toEqual(['in_progress', 'failure']);
+    expect(d.statuses[1]?.description).toBe('s2 did not reach web2; returned 1 target(s) to their previous release');
+    expect(gh.violations).toEqual([]);
+    await assertNoToken(f);
+  });
+});

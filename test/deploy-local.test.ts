@@ -149,6 +149,7 @@ describe('CI/CD-only and trigger policy', () => {
       release_id: 'v1',
     };
     const refused = await runOp('deploy', { ...common, apply: 'true' }, { cwd: work, inCI: false });
+    expect(refused.outcome.envelope.error?.code).toBe('PAAS_CI_ONLY');
     expect(refused.outcome.envelope.error?.stage).toBe('policy');
     expect(refused.outcome.envelope.error?.message).toContain('outside CI');
     expect(refused.outcome.envelope.error?.remediation).toContain('.github/workflows/deploy.yml');

@@ -6,13 +6,14 @@
  * the fixtures are assembled at test time (test/fixtures/doctor-corpus.ts).
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Detector } from '../lib/ops/doctor/detect.js';
 import { ReadAhead } from '../lib/ops/doctor/readahead.js';
 import { listFiles, scanTree, wholeList, type ScanResult } from '../lib/ops/doctor/tree.js';
 import { cli, rmrf, tempDir } from './helpers.js';
 import { Fakes, rng } from './fixtures/doctor-corpus.js';
+import { createSandbox, distDir, runAction, type Sandbox } from './harness/runner.js';
 
 const dirs: string[] = [];
 const tmp = (p: string) => {
@@ -26,8 +27,7 @@ const fakes = new Fakes(rng(7));
 const MAX = 1 << 20;
 
 /** A tree of `n` source files of 0 to ~6 KB, some with secrets, plus every kind of file the scan skips or flags. */
-function tree(n: number): string {
-  const root = tmp('paas-doctor-readahead-');
+function tree(n: number, root = tmp('paas-doctor-readahead-'), registered = ''): string {
   const r = rng(11);
   for (let i = 0; i < n; i++) {
     const dir = join(root, `pkg${i % 17}`, 'src');
@@ -35,6 +35,7 @@ function tree(n: number): string {
     const lines = Array.from({ length: Math.floor(r() * 120) }, (_, k) => `export const v${k} = ${k * i};`);
     if (i % 37 === 5) lines.splice(lines.length >> 1, 0, `const token = '${fakes.github()}';`);
     if (i % 53 === 9) lines.push(`DATABASE_URL=postgres://app:${fakes.password(18)}@db.internal:5432/app`);
+    if (registered && i % 41 === 3) lines.push(`// ${Buffer.from(registered).toString('base64url')}`);
     writeFileSync(join(dir, `m${i}.ts`), lines.join('\n'));
   }
   // larger than a quarter of the small rings below: read by the main thread
@@ -104,5 +105,70 @@ describe('doctor reader thread', () => {
     const off = await run('0');
     expect(on.code).toBe(1);
     expect(on).toEqual(off);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// From a bundle the reader thread also runs the matcher's pass (scan-thread.ts); TypeScript
+// sources cannot load it as a thread, so it is tested through the action bundle (PAAS_HARNESS_DIST
+// for a private build; PAAS_SKIP_BUNDLE_TESTS=1 skips these while dist/ cannot be built).
+const describeBundle = process.env.PAAS_SKIP_BUNDLE_TESTS === '1' ? describe.skip : describe;
+
+describeBundle('doctor action bundle: the scan thread', () => {
+  const sandboxes: Sandbox[] = [];
+  afterAll(() => sandboxes.forEach((s) => s.cleanup()));
+
+  test('the bundle is built', () => {
+    expect(existsSync(join(distDir(), 'doctor', 'index.js'))).toBe(true);
+  });
+
+  test('the matcher pass on the reader thread finds what one thread finds, registered forms included (and the reader alone too)', async () => {
+    const value = fakes.alnum(30);
+    const sb = createSandbox({ git: true });
+    sandboxes.push(sb);
+    tree(400, sb.workspace, value);
+    // more matcher events than the room after its bytes (64 KiB): scanned again by the main thread
+    writeFileSync(join(sb.workspace, 'many.py'), `${'token\n'.repeat(6000)}api_key = "${fakes.alnum(32)}"\n`);
+    // larger than a quarter of the 4 MiB ring: read and scanned by the main thread
+    writeFileSync(join(sb.workspace, 'vendor.js'), `${'y = 2;\n'.repeat(200_000)}const t = '${fakes.gitlab()}';\n`);
+    const run = async (mode: string) => {
+      const r = await runAction({
+        action: 'doctor',
+        sandbox: sb,
+        inputs: { state_root: sb.stateRoot, vault: `PAAS_WEBHOOK_SECRET=${value}` },
+        env: { PAAS_DOCTOR_READAHEAD: mode },
+      });
+      const env = r.envelope as {
+        fields: { checks: Array<{ name: string; findings: Array<Record<string, unknown>> }> };
+      };
+      const findings = env.fields.checks.map((c) => [
+        c.name,
+        c.findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.kind} ${f.fingerprint}`),
+      ]);
+      const stats = /doctor: (\d+) file\(s\) read by the reader thread, (\d+) of them scanned there too/.exec(r.stdout);
+      return {
+        exitCode: r.exitCode,
+        status: r.outputs.status,
+        findings,
+        stats: stats ? [Number(stats[1]), Number(stats[2])] : null,
+      };
+    };
+    const one = await run('0');
+    const scanned = await run('wait');
+    const read = await run('read');
+    expect(one.exitCode).toBe(1);
+    expect(one.stats).toBeNull();
+    const registered = (one.findings.find(([n]) => n === 'repo_plaintext_secret_exposure')?.[1] ?? []) as string[];
+    expect(registered.filter((f) => f.includes(' registered_secret ')).length).toBeGreaterThan(5);
+    for (const other of [scanned, read]) {
+      expect(other.status).toBe(one.status);
+      expect(other.findings).toEqual(one.findings);
+    }
+    // the reader thread read every regular file but the large one (406) and, in the bundle, ran the
+    // matcher's pass on every non-empty text file among them but many.py (398):
+    // PAAS_DOCTOR_READAHEAD=wait, the scanning thread leaves them all to it
+    expect(scanned.stats).toEqual([406, 398]);
+    expect(one.findings.flat(2).some((f) => String(f).startsWith('many.py:6001:'))).toBe(true);
+    expect(read.stats?.[1]).toBe(0);
   });
 });

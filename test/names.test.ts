@@ -10,7 +10,7 @@ import { contextConfigSchema } from '../lib/isolation/context.js';
 import { APP_NAME_RE, CONTEXT_NAME_RE, TARGET_ID_RE } from '../lib/isolation/names.js';
 import { deployInputs } from '../lib/ops/deploy/index.js';
 import { logsInputs } from '../lib/ops/logs/index.js';
-import { rollbackInputs } from '../lib/ops/rollback/index.js';
+import { rollbackInputs } from '../lib/ops/rollback/inputs.js';
 import { safeApp } from '../lib/transport/commands.js';
 import { parseTargets } from '../lib/transport/targets.js';
 

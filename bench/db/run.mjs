@@ -37,5 +37,12 @@ registerHooks({
   },
 });
 
-// --lint: the lint benchmark (bench/db/lint-bench.ts) instead of the migrate comparison
-await import(process.argv.includes('--lint') ? './lint-bench.ts' : './bench.ts');
+// --lint: the lint benchmark (bench/db/lint-bench.ts); --per-file: what one file's SQL costs on the
+// server (bench/db/per-file.ts); otherwise the migrate comparison with dbmate
+await import(
+  process.argv.includes('--lint')
+    ? './lint-bench.ts'
+    : process.argv.includes('--per-file')
+      ? './per-file.ts'
+      : './bench.ts'
+);

@@ -27,7 +27,7 @@ import { detectHits, ScanResult } from './lines.js';
 import { Matcher } from './matcher.js';
 import { REDACTED, type PemState } from './patterns.js';
 import { createStream, type RedactionEngine } from './stream.js';
-import { isWrappable, WrappedForms, type WrapHistory } from './wrapped.js';
+import { isWrappable, WrappedForms, type LiveStart, type WrapHistory } from './wrapped.js';
 
 export { MIN_SECRET_LENGTH, derivedForms, base64Aligned } from './forms.js';
 export { isPlaceholder, keyNamesSecret, SECRET_KEYWORD_SOURCE, TOKEN_RULES, Fam, REDACTED } from './patterns.js';
@@ -254,8 +254,8 @@ export class Redactor implements RedactionEngine {
     this.wrapped.dumps.scan(text, to, complete, add);
   }
 
-  wrapHoldFrom(text: string, from: number, to: number, hist: WrapHistory, incomplete: number): number {
-    return this.wrapped.holdFrom(text, from, to, hist, incomplete);
+  wrapHoldFrom(text: string, from: number, to: number, hist: WrapHistory, incomplete: number, live: LiveStart): number {
+    return this.wrapped.holdFrom(text, from, to, hist, incomplete, live);
   }
 
   /** Automaton over the forms that contain a line break (null when there are none). */

@@ -19,7 +19,7 @@ import type { PrefixAutomaton } from './aho.js';
 import { Intervals } from './intervals.js';
 import { detectHits, lastLineEnd, ScanResult } from './lines.js';
 import { MAX_WINDOW, type PemState } from './patterns.js';
-import { EMPTY_HISTORY, nextHistory, type WrapHistory } from './wrapped.js';
+import { EMPTY_HISTORY, nextHistory, type LiveStart, type WrapHistory } from './wrapped.js';
 
 export interface RedactionEngine {
   readonly version: number;
@@ -34,7 +34,7 @@ export interface RedactionEngine {
     add: (start: number, end: number) => void,
     hist: WrapHistory,
   ): void;
-  wrapHoldFrom(text: string, from: number, to: number, hist: WrapHistory, incomplete: number): number;
+  wrapHoldFrom(text: string, from: number, to: number, hist: WrapHistory, incomplete: number, live: LiveStart): number;
   /** hex dumps (dumps.ts): every form found in the dump lines of text[0, to) */
   scanDumps(text: string, to: number, complete: boolean, add: (start: number, end: number) => void): void;
   multiLineAutomaton(): PrefixAutomaton | null;
@@ -71,6 +71,8 @@ export class LineStream {
   private readonly compactAt: number;
   /** what was emitted that a wrapped encoding may have started in (wrapped.ts) */
   private hist: WrapHistory = EMPTY_HISTORY;
+  /** where a wrapped form in progress may still start (wrapped.ts, LiveStart) */
+  private readonly live: LiveStart = { start: 0 };
 
   constructor(
     private readonly engine: RedactionEngine,
@@ -136,6 +138,7 @@ export class LineStream {
     this.acState = 0;
     this.acKnown = this.ac !== null;
     this.hist = EMPTY_HISTORY;
+    this.live.start = 0;
     return out;
   }
 
@@ -148,6 +151,8 @@ export class LineStream {
     this.version = this.engine.version;
     this.ac = this.engine.multiLineAutomaton();
     this.acKnown = false;
+    // new forms may begin anywhere in what is held
+    this.live.start = 0;
     return 0;
   }
 
@@ -226,6 +231,7 @@ export class LineStream {
     const keep = this.pem.start + 1;
     if (cut - keep <= this.compactAt) return;
     this.buf = this.buf.slice(0, keep) + this.buf.slice(cut);
+    this.live.start = 0;
     this.spans.normalize();
     this.spans.removeRange(keep, cut);
     const shift = (p: number) => (p >= cut ? p - (cut - keep) : p);
@@ -243,13 +249,14 @@ export class LineStream {
         b = Math.min(b, Math.max(this.realLineStart, len - (this.engine.maxSingleLine - 1)));
       if (this.pem.open) b = Math.min(b, this.pem.start);
       if (b > 0 && this.engine.maxWrappedLength > 0)
-        b = Math.min(b, this.engine.wrapHoldFrom(this.buf, 0, len, this.hist, this.realLineStart));
+        b = Math.min(b, this.engine.wrapHoldFrom(this.buf, 0, len, this.hist, this.realLineStart, this.live));
       b = this.spans.safeBoundary(b);
     }
     if (b <= 0) return '';
     const out = this.spans.apply(this.buf, 0, b, this.mask);
     if (!final) this.hist = nextHistory(this.buf, b, this.hist);
     this.spans.consume(b);
+    this.live.start = Math.max(0, this.live.start - b);
     this.buf = this.buf.slice(b);
     this.lineStart -= b;
     this.realLineStart -= b;

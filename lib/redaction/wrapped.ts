@@ -210,20 +210,46 @@ function releaseLarge(): void {
   }
 }
 
-/** Slot of text[i, i + 4) in the `heads` filter (a hash: different heads may share a slot). */
-function headKey(text: string, i: number): number {
+/**
+ * Hash of text[i, i + 4) for the `heads` filter: a Bloom filter of 2^20 bits, two bits per head
+ * (bits h >>> 12 and h & 0xfffff), so that few of the positions of a long run pass it.
+ */
+function headHash(text: string, i: number): number {
   const k =
     text.charCodeAt(i) ^
-    (text.charCodeAt(i + 1) << 7) ^
-    (text.charCodeAt(i + 2) << 14) ^
-    (text.charCodeAt(i + 3) << 21);
-  return Math.imul(k, 0x9e3779b1) >>> 16;
+    (text.charCodeAt(i + 1) << 8) ^
+    (text.charCodeAt(i + 2) << 16) ^
+    (text.charCodeAt(i + 3) << 24);
+  return Math.imul(k ^ (k >>> 15), 0x9e3779b1);
+}
+
+function hasHead(heads: Int32Array, h: number): boolean {
+  const a = h >>> 12;
+  const b = h & 0xfffff;
+  return ((heads[a >>> 5] as number) & (1 << (a & 31))) !== 0 && ((heads[b >>> 5] as number) & (1 << (b & 31))) !== 0;
+}
+
+function addHead(heads: Int32Array, h: number): void {
+  const a = h >>> 12;
+  const b = h & 0xfffff;
+  heads[a >>> 5] = (heads[a >>> 5] as number) | (1 << (a & 31));
+  heads[b >>> 5] = (heads[b >>> 5] as number) | (1 << (b & 31));
 }
 
 function fromCodes(codes: number[]): string {
   let out = '';
   for (let i = 0; i < codes.length; i += 4096) out += String.fromCharCode(...codes.slice(i, i + 4096));
   return out;
+}
+
+/**
+ * Where a stream's trailing run may still start a form (holdFrom() reads and updates it): a
+ * position of the text, `from` when the history may too. A tail that begins no form never will,
+ * however the text goes on (a longer text beginning a form would make its start begin one too),
+ * so each write looks only at what came after the start found last time, not at the whole run.
+ */
+export interface LiveStart {
+  start: number;
 }
 
 /** What holdWrapped() found at the end of the text (see trailingRun). */
@@ -274,8 +300,8 @@ export class WrappedForms {
   private sorted: string[] | null = null;
   /** UTF-16 code units that occur in some form */
   private readonly alphabet = new Uint8Array(65536);
-  /** filter of the forms' first four characters (headKey): 1 where some form may begin so */
-  private readonly heads = new Uint8Array(1 << 16);
+  /** Bloom filter of the forms' first four characters (headHash) */
+  private readonly heads = new Int32Array(1 << 15);
   maxLength = 0;
   /** every form, searched as bytes in hex dumps (dumps.ts) */
   readonly dumps = new DumpForms();
@@ -289,7 +315,7 @@ export class WrappedForms {
     this.list.push(form);
     this.sorted = null;
     for (let i = 0; i < form.length; i++) this.alphabet[form.charCodeAt(i)] = 1;
-    this.heads[headKey(form, 0)] = 1;
+    addHead(this.heads, headHash(form, 0));
     if (form.length > this.maxLength) this.maxLength = form.length;
   }
 
@@ -397,19 +423,33 @@ export class WrappedForms {
    * shorter than WRAP_MIN_HEAD (the scan does not mask that part either). `to` when nothing is in
    * progress. `incomplete`: where the line still being written starts.
    */
-  holdFrom(text: string, from: number, to: number, hist: WrapHistory = EMPTY_HISTORY, incomplete = to): number {
-    const wrapped = this.holdWrapped(text, from, to, hist, incomplete);
+  holdFrom(
+    text: string,
+    from: number,
+    to: number,
+    hist: WrapHistory = EMPTY_HISTORY,
+    incomplete = to,
+    live: LiveStart = { start: from },
+  ): number {
+    const wrapped = this.holdWrapped(text, from, to, hist, incomplete, live);
     if (this.dumps.size === 0 || wrapped <= from) return wrapped;
     return Math.max(from, Math.min(wrapped, this.dumps.holdFrom(text, to, incomplete)));
   }
 
-  private holdWrapped(text: string, from: number, to: number, hist: WrapHistory, incomplete: number): number {
+  private holdWrapped(
+    text: string,
+    from: number,
+    to: number,
+    hist: WrapHistory,
+    incomplete: number,
+    live: LiveStart,
+  ): number {
     if (this.list.length === 0) return to;
-    const run = this.trailingRun(text, from, to, hist);
-    if (run.tail.length === 0) return to;
-    const s = this.longestFormStart(run.tail);
+    const run = this.trailingRun(text, from, to, hist, live.start);
+    const s = run.tail.length === 0 ? -1 : this.longestFormStart(run.tail);
+    const first = s < 0 ? to : s < run.histUsed ? from : (run.at[s - run.histUsed] as number);
+    live.start = first;
     if (s < 0) return to;
-    const first = s < run.histUsed ? from : (run.at[s - run.histUsed] as number);
     const afterBreak = holdAfterShortHead(text, from, to, hist, s < run.histUsed ? run.histUsed - s : 0, first);
     if (afterBreak >= 0) return afterBreak;
     if (s < run.histUsed) return from;
@@ -426,12 +466,13 @@ export class WrappedForms {
    * removed, at most maxLength characters: `tail`, where each of its characters after the first
    * `histUsed` (taken from the history) lies in text (`at`).
    */
-  private trailingRun(text: string, from: number, to: number, hist: WrapHistory): TrailingRun {
+  private trailingRun(text: string, from: number, to: number, hist: WrapHistory, live: number): TrailingRun {
     const max = this.maxLength;
     const codes: number[] = [];
     const at: number[] = [];
+    const floor = Math.max(from, live);
     let e = to;
-    while (e > from && codes.length < max) {
+    while (e > floor && codes.length < max) {
       const b = blankBefore(text, e, from);
       if (b > 0) {
         e -= b;
@@ -446,7 +487,7 @@ export class WrappedForms {
     codes.reverse();
     at.reverse();
     let histUsed = 0;
-    if (e <= from && codes.length < max) {
+    if (e <= from && live <= from && codes.length < max) {
       // all of text[from, to) can continue what was emitted before it: the history's alphabet tail
       const hc = hist.chars;
       while (
@@ -468,7 +509,7 @@ export class WrappedForms {
   private longestFormStart(tail: string): number {
     const n = tail.length;
     for (let s = 0; s < n; s++) {
-      if (n - s >= 4 && this.heads[headKey(tail, s)] !== 1) continue;
+      if (n - s >= 4 && !hasHead(this.heads, headHash(tail, s))) continue;
       if (this.beginsForm(tail.slice(s))) return s;
     }
     return -1;

@@ -5,6 +5,7 @@
  * returns every target this run switched to it, in every shard, to the release it ran before; locks
  * this run's cancelled shards left are released (never another run's). Idempotent.
  */
+import type { DeploymentTracker } from '../../github/api.js';
 import type { Outcome } from '../../output/envelope.js';
 import { errorMessage } from '../../output/errors.js';
 import { EXIT_ERROR, EXIT_OK } from '../../output/exit.js';
@@ -14,7 +15,16 @@ import type { CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { finalizeScript, prepareScript, unlockScript } from '../../transport/commands.js';
 import { mapLimit } from '../../transport/limit.js';
-import { connectAll, lockOwner, recordHistory, trackLocks, withFleet, type Fleet } from './fleet-session.js';
+import {
+  connectAll,
+  lockOwner,
+  recordHistory,
+  startDeployment,
+  trackLocks,
+  withFleet,
+  type DeployPorts,
+  type Fleet,
+} from './fleet-session.js';
 import {
   fleetRollback,
   readStates,
@@ -94,6 +104,8 @@ export function judge(name: string, st: TargetState | StageError | undefined, ru
 
 interface Finalizing {
   rt: Runtime;
+  /** the sharded deploy's one GitHub Deployment (with github_token), or null */
+  tracker: DeploymentTracker | null;
   fleet: OpenFleet;
   release: string;
   verdicts: Verdict[];
@@ -292,7 +304,13 @@ function finalizeOptions(rt: Runtime, fleet: OpenFleet, release: string): FleetO
   };
 }
 
-async function finalizeBody(rt: Runtime, common: CommonInputs, s: DeploySettings, fleet: OpenFleet): Promise<Outcome> {
+async function finalizeBody(
+  rt: Runtime,
+  common: CommonInputs,
+  s: DeploySettings,
+  ports: DeployPorts,
+  fleet: OpenFleet,
+): Promise<Outcome> {
   const release = requireShardRelease(s.release_id, 'finalize');
   shardSlice(
     fleet.nodes.map((n) => n.name),
@@ -316,17 +334,59 @@ async function finalizeBody(rt: Runtime, common: CommonInputs, s: DeploySettings
       detail,
     })),
   });
-  const f: Finalizing = { rt, fleet, release, verdicts, fo: finalizeOptions(rt, fleet, release), fields };
-  if (!s.apply) return finalizePlan(f);
-  if (verdicts.every((v) => v.verdict === 'healthy')) {
-    await markGood(f);
-    return finalizeSuccess(f);
+  const f: Finalizing = {
+    rt,
+    tracker: null,
+    fleet,
+    release,
+    verdicts,
+    fo: finalizeOptions(rt, fleet, release),
+    fields,
+  };
+  return s.apply ? applyFinalize(f, s, ports) : finalizePlan(f);
+}
+
+/** Marks good everywhere or returns the fleet; the sharded deploy's one GitHub Deployment says which. */
+async function applyFinalize(f: Finalizing, s: DeploySettings, ports: DeployPorts): Promise<Outcome> {
+  const { rt, fleet, release, verdicts } = f;
+  f.tracker = await startDeployment(
+    rt,
+    s.github_token,
+    ports,
+    fleet.loaded.environment(fleet.ctx) ?? fleet.ctx,
+    `deploy ${fleet.app} ${release} to ${fleet.ctx} (sharded)`,
+    { context: fleet.ctx, app: fleet.app, release_id: release },
+  );
+  try {
+    if (verdicts.every((v) => v.verdict === 'healthy')) {
+      await markGood(f);
+      await f.tracker?.status(
+        'success',
+        `${fleet.app} ${release} healthy on ${verdicts.length} target(s)`,
+        fleet.cfg.url,
+      );
+      return finalizeSuccess(f);
+    }
+    const rolledBack = await returnAll(f);
+    const missing = verdicts.filter((v) => v.verdict !== 'healthy').map((v) => v.target);
+    await f.tracker?.status(
+      'failure',
+      `${release} did not reach ${missing.join(',')}; returned ${rolledBack.length} target(s) to their previous release`,
+    );
+    return finalizeFailure(f, rolledBack);
+  } catch (e) {
+    await f.tracker?.status('failure', `finalize of ${release} failed`);
+    throw e;
   }
-  return finalizeFailure(f, await returnAll(f));
 }
 
 /** `mode: finalize` (`paas deploy --finalize --release-id <id>`). */
-export async function finalizeRun(rt: Runtime, common: CommonInputs, s: DeploySettings): Promise<Outcome> {
+export async function finalizeRun(
+  rt: Runtime,
+  common: CommonInputs,
+  s: DeploySettings,
+  ports: DeployPorts = {},
+): Promise<Outcome> {
   const fields: Record<string, unknown> = {};
   return withFleet(
     rt,
@@ -338,6 +398,6 @@ export async function finalizeRun(rt: Runtime, common: CommonInputs, s: DeploySe
       log: (m) => rt.logger.info(m),
       fail: (e, ctx, nodes) => fail(rt, ctx, 'finalize', e, fields, nodes),
     },
-    (fleet) => finalizeBody(rt, common, s, fleet),
+    (fleet) => finalizeBody(rt, common, s, ports, fleet),
   );
 }

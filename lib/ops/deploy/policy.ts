@@ -114,9 +114,16 @@ export function checkTriggerPolicy(
   if (!rt.inCI) {
     if (ctx.type === 'demo') return;
     const wf = op.startsWith('db_bootstrap') ? 'db_bootstrap' : op;
-    throw denied(
-      `refusing to ${op} context ${ctx.name} (type ${ctx.type}) from outside CI: changes to non-demo contexts are CI/CD-only`,
-      `Run the workflow .github/workflows/${wf}.yml (workflow_dispatch, context ${ctx.name}; template in workflows-templates/${wf}.yml), or drop --apply to see the plan.`,
+    throw new PaasError(
+      'PAAS_CI_ONLY',
+      `refusing to ${op} context ${ctx.name} (type ${ctx.type}) from outside CI: ` +
+        'changes to non-demo contexts are CI/CD-only',
+      {
+        stage: 'policy',
+        remediation:
+          `Run the workflow .github/workflows/${wf}.yml (workflow_dispatch, context ${ctx.name}; ` +
+          `template in workflows-templates/${wf}.yml), or drop --apply to see the plan.`,
+      },
     );
   }
   const f = triggerFacts(rt.env);

@@ -101,7 +101,7 @@ export async function deployRun(
   if (s.mode === 'reconcile') return reconcileRun(rt, common, s);
   if (s.mode === 'target_check') return targetCheckRun(rt, common, s);
   if (s.mode === 'plan_shards') return planShardsRun(rt, common, s);
-  if (s.mode === 'finalize') return (await import('./finalize.js')).finalizeRun(rt, common, s);
+  if (s.mode === 'finalize') return (await import('./finalize.js')).finalizeRun(rt, common, s, ports);
   const run: DeployRun = {
     rt,
     common,
@@ -321,14 +321,17 @@ async function startApply(run: DeployRun, p: Prepared): Promise<FleetOptions> {
   const { rt, s, fields } = run;
   const { fleet, release } = p;
   const { cfg, identity, app: appName, ctx: ctxName } = fleet;
-  run.tracker = await startDeployment(
-    rt,
-    s.github_token,
-    run.ports,
-    fleet.loaded.environment(ctxName) ?? ctxName,
-    `deploy ${appName} ${release} to ${ctxName}${p.shard ? ` (shard ${p.shard})` : ''}`,
-    { context: ctxName, app: appName, release_id: release, ...(p.shard ? { shard: p.shard } : {}) },
-  );
+  // a sharded deploy has one GitHub Deployment, made by finalize (which knows the fleet's outcome)
+  run.tracker = p.shard
+    ? null
+    : await startDeployment(
+        rt,
+        s.github_token,
+        run.ports,
+        fleet.loaded.environment(ctxName) ?? ctxName,
+        `deploy ${appName} ${release} to ${ctxName}`,
+        { context: ctxName, app: appName, release_id: release },
+      );
   fleet.session.events.append('deploy.started', `deploy ${appName} ${release}`, {
     app: appName,
     release_id: release,

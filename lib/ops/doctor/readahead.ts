@@ -17,6 +17,7 @@
  * thread reads the rest. A busy machine therefore costs no more than reading on one thread.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { Anchor } from '../../redaction/patterns.js';
 
 /** What readFileInto() and the reader say about one file (the same numbers on both threads). */
 export const ReadStatus = {
@@ -45,19 +46,23 @@ const LISTED = 5; // 1: the file list has been posted to the reader
 const ROOM_AT = 6; // the reader sleeps until TAIL reaches this ring position...
 const SLEEPING = 7; // ...while this is 1 (then the main thread wakes it: a wake-up per batch, not per file)
 const WAITED = 8; // 1 + the file the main thread waits for (the reader wakes it only then)
-// fields of `info` (four per file)
+const RUNNING = 9; // 1: the reader has the list and is reading (start() may wait for it)
+// fields of `info` (INFO_INTS per file); the reader thread repeats these numbers as literals
+const INFO_INTS = 6;
 const F_STATUS = 0;
 const F_LENGTH = 1;
 const F_OFFSET = 2;
 const F_END = 3;
+const F_EVENTS = 4; // ints of matcher events after the bytes (scan thread), -1: not scanned
+const F_EVENTS_AT = 5; // their index in the ring viewed as an Int32Array
 
 /** How long the main thread waits for a file the reader is reading before reading it itself. */
-const TAKEOVER_MS = 1;
+const TAKEOVER_MS = 0.25;
 /** Ring size (a power of two); files larger than a quarter of it are read by the main thread. */
 export const DEFAULT_RING_BYTES = 1 << 22;
 
 /** What the reader is given when it starts (before the files are listed). */
-interface ReaderTask {
+export interface ReaderTask {
   maxFileBytes: number;
   ctrl: SharedArrayBuffer;
   ring: SharedArrayBuffer;
@@ -75,7 +80,7 @@ interface ReaderFiles {
 }
 
 /** The reader thread's ring and its write position. */
-interface ReaderRing {
+export interface ReaderRing {
   fs: typeof import('node:fs');
   ctrl: Int32Array;
   ring: Buffer;
@@ -84,6 +89,13 @@ interface ReaderRing {
   maxFileBytes: number;
   /** where the next file goes (a position that wraps at 2^32; its offset in the ring: head & (size - 1)) */
   head: number;
+  /** bytes reserved after each file for its matcher events (scan thread; 0: none) */
+  extra: number;
+  /**
+   * The scan thread's matcher pass over the n bytes at `off`: writes its events from byte `at` (at
+   * most `cap` bytes) and returns how many ints it wrote, or -1 (too many, or not scanned).
+   */
+  scan?: (off: number, n: number, at: number, cap: number) => number;
 }
 
 // The reader thread's program: readerRoom(), readerRead() and readAheadThread() are stringified
@@ -105,7 +117,7 @@ function readerRoom(r: ReaderRing, need: number): boolean {
   }
 }
 
-/** Reads a file into the ring: its status (in the ring: its length, offset and end in info[at + 1..3]). */
+/** Reads a file into the ring: its status (in the ring: its length, offset, end and events in info[at + 1..5]). */
 function readerRead(r: ReaderRing, abs: string, info: Int32Array, at: number): number {
   const { fs, size } = r;
   let fd: number;
@@ -122,7 +134,8 @@ function readerRead(r: ReaderRing, abs: string, info: Int32Array, at: number): n
     if (!st.isFile()) return 5;
     if (st.size > r.maxFileBytes) return 4;
     if (st.size > size >> 2) return 6;
-    const need = (st.size + 7) & ~7;
+    const base = (st.size + 7) & ~7;
+    const need = base + r.extra;
     const skip = (r.head & (size - 1)) + need > size ? size - (r.head & (size - 1)) : 0;
     if (!readerRoom(r, skip + need)) return 6;
     const off = (r.head + skip) & (size - 1);
@@ -132,10 +145,13 @@ function readerRead(r: ReaderRing, abs: string, info: Int32Array, at: number): n
       if (k === 0) break;
       n += k;
     }
-    r.head = (r.head + skip + need) | 0;
+    const events = r.scan ? r.scan(off, n, off + base, r.extra) : -1;
+    r.head = (r.head + skip + base + (events > 0 ? (events * 4 + 7) & ~7 : 0)) | 0;
     info[at + 1] = n;
     info[at + 2] = off;
     info[at + 3] = r.head;
+    info[at + 4] = events;
+    info[at + 5] = (off + base) >> 2;
     return 0;
   } catch {
     return 3;
@@ -145,7 +161,11 @@ function readerRead(r: ReaderRing, abs: string, info: Int32Array, at: number): n
 }
 
 /** The reader thread's main: waits for the file list, then reads every file it can claim, in order. */
-function readAheadThread(req: (id: string) => unknown, t: ReaderTask): void {
+export function readAheadThread(
+  req: (id: string) => unknown,
+  t: ReaderTask,
+  scan?: (ring: ReaderRing) => ReaderRing['scan'],
+): void {
   const fs = req('node:fs') as typeof import('node:fs');
   const { receiveMessageOnPort } = req('node:worker_threads') as typeof import('node:worker_threads');
   const ctrl = new Int32Array(t.ctrl);
@@ -158,7 +178,9 @@ function readAheadThread(req: (id: string) => unknown, t: ReaderTask): void {
     flags,
     maxFileBytes: t.maxFileBytes,
     head: 0,
+    extra: scan ? 1 << 16 : 0,
   };
+  if (scan) r.scan = scan(r);
   try {
     // the file list: posted when the main thread has listed the tree
     while (Atomics.load(ctrl, 5) === 0 && Atomics.load(ctrl, 1) === 0) Atomics.wait(ctrl, 5, 0, 50);
@@ -168,12 +190,14 @@ function readAheadThread(req: (id: string) => unknown, t: ReaderTask): void {
     const state = new Int32Array(job.state);
     const info = new Int32Array(job.info);
     const files = job.files.split('\0');
+    Atomics.store(ctrl, 9, 1);
+    Atomics.notify(ctrl, 9);
     for (let i = 0; i < files.length; i++) {
       if (Atomics.load(ctrl, 1) !== 0) break;
       const at = Atomics.load(ctrl, 3);
       if (at > i) i = at;
       if (Atomics.compareExchange(state, i, 0, 1) !== 0) continue;
-      info[i * 4] = readerRead(r, job.prefix + files[i], info, i * 4);
+      info[i * 6] = readerRead(r, job.prefix + files[i], info, i * 6);
       Atomics.store(state, i, 2);
       Atomics.add(ctrl, 4, 1);
       if (Atomics.load(ctrl, 8) === i + 1) Atomics.notify(state, i);
@@ -189,11 +213,34 @@ const READER_SOURCE = () =>
   `${readerRoom.toString()}\n${readerRead.toString()}\n` +
   `(${readAheadThread.toString()})(require, require('node:worker_threads').workerData);`;
 
-/** Whether to start a reader thread: a spare core (PAAS_DOCTOR_READAHEAD=0 or 1 decides instead). */
+/** The scan thread's module and what its matcher is built from (ReadAhead's constructor). */
+export interface ScanThreadOptions {
+  url: string;
+  anchors: readonly Anchor[];
+  forms: readonly string[];
+}
+
+/**
+ * A file handed out by take(): its bytes, and when the scan thread ran the matcher on them, its
+ * events (eventCount ints from events[eventsAt]: 0, start, end for a registered form; 1, position,
+ * family for an anchor) in the order the matcher reported them; eventCount -1: not scanned.
+ */
+export interface TakenFile {
+  data: Buffer;
+  events?: Int32Array;
+  eventsAt?: number;
+  eventCount?: number;
+}
+
+/**
+ * Whether to start a reader thread: a spare core. PAAS_DOCTOR_READAHEAD decides instead: 0 off;
+ * 1 on, also for small trees; read: on, without the matcher's pass; wait: on, and the scan waits
+ * until the reader runs (tests: the reader then reads from the first file on).
+ */
 export function readAheadWanted(env: NodeJS.ProcessEnv, cores: number): boolean {
   const forced = env.PAAS_DOCTOR_READAHEAD;
   if (forced === '0') return false;
-  if (forced === '1') return true;
+  if (forced === '1' || forced === 'wait' || forced === 'read') return true;
   return cores >= 2;
 }
 
@@ -215,24 +262,34 @@ export class ReadAhead {
   private abandoned = true;
   /** files handed out from the ring (read by the reader) */
   fromRing = 0;
+  /** PAAS_DOCTOR_READAHEAD=wait (tests): how long to wait for the reader to claim and read each file */
+  private patience = 0;
+  /** of which the matcher's pass was made by the scan thread */
+  scanned = 0;
+  /** the ring as ints: the scan thread's matcher events (see take()) */
+  private readonly ints: Int32Array;
 
-  constructor(maxFileBytes: number, ringBytes = DEFAULT_RING_BYTES) {
+  /**
+   * `scan`: run the matcher's pass on the reader thread too (scan-thread.ts, loaded from `url`;
+   * bundles only), with these anchors and registered forms: the same matcher as the Detector's.
+   */
+  constructor(maxFileBytes: number, ringBytes = DEFAULT_RING_BYTES, scan?: ScanThreadOptions) {
     if (ringBytes & (ringBytes - 1)) throw new Error('ReadAhead: the ring size must be a power of two');
     const ctrl = new SharedArrayBuffer(64);
     const ring = new SharedArrayBuffer(ringBytes);
     this.ctrl = new Int32Array(ctrl);
     this.ring = Buffer.from(ring);
+    this.ints = new Int32Array(ring);
     try {
       const { port1, port2 } = new MessageChannel();
       const task: ReaderTask = { maxFileBytes, ctrl, ring, port: port2 };
-      this.worker = new Worker(READER_SOURCE(), {
-        eval: true,
-        workerData: task,
-        transferList: [port2],
-        env: {},
-        stdout: true,
-        stderr: true,
-      });
+      const common = { transferList: [port2], env: {}, stdout: true, stderr: true };
+      this.worker = scan
+        ? new Worker(new URL(scan.url), {
+            ...common,
+            workerData: { paasDoctorScanThread: 1, task, anchors: scan.anchors, forms: scan.forms },
+          })
+        : new Worker(READER_SOURCE(), { ...common, eval: true, workerData: task });
       // a reader that cannot start claims nothing: the main thread reads every file itself
       this.worker.on('error', () => Atomics.store(this.ctrl, FAILED, 1));
       this.worker.unref();
@@ -246,9 +303,10 @@ export class ReadAhead {
   /**
    * Gives the reader the files to read: `prefix` + each path; `skip`: indexes of files not to be
    * read (by either thread). With fewer than READ_AHEAD_MIN_FILES files (unless forced) the
-   * reader is stopped instead and every file is read by the caller.
+   * reader is stopped instead and every file is read by the caller. `waitMs`: wait (at most that
+   * long) until the reader runs.
    */
-  start(prefix: string, files: readonly string[], skip: Iterable<number>, force = false): void {
+  start(prefix: string, files: readonly string[], skip: Iterable<number>, force = false, waitMs = 0): void {
     if (this.abandoned || !this.port) return;
     if (files.length < READ_AHEAD_MIN_FILES && !force) {
       this.abandon();
@@ -258,7 +316,7 @@ export class ReadAhead {
       prefix,
       files: files.join('\0'),
       state: new SharedArrayBuffer(4 * Math.max(1, files.length)),
-      info: new SharedArrayBuffer(16 * Math.max(1, files.length)),
+      info: new SharedArrayBuffer(4 * INFO_INTS * Math.max(1, files.length)),
     };
     this.state = new Int32Array(job.state);
     this.info = new Int32Array(job.info);
@@ -266,6 +324,11 @@ export class ReadAhead {
     this.port.postMessage(job);
     Atomics.store(this.ctrl, LISTED, 1);
     Atomics.notify(this.ctrl, LISTED);
+    // tests (PAAS_DOCTOR_READAHEAD=wait): the reader reads from the first file on, however slowly it starts
+    if (waitMs > 0) {
+      Atomics.wait(this.ctrl, RUNNING, 0, waitMs);
+      this.patience = waitMs;
+    }
   }
 
   /**
@@ -273,17 +336,22 @@ export class ReadAhead {
    * reader has read it; ReadStatus.LARGE when the caller must read it itself (the reader did not
    * claim it, gave it up, or it is too large for the ring); else the reader's status of it.
    */
-  take(i: number, out: { data: Buffer }): ReadStatus {
+  take(i: number, out: TakenFile): ReadStatus {
     if (this.abandoned) return ReadStatus.LARGE;
     Atomics.store(this.ctrl, CURSOR, i);
+    if (this.patience > 0) this.awaitClaim(i);
     const was = Atomics.compareExchange(this.state, i, FREE, MAIN);
     if (was === FREE || was === MAIN) return ReadStatus.LARGE;
     if (!this.waitReady(i)) return ReadStatus.LARGE;
-    const status = this.info[i * 4 + F_STATUS] as ReadStatus;
+    const status = this.info[i * INFO_INTS + F_STATUS] as ReadStatus;
     if (status === ReadStatus.OK) {
-      const off = this.info[i * 4 + F_OFFSET] as number;
-      out.data = this.ring.subarray(off, off + (this.info[i * 4 + F_LENGTH] as number));
+      const off = this.info[i * INFO_INTS + F_OFFSET] as number;
+      out.data = this.ring.subarray(off, off + (this.info[i * INFO_INTS + F_LENGTH] as number));
+      out.events = this.ints;
+      out.eventsAt = this.info[i * INFO_INTS + F_EVENTS_AT] as number;
+      out.eventCount = this.info[i * INFO_INTS + F_EVENTS] as number;
       this.fromRing++;
+      if (out.eventCount >= 0) this.scanned++;
     }
     return status;
   }
@@ -293,9 +361,16 @@ export class ReadAhead {
     if (Atomics.load(this.state, i) !== CLAIMED) return true;
     if (Atomics.load(this.ctrl, FAILED) !== 0) return this.abandon();
     Atomics.store(this.ctrl, WAITED, i + 1);
-    Atomics.wait(this.state, i, CLAIMED, TAKEOVER_MS);
+    Atomics.wait(this.state, i, CLAIMED, this.patience || TAKEOVER_MS);
     // not read yet: the caller reads it (the reader's copy is released with the next file's bytes)
     return Atomics.load(this.state, i) !== CLAIMED;
+  }
+
+  /** Tests: leaves file i to the reader, waiting (at most `patience`) until it claims it. */
+  private awaitClaim(i: number): void {
+    const until = performance.now() + this.patience;
+    while (Atomics.load(this.state, i) === FREE && Atomics.load(this.ctrl, FAILED) === 0 && performance.now() < until)
+      Atomics.wait(this.state, i, FREE, 1);
   }
 
   private abandon(): false {
@@ -306,7 +381,7 @@ export class ReadAhead {
   /** Gives the ring bytes of file i back to the reader (after take(i) returned OK). */
   release(i: number): void {
     if (this.abandoned) return;
-    const end = this.info[i * 4 + F_END] as number;
+    const end = this.info[i * INFO_INTS + F_END] as number;
     Atomics.store(this.ctrl, TAIL, end);
     if (Atomics.load(this.ctrl, SLEEPING) === 1 && ((end - Atomics.load(this.ctrl, ROOM_AT)) | 0) >= 0) {
       Atomics.store(this.ctrl, SLEEPING, 0);

@@ -31,14 +31,11 @@ import { runPreflight } from '../deploy/preflight.js';
 import type { TargetState } from '../../transport/release-state.js';
 import { connectAll, lockOwner, trackLocks, withFleet, type Fleet } from '../deploy/fleet-session.js';
 import { expectedRelease } from '../deploy/releases.js';
+import type { RollbackSettings } from '../rollback/inputs.js';
 import { resolveRollback } from '../rollback/resolve.js';
 
-export interface DrillSettings {
-  app?: string | undefined;
-  to_release?: string | undefined;
-  target: string;
-  apply: boolean;
-}
+/** The rollback inputs a drill reads (`drill: true` routes rollback here). */
+export type DrillSettings = Pick<RollbackSettings, 'app' | 'to_release' | 'target' | 'apply'>;
 
 export type DrillMode = 'full' | 'plan_verify';
 

@@ -33,17 +33,8 @@ import {
   type Fleet,
 } from '../deploy/fleet-session.js';
 import type { TargetState } from '../../transport/release-state.js';
+import type { RollbackSettings } from './inputs.js';
 import { resolveRollback } from './resolve.js';
-
-export interface RollbackSettings {
-  app?: string | undefined;
-  to_release?: string | undefined;
-  /** confirms a rollback to a to_release marked bad on a target */
-  allow_bad_release?: boolean | undefined;
-  target: string;
-  apply: boolean;
-  github_token?: string | undefined;
-}
 
 /** A rollback's remote step that failed is PAAS_ROLLBACK_APPLY_FAILED (lock, health, connection and interrupt codes stay). */
 function rollbackError(e: StageError): StageError {
@@ -155,7 +146,7 @@ async function resolveTargets(r: RollbackRun, fleet: OpenFleet): Promise<string>
   const resolved = resolveRollback(
     nodes.map((n) => ({ target: n.name, state: n.state as TargetState })),
     r.s.to_release,
-    r.s.allow_bad_release === true,
+    r.s.allow_bad_release,
   );
   const to = resolved.release;
   Object.assign(r.fields, {
@@ -252,7 +243,7 @@ async function moveRollback(
     resolveRollback(
       nodes.map((n) => ({ target: n.name, state: n.state as TargetState })),
       to,
-      r.s.allow_bad_release === true,
+      r.s.allow_bad_release,
     );
     for (const n of nodes) if (n.previous === to) n.moveTo('unchanged');
     const moving = nodes.filter((n) => n.status !== 'unchanged');
