@@ -7,7 +7,8 @@ import { build } from 'esbuild';
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { ENTRIES } from './entries.mjs';
+import { parse as parseYaml } from 'yaml';
+import { ENTRIES, OPERATIONS } from './entries.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => {
@@ -52,6 +53,12 @@ const lazyOidc = {
   },
 };
 
+// the CLI's --help describes an operation's options with its action.yml inputs: embedded here, so
+// a bundle built (--out) or copied anywhere has them without the action.yml files beside it
+const actionInputs = {};
+for (const op of OPERATIONS)
+  actionInputs[op] = parseYaml(await readFile(`actions/${op}/action.yml`, 'utf8')).inputs ?? {};
+
 const result = await build({
   entryPoints: Object.fromEntries(entries.map((e) => [`${e.name}/index`, resolve(e.source)])),
   outdir: out,
@@ -63,7 +70,10 @@ const result = await build({
   chunkNames: 'chunks/[name]-[hash]',
   entryNames: '[dir]/[name]',
   banner: { js: banner },
-  define: { __PAAS_VERSION__: JSON.stringify(JSON.parse(await readFile('package.json', 'utf8')).version) },
+  define: {
+    __PAAS_VERSION__: JSON.stringify(JSON.parse(await readFile('package.json', 'utf8')).version),
+    __PAAS_ACTION_INPUTS__: JSON.stringify(actionInputs),
+  },
   // native addons are optional (ssh2 and cpu-features fall back to pure JS); never ship
   // machine-specific binaries: a require of a .node file stays a (failing, caught) runtime require
   external: ['*.node'],

@@ -5,7 +5,8 @@
  * option errors in our own words (never node:util's, never a stack trace).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { COMMANDS } from '../lib/cli/cli.js';
@@ -74,6 +75,76 @@ describe('--help of every command', () => {
   test('`paas --help` lists paas logs', async () => {
     const r = await cli(['--help']);
     expect(r.stdout).toMatch(/\n {2}paas logs +print the app's log/);
+  });
+});
+
+describe("--help of a command that pins a mode lists only that mode's options", () => {
+  const flagsOf = (help: string) => [...help.matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1]);
+
+  test.each([
+    ['deploy reconcile', ['--app'], ['--artifact', '--release-id', '--apply', '--shards', '--shard', '--mode']],
+    ['target check', ['--app'], ['--artifact', '--rollback-on-failure', '--github-token', '--shards', '--apply']],
+    ['ops readiness', ['--contexts', '--backup-max-age', '--drill-window'], ['--results', '--mode']],
+  ])('paas %s --help', async (path, shown, hidden) => {
+    const r = await cli([...path.split(' '), '--help']);
+    expect(r.code).toBe(0);
+    const flags = flagsOf(r.stdout);
+    for (const f of shown) expect({ f, shown: flags.includes(f) }).toEqual({ f, shown: true });
+    for (const f of hidden) expect({ f, shown: flags.includes(f) }).toEqual({ f, shown: false });
+    // the common inputs stay
+    expect(flags).toEqual(expect.arrayContaining(['--context', '--state-root', '--vault', '--config']));
+  });
+
+  test('the unpinned command says which modes read a mode-specific option', async () => {
+    const r = await cli(['ops', 'daily', '--help']);
+    expect(optionText(r.stdout, '--results <value>')).toContain('only with --mode summary');
+    expect(optionText(r.stdout, '--contexts <value>')).toContain('only with --mode readiness, summary');
+    const d = await cli(['deploy', '--help']);
+    expect(optionText(d.stdout, '--shards <value>')).toContain('only with --mode plan_shards');
+    expect(optionText(d.stdout, '--app <value>')).not.toContain('only with');
+  });
+});
+
+describe('paas deploy --help lists the sharded-deploy shorthands', () => {
+  test('--plan-shards <n> and --finalize, each with what it stands for', async () => {
+    const r = await cli(['deploy', '--help']);
+    const plan = optionText(r.stdout, '--plan-shards <n>');
+    const fin = optionText(r.stdout, '--finalize');
+    expect(plan).toContain('--mode plan_shards --shards <n>');
+    expect(fin).toContain('--mode finalize');
+    expect((plan ?? '').length).toBeGreaterThan(60);
+    expect((fin ?? '').length).toBeGreaterThan(40);
+    // only on paas deploy: the pinned commands do not take them
+    const rec = await cli(['deploy', 'reconcile', '--help']);
+    expect(rec.stdout).not.toMatch(/--plan-shards|--finalize/);
+  });
+});
+
+describe('a CLI bundle built elsewhere (npm run build -- --out DIR)', () => {
+  let out: string;
+  beforeAll(() => {
+    out = tempDir('paas-build-');
+    execFileSync(process.execPath, ['scripts/build.mjs', '--out', out, '--only', 'cli'], {
+      cwd: REPO_ROOT,
+      stdio: 'pipe',
+    });
+  });
+  afterAll(() => rmrf(out));
+
+  test('its --help has the action.yml descriptions (embedded at build time, no action.yml beside it)', () => {
+    expect(existsSync(join(out, '..', 'actions'))).toBe(false);
+    const help = execFileSync(process.execPath, [join(out, 'cli', 'index.js'), 'deploy', '--help'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: out, NODE_DISABLE_COMPILE_CACHE: '1' },
+    });
+    const inputs = actionInputs('deploy');
+    for (const name of ['state_root', 'artifact', 'release_id', 'shards', 'shard', 'github_token', 'apply']) {
+      const spec = inputs[name];
+      const flag = name === 'apply' ? '--apply' : `--${kebab(name)} <value>`;
+      const t = optionText(help, flag) ?? '';
+      expect({ name, t: t.startsWith(norm(spec?.description ?? '')) }).toEqual({ name, t: true });
+    }
+    expect(optionText(help, '--config <value>')).toContain('default: paas.yml');
   });
 });
 

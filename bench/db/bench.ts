@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -40,18 +40,53 @@ interface Timed {
   ms: number;
   code: number | null;
   out: string;
+  /** user + system CPU of the process (GNU time), NaN without /usr/bin/time */
+  cpuMs: number;
 }
+
+/** GNU time reports the child's CPU: on a shared machine CPU is steadier than wall time. */
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+const CPU_LINE = /\n?PAAS_BENCH_CPU ([\d.]+) ([\d.]+)\n?/;
 
 function timed(cmd: string, argv: string[], env: Record<string, string>, cwd: string): Promise<Timed> {
   return new Promise((res, rej) => {
     const t0 = performance.now();
-    const child = spawn(cmd, argv, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [bin, args] = GNU_TIME ? [GNU_TIME, ['-f', '\nPAAS_BENCH_CPU %U %S', cmd, ...argv]] : [cmd, argv];
+    const child = spawn(bin, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', rej);
-    child.on('close', (code) => res({ ms: performance.now() - t0, code, out }));
+    child.on('close', (code) => {
+      const ms = performance.now() - t0;
+      const cpu = CPU_LINE.exec(out);
+      const cpuMs = cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : NaN;
+      res({ ms, code, out: out.replace(CPU_LINE, ''), cpuMs });
+    });
   });
+}
+
+/** CPU of the PostgreSQL server so far (postmaster, its live children, its ended ones), from /proc; NaN if unreadable. */
+function serverCpuMs(pg: PgServer): number {
+  try {
+    const postmaster = Number(readFileSync(join(pg.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    let ticks = 0;
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      let st: string;
+      try {
+        st = readFileSync(`/proc/${d}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      if (Number(d) === postmaster) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+      else if (Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
+    }
+    return ticks * 10; // clock ticks of 10 ms (CLK_TCK 100)
+  } catch {
+    return NaN;
+  }
 }
 
 function median(xs: number[]): number {
@@ -159,6 +194,7 @@ async function main(): Promise<void> {
     );
 
     const results: string[] = [];
+    const cpuRows: string[] = [];
     const perSize: Record<number, Record<string, number>> = {};
     for (const n of SIZES) {
       const ws = join(root, `ws-${n}`);
@@ -171,6 +207,13 @@ async function main(): Promise<void> {
         dryCurrent: [],
         dbmateStatus: [],
         offline: [],
+        // CPU of the migrate runs: the tool's process, and the server's (a backend ends with its session)
+        cpuAll: [],
+        cpuMigrate: [],
+        cpuDbmate: [],
+        serverAll: [],
+        serverMigrate: [],
+        serverDbmate: [],
       };
       for (let t = 0; t < TRIALS; t++) {
         // alternate the order between trials so neither tool always runs on a warmer server
@@ -179,18 +222,23 @@ async function main(): Promise<void> {
         for (const what of order) {
           const db = await freshDatabase(pg, owner, `${n}_${what.replace('-', '_')}`);
           dbs[what] = db;
+          const server0 = serverCpuMs(pg);
+          const key = what === 'dbmate' ? 'Dbmate' : what === 'ours-all' ? 'All' : 'Migrate';
           if (what === 'dbmate') {
             const r = await dbmate(ws, 'migrate', db);
             check(r, 'dbmate migrate', /Applied/);
-            if ((await rows(db)) !== n) throw new Error('dbmate did not apply everything');
             m.dbmate?.push(r.ms);
+            m.cpuDbmate?.push(r.cpuMs);
           } else {
             const mode = what === 'ours-all' ? 'all' : 'migrate';
             const r = await ours(ws, mode, db, what);
             check(r, `paas ${mode}`, new RegExp(`db_bootstrap status=ok mode=${mode}`));
-            if ((await rows(db)) !== n) throw new Error('paas did not apply everything');
             (mode === 'all' ? m.all : m.migrate)?.push(r.ms);
+            (mode === 'all' ? m.cpuAll : m.cpuMigrate)?.push(r.cpuMs);
           }
+          await new Promise((r) => setTimeout(r, 100)); // the backend's exit, reaped by the postmaster
+          m[`server${key}`]?.push(serverCpuMs(pg) - server0);
+          if ((await rows(db)) !== n) throw new Error(`${what} did not apply everything`);
         }
         const empty = await freshDatabase(pg, owner, `${n}_empty`);
         const dp = await ours(ws, 'dry_run', empty, 'dry-pending');
@@ -214,6 +262,12 @@ async function main(): Promise<void> {
       results.push(
         `| ${n} | ${f(md.all as number)} | ${f(md.migrate as number)} | ${f(md.dbmate as number)} | **${r(md.all as number, md.dbmate as number)}** | ${r(md.migrate as number, md.dbmate as number)} | ${f(md.dryPending as number)} | ${f(md.dryCurrent as number)} | ${f(md.dbmateStatus as number)} | ${f(md.offline as number)} |`,
       );
+      const c = (k: string) => `${Math.round(md[k] as number)} ms`;
+      cpuRows.push(
+        `| ${n} | ${c('cpuAll')} + ${c('serverAll')} | ${c('cpuMigrate')} + ${c('serverMigrate')} | ${c('cpuDbmate')} + ${c('serverDbmate')} | ` +
+          `**${r((md.cpuAll as number) + (md.serverAll as number), (md.cpuDbmate as number) + (md.serverDbmate as number))}** | ` +
+          `${r((md.cpuMigrate as number) + (md.serverMigrate as number), (md.cpuDbmate as number) + (md.serverDbmate as number))} |`,
+      );
       process.stderr.write(`size ${n}: ${JSON.stringify(md)}\n`);
     }
     const marginal: string[] = [];
@@ -234,6 +288,12 @@ async function main(): Promise<void> {
       '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...results,
       ...marginal,
+      '',
+      'CPU of the migrate runs (medians; the process + the server, ended backends included): steadier than wall time on a shared machine',
+      '',
+      '| migrations | paas all | paas migrate | dbmate migrate | ratio all/dbmate | ratio migrate/dbmate |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...cpuRows,
     ];
     process.stdout.write(lines.join('\n') + '\n');
   } finally {

@@ -2,7 +2,7 @@
 // bench/doctor: paas doctor vs secretlint 13 (recommended preset) vs the I/O floor, side by side,
 // on generated trees of realistic source with planted secrets (about 10 MB and 100 MB).
 //
-//   npm run build -- --only cli && node_modules/.bin/node bench/doctor/run.mjs [--sizes 10,100] [--runs 3] [--workers N] [--no-compile-cache] [--cli dist/cli/index.js]
+//   npm run build -- --only cli && node_modules/.bin/node bench/doctor/run.mjs [--sizes 10,100] [--runs 3] [--workers N] [--readahead 0|1] [--no-compile-cache] [--cli dist/cli/index.js]
 //
 // Trees are generated under /dev/shm (tmpfs) when it exists, else the system temp directory, never
 // in the repository. Each tool runs as its own process (startup included), `--runs` times; the
@@ -28,6 +28,8 @@ const cliPath = resolve(flag('--cli', process.env.PAAS_BENCH_CLI ?? join(REPO, '
 const compileCache = !args.includes('--no-compile-cache');
 // doctor's worker threads: default automatic (PAAS_DOCTOR_WORKERS unset); --workers 0 = one thread
 const workers = flag('--workers', undefined);
+// doctor's reader thread: default automatic (PAAS_DOCTOR_READAHEAD unset); --readahead 0 = none
+const readahead = flag('--readahead', undefined);
 const node = process.execPath;
 const secretlintBin = join(REPO, 'bench', 'node_modules', 'secretlint', 'bin', 'secretlint.js');
 if (!existsSync(secretlintBin)) throw new Error('secretlint is missing: npm ci --prefix bench');
@@ -103,12 +105,10 @@ for (const mb of sizes) {
       const io = timed(node, ['-e', IO_FLOOR, tree], root);
       row.io.push(io.ms);
       row.ioCpu.push(io.cpuMs);
-      const d = timed(
-        node,
-        [cliPath, 'doctor', '--path', tree, '--state-root', join(state, 's'), '--json'],
-        tree,
-        workers === undefined ? {} : { PAAS_DOCTOR_WORKERS: workers },
-      );
+      const d = timed(node, [cliPath, 'doctor', '--path', tree, '--state-root', join(state, 's'), '--json'], tree, {
+        ...(workers === undefined ? {} : { PAAS_DOCTOR_WORKERS: workers }),
+        ...(readahead === undefined ? {} : { PAAS_DOCTOR_READAHEAD: readahead }),
+      });
       row.doctor.push(d.ms);
       row.doctorCpu.push(d.cpuMs);
       const env = JSON.parse(d.stdout.trim().split('\n').at(-1));
@@ -150,7 +150,7 @@ for (const mb of sizes) {
 
 const mbps = (bytes, ms) => (bytes / 1048576 / (ms / 1000)).toFixed(1);
 console.log(
-  `bench/doctor: ${runs} run(s) each, medians per process (startup included${compileCache ? ', NODE_COMPILE_CACHE on for both' : ', cold starts'}, doctor worker threads ${workers === undefined ? 'automatic' : workers}), Node ${process.versions.node}, ${base}, load average ${(await import('node:os')).loadavg()[0].toFixed(1)} on ${(await import('node:os')).availableParallelism()} cores`,
+  `bench/doctor: ${runs} run(s) each, medians per process (startup included${compileCache ? ', NODE_COMPILE_CACHE on for both' : ', cold starts'}, doctor worker threads ${workers === undefined ? 'automatic' : workers}, reader thread ${readahead === undefined ? 'automatic' : readahead}), Node ${process.versions.node}, ${base}, load average ${(await import('node:os')).loadavg()[0].toFixed(1)} on ${(await import('node:os')).availableParallelism()} cores`,
 );
 console.log(
   '| tree | files | tool | wall (ms) | MB/s (wall) | CPU (ms) | speed-up of doctor (wall / CPU) | recall (planted) | other findings |',

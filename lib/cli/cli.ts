@@ -11,9 +11,10 @@ import { executeOperation } from '../entry/execute.js';
 import { streamLogger, type Logger } from '../runtime/logger.js';
 import { isCI, type Runtime } from '../runtime/runtime.js';
 import { onTermination } from '../runtime/interrupt.js';
-import { expandDeployAliases } from './deploy-aliases.js';
+import { DEPLOY_SHORTHANDS, expandDeployAliases, shorthandMeaning, type Shorthand } from './deploy-aliases.js';
 import { guardInterrupts, takesLocks, type InterruptGuard } from './interrupt.js';
 import { actionInputs, FLAG_DOCS, nearest, packageVersion, wrap, zodChoices, type OptionDoc } from './help.js';
+import { checkModeInputs, commandInputs, modeHint, notThisMode, placesOf } from './modes.js';
 import type { z } from 'zod';
 
 /**
@@ -56,6 +57,8 @@ interface Command {
   /** the operation behind an operation command, and the inputs it fixes */
   op?: OperationName;
   fixed?: Record<string, string>;
+  /** flags that stand for others (`paas deploy --plan-shards N`), expanded before parsing; listed in --help */
+  shorthands?: readonly Shorthand[];
 }
 
 // Each command's module is loaded when that command runs: a run loads only what it needs (the
@@ -75,9 +78,10 @@ const isBooleanInput = (schema: z.ZodType): boolean => schema.safeParse('true').
 
 function opCommand(path: string[], op: OperationName, summary: string, fixed: Record<string, string> = {}): Command {
   const def = REGISTRY[op];
-  // flags derived from the same schemas the action inputs are parsed and tested with
+  // flags derived from the same schemas the action inputs are parsed and tested with; a command
+  // that pins a mode takes only the inputs of that mode (the lists beside the schema)
   const shape: Record<string, z.ZodType> = { ...commonInputsSchema.shape, ...def.inputs.shape };
-  const names = [...COMMON_INPUT_NAMES, ...Object.keys(def.inputs.shape)].filter((n) => !(n in fixed));
+  const names = [...COMMON_INPUT_NAMES, ...commandInputs(op, fixed)].filter((n) => !(n in fixed));
   const booleans = names.filter((n) => isBooleanInput(shape[n] as z.ZodType));
   return {
     path,
@@ -184,7 +188,10 @@ export const COMMANDS: Command[] = [
   },
   opCommand(['doctor'], 'doctor', 'prove isolation: no private state or plaintext secrets in the repo'),
   opCommand(['deploy', 'reconcile'], 'deploy', 'compare targets with the recorded releases', { mode: 'reconcile' }),
-  opCommand(['deploy'], 'deploy', 'ship a release to the targets (plan unless --apply)'),
+  {
+    ...opCommand(['deploy'], 'deploy', 'ship a release to the targets (plan unless --apply)'),
+    shorthands: DEPLOY_SHORTHANDS,
+  },
   opCommand(['target', 'check'], 'deploy', 'check reachability, SSH, host key, disk, runtime', {
     mode: 'target_check',
   }),
@@ -332,8 +339,23 @@ function commandOptions(cmd: Command): OptionSpec {
   return options;
 }
 
+/**
+ * A flag a mode-pinned command does not take, but another mode of its operation does (or one of
+ * `paas deploy`'s shorthands): refused naming the command where it belongs; null for any other flag.
+ */
+function misplacedFlag(cmd: Command, flag: string, name: string): PaasError | null {
+  const mode = cmd.fixed?.mode;
+  if (!cmd.op || mode === undefined) return null;
+  const open = COMMANDS.find((c) => c.op === cmd.op && c.shorthands?.some((s) => s.flag === name));
+  if (open) return notThisMode(cmd, flag, mode, [`paas ${open.path.join(' ')}`]);
+  const shape = REGISTRY[cmd.op].inputs.shape;
+  const snake = name.replace(/-/g, '_');
+  const input = [snake, snake.replace(/^no_/, '')].find((n) => n !== 'mode' && n in shape);
+  return input ? notThisMode(cmd, flag, mode, placesOf(COMMANDS, cmd.op, input)) : null;
+}
+
 /** Our own words for what node:util parseArgs would say about an option, with the nearest option on a typo. */
-function checkOptionWords(rest: string[], options: OptionSpec, where: string, seeHelp: string): void {
+function checkOptionWords(cmd: Command, rest: string[], options: OptionSpec, where: string, seeHelp: string): void {
   for (const a of rest) {
     if (a === '--') break;
     if (!a.startsWith('-') || a === '-') continue;
@@ -349,6 +371,8 @@ function checkOptionWords(rest: string[], options: OptionSpec, where: string, se
       }
       continue;
     }
+    const misplaced = a.startsWith('--') ? misplacedFlag(cmd, a.split('=')[0] as string, name) : null;
+    if (misplaced) throw misplaced;
     const s = nearest(name.replace(/_/g, '-'), Object.keys(options));
     throw new PaasError(
       'PAAS_INVALID_ARGUMENT',
@@ -424,9 +448,10 @@ function parseCommandArgs(
   const options = commandOptions(cmd);
   const where = `paas ${cmd.path.join(' ')}`;
   const seeHelp = `Run \`${where} --help\` for the accepted options.`;
-  checkOptionWords(rest, options, where, seeHelp);
+  checkOptionWords(cmd, rest, options, where, seeHelp);
   const parsed = parseOptions(rest, options, where, seeHelp);
   const args = flagValues(cmd, parsed.values);
+  checkModeInputs(COMMANDS, cmd, args);
   addPositionals(cmd, parsed, args);
   return { args, json: Boolean(parsed.values.json), help: Boolean(parsed.values.help) };
 }
@@ -452,27 +477,40 @@ async function optionDoc(cmd: Command, name: string): Promise<OptionDoc> {
 const WIDTH = 100;
 const COL = 32;
 
+/** One option's text in --help: its description, then [required; allowed values; default; modes; repeatable]. */
+async function describeOption(cmd: Command, name: string, isBool: boolean): Promise<string> {
+  const d = await optionDoc(cmd, name);
+  const extra: string[] = [];
+  if (d.required && !(cmd.fixed && name in cmd.fixed)) extra.push('required');
+  if (d.choices?.length && !isBool) extra.push(`one of: ${d.choices.join(', ')}`);
+  if (d.default !== undefined && d.default !== '' && !/\$\{\{/.test(d.default)) extra.push(`default: ${d.default}`);
+  const modes = cmd.op && cmd.fixed?.mode === undefined ? modeHint(cmd.op, name) : null;
+  if (modes) extra.push(modes);
+  if (MULTIPLE.includes(name) || cmd.lists?.includes(name)) extra.push('repeatable, each adds');
+  return `${d.description}${extra.length ? ` [${extra.join('; ')}]` : ''}`;
+}
+
+/** One row of the options table: the flag, then its text wrapped in the second column. */
+function helpRow(flag: string, text: string): string {
+  const head = `  ${flag}`;
+  const body = wrap(text, WIDTH, COL);
+  return head.length < COL ? head.padEnd(COL) + body : `${head}\n${' '.repeat(COL)}${body}`;
+}
+
 export async function commandHelp(cmd: Command): Promise<string> {
   const pos = cmd.positionals.map((p) => (p.endsWith('?') ? `[${p.slice(0, -1)}]` : `<${p}>`)).join(' ');
   const rows: string[] = [];
-  const row = (flag: string, text: string) => {
-    const head = `  ${flag}`;
-    const body = wrap(text, WIDTH, COL);
-    rows.push(head.length < COL ? head.padEnd(COL) + body : `${head}\n${' '.repeat(COL)}${body}`);
-  };
-  const describe = async (name: string, isBool: boolean) => {
-    const d = await optionDoc(cmd, name);
-    const extra: string[] = [];
-    if (d.required && !(cmd.fixed && name in cmd.fixed)) extra.push('required');
-    if (d.choices?.length && !isBool) extra.push(`one of: ${d.choices.join(', ')}`);
-    if (d.default !== undefined && d.default !== '' && !/\$\{\{/.test(d.default)) extra.push(`default: ${d.default}`);
-    if (MULTIPLE.includes(name) || cmd.lists?.includes(name)) extra.push('repeatable, each adds');
-    return `${d.description}${extra.length ? ` [${extra.join('; ')}]` : ''}`;
-  };
-  for (const s of cmd.strings) row(`--${kebab(s)} <value>`, await describe(s, false));
-  for (const b of cmd.booleans) row(`--${kebab(b)}`, await describe(b, true));
-  row('--json', 'Print the JSON envelope {ok, command, context, mode, fields, error?} on stdout.');
-  row('--help', 'This help.');
+  for (const s of cmd.strings) rows.push(helpRow(`--${kebab(s)} <value>`, await describeOption(cmd, s, false)));
+  for (const b of cmd.booleans) rows.push(helpRow(`--${kebab(b)}`, await describeOption(cmd, b, true)));
+  for (const s of cmd.shorthands ?? [])
+    rows.push(
+      helpRow(
+        `--${s.flag}${s.value ? ` <${s.value}>` : ''}`,
+        `Shorthand for \`${shorthandMeaning(s)}\`: ${s.description}`,
+      ),
+    );
+  rows.push(helpRow('--json', 'Print the JSON envelope {ok, command, context, mode, fields, error?} on stdout.'));
+  rows.push(helpRow('--help', 'This help.'));
   const fixed = Object.entries(cmd.fixed ?? {})
     .map(([k, v]) => `--${kebab(k)} ${v}`)
     .join(' ');

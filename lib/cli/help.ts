@@ -1,8 +1,10 @@
 /**
  * Help text of the CLI, from the same source as the actions: an operation command's options are
- * its action.yml inputs (description, default, required) and its zod schema (allowed values). The
- * action.yml files ship in the package beside dist/ (package.json `files`); this module and every
- * bundle chunk sit two directories below the package root (lib/cli/, dist/<entry>/, dist/chunks/).
+ * its action.yml inputs (description, default, required) and its zod schema (allowed values). A
+ * bundle carries the inputs of every actions/<op>/action.yml, embedded at build time
+ * (scripts/build.mjs), so its --help is complete wherever it was built or copied to. Run from
+ * source (tests, tsx), the files are read from the repository: this module sits two directories
+ * below its root (lib/cli/).
  */
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
@@ -15,6 +17,13 @@ export interface OptionDoc {
   choices?: readonly string[] | undefined;
 }
 
+/** An input as action.yml spells it. */
+export interface RawActionInput {
+  description?: string;
+  default?: string;
+  required?: boolean;
+}
+
 const ROOT = new URL('../../', import.meta.url);
 
 function readRootFile(rel: string): string | null {
@@ -25,26 +34,41 @@ function readRootFile(rel: string): string | null {
   }
 }
 
+/** set by scripts/build.mjs (esbuild `define`): the `inputs` of every actions/<op>/action.yml; absent when running from source */
+declare const __PAAS_ACTION_INPUTS__: Record<string, Record<string, RawActionInput>> | undefined;
+
+/** The inputs embedded in the bundle (one reference: esbuild inlines the object where it is named). */
+function embeddedInputs(): Record<string, Record<string, RawActionInput>> | undefined {
+  try {
+    return __PAAS_ACTION_INPUTS__;
+  } catch {
+    return undefined; // not a bundle: the name is not defined
+  }
+}
+
+/** The inputs of `actions/<op>/action.yml`, read from the repository (run from source). */
+async function readActionInputs(op: string): Promise<Record<string, RawActionInput>> {
+  const text = readRootFile(`actions/${op}/action.yml`);
+  if (!text) return {};
+  const { parseYaml } = await import('./action-yml.js');
+  return (parseYaml(text) as { inputs?: Record<string, RawActionInput> }).inputs ?? {};
+}
+
 const cache = new Map<string, Record<string, OptionDoc>>();
 
-/** The inputs of `actions/<op>/action.yml` (`{}` when the file is not beside the code). yaml loads only for --help. */
+/** The inputs of `actions/<op>/action.yml` (`{}` when neither embedded nor beside the code). */
 export async function actionInputs(op: string): Promise<Record<string, OptionDoc>> {
   const hit = cache.get(op);
   if (hit) return hit;
-  const text = readRootFile(`actions/${op}/action.yml`);
+  const embedded = embeddedInputs();
+  const raw = embedded ? (embedded[op] ?? {}) : await readActionInputs(op);
   const out: Record<string, OptionDoc> = {};
-  if (text) {
-    const { parseYaml } = await import('./action-yml.js');
-    const doc = parseYaml(text) as {
-      inputs?: Record<string, { description?: string; default?: string; required?: boolean }>;
+  for (const [name, spec] of Object.entries(raw)) {
+    out[name] = {
+      description: (spec.description ?? '').replace(/\s+/g, ' ').trim(),
+      default: spec.default,
+      required: spec.required === true,
     };
-    for (const [name, spec] of Object.entries(doc.inputs ?? {})) {
-      out[name] = {
-        description: (spec.description ?? '').replace(/\s+/g, ' ').trim(),
-        default: spec.default,
-        required: spec.required === true,
-      };
-    }
   }
   cache.set(op, out);
   return out;

@@ -13,6 +13,11 @@ export interface OperationDef<S extends z.ZodObject = z.ZodObject> {
   mutating: boolean;
   /** op-specific inputs (action input names = CLI flags in kebab-case) */
   inputs: S;
+  /**
+   * An operation with a `mode` input: the op-specific inputs each mode reads (beside `mode` and the
+   * common inputs). A CLI command that pins a mode takes only these; another mode's input is refused.
+   */
+  inputsByMode?: Readonly<Record<string, readonly string[]>>;
   /** names of inputs whose values are secrets (registered before anything else runs) */
   secretInputs: readonly string[];
   /** `ports`: what the entry layer lends the operation (the dispatcher), so it never imports that layer */

@@ -29,10 +29,23 @@ export const deployInputs = z.object({
   github_token: z.string().max(1000).optional(),
 });
 
+type DeployMode = z.output<typeof deployInputs>['mode'];
+type DeployInput = keyof typeof deployInputs.shape;
+
+/** The inputs each mode reads (run.ts, finalize.ts): the CLI's `deploy reconcile` and `target check` take only theirs. */
+export const DEPLOY_INPUTS_BY_MODE = {
+  deploy: ['app', 'artifact', 'release_id', 'apply', 'shard', 'rollback_on_failure', 'github_token'],
+  reconcile: ['app'],
+  target_check: ['app'],
+  plan_shards: ['app', 'shards'],
+  finalize: ['app', 'release_id', 'apply', 'github_token'],
+} as const satisfies Record<DeployMode, readonly DeployInput[]>;
+
 export const deploy = defineOperation({
   name: 'deploy',
   mutating: true,
   inputs: deployInputs,
+  inputsByMode: DEPLOY_INPUTS_BY_MODE,
   secretInputs: ['github_token'],
   // loaded on first use: the registry stays light, so every bundle starts fast
   run: async (rt, common, settings) => (await import('./run.js')).deployRun(rt, common, settings),

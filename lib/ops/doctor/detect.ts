@@ -294,8 +294,6 @@ export function ruleAnchors(): Anchor[] {
 }
 
 let RULE_ANCHORS_CACHE: Anchor[] | null = null;
-/** The anchors a Detector's matcher is built with (the scan thread builds the same matcher: scan-thread.ts). */
-export const matcherAnchors = (): Anchor[] => (RULE_ANCHORS_CACHE ??= ruleAnchors());
 
 /** Collects what the redaction library's matcher reports, by use. */
 class AnchorHits implements ScanSink {
@@ -349,7 +347,7 @@ export interface DetectorOptions {
 export class Detector {
   private readonly formsByText: Map<string, SecretForm>;
   /** the redaction library's anchor matcher, with doctor's rule anchors and registered forms added */
-  private readonly matcher = new Matcher({ anchors: matcherAnchors() });
+  private readonly matcher = new Matcher({ anchors: (RULE_ANCHORS_CACHE ??= ruleAnchors()) });
 
   constructor(opts: DetectorOptions = {}) {
     const forms = [...(opts.registered ?? [])];
@@ -374,30 +372,6 @@ export class Detector {
   scanBytes(bytes: Buffer, path: string): { hits: Hit[]; text: string | null } {
     const anchors = new AnchorHits();
     this.matcher.scanLatin1(bytes, anchors);
-    return this.confirmBytes(bytes, path, anchors);
-  }
-
-  /**
-   * scanBytes() of a file whose matcher pass the scan thread made (scan-thread.ts): its `count`
-   * event ints from events[at] (0, start, end: a registered form; 1, position, family: an anchor),
-   * in the order the matcher reported them.
-   */
-  confirmEvents(
-    bytes: Buffer,
-    path: string,
-    events: Int32Array,
-    at: number,
-    count: number,
-  ): { hits: Hit[]; text: string | null } {
-    const anchors = new AnchorHits();
-    for (let k = at; k < at + count; k += 3) {
-      if (events[k] === 0) anchors.literal(events[k + 1] as number, events[k + 2] as number);
-      else anchors.trigger(events[k + 1] as number, events[k + 2] as number);
-    }
-    return this.confirmBytes(bytes, path, anchors);
-  }
-
-  private confirmBytes(bytes: Buffer, path: string, anchors: AnchorHits): { hits: Hit[]; text: string | null } {
     if (anchors.empty() && !YAML_PATH.test(path)) return { hits: [], text: null };
     const text = bytes.toString('latin1');
     return { hits: this.confirm(text, path, anchors), text };

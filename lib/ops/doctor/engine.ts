@@ -29,8 +29,8 @@ import {
   readStateRoot,
   type StateView,
 } from './state.js';
-import { scanTreeParallel, startReader } from './parallel.js';
-import { readAheadWanted } from './readahead.js';
+import { scanTreeParallel } from './parallel.js';
+import { ReadAhead, readAheadWanted } from './readahead.js';
 import { listFiles, type FileList, type ScanResult } from './tree.js';
 import { CHECK_NAMES, type CheckName, type DoctorReport, type Finding } from './types.js';
 
@@ -240,9 +240,7 @@ async function scanRepository(
   const root = tree.root;
   const baselinePath = report.baseline.path as string;
   // a reader thread boots while the tree is listed, then reads ahead of the scan (readahead.ts)
-  const reader = readAheadWanted(rt.env, availableParallelism())
-    ? await startReader(opts.max_file_size, secrets.forms(), rt.env)
-    : undefined;
+  const reader = readAheadWanted(rt.env, availableParallelism()) ? new ReadAhead(opts.max_file_size) : undefined;
   let scan: ScanResult;
   let notScanned: string;
   try {
@@ -261,10 +259,7 @@ async function scanRepository(
   } finally {
     reader?.close();
   }
-  if (reader)
-    rt.logger.debug(
-      `doctor: ${reader.fromRing} file(s) read by the reader thread, ${reader.scanned} of them scanned there too`,
-    );
+  if (reader) rt.logger.debug(`doctor: ${reader.fromRing} file(s) read by the reader thread`);
   report.files = scan.files;
   report.bytes = scan.bytes;
   report.skipped = scan.skipped;

@@ -13,8 +13,7 @@ import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Detector } from './detect.js';
-import { matcherAnchors } from './detect.js';
-import { ReadAhead } from './readahead.js';
+import type { ReadAhead } from './readahead.js';
 import type { SecretForm } from './registered.js';
 import { scanTree, wholeList, type Claim, type FileHit, type ScanResult } from './tree.js';
 
@@ -112,32 +111,6 @@ export async function scanTreeParallel(root: string, files: string[], opts: Para
   return merge(files, [mine, ...(theirs as ScanResult[])]);
 }
 
-/**
- * The reader thread for a scan: from a bundle, the scan thread (scan-thread.ts: it also runs the
- * matcher's pass); from TypeScript sources, or with PAAS_DOCTOR_READAHEAD=read, the reader alone.
- */
-export async function startReader(
-  maxFileBytes: number,
-  forms: SecretForm[],
-  env: NodeJS.ProcessEnv,
-): Promise<ReadAhead> {
-  if (import.meta.url.endsWith('.js') && env.PAAS_DOCTOR_READAHEAD !== 'read') {
-    let url: string | null = null;
-    try {
-      url = (await import('./scan-thread.js')).SCAN_THREAD_URL;
-    } catch {
-      // a bundle without the scan thread's chunk: the reader alone
-    }
-    if (url)
-      return new ReadAhead(maxFileBytes, undefined, {
-        url,
-        anchors: matcherAnchors(),
-        forms: forms.map((f) => f.text),
-      });
-  }
-  return new ReadAhead(maxFileBytes);
-}
-
 /** One scanning thread, with the reader thread (when there is one) reading ahead of it. */
 function scanReadingAhead(root: string, files: string[], opts: ParallelOptions): ScanResult {
   const { reader } = opts;
@@ -146,8 +119,7 @@ function scanReadingAhead(root: string, files: string[], opts: ParallelOptions):
     if (opts.exclude.size) files.forEach((f, i) => opts.exclude.has(f) && skip.push(i));
     const prefix = root.endsWith('/') || root.endsWith(sep) ? root : `${root}/`;
     const forced = opts.env.PAAS_DOCTOR_READAHEAD;
-    const force = forced === '1' || forced === 'wait' || forced === 'read';
-    reader.start(prefix, files, skip, force, forced === 'wait' ? 10_000 : 0);
+    reader.start(prefix, files, skip, forced === '1' || forced === 'wait', forced === 'wait' ? 10_000 : 0);
   }
   // built while the reader reads the first files
   const detector = new Detector({ registered: opts.forms });

@@ -1,10 +1,10 @@
 /**
  * Reading ahead on a second thread: while the main thread scans file i, a small thread opens and
  * reads the next files into a shared ring buffer, so the scan no longer waits on open/read/close
- * (on a 100 MB tree about as much time as the scan itself: docs/benchmarks.md#doctor).
+ * (a third of the scanning thread's time on a 100 MB tree: docs/benchmarks.md#doctor).
  *
  * The thread is not the bundle: it runs the self-contained readAheadThread() below (eval'd, Node's
- * fs only), so it boots in a few milliseconds, while the main thread lists the tree. Both threads
+ * fs only), so it boots in ~25 ms, while the main thread lists the tree. Both threads
  * go through the file list in order. Each file is claimed once, by an atomic compare-and-exchange
  * on its cell in `state`: the reader claims the next free file and reads it into the ring; the main
  * thread, when it reaches a file the reader has not claimed yet (the reader is still starting, or
@@ -14,10 +14,9 @@
  * Every wait ends: the main thread waits for a file the reader has claimed at most TAKEOVER_MS
  * (reading a file takes microseconds: a longer wait means the reader is not running, e.g. on a
  * busy machine), then reads it itself; a reader that failed (it says so) is given up and the main
- * thread reads the rest. A busy machine therefore costs no more than reading on one thread.
+ * thread reads the rest. On a busy machine the reader thus costs little more than its own CPU.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import type { Anchor } from '../../redaction/patterns.js';
 
 /** What readFileInto() and the reader say about one file (the same numbers on both threads). */
 export const ReadStatus = {
@@ -31,30 +30,29 @@ export const ReadStatus = {
 } as const;
 export type ReadStatus = (typeof ReadStatus)[keyof typeof ReadStatus];
 
-// cells of `state` (one per file); readAheadThread() repeats these numbers as literals
+// cells of `state` (one per file); the reader's functions repeat these numbers as literals
 const FREE = 0;
 const CLAIMED = 1;
 // 2: READY (the reader has read the file: its info is set)
 const MAIN = 3;
-// cells of `ctrl`
-const TAIL = 0; // ring position up to which the main thread has released the bytes (int32, wraps)
-const STOP = 1; // 1: the main thread is done (or gave up on the reader)
-const FAILED = 2; // 1: the reader failed
-const CURSOR = 3; // the file the main thread is at: the reader skips to it when behind
-const PROGRESS = 4; // files the reader has finished
-const LISTED = 5; // 1: the file list has been posted to the reader
-const ROOM_AT = 6; // the reader sleeps until TAIL reaches this ring position...
-const SLEEPING = 7; // ...while this is 1 (then the main thread wakes it: a wake-up per batch, not per file)
-const WAITED = 8; // 1 + the file the main thread waits for (the reader wakes it only then)
-const RUNNING = 9; // 1: the reader has the list and is reading (start() may wait for it)
-// fields of `info` (INFO_INTS per file); the reader thread repeats these numbers as literals
-const INFO_INTS = 6;
+// cells of `ctrl`, grouped by writer in 64-byte cache lines so that a cell one thread writes for
+// every file never shares a line with one the other thread reads for every file (false sharing)
+const TAIL = 0; // main, every file: ring position up to which the bytes are released (int32, wraps)
+const CURSOR = 16; // main, when it takes a file the reader has not claimed: the reader skips to it
+const WAITED = 17; // main, when it waits: 1 + the file it waits for (the reader wakes it only then)
+const STOP = 18; // main, once: 1 when it is done (or gave up on the reader)
+const LISTED = 19; // main, once: 1 when the file list has been posted to the reader
+const PROGRESS = 32; // reader, every file: files it has finished
+const FAILED = 48; // reader, once: 1 when it failed
+const SLEEPING = 49; // reader, per batch: 1 while it sleeps until TAIL reaches ROOM_AT...
+const ROOM_AT = 50; // ...(then the main thread wakes it: a wake-up per batch, not per file)
+const RUNNING = 51; // reader, once: 1 when it has the list and reads (start() may wait for it)
+const CTRL_INTS = 64;
+// fields of `info` (four per file)
 const F_STATUS = 0;
 const F_LENGTH = 1;
 const F_OFFSET = 2;
 const F_END = 3;
-const F_EVENTS = 4; // ints of matcher events after the bytes (scan thread), -1: not scanned
-const F_EVENTS_AT = 5; // their index in the ring viewed as an Int32Array
 
 /** How long the main thread waits for a file the reader is reading before reading it itself. */
 const TAKEOVER_MS = 0.25;
@@ -62,7 +60,7 @@ const TAKEOVER_MS = 0.25;
 export const DEFAULT_RING_BYTES = 1 << 22;
 
 /** What the reader is given when it starts (before the files are listed). */
-export interface ReaderTask {
+interface ReaderTask {
   maxFileBytes: number;
   ctrl: SharedArrayBuffer;
   ring: SharedArrayBuffer;
@@ -80,7 +78,7 @@ interface ReaderFiles {
 }
 
 /** The reader thread's ring and its write position. */
-export interface ReaderRing {
+interface ReaderRing {
   fs: typeof import('node:fs');
   ctrl: Int32Array;
   ring: Buffer;
@@ -89,13 +87,8 @@ export interface ReaderRing {
   maxFileBytes: number;
   /** where the next file goes (a position that wraps at 2^32; its offset in the ring: head & (size - 1)) */
   head: number;
-  /** bytes reserved after each file for its matcher events (scan thread; 0: none) */
-  extra: number;
-  /**
-   * The scan thread's matcher pass over the n bytes at `off`: writes its events from byte `at` (at
-   * most `cap` bytes) and returns how many ints it wrote, or -1 (too many, or not scanned).
-   */
-  scan?: (off: number, n: number, at: number, cap: number) => number;
+  /** TAIL as last read */
+  tail: number;
 }
 
 // The reader thread's program: readerRoom(), readerRead() and readAheadThread() are stringified
@@ -105,19 +98,22 @@ export interface ReaderRing {
 /** Waits until `need` bytes are free at the head (the main thread releases them in order); false: stop. */
 function readerRoom(r: ReaderRing, need: number): boolean {
   const { ctrl, size, head } = r;
+  // the tail last seen first: TAIL itself is read only when the ring looks full
+  if (((head - r.tail) | 0) + need <= size) return true;
   // woken when a quarter of the ring more than needed is free (or every 50 ms)
   const target = (head + need - size + (size >> 2)) | 0;
   for (;;) {
-    if (Atomics.load(ctrl, 1) !== 0) return false;
-    if (((head - Atomics.load(ctrl, 0)) | 0) + need <= size) return true;
-    Atomics.store(ctrl, 6, ((target - head) | 0) > 0 ? head : target);
-    Atomics.store(ctrl, 7, 1);
-    if (((head - Atomics.load(ctrl, 0)) | 0) + need > size) Atomics.wait(ctrl, 7, 1, 50);
-    Atomics.store(ctrl, 7, 0);
+    if (Atomics.load(ctrl, 18) !== 0) return false;
+    r.tail = Atomics.load(ctrl, 0);
+    if (((head - r.tail) | 0) + need <= size) return true;
+    Atomics.store(ctrl, 50, ((target - head) | 0) > 0 ? head : target);
+    Atomics.store(ctrl, 49, 1);
+    if (((head - Atomics.load(ctrl, 0)) | 0) + need > size) Atomics.wait(ctrl, 49, 1, 50);
+    Atomics.store(ctrl, 49, 0);
   }
 }
 
-/** Reads a file into the ring: its status (in the ring: its length, offset, end and events in info[at + 1..5]). */
+/** Reads a file into the ring: its status (in the ring: its length, offset and end in info[at + 1..3]). */
 function readerRead(r: ReaderRing, abs: string, info: Int32Array, at: number): number {
   const { fs, size } = r;
   let fd: number;
@@ -134,8 +130,7 @@ function readerRead(r: ReaderRing, abs: string, info: Int32Array, at: number): n
     if (!st.isFile()) return 5;
     if (st.size > r.maxFileBytes) return 4;
     if (st.size > size >> 2) return 6;
-    const base = (st.size + 7) & ~7;
-    const need = base + r.extra;
+    const need = (st.size + 7) & ~7;
     const skip = (r.head & (size - 1)) + need > size ? size - (r.head & (size - 1)) : 0;
     if (!readerRoom(r, skip + need)) return 6;
     const off = (r.head + skip) & (size - 1);
@@ -145,13 +140,10 @@ function readerRead(r: ReaderRing, abs: string, info: Int32Array, at: number): n
       if (k === 0) break;
       n += k;
     }
-    const events = r.scan ? r.scan(off, n, off + base, r.extra) : -1;
-    r.head = (r.head + skip + base + (events > 0 ? (events * 4 + 7) & ~7 : 0)) | 0;
+    r.head = (r.head + skip + need) | 0;
     info[at + 1] = n;
     info[at + 2] = off;
     info[at + 3] = r.head;
-    info[at + 4] = events;
-    info[at + 5] = (off + base) >> 2;
     return 0;
   } catch {
     return 3;
@@ -161,11 +153,7 @@ function readerRead(r: ReaderRing, abs: string, info: Int32Array, at: number): n
 }
 
 /** The reader thread's main: waits for the file list, then reads every file it can claim, in order. */
-export function readAheadThread(
-  req: (id: string) => unknown,
-  t: ReaderTask,
-  scan?: (ring: ReaderRing) => ReaderRing['scan'],
-): void {
+function readAheadThread(req: (id: string) => unknown, t: ReaderTask): void {
   const fs = req('node:fs') as typeof import('node:fs');
   const { receiveMessageOnPort } = req('node:worker_threads') as typeof import('node:worker_threads');
   const ctrl = new Int32Array(t.ctrl);
@@ -178,33 +166,32 @@ export function readAheadThread(
     flags,
     maxFileBytes: t.maxFileBytes,
     head: 0,
-    extra: scan ? 1 << 16 : 0,
+    tail: 0,
   };
-  if (scan) r.scan = scan(r);
   try {
     // the file list: posted when the main thread has listed the tree
-    while (Atomics.load(ctrl, 5) === 0 && Atomics.load(ctrl, 1) === 0) Atomics.wait(ctrl, 5, 0, 50);
+    while (Atomics.load(ctrl, 19) === 0 && Atomics.load(ctrl, 18) === 0) Atomics.wait(ctrl, 19, 0, 50);
     const msg = receiveMessageOnPort(t.port);
     if (!msg) return;
     const job = msg.message as ReaderFiles;
     const state = new Int32Array(job.state);
     const info = new Int32Array(job.info);
     const files = job.files.split('\0');
-    Atomics.store(ctrl, 9, 1);
-    Atomics.notify(ctrl, 9);
+    Atomics.store(ctrl, 51, 1);
+    Atomics.notify(ctrl, 51);
     for (let i = 0; i < files.length; i++) {
-      if (Atomics.load(ctrl, 1) !== 0) break;
-      const at = Atomics.load(ctrl, 3);
+      if (Atomics.load(ctrl, 18) !== 0) break;
+      const at = Atomics.load(ctrl, 16);
       if (at > i) i = at;
       if (Atomics.compareExchange(state, i, 0, 1) !== 0) continue;
-      info[i * 6] = readerRead(r, job.prefix + files[i], info, i * 6);
+      info[i * 4] = readerRead(r, job.prefix + files[i], info, i * 4);
       Atomics.store(state, i, 2);
-      Atomics.add(ctrl, 4, 1);
-      if (Atomics.load(ctrl, 8) === i + 1) Atomics.notify(state, i);
+      Atomics.add(ctrl, 32, 1);
+      if (Atomics.load(ctrl, 17) === i + 1) Atomics.notify(state, i);
     }
   } catch {
-    Atomics.store(ctrl, 2, 1);
-    Atomics.notify(ctrl, 2);
+    Atomics.store(ctrl, 48, 1);
+    Atomics.notify(ctrl, 48);
   }
 }
 
@@ -213,34 +200,14 @@ const READER_SOURCE = () =>
   `${readerRoom.toString()}\n${readerRead.toString()}\n` +
   `(${readAheadThread.toString()})(require, require('node:worker_threads').workerData);`;
 
-/** The scan thread's module and what its matcher is built from (ReadAhead's constructor). */
-export interface ScanThreadOptions {
-  url: string;
-  anchors: readonly Anchor[];
-  forms: readonly string[];
-}
-
-/**
- * A file handed out by take(): its bytes, and when the scan thread ran the matcher on them, its
- * events (eventCount ints from events[eventsAt]: 0, start, end for a registered form; 1, position,
- * family for an anchor) in the order the matcher reported them; eventCount -1: not scanned.
- */
-export interface TakenFile {
-  data: Buffer;
-  events?: Int32Array;
-  eventsAt?: number;
-  eventCount?: number;
-}
-
 /**
  * Whether to start a reader thread: a spare core. PAAS_DOCTOR_READAHEAD decides instead: 0 off;
- * 1 on, also for small trees; read: on, without the matcher's pass; wait: on, and the scan waits
- * until the reader runs (tests: the reader then reads from the first file on).
+ * 1 on, also for small trees; wait: on, and the scan leaves every file to the reader (tests).
  */
 export function readAheadWanted(env: NodeJS.ProcessEnv, cores: number): boolean {
   const forced = env.PAAS_DOCTOR_READAHEAD;
   if (forced === '0') return false;
-  if (forced === '1' || forced === 'wait' || forced === 'read') return true;
+  if (forced === '1' || forced === 'wait') return true;
   return cores >= 2;
 }
 
@@ -264,32 +231,24 @@ export class ReadAhead {
   fromRing = 0;
   /** PAAS_DOCTOR_READAHEAD=wait (tests): how long to wait for the reader to claim and read each file */
   private patience = 0;
-  /** of which the matcher's pass was made by the scan thread */
-  scanned = 0;
-  /** the ring as ints: the scan thread's matcher events (see take()) */
-  private readonly ints: Int32Array;
 
-  /**
-   * `scan`: run the matcher's pass on the reader thread too (scan-thread.ts, loaded from `url`;
-   * bundles only), with these anchors and registered forms: the same matcher as the Detector's.
-   */
-  constructor(maxFileBytes: number, ringBytes = DEFAULT_RING_BYTES, scan?: ScanThreadOptions) {
+  constructor(maxFileBytes: number, ringBytes = DEFAULT_RING_BYTES) {
     if (ringBytes & (ringBytes - 1)) throw new Error('ReadAhead: the ring size must be a power of two');
-    const ctrl = new SharedArrayBuffer(64);
+    const ctrl = new SharedArrayBuffer(4 * CTRL_INTS);
     const ring = new SharedArrayBuffer(ringBytes);
     this.ctrl = new Int32Array(ctrl);
     this.ring = Buffer.from(ring);
-    this.ints = new Int32Array(ring);
     try {
       const { port1, port2 } = new MessageChannel();
       const task: ReaderTask = { maxFileBytes, ctrl, ring, port: port2 };
-      const common = { transferList: [port2], env: {}, stdout: true, stderr: true };
-      this.worker = scan
-        ? new Worker(new URL(scan.url), {
-            ...common,
-            workerData: { paasDoctorScanThread: 1, task, anchors: scan.anchors, forms: scan.forms },
-          })
-        : new Worker(READER_SOURCE(), { ...common, eval: true, workerData: task });
+      this.worker = new Worker(READER_SOURCE(), {
+        eval: true,
+        workerData: task,
+        transferList: [port2],
+        env: {},
+        stdout: true,
+        stderr: true,
+      });
       // a reader that cannot start claims nothing: the main thread reads every file itself
       this.worker.on('error', () => Atomics.store(this.ctrl, FAILED, 1));
       this.worker.unref();
@@ -304,7 +263,7 @@ export class ReadAhead {
    * Gives the reader the files to read: `prefix` + each path; `skip`: indexes of files not to be
    * read (by either thread). With fewer than READ_AHEAD_MIN_FILES files (unless forced) the
    * reader is stopped instead and every file is read by the caller. `waitMs`: wait (at most that
-   * long) until the reader runs.
+   * long) until the reader runs, then leave every file to it.
    */
   start(prefix: string, files: readonly string[], skip: Iterable<number>, force = false, waitMs = 0): void {
     if (this.abandoned || !this.port) return;
@@ -316,7 +275,7 @@ export class ReadAhead {
       prefix,
       files: files.join('\0'),
       state: new SharedArrayBuffer(4 * Math.max(1, files.length)),
-      info: new SharedArrayBuffer(4 * INFO_INTS * Math.max(1, files.length)),
+      info: new SharedArrayBuffer(16 * Math.max(1, files.length)),
     };
     this.state = new Int32Array(job.state);
     this.info = new Int32Array(job.info);
@@ -336,22 +295,22 @@ export class ReadAhead {
    * reader has read it; ReadStatus.LARGE when the caller must read it itself (the reader did not
    * claim it, gave it up, or it is too large for the ring); else the reader's status of it.
    */
-  take(i: number, out: TakenFile): ReadStatus {
+  take(i: number, out: { data: Buffer }): ReadStatus {
     if (this.abandoned) return ReadStatus.LARGE;
-    Atomics.store(this.ctrl, CURSOR, i);
     if (this.patience > 0) this.awaitClaim(i);
     const was = Atomics.compareExchange(this.state, i, FREE, MAIN);
-    if (was === FREE || was === MAIN) return ReadStatus.LARGE;
+    if (was === FREE) {
+      // the reader is behind: it skips to here
+      Atomics.store(this.ctrl, CURSOR, i);
+      return ReadStatus.LARGE;
+    }
+    if (was === MAIN) return ReadStatus.LARGE;
     if (!this.waitReady(i)) return ReadStatus.LARGE;
-    const status = this.info[i * INFO_INTS + F_STATUS] as ReadStatus;
+    const status = this.info[i * 4 + F_STATUS] as ReadStatus;
     if (status === ReadStatus.OK) {
-      const off = this.info[i * INFO_INTS + F_OFFSET] as number;
-      out.data = this.ring.subarray(off, off + (this.info[i * INFO_INTS + F_LENGTH] as number));
-      out.events = this.ints;
-      out.eventsAt = this.info[i * INFO_INTS + F_EVENTS_AT] as number;
-      out.eventCount = this.info[i * INFO_INTS + F_EVENTS] as number;
+      const off = this.info[i * 4 + F_OFFSET] as number;
+      out.data = this.ring.subarray(off, off + (this.info[i * 4 + F_LENGTH] as number));
       this.fromRing++;
-      if (out.eventCount >= 0) this.scanned++;
     }
     return status;
   }
@@ -381,7 +340,7 @@ export class ReadAhead {
   /** Gives the ring bytes of file i back to the reader (after take(i) returned OK). */
   release(i: number): void {
     if (this.abandoned) return;
-    const end = this.info[i * INFO_INTS + F_END] as number;
+    const end = this.info[i * 4 + F_END] as number;
     Atomics.store(this.ctrl, TAIL, end);
     if (Atomics.load(this.ctrl, SLEEPING) === 1 && ((end - Atomics.load(this.ctrl, ROOM_AT)) | 0) >= 0) {
       Atomics.store(this.ctrl, SLEEPING, 0);

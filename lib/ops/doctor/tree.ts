@@ -8,7 +8,7 @@ import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from
 import { sep } from 'node:path';
 import { findGitWorkTree } from '../../isolation/state-root.js';
 import { Detector, type Hit } from './detect.js';
-import { ReadStatus, type ReadAhead, type TakenFile } from './readahead.js';
+import { ReadStatus, type ReadAhead } from './readahead.js';
 import type { Severity, SkippedCounts } from './types.js';
 
 export interface FileList {
@@ -328,8 +328,8 @@ class ScanCollector {
     else if (status === ReadStatus.OVERSIZED) this.skipped.oversized++;
   }
 
-  /** Scans one file's bytes; `art`: its artifact by path, if any; `taken`: the scan thread's matcher events, if any. */
-  file(rel: string, data: Buffer, art: ArtifactHit | null, taken?: TakenFile): void {
+  /** Scans one file's bytes; `art`: its artifact by path, if any. */
+  file(rel: string, data: Buffer, art: ArtifactHit | null): void {
     const n = data.length;
     if (n === 0) {
       this.files++;
@@ -344,10 +344,7 @@ class ScanCollector {
     this.files++;
     this.bytes += n;
     // the bytes are scanned as they are; a string is made only for the files that need one
-    const found =
-      taken?.events && (taken.eventCount ?? -1) >= 0
-        ? this.detector.confirmEvents(data, rel, taken.events, taken.eventsAt ?? 0, taken.eventCount ?? 0)
-        : this.detector.scanBytes(data, rel);
+    const found = this.detector.scanBytes(data, rel);
     if (!art && CONTENT_ARTIFACT_EXT.test(rel)) {
       const c = contentArtifact(rel, data.toString('latin1', 0, Math.min(n, 4096)));
       if (c) this.artifacts.push({ file: rel, ...c });
@@ -384,7 +381,7 @@ export function scanTree(
   const out = new ScanCollector(opts.detector);
   // not from Node's pool: 4-byte aligned, so the matcher reads the bytes in place
   const box: ReadBox = { buf: Buffer.allocUnsafeSlow(1 << 20), n: 0 };
-  const ahead: TakenFile = { data: box.buf };
+  const ahead = { data: box.buf };
   // listed paths are relative and normalized (git, walkFiles): a concatenation, not path.join
   const prefix = root.endsWith('/') || root.endsWith(sep) ? root : `${root}/`;
   try {
@@ -396,7 +393,7 @@ export function scanTree(
         if (opts.exclude?.has(rel)) continue;
         let status = reader ? reader.take(i, ahead) : ReadStatus.LARGE;
         if (status === ReadStatus.OK) {
-          out.file(rel, ahead.data, art, ahead);
+          out.file(rel, ahead.data, art);
           reader?.release(i);
           continue;
         }

@@ -1,10 +1,11 @@
 import { defineOperation } from '../operation.js';
-import { opsDailyInputs } from './inputs.js';
+import { OPS_DAILY_INPUTS_BY_MODE, opsDailyInputs } from './inputs.js';
 
 export const opsDaily = defineOperation({
   name: 'ops_daily',
   mutating: false,
   inputs: opsDailyInputs,
+  inputsByMode: OPS_DAILY_INPUTS_BY_MODE,
   secretInputs: ['github_token'],
   // loaded on first use: the registry stays light, so every bundle starts fast
   run: async (rt, common, settings, ports) => {

@@ -44,3 +44,11 @@ export const opsDailyInputs = z.object({
 
 /** What the operation receives: the parsed inputs, defaults applied. */
 export type OpsDailyInputs = z.output<typeof opsDailyInputs>;
+
+/** The inputs each mode reads: the CLI's `ops readiness` takes only its own (and `ops daily --mode X` only X's). */
+export const OPS_DAILY_INPUTS_BY_MODE = {
+  prod: ['github_token'],
+  lenient: ['github_token'],
+  readiness: ['github_token', 'contexts', 'backup_max_age', 'drill_window'],
+  summary: ['contexts', 'results'],
+} as const satisfies Record<OpsDailyInputs['mode'], ReadonlyArray<keyof typeof opsDailyInputs.shape>>;
