@@ -21,6 +21,14 @@ test.each([
   ['lib/ops/checks/new.ts', '../deploy/run.js'],
   ['lib/ops/checks/new.ts', '../doctor/index.js'],
   ['lib/ops/checks/new.ts', '../../entry/registry.js'],
+  // ... nor any other module of an operation (issue 15 item 3: the engine imported deploy's
+  // releases.ts and connect.ts; both moved down into lib/transport)
+  ['lib/ops/checks/new.ts', '../deploy/releases.js'],
+  ['lib/ops/checks/new.ts', '../deploy/connect.js'],
+  ['lib/ops/checks/new.ts', '../../ops/rollback/resolve.js'],
+  ['lib/ops/operation.ts', './deploy/releases.js'],
+  ['lib/transport/new.ts', '../ops/deploy/releases.js'],
+  ['lib/runtime/new.ts', '../ops/checks/engine.js'],
   ['lib/transport/new.ts', '../ops/deploy/run.js'],
   ['lib/output/new.ts', '../ops/rollback/index.js'],
   ['lib/runtime/new.ts', '../entry/execute.js'],
@@ -33,6 +41,11 @@ test.each([
   ['lib/ops/events/new.ts', '../../entry/execute.js'],
   // readiness runs doctor through the RunOperation port it is given, not the dispatcher it imports
   ['lib/ops/readiness/index.ts', '../../entry/execute.js'],
+  // @actions/core only in the action runtime adapter: an operation uses the Runtime ports (stepState)
+  ['lib/ops/deploy/new.ts', '@actions/core'],
+  ['lib/runtime/new.ts', '@actions/core'],
+  ['lib/persistence/new.ts', '@actions/core'],
+  ['lib/cli/new.ts', '@actions/core'],
 ])('%s may not import %s', async (file, source) => {
   expect(await restricted(file, source)).toHaveLength(1);
 });
@@ -41,9 +54,15 @@ test.each([
   ['lib/ops/deploy/new.ts', './run.js'], // its own entry
   ['lib/ops/deploy/new.ts', '../doctor/engine.js'], // another operation's engine module
   ['lib/ops/ops_daily/new.ts', '../checks/engine.js'], // a shared engine
+  ['lib/ops/alerts/new.ts', '../checks/targets.js'],
+  ['lib/ops/checks/new.ts', './engine.js'], // its own layer
+  ['lib/ops/checks/new.ts', '../operation.js'],
+  ['lib/ops/checks/new.ts', '../../transport/release-state.js'], // the foundation
   ['lib/transport/new.ts', '../isolation/names.js'], // the same layer
   ['lib/entry/new.ts', './registry.js'], // the entry layer imports the registry
   ['lib/cli/new.ts', '../entry/execute.js'],
+  ['lib/entry/action.ts', '@actions/core'], // the action runtime adapter
+  ['lib/persistence/action-hooks.ts', '@actions/core'],
 ])('%s may import %s', async (file, source) => {
   expect(await restricted(file, source)).toEqual([]);
 });

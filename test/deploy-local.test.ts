@@ -12,7 +12,7 @@ import { freePort, stopApps } from './harness/sshd.js';
 import { createSandbox, runAction } from './harness/runner.js';
 import { LocalTransport } from '../lib/transport/local.js';
 import { appDir as buildAppDir, prepareScript, unlockScript } from '../lib/transport/commands.js';
-import { parseState } from '../lib/ops/deploy/releases.js';
+import { parseState } from '../lib/transport/release-state.js';
 import { signDispatch } from '../lib/ops/deploy/policy.js';
 import { lockAndInstallAll, Staged, TargetNode } from '../lib/ops/deploy/fleet.js';
 import { paasYmlSchemas } from '../lib/config/paas-yml.js';

@@ -1,6 +1,7 @@
 /** lib/ops/deploy/releases.ts: which releases prune removes. */
 import { describe, expect, test } from '@jest/globals';
-import { pruneList, type HistoryLine } from '../lib/ops/deploy/releases.js';
+import { pruneList } from '../lib/ops/deploy/releases.js';
+import type { HistoryLine } from '../lib/transport/release-state.js';
 
 describe('strategies, prune, rollback resolution', () => {
   const h = (release: string, status: 'good' | 'bad'): HistoryLine => ({ at: '', release, status, event: 'deploy' });

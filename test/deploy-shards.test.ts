@@ -13,7 +13,8 @@ import { parseShard, planShards, shardIdentity, shardSlice } from '../lib/ops/de
 import { expandDeployAliases } from '../lib/cli/deploy-aliases.js';
 import { REPO_ROOT } from './harness/metadata.js';
 import { judge } from '../lib/ops/deploy/finalize.js';
-import { historyLine, parseState } from '../lib/ops/deploy/releases.js';
+import { historyLine } from '../lib/ops/deploy/releases.js';
+import { parseState } from '../lib/transport/release-state.js';
 
 const names = (n: number) => Array.from({ length: n }, (_, i) => `web${i + 1}`);
 

@@ -22,7 +22,7 @@ import { actionChild, appYml, makeRelease, paasChild, runOp, type AppYml, type O
 import { parseFileCommands } from './harness/commands.js';
 import { prepareArtifact } from '../lib/ops/deploy/artifact.js';
 import { paasYmlSchemas } from '../lib/config/paas-yml.js';
-import { buildTransports } from '../lib/ops/deploy/connect.js';
+import { buildTransports } from '../lib/transport/connect.js';
 import { lockAndInstallAll, TargetNode } from '../lib/ops/deploy/fleet.js';
 import { Vault } from '../lib/isolation/vault.js';
 import { Redactor } from '../lib/redaction/redactor.js';

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appDir, stateScript } from '../lib/transport/commands.js';
-import { parseState } from '../lib/ops/deploy/releases.js';
+import { parseState } from '../lib/transport/release-state.js';
 
 describe('parseState over the real state script', () => {
   test('owner.json and history.jsonl without a final newline: owner and last line still read', () => {

@@ -9,11 +9,12 @@ import { cli, rmrf, tempDir } from './helpers.js';
 import { appYml, makeRelease, runOp } from './harness/deploy-app.js';
 import { freePort, stopApps } from './harness/sshd.js';
 import { PaasError } from '../lib/output/errors.js';
-import { remediationFor } from '../lib/ops/deploy/connect.js';
+import { remediationFor } from '../lib/ops/deploy/fleet-messages.js';
 import { StageError, TARGET_TRANSITIONS, TargetNode, toPaasError } from '../lib/ops/deploy/fleet.js';
 import { LocalTransport } from '../lib/transport/local.js';
 import { Redactor } from '../lib/redaction/redactor.js';
-import { historyLine, parseState, releaseStatuses } from '../lib/ops/deploy/releases.js';
+import { historyLine } from '../lib/ops/deploy/releases.js';
+import { parseState, releaseStatuses } from '../lib/transport/release-state.js';
 
 describe('history lines: one typed writer', () => {
   const who = { actor: 'octo', run: '42', token: 'not-written' };

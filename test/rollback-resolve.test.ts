@@ -1,6 +1,7 @@
 /** lib/ops/rollback/resolve.ts: rollback resolution across targets (resolveRollback), over deploy/releases.ts's parseState and rollbackCandidate. */
 import { describe, expect, test } from '@jest/globals';
-import { parseState, rollbackCandidate, type HistoryLine } from '../lib/ops/deploy/releases.js';
+import { rollbackCandidate } from '../lib/ops/deploy/releases.js';
+import { parseState, type HistoryLine } from '../lib/transport/release-state.js';
 import { resolveRollback } from '../lib/ops/rollback/resolve.js';
 
 describe('strategies, prune, rollback resolution', () => {

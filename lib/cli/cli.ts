@@ -10,6 +10,7 @@ import { COMMON_INPUT_NAMES, commonInputsSchema } from '../runtime/inputs.js';
 import { executeOperation } from '../entry/execute.js';
 import { streamLogger, type Logger } from '../runtime/logger.js';
 import { isCI, type Runtime } from '../runtime/runtime.js';
+import { onTermination } from '../runtime/interrupt.js';
 import { DEPLOY_SHORTHANDS, expandDeployAliases, shorthandMeaning, type Shorthand } from './deploy-aliases.js';
 import { guardInterrupts, takesLocks, type InterruptGuard } from './interrupt.js';
 import { actionInputs, FLAG_DOCS, nearest, packageVersion, wrap, zodChoices, type OptionDoc } from './help.js';
@@ -620,12 +621,11 @@ async function runGuarded(
 /** Runs a streaming command: SIGINT/SIGTERM abort its signal instead of ending the process. */
 async function runStreaming(cmd: Command, args: Record<string, unknown>, d: Dispatch): Promise<Outcome> {
   const ac = new AbortController();
-  const stop = () => ac.abort();
-  process.on('SIGINT', stop).on('SIGTERM', stop);
+  const stopListening = onTermination(() => ac.abort(), { again: 'ignore' });
   try {
     return await cmd.run(d.rt, args, { stdout: d.out, signal: ac.signal });
   } finally {
-    process.off('SIGINT', stop).off('SIGTERM', stop);
+    stopListening();
   }
 }
 

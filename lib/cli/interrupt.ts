@@ -1,9 +1,8 @@
-import { onTermination } from '../db/interrupt.js';
 import type { Outcome } from '../output/envelope.js';
 import { PaasError } from '../output/errors.js';
 import { failure } from '../output/outcome.js';
 import { COMMON_INPUT_NAMES } from '../runtime/inputs.js';
-import { clearInterrupt, requestInterrupt, signalDescendants } from '../runtime/interrupt.js';
+import { clearInterrupt, onTermination, requestInterrupt, signalDescendants } from '../runtime/interrupt.js';
 import type { Runtime } from '../runtime/runtime.js';
 
 /** How long the interrupted run may take to stop its in-flight remote steps before its locks are released anyway. */

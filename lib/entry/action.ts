@@ -7,7 +7,7 @@ import { COMMON_INPUT_NAMES, commonInputsSchema } from '../runtime/inputs.js';
 import { executeOperation } from './execute.js';
 import { operation } from './registry.js';
 import { POST_STATE_NAMES } from '../runtime/post-check.js';
-import { interruptRequested, requestInterrupt } from '../runtime/interrupt.js';
+import { interruptRequested, onTermination, requestInterrupt } from '../runtime/interrupt.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { OperationName } from '../ops/operation.js';
 import { errorMessage } from '../output/errors.js';
@@ -77,6 +77,7 @@ function actionRuntime(): Runtime {
     inCI: true,
     inAction: true,
     workspace: process.env.GITHUB_WORKSPACE,
+    stepState: { save: (name, value) => core.saveState(name, value) },
   };
 }
 
@@ -135,20 +136,17 @@ function readInputs(names: readonly string[]): Record<string, string> {
  * as usual; the `post:` step releases the locks. Returns the function that removes the handlers.
  */
 function onCancel(rt: Runtime): () => void {
-  const handler = (sig: NodeJS.Signals) => {
-    if (interruptRequested()) return;
-    requestInterrupt(sig);
-    rt.logger.warn(
-      `${sig} received (run cancelled): no new batch starts; ` +
-        'targets that switched are returned to the release each ran before; the post step releases the locks',
-    );
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
+  return onTermination(
+    (sig) => {
+      if (interruptRequested()) return;
+      requestInterrupt(sig);
+      rt.logger.warn(
+        `${sig} received (run cancelled): no new batch starts; ` +
+          'targets that switched are returned to the release each ran before; the post step releases the locks',
+      );
+    },
+    { again: 'ignore' },
+  );
 }
 
 /** The only try/catch of an action entry: read inputs, run, emit. */
@@ -213,7 +211,7 @@ export async function runPost(): Promise<void> {
       return;
     }
     const { postReleaseLocks } = await import('../ops/deploy/cleanup.js');
-    await postReleaseLocks(rt, held); // deploy/rollback: release the locks this run holds (never others')
+    await postReleaseLocks(rt, held, readInputs(COMMON_INPUT_NAMES)); // deploy/rollback: release the locks this run holds (never others')
   } catch (e) {
     core.warning(rt.redactor.redact(`paas post: cleanup failed: ${errorMessage(e)}`));
   } finally {

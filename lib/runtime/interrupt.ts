@@ -1,10 +1,19 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
 /**
- * Process-wide "stop starting new remote work" flag, raised by the CLI on SIGINT/SIGTERM during a
- * mutating deploy/rollback (lib/cli/interrupt.ts). `connectTransport` (lib/ops/deploy/connect.ts),
- * which every remote step of a run goes through first, refuses once it is raised; the cleanup that
- * releases our locks connects without that gate.
+ * Interrupts, in one place: this module owns the process's termination signals (SIGINT, SIGTERM)
+ * and the "stop starting new remote work" flag they raise. Its users only decide what a signal
+ * means for them (docs/architecture.md, "Interrupts"):
+ * - the action runtime (lib/entry/action.ts): the runner's cancel of a deploy/rollback raises the
+ *   flag; later signals are ignored, so the outcome is still written;
+ * - the CLI (lib/cli/interrupt.ts): a deploy/rollback --apply raises the flag, stops its local
+ *   children and releases the locks it holds; a second signal ends the process at once;
+ * - db_bootstrap (lib/ops/db_bootstrap/run.ts): cancels the running statement; a second signal
+ *   ends the process at once;
+ * - the CLI's streaming command (`paas logs --tail`, lib/cli/cli.ts): aborts the stream.
+ * `connectTransport` (lib/transport/connect.ts), which every remote step of a run goes through
+ * first, refuses once the flag is raised; the cleanup that releases our locks connects without
+ * that gate.
  */
 let raised: NodeJS.Signals | null = null;
 
@@ -19,6 +28,36 @@ export function interruptRequested(): NodeJS.Signals | null {
 
 export function clearInterrupt(): void {
   raised = null;
+}
+
+const TERMINATION_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+
+/**
+ * Listens for SIGTERM / SIGINT: the first calls `onSignal`. A later one, by `again`: `exit`
+ * (default) removes the handlers and re-raises it, so the process ends at once as without them;
+ * `ignore` leaves it without effect (the action: the runner sends SIGINT, then SIGTERM, then
+ * SIGKILL, and the run must still write its outcome). Returns the function that removes the handlers.
+ */
+export function onTermination(
+  onSignal: (signal: NodeJS.Signals) => void,
+  opts: { again?: 'exit' | 'ignore' } = {},
+): () => void {
+  let seen = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (!seen) {
+      seen = true;
+      onSignal(signal);
+      return;
+    }
+    if (opts.again === 'ignore') return;
+    remove();
+    process.kill(process.pid, signal);
+  };
+  const remove = () => {
+    for (const s of TERMINATION_SIGNALS) process.off(s, handler);
+  };
+  for (const s of TERMINATION_SIGNALS) process.on(s, handler);
+  return remove;
 }
 
 /** Direct children of a process (Linux /proc; [] where unavailable). */

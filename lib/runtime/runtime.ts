@@ -1,6 +1,16 @@
 import type { Redactor } from '../redaction/redactor.js';
 import type { Logger } from './logger.js';
 
+/**
+ * The runner's step state: what a main step hands to its `post:` step (written to GITHUB_STATE, read
+ * back there as STATE_<name>; the names are POST_STATE_NAMES in post-check.ts). Only the action
+ * runtime has one (lib/entry/action.ts, over @actions/core); the CLI has no post step and keeps
+ * what it needs in memory.
+ */
+export interface StepState {
+  save(name: string, value: string): void;
+}
+
 /** Everything an operation needs from its surroundings: the ports. Same shape in action, CLI and tests. */
 export interface Runtime {
   env: NodeJS.ProcessEnv;
@@ -14,6 +24,8 @@ export interface Runtime {
   inAction: boolean;
   /** GITHUB_WORKSPACE */
   workspace?: string | undefined;
+  /** the runner's step state (an action); absent on the CLI and in tests that need none */
+  stepState?: StepState | undefined;
 }
 
 export function isCI(env: NodeJS.ProcessEnv): boolean {

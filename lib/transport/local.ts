@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { TransportError, type ExecOptions, type ExecResult, type Transport } from './transport.js';
@@ -10,16 +11,40 @@ export class LocalTransport implements Transport {
   /** scripts still running: close() ends them, so no script is left waiting on its stdin */
   private readonly running = new Set<ChildProcess>();
 
-  constructor(readonly rootOverride: string) {}
+  /** `shell` runs every script (/bin/sh; a test names one that does not exist to see connect() refuse) */
+  constructor(
+    readonly rootOverride: string,
+    private readonly shell = '/bin/sh',
+  ) {}
 
   get roundTrips(): number {
     return this.trips;
   }
 
+  /** Nothing to connect to: the link is this machine, always up. */
+  get connected(): boolean {
+    return true;
+  }
+
+  /**
+   * No connection to open; checks what it can without a round trip: that the shell (/bin/sh), which runs every
+   * script, exists and can be executed (the failure a connection check would report on SSH).
+   */
+  async connect(): Promise<void> {
+    try {
+      accessSync(this.shell, constants.X_OK);
+    } catch (e) {
+      throw new TransportError(
+        'connect',
+        `cannot run ${this.shell} on this machine: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
+      );
+    }
+  }
+
   exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
     this.trips++;
     return new Promise((resolve, reject) => {
-      const child = spawn('/bin/sh', ['-c', script], {
+      const child = spawn(this.shell, ['-c', script], {
         stdio: [opts.input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C' },
       });
@@ -52,7 +77,7 @@ export class LocalTransport implements Transport {
       child.on('error', (e) => {
         this.running.delete(child);
         if (timer) clearTimeout(timer);
-        reject(new TransportError('link', `cannot run /bin/sh: ${e.message}`));
+        reject(new TransportError('link', `cannot run ${this.shell}: ${e.message}`));
       });
       child.on('close', (code, signal) => {
         this.running.delete(child);

@@ -28,6 +28,15 @@ export interface Transport {
   readonly kind: 'ssh' | 'local';
   /** the directory that takes the place of deploy_root (local targets, or an SSH target with a dir) */
   readonly rootOverride: string | undefined;
+  /**
+   * Opens the link (SSH: connects, or reconnects after it dropped, with retries for setup only;
+   * local: checks that /bin/sh can run). Every remote step calls it first, through
+   * `connectTransport` (lib/transport/connect.ts); a no-op while the link is up.
+   * Throws TransportError (`connect`, `hostkey`, `auth`).
+   */
+  connect(): Promise<void>;
+  /** false once an opened link dropped (a health check stops waiting on a lost target) */
+  readonly connected: boolean;
   /** runs a script with /bin/sh; never throws for a non-zero exit, throws TransportError when the link fails */
   exec(script: string, opts?: ExecOptions): Promise<ExecResult>;
   /** a TCP stream to `127.0.0.1:<port>` as seen from the target (SSH: direct-tcpip through the connection) */

@@ -7,7 +7,7 @@
  */
 import type { PaasYml } from '../../config/paas-yml.js';
 import { appDir, stateScript } from '../../transport/commands.js';
-import { parseState } from '../deploy/releases.js';
+import { parseState } from '../../transport/release-state.js';
 import type { TargetAccess } from '../checks/targets.js';
 import type { Silence } from './silence.js';
 

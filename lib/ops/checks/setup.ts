@@ -1,7 +1,7 @@
 /**
  * What ops_daily and prod_verify share before checks run: paas.yml (the one loader), the vault
  * keys it names (so named secrets passed in env are picked up), and the engine context with its
- * lazily opened target transports (deploy's transport builder: SSH or local).
+ * lazily opened target transports (lib/transport/connect.ts: SSH or local).
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -10,8 +10,8 @@ import { PaasError } from '../../output/errors.js';
 import type { Vault } from '../../isolation/vault.js';
 import type { CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
+import { buildTransports, connectTransport } from '../../transport/connect.js';
 import { parseTargets } from '../../transport/targets.js';
-import { buildTransports, connectTransport } from '../deploy/connect.js';
 import { SSH_KEYS, TARGETS_KEY, type EngineContext } from './engine.js';
 import type { FetchLike } from './http.js';
 import { targetAccess, type TargetAccess } from './targets.js';

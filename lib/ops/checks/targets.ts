@@ -8,7 +8,7 @@ import type { OpsCheck, PaasYml } from '../../config/paas-yml.js';
 import { appDir, backupScript, probeScript, stateScript } from '../../transport/commands.js';
 import type { TargetSpec } from '../../transport/targets.js';
 import { TransportError, type Transport } from '../../transport/transport.js';
-import { parseState, releaseStatuses } from '../deploy/releases.js';
+import { parseState, releaseStatuses } from '../../transport/release-state.js';
 import { checkError, healthy, insufficient, unhealthy, type CheckVerdict } from './types.js';
 
 /** `key=value` lines of the probe scripts (lib/transport/commands.ts) → map (later keys win; lines without `=` ignored). */

@@ -11,7 +11,7 @@ import {
 } from '../../db/client.js';
 import { parseDsn, registerDsnSecrets } from '../../db/dsn.js';
 import { DbError, isDbError } from '../../db/errors.js';
-import { onTermination } from '../../db/interrupt.js';
+import { onTermination } from '../../runtime/interrupt.js';
 import type { Outcome } from '../../output/envelope.js';
 import { PaasError } from '../../output/errors.js';
 import { statusLine } from '../../output/logfmt.js';

@@ -1,7 +1,6 @@
-import * as core from '@actions/core';
 import { POST_STATE_NAMES } from '../../runtime/post-check.js';
 import type { Runtime } from '../../runtime/runtime.js';
-import { COMMON_INPUT_NAMES, commonInputsSchema, parseInputs } from '../../runtime/inputs.js';
+import { commonInputsSchema, parseInputs } from '../../runtime/inputs.js';
 import { openContextSession } from '../../runtime/session.js';
 import { appDir as buildAppDir, returnScript, unlockScript } from '../../transport/commands.js';
 import type { Transport } from '../../transport/transport.js';
@@ -9,7 +8,7 @@ import { loadAppConfig } from './app-config.js';
 import { healthGate } from './health.js';
 import { historyLine } from './releases.js';
 import { mapLimit } from '../../transport/limit.js';
-import { buildTransports, connectTransport, targetsFromVault } from './connect.js';
+import { buildTransports, connectTransport, targetsFromVault } from '../../transport/connect.js';
 import { errorMessage } from '../../output/errors.js';
 
 /** Name of the action state the main step writes and the `post:` step reads. */
@@ -38,13 +37,12 @@ const held = new WeakMap<Runtime, CleanupState>();
 
 /**
  * Records the locks this run holds: in memory for the run's runtime (the CLI releases them on
- * SIGINT/SIGTERM, lib/cli/interrupt.ts) and, in an action, as action state, so `post:` can release
- * them even after a cancel.
+ * SIGINT/SIGTERM, lib/cli/interrupt.ts) and, in an action, in the runner's step state
+ * (`rt.stepState`), so `post:` can release them even after a cancel.
  */
 export function saveHeldLocks(rt: Runtime, state: CleanupState): void {
   held.set(rt, { ...state, locks: [...state.locks] });
-  if (!rt.inAction) return;
-  core.saveState(CLEANUP_STATE, JSON.stringify(state));
+  rt.stepState?.save(CLEANUP_STATE, JSON.stringify(state));
 }
 
 /** The locks the run on this runtime last recorded as held (null: it never took one). */
@@ -160,19 +158,15 @@ async function returnTarget(
 }
 
 /**
- * Entry for the action's `post:` step (lib/entry/action.ts runPost): reads the state the main
- * step saved and the same inputs, and releases this run's locks. Never throws.
+ * Entry for the action's `post:` step (lib/entry/action.ts runPost): given the state the main step
+ * saved and the same common inputs (the runner passes them to `post:` too), releases this run's
+ * locks. Never throws.
  */
-export async function postReleaseLocks(rt: Runtime, held: string): Promise<void> {
+export async function postReleaseLocks(rt: Runtime, held: string, raw: Record<string, string>): Promise<void> {
   const state = parseCleanupState(held);
   if (!state || !state.locks.length) {
     rt.logger.info('paas post: no lock held by this run');
     return;
-  }
-  const raw: Record<string, string> = {};
-  for (const n of COMMON_INPUT_NAMES) {
-    const v = core.getInput(n);
-    if (v !== '') raw[n] = v;
   }
   try {
     const released = await releaseRecordedLocks(rt, raw, state);

@@ -36,7 +36,8 @@ import {
 } from './fleet.js';
 import { runPreflight } from './preflight.js';
 import { checkTriggerPolicy, committedTrigger } from './policy.js';
-import { historyLine, parseState, releaseStatuses, type HistoryLine, type TargetState } from './releases.js';
+import { parseState, releaseStatuses, type HistoryLine, type TargetState } from '../../transport/release-state.js';
+import { historyLine } from './releases.js';
 import { fail } from './report.js';
 import type { DeploySettings } from './run.js';
 import { requireShardRelease, shardIdentity, shardSlice } from './shards.js';

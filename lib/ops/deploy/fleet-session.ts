@@ -18,7 +18,7 @@ import type { TargetSpec } from '../../transport/targets.js';
 import { TransportError, type Transport } from '../../transport/transport.js';
 import { loadAppConfig, type AppConfig } from './app-config.js';
 import { saveHeldLocks, type CleanupState, type HeldLock } from './cleanup.js';
-import { buildTransports, connectTransport, targetsFromVault, transportErrorCode } from './connect.js';
+import { buildTransports, connectTransport, targetsFromVault, transportErrorCode } from '../../transport/connect.js';
 import { StageError, TargetNode, type RunIdentity } from './fleet.js';
 import { committedTrigger } from './policy.js';
 

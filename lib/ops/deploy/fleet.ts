@@ -28,9 +28,11 @@ import {
 } from '../../transport/transport.js';
 import type { AppConfig } from './app-config.js';
 import { interruptRequested } from '../../runtime/interrupt.js';
-import { connectTransport, fleetSentence, remediationFor, transportErrorCode } from './connect.js';
+import { connectTransport, transportErrorCode } from '../../transport/connect.js';
+import { fleetSentence, remediationFor } from './fleet-messages.js';
 import { healthGate } from './health.js';
-import { historyLine, parseState, pruneList, rollbackCandidate, type TargetState } from './releases.js';
+import { parseState, type TargetState } from '../../transport/release-state.js';
+import { historyLine, pruneList, rollbackCandidate } from './releases.js';
 
 export type TargetStatus = 'pending' | 'ok' | 'failed' | 'rolled_back' | 'rollback_failed' | 'skipped' | 'unchanged';
 

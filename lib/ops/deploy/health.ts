@@ -156,7 +156,7 @@ export async function healthGate(
       ? await httpProbe(t, health.http, timeout)
       : await commandProbe(t, appDir, env, health.command as string, timeout, redactor);
     if (last.ok) return { ok: true, checks, reason: last.reason, ms: Date.now() - t0 };
-    if ((t as { connected?: boolean }).connected === false)
+    if (!t.connected)
       return {
         ok: false,
         lost: true,

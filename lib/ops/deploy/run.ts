@@ -16,7 +16,7 @@ import { TransportError } from '../../transport/transport.js';
 import type { z } from 'zod';
 import type { deployInputs } from './index.js';
 import { prepareArtifact, type CheckedArtifact as PreparedArtifact } from './artifact.js';
-import { connectTransport } from './connect.js';
+import { connectTransport } from '../../transport/connect.js';
 import {
   connectAll,
   lockOwner,
@@ -51,7 +51,8 @@ import { asStageError, fail, tableSummary } from './report.js';
 import { runPreflight } from './preflight.js';
 import { checkTriggerPolicy, committedTrigger } from './policy.js';
 import { parseShard, planShards, requireShardRelease, shardIdentity, shardSlice, type ShardRef } from './shards.js';
-import { expectedRelease, releaseStatuses, type TargetState } from './releases.js';
+import { releaseStatuses, type TargetState } from '../../transport/release-state.js';
+import { expectedRelease } from './releases.js';
 
 /** Settings of the deploy operation (its zod inputs, parsed). */
 export type DeploySettings = z.output<typeof deployInputs>;

@@ -16,7 +16,7 @@ import { boolInput, commonInputsSchema, parseInputs } from '../../runtime/inputs
 import type { Runtime } from '../../runtime/runtime.js';
 import { logsScript } from '../../transport/commands.js';
 import { TransportError } from '../../transport/transport.js';
-import { connectTransport, remediationFor, transportErrorCode } from '../deploy/connect.js';
+import { connectTransport, transportErrorCode, transportRemediation } from '../../transport/connect.js';
 import { closeAll, openFleet, requireApp } from '../deploy/fleet-session.js';
 import type { TargetNode } from '../deploy/fleet.js';
 
@@ -91,7 +91,7 @@ function connectError(e: unknown, target?: string): unknown {
   return new PaasError(code, target ? `${target}: ${e.message}` : e.message, {
     stage: 'connect',
     ...(target ? { target } : {}),
-    remediation: remediationFor(code),
+    remediation: transportRemediation(code),
   });
 }
 

@@ -28,7 +28,7 @@ import {
 } from '../deploy/fleet.js';
 import { checkTriggerPolicy, committedTrigger } from '../deploy/policy.js';
 import { runPreflight } from '../deploy/preflight.js';
-import type { TargetState } from '../deploy/releases.js';
+import type { TargetState } from '../../transport/release-state.js';
 import { connectAll, lockOwner, trackLocks, withFleet, type Fleet } from '../deploy/fleet-session.js';
 import { expectedRelease } from '../deploy/releases.js';
 import type { RollbackSettings } from '../rollback/inputs.js';

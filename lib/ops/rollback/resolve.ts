@@ -1,6 +1,6 @@
 /** The release a rollback returns to, across the selected targets (pure; used by rollback and the readiness drill). */
 import { PaasError } from '../../output/errors.js';
-import { releaseStatuses, type TargetState } from '../deploy/releases.js';
+import { releaseStatuses, type TargetState } from '../../transport/release-state.js';
 
 function resolveFailed(message: string, target: string | null, remediation: string): PaasError {
   return new PaasError('PAAS_ROLLBACK_RESOLVE_FAILED', message, { stage: 'resolve', target, remediation });

@@ -32,7 +32,7 @@ import {
   type DeployPorts,
   type Fleet,
 } from '../deploy/fleet-session.js';
-import type { TargetState } from '../deploy/releases.js';
+import type { TargetState } from '../../transport/release-state.js';
 import type { RollbackSettings } from './inputs.js';
 import { resolveRollback } from './resolve.js';
 
