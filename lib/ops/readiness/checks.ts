@@ -126,26 +126,27 @@ const VAULT_FIX = (c: string) =>
   `Map a vault to ${c}: locally the context's vault_file (create the context with --vault-file, ` +
   'outside the repository, mode 0600); in Actions the environment secret passed as the `vault` input.';
 
+/** The context's vault, or the failed check when none is mapped or it cannot be read. */
+function usableVault(
+  base: Pick<ReadinessCheck, 'check' | 'context'>,
+  name: string,
+  own: ContextVault | undefined,
+  unmappedWhy: string,
+): ContextVault | { failed: ReadinessCheck } {
+  const fail = (reason: string, detail: string, fix: string) => ({
+    failed: { ...base, status: 'fail' as const, reason, detail, fix },
+  });
+  if (!own || own.source === 'none')
+    return fail('vault_unmapped', `no vault mapped to ${name}${unmappedWhy}`, VAULT_FIX(name));
+  if (own.problem) return fail('vault_unreadable', own.problem, `Fix the vault of ${name} (${own.problem}).`);
+  return own;
+}
+
 /** distinct_targets: no target address of `c` is also a target of another context (all contexts of the state root). */
 export function checkDistinctTargets(c: ContextConfig, vaults: Map<string, ContextVault>): ReadinessCheck {
   const base = { check: 'distinct_targets' as const, context: c.name };
-  const own = vaults.get(c.name);
-  if (!own || own.source === 'none')
-    return {
-      ...base,
-      status: 'fail',
-      reason: 'vault_unmapped',
-      detail: `no vault mapped to ${c.name}: its targets cannot be compared`,
-      fix: VAULT_FIX(c.name),
-    };
-  if (own.problem)
-    return {
-      ...base,
-      status: 'fail',
-      reason: 'vault_unreadable',
-      detail: own.problem,
-      fix: `Fix the vault of ${c.name} (${own.problem}).`,
-    };
+  const own = usableVault(base, c.name, vaults.get(c.name), ': its targets cannot be compared');
+  if ('failed' in own) return own.failed;
   const targets = own.values.get('PAAS_TARGETS');
   if (!targets?.trim())
     return {
@@ -184,23 +185,8 @@ export function checkDistinctTargets(c: ContextConfig, vaults: Map<string, Conte
 /** distinct_vault: the vault file of `c` is not another context's (same real path, same inode, or same content). */
 export function checkDistinctVault(c: ContextConfig, vaults: Map<string, ContextVault>): ReadinessCheck {
   const base = { check: 'distinct_vault' as const, context: c.name };
-  const own = vaults.get(c.name);
-  if (!own || own.source === 'none')
-    return {
-      ...base,
-      status: 'fail',
-      reason: 'vault_unmapped',
-      detail: `no vault mapped to ${c.name}`,
-      fix: VAULT_FIX(c.name),
-    };
-  if (own.problem)
-    return {
-      ...base,
-      status: 'fail',
-      reason: 'vault_unreadable',
-      detail: own.problem,
-      fix: `Fix the vault of ${c.name} (${own.problem}).`,
-    };
+  const own = usableVault(base, c.name, vaults.get(c.name), '');
+  if ('failed' in own) return own.failed;
   const hits: string[] = [];
   for (const [other, v] of vaults) {
     if (other === c.name) continue;
