@@ -7,19 +7,20 @@
  *   0 files pending   the same database again, nothing to apply
  *
  * plus `node -e 0` and `dbmate --version` (process start alone). The variants are interleaved
- * trial by trial (the machine's load hits all of them alike); medians are printed.
+ * trial by trial (the machine's load hits all of them alike); medians are printed, and the CPU of
+ * each run (the tool's process by GNU time + the server's from /proc), steadier than wall time.
  * BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every paas run; BENCH_WRAP="strace -f -tt -o /tmp/t"
  * starts them under that command.
  *
  *   node_modules/.bin/node bench/db/run.mjs --fixed [--trials 9] [--files 1] [--dist /tmp/paas-dist]
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startPostgres } from '../../test/harness/postgres.js';
+import { startPostgres, type PgServer } from '../../test/harness/postgres.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
@@ -44,18 +45,51 @@ interface Run {
   ms: number;
   code: number | null;
   out: string;
+  /** user + system CPU of the process (GNU time), NaN without /usr/bin/time */
+  cpuMs: number;
 }
+
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+const CPU_LINE = /\n?PAAS_BENCH_CPU ([\d.]+) ([\d.]+)\n?/;
 
 function timed(cmd: string, argv: string[], env: Record<string, string>, cwd: string): Promise<Run> {
   return new Promise((res, rej) => {
     const t0 = performance.now();
-    const child = spawn(cmd, argv, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [bin, args] = GNU_TIME ? [GNU_TIME, ['-f', '\nPAAS_BENCH_CPU %U %S', cmd, ...argv]] : [cmd, argv];
+    const child = spawn(bin, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', rej);
-    child.on('close', (code) => res({ ms: performance.now() - t0, code, out }));
+    child.on('close', (code) => {
+      const cpu = CPU_LINE.exec(out);
+      const cpuMs = cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : NaN;
+      res({ ms: performance.now() - t0, code, out: out.replace(CPU_LINE, ''), cpuMs });
+    });
   });
+}
+
+/** CPU of the PostgreSQL server so far (postmaster, its live children, its ended ones), from /proc; NaN if unreadable. */
+function serverCpuMs(pg: PgServer): number {
+  try {
+    const postmaster = Number(readFileSync(join(pg.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    let ticks = 0;
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      let st: string;
+      try {
+        st = readFileSync(`/proc/${d}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      if (Number(d) === postmaster) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+      else if (Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
+    }
+    return ticks * 10; // clock ticks of 10 ms (CLK_TCK 100)
+  } catch {
+    return NaN;
+  }
 }
 
 function median(xs: number[]): number {
@@ -121,8 +155,17 @@ async function main(): Promise<void> {
         ws,
       );
     const m: Record<string, number[]> = {};
-    const push = (k: string, r: Run): void => {
+    const cpu: Record<string, number[]> = {};
+    const push = (k: string, r: Run, server = NaN): void => {
       (m[k] ??= []).push(r.ms);
+      (cpu[k] ??= []).push(r.cpuMs + server);
+    };
+    /** a run, with the server's CPU during it (a backend's CPU is counted once it has ended: a short wait) */
+    const withServer = async (run: () => Promise<Run>): Promise<[Run, number]> => {
+      const s0 = serverCpuMs(pg);
+      const r = await run();
+      await new Promise((res) => setTimeout(res, 100));
+      return [r, serverCpuMs(pg) - s0];
     };
     for (let t = 0; t < TRIALS; t++) {
       const dbs: Record<string, string> = { dbmate: `fx_dbmate_${t}` };
@@ -139,9 +182,9 @@ async function main(): Promise<void> {
             mode,
             async () => {
               for (const pending of [FILES, 0]) {
-                const r = await ours(mode, dbs[`${mode}${i}`] as string, bundleOf(dist));
+                const [r, server] = await withServer(() => ours(mode, dbs[`${mode}${i}`] as string, bundleOf(dist)));
                 check(r, `paas ${mode}`, new RegExp(`db_bootstrap status=ok mode=${mode}`));
-                push(`paas ${mode}${DISTS.length > 1 ? ` (${dist})` : ''}, ${pending} pending`, r);
+                push(`paas ${mode}${DISTS.length > 1 ? ` (${dist})` : ''}, ${pending} pending`, r, server);
               }
             },
           ]),
@@ -150,9 +193,9 @@ async function main(): Promise<void> {
           'dbmate',
           async () => {
             for (const pending of [FILES, 0]) {
-              const r = await dbmate(dbs.dbmate as string);
+              const [r, server] = await withServer(() => dbmate(dbs.dbmate as string));
               check(r, 'dbmate migrate', pending ? /Applied/ : /^$|Applied|No migrations|/);
-              push(`dbmate migrate, ${pending} pending`, r);
+              push(`dbmate migrate, ${pending} pending`, r, server);
             }
           },
         ],
@@ -165,11 +208,12 @@ async function main(): Promise<void> {
     const lines = [
       `node ${process.version}, ${TRIALS} trials interleaved, medians (min-max)`,
       '',
-      '| run | median | min | max |',
-      '| --- | ---: | ---: | ---: |',
+      '| run | median | min | max | CPU: process + server (median) |',
+      '| --- | ---: | ---: | ---: | ---: |',
       ...Object.entries(m).map(
         ([k, v]) =>
-          `| ${k} | ${Math.round(median(v))} ms | ${Math.round(Math.min(...v))} ms | ${Math.round(Math.max(...v))} ms |`,
+          `| ${k} | ${Math.round(median(v))} ms | ${Math.round(Math.min(...v))} ms | ${Math.round(Math.max(...v))} ms | ` +
+          `${Math.round(median(cpu[k] ?? []))} ms |`,
       ),
     ];
     process.stdout.write(lines.join('\n') + '\n');
