@@ -47,6 +47,10 @@ const NUMERIC: Record<string, string[]> = {
   'od -a': ['od', '-a', '-v'],
   'od -An -a': ['od', '-An', '-a', '-v'],
   'hexdump -C | cut -c11- (no offsets)': sh(`hexdump -C -v "$1" | cut -c11-`),
+  // a log viewer or `cut` that trims lines: the ASCII column loses its end (and its closing bar)
+  'hexdump -C | cut -c1-70 (ASCII column cut)': sh(`hexdump -C -v "$1" | cut -c1-70`),
+  'hexdump -C, closing bars dropped': sh(`hexdump -C -v "$1" | sed 's/|$//'`),
+  'od -tx1z | cut -c1-60 (ASCII column cut)': sh(`od -tx1z -v "$1" | cut -c1-60`),
   'hexdump -e (offset and characters)': ['hexdump', '-v', '-e', '"%08_ax  " 16/1 "%_p" "\n"'],
   'hexdump -e (offset and decimal bytes)': ['hexdump', '-v', '-e', '"%07_ad " 16/1 " %3u" "\n"'],
 };
@@ -124,7 +128,11 @@ function readings(output: string): string[] {
   const out = [output, output.replace(/\s+/g, '')];
   const lines = output.split(/\r?\n/).map((l) => l.replace(/^[0-9a-f]{6,8}:?(?= |$)/i, ''));
   // the ASCII column (hexdump -C, od -z), joined across lines
-  out.push(lines.map((l) => /\|(.*)\|\s*$/.exec(l)?.[1] ?? />(.*)<\s*$/.exec(l)?.[1] ?? '').join(''));
+  out.push(
+    lines
+      .map((l) => /\|(.*)\|\s*$/.exec(l)?.[1] ?? /\|(.*)$/.exec(l)?.[1] ?? />(.*?)<?\s*$/.exec(l)?.[1] ?? '')
+      .join(''),
+  );
   for (let reading = 0; reading < 12; reading++) {
     for (let times = 1; times <= 6; times++) {
       let acc = '';
@@ -135,7 +143,7 @@ function readings(output: string): string[] {
           continue;
         }
         const cur: number[] = [];
-        const body = l.replace(/(\|.*\||>.*<)\s*$/, '').replaceAll(REDACTED, ' \u0000 ');
+        const body = l.replace(/\s(\|.*|>.*)$/, '').replaceAll(REDACTED, ' \u0000 ');
         for (const tok of body.trim().split(/\s+/)) {
           if (tok === '') continue;
           if (tok === '\u0000') {

@@ -388,21 +388,18 @@ function hexGroups(text: string, p: number, le: number, colon: boolean, b: Block
 function asciiColumn(text: string, p: number, le: number, colon: boolean, b: Block, mark: number): boolean {
   const n = b.length - mark;
   const c = text.charCodeAt(p);
-  let gs: number;
-  let ge: number;
   if (c === 124 || c === 62) {
-    const close = c === 124 ? 124 : 60;
-    gs = p + 1;
-    ge = text.lastIndexOf(String.fromCharCode(close), le - 1);
-    if (ge < gs) return false;
-  } else if (colon) {
-    gs = le - n;
-    ge = le;
-    if (gs < p) gs = ge = -1;
-  } else {
-    return false;
+    // `|...|`, `>...<`; a line cut short (a log viewer, `cut -c1-70`) loses the column's end and its
+    // closing character: the column then runs to the line's end and shows the first bytes only
+    const gs = p + 1;
+    const ge = text.charCodeAt(le - 1) === (c === 124 ? 124 : 60) && le - 1 >= gs ? le - 1 : le;
+    for (let i = 0; i < Math.min(n, ge - gs); i++) b.asc[mark + i] = gs + i;
+    return true;
   }
-  if (gs >= 0 && ge - gs === n) for (let i = 0; i < n; i++) b.asc[mark + i] = gs + i;
+  if (!colon) return false;
+  // xxd: the column is the line's last n characters
+  const xs = le - n;
+  if (xs >= p) for (let i = 0; i < n; i++) b.asc[mark + i] = xs + i;
   return true;
 }
 
