@@ -12,12 +12,24 @@ export interface DbConnection {
   serverVersion: number;
   /** this end of the TCP socket and the port it connected to; null for a unix socket */
   socket: { localAddress: string; localPort: number; remotePort: number } | null;
+  /**
+   * the server's view of this session from the first statement (the connect-time query): its client
+   * address and port and its own port, for the transaction-pooler check without a round trip of its own
+   */
+  seen: ServerView;
   /** opens another session with the same DSN (the transaction-pooler probe); the caller ends it */
   openAnother: () => Promise<pg.Client>;
   /** an error the client emitted while idle (server shutdown, network cut), if any */
   lastError: () => Error | null;
   /** ends the session; never throws */
   close: () => Promise<void>;
+}
+
+/** inet_client_addr()/inet_client_port()/inet_server_port() as the server reported them (null on a unix socket) */
+export interface ServerView {
+  caddr: string | null;
+  cport: number | null;
+  sport: number | null;
 }
 
 export interface ConnectOptions {
@@ -40,13 +52,14 @@ export async function openConnection(opts: ConnectOptions): Promise<DbConnection
     client.on('notice', (n) => onNotice(`${n.severity ?? 'NOTICE'}: ${n.message}`));
   }
   await connectClient(client, opts.dsnKey);
-  const { pid, serverVersion } = await readSession(client, opts.dsnKey);
+  const { pid, serverVersion, seen } = await readSession(client, opts.dsnKey);
   let closed = false;
   return {
     client,
     pid,
     serverVersion,
     socket: socketOf(client),
+    seen,
     openAnother: () => openProbe(opts),
     lastError: () => idleError,
     close: async () => {
@@ -73,12 +86,29 @@ async function connectClient(client: pg.Client, dsnKey: string): Promise<void> {
   }
 }
 
-async function readSession(client: pg.Client, dsnKey: string): Promise<{ pid: number; serverVersion: number }> {
+/** The backend pid, the server version and the server's view of this session's addresses: one round trip. */
+async function readSession(
+  client: pg.Client,
+  dsnKey: string,
+): Promise<{ pid: number; serverVersion: number; seen: ServerView }> {
   try {
-    const r = await client.query<{ pid: number; v: string }>(
-      "SELECT pg_catalog.pg_backend_pid() AS pid, pg_catalog.current_setting('server_version_num') AS v",
+    const r = await client.query<{
+      pid: number;
+      v: string;
+      caddr: string | null;
+      cport: number | null;
+      sport: number | null;
+    }>(
+      "SELECT pg_catalog.pg_backend_pid() AS pid, pg_catalog.current_setting('server_version_num') AS v, " +
+        'pg_catalog.host(pg_catalog.inet_client_addr()) AS caddr, pg_catalog.inet_client_port() AS cport, ' +
+        'pg_catalog.inet_server_port() AS sport',
     );
-    return { pid: Number(r.rows[0]?.pid), serverVersion: Number(r.rows[0]?.v) };
+    const row = r.rows[0];
+    return {
+      pid: Number(row?.pid),
+      serverVersion: Number(row?.v),
+      seen: { caddr: row?.caddr ?? null, cport: row?.cport ?? null, sport: row?.sport ?? null },
+    };
   } catch (e) {
     await client.end().catch(() => undefined);
     throw connectError(e, dsnKey);

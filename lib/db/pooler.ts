@@ -8,7 +8,8 @@ import type { DbConnection } from './client.js';
  * keeps the same server connection. Two signals, before anything is written:
  *
  * 1. Direct TCP: the server's view of the client (inet_client_addr/port) and of its own port
- *    (inet_server_port) equal this socket's local address/port and remote port. Then nothing sits
+ *    (inet_server_port), read by the session's first statement, equal this socket's local
+ *    address/port and remote port. Then nothing sits
  *    in between and the session is ours: done, no extra connection.
  * 2. Otherwise (a proxy, NAT, or a unix socket), a behavioural probe: while this session is idle,
  *    other sessions with the same DSN open transactions and keep them open. A transaction pooler
@@ -39,11 +40,9 @@ function normAddr(a: string | null | undefined): string {
 }
 
 export async function detectTransactionPooler(conn: DbConnection): Promise<PoolerVerdict> {
-  const r = await conn.client.query<{ pid: number; caddr: string | null; cport: number | null; sport: number | null }>(
-    'SELECT pg_catalog.pg_backend_pid() AS pid, pg_catalog.host(pg_catalog.inet_client_addr()) AS caddr, pg_catalog.inet_client_port() AS cport, pg_catalog.inet_server_port() AS sport',
-  );
-  const row = r.rows[0];
-  if (Number(row?.pid) !== conn.pid) return { pooled: true, how: 'the backend pid changed between statements' };
+  // the server's view comes from the connect-time query (the session's first statement, read with
+  // its pid: no round trip here); a pid that changes later is caught by the lock query
+  const row = conn.seen;
   const s = conn.socket;
   if (
     s &&

@@ -154,6 +154,8 @@ export class MigrationEngine {
   private readonly ledgerSql: string;
   readonly ledgerName: string;
   locked = false;
+  /** checkSession passed: our session settings are sent with the first lock attempt */
+  private settingsPending = false;
   private running = false;
   /** blockers seen by the lock watch during the current statement */
   private lastBlockers: BlockingSession[] = [];
@@ -258,7 +260,8 @@ export class MigrationEngine {
     }
     if (v.pooled) throw this.pooled(v.how);
     this.o.logger.debug(`session check: ${v.how}`);
-    await this.q(this.sessionSettingsSql(), null, 'checking the session');
+    // our session settings travel with the first lock attempt (acquireLock): one round trip fewer
+    this.settingsPending = true;
   }
 
   /** Our session-level settings, applied after connecting and again after every reset. */
@@ -336,12 +339,14 @@ export class MigrationEngine {
     const deadline = started + waitMs;
     let nextReport = started;
     for (;;) {
-      const r = await this.q<{ ok: boolean; pid: number }>(
-        `SELECT pg_catalog.pg_try_advisory_lock(${this.lock.key}) AS ok, pg_catalog.pg_backend_pid() AS pid`,
+      const settings = this.settingsPending ? `${this.sessionSettingsSql()};\n` : '';
+      const res = (await this.q(
+        `${settings}SELECT pg_catalog.pg_try_advisory_lock(${this.lock.key}) AS ok, pg_catalog.pg_backend_pid() AS pid`,
         null,
         'while taking the migration lock',
-      );
-      const row = r.rows[0];
+      )) as QueryResult<{ ok: boolean; pid: number }> | QueryResult<{ ok: boolean; pid: number }>[];
+      this.settingsPending = false;
+      const row = (Array.isArray(res) ? res.at(-1) : res)?.rows[0];
       if (Number(row?.pid) !== this.o.conn.pid) {
         if (row?.ok) await this.q(`SELECT pg_catalog.pg_advisory_unlock(${this.lock.key})`).catch(() => undefined);
         throw this.pooled('backend pid changed while taking the lock');
