@@ -173,12 +173,12 @@ function offsetEnd(text: string, ls: number, le: number): number {
   return q === le || c === 58 || c === SP ? q : -1;
 }
 
-/** Value of an offset's digits in `base`, -1 when a digit is not one of that base. */
+/** Value of an offset's digits in `base`, -2 when a digit is not one of that base. */
 function offsetValue(text: string, s: number, e: number, base: number): number {
   let v = 0;
   for (let p = s; p < e; p++) {
     const d = hexVal(text.charCodeAt(p));
-    if (d < 0 || d >= base) return -1;
+    if (d < 0 || d >= base) return -2;
     v = v * base + d;
   }
   return v;
@@ -588,7 +588,10 @@ function lineBytes(b: Block): number[] {
   return n;
 }
 
-/** Value of line `l`'s offset in `base` (the block's end offset for l = its number of lines); -1: none. */
+/**
+ * Value of line `l`'s offset in `base` (the block's end offset for l = its number of lines); -1:
+ * the line has none, -2: it is not a number in that base.
+ */
 function lineOffset(text: string, b: Block, l: number, base: number): number {
   const s = l < b.lineStart.length ? (b.offStart[l] as number) : b.endOffStart;
   const e = l < b.lineStart.length ? (b.offEnd[l] as number) : b.endOffEnd;
@@ -596,12 +599,19 @@ function lineOffset(text: string, b: Block, l: number, base: number): number {
 }
 
 /**
+ * Counts tried for a `*` line whose count is not printed (no offsets): 1 to this many lines (256
+ * bytes of 16-byte lines repeated inside one form). Each count is a pass over the whole block.
+ */
+const MAX_GUESSED_REPEATS = 16;
+
+/**
  * How many times each `*` line of the block repeats the line before it, one list per reading of
- * the offsets that fits (od prints them in octal, hexdump and od -Ax in hex, od -Ad in decimal):
+ * the offsets that fits (od prints them in octal, hexdump and od -Ax in hex, od -Ad in decimal; a
+ * reading in which an offset is not a number, or gives no whole count, is dropped):
  * (offset after - offset before) / bytes per line - 1. Without offsets (od -An) the count is not
- * printed: every count from 1 to `cap`, the same for each `*` line. A count is at most `cap`, the
- * lines that can hold part of one form (a repeat longer than any form holds none whole, and its
- * first and last `cap` lines are alike).
+ * printed: every count from 1 to MAX_GUESSED_REPEATS (and `cap`), the same for each `*` line. A
+ * count is at most `cap`, the lines that can hold part of one form (a repeat longer than any form
+ * holds none whole, and its first and last `cap` lines are alike).
  */
 function repeatCounts(text: string, b: Block, maxLength: number): number[][] {
   const bytes = lineBytes(b);
@@ -612,6 +622,7 @@ function repeatCounts(text: string, b: Block, maxLength: number): number[][] {
     for (const r of b.reps) {
       const before = lineOffset(text, b, r - 1, base);
       const after = lineOffset(text, b, r, base);
+      if (before === -2 || after === -2) break;
       const k = before < 0 || after < 0 ? -1 : (after - before) / (bytes[r - 1] as number) - 1;
       if (k !== -1 && (!Number.isInteger(k) || k < 1)) break;
       list.push(k === -1 ? -1 : Math.min(k, cap(r - 1)));
@@ -622,7 +633,10 @@ function repeatCounts(text: string, b: Block, maxLength: number): number[][] {
   for (const list of lists.values()) {
     const unknown = list.indexOf(-1);
     if (unknown < 0) out.push(list);
-    else for (let k = cap((b.reps[unknown] as number) - 1); k >= 1; k--) out.push(list.map((c) => (c < 0 ? k : c)));
+    else {
+      const most = Math.min(cap((b.reps[unknown] as number) - 1), MAX_GUESSED_REPEATS);
+      for (let k = most; k >= 1; k--) out.push(list.map((c) => (c < 0 ? k : c)));
+    }
   }
   return out;
 }
