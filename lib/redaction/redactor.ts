@@ -16,7 +16,7 @@
  * multi-line value, and the password (raw and URL-decoded) and URL of each DSN inside it.
  *
  * Also exported: derivedForms(value) and base64Aligned (the forms one value expands to),
- * isPlaceholder, keyNamesSecret, SECRET_KEYWORD_SOURCE, TOKEN_RULES and Fam (pattern
+ * isPlaceholder, keyNamesSecret, NON_SECRET_KEY_WORDS, SECRET_KEYWORD_SOURCE, TOKEN_RULES and Fam (pattern
  * definitions, shared with doctor). The matcher is in matcher.ts, the stream in stream.ts.
  * How it works: docs/redaction.md.
  */
@@ -30,7 +30,15 @@ import { createStream, type RedactionEngine } from './stream.js';
 import { isWrappable, WrappedForms, type LiveStart, type WrapHistory } from './wrapped.js';
 
 export { MIN_SECRET_LENGTH, derivedForms, base64Aligned } from './forms.js';
-export { isPlaceholder, keyNamesSecret, SECRET_KEYWORD_SOURCE, TOKEN_RULES, Fam, REDACTED } from './patterns.js';
+export {
+  isPlaceholder,
+  keyNamesSecret,
+  NON_SECRET_KEY_WORDS,
+  SECRET_KEYWORD_SOURCE,
+  TOKEN_RULES,
+  Fam,
+  REDACTED,
+} from './patterns.js';
 
 export interface RedactorOptions {
   onRegister?: (value: string) => void;
