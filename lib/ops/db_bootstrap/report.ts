@@ -91,6 +91,8 @@ export interface RunState {
   context: string | null;
   startedAt: Date;
   t0: number;
+  /** the session's end, under way while the run is recorded (runDbBootstrap awaits it before returning) */
+  closing?: Promise<void>;
 }
 
 export function reasonOf(e: unknown): string {

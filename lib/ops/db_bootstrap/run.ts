@@ -55,12 +55,15 @@ export async function runDbBootstrap(rt: Runtime, common: CommonInputs, s: DbBoo
     startedAt: rt.now(),
     t0: performance.now(),
   };
+  let outcome: Outcome;
   try {
     await runStages(run, common, s);
-    return finish(run, null);
+    outcome = finish(run, null);
   } catch (e) {
-    return finish(run, e);
+    outcome = finish(run, e);
   }
+  await run.closing;
+  return outcome;
 }
 
 /** The stages of a run, in order; the report collects what each found. */
@@ -191,7 +194,9 @@ async function runOnline(run: RunState, db: DbConfig, plan: Plan, s: DbBootstrap
     await runMode(engine, plan, db, s, report, rt, (f) => (current.file = f));
   } finally {
     stopListening();
-    await conn?.close();
+    // the lock is released (or goes with the session); the server ends the session while the run
+    // is recorded (events, history): runDbBootstrap awaits the end before returning
+    if (conn) run.closing = conn.close();
   }
 }
 
