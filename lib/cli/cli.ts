@@ -23,7 +23,7 @@ import type { z } from 'zod';
  */
 const PATTERNS_ONLY = new Redactor();
 
-export interface CliIo {
+interface CliIo {
   env: NodeJS.ProcessEnv;
   cwd: string;
   stdout: (s: string) => void;
@@ -33,7 +33,7 @@ export interface CliIo {
 }
 
 /** What a command may write while it runs (only `paas logs --tail` streams); everything else is in the Outcome. */
-export interface CommandIo {
+interface CommandIo {
   /** writes redacted text to stdout as it comes */
   stdout: (s: string) => void;
   /** aborted on SIGINT/SIGTERM (a streaming command stops and reports) */
@@ -241,7 +241,7 @@ function commandLine(c: Command): string {
   return `  paas ${c.path.join(' ')}${pos ? ' ' + pos : ''}`.padEnd(44) + c.summary;
 }
 
-export function usage(commands: readonly Command[] = COMMANDS): string {
+function usage(commands: readonly Command[] = COMMANDS): string {
   const lines = ['usage: paas <command> [options] [--json]', '', 'commands:'];
   for (const c of commands) lines.push(commandLine(c));
   lines.push(
@@ -500,7 +500,7 @@ function helpRow(flag: string, text: string): string {
   return head.length < COL ? head.padEnd(COL) + body : `${head}\n${' '.repeat(COL)}${body}`;
 }
 
-export async function commandHelp(cmd: Command): Promise<string> {
+async function commandHelp(cmd: Command): Promise<string> {
   const pos = cmd.positionals.map((p) => (p.endsWith('?') ? `[${p.slice(0, -1)}]` : `<${p}>`)).join(' ');
   const rows: string[] = [];
   for (const s of cmd.strings) rows.push(helpRow(`--${kebab(s)} <value>`, await describeOption(cmd, s, false)));

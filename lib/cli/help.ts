@@ -18,7 +18,7 @@ export interface OptionDoc {
 }
 
 /** An input as action.yml spells it. */
-export interface RawActionInput {
+interface RawActionInput {
   description?: string;
   default?: string;
   required?: boolean;
@@ -160,7 +160,7 @@ export function wrap(text: string, width: number, indent: number): string {
 }
 
 /** Edit distance (Damerau: a swap of two neighbours counts once), for "did you mean". */
-export function distance(a: string, b: string): number {
+function distance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
     Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
   );

@@ -6,7 +6,7 @@ import { clearInterrupt, onTermination, requestInterrupt, signalDescendants } fr
 import type { Runtime } from '../runtime/runtime.js';
 
 /** How long the interrupted run may take to stop its in-flight remote steps before its locks are released anyway. */
-export const INTERRUPT_GRACE_MS = 10_000;
+const INTERRUPT_GRACE_MS = 10_000;
 
 /** `paas deploy --apply` / `paas rollback --apply`: the runs that take deploy locks. */
 export function takesLocks(op: string, args: Record<string, unknown>): op is 'deploy' | 'rollback' {

@@ -9,7 +9,7 @@ import type { OperationName } from '../ops/operation.js';
 import { PaasError } from '../output/errors.js';
 
 /** What this module needs of a CLI command. */
-export interface ModeCommand {
+interface ModeCommand {
   path: string[];
   op?: OperationName | undefined;
   fixed?: Record<string, string> | undefined;
@@ -18,7 +18,7 @@ export interface ModeCommand {
 const kebab = (s: string) => s.replace(/_/g, '-');
 
 /** The mode an operation runs in when none is given (its schema's default), if it has modes. */
-export function defaultMode(op: OperationName): string | undefined {
+function defaultMode(op: OperationName): string | undefined {
   const mode = REGISTRY[op].inputs.shape.mode as { safeParse?: (v: unknown) => { data?: unknown } } | undefined;
   const value = mode?.safeParse?.(undefined).data;
   return typeof value === 'string' ? value : undefined;

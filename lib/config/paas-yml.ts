@@ -22,13 +22,13 @@ import { vaultKey } from './vault-key.js';
  * every field is documented in docs/paas-yml.md. Durations come out as milliseconds.
  */
 
-export const PAAS_YML_DEFAULT = 'paas.yml';
+const PAAS_YML_DEFAULT = 'paas.yml';
 const MAX_BYTES = 1_000_000;
 
 /** A vault key or named secret, e.g. POSTGRES_DSN_PROD (the value lives in the context's vault). */
 export { vaultKey };
 /** A lowercase SQL identifier (used unquoted-compatible, quoted anyway). */
-export const sqlIdentifier = z
+const sqlIdentifier = z
   .string()
   .regex(SQL_IDENTIFIER_RE, { error: 'must be a lowercase SQL identifier (letters, digits, underscores; at most 63)' });
 const noControl = (s: string) =>
@@ -38,7 +38,7 @@ const noControl = (s: string) =>
   });
 
 /** A path relative to the workspace (repository root), staying inside it. */
-export const relativePath = z
+const relativePath = z
   .string()
   .min(1)
   .max(4096)
@@ -47,7 +47,7 @@ export const relativePath = z
   .refine((s) => !s.split(/[\\/]/).includes('..'), { error: 'must not contain .. segments' });
 
 /** An absolute path on a target. */
-export const remotePath = z
+const remotePath = z
   .string()
   .max(4096)
   .refine((s) => s.startsWith('/'), { error: 'must be an absolute path' })
@@ -55,14 +55,14 @@ export const remotePath = z
   .refine((s) => !s.split('/').includes('..'), { error: 'must not contain .. segments' });
 
 /** A command run on a target (one line). */
-export const commandString = z
+const commandString = z
   .string()
   .min(1)
   .max(4096)
   .refine((s) => noControl(s), { error: 'must be one line without control characters' });
 
 /** A runbook link: an http(s) URL, or a path in the repository (linked to the file on GitHub). */
-export const runbookRef = z
+const runbookRef = z
   .string()
   .min(1)
   .max(2048)
@@ -78,7 +78,7 @@ const port = z.number().int().min(1).max(65535);
 
 /** Days of a maintenance window (`contexts.<name>.maintenance[].weekdays`). */
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-export const STRATEGIES = ['serial', 'rolling', 'parallel', 'canary', 'bluegreen'] as const;
+const STRATEGIES = ['serial', 'rolling', 'parallel', 'canary', 'bluegreen'] as const;
 export const CHECK_KINDS = ['http', 'sql', 'target', 'tls', 'backup'] as const;
 
 // Each section of the file is one named schema builder below; `build` composes them once, on first

@@ -62,7 +62,7 @@ export function octokitApi(token: string, baseUrl?: string): GitHubApi {
 }
 
 /** GitHub's limit for a deployment's and a deployment status's description. */
-export const DESCRIPTION_MAX = 140;
+const DESCRIPTION_MAX = 140;
 
 /**
  * Tracks one Deployment through its statuses; every failure is a warning, never a failed deploy.

@@ -23,7 +23,7 @@ export function githubClient(token: string, baseUrl?: string): GitHubClient {
 /** The media type and API version every call asks for. */
 export const GITHUB_HEADERS = { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' };
 
-export interface RetryingFetchOptions {
+interface RetryingFetchOptions {
   /** the only origin a request may go to (GITHUB_API_URL's); anything else is `pagination_refused` */
   origin: string;
   /** `METHOD /path/{template}`, for errors and retry warnings */

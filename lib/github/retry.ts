@@ -140,7 +140,7 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   return Number.isFinite(at) ? Math.max(0, at - now) : null;
 }
 
-export interface Classified {
+interface Classified {
   cause: GitHubFailureCause;
   retryable: boolean;
   /** how long GitHub asked us to wait (ms), when it said */
@@ -149,7 +149,7 @@ export interface Classified {
 }
 
 /** Classifies a non-2xx answer from its status, headers and (already read) body text. */
-export function classify(status: number, headers: Headers, bodyText: string, now: number): Classified {
+function classify(status: number, headers: Headers, bodyText: string, now: number): Classified {
   const retryAfter = retryAfterMs(headers.get('retry-after'), now);
   const remaining = headers.get('x-ratelimit-remaining');
   const reset = Number(headers.get('x-ratelimit-reset'));

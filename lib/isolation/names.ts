@@ -12,7 +12,7 @@ import { z } from 'zod';
  * - SQL identifiers and result column names: lowercase, digits, underscores.
  * - operation and mode names: lowercase and underscores.
  */
-export const NAME_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const NAME_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** NAME_RE as text, for messages */
 export const NAME_RULE = NAME_RE.source;
 
@@ -32,7 +32,7 @@ export const OPERATION_NAME_RE = /^[a-z_]{1,32}$/;
 export const UNIX_USER_RE = /^[a-z_][a-z0-9_.-]{0,31}$/;
 
 /** A slug-like name (context, app, check) as a zod schema; `what` names it in the error. */
-export const slugName = (what: string) =>
+const slugName = (what: string) =>
   z
     .string({ error: `${what} must be a string` })
     .regex(NAME_RE, { error: `${what} must match ${NAME_RULE} (lowercase letters, digits, dashes)` });

@@ -68,7 +68,7 @@ export function findGitWorkTree(p: string): string | null {
   }
 }
 
-export interface StateRootInput {
+interface StateRootInput {
   input?: string | undefined;
   env?: NodeJS.ProcessEnv;
   home?: string;
@@ -91,7 +91,7 @@ export function stateRootPath({ input, env = process.env, home }: StateRootInput
   return resolve(chosen);
 }
 
-export interface GuardOptions {
+interface GuardOptions {
   /** GITHUB_WORKSPACE, when running in Actions */
   workspace?: string | undefined;
   /** explicit unsafe override (PAAS_ALLOW_UNSAFE_STATE_ROOT=1 / --unsafe-state-root-inside-repo) */

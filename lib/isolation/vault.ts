@@ -117,7 +117,7 @@ export function vaultFileProblem(path: string, workspace?: string): string | nul
   return null;
 }
 
-export interface LoadVaultOptions {
+interface LoadVaultOptions {
   context: string;
   /** dotenv text from the `vault` input / PAAS_VAULT (Actions) */
   text?: string | undefined;

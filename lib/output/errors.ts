@@ -51,7 +51,7 @@ export interface ErrorInfo {
   remediation: string;
 }
 
-export interface PaasErrorOptions {
+interface PaasErrorOptions {
   stage?: string;
   target?: string | null;
   remediation?: string;

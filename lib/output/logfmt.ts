@@ -5,7 +5,7 @@ import type { Redactor } from '../redaction/redactor.js';
  * every key in the allowlist below. Fails closed: if any value looks secret (registered value or
  * pattern), the whole line becomes `<command> status=fail reason=sensitive_value_detected`.
  */
-export const STATUS_KEYS = new Set([
+const STATUS_KEYS = new Set([
   'status',
   'reason',
   'mode',

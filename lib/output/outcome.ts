@@ -4,7 +4,7 @@ import { EXIT_ERROR, EXIT_OK, type ExitCode } from './exit.js';
 import { statusLine, type LogfmtValue } from './logfmt.js';
 import type { Redactor } from '../redaction/redactor.js';
 
-export interface OutcomeSpec {
+interface OutcomeSpec {
   command: string;
   context: string | null;
   mode?: string | null;

@@ -4,7 +4,7 @@
  */
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
-export interface SarifLogSpec {
+interface SarifLogSpec {
   name: string;
   version: string;
   /** `automationDetails.id`: one category per tool, so uploads do not replace each other's alerts */

@@ -11,7 +11,7 @@ export function markdownTable(headers: string[], rows: unknown[][]): string {
   return [head, sep, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
 }
 
-export interface Annotation {
+interface Annotation {
   level: 'error' | 'warning' | 'notice';
   message: string;
   file?: string;

@@ -34,7 +34,7 @@ interface Carried {
   digest: string | null;
 }
 
-export interface SetupInput {
+interface SetupInput {
   context: string;
   stateRoot?: string | undefined;
   allowUnsafe: boolean;
@@ -43,7 +43,7 @@ export interface SetupInput {
   cache?: CacheStore;
 }
 
-export type Setup = { deps: PersistDeps } | { off: string; level: 'info' | 'warn' };
+type Setup = { deps: PersistDeps } | { off: string; level: 'info' | 'warn' };
 
 const truthy = (v: unknown) => v === true || v === 'true' || v === 'True' || v === 'TRUE';
 

@@ -27,10 +27,10 @@ import { incomingConfig, materialize, snapshotContext, type MergeStats } from '.
  * its path, context, schema and backup. The vault is never included.
  */
 
-export const BACKUP_MAGIC = Buffer.from('PAASBAK1', 'ascii');
+const BACKUP_MAGIC = Buffer.from('PAASBAK1', 'ascii');
 export const BACKUP_EXT = '.paasbak';
 
-export interface BackupFileEntry {
+interface BackupFileEntry {
   path: string;
   size: number;
   sha256: string;
@@ -39,7 +39,7 @@ export interface BackupFileEntry {
   enc_sha256: string;
 }
 
-export interface BackupManifest {
+interface BackupManifest {
   format: 'paas-backup/1';
   context: string;
   schema: number;
@@ -134,14 +134,14 @@ export function readManifest(data: Buffer): { manifest: BackupManifest; prefix: 
   return { manifest, prefix: data.subarray(0, end), mac: data.subarray(end, end + 32), body: end + 32 };
 }
 
-export interface VerifiedFile {
+interface VerifiedFile {
   path: string;
   size: number;
   ok: boolean;
   problem?: string;
 }
 
-export interface VerifyReport {
+interface VerifyReport {
   ok: boolean;
   context: string;
   created_at: string;
@@ -323,7 +323,7 @@ function dbProblem(data: Buffer, red: Redactor): string | null {
 }
 
 /** Why a backup may not be written at `path` (inside a git work tree or the workspace), or null. */
-export function backupPathProblem(path: string, workspace?: string): string | null {
+function backupPathProblem(path: string, workspace?: string): string | null {
   return insideRepositoryProblem('backup path', path, workspace);
 }
 
@@ -335,7 +335,7 @@ export function defaultBackupPath(store: ContextStore, context: string, now: Dat
   return join(store.root.path, 'backups', context, `paas-backup-${context}-${stamp}${BACKUP_EXT}`);
 }
 
-export interface CreateResult {
+interface CreateResult {
   path: string;
   bytes: number;
   files: Array<{ path: string; size: number; sha256: string }>;
@@ -393,7 +393,7 @@ export function assertBackupContext(manifest: BackupManifest, context: string): 
   );
 }
 
-export interface RestoreBackupResult {
+interface RestoreBackupResult {
   report: VerifyReport;
   stats: MergeStats;
   replaced: boolean;

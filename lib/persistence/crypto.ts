@@ -24,10 +24,10 @@ import { PaasError } from '../output/errors.js';
  */
 
 export const SEAL_MAGIC = Buffer.from('PAASENC1', 'ascii');
-export const MIN_KEY_LENGTH = 16;
+const MIN_KEY_LENGTH = 16;
 export const STATE_KEY_NAME = 'PAAS_STATE_KEY';
 
-export type SealPurpose = 'state' | 'backup';
+type SealPurpose = 'state' | 'backup';
 
 export interface KdfParams {
   alg: 'scrypt';
@@ -37,7 +37,7 @@ export interface KdfParams {
   salt: string;
 }
 
-export interface SealHeader {
+interface SealHeader {
   format: 'paas-sealed/1';
   purpose: SealPurpose;
   context: string;
@@ -257,7 +257,7 @@ export function readSealHeader(blob: Buffer, what = 'state blob'): { header: Sea
   return { header, prefix };
 }
 
-export interface OpenOptions {
+interface OpenOptions {
   /** what is being opened, for messages: "cache entry paas-state-v1/...", "backup file ..." */
   what: string;
   /** the remediation for every refusal */

@@ -22,7 +22,7 @@ export function keyPrefix(context: string, schema = STATE_SCHEMA_VERSION): strin
   return `paas-state-v${schema}/${context}/`;
 }
 
-export function newEntryKey(context: string, env: NodeJS.ProcessEnv): string {
+function newEntryKey(context: string, env: NodeJS.ProcessEnv): string {
   const run = /^[0-9]{1,20}$/.test(env.GITHUB_RUN_ID ?? '') ? env.GITHUB_RUN_ID : 'local';
   const attempt = /^[0-9]{1,6}$/.test(env.GITHUB_RUN_ATTEMPT ?? '') ? env.GITHUB_RUN_ATTEMPT : '1';
   return `${keyPrefix(context)}${run}-${attempt}-${randomBytes(6).toString('hex')}`;
@@ -41,7 +41,7 @@ export interface PersistDeps {
   now: () => Date;
 }
 
-export interface RestoreResult {
+interface RestoreResult {
   status: 'restored' | 'miss' | 'reset';
   /** the entry the local state now includes */
   key: string | null;
@@ -53,7 +53,7 @@ export interface RestoreResult {
   stats?: MergeStats;
 }
 
-export interface SaveResult {
+interface SaveResult {
   status: 'saved' | 'not_saved' | 'unchanged' | 'no_state';
   key: string | null;
   /** entries of other runs merged in before saving */
@@ -75,7 +75,7 @@ function remediation(context: string): string {
 }
 
 /** Decrypts, authenticates and unpacks one entry of this context, or throws PAAS_STATE_DECRYPT_FAILED / PAAS_STATE_CORRUPT. */
-export function openEntry(
+function openEntry(
   d: Pick<PersistDeps, 'context' | 'secret'>,
   key: string,
   blob: Buffer,
@@ -93,7 +93,7 @@ export function openEntry(
   return b;
 }
 
-export function stateDigest(files: readonly BundleFile[]): string {
+function stateDigest(files: readonly BundleFile[]): string {
   return sha256(files.map((f) => `${f.path}:${sha256(f.data)}`).join('\n'));
 }
 
@@ -171,7 +171,7 @@ export async function restoreState(d: PersistDeps, opts: { reset: boolean }): Pr
   };
 }
 
-export interface SaveInput {
+interface SaveInput {
   /** the entry restored at the start (null on a miss or a reset) */
   base: string | null;
   lineage: readonly string[];

@@ -9,7 +9,7 @@ import { PaasError } from '../output/errors.js';
  */
 
 /** Shorter values are not searched: they would match ordinary words in state (see docs/state.md). */
-export const MIN_SCANNED_LENGTH = 8;
+const MIN_SCANNED_LENGTH = 8;
 
 export interface SecretNeedle {
   /** the vault key the value belongs to (reported; the value never is) */
@@ -68,7 +68,7 @@ export function vaultNeedles(vault: Pick<Vault, 'keys' | 'get'>): SecretNeedle[]
   return needlesFor(values);
 }
 
-export interface SecretHit {
+interface SecretHit {
   file: string;
   key: string;
   form: string;

@@ -26,21 +26,21 @@ import type { BundleFile } from './bundle.js';
  * files under cache/. Never a vault: vault files live outside the context directory.
  */
 
-export const CACHE_FILE_MAX = 1024 * 1024;
-export const CACHE_TOTAL_MAX = 16 * 1024 * 1024;
+const CACHE_FILE_MAX = 1024 * 1024;
+const CACHE_TOTAL_MAX = 16 * 1024 * 1024;
 
-export interface SnapshotOptions {
+interface SnapshotOptions {
   includeCache: boolean;
 }
 
-export interface Snapshot {
+interface Snapshot {
   files: BundleFile[];
   /** cache/ files left out because of the size limits */
   skipped: string[];
 }
 
 /** A consistent copy of state.db, made with `VACUUM INTO` next to it (private directory). */
-export function snapshotDb(dbPath: string): Buffer {
+function snapshotDb(dbPath: string): Buffer {
   const tmp = join(dirname(dbPath), `.snap-${randomBytes(6).toString('hex')}.db`);
   const db = new DatabaseSync(dbPath);
   try {

@@ -7,7 +7,7 @@ import { findDsns } from './dsn.js';
 /** Values shorter than this are not registered as literal secrets; see docs/redaction.md. */
 export const MIN_SECRET_LENGTH = 6;
 
-export interface Expansion {
+interface Expansion {
   /** raw values for onRegister, in order: the value, its trimmed form, lines, DSN parts */
   raw: string[];
   /** every form with its encoding name; each at least MIN_SECRET_LENGTH characters */
@@ -32,7 +32,7 @@ const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const Z85 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#';
 
 /** RFC 4648 base32 (GNU `base32`, `basenc --base32`), with `=` padding. */
-export function base32(bytes: Uint8Array): string {
+function base32(bytes: Uint8Array): string {
   let out = '';
   let acc = 0;
   let bits = 0;
@@ -53,7 +53,7 @@ export function base32(bytes: Uint8Array): string {
  * The base32 characters determined by the secret's bytes alone when it starts at byte offset k
  * (mod 5) of a larger encoded buffer (as base64Aligned).
  */
-export function base32Aligned(bytes: Uint8Array, k: 0 | 1 | 2 | 3 | 4): string {
+function base32Aligned(bytes: Uint8Array, k: 0 | 1 | 2 | 3 | 4): string {
   const enc = base32(Buffer.concat([Buffer.alloc(k), bytes, Buffer.alloc(5)]));
   return enc.slice(Math.ceil((8 * k) / 5), Math.floor((8 * (k + bytes.length)) / 5));
 }
@@ -62,7 +62,7 @@ export function base32Aligned(bytes: Uint8Array, k: 0 | 1 | 2 | 3 | 4): string {
  * Z85 (ZeroMQ, `basenc --z85`) of the secret's whole 4-byte groups when it starts at byte offset k
  * (mod 4) of a larger buffer: each group of 4 bytes is 5 characters, which depend on all 4.
  */
-export function z85Aligned(bytes: Uint8Array, k: 0 | 1 | 2 | 3): string {
+function z85Aligned(bytes: Uint8Array, k: 0 | 1 | 2 | 3): string {
   const start = (4 - k) % 4;
   let out = '';
   for (let i = start; i + 4 <= bytes.length; i += 4) {

@@ -40,7 +40,7 @@ import {
 import { FOLD_MASK, LANE_SHIFT, PAIR_MIX, THIRD_BIT, WORD_HASH, WordIndex, packWord } from './words.js';
 
 /** Minimum registered form length; see MIN_SECRET_LENGTH. */
-export const MIN_FORM_LENGTH = 6;
+const MIN_FORM_LENGTH = 6;
 
 export interface ScanSink {
   /** a registered form occurs at [start, end) */
@@ -236,7 +236,7 @@ function ensureScratch(chars: number): void {
 
 // ---------------------------------------------------------------------------------------------
 
-export interface MatcherOptions {
+interface MatcherOptions {
   /**
    * Anchors reported in addition to the built-in ones (patterns.ts ANCHORS), found in the same
    * pass at no extra cost per character. Padded like them to a window of at least MIN_WINDOW

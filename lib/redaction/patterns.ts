@@ -49,9 +49,9 @@ const foldSet = (codes: number[]): number[] => [...new Set(codes.map(fold))].sor
 /** Any character at all (after folding, 128 byte values). */
 export const ANY: ByteClass = foldSet(range(0, 255));
 /** [A-Za-z0-9] */
-export const ALNUM: ByteClass = foldSet([...range(48, 57), ...range(65, 90), ...range(97, 122)]);
+const ALNUM: ByteClass = foldSet([...range(48, 57), ...range(65, 90), ...range(97, 122)]);
 /** [A-Za-z0-9_-] */
-export const B64URL: ByteClass = foldSet([...ALNUM, 45, 95]);
+const B64URL: ByteClass = foldSet([...ALNUM, 45, 95]);
 
 export interface Anchor {
   /** literal every match of the family contains */

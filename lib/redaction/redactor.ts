@@ -40,11 +40,11 @@ export {
   REDACTED,
 } from './patterns.js';
 
-export interface RedactorOptions {
+interface RedactorOptions {
   onRegister?: (value: string) => void;
 }
 
-export interface StreamRedactor {
+interface StreamRedactor {
   /** Feeds a chunk; returns the part that is safe to emit now. */
   write(chunk: string): string;
   /** Ends the stream; returns whatever was held back, redacted. */

@@ -40,7 +40,7 @@ export interface RedactionEngine {
   multiLineAutomaton(): PrefixAutomaton | null;
 }
 
-export interface StreamOptions {
+interface StreamOptions {
   /** incomplete lines longer than this are cut (default 256 KiB) */
   maxLine?: number;
   /** an open private key block longer than this is not kept in memory (default 64 KiB) */

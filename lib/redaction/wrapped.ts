@@ -22,7 +22,7 @@ import { DumpForms } from './dumps.js';
 import { LiteralHits, Matcher } from './matcher.js';
 
 /** See the file comment: a wrapped match's part before its first line break must be this long to be masked. */
-export const WRAP_MIN_HEAD = 4;
+const WRAP_MIN_HEAD = 4;
 /** Shortest wrappable form (MIN_SECRET_LENGTH). */
 const MIN_FORM = 6;
 

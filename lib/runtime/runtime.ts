@@ -7,7 +7,7 @@ import type { Logger } from './logger.js';
  * runtime has one (lib/entry/action.ts, over @actions/core); the CLI has no post step and keeps
  * what it needs in memory.
  */
-export interface StepState {
+interface StepState {
   save(name: string, value: string): void;
 }
 

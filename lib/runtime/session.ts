@@ -26,7 +26,7 @@ export function openStore(
   return new ContextStore(root);
 }
 
-export interface ResolveOptions {
+interface ResolveOptions {
   /** mutating operations never fall back to the selected context */
   mutating: boolean;
   /** on a runner, lay out the context on first use */

@@ -27,7 +27,7 @@ const MIGRATIONS: string[] = [
    );`,
 ];
 
-export interface HistoryRecord<T = unknown> {
+interface HistoryRecord<T = unknown> {
   id: string;
   context: string;
   kind: string;

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Redactor } from '../redaction/redactor.js';
 
-export type EventLevel = 'info' | 'warning' | 'error' | 'critical';
+type EventLevel = 'info' | 'warning' | 'error' | 'critical';
 
-export interface PaasEvent {
+interface PaasEvent {
   id: string;
   at: string;
   context: string;

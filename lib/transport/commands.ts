@@ -32,7 +32,6 @@ import {
   RELEASE_ID_RE as RELEASE_RE,
   TARGET_ID_RE as TARGET_RE,
 } from '../isolation/names.js';
-export { APP_RE, CONTEXT_RE, RELEASE_RE, TARGET_RE };
 const TOKEN_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 /** absolute, normalized, conservative characters: no `..`, no `//`, no trailing slash */
 const ROOT_RE = /^(\/[A-Za-z0-9._-]+)+$/;
@@ -58,22 +57,22 @@ function check(re: RegExp, value: string, what: string): string {
 }
 
 export const safeApp = (v: string) => check(APP_RE, v, 'app name');
-export const safeContext = (v: string) => check(CONTEXT_RE, v, 'context name');
+const safeContext = (v: string) => check(CONTEXT_RE, v, 'context name');
 export const safeRelease = (v: string) => check(RELEASE_RE, v, 'release id');
-export const safeTarget = (v: string) => check(TARGET_RE, v, 'target id');
-export function safeRoot(v: string): string {
+const safeTarget = (v: string) => check(TARGET_RE, v, 'target id');
+function safeRoot(v: string): string {
   check(ROOT_RE, v, 'deploy root');
   if (v.split('/').some((s) => s === '.' || s === '..')) throw new UnsafeValueError('deploy root');
   return v;
 }
-export function safeShared(v: string): string {
+function safeShared(v: string): string {
   check(SHARED_RE, v, 'shared path');
   if (v.split('/').some((s) => s === '.' || s === '..')) throw new UnsafeValueError('shared path');
   return v;
 }
 
 /** A shared path whose last segment looks like a file (`.env`, `config/app.yml`): created as an empty file when nothing provides it. */
-export function looksLikeFile(shared: string): boolean {
+function looksLikeFile(shared: string): boolean {
   const last = shared.slice(shared.lastIndexOf('/') + 1);
   return last.startsWith('.') || /\.[A-Za-z0-9]{1,8}$/.test(last);
 }
@@ -153,7 +152,7 @@ export function stateScript(a: string): string {
   );
 }
 
-export interface LockSpec {
+interface LockSpec {
   /** random per run: only the holder of this token may release the lock */
   token: string;
   /** GITHUB_RUN_ID (or a CLI run id): a re-run attempt of the same run takes its own lock over */
@@ -220,7 +219,7 @@ export function unlockScript(a: string, token: string): string {
   );
 }
 
-export interface InstallSpec {
+interface InstallSpec {
   release: string;
   sha256: string;
   shared: readonly string[];
@@ -324,7 +323,7 @@ function treeCheckLines(): string[] {
   ];
 }
 
-export interface SwitchSpec {
+interface SwitchSpec {
   env: HookEnv;
   /** the run's lock token: the switch happens only while the lock holds it */
   lockToken: string;
@@ -370,7 +369,7 @@ export function switchScript(a: string, spec: SwitchSpec): string {
   return lines.join('\n') + '\n';
 }
 
-export interface ReturnSpec {
+interface ReturnSpec {
   /** env of the release to return to (env.release = the previous release) */
   env: HookEnv;
   /** the release the interrupted run was deploying: only a target whose `current` is it is returned */
@@ -405,7 +404,7 @@ export function returnScript(a: string, spec: ReturnSpec): string {
   return lines.join('\n') + '\n';
 }
 
-export interface SlotSpec {
+interface SlotSpec {
   /** the release and the slot (env.slot) */
   env: HookEnv & { slot: { name: SlotName; port: number } };
   lockToken: string;
@@ -458,7 +457,7 @@ export function slotSwitchScript(a: string, spec: SlotSpec): string {
   return lines.join('\n') + '\n';
 }
 
-export interface FinalizeSpec {
+interface FinalizeSpec {
   env: HookEnv;
   postSwitch?: string | undefined;
   /** one line, or several appended in order (a rollback: the release left bad, the one returned to good) */

@@ -14,7 +14,7 @@ import { SshTransport, type JumpSpec } from './ssh.js';
 import { parseTargets, type TargetSpec } from './targets.js';
 import { TransportError, type Transport } from './transport.js';
 
-export interface ConnectSettings {
+interface ConnectSettings {
   concurrency: number;
   attempts: number;
   backoffMs?: number;

@@ -28,7 +28,7 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
 }
 
 /** The name OpenSSH looks up: `host` on port 22, else `[host]:port`. */
-export function hostLookupName(host: string, port: number): string {
+function hostLookupName(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 

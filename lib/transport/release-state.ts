@@ -5,7 +5,7 @@
  * Below every reader: deploy and rollback, the check engine's `target` check, the alerts' deploy
  * silence and the readiness drill (the targets are the source of truth for releases).
  */
-import { RELEASE_RE } from './commands.js';
+import { RELEASE_ID_RE } from '../isolation/names.js';
 
 /** One line of `.paas/history.jsonl` on a target. */
 export interface HistoryLine {
@@ -42,7 +42,7 @@ export interface TargetState {
 /** One line inside a `--releases`, `--history` or `--lock` block. */
 function readBlockLine(st: TargetState, block: string, line: string): void {
   if (block === 'releases') {
-    if (RELEASE_RE.test(line)) st.releases.push(line);
+    if (RELEASE_ID_RE.test(line)) st.releases.push(line);
     return;
   }
   if (block === 'history') {
@@ -51,7 +51,7 @@ function readBlockLine(st: TargetState, block: string, line: string): void {
       if (
         h &&
         typeof h.release === 'string' &&
-        RELEASE_RE.test(h.release) &&
+        RELEASE_ID_RE.test(h.release) &&
         (h.status === 'good' || h.status === 'bad' || h.status === 'unpacked')
       )
         st.history.push(h);
@@ -74,7 +74,7 @@ function readKeyValue(st: TargetState, line: string): void {
   const k = line.slice(0, eq);
   const v = line.slice(eq + 1);
   if (k === 'exists') st.exists = v === 'yes';
-  else if (k === 'current') st.current = RELEASE_RE.test(v) ? v : null;
+  else if (k === 'current') st.current = RELEASE_ID_RE.test(v) ? v : null;
   else if (k === 'lock') st.lock = v as TargetState['lock'];
   else if (k === 'disk_pct') st.diskPct = /^\d+$/.test(v) ? Number(v) : null;
   else st.kv[k] = v;

@@ -12,7 +12,7 @@ export interface JumpSpec {
   port: number;
 }
 
-export interface SshOptions {
+interface SshOptions {
   privateKey: string;
   knownHosts: KnownHostEntry[];
   /** optional `SHA256:...` pin for this target */

@@ -11,7 +11,7 @@ export interface SshTargetSpec {
   dir?: string | undefined;
 }
 
-export interface LocalTargetSpec {
+interface LocalTargetSpec {
   kind: 'local';
   id: string;
   /** replaces deploy_root */

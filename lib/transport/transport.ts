@@ -46,7 +46,7 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-export type TransportFailure = 'connect' | 'hostkey' | 'auth' | 'timeout' | 'link' | 'upload';
+type TransportFailure = 'connect' | 'hostkey' | 'auth' | 'timeout' | 'link' | 'upload';
 
 /** A failure of the link itself (not of a remote command). `retryable` only for connection setup. */
 export class TransportError extends Error {

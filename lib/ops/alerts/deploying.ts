@@ -13,7 +13,7 @@ import type { Silence } from './silence.js';
 
 const DEPLOY_EVENTS = new Set(['deploy', 'rollback', 'fleet_rollback']);
 
-export interface DeployActivity {
+interface DeployActivity {
   /** a live deploy lock was found */
   locked: boolean;
   /** newest deploy/rollback time on any target (ms), null when none */

@@ -30,7 +30,7 @@ export interface Issue {
 }
 
 /** What ops_daily reads about the repository (scheduled workflows are disabled after 60 days without activity). */
-export interface RepositoryInfo {
+interface RepositoryInfo {
   private: boolean;
   /** last push (ISO), null when unknown */
   pushed_at: string | null;
@@ -51,7 +51,7 @@ export interface GitHubIssuesApi {
   getRepository?(): Promise<RepositoryInfo>;
 }
 
-export interface RestIssuesOptions {
+interface RestIssuesOptions {
   /** GITHUB_API_URL, e.g. https://api.github.com (GHES: https://host/api/v3) */
   apiUrl: string;
   /** owner/repo (GITHUB_REPOSITORY) */

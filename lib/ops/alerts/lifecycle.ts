@@ -40,7 +40,7 @@ import { errorMessage } from '../../output/errors.js';
 export const ALERT_TITLE = 'ops_daily strict unhealthy';
 export const READINESS_ALERT_TITLE = 'ops readiness not ready';
 export const ACK_LABEL = 'acknowledged';
-export const ALERT_LABEL = 'paas-alert';
+const ALERT_LABEL = 'paas-alert';
 export const ALERT_RECORD = 'alert';
 export const OPEN_ALERT_KEY = 'alert.open';
 
@@ -49,7 +49,7 @@ export const OPEN_ALERT_KEY = 'alert.open';
  * marker (so one kind never finds, comments on or closes another kind's issue) and its own keys in
  * the context state (so their local incidents, streaks and flapping counts stay apart).
  */
-export interface AlertKind {
+interface AlertKind {
   /** the marker's name: `<!-- paas-actions:<id>-alert context=<name> -->` */
   id: 'ops_daily' | 'ops_readiness';
   title: string;
@@ -99,12 +99,12 @@ export function alertMarker(context: string, kind: AlertKind = OPS_DAILY_ALERT):
   return `<!-- paas-actions:${kind.id}-alert context=${context} -->`;
 }
 
-export function hasMarker(issue: Pick<Issue, 'body'>, context: string, kind: AlertKind = OPS_DAILY_ALERT): boolean {
+function hasMarker(issue: Pick<Issue, 'body'>, context: string, kind: AlertKind = OPS_DAILY_ALERT): boolean {
   return issue.body.split(/\r?\n/).some((l) => l.trim() === alertMarker(context, kind));
 }
 
 /** The state an alert issue carries in a second hidden line, so a runner without cache knows it. */
-export interface MarkerState {
+interface MarkerState {
   /** when the failure started (the first failing run) */
   since: string | null;
   since_run: string | null;
@@ -119,7 +119,7 @@ export interface MarkerState {
 }
 
 /** Status changes (failing ↔ healthy) seen within the flapping window, and whether we are flapping. */
-export interface FlapState {
+interface FlapState {
   /** the previous run was failing (null: no run judged yet) */
   last: boolean | null;
   /** ISO times of the changes still inside the window */
@@ -127,7 +127,7 @@ export interface FlapState {
   on: boolean;
 }
 
-export const FLAPPING_LABEL = 'flapping';
+const FLAPPING_LABEL = 'flapping';
 
 function readFlap(v: unknown): FlapState | undefined {
   if (!v || typeof v !== 'object') return undefined;
@@ -139,12 +139,7 @@ function readFlap(v: unknown): FlapState | undefined {
 }
 
 /** The next flapping state after a run that is `failing` (true) or healthy (false). */
-export function advanceFlap(
-  prev: FlapState | null | undefined,
-  failing: boolean,
-  now: Date,
-  windowMs: number,
-): FlapState {
+function advanceFlap(prev: FlapState | null | undefined, failing: boolean, now: Date, windowMs: number): FlapState {
   const changes = (prev?.changes ?? []).filter((t) => now.getTime() - Date.parse(t) < windowMs);
   if (prev && prev.last !== null && prev.last !== failing) changes.push(now.toISOString());
   return { last: failing, changes: changes.slice(-100), on: prev?.on ?? false };
@@ -152,7 +147,7 @@ export function advanceFlap(
 
 const statePrefix = (kind: AlertKind) => `<!-- paas-actions:${kind.id}-state `;
 
-export function stateLine(s: MarkerState, kind: AlertKind = OPS_DAILY_ALERT): string {
+function stateLine(s: MarkerState, kind: AlertKind = OPS_DAILY_ALERT): string {
   // JSON inside an HTML comment: `--` cannot appear in ISO times or our URLs, but escape it anyway
   return `${statePrefix(kind)}${JSON.stringify(s).replace(/--/g, '-\\u002d')} -->`;
 }
@@ -184,12 +179,7 @@ export function readMarkerState(body: string, kind: AlertKind = OPS_DAILY_ALERT)
 }
 
 /** The body with its state line replaced (or added after the marker). */
-export function withMarkerState(
-  body: string,
-  context: string,
-  state: MarkerState,
-  kind: AlertKind = OPS_DAILY_ALERT,
-): string {
+function withMarkerState(body: string, context: string, state: MarkerState, kind: AlertKind = OPS_DAILY_ALERT): string {
   const lines = body.split(/\r?\n/);
   const i = lines.findIndex((l) => l.trim().startsWith(statePrefix(kind)));
   if (i >= 0) lines[i] = stateLine(state, kind);
@@ -201,7 +191,7 @@ export function withMarkerState(
 }
 
 /** Failing runs in a row before an issue exists (kv `alert.streak`): what failure_threshold counts. */
-export interface FailureStreak {
+interface FailureStreak {
   fails: number;
   since: string | null;
   since_run: string | null;
@@ -231,7 +221,7 @@ export interface OpenAlert {
  * success_threshold (the issue stays open); `silenced`: a maintenance window or a deploy holds the
  * page back.
  */
-export type AlertAction =
+type AlertAction =
   | 'opened'
   | 'commented'
   | 'closed'
@@ -243,7 +233,7 @@ export type AlertAction =
   | 'flapping'
   | 'none';
 /** `not_due`: a recurrence within `remind_every` of the last message (no reminder yet). */
-export type SlackOutcome = 'sent' | 'failed' | 'suppressed_acknowledged' | 'not_due' | 'not_configured' | 'not_needed';
+type SlackOutcome = 'sent' | 'failed' | 'suppressed_acknowledged' | 'not_due' | 'not_configured' | 'not_needed';
 
 /** One row of `paas alert history`. */
 export interface AlertRecord {
@@ -271,7 +261,7 @@ export interface Remediation {
   runbook?: string | undefined;
 }
 
-export interface AlertInput {
+interface AlertInput {
   /** which alert (title, marker, state keys); default the ops_daily alert */
   kind?: AlertKind | undefined;
   context: string;
@@ -296,7 +286,7 @@ export interface AlertInput {
   flapping?: { changes: number; windowMs: number } | null | undefined;
 }
 
-export interface AlertDeps {
+interface AlertDeps {
   state: ScopedState;
   redactor: Redactor;
   logger: Logger;
@@ -347,7 +337,7 @@ function actBlock(input: AlertInput): string[] {
 
 const kindOf = (input: Pick<AlertInput, 'kind'>): AlertKind => input.kind ?? OPS_DAILY_ALERT;
 
-export function issueBody(input: AlertInput, state: MarkerState): string {
+function issueBody(input: AlertInput, state: MarkerState): string {
   const k = kindOf(input);
   return [
     alertMarker(input.context, k),
@@ -372,7 +362,7 @@ export function issueBody(input: AlertInput, state: MarkerState): string {
   ].join('\n');
 }
 
-export function recurrenceComment(input: AlertInput, since?: string | null): string {
+function recurrenceComment(input: AlertInput, since?: string | null): string {
   return [
     `Still **${kindOf(input).word(input.overall)}**` +
       (input.scheduleMissed ? ' (a scheduled run was missed)' : '') +
@@ -389,7 +379,7 @@ export function recurrenceComment(input: AlertInput, since?: string | null): str
     .trimEnd();
 }
 
-export function recoveryComment(input: AlertInput): string {
+function recoveryComment(input: AlertInput): string {
   const k = kindOf(input);
   return [
     `Recovered: ${k.subject} is **${k.word(input.overall)}** again at ${input.now.toISOString()}. Closing.`,
@@ -402,7 +392,7 @@ export function recoveryComment(input: AlertInput): string {
     .trimEnd();
 }
 
-export function isFailing(o: Overall): boolean {
+function isFailing(o: Overall): boolean {
   return o === 'unhealthy' || o === 'error';
 }
 
@@ -416,7 +406,7 @@ async function listAlertIssues(
 }
 
 /** Finds the open alert issue: the recorded number first, else a scan of all open issues by marker. */
-export async function findAlertIssue(
+async function findAlertIssue(
   gh: GitHubIssuesApi,
   context: string,
   recorded: number | null,
@@ -429,7 +419,7 @@ export async function findAlertIssue(
   return (await listAlertIssues(gh, context, kind))[0] ?? null;
 }
 
-export function duplicateComment(keep: Issue, kind: AlertKind = OPS_DAILY_ALERT): string {
+function duplicateComment(keep: Issue, kind: AlertKind = OPS_DAILY_ALERT): string {
   return (
     `Duplicate of #${keep.number}: another ${kind.subject} run opened that alert first (overlapping runs). ` +
     'Closing this one.'
@@ -904,11 +894,7 @@ function recordAlert(
   };
 }
 
-export function flappingComment(
-  input: AlertInput,
-  flap: FlapState,
-  cfg: { changes: number; windowMs: number },
-): string {
+function flappingComment(input: AlertInput, flap: FlapState, cfg: { changes: number; windowMs: number }): string {
   return [
     `**Flapping**: ${kindOf(input).subject} changed between failing and healthy ${flap.changes.length} times ` +
       `within ${Math.round(cfg.windowMs / 3_600_000)} h (threshold ${cfg.changes}), ` +

@@ -9,15 +9,15 @@
 import { WEEKDAYS, type MaintenanceWindowConfig } from '../../config/paas-yml.js';
 
 export { WEEKDAYS };
-export type Weekday = (typeof WEEKDAYS)[number];
+type Weekday = (typeof WEEKDAYS)[number];
 
 /** `contexts.<name>.maintenance[]` of paas.yml (the schema's type): weekdays, start HH:MM in `timezone`, duration in ms. */
-export type MaintenanceWindow = Readonly<MaintenanceWindowConfig>;
+type MaintenanceWindow = Readonly<MaintenanceWindowConfig>;
 
 const WEEK_MIN = 7 * 1440;
 
 /** Minutes since Monday 00:00 of the local week in `tz` (wall clock). */
-export function localWeekMinutes(at: Date, tz: string): number {
+function localWeekMinutes(at: Date, tz: string): number {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone: tz,
     weekday: 'short',
@@ -45,7 +45,7 @@ export function activeWindow(windows: readonly MaintenanceWindow[] | undefined, 
   return null;
 }
 
-export type SilenceReason = 'maintenance' | 'deploying';
+type SilenceReason = 'maintenance' | 'deploying';
 
 export interface Silence {
   reason: SilenceReason;

@@ -11,16 +11,16 @@ import type { Redactor } from '../../redaction/redactor.js';
 
 export { retryAfterMs };
 
-export interface SlackText {
+interface SlackText {
   type: 'plain_text' | 'mrkdwn';
   text: string;
 }
-export type SlackBlock =
+type SlackBlock =
   | { type: 'header'; text: SlackText & { type: 'plain_text' } }
   | { type: 'section'; text: SlackText }
   | { type: 'context'; elements: SlackText[] };
 
-export interface SlackMessage {
+interface SlackMessage {
   text: string;
   blocks: SlackBlock[];
 }
@@ -28,7 +28,7 @@ export interface SlackMessage {
 export type AlertEventKind = 'opened' | 'recurring' | 'recovered' | 'flapping';
 
 /** Slack mrkdwn control characters (&, <, >) escaped. */
-export function slackEscape(s: string): string {
+function slackEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
@@ -84,7 +84,7 @@ export interface SlackPostOptions {
   deadline?: Deadline;
 }
 
-export interface SlackResult {
+interface SlackResult {
   ok: boolean;
   attempts: number;
   /** last HTTP status, 0 for a network failure */

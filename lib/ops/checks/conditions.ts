@@ -9,9 +9,9 @@
  */
 import { numberToken, reasonToken } from './types.js';
 
-export const CONDITION_OPS = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
-export type ConditionOp = (typeof CONDITION_OPS)[number];
-export type ColumnCondition = Partial<Record<ConditionOp, number | undefined>>;
+const CONDITION_OPS = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
+type ConditionOp = (typeof CONDITION_OPS)[number];
+type ColumnCondition = Partial<Record<ConditionOp, number | undefined>>;
 export type Conditions = Record<string, ColumnCondition>;
 
 const COMPARE: Record<ConditionOp, (a: number, b: number) => boolean> = {

@@ -14,11 +14,11 @@ import { runTlsCheck } from './tls.js';
 import { checkError, unhealthy, type CheckKind, type CheckResult, type CheckVerdict } from './types.js';
 import { CHECK_KINDS } from '../../config/paas-yml.js';
 
-export interface SecretSource {
+interface SecretSource {
   get(key: string): string | undefined;
 }
 
-export function kindOf(check: OpsCheck): CheckKind {
+function kindOf(check: OpsCheck): CheckKind {
   return CHECK_KINDS.find((k) => check[k] !== undefined) as CheckKind;
 }
 
@@ -74,7 +74,7 @@ export interface EngineContext {
 }
 
 /** The deadline of a check: its own timeout, plus grace for kinds that enforce it themselves. */
-export function deadlineOf(check: OpsCheck, graceMs: number): number {
+function deadlineOf(check: OpsCheck, graceMs: number): number {
   if (check.http) return check.http.timeout;
   if (check.tls) return check.tls.timeout;
   if (check.sql) return check.sql.timeout + graceMs;
@@ -119,7 +119,7 @@ async function runOne(check: OpsCheck, ctx: EngineContext, signal: AbortSignal):
 }
 
 /** Runs one check under its deadline; never throws. */
-export async function runCheck(check: OpsCheck, ctx: EngineContext): Promise<CheckResult> {
+async function runCheck(check: OpsCheck, ctx: EngineContext): Promise<CheckResult> {
   const kind = kindOf(check);
   const started = performance.now();
   const ac = new AbortController();

@@ -8,12 +8,12 @@ import { statusLine } from '../../output/logfmt.js';
 import { markdownTable } from '../../output/summary.js';
 import type { CheckResult } from './types.js';
 
-export function formatNumber(n: number): string {
+function formatNumber(n: number): string {
   if (Number.isInteger(n)) return String(n);
   return String(Math.round(n * 1000) / 1000);
 }
 
-export function valuesList(values: Record<string, number>): string[] {
+function valuesList(values: Record<string, number>): string[] {
   return Object.entries(values).map(([k, v]) => `${k}:${formatNumber(v)}`);
 }
 

@@ -21,18 +21,18 @@ import { checkError, healthy, insufficient, unhealthy, VALUE_KEY_RE, type CheckV
 export type SqlSpec = NonNullable<OpsCheck['sql']>;
 
 /** pg type OIDs accepted as aggregate numbers. */
-export const NUMERIC_OIDS: ReadonlySet<number> = new Set([20, 21, 23, 700, 701, 1700]);
+const NUMERIC_OIDS: ReadonlySet<number> = new Set([20, 21, 23, 700, 701, 1700]);
 
 /** Connection failures that are configuration mistakes (error) rather than an unhealthy database. */
 const CONFIG_REASONS = new Set(['auth_failed', 'database_missing', 'tls_failed', 'invalid_dsn']);
 
-export interface SqlResultShape {
+interface SqlResultShape {
   fields: Array<{ name: string; dataTypeID: number }>;
   rows: unknown[][];
 }
 
 /** Validates the shape (aggregate-only) and extracts the numbers; a refusal is an error verdict. */
-export function aggregateValues(r: SqlResultShape): { values: Record<string, number>; nulls: string[] } | CheckVerdict {
+function aggregateValues(r: SqlResultShape): { values: Record<string, number>; nulls: string[] } | CheckVerdict {
   if (r.fields.length === 0) return checkError('no_columns');
   if (r.rows.length !== 1) return checkError(r.rows.length === 0 ? 'no_rows' : 'more_than_one_row');
   const names = new Set<string>();
@@ -58,7 +58,7 @@ export function aggregateValues(r: SqlResultShape): { values: Record<string, num
 }
 
 /** Applies insufficient_when (first) and unhealthy_when to the values. */
-export function judge(
+function judge(
   values: Record<string, number>,
   nulls: string[],
   spec: { insufficient_when?: Conditions | undefined; unhealthy_when?: Conditions | undefined },
@@ -85,7 +85,7 @@ function queryFailure(e: unknown): CheckVerdict {
   return checkError('sql_error');
 }
 
-export interface SqlCheckOptions {
+interface SqlCheckOptions {
   dsnValue: string;
   redactor: Redactor;
   signal: AbortSignal;

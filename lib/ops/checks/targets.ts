@@ -21,8 +21,8 @@ export function parseKv(stdout: string): Record<string, string> {
   return out;
 }
 
-export type TargetCheckSpec = NonNullable<OpsCheck['target']>;
-export type BackupSpec = NonNullable<OpsCheck['backup']>;
+type TargetCheckSpec = NonNullable<OpsCheck['target']>;
+type BackupSpec = NonNullable<OpsCheck['backup']>;
 
 /** Connected transports by target id, opened on first use, closed once at the end of the run. */
 export interface TargetAccess {
@@ -55,7 +55,7 @@ export function targetAccess(
 }
 
 /** A failure of the link itself: security failures are errors, the rest unhealthy. */
-export function transportVerdict(e: unknown): CheckVerdict {
+function transportVerdict(e: unknown): CheckVerdict {
   if (e instanceof TransportError) {
     if (e.kind === 'hostkey') return checkError('hostkey_mismatch');
     if (e.kind === 'auth') return checkError('auth_failed');
@@ -68,7 +68,7 @@ export function transportVerdict(e: unknown): CheckVerdict {
 const RANK: Record<CheckVerdict['status'], number> = { healthy: 0, insufficient_data: 1, unhealthy: 2, error: 3 };
 
 /** Worst status across targets; counts and maxima as values. */
-export function aggregateTargets(per: CheckVerdict[], maxKeys: readonly string[]): CheckVerdict {
+function aggregateTargets(per: CheckVerdict[], maxKeys: readonly string[]): CheckVerdict {
   if (per.length === 0) return insufficient('no_targets', { targets: 0 });
   let worst: CheckVerdict = per[0] as CheckVerdict;
   for (const v of per) if (RANK[v.status] > RANK[worst.status]) worst = v;
@@ -83,7 +83,7 @@ export function aggregateTargets(per: CheckVerdict[], maxKeys: readonly string[]
   return { status: worst.status, reason: worst.status === 'healthy' ? undefined : worst.reason, values };
 }
 
-export interface TargetCheckContext {
+interface TargetCheckContext {
   access: TargetAccess;
   context: string;
   apps: PaasYml['apps'];
@@ -171,7 +171,7 @@ export async function runTargetCheck(spec: TargetCheckSpec, ctx: TargetCheckCont
   return agg;
 }
 
-export interface BackupCheckContext {
+interface BackupCheckContext {
   access: TargetAccess;
   timeoutMs: number;
 }

@@ -13,7 +13,7 @@ import type { OpsCheck } from '../../config/paas-yml.js';
 import { fetchFailureReason } from './http.js';
 import { checkError, healthy, unhealthy, type CheckVerdict } from './types.js';
 
-export type TlsSpec = NonNullable<OpsCheck['tls']>;
+type TlsSpec = NonNullable<OpsCheck['tls']>;
 
 const DAY_MS = 86_400_000;
 
@@ -44,7 +44,7 @@ export function parseTlsHost(value: string, defaultPort: number): { host: string
   return { host: v, port };
 }
 
-export interface TlsCheckOptions {
+interface TlsCheckOptions {
   signal: AbortSignal;
   now: () => Date;
   /** extra trusted CA certificates (PEM), e.g. a private CA; tests use it for their own CA */

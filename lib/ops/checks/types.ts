@@ -33,7 +33,7 @@ export interface CheckVerdict {
   values?: Record<string, number>;
 }
 
-export const REASON_RE = /^[a-z0-9][a-z0-9_.-]{0,79}$/;
+const REASON_RE = /^[a-z0-9][a-z0-9_.-]{0,79}$/;
 export { SQL_IDENTIFIER_RE as VALUE_KEY_RE } from '../../isolation/names.js';
 
 /** Turns anything into a reason token (lowercase, `[a-z0-9_.-]`, at most 80 characters). */

@@ -40,7 +40,7 @@ function summaryOf(c: ContextConfig): Record<string, unknown> {
   };
 }
 
-export const createSchema = z
+const createSchema = z
   .object({
     name: contextName,
     type: z.enum(CONTEXT_TYPES).optional(),

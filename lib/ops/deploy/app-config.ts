@@ -9,7 +9,7 @@ import { PaasError } from '../../output/errors.js';
 export type AppConfig = YmlApp;
 
 /** `restart` is paas.yml's other name for `start`. */
-export function normalizeApp(a: YmlApp): AppConfig {
+function normalizeApp(a: YmlApp): AppConfig {
   return a.start === undefined && a.restart !== undefined ? { ...a, start: a.restart } : a;
 }
 

@@ -98,7 +98,7 @@ function refused(name: string, why: string, redactor: Pick<Redactor, 'clip'>): P
   });
 }
 
-export async function sha256File(file: string): Promise<string> {
+async function sha256File(file: string): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
   return h.digest('hex');

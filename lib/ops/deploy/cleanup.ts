@@ -50,7 +50,7 @@ export function heldLocks(rt: Runtime): CleanupState | null {
   return held.get(rt) ?? null;
 }
 
-export function parseCleanupState(text: string): CleanupState | null {
+function parseCleanupState(text: string): CleanupState | null {
   try {
     const s = JSON.parse(text) as CleanupState;
     if (s && s.v === 1 && Array.isArray(s.locks) && typeof s.context === 'string') return s;

@@ -45,7 +45,7 @@ import { requireShardRelease, shardIdentity, shardSlice } from './shards.js';
 type OpenFleet = Fleet & { app: string; ctx: string };
 
 /** What finalize found on one target. */
-export interface Verdict {
+interface Verdict {
   target: string;
   /** healthy: on the release, marked good by this run; switched: on the release, not healthy; */
   /** not_reached: never switched by this run (or returned by its shard); unreadable: no state */

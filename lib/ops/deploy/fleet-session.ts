@@ -28,7 +28,7 @@ export interface DeployPorts {
 }
 
 /** Who and what this run is: run id, actor, sha, and a random lock token. */
-export function runIdentity(rt: Runtime, context: string, app: string): RunIdentity {
+function runIdentity(rt: Runtime, context: string, app: string): RunIdentity {
   const clean = (s: string | undefined, re: RegExp) => (s && re.test(s) ? s : '');
   const run = clean(rt.env.GITHUB_RUN_ID, /^\d{1,20}$/) || `cli-${randomBytes(6).toString('hex')}`;
   const actor =
@@ -144,7 +144,7 @@ export async function closeAll(nodes: TargetNode[]): Promise<void> {
   await Promise.allSettled(nodes.map((n) => n.t.close()));
 }
 
-export interface WithFleetOptions {
+interface WithFleetOptions {
   /** the operation's name in "<op> needs an app" */
   op: string;
   app: string | undefined;

@@ -34,7 +34,7 @@ import { healthGate } from './health.js';
 import { parseState, type TargetState } from '../../transport/release-state.js';
 import { historyLine, pruneList, rollbackCandidate } from './releases.js';
 
-export type TargetStatus = 'pending' | 'ok' | 'failed' | 'rolled_back' | 'rollback_failed' | 'skipped' | 'unchanged';
+type TargetStatus = 'pending' | 'ok' | 'failed' | 'rolled_back' | 'rollback_failed' | 'skipped' | 'unchanged';
 
 /**
  * Each target's state transitions, in one place (deploy and rollback): from a status, the statuses a
@@ -221,7 +221,7 @@ export function recordedHealth(n: TargetNode, release: string): Health | null | 
 }
 
 /** The health settings to check `release` with: the recorded ones for a release other than the one being deployed. */
-export function healthFor(
+function healthFor(
   n: TargetNode,
   release: string,
   o: Pick<FleetOptions, 'cfg' | 'release' | 'healthFromHistory'>,

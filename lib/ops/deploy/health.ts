@@ -5,16 +5,16 @@ import type { Redactor } from '../../redaction/redactor.js';
 import type { AppConfig } from './app-config.js';
 import { errorMessage } from '../../output/errors.js';
 
-export type HealthConfig = NonNullable<AppConfig['health']>;
+type HealthConfig = NonNullable<AppConfig['health']>;
 
-export interface ProbeResult {
+interface ProbeResult {
   ok: boolean;
   /** why it failed, for humans: `status 500`, `connection refused`, `timeout after 5s`, `exit 1` */
   reason: string;
 }
 
 /** One HTTP GET to a port on the target, through the transport (SSH direct-tcpip), with a timeout. */
-export async function httpProbe(
+async function httpProbe(
   t: Transport,
   http: NonNullable<HealthConfig['http']>,
   timeoutMs: number,
@@ -111,7 +111,7 @@ export async function commandProbe(
   }
 }
 
-export interface GateResult {
+interface GateResult {
   ok: boolean;
   /** the connection to the target went away while polling (a host lost, not an unhealthy app) */
   lost?: boolean;

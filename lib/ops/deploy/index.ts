@@ -33,7 +33,7 @@ type DeployMode = z.output<typeof deployInputs>['mode'];
 type DeployInput = keyof typeof deployInputs.shape;
 
 /** The inputs each mode reads (run.ts, finalize.ts): the CLI's `deploy reconcile` and `target check` take only theirs. */
-export const DEPLOY_INPUTS_BY_MODE = {
+const DEPLOY_INPUTS_BY_MODE = {
   deploy: ['app', 'artifact', 'release_id', 'apply', 'shard', 'rollback_on_failure', 'github_token'],
   reconcile: ['app'],
   target_check: ['app'],

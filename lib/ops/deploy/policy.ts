@@ -8,7 +8,7 @@ import { PaasError } from '../../output/errors.js';
 import type { Runtime } from '../../runtime/runtime.js';
 
 /** Canonical JSON: object keys sorted recursively (what a repository_dispatch signature covers). */
-export function canonicalJson(v: unknown): string {
+function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (v && typeof v === 'object') {
     return `{${Object.keys(v as object)
@@ -59,13 +59,13 @@ function globMatch(pattern: string, value: string): boolean {
   return new RegExp(`^${pattern.split('**').map(esc).join('.*')}$`).test(value);
 }
 
-export interface TriggerFacts {
+interface TriggerFacts {
   event: string;
   branch: string;
   actor: string;
 }
 
-export function triggerFacts(env: NodeJS.ProcessEnv): TriggerFacts {
+function triggerFacts(env: NodeJS.ProcessEnv): TriggerFacts {
   const ref = env.GITHUB_REF ?? '';
   const branch = env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || (ref.startsWith('refs/heads/') ? ref.slice(11) : '');
   return { event: env.GITHUB_EVENT_NAME ?? '', branch, actor: env.GITHUB_TRIGGERING_ACTOR || env.GITHUB_ACTOR || '' };

@@ -5,7 +5,7 @@
 import { releaseStatuses, type HistoryLine, type TargetState } from '../../transport/release-state.js';
 
 /** What a history line records; its status follows from the event (a rollback says which side it marks). */
-export type HistoryEvent =
+type HistoryEvent =
   | { event: 'unpack'; release: string; sha256: string }
   | { event: 'deploy'; release: string; sha256: string; health: unknown; shard?: string; previous?: string | null }
   | { event: 'mark'; status: 'good'; release: string; reason: string }

@@ -10,7 +10,8 @@ import type { CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { ContextSession } from '../../runtime/session.js';
 import { interruptRequested } from '../../runtime/interrupt.js';
-import { checkScript, RELEASE_RE, type SlotName } from '../../transport/commands.js';
+import { checkScript, type SlotName } from '../../transport/commands.js';
+import { RELEASE_ID_RE } from '../../isolation/names.js';
 import { mapLimit } from '../../transport/limit.js';
 import { TransportError } from '../../transport/transport.js';
 import type { z } from 'zod';
@@ -57,7 +58,7 @@ import { expectedRelease } from './releases.js';
 /** Settings of the deploy operation (its zod inputs, parsed). */
 export type DeploySettings = z.output<typeof deployInputs>;
 
-export function defaultReleaseId(rt: Runtime): string {
+function defaultReleaseId(rt: Runtime): string {
   const ts = rt.now().toISOString().replace(/[-:T]/g, '').slice(0, 14);
   const sha = /^[0-9a-f]{7,64}$/.test(rt.env.GITHUB_SHA ?? '') ? `-${(rt.env.GITHUB_SHA as string).slice(0, 7)}` : '';
   return `${ts}${sha}`;
@@ -173,7 +174,7 @@ async function prepareDeploy(run: DeployRun, fleet: OpenFleet): Promise<Prepared
   const { rt, common, s, fields } = run;
   const { app: appName, cfg, session } = fleet;
   const release = s.release_id ?? defaultReleaseId(rt);
-  if (!RELEASE_RE.test(release))
+  if (!RELEASE_ID_RE.test(release))
     throw new PaasError('PAAS_INVALID_ARGUMENT', 'release_id is not a valid release id', {
       remediation: 'Use 1-64 letters, digits, dot, dash, underscore.',
     });
@@ -466,7 +467,7 @@ async function succeeded(run: DeployRun, p: Prepared): Promise<Outcome> {
  * `mode: plan_shards`: the matrix of a sharded deploy, from the targets (the vault) and the strategy
  * (paas.yml) alone: no connection, no artifact; the same inputs give a byte-identical `matrix`.
  */
-export async function planShardsRun(rt: Runtime, common: CommonInputs, s: DeploySettings): Promise<Outcome> {
+async function planShardsRun(rt: Runtime, common: CommonInputs, s: DeploySettings): Promise<Outcome> {
   const fo = {
     op: 'deploy plan_shards',
     app: s.app,
@@ -604,7 +605,7 @@ function reconcileOutcome(rt: Runtime, fleet: OpenFleet, expected: string | null
 }
 
 /** Per target: ok | missing | drifted | orphaned | unmanaged | error. Exit 1 only on error. */
-export async function reconcileRun(rt: Runtime, common: CommonInputs, s: DeploySettings): Promise<Outcome> {
+async function reconcileRun(rt: Runtime, common: CommonInputs, s: DeploySettings): Promise<Outcome> {
   const log = (m: string) => rt.logger.debug(m);
   const fo = {
     op: 'deploy reconcile',
@@ -757,7 +758,7 @@ function targetCheckOutcome(rt: Runtime, fleet: OpenFleet, rows: CheckRow[]): Ou
 }
 
 /** reachability, SSH, host key, disk, tools, the service's runtime (health) per target. */
-export async function targetCheckRun(rt: Runtime, common: CommonInputs, s: DeploySettings): Promise<Outcome> {
+async function targetCheckRun(rt: Runtime, common: CommonInputs, s: DeploySettings): Promise<Outcome> {
   const fo = {
     op: 'target check',
     app: s.app,

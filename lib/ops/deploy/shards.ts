@@ -33,7 +33,7 @@ function refuseBluegreen(cfg: StrategyCfg): void {
     });
 }
 
-export interface ShardPlan {
+interface ShardPlan {
   /** the value of the `matrix` output: `{"include":[{"shard":"1/N"},...]}` */
   matrix: string;
   /** shards in the matrix: min(requested, units) */

@@ -21,8 +21,8 @@ import {
 } from './fingerprint.js';
 import { CHECK_NAMES, type Finding } from './types.js';
 
-export const BASELINE_FORMAT = 'paas-doctor-baseline/2';
-export const LEGACY_BASELINE_FORMAT = 'paas-doctor-baseline/1';
+const BASELINE_FORMAT = 'paas-doctor-baseline/2';
+const LEGACY_BASELINE_FORMAT = 'paas-doctor-baseline/1';
 
 const entrySchema = z
   .object({
@@ -50,7 +50,7 @@ const kdfSchema = z
     error: `scrypt memory (128*N*r) must stay under ${MAX_KDF_MEMORY} bytes`,
   });
 
-export const baselineSchema = z
+const baselineSchema = z
   .object({
     format: z.literal(BASELINE_FORMAT),
     note: z.string().max(1000).optional(),
@@ -58,7 +58,7 @@ export const baselineSchema = z
     findings: z.array(entrySchema).max(100_000),
   })
   .strict();
-export type Baseline = z.infer<typeof baselineSchema>;
+type Baseline = z.infer<typeof baselineSchema>;
 
 const legacySchema = z
   .object({
@@ -131,7 +131,7 @@ function parse(path: string, raw: unknown): Parsed {
 
 const key = (check: string, kind: string, file: string | undefined) => `${check}\0${kind}\0${file ?? ''}`;
 
-export interface BaselineResult {
+interface BaselineResult {
   entries: number;
   matched: number;
   format: 1 | 2 | null;

@@ -34,7 +34,7 @@ export interface Hit {
   preview: string;
 }
 
-export type FileLang = 'env' | 'yaml' | 'json' | 'code' | 'dockerfile' | 'text';
+type FileLang = 'env' | 'yaml' | 'json' | 'code' | 'dockerfile' | 'text';
 
 const CODE_EXT = new Set([
   'js',
@@ -104,7 +104,7 @@ const ENV_EXT = new Set([
   'tfstate',
 ]);
 
-export function fileLang(path: string): FileLang {
+function fileLang(path: string): FileLang {
   const base = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
   if (
     base === 'dockerfile' ||
@@ -245,7 +245,7 @@ const ANCHOR_SKIP: Record<string, number> = Object.fromEntries(
   ).map(([text, skip]) => [text, skip]),
 );
 
-export function ruleAnchors(): Anchor[] {
+function ruleAnchors(): Anchor[] {
   const covered = (st: string) =>
     ANCHORS.some(
       (a) =>
@@ -340,7 +340,7 @@ function maskDsn(scheme: string): string {
   return `${scheme}://***:***@***`;
 }
 
-export interface DetectorOptions {
+interface DetectorOptions {
   registered?: readonly SecretForm[];
 }
 
@@ -781,7 +781,7 @@ interface AssignedValue {
 }
 
 /** The literal assigned to the key at [ks, ke), or null when the key is not being assigned a value. */
-export function readAssignedValue(text: string, ks: number, ke: number, lang: FileLang): AssignedValue | null {
+function readAssignedValue(text: string, ks: number, ke: number, lang: FileLang): AssignedValue | null {
   let p = ke;
   // closing quote/bracket of the key: "password": / ['password'] =
   for (let n = 0; n < 2 && (text[p] === '"' || text[p] === "'" || text[p] === ']'); n++) p++;

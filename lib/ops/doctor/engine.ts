@@ -37,9 +37,9 @@ import { CHECK_NAMES, type CheckName, type DoctorReport, type Finding } from './
 export type { CheckResult, DoctorReport, Finding } from './types.js';
 
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
-export const DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024;
+const DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024;
 /** findings per check in the action's `result` output (GitHub limits output sizes); the CLI lists all */
-export const ACTION_MAX_FINDINGS = 1000;
+const ACTION_MAX_FINDINGS = 1000;
 
 export const doctorInputs = z.object({
   /** where to write SARIF 2.1.0 (for github/codeql-action/upload-sarif) */
@@ -63,9 +63,9 @@ export const doctorInputs = z.object({
       .default(DEFAULT_MAX_FILE_BYTES),
   ),
 });
-export type DoctorSettings = z.infer<typeof doctorInputs>;
+type DoctorSettings = z.infer<typeof doctorInputs>;
 
-export interface DoctorOptions extends DoctorSettings {
+interface DoctorOptions extends DoctorSettings {
   /** 'required': always check a tree (doctor); 'auto': only a workspace or git work tree (preflight) */
   tree: 'required' | 'auto';
 }

@@ -39,7 +39,7 @@ export interface KdfParams {
 }
 
 /** Cost of a baseline fingerprint: 128*N*r bytes of memory (32 MiB) per guess. */
-export const DEFAULT_KDF = { name: 'scrypt', N: 1 << 15, r: 8, p: 1 } as const;
+const DEFAULT_KDF = { name: 'scrypt', N: 1 << 15, r: 8, p: 1 } as const;
 /** Lowest cost a baseline may declare: a file asking for less is refused, not trusted. */
 export const MIN_KDF_N = 1 << 14;
 export const MAX_KDF_MEMORY = 256 * 1024 * 1024;

@@ -49,7 +49,7 @@ if (!isMainThread && (workerData as Partial<ShardTask> | null)?.paasDoctorShard 
   process.exit(0);
 }
 
-export interface ParallelOptions {
+interface ParallelOptions {
   /** a reader thread started before the tree was listed (readahead.ts), used when no worker scans */
   reader?: ReadAhead | undefined;
   maxFileBytes: number;
@@ -59,7 +59,7 @@ export interface ParallelOptions {
 }
 
 /** Worker threads to add to the main one: PAAS_DOCTOR_WORKERS, else one per spare core (4+ cores) on large trees. */
-export function workerCount(files: number, env: NodeJS.ProcessEnv): number {
+function workerCount(files: number, env: NodeJS.ProcessEnv): number {
   if (!import.meta.url.endsWith('.js')) return 0; // TypeScript sources: no bundle to start a worker from
   const forced = env.PAAS_DOCTOR_WORKERS;
   if (forced !== undefined && forced !== '') return Math.max(0, Math.min(16, Number.parseInt(forced, 10) || 0));

@@ -18,7 +18,7 @@ import type { Severity } from './types.js';
 
 export { keyNamesSecret };
 
-export interface TokenRule {
+interface TokenRule {
   kind: string;
   /** literal beginnings of every match (the scanner tries the rule only where one of them starts) */
   starts: readonly string[];
@@ -82,7 +82,7 @@ function realJwt(m: string): boolean {
 }
 
 /** A value mixing character classes or long and varied enough to be generated (see looksSecretValue in detect.ts). */
-export function looksSecretish(v: string): boolean {
+function looksSecretish(v: string): boolean {
   if (v.length < 8) return false;
   const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((r) => r.test(v)).length;
   if (/^[A-Za-z]+$/.test(v) && v.length < 20) return false; // a word or a name
@@ -966,7 +966,7 @@ export const NON_SECRET_KEY_SUFFIXES: ReadonlySet<string> = new Set([
 ]);
 
 /** Values that stand for a secret without being one. Compared lower-case. */
-export const PLACEHOLDER_VALUES = new Set([
+const PLACEHOLDER_VALUES = new Set([
   'changeme',
   'change-me',
   'change_me',

@@ -63,7 +63,7 @@ export const FLAG_BINARY = 2;
 /** How long the main thread waits for a file the reader is reading before reading it itself. */
 const TAKEOVER_MS = 0.25;
 /** Ring size (a power of two); files larger than a quarter of it are read by the main thread. */
-export const DEFAULT_RING_BYTES = 1 << 22;
+const DEFAULT_RING_BYTES = 1 << 22;
 
 /** What the reader is given when it starts (before the files are listed). */
 interface ReaderTask {
@@ -234,7 +234,7 @@ export function readAheadWanted(env: NodeJS.ProcessEnv, cores: number): boolean 
 }
 
 /** Trees with fewer files are read on the main thread (PAAS_DOCTOR_READAHEAD=1 reads ahead anyway). */
-export const READ_AHEAD_MIN_FILES = 200;
+const READ_AHEAD_MIN_FILES = 200;
 
 /**
  * The main thread's side. The thread is started first (it boots while the main thread lists the

@@ -27,7 +27,7 @@ export interface SecretForm {
 const MIN_FORM_LENGTH = Math.max(MIN_SECRET_LENGTH, 8);
 
 /** The redaction library's forms (one definition of "any derived form"), long enough to report. */
-export function reportableForms(value: string): Array<[string, string]> {
+function reportableForms(value: string): Array<[string, string]> {
   return derivedForms(value).filter(([, text]) => text.length >= MIN_FORM_LENGTH);
 }
 
@@ -62,7 +62,7 @@ export class RegisteredSecrets {
 }
 
 /** Environment variable names whose values doctor treats as registered secrets. */
-export const SECRET_ENV_NAME =
+const SECRET_ENV_NAME =
   /(secret|token|passw(or)?d|pwd|credential|private_?key|api_?key|access_?key|dsn|webhook|ssh_key|known_hosts|state_key)/i;
 const NOT_A_SECRET_ENV =
   /^(?:OLD)?PWD$|(_FILE|_PATH|_DIR|_NAME|_URL_NAME|_TYPE|_ID)$|^INPUT_|^GITHUB_(?!TOKEN$)|^RUNNER_|^ACTIONS_(?!RUNTIME_TOKEN$|ID_TOKEN_REQUEST_TOKEN$)|^npm_|^JEST_|^NODE_/;

@@ -8,8 +8,8 @@ import { TOKEN_RULES } from './patterns.js';
 import { ARTIFACT_RULES } from './tree.js';
 import { CHECK_NAMES, type CheckName, type DoctorReport, type Finding } from './types.js';
 
-export const TOOL_NAME = 'paas-doctor';
-export const TOOL_VERSION = '0.1.0';
+const TOOL_NAME = 'paas-doctor';
+const TOOL_VERSION = '0.1.0';
 export { SARIF_SCHEMA } from '../../output/sarif.js';
 
 const CHECK_TITLES: Record<CheckName, string> = {
@@ -43,7 +43,7 @@ const KIND_TITLES: Record<string, string> = {
 for (const r of TOKEN_RULES) KIND_TITLES[r.kind] ??= r.title;
 for (const r of ARTIFACT_RULES) KIND_TITLES[r.kind] ??= `Private state artifact: ${r.what}`;
 
-export function kindTitle(kind: string): string {
+function kindTitle(kind: string): string {
   return KIND_TITLES[kind] ?? kind.replace(/_/g, ' ');
 }
 
@@ -231,10 +231,10 @@ export function annotations(report: DoctorReport, opts: { prefix?: string; max?:
  * GitHub keeps at most 1 MiB of summary per step; the findings tables stop a little before that
  * and say how many rows did not fit (the SARIF file and `--json` hold them all).
  */
-export const LEGACY_BASELINE_NOTE =
+const LEGACY_BASELINE_NOTE =
   'warning: the baseline uses format 1 (unsalted SHA-256 fingerprints: a guessed secret can be confirmed offline); rewrite it with `paas doctor --update-baseline` and commit it.';
 
-export const SUMMARY_BUDGET = 900 * 1024;
+const SUMMARY_BUDGET = 900 * 1024;
 
 function findingRow(f: Finding): string[] {
   return [location(f) || '-', f.check, f.kind, f.severity, safeText(f.preview)];

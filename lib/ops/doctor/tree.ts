@@ -17,7 +17,7 @@ export interface FileList {
 }
 
 /** `git ls-files -z --cached --others --exclude-standard` in `root`, or null when git cannot answer. */
-export function gitFiles(root: string, env: NodeJS.ProcessEnv = process.env): string[] | null {
+function gitFiles(root: string, env: NodeJS.ProcessEnv = process.env): string[] | null {
   try {
     const out = execFileSync(
       'git',
@@ -57,7 +57,7 @@ export function gitFiles(root: string, env: NodeJS.ProcessEnv = process.env): st
 }
 
 /** Every regular file below root, skipping `.git` (used when root is not a git work tree). */
-export function walkFiles(root: string): string[] {
+function walkFiles(root: string): string[] {
   const out: string[] = [];
   const stack = [''];
   const prefix = root.endsWith('/') || root.endsWith(sep) ? root : `${root}/`;
@@ -90,7 +90,7 @@ export function listFiles(root: string, env?: NodeJS.ProcessEnv): FileList {
 // ---------------------------------------------------------------------------------------------
 // Private state artifacts, by path (and a peek at the first bytes for dumps and key files)
 
-export interface ArtifactRule {
+interface ArtifactRule {
   kind: string;
   severity: Severity;
   test: (path: string, base: string) => boolean;
@@ -192,7 +192,7 @@ function headerArtifact(data: Buffer): { kind: string; severity: Severity; what:
   return null;
 }
 
-export interface ArtifactHit {
+interface ArtifactHit {
   file: string;
   kind: string;
   severity: Severity;
@@ -209,7 +209,7 @@ const ARTIFACT_MAYBE =
 /** The test a reader thread makes of each path for artifactByPath() (readahead.ts FLAG_PATH_MAYBE). */
 export const ARTIFACT_PATH_FILTER: RegExp = ARTIFACT_MAYBE;
 
-export function artifactByPath(path: string): ArtifactHit | null {
+function artifactByPath(path: string): ArtifactHit | null {
   if (!ARTIFACT_MAYBE.test(path)) return null;
   const base = path.slice(path.lastIndexOf('/') + 1);
   for (const r of ARTIFACT_RULES)
@@ -234,7 +234,7 @@ export interface ScanResult {
   skipped: SkippedCounts;
 }
 
-export interface ScanOptions {
+interface ScanOptions {
   detector: Detector;
   maxFileBytes: number;
   /** files never scanned for content (doctor's own outputs: baseline, SARIF) */

@@ -57,7 +57,7 @@ export function parseSince(text: string, now: Date): Date {
 }
 
 /** Exact kinds, or `<prefix>.*` for every known kind under a prefix; an unknown kind is refused with the list. */
-export function expandKinds(kinds: readonly string[]): string[] {
+function expandKinds(kinds: readonly string[]): string[] {
   const out = new Set<string>();
   for (const k of kinds) {
     const matched = k.endsWith('.*')

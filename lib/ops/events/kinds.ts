@@ -27,5 +27,5 @@ export const EVENT_KINDS = {
   'alert.acknowledged': 'the open alert was acknowledged (`paas alert acknowledge`)',
 } as const satisfies Record<string, string>;
 
-export type EventKind = keyof typeof EVENT_KINDS;
+type EventKind = keyof typeof EVENT_KINDS;
 export const KNOWN_KINDS = Object.keys(EVENT_KINDS) as EventKind[];

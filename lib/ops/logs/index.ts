@@ -37,7 +37,7 @@ export const logsInputs = commonInputsSchema
   })
   .strict();
 
-export interface LogsIo {
+interface LogsIo {
   stdout: (s: string) => void;
   signal: AbortSignal;
 }

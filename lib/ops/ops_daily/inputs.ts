@@ -8,9 +8,9 @@ import { CONTEXT_NAME_RE } from '../../isolation/names.js';
 import { pathInput } from '../../runtime/inputs.js';
 
 /** mode readiness: the newest backup of each non-demo context must be younger than this */
-export const DEFAULT_BACKUP_MAX_AGE = '26h';
+const DEFAULT_BACKUP_MAX_AGE = '26h';
 /** mode readiness: a rollback drill must be recorded in each internal context within this window */
-export const DEFAULT_DRILL_WINDOW = '7d';
+const DEFAULT_DRILL_WINDOW = '7d';
 
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 const duration = (fallback: string) =>

@@ -51,7 +51,7 @@ export const LAST_SUCCESS_KEY = 'ops_daily.last_success';
 export const LAST_RUN_KEY = 'ops_daily.last_run';
 
 /** What a prod or lenient run reads of the inputs (readiness and summary are other modes). */
-export type OpsDailySettings = Pick<OpsDailyInputs, 'github_token'> & {
+type OpsDailySettings = Pick<OpsDailyInputs, 'github_token'> & {
   mode: Extract<OpsDailyInputs['mode'], 'prod' | 'lenient'>;
 };
 

@@ -20,7 +20,7 @@ export function exitCodeOf(overall: Overall): ExitCode {
 }
 
 /** Reasons of an insufficient_data result that a schedule never turns green: nothing was checked. */
-export const NEVER_NORMALIZED = new Set(['no_checks', 'all_skipped']);
+const NEVER_NORMALIZED = new Set(['no_checks', 'all_skipped']);
 
 export function scheduledExit(
   overall: Overall,
@@ -48,8 +48,8 @@ export function scheduleGap(lastSuccessAt: string | null | undefined, now: Date,
   return { missed: ageMs > expectedMs, ageHours: Math.round((ageMs / 3_600_000) * 10) / 10, expectedHours };
 }
 
-export const INACTIVITY_DISABLE_DAYS = 60;
-export const INACTIVITY_WARN_DAYS = 14;
+const INACTIVITY_DISABLE_DAYS = 60;
+const INACTIVITY_WARN_DAYS = 14;
 
 /** Days left before GitHub disables the schedule for inactivity (null: no warning due, or unknown). */
 export function inactivityDaysLeft(

@@ -28,12 +28,12 @@ import type { OpsDailyInputs } from './inputs.js';
  * `results`: the directory of `<context>.json` envelopes (relative to the workspace);
  * `contexts`: the contexts the matrix ran, comma-separated: each must have a result.
  */
-export type SummarySettings = Pick<OpsDailyInputs, 'results' | 'contexts'>;
+type SummarySettings = Pick<OpsDailyInputs, 'results' | 'contexts'>;
 
-export type ContextStatus = Overall | 'missing' | 'invalid';
+type ContextStatus = Overall | 'missing' | 'invalid';
 
 /** One context's line of the summary. */
-export interface ContextSummary {
+interface ContextSummary {
   context: string;
   status: ContextStatus;
   reason: string | null;
@@ -142,7 +142,7 @@ function readResult(dir: string, file: string): ContextSummary {
 }
 
 /** Every result, one per context (a second one for a context is `invalid reason=duplicate_result`), then the missing ones. */
-export function collectResults(dir: string, expected: readonly string[]): ContextSummary[] {
+function collectResults(dir: string, expected: readonly string[]): ContextSummary[] {
   const seen = new Set<string>();
   const out: ContextSummary[] = [];
   for (const f of resultFiles(dir)) {

@@ -36,7 +36,7 @@ export interface ConfigReport {
 }
 
 /** Vault keys prod_verify needs: every ops check's, the DSN when migrations exist, targets when apps exist. */
-export function requiredKeys(config: PaasYml, vault: Vault, hasMigrations: boolean): string[] {
+function requiredKeys(config: PaasYml, vault: Vault, hasMigrations: boolean): string[] {
   const keys = new Set<string>();
   for (const c of config.ops.checks) for (const k of secretsOf(c, vault)) keys.add(k);
   if (hasMigrations) keys.add(config.db.dsn);

@@ -38,7 +38,7 @@ import { databaseCheck } from './database.js';
 import type { prodVerifyInputs } from './index.js';
 
 /** Settings of prod_verify (its zod inputs, parsed). */
-export type ProdVerifySettings = z.output<typeof prodVerifyInputs>;
+type ProdVerifySettings = z.output<typeof prodVerifyInputs>;
 
 function configLine(c: ConfigCheck, rt: Runtime): string {
   if (c.reason === 'missing_env')

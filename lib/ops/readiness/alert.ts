@@ -41,7 +41,7 @@ export interface ReadinessAlert {
 }
 
 /** The context an alert is for, and where it goes: the Slack webhook in its vault, GitHub with the token. */
-export interface AlertTarget {
+interface AlertTarget {
   context: string;
   vault: ContextVault | undefined;
   slackKey: string;

@@ -14,7 +14,7 @@ import { parseTargets } from '../doctor/state.js';
 import { errorMessage } from '../../output/errors.js';
 import { statusLine } from '../../output/logfmt.js';
 
-export type CheckStatus = 'ok' | 'fail' | 'skipped';
+type CheckStatus = 'ok' | 'fail' | 'skipped';
 export const CHECK_NAMES = [
   'doctor',
   'distinct_targets',
@@ -23,7 +23,7 @@ export const CHECK_NAMES = [
   'alert_route',
   'rollback_drill',
 ] as const;
-export type CheckName = (typeof CHECK_NAMES)[number];
+type CheckName = (typeof CHECK_NAMES)[number];
 
 export interface ReadinessCheck {
   check: CheckName;
@@ -224,12 +224,12 @@ export function checkDistinctVault(c: ContextConfig, vaults: Map<string, Context
   };
 }
 
-export interface BackupPolicy {
+interface BackupPolicy {
   maxAgeMs: number;
 }
 
 /** The backups of a context: the default directory and the paths recorded by backup.created events. */
-export function backupCandidates(store: ContextStore, context: string, redactor: Redactor): string[] {
+function backupCandidates(store: ContextStore, context: string, redactor: Redactor): string[] {
   const out = new Set<string>();
   const dir = join(store.root.path, 'backups', context);
   try {

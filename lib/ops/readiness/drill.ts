@@ -35,9 +35,9 @@ import type { RollbackSettings } from '../rollback/inputs.js';
 import { resolveRollback } from '../rollback/resolve.js';
 
 /** The rollback inputs a drill reads (`drill: true` routes rollback here). */
-export type DrillSettings = Pick<RollbackSettings, 'app' | 'to_release' | 'target' | 'apply'>;
+type DrillSettings = Pick<RollbackSettings, 'app' | 'to_release' | 'target' | 'apply'>;
 
-export type DrillMode = 'full' | 'plan_verify';
+type DrillMode = 'full' | 'plan_verify';
 
 /** The fleet as withFleet opens it: the app and the context's name beside the session, config and nodes. */
 type OpenFleet = Fleet & { app: string; ctx: string };

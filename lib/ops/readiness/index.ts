@@ -41,12 +41,12 @@ export { CHECK_NAMES, type ReadinessCheck } from './checks.js';
  * comma-separated; none: every context of the state root), `backup_max_age` and `drill_window`
  * (defaults in the schema), `github_token`.
  */
-export type ReadinessSettings = Pick<OpsDailyInputs, 'contexts' | 'backup_max_age' | 'drill_window' | 'github_token'>;
+type ReadinessSettings = Pick<OpsDailyInputs, 'contexts' | 'backup_max_age' | 'drill_window' | 'github_token'>;
 
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /** `26h`, `2d`, `90m`, `1w` in milliseconds. */
-export function policyDuration(name: string, text: string): number {
+function policyDuration(name: string, text: string): number {
   const m = /^(\d{1,5})([mhdw])$/.exec(text.trim());
   if (!m || Number(m[1]) === 0)
     throw invalidArgument(
