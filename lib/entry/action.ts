@@ -9,7 +9,7 @@ import { operation } from './registry.js';
 import { POST_STATE_NAMES } from '../runtime/post-check.js';
 import { interruptRequested, onTermination, requestInterrupt } from '../runtime/interrupt.js';
 import type { Runtime } from '../runtime/runtime.js';
-import type { OperationName } from '../ops/operation.js';
+import { inputsOutsideMode, type OperationDef, type OperationName } from '../ops/operation.js';
 import { errorMessage } from '../output/errors.js';
 
 /** Output names of every action (constants, one place). */
@@ -130,6 +130,23 @@ function readInputs(names: readonly string[]): Record<string, string> {
 }
 
 /**
+ * Inputs set in `with:` that the run's mode does not read: a warning (the runner warns the same way
+ * about undeclared inputs), since a workflow may share one `with:` block between modes; the CLI
+ * refuses them (lib/cli/modes.ts).
+ */
+function warnOutsideMode(rt: Runtime, def: OperationDef, raw: Record<string, string>): void {
+  // secret inputs are left out: action.yml defaults github_token to the job's token in every mode
+  const given = Object.fromEntries(Object.entries(raw).filter(([n]) => !def.secretInputs.includes(n)));
+  const outside = inputsOutsideMode(def, given);
+  if (!outside) return;
+  const [input, them] = outside.names.length > 1 ? ['inputs', 'they are'] : ['input', 'it is'];
+  rt.logger.warn(
+    `${def.name} mode ${outside.mode} does not read ${input} ${outside.names.join(', ')}: ${them} ignored; ` +
+      'leave it out of `with:` (or set the mode that reads it)',
+  );
+}
+
+/**
  * The runner's cancel (SIGINT, then SIGTERM, then SIGKILL a few seconds later) of a deploy or
  * rollback: no new batch or forward step starts (lib/runtime/interrupt.ts), the targets that switched
  * are returned to their previous release, and the outcome (status line, outputs, summary) is written
@@ -158,6 +175,7 @@ export async function runAction(opName: string, outputs?: readonly string[]): Pr
   try {
     const def = operation(opName);
     const raw = readInputs([...COMMON_INPUT_NAMES, ...Object.keys(def.inputs.shape)]);
+    warnOutsideMode(rt, def, raw);
     // invalid inputs never reach persistence (it would act on, and log, values the operation refuses)
     const valid = commonInputsSchema.extend(def.inputs.shape).strict().safeParse(raw).success;
     // heavy modules (cache client, transports) load only when used, so every bundle starts fast

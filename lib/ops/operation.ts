@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Outcome } from '../output/envelope.js';
 import type { CommonInputs } from '../runtime/inputs.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -34,6 +34,30 @@ export type RunOperation = (rt: Runtime, op: OperationName, raw: Record<string, 
 /** The entry layer's ports, given to every operation's `run` by the dispatcher. */
 export interface OperationPorts {
   runOperation: RunOperation;
+}
+
+/** An input's schema default as the text an action input holds ('' when it has none). */
+function defaultText(schema: z.ZodType | undefined): string {
+  const r = schema?.safeParse(undefined);
+  return r?.success && r.data !== undefined ? String(r.data) : '';
+}
+
+/**
+ * The op-specific inputs given that the run's mode does not read (an action input left at its
+ * action.yml default, which is the schema's, is not given). Null when the operation has no modes.
+ */
+export function inputsOutsideMode(
+  def: OperationDef,
+  raw: Readonly<Record<string, string>>,
+): { mode: string; names: string[] } | null {
+  const shape = def.inputs.shape as Record<string, z.ZodType>;
+  const mode = raw.mode ?? defaultText(shape.mode);
+  const own = def.inputsByMode?.[mode];
+  if (!own) return null;
+  const names = Object.keys(shape).filter(
+    (n) => n !== 'mode' && !own.includes(n) && raw[n] !== undefined && raw[n] !== defaultText(shape[n]),
+  );
+  return names.length ? { mode, names } : null;
 }
 
 export function defineOperation<S extends z.ZodObject>(def: OperationDef<S>): OperationDef<S> {
