@@ -5,7 +5,7 @@
  */
 import { expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { paasYmlSchema } from '../lib/config/paas-yml.js';
+import { paasYmlSchemas } from '../lib/config/paas-yml.js';
 import { contextConfigSchema } from '../lib/isolation/context.js';
 import { APP_NAME_RE, CONTEXT_NAME_RE, TARGET_ID_RE } from '../lib/isolation/names.js';
 import { deployInputs } from '../lib/ops/deploy/index.js';
@@ -15,7 +15,7 @@ import { safeApp } from '../lib/transport/commands.js';
 import { parseTargets } from '../lib/transport/targets.js';
 
 const inYml = (app: string) => {
-  const r = paasYmlSchema.safeParse({ version: 1, apps: Object.fromEntries([[app, {}]]) });
+  const r = paasYmlSchemas().paasYml.safeParse({ version: 1, apps: Object.fromEntries([[app, {}]]) });
   return r.success && Object.hasOwn(r.data.apps, app);
 };
 const inDeploy = (app: string) => deployInputs.safeParse({ app }).success;
@@ -73,7 +73,7 @@ test('target ids: PAAS_TARGETS, paas.yml backup checks, context default_targets 
     }
   };
   const inYml = (id: string) =>
-    paasYmlSchema.safeParse({
+    paasYmlSchemas().paasYml.safeParse({
       version: 1,
       ops: { checks: [{ name: 'b', backup: { dir: '/var/backups', max_age_hours: 26, target: id } }] },
     }).success;

@@ -13,7 +13,7 @@ import { parseTlsHost, runTlsCheck } from '../lib/ops/checks/tls.js';
 import { overallOf, reasonToken, type CheckResult, type CheckStatus, CHECK_STATUSES } from '../lib/ops/checks/types.js';
 import { nextLink } from '../lib/ops/alerts/github-issues.js';
 import { exitCodeOf, scheduledExit, scheduleGap } from '../lib/ops/ops_daily/schedule.js';
-import { defaultPaasYml, paasYmlSchema, type OpsCheck } from '../lib/config/paas-yml.js';
+import { defaultPaasYml, paasYmlSchemas, type OpsCheck } from '../lib/config/paas-yml.js';
 import { Redactor } from '../lib/redaction/redactor.js';
 import { rmrf, tempDir } from './helpers.js';
 
@@ -130,7 +130,7 @@ describe('conditions', () => {
 
   test('paas.yml refuses conditions that are not structured', () => {
     const bad = (cond: unknown) =>
-      paasYmlSchema.safeParse({
+      paasYmlSchemas().paasYml.safeParse({
         version: 1,
         ops: { checks: [{ name: 'x', sql: { query: 'select 1 as n', unhealthy_when: cond } }] },
       }).success;
@@ -203,7 +203,7 @@ describe('engine concurrency (real HTTP server counting requests in flight)', ()
     Array.from(
       { length: n },
       (_, i) =>
-        paasYmlSchema.parse({ version: 1, ops: { checks: [{ name: `c${i}`, http: { url: 'U' } }] } }).ops
+        paasYmlSchemas().paasYml.parse({ version: 1, ops: { checks: [{ name: `c${i}`, http: { url: 'U' } }] } }).ops
           .checks[0] as OpsCheck,
     );
 
@@ -299,7 +299,7 @@ describe('tls check against a real TLS server', () => {
 
 describe('http check: connection failures by reason (docs/ops_daily.md, Checks)', () => {
   const spec = (): HttpSpec =>
-    paasYmlSchema.parse({ version: 1, ops: { checks: [{ name: 'a', http: { url: 'U' } }] } }).ops.checks[0]
+    paasYmlSchemas().paasYml.parse({ version: 1, ops: { checks: [{ name: 'a', http: { url: 'U' } }] } }).ops.checks[0]
       ?.http as HttpSpec;
   test('a closed port is connect_refused; a port fetch never connects to (9, discard) is connect_failed', async () => {
     const server = createHttpServer();

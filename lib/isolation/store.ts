@@ -118,12 +118,6 @@ export class ContextStore {
     return r.data;
   }
 
-  update(config: ContextConfig): void {
-    const parsed = contextConfigSchema.parse(config);
-    this.get(parsed.name);
-    writeFilePrivate(this.paths(parsed.name).config, JSON.stringify(parsed, null, 2) + '\n');
-  }
-
   list(): ContextConfig[] {
     if (!existsSync(this.contextsDir)) return [];
     let names: string[];

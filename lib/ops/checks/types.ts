@@ -77,7 +77,6 @@ export interface OverallResult {
   /** unhealthy + error (+ skipped when `skippedFails`) */
   failed: number;
   skipped: number;
-  counts: Record<CheckStatus, number>;
 }
 
 /**
@@ -95,7 +94,7 @@ export function overallOf(results: readonly CheckResult[], opts: { skippedFails?
   for (const r of results) counts[r.status]++;
   const skippedFails = opts.skippedFails ?? false;
   const failed = counts.unhealthy + counts.error + (skippedFails ? counts.skipped : 0);
-  const base = { checks: results.length, failed, skipped: counts.skipped, counts };
+  const base = { checks: results.length, failed, skipped: counts.skipped };
   if (counts.error > 0 || (skippedFails && counts.skipped > 0))
     return {
       ...base,
