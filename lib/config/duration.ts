@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Durations in paas.yml: a number with a unit, `250ms`, `5s`, `10m`, `2h`, or `0` (= disabled where

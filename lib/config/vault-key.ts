@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A vault key or named secret, e.g. POSTGRES_DSN_PROD (the value lives in the context's vault).

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CONTEXT_TYPES, contextName, TARGET_ID_RE } from './names.js';
 
 export const webhookPolicySchema = z

@@ -1,5 +1,5 @@
 import { PaasError } from '../output/errors.js';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The one module for names: every rule a name must follow before it becomes part of a path, a

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { invalidArgument } from '../output/errors.js';
 import { CONTEXT_TYPES, contextName } from '../isolation/names.js';
 

@@ -2,7 +2,7 @@
  * `paas alert history` and `paas alert acknowledge`, over the same records ops_daily writes
  * (context state, kind `alert`; the open alert in kv `alert.open`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { contextName } from '../../isolation/names.js';
 import type { Outcome } from '../../output/envelope.js';
 import { PaasError, errorMessage } from '../../output/errors.js';

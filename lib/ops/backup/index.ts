@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { contextName } from '../../isolation/names.js';
 import type { ContextStore } from '../../isolation/store.js';
 import { loadVault } from '../../isolation/vault.js';

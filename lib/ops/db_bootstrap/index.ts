@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { vaultKey } from '../../config/vault-key.js';
 import type { Outcome } from '../../output/envelope.js';
 import { pathInput, type CommonInputs } from '../../runtime/inputs.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { appName, RELEASE_ID_RE } from '../../isolation/names.js';
 import { boolInput, pathInput } from '../../runtime/inputs.js';
 import { defineOperation } from '../operation.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Outcome } from '../../output/envelope.js';
 import { invalidArgument } from '../../output/errors.js';
 import { outcome } from '../../output/outcome.js';

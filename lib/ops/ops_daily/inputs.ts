@@ -3,7 +3,7 @@
  * Not an entry file: readiness and summary take their settings types from it (z.output), and
  * `index.ts` hands it to defineOperation.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CONTEXT_NAME_RE } from '../../isolation/names.js';
 import { pathInput } from '../../runtime/inputs.js';
 

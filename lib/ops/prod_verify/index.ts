@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RELEASE_ID_RE } from '../../isolation/names.js';
 import { defineOperation } from '../operation.js';
 

@@ -1,5 +1,5 @@
 /** rollback's inputs: one zod schema, the source of the action's inputs, the CLI's flags and the settings types. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { appName, RELEASE_ID_RE, TARGET_ID_RE } from '../../isolation/names.js';
 import { boolInput } from '../../runtime/inputs.js';
 
