@@ -97,7 +97,8 @@ export function githubRemediation(e: GitHubApiError): string {
     case 'permission':
       return (
         'GitHub refused the call (HTTP 403 without any rate-limit signal): the token lacks a permission. ' +
-        'Give the ops_daily job `permissions: { issues: write }` (and `contents: read`), or pass a token that may write issues.'
+        'Give the ops_daily job `permissions: { issues: write }` (and `contents: read`), ' +
+        'or pass a token that may write issues.'
       );
     case 'rate_limit':
       return (
@@ -108,15 +109,20 @@ export function githubRemediation(e: GitHubApiError): string {
     case 'secondary_rate_limit':
       return (
         "GitHub's secondary rate limit (too many requests at once or content created too fast) was hit " +
-        "and did not clear within the run's deadline; this is not a permission problem. The alert is retried on the next run."
+        "and did not clear within the run's deadline; this is not a permission problem. " +
+        'The alert is retried on the next run.'
       );
     case 'auth':
-      return "GitHub rejected the token (HTTP 401): pass a valid token (`github_token` input, default the job's GITHUB_TOKEN).";
+      return (
+        'GitHub rejected the token (HTTP 401): pass a valid token (`github_token` input, ' +
+        "default the job's GITHUB_TOKEN)."
+      );
     case 'server':
     case 'network':
     case 'deadline':
       return (
-        'GitHub did not answer successfully within the deadline (server error or network failure, retried with backoff); ' +
+        'GitHub did not answer successfully within the deadline (server error or network failure, ' +
+        'retried with backoff); ' +
         'the alert is retried on the next run. Check https://www.githubstatus.com.'
       );
     case 'pagination_refused':

@@ -56,7 +56,8 @@ function corrupt(what: string, detail: string): PaasError {
   return new PaasError('PAAS_STATE_CORRUPT', `the ${what} decrypted but its content is damaged: ${detail}`, {
     stage: 'state_restore',
     remediation:
-      'Restore the context from a backup (paas backup restore), or set the input state_reset: true to start from empty state.',
+      'Restore the context from a backup (paas backup restore), or set the input state_reset: ' +
+      'true to start from empty state.',
   });
 }
 

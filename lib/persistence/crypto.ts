@@ -78,7 +78,9 @@ export class DerivedKey {
     if (secret.length < MIN_KEY_LENGTH) {
       throw new PaasError('PAAS_INVALID_ARGUMENT', `${STATE_KEY_NAME} is shorter than ${MIN_KEY_LENGTH} characters`, {
         stage: 'state_key',
-        remediation: `Generate a strong key, e.g. \`openssl rand -base64 32\`, and store it as ${STATE_KEY_NAME} in the context's vault.`,
+        remediation:
+          `Generate a strong key, e.g. \`openssl rand -base64 32\`, ` +
+          `and store it as ${STATE_KEY_NAME} in the context's vault.`,
       });
     }
     const params: KdfParams = kdf ?? { alg: 'scrypt', ...DEFAULT_KDF, salt: randomBytes(16).toString('base64') };
@@ -99,7 +101,8 @@ export class DerivedKey {
     ) {
       throw decryptFailed(
         'sealed data has unsupported key-derivation parameters',
-        'The data was not written by paas-actions (or by an incompatible version); restore from a backup or reset the state.',
+        'The data was not written by paas-actions (or by an incompatible version); ' +
+          'restore from a backup or reset the state.',
       );
     }
     const master = scryptSync(Buffer.from(secret, 'utf8'), salt, 32, {
@@ -279,7 +282,8 @@ export function open(
     throw decryptFailed(`the ${opts.what} is a sealed ${header.purpose}, not ${scope.purpose}`, opts.remediation);
   if (header.context !== scope.context) {
     throw decryptFailed(
-      `the ${opts.what} was sealed for context ${JSON.stringify(header.context.slice(0, 64))}, not ${scope.context}; refused`,
+      `the ${opts.what} was sealed for context ${JSON.stringify(header.context.slice(0, 64))}, ` +
+        `not ${scope.context}; refused`,
       opts.remediation,
     );
   }

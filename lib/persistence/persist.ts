@@ -98,7 +98,10 @@ function stateDigest(files: readonly BundleFile[]): string {
 }
 
 function describe(s: MergeStats): string {
-  return `${s.events_added} event(s), ${s.history_added} history row(s), ${s.kv_updated} kv value(s), ${s.files_added} file(s)`;
+  return (
+    `${s.events_added} event(s), ${s.history_added} history row(s), ${s.kv_updated} kv value(s), ` +
+    `${s.files_added} file(s)`
+  );
 }
 
 function apply(d: PersistDeps, files: readonly BundleFile[]): MergeStats {
@@ -108,7 +111,8 @@ function apply(d: PersistDeps, files: readonly BundleFile[]): MergeStats {
     : materialize(d.store.contextsDir, p, d.context, files, d.store.root.path);
   if (stats.foreign_dropped)
     d.logger.warn(
-      `state: dropped ${stats.foreign_dropped} row(s)/event(s) of another context found in the restored state of ${d.context}`,
+      `state: dropped ${stats.foreign_dropped} row(s)/event(s) ` +
+        `of another context found in the restored state of ${d.context}`,
     );
   return stats;
 }

@@ -181,7 +181,8 @@ function mergeDb(dbPath: string, context: string, incoming: Buffer, stats: Merge
       throw new PaasError('PAAS_STATE_CORRUPT', `the incoming state.db cannot be opened: ${errorMessage(e)}`, {
         stage: 'state_merge',
         remediation:
-          'Upgrade paas-actions if the state was written by a newer version; otherwise restore from a backup or reset the state.',
+          'Upgrade paas-actions if the state was written by a newer version; ' +
+          'otherwise restore from a backup or reset the state.',
       });
     }
     const local = new StateDb(dbPath);

@@ -68,7 +68,9 @@ export function resolveContext(
       `context ${name} does not exist under state root ${store.root.path}`,
       {
         stage: 'context',
-        remediation: `Create it with \`paas context create ${name}\`, or pass the state root that holds it (--state-root / PAAS_STATE_ROOT).`,
+        remediation:
+          `Create it with \`paas context create ${name}\`, ` +
+          'or pass the state root that holds it (--state-root / PAAS_STATE_ROOT).',
       },
     );
   }
@@ -80,7 +82,8 @@ export function resolveContext(
       {
         stage: 'context',
         remediation:
-          'Give context_type (internal, demo or customer), or use a recommended name: internal-dogfood, oss-demo, customer-<id>.',
+          'Give context_type (internal, demo or customer), or use a recommended name: internal-dogfood, ' +
+          'oss-demo, customer-<id>.',
       },
     );
   }

@@ -54,7 +54,8 @@ export class StateDb {
     const current = row?.v ?? 0;
     if (current > STATE_SCHEMA_VERSION) {
       throw new Error(
-        `state.db schema version ${current} is newer than this paas-actions (${STATE_SCHEMA_VERSION}); upgrade paas-actions`,
+        `state.db schema version ${current} is newer than this paas-actions (${STATE_SCHEMA_VERSION}); ` +
+          'upgrade paas-actions',
       );
     }
     for (let v = current; v < MIGRATIONS.length; v++) {

@@ -112,7 +112,12 @@ function safeSlot(slot: { name: string; port: number }): { name: SlotName; port:
 
 function exportEnv(env: HookEnv): string {
   const slot = env.slot ? ` PAAS_SLOT=${safeSlot(env.slot).name} PAAS_PORT=${env.slot.port}` : '';
-  return `export PAAS_APP_DIR=${q(env.appDir)} PAAS_CONTEXT=${q(safeContext(env.context))} PAAS_APP=${q(safeApp(env.app))} PAAS_TARGET=${q(safeTarget(env.target))} PAAS_RELEASE=${q(safeRelease(env.release))} PAAS_RELEASE_DIR="$A/releases/"${q(env.release)}${slot}`;
+  return (
+    `export PAAS_APP_DIR=${q(env.appDir)} PAAS_CONTEXT=${q(safeContext(env.context))} ` +
+    `PAAS_APP=${q(safeApp(env.app))} PAAS_TARGET=${q(safeTarget(env.target))} ` +
+    `PAAS_RELEASE=${q(safeRelease(env.release))} ` +
+    `PAAS_RELEASE_DIR="$A/releases/"${q(env.release)}${slot}`
+  );
 }
 
 /** Runs a user command (from paas.yml) in a subshell, mapping failure to `code` with a message on stderr. */
@@ -127,7 +132,8 @@ function userCommand(cmd: string, what: string, code: number, logFile?: string):
   return [
     `rc=0; sh -c ${q(cmd)} </dev/null >${logFile} 2>&1 || rc=$?`,
     `tail -n 20 ${logFile} || true`,
-    `if [ "$rc" -ne 0 ]; then echo ${q(`paas: ${what} failed`)}" (exit $rc)" >&2; tail -n 20 ${logFile} >&2 || true; exit ${code}; fi`,
+    `if [ "$rc" -ne 0 ]; then echo ${q(`paas: ${what} failed`)}" (exit $rc)" >&2; ` +
+      `tail -n 20 ${logFile} >&2 || true; exit ${code}; fi`,
   ];
 }
 
@@ -136,8 +142,10 @@ function stateLines(): string[] {
   return [
     'c=$(readlink "$A/current" 2>/dev/null || true); echo "current=${c##*/}"',
     'echo "--releases"; if [ -d "$A/releases" ]; then ls -1 "$A/releases"; fi; echo "--end"',
-    'echo "--history"; if [ -f "$A/.paas/history.jsonl" ]; then tail -n 1000 "$A/.paas/history.jsonl"; fi; echo "--end"',
-    'echo "--lock"; if [ -d "$A/.paas/lock" ]; then cat "$A/.paas/lock/owner.json" 2>/dev/null || echo "{}"; fi; echo "--end"',
+    'echo "--history"; if [ -f "$A/.paas/history.jsonl" ]; ' +
+      'then tail -n 1000 "$A/.paas/history.jsonl"; fi; echo "--end"',
+    'echo "--lock"; if [ -d "$A/.paas/lock" ]; then cat "$A/.paas/lock/owner.json" 2>/dev/null || ' +
+      'echo "{}"; fi; echo "--end"',
     'echo "disk_pct=$(df -P "$A" 2>/dev/null | awk \'NR==2 {sub("%","",$5); print $5}\')"',
     'echo "live=$(cat "$A/.paas/live" 2>/dev/null || true)"',
   ];
@@ -195,7 +203,10 @@ function lockLines(lock: LockSpec): string[] {
 /** Releases the lock when it holds `token` (never someone else's). */
 function unlockLine(token: string): string {
   check(TOKEN_RE, token, 'lock token');
-  return `if [ "$(cat "$A/.paas/lock/token" 2>/dev/null || true)" = ${q(token)} ]; then rm -rf "$A/.paas/lock"; echo "unlock=released"; fi`;
+  return (
+    `if [ "$(cat "$A/.paas/lock/token" 2>/dev/null || true)" = ${q(token)} ]; ` +
+    'then rm -rf "$A/.paas/lock"; echo "unlock=released"; fi'
+  );
 }
 
 /**
@@ -214,7 +225,8 @@ export function unlockScript(a: string, token: string): string {
       ...header(a),
       'L="$A/.paas/lock"',
       'if [ ! -d "$L" ]; then echo "unlock=absent"; exit 0; fi',
-      `if [ "$(cat "$L/token" 2>/dev/null || true)" = ${q(token)} ]; then rm -rf "$L"; echo "unlock=released"; else echo "unlock=not_owner"; fi`,
+      `if [ "$(cat "$L/token" 2>/dev/null || true)" = ${q(token)} ]; then rm -rf "$L"; ` +
+        'echo "unlock=released"; else echo "unlock=not_owner"; fi',
     ].join('\n') + '\n'
   );
 }
@@ -268,7 +280,9 @@ export function receiveScript(a: string, spec: InstallSpec): string {
     'c=$(readlink "$A/current" 2>/dev/null || true)',
     'have=$(cat "$A/.paas/sums/$ID" 2>/dev/null || true)',
     // same id, other bytes: refused whether or not the release is current, naming both checksums
-    `if [ -d "$R" ] && [ "$have" != ${sum} ]; then echo "paas: release $ID already exists on this target with different content (sha256 \${have:-not recorded} there, ${spec.sha256} in this artifact); use a new release id" >&2; exit ${SCRIPT_EXIT.exists}`,
+    `if [ -d "$R" ] && [ "$have" != ${sum} ]; then echo "paas: ` +
+      `release $ID already exists on this target with different content (sha256 \${have:-not recorded} ` +
+      `there, ${spec.sha256} in this artifact); use a new release id" >&2; exit ${SCRIPT_EXIT.exists}`,
     'elif [ "${c##*/}" = "$ID" ] && [ -d "$R" ]; then need=current',
     'elif [ -d "$R" ]; then need=exists',
     'elif command -v sha256sum >/dev/null 2>&1; then need=upload; H=sha256sum',
@@ -277,9 +291,12 @@ export function receiveScript(a: string, spec: InstallSpec): string {
     `echo "need=$need"; echo ${q(RECEIVE.ready)}`,
     'IFS= read -r go || go=',
     `if [ "$go" = ${q(RECEIVE.skip)} ] && [ "$need" != upload ]; then echo "install=$need"; exit 0; fi`,
-    `if [ "$go" != ${q(RECEIVE.go)} ] || [ "$need" != upload ]; then ${unlockLine(spec.lock.token)}; echo "install=aborted"; exit 0; fi`,
+    `if [ "$go" != ${q(RECEIVE.go)} ] || [ "$need" != upload ]; then ${unlockLine(spec.lock.token)}; ` +
+      'echo "install=aborted"; exit 0; fi',
     'sum=$(tee "$U" | $H | cut -d" " -f1)',
-    `if [ "$sum" != ${sum} ]; then echo "paas: checksum mismatch: received $(wc -c <"$U") bytes that differ from the artifact checked on the runner" >&2; rm -f "$U"; exit ${SCRIPT_EXIT.checksum}; fi`,
+    `if [ "$sum" != ${sum} ]; then echo "paas: checksum mismatch: received $(wc -c <"$U") ` +
+      'bytes that differ from the artifact checked on the runner" >&2; rm -f "$U"; ' +
+      `exit ${SCRIPT_EXIT.checksum}; fi`,
     'rm -rf "$T"; mkdir -p "$T"',
     'tar -xzf "$U" -C "$T" --no-same-owner --no-same-permissions',
     ...treeCheckLines(),
@@ -291,10 +308,12 @@ export function receiveScript(a: string, spec: InstallSpec): string {
       `S="$A/shared/"${q(p)}; D="$T/"${q(p)}`,
       'mkdir -p "$(dirname "$S")" "$(dirname "$D")"',
       // never rm -rf through a link: the parent of the shared path must be the plain directory it names
-      `if [ "$(cd "$(dirname "$D")" && pwd -P)" != "$TR"${q(parent)} ]; then echo ${q(`paas: shared path ${p} goes through a symlink of the release; refusing to replace it`)} >&2; rm -rf "$T" "$U"; exit ${SCRIPT_EXIT.unsafeTree}; fi`,
+      `if [ "$(cd "$(dirname "$D")" && pwd -P)" != "$TR"${q(parent)} ]; ` +
+        `then echo ${q(`paas: shared path ${p} goes through a symlink of the release; refusing to replace it`)} >&2; rm -rf "$T" "$U"; exit ${SCRIPT_EXIT.unsafeTree}; fi`,
       // seed the shared copy from the first release that ships it; else an empty one: a file (mode 0600)
       // for a name that looks like a file (`.env`, `app.conf`), a directory otherwise (`storage`)
-      `if [ ! -e "$S" ] && [ ! -L "$S" ]; then if [ -e "$D" ] && [ ! -L "$D" ]; then cp -Rp "$D" "$S"; else ${looksLikeFile(p) ? '(umask 077; : >"$S")' : 'mkdir -p "$S"'}; fi; fi`,
+      'if [ ! -e "$S" ] && [ ! -L "$S" ]; then if [ -e "$D" ] && [ ! -L "$D" ]; then cp -Rp "$D" "$S"; ' +
+        `else ${looksLikeFile(p) ? '(umask 077; : >"$S")' : 'mkdir -p "$S"'}; fi; fi`,
       'rm -rf "$D"; ln -s "$S" "$D"',
     );
   }
@@ -314,12 +333,14 @@ function treeCheckLines(): string[] {
     't=$1; shift',
     'for l do',
     '  r=$(realpath -m -- "$l" 2>/dev/null || readlink -f -- "$l" 2>/dev/null || echo /)',
-    '  case "$r" in "$0"|"$0"/*) ;; *) echo "paas: the unpacked release holds a symlink that resolves outside it: ${l#"$t"/}" >&2; exit 1;; esac',
+    '  case "$r" in "$0"|"$0"/*) ;; *) echo "paas: ' +
+      'the unpacked release holds a symlink that resolves outside it: ${l#"$t"/}" >&2; exit 1;; esac',
     'done',
   ].join('\n');
   return [
     'TR=$(cd "$T" && pwd -P)',
-    `if ! find "$T" -type l -exec sh -c ${q(each)} "$TR" "$T" {} +; then rm -rf "$T" "$U"; exit ${SCRIPT_EXIT.unsafeTree}; fi`,
+    `if ! find "$T" -type l -exec sh -c ${q(each)} "$TR" "$T" {} +; then rm -rf "$T" "$U"; ` +
+      `exit ${SCRIPT_EXIT.unsafeTree}; fi`,
   ];
 }
 
@@ -345,8 +366,11 @@ function switchLines(
   check(TOKEN_RE, lockToken, 'lock token');
   return [
     `ID=${q(safeRelease(release))}`,
-    `if [ ! -d "$A/releases/$ID" ]; then echo "paas: release $ID does not exist on this target" >&2; exit ${SCRIPT_EXIT.missingRelease}; fi`,
-    `if [ "$(cat "$A/.paas/lock/token" 2>/dev/null || true)" != ${q(lockToken)} ]; then echo "paas: this run no longer holds the deploy lock (released or taken over); not switching" >&2; exit ${SCRIPT_EXIT.lockLost}; fi`,
+    'if [ ! -d "$A/releases/$ID" ]; then echo "paas: release $ID does not exist on this target" >&2; ' +
+      `exit ${SCRIPT_EXIT.missingRelease}; fi`,
+    `if [ "$(cat "$A/.paas/lock/token" 2>/dev/null || true)" != ${q(lockToken)} ]; then echo "paas: ` +
+      'this run no longer holds the deploy lock (released or taken over); not switching" >&2; ' +
+      `exit ${SCRIPT_EXIT.lockLost}; fi`,
     'N="$A/.link.tmp.$$"',
     `ln -sfn ${link.target} "$N"`,
     `mv -T "$N" ${link.path}`,
@@ -478,7 +502,8 @@ export function finalizeScript(a: string, spec: FinalizeSpec): string {
   for (const p of spec.prune) {
     const id = safeRelease(p);
     lines.push(
-      `if [ "$c" != ${q(id)} ]; then rm -rf "$A/releases/"${q(id)} "$A/.paas/sums/"${q(id)}; echo "pruned="${q(id)}; fi`,
+      `if [ "$c" != ${q(id)} ]; then rm -rf "$A/releases/"${q(id)} "$A/.paas/sums/"${q(id)}; ` +
+        `echo "pruned="${q(id)}; fi`,
     );
   }
   if (spec.unlockToken) lines.push(unlockLine(spec.unlockToken));
@@ -498,7 +523,8 @@ export function checkScript(a: string): string {
       'set -u',
       `A=${q(a)}`,
       'echo "uname=$(uname -sm 2>/dev/null | tr " " _)"',
-      'for t in sh tar gzip sha256sum readlink mv ln df; do if command -v "$t" >/dev/null 2>&1; then echo "tool_$t=yes"; else echo "tool_$t=no"; fi; done',
+      'for t in sh tar gzip sha256sum readlink mv ln df; do if command -v "$t" >/dev/null 2>&1; ' +
+        'then echo "tool_$t=yes"; else echo "tool_$t=no"; fi; done',
       'if mv --version 2>/dev/null | grep -q GNU; then echo "gnu_mv=yes"; else echo "gnu_mv=no"; fi',
       'd="$A"; while [ ! -d "$d" ]; do d=$(dirname "$d"); done',
       'echo "disk_pct=$(df -P "$d" | awk \'NR==2 {sub("%","",$5); print $5}\')"',
@@ -534,7 +560,8 @@ export function probeScript(opts: { diskPath?: string | undefined; service?: str
   if (opts.service) {
     if (!SERVICE_RE.test(opts.service)) throw new UnsafeValueError('service name');
     lines.push(
-      `if command -v systemctl >/dev/null 2>&1; then echo "service=$(systemctl is-active ${q(opts.service)} 2>/dev/null || true)"; else echo "service=no_systemctl"; fi`,
+      'if command -v systemctl >/dev/null 2>&1; then echo "service=$(systemctl is-active ' +
+        `${q(opts.service)} 2>/dev/null || true)"; else echo "service=no_systemctl"; fi`,
     );
   }
   return lines.join('\n') + '\n';
@@ -569,7 +596,8 @@ export function backupScript(dir: string, verifyChecksum: boolean): string {
       'exp=""',
       'if [ -f "$newest.sha256" ]; then exp=$(head -n 1 "$newest.sha256" | cut -d" " -f1)',
       'elif [ -f "$newest.sha256sum" ]; then exp=$(head -n 1 "$newest.sha256sum" | cut -d" " -f1)',
-      'elif [ -f "$D/SHA256SUMS" ]; then b=${newest##*/}; exp=$(awk -v n="$b" \'{f=$2; sub(/^\\*/,"",f); if (f==n) {print $1; exit}}\' "$D/SHA256SUMS")',
+      'elif [ -f "$D/SHA256SUMS" ]; then b=${newest##*/}; exp=$(awk -v n="$b" \'{f=$2; ' +
+        'sub(/^\\*/,"",f); if (f==n) {print $1; exit}}\' "$D/SHA256SUMS")',
       'fi',
       'echo "expected=$(printf %s "$exp" | tr -d "\\r\\n " | tr A-F a-f)"',
       'if command -v sha256sum >/dev/null 2>&1; then echo "actual=$(sha256sum "$newest" | cut -d" " -f1)"',
@@ -592,7 +620,9 @@ export function logsScript(a: string, lines: number, marker: string, follow = fa
   if (!Number.isInteger(lines) || lines < 1 || lines > 100_000) throw new UnsafeValueError('line count');
   if (!/^[a-f0-9]{16,64}$/.test(marker)) throw new UnsafeValueError('marker');
   const files =
-    'live=$(cat "$A/.paas/live" 2>/dev/null || true); set -- "$A/.paas/start.log"; [ -z "$live" ] || set -- "$@" "$A/.paas/start-$live.log"; for f in "$A"/shared/log/*.log; do set -- "$@" "$f"; done';
+    'live=$(cat "$A/.paas/live" 2>/dev/null || true); set -- "$A/.paas/start.log"; ' +
+    '[ -z "$live" ] || set -- "$@" "$A/.paas/start-$live.log"; for f in "$A"/shared/log/*.log; ' +
+    'do set -- "$@" "$f"; done';
   const body = follow
     ? [
         'n=0; for f in "$@"; do [ -f "$f" ] && n=1; done',

@@ -30,7 +30,9 @@ function bad(n: number, why: string): PaasError {
   return new PaasError('PAAS_INVALID_ARGUMENT', `PAAS_TARGETS entry ${n}: ${why}`, {
     stage: 'targets',
     remediation:
-      'PAAS_TARGETS holds `id=user@host:port` pairs (optionally followed by an absolute directory replacing deploy_root) or `id=local:<absolute dir>`, separated by spaces or new lines; ids are letters, digits, dot, dash, underscore.',
+      'PAAS_TARGETS holds `id=user@host:port` pairs (optionally followed by an absolute directory ' +
+      'replacing deploy_root) or `id=local:<absolute dir>`, separated by spaces or new lines; ' +
+      'ids are letters, digits, dot, dash, underscore.',
   });
 }
 

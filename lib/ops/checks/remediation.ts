@@ -7,29 +7,40 @@ import type { CheckResult } from './types.js';
 
 const BY_REASON: Record<string, string> = {
   timeout:
-    'The check did not answer within its timeout: the service is down or overloaded, or the network path is blocked. Check the service on its targets (`paas target check`) and raise `timeout` only if slowness is expected.',
-  slow: 'The endpoint answered slower than max_latency_ms: look for load or a slow dependency; raise max_latency_ms only if the new latency is acceptable.',
+    'The check did not answer within its timeout: the service is down or overloaded, ' +
+    'or the network path is blocked. Check the service on its targets (`paas target check`) ' +
+    'and raise `timeout` only if slowness is expected.',
+  slow:
+    'The endpoint answered slower than max_latency_ms: look for load or a slow dependency; ' +
+    'raise max_latency_ms only if the new latency is acceptable.',
   body_mismatch:
-    'The endpoint answered without the expected text (body_contains): a wrong version or an error page is being served.',
+    'The endpoint answered without the expected text (body_contains): ' +
+    'a wrong version or an error page is being served.',
   connect_refused:
-    'Nothing listens at the checked address: the service is stopped or crashed. Restart it, or roll back (`paas rollback`).',
+    'Nothing listens at the checked address: the service is stopped or crashed. Restart it, ' +
+    'or roll back (`paas rollback`).',
   dns_failed: 'The host name of the check does not resolve: fix DNS or the vault value the check names.',
   invalid_url: 'The vault value this check names is not an http(s) URL: fix it in the context vault.',
   invalid_host: 'The vault value this check names is not host, host:port or an https URL: fix it in the context vault.',
   expired: 'The certificate has expired: renew it now and reload the server.',
   expires_soon: 'The certificate expires within min_days: renew it (and check that automatic renewal runs).',
   cert_untrusted:
-    'The certificate chain is not trusted (or does not match the host): install the full chain on the server, or, for a private CA, name its PEM in `tls.ca` (a vault key).',
+    'The certificate chain is not trusted (or does not match the host): ' +
+    'install the full chain on the server, or, for a private CA, ' +
+    'name its PEM in `tls.ca` (a vault key).',
   invalid_ca:
-    'The vault value named by `tls.ca` is not a PEM certificate bundle: put the private CA certificate(s), PEM encoded, in that vault key.',
+    'The vault value named by `tls.ca` is not a PEM certificate bundle: ' +
+    'put the private CA certificate(s), PEM encoded, in that vault key.',
   no_certificate: 'The server presented no certificate: check the TLS configuration of the endpoint.',
   disk_full: 'Disk use is above disk_max_pct: prune old releases, logs or dumps on the target, or grow the disk.',
   service_inactive:
     'The service is not active on a target: see `systemctl status` on it, restart it, or roll back (`paas rollback`).',
   release_mismatch:
-    'A target does not run the expected release: finish the deploy or roll back (`paas deploy reconcile` shows each target).',
+    'A target does not run the expected release: ' +
+    'finish the deploy or roll back (`paas deploy reconcile` shows each target).',
   release_drift:
-    'Targets run different releases (a half-finished rollout): redeploy or roll back the fleet (`paas deploy reconcile`).',
+    'Targets run different releases (a half-finished rollout): ' +
+    'redeploy or roll back the fleet (`paas deploy reconcile`).',
   no_current_release: 'A target has no current release: deploy one (`paas deploy`).',
   unreachable: 'A target could not be reached over SSH: check the host, the network and `paas target check`.',
   hostkey_mismatch:
@@ -47,7 +58,9 @@ const BY_REASON: Record<string, string> = {
 };
 
 const BY_KIND: Record<string, string> = {
-  http: 'The HTTP check failed: open the run, look at the status code in values, and check the service and its recent deploys.',
+  http:
+    'The HTTP check failed: open the run, look at the status code in values, ' +
+    'and check the service and its recent deploys.',
   sql: 'The SQL check reports a bad value: look at the numbers in values and the service that produces them.',
   target: 'A target check failed: run `paas target check` for the targets and look at the failing one.',
   tls: 'The TLS check failed: inspect the endpoint certificate (`openssl s_client -connect <host>:443`).',
@@ -60,7 +73,10 @@ export function remediationFor(r: Pick<CheckResult, 'kind' | 'status' | 'reason'
   const reason = r.reason ?? '';
   if (BY_REASON[reason]) return BY_REASON[reason] as string;
   if (/^http_5\d\d$/.test(reason))
-    return 'The endpoint answers a server error: look at the application logs (`paas logs`) and recent deploys; roll back if the last deploy caused it.';
+    return (
+      'The endpoint answers a server error: look at the application logs (`paas logs`) ' +
+      'and recent deploys; roll back if the last deploy caused it.'
+    );
   if (/^http_4\d\d$/.test(reason))
     return 'The endpoint answers a client error: the URL in the vault, the route or its authentication changed.';
   return BY_KIND[r.kind] ?? 'See the run log for this check.';

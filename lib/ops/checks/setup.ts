@@ -33,15 +33,20 @@ export function loadRequiredConfig(
     (n) => n !== wanted && existsSync(join(dir, n)),
   );
   const hint = beside.length
-    ? ` A file named ${beside.join(', ')} exists beside it: rename it to ${wanted} or pass \`config: ${beside[0]}\` (--config).`
+    ? ` A file named ${beside.join(', ')} exists beside it: ` +
+      `rename it to ${wanted} or pass \`config: ${beside[0]}\` (--config).`
     : '';
   throw new PaasError(
     'PAAS_INVALID_ARGUMENT',
-    `${operation}: configuration file ${loaded.path} does not exist, so there is nothing to check${beside.length ? ` (found ${beside.join(', ')} beside it)` : ''}`,
+    `${operation}: configuration file ${loaded.path} does not exist, ` +
+      `so there is nothing to check${beside.length ? ` (found ${beside.join(', ')} beside it)` : ''}`,
     {
       stage: 'config',
       target: common.config,
-      remediation: `Create ${common.config} with the checks to run (docs/ops_daily.md, docs/paas-yml.md), or point \`config\` / --config at the right file.${hint} A run that checks nothing is never green.`,
+      remediation:
+        `Create ${common.config} with the checks to run (docs/ops_daily.md, docs/paas-yml.md), ` +
+        `or point \`config\` / --config at the right file.${hint} A run that checks nothing ` +
+        'is never green.',
     },
   );
 }

@@ -24,7 +24,9 @@ export function loadAppConfig(
   if (!raw) {
     throw new PaasError('PAAS_INVALID_ARGUMENT', `${path} has no app ${app}`, {
       stage: 'config',
-      remediation: `Add apps.${app} to ${path} (see docs/paas-yml.md), or pass one of: ${Object.keys(loaded.config.apps).join(', ') || '(none defined)'}.`,
+      remediation:
+        `Add apps.${app} to ${path} (see docs/paas-yml.md), or pass one of: ` +
+        `${Object.keys(loaded.config.apps).join(', ') || '(none defined)'}.`,
     });
   }
   return { app: normalizeApp(raw), file: loaded.path, environment: (c) => loaded.config.contexts[c]?.environment };

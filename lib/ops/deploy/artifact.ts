@@ -94,7 +94,8 @@ function refused(name: string, why: string, redactor: Pick<Redactor, 'clip'>): P
   return new PaasError('PAAS_INVALID_ARGUMENT', `the artifact is refused: ${why} (${JSON.stringify(shown)})`, {
     stage: 'artifact',
     remediation:
-      'Build the tarball from inside the release directory (tar -czf app.tar.gz -C build .) with relative paths only and links that stay inside it; nothing was uploaded.',
+      'Build the tarball from inside the release directory (tar -czf app.tar.gz -C build .) ' +
+      'with relative paths only and links that stay inside it; nothing was uploaded.',
   });
 }
 
@@ -119,7 +120,8 @@ export async function prepareArtifact(
     throw new PaasError('PAAS_INVALID_ARGUMENT', `artifact not found: ${path}`, {
       stage: 'artifact',
       remediation:
-        'Build the release before this step, and pass its path (relative to the workspace) as `artifact` or apps.<app>.artifact in paas.yml.',
+        'Build the release before this step, and pass its path (relative to the workspace) ' +
+        'as `artifact` or apps.<app>.artifact in paas.yml.',
     });
   }
   let file = path;

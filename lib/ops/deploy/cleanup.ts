@@ -146,14 +146,16 @@ async function returnTarget(
   if (/^returned=no$/m.test(r.stdout)) return;
   if (r.code !== 0 || !/^returned=yes$/m.test(r.stdout)) {
     rt.logger.warn(
-      `${prefix}: ${l.target}: could not return to ${previous} (exit ${r.code}); check it with \`paas deploy reconcile\``,
+      `${prefix}: ${l.target}: could not return to ${previous} (exit ${r.code}); ` +
+        `check it with \`paas deploy reconcile\``,
     );
     return;
   }
   const health = l.health as Parameters<typeof healthGate>[1];
   const gate = await healthGate(t, health ?? undefined, l.app_dir, env, (msg) => rt.logger.info(msg), rt.redactor);
   rt.logger.info(
-    `${prefix}: ${l.target}: returned to ${previous} (the cancelled run had switched it to ${undo.release})${gate.ok ? ', healthy' : `, but its health check failed: ${gate.reason}`}`,
+    `${prefix}: ${l.target}: returned to ${previous} (the cancelled run had switched it to ` +
+      `${undo.release})${gate.ok ? ', healthy' : `, but its health check failed: ${gate.reason}`}`,
   );
 }
 

@@ -371,7 +371,8 @@ async function applyFinalize(f: Finalizing, s: DeploySettings, ports: DeployPort
     const missing = verdicts.filter((v) => v.verdict !== 'healthy').map((v) => v.target);
     await f.tracker?.status(
       'failure',
-      `${release} did not reach ${missing.join(',')}; returned ${rolledBack.length} target(s) to their previous release`,
+      `${release} did not reach ${missing.join(',')}; returned ${rolledBack.length} target(s) ` +
+        'to their previous release',
     );
     return finalizeFailure(f, rolledBack);
   } catch (e) {

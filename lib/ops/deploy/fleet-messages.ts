@@ -13,7 +13,11 @@ export function fleetSentence(nodes: ReadonlyArray<{ name: string; status: strin
   const failed = nodes.filter((n) => n.status === 'rollback_failed').map((n) => n.name);
   const back = nodes.filter((n) => n.status === 'rolled_back').map((n) => n.name);
   if (failed.length)
-    return `${failed.join(', ')} could NOT be returned to its previous release (rollback_failed): check ${failed.length === 1 ? 'it' : 'them'} with \`paas deploy reconcile\` and roll back with \`paas rollback\`${back.length ? `; ${back.join(', ')} ${back.length === 1 ? 'was' : 'were'} returned` : ''}.`;
+    return (
+      `${failed.join(', ')} could NOT be returned to its previous release (rollback_failed): ` +
+      `check ${failed.length === 1 ? 'it' : 'them'} with \`paas deploy reconcile\` and roll back with ` +
+      `\`paas rollback\`${back.length ? `; ${back.join(', ')} ${back.length === 1 ? 'was' : 'were'} returned` : ''}.`
+    );
   if (back.length)
     return `The targets that had switched (${back.join(', ')}) were returned to the release each ran before.`;
   if (!nodes.some((n) => n.switched))
@@ -28,7 +32,10 @@ export function remediationFor(code: ErrorCode): string {
     case 'PAAS_INTERRUPTED':
       return 'The run was cancelled; check the targets with `paas deploy reconcile`, then run it again.';
     case 'PAAS_LOCK_HELD':
-      return 'Another deploy or rollback of this app and context is running (owner above). Wait for it; a lock of a cancelled run is released by its post step or becomes stale after lock_ttl.';
+      return (
+        'Another deploy or rollback of this app and context is running (owner above). Wait for it; ' +
+        'a lock of a cancelled run is released by its post step or becomes stale after lock_ttl.'
+      );
     default:
       return transportRemediation(code);
   }

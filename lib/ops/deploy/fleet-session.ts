@@ -64,7 +64,8 @@ export function requireApp(app: string | undefined, op: string, rt?: Runtime, co
   }
   throw new PaasError('PAAS_INVALID_ARGUMENT', `${op} needs an app`, {
     remediation:
-      'Pass `app` (--app), the name of an app under apps: in paas.yml (optional when paas.yml defines exactly one app).',
+      'Pass `app` (--app), the name of an app under apps: ' +
+      'in paas.yml (optional when paas.yml defines exactly one app).',
   });
 }
 

@@ -655,7 +655,8 @@ async function healthOrThrow(n: TargetNode, env: HookEnv, o: FleetOptions, what 
     );
   }
   o.log(
-    `${n.name}: healthy on ${env.release}${where} (${gate.reason}, ${gate.checks} check${gate.checks === 1 ? '' : 's'}, ${gate.ms} ms)`,
+    `${n.name}: healthy on ${env.release}${where} (${gate.reason}, ` +
+      `${gate.checks} check${gate.checks === 1 ? '' : 's'}, ${gate.ms} ms)`,
   );
 }
 
@@ -958,7 +959,8 @@ export async function switchFleet(
           'PAAS_INTERRUPTED',
           'interrupted',
           '',
-          `${o.op ?? 'deploy'} interrupted by ${sig} before batch ${b + 1}/${batches.length}; no further target is switched`,
+          `${o.op ?? 'deploy'} interrupted by ${sig} before batch ${b + 1}/${batches.length}; ` +
+            'no further target is switched',
         );
         break;
       }
@@ -997,7 +999,8 @@ export async function fleetRollback(
   const switched = nodes.filter((n) => n.switched && n.previous !== o.release);
   if (!switched.length) return [];
   o.log(
-    `rolling back ${switched.length} target(s) to the release each ran before: ${switched.map((n) => `${n.name}->${n.previous ?? 'none'}`).join(', ')}`,
+    `rolling back ${switched.length} target(s) to the release each ran before: ` +
+      `${switched.map((n) => `${n.name}->${n.previous ?? 'none'}`).join(', ')}`,
   );
   const bad = historyLine(identity, o.now(), {
     event: 'fleet_rollback',

@@ -132,7 +132,9 @@ export function checkTriggerPolicy(
     throw ciOnly(ctx, op);
   }
   const f = triggerFacts(rt.env);
-  const editYml = `edit paas.yml contexts.${ctx.name}.trigger (events, branches, actors) in the default branch, or trigger the run the policy allows`;
+  const editYml =
+    `edit paas.yml contexts.${ctx.name}.trigger (events, branches, actors) in the default branch, ` +
+    'or trigger the run the policy allows';
   if (committed) {
     const why = refusal(committed, f, op);
     if (why)
@@ -145,7 +147,10 @@ export function checkTriggerPolicy(
   if (own) {
     throw denied(
       `trigger policy of ${ctx.name} (the context's own webhook_policy): ${own}`,
-      `To allow it, ${editYml}; the context's own policy must allow it too: a context laid out on a runner takes paas.yml's, one made with \`paas context create ${ctx.name}\` takes --events/--branches/--actors (re-create it to change them).`,
+      `To allow it, ${editYml}; the context's own policy must allow it too: ` +
+        `a context laid out on a runner takes paas.yml's, ` +
+        `one made with \`paas context create ${ctx.name}\` takes --events/--branches/--actors (re-create ` +
+        'it to change them).',
     );
   }
   const fix = `To allow it, ${editYml}.`;
@@ -167,7 +172,8 @@ export function checkTriggerPolicy(
     if (why)
       throw denied(
         `trigger policy of ${ctx.name}: ${why}`,
-        'Sign client_payload with PAAS_WEBHOOK_SECRET as docs/deploy.md describes (signDispatch), with a fresh timestamp.',
+        'Sign client_payload with PAAS_WEBHOOK_SECRET as docs/deploy.md describes (signDispatch), ' +
+          'with a fresh timestamp.',
       );
   }
 }

@@ -260,7 +260,8 @@ function planText(p: Prepared, plan: PlanRow[]): string {
     ...plan.map(
       (r) =>
         `  ${r.target}: current ${r.current ?? '(none)'}${r.live_slot ? ` (live slot ${r.live_slot})` : ''} -> ${release}` +
-        `${r.new_slot ? ` in slot ${r.new_slot}` : ''}; rollback candidate ${r.rollback_candidate ?? '(none: first deploy)'}` +
+        `${r.new_slot ? ` in slot ${r.new_slot}` : ''}; ` +
+        `rollback candidate ${r.rollback_candidate ?? '(none: first deploy)'}` +
         lockNote(r),
     ),
     'nothing was changed; run again with apply: true (--apply) to deploy',
@@ -270,7 +271,9 @@ function planText(p: Prepared, plan: PlanRow[]): string {
 function planSummary(p: Prepared, plan: PlanRow[]): string {
   const { release, batches, fleet } = p;
   const bluegreen = fleet.cfg.strategy === 'bluegreen';
-  const head = `#### Plan: ${fleet.app} ${release} (${fleet.cfg.strategy}, ${batches.length} batch${batches.length === 1 ? '' : 'es'})`;
+  const head =
+    `#### Plan: ${fleet.app} ${release} (${fleet.cfg.strategy}, ` +
+    `${batches.length} batch${batches.length === 1 ? '' : 'es'})`;
   const table = markdownTable(
     [
       'target',
@@ -421,7 +424,8 @@ async function deployFailed(run: DeployRun, p: Prepared, result: FleetResult): P
     : (result.error as StageError);
   fleet.session.events.append(
     'deploy.failed',
-    `deploy ${fleet.app} ${release} failed at ${err.stage} on ${err.target}; rolled back ${rolled.join(',') || 'nothing'}`,
+    `deploy ${fleet.app} ${release} failed at ${err.stage} on ${err.target}; ` +
+      `rolled back ${rolled.join(',') || 'nothing'}`,
     { ...run.fields, code: err.code, stage: err.stage, target: err.target },
     'error',
   );
@@ -488,7 +492,8 @@ async function planShardsRun(rt: Runtime, common: CommonInputs, s: DeploySetting
     );
     if (plan.count < plan.requested)
       rt.logger.info(
-        `${plan.requested} shards requested, ${fleet.nodes.length} target(s) (${fleet.cfg.strategy}) make ${plan.count}: one per ${fleet.cfg.strategy === 'rolling' ? 'batch' : 'target'}`,
+        `${plan.requested} shards requested, ${fleet.nodes.length} target(s) (${fleet.cfg.strategy}) ` +
+          `make ${plan.count}: one per ${fleet.cfg.strategy === 'rolling' ? 'batch' : 'target'}`,
       );
     const rows = plan.slices.map((t, i) => ({ shard: `${i + 1}/${plan.count}`, targets: t.join(',') }));
     const fields = {

@@ -29,7 +29,8 @@ function refuseBluegreen(cfg: StrategyCfg): void {
     throw new PaasError('PAAS_INVALID_ARGUMENT', 'a bluegreen deploy cannot be sharded', {
       stage: 'input',
       remediation:
-        'Deploy a bluegreen app in one job (no `shards`/`shard`), or use the serial, rolling, parallel or canary strategy.',
+        'Deploy a bluegreen app in one job (no `shards`/`shard`), or use the serial, rolling, ' +
+        'parallel or canary strategy.',
     });
 }
 
@@ -80,7 +81,8 @@ export function shardSlice(targets: readonly string[], cfg: StrategyCfg, ref: Sh
       {
         stage: 'input',
         remediation:
-          'Pass the `shard` values of the matrix `mode: plan_shards` wrote for this fleet; plan again if PAAS_TARGETS changed.',
+          'Pass the `shard` values of the matrix `mode: plan_shards` wrote for this fleet; ' +
+          'plan again if PAAS_TARGETS changed.',
       },
     );
   return plan.slices[ref.index - 1] as string[];
@@ -116,7 +118,8 @@ export function requireShardRelease(release: string | undefined, what: string): 
     {
       stage: 'input',
       remediation:
-        'Pass the same `release_id` (--release-id) to every shard and to finalize, e.g. `${{ github.run_id }}-${{ github.sha }}`' +
+        'Pass the same `release_id` (--release-id) to every shard and to finalize, e.g. ' +
+        '`${{ github.run_id }}-${{ github.sha }}`' +
         ' or an output of the plan job.',
     },
   );

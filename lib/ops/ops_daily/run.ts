@@ -164,13 +164,15 @@ function alertSummary(a: AlertOutcome | null): string[] {
     ...(a.action === 'pending'
       ? [
           '',
-          `Alert state: pending, ${a.count} of ${a.threshold} failing runs before the alert issue opens (failure_threshold).`,
+          `Alert state: pending, ${a.count} of ${a.threshold} failing runs before the alert issue opens ` +
+            '(failure_threshold).',
         ]
       : []),
     ...(a.action === 'recovering'
       ? [
           '',
-          `Alert state: recovering, ${a.count} of ${a.threshold} healthy runs before the alert issue closes (success_threshold).`,
+          `Alert state: recovering, ${a.count} of ${a.threshold} healthy runs before the alert issue ` +
+            'closes (success_threshold).',
         ]
       : []),
     ...(a.action === 'flapping'
@@ -212,7 +214,8 @@ async function inactivityLine(
     const days = inactivityDaysLeft(await gh.getRepository(), rt.now());
     if (days === null) return null;
     rt.logger.warn(
-      `GitHub disables scheduled workflows of a public repository after 60 days without activity: ${days} day(s) left. ` +
+      'GitHub disables scheduled workflows of a public repository after 60 days without activity: ' +
+        `${days} day(s) left. ` +
         'Push a commit (or re-enable the workflow in the Actions tab when it happens) to keep ops_daily running.',
     );
     return {
@@ -360,7 +363,8 @@ function maintenanceSilence(rc: RunCtx): Silence | null {
         reason: 'maintenance',
         detail:
           `maintenance window of context ${rc.ctxName} ` +
-          `(${window.weekdays.join(',')} ${window.start} ${window.timezone}, ${Math.round(window.duration / 60_000)} min)`,
+          `(${window.weekdays.join(',')} ${window.start} ${window.timezone}, ` +
+          `${Math.round(window.duration / 60_000)} min)`,
       }
     : null;
 }
@@ -396,7 +400,8 @@ async function missingSecretGate(
   );
   const remediation =
     `Add ${names.join(', ')} to the context's vault (in Actions: the environment secret passed as \`vault\`, ` +
-    'or named secrets in env), or run with mode=lenient to skip those checks. Names only: never paste the values anywhere.';
+    'or named secrets in env), or run with mode=lenient to skip those checks. Names only: ' +
+    'never paste the values anywhere.';
   rt.logger.warn(`fix (prod_config): ${remediation}`);
   const alert = await alertStep(rt, s, rc.state, rc.config, rc.settings, rc.deps, 'error', [...schedule.lines, line], {
     scheduleMissed: schedule.gap,
@@ -414,7 +419,9 @@ async function missingSecretGate(
       code: 'PAAS_VAULT_UNMAPPED',
       stage: 'prod_config',
       target: null,
-      message: `mode=prod needs every declared check to run; context ${ctxName} has no vault value for ${names.join(', ')}`,
+      message:
+        'mode=prod needs every declared check to run; ' +
+        `context ${ctxName} has no vault value for ${names.join(', ')}`,
       remediation,
     },
   );
@@ -519,7 +526,8 @@ async function runAndJudge(rc: RunCtx, missingByCheck: Map<string, string[]>): P
   const { rt, config, mode } = rc;
   const checks = config.ops.checks;
   rt.logger.info(
-    `ops_daily (${mode}) in context ${rc.ctxName}: ${checks.length} check(s), at most ${config.ops.concurrency} at once`,
+    `ops_daily (${mode}) in context ${rc.ctxName}: ${checks.length} check(s), ` +
+      `at most ${config.ops.concurrency} at once`,
   );
   const results = await runChecks(checks, rc.engine.ctx, new Set([...missingByCheck.keys()]));
   let ov = overallOf(results);
@@ -689,7 +697,8 @@ function runSummary(rc: RunCtx, v: Verdict, schedule: ScheduleState, alert: Aler
     ...(gap.missed
       ? [
           '',
-          `:warning: the previous run was ${gap.ageHours} h ago (expected every ${gap.expectedHours} h): a schedule did not fire.`,
+          `:warning: the previous run was ${gap.ageHours} h ago (expected every ${gap.expectedHours} h): ` +
+            'a schedule did not fire.',
         ]
       : []),
     ...(inactivity

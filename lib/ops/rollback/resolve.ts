@@ -23,7 +23,8 @@ export function resolveRollback(
       throw resolveFailed(
         `release ${toRelease} does not exist on ${missing.join(', ')}`,
         missing[0] ?? null,
-        'Pick a release that every target still has (run the rollback plan without to_release to see the candidates); nothing was changed.',
+        'Pick a release that every target still has (run the rollback plan without to_release to see the ' +
+          'candidates); nothing was changed.',
       );
     }
     const bad = states
@@ -33,7 +34,9 @@ export function resolveRollback(
       throw resolveFailed(
         `release ${toRelease} is marked bad on ${bad.join(', ')}`,
         bad[0] ?? null,
-        'Pick a good release (run the rollback plan without to_release), or confirm with allow_bad_release: true (--allow-bad-release) if you mean to return to it; nothing was changed.',
+        'Pick a good release (run the rollback plan without to_release), ' +
+          'or confirm with allow_bad_release: true (--allow-bad-release) if you mean to return to it; ' +
+          'nothing was changed.',
       );
     }
     return { release: toRelease, from };
@@ -50,6 +53,7 @@ export function resolveRollback(
   throw resolveFailed(
     'no good release before the current one exists on every target',
     null,
-    'Give to_release explicitly (a release id present on every target), or deploy a fixed release; nothing was changed.',
+    'Give to_release explicitly (a release id present on every target), or deploy a fixed release; ' +
+      'nothing was changed.',
   );
 }

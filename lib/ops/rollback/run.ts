@@ -47,7 +47,8 @@ function rollbackError(e: StageError): StageError {
 function failureSummary(o: Outcome, app: string, to: string, nodes: TargetNode[]): string {
   const e = o.envelope.error;
   const head = e
-    ? `**${e.code}**${e.stage ? ` at ${e.stage}` : ''}${e.target ? ` on ${e.target}` : ''}: ${e.message}\n\n**Fix:** ${e.remediation}\n\n`
+    ? `**${e.code}**${e.stage ? ` at ${e.stage}` : ''}${e.target ? ` on ${e.target}` : ''}: ` +
+      `${e.message}\n\n**Fix:** ${e.remediation}\n\n`
     : '';
   const table = nodes.length
     ? `#### Rollback ${app}${to ? ` to ${to}` : ''}\n\n${markdownTable(
@@ -167,7 +168,8 @@ function rollbackPlan(r: RollbackRun, fleet: OpenFleet, to: string): Outcome {
     target_statuses: nodes.map((n) => `${n.name}:${n.previous === to ? 'unchanged' : 'planned'}`).join(','),
   });
   const text = [
-    `plan: roll ${appName} in ${ctxName} back to ${to}${r.s.to_release ? '' : ' (newest good release before current; bad ones skipped)'}`,
+    `plan: roll ${appName} in ${ctxName} back to ` +
+      `${to}${r.s.to_release ? '' : ' (newest good release before current; bad ones skipped)'}`,
     ...nodes.map(
       (n) => `  ${n.name}: ${n.previous ?? '(none)'} -> ${to}${n.previous === to ? ' (already there)' : ''}`,
     ),
