@@ -216,6 +216,7 @@ async function main(): Promise<void> {
           `${Math.round(median(cpu[k] ?? []))} ms |`,
       ),
     ];
+    process.stderr.write(`raw (ms, in trial order): ${JSON.stringify({ wall: m, cpu })}\n`);
     process.stdout.write(lines.join('\n') + '\n');
   } finally {
     await pg.destroy();
