@@ -106,6 +106,6 @@ export function toErrorInfo(e: unknown, stage = 'internal'): ErrorInfo {
   };
 }
 
-export function invalidArgument(message: string, remediation: string, stage = 'input'): PaasError {
-  return new PaasError('PAAS_INVALID_ARGUMENT', message, { stage, remediation });
+export function invalidArgument(message: string, remediation: string): PaasError {
+  return new PaasError('PAAS_INVALID_ARGUMENT', message, { stage: 'input', remediation });
 }

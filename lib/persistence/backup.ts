@@ -102,11 +102,11 @@ export function buildBackup(context: string, files: readonly BundleFile[], secre
   return Buffer.concat([prefix, mac(key, manifest, prefix), ...bodies]);
 }
 
-function invalid(
-  message: string,
-  remediation = 'The backup is damaged or was not written by paas backup create; use another backup.',
-): PaasError {
-  return new PaasError('PAAS_BACKUP_INVALID', message, { stage: 'backup_verify', remediation });
+function invalid(message: string): PaasError {
+  return new PaasError('PAAS_BACKUP_INVALID', message, {
+    stage: 'backup_verify',
+    remediation: 'The backup is damaged or was not written by paas backup create; use another backup.',
+  });
 }
 
 /** The manifest, readable without the key; throws PAAS_BACKUP_INVALID when the file is not a backup. */

@@ -142,9 +142,9 @@ export class DerivedKey {
     return k;
   }
 
-  subkey(label: string, length = 32): Buffer {
+  subkey(label: string): Buffer {
     return Buffer.from(
-      hkdfSync('sha256', this.master, Buffer.from(this.kdf.salt, 'base64'), Buffer.from(label, 'utf8'), length),
+      hkdfSync('sha256', this.master, Buffer.from(this.kdf.salt, 'base64'), Buffer.from(label, 'utf8'), 32),
     );
   }
 
@@ -165,11 +165,9 @@ export class DerivedKey {
   }
 }
 
-function aad(headerBytes: Buffer, scope: SealScope, extra = ''): Buffer {
-  return Buffer.concat([
-    headerBytes,
-    Buffer.from(`|${scope.purpose}|${scope.context}|v${scope.schema}|${extra}`, 'utf8'),
-  ]);
+/** The additional data of a sealed blob: its header and scope (the trailing `|` is part of the format). */
+function aad(headerBytes: Buffer, scope: SealScope): Buffer {
+  return Buffer.concat([headerBytes, Buffer.from(`|${scope.purpose}|${scope.context}|v${scope.schema}|`, 'utf8')]);
 }
 
 /** AES-256-GCM with additional data; returns iv (12) + ciphertext + tag (16). */

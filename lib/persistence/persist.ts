@@ -18,8 +18,8 @@ import { materialize, mergeInto, snapshotContext, type MergeStats } from './stat
  * matches `customer-a-2`). Entries are immutable: every save is a new key.
  */
 
-export function keyPrefix(context: string, schema = STATE_SCHEMA_VERSION): string {
-  return `paas-state-v${schema}/${context}/`;
+export function keyPrefix(context: string): string {
+  return `paas-state-v${STATE_SCHEMA_VERSION}/${context}/`;
 }
 
 function newEntryKey(context: string, env: NodeJS.ProcessEnv): string {

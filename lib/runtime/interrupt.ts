@@ -87,7 +87,7 @@ function childrenOf(pid: number): number[] {
  * keep running, and switch a release, after the lock is released. Best effort, Linux only; returns
  * how many processes were signalled.
  */
-export function signalDescendants(signal: NodeJS.Signals, root = process.pid): number {
+export function signalDescendants(signal: NodeJS.Signals): number {
   const seen = new Set<number>();
   const walk = (pid: number, depth: number) => {
     if (depth > 32) return;
@@ -97,7 +97,7 @@ export function signalDescendants(signal: NodeJS.Signals, root = process.pid): n
       walk(c, depth + 1); // collect the whole tree before a parent's death re-parents its children
     }
   };
-  walk(root, 0);
+  walk(process.pid, 0);
   let n = 0;
   for (const pid of seen) {
     try {

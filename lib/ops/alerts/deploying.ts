@@ -20,12 +20,14 @@ interface DeployActivity {
   lastDeployAt: number | null;
 }
 
+/** How long reading one app's state on one target may take. */
+const STATE_READ_TIMEOUT_MS = 15_000;
+
 export async function deployActivity(
   access: TargetAccess,
   context: string,
   apps: PaasYml['apps'],
   now: Date,
-  timeoutMs = 15_000,
 ): Promise<DeployActivity> {
   const out: DeployActivity = { locked: false, lastDeployAt: null };
   const jobs: Array<Promise<void>> = [];
@@ -36,7 +38,7 @@ export async function deployActivity(
           try {
             const t = await access.get(spec.id);
             const r = await t.exec(stateScript(appDir(t.rootOverride ?? app.deploy_root, context, name)), {
-              timeoutMs,
+              timeoutMs: STATE_READ_TIMEOUT_MS,
             });
             if (r.code !== 0) return;
             const st = parseState(r.stdout);

@@ -22,7 +22,6 @@ import {
   startDeployment,
   trackLocks,
   withFleet,
-  type DeployPorts,
   type Fleet,
 } from './fleet-session.js';
 import {
@@ -304,13 +303,7 @@ function finalizeOptions(rt: Runtime, fleet: OpenFleet, release: string): FleetO
   };
 }
 
-async function finalizeBody(
-  rt: Runtime,
-  common: CommonInputs,
-  s: DeploySettings,
-  ports: DeployPorts,
-  fleet: OpenFleet,
-): Promise<Outcome> {
+async function finalizeBody(rt: Runtime, common: CommonInputs, s: DeploySettings, fleet: OpenFleet): Promise<Outcome> {
   const release = requireShardRelease(s.release_id, 'finalize');
   shardSlice(
     fleet.nodes.map((n) => n.name),
@@ -343,16 +336,15 @@ async function finalizeBody(
     fo: finalizeOptions(rt, fleet, release),
     fields,
   };
-  return s.apply ? applyFinalize(f, s, ports) : finalizePlan(f);
+  return s.apply ? applyFinalize(f, s) : finalizePlan(f);
 }
 
 /** Marks good everywhere or returns the fleet; the sharded deploy's one GitHub Deployment says which. */
-async function applyFinalize(f: Finalizing, s: DeploySettings, ports: DeployPorts): Promise<Outcome> {
+async function applyFinalize(f: Finalizing, s: DeploySettings): Promise<Outcome> {
   const { rt, fleet, release, verdicts } = f;
   f.tracker = await startDeployment(
     rt,
     s.github_token,
-    ports,
     fleet.loaded.environment(fleet.ctx) ?? fleet.ctx,
     `deploy ${fleet.app} ${release} to ${fleet.ctx} (sharded)`,
     { context: fleet.ctx, app: fleet.app, release_id: release },
@@ -382,12 +374,7 @@ async function applyFinalize(f: Finalizing, s: DeploySettings, ports: DeployPort
 }
 
 /** `mode: finalize` (`paas deploy --finalize --release-id <id>`). */
-export async function finalizeRun(
-  rt: Runtime,
-  common: CommonInputs,
-  s: DeploySettings,
-  ports: DeployPorts = {},
-): Promise<Outcome> {
+export async function finalizeRun(rt: Runtime, common: CommonInputs, s: DeploySettings): Promise<Outcome> {
   const fields: Record<string, unknown> = {};
   return withFleet(
     rt,
@@ -399,6 +386,6 @@ export async function finalizeRun(
       log: (m) => rt.logger.info(m),
       fail: (e, ctx, nodes) => fail(rt, ctx, 'finalize', e, fields, nodes),
     },
-    (fleet) => finalizeBody(rt, common, s, ports, fleet),
+    (fleet) => finalizeBody(rt, common, s, fleet),
   );
 }

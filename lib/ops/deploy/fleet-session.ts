@@ -5,7 +5,7 @@
  * and the runner-side history. No operation's entry file: operations import this, not each other.
  */
 import { randomBytes } from 'node:crypto';
-import { DeploymentTracker, octokitApi, repoFromEnv, type GitHubApi } from '../../github/api.js';
+import { DeploymentTracker, octokitApi, repoFromEnv } from '../../github/api.js';
 import type { Outcome } from '../../output/envelope.js';
 import { PaasError, errorMessage } from '../../output/errors.js';
 import { loadPaasYml } from '../../config/paas-yml.js';
@@ -21,11 +21,6 @@ import { saveHeldLocks, type CleanupState, type HeldLock } from './cleanup.js';
 import { buildTransports, connectTransport, targetsFromVault, transportErrorCode } from '../../transport/connect.js';
 import { StageError, TargetNode, type RunIdentity } from './fleet.js';
 import { committedTrigger } from './policy.js';
-
-/** Ports the tests (and the CLI) can replace. */
-export interface DeployPorts {
-  github?: GitHubApi;
-}
 
 /** Who and what this run is: run id, actor, sha, and a random lock token. */
 function runIdentity(rt: Runtime, context: string, app: string): RunIdentity {
@@ -76,16 +71,14 @@ export function requireApp(app: string | undefined, op: string, rt?: Runtime, co
 export async function startDeployment(
   rt: Runtime,
   token: string | undefined,
-  ports: DeployPorts,
   environment: string,
   description: string,
   payload: Record<string, string | boolean>,
 ): Promise<DeploymentTracker | null> {
   const repo = repoFromEnv(rt.env);
   if (!token || !repo) return null;
-  const api = ports.github ?? octokitApi(token, rt.env.GITHUB_API_URL);
   const tracker = new DeploymentTracker(
-    api,
+    octokitApi(token, rt.env.GITHUB_API_URL),
     { owner: repo.owner, repo: repo.repo },
     environment,
     (m) => rt.logger.warn(m),

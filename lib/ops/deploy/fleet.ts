@@ -120,9 +120,9 @@ export class TargetNode {
     this.now = to;
   }
 
-  /** The last lines of this target's remote output, redacted. */
-  lastLines(n = 20): string[] {
-    return this.tail.slice(-n);
+  /** The last 20 lines of this target's remote output, redacted. */
+  lastLines(): string[] {
+    return this.tail.slice(-20);
   }
 
   note(line: string): void {
@@ -261,7 +261,7 @@ export function planBatches(
 
 export const fanoutPlan = (batches: string[][]) => batches.map((b) => b.join(',')).join(';');
 
-function check(r: ExecResult, node: TargetNode, stage: string, code: ErrorCode = 'PAAS_REMOTE_APPLY_FAILED'): void {
+function check(r: ExecResult, node: TargetNode, stage: string): void {
   if (r.code === 0) return;
   const reason =
     r.stderr
@@ -270,7 +270,7 @@ function check(r: ExecResult, node: TargetNode, stage: string, code: ErrorCode =
       .filter((l) => l.startsWith('paas: '))
       .at(-1)
       ?.slice(6) ?? `remote script exited ${r.code}`;
-  let c = code;
+  let c: ErrorCode = 'PAAS_REMOTE_APPLY_FAILED';
   if (r.code === SCRIPT_EXIT.checksum) c = 'PAAS_REMOTE_UPLOAD_FAILED';
   if (r.code === SCRIPT_EXIT.lockLost) c = 'PAAS_LOCK_HELD';
   throw new StageError(c, stage, node.name, `${stage} failed on ${node.name}: ${reason}`);

@@ -39,7 +39,7 @@ export function fail(
       : toPaasError(se, mode === 'apply' ? nodes : undefined)
     : e;
   const failing = se?.target ? nodes.find((n) => n.name === se.target) : undefined;
-  const lastLines = failing?.lastLines(20) ?? [];
+  const lastLines = failing?.lastLines() ?? [];
   const all = {
     ...fields,
     ...(se ? { failed_stage: se.stage, failed_target: se.target || null } : {}),

@@ -25,7 +25,6 @@ import {
   startDeployment,
   trackLocks,
   withFleet,
-  type DeployPorts,
   type Fleet,
 } from './fleet-session.js';
 import {
@@ -69,7 +68,6 @@ interface DeployRun {
   rt: Runtime;
   common: CommonInputs;
   s: DeploySettings;
-  ports: DeployPorts;
   mode: 'plan' | 'apply';
   log: (m: string) => void;
   fields: Record<string, unknown>;
@@ -93,21 +91,15 @@ interface Prepared {
 }
 
 /** deploy: plan (default) or apply, per PRODUCT.md section 4; one shard of a sharded deploy; or the shard plan and finalize. */
-export async function deployRun(
-  rt: Runtime,
-  common: CommonInputs,
-  s: DeploySettings,
-  ports: DeployPorts = {},
-): Promise<Outcome> {
+export async function deployRun(rt: Runtime, common: CommonInputs, s: DeploySettings): Promise<Outcome> {
   if (s.mode === 'reconcile') return reconcileRun(rt, common, s);
   if (s.mode === 'target_check') return targetCheckRun(rt, common, s);
   if (s.mode === 'plan_shards') return planShardsRun(rt, common, s);
-  if (s.mode === 'finalize') return (await import('./finalize.js')).finalizeRun(rt, common, s, ports);
+  if (s.mode === 'finalize') return (await import('./finalize.js')).finalizeRun(rt, common, s);
   const run: DeployRun = {
     rt,
     common,
     s,
-    ports,
     mode: s.apply ? 'apply' : 'plan',
     log: (m: string) => rt.logger.info(m),
     fields: {},
@@ -331,7 +323,6 @@ async function startApply(run: DeployRun, p: Prepared): Promise<FleetOptions> {
     : await startDeployment(
         rt,
         s.github_token,
-        run.ports,
         fleet.loaded.environment(ctxName) ?? ctxName,
         `deploy ${appName} ${release} to ${ctxName}`,
         { context: ctxName, app: appName, release_id: release },

@@ -55,13 +55,12 @@ const INACTIVITY_WARN_DAYS = 14;
 export function inactivityDaysLeft(
   repo: { private: boolean; pushed_at: string | null; archived?: boolean },
   now: Date,
-  warnDays = INACTIVITY_WARN_DAYS,
 ): number | null {
   if (repo.private || !repo.pushed_at) return null;
   const t = Date.parse(repo.pushed_at);
   if (!Number.isFinite(t)) return null;
   const left = INACTIVITY_DISABLE_DAYS - Math.floor((now.getTime() - t) / 86_400_000);
-  return left <= warnDays ? Math.max(0, left) : null;
+  return left <= INACTIVITY_WARN_DAYS ? Math.max(0, left) : null;
 }
 
 /** A run counts as successful for the schedule when its checks ran to a non-failing verdict. */

@@ -239,7 +239,7 @@ function drillFailed(rt: Runtime, d: DrillRun, e: unknown, ctx: string | null): 
   );
   return failure(rt.redactor, 'rollback_drill', ctx, d.mode, e instanceof StageError ? toPaasError(e) : e, {
     ...d.fields,
-    ...(d.node ? { last_log_lines: d.node.lastLines(20).join('\n') } : {}),
+    ...(d.node ? { last_log_lines: d.node.lastLines().join('\n') } : {}),
   });
 }
 

@@ -29,7 +29,6 @@ import {
   startDeployment,
   trackLocks,
   withFleet,
-  type DeployPorts,
   type Fleet,
 } from '../deploy/fleet-session.js';
 import type { TargetState } from '../../transport/release-state.js';
@@ -64,7 +63,6 @@ interface RollbackRun {
   rt: Runtime;
   common: CommonInputs;
   s: RollbackSettings;
-  ports: DeployPorts;
   mode: 'plan' | 'apply';
   log: (m: string) => void;
   /** the selected targets, once the fleet is open */
@@ -77,17 +75,11 @@ interface RollbackRun {
 type OpenFleet = Fleet & { app: string; ctx: string };
 
 /** rollback: plan (default) or apply, per PRODUCT.md section 4 (a GitHub Deployment like deploy's when applied). */
-export async function rollbackRun(
-  rt: Runtime,
-  common: CommonInputs,
-  s: RollbackSettings,
-  ports: DeployPorts = {},
-): Promise<Outcome> {
+export async function rollbackRun(rt: Runtime, common: CommonInputs, s: RollbackSettings): Promise<Outcome> {
   const r: RollbackRun = {
     rt,
     common,
     s,
-    ports,
     mode: s.apply ? 'apply' : 'plan',
     log: (m: string) => rt.logger.info(m),
     nodes: [],
@@ -119,7 +111,7 @@ async function rollbackFailed(r: RollbackRun, e: unknown, ctxName: string | null
   const o = failure(r.rt.redactor, 'rollback', ctxName, r.mode, se ? toPaasError(se) : e, {
     ...fields,
     ...(se ? { failed_stage: se.stage, failed_target: se.target } : {}),
-    ...(failing ? { last_log_lines: failing.lastLines(20).join('\n') } : {}),
+    ...(failing ? { last_log_lines: failing.lastLines().join('\n') } : {}),
   });
   o.summary = failureSummary(
     o,
@@ -204,7 +196,6 @@ async function startRollback(r: RollbackRun, fleet: OpenFleet, to: string): Prom
   r.tracker = await startDeployment(
     rt,
     r.s.github_token,
-    r.ports,
     fleet.loaded.environment(ctxName) ?? ctxName,
     `rollback ${appName} to ${to} in ${ctxName}`,
     { context: ctxName, app: appName, release_id: to, rollback: true },
@@ -289,7 +280,7 @@ async function rollbackApplyFailed(r: RollbackRun, fleet: OpenFleet, to: string,
     ...fields,
     failed_stage: f.stage,
     failed_target: f.target,
-    last_log_lines: failing?.lastLines(20).join('\n') ?? '',
+    last_log_lines: failing?.lastLines().join('\n') ?? '',
   });
   o.summary = failureSummary(o, fleet.app, to, nodes);
   return o;
