@@ -416,11 +416,6 @@ export function paasYmlSchemas(): ReturnType<typeof build> {
   built ??= build();
   return built;
 }
-/** The whole-file schema, built on first use (parse / safeParse as on a zod schema). */
-export const paasYmlSchema = {
-  parse: (value: unknown): PaasYml => paasYmlSchemas().paasYml.parse(value),
-  safeParse: (value: unknown) => paasYmlSchemas().paasYml.safeParse(value),
-};
 export type PaasYml = z.output<ReturnType<typeof build>['paasYml']>;
 export type DbConfig = z.output<ReturnType<typeof build>['db']>;
 export type OpsCheck = z.output<ReturnType<typeof build>['check']>;
