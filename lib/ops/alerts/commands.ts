@@ -47,7 +47,8 @@ export function alertHistory(rt: Runtime, raw: unknown): Outcome {
           : 'no open alert',
         ...records.map(
           (r) =>
-            `${r.at} ${r.action.padEnd(12)} ${r.overall ?? ''} issue=${r.issue ?? '-'} slack=${r.slack} github=${r.github}` +
+            `${r.at} ${r.action.padEnd(12)} ${r.overall ?? ''} issue=${r.issue ?? '-'} slack=${r.slack} ` +
+            `github=${r.github}` +
             (r.reason ? ` reason=${r.reason}` : '') +
             ` alert=${r.alert_id ?? '-'}` +
             (r.kind ? ` kind=${r.kind}` : ''),

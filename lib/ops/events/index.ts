@@ -68,7 +68,8 @@ function expandKinds(kinds: readonly string[]): string[] {
       const near = KNOWN_KINDS.filter((x) => x.startsWith(`${prefix}.`));
       throw invalidArgument(
         `events list --kind: unknown event kind ${JSON.stringify(k)}${near.length ? ` (kinds under ${prefix}: ${near.join(', ')})` : ''}`,
-        `Use one of the kinds in docs/state.md ("Event kinds"), or <prefix>.* such as deploy.*: ${KNOWN_KINDS.join(', ')}.`,
+        'Use one of the kinds in docs/state.md ("Event kinds"), or <prefix>.* such as deploy.*: ' +
+          `${KNOWN_KINDS.join(', ')}.`,
       );
     }
     for (const m of matched) out.add(m);
