@@ -32,7 +32,7 @@ export interface OperationDef<S extends z.ZodObject = z.ZodObject> {
 export type RunOperation = (rt: Runtime, op: OperationName, raw: Record<string, unknown>) => Promise<Outcome>;
 
 /** The entry layer's ports, given to every operation's `run` by the dispatcher. */
-export interface OperationPorts {
+interface OperationPorts {
   runOperation: RunOperation;
 }
 
