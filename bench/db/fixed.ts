@@ -14,20 +14,12 @@
  *
  *   node_modules/.bin/node bench/db/run.mjs --fixed [--trials 9] [--files 1] [--dist /tmp/paas-dist]
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startPostgres, type PgServer } from '../../test/harness/postgres.js';
+import { join, resolve } from 'node:path';
+import { startPostgres } from '../../test/harness/postgres.js';
+import { DBMATE, flag, median, REPO, serverCpuMs, timed, type Timed as Run } from './measure.js';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const args = process.argv.slice(2);
-const flag = (name: string, def: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? (args[i + 1] ?? def) : def;
-};
 const TRIALS = Number(flag('--trials', '9'));
 const FILES = Number(flag('--files', '1'));
 /** --dist A[,B]: one bundle, or two (e.g. before/after a change) interleaved in the same trials */
@@ -37,66 +29,6 @@ const DISTS = flag('--dist', join(REPO, 'dist'))
 const bundleOf = (dist: string) => join(dist, 'db_bootstrap', 'index.js');
 for (const d of DISTS)
   if (!existsSync(bundleOf(d))) throw new Error(`${bundleOf(d)} missing: npm run build -- --only db_bootstrap`);
-const DBMATE = createRequire(join(REPO, 'bench', 'package.json')).resolve(
-  `@dbmate/${process.platform}-${process.arch}/bin/dbmate`,
-);
-
-interface Run {
-  ms: number;
-  code: number | null;
-  out: string;
-  /** user + system CPU of the process (GNU time), NaN without /usr/bin/time */
-  cpuMs: number;
-}
-
-const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
-const CPU_LINE = /\n?PAAS_BENCH_CPU ([\d.]+) ([\d.]+)\n?/;
-
-function timed(cmd: string, argv: string[], env: Record<string, string>, cwd: string): Promise<Run> {
-  return new Promise((res, rej) => {
-    const t0 = performance.now();
-    const [bin, args] = GNU_TIME ? [GNU_TIME, ['-f', '\nPAAS_BENCH_CPU %U %S', cmd, ...argv]] : [cmd, argv];
-    const child = spawn(bin, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', rej);
-    child.on('close', (code) => {
-      const cpu = CPU_LINE.exec(out);
-      const cpuMs = cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : NaN;
-      res({ ms: performance.now() - t0, code, out: out.replace(CPU_LINE, ''), cpuMs });
-    });
-  });
-}
-
-/** CPU of the PostgreSQL server so far (postmaster, its live children, its ended ones), from /proc; NaN if unreadable. */
-function serverCpuMs(pg: PgServer): number {
-  try {
-    const postmaster = Number(readFileSync(join(pg.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    let ticks = 0;
-    for (const d of readdirSync('/proc')) {
-      if (!/^\d+$/.test(d)) continue;
-      let st: string;
-      try {
-        st = readFileSync(`/proc/${d}/stat`, 'utf8');
-      } catch {
-        continue;
-      }
-      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-      if (Number(d) === postmaster) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-      else if (Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
-    }
-    return ticks * 10; // clock ticks of 10 ms (CLK_TCK 100)
-  } catch {
-    return NaN;
-  }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
 
 function check(r: Run, what: string, expect: RegExp): void {
   if (r.code !== 0 || !expect.test(r.out)) throw new Error(`${what} failed (exit ${r.code}):\n${r.out.slice(-2000)}`);
