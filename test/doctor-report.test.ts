@@ -9,8 +9,8 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { doctorOutcome, runDoctor } from '../lib/ops/doctor/index.js';
-import { doctorInputs } from '../lib/ops/doctor/index.js';
+import { doctorOutcome, runDoctor } from '../lib/ops/doctor/engine.js';
+import { doctorInputs } from '../lib/ops/doctor/engine.js';
 import { Redactor } from '../lib/redaction/redactor.js';
 import { memoryLogger } from '../lib/runtime/logger.js';
 import type { Runtime } from '../lib/runtime/runtime.js';
@@ -152,7 +152,7 @@ describe('every finding reaches every sink, private keys included', () => {
     const text = rt.redactor.redact(o.text ?? '');
     for (const f of findings) expect(text).toContain(loc(f));
     // SARIF, written by the operation
-    const { runDoctorOperation } = await import('../lib/ops/doctor/index.js');
+    const { runDoctorOperation } = await import('../lib/ops/doctor/engine.js');
     const rt2 = rtFor(root, { GITHUB_ACTIONS: 'true' });
     await runDoctorOperation(rt2, common, settings);
     const sarif = JSON.parse(readFileSync(sarifFile, 'utf8')) as {

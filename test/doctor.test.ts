@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { COMMANDS } from '../lib/cli/cli.js';
 import { ContextStore } from '../lib/isolation/store.js';
 import { contextConfigSchema } from '../lib/isolation/context.js';
-import { preflight } from '../lib/ops/doctor/index.js';
+import { preflight } from '../lib/ops/doctor/engine.js';
 import { Detector } from '../lib/ops/doctor/detect.js';
 import { TOKEN_RULES } from '../lib/ops/doctor/patterns.js';
 import { Redactor } from '../lib/redaction/redactor.js';

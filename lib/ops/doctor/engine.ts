@@ -15,7 +15,7 @@ import { outcome } from '../../output/outcome.js';
 import { assertPlainPath } from '../../isolation/names.js';
 import { findGitWorkTree, isInside, realPathLoose, stateRootPath } from '../../isolation/state-root.js';
 import { parseDotenv } from '../../isolation/vault.js';
-import { boolInput, pathInput, type CommonInputs } from '../../runtime/inputs.js';
+import type { CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { applyBaseline, baselineable, writeBaseline, type BaselineCandidate } from './baseline.js';
 import { findingId } from './fingerprint.js';
@@ -33,36 +33,14 @@ import { scanTreeParallel } from './parallel.js';
 import { ReadAhead, readAheadWanted } from './readahead.js';
 import { ARTIFACT_PATH_FILTER, listFiles, type FileList, type ScanResult } from './tree.js';
 import { CHECK_NAMES, type CheckName, type DoctorReport, type Finding } from './types.js';
+import { doctorInputs } from './inputs.js';
 
 export type { CheckResult, DoctorReport, Finding } from './types.js';
 
-const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
-const DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024;
 /** findings per check in the action's `result` output (GitHub limits output sizes); the CLI lists all */
 const ACTION_MAX_FINDINGS = 1000;
 
-export const doctorInputs = z.object({
-  /** where to write SARIF 2.1.0 (for github/codeql-action/upload-sarif) */
-  sarif_file: z.preprocess(emptyToUndefined, pathInput.optional()),
-  /** accepted findings, by fingerprint; relative to the checked tree */
-  baseline: z.preprocess(emptyToUndefined, pathInput.default('.paas/doctor-baseline.json')),
-  /** write every current tree finding into the baseline (then the run passes) */
-  update_baseline: z.preprocess(emptyToUndefined, boolInput.default(false)),
-  /** which findings fail the run: any (pull-request check) or critical (what blocks a deploy) */
-  fail_on: z.preprocess(emptyToUndefined, z.enum(['any', 'critical']).default('any')),
-  /** the tree to check (default: GITHUB_WORKSPACE, else the git work tree of the working directory, else the working directory) */
-  path: z.preprocess(emptyToUndefined, pathInput.optional()),
-  /** files larger than this many bytes are skipped (and counted) */
-  max_file_size: z.preprocess(
-    emptyToUndefined,
-    z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .max(1 << 30)
-      .default(DEFAULT_MAX_FILE_BYTES),
-  ),
-});
+export { doctorInputs };
 type DoctorSettings = z.infer<typeof doctorInputs>;
 
 interface DoctorOptions extends DoctorSettings {
