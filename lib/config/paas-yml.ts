@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
-import { LineCounter, parseDocument, isMap, isPair, isScalar, type Node as YamlNode } from 'yaml';
+import type * as Yaml from 'yaml';
+import type { LineCounter, Node as YamlNode } from 'yaml';
 import * as z from 'zod';
 import { webhookPolicySchema } from '../isolation/context.js';
 import {
@@ -444,13 +446,28 @@ function configError(file: string, line: number | null, where: string, message: 
   });
 }
 
+let yamlModule: typeof Yaml | undefined;
+
+/**
+ * The YAML parser, loaded on first use (~160 KB: a run without paas.yml never evaluates it). In the
+ * bundle `require('yaml')` is esbuild's lazy wrapper of the bundled copy; unbundled (tests, tsc
+ * output) ESM has no `require`, and node_modules is there.
+ */
+function yaml(): typeof Yaml {
+  yamlModule ??=
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- esbuild bundles a literal require lazily
+    (typeof require === 'function' ? require('yaml') : createRequire(import.meta.url)('yaml')) as typeof Yaml;
+  return yamlModule;
+}
+
 /** Line (1-based) of the YAML node at `path` (or of its key when `key` is given), if cheap to find. */
 function lineOf(
-  doc: ReturnType<typeof parseDocument>,
+  doc: ReturnType<typeof Yaml.parseDocument>,
   counter: LineCounter,
   path: readonly PropertyKey[],
   key?: string,
 ): number | null {
+  const { isMap, isPair, isScalar } = yaml();
   try {
     let node: unknown = doc.contents;
     for (const seg of path) {
@@ -477,6 +494,7 @@ function lineOf(
 
 /** Parses paas.yml text. Errors are PAAS_INVALID_ARGUMENT naming the file, line and field. */
 export function parsePaasYml(text: string, file = PAAS_YML_DEFAULT): PaasYml {
+  const { LineCounter, parseDocument } = yaml();
   const counter = new LineCounter();
   const doc = parseDocument(text.replace(/^\uFEFF/, ''), {
     lineCounter: counter,
