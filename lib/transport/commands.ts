@@ -137,7 +137,7 @@ function userCommand(cmd: string, what: string, code: number, logFile?: string):
   ];
 }
 
-/** Prints the state of an app dir: current release, release dirs, history, lock, disk usage. */
+/** Prints the state of an app dir: current release, release dirs, history, lock, live slot. */
 function stateLines(): string[] {
   return [
     'c=$(readlink "$A/current" 2>/dev/null || true); echo "current=${c##*/}"',
@@ -146,7 +146,6 @@ function stateLines(): string[] {
       'then tail -n 1000 "$A/.paas/history.jsonl"; fi; echo "--end"',
     'echo "--lock"; if [ -d "$A/.paas/lock" ]; then cat "$A/.paas/lock/owner.json" 2>/dev/null || ' +
       'echo "{}"; fi; echo "--end"',
-    'echo "disk_pct=$(df -P "$A" 2>/dev/null | awk \'NR==2 {sub("%","",$5); print $5}\')"',
     'echo "live=$(cat "$A/.paas/live" 2>/dev/null || true)"',
   ];
 }

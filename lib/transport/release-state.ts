@@ -34,7 +34,6 @@ export interface TargetState {
   /** owner document of a lock held by someone else (run, actor, sha, time) */
   lockOwner: Record<string, unknown> | null;
   lock: 'acquired' | 'reentered' | 'taken_over' | 'held' | null;
-  diskPct: number | null;
   /** other key=value lines (install=, switched=, unlock=, pruned=, tool_*=) */
   kv: Record<string, string>;
 }
@@ -76,7 +75,6 @@ function readKeyValue(st: TargetState, line: string): void {
   if (k === 'exists') st.exists = v === 'yes';
   else if (k === 'current') st.current = RELEASE_ID_RE.test(v) ? v : null;
   else if (k === 'lock') st.lock = v as TargetState['lock'];
-  else if (k === 'disk_pct') st.diskPct = /^\d+$/.test(v) ? Number(v) : null;
   else st.kv[k] = v;
 }
 
@@ -89,7 +87,6 @@ export function parseState(stdout: string): TargetState {
     history: [],
     lockOwner: null,
     lock: null,
-    diskPct: null,
     kv: {},
   };
   let block: string | null = null;

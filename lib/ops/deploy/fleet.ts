@@ -88,7 +88,6 @@ export class TargetNode {
   /** bluegreen: the slot this run made live */
   live: SlotName | null = null;
   lockHeld = false;
-  finalized = false;
   /** returning this target to its previous release: allowed after an interrupt (it undoes, it does not start new work) */
   undoing = false;
   readonly appDir: string;
@@ -920,7 +919,6 @@ async function finalizeAll(
   const results = await mapLimit(nodes, o.cfg.max_parallel, async (n) => {
     const r = await (finals.get(n) ?? finalizeStep(n, o, identity)).fire();
     check(r, n, stage);
-    n.finalized = true;
     if (/^unlock=released/m.test(r.stdout)) n.lockHeld = false;
   });
   o.onLocksChanged(nodes.filter((x) => x.lockHeld));
