@@ -42,28 +42,44 @@ export class StateDb {
     const fresh = !existsSync(path);
     this.db = new DatabaseSync(path);
     if (fresh) chmodSync(path, 0o600);
-    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
+    // WAL with synchronous=NORMAL: a commit is in the WAL file when it returns, so it survives the
+    // process being killed at any point; the WAL is fsynced at each checkpoint (and on close), not at
+    // each commit, so a power loss or kernel crash may lose the last commits but never corrupts the
+    // file (the events log, append-only without fsync, is no stronger). FULL paid an fsync per commit.
+    this.db.exec(
+      'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;',
+    );
     this.migrate();
     for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
   }
 
-  private migrate(): void {
-    this.db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  /** The schema's version: 0 for a new file (no schema_version table yet); an open of a current file writes nothing. */
+  private currentVersion(): number {
+    const table = this.db.prepare("SELECT 1 AS t FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+    if (!table.get()) return 0;
     const row = this.db.prepare('SELECT max(version) AS v FROM schema_version').get() as
       { v: number | null } | undefined;
-    const current = row?.v ?? 0;
+    return row?.v ?? 0;
+  }
+
+  /** Every pending migration in ONE transaction (one commit on a fresh runner, not one per step): all or nothing. */
+  private migrate(): void {
+    const current = this.currentVersion();
     if (current > STATE_SCHEMA_VERSION) {
       throw new Error(
         `state.db schema version ${current} is newer than this paas-actions (${STATE_SCHEMA_VERSION}); ` +
           'upgrade paas-actions',
       );
     }
-    for (let v = current; v < MIGRATIONS.length; v++) {
-      this.transaction(() => {
+    if (current >= MIGRATIONS.length) return;
+    this.transaction(() => {
+      this.db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+      // read again under the write lock: another process may have migrated since the read above
+      for (let v = this.currentVersion(); v < MIGRATIONS.length; v++) {
         this.db.exec(MIGRATIONS[v] as string);
         this.db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(v + 1);
-      });
-    }
+      }
+    });
   }
 
   transaction<T>(fn: () => T): T {
