@@ -8,7 +8,6 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 export interface KnownHostEntry {
   marker: '' | '@revoked' | '@cert-authority';
   patterns: string[];
-  keyType: string;
   key: Buffer;
 }
 
@@ -22,7 +21,7 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
     if (parts[0] === '@revoked' || parts[0] === '@cert-authority') marker = parts.shift() as KnownHostEntry['marker'];
     const [hosts, keyType, b64] = parts;
     if (!hosts || !keyType || !b64 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) continue;
-    out.push({ marker, patterns: hosts.split(','), keyType, key: Buffer.from(b64, 'base64') });
+    out.push({ marker, patterns: hosts.split(','), key: Buffer.from(b64, 'base64') });
   }
   return out;
 }

@@ -12,7 +12,6 @@ export interface CheckedArtifact {
   file: string;
   sha256: string;
   bytes: number;
-  entries: number;
   cleanup: () => Promise<void>;
 }
 
@@ -167,5 +166,5 @@ export async function prepareArtifact(
       remediation: 'Check the build step that produces the artifact.',
     });
   }
-  return { file, sha256: await sha256File(file), bytes: statSync(file).size, entries, cleanup };
+  return { file, sha256: await sha256File(file), bytes: statSync(file).size, cleanup };
 }
