@@ -29,10 +29,8 @@ export interface ConfigReport {
   checks: ConfigCheck[];
   /** the plan when the repository has migrations */
   plan: Plan | null;
-  targets: TargetSpec[] | null;
   /** the database is in use (migrations in the repository, or sql checks) */
   dbUsed: boolean;
-  required: string[];
 }
 
 /** Vault keys prod_verify needs: every ops check's, the DSN when migrations exist, targets when apps exist. */
@@ -161,5 +159,5 @@ export function runConfigChecks(config: PaasYml, vault: Vault, workspace: string
     knownHostsCheck(vault, targets),
     opsValuesCheck(config, vault),
   ].filter((c): c is ConfigCheck => c !== null);
-  return { checks, plan, targets, dbUsed: hasMigrations || config.ops.checks.some((c) => c.sql), required };
+  return { checks, plan, dbUsed: hasMigrations || config.ops.checks.some((c) => c.sql) };
 }
