@@ -114,7 +114,7 @@ async function runOne(check: OpsCheck, ctx: EngineContext, signal: AbortSignal):
       timeoutMs: check.target.timeout,
       signal,
     });
-  if (check.backup) return runBackupCheck(check.backup, { access, timeoutMs: check.backup.timeout });
+  if (check.backup) return runBackupCheck(check.backup, { access, timeoutMs: check.backup.timeout, signal });
   return checkError('unknown_kind');
 }
 

@@ -90,6 +90,7 @@ interface TargetCheckContext {
   /** release every target must run (prod_verify `expected_release`); else each target's newest good release */
   expectedRelease?: string | undefined;
   timeoutMs: number;
+  /** the check's deadline (lib/ops/checks/engine.ts): aborting it stops the remote commands */
   signal: AbortSignal;
 }
 
@@ -119,7 +120,7 @@ async function probeTarget(
     if (spec.disk_max_pct !== undefined || spec.service) {
       const r = await t.exec(
         probeScript({ diskPath: spec.disk_max_pct !== undefined ? spec.disk_path : undefined, service: spec.service }),
-        { timeoutMs: ctx.timeoutMs },
+        { timeoutMs: ctx.timeoutMs, signal: ctx.signal },
       );
       const kv = parseKv(r.stdout);
       if (spec.disk_max_pct !== undefined) {
@@ -134,7 +135,10 @@ async function probeTarget(
     let current: string | null | undefined;
     if (spec.current_release && app) {
       const root = t.rootOverride ?? app.root;
-      const r = await t.exec(stateScript(appDir(root, ctx.context, app.name)), { timeoutMs: ctx.timeoutMs });
+      const r = await t.exec(stateScript(appDir(root, ctx.context, app.name)), {
+        timeoutMs: ctx.timeoutMs,
+        signal: ctx.signal,
+      });
       if (r.code !== 0) return checkError('state_unreadable', values);
       const st = parseState(r.stdout);
       current = st.current;
@@ -174,6 +178,8 @@ export async function runTargetCheck(spec: TargetCheckSpec, ctx: TargetCheckCont
 interface BackupCheckContext {
   access: TargetAccess;
   timeoutMs: number;
+  /** the check's deadline (lib/ops/checks/engine.ts): aborting it stops the remote command */
+  signal: AbortSignal;
 }
 
 async function probeBackup(spec: BackupSpec, id: string, ctx: BackupCheckContext): Promise<CheckVerdict> {
@@ -184,7 +190,10 @@ async function probeBackup(spec: BackupSpec, id: string, ctx: BackupCheckContext
     return transportVerdict(e);
   }
   try {
-    const r = await t.exec(backupScript(spec.dir, spec.verify_checksum), { timeoutMs: ctx.timeoutMs });
+    const r = await t.exec(backupScript(spec.dir, spec.verify_checksum), {
+      timeoutMs: ctx.timeoutMs,
+      signal: ctx.signal,
+    });
     const kv = parseKv(r.stdout);
     if (kv.dir !== 'yes') return unhealthy('backup_dir_missing');
     if (kv.snapshot !== 'yes') return unhealthy('no_snapshot');
