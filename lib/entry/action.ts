@@ -3,9 +3,9 @@ import type { Outcome } from '../output/envelope.js';
 import { failure } from '../output/outcome.js';
 import { EXIT_ERROR } from '../output/exit.js';
 import { Redactor } from '../redaction/redactor.js';
-import { COMMON_INPUT_NAMES, commonInputsSchema } from '../runtime/inputs.js';
-import { executeOperation } from './execute.js';
-import { operation } from './registry.js';
+import { COMMON_INPUT_NAMES } from '../runtime/inputs.js';
+import { executeOperation, operationInputsSchema } from './execute.js';
+import { loadOperation } from './load.js';
 import { POST_STATE_NAMES } from '../runtime/post-check.js';
 import { interruptRequested, onTermination, requestInterrupt } from '../runtime/interrupt.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -173,11 +173,11 @@ export async function runAction(opName: string, outputs?: readonly string[]): Pr
   let outcome: Outcome;
   const stopCancel = opName === 'deploy' || opName === 'rollback' ? onCancel(rt) : () => {};
   try {
-    const def = operation(opName);
+    const def = await loadOperation(opName);
     const raw = readInputs([...COMMON_INPUT_NAMES, ...Object.keys(def.inputs.shape)]);
     warnOutsideMode(rt, def, raw);
     // invalid inputs never reach persistence (it would act on, and log, values the operation refuses)
-    const valid = commonInputsSchema.extend(def.inputs.shape).strict().safeParse(raw).success;
+    const valid = operationInputsSchema(def).safeParse(raw).success;
     // heavy modules (cache client, transports) load only when used, so every bundle starts fast
     const restored = valid
       ? await (await import('../persistence/action-hooks.js')).restoreForAction(rt, opName, raw)

@@ -1,7 +1,9 @@
+import type * as z from 'zod';
+import type { OperationDef } from '../ops/operation.js';
 import type { Outcome } from '../output/envelope.js';
 import { failure } from '../output/outcome.js';
 import { parseDotenv } from '../isolation/vault.js';
-import { operation } from './registry.js';
+import { loadOperation } from './load.js';
 import { CONTEXT_NAME_RE, OPERATION_NAME_RE } from '../isolation/names.js';
 import { commonInputsSchema, parseInputs, type CommonInputs } from '../runtime/inputs.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -29,16 +31,24 @@ function registerSecretInputs(rt: Runtime, raw: Record<string, unknown>, secretI
   for (const k of secretInputs) if (typeof raw[k] === 'string') rt.redactor.register(raw[k] as string);
 }
 
+const schemas = new WeakMap<OperationDef, z.ZodObject>();
+
+/** The common inputs and the operation's own, unknown names refused: built once per operation. */
+export function operationInputsSchema(def: OperationDef): z.ZodObject {
+  let schema = schemas.get(def);
+  if (!schema) schemas.set(def, (schema = commonInputsSchema.extend(def.inputs.shape).strict()));
+  return schema;
+}
+
 /** Validates inputs (common + the operation's own) and runs the operation. Never throws. */
 export async function executeOperation(rt: Runtime, opName: string, raw: Record<string, unknown>): Promise<Outcome> {
   const command = OPERATION_NAME_RE.test(opName) ? opName : 'paas';
   const context = typeof raw.context === 'string' && CONTEXT_NAME_RE.test(raw.context) ? raw.context : null;
   const mode = typeof raw.mode === 'string' && OPERATION_NAME_RE.test(raw.mode) ? raw.mode : null;
   try {
-    const def = operation(opName);
+    const def = await loadOperation(opName);
     registerSecretInputs(rt, raw, def.secretInputs);
-    const schema = commonInputsSchema.extend(def.inputs.shape).strict();
-    const parsed = parseInputs(schema, raw);
+    const parsed = parseInputs(operationInputsSchema(def), raw);
     // a malformed vault is an input error: refuse it (naming the line, never a value) before anything
     // touches the state root
     if ((parsed as CommonInputs).vault?.trim()) parseDotenv((parsed as CommonInputs).vault as string, 'vault input');

@@ -1,0 +1,51 @@
+/**
+ * What an action bundle evaluates before its operation runs (docs/benchmarks.md, issue 13's fixed
+ * cost): its own operation's definition and nothing of the other five, doctor's engine included
+ * (the registry once imported every operation, and doctor's index its engine, in every bundle).
+ * Built as scripts/build.mjs builds (esbuild, code splitting); the static import closure of the
+ * entry is what Node loads and evaluates at start.
+ */
+import { expect, test } from '@jest/globals';
+import { build, type Metafile } from 'esbuild';
+import { join } from 'node:path';
+
+const REPO = join(import.meta.dirname, '..');
+
+function staticClosure(meta: Metafile, entry: string): string[] {
+  const seen = new Set<string>();
+  const queue = [entry];
+  while (queue.length) {
+    const out = queue.pop() as string;
+    if (seen.has(out)) continue;
+    seen.add(out);
+    for (const i of meta.outputs[out]?.imports ?? [])
+      if (i.kind === 'import-statement' && !i.external) queue.push(i.path);
+  }
+  return [...seen].flatMap((out) => Object.keys(meta.outputs[out]?.inputs ?? {}));
+}
+
+test('the db_bootstrap bundle loads no other operation and no doctor engine at start', async () => {
+  const r = await build({
+    entryPoints: { 'db_bootstrap/index': join(REPO, 'actions', 'db_bootstrap', 'index.ts') },
+    absWorkingDir: REPO,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node24',
+    outdir: '/nonexistent-out',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    external: ['*.node'],
+    define: { __PAAS_VERSION__: '"0.0.0"', __PAAS_ACTION_INPUTS__: '{}' },
+  });
+  const entry = Object.keys(r.metafile.outputs).find((o) => o.endsWith('db_bootstrap/index.js')) as string;
+  const loaded = staticClosure(r.metafile, entry);
+  expect(loaded).toContain('lib/entry/action.ts');
+  const otherOps = loaded.filter((f) =>
+    /^lib\/ops\/(deploy|rollback|prod_verify|ops_daily|doctor|db_bootstrap)\//.test(f),
+  );
+  expect(otherOps).toEqual([]);
+  expect(loaded.filter((f) => f.includes('node_modules/yaml/'))).toEqual([]);
+}, 60_000);
