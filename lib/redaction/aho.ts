@@ -111,10 +111,6 @@ export class PrefixAutomaton {
     }
   }
 
-  get states(): number {
-    return this.fail.length;
-  }
-
   depth(state: number): number {
     return this.depthOf[state] as number;
   }

@@ -74,8 +74,6 @@ export class Redactor implements RedactionEngine {
   private automaton: PrefixAutomaton | null = null;
   private formsVersion = 0;
   private longestSingleLine = 0;
-  /** forms searched in the blank-free view only (VIEW_ONLY) */
-  private viewOnly = 0;
 
   constructor(opts: RedactorOptions = {}) {
     this.onRegister = opts.onRegister;
@@ -84,11 +82,6 @@ export class Redactor implements RedactionEngine {
   /** Number of distinct values accepted by register(). */
   get size(): number {
     return this.raw.size;
-  }
-
-  /** Number of distinct derived forms searched for. */
-  get formCount(): number {
-    return this.matcher.size + this.viewOnly;
   }
 
   /**
@@ -107,10 +100,7 @@ export class Redactor implements RedactionEngine {
         const before = this.wrapped.size;
         this.wrapped.add(form);
         this.wrapped.dumps.add(form);
-        if (this.wrapped.size > before) {
-          added = true;
-          this.viewOnly++;
-        }
+        if (this.wrapped.size > before) added = true;
         continue;
       }
       if (!this.matcher.add(form)) continue;
@@ -236,10 +226,6 @@ export class Redactor implements RedactionEngine {
 
   scan(text: string, from: number, to: number, out: ScanResult): void {
     this.matcher.scan(text, from, to, out);
-  }
-
-  get maxFormLength(): number {
-    return this.matcher.maxFormLength;
   }
 
   /** Longest form searched with whitespace ignored (0 when none). */

@@ -105,10 +105,6 @@ export class WordIndex {
     this.entHasPair = new Uint8Array(256);
   }
 
-  get entries(): number {
-    return this.entCount;
-  }
-
   /**
    * Indexes `word` for entry (id, delta). `next` is the word that follows it in the indexed
    * string, when there is one: the scanner then checks both words before reading the entries.
