@@ -6,7 +6,6 @@
  * the fixtures are assembled at test time (test/fixtures/doctor-corpus.ts).
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Detector } from '../lib/ops/doctor/detect.js';
@@ -113,108 +112,6 @@ describe('doctor reader thread', () => {
     const off = await run('0');
     expect(on.code).toBe(1);
     expect(on).toEqual(off);
-  });
-});
-
-/**
- * tree() plus names that sort in every tricky way ('-', ' ' and '.' before '/', a file and a
- * directory sharing a prefix, non-ASCII), a nested `.git`, symlinks to a directory and to nowhere,
- * empty directories.
- */
-function trickyTree(): string {
-  const root = tree(300);
-  const names = ['a-b', 'a.b', 'a/x.ts', 'a/b/c.ts', 'a0', 'a b/c.ts', 'é/x.ts', 'Z.ts', 'z/.git/config', 'z/ok.ts'];
-  names.push(
-    'deep/1/2/3/4/5.ts',
-    'x.git/y.ts',
-    '.gitx',
-    'pkg1-extra/m.ts',
-    'pkg1.src',
-    'pkg1/src-x.ts',
-    'pkg1/src/m1.tsx',
-  );
-  names.forEach((n, k) => {
-    mkdirSync(join(root, n, '..'), { recursive: true });
-    writeFileSync(join(root, n), k % 3 === 0 ? `const token = '${fakes.github()}';\n` : `export const n = ${k};\n`);
-  });
-  mkdirSync(join(root, 'empty', 'dir'), { recursive: true });
-  symlinkSync(join(root, 'a'), join(root, 'a-link'));
-  symlinkSync(join(root, 'nowhere'), join(root, 'dangling'));
-  return root;
-}
-
-/** Lists the tree while it is read (ReadAhead.walk()) and scans it: the listed paths and the scan. */
-function walked(
-  root: string,
-  reader: ReadAhead,
-  waitMs: number,
-  stopAfter = 0,
-): { files: string[]; result: ScanResult } {
-  const files: string[] = [];
-  const claim = reader.walk(root, `${root}/`, files, {
-    exclude: ['excluded.json'],
-    relist: () => listFiles(root).files,
-    waitMs,
-  });
-  let calls = 0;
-  const stopping = () => {
-    const range = claim();
-    if (++calls === stopAfter) reader.close();
-    return range;
-  };
-  const opts = { detector: new Detector(), maxFileBytes: MAX, exclude: new Set(['excluded.json']) };
-  return { files, result: scanTree(root, files, opts, stopping, reader) };
-}
-
-describe('doctor: a tree listed while it is read (no git)', () => {
-  test('the paths come in listFiles() order and the scan is the same as listing first (symlinks, .git, excluded, empty dirs)', () => {
-    const root = trickyTree();
-    const listed = listFiles(root);
-    expect(listed.listing).toBe('walk');
-    expect(listed.files).toEqual(expect.arrayContaining(['a-link', 'dangling', 'a b/c.ts', 'é/x.ts', 'z/ok.ts']));
-    expect(listed.files).not.toContain('z/.git/config');
-    const serial = scan(root, listed.files);
-    expect(serial.skipped.symlink).toBe(3);
-    for (const ring of [1 << 16, 1 << 22])
-      for (const waitMs of [0, 10_000]) {
-        const reader = new ReadAhead(MAX, ring, ARTIFACT_PATH_FILTER);
-        const { files, result } = walked(root, reader, waitMs);
-        expect(files).toEqual(listed.files);
-        expect(result).toEqual(serial);
-        // waiting for the reader: it lists and reads every file but the excluded and large ones
-        if (waitMs) expect(reader.fromRing).toBeGreaterThan(300);
-      }
-  });
-
-  test('a reader stopped while it lists: the main thread lists the rest itself, with the same result', () => {
-    const root = trickyTree();
-    const listed = listFiles(root);
-    const serial = scan(root, listed.files);
-    for (const stopAfter of [1, 2, 3]) {
-      const { files, result } = walked(root, new ReadAhead(MAX, 1 << 16, ARTIFACT_PATH_FILTER), 10_000, stopAfter);
-      expect(files).toEqual(listed.files);
-      expect(result).toEqual(serial);
-    }
-  });
-
-  test('through the CLI, read ahead (listed while read) and not: the same report, in a plain directory and in a git repository', async () => {
-    const root = trickyTree();
-    const state = join(tmp('paas-doctor-walk-state-'), 's');
-    const run = async (on: string) => {
-      const r = await cli(['doctor', '--path', root, '--state-root', state, '--json'], { PAAS_DOCTOR_READAHEAD: on });
-      const env = r.json() as { fields: Record<string, unknown> };
-      return { code: r.code, fields: { ...env.fields, ms: 0 } as Record<string, unknown> };
-    };
-    const plain = await run('1');
-    expect(plain.fields.listing).toBe('walk');
-    expect(plain).toEqual(await run('0'));
-    expect(plain).toEqual(await run('wait'));
-    execFileSync('git', ['init', '-q', root]);
-    writeFileSync(join(root, '.gitignore'), 'a0\npkg1-extra/\n');
-    const git = await run('1');
-    expect(git.fields.listing).toBe('git');
-    expect(git).toEqual(await run('0'));
-    expect(git.fields.files).toBeLessThan(plain.fields.files as number);
   });
 });
 

@@ -29,7 +29,7 @@ import {
   readStateRoot,
   type StateView,
 } from './state.js';
-import { scanTreeParallel, scanWalkingAhead, singleScanner } from './parallel.js';
+import { scanTreeParallel } from './parallel.js';
 import { ReadAhead, readAheadWanted } from './readahead.js';
 import { ARTIFACT_PATH_FILTER, listFiles, type FileList, type ScanResult } from './tree.js';
 import { CHECK_NAMES, type CheckName, type DoctorReport, type Finding } from './types.js';
@@ -176,27 +176,7 @@ function emptyReport(root: string | null, view: StateView, secrets: RegisteredSe
  * from `files`; says what was left out (or '').
  */
 function dropPrivateState(root: string, tree: TreeChoice, view: StateView, list: FileList): string {
-  const found = privateState(root, tree, view);
-  if (!found) return '';
-  const { privateDirs, privateFiles } = found;
-  const before = list.files.length;
-  list.files = list.files.filter(
-    (f) => !privateFiles.has(f) && !privateDirs.some((d) => d === '' || f === d || f.startsWith(`${d}/`)),
-  );
-  const what = [
-    ...privateDirs.map((d) => `the state root ${d}/`),
-    ...(privateFiles.size ? [`${privateFiles.size} context vault file(s)`] : []),
-  ];
-  return `; not scanned: ${what.join(' and ')} (${before - list.files.length} file(s))`;
-}
-
-/** The state root and context vault files inside a scanned directory that is not a repository (relative paths), if any. */
-function privateState(
-  root: string,
-  tree: TreeChoice,
-  view: StateView,
-): { privateDirs: string[]; privateFiles: Set<string> } | null {
-  if (tree.repository) return null;
+  if (tree.repository) return '';
   const realRoot = realPathLoose(root);
   const privateDirs: string[] = [];
   const privateFiles = new Set<string>();
@@ -206,7 +186,16 @@ function privateState(
     const v = realPathLoose(c.vault_file);
     if (isInside(v, realRoot)) privateFiles.add(posixRel(realRoot, v));
   }
-  return privateDirs.length || privateFiles.size ? { privateDirs, privateFiles } : null;
+  if (!privateDirs.length && !privateFiles.size) return '';
+  const before = list.files.length;
+  list.files = list.files.filter(
+    (f) => !privateFiles.has(f) && !privateDirs.some((d) => d === '' || f === d || f.startsWith(`${d}/`)),
+  );
+  const what = [
+    ...privateDirs.map((d) => `the state root ${d}/`),
+    ...(privateFiles.size ? [`${privateFiles.size} context vault file(s)`] : []),
+  ];
+  return `; not scanned: ${what.join(' and ')} (${before - list.files.length} file(s))`;
 }
 
 /** The tree's part of the report: its files' findings, and what the baseline needs to match them. */
@@ -233,21 +222,20 @@ async function scanRepository(
     ? new ReadAhead(opts.max_file_size, undefined, ARTIFACT_PATH_FILTER)
     : undefined;
   let scan: ScanResult;
-  let notScanned = '';
+  let notScanned: string;
   try {
+    const list = listFiles(root, rt.env);
+    notScanned = dropPrivateState(root, tree, view, list);
     const exclude = new Set<string>([posixRel(root, baselinePath)]);
     if (opts.sarif_file) exclude.add(posixRel(root, resolve(rt.cwd, opts.sarif_file)));
-    const scanOpts = { reader, forms: secrets.forms(), maxFileBytes: opts.max_file_size, exclude, env: rt.env };
-    if (reader && singleScanner(rt.env) && !findGitWorkTree(root) && !privateState(root, tree, view)) {
-      // a directory walk: the reader thread lists the tree while it reads (parallel.ts)
-      report.listing = 'walk';
-      scan = scanWalkingAhead(root, reader, scanOpts);
-    } else {
-      const list = listFiles(root, rt.env);
-      notScanned = dropPrivateState(root, tree, view, list);
-      report.listing = list.listing;
-      scan = await scanTreeParallel(root, list.files, scanOpts);
-    }
+    report.listing = list.listing;
+    scan = await scanTreeParallel(root, list.files, {
+      reader,
+      forms: secrets.forms(),
+      maxFileBytes: opts.max_file_size,
+      exclude,
+      env: rt.env,
+    });
   } finally {
     reader?.close();
   }

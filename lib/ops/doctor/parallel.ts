@@ -15,7 +15,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { Detector } from './detect.js';
 import type { ReadAhead } from './readahead.js';
 import type { SecretForm } from './registered.js';
-import { scanTree, walkFiles, wholeList, type Claim, type FileHit, type ScanResult } from './tree.js';
+import { scanTree, wholeList, type Claim, type FileHit, type ScanResult } from './tree.js';
 
 interface ShardTask {
   paasDoctorShard: 1;
@@ -109,28 +109,6 @@ export async function scanTreeParallel(root: string, files: string[], opts: Para
     return scanTree(root, files, { detector, maxFileBytes: opts.maxFileBytes, exclude: opts.exclude });
   }
   return merge(files, [mine, ...(theirs as ScanResult[])]);
-}
-
-/** Whether no worker thread would scan, however large the tree: then the reader may list it (scanWalkingAhead()). */
-export function singleScanner(env: NodeJS.ProcessEnv): boolean {
-  return workerCount(Number.MAX_SAFE_INTEGER, env) === 0;
-}
-
-/**
- * A directory walk (no git) on one scanning thread: the reader thread lists the tree, batch by
- * batch in walkFiles()' order, and reads each batch; the scan starts with the first batch, and the
- * detector is built while the reader walks. The same files, in the same order, as listing first.
- */
-export function scanWalkingAhead(root: string, reader: ReadAhead, opts: ParallelOptions): ScanResult {
-  const prefix = root.endsWith('/') || root.endsWith(sep) ? root : `${root}/`;
-  const files: string[] = [];
-  const claim = reader.walk(root, prefix, files, {
-    exclude: [...opts.exclude],
-    relist: () => walkFiles(root),
-    waitMs: opts.env.PAAS_DOCTOR_READAHEAD === 'wait' ? 10_000 : 0,
-  });
-  const detector = new Detector({ registered: opts.forms });
-  return scanTree(root, files, { detector, maxFileBytes: opts.maxFileBytes, exclude: opts.exclude }, claim, reader);
 }
 
 /** One scanning thread, with the reader thread (when there is one) reading ahead of it. */

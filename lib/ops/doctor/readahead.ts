@@ -16,8 +16,7 @@
  * busy machine), then reads it itself; a reader that failed (it says so) is given up and the main
  * thread reads the rest. On a busy machine the reader thus costs little more than its own CPU.
  */
-import * as nodeFs from 'node:fs';
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 
 /** What readFileInto() and the reader say about one file (the same numbers on both threads). */
 export const ReadStatus = {
@@ -48,9 +47,6 @@ const FAILED = 48; // reader, once: 1 when it failed
 const SLEEPING = 49; // reader, per batch: 1 while it sleeps until TAIL reaches ROOM_AT...
 const ROOM_AT = 50; // ...(then the main thread wakes it: a wake-up per batch, not per file)
 const RUNNING = 51; // reader, once: 1 when it has the list and reads (start() may wait for it)
-const WALKED = 52; // reader, per batch (walk mode): files listed and posted so far
-const WALK_DONE = 53; // reader, once (walk mode): 1 when the last batch has been posted
-const BOOTED = 54; // reader, once: 1 when its program runs (walk mode: the main thread hands the walk over)
 const CTRL_INTS = 64;
 // fields of `info` (INFO_INTS per file; the reader's functions repeat these numbers as literals)
 const INFO_INTS = 5;
@@ -87,36 +83,7 @@ interface ReaderFiles {
   files: string;
   state: SharedArrayBuffer;
   info: SharedArrayBuffer;
-  /** walk mode: the reader lists the rest of the tree itself (files is '') */
-  walk?: ReaderWalk;
 }
-
-/** Walk mode, the main thread's side: who lists the tree (see ReadAhead.walk()). */
-interface MainWalk {
-  root: string;
-  prefix: string;
-  files: string[];
-  stack: string[];
-  exclude: readonly string[];
-  relist: () => string[];
-  phase: 'main' | 'reader' | 'own' | 'done';
-}
-
-/** Walk mode: where the reader takes the walk over. */
-interface ReaderWalk {
-  root: string;
-  /** paths not to be read (by either thread) */
-  exclude: string[];
-  /** walkStep()'s stack as the main thread left it */
-  stack: string[];
-  /** the index of the next file listed */
-  start: number;
-}
-
-/** Walk mode: files beyond WALK_CAPACITY are not read by the reader (it lists 256 per batch: readerWalk()). */
-const WALK_CAPACITY = 1 << 20;
-/** Walk mode: with no new batch for this long, the main thread stops the reader and lists the tree itself. */
-const WALK_STALL_MS = 2000;
 
 /** The reader thread's ring and its write position. */
 interface ReaderRing {
@@ -196,108 +163,6 @@ function readerRead(r: ReaderRing, abs: string, info: Int32Array, at: number): n
   }
 }
 
-/** Reads files `base` + k of `files` (those it can claim, skipping to the main thread's cursor). */
-function readerReadBatch(
-  r: ReaderRing,
-  prefix: string,
-  files: readonly string[],
-  base: number,
-  state: Int32Array,
-  info: Int32Array,
-  pathFilter: RegExp | null,
-): void {
-  const { ctrl } = r;
-  const end = Math.min(base + files.length, state.length);
-  for (let i = base; i < end; i++) {
-    if (Atomics.load(ctrl, 18) !== 0) return;
-    const at = Atomics.load(ctrl, 16);
-    if (at > i) i = at;
-    if (i >= end) return;
-    if (Atomics.compareExchange(state, i, 0, 1) !== 0) continue;
-    const rel = files[i - base] as string;
-    if (!pathFilter || pathFilter.test(rel)) info[i * 5 + 4] = 1;
-    info[i * 5] = readerRead(r, prefix + rel, info, i * 5);
-    Atomics.store(state, i, 2);
-    Atomics.add(ctrl, 32, 1);
-    if (Atomics.load(ctrl, 17) === i + 1) Atomics.notify(state, i);
-  }
-}
-
-/**
- * The walk (walk mode, either thread): moves paths from `stack` (keys, the next last; a
- * directory's key is its path + '/', the root's '') into `out` until it holds `limit` paths or the
- * stack is empty. Each directory's entries are visited sorted by key: every path below a directory
- * starts with its key, so the walk's order is tree.ts walkFiles()' (sorted paths; `.git` skipped).
- */
-function walkStep(
-  fs: typeof import('node:fs'),
-  prefix: string,
-  root: string,
-  stack: string[],
-  out: string[],
-  limit: number,
-): void {
-  while (stack.length && out.length < limit) {
-    const key = stack.pop() as string;
-    if (key !== '' && !key.endsWith('/')) {
-      out.push(key);
-      continue;
-    }
-    let entries;
-    try {
-      entries = fs.readdirSync(key ? prefix + key.slice(0, -1) : root, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    const keys: string[] = [];
-    for (const e of entries) {
-      if (!e.isDirectory()) keys.push(key + e.name);
-      else if (e.name !== '.git') keys.push(`${key}${e.name}/`);
-    }
-    keys.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
-    for (const k of keys) stack.push(k);
-  }
-}
-
-/**
- * Walk mode, on the reader thread: continues the walk the main thread began (job.walk: its stack,
- * and the index of the next file), a batch (256 files) at a time, one batch ahead of its reads:
- * batch k + 1 is listed and posted to the main thread before batch k is read, so that a main
- * thread that catches up reads files itself rather than wait for their paths.
- */
-function readerWalk(
-  r: ReaderRing,
-  job: ReaderFiles,
-  state: Int32Array,
-  info: Int32Array,
-  port: MessagePort,
-  pathFilter: RegExp | null,
-): void {
-  const { fs, ctrl } = r;
-  const walk = job.walk as ReaderWalk;
-  const exclude = new Set(walk.exclude);
-  const stack = walk.stack;
-  const list = (at: number): string[] => {
-    const batch: string[] = [];
-    walkStep(fs, job.prefix, walk.root, stack, batch, 256);
-    for (let k = 0; k < batch.length; k++)
-      if (at + k < state.length && exclude.has(batch[k] as string)) Atomics.store(state, at + k, 3);
-    if (batch.length) port.postMessage(batch.join('\0'));
-    Atomics.store(ctrl, 52, at + batch.length);
-    if (!stack.length) Atomics.store(ctrl, 53, 1);
-    Atomics.notify(ctrl, 52);
-    return batch;
-  };
-  let n = walk.start;
-  for (let batch = list(n); batch.length;) {
-    if (Atomics.load(ctrl, 18) !== 0) return;
-    const next = stack.length ? list(n + batch.length) : [];
-    readerReadBatch(r, job.prefix, batch, n, state, info, pathFilter);
-    n += batch.length;
-    batch = next;
-  }
-}
-
 /** The reader thread's main: waits for the file list, then reads every file it can claim, in order. */
 function readAheadThread(req: (id: string) => unknown, t: ReaderTask): void {
   const fs = req('node:fs') as typeof import('node:fs');
@@ -315,8 +180,6 @@ function readAheadThread(req: (id: string) => unknown, t: ReaderTask): void {
     head: 0,
     tail: 0,
   };
-  Atomics.store(ctrl, 54, 1);
-  Atomics.notify(ctrl, 54);
   try {
     // the file list: posted when the main thread has listed the tree
     while (Atomics.load(ctrl, 19) === 0 && Atomics.load(ctrl, 18) === 0) Atomics.wait(ctrl, 19, 0, 50);
@@ -325,10 +188,20 @@ function readAheadThread(req: (id: string) => unknown, t: ReaderTask): void {
     const job = msg.message as ReaderFiles;
     const state = new Int32Array(job.state);
     const info = new Int32Array(job.info);
+    const files = job.files.split('\0');
     Atomics.store(ctrl, 51, 1);
     Atomics.notify(ctrl, 51);
-    if (job.walk) readerWalk(r, job, state, info, t.port, pathFilter);
-    else readerReadBatch(r, job.prefix, job.files.split('\0'), 0, state, info, pathFilter);
+    for (let i = 0; i < files.length; i++) {
+      if (Atomics.load(ctrl, 18) !== 0) break;
+      const at = Atomics.load(ctrl, 16);
+      if (at > i) i = at;
+      if (Atomics.compareExchange(state, i, 0, 1) !== 0) continue;
+      if (!pathFilter || pathFilter.test(files[i] as string)) info[i * 5 + 4] = 1;
+      info[i * 5] = readerRead(r, job.prefix + files[i], info, i * 5);
+      Atomics.store(state, i, 2);
+      Atomics.add(ctrl, 32, 1);
+      if (Atomics.load(ctrl, 17) === i + 1) Atomics.notify(state, i);
+    }
   } catch {
     Atomics.store(ctrl, 48, 1);
     Atomics.notify(ctrl, 48);
@@ -337,8 +210,7 @@ function readAheadThread(req: (id: string) => unknown, t: ReaderTask): void {
 
 /** The reader thread's source: its functions, then the call of its main. */
 const READER_SOURCE = () =>
-  `${readerRoom.toString()}\n${readerRead.toString()}\n${readerReadBatch.toString()}\n` +
-  `${walkStep.toString()}\n${readerWalk.toString()}\n` +
+  `${readerRoom.toString()}\n${readerRead.toString()}\n` +
   `(${readAheadThread.toString()})(require, require('node:worker_threads').workerData);`;
 
 /**
@@ -448,101 +320,13 @@ export class ReadAhead {
   }
 
   /**
-   * Walk mode: the tree at `root` is listed in tree.ts walkFiles()' order while it is read. The
-   * main thread walks (and reads) the first files itself until the reader has booted, then hands
-   * the rest of the walk over: the reader lists each batch, posts its paths and reads it. The paths
-   * come into `files` through the returned claim (each call: the next batch's range; null at the
-   * end). `exclude`: paths the reader does not read. When the reader fails, is stopped or stalls
-   * (WALK_STALL_MS), `relist` lists the tree here and the paths after the last one handed out are
-   * taken from it (the order is the same). `waitMs` (tests): wait for the reader to boot, then
-   * leave every file to it.
-   */
-  walk(
-    root: string,
-    prefix: string,
-    files: string[],
-    opts: { exclude: readonly string[]; relist: () => string[]; waitMs?: number },
-  ): () => readonly [number, number] | null {
-    const w: MainWalk = { root, prefix, files, stack: [''], exclude: opts.exclude, relist: opts.relist, phase: 'main' };
-    if (!this.abandoned && this.port) {
-      this.state = new Int32Array(new SharedArrayBuffer(4 * WALK_CAPACITY));
-      this.info = new Int32Array(new SharedArrayBuffer(4 * INFO_INTS * WALK_CAPACITY));
-      if (opts.waitMs) {
-        Atomics.wait(this.ctrl, BOOTED, 0, opts.waitMs);
-        this.patience = opts.waitMs;
-      }
-    }
-    return () => this.walkClaim(w);
-  }
-
-  /** Walk mode: the next range of `w.files` (see walk()). */
-  private walkClaim(w: MainWalk): readonly [number, number] | null {
-    const { files } = w;
-    const from = files.length;
-    while (w.phase === 'main') {
-      if (!w.stack.length) w.phase = 'done';
-      else if (!this.abandoned && Atomics.load(this.ctrl, BOOTED) === 1) this.handOver(w);
-      else {
-        walkStep(nodeFs, w.prefix, w.root, w.stack, files, from + 64);
-        if (files.length > from) return [from, files.length];
-      }
-    }
-    if (w.phase === 'reader') {
-      const next = this.nextBatch(files);
-      if (next === 'end') w.phase = 'done';
-      else if (next) return next;
-      else w.phase = 'own';
-    }
-    if (w.phase !== 'own') return null;
-    // the reader cannot go on: the rest of the tree is listed here
-    w.phase = 'done';
-    this.abandon();
-    const last = files.length ? (files[files.length - 1] as string) : null;
-    for (const f of w.relist()) if (last === null || f > last) files.push(f);
-    return files.length > from ? [from, files.length] : null;
-  }
-
-  /** Walk mode: gives the reader the rest of the walk. */
-  private handOver(w: MainWalk): void {
-    const job: ReaderFiles = {
-      prefix: w.prefix,
-      files: '',
-      state: this.state.buffer as SharedArrayBuffer,
-      info: this.info.buffer as SharedArrayBuffer,
-      walk: { root: w.root, exclude: [...w.exclude], stack: w.stack, start: w.files.length },
-    };
-    (this.port as MessagePort).postMessage(job);
-    Atomics.store(this.ctrl, LISTED, 1);
-    Atomics.notify(this.ctrl, LISTED);
-    w.phase = 'reader';
-  }
-
-  /** Walk mode: the next batch's range in `files`; 'end': listed; null: the reader cannot give one (see walk()). */
-  private nextBatch(files: string[]): readonly [number, number] | 'end' | null {
-    const from = files.length;
-    const since = performance.now();
-    for (;;) {
-      if (this.abandoned) return null;
-      const port = this.port as MessagePort;
-      // WALK_DONE is set after the last batch is posted: read before draining the port
-      const last = Atomics.load(this.ctrl, WALK_DONE) === 1;
-      for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port))
-        if (m.message) for (const f of (m.message as string).split('\0')) files.push(f);
-      if (files.length > from) return [from, files.length];
-      if (last) return 'end';
-      if (Atomics.load(this.ctrl, FAILED) !== 0 || performance.now() - since > WALK_STALL_MS) return null;
-      Atomics.wait(this.ctrl, WALKED, from, 10);
-    }
-  }
-
-  /**
    * File i's status: ReadStatus.OK with its bytes in `out.data` (valid until release(i)) when the
    * reader has read it; ReadStatus.LARGE when the caller must read it itself (the reader did not
    * claim it, gave it up, or it is too large for the ring); else the reader's status of it.
    */
   take(i: number, out: TakenFile): ReadStatus {
     out.flags = -1;
-    if (this.abandoned || i >= this.state.length) return ReadStatus.LARGE;
+    if (this.abandoned) return ReadStatus.LARGE;
     if (this.patience > 0) this.awaitClaim(i);
     const was = Atomics.compareExchange(this.state, i, FREE, MAIN);
     if (was === FREE) {

@@ -57,7 +57,7 @@ function gitFiles(root: string, env: NodeJS.ProcessEnv = process.env): string[] 
 }
 
 /** Every regular file below root, skipping `.git` (used when root is not a git work tree). */
-export function walkFiles(root: string): string[] {
+function walkFiles(root: string): string[] {
   const out: string[] = [];
   const stack = [''];
   const prefix = root.endsWith('/') || root.endsWith(sep) ? root : `${root}/`;
