@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { rmrf, tempDir } from './helpers.js';
 import { sourceLoader } from './harness/deploy-app.js';
 import { Redactor } from '../lib/redaction/redactor.js';
-import { StateDb, STATE_SCHEMA_VERSION } from '../lib/state/db.js';
+import { createStateDb, StateDb, STATE_SCHEMA_VERSION } from '../lib/state/db.js';
 
 const DB_MODULE = join(import.meta.dirname, '..', 'lib', 'state', 'db.ts');
 const dirs: string[] = [];
@@ -99,4 +99,21 @@ test('opening a current state.db writes nothing; a fresh one gets its whole sche
   // total_changes() counts rows written by this connection: none for an open of a current file
   expect(again.db.prepare('SELECT total_changes() AS n').get()).toEqual({ n: 0 });
   again.close();
+});
+
+test('a new context state.db (createStateDb) is complete on disk once created: schema in the file, no WAL left', () => {
+  const dir = tempDir('paas-state-create-');
+  dirs.push(dir);
+  const path = join(dir, 'state.db');
+  createStateDb(path);
+  expect(existsSync(`${path}-wal`)).toBe(false); // checkpointed into the file, which was then fsynced
+  const db = new StateDb(path);
+  try {
+    expect(db.schemaVersion()).toBe(STATE_SCHEMA_VERSION);
+    expect(db.db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+    expect(db.db.prepare('PRAGMA synchronous').get()).toEqual({ synchronous: 1 }); // NORMAL again
+    expect(db.db.prepare('PRAGMA integrity_check').get()).toEqual({ integrity_check: 'ok' });
+  } finally {
+    db.close();
+  }
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PaasError } from '../output/errors.js';
 import type { Redactor } from '../redaction/redactor.js';
-import { StateDb, type ScopedState } from '../state/db.js';
+import { createStateDb, StateDb, type ScopedState } from '../state/db.js';
 import { EventLog } from '../state/events.js';
 import { mkdirPrivate, writeFilePrivate } from '../state/fs-safe.js';
 import { contextConfigSchema, type ContextConfig } from './context.js';
@@ -79,7 +79,7 @@ export class ContextStore {
       mkdirPrivate(join(tmp, 'events'));
       mkdirPrivate(join(tmp, 'cache'));
       writeFilePrivate(join(tmp, 'config.json'), JSON.stringify(parsed, null, 2) + '\n');
-      new StateDb(join(tmp, 'state.db')).close();
+      createStateDb(join(tmp, 'state.db'));
       renameSync(tmp, p.dir);
     } catch (e) {
       rmSync(tmp, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { DatabaseSync } from 'node:sqlite';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, existsSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, openSync } from 'node:fs';
 import type { Redactor } from '../redaction/redactor.js';
 
 /**
@@ -38,7 +38,11 @@ interface HistoryRecord<T = unknown> {
 export class StateDb {
   readonly db: DatabaseSync;
 
-  constructor(path: string) {
+  /**
+   * `sync`: 'NORMAL' for every use; 'OFF' only for createStateDb below, which fsyncs the finished
+   * file itself. Set before the switch to WAL, which on a new file is a write of its own.
+   */
+  constructor(path: string, sync: 'NORMAL' | 'OFF' = 'NORMAL') {
     const fresh = !existsSync(path);
     this.db = new DatabaseSync(path);
     if (fresh) chmodSync(path, 0o600);
@@ -47,7 +51,7 @@ export class StateDb {
     // each commit, so a power loss or kernel crash may lose the last commits but never corrupts the
     // file (the events log, append-only without fsync, is no stronger). FULL paid an fsync per commit.
     this.db.exec(
-      'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;',
+      `PRAGMA synchronous = ${sync}; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;`,
     );
     this.migrate();
     for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
@@ -105,6 +109,21 @@ export class StateDb {
 
   close(): void {
     this.db.close();
+  }
+}
+
+/**
+ * A new state.db, with its schema, for a directory that is renamed into place afterwards (a new
+ * context): written without SQLite's fsyncs (the switch to WAL, the schema, the checkpoint on close:
+ * 8 on a fresh runner), then the closed file, which then holds everything, fsynced once.
+ */
+export function createStateDb(path: string): void {
+  new StateDb(path, 'OFF').close();
+  const fd = openSync(path, 'r+');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 
