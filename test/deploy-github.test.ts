@@ -41,10 +41,12 @@ beforeAll(async () => {
   }
   work = join(base, 'work');
   mkdirSync(work);
-  // command health check (each target's app listens on its own port); the context maps to a GitHub environment
+  // command health check (each target's app listens on its own port; 8 s: an app starts slowly on a
+  // loaded machine, and a deploy that fails its health gate is not what these tests are about);
+  // the context maps to a GitHub environment
   writeFileSync(
     join(work, 'paas.yml'),
-    appYml({ strategy: 'serial', deadline: '3s', extra: `    url: ${APP_URL}` }) +
+    appYml({ strategy: 'serial', deadline: '8s', extra: `    url: ${APP_URL}` }) +
       'contexts:\n  oss-demo:\n    environment: demo-eu\n',
   );
   stateRoot = join(base, 'state');
