@@ -1,1 +1,0 @@
-import{require_dist}from"./chunk-3OYOHSMU.js";import{__toESM}from"./chunk-3ORIMVX4.js";var import_yaml=__toESM(require_dist(),1);var export_parseYaml=import_yaml.parse;export{export_parseYaml as parseYaml};

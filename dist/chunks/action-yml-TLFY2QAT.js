@@ -1,0 +1,1 @@
+import{require_dist}from"./chunk-SGJR3A27.js";import{__toESM,init_define_PAAS_ACTION_INPUTS}from"./chunk-SC5UI32A.js";init_define_PAAS_ACTION_INPUTS();var import_yaml=__toESM(require_dist(),1);var export_parseYaml=import_yaml.parse;export{export_parseYaml as parseYaml};

@@ -1,1 +1,0 @@
-import{external_exports}from"./chunk-DBWSFT7D.js";var vaultKey=external_exports.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/,{error:"must name a vault key such as POSTGRES_DSN_PROD (letters, digits, underscores), never hold a value"});export{vaultKey};

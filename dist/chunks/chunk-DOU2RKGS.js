@@ -1,1 +1,0 @@
-function onTermination(onSignal){let seen=!1,handler=signal=>{if(seen){remove(),process.kill(process.pid,signal);return}seen=!0,onSignal(signal)},remove=()=>{process.off("SIGTERM",handler),process.off("SIGINT",handler)};return process.on("SIGTERM",handler),process.on("SIGINT",handler),remove}export{onTermination};

@@ -1,0 +1,1 @@
+import{init_define_PAAS_ACTION_INPUTS}from"./chunk-SC5UI32A.js";init_define_PAAS_ACTION_INPUTS();function envelope(command,context,mode,fields,error){let env={ok:!error,command,context,mode,fields};return error&&(env.error=error),env}init_define_PAAS_ACTION_INPUTS();export{envelope};

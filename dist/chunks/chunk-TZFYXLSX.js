@@ -1,1 +1,0 @@
-var POST_STATE_NAMES={cleanup:"paas_cleanup",persist:"paas_state_persist"};function postHasWork(env){if(env[`STATE_${POST_STATE_NAMES.persist}`])return!0;let held=env[`STATE_${POST_STATE_NAMES.cleanup}`];if(!held)return!1;try{let s=JSON.parse(held);return!Array.isArray(s.locks)||s.locks.length>0}catch{return!0}}export{POST_STATE_NAMES,postHasWork};

@@ -1,0 +1,1 @@
+import{init_define_PAAS_ACTION_INPUTS}from"./chunk-SC5UI32A.js";init_define_PAAS_ACTION_INPUTS();import{fileURLToPath}from"node:url";import{dirname}from"node:path";var g=globalThis;g.__filename??=fileURLToPath(import.meta.url);g.__dirname??=dirname(g.__filename);

@@ -1,0 +1,1 @@
+import{init_define_PAAS_ACTION_INPUTS}from"./chunk-SC5UI32A.js";init_define_PAAS_ACTION_INPUTS();var SHARD_RE=/^([1-9]\d{0,2})\/([1-9]\d{0,2})$/;function parseShard(v){let m=SHARD_RE.exec(v);if(!m)return null;let index=Number(m[1]),count=Number(m[2]);return index<=count&&count<=256?{index,count}:null}export{parseShard};

@@ -1,1 +1,0 @@
-import{ERROR_CODES,PaasError,errorMessage,invalidArgument,isPaasError,toErrorInfo}from"./chunk-NVFQWDIK.js";import"./chunk-3ORIMVX4.js";export{ERROR_CODES,PaasError,errorMessage,invalidArgument,isPaasError,toErrorInfo};

@@ -1,0 +1,1 @@
+import{ERROR_CODES,PaasError,errorMessage,invalidArgument,isPaasError,toErrorInfo}from"./chunk-L7O2TFIE.js";import"./chunk-SC5UI32A.js";export{ERROR_CODES,PaasError,errorMessage,invalidArgument,isPaasError,toErrorInfo};
