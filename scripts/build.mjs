@@ -43,11 +43,17 @@ const lazyOidc = {
   setup(b) {
     b.onResolve({ filter: /^\.\/oidc-utils\.js$/ }, (args) => {
       if (!/[\\/]@actions[\\/]core[\\/]lib[\\/]core\.js$/.test(args.importer)) return undefined;
-      return { path: join(dirname(args.importer), 'oidc-utils.js'), namespace: 'paas-lazy-oidc' };
+      // relative to the repository: a virtual module's path goes into the chunk hashes
+      const real = relative(process.cwd(), join(dirname(args.importer), 'oidc-utils.js'))
+        .split(sep)
+        .join('/');
+      return { path: real, namespace: 'paas-lazy-oidc' };
     });
+    // the stub names the real module relatively (from resolveDir), never by its absolute path:
+    // chunk names hash their inputs, which would make dist/ depend on where the repository is
     b.onLoad({ filter: /.*/, namespace: 'paas-lazy-oidc' }, (args) => ({
-      contents: `export class OidcClient {\n  static async getIDToken(audience) {\n    const real = await import(${JSON.stringify(args.path)});\n    return real.OidcClient.getIDToken(audience);\n  }\n}\n`,
-      resolveDir: dirname(args.path),
+      contents: `export class OidcClient {\n  static async getIDToken(audience) {\n    const real = await import('./oidc-utils.js');\n    return real.OidcClient.getIDToken(audience);\n  }\n}\n`,
+      resolveDir: resolve(dirname(args.path)),
       loader: 'js',
     }));
   },
