@@ -297,6 +297,26 @@ describe('private keys in every form, whatever the file name', () => {
     },
   );
 
+  test("a provider token's shape inside a key body is part of the key, not a second finding", () => {
+    // an RSA body from ssh-keygen held `EAAA` + 60 base64 characters (Square's token shape) in one
+    // CI run in a few hundred: the key is the finding, nothing inside its block is another
+    const lines = keygen('ed25519').trim().split('\n');
+    const square = 'EAAA' + 'k7Qm2ZxP9vLt4RwN8sJc3HdY6bFg1TqE5uVa0XiKoB2nMw7YpR4cT9hLs6QdG3fVj'.slice(0, 60);
+    // a whole body line (the last one of a key is shorter than 70): the shape wants boundaries around it
+    lines.splice(2, 0, square);
+    const key = lines.join('\n') + '\n';
+    for (const [path, text] of [
+      ['notes/handover.txt', key],
+      ['ops/vault.json', JSON.stringify({ deploy: key })],
+    ]) {
+      const hits = new Detector().scan(text as string, path as string);
+      expect([path, hits.map((h) => h.kind)]).toEqual([path, ['private_key']]);
+    }
+    // outside the block the same token is found
+    const after = new Detector().scan(`${key}\nSQUARE=${square}\n`, 'notes/handover.txt');
+    expect(after.map((h) => h.kind)).toEqual(['private_key', 'square_token']);
+  });
+
   test('PEM RSA (PKCS#1), EC (SEC1), PKCS#8 and PuTTY keys; public keys and certificates are not findings', () => {
     for (const [type, enc] of [
       ['rsa', 'pkcs1'],

@@ -17,6 +17,13 @@ import { Redactor } from '../../lib/redaction/redactor.js';
 import type { Outcome } from '../../lib/output/envelope.js';
 import { REPO_ROOT as REPO } from './metadata.js';
 
+let runSeq = 0;
+/**
+ * A distinct GITHUB_RUN_ID per run: two runs started in the same millisecond (Promise.all) once got
+ * the same id from Date.now(), and a lock of the same run counts as a re-run's leftover (taken over).
+ */
+const nextRunId = (): string => `${Date.now() % 1e9}${String(runSeq++ % 1000).padStart(3, '0')}`;
+
 const SERVER = `
 const http = require('http'), fs = require('fs'), path = require('path');
 const version = fs.readFileSync(path.join(__dirname, 'VERSION'), 'utf8').trim();
@@ -144,7 +151,7 @@ export async function runOp(
     GITHUB_REF: 'refs/heads/main',
     GITHUB_REF_NAME: 'main',
     GITHUB_ACTOR: 'tester',
-    GITHUB_RUN_ID: String(Date.now() % 1e9),
+    GITHUB_RUN_ID: nextRunId(),
     ...o.env,
   };
   const rt: Runtime = {
@@ -273,7 +280,7 @@ function sourceChild(
       GITHUB_REF: 'refs/heads/main',
       GITHUB_REF_NAME: 'main',
       GITHUB_ACTOR: 'tester',
-      GITHUB_RUN_ID: String(Date.now() % 1e9),
+      GITHUB_RUN_ID: nextRunId(),
       ...o.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

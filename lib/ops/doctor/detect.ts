@@ -385,7 +385,7 @@ export class Detector {
     const docs = isDocsPath(path);
     this.tokens(text, hits, anchors, docs);
     const yaml = YAML_PATH.test(path);
-    if (!yaml && anchors.keyword.length === 0) return dedupe(hits);
+    if (!yaml && anchors.keyword.length === 0) return dedupe(hits, text);
     const lang = fileLang(path);
     const owned: Array<[number, number]> = [];
     if (yaml && /^kind:\s*["']?Secret["']?\s*$/m.test(text)) this.k8sSecrets(text, hits, owned);
@@ -401,7 +401,7 @@ export class Detector {
         docs,
         docs && DOCS_ONLY_PATH.test(path),
       );
-    return dedupe(hits);
+    return dedupe(hits, text);
   }
 
   private registered(text: string, start: number, end: number, hits: Hit[]): void {
@@ -1052,9 +1052,20 @@ function notALiteral(v: string, quoted: boolean): boolean {
   return false;
 }
 
-function dedupe(hits: Hit[]): Hit[] {
+/**
+ * Overlapping hits keep the most specific; nothing inside a private key's block (BEGIN to END) is
+ * reported besides the key itself: a key body is base64, where a provider's token shape (Square's
+ * `EAAA` + 60 characters, say) turns up by chance.
+ */
+function dedupe(hits: Hit[], text: string): Hit[] {
   if (hits.length < 2) return hits;
-  const sorted = [...hits].sort((a, b) => priority(b.kind) - priority(a.kind) || a.start - b.start);
+  const blocks = hits
+    .filter((h) => h.kind === 'private_key')
+    .map((h) => [h.start, Math.max(h.end, text.indexOf('-----END ', h.end))] as const);
+  const inBlock = (h: Hit) => h.kind !== 'private_key' && blocks.some(([s, e]) => h.start >= s && h.start < e);
+  const sorted = hits
+    .filter((h) => !inBlock(h))
+    .sort((a, b) => priority(b.kind) - priority(a.kind) || a.start - b.start);
   const kept: Hit[] = [];
   for (const h of sorted) {
     if (kept.some((k) => h.start < k.end && k.start < h.end)) continue;
