@@ -5,7 +5,7 @@
  * inputs; on the other commands the mode is a flag, and an input of another mode is refused too.
  */
 import { REGISTRY } from '../entry/registry.js';
-import type { OperationName } from '../ops/operation.js';
+import { inputDefault, outsideMode, type OperationName } from '../ops/operation.js';
 import { PaasError } from '../output/errors.js';
 
 /** What this module needs of a CLI command. */
@@ -19,9 +19,7 @@ const kebab = (s: string) => s.replace(/_/g, '-');
 
 /** The mode an operation runs in when none is given (its schema's default), if it has modes. */
 function defaultMode(op: OperationName): string | undefined {
-  const mode = REGISTRY[op].inputs.shape.mode as { safeParse?: (v: unknown) => { data?: unknown } } | undefined;
-  const value = mode?.safeParse?.(undefined).data;
-  return typeof value === 'string' ? value : undefined;
+  return inputDefault(REGISTRY[op], 'mode') || undefined;
 }
 
 /** The op-specific inputs a command takes, in schema order: its pinned mode's, else every one. */
@@ -88,14 +86,10 @@ export function checkModeInputs(
   args: Record<string, unknown>,
 ): void {
   if (!cmd.op || cmd.fixed?.mode !== undefined) return;
-  const byMode = REGISTRY[cmd.op].inputsByMode;
-  const mode = typeof args.mode === 'string' ? args.mode : defaultMode(cmd.op);
-  const own = mode !== undefined ? byMode?.[mode] : undefined;
-  if (!own) return; // no per-mode lists, or a mode the schema refuses with its own message
-  const shape = REGISTRY[cmd.op].inputs.shape;
-  for (const name of Object.keys(args)) {
-    if (name === 'mode' || !(name in shape) || own.includes(name)) continue;
-    const flag = args[name] === false ? `--no-${kebab(name)}` : `--${kebab(name)}`;
-    throw notThisMode(cmd, flag, mode as string, placesOf(commands, cmd.op, name));
-  }
+  const mode = typeof args.mode === 'string' ? args.mode : undefined;
+  const outside = outsideMode(REGISTRY[cmd.op], mode, Object.keys(args));
+  const name = outside?.names[0];
+  if (!outside || name === undefined) return;
+  const flag = args[name] === false ? `--no-${kebab(name)}` : `--${kebab(name)}`;
+  throw notThisMode(cmd, flag, outside.mode, placesOf(commands, cmd.op, name));
 }

@@ -37,27 +37,38 @@ interface OperationPorts {
 }
 
 /** An input's schema default as the text an action input holds ('' when it has none). */
-function defaultText(schema: z.ZodType | undefined): string {
-  const r = schema?.safeParse(undefined);
+export function inputDefault(def: OperationDef, name: string): string {
+  const r = (def.inputs.shape as Record<string, z.ZodType>)[name]?.safeParse(undefined);
   return r?.success && r.data !== undefined ? String(r.data) : '';
 }
 
 /**
- * The op-specific inputs given that the run's mode does not read (an action input left at its
- * action.yml default, which is the schema's, is not given). Null when the operation has no modes.
+ * Of the op-specific inputs `names`, those the mode (given, else the schema's default) does not
+ * read. Null when the operation has no per-mode lists or all of them apply. The CLI refuses them
+ * (lib/cli/modes.ts), an action warns (lib/entry/action.ts).
+ */
+export function outsideMode(
+  def: OperationDef,
+  mode: string | undefined,
+  names: Iterable<string>,
+): { mode: string; names: string[] } | null {
+  const m = mode ?? inputDefault(def, 'mode');
+  const own = def.inputsByMode?.[m];
+  if (!own) return null;
+  const outside = [...names].filter((n) => n !== 'mode' && n in def.inputs.shape && !own.includes(n));
+  return outside.length ? { mode: m, names: outside } : null;
+}
+
+/**
+ * The op-specific action inputs given that the run's mode does not read (an input left at its
+ * action.yml default, which is the schema's, is not given).
  */
 export function inputsOutsideMode(
   def: OperationDef,
   raw: Readonly<Record<string, string>>,
 ): { mode: string; names: string[] } | null {
-  const shape = def.inputs.shape as Record<string, z.ZodType>;
-  const mode = raw.mode ?? defaultText(shape.mode);
-  const own = def.inputsByMode?.[mode];
-  if (!own) return null;
-  const names = Object.keys(shape).filter(
-    (n) => n !== 'mode' && !own.includes(n) && raw[n] !== undefined && raw[n] !== defaultText(shape[n]),
-  );
-  return names.length ? { mode, names } : null;
+  const given = Object.keys(def.inputs.shape).filter((n) => raw[n] !== undefined && raw[n] !== inputDefault(def, n));
+  return outsideMode(def, raw.mode, given);
 }
 
 export function defineOperation<S extends z.ZodObject>(def: OperationDef<S>): OperationDef<S> {
