@@ -75,9 +75,11 @@ function denied(message: string, remediation: string): PaasError {
   return new PaasError('PAAS_INVALID_ARGUMENT', message, { stage: 'policy', remediation });
 }
 
-/** A change to a non-demo context from outside CI: refused, naming the workflow to run instead. */
+/**
+ * A change to a non-demo context from outside CI: refused, naming the workflow to run instead
+ * (deploy, rollback; db_bootstrap refuses before it calls checkTriggerPolicy, with its own stage).
+ */
 function ciOnly(ctx: ContextConfig, op: string): PaasError {
-  const wf = op.startsWith('db_bootstrap') ? 'db_bootstrap' : op;
   return new PaasError(
     'PAAS_CI_ONLY',
     `refusing to ${op} context ${ctx.name} (type ${ctx.type}) from outside CI: ` +
@@ -85,8 +87,8 @@ function ciOnly(ctx: ContextConfig, op: string): PaasError {
     {
       stage: 'policy',
       remediation:
-        `Run the workflow .github/workflows/${wf}.yml (workflow_dispatch, context ${ctx.name}; ` +
-        `template in workflows-templates/${wf}.yml), or drop --apply to see the plan.`,
+        `Run the workflow .github/workflows/${op}.yml (workflow_dispatch, context ${ctx.name}; ` +
+        `template in workflows-templates/${op}.yml), or drop --apply to see the plan.`,
     },
   );
 }
