@@ -15,7 +15,7 @@ const LOADERS: Record<OperationName, () => Promise<OperationDef>> = {
   doctor: async () => (await import('../ops/doctor/index.js')).doctor as OperationDef,
 };
 
-/** The operation `name`, or PAAS_INVALID_ARGUMENT naming the six (as registry.operation does). */
+/** The operation `name`, or PAAS_INVALID_ARGUMENT naming the six. */
 export async function loadOperation(name: string): Promise<OperationDef> {
   if (!(OPERATIONS as readonly string[]).includes(name)) {
     throw new PaasError('PAAS_INVALID_ARGUMENT', `unknown operation ${JSON.stringify(name.slice(0, 64))}`, {

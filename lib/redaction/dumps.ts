@@ -884,14 +884,22 @@ export class DumpForms {
   }
 
   private beginsForm(s: string): boolean {
-    const sorted = (this.sorted ??= [...this.list].sort());
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((sorted[mid] as string) < s) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < sorted.length && (sorted[lo] as string).startsWith(s);
+    return someBeginsWith((this.sorted ??= [...this.list].sort()), s, false);
   }
+}
+
+/**
+ * Whether a string of `sorted` (ascending) begins with `prefix`, found by binary search; with
+ * `longer`, only one longer than `prefix` counts (an equal one is already a complete match).
+ */
+export function someBeginsWith(sorted: readonly string[], prefix: string, longer: boolean): boolean {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid] as string;
+    if (v < prefix || (longer && v === prefix)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sorted.length && (sorted[lo] as string).startsWith(prefix);
 }

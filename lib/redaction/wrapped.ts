@@ -18,7 +18,7 @@
  * an encoding are printed, which cannot rebuild anything. redact() and stream() apply the same
  * rule, so their outputs stay equal.
  */
-import { DumpForms } from './dumps.js';
+import { DumpForms, someBeginsWith } from './dumps.js';
 import { LiteralHits, Matcher } from './matcher.js';
 
 /** See the file comment: a wrapped match's part before its first line break must be this long to be masked. */
@@ -521,15 +521,7 @@ export class WrappedForms {
 
   /** Whether some wrappable form longer than `s` starts with `s` (a complete one is already matched). */
   private beginsForm(s: string): boolean {
-    const sorted = (this.sorted ??= [...this.list].sort());
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((sorted[mid] as string) <= s) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < sorted.length && (sorted[lo] as string).startsWith(s);
+    return someBeginsWith((this.sorted ??= [...this.list].sort()), s, true);
   }
 }
 
