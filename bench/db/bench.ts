@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startPostgres, type PgServer } from '../../test/harness/postgres.js';
-import { DBMATE, flag, median, REPO, serverCpuMs, timed, type Timed } from './measure.js';
+import { DBMATE, flag, median, PG_DIR, REPO, serverCpuMs, timed, type Timed } from './measure.js';
 
 const SIZES = flag('--sizes', '100,1000').split(',').map(Number);
 const TRIALS = Number(flag('--trials', '3'));
@@ -64,7 +64,7 @@ async function freshDatabase(pg: PgServer, owner: string, tag: string): Promise<
 
 async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'paas-bench-db-'));
-  const pg = await startPostgres({ settings: { max_connections: 50 } });
+  const pg = await startPostgres({ settings: { max_connections: 50 }, parentDir: PG_DIR });
   try {
     const owner = 'bench_owner';
     const password = Math.random().toString(36).slice(2) + 'Aa1';
@@ -209,7 +209,7 @@ async function main(): Promise<void> {
     }
     proxy?.server.close();
     const lines = [
-      `PostgreSQL ${(await pg.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v} (fsync off, loopback TCP${LATENCY ? ` through a proxy adding ${LATENCY} ms each way` : ''}), node ${process.version}, dbmate ${(await timed(DBMATE, ['--version'], baseEnv, root)).out.trim().replace(/^dbmate version /, '')}, ${cpus().length} CPUs, ${TRIALS} trials, medians`,
+      `PostgreSQL ${(await pg.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v} (fsync off, data in ${PG_DIR}, loopback TCP${LATENCY ? ` through a proxy adding ${LATENCY} ms each way` : ''}), node ${process.version}, dbmate ${(await timed(DBMATE, ['--version'], baseEnv, root)).out.trim().replace(/^dbmate version /, '')}, ${cpus().length} CPUs, ${TRIALS} trials, medians`,
       `process start alone: node ${Math.round(nodeStart)} ms, dbmate ${Math.round(dbmateStart)} ms`,
       '',
       '| migrations | paas all (migrate+verify) | paas migrate | dbmate migrate | ratio all/dbmate | ratio migrate/dbmate | paas dry_run, all pending | paas dry_run, up to date | dbmate status | paas dry_run offline |',

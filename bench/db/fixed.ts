@@ -18,7 +18,17 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startPostgres } from '../../test/harness/postgres.js';
-import { DBMATE, flag, median, REPO, serverCpuMs, timed, type Timed as Run } from './measure.js';
+import {
+  DBMATE,
+  flag,
+  median,
+  PG_DIR,
+  REPO,
+  serverCpuDetail,
+  serverCpuMs,
+  timed,
+  type Timed as Run,
+} from './measure.js';
 
 const TRIALS = Number(flag('--trials', '9'));
 const FILES = Number(flag('--files', '1'));
@@ -26,6 +36,8 @@ const FILES = Number(flag('--files', '1'));
 const DISTS = flag('--dist', join(REPO, 'dist'))
   .split(',')
   .map((d) => resolve(d));
+/** BENCH_SERVER_DETAIL=1: the server's CPU of each run by process kind on stderr */
+const DETAIL = process.env.BENCH_SERVER_DETAIL === '1';
 const bundleOf = (dist: string) => join(dist, 'db_bootstrap', 'index.js');
 for (const d of DISTS)
   if (!existsSync(bundleOf(d))) throw new Error(`${bundleOf(d)} missing: npm run build -- --only db_bootstrap`);
@@ -36,7 +48,7 @@ function check(r: Run, what: string, expect: RegExp): void {
 
 async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'paas-bench-db-fixed-'));
-  const pg = await startPostgres({ settings: { max_connections: 50 } });
+  const pg = await startPostgres({ settings: { max_connections: 50 }, parentDir: PG_DIR });
   try {
     const owner = 'bench_owner';
     const password = Math.random().toString(36).slice(2) + 'Aa1';
@@ -93,10 +105,18 @@ async function main(): Promise<void> {
       (cpu[k] ??= []).push(r.cpuMs + server);
     };
     /** a run, with the server's CPU during it (a backend's CPU is counted once it has ended: a short wait) */
-    const withServer = async (run: () => Promise<Run>): Promise<[Run, number]> => {
+    const withServer = async (label: string, run: () => Promise<Run>): Promise<[Run, number]> => {
       const s0 = serverCpuMs(pg);
+      const d0 = DETAIL ? serverCpuDetail(pg) : {};
       const r = await run();
       await new Promise((res) => setTimeout(res, 100));
+      if (DETAIL) {
+        const d1 = serverCpuDetail(pg);
+        const diff = Object.entries(d1)
+          .map(([k, v]) => [k, v - (d0[k] ?? 0)] as const)
+          .filter(([, v]) => v !== 0);
+        process.stderr.write(`${label}: server CPU by process (ms): ${JSON.stringify(Object.fromEntries(diff))}\n`);
+      }
       return [r, serverCpuMs(pg) - s0];
     };
     for (let t = 0; t < TRIALS; t++) {
@@ -114,7 +134,9 @@ async function main(): Promise<void> {
             mode,
             async () => {
               for (const pending of [FILES, 0]) {
-                const [r, server] = await withServer(() => ours(mode, dbs[`${mode}${i}`] as string, bundleOf(dist)));
+                const [r, server] = await withServer(`paas ${mode} ${i}, ${pending} pending`, () =>
+                  ours(mode, dbs[`${mode}${i}`] as string, bundleOf(dist)),
+                );
                 check(r, `paas ${mode}`, new RegExp(`db_bootstrap status=ok mode=${mode}`));
                 push(`paas ${mode}${DISTS.length > 1 ? ` (${dist})` : ''}, ${pending} pending`, r, server);
               }
@@ -125,7 +147,7 @@ async function main(): Promise<void> {
           'dbmate',
           async () => {
             for (const pending of [FILES, 0]) {
-              const [r, server] = await withServer(() => dbmate(dbs.dbmate as string));
+              const [r, server] = await withServer(`dbmate, ${pending} pending`, () => dbmate(dbs.dbmate as string));
               check(r, 'dbmate migrate', pending ? /Applied/ : /^$|Applied|No migrations|/);
               push(`dbmate migrate, ${pending} pending`, r, server);
             }
@@ -138,7 +160,7 @@ async function main(): Promise<void> {
       for (const db of Object.values(dbs)) await pg.dropDatabase(db);
     }
     const lines = [
-      `node ${process.version}, ${TRIALS} trials interleaved, medians (min-max)`,
+      `node ${process.version}, server data in ${PG_DIR}, ${TRIALS} trials interleaved, medians (min-max)`,
       '',
       '| run | median | min | max | CPU: process + server (median) |',
       '| --- | ---: | ---: | ---: | ---: |',

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PgServer } from '../../test/harness/postgres.js';
@@ -16,6 +17,17 @@ export const flag = (name: string, def: string): string => {
   const i = args.indexOf(name);
   return i >= 0 ? (args[i + 1] ?? def) : def;
 };
+
+/**
+ * Where the server's data directory goes (--pg-dir DIR; `disk` for os.tmpdir()): tmpfs (/dev/shm)
+ * by default. On this machine's ext4 (mounted with `discard`) a backend's system CPU for creating a
+ * run's ~4,000 relation files swung 0.3-3.5 s from run to run (after the previous trial's DROP
+ * DATABASEs) while its user CPU stayed at ~0.5 s: kernel noise that fell on whichever tool ran, paas
+ * or dbmate. The tools' own files (workspace, paas's state root) stay in os.tmpdir().
+ */
+export const PG_DIR = ((d: string) => (d === 'disk' ? tmpdir() : d))(
+  flag('--pg-dir', existsSync('/dev/shm') ? '/dev/shm' : 'disk'),
+);
 
 if (Number(process.versions.node.split('.')[0]) !== 24)
   throw new Error('run with Node 24: node_modules/.bin/node bench/db/run.mjs');
@@ -77,6 +89,45 @@ export function serverCpuMs(pg: PgServer): number {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * The server's CPU so far by process kind (BENCH_SERVER_DETAIL=1): `backend` (live client
+ * sessions), `ended` (reaped children: ended sessions and workers), and each background process by
+ * its title (`autovacuum worker`, `checkpointer`, ...), in ms; to see whose work a run was charged.
+ */
+export function serverCpuDetail(pg: PgServer): Record<string, number> {
+  const out: Record<string, number> = {};
+  try {
+    const postmaster = Number(readFileSync(join(pg.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      let st: string;
+      let title: string;
+      try {
+        st = readFileSync(`/proc/${d}/stat`, 'utf8');
+        title = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      } catch {
+        continue;
+      }
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      const add = (k: string, ticks: number) => (out[k] = (out[k] ?? 0) + ticks * 10);
+      if (Number(d) === postmaster) {
+        add('postmaster', Number(f[11]) + Number(f[12]));
+        add('ended user', Number(f[13]));
+        add('ended sys', Number(f[14]));
+      } else if (Number(f[1]) === postmaster) {
+        const kind =
+          /^postgres: (autovacuum \w+|checkpointer|background writer|walwriter|logical replication launcher)/.exec(
+            title,
+          );
+        add(kind ? (kind[1] as string) : 'backend', Number(f[11]) + Number(f[12]));
+      }
+    }
+  } catch {
+    /* unreadable: empty */
+  }
+  return out;
 }
 
 export function median(xs: number[]): number {

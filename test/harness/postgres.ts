@@ -29,6 +29,8 @@ export interface PgServerOptions {
   settings?: Record<string, string | number>;
   /** superuser name (default paas_admin) */
   superuser?: string;
+  /** directory the server's temporary root (data, socket, log) is created in (default os.tmpdir()) */
+  parentDir?: string;
 }
 
 export interface PgServer {
@@ -145,7 +147,7 @@ function quoteIdent(s: string): string {
 export async function startPostgres(opts: PgServerOptions = {}): Promise<PgServer> {
   const binDir = findPgBin();
   const runAs = runAsFor();
-  const root = mkdtempSync(join(tmpdir(), 'paas-pg-'));
+  const root = mkdtempSync(join(opts.parentDir ?? tmpdir(), 'paas-pg-'));
   chmodSync(root, 0o700);
   if (runAs) chownSync(root, runAs.uid, runAs.gid);
   const dataDir = join(root, 'data');
