@@ -3,6 +3,8 @@
  * checksums, the SQL splitter, DSN parsing, and paas.yml. No database needed.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +96,43 @@ describe('plan discovery', () => {
     expect(p?.message).toBe('db/migrations/0002_b.sql cannot be read (ENOENT)');
   });
 
+  test('only regular files are read: a directory or a FIFO with a migration name is refused (no blocking read), a symlink to a file is read', () => {
+    const d = dir({ '0001_a.sql': 'select 1;', 'target.txt': 'create table s (id int);\n' });
+    mkdirSync(join(d, '0002_dir.sql'));
+    expect(spawnSync('mkfifo', [join(d, '0003_pipe.sql')]).status).toBe(0);
+    symlinkSync(join(d, 'target.txt'), join(d, '0004_link.sql'));
+    const plan = discoverPlan(d, 'db/migrations');
+    expect(plan.problems.map((p) => [p.reason, p.message])).toEqual([
+      ['invalid_migration_name', 'db/migrations/0002_dir.sql is not a regular file'],
+      ['invalid_migration_name', 'db/migrations/0003_pipe.sql is not a regular file'],
+    ]);
+    expect(plan.migrations.map((m) => [m.filename, m.up])).toEqual([
+      ['0001_a.sql', 'select 1;'],
+      ['0004_link.sql', 'create table s (id int);\n'],
+    ]);
+  });
+
+  test('a file that is not UTF-8 leaves nothing behind for the next one (each file decoded on its own)', () => {
+    // a multi-byte sequence cut off at the end of one file, then a file that starts with continuation bytes
+    const d = dir({
+      '0001_a.sql': Buffer.from([0x73, 0x65, 0x6c, 0x65, 0x63, 0x74, 0x20, 0x31, 0x3b, 0xe2, 0x82]),
+      '0002_b.sql': Buffer.concat([Buffer.from('select 1; -- '), Buffer.from('\u20ac uro\n')]),
+      '0003_c.sql': Buffer.from([0xac, 0x73, 0x65, 0x6c, 0x65, 0x63, 0x74, 0x3b]),
+    });
+    const plan = discoverPlan(d, 'db/migrations');
+    expect(plan.problems.map((p) => [p.reason, p.file])).toEqual([
+      ['unreadable_migration', 'db/migrations/0001_a.sql'],
+      ['unreadable_migration', 'db/migrations/0003_c.sql'],
+    ]);
+    expect(plan.migrations.map((m) => [m.filename, m.up, m.checksum])).toEqual([
+      [
+        '0002_b.sql',
+        'select 1; -- \u20ac uro\n',
+        createHash('sha256').update('select 1; -- \u20ac uro\n').digest('hex'),
+      ],
+    ]);
+  });
+
   test('problems name the file and the line', () => {
     const plan = discoverPlan(
       dir({ '0001_a.sql': '-- migrate:up\ncreate table t (id int);\n\nCREATE INDEX CONCURRENTLY t_i ON t (id);\n' }),
@@ -149,6 +188,14 @@ describe('checksums over normalized text', () => {
     expect(checksumOf(normalizeSql(lf + ' '))).not.toBe([...sums][0]);
     const d = dir({ '0001_a.sql': lf.replace(/\n/g, '\r\n') });
     expect(discoverPlan(d, 'x').migrations[0]?.checksum).toBe(checksumOf(lf));
+  });
+
+  test('the checksum is the SHA-256 (hex) of the UTF-8 text: ledgers written by earlier versions stay valid', () => {
+    expect(checksumOf('create table a (id int);\nselect 1;\n')).toBe(
+      '622f26749e98f579542aea0a849e7ddbb99843ce07887355d8f9af0a72299509',
+    );
+    const text = 'select 1; -- \u20ac \u{1F600}\n';
+    expect(checksumOf(text)).toBe(createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex'));
   });
 });
 

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { hash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { isTransactionControl, requiresNoTransaction, splitSql, type SqlStatement } from '../../db/sql-split.js';
 import type { DbReason } from '../../db/errors.js';
@@ -57,7 +57,7 @@ export function normalizeSql(text: string): string {
 }
 
 export function checksumOf(normalized: string): string {
-  return createHash('sha256').update(normalized, 'utf8').digest('hex');
+  return hash('sha256', normalized, 'hex');
 }
 
 /** `0042` → `42`. */
@@ -140,9 +140,18 @@ export function statementHead(text: string, max = 80): string {
   return flat.length > max ? `${flat.slice(0, max).trimEnd()}...` : flat;
 }
 
-/** Reads and checks one file (already known to have a valid name). */
-function readMigration(absPath: string, relPath: string, filename: string, id: string): Migration | PlanProblem {
-  const text = readText(absPath, relPath);
+/**
+ * Reads and checks one file (already known to have a valid name). `regular`: the directory listing
+ * says it is a regular file (no stat needed; anything else, a symlink too, is stat'ed).
+ */
+function readMigration(
+  absPath: string,
+  relPath: string,
+  filename: string,
+  id: string,
+  regular: boolean,
+): Migration | PlanProblem {
+  const text = readText(absPath, relPath, regular);
   if (typeof text !== 'string') return text;
   const normalized = normalizeSql(text);
   const sections = parseSections(normalized);
@@ -181,11 +190,14 @@ function readMigration(absPath: string, relPath: string, filename: string, id: s
   };
 }
 
+/** Strict UTF-8 (an invalid byte is an error, not U+FFFD); one decoder for every file (decode() without stream keeps no state). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** The file's text: a regular file, readable, UTF-8, without NUL bytes. */
-function readText(absPath: string, relPath: string): string | PlanProblem {
+function readText(absPath: string, relPath: string, regular: boolean): string | PlanProblem {
   let buf: Buffer;
   try {
-    if (!statSync(absPath).isFile())
+    if (!regular && !statSync(absPath).isFile())
       return problem(
         'invalid_migration_name',
         relPath,
@@ -206,7 +218,7 @@ function readText(absPath: string, relPath: string): string | PlanProblem {
   }
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    text = UTF8.decode(buf);
   } catch {
     return problem(
       'unreadable_migration',
@@ -263,13 +275,14 @@ function transactionalProblem(relPath: string, upLine: number, statements: SqlSt
 /** Discovers and checks every migration of `dir`. Never throws for a file problem: they are collected. */
 export function discoverPlan(dir: string, relDir: string): Plan {
   const plan: Plan = { dir, relDir, migrations: [], ignored: [], problems: [] };
-  const names = listDir(dir, relDir);
-  if (!Array.isArray(names)) {
-    plan.problems.push(names);
+  const entries = listDir(dir, relDir);
+  if (!Array.isArray(entries)) {
+    plan.problems.push(entries);
     return plan;
   }
   const byId = new Map<string, Migration>();
-  for (const name of names.sort()) {
+  const types = new Map(entries.map((e) => [e.name, e.isFile()]));
+  for (const name of [...types.keys()].sort()) {
     const relPath = `${relDir.replace(/\/+$/, '')}/${name}`;
     const m = MIGRATION_NAME_RE.exec(name);
     if (!m) {
@@ -278,7 +291,7 @@ export function discoverPlan(dir: string, relDir: string): Plan {
       continue;
     }
     const id = canonicalId(m[1] as string);
-    const read = readMigration(join(dir, name), relPath, name, id);
+    const read = readMigration(join(dir, name), relPath, name, id, types.get(name) === true);
     const other = byId.get(id);
     if ('reason' in read) plan.problems.push(read);
     else if (other) plan.problems.push(duplicateId(relPath, id, other));
@@ -291,11 +304,11 @@ export function discoverPlan(dir: string, relDir: string): Plan {
   return plan;
 }
 
-/** The names in the migrations directory, or the problem with the directory. */
-function listDir(dir: string, relDir: string): string[] | PlanProblem {
+/** The entries of the migrations directory (names and types), or the problem with the directory. */
+function listDir(dir: string, relDir: string): Dirent[] | PlanProblem {
   try {
     if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
-    return readdirSync(dir);
+    return readdirSync(dir, { withFileTypes: true });
   } catch (e) {
     const code = errorCode(e);
     const what = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a directory' : 'cannot be read';
