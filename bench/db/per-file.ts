@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { startPostgres } from '../../test/harness/postgres.js';
+import { PG_DIR } from './measure.js';
 
 const args = process.argv.slice(2);
 const at = args.indexOf('--files');
@@ -49,7 +50,7 @@ function backendCpuMs(pid: number): number {
   return (Number(f[11]) + Number(f[12])) * 10; // utime + stime, in clock ticks of 10 ms
 }
 
-const server = await startPostgres({ settings: { max_connections: 50 } });
+const server = await startPostgres({ settings: { max_connections: 50 }, parentDir: PG_DIR });
 try {
   await server.createRole('bench_owner', 'pw12345Aa');
   const clients: Record<string, pg.Client> = {};
