@@ -80,14 +80,23 @@ function opCommand(path: string[], op: OperationName, summary: string, fixed: Re
   const def = REGISTRY[op];
   // flags derived from the same schemas the action inputs are parsed and tested with; a command
   // that pins a mode takes only the inputs of that mode (the lists beside the schema)
-  const shape: Record<string, z.ZodType> = { ...commonInputsSchema.shape, ...def.inputs.shape };
-  const names = [...COMMON_INPUT_NAMES, ...commandInputs(op, fixed)].filter((n) => !(n in fixed));
-  const booleans = names.filter((n) => isBooleanInput(shape[n] as z.ZodType));
+  // split when the command is used (parsed or listed), not for every command at start
+  let flags: { strings: string[]; booleans: string[] } | undefined;
+  const split = () => {
+    const shape: Record<string, z.ZodType> = { ...commonInputsSchema.shape, ...def.inputs.shape };
+    const names = [...COMMON_INPUT_NAMES, ...commandInputs(op, fixed)].filter((n) => !(n in fixed));
+    const booleans = names.filter((n) => isBooleanInput(shape[n] as z.ZodType));
+    return { strings: names.filter((n) => !booleans.includes(n)), booleans };
+  };
   return {
     path,
     positionals: [],
-    strings: names.filter((n) => !booleans.includes(n)),
-    booleans,
+    get strings() {
+      return (flags ??= split()).strings;
+    },
+    get booleans() {
+      return (flags ??= split()).booleans;
+    },
     summary,
     run: (rt, args) => executeOperation(rt, op, { ...args, ...fixed }),
     op,
