@@ -16,6 +16,7 @@ import {
 } from '../isolation/names.js';
 import { PaasError, errorMessage } from '../output/errors.js';
 import { durationMs } from './duration.js';
+import { lazy } from '../runtime/lazy.js';
 import { vaultKey } from './vault-key.js';
 
 /**
@@ -30,9 +31,11 @@ const MAX_BYTES = 1_000_000;
 /** A vault key or named secret, e.g. POSTGRES_DSN_PROD (the value lives in the context's vault). */
 export { vaultKey };
 /** A lowercase SQL identifier (used unquoted-compatible, quoted anyway). */
-const sqlIdentifier = z
-  .string()
-  .regex(SQL_IDENTIFIER_RE, { error: 'must be a lowercase SQL identifier (letters, digits, underscores; at most 63)' });
+const sqlIdentifier = lazy(() =>
+  z.string().regex(SQL_IDENTIFIER_RE, {
+    error: 'must be a lowercase SQL identifier (letters, digits, underscores; at most 63)',
+  }),
+);
 const noControl = (s: string) =>
   ![...s].some((ch) => {
     const c = ch.charCodeAt(0);
@@ -40,51 +43,59 @@ const noControl = (s: string) =>
   });
 
 /** A path relative to the workspace (repository root), staying inside it. */
-const relativePath = z
-  .string()
-  .min(1)
-  .max(4096)
-  .refine((s) => noControl(s), { error: 'must not contain control characters' })
-  .refine((s) => !isAbsolute(s) && !s.startsWith('~'), { error: 'must be relative to the repository root' })
-  .refine((s) => !s.split(/[\\/]/).includes('..'), { error: 'must not contain .. segments' });
+const relativePath = lazy(() =>
+  z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((s) => noControl(s), { error: 'must not contain control characters' })
+    .refine((s) => !isAbsolute(s) && !s.startsWith('~'), { error: 'must be relative to the repository root' })
+    .refine((s) => !s.split(/[\\/]/).includes('..'), { error: 'must not contain .. segments' }),
+);
 
 /** An absolute path on a target. */
-const remotePath = z
-  .string()
-  .max(4096)
-  .refine((s) => s.startsWith('/'), { error: 'must be an absolute path' })
-  .refine((s) => noControl(s), { error: 'must not contain control characters' })
-  .refine((s) => !s.split('/').includes('..'), { error: 'must not contain .. segments' });
+const remotePath = lazy(() =>
+  z
+    .string()
+    .max(4096)
+    .refine((s) => s.startsWith('/'), { error: 'must be an absolute path' })
+    .refine((s) => noControl(s), { error: 'must not contain control characters' })
+    .refine((s) => !s.split('/').includes('..'), { error: 'must not contain .. segments' }),
+);
 
 /** A command run on a target (one line). */
-const commandString = z
-  .string()
-  .min(1)
-  .max(4096)
-  .refine((s) => noControl(s), { error: 'must be one line without control characters' });
+const commandString = lazy(() =>
+  z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((s) => noControl(s), { error: 'must be one line without control characters' }),
+);
 
 /** A runbook link: an http(s) URL, or a path in the repository (linked to the file on GitHub). */
-const runbookRef = z
-  .string()
-  .min(1)
-  .max(2048)
-  .refine(
-    (s) =>
-      /^https?:\/\//.test(s) ? /^https?:\/\/[^\s]+$/.test(s) : relativePath.safeParse(s).success && !/\s/.test(s),
-    { error: 'must be an http(s) URL or a path in the repository' },
-  );
+const runbookRef = lazy(() =>
+  z
+    .string()
+    .min(1)
+    .max(2048)
+    .refine(
+      (s) =>
+        /^https?:\/\//.test(s) ? /^https?:\/\/[^\s]+$/.test(s) : relativePath().safeParse(s).success && !/\s/.test(s),
+      { error: 'must be an http(s) URL or a path in the repository' },
+    ),
+);
 
-const httpStatus = z.number().int().min(100).max(599);
-const expectStatus = z.union([httpStatus, z.array(httpStatus).min(1).max(20)]);
-const port = z.number().int().min(1).max(65535);
+const httpStatus = lazy(() => z.number().int().min(100).max(599));
+const expectStatus = lazy(() => z.union([httpStatus(), z.array(httpStatus()).min(1).max(20)]));
+const port = lazy(() => z.number().int().min(1).max(65535));
 
 /** Days of a maintenance window (`contexts.<name>.maintenance[].weekdays`). */
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const STRATEGIES = ['serial', 'rolling', 'parallel', 'canary', 'bluegreen'] as const;
 export const CHECK_KINDS = ['http', 'sql', 'target', 'tls', 'backup'] as const;
 
-// Each section of the file is one named schema builder below; `build` composes them once, on first
-// use (constructing ~150 zod nodes is not free at process start).
+// Each section of the file is one named schema builder below, composed at the end of the file, each
+// built once, on first use (constructing ~150 zod nodes is not free at process start).
 
 // -------------------------------------------------------------------------------------------- apps
 
@@ -94,16 +105,16 @@ function healthSchema() {
     .strictObject({
       http: z
         .strictObject({
-          port,
+          port: port(),
           path: z
             .string()
             .max(2048)
             .regex(/^\/[^\s]*$/, { error: 'must start with / and hold no spaces' })
             .default('/'),
-          expect: expectStatus.default(200),
+          expect: expectStatus().default(200),
         })
         .optional(),
-      command: commandString.optional(),
+      command: commandString().optional(),
       interval: durationMs({ min: 100, max: 600_000 }).default(1000),
       timeout: durationMs({ min: 100, max: 600_000 }).default(5000),
       deadline: durationMs({ min: 1000, max: 3_600_000 }).default(30_000),
@@ -119,28 +130,30 @@ function healthSchema() {
 /** `apps.<app>.slots`: the two ports of a bluegreen app. */
 function slotsSchema() {
   return z.strictObject({
-    blue: z.strictObject({ port }),
-    green: z.strictObject({ port }),
-    switch: commandString.optional(),
+    blue: z.strictObject({ port: port() }),
+    green: z.strictObject({ port: port() }),
+    switch: commandString().optional(),
   });
 }
 
 /** The fields of one entry of `apps:` (docs/paas-yml.md, apps section). */
 function appFields() {
   return z.strictObject({
-    artifact: relativePath.optional(),
-    deploy_root: remotePath.default('/srv/paas'),
+    artifact: relativePath().optional(),
+    deploy_root: remotePath().default('/srv/paas'),
     keep_releases: z.number().int().min(2).max(100).default(5),
-    shared: z.array(relativePath).max(100).default([]),
-    start: commandString.optional(),
-    restart: commandString.optional(),
+    shared: z.array(relativePath()).max(100).default([]),
+    start: commandString().optional(),
+    restart: commandString().optional(),
     health: healthSchema().optional(),
     strategy: z.enum(STRATEGIES).default('serial'),
     batch: z.number().int().min(1).max(1000).default(1),
     max_parallel: z.number().int().min(1).max(256).default(4),
     canary: z.number().int().min(1).max(1000).default(1),
     slots: slotsSchema().optional(),
-    hooks: z.strictObject({ pre_switch: commandString.optional(), post_switch: commandString.optional() }).prefault({}),
+    hooks: z
+      .strictObject({ pre_switch: commandString().optional(), post_switch: commandString().optional() })
+      .prefault({}),
     // deploy/rollback (lib/ops/deploy): lock expiry, per-step time limit, SSH connection setup, Deployment URL
     lock_ttl: durationMs({ min: 10_000, max: 24 * 3_600_000 }).default(30 * 60_000),
     command_timeout: durationMs({ min: 1000, max: 6 * 3_600_000 }).default(10 * 60_000),
@@ -185,10 +198,10 @@ function appSchema() {
 /** `db:` (db_bootstrap and prod_verify's database check). */
 function dbSchema() {
   return z.strictObject({
-    migrations: relativePath.default('db/migrations'),
+    migrations: relativePath().default('db/migrations'),
     dsn: vaultKey.default('POSTGRES_DSN_PROD'),
-    ledger_schema: sqlIdentifier.default('public'),
-    ledger_table: sqlIdentifier.default('schema_migrations'),
+    ledger_schema: sqlIdentifier().default('public'),
+    ledger_table: sqlIdentifier().default('schema_migrations'),
     lock_wait: durationMs({ min: 0, max: 3_600_000 }).default(60_000),
     lock_timeout: durationMs({ min: 100, max: 3_600_000 }).default(5000),
     statement_timeout: durationMs({ min: 0, max: 24 * 3_600_000 }).default(600_000),
@@ -226,7 +239,7 @@ function httpCheckSchema() {
   return z.strictObject({
     url: vaultKey,
     method: z.enum(['GET', 'HEAD']).default('GET'),
-    expect: expectStatus.default(200),
+    expect: expectStatus().default(200),
     max_latency_ms: z.number().int().min(1).max(600_000).optional(),
     body_contains: z.string().min(1).max(1024).optional(),
     timeout: durationMs({ min: 100, max: 600_000 }).default(10_000),
@@ -250,7 +263,7 @@ function targetCheckSchema() {
   return z
     .strictObject({
       disk_max_pct: z.number().min(1).max(100).optional(),
-      disk_path: remotePath.default('/'),
+      disk_path: remotePath().default('/'),
       service: z
         .string()
         .regex(/^[A-Za-z0-9@._:-]{1,255}$/, { error: 'must be a service (unit) name' })
@@ -269,7 +282,7 @@ function tlsCheckSchema() {
   return z.strictObject({
     host: vaultKey,
     ca: vaultKey.optional(),
-    port: port.default(443),
+    port: port().default(443),
     min_days: z.number().int().min(0).max(3650).default(14),
     timeout: durationMs({ min: 100, max: 600_000 }).default(10_000),
   });
@@ -278,7 +291,7 @@ function tlsCheckSchema() {
 /** `ops.checks[].backup`. */
 function backupCheckSchema() {
   return z.strictObject({
-    dir: remotePath,
+    dir: remotePath(),
     max_age_hours: z
       .number()
       .positive()
@@ -295,7 +308,7 @@ function checkSchema() {
     .strictObject({
       name: checkName,
       required: z.boolean().default(true),
-      runbook: runbookRef.optional(),
+      runbook: runbookRef().optional(),
       http: httpCheckSchema().optional(),
       sql: sqlCheckSchema().optional(),
       target: targetCheckSchema().optional(),
@@ -330,7 +343,7 @@ function alertingSchema() {
 }
 
 /** `ops:` (ops_daily and prod_verify). */
-function opsSchema(check: ReturnType<typeof checkSchema>) {
+function opsSchema(check: z.ZodLazy<ReturnType<typeof checkSchema>>) {
   return z
     .strictObject({
       checks: z.array(check).max(200).default([]),
@@ -388,39 +401,58 @@ function contextEntrySchema() {
       .regex(/^[A-Za-z0-9_.-]{1,255}$/, { error: 'must be a GitHub environment name' })
       .optional(),
     trigger: webhookPolicySchema.optional(),
-    runbook: runbookRef.optional(),
+    runbook: runbookRef().optional(),
     maintenance: z.array(maintenanceWindowSchema()).max(20).optional(),
   });
 }
 
 // ------------------------------------------------------------------------------------- whole file
 
-/** Builds the schemas (once, on first use). */
-function build() {
-  const app = appSchema();
-  const db = dbSchema();
-  const check = checkSchema();
-  const paasYml = z.strictObject({
+// Each part is built on first use, once. The whole-file schema reaches apps, ops checks and contexts
+// through z.lazy, so the defaults of a repository without paas.yml (`{ version: 1 }`: empty apps,
+// checks and contexts) never build those parts; only db and ops' own fields are built for them.
+const app = lazy(appSchema);
+const db = lazy(dbSchema);
+const check = lazy(checkSchema);
+const contextEntry = lazy(contextEntrySchema);
+
+function paasYmlSchema() {
+  return z.strictObject({
     version: z.literal(1, { error: 'version must be 1' }),
-    apps: z.record(appName, app).default({}),
-    db: db.prefault({}),
-    ops: opsSchema(check).prefault({}),
+    apps: z.record(appName, z.lazy(app)).default({}),
+    db: db().prefault({}),
+    ops: opsSchema(z.lazy(check)).prefault({}),
     contexts: z
-      .record(z.string().regex(CONTEXT_NAME_RE, { error: `context names match ${NAME_RULE}` }), contextEntrySchema())
+      .record(z.string().regex(CONTEXT_NAME_RE, { error: `context names match ${NAME_RULE}` }), z.lazy(contextEntry))
       .default({}),
   });
-  return { paasYml, db, check, app };
 }
+const paasYml = lazy(paasYmlSchema);
 
-let built: ReturnType<typeof build> | null = null;
-/** The schemas of paas.yml: `paasYml` (the whole file), `db`, `check` (one ops check), `app` (one entry of `apps:`). */
-export function paasYmlSchemas(): ReturnType<typeof build> {
-  built ??= build();
-  return built;
+const SCHEMAS = {
+  get paasYml() {
+    return paasYml();
+  },
+  get db() {
+    return db();
+  },
+  get check() {
+    return check();
+  },
+  get app() {
+    return app();
+  },
+};
+/**
+ * The schemas of paas.yml: `paasYml` (the whole file), `db`, `check` (one ops check), `app` (one
+ * entry of `apps:`); each is built when first read.
+ */
+export function paasYmlSchemas(): typeof SCHEMAS {
+  return SCHEMAS;
 }
-export type PaasYml = z.output<ReturnType<typeof build>['paasYml']>;
-export type DbConfig = z.output<ReturnType<typeof build>['db']>;
-export type OpsCheck = z.output<ReturnType<typeof build>['check']>;
+export type PaasYml = z.output<ReturnType<typeof paasYmlSchema>>;
+export type DbConfig = z.output<ReturnType<typeof dbSchema>>;
+export type OpsCheck = z.output<ReturnType<typeof checkSchema>>;
 export type AppConfig = PaasYml['apps'][string];
 /** One maintenance window of a context, as the schema returns it (duration in ms). */
 export type MaintenanceWindowConfig = NonNullable<PaasYml['contexts'][string]['maintenance']>[number];
