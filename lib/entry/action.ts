@@ -177,12 +177,13 @@ export async function runAction(opName: string, outputs?: readonly string[]): Pr
     const raw = readInputs([...COMMON_INPUT_NAMES, ...Object.keys(def.inputs.shape)]);
     warnOutsideMode(rt, def, raw);
     // invalid inputs never reach persistence (it would act on, and log, values the operation refuses)
-    const valid = operationInputsSchema(def).safeParse(raw).success;
+    // (parsed once: the operation gets this result, and reports its first issue as before)
+    const checked = operationInputsSchema(def).safeParse(raw);
     // heavy modules (cache client, transports) load only when used, so every bundle starts fast
-    const restored = valid
+    const restored = checked.success
       ? await (await import('../persistence/action-hooks.js')).restoreForAction(rt, opName, raw)
       : null;
-    outcome = restored ?? (await executeOperation(rt, opName, raw));
+    outcome = restored ?? (await executeOperation(rt, opName, raw, checked));
   } catch (e) {
     outcome = failure(rt.redactor, 'paas', null, null, e);
   }

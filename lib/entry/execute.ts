@@ -5,7 +5,7 @@ import { failure } from '../output/outcome.js';
 import { parseDotenv } from '../isolation/vault.js';
 import { loadOperation } from './load.js';
 import { CONTEXT_NAME_RE, OPERATION_NAME_RE } from '../isolation/names.js';
-import { commonInputsSchema, parseInputs, type CommonInputs } from '../runtime/inputs.js';
+import { commonInputsSchema, parsedInputs, type CommonInputs } from '../runtime/inputs.js';
 import type { Runtime } from '../runtime/runtime.js';
 
 /** Registers secret inputs before anything else can echo them (the vault's values, tokens). */
@@ -40,15 +40,24 @@ export function operationInputsSchema(def: OperationDef): z.ZodObject {
   return schema;
 }
 
-/** Validates inputs (common + the operation's own) and runs the operation. Never throws. */
-export async function executeOperation(rt: Runtime, opName: string, raw: Record<string, unknown>): Promise<Outcome> {
+/**
+ * Validates inputs (common + the operation's own) and runs the operation. Never throws. `checked`: the
+ * result of {@link operationInputsSchema}'s safeParse of this same `raw`, when the caller has it (the
+ * action entry), so that the inputs are parsed once; its errors are reported here, as a parse here would.
+ */
+export async function executeOperation(
+  rt: Runtime,
+  opName: string,
+  raw: Record<string, unknown>,
+  checked?: z.ZodSafeParseResult<Record<string, unknown>>,
+): Promise<Outcome> {
   const command = OPERATION_NAME_RE.test(opName) ? opName : 'paas';
   const context = typeof raw.context === 'string' && CONTEXT_NAME_RE.test(raw.context) ? raw.context : null;
   const mode = typeof raw.mode === 'string' && OPERATION_NAME_RE.test(raw.mode) ? raw.mode : null;
   try {
     const def = await loadOperation(opName);
     registerSecretInputs(rt, raw, def.secretInputs);
-    const parsed = parseInputs(operationInputsSchema(def), raw);
+    const parsed = parsedInputs(checked ?? operationInputsSchema(def).safeParse(raw));
     // a malformed vault is an input error: refuse it (naming the line, never a value) before anything
     // touches the state root
     if ((parsed as CommonInputs).vault?.trim()) parseDotenv((parsed as CommonInputs).vault as string, 'vault input');

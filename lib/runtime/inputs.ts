@@ -34,7 +34,11 @@ export const COMMON_INPUT_NAMES = Object.keys(commonInputsSchema.shape) as Array
 
 /** Parses with zod and turns the first issue into PAAS_INVALID_ARGUMENT naming the input (never its value). */
 export function parseInputs<S extends z.ZodType>(schema: S, raw: unknown, what = 'input'): z.infer<S> {
-  const r = schema.safeParse(raw);
+  return parsedInputs(schema.safeParse(raw), what);
+}
+
+/** {@link parseInputs} of a result already at hand (the action entry checks inputs before persistence). */
+export function parsedInputs<T>(r: z.ZodSafeParseResult<T>, what = 'input'): T {
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const name = issue?.path.length ? issue.path.join('.') : what;
