@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { CONTEXT_TYPES, contextName, TARGET_ID_RE } from './names.js';
+import { lazy } from '../runtime/lazy.js';
 
 export const webhookPolicySchema = z
   .object({
@@ -57,15 +58,21 @@ export const contextConfigSchema = z
   .strict();
 export type ContextConfig = z.infer<typeof contextConfigSchema>;
 
-/** Portable metadata (export/import): no state_root, no vault path, never a secret. */
-export const contextExportSchema = z
-  .object({
-    format: z.literal('paas-context-export/1'),
-    name: contextName,
-    type: z.enum(CONTEXT_TYPES),
-    default_targets: z.array(targetId).max(1000),
-    webhook_policy: webhookPolicySchema,
-    audit_sink: z.enum(['events', 'events+stdout']),
-  })
-  .catchall(z.unknown());
-export type ContextExport = z.infer<typeof contextExportSchema>;
+function exportSchema() {
+  return z
+    .object({
+      format: z.literal('paas-context-export/1'),
+      name: contextName,
+      type: z.enum(CONTEXT_TYPES),
+      default_targets: z.array(targetId).max(1000),
+      webhook_policy: webhookPolicySchema,
+      audit_sink: z.enum(['events', 'events+stdout']),
+    })
+    .catchall(z.unknown());
+}
+/**
+ * Portable metadata (export/import): no state_root, no vault path, never a secret. Built on first
+ * use: only `context import` reads it, and this module is on every action's start path.
+ */
+export const contextExportSchema = lazy(exportSchema);
+export type ContextExport = z.infer<ReturnType<typeof exportSchema>>;

@@ -351,7 +351,7 @@ function importedVault(
 export function contextImport(rt: Runtime, raw: unknown): Outcome {
   const a = parseInputs(importSchema, raw, 'argument');
   const doc = readImportDoc(rt, a);
-  const parsed = parseInputs(contextExportSchema, doc, 'import field');
+  const parsed = parseInputs(contextExportSchema(), doc, 'import field');
   const name = a.name ?? parsed.name;
   const store = openStore(rt, a);
   const { vaultFile, vaultEntries } = importedVault(rt, store, name, doc, a.dangerously_include_secrets);
