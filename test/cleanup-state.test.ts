@@ -78,7 +78,9 @@ describe('postReleaseLocks', () => {
     const t = new LocalTransport(dir);
     const a = appDir(dir, 'oss-demo', 'web');
     const owner = JSON.stringify({ run: '7', actor: 'tester' });
-    const took = await t.exec(prepareScript(a, { token: 'tok7', run: '7', ownerJson: owner, ttlSeconds: 600 }));
+    const took = await t.exec(
+      prepareScript(a, { token: 'tok7', run: '7', attempt: '1', ownerJson: owner, ttlSeconds: 600 }),
+    );
     expect(parseState(took.stdout).lock).toBe('acquired');
     const saved: Array<[string, string]> = [];
     const rt = runtime(saved);

@@ -4,7 +4,7 @@
  * mid-deploy: its `post:` step releases the lock and a re-run recovers.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, rmrf, tempDir } from './helpers.js';
 import { appYml, makeRelease, runOp } from './harness/deploy-app.js';
@@ -273,23 +273,30 @@ describe('bluegreen (local transport, two slots)', () => {
 });
 
 describe('lock semantics (local transport, the real scripts)', () => {
-  test('acquire, held by another token, re-entered by the same run, stale takeover, never release others', async () => {
+  test('acquire, held by another token, re-entered by the same run, taken over by a later attempt of it, stale takeover, never release others', async () => {
     const t = new LocalTransport(target('lock-target'));
     const a = buildAppDir(t.rootOverride, 'oss-demo', 'web');
-    const spec = (token: string, run: string, ttlSeconds = 60) => ({
+    const spec = (token: string, run: string, attempt: string) => ({
       token,
       run,
+      attempt,
       ownerJson: JSON.stringify({ run, actor: 'x' }),
-      ttlSeconds,
+      ttlSeconds: 60,
     });
-    const lock = async (token: string, run: string, ttl?: number) =>
-      parseState((await t.exec(prepareScript(a, spec(token, run, ttl)))).stdout);
+    const lock = async (token: string, run: string, attempt = '1') =>
+      parseState((await t.exec(prepareScript(a, spec(token, run, attempt)))).stdout);
     expect((await lock('t1', '1')).lock).toBe('acquired');
     const held = await lock('t2', '2');
     expect(held.lock).toBe('held');
     expect(held.lockOwner).toEqual({ run: '1', actor: 'x' });
     expect((await lock('t1', '1')).lock).toBe('reentered');
-    expect((await lock('t3', '1')).lock).toBe('taken_over'); // a re-run attempt of run 1
+    // another job of the same run attempt (a matrix, a second job deploying the same app): held
+    expect((await lock('t5', '1')).lock).toBe('held');
+    expect((await lock('t3', '1', '2')).lock).toBe('taken_over'); // a re-run attempt of run 1
+    expect((await lock('t6', '1', '2')).lock).toBe('held');
+    // a lock written before attempts were recorded: a job of the same run takes it over, as before
+    rmSync(join(a, '.paas', 'lock', 'attempt'));
+    expect((await lock('t7', '1', '2')).lock).toBe('taken_over');
     expect((await t.exec(unlockScript(a, 't1'))).stdout.trim()).toBe('unlock=not_owner');
     writeFileSync(join(a, '.paas', 'lock', 'expires'), `${Math.floor(Date.now() / 1000) - 1}\n`);
     expect((await lock('t4', '4')).lock).toBe('taken_over');
@@ -303,7 +310,7 @@ describe('staged remote steps (gated scripts)', () => {
   test('nothing runs until fired; cancel or a closed stdin ends it with nothing done; the deadline counts from fire', async () => {
     const dir = target('staged-target');
     const t = new LocalTransport(dir);
-    const id = { context: 'oss-demo', app: 'web', run: '1', actor: 'x', sha: '', token: 'tok' };
+    const id = { context: 'oss-demo', app: 'web', run: '1', attempt: '1', actor: 'x', sha: '', token: 'tok' };
     const n = new TargetNode({ kind: 'local', id: 'web1', dir }, t, '/srv/paas', id, new Redactor(), () => {});
     const mark = (name: string) => `touch ${join(dir, name)}; echo ran-${name}`;
     const fired = new Staged(n, mark('fired'), 'test', 5000);
@@ -351,7 +358,7 @@ function descendantsRunning(text: string): number[] {
 
 describe('every wait ends (issue 18)', () => {
   test('an unexpected error while the receive scripts wait for their answer: each gets abort, releases its lock and ends', async () => {
-    const id = { context: 'oss-demo', app: 'web', run: '7', actor: 'x', sha: '', token: 'tok18' };
+    const id = { context: 'oss-demo', app: 'web', run: '7', attempt: '1', actor: 'x', sha: '', token: 'tok18' };
     const nodes = ['web1', 'web2', 'web3'].map((name) => {
       const dir = target(`wait-${name}`);
       return new TargetNode(

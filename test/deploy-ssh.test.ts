@@ -419,7 +419,7 @@ d('deploy over SSH to real sshd hosts', () => {
     expect(cur3()).toEqual(['v2', 'v2', 'v2']);
   });
 
-  test('sshd killed during upload: PAAS_REMOTE_UPLOAD_FAILED, nothing switched; a re-run of the same run takes its lock back', async () => {
+  test('sshd killed during upload: PAAS_REMOTE_UPLOAD_FAILED, nothing switched; a re-run attempt of the same run takes its lock back, another job of the same attempt does not', async () => {
     config({ strategy: 'parallel', extra: '    connect_attempts: 2' });
     expect((await deploy3('v1', tgz('v1'))).outcome.exitCode).toBe(0);
     const big = makeRelease(rels, 'big', {
@@ -447,7 +447,12 @@ d('deploy over SSH to real sshd hosts', () => {
     expect(cur3()).toEqual(['v1', 'v1', 'v1']);
     expect(lock3()).toEqual([false, true, false]); // web2 was unreachable: its lock waits for the post step, a re-run or the TTL
     await lab.start(h2);
-    const rerun = await deploy3('big', big, undefined, { GITHUB_RUN_ID: '4242' });
+    // another job of the same run attempt does not take web2's lock
+    const sameAttempt = await deploy3('big', big, undefined, { GITHUB_RUN_ID: '4242', GITHUB_RUN_ATTEMPT: '1' });
+    expect(sameAttempt.outcome.envelope.error?.code).toBe('PAAS_LOCK_HELD');
+    expect(cur3()).toEqual(['v1', 'v1', 'v1']);
+    expect(lock3()).toEqual([false, true, false]);
+    const rerun = await deploy3('big', big, undefined, { GITHUB_RUN_ID: '4242', GITHUB_RUN_ATTEMPT: '2' });
     expect(rerun.outcome.envelope.error).toBeUndefined();
     expect(cur3()).toEqual(['big', 'big', 'big']);
     expect(lock3()).toEqual([false, false, false]);
@@ -886,7 +891,7 @@ d('deploy over SSH to real sshd hosts', () => {
       [],
     );
     const transports = buildTransports(specs, v, { concurrency: 4, attempts: 2, log: () => {} });
-    const id = { context: CTX, app: 'web', run: '18', actor: 'x', sha: '', token: 'tok18ssh' };
+    const id = { context: CTX, app: 'web', run: '18', attempt: '1', actor: 'x', sha: '', token: 'tok18ssh' };
     const nodes = specs.map(
       (sp) => new TargetNode(sp, transports.get(sp.id)!, '/srv/paas', id, new Redactor(), () => {}),
     );

@@ -93,7 +93,7 @@ describe('target state transitions: one table', () => {
         { id: 'web1' } as never,
         new LocalTransport('/nonexistent'),
         '/srv',
-        { context: 'c', app: 'a', run: '1', actor: 'x', sha: '', token: 't' },
+        { context: 'c', app: 'a', run: '1', attempt: '1', actor: 'x', sha: '', token: 't' },
         new Redactor(),
         () => {},
       );

@@ -47,11 +47,11 @@ describe('q: the one quoting function', () => {
 describe('script builders (text)', () => {
   const A = appDir('/srv/paas', 'internal-dogfood', 'web');
   const env = { appDir: A, context: 'internal-dogfood', app: 'web', target: 'web1', release: 'v2' };
-  const lock = { token: 'tok', run: '42', ownerJson: '{"run":"42"}', ttlSeconds: 60 };
+  const lock = { token: 'tok', run: '42', attempt: '1', ownerJson: '{"run":"42"}', ttlSeconds: 60 };
 
   test('every script starts with set -eu and names the app dir once, quoted', () => {
     for (const s of [
-      prepareScript(A, { token: 'tok', run: '42', ownerJson: '{"run":"42"}', ttlSeconds: 60 }),
+      prepareScript(A, { token: 'tok', run: '42', attempt: '1', ownerJson: '{"run":"42"}', ttlSeconds: 60 }),
       unlockScript(A, 'tok'),
       receiveScript(A, { release: 'v2', sha256: 'a'.repeat(64), shared: ['storage', 'config/app.env'], lock }),
       switchScript(A, { env, lockToken: 'tok', preSwitch: './bin/check', start: './bin/start' }),
@@ -63,7 +63,13 @@ describe('script builders (text)', () => {
   });
 
   test('lock: atomic mkdir, stale after TTL, takeover by rename, our token only', () => {
-    const s = prepareScript(A, { token: 'tok1', run: '42', ownerJson: '{"actor":"o\'neil"}', ttlSeconds: 90 });
+    const s = prepareScript(A, {
+      token: 'tok1',
+      run: '42',
+      attempt: '1',
+      ownerJson: '{"actor":"o\'neil"}',
+      ttlSeconds: 90,
+    });
     expect(s).toContain('mkdir "$L" 2>/dev/null || return 1');
     expect(s).toContain('+ 90 ))');
     expect(s).toContain(`printf '%s\\n' '{"actor":"o'\\''neil"}' >"$L/owner.json"`);
@@ -71,7 +77,7 @@ describe('script builders (text)', () => {
     expect(unlockScript(A, 'tok1')).toContain(
       `= 'tok1' ]; then rm -rf "$L"; echo "unlock=released"; else echo "unlock=not_owner"; fi`,
     );
-    expect(() => prepareScript(A, { token: 'a b', run: '1', ownerJson: '{}', ttlSeconds: 1 })).toThrow(
+    expect(() => prepareScript(A, { token: 'a b', run: '1', attempt: '1', ownerJson: '{}', ttlSeconds: 1 })).toThrow(
       UnsafeValueError,
     );
   });
@@ -169,7 +175,7 @@ describe('symlink chains (issue 11 item 1)', () => {
         release: 'v9',
         sha256: createHash('sha256').update(bytes).digest('hex'),
         shared: ['storage', 'public/uploads'],
-        lock: { token: 'tok', run: '1', ownerJson: '{}', ttlSeconds: 60 },
+        lock: { token: 'tok', run: '1', attempt: '1', ownerJson: '{}', ttlSeconds: 60 },
       });
       let code = 0;
       let stderr = '';
@@ -204,7 +210,7 @@ describe('symlink chains (issue 11 item 1)', () => {
         release: 'v1',
         sha256: createHash('sha256').update(bytes).digest('hex'),
         shared: ['.env', 'config/app.yml', 'storage'],
-        lock: { token: 'tok', run: '1', ownerJson: '{}', ttlSeconds: 60 },
+        lock: { token: 'tok', run: '1', attempt: '1', ownerJson: '{}', ttlSeconds: 60 },
       });
       execFileSync('sh', ['-c', script], {
         input: Buffer.concat([Buffer.from('go\n'), bytes]),
@@ -235,7 +241,7 @@ describe('symlink chains (issue 11 item 1)', () => {
         release: 'v9',
         sha256: createHash('sha256').update(bytes).digest('hex'),
         shared: ['public/uploads'],
-        lock: { token: 'tok', run: '1', ownerJson: '{}', ttlSeconds: 60 },
+        lock: { token: 'tok', run: '1', attempt: '1', ownerJson: '{}', ttlSeconds: 60 },
       });
       let code = 0;
       try {

@@ -162,8 +162,13 @@ export function stateScript(a: string): string {
 interface LockSpec {
   /** random per run: only the holder of this token may release the lock */
   token: string;
-  /** GITHUB_RUN_ID (or a CLI run id): a re-run attempt of the same run takes its own lock over */
+  /** GITHUB_RUN_ID (or a CLI run id) */
   run: string;
+  /**
+   * GITHUB_RUN_ATTEMPT: a later attempt of the same run takes over a lock an earlier attempt left;
+   * two jobs of one attempt (a matrix, two workflows' jobs) never take each other's
+   */
+  attempt: string;
   /** owner document, JSON (run, actor, sha, time, expires); no secret */
   ownerJson: string;
   ttlSeconds: number;
@@ -173,6 +178,7 @@ interface LockSpec {
 function lockLines(lock: LockSpec): string[] {
   check(TOKEN_RE, lock.token, 'lock token');
   check(TOKEN_RE, lock.run, 'run id');
+  check(TOKEN_RE, lock.attempt, 'run attempt');
   const ttl = Math.max(1, Math.floor(lock.ttlSeconds));
   return [
     'mkdir -p "$A/releases" "$A/shared" "$A/.paas/uploads" "$A/.paas/sums"',
@@ -181,15 +187,18 @@ function lockLines(lock: LockSpec): string[] {
     '  mkdir "$L" 2>/dev/null || return 1',
     `  printf '%s\\n' ${q(lock.token)} >"$L/token"`,
     `  printf '%s\\n' ${q(lock.run)} >"$L/run"`,
+    `  printf '%s\\n' ${q(lock.attempt)} >"$L/attempt"`,
     `  printf '%s\\n' ${q(lock.ownerJson)} >"$L/owner.json"`,
     `  echo $(( $(date +%s) + ${ttl} )) >"$L/expires"`,
     '}',
     'if take; then lk=acquired',
     'else',
     '  t=$(cat "$L/token" 2>/dev/null || true); r=$(cat "$L/run" 2>/dev/null || true)',
+    '  a=$(cat "$L/attempt" 2>/dev/null || true)',
     `  e=$(cat "$L/expires" 2>/dev/null || echo $(( $(stat -c %Y "$L" 2>/dev/null || date +%s) + ${ttl} )))`,
     `  if [ "$t" = ${q(lock.token)} ]; then lk=reentered`,
-    `  elif [ "$r" = ${q(lock.run)} ] || [ "$(date +%s)" -gt "$e" ]; then`,
+    // an earlier attempt of this run (a lock written before attempts were recorded counts as one)
+    `  elif { [ "$r" = ${q(lock.run)} ] && [ "$a" != ${q(lock.attempt)} ]; } || [ "$(date +%s)" -gt "$e" ]; then`,
     '    s="$L.stale.$$"',
     '    if mv "$L" "$s" 2>/dev/null && take; then rm -rf "$s"; lk=taken_over; else lk=held; fi',
     '  else lk=held',

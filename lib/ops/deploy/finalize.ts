@@ -147,6 +147,7 @@ async function lockToReturn(f: Finalizing, nodes: TargetNode[]): Promise<TargetN
   const spec = {
     token: fleet.identity.token,
     run: fleet.identity.run,
+    attempt: fleet.identity.attempt,
     ownerJson: owner,
     ttlSeconds: fleet.cfg.lock_ttl / 1000,
   };

@@ -26,10 +26,17 @@ import { committedTrigger } from './policy.js';
 function runIdentity(rt: Runtime, context: string, app: string): RunIdentity {
   const clean = (s: string | undefined, re: RegExp) => (s && re.test(s) ? s : '');
   const run = clean(rt.env.GITHUB_RUN_ID, /^\d{1,20}$/) || `cli-${randomBytes(6).toString('hex')}`;
+  const attempt = runAttempt(rt.env);
   const actor =
     clean(rt.env.GITHUB_ACTOR, /^[A-Za-z0-9-[\]]{1,64}$/) || `local:${clean(rt.env.USER, UNIX_USER_RE) || 'user'}`;
   const sha = clean(rt.env.GITHUB_SHA, /^[0-9a-f]{7,64}$/);
-  return { context, app, run, actor, sha, token: randomBytes(12).toString('hex') };
+  return { context, app, run, attempt, actor, sha, token: randomBytes(12).toString('hex') };
+}
+
+/** GITHUB_RUN_ATTEMPT when it is a number, else 1. */
+export function runAttempt(env: NodeJS.ProcessEnv): string {
+  const a = env.GITHUB_RUN_ATTEMPT;
+  return a && /^\d{1,6}$/.test(a) ? a : '1';
 }
 
 /** The lock's owner document (no secret): run, actor, sha, time, expiry (epoch seconds). */
@@ -37,6 +44,7 @@ export function lockOwner(rt: Runtime, id: RunIdentity, op: string, release: str
   const now = rt.now();
   return JSON.stringify({
     run: id.run,
+    attempt: id.attempt,
     actor: id.actor,
     sha: id.sha,
     time: now.toISOString(),

@@ -73,6 +73,8 @@ export interface RunIdentity {
   context: string;
   app: string;
   run: string;
+  /** GITHUB_RUN_ATTEMPT (1 outside Actions): see the lock's takeover rule (transport/commands.ts) */
+  attempt: string;
   actor: string;
   sha: string;
   token: string;
@@ -302,6 +304,7 @@ const LOCK_TIMEOUT_MS = 60_000;
 const lockSpec = (n: TargetNode, o: Pick<FleetOptions, 'cfg'>, ownerJson: string) => ({
   token: n.id.token,
   run: n.id.run,
+  attempt: n.id.attempt,
   ownerJson,
   ttlSeconds: o.cfg.lock_ttl / 1000,
 });
