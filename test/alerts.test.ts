@@ -61,7 +61,7 @@ describe('alert issue lifecycle', () => {
     expect(statusLines(r1).at(-2)).toBe('ops_alert status=opened issue=1 slack=sent');
     expect(alertIssues()).toHaveLength(1);
     const issue = alertIssues()[0]!;
-    expect(issue.title).toBe(ALERT_TITLE);
+    expect(issue.title).toBe(`${ALERT_TITLE}: internal-dogfood`);
     expect(issue.body).toContain(alertMarker('internal-dogfood'));
     expect(issue.body).toContain('ops_daily status=unhealthy mode=prod checks=1 failed=1');
     expect(issue.body).toContain('https://github.com/acme/shop/actions/runs/777');

@@ -193,7 +193,7 @@ describe('one alert issue per context, also when the matrix jobs run at once', (
     for (const n of names) {
       const issues = gh.openIssuesWith(alertMarker(n));
       expect([n, issues.length]).toEqual([n, 1]);
-      expect(issues[0]!.title).toBe(ALERT_TITLE);
+      expect(issues[0]!.title).toBe(`${ALERT_TITLE}: ${n}`);
       for (const other of names.filter((o) => o !== n)) expect(issues[0]!.body).not.toContain(alertMarker(other));
     }
     const numbers = new Set(names.map((n) => gh.openIssuesWith(alertMarker(n))[0]!.number));

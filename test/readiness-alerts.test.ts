@@ -109,7 +109,7 @@ describe('readiness alert beside the ops_daily alert', () => {
     expect(alertLines(r1)).toEqual(['ops_alert status=opened context=internal-dogfood issue=1 slack=sent']);
     expect(lines(r1).at(-1)).toBe('ops_readiness status=not_ready reason=rollback_drill contexts=1 checks=6 failed=1');
     const ri = gh.issues.get(1)!;
-    expect(ri.title).toBe(READINESS_ALERT_TITLE);
+    expect(ri.title).toBe(`${READINESS_ALERT_TITLE}: internal-dogfood`);
     expect(ri.body).toContain(alertMarker('internal-dogfood', READINESS_ALERT));
     expect(ri.body).not.toContain(alertMarker('internal-dogfood', OPS_DAILY_ALERT));
     expect(ri.body).toContain(
@@ -124,7 +124,7 @@ describe('readiness alert beside the ops_daily alert', () => {
     const d1 = await s.opsDaily();
     expect(d1.code).toBe(2);
     expect(lines(d1)).toContain('ops_alert status=opened issue=2 slack=sent');
-    expect(gh.issues.get(2)!.title).toBe(ALERT_TITLE);
+    expect(gh.issues.get(2)!.title).toBe(`${ALERT_TITLE}: internal-dogfood`);
     expect(gh.issues.get(1)!.comments).toHaveLength(0);
 
     // a recurrence of each: a comment on its own issue, no new issue (deduplicated by marker)

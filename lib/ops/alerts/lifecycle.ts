@@ -95,6 +95,11 @@ export const READINESS_ALERT: AlertKind = {
   },
 };
 
+/** An alert issue's title: the kind's and the context's (one issue per context: they are told apart in the issue list, as in Slack). */
+function issueTitle(kind: AlertKind, context: string): string {
+  return `${kind.title}: ${context}`;
+}
+
 export function alertMarker(context: string, kind: AlertKind = OPS_DAILY_ALERT): string {
   return `<!-- paas-actions:${kind.id}-alert context=${context} -->`;
 }
@@ -637,7 +642,7 @@ async function openIssue(rc: Reconcile, gh: GitHubIssuesApi, p: IssueProgress): 
     p.since = { since: streak.since ?? input.now.toISOString(), since_run: streak.since_run ?? safe.runUrl ?? null };
   const state: MarkerState = { ...p.since, fails: streak.fails, oks: 0, notified_at: input.now.toISOString() };
   const created = await gh.createIssue({
-    title: kind.title,
+    title: r.redact(issueTitle(kind, input.context)),
     body: r.redact(issueBody(safe, state)),
     labels: [ALERT_LABEL],
   });
@@ -1030,7 +1035,7 @@ async function flappingIssue(fc: Flap, entering: boolean): Promise<FlapGitHub> {
   try {
     if (!issue) {
       issue = await gh.createIssue({
-        title: kind.title,
+        title: r.redact(issueTitle(kind, fc.input.context)),
         body: r.redact(issueBody(safe, fc.markerState)),
         labels: [ALERT_LABEL, FLAPPING_LABEL],
       });
