@@ -1,1 +1,0 @@
-import{deploy,deployInputs}from"./chunk-6PWH7RLW.js";import"./chunk-ZKAQ2DD6.js";import"./chunk-7Q3HM4SU.js";import"./chunk-CFGDCXAZ.js";import"./chunk-7ZHWIOSI.js";import"./chunk-76U5EXT3.js";import"./chunk-L7O2TFIE.js";import"./chunk-SC5UI32A.js";export{deploy,deployInputs};

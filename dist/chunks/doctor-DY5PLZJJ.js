@@ -1,1 +1,0 @@
-import{doctor}from"./chunk-YQZGMEJ3.js";import"./chunk-2YRDUMQK.js";import"./chunk-7Q3HM4SU.js";import"./chunk-CFGDCXAZ.js";import"./chunk-7ZHWIOSI.js";import"./chunk-76U5EXT3.js";import"./chunk-L7O2TFIE.js";import"./chunk-SC5UI32A.js";export{doctor};

@@ -1,1 +1,0 @@
-import{prodVerify,prodVerifyInputs}from"./chunk-MBH5K47S.js";import"./chunk-CFGDCXAZ.js";import"./chunk-76U5EXT3.js";import"./chunk-L7O2TFIE.js";import"./chunk-SC5UI32A.js";export{prodVerify,prodVerifyInputs};

@@ -1,1 +1,0 @@
-import{rollback}from"./chunk-EP652E7C.js";import"./chunk-CFGDCXAZ.js";import"./chunk-7ZHWIOSI.js";import"./chunk-76U5EXT3.js";import"./chunk-L7O2TFIE.js";import"./chunk-SC5UI32A.js";export{rollback};
