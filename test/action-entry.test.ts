@@ -20,6 +20,7 @@ import { Redactor } from '../lib/redaction/redactor.js';
 import { memoryLogger } from '../lib/runtime/logger.js';
 import type { Runtime } from '../lib/runtime/runtime.js';
 import type { Outcome } from '../lib/output/envelope.js';
+import { captureStdout } from './persist-helpers.js';
 
 let dir = '';
 let n = 0;
@@ -45,17 +46,7 @@ async function captured(fn: () => Promise<void>): Promise<{ stdout: string; outp
   writeFileSync(summaryFile, '');
   process.env.GITHUB_OUTPUT = out;
   process.env.GITHUB_STEP_SUMMARY = summaryFile;
-  let stdout = '';
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await fn();
-  } finally {
-    process.stdout.write = write;
-  }
+  const { out: stdout } = await captureStdout(fn);
   return { stdout, outputs: readFileSync(out, 'utf8'), summary: readFileSync(summaryFile, 'utf8') };
 }
 
