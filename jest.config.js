@@ -8,6 +8,7 @@ export default {
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   setupFiles: ['<rootDir>/test/setup.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/setup-each.ts'],
   testTimeout: 60000,
   maxWorkers: 2,
 };
