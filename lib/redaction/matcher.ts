@@ -71,6 +71,46 @@ function windowClasses(a: Anchor): ByteClass[] {
   return [...a.before, ...lit, ...a.after];
 }
 
+/**
+ * Writes every word k0[a] | k1[b] | k2[c] | k3[d] (case-folded) of one window offset, with the
+ * entry (id, delta), from index n on; returns the index after the last. One flat loop (an odometer
+ * over the four lanes, the last lane fastest): nested loops here made V8 compile the innermost one
+ * on its own (OSR) and leave that code at every exit, hundreds of times at each start.
+ */
+function productWords(
+  words: Int32Array,
+  ids: Int32Array,
+  deltas: Int32Array,
+  from: number,
+  lanes: readonly [number[], number[], number[], number[]],
+  id: number,
+  delta: number,
+): number {
+  const [k0, k1, k2, k3] = lanes;
+  const total = k0.length * k1.length * k2.length * k3.length;
+  let n = from;
+  let i0 = 0;
+  let i1 = 0;
+  let i2 = 0;
+  let i3 = 0;
+  for (let t = 0; t < total; t++) {
+    words[n] = (k0[i0] as number) | (k1[i1] as number) | (k2[i2] as number) | (k3[i3] as number) | FOLD_MASK;
+    ids[n] = id;
+    deltas[n++] = delta;
+    if (++i3 === k3.length) {
+      i3 = 0;
+      if (++i2 === k2.length) {
+        i2 = 0;
+        if (++i1 === k1.length) {
+          i1 = 0;
+          i0++;
+        }
+      }
+    }
+  }
+  return n;
+}
+
 /** A list of anchors with their word index: finds which anchors start around a word. */
 class AnchorSet {
   readonly index: WordIndex;
@@ -110,8 +150,8 @@ class AnchorSet {
       const k = first[id] as number;
       for (let o = k; o < k + 4 && o + 4 <= win.length; o++) {
         // packWord's linearity (each byte in its own lane): each class's bytes shifted into their
-        // lane once, then the words are ORs in indexed loops (this runs cold, at every start)
-        const [k0, k1, k2, k3] = win
+        // lane once, then the words are ORs (productWords; this runs cold, at every start)
+        const lanes = win
           .slice(o, o + 4)
           .map((c, lane) => c.map((b) => (b & 255) << LANE_SHIFT[lane as 0 | 1 | 2 | 3])) as [
           number[],
@@ -119,22 +159,7 @@ class AnchorSet {
           number[],
           number[],
         ];
-        const delta = o - before;
-        const n3 = k3.length;
-        for (let i0 = 0; i0 < k0.length; i0++) {
-          const w0 = (k0[i0] as number) | FOLD_MASK;
-          for (let i1 = 0; i1 < k1.length; i1++) {
-            const w1 = w0 | (k1[i1] as number);
-            for (let i2 = 0; i2 < k2.length; i2++) {
-              const w = w1 | (k2[i2] as number);
-              for (let i3 = 0; i3 < n3; i3++) {
-                words[n] = w | (k3[i3] as number);
-                ids[n] = id;
-                deltas[n++] = delta;
-              }
-            }
-          }
-        }
+        n = productWords(words, ids, deltas, n, lanes, id, o - before);
       }
     }
     this.index.addMany(words, ids, deltas, n);
