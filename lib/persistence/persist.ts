@@ -8,6 +8,7 @@ import type { CacheStore } from './cache-store.js';
 import { open, seal, STATE_KEY_NAME, type SealScope } from './crypto.js';
 import { assertNoSecret, type SecretNeedle } from './scan.js';
 import { materialize, mergeInto, snapshotContext, type MergeStats } from './state-files.js';
+import { runAttempt } from '../runtime/runtime.js';
 
 /**
  * State that survives ephemeral runners: restore the newest sealed entry of a context at the
@@ -24,8 +25,7 @@ export function keyPrefix(context: string): string {
 
 function newEntryKey(context: string, env: NodeJS.ProcessEnv): string {
   const run = /^[0-9]{1,20}$/.test(env.GITHUB_RUN_ID ?? '') ? env.GITHUB_RUN_ID : 'local';
-  const attempt = /^[0-9]{1,6}$/.test(env.GITHUB_RUN_ATTEMPT ?? '') ? env.GITHUB_RUN_ATTEMPT : '1';
-  return `${keyPrefix(context)}${run}-${attempt}-${randomBytes(6).toString('hex')}`;
+  return `${keyPrefix(context)}${run}-${runAttempt(env)}-${randomBytes(6).toString('hex')}`;
 }
 
 export interface PersistDeps {

@@ -31,3 +31,9 @@ export interface Runtime {
 export function isCI(env: NodeJS.ProcessEnv): boolean {
   return env.GITHUB_ACTIONS === 'true' || env.CI === 'true' || env.CI === '1';
 }
+
+/** GITHUB_RUN_ATTEMPT when it is a number, else 1 (outside Actions). */
+export function runAttempt(env: NodeJS.ProcessEnv): string {
+  const a = env.GITHUB_RUN_ATTEMPT;
+  return a && /^\d{1,6}$/.test(a) ? a : '1';
+}

@@ -10,7 +10,7 @@ import type { Outcome } from '../../output/envelope.js';
 import { PaasError, errorMessage } from '../../output/errors.js';
 import { loadPaasYml } from '../../config/paas-yml.js';
 import type { CommonInputs } from '../../runtime/inputs.js';
-import type { Runtime } from '../../runtime/runtime.js';
+import { runAttempt, type Runtime } from '../../runtime/runtime.js';
 import { openContextSession, type ContextSession } from '../../runtime/session.js';
 import { UNIX_USER_RE } from '../../isolation/names.js';
 import { mapLimit } from '../../transport/limit.js';
@@ -31,12 +31,6 @@ function runIdentity(rt: Runtime, context: string, app: string): RunIdentity {
     clean(rt.env.GITHUB_ACTOR, /^[A-Za-z0-9-[\]]{1,64}$/) || `local:${clean(rt.env.USER, UNIX_USER_RE) || 'user'}`;
   const sha = clean(rt.env.GITHUB_SHA, /^[0-9a-f]{7,64}$/);
   return { context, app, run, attempt, actor, sha, token: randomBytes(12).toString('hex') };
-}
-
-/** GITHUB_RUN_ATTEMPT when it is a number, else 1. */
-export function runAttempt(env: NodeJS.ProcessEnv): string {
-  const a = env.GITHUB_RUN_ATTEMPT;
-  return a && /^\d{1,6}$/.test(a) ? a : '1';
 }
 
 /** The lock's owner document (no secret): run, actor, sha, time, expiry (epoch seconds). */
