@@ -1,0 +1,1 @@
+import{init_define_PAAS_ACTION_INPUTS}from"./chunk-SC5UI32A.js";init_define_PAAS_ACTION_INPUTS();function isCI(env){return env.GITHUB_ACTIONS==="true"||env.CI==="true"||env.CI==="1"}function runAttempt(env){let a=env.GITHUB_RUN_ATTEMPT;return a&&/^\d{1,6}$/.test(a)?a:"1"}export{isCI,runAttempt};
