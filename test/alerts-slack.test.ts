@@ -1,6 +1,7 @@
 /** The Slack notifier against the local receiver: bounded retries, Retry-After, no retry on 4xx, redaction. */
 import { afterAll, beforeAll, afterEach, describe, expect, test } from '@jest/globals';
 import { alertMessage, postSlack, retryAfterMs } from '../lib/ops/alerts/slack.js';
+import { OPS_DAILY_ALERT } from '../lib/ops/alerts/lifecycle.js';
 import { Deadline } from '../lib/github/retry.js';
 import { Redactor } from '../lib/redaction/redactor.js';
 import { virtualClock } from './ops-fixtures.js';
@@ -19,6 +20,7 @@ afterAll(() => slack.close());
 const msg = () =>
   alertMessage({
     kind: 'opened',
+    headers: OPS_DAILY_ALERT.slack,
     context: 'oss-demo',
     overall: 'unhealthy',
     lines: ['ops_daily status=unhealthy mode=prod checks=1 failed=1'],
@@ -71,6 +73,7 @@ describe('postSlack', () => {
     r.register(secret);
     const m = alertMessage({
       kind: 'recurring',
+      headers: OPS_DAILY_ALERT.slack,
       context: 'oss-demo',
       overall: 'unhealthy',
       lines: [`a line with ${secret}`],
@@ -110,6 +113,7 @@ describe('alertMessage', () => {
     for (const kind of ['opened', 'recurring', 'recovered'] as const) {
       const m = alertMessage({
         kind,
+        headers: OPS_DAILY_ALERT.slack,
         context: 'customer-acme',
         overall: 'healthy',
         lines: Array.from(

@@ -32,13 +32,6 @@ function slackEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-const HEADERS: Record<AlertEventKind, string> = {
-  opened: 'ops_daily strict unhealthy',
-  recurring: 'ops_daily strict unhealthy (still failing)',
-  recovered: 'ops_daily recovered',
-  flapping: 'ops_daily flapping',
-};
-
 /** The message for one alert event. `lines` are status lines (already redacted). */
 export function alertMessage(input: {
   kind: AlertEventKind;
@@ -47,9 +40,10 @@ export function alertMessage(input: {
   lines: readonly string[];
   runUrl?: string | undefined;
   issueUrl?: string | undefined;
-  headers?: Record<AlertEventKind, string> | undefined;
+  /** the header of each event kind (the alert kind's: lifecycle.ts AlertKind.slack) */
+  headers: Record<AlertEventKind, string>;
 }): SlackMessage {
-  const head = `${(input.headers ?? HEADERS)[input.kind]}: ${input.context}`.slice(0, 150);
+  const head = `${input.headers[input.kind]}: ${input.context}`.slice(0, 150);
   const prefix = `*context* \`${slackEscape(input.context)}\` *result* \`${slackEscape(input.overall)}\`\n`;
   let body = slackEscape(input.lines.join('\n'));
   const room = 3000 - prefix.length - 8;
