@@ -6,9 +6,9 @@
  * included: ~585 KB of JavaScript in the CLI's start-up chunks instead of ~145 KB.
  */
 import { describe, expect, test } from '@jest/globals';
-import { build } from 'esbuild';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bundleMetafile } from './harness/bundle.js';
 
 const LIB = join(process.cwd(), 'lib');
 
@@ -25,24 +25,10 @@ describe('doctor start-up: zod as a namespace import', () => {
   });
 
   test('the CLI bundle holds neither zod locales nor zod beyond what lib/ uses', async () => {
-    const r = await build({
-      entryPoints: [join(LIB, 'cli', 'index.ts')],
-      bundle: true,
-      splitting: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node24',
-      outdir: '/nonexistent-out',
-      write: false,
-      metafile: true,
-      minify: true,
-      logLevel: 'silent',
-      external: ['*.node'],
-      define: { __PAAS_VERSION__: '"0.0.0"', __PAAS_ACTION_INPUTS__: '{}' },
-    });
+    const meta = await bundleMetafile([join(LIB, 'cli', 'index.ts')], true);
     let zodBytes = 0;
     const locales: string[] = [];
-    for (const out of Object.values(r.metafile.outputs))
+    for (const out of Object.values(meta.outputs))
       for (const [input, v] of Object.entries(out.inputs)) {
         if (!input.includes('node_modules/zod/')) continue;
         zodBytes += v.bytesInOutput;

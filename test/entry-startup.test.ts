@@ -6,8 +6,9 @@
  * entry is what Node loads and evaluates at start.
  */
 import { expect, test } from '@jest/globals';
-import { build, type Metafile } from 'esbuild';
+import type { Metafile } from 'esbuild';
 import { join } from 'node:path';
+import { bundleMetafile } from './harness/bundle.js';
 
 const REPO = join(import.meta.dirname, '..');
 
@@ -25,23 +26,9 @@ function staticClosure(meta: Metafile, entry: string): string[] {
 }
 
 test('the db_bootstrap bundle loads no other operation and no doctor engine at start', async () => {
-  const r = await build({
-    entryPoints: { 'db_bootstrap/index': join(REPO, 'actions', 'db_bootstrap', 'index.ts') },
-    absWorkingDir: REPO,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node24',
-    outdir: '/nonexistent-out',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-    external: ['*.node'],
-    define: { __PAAS_VERSION__: '"0.0.0"', __PAAS_ACTION_INPUTS__: '{}' },
-  });
-  const entry = Object.keys(r.metafile.outputs).find((o) => o.endsWith('db_bootstrap/index.js')) as string;
-  const loaded = staticClosure(r.metafile, entry);
+  const meta = await bundleMetafile({ 'db_bootstrap/index': join(REPO, 'actions', 'db_bootstrap', 'index.ts') });
+  const entry = Object.keys(meta.outputs).find((o) => o.endsWith('db_bootstrap/index.js')) as string;
+  const loaded = staticClosure(meta, entry);
   expect(loaded).toContain('lib/entry/action.ts');
   const otherOps = loaded.filter((f) =>
     /^lib\/ops\/(deploy|rollback|prod_verify|ops_daily|doctor|db_bootstrap)\//.test(f),
