@@ -10,13 +10,13 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redactor, derivedForms, REDACTED } from '../lib/redaction/redactor.js';
-import { cutAt, prng, randomChars, ALNUM } from './redaction/fixtures.js';
+import { Redactor, REDACTED } from '../lib/redaction/redactor.js';
+import { prng, randomChars, ALNUM } from './redaction/fixtures.js';
+import { assertNotReadable, checkDump, runTool, streamAll } from './redaction/leaks.js';
 
-const PIECE = 12;
 let dir = '';
 let sshKey = '';
 
@@ -69,17 +69,6 @@ const COLLAPSED: Record<string, string[]> = {
   'od -An -c': ['od', '-An', '-c'],
   'hexdump -e (hex bytes, no offsets)': ['hexdump', '-e', '16/1 "%02x " "\n"'],
 };
-
-function tool(cmd: string[], input: Buffer | string): string {
-  const file = join(dir, 'input');
-  writeFileSync(file, input);
-  return execFileSync(cmd[0] as string, [...cmd.slice(1), file], { encoding: 'latin1' });
-}
-
-function streamAll(r: Redactor, chunks: string[]): string {
-  const s = r.stream();
-  return chunks.map((c) => s.write(c)).join('') + s.end();
-}
 
 const NAMES = [
   'nul soh stx etx eot enq ack bel bs ht nl vt ff cr so si',
@@ -164,26 +153,11 @@ function readings(output: string): string[] {
   return out;
 }
 
-function assertNoLeak(secret: string, output: string, label: string): void {
-  const lines = (s: string) => s.split(/\r?\n/).filter((l) => !/^-----(BEGIN|END) /.test(l));
-  const texts = [...lines(secret), ...derivedForms(secret).flatMap(([, f]) => lines(f))];
-  const pieces = new Set<string>();
-  for (const t of texts) for (let i = 0; i + PIECE <= t.length; i++) pieces.add(t.slice(i, i + PIECE));
-  const rs = readings(output);
-  for (const p of pieces)
-    for (const r of rs)
-      if (r.includes(p)) throw new Error(`${label}: ${JSON.stringify(p)} can be read back from\n${output}`);
-}
-
-function check(r: Redactor, secret: string, text: string, label: string, rnd: () => number): string {
-  const batch = r.redact(text);
-  assertNoLeak(secret, batch, `${label} redact()`);
-  for (let k = 0; k < 3; k++) {
-    const cuts = Array.from({ length: 1 + Math.floor(rnd() * 12) }, () => Math.floor(rnd() * text.length));
-    expect(streamAll(r, cutAt(text, cuts))).toBe(batch);
-  }
-  return batch;
-}
+const tool = (cmd: string[], input: Buffer | string) => runTool(dir, cmd, input);
+const assertNoLeak = (secret: string, output: string, label: string) =>
+  assertNotReadable(secret, output, label, readings);
+const check = (r: Redactor, secret: string, text: string, label: string, rnd: () => number) =>
+  checkDump(r, secret, text, label, rnd, readings);
 
 describe('octal and decimal fields, named characters', () => {
   test.each(Object.keys(NUMERIC))('random secrets at several offsets through %s', (name) => {

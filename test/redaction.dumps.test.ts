@@ -9,13 +9,13 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redactor, derivedForms, REDACTED } from '../lib/redaction/redactor.js';
+import { Redactor, REDACTED } from '../lib/redaction/redactor.js';
 import { cutAt, prng, randomChars, ALNUM } from './redaction/fixtures.js';
+import { assertNotReadable, checkDump, runTool, streamAll } from './redaction/leaks.js';
 
-const PIECE = 12;
 let dir = '';
 let sshKey = '';
 
@@ -56,19 +56,6 @@ const TOOLS: Record<string, string[]> = {
     `{ cat "$1"; printf '\\n\\n\\n'; } | head -c $(( ( $(wc -c <"$1") + 3 ) / 4 * 4 )) | basenc --z85`,
   ),
 };
-
-function tool(cmd: string[], input: string): string {
-  const file = join(dir, 'input');
-  writeFileSync(file, input);
-  return execFileSync(cmd[0] as string, [...cmd.slice(1), file], { encoding: 'latin1' });
-}
-
-function streamAll(r: Redactor, chunks: string[]): string {
-  const s = r.stream();
-  return chunks.map((c) => s.write(c)).join('') + s.end();
-}
-
-const secretLines = (secret: string) => secret.split(/\r?\n/).filter((l) => !/^-----(BEGIN|END) /.test(l));
 
 /** What a reader can rebuild from an output: its bytes as hex (any grouping, both word orders), od fields, C arrays, ASCII columns. */
 function readings(output: string): string[] {
@@ -149,32 +136,11 @@ function decodeZ85(s: string): string {
   return out;
 }
 
-function assertNoLeak(secret: string, output: string, label: string): void {
-  const pieces = new Set<string>();
-  const texts = [
-    ...secretLines(secret),
-    ...derivedForms(secret)
-      .map(([, f]) => f)
-      .flatMap(secretLines),
-  ];
-  for (const t of texts) for (let i = 0; i + PIECE <= t.length; i++) pieces.add(t.slice(i, i + PIECE));
-  const rs = readings(output);
-  for (const p of pieces) {
-    for (const r of rs)
-      if (r.includes(p)) throw new Error(`${label}: ${JSON.stringify(p)} can be read back from\n${output}`);
-  }
-}
-
-function check(r: Redactor, secret: string, text: string, label: string, rnd: () => number): string {
-  const batch = r.redact(text);
-  assertNoLeak(secret, batch, `${label} redact()`);
-  for (let k = 0; k < 3; k++) {
-    const cuts = Array.from({ length: 1 + Math.floor(rnd() * 12) }, () => Math.floor(rnd() * text.length));
-    const streamed = streamAll(r, cutAt(text, cuts));
-    expect(streamed).toBe(batch);
-  }
-  return batch;
-}
+const tool = (cmd: string[], input: Buffer | string) => runTool(dir, cmd, input);
+const assertNoLeak = (secret: string, output: string, label: string) =>
+  assertNotReadable(secret, output, label, readings);
+const check = (r: Redactor, secret: string, text: string, label: string, rnd: () => number) =>
+  checkDump(r, secret, text, label, rnd, readings);
 
 describe('dumps of a registered secret, printed by real tools', () => {
   test.each(Object.keys(TOOLS))('an OpenSSH private key through %s', (name) => {

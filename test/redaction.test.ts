@@ -9,6 +9,7 @@ import { createStream } from '../lib/redaction/stream.js';
 import { Matcher } from '../lib/redaction/matcher.js';
 import { ANY, type Anchor, type ByteClass } from '../lib/redaction/patterns.js';
 import { ALNUM, DIGITS, cutAt, dsn, pemKey, randomChars, randomSecret, tokens } from './redaction/fixtures.js';
+import { streamAll } from './redaction/leaks.js';
 
 const j = (...parts: string[]) => parts.join('');
 /** Secret-naming keys, assembled so that this file holds no `password=...` literal. */
@@ -18,11 +19,6 @@ function redactor(...secrets: string[]): Redactor {
   const r = new Redactor();
   for (const s of secrets) r.register(s);
   return r;
-}
-
-function streamAll(r: Redactor, chunks: string[]): string {
-  const s = r.stream();
-  return chunks.map((c) => s.write(c)).join('') + s.end();
 }
 
 describe('registration', () => {

@@ -8,13 +8,13 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redactor, derivedForms, REDACTED } from '../lib/redaction/redactor.js';
+import { Redactor, REDACTED } from '../lib/redaction/redactor.js';
 import { cutAt, prng, randomChars, ALNUM } from './redaction/fixtures.js';
+import { PIECE, runTool, secretLines, secretPieces, streamAll } from './redaction/leaks.js';
 
-const PIECE = 12;
 let dir = '';
 let sshKey = '';
 
@@ -26,11 +26,6 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs a tool on `input` (written to a file, as a deploy hook would) and returns its output. */
-function tool(cmd: string[], input: Buffer | string): string {
-  const file = join(dir, 'input');
-  writeFileSync(file, input);
-  return execFileSync(cmd[0] as string, [...cmd.slice(1), file], { encoding: 'latin1' });
-}
 
 const TOOLS: Record<string, string[]> = {
   'base64 (76)': ['base64'],
@@ -58,22 +53,6 @@ const VARIANTS: Record<string, (s: string) => string> = {
 const variants = (name: string) =>
   Object.entries(VARIANTS).filter(([v]) => v !== 'no padding' || name.includes('base64'));
 
-function streamAll(r: Redactor, chunks: string[]): string {
-  const s = r.stream();
-  return chunks.map((c) => s.write(c)).join('') + s.end();
-}
-
-/** The secret's own lines, without PEM armor (`-----BEGIN OPENSSH PRIVATE KEY-----` is public). */
-const secretLines = (secret: string) => secret.split(/\r?\n/).filter((l) => !/^-----(BEGIN|END) /.test(l));
-
-/** Every PIECE-character window of every form of the secret, and of the secret's own lines. */
-function pieces(secret: string): Set<string> {
-  const out = new Set<string>();
-  const texts = [secret, ...derivedForms(secret).map(([, f]) => f)].flatMap(secretLines);
-  for (const t of texts) for (let i = 0; i + PIECE <= t.length; i++) out.add(t.slice(i, i + PIECE));
-  return out;
-}
-
 /** Throws with the first piece of the secret found in the output, as printed or with whitespace removed, or decoded. */
 function assertNoLeak(secret: string, output: string, label: string): void {
   const compact = output.replace(/\s+/g, '');
@@ -83,7 +62,7 @@ function assertNoLeak(secret: string, output: string, label: string): void {
   const hex = compact
     .split(REDACTED)
     .map((p) => Buffer.from(p.replace(/[^0-9a-fA-F]/g, '').replace(/^(.(..)*)$/, '$1'), 'hex').toString('latin1'));
-  const all = pieces(secret);
+  const all = secretPieces(secret);
   const rawPieces = new Set<string>();
   for (const line of secretLines(secret))
     for (let i = 0; i + PIECE <= line.length; i++) rawPieces.add(line.slice(i, i + PIECE));
@@ -106,6 +85,8 @@ function check(r: Redactor, secret: string, text: string, label: string, rnd: ()
     expect(streamed).toBe(batch);
   }
 }
+
+const tool = (cmd: string[], input: Buffer | string) => runTool(dir, cmd, input);
 
 describe('wrapped encodings of a registered secret, printed by real tools', () => {
   test.each(Object.keys(TOOLS))('an OpenSSH private key through %s', (name) => {
