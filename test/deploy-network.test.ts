@@ -7,10 +7,10 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, listTree, rmrf, tempDir } from './helpers.js';
-import { appYml, makeRelease, runOp, type AppYml, type OpRun } from './harness/deploy-app.js';
+import { appYml, currentRelease, makeRelease, runOp, type AppYml, type OpRun } from './harness/deploy-app.js';
 import {
   hashedName,
   netnsAvailable,
@@ -37,17 +37,7 @@ let stateRoot: string;
 let rels: string;
 
 const appDir = (i: number) => join(lab.hosts[i]!.dir, CTX, 'web');
-function current(i: number): string | null {
-  try {
-    return (
-      readlinkSync(join(appDir(i), 'current'))
-        .split('/')
-        .pop() ?? null
-    );
-  } catch {
-    return null;
-  }
-}
+const current = (i: number) => currentRelease(appDir(i));
 const currents = () => lab.hosts.map((_, i) => current(i));
 const locked = () => lab.hosts.map((_, i) => existsSync(join(appDir(i), '.paas', 'lock')));
 const all = <T>(v: T) => lab.hosts.map(() => v);

@@ -6,10 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, rmrf, tempDir } from './helpers.js';
-import { appYml, makeRelease, paasChild, runOp } from './harness/deploy-app.js';
+import { appYml, currentRelease, makeRelease, paasChild, runOp } from './harness/deploy-app.js';
 import { freePort, sshdAvailable, startLab, stopApps, type SshLab } from './harness/sshd.js';
 
 const CTX = 'internal-dogfood';
@@ -26,17 +26,7 @@ const locals: string[] = [];
 const roots = () => [...lab.hosts.map((h) => h.dir), ...locals];
 const ids = ['web1', 'web2', 'web3', 'loc1', 'loc2', 'loc3'];
 const appDir = (i: number) => join(roots()[i] as string, CTX, 'web');
-function current(i: number): string | null {
-  try {
-    return (
-      readlinkSync(join(appDir(i), 'current'))
-        .split('/')
-        .pop() ?? null
-    );
-  } catch {
-    return null;
-  }
-}
+const current = (i: number) => currentRelease(appDir(i));
 const currents = () => ids.map((_, i) => current(i));
 const locks = () => ids.map((_, i) => existsSync(join(appDir(i), '.paas', 'lock')));
 function history(i: number): Array<{ release: string; status: string; event: string; run?: string }> {

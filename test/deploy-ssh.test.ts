@@ -18,7 +18,16 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { cli, listTree, rmrf, tempDir } from './helpers.js';
-import { actionChild, appYml, makeRelease, paasChild, runOp, type AppYml, type OpRun } from './harness/deploy-app.js';
+import {
+  actionChild,
+  appYml,
+  currentRelease,
+  makeRelease,
+  paasChild,
+  runOp,
+  type AppYml,
+  type OpRun,
+} from './harness/deploy-app.js';
 import { parseFileCommands } from './harness/commands.js';
 import { prepareArtifact } from '../lib/ops/deploy/artifact.js';
 import { paasYmlSchemas } from '../lib/config/paas-yml.js';
@@ -41,17 +50,7 @@ let rels: string;
 function appDir(i: number): string {
   return join(lab.hosts[i]!.dir, CTX, 'web');
 }
-function current(i: number): string | null {
-  try {
-    return (
-      readlinkSync(join(appDir(i), 'current'))
-        .split('/')
-        .pop() ?? null
-    );
-  } catch {
-    return null;
-  }
-}
+const current = (i: number) => currentRelease(appDir(i));
 const currents = () => lab.hosts.map((_, i) => current(i));
 const locked = () => lab.hosts.map((_, i) => existsSync(join(appDir(i), '.paas', 'lock')));
 function history(i: number): Array<{ release: string; status: string; event: string }> {

@@ -7,7 +7,7 @@
  * `failLive` makes /healthz answer 500 once the app's slot is the live one.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { executeOperation } from '../../lib/entry/execute.js';
@@ -173,6 +173,15 @@ export async function runOp(
     ...logger.lines,
   ].join('\n');
   return { outcome, logs: logger.lines, redactor, visible };
+}
+
+/** The release an app directory's `current` points at (its last path element), or null when there is none. */
+export function currentRelease(appDir: string): string | null {
+  try {
+    return readlinkSync(join(appDir, 'current')).split('/').pop() ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** An ESM loader: `./x.js` resolves to `./x.ts` in lib/, transpiled with the project's TypeScript. */
