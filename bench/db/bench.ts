@@ -11,8 +11,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startPostgres, type PgServer } from '../../test/harness/postgres.js';
-import { DBMATE, flag, median, PG_DIR, REPO, serverCpuMs, timed, type Timed } from './measure.js';
+import type { PgServer } from '../../test/harness/postgres.js';
+import { benchServer, DBMATE, expectRun, flag, median, PG_DIR, REPO, serverCpuMs, timed } from './measure.js';
 
 const SIZES = flag('--sizes', '100,1000').split(',').map(Number);
 const TRIALS = Number(flag('--trials', '3'));
@@ -64,11 +64,8 @@ async function freshDatabase(pg: PgServer, owner: string, tag: string): Promise<
 
 async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'paas-bench-db-'));
-  const pg = await startPostgres({ settings: { max_connections: 50 }, parentDir: PG_DIR });
+  const { pg, owner, password } = await benchServer();
   try {
-    const owner = 'bench_owner';
-    const password = Math.random().toString(36).slice(2) + 'Aa1';
-    await pg.createRole(owner, password);
     const proxy = LATENCY > 0 ? await delayProxy(pg.port, LATENCY) : null;
     const dsn = (db: string) =>
       `${pg.dsn(db, owner, password).replace(`:${pg.port}/`, `:${proxy ? proxy.port : pg.port}/`)}?sslmode=disable`;
@@ -106,10 +103,6 @@ async function main(): Promise<void> {
         baseEnv,
         ws,
       );
-    const check = (r: Timed, what: string, expect: RegExp) => {
-      if (r.code !== 0 || !expect.test(r.out))
-        throw new Error(`${what} failed (exit ${r.code}):\n${r.out.slice(-2000)}`);
-    };
     const rows = async (db: string, table = 'schema_migrations') =>
       Number((await pg.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table}`, db)).rows[0]?.n);
 
@@ -154,13 +147,13 @@ async function main(): Promise<void> {
           const key = what === 'dbmate' ? 'Dbmate' : what === 'ours-all' ? 'All' : 'Migrate';
           if (what === 'dbmate') {
             const r = await dbmate(ws, 'migrate', db);
-            check(r, 'dbmate migrate', /Applied/);
+            expectRun(r, 'dbmate migrate', /Applied/);
             m.dbmate?.push(r.ms);
             m.cpuDbmate?.push(r.cpuMs);
           } else {
             const mode = what === 'ours-all' ? 'all' : 'migrate';
             const r = await ours(ws, mode, db, what);
-            check(r, `paas ${mode}`, new RegExp(`db_bootstrap status=ok mode=${mode}`));
+            expectRun(r, `paas ${mode}`, new RegExp(`db_bootstrap status=ok mode=${mode}`));
             (mode === 'all' ? m.all : m.migrate)?.push(r.ms);
             (mode === 'all' ? m.cpuAll : m.cpuMigrate)?.push(r.cpuMs);
           }
@@ -170,16 +163,16 @@ async function main(): Promise<void> {
         }
         const empty = await freshDatabase(pg, owner, `${n}_empty`);
         const dp = await ours(ws, 'dry_run', empty, 'dry-pending');
-        check(dp, 'paas dry_run', /^db_bootstrap_dry_run status=ok migrations=\d+$/m);
+        expectRun(dp, 'paas dry_run', /^db_bootstrap_dry_run status=ok migrations=\d+$/m);
         m.dryPending?.push(dp.ms);
         const dc = await ours(ws, 'dry_run', dbs['ours-all'] as string, 'dry-current');
-        check(dc, 'paas dry_run', /^db_bootstrap_dry_run status=ok/m);
+        expectRun(dc, 'paas dry_run', /^db_bootstrap_dry_run status=ok/m);
         m.dryCurrent?.push(dc.ms);
         const st = await dbmate(ws, 'status', dbs.dbmate as string);
-        check(st, 'dbmate status', /Applied: \d+/);
+        expectRun(st, 'dbmate status', /Applied: \d+/);
         m.dbmateStatus?.push(st.ms);
         const off = await ours(ws, 'dry_run', null, 'offline');
-        check(off, 'paas dry_run offline', /^db_bootstrap_dry_run status=ok/m);
+        expectRun(off, 'paas dry_run offline', /^db_bootstrap_dry_run status=ok/m);
         m.offline?.push(off.ms);
         for (const db of [...Object.values(dbs), empty]) await pg.dropDatabase(db);
       }

@@ -17,9 +17,10 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startPostgres } from '../../test/harness/postgres.js';
 import {
+  benchServer,
   DBMATE,
+  expectRun,
   flag,
   median,
   PG_DIR,
@@ -42,17 +43,10 @@ const bundleOf = (dist: string) => join(dist, 'db_bootstrap', 'index.js');
 for (const d of DISTS)
   if (!existsSync(bundleOf(d))) throw new Error(`${bundleOf(d)} missing: npm run build -- --only db_bootstrap`);
 
-function check(r: Run, what: string, expect: RegExp): void {
-  if (r.code !== 0 || !expect.test(r.out)) throw new Error(`${what} failed (exit ${r.code}):\n${r.out.slice(-2000)}`);
-}
-
 async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'paas-bench-db-fixed-'));
-  const pg = await startPostgres({ settings: { max_connections: 50 }, parentDir: PG_DIR });
+  const { pg, owner, password } = await benchServer();
   try {
-    const owner = 'bench_owner';
-    const password = Math.random().toString(36).slice(2) + 'Aa1';
-    await pg.createRole(owner, password);
     const dsn = (db: string) => `${pg.dsn(db, owner, password)}?sslmode=disable`;
     const baseEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: root, LANG: 'C.UTF-8' };
     const ws = join(root, 'ws');
@@ -139,7 +133,7 @@ async function main(): Promise<void> {
                 const [r, server] = await withServer(`paas ${mode} ${i}, ${pending} pending`, () =>
                   ours(mode, dbs[`${mode}${i}`] as string, bundleOf(dist)),
                 );
-                check(r, `paas ${mode}`, new RegExp(`db_bootstrap status=ok mode=${mode}`));
+                expectRun(r, `paas ${mode}`, new RegExp(`db_bootstrap status=ok mode=${mode}`));
                 push(`paas ${mode}${DISTS.length > 1 ? ` (${dist})` : ''}, ${pending} pending`, r, server);
               }
             },
@@ -150,7 +144,7 @@ async function main(): Promise<void> {
           async () => {
             for (const pending of [FILES, 0]) {
               const [r, server] = await withServer(`dbmate, ${pending} pending`, () => dbmate(dbs.dbmate as string));
-              check(r, 'dbmate migrate', pending ? /Applied/ : /^$|Applied|No migrations|/);
+              expectRun(r, 'dbmate migrate', pending ? /Applied/ : /^$|Applied|No migrations|/);
               push(`dbmate migrate, ${pending} pending`, r, server);
             }
           },

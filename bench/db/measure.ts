@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PgServer } from '../../test/harness/postgres.js';
+import { startPostgres, type PgServer } from '../../test/harness/postgres.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
@@ -48,6 +48,25 @@ export interface Timed {
 /** GNU time reports the child's CPU: on a shared machine CPU is steadier than wall time. */
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const CPU_LINE = /\n?PAAS_BENCH_CPU ([\d.]+) ([\d.]+)\n?/;
+
+/** The benches' PostgreSQL (data directory on PG_DIR) and the role both tools connect as. */
+export async function benchServer(): Promise<{ pg: PgServer; owner: string; password: string }> {
+  const pg = await startPostgres({ settings: { max_connections: 50 }, parentDir: PG_DIR });
+  const owner = 'bench_owner';
+  const password = Math.random().toString(36).slice(2) + 'Aa1';
+  try {
+    await pg.createRole(owner, password);
+  } catch (e) {
+    await pg.destroy();
+    throw e;
+  }
+  return { pg, owner, password };
+}
+
+/** Throws, with the end of its output, when a run failed or did not print what it should. */
+export function expectRun(r: Timed, what: string, expect: RegExp): void {
+  if (r.code !== 0 || !expect.test(r.out)) throw new Error(`${what} failed (exit ${r.code}):\n${r.out.slice(-2000)}`);
+}
 
 /** Runs `cmd argv` to its end: wall time, exit code, stdout + stderr and CPU. */
 export function timed(cmd: string, argv: string[], env: Record<string, string>, cwd: string): Promise<Timed> {
