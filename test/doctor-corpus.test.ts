@@ -4,7 +4,7 @@
  * labelled item found on its file and line. Then one test per class of miss found by an
  * independent review (each failed before its fix), and the negatives of a clean real repository.
  */
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,15 +13,9 @@ import { rng, score, writeMonorepo } from '../bench/doctor/corpus.mjs';
 import { Detector, isDocsPath, looksSecretValue } from '../lib/ops/doctor/detect.js';
 import { TOKEN_RULES, isPlaceholder, looksRandom } from '../lib/ops/doctor/patterns.js';
 import { listFiles, scanTree } from '../lib/ops/doctor/tree.js';
-import { cli, rmrf, tempDir } from './helpers.js';
+import { cli, tempDirs } from './helpers.js';
 
-const dirs: string[] = [];
-const tmp = (p: string) => {
-  const d = tempDir(p);
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach(rmrf));
+const tmp = tempDirs();
 
 interface Finding {
   check: string;

@@ -11,17 +11,11 @@ import { join } from 'node:path';
 import { Detector } from '../lib/ops/doctor/detect.js';
 import { ReadAhead } from '../lib/ops/doctor/readahead.js';
 import { ARTIFACT_PATH_FILTER, listFiles, scanTree, wholeList, type ScanResult } from '../lib/ops/doctor/tree.js';
-import { cli, rmrf, tempDir } from './helpers.js';
+import { cli, tempDirs } from './helpers.js';
 import { Fakes, rng } from './fixtures/doctor-corpus.js';
 import { createSandbox, distDir, runAction, type Sandbox } from './harness/runner.js';
 
-const dirs: string[] = [];
-const tmp = (p: string) => {
-  const d = tempDir(p);
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach(rmrf));
+const tmp = tempDirs();
 
 const fakes = new Fakes(rng(7));
 const MAX = 1 << 20;

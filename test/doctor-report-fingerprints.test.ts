@@ -3,22 +3,16 @@
  * confirm a guessed secret with a cheap hash: the baseline's are scrypt with a per-baseline salt,
  * the others derive from public data only. Format-1 baselines keep working, with a warning.
  */
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { createHash, scryptSync } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMANDS } from '../lib/cli/cli.js';
-import { cli, rmrf, tempDir } from './helpers.js';
+import { cli, tempDirs } from './helpers.js';
 import { Fakes, rng } from './fixtures/doctor-corpus.js';
 
-const dirs: string[] = [];
-const tmp = (p = 'paas-doctor-fp-') => {
-  const d = tempDir(p);
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach(rmrf));
+const tmp = tempDirs('paas-doctor-fp-');
 const fakes = new Fakes(rng(1234));
 
 function updateBaselineArgs(): string[] {

@@ -4,20 +4,14 @@
  * flag the default state root ~/.paas); with an explicit path outside a repository it never scans
  * the state root or the contexts' vault files. A path that is not a directory is refused.
  */
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, rmrf, tempDir } from './helpers.js';
+import { cli, tempDirs } from './helpers.js';
 import { Fakes, rng } from './fixtures/doctor-corpus.js';
 
-const dirs: string[] = [];
-const tmp = (p = 'paas-doctor-scope-') => {
-  const d = tempDir(p);
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach(rmrf));
+const tmp = tempDirs('paas-doctor-scope-');
 const fakes = new Fakes(rng(99));
 
 interface Check {

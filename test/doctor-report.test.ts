@@ -15,17 +15,11 @@ import { Redactor } from '../lib/redaction/redactor.js';
 import { memoryLogger } from '../lib/runtime/logger.js';
 import type { Runtime } from '../lib/runtime/runtime.js';
 import { commonInputsSchema } from '../lib/runtime/inputs.js';
-import { cli, rmrf, tempDir } from './helpers.js';
+import { cli, tempDirs } from './helpers.js';
 import { Fakes, rng } from './fixtures/doctor-corpus.js';
 import { createSandbox, runAction, type Sandbox } from './harness/runner.js';
 
-const dirs: string[] = [];
-const tmp = (p = 'paas-doctor-report-') => {
-  const d = tempDir(p);
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach(rmrf));
+const tmp = tempDirs('paas-doctor-report-');
 const fakes = new Fakes(rng(7));
 
 interface F {

@@ -31,18 +31,12 @@ import { memoryLogger } from '../lib/runtime/logger.js';
 import type { Runtime } from '../lib/runtime/runtime.js';
 import { commonInputsSchema } from '../lib/runtime/inputs.js';
 import { isPaasError } from '../lib/output/errors.js';
-import { cli, rmrf, tempDir } from './helpers.js';
+import { cli, tempDirs } from './helpers.js';
 import { Fakes, rng, writeCorpus } from './fixtures/doctor-corpus.js';
 import { createSandbox, distDir, runAction, type Sandbox } from './harness/runner.js';
 
 const REPO = process.cwd();
-const dirs: string[] = [];
-const tmp = (p = 'paas-doctor-') => {
-  const d = tempDir(p);
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach(rmrf));
+const tmp = tempDirs('paas-doctor-');
 
 const fakes = new Fakes(rng(42));
 

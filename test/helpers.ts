@@ -1,3 +1,4 @@
+import { afterAll } from '@jest/globals';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -10,6 +11,17 @@ export function tempDir(prefix = 'paas-test-'): string {
 
 export function rmrf(p: string): void {
   rmSync(p, { recursive: true, force: true });
+}
+
+/** Makes temporary directories (`defaultPrefix` unless given one) that are removed after the test file. */
+export function tempDirs(defaultPrefix?: string): (prefix?: string) => string {
+  const made: string[] = [];
+  afterAll(() => made.forEach(rmrf));
+  return (prefix = defaultPrefix) => {
+    const d = tempDir(prefix);
+    made.push(d);
+    return d;
+  };
 }
 
 export interface CliRun {

@@ -3,20 +3,14 @@
  * cross_context_contamination compare real paths (symlinks), inodes (hard links) and content
  * (copies); a relative --vault-file is stored as an absolute path.
  */
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { copyFileSync, linkSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContextStore } from '../lib/isolation/store.js';
 import { contextConfigSchema } from '../lib/isolation/context.js';
-import { cli, rmrf, tempDir } from './helpers.js';
+import { cli, tempDirs } from './helpers.js';
 
-const dirs: string[] = [];
-const tmp = (p = 'paas-vault-id-') => {
-  const d = tempDir(p);
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach(rmrf));
+const tmp = tempDirs('paas-vault-id-');
 
 /** A state root with context internal-dogfood whose vault is `<base>/vaults/a.env`. */
 async function withFirstContext(): Promise<{ base: string; root: string; vault: string }> {

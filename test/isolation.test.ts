@@ -1,8 +1,8 @@
-import { describe, expect, test, afterAll } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { cli, listTree, rmrf, tempDir } from './helpers.js';
+import { cli, listTree, rmrf, tempDirs } from './helpers.js';
 import { guardStateRoot, findGitWorkTree } from '../lib/isolation/state-root.js';
 import { loadVault, parseDotenv } from '../lib/isolation/vault.js';
 import { PaasError } from '../lib/output/errors.js';
@@ -11,13 +11,7 @@ import { StateDb, STATE_SCHEMA_VERSION } from '../lib/state/db.js';
 import { ContextStore } from '../lib/isolation/store.js';
 
 const REPO = process.cwd();
-const dirs: string[] = [];
-const tmp = (p?: string) => {
-  const d = tempDir(p);
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach(rmrf));
+const tmp = tempDirs();
 
 describe('paas context create', () => {
   test('lays out the isolated context with private modes', async () => {
