@@ -3,6 +3,7 @@
 import module from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { lowerHelperThreads } from '../runtime/helper-threads.js';
 
 const REQUIRED_MAJOR = 24;
 const major = Number(process.versions.node.split('.')[0]);
@@ -21,5 +22,7 @@ if (!(major >= REQUIRED_MAJOR)) {
     process.env.NODE_COMPILE_CACHE ||
       join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'paas-actions', 'node-compile-cache'),
   );
+  // V8's background compilers yield to the main thread on a small machine (helper-threads.ts)
+  lowerHelperThreads();
   await (await import('./main.js')).run();
 }

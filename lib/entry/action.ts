@@ -9,6 +9,7 @@ import { loadOperation } from './load.js';
 import { POST_STATE_NAMES } from '../runtime/post-check.js';
 import { interruptRequested, onTermination, requestInterrupt } from '../runtime/interrupt.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { lowerHelperThreads } from '../runtime/helper-threads.js';
 import { inputsOutsideMode, type OperationDef, type OperationName } from '../ops/operation.js';
 import { errorMessage } from '../output/errors.js';
 
@@ -168,6 +169,8 @@ function onCancel(rt: Runtime): () => void {
 
 /** The only try/catch of an action entry: read inputs, run, emit. */
 export async function runAction(opName: string, outputs?: readonly string[]): Promise<void> {
+  // V8's background compilers yield to the main thread on a small runner (helper-threads.ts)
+  lowerHelperThreads();
   const rt = actionRuntime();
   const declared = outputs ?? ACTION_OUTPUTS[opName as OperationName] ?? Object.values(OUTPUTS);
   let outcome: Outcome;
