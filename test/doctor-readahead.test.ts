@@ -29,6 +29,9 @@ function tree(n: number, root = tmp('paas-doctor-readahead-'), registered = ''):
     const lines = Array.from({ length: Math.floor(r() * 120) }, (_, k) => `export const v${k} = ${k * i};`);
     if (i % 37 === 5) lines.splice(lines.length >> 1, 0, `const token = '${fakes.github()}';`);
     if (i % 53 === 9) lines.push(`DATABASE_URL=postgres://app:${fakes.password(18)}@db.internal:5432/app`);
+    // found from the matcher's native triggers (`SG.`, an `@` after `://`), and `@`s that are not one
+    if (i % 47 === 7) lines.push(`const mail = '${fakes.sendgrid()}';`);
+    if (i % 7 === 1) lines.push(`/** @param to e-mail, e.g. ops@example.com (see https://example.com/docs) */`);
     if (registered && i % 41 === 3) lines.push(`// ${Buffer.from(registered).toString('base64url')}`);
     writeFileSync(join(dir, `m${i}.ts`), lines.join('\n'));
   }
@@ -74,6 +77,8 @@ describe('doctor reader thread', () => {
     const files = [...listFiles(root).files, 'pkg3/src/gone.ts'];
     const serial = scan(root, files);
     expect(serial.hits.length).toBeGreaterThan(20);
+    // found from the matcher's native triggers (patterns.ts NATIVE_TRIGGERS_BYTES)
+    expect(serial.hits.map((h) => h.kind)).toEqual(expect.arrayContaining(['dsn_password', 'sendgrid_key']));
     expect(serial.skipped).toEqual({ binary: 1, oversized: 0, symlink: 1, unreadable: 0, missing: 1 });
     for (const ring of [1 << 16, 1 << 18, 1 << 22]) {
       // with and without the path test on the reader thread (the one doctor's engine gives it)
