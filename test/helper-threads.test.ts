@@ -4,16 +4,15 @@
  * (lib/runtime/helper-threads.ts). Each process is inspected from inside: a `--import` hook reads
  * every thread's name and nice value from /proc at exit, after the entry has run.
  */
-import { afterAll, describe, expect, test } from '@jest/globals';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, test } from '@jest/globals';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HELPER_NICE, lowerHelperThreads } from '../lib/runtime/helper-threads.js';
 import { runAction, runCli } from './harness/runner.js';
+import { tempDirs } from './helpers.js';
 
 const onLinux = process.platform === 'linux';
-const dir = mkdtempSync(join(tmpdir(), 'paas-helper-threads-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDirs()('paas-helper-threads-');
 
 // at exit: the entry file, and [name, nice, is the main thread] of every thread of the process, one line per process in HOOK_OUT
 const hook = join(dir, 'threads-hook.mjs');

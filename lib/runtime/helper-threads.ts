@@ -6,7 +6,7 @@
  * functions in the background are more busy threads than cores. The kernel then shares the main
  * thread's core with the compilers, and the scan, which only the main thread does, waits. At the
  * lowest priority the helpers take the time the other threads leave idle (the reader sleeps most
- * of the scan). Measured on the 100 MB doctor bench: 427 → 382 ms (docs/benchmarks.md).
+ * of the scan). On the 100 MB doctor bench: 460 → 418 ms, medians of 21 rounds (docs/benchmarks.md).
  *
  * Linux only (thread ids from /proc/self/task; a thread's priority is its own there). Anywhere
  * else, or when a thread cannot be changed, nothing changes: this is an optimisation, never a
