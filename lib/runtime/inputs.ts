@@ -17,7 +17,8 @@ export const pathInput = z
     error: 'path contains a control character (line break, tab, escape...)',
   });
 
-const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
+/** An empty action input is an input not given (the runner passes `''` for an unset one): for z.preprocess. */
+export const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
 /** Inputs every operation accepts (action inputs and CLI flags share these names). */
 export const commonInputsSchema = z.object({

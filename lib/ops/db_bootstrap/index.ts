@@ -1,14 +1,12 @@
 import * as z from 'zod';
 import { vaultKey } from '../../config/vault-key.js';
 import type { Outcome } from '../../output/envelope.js';
-import { pathInput, type CommonInputs } from '../../runtime/inputs.js';
+import { emptyToUndefined, pathInput, type CommonInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { defineOperation } from '../operation.js';
 
 export const DB_MODES = ['dry_run', 'migrate', 'verify', 'all'] as const;
 export type DbMode = (typeof DB_MODES)[number];
-
-const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
 export const dbBootstrapInputs = z.object({
   mode: z.preprocess(emptyToUndefined, z.enum(DB_MODES).default('dry_run')),

@@ -1,8 +1,7 @@
 /** doctor's own inputs: apart from the engine, so the registry (every bundle) loads the schema alone. */
 import * as z from 'zod';
-import { boolInput, pathInput } from '../../runtime/inputs.js';
+import { boolInput, emptyToUndefined, pathInput } from '../../runtime/inputs.js';
 
-const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 const DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024;
 
 export const doctorInputs = z.object({

@@ -12,15 +12,13 @@ import { PaasError } from '../../output/errors.js';
 import { EXIT_ERROR, EXIT_OK } from '../../output/exit.js';
 import { failure, outcome } from '../../output/outcome.js';
 import { APP_NAME_RE, TARGET_ID_RE } from '../../isolation/names.js';
-import { boolInput, commonInputsSchema, parseInputs } from '../../runtime/inputs.js';
+import { boolInput, commonInputsSchema, emptyToUndefined, parseInputs } from '../../runtime/inputs.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { logsScript } from '../../transport/commands.js';
 import { TransportError } from '../../transport/transport.js';
 import { connectTransport, transportErrorCode, transportRemediation } from '../../transport/connect.js';
 import { closeAll, openFleet, requireApp } from '../deploy/fleet-session.js';
 import type { TargetNode } from '../deploy/fleet.js';
-
-const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
 export const logsInputs = commonInputsSchema
   .extend({

@@ -5,14 +5,13 @@
  */
 import * as z from 'zod';
 import { CONTEXT_NAME_RE } from '../../isolation/names.js';
-import { pathInput } from '../../runtime/inputs.js';
+import { emptyToUndefined, pathInput } from '../../runtime/inputs.js';
 
 /** mode readiness: the newest backup of each non-demo context must be younger than this */
 const DEFAULT_BACKUP_MAX_AGE = '26h';
 /** mode readiness: a rollback drill must be recorded in each internal context within this window */
 const DEFAULT_DRILL_WINDOW = '7d';
 
-const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 const duration = (fallback: string) =>
   z.preprocess(
     emptyToUndefined,

@@ -1,1 +1,0 @@
-import{DB_MODES,dbBootstrap,dbBootstrapInputs}from"./chunk-7LNR6QFM.js";import"./chunk-OY3QKPSA.js";import"./chunk-CFGDCXAZ.js";import"./chunk-QSJBQCIK.js";import"./chunk-LZ5WNG7I.js";import"./chunk-L7O2TFIE.js";import"./chunk-SC5UI32A.js";export{DB_MODES,dbBootstrap,dbBootstrapInputs};

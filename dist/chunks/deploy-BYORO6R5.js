@@ -1,1 +1,0 @@
-import{deploy,deployInputs}from"./chunk-C7OIJBVZ.js";import"./chunk-ZKAQ2DD6.js";import"./chunk-2EMXISOF.js";import"./chunk-CFGDCXAZ.js";import"./chunk-QSJBQCIK.js";import"./chunk-LZ5WNG7I.js";import"./chunk-L7O2TFIE.js";import"./chunk-SC5UI32A.js";export{deploy,deployInputs};

@@ -1,1 +1,0 @@
-import{rollback}from"./chunk-NYKBWL3N.js";import"./chunk-CFGDCXAZ.js";import"./chunk-QSJBQCIK.js";import"./chunk-LZ5WNG7I.js";import"./chunk-L7O2TFIE.js";import"./chunk-SC5UI32A.js";export{rollback};
