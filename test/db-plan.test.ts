@@ -12,6 +12,7 @@ import { defaultPaasYml, loadPaasYml, parsePaasYml } from '../lib/config/paas-ym
 import { parseDuration } from '../lib/config/duration.js';
 import { parseDsn, registerDsnSecrets } from '../lib/db/dsn.js';
 import { DbError } from '../lib/db/errors.js';
+import { PAAS_YML_DB_DEFAULTS } from './helpers.js';
 import { splitSql } from '../lib/db/sql-split.js';
 import { checksumOf, discoverPlan, normalizeSql, parseSections } from '../lib/ops/db_bootstrap/plan.js';
 import { lockKey } from '../lib/ops/db_bootstrap/ledger.js';
@@ -389,19 +390,7 @@ contexts:
     const c = parsePaasYml(full);
     expect(c.apps.web?.health?.deadline).toBe(30_000);
     expect(c.apps.web?.strategy).toBe('rolling');
-    expect(c.db).toEqual({
-      migrations: 'db/migrations',
-      dsn: 'POSTGRES_DSN_PROD',
-      ledger_schema: 'public',
-      ledger_table: 'schema_migrations',
-      lock_wait: 60_000,
-      lock_timeout: 5000,
-      statement_timeout: 600_000,
-      lock_retries: 3,
-      retry_delay: 2000,
-      connect_timeout: 10_000,
-      progress_interval: 10_000,
-    });
+    expect(c.db).toEqual(PAAS_YML_DB_DEFAULTS);
     expect(c.ops.checks.map((x) => x.name)).toEqual(['api', 'delivery', 'disk', 'cert', 'nightly-backup']);
     expect(c.contexts['internal-dogfood']?.trigger?.branches).toEqual(['main']);
     expect(defaultPaasYml().db.migrations).toBe('db/migrations');

@@ -65,3 +65,18 @@ export function listTree(root: string): Array<{ path: string; mode: number; dir:
   walk(root);
   return out.sort((a, b) => a.path.localeCompare(b.path));
 }
+
+/** paas.yml's `db` section when the file sets none of it: pinned once for every test that checks the defaults. */
+export const PAAS_YML_DB_DEFAULTS = {
+  migrations: 'db/migrations',
+  dsn: 'POSTGRES_DSN_PROD',
+  ledger_schema: 'public',
+  ledger_table: 'schema_migrations',
+  lock_wait: 60_000,
+  lock_timeout: 5000,
+  statement_timeout: 600_000,
+  lock_retries: 3,
+  retry_delay: 2000,
+  connect_timeout: 10_000,
+  progress_interval: 10_000,
+} as const;

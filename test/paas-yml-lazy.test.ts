@@ -7,6 +7,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { defaultPaasYml, paasYmlSchemas, parsePaasYml } from '../lib/config/paas-yml.js';
 import { lazy } from '../lib/runtime/lazy.js';
+import { PAAS_YML_DB_DEFAULTS } from './helpers.js';
 
 describe('lazy()', () => {
   test('builds on the first call, once, and keeps any value (undefined too)', () => {
@@ -29,19 +30,7 @@ describe('paas.yml built lazily', () => {
     expect(defaultPaasYml()).toEqual({
       version: 1,
       apps: {},
-      db: {
-        migrations: 'db/migrations',
-        dsn: 'POSTGRES_DSN_PROD',
-        ledger_schema: 'public',
-        ledger_table: 'schema_migrations',
-        lock_wait: 60_000,
-        lock_timeout: 5000,
-        statement_timeout: 600_000,
-        lock_retries: 3,
-        retry_delay: 2000,
-        connect_timeout: 10_000,
-        progress_interval: 10_000,
-      },
+      db: PAAS_YML_DB_DEFAULTS,
       ops: {
         checks: [],
         expected_interval: 26 * 3_600_000,
