@@ -59,6 +59,22 @@ const lazyOidc = {
   },
 };
 
+// zod compiles a parser for each object schema on its first parse (`new Function`): worth it for a
+// schema parsed many times, but a paas process parses each schema about once (inputs, configuration,
+// a baseline), so every start paid for the compiling (~3.5 ms of a `paas doctor` start:
+// docs/benchmarks.md). zod reads its settings from globalThis.__zod_globalConfig when a schema is
+// made, so they are set in zod's own core module, before it runs: no schema anywhere in a bundle is
+// made before them, whatever order esbuild puts the chunks in. test/zod-jitless.test.ts holds it.
+const zodJitless = {
+  name: 'zod-jitless',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]core[\\/]core\.js$/ }, async (args) => ({
+      contents: `(globalThis.__zod_globalConfig ??= {}).jitless = true;\n${await readFile(args.path, 'utf8')}`,
+      loader: 'js',
+    }));
+  },
+};
+
 // the CLI's --help describes an operation's options with its action.yml inputs: embedded here, so
 // a bundle built (--out) or copied anywhere has them without the action.yml files beside it
 const actionInputs = {};
@@ -93,7 +109,7 @@ const result = await build({
   logLevel: 'warning',
   logOverride: { 'empty-import-meta': 'silent', 'require-resolve-not-external': 'silent' },
   absWorkingDir: process.cwd(),
-  plugins: [lazyOidc],
+  plugins: [lazyOidc, zodJitless],
 });
 
 if (metafileOut) await writeFile(resolve(metafileOut), JSON.stringify(result.metafile, null, 1));

@@ -1,0 +1,1 @@
+import{string}from"./chunk-IOEN7FQ7.js";import{init_define_PAAS_ACTION_INPUTS}from"./chunk-SC5UI32A.js";init_define_PAAS_ACTION_INPUTS();var vaultKey=string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/,{error:"must name a vault key such as POSTGRES_DSN_PROD (letters, digits, underscores), never hold a value"});export{vaultKey};

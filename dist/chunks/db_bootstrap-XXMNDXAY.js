@@ -1,1 +1,0 @@
-import{DB_MODES,dbBootstrap,dbBootstrapInputs}from"./chunk-OLVGB46C.js";import"./chunk-OY3QKPSA.js";import"./chunk-CFGDCXAZ.js";import"./chunk-3XV3CAID.js";import"./chunk-LZ5WNG7I.js";import"./chunk-L7O2TFIE.js";import"./chunk-SC5UI32A.js";export{DB_MODES,dbBootstrap,dbBootstrapInputs};

@@ -1,1 +1,0 @@
-import{doctor}from"./chunk-BVU3MQU4.js";import"./chunk-SRNXOWG6.js";import"./chunk-2EMXISOF.js";import"./chunk-CFGDCXAZ.js";import"./chunk-3XV3CAID.js";import"./chunk-LZ5WNG7I.js";import"./chunk-L7O2TFIE.js";import"./chunk-SC5UI32A.js";export{doctor};

@@ -1,1 +1,0 @@
-import{prodVerify,prodVerifyInputs}from"./chunk-ZE6XQSCW.js";import"./chunk-CFGDCXAZ.js";import"./chunk-LZ5WNG7I.js";import"./chunk-L7O2TFIE.js";import"./chunk-SC5UI32A.js";export{prodVerify,prodVerifyInputs};
