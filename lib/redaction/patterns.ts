@@ -138,8 +138,11 @@ const ANCHOR_SKIP: Readonly<Record<string, number>> = {
 
 export const ANCHORS: readonly Anchor[] = [
   anchor('PRIVATE KEY', Fam.PEM, false),
-  // 6-character keywords padded after rather than before: "/api" and " pas" (passed) are common
-  ...KEYWORD_ANCHORS.map((k) => anchor(k, Fam.KEY_VALUE, true, ANY, k === 'apikey' || k === 'passwd' ? [] : null)),
+  // passwd is padded after rather than before (" pas" of passed is common); apikey before, as the
+  // other keywords: a word `key` and what follows it (`key `, `keys`, `key)`) pass the filter far
+  // more often than what precedes `api` (3.2k against 18.9k words per 100 MB of JavaScript from
+  // node_modules, 8.7k against 12.3k of Python, Perl and C: docs/benchmarks.md)
+  ...KEYWORD_ANCHORS.map((k) => anchor(k, Fam.KEY_VALUE, true, ANY, k === 'passwd' ? [] : null)),
   anchor('bearer', Fam.AUTH, true),
   anchor('authorization', Fam.AUTH, true),
   ...['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'].map((k) => anchor(k, Fam.GITHUB, false, ALNUM)),
