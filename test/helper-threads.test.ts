@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HELPER_NICE, lowerHelperThreads } from '../lib/runtime/helper-threads.js';
 import { runAction, runCli } from './harness/runner.js';
-import { tempDirs } from './helpers.js';
+import { hookRecordOf, tempDirs } from './helpers.js';
 
 const onLinux = process.platform === 'linux';
 const dir = tempDirs()('paas-helper-threads-');
@@ -32,15 +32,7 @@ process.on('exit', () => {
 
 type Row = [name: string, nice: number, main: boolean];
 /** The threads of the process that ran `entry` (dist/<entry>). */
-function threadsOf(out: string, entry: string): Row[] {
-  const runs = readFileSync(out, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { entry: string; rows: Row[] })
-    .filter((r) => r.entry.endsWith(entry));
-  expect(runs).toHaveLength(1);
-  return (runs[0] as { rows: Row[] }).rows;
-}
+const threadsOf = (out: string, entry: string): Row[] => hookRecordOf<{ entry: string; rows: Row[] }>(out, entry).rows;
 /** This process's own nice value: a child starts with it. */
 const ownNice = (): number => {
   const stat = readFileSync('/proc/self/stat', 'utf8');

@@ -1,5 +1,5 @@
-import { afterAll } from '@jest/globals';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { afterAll, expect } from '@jest/globals';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { runCli } from '../lib/cli/cli.js';
@@ -80,3 +80,17 @@ export const PAAS_YML_DB_DEFAULTS = {
   connect_timeout: 10_000,
   progress_interval: 10_000,
 } as const;
+
+/**
+ * The record a `--import` hook wrote at exit for the one process that ran `entry` (dist/<entry>):
+ * the hook appends one JSON line per process to `out`, with the process's `entry` (argv[1]).
+ */
+export function hookRecordOf<T extends { entry: string }>(out: string, entry: string): T {
+  const runs = readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as T)
+    .filter((r) => r.entry.endsWith(entry));
+  expect(runs).toHaveLength(1);
+  return runs[0] as T;
+}

@@ -5,10 +5,10 @@
  * Checked from inside each process: a `--import` hook records every function made from source.
  */
 import { describe, expect, test } from '@jest/globals';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAction, runCli } from './harness/runner.js';
-import { tempDirs } from './helpers.js';
+import { hookRecordOf, tempDirs } from './helpers.js';
 
 const dir = tempDirs()('paas-zod-setup-');
 const tree = join(dir, 'tree');
@@ -31,15 +31,8 @@ process.on('exit', () => appendFileSync(process.env.HOOK_OUT, JSON.stringify({ e
 );
 
 /** The functions made from source by the process that ran `entry` (dist/<entry>). */
-function madeBy(out: string, entry: string): string[] {
-  const runs = readFileSync(out, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { entry: string; made: string[] })
-    .filter((r) => r.entry.endsWith(entry));
-  expect(runs).toHaveLength(1);
-  return (runs[0] as { made: string[] }).made;
-}
+const madeBy = (out: string, entry: string): string[] =>
+  hookRecordOf<{ entry: string; made: string[] }>(out, entry).made;
 
 describe('zod compiles no parsers at run time', () => {
   test('in the bundled CLI: inputs, the state root and doctor’s settings parsed', async () => {
