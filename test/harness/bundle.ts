@@ -1,7 +1,8 @@
 /**
  * Bundles entries in memory the way scripts/build.mjs does (one esbuild pass, code splitting,
- * ESM for Node 24) and returns esbuild's metafile: what each output holds and imports. For tests of
- * what a bundle loads at start; nothing is written.
+ * ESM for Node 24), without its plugins (the lazily loaded OIDC client of @actions/core, zod's
+ * jitless setting), and returns esbuild's metafile: what each output holds and imports. For tests
+ * of what our modules pull in at start; nothing is written.
  */
 import { build, type Metafile } from 'esbuild';
 
