@@ -115,15 +115,26 @@ function productWords(
 class AnchorSet {
   readonly index: WordIndex;
   private readonly lower: string[];
+  // each anchor's case-insensitivity and family, by id: the hot paths read these arrays, not the
+  // Anchor objects (built in several places with different shapes, which made V8 deoptimize the
+  // scan when the second set's anchors first passed through it)
+  private readonly ci: Uint8Array;
+  private readonly fam: Int32Array;
+  /** each anchor's `lower`, as bytes: litBytes[litAt[id], litAt[id + 1]) */
+  private readonly litBytes: Uint8Array;
+  private readonly litAt: Int32Array;
   /** longest window (see MAX_WINDOW) */
   readonly window: number;
 
-  constructor(
-    readonly anchors: readonly Anchor[],
-    base: WordIndex | null,
-  ) {
+  constructor(anchors: readonly Anchor[], base: WordIndex | null) {
     this.index = new WordIndex(base, true);
     this.lower = anchors.map((a) => (a.ci ? a.text.toLowerCase() : a.text));
+    this.ci = Uint8Array.from(anchors, (a) => (a.ci ? 1 : 0));
+    this.fam = Int32Array.from(anchors, (a) => a.fam);
+    this.litBytes = Buffer.from(this.lower.join(''), 'latin1');
+    this.litAt = new Int32Array(anchors.length + 1);
+    for (let id = 0; id < anchors.length; id++)
+      this.litAt[id + 1] = (this.litAt[id] as number) + (this.lower[id] as string).length;
     // every word of every window position (the product of its four byte classes), then indexed at once
     const windows = anchors.map(windowClasses);
     let total = 0;
@@ -170,7 +181,7 @@ class AnchorSet {
   private at(text: string, pos: number, id: number): boolean {
     const lit = this.lower[id] as string;
     if (pos < 0 || pos + lit.length > text.length) return false;
-    if (!(this.anchors[id] as Anchor).ci) return text.startsWith(lit, pos);
+    if (this.ci[id] === 0) return text.startsWith(lit, pos);
     for (let i = 0; i < lit.length; i++) {
       let c = text.charCodeAt(pos + i);
       if (c >= 65 && c <= 90) c += 32;
@@ -181,13 +192,15 @@ class AnchorSet {
 
   /** at() over Latin-1 bytes. */
   private atBytes(bytes: Uint8Array, pos: number, id: number): boolean {
-    const lit = this.lower[id] as string;
-    if (pos < 0 || pos + lit.length > bytes.length) return false;
-    const ci = (this.anchors[id] as Anchor).ci;
-    for (let i = 0; i < lit.length; i++) {
+    const lit = this.litBytes;
+    const from = this.litAt[id] as number;
+    const len = (this.litAt[id + 1] as number) - from;
+    if (pos < 0 || pos + len > bytes.length) return false;
+    const ci = this.ci[id] === 1;
+    for (let i = 0; i < len; i++) {
       let c = bytes[pos + i] as number;
       if (ci && c >= 65 && c <= 90) c += 32;
-      if (c !== lit.charCodeAt(i)) return false;
+      if (c !== lit[from + i]) return false;
     }
     return true;
   }
@@ -198,7 +211,7 @@ class AnchorSet {
     for (let e = idx.first(f); e !== -1; e = idx.entNext[e] as number) {
       const id = idx.entId[e] as number;
       const start = p - (idx.entDelta[e] as number);
-      if (this.atBytes(bytes, start, id)) sink.trigger(start, (this.anchors[id] as Anchor).fam);
+      if (this.atBytes(bytes, start, id)) sink.trigger(start, this.fam[id] as number);
     }
   }
 
@@ -208,7 +221,7 @@ class AnchorSet {
     for (let e = idx.first(f); e !== -1; e = idx.entNext[e] as number) {
       const id = idx.entId[e] as number;
       const start = p - (idx.entDelta[e] as number);
-      if (this.at(text, start, id)) sink.trigger(start, (this.anchors[id] as Anchor).fam);
+      if (this.at(text, start, id)) sink.trigger(start, this.fam[id] as number);
     }
   }
 }
@@ -233,8 +246,10 @@ function anchorSetOf(anchors: readonly Anchor[]): AnchorSet {
 
 let scratch = Buffer.allocUnsafeSlow(BLOCK + 8);
 let scratchWords = new Int32Array(scratch.buffer, 0, scratch.length >> 2);
+/** Words filtered per pass: the most candidates one pass can leave. */
+const CANDIDATES = BLOCK >> 2;
 /** Indexes of the words that passed the first filter, checked further outside the hot loop. */
-let candidates = new Int32Array(scratch.length >> 2);
+const candidates = new Int32Array(CANDIDATES);
 
 /** A 32-bit view of a caller's bytes (scan's `latin1`), kept while the caller reuses its buffer. */
 let viewOf: Uint8Array | null = null;
@@ -256,7 +271,6 @@ function ensureScratch(chars: number): void {
   if (scratch.length >= chars + 8) return;
   scratch = Buffer.allocUnsafeSlow(chars + 8);
   scratchWords = new Int32Array(scratch.buffer, 0, scratch.length >> 2);
-  candidates = new Int32Array(scratch.length >> 2);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -397,19 +411,19 @@ export class Matcher {
   }
 
   /**
-   * The hot loop: the index's filter over `nw` words, the indexes of the words that pass stored in
-   * `candidates` (returns how many). Kept minimal (one filter, no calls) so that the JIT compiles
-   * it once and well; the few words that pass are looked at again by the caller.
+   * The hot loop: the index's filter over words[from, to) (at most CANDIDATES words), the indexes
+   * of the words that pass stored in `candidates` (returns how many). Kept minimal (one filter, no
+   * calls, no allocation) so that the JIT compiles it once and well; the few words that pass are
+   * looked at again by the caller.
    */
-  private filter(words: Int32Array, nw: number): number {
-    if (candidates.length < nw) candidates = new Int32Array(nw);
+  private filter(words: Int32Array, from: number, to: number): number {
     const cand = candidates;
     const bits = this.index.bits;
     const is = this.index.idxShift;
     const s1 = this.index.s1;
     const s2 = this.index.s2;
     let nc = 0;
-    for (let j = 0; j < nw; j++) {
+    for (let j = from; j < to; j++) {
       const h = Math.imul((words[j] as number) | FOLD_MASK, WORD_HASH);
       const b = bits[h >>> is] as number;
       if ((b & (1 << ((h >>> s1) & 31))) === 0) continue;
@@ -422,8 +436,14 @@ export class Matcher {
 
   /** scanWords() of bytes: the same filter, candidates verified against the bytes. */
   private scanWordsBytes(bytes: Uint8Array, s: number, words: Int32Array, nw: number, sink: ScanSink): void {
-    const nc = this.filter(words, nw);
-    if (nc === 0) return;
+    for (let from = 0; from < nw; from += CANDIDATES) {
+      const nc = this.filter(words, from, Math.min(nw, from + CANDIDATES));
+      if (nc > 0) this.checkBytes(bytes, s, words, nw, nc, sink);
+    }
+  }
+
+  /** checkCandidates() against the bytes. */
+  private checkBytes(bytes: Uint8Array, s: number, words: Int32Array, nw: number, nc: number, sink: ScanSink): void {
     const cand = candidates;
     const { solo, pairs, idxShift: is, s1, s2 } = this.index;
     const extra = this.extra;
@@ -456,8 +476,10 @@ export class Matcher {
 
   /** Scans the `nw` words of text from offset s (words[j] holds text[s + 4j, s + 4j + 4)). */
   private scanWords(text: string, s: number, words: Int32Array, nw: number, sink: ScanSink): void {
-    const nc = this.filter(words, nw);
-    if (nc > 0) this.checkCandidates(text, s, words, nw, nc, sink);
+    for (let from = 0; from < nw; from += CANDIDATES) {
+      const nc = this.filter(words, from, Math.min(nw, from + CANDIDATES));
+      if (nc > 0) this.checkCandidates(text, s, words, nw, nc, sink);
+    }
   }
 
   /**
