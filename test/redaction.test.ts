@@ -516,6 +516,24 @@ describe('redactDeep', () => {
     expect(Buffer.isBuffer(out.b)).toBe(true);
   });
 
+  test('a string repeated across the value is redacted wherever it occurs, and each distinct string by its own text', () => {
+    const s = randomSecret(16);
+    const r = redactor(s);
+    const other = `path/to/${s}.env`;
+    const plain = 'secret_named_key';
+    const rows = Array.from({ length: 50 }, (_, i) => ({ [s]: i % 2 ? s : other, kind: plain, file: other }));
+    const out = r.redactDeep({ rows, again: [s, other, plain, s], m: new Map([[other, s]]) });
+    for (const row of out.rows) {
+      expect(Object.keys(row)).toEqual([REDACTED, 'kind', 'file']);
+      expect(Object.values(row)[0]).toMatch(/^(?:\*\*\*|path\/to\/\*\*\*\.env)$/);
+      expect(row.kind).toBe(plain);
+      expect(row.file).toBe(`path/to/${REDACTED}.env`);
+    }
+    expect(out.again).toEqual([REDACTED, `path/to/${REDACTED}.env`, plain, REDACTED]);
+    expect([...out.m]).toEqual([[`path/to/${REDACTED}.env`, REDACTED]]);
+    expect(JSON.stringify(out)).not.toContain(s);
+  });
+
   test('Errors keep their class, message and stack are redacted', () => {
     const s = randomSecret(16);
     const r = redactor(s);

@@ -167,28 +167,42 @@ export class Redactor implements RedactionEngine {
    * object becomes a plain object of its own enumerable properties, redacted (fail closed).
    */
   redactDeep<T>(value: T): T {
-    return this.deep(value, 0) as T;
+    return this.deep(value, 0, new Map()) as T;
   }
 
-  private deep(value: unknown, depth: number): unknown {
-    if (typeof value === 'string') return this.redact(value);
+  /**
+   * redact() of a string met during one redactDeep() call: each distinct string is scanned once
+   * (a report repeats its keys, kinds and paths: doctor's ~2,000 strings are ~500 distinct).
+   */
+  private redactOnce(text: string, seen: Map<string, string>): string {
+    if (text.length < SHORTEST_MATCH) return text;
+    let red = seen.get(text);
+    if (red === undefined) {
+      red = this.redact(text);
+      seen.set(text, red);
+    }
+    return red;
+  }
+
+  private deep(value: unknown, depth: number, seen: Map<string, string>): unknown {
+    if (typeof value === 'string') return this.redactOnce(value, seen);
     if (value === null || typeof value !== 'object' || depth > 64) return value;
-    if (Array.isArray(value)) return value.map((v) => this.deep(v, depth + 1));
+    if (Array.isArray(value)) return value.map((v) => this.deep(v, depth + 1, seen));
     if (value instanceof Date || value instanceof RegExp || value instanceof ArrayBuffer || ArrayBuffer.isView(value))
       return value;
-    if (value instanceof URL) return this.redact(value.href);
+    if (value instanceof URL) return this.redactOnce(value.href, seen);
     if (value instanceof Map)
-      return new Map([...value].map(([k, v]) => [this.deep(k, depth + 1), this.deep(v, depth + 1)]));
-    if (value instanceof Set) return new Set([...value].map((v) => this.deep(v, depth + 1)));
+      return new Map([...value].map(([k, v]) => [this.deep(k, depth + 1, seen), this.deep(v, depth + 1, seen)]));
+    if (value instanceof Set) return new Set([...value].map((v) => this.deep(v, depth + 1, seen)));
     if (value instanceof Error) {
       const copy = Object.create(Object.getPrototypeOf(value) as object) as Record<string, unknown>;
       for (const key of Object.getOwnPropertyNames(value)) {
-        copy[key] = this.deep((value as unknown as Record<string, unknown>)[key], depth + 1);
+        copy[key] = this.deep((value as unknown as Record<string, unknown>)[key], depth + 1, seen);
       }
       return copy;
     }
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[this.redact(k)] = this.deep(v, depth + 1);
+    for (const [k, v] of Object.entries(value)) out[this.redactOnce(k, seen)] = this.deep(v, depth + 1, seen);
     return out;
   }
 
