@@ -313,6 +313,24 @@ class AnchorHits implements ScanSink {
   empty(): boolean {
     return this.litStart.length + this.keyword.length + this.pem.length + this.rule.length + this.at.length === 0;
   }
+  /** The hits at [from, to), their positions less `base`, in the same order. */
+  slice(from: number, to: number, base: number): AnchorHits {
+    const out = new AnchorHits();
+    const pick = (xs: number[], into: number[]) => {
+      for (const x of xs) if (x >= from && x < to) into.push(x - base);
+    };
+    for (let k = 0; k < this.litStart.length; k++) {
+      const a = this.litStart[k] as number;
+      if (a < from || a >= to) continue;
+      out.litStart.push(a - base);
+      out.litEnd.push((this.litEnd[k] as number) - base);
+    }
+    pick(this.keyword, out.keyword);
+    pick(this.pem, out.pem);
+    pick(this.rule, out.rule);
+    pick(this.at, out.at);
+    return out;
+  }
   literal(start: number, end: number): void {
     this.litStart.push(start);
     this.litEnd.push(end);
@@ -348,6 +366,8 @@ function maskDsn(scheme: string): string {
 
 interface DetectorOptions {
   registered?: readonly SecretForm[];
+  /** files above twice this size are confirmed in pieces of about this size (see confirmPieces) */
+  pieceBytes?: number;
 }
 
 export class Detector {
@@ -355,7 +375,10 @@ export class Detector {
   /** the redaction library's anchor matcher, with doctor's rule anchors and registered forms added */
   private readonly matcher = new Matcher({ anchors: (RULE_ANCHORS_CACHE ??= ruleAnchors()) });
 
+  private readonly pieceBytes: number;
+
   constructor(opts: DetectorOptions = {}) {
+    this.pieceBytes = opts.pieceBytes ?? 1 << 16;
     const forms = [...(opts.registered ?? [])];
     this.formsByText = new Map(forms.map((f) => [f.text, f]));
     for (const f of forms) this.matcher.add(f.text);
@@ -368,22 +391,57 @@ export class Detector {
   scan(text: string, path: string, latin1?: Uint8Array): Hit[] {
     const anchors = new AnchorHits();
     this.matcher.scan(text, 0, text.length, anchors, latin1);
-    return this.confirm(text, path, anchors);
+    return dedupe(this.confirm(text, path, anchors), text);
   }
 
   /**
    * scan() of a file given as its bytes (its text being their Latin-1 decoding): the text is made
-   * only when the matcher reported something or the file is YAML (most files of a tree: neither).
+   * only when the matcher reported something or the file is YAML (most files of a tree: neither),
+   * and for a large file only piece by piece. `text`: where the hits' positions are (for line
+   * numbers), the file's text or its bytes.
    */
-  scanBytes(bytes: Buffer, path: string): { hits: Hit[]; text: string | null } {
+  scanBytes(bytes: Buffer, path: string): { hits: Hit[]; text: string | Buffer } {
     const anchors = new AnchorHits();
     this.matcher.scanLatin1(bytes, anchors);
-    if (anchors.empty() && !YAML_PATH.test(path)) return { hits: [], text: null };
-    const text = bytes.toString('latin1');
-    return { hits: this.confirm(text, path, anchors), text };
+    const yaml = YAML_PATH.test(path);
+    if (anchors.empty() && !yaml) return { hits: [], text: bytes };
+    if (yaml || bytes.length <= 2 * this.pieceBytes) {
+      const text = bytes.toString('latin1');
+      return { hits: dedupe(this.confirm(text, path, anchors), text), text };
+    }
+    return { hits: dedupe(this.confirmPieces(bytes, path, anchors), bytes), text: bytes };
   }
 
-  /** Confirms what the matcher reported in text. */
+  /**
+   * confirm() of a large file piece by piece: V8 keeps each string of more than 128 KiB in a memory
+   * mapping of its own, a page fault per 4 KiB written (~10 ms per 100 MB of such files). A piece is
+   * whole lines of about `pieceBytes`, confirmed in a text that runs PIECE_AHEAD characters further
+   * (to a line end): all that confirming an anchor reads. Nothing confirming reads crosses the start
+   * of the anchor's line (a key, a token, a `://` before an `@`: no line breaks), and what it reads
+   * after it ends within the line or, for a key block, 12,000 characters on. The hits are those of
+   * the whole text (test/doctor-pieces.test.ts).
+   */
+  private confirmPieces(bytes: Buffer, path: string, anchors: AnchorHits): Hit[] {
+    const n = bytes.length;
+    const hits: Hit[] = [];
+    for (let a = 0; a < n; ) {
+      const nl = a + this.pieceBytes < n ? bytes.indexOf(10, a + this.pieceBytes) : -1;
+      const b = nl < 0 ? n : nl + 1;
+      const mine = anchors.slice(a, b, a);
+      if (!mine.empty()) {
+        // and to the end of a registered value that starts in the piece (one may span lines)
+        let until = b + PIECE_AHEAD;
+        for (const e of mine.litEnd) until = Math.max(until, a + e);
+        const ahead = until < n ? bytes.indexOf(10, until) : -1;
+        const text = bytes.toString('latin1', a, ahead < 0 ? n : ahead + 1);
+        for (const h of this.confirm(text, path, mine)) hits.push({ ...h, start: h.start + a, end: h.end + a });
+      }
+      a = b;
+    }
+    return hits;
+  }
+
+  /** Confirms what the matcher reported in text (hits not deduplicated). */
   private confirm(text: string, path: string, anchors: AnchorHits): Hit[] {
     const hits: Hit[] = [];
     for (let k = 0; k < anchors.litStart.length; k++)
@@ -391,7 +449,7 @@ export class Detector {
     const docs = isDocsPath(path);
     this.tokens(text, hits, anchors, docs);
     const yaml = YAML_PATH.test(path);
-    if (!yaml && anchors.keyword.length === 0) return dedupe(hits, text);
+    if (!yaml && anchors.keyword.length === 0) return hits;
     const lang = fileLang(path);
     const owned: Array<[number, number]> = [];
     if (yaml && /^kind:\s*["']?Secret["']?\s*$/m.test(text)) this.k8sSecrets(text, hits, owned);
@@ -407,7 +465,7 @@ export class Detector {
         docs,
         docs && DOCS_ONLY_PATH.test(path),
       );
-    return dedupe(hits, text);
+    return hits;
   }
 
   private registered(text: string, start: number, end: number, hits: Hit[]): void {
@@ -1058,12 +1116,15 @@ function notALiteral(v: string, quoted: boolean): boolean {
   return false;
 }
 
+/** What confirming a piece may read after it (see confirmPieces): truncatedExample() looks 12,000 characters on. */
+const PIECE_AHEAD = 16384;
+
 /**
  * Overlapping hits keep the most specific; nothing inside a private key's block (BEGIN to END) is
  * reported besides the key itself: a key body is base64, where a provider's token shape (Square's
  * `EAAA` + 60 characters, say) turns up by chance.
  */
-function dedupe(hits: Hit[], text: string): Hit[] {
+function dedupe(hits: Hit[], text: string | Buffer): Hit[] {
   if (hits.length < 2) return hits;
   const blocks = hits
     .filter((h) => h.kind === 'private_key')

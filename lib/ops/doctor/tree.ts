@@ -245,7 +245,7 @@ const BINARY_PROBE = 8000;
 const OPEN_NOFOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
 /** Line and column (1-based) of each hit, counting newlines once through the text. */
-function locate(text: string, hits: Hit[], file: string): FileHit[] {
+function locate(text: string | Buffer, hits: Hit[], file: string): FileHit[] {
   const out: FileHit[] = [];
   let line = 1;
   let lineStart = 0;
@@ -353,7 +353,7 @@ class ScanCollector {
       if (c) this.artifacts.push({ file: rel, ...c });
     }
     if (found.hits.length) {
-      this.hits.push(...locate(found.text as string, found.hits, rel));
+      this.hits.push(...locate(found.text, found.hits, rel));
       // a vault file recognised by its content, whatever its name and place
       if (!art && found.hits.some((h) => h.kind === 'paas_vault_value'))
         this.artifacts.push({
