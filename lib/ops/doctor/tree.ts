@@ -250,8 +250,10 @@ function locate(text: string | Buffer, hits: Hit[], file: string): FileHit[] {
   let line = 1;
   let lineStart = 0;
   let pos = 0;
+  // a file's bytes (a large file, confirmed in pieces): searched for the byte, not a one-character string
+  const nlAt = typeof text === 'string' ? (from: number) => text.indexOf('\n', from) : (from: number) => text.indexOf(10, from);
   for (const h of hits) {
-    for (let nl = text.indexOf('\n', pos); nl !== -1 && nl < h.start; nl = text.indexOf('\n', nl + 1)) {
+    for (let nl = nlAt(pos); nl !== -1 && nl < h.start; nl = nlAt(nl + 1)) {
       line++;
       lineStart = nl + 1;
       pos = nl + 1;
