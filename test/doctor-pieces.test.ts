@@ -60,7 +60,13 @@ function multiLineFile(seed: number, registered: string): Buffer {
     if (pick === 0) parts.push(rsa);
     else if (pick === 1)
       // shortened for documentation: a `...` line, the END line up to 12,000 characters further
-      parts.push('-----BEGIN RSA PRIVATE KEY-----', ...body.slice(0, 3), '...', ...Array.from({ length: Math.floor(r() * 150) }, filler), '-----END RSA PRIVATE KEY-----');
+      parts.push(
+        '-----BEGIN RSA PRIVATE KEY-----',
+        ...body.slice(0, 3),
+        '...',
+        ...Array.from({ length: Math.floor(r() * 150) }, filler),
+        '-----END RSA PRIVATE KEY-----',
+      );
     else if (pick === 2) parts.push('  - name: "SMTP_PASSWORD"', `    value: "${body[3]?.slice(0, 24)}"`);
     else parts.push(`const pinned = \`${registered}\`;`);
   }
@@ -102,7 +108,10 @@ describe('doctor: large files confirmed in pieces', () => {
     ).join('\n');
     const registered = [{ text: value, name: 'PAAS_SSH_KEY', encoding: 'raw', id: 'x' }];
     const bytes = multiLineFile(seed, value);
-    const expected = new Detector({ registered, pieceBytes: Number.MAX_SAFE_INTEGER }).scanBytes(bytes, 'src/pinned.ts').hits;
+    const expected = new Detector({ registered, pieceBytes: Number.MAX_SAFE_INTEGER }).scanBytes(
+      bytes,
+      'src/pinned.ts',
+    ).hits;
     const kinds = new Set(expected.map((h) => h.kind));
     expect(kinds).toEqual(new Set(['private_key', 'secret_named_key', 'registered_secret']));
     for (const size of [64, 500, 3000])

@@ -424,7 +424,7 @@ export class Detector {
   private confirmPieces(bytes: Buffer, path: string, anchors: AnchorHits): Hit[] {
     const n = bytes.length;
     const hits: Hit[] = [];
-    for (let a = 0; a < n; ) {
+    for (let a = 0; a < n;) {
       const nl = a + this.pieceBytes < n ? bytes.indexOf(10, a + this.pieceBytes) : -1;
       const b = nl < 0 ? n : nl + 1;
       const mine = anchors.slice(a, b, a);

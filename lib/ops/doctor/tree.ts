@@ -251,7 +251,8 @@ function locate(text: string | Buffer, hits: Hit[], file: string): FileHit[] {
   let lineStart = 0;
   let pos = 0;
   // a file's bytes (a large file, confirmed in pieces): searched for the byte, not a one-character string
-  const nlAt = typeof text === 'string' ? (from: number) => text.indexOf('\n', from) : (from: number) => text.indexOf(10, from);
+  const nlAt =
+    typeof text === 'string' ? (from: number) => text.indexOf('\n', from) : (from: number) => text.indexOf(10, from);
   for (const h of hits) {
     for (let nl = nlAt(pos); nl !== -1 && nl < h.start; nl = nlAt(nl + 1)) {
       line++;
