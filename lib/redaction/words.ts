@@ -79,6 +79,7 @@ export class WordIndex {
   constructor(
     readonly base: WordIndex | null = null,
     private readonly bitsOnly = false,
+    minBitsLog = MIN_BITS_LOG,
   ) {
     this.bits = this.solo = this.pairs = new Int32Array(0);
     if (base) {
@@ -91,7 +92,7 @@ export class WordIndex {
       this.s2 = base.s2;
       this.sharedFilters = true;
     } else {
-      this.resizeFilters(MIN_BITS_LOG);
+      this.resizeFilters(minBitsLog);
       this.sharedFilters = false;
     }
     this.slotShift = 32 - 12;
