@@ -252,16 +252,19 @@ const ANCHOR_SKIP: Record<string, number> = Object.fromEntries(
 );
 
 function ruleAnchors(): Anchor[] {
-  const covered = (st: string) =>
-    ANCHORS.some(
-      (a) =>
-        (a.fam & RULE_FAMS) !== 0 && (a.ci ? st.toLowerCase().startsWith(a.text.toLowerCase()) : st.startsWith(a.text)),
-    );
+  // (this runs at every start, in cold code: no closures or arrays per candidate padding)
+  const builtin = ANCHORS.filter((a) => (a.fam & RULE_FAMS) !== 0);
+  const covered = (st: string) => {
+    const lower = st.toLowerCase();
+    for (const a of builtin) if ((a.ci ? lower : st).startsWith(a.ci ? a.text.toLowerCase() : a.text)) return true;
+    return false;
+  };
   const out: Anchor[] = [];
   const seen = new Set<string>();
+  const sizes: number[] = [];
   for (const r of TOKEN_RULES) {
     for (const st of r.starts) {
-      if (STARTS_FOUND_OTHERWISE.has(st) || covered(st) || seen.has(st)) continue;
+      if (STARTS_FOUND_OTHERWISE.has(st) || seen.has(st) || covered(st)) continue;
       seen.add(st);
       const text = ANCHOR_TEXT[st] ?? st;
       if (r.pad) {
@@ -280,20 +283,28 @@ function ruleAnchors(): Anchor[] {
         out.push({ text, ci: false, fam: RULE_ANCHOR, before: [], after: [], skip: ANCHOR_SKIP[text] });
         continue;
       }
-      let best: Anchor | null = null;
+      const afterClass = AFTER_CLASS[st] ?? TOKEN_CLASS;
+      let best = 0;
       let bestWords = Infinity;
       for (let b = 0; b <= missing; b++) {
-        const before: ByteClass[] = Array.from({ length: b }, () => ANY);
-        const after: ByteClass[] = Array.from({ length: missing - b }, () => AFTER_CLASS[st] ?? TOKEN_CLASS);
-        const sizes = [...before.map((c) => c.length), ...Array.from(text, () => 1), ...after.map((c) => c.length)];
+        // the class sizes along the window: b of ANY, the text, then token characters
+        sizes.length = 0;
+        for (let k = 0; k < b; k++) sizes.push(ANY.length);
+        for (let k = 0; k < text.length; k++) sizes.push(1);
+        for (let k = b; k < missing; k++) sizes.push(afterClass.length);
         let words = 0;
-        for (let o = 0; o < 4 && o + 4 <= sizes.length; o++) words += sizes.slice(o, o + 4).reduce((x, y) => x * y, 1);
+        for (let o = 0; o < 4 && o + 4 <= sizes.length; o++)
+          words += (sizes[o] as number) * (sizes[o + 1] as number) * (sizes[o + 2] as number) * (sizes[o + 3] as number);
         if (words < bestWords) {
           bestWords = words;
-          best = { text, ci: false, fam: RULE_ANCHOR, before, after };
+          best = b;
         }
       }
-      if (best) out.push(best);
+      const before: ByteClass[] = [];
+      const after: ByteClass[] = [];
+      for (let k = 0; k < best; k++) before.push(ANY);
+      for (let k = best; k < missing; k++) after.push(afterClass);
+      out.push({ text, ci: false, fam: RULE_ANCHOR, before, after });
     }
   }
   return out;
