@@ -294,7 +294,8 @@ function ruleAnchors(): Anchor[] {
         for (let k = b; k < missing; k++) sizes.push(afterClass.length);
         let words = 0;
         for (let o = 0; o < 4 && o + 4 <= sizes.length; o++)
-          words += (sizes[o] as number) * (sizes[o + 1] as number) * (sizes[o + 2] as number) * (sizes[o + 3] as number);
+          words +=
+            (sizes[o] as number) * (sizes[o + 1] as number) * (sizes[o + 2] as number) * (sizes[o + 3] as number);
         if (words < bestWords) {
           bestWords = words;
           best = b;
