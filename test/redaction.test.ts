@@ -727,6 +727,32 @@ describe('matcher: anchors of the caller, bytes scanned in place', () => {
     expect(collect(new Matcher(), 'zqx.abcdefgh').some((g) => g.endsWith(`:${FAM}`))).toBe(false);
   });
 
+  test('the native triggers (`@` after `://`, `SG.`) in bytes are those of the text, at its edges too', () => {
+    const m = new Matcher();
+    const sg = 'S' + 'G.';
+    const cases = [
+      sg,
+      `${sg}abc`,
+      `abc${sg}`,
+      'SG',
+      'G.',
+      `G.${sg}`,
+      `S${sg}G.`,
+      `SGG.${sg}S`,
+      `x${sg}y${sg}`,
+      'a://u:p@h',
+      '@a://u:p@',
+      `${sg}@://x:y@`,
+    ];
+    for (const text of cases) {
+      const bytes = Buffer.allocUnsafeSlow(text.length + 8).subarray(0, text.length);
+      bytes.write(text, 'latin1');
+      const out: string[] = [];
+      m.scanLatin1(bytes, { literal: (s, e) => out.push(`L${s}-${e}`), trigger: (q, fam) => out.push(`T${q}:${fam}`) });
+      expect([text, out.sort()]).toEqual([text, collect(m, text)]);
+    }
+  });
+
   test('filters that grow with many forms still hold the built-in and own anchors', () => {
     const m = new Matcher({ anchors: own });
     const forms = Array.from({ length: 3000 }, () => randomSecret(16));

@@ -405,15 +405,15 @@ export class Matcher {
     }
     if (!this.builtins) return;
     const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, n);
-    for (const [lit, fam, check] of NATIVE_TRIGGERS_BYTES) {
-      // one byte: a numeric search (memchr), cheaper per call than a string needle
-      const needle = lit.length === 1 ? lit.charCodeAt(0) : lit;
-      for (
-        let i = buf.indexOf(needle, 0, 'latin1');
-        i >= 0 && i + lit.length <= n;
-        i = buf.indexOf(needle, i + 1, 'latin1')
-      ) {
-        if (check === null || check(bytes, i)) sink.trigger(i, fam);
+    for (const [lit, fam, check, pivot] of NATIVE_TRIGGERS_BYTES) {
+      // one byte of the literal: a numeric search (memchr), cheaper per call than a string needle
+      const byte = lit.charCodeAt(pivot);
+      for (let i = buf.indexOf(byte, pivot); i >= 0; i = buf.indexOf(byte, i + 1)) {
+        const at = i - pivot;
+        if (at + lit.length > n) break;
+        let k = 0;
+        while (k < lit.length && bytes[at + k] === lit.charCodeAt(k)) k++;
+        if (k === lit.length && (check === null || check(bytes, at))) sink.trigger(at, fam);
       }
     }
   }
