@@ -259,18 +259,18 @@ const CANDIDATES = BLOCK >> 2;
 /** Indexes of the words that passed the first filter, checked further outside the hot loop. */
 const candidates = new Int32Array(CANDIDATES);
 
-/** A 32-bit view of a caller's bytes (scan's `latin1`), kept while the caller reuses its buffer. */
-let viewOf: Uint8Array | null = null;
+/**
+ * A 32-bit view of all of the buffer under a caller's bytes (kept while the caller reuses the
+ * buffer: doctor's reading ring, its read buffer): bytes at byteOffset + 4j are word
+ * (byteOffset >> 2) + j, so no view is made per file.
+ */
+let viewOf: ArrayBufferLike | null = null;
 let view: Int32Array<ArrayBufferLike> = new Int32Array(0);
 function wordsOf(bytes: Uint8Array): Int32Array {
-  if (
-    viewOf === null ||
-    bytes.buffer !== viewOf.buffer ||
-    bytes.byteOffset !== viewOf.byteOffset ||
-    view.length < bytes.length >> 2
-  ) {
-    view = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
-    viewOf = bytes;
+  const buf = bytes.buffer;
+  if (buf !== viewOf || view.length < (bytes.byteOffset + bytes.length) >> 2) {
+    view = new Int32Array(buf, 0, buf.byteLength >> 2);
+    viewOf = buf;
   }
   return view;
 }
@@ -361,7 +361,7 @@ export class Matcher {
         latin1.length >= to &&
         (latin1.byteOffset & 3) === 0
       ) {
-        this.scanWords(text, 0, wordsOf(latin1), to >> 2, sink);
+        this.scanWords(text, 0, wordsOf(latin1), latin1.byteOffset >> 2, to >> 2, sink);
       } else {
         const overlap = Math.max(this.maxFormLength, this.window) - 1;
         const block = Math.max(BLOCK, overlap * 4);
@@ -369,7 +369,7 @@ export class Matcher {
         for (let s = from; ; s += block - overlap) {
           const e = Math.min(s + block, to);
           scratch.write(s === 0 && e === text.length ? text : text.slice(s, e), 0, e - s, 'latin1');
-          this.scanWords(text, s, scratchWords, (e - s) >> 2, sink);
+          this.scanWords(text, s, scratchWords, 0, (e - s) >> 2, sink);
           if (e >= to) break;
         }
       }
@@ -390,7 +390,8 @@ export class Matcher {
   scanLatin1(bytes: Uint8Array, sink: ScanSink): void {
     const n = bytes.length;
     if (n >= 4) {
-      if ((bytes.byteOffset & 3) === 0) this.scanWordsBytes(bytes, 0, wordsOf(bytes), n >> 2, sink);
+      if ((bytes.byteOffset & 3) === 0)
+        this.scanWordsBytes(bytes, 0, wordsOf(bytes), bytes.byteOffset >> 2, n >> 2, sink);
       else {
         const overlap = Math.max(this.maxFormLength, this.window) - 1;
         const block = Math.max(BLOCK, overlap * 4);
@@ -398,14 +399,16 @@ export class Matcher {
         for (let s = 0; ; s += block - overlap) {
           const e = Math.min(s + block, n);
           scratch.set(bytes.subarray(s, e), 0);
-          this.scanWordsBytes(bytes, s, scratchWords, (e - s) >> 2, sink);
+          this.scanWordsBytes(bytes, s, scratchWords, 0, (e - s) >> 2, sink);
           if (e >= n) break;
         }
       }
     }
     if (!this.builtins) return;
     const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, n);
-    for (const [lit, fam, check, pivot] of NATIVE_TRIGGERS_BYTES) {
+    for (let t = 0; t < NATIVE_TRIGGERS_BYTES.length; t++) {
+      // (indexes, not for-of destructuring, which made an iterator per file)
+      const [lit, fam, check, pivot] = NATIVE_TRIGGERS_BYTES[t] as (typeof NATIVE_TRIGGERS_BYTES)[number];
       // one byte of the literal: a numeric search (memchr), cheaper per call than a string needle
       const byte = lit.charCodeAt(pivot);
       for (let i = buf.indexOf(byte, pivot); i >= 0; i = buf.indexOf(byte, i + 1)) {
@@ -443,15 +446,23 @@ export class Matcher {
   }
 
   /** scanWords() of bytes: the same filter, candidates verified against the bytes. */
-  private scanWordsBytes(bytes: Uint8Array, s: number, words: Int32Array, nw: number, sink: ScanSink): void {
-    for (let from = 0; from < nw; from += CANDIDATES) {
-      const nc = this.filter(words, from, Math.min(nw, from + CANDIDATES));
-      if (nc > 0) this.checkBytes(bytes, s, words, nw, nc, sink);
+  private scanWordsBytes(
+    bytes: Uint8Array,
+    s: number,
+    words: Int32Array,
+    base: number,
+    nw: number,
+    sink: ScanSink,
+  ): void {
+    const end = base + nw;
+    for (let from = base; from < end; from += CANDIDATES) {
+      const nc = this.filter(words, from, Math.min(end, from + CANDIDATES));
+      if (nc > 0) this.checkBytes(bytes, s - base * 4, words, end, nc, sink);
     }
   }
 
   /** checkCandidates() against the bytes. */
-  private checkBytes(bytes: Uint8Array, s: number, words: Int32Array, nw: number, nc: number, sink: ScanSink): void {
+  private checkBytes(bytes: Uint8Array, s: number, words: Int32Array, end: number, nc: number, sink: ScanSink): void {
     const cand = candidates;
     const { solo, pairs, idxShift: is, s1, s2 } = this.index;
     const extra = this.extra;
@@ -465,7 +476,7 @@ export class Matcher {
       if (extra !== null && extra.index.mayHave(h)) extra.verifyBytes(bytes, p, f, sink);
       if (noForms) continue;
       const m = (1 << ((h >>> s1) & 31)) | (1 << ((h >>> s2) & 31)) | (1 << (Math.imul(h, THIRD_BIT) >>> 27));
-      if (((solo[h >>> is] as number) & m) !== m && j + 1 < nw) {
+      if (((solo[h >>> is] as number) & m) !== m && j + 1 < end) {
         const q = Math.imul(f ^ Math.imul((words[j + 1] as number) | FOLD_MASK, PAIR_MIX), WORD_HASH);
         const qm = (1 << ((q >>> s1) & 31)) | (1 << ((q >>> s2) & 31)) | (1 << (Math.imul(q, THIRD_BIT) >>> 27));
         if (((pairs[q >>> is] as number) & qm) !== qm) continue;
@@ -482,11 +493,12 @@ export class Matcher {
     }
   }
 
-  /** Scans the `nw` words of text from offset s (words[j] holds text[s + 4j, s + 4j + 4)). */
-  private scanWords(text: string, s: number, words: Int32Array, nw: number, sink: ScanSink): void {
-    for (let from = 0; from < nw; from += CANDIDATES) {
-      const nc = this.filter(words, from, Math.min(nw, from + CANDIDATES));
-      if (nc > 0) this.checkCandidates(text, s, words, nw, nc, sink);
+  /** Scans the `nw` words of text from offset s (words[base + j] holds text[s + 4j, s + 4j + 4)). */
+  private scanWords(text: string, s: number, words: Int32Array, base: number, nw: number, sink: ScanSink): void {
+    const end = base + nw;
+    for (let from = base; from < end; from += CANDIDATES) {
+      const nc = this.filter(words, from, Math.min(end, from + CANDIDATES));
+      if (nc > 0) this.checkCandidates(text, s - base * 4, words, end, nc, sink);
     }
   }
 
@@ -494,7 +506,7 @@ export class Matcher {
    * Second filters: the anchors' own filter; for forms, the short-form filter or the pair (this
    * word, next word). Then verification.
    */
-  private checkCandidates(text: string, s: number, words: Int32Array, nw: number, nc: number, sink: ScanSink): void {
+  private checkCandidates(text: string, s: number, words: Int32Array, end: number, nc: number, sink: ScanSink): void {
     const { solo, pairs, idxShift: is, s1, s2 } = this.index;
     const extra = this.extra;
     const noForms = this.forms.length === 0;
@@ -508,7 +520,7 @@ export class Matcher {
       if (noForms) continue;
       const m = (1 << ((h >>> s1) & 31)) | (1 << ((h >>> s2) & 31)) | (1 << (Math.imul(h, THIRD_BIT) >>> 27));
       if (((solo[h >>> is] as number) & m) !== m) {
-        if (j + 1 < nw) {
+        if (j + 1 < end) {
           const q = Math.imul(f ^ Math.imul((words[j + 1] as number) | FOLD_MASK, PAIR_MIX), WORD_HASH);
           const qm = (1 << ((q >>> s1) & 31)) | (1 << ((q >>> s2) & 31)) | (1 << (Math.imul(q, THIRD_BIT) >>> 27));
           if (((pairs[q >>> is] as number) & qm) !== qm) continue;

@@ -325,23 +325,41 @@ class AnchorHits implements ScanSink {
   empty(): boolean {
     return this.litStart.length + this.keyword.length + this.pem.length + this.rule.length + this.at.length === 0;
   }
-  /** The hits at [from, to), their positions less `base`, in the same order. */
-  slice(from: number, to: number, base: number): AnchorHits {
-    const out = new AnchorHits();
-    const pick = (xs: number[], into: number[]) => {
-      for (const x of xs) if (x >= from && x < to) into.push(x - base);
+  /**
+   * The hits split at `starts` (ascending, from 0): per part, its hits less its start, in the order
+   * reported; undefined for a part without any.
+   */
+  split(starts: readonly number[]): Array<AnchorHits | undefined> {
+    const parts: Array<AnchorHits | undefined> = [];
+    const partOf = (x: number) => {
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if ((starts[mid] as number) <= x) lo = mid;
+        else hi = mid - 1;
+      }
+      return lo;
     };
+    const part = (i: number) => (parts[i] ??= new AnchorHits());
     for (let k = 0; k < this.litStart.length; k++) {
       const a = this.litStart[k] as number;
-      if (a < from || a >= to) continue;
-      out.litStart.push(a - base);
-      out.litEnd.push((this.litEnd[k] as number) - base);
+      const i = partOf(a);
+      const s = starts[i] as number;
+      part(i).litStart.push(a - s);
+      part(i).litEnd.push((this.litEnd[k] as number) - s);
     }
-    pick(this.keyword, out.keyword);
-    pick(this.pem, out.pem);
-    pick(this.rule, out.rule);
-    pick(this.at, out.at);
-    return out;
+    const each = (xs: number[], pick: (h: AnchorHits) => number[]) => {
+      for (let k = 0; k < xs.length; k++) {
+        const i = partOf(xs[k] as number);
+        pick(part(i)).push((xs[k] as number) - (starts[i] as number));
+      }
+    };
+    each(this.keyword, (h) => h.keyword);
+    each(this.pem, (h) => h.pem);
+    each(this.rule, (h) => h.rule);
+    each(this.at, (h) => h.at);
+    return parts;
   }
   literal(start: number, end: number): void {
     this.litStart.push(start);
@@ -435,20 +453,26 @@ export class Detector {
    */
   private confirmPieces(bytes: Buffer, path: string, anchors: AnchorHits): Hit[] {
     const n = bytes.length;
-    const hits: Hit[] = [];
-    for (let a = 0; a < n;) {
+    // the pieces' starts, then each anchor to its piece (in the order the matcher reported them)
+    const starts = [0];
+    for (let a = 0; ;) {
       const nl = a + this.pieceBytes < n ? bytes.indexOf(10, a + this.pieceBytes) : -1;
-      const b = nl < 0 ? n : nl + 1;
-      const mine = anchors.slice(a, b, a);
-      if (!mine.empty()) {
-        // and to the end of a registered value that starts in the piece (one may span lines)
-        let until = b + PIECE_AHEAD;
-        for (const e of mine.litEnd) until = Math.max(until, a + e);
-        const ahead = until < n ? bytes.indexOf(10, until) : -1;
-        const text = bytes.toString('latin1', a, ahead < 0 ? n : ahead + 1);
-        for (const h of this.confirm(text, path, mine)) hits.push({ ...h, start: h.start + a, end: h.end + a });
-      }
-      a = b;
+      if (nl < 0 || nl + 1 >= n) break;
+      starts.push((a = nl + 1));
+    }
+    const pieces = anchors.split(starts);
+    const hits: Hit[] = [];
+    for (let i = 0; i < starts.length; i++) {
+      const mine = pieces[i];
+      if (!mine) continue;
+      const a = starts[i] as number;
+      const b = i + 1 < starts.length ? (starts[i + 1] as number) : n;
+      // and to the end of a registered value that starts in the piece (one may span lines)
+      let until = b + PIECE_AHEAD;
+      for (const e of mine.litEnd) until = Math.max(until, a + e);
+      const ahead = until < n ? bytes.indexOf(10, until) : -1;
+      const text = bytes.toString('latin1', a, ahead < 0 ? n : ahead + 1);
+      for (const h of this.confirm(text, path, mine)) hits.push({ ...h, start: h.start + a, end: h.end + a });
     }
     return hits;
   }
@@ -468,15 +492,7 @@ export class Detector {
     // a SealedSecret's encryptedData is ciphertext only its cluster can open
     const sealed = yaml && /^kind:\s*["']?SealedSecret["']?\s*$/m.test(text);
     if (anchors.keyword.length && !LOCKFILE.test(path) && !sealed)
-      this.keywords(
-        text,
-        lang,
-        hits,
-        owned,
-        anchors.keyword.sort((a, b) => a - b),
-        docs,
-        docs && DOCS_ONLY_PATH.test(path),
-      );
+      this.keywords(text, lang, hits, owned, sortedNumbers(anchors.keyword), docs, docs && DOCS_ONLY_PATH.test(path));
     return hits;
   }
 
@@ -790,10 +806,10 @@ interface KeyAt {
 function keyAt(text: string, at: number): KeyAt | null {
   const re = KEYWORD_STICKY_RE;
   re.lastIndex = at;
-  const m = re.exec(text);
-  if (!m) return null;
-  const kwStart = m.index;
-  let kwEnd = kwStart + m[0].length;
+  // test(), not exec(): the end is all that is needed, and no match array is made per keyword
+  if (!re.test(text)) return null;
+  const kwStart = at;
+  let kwEnd = re.lastIndex;
   const after = text.charCodeAt(kwEnd);
   // a keyword inside a longer lower-case word (tokenizer, secretary, passwordless) is another word
   if (isLowerCode(after)) {
@@ -1126,6 +1142,12 @@ function notALiteral(v: string, quoted: boolean): boolean {
   if (/^[a-z]+(?:_[a-z]+)+$/.test(v) || /^[a-z]+(?:[A-Z][a-z]+)+$/.test(v)) return true; // identifiers: private_key_id, accessToken
   if (!/[A-Za-z]/.test(v) && !/\d{6,}/.test(v)) return true;
   return false;
+}
+
+/** xs sorted in place, ascending (the matcher reports keywords almost in order: most need no sort). */
+function sortedNumbers(xs: number[]): number[] {
+  for (let i = 1; i < xs.length; i++) if ((xs[i] as number) < (xs[i - 1] as number)) return xs.sort((a, b) => a - b);
+  return xs;
 }
 
 /** What confirming a piece may read after it (see confirmPieces): truncatedExample() looks 12,000 characters on. */
