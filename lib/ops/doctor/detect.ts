@@ -341,24 +341,20 @@ class AnchorHits implements ScanSink {
       }
       return lo;
     };
-    const part = (i: number) => (parts[i] ??= new AnchorHits());
     for (let k = 0; k < this.litStart.length; k++) {
       const a = this.litStart[k] as number;
       const i = partOf(a);
-      const s = starts[i] as number;
-      part(i).litStart.push(a - s);
-      part(i).litEnd.push((this.litEnd[k] as number) - s);
+      const h = (parts[i] ??= new AnchorHits());
+      h.litStart.push(a - (starts[i] as number));
+      h.litEnd.push((this.litEnd[k] as number) - (starts[i] as number));
     }
-    const each = (xs: number[], pick: (h: AnchorHits) => number[]) => {
+    for (const kind of ['keyword', 'pem', 'rule', 'at'] as const) {
+      const xs = this[kind];
       for (let k = 0; k < xs.length; k++) {
         const i = partOf(xs[k] as number);
-        pick(part(i)).push((xs[k] as number) - (starts[i] as number));
+        (parts[i] ??= new AnchorHits())[kind].push((xs[k] as number) - (starts[i] as number));
       }
-    };
-    each(this.keyword, (h) => h.keyword);
-    each(this.pem, (h) => h.pem);
-    each(this.rule, (h) => h.rule);
-    each(this.at, (h) => h.at);
+    }
     return parts;
   }
   literal(start: number, end: number): void {
