@@ -407,8 +407,12 @@ export class Matcher {
     if (!this.builtins) return;
     const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, n);
     for (let t = 0; t < NATIVE_TRIGGERS_BYTES.length; t++) {
-      // (indexes, not for-of destructuring, which made an iterator per file)
-      const [lit, fam, check, pivot] = NATIVE_TRIGGERS_BYTES[t] as (typeof NATIVE_TRIGGERS_BYTES)[number];
+      // (indexes, not destructuring, which iterates the tuple: an iterator per file in cold code)
+      const trigger = NATIVE_TRIGGERS_BYTES[t] as (typeof NATIVE_TRIGGERS_BYTES)[number];
+      const lit = trigger[0];
+      const fam = trigger[1];
+      const check = trigger[2];
+      const pivot = trigger[3];
       // one byte of the literal: a numeric search (memchr), cheaper per call than a string needle
       const byte = lit.charCodeAt(pivot);
       for (let i = buf.indexOf(byte, pivot); i >= 0; i = buf.indexOf(byte, i + 1)) {
