@@ -5,8 +5,10 @@
  * Checked from inside each process: a `--import` hook records every function made from source.
  */
 import { describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { runAction, runCli } from './harness/runner.js';
 import { hookRecordOf, tempDirs } from './helpers.js';
 
@@ -35,6 +37,24 @@ const madeBy = (out: string, entry: string): string[] =>
   hookRecordOf<{ entry: string; made: string[] }>(out, entry).made;
 
 describe('zod compiles no parsers at run time', () => {
+  test('control: the hook sees zod compile a parser when jitless is not set (zod as installed)', async () => {
+    const out = join(dir, 'control.jsonl');
+    const script = join(dir, 'control.mjs');
+    writeFileSync(
+      script,
+      `import * as z from ${JSON.stringify(pathToFileURL(join(process.cwd(), 'node_modules', 'zod', 'index.js')).href)};
+const s = z.object({ name: z.string(), size: z.number() });
+for (let i = 0; i < 3; i++) s.parse({ name: 'demo', size: i });
+`,
+    );
+    const r = spawnSync(process.execPath, [`--import=${hook}`, script], {
+      env: { ...process.env, NODE_OPTIONS: '', HOOK_OUT: out },
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(0);
+    expect(madeBy(out, 'control.mjs').length).toBeGreaterThan(0);
+  });
+
   test('in the bundled CLI: inputs, the state root and doctor’s settings parsed', async () => {
     const out = join(dir, 'cli.jsonl');
     const r = await runCli(['doctor', '--path', tree, '--state-root', join(dir, 'state'), '--json'], {
