@@ -390,11 +390,13 @@ export function scanTree(
   const ahead: TakenFile = { data: box.buf, flags: -1 };
   // listed paths are relative and normalized (git, walkFiles): a concatenation, not path.join
   const prefix = root.endsWith('/') || root.endsWith(sep) ? root : `${root}/`;
+  // a list, not the Set: includes() compares strings, has() would hash every path
+  const exclude = [...(opts.exclude ?? [])];
   try {
     for (let range = claim(); range; range = claim())
       for (let i = range[0]; i < range[1]; i++) {
         const rel = files[i] as string;
-        if (opts.exclude?.has(rel)) {
+        if (exclude.length !== 0 && exclude.includes(rel)) {
           const art = artifactByPath(rel);
           if (art) out.artifacts.push(art);
           continue;
