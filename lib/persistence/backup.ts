@@ -1,5 +1,4 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { DatabaseSync } from 'node:sqlite';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -7,7 +6,7 @@ import { insideRepositoryProblem } from '../isolation/state-root.js';
 import type { ContextStore } from '../isolation/store.js';
 import { PaasError } from '../output/errors.js';
 import { Redactor } from '../redaction/redactor.js';
-import { STATE_SCHEMA_VERSION } from '../state/db.js';
+import { STATE_SCHEMA_VERSION, openDatabase } from '../state/db.js';
 import { writeFilePrivate } from '../state/fs-safe.js';
 import { isAllowedBundlePath, sha256, type BundleFile } from './bundle.js';
 import { DerivedKey, gcmDecrypt, gcmEncrypt, STATE_KEY_NAME, type KdfParams, type SealScope } from './crypto.js';
@@ -303,7 +302,7 @@ function dbProblem(data: Buffer, red: Redactor): string | null {
   const tmp = join(tmpdir(), `paas-verify-${randomBytes(6).toString('hex')}.db`);
   writeFileSync(tmp, data, { mode: 0o600 });
   try {
-    const db = new DatabaseSync(tmp, { readOnly: true });
+    const db = openDatabase(tmp, { readOnly: true });
     try {
       const rows = db.prepare('PRAGMA integrity_check').all() as Array<Record<string, unknown>>;
       const first = rows[0] ? String(Object.values(rows[0])[0]) : 'no result';

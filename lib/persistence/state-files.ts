@@ -1,4 +1,3 @@
-import { DatabaseSync } from 'node:sqlite';
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
@@ -15,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { contextConfigSchema, type ContextConfig } from '../isolation/context.js';
 import type { ContextPaths } from '../isolation/store.js';
 import { PaasError, errorMessage } from '../output/errors.js';
-import { StateDb } from '../state/db.js';
+import { StateDb, openDatabase } from '../state/db.js';
 import { mkdirPrivate, writeFilePrivate } from '../state/fs-safe.js';
 import type { BundleFile } from './bundle.js';
 
@@ -42,7 +41,7 @@ interface Snapshot {
 /** A consistent copy of state.db, made with `VACUUM INTO` next to it (private directory). */
 function snapshotDb(dbPath: string): Buffer {
   const tmp = join(dirname(dbPath), `.snap-${randomBytes(6).toString('hex')}.db`);
-  const db = new DatabaseSync(dbPath);
+  const db = openDatabase(dbPath);
   try {
     db.exec('PRAGMA busy_timeout = 5000');
     db.prepare('VACUUM INTO ?').run(tmp);

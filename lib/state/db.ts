@@ -1,7 +1,18 @@
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, DatabaseSyncOptions } from 'node:sqlite';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, fsyncSync, openSync } from 'node:fs';
 import type { Redactor } from '../redaction/redactor.js';
+
+/**
+ * Opens an SQLite database. node:sqlite is loaded here, when a database is first opened, not by an
+ * import: commands and runs that open none (doctor on a tree, `--help`) do not pay for loading it
+ * at start (with node:child_process, ~3 ms of CPU: docs/benchmarks.md).
+ */
+export function openDatabase(path: string, options?: DatabaseSyncOptions): DatabaseSync {
+  const sqlite = process.getBuiltinModule('node:sqlite');
+  // (an options argument of undefined is refused: ERR_INVALID_ARG_TYPE)
+  return options === undefined ? new sqlite.DatabaseSync(path) : new sqlite.DatabaseSync(path, options);
+}
 
 /**
  * `state.db`: node:sqlite in WAL mode, schema versioned, every write in a transaction.
@@ -44,7 +55,7 @@ export class StateDb {
    */
   constructor(path: string, sync: 'NORMAL' | 'OFF' = 'NORMAL') {
     const fresh = !existsSync(path);
-    this.db = new DatabaseSync(path);
+    this.db = openDatabase(path);
     if (fresh) chmodSync(path, 0o600);
     // WAL with synchronous=NORMAL: a commit is in the WAL file when it returns, so it survives the
     // process being killed at any point; the WAL is fsynced at each checkpoint (and on close), not at

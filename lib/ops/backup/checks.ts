@@ -1,10 +1,10 @@
-import { DatabaseSync } from 'node:sqlite';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stateRootProblem } from '../../isolation/state-root.js';
 import type { ContextPaths, ContextStore } from '../../isolation/store.js';
 import { vaultFileProblem } from '../../isolation/vault.js';
 import { findSecret, type SecretNeedle } from '../../persistence/scan.js';
+import { openDatabase } from '../../state/db.js';
 
 /**
  * The isolation checks a restored context must pass, on the restored files themselves: the
@@ -64,7 +64,7 @@ function privateModesCheck(dir: string, entries: Entry[]): IsolationCheck {
 /** Rows of state.db that belong to another context. */
 function foreignRows(stateDb: string, context: string): number {
   if (!existsSync(stateDb)) return 0;
-  const db = new DatabaseSync(stateDb, { readOnly: true });
+  const db = openDatabase(stateDb, { readOnly: true });
   try {
     const r = db
       .prepare(

@@ -4,13 +4,14 @@
  * create a state root or a context, and they work when none is configured (fork pull requests).
  */
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { ContextConfig } from '../../isolation/context.js';
 import { CONTEXT_NAME_RE } from '../../isolation/names.js';
 import { isInside, realPathLoose, stateRootProblem, stateRootUsability } from '../../isolation/state-root.js';
 import { ContextStore } from '../../isolation/store.js';
+import { openDatabase } from '../../state/db.js';
 import { parseDotenv, sameVault, vaultFileProblem, vaultIdentity, type VaultIdentity } from '../../isolation/vault.js';
 import { findingId } from './fingerprint.js';
 import { safeText } from './report.js';
@@ -430,7 +431,7 @@ function foreignHistory(name: string, dbPath: string, out: Finding[]): void {
   if (!existsSync(dbPath)) return;
   let db: DatabaseSync | null = null;
   try {
-    db = new DatabaseSync(dbPath, { readOnly: true });
+    db = openDatabase(dbPath, { readOnly: true });
     const row = db
       .prepare(
         'SELECT (SELECT count(*) FROM history WHERE context <> ?) + (SELECT count(*) FROM kv WHERE context <> ?) AS n',

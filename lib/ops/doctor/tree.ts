@@ -3,7 +3,6 @@
  * a directory walk when the root is not a git work tree), private state artifacts by path, and
  * the content scan for plaintext secrets.
  */
-import { execFileSync } from 'node:child_process';
 import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { sep } from 'node:path';
 import { findGitWorkTree } from '../../isolation/state-root.js';
@@ -19,33 +18,36 @@ export interface FileList {
 /** `git ls-files -z --cached --others --exclude-standard` in `root`, or null when git cannot answer. */
 function gitFiles(root: string, env: NodeJS.ProcessEnv = process.env): string[] | null {
   try {
-    const out = execFileSync(
-      'git',
-      [
-        '-c',
-        'core.fsmonitor=false',
-        '-c',
-        'safe.directory=*',
-        '-C',
-        root,
-        'ls-files',
-        '-z',
-        '--cached',
-        '--others',
-        '--exclude-standard',
-      ],
-      {
-        encoding: 'latin1',
-        maxBuffer: 1 << 30,
-        stdio: ['ignore', 'pipe', 'ignore'],
-        env: {
-          PATH: env.PATH ?? process.env.PATH,
-          HOME: env.HOME ?? process.env.HOME,
-          GIT_OPTIONAL_LOCKS: '0',
-          LC_ALL: 'C',
+    // node:child_process loaded here, in git work trees only (see openDatabase in state/db.ts)
+    const out = process
+      .getBuiltinModule('node:child_process')
+      .execFileSync(
+        'git',
+        [
+          '-c',
+          'core.fsmonitor=false',
+          '-c',
+          'safe.directory=*',
+          '-C',
+          root,
+          'ls-files',
+          '-z',
+          '--cached',
+          '--others',
+          '--exclude-standard',
+        ],
+        {
+          encoding: 'latin1',
+          maxBuffer: 1 << 30,
+          stdio: ['ignore', 'pipe', 'ignore'],
+          env: {
+            PATH: env.PATH ?? process.env.PATH,
+            HOME: env.HOME ?? process.env.HOME,
+            GIT_OPTIONAL_LOCKS: '0',
+            LC_ALL: 'C',
+          },
         },
-      },
-    );
+      );
     const names = out
       .split('\0')
       .filter(Boolean)
