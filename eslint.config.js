@@ -53,9 +53,14 @@ const NO_ACTIONS_CORE = {
   message:
     'Only the action runtime adapter talks to @actions/core (lib/entry/action.ts, and the persistence hooks it calls, lib/persistence/action-hooks.ts); everything else gets the runner through the Runtime ports: logger, redactor, stepState (docs/architecture.md).',
 };
+const NO_SQLITE = {
+  name: 'node:sqlite',
+  message:
+    'Open databases with openDatabase() from lib/state/db.ts (its types come from there too): it loads node:sqlite when a database is opened, not at the start of every command that imports the module.',
+};
 /** The files that are the action runtime adapter: the only importers of @actions/core in lib/. */
 const ACTION_ADAPTERS = ['lib/entry/action.ts', 'lib/persistence/action-hooks.ts'];
-const boundaries = (patterns, paths = [NO_ACTIONS_CORE]) => ({
+const boundaries = (patterns, paths = [NO_ACTIONS_CORE, NO_SQLITE]) => ({
   'no-restricted-imports': ['error', { patterns, paths }],
 });
 /**
@@ -97,6 +102,8 @@ export default tseslint.config(
     files: FOUNDATION.map((f) => `lib/${f}/**/*.ts`),
     rules: boundaries([NO_ENTRY, NO_OPERATIONS]),
   },
+  // the one importer of node:sqlite (for its types; the module itself is loaded by openDatabase)
+  { files: ['lib/state/db.ts'], rules: boundaries([NO_ENTRY, NO_OPERATIONS], [NO_ACTIONS_CORE]) },
   { files: ['lib/ops/**/*.ts'], rules: boundaries([NO_ENTRY, NO_OTHER_OPERATION_ENTRY]) },
   { files: ['lib/ops/checks/**/*.ts'], rules: boundaries([NO_ENTRY, NO_OPERATION_MODULE]) },
   { files: ['lib/ops/operation.ts'], rules: boundaries([NO_ENTRY, NO_OPERATION_MODULE_BESIDE]) },

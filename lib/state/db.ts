@@ -1,4 +1,5 @@
 import type { DatabaseSync, DatabaseSyncOptions } from 'node:sqlite';
+export type { DatabaseSync };
 import { randomUUID } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, fsyncSync, openSync } from 'node:fs';
 import type { Redactor } from '../redaction/redactor.js';

@@ -4,14 +4,13 @@
  * create a state root or a context, and they work when none is configured (fork pull requests).
  */
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import type { DatabaseSync } from 'node:sqlite';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { ContextConfig } from '../../isolation/context.js';
 import { CONTEXT_NAME_RE } from '../../isolation/names.js';
 import { isInside, realPathLoose, stateRootProblem, stateRootUsability } from '../../isolation/state-root.js';
 import { ContextStore } from '../../isolation/store.js';
-import { openDatabase } from '../../state/db.js';
+import { openDatabase, type DatabaseSync } from '../../state/db.js';
 import { parseDotenv, sameVault, vaultFileProblem, vaultIdentity, type VaultIdentity } from '../../isolation/vault.js';
 import { findingId } from './fingerprint.js';
 import { safeText } from './report.js';

@@ -19,35 +19,34 @@ export interface FileList {
 function gitFiles(root: string, env: NodeJS.ProcessEnv = process.env): string[] | null {
   try {
     // node:child_process loaded here, in git work trees only (see openDatabase in state/db.ts)
-    const out = process
-      .getBuiltinModule('node:child_process')
-      .execFileSync(
-        'git',
-        [
-          '-c',
-          'core.fsmonitor=false',
-          '-c',
-          'safe.directory=*',
-          '-C',
-          root,
-          'ls-files',
-          '-z',
-          '--cached',
-          '--others',
-          '--exclude-standard',
-        ],
-        {
-          encoding: 'latin1',
-          maxBuffer: 1 << 30,
-          stdio: ['ignore', 'pipe', 'ignore'],
-          env: {
-            PATH: env.PATH ?? process.env.PATH,
-            HOME: env.HOME ?? process.env.HOME,
-            GIT_OPTIONAL_LOCKS: '0',
-            LC_ALL: 'C',
-          },
+    const { execFileSync } = process.getBuiltinModule('node:child_process');
+    const out = execFileSync(
+      'git',
+      [
+        '-c',
+        'core.fsmonitor=false',
+        '-c',
+        'safe.directory=*',
+        '-C',
+        root,
+        'ls-files',
+        '-z',
+        '--cached',
+        '--others',
+        '--exclude-standard',
+      ],
+      {
+        encoding: 'latin1',
+        maxBuffer: 1 << 30,
+        stdio: ['ignore', 'pipe', 'ignore'],
+        env: {
+          PATH: env.PATH ?? process.env.PATH,
+          HOME: env.HOME ?? process.env.HOME,
+          GIT_OPTIONAL_LOCKS: '0',
+          LC_ALL: 'C',
         },
-      );
+      },
+    );
     const names = out
       .split('\0')
       .filter(Boolean)
