@@ -23,6 +23,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -526,10 +527,19 @@ export async function startLab(
   return lab;
 }
 
-/** Kills the test app processes started under a deploy dir (their pid files). */
+/**
+ * Kills the test app processes started under a deploy dir (their pid files), then every process
+ * still working in a directory under it: a remote command whose SSH session was cut (its shell then
+ * belongs to init, no longer to sshd), or an app whose pid file is deeper than the walk reads.
+ */
 export function stopApps(dir: string): void {
+  killPidFiles(dir);
+  killWorkingUnder(dir);
+}
+
+function killPidFiles(dir: string): void {
   const walk = (d: string, depth: number) => {
-    if (depth > 4 || !existsSync(d)) return;
+    if (depth > 8 || !existsSync(d)) return;
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       if (e.isFile() && /^app(-blue|-green)?\.pid$/.test(e.name)) {
@@ -545,4 +555,24 @@ export function stopApps(dir: string): void {
     }
   };
   walk(dir, 0);
+}
+
+/** SIGKILL to every process whose working directory is `dir` or under it (removed or not: Linux /proc). */
+function killWorkingUnder(dir: string): void {
+  const root = dir.replace(/\/+$/, '');
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    let cwd: string;
+    try {
+      cwd = readlinkSync(`/proc/${d}/cwd`).replace(/ \(deleted\)$/, '');
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    if (cwd !== root && !cwd.startsWith(`${root}/`)) continue;
+    try {
+      process.kill(Number(d), 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
 }
