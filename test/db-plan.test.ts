@@ -14,7 +14,7 @@ import { parseDsn, registerDsnSecrets } from '../lib/db/dsn.js';
 import { DbError } from '../lib/db/errors.js';
 import { PAAS_YML_DB_DEFAULTS } from './helpers.js';
 import { splitSql } from '../lib/db/sql-split.js';
-import { checksumOf, discoverPlan, normalizeSql, parseSections } from '../lib/ops/db_bootstrap/plan.js';
+import { checksumOf, discoverPlan, normalizeSql, parseSections, statementHead } from '../lib/ops/db_bootstrap/plan.js';
 import { lockKey } from '../lib/ops/db_bootstrap/ledger.js';
 import { reconcile } from '../lib/ops/db_bootstrap/reconcile.js';
 import { PaasError } from '../lib/output/errors.js';
@@ -162,7 +162,36 @@ describe('plan discovery', () => {
       'db/migrations',
     );
     expect(long.problems[0]?.message).toMatch(
-      /^db\/migrations\/0001_a\.sql:1: `VACUUM \(VERBOSE, ANALYZE\) a_very_long_table_name_a_very_long_table_name_a_very_l\.\.\.` cannot run inside a transaction$/,
+      /^db\/migrations\/0001_a\.sql:1: `VACUUM \(VERBOSE, ANALYZE\)\.\.\.` cannot run inside a transaction$/,
+    );
+  });
+
+  test('a statement quoted in a message never shows part of a secret: literals left out, cut after whole words, at every length', () => {
+    // the message is redacted after it is built: a cut inside a secret would leave a prefix that no longer matches
+    const secret = 'Zk9xQ2wPa7Rt3LmN8vBc4Yd6Hs1Jq0Ue5Wg2Xi7K';
+    const r = new Redactor();
+    r.register(secret);
+    const statements = [
+      `CREATE ROLE reporting_readonly_user WITH LOGIN ENCRYPTED PASSWORD '${secret}';`,
+      `ALTER ROLE app PASSWORD E'it\\'s ${secret}' VALID UNTIL 'infinity';`,
+      `DO $body$ BEGIN EXECUTE 'ALTER ROLE app PASSWORD ''${secret}'''; END $body$;`,
+      `SELECT set_config('app.key', $$${secret}$$, false);`,
+      `ALTER SYSTEM SET app.key = ${secret};`, // unquoted: whole or not at all
+      `-- it's ${secret}\nALTER ROLE app PASSWORD 'correct horse battery ${secret} staple';`,
+    ];
+    for (const sql of statements) {
+      for (let max = 1; max <= sql.length + 2; max++) {
+        const shown = r.redact(statementHead(sql, max));
+        for (let k = 0; k + 4 <= secret.length; k++)
+          expect([sql, max, shown.includes(secret.slice(k, k + 4))]).toEqual([sql, max, false]);
+      }
+    }
+    expect(statementHead(statements[0] as string)).toBe(
+      "CREATE ROLE reporting_readonly_user WITH LOGIN ENCRYPTED PASSWORD '…'",
+    );
+    expect(statementHead(statements[2] as string)).toBe('DO $body$…$body$');
+    expect(statementHead("-- don't\nCREATE INDEX CONCURRENTLY i ON t (a) /* it's */ WHERE b = 'x''y';")).toBe(
+      "CREATE INDEX CONCURRENTLY i ON t (a) WHERE b = '…'",
     );
   });
 

@@ -129,15 +129,31 @@ function problem(
   return { reason, file, line, message, remediation };
 }
 
-/** The beginning of a statement as written (case kept), comments and extra whitespace removed, for messages. */
+/** Comments, string literals ('...', E'...', $tag$...$tag$) and runs of whitespace, in one pass (a quote in a comment starts nothing). */
+const HEAD_TOKENS =
+  /--[^\n]*|\/\*[\s\S]*?\*\/|(?<![\w$])[Ee]'(?:[^'\\]|\\[\s\S]|'')*'?|'(?:[^']|'')*'?|\$([A-Za-z_][A-Za-z0-9_]*)?\$[\s\S]*?(?:\$\1\$|$)|\s+/g;
+
+/**
+ * The beginning of a statement for messages: as written (case kept), comments and extra whitespace
+ * removed, the contents of its string literals left out (`'…'`: they are where passwords are
+ * written), cut after a whole word. Messages are redacted after this: a cut inside a word (or a
+ * literal) would leave a registered secret's first part that no longer matches (docs/redaction.md).
+ */
 export function statementHead(text: string, max = 80): string {
   const flat = text
-    .replace(/--[^\n]*/g, ' ')
-    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(HEAD_TOKENS, (m) => {
+      if (m.startsWith("'")) return "'…'";
+      if (/^[Ee]'/.test(m)) return `${m[0]}'…'`;
+      if (!m.startsWith('$')) return ' ';
+      const quote = m.slice(0, m.indexOf('$', 1) + 1);
+      return `${quote}…${quote}`;
+    })
     .replace(/\s+/g, ' ')
     .replace(/;\s*$/, '')
     .trim();
-  return flat.length > max ? `${flat.slice(0, max).trimEnd()}...` : flat;
+  if (flat.length <= max) return flat;
+  const cut = flat.lastIndexOf(' ', max);
+  return `${cut > 0 ? flat.slice(0, cut) : ''}...`;
 }
 
 /**
