@@ -50,8 +50,9 @@ export function parseSince(text: string, now: Date): Date {
     const ms = Date.parse(withZone);
     if (!Number.isNaN(ms)) return new Date(ms);
   }
+  // a long value is not echoed: cut before redaction, a secret's first part would be shown
   throw invalidArgument(
-    `events list --since: ${JSON.stringify(t.slice(0, 64))} is neither a duration nor an ISO time`,
+    `events list --since: ${t.length <= 64 ? JSON.stringify(t) : `(${t.length} characters)`} is neither a duration nor an ISO time`,
     'Give a duration back from now (30m, 24h, 7d, 2w) or an ISO time (2026-12-01, 2026-12-01T08:00Z).',
   );
 }

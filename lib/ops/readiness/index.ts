@@ -49,8 +49,9 @@ const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000
 function policyDuration(name: string, text: string): number {
   const m = /^(\d{1,5})([mhdw])$/.exec(text.trim());
   if (!m || Number(m[1]) === 0)
+    // a long value is not echoed: cut before redaction, a secret's first part would be shown
     throw invalidArgument(
-      `${name} ${JSON.stringify(text.slice(0, 32))} is not a duration`,
+      `${name} ${text.length <= 32 ? JSON.stringify(text) : `(${text.length} characters)`} is not a duration`,
       `Give ${name} as a number and a unit: 90m, 26h, 7d, 1w.`,
     );
   return Number(m[1]) * (UNIT_MS[m[2] as string] as number);
