@@ -230,7 +230,7 @@ describe('provider tokens are found bare, by their own format', () => {
   });
 
   test.each(NEW_FORMAT_SAMPLES)(
-    '%s: at each word alignment, alone, in a URL, a list, a comment and under a neutral key',
+    '%s: at each word alignment, alone, in a URL, a list, a comment, under a neutral key and after an escape',
     (kind, token) => {
       const det = new Detector();
       for (let pad = 0; pad < 4; pad++) {
@@ -241,6 +241,13 @@ describe('provider tokens are found bare, by their own format', () => {
           ['# old: ', ' (rotated)\n'],
           ['see https://api.example.net/v1?key=', '&x=1\n'],
           ['note = ', '\n'],
+          // right after an escape sequence: a JSON or C string's \n or \t, URL encoding, \x and \u escapes
+          ['{"motd": "rotate these:\\n', '\\nthanks"}\n'],
+          ['log("a\\t', '")\n'],
+          ['https://hooks.example.net/cb?cfg=token%3D', '%26v%3D1\n'],
+          ['state=%7B%22t%22%3A%22', '%22%7D\n'],
+          ['s = "\\x3d', '"\n'],
+          ['s = "\\u003d', '"\n'],
         ]) {
           const text = ' '.repeat(pad) + before + token + after;
           const hits = det.scan(text, 'src/app/config.go');

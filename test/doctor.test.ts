@@ -222,27 +222,36 @@ describe('provider formats: each is found from its anchor, wherever it falls', (
     for (const r of first) if (r.kind !== 'private_key') expect(kinds).toContain(r.kind);
   });
 
-  test.each(samples)('%s: found at each of the four word alignments, alone and in code', (kind, token) => {
-    const det = new Detector();
-    for (let pad = 0; pad < 4; pad++) {
-      for (const [before, after] of [
-        ['', '\n'],
-        ['const value = "', '";\n'],
-        ['x = 1\nkey: ', '\n'],
-      ]) {
-        const text = ' '.repeat(pad) + before + token + after;
-        const hits = det.scan(text, 'src/settings.ts');
-        // a webhook is reported from its host (hooks.slack.com), every other format from its start
-        const at = text.indexOf(token) + (kind === 'slack_webhook' ? token.indexOf('hooks.') : 0);
-        expect(hits.map((h) => `${h.kind}@${h.start}`)).toContain(`${kind}@${at}`);
-        // the same through the file's bytes, scanned in place
-        const bytes = Buffer.allocUnsafeSlow(text.length + 8).subarray(0, text.length);
-        bytes.write(text, 'latin1');
-        expect(det.scan(text, 'src/settings.ts', bytes)).toEqual(hits);
-        expect(det.scanBytes(bytes, 'src/settings.ts').hits).toEqual(hits);
+  test.each(samples)(
+    '%s: found at each of the four word alignments, alone, in code and after an escape',
+    (kind, token) => {
+      const det = new Detector();
+      for (let pad = 0; pad < 4; pad++) {
+        for (const [before, after] of [
+          ['', '\n'],
+          ['const value = "', '";\n'],
+          ['x = 1\nkey: ', '\n'],
+          // right after an escape sequence (JSON \n, URL encoding, \x and \u escapes)
+          ['{"motd": "rotate these:\\n', '\\nthanks"}\n'],
+          ['cb?cfg=token%3D', '%26v%3D1\n'],
+          ['s = "\\x3d', '"\n'],
+          ['s = "\\u003d', '"\n'],
+        ]) {
+          if (kind === 'slack_webhook' && before.endsWith('%3D')) continue; // a URL inside a URL's parameter: escaped, /services/ is %2F
+          const text = ' '.repeat(pad) + before + token + after;
+          const hits = det.scan(text, 'src/settings.ts');
+          // a webhook is reported from its host (hooks.slack.com), every other format from its start
+          const at = text.indexOf(token) + (kind === 'slack_webhook' ? token.indexOf('hooks.') : 0);
+          expect(hits.map((h) => `${h.kind}@${h.start}`)).toContain(`${kind}@${at}`);
+          // the same through the file's bytes, scanned in place
+          const bytes = Buffer.allocUnsafeSlow(text.length + 8).subarray(0, text.length);
+          bytes.write(text, 'latin1');
+          expect(det.scan(text, 'src/settings.ts', bytes)).toEqual(hits);
+          expect(det.scanBytes(bytes, 'src/settings.ts').hits).toEqual(hits);
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 // ---------------------------------------------------------------------------------------------

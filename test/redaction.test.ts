@@ -207,7 +207,21 @@ describe('patterns (values never registered)', () => {
     ['JWT', () => tokens.jwt()],
   ])('%s', (_name, make) => {
     const t = make();
-    for (const ctx of [`${t}`, `using ${t} now`, `"${t}"`, `x=${t};`, `(${t})`, `\n${t}\n`]) {
+    for (const ctx of [
+      `${t}`,
+      `using ${t} now`,
+      `"${t}"`,
+      `x=${t};`,
+      `(${t})`,
+      `\n${t}\n`,
+      // right after an escape sequence: JSON's \n and \t, URL encoding, \x and \u escapes
+      `{"motd":"rotate:\\n${t}\\nthanks"}`,
+      `"a\\t${t}"`,
+      `cb?cfg=token%3D${t}%26v%3D1`,
+      `state=%7B%22t%22%3A%22${t}%22%7D`,
+      `"\\x3d${t}"`,
+      `"\\u003d${t}"`,
+    ]) {
       const out = r.redact(ctx);
       expect(out).not.toContain(t.slice(-12));
       expect(out).toBe(ctx.replace(t, REDACTED));

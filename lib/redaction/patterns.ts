@@ -353,27 +353,52 @@ interface TokenRule {
 }
 
 /**
+ * An escape sequence ending right before a word (`\n` and `\t` of a JSON or C string, `%3D` of URL
+ * encoding, `\x3d`, `\u003d`): its last character is a letter or digit, but the word after it starts
+ * there. `rotate:\nghp_...` in a JSON string and `cfg=token%3Dsk_live_...` in a URL hold tokens.
+ */
+const ESCAPE_BEFORE = String.raw`(?<=\\[nrtfv]|%[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4})`;
+const ESCAPE_BEFORE_RE = new RegExp(`${ESCAPE_BEFORE}$`);
+
+/** Whether an escape sequence ends at `at` in `text` (ESCAPE_BEFORE): a word may start there. */
+export function escapeEndsAt(text: string, at: number): boolean {
+  return at >= 2 && ESCAPE_BEFORE_RE.test(text.slice(Math.max(0, at - 6), at));
+}
+
+/** A word starts here: no character of `chars` (a regex class body) before it, or an escape sequence. */
+const wordStart = (chars: string) => `(?:(?<![${chars}])|${ESCAPE_BEFORE})`;
+const tokenRe = (chars: string, body: string) => new RegExp(wordStart(chars) + body, 'g');
+
+/**
  * Provider token formats; the whole token is redacted. Boundaries treat `*` like a letter, so
  * that a mask next to a token-like string (`***eyJ...`) does not make it match on a second pass:
  * redact() is idempotent.
  */
 export const TOKEN_RULES: readonly TokenRule[] = [
-  { fam: Fam.GITHUB, kind: 'github_token', re: /(?<![A-Za-z0-9*])gh[pousr]_[A-Za-z0-9]{30,}/g },
-  { fam: Fam.GITHUB, kind: 'github_pat', re: /(?<![A-Za-z0-9*])github_pat_[A-Za-z0-9_]{20,}/g },
-  { fam: Fam.AWS, kind: 'aws_access_key_id', re: /(?<![A-Za-z0-9*])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9*])/g },
-  { fam: Fam.SLACK, kind: 'slack_token', re: /(?<![A-Za-z0-9*])xox[abposr]-[A-Za-z0-9-]{10,}/g },
+  { fam: Fam.GITHUB, kind: 'github_token', re: tokenRe('A-Za-z0-9*', 'gh[pousr]_[A-Za-z0-9]{30,}') },
+  { fam: Fam.GITHUB, kind: 'github_pat', re: tokenRe('A-Za-z0-9*', 'github_pat_[A-Za-z0-9_]{20,}') },
+  { fam: Fam.AWS, kind: 'aws_access_key_id', re: tokenRe('A-Za-z0-9*', '(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9*])') },
+  { fam: Fam.SLACK, kind: 'slack_token', re: tokenRe('A-Za-z0-9*', 'xox[abposr]-[A-Za-z0-9-]{10,}') },
   { fam: Fam.SLACK, kind: 'slack_webhook', re: /hooks\.slack\.com\/services\/([A-Za-z0-9_/-]+)/dgi, group: 1 },
-  { fam: Fam.STRIPE, kind: 'stripe_key', re: /(?<![A-Za-z0-9*])[sr]k_(?:live|test)_[A-Za-z0-9]{10,}/g },
-  { fam: Fam.GOOGLE, kind: 'google_api_key', re: /(?<![A-Za-z0-9_*-])AIza[0-9A-Za-z_-]{30,}/g },
-  { fam: Fam.NPM, kind: 'npm_token', re: /(?<![A-Za-z0-9_*])npm_[A-Za-z0-9]{36,}/g },
+  { fam: Fam.STRIPE, kind: 'stripe_key', re: tokenRe('A-Za-z0-9*', '[sr]k_(?:live|test)_[A-Za-z0-9]{10,}') },
+  { fam: Fam.GOOGLE, kind: 'google_api_key', re: tokenRe('A-Za-z0-9_*-', 'AIza[0-9A-Za-z_-]{30,}') },
+  { fam: Fam.NPM, kind: 'npm_token', re: tokenRe('A-Za-z0-9_*', 'npm_[A-Za-z0-9]{36,}') },
   {
     fam: Fam.OPENAI,
     kind: 'openai_key',
-    re: /(?<![A-Za-z0-9_*-])sk-(?:(?:proj|svcacct|admin|ant)-)?[A-Za-z0-9_-]{20,}/g,
+    re: tokenRe('A-Za-z0-9_*-', 'sk-(?:(?:proj|svcacct|admin|ant)-)?[A-Za-z0-9_-]{20,}'),
   },
-  { fam: Fam.GITLAB, kind: 'gitlab_token', re: /(?<![A-Za-z0-9*])glpat-[A-Za-z0-9_-]{20,}/g },
-  { fam: Fam.SENDGRID, kind: 'sendgrid_key', re: /(?<![A-Za-z0-9*])SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g },
-  { fam: Fam.JWT, kind: 'jwt', re: /(?<![A-Za-z0-9_*-])eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g },
+  { fam: Fam.GITLAB, kind: 'gitlab_token', re: tokenRe('A-Za-z0-9*', 'glpat-[A-Za-z0-9_-]{20,}') },
+  {
+    fam: Fam.SENDGRID,
+    kind: 'sendgrid_key',
+    re: tokenRe('A-Za-z0-9*', 'SG\\.[A-Za-z0-9_-]{16,}\\.[A-Za-z0-9_-]{16,}'),
+  },
+  {
+    fam: Fam.JWT,
+    kind: 'jwt',
+    re: tokenRe('A-Za-z0-9_*-', 'eyJ[A-Za-z0-9_-]{5,}\\.eyJ[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]*'),
+  },
 ];
 
 const TOKEN_FAMS = TOKEN_RULES.reduce((m, r) => m | r.fam, 0);

@@ -17,7 +17,7 @@ import {
   keyNamesSecret,
 } from './patterns.js';
 import { Matcher, type ScanSink } from '../../redaction/matcher.js';
-import { ANCHORS, ANY, MIN_WINDOW, type Anchor, type ByteClass } from '../../redaction/patterns.js';
+import { ANCHORS, ANY, escapeEndsAt, MIN_WINDOW, type Anchor, type ByteClass } from '../../redaction/patterns.js';
 import { Fam } from '../../redaction/redactor.js';
 import type { SecretForm } from './registered.js';
 import type { Severity } from './types.js';
@@ -518,7 +518,7 @@ export class Detector {
         if (back) {
           // JWTs (from `.eyJ`), Telegram bot tokens (from `:AA`)
           let j = p;
-          while (j > 0 && p - j < back[1] && back[2](text.charCodeAt(j - 1))) j--;
+          while (j > 0 && p - j < back[1] && back[2](text.charCodeAt(j - 1)) && !escapeEndsAt(text, j)) j--;
           if (j > lastBack && j >= 0) {
             const e = this.tryRulesAt(text, j, hits, docs);
             if (e > 0) lastBack = e;
@@ -567,7 +567,8 @@ export class Detector {
     if (
       rule.boundary &&
       !(rule.back === DIGIT_CHARS && text.startsWith('bot', at - 3)) &&
-      (isAlnumCode(text.charCodeAt(at - 1)) || (rule.decode === 'base64' && /[+/=]/.test(text[at - 1] ?? '')))
+      (isAlnumCode(text.charCodeAt(at - 1)) || (rule.decode === 'base64' && /[+/=]/.test(text[at - 1] ?? ''))) &&
+      !escapeEndsAt(text, at)
     )
       return -1;
     if (rule.lineStart && !atLineStart(text, at)) return -1;
@@ -630,7 +631,7 @@ export class Detector {
     if (!m) return;
     const s = m[0];
     let b = at;
-    while (b > 0 && b > at - 24 && /[A-Za-z0-9+.-]/.test(text[b - 1] as string)) b--;
+    while (b > 0 && b > at - 24 && /[A-Za-z0-9+.-]/.test(text[b - 1] as string) && !escapeEndsAt(text, b)) b--;
     const scheme = text.slice(b, at);
     if (!/^[A-Za-z][A-Za-z0-9+.-]*$/.test(scheme)) return;
     const rest = s.slice(3, -2);

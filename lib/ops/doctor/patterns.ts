@@ -110,8 +110,11 @@ export function looksRandom(s: string, min = 3): boolean {
 const END = '(?![A-Za-z0-9_])';
 const HEXC = '0123456789abcdefABCDEF';
 const DIGITC = '0123456789';
-/** characters that may stand before a bare token (anything but a token character) */
-const BOUND = ' \t\n\r"\'`=:,;([{</\\|>';
+/**
+ * Characters that may stand before a bare token: anything but a token character, or the last
+ * character of an escape sequence (`\n`, `%3D`, `\x3d`, `\u003d`: the scanner checks the escape).
+ */
+const BOUND = ' \t\n\r"\'`=:,;([{</\\|>nrtfv0123456789abcdefABCDEF';
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const hexOf = (s: string) => Buffer.from(s).toString('hex');
 
