@@ -237,7 +237,7 @@ describe('provider formats: each is found from its anchor, wherever it falls', (
           ['s = "\\x3d', '"\n'],
           ['s = "\\u003d', '"\n'],
         ]) {
-          if (kind === 'slack_webhook' && before.endsWith('%3D')) continue; // a URL inside a URL's parameter: escaped, /services/ is %2F
+          if (kind === 'slack_webhook' && before?.endsWith('%3D')) continue; // a URL inside a URL's parameter: escaped, /services/ is %2F
           const text = ' '.repeat(pad) + before + token + after;
           const hits = det.scan(text, 'src/settings.ts');
           // a webhook is reported from its host (hooks.slack.com), every other format from its start
