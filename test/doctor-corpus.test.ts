@@ -490,6 +490,31 @@ describe('negatives of a clean real repository are not findings', () => {
     ['src/settings.py', 'PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]'],
     ['ops/ansible/db.yml', 'ansible_become_pass: "{{ vault_become_pass }}"'],
     ['ops/vaults/demo.env.example', 'PAAS_STATE_KEY=${PAAS_STATE_KEY}'],
+    // a second independent review: references, hashes, public addresses, names, test layouts
+    [
+      'appsettings.json',
+      '"DbPassword": "@Microsoft.KeyVault(SecretUri=https://acme.vault.azure.net/secrets/db-password/)",',
+    ],
+    ['appsettings.json', '"JwtSecret": "@@JWT_SECRET@@",'],
+    ['cfn/db.yml', "MasterUserPassword: !Sub '{{resolve:secretsmanager:prod/db:SecretString:password}}'"],
+    ['deploy/app.yaml', `api_token_sha256: ${pick('0123456789abcdef', 64)}`],
+    ['src/auth.ts', "export const tokenStorageKey = '@acme/auth:token:v2';"],
+    ['src/auth.ts', "export const passwordAlgo = 'pbkdf2-sha512';"],
+    ['src/chain.ts', `export const tokenContract = '0x${pick('0123456789abcdefABCDEF', 40)}';`],
+    ...[
+      'conftest.py',
+      'app/tests.py',
+      'playwright/login.ts',
+      'src/test-utils/render.ts',
+      'src/testing/helpers.ts',
+      'testing/fixtures.go',
+      'src/AuthTests/LoginTests.cs',
+      'it/LoginIT.java',
+      'features/step_definitions/login_steps.rb',
+      'integration/login.ts',
+      'qa/smoke.ts',
+      'src/fakes/user.ts',
+    ].map((path): [string, string] => [path, "password = 'Sup3rS3cret!Pw'"]),
   ];
   test.each(negatives)('%s: %s', (path, line) => {
     expect(kindsAt(`${line}\n`, path)).toEqual([]);
@@ -504,6 +529,14 @@ describe('negatives of a clean real repository are not findings', () => {
     expect(isDocsPath('apps/api/test/e2e/account.e2e-spec.ts')).toBe(true);
     expect(isDocsPath('docs/guide.md')).toBe(true);
     expect(isDocsPath('apps/api/src/config.ts')).toBe(false);
+    // test projects by their case only: latest/, contest/ and a feature folder are code
+    for (const code of ['src/latest/config.ts', 'contest/a.py', 'src/features/auth/api.ts', 'app/Latest.java'])
+      expect([code, isDocsPath(code)]).toEqual([code, false]);
+    // the near misses of the negatives above still count: a wallet's private key, a generated password in a test
+    expect(kindsAt(`const privateKey = '0x${pick('0123456789abcdef', 64)}';\n`, 'src/chain.ts')).toEqual([
+      'secret_named_key',
+    ]);
+    expect(kindsAt(`password = '${pick(A, 24)}'\n`, 'conftest.py')).toEqual(['secret_named_key']);
     expect(kindsAt("const password = 'Test123!';\n", 'src/seed.ts')).toEqual(['secret_named_key']);
     expect(kindsAt(`const password = '${pick(A, 24)}';\n`, 'test/e2e/login.spec.ts')).toEqual(['secret_named_key']);
   });

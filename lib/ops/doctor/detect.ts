@@ -1078,9 +1078,14 @@ const DOCS_ONLY_PATH =
 
 /** Test, fixture, example and documentation paths: values there are examples unless they look generated. */
 const DOCS_PATH =
-  /(?:^|\/)(?:tests?|bench(?:marks?)?|__tests__|spec|specs|e2e|fixtures?|__fixtures__|testdata|test-data|mocks?|__mocks__|examples?|samples?|demos?|docs?|documentation|website|stories|storybook)\/|(?:^|\/)[^/]*(?:[._-](?:test|spec|e2e|stories|story|example|sample|fixture|mock)s?)\.[a-z0-9]+$|(?:^|\/)test_[^/]*\.py$|\.(?:md|mdx|markdown|rst|adoc|txt|html?)$|(?:^|\/)(?:README|CHANGELOG|CONTRIBUTING)[^/]*$/i;
+  /(?:^|\/)(?:tests?|testing|test[-_]?utils|test[-_]?helpers|bench(?:marks?)?|__tests__|spec|specs|e2e|integration|integration[-_]tests?|it|qa|playwright|cypress|step_definitions|fixtures?|__fixtures__|testdata|test-data|mocks?|__mocks__|fakes?|examples?|samples?|demos?|docs?|documentation|website|stories|storybook|[A-Za-z0-9]+[._-]tests?)\/|(?:^|\/)[^/]*(?:[._-](?:test|spec|e2e|stories|story|example|sample|fixture|mock)s?)\.[a-z0-9]+$|(?:^|\/)(?:test_[^/]*|conftest|tests)\.py$|\.(?:md|mdx|markdown|rst|adoc|txt|html?)$|(?:^|\/)(?:README|CHANGELOG|CONTRIBUTING)[^/]*$/i;
+/** Test projects and classes by their case (AuthTests/, LoginIT.java): DOCS_PATH ignores case, and `latest/` is no test. */
+const TEST_PROJECT_PATH =
+  /(?:^|\/)[A-Z][A-Za-z0-9]*Tests?\/|(?:^|\/)[A-Z][A-Za-z0-9]*(?:Tests?|IT|Spec)\.(?:java|kt|cs|scala|groovy)$/;
 export function isDocsPath(path: string): boolean {
-  return DOCS_PATH.test(path) && !/(?:^|\/)(?:\.env|vault|secrets?)(?:[./]|$)/i.test(path);
+  return (
+    (DOCS_PATH.test(path) || TEST_PROJECT_PATH.test(path)) && !/(?:^|\/)(?:\.env|vault|secrets?)(?:[./]|$)/i.test(path)
+  );
 }
 
 /** Words a test or an example password is made of. */
@@ -1108,6 +1113,8 @@ export function looksSecretValue(v: string, docs: boolean): boolean {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v) && !/:\/\/[^/@\s]*:[^/@\s]*@/.test(v)) return false; // a URL without credentials
   if (/^[A-Za-z_$][A-Za-z_$]*\d{0,2}(?:\.[A-Za-z_$][A-Za-z_$]*\d{0,2})+$/.test(v)) return false; // props.token, config.apiKey
   if (/^[\w.+-]+@[\w-]+\.[\w.-]+$/.test(v)) return false; // an e-mail address
+  if (/^0x[0-9a-f]{40}$/i.test(v)) return false; // an Ethereum address (public; a private key is 64 hex digits)
+  if (/^@?[a-z]+\d{0,2}(?:[-_.][a-z]+\d{0,2})*(?:[/:][a-z]+\d{0,2}(?:[-_.][a-z]+\d{0,2})*)+$/.test(v)) return false; // a namespaced name: @acme/auth:token:v2
   if (/^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.test(v) && docs) return false;
   if (/^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?$/.test(v)) return false; // a date
   if (!docs) return true;

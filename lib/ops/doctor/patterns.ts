@@ -964,7 +964,7 @@ export const NON_SECRET_KEY_SUFFIXES: ReadonlySet<string> = new Set([
   ...(
     'id ids limits hash hashed digest class style color parameter sha checksum fingerprint text reset ' +
     'input output ui show visible hidden script callback handler function fn method volume lookup ' +
-    'reader writer loader getter cache'
+    'reader writer loader getter cache sha1 sha256 sha384 sha512 md5 algo contract address'
   ).split(' '),
 ]);
 
@@ -1066,13 +1066,14 @@ export function isPlaceholder(value: string): boolean {
   if (v.length < 6 || redactionPlaceholder(v)) return true;
   if (PLACEHOLDER_VALUES.has(v.toLowerCase())) return true;
   if (
-    /^[$%]|^\{|^<|^ENC\[|^vault:|^ref\+|^!|^#\{|^@Value|^arn:|^sha\d+[:-]|^md5:|^file:|^env:|^secret:|^secretref:/i.test(
+    /^[$%]|^\{|^<|^ENC\[|^vault:|^ref\+|^!|^#\{|^@Value|^@Microsoft\.KeyVault\(|^@@\w+@@$|^arn:|^sha\d+[:-]|^md5:|^file:|^env:|^secret:|^secretref:/i.test(
       v,
     )
   )
     return true;
   // templates and format strings (`%s` followed by a letter is part of a value: real passwords hold `%`)
-  if (v.includes('${') || v.includes('{{') || /%[sdv](?![A-Za-z0-9])/.test(v) || v.includes('%(')) return true;
+  if (v.includes('${') || v.includes('{{') || v.includes('}}') || /%[sdv](?![A-Za-z0-9])/.test(v) || v.includes('%('))
+    return true;
   if (PLACEHOLDER_WORDS.test(v)) return true;
   if (new Set(v).size < 4) return true;
   if (/\.\.\.|…|\u00e2\u0080\u00a6/.test(v)) return true; // sk_live_..., truncated examples (… also as the Latin-1 reading of its UTF-8 bytes)
