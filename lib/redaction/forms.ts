@@ -82,7 +82,35 @@ function z85Aligned(bytes: Uint8Array, k: 0 | 1 | 2 | 3): string {
   return out;
 }
 
+/**
+ * Percent-encoding of the UTF-8 bytes of `s`, upper-case hex, leaving ASCII letters, digits and
+ * the characters of `keep` as they are; a space as `+` when `plus`.
+ */
+function percentEncode(s: string, keep: string, plus: boolean): string {
+  let out = '';
+  for (const ch of s) {
+    if (/^[A-Za-z0-9]$/.test(ch) || keep.includes(ch)) out += ch;
+    else if (ch === ' ' && plus) out += '+';
+    else for (const b of Buffer.from(ch, 'utf8')) out += '%' + b.toString(16).toUpperCase().padStart(2, '0');
+  }
+  return out;
+}
+
+/**
+ * URL encoders beyond `encodeURIComponent` and `URLSearchParams`: [characters left as they are,
+ * space as `+`]. Each is also searched with lower-case hex (`%3f`, as some encoders print it).
+ */
+const URL_ENCODERS: Array<[string, boolean]> = [
+  // Python urllib.parse.quote (safe='/' by default; `~` unreserved since 3.7)
+  ['-_.~/', false],
+  // quote(safe=''), curl --data-urlencode, RFC 3986 unreserved only
+  ['-_.~', false],
+  // quote_plus, Go url.QueryEscape
+  ['-_.~', true],
+];
+
 function percentEncodings(s: string): string[] {
+  if (/^[A-Za-z0-9_.-]*$/.test(s)) return [s]; // no encoder changes these: skip the work
   let uri: string;
   try {
     uri = encodeURIComponent(s);
@@ -91,14 +119,83 @@ function percentEncodings(s: string): string[] {
   }
   // application/x-www-form-urlencoded as URLSearchParams writes it (also escapes !'()~, space as +)
   const form = new URLSearchParams([['a', s]]).toString().slice(2);
-  return [uri, uri.replace(/%20/g, '+'), form];
+  const upper = [
+    uri,
+    uri.replace(/%20/g, '+'),
+    form,
+    ...URL_ENCODERS.map(([keep, plus]) => percentEncode(s, keep, plus)),
+  ];
+  const lower = upper.map((u) => u.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()));
+  return [...upper, ...lower];
 }
 
+/** How one JSON encoder writes a string (see JSON_STYLES). */
+interface JsonStyle {
+  /** code units from 0x7f up as \uXXXX (UTF-16, as Python's ensure_ascii) */
+  ascii?: boolean;
+  /** upper-case hex in \uXXXX */
+  upper?: boolean;
+  /** `/` as `\/` */
+  slash?: boolean;
+  /** characters written as \u00XX (before the usual `\"`) */
+  hex?: string;
+  /** U+2028 and U+2029 as \u2028, \u2029 */
+  lineSep?: boolean;
+}
+
+/** JSON encoders whose output differs from JSON.stringify's for some characters. */
+const JSON_STYLES: JsonStyle[] = [
+  { ascii: true }, // Python json.dumps (also escapes DEL)
+  { ascii: true, slash: true }, // PHP json_encode
+  { slash: true }, // PHP with JSON_UNESCAPED_UNICODE
+  { hex: '<>&', lineSep: true }, // Go encoding/json, Rails to_json
+  { hex: "<>&='", lineSep: true }, // Gson
+  { ascii: true, upper: true }, // Jackson with ESCAPE_NON_ASCII
+  { ascii: true, upper: true, hex: '"&\'+<>`' }, // .NET System.Text.Json's default encoder
+];
+
+const SHORT_ESCAPES: Record<string, string> = { '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function jsonEncode(s: string, style: JsonStyle): string {
+  const u = (c: number) => {
+    const h = c.toString(16).padStart(4, '0');
+    return '\\u' + (style.upper ? h.toUpperCase() : h);
+  };
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i] as string;
+    const c = s.charCodeAt(i);
+    if (style.hex?.includes(ch)) out += u(c);
+    else if (ch === '"' || ch === '\\') out += '\\' + ch;
+    else if (ch === '/' && style.slash) out += '\\/';
+    else if (SHORT_ESCAPES[ch] !== undefined) out += SHORT_ESCAPES[ch];
+    else if (c < 0x20 || (style.ascii && c >= 0x7f) || (style.lineSep && (c === 0x2028 || c === 0x2029))) out += u(c);
+    else if (c >= 0xd800 && c <= 0xdfff) {
+      // a surrogate pair as it is, a lone surrogate escaped (as JSON.stringify)
+      const pair =
+        c <= 0xdbff
+          ? s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff
+          : i > 0 && s.charCodeAt(i - 1) >= 0xd800 && s.charCodeAt(i - 1) <= 0xdbff;
+      out += pair ? ch : u(c);
+    } else out += ch;
+  }
+  return out;
+}
+
+/** Characters some JSON encoder escapes (JSON_STYLES); a value without any is its own JSON form. */
+const JSON_SPECIAL = /[^\x20-\x7e]|["\\/<>&='+`]/;
+
 function jsonEscapes(s: string): string[] {
+  if (!JSON_SPECIAL.test(s)) return [s];
   const json = JSON.stringify(s).slice(1, -1);
   // ensure_ascii style (Python's json.dumps default): non-ASCII as \uXXXX
   const ascii = json.replace(/[\u0080-\uffff]/g, (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'));
-  return [json, ascii];
+  const out = [json, ascii, ...JSON_STYLES.map((st) => jsonEncode(s, st))];
+  // JSON inside JSON (a JSON document carried in a string field): each form escaped again by the
+  // same encoder; it differs only when the form holds `\` or `"`
+  out.push(JSON.stringify(json).slice(1, -1), JSON.stringify(ascii).slice(1, -1));
+  JSON_STYLES.forEach((st, i) => out.push(jsonEncode(out[i + 2] as string, st)));
+  return out;
 }
 
 function addEncodings(s: string, add: (form: string, encoding: string) => void): void {

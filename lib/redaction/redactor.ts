@@ -57,6 +57,13 @@ interface StreamRedactor {
  */
 const VIEW_ONLY = new Set(['base32', 'z85']);
 
+/** redactDeep(): objects nested deeper than this become TOO_DEEP. */
+const MAX_DEEP = 64;
+/** redactDeep(): what replaces an object met again inside itself. */
+const CIRCULAR = '[circular]';
+/** redactDeep(): what replaces an object nested deeper than MAX_DEEP (fail closed). */
+const TOO_DEEP = '[nested too deep]';
+
 /** Marks the end of a text cut by clip(). */
 export const CLIP_MARK = '…';
 
@@ -164,10 +171,12 @@ export class Redactor implements RedactionEngine {
    * redact() over JSON-like values: strings (values and keys) in plain objects and arrays; Errors
    * keep their class (message, stack and other properties redacted), Maps and Sets are copied,
    * a URL becomes its redacted text, Dates and binary data are returned as they are. Any other
-   * object becomes a plain object of its own enumerable properties, redacted (fail closed).
+   * object becomes a plain object of its own enumerable properties, redacted (fail closed). Fails
+   * closed on shape too: an object met again inside itself (a cycle) becomes CIRCULAR, and an
+   * object nested more than MAX_DEEP levels down becomes TOO_DEEP, never the original.
    */
   redactDeep<T>(value: T): T {
-    return this.deep(value, 0, new Map()) as T;
+    return this.deep(value, 0, new Map(), new Set()) as T;
   }
 
   /**
@@ -184,26 +193,33 @@ export class Redactor implements RedactionEngine {
     return red;
   }
 
-  private deep(value: unknown, depth: number, seen: Map<string, string>): unknown {
+  private deep(value: unknown, depth: number, seen: Map<string, string>, path: Set<object>): unknown {
     if (typeof value === 'string') return this.redactOnce(value, seen);
-    if (value === null || typeof value !== 'object' || depth > 64) return value;
-    if (Array.isArray(value)) return value.map((v) => this.deep(v, depth + 1, seen));
+    if (value === null || typeof value !== 'object') return value;
+    if (path.has(value)) return CIRCULAR;
+    if (depth > MAX_DEEP) return TOO_DEEP;
     if (value instanceof Date || value instanceof RegExp || value instanceof ArrayBuffer || ArrayBuffer.isView(value))
       return value;
     if (value instanceof URL) return this.redactOnce(value.href, seen);
-    if (value instanceof Map)
-      return new Map([...value].map(([k, v]) => [this.deep(k, depth + 1, seen), this.deep(v, depth + 1, seen)]));
-    if (value instanceof Set) return new Set([...value].map((v) => this.deep(v, depth + 1, seen)));
-    if (value instanceof Error) {
-      const copy = Object.create(Object.getPrototypeOf(value) as object) as Record<string, unknown>;
-      for (const key of Object.getOwnPropertyNames(value)) {
-        copy[key] = this.deep((value as unknown as Record<string, unknown>)[key], depth + 1, seen);
+    path.add(value);
+    try {
+      const deep = (v: unknown) => this.deep(v, depth + 1, seen, path);
+      if (Array.isArray(value)) return value.map(deep);
+      if (value instanceof Map) return new Map([...value].map(([k, v]) => [deep(k), deep(v)]));
+      if (value instanceof Set) return new Set([...value].map(deep));
+      if (value instanceof Error) {
+        const copy = Object.create(Object.getPrototypeOf(value) as object) as Record<string, unknown>;
+        for (const key of Object.getOwnPropertyNames(value)) {
+          copy[key] = deep((value as unknown as Record<string, unknown>)[key]);
+        }
+        return copy;
       }
-      return copy;
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) out[this.redactOnce(k, seen)] = deep(v);
+      return out;
+    } finally {
+      path.delete(value);
     }
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[this.redactOnce(k, seen)] = this.deep(v, depth + 1, seen);
-    return out;
   }
 
   stream(): StreamRedactor {
