@@ -879,8 +879,19 @@ function readAssignedValue(text: string, ks: number, ke: number, lang: FileLang)
   const special = argumentOrTagValue(text, ks, ke, p, lang);
   if (special !== undefined) return special;
   const op = assignmentAt(text, ks, ke, p, lang);
-  return op ? valueAt(text, ks, op, lang) : null;
+  if (!op) return null;
+  // a literal behind an environment lookup: process.env.X || '...', os.getenv("X") or "..."
+  const lookup = ENV_FALLBACK.exec(text.slice(op.p, op.p + 160));
+  if (lookup) return quotedAt(text, op.p + lookup[0].length);
+  const v = valueAt(text, ks, op, lang);
+  // the default of a reference is a literal: ${TOKEN:-...} (shell), ${DB_PASSWORD:...} (Spring)
+  const dflt = v && /^\$\{[A-Za-z_][\w.]*(?::?-|:(?![?=+-]))([^}$]+)\}$/.exec(v.text);
+  return dflt ? { text: dflt[1] as string, quoted: true, end: v.end } : v;
 }
+
+/** An environment lookup and a fallback operator before a quoted literal (the literal is used when the variable is unset). */
+const ENV_FALLBACK =
+  /^(?:process\.env(?:\.\w+|\[["']\w+["']\])|os\.(?:getenv|environ\.get)\(["']\w+["']\)|os\.environ\[["']\w+["']\]|ENV(?:\[["']\w+["']\]|\.fetch\(["']\w+["']\))|System\.getenv\(["']\w+["']\)|import\.meta\.env\.\w+|Deno\.env\.get\(["']\w+["']\))[ \t]*(?:\|\||\?\?|\bor\b|\?:)[ \t]*(?=["'`])/;
 
 /**
  * Values not given by an assignment operator: the next argument of setProperty("mail.password",
@@ -909,6 +920,11 @@ function argumentOrTagValue(
     const attr = /^[ \t]+value[ \t]*=[ \t]*(?=["'])/.exec(text.slice(p, p + 40));
     if (attr) return quotedAt(text, p + attr[0].length);
   }
+  // Terraform: variable "db_password" { ... default = "..." }
+  if (quotedKey && /variable[ \t]+"$/.test(text.slice(Math.max(0, ks - 10), ks))) {
+    const block = /^"[ \t]*\{[^}]*?\bdefault[ \t]*=[ \t]*(?=")/.exec(text.slice(ke, ke + 600));
+    return block ? quotedAt(text, ke + block[0].length) : null;
+  }
   // <password>...</password>
   if (text[ks - 1] === '<' && text[ke] === '>') {
     const close = text.indexOf('</', ke);
@@ -933,7 +949,9 @@ function assignmentAt(
   let p = afterKey;
   // a type between the name and the value: var x string = "...", const x: string = '...', val x: String = "..."
   if (lang === 'code') {
-    const typed = /^(?:[ \t]*:[ \t]*|[ \t]+)[A-Za-z_][\w.<>[\]|?]*[ \t]*(?=:?=[^=])/.exec(text.slice(p, p + 60));
+    const typed = /^(?:[ \t]*:[ \t]*|[ \t]+)(?:&(?:'\w+[ \t]+)?)?[A-Za-z_][\w.<>[\]|?]*[ \t]*(?=:?=[^=])/.exec(
+      text.slice(p, p + 60),
+    );
     if (typed && !/^[ \t]*(?:in|of|is|as|and|or|not|if|else|return|from|import)\b/.test(typed[0])) p += typed[0].length;
   }
   while (text[p] === ' ' || text[p] === '\t') p++;
@@ -962,6 +980,8 @@ function spacedAssignment(text: string, ks: number, ke: number, lang: FileLang, 
   const lineStart = lineStartNear(text, ks, 200);
   const prefix = text.slice(lineStart, ks);
   const dockerSpace = lang === 'dockerfile' && /^\s*(?:ENV|ARG)\s+$/.test(prefix) && spaced;
+  // a command line's flag and its argument: --password x, -password x (not -p: too short to say)
+  if (spaced && text[ks] === '-' && (ks === lineStart || /\s/.test(text[ks - 1] as string))) return true;
   const netrc =
     lang === 'env' &&
     /(?:^|\s)(?:password|passwd)$/.test(text.slice(lineStart, ke)) &&
@@ -999,12 +1019,48 @@ function valueAt(
     const v = text.slice(p, e).trim();
     return v && !/[\s(){}]/.test(v) ? { text: v, quoted: true, end: e } : null;
   }
+  // password=... among libpq's key=value pairs (host=db user=app password=... dbname=shop), in any file
+  if (op.c === '=') {
+    const v = conninfoValue(text, ks, p);
+    if (v) return v;
+  }
   if (lang === 'code' || lang === 'json') return null;
-  return bareValue(text, p);
+  return bareValue(text, p, lang === 'env' || lang === 'dockerfile');
 }
 
-/** An unquoted value: the rest of the line, up to the next key=value pair or a comment. */
-function bareValue(text: string, p: number): AssignedValue | null {
+/** libpq's connection parameters besides the password (a conninfo string holds one or more of them). */
+const LIBPQ_KEYS =
+  /^(?:host|hostaddr|port|dbname|user|sslmode|connect_timeout|application_name|options|target_session_attrs)$/;
+
+/**
+ * The password of a conninfo string: the key stands in a run of `key=value` pairs separated by
+ * blanks and nothing else (between quotes or on its own line), one of them another libpq key.
+ * Minified code, where `host=` and `password=` also occur, is not such a run.
+ */
+function conninfoValue(text: string, ks: number, p: number): AssignedValue | null {
+  const stop = /["'`\n]/;
+  let a = ks;
+  while (a > 0 && ks - a < 300 && !stop.test(text[a - 1] as string)) a--;
+  let e = p;
+  while (e < text.length && e - p < 300 && !stop.test(text[e] as string)) e++;
+  const pairs = text
+    .slice(a, e)
+    .trim()
+    .split(/[ \t]+/);
+  if (pairs.length < 2 || !pairs.every((x) => /^\w+=[^=]*$/.test(x))) return null;
+  if (!pairs.some((x) => LIBPQ_KEYS.test(x.slice(0, x.indexOf('='))))) return null;
+  let end = p;
+  while (end < e && text[end] !== ' ' && text[end] !== '\t') end++;
+  return end > p ? { text: text.slice(p, end), quoted: true, end } : null;
+}
+
+/**
+ * An unquoted value: the rest of the line, up to the next key=value pair or a comment. `words`:
+ * a value followed by more words is its first word, as in a shell line (`PGPASSWORD=x psql -h db`,
+ * `wget --password=x https://...`: scripts, env and Dockerfiles); elsewhere (YAML's plain scalars,
+ * text) a value with blanks is prose.
+ */
+function bareValue(text: string, p: number, words: boolean): AssignedValue | null {
   let e = p;
   while (e < text.length && text[e] !== '\n' && text[e] !== '\r') e++;
   let v = text.slice(p, e);
@@ -1012,6 +1068,7 @@ function bareValue(text: string, p: number): AssignedValue | null {
   const nextPair = /[ \t]+[A-Za-z_][\w.-]*=/.exec(v);
   if (nextPair) v = v.slice(0, nextPair.index);
   v = v.replace(/\s+#.*$/, '').trim();
+  if (words) v = v.replace(/[ \t].*$/, '').replace(/(?<=[^"'])["']$/, ''); // -H "X-Api-Key: value": the header's closing quote
   if (!/\.\.\.$/.test(v)) v = v.replace(/[`.,;:)]+$/, '');
   if (!v || /\s/.test(v)) return null;
   return { text: v, quoted: false, end: p + v.length };

@@ -844,6 +844,20 @@ export const TOKEN_RULES: readonly TokenRule[] = [
     },
   },
   {
+    kind: 'cli_password',
+    title: 'Password on a command line (mysql -p..., sshpass -p, docker login -p)',
+    starts: ['mysql ', 'mysqldump ', 'mysqladmin ', 'sshpass ', 'docker login ', 'podman login '],
+    source:
+      '(?:mysql(?:dump|admin)? [^\\n|;&]*?[ \\t]-p(?=[^\\s-])|sshpass [^\\n|;&]*?-p[ \\t]+|(?:docker|podman) login [^\\n|;&]*?(?:-p|--password)(?:[ \\t]+|=))["\']?[^\\s"\'`,;$\\\\()[\\]{}<>]{6,}',
+    prefix: 'mysql',
+    severity: 'high',
+    notInDocs: true,
+    accept: (m) => {
+      const v = /["']?([^\s"']+)$/.exec(m)?.[1] ?? '';
+      return !isPlaceholder(v) && looksSecretish(v);
+    },
+  },
+  {
     kind: 'docker_auth',
     title: 'Registry credentials (Docker config auths / .npmrc _auth)',
     starts: ['"auth"', '_auth='],
@@ -929,6 +943,15 @@ export const TOKEN_RULES: readonly TokenRule[] = [
     prefix: 'Bearer ',
     severity: 'high',
     accept: (m) => looksRandom(m.slice(7)),
+  },
+  {
+    kind: 'bearer_token',
+    title: 'Authorization header with the token scheme (GitHub)',
+    starts: ['Authorization: token ', 'authorization: token '],
+    source: '[Aa]uthorization: token [A-Za-z0-9._~+/-]{20,}=*',
+    prefix: 'Authorization: token ',
+    severity: 'high',
+    accept: (m) => looksRandom(m.slice(21)),
   },
   {
     kind: 'private_key',
