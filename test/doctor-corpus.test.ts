@@ -386,6 +386,40 @@ describe('secrets hidden as base64 or hex are decoded and scanned again', () => 
     ]);
     expect(hits.map((h) => h.preview).join(' ')).not.toMatch(/[A-Za-z0-9]{12}/);
   });
+
+  test('wrapped as tools print it: base64 at 76 columns, openssl at 64, xxd -p at 60, any width, CRLF, in a YAML block', () => {
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    const wrap = (s: string, width: number) => s.match(new RegExp(`.{1,${width}}`, 'g')) as string[];
+    const b64 = Buffer.from(privateKey).toString('base64');
+    const hex = Buffer.from(privateKey).toString('hex');
+    const det = new Detector();
+    const cases: Array<[string, string]> = [
+      ['deploy/key.b64', wrap(b64, 76).join('\n')],
+      ['deploy/key.b64', wrap(b64, 64).join('\r\n')],
+      ['deploy/key.hex', wrap(hex, 60).join('\n')],
+      [
+        'deploy/values.yaml',
+        `bastion:\n  blob: |\n${wrap(b64, 76)
+          .map((l) => `    ${l}`)
+          .join('\n')}\n  port: 22\n`,
+      ],
+      ...[32, 33, 48, 100].map((w): [string, string] => ['deploy/key.txt', `${wrap(b64, w).join('\n')}\n`]),
+    ];
+    for (const [path, text] of cases) {
+      const hits = det.scan(text, path);
+      expect([path, hits.map((h) => `${h.kind}:${h.preview}`)]).toEqual([
+        path,
+        [`encoded_secret:${path.endsWith('hex') ? 'hex' : 'base64'} of private_key ***`],
+      ]);
+    }
+    // lines of another width after a full line are not part of it: a short base64 word under a blob stays out
+    const blob = `${wrap(Buffer.from(pick(A, 200)).toString('base64'), 76).join('\n')}\nenabled\ntrue\n`;
+    expect(det.scan(blob, 'deploy/values.yaml')).toEqual([]);
+  });
 });
 
 describe('secret-named assignments in every common syntax', () => {

@@ -576,17 +576,18 @@ export class Detector {
     if (rule.accept && !rule.accept(s)) return -1;
     if (isKnownExample(s)) return at + s.length;
     if (rule.decode) {
-      const inner = decodedHits(s, rule.decode);
+      const whole = wrappedEncoding(text, at + s.length, s, rule.decode);
+      const inner = decodedHits(whole.s, rule.decode);
       if (inner)
         hits.push({
           kind: 'encoded_secret',
           severity: 'critical',
           start: at,
-          end: at + s.length,
-          secret: s,
+          end: whole.end,
+          secret: whole.s,
           preview: `${rule.decode} of ${inner} ***`,
         });
-      return at + s.length;
+      return whole.end;
     }
     hits.push({
       kind: rule.kind,
@@ -767,6 +768,38 @@ function atLineStart(text: string, at: number): boolean {
 let NESTED: Detector | null = null;
 let nestedDepth = 0;
 /** Kinds found in an encoded value once decoded (base64 or hex), or null. */
+/** A line that continues a wrapped encoding: its indentation, then base64 or hex to the line's end. */
+const WRAPPED_LINE = {
+  base64: /^\r?\n[ \t]*([A-Za-z0-9+/]+={0,2})[ \t]*(?=\r?\n|$)/,
+  hex: /^\r?\n[ \t]*([0-9A-Fa-f]+)[ \t]*(?=\r?\n|$)/,
+};
+
+/**
+ * An encoding that fills its line, joined with the lines that continue it: `base64` wraps at 76
+ * columns, `openssl base64` at 64, `xxd -p` at 60 (a YAML block of a key's base64). Every line but
+ * the last has the same width, at least 32: lines of another kind that happen to be base64 end it.
+ */
+function wrappedEncoding(text: string, end: number, s: string, enc: 'base64' | 'hex'): { s: string; end: number } {
+  if (s.length < 32 || (text[end] !== '\n' && text[end] !== '\r')) return { s, end };
+  const parts = [s];
+  let e = end;
+  let width = -1;
+  for (let n = 0; n < 4096; n++) {
+    const m = WRAPPED_LINE[enc].exec(text.slice(e, e + 160));
+    const line = m?.[1];
+    if (!m || !line) break;
+    const last = parts.at(-1) as string;
+    // the line before this one was full (every line but the last has the width)
+    if (parts.length > 1 && last.length !== width) break;
+    if (width < 0) width = line.length;
+    if (line.length > width || width < 32) break;
+    parts.push(line);
+    e += m[0].length;
+    if (line.endsWith('=')) break;
+  }
+  return parts.length > 1 ? { s: parts.join(''), end: e } : { s, end };
+}
+
 function decodedHits(s: string, enc: 'base64' | 'hex'): string | null {
   if (nestedDepth > 1 || s.length < 16) return null;
   const plain = Buffer.from(enc === 'hex' ? s.slice(0, s.length & ~1) : s, enc).toString('latin1');
