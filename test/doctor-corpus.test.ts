@@ -123,6 +123,24 @@ const kindsAt = (text: string, path = 'src/settings.ts') => new Detector().scan(
 
 /** Provider formats added for this issue (the dozen before are sampled in doctor.test.ts). */
 const NEW_FORMAT_SAMPLES: Array<[string, string]> = [
+  // the second review's formats (the major scanners' default rules)
+  ['cloudflare_origin_ca_key', p('v1', '.0-') + pick(HEX, 24) + '-' + pick(HEX, 146)],
+  ['flyio_token', p('FlyV1 ', 'fm2_') + pick(A + '+/', 120) + '=='],
+  ['flyio_token', p('fm', '1a_') + pick(A + '+/', 120)],
+  ['terraform_cloud_token', pick('abcdefghijklmnopqrstuvwxyz0123456789', 14) + p('.atl', 'asv1.') + pick(A + '_-', 67)],
+  ['sourcegraph_token', p('sg', 'p_') + pick(HEX, 16) + '_' + pick(HEX, 40)],
+  ['scalingo_token', p('tk-', 'us-') + pick(A + '_-', 48)],
+  ...['gloas-', 'glsoat-', 'glimt-', 'glagent-'].map((st): [string, string] => [
+    'gitlab_token',
+    p(st.slice(0, 2), st.slice(2)) + pick(A, 30),
+  ]),
+  ['slack_token', p('xo', 'xe.xoxp-') + '1-' + pick(UP, 164)],
+  ['slack_token', p('xo', 'xe-') + '1-' + pick(UP, 146)],
+  ['huggingface_token', p('api', '_org_') + pick(A.slice(0, 52), 34)],
+  ['google_oauth_secret', p('GOC', 'SPX-') + pick(A + '_-', 28)],
+  ['google_oauth_token', p('ya', '29.') + pick(A + '_-', 60)],
+  ['contentful_token', p('CFP', 'AT-') + pick(A + '_-', 43)],
+  ['circleci_token', p('CCI', 'PAT_') + pick(A, 22) + '_' + pick(HEX, 40)],
   ['twilio_key', p('S', 'K') + pick(HEX, 30) + 'a1'],
   ['mailgun_key', p('ke', 'y-') + pick(HEX, 30) + 'b2'],
   ['discord_webhook', p('discord', '.com/api/webhooks/') + pick('0123456789', 18) + '/' + pick(A + '_-', 68)],
