@@ -501,6 +501,10 @@ describe('secret-named assignments in every common syntax', () => {
     ],
     ['scripts/gh.sh', `curl -H "Authorization: token ${pick(A, 40)}" https://api.github.com/user`, 'bearer_token'],
     ['scripts/call.sh', `curl -H "X-Api-Key: ${pw()}" https://api.acme.io/v1/items`, 'secret_named_key'],
+    ['src/auth.ts', `const jwtKey = '${pw()}';`, 'secret_named_key'],
+    ['wp-config.php', `define( 'AUTH_KEY', '${pw()}' );`, 'secret_named_key'],
+    ['config/initializers/app.rb', `config.master_key = '${pick(HEX, 32)}'`, 'secret_named_key'],
+    ['deploy/app.yaml', `hmac_key: ${pick(HEX, 40)}`, 'secret_named_key'],
     [
       'deploy/docker/config.json',
       `{"auths":{"r.acme.io":{"auth":"${Buffer.from(`ci:${pw()}`).toString('base64')}"}}}`,

@@ -94,7 +94,7 @@ function anchor(
 
 /** Key names that announce a secret (PRODUCT.md section 2), matched case-insensitively inside a key. */
 export const SECRET_KEYWORD_SOURCE =
-  'secret|token|passw(?:or)?d|passphrase|credential|(?:private|api|access|signing|encryption)[_.-]?key';
+  'secret|token|passw(?:or)?d|passphrase|credential|(?:private|api|access|signing|encryption|auth|hmac|jwt|master)[_.-]?key';
 
 const KEYWORD_ANCHORS = [
   'secret',
@@ -103,7 +103,7 @@ const KEYWORD_ANCHORS = [
   'passwd',
   'passphrase',
   'credential',
-  ...['private', 'api', 'access', 'signing', 'encryption'].flatMap((p) =>
+  ...['private', 'api', 'access', 'signing', 'encryption', 'auth', 'hmac', 'jwt', 'master'].flatMap((p) =>
     ['_', '-', '.', ''].map((s) => `${p}${s}key`),
   ),
 ];
