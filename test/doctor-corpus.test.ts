@@ -682,6 +682,50 @@ describe('private state recognised by content or by name', () => {
       'state/events/2026-08-14.jsonl:events_log',
     ]);
   });
+
+  test('DER private keys by their structure, UTF-16 files as text, a Rails master key by name', () => {
+    const der = (type: 'rsa' | 'ec' | 'ed25519', enc: 'pkcs1' | 'pkcs8' | 'sec1', cipher?: string) =>
+      generateKeyPairSync(type as 'rsa', {
+        modulusLength: 2048,
+        ...(type === 'ec' ? { namedCurve: 'P-256' } : {}),
+        privateKeyEncoding: {
+          type: enc as 'pkcs8',
+          format: 'der',
+          ...(cipher ? { cipher, passphrase: pick(A, 16) } : {}),
+        },
+        publicKeyEncoding: { type: 'spki', format: 'der' },
+      });
+    const rsa = der('rsa', 'pkcs8');
+    const token = p('gh', 'p_') + pick(A, 36);
+    const utf16le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`{"Token": "${token}"}\r\n`, 'utf16le')]);
+    const utf16be = Buffer.from(Buffer.concat([Buffer.from(`\ufeff$env:GH = "${token}"\r\n`, 'utf16le')])).swap16();
+    const root = repoWith({
+      'certs/tls.key': rsa.privateKey,
+      'certs/server.der': der('rsa', 'pkcs1').privateKey,
+      'certs/ec.bin': der('ec', 'sec1').privateKey,
+      'certs/ed.der': der('ed25519', 'pkcs8').privateKey,
+      'certs/enc.p8': der('rsa', 'pkcs8', 'aes-256-cbc').privateKey,
+      'certs/public.der': rsa.publicKey, // a public key: not a finding
+      'data/blob.bin': Buffer.concat([Buffer.from([0x30, 0x82, 0x01, 0x00]), Buffer.alloc(256, 7)]), // a SEQUENCE of nothing
+      'config/appsettings.Production.json': utf16le,
+      'scripts/deploy.ps1': utf16be,
+      'config/master.key': `${pick(HEX, 32)}\n`,
+    });
+    expect(
+      treeFindings(root)
+        .map((x) => `${x.file}:${x.kind}`)
+        .sort(),
+    ).toEqual([
+      'certs/ec.bin:private_key_file',
+      'certs/ed.der:private_key_file',
+      'certs/enc.p8:private_key_file',
+      'certs/server.der:private_key_file',
+      'certs/tls.key:private_key_file',
+      'config/appsettings.Production.json:github_token',
+      'config/master.key:credentials_file',
+      'scripts/deploy.ps1:github_token',
+    ]);
+  });
 });
 
 describe('findings on real packages, inspected and fixed (bench/doctor/real.mjs)', () => {

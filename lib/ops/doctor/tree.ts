@@ -161,6 +161,12 @@ export const ARTIFACT_RULES: readonly ArtifactRule[] = [
       /^(?:\.pgpass|\.netrc|_netrc|\.git-credentials|\.my\.cnf|\.s3cfg|\.htpasswd|htpasswd|\.pypirc)$/.test(b),
   },
   {
+    kind: 'credentials_file',
+    severity: 'critical',
+    what: 'Rails master key (decrypts config/credentials)',
+    test: (p) => /(?:^|\/)config\/(?:master|credentials\/[\w-]+)\.key$/.test(p),
+  },
+  {
     kind: 'dotenv_file',
     severity: 'high',
     what: '.env file',
@@ -184,8 +190,28 @@ function contentArtifact(path: string, head: string): { kind: string; severity: 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 const PGDMP_MAGIC = Buffer.from('PGDMP', 'latin1');
 
-/** Binary files recognised by their first bytes, whatever their name: SQLite databases, pg_dump archives. */
+/** PBES2's object identifier (1.2.840.113549.1.5.13): an encrypted PKCS#8 key's algorithm. */
+const PBES2_OID = Buffer.from('06092a864886f70d01050d', 'hex');
+
+/**
+ * A private key in DER (`openssl ... -outform DER`): one ASN.1 SEQUENCE spanning the file, then
+ * version 0 or 1 and an algorithm (PKCS#8), the modulus (PKCS#1) or the key octets (SEC1); or an
+ * encrypted PKCS#8 key (PBES2). A certificate starts with a SEQUENCE instead of the version.
+ */
+function derPrivateKey(data: Buffer): boolean {
+  if (data[0] !== 0x30 || data.length < 16) return false;
+  const l = data[1] as number;
+  const [len, hdr] =
+    l < 0x80 ? [l, 2] : l === 0x81 ? [data[2] as number, 3] : l === 0x82 ? [data.readUInt16BE(2), 4] : [-1, 0];
+  if (hdr + len !== data.length) return false;
+  if (data[hdr] === 0x02 && data[hdr + 1] === 1 && (data[hdr + 2] === 0 || data[hdr + 2] === 1))
+    return [0x30, 0x02, 0x04].includes(data[hdr + 3] as number);
+  return data[hdr] === 0x30 && data.subarray(hdr, hdr + 16).includes(PBES2_OID);
+}
+
+/** Binary files recognised by their first bytes, whatever their name: SQLite databases, pg_dump archives, DER private keys. */
 function headerArtifact(data: Buffer): { kind: string; severity: Severity; what: string } | null {
+  if (derPrivateKey(data)) return { kind: 'private_key_file', severity: 'critical', what: 'private key file (DER)' };
   if (data.length >= 100 && data.subarray(0, 16).equals(SQLITE_MAGIC))
     return { kind: 'sqlite_database', severity: 'critical', what: 'SQLite database (application or paas state)' };
   if (data.length >= 5 && data.subarray(0, 5).equals(PGDMP_MAGIC))
@@ -205,7 +231,7 @@ interface ArtifactHit {
  * files are ruled out by it alone instead of by each rule in turn.
  */
 const ARTIFACT_MAYBE =
-  /state\.db|contexts\/|events\/|selected-context|vault|\.tfstate|dump|dmp$|\.sql|sql$|\.pgbackup$|id_|\.(?:p12|pfx|jks|keystore|ppk)$|pgpass|netrc|credentials|\.my\.cnf|\.s3cfg|htpasswd|pypirc|(?:^|\/)\.env/i;
+  /state\.db|contexts\/|events\/|selected-context|vault|\.tfstate|dump|dmp$|\.sql|sql$|\.pgbackup$|id_|\.(?:p12|pfx|jks|keystore|ppk)$|pgpass|netrc|credentials|master\.key$|\.my\.cnf|\.s3cfg|htpasswd|pypirc|(?:^|\/)\.env/i;
 
 /** The test a reader thread makes of each path for artifactByPath() (readahead.ts FLAG_PATH_MAYBE). */
 export const ARTIFACT_PATH_FILTER: RegExp = ARTIFACT_MAYBE;
@@ -243,6 +269,15 @@ interface ScanOptions {
 }
 
 const BINARY_PROBE = 8000;
+
+/** The text of a file that starts with a UTF-16 byte order mark (FF FE: little-endian, FE FF: big-endian), else null. */
+function utf16Text(data: Buffer): string | null {
+  if (data.length < 2 || !((data[0] === 0xff && data[1] === 0xfe) || (data[0] === 0xfe && data[1] === 0xff)))
+    return null;
+  const body = Buffer.from(data.subarray(2, data.length & ~1));
+  if (data[0] === 0xfe) body.swap16();
+  return body.toString('utf16le');
+}
 const OPEN_NOFOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
 /** Line and column (1-based) of each hit, counting newlines once through the text. */
@@ -343,6 +378,15 @@ class ScanCollector {
       return;
     }
     if (binary ?? data.subarray(0, Math.min(n, BINARY_PROBE)).indexOf(0) !== -1) {
+      // UTF-16 with a byte order mark (Windows tools, PowerShell scripts): scanned as its text
+      const utf16 = utf16Text(data);
+      if (utf16 !== null) {
+        this.files++;
+        this.bytes += n;
+        const hits = this.detector.scan(utf16, rel);
+        if (hits.length) this.hits.push(...locate(utf16, hits, rel));
+        return;
+      }
       const h = art ? null : headerArtifact(data);
       if (h) this.artifacts.push({ file: rel, ...h });
       this.skipped.binary++;
