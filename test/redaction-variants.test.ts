@@ -207,3 +207,57 @@ describe('redactDeep fails closed', () => {
     expect(out.when).toBe(when);
   });
 });
+
+describe('encodings around the secret: base64 in a URL, PowerShell -EncodedCommand, a key with other line ends', () => {
+  /** No piece of 12 characters of `encoded` (the secret's encoding) is left in `out`. */
+  const noPiece = (out: string, encoded: string) => {
+    for (let i = 0; i + 12 <= encoded.length; i++)
+      expect([i, out.includes(encoded.slice(i, i + 12))]).toEqual([i, false]);
+  };
+
+  test('base64 with + / = percent-encoded (a query parameter, a cookie), either case', () => {
+    let secret = part(30);
+    // a secret whose base64 holds + or /
+    while (!/[+/]/.test(Buffer.from(secret).toString('base64'))) secret = `${part(29)}?~`;
+    const b64 = Buffer.from(secret).toString('base64');
+    const r = redactor(secret);
+    for (const enc of [
+      encodeURIComponent(b64),
+      encodeURIComponent(b64).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()),
+    ]) {
+      const out = r.redact(`GET /cb?sig=${enc}&v=1`);
+      expect(out).toBe(`GET /cb?sig=${REDACTED}&v=1`);
+    }
+  });
+
+  test("PowerShell's -EncodedCommand (base64 of UTF-16LE) holding the secret at any offset", () => {
+    const secret = part(24);
+    const r = redactor(secret);
+    for (let pad = 0; pad < 6; pad++) {
+      const script = `${'#'.repeat(pad)}$env:DEPLOY_KEY = '${secret}'; ./deploy.ps1`;
+      const encoded = Buffer.from(script, 'utf16le').toString('base64');
+      const out = r.redact(`powershell -NoProfile -EncodedCommand ${encoded}`);
+      noPiece(out, Buffer.from(`'${secret}'`, 'utf16le').toString('base64').slice(4, -4));
+      expect(out).toContain(REDACTED);
+    }
+  });
+
+  test('a multi-line key registered with LF, printed as base64 of its CRLF form (and the other way round), wrapped at 76', () => {
+    const key = [
+      '-----BEGIN OPENSSH PRIVATE KEY-----',
+      ...Array.from({ length: 6 }, () => part(70)),
+      '-----END OPENSSH PRIVATE KEY-----',
+      '',
+    ].join('\n');
+    for (const [registered, printed] of [
+      [key, key.replace(/\n/g, '\r\n')],
+      [key.replace(/\n/g, '\r\n'), key],
+    ]) {
+      const r = redactor(registered as string);
+      const b64 = Buffer.from(printed as string).toString('base64');
+      const wrapped = (b64.match(/.{1,76}/g) as string[]).join('\n');
+      const out = r.redact(wrapped);
+      noPiece(out.replace(/\n/g, ''), b64.slice(8, -8));
+    }
+  });
+});

@@ -133,6 +133,10 @@ describe('registration', () => {
       ['base64', 'YWJjZGVm'],
       ['base64', 'FiY2RlZ'],
       ['base64', 'hYmNkZW'],
+      // base64 of its UTF-16LE text (PowerShell's -EncodedCommand), at the three alignments
+      ['base64', 'YQBiAGMAZABlAGYA'],
+      ['base64', 'EAYgBjAGQAZQBmA'],
+      ['base64', 'hAGIAYwBkAGUAZg'],
       ['hex', '616263646566'],
       // base32 at the five alignments, and the value's own with padding (z85: one group, too short)
       ['base32', 'MFRGGZDFM'],

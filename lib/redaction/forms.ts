@@ -201,12 +201,27 @@ function jsonEscapes(s: string): string[] {
 function addEncodings(s: string, add: (form: string, encoding: string) => void): void {
   add(s, 'raw');
   const bytes = Buffer.from(s, 'utf8');
+  const b64 = [0, 1, 2].map((k) => base64Aligned(bytes, k as 0 | 1 | 2, false));
   for (const k of [0, 1, 2] as const) {
-    add(base64Aligned(bytes, k, false), 'base64');
+    add(b64[k] as string, 'base64');
     add(base64Aligned(bytes, k, true), 'base64url');
   }
   // the whole value encoded on its own, padding included: masks the last 1-2 characters too
-  add(bytes.toString('base64'), 'base64');
+  b64.push(bytes.toString('base64'));
+  add(b64[3] as string, 'base64');
+  // base64 put in a URL (a query parameter, a cookie): + / = percent-encoded, either case
+  for (const f of b64) {
+    if (!/[+/=]/.test(f)) continue;
+    const url = f.replace(/[+/=]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    add(url, 'base64 in a URL');
+    add(
+      url.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()),
+      'base64 in a URL',
+    );
+  }
+  // base64 of the UTF-16LE text (PowerShell's -EncodedCommand), at every alignment
+  const utf16 = Buffer.from(s, 'utf16le');
+  for (const k of [0, 1, 2] as const) add(base64Aligned(utf16, k, false), 'base64');
   add(bytes.toString('base64url'), 'base64url');
   const hex = bytes.toString('hex');
   add(hex, 'hex');
@@ -248,6 +263,14 @@ export function expandSecret(value: string): Expansion {
   }
 
   if (LINE_BREAK.test(value)) {
+    // the value with its other line ends (a key file checked out on Windows, CRLF; or back): its encodings
+    const other = value.includes('\r\n') ? value.replace(/\r\n/g, '\n') : value.replace(/\n/g, '\r\n');
+    const otherBytes = Buffer.from(other, 'utf8');
+    add(other, 'raw');
+    for (const k of [0, 1, 2] as const) add(base64Aligned(otherBytes, k, false), 'base64');
+    add(otherBytes.toString('base64'), 'base64');
+    add(otherBytes.toString('hex'), 'hex');
+    add(JSON.stringify(other).slice(1, -1), 'json');
     const lines = value.split(LINE_BREAK).map((l) => l.trim());
     for (const line of lines) {
       if (line.length < MIN_SECRET_LENGTH || PEM_ARMOR.test(line)) continue;
