@@ -918,7 +918,7 @@ function readAssignedValue(text: string, ks: number, ke: number, lang: FileLang)
   if (lookup) return quotedAt(text, op.p + lookup[0].length);
   const v = valueAt(text, ks, op, lang);
   // the default of a reference is a literal: ${TOKEN:-...} (shell), ${DB_PASSWORD:...} (Spring)
-  const dflt = v && /^\$\{[A-Za-z_][\w.]*(?::?-|:(?![?=+-]))([^}$]+)\}$/.exec(v.text);
+  const dflt = v && /^\$\{[A-Za-z_][\w.]*(?::?[-=]|:(?![?=+-]))([^}$]+)\}$/.exec(v.text);
   return dflt ? { text: dflt[1] as string, quoted: true, end: v.end } : v;
 }
 
@@ -1014,7 +1014,13 @@ function spacedAssignment(text: string, ks: number, ke: number, lang: FileLang, 
   const prefix = text.slice(lineStart, ks);
   const dockerSpace = lang === 'dockerfile' && /^\s*(?:ENV|ARG)\s+$/.test(prefix) && spaced;
   // a command line's flag and its argument: --password x, -password x (not -p: too short to say)
-  if (spaced && text[ks] === '-' && (ks === lineStart || /\s/.test(text[ks - 1] as string))) return true;
+  if (
+    spaced &&
+    text[ks] === '-' &&
+    (ks === lineStart || /\s/.test(text[ks - 1] as string)) &&
+    /^[ \t]+[^\s-]/.test(text.slice(ke, ke + 8)) // the argument, not the next flag (--ask-password --user=ci)
+  )
+    return true;
   const netrc =
     lang === 'env' &&
     /(?:^|\s)(?:password|passwd)$/.test(text.slice(lineStart, ke)) &&

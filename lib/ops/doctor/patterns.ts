@@ -865,7 +865,7 @@ export const TOKEN_RULES: readonly TokenRule[] = [
   },
   ...(
     [
-      ['sourcegraph_token', 'Sourcegraph access token', 'sgp_', '(?:[a-fA-F0-9]{16}_)?[a-fA-F0-9]{40}'],
+      ['sourcegraph_token', 'Sourcegraph access token', 'sgp_', '(?:(?:[a-fA-F0-9]{16}|local)_)?[a-fA-F0-9]{40}'],
       ['scalingo_token', 'Scalingo API token', 'tk-us-', '[\\w-]{48}'],
       ['huggingface_token', 'Hugging Face organization token', 'api_org_', '[A-Za-z]{34}'],
       ['google_oauth_secret', 'Google OAuth client secret', 'GOCSPX-', '[A-Za-z0-9_-]{28}'],
@@ -888,7 +888,7 @@ export const TOKEN_RULES: readonly TokenRule[] = [
     kind: 'slack_token',
     title: 'Slack configuration and refresh token',
     starts: ['xoxe.xox', 'xoxe-'],
-    source: `xoxe(?:\\.xox[bp]-\\d-[A-Z0-9]{163,166}|-\\d-[A-Z0-9]{146})${END}`,
+    source: `xoxe(?:\\.xox[bp]-\\d-[A-Za-z0-9]{163,166}|-\\d-[A-Za-z0-9]{146})${END}`,
     prefix: 'xoxe',
     severity: 'critical',
     boundary: true,
@@ -1010,11 +1010,11 @@ export const TOKEN_RULES: readonly TokenRule[] = [
   {
     kind: 'bearer_token',
     title: 'Authorization header with the token scheme (GitHub)',
-    starts: ['Authorization: token ', 'authorization: token '],
-    source: '[Aa]uthorization: token [A-Za-z0-9._~+/-]{20,}=*',
-    prefix: 'Authorization: token ',
+    starts: ['Authorization', 'authorization'],
+    source: '[Aa]uthorization["\']?[ \\t]*[:=][ \\t]*["\']?token[ \\t]+[A-Za-z0-9._~+/-]{20,}=*',
+    prefix: 'Authorization',
     severity: 'high',
-    accept: (m) => looksRandom(m.slice(21)),
+    accept: (m) => looksRandom(m.slice(m.lastIndexOf(' ') + 1)),
   },
   {
     kind: 'private_key',
