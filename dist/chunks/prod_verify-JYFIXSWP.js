@@ -1,0 +1,1 @@
+import{prodVerify,prodVerifyInputs}from"./chunk-SCKDZPRW.js";import"./chunk-CFGDCXAZ.js";import"./chunk-IOEN7FQ7.js";import"./chunk-L7O2TFIE.js";import"./chunk-SC5UI32A.js";export{prodVerify,prodVerifyInputs};
