@@ -13,7 +13,7 @@ import { rng, score, writeMonorepo } from '../bench/doctor/corpus.mjs';
 import { Detector, isDocsPath, looksSecretValue } from '../lib/ops/doctor/detect.js';
 import { TOKEN_RULES, isPlaceholder, looksRandom } from '../lib/ops/doctor/patterns.js';
 import { listFiles, scanTree } from '../lib/ops/doctor/tree.js';
-import { cli, tempDirs } from './helpers.js';
+import { AFTER_ESCAPE_CONTEXTS, cli, tempDirs } from './helpers.js';
 
 const tmp = tempDirs();
 
@@ -261,13 +261,7 @@ describe('provider tokens are found bare, by their own format', () => {
           ['# old: ', ' (rotated)\n'],
           ['see https://api.example.net/v1?key=', '&x=1\n'],
           ['note = ', '\n'],
-          // right after an escape sequence: a JSON or C string's \n or \t, URL encoding, \x and \u escapes
-          ['{"motd": "rotate these:\\n', '\\nthanks"}\n'],
-          ['log("a\\t', '")\n'],
-          ['https://hooks.example.net/cb?cfg=token%3D', '%26v%3D1\n'],
-          ['state=%7B%22t%22%3A%22', '%22%7D\n'],
-          ['s = "\\x3d', '"\n'],
-          ['s = "\\u003d', '"\n'],
+          ...AFTER_ESCAPE_CONTEXTS,
         ]) {
           const text = ' '.repeat(pad) + before + token + after;
           const hits = det.scan(text, 'src/app/config.go');

@@ -31,7 +31,7 @@ import { memoryLogger } from '../lib/runtime/logger.js';
 import type { Runtime } from '../lib/runtime/runtime.js';
 import { commonInputsSchema } from '../lib/runtime/inputs.js';
 import { isPaasError } from '../lib/output/errors.js';
-import { cli, tempDirs } from './helpers.js';
+import { AFTER_ESCAPE_CONTEXTS, cli, tempDirs } from './helpers.js';
 import { Fakes, rng, writeCorpus } from './fixtures/doctor-corpus.js';
 import { createSandbox, distDir, runAction, type Sandbox } from './harness/runner.js';
 
@@ -231,11 +231,7 @@ describe('provider formats: each is found from its anchor, wherever it falls', (
           ['', '\n'],
           ['const value = "', '";\n'],
           ['x = 1\nkey: ', '\n'],
-          // right after an escape sequence (JSON \n, URL encoding, \x and \u escapes)
-          ['{"motd": "rotate these:\\n', '\\nthanks"}\n'],
-          ['cb?cfg=token%3D', '%26v%3D1\n'],
-          ['s = "\\x3d', '"\n'],
-          ['s = "\\u003d', '"\n'],
+          ...AFTER_ESCAPE_CONTEXTS,
         ]) {
           if (kind === 'slack_webhook' && before?.endsWith('%3D')) continue; // a URL inside a URL's parameter: escaped, /services/ is %2F
           const text = ' '.repeat(pad) + before + token + after;

@@ -94,3 +94,17 @@ export function hookRecordOf<T extends { entry: string }>(out: string, entry: st
   expect(runs).toHaveLength(1);
   return runs[0] as T;
 }
+
+/**
+ * [before, after] around a token right after an escape sequence, where the token's first
+ * character follows a letter or digit: a JSON or C string's \n or \t, URL encoding (%3D, a
+ * URL-encoded JSON string), \x and \u escapes. Each must still find (and redact) the token.
+ */
+export const AFTER_ESCAPE_CONTEXTS: ReadonlyArray<readonly [string, string]> = [
+  ['{"motd": "rotate these:\\n', '\\nthanks"}\n'],
+  ['log("a\\t', '")\n'],
+  ['https://hooks.example.net/cb?cfg=token%3D', '%26v%3D1\n'],
+  ['state=%7B%22t%22%3A%22', '%22%7D\n'],
+  ['s = "\\x3d', '"\n'],
+  ['s = "\\u003d', '"\n'],
+];
