@@ -586,6 +586,7 @@ describe('negatives of a clean real repository are not findings', () => {
     ['src/auth.ts', "export const passwordAlgo = 'pbkdf2-sha512';"],
     ['src/chain.ts', `export const tokenContract = '0x${pick('0123456789abcdefABCDEF', 40)}';`],
     ['scripts/fetch.sh', 'wget --ask-password --user=ci https://files.acme.io/a.tgz'],
+    ['scripts/db.sh', 'psql "host=localhost password= dbname=app"'],
     ...[
       'conftest.py',
       'app/tests.py',

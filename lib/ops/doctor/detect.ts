@@ -1061,7 +1061,7 @@ function valueAt(
   // password=... among libpq's key=value pairs (host=db user=app password=... dbname=shop), in any file
   if (op.c === '=') {
     const v = conninfoValue(text, ks, p);
-    if (v) return v;
+    if (v !== undefined) return v;
   }
   if (lang === 'code' || lang === 'json') return null;
   return bareValue(text, p, lang === 'env' || lang === 'dockerfile');
@@ -1074,9 +1074,10 @@ const LIBPQ_KEYS =
 /**
  * The password of a conninfo string: the key stands in a run of `key=value` pairs separated by
  * blanks and nothing else (between quotes or on its own line), one of them another libpq key.
- * Minified code, where `host=` and `password=` also occur, is not such a run.
+ * Minified code, where `host=` and `password=` also occur, is not such a run. undefined: not a
+ * conninfo string; null: one whose password is empty (`password= dbname=app`).
  */
-function conninfoValue(text: string, ks: number, p: number): AssignedValue | null {
+function conninfoValue(text: string, ks: number, p: number): AssignedValue | null | undefined {
   const stop = /["'`\n]/;
   let a = ks;
   while (a > 0 && ks - a < 300 && !stop.test(text[a - 1] as string)) a--;
@@ -1086,8 +1087,9 @@ function conninfoValue(text: string, ks: number, p: number): AssignedValue | nul
     .slice(a, e)
     .trim()
     .split(/[ \t]+/);
-  if (pairs.length < 2 || !pairs.every((x) => /^\w+=[^=]*$/.test(x))) return null;
-  if (!pairs.some((x) => LIBPQ_KEYS.test(x.slice(0, x.indexOf('='))))) return null;
+  if (pairs.length < 2 || !pairs.every((x) => /^\w+=[^=]*$/.test(x))) return undefined;
+  if (!pairs.some((x) => LIBPQ_KEYS.test(x.slice(0, x.indexOf('='))))) return undefined;
+  if (text[p - 1] !== '=') return null;
   let end = p;
   while (end < e && text[end] !== ' ' && text[end] !== '\t') end++;
   return end > p ? { text: text.slice(p, end), quoted: true, end } : null;
