@@ -710,6 +710,11 @@ describe('private state recognised by content or by name', () => {
       'config/appsettings.Production.json': utf16le,
       'scripts/deploy.ps1': utf16be,
       'config/master.key': `${pick(HEX, 32)}\n`,
+      // a vault saved as UTF-16 is still recognised as a vault by its content
+      'deploy/settings.conf': Buffer.concat([
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from(`PAAS_STATE_KEY=${pick(A, 43)}=\r\n`, 'utf16le'),
+      ]),
     });
     expect(
       treeFindings(root)
@@ -723,6 +728,8 @@ describe('private state recognised by content or by name', () => {
       'certs/tls.key:private_key_file',
       'config/appsettings.Production.json:github_token',
       'config/master.key:credentials_file',
+      'deploy/settings.conf:paas_vault_value',
+      'deploy/settings.conf:vault_file',
       'scripts/deploy.ps1:github_token',
     ]);
   });

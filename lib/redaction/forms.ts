@@ -109,6 +109,16 @@ const URL_ENCODERS: Array<[string, boolean]> = [
   ['-_.~', true],
 ];
 
+/** Percent escapes in lower-case hex (`%3f`), as some encoders print them. */
+const lowerHex = (u: string) => u.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase());
+
+/** base64 of `bytes` at offset 0, 1, 2 (mod 3) of a larger buffer, then alone with its padding. */
+function base64Forms(bytes: Uint8Array): string[] {
+  return [0, 1, 2]
+    .map((k) => base64Aligned(bytes, k as 0 | 1 | 2, false))
+    .concat(Buffer.from(bytes).toString('base64'));
+}
+
 function percentEncodings(s: string): string[] {
   if (/^[A-Za-z0-9_.-]*$/.test(s)) return [s]; // no encoder changes these: skip the work
   let uri: string;
@@ -125,8 +135,7 @@ function percentEncodings(s: string): string[] {
     form,
     ...URL_ENCODERS.map(([keep, plus]) => percentEncode(s, keep, plus)),
   ];
-  const lower = upper.map((u) => u.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()));
-  return [...upper, ...lower];
+  return [...upper, ...upper.map(lowerHex)];
 }
 
 /** How one JSON encoder writes a string (see JSON_STYLES). */
@@ -201,27 +210,19 @@ function jsonEscapes(s: string): string[] {
 function addEncodings(s: string, add: (form: string, encoding: string) => void): void {
   add(s, 'raw');
   const bytes = Buffer.from(s, 'utf8');
-  const b64 = [0, 1, 2].map((k) => base64Aligned(bytes, k as 0 | 1 | 2, false));
-  for (const k of [0, 1, 2] as const) {
-    add(b64[k] as string, 'base64');
-    add(base64Aligned(bytes, k, true), 'base64url');
-  }
-  // the whole value encoded on its own, padding included: masks the last 1-2 characters too
-  b64.push(bytes.toString('base64'));
-  add(b64[3] as string, 'base64');
+  // (the last, the whole value encoded on its own with its padding, masks the last 1-2 characters too)
+  const b64 = base64Forms(bytes);
+  for (const f of b64) add(f, 'base64');
+  for (const k of [0, 1, 2] as const) add(base64Aligned(bytes, k, true), 'base64url');
   // base64 put in a URL (a query parameter, a cookie): + / = percent-encoded, either case
   for (const f of b64) {
     if (!/[+/=]/.test(f)) continue;
     const url = f.replace(/[+/=]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
     add(url, 'base64 in a URL');
-    add(
-      url.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()),
-      'base64 in a URL',
-    );
+    add(lowerHex(url), 'base64 in a URL');
   }
   // base64 of the UTF-16LE text (PowerShell's -EncodedCommand), at every alignment
-  const utf16 = Buffer.from(s, 'utf16le');
-  for (const k of [0, 1, 2] as const) add(base64Aligned(utf16, k, false), 'base64');
+  for (const f of base64Forms(Buffer.from(s, 'utf16le')).slice(0, 3)) add(f, 'base64');
   add(bytes.toString('base64url'), 'base64url');
   const hex = bytes.toString('hex');
   add(hex, 'hex');
@@ -267,8 +268,7 @@ export function expandSecret(value: string): Expansion {
     const other = value.includes('\r\n') ? value.replace(/\r\n/g, '\n') : value.replace(/\n/g, '\r\n');
     const otherBytes = Buffer.from(other, 'utf8');
     add(other, 'raw');
-    for (const k of [0, 1, 2] as const) add(base64Aligned(otherBytes, k, false), 'base64');
-    add(otherBytes.toString('base64'), 'base64');
+    for (const f of base64Forms(otherBytes)) add(f, 'base64');
     add(otherBytes.toString('hex'), 'hex');
     add(JSON.stringify(other).slice(1, -1), 'json');
     const lines = value.split(LINE_BREAK).map((l) => l.trim());

@@ -765,9 +765,6 @@ function atLineStart(text: string, at: number): boolean {
   return i === 0 || text[i - 1] === '\n';
 }
 
-let NESTED: Detector | null = null;
-let nestedDepth = 0;
-/** Kinds found in an encoded value once decoded (base64 or hex), or null. */
 /** A line that continues a wrapped encoding: its indentation, then base64 or hex to the line's end. */
 const WRAPPED_LINE = {
   base64: /^\r?\n[ \t]*([A-Za-z0-9+/]+={0,2})[ \t]*(?=\r?\n|$)/,
@@ -800,6 +797,9 @@ function wrappedEncoding(text: string, end: number, s: string, enc: 'base64' | '
   return parts.length > 1 ? { s: parts.join(''), end: e } : { s, end };
 }
 
+let NESTED: Detector | null = null;
+let nestedDepth = 0;
+/** Kinds found in an encoded value once decoded (base64 or hex), or null. */
 function decodedHits(s: string, enc: 'base64' | 'hex'): string | null {
   if (nestedDepth > 1 || s.length < 16) return null;
   const plain = Buffer.from(enc === 'hex' ? s.slice(0, s.length & ~1) : s, enc).toString('latin1');

@@ -278,6 +278,7 @@ function utf16Text(data: Buffer): string | null {
   if (data[0] === 0xfe) body.swap16();
   return body.toString('utf16le');
 }
+
 const OPEN_NOFOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
 /** Line and column (1-based) of each hit, counting newlines once through the text. */
@@ -377,27 +378,24 @@ class ScanCollector {
       this.files++;
       return;
     }
+    let utf16: string | null = null;
     if (binary ?? data.subarray(0, Math.min(n, BINARY_PROBE)).indexOf(0) !== -1) {
       // UTF-16 with a byte order mark (Windows tools, PowerShell scripts): scanned as its text
-      const utf16 = utf16Text(data);
-      if (utf16 !== null) {
-        this.files++;
-        this.bytes += n;
-        const hits = this.detector.scan(utf16, rel);
-        if (hits.length) this.hits.push(...locate(utf16, hits, rel));
+      utf16 = utf16Text(data);
+      if (utf16 === null) {
+        const h = art ? null : headerArtifact(data);
+        if (h) this.artifacts.push({ file: rel, ...h });
+        this.skipped.binary++;
         return;
       }
-      const h = art ? null : headerArtifact(data);
-      if (h) this.artifacts.push({ file: rel, ...h });
-      this.skipped.binary++;
-      return;
     }
     this.files++;
     this.bytes += n;
     // the bytes are scanned as they are; a string is made only for the files that need one
-    const found = this.detector.scanBytes(data, rel);
+    const found =
+      utf16 === null ? this.detector.scanBytes(data, rel) : { text: utf16, hits: this.detector.scan(utf16, rel) };
     if (!art && CONTENT_ARTIFACT_EXT.test(rel)) {
-      const c = contentArtifact(rel, data.toString('latin1', 0, Math.min(n, 4096)));
+      const c = contentArtifact(rel, utf16?.slice(0, 4096) ?? data.toString('latin1', 0, Math.min(n, 4096)));
       if (c) this.artifacts.push({ file: rel, ...c });
     }
     if (found.hits.length) {

@@ -1,1 +1,0 @@
-import{doctorInputs}from"./chunk-MUNPU7PE.js";import{init_define_PAAS_ACTION_INPUTS}from"./chunk-SC5UI32A.js";init_define_PAAS_ACTION_INPUTS();var doctor={name:"doctor",mutating:!1,inputs:doctorInputs,secretInputs:[],run:async(rt,common,settings)=>(await import("./engine-JAIBXLSC.js")).runDoctorOperation(rt,common,settings)};export{doctor};

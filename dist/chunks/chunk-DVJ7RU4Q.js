@@ -1,1 +1,0 @@
-import{preflight}from"./chunk-MEXCUFIG.js";import{init_define_PAAS_ACTION_INPUTS}from"./chunk-SC5UI32A.js";init_define_PAAS_ACTION_INPUTS();async function runPreflight(rt,common){await preflight(rt,common)}export{runPreflight};

@@ -1,1 +1,0 @@
-import{deploy,deployInputs}from"./chunk-JHWKL7KV.js";import"./chunk-ZKAQ2DD6.js";import"./chunk-FBHXACGZ.js";import"./chunk-CFGDCXAZ.js";import"./chunk-WUK7IC7T.js";import"./chunk-IOEN7FQ7.js";import"./chunk-L7O2TFIE.js";import"./chunk-SC5UI32A.js";export{deploy,deployInputs};
